@@ -1,0 +1,239 @@
+package grievance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// CommentInput carries the fields of createComment and updateComment.
+type CommentInput struct {
+	ID            string // updateComment
+	TicketID      string
+	CommenterType *string
+	CommenterID   *string
+	Comment       *string
+	Version       *int
+}
+
+func (s *Service) touchComment(c *Comment, p *Principal) {
+	c.Version++
+	c.DateUpdated = s.now().UTC()
+	c.UserUpdated = p.ID
+}
+
+// mayComment reports whether p may read or write comments of t: through the
+// configured rights, or as the attending staff of that very ticket.
+func mayComment(p *Principal, rights []string, t *Ticket) bool {
+	return p.HasAny(rights) || (t.AttendingStaffID != "" && t.AttendingStaffID == p.ID)
+}
+
+// CreateComment plans a comment on a ticket; the ticket records the new
+// comment id in json_ext.comment_ids and gets a new version.
+func (s *Service) CreateComment(ctx context.Context, in CommentInput) (*Write, error) {
+	p, cfg, err := s.authorize(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.liveTicket(ctx, cfg, p, in.TicketID)
+	if err != nil {
+		return nil, err
+	}
+	if !mayComment(p, cfg.CreateCommentPerms, t) {
+		return nil, errForbidden()
+	}
+	now := s.now().UTC()
+	c := &Comment{ID: s.newID(), TicketID: t.ID, Version: 1,
+		DateCreated: now, DateUpdated: now, UserCreated: p.ID, UserUpdated: p.ID}
+	if err := s.applyComment(ctx, c, in); err != nil {
+		return nil, err
+	}
+	prev := t.Version
+	t.addCommentID(c.ID)
+	s.touchTicket(t, p)
+	return &Write{
+		Comments: []CommentWrite{{Comment: c}},
+		Tickets:  []TicketWrite{{Ticket: t, Prev: prev}},
+	}, nil
+}
+
+func (s *Service) applyComment(ctx context.Context, c *Comment, in CommentInput) error {
+	if in.Comment != nil {
+		c.Comment = *in.Comment
+	}
+	if in.CommenterType != nil {
+		ct, err := ParsePersonType(*in.CommenterType)
+		if err != nil {
+			return err
+		}
+		c.CommenterType = ct
+	}
+	if in.CommenterID != nil {
+		c.CommenterID = *in.CommenterID
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if (in.CommenterID != nil || in.CommenterType != nil) && c.CommenterID != "" {
+		return s.checkPerson(ctx, "commenter", c.CommenterType, c.CommenterID)
+	}
+	return nil
+}
+
+// comment loads a comment a mutation may change, with its ticket.
+func (s *Service) comment(ctx context.Context, cfg *Config, p *Principal, id string) (*Comment, *Ticket, error) {
+	id, err := CanonicalUUID("id", id)
+	if err != nil {
+		return nil, nil, err
+	}
+	notFound := Errorf(CodeNotFound, "Comment %s does not exist.", id)
+	c, err := s.store.Comment(ctx, id)
+	if ErrorCode(err) == CodeNotFound {
+		return nil, nil, notFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load comment %s: %w", id, err)
+	}
+	t, err := s.store.Ticket(ctx, c.TicketID)
+	if ErrorCode(err) == CodeNotFound || (err == nil && !visible(cfg, p, t)) {
+		return nil, nil, notFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load ticket %s: %w", c.TicketID, err)
+	}
+	if c.IsDeleted {
+		return nil, nil, Errorf(CodeInvalid, "Comment %s is deleted.", id)
+	}
+	if t.IsDeleted {
+		return nil, nil, Errorf(CodeInvalid, "Ticket %s is deleted.", t.Code)
+	}
+	return c, t, nil
+}
+
+// ResolveByComment plans closing a ticket with one of its comments as the
+// resolution.
+func (s *Service) ResolveByComment(ctx context.Context, commentID string, version *int) (*Write, error) {
+	p, cfg, err := s.authorize(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, t, err := s.comment(ctx, cfg, p, commentID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.HasAny(cfg.ResolveGrievancePerms) {
+		return nil, errForbidden()
+	}
+	if err := checkVersion(version, t.Version, "ticket", t.Code); err != nil {
+		return nil, err
+	}
+	if t.Status == StatusClosed {
+		return nil, Errorf(CodeInvalid, "Ticket %s is already closed; reopen it first.", t.Code)
+	}
+	comments, err := s.store.CommentsOfTicket(ctx, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load comments of %s: %w", t.ID, err)
+	}
+	for _, o := range comments {
+		if o.ID != c.ID && o.IsResolution {
+			return nil, Errorf(CodeInvalid, "Another comment for this ticket is already marked as resolved.")
+		}
+	}
+	prevT, prevC := t.Version, c.Version
+	t.Status = StatusClosed
+	s.touchTicket(t, p)
+	c.IsResolution = true
+	s.touchComment(c, p)
+	return &Write{
+		Tickets:  []TicketWrite{{Ticket: t, Prev: prevT}},
+		Comments: []CommentWrite{{Comment: c, Prev: prevC}},
+	}, nil
+}
+
+// commentRights picks the rights for changing c: the own-comment rights for
+// its author, the others' rights for anyone else.
+func commentRights(p *Principal, c *Comment, own, others []string) []string {
+	if c.UserCreated == p.ID {
+		return own
+	}
+	return others
+}
+
+// UpdateComment plans a change of a comment's text or commenter.
+func (s *Service) UpdateComment(ctx context.Context, in CommentInput) (*Write, error) {
+	p, cfg, err := s.authorize(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := s.comment(ctx, cfg, p, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.HasAny(commentRights(p, c, cfg.UpdateOwnCommentPerms, cfg.UpdateCommentPerms)) {
+		return nil, errForbidden()
+	}
+	if err := checkVersion(in.Version, c.Version, "comment", c.ID); err != nil {
+		return nil, err
+	}
+	old := c.Clone()
+	if err := s.applyComment(ctx, c, in); err != nil {
+		return nil, err
+	}
+	if old.Comment == c.Comment && old.CommenterType == c.CommenterType && old.CommenterID == c.CommenterID {
+		return nil, Errorf(CodeInvalid, "Record has not be updated - there are no changes in fields.")
+	}
+	s.touchComment(c, p)
+	return &Write{Comments: []CommentWrite{{Comment: c, Prev: old.Version}}}, nil
+}
+
+// DeleteComment plans the soft deletion of a comment. The resolution
+// comment of a closed ticket stays: it is the record of why it was closed.
+func (s *Service) DeleteComment(ctx context.Context, id string, version *int) (*Write, error) {
+	p, cfg, err := s.authorize(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, t, err := s.comment(ctx, cfg, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.HasAny(commentRights(p, c, cfg.DeleteOwnCommentPerms, cfg.DeleteCommentPerms)) {
+		return nil, errForbidden()
+	}
+	if err := checkVersion(version, c.Version, "comment", c.ID); err != nil {
+		return nil, err
+	}
+	if c.IsResolution && t.Status == StatusClosed {
+		return nil, Errorf(CodeInvalid, "The resolution comment of closed ticket %s cannot be deleted; reopen the ticket first.", t.Code)
+	}
+	prev := c.Version
+	c.IsDeleted = true
+	// A deleted comment cannot stay the resolution: it would block the
+	// next resolve forever.
+	c.IsResolution = false
+	s.touchComment(c, p)
+	return &Write{Comments: []CommentWrite{{Comment: c, Prev: prev}}}, nil
+}
+
+// UpdateConfig plans replacing the stored configuration document.
+func (s *Service) UpdateConfig(ctx context.Context, doc []byte) (*Write, error) {
+	_, _, err := s.authorize(ctx, func(c *Config) []string { return c.ConfigPerms })
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseConfig(doc); err != nil {
+		return nil, err
+	}
+	_, ver, err := s.store.ConfigDocument(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load configuration: %w", err)
+	}
+	// The document is stored as sent (compacted), not merged with today's
+	// defaults, so later default changes still apply to unset keys.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, doc); err != nil {
+		return nil, Errorf(CodeInvalid, "The configuration must be a JSON object.")
+	}
+	return &Write{Config: &ConfigWrite{Document: buf.Bytes(), Prev: ver}}, nil
+}

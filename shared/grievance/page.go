@@ -1,0 +1,241 @@
+package grievance
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+)
+
+// MaxPageSize is the most rows one page may hold (openIMIS's
+// RELAY_CONNECTION_MAX_LIMIT), and the page size when none is asked for.
+const MaxPageSize = 100
+
+// maxSorted bounds how many rows a query may sort in memory (orders that no
+// index serves); beyond it the caller must narrow the filter.
+const maxSorted = 10000
+
+// PageArgs are Relay connection arguments; nil First/Last mean "not sent".
+type PageArgs struct {
+	First, Last   *int
+	After, Before string
+	Offset        int
+}
+
+// Page is one page of a connection.
+type Page[T any] struct {
+	Items []T
+	// StartIndex is the position of Items[0] in the whole result; cursors
+	// are derived from it.
+	StartIndex      int
+	TotalCount      int
+	Counted         bool // TotalCount is known
+	HasNextPage     bool
+	HasPreviousPage bool
+}
+
+// Cursor returns the opaque cursor of the row at index (graphql-relay's
+// offset cursor, which the openIMIS client passes back as after/before).
+func Cursor(index int) string {
+	return base64.StdEncoding.EncodeToString([]byte("arrayconnection:" + strconv.Itoa(index)))
+}
+
+func parseCursor(name, c string) (int, error) {
+	b, err := base64.StdEncoding.DecodeString(c)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(b), "arrayconnection:"); ok {
+			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
+				return n, nil
+			}
+		}
+	}
+	return 0, Errorf(CodeInvalid, "%s is not a valid cursor.", name)
+}
+
+// window applies Relay slicing to rows arriving in result order, keeping
+// only the rows the page needs so that counting does not hold every row.
+type window[T any] struct {
+	lower, upper int // upper < 0: no before
+	first, last  int // < 0: not sent
+	needAll      bool
+	n            int // rows seen
+	items        []T
+	ring         []T
+	sawMore      bool
+}
+
+func newWindow[T any](conn string, a PageArgs, wantCount bool) (*window[T], error) {
+	w := &window[T]{upper: -1, first: -1, last: -1, needAll: wantCount}
+	for _, x := range []struct {
+		name string
+		v    *int
+		dst  *int
+	}{{"first", a.First, &w.first}, {"last", a.Last, &w.last}} {
+		if x.v == nil {
+			continue
+		}
+		if *x.v < 0 {
+			return nil, Errorf(CodeInvalid, "Argument %q must be a non-negative integer.", x.name)
+		}
+		if *x.v > MaxPageSize {
+			return nil, Errorf(CodeLimit, "Requesting %d records on the `%s` connection exceeds the `%s` limit of %d records.", *x.v, conn, x.name, MaxPageSize)
+		}
+		*x.dst = *x.v
+	}
+	if w.first < 0 && w.last < 0 {
+		w.first = MaxPageSize
+	}
+	if a.Offset < 0 {
+		return nil, Errorf(CodeInvalid, "Argument \"offset\" must be a non-negative integer.")
+	}
+	if a.Offset > 0 && a.Before != "" {
+		return nil, Errorf(CodeInvalid, "Cannot combine \"offset\" and \"before\".")
+	}
+	if a.After != "" {
+		i, err := parseCursor("after", a.After)
+		if err != nil {
+			return nil, err
+		}
+		w.lower = i + 1
+	}
+	w.lower += a.Offset
+	if a.Before != "" {
+		i, err := parseCursor("before", a.Before)
+		if err != nil {
+			return nil, err
+		}
+		w.upper = i
+	}
+	if w.last >= 0 && w.first < 0 && w.upper < 0 {
+		w.needAll = true // the last rows are only known at the end
+	}
+	return w, nil
+}
+
+// add offers the next row; false means the window needs no more rows.
+func (w *window[T]) add(x T) bool {
+	i := w.n
+	w.n++
+	if i < w.lower {
+		return true
+	}
+	if w.upper >= 0 && i >= w.upper {
+		return w.needAll
+	}
+	if w.first >= 0 {
+		if i < w.lower+w.first {
+			w.items = append(w.items, x)
+			return true
+		}
+		w.sawMore = true
+		return w.needAll
+	}
+	// last only: keep a ring of the last rows seen inside the bounds.
+	w.ring = append(w.ring, x)
+	if len(w.ring) > w.last {
+		w.ring = w.ring[1:]
+	}
+	return true
+}
+
+func (w *window[T]) page(counted bool) *Page[T] {
+	p := &Page[T]{TotalCount: w.n, Counted: counted}
+	if w.first >= 0 {
+		items := w.items
+		start := w.lower
+		if w.last >= 0 && len(items) > w.last {
+			start += len(items) - w.last
+			items = items[len(items)-w.last:]
+			p.HasPreviousPage = true
+		}
+		p.Items, p.StartIndex, p.HasNextPage = items, start, w.sawMore
+		return p
+	}
+	end := w.n
+	if w.upper >= 0 && w.upper < end {
+		end = w.upper
+	}
+	start := end - len(w.ring)
+	p.Items, p.StartIndex = w.ring, start
+	p.HasPreviousPage = start > w.lower
+	return p
+}
+
+// orderKey is one parsed orderBy entry.
+type orderKey struct {
+	field string
+	desc  bool
+}
+
+// parseOrder parses openIMIS orderBy entries: characters other than
+// letters, digits, _ - , + are dropped, camelCase becomes snake_case, and a
+// leading - means descending.
+func parseOrder(entries []string, allowed []string) ([]orderKey, error) {
+	var keys []orderKey
+	for _, e := range entries {
+		var b strings.Builder
+		for _, r := range e {
+			if r == '_' || r == '-' || r == ',' || r == '+' || r == '?' ||
+				(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+				b.WriteRune(r)
+			}
+		}
+		for _, part := range strings.Split(b.String(), ",") {
+			part = strings.TrimPrefix(part, "+")
+			if part == "" {
+				continue
+			}
+			if part == "?" {
+				return nil, Errorf(CodeInvalid, "Random ordering is not supported.")
+			}
+			desc := strings.HasPrefix(part, "-")
+			name := snake(strings.TrimPrefix(part, "-"))
+			if !contains(allowed, name) {
+				return nil, Errorf(CodeInvalid, "Cannot resolve keyword '%s' into field. Choices are: %s.", name, strings.Join(allowed, ", "))
+			}
+			keys = append(keys, orderKey{name, desc})
+		}
+	}
+	return keys, nil
+}
+
+// snake converts camelCase to snake_case the way graphene does in reverse.
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r + ('a' - 'A'))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func errTooManyToSort(n int) error {
+	return Errorf(CodeLimit, "This ordering needs more than %d rows sorted in memory; add a filter or order by dateCreated or code.", n)
+}
+
+func compareText(a, b string) int { return strings.Compare(a, b) }
+
+func compareInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+

@@ -1,0 +1,229 @@
+package grievance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Service applies the module's rules: authorization, validation, state
+// transitions and mutation logging. It is safe for concurrent use.
+type Service struct {
+	store   Store
+	history HistoryStore // nil until history records are available
+	now     func() time.Time
+	newID   func() string
+
+	configTTL      time.Duration
+	mutationLogTTL time.Duration
+
+	mu        sync.Mutex
+	cfg       *Config
+	cfgVer    int
+	cfgLoaded time.Time
+}
+
+// Options tune a Service; zero values take the defaults.
+type Options struct {
+	// ConfigTTL is how long a container trusts its cached configuration
+	// (default 30 s): a change reaches every container within it.
+	ConfigTTL time.Duration
+	// MutationLogTTL is how long mutation logs are kept (default 90 days).
+	MutationLogTTL time.Duration
+	// History serves history reads; without it they fall back to the live
+	// version.
+	History HistoryStore
+}
+
+// NewService returns a Service over store. now and newID are injected so
+// that tests are deterministic.
+func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
+	s := &Service{store: store, history: opts.History, now: now, newID: newID,
+		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL}
+	if s.configTTL == 0 {
+		s.configTTL = 30 * time.Second
+	}
+	if s.mutationLogTTL == 0 {
+		s.mutationLogTTL = 90 * 24 * time.Hour
+	}
+	return s
+}
+
+// Config returns the effective configuration, from the per-container cache
+// when it is fresh.
+func (s *Service) Config(ctx context.Context) (*Config, error) {
+	cfg, _, err := s.config(ctx)
+	return cfg, err
+}
+
+func (s *Service) config(ctx context.Context) (*Config, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg != nil && s.now().Sub(s.cfgLoaded) < s.configTTL {
+		return s.cfg, s.cfgVer, nil
+	}
+	doc, ver, err := s.store.ConfigDocument(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load configuration: %w", err)
+	}
+	cfg, err := ParseConfig(doc)
+	if err != nil {
+		// A stored document that no longer validates must not take the
+		// service down silently wrong: report it as an internal error.
+		return nil, 0, fmt.Errorf("stored configuration is invalid: %w", errors.New(ErrorMessage(err)))
+	}
+	s.cfg, s.cfgVer, s.cfgLoaded = cfg, ver, s.now()
+	return cfg, ver, nil
+}
+
+func (s *Service) forgetConfig() {
+	s.mu.Lock()
+	s.cfg = nil
+	s.mu.Unlock()
+}
+
+// ReaderConfig returns the configuration for grievanceConfig: any signed-in
+// principal with the ticket-query right.
+func (s *Service) ReaderConfig(ctx context.Context) (*Config, error) {
+	p := PrincipalFrom(ctx)
+	if p == nil {
+		return nil, errUnauthenticated()
+	}
+	cfg, err := s.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.HasAny(cfg.QueryTicketsPerms) {
+		return nil, errForbidden()
+	}
+	return cfg, nil
+}
+
+func errUnauthenticated() error {
+	return Errorf(CodeUnauthenticated, "Unauthorized").WithKey("mutation.authentication_required")
+}
+
+func errForbidden() error { return Errorf(CodeForbidden, "unauthorized") }
+
+// MutationRequest describes a mutation for its log.
+type MutationRequest struct {
+	Name                  string // GraphQL field, e.g. "createTicket"
+	Class                 string // openIMIS class, e.g. "CreateTicketMutation"
+	ClientMutationID      string
+	ClientMutationLabel   string
+	ClientMutationDetails []string
+	JSONContent           string
+	// ExplicitVersion is true when the client named the version it read;
+	// a conflict is then reported instead of retried on fresh data.
+	ExplicitVersion bool
+}
+
+// Plan computes the write a mutation makes from the current state. It is
+// called again when a concurrent change made its write conflict.
+type Plan func(ctx context.Context) (*Write, error)
+
+const maxConflictRetries = 5
+
+// Mutate runs a mutation the openIMIS way: the outcome lands in a mutation
+// log, stored atomically with the mutation's own write. A repeated
+// clientMutationId from the same user returns the first log without
+// running again. The returned error is only for failures to record the
+// outcome at all; business failures are in the log.
+func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*MutationLog, error) {
+	p := PrincipalFrom(ctx)
+	now := s.now().UTC()
+	log := &MutationLog{
+		ID:                    s.newID(),
+		Mutation:              req.Name,
+		ClientMutationID:      req.ClientMutationID,
+		ClientMutationLabel:   req.ClientMutationLabel,
+		ClientMutationDetails: req.ClientMutationDetails,
+		JSONContent:           req.JSONContent,
+		Status:                MutationReceived,
+		RequestDateTime:       now,
+		ExpiresAt:             now.Add(s.mutationLogTTL),
+	}
+	if p == nil {
+		// Anonymous requests leave no log (there is no one to read it);
+		// the caller turns this into an authentication error.
+		return nil, errUnauthenticated()
+	}
+	log.UserID = p.ID
+	if req.ClientMutationID != "" {
+		prev, err := s.store.ClaimMutation(ctx, log)
+		if err != nil {
+			return nil, fmt.Errorf("claim mutation %q: %w", req.ClientMutationID, err)
+		}
+		if prev != nil {
+			return prev, nil
+		}
+	}
+	var err error
+	for attempt := 0; ; attempt++ {
+		var w *Write
+		w, err = plan(ctx)
+		if err == nil {
+			final := *log
+			final.Status = MutationSuccess
+			final.TicketIDs = w.ticketIDs()
+			w.Log = &final
+			err = s.store.Commit(ctx, w)
+			if err == nil {
+				if w.Config != nil {
+					s.forgetConfig()
+				}
+				return &final, nil
+			}
+		}
+		if ErrorCode(err) != CodeConflict || req.ExplicitVersion || attempt >= maxConflictRetries {
+			break
+		}
+	}
+	failed := *log
+	failed.Status = MutationFailed
+	failed.Error = FailureJSON(req.Class, err)
+	if ErrorCode(err) == CodeInternal {
+		// The caller logs internal causes; the log shows a generic message.
+		if perr := s.store.PutMutationLog(ctx, &failed); perr != nil {
+			return nil, fmt.Errorf("%s: %w (and storing its log: %v)", req.Name, err, perr)
+		}
+		return &failed, &MutationFailure{Log: &failed, Err: err}
+	}
+	if perr := s.store.PutMutationLog(ctx, &failed); perr != nil {
+		return nil, fmt.Errorf("store mutation log: %w", perr)
+	}
+	return &failed, nil
+}
+
+// MutationFailure reports an internal failure inside a mutation whose log
+// was stored; the edge logs Err and still answers with Log.
+type MutationFailure struct {
+	Log *MutationLog
+	Err error
+}
+
+func (f *MutationFailure) Error() string { return f.Err.Error() }
+func (f *MutationFailure) Unwrap() error { return f.Err }
+
+func (w *Write) ticketIDs() []string {
+	seen := map[string]bool{}
+	var ids []string
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if w.NewTicket != nil {
+		add(w.NewTicket.ID)
+	}
+	for _, t := range w.Tickets {
+		add(t.Ticket.ID)
+	}
+	for _, c := range w.Comments {
+		add(c.Comment.TicketID)
+	}
+	return ids
+}

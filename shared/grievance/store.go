@@ -1,0 +1,151 @@
+package grievance
+
+import "context"
+
+// The interfaces below are what the services need from storage. The
+// DynamoDB adapter (shared/store) implements them; tests may use fakes.
+// Every method returns *Error values for conditions callers act on
+// (CodeNotFound, CodeConflict, CodeUnavailable); anything else is internal.
+
+// TicketRange selects the tickets a list query reads, in ticket-number
+// order. The store serves it from a key range (never a table scan).
+type TicketRange struct {
+	By RangeKey
+	// Keys are the partition values for By (statuses, a category, a staff
+	// or reporter id); several keys are merged in ticket-number order.
+	Keys []string
+	// Seq selects one ticket number (By == RangeSeq).
+	Seq int64
+	// Deleted selects soft-deleted tickets instead of live ones; with
+	// AlsoLive both are merged.
+	Deleted, AlsoLive bool
+	// Descending reads newest first.
+	Descending bool
+}
+
+// RangeKey names the index a TicketRange reads.
+type RangeKey int
+
+// Range keys.
+const (
+	RangeAll      RangeKey = iota // every live (or deleted) ticket
+	RangeStatus                   // live tickets with one of Keys as status
+	RangeCategory                 // live tickets of category Keys[0]
+	RangeStaff                    // live tickets attended by Keys[0]
+	RangeReporter                 // live tickets reported by Keys[0]
+	RangeSeq                      // the ticket numbered Seq
+)
+
+// TicketStore reads tickets.
+type TicketStore interface {
+	// Ticket returns the ticket with id (deleted or not), or CodeNotFound.
+	Ticket(ctx context.Context, id string) (*Ticket, error)
+	// TicketsByID returns the tickets that exist among ids.
+	TicketsByID(ctx context.Context, ids []string) (map[string]*Ticket, error)
+	// ScanTickets calls fn for each ticket of r in order until fn returns
+	// false or an error.
+	ScanTickets(ctx context.Context, r TicketRange, fn func(*Ticket) (bool, error)) error
+	// CountTickets counts the tickets of r.
+	CountTickets(ctx context.Context, r TicketRange) (int, error)
+}
+
+// CommentStore reads comments.
+type CommentStore interface {
+	// Comment returns the comment with id, or CodeNotFound.
+	Comment(ctx context.Context, id string) (*Comment, error)
+	// CommentsOfTicket returns every comment of a ticket (deleted ones
+	// too) in creation order.
+	CommentsOfTicket(ctx context.Context, ticketID string) ([]*Comment, error)
+	// ScanComments calls fn for every comment of every ticket in creation
+	// order (newest first when descending).
+	ScanComments(ctx context.Context, descending bool, fn func(*Comment) (bool, error)) error
+}
+
+// Directory reads the people tickets point at.
+type Directory interface {
+	// People returns the records that exist among ids.
+	People(ctx context.Context, ids []string) (map[string]*Person, error)
+	// UserByUsername returns the staff user with username, or CodeNotFound.
+	UserByUsername(ctx context.Context, username string) (*Person, error)
+	// Users returns every staff user.
+	Users(ctx context.Context) ([]*Person, error)
+}
+
+// MutationStore keeps mutation logs.
+type MutationStore interface {
+	// ClaimMutation stores log (status received) unless the same user
+	// already sent log.ClientMutationID; then it returns that first log
+	// and stores nothing.
+	ClaimMutation(ctx context.Context, log *MutationLog) (existing *MutationLog, err error)
+	// PutMutationLog stores log, replacing an earlier state of it.
+	PutMutationLog(ctx context.Context, log *MutationLog) error
+	// MutationLog returns the log with id, or CodeNotFound.
+	MutationLog(ctx context.Context, id string) (*MutationLog, error)
+	// ScanMutationLogs calls fn for logs newest first: those of userID
+	// ("" = everyone's), only those with clientMutationID when it is set.
+	ScanMutationLogs(ctx context.Context, userID, clientMutationID string, fn func(*MutationLog) (bool, error)) error
+}
+
+// ConfigStore reads the stored configuration document.
+type ConfigStore interface {
+	// ConfigDocument returns the stored document and its version; a
+	// missing document is (nil, 0, nil).
+	ConfigDocument(ctx context.Context) ([]byte, int, error)
+}
+
+// HistoryStore reads the versions recorded by the history function.
+type HistoryStore interface {
+	// TicketVersion returns version v of ticket id, or CodeNotFound.
+	TicketVersion(ctx context.Context, id string, v int) (*Ticket, error)
+	// ScanTicketHistory calls fn for every recorded version of every
+	// ticket (or of ticketID, when set), newest ticket first, versions
+	// newest first.
+	ScanTicketHistory(ctx context.Context, ticketID string, fn func(*Ticket) (bool, error)) error
+}
+
+// Write is one atomic change: everything in it is stored or nothing is.
+type Write struct {
+	// NewTicket is created with the next ticket number; the store sets
+	// its Seq and Code.
+	NewTicket *Ticket
+	Tickets   []TicketWrite
+	Comments  []CommentWrite
+	// Log is the final state of the mutation's log, stored with the change.
+	Log    *MutationLog
+	Config *ConfigWrite
+}
+
+// TicketWrite replaces a stored ticket whose version is Prev.
+type TicketWrite struct {
+	Ticket *Ticket
+	Prev   int
+}
+
+// CommentWrite stores a comment; Prev is the stored version it replaces
+// (0: the comment is new).
+type CommentWrite struct {
+	Comment *Comment
+	Prev    int
+}
+
+// ConfigWrite replaces the configuration document whose version is Prev.
+type ConfigWrite struct {
+	Document []byte
+	Prev     int
+}
+
+// Committer applies writes atomically. A stored version that is not the
+// expected one gives CodeConflict and changes nothing.
+type Committer interface {
+	Commit(ctx context.Context, w *Write) error
+}
+
+// Store is everything the services need.
+type Store interface {
+	TicketStore
+	CommentStore
+	Directory
+	MutationStore
+	ConfigStore
+	Committer
+}
