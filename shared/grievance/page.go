@@ -238,4 +238,3 @@ func compareInt(a, b int) int {
 	}
 	return 0
 }
-
