@@ -1,0 +1,224 @@
+package stack
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// GraphQLPaths are the routes that reach the graphql function.
+var GraphQLPaths = []string{"/api/graphql", "/graphql"}
+
+// Group is a Cognito group the stack creates. Group names are part of the
+// contract with the API (the cognito:groups claim), so they are fixed.
+type Group struct {
+	Name        string
+	Description string
+	Precedence  float64
+}
+
+// Groups returns the grievance groups; adminGroup holds every right.
+func Groups(adminGroup string) []Group {
+	return []Group{
+		{adminGroup, "Redress administrators: every right, including configuration", 0},
+		{"GbvSpecialist", "Grievance officers who may also handle confidential (GBV) cases", 1},
+		{"GrievanceOfficer", "Create, update, resolve and comment on grievances", 2},
+		{"GrievanceViewer", "Read grievances and their comments", 3},
+	}
+}
+
+// APIProps configures NewAPI.
+type APIProps struct {
+	Config  Config
+	Handler awslambda.IFunction
+}
+
+// API is the public entry point: an HTTP API whose GraphQL routes are
+// guarded by a JWT authorizer, throttled, and access-logged. Unless an
+// external issuer is configured it also owns the Cognito user pool, app
+// client and grievance groups that issue those JWTs.
+type API struct {
+	constructs.Construct
+
+	HTTPAPI    awsapigatewayv2.HttpApi
+	Stage      awsapigatewayv2.HttpStage
+	AccessLogs awslogs.LogGroup
+
+	// UserPool and Client are nil when Config.JWTIssuer is set.
+	UserPool awscognito.UserPool
+	Client   awscognito.UserPoolClient
+	Groups   []awscognito.UserPoolGroup
+}
+
+// URL is the GraphQL endpoint.
+func (a *API) URL() *string {
+	return jsii.String(*a.Stage.Url() + GraphQLPaths[0][1:])
+}
+
+// NewAPI creates the HTTP API, its stage and authorizer, and (by default)
+// the Cognito user pool.
+func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
+	cfg := props.Config
+	a := &API{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+
+	issuer, audience := jsii.String(cfg.JWTIssuer), jsii.Strings(cfg.JWTAudience...)
+	if cfg.CreatesUserPool() {
+		a.newUserPool(cfg)
+		issuer, audience = a.UserPool.UserPoolProviderUrl(), &[]*string{a.Client.UserPoolClientId()}
+	}
+
+	apiProps := &awsapigatewayv2.HttpApiProps{
+		Description:        jsii.String("Redress GraphQL API (" + cfg.Stage + ")"),
+		CreateDefaultStage: jsii.Bool(false),
+	}
+	if len(cfg.CORSOrigins) > 0 {
+		apiProps.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
+			AllowOrigins: jsii.Strings(cfg.CORSOrigins...),
+			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_POST, awsapigatewayv2.CorsHttpMethod_OPTIONS},
+			AllowHeaders: jsii.Strings("authorization", "content-type"),
+			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
+		}
+	}
+	a.HTTPAPI = awsapigatewayv2.NewHttpApi(a.Construct, jsii.String("HttpApi"), apiProps)
+
+	retention, err := retentionDays(cfg.LogRetentionDays)
+	if err != nil {
+		panic(err) // Config.Validate rejects this first
+	}
+	a.AccessLogs = awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention:     retention,
+		RemovalPolicy: removalPolicy(cfg),
+	})
+	a.Stage = awsapigatewayv2.NewHttpStage(a.Construct, jsii.String("Stage"), &awsapigatewayv2.HttpStageProps{
+		HttpApi:    a.HTTPAPI,
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit:  jsii.Number(cfg.ThrottleRate),
+			BurstLimit: jsii.Number(cfg.ThrottleBurst),
+		},
+	})
+	// The L2 stage takes access-log settings only as a jsii interface value;
+	// the CloudFormation property says the same thing plainly.
+	a.Stage.Node().DefaultChild().(awsapigatewayv2.CfnStage).SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: a.AccessLogs.LogGroupArn(),
+		Format:         jsii.String(AccessLogFormat),
+	})
+
+	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("JwtAuthorizer"), issuer,
+		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{
+			JwtAudience:    audience,
+			IdentitySource: jsii.Strings("$request.header.Authorization"),
+		})
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("GraphQL"), props.Handler,
+		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+		})
+	for _, p := range GraphQLPaths {
+		a.HTTPAPI.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(p),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+			Integration: integration,
+			Authorizer:  authorizer,
+		})
+	}
+	return a
+}
+
+// AccessLogFormat is one JSON object per request. It records who called
+// (sub, never the token) and why a request failed, not request bodies.
+const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey",` +
+	`"status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength",` +
+	`"latency":"$context.responseLatency","integrationLatency":"$context.integrationLatency",` +
+	`"integrationError":"$context.integrationErrorMessage","authorizerError":"$context.authorizer.error",` +
+	`"sub":"$context.authorizer.claims.sub"}`
+
+// RightsAttribute is the custom attribute behind the custom:rights claim.
+// Only administrators (through the Cognito admin API) can set it; the app
+// client cannot write it.
+const RightsAttribute = "rights"
+
+func (a *API) newUserPool(cfg Config) {
+	mfa := map[string]awscognito.Mfa{
+		"required": awscognito.Mfa_REQUIRED, "optional": awscognito.Mfa_OPTIONAL, "off": awscognito.Mfa_OFF,
+	}[cfg.MFA]
+	props := &awscognito.UserPoolProps{
+		SelfSignUpEnabled:   jsii.Bool(false),
+		SignInAliases:       &awscognito.SignInAliases{Username: jsii.Bool(true), Email: jsii.Bool(true)},
+		SignInCaseSensitive: jsii.Bool(false),
+		AutoVerify:          &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
+		StandardAttributes: &awscognito.StandardAttributes{
+			Email:    &awscognito.StandardAttribute{Required: jsii.Bool(true), Mutable: jsii.Bool(true)},
+			Fullname: &awscognito.StandardAttribute{Required: jsii.Bool(false), Mutable: jsii.Bool(true)},
+		},
+		CustomAttributes: &map[string]awscognito.ICustomAttribute{
+			RightsAttribute: awscognito.NewStringAttribute(&awscognito.StringAttributeProps{
+				MaxLen: jsii.Number(2048), Mutable: jsii.Bool(true),
+			}),
+		},
+		PasswordPolicy: &awscognito.PasswordPolicy{
+			MinLength:            jsii.Number(12),
+			RequireLowercase:     jsii.Bool(true),
+			RequireUppercase:     jsii.Bool(true),
+			RequireDigits:        jsii.Bool(true),
+			RequireSymbols:       jsii.Bool(true),
+			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
+		},
+		Mfa:                mfa,
+		AccountRecovery:    awscognito.AccountRecovery_EMAIL_ONLY,
+		DeletionProtection: jsii.Bool(cfg.Retained()),
+		RemovalPolicy:      removalPolicy(cfg),
+	}
+	if mfa != awscognito.Mfa_OFF {
+		// Authenticator apps only: SMS would need an SNS role and spend.
+		props.MfaSecondFactor = &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)}
+	}
+	if cfg.ThreatProtection {
+		props.FeaturePlan = awscognito.FeaturePlan_PLUS
+		props.StandardThreatProtectionMode = awscognito.StandardThreatProtectionMode_FULL_FUNCTION
+	}
+	a.UserPool = awscognito.NewUserPool(a.Construct, jsii.String("UserPool"), props)
+	if mfa != awscognito.Mfa_REQUIRED {
+		nagSuppress(a.UserPool, "AwsSolutions-COG2",
+			"MFA is "+cfg.MFA+" in stage "+cfg.Stage+" by explicit choice (context mfa); stages other than dev default to required.")
+	}
+	if !cfg.ThreatProtection {
+		nagSuppress(a.UserPool, "AwsSolutions-COG3",
+			"Threat protection needs the paid Cognito Plus feature plan; it is opt-in with context threatProtection=true. Self sign-up is off, so only administrators create accounts.")
+	}
+
+	a.Client = a.UserPool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
+		GenerateSecret: jsii.Bool(false), // browser and CLI clients cannot keep a secret
+		AuthFlows: &awscognito.AuthFlow{
+			UserSrp:           jsii.Bool(true), // web and mobile sign-in
+			AdminUserPassword: jsii.Bool(true), // tokens for operators holding IAM credentials (docs/deploy.md)
+		},
+		DisableOAuth:               jsii.Bool(true), // no hosted UI or callback URLs until a deployment configures them
+		PreventUserExistenceErrors: jsii.Bool(true),
+		EnableTokenRevocation:      jsii.Bool(true),
+		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(1)),
+		IdTokenValidity:            awscdk.Duration_Hours(jsii.Number(1)),
+		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(30)),
+		ReadAttributes: awscognito.NewClientAttributes().
+			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), EmailVerified: jsii.Bool(true), Fullname: jsii.Bool(true)}).
+			WithCustomAttributes(jsii.String(RightsAttribute)),
+		// Users may edit their name and address, never the attributes that
+		// carry roles: custom:rights is absent, and groups are admin-only.
+		WriteAttributes: awscognito.NewClientAttributes().
+			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), Fullname: jsii.Bool(true)}),
+	})
+
+	for _, g := range Groups(cfg.AdminGroup) {
+		a.Groups = append(a.Groups, a.UserPool.AddGroup(jsii.String(g.Name), &awscognito.UserPoolGroupOptions{
+			GroupName:   jsii.String(g.Name),
+			Description: jsii.String(g.Description),
+			Precedence:  jsii.Number(g.Precedence),
+		}))
+	}
+}

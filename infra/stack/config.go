@@ -1,0 +1,279 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Config is everything a deployment can choose through CDK context
+// (cdk.json or `cdk synth -c key=value`). docs/deploy.md lists every key.
+type Config struct {
+	// Stage names the deployment ("dev", "prod", …). Only "dev" may be
+	// destroyed with its data: every other stage retains tables, the user
+	// pool and log groups and turns on deletion protection.
+	Stage string
+
+	// JWTIssuer and JWTAudience select an existing identity provider. When
+	// both are empty the stack creates a Cognito user pool and app client.
+	JWTIssuer   string
+	JWTAudience []string
+
+	// CORSOrigins are the browser origins allowed to call the API; none
+	// means no CORS preflight configuration (same-origin or server clients).
+	CORSOrigins []string
+
+	// ThrottleRate (requests per second) and ThrottleBurst bound the API stage.
+	ThrottleRate  float64
+	ThrottleBurst float64
+
+	// LogRetentionDays applies to every function's and the API's log group.
+	LogRetentionDays int
+	// LogLevel is passed to the functions as LOG_LEVEL.
+	LogLevel string
+
+	// AllowRightsClaim lets the API honour a custom:rights claim; off unless
+	// asked for, because rights then come from the token, not from groups.
+	AllowRightsClaim bool
+	// Introspection enables GraphQL schema introspection.
+	Introspection bool
+	// AdminGroup is the group that holds every right.
+	AdminGroup string
+
+	// AlarmEmail, when set, subscribes an address to the alarm topic.
+	AlarmEmail string
+
+	// MFA is the Cognito MFA mode: "required", "optional" or "off".
+	// Defaults to "optional" in dev and "required" elsewhere.
+	MFA string
+	// ThreatProtection turns on Cognito threat protection (the paid Plus
+	// feature plan) in enforcing mode.
+	ThreatProtection bool
+
+	// SLA adds the scheduled service-level function (functions/sla).
+	SLA bool
+}
+
+// DevStage is the only stage whose data may be destroyed with the stack.
+const DevStage = "dev"
+
+// Defaults for context keys that are not set.
+const (
+	DefaultStage            = DevStage
+	DefaultThrottleRate     = 50
+	DefaultThrottleBurst    = 100
+	DefaultLogRetentionDays = 30
+	DefaultLogLevel         = "info"
+	DefaultAdminGroup       = grievance.DefaultAdminGroup
+)
+
+// Retained reports whether stateful resources outlive the stack.
+func (c Config) Retained() bool { return c.Stage != DevStage }
+
+// CreatesUserPool reports whether the stack creates its own Cognito user pool.
+func (c Config) CreatesUserPool() bool { return c.JWTIssuer == "" }
+
+// Validate reports the first setting that cannot be deployed.
+func (c Config) Validate() error {
+	switch {
+	case c.Stage == "":
+		return fmt.Errorf("context stage: must not be empty")
+	case (c.JWTIssuer == "") != (len(c.JWTAudience) == 0):
+		return fmt.Errorf("context jwtIssuer and jwtAudience: set both or neither")
+	case c.JWTIssuer != "" && !strings.HasPrefix(c.JWTIssuer, "https://"):
+		return fmt.Errorf("context jwtIssuer %q: must be an https URL", c.JWTIssuer)
+	case c.ThrottleRate <= 0 || c.ThrottleBurst <= 0:
+		return fmt.Errorf("context throttleRate/throttleBurst: must be positive, got %v/%v", c.ThrottleRate, c.ThrottleBurst)
+	case c.AdminGroup == "":
+		return fmt.Errorf("context adminGroup: must not be empty")
+	}
+	switch c.MFA {
+	case "required", "optional", "off":
+	default:
+		return fmt.Errorf("context mfa %q: want required, optional or off", c.MFA)
+	}
+	if _, err := retentionDays(c.LogRetentionDays); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ConfigFromContext reads the Config from the construct tree's context and
+// validates it. Values may be JSON (cdk.json) or strings (-c key=value);
+// lists given as strings are comma-separated.
+func ConfigFromContext(node constructs.Node) (Config, error) {
+	ctx := contextReader{node: node}
+	c := Config{
+		Stage:            ctx.string("stage", DefaultStage),
+		JWTIssuer:        ctx.string("jwtIssuer", ""),
+		JWTAudience:      ctx.list("jwtAudience"),
+		CORSOrigins:      ctx.list("corsOrigins"),
+		ThrottleRate:     ctx.number("throttleRate", DefaultThrottleRate),
+		ThrottleBurst:    ctx.number("throttleBurst", DefaultThrottleBurst),
+		LogRetentionDays: int(ctx.number("logRetentionDays", DefaultLogRetentionDays)),
+		LogLevel:         ctx.string("logLevel", DefaultLogLevel),
+		AllowRightsClaim: ctx.bool("allowRightsClaim", false),
+		Introspection:    ctx.bool("introspection", false),
+		AdminGroup:       ctx.string("adminGroup", DefaultAdminGroup),
+		AlarmEmail:       ctx.string("alarmEmail", ""),
+		ThreatProtection: ctx.bool("threatProtection", false),
+		SLA:              ctx.bool("sla", false),
+	}
+	mfa := "required"
+	if c.Stage == DevStage {
+		mfa = "optional"
+	}
+	c.MFA = ctx.string("mfa", mfa)
+	if ctx.err != nil {
+		return Config{}, ctx.err
+	}
+	return c, c.Validate()
+}
+
+// contextReader converts context values and keeps the first error.
+type contextReader struct {
+	node constructs.Node
+	err  error
+}
+
+func (r *contextReader) raw(key string) (any, bool) {
+	v := r.node.TryGetContext(&key)
+	if v == nil {
+		return nil, false
+	}
+	if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
+		return nil, false
+	}
+	return v, true
+}
+
+func (r *contextReader) fail(key string, v any, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("context %s=%v: want %s", key, v, want)
+	}
+}
+
+func (r *contextReader) string(key, def string) string {
+	v, ok := r.raw(key)
+	if !ok {
+		return def
+	}
+	s, ok := v.(string)
+	if !ok {
+		r.fail(key, v, "a string")
+		return def
+	}
+	return strings.TrimSpace(s)
+}
+
+func (r *contextReader) bool(key string, def bool) bool {
+	v, ok := r.raw(key)
+	if !ok {
+		return def
+	}
+	switch v := v.(type) {
+	case bool:
+		return v
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err == nil {
+			return b
+		}
+	}
+	r.fail(key, v, "true or false")
+	return def
+}
+
+func (r *contextReader) number(key string, def float64) float64 {
+	v, ok := r.raw(key)
+	if !ok {
+		return def
+	}
+	switch v := v.(type) {
+	case float64:
+		return v
+	case json.Number:
+		if f, err := v.Float64(); err == nil {
+			return f
+		}
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			return f
+		}
+	}
+	r.fail(key, v, "a number")
+	return def
+}
+
+func (r *contextReader) list(key string) []string {
+	v, ok := r.raw(key)
+	if !ok {
+		return nil
+	}
+	var out []string
+	switch v := v.(type) {
+	case string:
+		if strings.HasPrefix(strings.TrimSpace(v), "[") {
+			// -c 'corsOrigins=["https://a.example"]'
+			if err := json.Unmarshal([]byte(v), &out); err != nil {
+				r.fail(key, v, "a JSON list of strings")
+			}
+			break
+		}
+		out = strings.Split(v, ",")
+	case []any:
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				r.fail(key, v, "a list of strings")
+				return nil
+			}
+			out = append(out, s)
+		}
+	default:
+		r.fail(key, v, "a list of strings")
+		return nil
+	}
+	var clean []string
+	for _, s := range out {
+		if s = strings.TrimSpace(s); s != "" {
+			clean = append(clean, s)
+		}
+	}
+	return clean
+}
+
+// retention maps the number of days CloudWatch Logs accepts to the CDK enum.
+var retention = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS,
+	5: awslogs.RetentionDays_FIVE_DAYS, 7: awslogs.RetentionDays_ONE_WEEK,
+	14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS,
+	120: awslogs.RetentionDays_FOUR_MONTHS, 150: awslogs.RetentionDays_FIVE_MONTHS,
+	180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	731: awslogs.RetentionDays_TWO_YEARS, 1096: awslogs.RetentionDays_THREE_YEARS,
+	1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS,
+	3288: awslogs.RetentionDays_NINE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+func retentionDays(days int) (awslogs.RetentionDays, error) {
+	r, ok := retention[days]
+	if !ok {
+		valid := make([]int, 0, len(retention))
+		for d := range retention {
+			valid = append(valid, d)
+		}
+		sort.Ints(valid)
+		return "", fmt.Errorf("context logRetentionDays=%d: CloudWatch Logs accepts one of %v", days, valid)
+	}
+	return r, nil
+}

@@ -1,0 +1,152 @@
+package stack
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Function names: the folder under functions/ that holds the main package
+// and the folder under the asset root that holds its bootstrap.
+const (
+	FnGraphQL = "graphql"
+	FnHistory = "history"
+	FnTasks   = "tasks"
+	FnSLA     = "sla"
+)
+
+// spec sizes one function.
+type spec struct {
+	name        string
+	id          string // construct id
+	description string
+	memoryMB    float64
+	timeout     awscdk.Duration
+}
+
+var specs = map[string]spec{
+	FnGraphQL: {FnGraphQL, "GraphQL", "Redress GraphQL API (API Gateway HTTP API, payload v2)", 512, awscdk.Duration_Seconds(jsii.Number(15))},
+	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
+	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
+	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2))},
+}
+
+// FunctionNames lists the functions a configuration deploys, in a fixed order.
+func FunctionNames(cfg Config) []string {
+	names := []string{FnGraphQL, FnHistory, FnTasks}
+	if cfg.SLA {
+		names = append(names, FnSLA)
+	}
+	return names
+}
+
+// CheckAssets reports the first function whose prebuilt bootstrap is missing
+// under root (awslambda.Code_FromAsset would panic instead).
+func CheckAssets(root string, cfg Config) error {
+	for _, name := range FunctionNames(cfg) {
+		p := filepath.Join(root, name, "bootstrap")
+		if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+			return fmt.Errorf("missing %s: build the functions first (make build-lambdas), or pass context assetRoot", p)
+		}
+	}
+	return nil
+}
+
+// FunctionsProps configures NewFunctions.
+type FunctionsProps struct {
+	Config Config
+	// AssetRoot holds <name>/bootstrap for every function.
+	AssetRoot string
+	// Environment is given to every function.
+	Environment map[string]*string
+}
+
+// Functions are Redress's Go Lambda functions: provided.al2023 on arm64,
+// each with its own role (no managed policies; grants.go adds exactly what
+// it needs) and its own log group with the configured retention.
+type Functions struct {
+	constructs.Construct
+
+	GraphQL awslambda.Function
+	History awslambda.Function
+	Tasks   awslambda.Function
+	// SLA is nil unless Config.SLA is set.
+	SLA awslambda.Function
+
+	// LogGroups maps a function name to its log group.
+	LogGroups map[string]awslogs.LogGroup
+}
+
+// NewFunctions creates the functions; their code must exist (CheckAssets).
+func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) *Functions {
+	f := &Functions{
+		Construct: constructs.NewConstruct(scope, jsii.String(id)),
+		LogGroups: map[string]awslogs.LogGroup{},
+	}
+	retention, err := retentionDays(props.Config.LogRetentionDays)
+	if err != nil {
+		panic(err) // Config.Validate rejects this first
+	}
+	env := map[string]*string{}
+	for k, v := range props.Environment {
+		env[k] = v
+	}
+	for _, name := range FunctionNames(props.Config) {
+		s := specs[name]
+		logs := awslogs.NewLogGroup(f.Construct, jsii.String(s.id+"Logs"), &awslogs.LogGroupProps{
+			Retention:     retention,
+			RemovalPolicy: removalPolicy(props.Config),
+		})
+		role := awsiam.NewRole(f.Construct, jsii.String(s.id+"Role"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("Execution role of the " + name + " function"),
+		})
+		fn := awslambda.NewFunction(f.Construct, jsii.String(s.id), &awslambda.FunctionProps{
+			Description:   jsii.String(s.description),
+			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture:  awslambda.Architecture_ARM_64(),
+			Handler:       jsii.String("bootstrap"),
+			Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(props.AssetRoot, name)), nil),
+			MemorySize:    jsii.Number(s.memoryMB),
+			Timeout:       s.timeout,
+			Role:          role,
+			LogGroup:      logs,
+			LoggingFormat: awslambda.LoggingFormat_JSON,
+			Environment:   &env,
+		})
+		f.LogGroups[name] = logs
+		switch name {
+		case FnGraphQL:
+			f.GraphQL = fn
+		case FnHistory:
+			f.History = fn
+		case FnTasks:
+			f.Tasks = fn
+		case FnSLA:
+			f.SLA = fn
+		}
+	}
+	return f
+}
+
+// Named is a function with its name, for loops in a fixed order.
+type Named struct {
+	Name     string
+	Function awslambda.Function
+}
+
+// All returns the deployed functions in a fixed order.
+func (f *Functions) All() []Named {
+	all := []Named{{FnGraphQL, f.GraphQL}, {FnHistory, f.History}, {FnTasks, f.Tasks}}
+	if f.SLA != nil {
+		all = append(all, Named{FnSLA, f.SLA})
+	}
+	return all
+}

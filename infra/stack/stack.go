@@ -1,0 +1,127 @@
+// Package stack is Redress's AWS infrastructure as a CDK (v2) stack: one
+// construct per concern (data, functions, api, streams, events, alarms),
+// composed here, with every permission granted in grants.go.
+package stack
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// Props configures New.
+type Props struct {
+	awscdk.StackProps
+	Config Config
+	// AssetRoot holds <function>/bootstrap for every function (the Makefile
+	// builds them into .build; tests pass infra/testdata/build).
+	AssetRoot string
+}
+
+// Stack is a complete Redress deployment.
+type Stack struct {
+	awscdk.Stack
+
+	Data      *Data
+	Events    *Events
+	Functions *Functions
+	API       *API
+	Streams   *Streams
+	Alarms    *Alarms
+}
+
+// Environment variables the functions read (besides each table's EnvVar).
+const (
+	EnvEventBus         = "EVENT_BUS_NAME"
+	EnvStage            = "STAGE"
+	EnvLogLevel         = "LOG_LEVEL"
+	EnvAllowRightsClaim = "ALLOW_RIGHTS_CLAIM"
+	EnvAdminGroup       = "ADMIN_GROUP"
+	EnvIntrospection    = "INTROSPECTION"
+)
+
+// New builds the stack. It fails, instead of panicking inside jsii, when the
+// configuration is invalid or a function's bootstrap has not been built.
+func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
+	cfg := props.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := CheckAssets(props.AssetRoot, cfg); err != nil {
+		return nil, err
+	}
+	sp := props.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String("Redress grievance redress backend (" + cfg.Stage + ")")
+	}
+	s := &Stack{Stack: awscdk.NewStack(scope, jsii.String(id), &sp)}
+	awscdk.Tags_Of(s.Stack).Add(jsii.String("app"), jsii.String("redress"), nil)
+	awscdk.Tags_Of(s.Stack).Add(jsii.String("stage"), jsii.String(cfg.Stage), nil)
+
+	s.Data = NewData(s.Stack, "Data", cfg)
+	s.Events = NewEvents(s.Stack, "Events")
+
+	env := map[string]*string{
+		EnvEventBus:         s.Events.Bus.EventBusName(),
+		EnvStage:            jsii.String(cfg.Stage),
+		EnvLogLevel:         jsii.String(cfg.LogLevel),
+		EnvAllowRightsClaim: jsii.String(strconv.FormatBool(cfg.AllowRightsClaim)),
+		EnvAdminGroup:       jsii.String(cfg.AdminGroup),
+		EnvIntrospection:    jsii.String(strconv.FormatBool(cfg.Introspection)),
+	}
+	for _, t := range store.Tables() {
+		env[t.EnvVar] = s.Data.Tables[t.Name].TableName()
+	}
+	s.Functions = NewFunctions(s.Stack, "Functions", &FunctionsProps{Config: cfg, AssetRoot: props.AssetRoot, Environment: env})
+	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL})
+	s.Streams = NewStreams(s.Stack, "Streams", s.Data.Main(),
+		Named{FnHistory, s.Functions.History}, Named{FnTasks, s.Functions.Tasks})
+	if s.Functions.SLA != nil {
+		s.Events.Every("SLASchedule", SLAInterval, s.Functions.SLA)
+	}
+	grant(s)
+	s.Alarms = NewAlarms(s.Stack, "Alarms", cfg)
+	s.Alarms.Watch(s.Functions, s.Streams, s.API)
+	s.outputs(cfg)
+	return s, nil
+}
+
+// Output keys (cdk deploy --outputs-file writes them per stack).
+const (
+	OutAPIURL         = "ApiUrl"
+	OutGraphQLURL     = "GraphQLUrl"
+	OutUserPoolID     = "UserPoolId"
+	OutUserPoolClient = "UserPoolClientId"
+	OutIssuer         = "JwtIssuer"
+	OutBusName        = "EventBusName"
+	OutAlarmTopic     = "AlarmTopicArn"
+	OutRegion         = "Region"
+)
+
+func (s *Stack) outputs(cfg Config) {
+	out := func(key, description string, value *string) {
+		awscdk.NewCfnOutput(s.Stack, jsii.String(key), &awscdk.CfnOutputProps{
+			Value: value, Description: jsii.String(description),
+		})
+	}
+	out(OutAPIURL, "Base URL of the HTTP API", s.API.Stage.Url())
+	out(OutGraphQLURL, "GraphQL endpoint (POST, Authorization: Bearer <JWT>)", s.API.URL())
+	if s.API.UserPool != nil {
+		out(OutUserPoolID, "Cognito user pool that issues the API's tokens", s.API.UserPool.UserPoolId())
+		out(OutUserPoolClient, "Cognito app client (the JWT audience)", s.API.Client.UserPoolClientId())
+		out(OutIssuer, "JWT issuer accepted by the API", s.API.UserPool.UserPoolProviderUrl())
+	} else {
+		out(OutIssuer, "JWT issuer accepted by the API", jsii.String(cfg.JWTIssuer))
+	}
+	for _, t := range store.Tables() {
+		out(t.Name+"TableName", fmt.Sprintf("DynamoDB table %s (%s)", t.Name, t.EnvVar), s.Data.Tables[t.Name].TableName())
+	}
+	out(OutBusName, "EventBridge bus the functions publish to", s.Events.Bus.EventBusName())
+	out(OutAlarmTopic, "SNS topic that receives every alarm", s.Alarms.Topic.TopicArn())
+	out(OutRegion, "Region of the deployment", s.Region())
+}
