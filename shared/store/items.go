@@ -1,0 +1,360 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Key prefixes and sort keys of the main table's items.
+const (
+	prefixTicket   = "TICKET#"
+	prefixComment  = "COMMENT#"
+	prefixPerson   = "PERSON#"
+	prefixMutLog   = "MUTLOG#"
+	prefixClaim    = "MUTCID#"
+	skTicket       = "TICKET"
+	skCommentRef   = "REF"
+	skPerson       = "PERSON"
+	skMutLog       = "MUTLOG"
+	skClaim        = "CLAIM"
+	pkCounter      = "COUNTER"
+	skTicketSeq    = "TICKETSEQ"
+	pkConfig       = "CONFIG"
+	skConfig       = "GRIEVANCE"
+	listLive       = "TICKETS#L"
+	listDeleted    = "TICKETS#D"
+	listComments   = "COMMENTS"
+	listUsers      = "USERS"
+	listAllMutLogs = "MUTLOGS"
+	prefixMutLogs  = "MUTLOGS#"
+	prefixStatus   = "STATUS#"
+	prefixCategory = "CATEGORY#"
+	prefixStaff    = "STAFF#"
+	prefixReporter = "REPORTER#"
+	prefixCMID     = "CMID#"
+	pkDue          = "DUE"
+)
+
+// Item kinds, stored in every item's "kind" attribute so that stream
+// consumers can tell items apart without parsing keys.
+const (
+	KindTicket      = "ticket"
+	KindComment     = "comment"
+	KindCommentRef  = "commentRef"
+	KindPerson      = "person"
+	KindMutationLog = "mutationLog"
+	KindClaim       = "claim"
+	KindCounter     = "counter"
+	KindConfig      = "config"
+)
+
+// seqKey renders a ticket number so that string order is number order.
+func seqKey(seq int64) string { return fmt.Sprintf("%012d", seq) }
+
+// timeKey renders t so that string order is time order.
+func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+// indexKeys are the generic GSI key attributes an item may carry; empty
+// ones are omitted, which keeps the item out of that index.
+type indexKeys struct {
+	G1PK string `dynamo:"g1pk,omitempty"`
+	G1SK string `dynamo:"g1sk,omitempty"`
+	G2PK string `dynamo:"g2pk,omitempty"`
+	G2SK string `dynamo:"g2sk,omitempty"`
+	G3PK string `dynamo:"g3pk,omitempty"`
+	G3SK string `dynamo:"g3sk,omitempty"`
+	G4PK string `dynamo:"g4pk,omitempty"`
+	G4SK string `dynamo:"g4sk,omitempty"`
+	G5PK string `dynamo:"g5pk,omitempty"`
+	G5SK string `dynamo:"g5sk,omitempty"`
+	G6PK string `dynamo:"g6pk,omitempty"`
+	G6SK string `dynamo:"g6sk,omitempty"`
+}
+
+// ticketItem is a ticket as stored. Empty optional attributes are omitted.
+type ticketItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+	indexKeys
+
+	ID               string    `dynamo:"id"`
+	Version          int       `dynamo:"version"`
+	IsDeleted        bool      `dynamo:"isDeleted"`
+	Seq              int64     `dynamo:"seq"`
+	Code             string    `dynamo:"code,omitempty"`
+	Key              string    `dynamo:"key,omitempty"`
+	Title            string    `dynamo:"title,omitempty"`
+	Description      string    `dynamo:"description,omitempty"`
+	ReporterType     string    `dynamo:"reporterType,omitempty"`
+	ReporterID       string    `dynamo:"reporterId,omitempty"`
+	AttendingStaffID string    `dynamo:"attendingStaffId,omitempty"`
+	DateOfIncident   string    `dynamo:"dateOfIncident,omitempty"`
+	Status           string    `dynamo:"status"`
+	Priority         string    `dynamo:"priority,omitempty"`
+	DueDate          string    `dynamo:"dueDate,omitempty"`
+	Category         string    `dynamo:"category,omitempty"`
+	Flags            string    `dynamo:"flags,omitempty"`
+	Channel          string    `dynamo:"channel,omitempty"`
+	Resolution       string    `dynamo:"resolution,omitempty"`
+	JSONExt          string    `dynamo:"jsonExt,omitempty"` // JSON text: lossless for any client JSON
+	DateCreated      time.Time `dynamo:"dateCreated"`
+	DateUpdated      time.Time `dynamo:"dateUpdated"`
+	DateValidFrom    time.Time `dynamo:"dateValidFrom"`
+	UserCreated      string    `dynamo:"userCreated"`
+	UserUpdated      string    `dynamo:"userUpdated"`
+}
+
+// openForSLA reports whether a ticket still runs against its due date.
+func openForSLA(s grievance.Status) bool {
+	return s != grievance.StatusClosed && s != grievance.StatusResolved
+}
+
+func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
+	it := &ticketItem{
+		PK: prefixTicket + t.ID, SK: skTicket, Kind: KindTicket,
+		ID: t.ID, Version: t.Version, IsDeleted: t.IsDeleted, Seq: t.Seq, Code: t.Code,
+		Key: t.Key, Title: t.Title, Description: t.Description,
+		ReporterType: string(t.ReporterType), ReporterID: t.ReporterID, AttendingStaffID: t.AttendingStaffID,
+		DateOfIncident: t.DateOfIncident, Status: string(t.Status), Priority: t.Priority, DueDate: t.DueDate,
+		Category: t.Category, Flags: t.Flags, Channel: t.Channel, Resolution: t.Resolution,
+		DateCreated: t.DateCreated.UTC(), DateUpdated: t.DateUpdated.UTC(), DateValidFrom: t.DateValidFrom.UTC(),
+		UserCreated: t.UserCreated, UserUpdated: t.UserUpdated,
+	}
+	if len(t.JSONExt) > 0 {
+		b, err := json.Marshal(t.JSONExt)
+		if err != nil {
+			return nil, fmt.Errorf("encode jsonExt of ticket %s: %w", t.ID, err)
+		}
+		it.JSONExt = string(b)
+	}
+	sk := seqKey(t.Seq)
+	it.G1PK, it.G1SK = listLive, sk
+	if t.IsDeleted {
+		// Deleted tickets leave every live index; only the deleted list
+		// (ticketsStr, ticketDetails) still reaches them.
+		it.G1PK = listDeleted
+		return it, nil
+	}
+	it.G2PK, it.G2SK = prefixStatus+string(t.Status), sk
+	if t.Category != "" {
+		it.G3PK, it.G3SK = prefixCategory+t.Category, sk
+	}
+	if t.AttendingStaffID != "" {
+		it.G4PK, it.G4SK = prefixStaff+t.AttendingStaffID, sk
+	}
+	if t.ReporterID != "" {
+		it.G5PK, it.G5SK = prefixReporter+t.ReporterID, sk
+	}
+	if t.DueDate != "" && openForSLA(t.Status) {
+		it.G6PK, it.G6SK = pkDue, t.DueDate+"#"+t.ID
+	}
+	return it, nil
+}
+
+func (it *ticketItem) ticket() (*grievance.Ticket, error) {
+	t := &grievance.Ticket{
+		ID: it.ID, Version: it.Version, IsDeleted: it.IsDeleted, Seq: it.Seq, Code: it.Code,
+		Key: it.Key, Title: it.Title, Description: it.Description,
+		ReporterType: grievance.PersonType(it.ReporterType), ReporterID: it.ReporterID, AttendingStaffID: it.AttendingStaffID,
+		DateOfIncident: it.DateOfIncident, Status: grievance.Status(it.Status), Priority: it.Priority, DueDate: it.DueDate,
+		Category: it.Category, Flags: it.Flags, Channel: it.Channel, Resolution: it.Resolution,
+		DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, DateValidFrom: it.DateValidFrom,
+		UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
+	}
+	if it.JSONExt != "" {
+		if err := json.Unmarshal([]byte(it.JSONExt), &t.JSONExt); err != nil {
+			return nil, fmt.Errorf("decode jsonExt of ticket %s: %w", it.ID, err)
+		}
+	}
+	return t, nil
+}
+
+// commentItem is a comment as stored: in its ticket's partition, so that a
+// ticket and its comments are read together with strong consistency.
+type commentItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+	indexKeys
+
+	ID            string    `dynamo:"id"`
+	TicketID      string    `dynamo:"ticketId"`
+	Version       int       `dynamo:"version"`
+	IsDeleted     bool      `dynamo:"isDeleted"`
+	CommenterType string    `dynamo:"commenterType,omitempty"`
+	CommenterID   string    `dynamo:"commenterId,omitempty"`
+	Comment       string    `dynamo:"comment"`
+	IsResolution  bool      `dynamo:"isResolution"`
+	JSONExt       string    `dynamo:"jsonExt,omitempty"`
+	DateCreated   time.Time `dynamo:"dateCreated"`
+	DateUpdated   time.Time `dynamo:"dateUpdated"`
+	UserCreated   string    `dynamo:"userCreated"`
+	UserUpdated   string    `dynamo:"userUpdated"`
+}
+
+func toCommentItem(c *grievance.Comment) (*commentItem, error) {
+	it := &commentItem{
+		PK: prefixTicket + c.TicketID, SK: prefixComment + c.ID, Kind: KindComment,
+		ID: c.ID, TicketID: c.TicketID, Version: c.Version, IsDeleted: c.IsDeleted,
+		CommenterType: string(c.CommenterType), CommenterID: c.CommenterID, Comment: c.Comment,
+		IsResolution: c.IsResolution, DateCreated: c.DateCreated.UTC(), DateUpdated: c.DateUpdated.UTC(),
+		UserCreated: c.UserCreated, UserUpdated: c.UserUpdated,
+	}
+	it.G1PK, it.G1SK = listComments, timeKey(c.DateCreated)+"#"+c.ID
+	if len(c.JSONExt) > 0 {
+		b, err := json.Marshal(c.JSONExt)
+		if err != nil {
+			return nil, fmt.Errorf("encode jsonExt of comment %s: %w", c.ID, err)
+		}
+		it.JSONExt = string(b)
+	}
+	return it, nil
+}
+
+func (it *commentItem) comment() (*grievance.Comment, error) {
+	c := &grievance.Comment{
+		ID: it.ID, TicketID: it.TicketID, Version: it.Version, IsDeleted: it.IsDeleted,
+		CommenterType: grievance.PersonType(it.CommenterType), CommenterID: it.CommenterID,
+		Comment: it.Comment, IsResolution: it.IsResolution,
+		DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
+	}
+	if it.JSONExt != "" {
+		if err := json.Unmarshal([]byte(it.JSONExt), &c.JSONExt); err != nil {
+			return nil, fmt.Errorf("decode jsonExt of comment %s: %w", it.ID, err)
+		}
+	}
+	return c, nil
+}
+
+// commentRef points from a comment id to its ticket, so that a comment can
+// be read by id with a strongly consistent GetItem.
+type commentRef struct {
+	PK       string `dynamo:"pk"`
+	SK       string `dynamo:"sk"`
+	Kind     string `dynamo:"kind"`
+	TicketID string `dynamo:"ticketId"`
+}
+
+type personItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+	indexKeys
+	ID           string   `dynamo:"id"`
+	Type         string   `dynamo:"type"`
+	FirstName    string   `dynamo:"firstName,omitempty"`
+	LastName     string   `dynamo:"lastName,omitempty"`
+	Dob          string   `dynamo:"dob,omitempty"`
+	Username     string   `dynamo:"username,omitempty"`
+	Roles        []string `dynamo:"roles,omitempty"`
+	IndividualID string   `dynamo:"individualId,omitempty"`
+	JSONExt      string   `dynamo:"jsonExt,omitempty"`
+}
+
+func toPersonItem(p *grievance.Person) (*personItem, error) {
+	it := &personItem{PK: prefixPerson + p.ID, SK: skPerson, Kind: KindPerson,
+		ID: p.ID, Type: string(p.Type), FirstName: p.FirstName, LastName: p.LastName, Dob: p.Dob,
+		Username: p.Username, Roles: p.Roles, IndividualID: p.IndividualID}
+	if p.Type == grievance.PersonUser {
+		it.G3PK, it.G3SK = listUsers, strings.ToLower(p.Username)
+	}
+	if len(p.JSONExt) > 0 {
+		b, err := json.Marshal(p.JSONExt)
+		if err != nil {
+			return nil, fmt.Errorf("encode jsonExt of person %s: %w", p.ID, err)
+		}
+		it.JSONExt = string(b)
+	}
+	return it, nil
+}
+
+func (it *personItem) person() (*grievance.Person, error) {
+	p := &grievance.Person{ID: it.ID, Type: grievance.PersonType(it.Type), FirstName: it.FirstName,
+		LastName: it.LastName, Dob: it.Dob, Username: it.Username, Roles: it.Roles, IndividualID: it.IndividualID}
+	if it.JSONExt != "" {
+		if err := json.Unmarshal([]byte(it.JSONExt), &p.JSONExt); err != nil {
+			return nil, fmt.Errorf("decode jsonExt of person %s: %w", it.ID, err)
+		}
+	}
+	return p, nil
+}
+
+type mutationLogItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+	indexKeys
+	ID                    string    `dynamo:"id"`
+	UserID                string    `dynamo:"userId"`
+	Mutation              string    `dynamo:"mutation"`
+	ClientMutationID      string    `dynamo:"clientMutationId,omitempty"`
+	ClientMutationLabel   string    `dynamo:"clientMutationLabel,omitempty"`
+	ClientMutationDetails []string  `dynamo:"clientMutationDetails,omitempty"`
+	JSONContent           string    `dynamo:"jsonContent,omitempty"`
+	Status                int       `dynamo:"status"`
+	Error                 string    `dynamo:"error,omitempty"`
+	RequestDateTime       time.Time `dynamo:"requestDateTime"`
+	TicketIDs             []string  `dynamo:"ticketIds,omitempty"`
+	ExpiresAt             int64     `dynamo:"expiresAt,omitempty"`
+}
+
+func toMutationLogItem(l *grievance.MutationLog) *mutationLogItem {
+	it := &mutationLogItem{PK: prefixMutLog + l.ID, SK: skMutLog, Kind: KindMutationLog,
+		ID: l.ID, UserID: l.UserID, Mutation: l.Mutation, ClientMutationID: l.ClientMutationID,
+		ClientMutationLabel: l.ClientMutationLabel, ClientMutationDetails: l.ClientMutationDetails,
+		JSONContent: l.JSONContent, Status: int(l.Status), Error: l.Error,
+		RequestDateTime: l.RequestDateTime.UTC(), TicketIDs: l.TicketIDs}
+	if !l.ExpiresAt.IsZero() {
+		it.ExpiresAt = l.ExpiresAt.Unix()
+	}
+	sk := timeKey(l.RequestDateTime) + "#" + l.ID
+	it.G1PK, it.G1SK = prefixMutLogs+l.UserID, sk
+	it.G2PK, it.G2SK = listAllMutLogs, sk
+	if l.ClientMutationID != "" {
+		it.G3PK, it.G3SK = prefixCMID+l.ClientMutationID, sk
+	}
+	return it
+}
+
+func (it *mutationLogItem) log() *grievance.MutationLog {
+	l := &grievance.MutationLog{ID: it.ID, UserID: it.UserID, Mutation: it.Mutation,
+		ClientMutationID: it.ClientMutationID, ClientMutationLabel: it.ClientMutationLabel,
+		ClientMutationDetails: it.ClientMutationDetails, JSONContent: it.JSONContent,
+		Status: grievance.MutationStatus(it.Status), Error: it.Error, RequestDateTime: it.RequestDateTime,
+		TicketIDs: it.TicketIDs}
+	if it.ExpiresAt > 0 {
+		l.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
+	}
+	return l
+}
+
+// claimItem makes a (user, clientMutationId) pair run once.
+type claimItem struct {
+	PK        string `dynamo:"pk"`
+	SK        string `dynamo:"sk"`
+	Kind      string `dynamo:"kind"`
+	LogID     string `dynamo:"logId"`
+	ExpiresAt int64  `dynamo:"expiresAt,omitempty"`
+}
+
+func claimKey(userID, cmid string) string { return prefixClaim + userID + "#" + cmid }
+
+type configItem struct {
+	PK       string `dynamo:"pk"`
+	SK       string `dynamo:"sk"`
+	Kind     string `dynamo:"kind"`
+	Document string `dynamo:"document"`
+	Version  int    `dynamo:"version"`
+}
+
+type counterItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+	N    int64  `dynamo:"n"`
+}

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Ticket implements grievance.TicketStore.
+func (s *Store) Ticket(ctx context.Context, id string) (*grievance.Ticket, error) {
+	var it ticketItem
+	err := s.main.Get(AttrPK, prefixTicket+id).Range(AttrSK, dynamo.Equal, skTicket).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Ticket", id)
+	}
+	if err != nil {
+		return nil, translate("get ticket "+id, err)
+	}
+	return it.ticket()
+}
+
+// TicketsByID implements grievance.TicketStore with BatchGetItem.
+func (s *Store) TicketsByID(ctx context.Context, ids []string) (map[string]*grievance.Ticket, error) {
+	keys := uniqueKeys(prefixTicket, skTicket, ids)
+	out := make(map[string]*grievance.Ticket, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var items []ticketItem
+	err := s.main.Batch(AttrPK, AttrSK).Get(keys...).Consistent(true).All(ctx, &items)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return nil, translate("batch get tickets", err)
+	}
+	for i := range items {
+		t, err := items[i].ticket()
+		if err != nil {
+			return nil, err
+		}
+		out[t.ID] = t
+	}
+	return out, nil
+}
+
+func uniqueKeys(prefix, sk string, ids []string) []dynamo.Keyed {
+	seen := map[string]bool{}
+	var keys []dynamo.Keyed
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		keys = append(keys, dynamo.Keys{prefix + id, sk})
+	}
+	return keys
+}
+
+// partitions returns the index and partition keys a range reads.
+func partitions(r grievance.TicketRange) (index string, pks []string) {
+	lists := func() []string {
+		switch {
+		case r.Deleted && r.AlsoLive:
+			return []string{listLive, listDeleted}
+		case r.Deleted:
+			return []string{listDeleted}
+		}
+		return []string{listLive}
+	}
+	switch r.By {
+	case grievance.RangeStatus:
+		for _, k := range r.Keys {
+			pks = append(pks, prefixStatus+k)
+		}
+		return IndexStatus, pks
+	case grievance.RangeCategory:
+		return IndexCategory, []string{prefixCategory + r.Keys[0]}
+	case grievance.RangeStaff:
+		return IndexStaff, []string{prefixStaff + r.Keys[0]}
+	case grievance.RangeReporter:
+		return IndexReporter, []string{prefixReporter + r.Keys[0]}
+	}
+	return IndexList, lists()
+}
+
+// ScanTickets implements grievance.TicketStore: one paged Query per
+// partition of the range, merged in ticket-number order.
+func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn func(*grievance.Ticket) (bool, error)) error {
+	if r.By == grievance.RangeSeq && r.Seq < 0 {
+		return nil
+	}
+	index, pks := partitions(r)
+	its := make([]*pager, len(pks))
+	for i, pk := range pks {
+		q := s.main.Get(index+"pk", pk).Index(index)
+		if r.By == grievance.RangeSeq {
+			q = q.Range(index+"sk", dynamo.Equal, seqKey(r.Seq))
+		}
+		its[i] = newPager(q, r.Descending)
+	}
+	return mergePages(ctx, its, index+"sk", r.Descending, func(item dynamo.Item) (bool, error) {
+		var it ticketItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		t, err := it.ticket()
+		if err != nil {
+			return false, err
+		}
+		return fn(t)
+	})
+}
+
+// CountTickets implements grievance.TicketStore with Select=COUNT queries:
+// no item data travels, but DynamoDB still reads (and bills) the range.
+func (s *Store) CountTickets(ctx context.Context, r grievance.TicketRange) (int, error) {
+	index, pks := partitions(r)
+	total := 0
+	for _, pk := range pks {
+		q := s.main.Get(index+"pk", pk).Index(index)
+		if r.By == grievance.RangeSeq {
+			q = q.Range(index+"sk", dynamo.Equal, seqKey(r.Seq))
+		}
+		n, err := q.Count(ctx)
+		if err != nil {
+			return 0, translate("count tickets", err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// Comment implements grievance.CommentStore: the reference item names the
+// ticket, then the comment is read from the ticket's partition.
+func (s *Store) Comment(ctx context.Context, id string) (*grievance.Comment, error) {
+	var ref commentRef
+	err := s.main.Get(AttrPK, prefixComment+id).Range(AttrSK, dynamo.Equal, skCommentRef).Consistent(true).One(ctx, &ref)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Comment", id)
+	}
+	if err != nil {
+		return nil, translate("get comment ref "+id, err)
+	}
+	var it commentItem
+	err = s.main.Get(AttrPK, prefixTicket+ref.TicketID).Range(AttrSK, dynamo.Equal, prefixComment+id).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Comment", id)
+	}
+	if err != nil {
+		return nil, translate("get comment "+id, err)
+	}
+	return it.comment()
+}
+
+// CommentsOfTicket implements grievance.CommentStore with one consistent
+// Query on the ticket's partition.
+func (s *Store) CommentsOfTicket(ctx context.Context, ticketID string) ([]*grievance.Comment, error) {
+	var items []commentItem
+	err := s.main.Get(AttrPK, prefixTicket+ticketID).Range(AttrSK, dynamo.BeginsWith, prefixComment).Consistent(true).All(ctx, &items)
+	if err != nil {
+		return nil, translate("query comments of "+ticketID, err)
+	}
+	out := make([]*grievance.Comment, 0, len(items))
+	for i := range items {
+		c, err := items[i].comment()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	sortComments(out)
+	return out, nil
+}
+
+// ScanComments implements grievance.CommentStore over the comment list index.
+func (s *Store) ScanComments(ctx context.Context, descending bool, fn func(*grievance.Comment) (bool, error)) error {
+	p := newPager(s.main.Get("g1pk", listComments).Index(IndexList), descending)
+	return mergePages(ctx, []*pager{p}, "g1sk", descending, func(item dynamo.Item) (bool, error) {
+		var it commentItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		c, err := it.comment()
+		if err != nil {
+			return false, err
+		}
+		return fn(c)
+	})
+}
+
+// People implements grievance.Directory with BatchGetItem.
+func (s *Store) People(ctx context.Context, ids []string) (map[string]*grievance.Person, error) {
+	keys := uniqueKeys(prefixPerson, skPerson, ids)
+	out := make(map[string]*grievance.Person, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var items []personItem
+	err := s.main.Batch(AttrPK, AttrSK).Get(keys...).All(ctx, &items)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return nil, translate("batch get people", err)
+	}
+	for i := range items {
+		p, err := items[i].person()
+		if err != nil {
+			return nil, err
+		}
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
+// UserByUsername implements grievance.Directory.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*grievance.Person, error) {
+	var items []personItem
+	err := s.main.Get("g3pk", listUsers).Index(IndexCategory).Range("g3sk", dynamo.Equal, lower(username)).All(ctx, &items)
+	if err != nil {
+		return nil, translate("query user "+username, err)
+	}
+	for i := range items {
+		if items[i].Username == username {
+			return items[i].person()
+		}
+	}
+	return nil, notFound("User", username)
+}
+
+// Users implements grievance.Directory.
+func (s *Store) Users(ctx context.Context) ([]*grievance.Person, error) {
+	var items []personItem
+	if err := s.main.Get("g3pk", listUsers).Index(IndexCategory).All(ctx, &items); err != nil {
+		return nil, translate("query users", err)
+	}
+	out := make([]*grievance.Person, 0, len(items))
+	for i := range items {
+		p, err := items[i].person()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ConfigDocument implements grievance.ConfigStore.
+func (s *Store) ConfigDocument(ctx context.Context) ([]byte, int, error) {
+	var it configItem
+	err := s.main.Get(AttrPK, pkConfig).Range(AttrSK, dynamo.Equal, skConfig).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, translate("get configuration", err)
+	}
+	return []byte(it.Document), it.Version, nil
+}

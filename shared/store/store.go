@@ -1,0 +1,78 @@
+// Package store is Redress's DynamoDB adapter: the only code that knows
+// item shapes, keys, indexes and stream images. It implements the storage
+// interfaces of package grievance with github.com/guregu/dynamo.
+//
+// docs/data-model.md describes every item and the access pattern of every
+// operation; keep it in step with this package.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Store reads and writes Redress's items in the main table (and reads the
+// history table). It is safe for concurrent use.
+type Store struct {
+	db      *dynamo.DB
+	main    dynamo.Table
+	history dynamo.Table
+
+	// seqMu serialises ticket-number allocation inside one process, so
+	// concurrent creates in a container do not fight over the counter;
+	// across containers the counter's condition does the same job.
+	seqMu sync.Mutex
+}
+
+// New returns a Store over the tables named in names.
+func New(cfg aws.Config, names TableNames) *Store {
+	db := dynamo.New(cfg)
+	return &Store{db: db, main: db.Table(names.Main), history: db.Table(names.History)}
+}
+
+var _ grievance.Store = (*Store)(nil)
+
+// translate turns an AWS error into a domain error where callers act on it
+// (throttling is retryable, a failed condition is a conflict) and wraps the
+// rest, which stays internal.
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ge *grievance.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The request took too long; try again.", Err: fmt.Errorf("%s: %w", op, err)}
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded":
+			return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The service is busy; try again shortly.", Err: fmt.Errorf("%s: %w", op, err)}
+		}
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) == "ThrottlingError" || aws.ToString(r.Code) == "ProvisionedThroughputExceeded" {
+				return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The service is busy; try again shortly.", Err: fmt.Errorf("%s: %w", op, err)}
+			}
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func notFound(what, id string) error {
+	return grievance.Errorf(grievance.CodeNotFound, "%s %s does not exist.", what, id)
+}

@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Commit implements grievance.Committer with one TransactWriteItems call.
+// Every replaced item is conditioned on the version the service read, so
+// no update is lost; a new ticket takes the next ticket number from the
+// counter in the same transaction, so numbers are unique and gap-free.
+func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
+	if w.NewTicket != nil {
+		s.seqMu.Lock()
+		defer s.seqMu.Unlock()
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.commitOnce(ctx, w)
+		if err == nil || !retryable(err) || attempt >= 8 {
+			return err
+		}
+		// Another container took the number we read, or DynamoDB refused
+		// a transaction racing another on the same items: back off, re-read.
+		d := time.Duration(1<<min(attempt, 6)) * 5 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return translate("commit", ctx.Err())
+		case <-time.After(d/2 + rand.N(d)):
+		}
+	}
+}
+
+// errSeqTaken marks a lost race for the ticket counter.
+var errSeqTaken = errors.New("ticket number taken")
+
+func retryable(err error) bool {
+	if errors.Is(err, errSeqTaken) {
+		return true
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) == "TransactionConflict" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
+	tx := s.db.WriteTx()
+	var what []string // item descriptions, in transaction order, to name a failed condition
+	if t := w.NewTicket; t != nil {
+		var c counterItem
+		err := s.main.Get(AttrPK, pkCounter).Range(AttrSK, dynamo.Equal, skTicketSeq).Consistent(true).One(ctx, &c)
+		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return translate("read ticket counter", err)
+		}
+		t.Seq = c.N + 1
+		t.Code = grievance.FormatCode(t.Seq)
+		up := s.main.Update(AttrPK, pkCounter).Range(AttrSK, skTicketSeq).Set("n", t.Seq).Set("kind", KindCounter)
+		if c.N == 0 {
+			up = up.If("attribute_not_exists(n)")
+		} else {
+			up = up.If("n = ?", c.N)
+		}
+		tx.Update(up)
+		what = append(what, "counter")
+		it, err := toTicketItem(t)
+		if err != nil {
+			return err
+		}
+		tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
+		what = append(what, "ticket "+t.ID)
+	}
+	for _, tw := range w.Tickets {
+		it, err := toTicketItem(tw.Ticket)
+		if err != nil {
+			return err
+		}
+		tx.Put(s.main.Put(it).If("version = ?", tw.Prev))
+		what = append(what, "ticket "+tw.Ticket.Code)
+	}
+	for _, cw := range w.Comments {
+		it, err := toCommentItem(cw.Comment)
+		if err != nil {
+			return err
+		}
+		if cw.Prev == 0 {
+			tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
+			tx.Put(s.main.Put(commentRef{PK: prefixComment + cw.Comment.ID, SK: skCommentRef, Kind: KindCommentRef, TicketID: cw.Comment.TicketID}).If("attribute_not_exists(pk)"))
+			what = append(what, "comment "+cw.Comment.ID, "comment "+cw.Comment.ID)
+		} else {
+			tx.Put(s.main.Put(it).If("version = ?", cw.Prev))
+			what = append(what, "comment "+cw.Comment.ID)
+		}
+	}
+	if c := w.Config; c != nil {
+		put := s.main.Put(configItem{PK: pkConfig, SK: skConfig, Kind: KindConfig, Document: string(c.Document), Version: c.Prev + 1})
+		if c.Prev == 0 {
+			put = put.If("attribute_not_exists(pk)")
+		} else {
+			put = put.If("version = ?", c.Prev)
+		}
+		tx.Put(put)
+		what = append(what, "configuration")
+	}
+	if w.Log != nil {
+		tx.Put(s.main.Put(toMutationLogItem(w.Log)))
+		what = append(what, "log")
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	err := tx.Run(ctx)
+	if err == nil {
+		return nil
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for i, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) != "ConditionalCheckFailed" || i >= len(what) {
+				continue
+			}
+			if what[i] == "counter" {
+				return errSeqTaken
+			}
+			return &grievance.Error{Code: grievance.CodeConflict,
+				Message: fmt.Sprintf("The %s was changed by someone else meanwhile; reload it and try again.", what[i]), Err: err}
+		}
+		if retryable(err) {
+			return err
+		}
+	}
+	return translate("commit", err)
+}
+
+// ClaimMutation implements grievance.MutationStore: the claim item and the
+// received log are written together, on condition that the claim is new.
+func (s *Store) ClaimMutation(ctx context.Context, l *grievance.MutationLog) (*grievance.MutationLog, error) {
+	claim := claimItem{PK: claimKey(l.UserID, l.ClientMutationID), SK: skClaim, Kind: KindClaim, LogID: l.ID}
+	if !l.ExpiresAt.IsZero() {
+		claim.ExpiresAt = l.ExpiresAt.Unix()
+	}
+	err := s.db.WriteTx().
+		Put(s.main.Put(claim).If("attribute_not_exists(pk)")).
+		Put(s.main.Put(toMutationLogItem(l))).
+		Run(ctx)
+	if err == nil {
+		return nil, nil
+	}
+	if !dynamo.IsCondCheckFailed(err) {
+		return nil, translate("claim mutation", err)
+	}
+	var prev claimItem
+	if err := s.main.Get(AttrPK, claim.PK).Range(AttrSK, dynamo.Equal, skClaim).Consistent(true).One(ctx, &prev); err != nil {
+		return nil, translate("read mutation claim", err)
+	}
+	return s.MutationLog(ctx, prev.LogID)
+}
+
+// PutMutationLog implements grievance.MutationStore.
+func (s *Store) PutMutationLog(ctx context.Context, l *grievance.MutationLog) error {
+	return translate("put mutation log", s.main.Put(toMutationLogItem(l)).Run(ctx))
+}
+
+// MutationLog implements grievance.MutationStore.
+func (s *Store) MutationLog(ctx context.Context, id string) (*grievance.MutationLog, error) {
+	var it mutationLogItem
+	err := s.main.Get(AttrPK, prefixMutLog+id).Range(AttrSK, dynamo.Equal, skMutLog).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Mutation log", id)
+	}
+	if err != nil {
+		return nil, translate("get mutation log", err)
+	}
+	return it.log(), nil
+}
+
+// ScanMutationLogs implements grievance.MutationStore. Index reads are
+// eventually consistent, so the user's log is re-read from the base table:
+// a poll right after a mutation must see its final status.
+func (s *Store) ScanMutationLogs(ctx context.Context, userID, cmid string, fn func(*grievance.MutationLog) (bool, error)) error {
+	var p *pager
+	switch {
+	case cmid != "":
+		p = newPager(s.main.Get("g3pk", prefixCMID+cmid).Index(IndexCategory), true)
+	case userID != "":
+		p = newPager(s.main.Get("g1pk", prefixMutLogs+userID).Index(IndexList), true)
+	default:
+		p = newPager(s.main.Get("g2pk", listAllMutLogs).Index(IndexStatus), true)
+	}
+	skAttr := map[bool]string{true: "g3sk", false: "g1sk"}[cmid != ""]
+	if cmid == "" && userID == "" {
+		skAttr = "g2sk"
+	}
+	return mergePages(ctx, []*pager{p}, skAttr, true, func(item dynamo.Item) (bool, error) {
+		var it mutationLogItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		if userID != "" && it.UserID != userID {
+			return true, nil
+		}
+		l := it.log()
+		if l.Status == grievance.MutationReceived {
+			fresh, err := s.MutationLog(ctx, l.ID)
+			if err == nil {
+				l = fresh
+			}
+		}
+		return fn(l)
+	})
+}
+
+// UpsertPeople stores directory records, replacing earlier versions; the
+// seed loader calls it at every start, so it must be idempotent.
+func (s *Store) UpsertPeople(ctx context.Context, people []grievance.Person) error {
+	items := make([]any, 0, len(people))
+	for i := range people {
+		if err := people[i].Validate(); err != nil {
+			return fmt.Errorf("upsert people: %w", err)
+		}
+		it, err := toPersonItem(&people[i])
+		if err != nil {
+			return err
+		}
+		items = append(items, it)
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	_, err := s.main.Batch(AttrPK, AttrSK).Write().Put(items...).Run(ctx)
+	return translate("upsert people", err)
+}
+
+func sortComments(cs []*grievance.Comment) {
+	slices.SortStableFunc(cs, func(a, b *grievance.Comment) int {
+		if c := a.DateCreated.Compare(b.DateCreated); c != 0 {
+			return c
+		}
+		return compareStrings(a.ID, b.ID)
+	})
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
