@@ -16,7 +16,23 @@ DEST=${1:-.cache/moto}
 MOTO_VERSION=5.1.1-4
 STAMP="$DEST/.installed-$MOTO_VERSION"
 
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+write_wrapper() {
+	local site
+	site="$(cd "$DEST" && pwd)/root/usr/lib/python3/dist-packages"
+	cp "$HERE/moto_server.py" "$DEST/moto_server.py"
+	# exec keeps the recorded PID that of the server itself, so killing it stops moto.
+	cat >"$DEST/moto_server" <<EOS
+#!/bin/sh
+PYTHONPATH="$site" exec /usr/bin/python3 "$(cd "$DEST" && pwd)/moto_server.py" "\$@"
+EOS
+	chmod +x "$DEST/moto_server"
+}
+
 if [ -f "$STAMP" ] && [ -x "$DEST/moto_server" ] && /usr/bin/python3 -c 'import flask, boto3, ply' 2>/dev/null; then
+	# The launcher may have changed since the install: refresh it (cheap).
+	cmp -s "$HERE/moto_server.py" "$DEST/moto_server.py" || write_wrapper
 	exit 0
 fi
 
@@ -71,12 +87,7 @@ for deb in "$APT"/*.deb; do
 	dpkg-deb -x "$deb" "$DEST/root"
 done
 
+write_wrapper
 SITE="$(cd "$DEST" && pwd)/root/usr/lib/python3/dist-packages"
-# exec keeps the recorded PID that of the server itself, so killing it stops moto.
-cat >"$DEST/moto_server" <<EOS
-#!/bin/sh
-PYTHONPATH="$SITE" exec /usr/bin/python3 -m moto.server "\$@"
-EOS
-chmod +x "$DEST/moto_server"
 PYTHONPATH="$SITE" /usr/bin/python3 -c 'import moto, jsonpath_ng, ply; print("install-moto: moto", moto.__version__, "ready")' >&2
 touch "$STAMP"
