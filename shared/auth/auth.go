@@ -1,0 +1,112 @@
+// Package auth turns the claims of a verified token into a grievance
+// principal. API Gateway's JWT authorizer verifies tokens and hands the
+// function their claims as strings; the local gateway does the same, so
+// this package serves Cognito in AWS and dev tokens locally alike.
+package auth
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Claim names Redress reads.
+const (
+	ClaimSubject          = "sub"
+	ClaimUsername         = "username"
+	ClaimCognitoUsername  = "cognito:username"
+	ClaimPreferredUser    = "preferred_username"
+	ClaimGroups           = "cognito:groups"
+	ClaimRights           = "custom:rights"
+	DefaultRightsClaimEnv = "ALLOW_RIGHTS_CLAIM"
+)
+
+// Options say which claims are trusted.
+type Options struct {
+	// AdminGroup holds every right (default grievance.DefaultAdminGroup).
+	AdminGroup string
+	// AllowRightsClaim trusts explicit rights in the token. Only local
+	// stages (and stacks that enable it on purpose) do: elsewhere rights
+	// come from groups, which users cannot change themselves.
+	AllowRightsClaim bool
+}
+
+// Principal returns the principal the claims describe, with the rights of
+// its groups under cfg (role_rights), or nil when there is no subject (an
+// anonymous request).
+func Principal(claims map[string]string, cfg *grievance.Config, o Options) *grievance.Principal {
+	sub := strings.TrimSpace(claims[ClaimSubject])
+	if sub == "" {
+		return nil
+	}
+	if id, err := grievance.CanonicalUUID("sub", sub); err == nil {
+		sub = id
+	}
+	p := &grievance.Principal{ID: sub, Username: firstNonEmpty(claims[ClaimUsername], claims[ClaimCognitoUsername], claims[ClaimPreferredUser], sub)}
+	p.Groups = List(claims[ClaimGroups])
+	admin := o.AdminGroup
+	if admin == "" {
+		admin = grievance.DefaultAdminGroup
+	}
+	p.Admin = p.InGroup([]string{admin})
+	p.Rights = cfg.RightsOf(p.Groups)
+	if o.AllowRightsClaim {
+		for _, r := range List(claims[ClaimRights]) {
+			p.Rights[r] = true
+		}
+	}
+	return p
+}
+
+// List parses a list claim in the forms it reaches a function: API
+// Gateway renders JSON arrays as "[a b]"; tokens may also carry a JSON
+// array text or a comma-separated string.
+func List(v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	if strings.HasPrefix(v, "[") {
+		var arr []any
+		if json.Unmarshal([]byte(v), &arr) == nil {
+			out := make([]string, 0, len(arr))
+			for _, x := range arr {
+				if s := strings.TrimSpace(jsonString(x)); s != "" {
+					out = append(out, s)
+				}
+			}
+			return out
+		}
+		v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+		return strings.Fields(v)
+	}
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func jsonString(x any) string {
+	switch v := x.(type) {
+	case string:
+		return v
+	case float64:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	b, _ := json.Marshal(x)
+	return string(b)
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
