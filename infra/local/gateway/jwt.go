@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Verifier checks bearer tokens the way an HTTP API JWT authorizer does,
+// except that the key is a shared HS256 secret instead of the issuer's
+// JWKS: locally there is no Cognito, and `local token` signs with the
+// same secret.
+type Verifier struct {
+	// Secret is the HS256 key.
+	Secret []byte
+	// Issuer, when set, must equal the token's iss.
+	Issuer string
+	// Audience, when set, must be in the token's aud.
+	Audience string
+	// Now is the clock for exp and nbf. Default time.Now.
+	Now func() time.Time
+}
+
+// ErrNoToken reports a request without a bearer token.
+var ErrNoToken = errors.New("gateway: no bearer token")
+
+// Verify checks the token in an Authorization header value ("Bearer
+// <jwt>"; API Gateway also accepts the bare token) and returns its claims
+// rendered as API Gateway passes them to the function. The token must be
+// signed with HS256 and have an exp in the future; nbf, iss and aud are
+// checked when present or configured.
+func (v *Verifier) Verify(authorization string) (map[string]string, error) {
+	tok := strings.TrimSpace(authorization)
+	if len(tok) >= 7 && strings.EqualFold(tok[:7], "bearer ") {
+		tok = strings.TrimSpace(tok[7:])
+	}
+	if tok == "" {
+		return nil, ErrNoToken
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithJSONNumber(), // keep numbers as their decimal text
+		jwt.WithExpirationRequired(),
+	}
+	if v.Now != nil {
+		opts = append(opts, jwt.WithTimeFunc(v.Now))
+	}
+	if v.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(v.Issuer))
+	}
+	if v.Audience != "" {
+		opts = append(opts, jwt.WithAudience(v.Audience))
+	}
+	claims := jwt.MapClaims{}
+	if _, err := jwt.NewParser(opts...).ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) {
+		return v.Secret, nil
+	}); err != nil {
+		return nil, fmt.Errorf("gateway: invalid token: %w", err)
+	}
+	return RenderClaims(claims), nil
+}
+
+// RenderClaims flattens JWT claims into the map[string]string that API
+// Gateway puts in requestContext.authorizer.jwt.claims: strings as they
+// are, numbers as decimal text, booleans as "true"/"false", arrays as
+// "[a b]" (so cognito:groups arrives as "[GrievanceOfficer GrievanceAdmin]")
+// and objects as JSON text. Handlers parse these strings, so the local
+// stack must produce exactly what AWS does.
+func RenderClaims(claims map[string]any) map[string]string {
+	out := make(map[string]string, len(claims))
+	for k, v := range claims {
+		out[k] = renderClaim(v)
+	}
+	return out
+}
+
+func renderClaim(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = renderClaim(e)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case []string:
+		return "[" + strings.Join(x, " ") + "]"
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
+	}
+}
