@@ -1,0 +1,73 @@
+package grievance
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func intp(n int) *int { return &n }
+
+// Ensure the window slices like graphql-relay's connection_from_list_slice
+// over a list of 10 rows (0..9), whether or not it counts.
+func TestWindow_RelaySemantics(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		args             PageArgs
+		count            bool
+		items            string
+		start            int
+		hasNext, hasPrev bool
+		wantErr          string
+	}{
+		{name: "default first 100", args: PageArgs{}, items: "[0 1 2 3 4 5 6 7 8 9]"},
+		{name: "first 3", args: PageArgs{First: intp(3)}, items: "[0 1 2]", hasNext: true},
+		{name: "first 3 after 2", args: PageArgs{First: intp(3), After: Cursor(2)}, items: "[3 4 5]", start: 3, hasNext: true},
+		{name: "first 3 after 6 reaches the end", args: PageArgs{First: intp(3), After: Cursor(6)}, items: "[7 8 9]", start: 7},
+		{name: "offset 4", args: PageArgs{First: intp(2), Offset: 4}, items: "[4 5]", start: 4, hasNext: true},
+		{name: "offset adds to after", args: PageArgs{First: intp(2), After: Cursor(1), Offset: 3}, items: "[5 6]", start: 5, hasNext: true},
+		{name: "first with before (client's back button)", args: PageArgs{First: intp(3), Before: Cursor(6)}, items: "[0 1 2]", hasNext: true},
+		{name: "first with before, short", args: PageArgs{First: intp(10), Before: Cursor(2)}, items: "[0 1]"},
+		{name: "last 3", args: PageArgs{Last: intp(3)}, items: "[7 8 9]", start: 7, hasPrev: true},
+		{name: "last 3 before 5", args: PageArgs{Last: intp(3), Before: Cursor(5)}, items: "[2 3 4]", start: 2, hasPrev: true},
+		{name: "last more than there are", args: PageArgs{Last: intp(30), Before: Cursor(2)}, items: "[0 1]"},
+		{name: "first then last", args: PageArgs{First: intp(5), Last: intp(2)}, items: "[3 4]", start: 3, hasNext: true, hasPrev: true},
+		{name: "after the end", args: PageArgs{First: intp(3), After: Cursor(20)}, items: "[]", start: 21},
+		{name: "counting does not change the page", args: PageArgs{First: intp(3), After: Cursor(2)}, count: true, items: "[3 4 5]", start: 3, hasNext: true},
+		{name: "first 101", args: PageArgs{First: intp(101)}, wantErr: "Requesting 101 records on the `tickets` connection exceeds the `first` limit of 100 records."},
+		{name: "last 101", args: PageArgs{Last: intp(101)}, wantErr: "exceeds the `last` limit"},
+		{name: "negative first", args: PageArgs{First: intp(-1)}, wantErr: "non-negative"},
+		{name: "bad cursor", args: PageArgs{After: "zzz"}, wantErr: "not a valid cursor"},
+		{name: "offset with before", args: PageArgs{Offset: 1, Before: Cursor(3)}, wantErr: "Cannot combine"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := newWindow[int]("tickets", tc.args, tc.count)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(ErrorMessage(err), tc.wantErr) {
+					t.Fatalf("err=%v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := 0
+			for i := range 10 {
+				read++
+				if !w.add(i) {
+					break
+				}
+			}
+			p := w.page(read == 10)
+			items := fmt.Sprint(p.Items)
+			if items != tc.items || p.StartIndex != tc.start && len(p.Items) > 0 || p.HasNextPage != tc.hasNext || p.HasPreviousPage != tc.hasPrev {
+				t.Fatalf("items=%s start=%d next=%v prev=%v, want %s start=%d next=%v prev=%v",
+					items, p.StartIndex, p.HasNextPage, p.HasPreviousPage, tc.items, tc.start, tc.hasNext, tc.hasPrev)
+			}
+			if tc.count && (p.TotalCount != 10 || !p.Counted) {
+				t.Fatalf("total=%d counted=%v, want 10", p.TotalCount, p.Counted)
+			}
+		})
+	}
+}
+
