@@ -70,4 +70,3 @@ func TestWindow_RelaySemantics(t *testing.T) {
 		})
 	}
 }
-
