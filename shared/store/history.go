@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// History types, as django-simple-history names them.
+const (
+	HistoryCreated = "+"
+	HistoryChanged = "~"
+	HistoryDeleted = "-"
+)
+
+// historyItem is one recorded version of a ticket or comment in the history
+// table. Its key (entity, version) makes recording idempotent: a stream
+// record delivered twice finds its version already there.
+type historyItem struct {
+	PK string `dynamo:"pk"` // TICKET#<id> or COMMENT#<id>
+	SK string `dynamo:"sk"` // V#<version, zero padded>
+	// H1 lists every ticket version: newest ticket first, then newest
+	// version first, when read descending.
+	H1PK string `dynamo:"h1pk,omitempty"`
+	H1SK string `dynamo:"h1sk,omitempty"`
+
+	Kind          string    `dynamo:"kind"` // ticket or comment
+	EntityID      string    `dynamo:"entityId"`
+	Version       int       `dynamo:"version"`
+	HistoryType   string    `dynamo:"historyType"`
+	HistoryDate   time.Time `dynamo:"historyDate"`
+	HistoryUser   string    `dynamo:"historyUser,omitempty"`
+	ChangedFields []string  `dynamo:"changedFields,omitempty"`
+	// Image is the item as stored in the main table at that version (the
+	// old image for a removal).
+	Image dynamo.Item `dynamo:"image"`
+	// SequenceNumber is the stream record that produced the version.
+	SequenceNumber string `dynamo:"sequenceNumber,omitempty"`
+}
+
+const historyTickets = "TICKETS"
+
+func versionKey(v int) string { return fmt.Sprintf("V#%010d", v) }
+
+// TicketVersion implements grievance.HistoryStore.
+func (s *Store) TicketVersion(ctx context.Context, id string, v int) (*grievance.Ticket, error) {
+	var it historyItem
+	err := s.history.Get(AttrPK, prefixTicket+id).Range(AttrSK, dynamo.Equal, versionKey(v)).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Ticket version", fmt.Sprintf("%s v%d", id, v))
+	}
+	if err != nil {
+		return nil, translate("get ticket version", err)
+	}
+	return it.ticket()
+}
+
+// ScanTicketHistory implements grievance.HistoryStore.
+func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(*grievance.Ticket) (bool, error)) error {
+	var p *pager
+	skAttr := "h1sk"
+	if ticketID != "" {
+		p = newPager(s.history.Get(AttrPK, prefixTicket+ticketID).Range(AttrSK, dynamo.BeginsWith, "V#").Consistent(true), true)
+		skAttr = AttrSK
+	} else {
+		p = newPager(s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll), true)
+	}
+	return mergePages(ctx, []*pager{p}, skAttr, true, func(item dynamo.Item) (bool, error) {
+		var it historyItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		if it.HistoryType == HistoryDeleted {
+			return true, nil // openIMIS lists no removal rows; soft deletes are versions
+		}
+		t, err := it.ticket()
+		if err != nil {
+			return false, err
+		}
+		return fn(t)
+	})
+}
+
+func (it *historyItem) ticket() (*grievance.Ticket, error) {
+	var ti ticketItem
+	if err := dynamo.UnmarshalItem(it.Image, &ti); err != nil {
+		return nil, fmt.Errorf("decode ticket version %s v%d: %w", it.EntityID, it.Version, err)
+	}
+	return ti.ticket()
+}
+
+var _ grievance.HistoryStore = (*Store)(nil)
