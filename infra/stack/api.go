@@ -189,8 +189,8 @@ func (a *API) newUserPool(cfg Config) {
 			"MFA is "+cfg.MFA+" in stage "+cfg.Stage+" by explicit choice (context mfa); stages other than dev default to required.")
 	}
 	if !cfg.ThreatProtection {
-		nagSuppress(a.UserPool, "AwsSolutions-COG3",
-			"Threat protection needs the paid Cognito Plus feature plan; it is opt-in with context threatProtection=true. Self sign-up is off, so only administrators create accounts.")
+		nagSuppress(a.UserPool, "AwsSolutions-COG8",
+			"Threat protection needs the Cognito Plus feature plan, billed per monthly active user; it is opt-in with context threatProtection=true. Self sign-up is off (only administrators create accounts) and the password policy is strict.")
 	}
 
 	a.Client = a.UserPool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{

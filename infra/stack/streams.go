@@ -71,7 +71,7 @@ func NewStreams(scope constructs.Construct, id string, table awsdynamodb.ITable,
 		})
 		// Lambda checks the role when the mapping is created, so the
 		// mapping waits for the function and its role's policy.
-		m.Node().AddDependency(c.Function)
+		m.Node().AddDependency(c.Function, c.Function.Role())
 		s.Consumers = append(s.Consumers, &Consumer{Name: c.Name, Function: c.Function, DLQ: dlq, Mapping: m})
 	}
 	return s

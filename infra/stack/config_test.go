@@ -1,0 +1,105 @@
+package stack_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/redress-grm/redress/infra/stack"
+)
+
+func configFrom(t *testing.T, ctx map[string]any) (stack.Config, error) {
+	t.Helper()
+	c := map[string]any{}
+	for k, v := range ctx {
+		c[k] = v
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &c})
+	return stack.ConfigFromContext(app.Node())
+}
+
+func TestConfigFromContext_ReadsJSONAndCommandLineValues(t *testing.T) {
+	defaults := stack.Config{
+		Stage: "dev", ThrottleRate: 50, ThrottleBurst: 100, LogRetentionDays: 30, LogLevel: "info",
+		AdminGroup: "GrievanceAdmin", MFA: "optional",
+	}
+	for _, tt := range []struct {
+		name string
+		ctx  map[string]any
+		want func(c *stack.Config)
+	}{
+		{"Defaults", nil, func(c *stack.Config) {}},
+		{"EmptyStringsAreUnset", map[string]any{"alarmEmail": "", "jwtIssuer": " ", "corsOrigins": ""}, func(c *stack.Config) {}},
+		{"ProductionStageRequiresMFA", map[string]any{"stage": "prod"}, func(c *stack.Config) {
+			c.Stage, c.MFA = "prod", "required"
+		}},
+		{"JSONValues", map[string]any{
+			"corsOrigins": []any{"https://a.example", "https://b.example"}, "throttleRate": 10.0, "throttleBurst": 20.0,
+			"logRetentionDays": 90.0, "allowRightsClaim": true, "introspection": true, "sla": true, "mfa": "off",
+		}, func(c *stack.Config) {
+			c.CORSOrigins = []string{"https://a.example", "https://b.example"}
+			c.ThrottleRate, c.ThrottleBurst, c.LogRetentionDays = 10, 20, 90
+			c.AllowRightsClaim, c.Introspection, c.SLA, c.MFA = true, true, true, "off"
+		}},
+		{"CommandLineStrings", map[string]any{
+			"corsOrigins": "https://a.example, https://b.example", "throttleRate": "10", "throttleBurst": "20",
+			"allowRightsClaim": "true", "introspection": "false", "alarmEmail": "ops@example.org",
+			"jwtIssuer": "https://idp.example.org", "jwtAudience": `["api"]`,
+		}, func(c *stack.Config) {
+			c.CORSOrigins = []string{"https://a.example", "https://b.example"}
+			c.ThrottleRate, c.ThrottleBurst = 10, 20
+			c.AllowRightsClaim, c.AlarmEmail = true, "ops@example.org"
+			c.JWTIssuer, c.JWTAudience = "https://idp.example.org", []string{"api"}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := configFrom(t, tt.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := defaults
+			tt.want(&want)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("Config=%+v,\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		ctx     map[string]any
+		wantErr string
+	}{
+		{"IssuerWithoutAudience", map[string]any{"jwtIssuer": "https://idp.example.org"}, "jwtAudience"},
+		{"AudienceWithoutIssuer", map[string]any{"jwtAudience": "api"}, "jwtIssuer"},
+		{"PlainHTTPIssuer", map[string]any{"jwtIssuer": "http://idp.example.org", "jwtAudience": "api"}, "https"},
+		{"UnsupportedRetention", map[string]any{"logRetentionDays": 10.0}, "logRetentionDays"},
+		{"NotANumber", map[string]any{"throttleRate": "fast"}, "throttleRate"},
+		{"ZeroBurst", map[string]any{"throttleBurst": 0.0}, "throttleBurst"},
+		{"NotABool", map[string]any{"introspection": "yes please"}, "introspection"},
+		{"UnknownMFA", map[string]any{"mfa": "sometimes"}, "mfa"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := configFrom(t, tt.ctx)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err=%v, want one mentioning %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNew_FailsClearlyWhenABootstrapIsMissing(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	cfg, err := stack.ConfigFromContext(app.Node())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stack.New(app, "Missing", &stack.Props{Config: cfg, AssetRoot: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "graphql/bootstrap") || !strings.Contains(err.Error(), "make build-lambdas") {
+		t.Fatalf("err=%v, want a missing graphql/bootstrap error that says how to build it", err)
+	}
+}

@@ -1,0 +1,644 @@
+package stack_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/redress-grm/redress/infra/stack"
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+func TestStack_ResourceCounts(t *testing.T) {
+	for _, tt := range []struct {
+		config string
+		counts map[string]int
+	}{
+		{"dev", map[string]int{
+			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 3, "AWS::IAM::Role": 3,
+			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 2, "AWS::Events::EventBus": 1,
+			"AWS::Events::Rule": 0, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
+			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
+			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
+			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 4,
+			// errors + throttles per function, iterator age + DLQ depth per consumer, API 5xx
+			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1,
+		}},
+		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
+		{"external", map[string]int{
+			"AWS::Lambda::Function": 4, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
+			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 5,
+			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1,
+		}},
+	} {
+		s := synth(t, tt.config)
+		for typ, n := range tt.counts {
+			must(t, fmt.Sprintf("%s: %s count", tt.config, typ), func() {
+				s.template.ResourceCountIs(jsii.String(typ), jsii.Number(float64(n)))
+			})
+		}
+	}
+}
+
+func TestTables_AreBuiltFromTheSharedDefinitions(t *testing.T) {
+	s := synth(t, "dev")
+	for _, def := range store.Tables() {
+		t.Run(def.Name, func(t *testing.T) {
+			r := s.resources("AWS::DynamoDB::Table")[s.id(s.stack.Data.Tables[def.Name])]
+			if r == nil {
+				t.Fatalf("no table for %s", def.Name)
+			}
+			p := props(r)
+			if got, want := p["BillingMode"], "PAY_PER_REQUEST"; got != want {
+				t.Errorf("BillingMode=%v, want %v", got, want)
+			}
+			if got := jsonString(p["PointInTimeRecoverySpecification"]); got != `{"PointInTimeRecoveryEnabled":true}` {
+				t.Errorf("PointInTimeRecoverySpecification=%s, want enabled", got)
+			}
+			wantKeys := []any{map[string]any{"AttributeName": def.PartitionKey.Name, "KeyType": "HASH"}}
+			if def.SortKey.Name != "" {
+				wantKeys = append(wantKeys, map[string]any{"AttributeName": def.SortKey.Name, "KeyType": "RANGE"})
+			}
+			if got, want := jsonString(p["KeySchema"]), jsonString(wantKeys); got != want {
+				t.Errorf("KeySchema=%s, want %s", got, want)
+			}
+
+			// Every key attribute is declared with its shared type.
+			declared := map[string]string{}
+			for _, a := range p["AttributeDefinitions"].([]any) {
+				a := a.(map[string]any)
+				declared[a["AttributeName"].(string)] = a["AttributeType"].(string)
+			}
+			keys := []store.Attribute{def.PartitionKey, def.SortKey}
+			for _, ix := range def.Indexes {
+				keys = append(keys, ix.PartitionKey, ix.SortKey)
+			}
+			for _, k := range keys {
+				if k.Name != "" && declared[k.Name] != string(k.Type) {
+					t.Errorf("attribute %s declared as %q, want %q", k.Name, declared[k.Name], k.Type)
+				}
+			}
+
+			var gotIx []string
+			for _, g := range p["GlobalSecondaryIndexes"].([]any) {
+				g := g.(map[string]any)
+				gotIx = append(gotIx, fmt.Sprintf("%s %s %s", g["IndexName"], jsonString(g["KeySchema"]), jsonString(g["Projection"])))
+			}
+			var wantIx []string
+			for _, ix := range def.Indexes {
+				ks := []any{map[string]any{"AttributeName": ix.PartitionKey.Name, "KeyType": "HASH"}}
+				if ix.SortKey.Name != "" {
+					ks = append(ks, map[string]any{"AttributeName": ix.SortKey.Name, "KeyType": "RANGE"})
+				}
+				wantIx = append(wantIx, fmt.Sprintf("%s %s %s", ix.Name, jsonString(ks), `{"ProjectionType":"ALL"}`))
+			}
+			if !equal(sorted(gotIx...), sorted(wantIx...)) {
+				t.Errorf("GlobalSecondaryIndexes=\n%s\nwant\n%s", strings.Join(gotIx, "\n"), strings.Join(wantIx, "\n"))
+			}
+
+			wantStream := "null"
+			if def.Stream {
+				wantStream = `{"StreamViewType":"NEW_AND_OLD_IMAGES"}`
+			}
+			if got := jsonString(p["StreamSpecification"]); got != wantStream {
+				t.Errorf("StreamSpecification=%s, want %s", got, wantStream)
+			}
+			wantTTL := "null"
+			if def.TTLAttribute != "" {
+				wantTTL = fmt.Sprintf(`{"AttributeName":%q,"Enabled":true}`, def.TTLAttribute)
+			}
+			if got := jsonString(p["TimeToLiveSpecification"]); got != wantTTL {
+				t.Errorf("TimeToLiveSpecification=%s, want %s", got, wantTTL)
+			}
+			if p["TableName"] != nil {
+				t.Errorf("TableName=%v, want a generated name", p["TableName"])
+			}
+		})
+	}
+}
+
+func TestStatefulResources_AreRetainedAndProtectedOutsideDev(t *testing.T) {
+	for _, tt := range []struct {
+		config, policy string
+		protected      bool
+	}{
+		{"dev", "Delete", false},
+		{"prod", "Retain", true},
+	} {
+		s := synth(t, tt.config)
+		for id, r := range s.resources("AWS::DynamoDB::Table") {
+			if got := r["DeletionPolicy"]; got != tt.policy {
+				t.Errorf("%s: table %s DeletionPolicy=%v, want %v", tt.config, id, got, tt.policy)
+			}
+			if got := props(r)["DeletionProtectionEnabled"]; got != tt.protected {
+				t.Errorf("%s: table %s DeletionProtectionEnabled=%v, want %v", tt.config, id, got, tt.protected)
+			}
+		}
+		for id, r := range s.resources("AWS::Cognito::UserPool") {
+			want := map[bool]string{true: "ACTIVE", false: "INACTIVE"}[tt.protected]
+			if got := props(r)["DeletionProtection"]; got != want {
+				t.Errorf("%s: user pool %s DeletionProtection=%v, want %v", tt.config, id, got, want)
+			}
+			if got := r["DeletionPolicy"]; got != tt.policy {
+				t.Errorf("%s: user pool %s DeletionPolicy=%v, want %v", tt.config, id, got, tt.policy)
+			}
+		}
+		for id, r := range s.resources("AWS::Logs::LogGroup") {
+			if got := r["DeletionPolicy"]; got != tt.policy {
+				t.Errorf("%s: log group %s DeletionPolicy=%v, want %v", tt.config, id, got, tt.policy)
+			}
+		}
+	}
+}
+
+func TestFunctions_RunPrebuiltArm64BootstrapsWithJSONLogs(t *testing.T) {
+	for _, config := range []string{"dev", "external"} {
+		s := synth(t, config)
+		for _, f := range s.stack.Functions.All() {
+			p := props(s.resources("AWS::Lambda::Function")[s.id(f.Function)])
+			for key, want := range map[string]string{
+				"Runtime": `"provided.al2023"`, "Architectures": `["arm64"]`, "Handler": `"bootstrap"`,
+			} {
+				if got := jsonString(p[key]); got != want {
+					t.Errorf("%s %s: %s=%s, want %s", config, f.Name, key, got, want)
+				}
+			}
+			logs := s.id(s.stack.Functions.LogGroups[f.Name])
+			want := jsonString(map[string]any{"LogFormat": "JSON", "LogGroup": ref(logs)})
+			if got := jsonString(p["LoggingConfig"]); got != want {
+				t.Errorf("%s %s: LoggingConfig=%s, want %s", config, f.Name, got, want)
+			}
+			if p["FunctionName"] != nil {
+				t.Errorf("%s %s: FunctionName=%v, want a generated name", config, f.Name, p["FunctionName"])
+			}
+			if p["Timeout"] == nil || p["MemorySize"] == nil {
+				t.Errorf("%s %s: Timeout=%v MemorySize=%v, want both set", config, f.Name, p["Timeout"], p["MemorySize"])
+			}
+		}
+	}
+}
+
+func TestLogGroups_KeepTheConfiguredRetention(t *testing.T) {
+	for config, want := range map[string]float64{"dev": 30, "prod": 365} {
+		s := synth(t, config)
+		for id, r := range s.resources("AWS::Logs::LogGroup") {
+			if got := props(r)["RetentionInDays"]; got != want {
+				t.Errorf("%s: log group %s RetentionInDays=%v, want %v", config, id, got, want)
+			}
+		}
+	}
+}
+
+func TestFunctions_GetTheirSettingsFromTheStack(t *testing.T) {
+	for _, tt := range []struct {
+		config string
+		want   map[string]string
+	}{
+		{"dev", map[string]string{
+			"STAGE": "dev", "LOG_LEVEL": "info", "ALLOW_RIGHTS_CLAIM": "false", "ADMIN_GROUP": "GrievanceAdmin", "INTROSPECTION": "false",
+		}},
+		{"external", map[string]string{
+			"STAGE": "staging", "ALLOW_RIGHTS_CLAIM": "true", "INTROSPECTION": "true",
+		}},
+	} {
+		s := synth(t, tt.config)
+		refs := map[string]any{
+			"EVENT_BUS_NAME": ref(s.id(s.stack.Events.Bus)),
+		}
+		for _, def := range store.Tables() {
+			refs[def.EnvVar] = ref(s.id(s.stack.Data.Tables[def.Name]))
+		}
+		for _, f := range s.stack.Functions.All() {
+			env := props(s.resources("AWS::Lambda::Function")[s.id(f.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+			for k, want := range tt.want {
+				if got := env[k]; got != want {
+					t.Errorf("%s %s: %s=%v, want %q", tt.config, f.Name, k, got, want)
+				}
+			}
+			for k, want := range refs {
+				if got := jsonString(env[k]); got != jsonString(want) {
+					t.Errorf("%s %s: %s=%s, want %s", tt.config, f.Name, k, got, jsonString(want))
+				}
+			}
+		}
+	}
+}
+
+// statement is one IAM policy statement reduced to what the grants decide.
+type statement struct {
+	actions   []string
+	resources string
+}
+
+func TestGrants_GiveEachFunctionOnlyTheActionsItUses(t *testing.T) {
+	s := synth(t, "external") // has all four functions
+	main, history := s.id(s.stack.Data.Main()), s.id(s.stack.Data.History())
+	bus := s.id(s.stack.Events.Bus)
+	index := func(table, name string) any {
+		return map[string]any{"Fn::Join": []any{"", []any{getAtt(table, "Arn"), "/index/" + name}}}
+	}
+	indexes := func(table string, def store.Table) []any {
+		var out []any
+		for _, ix := range def.Indexes {
+			out = append(out, index(table, ix.Name))
+		}
+		return out
+	}
+	logs := func(fn string) statement {
+		return statement{sorted("logs:CreateLogStream", "logs:PutLogEvents"), jsonString(getAtt(s.id(s.stack.Functions.LogGroups[fn]), "Arn"))}
+	}
+	dlq := func(fn string) statement {
+		for _, c := range s.stack.Streams.Consumers {
+			if c.Name == fn {
+				return statement{[]string{"sqs:SendMessage"}, jsonString(getAtt(s.id(c.DLQ), "Arn"))}
+			}
+		}
+		t.Fatalf("no consumer %s", fn)
+		return statement{}
+	}
+	stream := statement{sorted("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"), jsonString(getAtt(main, "StreamArn"))}
+	putEvents := statement{[]string{"events:PutEvents"}, jsonString(getAtt(bus, "Arn"))}
+
+	want := map[string]map[string]statement{
+		stack.FnGraphQL: {
+			"WriteOwnLogs": logs(stack.FnGraphQL),
+			"ReadWriteMain": {sorted("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+				"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"), jsonString(getAtt(main, "Arn"))},
+			"QueryMainIndexes":    {[]string{"dynamodb:Query"}, jsonString(indexes(main, store.MainTable))},
+			"ReadHistory":         {sorted("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"), jsonString(getAtt(history, "Arn"))},
+			"QueryHistoryIndexes": {[]string{"dynamodb:Query"}, jsonString(index(history, store.HistoryIndexAll))},
+		},
+		stack.FnHistory: {
+			"WriteOwnLogs":   logs(stack.FnHistory),
+			"ReadMainStream": stream,
+			"SendToOwnDLQ":   dlq(stack.FnHistory),
+			"WriteHistory":   {sorted("dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"), jsonString(getAtt(history, "Arn"))},
+		},
+		stack.FnTasks: {
+			"WriteOwnLogs":     logs(stack.FnTasks),
+			"ReadMainStream":   stream,
+			"SendToOwnDLQ":     dlq(stack.FnTasks),
+			"LookUpMain":       {sorted("dynamodb:GetItem", "dynamodb:Query"), jsonString(getAtt(main, "Arn"))},
+			"QueryMainIndexes": {[]string{"dynamodb:Query"}, jsonString(indexes(main, store.MainTable))},
+			"PutEvents":        putEvents,
+		},
+		stack.FnSLA: {
+			"WriteOwnLogs":  logs(stack.FnSLA),
+			"QueryDueIndex": {[]string{"dynamodb:Query"}, jsonString(index(main, store.IndexDue))},
+			"MarkOverdue":   {sorted("dynamodb:UpdateItem", "dynamodb:PutItem"), jsonString(getAtt(main, "Arn"))},
+			"PutEvents":     putEvents,
+		},
+	}
+
+	policies := s.resources("AWS::IAM::Policy")
+	roles := s.resources("AWS::IAM::Role")
+	for _, f := range s.stack.Functions.All() {
+		t.Run(f.Name, func(t *testing.T) {
+			role := s.id(f.Function.Role())
+			if got := props(roles[role])["ManagedPolicyArns"]; got != nil {
+				t.Errorf("role has managed policies %s, want none", jsonString(got))
+			}
+			got := map[string]statement{}
+			for id, p := range policies {
+				if jsonString(props(p)["Roles"]) != jsonString([]any{ref(role)}) {
+					continue
+				}
+				for _, st := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+					st := st.(map[string]any)
+					if st["Effect"] != "Allow" {
+						t.Errorf("policy %s: Effect=%v, want Allow", id, st["Effect"])
+					}
+					res := st["Resource"]
+					if l, ok := res.([]any); ok && len(l) == 1 {
+						res = l[0]
+					}
+					got[fmt.Sprint(st["Sid"])] = statement{strs(st["Action"]), jsonString(res)}
+				}
+			}
+			for sid, w := range want[f.Name] {
+				g, ok := got[sid]
+				switch {
+				case !ok:
+					t.Errorf("no statement %s", sid)
+				case !equal(g.actions, w.actions):
+					t.Errorf("%s actions=%v, want %v", sid, g.actions, w.actions)
+				case g.resources != w.resources:
+					t.Errorf("%s resources=%s,\nwant %s", sid, g.resources, w.resources)
+				}
+			}
+			for sid, g := range got {
+				if _, ok := want[f.Name][sid]; !ok {
+					t.Errorf("unexpected statement %s: %v on %s", sid, g.actions, g.resources)
+				}
+				if strings.Contains(g.resources, `"*"`) || slices.ContainsFunc(g.actions, func(a string) bool { return strings.Contains(a, "*") }) {
+					t.Errorf("statement %s uses a wildcard: %v on %s", sid, g.actions, g.resources)
+				}
+			}
+		})
+	}
+}
+
+func TestAPI_RoutesGraphQLThroughTheJWTAuthorizer(t *testing.T) {
+	s := synth(t, "dev")
+	api := s.id(s.stack.API.HTTPAPI)
+	authorizers := s.resources("AWS::ApiGatewayV2::Authorizer")
+	var authorizer string
+	for id := range authorizers {
+		authorizer = id
+	}
+	pool, client := s.id(s.stack.API.UserPool), s.id(s.stack.API.Client)
+	must(t, "JWT authorizer of the user pool and app client", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
+			"ApiId":          ref(api),
+			"AuthorizerType": "JWT",
+			"IdentitySource": []any{"$request.header.Authorization"},
+			"JwtConfiguration": map[string]any{
+				"Audience": []any{ref(client)},
+				"Issuer":   getAtt(pool, "ProviderURL"),
+			},
+		})
+	})
+	for _, route := range []string{"POST /api/graphql", "POST /graphql"} {
+		must(t, route, func() {
+			s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
+				"ApiId":             ref(api),
+				"RouteKey":          route,
+				"AuthorizationType": "JWT",
+				"AuthorizerId":      ref(authorizer),
+			})
+		})
+	}
+	must(t, "Lambda proxy integration, payload v2", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
+			"IntegrationType":      "AWS_PROXY",
+			"PayloadFormatVersion": "2.0",
+			"IntegrationUri":       getAtt(s.id(s.stack.Functions.GraphQL), "Arn"),
+		})
+	})
+	must(t, "only API Gateway may invoke the graphql function", func() {
+		s.template.AllResourcesProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+			"Action":       "lambda:InvokeFunction",
+			"FunctionName": getAtt(s.id(s.stack.Functions.GraphQL), "Arn"),
+			"Principal":    "apigateway.amazonaws.com",
+		})
+	})
+}
+
+func TestAPI_StageIsThrottledAndAccessLogged(t *testing.T) {
+	s := synth(t, "dev")
+	must(t, "stage", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+			"StageName":            "$default",
+			"AutoDeploy":           true,
+			"DefaultRouteSettings": map[string]any{"ThrottlingRateLimit": stack.DefaultThrottleRate, "ThrottlingBurstLimit": stack.DefaultThrottleBurst},
+			"AccessLogSettings": map[string]any{
+				"DestinationArn": getAtt(s.id(s.stack.API.AccessLogs), "Arn"),
+				"Format":         assertions.Match_StringLikeRegexp(jsii.String(`"requestId":"\$context.requestId"`)),
+			},
+		})
+	})
+	if strings.Contains(stack.AccessLogFormat, "authorization") || strings.Contains(stack.AccessLogFormat, "$context.authorizer.claims.custom") {
+		t.Errorf("AccessLogFormat logs credentials or custom claims: %s", stack.AccessLogFormat)
+	}
+}
+
+func TestAPI_CORSComesFromContext(t *testing.T) {
+	apis := synth(t, "dev").resources("AWS::ApiGatewayV2::Api")
+	for id, r := range apis {
+		if got := props(r)["CorsConfiguration"]; got != nil {
+			t.Errorf("dev api %s: CorsConfiguration=%s, want none without corsOrigins", id, jsonString(got))
+		}
+	}
+	s := synth(t, "prod")
+	must(t, "CORS of the prod configuration", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
+			"ProtocolType": "HTTP",
+			"CorsConfiguration": map[string]any{
+				"AllowOrigins": []any{"https://grm.example.org"},
+				"AllowMethods": []any{"POST", "OPTIONS"},
+				"AllowHeaders": []any{"authorization", "content-type"},
+			},
+		})
+	})
+}
+
+func TestAPI_AcceptsAnExternalIssuerInsteadOfCognito(t *testing.T) {
+	s := synth(t, "external")
+	must(t, "authorizer of the external issuer", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
+			"AuthorizerType": "JWT",
+			"JwtConfiguration": map[string]any{
+				"Issuer":   "https://idp.example.org/realms/grm",
+				"Audience": []any{"redress-api", "redress-web"},
+			},
+		})
+	})
+	if s.stack.API.UserPool != nil {
+		t.Error("UserPool created although jwtIssuer is set")
+	}
+}
+
+func TestCognito_UserPoolIsAdminManaged(t *testing.T) {
+	for _, tt := range []struct {
+		config, mfa, plan string
+		addOns            any
+	}{
+		{"dev", "OPTIONAL", "", assertions.Match_Absent()},
+		{"prod", "ON", "PLUS", map[string]any{"AdvancedSecurityMode": "ENFORCED"}},
+	} {
+		s := synth(t, tt.config)
+		plan := any(assertions.Match_Absent())
+		if tt.plan != "" {
+			plan = tt.plan
+		}
+		must(t, tt.config+" user pool", func() {
+			s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+				"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true},
+				"MfaConfiguration":      tt.mfa,
+				"UserPoolTier":          plan,
+				"UserPoolAddOns":        tt.addOns,
+				"Policies": map[string]any{"PasswordPolicy": map[string]any{
+					"MinimumLength": 12, "RequireLowercase": true, "RequireUppercase": true,
+					"RequireNumbers": true, "RequireSymbols": true,
+				}},
+			})
+		})
+	}
+}
+
+func TestCognito_ClientCannotWriteRoleAttributes(t *testing.T) {
+	s := synth(t, "dev")
+	clients := s.resources("AWS::Cognito::UserPoolClient")
+	if len(clients) != 1 {
+		t.Fatalf("clients=%d, want 1", len(clients))
+	}
+	for _, r := range clients {
+		p := props(r)
+		write := strs(p["WriteAttributes"])
+		if len(write) == 0 {
+			t.Fatal("WriteAttributes unset: the client could write every attribute, custom:rights included")
+		}
+		for _, a := range write {
+			if strings.HasPrefix(a, "custom:") {
+				t.Errorf("WriteAttributes=%v includes %s", write, a)
+			}
+		}
+		if p["GenerateSecret"] != false {
+			t.Errorf("GenerateSecret=%v, want false (public client)", p["GenerateSecret"])
+		}
+		if got, want := strs(p["ExplicitAuthFlows"]), sorted("ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"); !equal(got, want) {
+			t.Errorf("ExplicitAuthFlows=%v, want %v", got, want)
+		}
+		if p["AllowedOAuthFlows"] != nil || p["CallbackURLs"] != nil {
+			t.Errorf("OAuth flows=%v callbacks=%v, want none", p["AllowedOAuthFlows"], p["CallbackURLs"])
+		}
+		if p["PreventUserExistenceErrors"] != "ENABLED" {
+			t.Errorf("PreventUserExistenceErrors=%v, want ENABLED", p["PreventUserExistenceErrors"])
+		}
+	}
+}
+
+func TestCognito_GroupsCoverEveryRoleOfTheDomain(t *testing.T) {
+	s := synth(t, "dev")
+	var got []string
+	for _, r := range s.resources("AWS::Cognito::UserPoolGroup") {
+		got = append(got, props(r)["GroupName"].(string))
+	}
+	want := []string{grievance.DefaultAdminGroup}
+	for role := range grievance.DefaultConfig().RoleRights {
+		want = append(want, role)
+	}
+	if !equal(sorted(got...), sorted(want...)) {
+		t.Fatalf("groups=%v, want the admin group and every role of grievance.DefaultConfig: %v", sorted(got...), sorted(want...))
+	}
+}
+
+func TestStreams_BoundRetriesAndReportPartialFailures(t *testing.T) {
+	s := synth(t, "dev")
+	if got := len(s.stack.Streams.Consumers); got != 2 {
+		t.Fatalf("consumers=%d, want 2 (history, tasks)", got)
+	}
+	for _, c := range s.stack.Streams.Consumers {
+		must(t, c.Name+" mapping", func() {
+			s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+				"FunctionName":               getAtt(s.id(c.Function), "Arn"),
+				"EventSourceArn":             getAtt(s.id(s.stack.Data.Main()), "StreamArn"),
+				"StartingPosition":           "TRIM_HORIZON",
+				"BatchSize":                  stack.StreamBatchSize,
+				"BisectBatchOnFunctionError": true,
+				"MaximumRetryAttempts":       stack.StreamRetryAttempts,
+				"MaximumRecordAgeInSeconds":  stack.StreamMaxRecordAgeSecs,
+				"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
+				"DestinationConfig": map[string]any{"OnFailure": map[string]any{
+					"Destination": getAtt(s.id(c.DLQ), "Arn"),
+				}},
+			})
+		})
+		r := s.resources("AWS::Lambda::EventSourceMapping")[s.id(c.Mapping)]
+		deps := strs(r["DependsOn"])
+		policy := s.id(c.Function.Role().Node().FindChild(jsii.String("DefaultPolicy")))
+		if !slices.Contains(deps, policy) {
+			t.Errorf("%s mapping DependsOn=%v, want it to wait for %s (Lambda checks the role on create)", c.Name, deps, policy)
+		}
+		q := props(s.resources("AWS::SQS::Queue")[s.id(c.DLQ)])
+		if q["SqsManagedSseEnabled"] != true || q["MessageRetentionPeriod"] != float64(stack.DLQRetentionDays*24*3600) {
+			t.Errorf("%s DLQ=%s, want SSE and %d days retention", c.Name, jsonString(q), stack.DLQRetentionDays)
+		}
+	}
+}
+
+func TestEvents_BusAndSLASchedule(t *testing.T) {
+	s := synth(t, "external")
+	if p := props(s.resources("AWS::Events::EventBus")[s.id(s.stack.Events.Bus)]); p["Name"] == nil {
+		t.Error("bus has no name (CloudFormation requires one; CDK generates it)")
+	}
+	must(t, "SLA schedule", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"ScheduleExpression": "rate(15 minutes)",
+			"State":              "ENABLED",
+			"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Arn":         getAtt(s.id(s.stack.Functions.SLA), "Arn"),
+				"RetryPolicy": map[string]any{"MaximumRetryAttempts": 2},
+			})},
+		})
+	})
+	if s := synth(t, "dev"); s.stack.Functions.SLA != nil {
+		t.Error("dev (sla unset in tests) deployed the sla function")
+	}
+}
+
+func TestAlarms_WatchFunctionsStreamsQueuesAndAPI(t *testing.T) {
+	s := synth(t, "external")
+	topic := ref(s.id(s.stack.Alarms.Topic))
+	type key struct{ metric, dimension string }
+	got := map[key]bool{}
+	for id, r := range s.resources("AWS::CloudWatch::Alarm") {
+		p := props(r)
+		if jsonString(p["AlarmActions"]) != jsonString([]any{topic}) || jsonString(p["OKActions"]) != jsonString([]any{topic}) {
+			t.Errorf("alarm %s actions=%s ok=%s, want the alarm topic", id, jsonString(p["AlarmActions"]), jsonString(p["OKActions"]))
+		}
+		if p["TreatMissingData"] != "notBreaching" {
+			t.Errorf("alarm %s TreatMissingData=%v, want notBreaching", id, p["TreatMissingData"])
+		}
+		var dim string
+		if d, ok := p["Dimensions"].([]any); ok && len(d) > 0 {
+			dim = jsonString(d[0].(map[string]any)["Value"])
+		}
+		got[key{p["MetricName"].(string), dim}] = true
+	}
+	var want []key
+	for _, f := range s.stack.Functions.All() {
+		fn := jsonString(ref(s.id(f.Function)))
+		want = append(want, key{"Errors", fn}, key{"Throttles", fn})
+	}
+	for _, c := range s.stack.Streams.Consumers {
+		want = append(want, key{"IteratorAge", jsonString(ref(s.id(c.Function)))},
+			key{"ApproximateNumberOfMessagesVisible", jsonString(getAtt(s.id(c.DLQ), "QueueName"))})
+	}
+	want = append(want, key{"5xx", jsonString(ref(s.id(s.stack.API.HTTPAPI)))})
+	for _, k := range want {
+		if !got[k] {
+			t.Errorf("no alarm on %s of %s", k.metric, k.dimension)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("alarms=%d, want %d", len(got), len(want))
+	}
+}
+
+func TestAlarms_TopicIsEncryptedAndEmailIsOptional(t *testing.T) {
+	s := synth(t, "prod")
+	must(t, "topic key", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::SNS::Topic"), map[string]any{
+			"KmsMasterKeyId": getAtt(s.id(s.stack.Alarms.Topic.MasterKey()), "Arn"),
+		})
+	})
+	must(t, "key rotation", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{"EnableKeyRotation": true})
+	})
+	must(t, "email subscription", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol": "email", "Endpoint": "ops@example.org",
+		})
+	})
+}
+
+func TestOutputs_TellOperatorsWhereEverythingIs(t *testing.T) {
+	for config, want := range map[string][]string{
+		"dev":      {"ApiUrl", "GraphQLUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region"},
+		"external": {"ApiUrl", "GraphQLUrl", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region"},
+	} {
+		var got []string
+		for k := range synth(t, config).json["Outputs"].(map[string]any) {
+			got = append(got, k)
+		}
+		if !equal(sorted(got...), sorted(want...)) {
+			t.Errorf("%s outputs=%v, want %v", config, sorted(got...), sorted(want...))
+		}
+	}
+}
