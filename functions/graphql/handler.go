@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/redress-grm/redress/shared/auth"
+	"github.com/redress-grm/redress/shared/gql"
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// configSource is what the handler needs to turn claims into rights.
+type configSource interface {
+	Config(ctx context.Context) (*grievance.Config, error)
+}
+
+// executor runs GraphQL requests.
+type executor interface {
+	Do(ctx context.Context, req gql.Request) gql.Response
+}
+
+// Handler translates API Gateway HTTP API (payload 2.0) events into GraphQL
+// requests: it decodes the body, builds the principal from the claims the
+// JWT authorizer verified, and writes the GraphQL response back.
+type Handler struct {
+	Config   configSource
+	GraphQL  executor
+	Auth     auth.Options
+	Log      *slog.Logger
+	MaxBody  int // bytes; larger bodies get 413
+	NewID    func() string
+	Now      func() time.Time
+	Fallback string // request id when API Gateway sent none
+}
+
+// DefaultMaxBody is the largest request body accepted (the client's
+// biggest documents are a few KB; API Gateway itself stops at 10 MB).
+const DefaultMaxBody = 256 << 10
+
+// Handle serves one API request.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := h.Now()
+	reqID := ev.RequestContext.RequestID
+	if reqID == "" {
+		reqID = h.NewID()
+	}
+	ctx = gql.WithRequestID(ctx, reqID)
+	resp := h.serve(ctx, ev, reqID)
+	h.Log.InfoContext(ctx, "request",
+		"requestId", reqID, "route", ev.RouteKey, "status", resp.StatusCode,
+		"bytes", len(resp.Body), "ms", float64(h.Now().Sub(start).Microseconds())/1000)
+	return resp, nil
+}
+
+func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, reqID string) events.APIGatewayV2HTTPResponse {
+	if m := ev.RequestContext.HTTP.Method; m != "" && m != http.MethodPost {
+		return h.fail(reqID, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Send GraphQL requests with POST.")
+	}
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return h.fail(reqID, http.StatusBadRequest, "BAD_REQUEST", "The request body is not valid base64.")
+		}
+		body = b
+	}
+	max := h.MaxBody
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
+	if len(body) > max {
+		return h.fail(reqID, http.StatusRequestEntityTooLarge, string(grievance.CodeLimit), "The request body is larger than the limit of "+itoa(max)+" bytes.")
+	}
+	req, status, msg := decodeRequest(header(ev.Headers, "content-type"), body)
+	if status != 0 {
+		return h.fail(reqID, status, "BAD_REQUEST", msg)
+	}
+	if claims := jwtClaims(ev); len(claims) > 0 {
+		cfg, err := h.Config.Config(ctx)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "load configuration", "requestId", reqID, "err", err)
+			return h.fail(reqID, http.StatusInternalServerError, string(grievance.CodeInternal), "Internal error.")
+		}
+		if p := auth.Principal(claims, cfg, h.Auth); p != nil {
+			ctx = grievance.NewContext(ctx, p)
+		}
+	}
+	out := h.GraphQL.Do(ctx, req)
+	return response(reqID, out.Status, out.Body)
+}
+
+// decodeRequest reads a GraphQL request from a JSON body ({"query": …}) or
+// an application/graphql body (the document itself). It returns a status
+// and message when the body cannot be a request.
+func decodeRequest(contentType string, body []byte) (gql.Request, int, string) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/graphql" {
+		return gql.Request{Query: string(body)}, 0, ""
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return gql.Request{}, http.StatusBadRequest, "The request body is empty; send {\"query\": \"…\"}."
+	}
+	if trimmed[0] == '[' {
+		return gql.Request{}, http.StatusBadRequest, "Batched requests are not supported; send one operation per request."
+	}
+	var req gql.Request
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return gql.Request{}, http.StatusBadRequest, "The request body is not a JSON GraphQL request."
+	}
+	if strings.TrimSpace(req.Query) == "" {
+		return gql.Request{}, http.StatusBadRequest, "The request has no query."
+	}
+	req.Variables = numbersToNative(req.Variables)
+	return req, 0, ""
+}
+
+// numbersToNative turns json.Number variables into int or float64, the
+// types graphql-go coerces from (UseNumber keeps large ints exact).
+func numbersToNative(m map[string]any) map[string]any {
+	for k, v := range m {
+		m[k] = nativeValue(v)
+	}
+	return m
+}
+
+func nativeValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil && int64(int(i)) == i {
+			return int(i)
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		return numbersToNative(x)
+	case []any:
+		for i := range x {
+			x[i] = nativeValue(x[i])
+		}
+	}
+	return v
+}
+
+func jwtClaims(ev events.APIGatewayV2HTTPRequest) map[string]string {
+	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		return a.JWT.Claims
+	}
+	return nil
+}
+
+func header(h map[string]string, name string) string {
+	if v, ok := h[name]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+func response(reqID string, status int, body []byte) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers: map[string]string{
+			"content-type":           "application/json",
+			"x-request-id":           reqID,
+			"cache-control":          "no-store",
+			"x-content-type-options": "nosniff",
+		},
+		Body: string(body),
+	}
+}
+
+// fail answers in the GraphQL error format, without data.
+func (h *Handler) fail(reqID string, status int, code, msg string) events.APIGatewayV2HTTPResponse {
+	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{
+		"message":    msg,
+		"extensions": map[string]any{"code": code, "requestId": reqID},
+	}}})
+	return response(reqID, status, body)
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
