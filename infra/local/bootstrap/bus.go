@@ -19,11 +19,12 @@ const AllEventsPattern = `{"source":[{"prefix":""}]}`
 
 // Bus describes an event bus and the queue that receives all its events.
 type Bus struct {
-	Name     string
-	ARN      string
-	RuleName string
-	QueueURL string
-	QueueARN string
+	Name      string
+	ARN       string
+	RuleName  string
+	QueueName string
+	QueueURL  string
+	QueueARN  string
 }
 
 // CreateBus creates (or finds) the event bus busName and the SQS queue
@@ -33,7 +34,7 @@ type Bus struct {
 func CreateBus(ctx context.Context, cfg aws.Config, busName, queueName string) (Bus, error) {
 	eb := eventbridge.NewFromConfig(cfg)
 	q := sqs.NewFromConfig(cfg)
-	b := Bus{Name: busName, RuleName: busName + "-all-to-" + queueName}
+	b := Bus{Name: busName, RuleName: busName + "-all-to-" + queueName, QueueName: queueName}
 
 	if out, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(busName)}); err == nil {
 		b.ARN = aws.ToString(out.EventBusArn)

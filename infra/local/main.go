@@ -1,0 +1,66 @@
+// Command local runs Redress on a developer machine, offline, the way it
+// runs in AWS: the real function binaries behind an emulated API Gateway
+// (JWT authorizer included) and emulated DynamoDB stream mappings, with
+// moto standing in for DynamoDB, Streams, EventBridge and SQS.
+//
+// Usage:
+//
+//	go run ./infra/local [run]          start the stack (Ctrl-C stops it)
+//	go run ./infra/local token -username alice -groups GrievanceOfficer
+//	go run ./infra/local events [--follow]
+//
+// Everything is configured by environment variables; `run -h` lists them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := dispatch(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "local:", err)
+		}
+		stop()
+		os.Exit(2)
+	}
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return runCommand(ctx, args, getenv, stdout, stderr)
+	case "token":
+		return tokenCommand(args, getenv, stdout, stderr)
+	case "events":
+		return eventsCommand(ctx, args, getenv, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+const usage = `usage: local [command] [flags]
+
+commands:
+  run      start moto, the tables, the bus, the functions and the API on
+           127.0.0.1:8080 (default command; "run -h" lists its environment)
+  token    print a signed JWT for the local API ("token -h")
+  events   print the events published on the local bus ("events -h")
+`

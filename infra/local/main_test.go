@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/redress-grm/redress/infra/local/gateway"
+	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// Ensure a token printed by `token` passes the gateway's authorizer with
+// the claims the API expects.
+func TestToken_RoundTrip(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := dispatch(context.Background(),
+		[]string{"token", "-username", "alice", "-groups", "GrievanceOfficer,GrievanceAdmin", "-rights", "127000,127001", "-ttl", "5m"},
+		env(map[string]string{}), &out, &errOut)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut.String())
+	}
+	v := &gateway.Verifier{Secret: []byte(defaultJWTSecret), Issuer: defaultJWTIssuer, Audience: defaultJWTAudience}
+	claims, err := v.Verify("Bearer " + strings.TrimSpace(out.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{
+		"sub":            "92f6450c-efe8-5899-ae45-671c4543b555",
+		"username":       "alice",
+		"cognito:groups": "[GrievanceOfficer GrievanceAdmin]",
+		"custom:rights":  "127000,127001",
+		"iss":            "redress-local",
+		"aud":            "redress",
+	} {
+		if got := claims[k]; got != want {
+			t.Errorf("claim %s=%q, want %q", k, got, want)
+		}
+	}
+
+	// JWT_SECRET changes the key; the default verifier must then refuse it.
+	out.Reset()
+	if err := dispatch(context.Background(), []string{"token", "-username", "bob", "-sub", "6e740b7b-eae6-5c49-83aa-5092e136aeaa"},
+		env(map[string]string{"JWT_SECRET": "other"}), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(strings.TrimSpace(out.String())); err == nil {
+		t.Fatal("token signed with another secret was accepted")
+	}
+	if err := dispatch(context.Background(), []string{"token"}, env(nil), io.Discard, io.Discard); err == nil {
+		t.Fatal("token without -username succeeded")
+	}
+}
+
+// Ensure the seed's staff users are who their tokens sign in as.
+func TestSeed_StaffMatchTokenSubjects(t *testing.T) {
+	f, err := os.Open("seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	people, err := grievance.ParsePeople(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[grievance.PersonType]int{}
+	for _, p := range people {
+		counts[p.Type]++
+		if p.Type == grievance.PersonUser && p.ID != userID(p.Username) {
+			t.Errorf("user %s id=%s, want %s (token sub)", p.Username, p.ID, userID(p.Username))
+		}
+	}
+	if counts[grievance.PersonIndividual] != 3 || counts[grievance.PersonBeneficiary] != 2 || counts[grievance.PersonUser] != 3 {
+		t.Fatalf("people by type=%v", counts)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Ensure `run` wires everything: health, the authorizer in front of the
+// graphql function, and the Main table's stream reaching history and tasks.
+func TestRun_EndToEnd(t *testing.T) {
+	root, err := moto.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(root, "functions", "graphql", "*.go")); len(m) == 0 {
+		t.Skip("skipping: functions/graphql does not exist yet; the stack needs it")
+	}
+	endpoint := moto.ForTest(t).Endpoint()
+	c, err := configFromEnv(env(map[string]string{
+		"AWS_ENDPOINT_URL": endpoint,
+		"TABLE_PREFIX":     "e2e-",
+		"LISTEN_ADDR":      "127.0.0.1:0",
+		"DLQ_DIR":          t.TempDir(),
+		"LOG_LEVEL":        "info",
+	}), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BinDir = t.TempDir()
+	c.GraphQLConcurrency = 1
+	c.PollInterval = 50 * time.Millisecond
+	out := &syncBuffer{}
+	c.Output = out
+	ctx := context.Background()
+	st, err := startStack(ctx, c, slog.New(slog.NewTextHandler(out, nil)))
+	if err != nil {
+		t.Fatalf("%v\noutput:\n%s", err, out.String())
+	}
+	defer st.Close()
+	base := "http://" + st.addr
+
+	resp, err := http.Get(base + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("health=%d, want 200", resp.StatusCode)
+	}
+
+	resp, err = http.Post(base+"/api/graphql", "application/json", strings.NewReader(`{"query":"{ __typename }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 401 || string(b) != `{"message":"Unauthorized"}` {
+		t.Fatalf("no token: %d %s, want 401", resp.StatusCode, b)
+	}
+
+	tok, err := signToken([]byte(c.JWTSecret), tokenRequest{Username: "alice", Groups: []string{"GrievanceOfficer"},
+		TTL: time.Hour, Issuer: c.JWTIssuer, Audience: c.JWTAudience, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", base+"/api/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"__typename"`) {
+		t.Fatalf("with token: %d %s, want 200 with data\noutput:\n%s", resp.StatusCode, b, out.String())
+	}
+
+	// A write to the Main table reaches both stream consumers.
+	cfg, err := moto.AWSConfig(ctx, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := "TICKET#e2e-" + time.Now().Format("150405.000000")
+	if _, err := dynamodb.NewFromConfig(cfg).PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(st.names.Main),
+		Item: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: pk},
+			"sk": &types.AttributeValueMemberS{Value: "TICKET"},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		o := out.String()
+		if lineWith(o, "[history] ", pk) && lineWith(o, "[tasks] ", pk) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream record %s not logged by history and tasks; output:\n%s", pk, o)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func lineWith(s, prefix, substr string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ensure the environment reaches the configuration and bad values are errors.
+func TestConfigFromEnv(t *testing.T) {
+	c, err := configFromEnv(env(map[string]string{"PORT": "9090", "GRAPHQL_CONCURRENCY": "2", "FUNCTION_TIMEOUT": "5s"}), "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ListenAddr != "127.0.0.1:9090" || c.GraphQLConcurrency != 2 || c.FunctionTimeout != 5*time.Second ||
+		c.MotoPort != 4566 || c.TablePrefix != "redress-local-" || c.BusName != "redress-local-bus" ||
+		c.SeedFile != "/repo/infra/local/seed.json" || c.MaxRetries != 3 || c.BatchSize != 100 {
+		t.Fatalf("config=%+v", c)
+	}
+	if _, err := configFromEnv(env(map[string]string{"MOTO_PORT": "x"}), "/repo"); err == nil {
+		t.Fatal("MOTO_PORT=x accepted")
+	}
+}
