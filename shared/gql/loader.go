@@ -1,0 +1,297 @@
+package gql
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// loader is the per-request cache behind the computed fields. A page of
+// rows shares one rowSet; the first field that needs a person (or a live
+// ticket) loads what every row of the set references in one call, so a
+// page costs one directory call however many rows and fields it has.
+type loader struct {
+	svc *grievance.Service
+
+	mu      sync.Mutex
+	people  map[string]*grievance.Person // nil value: known to be missing
+	tickets map[string]*grievance.Ticket // live tickets; nil: missing
+
+	rightsOnce sync.Once
+	cfg        *grievance.Config
+	cfgErr     error
+}
+
+type loaderKey struct{}
+
+func newLoader(svc *grievance.Service) *loader {
+	return &loader{svc: svc, people: map[string]*grievance.Person{}, tickets: map[string]*grievance.Ticket{}}
+}
+
+func withLoader(ctx context.Context, l *loader) context.Context {
+	return context.WithValue(ctx, loaderKey{}, l)
+}
+
+// loaderFrom returns the request's loader. Do always installs one; a
+// resolver called some other way gets a fresh one rather than a panic.
+func loaderFrom(ctx context.Context, svc *grievance.Service) *loader {
+	if l, ok := ctx.Value(loaderKey{}).(*loader); ok {
+		return l
+	}
+	return newLoader(svc)
+}
+
+// loadPeople fetches, in one call, the ids not seen yet in this request.
+func (l *loader) loadPeople(ctx context.Context, ids []string) error {
+	l.mu.Lock()
+	var missing []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, ok := l.people[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	l.mu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	found, err := l.svc.People(ctx, missing)
+	if err != nil {
+		return fmt.Errorf("load people: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range missing {
+		l.people[id] = found[id]
+	}
+	return nil
+}
+
+// person returns a loaded person, or nil.
+func (l *loader) person(id string) *grievance.Person {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.people[id]
+}
+
+// loadTickets fetches the live versions of the tickets not seen yet.
+func (l *loader) loadTickets(ctx context.Context, ids []string) error {
+	l.mu.Lock()
+	var missing []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, ok := l.tickets[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	l.mu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	found, err := l.svc.LiveVersions(ctx, missing)
+	if err != nil {
+		return fmt.Errorf("load live tickets: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range missing {
+		l.tickets[id] = found[id]
+	}
+	return nil
+}
+
+func (l *loader) ticket(id string) *grievance.Ticket {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tickets[id]
+}
+
+// config returns the configuration once per request, for the per-field
+// right checks of the computed fields.
+func (l *loader) config(ctx context.Context) (*grievance.Config, error) {
+	l.rightsOnce.Do(func() { l.cfg, l.cfgErr = l.svc.Config(ctx) })
+	return l.cfg, l.cfgErr
+}
+
+// rowSet is the set of rows of one page (or one single row), shared by the
+// rows so that their computed fields load together.
+type rowSet struct {
+	mu sync.Mutex
+	// history is true for rows read from the ticket history, whose
+	// isHistory needs the live versions.
+	history bool
+
+	personIDs  func() []string // every person id the rows reference
+	peopleDone bool
+	peopleErr  error
+
+	ticketIDs   func() []string // every ticket id the rows reference
+	ticketsDone bool
+	ticketsErr  error
+	// related are the referenced tickets as nodes of one set of their
+	// own, so that their computed fields load together too.
+	related map[string]*ticketNode
+}
+
+// ensurePeople loads the people the set references: one call for the rows'
+// ids and, only when beneficiaries are among them, one more for their
+// individuals (whose names are the beneficiary's).
+func (s *rowSet) ensurePeople(ctx context.Context, l *loader) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peopleDone {
+		return s.peopleErr
+	}
+	s.peopleDone = true
+	ids := s.personIDs()
+	if s.peopleErr = l.loadPeople(ctx, ids); s.peopleErr != nil {
+		return s.peopleErr
+	}
+	var individuals []string
+	for _, id := range ids {
+		if p := l.person(id); p != nil && p.Type == grievance.PersonBeneficiary && p.IndividualID != "" {
+			individuals = append(individuals, p.IndividualID)
+		}
+	}
+	s.peopleErr = l.loadPeople(ctx, individuals)
+	return s.peopleErr
+}
+
+// ensureTickets loads the live tickets the set references.
+func (s *rowSet) ensureTickets(ctx context.Context, l *loader) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ticketsDone {
+		return s.ticketsErr
+	}
+	s.ticketsDone = true
+	s.ticketsErr = l.loadTickets(ctx, s.ticketIDs())
+	return s.ticketsErr
+}
+
+// ticketNode returns the node of a ticket the set references (a comment's
+// ticket).
+func (s *rowSet) ticketNode(ctx context.Context, l *loader, id string) (*ticketNode, error) {
+	if err := s.ensureTickets(ctx, l); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.related == nil {
+		var ts []*grievance.Ticket
+		seen := map[string]bool{}
+		for _, tid := range s.ticketIDs() {
+			if t := l.ticket(tid); t != nil && !seen[tid] {
+				seen[tid] = true
+				ts = append(ts, t)
+			}
+		}
+		s.related = map[string]*ticketNode{}
+		for _, n := range ticketNodes(ts, false) {
+			tn := n.(*ticketNode)
+			s.related[tn.t.ID] = tn
+		}
+	}
+	if n, ok := s.related[id]; ok {
+		return n, nil
+	}
+	return nil, grievance.Errorf(grievance.CodeNotFound, "Ticket %s does not exist.", id)
+}
+
+// ticketNode is a TicketGQLType value.
+type ticketNode struct {
+	t   *grievance.Ticket
+	set *rowSet
+}
+
+// commentNode is a CommentGQLType value.
+type commentNode struct {
+	c   *grievance.Comment
+	set *rowSet
+}
+
+// logNode is a MutationLogGQLType value.
+type logNode struct {
+	l   *grievance.MutationLog
+	set *rowSet
+}
+
+// userRef is a UserGQLType value: the id is always known, the record only
+// when the directory has it.
+type userRef struct {
+	id string
+	p  *grievance.Person
+}
+
+func ticketNodes(ts []*grievance.Ticket, history bool) []any {
+	set := &rowSet{history: history}
+	set.personIDs = func() []string {
+		ids := make([]string, 0, 4*len(ts))
+		for _, t := range ts {
+			ids = append(ids, t.ReporterID, t.AttendingStaffID, t.UserCreated, t.UserUpdated)
+		}
+		return ids
+	}
+	set.ticketIDs = func() []string {
+		ids := make([]string, len(ts))
+		for i, t := range ts {
+			ids[i] = t.ID
+		}
+		return ids
+	}
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		out[i] = &ticketNode{t: t, set: set}
+	}
+	return out
+}
+
+func commentNodes(cs []*grievance.Comment) []any {
+	set := &rowSet{}
+	set.personIDs = func() []string {
+		ids := make([]string, 0, 3*len(cs))
+		for _, c := range cs {
+			ids = append(ids, c.CommenterID, c.UserCreated, c.UserUpdated)
+		}
+		return ids
+	}
+	set.ticketIDs = func() []string {
+		ids := make([]string, len(cs))
+		for i, c := range cs {
+			ids[i] = c.TicketID
+		}
+		return ids
+	}
+	out := make([]any, len(cs))
+	for i, c := range cs {
+		out[i] = &commentNode{c: c, set: set}
+	}
+	return out
+}
+
+func logNodes(ls []*grievance.MutationLog) []any {
+	set := &rowSet{}
+	set.personIDs = func() []string {
+		ids := make([]string, len(ls))
+		for i, l := range ls {
+			ids[i] = l.UserID
+		}
+		return ids
+	}
+	set.ticketIDs = func() []string { return nil }
+	out := make([]any, len(ls))
+	for i, l := range ls {
+		out[i] = &logNode{l: l, set: set}
+	}
+	return out
+}

@@ -1,0 +1,279 @@
+package gql
+
+import (
+	"context"
+
+	"github.com/graphql-go/graphql"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// personDetails are the computed reporter*/commenter* values of a row.
+type personDetails struct {
+	typ grievance.PersonType
+	id  string
+}
+
+// record returns the directory record of the reporter or commenter, or
+// nil when there is none (a dangling id is not an error: openIMIS later
+// fixed its resolvers to answer null).
+func (d personDetails) record(l *loader) *grievance.Person {
+	if d.typ == "" || d.id == "" {
+		return nil
+	}
+	return l.person(d.id)
+}
+
+// named returns the record whose names and dob the row shows: the
+// individual itself, a beneficiary's individual, nobody for users.
+func (d personDetails) named(l *loader) *grievance.Person {
+	p := d.record(l)
+	switch {
+	case p == nil:
+		return nil
+	case d.typ == grievance.PersonIndividual && p.Type == grievance.PersonIndividual:
+		return p
+	case d.typ == grievance.PersonBeneficiary && p.Type == grievance.PersonBeneficiary && p.IndividualID != "":
+		if ind := l.person(p.IndividualID); ind != nil && ind.Type == grievance.PersonIndividual {
+			return ind
+		}
+	}
+	return nil
+}
+
+// personFields returns the six computed person fields (prefix "reporter"
+// or "commenter"). get extracts the person reference and the row set;
+// check enforces the right the fields need.
+func (r *resolver) personFields(prefix string, get func(any) (personDetails, *rowSet), check func(context.Context, *loader, any) error) graphql.Fields {
+	// withPeople runs fn once the row's set has its people loaded.
+	withPeople := func(loadPeople bool, fn func(personDetails, *loader) any) graphql.FieldResolveFn {
+		return r.resolve(func(p graphql.ResolveParams) (any, error) {
+			l := loaderFrom(p.Context, r.svc)
+			if err := check(p.Context, l, p.Source); err != nil {
+				return nil, err
+			}
+			d, set := get(p.Source)
+			if loadPeople && d.typ != "" && d.id != "" {
+				if err := set.ensurePeople(p.Context, l); err != nil {
+					return nil, err
+				}
+			}
+			return fn(d, l), nil
+		})
+	}
+	named := func(field func(*grievance.Person) string) graphql.FieldResolveFn {
+		return withPeople(true, func(d personDetails, l *loader) any {
+			if n := d.named(l); n != nil {
+				return serializeText(field(n))
+			}
+			return nil
+		})
+	}
+	return graphql.Fields{
+		prefix: {Type: jsonStringScalar, Resolve: withPeople(true, func(d personDetails, l *loader) any {
+			if rec := d.record(l); rec != nil {
+				return doubleEncoded(personJSON(rec))
+			}
+			return nil
+		})},
+		prefix + "Type": {Type: graphql.Int, Resolve: withPeople(false, func(d personDetails, l *loader) any {
+			if id, ok := personTypeIDs[d.typ]; ok {
+				return id
+			}
+			return nil
+		})},
+		prefix + "TypeName": {Type: graphql.String, Resolve: withPeople(false, func(d personDetails, l *loader) any {
+			return serializeText(string(d.typ))
+		})},
+		prefix + "FirstName": {Type: graphql.String, Resolve: named(func(p *grievance.Person) string { return p.FirstName })},
+		prefix + "LastName":  {Type: graphql.String, Resolve: named(func(p *grievance.Person) string { return p.LastName })},
+		prefix + "Dob":       {Type: graphql.String, Resolve: named(func(p *grievance.Person) string { return p.Dob })},
+	}
+}
+
+func (r *resolver) ticketType() *graphql.Object {
+	tk := func(p graphql.ResolveParams) *grievance.Ticket { return p.Source.(*ticketNode).t }
+	text := func(get func(*grievance.Ticket) string) *graphql.Field {
+		return &graphql.Field{Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) {
+			return serializeText(get(tk(p))), nil
+		}}
+	}
+	typed := func(typ graphql.Output, get func(*grievance.Ticket) any) *graphql.Field {
+		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
+			return get(tk(p)), nil
+		}}
+	}
+	nullTyped := func(typ graphql.Output) *graphql.Field {
+		return &graphql.Field{Type: typ, Resolve: func(graphql.ResolveParams) (any, error) { return nil, nil }}
+	}
+	user := func(nonNull bool, get func(*grievance.Ticket) string) *graphql.Field {
+		return r.userField(nonNull, func(src any) (string, *rowSet) {
+			n := src.(*ticketNode)
+			return get(n.t), n.set
+		})
+	}
+	nonNull := graphql.NewNonNull
+	return graphql.NewObject(graphql.ObjectConfig{
+		Name:       "TicketGQLType",
+		Interfaces: []*graphql.Interface{r.node},
+		Fields: graphql.FieldsThunk(func() graphql.Fields {
+			f := graphql.Fields{
+				"id":              typed(nonNull(graphql.ID), func(t *grievance.Ticket) any { return globalID("TicketGQLType", t.ID) }),
+				"isDeleted":       typed(nonNull(graphql.Boolean), func(t *grievance.Ticket) any { return t.IsDeleted }),
+				"jsonExt":         typed(jsonStringScalar, func(t *grievance.Ticket) any { return ticketJSONExt(t) }),
+				"dateCreated":     typed(dateTimeScalar, func(t *grievance.Ticket) any { return t.DateCreated }),
+				"dateUpdated":     typed(dateTimeScalar, func(t *grievance.Ticket) any { return t.DateUpdated }),
+				"userCreated":     user(true, func(t *grievance.Ticket) string { return t.UserCreated }),
+				"userUpdated":     user(true, func(t *grievance.Ticket) string { return t.UserUpdated }),
+				"version":         typed(nonNull(graphql.Int), func(t *grievance.Ticket) any { return t.Version }),
+				"dateValidFrom":   typed(nonNull(dateTimeScalar), func(t *grievance.Ticket) any { return t.DateValidFrom }),
+				"dateValidTo":     nullTyped(dateTimeScalar),
+				"replacementUuid": nullTyped(uuidScalar),
+				"key":             text(func(t *grievance.Ticket) string { return t.Key }),
+				"title":           text(func(t *grievance.Ticket) string { return t.Title }),
+				"description":     text(func(t *grievance.Ticket) string { return t.Description }),
+				"code":            text(func(t *grievance.Ticket) string { return t.Code }),
+				"reporterId":      text(func(t *grievance.Ticket) string { return t.ReporterID }),
+				"attendingStaff":  user(false, func(t *grievance.Ticket) string { return t.AttendingStaffID }),
+				"dateOfIncident":  typed(dateScalar, func(t *grievance.Ticket) any { return t.DateOfIncident }),
+				"status":          typed(nonNull(ticketStatusScalar), func(t *grievance.Ticket) any { return t.Status }),
+				"priority":        text(func(t *grievance.Ticket) string { return t.Priority }),
+				"dueDate":         typed(dateScalar, func(t *grievance.Ticket) any { return t.DueDate }),
+				"category":        text(func(t *grievance.Ticket) string { return t.Category }),
+				"flags":           text(func(t *grievance.Ticket) string { return t.Flags }),
+				"channel":         text(func(t *grievance.Ticket) string { return t.Channel }),
+				"resolution":      text(func(t *grievance.Ticket) string { return t.Resolution }),
+				// Redress runs mutations synchronously: no mutation is ever
+				// pending on a ticket, so the client never locks a row.
+				"clientMutationId": nullTyped(graphql.String),
+				"commentSet": {
+					Type:    nonNull(r.commentConn),
+					Args:    addFilterArgs(connectionArgs(), r.commentFilters),
+					Resolve: r.resolve(r.commentSet),
+				},
+				"isHistory": {Type: graphql.Boolean, Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
+					l := loaderFrom(p.Context, r.svc)
+					if err := r.mayReadTicketDetails(p.Context, l); err != nil {
+						return nil, err
+					}
+					n := p.Source.(*ticketNode)
+					if !n.set.history {
+						return false, nil
+					}
+					if err := n.set.ensureTickets(p.Context, l); err != nil {
+						return nil, err
+					}
+					live := l.ticket(n.t.ID)
+					return live != nil && live.Version != n.t.Version, nil
+				})},
+			}
+			for name, fd := range r.personFields("reporter",
+				func(src any) (personDetails, *rowSet) {
+					n := src.(*ticketNode)
+					return personDetails{typ: n.t.ReporterType, id: n.t.ReporterID}, n.set
+				},
+				func(ctx context.Context, l *loader, _ any) error { return r.mayReadTicketDetails(ctx, l) },
+			) {
+				f[name] = fd
+			}
+			return f
+		}),
+	})
+}
+
+func (r *resolver) commentType() *graphql.Object {
+	cm := func(p graphql.ResolveParams) *grievance.Comment { return p.Source.(*commentNode).c }
+	typed := func(typ graphql.Output, get func(*grievance.Comment) any) *graphql.Field {
+		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
+			return get(cm(p)), nil
+		}}
+	}
+	user := func(get func(*grievance.Comment) string) *graphql.Field {
+		return r.userField(true, func(src any) (string, *rowSet) {
+			n := src.(*commentNode)
+			return get(n.c), n.set
+		})
+	}
+	nonNull := graphql.NewNonNull
+	return graphql.NewObject(graphql.ObjectConfig{
+		Name:       "CommentGQLType",
+		Interfaces: []*graphql.Interface{r.node},
+		Fields: graphql.FieldsThunk(func() graphql.Fields {
+			f := graphql.Fields{
+				"id":        typed(nonNull(graphql.ID), func(c *grievance.Comment) any { return globalID("CommentGQLType", c.ID) }),
+				"isDeleted": typed(nonNull(graphql.Boolean), func(c *grievance.Comment) any { return c.IsDeleted }),
+				"jsonExt": typed(jsonStringScalar, func(c *grievance.Comment) any {
+					if c.JSONExt == nil {
+						return nil
+					}
+					return pyJSON(c.JSONExt)
+				}),
+				"dateCreated":  typed(dateTimeScalar, func(c *grievance.Comment) any { return c.DateCreated }),
+				"dateUpdated":  typed(dateTimeScalar, func(c *grievance.Comment) any { return c.DateUpdated }),
+				"userCreated":  user(func(c *grievance.Comment) string { return c.UserCreated }),
+				"userUpdated":  user(func(c *grievance.Comment) string { return c.UserUpdated }),
+				"version":      typed(nonNull(graphql.Int), func(c *grievance.Comment) any { return c.Version }),
+				"commenterId":  typed(graphql.String, func(c *grievance.Comment) any { return serializeText(c.CommenterID) }),
+				"comment":      typed(nonNull(graphql.String), func(c *grievance.Comment) any { return c.Comment }),
+				"isResolution": typed(nonNull(graphql.Boolean), func(c *grievance.Comment) any { return c.IsResolution }),
+				"ticket": {Type: nonNull(r.ticket), Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
+					n := p.Source.(*commentNode)
+					l := loaderFrom(p.Context, r.svc)
+					return n.set.ticketNode(p.Context, l, n.c.TicketID)
+				})},
+			}
+			for name, fd := range r.personFields("commenter",
+				func(src any) (personDetails, *rowSet) {
+					n := src.(*commentNode)
+					return personDetails{typ: n.c.CommenterType, id: n.c.CommenterID}, n.set
+				},
+				func(ctx context.Context, l *loader, src any) error {
+					return r.mayReadCommenter(ctx, l, src.(*commentNode))
+				},
+			) {
+				f[name] = fd
+			}
+			return f
+		}),
+	})
+}
+
+func (r *resolver) mutationLogType() *graphql.Object {
+	lg := func(p graphql.ResolveParams) *grievance.MutationLog { return p.Source.(*logNode).l }
+	typed := func(typ graphql.Output, get func(*grievance.MutationLog) any) *graphql.Field {
+		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
+			return get(lg(p)), nil
+		}}
+	}
+	nonNull := graphql.NewNonNull
+	return graphql.NewObject(graphql.ObjectConfig{
+		Name:       "MutationLogGQLType",
+		Interfaces: []*graphql.Interface{r.node},
+		Fields: graphql.Fields{
+			"id":              typed(nonNull(graphql.ID), func(l *grievance.MutationLog) any { return globalID("MutationLogGQLType", l.ID) }),
+			"jsonContent":     typed(nonNull(graphql.String), func(l *grievance.MutationLog) any { return l.JSONContent }),
+			"requestDateTime": typed(nonNull(dateTimeScalar), func(l *grievance.MutationLog) any { return l.RequestDateTime }),
+			"clientMutationId": typed(graphql.String, func(l *grievance.MutationLog) any {
+				return serializeText(l.ClientMutationID)
+			}),
+			"clientMutationLabel": typed(graphql.String, func(l *grievance.MutationLog) any {
+				return serializeText(l.ClientMutationLabel)
+			}),
+			// openIMIS stores the details list as JSON text.
+			"clientMutationDetails": typed(graphql.String, func(l *grievance.MutationLog) any {
+				if len(l.ClientMutationDetails) == 0 {
+					return nil
+				}
+				return pyJSON(l.ClientMutationDetails)
+			}),
+			"status":            typed(graphql.Int, func(l *grievance.MutationLog) any { return int(l.Status) }),
+			"error":             typed(graphql.String, func(l *grievance.MutationLog) any { return serializeText(l.Error) }),
+			"autogeneratedCode": typed(graphql.String, func(*grievance.MutationLog) any { return nil }),
+			"jsonExt":           typed(jsonStringScalar, func(*grievance.MutationLog) any { return nil }),
+			"user": r.userField(false, func(src any) (string, *rowSet) {
+				n := src.(*logNode)
+				return n.l.UserID, n.set
+			}),
+		},
+	})
+}
