@@ -16,7 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/gateway"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/grievance"
@@ -231,5 +234,42 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	if _, err := configFromEnv(env(map[string]string{"MOTO_PORT": "x"}), "/repo"); err == nil {
 		t.Fatal("MOTO_PORT=x accepted")
+	}
+}
+
+// Ensure `events` prints each bus event once, as one JSON line.
+func TestEvents(t *testing.T) {
+	ctx := context.Background()
+	endpoint := moto.ForTest(t).Endpoint()
+	cfg, err := moto.AWSConfig(ctx, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus, err := bootstrap.CreateBus(ctx, cfg, "events-test-bus", "events-test-queue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"TicketCreated", "TicketResolved"} {
+		if _, err := eventbridge.NewFromConfig(cfg).PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+			EventBusName: aws.String(bus.Name), Source: aws.String("redress.tasks"), DetailType: aws.String(typ), Detail: aws.String(`{"id":"t1"}`),
+		}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "EVENTS_QUEUE_NAME": "events-test-queue"})
+	var out bytes.Buffer
+	if err := dispatch(ctx, []string{"events"}, e, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(out.String(), `"detail-type":"TicketCreated"`) || !strings.Contains(out.String(), `"detail-type":"TicketResolved"`) {
+		t.Fatalf("output=%q, want the two events on two lines", out.String())
+	}
+	out.Reset()
+	if err := dispatch(ctx, []string{"events"}, e, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("second run printed %q, want nothing (events are deleted once printed)", out.String())
 	}
 }

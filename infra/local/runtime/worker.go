@@ -268,6 +268,13 @@ func (w *worker) next(rw http.ResponseWriter, r *http.Request) {
 	case <-p.exited:
 		return
 	case <-w.f.stopped:
+		// Answer nothing: any answer makes the runtime client report an
+		// error or log a fatal line. The process is about to be killed,
+		// which ends this request.
+		select {
+		case <-p.exited:
+		case <-r.Context().Done():
+		}
 		return
 	case <-r.Context().Done():
 		return
