@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,4 +129,24 @@ func TestCreateBus(t *testing.T) {
 		}
 	}
 	t.Fatal("no event reached the queue")
+}
+
+// Ensure the names the bootstrap returns reach a function intact through
+// its environment, and a missing variable is named in the error.
+func TestNamesThroughEnv(t *testing.T) {
+	want := store.TableNames{Main: "p-Main", History: "p-History"}
+	for _, kv := range want.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	got, err := store.NamesFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	} else if got != want {
+		t.Fatalf("names=%+v, want %+v", got, want)
+	}
+	t.Setenv(store.HistoryTable.EnvVar, "")
+	if _, err := store.NamesFromEnv(); err == nil || !strings.Contains(err.Error(), "HISTORY_TABLE_NAME") {
+		t.Fatalf("err=%v, want one naming HISTORY_TABLE_NAME", err)
+	}
 }
