@@ -30,7 +30,7 @@ import (
 const DefaultBinary = ".cache/moto/moto_server"
 
 // ErrNotInstalled reports that the moto wrapper does not exist.
-var ErrNotInstalled = errors.New("moto: not installed (run `make test` or scripts/install-moto.sh)")
+var ErrNotInstalled = errors.New("moto: not installed (scripts/install-moto.sh installs it)")
 
 // Options configure Start. The zero value starts the installed moto on a
 // free loopback port.
