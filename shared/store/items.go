@@ -107,6 +107,9 @@ type ticketItem struct {
 	DateValidFrom    time.Time `dynamo:"dateValidFrom"`
 	UserCreated      string    `dynamo:"userCreated"`
 	UserUpdated      string    `dynamo:"userUpdated"`
+	// LastMutation names the mutation that wrote this version (e.g.
+	// "reopenTicket"), so stream consumers know why an item changed.
+	LastMutation string `dynamo:"lastMutation,omitempty"`
 }
 
 // openForSLA reports whether a ticket still runs against its due date.
@@ -195,6 +198,7 @@ type commentItem struct {
 	DateUpdated   time.Time `dynamo:"dateUpdated"`
 	UserCreated   string    `dynamo:"userCreated"`
 	UserUpdated   string    `dynamo:"userUpdated"`
+	LastMutation  string    `dynamo:"lastMutation,omitempty"`
 }
 
 func toCommentItem(c *grievance.Comment) (*commentItem, error) {

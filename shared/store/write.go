@@ -60,6 +60,10 @@ func retryable(err error) bool {
 
 func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 	tx := s.db.WriteTx()
+	mutation := ""
+	if w.Log != nil {
+		mutation = w.Log.Mutation
+	}
 	var what []string // item descriptions, in transaction order, to name a failed condition
 	if t := w.NewTicket; t != nil {
 		var c counterItem
@@ -81,6 +85,7 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		if err != nil {
 			return err
 		}
+		it.LastMutation = mutation
 		tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
 		what = append(what, "ticket "+t.ID)
 	}
@@ -89,6 +94,7 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		if err != nil {
 			return err
 		}
+		it.LastMutation = mutation
 		tx.Put(s.main.Put(it).If("version = ?", tw.Prev))
 		what = append(what, "ticket "+tw.Ticket.Code)
 	}
@@ -97,6 +103,7 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		if err != nil {
 			return err
 		}
+		it.LastMutation = mutation
 		if cw.Prev == 0 {
 			tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
 			tx.Put(s.main.Put(commentRef{PK: prefixComment + cw.Comment.ID, SK: skCommentRef, Kind: KindCommentRef, TicketID: cw.Comment.TicketID}).If("attribute_not_exists(pk)"))
