@@ -642,3 +642,34 @@ func TestOutputs_TellOperatorsWhereEverythingIs(t *testing.T) {
 		}
 	}
 }
+
+func TestQueuesAndTopic_RefuseUnencryptedTransport(t *testing.T) {
+	s := synth(t, "dev")
+	deny := assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+		"Effect":    "Deny",
+		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+	})})
+	for _, c := range s.stack.Streams.Consumers {
+		must(t, c.Name+" DLQ policy", func() {
+			s.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+				"Queues":         []any{ref(s.id(c.DLQ))},
+				"PolicyDocument": map[string]any{"Statement": deny},
+			})
+		})
+	}
+	must(t, "alarm topic policy", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+			"Topics":         []any{ref(s.id(s.stack.Alarms.Topic))},
+			"PolicyDocument": map[string]any{"Statement": deny},
+		})
+	})
+	must(t, "CloudWatch may use the topic key", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{
+			"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Sid":       "AllowCloudWatchAlarmsToPublish",
+				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
+			})})},
+		})
+	})
+}
