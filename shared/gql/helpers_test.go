@@ -209,3 +209,12 @@ func titles(ns []map[string]any) []string {
 func encode(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func encodeGlobal(typ, id string) string { return encode(typ + ":" + id) }
+
+// gqlContext is the context the edge builds: request id and principal.
+func gqlContext(p *grievance.Principal) context.Context {
+	ctx := gql.WithRequestID(context.Background(), "req-test")
+	if p != nil {
+		ctx = grievance.NewContext(ctx, p)
+	}
+	return ctx
+}
