@@ -101,7 +101,7 @@ func (r *resolver) queryFields() graphql.Fields {
 		},
 		"comments": {
 			Type:    r.commentConn,
-			Args:    addFilterArgs(graphql.FieldConfigArgument{"orderBy": orderBy}, r.commentFilters),
+			Args:    addFilterArgs(withArg(connectionArgs(), "orderBy", orderBy), r.commentFilters),
 			Resolve: r.resolve(r.listComments),
 		},
 		"grievanceConfig": {
@@ -263,4 +263,9 @@ func (r *resolver) userField(nonNull bool, id func(any) (string, *rowSet)) *grap
 		}
 		return userRef{id: uid, p: l.person(uid)}, nil
 	})}
+}
+
+func withArg(args graphql.FieldConfigArgument, name string, a *graphql.ArgumentConfig) graphql.FieldConfigArgument {
+	args[name] = a
+	return args
 }
