@@ -299,3 +299,21 @@ func TestNew_RequiresService(t *testing.T) {
 		t.Fatal("New(nil) succeeded")
 	}
 }
+
+func TestDo_Concurrent(t *testing.T) {
+	// Ensure one cached document serves concurrent requests (run with -race).
+	e := newEnv(t)
+	e.createTicket(t, waterTicket)
+	done := make(chan string)
+	for range 8 {
+		go func() {
+			res := e.srv.Do(gqlContext(reader), gql.Request{Query: clientTicketList})
+			done <- fmt.Sprint(res.Status)
+		}()
+	}
+	for range 8 {
+		if st := <-done; st != "200" {
+			t.Fatalf("status %s", st)
+		}
+	}
+}
