@@ -51,9 +51,3 @@ func (c *docCache) put(key string, d *document) {
 		delete(c.byKey, last.Value.(*cacheEntry).key)
 	}
 }
-
-func (c *docCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}
