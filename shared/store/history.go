@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -38,12 +39,33 @@ type historyItem struct {
 	ChangedFields []string  `dynamo:"changedFields,omitempty"`
 	// Image is the item as stored in the main table at that version (the
 	// old image for a removal).
-	Image dynamo.Item `dynamo:"image"`
+	Image nestedItem `dynamo:"image"`
 	// SequenceNumber is the stream record that produced the version.
 	SequenceNumber string `dynamo:"sequenceNumber,omitempty"`
 }
 
 const historyTickets = "TICKETS"
+
+// nestedItem is an item stored inside another as a map attribute, kept as
+// the SDK's attribute values so that it decodes like a top-level item.
+// dynamo.Item alone cannot be decoded: guregu/dynamo has no way to fill
+// the types.AttributeValue interface of a map entry.
+type nestedItem dynamo.Item
+
+// MarshalDynamo implements dynamo.Marshaler.
+func (n nestedItem) MarshalDynamo() (types.AttributeValue, error) {
+	return &types.AttributeValueMemberM{Value: n}, nil
+}
+
+// UnmarshalDynamo implements dynamo.Unmarshaler.
+func (n *nestedItem) UnmarshalDynamo(av types.AttributeValue) error {
+	m, ok := av.(*types.AttributeValueMemberM)
+	if !ok {
+		return fmt.Errorf("nested item: want a map, got %T", av)
+	}
+	*n = m.Value
+	return nil
+}
 
 func versionKey(v int) string { return fmt.Sprintf("V#%010d", v) }
 
@@ -88,7 +110,7 @@ func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(
 
 func (it *historyItem) ticket() (*grievance.Ticket, error) {
 	var ti ticketItem
-	if err := dynamo.UnmarshalItem(it.Image, &ti); err != nil {
+	if err := dynamo.UnmarshalItem(dynamo.Item(it.Image), &ti); err != nil {
 		return nil, fmt.Errorf("decode ticket version %s v%d: %w", it.EntityID, it.Version, err)
 	}
 	return ti.ticket()
