@@ -2,19 +2,41 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/redress-grm/redress/shared/store"
 )
+
+// Recorder records the history of a batch of stream records; *store.Store
+// implements it. See store.(*Store).RecordHistory for the contract.
+type Recorder interface {
+	RecordHistory(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error)
+}
+
+var _ Recorder = (*store.Store)(nil)
 
 // Handler consumes batches of the Main table's stream.
 type Handler struct {
-	Log *slog.Logger
+	History Recorder
+	Log     *slog.Logger
 }
 
-// Handle logs every record of the batch. It reports no batch item
-// failures: logging cannot fail, and the response is the one Lambda
-// expects with ReportBatchItemFailures enabled.
+// Handle records the batch and reports, as batch item failures, the first
+// record that was not recorded and every record after it. Lambda retries
+// from the lowest reported sequence number, so reporting the later records
+// too changes nothing there, but it states the truth: none of them is
+// recorded past the failure, which keeps each item's versions in order.
+//
+// A malformed record (an image that is not a ticket or comment item) is a
+// poison record: it is logged with its sequence number and reported like
+// any failure, never skipped silently, so the mapping's bounded retries
+// move it to the on-failure destination (DLQ) and the shard moves on; the
+// records before it are recorded, and those after it are delivered again
+// without it. Handle never returns an error: that would fail and retry the
+// whole batch, records already recorded included.
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	for _, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record",
@@ -23,7 +45,44 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			"sequenceNumber", rec.Change.SequenceNumber,
 		)
 	}
-	return events.DynamoDBEventResponse{}, nil
+	var resp events.DynamoDBEventResponse
+	failed, err := h.History.RecordHistory(ctx, ev.Records)
+	if failed == "" {
+		if err != nil {
+			// The contract says this cannot happen; fail the batch rather
+			// than lose a record.
+			h.Log.ErrorContext(ctx, "history failed without a record", "err", err)
+			return failAll(ev.Records), nil
+		}
+		return resp, nil
+	}
+	msg := "history not recorded, batch stopped"
+	if errors.Is(err, store.ErrMalformedRecord) {
+		msg = "malformed stream record (poison), batch stopped"
+	}
+	h.Log.ErrorContext(ctx, msg, "sequenceNumber", failed, "err", err)
+	reporting := false
+	for _, rec := range ev.Records {
+		if rec.Change.SequenceNumber == failed {
+			reporting = true
+		}
+		if reporting {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+		}
+	}
+	if !reporting {
+		h.Log.ErrorContext(ctx, "failed sequence number not in the batch", "sequenceNumber", failed)
+		return failAll(ev.Records), nil
+	}
+	return resp, nil
+}
+
+func failAll(recs []events.DynamoDBEventRecord) events.DynamoDBEventResponse {
+	var resp events.DynamoDBEventResponse
+	for _, rec := range recs {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+	}
+	return resp
 }
 
 // keys renders key attributes as plain strings for the log; keys are

@@ -4,44 +4,186 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/infra/local/bootstrap"
+	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/shared/store"
 )
 
-// Ensure a recorded ticket insert is logged and reports no failures.
-func TestHandler_TicketInsert(t *testing.T) {
-	b, err := os.ReadFile("../../events/stream/ticket-insert.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
+
+var lifecycle = []string{"ticket-insert", "ticket-update", "comment-insert", "ticket-resolve", "ticket-reopen", "ticket-delete"}
+
+// stream returns an event holding the records of the named fixtures of
+// events/stream, in order.
+func stream(tb testing.TB, names ...string) events.DynamoDBEvent {
+	tb.Helper()
 	var ev events.DynamoDBEvent
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatal(err)
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join("..", "..", "events", "stream", n+".json"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var e events.DynamoDBEvent
+		if err := json.Unmarshal(b, &e); err != nil {
+			tb.Fatalf("%s: %v", n, err)
+		}
+		ev.Records = append(ev.Records, e.Records...)
+	}
+	return ev
+}
+
+// newTestHandler returns a handler over fresh tables in the test binary's
+// moto, its log, and a function counting the history table's records.
+func newTestHandler(tb testing.TB) (*Handler, *bytes.Buffer, func() int) {
+	tb.Helper()
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, moto.ForTest(tb).Endpoint())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	prefix := strings.NewReplacer("/", "-", "_", "-").Replace(tb.Name()) + fmt.Sprintf("-%d-", os.Getpid())
+	names, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(cfg), prefix)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	var logs bytes.Buffer
-	h := &Handler{Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	h := &Handler{History: store.New(cfg, names), Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	count := func() int {
+		n, err := dynamo.New(cfg).Table(names.History).Scan().Count(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return int(n)
+	}
+	return h, &logs, count
+}
 
-	resp, err := h.Handle(context.Background(), ev)
-	if err != nil {
-		t.Fatal(err)
-	} else if got, want := len(resp.BatchItemFailures), 0; got != want {
-		t.Fatalf("BatchItemFailures=%d, want %d", got, want)
+func failures(resp events.DynamoDBEventResponse) []string {
+	var out []string
+	for _, f := range resp.BatchItemFailures {
+		out = append(out, f.ItemIdentifier)
 	}
+	return out
+}
 
-	var line struct {
-		Msg            string            `json:"msg"`
-		EventName      string            `json:"eventName"`
-		Keys           map[string]string `json:"keys"`
-		SequenceNumber string            `json:"sequenceNumber"`
+func seqs(recs []events.DynamoDBEventRecord) []string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, r.Change.SequenceNumber)
 	}
-	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
-		t.Fatalf("log %q: %v", logs.String(), err)
-	}
-	if line.EventName != "INSERT" || line.SequenceNumber != "1100000000017454423009" ||
-		line.Keys["pk"] != "TICKET#3f8b6c2e-1d4a-4e7b-9a51-6c0d2e9f7b13" || line.Keys["sk"] != "TICKET" {
-		t.Fatalf("log=%+v", line)
-	}
+	return out
+}
+
+func TestHandler_Handle(t *testing.T) {
+	// Ensure a ticket's life is recorded once per version of the ticket
+	// (6) and of its comment (3), and that delivering the same batch again
+	// adds nothing and reports no failure.
+	t.Run("LifecycleTwice", func(t *testing.T) {
+		h, _, count := newTestHandler(t)
+		ev := stream(t, append(slices.Clone(lifecycle), "mixed-batch")...)
+		for i := range 2 {
+			resp, err := h.Handle(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			} else if len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("delivery %d: BatchItemFailures=%v", i+1, failures(resp))
+			}
+			if got, want := count(), 6+3+1; got != want {
+				t.Fatalf("delivery %d: history records=%d, want %d", i+1, got, want)
+			}
+		}
+	})
+
+	// Ensure a malformed image in the middle of a batch is reported with
+	// every later record, the record before it is recorded, and the batch
+	// Lambda delivers after the DLQ took the poison record is recorded.
+	t.Run("MalformedInTheMiddle", func(t *testing.T) {
+		h, logs, count := newTestHandler(t)
+		ev := stream(t, "malformed")
+		resp, err := h.Handle(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := failures(resp), seqs(ev.Records[1:]); !slices.Equal(got, want) {
+			t.Fatalf("BatchItemFailures=%v, want %v", got, want)
+		}
+		if got, want := count(), 1; got != want {
+			t.Fatalf("history records=%d, want %d", got, want)
+		}
+		if !strings.Contains(logs.String(), `"msg":"malformed stream record (poison), batch stopped","sequenceNumber":"`+ev.Records[1].Change.SequenceNumber+`"`) {
+			t.Fatalf("poison record not logged with its sequence number:\n%s", logs.String())
+		}
+		// Retries fail the same way; then the mapping moves on without it.
+		resp, _ = h.Handle(context.Background(), events.DynamoDBEvent{Records: ev.Records[1:]})
+		if got := failures(resp); len(got) != 2 || got[0] != ev.Records[1].Change.SequenceNumber {
+			t.Fatalf("retry BatchItemFailures=%v", got)
+		}
+		resp, _ = h.Handle(context.Background(), events.DynamoDBEvent{Records: ev.Records[2:]})
+		if len(resp.BatchItemFailures) != 0 || count() != 2 {
+			t.Fatalf("after the DLQ: failures=%v records=%d, want none and 2", failures(resp), count())
+		}
+	})
+
+	// Ensure a store failure in the middle of a batch reports the record it
+	// names and every later one, and a failure without a record the whole
+	// batch.
+	t.Run("StoreFailure", func(t *testing.T) {
+		ev := stream(t, lifecycle...)
+		mid := ev.Records[3].Change.SequenceNumber
+		h := &Handler{History: recorderFunc(func(context.Context, []events.DynamoDBEventRecord) (string, error) {
+			return mid, errors.New("throttled")
+		}), Log: slog.New(slog.DiscardHandler)}
+		resp, _ := h.Handle(context.Background(), ev)
+		if got, want := failures(resp), seqs(ev.Records[3:]); !slices.Equal(got, want) {
+			t.Fatalf("BatchItemFailures=%v, want %v", got, want)
+		}
+		h.History = recorderFunc(func(context.Context, []events.DynamoDBEventRecord) (string, error) {
+			return "", errors.New("confused")
+		})
+		resp, _ = h.Handle(context.Background(), ev)
+		if got, want := failures(resp), seqs(ev.Records); !slices.Equal(got, want) {
+			t.Fatalf("BatchItemFailures=%v, want the whole batch", got)
+		}
+	})
+
+	// Ensure every record is logged with its keys, whatever its kind.
+	t.Run("Logs", func(t *testing.T) {
+		h, logs, _ := newTestHandler(t)
+		ev := stream(t, "ticket-insert")
+		if _, err := h.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		var line struct {
+			EventName      string            `json:"eventName"`
+			Keys           map[string]string `json:"keys"`
+			SequenceNumber string            `json:"sequenceNumber"`
+		}
+		first, _, _ := strings.Cut(logs.String(), "\n")
+		if err := json.Unmarshal([]byte(first), &line); err != nil {
+			t.Fatalf("log %q: %v", logs.String(), err)
+		}
+		if line.EventName != "INSERT" || line.SequenceNumber != ev.Records[0].Change.SequenceNumber ||
+			line.Keys["pk"] != "TICKET#3f8b6c2e-1d4a-4e7b-9a51-6c0d2e9f7b13" || line.Keys["sk"] != "TICKET" {
+			t.Fatalf("log=%+v", line)
+		}
+	})
+}
+
+type recorderFunc func(context.Context, []events.DynamoDBEventRecord) (string, error)
+
+func (f recorderFunc) RecordHistory(ctx context.Context, recs []events.DynamoDBEventRecord) (string, error) {
+	return f(ctx, recs)
 }

@@ -1,21 +1,34 @@
 // Command history is the Lambda function that records every version of
 // tickets and comments in the History table, from the Main table's stream.
-//
-// For now it only decodes and logs each stream record; the history writer
-// comes later.
+// The handler (handler.go) reports failures per record; shared/store owns
+// the record shapes and the idempotent, batched writes.
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel(os.Getenv("LOG_LEVEL"))}))
-	h := &Handler{Log: log}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("load AWS configuration", "err", err)
+		os.Exit(1)
+	}
+	names, err := store.NamesFromEnv()
+	if err != nil {
+		log.Error("table names", "err", err)
+		os.Exit(1)
+	}
+	h := &Handler{History: store.New(cfg, names), Log: log}
 	lambda.Start(h.Handle)
 }
 
