@@ -8,17 +8,88 @@ itself makes each request atomic. Serialising DynamoDB and DynamoDB Streams
 requests gives the emulator that guarantee; other services (SQS long polls
 in particular) stay concurrent.
 
+It also makes TransactWriteItems cost what the transaction touches: moto
+5.1.1 snapshots every table of the region with copy.deepcopy before each
+transaction (to roll back on a failed condition), so a transaction's cost
+grew with everything ever stored (a create took 0.1 s after a few hundred
+items). Here only the touched items are snapshotted and restored, together
+with the stream records the failed transaction appended.
+
 Usage: moto_server.py [-H HOST] [-p PORT]
 """
 
 import argparse
+import copy
 import signal
 import sys
 import threading
 
 from werkzeug.serving import run_simple
 
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+
+class _SharedTables(dict):
+    """A view of the backend's tables that moto's rollback copy does not copy."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+_moto_transact = DynamoDBBackend.transact_write_items
+
+
+def _snapshot(backend, transact_items):
+    snaps, streams = [], {}
+    for item in transact_items:
+        op_type, op = next(iter(item.items()))
+        table = backend.get_table(op["TableName"])
+        key = op["Item"] if op_type == "Put" else op["Key"]
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        current = table.get_item(hash_value, range_value)
+        snaps.append((table, hash_value, range_value, copy.deepcopy(current)))
+        shard = table.stream_shard
+        if shard is not None and id(shard) not in streams:
+            streams[id(shard)] = (shard, len(shard.items))
+    return snaps, streams
+
+
+def _restore(snaps, streams):
+    for table, hash_value, range_value, old in reversed(snaps):
+        if range_value is not None:
+            if old is None:
+                table.items[hash_value].pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = old
+        elif old is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = old
+    for shard, length in streams.values():
+        del shard.items[length:]
+
+
+def transact_write_items(self, transact_items):
+    try:
+        snaps, streams = _snapshot(self, transact_items)
+    except Exception:
+        # A malformed request: let moto answer it exactly as it would.
+        return _moto_transact(self, transact_items)
+    tables = self.tables
+    self.tables = _SharedTables(tables)
+    try:
+        return _moto_transact(self, transact_items)
+    except Exception:
+        _restore(snaps, streams)
+        raise
+    finally:
+        self.tables = tables
+
+
+DynamoDBBackend.transact_write_items = transact_write_items
 
 
 class SerializeDynamoDB:

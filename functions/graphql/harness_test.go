@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/uuid"
+
+	"github.com/redress-grm/redress/infra/local/bootstrap"
+	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/shared/auth"
+	"github.com/redress-grm/redress/shared/gql"
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
+
+// People of the test directory. Staff user ids equal their token subjects.
+var (
+	adminID      = "00000000-0000-4000-a000-000000000001"
+	officerID    = "00000000-0000-4000-a000-000000000002"
+	staffID      = "00000000-0000-4000-a000-000000000003" // attends some tickets, holds no right
+	viewerID     = "00000000-0000-4000-a000-000000000004"
+	outsiderID   = "00000000-0000-4000-a000-000000000005"
+	individualID = "00000000-0000-4000-b000-000000000001"
+	benefID      = "00000000-0000-4000-b000-000000000002"
+)
+
+var testPeople = []grievance.Person{
+	{ID: adminID, Type: grievance.PersonUser, Username: "admin", FirstName: "Ad", LastName: "Min", Roles: []string{"1"}},
+	{ID: officerID, Type: grievance.PersonUser, Username: "officer", FirstName: "Off", LastName: "Icer", Roles: []string{"1"}},
+	{ID: staffID, Type: grievance.PersonUser, Username: "staff", FirstName: "Sta", LastName: "Ff", Roles: []string{"2"}},
+	{ID: viewerID, Type: grievance.PersonUser, Username: "viewer", Roles: []string{"3"}},
+	{ID: outsiderID, Type: grievance.PersonUser, Username: "outsider", Roles: []string{"2"}},
+	{ID: individualID, Type: grievance.PersonIndividual, FirstName: "TestFN", LastName: "TestLN", Dob: "2020-01-01", JSONExt: map[string]any{"key": "value", "key2": "value2"}},
+	{ID: benefID, Type: grievance.PersonBeneficiary, IndividualID: individualID},
+}
+
+// Token claims as API Gateway's JWT authorizer passes them.
+var (
+	adminClaims    = map[string]string{"sub": adminID, "username": "admin", "cognito:groups": "[GrievanceAdmin]"}
+	officerClaims  = map[string]string{"sub": officerID, "username": "officer", "cognito:groups": "[GrievanceOfficer]"}
+	staffClaims    = map[string]string{"sub": staffID, "username": "staff"}
+	viewerClaims   = map[string]string{"sub": viewerID, "username": "viewer", "cognito:groups": "[GrievanceViewer]"}
+	outsiderClaims = map[string]string{"sub": outsiderID, "username": "outsider"}
+)
+
+func rightsClaims(sub string, rights ...string) map[string]string {
+	return map[string]string{"sub": sub, "username": "r-" + sub[len(sub)-4:], "custom:rights": strings.Join(rights, ",")}
+}
+
+type env struct {
+	h   *Handler
+	st  *store.Store
+	svc *grievance.Service
+	now atomic.Int64 // unix micros of the fake clock
+}
+
+var tableSeq atomic.Int64
+
+// newEnv builds the real handler over fresh tables in the test binary's
+// moto, with a clock that advances 1 ms per reading.
+func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, moto.ForTest(tb).Endpoint())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	names, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(cfg), fmt.Sprintf("gq%d-%d-", os.Getpid(), tableSeq.Add(1)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &env{st: store.New(cfg, names)}
+	e.now.Store(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).UnixMicro())
+	clock := func() time.Time { return time.UnixMicro(e.now.Add(1000)).UTC() }
+	e.svc = grievance.NewService(e.st, clock, uuid.NewString, grievance.Options{History: e.st})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := gql.New(e.svc, gql.Options{Introspection: true, Logger: log})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.h = &Handler{Config: e.svc, GraphQL: srv, Auth: auth.Options{AllowRightsClaim: true}, Log: log, NewID: uuid.NewString, Now: time.Now}
+	if err := e.st.UpsertPeople(ctx, testPeople); err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// event builds the API Gateway event the gateway would send.
+func event(claims map[string]string, body string) events.APIGatewayV2HTTPRequest {
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "POST /api/graphql", RawPath: "/api/graphql",
+		Headers: map[string]string{"content-type": "application/json"},
+		Body:    body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: uuid.NewString(),
+			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/api/graphql"},
+		},
+	}
+	if claims != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
+		}
+	}
+	return ev
+}
+
+// result is a decoded GraphQL response.
+type result struct {
+	Status int
+	Data   map[string]any
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	}
+	Raw string
+}
+
+func (e *env) gql(tb testing.TB, claims map[string]string, query string, vars map[string]any) result {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := e.h.Handle(context.Background(), event(claims, string(body)))
+	if err != nil {
+		tb.Fatalf("handler error: %v", err)
+	}
+	r := result{Status: resp.StatusCode, Raw: resp.Body}
+	var out struct {
+		Data   map[string]any `json:"data"`
+		Errors json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
+		tb.Fatalf("response is not JSON: %s", resp.Body)
+	}
+	r.Data = out.Data
+	if len(out.Errors) > 0 {
+		json.Unmarshal(out.Errors, &r.Errors)
+	}
+	return r
+}
+
+// ok runs a document that must succeed without errors.
+func (e *env) ok(tb testing.TB, claims map[string]string, query string) map[string]any {
+	tb.Helper()
+	r := e.gql(tb, claims, query, nil)
+	if r.Status != 200 || len(r.Errors) > 0 {
+		tb.Fatalf("status=%d body=%s", r.Status, r.Raw)
+	}
+	return r.Data
+}
+
+// mutationLog returns status and error of the caller's log for cmid.
+func (e *env) mutationLog(tb testing.TB, claims map[string]string, cmid string) (int, string) {
+	tb.Helper()
+	d := e.ok(tb, claims, fmt.Sprintf(`{ mutationLogs(clientMutationId: %q) { edges { node { status error clientMutationId } } } }`, cmid))
+	edges := path(d, "mutationLogs", "edges").([]any)
+	if len(edges) != 1 {
+		tb.Fatalf("mutation logs for %s: %d, want 1", cmid, len(edges))
+	}
+	n := edges[0].(map[string]any)["node"].(map[string]any)
+	errText, _ := n["error"].(string)
+	return int(n["status"].(float64)), errText
+}
+
+// mustSucceed asserts the log of cmid says success.
+func (e *env) mustSucceed(tb testing.TB, claims map[string]string, cmid string) {
+	tb.Helper()
+	if st, msg := e.mutationLog(tb, claims, cmid); st != 2 {
+		tb.Fatalf("mutation %s status=%d error=%s, want 2", cmid, st, msg)
+	}
+}
+
+// mustFail asserts the log of cmid says failure with detail containing want.
+func (e *env) mustFail(tb testing.TB, claims map[string]string, cmid, want string) {
+	tb.Helper()
+	st, msg := e.mutationLog(tb, claims, cmid)
+	if st != 1 || !strings.Contains(msg, want) {
+		tb.Fatalf("mutation %s status=%d error=%s, want 1 with %q", cmid, st, msg, want)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(msg), &list); err != nil || len(list) == 0 || list[0]["message"] == nil {
+		tb.Fatalf("error is not the openIMIS list [{message, detail}]: %s", msg)
+	}
+}
+
+// path walks nested maps and lists (ints index lists).
+func path(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// nodes returns the nodes of a connection in data.
+func nodes(d map[string]any, field string) []map[string]any {
+	edges, _ := path(d, field, "edges").([]any)
+	out := make([]map[string]any, 0, len(edges))
+	for _, e := range edges {
+		out = append(out, e.(map[string]any)["node"].(map[string]any))
+	}
+	return out
+}
+
+// createTicket creates a ticket through the API as claims and returns its id.
+func (e *env) createTicket(tb testing.TB, claims map[string]string, fields string) string {
+	tb.Helper()
+	cmid := uuid.NewString()
+	d := e.ok(tb, claims, fmt.Sprintf(`mutation { createTicket(input: {%s, clientMutationId: %q}) { clientMutationId internalId } }`, fields, cmid))
+	if got := path(d, "createTicket", "clientMutationId"); got != cmid {
+		tb.Fatalf("clientMutationId=%v, want %s", got, cmid)
+	}
+	e.mustSucceed(tb, claims, cmid)
+	d = e.ok(tb, claims, fmt.Sprintf(`{ tickets(clientMutationId: %q) { edges { node { id } } } }`, cmid))
+	ns := nodes(d, "tickets")
+	if len(ns) != 1 {
+		tb.Fatalf("tickets of mutation %s: %d", cmid, len(ns))
+	}
+	return rawID(tb, ns[0]["id"].(string))
+}
+
+// rawID decodes a Relay global id the way the web client does.
+func rawID(tb testing.TB, global string) string {
+	tb.Helper()
+	b, err := decodeBase64(global)
+	if err != nil {
+		tb.Fatalf("id %q is not base64", global)
+	}
+	parts := strings.SplitN(string(b), ":", 2)
+	if len(parts) != 2 {
+		tb.Fatalf("id %q decodes to %q", global, b)
+	}
+	return parts[1]
+}
+
+func (e *env) ticket(tb testing.TB, id string) *grievance.Ticket {
+	tb.Helper()
+	t, err := e.st.Ticket(context.Background(), id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+const basicTicket = `category: "Default", title: "Test", resolution: "8,7", priority: "High", dateOfIncident: "2024-11-20", channel: "Channel A", flags: "Default"`
