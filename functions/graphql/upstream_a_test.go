@@ -163,8 +163,8 @@ func TestA2_GQLTicketCreate(t *testing.T) {
 		}
 	})
 	for name, tc := range map[string]struct{ res, cmid string }{
-		"test_create_ticket_false_invalid_resolution_format":     {"kjdslkdjslk", "65g453h4g92h04gh98"},
-		"test_create_ticket_false_invalid_resolution_day_format": {"99,3", "62g453h4g92h04gh90"},
+		"test_create_ticket_false_invalid_resolution_format":      {"kjdslkdjslk", "65g453h4g92h04gh98"},
+		"test_create_ticket_false_invalid_resolution_day_format":  {"99,3", "62g453h4g92h04gh90"},
 		"test_create_ticket_false_invalid_resolution_hour_format": {"4,66", "15g453h4g92h04gh92"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -182,8 +182,8 @@ func TestA3_GQLTicketUpdate(t *testing.T) {
 	e := newEnv(t)
 	id := e.createTicket(t, adminClaims, basicTicket)
 	for name, tc := range map[string]struct{ res, cmid string }{
-		"test_update_ticket_false_invalid_resolution_format":     {"kjdslkdjslk", "65g453h4g92h04yf43"},
-		"test_update_ticket_false_invalid_resolution_day_format": {"99,3", "65g453h4g92h0zx54"},
+		"test_update_ticket_false_invalid_resolution_format":      {"kjdslkdjslk", "65g453h4g92h04yf43"},
+		"test_update_ticket_false_invalid_resolution_day_format":  {"99,3", "65g453h4g92h0zx54"},
 		"test_update_ticket_false_invalid_resolution_hour_format": {"4,66", "65g453h4g92h04wl32"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -267,8 +267,8 @@ func TestB19_NoChangeUpdateIsRejected(t *testing.T) {
 func TestB20_StaffAndReporterMustExist(t *testing.T) {
 	e := newEnv(t)
 	for name, fields := range map[string]string{
-		"unknown staff":    fmt.Sprintf(`category: "Default", attendingStaffId: %q`, uuid.NewString()),
-		"unknown reporter": fmt.Sprintf(`category: "Default", reporterType: "individual", reporterId: %q`, uuid.NewString()),
+		"unknown staff":            fmt.Sprintf(`category: "Default", attendingStaffId: %q`, uuid.NewString()),
+		"unknown reporter":         fmt.Sprintf(`category: "Default", reporterType: "individual", reporterId: %q`, uuid.NewString()),
 		"reporter of another type": fmt.Sprintf(`category: "Default", reporterType: "beneficiary", reporterId: %q`, individualID),
 	} {
 		t.Run(name, func(t *testing.T) {
