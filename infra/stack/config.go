@@ -3,6 +3,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,9 @@ const (
 	DefaultAdminGroup       = grievance.DefaultAdminGroup
 )
 
+// stageName keeps Redress-<stage> a valid CloudFormation stack name.
+var stageName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,31}$`)
+
 // Retained reports whether stateful resources outlive the stack.
 func (c Config) Retained() bool { return c.Stage != DevStage }
 
@@ -83,8 +87,8 @@ func (c Config) CreatesUserPool() bool { return c.JWTIssuer == "" }
 // Validate reports the first setting that cannot be deployed.
 func (c Config) Validate() error {
 	switch {
-	case c.Stage == "":
-		return fmt.Errorf("context stage: must not be empty")
+	case !stageName.MatchString(c.Stage):
+		return fmt.Errorf("context stage %q: want a letter, then up to 31 letters, digits or hyphens (it names the stack)", c.Stage)
 	case (c.JWTIssuer == "") != (len(c.JWTAudience) == 0):
 		return fmt.Errorf("context jwtIssuer and jwtAudience: set both or neither")
 	case c.JWTIssuer != "" && !strings.HasPrefix(c.JWTIssuer, "https://"):

@@ -74,6 +74,7 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		ctx     map[string]any
 		wantErr string
 	}{
+		{"StageNotAStackName", map[string]any{"stage": "prod eu"}, "stage"},
 		{"IssuerWithoutAudience", map[string]any{"jwtIssuer": "https://idp.example.org"}, "jwtAudience"},
 		{"AudienceWithoutIssuer", map[string]any{"jwtAudience": "api"}, "jwtIssuer"},
 		{"PlainHTTPIssuer", map[string]any{"jwtIssuer": "http://idp.example.org", "jwtAudience": "api"}, "https"},

@@ -563,8 +563,16 @@ func TestEvents_BusAndSLASchedule(t *testing.T) {
 			"State":              "ENABLED",
 			"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
 				"Arn":         getAtt(s.id(s.stack.Functions.SLA), "Arn"),
-				"RetryPolicy": map[string]any{"MaximumRetryAttempts": 2},
+				"RetryPolicy": map[string]any{"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 600},
 			})},
+		})
+	})
+	must(t, "EventBridge may invoke the sla function", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+			"Action":       "lambda:InvokeFunction",
+			"FunctionName": getAtt(s.id(s.stack.Functions.SLA), "Arn"),
+			"Principal":    "events.amazonaws.com",
+			"SourceArn":    assertions.Match_AnyValue(),
 		})
 	})
 	if s := synth(t, "dev"); s.stack.Functions.SLA != nil {
