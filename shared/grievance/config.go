@@ -241,11 +241,41 @@ func ParseConfig(doc []byte) (*Config, error) {
 		if err := dec.Decode(c); err != nil {
 			return nil, Errorf(CodeInvalid, "Invalid configuration: %s.", strings.TrimPrefix(err.Error(), "json: "))
 		}
+		c.pruneDefaults(raw)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// pruneDefaults drops, from the per-type dictionaries the document did not
+// set, default entries for types the document no longer lists: narrowing
+// grievance_types must not fail on keys the administrator never wrote.
+// Keys the document sets itself are still validated strictly.
+func (c *Config) pruneDefaults(given map[string]json.RawMessage) {
+	types := map[string]bool{}
+	for _, t := range c.GrievanceTypes {
+		types[t] = true
+	}
+	prune := func(name string, keys *[]string, del func(string)) {
+		if _, ok := given[name]; ok {
+			return
+		}
+		kept := (*keys)[:0]
+		for _, k := range *keys {
+			if types[k] {
+				kept = append(kept, k)
+			} else {
+				del(k)
+			}
+		}
+		*keys = kept
+	}
+	prune("default_responses", &c.DefaultResponses.Keys, func(k string) { delete(c.DefaultResponses.Values, k) })
+	prune("grievance_anonymized_fields", &c.GrievanceAnonymizedFields.Keys, func(k string) { delete(c.GrievanceAnonymizedFields.Values, k) })
+	prune("default_resolution", &c.DefaultResolution.Keys, func(k string) { delete(c.DefaultResolution.Values, k) })
+	prune("default_attending_staff_role_ids", &c.DefaultAttendingStaffRole.Keys, func(k string) { delete(c.DefaultAttendingStaffRole.Values, k) })
 }
 
 func configKeys() map[string]bool {

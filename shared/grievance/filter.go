@@ -29,16 +29,18 @@ type Filter struct {
 	Value  any
 }
 
-// DateTimeLayout is how date-times are shown and matched: ISO-8601 without
-// a zone, as openIMIS renders them (UTC here).
-const DateTimeLayout = "2006-01-02T15:04:05.999999"
-
-// FormatDateTime renders t in DateTimeLayout (UTC).
+// FormatDateTime renders t as openIMIS (Python's isoformat) does: ISO-8601
+// without a zone (UTC here), with exactly six fractional digits unless the
+// microseconds are zero, in which case there is no fraction.
 func FormatDateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(DateTimeLayout)
+	t = t.UTC().Truncate(time.Microsecond)
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02T15:04:05")
+	}
+	return t.Format("2006-01-02T15:04:05.000000")
 }
 
 type valueKind int

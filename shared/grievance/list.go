@@ -576,7 +576,10 @@ func boolInt(b bool) int {
 
 // MutationLogQuery is a mutationLogs request.
 type MutationLogQuery struct {
-	ID                  string
+	ID string
+	// UserID narrows to one user's logs; readers other than admins only
+	// ever see their own.
+	UserID              string
 	ClientMutationID    string
 	ClientMutationLabel string
 	Status, StatusGte   *int
@@ -610,7 +613,9 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 	}
 	user := p.ID
 	if p.Admin {
-		user = ""
+		user = q.UserID
+	} else if q.UserID != "" && q.UserID != p.ID {
+		return w.page(true), nil
 	}
 	var logs []*MutationLog
 	collectLog := func(l *MutationLog) (bool, error) {

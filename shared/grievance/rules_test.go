@@ -180,3 +180,32 @@ func TestCanonicalUUID(t *testing.T) {
 		t.Fatal("a global id is not a UUID")
 	}
 }
+
+func TestFormatDateTime_MatchesPythonIsoformat(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Date(2024, 11, 21, 9, 12, 44, 512310000, time.UTC), "2024-11-21T09:12:44.512310"},
+		{time.Date(2024, 11, 21, 9, 12, 44, 0, time.UTC), "2024-11-21T09:12:44"},
+		{time.Date(2024, 11, 21, 9, 12, 44, 999, time.UTC), "2024-11-21T09:12:44"},
+		{time.Date(2024, 11, 21, 10, 12, 44, 1000, time.FixedZone("x", 3600)), "2024-11-21T09:12:44.000001"},
+	} {
+		if got := grievance.FormatDateTime(tc.in); got != tc.want {
+			t.Errorf("FormatDateTime(%v)=%s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseConfig_NarrowingTypesDropsUnsetDefaults(t *testing.T) {
+	c, err := grievance.ParseConfig([]byte(`{"grievance_types":["Water","Payments"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.DefaultResolution.Keys) != 0 || len(c.DefaultResponses.Keys) != 0 || c.DefaultResolutionFor("Water") != "5,0" {
+		t.Fatalf("resolutions=%v responses=%v", c.DefaultResolution.Keys, c.DefaultResponses.Keys)
+	}
+	if _, err := grievance.ParseConfig([]byte(`{"grievance_types":["Water"],"default_resolution":{"Default":"1,0"}}`)); err == nil {
+		t.Fatal("a key the document sets itself must still be validated")
+	}
+}
