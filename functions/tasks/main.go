@@ -1,21 +1,35 @@
 // Command tasks is the Lambda function that turns changes of the Main
-// table (from its stream) into task events on the EventBridge bus.
-//
-// For now it only decodes and logs each stream record; the event
-// publishing comes later.
+// table (from its stream) into business events on the EventBridge bus
+// named by EVENT_BUS_NAME: one event per fact (ticket created, staff
+// assigned, status changed, resolved, reopened, deleted, comment created)
+// and task requests for the task system. shared/bus defines the events;
+// docs/events.md documents them.
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel(os.Getenv("LOG_LEVEL"))}))
-	h := &Handler{Log: log}
+	busName := os.Getenv("EVENT_BUS_NAME")
+	if busName == "" {
+		log.Error("environment variable EVENT_BUS_NAME is not set")
+		os.Exit(1)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("load AWS configuration", "err", err)
+		os.Exit(1)
+	}
+	h := &Handler{Publisher: &Publisher{API: eventbridge.NewFromConfig(cfg), Bus: busName}, Log: log}
 	lambda.Start(h.Handle)
 }
 
