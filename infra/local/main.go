@@ -47,6 +47,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return tokenCommand(args, getenv, stdout, stderr)
 	case "events":
 		return eventsCommand(ctx, args, getenv, stdout, stderr)
+	case "config":
+		return configCommand(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -63,4 +65,5 @@ commands:
            127.0.0.1:8080 (default command; "run -h" lists its environment)
   token    print a signed JWT for the local API ("token -h")
   events   print the events published on the local bus ("events -h")
+  config   validate and store the module configuration on any endpoint ("config -h")
 `

@@ -91,15 +91,16 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 		return nil
 	}
 	index, pks := partitions(r)
+	pkAttr, skAttr := indexAttrs(index)
 	its := make([]*pager, len(pks))
 	for i, pk := range pks {
-		q := s.main.Get(index+"pk", pk).Index(index)
+		q := s.main.Get(pkAttr, pk).Index(index)
 		if r.By == grievance.RangeSeq {
-			q = q.Range(index+"sk", dynamo.Equal, seqKey(r.Seq))
+			q = q.Range(skAttr, dynamo.Equal, seqKey(r.Seq))
 		}
 		its[i] = newPager(q, r.Descending)
 	}
-	return mergePages(ctx, its, index+"sk", r.Descending, func(item dynamo.Item) (bool, error) {
+	return mergePages(ctx, its, skAttr, r.Descending, func(item dynamo.Item) (bool, error) {
 		var it ticketItem
 		if err := dynamo.UnmarshalItem(item, &it); err != nil {
 			return false, err
@@ -116,11 +117,12 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 // no item data travels, but DynamoDB still reads (and bills) the range.
 func (s *Store) CountTickets(ctx context.Context, r grievance.TicketRange) (int, error) {
 	index, pks := partitions(r)
+	pkAttr, skAttr := indexAttrs(index)
 	total := 0
 	for _, pk := range pks {
-		q := s.main.Get(index+"pk", pk).Index(index)
+		q := s.main.Get(pkAttr, pk).Index(index)
 		if r.By == grievance.RangeSeq {
-			q = q.Range(index+"sk", dynamo.Equal, seqKey(r.Seq))
+			q = q.Range(skAttr, dynamo.Equal, seqKey(r.Seq))
 		}
 		n, err := q.Count(ctx)
 		if err != nil {

@@ -51,21 +51,22 @@ const (
 	AttrExpires = "expiresAt"
 )
 
-// Index names of the main table. Each index has generic key attribute names
-// (g1pk/g1sk …) so that several item kinds can share it; docs/data-model.md
-// lists which item puts what into which index.
+// Index names of the main table (CloudFormation wants at least three
+// characters). Each index has generic key attribute names (g1pk/g1sk …) so
+// that several item kinds can share it; docs/data-model.md lists which item
+// puts what into which index.
 const (
-	IndexList     = "g1" // ticket list in code order; comments of all tickets; mutation logs of a user
-	IndexStatus   = "g2" // live tickets by status; comment id -> its ticket
-	IndexCategory = "g3" // live tickets by category; people by username
-	IndexStaff    = "g4" // live tickets by attending staff
-	IndexReporter = "g5" // live tickets by reporter
-	IndexDue      = "g6" // open tickets by due date (service levels)
+	IndexList     = "gsi1" // g1: ticket list in number order; all comments; mutation logs of a user
+	IndexStatus   = "gsi2" // g2: live tickets by status; every mutation log
+	IndexCategory = "gsi3" // g3: live tickets by category; users by username; logs by clientMutationId
+	IndexStaff    = "gsi4" // g4: live tickets by attending staff
+	IndexReporter = "gsi5" // g5: live tickets by reporter
+	IndexDue      = "gsi6" // g6: open tickets by due date (service levels)
 )
 
 // Index names of the history table.
 const (
-	HistoryIndexAll = "h1" // every ticket version, newest first
+	HistoryIndexAll = "hist1" // h1: every ticket version, newest first
 )
 
 // MainTable holds tickets, comments, people, mutation logs, counters and the
@@ -76,8 +77,8 @@ var MainTable = Table{
 	PartitionKey: Attribute{AttrPK, String},
 	SortKey:      Attribute{AttrSK, String},
 	Indexes: []Index{
-		gsi(IndexList), gsi(IndexStatus), gsi(IndexCategory),
-		gsi(IndexStaff), gsi(IndexReporter), gsi(IndexDue),
+		gsi(IndexList, "g1"), gsi(IndexStatus, "g2"), gsi(IndexCategory, "g3"),
+		gsi(IndexStaff, "g4"), gsi(IndexReporter, "g5"), gsi(IndexDue, "g6"),
 	},
 	Stream:       true,
 	TTLAttribute: AttrExpires,
@@ -90,16 +91,28 @@ var HistoryTable = Table{
 	EnvVar:       "HISTORY_TABLE_NAME",
 	PartitionKey: Attribute{AttrPK, String},
 	SortKey:      Attribute{AttrSK, String},
-	Indexes:      []Index{gsi(HistoryIndexAll)},
+	Indexes:      []Index{gsi(HistoryIndexAll, "h1")},
 }
 
 // Tables returns every table Redress needs.
 func Tables() []Table { return []Table{MainTable, HistoryTable} }
 
-func gsi(name string) Index {
+func gsi(name, attr string) Index {
 	return Index{
 		Name:         name,
-		PartitionKey: Attribute{name + "pk", String},
-		SortKey:      Attribute{name + "sk", String},
+		PartitionKey: Attribute{attr + "pk", String},
+		SortKey:      Attribute{attr + "sk", String},
 	}
+}
+
+// indexAttrs returns the key attribute names of an index of either table.
+func indexAttrs(index string) (pk, sk string) {
+	for _, t := range Tables() {
+		for _, ix := range t.Indexes {
+			if ix.Name == index {
+				return ix.PartitionKey.Name, ix.SortKey.Name
+			}
+		}
+	}
+	panic("store: unknown index " + index)
 }
