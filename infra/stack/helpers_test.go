@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/redress-grm/redress/infra/stack"
 )
@@ -51,7 +53,11 @@ func synth(t *testing.T, name string) *synthesized {
 	if !ok {
 		t.Fatalf("no configuration %q", name)
 	}
-	st, err := newStack(ctx, nil)
+	// The cdk-nag pack runs as an aspect at synthesis, so one synthesis
+	// serves both the template assertions and TestAwsSolutions_*.
+	st, err := newStack(ctx, func(app awscdk.App) {
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	})
 	if err != nil {
 		t.Fatalf("New(%s): %v", name, err)
 	}

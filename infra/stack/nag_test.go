@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // TestAwsSolutions_NoUnsuppressedErrors runs the cdk-nag AwsSolutions pack
@@ -16,16 +14,7 @@ import (
 func TestAwsSolutions_NoUnsuppressedErrors(t *testing.T) {
 	for _, name := range []string{"dev", "prod", "external"} {
 		t.Run(name, func(t *testing.T) {
-			var app awscdk.App
-			st, err := newStack(configs[name], func(a awscdk.App) {
-				app = a
-				awscdk.Aspects_Of(a).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			app.Synth(nil)
-			annotations := assertions.Annotations_FromStack(st.Stack)
+			annotations := assertions.Annotations_FromStack(synth(t, name).stack.Stack)
 			match := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
 			for _, m := range *annotations.FindError(jsii.String("*"), match) {
 				t.Errorf("%s: %v", *m.Id, describe(m.Entry.Data))
