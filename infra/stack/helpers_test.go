@@ -3,6 +3,7 @@ package stack_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -75,10 +76,32 @@ func synth(t *testing.T, name string) *synthesized {
 	return s
 }
 
-// newStack creates an app with the given context and, when given, lets
-// prepare it (cdk-nag aspects) before the stack is added.
+// cdkJSON is the repository's cdk.json: its context (settings and feature
+// flags) underlies every test app, so the tests synthesize what `cdk synth`
+// does.
+var cdkJSON = filepath.Join("..", "..", "cdk.json")
+
+func cdkContext() (map[string]any, error) {
+	raw, err := os.ReadFile(cdkJSON)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", cdkJSON, err)
+	}
+	return f.Context, nil
+}
+
+// newStack creates an app with cdk.json's context overridden by ctx and,
+// when given, lets prepare it (cdk-nag aspects) before the stack is added.
 func newStack(ctx map[string]any, prepare func(awscdk.App)) (*stack.Stack, error) {
-	c := map[string]any{}
+	c, err := cdkContext()
+	if err != nil {
+		return nil, err
+	}
 	for k, v := range ctx {
 		c[k] = v
 	}
