@@ -72,9 +72,8 @@ func noIntrospectionRule(ctx *graphql.ValidationContext) *graphql.ValidationRule
 		KindFuncMap: map[string]visitor.NamedVisitFuncs{
 			kinds.Field: {Kind: func(p visitor.VisitFuncParams) (string, any) {
 				if f, ok := p.Node.(*ast.Field); ok && f.Name != nil && (f.Name.Value == "__schema" || f.Name.Value == "__type") {
-					ctx.ReportError(gqlerrors.NewError(
-						fmt.Sprintf("GraphQL introspection is disabled on this server (field %q).", f.Name.Value),
-						[]ast.Node{f}, "", nil, []int{}, nil))
+					ctx.ReportError(limitError(CodeIntrospectionDisabled,
+						fmt.Sprintf("GraphQL introspection is disabled on this server (field %q).", f.Name.Value), f))
 				}
 				return visitor.ActionNoChange, nil
 			}},

@@ -37,10 +37,16 @@ import (
 type Options struct {
 	// Introspection enables __schema and __type queries.
 	Introspection bool
+	// FieldSuggestions keeps graphql-go's "Did you mean …?" hints in
+	// validation messages; off, they are stripped (with introspection off
+	// they would map the schema anyway).
+	FieldSuggestions bool
+	// Limits bound depth, fields, cost and aliases of a document (zero
+	// fields take the defaults, negative ones turn a limit off).
+	Limits Limits
 	// Logger receives internal errors with their request id; nil discards.
 	Logger *slog.Logger
-	// Rules are validation rules run after graphql.SpecifiedRules (query
-	// limits such as depth or alias counts belong here).
+	// Rules are extra validation rules run after graphql.SpecifiedRules.
 	Rules []graphql.ValidationRuleFn
 	// CacheSize bounds the parsed-document cache (default 256 documents).
 	CacheSize int
@@ -64,9 +70,16 @@ type Response struct {
 type Server struct {
 	r      *resolver
 	schema graphql.Schema
+	// limits run first, alone: they bound the work of the specified
+	// rules, and a fragment cycle must be refused before
+	// OverlappingFieldsCanBeMerged sees it (it recurses until the stack
+	// overflows, a fatal error no recover() catches).
+	limits []graphql.ValidationRuleFn
 	rules  []graphql.ValidationRuleFn
 	cache  *docCache
 	log    *slog.Logger
+	// suggestions keeps "Did you mean …?" in validation messages.
+	suggestions bool
 }
 
 // New builds the schema over svc.
@@ -92,7 +105,8 @@ func New(svc *grievance.Service, opts Options) (*Server, error) {
 	if size <= 0 {
 		size = 256
 	}
-	return &Server{r: r, schema: schema, rules: rules, cache: newDocCache(size), log: log}, nil
+	return &Server{r: r, schema: schema, limits: []graphql.ValidationRuleFn{LimitRule(opts.Limits), graphql.NoFragmentCyclesRule}, rules: rules,
+		cache: newDocCache(size), log: log, suggestions: opts.FieldSuggestions}, nil
 }
 
 // Schema returns the executable schema (for tooling and tests).
@@ -153,8 +167,13 @@ func (s *Server) prepare(query string) *document {
 	parsed, err := parser.Parse(parser.ParseParams{Source: src})
 	if err != nil {
 		d.errs = gqlerrors.FormatErrors(err)
+	} else if vr := graphql.ValidateDocument(&s.schema, parsed, s.limits); !vr.IsValid {
+		d.errs = vr.Errors
 	} else if vr := graphql.ValidateDocument(&s.schema, parsed, s.rules); !vr.IsValid {
 		d.errs = vr.Errors
+		if !s.suggestions {
+			stripSuggestions(d.errs)
+		}
 	} else {
 		d.ast = parsed
 	}

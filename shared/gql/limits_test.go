@@ -1,0 +1,196 @@
+package gql_test
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/visitor"
+	"github.com/graphql-go/graphql/testutil"
+
+	"github.com/redress-grm/redress/shared/gql"
+)
+
+func withLimits(l gql.Limits) envOption { return func(o *gql.Options) { o.Limits = l } }
+
+func withSuggestions(o *gql.Options) { o.FieldSuggestions = true }
+
+// limitErr asserts a 400 whose first error has code and a message
+// containing want.
+func limitErr(tb testing.TB, res *result, code, want string) {
+	tb.Helper()
+	if res.status != 400 || len(res.Errors) == 0 {
+		tb.Fatalf("status=%d, want 400 with errors: %s", res.status, res.raw)
+	}
+	if got := res.Errors[0].Extensions["code"]; got != code {
+		tb.Fatalf("code=%v, want %s: %s", got, code, res.raw)
+	}
+	if !strings.Contains(res.Errors[0].Message, want) {
+		tb.Fatalf("message=%q, want it to contain %q", res.Errors[0].Message, want)
+	}
+	if res.Errors[0].Extensions["requestId"] != "req-test" {
+		tb.Fatalf("no request id: %s", res.raw)
+	}
+	if strings.Contains(res.raw, `"data"`) {
+		tb.Fatalf("limit error with data: %s", res.raw)
+	}
+}
+
+// Documents at the default depth limit (10) and one past it.
+const (
+	depth10 = `{ comments(first: 1) { edges { node { ticket { commentSet(first: 1) { edges { node { ticket { userCreated { username } } } } } } } } } }`
+	depth11 = `{ comments(first: 1) { edges { node { ticket { commentSet(first: 1) { edges { node { ticket { commentSet(first: 1) { pageInfo { hasNextPage } } } } } } } } } } }`
+)
+
+func TestLimits_ClientDocumentsPass(t *testing.T) {
+	// Ensure the web client's documents and the standard introspection
+	// query pass the default limits.
+	e := newEnv(t, withIntrospection)
+	id := e.createTicket(t, `category: "Default", title: "x"`)
+	e.ok(t, reader, clientTicketList)
+	e.ok(t, reader, strings.Replace(clientTicketList, "first: 10", "first: 100", 1))
+	e.ok(t, admin, fmt.Sprintf(clientComments, id))
+	e.ok(t, reader, testutil.IntrospectionQuery)
+}
+
+func TestLimits_Depth(t *testing.T) {
+	e := newEnv(t)
+	// Ensure a document at the limit passes and one level more is refused.
+	e.ok(t, admin, depth10)
+	res := e.do(t, admin, depth11, nil)
+	limitErr(t, res, "LIMIT_EXCEEDED", "nests fields 11 deep; the limit is 10")
+
+	// Ensure fragments count where they are spread.
+	res = e.do(t, admin, `{ comments(first: 1) { edges { node { ...T } } } }
+		fragment T on CommentGQLType { ticket { commentSet(first: 1) { edges { node { ticket { commentSet(first: 1) { edges { node { id } } } } } } } } }`, nil)
+	limitErr(t, res, "LIMIT_EXCEEDED", "nests fields 12 deep")
+
+	// Ensure the limit is configurable.
+	small := newEnv(t, withLimits(gql.Limits{MaxDepth: 3}))
+	small.ok(t, reader, `{ tickets { totalCount pageInfo { hasNextPage } } }`)
+	limitErr(t, small.do(t, reader, `{ tickets { edges { node { id } } } }`, nil), "LIMIT_EXCEEDED", "the limit is 3")
+
+	// Ensure the introspection query gets its own depth where introspection
+	// is on, and a deep __type query is still bounded.
+	on := newEnv(t, withIntrospection)
+	on.ok(t, reader, testutil.IntrospectionQuery)
+	deep := "name"
+	for i := 0; i < 15; i++ { // __type, 15 levels, name: 17 deep
+		deep = fmt.Sprintf([]string{"fields { %s }", "type { %s }"}[i%2], deep)
+	}
+	deep = fmt.Sprintf(`{ __type(name: "TicketGQLType") { %s } }`, deep)
+	limitErr(t, on.do(t, reader, deep, nil), "LIMIT_EXCEEDED", "the limit is 15")
+}
+
+func TestLimits_Cost(t *testing.T) {
+	e := newEnv(t)
+	// Ensure 100 tickets × 100 comments × 2 fields is refused, with the
+	// cost by the documented model (2 + 100 × (3 + 100 × 3))…
+	three := `{ tickets { edges { node { commentSet { edges { node { id comment } } } } } } }`
+	limitErr(t, e.do(t, admin, three, nil), "LIMIT_EXCEEDED", "would cost 30302; the limit is 25000")
+	// …and passes when first asks for fewer rows.
+	e.ok(t, admin, strings.Replace(three, "tickets", "tickets(first: 2)", 1))
+	// Ensure first above the maximum or a variable counts as 100.
+	limitErr(t, e.do(t, admin, strings.Replace(three, "tickets", "tickets(first: 5000)", 1), nil), "LIMIT_EXCEEDED", "would cost")
+	res := e.do(t, admin, `query ($n: Int) `+strings.Replace(three, "tickets", "tickets(first: $n)", 1), map[string]any{"n": 1})
+	limitErr(t, res, "LIMIT_EXCEEDED", "would cost")
+
+	// Ensure the limit is configurable: the client's 10-row list costs
+	// tickets 1 + totalCount 1 + pageInfo 5 + edges (1 + 10 × (node 1 +
+	// 25 fields + attendingStaff's 2)) = 288 by the documented model.
+	e2 := newEnv(t, withLimits(gql.Limits{MaxCost: 288}))
+	e2.ok(t, reader, clientTicketList)
+	e3 := newEnv(t, withLimits(gql.Limits{MaxCost: 287}))
+	limitErr(t, e3.do(t, reader, clientTicketList, nil), "LIMIT_EXCEEDED", "would cost 288; the limit is 287")
+	// Ensure a negative limit turns it off.
+	newEnv(t, withLimits(gql.Limits{MaxCost: -1})).ok(t, admin, three)
+}
+
+func TestLimits_FragmentBombs(t *testing.T) {
+	e := newEnv(t)
+	// Ensure fragments spreading fragments (2^30 expansions) are refused
+	// quickly, by cost, without expanding them.
+	var b strings.Builder
+	b.WriteString(`{ tickets(first: 1) { edges { node { ...F0 } } } }`)
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&b, "\nfragment F%d on TicketGQLType { title ...F%d ...F%d }", i, i+1, i+1)
+	}
+	b.WriteString("\nfragment F30 on TicketGQLType { title }")
+	done := make(chan *result, 1)
+	go func() { done <- e.do(t, admin, b.String(), nil) }()
+	select {
+	case res := <-done:
+		limitErr(t, res, "LIMIT_EXCEEDED", "would cost more than")
+	case <-time.After(30 * time.Second):
+		t.Fatal("fragment bomb not refused within 30 s")
+	}
+	// Ensure a fragment cycle is reported, not walked forever.
+	res := e.do(t, admin, `{ tickets { edges { node { ...A } } } } fragment A on TicketGQLType { title ...B } fragment B on TicketGQLType { ...A }`, nil)
+	if res.status != 400 || !strings.Contains(res.raw, "Cannot spread fragment") {
+		t.Fatalf("got %s", res.raw)
+	}
+}
+
+func TestLimits_FieldsAndAliases(t *testing.T) {
+	e := newEnv(t)
+	// Ensure a document of more fields than the limit is refused before
+	// graphql-go's own (quadratic) rules see it.
+	many := "{ tickets { edges { node { " + strings.Repeat("title ", 600) + "} } } }"
+	limitErr(t, e.do(t, reader, many, nil), "LIMIT_EXCEEDED", "selects 603 fields; the limit is 500")
+
+	// Ensure aliases beyond the limit are refused (alias batching).
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i < 11; i++ {
+		fmt.Fprintf(&b, " a%d: tickets(first: 1) { totalCount }", i)
+	}
+	b.WriteString(" }")
+	limitErr(t, e.do(t, reader, b.String(), nil), "LIMIT_EXCEEDED", "uses 11 aliases; the limit is 10")
+	e.ok(t, reader, strings.Replace(b.String(), " a10: tickets(first: 1) { totalCount }", "", 1))
+}
+
+func TestLimits_Suggestions(t *testing.T) {
+	// Ensure "Did you mean" hints are stripped unless enabled.
+	for _, tc := range []struct {
+		doc  string
+		want string
+	}{
+		{`{ tickets { edges { node { titl } } } }`, `Cannot query field "titl" on type "TicketGQLType".`},
+		{`{ tickets(titl: "x") { totalCount } }`, `Unknown argument "titl" on field "tickets" of type "Query".`},
+		{`query ($x: Strin) { tickets(title: $x) { totalCount } }`, `Unknown type "Strin".`},
+	} {
+		res := newEnv(t).do(t, reader, tc.doc, nil)
+		if res.status != 400 || res.Errors[0].Message != tc.want {
+			t.Errorf("off: %q, want %q", res.Errors[0].Message, tc.want)
+		}
+		res = newEnv(t, withSuggestions).do(t, reader, tc.doc, nil)
+		if !strings.Contains(res.Errors[0].Message, "Did you mean") {
+			t.Errorf("on: %q lacks the suggestion", res.Errors[0].Message)
+		}
+	}
+}
+
+func TestLimits_IntrospectionOffCode(t *testing.T) {
+	// Ensure introspection off answers with a code a client can match.
+	res := newEnv(t).do(t, reader, testutil.IntrospectionQuery, nil)
+	limitErr(t, res, "INTROSPECTION_DISABLED", "introspection is disabled")
+}
+
+func TestLimits_OncePerDocument(t *testing.T) {
+	// Ensure validation (limits included) runs once per distinct document.
+	var runs atomic.Int64
+	count := func(ctx *graphql.ValidationContext) *graphql.ValidationRuleInstance {
+		runs.Add(1)
+		return &graphql.ValidationRuleInstance{VisitorOpts: &visitor.VisitorOptions{}}
+	}
+	e := newEnv(t, func(o *gql.Options) { o.Rules = []graphql.ValidationRuleFn{count} })
+	for range 3 {
+		e.ok(t, reader, clientTicketList)
+	}
+	if got := runs.Load(); got != 1 {
+		t.Fatalf("validation ran %d times, want 1", got)
+	}
+}
