@@ -13,11 +13,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/google/uuid"
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/infra/local/streams"
 	"github.com/redress-grm/redress/shared/auth"
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
@@ -61,10 +64,12 @@ func rightsClaims(sub string, rights ...string) map[string]string {
 }
 
 type env struct {
-	h   *Handler
-	st  *store.Store
-	svc *grievance.Service
-	now atomic.Int64 // unix micros of the fake clock
+	h     *Handler
+	st    *store.Store
+	svc   *grievance.Service
+	names store.TableNames
+	cfg   aws.Config
+	now   atomic.Int64 // unix micros of the fake clock
 }
 
 var tableSeq atomic.Int64
@@ -82,7 +87,7 @@ func newEnv(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &env{st: store.New(cfg, names)}
+	e := &env{st: store.New(cfg, names), names: names, cfg: cfg}
 	e.now.Store(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).UnixMicro())
 	clock := func() time.Time { return time.UnixMicro(e.now.Add(1000)).UTC() }
 	e.svc = grievance.NewService(e.st, clock, uuid.NewString, grievance.Options{History: e.st})
@@ -263,3 +268,49 @@ func (e *env) ticket(tb testing.TB, id string) *grievance.Ticket {
 }
 
 const basicTicket = `category: "Default", title: "Test", resolution: "8,7", priority: "High", dateOfIncident: "2024-11-20", channel: "Channel A", flags: "Default"`
+
+// historyInvoker records history the way functions/history does, so that
+// history reads work without running the Lambda.
+type historyInvoker struct{ st *store.Store }
+
+func (h historyInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, err
+	}
+	var resp events.DynamoDBEventResponse
+	failed, err := h.st.RecordHistory(ctx, ev.Records)
+	if failed != "" {
+		resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: failed}}
+	} else if err != nil {
+		return nil, err
+	}
+	return json.Marshal(resp)
+}
+
+// startHistory pumps the main table's stream into the history table until
+// the test ends.
+func (e *env) startHistory(tb testing.TB) {
+	tb.Helper()
+	api := dynamodbstreams.NewFromConfig(e.cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
+	ctx, cancel := context.WithCancel(context.Background())
+	p := streams.NewPoller(api, e.names.Main, historyInvoker{e.st}, streams.Options{Function: "history-test", PollInterval: 20 * time.Millisecond, DLQPath: tb.TempDir() + "/dlq.jsonl"})
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done })
+}
+
+// waitHistory waits (bounded) until version v of ticket id is recorded.
+func (e *env) waitHistory(tb testing.TB, id string, v int) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := e.st.TicketVersion(context.Background(), id, v); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("history of %s v%d not recorded in time", id, v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -116,12 +116,6 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 	if err != nil {
 		return nil, err
 	}
-	keep := func(t *Ticket) bool {
-		if q.Mode == ModeLive && t.IsDeleted {
-			return false
-		}
-		return visible(cfg, p, t) && matchesTicket(fs, staffIDs, t)
-	}
 	native := len(order) == 0 || order[0].field == "date_created" || order[0].field == "code" || order[0].field == "date_valid_from"
 	desc := len(order) == 0 || order[0].desc
 	if staffIDs != nil && len(staffIDs) == 0 {
@@ -153,18 +147,36 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 		r.Descending = desc
 		source = func(fn func(*Ticket) (bool, error)) error { return s.store.ScanTickets(ctx, r, fn) }
 	}
-	return collect(w, source, keep, native, func(a, b *Ticket) int { return compareTickets(order, a, b) }, q.WantCount)
+	// Visibility, filters and masking run on every row read, whatever its
+	// source; rows are masked before they are sorted, so an order cannot
+	// reveal a hidden value either.
+	g := s.guard(cfg, p)
+	history := q.Mode == ModeHistory
+	guarded := func(fn func(*Ticket) (bool, error)) error {
+		return source(func(t *Ticket) (bool, error) {
+			if q.Mode == ModeLive && t.IsDeleted {
+				return true, nil
+			}
+			ok, m, err := g.judge(ctx, t, history)
+			if err != nil {
+				return false, err
+			}
+			if !ok || !matchesTicket(fs, staffIDs, t) || filtersTouch(fs, m) {
+				return true, nil
+			}
+			return fn(maskTicket(t, m))
+		})
+	}
+	return collect(w, guarded, native, func(a, b *Ticket) int { return compareTickets(order, a, b) })
 }
 
-// collect runs source through keep into the window; rows in an order no
-// index serves are sorted in memory first (bounded by maxSorted).
-func collect[T any](w *window[T], source func(func(T) (bool, error)) error, keep func(T) bool, native bool, cmp func(a, b T) int, wantCount bool) (*Page[T], error) {
+// collect runs the rows of source (already filtered) into the window; rows
+// in an order no index serves are sorted in memory first (bounded by
+// maxSorted).
+func collect[T any](w *window[T], source func(func(T) (bool, error)) error, native bool, cmp func(a, b T) int) (*Page[T], error) {
 	if native {
 		full := true
 		err := source(func(x T) (bool, error) {
-			if !keep(x) {
-				return true, nil
-			}
 			if !w.add(x) {
 				full = false
 				return false, nil
@@ -178,9 +190,6 @@ func collect[T any](w *window[T], source func(func(T) (bool, error)) error, keep
 	}
 	var rows []T
 	err := source(func(x T) (bool, error) {
-		if !keep(x) {
-			return true, nil
-		}
 		if len(rows) >= maxSorted {
 			return false, errTooManyToSort(maxSorted)
 		}
@@ -401,9 +410,26 @@ func (s *Service) IsHistory(ctx context.Context, t *Ticket, live map[string]*Tic
 	return false
 }
 
-// LiveVersions returns the live tickets of ids, for isHistory.
+// LiveVersions returns the live tickets of ids that the principal may see,
+// masked for them (for isHistory and a comment's ticket).
 func (s *Service) LiveVersions(ctx context.Context, ids []string) (map[string]*Ticket, error) {
-	return s.store.TicketsByID(ctx, ids)
+	p := PrincipalFrom(ctx)
+	cfg, err := s.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.store.TicketsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, t := range found {
+		if !visible(cfg, p, t) {
+			delete(found, id)
+			continue
+		}
+		found[id] = maskTicket(t, maskedFields(cfg, p, t))
+	}
+	return found, nil
 }
 
 // CommentQuery is a comment list request. Filters on the comment's ticket
@@ -461,10 +487,13 @@ func (s *Service) ListComments(ctx context.Context, q CommentQuery) (*Page[*Comm
 		if err != nil && ErrorCode(err) != CodeNotFound {
 			return nil, fmt.Errorf("load ticket %s: %w", tid, err)
 		}
+		// Without the comment right only the attending staff of this very
+		// ticket may read; anyone else is refused whether or not the
+		// ticket exists or is hidden, so the answer reveals neither.
+		if !all && (err != nil || !visible(cfg, p, t) || !mayComment(p, cfg.QueryCommentsPerms, t)) {
+			return nil, Errorf(CodeForbidden, "Unauthorized")
+		}
 		if err == nil && visible(cfg, p, t) {
-			if !mayComment(p, cfg.QueryCommentsPerms, t) {
-				return nil, Errorf(CodeForbidden, "Unauthorized")
-			}
 			tickets[t.ID] = t
 			if comments, err = s.store.CommentsOfTicket(ctx, t.ID); err != nil {
 				return nil, fmt.Errorf("load comments: %w", err)
@@ -521,19 +550,22 @@ func (s *Service) ListComments(ctx context.Context, q CommentQuery) (*Page[*Comm
 				return false
 			}
 		}
-		return matchesTicket(tf, staffIDs, t)
+		return matchesTicket(tf, staffIDs, t) && !filtersTouch(tf, maskedFields(cfg, p, t))
 	}
 	if len(order) == 0 {
 		order = []orderKey{{"date_created", false}}
 	}
 	return collect(w, func(fn func(*Comment) (bool, error)) error {
 		for _, c := range comments {
-			if more, err := fn(c); err != nil || !more {
+			if !keep(c) {
+				continue
+			}
+			if more, err := fn(maskComment(c, maskedFields(cfg, p, tickets[c.TicketID]))); err != nil || !more {
 				return err
 			}
 		}
 		return nil
-	}, keep, false, func(a, b *Comment) int { return compareComments(order, a, b) }, q.WantCount)
+	}, false, func(a, b *Comment) int { return compareComments(order, a, b) })
 }
 
 func compareComments(order []orderKey, a, b *Comment) int {
@@ -641,10 +673,26 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 		ids = append(ids, l.TicketIDs...)
 	}
 	tickets := map[string]*Ticket{}
-	if len(ids) > 0 && len(cfg.RestrictedCategories.Keys) > 0 {
+	if g := s.guard(cfg, p); len(ids) > 0 && g.sensitive() {
 		if tickets, err = s.store.TicketsByID(ctx, ids); err != nil {
 			return nil, fmt.Errorf("load tickets: %w", err)
 		}
+	}
+	// A log shows nothing of a ticket the reader may not see: logs of
+	// hidden tickets are left out, and inputs of masked fields are masked.
+	masked := func(l *MutationLog) *MutationLog {
+		var m map[string]bool
+		for _, id := range l.TicketIDs {
+			if t, ok := tickets[id]; ok {
+				for f := range maskedFields(cfg, p, t) {
+					if m == nil {
+						m = map[string]bool{}
+					}
+					m[f] = true
+				}
+			}
+		}
+		return maskLog(l, m)
 	}
 	keep := func(l *MutationLog) bool {
 		if q.ClientMutationID != "" && l.ClientMutationID != q.ClientMutationID {
@@ -675,12 +723,15 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 	}
 	return collect(w, func(fn func(*MutationLog) (bool, error)) error {
 		for _, l := range logs {
-			if more, err := fn(l); err != nil || !more {
+			if !keep(l) {
+				continue
+			}
+			if more, err := fn(masked(l)); err != nil || !more {
 				return err
 			}
 		}
 		return nil
-	}, keep, false, func(a, b *MutationLog) int {
+	}, false, func(a, b *MutationLog) int {
 		for _, k := range order {
 			var c int
 			switch k.field {
@@ -701,7 +752,7 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 			}
 		}
 		return compareText(a.ID, b.ID)
-	}, q.WantCount)
+	})
 }
 
 // People returns directory records for the reporter and commenter fields.

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+func TestB07_DeletedTicketLeavesTheListButNotHistoryOrTicketsStr(t *testing.T) {
+	e := newEnv(t)
+	e.startHistory(t)
+	id := e.createTicket(t, adminClaims, `category: "Default", title: "gone"`)
+	cmid := uuid.NewString()
+	e.ok(t, adminClaims, fmt.Sprintf(`mutation { deleteTicket(input: {ids: [%q], clientMutationId: %q}) { internalId } }`, id, cmid))
+	e.mustSucceed(t, adminClaims, cmid)
+	e.waitHistory(t, id, 2)
+	if d := e.ok(t, adminClaims, `{ tickets { totalCount } }`); path(d, "tickets", "totalCount") != 0.0 {
+		t.Fatalf("deleted ticket listed: %v", d)
+	}
+	d := e.ok(t, adminClaims, `{ tickets(showHistory: true) { edges { node { version isDeleted isHistory } } } }`)
+	ns := nodes(d, "tickets")
+	if len(ns) != 2 || ns[0]["version"] != 2.0 || ns[0]["isDeleted"] != true || ns[1]["version"] != 1.0 || ns[1]["isHistory"] != true {
+		t.Fatalf("history=%v, want v2 (deleted) then v1", ns)
+	}
+	if d := e.ok(t, adminClaims, `{ ticketsStr { totalCount } }`); path(d, "ticketsStr", "totalCount") != 1.0 {
+		t.Fatalf("ticketsStr=%v, want the deleted ticket", d)
+	}
+}
+
+func TestB08_TicketVersionReadsOneHistoryRow(t *testing.T) {
+	e := newEnv(t)
+	e.startHistory(t)
+	id := e.createTicket(t, adminClaims, `category: "Default", title: "v1"`)
+	for _, title := range []string{"v2", "v3"} {
+		cmid := uuid.NewString()
+		e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateTicket(input: {id: %q, category: "Default", title: %q, clientMutationId: %q}) { internalId } }`, id, title, cmid))
+		e.mustSucceed(t, adminClaims, cmid)
+	}
+	e.waitHistory(t, id, 3)
+	d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(id: %q, ticketVersion: 2) { edges { node { version title isHistory } } } }`, id))
+	ns := nodes(d, "tickets")
+	if len(ns) != 1 || ns[0]["version"] != 2.0 || ns[0]["title"] != "v2" || ns[0]["isHistory"] != true {
+		t.Fatalf("version 2=%v", ns)
+	}
+	d = e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(id: %q) { edges { node { version isHistory } } } }`, id))
+	ns = nodes(d, "tickets")
+	if len(ns) != 1 || ns[0]["version"] != 3.0 || ns[0]["isHistory"] != false {
+		t.Fatalf("live=%v", ns)
+	}
+}

@@ -1,0 +1,212 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Restricted replaces the text of a field a reader may not see.
+const Restricted = "[Restricted]"
+
+// maskedFields returns the fields of t that p may not see: those listed in
+// grievance_anonymized_fields for t's category, unless p holds the
+// confidential right or attends t. nil means t is shown in full.
+func maskedFields(cfg *Config, p *Principal, t *Ticket) map[string]bool {
+	fields, ok := cfg.GrievanceAnonymizedFields.Get(t.Category)
+	if !ok || len(fields) == 0 {
+		return nil
+	}
+	if p.HasAny(cfg.ConfidentialPerms) || (p != nil && t.AttendingStaffID != "" && t.AttendingStaffID == p.ID) {
+		return nil
+	}
+	m := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		m[f] = true
+	}
+	return m
+}
+
+// maskTicket returns a copy of t with the fields in m masked: texts become
+// "[Restricted]"; the reporter's identity, the attending staff and dates
+// become empty (null on the wire); json_ext keeps only comment_ids, which
+// the client needs and which reveals nothing.
+func maskTicket(t *Ticket, m map[string]bool) *Ticket {
+	if len(m) == 0 {
+		return t
+	}
+	c := t.Clone()
+	text := func(field string, v *string) {
+		if m[field] && *v != "" {
+			*v = Restricted
+		}
+	}
+	text("title", &c.Title)
+	text("description", &c.Description)
+	text("key", &c.Key)
+	text("priority", &c.Priority)
+	text("flags", &c.Flags)
+	text("channel", &c.Channel)
+	text("resolution", &c.Resolution)
+	if m["reporter"] {
+		if c.ReporterID != "" {
+			c.ReporterID = Restricted
+		}
+		c.ReporterType = ""
+	}
+	if m["attending_staff"] {
+		c.AttendingStaffID = ""
+	}
+	if m["date_of_incident"] {
+		c.DateOfIncident = ""
+	}
+	if m["due_date"] {
+		c.DueDate = ""
+	}
+	if m["json_ext"] {
+		ext := map[string]any{}
+		if ids, ok := c.JSONExt["comment_ids"]; ok {
+			ext["comment_ids"] = ids
+		}
+		c.JSONExt = ext
+	}
+	return c
+}
+
+// maskComment hides who made a comment when the ticket's reporter is
+// hidden: the commenter is often the reporter.
+func maskComment(c *Comment, m map[string]bool) *Comment {
+	if !m["reporter"] || c.CommenterID == "" {
+		return c
+	}
+	d := c.Clone()
+	d.CommenterID, d.CommenterType = Restricted, ""
+	return d
+}
+
+// filterField maps a filter field to the anonymizable field it reads.
+var filterField = map[string]string{
+	"title": "title", "description": "description", "key": "key", "priority": "priority",
+	"flags": "flags", "channel": "channel", "resolution": "resolution", "due_date": "due_date",
+	"date_of_incident": "date_of_incident", "reporter_id": "reporter",
+	"attending_staff__id": "attending_staff", StaffUsernameField: "attending_staff",
+}
+
+// filtersTouch reports whether a filter reads a masked field. Such a ticket
+// never matches: a reader must not find a ticket by a value they may not
+// see, and a filter that silently ignored the field would reveal the
+// match by leaving the ticket in.
+func filtersTouch(fs []Filter, m map[string]bool) bool {
+	for _, f := range fs {
+		if m[filterField[f.Field]] {
+			return true
+		}
+	}
+	return false
+}
+
+// inputKeys are the mutation input keys that carry each anonymizable field.
+var inputKeys = map[string][]string{
+	"title": {"title"}, "description": {"description"}, "key": {"key"}, "priority": {"priority"},
+	"flags": {"flags"}, "channel": {"channel"}, "resolution": {"resolution"}, "due_date": {"dueDate"},
+	"date_of_incident": {"dateOfIncident"}, "attending_staff": {"attendingStaffId"}, "json_ext": {"jsonExt"},
+	"reporter": {"reporterId", "reporterType", "commenterId", "commenterType"},
+}
+
+// maskLog hides, in a mutation log's recorded input, the values of fields
+// the reader may not see, and the label when the title is hidden (clients
+// put the title in it).
+func maskLog(l *MutationLog, m map[string]bool) *MutationLog {
+	if len(m) == 0 {
+		return l
+	}
+	c := *l
+	if m["title"] && c.ClientMutationLabel != "" {
+		c.ClientMutationLabel = Restricted
+	}
+	var content map[string]any
+	if json.Unmarshal([]byte(c.JSONContent), &content) != nil {
+		if c.JSONContent != "" {
+			c.JSONContent = Restricted
+		}
+		return &c
+	}
+	changed := false
+	for field := range m {
+		for _, k := range inputKeys[field] {
+			if _, ok := content[k]; ok {
+				content[k] = Restricted
+				changed = true
+			}
+		}
+	}
+	if changed {
+		b, _ := json.Marshal(content)
+		c.JSONContent = string(b)
+	}
+	return &c
+}
+
+// guard decides, for one request, which tickets a reader sees and what of
+// them. History rows are judged by their own version and by the live
+// ticket, so that an old version does not show what the current one hides.
+type guard struct {
+	s    *Service
+	cfg  *Config
+	p    *Principal
+	live map[string]*Ticket
+}
+
+func (s *Service) guard(cfg *Config, p *Principal) *guard {
+	return &guard{s: s, cfg: cfg, p: p}
+}
+
+// sensitive reports whether the configuration restricts anything at all.
+func (g *guard) sensitive() bool {
+	return len(g.cfg.RestrictedCategories.Keys) > 0 || len(g.cfg.GrievanceAnonymizedFields.Keys) > 0
+}
+
+// liveOf returns the live version of a history row's ticket (cached).
+func (g *guard) liveOf(ctx context.Context, t *Ticket) (*Ticket, error) {
+	if g.live == nil {
+		g.live = map[string]*Ticket{}
+	}
+	if l, ok := g.live[t.ID]; ok {
+		return l, nil
+	}
+	l, err := g.s.store.Ticket(ctx, t.ID)
+	if ErrorCode(err) == CodeNotFound {
+		l, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	g.live[t.ID] = l
+	return l, nil
+}
+
+// judge returns whether t is visible and the fields to mask; for history
+// rows (history true) the live ticket counts too.
+func (g *guard) judge(ctx context.Context, t *Ticket, history bool) (bool, map[string]bool, error) {
+	if !visible(g.cfg, g.p, t) {
+		return false, nil, nil
+	}
+	m := maskedFields(g.cfg, g.p, t)
+	if history && g.sensitive() {
+		l, err := g.liveOf(ctx, t)
+		if err != nil {
+			return false, nil, err
+		}
+		if l != nil {
+			if !visible(g.cfg, g.p, l) {
+				return false, nil, nil
+			}
+			for f := range maskedFields(g.cfg, g.p, l) {
+				if m == nil {
+					m = map[string]bool{}
+				}
+				m[f] = true
+			}
+		}
+	}
+	return true, m, nil
+}
