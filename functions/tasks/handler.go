@@ -20,11 +20,19 @@ const (
 	mutationReopen  = "reopenTicket"
 )
 
+// configSource gives the module configuration (cached by the service).
+type configSource interface {
+	Config(ctx context.Context) (*grievance.Config, error)
+}
+
 // Handler consumes batches of the Main table's stream and publishes the
 // business facts they contain.
 type Handler struct {
 	Publisher *Publisher
-	Log       *slog.Logger
+	// Config says which categories are confidential; their tickets' events
+	// carry ids and workflow state only. nil: no category is.
+	Config configSource
+	Log    *slog.Logger
 }
 
 // Handle publishes the events of every record, in stream order, and
@@ -44,6 +52,20 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		stopAt  = len(ev.Records)
 		stopErr error
 	)
+	confidential := func(string) bool { return false }
+	if h.Config != nil {
+		cfg, err := h.Config.Config(ctx)
+		if err != nil {
+			// Without the configuration no event is known to be safe to
+			// publish: the whole batch is retried later.
+			h.Log.ErrorContext(ctx, "load configuration", "err", err)
+			for _, rec := range ev.Records {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+			}
+			return resp, nil
+		}
+		confidential = cfg.Confidential
+	}
 	for i, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record", "eventName", rec.EventName,
 			"keys", keys(rec.Change.Keys), "sequenceNumber", rec.Change.SequenceNumber)
@@ -52,7 +74,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			stopAt, stopErr = i, err
 			break
 		}
-		for _, e := range Facts(ch) {
+		for _, e := range Facts(ch, confidential) {
 			batch = append(batch, Pending{Record: i, Event: e})
 		}
 	}
@@ -81,10 +103,14 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 // Items other than tickets and comments, ticket removals (only done by
 // hand, outside the API) and comment changes other than creation have
 // none.
-func Facts(ch *store.Change) []bus.Event {
+//
+// Tickets of a confidential category (restricted, or with anonymized
+// fields) are summarised by ids and workflow state only.
+func Facts(ch *store.Change, confidential func(category string) bool) []bus.Event {
 	switch {
 	case ch.IsTicket():
-		return ticketFacts(ch)
+		redact := confidential(ch.Ticket.Category) || (ch.OldTicket != nil && confidential(ch.OldTicket.Category))
+		return ticketFacts(ch, redact)
 	case ch.IsComment():
 		if ch.EventName != store.EventInsert || ch.Comment.IsDeleted {
 			return nil
@@ -100,7 +126,7 @@ func Facts(ch *store.Change) []bus.Event {
 	return nil
 }
 
-func ticketFacts(ch *store.Change) []bus.Event {
+func ticketFacts(ch *store.Change, redact bool) []bus.Event {
 	t, old := ch.Ticket, ch.OldTicket
 	if t == nil || (old == nil && ch.EventName != store.EventInsert) {
 		return nil // REMOVE
@@ -110,14 +136,14 @@ func ticketFacts(ch *store.Change) []bus.Event {
 		h := header(bus.EntityTicket, t.ID, t.Version, detailType, t.DateUpdated, t.UserUpdated, ch.LastMutation)
 		out = append(out, bus.Event{DetailType: detailType, Detail: detail(h), Time: t.DateUpdated})
 	}
-	sum := summary(t)
+	sum := summary(t, redact)
 	task := func(businessEvent string) {
 		add(bus.TaskRequested, func(h bus.Header) any {
 			return &bus.TaskDetail{Header: h, Ticket: sum, Task: bus.Task{
 				Source: bus.TaskSource, EntityType: bus.EntityTicket, EntityID: t.ID,
 				ExecutorActionEvent: bus.TaskExecutorActionEvent, BusinessEvent: businessEvent,
 				BusinessStatus: map[string]string{}, Status: bus.TaskStatusReceived,
-				Assignee: t.AttendingStaffID, Group: t.Category,
+				Assignee: t.AttendingStaffID, Group: sum.Category,
 			}}
 		})
 	}
@@ -180,10 +206,17 @@ func header(entityType, id string, version int, detailType string, at time.Time,
 // summary keeps the fields of t that may leave the grievance store: ids,
 // classification and workflow state, never what the grievance says nor
 // who raised it.
-func summary(t *grievance.Ticket) bus.Ticket {
-	return bus.Ticket{ID: t.ID, Code: t.Code, Version: t.Version, Status: string(t.Status), Category: t.Category,
-		Priority: t.Priority, Channel: t.Channel, Flags: t.Flags, DueDate: t.DueDate,
+//
+// A confidential ticket keeps only its ids and workflow state: even its
+// category, priority, channel, flags or due date may be what its readers
+// are kept from (and a restricted category's name says what it is about).
+func summary(t *grievance.Ticket, redact bool) bus.Ticket {
+	s := bus.Ticket{ID: t.ID, Code: t.Code, Version: t.Version, Status: string(t.Status),
 		AttendingStaffID: t.AttendingStaffID, IsDeleted: t.IsDeleted}
+	if !redact {
+		s.Category, s.Priority, s.Channel, s.Flags, s.DueDate = t.Category, t.Priority, t.Channel, t.Flags, t.DueDate
+	}
+	return s
 }
 
 // keys renders key attributes as plain strings for the log; keys are

@@ -21,6 +21,7 @@ import (
 
 	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/bus/bustest"
+	"github.com/redress-grm/redress/shared/grievance"
 )
 
 var lifecycle = []string{"ticket-insert", "ticket-update", "comment-insert", "ticket-resolve", "ticket-reopen", "ticket-delete"}
@@ -343,5 +344,58 @@ func TestWriteSamples(t *testing.T) {
 	}
 	if len(done) != len(bus.DetailTypes) {
 		t.Fatalf("samples for %d detail-types, want %d", len(done), len(bus.DetailTypes))
+	}
+}
+
+type fixedConfig struct {
+	cfg *grievance.Config
+	err error
+}
+
+func (f fixedConfig) Config(context.Context) (*grievance.Config, error) { return f.cfg, f.err }
+
+// Ensure events of a confidential category carry ids and workflow state
+// only, still valid against their schemas.
+func TestHandle_ConfidentialCategoryEventsCarryIDsOnly(t *testing.T) {
+	for _, doc := range []string{
+		`{"grievance_types": ["Payment"], "restricted_categories": {"Payment": ["127010"]}}`,
+		`{"grievance_types": ["Payment"], "grievance_anonymized_fields": {"Payment": ["title"]}}`,
+	} {
+		cfg, err := grievance.ParseConfig([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb := &fakeBus{}
+		h := newTestHandler(fb)
+		h.Config = fixedConfig{cfg: cfg}
+		resp, err := h.Handle(context.Background(), stream(t, lifecycle...))
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("resp=%+v err=%v", resp, err)
+		}
+		v := bustest.NewValidator(t)
+		for _, e := range fb.published {
+			d := aws.ToString(e.Detail)
+			if err := v.Validate(aws.ToString(e.DetailType), []byte(d)); err != nil {
+				t.Fatalf("%s: %v", aws.ToString(e.DetailType), err)
+			}
+			for _, field := range []string{`"category"`, `"priority"`, `"channel"`, `"flags"`, `"dueDate"`, `"group"`, "Payment"} {
+				if strings.Contains(d, field) {
+					t.Fatalf("confidential event carries %s: %s", field, d)
+				}
+			}
+		}
+	}
+}
+
+// Ensure a configuration that cannot be loaded fails the whole batch for a
+// later retry instead of publishing events that may be confidential.
+func TestHandle_NoConfigurationRetriesTheBatch(t *testing.T) {
+	fb := &fakeBus{}
+	h := newTestHandler(fb)
+	h.Config = fixedConfig{err: fmt.Errorf("throttled")}
+	ev := stream(t, lifecycle...)
+	resp, _ := h.Handle(context.Background(), ev)
+	if len(resp.BatchItemFailures) != len(ev.Records) || len(fb.published) != 0 {
+		t.Fatalf("failures=%d published=%d, want %d and 0", len(resp.BatchItemFailures), len(fb.published), len(ev.Records))
 	}
 }

@@ -11,10 +11,15 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/google/uuid"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
@@ -29,7 +34,13 @@ func main() {
 		log.Error("load AWS configuration", "err", err)
 		os.Exit(1)
 	}
-	h := &Handler{Publisher: &Publisher{API: eventbridge.NewFromConfig(cfg), Bus: busName}, Log: log}
+	names, err := store.NamesFromEnv()
+	if err != nil {
+		log.Error("table names", "err", err)
+		os.Exit(1)
+	}
+	svc := grievance.NewService(store.New(cfg, names), time.Now, uuid.NewString, grievance.Options{})
+	h := &Handler{Publisher: &Publisher{API: eventbridge.NewFromConfig(cfg), Bus: busName}, Config: svc, Log: log}
 	lambda.Start(h.Handle)
 }
 

@@ -377,6 +377,17 @@ func (c *Config) DefaultResolutionFor(category string) string {
 	return c.ResolutionTimes
 }
 
+// Confidential reports whether tickets of category are confidential:
+// restricted to some readers or with anonymized fields. Such tickets leave
+// the grievance store (events) with ids and workflow state only.
+func (c *Config) Confidential(category string) bool {
+	if _, ok := c.RestrictedCategories.Get(category); ok {
+		return true
+	}
+	fields, _ := c.GrievanceAnonymizedFields.Get(category)
+	return len(fields) > 0
+}
+
 // RightsOf returns the rights the configuration gives to members of groups.
 func (c *Config) RightsOf(groups []string) map[string]bool {
 	rights := map[string]bool{}
