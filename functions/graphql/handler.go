@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -54,11 +55,25 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		reqID = h.NewID()
 	}
 	ctx = gql.WithRequestID(ctx, reqID)
-	resp := h.serve(ctx, ev, reqID)
+	resp := h.serveSafely(ctx, ev, reqID)
 	h.Log.InfoContext(ctx, "request",
 		"requestId", reqID, "route", ev.RouteKey, "status", resp.StatusCode,
 		"bytes", len(resp.Body), "ms", float64(h.Now().Sub(start).Microseconds())/1000)
 	return resp, nil
+}
+
+// serveSafely is serve with a last line of defence: a panic outside the
+// resolvers (which recover their own) becomes the generic internal error
+// with the request id, logged in full, instead of a crashed invocation
+// whose text API Gateway would turn into a bare 500.
+func (h *Handler) serveSafely(ctx context.Context, ev events.APIGatewayV2HTTPRequest, reqID string) (resp events.APIGatewayV2HTTPResponse) {
+	defer func() {
+		if x := recover(); x != nil {
+			h.Log.ErrorContext(ctx, "panic serving request", "requestId", reqID, "panic", x, "stack", string(debug.Stack()))
+			resp = h.fail(reqID, http.StatusInternalServerError, string(grievance.CodeInternal), "Internal error.")
+		}
+	}()
+	return h.serve(ctx, ev, reqID)
 }
 
 func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, reqID string) events.APIGatewayV2HTTPResponse {
@@ -88,6 +103,9 @@ func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 		cfg, err := h.Config.Config(ctx)
 		if err != nil {
 			h.Log.ErrorContext(ctx, "load configuration", "requestId", reqID, "err", err)
+			if grievance.ErrorCode(err) == grievance.CodeUnavailable {
+				return h.fail(reqID, http.StatusServiceUnavailable, string(grievance.CodeUnavailable), grievance.ErrorMessage(err))
+			}
 			return h.fail(reqID, http.StatusInternalServerError, string(grievance.CodeInternal), "Internal error.")
 		}
 		if p := auth.Principal(claims, cfg, h.Auth); p != nil {

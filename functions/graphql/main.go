@@ -40,7 +40,9 @@ func newHandler(ctx context.Context, log *slog.Logger) (*Handler, error) {
 	}
 	st := store.New(cfg, names)
 	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{History: st})
-	srv, err := gql.New(svc, gql.Options{Introspection: envBool("INTROSPECTION", false), Logger: log})
+	opts := gqlOptions(os.Getenv)
+	opts.Logger = log
+	srv, err := gql.New(svc, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +55,32 @@ func newHandler(ctx context.Context, log *slog.Logger) (*Handler, error) {
 		NewID:   uuid.NewString,
 		Now:     time.Now,
 	}, nil
+}
+
+// gqlOptions reads the GraphQL server's switches and limits from the
+// environment (docs/reliability.md): INTROSPECTION and FIELD_SUGGESTIONS
+// (off unless set; the local stack sets INTROSPECTION=true), MAX_DEPTH,
+// MAX_FIELDS, MAX_COST and MAX_ALIASES (unset or 0: the default; a
+// negative number turns the limit off).
+func gqlOptions(getenv func(string) string) gql.Options {
+	limit := func(name string) int {
+		n, _ := strconv.Atoi(getenv(name))
+		return n
+	}
+	flag := func(name string) bool {
+		b, _ := strconv.ParseBool(getenv(name))
+		return b
+	}
+	return gql.Options{
+		Introspection:    flag("INTROSPECTION"),
+		FieldSuggestions: flag("FIELD_SUGGESTIONS"),
+		Limits: gql.Limits{
+			MaxDepth:   limit("MAX_DEPTH"),
+			MaxFields:  limit("MAX_FIELDS"),
+			MaxCost:    limit("MAX_COST"),
+			MaxAliases: limit("MAX_ALIASES"),
+		},
+	}
 }
 
 func envBool(name string, def bool) bool {
