@@ -409,5 +409,3 @@ func (m *memHandler) do(tb testing.TB, claims map[string]string, doc string) res
 	}
 	return r
 }
-
-
