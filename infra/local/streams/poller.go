@@ -268,6 +268,14 @@ func (p *Poller) deliver(ctx context.Context, log *slog.Logger, arn, shard strin
 		}
 		batch = append(batch, c)
 	}
+	return p.deliverBatch(ctx, log, shard, batch)
+}
+
+// deliverBatch delivers batch with bounded retries. When they run out it
+// bisects, as the AWS mapping does with BisectBatchOnFunctionError: each
+// half is retried on its own, so a poison record ends up alone in the DLQ
+// and the good records around it are still delivered, in order.
+func (p *Poller) deliverBatch(ctx context.Context, log *slog.Logger, shard string, batch []events.DynamoDBEventRecord) bool {
 	for attempt := 1; len(batch) > 0; attempt++ {
 		from, reason := p.invoke(ctx, batch)
 		if ctx.Err() != nil {
@@ -278,9 +286,14 @@ func (p *Poller) deliver(ctx context.Context, log *slog.Logger, arn, shard strin
 		}
 		batch = batch[from:]
 		if attempt > p.o.MaxRetries {
-			log.Error("batch failed, records sent to the DLQ",
-				"attempts", attempt, "records", len(batch), "first_seq", batch[0].Change.SequenceNumber,
-				"dlq", p.o.DLQPath, "err", reason)
+			if len(batch) > 1 {
+				mid := len(batch) / 2
+				log.Warn("batch still failing, bisecting", "attempts", attempt, "records", len(batch),
+					"first_seq", batch[0].Change.SequenceNumber, "err", reason)
+				return p.deliverBatch(ctx, log, shard, batch[:mid]) && p.deliverBatch(ctx, log, shard, batch[mid:])
+			}
+			log.Error("record failed, sent to the DLQ",
+				"attempts", attempt, "seq", batch[0].Change.SequenceNumber, "dlq", p.o.DLQPath, "err", reason)
 			p.deadLetter(log, shard, batch, attempt, reason)
 			return true
 		}

@@ -189,8 +189,9 @@ func TestPoller_PartialFailure(t *testing.T) {
 	}
 }
 
-// Ensure a function error retries the whole batch, and that a batch failing
-// beyond MaxRetries goes to the DLQ while the shard moves on.
+// Ensure a function error retries the whole batch, that a batch failing
+// beyond MaxRetries is bisected until each failing record goes to the DLQ
+// on its own, and that the shard then moves on.
 func TestPoller_RetriesThenDLQ(t *testing.T) {
 	f := newFixture(t)
 	f.put(t, "bad1", "bad2")
@@ -211,7 +212,7 @@ func TestPoller_RetriesThenDLQ(t *testing.T) {
 	rec.waitFor(t, "good delivered", func(b [][]events.DynamoDBEventRecord) bool {
 		return len(b) > 0 && pks(b[len(b)-1])[0] == "good"
 	})
-	if got, want := fmt.Sprint(rec.seqs()), "[[bad1 bad2] [bad1 bad2] [bad1 bad2] [good]]"; got != want {
+	if got, want := fmt.Sprint(rec.seqs()), "[[bad1 bad2] [bad1 bad2] [bad1 bad2] [bad1] [bad1] [bad1] [bad2] [bad2] [bad2] [good]]"; got != want {
 		t.Fatalf("batches=%s, want %s", got, want)
 	}
 
@@ -240,5 +241,35 @@ func TestPoller_RetriesThenDLQ(t *testing.T) {
 	}
 	if got := lines[1]["record"].(map[string]any)["dynamodb"].(map[string]any)["Keys"]; fmt.Sprint(got) != "map[pk:map[S:bad2]]" {
 		t.Fatalf("second dlq record keys=%v", got)
+	}
+}
+
+// Ensure a poison record in the middle of a batch goes to the DLQ alone:
+// bisecting delivers the good records around it, in order.
+func TestPoller_BisectIsolatesPoison(t *testing.T) {
+	f := newFixture(t)
+	f.put(t, "a", "bad", "b", "c")
+	rec := newRecorder(func(call int, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		for _, r := range ev.Records {
+			if r.Change.Keys["pk"].String() == "bad" {
+				return events.DynamoDBEventResponse{}, errors.New("poison")
+			}
+		}
+		return events.DynamoDBEventResponse{}, nil
+	})
+	p := f.run(t, rec, streams.Options{Function: "test", MaxRetries: 1, BatchSize: 4})
+	rec.waitFor(t, "b and c delivered after the poison", func(b [][]events.DynamoDBEventRecord) bool {
+		return len(b) > 0 && fmt.Sprint(pks(b[len(b)-1])) == "[b c]"
+	})
+	got := fmt.Sprint(rec.seqs())
+	if want := "[[a bad b c] [a bad b c] [a bad] [a bad] [a] [bad] [bad] [b c]]"; got != want {
+		t.Fatalf("batches=%s, want %s", got, want)
+	}
+	b, err := os.ReadFile(p.DLQPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n != 1 || !strings.Contains(string(b), "poison") {
+		t.Fatalf("dlq=%s, want the poison record alone", b)
 	}
 }
