@@ -49,12 +49,12 @@ func (s *Service) CreateComment(ctx context.Context, in CommentInput) (*Write, e
 	if err := s.applyComment(ctx, c, in); err != nil {
 		return nil, err
 	}
-	prev := t.Version
+	old := t.Clone()
 	t.addCommentID(c.ID)
 	s.touchTicket(t, p)
 	return &Write{
 		Comments: []CommentWrite{{Comment: c}},
-		Tickets:  []TicketWrite{{Ticket: t, Prev: prev}},
+		Tickets:  []TicketWrite{{Ticket: t, Prev: old.Version, Old: old}},
 	}, nil
 }
 
@@ -140,13 +140,13 @@ func (s *Service) ResolveByComment(ctx context.Context, commentID string, versio
 			return nil, Errorf(CodeInvalid, "Another comment for this ticket is already marked as resolved.")
 		}
 	}
-	prevT, prevC := t.Version, c.Version
+	oldT, prevC := t.Clone(), c.Version
 	t.Status = StatusClosed
 	s.touchTicket(t, p)
 	c.IsResolution = true
 	s.touchComment(c, p)
 	return &Write{
-		Tickets:  []TicketWrite{{Ticket: t, Prev: prevT}},
+		Tickets:  []TicketWrite{{Ticket: t, Prev: oldT.Version, Old: oldT}},
 		Comments: []CommentWrite{{Comment: c, Prev: prevC}},
 	}, nil
 }

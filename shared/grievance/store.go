@@ -115,10 +115,13 @@ type Write struct {
 	Config *ConfigWrite
 }
 
-// TicketWrite replaces a stored ticket whose version is Prev.
+// TicketWrite replaces a stored ticket whose version is Prev. Old is that
+// stored version as read (the store keeps per-index counts from it; when
+// nil, the store reads it).
 type TicketWrite struct {
 	Ticket *Ticket
 	Prev   int
+	Old    *Ticket
 }
 
 // CommentWrite stores a comment; Prev is the stored version it replaces

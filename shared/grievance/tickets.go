@@ -139,7 +139,7 @@ func (s *Service) UpdateTicket(ctx context.Context, in TicketInput) (*Write, err
 		return nil, Errorf(CodeInvalid, "Record has not be updated - there are no changes in fields.")
 	}
 	s.touchTicket(t, p)
-	return &Write{Tickets: []TicketWrite{{Ticket: t, Prev: old.Version}}}, nil
+	return &Write{Tickets: []TicketWrite{{Ticket: t, Prev: old.Version, Old: old}}}, nil
 }
 
 func checkVersion(sent *int, stored int, what, name string) error {
@@ -334,16 +334,17 @@ func (s *Service) DeleteTickets(ctx context.Context, ids []string, version *int)
 		if err := checkVersion(version, t.Version, "ticket", t.Code); err != nil {
 			return nil, err
 		}
-		prev := t.Version
+		old := t.Clone()
 		t.IsDeleted = true
 		s.touchTicket(t, p)
-		w.Tickets = append(w.Tickets, TicketWrite{Ticket: t, Prev: prev})
+		w.Tickets = append(w.Tickets, TicketWrite{Ticket: t, Prev: old.Version, Old: old})
 	}
 	return w, nil
 }
 
-// maxBatch bounds the items of one mutation (DynamoDB transactions hold 100).
-const maxBatch = 50
+// maxBatch bounds the tickets of one mutation: with their count updates
+// and the log they must fit a DynamoDB transaction (100 items).
+const maxBatch = 20
 
 // ReopenTicket plans reopening a ticket: status OPEN and its resolution
 // comment no longer flagged.
@@ -379,9 +380,9 @@ func (s *Service) ReopenTicket(ctx context.Context, id string, version *int) (*W
 			break
 		}
 	}
-	prev := t.Version
+	old := t.Clone()
 	t.Status = StatusOpen
 	s.touchTicket(t, p)
-	w.Tickets = append(w.Tickets, TicketWrite{Ticket: t, Prev: prev})
+	w.Tickets = append(w.Tickets, TicketWrite{Ticket: t, Prev: old.Version, Old: old})
 	return w, nil
 }

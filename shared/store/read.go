@@ -113,24 +113,26 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 	})
 }
 
-// CountTickets implements grievance.TicketStore with Select=COUNT queries:
-// no item data travels, but DynamoDB still reads (and bills) the range.
+// CountTickets implements grievance.TicketStore: the count items of the
+// range's partitions (one BatchGetItem); a ticket number is one Query.
 func (s *Store) CountTickets(ctx context.Context, r grievance.TicketRange) (int, error) {
 	index, pks := partitions(r)
-	pkAttr, skAttr := indexAttrs(index)
-	total := 0
-	for _, pk := range pks {
-		q := s.main.Get(pkAttr, pk).Index(index)
-		if r.By == grievance.RangeSeq {
-			q = q.Range(skAttr, dynamo.Equal, seqKey(r.Seq))
+	if r.By == grievance.RangeSeq {
+		if r.Seq < 0 {
+			return 0, nil
 		}
-		n, err := q.Count(ctx)
-		if err != nil {
-			return 0, translate("count tickets", err)
+		pkAttr, skAttr := indexAttrs(index)
+		total := 0
+		for _, pk := range pks {
+			n, err := s.main.Get(pkAttr, pk).Index(index).Range(skAttr, dynamo.Equal, seqKey(r.Seq)).Count(ctx)
+			if err != nil {
+				return 0, translate("count tickets", err)
+			}
+			total += n
 		}
-		total += n
+		return total, nil
 	}
-	return total, nil
+	return s.countPartitions(ctx, pks)
 }
 
 // Comment implements grievance.CommentStore: the reference item names the

@@ -65,6 +65,7 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		mutation = w.Log.Mutation
 	}
 	var what []string // item descriptions, in transaction order, to name a failed condition
+	counts := map[string]int64{}
 	if t := w.NewTicket; t != nil {
 		var c counterItem
 		err := s.main.Get(AttrPK, pkCounter).Range(AttrSK, dynamo.Equal, skTicketSeq).Consistent(true).One(ctx, &c)
@@ -88,6 +89,7 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		it.LastMutation = mutation
 		tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
 		what = append(what, "ticket "+t.ID)
+		countDeltas(counts, nil, it)
 	}
 	for _, tw := range w.Tickets {
 		it, err := toTicketItem(tw.Ticket)
@@ -97,6 +99,11 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		it.LastMutation = mutation
 		tx.Put(s.main.Put(it).If("version = ?", tw.Prev))
 		what = append(what, "ticket "+tw.Ticket.Code)
+		old, err := s.oldTicketItem(ctx, tw)
+		if err != nil {
+			return err
+		}
+		countDeltas(counts, old, it)
 	}
 	for _, cw := range w.Comments {
 		it, err := toCommentItem(cw.Comment)
@@ -126,6 +133,11 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 	if w.Log != nil {
 		tx.Put(s.main.Put(toMutationLogItem(w.Log)))
 		what = append(what, "log")
+	}
+	// Counts come last: their updates have no condition, so every failed
+	// condition above still names its item by position.
+	for range s.addCounts(tx, counts) {
+		what = append(what, "count")
 	}
 	if len(what) == 0 {
 		return nil
