@@ -14,14 +14,15 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 MOTO := .cache/moto/moto_server
 
-.PHONY: run test test-go vet fmt-check deps moto bench fuzz clean
+.PHONY: run test test-go vet fmt-check deps moto bench fuzz fuzz-short load clean
 
 ## run: start moto, create tables and bus, serve the API on 127.0.0.1:8080
 run: moto
 	$(GO) run ./infra/local run
 
-## test: install test dependencies, vet, run every Go test, synthesize the stack
-test: deps fmt-check vet test-go synth
+## test: install test dependencies, vet, run every Go test, a few seconds of
+## each fuzz target, synthesize the stack
+test: deps fmt-check vet test-go fuzz-short synth
 
 deps: moto
 	$(GO) mod download
@@ -44,6 +45,39 @@ test-go:
 ## bench: benchmarks of every operation (see docs/performance.md)
 bench: moto
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Fuzz targets as package:FuzzName (docs/reliability.md). Each keeps its
+# seed corpus in <package>/testdata/fuzz/<FuzzName>/.
+FUZZ_TARGETS := \
+	./functions/graphql:FuzzHandle \
+	./shared/gql:FuzzDo \
+	./shared/store:FuzzDecodeChange \
+	./shared/grievance:FuzzParseResolution \
+	./shared/grievance:FuzzParseDate \
+	./shared/grievance:FuzzParseJSONExt
+FUZZTIME ?= 30s
+FUZZTIME_SHORT ?= 3s
+
+# go test -fuzz takes one package and one target at a time.
+define run-fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(1)"; \
+		CI=$${CI:-true} $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1) $$pkg; \
+	done
+endef
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s)
+fuzz: moto
+	$(call run-fuzz,$(FUZZTIME))
+
+fuzz-short: moto
+	$(call run-fuzz,$(FUZZTIME_SHORT))
+
+## load: loopback load and fault test of the local stack (LOAD_DURATION,
+## LOAD_WORKERS, LOAD_FAULT_RATE; results as in docs/reliability.md)
+load: moto
+	$(GO) run ./infra/local load
 
 clean:
 	rm -rf .build cdk.out .cache/bin .cache/local

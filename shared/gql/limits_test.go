@@ -194,3 +194,15 @@ func TestLimits_OncePerDocument(t *testing.T) {
 		t.Fatalf("validation ran %d times, want 1", got)
 	}
 }
+
+func TestDo_DocumentsThatBreakTheValidator(t *testing.T) {
+	// Ensure documents graphql-go parses but cannot validate (found by
+	// FuzzHandle) are a 400, not a panic.
+	e := newEnv(t)
+	for _, doc := range []string{`query($A:){A}`, `query($a:) { tickets { totalCount } }`} {
+		res := e.do(t, admin, doc, nil)
+		if res.status != 400 || res.Errors[0].Message != "The document is malformed." {
+			t.Fatalf("%s: %s", doc, res.raw)
+		}
+	}
+}

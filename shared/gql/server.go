@@ -158,11 +158,23 @@ func (s *Server) Do(ctx context.Context, req Request) Response {
 
 // prepare returns the cached document for query, parsing and validating it
 // on first sight.
-func (s *Server) prepare(query string) *document {
+func (s *Server) prepare(query string) (doc *document) {
 	if d, ok := s.cache.get(query); ok {
 		return d
 	}
 	d := &document{}
+	defer func() {
+		// graphql-go's parser accepts some broken documents whose
+		// validation then panics (a variable without a type, `query($a:)
+		// { x }`, dereferences nil in TypeInfo): such a document is the
+		// client's error, answered 400 and cached like any other.
+		if x := recover(); x != nil {
+			s.log.Warn("graphql: document broke the validator", "panic", x, "document", truncate(query, 200))
+			d = &document{errs: []gqlerrors.FormattedError{limitError("GRAPHQL_VALIDATION_FAILED", "The document is malformed.", nil)}}
+			s.cache.put(query, d)
+			doc = d
+		}
+	}()
 	src := source.NewSource(&source.Source{Body: []byte(stripNullArguments(query)), Name: "GraphQL"})
 	parsed, err := parser.Parse(parser.ParseParams{Source: src})
 	if err != nil {
@@ -179,6 +191,13 @@ func (s *Server) prepare(query string) *document {
 	}
 	s.cache.put(query, d)
 	return d
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // wireError is one entry of "errors".
