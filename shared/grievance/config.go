@@ -149,6 +149,8 @@ type Config struct {
 	DeleteCommentPerms    []string `json:"gql_mutation_delete_comment_perms"`
 	ConfigPerms           []string `json:"gql_mutation_update_config_perms"`
 	ConfidentialPerms     []string `json:"gql_query_confidential_perms"`
+	// StatisticsPerms grants grievanceStatistics.
+	StatisticsPerms []string `json:"gql_query_statistics_perms"`
 
 	TicketsAttachmentsRootPath *string `json:"tickets_attachments_root_path"`
 
@@ -168,6 +170,15 @@ type Config struct {
 	// DefaultValidationsDisabled is accepted for openIMIS compatibility;
 	// Redress always validates.
 	DefaultValidationsDisabled bool `json:"default_validations_disabled"`
+
+	// Service levels (docs/sla.md). SLAAtRiskShare is the share of a
+	// ticket's period left at which it turns AT_RISK; SLAReopenPolicy says
+	// whether reopening starts a new period (ReopenNewPeriod) or keeps the
+	// due date (ReopenKeep); EscalationLevels lists, per grievance type, who
+	// a ticket goes to after so many hours past its due date.
+	SLAAtRiskShare   float64                 `json:"sla_at_risk_share"`
+	SLAReopenPolicy  string                  `json:"sla_reopen_policy"`
+	EscalationLevels Dict[[]EscalationLevel] `json:"escalation_levels"`
 }
 
 // Admin group default; the edge may configure another.
@@ -192,6 +203,9 @@ func DefaultConfig() *Config {
 		// An empty list would let everyone in; the admin group passes anyway.
 		ConfigPerms:       []string{"127099"},
 		ConfidentialPerms: []string{RightConfidential},
+		StatisticsPerms:   []string{RightQueryTickets},
+		SLAAtRiskShare:    0.25,
+		SLAReopenPolicy:   ReopenNewPeriod,
 		GrievanceTypes:    []string{"Default", "Category A", "Category B"},
 		GrievanceFlags:    []string{"Default", "Flag A", "Flag B"},
 		GrievanceChannels: []string{"Default", "Channel A", "Channel B"},
@@ -209,6 +223,7 @@ func DefaultConfig() *Config {
 	c.DefaultResolution.Set("Category B", "6,12")
 	c.DefaultAttendingStaffRole.Set("Default", RoleIDs{"1", "2"})
 	c.RestrictedCategories = Dict[[]string]{Values: map[string][]string{}}
+	c.EscalationLevels = Dict[[]EscalationLevel]{Values: map[string][]EscalationLevel{}}
 	return c
 }
 
@@ -332,6 +347,7 @@ func (c *Config) Validate() error {
 		{"default_resolution", c.DefaultResolution.Keys},
 		{"default_attending_staff_role_ids", c.DefaultAttendingStaffRole.Keys},
 		{"restricted_categories", c.RestrictedCategories.Keys},
+		{"escalation_levels", c.EscalationLevels.Keys},
 	} {
 		if err := checkKeys(d.name, d.keys); err != nil {
 			return err
@@ -357,6 +373,9 @@ func (c *Config) Validate() error {
 		if len(c.RestrictedCategories.Values[k]) == 0 {
 			return Errorf(CodeInvalid, "restricted_categories[%q] must list at least one right.", k)
 		}
+	}
+	if err := c.validateSLA(); err != nil {
+		return err
 	}
 	for g, rights := range c.RoleRights {
 		for _, r := range rights {

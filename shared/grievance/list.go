@@ -27,6 +27,11 @@ type TicketQuery struct {
 	ClientMutationID string
 	Page             PageArgs
 	WantCount        bool
+	// SLAStatus and ResolvedWithinTime filter on the computed service-level
+	// fields ("" and nil: no filter). A ticket whose due date the reader
+	// may not see matches neither.
+	SLAStatus          string
+	ResolvedWithinTime *bool
 }
 
 var ticketOrderFields = []string{"id", "code", "title", "key", "description", "status", "priority", "category",
@@ -116,13 +121,21 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 	if err != nil {
 		return nil, err
 	}
+	slaMatch, slaStatuses, err := s.slaFilter(cfg, q)
+	if err != nil {
+		return nil, err
+	}
 	native := len(order) == 0 || order[0].field == "date_created" || order[0].field == "code" || order[0].field == "date_valid_from"
 	desc := len(order) == 0 || order[0].desc
 	if staffIDs != nil && len(staffIDs) == 0 {
 		return w.page(true), nil
 	}
 
-	var source func(fn func(*Ticket) (bool, error)) error
+	var (
+		source  func(fn func(*Ticket) (bool, error)) error
+		keyed   bool         // rows come in number order from a key range
+		counted *TicketRange // count from the maintained counts of this range
+	)
 	switch {
 	case q.Mode == ModeHistory:
 		source = s.historySource(ctx, fs, q)
@@ -143,9 +156,24 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 			}
 			break
 		}
-		r := chooseRange(fs, staffIDs, q.Mode)
+		r, exact := chooseRange(fs, staffIDs, q.Mode, slaStatuses)
 		r.Descending = desc
+		if native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == desc && r.By != RangeSeq {
+			// Keyset paging: start the key range after the previous page's
+			// last ticket instead of reading every row before it.
+			r.After = w.after.seq
+			w.startAfter()
+		}
 		source = func(fn func(*Ticket) (bool, error)) error { return s.store.ScanTickets(ctx, r, fn) }
+		keyed = native
+		// totalCount from the maintained counts when the key range is the
+		// whole answer: no filter left to apply and nothing hidden from
+		// this reader.
+		noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
+		if q.WantCount && exact && noSLA && (q.Page.Last == nil || q.Page.First != nil) && !s.guard(cfg, p).affects(fs) {
+			counted = &r
+			w.needAll = false
+		}
 	}
 	// Visibility, filters and masking run on every row read, whatever its
 	// source; rows are masked before they are sorted, so an order cannot
@@ -164,10 +192,32 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 			if !ok || !matchesTicket(fs, staffIDs, t) || filtersTouch(fs, m) {
 				return true, nil
 			}
-			return fn(maskTicket(t, m))
+			t = maskTicket(t, m)
+			if !slaMatch(t) {
+				return true, nil
+			}
+			return fn(t)
 		})
 	}
-	return collect(w, guarded, native, func(a, b *Ticket) int { return compareTickets(order, a, b) })
+	page, err := collect(w, guarded, native, func(a, b *Ticket) int { return compareTickets(order, a, b) })
+	if err != nil {
+		return nil, err
+	}
+	if keyed {
+		page.desc = desc
+		for _, t := range page.Items {
+			page.keys = append(page.keys, t.Seq)
+		}
+	}
+	if counted != nil {
+		counted.After = 0
+		n, err := s.store.CountTickets(ctx, *counted)
+		if err != nil {
+			return nil, fmt.Errorf("count tickets: %w", err)
+		}
+		page.TotalCount, page.Counted = n, true
+	}
+	return page, nil
 }
 
 // collect runs the rows of source (already filtered) into the window; rows
@@ -240,29 +290,42 @@ func exactValue(fs []Filter, field string) (string, bool) {
 }
 
 // chooseRange picks the narrowest key range that holds every ticket the
-// filters can match; the filters still run on each row read.
-func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode) TicketRange {
+// filters can match (and, when allowed is not nil, only tickets in those
+// statuses); the filters still run on each row read. exact reports that
+// the range is the whole answer: every filter is implied by it.
+func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed []Status) (TicketRange, bool) {
+	only := func(fields ...string) bool {
+		for _, f := range fs {
+			if !slices.Contains(fields, f.Field) || (f.Field != "status" && f.Lookup != Exact) {
+				return false
+			}
+		}
+		return allowed == nil
+	}
 	if code, ok := exactValue(fs, "code"); ok {
 		if seq, ok := ParseCode(code); ok {
-			return TicketRange{By: RangeSeq, Seq: seq, Deleted: mode == ModeAll, AlsoLive: true}
+			return TicketRange{By: RangeSeq, Seq: seq, Deleted: mode == ModeAll, AlsoLive: true}, only("code")
 		}
-		return TicketRange{By: RangeSeq, Seq: -1}
+		return TicketRange{By: RangeSeq, Seq: -1}, true
 	}
 	if mode == ModeAll {
-		return TicketRange{By: RangeAll, Deleted: true, AlsoLive: true}
+		return TicketRange{By: RangeAll, Deleted: true, AlsoLive: true}, only()
 	}
 	if id, ok := exactValue(fs, "attending_staff__id"); ok {
-		return TicketRange{By: RangeStaff, Keys: []string{id}}
+		return TicketRange{By: RangeStaff, Keys: []string{id}}, only("attending_staff__id")
 	}
 	if len(staffIDs) == 1 {
 		for id := range staffIDs {
-			return TicketRange{By: RangeStaff, Keys: []string{id}}
+			return TicketRange{By: RangeStaff, Keys: []string{id}}, false
 		}
 	}
 	if id, ok := exactValue(fs, "reporter_id"); ok {
-		return TicketRange{By: RangeReporter, Keys: []string{id}}
+		return TicketRange{By: RangeReporter, Keys: []string{id}}, only("reporter_id")
 	}
 	statuses := slices.Clone(Statuses)
+	if allowed != nil {
+		statuses = slices.DeleteFunc(statuses, func(s Status) bool { return !slices.Contains(allowed, s) })
+	}
 	for _, f := range fs {
 		if f.Field == "status" {
 			m := statusesMatching(f)
@@ -274,12 +337,14 @@ func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode) TicketRan
 		for i, s := range statuses {
 			keys[i] = string(s)
 		}
-		return TicketRange{By: RangeStatus, Keys: keys}
+		// A status lookup is exact here: the partitions are the statuses
+		// that satisfy every status filter (the SLA restriction aside).
+		return TicketRange{By: RangeStatus, Keys: keys}, only("status")
 	}
 	if cat, ok := exactValue(fs, "category"); ok {
-		return TicketRange{By: RangeCategory, Keys: []string{cat}}
+		return TicketRange{By: RangeCategory, Keys: []string{cat}}, only("category")
 	}
-	return TicketRange{By: RangeAll}
+	return TicketRange{By: RangeAll}, only()
 }
 
 // staffIDs resolves username filters to the ids of matching users; nil

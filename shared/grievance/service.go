@@ -165,6 +165,9 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 		var w *Write
 		w, err = plan(ctx)
 		if err == nil {
+			err = s.trackSLA(ctx, w)
+		}
+		if err == nil {
 			final := *log
 			final.Status = MutationSuccess
 			final.TicketIDs = w.ticketIDs()

@@ -85,6 +85,12 @@ type Ticket struct {
 	DateValidFrom time.Time
 	UserCreated   string
 	UserUpdated   string
+	// SLAStart is when the current service period started; zero means at
+	// creation. Reopening under sla_reopen_policy "new_period" sets it.
+	SLAStart time.Time
+	// DateResolved is when the ticket last became RESOLVED or CLOSED; zero
+	// while it is open (docs/sla.md).
+	DateResolved time.Time
 }
 
 // Clone returns a deep enough copy of t for an update to modify.

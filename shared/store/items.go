@@ -107,6 +107,8 @@ type ticketItem struct {
 	DateValidFrom    time.Time `dynamo:"dateValidFrom"`
 	UserCreated      string    `dynamo:"userCreated"`
 	UserUpdated      string    `dynamo:"userUpdated"`
+	SLAStart         time.Time `dynamo:"slaStart,omitempty"`
+	DateResolved     time.Time `dynamo:"dateResolved,omitempty"`
 	// LastMutation names the mutation that wrote this version (e.g.
 	// "reopenTicket"), so stream consumers know why an item changed.
 	LastMutation string `dynamo:"lastMutation,omitempty"`
@@ -127,6 +129,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 		Category: t.Category, Flags: t.Flags, Channel: t.Channel, Resolution: t.Resolution,
 		DateCreated: t.DateCreated.UTC(), DateUpdated: t.DateUpdated.UTC(), DateValidFrom: t.DateValidFrom.UTC(),
 		UserCreated: t.UserCreated, UserUpdated: t.UserUpdated,
+		SLAStart: t.SLAStart.UTC(), DateResolved: t.DateResolved.UTC(),
 	}
 	if len(t.JSONExt) > 0 {
 		b, err := json.Marshal(t.JSONExt)
@@ -168,6 +171,7 @@ func (it *ticketItem) ticket() (*grievance.Ticket, error) {
 		Category: it.Category, Flags: it.Flags, Channel: it.Channel, Resolution: it.Resolution,
 		DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, DateValidFrom: it.DateValidFrom,
 		UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
+		SLAStart: it.SLAStart, DateResolved: it.DateResolved,
 	}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &t.JSONExt); err != nil {
