@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+// The principals of the matrix (issue #9), in column order.
+var matrixColumns = []struct {
+	name   string
+	claims func(right string) map[string]string
+}{
+	{"no token", func(string) map[string]string { return nil }},
+	{"token without the right", func(string) map[string]string { return map[string]string{"sub": viewerID, "username": "viewer"} }},
+	{"token with the right", func(r string) map[string]string { return rightsClaims(officerID, r) }},
+	{"attending staff of the ticket", func(string) map[string]string { return staffClaims }},
+	{"attending staff of another ticket", func(string) map[string]string { return outsiderClaims }},
+	{"admin group", func(string) map[string]string { return adminClaims }},
+}
+
+// Ensure every query and mutation admits exactly the principals it should.
+// Each cell is the outcome: "ok", a GraphQL error code (UNAUTHENTICATED,
+// FORBIDDEN) or, for mutations (which answer 200 and record the outcome
+// in the mutation log), "denied" (logged as unauthorized). The fixture of
+// every cell is a fresh ticket attended by staff with one comment by the
+// admin; "attending staff of another ticket" attends a different ticket.
+func TestAuthorization_Matrix(t *testing.T) {
+	e := newEnv(t)
+	// The outsider attends a ticket of its own.
+	e.createTicket(t, adminClaims, fmt.Sprintf(`category: "Default", title: "other", attendingStaffId: %q`, outsiderID))
+
+	const (
+		U = "UNAUTHENTICATED"
+		F = "FORBIDDEN"
+		D = "denied"
+		K = "ok"
+	)
+	type row struct {
+		op     string
+		right  string // what "token with the right" holds
+		closed bool   // resolve the fixture's ticket first
+		doc    string // $T ticket, $C comment, $M clientMutationId, $U a fresh value
+		//           no token, no right, right, staff, other staff, admin
+		want [6]string
+	}
+	matrix := []row{
+		{"tickets", "127000", false, `{ tickets(id: "$T") { totalCount } }`, [6]string{U, F, K, F, F, K}},
+		{"ticketsStr", "127000", false, `{ ticketsStr { totalCount } }`, [6]string{U, F, K, F, F, K}},
+		{"ticketDetails", "127000", false, `{ ticketDetails { totalCount } }`, [6]string{U, F, K, F, F, K}},
+		{"grievanceConfig", "127000", false, `{ grievanceConfig { grievanceTypes } }`, [6]string{U, F, K, F, F, K}},
+		{"comments", "127004", false, `{ comments(ticket_Id: "$T") { totalCount } }`, [6]string{U, F, K, K, F, K}},
+		{"mutationLogs", "127000", false, `{ mutationLogs { totalCount } }`, [6]string{K, K, K, K, K, K}},
+		{"createTicket", "127001", false, `mutation { createTicket(input: {category: "Default", title: "$U", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, D, D, K}},
+		{"updateTicket", "127002", false, `mutation { updateTicket(input: {id: "$T", category: "Default", title: "$U", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, D, D, K}},
+		{"deleteTicket", "127003", false, `mutation { deleteTicket(input: {ids: ["$T"], clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, D, D, K}},
+		{"createComment", "127005", false, `mutation { createComment(input: {ticketId: "$T", comment: "$U", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, K, D, K}},
+		{"resolveGrievanceByComment", "127006", false, `mutation { resolveGrievanceByComment(input: {id: "$C", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, D, D, K}},
+		{"reopenTicket", "127002", true, `mutation { reopenTicket(input: {id: "$T", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, D, D, K}},
+		{"updateComment", "127002", false, `mutation { updateComment(input: {id: "$C", comment: "$U", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, D, D, K}},
+		{"deleteComment", "127002", false, `mutation { deleteComment(input: {id: "$C", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, K, D, D, K}},
+		{"updateGrievanceConfig", "127002", false, `mutation { updateGrievanceConfig(input: {config: "{\"grievance_flags\": [\"$U\"]}", clientMutationId: "$M"}) { internalId } }`, [6]string{U, D, D, D, D, K}},
+	}
+	for _, r := range matrix {
+		for i, col := range matrixColumns {
+			t.Run(r.op+"/"+col.name, func(t *testing.T) {
+				f := e.fixture(t, r.closed)
+				cmid := ""
+				if strings.HasPrefix(r.doc, "mutation") {
+					cmid = uuid.NewString()
+				}
+				doc := strings.NewReplacer("$T", f.ticket, "$C", f.comment, "$M", cmid, "$U", uuid.NewString()).Replace(r.doc)
+				if got := e.outcome(t, col.claims(r.right), doc, cmid); got != r.want[i] {
+					t.Errorf("%s as %s: %s, want %s", r.op, col.name, got, r.want[i])
+				}
+			})
+		}
+	}
+}
+
+// Ensure the reporter's details need the ticket-read right and the
+// commenter's details need the comment-read right or being the attending
+// staff of that comment's ticket, however the object is reached.
+func TestAuthorization_FieldLevel(t *testing.T) {
+	e := newEnv(t)
+	id := e.createTicket(t, adminClaims, fmt.Sprintf(`category: "Default", title: "fields", reporterType: "individual", reporterId: %q, attendingStaffId: %q`, individualID, staffID))
+	cmid := uuid.NewString()
+	e.ok(t, adminClaims, fmt.Sprintf(`mutation { createComment(input: {ticketId: %q, commenterType: "individual", commenterId: %q, comment: "by jane", clientMutationId: %q}) { internalId } }`, id, individualID, cmid))
+	e.mustSucceed(t, adminClaims, cmid)
+
+	reporterFields := []string{"reporter", "reporterFirstName", "reporterLastName", "reporterDob"}
+	commenterFields := []string{"commenter", "commenterFirstName", "commenterLastName", "commenterDob"}
+	// Reporter fields reached through a comment's ticket (no ticket list
+	// needed) and commenter fields reached through a ticket's commentSet.
+	viaComments := fmt.Sprintf(`{ comments(ticket_Id: %q) { edges { node { comment ticket { title %s } } } } }`, id, strings.Join(reporterFields, " "))
+	commenterViaComments := fmt.Sprintf(`{ comments(ticket_Id: %q) { edges { node { comment %s } } } }`, id, strings.Join(commenterFields, " "))
+	commenterViaTickets := fmt.Sprintf(`{ tickets(id: %q, first: 1) { edges { node { title commentSet { edges { node { comment %s } } } } } } }`, id, strings.Join(commenterFields, " "))
+	reporterViaTickets := fmt.Sprintf(`{ tickets(id: %q) { edges { node { title %s } } } }`, id, strings.Join(reporterFields, " "))
+
+	ticketReader := rightsClaims(officerID, "127000")
+	commentReader := rightsClaims(officerID, "127004")
+	both := rightsClaims(officerID, "127000", "127004")
+	for _, tc := range []struct {
+		name   string
+		claims map[string]string
+		doc    string
+		fields []string
+		want   string // "ok": the fields have values; else the code on every one of them
+	}{
+		{"reporter via tickets, ticket reader", ticketReader, reporterViaTickets, reporterFields, "ok"},
+		{"reporter via comments, comment reader", commentReader, viaComments, reporterFields, "FORBIDDEN"},
+		{"reporter via comments, staff of the ticket", staffClaims, viaComments, reporterFields, "FORBIDDEN"},
+		{"reporter via comments, both rights", both, viaComments, reporterFields, "ok"},
+		{"reporter via comments, admin", adminClaims, viaComments, reporterFields, "ok"},
+		{"commenter via comments, comment reader", commentReader, commenterViaComments, commenterFields, "ok"},
+		{"commenter via comments, staff of the ticket", staffClaims, commenterViaComments, commenterFields, "ok"},
+		{"commenter via tickets, ticket reader", ticketReader, commenterViaTickets, commenterFields, "FORBIDDEN"},
+		{"commenter via tickets, both rights", both, commenterViaTickets, commenterFields, "ok"},
+		{"commenter via tickets, admin", adminClaims, commenterViaTickets, commenterFields, "ok"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.gql(t, tc.claims, tc.doc, nil)
+			if r.Status != 200 {
+				t.Fatalf("status=%d %s", r.Status, r.Raw)
+			}
+			denied := map[string]bool{}
+			for _, er := range r.Errors {
+				if code := er.Extensions["code"]; code != tc.want {
+					t.Fatalf("error code %v, want %s: %s", code, tc.want, r.Raw)
+				}
+			}
+			// The field errors name their paths; check through the raw body.
+			for _, f := range tc.fields {
+				if strings.Contains(r.Raw, `"`+f+`"]`) {
+					denied[f] = true
+				}
+			}
+			if tc.want == "ok" {
+				if len(r.Errors) > 0 {
+					t.Fatalf("errors: %s", r.Raw)
+				}
+				if !strings.Contains(r.Raw, "TestFN") && strings.Contains(tc.doc, "reporterFirstName") {
+					t.Fatalf("reporter details missing: %s", r.Raw)
+				}
+				if strings.Contains(tc.doc, "commenterFirstName") && (!strings.Contains(r.Raw, `"commenter":"`) || !strings.Contains(r.Raw, "TestFN")) {
+					t.Fatalf("commenter details missing: %s", r.Raw)
+				}
+				return
+			}
+			// Each field is denied, or the whole set holding it is (a
+			// ticket reader without the comment right gets no commentSet).
+			if !strings.Contains(r.Raw, `"commentSet"]`) {
+				for _, f := range tc.fields {
+					if !denied[f] {
+						t.Errorf("%s not denied: %s", f, r.Raw)
+					}
+				}
+			}
+			if strings.Contains(r.Raw, "TestFN") || strings.Contains(r.Raw, "TestLN") {
+				t.Fatalf("reporter name leaked: %s", r.Raw)
+			}
+		})
+	}
+}
