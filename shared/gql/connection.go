@@ -17,6 +17,14 @@ type connection struct {
 	total            int
 	counted          bool
 	hasNext, hasPrev bool
+	cursor           func(i int) string // cursor of nodes[i]
+}
+
+func (c *connection) cursorAt(i int) string {
+	if c.cursor != nil {
+		return c.cursor(i)
+	}
+	return grievance.Cursor(c.start + i)
 }
 
 type edge struct {
@@ -26,7 +34,7 @@ type edge struct {
 
 func newConnection[T any](p *grievance.Page[T], nodes []any) *connection {
 	return &connection{nodes: nodes, start: p.StartIndex, total: p.TotalCount, counted: p.Counted,
-		hasNext: p.HasNextPage, hasPrev: p.HasPreviousPage}
+		hasNext: p.HasNextPage, hasPrev: p.HasPreviousPage, cursor: p.Cursor}
 }
 
 func (r *resolver) pageInfoType() *graphql.Object {
@@ -43,14 +51,14 @@ func (r *resolver) pageInfoType() *graphql.Object {
 			if len(c.nodes) == 0 {
 				return nil, nil
 			}
-			return grievance.Cursor(c.start), nil
+			return c.cursorAt(0), nil
 		}},
 		"endCursor": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) {
 			c := conn(p)
 			if len(c.nodes) == 0 {
 				return nil, nil
 			}
-			return grievance.Cursor(c.start + len(c.nodes) - 1), nil
+			return c.cursorAt(len(c.nodes) - 1), nil
 		}},
 	}})
 }
@@ -73,7 +81,7 @@ func (r *resolver) connectionType(node *graphql.Object) *graphql.Object {
 			c := p.Source.(*connection)
 			edges := make([]any, len(c.nodes))
 			for i, n := range c.nodes {
-				edges[i] = edge{node: n, cursor: grievance.Cursor(c.start + i)}
+				edges[i] = edge{node: n, cursor: c.cursorAt(i)}
 			}
 			return edges, nil
 		}},

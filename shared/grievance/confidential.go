@@ -165,6 +165,31 @@ func (g *guard) sensitive() bool {
 	return len(g.cfg.RestrictedCategories.Keys) > 0 || len(g.cfg.GrievanceAnonymizedFields.Keys) > 0
 }
 
+// affects reports whether the reader's view of a ticket list may differ
+// from the stored lists: some restricted category is closed to them (its
+// attending staff aside), or some category hides a field they filter on.
+// Counts kept per list are then not the reader's counts.
+func (g *guard) affects(fs []Filter) bool {
+	for _, c := range g.cfg.RestrictedCategories.Keys {
+		if !g.p.HasAny(g.cfg.RestrictedCategories.Values[c]) {
+			return true
+		}
+	}
+	if g.p.HasAny(g.cfg.ConfidentialPerms) {
+		return false
+	}
+	for _, c := range g.cfg.GrievanceAnonymizedFields.Keys {
+		m := map[string]bool{}
+		for _, f := range g.cfg.GrievanceAnonymizedFields.Values[c] {
+			m[f] = true
+		}
+		if filtersTouch(fs, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // liveOf returns the live version of a history row's ticket (cached).
 func (g *guard) liveOf(ctx context.Context, t *Ticket) (*Ticket, error) {
 	if g.live == nil {

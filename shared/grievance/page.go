@@ -31,6 +31,25 @@ type Page[T any] struct {
 	Counted         bool // TotalCount is known
 	HasNextPage     bool
 	HasPreviousPage bool
+	// keys are the ticket numbers of Items when the page was read in
+	// number order from a key range; their cursors then also carry the
+	// number, so the next page starts there instead of re-reading from the
+	// top.
+	keys []int64
+	desc bool
+}
+
+// Cursor returns the cursor of Items[i].
+func (p *Page[T]) Cursor(i int) string {
+	c := "arrayconnection:" + strconv.Itoa(p.StartIndex+i)
+	if i < len(p.keys) && p.keys[i] > 0 {
+		dir := "a"
+		if p.desc {
+			dir = "d"
+		}
+		c += "|" + dir + strconv.FormatInt(p.keys[i], 10)
+	}
+	return base64.StdEncoding.EncodeToString([]byte(c))
 }
 
 // Cursor returns the opaque cursor of the row at index (graphql-relay's
@@ -39,16 +58,41 @@ func Cursor(index int) string {
 	return base64.StdEncoding.EncodeToString([]byte("arrayconnection:" + strconv.Itoa(index)))
 }
 
-func parseCursor(name, c string) (int, error) {
+// cursor is a decoded cursor: the row's index and, for rows read in number
+// order, the ticket number and direction ('a' or 'd').
+type cursor struct {
+	index int
+	seq   int64
+	dir   byte
+}
+
+func parseCursor(name, c string) (cursor, error) {
+	bad := Errorf(CodeInvalid, "%s is not a valid cursor.", name)
 	b, err := base64.StdEncoding.DecodeString(c)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), "arrayconnection:"); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
-				return n, nil
-			}
-		}
+	if err != nil {
+		return cursor{}, bad
 	}
-	return 0, Errorf(CodeInvalid, "%s is not a valid cursor.", name)
+	rest, ok := strings.CutPrefix(string(b), "arrayconnection:")
+	if !ok {
+		return cursor{}, bad
+	}
+	idx, key, hasKey := strings.Cut(rest, "|")
+	n, err := strconv.Atoi(idx)
+	if err != nil || n < 0 {
+		return cursor{}, bad
+	}
+	cur := cursor{index: n}
+	if hasKey {
+		if len(key) < 2 || (key[0] != 'a' && key[0] != 'd') {
+			return cursor{}, bad
+		}
+		seq, err := strconv.ParseInt(key[1:], 10, 64)
+		if err != nil || seq <= 0 {
+			return cursor{}, bad
+		}
+		cur.seq, cur.dir = seq, key[0]
+	}
+	return cur, nil
 }
 
 // window applies Relay slicing to rows arriving in result order, keeping
@@ -61,6 +105,7 @@ type window[T any] struct {
 	items        []T
 	ring         []T
 	sawMore      bool
+	after        cursor // the after cursor, for keyset starts
 }
 
 func newWindow[T any](conn string, a PageArgs, wantCount bool) (*window[T], error) {
@@ -91,25 +136,29 @@ func newWindow[T any](conn string, a PageArgs, wantCount bool) (*window[T], erro
 		return nil, Errorf(CodeInvalid, "Cannot combine \"offset\" and \"before\".")
 	}
 	if a.After != "" {
-		i, err := parseCursor("after", a.After)
+		c, err := parseCursor("after", a.After)
 		if err != nil {
 			return nil, err
 		}
-		w.lower = i + 1
+		w.lower, w.after = c.index+1, c
 	}
 	w.lower += a.Offset
 	if a.Before != "" {
-		i, err := parseCursor("before", a.Before)
+		c, err := parseCursor("before", a.Before)
 		if err != nil {
 			return nil, err
 		}
-		w.upper = i
+		w.upper = c.index
 	}
 	if w.last >= 0 && w.first < 0 && w.upper < 0 {
 		w.needAll = true // the last rows are only known at the end
 	}
 	return w, nil
 }
+
+// startAfter makes the window begin at the after cursor's row without
+// reading the rows before it (the caller starts its key range there).
+func (w *window[T]) startAfter() { w.n = w.after.index + 1 }
 
 // add offers the next row; false means the window needs no more rows.
 func (w *window[T]) add(x T) bool {

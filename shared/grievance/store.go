@@ -21,6 +21,9 @@ type TicketRange struct {
 	Deleted, AlsoLive bool
 	// Descending reads newest first.
 	Descending bool
+	// After, when not 0, starts the range after this ticket number (in the
+	// direction read): keyset paging.
+	After int64
 }
 
 // RangeKey names the index a TicketRange reads.
@@ -45,7 +48,8 @@ type TicketStore interface {
 	// ScanTickets calls fn for each ticket of r in order until fn returns
 	// false or an error.
 	ScanTickets(ctx context.Context, r TicketRange, fn func(*Ticket) (bool, error)) error
-	// CountTickets counts the tickets of r.
+	// CountTickets counts the tickets of r from maintained counts, without
+	// reading them.
 	CountTickets(ctx context.Context, r TicketRange) (int, error)
 }
 

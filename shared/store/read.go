@@ -95,8 +95,13 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 	its := make([]*pager, len(pks))
 	for i, pk := range pks {
 		q := s.main.Get(pkAttr, pk).Index(index)
-		if r.By == grievance.RangeSeq {
+		switch {
+		case r.By == grievance.RangeSeq:
 			q = q.Range(skAttr, dynamo.Equal, seqKey(r.Seq))
+		case r.After > 0 && r.Descending:
+			q = q.Range(skAttr, dynamo.Less, seqKey(r.After))
+		case r.After > 0:
+			q = q.Range(skAttr, dynamo.Greater, seqKey(r.After))
 		}
 		its[i] = newPager(q, r.Descending)
 	}
