@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -408,4 +409,98 @@ func (m *memHandler) do(tb testing.TB, claims map[string]string, doc string) res
 		json.Unmarshal(out.Errors, &r.Errors)
 	}
 	return r
+}
+
+// Ensure bad input through the handler gets a clear error (a document
+// error, or the mutation log's error list) and stores nothing.
+func TestHardening_InputValidation(t *testing.T) {
+	e := newEnv(t)
+	count := func() float64 {
+		d := e.ok(t, adminClaims, `{ ticketsStr { totalCount } }`)
+		return path(d, "ticketsStr", "totalCount").(float64)
+	}
+	id := e.createTicket(t, adminClaims, basicTicket)
+	before := count()
+	bigExt, _ := json.Marshal(map[string]string{"a": strings.Repeat("x", 17*1024)})
+	for _, tc := range []struct {
+		name  string
+		input string // createTicket fields besides category and clientMutationId
+		vars  map[string]any
+		want  string // in the log's error or the GraphQL error
+	}{
+		{"TitleTooLong", `title: "` + strings.Repeat("é", 256) + `"`, nil, "the limit is 255"},
+		{"DescriptionTooLong", `title: "t", description: "` + strings.Repeat("d", 10001) + `"`, nil, "the limit is 10000"},
+		{"ControlCharacter", `title: "bell\u0007"`, nil, "control character"},
+		{"EscapeSequence", `title: "t", channel: "\u001b[31m"`, nil, "control character"},
+		{"NUL", `title: "t\u0000"`, nil, "control character"},
+		{"ImpossibleDate", `title: "t", dateOfIncident: "2023-02-29"`, nil, "not a valid date"},
+		{"DateOutOfRange", `title: "t", dateOfIncident: "0001-01-01"`, nil, "out of range"},
+		{"DateTime", `title: "t", dateOfIncident: "2024-11-20T10:00:00"`, nil, "not a valid date"},
+		{"ResolutionDays", `title: "t", resolution: "99,0"`, nil, "days must be between 0 and 98"},
+		{"ResolutionFormat", `title: "t", resolution: "5 days"`, nil, "days,hours"},
+		{"UnknownCategory", `title: "t", category: "Nope"`, nil, "Nope"},
+		{"UnknownFlag", `title: "t", flags: "Nope"`, nil, "Nope"},
+		{"UnknownChannel", `title: "t", channel: "Pigeon"`, nil, "Pigeon"},
+		{"UnknownStatus", `title: "t", status: BOGUS`, nil, "BOGUS"},
+		{"UnknownReporterType", `title: "t", reporterType: "alien", reporterId: "00000000-0000-4000-b000-000000000001"`, nil, "alien"},
+		{"MalformedReporterID", `title: "t", reporterType: "individual", reporterId: "not-a-uuid"`, nil, "not-a-uuid"},
+		{"MalformedStaffID", `title: "t", attendingStaffId: "1234"`, nil, "1234"},
+		{"OversizedJSONExt", `title: "t", jsonExt: $j`, map[string]any{"j": string(bigExt)}, "16"},
+		{"JSONExtNotObject", `title: "t", jsonExt: $j`, map[string]any{"j": `[1, 2]`}, "jsonExt"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmid := uuid.NewString()
+			input := tc.input
+			if !strings.Contains(input, "category:") {
+				input += `, category: "Default"`
+			}
+			doc := fmt.Sprintf(`mutation%s { createTicket(input: {%s, clientMutationId: %q}) { internalId } }`,
+				map[bool]string{true: "($j: JSONString)", false: ""}[tc.vars != nil], input, cmid)
+			r := e.gql(t, adminClaims, doc, tc.vars)
+			var msg string
+			if len(r.Errors) > 0 {
+				msg = r.Errors[0].Message
+			} else {
+				st, m := e.mutationLog(t, adminClaims, cmid)
+				if st != 1 {
+					t.Fatalf("log status=%d, want 1 (error)", st)
+				}
+				msg = m
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Fatalf("error %q, want it to contain %q", msg, tc.want)
+			}
+			checkNoLeak(t, msg)
+		})
+	}
+	// Comments: malformed and unknown ticket ids, control characters.
+	for _, tc := range []struct{ name, input, want string }{
+		{"MalformedTicketID", `ticketId: "nope", comment: "c"`, "nope"},
+		{"UnknownTicket", `ticketId: "` + uuid.NewString() + `", comment: "c"`, "does not exist"},
+		{"ControlCharacter", `ticketId: "` + id + `", comment: "a\u0008b"`, "control character"},
+		{"TooLong", `ticketId: "` + id + `", comment: "` + strings.Repeat("c", 10001) + `"`, "the limit is"},
+	} {
+		t.Run("Comment"+tc.name, func(t *testing.T) {
+			cmid := uuid.NewString()
+			r := e.gql(t, adminClaims, fmt.Sprintf(`mutation { createComment(input: {%s, clientMutationId: %q}) { internalId } }`, tc.input, cmid), nil)
+			msg := ""
+			if len(r.Errors) > 0 {
+				msg = r.Errors[0].Message
+			} else if st, m := e.mutationLog(t, adminClaims, cmid); st == 1 {
+				msg = m
+			} else {
+				t.Fatalf("log status=%d, want 1", st)
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Fatalf("error %q, want it to contain %q", msg, tc.want)
+			}
+		})
+	}
+	if after := count(); after != before {
+		t.Fatalf("tickets %v after bad input, want %v", after, before)
+	}
+	cs, err := e.st.CommentsOfTicket(t.Context(), id)
+	if err != nil || len(cs) != 0 {
+		t.Fatalf("comments stored: %v %v", cs, err)
+	}
 }
