@@ -35,11 +35,14 @@ const (
 	TicketDeleted       = "ticket.deleted"
 	CommentCreated      = "comment.created"
 	TaskRequested       = "task.requested"
+	// Published by the service-level sweep (functions/sla), not the stream.
+	TicketOverdue   = "ticket.overdue"
+	TicketEscalated = "ticket.escalated"
 )
 
 // DetailTypes lists every detail-type, in the order docs/events.md has them.
 var DetailTypes = []string{TicketCreated, TicketStaffAssigned, TicketStatusChanged, TicketResolved,
-	TicketReopened, TicketDeleted, CommentCreated, TaskRequested}
+	TicketReopened, TicketDeleted, CommentCreated, TaskRequested, TicketOverdue, TicketEscalated}
 
 // Entity types, as events and task requests name them.
 const (
@@ -58,6 +61,17 @@ var namespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/redre
 func EventID(entityType, entityID string, version int, detailType string) string {
 	return uuid.NewSHA1(namespace, fmt.Appendf(nil, "%s/%s/%d/%s", entityType, entityID, version, detailType)).String()
 }
+
+// DueEventID returns the id of an event of the service-level sweep about a
+// ticket and one of its due dates: level 0 for ticket.overdue, the
+// escalation level otherwise. The sweep publishes each step once per due
+// date, whatever the ticket's version, so the id does not depend on it.
+func DueEventID(ticketID, dueDate string, level int, detailType string) string {
+	return uuid.NewSHA1(namespace, fmt.Appendf(nil, "%s/%s/due/%s/%d/%s", EntityTicket, ticketID, dueDate, level, detailType)).String()
+}
+
+// SLAActor is the actor of the sweep's events: no user made them.
+const SLAActor = "redress:sla"
 
 // Header starts every detail.
 type Header struct {
@@ -138,6 +152,8 @@ const (
 	TaskCreate = "TicketService.create" // created with an attending staff
 	TaskAssign = "TicketService.assign" // attending staff set or changed
 	TaskReopen = "TicketService.reopen" // reopened
+	// TaskEscalate: the ticket is overdue and reached an escalation level.
+	TaskEscalate = "TicketService.escalate"
 )
 
 // Task is a request for the task system, shaped after an openIMIS Task.
@@ -153,8 +169,11 @@ type Task struct {
 	Status         string            `json:"status"`
 	// Assignee is the attending staff, when there is one.
 	Assignee string `json:"assignee,omitempty"`
-	// Group routes the task when no one is assigned: the ticket's category.
+	// Group routes the task when no one is assigned: the ticket's
+	// category, or an escalation level's group.
 	Group string `json:"group,omitempty"`
+	// Role is the role an escalation level sends the ticket to.
+	Role string `json:"role,omitempty"`
 }
 
 // TaskDetail is the detail of task.requested.
@@ -162,6 +181,29 @@ type TaskDetail struct {
 	Header
 	Task   Task   `json:"task"`
 	Ticket Ticket `json:"ticket"`
+}
+
+// OverdueDetail is the detail of ticket.overdue: the ticket's due date ran
+// out while it was open.
+type OverdueDetail struct {
+	Header
+	Ticket Ticket `json:"ticket"`
+}
+
+// Escalation is one escalation level reached by an overdue ticket.
+type Escalation struct {
+	// Level counts from 1, in the order the configuration lists levels.
+	Level      int    `json:"level"`
+	AfterHours int    `json:"afterHours"`
+	Role       string `json:"role,omitempty"`
+	Group      string `json:"group,omitempty"`
+}
+
+// EscalationDetail is the detail of ticket.escalated.
+type EscalationDetail struct {
+	Header
+	Ticket     Ticket     `json:"ticket"`
+	Escalation Escalation `json:"escalation"`
 }
 
 // Event is one event to publish.

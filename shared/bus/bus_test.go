@@ -23,6 +23,7 @@ func TestSamples(t *testing.T) {
 		bus.TicketCreated: &bus.TicketDetail{}, bus.TicketDeleted: &bus.TicketDetail{},
 		bus.TicketStatusChanged: &bus.StatusDetail{}, bus.TicketResolved: &bus.StatusDetail{}, bus.TicketReopened: &bus.StatusDetail{},
 		bus.TicketStaffAssigned: &bus.StaffDetail{}, bus.CommentCreated: &bus.CommentDetail{}, bus.TaskRequested: &bus.TaskDetail{},
+		bus.TicketOverdue: &bus.OverdueDetail{}, bus.TicketEscalated: &bus.EscalationDetail{},
 	}
 	for _, dt := range bus.DetailTypes {
 		b, err := os.ReadFile(filepath.Join(root, "events", "samples", dt+".json"))
@@ -88,5 +89,21 @@ func TestEventID(t *testing.T) {
 	}
 	if a[14] != '5' {
 		t.Fatalf("%s is not a UUID v5", a)
+	}
+}
+
+// Ensure the ids of the service-level sweep are deterministic per ticket,
+// due date, level and detail-type, and differ by each.
+func TestDueEventID(t *testing.T) {
+	a := bus.DueEventID("x", "2026-12-02", 0, bus.TicketOverdue)
+	if a != bus.DueEventID("x", "2026-12-02", 0, bus.TicketOverdue) {
+		t.Fatal("not deterministic")
+	}
+	for _, b := range []string{bus.DueEventID("y", "2026-12-02", 0, bus.TicketOverdue), bus.DueEventID("x", "2026-12-03", 0, bus.TicketOverdue),
+		bus.DueEventID("x", "2026-12-02", 1, bus.TicketOverdue), bus.DueEventID("x", "2026-12-02", 0, bus.TicketEscalated),
+		bus.EventID(bus.EntityTicket, "x", 0, bus.TicketOverdue)} {
+		if a == b {
+			t.Fatal("collision")
+		}
 	}
 }

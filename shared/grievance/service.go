@@ -13,6 +13,7 @@ import (
 type Service struct {
 	store   Store
 	history HistoryStore // nil until history records are available
+	stats   StatsStore   // nil: grievanceStatistics is unavailable
 	now     func() time.Time
 	newID   func() string
 
@@ -35,12 +36,15 @@ type Options struct {
 	// History serves history reads; without it they fall back to the live
 	// version.
 	History HistoryStore
+	// Stats serves grievanceStatistics from the aggregates the stats
+	// function keeps; without it statistics are unavailable.
+	Stats StatsStore
 }
 
 // NewService returns a Service over store. now and newID are injected so
 // that tests are deterministic.
 func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
-	s := &Service{store: store, history: opts.History, now: now, newID: newID,
+	s := &Service{store: store, history: opts.History, stats: opts.Stats, now: now, newID: newID,
 		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL}
 	if s.configTTL == 0 {
 		s.configTTL = 30 * time.Second

@@ -1,0 +1,383 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Statistics are computed from aggregates, never by reading tickets: a
+// stream consumer (functions/stats) keeps, per creation day and category,
+// counters of the tickets created that day in their current state. Each
+// ticket contributes to exactly one aggregate (its creation day never
+// changes; a category change moves its contribution), and the consumer
+// replaces a ticket's previous contribution by its new one, so the
+// aggregates always equal a recount. docs/sla.md describes the items and
+// their cost.
+
+// StatsKey names one aggregate: the creation day (YYYY-MM-DD, UTC) and the
+// category of the tickets it counts.
+type StatsKey struct {
+	Day      string
+	Category string
+}
+
+// Counters are the named counts of an aggregate or of one ticket's
+// contribution. Names:
+//
+//	n          tickets
+//	s:<status> tickets per status
+//	c:<value>  per channel, p:<value> per priority, f:<value> per flag
+//	           ("" value: not set)
+//	r          resolved tickets (RESOLVED or CLOSED)
+//	rs         their resolution times, summed, in seconds
+//	h:<i>      resolved tickets per resolution-time bucket i (ResolutionBucket)
+//	wd         resolved tickets that had a due date
+//	w          those resolved within it
+type Counters map[string]int64
+
+// Counter names (see Counters).
+const (
+	CounterTickets        = "n"
+	CounterResolved       = "r"
+	CounterResolutionSecs = "rs"
+	CounterWithDue        = "wd"
+	CounterWithin         = "w"
+	prefixStatus          = "s:"
+	prefixChannel         = "c:"
+	prefixPriority        = "p:"
+	prefixFlag            = "f:"
+	prefixHistogram       = "h:"
+)
+
+// Contribution is what one ticket adds to the aggregates.
+type Contribution struct {
+	Key      StatsKey
+	Counters Counters
+}
+
+// ContributionOf returns what t adds to the aggregates; deleted tickets
+// add nothing (nil).
+func ContributionOf(t *Ticket) *Contribution {
+	if t == nil || t.IsDeleted {
+		return nil
+	}
+	c := Counters{CounterTickets: 1, prefixStatus + string(t.Status): 1,
+		prefixChannel + t.Channel: 1, prefixPriority + t.Priority: 1}
+	for _, f := range FlagList(t.Flags) {
+		c[prefixFlag+f] = 1
+	}
+	if t.Status.Terminal() {
+		secs := max(int64(t.ResolvedAt().Sub(t.DateCreated)/time.Second), 0)
+		c[CounterResolved] = 1
+		c[CounterResolutionSecs] = secs
+		c[prefixHistogram+strconv.Itoa(ResolutionBucket(secs))] = 1
+		if within, ok := t.ResolvedWithinTime(); ok {
+			c[CounterWithDue] = 1
+			if within {
+				c[CounterWithin] = 1
+			}
+		}
+	}
+	return &Contribution{Key: StatsKey{Day: t.DateCreated.UTC().Format(DateLayout), Category: t.Category}, Counters: c}
+}
+
+// FlagList returns the flags of a ticket's flags field: one flag, or a
+// JSON list of them (later openIMIS clients send lists).
+func FlagList(flags string) []string {
+	flags = strings.TrimSpace(flags)
+	if flags == "" {
+		return nil
+	}
+	if strings.HasPrefix(flags, "[") {
+		var list []string
+		if json.Unmarshal([]byte(flags), &list) == nil {
+			out := make([]string, 0, len(list))
+			for _, f := range list {
+				if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
+					out = append(out, f)
+				}
+			}
+			return out
+		}
+	}
+	return []string{flags}
+}
+
+// Resolution-time histogram: one bucket per hour for the first week, one
+// per day up to 120 days, one for everything longer. A median read from it
+// is exact to the hour below a week and to the day below 120 days; above,
+// it is reported as 120 days.
+const (
+	hourlyBuckets  = 7 * 24
+	histogramDays  = 120
+	overflowBucket = hourlyBuckets + histogramDays - 7
+)
+
+// ResolutionBucket returns the histogram bucket of a resolution time.
+func ResolutionBucket(secs int64) int {
+	hours := secs / 3600
+	if hours < hourlyBuckets {
+		return int(hours)
+	}
+	if days := hours / 24; days < histogramDays {
+		return hourlyBuckets + int(days) - 7
+	}
+	return overflowBucket
+}
+
+// bucketHours returns the range of resolution times, in hours, bucket i
+// holds: [lo, hi).
+func bucketHours(i int) (lo, hi float64) {
+	switch {
+	case i < hourlyBuckets:
+		return float64(i), float64(i + 1)
+	case i < overflowBucket:
+		d := float64(i - hourlyBuckets + 7)
+		return d * 24, (d + 1) * 24
+	}
+	return histogramDays * 24, histogramDays * 24
+}
+
+// StatsStore reads the aggregates.
+type StatsStore interface {
+	// StatsAggregates returns every aggregate whose day is within
+	// [fromDay, toDay] (YYYY-MM-DD).
+	StatsAggregates(ctx context.Context, fromDay, toDay string) ([]Contribution, error)
+}
+
+// StatsQuery is a grievanceStatistics request. Empty dates take the
+// defaults: up to today, from StatsDefaultDays before; Category narrows to
+// one category.
+type StatsQuery struct {
+	DateFrom, DateTo string
+	Category         string
+}
+
+// Limits of a statistics request: the default window and the longest one
+// (its cost grows with the days it spans).
+const (
+	StatsDefaultDays = 365
+	StatsMaxDays     = 3 * 366
+)
+
+// Count is one row of a breakdown; Key "" stands for "not set".
+type Count struct {
+	Key   string
+	Count int64
+}
+
+// Statistics describe the tickets created in a date range, in their
+// current state.
+type Statistics struct {
+	DateFrom, DateTo string
+	Total            int64
+	ByStatus         []Count // every status, in workflow order
+	ByCategory       []Count
+	ByChannel        []Count
+	ByPriority       []Count
+	ByFlag           []Count
+	Resolved         int64
+	// AverageResolutionHours is exact; MedianResolutionHours is read from
+	// the histogram (see ResolutionBucket). Both are nil without resolved
+	// tickets.
+	AverageResolutionHours *float64
+	MedianResolutionHours  *float64
+	// ResolvedWithDueDate counts the resolved tickets that had a due date,
+	// ResolvedWithinTime those resolved before it ran out; the share is
+	// nil when there are none.
+	ResolvedWithDueDate     int64
+	ResolvedWithinTime      int64
+	ShareResolvedWithinTime *float64
+}
+
+// Statistics returns the statistics of the tickets created in a date range
+// that the principal may know about: categories restricted to rights the
+// principal lacks are left out altogether (their attending staff included:
+// an aggregate has no attending staff), and breakdowns by a field
+// anonymized for the principal count that category's tickets under
+// "[Restricted]" (a masked due date leaves them out of the on-time share).
+func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, error) {
+	p, cfg, err := s.authorize(ctx, func(c *Config) []string { return c.StatisticsPerms })
+	if err != nil {
+		return nil, err
+	}
+	if s.stats == nil {
+		return nil, errors.New("statistics: no aggregate store configured")
+	}
+	from, to, err := statsRange(q, s.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	aggs, err := s.stats.StatsAggregates(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read statistics: %w", err)
+	}
+	sum := map[string]Counters{} // by category
+	for _, a := range aggs {
+		if q.Category != "" && a.Key.Category != q.Category {
+			continue
+		}
+		if rights, restricted := cfg.RestrictedCategories.Get(a.Key.Category); restricted && !p.HasAny(rights) {
+			continue
+		}
+		c := sum[a.Key.Category]
+		if c == nil {
+			c = Counters{}
+			sum[a.Key.Category] = c
+		}
+		for k, v := range a.Counters {
+			c[k] += v
+		}
+	}
+	out := &Statistics{DateFrom: from, DateTo: to}
+	status, channel, priority, flag, hist := Counters{}, Counters{}, Counters{}, Counters{}, Counters{}
+	var resolutionSecs int64
+	for cat, c := range sum {
+		masked := map[string]bool{}
+		if !p.HasAny(cfg.ConfidentialPerms) {
+			fields, _ := cfg.GrievanceAnonymizedFields.Get(cat)
+			for _, f := range fields {
+				masked[f] = true
+			}
+		}
+		if c[CounterTickets] != 0 {
+			out.ByCategory = append(out.ByCategory, Count{cat, c[CounterTickets]})
+		}
+		out.Total += c[CounterTickets]
+		out.Resolved += c[CounterResolved]
+		resolutionSecs += c[CounterResolutionSecs]
+		if !masked["due_date"] {
+			out.ResolvedWithDueDate += c[CounterWithDue]
+			out.ResolvedWithinTime += c[CounterWithin]
+		}
+		for k, v := range c {
+			name, value, ok := strings.Cut(k, ":")
+			if !ok {
+				continue
+			}
+			switch name + ":" {
+			case prefixStatus:
+				status[value] += v
+			case prefixChannel:
+				channel[restrictedKey(masked["channel"], value)] += v
+			case prefixPriority:
+				priority[restrictedKey(masked["priority"], value)] += v
+			case prefixFlag:
+				flag[restrictedKey(masked["flags"], value)] += v
+			case prefixHistogram:
+				hist[value] += v
+			}
+		}
+	}
+	for _, st := range Statuses {
+		out.ByStatus = append(out.ByStatus, Count{string(st), status[string(st)]})
+	}
+	out.ByCategory = sortCounts(out.ByCategory)
+	out.ByChannel, out.ByPriority, out.ByFlag = countsOf(channel), countsOf(priority), countsOf(flag)
+	if out.Resolved > 0 {
+		avg := float64(resolutionSecs) / 3600 / float64(out.Resolved)
+		out.AverageResolutionHours = &avg
+		out.MedianResolutionHours = medianHours(hist)
+	}
+	if out.ResolvedWithDueDate > 0 {
+		share := float64(out.ResolvedWithinTime) / float64(out.ResolvedWithDueDate)
+		out.ShareResolvedWithinTime = &share
+	}
+	return out, nil
+}
+
+func restrictedKey(masked bool, value string) string {
+	if masked && value != "" {
+		return Restricted
+	}
+	return value
+}
+
+func countsOf(c Counters) []Count {
+	var out []Count
+	for k, v := range c {
+		if v != 0 {
+			out = append(out, Count{k, v})
+		}
+	}
+	return sortCounts(out)
+}
+
+// sortCounts orders a breakdown by count, largest first, then by key.
+func sortCounts(cs []Count) []Count {
+	slices.SortFunc(cs, func(a, b Count) int {
+		if a.Count != b.Count {
+			if a.Count > b.Count {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return cs
+}
+
+// medianHours reads the median from the histogram, interpolating linearly
+// inside the bucket that holds it.
+func medianHours(hist Counters) *float64 {
+	type bucket struct {
+		i int
+		n int64
+	}
+	var bs []bucket
+	var total int64
+	for k, n := range hist {
+		i, err := strconv.Atoi(k)
+		if err != nil || n <= 0 {
+			continue
+		}
+		bs = append(bs, bucket{i, n})
+		total += n
+	}
+	if total == 0 {
+		return nil
+	}
+	slices.SortFunc(bs, func(a, b bucket) int { return a.i - b.i })
+	half := float64(total) / 2
+	var cum float64
+	for _, b := range bs {
+		if cum+float64(b.n) >= half {
+			lo, hi := bucketHours(b.i)
+			m := lo + (half-cum)/float64(b.n)*(hi-lo)
+			return &m
+		}
+		cum += float64(b.n)
+	}
+	return nil
+}
+
+// statsRange validates and defaults the date range of q.
+func statsRange(q StatsQuery, now time.Time) (from, to string, err error) {
+	to = now.Format(DateLayout)
+	if q.DateTo != "" {
+		if to, err = ParseDate("dateTo", q.DateTo); err != nil {
+			return "", "", err
+		}
+	}
+	end, _ := time.Parse(DateLayout, to)
+	from = end.AddDate(0, 0, -(StatsDefaultDays - 1)).Format(DateLayout)
+	if q.DateFrom != "" {
+		if from, err = ParseDate("dateFrom", q.DateFrom); err != nil {
+			return "", "", err
+		}
+	}
+	start, _ := time.Parse(DateLayout, from)
+	switch days := int(end.Sub(start).Hours()/24) + 1; {
+	case days < 1:
+		return "", "", Errorf(CodeInvalid, "dateFrom %s is after dateTo %s.", from, to)
+	case days > StatsMaxDays:
+		return "", "", Errorf(CodeInvalid, "The date range spans %d days; the limit is %d.", days, StatsMaxDays)
+	}
+	return from, to, nil
+}

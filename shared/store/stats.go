@@ -1,0 +1,366 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Statistics aggregates (docs/sla.md). Two item kinds in the Main table:
+//
+//   - an aggregate per creation day and category, pk STATS#<yyyy-mm>, sk
+//     <yyyy-mm-dd>#<category>, with one number attribute per counter
+//     (attribute "c#" + counter name, e.g. c#n, c#s:OPEN, c#h:12), changed
+//     only by ADD;
+//   - a contribution per ticket, pk STATSREF#<ticket id>, sk STATS: what
+//     the ticket currently adds (its key and counters) and the stream order
+//     of the image it was computed from.
+//
+// A month partition keeps a year's statistics to twelve Queries, and a day
+// of aggregates to one item per category.
+const (
+	prefixStats        = "STATS#"
+	prefixStatsRef     = "STATSREF#"
+	skStatsRef         = "STATS"
+	counterAttr        = "c#"
+	KindStats          = "stats"
+	KindStatsRef       = "statsContribution"
+	maxTransactItems   = 100 // DynamoDB's limit per TransactWriteItems
+	statsApplyAttempts = 6
+)
+
+type statsRefItem struct {
+	PK       string           `dynamo:"pk"`
+	SK       string           `dynamo:"sk"`
+	Kind     string           `dynamo:"kind"`
+	Order    int64            `dynamo:"order"`
+	Day      string           `dynamo:"day,omitempty"`
+	Category string           `dynamo:"category,omitempty"`
+	Counters map[string]int64 `dynamo:"counters,omitempty"`
+}
+
+func statsKey(k grievance.StatsKey) (pk, sk string) {
+	return prefixStats + k.Day[:7], k.Day + "#" + k.Category
+}
+
+// statsChange is the last change of one ticket in a batch.
+type statsChange struct {
+	id      string
+	order   int64 // 2 × version, + 1 for a removal: later images order higher
+	contrib *grievance.Contribution
+	first   int // index in the batch of the ticket's first record
+}
+
+// ApplyStats brings the aggregates up to date with the ticket changes
+// among recs (records of the Main table's stream, in stream order); other
+// kinds are skipped.
+//
+// It is exact under at-least-once delivery: a ticket's contribution item
+// remembers the stream order of the image it was computed from, and a
+// ticket's new contribution replaces its old one (counter deltas) in one
+// transaction conditioned on that order, so a redelivered or older image
+// changes nothing and two writers cannot both apply. Only a ticket's last
+// image in the batch is applied (images are full states).
+//
+// Requests: one consistent BatchGetItem per 100 tickets, then one
+// TransactWriteItems per ~50 tickets whose counters changed (a change that
+// leaves every counter as it was, e.g. a comment, writes nothing).
+//
+// On failure it returns the sequence number of the first record not known
+// to be applied, and why, like RecordHistory.
+func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error) {
+	var (
+		changes   []*statsChange
+		byID      = map[string]*statsChange{}
+		decodeAt  = -1
+		decodeErr error
+	)
+	for i, rec := range recs {
+		ch, err := DecodeChange(rec)
+		if err != nil {
+			decodeAt, decodeErr = i, err
+			break
+		}
+		if !ch.IsTicket() {
+			continue
+		}
+		c := &statsChange{id: ch.EntityID(), order: 2 * int64(ch.Version()), first: i}
+		if ch.EventName == EventRemove {
+			c.order++
+		} else {
+			c.contrib = grievance.ContributionOf(ch.Ticket)
+		}
+		if prev, ok := byID[c.id]; ok {
+			if c.order > prev.order {
+				prev.order, prev.contrib = c.order, c.contrib
+			}
+			continue
+		}
+		byID[c.id] = c
+		changes = append(changes, c)
+	}
+	for attempt := 1; ; attempt++ {
+		at, err := s.applyStats(ctx, changes)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errStatsRace) || attempt >= statsApplyAttempts {
+			return recs[changes[at].first].Change.SequenceNumber, err
+		}
+		// Another writer applied some of these tickets (or raced us on an
+		// aggregate): read the contributions again and redo the rest.
+		d := time.Duration(1<<min(attempt, 5)) * 10 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return recs[changes[at].first].Change.SequenceNumber, ctx.Err()
+		case <-time.After(d/2 + rand.N(d)):
+		}
+	}
+	if decodeErr != nil {
+		return recs[decodeAt].Change.SequenceNumber, decodeErr
+	}
+	return "", nil
+}
+
+// errStatsRace marks a transaction cancelled by a condition or a
+// conflicting transaction: worth re-reading and retrying.
+var errStatsRace = errors.New("statistics changed concurrently")
+
+// applyStats writes the changes not yet applied. On error it returns the
+// index in changes of the first change not known to be applied.
+func (s *Store) applyStats(ctx context.Context, changes []*statsChange) (int, error) {
+	stored := map[string]*statsRefItem{}
+	var keys []dynamo.Keyed
+	for _, c := range changes {
+		keys = append(keys, dynamo.Keys{prefixStatsRef + c.id, skStatsRef})
+	}
+	for start := 0; start < len(keys); start += maxBatchGet {
+		var found []statsRefItem
+		err := s.main.Batch(AttrPK, AttrSK).Get(keys[start:min(start+maxBatchGet, len(keys))]...).Consistent(true).All(ctx, &found)
+		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return 0, translate("read statistics contributions", err)
+		}
+		for i := range found {
+			stored[strings.TrimPrefix(found[i].PK, prefixStatsRef)] = &found[i]
+		}
+	}
+	tx := &statsTx{}
+	firstInTx := -1
+	for i, c := range changes {
+		old := stored[c.id]
+		if old != nil && old.Order >= c.order {
+			continue // applied already (redelivery) or older than what is
+		}
+		deltas := map[grievance.StatsKey]grievance.Counters{}
+		add := func(k grievance.StatsKey, cs map[string]int64, sign int64) {
+			d := deltas[k]
+			if d == nil {
+				d = grievance.Counters{}
+				deltas[k] = d
+			}
+			for name, v := range cs {
+				d[name] += sign * v
+			}
+		}
+		if old != nil && old.Day != "" {
+			add(grievance.StatsKey{Day: old.Day, Category: old.Category}, old.Counters, -1)
+		}
+		if c.contrib != nil {
+			add(c.contrib.Key, c.contrib.Counters, 1)
+		}
+		if !anyNonZero(deltas) {
+			continue // the counters are what they were: nothing to write
+		}
+		if tx.size()+1+len(deltas) > maxTransactItems {
+			if err := s.runStatsTx(ctx, tx); err != nil {
+				return firstInTx, err
+			}
+			tx, firstInTx = &statsTx{}, -1
+		}
+		if firstInTx < 0 {
+			firstInTx = i
+		}
+		if err := tx.put(s, c, old); err != nil {
+			return i, err
+		}
+		for k, d := range deltas {
+			tx.add(k, d)
+		}
+	}
+	if firstInTx >= 0 {
+		if err := s.runStatsTx(ctx, tx); err != nil {
+			return firstInTx, err
+		}
+	}
+	return 0, nil
+}
+
+func anyNonZero(deltas map[grievance.StatsKey]grievance.Counters) bool {
+	for _, d := range deltas {
+		for _, v := range d {
+			if v != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// statsTx collects one transaction: contribution puts and aggregate
+// deltas merged per aggregate (an item may appear once per transaction).
+type statsTx struct {
+	puts   []types.TransactWriteItem
+	deltas map[grievance.StatsKey]grievance.Counters
+	order  []grievance.StatsKey
+}
+
+func (t *statsTx) size() int { return len(t.puts) + len(t.order) }
+
+func (t *statsTx) put(s *Store, c *statsChange, old *statsRefItem) error {
+	it := statsRefItem{PK: prefixStatsRef + c.id, SK: skStatsRef, Kind: KindStatsRef, Order: c.order}
+	if c.contrib != nil {
+		it.Day, it.Category, it.Counters = c.contrib.Key.Day, c.contrib.Key.Category, c.contrib.Counters
+	}
+	item, err := dynamo.MarshalItem(it)
+	if err != nil {
+		return fmt.Errorf("encode statistics contribution of %s: %w", c.id, err)
+	}
+	put := &types.Put{TableName: aws.String(s.main.Name()), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if old != nil {
+		put.ConditionExpression = aws.String("#o = :o")
+		put.ExpressionAttributeNames = map[string]string{"#o": "order"}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":o": &types.AttributeValueMemberN{Value: strconv.FormatInt(old.Order, 10)}}
+	}
+	t.puts = append(t.puts, types.TransactWriteItem{Put: put})
+	return nil
+}
+
+func (t *statsTx) add(k grievance.StatsKey, d grievance.Counters) {
+	if t.deltas == nil {
+		t.deltas = map[grievance.StatsKey]grievance.Counters{}
+	}
+	cur, ok := t.deltas[k]
+	if !ok {
+		cur = grievance.Counters{}
+		t.deltas[k] = cur
+		t.order = append(t.order, k)
+	}
+	for name, v := range d {
+		cur[name] += v
+	}
+}
+
+// runStatsTx writes one transaction: the contributions (conditioned) and an
+// ADD of every non-zero delta to its aggregate.
+func (s *Store) runStatsTx(ctx context.Context, t *statsTx) error {
+	items := append([]types.TransactWriteItem(nil), t.puts...)
+	for _, k := range t.order {
+		if u := s.aggregateUpdate(k, t.deltas[k]); u != nil {
+			items = append(items, types.TransactWriteItem{Update: u})
+		}
+	}
+	_, err := s.db.Client().TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if c := aws.ToString(r.Code); c == "ConditionalCheckFailed" || c == "TransactionConflict" {
+				return fmt.Errorf("%w: %v", errStatsRace, err)
+			}
+		}
+	}
+	return translate(fmt.Sprintf("write statistics (%d items)", len(items)), err)
+}
+
+// aggregateUpdate adds d to the aggregate of k (nil when d is all zero).
+func (s *Store) aggregateUpdate(k grievance.StatsKey, d grievance.Counters) *types.Update {
+	names := make([]string, 0, len(d))
+	for name, v := range d {
+		if v != 0 {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	pk, sk := statsKey(k)
+	u := &types.Update{
+		TableName: aws.String(s.main.Name()),
+		Key: map[string]types.AttributeValue{
+			AttrPK: &types.AttributeValueMemberS{Value: pk}, AttrSK: &types.AttributeValueMemberS{Value: sk},
+		},
+		ExpressionAttributeNames: map[string]string{"#kind": "kind", "#day": "day", "#cat": "category"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":kind": &types.AttributeValueMemberS{Value: KindStats},
+			":day":  &types.AttributeValueMemberS{Value: k.Day},
+			":cat":  &types.AttributeValueMemberS{Value: k.Category},
+		},
+	}
+	adds := make([]string, len(names))
+	for i, name := range names {
+		n, v := "#a"+strconv.Itoa(i), ":a"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n] = counterAttr + name
+		u.ExpressionAttributeValues[v] = &types.AttributeValueMemberN{Value: strconv.FormatInt(d[name], 10)}
+		adds[i] = n + " " + v
+	}
+	u.UpdateExpression = aws.String("SET #kind = :kind, #day = :day, #cat = :cat ADD " + strings.Join(adds, ", "))
+	return u
+}
+
+var _ grievance.StatsStore = (*Store)(nil)
+
+// StatsAggregates implements grievance.StatsStore: one Query per month of
+// the range (eventually consistent, paged by 1 MB).
+func (s *Store) StatsAggregates(ctx context.Context, fromDay, toDay string) ([]grievance.Contribution, error) {
+	start, err := time.Parse(grievance.DateLayout, fromDay)
+	if err != nil {
+		return nil, fmt.Errorf("statistics from %q: %w", fromDay, err)
+	}
+	var out []grievance.Contribution
+	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC); m.Format("2006-01") <= toDay[:7]; m = m.AddDate(0, 1, 0) {
+		var items []dynamo.Item
+		err := s.main.Get(AttrPK, prefixStats+m.Format("2006-01")).
+			Range(AttrSK, dynamo.Between, fromDay, toDay+"#\uffff").All(ctx, &items)
+		if err != nil {
+			return nil, translate("query statistics", err)
+		}
+		for _, item := range items {
+			c := grievance.Contribution{Key: grievance.StatsKey{Day: stringAttr(item, "day"), Category: stringAttr(item, "category")},
+				Counters: grievance.Counters{}}
+			for name, av := range item {
+				counter, ok := strings.CutPrefix(name, counterAttr)
+				if !ok {
+					continue
+				}
+				n, ok := av.(*types.AttributeValueMemberN)
+				if !ok {
+					continue
+				}
+				v, err := strconv.ParseInt(n.Value, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("statistics %s: counter %s: %w", c.Key.Day, counter, err)
+				}
+				c.Counters[counter] = v
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
