@@ -416,7 +416,7 @@ func TestLifecycle(t *testing.T) {
 	for v, fields := range map[int][]string{
 		2: {"attendingStaffId", "dateUpdated", "priority", "status", "version"},
 		3: {"dateUpdated", "jsonExt", "version"},
-		4: {"dateUpdated", "status", "version"},
+		4: {"dateResolved", "dateUpdated", "status", "version"},
 		6: {"dateUpdated", "isDeleted", "version"},
 	} {
 		if !slices.Equal(rows[v-1].ChangedFields, fields) {
