@@ -8,6 +8,7 @@
 //	go run ./infra/local [run]          start the stack (Ctrl-C stops it)
 //	go run ./infra/local token -username alice -groups GrievanceOfficer
 //	go run ./infra/local events [--follow]
+//	go run ./infra/local load [-duration 20s]
 //
 // Everything is configured by environment variables; `run -h` lists them.
 package main
@@ -49,6 +50,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return eventsCommand(ctx, args, getenv, stdout, stderr)
 	case "config":
 		return configCommand(ctx, args, getenv, stdout, stderr)
+	case "load":
+		return loadCommand(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -66,4 +69,5 @@ commands:
   token    print a signed JWT for the local API ("token -h")
   events   print the events published on the local bus ("events -h")
   config   validate and store the module configuration on any endpoint ("config -h")
+  load     bounded load and fault test of the local stack ("load -h")
 `
