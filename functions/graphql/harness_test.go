@@ -90,7 +90,7 @@ func newEnv(tb testing.TB) *env {
 	e := &env{st: store.New(cfg, names), names: names, cfg: cfg}
 	e.now.Store(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).UnixMicro())
 	clock := func() time.Time { return time.UnixMicro(e.now.Add(1000)).UTC() }
-	e.svc = grievance.NewService(e.st, clock, uuid.NewString, grievance.Options{History: e.st})
+	e.svc = grievance.NewService(e.st, clock, uuid.NewString, grievance.Options{History: e.st, Stats: e.st})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := gql.New(e.svc, gql.Options{Introspection: true, Logger: log})
 	if err != nil {

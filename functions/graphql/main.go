@@ -39,7 +39,7 @@ func newHandler(ctx context.Context, log *slog.Logger) (*Handler, error) {
 		return nil, err
 	}
 	st := store.New(cfg, names)
-	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{History: st})
+	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{History: st, Stats: st})
 	opts := gqlOptions(os.Getenv)
 	opts.Logger = log
 	srv, err := gql.New(svc, opts)

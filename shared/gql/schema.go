@@ -72,6 +72,8 @@ func (r *resolver) schema() (graphql.Schema, error) {
 func (r *resolver) queryFields() graphql.Fields {
 	ticketArgs := func(extra graphql.FieldConfigArgument) graphql.FieldConfigArgument {
 		args := addFilterArgs(connectionArgs(), r.ticketFilters)
+		args["slaStatus"] = &graphql.ArgumentConfig{Type: graphql.String}
+		args["resolvedWithinTime"] = &graphql.ArgumentConfig{Type: graphql.Boolean}
 		for k, v := range extra {
 			args[k] = v
 		}
@@ -108,6 +110,15 @@ func (r *resolver) queryFields() graphql.Fields {
 			Type:    r.configType(),
 			Resolve: r.resolve(r.grievanceConfig),
 		},
+		"grievanceStatistics": {
+			Type: r.statisticsType(),
+			Args: graphql.FieldConfigArgument{
+				"dateFrom": {Type: dateScalar},
+				"dateTo":   {Type: dateScalar},
+				"category": {Type: graphql.String},
+			},
+			Resolve: r.resolve(r.grievanceStatistics),
+		},
 		"mutationLogs": {
 			Type:    r.logConn,
 			Args:    r.mutationLogArgs(),
@@ -128,6 +139,10 @@ func (r *resolver) listTickets(mode grievance.ListMode) graphql.FieldResolveFn {
 			Mode:       mode,
 			Page:       pageArgs(p.Args),
 			WantCount:  selects(p.Info, "totalCount"),
+		}
+		q.SLAStatus, _ = p.Args["slaStatus"].(string)
+		if within, ok := p.Args["resolvedWithinTime"].(bool); ok {
+			q.ResolvedWithinTime = &within
 		}
 		if mode == grievance.ModeLive {
 			q.Version, _ = p.Args["ticketVersion"].(int)

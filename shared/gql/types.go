@@ -143,6 +143,24 @@ func (r *resolver) ticketType() *graphql.Object {
 				"flags":           text(func(t *grievance.Ticket) string { return t.Flags }),
 				"channel":         text(func(t *grievance.Ticket) string { return t.Channel }),
 				"resolution":      text(func(t *grievance.Ticket) string { return t.Resolution }),
+				// Service levels (docs/sla.md), computed from the row as the
+				// reader sees it: a masked due date gives null.
+				"slaStatus": {Type: graphql.String, Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
+					cfg, err := loaderFrom(p.Context, r.svc).config(p.Context)
+					if err != nil {
+						return nil, err
+					}
+					if st, ok := r.svc.SLAOf(cfg, tk(p)); ok {
+						return string(st), nil
+					}
+					return nil, nil
+				})},
+				"resolvedWithinTime": typed(graphql.Boolean, func(t *grievance.Ticket) any {
+					if within, ok := t.ResolvedWithinTime(); ok {
+						return within
+					}
+					return nil
+				}),
 				// Redress runs mutations synchronously: no mutation is ever
 				// pending on a ticket, so the client never locks a row.
 				"clientMutationId": nullTyped(graphql.String),

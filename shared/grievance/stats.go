@@ -323,8 +323,10 @@ func sortCounts(cs []Count) []Count {
 	return cs
 }
 
-// medianHours reads the median from the histogram, interpolating linearly
-// inside the bucket that holds it.
+// medianHours reads the median from the histogram: the middle resolution
+// time (the mean of the two middle ones for an even count), each placed
+// inside its bucket by its rank there (linear interpolation), so it is
+// within one bucket width of the exact median.
 func medianHours(hist Counters) *float64 {
 	type bucket struct {
 		i int
@@ -344,17 +346,20 @@ func medianHours(hist Counters) *float64 {
 		return nil
 	}
 	slices.SortFunc(bs, func(a, b bucket) int { return a.i - b.i })
-	half := float64(total) / 2
-	var cum float64
-	for _, b := range bs {
-		if cum+float64(b.n) >= half {
-			lo, hi := bucketHours(b.i)
-			m := lo + (half-cum)/float64(b.n)*(hi-lo)
-			return &m
+	// rank returns the estimated k-th smallest time (k from 1).
+	rank := func(k int64) float64 {
+		var cum int64
+		for _, b := range bs {
+			if cum+b.n >= k {
+				lo, hi := bucketHours(b.i)
+				return lo + (float64(k-cum)-0.5)/float64(b.n)*(hi-lo)
+			}
+			cum += b.n
 		}
-		cum += float64(b.n)
+		return 0
 	}
-	return nil
+	m := (rank((total+1)/2) + rank(total/2+1)) / 2
+	return &m
 }
 
 // statsRange validates and defaults the date range of q.
