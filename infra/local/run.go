@@ -47,6 +47,7 @@ const envHelp = `Environment (defaults in brackets):
   STREAM_POLL_INTERVAL pause between polls of an idle shard [200ms]
   STREAM_MAX_RETRIES   retries of a failing batch before the DLQ file [3]
   DLQ_DIR              where dlq-<function>.jsonl files go [.cache/local]
+  SLA_INTERVAL         how often the sla function sweeps due dates [60s]; 0 turns it off
 `
 
 // config is everything `run` needs; configFromEnv fills it from the
@@ -70,6 +71,7 @@ type config struct {
 	PollInterval       time.Duration
 	MaxRetries         int
 	DLQDir             string
+	SLAInterval        time.Duration
 	BinDir             string
 	Output             io.Writer // functions' and moto's output
 }
@@ -117,6 +119,7 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 	}{
 		{"FUNCTION_TIMEOUT", "30s", &c.FunctionTimeout},
 		{"STREAM_POLL_INTERVAL", "200ms", &c.PollInterval},
+		{"SLA_INTERVAL", "60s", &c.SLAInterval},
 	}
 	for _, d := range durs {
 		v := envOr(getenv, d.key, d.def)
@@ -173,12 +176,14 @@ type stack struct {
 	closeOnce sync.Once
 }
 
-// Functions of the stack: graphql behind the API, history and tasks on the
-// Main table's stream (as in infra/stack). Memory sizes mirror the deployment.
+// Functions of the stack: graphql behind the API, history, tasks and stats
+// on the Main table's stream, sla on a schedule (as in infra/stack). Memory
+// sizes mirror the deployment.
 var (
-	apiFunction     = "graphql"
-	streamConsumers = []string{"history", "tasks"}
-	memoryMB        = map[string]int{"graphql": 512, "history": 256, "tasks": 256}
+	apiFunction       = "graphql"
+	streamConsumers   = []string{"history", "tasks", "stats"}
+	scheduledFunction = "sla"
+	memoryMB          = map[string]int{"graphql": 512, "history": 256, "tasks": 256, "stats": 256, "sla": 256}
 )
 
 // startStack brings everything up in dependency order. On error whatever
@@ -194,7 +199,7 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (_ *stack, err 
 	st.cancel = cancel
 
 	// Compile while the emulator starts: a cold build is the slowest step.
-	names := append([]string{apiFunction}, streamConsumers...)
+	names := append(append([]string{apiFunction}, streamConsumers...), scheduledFunction)
 	buildCtx, cancelBuilds := context.WithCancel(ctx)
 	var builds sync.WaitGroup
 	buildErrs := make([]error, len(names))
@@ -295,6 +300,14 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (_ *stack, err 
 		}()
 	}
 
+	if c.SLAInterval > 0 {
+		st.wg.Add(1)
+		go func() {
+			defer st.wg.Done()
+			st.schedule(bgCtx, scheduledFunction, c.SLAInterval)
+		}()
+	}
+
 	st.gw = gateway.New(gateway.Config{
 		Invoker:  st.functions[apiFunction],
 		Verifier: &gateway.Verifier{Secret: []byte(c.JWTSecret), Issuer: c.JWTIssuer, Audience: c.JWTAudience},
@@ -315,6 +328,29 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (_ *stack, err 
 	}()
 	st.gw.SetReady(true)
 	return st, nil
+}
+
+// schedule invokes a function every interval with the event an EventBridge
+// schedule sends, like the SLASchedule rule of infra/stack; a failed run is
+// logged and the next one comes at the next tick.
+func (st *stack) schedule(ctx context.Context, name string, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			payload := fmt.Sprintf(`{"version":"0","id":"local-%d","detail-type":"Scheduled Event","source":"aws.events","time":%q,"resources":[],"detail":{}}`,
+				now.UnixNano(), now.UTC().Format(time.RFC3339))
+			out, err := st.functions[name].Invoke(ctx, []byte(payload))
+			if err != nil && ctx.Err() == nil {
+				st.log.Warn("scheduled run failed", "function", name, "err", err)
+				continue
+			}
+			st.log.Debug("scheduled run", "function", name, "result", string(out))
+		}
+	}
 }
 
 // loadSeed upserts the directory seed. The upsert is idempotent, so it
