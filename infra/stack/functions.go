@@ -19,6 +19,7 @@ const (
 	FnGraphQL = "graphql"
 	FnHistory = "history"
 	FnTasks   = "tasks"
+	FnStats   = "stats"
 	FnSLA     = "sla"
 )
 
@@ -35,12 +36,13 @@ var specs = map[string]spec{
 	FnGraphQL: {FnGraphQL, "GraphQL", "Redress GraphQL API (API Gateway HTTP API, payload v2)", 512, awscdk.Duration_Seconds(jsii.Number(15))},
 	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
 	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
+	FnStats:   {FnStats, "Stats", "Redress statistics aggregates (Main table stream to Main table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
 	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2))},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
 func FunctionNames(cfg Config) []string {
-	names := []string{FnGraphQL, FnHistory, FnTasks}
+	names := []string{FnGraphQL, FnHistory, FnTasks, FnStats}
 	if cfg.SLA {
 		names = append(names, FnSLA)
 	}
@@ -77,6 +79,7 @@ type Functions struct {
 	GraphQL awslambda.Function
 	History awslambda.Function
 	Tasks   awslambda.Function
+	Stats   awslambda.Function
 	// SLA is nil unless Config.SLA is set.
 	SLA awslambda.Function
 
@@ -129,6 +132,8 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.History = fn
 		case FnTasks:
 			f.Tasks = fn
+		case FnStats:
+			f.Stats = fn
 		case FnSLA:
 			f.SLA = fn
 		}
@@ -144,7 +149,7 @@ type Named struct {
 
 // All returns the deployed functions in a fixed order.
 func (f *Functions) All() []Named {
-	all := []Named{{FnGraphQL, f.GraphQL}, {FnHistory, f.History}, {FnTasks, f.Tasks}}
+	all := []Named{{FnGraphQL, f.GraphQL}, {FnHistory, f.History}, {FnTasks, f.Tasks}, {FnStats, f.Stats}}
 	if f.SLA != nil {
 		all = append(all, Named{FnSLA, f.SLA})
 	}

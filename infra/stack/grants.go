@@ -27,7 +27,9 @@ var (
 	indexQuery  = []string{"dynamodb:Query"}
 	streamRead  = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 	historyPut  = []string{"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"}
-	slaWrite    = []string{"dynamodb:UpdateItem", "dynamodb:PutItem"}
+	slaWrite    = []string{"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	slaRead     = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem"}
+	statsWrite  = []string{"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 	tasksLookup = []string{"dynamodb:GetItem", "dynamodb:Query"}
 	putEvents   = []string{"events:PutEvents"}
 	sendToDLQ   = []string{"sqs:SendMessage"}
@@ -67,9 +69,15 @@ func grant(s *Stack) {
 	allow(tasks, "QueryMainIndexes", indexQuery, s.Data.IndexARNs(mainName)...)
 	allow(tasks, "PutEvents", putEvents, bus)
 
-	// sla: finds overdue tickets by due date, marks them, and publishes.
+	// stats: reads ticket contributions and writes them with the
+	// aggregates (one transaction of puts and updates).
+	allow(s.Functions.Stats, "ApplyStatistics", statsWrite, main.TableArn())
+
+	// sla: finds overdue tickets by due date, reads the configuration and
+	// its markers, claims, marks and releases steps, and publishes.
 	if sla := s.Functions.SLA; sla != nil {
 		allow(sla, "QueryDueIndex", indexQuery, s.Data.IndexARNs(mainName, store.IndexDue)...)
+		allow(sla, "ReadConfigAndMarkers", slaRead, main.TableArn())
 		allow(sla, "MarkOverdue", slaWrite, main.TableArn())
 		allow(sla, "PutEvents", putEvents, bus)
 	}

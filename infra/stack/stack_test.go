@@ -20,20 +20,20 @@ func TestStack_ResourceCounts(t *testing.T) {
 		counts map[string]int
 	}{
 		{"dev", map[string]int{
-			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 3, "AWS::IAM::Role": 3,
-			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 2, "AWS::Events::EventBus": 1,
+			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 4, "AWS::IAM::Role": 4,
+			"AWS::Lambda::EventSourceMapping": 3, "AWS::SQS::Queue": 3, "AWS::Events::EventBus": 1,
 			"AWS::Events::Rule": 0, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
 			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
 			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
-			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 4,
+			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 5,
 			// errors + throttles per function, iterator age + DLQ depth per consumer, API 5xx
-			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1,
+			"AWS::CloudWatch::Alarm": 4*2 + 3*2 + 1,
 		}},
 		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
 		{"external", map[string]int{
-			"AWS::Lambda::Function": 4, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
-			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 5,
-			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1,
+			"AWS::Lambda::Function": 5, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
+			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 6,
+			"AWS::CloudWatch::Alarm": 5*2 + 3*2 + 1,
 		}},
 	} {
 		s := synth(t, tt.config)
@@ -236,7 +236,7 @@ type statement struct {
 }
 
 func TestGrants_GiveEachFunctionOnlyTheActionsItUses(t *testing.T) {
-	s := synth(t, "external") // has all four functions
+	s := synth(t, "external") // has all five functions
 	main, history := s.id(s.stack.Data.Main()), s.id(s.stack.Data.History())
 	bus := s.id(s.stack.Events.Bus)
 	index := func(table, name string) any {
@@ -287,11 +287,18 @@ func TestGrants_GiveEachFunctionOnlyTheActionsItUses(t *testing.T) {
 			"QueryMainIndexes": {[]string{"dynamodb:Query"}, jsonString(indexes(main, store.MainTable))},
 			"PutEvents":        putEvents,
 		},
+		stack.FnStats: {
+			"WriteOwnLogs":    logs(stack.FnStats),
+			"ReadMainStream":  stream,
+			"SendToOwnDLQ":    dlq(stack.FnStats),
+			"ApplyStatistics": {sorted("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), jsonString(getAtt(main, "Arn"))},
+		},
 		stack.FnSLA: {
-			"WriteOwnLogs":  logs(stack.FnSLA),
-			"QueryDueIndex": {[]string{"dynamodb:Query"}, jsonString(index(main, store.IndexDue))},
-			"MarkOverdue":   {sorted("dynamodb:UpdateItem", "dynamodb:PutItem"), jsonString(getAtt(main, "Arn"))},
-			"PutEvents":     putEvents,
+			"WriteOwnLogs":         logs(stack.FnSLA),
+			"QueryDueIndex":        {[]string{"dynamodb:Query"}, jsonString(index(main, store.IndexDue))},
+			"ReadConfigAndMarkers": {sorted("dynamodb:GetItem", "dynamodb:BatchGetItem"), jsonString(getAtt(main, "Arn"))},
+			"MarkOverdue":          {sorted("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"), jsonString(getAtt(main, "Arn"))},
+			"PutEvents":            putEvents,
 		},
 	}
 
@@ -520,9 +527,15 @@ func TestCognito_GroupsCoverEveryRoleOfTheDomain(t *testing.T) {
 
 func TestStreams_BoundRetriesAndReportPartialFailures(t *testing.T) {
 	s := synth(t, "dev")
-	if got := len(s.stack.Streams.Consumers); got != 2 {
-		t.Fatalf("consumers=%d, want 2 (history, tasks)", got)
+	if got := len(s.stack.Streams.Consumers); got != 3 {
+		t.Fatalf("consumers=%d, want 3 (history, tasks, stats)", got)
 	}
+	must(t, "stats mapping passes ticket items only", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"FunctionName":   getAtt(s.id(s.stack.Functions.Stats), "Arn"),
+			"FilterCriteria": map[string]any{"Filters": []any{map[string]any{"Pattern": stack.ConsumerFilters[stack.FnStats]}}},
+		})
+	})
 	for _, c := range s.stack.Streams.Consumers {
 		must(t, c.Name+" mapping", func() {
 			s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
