@@ -293,8 +293,9 @@ func TestHardening_FailingDependencies(t *testing.T) {
 	}
 
 	t.Run("ConfigStore", func(t *testing.T) {
-		// Ensure a failing configuration load (before any resolver) is the
-		// same generic 500 with the request id.
+		// Ensure a failing configuration load (before any resolver) is a
+		// generic answer with the request id: 503 "try again", since the
+		// store is out of reach.
 		logs := &syncBuffer{}
 		h := brokenStoreHandler(t, closedPort(t), "x-", logs)
 		cfg, _ := moto.AWSConfig(context.Background(), closedPort(t))
@@ -302,7 +303,7 @@ func TestHardening_FailingDependencies(t *testing.T) {
 		h.Config = grievance.NewService(store.New(cfg, store.TableNames{Main: "a", History: "b"}), time.Now, uuid.NewString, grievance.Options{})
 		ev := event(adminClaims, `{"query":"{ tickets { totalCount } }"}`)
 		resp, _ := h.Handle(context.Background(), ev)
-		if resp.StatusCode != 500 {
+		if resp.StatusCode != 503 || !strings.Contains(resp.Body, `"UNAVAILABLE"`) {
 			t.Fatalf("status=%d %s", resp.StatusCode, resp.Body)
 		}
 		genericOnly(t, checkRequestID(t, ev, resp), resp.Body)

@@ -38,7 +38,12 @@ var _ gqlerrors.ExtendedError = (*clientError)(nil)
 func (r *resolver) present(ctx context.Context, err error) error {
 	code := grievance.ErrorCode(err)
 	rid := RequestID(ctx)
-	if code == grievance.CodeInternal {
+	switch code {
+	case grievance.CodeUnavailable:
+		// Clients are told to retry; operators need the cause (throttling,
+		// DynamoDB out of reach).
+		r.log.WarnContext(ctx, "graphql: dependency unavailable", "requestId", rid, "err", err)
+	case grievance.CodeInternal:
 		r.log.ErrorContext(ctx, "graphql: internal error", "requestId", rid, "err", err)
 	}
 	return &clientError{code: code, msg: grievance.ErrorMessage(err), requestID: rid}

@@ -155,13 +155,27 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 		return nil, errUnauthenticated()
 	}
 	log.UserID = p.ID
+	log.Attempt = s.newID()
 	if req.ClientMutationID != "" {
 		prev, err := s.store.ClaimMutation(ctx, log)
 		if err != nil {
 			return nil, fmt.Errorf("claim mutation %q: %w", req.ClientMutationID, err)
 		}
 		if prev != nil {
-			return prev, nil
+			if !prev.abandoned(now) {
+				return prev, nil
+			}
+			// Its execution died before committing (nothing of it is
+			// stored: the work and the final log commit together), so
+			// this retry takes the mutation over, under the same id.
+			log.ID = prev.ID
+			ok, err := s.store.TakeOverMutation(ctx, log, prev.Attempt)
+			if err != nil {
+				return nil, fmt.Errorf("take over mutation %q: %w", req.ClientMutationID, err)
+			}
+			if !ok {
+				return s.store.MutationLog(ctx, prev.ID)
+			}
 		}
 	}
 	var err error
@@ -184,6 +198,11 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 				return &final, nil
 			}
 		}
+		if ErrorKey(err) == KeyTakenOver {
+			// Another execution owns the mutation now: its outcome is the
+			// one the client gets.
+			return s.store.MutationLog(ctx, log.ID)
+		}
 		if ErrorCode(err) != CodeConflict || req.ExplicitVersion || attempt >= maxConflictRetries {
 			break
 		}
@@ -191,8 +210,8 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 	failed := *log
 	failed.Status = MutationFailed
 	failed.Error = FailureJSON(req.Class, err)
-	if ErrorCode(err) == CodeInternal {
-		// The caller logs internal causes; the log shows a generic message.
+	if c := ErrorCode(err); c == CodeInternal || c == CodeUnavailable {
+		// The caller logs the cause; the log shows a generic message.
 		if perr := s.store.PutMutationLog(ctx, &failed); perr != nil {
 			return nil, fmt.Errorf("%s: %w (and storing its log: %v)", req.Name, err, perr)
 		}

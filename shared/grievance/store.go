@@ -81,7 +81,12 @@ type MutationStore interface {
 	// already sent log.ClientMutationID; then it returns that first log
 	// and stores nothing.
 	ClaimMutation(ctx context.Context, log *MutationLog) (existing *MutationLog, err error)
-	// PutMutationLog stores log, replacing an earlier state of it.
+	// TakeOverMutation makes log (same id, new Attempt, status received)
+	// the owner of an abandoned mutation whose log still has prevAttempt;
+	// false when another execution got there first.
+	TakeOverMutation(ctx context.Context, log *MutationLog, prevAttempt string) (bool, error)
+	// PutMutationLog stores log, replacing an earlier state of it, unless
+	// another attempt owns the log now (then nothing is stored).
 	PutMutationLog(ctx context.Context, log *MutationLog) error
 	// MutationLog returns the log with id, or CodeNotFound.
 	MutationLog(ctx context.Context, id string) (*MutationLog, error)
@@ -114,7 +119,8 @@ type Write struct {
 	NewTicket *Ticket
 	Tickets   []TicketWrite
 	Comments  []CommentWrite
-	// Log is the final state of the mutation's log, stored with the change.
+	// Log is the final state of the mutation's log, stored with the change
+	// on condition that its Attempt still owns the log.
 	Log    *MutationLog
 	Config *ConfigWrite
 }

@@ -13,8 +13,10 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -54,6 +56,13 @@ func translate(op string, err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The request took too long; try again.", Err: fmt.Errorf("%s: %w", op, err)}
+	}
+	// DynamoDB out of reach (connection refused or reset, DNS) or the SDK's
+	// client-side retry budget spent: the request may succeed later.
+	var send *smithyhttp.RequestSendError
+	var quota *ratelimit.QuotaExceededError
+	if errors.As(err, &send) || errors.As(err, &quota) {
+		return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The service is unavailable right now; try again shortly.", Err: fmt.Errorf("%s: %w", op, err)}
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

@@ -326,3 +326,48 @@ func TestConfigDocument_VersionedWrites(t *testing.T) {
 		t.Fatalf("doc=%s ver=%d", doc, ver)
 	}
 }
+
+// Ensure only the attempt that owns a mutation log can finalise it, and
+// that exactly one retry can take over an abandoned mutation.
+func TestMutationLog_OwnedByOneAttempt(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	first := &grievance.MutationLog{ID: id(1), UserID: "u1", ClientMutationID: "x", RequestDateTime: t0, Attempt: "A"}
+	if _, err := s.ClaimMutation(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	retry := *first
+	retry.Attempt = "B"
+	if ok, err := s.TakeOverMutation(ctx, &retry, "Z"); err != nil || ok {
+		t.Fatalf("takeover from the wrong attempt: ok=%v err=%v", ok, err)
+	}
+	if ok, err := s.TakeOverMutation(ctx, &retry, "A"); err != nil || !ok {
+		t.Fatalf("takeover: ok=%v err=%v", ok, err)
+	}
+	other := retry
+	other.Attempt = "C"
+	if ok, _ := s.TakeOverMutation(ctx, &other, "A"); ok {
+		t.Fatal("a second retry took over too")
+	}
+	stale := *first
+	stale.Status = grievance.MutationSuccess
+	err := s.Commit(ctx, &grievance.Write{Log: &stale, NewTicket: newTicket(id(9), grievance.StatusReceived, "Default")})
+	if grievance.ErrorKey(err) != grievance.KeyTakenOver {
+		t.Fatalf("stale attempt commit err=%v, want taken over", err)
+	}
+	if _, err := s.Ticket(ctx, id(9)); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatal("the stale attempt's ticket was stored")
+	}
+	if err := s.PutMutationLog(ctx, &stale); err != nil {
+		t.Fatal(err)
+	}
+	done := retry
+	done.Status = grievance.MutationSuccess
+	if err := s.Commit(ctx, &grievance.Write{Log: &done}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.MutationLog(ctx, id(1))
+	if got.Attempt != "B" || got.Status != grievance.MutationSuccess {
+		t.Fatalf("log=%+v, want attempt B succeeded", got)
+	}
+}

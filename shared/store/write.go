@@ -131,7 +131,7 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		what = append(what, "configuration")
 	}
 	if w.Log != nil {
-		tx.Put(s.main.Put(toMutationLogItem(w.Log)))
+		tx.Put(ownedLog(s.main.Put(toMutationLogItem(w.Log)), w.Log))
 		what = append(what, "log")
 	}
 	// Counts come last: their updates have no condition, so every failed
@@ -152,8 +152,11 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 			if aws.ToString(r.Code) != "ConditionalCheckFailed" || i >= len(what) {
 				continue
 			}
-			if what[i] == "counter" {
+			switch what[i] {
+			case "counter":
 				return errSeqTaken
+			case "log":
+				return errTakenOver
 			}
 			return &grievance.Error{Code: grievance.CodeConflict,
 				Message: fmt.Sprintf("The %s was changed by someone else meanwhile; reload it and try again.", what[i]), Err: err}
@@ -189,9 +192,35 @@ func (s *Store) ClaimMutation(ctx context.Context, l *grievance.MutationLog) (*g
 	return s.MutationLog(ctx, prev.LogID)
 }
 
+// ownedLog conditions a log write on its attempt still owning the log (or
+// the log being new).
+func ownedLog(p *dynamo.Put, l *grievance.MutationLog) *dynamo.Put {
+	if l.Attempt == "" {
+		return p
+	}
+	return p.If("attribute_not_exists(pk) OR $ = ?", "attempt", l.Attempt)
+}
+
+// errTakenOver: a retry took over the mutation; this execution's write is
+// void.
+var errTakenOver = &grievance.Error{Code: grievance.CodeConflict, Message: "The mutation was taken over by a retry.", Key: grievance.KeyTakenOver}
+
 // PutMutationLog implements grievance.MutationStore.
 func (s *Store) PutMutationLog(ctx context.Context, l *grievance.MutationLog) error {
-	return translate("put mutation log", s.main.Put(toMutationLogItem(l)).Run(ctx))
+	err := ownedLog(s.main.Put(toMutationLogItem(l)), l).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil // another attempt owns the log and will finish it
+	}
+	return translate("put mutation log", err)
+}
+
+// TakeOverMutation implements grievance.MutationStore.
+func (s *Store) TakeOverMutation(ctx context.Context, l *grievance.MutationLog, prevAttempt string) (bool, error) {
+	err := s.main.Put(toMutationLogItem(l)).If("$ = ? AND $ = ?", "attempt", prevAttempt, "status", int(grievance.MutationReceived)).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	return err == nil, translate("take over mutation", err)
 }
 
 // MutationLog implements grievance.MutationStore.

@@ -362,15 +362,40 @@ func (s *Store) putLog(log *grievance.MutationLog) {
 	s.logs[log.ID] = cloneLog(log)
 }
 
-// PutMutationLog stores log, replacing an earlier state of it.
+// owns reports whether log's attempt may write the stored log.
+func (s *Store) owns(log *grievance.MutationLog) bool {
+	cur, ok := s.logs[log.ID]
+	return !ok || log.Attempt == "" || cur.Attempt == log.Attempt
+}
+
+// PutMutationLog stores log, replacing an earlier state of it, unless
+// another attempt owns it.
 func (s *Store) PutMutationLog(ctx context.Context, log *grievance.MutationLog) error {
 	if err := s.fail("PutMutationLog"); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.putLog(log)
+	if s.owns(log) {
+		s.putLog(log)
+	}
 	return nil
+}
+
+// TakeOverMutation replaces an abandoned received log still owned by
+// prevAttempt.
+func (s *Store) TakeOverMutation(ctx context.Context, log *grievance.MutationLog, prevAttempt string) (bool, error) {
+	if err := s.fail("TakeOverMutation"); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.logs[log.ID]
+	if !ok || cur.Attempt != prevAttempt || cur.Status != grievance.MutationReceived {
+		return false, nil
+	}
+	s.putLog(log)
+	return true, nil
 }
 
 // MutationLog returns the log with id, or CodeNotFound.
@@ -463,6 +488,9 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 	}
 	if w.Config != nil && w.Config.Prev != s.configVer {
 		return grievance.Errorf(grievance.CodeConflict, "The configuration has changed (version %d, expected %d).", s.configVer, w.Config.Prev)
+	}
+	if w.Log != nil && !s.owns(w.Log) {
+		return grievance.Errorf(grievance.CodeConflict, "The mutation was taken over by a retry.").WithKey(grievance.KeyTakenOver)
 	}
 
 	// Every check passed: apply.
