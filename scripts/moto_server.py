@@ -15,6 +15,15 @@ grew with everything ever stored (a create took 0.1 s after a few hundred
 items). Here only the touched items are snapshotted and restored, together
 with the stream records the failed transaction appended.
 
+And it makes copying an item cost its size: moto keeps attributes in a
+LimitedSizeDict that re-adds the size of every attribute on each insert
+(to enforce the 400 KB limit), so deepcopy, which moto runs on every item a
+read returns, was quadratic in the attribute count (a Query of 32 tickets
+took ~50 ms). A copy of an item that passed the check has the same size,
+so it is rebuilt without re-checking, and attribute values are copied
+without going through copy's generic reconstruction; a new item is checked once, when
+all its attributes are in (the same limit, since sizes only add up).
+
 Usage: moto_server.py [-H HOST] [-p PORT]
 """
 
@@ -27,7 +36,9 @@ import threading
 from werkzeug.serving import run_simple
 
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
@@ -90,6 +101,50 @@ def transact_write_items(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def _limited_size_dict_deepcopy(self, memo):
+    new = LimitedSizeDict.__new__(LimitedSizeDict)
+    memo[id(self)] = new
+    for key, value in self.items():
+        dict.__setitem__(new, key, copy.deepcopy(value, memo))
+    return new
+
+
+LimitedSizeDict.__deepcopy__ = _limited_size_dict_deepcopy
+
+
+def _dynamo_type_deepcopy(self, memo):
+    new = DynamoType.__new__(DynamoType)
+    new.__dict__.update(self.__dict__)
+    value = self.value
+    if isinstance(value, list):
+        new.value = [copy.deepcopy(v, memo) for v in value]
+    elif isinstance(value, dict):
+        new.value = {k: copy.deepcopy(v, memo) for k, v in value.items()}
+    elif not isinstance(value, (str, bytes, bool, int, float, type(None))):
+        new.value = copy.deepcopy(value, memo)
+    return new
+
+
+DynamoType.__deepcopy__ = _dynamo_type_deepcopy
+
+
+def _item_init(self, hash_key, range_key, attrs):
+    self.hash_key = hash_key
+    self.range_key = range_key
+    checked = LimitedSizeDict.__new__(LimitedSizeDict)
+    size = 0
+    for key, value in attrs.items():
+        value = DynamoType(value)
+        size += bytesize(key) + value.size()
+        dict.__setitem__(checked, key, value)
+    if size > 405000:  # moto's limit (LimitedSizeDict)
+        raise ItemSizeTooLarge
+    self.attrs = checked
+
+
+Item.__init__ = _item_init
 
 
 class SerializeDynamoDB:

@@ -1,0 +1,361 @@
+// Package awsmeter counts the AWS requests a piece of code makes, for the
+// benchmarks (docs/performance.md): every SDK operation by service and
+// name, and for DynamoDB the items each request read or wrote and the
+// capacity it would consume on DynamoDB (estimated from the item sizes by
+// DynamoDB's rounding rules, because moto reports a constant per call).
+//
+// Attach it to the aws.Config the code under test builds its clients from:
+//
+//	m := awsmeter.New()
+//	m.Attach(&cfg)
+//	… run …
+//	s := m.Take() // and reset
+package awsmeter
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Op is what one kind of request cost.
+type Op struct {
+	Calls float64
+	// ItemsRead are the items DynamoDB read to answer (Query and Scan:
+	// ScannedCount; GetItem: 0 or 1; BatchGetItem: items returned).
+	ItemsRead float64
+	// ItemsWritten are the items a write request wrote.
+	ItemsWritten float64
+	// RCU and WCU are the read and write capacity units DynamoDB would
+	// charge (on-demand: read and write request units), from item sizes.
+	RCU, WCU float64
+	// Reported is the capacity moto reported (a constant per call there).
+	Reported float64
+}
+
+// Stats are the requests of a period, keyed "Service.Operation" (e.g.
+// "DynamoDB.Query", "EventBridge.PutEvents").
+type Stats map[string]*Op
+
+// Meter counts requests; it is safe for concurrent use.
+type Meter struct {
+	mu  sync.Mutex
+	ops Stats
+}
+
+// New returns an empty meter.
+func New() *Meter { return &Meter{ops: Stats{}} }
+
+// Attach adds the meter's middleware to cfg: clients built from cfg
+// afterwards are counted.
+func (m *Meter) Attach(cfg *aws.Config) {
+	cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("awsmeter", m.handle), middleware.Before)
+	})
+}
+
+// Take returns the stats since the last Take (or New) and starts afresh.
+func (m *Meter) Take() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.ops
+	m.ops = Stats{}
+	return s
+}
+
+func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	askCapacity(in.Parameters)
+	out, md, err := next.HandleInitialize(ctx, in)
+	key := middleware.GetServiceID(ctx) + "." + middleware.GetOperationName(ctx)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	op := m.ops[key]
+	if op == nil {
+		op = &Op{}
+		m.ops[key] = op
+	}
+	op.Calls++
+	if err == nil {
+		measure(op, in.Parameters, out.Result)
+	}
+	return out, md, err
+}
+
+// askCapacity asks DynamoDB (moto) to report consumed capacity.
+func askCapacity(params any) {
+	total := types.ReturnConsumedCapacityTotal
+	switch p := params.(type) {
+	case *dynamodb.GetItemInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.QueryInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.ScanInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.BatchGetItemInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.PutItemInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.UpdateItemInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.DeleteItemInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.BatchWriteItemInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.TransactWriteItemsInput:
+		p.ReturnConsumedCapacity = total
+	case *dynamodb.TransactGetItemsInput:
+		p.ReturnConsumedCapacity = total
+	}
+}
+
+func reported(cs ...types.ConsumedCapacity) float64 {
+	t := 0.0
+	for _, c := range cs {
+		t += aws.ToFloat64(c.CapacityUnits)
+	}
+	return t
+}
+
+func reportedPtr(c *types.ConsumedCapacity) float64 {
+	if c == nil {
+		return 0
+	}
+	return reported(*c)
+}
+
+// measure adds what one successful request read and wrote.
+func measure(op *Op, params, result any) {
+	switch r := result.(type) {
+	case *dynamodb.GetItemOutput:
+		p, _ := params.(*dynamodb.GetItemInput)
+		if r.Item != nil {
+			op.ItemsRead++
+		}
+		op.RCU += readUnits(ItemSize(r.Item), p != nil && aws.ToBool(p.ConsistentRead))
+		op.Reported += reportedPtr(r.ConsumedCapacity)
+	case *dynamodb.QueryOutput:
+		p, _ := params.(*dynamodb.QueryInput)
+		op.ItemsRead += float64(r.ScannedCount)
+		// A Query is charged for the items read, summed, then rounded.
+		size := 0
+		for _, it := range r.Items {
+			size += ItemSize(it)
+		}
+		op.RCU += readUnits(size, p != nil && aws.ToBool(p.ConsistentRead))
+		op.Reported += reportedPtr(r.ConsumedCapacity)
+	case *dynamodb.ScanOutput:
+		p, _ := params.(*dynamodb.ScanInput)
+		op.ItemsRead += float64(r.ScannedCount)
+		size := 0
+		for _, it := range r.Items {
+			size += ItemSize(it)
+		}
+		op.RCU += readUnits(size, p != nil && aws.ToBool(p.ConsistentRead))
+		op.Reported += reportedPtr(r.ConsumedCapacity)
+	case *dynamodb.BatchGetItemOutput:
+		p, _ := params.(*dynamodb.BatchGetItemInput)
+		for table, items := range r.Responses {
+			consistent := false
+			if p != nil {
+				consistent = aws.ToBool(p.RequestItems[table].ConsistentRead)
+			}
+			for _, it := range items {
+				op.ItemsRead++
+				op.RCU += readUnits(ItemSize(it), consistent)
+			}
+		}
+		op.Reported += reported(r.ConsumedCapacity...)
+	case *dynamodb.PutItemOutput:
+		if p, ok := params.(*dynamodb.PutItemInput); ok {
+			op.ItemsWritten++
+			op.WCU += writeUnits(ItemSize(p.Item))
+		}
+		op.Reported += reportedPtr(r.ConsumedCapacity)
+	case *dynamodb.UpdateItemOutput:
+		op.ItemsWritten++
+		op.WCU++ // the new size is not known here; most items are < 1 KB
+		op.Reported += reportedPtr(r.ConsumedCapacity)
+	case *dynamodb.DeleteItemOutput:
+		op.ItemsWritten++
+		op.WCU++
+		op.Reported += reportedPtr(r.ConsumedCapacity)
+	case *dynamodb.BatchWriteItemOutput:
+		if p, ok := params.(*dynamodb.BatchWriteItemInput); ok {
+			for _, reqs := range p.RequestItems {
+				for _, w := range reqs {
+					op.ItemsWritten++
+					if w.PutRequest != nil {
+						op.WCU += writeUnits(ItemSize(w.PutRequest.Item))
+					} else {
+						op.WCU++
+					}
+				}
+			}
+		}
+		op.Reported += reported(r.ConsumedCapacity...)
+	case *dynamodb.TransactWriteItemsOutput:
+		if p, ok := params.(*dynamodb.TransactWriteItemsInput); ok {
+			for _, ti := range p.TransactItems {
+				op.ItemsWritten++
+				size := 0
+				if ti.Put != nil {
+					size = ItemSize(ti.Put.Item)
+				}
+				// Transactions cost two units per 1 KB of each item.
+				op.WCU += 2 * writeUnits(size)
+			}
+		}
+		op.Reported += reported(r.ConsumedCapacity...)
+	}
+}
+
+// readUnits is DynamoDB's charge for reading size bytes: one unit per 4 KB
+// (rounded up, at least one), half for an eventually consistent read.
+func readUnits(size int, consistent bool) float64 {
+	u := math.Max(1, math.Ceil(float64(size)/4096))
+	if !consistent {
+		u /= 2
+	}
+	return u
+}
+
+// writeUnits is one unit per 1 KB written (rounded up, at least one).
+func writeUnits(size int) float64 {
+	return math.Max(1, math.Ceil(float64(size)/1024))
+}
+
+// ItemSize is an item's size by DynamoDB's rules: attribute names plus
+// values (strings and binaries by length, numbers ~ digits/2+1, 3 bytes of
+// overhead per list or map, 1 per boolean or null).
+func ItemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for k, v := range item {
+		n += len(k) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch x := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(x.Value)
+	case *types.AttributeValueMemberN:
+		return (len(strings.TrimLeft(x.Value, "-0"))+1)/2 + 1
+	case *types.AttributeValueMemberB:
+		return len(x.Value)
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range x.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := 0
+		for _, s := range x.Value {
+			n += (len(s)+1)/2 + 1
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range x.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range x.Value {
+			n += 1 + len(k) + valueSize(e)
+		}
+		return n
+	}
+	return 0
+}
+
+// Total sums the stats of one service ("" for all).
+func (s Stats) Total(service string) Op {
+	var t Op
+	for k, op := range s {
+		if service != "" && !strings.HasPrefix(k, service+".") {
+			continue
+		}
+		t.Calls += op.Calls
+		t.ItemsRead += op.ItemsRead
+		t.ItemsWritten += op.ItemsWritten
+		t.RCU += op.RCU
+		t.WCU += op.WCU
+		t.Reported += op.Reported
+	}
+	return t
+}
+
+// Scale divides every figure by n (stats of n runs → per run).
+func (s Stats) Scale(n int) Stats {
+	out := Stats{}
+	if n <= 0 {
+		n = 1
+	}
+	for k, op := range s {
+		c := *op
+		c.Calls /= float64(n)
+		c.ItemsRead /= float64(n)
+		c.ItemsWritten /= float64(n)
+		c.RCU /= float64(n)
+		c.WCU /= float64(n)
+		c.Reported /= float64(n)
+		out[k] = &c
+	}
+	return out
+}
+
+// String lists the requests as "Query×1 BatchGetItem×1", service prefix
+// dropped, in name order.
+func (s Stats) String() string {
+	keys := make([]string, 0, len(s))
+	for k := range s {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		name := k
+		if i := strings.IndexByte(k, '.'); i >= 0 && strings.HasPrefix(k, "DynamoDB.") {
+			name = k[i+1:]
+		}
+		fmt.Fprintf(&b, "%s×%s", name, strconv.FormatFloat(math.Round(s[k].Calls*100)/100, 'f', -1, 64))
+	}
+	if b.Len() == 0 {
+		return "none"
+	}
+	return b.String()
+}
+
+// Add adds the figures of o to s.
+func (s Stats) Add(o Stats) {
+	for k, op := range o {
+		t := s[k]
+		if t == nil {
+			t = &Op{}
+			s[k] = t
+		}
+		t.Calls += op.Calls
+		t.ItemsRead += op.ItemsRead
+		t.ItemsWritten += op.ItemsWritten
+		t.RCU += op.RCU
+		t.WCU += op.WCU
+		t.Reported += op.Reported
+	}
+}
