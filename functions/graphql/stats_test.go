@@ -21,7 +21,7 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-// statsInvoker applies batches to the aggregates the way functions/stats
+// statsInvoker applies batches to the aggregates the way functions/history
 // does; times > 1 applies every batch again (a redelivery), and records
 // counts the records it was given.
 type statsInvoker struct {

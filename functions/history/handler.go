@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -16,12 +17,27 @@ type Recorder interface {
 	RecordHistory(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error)
 }
 
-var _ Recorder = (*store.Store)(nil)
+// Aggregator applies a batch of stream records to the statistics
+// aggregates; *store.Store implements it (store.(*Store).ApplyStats).
+type Aggregator interface {
+	ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error)
+}
 
-// Handler consumes batches of the Main table's stream.
+var (
+	_ Recorder   = (*store.Store)(nil)
+	_ Aggregator = (*store.Store)(nil)
+)
+
+// Handler consumes batches of the Main table's stream: it records history
+// and keeps the statistics aggregates. Both live in one function because a
+// DynamoDB stream shard serves at most two readers well (the tasks
+// function is the other), and both are idempotent per record, so
+// retrying a record for one redoes nothing of the other.
 type Handler struct {
 	History Recorder
-	Log     *slog.Logger
+	// Stats, when set, maintains the statistics aggregates.
+	Stats Aggregator
+	Log   *slog.Logger
 }
 
 // Handle records the batch and reports, as batch item failures, the first
@@ -47,6 +63,23 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	var resp events.DynamoDBEventResponse
 	failed, err := h.History.RecordHistory(ctx, ev.Records)
+	if h.Stats != nil && (failed != "" || err == nil) {
+		// Aggregate what history recorded: the records before its failure.
+		upTo := len(ev.Records)
+		for i, rec := range ev.Records {
+			if rec.Change.SequenceNumber == failed {
+				upTo = i
+			}
+		}
+		if sf, serr := h.Stats.ApplyStats(ctx, ev.Records[:upTo]); sf != "" || serr != nil {
+			if sf == "" && upTo > 0 {
+				sf = ev.Records[0].Change.SequenceNumber
+			}
+			if sf != "" {
+				failed, err = sf, fmt.Errorf("statistics: %w", serr)
+			}
+		}
+	}
 	if failed == "" {
 		if err != nil {
 			// The contract says this cannot happen; fail the batch rather
@@ -56,7 +89,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		return resp, nil
 	}
-	msg := "history not recorded, batch stopped"
+	msg := "history or statistics not recorded, batch stopped"
 	if errors.Is(err, store.ErrMalformedRecord) {
 		msg = "malformed stream record (poison), batch stopped"
 	}

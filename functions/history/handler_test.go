@@ -187,3 +187,43 @@ type recorderFunc func(context.Context, []events.DynamoDBEventRecord) (string, e
 func (f recorderFunc) RecordHistory(ctx context.Context, recs []events.DynamoDBEventRecord) (string, error) {
 	return f(ctx, recs)
 }
+
+type aggregatorFunc func(context.Context, []events.DynamoDBEventRecord) (string, error)
+
+func (f aggregatorFunc) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecord) (string, error) {
+	return f(ctx, recs)
+}
+
+// Ensure statistics are kept from the same batch as history: the real
+// aggregator takes the lifecycle, records after a statistics failure are
+// reported, and statistics never run past a history failure.
+func TestHandler_KeepsStatistics(t *testing.T) {
+	h, _, _ := newTestHandler(t)
+	st := h.History.(*store.Store)
+	h.Stats = st
+	ev := stream(t, "ticket-insert", "ticket-update", "comment-insert")
+	if resp, err := h.Handle(context.Background(), ev); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp=%+v err=%v", resp, err)
+	}
+
+	var seen [][]string
+	h.Stats = aggregatorFunc(func(_ context.Context, recs []events.DynamoDBEventRecord) (string, error) {
+		seen = append(seen, seqs(recs))
+		if len(recs) > 1 {
+			return recs[1].Change.SequenceNumber, fmt.Errorf("throttled")
+		}
+		return "", nil
+	})
+	resp, _ := h.Handle(context.Background(), ev)
+	if got, want := failures(resp), seqs(ev.Records)[1:]; !slices.Equal(got, want) {
+		t.Fatalf("failures=%v, want %v", got, want)
+	}
+	h.History = recorderFunc(func(_ context.Context, recs []events.DynamoDBEventRecord) (string, error) {
+		return recs[1].Change.SequenceNumber, fmt.Errorf("history failed")
+	})
+	seen = nil
+	resp, _ = h.Handle(context.Background(), ev)
+	if len(seen) != 1 || !slices.Equal(seen[0], seqs(ev.Records)[:1]) || !slices.Equal(failures(resp), seqs(ev.Records)[1:]) {
+		t.Fatalf("statistics saw %v, failures %v", seen, failures(resp))
+	}
+}

@@ -1,5 +1,6 @@
 // Command history is the Lambda function that records every version of
-// tickets and comments in the History table, from the Main table's stream.
+// tickets and comments in the History table, from the Main table's stream,
+// and keeps the statistics aggregates (docs/sla.md) from the same records.
 // The handler (handler.go) reports failures per record; shared/store owns
 // the record shapes and the idempotent, batched writes.
 package main
@@ -28,7 +29,8 @@ func main() {
 		log.Error("table names", "err", err)
 		os.Exit(1)
 	}
-	h := &Handler{History: store.New(cfg, names), Log: log}
+	st := store.New(cfg, names)
+	h := &Handler{History: st, Stats: st, Log: log}
 	lambda.Start(h.Handle)
 }
 

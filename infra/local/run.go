@@ -176,14 +176,14 @@ type stack struct {
 	closeOnce sync.Once
 }
 
-// Functions of the stack: graphql behind the API, history, tasks and stats
-// on the Main table's stream, sla on a schedule (as in infra/stack). Memory
+// Functions of the stack: graphql behind the API, history (which also keeps
+// the statistics) and tasks on the Main table's stream, sla on a schedule (as in infra/stack). Memory
 // sizes mirror the deployment.
 var (
 	apiFunction       = "graphql"
-	streamConsumers   = []string{"history", "tasks", "stats"}
+	streamConsumers   = []string{"history", "tasks"}
 	scheduledFunction = "sla"
-	memoryMB          = map[string]int{"graphql": 512, "history": 256, "tasks": 256, "stats": 256, "sla": 256}
+	memoryMB          = map[string]int{"graphql": 512, "history": 256, "tasks": 256, "sla": 256}
 )
 
 // startStack brings everything up in dependency order. On error whatever

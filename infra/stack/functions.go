@@ -19,7 +19,6 @@ const (
 	FnGraphQL = "graphql"
 	FnHistory = "history"
 	FnTasks   = "tasks"
-	FnStats   = "stats"
 	FnSLA     = "sla"
 )
 
@@ -36,13 +35,12 @@ var specs = map[string]spec{
 	FnGraphQL: {FnGraphQL, "GraphQL", "Redress GraphQL API (API Gateway HTTP API, payload v2)", 512, awscdk.Duration_Seconds(jsii.Number(15))},
 	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
 	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
-	FnStats:   {FnStats, "Stats", "Redress statistics aggregates (Main table stream to Main table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
 	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2))},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
 func FunctionNames(cfg Config) []string {
-	names := []string{FnGraphQL, FnHistory, FnTasks, FnStats}
+	names := []string{FnGraphQL, FnHistory, FnTasks}
 	if cfg.SLA {
 		names = append(names, FnSLA)
 	}
@@ -79,7 +77,6 @@ type Functions struct {
 	GraphQL awslambda.Function
 	History awslambda.Function
 	Tasks   awslambda.Function
-	Stats   awslambda.Function
 	// SLA is nil unless Config.SLA is set.
 	SLA awslambda.Function
 
@@ -132,8 +129,6 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.History = fn
 		case FnTasks:
 			f.Tasks = fn
-		case FnStats:
-			f.Stats = fn
 		case FnSLA:
 			f.SLA = fn
 		}
@@ -149,7 +144,7 @@ type Named struct {
 
 // All returns the deployed functions in a fixed order.
 func (f *Functions) All() []Named {
-	all := []Named{{FnGraphQL, f.GraphQL}, {FnHistory, f.History}, {FnTasks, f.Tasks}, {FnStats, f.Stats}}
+	all := []Named{{FnGraphQL, f.GraphQL}, {FnHistory, f.History}, {FnTasks, f.Tasks}}
 	if f.SLA != nil {
 		all = append(all, Named{FnSLA, f.SLA})
 	}

@@ -60,18 +60,17 @@ func grant(s *Stack) {
 		allow(c.Function, "SendToOwnDLQ", sendToDLQ, c.DLQ.QueueArn())
 	}
 
-	// history: writes one record per version into History.
+	// history: writes one record per version into History, and keeps the
+	// statistics aggregates in Main (ticket contributions read and written
+	// with the aggregates in one transaction of puts and updates).
 	allow(s.Functions.History, "WriteHistory", historyPut, history.TableArn())
+	allow(s.Functions.History, "ApplyStatistics", statsWrite, main.TableArn())
 
 	// tasks: looks items up in Main and publishes to the bus.
 	tasks := s.Functions.Tasks
 	allow(tasks, "LookUpMain", tasksLookup, main.TableArn())
 	allow(tasks, "QueryMainIndexes", indexQuery, s.Data.IndexARNs(mainName)...)
 	allow(tasks, "PutEvents", putEvents, bus)
-
-	// stats: reads ticket contributions and writes them with the
-	// aggregates (one transaction of puts and updates).
-	allow(s.Functions.Stats, "ApplyStatistics", statsWrite, main.TableArn())
 
 	// sla: finds overdue tickets by due date, reads the configuration and
 	// its markers, claims, marks and releases steps, and publishes.

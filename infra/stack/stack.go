@@ -80,7 +80,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	s.Functions = NewFunctions(s.Stack, "Functions", &FunctionsProps{Config: cfg, AssetRoot: props.AssetRoot, Environment: env})
 	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL})
 	s.Streams = NewStreams(s.Stack, "Streams", s.Data.Main(),
-		Named{FnHistory, s.Functions.History}, Named{FnTasks, s.Functions.Tasks}, Named{FnStats, s.Functions.Stats})
+		Named{FnHistory, s.Functions.History}, Named{FnTasks, s.Functions.Tasks})
 	if s.Functions.SLA != nil {
 		s.Events.Every("SLASchedule", SLAInterval, s.Functions.SLA)
 	}

@@ -20,20 +20,20 @@ func TestStack_ResourceCounts(t *testing.T) {
 		counts map[string]int
 	}{
 		{"dev", map[string]int{
-			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 4, "AWS::IAM::Role": 4,
-			"AWS::Lambda::EventSourceMapping": 3, "AWS::SQS::Queue": 3, "AWS::Events::EventBus": 1,
+			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 3, "AWS::IAM::Role": 3,
+			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 2, "AWS::Events::EventBus": 1,
 			"AWS::Events::Rule": 0, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
 			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
 			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
-			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 5,
+			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 4,
 			// errors + throttles per function, iterator age + DLQ depth per consumer, API 5xx
-			"AWS::CloudWatch::Alarm": 4*2 + 3*2 + 1,
+			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1,
 		}},
 		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
 		{"external", map[string]int{
-			"AWS::Lambda::Function": 5, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
-			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 6,
-			"AWS::CloudWatch::Alarm": 5*2 + 3*2 + 1,
+			"AWS::Lambda::Function": 4, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
+			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 5,
+			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1,
 		}},
 	} {
 		s := synth(t, tt.config)
@@ -274,10 +274,11 @@ func TestGrants_GiveEachFunctionOnlyTheActionsItUses(t *testing.T) {
 			"QueryHistoryIndexes": {[]string{"dynamodb:Query"}, jsonString(index(history, store.HistoryIndexAll))},
 		},
 		stack.FnHistory: {
-			"WriteOwnLogs":   logs(stack.FnHistory),
-			"ReadMainStream": stream,
-			"SendToOwnDLQ":   dlq(stack.FnHistory),
-			"WriteHistory":   {sorted("dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"), jsonString(getAtt(history, "Arn"))},
+			"WriteOwnLogs":    logs(stack.FnHistory),
+			"ReadMainStream":  stream,
+			"SendToOwnDLQ":    dlq(stack.FnHistory),
+			"WriteHistory":    {sorted("dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"), jsonString(getAtt(history, "Arn"))},
+			"ApplyStatistics": {sorted("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), jsonString(getAtt(main, "Arn"))},
 		},
 		stack.FnTasks: {
 			"WriteOwnLogs":     logs(stack.FnTasks),
@@ -286,12 +287,6 @@ func TestGrants_GiveEachFunctionOnlyTheActionsItUses(t *testing.T) {
 			"LookUpMain":       {sorted("dynamodb:GetItem", "dynamodb:Query"), jsonString(getAtt(main, "Arn"))},
 			"QueryMainIndexes": {[]string{"dynamodb:Query"}, jsonString(indexes(main, store.MainTable))},
 			"PutEvents":        putEvents,
-		},
-		stack.FnStats: {
-			"WriteOwnLogs":    logs(stack.FnStats),
-			"ReadMainStream":  stream,
-			"SendToOwnDLQ":    dlq(stack.FnStats),
-			"ApplyStatistics": {sorted("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), jsonString(getAtt(main, "Arn"))},
 		},
 		stack.FnSLA: {
 			"WriteOwnLogs":         logs(stack.FnSLA),
@@ -527,15 +522,11 @@ func TestCognito_GroupsCoverEveryRoleOfTheDomain(t *testing.T) {
 
 func TestStreams_BoundRetriesAndReportPartialFailures(t *testing.T) {
 	s := synth(t, "dev")
-	if got := len(s.stack.Streams.Consumers); got != 3 {
-		t.Fatalf("consumers=%d, want 3 (history, tasks, stats)", got)
+	// A stream shard serves two readers well: history (which also keeps
+	// the statistics) and tasks.
+	if got := len(s.stack.Streams.Consumers); got != 2 {
+		t.Fatalf("consumers=%d, want 2 (history, tasks)", got)
 	}
-	must(t, "stats mapping passes ticket items only", func() {
-		s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
-			"FunctionName":   getAtt(s.id(s.stack.Functions.Stats), "Arn"),
-			"FilterCriteria": map[string]any{"Filters": []any{map[string]any{"Pattern": stack.ConsumerFilters[stack.FnStats]}}},
-		})
-	})
 	for _, c := range s.stack.Streams.Consumers {
 		must(t, c.Name+" mapping", func() {
 			s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{

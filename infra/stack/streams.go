@@ -22,14 +22,6 @@ const (
 	DLQRetentionDays = 14
 )
 
-// ConsumerFilters are the event filters of consumers that need only some
-// records: stats counts tickets, so its mapping passes ticket items only
-// (sort key TICKET, on every event name) and Lambda is not invoked for the
-// rest, its own aggregate writes included.
-var ConsumerFilters = map[string]string{
-	FnStats: `{"dynamodb":{"Keys":{"sk":{"S":["TICKET"]}}}}`,
-}
-
 // Consumer is one function subscribed to the stream with its dead-letter queue.
 type Consumer struct {
 	Name     string
@@ -77,11 +69,6 @@ func NewStreams(scope constructs.Construct, id string, table awsdynamodb.ITable,
 				OnFailure: &awslambda.CfnEventSourceMapping_OnFailureProperty{Destination: dlq.QueueArn()},
 			},
 		})
-		if f, ok := ConsumerFilters[c.Name]; ok {
-			m.SetFilterCriteria(&awslambda.CfnEventSourceMapping_FilterCriteriaProperty{
-				Filters: &[]interface{}{&awslambda.CfnEventSourceMapping_FilterProperty{Pattern: jsii.String(f)}},
-			})
-		}
 		// Lambda checks the role when the mapping is created, so the
 		// mapping waits for the function and its role's policy.
 		m.Node().AddDependency(c.Function, c.Function.Role())

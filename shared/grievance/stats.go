@@ -12,7 +12,7 @@ import (
 )
 
 // Statistics are computed from aggregates, never by reading tickets: a
-// stream consumer (functions/stats) keeps, per creation day and category,
+// stream consumer (functions/history) keeps, per creation day and category,
 // counters of the tickets created that day in their current state. Each
 // ticket contributes to exactly one aggregate (its creation day never
 // changes; a category change moves its contribution), and the consumer
