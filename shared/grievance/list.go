@@ -199,7 +199,11 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 			return fn(t)
 		})
 	}
+	// The count is read while the page is: a list costs the latency of
+	// one round trip less.
+	count := countAsync(ctx, s.store, counted)
 	page, err := collect(w, guarded, native, func(a, b *Ticket) int { return compareTickets(order, a, b) })
+	n, countErr := count()
 	if err != nil {
 		return nil, err
 	}
@@ -210,14 +214,66 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 		}
 	}
 	if counted != nil {
-		counted.After = 0
-		n, err := s.store.CountTickets(ctx, *counted)
-		if err != nil {
-			return nil, fmt.Errorf("count tickets: %w", err)
+		if countErr != nil {
+			return nil, fmt.Errorf("count tickets: %w", countErr)
 		}
 		page.TotalCount, page.Counted = n, true
 	}
 	return page, nil
+}
+
+// commentsAsync starts reading the comments of ticket id and returns a
+// function that waits for them (always taken; a panic in the store comes
+// back as an error).
+func commentsAsync(ctx context.Context, st CommentStore, id string) func() ([]*Comment, error) {
+	var (
+		cs   []*Comment
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		defer func() {
+			if x := recover(); x != nil {
+				err = fmt.Errorf("load comments panicked: %v", x)
+			}
+		}()
+		cs, err = st.CommentsOfTicket(ctx, id)
+	}()
+	return func() ([]*Comment, error) {
+		<-done
+		return cs, err
+	}
+}
+
+// countAsync starts counting the tickets of r (the whole range: After is
+// ignored) and returns a function that waits for the count. A nil r counts
+// nothing. The wait is always taken, so the read never outlives its
+// request; a panic in the store comes back as an error.
+func countAsync(ctx context.Context, st TicketStore, r *TicketRange) func() (int, error) {
+	if r == nil {
+		return func() (int, error) { return 0, nil }
+	}
+	cr := *r
+	cr.After = 0
+	var (
+		n    int
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		defer func() {
+			if x := recover(); x != nil {
+				err = fmt.Errorf("count tickets panicked: %v", x)
+			}
+		}()
+		n, err = st.CountTickets(ctx, cr)
+	}()
+	return func() (int, error) {
+		<-done
+		return n, err
+	}
 }
 
 // collect runs the rows of source (already filtered) into the window; rows
@@ -548,7 +604,19 @@ func (s *Service) ListComments(ctx context.Context, q CommentQuery) (*Page[*Comm
 	var comments []*Comment
 	tickets := map[string]*Ticket{}
 	if tid, ok := exactValue(tf, "id"); ok {
+		// A reader with the comment right gets the comments read while
+		// the ticket is (one round trip less; they are dropped unless the
+		// ticket is visible); anyone else only after the ticket allowed it.
+		var early func() ([]*Comment, error)
+		if all {
+			early = commentsAsync(ctx, s.store, tid)
+		}
 		t, err := s.store.Ticket(ctx, tid)
+		var cs []*Comment
+		var csErr error
+		if early != nil {
+			cs, csErr = early()
+		}
 		if err != nil && ErrorCode(err) != CodeNotFound {
 			return nil, fmt.Errorf("load ticket %s: %w", tid, err)
 		}
@@ -560,8 +628,11 @@ func (s *Service) ListComments(ctx context.Context, q CommentQuery) (*Page[*Comm
 		}
 		if err == nil && visible(cfg, p, t) {
 			tickets[t.ID] = t
-			if comments, err = s.store.CommentsOfTicket(ctx, t.ID); err != nil {
-				return nil, fmt.Errorf("load comments: %w", err)
+			if early == nil {
+				cs, csErr = s.store.CommentsOfTicket(ctx, t.ID)
+			}
+			if comments = cs; csErr != nil {
+				return nil, fmt.Errorf("load comments: %w", csErr)
 			}
 		}
 	} else if all {
