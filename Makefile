@@ -42,9 +42,22 @@ vet:
 test-go:
 	CI=$${CI:-true} $(GO) test -count=1 -timeout 15m ./...
 
-## bench: benchmarks of every operation (see docs/performance.md)
+## bench: benchmarks of every operation through the handler against moto,
+## handler CPU, scale, stream consumers and cold starts; prints the tables
+## of docs/performance.md (also in .cache/bench/summary.md). BENCH_RUNS
+## sets the requests per moto benchmark, BENCH_CPU_TIME the CPU ones' time.
+BENCH_RUNS ?= 30x
+BENCH_CPU_TIME ?= 2s
+BENCH_OUT := .cache/bench
 bench: moto
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@mkdir -p $(BENCH_OUT)
+	@echo "bench: handler CPU (in-memory store)"
+	-$(GO) test -run '^$$' -bench 'HandlerCPU' -benchtime $(BENCH_CPU_TIME) -benchmem -json ./functions/graphql/ > $(BENCH_OUT)/cpu.json
+	@echo "bench: operations, floor, scale and stream consumers against moto (a few minutes)"
+	-CI=true $(GO) test -p 1 -run '^$$' -bench 'Operations|Floor|Scale|Stream' -benchtime $(BENCH_RUNS) -benchmem -timeout 60m -json ./functions/... > $(BENCH_OUT)/moto.json
+	@echo "bench: cold starts"
+	$(GO) run ./infra/local/coldstart > $(BENCH_OUT)/coldstart.md
+	@{ $(GO) run ./scripts/benchtable $(BENCH_OUT)/cpu.json $(BENCH_OUT)/moto.json; s=$$?; echo; cat $(BENCH_OUT)/coldstart.md; exit $$s; } | tee $(BENCH_OUT)/summary.md; exit $${PIPESTATUS[0]}
 
 # Fuzz targets as package:FuzzName (docs/reliability.md). Each keeps its
 # seed corpus in <package>/testdata/fuzz/<FuzzName>/.
