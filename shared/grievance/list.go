@@ -164,7 +164,6 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 			r.After = w.after.seq
 			w.startAfter()
 		}
-		source = func(fn func(*Ticket) (bool, error)) error { return s.store.ScanTickets(ctx, r, fn) }
 		keyed = native
 		// totalCount from the maintained counts when the key range is the
 		// whole answer: no filter left to apply and nothing hidden from
@@ -174,6 +173,18 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 			counted = &r
 			w.needAll = false
 		}
+		switch {
+		case !native || w.needAll:
+			r.PageHint = maxScanPage
+		case w.first >= 0:
+			// The page's rows, one more to know whether there is a next
+			// page, and (without a keyset start) the rows skipped before.
+			r.PageHint = w.first + 1
+			if r.After == 0 {
+				r.PageHint += w.lower
+			}
+		}
+		source = func(fn func(*Ticket) (bool, error)) error { return s.store.ScanTickets(ctx, r, fn) }
 	}
 	// Visibility, filters and masking run on every row read, whatever its
 	// source; rows are masked before they are sorted, so an order cannot
@@ -220,30 +231,6 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 		page.TotalCount, page.Counted = n, true
 	}
 	return page, nil
-}
-
-// commentsAsync starts reading the comments of ticket id and returns a
-// function that waits for them (always taken; a panic in the store comes
-// back as an error).
-func commentsAsync(ctx context.Context, st CommentStore, id string) func() ([]*Comment, error) {
-	var (
-		cs   []*Comment
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		defer func() {
-			if x := recover(); x != nil {
-				err = fmt.Errorf("load comments panicked: %v", x)
-			}
-		}()
-		cs, err = st.CommentsOfTicket(ctx, id)
-	}()
-	return func() ([]*Comment, error) {
-		<-done
-		return cs, err
-	}
 }
 
 // countAsync starts counting the tickets of r (the whole range: After is
@@ -604,19 +591,10 @@ func (s *Service) ListComments(ctx context.Context, q CommentQuery) (*Page[*Comm
 	var comments []*Comment
 	tickets := map[string]*Ticket{}
 	if tid, ok := exactValue(tf, "id"); ok {
-		// A reader with the comment right gets the comments read while
-		// the ticket is (one round trip less; they are dropped unless the
-		// ticket is visible); anyone else only after the ticket allowed it.
-		var early func() ([]*Comment, error)
-		if all {
-			early = commentsAsync(ctx, s.store, tid)
-		}
-		t, err := s.store.Ticket(ctx, tid)
-		var cs []*Comment
-		var csErr error
-		if early != nil {
-			cs, csErr = early()
-		}
+		// One strongly consistent Query reads the ticket and its comments
+		// (they share its partition); the comments are dropped unless the
+		// reader may see them.
+		t, cs, err := s.store.TicketWithComments(ctx, tid)
 		if err != nil && ErrorCode(err) != CodeNotFound {
 			return nil, fmt.Errorf("load ticket %s: %w", tid, err)
 		}
@@ -628,12 +606,7 @@ func (s *Service) ListComments(ctx context.Context, q CommentQuery) (*Page[*Comm
 		}
 		if err == nil && visible(cfg, p, t) {
 			tickets[t.ID] = t
-			if early == nil {
-				cs, csErr = s.store.CommentsOfTicket(ctx, t.ID)
-			}
-			if comments = cs; csErr != nil {
-				return nil, fmt.Errorf("load comments: %w", csErr)
-			}
+			comments = cs
 		}
 	} else if all {
 		err := s.store.ScanComments(ctx, false, func(c *Comment) (bool, error) {

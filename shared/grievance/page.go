@@ -14,6 +14,10 @@ const MaxPageSize = 100
 // index serves); beyond it the caller must narrow the filter.
 const maxSorted = 10000
 
+// maxScanPage sizes the reads of a query that reads its whole range (a
+// count, an in-memory sort): few, large requests.
+const maxScanPage = 1000
+
 // PageArgs are Relay connection arguments; nil First/Last mean "not sent".
 type PageArgs struct {
 	First, Last   *int

@@ -24,6 +24,9 @@ type TicketRange struct {
 	// After, when not 0, starts the range after this ticket number (in the
 	// direction read): keyset paging.
 	After int64
+	// PageHint is how many tickets the reader expects to need (0: no
+	// idea); the store sizes its first read by it.
+	PageHint int
 }
 
 // RangeKey names the index a TicketRange reads.
@@ -60,6 +63,9 @@ type CommentStore interface {
 	// CommentsOfTicket returns every comment of a ticket (deleted ones
 	// too) in creation order.
 	CommentsOfTicket(ctx context.Context, ticketID string) ([]*Comment, error)
+	// TicketWithComments returns a ticket and every comment of it, read
+	// together (CodeNotFound when the ticket does not exist).
+	TicketWithComments(ctx context.Context, ticketID string) (*Ticket, []*Comment, error)
 	// ScanComments calls fn for every comment of every ticket in creation
 	// order (newest first when descending).
 	ScanComments(ctx context.Context, descending bool, fn func(*Comment) (bool, error)) error

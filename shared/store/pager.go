@@ -32,6 +32,15 @@ func newPager(q *dynamo.Query, descending bool) *pager {
 	return &pager{q: q.Order(order), size: firstPageSize}
 }
 
+// firstPage sets the size of the first request: what the caller expects
+// to need, so a list page of 20 reads 21 items, not 32 (0: the default).
+func (p *pager) firstPage(n int) *pager {
+	if n > 0 {
+		p.size = min(n, maxPageSize)
+	}
+	return p
+}
+
 // peek returns the next item without consuming it, or nil at the end.
 func (p *pager) peek(ctx context.Context) (dynamo.Item, error) {
 	for len(p.buf) == 0 && !p.done {

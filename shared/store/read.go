@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -103,7 +104,7 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 		case r.After > 0:
 			q = q.Range(skAttr, dynamo.Greater, seqKey(r.After))
 		}
-		its[i] = newPager(q, r.Descending)
+		its[i] = newPager(q, r.Descending).firstPage(r.PageHint)
 	}
 	return mergePages(ctx, its, skAttr, r.Descending, func(item dynamo.Item) (bool, error) {
 		var it ticketItem
@@ -180,6 +181,51 @@ func (s *Store) CommentsOfTicket(ctx context.Context, ticketID string) ([]*griev
 	}
 	sortComments(out)
 	return out, nil
+}
+
+// TicketWithComments implements grievance.CommentStore with one strongly
+// consistent Query of the ticket's partition, which holds the ticket item
+// and its comments.
+func (s *Store) TicketWithComments(ctx context.Context, ticketID string) (*grievance.Ticket, []*grievance.Comment, error) {
+	var items []dynamo.Item
+	if err := s.main.Get(AttrPK, prefixTicket+ticketID).Consistent(true).All(ctx, &items); err != nil {
+		return nil, nil, translate("query ticket "+ticketID, err)
+	}
+	var t *grievance.Ticket
+	var cs []*grievance.Comment
+	for _, item := range items {
+		var kind string
+		if av, ok := item["kind"]; ok {
+			_ = dynamo.Unmarshal(av, &kind)
+		}
+		switch kind {
+		case KindTicket:
+			var it ticketItem
+			if err := dynamo.UnmarshalItem(item, &it); err != nil {
+				return nil, nil, fmt.Errorf("decode ticket %s: %w", ticketID, err)
+			}
+			tk, err := it.ticket()
+			if err != nil {
+				return nil, nil, err
+			}
+			t = tk
+		case KindComment:
+			var it commentItem
+			if err := dynamo.UnmarshalItem(item, &it); err != nil {
+				return nil, nil, fmt.Errorf("decode comment of %s: %w", ticketID, err)
+			}
+			c, err := it.comment()
+			if err != nil {
+				return nil, nil, err
+			}
+			cs = append(cs, c)
+		}
+	}
+	if t == nil {
+		return nil, nil, notFound("Ticket", ticketID)
+	}
+	sortComments(cs)
+	return t, cs, nil
 }
 
 // ScanComments implements grievance.CommentStore over the comment list index.

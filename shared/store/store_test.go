@@ -241,6 +241,13 @@ func TestComments_ReadByIDAndByTicket(t *testing.T) {
 	if err != nil || len(all) != 2 || all[0].ID != c1.ID || all[1].ID != c2.ID {
 		t.Fatalf("comments=%v err=%v, want c1 then c2", all, err)
 	}
+	both, withTicket, err := s.TicketWithComments(ctx, tk.ID)
+	if err != nil || both.Version != 2 || len(withTicket) != 2 || withTicket[0].ID != c1.ID || withTicket[1].ID != c2.ID {
+		t.Fatalf("ticket with comments=%+v %v err=%v", both, withTicket, err)
+	}
+	if _, _, err := s.TicketWithComments(ctx, id(77)); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatalf("missing ticket err=%v, want NOT_FOUND", err)
+	}
 	var scanned []string
 	if err := s.ScanComments(ctx, true, func(c *grievance.Comment) (bool, error) { scanned = append(scanned, c.Comment); return true, nil }); err != nil {
 		t.Fatal(err)

@@ -450,6 +450,19 @@ func (s *Store) ConfigDocument(ctx context.Context) ([]byte, int, error) {
 	return slices.Clone(s.config), s.configVer, nil
 }
 
+// TicketWithComments returns a ticket and its comments.
+func (s *Store) TicketWithComments(ctx context.Context, ticketID string) (*grievance.Ticket, []*grievance.Comment, error) {
+	t, err := s.Ticket(ctx, ticketID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := s.CommentsOfTicket(ctx, ticketID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, cs, nil
+}
+
 // Commit applies w atomically: every version check passes and everything
 // is stored, or CodeConflict is returned and nothing changes.
 func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
