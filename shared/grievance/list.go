@@ -789,14 +789,7 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 	}
 	// A log shows nothing of a ticket the reader may not see: logs of
 	// hidden tickets are left out, and inputs of masked fields are masked.
-	now := s.now()
 	masked := func(l *MutationLog) *MutationLog {
-		if l.abandoned(now) {
-			// Stop clients polling a mutation that will never finish.
-			c := *l
-			c.Status, c.Error = MutationFailed, FailureJSON(classOf(l.Mutation), errAbandoned)
-			l = &c
-		}
 		var m map[string]bool
 		for _, id := range l.TicketIDs {
 			if t, ok := tickets[id]; ok {
@@ -874,13 +867,4 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 // People returns directory records for the reporter and commenter fields.
 func (s *Service) People(ctx context.Context, ids []string) (map[string]*Person, error) {
 	return s.store.People(ctx, ids)
-}
-
-// classOf names the openIMIS mutation class of a GraphQL mutation field,
-// e.g. createTicket → CreateTicketMutation.
-func classOf(mutation string) string {
-	if mutation == "" {
-		return "Mutation"
-	}
-	return strings.ToUpper(mutation[:1]) + mutation[1:] + "Mutation"
 }

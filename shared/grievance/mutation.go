@@ -35,28 +35,11 @@ type MutationLog struct {
 	// hide logs of tickets a reader may not see.
 	TicketIDs []string
 	ExpiresAt time.Time
-	// Attempt identifies the execution that owns the log: only it may
-	// finalise the log, so a retry that takes over an abandoned mutation
-	// and the abandoned execution can never both complete it.
-	Attempt string
 }
 
-// abandonAfter is how long a mutation may stay received before it counts as
-// abandoned (its execution died between claim and commit). It is well above
-// any function timeout, so a live execution is never taken over.
-const abandonAfter = 2 * time.Minute
-
-// abandoned reports whether l is a received mutation whose execution died.
-func (l *MutationLog) abandoned(now time.Time) bool {
-	return l.Status == MutationReceived && now.Sub(l.RequestDateTime) > abandonAfter
-}
-
-// KeyTakenOver marks the error a store returns when another attempt owns
-// the mutation's log (a retry took over a mutation thought abandoned).
-const KeyTakenOver = "mutation.taken_over"
-
-// errAbandoned is shown for an abandoned mutation until it is sent again.
-var errAbandoned = Errorf(CodeUnavailable, "The request did not complete; send it again.")
+// KeyDuplicate marks the error a store returns when a write carries the
+// claim of a clientMutationId that the same user has claimed already.
+const KeyDuplicate = "mutation.duplicate"
 
 // MutationError is one entry of a mutation log's error list.
 type MutationError struct {

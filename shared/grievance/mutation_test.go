@@ -3,8 +3,6 @@ package grievance_test
 import (
 	"context"
 	"errors"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,21 +10,27 @@ import (
 	"github.com/redress-grm/redress/shared/grievance/grievancetest"
 )
 
-// Ensure a mutation whose execution died between its claim and its commit
-// shows as failed after a while (so polling clients stop), and that sending
-// it again runs it once, under the same id.
-func TestMutate_AbandonedMutationIsTakenOverOnce(t *testing.T) {
+// Ensure a clientMutationId runs once: a repeat after the first returns its
+// log, a repeat that raced past the look-up loses at commit and returns the
+// first log too, and a mutation whose execution died before committing
+// left nothing behind, so sending it again simply runs it.
+func TestMutate_ClientMutationIDRunsOnce(t *testing.T) {
 	st := grievancetest.NewStore()
-	var now atomic.Int64
-	now.Store(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).Unix())
-	clock := func() time.Time { return time.Unix(now.Load(), 0).UTC() }
-	svc := grievance.NewService(st, clock, grievancetest.IDs(), grievance.Options{})
+	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{})
 	p := &grievance.Principal{ID: "00000000-0000-4000-a000-000000000001", Admin: true}
 	ctx := grievance.NewContext(context.Background(), p)
 	req := grievance.MutationRequest{Name: "createTicket", Class: "CreateTicketMutation", ClientMutationID: "c1"}
 	title := "once"
 	plan := func(ctx context.Context) (*grievance.Write, error) {
 		return svc.CreateTicket(ctx, grievance.TicketInput{Category: strp("Default"), Title: &title})
+	}
+	count := func() int {
+		page, err := svc.ListTickets(ctx, grievance.TicketQuery{WantCount: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.TotalCount
 	}
 
 	// The first execution dies: its commit and its failure log never land.
@@ -40,37 +44,43 @@ func TestMutate_AbandonedMutationIsTakenOverOnce(t *testing.T) {
 		t.Fatal("the dying execution reported success")
 	}
 	st.Fail = nil
-	status := func() (grievance.MutationStatus, string) {
-		page, err := svc.MutationLogs(ctx, grievance.MutationLogQuery{ClientMutationID: "c1"})
-		if err != nil || len(page.Items) != 1 {
-			t.Fatalf("logs=%v err=%v", page, err)
-		}
-		return page.Items[0].Status, page.Items[0].Error
-	}
-	if st, _ := status(); st != grievance.MutationReceived {
-		t.Fatalf("status=%d, want 0 while the execution may be alive", st)
-	}
-	// A resend while the first may still be running returns its log.
-	if l, err := svc.Mutate(ctx, req, plan); err != nil || l.Status != grievance.MutationReceived {
-		t.Fatalf("early resend: %+v %v", l, err)
+	if page, _ := svc.MutationLogs(ctx, grievance.MutationLogQuery{ClientMutationID: "c1"}); len(page.Items) != 0 || count() != 0 {
+		t.Fatalf("a dead execution left %d logs and %d tickets", len(page.Items), count())
 	}
 
-	now.Add(int64((3 * time.Minute).Seconds()))
-	if st, msg := status(); st != grievance.MutationFailed || !strings.Contains(msg, "send it again") {
-		t.Fatalf("abandoned log status=%d error=%s, want 1 asking to resend", st, msg)
-	}
 	first, err := svc.Mutate(ctx, req, plan)
 	if err != nil || first.Status != grievance.MutationSuccess {
-		t.Fatalf("takeover: %+v %v", first, err)
+		t.Fatalf("resend: %+v %v", first, err)
 	}
 	again, err := svc.Mutate(ctx, req, plan)
-	if err != nil || again.ID != first.ID || again.Status != grievance.MutationSuccess {
-		t.Fatalf("resend after takeover: %+v %v", again, err)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("repeat: %+v %v, want the first log", again, err)
 	}
-	page, err := svc.ListTickets(ctx, grievance.TicketQuery{WantCount: true})
-	if err != nil || page.TotalCount != 1 {
-		t.Fatalf("tickets=%d err=%v, want exactly one", page.TotalCount, err)
+	// A repeat that got past the look-up (two containers racing: the
+	// look-up misses) loses at commit and answers with the first log.
+	blind := &blindLookup{Store: st}
+	racer := grievance.NewService(blind, clock.Now, grievancetest.IDs(), grievance.Options{})
+	raced, err := racer.Mutate(ctx, req, func(ctx context.Context) (*grievance.Write, error) {
+		return racer.CreateTicket(ctx, grievance.TicketInput{Category: strp("Default"), Title: &title})
+	})
+	if err != nil || raced.ID != first.ID || count() != 1 || blind.misses != 1 {
+		t.Fatalf("raced repeat: %+v %v, tickets=%d, misses=%d; want the first log and one ticket", raced, err, count(), blind.misses)
 	}
+}
+
+// blindLookup misses the first clientMutationId look-up, as a container
+// does that looks before a racing one commits.
+type blindLookup struct {
+	*grievancetest.Store
+	misses int
+}
+
+func (b *blindLookup) ClientMutation(ctx context.Context, userID, cmid string) (*grievance.MutationLog, error) {
+	if b.misses == 0 {
+		b.misses++
+		return nil, nil
+	}
+	return b.Store.ClientMutation(ctx, userID, cmid)
 }
 
 func strp(s string) *string { return &s }

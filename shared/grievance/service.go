@@ -155,28 +155,27 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 		return nil, errUnauthenticated()
 	}
 	log.UserID = p.ID
-	log.Attempt = s.newID()
-	if req.ClientMutationID != "" {
-		prev, err := s.store.ClaimMutation(ctx, log)
+	claim := req.ClientMutationID != ""
+	if claim {
+		prev, err := s.store.ClientMutation(ctx, p.ID, req.ClientMutationID)
 		if err != nil {
-			return nil, fmt.Errorf("claim mutation %q: %w", req.ClientMutationID, err)
+			return nil, fmt.Errorf("look up mutation %q: %w", req.ClientMutationID, err)
 		}
 		if prev != nil {
-			if !prev.abandoned(now) {
-				return prev, nil
-			}
-			// Its execution died before committing (nothing of it is
-			// stored: the work and the final log commit together), so
-			// this retry takes the mutation over, under the same id.
-			log.ID = prev.ID
-			ok, err := s.store.TakeOverMutation(ctx, log, prev.Attempt)
-			if err != nil {
-				return nil, fmt.Errorf("take over mutation %q: %w", req.ClientMutationID, err)
-			}
-			if !ok {
-				return s.store.MutationLog(ctx, prev.ID)
-			}
+			return prev, nil
 		}
+	}
+	// A repeat that raced this one past the look-up loses at commit: the
+	// claim is part of the mutation's own transaction.
+	duplicate := func() (*MutationLog, error) {
+		prev, err := s.store.ClientMutation(ctx, p.ID, req.ClientMutationID)
+		if err != nil {
+			return nil, fmt.Errorf("look up mutation %q: %w", req.ClientMutationID, err)
+		}
+		if prev == nil {
+			return nil, fmt.Errorf("mutation %q claimed but not found", req.ClientMutationID)
+		}
+		return prev, nil
 	}
 	var err error
 	for attempt := 0; ; attempt++ {
@@ -189,7 +188,7 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 			final := *log
 			final.Status = MutationSuccess
 			final.TicketIDs = w.ticketIDs()
-			w.Log = &final
+			w.Log, w.Claim = &final, claim
 			err = s.store.Commit(ctx, w)
 			if err == nil {
 				if w.Config != nil {
@@ -198,10 +197,8 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 				return &final, nil
 			}
 		}
-		if ErrorKey(err) == KeyTakenOver {
-			// Another execution owns the mutation now: its outcome is the
-			// one the client gets.
-			return s.store.MutationLog(ctx, log.ID)
+		if ErrorKey(err) == KeyDuplicate {
+			return duplicate()
 		}
 		if ErrorCode(err) != CodeConflict || req.ExplicitVersion || attempt >= maxConflictRetries {
 			break
@@ -212,12 +209,16 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 	failed.Error = FailureJSON(req.Class, err)
 	if c := ErrorCode(err); c == CodeInternal || c == CodeUnavailable {
 		// The caller logs the cause; the log shows a generic message.
-		if perr := s.store.PutMutationLog(ctx, &failed); perr != nil {
+		if perr := s.store.PutMutationLog(ctx, &failed, claim); ErrorKey(perr) == KeyDuplicate {
+			return duplicate()
+		} else if perr != nil {
 			return nil, fmt.Errorf("%s: %w (and storing its log: %v)", req.Name, err, perr)
 		}
 		return &failed, &MutationFailure{Log: &failed, Err: err}
 	}
-	if perr := s.store.PutMutationLog(ctx, &failed); perr != nil {
+	if perr := s.store.PutMutationLog(ctx, &failed, claim); ErrorKey(perr) == KeyDuplicate {
+		return duplicate()
+	} else if perr != nil {
 		return nil, fmt.Errorf("store mutation log: %w", perr)
 	}
 	return &failed, nil

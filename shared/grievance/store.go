@@ -83,17 +83,13 @@ type Directory interface {
 
 // MutationStore keeps mutation logs.
 type MutationStore interface {
-	// ClaimMutation stores log (status received) unless the same user
-	// already sent log.ClientMutationID; then it returns that first log
-	// and stores nothing.
-	ClaimMutation(ctx context.Context, log *MutationLog) (existing *MutationLog, err error)
-	// TakeOverMutation makes log (same id, new Attempt, status received)
-	// the owner of an abandoned mutation whose log still has prevAttempt;
-	// false when another execution got there first.
-	TakeOverMutation(ctx context.Context, log *MutationLog, prevAttempt string) (bool, error)
-	// PutMutationLog stores log, replacing an earlier state of it, unless
-	// another attempt owns the log now (then nothing is stored).
-	PutMutationLog(ctx context.Context, log *MutationLog) error
+	// ClientMutation returns the log of the mutation the user sent with
+	// clientMutationID, or nil when there is none.
+	ClientMutation(ctx context.Context, userID, clientMutationID string) (*MutationLog, error)
+	// PutMutationLog stores log (a failure), replacing an earlier state of
+	// it; with claim, also the claim of its clientMutationId, on condition
+	// that there is none yet (else an error keyed KeyDuplicate).
+	PutMutationLog(ctx context.Context, log *MutationLog, claim bool) error
 	// MutationLog returns the log with id, or CodeNotFound.
 	MutationLog(ctx context.Context, id string) (*MutationLog, error)
 	// ScanMutationLogs calls fn for logs newest first: those of userID
@@ -125,9 +121,12 @@ type Write struct {
 	NewTicket *Ticket
 	Tickets   []TicketWrite
 	Comments  []CommentWrite
-	// Log is the final state of the mutation's log, stored with the change
-	// on condition that its Attempt still owns the log.
-	Log    *MutationLog
+	// Log is the final state of the mutation's log, stored with the change.
+	Log *MutationLog
+	// Claim stores, with the change, the claim of Log's clientMutationId,
+	// on condition that the user has not claimed it yet (else an error
+	// keyed KeyDuplicate and nothing is stored): a mutation runs once.
+	Claim bool
 	Config *ConfigWrite
 }
 

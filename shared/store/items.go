@@ -309,7 +309,6 @@ type mutationLogItem struct {
 	RequestDateTime       time.Time `dynamo:"requestDateTime"`
 	TicketIDs             []string  `dynamo:"ticketIds,omitempty"`
 	ExpiresAt             int64     `dynamo:"expiresAt,omitempty"`
-	Attempt               string    `dynamo:"attempt,omitempty"`
 }
 
 func toMutationLogItem(l *grievance.MutationLog) *mutationLogItem {
@@ -317,7 +316,7 @@ func toMutationLogItem(l *grievance.MutationLog) *mutationLogItem {
 		ID: l.ID, UserID: l.UserID, Mutation: l.Mutation, ClientMutationID: l.ClientMutationID,
 		ClientMutationLabel: l.ClientMutationLabel, ClientMutationDetails: l.ClientMutationDetails,
 		JSONContent: l.JSONContent, Status: int(l.Status), Error: l.Error,
-		RequestDateTime: l.RequestDateTime.UTC(), TicketIDs: l.TicketIDs, Attempt: l.Attempt}
+		RequestDateTime: l.RequestDateTime.UTC(), TicketIDs: l.TicketIDs}
 	if !l.ExpiresAt.IsZero() {
 		it.ExpiresAt = l.ExpiresAt.Unix()
 	}
@@ -335,7 +334,7 @@ func (it *mutationLogItem) log() *grievance.MutationLog {
 		ClientMutationID: it.ClientMutationID, ClientMutationLabel: it.ClientMutationLabel,
 		ClientMutationDetails: it.ClientMutationDetails, JSONContent: it.JSONContent,
 		Status: grievance.MutationStatus(it.Status), Error: it.Error, RequestDateTime: it.RequestDateTime,
-		TicketIDs: it.TicketIDs, Attempt: it.Attempt}
+		TicketIDs: it.TicketIDs}
 	if it.ExpiresAt > 0 {
 		l.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
 	}

@@ -286,26 +286,37 @@ func TestPeople_UpsertIsIdempotentAndFindsUsers(t *testing.T) {
 	}
 }
 
-func TestClaimMutation_SecondClaimReturnsTheFirstLog(t *testing.T) {
+// Ensure a clientMutationId claimed in a mutation's transaction cannot be
+// claimed again by its user (neither by a commit, which then stores
+// nothing, nor by a failure log), and names the first log.
+func TestClaims_RunAMutationOnce(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
-	first := &grievance.MutationLog{ID: id(1), UserID: "u1", Mutation: "createTicket", ClientMutationID: "abc", RequestDateTime: t0}
-	if prev, err := s.ClaimMutation(ctx, first); err != nil || prev != nil {
-		t.Fatalf("first claim prev=%v err=%v", prev, err)
-	}
-	final := *first
-	final.Status = grievance.MutationSuccess
-	if err := s.Commit(ctx, &grievance.Write{Log: &final}); err != nil {
+	first := &grievance.MutationLog{ID: id(1), UserID: "u1", Mutation: "createTicket", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	if err := s.Commit(ctx, &grievance.Write{Log: first, Claim: true, NewTicket: newTicket(id(8), grievance.StatusReceived, "Default")}); err != nil {
 		t.Fatal(err)
 	}
-	second := &grievance.MutationLog{ID: id(2), UserID: "u1", ClientMutationID: "abc", RequestDateTime: t0}
-	prev, err := s.ClaimMutation(ctx, second)
-	if err != nil || prev == nil || prev.ID != first.ID || prev.Status != grievance.MutationSuccess {
-		t.Fatalf("second claim prev=%+v err=%v, want first log, status 2", prev, err)
+	again := &grievance.MutationLog{ID: id(2), UserID: "u1", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	err := s.Commit(ctx, &grievance.Write{Log: again, Claim: true, NewTicket: newTicket(id(9), grievance.StatusReceived, "Default")})
+	if grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("second commit err=%v, want duplicate", err)
 	}
-	other := &grievance.MutationLog{ID: id(3), UserID: "u2", ClientMutationID: "abc", RequestDateTime: t0.Add(time.Second)}
-	if prev, err := s.ClaimMutation(ctx, other); err != nil || prev != nil {
-		t.Fatalf("another user's claim prev=%v err=%v", prev, err)
+	if _, err := s.Ticket(ctx, id(9)); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatal("the duplicate's ticket was stored")
+	}
+	if err := s.PutMutationLog(ctx, again, true); grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("second failure log err=%v, want duplicate", err)
+	}
+	prev, err := s.ClientMutation(ctx, "u1", "abc")
+	if err != nil || prev == nil || prev.ID != first.ID || prev.Status != grievance.MutationSuccess {
+		t.Fatalf("lookup=%+v err=%v, want the first log", prev, err)
+	}
+	if prev, err := s.ClientMutation(ctx, "u2", "abc"); err != nil || prev != nil {
+		t.Fatalf("another user's lookup=%v err=%v", prev, err)
+	}
+	other := &grievance.MutationLog{ID: id(3), UserID: "u2", ClientMutationID: "abc", RequestDateTime: t0.Add(time.Second), Status: grievance.MutationFailed}
+	if err := s.PutMutationLog(ctx, other, true); err != nil {
+		t.Fatalf("another user's claim: %v", err)
 	}
 	var mine, all []string
 	s.ScanMutationLogs(ctx, "u1", "", func(l *grievance.MutationLog) (bool, error) { mine = append(mine, l.ID); return true, nil })
@@ -331,50 +342,5 @@ func TestConfigDocument_VersionedWrites(t *testing.T) {
 	doc, ver, _ = s.ConfigDocument(ctx)
 	if string(doc) != `{"grievance_types":["A"]}` || ver != 1 {
 		t.Fatalf("doc=%s ver=%d", doc, ver)
-	}
-}
-
-// Ensure only the attempt that owns a mutation log can finalise it, and
-// that exactly one retry can take over an abandoned mutation.
-func TestMutationLog_OwnedByOneAttempt(t *testing.T) {
-	s := MustOpen(t)
-	ctx := context.Background()
-	first := &grievance.MutationLog{ID: id(1), UserID: "u1", ClientMutationID: "x", RequestDateTime: t0, Attempt: "A"}
-	if _, err := s.ClaimMutation(ctx, first); err != nil {
-		t.Fatal(err)
-	}
-	retry := *first
-	retry.Attempt = "B"
-	if ok, err := s.TakeOverMutation(ctx, &retry, "Z"); err != nil || ok {
-		t.Fatalf("takeover from the wrong attempt: ok=%v err=%v", ok, err)
-	}
-	if ok, err := s.TakeOverMutation(ctx, &retry, "A"); err != nil || !ok {
-		t.Fatalf("takeover: ok=%v err=%v", ok, err)
-	}
-	other := retry
-	other.Attempt = "C"
-	if ok, _ := s.TakeOverMutation(ctx, &other, "A"); ok {
-		t.Fatal("a second retry took over too")
-	}
-	stale := *first
-	stale.Status = grievance.MutationSuccess
-	err := s.Commit(ctx, &grievance.Write{Log: &stale, NewTicket: newTicket(id(9), grievance.StatusReceived, "Default")})
-	if grievance.ErrorKey(err) != grievance.KeyTakenOver {
-		t.Fatalf("stale attempt commit err=%v, want taken over", err)
-	}
-	if _, err := s.Ticket(ctx, id(9)); grievance.ErrorCode(err) != grievance.CodeNotFound {
-		t.Fatal("the stale attempt's ticket was stored")
-	}
-	if err := s.PutMutationLog(ctx, &stale); err != nil {
-		t.Fatal(err)
-	}
-	done := retry
-	done.Status = grievance.MutationSuccess
-	if err := s.Commit(ctx, &grievance.Write{Log: &done}); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := s.MutationLog(ctx, id(1))
-	if got.Attempt != "B" || got.Status != grievance.MutationSuccess {
-		t.Fatalf("log=%+v, want attempt B succeeded", got)
 	}
 }

@@ -131,8 +131,12 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		what = append(what, "configuration")
 	}
 	if w.Log != nil {
-		tx.Put(ownedLog(s.main.Put(toMutationLogItem(w.Log)), w.Log))
+		tx.Put(s.main.Put(toMutationLogItem(w.Log)))
 		what = append(what, "log")
+		if w.Claim && w.Log.ClientMutationID != "" {
+			tx.Put(s.main.Put(claimFor(w.Log)).If("attribute_not_exists(pk)"))
+			what = append(what, "claim")
+		}
 	}
 	// Counts come last: their updates have no condition, so every failed
 	// condition above still names its item by position.
@@ -155,8 +159,8 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 			switch what[i] {
 			case "counter":
 				return errSeqTaken
-			case "log":
-				return errTakenOver
+			case "claim":
+				return errDuplicate
 			}
 			return &grievance.Error{Code: grievance.CodeConflict,
 				Message: fmt.Sprintf("The %s was changed by someone else meanwhile; reload it and try again.", what[i]), Err: err}
@@ -168,59 +172,45 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 	return translate("commit", err)
 }
 
-// ClaimMutation implements grievance.MutationStore: the claim item and the
-// received log are written together, on condition that the claim is new.
-func (s *Store) ClaimMutation(ctx context.Context, l *grievance.MutationLog) (*grievance.MutationLog, error) {
-	claim := claimItem{PK: claimKey(l.UserID, l.ClientMutationID), SK: skClaim, Kind: KindClaim, LogID: l.ID}
+// claimFor is the item that makes (user, clientMutationId) run once.
+func claimFor(l *grievance.MutationLog) claimItem {
+	c := claimItem{PK: claimKey(l.UserID, l.ClientMutationID), SK: skClaim, Kind: KindClaim, LogID: l.ID}
 	if !l.ExpiresAt.IsZero() {
-		claim.ExpiresAt = l.ExpiresAt.Unix()
+		c.ExpiresAt = l.ExpiresAt.Unix()
 	}
-	err := s.db.WriteTx().
-		Put(s.main.Put(claim).If("attribute_not_exists(pk)")).
-		Put(s.main.Put(toMutationLogItem(l))).
-		Run(ctx)
-	if err == nil {
+	return c
+}
+
+// errDuplicate: the user already sent this clientMutationId.
+var errDuplicate = &grievance.Error{Code: grievance.CodeConflict, Message: "The mutation was already sent.", Key: grievance.KeyDuplicate}
+
+// ClientMutation implements grievance.MutationStore: the claim names the
+// log (two strongly consistent GetItems).
+func (s *Store) ClientMutation(ctx context.Context, userID, cmid string) (*grievance.MutationLog, error) {
+	var c claimItem
+	err := s.main.Get(AttrPK, claimKey(userID, cmid)).Range(AttrSK, dynamo.Equal, skClaim).Consistent(true).One(ctx, &c)
+	if errors.Is(err, dynamo.ErrNotFound) {
 		return nil, nil
 	}
-	if !dynamo.IsCondCheckFailed(err) {
-		return nil, translate("claim mutation", err)
-	}
-	var prev claimItem
-	if err := s.main.Get(AttrPK, claim.PK).Range(AttrSK, dynamo.Equal, skClaim).Consistent(true).One(ctx, &prev); err != nil {
+	if err != nil {
 		return nil, translate("read mutation claim", err)
 	}
-	return s.MutationLog(ctx, prev.LogID)
+	return s.MutationLog(ctx, c.LogID)
 }
-
-// ownedLog conditions a log write on its attempt still owning the log (or
-// the log being new).
-func ownedLog(p *dynamo.Put, l *grievance.MutationLog) *dynamo.Put {
-	if l.Attempt == "" {
-		return p
-	}
-	return p.If("attribute_not_exists(pk) OR $ = ?", "attempt", l.Attempt)
-}
-
-// errTakenOver: a retry took over the mutation; this execution's write is
-// void.
-var errTakenOver = &grievance.Error{Code: grievance.CodeConflict, Message: "The mutation was taken over by a retry.", Key: grievance.KeyTakenOver}
 
 // PutMutationLog implements grievance.MutationStore.
-func (s *Store) PutMutationLog(ctx context.Context, l *grievance.MutationLog) error {
-	err := ownedLog(s.main.Put(toMutationLogItem(l)), l).Run(ctx)
+func (s *Store) PutMutationLog(ctx context.Context, l *grievance.MutationLog, claim bool) error {
+	if !claim || l.ClientMutationID == "" {
+		return translate("put mutation log", s.main.Put(toMutationLogItem(l)).Run(ctx))
+	}
+	err := s.db.WriteTx().
+		Put(s.main.Put(claimFor(l)).If("attribute_not_exists(pk)")).
+		Put(s.main.Put(toMutationLogItem(l))).
+		Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return nil // another attempt owns the log and will finish it
+		return errDuplicate
 	}
 	return translate("put mutation log", err)
-}
-
-// TakeOverMutation implements grievance.MutationStore.
-func (s *Store) TakeOverMutation(ctx context.Context, l *grievance.MutationLog, prevAttempt string) (bool, error) {
-	err := s.main.Put(toMutationLogItem(l)).If("$ = ? AND $ = ?", "attempt", prevAttempt, "status", int(grievance.MutationReceived)).Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return false, nil
-	}
-	return err == nil, translate("take over mutation", err)
 }
 
 // MutationLog implements grievance.MutationStore.

@@ -338,20 +338,16 @@ func (s *Store) Users(ctx context.Context) ([]*grievance.Person, error) {
 	return out, nil
 }
 
-// ClaimMutation stores log unless the same user already sent its
-// clientMutationId; then it returns that first log and stores nothing.
-func (s *Store) ClaimMutation(ctx context.Context, log *grievance.MutationLog) (*grievance.MutationLog, error) {
-	if err := s.fail("ClaimMutation"); err != nil {
+// ClientMutation returns the log the user's clientMutationId names, or nil.
+func (s *Store) ClientMutation(ctx context.Context, userID, cmid string) (*grievance.MutationLog, error) {
+	if err := s.fail("ClientMutation"); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := claimKey{log.UserID, log.ClientMutationID}
-	if id, ok := s.claims[k]; ok {
+	if id, ok := s.claims[claimKey{userID, cmid}]; ok {
 		return cloneLog(s.logs[id]), nil
 	}
-	s.claims[k] = log.ID
-	s.putLog(log)
 	return nil, nil
 }
 
@@ -362,40 +358,31 @@ func (s *Store) putLog(log *grievance.MutationLog) {
 	s.logs[log.ID] = cloneLog(log)
 }
 
-// owns reports whether log's attempt may write the stored log.
-func (s *Store) owns(log *grievance.MutationLog) bool {
-	cur, ok := s.logs[log.ID]
-	return !ok || log.Attempt == "" || cur.Attempt == log.Attempt
+// claim records log's clientMutationId, unless it is taken (KeyDuplicate).
+func (s *Store) claim(log *grievance.MutationLog) error {
+	k := claimKey{log.UserID, log.ClientMutationID}
+	if _, ok := s.claims[k]; ok {
+		return grievance.Errorf(grievance.CodeConflict, "The mutation was already sent.").WithKey(grievance.KeyDuplicate)
+	}
+	s.claims[k] = log.ID
+	return nil
 }
 
-// PutMutationLog stores log, replacing an earlier state of it, unless
-// another attempt owns it.
-func (s *Store) PutMutationLog(ctx context.Context, log *grievance.MutationLog) error {
+// PutMutationLog stores log, replacing an earlier state of it; with claim,
+// also its clientMutationId's claim, unless it is taken.
+func (s *Store) PutMutationLog(ctx context.Context, log *grievance.MutationLog, claim bool) error {
 	if err := s.fail("PutMutationLog"); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.owns(log) {
-		s.putLog(log)
-	}
-	return nil
-}
-
-// TakeOverMutation replaces an abandoned received log still owned by
-// prevAttempt.
-func (s *Store) TakeOverMutation(ctx context.Context, log *grievance.MutationLog, prevAttempt string) (bool, error) {
-	if err := s.fail("TakeOverMutation"); err != nil {
-		return false, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur, ok := s.logs[log.ID]
-	if !ok || cur.Attempt != prevAttempt || cur.Status != grievance.MutationReceived {
-		return false, nil
+	if claim && log.ClientMutationID != "" {
+		if err := s.claim(log); err != nil {
+			return err
+		}
 	}
 	s.putLog(log)
-	return true, nil
+	return nil
 }
 
 // MutationLog returns the log with id, or CodeNotFound.
@@ -502,8 +489,10 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 	if w.Config != nil && w.Config.Prev != s.configVer {
 		return grievance.Errorf(grievance.CodeConflict, "The configuration has changed (version %d, expected %d).", s.configVer, w.Config.Prev)
 	}
-	if w.Log != nil && !s.owns(w.Log) {
-		return grievance.Errorf(grievance.CodeConflict, "The mutation was taken over by a retry.").WithKey(grievance.KeyTakenOver)
+	if w.Log != nil && w.Claim && w.Log.ClientMutationID != "" {
+		if _, ok := s.claims[claimKey{w.Log.UserID, w.Log.ClientMutationID}]; ok {
+			return grievance.Errorf(grievance.CodeConflict, "The mutation was already sent.").WithKey(grievance.KeyDuplicate)
+		}
 	}
 
 	// Every check passed: apply.
@@ -532,6 +521,9 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 		s.configVer++
 	}
 	if w.Log != nil {
+		if w.Claim && w.Log.ClientMutationID != "" {
+			s.claims[claimKey{w.Log.UserID, w.Log.ClientMutationID}] = w.Log.ID
+		}
 		s.putLog(w.Log)
 	}
 	return nil

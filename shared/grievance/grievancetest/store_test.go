@@ -104,21 +104,28 @@ func TestStore_Commit(t *testing.T) {
 	}
 }
 
-func TestStore_ClaimMutation(t *testing.T) {
+func TestStore_ClaimsRunAMutationOnce(t *testing.T) {
 	ctx := context.Background()
 	st := grievancetest.NewStore()
-	first := &grievance.MutationLog{ID: "l1", UserID: "u", ClientMutationID: "m"}
-	if prev, err := st.ClaimMutation(ctx, first); err != nil || prev != nil {
-		t.Fatalf("first claim: %v %v", prev, err)
+	first := &grievance.MutationLog{ID: "l1", UserID: "u", ClientMutationID: "m", Status: grievance.MutationSuccess}
+	if err := st.Commit(ctx, &grievance.Write{Log: first, Claim: true}); err != nil {
+		t.Fatal(err)
 	}
-	// Ensure the same user and id returns the first log…
-	prev, err := st.ClaimMutation(ctx, &grievance.MutationLog{ID: "l2", UserID: "u", ClientMutationID: "m"})
-	if err != nil || prev == nil || prev.ID != "l1" {
-		t.Fatalf("second claim: %v %v", prev, err)
+	// Ensure the same user and id is a duplicate, whether committed or
+	// logged as a failure, and names the first log…
+	err := st.Commit(ctx, &grievance.Write{Log: &grievance.MutationLog{ID: "l2", UserID: "u", ClientMutationID: "m"}, Claim: true})
+	if grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("second commit: %v", err)
+	}
+	if err := st.PutMutationLog(ctx, &grievance.MutationLog{ID: "l2", UserID: "u", ClientMutationID: "m"}, true); grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("second failure log: %v", err)
+	}
+	if prev, err := st.ClientMutation(ctx, "u", "m"); err != nil || prev == nil || prev.ID != "l1" {
+		t.Fatalf("lookup: %v %v", prev, err)
 	}
 	// …while another user may use the same id.
-	if prev, err := st.ClaimMutation(ctx, &grievance.MutationLog{ID: "l3", UserID: "v", ClientMutationID: "m"}); err != nil || prev != nil {
-		t.Fatalf("other user's claim: %v %v", prev, err)
+	if err := st.PutMutationLog(ctx, &grievance.MutationLog{ID: "l3", UserID: "v", ClientMutationID: "m"}, true); err != nil {
+		t.Fatalf("other user's claim: %v", err)
 	}
 	var ids []string
 	_ = st.ScanMutationLogs(ctx, "", "m", func(l *grievance.MutationLog) (bool, error) {
