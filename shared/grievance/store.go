@@ -126,7 +126,7 @@ type Write struct {
 	// Claim stores, with the change, the claim of Log's clientMutationId,
 	// on condition that the user has not claimed it yet (else an error
 	// keyed KeyDuplicate and nothing is stored): a mutation runs once.
-	Claim bool
+	Claim  bool
 	Config *ConfigWrite
 }
 
