@@ -162,7 +162,15 @@ func (s *Service) guard(cfg *Config, p *Principal) *guard {
 
 // sensitive reports whether the configuration restricts anything at all.
 func (g *guard) sensitive() bool {
-	return len(g.cfg.RestrictedCategories.Keys) > 0 || len(g.cfg.GrievanceAnonymizedFields.Keys) > 0
+	if len(g.cfg.RestrictedCategories.Keys) > 0 {
+		return true
+	}
+	for _, fields := range g.cfg.GrievanceAnonymizedFields.Values {
+		if len(fields) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // affects reports whether the reader's view of a ticket list may differ
