@@ -10,31 +10,26 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/google/uuid"
 
 	"github.com/redress-grm/redress/shared/auth"
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel()}))
+	log := platform.Logger()
 	h, err := newHandler(context.Background(), log)
 	if err != nil {
-		log.Error("start", "err", err)
-		os.Exit(1)
+		platform.Fatal(log, "start", err)
 	}
 	lambda.Start(h.Handle)
 }
 
 func newHandler(ctx context.Context, log *slog.Logger) (*Handler, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names, err := store.NamesFromEnv()
+	cfg, names, err := platform.AWS(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,9 +44,9 @@ func newHandler(ctx context.Context, log *slog.Logger) (*Handler, error) {
 	return &Handler{
 		Config:  svc,
 		GraphQL: srv,
-		Auth:    auth.Options{AdminGroup: os.Getenv("ADMIN_GROUP"), AllowRightsClaim: envBool("ALLOW_RIGHTS_CLAIM", false)},
+		Auth:    auth.Options{AdminGroup: os.Getenv("ADMIN_GROUP"), AllowRightsClaim: platform.Bool("ALLOW_RIGHTS_CLAIM", false)},
 		Log:     log,
-		MaxBody: envInt("MAX_BODY_BYTES", DefaultMaxBody),
+		MaxBody: platform.Int("MAX_BODY_BYTES", DefaultMaxBody),
 		NewID:   uuid.NewString,
 		Now:     time.Now,
 	}, nil
@@ -81,26 +76,4 @@ func gqlOptions(getenv func(string) string) gql.Options {
 			MaxAliases: limit("MAX_ALIASES"),
 		},
 	}
-}
-
-func envBool(name string, def bool) bool {
-	if b, err := strconv.ParseBool(os.Getenv(name)); err == nil {
-		return b
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
-		return n
-	}
-	return def
-}
-
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv("LOG_LEVEL"))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

@@ -57,7 +57,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	for _, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record",
 			"eventName", rec.EventName,
-			"keys", keys(rec.Change.Keys),
+			"keys", store.KeyStrings(rec.Change.Keys),
 			"sequenceNumber", rec.Change.SequenceNumber,
 		)
 	}
@@ -116,21 +116,4 @@ func failAll(recs []events.DynamoDBEventRecord) events.DynamoDBEventResponse {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 	}
 	return resp
-}
-
-// keys renders key attributes as plain strings for the log; keys are
-// always strings or numbers.
-func keys(k map[string]events.DynamoDBAttributeValue) map[string]string {
-	out := make(map[string]string, len(k))
-	for name, v := range k {
-		switch v.DataType() {
-		case events.DataTypeString:
-			out[name] = v.String()
-		case events.DataTypeNumber:
-			out[name] = v.Number()
-		default:
-			out[name] = "?"
-		}
-	}
-	return out
 }

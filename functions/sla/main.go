@@ -8,50 +8,32 @@ package main
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/google/uuid"
 
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel(os.Getenv("LOG_LEVEL"))}))
+	log := platform.Logger()
 	busName := os.Getenv("EVENT_BUS_NAME")
 	if busName == "" {
-		log.Error("environment variable EVENT_BUS_NAME is not set")
-		os.Exit(1)
+		platform.Fatal(log, "configuration", errors.New("environment variable EVENT_BUS_NAME is not set"))
 	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, names, err := platform.AWS(context.Background())
 	if err != nil {
-		log.Error("load AWS configuration", "err", err)
-		os.Exit(1)
-	}
-	names, err := store.NamesFromEnv()
-	if err != nil {
-		log.Error("table names", "err", err)
-		os.Exit(1)
+		platform.Fatal(log, "start", err)
 	}
 	st := store.New(cfg, names)
 	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{})
 	h := &Handler{Store: st, Config: svc, Events: eventbridge.NewFromConfig(cfg), Bus: busName,
 		Now: time.Now, NewID: uuid.NewString, Log: log}
 	lambda.Start(h.Handle)
-}
-
-// logLevel maps LOG_LEVEL (debug, info, warn, error) to a slog level;
-// anything else is info, so a typo never silences the function.
-func logLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

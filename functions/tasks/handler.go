@@ -68,7 +68,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	for i, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record", "eventName", rec.EventName,
-			"keys", keys(rec.Change.Keys), "sequenceNumber", rec.Change.SequenceNumber)
+			"keys", store.KeyStrings(rec.Change.Keys), "sequenceNumber", rec.Change.SequenceNumber)
 		ch, err := store.DecodeChange(rec)
 		if err != nil {
 			stopAt, stopErr = i, err
@@ -217,21 +217,4 @@ func summary(t *grievance.Ticket, redact bool) bus.Ticket {
 		s.Category, s.Priority, s.Channel, s.Flags, s.DueDate = t.Category, t.Priority, t.Channel, t.Flags, t.DueDate
 	}
 	return s
-}
-
-// keys renders key attributes as plain strings for the log; keys are
-// always strings or numbers.
-func keys(k map[string]events.DynamoDBAttributeValue) map[string]string {
-	out := make(map[string]string, len(k))
-	for name, v := range k {
-		switch v.DataType() {
-		case events.DataTypeString:
-			out[name] = v.String()
-		case events.DataTypeNumber:
-			out[name] = v.Number()
-		default:
-			out[name] = "?"
-		}
-	}
-	return out
 }

@@ -38,49 +38,26 @@ var ticketOrderFields = []string{"id", "code", "title", "key", "description", "s
 	"flags", "channel", "resolution", "reporter_id", "reporter_type", "version", "date_created", "date_updated",
 	"due_date", "date_of_incident", "is_deleted", "date_valid_from"}
 
+// ticketOrderValue returns the value a ticket sorts by on field: text, or
+// a number for the numeric orders.
 func ticketOrderValue(t *Ticket, field string) (string, int) {
 	switch field {
-	case "id":
-		return t.ID, 0
-	case "code":
-		return t.Code, 0
-	case "title":
-		return t.Title, 0
-	case "key":
-		return t.Key, 0
-	case "description":
-		return t.Description, 0
-	case "status":
-		return string(t.Status), 0
-	case "priority":
-		return t.Priority, 0
-	case "category":
-		return t.Category, 0
-	case "flags":
-		return t.Flags, 0
-	case "channel":
-		return t.Channel, 0
-	case "resolution":
-		return t.Resolution, 0
-	case "reporter_id":
-		return t.ReporterID, 0
-	case "reporter_type":
-		return string(t.ReporterType), 0
 	case "version":
 		return "", t.Version
 	case "date_created", "date_valid_from":
 		return "", int(t.Seq) // creation order is ticket-number order
 	case "date_updated":
 		return FormatDateTime(t.DateUpdated), 0
-	case "due_date":
-		return t.DueDate, 0
-	case "date_of_incident":
-		return t.DateOfIncident, 0
+	case "reporter_type":
+		return string(t.ReporterType), 0
 	case "is_deleted":
 		if t.IsDeleted {
 			return "1", 0
 		}
 		return "0", 0
+	}
+	if f, ok := ticketFields[field]; ok && f.text != nil {
+		return f.text(t), 0
 	}
 	return "", 0
 }

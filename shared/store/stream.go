@@ -290,3 +290,20 @@ func ConvertAttributeValue(v events.DynamoDBAttributeValue) (types.AttributeValu
 	}
 	return nil, fmt.Errorf("unknown attribute type %d", v.DataType())
 }
+
+// KeyStrings renders a stream record's key attributes as plain strings, for
+// logs; keys are always strings or numbers.
+func KeyStrings(k map[string]events.DynamoDBAttributeValue) map[string]string {
+	out := make(map[string]string, len(k))
+	for name, v := range k {
+		switch v.DataType() {
+		case events.DataTypeString:
+			out[name] = v.String()
+		case events.DataTypeNumber:
+			out[name] = v.Number()
+		default:
+			out[name] = "?"
+		}
+	}
+	return out
+}
