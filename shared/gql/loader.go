@@ -43,9 +43,11 @@ func loaderFrom(ctx context.Context, svc *grievance.Service) *loader {
 	return newLoader(svc)
 }
 
-// loadPeople fetches, in one call, the ids not seen yet in this request.
-func (l *loader) loadPeople(ctx context.Context, ids []string) error {
-	l.mu.Lock()
+// loadMissing fetches, in one call of fetch, the ids not in cache yet,
+// and records every one of them (nil when fetch did not find it), so that
+// a request asks for each id at most once.
+func loadMissing[T any](ctx context.Context, mu *sync.Mutex, cache map[string]*T, ids []string, fetch func(context.Context, []string) (map[string]*T, error)) error {
+	mu.Lock()
 	var missing []string
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -53,22 +55,30 @@ func (l *loader) loadPeople(ctx context.Context, ids []string) error {
 			continue
 		}
 		seen[id] = true
-		if _, ok := l.people[id]; !ok {
+		if _, ok := cache[id]; !ok {
 			missing = append(missing, id)
 		}
 	}
-	l.mu.Unlock()
+	mu.Unlock()
 	if len(missing) == 0 {
 		return nil
 	}
-	found, err := l.svc.People(ctx, missing)
+	found, err := fetch(ctx, missing)
 	if err != nil {
-		return fmt.Errorf("load people: %w", err)
+		return err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
 	for _, id := range missing {
-		l.people[id] = found[id]
+		cache[id] = found[id]
+	}
+	return nil
+}
+
+// loadPeople fetches, in one call, the people not seen yet in this request.
+func (l *loader) loadPeople(ctx context.Context, ids []string) error {
+	if err := loadMissing(ctx, &l.mu, l.people, ids, l.svc.People); err != nil {
+		return fmt.Errorf("load people: %w", err)
 	}
 	return nil
 }
@@ -82,30 +92,8 @@ func (l *loader) person(id string) *grievance.Person {
 
 // loadTickets fetches the live versions of the tickets not seen yet.
 func (l *loader) loadTickets(ctx context.Context, ids []string) error {
-	l.mu.Lock()
-	var missing []string
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		if _, ok := l.tickets[id]; !ok {
-			missing = append(missing, id)
-		}
-	}
-	l.mu.Unlock()
-	if len(missing) == 0 {
-		return nil
-	}
-	found, err := l.svc.LiveVersions(ctx, missing)
-	if err != nil {
+	if err := loadMissing(ctx, &l.mu, l.tickets, ids, l.svc.LiveVersions); err != nil {
 		return fmt.Errorf("load live tickets: %w", err)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, id := range missing {
-		l.tickets[id] = found[id]
 	}
 	return nil
 }
