@@ -292,10 +292,9 @@ func TestTickets_Pagination(t *testing.T) {
 		e.createTicket(t, fmt.Sprintf(`category: "Default", title: %q`, title))
 	}
 	type page struct {
-		titles             []string
-		hasNext, hasPrev   bool
-		startCur, endCur   string
-		startIdx, endIndex int
+		titles           []string
+		hasNext, hasPrev bool
+		startCur, endCur string
 	}
 	fetch := func(t *testing.T, args string) page {
 		d := e.ok(t, reader, fmt.Sprintf(`{ tickets(orderBy: ["title"], %s) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { title } } } }`, args))

@@ -418,12 +418,6 @@ func (c *Config) RightsOf(groups []string) map[string]bool {
 	return rights
 }
 
-// MarshalDocument renders the full effective configuration as a document
-// that ParseConfig accepts.
-func (c *Config) MarshalDocument() ([]byte, error) {
-	return json.MarshalIndent(c, "", "  ")
-}
-
 func quoteList(vs []string) string {
 	q := make([]string, len(vs))
 	for i, v := range vs {

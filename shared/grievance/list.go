@@ -487,14 +487,6 @@ func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery)
 	}
 }
 
-// IsHistory reports whether t is an older version than the live ticket.
-func (s *Service) IsHistory(ctx context.Context, t *Ticket, live map[string]*Ticket) bool {
-	if l, ok := live[t.ID]; ok {
-		return l.Version != t.Version
-	}
-	return false
-}
-
 // LiveVersions returns the live tickets of ids that the principal may see,
 // masked for them (for isHistory and a comment's ticket).
 func (s *Service) LiveVersions(ctx context.Context, ids []string) (map[string]*Ticket, error) {
@@ -749,6 +741,16 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 			return nil, fmt.Errorf("load mutation log: %w", err)
 		}
 		if err == nil && (user == "" || l.UserID == user) {
+			logs = append(logs, l)
+		}
+	} else if q.ClientMutationID != "" && user != "" {
+		// A client polling its own mutation: the claim names the log, read
+		// with strong consistency (an index could lag behind the commit).
+		l, err := s.store.ClientMutation(ctx, user, q.ClientMutationID)
+		if err != nil {
+			return nil, fmt.Errorf("load mutation log: %w", err)
+		}
+		if l != nil {
 			logs = append(logs, l)
 		}
 	} else if err := s.store.ScanMutationLogs(ctx, user, q.ClientMutationID, collectLog); err != nil {

@@ -226,22 +226,19 @@ func (s *Store) MutationLog(ctx context.Context, id string) (*grievance.Mutation
 	return it.log(), nil
 }
 
-// ScanMutationLogs implements grievance.MutationStore. Index reads are
-// eventually consistent, so the user's log is re-read from the base table:
-// a poll right after a mutation must see its final status.
+// ScanMutationLogs implements grievance.MutationStore. Logs are only ever
+// stored final (with the mutation's own transaction), so the index's copy,
+// however fresh, never shows a log in a state it was not committed in.
 func (s *Store) ScanMutationLogs(ctx context.Context, userID, cmid string, fn func(*grievance.MutationLog) (bool, error)) error {
 	var p *pager
+	var skAttr string
 	switch {
 	case cmid != "":
-		p = newPager(s.main.Get("g3pk", prefixCMID+cmid).Index(IndexCategory), true)
+		p, skAttr = newPager(s.main.Get("g3pk", prefixCMID+cmid).Index(IndexCategory), true), "g3sk"
 	case userID != "":
-		p = newPager(s.main.Get("g1pk", prefixMutLogs+userID).Index(IndexList), true)
+		p, skAttr = newPager(s.main.Get("g1pk", prefixMutLogs+userID).Index(IndexList), true), "g1sk"
 	default:
-		p = newPager(s.main.Get("g2pk", listAllMutLogs).Index(IndexStatus), true)
-	}
-	skAttr := map[bool]string{true: "g3sk", false: "g1sk"}[cmid != ""]
-	if cmid == "" && userID == "" {
-		skAttr = "g2sk"
+		p, skAttr = newPager(s.main.Get("g2pk", listAllMutLogs).Index(IndexStatus), true), "g2sk"
 	}
 	return mergePages(ctx, []*pager{p}, skAttr, true, func(item dynamo.Item) (bool, error) {
 		var it mutationLogItem
@@ -251,14 +248,7 @@ func (s *Store) ScanMutationLogs(ctx context.Context, userID, cmid string, fn fu
 		if userID != "" && it.UserID != userID {
 			return true, nil
 		}
-		l := it.log()
-		if l.Status == grievance.MutationReceived {
-			fresh, err := s.MutationLog(ctx, l.ID)
-			if err == nil {
-				l = fresh
-			}
-		}
-		return fn(l)
+		return fn(it.log())
 	})
 }
 
