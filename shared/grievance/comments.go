@@ -26,7 +26,7 @@ func (s *Service) touchComment(c *Comment, p *Principal) {
 // mayComment reports whether p may read or write comments of t: through the
 // configured rights, or as the attending staff of that very ticket.
 func mayComment(p *Principal, rights []string, t *Ticket) bool {
-	return p.HasAny(rights) || (t.AttendingStaffID != "" && t.AttendingStaffID == p.ID)
+	return p.HasAny(rights) || attends(p, t)
 }
 
 // CreateComment plans a comment on a ticket; the ticket records the new
@@ -222,12 +222,20 @@ func (s *Service) UpdateConfig(ctx context.Context, doc []byte) (*Write, error) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ParseConfig(doc); err != nil {
+	next, err := ParseConfig(doc)
+	if err != nil {
 		return nil, err
 	}
-	_, ver, err := s.store.ConfigDocument(ctx)
+	stored, ver, err := s.store.ConfigDocument(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load configuration: %w", err)
+	}
+	// A stored document that no longer parses has no rules to keep; the
+	// administrator must be able to replace it.
+	if cur, err := ParseConfig(stored); err == nil {
+		if err := cur.checkKeepsConfidentiality(next); err != nil {
+			return nil, err
+		}
 	}
 	// The document is stored as sent (compacted), not merged with today's
 	// defaults, so later default changes still apply to unset keys.

@@ -8,22 +8,101 @@ import (
 // Restricted replaces the text of a field a reader may not see.
 const Restricted = "[Restricted]"
 
-// maskedFields returns the fields of t that p may not see: those listed in
-// grievance_anonymized_fields for t's category, unless p holds the
-// confidential right or attends t. nil means t is shown in full.
-func maskedFields(cfg *Config, p *Principal, t *Ticket) map[string]bool {
-	fields, ok := cfg.GrievanceAnonymizedFields.Get(t.Category)
-	if !ok || len(fields) == 0 {
-		return nil
+// attends reports whether p is t's attending staff. Attending staff see and
+// work on a ticket their rights alone would hide (the staff exemption); since
+// whoever names them grants it, only principals cleared by right may name
+// them (checkReclassify).
+func attends(p *Principal, t *Ticket) bool {
+	return p != nil && t.AttendingStaffID != "" && t.AttendingStaffID == p.ID
+}
+
+// byRight returns what p's rights alone let p see of the tickets of
+// category: whether they exist for p (restricted_categories), and the
+// fields hidden from p (grievance_anonymized_fields; nil: none).
+func byRight(cfg *Config, p *Principal, category string) (bool, map[string]bool) {
+	exists := true
+	if rights, restricted := cfg.RestrictedCategories.Get(category); restricted {
+		exists = p.HasAny(rights)
 	}
-	if p.HasAny(cfg.ConfidentialPerms) || (p != nil && t.AttendingStaffID != "" && t.AttendingStaffID == p.ID) {
-		return nil
+	fields, _ := cfg.GrievanceAnonymizedFields.Get(category)
+	if len(fields) == 0 || p.HasAny(cfg.ConfidentialPerms) {
+		return exists, nil
 	}
 	m := make(map[string]bool, len(fields))
 	for _, f := range fields {
 		m[f] = true
 	}
+	return exists, m
+}
+
+// cleared reports whether p's rights alone show every ticket of category in
+// full: the condition for changing who may see such a ticket.
+func cleared(cfg *Config, p *Principal, category string) bool {
+	exists, m := byRight(cfg, p, category)
+	return exists && len(m) == 0
+}
+
+// sight decides what p sees of t: whether t exists for p, and the fields
+// hidden from p. Every read and write rule asks it (or byRight, when the
+// staff exemption must not count).
+func sight(cfg *Config, p *Principal, t *Ticket) (bool, map[string]bool) {
+	if attends(p, t) {
+		return true, nil
+	}
+	return byRight(cfg, p, t.Category)
+}
+
+// visible reports whether p may see t at all: tickets of a restricted
+// category exist only for holders of its rights and its attending staff.
+func visible(cfg *Config, p *Principal, t *Ticket) bool {
+	ok, _ := sight(cfg, p, t)
+	return ok
+}
+
+// maskedFields returns the fields of t that p may not see: those listed in
+// grievance_anonymized_fields for t's category, unless p holds the
+// confidential right or attends t. nil means t is shown in full.
+func maskedFields(cfg *Config, p *Principal, t *Ticket) map[string]bool {
+	_, m := sight(cfg, p, t)
 	return m
+}
+
+// checkReclassify applies the write-path rules (docs/confidentiality.md) to
+// a ticket going from old (nil on creation) to t. Category and attending
+// staff decide who sees a ticket, so:
+//   - a ticket is created in, or moved to, a category only by principals
+//     whose rights let them see that category (naming oneself attending
+//     staff does not count);
+//   - the category or attending staff of a ticket changes only by
+//     principals whose rights show it in full, so that no one can lift a
+//     restriction or a mask they are subject to, for themselves or anyone.
+//
+// Sending the attending staff when it is hidden from p counts as a change
+// whatever its value: otherwise "refused" against "no change" would tell
+// p whether their guess was right.
+func checkReclassify(cfg *Config, p *Principal, old, t *Ticket, sentStaff bool) error {
+	if old == nil {
+		if ok, _ := byRight(cfg, p, t.Category); !ok {
+			return Errorf(CodeForbidden, "You may not create tickets of category %q.", t.Category)
+		}
+		return nil
+	}
+	moved := t.Category != old.Category
+	restaffed := false
+	if sentStaff {
+		_, hidden := sight(cfg, p, old)
+		restaffed = t.AttendingStaffID != old.AttendingStaffID || hidden["attending_staff"]
+	}
+	if !moved && !restaffed {
+		return nil
+	}
+	if !cleared(cfg, p, old.Category) {
+		return Errorf(CodeForbidden, "Changing the category or the attending staff of this ticket needs the right to see it in full.")
+	}
+	if ok, _ := byRight(cfg, p, t.Category); moved && !ok {
+		return Errorf(CodeForbidden, "You may not move tickets to category %q.", t.Category)
+	}
+	return nil
 }
 
 // maskTicket returns a copy of t with the fields in m masked: texts become

@@ -154,7 +154,12 @@ type Config struct {
 
 	TicketsAttachmentsRootPath *string `json:"tickets_attachments_root_path"`
 
-	GrievanceTypes            []string            `json:"grievance_types"`
+	GrievanceTypes []string `json:"grievance_types"`
+	// RetiredGrievanceTypes are types no longer offered (no new tickets,
+	// no moves into them) whose per-type entries, above all their
+	// anonymized fields and restriction, still govern the tickets that
+	// carry them (docs/confidentiality.md, write-path rules).
+	RetiredGrievanceTypes     []string            `json:"retired_grievance_types"`
 	GrievanceFlags            []string            `json:"grievance_flags"`
 	GrievanceChannels         []string            `json:"grievance_channels"`
 	DefaultResponses          Dict[string]        `json:"default_responses"`
@@ -269,10 +274,7 @@ func ParseConfig(doc []byte) (*Config, error) {
 // grievance_types must not fail on keys the administrator never wrote.
 // Keys the document sets itself are still validated strictly.
 func (c *Config) pruneDefaults(given map[string]json.RawMessage) {
-	types := map[string]bool{}
-	for _, t := range c.GrievanceTypes {
-		types[t] = true
-	}
+	types := c.knownTypes()
 	prune := func(name string, keys *[]string, del func(string)) {
 		if _, ok := given[name]; ok {
 			return
@@ -308,6 +310,7 @@ func configKeys() map[string]bool {
 func (c *Config) Validate() error {
 	for name, list := range map[string][]string{
 		"grievance_types": c.GrievanceTypes, "grievance_flags": c.GrievanceFlags, "grievance_channels": c.GrievanceChannels,
+		"retired_grievance_types": c.RetiredGrievanceTypes,
 	} {
 		seen := map[string]bool{}
 		for _, v := range list {
@@ -326,14 +329,16 @@ func (c *Config) Validate() error {
 	if _, err := ParseResolution(c.ResolutionTimes); err != nil || c.ResolutionTimes == "" {
 		return Errorf(CodeInvalid, "resolution_times %q must be \"days,hours\" with days below 99 and hours below 24.", c.ResolutionTimes)
 	}
-	types := map[string]bool{}
-	for _, t := range c.GrievanceTypes {
-		types[t] = true
+	for _, t := range c.RetiredGrievanceTypes {
+		if slices.Contains(c.GrievanceTypes, t) {
+			return Errorf(CodeInvalid, "%q is both in grievance_types and in retired_grievance_types.", t)
+		}
 	}
+	types := c.knownTypes()
 	checkKeys := func(name string, keys []string) error {
 		for _, k := range keys {
 			if !types[k] {
-				return Errorf(CodeInvalid, "%s has key %q, which is not one of grievance_types (%s).", name, k, quoteList(c.GrievanceTypes))
+				return Errorf(CodeInvalid, "%s has key %q, which is not one of grievance_types (%s) or retired_grievance_types.", name, k, quoteList(c.GrievanceTypes))
 			}
 		}
 		return nil
@@ -382,6 +387,33 @@ func (c *Config) Validate() error {
 			if strings.TrimSpace(r) == "" {
 				return Errorf(CodeInvalid, "role_rights[%q] contains an empty right.", g)
 			}
+		}
+	}
+	return nil
+}
+
+// knownTypes returns the grievance types tickets may carry: the offered
+// ones and the retired ones.
+func (c *Config) knownTypes() map[string]bool {
+	types := map[string]bool{}
+	for _, t := range c.GrievanceTypes {
+		types[t] = true
+	}
+	for _, t := range c.RetiredGrievanceTypes {
+		types[t] = true
+	}
+	return types
+}
+
+// checkKeepsConfidentiality refuses a new configuration that drops a type
+// whose tickets the current one keeps confidential: removing the type would
+// remove its rules with it and expose those tickets. Such a type is retired
+// instead; lifting its rules is a separate, deliberate change.
+func (c *Config) checkKeepsConfidentiality(next *Config) error {
+	kept := next.knownTypes()
+	for _, t := range append(slices.Clone(c.GrievanceTypes), c.RetiredGrievanceTypes...) {
+		if c.Confidential(t) && !kept[t] {
+			return Errorf(CodeInvalid, "Grievance type %q has confidentiality rules that its tickets keep: list it in retired_grievance_types instead of removing it.", t)
 		}
 	}
 	return nil

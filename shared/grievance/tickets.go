@@ -32,16 +32,6 @@ type TicketInput struct {
 	Version *int
 }
 
-// visible reports whether p may see t at all: tickets of a restricted
-// category exist only for holders of its rights and its attending staff.
-func visible(cfg *Config, p *Principal, t *Ticket) bool {
-	rights, restricted := cfg.RestrictedCategories.Get(t.Category)
-	if !restricted {
-		return true
-	}
-	return p.HasAny(rights) || (t.AttendingStaffID != "" && p != nil && t.AttendingStaffID == p.ID)
-}
-
 func errTicketNotFound(id string) error {
 	return Errorf(CodeNotFound, "Ticket %s does not exist.", id)
 }
@@ -95,8 +85,8 @@ func (s *Service) CreateTicket(ctx context.Context, in TicketInput) (*Write, err
 	if err := s.apply(ctx, cfg, t, in, true); err != nil {
 		return nil, err
 	}
-	if !visible(cfg, p, t) {
-		return nil, Errorf(CodeForbidden, "You may not create tickets of category %q.", t.Category)
+	if err := checkReclassify(cfg, p, nil, t, in.AttendingStaffID != nil); err != nil {
+		return nil, err
 	}
 	if t.DueDate == "" {
 		res := t.Resolution
@@ -132,8 +122,8 @@ func (s *Service) UpdateTicket(ctx context.Context, in TicketInput) (*Write, err
 	if err := s.apply(ctx, cfg, t, in, false); err != nil {
 		return nil, err
 	}
-	if !visible(cfg, p, t) {
-		return nil, Errorf(CodeForbidden, "You may not move tickets to category %q.", t.Category)
+	if err := checkReclassify(cfg, p, old, t, in.AttendingStaffID != nil); err != nil {
+		return nil, err
 	}
 	if sameTicket(old, t) {
 		return nil, Errorf(CodeInvalid, "Record has not be updated - there are no changes in fields.")
@@ -171,6 +161,7 @@ func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketIn
 			*dst = *v
 		}
 	}
+	category := t.Category
 	set(&t.Key, in.Key)
 	set(&t.Title, in.Title)
 	set(&t.Description, in.Description)
@@ -225,7 +216,9 @@ func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketIn
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	if in.Category != nil && !slices.Contains(cfg.GrievanceTypes, t.Category) {
+	// A retired type stays on its tickets (resending it is no change) but
+	// takes no new ones.
+	if in.Category != nil && (create || t.Category != category) && !slices.Contains(cfg.GrievanceTypes, t.Category) {
 		return Errorf(CodeInvalid, "category %q is not a configured grievance type; allowed: %s.", t.Category, quoteList(cfg.GrievanceTypes))
 	}
 	if in.Flags != nil && t.Flags != "" {
