@@ -318,7 +318,9 @@ func TestWritePath_Rules(t *testing.T) {
 				return grievance.TicketInput{Title: strp("new title"), Category: strp("Anon"), AttendingStaffID: strp(staff.ID)}
 			}, "", ""},
 		{"officer without 127007 still updates the status of a masked ticket", "Anon", officer,
-			func() grievance.TicketInput { return grievance.TicketInput{Status: strp("OPEN"), Category: strp("Anon")} }, "", ""},
+			func() grievance.TicketInput {
+				return grievance.TicketInput{Status: strp("OPEN"), Category: strp("Anon")}
+			}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, tc.category)
