@@ -258,19 +258,12 @@ func (g *guard) sensitive() bool {
 // Counts kept per list are then not the reader's counts.
 func (g *guard) affects(fs []Filter) bool {
 	for _, c := range g.cfg.RestrictedCategories.Keys {
-		if !g.p.HasAny(g.cfg.RestrictedCategories.Values[c]) {
+		if ok, _ := byRight(g.cfg, g.p, c); !ok {
 			return true
 		}
 	}
-	if g.p.HasAny(g.cfg.ConfidentialPerms) {
-		return false
-	}
 	for _, c := range g.cfg.GrievanceAnonymizedFields.Keys {
-		m := map[string]bool{}
-		for _, f := range g.cfg.GrievanceAnonymizedFields.Values[c] {
-			m[f] = true
-		}
-		if filtersTouch(fs, m) {
+		if _, m := byRight(g.cfg, g.p, c); filtersTouch(fs, m) {
 			return true
 		}
 	}
