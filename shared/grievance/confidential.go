@@ -105,6 +105,63 @@ func checkReclassify(cfg *Config, p *Principal, old, t *Ticket, sentStaff bool) 
 	return nil
 }
 
+// blindWrites keeps p from writing the fields of old hidden from it:
+// resending the value p was shown ("[Restricted]", an empty value, the
+// masked jsonExt) leaves the field as stored, any other value is refused.
+// Either answer is the same whatever the hidden value is, so an update
+// cannot test a guess ("no changes" would confirm it), and a client that
+// sends back the whole ticket it read does not overwrite what it could not
+// see. The attending staff is left to checkReclassify.
+func blindWrites(cfg *Config, p *Principal, old *Ticket, in *TicketInput) error {
+	_, hidden := sight(cfg, p, old)
+	if len(hidden) == 0 {
+		return nil
+	}
+	shown := maskTicket(old, hidden)
+	for _, f := range []struct {
+		field, key string
+		v          **string
+		shown      string
+	}{
+		{"title", "title", &in.Title, shown.Title},
+		{"description", "description", &in.Description, shown.Description},
+		{"key", "key", &in.Key, shown.Key},
+		{"priority", "priority", &in.Priority, shown.Priority},
+		{"flags", "flags", &in.Flags, shown.Flags},
+		{"channel", "channel", &in.Channel, shown.Channel},
+		{"resolution", "resolution", &in.Resolution, shown.Resolution},
+		{"reporter", "reporterId", &in.ReporterID, shown.ReporterID},
+		{"reporter", "reporterType", &in.ReporterType, string(shown.ReporterType)},
+		{"date_of_incident", "dateOfIncident", &in.DateOfIncident, shown.DateOfIncident},
+		{"due_date", "dueDate", &in.DueDate, shown.DueDate},
+	} {
+		if !hidden[f.field] || *f.v == nil {
+			continue
+		}
+		if **f.v != f.shown {
+			return errBlindWrite(f.key)
+		}
+		*f.v = nil
+	}
+	if hidden["json_ext"] && in.JSONExt != nil {
+		sent, err := ParseJSONExt(*in.JSONExt)
+		if err != nil {
+			return err
+		}
+		a, _ := json.Marshal(sent)
+		b, _ := json.Marshal(shown.JSONExt)
+		if string(a) != string(b) {
+			return errBlindWrite("jsonExt")
+		}
+		in.JSONExt = nil
+	}
+	return nil
+}
+
+func errBlindWrite(key string) error {
+	return Errorf(CodeForbidden, "%s is hidden from you and cannot be changed.", key)
+}
+
 // maskTicket returns a copy of t with the fields in m masked: texts become
 // "[Restricted]"; the reporter's identity, the attending staff and dates
 // become empty (null on the wire); json_ext keeps only comment_ids, which

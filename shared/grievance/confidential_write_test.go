@@ -425,3 +425,38 @@ func TestWritePath_RetiredTypeKeepsConfidentiality(t *testing.T) {
 		t.Errorf("creating a ticket of a retired type: got %v, want INVALID", err)
 	}
 }
+
+// Ensure a principal cannot write a field hidden from it: a new value is
+// refused whether or not it equals the hidden one (so the answer cannot
+// confirm a guess), and resending what it was shown ("[Restricted]",
+// empty values) leaves the stored value alone, so a client that sends back
+// the whole ticket it read does not overwrite the complaint.
+func TestWritePath_HiddenFieldsAreNotWrittenBlind(t *testing.T) {
+	answers := map[string]string{}
+	for _, guess := range []string{"secret title", "wrong guess"} {
+		w := newWorld(t, "Anon")
+		err := w.update(officer, grievance.TicketInput{Title: strp(guess), Category: strp("Anon")})
+		if grievance.ErrorCode(err) != grievance.CodeForbidden {
+			t.Fatalf("writing a hidden title %q: got %v, want FORBIDDEN", guess, err)
+		}
+		answers[guess] = grievance.ErrorMessage(err)
+		if got := w.ticket(t).Title; got != "secret title" {
+			t.Fatalf("a refused write changed the title to %q", got)
+		}
+	}
+	if answers["secret title"] != answers["wrong guess"] {
+		t.Fatalf("a right and a wrong guess get different answers: %q", answers)
+	}
+
+	w := newWorld(t, "Anon")
+	err := w.update(officer, grievance.TicketInput{Category: strp("Anon"), Status: strp("OPEN"),
+		Title: strp(grievance.Restricted), Description: strp(grievance.Restricted),
+		ReporterID: strp(grievance.Restricted), ReporterType: strp("")})
+	if err != nil {
+		t.Fatalf("resending the masked ticket with a new status: %v", err)
+	}
+	tk := w.ticket(t)
+	if tk.Status != grievance.StatusOpen || tk.Title != "secret title" || tk.Description != "secret description" || tk.ReporterID != reporterID {
+		t.Fatalf("after resending the masked ticket: %+v, want the new status and the hidden fields untouched", tk)
+	}
+}

@@ -118,6 +118,9 @@ func (s *Service) UpdateTicket(ctx context.Context, in TicketInput) (*Write, err
 	if err := checkVersion(in.Version, old.Version, "ticket", old.Code); err != nil {
 		return nil, err
 	}
+	if err := blindWrites(cfg, p, old, &in); err != nil {
+		return nil, err
+	}
 	t := old.Clone()
 	if err := s.apply(ctx, cfg, t, in, false); err != nil {
 		return nil, err
