@@ -166,7 +166,7 @@ func (s *Service) UpdateComment(ctx context.Context, in CommentInput) (*Write, e
 	if err != nil {
 		return nil, err
 	}
-	c, _, err := s.comment(ctx, cfg, p, in.ID)
+	c, t, err := s.comment(ctx, cfg, p, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +174,9 @@ func (s *Service) UpdateComment(ctx context.Context, in CommentInput) (*Write, e
 		return nil, errForbidden()
 	}
 	if err := checkVersion(in.Version, c.Version, "comment", c.ID); err != nil {
+		return nil, err
+	}
+	if err := blindCommentWrites(cfg, p, t, c, &in); err != nil {
 		return nil, err
 	}
 	old := c.Clone()

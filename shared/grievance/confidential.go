@@ -158,6 +158,33 @@ func blindWrites(cfg *Config, p *Principal, old *Ticket, in *TicketInput) error 
 	return nil
 }
 
+// blindCommentWrites is blindWrites for a comment: its commenter is hidden
+// where its ticket's reporter is.
+func blindCommentWrites(cfg *Config, p *Principal, t *Ticket, c *Comment, in *CommentInput) error {
+	_, hidden := sight(cfg, p, t)
+	if !hidden["reporter"] {
+		return nil
+	}
+	shown := maskComment(c, hidden)
+	for _, f := range []struct {
+		key   string
+		v     **string
+		shown string
+	}{
+		{"commenterId", &in.CommenterID, shown.CommenterID},
+		{"commenterType", &in.CommenterType, string(shown.CommenterType)},
+	} {
+		if *f.v == nil {
+			continue
+		}
+		if **f.v != f.shown {
+			return errBlindWrite(f.key)
+		}
+		*f.v = nil
+	}
+	return nil
+}
+
 func errBlindWrite(key string) error {
 	return Errorf(CodeForbidden, "%s is hidden from you and cannot be changed.", key)
 }

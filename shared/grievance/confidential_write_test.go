@@ -460,3 +460,39 @@ func TestWritePath_HiddenFieldsAreNotWrittenBlind(t *testing.T) {
 		t.Fatalf("after resending the masked ticket: %+v, want the new status and the hidden fields untouched", tk)
 	}
 }
+
+// Ensure the commenter, hidden where the ticket's reporter is, is not
+// written blind either: a right and a wrong guess get the same refusal, and
+// the shown placeholder keeps the stored commenter.
+func TestWritePath_HiddenCommenterIsNotWrittenBlind(t *testing.T) {
+	updateComment := func(w *world, in grievance.CommentInput) error {
+		cs, err := w.st.CommentsOfTicket(context.Background(), w.id)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("comments of the ticket: %v %v", cs, err)
+		}
+		in.ID = cs[0].ID
+		return w.do(officer, "updateComment", func(ctx context.Context) (*grievance.Write, error) {
+			return w.svc.UpdateComment(ctx, in)
+		})
+	}
+	answers := map[string]string{}
+	for _, guess := range []string{reporterID, "00000000-0000-4000-b000-0000000000bb"} {
+		w := newWorld(t, "Anon")
+		err := updateComment(w, grievance.CommentInput{Comment: strp("secret comment"), CommenterType: strp("individual"), CommenterID: strp(guess)})
+		if grievance.ErrorCode(err) != grievance.CodeForbidden {
+			t.Fatalf("writing a hidden commenter %q: got %v, want FORBIDDEN", guess, err)
+		}
+		answers[guess] = grievance.ErrorMessage(err)
+	}
+	if len(answers) != 2 || answers[reporterID] == "" || answers[reporterID] != answers["00000000-0000-4000-b000-0000000000bb"] {
+		t.Fatalf("a right and a wrong guess get different answers: %q", answers)
+	}
+	w := newWorld(t, "Anon")
+	if err := updateComment(w, grievance.CommentInput{Comment: strp("edited"), CommenterType: strp(""), CommenterID: strp(grievance.Restricted)}); err != nil {
+		t.Fatalf("editing the text, commenter resent as shown: %v", err)
+	}
+	cs, _ := w.st.CommentsOfTicket(context.Background(), w.id)
+	if cs[0].Comment != "edited" || cs[0].CommenterID != reporterID {
+		t.Fatalf("after the edit: %+v, want new text and the commenter untouched", cs[0])
+	}
+}
