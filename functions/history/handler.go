@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -53,6 +52,18 @@ type Handler struct {
 // records before it are recorded, and those after it are delivered again
 // without it. Handle never returns an error: that would fail and retry the
 // whole batch, records already recorded included.
+//
+// Statistics come second and never fail a record: history is the audit
+// trail, statistics a derived view. Reporting a statistics failure would
+// make Lambda deliver the batch again from that record, and a failure that
+// repeats (an aggregate DynamoDB refuses to grow) would hold back the
+// history of every later record until the mapping gave up and sent it to
+// the DLQ. So a statistics failure is logged (the StatisticsFailures alarm
+// watches for it) and the batch goes on. Nothing is lost for good: a
+// ticket's contribution item remembers what the aggregates hold for it, so
+// the ticket's next change applies the whole difference, the missed one
+// included; a batch delivered again for a history failure re-applies
+// statistics idempotently.
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	for _, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record",
@@ -71,12 +82,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 				upTo = i
 			}
 		}
-		if sf, serr := h.Stats.ApplyStats(ctx, ev.Records[:upTo]); sf != "" || serr != nil {
-			if sf == "" && upTo > 0 {
-				sf = ev.Records[0].Change.SequenceNumber
-			}
-			if sf != "" {
-				failed, err = sf, fmt.Errorf("statistics: %w", serr)
+		if upTo > 0 {
+			if sf, serr := h.Stats.ApplyStats(ctx, ev.Records[:upTo]); sf != "" || serr != nil {
+				h.Log.ErrorContext(ctx, statsFailedMsg, "sequenceNumber", sf, "err", serr)
 			}
 		}
 	}
@@ -89,7 +97,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		return resp, nil
 	}
-	msg := "history or statistics not recorded, batch stopped"
+	msg := "history not recorded, batch stopped"
 	if errors.Is(err, store.ErrMalformedRecord) {
 		msg = "malformed stream record (poison), batch stopped"
 	}
@@ -109,6 +117,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	return resp, nil
 }
+
+// statsFailedMsg is the log message of a statistics failure; the stack's
+// metric filter counts it.
+const statsFailedMsg = "statistics not applied; history unaffected"
 
 func failAll(recs []events.DynamoDBEventRecord) events.DynamoDBEventResponse {
 	var resp events.DynamoDBEventResponse

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
@@ -195,8 +196,8 @@ func (f aggregatorFunc) ApplyStats(ctx context.Context, recs []events.DynamoDBEv
 }
 
 // Ensure statistics are kept from the same batch as history: the real
-// aggregator takes the lifecycle, records after a statistics failure are
-// reported, and statistics never run past a history failure.
+// aggregator takes the lifecycle, and statistics never run past a history
+// failure (the records after it come again).
 func TestHandler_KeepsStatistics(t *testing.T) {
 	h, _, _ := newTestHandler(t)
 	st := h.History.(*store.Store)
@@ -209,21 +210,51 @@ func TestHandler_KeepsStatistics(t *testing.T) {
 	var seen [][]string
 	h.Stats = aggregatorFunc(func(_ context.Context, recs []events.DynamoDBEventRecord) (string, error) {
 		seen = append(seen, seqs(recs))
-		if len(recs) > 1 {
-			return recs[1].Change.SequenceNumber, fmt.Errorf("throttled")
-		}
 		return "", nil
 	})
-	resp, _ := h.Handle(context.Background(), ev)
-	if got, want := failures(resp), seqs(ev.Records)[1:]; !slices.Equal(got, want) {
-		t.Fatalf("failures=%v, want %v", got, want)
-	}
 	h.History = recorderFunc(func(_ context.Context, recs []events.DynamoDBEventRecord) (string, error) {
 		return recs[1].Change.SequenceNumber, fmt.Errorf("history failed")
 	})
-	seen = nil
-	resp, _ = h.Handle(context.Background(), ev)
+	resp, _ := h.Handle(context.Background(), ev)
 	if len(seen) != 1 || !slices.Equal(seen[0], seqs(ev.Records)[:1]) || !slices.Equal(failures(resp), seqs(ev.Records)[1:]) {
 		t.Fatalf("statistics saw %v, failures %v", seen, failures(resp))
+	}
+}
+
+// Ensure a statistics failure never holds back history: whatever the
+// aggregator reports, every record is recorded at once, no record is
+// reported for Lambda to deliver again, and the failure is logged.
+func TestHandler_StatisticsFailureLeavesHistoryOnTime(t *testing.T) {
+	// What DynamoDB answers when an aggregate would pass 400 KB.
+	tooLarge := &smithy.GenericAPIError{Code: "ValidationException", Message: "Item size to update has exceeded the maximum allowed size"}
+	for _, tc := range []struct {
+		name  string
+		stats aggregatorFunc
+	}{
+		{"PoisonedAggregateMidBatch", func(_ context.Context, recs []events.DynamoDBEventRecord) (string, error) {
+			return recs[1].Change.SequenceNumber, fmt.Errorf("write statistics: %w", tooLarge)
+		}},
+		{"FailureWithoutRecord", func(context.Context, []events.DynamoDBEventRecord) (string, error) {
+			return "", errors.New("configuration unreadable")
+		}},
+		{"ThrottledOnFirstRecord", func(_ context.Context, recs []events.DynamoDBEventRecord) (string, error) {
+			return recs[0].Change.SequenceNumber, errors.New("throttled")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, logs, count := newTestHandler(t)
+			h.Stats = tc.stats
+			ev := stream(t, lifecycle...)
+			resp, err := h.Handle(context.Background(), ev)
+			if err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("err=%v BatchItemFailures=%v, want none", err, failures(resp))
+			}
+			if got, want := count(), 6+3; got != want {
+				t.Fatalf("history records=%d, want %d", got, want)
+			}
+			if !strings.Contains(logs.String(), `"level":"ERROR","msg":"`+statsFailedMsg+`"`) {
+				t.Fatalf("statistics failure not logged:\n%s", logs.String())
+			}
+		})
 	}
 }

@@ -159,9 +159,13 @@ type Config struct {
 	// no moves into them) whose per-type entries, above all their
 	// anonymized fields and restriction, still govern the tickets that
 	// carry them (docs/confidentiality.md, write-path rules).
-	RetiredGrievanceTypes     []string            `json:"retired_grievance_types"`
-	GrievanceFlags            []string            `json:"grievance_flags"`
-	GrievanceChannels         []string            `json:"grievance_channels"`
+	RetiredGrievanceTypes []string `json:"retired_grievance_types"`
+	GrievanceFlags        []string `json:"grievance_flags"`
+	GrievanceChannels     []string `json:"grievance_channels"`
+	// GrievancePriorities are the priorities statistics count by name;
+	// tickets keep openIMIS's free-text priority, and any other value
+	// counts as StatsOther (docs/configuration.md).
+	GrievancePriorities       []string            `json:"grievance_priorities"`
 	DefaultResponses          Dict[string]        `json:"default_responses"`
 	GrievanceAnonymizedFields Dict[[]string]      `json:"grievance_anonymized_fields"`
 	ResolutionTimes           string              `json:"resolution_times"`
@@ -214,7 +218,10 @@ func DefaultConfig() *Config {
 		GrievanceTypes:    []string{"Default", "Category A", "Category B"},
 		GrievanceFlags:    []string{"Default", "Flag A", "Flag B"},
 		GrievanceChannels: []string{"Default", "Channel A", "Channel B"},
-		ResolutionTimes:   "5,0",
+		// The openIMIS front end offers Critical, High, Normal and Low; its
+		// tests and the newer module's ordering use Medium.
+		GrievancePriorities: []string{"Critical", "High", "Medium", "Normal", "Low"},
+		ResolutionTimes:     "5,0",
 		RoleRights: map[string][]string{
 			"GrievanceOfficer": all,
 			"GrievanceViewer":  {RightQueryTickets, RightQueryComments},
@@ -311,6 +318,7 @@ func (c *Config) Validate() error {
 	for name, list := range map[string][]string{
 		"grievance_types": c.GrievanceTypes, "grievance_flags": c.GrievanceFlags, "grievance_channels": c.GrievanceChannels,
 		"retired_grievance_types": c.RetiredGrievanceTypes,
+		"grievance_priorities":    c.GrievancePriorities,
 	} {
 		seen := map[string]bool{}
 		for _, v := range list {

@@ -61,16 +61,73 @@ type Contribution struct {
 	Counters Counters
 }
 
-// ContributionOf returns what t adds to the aggregates; deleted tickets
-// add nothing (nil).
-func ContributionOf(t *Ticket) *Contribution {
+// StatsOther is the breakdown key of every value a statistics dimension
+// does not count by name. Bracketed like Restricted, so no configured
+// value is likely to collide with it.
+const StatsOther = "[Other]"
+
+// Bounds of a statistics dimension. Every counter name is an attribute of
+// a day's aggregate item, which can only grow: the number of names per
+// dimension and their length are what keep it inside DynamoDB's 400 KB
+// item limit whatever clients send (docs/sla.md computes the worst case).
+const (
+	// MaxStatsValues is how many values of each configured list
+	// (channels, priorities, flags) are counted by name: the first ones
+	// listed.
+	MaxStatsValues = 100
+	// MaxStatsValueBytes is the longest value counted by name, in UTF-8
+	// bytes.
+	MaxStatsValueBytes = 64
+)
+
+// StatsDimensions are the values statistics count by name: the configured
+// channels, priorities and flags, within the bounds above. Anything else a
+// ticket carries (a free-text priority, a value retired from the
+// configuration, a flag imported from elsewhere) counts as StatsOther.
+type StatsDimensions struct {
+	channels, priorities, flags map[string]bool
+}
+
+// StatsDimensions returns the values c lets statistics count by name.
+func (c *Config) StatsDimensions() *StatsDimensions {
+	named := func(list []string) map[string]bool {
+		m := map[string]bool{}
+		for _, v := range list {
+			if len(m) == MaxStatsValues {
+				break
+			}
+			if len(v) <= MaxStatsValueBytes {
+				m[v] = true
+			}
+		}
+		return m
+	}
+	return &StatsDimensions{channels: named(c.GrievanceChannels), priorities: named(c.GrievancePriorities), flags: named(c.GrievanceFlags)}
+}
+
+// bucket returns the breakdown key of v: "" (not set) and named values
+// stay, anything else is StatsOther.
+func bucket(named map[string]bool, v string) string {
+	if v == "" || named[v] {
+		return v
+	}
+	return StatsOther
+}
+
+// ContributionOf returns what t adds to the aggregates, counting by name
+// only the values dims names; deleted tickets add nothing (nil).
+func ContributionOf(t *Ticket, dims *StatsDimensions) *Contribution {
 	if t == nil || t.IsDeleted {
 		return nil
 	}
-	c := Counters{CounterTickets: 1, prefixStatus + string(t.Status): 1,
-		prefixChannel + t.Channel: 1, prefixPriority + t.Priority: 1}
+	status := string(t.Status)
+	if !slices.Contains(Statuses, t.Status) {
+		status = StatsOther
+	}
+	c := Counters{CounterTickets: 1, prefixStatus + status: 1,
+		prefixChannel + bucket(dims.channels, t.Channel): 1, prefixPriority + bucket(dims.priorities, t.Priority): 1}
 	for _, f := range FlagList(t.Flags) {
-		c[prefixFlag+f] = 1
+		c[prefixFlag+bucket(dims.flags, f)] = 1
 	}
 	if t.Status.Terminal() {
 		secs := max(int64(t.ResolvedAt().Sub(t.DateCreated)/time.Second), 0)

@@ -87,6 +87,7 @@ func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecor
 		byID      = map[string]*statsChange{}
 		decodeAt  = -1
 		decodeErr error
+		dims      *grievance.StatsDimensions
 	)
 	for i, rec := range recs {
 		ch, err := DecodeChange(rec)
@@ -101,7 +102,12 @@ func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecor
 		if ch.EventName == EventRemove {
 			c.order++
 		} else {
-			c.contrib = grievance.ContributionOf(ch.Ticket)
+			if dims == nil {
+				if dims, err = s.statsDimensions(ctx); err != nil {
+					return rec.Change.SequenceNumber, err
+				}
+			}
+			c.contrib = grievance.ContributionOf(ch.Ticket, dims)
 		}
 		if prev, ok := byID[c.id]; ok {
 			if c.order > prev.order {
@@ -133,6 +139,21 @@ func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecor
 		return recs[decodeAt].Change.SequenceNumber, decodeErr
 	}
 	return "", nil
+}
+
+// statsDimensions reads the configuration for the values statistics count
+// by name: once per batch, so a batch is counted under one configuration
+// and a change to it applies from the next batch on.
+func (s *Store) statsDimensions(ctx context.Context) (*grievance.StatsDimensions, error) {
+	doc, _, err := s.ConfigDocument(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := grievance.ParseConfig(doc)
+	if err != nil {
+		return nil, fmt.Errorf("statistics: stored configuration is invalid: %w", err)
+	}
+	return cfg.StatsDimensions(), nil
 }
 
 // errStatsRace marks a transaction cancelled by a condition or a
