@@ -82,6 +82,21 @@ func (s *Service) config(ctx context.Context) (*Config, int, error) {
 	return cfg, ver, nil
 }
 
+// errUnconfigured marks a refusal for a value the configuration does not
+// list. The configuration in hand may be this container's cached copy,
+// up to ConfigTTL old, while another container has just added the value:
+// Mutate reads the configuration again before refusing
+// (docs/configuration.md).
+var errUnconfigured = errors.New("value not in the cached configuration")
+
+// unconfigured returns an INVALID error for a value the configuration
+// does not list.
+func unconfigured(format string, args ...any) *Error {
+	e := Errorf(CodeInvalid, format, args...)
+	e.Err = errUnconfigured
+	return e
+}
+
 func (s *Service) forgetConfig() {
 	s.mu.Lock()
 	s.cfg = nil
@@ -178,9 +193,20 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 		return prev, nil
 	}
 	var err error
+	reread := false
 	for attempt := 0; ; attempt++ {
 		var w *Write
 		w, err = plan(ctx)
+		if errors.Is(err, errUnconfigured) && !reread {
+			// Once per mutation, so a client sending unknown values costs
+			// one consistent GetItem per refusal, bounded by the API's
+			// throttle; a redundant read when the copy was fresh is cheaper
+			// than tracking where it came from.
+			reread = true
+			s.forgetConfig()
+			attempt--
+			continue
+		}
 		if err == nil {
 			err = s.trackSLA(ctx, w)
 		}

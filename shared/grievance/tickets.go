@@ -222,7 +222,7 @@ func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketIn
 	// A retired type stays on its tickets (resending it is no change) but
 	// takes no new ones.
 	if in.Category != nil && (create || t.Category != category) && !slices.Contains(cfg.GrievanceTypes, t.Category) {
-		return Errorf(CodeInvalid, "category %q is not a configured grievance type; allowed: %s.", t.Category, quoteList(cfg.GrievanceTypes))
+		return unconfigured("category %q is not a configured grievance type; allowed: %s.", t.Category, quoteList(cfg.GrievanceTypes))
 	}
 	if in.Flags != nil && t.Flags != "" {
 		if err := checkFlags(cfg, t.Flags); err != nil {
@@ -230,7 +230,7 @@ func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketIn
 		}
 	}
 	if in.Channel != nil && t.Channel != "" && !slices.Contains(cfg.GrievanceChannels, t.Channel) {
-		return Errorf(CodeInvalid, "channel %q is not a configured grievance channel; allowed: %s.", t.Channel, quoteList(cfg.GrievanceChannels))
+		return unconfigured("channel %q is not a configured grievance channel; allowed: %s.", t.Channel, quoteList(cfg.GrievanceChannels))
 	}
 	if in.ReporterID != nil || in.ReporterType != nil {
 		if t.ReporterID != "" {
@@ -258,7 +258,7 @@ func checkFlags(cfg *Config, flags string) error {
 	}
 	for _, f := range values {
 		if !slices.Contains(cfg.GrievanceFlags, strings.TrimSpace(f)) {
-			return Errorf(CodeInvalid, "flag %q is not a configured grievance flag; allowed: %s.", f, quoteList(cfg.GrievanceFlags))
+			return unconfigured("flag %q is not a configured grievance flag; allowed: %s.", f, quoteList(cfg.GrievanceFlags))
 		}
 	}
 	return nil
