@@ -75,12 +75,20 @@ type statsChange struct {
 // changes nothing and two writers cannot both apply. Only a ticket's last
 // image in the batch is applied (images are full states).
 //
-// Requests: one consistent BatchGetItem per 100 tickets, then one
-// TransactWriteItems per ~50 tickets whose counters changed (a change that
-// leaves every counter as it was, e.g. a comment, writes nothing).
+// Values are counted by name as the stored configuration says
+// (grievance.StatsDimensions), read once per batch with ticket images.
+//
+// Requests: one GetItem (configuration), one consistent BatchGetItem per
+// 100 tickets, then one TransactWriteItems per ~50 tickets whose counters
+// changed (a change that leaves every counter as it was, e.g. a comment,
+// writes nothing). A transaction refused for another reason than a race is
+// split into one per ticket, so a poisoned aggregate costs only its own
+// tickets.
 //
 // On failure it returns the sequence number of the first record not known
-// to be applied, and why, like RecordHistory.
+// to be applied, and why; tickets refused one by one are reported this way
+// after every other ticket of the batch was applied. Nothing is lost for
+// good: the ticket's next change applies its whole difference.
 func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error) {
 	var (
 		changes   []*statsChange
@@ -118,8 +126,9 @@ func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecor
 		byID[c.id] = c
 		changes = append(changes, c)
 	}
+	refused := map[string]error{} // tickets whose own transaction DynamoDB refused
 	for attempt := 1; ; attempt++ {
-		at, err := s.applyStats(ctx, changes)
+		at, err := s.applyStats(ctx, changes, refused)
 		if err == nil {
 			break
 		}
@@ -134,6 +143,18 @@ func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecor
 			return recs[changes[at].first].Change.SequenceNumber, ctx.Err()
 		case <-time.After(d/2 + rand.N(d)):
 		}
+	}
+	if len(refused) > 0 {
+		first, errs := -1, []error{}
+		for i, c := range changes {
+			if err, ok := refused[c.id]; ok {
+				if first < 0 {
+					first = i
+				}
+				errs = append(errs, fmt.Errorf("ticket %s: %w", c.id, err))
+			}
+		}
+		return recs[changes[first].first].Change.SequenceNumber, errors.Join(errs...)
 	}
 	if decodeErr != nil {
 		return recs[decodeAt].Change.SequenceNumber, decodeErr
@@ -160,9 +181,14 @@ func (s *Store) statsDimensions(ctx context.Context) (*grievance.StatsDimensions
 // conflicting transaction: worth re-reading and retrying.
 var errStatsRace = errors.New("statistics changed concurrently")
 
-// applyStats writes the changes not yet applied. On error it returns the
+// applyStats writes the changes not yet applied, except those of tickets
+// in refused. A transaction DynamoDB refuses for another reason than a race
+// (an aggregate that would pass the item size limit, say) is split: each of
+// its tickets is tried in a transaction of its own, and those refused again
+// are added to refused and skipped from then on, so one poisoned aggregate
+// costs only the tickets that contribute to it. On a race it returns the
 // index in changes of the first change not known to be applied.
-func (s *Store) applyStats(ctx context.Context, changes []*statsChange) (int, error) {
+func (s *Store) applyStats(ctx context.Context, changes []*statsChange, refused map[string]error) (int, error) {
 	stored := map[string]*statsRefItem{}
 	var keys []dynamo.Keyed
 	for _, c := range changes {
@@ -179,8 +205,10 @@ func (s *Store) applyStats(ctx context.Context, changes []*statsChange) (int, er
 		}
 	}
 	tx := &statsTx{}
-	firstInTx := -1
 	for i, c := range changes {
+		if _, ok := refused[c.id]; ok {
+			continue
+		}
 		old := stored[c.id]
 		if old != nil && old.Order >= c.order {
 			continue // applied already (redelivery) or older than what is
@@ -205,28 +233,47 @@ func (s *Store) applyStats(ctx context.Context, changes []*statsChange) (int, er
 		if !anyNonZero(deltas) {
 			continue // the counters are what they were: nothing to write
 		}
-		if tx.size()+1+len(deltas) > maxTransactItems {
-			if err := s.runStatsTx(ctx, tx); err != nil {
-				return firstInTx, err
-			}
-			tx, firstInTx = &statsTx{}, -1
-		}
-		if firstInTx < 0 {
-			firstInTx = i
-		}
-		if err := tx.put(s, c, old); err != nil {
+		put, err := s.contributionPut(c, old)
+		if err != nil {
 			return i, err
 		}
-		for k, d := range deltas {
-			tx.add(k, d)
+		t := statsTicket{at: i, id: c.id, put: put, deltas: deltas}
+		if tx.size(t) > maxTransactItems {
+			if err := s.runStatsTxIsolating(ctx, tx, refused); err != nil {
+				return tx.tickets[0].at, err
+			}
+			tx = &statsTx{}
 		}
+		tx.tickets = append(tx.tickets, t)
 	}
-	if firstInTx >= 0 {
-		if err := s.runStatsTx(ctx, tx); err != nil {
-			return firstInTx, err
+	if len(tx.tickets) > 0 {
+		if err := s.runStatsTxIsolating(ctx, tx, refused); err != nil {
+			return tx.tickets[0].at, err
 		}
 	}
 	return 0, nil
+}
+
+// runStatsTxIsolating runs t; when DynamoDB refuses it for another reason
+// than a race, it runs each ticket of t alone and adds the tickets refused
+// again to refused. Only races are returned.
+func (s *Store) runStatsTxIsolating(ctx context.Context, t *statsTx, refused map[string]error) error {
+	err := s.runStatsTx(ctx, t)
+	if err == nil || errors.Is(err, errStatsRace) || ctx.Err() != nil {
+		return err
+	}
+	if len(t.tickets) == 1 {
+		refused[t.tickets[0].id] = err
+		return nil
+	}
+	for _, one := range t.tickets {
+		if err := s.runStatsTx(ctx, &statsTx{tickets: []statsTicket{one}}); errors.Is(err, errStatsRace) || ctx.Err() != nil {
+			return err
+		} else if err != nil {
+			refused[one.id] = err
+		}
+	}
+	return nil
 }
 
 func anyNonZero(deltas map[grievance.StatsKey]grievance.Counters) bool {
@@ -240,24 +287,45 @@ func anyNonZero(deltas map[grievance.StatsKey]grievance.Counters) bool {
 	return false
 }
 
-// statsTx collects one transaction: contribution puts and aggregate
-// deltas merged per aggregate (an item may appear once per transaction).
-type statsTx struct {
-	puts   []types.TransactWriteItem
+// statsTicket is one ticket's part of a transaction: its contribution put
+// and its deltas per aggregate.
+type statsTicket struct {
+	at     int // index in changes
+	id     string
+	put    types.TransactWriteItem
 	deltas map[grievance.StatsKey]grievance.Counters
-	order  []grievance.StatsKey
 }
 
-func (t *statsTx) size() int { return len(t.puts) + len(t.order) }
+// statsTx collects one transaction. Deltas are merged per aggregate when it
+// runs (an item may appear once per transaction).
+type statsTx struct {
+	tickets []statsTicket
+}
 
-func (t *statsTx) put(s *Store, c *statsChange, old *statsRefItem) error {
+// size returns the items of the transaction with next added.
+func (t *statsTx) size(next statsTicket) int {
+	keys := map[grievance.StatsKey]bool{}
+	for k := range next.deltas {
+		keys[k] = true
+	}
+	for _, st := range t.tickets {
+		for k := range st.deltas {
+			keys[k] = true
+		}
+	}
+	return len(t.tickets) + 1 + len(keys)
+}
+
+// contributionPut writes c's new contribution, conditioned on the one read
+// (old), so two writers cannot both apply it.
+func (s *Store) contributionPut(c *statsChange, old *statsRefItem) (types.TransactWriteItem, error) {
 	it := statsRefItem{PK: prefixStatsRef + c.id, SK: skStatsRef, Kind: KindStatsRef, Order: c.order}
 	if c.contrib != nil {
 		it.Day, it.Category, it.Counters = c.contrib.Key.Day, c.contrib.Key.Category, c.contrib.Counters
 	}
 	item, err := dynamo.MarshalItem(it)
 	if err != nil {
-		return fmt.Errorf("encode statistics contribution of %s: %w", c.id, err)
+		return types.TransactWriteItem{}, fmt.Errorf("encode statistics contribution of %s: %w", c.id, err)
 	}
 	put := &types.Put{TableName: aws.String(s.main.Name()), Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(pk)")}
@@ -266,31 +334,31 @@ func (t *statsTx) put(s *Store, c *statsChange, old *statsRefItem) error {
 		put.ExpressionAttributeNames = map[string]string{"#o": "order"}
 		put.ExpressionAttributeValues = map[string]types.AttributeValue{":o": &types.AttributeValueMemberN{Value: strconv.FormatInt(old.Order, 10)}}
 	}
-	t.puts = append(t.puts, types.TransactWriteItem{Put: put})
-	return nil
-}
-
-func (t *statsTx) add(k grievance.StatsKey, d grievance.Counters) {
-	if t.deltas == nil {
-		t.deltas = map[grievance.StatsKey]grievance.Counters{}
-	}
-	cur, ok := t.deltas[k]
-	if !ok {
-		cur = grievance.Counters{}
-		t.deltas[k] = cur
-		t.order = append(t.order, k)
-	}
-	for name, v := range d {
-		cur[name] += v
-	}
+	return types.TransactWriteItem{Put: put}, nil
 }
 
 // runStatsTx writes one transaction: the contributions (conditioned) and an
 // ADD of every non-zero delta to its aggregate.
 func (s *Store) runStatsTx(ctx context.Context, t *statsTx) error {
-	items := append([]types.TransactWriteItem(nil), t.puts...)
-	for _, k := range t.order {
-		if u := s.aggregateUpdate(k, t.deltas[k]); u != nil {
+	var items []types.TransactWriteItem
+	merged := map[grievance.StatsKey]grievance.Counters{}
+	var order []grievance.StatsKey
+	for _, st := range t.tickets {
+		items = append(items, st.put)
+		for k, d := range st.deltas {
+			cur, ok := merged[k]
+			if !ok {
+				cur = grievance.Counters{}
+				merged[k] = cur
+				order = append(order, k)
+			}
+			for name, v := range d {
+				cur[name] += v
+			}
+		}
+	}
+	for _, k := range order {
+		if u := s.aggregateUpdate(k, merged[k]); u != nil {
 			items = append(items, types.TransactWriteItem{Update: u})
 		}
 	}
