@@ -84,7 +84,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		if upTo > 0 {
 			if sf, serr := h.Stats.ApplyStats(ctx, ev.Records[:upTo]); sf != "" || serr != nil {
-				h.Log.ErrorContext(ctx, statsFailedMsg, "sequenceNumber", sf, "err", serr)
+				h.Log.ErrorContext(ctx, store.StatsNotAppliedLog, "sequenceNumber", sf, "err", serr)
 			}
 		}
 	}
@@ -117,10 +117,6 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	return resp, nil
 }
-
-// statsFailedMsg is the log message of a statistics failure; the stack's
-// metric filter counts it.
-const statsFailedMsg = "statistics not applied; history unaffected"
 
 func failAll(recs []events.DynamoDBEventRecord) events.DynamoDBEventResponse {
 	var resp events.DynamoDBEventResponse

@@ -252,7 +252,7 @@ func TestHandler_StatisticsFailureLeavesHistoryOnTime(t *testing.T) {
 			if got, want := count(), 6+3; got != want {
 				t.Fatalf("history records=%d, want %d", got, want)
 			}
-			if !strings.Contains(logs.String(), `"level":"ERROR","msg":"`+statsFailedMsg+`"`) {
+			if !strings.Contains(logs.String(), `"level":"ERROR","msg":"`+store.StatsNotAppliedLog+`"`) {
 				t.Fatalf("statistics failure not logged:\n%s", logs.String())
 			}
 		})

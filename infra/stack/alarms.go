@@ -6,10 +6,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/redress-grm/redress/shared/store"
 )
 
 // IteratorAgeThreshold is how far a stream consumer may fall behind before
@@ -84,7 +87,7 @@ func maximum() *awscloudwatch.MetricOptions {
 
 // Watch adds the stack's alarms: errors and throttles of every function,
 // iterator age of every stream consumer, depth of every dead-letter queue,
-// and server errors of the API.
+// statistics failures, and server errors of the API.
 func (a *Alarms) Watch(fns *Functions, streams *Streams, api *API) {
 	for _, f := range fns.All() {
 		id := *f.Function.Node().Id()
@@ -100,6 +103,17 @@ func (a *Alarms) Watch(fns *Functions, streams *Streams, api *API) {
 		a.Add(id+"DLQDepth", "Stream batches of the "+c.Name+" consumer exhausted their retries; see docs/deploy.md (dead-letter queues).",
 			c.DLQ.MetricApproximateNumberOfMessagesVisible(maximum()), 1)
 	}
+	// The history function logs statistics failures and goes on (history
+	// must not wait for statistics), so its Errors alarm never sees them.
+	failures := awslogs.NewMetricFilter(a.Construct, jsii.String("StatisticsFailuresFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        fns.LogGroups[FnHistory],
+		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(`"` + store.StatsNotAppliedLog + `"`)),
+		MetricNamespace: jsii.String("Redress"),
+		MetricName:      jsii.String("StatisticsFailures"),
+		MetricValue:     jsii.String("1"),
+	})
+	a.Add("StatisticsFailures", "The history function could not apply some statistics (history is unaffected; the tickets' next changes correct them); see docs/sla.md.",
+		failures.Metric(total()), 1)
 	a.Add("API5xx", "The GraphQL API answered with server errors (any 5xx in 5 minutes).",
 		api.HTTPAPI.MetricServerError(total()), 1)
 }

@@ -26,14 +26,15 @@ func TestStack_ResourceCounts(t *testing.T) {
 			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
 			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
 			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 4,
-			// errors + throttles per function, iterator age + DLQ depth per consumer, API 5xx
-			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1,
+			// errors + throttles per function, iterator age + DLQ depth per
+			// consumer, statistics failures, API 5xx
+			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1 + 1, "AWS::Logs::MetricFilter": 1,
 		}},
 		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
 		{"external", map[string]int{
 			"AWS::Lambda::Function": 4, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
 			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 5,
-			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1,
+			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1 + 1,
 		}},
 	} {
 		s := synth(t, tt.config)
@@ -612,7 +613,7 @@ func TestAlarms_WatchFunctionsStreamsQueuesAndAPI(t *testing.T) {
 		want = append(want, key{"IteratorAge", jsonString(ref(s.id(c.Function)))},
 			key{"ApproximateNumberOfMessagesVisible", jsonString(getAtt(s.id(c.DLQ), "QueueName"))})
 	}
-	want = append(want, key{"5xx", jsonString(ref(s.id(s.stack.API.HTTPAPI)))})
+	want = append(want, key{"5xx", jsonString(ref(s.id(s.stack.API.HTTPAPI)))}, key{"StatisticsFailures", ""})
 	for _, k := range want {
 		if !got[k] {
 			t.Errorf("no alarm on %s of %s", k.metric, k.dimension)
@@ -620,6 +621,16 @@ func TestAlarms_WatchFunctionsStreamsQueuesAndAPI(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("alarms=%d, want %d", len(got), len(want))
+	}
+	// Statistics failures do not fail the history function: the alarm
+	// counts the message it logs.
+	for id, r := range s.resources("AWS::Logs::MetricFilter") {
+		p := props(r)
+		if jsonString(p["LogGroupName"]) != jsonString(ref(s.id(s.stack.Functions.LogGroups[stack.FnHistory]))) ||
+			!strings.Contains(jsonString(p["FilterPattern"]), store.StatsNotAppliedLog) {
+			t.Errorf("metric filter %s: log group %s, pattern %s; want the history function's, matching %q",
+				id, jsonString(p["LogGroupName"]), jsonString(p["FilterPattern"]), store.StatsNotAppliedLog)
+		}
 	}
 }
 

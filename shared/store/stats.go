@@ -56,6 +56,11 @@ func statsKey(k grievance.StatsKey) (pk, sk string) {
 	return prefixStats + k.Day[:7], k.Day + "#" + k.Category
 }
 
+// StatsNotAppliedLog is the message a stream consumer logs when ApplyStats
+// fails; the stack counts it into the StatisticsFailures alarm, since such
+// failures do not fail the function.
+const StatsNotAppliedLog = "statistics not applied; history unaffected"
+
 // statsChange is the last change of one ticket in a batch.
 type statsChange struct {
 	id      string
