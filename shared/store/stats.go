@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -86,9 +87,9 @@ type statsChange struct {
 // Requests: one GetItem (configuration), one consistent BatchGetItem per
 // 100 tickets, then one TransactWriteItems per ~50 tickets whose counters
 // changed (a change that leaves every counter as it was, e.g. a comment,
-// writes nothing). A transaction refused for another reason than a race is
-// split into one per ticket, so a poisoned aggregate costs only its own
-// tickets.
+// writes nothing). A transaction DynamoDB refuses because of one of its
+// items (neither a race nor load) is split into one per ticket, so a
+// poisoned aggregate costs only its own tickets.
 //
 // On failure it returns the sequence number of the first record not known
 // to be applied, and why; tickets refused one by one are reported this way
@@ -182,17 +183,22 @@ func (s *Store) statsDimensions(ctx context.Context) (*grievance.StatsDimensions
 	return cfg.StatsDimensions(), nil
 }
 
+// errStatsRefused marks a transaction DynamoDB refused because of one of
+// its items, not for load: worth splitting to find the item.
+var errStatsRefused = errors.New("statistics write refused")
+
 // errStatsRace marks a transaction cancelled by a condition or a
 // conflicting transaction: worth re-reading and retrying.
 var errStatsRace = errors.New("statistics changed concurrently")
 
 // applyStats writes the changes not yet applied, except those of tickets
-// in refused. A transaction DynamoDB refuses for another reason than a race
+// in refused. A transaction DynamoDB refuses because of one of its items
 // (an aggregate that would pass the item size limit, say) is split: each of
 // its tickets is tried in a transaction of its own, and those refused again
 // are added to refused and skipped from then on, so one poisoned aggregate
-// costs only the tickets that contribute to it. On a race it returns the
-// index in changes of the first change not known to be applied.
+// costs only the tickets that contribute to it. On any other error it
+// returns the index in changes of the first change not known to be
+// applied.
 func (s *Store) applyStats(ctx context.Context, changes []*statsChange, refused map[string]error) (int, error) {
 	stored := map[string]*statsRefItem{}
 	var keys []dynamo.Keyed
@@ -259,12 +265,14 @@ func (s *Store) applyStats(ctx context.Context, changes []*statsChange, refused 
 	return 0, nil
 }
 
-// runStatsTxIsolating runs t; when DynamoDB refuses it for another reason
-// than a race, it runs each ticket of t alone and adds the tickets refused
-// again to refused. Only races are returned.
+// runStatsTxIsolating runs t; when DynamoDB refuses one of its items, it
+// runs each ticket of t alone and adds the tickets refused again to
+// refused. Races and failures under load are returned.
 func (s *Store) runStatsTxIsolating(ctx context.Context, t *statsTx, refused map[string]error) error {
 	err := s.runStatsTx(ctx, t)
-	if err == nil || errors.Is(err, errStatsRace) || ctx.Err() != nil {
+	if !errors.Is(err, errStatsRefused) {
+		// Success, a race, or load (throttling, DynamoDB unreachable):
+		// splitting would only multiply the requests.
 		return err
 	}
 	if len(t.tickets) == 1 {
@@ -272,10 +280,10 @@ func (s *Store) runStatsTxIsolating(ctx context.Context, t *statsTx, refused map
 		return nil
 	}
 	for _, one := range t.tickets {
-		if err := s.runStatsTx(ctx, &statsTx{tickets: []statsTicket{one}}); errors.Is(err, errStatsRace) || ctx.Err() != nil {
-			return err
-		} else if err != nil {
+		if err := s.runStatsTx(ctx, &statsTx{tickets: []statsTicket{one}}); errors.Is(err, errStatsRefused) {
 			refused[one.id] = err
+		} else if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -373,11 +381,25 @@ func (s *Store) runStatsTx(ctx context.Context, t *statsTx) error {
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
+		refused := false
 		for _, r := range tce.CancellationReasons {
-			if c := aws.ToString(r.Code); c == "ConditionalCheckFailed" || c == "TransactionConflict" {
+			switch c := aws.ToString(r.Code); c {
+			case "ConditionalCheckFailed", "TransactionConflict":
 				return fmt.Errorf("%w: %v", errStatsRace, err)
+			case "", "None", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
+			default:
+				// An item DynamoDB will not write as asked: AWS says
+				// ValidationError (e.g. past 400 KB), moto names the check.
+				refused = true
 			}
 		}
+		if refused {
+			return fmt.Errorf("%w: %v", errStatsRefused, err)
+		}
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" {
+		return fmt.Errorf("%w: %v", errStatsRefused, err)
 	}
 	return translate(fmt.Sprintf("write statistics (%d items)", len(items)), err)
 }
