@@ -111,6 +111,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if claims, err = g.c.Verifier.Verify(r.Header.Get("Authorization")); err != nil {
 			g.log.Debug("request rejected by the JWT authorizer", "route", routeKey, "err", err)
+			if c := Challenge(err); c != "" {
+				w.Header().Set("Www-Authenticate", c)
+			}
 			writeJSON(w, http.StatusUnauthorized, `{"message":"Unauthorized"}`)
 			return
 		}
