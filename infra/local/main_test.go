@@ -229,11 +229,17 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	if c.ListenAddr != "127.0.0.1:9090" || c.GraphQLConcurrency != 2 || c.FunctionTimeout != 5*time.Second ||
 		c.MotoPort != 4566 || c.TablePrefix != "redress-local-" || c.BusName != "redress-local-bus" ||
-		c.SeedFile != "/repo/infra/local/seed.json" || c.MaxRetries != 3 || c.BatchSize != 100 {
+		c.SeedFile != "/repo/infra/local/seed.json" || c.MaxRetries != 3 || c.BatchSize != 100 || !c.Explorer {
 		t.Fatalf("config=%+v", c)
 	}
 	if _, err := configFromEnv(env(map[string]string{"MOTO_PORT": "x"}), "/repo"); err == nil {
 		t.Fatal("MOTO_PORT=x accepted")
+	}
+	if c, err := configFromEnv(env(map[string]string{"EXPLORER": "false"}), "/repo"); err != nil || c.Explorer {
+		t.Fatalf("EXPLORER=false: explorer=%v err=%v, want off", c.Explorer, err)
+	}
+	if _, err := configFromEnv(env(map[string]string{"EXPLORER": "yes please"}), "/repo"); err == nil {
+		t.Fatal("EXPLORER=yes please accepted")
 	}
 }
 
