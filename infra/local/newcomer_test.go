@@ -215,7 +215,7 @@ func testExplorerInBrowser(t *testing.T, base string) {
 		status, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
 		t.Fatalf("no answer in the result pane: %v (status %q, result %q)", err, status, result)
 	}
-	tokenCommand, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#token-command")))
+	tokenCommand, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#token-hint")))
 	if err != nil {
 		t.Fatal(err)
 	}

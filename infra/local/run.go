@@ -24,6 +24,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/runtime"
 	"github.com/redress-grm/redress/infra/local/streams"
+	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -341,7 +342,7 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (_ *stack, err 
 }
 
 // explorerConfig is the explorer page of the local API, nil when off.
-func explorerConfig(c config) *gateway.ExplorerConfig {
+func explorerConfig(c config) *explorer.Config {
 	if !c.Explorer {
 		return nil
 	}
@@ -350,7 +351,7 @@ func explorerConfig(c config) *gateway.ExplorerConfig {
 		// The token must be signed with the stack's secret, not the default.
 		cmd = "JWT_SECRET=$JWT_SECRET " + cmd
 	}
-	return &gateway.ExplorerConfig{Endpoint: "/api/graphql", TokenCommand: cmd}
+	return &explorer.Config{Endpoint: "/api/graphql", TokenHint: cmd}
 }
 
 // schedule invokes a function every interval with the event an EventBridge

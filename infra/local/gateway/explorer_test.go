@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/redress-grm/redress/infra/local/gateway"
+	"github.com/redress-grm/redress/shared/explorer"
 )
 
 // Ensure the explorer is off unless configured: a gateway without it
@@ -32,7 +33,7 @@ func TestExplorer_ServedToBrowsersWithoutExternalAssets(t *testing.T) {
 	g := gateway.New(gateway.Config{
 		Invoker:  fn,
 		Verifier: &gateway.Verifier{Secret: secret},
-		Explorer: &gateway.ExplorerConfig{Endpoint: "/api/graphql", TokenCommand: "go run ./infra/local token -username alice -groups GrievanceOfficer"},
+		Explorer: &explorer.Config{Endpoint: "/api/graphql", TokenHint: "go run ./infra/local token -username alice -groups GrievanceOfficer"},
 	})
 	g.SetReady(true)
 	get := func(path, accept string) *httptest.ResponseRecorder {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
+
+	"github.com/redress-grm/redress/shared/explorer"
 )
 
 // Invoker runs the integration function with an event and returns its
@@ -54,7 +56,7 @@ type Config struct {
 	// Explorer, when set, serves the GraphQL explorer page on GET / and on
 	// GET of the GraphQL paths from browsers. API Gateway itself has no such
 	// page, so it is a local convenience only; nil leaves it off.
-	Explorer *ExplorerConfig
+	Explorer *explorer.Config
 }
 
 // Gateway is an http.Handler for the local API endpoint. GET /health is
@@ -88,7 +90,7 @@ func New(c Config) *Gateway {
 		g.routes[r] = true
 	}
 	if c.Explorer != nil {
-		page, err := renderExplorer(*c.Explorer)
+		page, err := explorer.Render(*c.Explorer)
 		if err != nil {
 			panic(err)
 		}
