@@ -14,7 +14,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 MOTO := .cache/moto/moto_server
 
-.PHONY: run test test-go vet fmt-check deps moto bench fuzz fuzz-short load clean
+.PHONY: run test test-go vet fmt-check deps moto test-tools schema bench fuzz fuzz-short load clean
 
 ## run: start moto, create tables and bus, serve the API on 127.0.0.1:8080
 run: moto
@@ -24,8 +24,17 @@ run: moto
 ## each fuzz target, synthesize the stack
 test: deps fmt-check vet test-go fuzz-short synth
 
-deps: moto
+deps: moto test-tools
 	$(GO) mod download
+
+# chromium (explorer page test), curl and jq (README walkthrough test).
+test-tools:
+	bash scripts/install-test-tools.sh
+
+## schema: regenerate docs/schema.graphql from the served schema (make test
+## fails while it differs)
+schema:
+	UPDATE_SCHEMA=1 $(GO) test -count=1 -run SchemaFile ./shared/gql
 
 moto: $(MOTO)
 $(MOTO): scripts/install-moto.sh scripts/moto_server.py

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/redress-grm/redress/shared/auth"
+	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
 )
@@ -41,6 +42,9 @@ type Handler struct {
 	NewID    func() string
 	Now      func() time.Time
 	Fallback string // request id when API Gateway sent none
+	// Explorer is the explorer page served to browsers' GETs; nil (the
+	// default, EXPLORER unset) answers every GET with 405.
+	Explorer []byte
 }
 
 // DefaultMaxBody is the largest request body accepted (the client's
@@ -77,6 +81,12 @@ func (h *Handler) serveSafely(ctx context.Context, ev events.APIGatewayV2HTTPReq
 }
 
 func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, reqID string) events.APIGatewayV2HTTPResponse {
+	if h.Explorer != nil && ev.RequestContext.HTTP.Method == http.MethodGet && explorer.AcceptsHTML(header(ev.Headers, "accept")) {
+		resp := response(reqID, http.StatusOK, h.Explorer)
+		resp.Headers["content-type"] = "text/html; charset=utf-8"
+		resp.Headers["content-security-policy"] = explorer.ContentSecurityPolicy
+		return resp
+	}
 	if m := ev.RequestContext.HTTP.Method; m != "" && m != http.MethodPost {
 		return h.fail(reqID, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Send GraphQL requests with POST.")
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redress-grm/redress/shared/auth"
+	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
@@ -41,15 +42,33 @@ func newHandler(ctx context.Context, log *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	page, err := explorerPage(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	return &Handler{
-		Config:  svc,
-		GraphQL: srv,
-		Auth:    auth.Options{AdminGroup: os.Getenv("ADMIN_GROUP"), AllowRightsClaim: platform.Bool("ALLOW_RIGHTS_CLAIM", false)},
-		Log:     log,
-		MaxBody: platform.Int("MAX_BODY_BYTES", DefaultMaxBody),
-		NewID:   uuid.NewString,
-		Now:     time.Now,
+		Config:   svc,
+		GraphQL:  srv,
+		Auth:     auth.Options{AdminGroup: os.Getenv("ADMIN_GROUP"), AllowRightsClaim: platform.Bool("ALLOW_RIGHTS_CLAIM", false)},
+		Log:      log,
+		MaxBody:  platform.Int("MAX_BODY_BYTES", DefaultMaxBody),
+		NewID:    uuid.NewString,
+		Now:      time.Now,
+		Explorer: page,
 	}, nil
+}
+
+// explorerPage is the explorer page when EXPLORER=true (a deployment's
+// `explorer` context setting, off by default: a stage's API need not
+// advertise a query editor), else nil.
+func explorerPage(getenv func(string) string) ([]byte, error) {
+	if on, _ := strconv.ParseBool(getenv("EXPLORER")); !on {
+		return nil, nil
+	}
+	return explorer.Render(explorer.Config{
+		Endpoint:  "/api/graphql",
+		TokenHint: "an ID token of this stage's user pool (docs/deploy.md, \"Get a token\")",
+	})
 }
 
 // gqlOptions reads the GraphQL server's switches and limits from the

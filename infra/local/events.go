@@ -20,17 +20,21 @@ const (
 	defaultQueueName = "redress-local-events"
 )
 
-// eventsCommand drains the queue that receives every event of the local
-// bus and prints one event per line. Each event is deleted once printed,
-// so every event is shown once.
+// eventsCommand prints the events of the local bus, one JSON per line,
+// from the queue that receives all of them. Without --follow it only
+// peeks: the messages it read are made visible again before it returns,
+// so another reader (a test, a second terminal, a later run) still sees
+// them. --follow consumes: it deletes what it printed, so a long-running
+// follower shows each event once.
 func eventsCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("events", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	follow := fs.Bool("follow", false, "keep waiting for new events until interrupted")
+	follow := fs.Bool("follow", false, "keep waiting for new events until interrupted, deleting each one printed")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: local events [--follow]\n\n"+
 			"Prints the events on the local bus (queue $EVENTS_QUEUE_NAME, default %s)\n"+
-			"from the emulator at $AWS_ENDPOINT_URL (default %s), one JSON per line.\n\n", defaultQueueName, defaultEndpoint)
+			"from the emulator at $AWS_ENDPOINT_URL (default %s), one JSON per line.\n"+
+			"Without --follow the events stay in the queue for other readers.\n\n", defaultQueueName, defaultEndpoint)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -46,15 +50,59 @@ func eventsCommand(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return fmt.Errorf("events: queue %s (is the local stack running?): %w", name, err)
 	}
-	wait := int32(1)
 	if *follow {
-		wait = 10
+		return followEvents(ctx, q, u.QueueUrl, stdout)
 	}
+	return peekEvents(ctx, q, u.QueueUrl, stdout)
+}
+
+// peekVisibility hides a message from other readers while peekEvents
+// collects the rest; long enough for a queue of a few thousand events.
+const peekVisibility = 30
+
+func peekEvents(ctx context.Context, q *sqs.Client, url *string, stdout io.Writer) (err error) {
+	var held []*string
+	defer func() {
+		// Release even when interrupted: the point is to leave the queue as it was.
+		for _, h := range held {
+			if _, cerr := q.ChangeMessageVisibility(context.WithoutCancel(ctx), &sqs.ChangeMessageVisibilityInput{
+				QueueUrl: url, ReceiptHandle: h, VisibilityTimeout: 0,
+			}); cerr != nil && err == nil {
+				err = fmt.Errorf("events: release: %w", cerr)
+			}
+		}
+	}()
 	for {
 		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:            u.QueueUrl,
+			QueueUrl:            url,
 			MaxNumberOfMessages: 10,
-			WaitTimeSeconds:     wait,
+			WaitTimeSeconds:     1,
+			VisibilityTimeout:   peekVisibility,
+		})
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("events: receive: %w", err)
+		}
+		if len(out.Messages) == 0 {
+			return nil
+		}
+		for _, m := range out.Messages {
+			held = append(held, m.ReceiptHandle)
+			if err := printEvent(stdout, m.Body); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func followEvents(ctx context.Context, q *sqs.Client, url *string, stdout io.Writer) error {
+	for {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:            url,
+			MaxNumberOfMessages: 10,
+			WaitTimeSeconds:     10,
 		})
 		if ctx.Err() != nil {
 			return nil // interrupted: the normal way to end --follow
@@ -63,22 +111,24 @@ func eventsCommand(ctx context.Context, args []string, getenv func(string) strin
 			return fmt.Errorf("events: receive: %w", err)
 		}
 		for _, m := range out.Messages {
-			body := []byte(aws.ToString(m.Body))
-			var line bytes.Buffer
-			if json.Compact(&line, body) != nil {
-				line.Reset()
-				line.Write(body)
-			}
-			line.WriteByte('\n')
-			if _, err := stdout.Write(line.Bytes()); err != nil {
+			if err := printEvent(stdout, m.Body); err != nil {
 				return err
 			}
-			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: u.QueueUrl, ReceiptHandle: m.ReceiptHandle}); err != nil && !errors.Is(err, context.Canceled) {
+			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: url, ReceiptHandle: m.ReceiptHandle}); err != nil && !errors.Is(err, context.Canceled) {
 				return fmt.Errorf("events: delete: %w", err)
 			}
 		}
-		if len(out.Messages) == 0 && !*follow {
-			return nil
-		}
 	}
+}
+
+func printEvent(stdout io.Writer, body *string) error {
+	raw := []byte(aws.ToString(body))
+	var line bytes.Buffer
+	if json.Compact(&line, raw) != nil {
+		line.Reset()
+		line.Write(raw)
+	}
+	line.WriteByte('\n')
+	_, err := stdout.Write(line.Bytes())
+	return err
 }

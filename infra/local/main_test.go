@@ -229,15 +229,22 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	if c.ListenAddr != "127.0.0.1:9090" || c.GraphQLConcurrency != 2 || c.FunctionTimeout != 5*time.Second ||
 		c.MotoPort != 4566 || c.TablePrefix != "redress-local-" || c.BusName != "redress-local-bus" ||
-		c.SeedFile != "/repo/infra/local/seed.json" || c.MaxRetries != 3 || c.BatchSize != 100 {
+		c.SeedFile != "/repo/infra/local/seed.json" || c.MaxRetries != 3 || c.BatchSize != 100 || !c.Explorer {
 		t.Fatalf("config=%+v", c)
 	}
 	if _, err := configFromEnv(env(map[string]string{"MOTO_PORT": "x"}), "/repo"); err == nil {
 		t.Fatal("MOTO_PORT=x accepted")
 	}
+	if c, err := configFromEnv(env(map[string]string{"EXPLORER": "false"}), "/repo"); err != nil || c.Explorer {
+		t.Fatalf("EXPLORER=false: explorer=%v err=%v, want off", c.Explorer, err)
+	}
+	if _, err := configFromEnv(env(map[string]string{"EXPLORER": "yes please"}), "/repo"); err == nil {
+		t.Fatal("EXPLORER=yes please accepted")
+	}
 }
 
-// Ensure `events` prints each bus event once, as one JSON line.
+// Ensure `events` prints each bus event as one JSON line and, without
+// --follow, leaves them for the next reader; --follow consumes them.
 func TestEvents(t *testing.T) {
 	ctx := context.Background()
 	endpoint := moto.ForTest(t).Endpoint()
@@ -265,11 +272,47 @@ func TestEvents(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(out.String(), `"detail-type":"TicketCreated"`) || !strings.Contains(out.String(), `"detail-type":"TicketResolved"`) {
 		t.Fatalf("output=%q, want the two events on two lines", out.String())
 	}
+	first := out.String()
+	out.Reset()
+	if err := dispatch(ctx, []string{"events"}, e, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if len(strings.Split(strings.TrimSpace(out.String()), "\n")) != 2 {
+		t.Fatalf("second peek printed %q, want the same two events as the first (%q)", out.String(), first)
+	}
+
+	out.Reset()
+	fctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := dispatch(fctx, []string{"events", "--follow"}, e, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if len(strings.Split(strings.TrimSpace(out.String()), "\n")) != 2 {
+		t.Fatalf("--follow printed %q, want the two events", out.String())
+	}
 	out.Reset()
 	if err := dispatch(ctx, []string{"events"}, e, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if out.Len() != 0 {
-		t.Fatalf("second run printed %q, want nothing (events are deleted once printed)", out.String())
+		t.Fatalf("after --follow a peek printed %q, want nothing (--follow deletes what it printed)", out.String())
+	}
+}
+
+// Ensure -h, on its own or after any command, prints help and exits 0,
+// while a real error exits non-zero.
+func TestHelp_ExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"run", "-h"}, {"token", "-h"}, {"events", "-h"}, {"config", "-h"}, {"load", "-h"}} {
+		var out, errOut bytes.Buffer
+		err := dispatch(context.Background(), args, env(nil), &out, &errOut)
+		if code := exitCode(err); code != 0 {
+			t.Errorf("%v: exit code %d (err %v), want 0", args, code, err)
+		}
+		if !strings.Contains(out.String()+errOut.String(), "usage:") {
+			t.Errorf("%v printed no usage: %q %q", args, out.String(), errOut.String())
+		}
+	}
+	if code := exitCode(dispatch(context.Background(), []string{"nonsense"}, env(nil), io.Discard, io.Discard)); code == 0 {
+		t.Error("unknown command exited 0")
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/runtime"
 	"github.com/redress-grm/redress/infra/local/streams"
+	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -48,6 +49,7 @@ const envHelp = `Environment (defaults in brackets):
   STREAM_MAX_RETRIES   retries of a failing batch before the DLQ file [3]
   DLQ_DIR              where dlq-<function>.jsonl files go [.cache/local]
   SLA_INTERVAL         how often the sla function sweeps due dates [60s]; 0 turns it off
+  EXPLORER             serve the GraphQL explorer page on GET / [true]; false turns it off
 `
 
 // config is everything `run` needs; configFromEnv fills it from the
@@ -72,6 +74,7 @@ type config struct {
 	MaxRetries         int
 	DLQDir             string
 	SLAInterval        time.Duration
+	Explorer           bool
 	BinDir             string
 	Output             io.Writer // functions' and moto's output
 }
@@ -91,6 +94,13 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		LogLevel:    envOr(getenv, "LOG_LEVEL", "info"),
 		DLQDir:      envOr(getenv, "DLQ_DIR", filepath.Join(root, ".cache", "local")),
 		BinDir:      filepath.Join(root, ".cache", "bin"),
+	}
+	switch v := envOr(getenv, "EXPLORER", "true"); v {
+	case "true", "1":
+		c.Explorer = true
+	case "false", "0":
+	default:
+		return config{}, fmt.Errorf("EXPLORER=%q is not true or false", v)
 	}
 	if c.ListenAddr == "" {
 		c.ListenAddr = net.JoinHostPort("127.0.0.1", envOr(getenv, "PORT", "8080"))
@@ -312,6 +322,7 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (_ *stack, err 
 		Invoker:  st.functions[apiFunction],
 		Verifier: &gateway.Verifier{Secret: []byte(c.JWTSecret), Issuer: c.JWTIssuer, Audience: c.JWTAudience},
 		Logger:   log,
+		Explorer: explorerConfig(c),
 	})
 	ln, err := net.Listen("tcp", c.ListenAddr)
 	if err != nil {
@@ -328,6 +339,19 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (_ *stack, err 
 	}()
 	st.gw.SetReady(true)
 	return st, nil
+}
+
+// explorerConfig is the explorer page of the local API, nil when off.
+func explorerConfig(c config) *explorer.Config {
+	if !c.Explorer {
+		return nil
+	}
+	cmd := "go run ./infra/local token -username alice -groups GrievanceOfficer"
+	if c.JWTSecret != defaultJWTSecret {
+		// The token must be signed with the stack's secret, not the default.
+		cmd = "JWT_SECRET=$JWT_SECRET " + cmd
+	}
+	return &explorer.Config{Endpoint: "/api/graphql", TokenHint: cmd}
 }
 
 // schedule invokes a function every interval with the event an EventBridge
@@ -402,6 +426,10 @@ func (st *stack) banner() string {
 	for _, p := range st.pollers {
 		dlq = append(dlq, p.DLQPath())
 	}
+	explorer := "off (EXPLORER=false)"
+	if st.c.Explorer {
+		explorer = base + "/ in a browser"
+	}
 	emu := st.endpoint
 	if st.moto != nil {
 		emu += " (moto, started here)"
@@ -410,6 +438,7 @@ func (st *stack) banner() string {
 Redress local stack is ready.
   GraphQL  POST %[1]s/api/graphql   (also %[1]s/graphql)
   Health   GET  %[1]s/health
+  Explorer %[9]s
   AWS      %[2]s
            tables %[3]s, %[4]s; bus %[5]s -> queue %[6]s
   Token    TOKEN=$(go run ./infra/local token -username alice -groups GrievanceOfficer)
@@ -418,7 +447,7 @@ Redress local stack is ready.
   Events   AWS_ENDPOINT_URL=%[7]s go run ./infra/local events --follow
   DLQ      %[8]s
 Ctrl-C stops everything.
-`, base, emu, st.names.Main, st.names.History, st.bus.Name, st.bus.QueueName, st.endpoint, strings.Join(dlq, ", "))
+`, base, emu, st.names.Main, st.names.History, st.bus.Name, st.bus.QueueName, st.endpoint, strings.Join(dlq, ", "), explorer)
 }
 
 func parseLevel(s string) slog.Level {

@@ -45,6 +45,10 @@ type Config struct {
 	AllowRightsClaim bool
 	// Introspection enables GraphQL schema introspection.
 	Introspection bool
+	// Explorer serves the GraphQL explorer page to browsers on GET of the
+	// GraphQL paths (routes without the authorizer: the page itself holds
+	// no data, its queries carry the token). Off unless asked for.
+	Explorer bool
 	// AdminGroup is the group that holds every right.
 	AdminGroup string
 
@@ -125,6 +129,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		LogLevel:         ctx.string("logLevel", DefaultLogLevel),
 		AllowRightsClaim: ctx.bool("allowRightsClaim", false),
 		Introspection:    ctx.bool("introspection", false),
+		Explorer:         ctx.bool("explorer", false),
 		AdminGroup:       ctx.string("adminGroup", DefaultAdminGroup),
 		AlarmEmail:       ctx.string("alarmEmail", ""),
 		ThreatProtection: ctx.bool("threatProtection", false),

@@ -38,10 +38,12 @@ func TestConfigFromContext_ReadsJSONAndCommandLineValues(t *testing.T) {
 		{"JSONValues", map[string]any{
 			"corsOrigins": []any{"https://a.example", "https://b.example"}, "throttleRate": 10.0, "throttleBurst": 20.0,
 			"logRetentionDays": 90.0, "allowRightsClaim": true, "introspection": true, "sla": true, "mfa": "off",
+			"explorer": true,
 		}, func(c *stack.Config) {
 			c.CORSOrigins = []string{"https://a.example", "https://b.example"}
 			c.ThrottleRate, c.ThrottleBurst, c.LogRetentionDays = 10, 20, 90
 			c.AllowRightsClaim, c.Introspection, c.SLA, c.MFA = true, true, true, "off"
+			c.Explorer = true
 		}},
 		{"CommandLineStrings", map[string]any{
 			"corsOrigins": "https://a.example, https://b.example", "throttleRate": "10", "throttleBurst": "20",

@@ -27,7 +27,7 @@ var fixtureRoot = filepath.Join("..", "testdata", "build")
 var configs = map[string]map[string]any{
 	"dev":      {},
 	"prod":     {"stage": "prod", "corsOrigins": []any{"https://grm.example.org"}, "alarmEmail": "ops@example.org", "logRetentionDays": 365, "threatProtection": true},
-	"external": {"stage": "staging", "jwtIssuer": "https://idp.example.org/realms/grm", "jwtAudience": "redress-api,redress-web", "sla": "true", "allowRightsClaim": "true", "introspection": true},
+	"external": {"stage": "staging", "jwtIssuer": "https://idp.example.org/realms/grm", "jwtAudience": "redress-api,redress-web", "sla": "true", "allowRightsClaim": "true", "introspection": true, "explorer": true},
 }
 
 type synthesized struct {

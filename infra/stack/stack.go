@@ -43,6 +43,7 @@ const (
 	EnvAllowRightsClaim = "ALLOW_RIGHTS_CLAIM"
 	EnvAdminGroup       = "ADMIN_GROUP"
 	EnvIntrospection    = "INTROSPECTION"
+	EnvExplorer         = "EXPLORER"
 )
 
 // New builds the stack. It fails, instead of panicking inside jsii, when the
@@ -73,6 +74,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		EnvAllowRightsClaim: jsii.String(strconv.FormatBool(cfg.AllowRightsClaim)),
 		EnvAdminGroup:       jsii.String(cfg.AdminGroup),
 		EnvIntrospection:    jsii.String(strconv.FormatBool(cfg.Introspection)),
+		EnvExplorer:         jsii.String(strconv.FormatBool(cfg.Explorer)),
 	}
 	for _, t := range store.Tables() {
 		env[t.EnvVar] = s.Data.Tables[t.Name].TableName()

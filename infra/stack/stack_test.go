@@ -35,6 +35,8 @@ func TestStack_ResourceCounts(t *testing.T) {
 			"AWS::Lambda::Function": 4, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
 			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 5,
 			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1 + 1,
+			// POST and the explorer's GET on both GraphQL paths
+			"AWS::ApiGatewayV2::Route": 4,
 		}},
 	} {
 		s := synth(t, tt.config)
@@ -202,9 +204,10 @@ func TestFunctions_GetTheirSettingsFromTheStack(t *testing.T) {
 	}{
 		{"dev", map[string]string{
 			"STAGE": "dev", "LOG_LEVEL": "info", "ALLOW_RIGHTS_CLAIM": "false", "ADMIN_GROUP": "GrievanceAdmin", "INTROSPECTION": "false",
+			"EXPLORER": "false",
 		}},
 		{"external", map[string]string{
-			"STAGE": "staging", "ALLOW_RIGHTS_CLAIM": "true", "INTROSPECTION": "true",
+			"STAGE": "staging", "ALLOW_RIGHTS_CLAIM": "true", "INTROSPECTION": "true", "EXPLORER": "true",
 		}},
 	} {
 		s := synth(t, tt.config)
@@ -390,6 +393,30 @@ func TestAPI_RoutesGraphQLThroughTheJWTAuthorizer(t *testing.T) {
 			"Principal":    "apigateway.amazonaws.com",
 		})
 	})
+}
+
+// Ensure the explorer's GET routes exist only when the explorer context
+// setting asks for them, without the authorizer (a browser opening the page
+// sends no token), on the same function as the POST routes.
+func TestAPI_ExplorerRoutesOnlyWhenSwitchedOn(t *testing.T) {
+	for config, want := range map[string]bool{"dev": false, "prod": false, "external": true} {
+		s := synth(t, config)
+		routes := map[string]map[string]any{}
+		for _, r := range s.resources("AWS::ApiGatewayV2::Route") {
+			p := props(r)
+			routes[p["RouteKey"].(string)] = p
+		}
+		for _, key := range []string{"GET /api/graphql", "GET /graphql"} {
+			p, ok := routes[key]
+			if ok != want {
+				t.Errorf("%s: route %s present=%v, want %v", config, key, ok, want)
+				continue
+			}
+			if ok && p["AuthorizationType"] != "NONE" {
+				t.Errorf("%s: %s AuthorizationType=%v, want NONE", config, key, p["AuthorizationType"])
+			}
+		}
+	}
 }
 
 func TestAPI_StageIsThrottledAndAccessLogged(t *testing.T) {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
+
+	"github.com/redress-grm/redress/shared/explorer"
 )
 
 // Invoker runs the integration function with an event and returns its
@@ -51,6 +53,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for requestContext.time. Default time.Now.
 	Now func() time.Time
+	// Explorer, when set, serves the GraphQL explorer page on GET / and on
+	// GET of the GraphQL paths from browsers. API Gateway itself has no such
+	// page, so it is a local convenience only; nil leaves it off.
+	Explorer *explorer.Config
 }
 
 // Gateway is an http.Handler for the local API endpoint. GET /health is
@@ -60,9 +66,12 @@ type Gateway struct {
 	routes map[string]bool
 	log    *slog.Logger
 	ready  atomic.Bool
+	// explorer is the rendered page; nil when the explorer is off.
+	explorer []byte
 }
 
-// New returns a gateway that is not ready yet.
+// New returns a gateway that is not ready yet. It panics if the explorer
+// page does not render, which only a broken template can cause.
 func New(c Config) *Gateway {
 	if c.Routes == nil {
 		c.Routes = DefaultRoutes
@@ -80,6 +89,13 @@ func New(c Config) *Gateway {
 	for _, r := range c.Routes {
 		g.routes[r] = true
 	}
+	if c.Explorer != nil {
+		page, err := explorer.Render(*c.Explorer)
+		if err != nil {
+			panic(err)
+		}
+		g.explorer = page
+	}
 	return g
 }
 
@@ -94,6 +110,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			writeJSON(w, http.StatusServiceUnavailable, `{"status":"starting"}`)
 		}
+		return
+	}
+	if g.wantsExplorer(r) {
+		g.serveExplorer(w, r)
 		return
 	}
 	if r.Method == http.MethodOptions && g.hasPath(r.URL.Path) {
@@ -111,6 +131,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if claims, err = g.c.Verifier.Verify(r.Header.Get("Authorization")); err != nil {
 			g.log.Debug("request rejected by the JWT authorizer", "route", routeKey, "err", err)
+			if c := Challenge(err); c != "" {
+				w.Header().Set("Www-Authenticate", c)
+			}
 			writeJSON(w, http.StatusUnauthorized, `{"message":"Unauthorized"}`)
 			return
 		}

@@ -83,7 +83,8 @@ func serve(g http.Handler, method, target, auth string, body io.Reader) *httptes
 	return w
 }
 
-// Ensure the authorizer rejects bad tokens with 401 and never invokes.
+// Ensure the authorizer rejects bad tokens with 401 and never invokes,
+// and tells why in WWW-Authenticate as API Gateway does.
 func TestGateway_Unauthorized(t *testing.T) {
 	expired := validClaims()
 	expired["exp"] = time.Now().Add(-time.Minute).Unix()
@@ -96,26 +97,34 @@ func TestGateway_Unauthorized(t *testing.T) {
 	wrongAud := validClaims()
 	wrongAud["aud"] = "other"
 	for _, tt := range []struct {
-		name string
-		auth string
+		name   string
+		auth   string
+		reason string // in WWW-Authenticate; "" for no header
 	}{
-		{"missing", ""},
-		{"empty bearer", "Bearer "},
-		{"malformed", "Bearer not.a.jwt"},
-		{"bad signature", "Bearer " + sign(t, []byte("wrong-secret"), jwt.SigningMethodHS256, validClaims())},
-		{"other algorithm", "Bearer " + sign(t, secret, jwt.SigningMethodHS512, validClaims())},
-		{"unsigned", "Bearer " + sign(t, jwt.UnsafeAllowNoneSignatureType, jwt.SigningMethodNone, validClaims())},
-		{"expired", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, expired)},
-		{"no exp", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, noExp)},
-		{"not yet valid", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, notYet)},
-		{"wrong issuer", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, wrongIss)},
-		{"wrong audience", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, wrongAud)},
+		{"missing", "", ""},
+		{"empty bearer", "Bearer ", ""},
+		{"malformed", "Bearer not.a.jwt", "the token is malformed"},
+		{"bad signature", "Bearer " + sign(t, []byte("wrong-secret"), jwt.SigningMethodHS256, validClaims()), "the token signature is invalid"},
+		{"other algorithm", "Bearer " + sign(t, secret, jwt.SigningMethodHS512, validClaims()), "the token signature is invalid"},
+		{"unsigned", "Bearer " + sign(t, jwt.UnsafeAllowNoneSignatureType, jwt.SigningMethodNone, validClaims()), "the token signature is invalid"},
+		{"expired", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, expired), "the token has expired"},
+		{"no exp", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, noExp), "the token does not have an expiration time"},
+		{"not yet valid", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, notYet), "the token is not valid yet"},
+		{"wrong issuer", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, wrongIss), "the token does not have a valid issuer"},
+		{"wrong audience", "Bearer " + sign(t, secret, jwt.SigningMethodHS256, wrongAud), "the token does not have a valid audience"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fn := &fakeFunction{resp: `{}`}
 			w := serve(newGateway(fn), "POST", "/api/graphql", tt.auth, strings.NewReader(`{}`))
 			if w.Code != http.StatusUnauthorized || w.Body.String() != `{"message":"Unauthorized"}` {
 				t.Fatalf("response=%d %s, want 401 Unauthorized", w.Code, w.Body)
+			}
+			want := ""
+			if tt.reason != "" {
+				want = `Bearer scope="" error="invalid_token" error_description="` + tt.reason + `"`
+			}
+			if got := w.Header().Get("WWW-Authenticate"); got != want {
+				t.Errorf("WWW-Authenticate=%q, want %q", got, want)
 			}
 			if len(fn.calls) != 0 {
 				t.Fatalf("function invoked %d times, want 0", len(fn.calls))

@@ -39,7 +39,7 @@ func (v *Verifier) Verify(authorization string) (map[string]string, error) {
 	if len(tok) >= 7 && strings.EqualFold(tok[:7], "bearer ") {
 		tok = strings.TrimSpace(tok[7:])
 	}
-	if tok == "" {
+	if tok == "" || strings.EqualFold(tok, "bearer") {
 		return nil, ErrNoToken
 	}
 	opts := []jwt.ParserOption{
@@ -63,6 +63,39 @@ func (v *Verifier) Verify(authorization string) (map[string]string, error) {
 		return nil, fmt.Errorf("gateway: invalid token: %w", err)
 	}
 	return RenderClaims(claims), nil
+}
+
+// Challenge is the WWW-Authenticate value API Gateway's JWT authorizer
+// sends with a 401 for a token it refused, in the format its
+// troubleshooting guide shows (`Bearer scope="" error="invalid_token"
+// error_description="the token does not have a valid audience"`), so a
+// client developer sees locally why a token was refused. A request without
+// a token gets no challenge. Only the audience wording is quoted in AWS's
+// documentation; the other reasons follow its style.
+func Challenge(err error) string {
+	if err == nil || errors.Is(err, ErrNoToken) {
+		return ""
+	}
+	return `Bearer scope="" error="invalid_token" error_description="` + reason(err) + `"`
+}
+
+func reason(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "the token has expired"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "the token does not have a valid audience"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "the token does not have a valid issuer"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "the token is not valid yet"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "the token does not have an expiration time"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "the token signature is invalid"
+	default:
+		return "the token is malformed"
+	}
 }
 
 // RenderClaims flattens JWT claims into the map[string]string that API
