@@ -72,8 +72,8 @@ bench: moto
 	@echo "bench: operations, floor, scale and stream consumers against moto (a few minutes)"
 	-CI=true $(GO) test -p 1 -run '^$$' -bench 'Operations|Floor|Scale|Stream' -benchtime $(BENCH_RUNS) -benchmem -timeout 60m -json ./functions/... > $(BENCH_OUT)/moto.json
 	@echo "bench: cold starts"
-	$(GO) run ./infra/local/coldstart > $(BENCH_OUT)/coldstart.md
-	@{ $(GO) run ./scripts/benchtable $(BENCH_OUT)/cpu.json $(BENCH_OUT)/moto.json; s=$$?; echo; cat $(BENCH_OUT)/coldstart.md; exit $$s; } | tee $(BENCH_OUT)/summary.md; exit $${PIPESTATUS[0]}
+	$(GO) run ./tools/coldstart > $(BENCH_OUT)/coldstart.md
+	@{ $(GO) run ./tools/benchtable $(BENCH_OUT)/cpu.json $(BENCH_OUT)/moto.json; s=$$?; echo; cat $(BENCH_OUT)/coldstart.md; exit $$s; } | tee $(BENCH_OUT)/summary.md; exit $${PIPESTATUS[0]}
 
 # Fuzz targets as package:FuzzName (docs/reliability.md). Each keeps its
 # seed corpus in <package>/testdata/fuzz/<FuzzName>/.

@@ -5,7 +5,7 @@
 // for the stream consumers; the sla function on a schedule; and the
 // emulated API Gateway in front of the graphql function.
 //
-// `go run ./infra/local run`, the load test (infra/local/load) and the
+// `go run ./infra/local run`, the load test (tools/load) and the
 // end-to-end tests (infra/local/e2e) all start it, each with its Options.
 package stack
 

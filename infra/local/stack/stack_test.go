@@ -11,7 +11,7 @@ import (
 // Ensure options that cannot make a working stack are refused before
 // anything starts: a publishing function without a bus, an API without an
 // authorizer. (The stack itself runs in infra/local, infra/local/e2e and
-// infra/local/load.)
+// tools/load.)
 func TestStart_RefusesIncompleteOptions(t *testing.T) {
 	for name, tc := range map[string]struct {
 		o    stack.Options
