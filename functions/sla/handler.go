@@ -29,19 +29,11 @@ type configSource interface {
 	Config(ctx context.Context) (*grievance.Config, error)
 }
 
-// publisher puts events on the bus, keeping each order group's order;
-// *bus.Publisher implements it.
-type publisher interface {
-	Publish(ctx context.Context, evs []bus.Event) (failed []int, err error)
-}
-
-var _ publisher = (*bus.Publisher)(nil)
-
 // Handler is the service-level sweep, started on a schedule.
 type Handler struct {
 	Store     Store
 	Config    configSource
-	Publisher publisher
+	Publisher *bus.Publisher
 	Now       func() time.Time
 	NewID     func() string
 	Log       *slog.Logger

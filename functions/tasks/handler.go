@@ -25,19 +25,12 @@ type configSource interface {
 	Config(ctx context.Context) (*grievance.Config, error)
 }
 
-// publisher puts events on the bus in order; *bus.Publisher implements it.
-type publisher interface {
-	Publish(ctx context.Context, evs []bus.Event) (failed []int, err error)
-}
-
-var _ publisher = (*bus.Publisher)(nil)
-
 // Handler consumes batches of the Main table's stream and publishes the
 // business facts they contain.
 type Handler struct {
-	// Publisher keeps the events in one order group: after an event it
+	// Publisher gets the events in one order group: after an event it
 	// could not publish it sends none of the later ones.
-	Publisher publisher
+	Publisher *bus.Publisher
 	// Config says which categories are confidential; their tickets' events
 	// carry ids and workflow state only. nil: no category is.
 	Config configSource
