@@ -14,15 +14,15 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 MOTO := .cache/moto/moto_server
 
-.PHONY: run test test-go vet fmt-check deps moto test-tools schema bench fuzz fuzz-short load clean
+.PHONY: run test test-go vet lint tidy-check fmt-check deps moto test-tools schema bench fuzz fuzz-short load clean
 
 ## run: start moto, create tables and bus, serve the API on 127.0.0.1:8080
 run: moto
 	$(GO) run ./infra/local run
 
-## test: install test dependencies, vet, run every Go test, a few seconds of
-## each fuzz target, synthesize the stack
-test: deps fmt-check vet test-go fuzz-short synth
+## test: install test dependencies, vet, staticcheck, check go.mod is tidy,
+## run every Go test, a few seconds of each fuzz target, synthesize the stack
+test: deps fmt-check vet lint tidy-check test-go fuzz-short synth
 
 deps: moto test-tools
 	$(GO) mod download
@@ -47,6 +47,22 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# staticcheck at a pinned version, built from the Go module proxy into
+# .cache/bin (the version is in the file name, so changing it rebuilds).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := .cache/bin/staticcheck-$(STATICCHECK_VERSION)
+$(STATICCHECK):
+	@mkdir -p .cache/bin/staticcheck.tmp
+	GOBIN=$(abspath .cache/bin/staticcheck.tmp) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv .cache/bin/staticcheck.tmp/staticcheck $@ && rmdir .cache/bin/staticcheck.tmp
+
+lint: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+# go.mod and go.sum must be what `go mod tidy` makes of the imports.
+tidy-check:
+	$(GO) mod tidy -diff
+
 # CI=true makes a missing emulator fail tests instead of skipping them.
 test-go:
 	CI=$${CI:-true} $(GO) test -count=1 -timeout 15m ./...
@@ -65,8 +81,8 @@ bench: moto
 	@echo "bench: operations, floor, scale and stream consumers against moto (a few minutes)"
 	-CI=true $(GO) test -p 1 -run '^$$' -bench 'Operations|Floor|Scale|Stream' -benchtime $(BENCH_RUNS) -benchmem -timeout 60m -json ./functions/... > $(BENCH_OUT)/moto.json
 	@echo "bench: cold starts"
-	$(GO) run ./infra/local/coldstart > $(BENCH_OUT)/coldstart.md
-	@{ $(GO) run ./scripts/benchtable $(BENCH_OUT)/cpu.json $(BENCH_OUT)/moto.json; s=$$?; echo; cat $(BENCH_OUT)/coldstart.md; exit $$s; } | tee $(BENCH_OUT)/summary.md; exit $${PIPESTATUS[0]}
+	$(GO) run ./tools/coldstart > $(BENCH_OUT)/coldstart.md
+	@{ $(GO) run ./tools/benchtable $(BENCH_OUT)/cpu.json $(BENCH_OUT)/moto.json; s=$$?; echo; cat $(BENCH_OUT)/coldstart.md; exit $$s; } | tee $(BENCH_OUT)/summary.md; exit $${PIPESTATUS[0]}
 
 # Fuzz targets as package:FuzzName (docs/reliability.md). Each keeps its
 # seed corpus in <package>/testdata/fuzz/<FuzzName>/.

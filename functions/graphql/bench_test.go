@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/google/uuid"
 
-	"github.com/redress-grm/redress/infra/local/awsmeter"
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/streams"
@@ -32,6 +31,7 @@ import (
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
+	"github.com/redress-grm/redress/tools/awsmeter"
 )
 
 // clientTicketFields is the projection of the web client's ticket list
@@ -345,7 +345,7 @@ func BenchmarkOperations(b *testing.B) {
 }
 
 // report adds the request metrics of n runs to the benchmark's line and
-// logs the request mix, which the summary (scripts/benchtable) prints.
+// logs the request mix, which the summary (tools/benchtable) prints.
 func report(b *testing.B, acc awsmeter.Stats, n int, minimum string) {
 	per := acc.Scale(n)
 	ddb := per.Total("DynamoDB")

@@ -14,12 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/google/uuid"
 
-	"github.com/redress-grm/redress/infra/local/awsmeter"
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/streams"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
+	"github.com/redress-grm/redress/tools/awsmeter"
 )
 
 // BenchmarkStream records batches of 100 new ticket changes (real stream

@@ -15,12 +15,8 @@ import (
 )
 
 func main() {
-	log := platform.Logger()
-	cfg, names, err := platform.AWS(context.Background())
-	if err != nil {
-		platform.Fatal(log, "start", err)
-	}
-	st := store.New(cfg, names)
-	h := &Handler{History: st, Stats: st, Log: log}
+	fn := platform.Start(context.Background())
+	st := store.New(fn.AWS, fn.Tables)
+	h := &Handler{History: st, Stats: st, Log: fn.Log}
 	lambda.Start(h.Handle)
 }

@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/grievance"
@@ -34,28 +29,18 @@ type configSource interface {
 	Config(ctx context.Context) (*grievance.Config, error)
 }
 
-// EventBridge is the part of the EventBridge API the sweep uses.
-type EventBridge interface {
-	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
-}
-
-var _ EventBridge = (*eventbridge.Client)(nil)
-
 // Handler is the service-level sweep, started on a schedule.
 type Handler struct {
-	Store  Store
-	Config configSource
-	Events EventBridge
-	Bus    string
-	Now    func() time.Time
-	NewID  func() string
-	Log    *slog.Logger
+	Store     Store
+	Config    configSource
+	Publisher *bus.Publisher
+	Now       func() time.Time
+	NewID     func() string
+	Log       *slog.Logger
 	// ClaimTimeout is how long a run's claim on a step holds before another
 	// run may take it over (default 5 minutes, more than the function's
 	// timeout).
 	ClaimTimeout time.Duration
-	// Sleep waits between PutEvents retries; tests make it instant.
-	Sleep func(time.Duration)
 }
 
 // Result summarises a run (the function's response, and its log line).
@@ -263,73 +248,30 @@ func summary(t *grievance.Ticket, redact bool) bus.Ticket {
 	return s
 }
 
-// publish puts the events of every held step, in order, ten entries per
-// PutEvents, retrying failed entries twice; steps with an event still
-// refused are marked failed, and nothing more of that ticket is sent.
-// Entries of the same request after the refused one were accepted
+// publish puts the events of every held step, in order; a ticket's
+// events are an order group, so after an event of a ticket that could not
+// be published nothing more of that ticket is sent, and its step is marked
+// failed. Entries of the same request after the refused one were accepted
 // already: those steps go out again, after the refused one, in the next
 // run, with the same event ids.
 func (s *sweep) publish(ctx context.Context, held [][]*claimed) {
-	type entry struct {
-		c *claimed
-		e types.PutEventsRequestEntry
-	}
-	var entries []entry
+	var (
+		evs   []bus.Event
+		steps []*claimed // the step of each event
+	)
 	for _, mine := range held {
 		for _, c := range mine {
 			for _, ev := range c.events {
-				detail, err := json.Marshal(ev.Detail)
-				if err != nil {
-					c.failed = true
-					continue
-				}
-				entries = append(entries, entry{c, types.PutEventsRequestEntry{EventBusName: aws.String(s.h.Bus), Source: aws.String(bus.Source),
-					DetailType: aws.String(ev.DetailType), Detail: aws.String(string(detail)), Time: aws.Time(ev.Time)}})
+				ev.Group = c.step.TicketID
+				evs, steps = append(evs, ev), append(steps, c)
 			}
 		}
 	}
-	refused := map[string]bool{} // tickets with a refused step: send nothing more of them
-	for start := 0; start < len(entries); start += 10 {
-		var pending []entry
-		for _, p := range entries[start:min(start+10, len(entries))] {
-			if refused[p.c.step.TicketID] {
-				p.c.failed = true
-				continue
-			}
-			pending = append(pending, p)
-		}
-		for attempt := 1; len(pending) > 0; attempt++ {
-			in := &eventbridge.PutEventsInput{}
-			for _, p := range pending {
-				in.Entries = append(in.Entries, p.e)
-			}
-			out, err := s.h.Events.PutEvents(ctx, in)
-			var still []entry
-			for i, p := range pending {
-				if err != nil || out == nil || i >= len(out.Entries) || out.Entries[i].ErrorCode != nil || out.Entries[i].EventId == nil {
-					still = append(still, p)
-				}
-			}
-			if len(still) > 0 && attempt >= 3 {
-				for _, p := range still {
-					p.c.failed = true
-					refused[p.c.step.TicketID] = true
-				}
-				s.h.Log.WarnContext(ctx, "events not published", "entries", len(still), "err", err)
-				break
-			}
-			pending = still
-			if len(pending) > 0 {
-				s.sleep(time.Duration(50<<attempt)*time.Millisecond + rand.N(50*time.Millisecond))
-			}
-		}
+	failed, err := s.h.Publisher.Publish(ctx, evs)
+	for _, i := range failed {
+		steps[i].failed = true
 	}
-}
-
-func (s *sweep) sleep(d time.Duration) {
-	if s.h.Sleep != nil {
-		s.h.Sleep(d)
-		return
+	if err != nil {
+		s.h.Log.WarnContext(ctx, "events not published", "entries", len(failed), "err", err)
 	}
-	time.Sleep(d)
 }

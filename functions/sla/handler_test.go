@@ -120,9 +120,10 @@ func newEnv(t *testing.T, config string) *env {
 }
 
 func (e *env) handler() *Handler {
-	return &Handler{Store: e.st, Config: e.svc, Events: e.bus, Bus: "test-bus",
+	pub := &bus.Publisher{API: e.bus, Bus: "test-bus", Sleep: func(context.Context, time.Duration) error { return nil }}
+	return &Handler{Store: e.st, Config: e.svc, Publisher: pub,
 		Now: func() time.Time { return e.now }, NewID: func() string { return fmt.Sprint("run-", e.seq.Add(1)) },
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Sleep: func(time.Duration) {}}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 func (e *env) run(t *testing.T, h *Handler, at string) (Result, error) {

@@ -8,32 +8,23 @@ package main
 
 import (
 	"context"
-	"errors"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/google/uuid"
 
+	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
-	log := platform.Logger()
-	busName := os.Getenv("EVENT_BUS_NAME")
-	if busName == "" {
-		platform.Fatal(log, "configuration", errors.New("environment variable EVENT_BUS_NAME is not set"))
-	}
-	cfg, names, err := platform.AWS(context.Background())
-	if err != nil {
-		platform.Fatal(log, "start", err)
-	}
-	st := store.New(cfg, names)
+	fn := platform.Start(context.Background())
+	pub := &bus.Publisher{API: eventbridge.NewFromConfig(fn.AWS), Bus: fn.Required("EVENT_BUS_NAME")}
+	st := store.New(fn.AWS, fn.Tables)
 	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{})
-	h := &Handler{Store: st, Config: svc, Events: eventbridge.NewFromConfig(cfg), Bus: busName,
-		Now: time.Now, NewID: uuid.NewString, Log: log}
+	h := &Handler{Store: st, Config: svc, Publisher: pub, Now: time.Now, NewID: uuid.NewString, Log: fn.Log}
 	lambda.Start(h.Handle)
 }

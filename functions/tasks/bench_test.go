@@ -16,12 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/google/uuid"
 
-	"github.com/redress-grm/redress/infra/local/awsmeter"
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/streams"
+	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
+	"github.com/redress-grm/redress/tools/awsmeter"
 )
 
 // BenchmarkStream publishes the events of a batch of 100 stream records
@@ -81,7 +82,7 @@ func BenchmarkStream(b *testing.B) {
 	metered := cfg.Copy()
 	meter.Attach(&metered)
 	svc := grievance.NewService(store.New(metered, names), time.Now, uuid.NewString, grievance.Options{})
-	h := &Handler{Publisher: &Publisher{API: eventbridge.NewFromConfig(metered), Bus: busName}, Config: svc,
+	h := &Handler{Publisher: &bus.Publisher{API: eventbridge.NewFromConfig(metered), Bus: busName}, Config: svc,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	ev := events.DynamoDBEvent{Records: batch}
 	acc := awsmeter.Stats{}

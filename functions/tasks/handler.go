@@ -28,7 +28,9 @@ type configSource interface {
 // Handler consumes batches of the Main table's stream and publishes the
 // business facts they contain.
 type Handler struct {
-	Publisher *Publisher
+	// Publisher gets the events in one order group: after an event it
+	// could not publish it sends none of the later ones.
+	Publisher *bus.Publisher
 	// Config says which categories are confidential; their tickets' events
 	// carry ids and workflow state only. nil: no category is.
 	Config configSource
@@ -48,7 +50,8 @@ type Handler struct {
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var (
 		resp    events.DynamoDBEventResponse
-		batch   []Pending
+		batch   []bus.Event
+		records []int // the index of each event's record
 		stopAt  = len(ev.Records)
 		stopErr error
 	)
@@ -75,12 +78,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			break
 		}
 		for _, e := range Facts(ch, confidential) {
-			batch = append(batch, Pending{Record: i, Event: e})
+			batch, records = append(batch, e), append(records, i)
 		}
 	}
 	if failed, err := h.Publisher.Publish(ctx, batch); err != nil {
-		if failed < stopAt {
-			stopAt, stopErr = failed, err
+		if r := records[failed[0]]; r < stopAt {
+			stopAt, stopErr = r, err
 		}
 	}
 	if stopAt == len(ev.Records) {

@@ -66,8 +66,8 @@ func (f *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
-	if len(in.Entries) > maxEntries {
-		return nil, fmt.Errorf("%d entries, at most %d allowed", len(in.Entries), maxEntries)
+	if len(in.Entries) > bus.MaxEntries {
+		return nil, fmt.Errorf("%d entries, at most %d allowed", len(in.Entries), bus.MaxEntries)
 	}
 	out := &eventbridge.PutEventsOutput{}
 	for _, e := range in.Entries {
@@ -84,7 +84,7 @@ func (f *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _
 
 func newTestHandler(fb *fakeBus) *Handler {
 	return &Handler{
-		Publisher: &Publisher{API: fb, Bus: "test-bus", Sleep: func(context.Context, time.Duration) error { return nil }},
+		Publisher: &bus.Publisher{API: fb, Bus: "test-bus", Sleep: func(context.Context, time.Duration) error { return nil }},
 		Log:       slog.New(slog.DiscardHandler),
 	}
 }

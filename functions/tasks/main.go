@@ -8,30 +8,22 @@ package main
 
 import (
 	"context"
-	"errors"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/google/uuid"
 
+	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
-	log := platform.Logger()
-	busName := os.Getenv("EVENT_BUS_NAME")
-	if busName == "" {
-		platform.Fatal(log, "configuration", errors.New("environment variable EVENT_BUS_NAME is not set"))
-	}
-	cfg, names, err := platform.AWS(context.Background())
-	if err != nil {
-		platform.Fatal(log, "start", err)
-	}
-	svc := grievance.NewService(store.New(cfg, names), time.Now, uuid.NewString, grievance.Options{})
-	h := &Handler{Publisher: &Publisher{API: eventbridge.NewFromConfig(cfg), Bus: busName}, Config: svc, Log: log}
+	fn := platform.Start(context.Background())
+	pub := &bus.Publisher{API: eventbridge.NewFromConfig(fn.AWS), Bus: fn.Required("EVENT_BUS_NAME")}
+	svc := grievance.NewService(store.New(fn.AWS, fn.Tables), time.Now, uuid.NewString, grievance.Options{})
+	h := &Handler{Publisher: pub, Config: svc, Log: fn.Log}
 	lambda.Start(h.Handle)
 }

@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/redress-grm/redress/infra/local/load"
 	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/tools/load"
 )
 
 const loadHelp = `usage: local load [flags]

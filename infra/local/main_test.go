@@ -144,8 +144,8 @@ func TestRun_EndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\noutput:\n%s", err, out.String())
 	}
-	defer st.Close()
-	base := "http://" + st.addr
+	defer st.Stop()
+	base := st.URL()
 
 	resp, err := http.Get(base + "/health")
 	if err != nil {
@@ -191,7 +191,7 @@ func TestRun_EndToEnd(t *testing.T) {
 	}
 	pk := "TICKET#e2e-" + time.Now().Format("150405.000000")
 	if _, err := dynamodb.NewFromConfig(cfg).PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(st.names.Main),
+		TableName: aws.String(st.Tables.Main),
 		Item: map[string]types.AttributeValue{
 			"pk": &types.AttributeValueMemberS{Value: pk},
 			"sk": &types.AttributeValueMemberS{Value: "TICKET"},
@@ -227,7 +227,7 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ListenAddr != "127.0.0.1:9090" || c.GraphQLConcurrency != 2 || c.FunctionTimeout != 5*time.Second ||
+	if c.Listen != "127.0.0.1:9090" || c.GraphQLConcurrency != 2 || c.FunctionTimeout != 5*time.Second ||
 		c.MotoPort != 4566 || c.TablePrefix != "redress-local-" || c.BusName != "redress-local-bus" ||
 		c.SeedFile != "/repo/infra/local/seed.json" || c.MaxRetries != 3 || c.BatchSize != 100 || !c.Explorer {
 		t.Fatalf("config=%+v", c)

@@ -139,12 +139,12 @@ func startNewcomerStack(t *testing.T, root string) string {
 	}
 	t.Logf("stack ready in %s", time.Since(t0).Round(time.Millisecond))
 	t.Cleanup(func() {
-		st.Close()
+		st.Stop()
 		if t.Failed() {
 			t.Logf("stack output:\n%s", out.String())
 		}
 	})
-	return "http://" + st.addr
+	return st.URL()
 }
 
 // need returns the path of a tool the test needs; without it the test

@@ -2,31 +2,21 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-
-	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/gateway"
 	"github.com/redress-grm/redress/infra/local/moto"
-	"github.com/redress-grm/redress/infra/local/runtime"
-	"github.com/redress-grm/redress/infra/local/streams"
+	"github.com/redress-grm/redress/infra/local/stack"
 	"github.com/redress-grm/redress/shared/explorer"
-	"github.com/redress-grm/redress/shared/grievance"
-	"github.com/redress-grm/redress/shared/store"
+	"github.com/redress-grm/redress/shared/platform"
 )
 
 const envHelp = `Environment (defaults in brackets):
@@ -52,48 +42,33 @@ const envHelp = `Environment (defaults in brackets):
   EXPLORER             serve the GraphQL explorer page on GET / [true]; false turns it off
 `
 
-// config is everything `run` needs; configFromEnv fills it from the
-// environment and tests fill it directly.
+// config is everything `run` needs: the stack's options and the JWT
+// authorizer's settings; configFromEnv fills it from the environment and
+// tests fill it directly.
 type config struct {
-	Root               string // repository root
-	Endpoint           string // running emulator; "" starts moto
-	MotoPort           int
-	TablePrefix        string
-	BusName            string
-	QueueName          string
-	SeedFile           string
-	ListenAddr         string
-	JWTSecret          string
-	JWTIssuer          string
-	JWTAudience        string
-	LogLevel           string
-	GraphQLConcurrency int
-	FunctionTimeout    time.Duration
-	BatchSize          int
-	PollInterval       time.Duration
-	MaxRetries         int
-	DLQDir             string
-	SLAInterval        time.Duration
-	Explorer           bool
-	BinDir             string
-	Output             io.Writer // functions' and moto's output
+	stack.Options
+	JWTSecret   string
+	JWTIssuer   string
+	JWTAudience string
+	Explorer    bool
 }
 
 func configFromEnv(getenv func(string) string, root string) (config, error) {
-	c := config{
+	c := config{Options: stack.Options{
 		Root:        root,
 		Endpoint:    getenv("AWS_ENDPOINT_URL"),
 		TablePrefix: envOr(getenv, "TABLE_PREFIX", "redress-local-"),
 		BusName:     envOr(getenv, "EVENT_BUS_NAME", "redress-local-bus"),
 		QueueName:   envOr(getenv, "EVENTS_QUEUE_NAME", defaultQueueName),
 		SeedFile:    envOr(getenv, "SEED_FILE", filepath.Join(root, "infra", "local", "seed.json")),
-		ListenAddr:  getenv("LISTEN_ADDR"),
-		JWTSecret:   envOr(getenv, "JWT_SECRET", defaultJWTSecret),
-		JWTIssuer:   envOr(getenv, "JWT_ISSUER", defaultJWTIssuer),
-		JWTAudience: envOr(getenv, "JWT_AUDIENCE", defaultJWTAudience),
+		Listen:      getenv("LISTEN_ADDR"),
 		LogLevel:    envOr(getenv, "LOG_LEVEL", "info"),
 		DLQDir:      envOr(getenv, "DLQ_DIR", filepath.Join(root, ".cache", "local")),
 		BinDir:      filepath.Join(root, ".cache", "bin"),
+	},
+		JWTSecret:   envOr(getenv, "JWT_SECRET", defaultJWTSecret),
+		JWTIssuer:   envOr(getenv, "JWT_ISSUER", defaultJWTIssuer),
+		JWTAudience: envOr(getenv, "JWT_AUDIENCE", defaultJWTAudience),
 	}
 	switch v := envOr(getenv, "EXPLORER", "true"); v {
 	case "true", "1":
@@ -102,8 +77,8 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 	default:
 		return config{}, fmt.Errorf("EXPLORER=%q is not true or false", v)
 	}
-	if c.ListenAddr == "" {
-		c.ListenAddr = net.JoinHostPort("127.0.0.1", envOr(getenv, "PORT", "8080"))
+	if c.Listen == "" {
+		c.Listen = net.JoinHostPort("127.0.0.1", envOr(getenv, "PORT", "8080"))
 	}
 	var err error
 	ints := []struct {
@@ -156,189 +131,25 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	c.Output = stderr
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: parseLevel(c.LogLevel)}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: platform.Level(c.LogLevel)}))
 	st, err := startStack(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, st.banner())
+	fmt.Fprint(stdout, banner(st))
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "local: stopping")
-	st.Close()
+	st.Stop()
 	return nil
 }
 
-// stack is a running local deployment.
-type stack struct {
-	c         config
-	log       *slog.Logger
-	moto      *moto.Server // nil when an emulator was given
-	endpoint  string
-	names     store.TableNames
-	bus       bootstrap.Bus
-	functions map[string]*runtime.Function
-	pollers   []*streams.Poller
-	gw        *gateway.Gateway
-	server    *http.Server
-	addr      string // actual listen address
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	closeOnce sync.Once
-}
-
-// Functions of the stack: graphql behind the API, history (which also keeps
-// the statistics) and tasks on the Main table's stream, sla on a schedule (as in infra/stack). Memory
-// sizes mirror the deployment.
-var (
-	apiFunction       = "graphql"
-	streamConsumers   = []string{"history", "tasks"}
-	scheduledFunction = "sla"
-	memoryMB          = map[string]int{"graphql": 512, "history": 256, "tasks": 256, "sla": 256}
-)
-
-// startStack brings everything up in dependency order. On error whatever
-// was started is stopped again.
-func startStack(ctx context.Context, c config, log *slog.Logger) (_ *stack, err error) {
-	st := &stack{c: c, log: log, functions: map[string]*runtime.Function{}}
-	defer func() {
-		if err != nil {
-			st.Close()
-		}
-	}()
-	bgCtx, cancel := context.WithCancel(context.Background())
-	st.cancel = cancel
-
-	// Compile while the emulator starts: a cold build is the slowest step.
-	names := append(append([]string{apiFunction}, streamConsumers...), scheduledFunction)
-	buildCtx, cancelBuilds := context.WithCancel(ctx)
-	var builds sync.WaitGroup
-	buildErrs := make([]error, len(names))
-	for i, n := range names {
-		builds.Add(1)
-		go func() {
-			defer builds.Done()
-			buildErrs[i] = runtime.Build(buildCtx, c.Root, "./functions/"+n, filepath.Join(c.BinDir, n))
-		}()
-	}
-	defer func() {
-		cancelBuilds()
-		builds.Wait()
-	}()
-
-	st.endpoint = c.Endpoint
-	if st.endpoint == "" {
-		t0 := time.Now()
-		o := moto.Options{Port: c.MotoPort}
-		if parseLevel(c.LogLevel) <= slog.LevelDebug {
-			o.Output = runtime.NewPrefixWriter(c.Output, "[moto] ")
-		}
-		if st.moto, err = moto.Start(ctx, o); err != nil {
-			return nil, err
-		}
-		st.endpoint = st.moto.Endpoint()
-		log.Info("moto started", "endpoint", st.endpoint, "took", time.Since(t0).Round(time.Millisecond))
-	}
-	awsCfg, err := moto.AWSConfig(ctx, st.endpoint)
-	if err != nil {
-		return nil, err
-	}
-	if st.names, err = bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(awsCfg), c.TablePrefix); err != nil {
-		return nil, err
-	}
-	if st.bus, err = bootstrap.CreateBus(ctx, awsCfg, c.BusName, c.QueueName); err != nil {
-		return nil, err
-	}
-	if err := loadSeed(ctx, c.SeedFile, store.New(awsCfg, st.names)); err != nil {
-		return nil, err
-	}
-
-	builds.Wait()
-	if err := errors.Join(buildErrs...); err != nil {
-		return nil, err
-	}
-	env := append(st.names.Env(),
-		"AWS_REGION="+moto.Region,
-		"AWS_DEFAULT_REGION="+moto.Region,
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
-		"AWS_ENDPOINT_URL="+st.endpoint,
-		"EVENT_BUS_NAME="+c.BusName,
-		"STAGE=local",
-		"ALLOW_RIGHTS_CLAIM=true",
-		"ADMIN_GROUP=GrievanceAdmin",
-		"INTROSPECTION=true",
-		"LOG_LEVEL="+c.LogLevel,
-	)
-	for _, n := range names {
-		concurrency := 1 // one batch per shard at a time needs no more
-		if n == apiFunction {
-			concurrency = c.GraphQLConcurrency
-		}
-		f, err := runtime.Start(ctx, runtime.Config{
-			Name:        n,
-			Binary:      filepath.Join(c.BinDir, n),
-			Concurrency: concurrency,
-			Timeout:     c.FunctionTimeout,
-			MemoryMB:    memoryMB[n],
-			Env:         env,
-			Output:      c.Output,
-			Logger:      log,
-		})
-		if err != nil {
-			return nil, err
-		}
-		st.functions[n] = f
-	}
-
-	sc := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) {
-		o.APIOptions = append(o.APIOptions, streams.FixMotoDates)
-	})
-	for _, n := range streamConsumers {
-		p := streams.NewPoller(sc, st.names.Main, st.functions[n], streams.Options{
-			Function:     n,
-			BatchSize:    c.BatchSize,
-			PollInterval: c.PollInterval,
-			MaxRetries:   c.MaxRetries,
-			DLQPath:      filepath.Join(c.DLQDir, "dlq-"+n+".jsonl"),
-			Logger:       log,
-		})
-		st.pollers = append(st.pollers, p)
-		st.wg.Add(1)
-		go func() {
-			defer st.wg.Done()
-			p.Run(bgCtx)
-		}()
-	}
-
-	if c.SLAInterval > 0 {
-		st.wg.Add(1)
-		go func() {
-			defer st.wg.Done()
-			st.schedule(bgCtx, scheduledFunction, c.SLAInterval)
-		}()
-	}
-
-	st.gw = gateway.New(gateway.Config{
-		Invoker:  st.functions[apiFunction],
-		Verifier: &gateway.Verifier{Secret: []byte(c.JWTSecret), Issuer: c.JWTIssuer, Audience: c.JWTAudience},
-		Logger:   log,
-		Explorer: explorerConfig(c),
-	})
-	ln, err := net.Listen("tcp", c.ListenAddr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", c.ListenAddr, err)
-	}
-	st.addr = ln.Addr().String()
-	st.server = &http.Server{Handler: st.gw, ReadHeaderTimeout: 10 * time.Second}
-	st.wg.Add(1)
-	go func() {
-		defer st.wg.Done()
-		if err := st.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("api server failed", "err", err)
-		}
-	}()
-	st.gw.SetReady(true)
-	return st, nil
+// startStack starts the whole stack as c describes it.
+func startStack(ctx context.Context, c config, log *slog.Logger) (*stack.Stack, error) {
+	o := c.Options
+	o.Verifier = &gateway.Verifier{Secret: []byte(c.JWTSecret), Issuer: c.JWTIssuer, Audience: c.JWTAudience}
+	o.Logger = log
+	o.Explorer = explorerConfig(c)
+	return stack.Start(ctx, o)
 }
 
 // explorerConfig is the explorer page of the local API, nil when off.
@@ -354,84 +165,17 @@ func explorerConfig(c config) *explorer.Config {
 	return &explorer.Config{Endpoint: "/api/graphql", TokenHint: cmd}
 }
 
-// schedule invokes a function every interval with the event an EventBridge
-// schedule sends, like the SLASchedule rule of infra/stack; a failed run is
-// logged and the next one comes at the next tick.
-func (st *stack) schedule(ctx context.Context, name string, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			payload := fmt.Sprintf(`{"version":"0","id":"local-%d","detail-type":"Scheduled Event","source":"aws.events","time":%q,"resources":[],"detail":{}}`,
-				now.UnixNano(), now.UTC().Format(time.RFC3339))
-			out, err := st.functions[name].Invoke(ctx, []byte(payload))
-			if err != nil && ctx.Err() == nil {
-				st.log.Warn("scheduled run failed", "function", name, "err", err)
-				continue
-			}
-			st.log.Debug("scheduled run", "function", name, "result", string(out))
-		}
-	}
-}
-
-// loadSeed upserts the directory seed. The upsert is idempotent, so it
-// runs at every start, also against a long-lived emulator.
-func loadSeed(ctx context.Context, path string, s *store.Store) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	defer f.Close()
-	people, err := grievance.ParsePeople(f)
-	if err != nil {
-		return fmt.Errorf("seed %s: %w", path, err)
-	}
-	if err := s.UpsertPeople(ctx, people); err != nil {
-		return fmt.Errorf("seed %s: %w", path, err)
-	}
-	return nil
-}
-
-// Close stops the API, the pollers, the functions and moto, in that order,
-// so nothing is invoked after its function stopped.
-func (st *stack) Close() {
-	st.closeOnce.Do(func() {
-		if st.gw != nil {
-			st.gw.SetReady(false)
-		}
-		if st.server != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			st.server.Shutdown(ctx)
-			cancel()
-		}
-		if st.cancel != nil {
-			st.cancel()
-		}
-		st.wg.Wait()
-		for _, f := range st.functions {
-			f.Stop()
-		}
-		if st.moto != nil {
-			st.moto.Stop()
-		}
-	})
-}
-
-func (st *stack) banner() string {
-	base := "http://" + st.addr
+func banner(st *stack.Stack) string {
 	var dlq []string
-	for _, p := range st.pollers {
+	for _, p := range st.Pollers {
 		dlq = append(dlq, p.DLQPath())
 	}
 	explorer := "off (EXPLORER=false)"
-	if st.c.Explorer {
-		explorer = base + "/ in a browser"
+	if st.Explorer() {
+		explorer = st.URL() + "/ in a browser"
 	}
-	emu := st.endpoint
-	if st.moto != nil {
+	emu := st.Endpoint
+	if st.StartedMoto {
 		emu += " (moto, started here)"
 	}
 	return fmt.Sprintf(`
@@ -447,13 +191,5 @@ Redress local stack is ready.
   Events   AWS_ENDPOINT_URL=%[7]s go run ./infra/local events --follow
   DLQ      %[8]s
 Ctrl-C stops everything.
-`, base, emu, st.names.Main, st.names.History, st.bus.Name, st.bus.QueueName, st.endpoint, strings.Join(dlq, ", "), explorer)
-}
-
-func parseLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
+`, st.URL(), emu, st.Tables.Main, st.Tables.History, st.Bus.Name, st.Bus.QueueName, st.Endpoint, strings.Join(dlq, ", "), explorer)
 }

@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the Go bindings return cxapi.SynthesisMessage from Annotations and offer no replacement yet
+
 package stack_test
 
 import (

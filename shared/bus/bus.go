@@ -213,4 +213,8 @@ type Event struct {
 	Detail any
 	// Time is the event's time on the bus (the change's time).
 	Time time.Time
+	// Group orders publication: an event is not sent while an earlier
+	// event of its group is unpublished (Publisher.Publish). The zero
+	// value is one group, so by default everything keeps its order.
+	Group string
 }

@@ -19,6 +19,34 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
+// Function is what a function's main.go starts from.
+type Function struct {
+	Log    *slog.Logger
+	AWS    aws.Config
+	Tables store.TableNames
+}
+
+// Start returns the logger, the AWS configuration and the table names, or
+// exits (Fatal) when the configuration cannot be loaded.
+func Start(ctx context.Context) *Function {
+	log := Logger()
+	cfg, names, err := AWS(ctx)
+	if err != nil {
+		Fatal(log, "start", err)
+	}
+	return &Function{Log: log, AWS: cfg, Tables: names}
+}
+
+// Required returns the environment variable name, or exits (Fatal) when it
+// is unset: the function cannot work without it.
+func (f *Function) Required(name string) string {
+	v, err := Required(name)
+	if err != nil {
+		Fatal(f.Log, "configuration", err)
+	}
+	return v
+}
+
 // Logger returns a JSON logger on standard output at LOG_LEVEL (debug,
 // info, warn, error; anything else is info, so a typo never silences a
 // function).
@@ -49,22 +77,53 @@ func AWS(ctx context.Context) (aws.Config, store.TableNames, error) {
 	return cfg, names, nil
 }
 
-// Bool returns the boolean environment variable name, or def when it is
-// unset or not a boolean.
-func Bool(name string, def bool) bool {
-	if b, err := strconv.ParseBool(os.Getenv(name)); err == nil {
+// Env reads typed settings from an environment: os.Getenv in a function,
+// a map's lookup in tests. A setting that is not of its type counts as
+// unset, so a typo falls back to the default instead of stopping a
+// function; settings without a default say so with Required.
+type Env func(name string) string
+
+// Required returns the variable name, or an error when it is unset.
+func (e Env) Required(name string) (string, error) {
+	if v := e(name); v != "" {
+		return v, nil
+	}
+	return "", fmt.Errorf("environment variable %s is not set", name)
+}
+
+// Bool returns the boolean variable name, or def.
+func (e Env) Bool(name string, def bool) bool {
+	if b, err := strconv.ParseBool(e(name)); err == nil {
 		return b
 	}
 	return def
 }
 
-// Int returns the positive integer environment variable name, or def.
-func Int(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+// Int returns the positive integer variable name, or def.
+func (e Env) Int(name string, def int) int {
+	if n, err := strconv.Atoi(e(name)); err == nil && n > 0 {
 		return n
 	}
 	return def
 }
+
+// Limit returns the integer variable name, 0 when it is unset or not a
+// number. Negative values are kept: limits read them as "off".
+func (e Env) Limit(name string) int {
+	n, _ := strconv.Atoi(e(name))
+	return n
+}
+
+// Required returns the environment variable name, or an error when it is
+// unset.
+func Required(name string) (string, error) { return Env(os.Getenv).Required(name) }
+
+// Bool returns the boolean environment variable name, or def when it is
+// unset or not a boolean.
+func Bool(name string, def bool) bool { return Env(os.Getenv).Bool(name, def) }
+
+// Int returns the positive integer environment variable name, or def.
+func Int(name string, def int) int { return Env(os.Getenv).Int(name, def) }
 
 // Fatal logs why a function cannot start and exits: Lambda reports the
 // init error and retries with a new sandbox.

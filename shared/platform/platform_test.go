@@ -30,3 +30,20 @@ func TestBoolAndInt(t *testing.T) {
 		t.Fatal("Int")
 	}
 }
+
+// Ensure settings read from a given environment: a missing required one
+// is an error naming it, limits keep negative numbers and read garbage as 0.
+func TestEnv_RequiredAndLimit(t *testing.T) {
+	env := platform.Env(func(name string) string {
+		return map[string]string{"BUS": "b", "MAX": "-1", "BAD": "x", "N": "12"}[name]
+	})
+	if v, err := env.Required("BUS"); v != "b" || err != nil {
+		t.Fatalf("Required(BUS)=%q, %v", v, err)
+	}
+	if _, err := env.Required("MISSING"); err == nil || err.Error() != "environment variable MISSING is not set" {
+		t.Fatalf("Required(MISSING) err=%v", err)
+	}
+	if env.Limit("MAX") != -1 || env.Limit("BAD") != 0 || env.Limit("UNSET") != 0 || env.Limit("N") != 12 {
+		t.Fatal("Limit")
+	}
+}

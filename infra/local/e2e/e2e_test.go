@@ -32,9 +32,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
-	"github.com/redress-grm/redress/infra/local/runtime"
+	localstack "github.com/redress-grm/redress/infra/local/stack"
 	"github.com/redress-grm/redress/infra/local/streams"
 	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/bus/bustest"
@@ -54,71 +53,20 @@ const (
 // second or so it takes, so a slow CI machine does not fail the test.
 const drain = 60 * time.Second
 
-// stack is the deployment under test.
+// stack is the deployment under test, with the clients the test reads it
+// with.
 type stack struct {
-	cfg       aws.Config
-	names     store.TableNames
-	bus       bootstrap.Bus
+	*localstack.Stack
 	db        *dynamo.DB
 	sqs       *sqs.Client
 	streams   *dynamodbstreams.Client
-	functions map[string]*runtime.Function
-	dlq       map[string]string // function -> DLQ file
 	validator *bustest.Validator
 }
 
 func startStack(t *testing.T) *stack {
 	t.Helper()
-	ctx := context.Background()
 	root, err := bustest.RepoRoot()
 	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := moto.ForTest(t).Endpoint()
-	st := &stack{functions: map[string]*runtime.Function{}, dlq: map[string]string{}, validator: bustest.NewValidator(t)}
-
-	// Build the binaries while the tables are created.
-	bin := t.TempDir()
-	names := []string{"graphql", "history", "tasks"}
-	var builds sync.WaitGroup
-	buildErrs := make([]error, len(names))
-	for i, n := range names {
-		builds.Add(1)
-		go func() {
-			defer builds.Done()
-			buildErrs[i] = runtime.Build(ctx, root, "./functions/"+n, filepath.Join(bin, n))
-		}()
-	}
-
-	if st.cfg, err = moto.AWSConfig(ctx, endpoint); err != nil {
-		t.Fatal(err)
-	}
-	prefix := fmt.Sprintf("e2e%d-", os.Getpid())
-	if st.names, err = bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(st.cfg), prefix); err != nil {
-		t.Fatal(err)
-	}
-	if st.bus, err = bootstrap.CreateBus(ctx, st.cfg, prefix+"bus", prefix+"events"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(root, "infra", "local", "seed.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	people, err := grievance.ParsePeople(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.New(st.cfg, st.names).UpsertPeople(ctx, people); err != nil {
-		t.Fatal(err)
-	}
-	st.db, st.sqs = dynamo.New(st.cfg), sqs.NewFromConfig(st.cfg)
-	st.streams = dynamodbstreams.NewFromConfig(st.cfg, func(o *dynamodbstreams.Options) {
-		o.APIOptions = append(o.APIOptions, streams.FixMotoDates)
-	})
-
-	builds.Wait()
-	if err := errors.Join(buildErrs...); err != nil {
 		t.Fatal(err)
 	}
 	out := &syncBuffer{}
@@ -127,33 +75,29 @@ func startStack(t *testing.T) *stack {
 			t.Logf("function output:\n%s", out.String())
 		}
 	})
-	env := append(st.names.Env(),
-		"AWS_REGION="+moto.Region, "AWS_DEFAULT_REGION="+moto.Region,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL="+endpoint,
-		"EVENT_BUS_NAME="+st.bus.Name, "STAGE=local", "ADMIN_GROUP=GrievanceAdmin", "LOG_LEVEL=info")
-	for _, n := range names {
-		fn, err := runtime.Start(ctx, runtime.Config{Name: n, Binary: filepath.Join(bin, n), Env: env, Output: out})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(fn.Stop)
-		st.functions[n] = fn
+	prefix := fmt.Sprintf("e2e%d-", os.Getpid())
+	ls, err := localstack.Start(context.Background(), localstack.Options{
+		Root:         root,
+		Endpoint:     moto.ForTest(t).Endpoint(),
+		TablePrefix:  prefix,
+		BusName:      prefix + "bus",
+		QueueName:    prefix + "events",
+		SeedFile:     filepath.Join(root, "infra", "local", "seed.json"),
+		Functions:    []string{localstack.GraphQL, localstack.History, localstack.Tasks},
+		PollInterval: 50 * time.Millisecond,
+		MaxRetries:   2,
+		DLQDir:       t.TempDir(),
+		BinDir:       t.TempDir(),
+		Output:       out,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	pollCtx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() }) // runs before the functions stop
-	for _, n := range []string{"history", "tasks"} {
-		st.dlq[n] = filepath.Join(t.TempDir(), "dlq-"+n+".jsonl")
-		p := streams.NewPoller(st.streams, st.names.Main, st.functions[n], streams.Options{
-			Function: n, BatchSize: 100, PollInterval: 50 * time.Millisecond, MaxRetries: 2, DLQPath: st.dlq[n],
-		})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.Run(pollCtx)
-		}()
-	}
-	return st
+	t.Cleanup(ls.Stop)
+	return &stack{Stack: ls, db: dynamo.New(ls.AWS), sqs: sqs.NewFromConfig(ls.AWS), validator: bustest.NewValidator(t),
+		streams: dynamodbstreams.NewFromConfig(ls.AWS, func(o *dynamodbstreams.Options) {
+			o.APIOptions = append(o.APIOptions, streams.FixMotoDates)
+		})}
 }
 
 // gql runs a GraphQL document through the graphql function as API Gateway
@@ -173,7 +117,7 @@ func (st *stack) gql(t *testing.T, doc string) map[string]any {
 		},
 	}
 	payload, _ := json.Marshal(ev)
-	out, err := st.functions["graphql"].Invoke(context.Background(), payload)
+	out, err := st.Functions["graphql"].Invoke(context.Background(), payload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +181,7 @@ type historyRow struct {
 func (st *stack) history(t *testing.T, pk string) []historyRow {
 	t.Helper()
 	var rows []historyRow
-	err := st.db.Table(st.names.History).Get("pk", pk).Consistent(true).All(context.Background(), &rows)
+	err := st.db.Table(st.Tables.History).Get("pk", pk).Consistent(true).All(context.Background(), &rows)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		t.Fatal(err)
 	}
@@ -265,7 +209,7 @@ func (st *stack) receive(t *testing.T, n int, wait time.Duration) []bustest.Enve
 	deadline := time.Now().Add(wait)
 	for len(got) < n && time.Now().Before(deadline) {
 		out, err := st.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(st.bus.QueueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			QueueUrl: aws.String(st.Bus.QueueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -276,7 +220,7 @@ func (st *stack) receive(t *testing.T, n int, wait time.Duration) []bustest.Enve
 				t.Fatalf("event invalid: %v\n%s", err, aws.ToString(m.Body))
 			}
 			got = append(got, e)
-			st.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(st.bus.QueueURL), ReceiptHandle: m.ReceiptHandle})
+			st.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(st.Bus.QueueURL), ReceiptHandle: m.ReceiptHandle})
 		}
 	}
 	return got
@@ -308,7 +252,7 @@ func eventIDs(t *testing.T, es []bustest.Envelope) []string {
 func (st *stack) records(t *testing.T) []events.DynamoDBEventRecord {
 	t.Helper()
 	ctx := context.Background()
-	ls, err := st.streams.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String(st.names.Main)})
+	ls, err := st.streams.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String(st.Tables.Main)})
 	if err != nil || len(ls.Streams) == 0 {
 		t.Fatalf("list streams: %v", err)
 	}
@@ -349,7 +293,7 @@ func (st *stack) records(t *testing.T) []events.DynamoDBEventRecord {
 func (st *stack) invoke(t *testing.T, fn string, recs []events.DynamoDBEventRecord) []string {
 	t.Helper()
 	payload, _ := json.Marshal(events.DynamoDBEvent{Records: recs})
-	out, err := st.functions[fn].Invoke(context.Background(), payload)
+	out, err := st.Functions[fn].Invoke(context.Background(), payload)
 	if err != nil {
 		t.Fatalf("%s: %v", fn, err)
 	}
@@ -531,8 +475,8 @@ func TestLifecycle(t *testing.T) {
 	// (bounded), move it to their DLQ, and the shard moves on: a ticket
 	// created after it is recorded and announced.
 	poison := "TICKET#poison-" + fmt.Sprint(time.Now().UnixNano())
-	if _, err := dynamodb.NewFromConfig(st.cfg).PutItem(context.Background(), &dynamodb.PutItemInput{
-		TableName: aws.String(st.names.Main),
+	if _, err := dynamodb.NewFromConfig(st.AWS).PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String(st.Tables.Main),
 		Item: map[string]ddbtypes.AttributeValue{
 			"pk": &ddbtypes.AttributeValueMemberS{Value: poison}, "sk": &ddbtypes.AttributeValueMemberS{Value: "TICKET"},
 			"kind": &ddbtypes.AttributeValueMemberS{Value: store.KindTicket}, "version": &ddbtypes.AttributeValueMemberS{Value: "one"},
@@ -546,7 +490,7 @@ func TestLifecycle(t *testing.T) {
 	for _, fn := range []string{"history", "tasks"} {
 		deadline := time.Now().Add(drain)
 		for {
-			b, _ := os.ReadFile(st.dlq[fn])
+			b, _ := os.ReadFile(st.DLQPath(fn))
 			if strings.Contains(string(b), poison) {
 				break
 			}
@@ -566,7 +510,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("events after the poison=%q", got)
 	}
 	for _, fn := range []string{"history", "tasks"} {
-		b, err := os.ReadFile(st.dlq[fn])
+		b, err := os.ReadFile(st.DLQPath(fn))
 		if err != nil {
 			t.Fatalf("%s DLQ: %v", fn, err)
 		}

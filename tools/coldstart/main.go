@@ -15,7 +15,7 @@
 // measured the same way, as the floor of process start and the Runtime API
 // handshake.
 //
-// Usage: go run ./infra/local/coldstart [-runs 15] [-json]
+// Usage: go run ./tools/coldstart [-runs 15] [-json]
 package main
 
 import (
@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redress-grm/redress/infra/local/moto"
 	lambdart "github.com/redress-grm/redress/infra/local/runtime"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -62,7 +63,7 @@ func main() {
 }
 
 func run(runs int, asJSON bool, out io.Writer) error {
-	root, err := moduleRoot()
+	root, err := moto.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func run(runs int, asJSON bool, out io.Writer) error {
 		results = append(results, r)
 		return nil
 	}
-	if err := measure("(floor: empty lambda.Start)", "./infra/local/coldstart/floor", false); err != nil {
+	if err := measure("(floor: empty lambda.Start)", "./tools/coldstart/floor", false); err != nil {
 		return err
 	}
 	for _, m := range mains {
@@ -173,21 +174,4 @@ func coldStart(ctx context.Context, name, binary string) (time.Duration, error) 
 	}
 	f.Stop()
 	return d, nil
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

@@ -4,7 +4,7 @@
 // mix and minimum the DynamoDB benchmarks log ("requests: …",
 // "minimum: …") and a verdict for every ratio with a target.
 //
-// Usage: go run ./scripts/benchtable FILE.json… (or stdin)
+// Usage: go run ./tools/benchtable FILE.json… (or stdin)
 package main
 
 import (

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redress-grm/redress/infra/local/load"
 	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/tools/load"
 )
 
 func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }

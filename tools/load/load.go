@@ -13,13 +13,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -29,16 +27,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
-	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/gateway"
 	"github.com/redress-grm/redress/infra/local/moto"
-	"github.com/redress-grm/redress/infra/local/runtime"
-	"github.com/redress-grm/redress/infra/local/streams"
+	"github.com/redress-grm/redress/infra/local/stack"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -154,111 +148,48 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if c.Drain <= 0 {
 		c.Drain = 60 * time.Second
 	}
-	if c.BinDir == "" {
-		c.BinDir = filepath.Join(c.Root, ".cache", "bin")
-	}
-	if c.Output == nil {
-		c.Output = io.Discard
-	}
 	log := c.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 
-	// Build while moto starts.
-	names := []string{"graphql", "history"}
-	buildErrs := make([]error, len(names))
-	var builds sync.WaitGroup
-	for i, n := range names {
-		builds.Add(1)
-		go func() {
-			defer builds.Done()
-			buildErrs[i] = runtime.Build(ctx, c.Root, "./functions/"+n, filepath.Join(c.BinDir, n))
-		}()
-	}
+	// The fault proxy stands between the graphql function and the
+	// emulator, so the emulator starts first.
 	endpoint := c.Endpoint
 	if endpoint == "" {
 		m, err := moto.Start(ctx, moto.Options{})
 		if err != nil {
-			builds.Wait()
 			return nil, err
 		}
 		defer m.Stop()
 		endpoint = m.Endpoint()
 	}
-	builds.Wait()
-	if err := errors.Join(buildErrs...); err != nil {
-		return nil, err
-	}
-	awsCfg, err := moto.AWSConfig(ctx, endpoint)
-	if err != nil {
-		return nil, err
-	}
-	prefix := fmt.Sprintf("load-%s-", uuid.NewString()[:8])
-	tables, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(awsCfg), prefix)
-	if err != nil {
-		return nil, err
-	}
-	st := store.New(awsCfg, tables)
-
 	proxy, err := NewFaultProxy(endpoint)
 	if err != nil {
 		return nil, err
 	}
 	defer proxy.Close()
-
-	env := func(ep string) []string {
-		return append(tables.Env(), "AWS_REGION="+moto.Region, "AWS_DEFAULT_REGION="+moto.Region,
-			"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL="+ep,
-			"STAGE=local", "ALLOW_RIGHTS_CLAIM=true", "ADMIN_GROUP=GrievanceAdmin", "LOG_LEVEL=warn")
-	}
-	fns := map[string]*runtime.Function{}
-	defer func() {
-		for _, f := range fns {
-			f.Stop()
-		}
-	}()
-	for _, n := range names {
-		e, conc := env(endpoint), 1
-		if n == "graphql" {
-			e, conc = env(proxy.URL()), 4
-		}
-		f, err := runtime.Start(ctx, runtime.Config{Name: n, Binary: filepath.Join(c.BinDir, n), Concurrency: conc,
-			Timeout: 30 * time.Second, MemoryMB: 512, Env: e, Output: c.Output, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		fns[n] = f
-	}
-	bg, stopBG := context.WithCancel(context.Background())
-	var bgWG sync.WaitGroup
-	defer func() {
-		stopBG()
-		bgWG.Wait()
-	}()
-	sc := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) {
-		o.APIOptions = append(o.APIOptions, streams.FixMotoDates)
+	sk, err := stack.Start(ctx, stack.Options{
+		Root:               c.Root,
+		Endpoint:           endpoint,
+		TablePrefix:        fmt.Sprintf("load-%s-", uuid.NewString()[:8]),
+		Functions:          []string{stack.GraphQL, stack.History},
+		FunctionEndpoints:  map[string]string{stack.GraphQL: proxy.URL()},
+		LogLevel:           "warn",
+		GraphQLConcurrency: 4,
+		PollInterval:       100 * time.Millisecond,
+		DLQDir:             filepath.Join(c.Root, ".cache", "local", "load"),
+		Listen:             "127.0.0.1:0",
+		Verifier:           &gateway.Verifier{Secret: []byte(jwtSecret)},
+		BinDir:             c.BinDir,
+		Output:             c.Output,
+		Logger:             log,
 	})
-	poller := streams.NewPoller(sc, tables.Main, fns["history"], streams.Options{Function: "history", BatchSize: 100,
-		PollInterval: 100 * time.Millisecond, MaxRetries: 3, DLQPath: filepath.Join(c.Root, ".cache", "local", "dlq-load-history.jsonl"), Logger: log})
-	bgWG.Add(1)
-	go func() {
-		defer bgWG.Done()
-		poller.Run(bg)
-	}()
-	gw := gateway.New(gateway.Config{Invoker: fns["graphql"], Verifier: &gateway.Verifier{Secret: []byte(jwtSecret)}, Logger: log})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
-	bgWG.Add(1)
-	go func() {
-		defer bgWG.Done()
-		srv.Serve(ln)
-	}()
-	defer srv.Close()
-	gw.SetReady(true)
+	defer sk.Stop()
+	st := store.New(sk.AWS, sk.Tables)
 
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 		"sub": adminSub, "username": "load", "cognito:groups": []string{"GrievanceAdmin"},
@@ -267,7 +198,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &client{url: "http://" + ln.Addr().String() + "/api/graphql", token: tok, http: &http.Client{Timeout: 60 * time.Second}}
+	cl := &client{url: sk.URL() + "/api/graphql", token: tok, http: &http.Client{Timeout: 60 * time.Second}}
 
 	// Load phase.
 	r := &run{c: c, cl: cl, res: &Result{ByOperation: map[string]int64{}, Errors: map[string]int64{}}, tickets: map[string]*ackTicket{}}
