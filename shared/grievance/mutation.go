@@ -35,6 +35,25 @@ type MutationLog struct {
 	// hide logs of tickets a reader may not see.
 	TicketIDs []string
 	ExpiresAt time.Time
+	// Retryable marks a failure that says nothing about the request
+	// itself (a dependency down or throttled, an internal error, a race
+	// lost after every retry): its clientMutationId stays open, and a
+	// resend runs again and replaces this log. Successes and validation or
+	// rights failures are final.
+	Retryable bool
+}
+
+// Transient reports whether a failure with err may go away on a resend of
+// the same input. A conflict the client asked for (it named a stale
+// version) is final: the same input fails the same way.
+func Transient(err error, explicitVersion bool) bool {
+	switch ErrorCode(err) {
+	case CodeInternal, CodeUnavailable:
+		return true
+	case CodeConflict:
+		return !explicitVersion && ErrorKey(err) != KeyDuplicate
+	}
+	return false
 }
 
 // KeyDuplicate marks the error a store returns when a write carries the
@@ -61,4 +80,38 @@ func FailureJSON(class string, err error) string {
 	}
 	b, _ := json.Marshal([]MutationError{e})
 	return string(b)
+}
+
+// Limits of a mutation's envelope. clientMutationId is part of a storage
+// key (DynamoDB refuses keys over 2 KB, and a user id and a prefix share
+// it), label and id follow openIMIS's varchar(255); details and the input
+// bound what one log item holds (an item may not exceed 400 KB).
+const (
+	MaxClientMutationID      = 255       // characters
+	MaxClientMutationLabel   = 255       // characters
+	MaxClientMutationDetails = 50        // entries
+	MaxClientMutationDetail  = 1000      // characters per entry
+	MaxMutationInput         = 256 << 10 // bytes of the input as JSON
+)
+
+// checkMutationRequest validates the envelope every mutation shares.
+func checkMutationRequest(req MutationRequest) error {
+	if err := checkText("clientMutationId", req.ClientMutationID, MaxClientMutationID, false); err != nil {
+		return err
+	}
+	if err := checkText("clientMutationLabel", req.ClientMutationLabel, MaxClientMutationLabel, false); err != nil {
+		return err
+	}
+	if n := len(req.ClientMutationDetails); n > MaxClientMutationDetails {
+		return Errorf(CodeInvalid, "clientMutationDetails has %d entries; the limit is %d.", n, MaxClientMutationDetails)
+	}
+	for _, d := range req.ClientMutationDetails {
+		if err := checkText("clientMutationDetails entry", d, MaxClientMutationDetail, true); err != nil {
+			return err
+		}
+	}
+	if n := len(req.JSONContent); n > MaxMutationInput {
+		return Errorf(CodeInvalid, "The mutation input is %d bytes; the limit is %d.", n, MaxMutationInput)
+	}
+	return nil
 }

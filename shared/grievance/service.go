@@ -147,14 +147,22 @@ const maxConflictRetries = 5
 
 // Mutate runs a mutation the openIMIS way: the outcome lands in a mutation
 // log, stored atomically with the mutation's own write. A repeated
-// clientMutationId from the same user returns the first log without
-// running again. The returned error is only for failures to record the
-// outcome at all; business failures are in the log.
+// clientMutationId from the same user returns the first final log without
+// running again; after a transient failure (Transient) it runs again and
+// the new outcome replaces the failed log under the same id. The returned
+// error is only for failures to record the outcome at all; business
+// failures are in the log.
 func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*MutationLog, error) {
 	p := PrincipalFrom(ctx)
+	if p == nil {
+		// Anonymous requests leave no log (there is no one to read it);
+		// the caller turns this into an authentication error.
+		return nil, errUnauthenticated()
+	}
 	now := s.now().UTC()
 	log := &MutationLog{
 		ID:                    s.newID(),
+		UserID:                p.ID,
 		Mutation:              req.Name,
 		ClientMutationID:      req.ClientMutationID,
 		ClientMutationLabel:   req.ClientMutationLabel,
@@ -164,20 +172,24 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 		RequestDateTime:       now,
 		ExpiresAt:             now.Add(s.mutationLogTTL),
 	}
-	if p == nil {
-		// Anonymous requests leave no log (there is no one to read it);
-		// the caller turns this into an authentication error.
-		return nil, errUnauthenticated()
+	if err := checkMutationRequest(req); err != nil {
+		// The envelope itself is unusable (too long to be a key or to be
+		// stored): nothing can be logged under it, so the client hears it
+		// directly, as it would a document error.
+		return nil, err
 	}
-	log.UserID = p.ID
 	claim := req.ClientMutationID != ""
 	if claim {
 		prev, err := s.store.ClientMutation(ctx, p.ID, req.ClientMutationID)
 		if err != nil {
 			return nil, fmt.Errorf("look up mutation %q: %w", req.ClientMutationID, err)
 		}
-		if prev != nil {
+		if prev != nil && !prev.Retryable {
 			return prev, nil
+		}
+		if prev != nil {
+			// The client polls the log it was first given: replace it.
+			log.ID = prev.ID
 		}
 	}
 	// A repeat that raced this one past the look-up loses at commit: the
@@ -233,18 +245,19 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 	failed := *log
 	failed.Status = MutationFailed
 	failed.Error = FailureJSON(req.Class, err)
+	failed.Retryable = Transient(err, req.ExplicitVersion)
+	perr := s.store.PutMutationLog(ctx, &failed, claim)
+	if ErrorKey(perr) == KeyDuplicate {
+		return duplicate()
+	}
 	if c := ErrorCode(err); c == CodeInternal || c == CodeUnavailable {
 		// The caller logs the cause; the log shows a generic message.
-		if perr := s.store.PutMutationLog(ctx, &failed, claim); ErrorKey(perr) == KeyDuplicate {
-			return duplicate()
-		} else if perr != nil {
+		if perr != nil {
 			return nil, fmt.Errorf("%s: %w (and storing its log: %v)", req.Name, err, perr)
 		}
 		return &failed, &MutationFailure{Log: &failed, Err: err}
 	}
-	if perr := s.store.PutMutationLog(ctx, &failed, claim); ErrorKey(perr) == KeyDuplicate {
-		return duplicate()
-	} else if perr != nil {
+	if perr != nil {
 		return nil, fmt.Errorf("store mutation log: %w", perr)
 	}
 	return &failed, nil

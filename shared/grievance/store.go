@@ -84,11 +84,13 @@ type Directory interface {
 // MutationStore keeps mutation logs.
 type MutationStore interface {
 	// ClientMutation returns the log of the mutation the user sent with
-	// clientMutationID, or nil when there is none.
+	// clientMutationID, or nil when there is none. A claim is open while
+	// its log is Retryable: a later claim may take it over.
 	ClientMutation(ctx context.Context, userID, clientMutationID string) (*MutationLog, error)
 	// PutMutationLog stores log (a failure), replacing an earlier state of
-	// it; with claim, also the claim of its clientMutationId, on condition
-	// that there is none yet (else an error keyed KeyDuplicate).
+	// it; with claim, also the claim of its clientMutationId (open when
+	// log.Retryable), on condition that there is none yet or it is open
+	// (else an error keyed KeyDuplicate).
 	PutMutationLog(ctx context.Context, log *MutationLog, claim bool) error
 	// MutationLog returns the log with id, or CodeNotFound.
 	MutationLog(ctx context.Context, id string) (*MutationLog, error)
@@ -124,8 +126,9 @@ type Write struct {
 	// Log is the final state of the mutation's log, stored with the change.
 	Log *MutationLog
 	// Claim stores, with the change, the claim of Log's clientMutationId,
-	// on condition that the user has not claimed it yet (else an error
-	// keyed KeyDuplicate and nothing is stored): a mutation runs once.
+	// on condition that the user has not claimed it yet or only by a
+	// retryable failure (else an error keyed KeyDuplicate and nothing is
+	// stored): a mutation succeeds at most once.
 	Claim  bool
 	Config *ConfigWrite
 }

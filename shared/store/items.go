@@ -309,6 +309,7 @@ type mutationLogItem struct {
 	RequestDateTime       time.Time `dynamo:"requestDateTime"`
 	TicketIDs             []string  `dynamo:"ticketIds,omitempty"`
 	ExpiresAt             int64     `dynamo:"expiresAt,omitempty"`
+	Retryable             bool      `dynamo:"retryable,omitempty"`
 }
 
 func toMutationLogItem(l *grievance.MutationLog) *mutationLogItem {
@@ -316,7 +317,7 @@ func toMutationLogItem(l *grievance.MutationLog) *mutationLogItem {
 		ID: l.ID, UserID: l.UserID, Mutation: l.Mutation, ClientMutationID: l.ClientMutationID,
 		ClientMutationLabel: l.ClientMutationLabel, ClientMutationDetails: l.ClientMutationDetails,
 		JSONContent: l.JSONContent, Status: int(l.Status), Error: l.Error,
-		RequestDateTime: l.RequestDateTime.UTC(), TicketIDs: l.TicketIDs}
+		RequestDateTime: l.RequestDateTime.UTC(), TicketIDs: l.TicketIDs, Retryable: l.Retryable}
 	if !l.ExpiresAt.IsZero() {
 		it.ExpiresAt = l.ExpiresAt.Unix()
 	}
@@ -334,21 +335,27 @@ func (it *mutationLogItem) log() *grievance.MutationLog {
 		ClientMutationID: it.ClientMutationID, ClientMutationLabel: it.ClientMutationLabel,
 		ClientMutationDetails: it.ClientMutationDetails, JSONContent: it.JSONContent,
 		Status: grievance.MutationStatus(it.Status), Error: it.Error, RequestDateTime: it.RequestDateTime,
-		TicketIDs: it.TicketIDs}
+		TicketIDs: it.TicketIDs, Retryable: it.Retryable}
 	if it.ExpiresAt > 0 {
 		l.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
 	}
 	return l
 }
 
-// claimItem makes a (user, clientMutationId) pair run once.
+// claimItem makes a (user, clientMutationId) pair succeed once. Retryable
+// (the log is a transient failure) leaves it open to the next claim.
 type claimItem struct {
 	PK        string `dynamo:"pk"`
 	SK        string `dynamo:"sk"`
 	Kind      string `dynamo:"kind"`
 	LogID     string `dynamo:"logId"`
 	ExpiresAt int64  `dynamo:"expiresAt,omitempty"`
+	Retryable bool   `dynamo:"retryable,omitempty"`
 }
+
+// claimOpen is the condition of a claim's put: unclaimed, or claimed by a
+// retryable failure only.
+const claimOpen = "attribute_not_exists(pk) OR retryable = ?"
 
 func claimKey(userID, cmid string) string { return prefixClaim + userID + "#" + cmid }
 

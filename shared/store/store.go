@@ -33,6 +33,9 @@ type Store struct {
 	// concurrent creates in a container do not fight over the counter;
 	// across containers the counter's condition does the same job.
 	seqMu sync.Mutex
+	// counterRead, when set (by tests), runs between reading the ticket
+	// counter and committing: where another container's create can win.
+	counterRead func()
 }
 
 // New returns a Store over the tables named in names.

@@ -344,3 +344,83 @@ func TestConfigDocument_VersionedWrites(t *testing.T) {
 		t.Fatalf("doc=%s ver=%d", doc, ver)
 	}
 }
+
+// Ensure a create that loses the counter race more often than a handful
+// of retries still gets its number (gap-free after the rival's), and that
+// one that cannot win before its deadline fails UNAVAILABLE, which a
+// client may retry, never INTERNAL.
+func TestCommit_LosingTheCounterRace(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		losses   int // rounds the rival wins; -1: every round
+		deadline time.Duration
+		wantCode grievance.Code
+		wantSeq  int64
+	}{
+		{name: "twelve lost rounds then a win", losses: 12, deadline: 20 * time.Second, wantSeq: 13},
+		{name: "never winning before the deadline", losses: -1, deadline: 2500 * time.Millisecond, wantCode: grievance.CodeUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s1, rival := MustOpenPair(t)
+			n := 0
+			store.SetCounterRead(s1, func() {
+				if tc.losses >= 0 && n >= tc.losses {
+					return
+				}
+				n++
+				mustCreate(t, rival, newTicket(id(1000+n), grievance.StatusReceived, "Default"))
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), tc.deadline)
+			defer cancel()
+			tk := newTicket(id(1), grievance.StatusReceived, "Default")
+			err := s1.Commit(ctx, &grievance.Write{NewTicket: tk})
+			if tc.wantCode != "" {
+				if grievance.ErrorCode(err) != tc.wantCode {
+					t.Fatalf("err=%v (code %s), want %s", err, grievance.ErrorCode(err), tc.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("create after %d lost rounds: %v", n, err)
+			}
+			if tk.Seq != tc.wantSeq || tk.Code != grievance.FormatCode(tc.wantSeq) {
+				t.Fatalf("seq=%d code=%s, want %d", tk.Seq, tk.Code, tc.wantSeq)
+			}
+		})
+	}
+}
+
+// Ensure a claim held by a retryable failure is taken over by the resend's
+// commit (same log id, now a success), and that a final claim is not: a
+// later retryable failure or commit under it is a duplicate.
+func TestClaims_RetryableFailureIsTakenOver(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	failed := &grievance.MutationLog{ID: id(1), UserID: "u1", Mutation: "createTicket", ClientMutationID: "abc", RequestDateTime: t0,
+		Status: grievance.MutationFailed, Error: `[{"message":"Failed","detail":"Internal error.","code":"INTERNAL"}]`, Retryable: true}
+	if err := s.PutMutationLog(ctx, failed, true); err != nil {
+		t.Fatal(err)
+	}
+	if prev, err := s.ClientMutation(ctx, "u1", "abc"); err != nil || prev == nil || !prev.Retryable {
+		t.Fatalf("lookup=%+v err=%v, want the retryable failure", prev, err)
+	}
+	again := *failed
+	if err := s.PutMutationLog(ctx, &again, true); err != nil {
+		t.Fatalf("a second retryable failure under an open claim: %v", err)
+	}
+	ok := &grievance.MutationLog{ID: id(1), UserID: "u1", Mutation: "createTicket", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	if err := s.Commit(ctx, &grievance.Write{Log: ok, Claim: true, NewTicket: newTicket(id(8), grievance.StatusReceived, "Default")}); err != nil {
+		t.Fatalf("resend's commit: %v", err)
+	}
+	prev, err := s.ClientMutation(ctx, "u1", "abc")
+	if err != nil || prev == nil || prev.ID != id(1) || prev.Status != grievance.MutationSuccess || prev.Retryable {
+		t.Fatalf("lookup=%+v err=%v, want the success under the same id", prev, err)
+	}
+	if err := s.PutMutationLog(ctx, failed, true); grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("retryable failure over a success err=%v, want duplicate", err)
+	}
+	late := &grievance.MutationLog{ID: id(2), UserID: "u1", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	if err := s.Commit(ctx, &grievance.Write{Log: late, Claim: true, NewTicket: newTicket(id(9), grievance.StatusReceived, "Default")}); grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("commit over a success err=%v, want duplicate", err)
+	}
+}

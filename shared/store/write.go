@@ -24,20 +24,42 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 		s.seqMu.Lock()
 		defer s.seqMu.Unlock()
 	}
+	// Every create in every container contends for the one counter item,
+	// and each round has one winner: under a burst a create may lose many
+	// rounds in a row. A fixed handful of retries turned such losses into
+	// failures; retrying for as long as the commit's time allows does not.
+	// Full jitter spreads the losers so they do not collide again in step.
+	give := time.Now().Add(commitPatience)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(give) {
+		give = dl
+	}
 	for attempt := 0; ; attempt++ {
 		err := s.commitOnce(ctx, w)
-		if err == nil || !retryable(err) || attempt >= 8 {
+		if err == nil || !retryable(err) {
 			return err
 		}
-		// Another container took the number we read, or DynamoDB refused
-		// a transaction racing another on the same items: back off, re-read.
-		d := time.Duration(1<<min(attempt, 6)) * 5 * time.Millisecond
+		d := rand.N(commitBackoff(attempt))
+		if time.Now().Add(d).After(give) {
+			return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The service is busy; try again shortly.",
+				Err: fmt.Errorf("commit: still contended after %d attempts: %w", attempt+1, err)}
+		}
 		select {
 		case <-ctx.Done():
 			return translate("commit", ctx.Err())
-		case <-time.After(d/2 + rand.N(d)):
+		case <-time.After(d):
 		}
 	}
+}
+
+// commitPatience bounds how long a commit keeps retrying a contended
+// transaction when its context sets no earlier deadline.
+const commitPatience = 10 * time.Second
+
+// commitBackoff is the upper bound of the wait before retry attempt+1:
+// exponential from 2 ms, capped at 64 ms so that a loser keeps trying
+// often enough to win a round while others finish.
+func commitBackoff(attempt int) time.Duration {
+	return time.Duration(1<<min(attempt, 5)) * 2 * time.Millisecond
 }
 
 // errSeqTaken marks a lost race for the ticket counter.
@@ -71,6 +93,9 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		err := s.main.Get(AttrPK, pkCounter).Range(AttrSK, dynamo.Equal, skTicketSeq).Consistent(true).One(ctx, &c)
 		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 			return translate("read ticket counter", err)
+		}
+		if s.counterRead != nil {
+			s.counterRead()
 		}
 		t.Seq = c.N + 1
 		t.Code = grievance.FormatCode(t.Seq)
@@ -134,7 +159,7 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 		tx.Put(s.main.Put(toMutationLogItem(w.Log)))
 		what = append(what, "log")
 		if w.Claim && w.Log.ClientMutationID != "" {
-			tx.Put(s.main.Put(claimFor(w.Log)).If("attribute_not_exists(pk)"))
+			tx.Put(s.main.Put(claimFor(w.Log)).If(claimOpen, true))
 			what = append(what, "claim")
 		}
 	}
@@ -172,9 +197,9 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 	return translate("commit", err)
 }
 
-// claimFor is the item that makes (user, clientMutationId) run once.
+// claimFor is the item that makes (user, clientMutationId) succeed once.
 func claimFor(l *grievance.MutationLog) claimItem {
-	c := claimItem{PK: claimKey(l.UserID, l.ClientMutationID), SK: skClaim, Kind: KindClaim, LogID: l.ID}
+	c := claimItem{PK: claimKey(l.UserID, l.ClientMutationID), SK: skClaim, Kind: KindClaim, LogID: l.ID, Retryable: l.Retryable}
 	if !l.ExpiresAt.IsZero() {
 		c.ExpiresAt = l.ExpiresAt.Unix()
 	}
@@ -204,7 +229,7 @@ func (s *Store) PutMutationLog(ctx context.Context, l *grievance.MutationLog, cl
 		return translate("put mutation log", s.main.Put(toMutationLogItem(l)).Run(ctx))
 	}
 	err := s.db.WriteTx().
-		Put(s.main.Put(claimFor(l)).If("attribute_not_exists(pk)")).
+		Put(s.main.Put(claimFor(l)).If(claimOpen, true)).
 		Put(s.main.Put(toMutationLogItem(l))).
 		Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {

@@ -358,10 +358,17 @@ func (s *Store) putLog(log *grievance.MutationLog) {
 	s.logs[log.ID] = cloneLog(log)
 }
 
+// claimOpen reports whether k may be claimed: unclaimed, or claimed by a
+// retryable failure.
+func (s *Store) claimOpen(k claimKey) bool {
+	id, ok := s.claims[k]
+	return !ok || s.logs[id] != nil && s.logs[id].Retryable
+}
+
 // claim records log's clientMutationId, unless it is taken (KeyDuplicate).
 func (s *Store) claim(log *grievance.MutationLog) error {
 	k := claimKey{log.UserID, log.ClientMutationID}
-	if _, ok := s.claims[k]; ok {
+	if !s.claimOpen(k) {
 		return grievance.Errorf(grievance.CodeConflict, "The mutation was already sent.").WithKey(grievance.KeyDuplicate)
 	}
 	s.claims[k] = log.ID
@@ -490,7 +497,7 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 		return grievance.Errorf(grievance.CodeConflict, "The configuration has changed (version %d, expected %d).", s.configVer, w.Config.Prev)
 	}
 	if w.Log != nil && w.Claim && w.Log.ClientMutationID != "" {
-		if _, ok := s.claims[claimKey{w.Log.UserID, w.Log.ClientMutationID}]; ok {
+		if !s.claimOpen(claimKey{w.Log.UserID, w.Log.ClientMutationID}) {
 			return grievance.Errorf(grievance.CodeConflict, "The mutation was already sent.").WithKey(grievance.KeyDuplicate)
 		}
 	}
