@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Lookup is a django-filter lookup, as the openIMIS API names them.
@@ -114,6 +115,9 @@ func normalizeFilters[T any](fields map[string]field[T], extra func(Filter) (boo
 		if f.Lookup == "" {
 			f.Lookup = Exact
 		}
+		if err := checkFilterLength(f); err != nil {
+			return nil, err
+		}
 		if extra != nil {
 			handled, err := extra(f)
 			if err != nil {
@@ -136,6 +140,40 @@ func normalizeFilters[T any](fields map[string]field[T], extra func(Filter) (boo
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// checkFilterLength bounds a filter's text: no stored value is longer
+// than its field's limit, so a longer one can match nothing, and some
+// become storage keys (category, reporter), which DynamoDB refuses over
+// 2 KB. Only the long-text fields take long values.
+func checkFilterLength(f Filter) error {
+	max := maxShortText
+	if f.Field == "description" || f.Field == "comment" {
+		max = maxLongText
+	}
+	check := func(v any) error {
+		if s, ok := v.(string); ok {
+			if n := utf8.RuneCountInString(s); n > max {
+				return Errorf(CodeInvalid, "The %s filter is %d characters long; the limit is %d.", f.Field, n, max)
+			}
+		}
+		return nil
+	}
+	switch vs := f.Value.(type) {
+	case []string:
+		for _, v := range vs {
+			if err := check(v); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, v := range vs {
+			if err := check(v); err != nil {
+				return err
+			}
+		}
+	}
+	return check(f.Value)
 }
 
 func normalizeValue(kind valueKind, f Filter) (any, error) {

@@ -71,6 +71,9 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 	if q.Connection == "" {
 		q.Connection = "tickets"
 	}
+	if err := checkText("clientMutationId", q.ClientMutationID, MaxClientMutationID, false); err != nil {
+		return nil, err
+	}
 	w, err := newWindow[*Ticket](q.Connection, q.Page, q.WantCount)
 	if err != nil {
 		return nil, err
@@ -708,6 +711,16 @@ func (s *Service) MutationLogs(ctx context.Context, q MutationLogQuery) (*Page[*
 	w, err := newWindow[*MutationLog]("mutationLogs", q.Page, q.WantCount)
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range []struct{ name, v string }{{"clientMutationId", q.ClientMutationID}, {"clientMutationLabel", q.ClientMutationLabel}, {"user", q.UserID}} {
+		if err := checkText(f.name, f.v, MaxClientMutationID, false); err != nil {
+			return nil, err
+		}
+	}
+	if q.ID != "" && !ValidUUID(q.ID) {
+		// Log ids are UUIDs: anything else names no log (and may be too
+		// long to look up at all).
+		return w.page(true), nil
 	}
 	p := PrincipalFrom(ctx)
 	if p == nil {
