@@ -44,7 +44,7 @@ func Principal(claims map[string]string, cfg *grievance.Config, o Options) *grie
 		sub = id
 	}
 	p := &grievance.Principal{ID: sub, Username: firstNonEmpty(claims[ClaimUsername], claims[ClaimCognitoUsername], claims[ClaimPreferredUser], sub)}
-	p.Groups = List(claims[ClaimGroups])
+	p.Groups = Groups(claims[ClaimGroups])
 	admin := o.AdminGroup
 	if admin == "" {
 		admin = grievance.DefaultAdminGroup
@@ -57,6 +57,28 @@ func Principal(claims map[string]string, cfg *grievance.Config, o Options) *grie
 		}
 	}
 	return p
+}
+
+// Groups parses the cognito:groups claim strictly, in the one form API
+// Gateway renders it: "[a b]", names separated by single spaces, each
+// taken literally. Cognito group names may hold quotes, brackets and
+// commas but no spaces, so a name that merely contains the admin group's
+// name ("GrievanceAdmin" in quotes, [GrievanceAdmin], GrievanceAdmin,x) is
+// a different group. A claim without brackets is one name.
+func Groups(v string) []string {
+	if len(v) >= 2 && v[0] == '[' && v[len(v)-1] == ']' {
+		var out []string
+		for _, g := range strings.Split(v[1:len(v)-1], " ") {
+			if g != "" {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	if v == "" {
+		return nil
+	}
+	return []string{v}
 }
 
 // List parses a list claim in the forms it reaches a function: API

@@ -25,6 +25,44 @@ func TestList_ParsesEveryClaimRendering(t *testing.T) {
 	}
 }
 
+// Ensure a group is the admin group only when its whole name is the admin
+// group's name, in every way API Gateway can render the claim: names that
+// contain it with quotes, brackets, commas or around a space are other
+// groups (Cognito group names cannot hold spaces, so "[a b]" is two).
+func TestPrincipal_AdminGroupMatchesWholeNamesOnly(t *testing.T) {
+	cfg := grievance.DefaultConfig()
+	sub := "6B1D2F3A-8C4E-4D5F-9A6B-7C8D9E0F1A2B"
+	for _, tc := range []struct {
+		claim string
+		admin bool
+	}{
+		{"[GrievanceAdmin]", true},
+		{"[GrievanceOfficer GrievanceAdmin]", true},
+		{"GrievanceAdmin", true},
+		{`["GrievanceAdmin"]`, false},
+		{`["GrievanceAdmin" "x"]`, false},
+		{`[x,GrievanceAdmin]`, false},
+		{`x,GrievanceAdmin`, false},
+		{`[[GrievanceAdmin]]`, false},
+		{`[GrievanceAdmin,]`, false},
+		{`["GrievanceAdmin",`, false},
+		{"[ GrievanceAdmin]", true},
+		{"[GrievanceAdmin Other]", true},
+		{"GrievanceAdmin Other", false},
+		{"[grievanceadmin]", false},
+		{"[GrievanceAdmins]", false},
+		{"[]", false},
+		{"", false},
+	} {
+		t.Run(tc.claim, func(t *testing.T) {
+			p := auth.Principal(map[string]string{"sub": sub, "cognito:groups": tc.claim}, cfg, auth.Options{})
+			if p.Admin != tc.admin {
+				t.Fatalf("groups %q: Admin=%v, want %v (parsed %q)", tc.claim, p.Admin, tc.admin, p.Groups)
+			}
+		})
+	}
+}
+
 func rights(p *grievance.Principal) string {
 	var rs []string
 	for r := range p.Rights {
