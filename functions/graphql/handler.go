@@ -51,6 +51,10 @@ type Handler struct {
 // biggest documents are a few KB; API Gateway itself stops at 10 MB).
 const DefaultMaxBody = 256 << 10
 
+// answerReserve is the time kept back from the invocation's deadline to
+// write the answer of a request that ran out of time.
+const answerReserve = 250 * time.Millisecond
+
 // Handle serves one API request.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	start := h.Now()
@@ -59,6 +63,13 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		reqID = h.NewID()
 	}
 	ctx = gql.WithRequestID(ctx, reqID)
+	if dl, ok := ctx.Deadline(); ok {
+		// Lambda's deadline is when the process is stopped: a request
+		// that used all of it would never send its coded "try again".
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-answerReserve))
+		defer cancel()
+	}
 	resp := h.serveSafely(ctx, ev, reqID)
 	h.Log.InfoContext(ctx, "request",
 		"requestId", reqID, "route", ev.RouteKey, "status", resp.StatusCode,

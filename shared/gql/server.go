@@ -148,6 +148,14 @@ func (s *Server) Do(ctx context.Context, req Request) Response {
 		Args:          req.Variables,
 		Context:       ctx,
 	})
+	if err := ctx.Err(); err != nil {
+		// graphql-go answers a done context with the context's own error
+		// text and drops whatever data it had: say instead, with a code,
+		// that the client may try again.
+		s.log.WarnContext(ctx, "graphql: request ran out of time", "requestId", RequestID(ctx), "err", err)
+		return s.respond(ctx, http.StatusServiceUnavailable, nil,
+			[]gqlerrors.FormattedError{limitError(string(grievance.CodeUnavailable), "The request took too long; try again.", nil)}, false)
+	}
 	if res.Data == nil && len(res.Errors) > 0 {
 		// No data at all: the request itself was unusable (unknown
 		// operation name, variables of the wrong type).

@@ -118,7 +118,7 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 	)
 	switch {
 	case q.Mode == ModeHistory:
-		source = s.historySource(ctx, fs, q)
+		source = budgeted(s.historySource(ctx, fs, q), s.historyReadBudget)
 	case q.ClientMutationID != "":
 		source = s.mutationTicketsSource(ctx, q.ClientMutationID)
 	default:
@@ -487,6 +487,21 @@ func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery)
 			return err
 		}
 		return s.store.ScanTickets(ctx, TicketRange{By: RangeAll, Deleted: true, AlsoLive: true, Descending: true}, emit)
+	}
+}
+
+// budgeted stops source with LIMIT_EXCEEDED once it has read more than
+// budget rows, whether or not they matched: a filter that matches nothing
+// must not read a whole table in one request.
+func budgeted(source func(func(*Ticket) (bool, error)) error, budget int) func(func(*Ticket) (bool, error)) error {
+	return func(fn func(*Ticket) (bool, error)) error {
+		read := 0
+		return source(func(t *Ticket) (bool, error) {
+			if read++; read > budget {
+				return false, Errorf(CodeLimit, "This history query reads more than %d versions; filter by id or narrow it.", budget)
+			}
+			return fn(t)
+		})
 	}
 }
 

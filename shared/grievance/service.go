@@ -17,8 +17,9 @@ type Service struct {
 	now     func() time.Time
 	newID   func() string
 
-	configTTL      time.Duration
-	mutationLogTTL time.Duration
+	configTTL         time.Duration
+	mutationLogTTL    time.Duration
+	historyReadBudget int
 
 	mu        sync.Mutex
 	cfg       *Config
@@ -39,13 +40,23 @@ type Options struct {
 	// Stats serves grievanceStatistics from the aggregates the stats
 	// function keeps; without it statistics are unavailable.
 	Stats StatsStore
+	// HistoryReadBudget is how many versions one history query may read
+	// (default DefaultHistoryReadBudget), matching or not.
+	HistoryReadBudget int
 }
+
+// DefaultHistoryReadBudget bounds the versions a history query reads: as
+// many rows as a list may sort in memory.
+const DefaultHistoryReadBudget = maxSorted
 
 // NewService returns a Service over store. now and newID are injected so
 // that tests are deterministic.
 func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
 	s := &Service{store: store, history: opts.History, stats: opts.Stats, now: now, newID: newID,
-		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL}
+		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget}
+	if s.historyReadBudget <= 0 {
+		s.historyReadBudget = DefaultHistoryReadBudget
+	}
 	if s.configTTL == 0 {
 		s.configTTL = 30 * time.Second
 	}
