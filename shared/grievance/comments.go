@@ -37,11 +37,16 @@ func (s *Service) CreateComment(ctx context.Context, in CommentInput) (*Write, e
 		return nil, err
 	}
 	t, err := s.liveTicket(ctx, cfg, p, in.TicketID)
+	if !p.HasAny(cfg.CreateCommentPerms) {
+		// Without the right only the attending staff of this very ticket
+		// may comment; anyone else is refused alike whether the ticket
+		// exists, is deleted or is hidden, so the answer reveals none.
+		if c := ErrorCode(err); c == CodeNotFound || c == CodeInvalid || (err == nil && !mayComment(p, cfg.CreateCommentPerms, t)) {
+			return nil, errForbidden()
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	if !mayComment(p, cfg.CreateCommentPerms, t) {
-		return nil, errForbidden()
 	}
 	now := s.now().UTC()
 	c := &Comment{ID: s.newID(), TicketID: t.ID, Version: 1,
@@ -83,6 +88,16 @@ func (s *Service) applyComment(ctx context.Context, c *Comment, in CommentInput)
 
 // comment loads a comment a mutation may change, with its ticket.
 func (s *Service) comment(ctx context.Context, cfg *Config, p *Principal, id string) (*Comment, *Ticket, error) {
+	c, t, err := s.commentAndTicket(ctx, cfg, p, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, t, live(c, t)
+}
+
+// commentAndTicket loads a comment visible to p, deleted or not, with its
+// ticket.
+func (s *Service) commentAndTicket(ctx context.Context, cfg *Config, p *Principal, id string) (*Comment, *Ticket, error) {
 	id, err := CanonicalUUID("id", id)
 	if err != nil {
 		return nil, nil, err
@@ -102,28 +117,30 @@ func (s *Service) comment(ctx context.Context, cfg *Config, p *Principal, id str
 	if err != nil {
 		return nil, nil, fmt.Errorf("load ticket %s: %w", c.TicketID, err)
 	}
+	return c, t, nil
+}
+
+// live refuses changes to a deleted comment or to one of a deleted ticket.
+func live(c *Comment, t *Ticket) error {
 	if c.IsDeleted {
-		return nil, nil, Errorf(CodeInvalid, "Comment %s is deleted.", id)
+		return Errorf(CodeInvalid, "Comment %s is deleted.", c.ID)
 	}
 	if t.IsDeleted {
-		return nil, nil, Errorf(CodeInvalid, "Ticket %s is deleted.", t.Code)
+		return Errorf(CodeInvalid, "Ticket %s is deleted.", t.Code)
 	}
-	return c, t, nil
+	return nil
 }
 
 // ResolveByComment plans closing a ticket with one of its comments as the
 // resolution.
 func (s *Service) ResolveByComment(ctx context.Context, commentID string, version *int) (*Write, error) {
-	p, cfg, err := s.authorize(ctx, nil)
+	p, cfg, err := s.authorize(ctx, func(c *Config) []string { return c.ResolveGrievancePerms })
 	if err != nil {
 		return nil, err
 	}
 	c, t, err := s.comment(ctx, cfg, p, commentID)
 	if err != nil {
 		return nil, err
-	}
-	if !p.HasAny(cfg.ResolveGrievancePerms) {
-		return nil, errForbidden()
 	}
 	if err := checkVersion(version, t.Version, "ticket", t.Code); err != nil {
 		return nil, err
@@ -160,18 +177,38 @@ func commentRights(p *Principal, c *Comment, own, others []string) []string {
 	return others
 }
 
+// commentToChange loads a comment p means to update or delete: its author
+// needs one of own, anyone else one of others. Rights come first: a
+// principal with neither is refused before any look-up, and one without
+// others is refused alike for another's comment and for a comment that
+// does not exist or is hidden, so the answer reveals nothing about ids it
+// may not change.
+func (s *Service) commentToChange(ctx context.Context, cfg *Config, p *Principal, id string, own, others []string) (*Comment, *Ticket, error) {
+	if !p.HasAny(own) && !p.HasAny(others) {
+		return nil, nil, errForbidden()
+	}
+	c, t, err := s.commentAndTicket(ctx, cfg, p, id)
+	if ErrorCode(err) == CodeNotFound && !p.HasAny(others) {
+		return nil, nil, errForbidden()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.HasAny(commentRights(p, c, own, others)) {
+		return nil, nil, errForbidden()
+	}
+	return c, t, live(c, t)
+}
+
 // UpdateComment plans a change of a comment's text or commenter.
 func (s *Service) UpdateComment(ctx context.Context, in CommentInput) (*Write, error) {
 	p, cfg, err := s.authorize(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	c, t, err := s.comment(ctx, cfg, p, in.ID)
+	c, t, err := s.commentToChange(ctx, cfg, p, in.ID, cfg.UpdateOwnCommentPerms, cfg.UpdateCommentPerms)
 	if err != nil {
 		return nil, err
-	}
-	if !p.HasAny(commentRights(p, c, cfg.UpdateOwnCommentPerms, cfg.UpdateCommentPerms)) {
-		return nil, errForbidden()
 	}
 	if err := checkVersion(in.Version, c.Version, "comment", c.ID); err != nil {
 		return nil, err
@@ -197,12 +234,9 @@ func (s *Service) DeleteComment(ctx context.Context, id string, version *int) (*
 	if err != nil {
 		return nil, err
 	}
-	c, t, err := s.comment(ctx, cfg, p, id)
+	c, t, err := s.commentToChange(ctx, cfg, p, id, cfg.DeleteOwnCommentPerms, cfg.DeleteCommentPerms)
 	if err != nil {
 		return nil, err
-	}
-	if !p.HasAny(commentRights(p, c, cfg.DeleteOwnCommentPerms, cfg.DeleteCommentPerms)) {
-		return nil, errForbidden()
 	}
 	if err := checkVersion(version, c.Version, "comment", c.ID); err != nil {
 		return nil, err

@@ -102,18 +102,17 @@ func (s *Service) CreateTicket(ctx context.Context, in TicketInput) (*Write, err
 	return &Write{NewTicket: t}, nil
 }
 
-// UpdateTicket plans a partial update of a ticket.
+// UpdateTicket plans a partial update of a ticket. Rights come before the
+// ticket is looked up, so that a principal without them learns nothing
+// about which ids exist.
 func (s *Service) UpdateTicket(ctx context.Context, in TicketInput) (*Write, error) {
-	p, cfg, err := s.authorize(ctx, nil)
+	p, cfg, err := s.authorize(ctx, func(c *Config) []string { return c.UpdateTicketsPerms })
 	if err != nil {
 		return nil, err
 	}
 	old, err := s.liveTicket(ctx, cfg, p, in.ID)
 	if err != nil {
 		return nil, err
-	}
-	if !p.HasAny(cfg.UpdateTicketsPerms) {
-		return nil, errForbidden()
 	}
 	if err := checkVersion(in.Version, old.Version, "ticket", old.Code); err != nil {
 		return nil, err
@@ -345,16 +344,13 @@ const maxBatch = 20
 // ReopenTicket plans reopening a ticket: status OPEN and its resolution
 // comment no longer flagged.
 func (s *Service) ReopenTicket(ctx context.Context, id string, version *int) (*Write, error) {
-	p, cfg, err := s.authorize(ctx, nil)
+	p, cfg, err := s.authorize(ctx, func(c *Config) []string { return c.UpdateTicketsPerms })
 	if err != nil {
 		return nil, err
 	}
 	t, err := s.liveTicket(ctx, cfg, p, id)
 	if err != nil {
 		return nil, err
-	}
-	if !p.HasAny(cfg.UpdateTicketsPerms) {
-		return nil, errForbidden()
 	}
 	if err := checkVersion(version, t.Version, "ticket", t.Code); err != nil {
 		return nil, err
