@@ -44,11 +44,16 @@ func envInt(name string, def int) int {
 
 // Ensure a burst of creates from many containers at once all succeed with
 // gap-free codes: losing the ticket-counter race is retried, never a
-// failure. BURST_CREATES and BURST_WORKERS scale it (the figure in
-// docs/reliability.md is 700 creates from 16 workers).
+// failure. BURST_CREATES, BURST_WORKERS and BURST_CONTAINERS (default: one
+// per worker) scale it; the figures in docs/reliability.md are 700 creates
+// from 16 workers.
 func TestRetry_BurstOfCreatesFromManyContainers(t *testing.T) {
 	e := newEnv(t)
 	creates, workers := envInt("BURST_CREATES", 64), envInt("BURST_WORKERS", 16)
+	containers := make([]*Handler, envInt("BURST_CONTAINERS", workers))
+	for i := range containers {
+		containers[i] = e.container(t, store.New(e.cfg, e.names))
+	}
 	type outcome struct {
 		cmid   string
 		status int
@@ -61,8 +66,8 @@ func TestRetry_BurstOfCreatesFromManyContainers(t *testing.T) {
 		wg       sync.WaitGroup
 	)
 	start := time.Now()
-	for range workers {
-		h := e.container(t, store.New(e.cfg, e.names))
+	for i := range workers {
+		h := containers[i%len(containers)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -91,7 +96,7 @@ func TestRetry_BurstOfCreatesFromManyContainers(t *testing.T) {
 			t.Errorf("create %s: status %d %s", o.cmid, o.status, o.err)
 		}
 	}
-	t.Logf("%d creates from %d containers in %v: %d failed", creates, workers, elapsed.Round(time.Millisecond), failed)
+	t.Logf("%d creates from %d workers on %d containers in %v: %d failed", creates, workers, len(containers), elapsed.Round(time.Millisecond), failed)
 	var seqs []int
 	err := e.st.ScanTickets(context.Background(), grievance.TicketRange{By: grievance.RangeAll}, func(tk *grievance.Ticket) (bool, error) {
 		seqs = append(seqs, int(tk.Seq))

@@ -28,17 +28,24 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 	// and each round has one winner: under a burst a create may lose many
 	// rounds in a row. A fixed handful of retries turned such losses into
 	// failures; retrying for as long as the commit's time allows does not.
-	// Full jitter spreads the losers so they do not collide again in step.
+	// A lost counter race means another create made progress, so the loser
+	// re-reads at once (a little jitter keeps losers out of step); only a
+	// transaction conflict, which promises no progress, backs off.
 	give := time.Now().Add(commitPatience)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(give) {
 		give = dl
 	}
+	conflicts := 0
 	for attempt := 0; ; attempt++ {
 		err := s.commitOnce(ctx, w)
 		if err == nil || !retryable(err) {
 			return err
 		}
-		d := rand.N(commitBackoff(attempt))
+		d := rand.N(2 * time.Millisecond)
+		if !errors.Is(err, errSeqTaken) {
+			d = rand.N(commitBackoff(conflicts))
+			conflicts++
+		}
 		if time.Now().Add(d).After(give) {
 			return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The service is busy; try again shortly.",
 				Err: fmt.Errorf("commit: still contended after %d attempts: %w", attempt+1, err)}
@@ -55,11 +62,10 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 // transaction when its context sets no earlier deadline.
 const commitPatience = 10 * time.Second
 
-// commitBackoff is the upper bound of the wait before retry attempt+1:
-// exponential from 2 ms, capped at 64 ms so that a loser keeps trying
-// often enough to win a round while others finish.
-func commitBackoff(attempt int) time.Duration {
-	return time.Duration(1<<min(attempt, 5)) * 2 * time.Millisecond
+// commitBackoff is the upper bound of the wait before the next try after
+// the n-th transaction conflict: exponential from 2 ms, capped at 64 ms.
+func commitBackoff(n int) time.Duration {
+	return time.Duration(1<<min(n, 5)) * 2 * time.Millisecond
 }
 
 // errSeqTaken marks a lost race for the ticket counter.
