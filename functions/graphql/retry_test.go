@@ -49,7 +49,7 @@ func envInt(name string, def int) int {
 // from 16 workers.
 func TestRetry_BurstOfCreatesFromManyContainers(t *testing.T) {
 	e := newEnv(t)
-	creates, workers := envInt("BURST_CREATES", 64), envInt("BURST_WORKERS", 16)
+	creates, workers := envInt("BURST_CREATES", 48), envInt("BURST_WORKERS", 16)
 	containers := make([]*Handler, envInt("BURST_CONTAINERS", workers))
 	for i := range containers {
 		containers[i] = e.container(t, store.New(e.cfg, e.names))
