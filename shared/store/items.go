@@ -372,4 +372,8 @@ type counterItem struct {
 	SK   string `dynamo:"sk"`
 	Kind string `dynamo:"kind"`
 	N    int64  `dynamo:"n"`
+	// Turn is the place in the queue (turns.go) that may take the next
+	// number; TurnAt when it got the turn (Unix ms).
+	Turn   int64 `dynamo:"turn,omitempty"`
+	TurnAt int64 `dynamo:"turnAt,omitempty"`
 }

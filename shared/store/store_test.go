@@ -345,30 +345,37 @@ func TestConfigDocument_VersionedWrites(t *testing.T) {
 	}
 }
 
-// Ensure a create that loses the counter race more often than a handful
-// of retries still gets its number (gap-free after the rival's), and that
-// one that cannot win before its deadline fails UNAVAILABLE, which a
-// client may retry, never INTERNAL.
+// Ensure a create gets its number however often the counter moves under
+// it (a container of the version before turns, during a rolling deploy,
+// takes numbers outside the queue), gap-free after them; that one that
+// cannot commit before its deadline fails UNAVAILABLE, which a client may
+// retry, never INTERNAL; and that a place whose holder died before its
+// turn is skipped instead of blocking every later create.
 func TestCommit_LosingTheCounterRace(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		losses   int // rounds the rival wins; -1: every round
+		losses   int  // times the counter moves between read and commit; -1: always
+		dead     bool // a container took the first place in the queue and died
 		deadline time.Duration
 		wantCode grievance.Code
 		wantSeq  int64
 	}{
 		{name: "twelve lost rounds then a win", losses: 12, deadline: 20 * time.Second, wantSeq: 13},
 		{name: "never winning before the deadline", losses: -1, deadline: 2500 * time.Millisecond, wantCode: grievance.CodeUnavailable},
+		{name: "a dead holder ahead is skipped", dead: true, deadline: 20 * time.Second, wantSeq: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s1, rival := MustOpenPair(t)
+			if tc.dead {
+				store.TakeTurn(t, rival)
+			}
 			n := 0
 			store.SetCounterRead(s1, func() {
 				if tc.losses >= 0 && n >= tc.losses {
 					return
 				}
 				n++
-				mustCreate(t, rival, newTicket(id(1000+n), grievance.StatusReceived, "Default"))
+				store.BumpCounter(t, rival)
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), tc.deadline)
 			defer cancel()
@@ -385,6 +392,11 @@ func TestCommit_LosingTheCounterRace(t *testing.T) {
 			}
 			if tk.Seq != tc.wantSeq || tk.Code != grievance.FormatCode(tc.wantSeq) {
 				t.Fatalf("seq=%d code=%s, want %d", tk.Seq, tk.Code, tc.wantSeq)
+			}
+			// The next create, in the other container, follows at once.
+			next := mustCreate(t, rival, newTicket(id(2), grievance.StatusReceived, "Default"))
+			if next.Seq != tc.wantSeq+1 {
+				t.Fatalf("next seq=%d, want %d", next.Seq, tc.wantSeq+1)
 			}
 		})
 	}

@@ -24,31 +24,25 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 		s.seqMu.Lock()
 		defer s.seqMu.Unlock()
 	}
-	// Every create in every container contends for the one counter item,
-	// and each round has one winner: under a burst a create may lose many
-	// rounds in a row. A fixed handful of retries turned such losses into
-	// failures; retrying for as long as the commit's time allows does not.
-	// A lost counter race means another create made progress, so the loser
-	// re-reads at once (a little jitter keeps losers out of step); only a
-	// transaction conflict, which promises no progress, backs off.
+	// A create waits for its turn at the ticket counter (turns.go) until
+	// its request's deadline or commitPatience. Other writes retry a
+	// transaction conflict (DynamoDB refusing transactions that race on
+	// the same items) with jittered back-off.
 	give := time.Now().Add(commitPatience)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(give) {
 		give = dl
 	}
-	conflicts := 0
+	if w.NewTicket != nil {
+		return s.commitCreate(ctx, w, give)
+	}
 	for attempt := 0; ; attempt++ {
-		err := s.commitOnce(ctx, w)
+		err := s.commitOnce(ctx, w, nil)
 		if err == nil || !retryable(err) {
 			return err
 		}
-		d := rand.N(2 * time.Millisecond)
-		if !errors.Is(err, errSeqTaken) {
-			d = rand.N(commitBackoff(conflicts))
-			conflicts++
-		}
+		d := rand.N(commitBackoff(attempt))
 		if time.Now().Add(d).After(give) {
-			return &grievance.Error{Code: grievance.CodeUnavailable, Message: "The service is busy; try again shortly.",
-				Err: fmt.Errorf("commit: still contended after %d attempts: %w", attempt+1, err)}
+			return errBusy(attempt, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -58,8 +52,8 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 	}
 }
 
-// commitPatience bounds how long a commit keeps retrying a contended
-// transaction when its context sets no earlier deadline.
+// commitPatience bounds how long a commit keeps waiting or retrying when
+// its context sets no earlier deadline.
 const commitPatience = 10 * time.Second
 
 // commitBackoff is the upper bound of the wait before the next try after
@@ -86,7 +80,9 @@ func retryable(err error) bool {
 	return false
 }
 
-func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
+// commitOnce tries w once; a new ticket takes the number after counter c,
+// read in its turn.
+func (s *Store) commitOnce(ctx context.Context, w *grievance.Write, c *counterItem) error {
 	tx := s.db.WriteTx()
 	mutation := ""
 	if w.Log != nil {
@@ -95,23 +91,17 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write) error {
 	var what []string // item descriptions, in transaction order, to name a failed condition
 	counts := map[string]int64{}
 	if t := w.NewTicket; t != nil {
-		var c counterItem
-		err := s.main.Get(AttrPK, pkCounter).Range(AttrSK, dynamo.Equal, skTicketSeq).Consistent(true).One(ctx, &c)
-		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-			return translate("read ticket counter", err)
-		}
-		if s.counterRead != nil {
-			s.counterRead()
-		}
 		t.Seq = c.N + 1
 		t.Code = grievance.FormatCode(t.Seq)
-		up := s.main.Update(AttrPK, pkCounter).Range(AttrSK, skTicketSeq).Set("n", t.Seq).Set("kind", KindCounter)
+		up := s.main.Update(AttrPK, pkCounter).Range(AttrSK, skTicketSeq).Set("n", t.Seq).Set("kind", KindCounter).
+			Set("turn", turnOf(c)+1).Set("turnAt", time.Now().UnixMilli())
 		if c.N == 0 {
 			up = up.If("attribute_not_exists(n)")
 		} else {
 			up = up.If("n = ?", c.N)
 		}
-		tx.Update(up)
+		cond, args := turnIs(c)
+		tx.Update(up.If(cond, args...))
 		what = append(what, "counter")
 		it, err := toTicketItem(t)
 		if err != nil {
