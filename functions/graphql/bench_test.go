@@ -281,7 +281,7 @@ func (e *benchEnv) ops(b *testing.B) ([]benchOp, *benchFixture) {
 			min: "Query×1 (g1 MUTLOGS#<user>)"},
 		{name: "mutation/createTicket", claims: officerClaims, mutation: true, doc: func(i int) string {
 			return fmt.Sprintf(`mutation { createTicket(input: {clientMutationId: %q, clientMutationLabel: "Create ticket", category: "Default", title: "Water point broken", description: "since May", priority: "High", resolution: "5,0", dateOfIncident: "2024-11-20", channel: "Channel A", flags: "Default", reporterType: "individual", reporterId: %q, attendingStaffId: null}) { clientMutationId internalId } }`, cmid(i), individualID)
-		}, min: "TransactWriteItems×1 (counter, ticket, counts, log, claim) + GetItem×1 (counter) + BatchGetItem×1 (reporter check)"},
+		}, min: "UpdateItem×1 (place in the counter queue) + TransactWriteItems×1 (counter, ticket, counts, log, claim) + GetItem×1 (counter) + BatchGetItem×1 (reporter check)"},
 		{name: "mutation/updateTicket", claims: officerClaims, mutation: true, doc: func(i int) string {
 			return fmt.Sprintf(`mutation { updateTicket(input: {id: %q, category: "Default", title: "Water point broken (%d)", priority: "Low", clientMutationId: %q}) { clientMutationId internalId } }`, f.ticket, i, cmid(i))
 		}, min: "GetItem×1 + TransactWriteItems×1"},
