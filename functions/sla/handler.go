@@ -130,15 +130,9 @@ func (s *sweep) handle(ctx context.Context, tickets []*grievance.Ticket) error {
 	due := map[string][]store.SLAStep{}
 	var all []store.SLAStep
 	for _, t := range tickets {
-		deadline, ok := grievance.Deadline(t.DueDate)
-		if !ok {
-			continue
-		}
-		steps := []store.SLAStep{{TicketID: t.ID, DueDate: t.DueDate}}
-		for i, l := range s.cfg.Escalation(t.Category) {
-			if s.now.Sub(deadline) >= time.Duration(l.AfterHours)*time.Hour {
-				steps = append(steps, store.SLAStep{TicketID: t.ID, DueDate: t.DueDate, Level: i + 1})
-			}
+		var steps []store.SLAStep
+		for _, level := range s.cfg.StepsDue(t, s.now) {
+			steps = append(steps, store.SLAStep{TicketID: t.ID, DueDate: t.DueDate, Level: level})
 		}
 		due[t.ID] = steps
 		all = append(all, steps...)
@@ -213,9 +207,11 @@ func (s *sweep) release(ctx context.Context, held [][]*claimed) {
 	}
 }
 
-// eventsOf returns the events of one step on t.
+// eventsOf returns the events of one step on t. The escalation's role and
+// group are routing, configured by administrators, and go out whatever the
+// ticket discloses.
 func (s *sweep) eventsOf(t *grievance.Ticket, st store.SLAStep) []bus.Event {
-	sum := summary(t, s.cfg.Confidential(t.Category))
+	sum := bus.TicketOf(s.cfg.Disclose(nil, t))
 	header := func(detailType string) bus.Header {
 		return bus.Header{EventID: bus.DueEventID(t.ID, st.DueDate, st.Level, detailType), DetailVersion: bus.DetailVersion,
 			OccurredAt: s.now, Actor: bus.SLAActor}
@@ -230,22 +226,9 @@ func (s *sweep) eventsOf(t *grievance.Ticket, st store.SLAStep) []bus.Event {
 			Escalation: bus.Escalation{Level: st.Level, AfterHours: l.AfterHours, Role: l.Role, Group: l.Group}}},
 		{DetailType: bus.TaskRequested, Time: s.now, Detail: &bus.TaskDetail{Header: header(bus.TaskRequested), Ticket: sum,
 			Task: bus.Task{Source: bus.TaskSource, EntityType: bus.EntityTicket, EntityID: t.ID,
-				ExecutorActionEvent: bus.TaskExecutorActionEvent, BusinessEvent: bus.TaskEscalate,
+				ExecutorActionEvent: bus.TaskExecutorActionEvent, BusinessEvent: bus.BusinessEvent(grievance.TaskEscalate),
 				BusinessStatus: map[string]string{}, Status: bus.TaskStatusReceived, Role: l.Role, Group: l.Group}}},
 	}
-}
-
-// summary keeps the fields of t that may leave the grievance store, as the
-// tasks function does: a confidential ticket keeps its ids and workflow
-// state only. The escalation's role and group are routing, configured by
-// administrators, and stay.
-func summary(t *grievance.Ticket, redact bool) bus.Ticket {
-	s := bus.Ticket{ID: t.ID, Code: t.Code, Version: t.Version, Status: string(t.Status),
-		AttendingStaffID: t.AttendingStaffID, IsDeleted: t.IsDeleted}
-	if !redact {
-		s.Category, s.Priority, s.Channel, s.Flags, s.DueDate = t.Category, t.Priority, t.Channel, t.Flags, t.DueDate
-	}
-	return s
 }
 
 // publish puts the events of every held step, in order; a ticket's

@@ -13,13 +13,6 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-// Mutations whose effect is a business fact of its own; the stream tells
-// them apart by the lastMutation the store writes on every item.
-const (
-	mutationResolve = "resolveGrievanceByComment"
-	mutationReopen  = "reopenTicket"
-)
-
 // configSource gives the module configuration (cached by the service).
 type configSource interface {
 	Config(ctx context.Context) (*grievance.Config, error)
@@ -55,9 +48,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		stopAt  = len(ev.Records)
 		stopErr error
 	)
-	confidential := func(string) bool { return false }
+	cfg := &grievance.Config{} // no category is confidential
 	if h.Config != nil {
-		cfg, err := h.Config.Config(ctx)
+		c, err := h.Config.Config(ctx)
 		if err != nil {
 			// Without the configuration no event is known to be safe to
 			// publish: the whole batch is retried later.
@@ -67,7 +60,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			}
 			return resp, nil
 		}
-		confidential = cfg.Confidential
+		cfg = c
 	}
 	for i, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record", "eventName", rec.EventName,
@@ -77,7 +70,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			stopAt, stopErr = i, err
 			break
 		}
-		for _, e := range Facts(ch, confidential) {
+		for _, e := range Events(ch, cfg) {
 			batch, records = append(batch, e), append(records, i)
 		}
 	}
@@ -101,21 +94,25 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	return resp, nil
 }
 
-// Facts returns the events of one change, in the order consumers should
+// Events returns the events of one change, in the order consumers should
 // see them: what happened to the ticket first, then the task it requires.
-// Items other than tickets and comments, ticket removals (only done by
-// hand, outside the API) and comment changes other than creation have
-// none.
-//
-// Tickets of a confidential category (restricted, or with anonymized
-// fields) are summarised by ids and workflow state only.
-func Facts(ch *store.Change, confidential func(category string) bool) []bus.Event {
+// The domain decides which facts a change holds (grievance.ChangeOf,
+// grievance.CommentCreated) and what of the ticket they may reveal
+// (Config.Disclose); this translates them into bus events. Items other
+// than tickets and comments, removals (only done by hand, outside the
+// API) and records without the image before a change have none.
+func Events(ch *store.Change, cfg *grievance.Config) []bus.Event {
+	if ch.EventName == store.EventRemove {
+		return nil
+	}
 	switch {
 	case ch.IsTicket():
-		redact := confidential(ch.Ticket.Category) || (ch.OldTicket != nil && confidential(ch.OldTicket.Category))
-		return ticketFacts(ch, redact)
+		if ch.Ticket == nil || (ch.OldTicket == nil && ch.EventName != store.EventInsert) {
+			return nil
+		}
+		return ticketEvents(ch, cfg)
 	case ch.IsComment():
-		if ch.EventName != store.EventInsert || ch.Comment.IsDeleted {
+		if ch.EventName != store.EventInsert || !grievance.CommentCreated(ch.OldComment, ch.Comment) {
 			return nil
 		}
 		c := ch.Comment
@@ -129,74 +126,43 @@ func Facts(ch *store.Change, confidential func(category string) bool) []bus.Even
 	return nil
 }
 
-func ticketFacts(ch *store.Change, redact bool) []bus.Event {
-	t, old := ch.Ticket, ch.OldTicket
-	if t == nil || (old == nil && ch.EventName != store.EventInsert) {
-		return nil // REMOVE
-	}
-	var out []bus.Event
-	add := func(detailType string, detail func(bus.Header) any) {
-		h := header(bus.EntityTicket, t.ID, t.Version, detailType, t.DateUpdated, t.UserUpdated, ch.LastMutation)
-		out = append(out, bus.Event{DetailType: detailType, Detail: detail(h), Time: t.DateUpdated})
-	}
-	sum := summary(t, redact)
-	task := func(businessEvent string) {
-		add(bus.TaskRequested, func(h bus.Header) any {
-			return &bus.TaskDetail{Header: h, Ticket: sum, Task: bus.Task{
-				Source: bus.TaskSource, EntityType: bus.EntityTicket, EntityID: t.ID,
-				ExecutorActionEvent: bus.TaskExecutorActionEvent, BusinessEvent: businessEvent,
-				BusinessStatus: map[string]string{}, Status: bus.TaskStatusReceived,
-				Assignee: t.AttendingStaffID, Group: sum.Category,
-			}}
-		})
-	}
-	status := func(detailType string) {
-		add(detailType, func(h bus.Header) any {
-			return &bus.StatusDetail{Header: h, Ticket: sum, PreviousStatus: string(old.Status)}
-		})
-	}
+// factEvents are the detail-types of the domain's ticket facts.
+var factEvents = map[grievance.Fact]string{
+	grievance.FactCreated:       bus.TicketCreated,
+	grievance.FactDeleted:       bus.TicketDeleted,
+	grievance.FactStatusChanged: bus.TicketStatusChanged,
+	grievance.FactResolved:      bus.TicketResolved,
+	grievance.FactReopened:      bus.TicketReopened,
+	grievance.FactStaffAssigned: bus.TicketStaffAssigned,
+}
 
-	if old == nil {
-		add(bus.TicketCreated, func(h bus.Header) any { return &bus.TicketDetail{Header: h, Ticket: sum} })
-		if t.AttendingStaffID != "" {
-			task(bus.TaskCreate)
+func ticketEvents(ch *store.Change, cfg *grievance.Config) []bus.Event {
+	t, old := ch.Ticket, ch.OldTicket
+	change := grievance.ChangeOf(old, t, ch.LastMutation)
+	sum := bus.TicketOf(cfg.Disclose(old, t))
+	var out []bus.Event
+	for _, f := range change.Facts {
+		dt := factEvents[f]
+		h := header(bus.EntityTicket, t.ID, t.Version, dt, t.DateUpdated, t.UserUpdated, ch.LastMutation)
+		var d any
+		switch f {
+		case grievance.FactCreated, grievance.FactDeleted:
+			d = &bus.TicketDetail{Header: h, Ticket: sum}
+		case grievance.FactStaffAssigned:
+			d = &bus.StaffDetail{Header: h, Ticket: sum, PreviousAttendingStaffID: old.AttendingStaffID}
+		default:
+			d = &bus.StatusDetail{Header: h, Ticket: sum, PreviousStatus: string(old.Status)}
 		}
-		return out
+		out = append(out, bus.Event{DetailType: dt, Detail: d, Time: t.DateUpdated})
 	}
-	if old.IsDeleted {
-		return nil // nothing happens to a deleted ticket that anyone must act on
-	}
-	if t.IsDeleted {
-		add(bus.TicketDeleted, func(h bus.Header) any { return &bus.TicketDetail{Header: h, Ticket: sum} })
-		return out
-	}
-	if t.Status != old.Status {
-		status(bus.TicketStatusChanged)
-	}
-	// Resolution is read from the ticket, not from the comment whose
-	// isResolution became true: every resolve writes the ticket with this
-	// mutation, also when the comment was already flagged, and only the
-	// ticket item carries the code, version and statuses.
-	if ch.LastMutation == mutationResolve && t.Status == grievance.StatusClosed && old.Status != grievance.StatusClosed {
-		status(bus.TicketResolved)
-	}
-	reopened := ch.LastMutation == mutationReopen && t.Status != old.Status
-	if reopened {
-		status(bus.TicketReopened)
-	}
-	if t.AttendingStaffID != old.AttendingStaffID {
-		add(bus.TicketStaffAssigned, func(h bus.Header) any {
-			return &bus.StaffDetail{Header: h, Ticket: sum, PreviousAttendingStaffID: old.AttendingStaffID}
-		})
-	}
-	// One task request per version at most (its eventId is per version):
-	// a reopen asks for action whoever is assigned, a reassignment asks
-	// the new staff.
-	switch {
-	case reopened:
-		task(bus.TaskReopen)
-	case t.AttendingStaffID != old.AttendingStaffID && t.AttendingStaffID != "":
-		task(bus.TaskAssign)
+	if change.Task != "" {
+		h := header(bus.EntityTicket, t.ID, t.Version, bus.TaskRequested, t.DateUpdated, t.UserUpdated, ch.LastMutation)
+		out = append(out, bus.Event{DetailType: bus.TaskRequested, Time: t.DateUpdated, Detail: &bus.TaskDetail{Header: h, Ticket: sum, Task: bus.Task{
+			Source: bus.TaskSource, EntityType: bus.EntityTicket, EntityID: t.ID,
+			ExecutorActionEvent: bus.TaskExecutorActionEvent, BusinessEvent: bus.BusinessEvent(change.Task),
+			BusinessStatus: map[string]string{}, Status: bus.TaskStatusReceived,
+			Assignee: t.AttendingStaffID, Group: sum.Category,
+		}}})
 	}
 	return out
 }
@@ -204,20 +170,4 @@ func ticketFacts(ch *store.Change, redact bool) []bus.Event {
 func header(entityType, id string, version int, detailType string, at time.Time, actor, mutation string) bus.Header {
 	return bus.Header{EventID: bus.EventID(entityType, id, version, detailType), DetailVersion: bus.DetailVersion,
 		OccurredAt: at.UTC(), Actor: actor, Mutation: mutation}
-}
-
-// summary keeps the fields of t that may leave the grievance store: ids,
-// classification and workflow state, never what the grievance says nor
-// who raised it.
-//
-// A confidential ticket keeps only its ids and workflow state: even its
-// category, priority, channel, flags or due date may be what its readers
-// are kept from (and a restricted category's name says what it is about).
-func summary(t *grievance.Ticket, redact bool) bus.Ticket {
-	s := bus.Ticket{ID: t.ID, Code: t.Code, Version: t.Version, Status: string(t.Status),
-		AttendingStaffID: t.AttendingStaffID, IsDeleted: t.IsDeleted}
-	if !redact {
-		s.Category, s.Priority, s.Channel, s.Flags, s.DueDate = t.Category, t.Priority, t.Channel, t.Flags, t.DueDate
-	}
-	return s
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/redress-grm/redress/shared/grievance"
 )
 
 // Source is the source of every event Redress publishes.
@@ -101,6 +103,14 @@ type Ticket struct {
 	IsDeleted        bool   `json:"isDeleted"`
 }
 
+// TicketOf returns the summary of what the domain lets leave the store
+// (grievance.Config.Disclose decides what that is).
+func TicketOf(d grievance.Disclosure) Ticket {
+	return Ticket{ID: d.ID, Code: d.Code, Version: d.Version, Status: string(d.Status),
+		Category: d.Category, Priority: d.Priority, Channel: d.Channel, Flags: d.Flags, DueDate: d.DueDate,
+		AttendingStaffID: d.AttendingStaffID, IsDeleted: d.IsDeleted}
+}
+
 // TicketRef names a ticket where its summary is not known.
 type TicketRef struct {
 	ID string `json:"id"`
@@ -155,6 +165,22 @@ const (
 	// TaskEscalate: the ticket is overdue and reached an escalation level.
 	TaskEscalate = "TicketService.escalate"
 )
+
+// BusinessEvent returns the business event of a task request for the
+// domain's reason.
+func BusinessEvent(t grievance.Task) string {
+	switch t {
+	case grievance.TaskCreate:
+		return TaskCreate
+	case grievance.TaskAssign:
+		return TaskAssign
+	case grievance.TaskReopen:
+		return TaskReopen
+	case grievance.TaskEscalate:
+		return TaskEscalate
+	}
+	return TaskSource + "." + string(t)
+}
 
 // Task is a request for the task system, shaped after an openIMIS Task.
 type Task struct {

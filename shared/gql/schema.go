@@ -191,46 +191,38 @@ func (r *resolver) commentSet(p graphql.ResolveParams) (any, error) {
 	return newConnection(page, commentNodes(page.Items)), nil
 }
 
-// mayReadTicketDetails checks the right openIMIS demands, per field, for a
-// ticket's reporter fields and isHistory: the ticket-query right. It
-// matters for tickets reached through comments by comment readers.
+// mayReadTicketDetails applies grievance.MayReadTicketDetails.
 func (r *resolver) mayReadTicketDetails(ctx context.Context, l *loader) error {
-	p := grievance.PrincipalFrom(ctx)
-	if p == nil {
-		return grievance.Errorf(grievance.CodeUnauthenticated, "Unauthorized")
-	}
-	cfg, err := l.config(ctx)
+	p, cfg, err := r.readerOf(ctx, l)
 	if err != nil {
 		return err
 	}
-	if !p.HasAny(cfg.QueryTicketsPerms) {
-		return grievance.Errorf(grievance.CodeForbidden, "unauthorized")
-	}
-	return nil
+	return grievance.MayReadTicketDetails(cfg, p)
 }
 
-// mayReadCommenter checks the right for a comment's commenter fields: the
-// comment-query right, or being the attending staff of the comment's
-// ticket.
+// mayReadCommenter applies grievance.MayReadCommenter.
 func (r *resolver) mayReadCommenter(ctx context.Context, l *loader, n *commentNode) error {
-	p := grievance.PrincipalFrom(ctx)
-	if p == nil {
-		return grievance.Errorf(grievance.CodeUnauthenticated, "Unauthorized")
-	}
-	cfg, err := l.config(ctx)
+	p, cfg, err := r.readerOf(ctx, l)
 	if err != nil {
 		return err
 	}
-	if p.HasAny(cfg.QueryCommentsPerms) {
-		return nil
+	return grievance.MayReadCommenter(cfg, p, func() (*grievance.Ticket, error) {
+		if err := n.set.ensureTickets(ctx, l); err != nil {
+			return nil, err
+		}
+		return l.ticket(n.c.TicketID), nil
+	})
+}
+
+// readerOf returns the request's principal and, for an authenticated one,
+// the configuration its field rights are judged by.
+func (r *resolver) readerOf(ctx context.Context, l *loader) (*grievance.Principal, *grievance.Config, error) {
+	p := grievance.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, nil, nil
 	}
-	if err := n.set.ensureTickets(ctx, l); err != nil {
-		return err
-	}
-	if t := l.ticket(n.c.TicketID); t != nil && t.AttendingStaffID != "" && t.AttendingStaffID == p.ID {
-		return nil
-	}
-	return grievance.Errorf(grievance.CodeForbidden, "Unauthorized")
+	cfg, err := l.config(ctx)
+	return p, cfg, err
 }
 
 func (r *resolver) userType() *graphql.Object {

@@ -59,6 +59,40 @@ func visible(cfg *Config, p *Principal, t *Ticket) bool {
 	return ok
 }
 
+// MayReadTicketDetails checks the right openIMIS demands, per field, for a
+// ticket's reporter fields and isHistory: the ticket-query right. Readers
+// of comments reach tickets without it, and then see the rest only.
+func MayReadTicketDetails(cfg *Config, p *Principal) error {
+	if p == nil {
+		return Errorf(CodeUnauthenticated, "Unauthorized")
+	}
+	if !p.HasAny(cfg.QueryTicketsPerms) {
+		return Errorf(CodeForbidden, "unauthorized")
+	}
+	return nil
+}
+
+// MayReadCommenter checks the right for a comment's commenter fields: the
+// comment-query right, or attending the comment's ticket, which ticket
+// returns (nil when the reader cannot see it); it is called only when the
+// right is missing, so holders of the right cost no ticket read.
+func MayReadCommenter(cfg *Config, p *Principal, ticket func() (*Ticket, error)) error {
+	if p == nil {
+		return Errorf(CodeUnauthenticated, "Unauthorized")
+	}
+	if p.HasAny(cfg.QueryCommentsPerms) {
+		return nil
+	}
+	t, err := ticket()
+	if err != nil {
+		return err
+	}
+	if t != nil && attends(p, t) {
+		return nil
+	}
+	return Errorf(CodeForbidden, "Unauthorized")
+}
+
 // maskedFields returns the fields of t that p may not see: those listed in
 // grievance_anonymized_fields for t's category, unless p holds the
 // confidential right or attends t. nil means t is shown in full.
@@ -243,6 +277,36 @@ func maskComment(c *Comment, m map[string]bool) *Comment {
 	}
 	d := c.Clone()
 	d.CommenterID, d.CommenterType = Restricted, ""
+	return d
+}
+
+// Disclosure is what of a ticket may leave the grievance store (events on
+// the bus, whose consumers have weaker controls): ids, classification and
+// workflow state, never what the grievance says nor who raised it.
+type Disclosure struct {
+	ID, Code         string
+	Version          int
+	Status           Status
+	AttendingStaffID string
+	IsDeleted        bool
+	// The classification, empty for a confidential ticket: even its
+	// category, priority, channel, flags or due date may be what its
+	// readers are kept from (and a restricted category's name says what it
+	// is about).
+	Category, Priority, Channel, Flags, DueDate string
+}
+
+// Disclose returns what may leave the store of t, written over old (nil
+// when there is none). A ticket is confidential when its category is
+// (Config.Confidential), or was before the change: moving it out of a
+// confidential category must not reveal what it was.
+func (c *Config) Disclose(old, t *Ticket) Disclosure {
+	d := Disclosure{ID: t.ID, Code: t.Code, Version: t.Version, Status: t.Status,
+		AttendingStaffID: t.AttendingStaffID, IsDeleted: t.IsDeleted}
+	if c.Confidential(t.Category) || (old != nil && c.Confidential(old.Category)) {
+		return d
+	}
+	d.Category, d.Priority, d.Channel, d.Flags, d.DueDate = t.Category, t.Priority, t.Channel, t.Flags, t.DueDate
 	return d
 }
 

@@ -226,6 +226,24 @@ func (c *Config) Escalation(category string) []EscalationLevel {
 	return levels
 }
 
+// StepsDue returns the service-level steps due on t at now, in order:
+// 0, the overdue notice, once its due date ran out, then every escalation
+// level (numbered from 1) of its category whose after_hours have passed
+// since. A resolved ticket, or one without a due date, has none.
+func (c *Config) StepsDue(t *Ticket, now time.Time) []int {
+	deadline, ok := Deadline(t.DueDate)
+	if !ok || t.Status.Terminal() || now.Before(deadline) {
+		return nil
+	}
+	steps := []int{0}
+	for i, l := range c.Escalation(t.Category) {
+		if now.Sub(deadline) >= time.Duration(l.AfterHours)*time.Hour {
+			steps = append(steps, i+1)
+		}
+	}
+	return steps
+}
+
 func (c *Config) validateSLA() error {
 	if c.SLAAtRiskShare < 0 || c.SLAAtRiskShare > 1 {
 		return Errorf(CodeInvalid, "sla_at_risk_share %v must be between 0 and 1.", c.SLAAtRiskShare)

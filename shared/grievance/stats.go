@@ -280,7 +280,7 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 		if q.Category != "" && a.Key.Category != q.Category {
 			continue
 		}
-		if rights, restricted := cfg.RestrictedCategories.Get(a.Key.Category); restricted && !p.HasAny(rights) {
+		if exists, _ := byRight(cfg, p, a.Key.Category); !exists {
 			continue
 		}
 		c := sum[a.Key.Category]
@@ -296,13 +296,7 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 	status, channel, priority, flag, hist := Counters{}, Counters{}, Counters{}, Counters{}, Counters{}
 	var resolutionSecs int64
 	for cat, c := range sum {
-		masked := map[string]bool{}
-		if !p.HasAny(cfg.ConfidentialPerms) {
-			fields, _ := cfg.GrievanceAnonymizedFields.Get(cat)
-			for _, f := range fields {
-				masked[f] = true
-			}
-		}
+		_, masked := byRight(cfg, p, cat)
 		if c[CounterTickets] != 0 {
 			out.ByCategory = append(out.ByCategory, Count{cat, c[CounterTickets]})
 		}

@@ -114,11 +114,6 @@ type ticketItem struct {
 	LastMutation string `dynamo:"lastMutation,omitempty"`
 }
 
-// openForSLA reports whether a ticket still runs against its due date.
-func openForSLA(s grievance.Status) bool {
-	return s != grievance.StatusClosed && s != grievance.StatusResolved
-}
-
 func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 	it := &ticketItem{
 		PK: prefixTicket + t.ID, SK: skTicket, Kind: KindTicket,
@@ -156,7 +151,9 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 	if t.ReporterID != "" {
 		it.G5PK, it.G5SK = prefixReporter+t.ReporterID, sk
 	}
-	if t.DueDate != "" && openForSLA(t.Status) {
+	// Index g6 holds the tickets the SLA sweep must look at: those still
+	// running against a due date.
+	if t.DueDate != "" && !t.Status.Terminal() {
 		it.G6PK, it.G6SK = pkDue, t.DueDate+"#"+t.ID
 	}
 	return it, nil
