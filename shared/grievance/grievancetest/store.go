@@ -8,6 +8,7 @@
 package grievancetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -77,6 +78,16 @@ func (s *Store) AddPeople(people ...grievance.Person) {
 	for _, p := range people {
 		s.people[p.ID] = clonePerson(&p)
 	}
+}
+
+// UpsertPeople is AddPeople with the DynamoDB store's signature, for the
+// conformance suite (storetest).
+func (s *Store) UpsertPeople(ctx context.Context, people []grievance.Person) error {
+	if err := s.fail("UpsertPeople"); err != nil {
+		return err
+	}
+	s.AddPeople(people...)
+	return nil
 }
 
 // SetConfigDocument stores a configuration document as the next version.
@@ -199,6 +210,9 @@ func (s *Store) selectTickets(r grievance.TicketRange) []*grievance.Ticket {
 		if r.Descending {
 			j = n - 1 - i
 		}
+		if seq := int64(j + 1); r.After > 0 && (seq == r.After || (seq < r.After) != r.Descending) {
+			continue // keyset paging: at or before the last number read
+		}
 		if t := s.bySeq[j]; t != nil && inRange(r, t) {
 			out = append(out, cloneTicket(t))
 		}
@@ -264,7 +278,14 @@ func (s *Store) CommentsOfTicket(ctx context.Context, ticketID string) ([]*griev
 			out = append(out, cloneComment(c))
 		}
 	}
+	slices.SortStableFunc(out, byCreation)
 	return out, nil
+}
+
+// byCreation orders comments as the DynamoDB store does: by creation
+// time, then id.
+func byCreation(a, b *grievance.Comment) int {
+	return cmp.Or(a.DateCreated.Compare(b.DateCreated), cmp.Compare(a.ID, b.ID))
 }
 
 // ScanComments calls fn for every comment of every ticket in creation order
@@ -279,6 +300,7 @@ func (s *Store) ScanComments(ctx context.Context, descending bool, fn func(*grie
 		all = append(all, cloneComment(s.comments[id]))
 	}
 	s.mu.Unlock()
+	slices.SortStableFunc(all, byCreation)
 	if descending {
 		slices.Reverse(all)
 	}

@@ -1,0 +1,344 @@
+// Package storetest is the contract of grievance.Store as one test suite.
+// It runs against the in-memory store (grievancetest), on which the domain's
+// rule tests run, and against the DynamoDB store (shared/store, on moto),
+// which the functions run on: what passes for one passes for the other, so
+// the rule tests cannot drift from production.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Store is a grievance.Store that can also load the directory, which the
+// services only read.
+type Store interface {
+	grievance.Store
+	UpsertPeople(ctx context.Context, people []grievance.Person) error
+}
+
+// Run runs the suite; newStore returns an empty store for one test.
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	for _, tc := range []struct {
+		name string
+		test func(t *testing.T, s Store)
+	}{
+		{"NewTicketsGetConsecutiveCodes", newTicketsGetConsecutiveCodes},
+		{"StaleVersionIsAConflictAndChangesNothing", staleVersionIsAConflict},
+		{"CommentIsCreatedOnce", commentIsCreatedOnce},
+		{"RangesMergeInNumberOrder", rangesMergeInNumberOrder},
+		{"LongRangesReadToTheEnd", longRangesReadToTheEnd},
+		{"TicketsByIDReturnsThoseThatExist", ticketsByID},
+		{"CommentsReadByIDAndByTicket", commentsReadByIDAndByTicket},
+		{"PeopleUpsertIsIdempotentAndFindsUsers", peopleUpsert},
+		{"ClaimsRunAMutationOnce", claimsRunAMutationOnce},
+		{"ConfigDocumentVersionedWrites", configDocumentVersionedWrites},
+		{"ReturnedValuesAreCopies", returnedValuesAreCopies},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.test(t, newStore(t))
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+func id(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }
+
+func newTicket(n int, status grievance.Status, category string) *grievance.Ticket {
+	return &grievance.Ticket{ID: id(n), Version: 1, Status: status, Category: category, Title: fmt.Sprint("t ", n),
+		DateCreated: t0, DateUpdated: t0, DateValidFrom: t0, UserCreated: "u1", UserUpdated: "u1"}
+}
+
+func create(t *testing.T, s Store, tk *grievance.Ticket) *grievance.Ticket {
+	t.Helper()
+	if err := s.Commit(context.Background(), &grievance.Write{NewTicket: tk}); err != nil {
+		t.Fatalf("create %s: %v", tk.ID, err)
+	}
+	return tk
+}
+
+func codes(t *testing.T, s Store, r grievance.TicketRange) []string {
+	t.Helper()
+	var out []string
+	err := s.ScanTickets(context.Background(), r, func(tk *grievance.Ticket) (bool, error) {
+		out = append(out, tk.Code)
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func newTicketsGetConsecutiveCodes(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := create(t, s, newTicket(1, grievance.StatusReceived, "Default"))
+	b := create(t, s, newTicket(2, grievance.StatusOpen, "Default"))
+	if a.Code != "GRS00000001" || b.Code != "GRS00000002" || b.Seq != 2 {
+		t.Fatalf("codes=%s,%s, want GRS00000001,GRS00000002", a.Code, b.Code)
+	}
+	got, err := s.Ticket(ctx, id(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Code != "GRS00000002" || got.Seq != 2 || got.Status != grievance.StatusOpen || !got.DateCreated.Equal(t0) {
+		t.Fatalf("read back %+v", got)
+	}
+	if _, err := s.Ticket(ctx, id(99)); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatalf("missing ticket err=%v, want NOT_FOUND", err)
+	}
+}
+
+func staleVersionIsAConflict(t *testing.T, s Store) {
+	ctx := context.Background()
+	tk := create(t, s, newTicket(1, grievance.StatusReceived, "Default"))
+	upd := tk.Clone()
+	upd.Title, upd.Version = "new", 2
+	if err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: upd, Prev: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	stale := tk.Clone()
+	stale.Title, stale.Version = "lost", 2
+	c := &grievance.Comment{ID: id(50), TicketID: tk.ID, Version: 1, Comment: "x", DateCreated: t0, DateUpdated: t0}
+	err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: stale, Prev: 1}}, Comments: []grievance.CommentWrite{{Comment: c}}})
+	if grievance.ErrorCode(err) != grievance.CodeConflict {
+		t.Fatalf("err=%v, want CONFLICT", err)
+	}
+	got, _ := s.Ticket(ctx, tk.ID)
+	if got.Title != "new" || got.Version != 2 {
+		t.Fatalf("ticket=%q v%d, want new v2", got.Title, got.Version)
+	}
+	if _, err := s.Comment(ctx, c.ID); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatalf("comment of a failed write exists: %v", err)
+	}
+}
+
+func commentIsCreatedOnce(t *testing.T, s Store) {
+	ctx := context.Background()
+	tk := create(t, s, newTicket(1, grievance.StatusOpen, "Default"))
+	c := &grievance.Comment{ID: id(50), TicketID: tk.ID, Version: 1, Comment: "x", DateCreated: t0, DateUpdated: t0}
+	if err := s.Commit(ctx, &grievance.Write{Comments: []grievance.CommentWrite{{Comment: c}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, &grievance.Write{Comments: []grievance.CommentWrite{{Comment: c}}}); grievance.ErrorCode(err) != grievance.CodeConflict {
+		t.Fatalf("second create err=%v, want CONFLICT", err)
+	}
+}
+
+func rangesMergeInNumberOrder(t *testing.T, s Store) {
+	ctx := context.Background()
+	statuses := []grievance.Status{grievance.StatusOpen, grievance.StatusReceived, grievance.StatusOpen, grievance.StatusClosed, grievance.StatusReceived}
+	var tickets []*grievance.Ticket
+	for i, st := range statuses {
+		tk := newTicket(i+1, st, []string{"Default", "Category A"}[i%2])
+		if i == 2 {
+			tk.AttendingStaffID = id(900)
+		}
+		tickets = append(tickets, create(t, s, tk))
+	}
+	// Ticket 5 is deleted: it leaves the live lists.
+	del := tickets[4].Clone()
+	del.IsDeleted, del.Version = true, 2
+	if err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: del, Prev: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		r    grievance.TicketRange
+		want string
+	}{
+		{"AllLiveAscending", grievance.TicketRange{By: grievance.RangeAll}, "[GRS00000001 GRS00000002 GRS00000003 GRS00000004]"},
+		{"AllLiveDescending", grievance.TicketRange{By: grievance.RangeAll, Descending: true}, "[GRS00000004 GRS00000003 GRS00000002 GRS00000001]"},
+		{"LiveAndDeleted", grievance.TicketRange{By: grievance.RangeAll, Deleted: true, AlsoLive: true}, "[GRS00000001 GRS00000002 GRS00000003 GRS00000004 GRS00000005]"},
+		{"DeletedOnly", grievance.TicketRange{By: grievance.RangeAll, Deleted: true}, "[GRS00000005]"},
+		{"TwoStatusesMerged", grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}}, "[GRS00000001 GRS00000002 GRS00000003]"},
+		{"TwoStatusesMergedDescending", grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}, Descending: true}, "[GRS00000003 GRS00000002 GRS00000001]"},
+		{"AfterANumber", grievance.TicketRange{By: grievance.RangeAll, After: 2}, "[GRS00000003 GRS00000004]"},
+		{"Category", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}}, "[GRS00000002 GRS00000004]"},
+		{"Staff", grievance.TicketRange{By: grievance.RangeStaff, Keys: []string{id(900)}}, "[GRS00000003]"},
+		{"OneNumber", grievance.TicketRange{By: grievance.RangeSeq, Seq: 4}, "[GRS00000004]"},
+		{"DeletedNumberAmongLive", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5}, "[]"},
+		{"DeletedNumberAmongAll", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5, Deleted: true, AlsoLive: true}, "[GRS00000005]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fmt.Sprint(codes(t, s, tc.r)); got != tc.want {
+				t.Fatalf("codes=%s, want %s", got, tc.want)
+			}
+		})
+	}
+	n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}})
+	if err != nil || n != 3 {
+		t.Fatalf("count=%d err=%v, want 3", n, err)
+	}
+}
+
+// A long range is read past what one request of the store returns.
+func longRangesReadToTheEnd(t *testing.T, s Store) {
+	for i := range 150 {
+		create(t, s, newTicket(i+1, grievance.StatusOpen, "Default"))
+	}
+	got := codes(t, s, grievance.TicketRange{By: grievance.RangeAll, Descending: true})
+	if len(got) != 150 || got[0] != "GRS00000150" || got[149] != "GRS00000001" {
+		t.Fatalf("got %d codes, first %v", len(got), got[:min(3, len(got))])
+	}
+}
+
+func ticketsByID(t *testing.T, s Store) {
+	create(t, s, newTicket(1, grievance.StatusOpen, "Default"))
+	create(t, s, newTicket(2, grievance.StatusOpen, "Default"))
+	got, err := s.TicketsByID(context.Background(), []string{id(2), id(3), id(1), id(2)})
+	if err != nil || len(got) != 2 || got[id(1)].Code != "GRS00000001" || got[id(2)].Code != "GRS00000002" {
+		t.Fatalf("tickets=%v err=%v", got, err)
+	}
+}
+
+func commentsReadByIDAndByTicket(t *testing.T, s Store) {
+	ctx := context.Background()
+	tk := create(t, s, newTicket(1, grievance.StatusOpen, "Default"))
+	prev := tk.Version
+	c1 := &grievance.Comment{ID: id(11), TicketID: tk.ID, Version: 1, Comment: "first", DateCreated: t0, DateUpdated: t0}
+	c2 := &grievance.Comment{ID: id(12), TicketID: tk.ID, Version: 1, Comment: "second", DateCreated: t0.Add(time.Second), DateUpdated: t0, CommenterType: grievance.PersonIndividual, CommenterID: id(500)}
+	tk.Version++
+	if err := s.Commit(ctx, &grievance.Write{Comments: []grievance.CommentWrite{{Comment: c2}, {Comment: c1}}, Tickets: []grievance.TicketWrite{{Ticket: tk, Prev: prev}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Comment(ctx, c2.ID)
+	if err != nil || got.Comment != "second" || got.CommenterID != id(500) || got.TicketID != tk.ID {
+		t.Fatalf("comment=%+v err=%v", got, err)
+	}
+	all, err := s.CommentsOfTicket(ctx, tk.ID)
+	if err != nil || len(all) != 2 || all[0].ID != c1.ID || all[1].ID != c2.ID {
+		t.Fatalf("comments=%v err=%v, want c1 then c2", all, err)
+	}
+	both, withTicket, err := s.TicketWithComments(ctx, tk.ID)
+	if err != nil || both.Version != 2 || len(withTicket) != 2 || withTicket[0].ID != c1.ID || withTicket[1].ID != c2.ID {
+		t.Fatalf("ticket with comments=%+v %v err=%v", both, withTicket, err)
+	}
+	if _, _, err := s.TicketWithComments(ctx, id(77)); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatalf("missing ticket err=%v, want NOT_FOUND", err)
+	}
+	var scanned []string
+	if err := s.ScanComments(ctx, true, func(c *grievance.Comment) (bool, error) { scanned = append(scanned, c.Comment); return true, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(scanned) != "[second first]" {
+		t.Fatalf("scan=%v", scanned)
+	}
+}
+
+func peopleUpsert(t *testing.T, s Store) {
+	ctx := context.Background()
+	people := []grievance.Person{
+		{ID: id(1), Type: grievance.PersonIndividual, FirstName: "Jane", LastName: "Doe", Dob: "1990-01-01", JSONExt: map[string]any{"phone": "0999"}},
+		{ID: id(2), Type: grievance.PersonUser, Username: "Alice", Roles: []string{"1"}},
+	}
+	for range 2 {
+		if err := s.UpsertPeople(ctx, people); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.People(ctx, []string{id(1), id(2), id(3), id(1)})
+	if err != nil || len(got) != 2 || got[id(1)].JSONExt["phone"] != "0999" {
+		t.Fatalf("people=%v err=%v", got, err)
+	}
+	u, err := s.UserByUsername(ctx, "Alice")
+	if err != nil || u.ID != id(2) {
+		t.Fatalf("user=%v err=%v", u, err)
+	}
+	if _, err := s.UserByUsername(ctx, "alice"); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatalf("usernames are case-sensitive; err=%v", err)
+	}
+	users, err := s.Users(ctx)
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users=%v err=%v", users, err)
+	}
+}
+
+// A clientMutationId claimed in a mutation's write cannot be claimed again
+// by its user (neither by a commit, which then stores nothing, nor by a
+// failure log), and names the first log; another user may use it.
+func claimsRunAMutationOnce(t *testing.T, s Store) {
+	ctx := context.Background()
+	first := &grievance.MutationLog{ID: id(1), UserID: "u1", Mutation: "createTicket", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	if err := s.Commit(ctx, &grievance.Write{Log: first, Claim: true, NewTicket: newTicket(8, grievance.StatusReceived, "Default")}); err != nil {
+		t.Fatal(err)
+	}
+	again := &grievance.MutationLog{ID: id(2), UserID: "u1", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	err := s.Commit(ctx, &grievance.Write{Log: again, Claim: true, NewTicket: newTicket(9, grievance.StatusReceived, "Default")})
+	if grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("second commit err=%v, want duplicate", err)
+	}
+	if _, err := s.Ticket(ctx, id(9)); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatal("the duplicate's ticket was stored")
+	}
+	if err := s.PutMutationLog(ctx, again, true); grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("second failure log err=%v, want duplicate", err)
+	}
+	prev, err := s.ClientMutation(ctx, "u1", "abc")
+	if err != nil || prev == nil || prev.ID != first.ID || prev.Status != grievance.MutationSuccess {
+		t.Fatalf("lookup=%+v err=%v, want the first log", prev, err)
+	}
+	if prev, err := s.ClientMutation(ctx, "u2", "abc"); err != nil || prev != nil {
+		t.Fatalf("another user's lookup=%v err=%v", prev, err)
+	}
+	other := &grievance.MutationLog{ID: id(3), UserID: "u2", ClientMutationID: "abc", RequestDateTime: t0.Add(time.Second), Status: grievance.MutationFailed}
+	if err := s.PutMutationLog(ctx, other, true); err != nil {
+		t.Fatalf("another user's claim: %v", err)
+	}
+	if l, err := s.MutationLog(ctx, id(3)); err != nil || l.UserID != "u2" {
+		t.Fatalf("log by id=%+v err=%v", l, err)
+	}
+	var mine, all []string
+	if err := s.ScanMutationLogs(ctx, "u1", "", func(l *grievance.MutationLog) (bool, error) { mine = append(mine, l.ID); return true, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ScanMutationLogs(ctx, "", "abc", func(l *grievance.MutationLog) (bool, error) { all = append(all, l.ID); return true, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(mine, []string{id(1)}) || !slices.Equal(all, []string{id(3), id(1)}) {
+		t.Fatalf("mine=%v all=%v", mine, all)
+	}
+}
+
+func configDocumentVersionedWrites(t *testing.T, s Store) {
+	ctx := context.Background()
+	doc, ver, err := s.ConfigDocument(ctx)
+	if err != nil || doc != nil || ver != 0 {
+		t.Fatalf("empty config doc=%s ver=%d err=%v", doc, ver, err)
+	}
+	if err := s.Commit(ctx, &grievance.Write{Config: &grievance.ConfigWrite{Document: []byte(`{"grievance_types":["A"]}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, &grievance.Write{Config: &grievance.ConfigWrite{Document: []byte(`{}`)}}); grievance.ErrorCode(err) != grievance.CodeConflict {
+		t.Fatalf("second create err=%v, want CONFLICT", err)
+	}
+	if err := s.Commit(ctx, &grievance.Write{Config: &grievance.ConfigWrite{Document: []byte(`{"grievance_types":["B"]}`), Prev: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	doc, ver, _ = s.ConfigDocument(ctx)
+	if string(doc) != `{"grievance_types":["B"]}` || ver != 2 {
+		t.Fatalf("doc=%s ver=%d", doc, ver)
+	}
+}
+
+// The services change what they load before committing it: that must not
+// change the stored state.
+func returnedValuesAreCopies(t *testing.T, s Store) {
+	ctx := context.Background()
+	create(t, s, newTicket(1, grievance.StatusOpen, "Default"))
+	got, err := s.Ticket(ctx, id(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Title = "changed"
+	if again, _ := s.Ticket(ctx, id(1)); again.Title != "t 1" {
+		t.Fatalf("title=%q: a returned ticket aliases stored state", again.Title)
+	}
+}
