@@ -24,6 +24,7 @@ import (
 	"github.com/redress-grm/redress/shared/auth"
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -63,20 +64,43 @@ func rightsClaims(sub string, rights ...string) map[string]string {
 	return map[string]string{"sub": sub, "username": "r-" + sub[len(sub)-4:], "custom:rights": strings.Join(rights, ",")}
 }
 
+// testStore is what the tests read behind the handler's back.
+type testStore interface {
+	grievance.Store
+	grievance.HistoryStore
+}
+
 type env struct {
-	h     *Handler
-	st    *store.Store
-	svc   *grievance.Service
+	h   *Handler
+	st  testStore
+	svc *grievance.Service
+	now atomic.Int64 // unix micros of the fake clock
+	// db is the DynamoDB store on moto (newDynamoEnv only), with its
+	// tables and AWS configuration; nil over the in-memory store.
+	db    *store.Store
 	names store.TableNames
 	cfg   aws.Config
-	now   atomic.Int64 // unix micros of the fake clock
 }
 
 var tableSeq atomic.Int64
 
-// newEnv builds the real handler over fresh tables in the test binary's
-// moto, with a clock that advances 1 ms per reading.
+// newEnv builds the real handler over grievancetest's in-memory store,
+// which the store contract (shared/grievance/storetest) holds to the
+// DynamoDB store's behaviour, with a clock that advances 1 ms per reading.
+// History is recorded as tickets are committed.
 func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	st := grievancetest.NewStore()
+	st.AddPeople(testPeople...)
+	e := &env{st: st}
+	e.start(tb, grievance.Options{History: st})
+	return e
+}
+
+// newDynamoEnv builds the real handler over fresh tables in the test
+// binary's moto, for the tests of what only DynamoDB does: its stream
+// (history, statistics) and races between containers.
+func newDynamoEnv(tb testing.TB) *env {
 	tb.Helper()
 	ctx := context.Background()
 	cfg, err := moto.AWSConfig(ctx, moto.ForTest(tb).Endpoint())
@@ -87,20 +111,26 @@ func newEnv(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &env{st: store.New(cfg, names), names: names, cfg: cfg}
+	db := store.New(cfg, names)
+	e := &env{st: db, db: db, names: names, cfg: cfg}
+	e.start(tb, grievance.Options{History: db, Stats: db})
+	if err := db.UpsertPeople(ctx, testPeople); err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) start(tb testing.TB, opts grievance.Options) {
+	tb.Helper()
 	e.now.Store(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).UnixMicro())
 	clock := func() time.Time { return time.UnixMicro(e.now.Add(1000)).UTC() }
-	e.svc = grievance.NewService(e.st, clock, uuid.NewString, grievance.Options{History: e.st, Stats: e.st})
+	e.svc = grievance.NewService(e.st, clock, uuid.NewString, opts)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := gql.New(e.svc, gql.Options{Introspection: true, Logger: log})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e.h = &Handler{Config: e.svc, GraphQL: srv, Auth: auth.Options{AllowRightsClaim: true}, Log: log, NewID: uuid.NewString, Now: time.Now}
-	if err := e.st.UpsertPeople(ctx, testPeople); err != nil {
-		tb.Fatal(err)
-	}
-	return e
 }
 
 // event builds the API Gateway event the gateway would send.
@@ -289,12 +319,15 @@ func (h historyInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, err
 }
 
 // startHistory pumps the main table's stream into the history table until
-// the test ends.
+// the test ends (the in-memory store records history as it commits).
 func (e *env) startHistory(tb testing.TB) {
 	tb.Helper()
+	if e.db == nil {
+		return
+	}
 	api := dynamodbstreams.NewFromConfig(e.cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
 	ctx, cancel := context.WithCancel(context.Background())
-	p := streams.NewPoller(api, e.names.Main, historyInvoker{e.st}, streams.Options{Function: "history-test", PollInterval: 20 * time.Millisecond, DLQPath: tb.TempDir() + "/dlq.jsonl"})
+	p := streams.NewPoller(api, e.names.Main, historyInvoker{e.db}, streams.Options{Function: "history-test", PollInterval: 20 * time.Millisecond, DLQPath: tb.TempDir() + "/dlq.jsonl"})
 	done := make(chan struct{})
 	go func() { defer close(done); p.Run(ctx) }()
 	tb.Cleanup(func() { cancel(); <-done })

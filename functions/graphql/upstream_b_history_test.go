@@ -8,7 +8,7 @@ import (
 )
 
 func TestB07_DeletedTicketLeavesTheListButNotHistoryOrTicketsStr(t *testing.T) {
-	e := newEnv(t)
+	e := newDynamoEnv(t) // history through the table's stream
 	e.startHistory(t)
 	id := e.createTicket(t, adminClaims, `category: "Default", title: "gone"`)
 	cmid := uuid.NewString()
@@ -29,7 +29,7 @@ func TestB07_DeletedTicketLeavesTheListButNotHistoryOrTicketsStr(t *testing.T) {
 }
 
 func TestB08_TicketVersionReadsOneHistoryRow(t *testing.T) {
-	e := newEnv(t)
+	e := newDynamoEnv(t) // history through the table's stream
 	e.startHistory(t)
 	id := e.createTicket(t, adminClaims, `category: "Default", title: "v1"`)
 	for _, title := range []string{"v2", "v3"} {

@@ -314,7 +314,8 @@ func TestSameClientMutationIDRunsOnce(t *testing.T) {
 }
 
 func TestConcurrentCreatesGetDistinctConsecutiveCodes(t *testing.T) {
-	e := newEnv(t)
+	e := newDynamoEnv(t) // the ticket counter's conditional writes
+
 	const n = 100
 	var wg sync.WaitGroup
 	for i := range n {
