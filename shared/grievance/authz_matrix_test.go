@@ -156,7 +156,9 @@ func TestAuthorization_Matrix(t *testing.T) {
 			}
 		}), [6]string{U, D, K, D, D, K}},
 		{"deleteTicket", "127003", false, write(func(w *matrixWorld) grievance.Plan {
-			return func(ctx context.Context) (*grievance.Write, error) { return w.svc.DeleteTickets(ctx, []string{w.ticket}, nil) }
+			return func(ctx context.Context) (*grievance.Write, error) {
+				return w.svc.DeleteTickets(ctx, []string{w.ticket}, nil)
+			}
 		}), [6]string{U, D, K, D, D, K}},
 		{"createComment", "127005", false, write(func(w *matrixWorld) grievance.Plan {
 			return func(ctx context.Context) (*grievance.Write, error) {
@@ -164,7 +166,9 @@ func TestAuthorization_Matrix(t *testing.T) {
 			}
 		}), [6]string{U, D, K, K, D, K}},
 		{"resolveGrievanceByComment", "127006", false, write(func(w *matrixWorld) grievance.Plan {
-			return func(ctx context.Context) (*grievance.Write, error) { return w.svc.ResolveByComment(ctx, w.comment, nil) }
+			return func(ctx context.Context) (*grievance.Write, error) {
+				return w.svc.ResolveByComment(ctx, w.comment, nil)
+			}
 		}), [6]string{U, D, K, D, D, K}},
 		{"reopenTicket", "127002", true, write(func(w *matrixWorld) grievance.Plan {
 			return func(ctx context.Context) (*grievance.Write, error) { return w.svc.ReopenTicket(ctx, w.ticket, nil) }
