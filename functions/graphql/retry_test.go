@@ -22,11 +22,11 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-// container is one more Lambda container over e's tables: its own store
+// container is one more Lambda container over e's tables (newDynamoEnv): its own store
 // (own counter mutex), service (own configuration cache) and handler.
 func (e *env) container(tb testing.TB, st grievance.Store) *Handler {
 	tb.Helper()
-	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{History: e.st, Stats: e.st})
+	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{History: e.db, Stats: e.db})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := gql.New(svc, gql.Options{Logger: log})
 	if err != nil {
@@ -48,7 +48,7 @@ func envInt(name string, def int) int {
 // per worker) scale it; the figures in docs/reliability.md are 700 creates
 // from 16 workers.
 func TestRetry_BurstOfCreatesFromManyContainers(t *testing.T) {
-	e := newEnv(t)
+	e := newDynamoEnv(t)
 	creates, workers := envInt("BURST_CREATES", 48), envInt("BURST_WORKERS", 16)
 	containers := make([]*Handler, envInt("BURST_CONTAINERS", workers))
 	for i := range containers {
@@ -148,8 +148,8 @@ func TestRetry_ResendAfterTransientFailure(t *testing.T) {
 		{name: "validation is final", input: `category: "Nope", title: "t"`, wantFirst: "Nope", wantAgain: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			flaky := &flakyStore{Store: e.st, err: tc.err}
+			e := newDynamoEnv(t)
+			flaky := &flakyStore{Store: e.db, err: tc.err}
 			if tc.err != nil {
 				flaky.fail.Store(1)
 			}

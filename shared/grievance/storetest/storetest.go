@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CommentsReadByIDAndByTicket", commentsReadByIDAndByTicket},
 		{"PeopleUpsertIsIdempotentAndFindsUsers", peopleUpsert},
 		{"ClaimsRunAMutationOnce", claimsRunAMutationOnce},
+		{"RetryableFailureIsTakenOver", retryableFailureIsTakenOver},
 		{"ConfigDocumentVersionedWrites", configDocumentVersionedWrites},
 		{"ReturnedValuesAreCopies", returnedValuesAreCopies},
 	} {
@@ -304,6 +305,40 @@ func claimsRunAMutationOnce(t *testing.T, s Store) {
 	}
 	if !slices.Equal(mine, []string{id(1)}) || !slices.Equal(all, []string{id(3), id(1)}) {
 		t.Fatalf("mine=%v all=%v", mine, all)
+	}
+}
+
+// A claim held by a retryable failure is taken over by the resend's commit
+// (same log id, now a success); a final claim is not: a later retryable
+// failure or commit under it is a duplicate.
+func retryableFailureIsTakenOver(t *testing.T, s Store) {
+	ctx := context.Background()
+	failed := &grievance.MutationLog{ID: id(1), UserID: "u1", Mutation: "createTicket", ClientMutationID: "abc", RequestDateTime: t0,
+		Status: grievance.MutationFailed, Error: `[{"message":"Failed","detail":"Internal error.","code":"INTERNAL"}]`, Retryable: true}
+	if err := s.PutMutationLog(ctx, failed, true); err != nil {
+		t.Fatal(err)
+	}
+	if prev, err := s.ClientMutation(ctx, "u1", "abc"); err != nil || prev == nil || !prev.Retryable {
+		t.Fatalf("lookup=%+v err=%v, want the retryable failure", prev, err)
+	}
+	again := *failed
+	if err := s.PutMutationLog(ctx, &again, true); err != nil {
+		t.Fatalf("a second retryable failure under an open claim: %v", err)
+	}
+	ok := &grievance.MutationLog{ID: id(1), UserID: "u1", Mutation: "createTicket", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	if err := s.Commit(ctx, &grievance.Write{Log: ok, Claim: true, NewTicket: newTicket(8, grievance.StatusReceived, "Default")}); err != nil {
+		t.Fatalf("resend's commit: %v", err)
+	}
+	prev, err := s.ClientMutation(ctx, "u1", "abc")
+	if err != nil || prev == nil || prev.ID != id(1) || prev.Status != grievance.MutationSuccess || prev.Retryable {
+		t.Fatalf("lookup=%+v err=%v, want the success under the same id", prev, err)
+	}
+	if err := s.PutMutationLog(ctx, failed, true); grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("retryable failure over a success err=%v, want duplicate", err)
+	}
+	late := &grievance.MutationLog{ID: id(2), UserID: "u1", ClientMutationID: "abc", RequestDateTime: t0, Status: grievance.MutationSuccess}
+	if err := s.Commit(ctx, &grievance.Write{Log: late, Claim: true, NewTicket: newTicket(9, grievance.StatusReceived, "Default")}); grievance.ErrorKey(err) != grievance.KeyDuplicate {
+		t.Fatalf("commit over a success err=%v, want duplicate", err)
 	}
 }
 
