@@ -116,12 +116,12 @@ func (r *resolver) mutationFields() graphql.Fields {
 					CommenterID: in.str("commenterId"), Comment: in.str("comment")}
 				return func(ctx context.Context) (*grievance.Write, error) { return r.svc.CreateComment(ctx, ci) }
 			}},
-		{"resolveGrievanceByComment", "ResolveGrievanceByCommentMutation", idAndVersion, func(in mutationInput) grievance.Plan {
+		{grievance.OpResolveByComment, "ResolveGrievanceByCommentMutation", idAndVersion, func(in mutationInput) grievance.Plan {
 			return func(ctx context.Context) (*grievance.Write, error) {
 				return r.svc.ResolveByComment(ctx, in.id("id"), in.version())
 			}
 		}},
-		{"reopenTicket", "ReopenTicketMutation", idAndVersion, func(in mutationInput) grievance.Plan {
+		{grievance.OpReopen, "ReopenTicketMutation", idAndVersion, func(in mutationInput) grievance.Plan {
 			return func(ctx context.Context) (*grievance.Write, error) {
 				return r.svc.ReopenTicket(ctx, in.id("id"), in.version())
 			}

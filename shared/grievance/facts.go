@@ -30,10 +30,12 @@ const (
 	TaskEscalate Task = "escalate" // an escalation level reached (SLA)
 )
 
-// Operations whose effect is a business fact of its own. Closing a ticket
-// by resolving it with a comment and setting its status to CLOSED leave
-// the same ticket behind, as do reopening it and setting an open status;
-// only the operation recorded with the version tells them apart.
+// Operations whose effect is a business fact of its own: the mutations
+// of these names (shared/gql) run them, and the store records the name
+// with every version they write. Resolving a ticket by a comment and
+// setting its status to CLOSED leave the same ticket behind, as do
+// reopening it and setting an open status; only the operation tells them
+// apart.
 const (
 	OpResolveByComment = "resolveGrievanceByComment"
 	OpReopen           = "reopenTicket"
