@@ -4,7 +4,8 @@
 // contracts documented in grievance/store.go (key-range order, atomic
 // commits with version checks, idempotent mutation claims, history of every
 // committed ticket version) so that code tested against it behaves the same
-// on the DynamoDB adapter.
+// on the DynamoDB adapter; the suite in storetest, run against both, holds
+// it to them.
 package grievancetest
 
 import (
