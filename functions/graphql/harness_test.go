@@ -25,6 +25,7 @@ import (
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -77,9 +78,12 @@ type env struct {
 	now atomic.Int64 // unix micros of the fake clock
 	// db is the DynamoDB store on moto (newDynamoEnv only), with its
 	// tables and AWS configuration; nil over the in-memory store.
-	db    *store.Store
-	names store.TableNames
-	cfg   aws.Config
+	db *store.Store
+	// consumer stands in for the history function (RecordHistory,
+	// ApplyStats) on moto; its calls are recorded as that function's.
+	consumer *store.Store
+	names    store.TableNames
+	cfg      aws.Config
 }
 
 var tableSeq atomic.Int64
@@ -93,7 +97,7 @@ func newEnv(tb testing.TB) *env {
 	st := grievancetest.NewStore()
 	st.AddPeople(testPeople...)
 	e := &env{st: st}
-	e.start(tb, grievance.Options{History: st})
+	e.start(tb, st, grievance.Options{History: st})
 	return e
 }
 
@@ -111,20 +115,26 @@ func newDynamoEnv(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// The handler's store records its calls as the graphql function's
+	// (REDRESS_CALL_LOG); the test's own reads and writes go through db.
 	db := store.New(cfg, names)
-	e := &env{st: db, db: db, names: names, cfg: cfg}
-	e.start(tb, grievance.Options{History: db, Stats: db})
+	fnCfg, consumerCfg := cfg, cfg
+	platform.RecordCalls(&fnCfg, "graphql", names, "")
+	platform.RecordCalls(&consumerCfg, "history", names, "")
+	fn := store.New(fnCfg, names)
+	e := &env{st: db, db: db, consumer: store.New(consumerCfg, names), names: names, cfg: cfg}
+	e.start(tb, fn, grievance.Options{History: fn, Stats: fn})
 	if err := db.UpsertPeople(ctx, testPeople); err != nil {
 		tb.Fatal(err)
 	}
 	return e
 }
 
-func (e *env) start(tb testing.TB, opts grievance.Options) {
+func (e *env) start(tb testing.TB, st grievance.Store, opts grievance.Options) {
 	tb.Helper()
 	e.now.Store(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).UnixMicro())
 	clock := func() time.Time { return time.UnixMicro(e.now.Add(1000)).UTC() }
-	e.svc = grievance.NewService(e.st, clock, uuid.NewString, opts)
+	e.svc = grievance.NewService(st, clock, uuid.NewString, opts)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := gql.New(e.svc, gql.Options{Introspection: true, Logger: log})
 	if err != nil {
@@ -327,7 +337,7 @@ func (e *env) startHistory(tb testing.TB) {
 	}
 	api := dynamodbstreams.NewFromConfig(e.cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
 	ctx, cancel := context.WithCancel(context.Background())
-	p := streams.NewPoller(api, e.names.Main, historyInvoker{e.db}, streams.Options{Function: "history-test", PollInterval: 20 * time.Millisecond, DLQPath: tb.TempDir() + "/dlq.jsonl"})
+	p := streams.NewPoller(api, e.names.Main, historyInvoker{e.consumer}, streams.Options{Function: "history-test", PollInterval: 20 * time.Millisecond, DLQPath: tb.TempDir() + "/dlq.jsonl"})
 	done := make(chan struct{})
 	go func() { defer close(done); p.Run(ctx) }()
 	tb.Cleanup(func() { cancel(); <-done })

@@ -200,7 +200,7 @@ func (e *env) waitStats(t *testing.T, claims map[string]string, want statsView) 
 // categories and anonymized breakdowns from readers without the rights.
 func TestGrievanceStatistics_MatchesRecount(t *testing.T) {
 	e := newDynamoEnv(t)
-	first := &statsInvoker{st: e.db}
+	first := &statsInvoker{st: e.consumer}
 	e.startStats(t, first)
 	doc, _ := json.Marshal(`{"restricted_categories": {"Category B": ["127007"]}, "grievance_anonymized_fields": {"Category A": ["channel"]}}`)
 	cmid := uuid.NewString()
@@ -262,7 +262,7 @@ func TestGrievanceStatistics_MatchesRecount(t *testing.T) {
 	e.waitStats(t, officerClaims, e.recount(t, []string{"Default", "Category A"}, []string{"Category A"}))
 
 	// The whole stream again, each batch applied twice: nothing changes.
-	again := &statsInvoker{st: e.db, times: 2}
+	again := &statsInvoker{st: e.consumer, times: 2}
 	e.startStats(t, again)
 	seen := first.records.Load()
 	deadline := time.Now().Add(20 * time.Second)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -61,7 +62,9 @@ func newTestHandler(tb testing.TB) (*Handler, *bytes.Buffer, func() int) {
 		tb.Fatal(err)
 	}
 	var logs bytes.Buffer
-	h := &Handler{History: store.New(cfg, names), Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	fnCfg := cfg
+	platform.RecordCalls(&fnCfg, "history", names, "")
+	h := &Handler{History: store.New(fnCfg, names), Log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	count := func() int {
 		n, err := dynamo.New(cfg).Table(names.History).Scan().Count(ctx)
 		if err != nil {

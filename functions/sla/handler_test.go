@@ -23,6 +23,7 @@ import (
 	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/bus/bustest"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -88,12 +89,15 @@ func (b *fakeBus) take(t *testing.T, v *bustest.Validator) []string {
 }
 
 type env struct {
-	st  *store.Store
-	svc *grievance.Service
-	bus *fakeBus
-	now time.Time
-	v   *bustest.Validator
-	seq atomic.Int64
+	st    *store.Store // the test's own writes (not recorded)
+	fn    *store.Store // the handler's store, whose calls are recorded as sla's
+	cfg   aws.Config
+	names store.TableNames
+	svc   *grievance.Service
+	bus   *fakeBus
+	now   time.Time
+	v     *bustest.Validator
+	seq   atomic.Int64
 }
 
 var tableSeq atomic.Int64
@@ -109,19 +113,21 @@ func newEnv(t *testing.T, config string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{st: store.New(cfg, names), bus: &fakeBus{}, v: bustest.NewValidator(t)}
+	fnCfg := cfg
+	platform.RecordCalls(&fnCfg, "sla", names, "")
+	e := &env{st: store.New(cfg, names), fn: store.New(fnCfg, names), cfg: cfg, names: names, bus: &fakeBus{}, v: bustest.NewValidator(t)}
 	if config != "" {
 		if err := e.st.Commit(ctx, &grievance.Write{Config: &grievance.ConfigWrite{Document: []byte(config)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.svc = grievance.NewService(e.st, func() time.Time { return e.now }, func() string { return "x" }, grievance.Options{})
+	e.svc = grievance.NewService(e.fn, func() time.Time { return e.now }, func() string { return "x" }, grievance.Options{})
 	return e
 }
 
 func (e *env) handler() *Handler {
 	pub := &bus.Publisher{API: e.bus, Bus: "test-bus", Sleep: func(context.Context, time.Duration) error { return nil }}
-	return &Handler{Store: e.st, Config: e.svc, Publisher: pub,
+	return &Handler{Store: e.fn, Config: e.svc, Publisher: pub,
 		Now: func() time.Time { return e.now }, NewID: func() string { return fmt.Sprint("run-", e.seq.Add(1)) },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
@@ -287,4 +293,24 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// Ensure the sweep publishes through a real EventBridge client to the bus
+// EVENT_BUS_NAME names (moto's), so that its PutEvents call is recorded
+// for the permission check of infra/ like every other call it makes.
+func TestHandle_PublishesToTheNamedBus(t *testing.T) {
+	e := newEnv(t, "")
+	e.ticket(t, 1, "Default", "2026-03-01", grievance.StatusOpen, false)
+	ctx := context.Background()
+	b, err := bootstrap.CreateBus(ctx, e.cfg, fmt.Sprintf("sla%d-bus-%d", os.Getpid(), tableSeq.Add(1)), fmt.Sprintf("sla%d-q-%d", os.Getpid(), tableSeq.Add(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fnCfg := e.cfg
+	platform.RecordCalls(&fnCfg, "sla", e.names, b.Name)
+	h := e.handler()
+	h.Publisher = &bus.Publisher{API: eventbridge.NewFromConfig(fnCfg), Bus: b.Name}
+	if res, err := e.run(t, h, "2026-03-02 10:00"); err != nil || res.Published != 1 {
+		t.Fatalf("run: %+v %v, want 1 event published", res, err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -64,7 +65,9 @@ func Level(s string) slog.Level {
 }
 
 // AWS returns the AWS configuration and the physical table names from the
-// environment.
+// environment. Every client made from the configuration records its calls
+// when EnvCallLog is set (the local runtime names the function in
+// AWS_LAMBDA_FUNCTION_NAME, as Lambda does).
 func AWS(ctx context.Context) (aws.Config, store.TableNames, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
@@ -74,7 +77,15 @@ func AWS(ctx context.Context) (aws.Config, store.TableNames, error) {
 	if err != nil {
 		return aws.Config{}, store.TableNames{}, err
 	}
+	RecordCalls(&cfg, functionName(), names, os.Getenv("EVENT_BUS_NAME"))
 	return cfg, names, nil
+}
+
+func functionName() string {
+	if n := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); n != "" {
+		return n
+	}
+	return filepath.Base(os.Args[0])
 }
 
 // Env reads typed settings from an environment: os.Getenv in a function,

@@ -38,6 +38,7 @@ import (
 	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/bus/bustest"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -89,6 +90,8 @@ func startStack(t *testing.T) *stack {
 		DLQDir:       t.TempDir(),
 		BinDir:       t.TempDir(),
 		Output:       out,
+		// The functions' AWS calls feed the permission check of infra/.
+		Env: callLog(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -549,4 +552,12 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// callLog passes REDRESS_CALL_LOG on to the function binaries, when set.
+func callLog() []string {
+	if dir := os.Getenv(platform.EnvCallLog); dir != "" {
+		return []string{platform.EnvCallLog + "=" + dir}
+	}
+	return nil
 }

@@ -1,0 +1,242 @@
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// EnvCallLog names a directory. When it is set, every AWS call a function
+// makes is appended to <dir>/<function>-<pid>.jsonl as a Call, once per
+// distinct call and process. The tests set it so that infra/ can check the
+// calls against the roles of the synthesized stack (docs/deploy.md,
+// "Permissions"); deployed functions never have it.
+const EnvCallLog = "REDRESS_CALL_LOG"
+
+// Call is one kind of AWS API call a function made. Resource names the
+// stack's logical resource, not the physical one, so that calls recorded
+// against differently named test tables compare with the template:
+// "table/Main", "table/Main/index/g6", "event-bus/Bus". A resource the
+// recorder cannot name keeps its physical name after a "?".
+type Call struct {
+	Function string `json:"function"`
+	Service  string `json:"service"` // the IAM service prefix: dynamodb, events
+	Action   string `json:"action"`
+	Resource string `json:"resource"`
+}
+
+// Logical names of the resources calls go to (the construct ids of the
+// stack: infra/stack/data.go names tables after store.Table.Name).
+const (
+	ResourceBus = "event-bus/Bus"
+)
+
+// TableResource is the logical resource of a table or, with an index name,
+// of one of its indexes.
+func TableResource(table, index string) string {
+	if index == "" {
+		return "table/" + table
+	}
+	return "table/" + table + "/index/" + index
+}
+
+// RecordCalls adds the call recorder to cfg when EnvCallLog is set; it
+// does nothing otherwise. function is the function the calls are made
+// for; names and bus are the physical names the recorder maps back to
+// logical ones. Handler tests call it on the configuration they hand to
+// the handler (not on the one that creates their tables); AWS calls it
+// for every deployed function.
+func RecordCalls(cfg *aws.Config, function string, names store.TableNames, bus string) {
+	dir := os.Getenv(EnvCallLog)
+	if dir == "" {
+		return
+	}
+	r := &recorder{function: function, tables: map[string]string{}, bus: bus}
+	for _, t := range store.Tables() {
+		if n := names.Name(t); n != "" {
+			r.tables[n] = t.Name
+		}
+	}
+	// Clip so that a copy of cfg made before this call keeps its own
+	// options (tests derive the handler's configuration from the setup one).
+	cfg.APIOptions = append(slices.Clip(cfg.APIOptions), func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("RecordCall",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				for _, c := range r.calls(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), in.Parameters) {
+					logCall(dir, c)
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
+}
+
+type recorder struct {
+	function string
+	tables   map[string]string // physical -> logical
+	bus      string
+}
+
+func (r *recorder) table(name *string, index *string) string {
+	n := aws.ToString(name)
+	logical, ok := r.tables[n]
+	if !ok {
+		logical = "?" + n
+	}
+	return TableResource(logical, aws.ToString(index))
+}
+
+// calls lists what IAM authorizes for one operation: a transaction or
+// batch is authorized per item, as the item's own action on its table.
+func (r *recorder) calls(serviceID, op string, params any) []Call {
+	call := func(service, action, resource string) Call {
+		return Call{Function: r.function, Service: service, Action: action, Resource: resource}
+	}
+	ddb := func(action string, table, index *string) Call { return call("dynamodb", action, r.table(table, index)) }
+	var out []Call
+	switch in := params.(type) {
+	case *dynamodb.GetItemInput:
+		out = append(out, ddb(op, in.TableName, nil))
+	case *dynamodb.PutItemInput:
+		out = append(out, ddb(op, in.TableName, nil))
+	case *dynamodb.UpdateItemInput:
+		out = append(out, ddb(op, in.TableName, nil))
+	case *dynamodb.DeleteItemInput:
+		out = append(out, ddb(op, in.TableName, nil))
+	case *dynamodb.QueryInput:
+		out = append(out, ddb(op, in.TableName, in.IndexName))
+	case *dynamodb.ScanInput:
+		out = append(out, ddb(op, in.TableName, in.IndexName))
+	case *dynamodb.DescribeTableInput:
+		out = append(out, ddb(op, in.TableName, nil))
+	case *dynamodb.BatchGetItemInput:
+		for t := range in.RequestItems {
+			out = append(out, ddb(op, &t, nil))
+		}
+	case *dynamodb.BatchWriteItemInput:
+		for t := range in.RequestItems {
+			out = append(out, ddb(op, &t, nil))
+		}
+	case *dynamodb.TransactGetItemsInput:
+		for _, it := range in.TransactItems {
+			if it.Get != nil {
+				out = append(out, ddb("GetItem", it.Get.TableName, nil))
+			}
+		}
+	case *dynamodb.TransactWriteItemsInput:
+		for _, it := range in.TransactItems {
+			switch {
+			case it.Put != nil:
+				out = append(out, ddb("PutItem", it.Put.TableName, nil))
+			case it.Update != nil:
+				out = append(out, ddb("UpdateItem", it.Update.TableName, nil))
+			case it.Delete != nil:
+				out = append(out, ddb("DeleteItem", it.Delete.TableName, nil))
+			case it.ConditionCheck != nil:
+				out = append(out, ddb("ConditionCheckItem", it.ConditionCheck.TableName, nil))
+			}
+		}
+	case *eventbridge.PutEventsInput:
+		for _, e := range in.Entries {
+			bus := aws.ToString(e.EventBusName)
+			res := "event-bus/?" + bus
+			if bus == r.bus {
+				res = ResourceBus
+			}
+			out = append(out, call("events", op, res))
+		}
+	default:
+		// An operation the recorder does not know still shows up, so the
+		// permission check fails until it is taught the resource.
+		out = append(out, call(strings.ToLower(strings.ReplaceAll(serviceID, " ", "")), op, "?"))
+	}
+	return out
+}
+
+// The log files of this process, and the calls already written to them.
+var (
+	logMu   sync.Mutex
+	logSeen = map[Call]bool{}
+	logFile = map[string]*os.File{}
+)
+
+// logCall appends c to the function's file unless this process wrote it
+// already. Recording must never change what a function does, so a failure
+// to write is reported on standard error and otherwise ignored.
+func logCall(dir string, c Call) {
+	logMu.Lock()
+	defer logMu.Unlock()
+	if logSeen[c] {
+		return
+	}
+	logSeen[c] = true
+	f := logFile[c.Function]
+	if f == nil {
+		var err error
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			f, err = os.OpenFile(filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", c.Function, os.Getpid())),
+				os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "platform: call log:", err)
+			return
+		}
+		logFile[c.Function] = f
+	}
+	line, _ := json.Marshal(c)
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		fmt.Fprintln(os.Stderr, "platform: call log:", err)
+	}
+}
+
+// ReadCalls reads every call recorded under dir, without duplicates, in a
+// fixed order.
+func ReadCalls(dir string) ([]Call, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[Call]bool{}
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		for i, line := range strings.Split(string(raw), "\n") {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			var c Call
+			if err := json.Unmarshal([]byte(line), &c); err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", name, i+1, err)
+			}
+			seen[c] = true
+		}
+	}
+	return SortCalls(seen), nil
+}
+
+// SortCalls returns the set's calls by function, service, action, resource.
+func SortCalls(set map[Call]bool) []Call {
+	out := make([]Call, 0, len(set))
+	for c := range set {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Call) int {
+		return strings.Compare(a.Function+"\x00"+a.Service+"\x00"+a.Action+"\x00"+a.Resource,
+			b.Function+"\x00"+b.Service+"\x00"+b.Action+"\x00"+b.Resource)
+	})
+	return out
+}
