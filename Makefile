@@ -14,7 +14,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 MOTO := .cache/moto/moto_server
 
-.PHONY: run test test-go vet lint tidy-check fmt-check deps moto test-tools schema bench fuzz fuzz-short load clean
+.PHONY: run test test-go calls vet lint tidy-check fmt-check deps moto test-tools schema bench fuzz fuzz-short load clean
 
 ## run: start moto, create tables and bus, serve the API on 127.0.0.1:8080
 run: moto
@@ -64,8 +64,23 @@ tidy-check:
 	$(GO) mod tidy -diff
 
 # CI=true makes a missing emulator fail tests instead of skipping them.
+# Every AWS call the functions make in the tests is recorded (CALL_LOG) and
+# must be what infra/testdata/calls.json says: the permission check of
+# infra/stack reads that file, since packages test in parallel and cannot
+# wait for each other (docs/deploy.md, "Permissions").
+CALL_LOG := $(CURDIR)/.cache/calls
+CALLS_FIXTURE := infra/testdata/calls.json
 test-go:
-	CI=$${CI:-true} $(GO) test -count=1 -timeout 15m ./...
+	rm -rf $(CALL_LOG)
+	CI=$${CI:-true} REDRESS_CALL_LOG=$(CALL_LOG) $(GO) test -count=1 -timeout 15m ./...
+	$(GO) run ./scripts/calls -check $(CALL_LOG) $(CALLS_FIXTURE)
+
+## calls: record the functions' AWS calls again (handler and end-to-end
+## tests) into infra/testdata/calls.json, after a change of what they call
+calls: moto
+	rm -rf $(CALL_LOG)
+	CI=true REDRESS_CALL_LOG=$(CALL_LOG) $(GO) test -count=1 -timeout 15m ./functions/... ./infra/local/e2e
+	$(GO) run ./scripts/calls $(CALL_LOG) $(CALLS_FIXTURE)
 
 ## bench: benchmarks of every operation through the handler against moto,
 ## handler CPU, scale, stream consumers and cold starts; prints the tables

@@ -25,6 +25,7 @@ func main() {
 
 func run() error {
 	app := awscdk.NewApp(nil)
+	stack.Nag(app)
 	node := app.Node()
 
 	cfg, err := stack.ConfigFromContext(node)
@@ -41,30 +42,18 @@ func run() error {
 		assetRoot = v
 	}
 
+	// The environment comes from context only, never from the CLI's
+	// CDK_DEFAULT_* guesses: without a region configured those say
+	// us-east-1, and a stage would follow whatever credentials are at hand.
 	_, err = stack.New(app, "Redress-"+cfg.Stage, &stack.Props{
-		StackProps: awscdk.StackProps{
-			// Account and region come from the CLI's credentials at deploy
-			// time; without credentials (offline synth) the stack is
-			// environment-agnostic.
-			Env: &awscdk.Environment{
-				Account: env("CDK_DEFAULT_ACCOUNT"),
-				Region:  env("CDK_DEFAULT_REGION"),
-			},
-		},
-		Config:    cfg,
-		AssetRoot: assetRoot,
+		StackProps: stack.StackProps(cfg),
+		Config:     cfg,
+		AssetRoot:  assetRoot,
 	})
 	if err != nil {
 		return err
 	}
 	app.Synth(nil)
-	return nil
-}
-
-func env(key string) *string {
-	if v := os.Getenv(key); v != "" {
-		return jsii.String(v)
-	}
 	return nil
 }
 

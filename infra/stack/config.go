@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,24 @@ type Config struct {
 	AdminGroup string
 
 	// AlarmEmail, when set, subscribes an address to the alarm topic.
-	AlarmEmail string
+	// AlarmTopicARN, when set, names an existing SNS topic (a paging or
+	// chat integration) that every alarm notifies as well; its policy must
+	// let CloudWatch publish. Outside dev one of them is required: alarms
+	// that reach nobody are not alarms.
+	AlarmEmail    string
+	AlarmTopicARN string
+
+	// Account and Region pin the stage's AWS environment. Outside dev both
+	// are required, so that a synth without credentials (CI) or with the
+	// wrong ones cannot produce or deploy a template for another place.
+	// In dev, unset means environment-agnostic: the template refers to
+	// AWS::AccountId and AWS::Region, and the deploying credentials decide.
+	Account string
+	Region  string
+
+	// APIConcurrency reserves (and caps) concurrent executions of the
+	// graphql function; 0 reserves none. See DefaultAPIConcurrency.
+	APIConcurrency int
 
 	// MFA is the Cognito MFA mode: "required", "optional" or "off".
 	// Defaults to "optional" in dev and "required" elsewhere.
@@ -77,6 +95,22 @@ const (
 	DefaultLogRetentionDays = 30
 	DefaultLogLevel         = "info"
 	DefaultAdminGroup       = grievance.DefaultAdminGroup
+	// DefaultAPIConcurrency outside dev: at the default throttle of 50
+	// requests per second and requests well under a second, 100 is twice
+	// what the API needs, and it keeps a runaway API from taking the
+	// stream consumers' and other workloads' share of the account's pool.
+	// dev reserves none: a new account's whole pool can be as small as 10,
+	// and Lambda refuses a reservation that leaves less than 100 unreserved.
+	DefaultAPIConcurrency = 100
+)
+
+// LogLevels are the LOG_LEVEL values (shared/platform) a stage may set.
+var LogLevels = []string{"debug", "info", "warn", "error"}
+
+var (
+	accountID  = regexp.MustCompile(`^[0-9]{12}$`)
+	regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	topicARN   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$`)
 )
 
 // stageName keeps Redress-<stage> a valid CloudFormation stack name.
@@ -101,6 +135,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("context throttleRate/throttleBurst: must be positive, got %v/%v", c.ThrottleRate, c.ThrottleBurst)
 	case c.AdminGroup == "":
 		return fmt.Errorf("context adminGroup: must not be empty")
+	case !slices.Contains(LogLevels, c.LogLevel):
+		return fmt.Errorf("context logLevel %q: want one of %v", c.LogLevel, LogLevels)
+	case c.Retained() && c.AlarmEmail == "" && c.AlarmTopicARN == "":
+		return fmt.Errorf("stage %s: set context alarmEmail or alarmTopicArn; outside dev alarms must reach someone", c.Stage)
+	case c.AlarmTopicARN != "" && !topicARN.MatchString(c.AlarmTopicARN):
+		return fmt.Errorf("context alarmTopicArn %q: want an SNS topic ARN", c.AlarmTopicARN)
+	case c.Retained() && (c.Account == "" || c.Region == ""):
+		return fmt.Errorf("stage %s: set context account and region (or environments.%s in cdk.json); only dev may be synthesized without a pinned environment", c.Stage, c.Stage)
+	case c.Account != "" && !accountID.MatchString(c.Account):
+		return fmt.Errorf("context account %q: want a 12-digit AWS account id", c.Account)
+	case c.Region != "" && !regionName.MatchString(c.Region):
+		return fmt.Errorf("context region %q: want a region name such as eu-west-1", c.Region)
+	case c.APIConcurrency < 0:
+		return fmt.Errorf("context apiConcurrency=%d: want 0 (no reservation) or more", c.APIConcurrency)
 	}
 	switch c.MFA {
 	case "required", "optional", "off":
@@ -132,14 +180,21 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		Explorer:         ctx.bool("explorer", false),
 		AdminGroup:       ctx.string("adminGroup", DefaultAdminGroup),
 		AlarmEmail:       ctx.string("alarmEmail", ""),
+		AlarmTopicARN:    ctx.string("alarmTopicArn", ""),
 		ThreatProtection: ctx.bool("threatProtection", false),
 		SLA:              ctx.bool("sla", false),
 	}
-	mfa := "required"
+	mfa, concurrency := "required", DefaultAPIConcurrency
 	if c.Stage == DevStage {
-		mfa = "optional"
+		mfa, concurrency = "optional", 0
 	}
 	c.MFA = ctx.string("mfa", mfa)
+	c.APIConcurrency = int(ctx.number("apiConcurrency", float64(concurrency)))
+	// environments.<stage> in cdk.json pins a stage once; -c account=…
+	// -c region=… override it.
+	env := ctx.environment(c.Stage)
+	c.Account = ctx.string("account", env["account"])
+	c.Region = ctx.string("region", env["region"])
 	if ctx.err != nil {
 		return Config{}, ctx.err
 	}
@@ -219,6 +274,30 @@ func (r *contextReader) number(key string, def float64) float64 {
 	}
 	r.fail(key, v, "a number")
 	return def
+}
+
+// environment returns environments.<stage> ({"account": …, "region": …}).
+func (r *contextReader) environment(stage string) map[string]string {
+	v, ok := r.raw("environments")
+	if !ok {
+		return nil
+	}
+	all, ok := v.(map[string]any)
+	if !ok {
+		r.fail("environments", v, "an object of stage: {account, region}")
+		return nil
+	}
+	e, ok := all[stage].(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for _, k := range []string{"account", "region"} {
+		if s, ok := e[k].(string); ok {
+			out[k] = strings.TrimSpace(s)
+		}
+	}
+	return out
 }
 
 func (r *contextReader) list(key string) []string {

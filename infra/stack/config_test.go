@@ -32,8 +32,19 @@ func TestConfigFromContext_ReadsJSONAndCommandLineValues(t *testing.T) {
 	}{
 		{"Defaults", nil, func(c *stack.Config) {}},
 		{"EmptyStringsAreUnset", map[string]any{"alarmEmail": "", "jwtIssuer": " ", "corsOrigins": ""}, func(c *stack.Config) {}},
-		{"ProductionStageRequiresMFA", map[string]any{"stage": "prod"}, func(c *stack.Config) {
-			c.Stage, c.MFA = "prod", "required"
+		{"ProductionStageRequiresMFA", map[string]any{"stage": "prod", "alarmEmail": "ops@example.org", "account": "123456789012", "region": "eu-west-1"}, func(c *stack.Config) {
+			c.Stage, c.MFA, c.AlarmEmail, c.Account, c.Region, c.APIConcurrency = "prod", "required", "ops@example.org", "123456789012", "eu-west-1", stack.DefaultAPIConcurrency
+		}},
+		{"StageEnvironmentFromCDKJSON", map[string]any{
+			"stage": "prod", "alarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:pager", "apiConcurrency": "20",
+			"environments": map[string]any{"prod": map[string]any{"account": "123456789012", "region": "eu-west-1"}, "dev": map[string]any{"account": "210987654321", "region": "us-east-2"}},
+		}, func(c *stack.Config) {
+			c.Stage, c.MFA, c.AlarmTopicARN, c.Account, c.Region, c.APIConcurrency = "prod", "required", "arn:aws:sns:eu-west-1:123456789012:pager", "123456789012", "eu-west-1", 20
+		}},
+		{"CommandLineOverridesStageEnvironment", map[string]any{
+			"region": "eu-central-1", "environments": map[string]any{"dev": map[string]any{"account": "210987654321", "region": "us-east-2"}},
+		}, func(c *stack.Config) {
+			c.Account, c.Region = "210987654321", "eu-central-1"
 		}},
 		{"JSONValues", map[string]any{
 			"corsOrigins": []any{"https://a.example", "https://b.example"}, "throttleRate": 10.0, "throttleBurst": 20.0,
@@ -85,6 +96,14 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		{"ZeroBurst", map[string]any{"throttleBurst": 0.0}, "throttleBurst"},
 		{"NotABool", map[string]any{"introspection": "yes please"}, "introspection"},
 		{"UnknownMFA", map[string]any{"mfa": "sometimes"}, "mfa"},
+		{"UnknownLogLevel", map[string]any{"logLevel": "verbose"}, "logLevel"},
+		{"ProductionWithoutAlarmRecipient", map[string]any{"stage": "prod", "account": "123456789012", "region": "eu-west-1"}, "alarmEmail"},
+		{"ProductionWithoutAccount", map[string]any{"stage": "prod", "alarmEmail": "ops@example.org", "region": "eu-west-1"}, "account and region"},
+		{"ProductionWithoutRegion", map[string]any{"stage": "prod", "alarmEmail": "ops@example.org", "account": "123456789012"}, "account and region"},
+		{"AccountNotAnID", map[string]any{"account": "prod-account"}, "12-digit"},
+		{"RegionNotARegion", map[string]any{"region": "Europe"}, "region"},
+		{"AlarmTopicNotATopic", map[string]any{"alarmTopicArn": "ops-pager"}, "alarmTopicArn"},
+		{"NegativeConcurrency", map[string]any{"apiConcurrency": -1.0}, "apiConcurrency"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := configFrom(t, tt.ctx)

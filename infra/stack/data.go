@@ -110,10 +110,13 @@ func (d *Data) hasIndex(table, name string) bool {
 	return false
 }
 
-// removalPolicy is DESTROY in dev and RETAIN in every other stage.
+// removalPolicy is DESTROY in dev. Every other stage keeps its data when
+// the stack is deleted or a resource replaced, but not when the stack's
+// first creation fails: then CloudFormation deletes what it created
+// (RetainExceptOnCreate) instead of leaving orphans that block the retry.
 func removalPolicy(cfg Config) awscdk.RemovalPolicy {
 	if cfg.Retained() {
-		return awscdk.RemovalPolicy_RETAIN
+		return awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
 	}
 	return awscdk.RemovalPolicy_DESTROY
 }

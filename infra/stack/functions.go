@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -119,8 +120,22 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			Role:          role,
 			LogGroup:      logs,
 			LoggingFormat: awslambda.LoggingFormat_JSON,
-			Environment:   &env,
+			// Lambda filters the JSON log by these levels before it is
+			// stored: left at their INFO default, LOG_LEVEL=debug would
+			// never show.
+			ApplicationLogLevelV2: applicationLogLevel(props.Config.LogLevel),
+			SystemLogLevelV2:      systemLogLevel(props.Config.LogLevel),
+			Environment:           &env,
 		})
+		// Active tracing set on the CloudFormation resource: the L2 Tracing
+		// prop would also add its own X-Ray statement to the role, outside
+		// grants.go.
+		fn.Node().DefaultChild().(awslambda.CfnFunction).SetTracingConfig(&awslambda.CfnFunction_TracingConfigProperty{
+			Mode: jsii.String("Active"),
+		})
+		if name == FnGraphQL && props.Config.APIConcurrency > 0 {
+			fn.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(float64(props.Config.APIConcurrency)))
+		}
 		f.LogGroups[name] = logs
 		switch name {
 		case FnGraphQL:
@@ -149,4 +164,30 @@ func (f *Functions) All() []Named {
 		all = append(all, Named{FnSLA, f.SLA})
 	}
 	return all
+}
+
+// applicationLogLevel maps LOG_LEVEL (platform.Level's names) to Lambda's
+// application log filter, so that what the function logs is what is kept.
+func applicationLogLevel(level string) awslambda.ApplicationLogLevel {
+	switch strings.ToLower(strings.TrimSpace(level)) {
+	case "debug":
+		return awslambda.ApplicationLogLevel_DEBUG
+	case "warn":
+		return awslambda.ApplicationLogLevel_WARN
+	case "error":
+		return awslambda.ApplicationLogLevel_ERROR
+	}
+	return awslambda.ApplicationLogLevel_INFO
+}
+
+// systemLogLevel keeps Lambda's own START/END/REPORT lines (INFO) unless
+// the stage logs only warnings or errors; it has no ERROR level.
+func systemLogLevel(level string) awslambda.SystemLogLevel {
+	switch strings.ToLower(strings.TrimSpace(level)) {
+	case "debug":
+		return awslambda.SystemLogLevel_DEBUG
+	case "warn", "error":
+		return awslambda.SystemLogLevel_WARN
+	}
+	return awslambda.SystemLogLevel_INFO
 }

@@ -13,8 +13,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/redress-grm/redress/infra/stack"
 )
@@ -25,9 +23,11 @@ var fixtureRoot = filepath.Join("..", "testdata", "build")
 
 // Configurations the tests synthesize, each once per test binary.
 var configs = map[string]map[string]any{
-	"dev":      {},
-	"prod":     {"stage": "prod", "corsOrigins": []any{"https://grm.example.org"}, "alarmEmail": "ops@example.org", "logRetentionDays": 365, "threatProtection": true},
-	"external": {"stage": "staging", "jwtIssuer": "https://idp.example.org/realms/grm", "jwtAudience": "redress-api,redress-web", "sla": "true", "allowRightsClaim": "true", "introspection": true, "explorer": true},
+	"dev": {},
+	"prod": {"stage": "prod", "corsOrigins": []any{"https://grm.example.org"}, "alarmEmail": "ops@example.org", "logRetentionDays": 365, "threatProtection": true,
+		"account": "123456789012", "region": "eu-west-1"},
+	"external": {"stage": "staging", "jwtIssuer": "https://idp.example.org/realms/grm", "jwtAudience": "redress-api,redress-web", "sla": "true", "allowRightsClaim": "true", "introspection": true, "explorer": true,
+		"alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:pager", "logLevel": "debug", "environments": map[string]any{"staging": map[string]any{"account": "123456789012", "region": "eu-central-1"}}},
 }
 
 type synthesized struct {
@@ -56,9 +56,7 @@ func synth(t *testing.T, name string) *synthesized {
 	}
 	// The cdk-nag pack runs as an aspect at synthesis, so one synthesis
 	// serves both the template assertions and TestAwsSolutions_*.
-	st, err := newStack(ctx, func(app awscdk.App) {
-		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	})
+	st, err := newStack(ctx, stack.Nag)
 	if err != nil {
 		t.Fatalf("New(%s): %v", name, err)
 	}
@@ -113,7 +111,7 @@ func newStack(ctx map[string]any, prepare func(awscdk.App)) (*stack.Stack, error
 	if err != nil {
 		return nil, err
 	}
-	return stack.New(app, "Redress-"+cfg.Stage, &stack.Props{Config: cfg, AssetRoot: fixtureRoot})
+	return stack.New(app, "Redress-"+cfg.Stage, &stack.Props{StackProps: stack.StackProps(cfg), Config: cfg, AssetRoot: fixtureRoot})
 }
 
 // must turns a failed CDK assertion (a jsii panic) into a test error.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -23,6 +24,19 @@ type Props struct {
 	AssetRoot string
 }
 
+// StackProps pins the stack to the configuration's account and region; in
+// dev without them the stack is environment-agnostic (Config.Account).
+func StackProps(cfg Config) awscdk.StackProps {
+	var env awscdk.Environment
+	if cfg.Account != "" {
+		env.Account = jsii.String(cfg.Account)
+	}
+	if cfg.Region != "" {
+		env.Region = jsii.String(cfg.Region)
+	}
+	return awscdk.StackProps{Env: &env}
+}
+
 // Stack is a complete Redress deployment.
 type Stack struct {
 	awscdk.Stack
@@ -33,6 +47,7 @@ type Stack struct {
 	API       *API
 	Streams   *Streams
 	Alarms    *Alarms
+	Dashboard awscloudwatch.Dashboard
 }
 
 // Environment variables the functions read (besides each table's EnvVar).
@@ -88,7 +103,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	}
 	grant(s)
 	s.Alarms = NewAlarms(s.Stack, "Alarms", cfg)
-	s.Alarms.Watch(s.Functions, s.Streams, s.API)
+	s.Alarms.Watch(s.Functions, s.Streams, s.API, s.Data, s.Events)
+	s.Alarms.AllowCloudWatch()
+	s.Dashboard = NewDashboard(s.Stack, "Dashboard", s)
 	s.outputs(cfg)
 	return s, nil
 }

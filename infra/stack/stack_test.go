@@ -25,16 +25,21 @@ func TestStack_ResourceCounts(t *testing.T) {
 			"AWS::Events::Rule": 0, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
 			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
 			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
-			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 4,
+			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 4, "AWS::SNS::TopicPolicy": 1,
+			"AWS::Events::Archive": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::Logs::MetricFilter": 1,
 			// errors + throttles per function, iterator age + DLQ depth per
-			// consumer, statistics failures, API 5xx
-			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1 + 1, "AWS::Logs::MetricFilter": 1,
+			// consumer, statistics failures, API 5xx and p99 latency,
+			// throttles per table
+			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1 + 2 + 2,
 		}},
 		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
 		{"external", map[string]int{
 			"AWS::Lambda::Function": 4, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
 			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 5,
-			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1 + 1,
+			"AWS::SQS::Queue": 3, "AWS::SNS::Subscription": 0,
+			// as dev, plus the sla function's two, the schedule's DLQ depth
+			// and the missing sweep
+			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1 + 2 + 2 + 1 + 1,
 			// POST and the explorer's GET on both GraphQL paths
 			"AWS::ApiGatewayV2::Route": 4,
 		}},
@@ -131,12 +136,17 @@ func TestStatefulResources_AreRetainedAndProtectedOutsideDev(t *testing.T) {
 		protected      bool
 	}{
 		{"dev", "Delete", false},
-		{"prod", "Retain", true},
+		// Kept on delete and replacement, but removed when the stack's
+		// first creation fails, so that a retry is not blocked by orphans.
+		{"prod", "RetainExceptOnCreate", true},
 	} {
 		s := synth(t, tt.config)
 		for id, r := range s.resources("AWS::DynamoDB::Table") {
 			if got := r["DeletionPolicy"]; got != tt.policy {
 				t.Errorf("%s: table %s DeletionPolicy=%v, want %v", tt.config, id, got, tt.policy)
+			}
+			if got, want := r["UpdateReplacePolicy"], map[bool]string{true: "Retain", false: "Delete"}[tt.protected]; got != want {
+				t.Errorf("%s: table %s UpdateReplacePolicy=%v, want %v", tt.config, id, got, want)
 			}
 			if got := props(r)["DeletionProtectionEnabled"]; got != tt.protected {
 				t.Errorf("%s: table %s DeletionProtectionEnabled=%v, want %v", tt.config, id, got, tt.protected)
@@ -159,7 +169,7 @@ func TestStatefulResources_AreRetainedAndProtectedOutsideDev(t *testing.T) {
 	}
 }
 
-func TestFunctions_RunPrebuiltArm64BootstrapsWithJSONLogs(t *testing.T) {
+func TestFunctions_RunPrebuiltArm64BootstrapsWithJSONLogsAtTheStageLevelAndTracing(t *testing.T) {
 	for _, config := range []string{"dev", "external"} {
 		s := synth(t, config)
 		for _, f := range s.stack.Functions.All() {
@@ -172,12 +182,16 @@ func TestFunctions_RunPrebuiltArm64BootstrapsWithJSONLogs(t *testing.T) {
 				}
 			}
 			logs := s.id(s.stack.Functions.LogGroups[f.Name])
-			want := jsonString(map[string]any{"LogFormat": "JSON", "LogGroup": ref(logs)})
+			level := map[string]string{"dev": "INFO", "external": "DEBUG"}[config] // logLevel info, debug
+			want := jsonString(map[string]any{"ApplicationLogLevel": level, "LogFormat": "JSON", "LogGroup": ref(logs), "SystemLogLevel": level})
 			if got := jsonString(p["LoggingConfig"]); got != want {
 				t.Errorf("%s %s: LoggingConfig=%s, want %s", config, f.Name, got, want)
 			}
 			if p["FunctionName"] != nil {
 				t.Errorf("%s %s: FunctionName=%v, want a generated name", config, f.Name, p["FunctionName"])
+			}
+			if got := jsonString(p["TracingConfig"]); got != `{"Mode":"Active"}` {
+				t.Errorf("%s %s: TracingConfig=%s, want active tracing", config, f.Name, got)
 			}
 			if p["Timeout"] == nil || p["MemorySize"] == nil {
 				t.Errorf("%s %s: Timeout=%v MemorySize=%v, want both set", config, f.Name, p["Timeout"], p["MemorySize"])
@@ -233,74 +247,11 @@ func TestFunctions_GetTheirSettingsFromTheStack(t *testing.T) {
 	}
 }
 
-// statement is one IAM policy statement reduced to what the grants decide.
-type statement struct {
-	actions   []string
-	resources string
-}
-
-func TestGrants_GiveEachFunctionOnlyTheActionsItUses(t *testing.T) {
-	s := synth(t, "external") // has all five functions
-	main, history := s.id(s.stack.Data.Main()), s.id(s.stack.Data.History())
-	bus := s.id(s.stack.Events.Bus)
-	index := func(table, name string) any {
-		return map[string]any{"Fn::Join": []any{"", []any{getAtt(table, "Arn"), "/index/" + name}}}
-	}
-	indexes := func(table string, def store.Table) []any {
-		var out []any
-		for _, ix := range def.Indexes {
-			out = append(out, index(table, ix.Name))
-		}
-		return out
-	}
-	logs := func(fn string) statement {
-		return statement{sorted("logs:CreateLogStream", "logs:PutLogEvents"), jsonString(getAtt(s.id(s.stack.Functions.LogGroups[fn]), "Arn"))}
-	}
-	dlq := func(fn string) statement {
-		for _, c := range s.stack.Streams.Consumers {
-			if c.Name == fn {
-				return statement{[]string{"sqs:SendMessage"}, jsonString(getAtt(s.id(c.DLQ), "Arn"))}
-			}
-		}
-		t.Fatalf("no consumer %s", fn)
-		return statement{}
-	}
-	stream := statement{sorted("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"), jsonString(getAtt(main, "StreamArn"))}
-	putEvents := statement{[]string{"events:PutEvents"}, jsonString(getAtt(bus, "Arn"))}
-
-	want := map[string]map[string]statement{
-		stack.FnGraphQL: {
-			"WriteOwnLogs": logs(stack.FnGraphQL),
-			"ReadWriteMain": {sorted("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
-				"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"), jsonString(getAtt(main, "Arn"))},
-			"QueryMainIndexes":    {[]string{"dynamodb:Query"}, jsonString(indexes(main, store.MainTable))},
-			"ReadHistory":         {sorted("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"), jsonString(getAtt(history, "Arn"))},
-			"QueryHistoryIndexes": {[]string{"dynamodb:Query"}, jsonString(index(history, store.HistoryIndexAll))},
-		},
-		stack.FnHistory: {
-			"WriteOwnLogs":    logs(stack.FnHistory),
-			"ReadMainStream":  stream,
-			"SendToOwnDLQ":    dlq(stack.FnHistory),
-			"WriteHistory":    {sorted("dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"), jsonString(getAtt(history, "Arn"))},
-			"ApplyStatistics": {sorted("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), jsonString(getAtt(main, "Arn"))},
-		},
-		stack.FnTasks: {
-			"WriteOwnLogs":     logs(stack.FnTasks),
-			"ReadMainStream":   stream,
-			"SendToOwnDLQ":     dlq(stack.FnTasks),
-			"LookUpMain":       {sorted("dynamodb:GetItem", "dynamodb:Query"), jsonString(getAtt(main, "Arn"))},
-			"QueryMainIndexes": {[]string{"dynamodb:Query"}, jsonString(indexes(main, store.MainTable))},
-			"PutEvents":        putEvents,
-		},
-		stack.FnSLA: {
-			"WriteOwnLogs":         logs(stack.FnSLA),
-			"QueryDueIndex":        {[]string{"dynamodb:Query"}, jsonString(index(main, store.IndexDue))},
-			"ReadConfigAndMarkers": {sorted("dynamodb:GetItem", "dynamodb:BatchGetItem"), jsonString(getAtt(main, "Arn"))},
-			"MarkOverdue":          {sorted("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"), jsonString(getAtt(main, "Arn"))},
-			"PutEvents":            putEvents,
-		},
-	}
-
+// TestGrants_AreNamedStatementsWithoutWildcards checks the form of every
+// role's policy; what the statements allow is held against the calls the
+// functions make by TestPermissions_RolesAllowExactlyWhatTheFunctionsCall.
+func TestGrants_AreNamedStatementsWithoutWildcards(t *testing.T) {
+	s := synth(t, "external") // has every function
 	policies := s.resources("AWS::IAM::Policy")
 	roles := s.resources("AWS::IAM::Role")
 	for _, f := range s.stack.Functions.All() {
@@ -309,41 +260,30 @@ func TestGrants_GiveEachFunctionOnlyTheActionsItUses(t *testing.T) {
 			if got := props(roles[role])["ManagedPolicyArns"]; got != nil {
 				t.Errorf("role has managed policies %s, want none", jsonString(got))
 			}
-			got := map[string]statement{}
+			n := 0
 			for id, p := range policies {
 				if jsonString(props(p)["Roles"]) != jsonString([]any{ref(role)}) {
 					continue
 				}
 				for _, st := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 					st := st.(map[string]any)
-					if st["Effect"] != "Allow" {
-						t.Errorf("policy %s: Effect=%v, want Allow", id, st["Effect"])
+					n++
+					sid := fmt.Sprint(st["Sid"])
+					if st["Effect"] != "Allow" || st["Sid"] == nil {
+						t.Errorf("policy %s: statement %s Effect=%v, want a named Allow", id, sid, st["Effect"])
 					}
-					res := st["Resource"]
-					if l, ok := res.([]any); ok && len(l) == 1 {
-						res = l[0]
+					actions, res := strs(st["Action"]), jsonString(st["Resource"])
+					if slices.ContainsFunc(actions, func(a string) bool { return strings.Contains(a, "*") }) {
+						t.Errorf("statement %s has a wildcard action: %v", sid, actions)
 					}
-					got[fmt.Sprint(st["Sid"])] = statement{strs(st["Action"]), jsonString(res)}
+					// X-Ray has no resource-level permissions.
+					if strings.Contains(res, `"*"`) && sid != "SendTraces" {
+						t.Errorf("statement %s has a wildcard resource: %s", sid, res)
+					}
 				}
 			}
-			for sid, w := range want[f.Name] {
-				g, ok := got[sid]
-				switch {
-				case !ok:
-					t.Errorf("no statement %s", sid)
-				case !equal(g.actions, w.actions):
-					t.Errorf("%s actions=%v, want %v", sid, g.actions, w.actions)
-				case g.resources != w.resources:
-					t.Errorf("%s resources=%s,\nwant %s", sid, g.resources, w.resources)
-				}
-			}
-			for sid, g := range got {
-				if _, ok := want[f.Name][sid]; !ok {
-					t.Errorf("unexpected statement %s: %v on %s", sid, g.actions, g.resources)
-				}
-				if strings.Contains(g.resources, `"*"`) || slices.ContainsFunc(g.actions, func(a string) bool { return strings.Contains(a, "*") }) {
-					t.Errorf("statement %s uses a wildcard: %v on %s", sid, g.actions, g.resources)
-				}
+			if n == 0 {
+				t.Error("role has no statements")
 			}
 		})
 	}
@@ -612,24 +552,42 @@ func TestEvents_BusAndSLASchedule(t *testing.T) {
 	}
 }
 
-func TestAlarms_WatchFunctionsStreamsQueuesAndAPI(t *testing.T) {
+func TestAlarms_WatchFunctionsStreamsQueuesAPITablesAndTheSweep(t *testing.T) {
 	s := synth(t, "external")
 	topic := ref(s.id(s.stack.Alarms.Topic))
+	actions := jsonString([]any{topic, configs["external"]["alarmTopicArn"]})
 	type key struct{ metric, dimension string }
 	got := map[key]bool{}
 	for id, r := range s.resources("AWS::CloudWatch::Alarm") {
 		p := props(r)
-		if jsonString(p["AlarmActions"]) != jsonString([]any{topic}) || jsonString(p["OKActions"]) != jsonString([]any{topic}) {
-			t.Errorf("alarm %s actions=%s ok=%s, want the alarm topic", id, jsonString(p["AlarmActions"]), jsonString(p["OKActions"]))
+		if jsonString(p["AlarmActions"]) != actions || jsonString(p["OKActions"]) != actions {
+			t.Errorf("alarm %s actions=%s ok=%s, want %s", id, jsonString(p["AlarmActions"]), jsonString(p["OKActions"]), actions)
 		}
-		if p["TreatMissingData"] != "notBreaching" {
-			t.Errorf("alarm %s TreatMissingData=%v, want notBreaching", id, p["TreatMissingData"])
+		wantMissing := "notBreaching"
+		if strings.HasPrefix(id, "AlarmsSLASweepMissing") {
+			wantMissing = "breaching" // no run at all is what it is for
 		}
-		var dim string
-		if d, ok := p["Dimensions"].([]any); ok && len(d) > 0 {
-			dim = jsonString(d[0].(map[string]any)["Value"])
+		if p["TreatMissingData"] != wantMissing {
+			t.Errorf("alarm %s TreatMissingData=%v, want %s", id, p["TreatMissingData"], wantMissing)
 		}
-		got[key{p["MetricName"].(string), dim}] = true
+		// A metric alarm names its metric; a math alarm its metrics.
+		metrics := []any{p}
+		if m, ok := p["Metrics"].([]any); ok {
+			metrics = nil
+			for _, q := range m {
+				if ms, ok := q.(map[string]any)["MetricStat"].(map[string]any); ok {
+					metrics = append(metrics, ms["Metric"])
+				}
+			}
+		}
+		for _, m := range metrics {
+			m := m.(map[string]any)
+			var dim string
+			if d, ok := m["Dimensions"].([]any); ok && len(d) > 0 {
+				dim = jsonString(d[0].(map[string]any)["Value"])
+			}
+			got[key{fmt.Sprint(m["MetricName"]), dim}] = true
+		}
 	}
 	var want []key
 	for _, f := range s.stack.Functions.All() {
@@ -640,15 +598,30 @@ func TestAlarms_WatchFunctionsStreamsQueuesAndAPI(t *testing.T) {
 		want = append(want, key{"IteratorAge", jsonString(ref(s.id(c.Function)))},
 			key{"ApproximateNumberOfMessagesVisible", jsonString(getAtt(s.id(c.DLQ), "QueueName"))})
 	}
-	want = append(want, key{"5xx", jsonString(ref(s.id(s.stack.API.HTTPAPI)))}, key{"StatisticsFailures", ""})
+	for _, r := range s.stack.Events.Rules {
+		want = append(want, key{"ApproximateNumberOfMessagesVisible", jsonString(getAtt(s.id(r.DLQ), "QueueName"))})
+	}
+	api := jsonString(ref(s.id(s.stack.API.HTTPAPI)))
+	want = append(want, key{"5xx", api}, key{"Latency", api}, key{"StatisticsFailures", ""})
+	for _, def := range store.Tables() {
+		table := jsonString(ref(s.id(s.stack.Data.Tables[def.Name])))
+		want = append(want, key{"ReadThrottleEvents", table}, key{"WriteThrottleEvents", table})
+	}
+	want = append(want, key{"Invocations", jsonString(ref(s.id(s.stack.Functions.SLA)))})
 	for _, k := range want {
 		if !got[k] {
 			t.Errorf("no alarm on %s of %s", k.metric, k.dimension)
 		}
 	}
 	if len(got) != len(want) {
-		t.Errorf("alarms=%d, want %d", len(got), len(want))
+		t.Errorf("alarmed metrics=%d, want %d", len(got), len(want))
 	}
+	must(t, "p99 latency alarm", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"MetricName": "Latency", "ExtendedStatistic": "p99", "Threshold": 3000,
+			"EvaluationPeriods": stack.LatencyEvaluationPeriods, "ComparisonOperator": "GreaterThanThreshold",
+		})
+	})
 	// Statistics failures do not fail the history function: the alarm
 	// counts the message it logs.
 	for id, r := range s.resources("AWS::Logs::MetricFilter") {
@@ -657,6 +630,56 @@ func TestAlarms_WatchFunctionsStreamsQueuesAndAPI(t *testing.T) {
 			!strings.Contains(jsonString(p["FilterPattern"]), store.StatsNotAppliedLog) {
 			t.Errorf("metric filter %s: log group %s, pattern %s; want the history function's, matching %q",
 				id, jsonString(p["LogGroupName"]), jsonString(p["FilterPattern"]), store.StatsNotAppliedLog)
+		}
+	}
+	must(t, "missing SLA sweep alarm", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"ComparisonOperator": "LessThanThreshold", "Threshold": 1, "TreatMissingData": "breaching",
+			"Metrics": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Expression": "FILL(runs, 0) - FILL(failed, 0)",
+			})}),
+		})
+	})
+}
+
+// TestAlarms_CloudWatchMayPublishToTheTopic: without this statement the
+// topic's policy holds only the TLS Deny and no alarm arrives.
+func TestAlarms_CloudWatchMayPublishToTheTopic(t *testing.T) {
+	for _, config := range []string{"dev", "prod"} {
+		s := synth(t, config)
+		var alarms []any
+		for id := range s.resources("AWS::CloudWatch::Alarm") {
+			alarms = append(alarms, getAtt(id, "Arn"))
+		}
+		var statement map[string]any
+		for _, r := range s.resources("AWS::SNS::TopicPolicy") {
+			for _, st := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				if st := st.(map[string]any); st["Sid"] == "AllowCloudWatchAlarmsToPublish" {
+					statement = st
+				}
+			}
+		}
+		if statement == nil {
+			t.Fatalf("%s: the topic policy has no statement for CloudWatch", config)
+		}
+		if got := jsonString(statement["Principal"]); got != `{"Service":"cloudwatch.amazonaws.com"}` || statement["Action"] != "sns:Publish" || statement["Effect"] != "Allow" {
+			t.Errorf("%s: statement=%s, want CloudWatch allowed sns:Publish", config, jsonString(statement))
+		}
+		if got, want := jsonString(statement["Resource"]), jsonString(ref(s.id(s.stack.Alarms.Topic))); got != want {
+			t.Errorf("%s: Resource=%s, want the topic %s", config, got, want)
+		}
+		cond := statement["Condition"].(map[string]any)
+		account := jsonString(cond["StringEquals"].(map[string]any)["aws:SourceAccount"])
+		if wantAccount := map[string]string{"dev": `{"Ref":"AWS::AccountId"}`, "prod": `"123456789012"`}[config]; account != wantAccount {
+			t.Errorf("%s: aws:SourceAccount=%s, want %s", config, account, wantAccount)
+		}
+		sources := jsonList(cond["ArnLike"].(map[string]any)["aws:SourceArn"])
+		var wantSources []string
+		for _, a := range alarms {
+			wantSources = append(wantSources, jsonString(a))
+		}
+		if !equal(sorted(sources...), sorted(wantSources...)) {
+			t.Errorf("%s: aws:SourceArn=%v, want exactly the stack's alarms %v", config, sources, wantSources)
 		}
 	}
 }
@@ -722,4 +745,84 @@ func TestQueuesAndTopic_RefuseUnencryptedTransport(t *testing.T) {
 			})})},
 		})
 	})
+}
+
+func TestAPI_FunctionConcurrencyIsReservedOutsideDev(t *testing.T) {
+	for config, want := range map[string]any{"dev": nil, "prod": float64(stack.DefaultAPIConcurrency)} {
+		s := synth(t, config)
+		p := props(s.resources("AWS::Lambda::Function")[s.id(s.stack.Functions.GraphQL)])
+		if got := p["ReservedConcurrentExecutions"]; got != want {
+			t.Errorf("%s: graphql ReservedConcurrentExecutions=%v, want %v", config, got, want)
+		}
+		for _, f := range s.stack.Functions.All()[1:] {
+			if got := props(s.resources("AWS::Lambda::Function")[s.id(f.Function)])["ReservedConcurrentExecutions"]; got != nil {
+				t.Errorf("%s: %s ReservedConcurrentExecutions=%v, want none", config, f.Name, got)
+			}
+		}
+	}
+}
+
+func TestEvents_BusIsArchivedAndTheScheduleHasADeadLetterQueue(t *testing.T) {
+	s := synth(t, "external")
+	must(t, "archive of every event", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Archive"), map[string]any{
+			"SourceArn":     getAtt(s.id(s.stack.Events.Bus), "Arn"),
+			"RetentionDays": stack.ArchiveRetentionDays,
+			"EventPattern":  assertions.Match_Absent(),
+		})
+	})
+	if len(s.stack.Events.Rules) != 1 {
+		t.Fatalf("rules=%d, want the SLA schedule", len(s.stack.Events.Rules))
+	}
+	r := s.stack.Events.Rules[0]
+	must(t, "schedule target's DLQ", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
+				"DeadLetterConfig": map[string]any{"Arn": getAtt(s.id(r.DLQ), "Arn")},
+			})},
+		})
+	})
+	must(t, "only the rule may send to its DLQ", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+			"Queues": []any{ref(s.id(r.DLQ))},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Effect": "Allow", "Action": "sqs:SendMessage", "Principal": map[string]any{"Service": "events.amazonaws.com"},
+				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": getAtt(s.id(r.Rule), "Arn")}},
+			})})},
+		})
+	})
+}
+
+func TestDashboard_ShowsWhatTheAlarmsWatch(t *testing.T) {
+	s := synth(t, "external")
+	d := s.resources("AWS::CloudWatch::Dashboard")
+	if len(d) != 1 {
+		t.Fatalf("dashboards=%d, want 1", len(d))
+	}
+	var body string
+	for _, r := range d {
+		body = jsonString(props(r)["DashboardBody"])
+	}
+	for _, want := range []string{
+		`API requests`, `API 4xx / 5xx`, `API latency p50 / p99`, `\"stat\":\"p50\"`, `\"stat\":\"p99\"`,
+		`Function errors`, `Function throttles`, `Function duration p99`, `Stream iterator age`,
+		`Dead-letter queue depth`, `DynamoDB throttled requests`, `ReadThrottleEvents`, `SLA sweep heartbeat`,
+		`\"Count\"`, `\"4xx\"`, `\"5xx\"`, `\"IteratorAge\"`, `\"ApproximateNumberOfMessagesVisible\"`, `\"Invocations\"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard has no %s", want)
+		}
+	}
+}
+
+func TestStack_EnvironmentIsPinnedOutsideDev(t *testing.T) {
+	for config, want := range map[string][2]string{
+		"dev":  {"${Token[AWS.AccountId", "${Token[AWS.Region"}, // environment-agnostic
+		"prod": {"123456789012", "eu-west-1"},
+	} {
+		st := synth(t, config).stack
+		if !strings.HasPrefix(*st.Account(), want[0]) || !strings.HasPrefix(*st.Region(), want[1]) {
+			t.Errorf("%s: account=%s region=%s, want %s %s", config, *st.Account(), *st.Region(), want[0], want[1])
+		}
+	}
 }
