@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/redress-grm/redress/infra/lambdabuild"
 	"github.com/redress-grm/redress/infra/stack"
 )
 
@@ -40,6 +42,15 @@ func run() error {
 	assetRoot := ".build"
 	if v, ok := node.TryGetContext(jsii.String("assetRoot")).(string); ok && v != "" {
 		assetRoot = v
+	}
+	// Every synth (and so every deploy) builds the functions it packages,
+	// with the pinned flags; unchanged code gives unchanged bytes and the
+	// build cache makes it quick. prebuilt=true packages assetRoot as it is
+	// (binaries built elsewhere, e.g. by an earlier CI step).
+	if fmt.Sprint(node.TryGetContext(jsii.String("prebuilt"))) != "true" {
+		if err := lambdabuild.Build(context.Background(), ".", assetRoot, stack.FunctionNames(cfg)...); err != nil {
+			return err
+		}
 	}
 
 	// The environment comes from context only, never from the CLI's

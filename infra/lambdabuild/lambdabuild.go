@@ -1,0 +1,70 @@
+// Package lambdabuild builds the functions' Lambda bootstraps, the one way
+// both `make build-lambdas` and the CDK app (infra/main.go, which `cdk
+// synth` and `cdk deploy` run) build them, so that a bare `npx cdk deploy`
+// never ships a stale or missing binary.
+//
+// The build is reproducible: the same source and Go toolchain (go.mod
+// pins it) give the same bytes, so the asset hash, and with it the
+// function's code, changes only when the code does. It imports no CDK
+// package, so `make build-lambdas` does not compile awscdk.
+package lambdabuild
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+)
+
+// Env is the target the functions run on (provided.al2023 on arm64; keep
+// in step with infra/stack/functions.go). GOFLAGS is emptied so that the
+// builder's environment cannot add flags.
+var Env = []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS="}
+
+// Flags are the pinned build flags: no RPC mode of aws-lambda-go, no file
+// system paths, no VCS stamp (a dirty work tree would change the binary),
+// no symbol table, and an empty build id.
+var Flags = []string{"-tags=lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="}
+
+// Functions lists the functions of the module at root: every
+// functions/<name>/main.go, sorted.
+func Functions(root string) ([]string, error) {
+	mains, err := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(mains))
+	for i, m := range mains {
+		names[i] = filepath.Base(filepath.Dir(m))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Build compiles each named function of the module at root into
+// out/<name>/bootstrap.
+func Build(ctx context.Context, root, out string, names ...string) error {
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		bin := filepath.Join(absOut, n, "bootstrap")
+		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+			return err
+		}
+		args := append([]string{"build"}, Flags...)
+		cmd := exec.CommandContext(ctx, "go", append(args, "-o", bin, "./functions/"+n)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), Env...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stderr, &stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build %s: %w\n%s", n, err, bytes.TrimSpace(stderr.Bytes()))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package lambdabuild_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/redress-grm/redress/infra/lambdabuild"
+)
+
+// TestBuild_IsReproducible: two builds of the same source into different
+// folders give the same bytes, hence the same CDK asset hash (a hash of
+// the asset folder's files): a deploy replaces a function's code only
+// when its code changed.
+func TestBuild_IsReproducible(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := t.TempDir(), t.TempDir()
+	for _, out := range []string{a, b} {
+		if err := lambdabuild.Build(context.Background(), root, out, "tasks"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, err := os.ReadFile(filepath.Join(a, "tasks", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := os.ReadFile(filepath.Join(b, "tasks", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(x, y) {
+		t.Fatalf("two builds differ (%d and %d bytes): the asset hash would change without a code change", len(x), len(y))
+	}
+	if !bytes.HasPrefix(x, []byte("\x7fELF")) {
+		t.Fatal("bootstrap is not an ELF executable")
+	}
+}
+
+func TestFunctions_ListsEveryMainPackage(t *testing.T) {
+	got, err := lambdabuild.Functions(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[graphql history sla tasks]"; fmt.Sprint(got) != want {
+		t.Fatalf("Functions=%v, want %s", got, want)
+	}
+}
