@@ -61,7 +61,7 @@ var Unexercised = []Justification{
 	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA},
 		"Lambda itself writes the function's standard output to its log group with the execution role; the code never calls CloudWatch Logs."},
 	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA},
-		"Active tracing: the Lambda service and the X-Ray SDK's segments reach X-Ray with the execution role (through the daemon, not the AWS SDK)."},
+		"Active tracing: Lambda sends the function's trace segments to X-Ray with the execution role; the code never calls X-Ray."},
 	{"ReadMainStream", []string{FnHistory, FnTasks},
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
 	{"SendToOwnDLQ", []string{FnHistory, FnTasks},
