@@ -37,11 +37,13 @@ var (
 	historyWrite = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
 	slaWrite     = []string{"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 	slaRead      = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem"}
-	statsWrite   = []string{"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
-	configRead   = []string{"dynamodb:GetItem"}
-	putEvents    = []string{"events:PutEvents"}
-	sendToDLQ    = []string{"sqs:SendMessage"}
-	writeLogs    = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
+	// Statistics read the configuration (which values it knows), the
+	// tickets' contributions and the aggregates, and write both back.
+	statsWrite = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+	configRead = []string{"dynamodb:GetItem"}
+	putEvents  = []string{"events:PutEvents"}
+	sendToDLQ  = []string{"sqs:SendMessage"}
+	writeLogs  = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 	// X-Ray has no resource-level permissions: "*" is the only resource.
 	sendTraces = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 )
