@@ -168,7 +168,7 @@ func (r *recorder) calls(serviceID, op string, params any) []Call {
 // The log files of this process, and the calls already written to them.
 var (
 	logMu   sync.Mutex
-	logSeen = map[Call]bool{}
+	logSeen = map[string]bool{} // dir + call
 	logFile = map[string]*os.File{}
 )
 
@@ -178,24 +178,24 @@ var (
 func logCall(dir string, c Call) {
 	logMu.Lock()
 	defer logMu.Unlock()
-	if logSeen[c] {
+	line, _ := json.Marshal(c)
+	if logSeen[dir+"\x00"+string(line)] {
 		return
 	}
-	logSeen[c] = true
-	f := logFile[c.Function]
+	logSeen[dir+"\x00"+string(line)] = true
+	name := filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", c.Function, os.Getpid()))
+	f := logFile[name]
 	if f == nil {
 		var err error
 		if err = os.MkdirAll(dir, 0o755); err == nil {
-			f, err = os.OpenFile(filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", c.Function, os.Getpid())),
-				os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			f, err = os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "platform: call log:", err)
 			return
 		}
-		logFile[c.Function] = f
+		logFile[name] = f
 	}
-	line, _ := json.Marshal(c)
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		fmt.Fprintln(os.Stderr, "platform: call log:", err)
 	}
