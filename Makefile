@@ -73,14 +73,14 @@ CALLS_FIXTURE := infra/testdata/calls.json
 test-go:
 	rm -rf $(CALL_LOG)
 	CI=$${CI:-true} REDRESS_CALL_LOG=$(CALL_LOG) $(GO) test -count=1 -timeout 15m ./...
-	$(GO) run ./scripts/calls -check $(CALL_LOG) $(CALLS_FIXTURE)
+	$(GO) run ./tools/calls -check $(CALL_LOG) $(CALLS_FIXTURE)
 
 ## calls: record the functions' AWS calls again (handler and end-to-end
 ## tests) into infra/testdata/calls.json, after a change of what they call
 calls: moto
 	rm -rf $(CALL_LOG)
 	CI=true REDRESS_CALL_LOG=$(CALL_LOG) $(GO) test -count=1 -timeout 15m ./functions/... ./infra/local/e2e
-	$(GO) run ./scripts/calls $(CALL_LOG) $(CALLS_FIXTURE)
+	$(GO) run ./tools/calls $(CALL_LOG) $(CALLS_FIXTURE)
 
 ## bench: benchmarks of every operation through the handler against moto,
 ## handler CPU, scale, stream consumers and cold starts; prints the tables

@@ -39,7 +39,7 @@ CDK_DEPS     := node_modules/.package-lock.json
 
 # The same builder as the CDK app's (flags in infra/lambdabuild).
 build-lambdas:
-	$(GO) run ./scripts/buildlambdas $(LAMBDA_DIR)
+	$(GO) run ./tools/buildlambdas $(LAMBDA_DIR)
 
 # The CDK CLI, pinned by package-lock.json.
 cdk-deps: $(CDK_DEPS)

@@ -2,7 +2,7 @@
 // shared/platform) into the fixture the permission check of infra/ reads,
 // or, with -check, fails when the fixture differs from what was recorded.
 //
-// Usage: go run ./scripts/calls [-check] DIR FIXTURE
+// Usage: go run ./tools/calls [-check] DIR FIXTURE
 //
 // `make test` runs every test with REDRESS_CALL_LOG=DIR and then -check;
 // `make calls` rewrites the fixture (docs/deploy.md, "Permissions").

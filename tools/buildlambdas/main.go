@@ -1,7 +1,7 @@
 // Command buildlambdas builds every function's Lambda bootstrap into
 // DIR/<function>/bootstrap the way the CDK app does (infra/lambdabuild).
 //
-// Usage: go run ./scripts/buildlambdas DIR
+// Usage: go run ./tools/buildlambdas DIR
 package main
 
 import (
