@@ -53,6 +53,35 @@ type Limits struct {
 	// ListFactor is the assumed length of a list of objects that is not a
 	// connection page.
 	ListFactor int
+	// MaxNodes is the number of nodes written in the document: operations,
+	// fragments, variable definitions, fields, fragment spreads, inline
+	// fragments, arguments, directives and every value inside an argument
+	// or default (each list item, object field and scalar). graphql-go's
+	// validation is super-linear in several of these (duplicate or
+	// unknown arguments, directives, variables, spreads), so this bounds
+	// its work where MaxFields alone does not.
+	MaxNodes int
+	// MaxArguments is the number of arguments of one field or directive
+	// (the widest field, tickets, defines 41).
+	MaxArguments int
+	// MaxValueDepth is how deeply list and object values may nest in an
+	// argument or a variable default (printing an invalid value in
+	// graphql-go's error message is quadratic in its nesting).
+	MaxValueDepth int
+	// MaxFragmentNesting is how many inline fragments may enclose one
+	// another, and how long a chain of fragments spreading fragments may
+	// be.
+	MaxFragmentNesting int
+	// MaxValueNodes is the number of values in one argument or variable
+	// default (a list of 3 strings is 4); graphql-go's check of a list
+	// against its item type is quadratic in the items.
+	MaxValueNodes int
+	// MaxDefinitions is the number of operations and fragments in the
+	// document, MaxVariables the number of variables one operation
+	// declares (graphql-go's rules about unused and undefined variables
+	// and fragments compare them pairwise).
+	MaxDefinitions int
+	MaxVariables   int
 }
 
 // Default limits.
@@ -64,6 +93,13 @@ const (
 	DefaultMaxCost            = 25000
 	DefaultMaxAliases         = 10
 	DefaultListFactor         = 10
+	DefaultMaxNodes           = 2000
+	DefaultMaxArguments       = 50
+	DefaultMaxValueDepth      = 5
+	DefaultMaxFragmentNesting = 10
+	DefaultMaxValueNodes      = 100
+	DefaultMaxDefinitions     = 50
+	DefaultMaxVariables       = 50
 	// maxPage is the relay page-size limit (grievance.MaxPageSize upstream:
 	// RELAY_CONNECTION_MAX_LIMIT); a connection without first/last reads it.
 	maxPage = 100
@@ -90,6 +126,13 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxCost, DefaultMaxCost)
 	def(&l.MaxAliases, DefaultMaxAliases)
 	def(&l.ListFactor, DefaultListFactor)
+	def(&l.MaxNodes, DefaultMaxNodes)
+	def(&l.MaxArguments, DefaultMaxArguments)
+	def(&l.MaxValueDepth, DefaultMaxValueDepth)
+	def(&l.MaxFragmentNesting, DefaultMaxFragmentNesting)
+	def(&l.MaxValueNodes, DefaultMaxValueNodes)
+	def(&l.MaxDefinitions, DefaultMaxDefinitions)
+	def(&l.MaxVariables, DefaultMaxVariables)
 	return l
 }
 

@@ -111,21 +111,32 @@ func TestLimits_Cost(t *testing.T) {
 
 func TestLimits_FragmentBombs(t *testing.T) {
 	e := newEnv(t)
-	// Ensure fragments spreading fragments (2^30 expansions) are refused
-	// quickly, by cost, without expanding them.
-	var b strings.Builder
-	b.WriteString(`{ tickets(first: 1) { edges { node { ...F0 } } } }`)
-	for i := 0; i < 30; i++ {
-		fmt.Fprintf(&b, "\nfragment F%d on TicketGQLType { title ...F%d ...F%d }", i, i+1, i+1)
+	// Ensure fragments spreading fragments are refused quickly without
+	// expanding them: 2^30 expansions by the chain's length, 8^9 within
+	// the chain limit by cost.
+	bomb := func(levels, fanout int) string {
+		var b strings.Builder
+		b.WriteString(`{ tickets(first: 1) { edges { node { ...F0 } } } }`)
+		for i := 0; i < levels; i++ {
+			fmt.Fprintf(&b, "\nfragment F%d on TicketGQLType { title %s}", i, strings.Repeat(fmt.Sprintf("...F%d ", i+1), fanout))
+		}
+		fmt.Fprintf(&b, "\nfragment F%d on TicketGQLType { title }", levels)
+		return b.String()
 	}
-	b.WriteString("\nfragment F30 on TicketGQLType { title }")
-	done := make(chan *result, 1)
-	go func() { done <- e.do(t, admin, b.String(), nil) }()
-	select {
-	case res := <-done:
-		limitErr(t, res, "LIMIT_EXCEEDED", "would cost more than")
-	case <-time.After(30 * time.Second):
-		t.Fatal("fragment bomb not refused within 30 s")
+	for _, tc := range []struct {
+		doc, want string
+	}{
+		{bomb(30, 2), "Fragments spread fragments more than 10 deep; the limit is 10."},
+		{bomb(9, 8), "would cost"},
+	} {
+		done := make(chan *result, 1)
+		go func() { done <- e.do(t, admin, tc.doc, nil) }()
+		select {
+		case res := <-done:
+			limitErr(t, res, "LIMIT_EXCEEDED", tc.want)
+		case <-time.After(30 * time.Second):
+			t.Fatal("fragment bomb not refused within 30 s")
+		}
 	}
 	// Ensure a fragment cycle is reported, not walked forever.
 	res := e.do(t, admin, `{ tickets { edges { node { ...A } } } } fragment A on TicketGQLType { title ...B } fragment B on TicketGQLType { ...A }`, nil)
