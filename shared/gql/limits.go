@@ -82,6 +82,11 @@ type Limits struct {
 	// and fragments compare them pairwise).
 	MaxDefinitions int
 	MaxVariables   int
+	// MaxTokens and MaxNesting bound the document before it is parsed:
+	// its lexical tokens, and how deeply its brackets ({, [ and ( alike)
+	// nest.
+	MaxTokens  int
+	MaxNesting int
 }
 
 // Default limits.
@@ -100,6 +105,8 @@ const (
 	DefaultMaxValueNodes      = 100
 	DefaultMaxDefinitions     = 50
 	DefaultMaxVariables       = 50
+	DefaultMaxTokens          = 10000
+	DefaultMaxNesting         = 64
 	// maxPage is the relay page-size limit (grievance.MaxPageSize upstream:
 	// RELAY_CONNECTION_MAX_LIMIT); a connection without first/last reads it.
 	maxPage = 100
@@ -133,6 +140,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxValueNodes, DefaultMaxValueNodes)
 	def(&l.MaxDefinitions, DefaultMaxDefinitions)
 	def(&l.MaxVariables, DefaultMaxVariables)
+	def(&l.MaxTokens, DefaultMaxTokens)
+	def(&l.MaxNesting, DefaultMaxNesting)
 	return l
 }
 

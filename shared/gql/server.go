@@ -188,6 +188,11 @@ func (s *Server) prepare(query string) (doc *document) {
 			doc = d
 		}
 	}()
+	if e, ok := prescan([]byte(query), s.limitsCfg); !ok {
+		d.errs = []gqlerrors.FormattedError{e}
+		s.cache.put(query, d)
+		return d
+	}
 	src := source.NewSource(&source.Source{Body: []byte(stripNullArguments(query)), Name: "GraphQL"})
 	parsed, err := parser.Parse(parser.ParseParams{Source: src})
 	if err == nil {
