@@ -1,6 +1,7 @@
 package gql_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/location"
+	"github.com/graphql-go/graphql/language/source"
 	"github.com/graphql-go/graphql/language/visitor"
 	"github.com/graphql-go/graphql/testutil"
 
@@ -214,6 +217,99 @@ func TestDo_DocumentsThatBreakTheValidator(t *testing.T) {
 		res := e.do(t, admin, doc, nil)
 		if res.status != 400 || res.Errors[0].Message != "The document is malformed." {
 			t.Fatalf("%s: %s", doc, res.raw)
+		}
+	}
+}
+
+func TestLimits_DocumentShape(t *testing.T) {
+	// Ensure the shapes that made graphql-go's parsing or validation
+	// super-linear are refused before it runs, each by its own limit,
+	// whatever the rights of the caller.
+	e := newEnv(t)
+	args := func(n int, arg string) string {
+		return `{ tickets(` + strings.Repeat(arg+",", n) + `) { totalCount } }`
+	}
+	vars := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "$v%d: Int, ", i)
+		}
+		return "query(" + b.String() + ") { tickets { totalCount } }"
+	}
+	defs := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{ ...F0 }")
+		for i := range n {
+			fmt.Fprintf(&b, " fragment F%d on Query { __typename }", i)
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"TokensBeforeParsing", args(6000, "a: 1"), "more than 10000 tokens; the limit is 10000"},
+		{"BracketNestingBeforeParsing", `{ tickets(orderBy: ` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `) { totalCount } }`, "nests brackets more than 64 deep"},
+		{"ValueNesting", `{ tickets(orderBy: [[[[[["title"]]]]]]) { totalCount } }`, "A list or object value nests more than 5 deep"},
+		{"ObjectValueNesting", `mutation { createTicket(input: {a: {a: {a: {a: {a: {a: 1}}}}}}) { internalId } }`, "A list or object value nests more than 5 deep"},
+		{"ValueSize", `{ tickets(orderBy: [` + strings.Repeat(`"title", `, 100) + `]) { totalCount } }`, "An argument value has 101 items; the limit is 100"},
+		{"DuplicateArguments", args(51, "first: 1"), "A field or directive has 51 arguments; the limit is 50"},
+		{"UnknownArguments", args(51, "a: 1"), "has 51 arguments; the limit is 50"},
+		{"DirectiveArguments", `{ __typename @skip(` + strings.Repeat("if: false, ", 51) + `) }`, "has 51 arguments; the limit is 50"},
+		{"InlineFragmentNesting", `{ ` + strings.Repeat("... on Query { ", 11) + `__typename` + strings.Repeat(" }", 11) + ` }`, "Inline fragments nest more than 10 deep"},
+		{"UntypedInlineFragmentNesting", `{ ` + strings.Repeat("... { ", 11) + `__typename` + strings.Repeat(" }", 11) + ` }`, "Inline fragments nest more than 10 deep"},
+		{"Definitions", defs(50), "The document has 51 operations and fragments; the limit is 50"},
+		{"Variables", vars(51), "An operation declares 51 variables; the limit is 50"},
+		{"Nodes", `{ __typename ` + strings.Repeat("@skip(if: false) ", 1001) + `}`, "more than 2000 nodes"},
+		{"UnknownSpreads", `{ __typename ` + strings.Repeat("...F ", 2001) + `}`, "more than 2000 nodes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			limitErr(t, e.do(t, noRights, tc.doc, nil), "LIMIT_EXCEEDED", tc.want)
+		})
+	}
+	// Ensure documents at each limit still reach graphql-go's own rules.
+	if res := e.do(t, admin, `{ tickets(orderBy: [[[[["title"]]]]]) { totalCount } }`, nil); res.status != 400 || res.Errors[0].Extensions["code"] != nil {
+		t.Errorf("value nested 5 deep: want graphql-go's own error, got %s", res.raw)
+	}
+	e.ok(t, admin, `{ tickets(orderBy: [`+strings.Repeat(`"title", `, 99)+`]) { totalCount } }`)
+	e.ok(t, admin, `{ `+strings.Repeat("... on Query { ", 10)+`__typename`+strings.Repeat(" }", 10)+` }`)
+}
+
+func TestLimits_ErrorLocationsInLargeDocuments(t *testing.T) {
+	// Ensure validation errors deep in a large document of many lines are
+	// located as graphql-go locates them (line and column of the original
+	// text) without scanning the document once per error.
+	e := newEnv(t)
+	pad := strings.Repeat("\n", 100000)
+	var args strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&args, "a%d: 1\n", i)
+	}
+	doc := "#" + strings.Repeat("x", 100000) + pad + "{ tickets(\r\n" + args.String() + "  b: 2) { totalCount } }"
+	before := allocated()
+	res := e.do(t, admin, doc, nil)
+	if n := allocated() - before; n > 32<<20 {
+		t.Errorf("41 errors allocated %d MB", n>>20)
+	}
+	var got struct {
+		Errors []struct {
+			Locations []struct{ Line, Column int } `json:"locations"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(res.raw), &got); err != nil || len(got.Errors) != 41 {
+		t.Fatalf("want 41 errors: %v %.500s", err, res.raw)
+	}
+	// graphql-go's own answer on the original text is the oracle.
+	src := source.NewSource(&source.Source{Body: []byte(doc)})
+	for _, i := range []int{0, 1, 20, 39, 40} {
+		e := got.Errors[i]
+		name := fmt.Sprintf("a%d: 1", i)
+		if i == 40 {
+			name = "b: 2"
+		}
+		l := location.GetLocation(src, strings.Index(doc, name))
+		want := struct{ Line, Column int }{l.Line, l.Column}
+		if len(e.Locations) != 1 || e.Locations[0] != want {
+			t.Fatalf("error %d at %v, want %v", i, e.Locations, want)
 		}
 	}
 }
