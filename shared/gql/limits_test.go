@@ -10,6 +10,7 @@ import (
 
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/location"
+	"github.com/graphql-go/graphql/language/parser"
 	"github.com/graphql-go/graphql/language/source"
 	"github.com/graphql-go/graphql/language/visitor"
 	"github.com/graphql-go/graphql/testutil"
@@ -311,5 +312,50 @@ func TestLimits_ErrorLocationsInLargeDocuments(t *testing.T) {
 		if len(e.Locations) != 1 || e.Locations[0] != want {
 			t.Fatalf("error %d at %v, want %v", i, e.Locations, want)
 		}
+	}
+}
+
+func TestDo_SyntaxErrors(t *testing.T) {
+	// Ensure syntax errors are located and described as graphql-go's own
+	// parser does on the original text (without its source excerpt), and
+	// that one in a large document costs little: graphql-go alone pads
+	// its excerpt one column at a time, quadratic in the column.
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, doc string
+		large     bool
+	}{
+		{"EOF", `{ tickets(`, false},
+		{"AfterComment", "{ tickets # (\n  (title: \"a\" ]) { totalCount } }", false},
+		{"AfterLongName", "query Q { " + strings.Repeat("n", 40) + " ( }", false},
+		{"CRLF", "{\r\n tickets(\r\n  title: \"a\"\r\n  ]) }", false},
+		{"AfterStrings", `{ tickets(orderBy: ["a""b" "c"] title: """x""" ]) }`, false},
+		{"Number", `{ tickets(first: 01) { totalCount } }`, false},
+		{"AfterSpaces", "{ tickets " + strings.Repeat(" ", 200000) + ") }", true},
+		{"AfterLineBreaks", "{ tickets " + strings.Repeat("\n", 200000) + ") }", true},
+		{"AfterLongString", `{ tickets(title: "` + strings.Repeat("x", 200000) + `" ]) }`, true},
+		{"AfterAdjacentStrings", `{ tickets(orderBy: [` + strings.Repeat(`"a"`, 3000) + `) }`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := allocated()
+			res := e.do(t, noRights, tc.doc, nil)
+			if n := allocated() - before; n > 32<<20 {
+				t.Errorf("allocated %d MB", n>>20)
+			}
+			if res.status != 400 || len(res.Errors) != 1 {
+				t.Fatalf("got %.300s", res.raw)
+			}
+			if tc.large {
+				if !strings.HasPrefix(res.Errors[0].Message, "Syntax Error GraphQL (") {
+					t.Fatalf("got %.300s", res.raw)
+				}
+				return
+			}
+			_, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(tc.doc), Name: "GraphQL"})})
+			want, _, _ := strings.Cut(err.Error(), "\n\n")
+			if res.Errors[0].Message != want {
+				t.Fatalf("message %q, want %q", res.Errors[0].Message, want)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package gql
 
 import (
+	"bytes"
 	"sort"
 	"sync"
 
@@ -28,6 +29,8 @@ type lineIndex struct {
 func newLineIndex(body []byte) *lineIndex { return &lineIndex{body: body} }
 
 func (x *lineIndex) build() {
+	n := bytes.Count(x.body, []byte{'\n'}) + bytes.Count(x.body, []byte{'\r'})
+	x.start, x.ends = make([]int, 0, n), make([]int, 0, n)
 	for i := 0; i < len(x.body); i++ {
 		switch x.body[i] {
 		case '\r':
@@ -69,4 +72,21 @@ func (x *lineIndex) fix(errs []gqlerrors.FormattedError) {
 			}
 		}
 	}
+}
+
+// locateOnce is locate for a single position, without an index.
+func locateOnce(body []byte, pos int) location.SourceLocation {
+	line, lineStart := 1, 0
+	for i := 0; i < len(body) && i < pos; i++ {
+		switch body[i] {
+		case '\r':
+			if i+1 < len(body) && body[i+1] == '\n' {
+				i++
+			}
+			fallthrough
+		case '\n':
+			line, lineStart = line+1, i+1
+		}
+	}
+	return location.SourceLocation{Line: line, Column: pos + 1 - lineStart}
 }

@@ -193,7 +193,13 @@ func (s *Server) prepare(query string) (doc *document) {
 		s.cache.put(query, d)
 		return d
 	}
-	src := source.NewSource(&source.Source{Body: []byte(stripNullArguments(query)), Name: "GraphQL"})
+	body := []byte(stripNullArguments(query))
+	if errs, ok := syntaxCheck(body); !ok {
+		d.errs = errs
+		s.cache.put(query, d)
+		return d
+	}
+	src := source.NewSource(&source.Source{Body: body, Name: "GraphQL"})
 	parsed, err := parser.Parse(parser.ParseParams{Source: src})
 	if err == nil {
 		// See lineIndex: from here on, graphql-go's error locations cost

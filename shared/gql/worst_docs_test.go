@@ -130,3 +130,14 @@ var syntaxAttacks = []attack{
 	{"syntax_error_after_newlines", func(n int) string { return "{ tickets " + rep("\n", n) + ") }" }},
 	{"syntax_error_after_brackets", func(n int) string { return "{ tickets(a: " + rep("[", n) + ") }" }},
 }
+
+func init() { attacks = append(attacks, syntaxAttacks...) }
+
+func init() {
+	attacks = append(attacks,
+		attack{"syntax_error_after_long_string", func(n int) string { return `{ tickets(title: "` + rep("x", n) + `" ]) }` }},
+		attack{"syntax_error_after_adjacent_strings", func(n int) string { return `{ tickets(orderBy: [` + rep(`"a"`, n) + `) }` }},
+		attack{"syntax_error_in_long_block_string", func(n int) string { return `{ tickets(title: """` + rep("\n", n) + "\x01" + `""") }` }},
+		attack{"syntax_error_after_long_name", func(n int) string { return `{ ` + rep("a", n) + ` ) }` }},
+	)
+}
