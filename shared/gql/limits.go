@@ -21,13 +21,17 @@ import (
 // (OverlappingFieldsCanBeMerged is quadratic in the fields of a selection
 // set). A limit of zero means its default; a negative limit turns it off.
 //
-// The cost model: every field selection costs 1. A connection field (one
+// The cost model: every node costs 1: a field selection, each of its
+// arguments and every value inside them, each directive, each fragment
+// spread and inline fragment. A connection field (one
 // with a `first` argument) reads a page of N rows, where N is the literal
 // `first` or `last` argument (a variable or no argument counts as the
 // page-size maximum, 100); the fields below the connection's list field
 // (`edges`) cost N times over. Any other list of objects (introspection's
 // `types`, `fields`, …) multiplies what is below it by ListFactor.
 // Fragments count where they are spread, as often as they are spread.
+// The shape limits (MaxNodes and below) are checked before any of these,
+// on the document as written, by checkShape and prescan.
 type Limits struct {
 	// MaxDepth is the deepest field nesting allowed (the client's deepest
 	// document, tickets → edges → node → attendingStaff → id, is 5).
@@ -240,7 +244,7 @@ func checkLimits(schema *graphql.Schema, doc *ast.Document, l Limits) []error {
 			}
 		}
 		if l.MaxCost > 0 && cost > l.MaxCost {
-			errs = append(errs, limitError(CodeLimitExceeded, fmt.Sprintf("%s would cost %s; the limit is %d (each field costs 1, times the page size of the connections above it: ask for fewer rows with first, or fewer fields).", name, costText(cost), l.MaxCost), op))
+			errs = append(errs, limitError(CodeLimitExceeded, fmt.Sprintf("%s would cost %s; the limit is %d (each field, argument, value and directive costs 1, times the page size of the connections above it: ask for fewer rows with first, or fewer fields).", name, costText(cost), l.MaxCost), op))
 		}
 		if l.IntrospectionCost > 0 && introCost > l.IntrospectionCost {
 			errs = append(errs, limitError(CodeLimitExceeded, fmt.Sprintf("%s would cost %s in introspection; the limit is %d.", name, costText(introCost), l.IntrospectionCost), op))
@@ -334,11 +338,13 @@ func (w *limitWalker) selection(ss *ast.SelectionSet, parent graphql.Type, page 
 				}
 			}
 			sub = w.selection(s.SelectionSet, t, page)
+			sub.cost = satAdd(sub.cost, 1+directiveNodes(s.Directives))
 		case *ast.FragmentSpread:
 			if s.Name == nil {
 				continue
 			}
 			sub = w.spread(s.Name.Value, page)
+			sub.cost = satAdd(sub.cost, 1+directiveNodes(s.Directives))
 		}
 		res.cost = satAdd(res.cost, sub.cost)
 		if sub.depth > res.depth {
@@ -393,7 +399,54 @@ func (w *limitWalker) field(f *ast.Field, parent graphql.Type, page int) walkRes
 		}
 	}
 	sub := w.selection(f.SelectionSet, childType, childPage)
-	return walkResult{cost: satAdd(1, satMul(mult, sub.cost)), depth: sub.depth + 1}
+	own := 1 + argumentNodes(f.Arguments) + directiveNodes(f.Directives)
+	return walkResult{cost: satAdd(own, satMul(mult, sub.cost)), depth: sub.depth + 1}
+}
+
+// argumentNodes counts arguments and every value inside them: graphql-go
+// coerces them each time the field resolves.
+func argumentNodes(args []*ast.Argument) int {
+	n := 0
+	for _, a := range args {
+		n++
+		if a != nil {
+			n += valueNodes(a.Value)
+		}
+	}
+	return n
+}
+
+func directiveNodes(ds []*ast.Directive) int {
+	n := 0
+	for _, d := range ds {
+		n++
+		if d != nil {
+			n += argumentNodes(d.Arguments)
+		}
+	}
+	return n
+}
+
+func valueNodes(v ast.Value) int {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case *ast.ListValue:
+		n := 1
+		for _, it := range x.Values {
+			n += valueNodes(it)
+		}
+		return n
+	case *ast.ObjectValue:
+		n := 1
+		for _, f := range x.Fields {
+			if f != nil {
+				n += valueNodes(f.Value)
+			}
+		}
+		return n
+	}
+	return 1
 }
 
 func isList(t graphql.Type) bool {

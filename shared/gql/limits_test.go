@@ -102,13 +102,15 @@ func TestLimits_Cost(t *testing.T) {
 	res := e.do(t, admin, `query ($n: Int) `+strings.Replace(three, "tickets", "tickets(first: $n)", 1), map[string]any{"n": 1})
 	limitErr(t, res, "LIMIT_EXCEEDED", "would cost")
 
-	// Ensure the limit is configurable: the client's 10-row list costs
-	// tickets 1 + totalCount 1 + pageInfo 5 + edges (1 + 10 × (node 1 +
-	// 25 fields + attendingStaff's 2)) = 288 by the documented model.
-	e2 := newEnv(t, withLimits(gql.Limits{MaxCost: 288}))
+	// Ensure the limit is configurable and every node counts: the
+	// client's 10-row list costs tickets 1 + its arguments 5 (first, 10,
+	// orderBy, the list and its item) + totalCount 1 + pageInfo 5 + edges
+	// (1 + 10 × (node 1 + 25 fields + attendingStaff's 2)) = 293 by the
+	// documented model.
+	e2 := newEnv(t, withLimits(gql.Limits{MaxCost: 293}))
 	e2.ok(t, reader, clientTicketList)
-	e3 := newEnv(t, withLimits(gql.Limits{MaxCost: 287}))
-	limitErr(t, e3.do(t, reader, clientTicketList, nil), "LIMIT_EXCEEDED", "would cost 288; the limit is 287")
+	e3 := newEnv(t, withLimits(gql.Limits{MaxCost: 292}))
+	limitErr(t, e3.do(t, reader, clientTicketList, nil), "LIMIT_EXCEEDED", "would cost 293; the limit is 292")
 	// Ensure a negative limit turns it off.
 	newEnv(t, withLimits(gql.Limits{MaxCost: -1})).ok(t, admin, three)
 }
