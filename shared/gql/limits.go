@@ -91,6 +91,12 @@ type Limits struct {
 	// nest.
 	MaxTokens  int
 	MaxNesting int
+	// MaxSpreads is the number of fragment spreads in the document, and
+	// MaxDirectives the number of directives on one node (graphql-go
+	// compares spreads of a selection set, and a node's directives, in
+	// pairs).
+	MaxSpreads    int
+	MaxDirectives int
 }
 
 // Default limits.
@@ -111,6 +117,8 @@ const (
 	DefaultMaxVariables       = 50
 	DefaultMaxTokens          = 10000
 	DefaultMaxNesting         = 64
+	DefaultMaxSpreads         = 100
+	DefaultMaxDirectives      = 5
 	// maxPage is the relay page-size limit (grievance.MaxPageSize upstream:
 	// RELAY_CONNECTION_MAX_LIMIT); a connection without first/last reads it.
 	maxPage = 100
@@ -146,6 +154,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxVariables, DefaultMaxVariables)
 	def(&l.MaxTokens, DefaultMaxTokens)
 	def(&l.MaxNesting, DefaultMaxNesting)
+	def(&l.MaxSpreads, DefaultMaxSpreads)
+	def(&l.MaxDirectives, DefaultMaxDirectives)
 	return l
 }
 

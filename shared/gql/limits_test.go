@@ -262,8 +262,10 @@ func TestLimits_DocumentShape(t *testing.T) {
 		{"UntypedInlineFragmentNesting", `{ ` + strings.Repeat("... { ", 11) + `__typename` + strings.Repeat(" }", 11) + ` }`, "Inline fragments nest more than 10 deep"},
 		{"Definitions", defs(50), "The document has 51 operations and fragments; the limit is 50"},
 		{"Variables", vars(51), "An operation declares 51 variables; the limit is 50"},
-		{"Nodes", `{ __typename ` + strings.Repeat("@skip(if: false) ", 1001) + `}`, "more than 2000 nodes"},
-		{"UnknownSpreads", `{ __typename ` + strings.Repeat("...F ", 2001) + `}`, "more than 2000 nodes"},
+		{"Nodes", `{ ` + strings.Repeat("__typename @skip(if: false) ", 700) + `}`, "more than 2000 nodes"},
+		{"Directives", `{ __typename ` + strings.Repeat("@skip(if: false) ", 6) + `}`, "A node has 6 directives; the limit is 5"},
+		{"UnknownSpreads", `{ __typename ` + strings.Repeat("...F ", 101) + `}`, "more than 100 fragment spreads"},
+		{"RepeatedSpreads", `{ ` + strings.Repeat("...F ", 101) + `} fragment F on Query { __typename }`, "more than 100 fragment spreads"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			limitErr(t, e.do(t, noRights, tc.doc, nil), "LIMIT_EXCEEDED", tc.want)

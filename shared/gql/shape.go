@@ -67,7 +67,9 @@ type shapeWalker struct {
 	// chains memoizes chain per fragment name.
 	chains map[string]int
 	nodes  int
-	err    *gqlerrors.FormattedError
+	// spreads counts fragment spreads.
+	spreads int
+	err     *gqlerrors.FormattedError
 }
 
 func (s *shapeWalker) fail(node any, format string, args ...any) {
@@ -113,12 +115,20 @@ func (s *shapeWalker) selections(ss *ast.SelectionSet, nesting int) {
 			s.directives(n.Directives)
 			s.selections(n.SelectionSet, nesting+1)
 		case *ast.FragmentSpread:
+			if s.spreads++; s.l.MaxSpreads > 0 && s.spreads > s.l.MaxSpreads {
+				s.fail(n, "The document has more than %d fragment spreads; the limit is %d.", s.l.MaxSpreads, s.l.MaxSpreads)
+				return
+			}
 			s.directives(n.Directives)
 		}
 	}
 }
 
 func (s *shapeWalker) directives(ds []*ast.Directive) {
+	if s.l.MaxDirectives > 0 && len(ds) > s.l.MaxDirectives {
+		s.fail(ds[0], "A node has %d directives; the limit is %d.", len(ds), s.l.MaxDirectives)
+		return
+	}
 	for _, d := range ds {
 		if !s.node(d) {
 			return
