@@ -66,7 +66,7 @@ type Limits struct {
 	// its work where MaxFields alone does not.
 	MaxNodes int
 	// MaxArguments is the number of arguments of one field or directive
-	// (the widest field, tickets, defines 41).
+	// (the widest field, comments, defines 76 filters and paging arguments).
 	MaxArguments int
 	// MaxValueDepth is how deeply list and object values may nest in an
 	// argument or a variable default (printing an invalid value in
@@ -109,7 +109,7 @@ const (
 	DefaultMaxAliases         = 10
 	DefaultListFactor         = 10
 	DefaultMaxNodes           = 2000
-	DefaultMaxArguments       = 50
+	DefaultMaxArguments       = 100
 	DefaultMaxValueDepth      = 5
 	DefaultMaxFragmentNesting = 10
 	DefaultMaxValueNodes      = 100
