@@ -104,6 +104,7 @@ bench: moto
 FUZZ_TARGETS := \
 	./functions/graphql:FuzzHandle \
 	./shared/gql:FuzzDo \
+	./shared/gql:FuzzValidationWork \
 	./shared/store:FuzzDecodeChange \
 	./shared/grievance:FuzzParseResolution \
 	./shared/grievance:FuzzParseDate \

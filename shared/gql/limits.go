@@ -21,13 +21,17 @@ import (
 // (OverlappingFieldsCanBeMerged is quadratic in the fields of a selection
 // set). A limit of zero means its default; a negative limit turns it off.
 //
-// The cost model: every field selection costs 1. A connection field (one
+// The cost model: every node costs 1: a field selection, each of its
+// arguments and every value inside them, each directive, each fragment
+// spread and inline fragment. A connection field (one
 // with a `first` argument) reads a page of N rows, where N is the literal
 // `first` or `last` argument (a variable or no argument counts as the
 // page-size maximum, 100); the fields below the connection's list field
 // (`edges`) cost N times over. Any other list of objects (introspection's
 // `types`, `fields`, …) multiplies what is below it by ListFactor.
 // Fragments count where they are spread, as often as they are spread.
+// The shape limits (MaxNodes and below) are checked before any of these,
+// on the document as written, by checkShape and prescan.
 type Limits struct {
 	// MaxDepth is the deepest field nesting allowed (the client's deepest
 	// document, tickets → edges → node → attendingStaff → id, is 5).
@@ -53,6 +57,46 @@ type Limits struct {
 	// ListFactor is the assumed length of a list of objects that is not a
 	// connection page.
 	ListFactor int
+	// MaxNodes is the number of nodes written in the document: operations,
+	// fragments, variable definitions, fields, fragment spreads, inline
+	// fragments, arguments, directives and every value inside an argument
+	// or default (each list item, object field and scalar). graphql-go's
+	// validation is super-linear in several of these (duplicate or
+	// unknown arguments, directives, variables, spreads), so this bounds
+	// its work where MaxFields alone does not.
+	MaxNodes int
+	// MaxArguments is the number of arguments of one field or directive
+	// (the widest field, comments, defines 76 filters and paging arguments).
+	MaxArguments int
+	// MaxValueDepth is how deeply list and object values may nest in an
+	// argument or a variable default (printing an invalid value in
+	// graphql-go's error message is quadratic in its nesting).
+	MaxValueDepth int
+	// MaxFragmentNesting is how many inline fragments may enclose one
+	// another, and how long a chain of fragments spreading fragments may
+	// be.
+	MaxFragmentNesting int
+	// MaxValueNodes is the number of values in one argument or variable
+	// default (a list of 3 strings is 4); graphql-go's check of a list
+	// against its item type is quadratic in the items.
+	MaxValueNodes int
+	// MaxDefinitions is the number of operations and fragments in the
+	// document, MaxVariables the number of variables one operation
+	// declares (graphql-go's rules about unused and undefined variables
+	// and fragments compare them pairwise).
+	MaxDefinitions int
+	MaxVariables   int
+	// MaxTokens and MaxNesting bound the document before it is parsed:
+	// its lexical tokens, and how deeply its brackets ({, [ and ( alike)
+	// nest.
+	MaxTokens  int
+	MaxNesting int
+	// MaxSpreads is the number of fragment spreads in the document, and
+	// MaxDirectives the number of directives on one node (graphql-go
+	// compares spreads of a selection set, and a node's directives, in
+	// pairs).
+	MaxSpreads    int
+	MaxDirectives int
 }
 
 // Default limits.
@@ -64,6 +108,17 @@ const (
 	DefaultMaxCost            = 25000
 	DefaultMaxAliases         = 10
 	DefaultListFactor         = 10
+	DefaultMaxNodes           = 2000
+	DefaultMaxArguments       = 100
+	DefaultMaxValueDepth      = 5
+	DefaultMaxFragmentNesting = 10
+	DefaultMaxValueNodes      = 100
+	DefaultMaxDefinitions     = 50
+	DefaultMaxVariables       = 50
+	DefaultMaxTokens          = 10000
+	DefaultMaxNesting         = 64
+	DefaultMaxSpreads         = 100
+	DefaultMaxDirectives      = 5
 	// maxPage is the relay page-size limit (grievance.MaxPageSize upstream:
 	// RELAY_CONNECTION_MAX_LIMIT); a connection without first/last reads it.
 	maxPage = 100
@@ -90,6 +145,17 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxCost, DefaultMaxCost)
 	def(&l.MaxAliases, DefaultMaxAliases)
 	def(&l.ListFactor, DefaultListFactor)
+	def(&l.MaxNodes, DefaultMaxNodes)
+	def(&l.MaxArguments, DefaultMaxArguments)
+	def(&l.MaxValueDepth, DefaultMaxValueDepth)
+	def(&l.MaxFragmentNesting, DefaultMaxFragmentNesting)
+	def(&l.MaxValueNodes, DefaultMaxValueNodes)
+	def(&l.MaxDefinitions, DefaultMaxDefinitions)
+	def(&l.MaxVariables, DefaultMaxVariables)
+	def(&l.MaxTokens, DefaultMaxTokens)
+	def(&l.MaxNesting, DefaultMaxNesting)
+	def(&l.MaxSpreads, DefaultMaxSpreads)
+	def(&l.MaxDirectives, DefaultMaxDirectives)
 	return l
 }
 
@@ -188,7 +254,7 @@ func checkLimits(schema *graphql.Schema, doc *ast.Document, l Limits) []error {
 			}
 		}
 		if l.MaxCost > 0 && cost > l.MaxCost {
-			errs = append(errs, limitError(CodeLimitExceeded, fmt.Sprintf("%s would cost %s; the limit is %d (each field costs 1, times the page size of the connections above it: ask for fewer rows with first, or fewer fields).", name, costText(cost), l.MaxCost), op))
+			errs = append(errs, limitError(CodeLimitExceeded, fmt.Sprintf("%s would cost %s; the limit is %d (each field, argument, value and directive costs 1, times the page size of the connections above it: ask for fewer rows with first, or fewer fields).", name, costText(cost), l.MaxCost), op))
 		}
 		if l.IntrospectionCost > 0 && introCost > l.IntrospectionCost {
 			errs = append(errs, limitError(CodeLimitExceeded, fmt.Sprintf("%s would cost %s in introspection; the limit is %d.", name, costText(introCost), l.IntrospectionCost), op))
@@ -282,11 +348,13 @@ func (w *limitWalker) selection(ss *ast.SelectionSet, parent graphql.Type, page 
 				}
 			}
 			sub = w.selection(s.SelectionSet, t, page)
+			sub.cost = satAdd(sub.cost, 1+directiveNodes(s.Directives))
 		case *ast.FragmentSpread:
 			if s.Name == nil {
 				continue
 			}
 			sub = w.spread(s.Name.Value, page)
+			sub.cost = satAdd(sub.cost, 1+directiveNodes(s.Directives))
 		}
 		res.cost = satAdd(res.cost, sub.cost)
 		if sub.depth > res.depth {
@@ -341,7 +409,54 @@ func (w *limitWalker) field(f *ast.Field, parent graphql.Type, page int) walkRes
 		}
 	}
 	sub := w.selection(f.SelectionSet, childType, childPage)
-	return walkResult{cost: satAdd(1, satMul(mult, sub.cost)), depth: sub.depth + 1}
+	own := 1 + argumentNodes(f.Arguments) + directiveNodes(f.Directives)
+	return walkResult{cost: satAdd(own, satMul(mult, sub.cost)), depth: sub.depth + 1}
+}
+
+// argumentNodes counts arguments and every value inside them: graphql-go
+// coerces them each time the field resolves.
+func argumentNodes(args []*ast.Argument) int {
+	n := 0
+	for _, a := range args {
+		n++
+		if a != nil {
+			n += valueNodes(a.Value)
+		}
+	}
+	return n
+}
+
+func directiveNodes(ds []*ast.Directive) int {
+	n := 0
+	for _, d := range ds {
+		n++
+		if d != nil {
+			n += argumentNodes(d.Arguments)
+		}
+	}
+	return n
+}
+
+func valueNodes(v ast.Value) int {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case *ast.ListValue:
+		n := 1
+		for _, it := range x.Values {
+			n += valueNodes(it)
+		}
+		return n
+	case *ast.ObjectValue:
+		n := 1
+		for _, f := range x.Fields {
+			if f != nil {
+				n += valueNodes(f.Value)
+			}
+		}
+		return n
+	}
+	return 1
 }
 
 func isList(t graphql.Type) bool {

@@ -1,6 +1,7 @@
 package gql_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -8,6 +9,9 @@ import (
 	"time"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/location"
+	"github.com/graphql-go/graphql/language/parser"
+	"github.com/graphql-go/graphql/language/source"
 	"github.com/graphql-go/graphql/language/visitor"
 	"github.com/graphql-go/graphql/testutil"
 
@@ -98,34 +102,47 @@ func TestLimits_Cost(t *testing.T) {
 	res := e.do(t, admin, `query ($n: Int) `+strings.Replace(three, "tickets", "tickets(first: $n)", 1), map[string]any{"n": 1})
 	limitErr(t, res, "LIMIT_EXCEEDED", "would cost")
 
-	// Ensure the limit is configurable: the client's 10-row list costs
-	// tickets 1 + totalCount 1 + pageInfo 5 + edges (1 + 10 × (node 1 +
-	// 25 fields + attendingStaff's 2)) = 288 by the documented model.
-	e2 := newEnv(t, withLimits(gql.Limits{MaxCost: 288}))
+	// Ensure the limit is configurable and every node counts: the
+	// client's 10-row list costs tickets 1 + its arguments 5 (first, 10,
+	// orderBy, the list and its item) + totalCount 1 + pageInfo 5 + edges
+	// (1 + 10 × (node 1 + 25 fields + attendingStaff's 2)) = 293 by the
+	// documented model.
+	e2 := newEnv(t, withLimits(gql.Limits{MaxCost: 293}))
 	e2.ok(t, reader, clientTicketList)
-	e3 := newEnv(t, withLimits(gql.Limits{MaxCost: 287}))
-	limitErr(t, e3.do(t, reader, clientTicketList, nil), "LIMIT_EXCEEDED", "would cost 288; the limit is 287")
+	e3 := newEnv(t, withLimits(gql.Limits{MaxCost: 292}))
+	limitErr(t, e3.do(t, reader, clientTicketList, nil), "LIMIT_EXCEEDED", "would cost 293; the limit is 292")
 	// Ensure a negative limit turns it off.
 	newEnv(t, withLimits(gql.Limits{MaxCost: -1})).ok(t, admin, three)
 }
 
 func TestLimits_FragmentBombs(t *testing.T) {
 	e := newEnv(t)
-	// Ensure fragments spreading fragments (2^30 expansions) are refused
-	// quickly, by cost, without expanding them.
-	var b strings.Builder
-	b.WriteString(`{ tickets(first: 1) { edges { node { ...F0 } } } }`)
-	for i := 0; i < 30; i++ {
-		fmt.Fprintf(&b, "\nfragment F%d on TicketGQLType { title ...F%d ...F%d }", i, i+1, i+1)
+	// Ensure fragments spreading fragments are refused quickly without
+	// expanding them: 2^30 expansions by the chain's length, 8^9 within
+	// the chain limit by cost.
+	bomb := func(levels, fanout int) string {
+		var b strings.Builder
+		b.WriteString(`{ tickets(first: 1) { edges { node { ...F0 } } } }`)
+		for i := 0; i < levels; i++ {
+			fmt.Fprintf(&b, "\nfragment F%d on TicketGQLType { title %s}", i, strings.Repeat(fmt.Sprintf("...F%d ", i+1), fanout))
+		}
+		fmt.Fprintf(&b, "\nfragment F%d on TicketGQLType { title }", levels)
+		return b.String()
 	}
-	b.WriteString("\nfragment F30 on TicketGQLType { title }")
-	done := make(chan *result, 1)
-	go func() { done <- e.do(t, admin, b.String(), nil) }()
-	select {
-	case res := <-done:
-		limitErr(t, res, "LIMIT_EXCEEDED", "would cost more than")
-	case <-time.After(30 * time.Second):
-		t.Fatal("fragment bomb not refused within 30 s")
+	for _, tc := range []struct {
+		doc, want string
+	}{
+		{bomb(30, 2), "Fragments spread fragments more than 10 deep; the limit is 10."},
+		{bomb(9, 8), "would cost"},
+	} {
+		done := make(chan *result, 1)
+		go func() { done <- e.do(t, admin, tc.doc, nil) }()
+		select {
+		case res := <-done:
+			limitErr(t, res, "LIMIT_EXCEEDED", tc.want)
+		case <-time.After(30 * time.Second):
+			t.Fatal("fragment bomb not refused within 30 s")
+		}
 	}
 	// Ensure a fragment cycle is reported, not walked forever.
 	res := e.do(t, admin, `{ tickets { edges { node { ...A } } } } fragment A on TicketGQLType { title ...B } fragment B on TicketGQLType { ...A }`, nil)
@@ -204,5 +221,145 @@ func TestDo_DocumentsThatBreakTheValidator(t *testing.T) {
 		if res.status != 400 || res.Errors[0].Message != "The document is malformed." {
 			t.Fatalf("%s: %s", doc, res.raw)
 		}
+	}
+}
+
+func TestLimits_DocumentShape(t *testing.T) {
+	// Ensure the shapes that made graphql-go's parsing or validation
+	// super-linear are refused before it runs, each by its own limit,
+	// whatever the rights of the caller.
+	e := newEnv(t)
+	args := func(n int, arg string) string {
+		return `{ tickets(` + strings.Repeat(arg+",", n) + `) { totalCount } }`
+	}
+	vars := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "$v%d: Int, ", i)
+		}
+		return "query(" + b.String() + ") { tickets { totalCount } }"
+	}
+	defs := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{ ...F0 }")
+		for i := range n {
+			fmt.Fprintf(&b, " fragment F%d on Query { __typename }", i)
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"TokensBeforeParsing", args(6000, "a: 1"), "more than 10000 tokens; the limit is 10000"},
+		{"BracketNestingBeforeParsing", `{ tickets(orderBy: ` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `) { totalCount } }`, "nests brackets more than 64 deep"},
+		{"ValueNesting", `{ tickets(orderBy: [[[[[["title"]]]]]]) { totalCount } }`, "A list or object value nests more than 5 deep"},
+		{"ObjectValueNesting", `mutation { createTicket(input: {a: {a: {a: {a: {a: {a: 1}}}}}}) { internalId } }`, "A list or object value nests more than 5 deep"},
+		{"ValueSize", `{ tickets(orderBy: [` + strings.Repeat(`"title", `, 100) + `]) { totalCount } }`, "An argument value has 101 items; the limit is 100"},
+		{"DuplicateArguments", args(101, "first: 1"), "A field or directive has 101 arguments; the limit is 100"},
+		{"UnknownArguments", args(101, "a: 1"), "has 101 arguments; the limit is 100"},
+		{"DirectiveArguments", `{ __typename @skip(` + strings.Repeat("if: false, ", 101) + `) }`, "has 101 arguments; the limit is 100"},
+		{"InlineFragmentNesting", `{ ` + strings.Repeat("... on Query { ", 11) + `__typename` + strings.Repeat(" }", 11) + ` }`, "Inline fragments nest more than 10 deep"},
+		{"UntypedInlineFragmentNesting", `{ ` + strings.Repeat("... { ", 11) + `__typename` + strings.Repeat(" }", 11) + ` }`, "Inline fragments nest more than 10 deep"},
+		{"Definitions", defs(50), "The document has 51 operations and fragments; the limit is 50"},
+		{"Variables", vars(51), "An operation declares 51 variables; the limit is 50"},
+		{"Nodes", `{ ` + strings.Repeat("__typename @skip(if: false) ", 700) + `}`, "more than 2000 nodes"},
+		{"Directives", `{ __typename ` + strings.Repeat("@skip(if: false) ", 6) + `}`, "A node has 6 directives; the limit is 5"},
+		{"UnknownSpreads", `{ __typename ` + strings.Repeat("...F ", 101) + `}`, "more than 100 fragment spreads"},
+		{"RepeatedSpreads", `{ ` + strings.Repeat("...F ", 101) + `} fragment F on Query { __typename }`, "more than 100 fragment spreads"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			limitErr(t, e.do(t, noRights, tc.doc, nil), "LIMIT_EXCEEDED", tc.want)
+		})
+	}
+	// Ensure documents at each limit still reach graphql-go's own rules.
+	if res := e.do(t, admin, `{ tickets(orderBy: [[[[["title"]]]]]) { totalCount } }`, nil); res.status != 400 || res.Errors[0].Extensions["code"] != nil {
+		t.Errorf("value nested 5 deep: want graphql-go's own error, got %s", res.raw)
+	}
+	e.ok(t, admin, `{ tickets(orderBy: [`+strings.Repeat(`"title", `, 99)+`]) { totalCount } }`)
+	e.ok(t, admin, `{ `+strings.Repeat("... on Query { ", 10)+`__typename`+strings.Repeat(" }", 10)+` }`)
+}
+
+func TestLimits_ErrorLocationsInLargeDocuments(t *testing.T) {
+	// Ensure validation errors deep in a large document of many lines are
+	// located as graphql-go locates them (line and column of the original
+	// text) without scanning the document once per error.
+	e := newEnv(t)
+	pad := strings.Repeat("\n", 100000)
+	var args strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&args, "a%d: 1\n", i)
+	}
+	doc := "#" + strings.Repeat("x", 100000) + pad + "{ tickets(\r\n" + args.String() + "  b: 2) { totalCount } }"
+	before := allocated()
+	res := e.do(t, admin, doc, nil)
+	if n := allocated() - before; n > 32<<20 {
+		t.Errorf("41 errors allocated %d MB", n>>20)
+	}
+	var got struct {
+		Errors []struct {
+			Locations []struct{ Line, Column int } `json:"locations"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(res.raw), &got); err != nil || len(got.Errors) != 41 {
+		t.Fatalf("want 41 errors: %v %.500s", err, res.raw)
+	}
+	// graphql-go's own answer on the original text is the oracle.
+	src := source.NewSource(&source.Source{Body: []byte(doc)})
+	for _, i := range []int{0, 1, 20, 39, 40} {
+		e := got.Errors[i]
+		name := fmt.Sprintf("a%d: 1", i)
+		if i == 40 {
+			name = "b: 2"
+		}
+		l := location.GetLocation(src, strings.Index(doc, name))
+		want := struct{ Line, Column int }{l.Line, l.Column}
+		if len(e.Locations) != 1 || e.Locations[0] != want {
+			t.Fatalf("error %d at %v, want %v", i, e.Locations, want)
+		}
+	}
+}
+
+func TestDo_SyntaxErrors(t *testing.T) {
+	// Ensure syntax errors are located and described as graphql-go's own
+	// parser does on the original text (without its source excerpt), and
+	// that one in a large document costs little: graphql-go alone pads
+	// its excerpt one column at a time, quadratic in the column.
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, doc string
+		large     bool
+	}{
+		{"EOF", `{ tickets(`, false},
+		{"AfterComment", "{ tickets # (\n  (title: \"a\" ]) { totalCount } }", false},
+		{"AfterLongName", "query Q { " + strings.Repeat("n", 40) + " ( }", false},
+		{"CRLF", "{\r\n tickets(\r\n  title: \"a\"\r\n  ]) }", false},
+		{"AfterStrings", `{ tickets(orderBy: ["a""b" "c"] title: """x""" ]) }`, false},
+		{"Number", `{ tickets(first: 01) { totalCount } }`, false},
+		{"AfterSpaces", "{ tickets " + strings.Repeat(" ", 200000) + ") }", true},
+		{"AfterLineBreaks", "{ tickets " + strings.Repeat("\n", 200000) + ") }", true},
+		{"AfterLongString", `{ tickets(title: "` + strings.Repeat("x", 200000) + `" ]) }`, true},
+		{"AfterAdjacentStrings", `{ tickets(orderBy: [` + strings.Repeat(`"a"`, 3000) + `) }`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := allocated()
+			res := e.do(t, noRights, tc.doc, nil)
+			if n := allocated() - before; n > 32<<20 {
+				t.Errorf("allocated %d MB", n>>20)
+			}
+			if res.status != 400 || len(res.Errors) != 1 {
+				t.Fatalf("got %.300s", res.raw)
+			}
+			if tc.large {
+				if !strings.HasPrefix(res.Errors[0].Message, "Syntax Error GraphQL (") {
+					t.Fatalf("got %.300s", res.raw)
+				}
+				return
+			}
+			_, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(tc.doc), Name: "GraphQL"})})
+			want, _, _ := strings.Cut(err.Error(), "\n\n")
+			if res.Errors[0].Message != want {
+				t.Fatalf("message %q, want %q", res.Errors[0].Message, want)
+			}
+		})
 	}
 }

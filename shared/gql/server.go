@@ -74,10 +74,11 @@ type Server struct {
 	// rules, and a fragment cycle must be refused before
 	// OverlappingFieldsCanBeMerged sees it (it recurses until the stack
 	// overflows, a fatal error no recover() catches).
-	limits []graphql.ValidationRuleFn
-	rules  []graphql.ValidationRuleFn
-	cache  *docCache
-	log    *slog.Logger
+	limits    []graphql.ValidationRuleFn
+	limitsCfg Limits
+	rules     []graphql.ValidationRuleFn
+	cache     *docCache
+	log       *slog.Logger
 	// suggestions keeps "Did you mean …?" in validation messages.
 	suggestions bool
 }
@@ -105,7 +106,7 @@ func New(svc *grievance.Service, opts Options) (*Server, error) {
 	if size <= 0 {
 		size = 256
 	}
-	return &Server{r: r, schema: schema, limits: []graphql.ValidationRuleFn{LimitRule(opts.Limits), graphql.NoFragmentCyclesRule}, rules: rules,
+	return &Server{r: r, schema: schema, limits: []graphql.ValidationRuleFn{LimitRule(opts.Limits), graphql.NoFragmentCyclesRule}, limitsCfg: opts.Limits, rules: rules,
 		cache: newDocCache(size), log: log, suggestions: opts.FieldSuggestions}, nil
 }
 
@@ -131,6 +132,9 @@ func RequestID(ctx context.Context) string {
 type document struct {
 	ast  *ast.Document
 	errs []gqlerrors.FormattedError
+	// lines maps the locations of errors found after parsing (nil for a
+	// document that did not parse: its one syntax error is located).
+	lines *lineIndex
 }
 
 // Do executes req. Parse and validation errors answer 400 without data, as
@@ -156,6 +160,7 @@ func (s *Server) Do(ctx context.Context, req Request) Response {
 		return s.respond(ctx, http.StatusServiceUnavailable, nil,
 			[]gqlerrors.FormattedError{limitError(string(grievance.CodeUnavailable), "The request took too long; try again.", nil)}, false)
 	}
+	doc.lines.fix(res.Errors)
 	if res.Data == nil && len(res.Errors) > 0 {
 		// No data at all: the request itself was unusable (unknown
 		// operation name, variables of the wrong type).
@@ -183,10 +188,29 @@ func (s *Server) prepare(query string) (doc *document) {
 			doc = d
 		}
 	}()
-	src := source.NewSource(&source.Source{Body: []byte(stripNullArguments(query)), Name: "GraphQL"})
+	if e, ok := prescan([]byte(query), s.limitsCfg); !ok {
+		d.errs = []gqlerrors.FormattedError{e}
+		s.cache.put(query, d)
+		return d
+	}
+	body := []byte(stripNullArguments(query))
+	if errs, ok := syntaxCheck(body); !ok {
+		d.errs = errs
+		s.cache.put(query, d)
+		return d
+	}
+	src := source.NewSource(&source.Source{Body: body, Name: "GraphQL"})
 	parsed, err := parser.Parse(parser.ParseParams{Source: src})
+	if err == nil {
+		// See lineIndex: from here on, graphql-go's error locations cost
+		// nothing and are mapped back when answering.
+		d.lines = newLineIndex(src.Body)
+		src.Body = nil
+	}
 	if err != nil {
 		d.errs = gqlerrors.FormatErrors(err)
+	} else if errs := checkShape(parsed, s.limitsCfg); errs != nil {
+		d.errs = errs
 	} else if vr := graphql.ValidateDocument(&s.schema, parsed, s.limits); !vr.IsValid {
 		d.errs = vr.Errors
 	} else if vr := graphql.ValidateDocument(&s.schema, parsed, s.rules); !vr.IsValid {
@@ -197,6 +221,7 @@ func (s *Server) prepare(query string) (doc *document) {
 	} else {
 		d.ast = parsed
 	}
+	d.lines.fix(d.errs)
 	s.cache.put(query, d)
 	return d
 }
