@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/guregu/dynamo/v2"
@@ -130,28 +132,21 @@ func (c *Change) historyItem() *historyItem {
 		Kind: c.Kind, EntityID: c.EntityID(), Version: c.Version(), Image: nestedItem(c.image),
 		ChangedFields: c.ChangedFields, SequenceNumber: c.SequenceNumber, HistoryDate: c.At,
 	}
+	// The row as it is after the change (before it, for a removal).
+	var updated time.Time
 	switch {
 	case c.Ticket != nil || c.OldTicket != nil:
-		t := c.Ticket
-		if t == nil {
-			t = c.OldTicket
-		}
-		h.PK, h.HistoryUser = prefixTicket+t.ID, t.UserUpdated
-		if !t.DateUpdated.IsZero() {
-			h.HistoryDate = t.DateUpdated.UTC()
-		}
+		t := cmp.Or(c.Ticket, c.OldTicket)
+		h.PK, h.HistoryUser, updated = prefixTicket+t.ID, t.UserUpdated, t.DateUpdated
 		if c.EventName != EventRemove {
 			h.H1PK, h.H1SK = historyTickets, seqKey(t.Seq)+"#"+fmt.Sprintf("%010d", t.Version)
 		}
 	default:
-		cm := c.Comment
-		if cm == nil {
-			cm = c.OldComment
-		}
-		h.PK, h.HistoryUser = prefixComment+cm.ID, cm.UserUpdated
-		if !cm.DateUpdated.IsZero() {
-			h.HistoryDate = cm.DateUpdated.UTC()
-		}
+		cm := cmp.Or(c.Comment, c.OldComment)
+		h.PK, h.HistoryUser, updated = prefixComment+cm.ID, cm.UserUpdated, cm.DateUpdated
+	}
+	if !updated.IsZero() {
+		h.HistoryDate = updated.UTC()
 	}
 	h.SK = versionKey(h.Version)
 	switch c.EventName {
