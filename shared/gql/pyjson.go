@@ -3,7 +3,8 @@ package gql
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -39,50 +40,14 @@ func writePy(b *bytes.Buffer, v any) {
 	case nil:
 		b.WriteString("null")
 	case []kv:
-		b.WriteByte('{')
-		for i, m := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyString(b, m.k)
-			b.WriteString(": ")
-			writePy(b, m.v)
-		}
-		b.WriteByte('}')
+		writeSeq(b, '{', '}', len(x), func(i int) { writePyMember(b, x[i].k, x[i].v) })
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyString(b, k)
-			b.WriteString(": ")
-			writePy(b, x[k])
-		}
-		b.WriteByte('}')
+		keys := slices.Sorted(maps.Keys(x))
+		writeSeq(b, '{', '}', len(keys), func(i int) { writePyMember(b, keys[i], x[keys[i]]) })
 	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePy(b, e)
-		}
-		b.WriteByte(']')
+		writeSeq(b, '[', ']', len(x), func(i int) { writePy(b, x[i]) })
 	case []string:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyString(b, e)
-		}
-		b.WriteByte(']')
+		writeSeq(b, '[', ']', len(x), func(i int) { writePyString(b, x[i]) })
 	case string:
 		writePyString(b, x)
 	case bool:
@@ -97,6 +62,26 @@ func writePy(b *bytes.Buffer, v any) {
 		}
 		b.Write(raw)
 	}
+}
+
+// writeSeq writes n items between open and end, separated by Python's
+// ", "; item writes the i-th.
+func writeSeq(b *bytes.Buffer, open, end byte, n int, item func(i int)) {
+	b.WriteByte(open)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		item(i)
+	}
+	b.WriteByte(end)
+}
+
+// writePyMember writes one object member, "key": value.
+func writePyMember(b *bytes.Buffer, k string, v any) {
+	writePyString(b, k)
+	b.WriteString(": ")
+	writePy(b, v)
 }
 
 func writePyString(b *bytes.Buffer, s string) {
@@ -155,9 +140,7 @@ func ticketJSONExt(t *grievance.Ticket) string {
 	ext := t.JSONExt
 	if _, ok := ext["comment_ids"]; !ok {
 		c := make(map[string]any, len(ext)+1)
-		for k, v := range ext {
-			c[k] = v
-		}
+		maps.Copy(c, ext)
 		c["comment_ids"] = []any{}
 		ext = c
 	}

@@ -163,24 +163,21 @@ func (r *resolver) listTickets(mode grievance.ListMode) graphql.FieldResolveFn {
 }
 
 func (r *resolver) listComments(p graphql.ResolveParams) (any, error) {
-	q := grievance.CommentQuery{
-		Filters:   filtersFrom(p.Args, r.commentFilters),
-		OrderBy:   stringList(p.Args["orderBy"]),
-		Page:      pageArgs(p.Args),
-		WantCount: selects(p.Info, "totalCount"),
-	}
-	page, err := r.svc.ListComments(p.Context, q)
-	if err != nil {
-		return nil, err
-	}
-	return newConnection(page, commentNodes(page.Items)), nil
+	return r.comments(p, filtersFrom(p.Args, r.commentFilters))
 }
 
 // commentSet lists the visible comments of one ticket.
 func (r *resolver) commentSet(p graphql.ResolveParams) (any, error) {
 	n := p.Source.(*ticketNode)
+	return r.comments(p, append([]grievance.Filter{{Field: "ticket__id", Lookup: grievance.Exact, Value: n.t.ID}}, filtersFrom(p.Args, r.commentFilters)...))
+}
+
+// comments lists the visible comments that pass filters, in the order
+// and page p asks for (commentSet has no orderBy: the default order).
+func (r *resolver) comments(p graphql.ResolveParams, filters []grievance.Filter) (any, error) {
 	q := grievance.CommentQuery{
-		Filters:   append([]grievance.Filter{{Field: "ticket__id", Lookup: grievance.Exact, Value: n.t.ID}}, filtersFrom(p.Args, r.commentFilters)...),
+		Filters:   filters,
+		OrderBy:   stringList(p.Args["orderBy"]),
 		Page:      pageArgs(p.Args),
 		WantCount: selects(p.Info, "totalCount"),
 	}

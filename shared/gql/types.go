@@ -2,6 +2,8 @@ package gql
 
 import (
 	"context"
+	"maps"
+	"time"
 
 	"github.com/graphql-go/graphql"
 
@@ -91,6 +93,43 @@ func (r *resolver) personFields(prefix string, get func(any) (personDetails, *ro
 	}
 }
 
+// rowMeta is what every versioned openIMIS row (core's VersionedModel
+// and its creation and update stamps) shows, whatever it records.
+type rowMeta struct {
+	id                       string
+	isDeleted                bool
+	dateCreated, dateUpdated time.Time
+	userCreated, userUpdated string
+	version                  int
+	set                      *rowSet
+}
+
+// rowFields returns the fields of rowMeta for the object type typeName
+// (the global id names it); meta reads them from a node of the type.
+func (r *resolver) rowFields(typeName string, meta func(src any) rowMeta) graphql.Fields {
+	field := func(typ graphql.Output, get func(rowMeta) any) *graphql.Field {
+		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
+			return get(meta(p.Source)), nil
+		}}
+	}
+	user := func(get func(rowMeta) string) *graphql.Field {
+		return r.userField(true, func(src any) (string, *rowSet) {
+			m := meta(src)
+			return get(m), m.set
+		})
+	}
+	nonNull := graphql.NewNonNull
+	return graphql.Fields{
+		"id":          field(nonNull(graphql.ID), func(m rowMeta) any { return globalID(typeName, m.id) }),
+		"isDeleted":   field(nonNull(graphql.Boolean), func(m rowMeta) any { return m.isDeleted }),
+		"dateCreated": field(dateTimeScalar, func(m rowMeta) any { return m.dateCreated }),
+		"dateUpdated": field(dateTimeScalar, func(m rowMeta) any { return m.dateUpdated }),
+		"userCreated": user(func(m rowMeta) string { return m.userCreated }),
+		"userUpdated": user(func(m rowMeta) string { return m.userUpdated }),
+		"version":     field(nonNull(graphql.Int), func(m rowMeta) any { return m.version }),
+	}
+}
+
 func (r *resolver) ticketType() *graphql.Object {
 	tk := func(p graphql.ResolveParams) *grievance.Ticket { return p.Source.(*ticketNode).t }
 	text := func(get func(*grievance.Ticket) string) *graphql.Field {
@@ -118,14 +157,7 @@ func (r *resolver) ticketType() *graphql.Object {
 		Interfaces: []*graphql.Interface{r.node},
 		Fields: graphql.FieldsThunk(func() graphql.Fields {
 			f := graphql.Fields{
-				"id":              typed(nonNull(graphql.ID), func(t *grievance.Ticket) any { return globalID("TicketGQLType", t.ID) }),
-				"isDeleted":       typed(nonNull(graphql.Boolean), func(t *grievance.Ticket) any { return t.IsDeleted }),
 				"jsonExt":         typed(jsonStringScalar, func(t *grievance.Ticket) any { return ticketJSONExt(t) }),
-				"dateCreated":     typed(dateTimeScalar, func(t *grievance.Ticket) any { return t.DateCreated }),
-				"dateUpdated":     typed(dateTimeScalar, func(t *grievance.Ticket) any { return t.DateUpdated }),
-				"userCreated":     user(true, func(t *grievance.Ticket) string { return t.UserCreated }),
-				"userUpdated":     user(true, func(t *grievance.Ticket) string { return t.UserUpdated }),
-				"version":         typed(nonNull(graphql.Int), func(t *grievance.Ticket) any { return t.Version }),
 				"dateValidFrom":   typed(nonNull(dateTimeScalar), func(t *grievance.Ticket) any { return t.DateValidFrom }),
 				"dateValidTo":     nullTyped(dateTimeScalar),
 				"replacementUuid": nullTyped(uuidScalar),
@@ -185,6 +217,11 @@ func (r *resolver) ticketType() *graphql.Object {
 					return live != nil && live.Version != n.t.Version, nil
 				})},
 			}
+			maps.Copy(f, r.rowFields("TicketGQLType", func(src any) rowMeta {
+				n := src.(*ticketNode)
+				t := n.t
+				return rowMeta{t.ID, t.IsDeleted, t.DateCreated, t.DateUpdated, t.UserCreated, t.UserUpdated, t.Version, n.set}
+			}))
 			for name, fd := range r.personFields("reporter",
 				func(src any) (personDetails, *rowSet) {
 					n := src.(*ticketNode)
@@ -206,31 +243,18 @@ func (r *resolver) commentType() *graphql.Object {
 			return get(cm(p)), nil
 		}}
 	}
-	user := func(get func(*grievance.Comment) string) *graphql.Field {
-		return r.userField(true, func(src any) (string, *rowSet) {
-			n := src.(*commentNode)
-			return get(n.c), n.set
-		})
-	}
 	nonNull := graphql.NewNonNull
 	return graphql.NewObject(graphql.ObjectConfig{
 		Name:       "CommentGQLType",
 		Interfaces: []*graphql.Interface{r.node},
 		Fields: graphql.FieldsThunk(func() graphql.Fields {
 			f := graphql.Fields{
-				"id":        typed(nonNull(graphql.ID), func(c *grievance.Comment) any { return globalID("CommentGQLType", c.ID) }),
-				"isDeleted": typed(nonNull(graphql.Boolean), func(c *grievance.Comment) any { return c.IsDeleted }),
 				"jsonExt": typed(jsonStringScalar, func(c *grievance.Comment) any {
 					if c.JSONExt == nil {
 						return nil
 					}
 					return pyJSON(c.JSONExt)
 				}),
-				"dateCreated":  typed(dateTimeScalar, func(c *grievance.Comment) any { return c.DateCreated }),
-				"dateUpdated":  typed(dateTimeScalar, func(c *grievance.Comment) any { return c.DateUpdated }),
-				"userCreated":  user(func(c *grievance.Comment) string { return c.UserCreated }),
-				"userUpdated":  user(func(c *grievance.Comment) string { return c.UserUpdated }),
-				"version":      typed(nonNull(graphql.Int), func(c *grievance.Comment) any { return c.Version }),
 				"commenterId":  typed(graphql.String, func(c *grievance.Comment) any { return serializeText(c.CommenterID) }),
 				"comment":      typed(nonNull(graphql.String), func(c *grievance.Comment) any { return c.Comment }),
 				"isResolution": typed(nonNull(graphql.Boolean), func(c *grievance.Comment) any { return c.IsResolution }),
@@ -240,6 +264,11 @@ func (r *resolver) commentType() *graphql.Object {
 					return n.set.ticketNode(p.Context, l, n.c.TicketID)
 				})},
 			}
+			maps.Copy(f, r.rowFields("CommentGQLType", func(src any) rowMeta {
+				n := src.(*commentNode)
+				c := n.c
+				return rowMeta{c.ID, c.IsDeleted, c.DateCreated, c.DateUpdated, c.UserCreated, c.UserUpdated, c.Version, n.set}
+			}))
 			for name, fd := range r.personFields("commenter",
 				func(src any) (personDetails, *rowSet) {
 					n := src.(*commentNode)
