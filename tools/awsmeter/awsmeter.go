@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,30 +91,16 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 	return out, md, err
 }
 
-// askCapacity asks DynamoDB (moto) to report consumed capacity.
+// askCapacity asks DynamoDB (moto) to report consumed capacity: every
+// DynamoDB input that can say so has a ReturnConsumedCapacity field.
 func askCapacity(params any) {
-	total := types.ReturnConsumedCapacityTotal
-	switch p := params.(type) {
-	case *dynamodb.GetItemInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.QueryInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.ScanInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.BatchGetItemInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.PutItemInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.UpdateItemInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.DeleteItemInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.BatchWriteItemInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.TransactWriteItemsInput:
-		p.ReturnConsumedCapacity = total
-	case *dynamodb.TransactGetItemsInput:
-		p.ReturnConsumedCapacity = total
+	total := reflect.ValueOf(types.ReturnConsumedCapacityTotal)
+	v := reflect.ValueOf(params)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	if f := v.Elem().FieldByName("ReturnConsumedCapacity"); f.IsValid() && f.CanSet() && f.Type() == total.Type() {
+		f.Set(total)
 	}
 }
 
@@ -144,23 +131,10 @@ func measure(op *Op, params, result any) {
 		op.Reported += reportedPtr(r.ConsumedCapacity)
 	case *dynamodb.QueryOutput:
 		p, _ := params.(*dynamodb.QueryInput)
-		op.ItemsRead += float64(r.ScannedCount)
-		// A Query is charged for the items read, summed, then rounded.
-		size := 0
-		for _, it := range r.Items {
-			size += ItemSize(it)
-		}
-		op.RCU += readUnits(size, p != nil && aws.ToBool(p.ConsistentRead))
-		op.Reported += reportedPtr(r.ConsumedCapacity)
+		op.pageRead(r.ScannedCount, r.Items, p != nil && aws.ToBool(p.ConsistentRead), r.ConsumedCapacity)
 	case *dynamodb.ScanOutput:
 		p, _ := params.(*dynamodb.ScanInput)
-		op.ItemsRead += float64(r.ScannedCount)
-		size := 0
-		for _, it := range r.Items {
-			size += ItemSize(it)
-		}
-		op.RCU += readUnits(size, p != nil && aws.ToBool(p.ConsistentRead))
-		op.Reported += reportedPtr(r.ConsumedCapacity)
+		op.pageRead(r.ScannedCount, r.Items, p != nil && aws.ToBool(p.ConsistentRead), r.ConsumedCapacity)
 	case *dynamodb.BatchGetItemOutput:
 		p, _ := params.(*dynamodb.BatchGetItemInput)
 		for table, items := range r.Responses {
@@ -216,6 +190,18 @@ func measure(op *Op, params, result any) {
 		}
 		op.Reported += reported(r.ConsumedCapacity...)
 	}
+}
+
+// pageRead adds a page of a Query or Scan: scanned items read, charged
+// for the items returned, their sizes summed, then rounded.
+func (op *Op) pageRead(scanned int32, items []map[string]types.AttributeValue, consistent bool, cc *types.ConsumedCapacity) {
+	op.ItemsRead += float64(scanned)
+	size := 0
+	for _, it := range items {
+		size += ItemSize(it)
+	}
+	op.RCU += readUnits(size, consistent)
+	op.Reported += reportedPtr(cc)
 }
 
 // readUnits is DynamoDB's charge for reading size bytes: one unit per 4 KB
@@ -289,12 +275,7 @@ func (s Stats) Total(service string) Op {
 		if service != "" && !strings.HasPrefix(k, service+".") {
 			continue
 		}
-		t.Calls += op.Calls
-		t.ItemsRead += op.ItemsRead
-		t.ItemsWritten += op.ItemsWritten
-		t.RCU += op.RCU
-		t.WCU += op.WCU
-		t.Reported += op.Reported
+		t.add(op)
 	}
 	return t
 }
@@ -307,12 +288,9 @@ func (s Stats) Scale(n int) Stats {
 	}
 	for k, op := range s {
 		c := *op
-		c.Calls /= float64(n)
-		c.ItemsRead /= float64(n)
-		c.ItemsWritten /= float64(n)
-		c.RCU /= float64(n)
-		c.WCU /= float64(n)
-		c.Reported /= float64(n)
+		for _, x := range c.figures() {
+			*x /= float64(n)
+		}
 		out[k] = &c
 	}
 	return out
@@ -351,11 +329,19 @@ func (s Stats) Add(o Stats) {
 			t = &Op{}
 			s[k] = t
 		}
-		t.Calls += op.Calls
-		t.ItemsRead += op.ItemsRead
-		t.ItemsWritten += op.ItemsWritten
-		t.RCU += op.RCU
-		t.WCU += op.WCU
-		t.Reported += op.Reported
+		t.add(op)
+	}
+}
+
+// figures are every figure of op, for the sums and scalings.
+func (op *Op) figures() []*float64 {
+	return []*float64{&op.Calls, &op.ItemsRead, &op.ItemsWritten, &op.RCU, &op.WCU, &op.Reported}
+}
+
+// add adds every figure of o to op.
+func (op *Op) add(o *Op) {
+	mine, theirs := op.figures(), o.figures()
+	for i, x := range mine {
+		*x += *theirs[i]
 	}
 }
