@@ -14,13 +14,12 @@ import (
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
-	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
 	fn := platform.Start(context.Background())
-	st := store.New(fn.AWS, fn.Tables)
-	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{History: st, Stats: st})
+	st := fn.Store()
+	svc := fn.Service(st, grievance.Options{History: st, Stats: st})
 	opts := gqlOptions(os.Getenv)
 	opts.Logger = fn.Log
 	srv, err := gql.New(svc, opts)

@@ -11,12 +11,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/redress-grm/redress/shared/platform"
-	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
 	fn := platform.Start(context.Background())
-	st := store.New(fn.AWS, fn.Tables)
+	st := fn.Store()
 	h := &Handler{History: st, Stats: st, Log: fn.Log}
 	lambda.Start(h.Handle)
 }

@@ -11,20 +11,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/google/uuid"
 
-	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
-	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
 	fn := platform.Start(context.Background())
-	pub := &bus.Publisher{API: eventbridge.NewFromConfig(fn.AWS), Bus: fn.Required("EVENT_BUS_NAME")}
-	st := store.New(fn.AWS, fn.Tables)
-	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{})
-	h := &Handler{Store: st, Config: svc, Publisher: pub, Now: time.Now, NewID: uuid.NewString, Log: fn.Log}
+	st := fn.Store()
+	h := &Handler{Store: st, Config: fn.Service(st, grievance.Options{}), Publisher: fn.Publisher(),
+		Now: time.Now, NewID: uuid.NewString, Log: fn.Log}
 	lambda.Start(h.Handle)
 }

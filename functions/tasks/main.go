@@ -8,22 +8,15 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/google/uuid"
 
-	"github.com/redress-grm/redress/shared/bus"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
-	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
 	fn := platform.Start(context.Background())
-	pub := &bus.Publisher{API: eventbridge.NewFromConfig(fn.AWS), Bus: fn.Required("EVENT_BUS_NAME")}
-	svc := grievance.NewService(store.New(fn.AWS, fn.Tables), time.Now, uuid.NewString, grievance.Options{})
-	h := &Handler{Publisher: pub, Config: svc, Log: fn.Log}
+	h := &Handler{Publisher: fn.Publisher(), Config: fn.Service(fn.Store(), grievance.Options{}), Log: fn.Log}
 	lambda.Start(h.Handle)
 }
