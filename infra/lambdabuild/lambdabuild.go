@@ -24,10 +24,14 @@ import (
 // builder's environment cannot add flags.
 var Env = []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS="}
 
-// Flags are the pinned build flags: no RPC mode of aws-lambda-go, no file
-// system paths, no VCS stamp (a dirty work tree would change the binary),
-// no symbol table, and an empty build id.
-var Flags = []string{"-tags=lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="}
+// Tags is the flag every build of a function has, deployed or run
+// locally (infra/local/runtime): no RPC mode of aws-lambda-go.
+const Tags = "-tags=lambda.norpc"
+
+// Flags are the pinned build flags: Tags, no file system paths, no VCS
+// stamp (a dirty work tree would change the binary), no symbol table, and
+// an empty build id.
+var Flags = []string{Tags, "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="}
 
 // Functions lists the functions of the module at root: every
 // functions/<name>/main.go, sorted.
@@ -52,19 +56,28 @@ func Build(ctx context.Context, root, out string, names ...string) error {
 		return err
 	}
 	for _, n := range names {
-		bin := filepath.Join(absOut, n, "bootstrap")
-		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-			return err
+		if err := GoBuild(ctx, root, Env, filepath.Join(absOut, n, "bootstrap"), "./functions/"+n, Flags...); err != nil {
+			return fmt.Errorf("build %s: %w", n, err)
 		}
-		args := append([]string{"build"}, Flags...)
-		cmd := exec.CommandContext(ctx, "go", append(args, "-o", bin, "./functions/"+n)...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), Env...)
-		var stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stderr, &stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build %s: %w\n%s", n, err, bytes.TrimSpace(stderr.Bytes()))
-		}
+	}
+	return nil
+}
+
+// GoBuild runs `go build flags… -o out pkg` in the module at root, with
+// env added to the environment, after creating out's folder. A failed
+// build's error carries the compiler's output.
+func GoBuild(ctx context.Context, root string, env []string, out, pkg string, flags ...string) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%w\n%s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return nil
 }

@@ -1,8 +1,8 @@
 // Command coldstart measures each Lambda function's deployment size and
 // cold start (docs/performance.md): for every functions/<name>/main.go it
 //
-//   - builds the bootstrap exactly as infra/infra.mk does (linux/arm64,
-//     -tags lambda.norpc -trimpath -ldflags="-s -w") and reports its size
+//   - builds the bootstrap exactly as the deployment does (linux/arm64,
+//     infra/lambdabuild's flags) and reports its size
 //     (target < 15 MB);
 //   - builds the same package with the same flags for this machine and
 //     starts it RUNS times under the Lambda Runtime API emulator
@@ -25,13 +25,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/redress-grm/redress/infra/lambdabuild"
 	"github.com/redress-grm/redress/infra/local/moto"
 	lambdart "github.com/redress-grm/redress/infra/local/runtime"
 	"github.com/redress-grm/redress/shared/store"
@@ -147,11 +147,9 @@ func verdict(ok bool) string {
 
 // build compiles pkg with the deployment's flags for goos/goarch.
 func build(ctx context.Context, root, pkg, out, goos, goarch string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build %s for %s/%s: %w\n%s", pkg, goos, goarch, err, b)
+	env := []string{"CGO_ENABLED=0", "GOOS=" + goos, "GOARCH=" + goarch, "GOFLAGS="}
+	if err := lambdabuild.GoBuild(ctx, root, env, out, pkg, lambdabuild.Flags...); err != nil {
+		return fmt.Errorf("build %s for %s/%s: %w", pkg, goos, goarch, err)
 	}
 	return nil
 }
