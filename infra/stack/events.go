@@ -63,12 +63,7 @@ func NewEvents(scope constructs.Construct, id string) *Events {
 // dead-letter queue (grants.go lets EventBridge send to it; alarms.go
 // watches its depth).
 func (e *Events) Every(id string, rate awscdk.Duration, fn awslambda.IFunction) awsevents.CfnRule {
-	dlq := awssqs.NewQueue(e.Construct, jsii.String(id+"DLQ"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(DLQRetentionDays)),
-	})
-	nagSuppress(dlq, "AwsSolutions-SQS3",
+	dlq := deadLetterQueue(e.Construct, id+"DLQ",
 		"This queue is itself the dead-letter queue of an EventBridge rule's target; nothing consumes it that could fail into another queue.")
 	rule := awsevents.NewCfnRule(e.Construct, jsii.String(id), &awsevents.CfnRuleProps{
 		Description:        jsii.String("Starts the " + *fn.Node().Id() + " function every " + *rate.ToHumanString()),

@@ -48,12 +48,7 @@ func NewStreams(scope constructs.Construct, id string, table awsdynamodb.ITable,
 	s := &Streams{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	for _, c := range consumers {
 		cid := *c.Function.Node().Id()
-		dlq := awssqs.NewQueue(s.Construct, jsii.String(cid+"DLQ"), &awssqs.QueueProps{
-			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-			EnforceSSL:      jsii.Bool(true),
-			RetentionPeriod: awscdk.Duration_Days(jsii.Number(DLQRetentionDays)),
-		})
-		nagSuppress(dlq, "AwsSolutions-SQS3",
+		dlq := deadLetterQueue(s.Construct, cid+"DLQ",
 			"This queue is itself the dead-letter destination of a stream mapping (on-failure destination); it has no consumer that could fail into another queue.")
 		m := awslambda.NewCfnEventSourceMapping(s.Construct, jsii.String(cid+"Mapping"), &awslambda.CfnEventSourceMappingProps{
 			FunctionName:                   c.Function.FunctionArn(),
@@ -75,4 +70,18 @@ func NewStreams(scope constructs.Construct, id string, table awsdynamodb.ITable,
 		s.Consumers = append(s.Consumers, &Consumer{Name: c.Name, Function: c.Function, DLQ: dlq, Mapping: m})
 	}
 	return s
+}
+
+// deadLetterQueue creates an encrypted, TLS-only queue that keeps what a
+// rule's target or a stream mapping could not deliver for
+// DLQRetentionDays. why says why cdk-nag's SQS3 (a queue without a
+// dead-letter queue of its own) does not apply to it.
+func deadLetterQueue(scope constructs.Construct, id, why string) awssqs.Queue {
+	dlq := awssqs.NewQueue(scope, jsii.String(id), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(DLQRetentionDays)),
+	})
+	nagSuppress(dlq, "AwsSolutions-SQS3", why)
+	return dlq
 }
