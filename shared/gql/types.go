@@ -93,6 +93,16 @@ func (r *resolver) personFields(prefix string, get func(any) (personDetails, *ro
 	}
 }
 
+// fieldsOf returns a maker of plain fields of the object whose nodes row
+// reads: each field has type typ and resolves to get of the row.
+func fieldsOf[T any](row func(src any) T) func(typ graphql.Output, get func(T) any) *graphql.Field {
+	return func(typ graphql.Output, get func(T) any) *graphql.Field {
+		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
+			return get(row(p.Source)), nil
+		}}
+	}
+}
+
 // rowMeta is what every versioned openIMIS row (core's VersionedModel
 // and its creation and update stamps) shows, whatever it records.
 type rowMeta struct {
@@ -107,11 +117,7 @@ type rowMeta struct {
 // rowFields returns the fields of rowMeta for the object type typeName
 // (the global id names it); meta reads them from a node of the type.
 func (r *resolver) rowFields(typeName string, meta func(src any) rowMeta) graphql.Fields {
-	field := func(typ graphql.Output, get func(rowMeta) any) *graphql.Field {
-		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
-			return get(meta(p.Source)), nil
-		}}
-	}
+	field := fieldsOf(meta)
 	user := func(get func(rowMeta) string) *graphql.Field {
 		return r.userField(true, func(src any) (string, *rowSet) {
 			m := meta(src)
@@ -137,11 +143,7 @@ func (r *resolver) ticketType() *graphql.Object {
 			return serializeText(get(tk(p))), nil
 		}}
 	}
-	typed := func(typ graphql.Output, get func(*grievance.Ticket) any) *graphql.Field {
-		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
-			return get(tk(p)), nil
-		}}
-	}
+	typed := fieldsOf(func(src any) *grievance.Ticket { return src.(*ticketNode).t })
 	nullTyped := func(typ graphql.Output) *graphql.Field {
 		return &graphql.Field{Type: typ, Resolve: func(graphql.ResolveParams) (any, error) { return nil, nil }}
 	}
@@ -237,12 +239,7 @@ func (r *resolver) ticketType() *graphql.Object {
 }
 
 func (r *resolver) commentType() *graphql.Object {
-	cm := func(p graphql.ResolveParams) *grievance.Comment { return p.Source.(*commentNode).c }
-	typed := func(typ graphql.Output, get func(*grievance.Comment) any) *graphql.Field {
-		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
-			return get(cm(p)), nil
-		}}
-	}
+	typed := fieldsOf(func(src any) *grievance.Comment { return src.(*commentNode).c })
 	nonNull := graphql.NewNonNull
 	return graphql.NewObject(graphql.ObjectConfig{
 		Name:       "CommentGQLType",
@@ -286,12 +283,7 @@ func (r *resolver) commentType() *graphql.Object {
 }
 
 func (r *resolver) mutationLogType() *graphql.Object {
-	lg := func(p graphql.ResolveParams) *grievance.MutationLog { return p.Source.(*logNode).l }
-	typed := func(typ graphql.Output, get func(*grievance.MutationLog) any) *graphql.Field {
-		return &graphql.Field{Type: typ, Resolve: func(p graphql.ResolveParams) (any, error) {
-			return get(lg(p)), nil
-		}}
-	}
+	typed := fieldsOf(func(src any) *grievance.MutationLog { return src.(*logNode).l })
 	nonNull := graphql.NewNonNull
 	return graphql.NewObject(graphql.ObjectConfig{
 		Name:       "MutationLogGQLType",
