@@ -114,9 +114,23 @@ type rowMeta struct {
 	set                      *rowSet
 }
 
+// metaNode is a node of a versioned row type.
+type metaNode interface{ meta() rowMeta }
+
+func (n *ticketNode) meta() rowMeta {
+	t := n.t
+	return rowMeta{t.ID, t.IsDeleted, t.DateCreated, t.DateUpdated, t.UserCreated, t.UserUpdated, t.Version, n.set}
+}
+
+func (n *commentNode) meta() rowMeta {
+	c := n.c
+	return rowMeta{c.ID, c.IsDeleted, c.DateCreated, c.DateUpdated, c.UserCreated, c.UserUpdated, c.Version, n.set}
+}
+
 // rowFields returns the fields of rowMeta for the object type typeName
-// (the global id names it); meta reads them from a node of the type.
-func (r *resolver) rowFields(typeName string, meta func(src any) rowMeta) graphql.Fields {
+// (the global id names it), whose nodes are metaNodes.
+func (r *resolver) rowFields(typeName string) graphql.Fields {
+	meta := func(src any) rowMeta { return src.(metaNode).meta() }
 	field := fieldsOf(meta)
 	user := func(get func(rowMeta) string) *graphql.Field {
 		return r.userField(true, func(src any) (string, *rowSet) {
@@ -219,20 +233,14 @@ func (r *resolver) ticketType() *graphql.Object {
 					return live != nil && live.Version != n.t.Version, nil
 				})},
 			}
-			maps.Copy(f, r.rowFields("TicketGQLType", func(src any) rowMeta {
-				n := src.(*ticketNode)
-				t := n.t
-				return rowMeta{t.ID, t.IsDeleted, t.DateCreated, t.DateUpdated, t.UserCreated, t.UserUpdated, t.Version, n.set}
-			}))
-			for name, fd := range r.personFields("reporter",
+			maps.Copy(f, r.rowFields("TicketGQLType"))
+			maps.Copy(f, r.personFields("reporter",
 				func(src any) (personDetails, *rowSet) {
 					n := src.(*ticketNode)
 					return personDetails{typ: n.t.ReporterType, id: n.t.ReporterID}, n.set
 				},
 				func(ctx context.Context, l *loader, _ any) error { return r.mayReadTicketDetails(ctx, l) },
-			) {
-				f[name] = fd
-			}
+			))
 			return f
 		}),
 	})
@@ -261,12 +269,8 @@ func (r *resolver) commentType() *graphql.Object {
 					return n.set.ticketNode(p.Context, l, n.c.TicketID)
 				})},
 			}
-			maps.Copy(f, r.rowFields("CommentGQLType", func(src any) rowMeta {
-				n := src.(*commentNode)
-				c := n.c
-				return rowMeta{c.ID, c.IsDeleted, c.DateCreated, c.DateUpdated, c.UserCreated, c.UserUpdated, c.Version, n.set}
-			}))
-			for name, fd := range r.personFields("commenter",
+			maps.Copy(f, r.rowFields("CommentGQLType"))
+			maps.Copy(f, r.personFields("commenter",
 				func(src any) (personDetails, *rowSet) {
 					n := src.(*commentNode)
 					return personDetails{typ: n.c.CommenterType, id: n.c.CommenterID}, n.set
@@ -274,9 +278,7 @@ func (r *resolver) commentType() *graphql.Object {
 				func(ctx context.Context, l *loader, src any) error {
 					return r.mayReadCommenter(ctx, l, src.(*commentNode))
 				},
-			) {
-				f[name] = fd
-			}
+			))
 			return f
 		}),
 	})
