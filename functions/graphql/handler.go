@@ -18,6 +18,7 @@ import (
 	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/openimis"
 )
 
 // configSource is what the handler needs to turn claims into rights.
@@ -45,7 +46,21 @@ type Handler struct {
 	// Explorer is the explorer page served to browsers' GETs; nil (the
 	// default, EXPLORER unset) answers every GET with 405.
 	Explorer []byte
+	// Client is the openIMIS web client's compatibility mode
+	// (OPENIMIS_CLIENT; docs/openimis-client.md): cookies in and out,
+	// and GET CurrentUserPath. Nil (the default) leaves it off.
+	Client *openimis.Service
+	// People names the signed-in user in current_user.
+	People peopleSource
 }
+
+// peopleSource finds directory records.
+type peopleSource interface {
+	People(ctx context.Context, ids []string) (map[string]*grievance.Person, error)
+}
+
+// CurrentUserPath is openIMIS core's REST call for the signed-in user.
+const CurrentUserPath = "/api/core/users/current_user/"
 
 // DefaultMaxBody is the largest request body accepted (the client's
 // biggest documents are a few KB; API Gateway itself stops at 10 MB).
@@ -98,6 +113,20 @@ func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 		resp.Headers["content-security-policy"] = explorer.ContentSecurityPolicy
 		return resp
 	}
+	if h.Client != nil {
+		sess := openimis.NewSession(ev.Cookies, func(n string) string { return header(ev.Headers, n) })
+		ctx = openimis.NewContext(ctx, sess)
+		if ev.RequestContext.HTTP.Method == http.MethodGet && ev.RequestContext.HTTP.Path == CurrentUserPath {
+			return h.currentUser(ctx, ev, reqID)
+		}
+		resp := h.serveGraphQL(ctx, ev, reqID)
+		resp.Cookies = sess.SetCookies()
+		return resp
+	}
+	return h.serveGraphQL(ctx, ev, reqID)
+}
+
+func (h *Handler) serveGraphQL(ctx context.Context, ev events.APIGatewayV2HTTPRequest, reqID string) events.APIGatewayV2HTTPResponse {
 	if m := ev.RequestContext.HTTP.Method; m != "" && m != http.MethodPost {
 		return h.fail(reqID, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Send GraphQL requests with POST.")
 	}
@@ -120,21 +149,33 @@ func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 	if status != 0 {
 		return h.fail(reqID, status, "BAD_REQUEST", msg)
 	}
-	if claims := jwtClaims(ev); len(claims) > 0 {
-		cfg, err := h.Config.Config(ctx)
-		if err != nil {
-			h.Log.ErrorContext(ctx, "load configuration", "requestId", reqID, "err", err)
-			if grievance.ErrorCode(err) == grievance.CodeUnavailable {
-				return h.fail(reqID, http.StatusServiceUnavailable, string(grievance.CodeUnavailable), grievance.ErrorMessage(err))
-			}
-			return h.fail(reqID, http.StatusInternalServerError, string(grievance.CodeInternal), "Internal error.")
-		}
-		if p := auth.Principal(claims, cfg, h.Auth); p != nil {
-			ctx = grievance.NewContext(ctx, p)
-		}
+	ctx, _, failed := h.principal(ctx, ev, reqID)
+	if failed != nil {
+		return *failed
 	}
 	out := h.GraphQL.Do(ctx, req)
 	return response(reqID, out.Status, out.Body)
+}
+
+// principal puts the principal of the verified claims (if any) in ctx.
+func (h *Handler) principal(ctx context.Context, ev events.APIGatewayV2HTTPRequest, reqID string) (context.Context, *grievance.Config, *events.APIGatewayV2HTTPResponse) {
+	claims := jwtClaims(ev)
+	if len(claims) == 0 {
+		return ctx, nil, nil
+	}
+	cfg, err := h.Config.Config(ctx)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "load configuration", "requestId", reqID, "err", err)
+		resp := h.fail(reqID, http.StatusInternalServerError, string(grievance.CodeInternal), "Internal error.")
+		if grievance.ErrorCode(err) == grievance.CodeUnavailable {
+			resp = h.fail(reqID, http.StatusServiceUnavailable, string(grievance.CodeUnavailable), grievance.ErrorMessage(err))
+		}
+		return ctx, nil, &resp
+	}
+	if p := auth.Principal(claims, cfg, h.Auth); p != nil {
+		ctx = grievance.NewContext(ctx, p)
+	}
+	return ctx, cfg, nil
 }
 
 // decodeRequest reads a GraphQL request from a JSON body ({"query": …}) or
@@ -192,9 +233,26 @@ func nativeValue(v any) any {
 	return v
 }
 
+// jwtClaims returns the claims the edge verified: the JWT authorizer's,
+// or, in the openIMIS client mode, the Lambda authorizer's context (the
+// same claims, rendered the same way, from the bearer token or the
+// access cookie).
 func jwtClaims(ev events.APIGatewayV2HTTPRequest) map[string]string {
-	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
+	a := ev.RequestContext.Authorizer
+	if a == nil {
+		return nil
+	}
+	if a.JWT != nil {
 		return a.JWT.Claims
+	}
+	if len(a.Lambda) > 0 {
+		out := make(map[string]string, len(a.Lambda))
+		for k, v := range a.Lambda {
+			if s, ok := v.(string); ok {
+				out[k] = s
+			}
+		}
+		return out
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/google/uuid"
 
 	"github.com/redress-grm/redress/shared/auth"
@@ -22,13 +23,20 @@ func main() {
 	svc := fn.Service(st, grievance.Options{History: st, Stats: st})
 	opts := gqlOptions(os.Getenv)
 	opts.Logger = fn.Log
+	client, err := clientMode(platform.Env(os.Getenv), cognitoidentityprovider.NewFromConfig(fn.AWS), fn.Log)
+	if err != nil {
+		platform.Fatal(fn.Log, "start", err)
+	}
+	if client != nil {
+		opts.Client = &gql.Client{Sessions: client}
+	}
 	srv, err := gql.New(svc, opts)
 	if err != nil {
 		platform.Fatal(fn.Log, "start", err)
 	}
 	h := &Handler{Config: svc, GraphQL: srv, Log: fn.Log, NewID: uuid.NewString, Now: time.Now,
 		Auth:    auth.Options{AdminGroup: os.Getenv("ADMIN_GROUP"), AllowRightsClaim: platform.Bool("ALLOW_RIGHTS_CLAIM", false)},
-		MaxBody: platform.Int("MAX_BODY_BYTES", DefaultMaxBody)}
+		MaxBody: platform.Int("MAX_BODY_BYTES", DefaultMaxBody), Client: client, People: svc}
 	if h.Explorer, err = explorerPage(platform.Env(os.Getenv)); err != nil {
 		platform.Fatal(fn.Log, "start", err)
 	}

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
 	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/gql"
+	"github.com/redress-grm/redress/shared/openimis"
 	"github.com/redress-grm/redress/shared/platform"
 )
 
@@ -35,4 +41,52 @@ func explorerPage(env platform.Env) ([]byte, error) {
 		Endpoint:  "/api/graphql",
 		TokenHint: "an ID token of this stage's user pool (docs/deploy.md, \"Get a token\")",
 	})
+}
+
+// Settings of the openIMIS client mode (docs/openimis-client.md).
+const (
+	// DefaultSignInAttempts per user per SignInWindow before tokenAuth
+	// refuses without asking the identity provider.
+	DefaultSignInAttempts = 10
+	SignInWindow          = 15 * time.Minute
+)
+
+// clientMode is the openIMIS client mode's session service when
+// OPENIMIS_CLIENT=true, else nil. OPENIMIS_SIGNER picks the identity
+// provider: "cognito" (the stack's user pool, COGNITO_CLIENT_ID) or "dev"
+// (the local stack only: OPENIMIS_DEV_PASSWORD for the users of
+// OPENIMIS_DEV_USERS, tokens signed with JWT_SECRET like `local token`).
+func clientMode(env platform.Env, cognito openimis.CognitoAPI, log *slog.Logger) (*openimis.Service, error) {
+	if !env.Bool("OPENIMIS_CLIENT", false) {
+		return nil, nil
+	}
+	svc := &openimis.Service{Log: log, Limiter: &openimis.MemoryLimiter{
+		Max: env.Int("SIGN_IN_ATTEMPTS", DefaultSignInAttempts), Window: SignInWindow}}
+	refreshTTL := time.Duration(env.Int("REFRESH_TOKEN_DAYS", 30)) * 24 * time.Hour
+	switch signer := env("OPENIMIS_SIGNER"); signer {
+	case "cognito":
+		id, err := env.Required("COGNITO_CLIENT_ID")
+		if err != nil {
+			return nil, err
+		}
+		svc.Signer = &openimis.Cognito{API: cognito, ClientID: id, RefreshTTL: refreshTTL}
+	case "dev":
+		secret, err := env.Required("JWT_SECRET")
+		if err != nil {
+			return nil, err
+		}
+		password, err := env.Required("OPENIMIS_DEV_PASSWORD")
+		if err != nil {
+			return nil, err
+		}
+		d := &openimis.Dev{Secret: []byte(secret), Issuer: env("JWT_ISSUER"), Audience: env("JWT_AUDIENCE"),
+			Password: password, AccessTTL: time.Hour, RefreshTTL: refreshTTL}
+		if err := json.Unmarshal([]byte(env("OPENIMIS_DEV_USERS")), &d.Users); err != nil {
+			return nil, fmt.Errorf("OPENIMIS_DEV_USERS: want a JSON object of username to {sub, groups}: %w", err)
+		}
+		svc.Signer = d
+	default:
+		return nil, fmt.Errorf("OPENIMIS_SIGNER=%q: want cognito or dev", signer)
+	}
+	return svc, nil
 }

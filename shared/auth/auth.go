@@ -6,6 +6,8 @@ package auth
 
 import (
 	"encoding/json"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -131,4 +133,44 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// ClientRights lists the principal's rights as the openIMIS web client
+// reads them (i_user.rights: numbers, ascending). An administrator holds
+// every right the configuration names, as the services treat it.
+func ClientRights(p *grievance.Principal, cfg *grievance.Config) []int {
+	if p == nil {
+		return []int{}
+	}
+	set := map[string]bool{}
+	for r, ok := range p.Rights {
+		if ok {
+			set[r] = true
+		}
+	}
+	if p.Admin {
+		for _, rs := range [][]string{cfg.QueryTicketsPerms, cfg.QueryCommentsPerms, cfg.CreateTicketsPerms,
+			cfg.UpdateTicketsPerms, cfg.DeleteTicketsPerms, cfg.CreateCommentPerms, cfg.ResolveGrievancePerms,
+			cfg.UpdateOwnCommentPerms, cfg.UpdateCommentPerms, cfg.DeleteOwnCommentPerms, cfg.DeleteCommentPerms,
+			cfg.ConfigPerms, cfg.ConfidentialPerms, cfg.StatisticsPerms} {
+			for _, r := range rs {
+				set[r] = true
+			}
+		}
+		for _, rs := range cfg.RoleRights {
+			for _, r := range rs {
+				set[r] = true
+			}
+		}
+	}
+	out := make([]int, 0, len(set))
+	for r := range set {
+		// Rights that are not numbers cannot be openIMIS rights; the
+		// client compares numbers.
+		if n, err := strconv.Atoi(r); err == nil {
+			out = append(out, n)
+		}
+	}
+	sort.Ints(out)
+	return out
 }

@@ -68,6 +68,11 @@ func (r *resolver) configType() *graphql.Object {
 func (r *resolver) grievanceConfig(p graphql.ResolveParams) (any, error) {
 	cfg, err := r.svc.ReaderConfig(p.Context)
 	if err != nil {
+		if r.client != nil && grievance.PrincipalFrom(p.Context) == nil && grievance.ErrorCode(err) == grievance.CodeUnauthenticated {
+			// The client's login page asks for it: "Unauthorized" would
+			// open its "session expired" dialog there.
+			return nil, grievance.Errorf(grievance.CodeUnauthenticated, "Sign in to read the grievance configuration.")
+		}
 		return nil, err
 	}
 	return cfg, nil

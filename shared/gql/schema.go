@@ -12,8 +12,9 @@ import (
 // resolver holds the injected service and the schema's object types; the
 // resolvers are its methods.
 type resolver struct {
-	svc *grievance.Service
-	log *slog.Logger
+	svc    *grievance.Service
+	log    *slog.Logger
+	client *Client
 
 	node        *graphql.Interface
 	pageInfo    *graphql.Object
@@ -60,8 +61,17 @@ func (r *resolver) schema() (graphql.Schema, error) {
 	r.commentConn = r.connectionType(r.comment)
 	r.logConn = r.connectionType(r.mutationLog)
 
-	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: r.queryFields()})
-	mutation := graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: r.mutationFields()})
+	queries, mutations := r.queryFields(), r.mutationFields()
+	if r.client != nil {
+		for k, f := range r.clientQueryFields() {
+			queries[k] = f
+		}
+		for k, f := range r.clientMutationFields() {
+			mutations[k] = f
+		}
+	}
+	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: queries})
+	mutation := graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: mutations})
 	return graphql.NewSchema(graphql.SchemaConfig{
 		Query:    query,
 		Mutation: mutation,

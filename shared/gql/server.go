@@ -50,6 +50,9 @@ type Options struct {
 	Rules []graphql.ValidationRuleFn
 	// CacheSize bounds the parsed-document cache (default 256 documents).
 	CacheSize int
+	// Client turns on the openIMIS web client's compatibility mode; nil
+	// (the default) leaves it off.
+	Client *Client
 }
 
 // Request is a GraphQL request as clients post it.
@@ -81,6 +84,7 @@ type Server struct {
 	log       *slog.Logger
 	// suggestions keeps "Did you mean …?" in validation messages.
 	suggestions bool
+	client      *Client
 }
 
 // New builds the schema over svc.
@@ -92,7 +96,15 @@ func New(svc *grievance.Service, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &resolver{svc: svc, log: log}
+	r := &resolver{svc: svc, log: log, client: opts.Client}
+	if c := opts.Client; c != nil {
+		if c.Sessions == nil {
+			return nil, errors.New("gql: the openIMIS client mode needs Sessions")
+		}
+		if len(c.Languages) == 0 {
+			c.Languages = []Language{{Name: "English", Code: "en"}}
+		}
+	}
 	schema, err := r.schema()
 	if err != nil {
 		return nil, fmt.Errorf("gql: build schema: %w", err)
@@ -107,7 +119,7 @@ func New(svc *grievance.Service, opts Options) (*Server, error) {
 		size = 256
 	}
 	return &Server{r: r, schema: schema, limits: []graphql.ValidationRuleFn{LimitRule(opts.Limits), graphql.NoFragmentCyclesRule}, limitsCfg: opts.Limits, rules: rules,
-		cache: newDocCache(size), log: log, suggestions: opts.FieldSuggestions}, nil
+		cache: newDocCache(size), log: log, suggestions: opts.FieldSuggestions, client: opts.Client}, nil
 }
 
 // Schema returns the executable schema (for tooling and tests).
@@ -143,6 +155,11 @@ func (s *Server) Do(ctx context.Context, req Request) Response {
 	doc := s.prepare(req.Query)
 	if doc.errs != nil {
 		return s.respond(ctx, http.StatusBadRequest, nil, doc.errs, false)
+	}
+	if s.client != nil {
+		if resp, refused := s.admit(ctx, doc.ast, req.OperationName); refused {
+			return resp
+		}
 	}
 	ctx = withLoader(ctx, newLoader(s.r.svc))
 	res := graphql.Execute(graphql.ExecuteParams{

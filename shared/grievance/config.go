@@ -188,6 +188,12 @@ type Config struct {
 	SLAAtRiskShare   float64                 `json:"sla_at_risk_share"`
 	SLAReopenPolicy  string                  `json:"sla_reopen_policy"`
 	EscalationLevels Dict[[]EscalationLevel] `json:"escalation_levels"`
+
+	// AnonymousGrievanceConfig lets a signed-out caller read
+	// grievanceConfig (types, flags, channels, default staff roles and
+	// resolution times): the openIMIS web client's always-mounted
+	// configuration dialog asks for it on the login page. Off by default.
+	AnonymousGrievanceConfig bool `json:"anonymous_grievance_config"`
 }
 
 // Admin group default; the edge may configure another.

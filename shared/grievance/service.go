@@ -115,11 +115,19 @@ func (s *Service) forgetConfig() {
 }
 
 // ReaderConfig returns the configuration for grievanceConfig: any signed-in
-// principal with the ticket-query right.
+// principal with the ticket-query right, and anyone at all when the
+// configuration says anonymous_grievance_config.
 func (s *Service) ReaderConfig(ctx context.Context) (*Config, error) {
 	p := PrincipalFrom(ctx)
 	if p == nil {
-		return nil, errUnauthenticated()
+		cfg, err := s.Config(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !cfg.AnonymousGrievanceConfig {
+			return nil, errUnauthenticated()
+		}
+		return cfg, nil
 	}
 	cfg, err := s.Config(ctx)
 	if err != nil {
