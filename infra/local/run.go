@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +42,9 @@ const envHelp = `Environment (defaults in brackets):
   DLQ_DIR              where dlq-<function>.jsonl files go [.cache/local]
   SLA_INTERVAL         how often the sla function sweeps due dates [60s]; 0 turns it off
   EXPLORER             serve the GraphQL explorer page on GET / [true]; false turns it off
+  OPENIMIS_CLIENT      the openIMIS web client mode: cookies, tokenAuth, current_user [false]
+                       (docs/openimis-client.md); seeded staff sign in with OPENIMIS_DEV_PASSWORD
+  OPENIMIS_DEV_PASSWORD password of every seeded staff user in that mode [redress-local-password]
 `
 
 // config is everything `run` needs: the stack's options and the JWT
@@ -51,6 +56,26 @@ type config struct {
 	JWTIssuer   string
 	JWTAudience string
 	Explorer    bool
+	// DevPassword signs the seeded staff in through tokenAuth when
+	// OpenIMISClient is on.
+	DevPassword string
+}
+
+// devUsers are the seeded staff the dev signer knows, with the groups
+// the banner names.
+var devUsers = map[string][]string{"alice": {"GrievanceOfficer"}, "bob": {"GrievanceAdmin"}, "carol": {"GrievanceViewer"}}
+
+// clientEnv is the graphql function's environment for the openIMIS
+// client mode: the dev signer with the gateway's own secret, so the
+// cookies it sets verify at the gateway.
+func clientEnv(c config) []string {
+	users := map[string]any{}
+	for name, groups := range devUsers {
+		users[name] = map[string]any{"sub": userID(name), "groups": groups}
+	}
+	b, _ := json.Marshal(users)
+	return []string{"OPENIMIS_CLIENT=true", "OPENIMIS_SIGNER=dev", "OPENIMIS_DEV_PASSWORD=" + c.DevPassword,
+		"OPENIMIS_DEV_USERS=" + string(b), "JWT_SECRET=" + c.JWTSecret, "JWT_ISSUER=" + c.JWTIssuer, "JWT_AUDIENCE=" + c.JWTAudience}
 }
 
 func configFromEnv(getenv func(string) string, root string) (config, error) {
@@ -69,6 +94,14 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		JWTSecret:   envOr(getenv, "JWT_SECRET", defaultJWTSecret),
 		JWTIssuer:   envOr(getenv, "JWT_ISSUER", defaultJWTIssuer),
 		JWTAudience: envOr(getenv, "JWT_AUDIENCE", defaultJWTAudience),
+	}
+	switch v := envOr(getenv, "OPENIMIS_CLIENT", "false"); v {
+	case "true", "1":
+		c.OpenIMISClient = true
+		c.DevPassword = envOr(getenv, "OPENIMIS_DEV_PASSWORD", "redress-local-password")
+	case "false", "0":
+	default:
+		return config{}, fmt.Errorf("OPENIMIS_CLIENT=%q is not true or false", v)
 	}
 	switch v := envOr(getenv, "EXPLORER", "true"); v {
 	case "true", "1":
@@ -149,6 +182,9 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (*stack.Stack, 
 	o.Verifier = &gateway.Verifier{Secret: []byte(c.JWTSecret), Issuer: c.JWTIssuer, Audience: c.JWTAudience}
 	o.Logger = log
 	o.Explorer = explorerConfig(c)
+	if o.OpenIMISClient {
+		o.Env = append(slices.Clone(o.Env), clientEnv(c)...)
+	}
 	return stack.Start(ctx, o)
 }
 

@@ -197,7 +197,7 @@ func (r *resolver) clientMutationFields() graphql.Fields {
 			Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
 				user, _ := p.Args["username"].(string)
 				pass, _ := p.Args["password"].(string)
-				return sess.TokenAuth(p.Context, user, pass)
+				return orNil(sess.TokenAuth(p.Context, user, pass))
 			}),
 		},
 		"refreshToken": {
@@ -206,7 +206,7 @@ func (r *resolver) clientMutationFields() graphql.Fields {
 			// body is not accepted, the cookie is the only source.
 			Args: graphql.FieldConfigArgument{"refreshToken": {Type: graphql.String}},
 			Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
-				return sess.RefreshToken(p.Context)
+				return orNil(sess.RefreshToken(p.Context))
 			}),
 		},
 		"getCsrfToken": {
@@ -214,7 +214,7 @@ func (r *resolver) clientMutationFields() graphql.Fields {
 				"csrfToken": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
 			}}),
 			Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
-				return sess.CSRFToken(p.Context)
+				return orNil(sess.CSRFToken(p.Context))
 			}),
 		},
 		"deleteTokenCookie": {
@@ -230,4 +230,13 @@ func (r *resolver) clientMutationFields() graphql.Fields {
 			},
 		},
 	}
+}
+
+// orNil drops the value of a failed call: graphql-go would render a
+// non-nil zero value beside the error.
+func orNil[T any](v T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }

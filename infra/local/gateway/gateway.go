@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -35,6 +36,10 @@ type Invoker interface {
 // DefaultRoutes are the routes of the deployed HTTP API.
 var DefaultRoutes = []string{"POST /api/graphql", "POST /graphql"}
 
+// ClientRoutes are DefaultRoutes plus openIMIS core's REST call for the
+// signed-in user, served in the openIMIS client mode.
+var ClientRoutes = append(slices.Clone(DefaultRoutes), "GET /api/core/users/current_user/")
+
 // MaxBody is API Gateway's request payload limit.
 const MaxBody = 10 << 20
 
@@ -53,6 +58,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for requestContext.time. Default time.Now.
 	Now func() time.Time
+	// Cookies is the openIMIS web client mode (docs/openimis-client.md),
+	// what the stack's Lambda REQUEST authorizer does in AWS: the token
+	// comes from the Authorization header ("Bearer <jwt>", "JWT <jwt>" or
+	// bare) or else from the JWT cookie, checked alike; a request with
+	// neither, or with a cookie that no longer verifies (an expired
+	// session), passes as anonymous for the function to answer. A bad
+	// header is still 401.
+	Cookies bool
 	// Explorer, when set, serves the GraphQL explorer page on GET / and on
 	// GET of the GraphQL paths from browsers. API Gateway itself has no such
 	// page, so it is a local convenience only; nil leaves it off.
@@ -129,7 +142,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var claims map[string]string
 	if g.c.Verifier != nil {
 		var err error
-		if claims, err = g.c.Verifier.Verify(r.Header.Get("Authorization")); err != nil {
+		if claims, err = g.authorize(r); err != nil {
 			g.log.Debug("request rejected by the JWT authorizer", "route", routeKey, "err", err)
 			if c := Challenge(err); c != "" {
 				w.Header().Set("Www-Authenticate", c)
@@ -166,6 +179,38 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := writeResponse(w, out); err != nil {
 		g.fail(w, routeKey, err)
 	}
+}
+
+// authorize returns the claims of the request's token; nil claims and no
+// error is an anonymous request (cookie mode only).
+func (g *Gateway) authorize(r *http.Request) (map[string]string, error) {
+	h := r.Header.Get("Authorization")
+	if !g.c.Cookies {
+		return g.c.Verifier.Verify(h)
+	}
+	if strings.TrimSpace(h) != "" {
+		return g.c.Verifier.Verify(StripJWTPrefix(h))
+	}
+	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+		if claims, err := g.c.Verifier.Verify(c.Value); err == nil {
+			return claims, nil
+		}
+		g.log.Debug("access cookie refused; request passes as anonymous")
+	}
+	return nil, nil
+}
+
+// CookieName is the openIMIS client's access cookie (django-graphql-jwt's).
+const CookieName = "JWT"
+
+// StripJWTPrefix turns django-graphql-jwt's "JWT <token>" header value
+// into the bare token; other values are returned as they are.
+func StripJWTPrefix(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) >= 4 && strings.EqualFold(v[:4], "jwt ") {
+		return strings.TrimSpace(v[4:])
+	}
+	return v
 }
 
 func (g *Gateway) fail(w http.ResponseWriter, route string, err error) {
@@ -330,7 +375,7 @@ const errInvalidResponse = responseError("gateway: invalid function response")
 
 func setCORS(h http.Header) {
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "authorization,content-type")
+	h.Set("Access-Control-Allow-Headers", "authorization,content-type,x-csrftoken")
 	h.Set("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
 	h.Set("Access-Control-Max-Age", "600")
 }

@@ -104,6 +104,11 @@ type Options struct {
 	Listen string
 	// Verifier is the API's JWT authorizer; required with Listen.
 	Verifier *gateway.Verifier
+	// OpenIMISClient makes the API accept the access cookie and anonymous
+	// requests and serve current_user (gateway.Config.Cookies), as the
+	// Lambda authorizer does in AWS; the graphql function needs the
+	// matching OPENIMIS_* settings in Env.
+	OpenIMISClient bool
 	// Explorer, when set, serves the GraphQL explorer page on the API
 	// (gateway.Config.Explorer); nil leaves it off.
 	Explorer *explorer.Config
@@ -362,7 +367,11 @@ func (s *Stack) DLQPath(name string) string {
 }
 
 func (s *Stack) serveAPI() error {
-	s.gw = gateway.New(gateway.Config{Invoker: s.Functions[GraphQL], Verifier: s.o.Verifier, Logger: s.log, Explorer: s.o.Explorer})
+	gc := gateway.Config{Invoker: s.Functions[GraphQL], Verifier: s.o.Verifier, Logger: s.log, Explorer: s.o.Explorer}
+	if s.o.OpenIMISClient {
+		gc.Cookies, gc.Routes = true, gateway.ClientRoutes
+	}
+	s.gw = gateway.New(gc)
 	ln, err := net.Listen("tcp", s.o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.o.Listen, err)
