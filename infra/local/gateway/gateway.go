@@ -375,7 +375,7 @@ const errInvalidResponse = responseError("gateway: invalid function response")
 
 func setCORS(h http.Header) {
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "authorization,content-type,x-csrftoken")
+	h.Set("Access-Control-Allow-Headers", "authorization,content-type")
 	h.Set("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
 	h.Set("Access-Control-Max-Age", "600")
 }
