@@ -14,6 +14,7 @@ import (
 	"github.com/redress-grm/redress/shared/auth"
 	"github.com/redress-grm/redress/shared/gql"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/openimis"
 	"github.com/redress-grm/redress/shared/platform"
 )
 
@@ -23,7 +24,10 @@ func main() {
 	svc := fn.Service(st, grievance.Options{History: st, Stats: st})
 	opts := gqlOptions(os.Getenv)
 	opts.Logger = fn.Log
-	client, err := clientMode(platform.Env(os.Getenv), cognitoidentityprovider.NewFromConfig(fn.AWS), fn.Log)
+	sharedLimit := func(max int, window time.Duration) openimis.Limiter {
+		return &store.RateLimiter{Store: st, Max: max, Window: window}
+	}
+	client, err := clientMode(platform.Env(os.Getenv), cognitoidentityprovider.NewFromConfig(fn.AWS), sharedLimit, fn.Log)
 	if err != nil {
 		platform.Fatal(fn.Log, "start", err)
 	}

@@ -316,7 +316,7 @@ func TestClientModeIsOffByDefault(t *testing.T) {
 	if resp, _ := e.h.Handle(context.Background(), ev); resp.StatusCode != http.StatusMethodNotAllowed || len(resp.Cookies) != 0 {
 		t.Errorf("current_user with the mode off: %d, want 405", resp.StatusCode)
 	}
-	if c, err := clientMode(func(string) string { return "" }, nil, nil); c != nil || err != nil {
+	if c, err := clientMode(func(string) string { return "" }, nil, nil, nil); c != nil || err != nil {
 		t.Errorf("clientMode with no settings = %v, %v; want off", c, err)
 	}
 }

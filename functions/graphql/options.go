@@ -56,12 +56,16 @@ const (
 // provider: "cognito" (the stack's user pool, COGNITO_CLIENT_ID) or "dev"
 // (the local stack only: OPENIMIS_DEV_PASSWORD for the users of
 // OPENIMIS_DEV_USERS, tokens signed with JWT_SECRET like `local token`).
-func clientMode(env platform.Env, cognito openimis.CognitoAPI, log *slog.Logger) (*openimis.Service, error) {
+// limiter counts sign-in attempts (nil: one count per process).
+func clientMode(env platform.Env, cognito openimis.CognitoAPI, limiter func(max int, window time.Duration) openimis.Limiter, log *slog.Logger) (*openimis.Service, error) {
 	if !env.Bool("OPENIMIS_CLIENT", false) {
 		return nil, nil
 	}
-	svc := &openimis.Service{Log: log, Limiter: &openimis.MemoryLimiter{
-		Max: env.Int("SIGN_IN_ATTEMPTS", DefaultSignInAttempts), Window: SignInWindow}}
+	max := env.Int("SIGN_IN_ATTEMPTS", DefaultSignInAttempts)
+	svc := &openimis.Service{Log: log, Limiter: &openimis.MemoryLimiter{Max: max, Window: SignInWindow}}
+	if limiter != nil {
+		svc.Limiter = limiter(max, SignInWindow)
+	}
 	refreshTTL := time.Duration(env.Int("REFRESH_TOKEN_DAYS", 30)) * 24 * time.Hour
 	switch signer := env("OPENIMIS_SIGNER"); signer {
 	case "cognito":
