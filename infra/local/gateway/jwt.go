@@ -1,14 +1,14 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/redress-grm/redress/shared/auth"
 )
 
 // Verifier checks bearer tokens the way an HTTP API JWT authorizer does,
@@ -99,44 +99,5 @@ func reason(err error) string {
 }
 
 // RenderClaims flattens JWT claims into the map[string]string that API
-// Gateway puts in requestContext.authorizer.jwt.claims: strings as they
-// are, numbers as decimal text, booleans as "true"/"false", arrays as
-// "[a b]" (so cognito:groups arrives as "[GrievanceOfficer GrievanceAdmin]")
-// and objects as JSON text. Handlers parse these strings, so the local
-// stack must produce exactly what AWS does.
-func RenderClaims(claims map[string]any) map[string]string {
-	out := make(map[string]string, len(claims))
-	for k, v := range claims {
-		out[k] = renderClaim(v)
-	}
-	return out
-}
-
-func renderClaim(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	case nil:
-		return ""
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = renderClaim(e)
-		}
-		return "[" + strings.Join(parts, " ") + "]"
-	case []string:
-		return "[" + strings.Join(x, " ") + "]"
-	default:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return fmt.Sprint(x)
-		}
-		return string(b)
-	}
-}
+// Gateway puts in requestContext.authorizer.jwt.claims (auth.RenderClaims).
+func RenderClaims(claims map[string]any) map[string]string { return auth.RenderClaims(claims) }
