@@ -116,8 +116,12 @@ func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 	if h.Client != nil {
 		sess := openimis.NewSession(ev.Cookies, func(n string) string { return header(ev.Headers, n) })
 		ctx = openimis.NewContext(ctx, sess)
-		if ev.RequestContext.HTTP.Method == http.MethodGet && ev.RequestContext.HTTP.Path == CurrentUserPath {
+		switch path := ev.RequestContext.HTTP.Path; {
+		case ev.RequestContext.HTTP.Method == http.MethodGet && path == CurrentUserPath:
 			return h.currentUser(ctx, ev, reqID)
+		case strings.HasPrefix(path, "/api/core/"):
+			// The deployed route is greedy (/api/core/users/{proxy+}).
+			return response(reqID, http.StatusNotFound, []byte(`{"detail":"Not found."}`))
 		}
 		resp := h.serveGraphQL(ctx, ev, reqID)
 		resp.Cookies = sess.SetCookies()

@@ -36,7 +36,9 @@ func Groups(adminGroup string) []Group {
 // APIProps configures NewAPI.
 type APIProps struct {
 	Config  Config
-	Handler awslambda.IFunction
+	Handler awslambda.Function
+	// Authorizer is functions/authorizer, set with Config.OpenIMISClient.
+	Authorizer awslambda.Function
 }
 
 // API is the public entry point: an HTTP API whose GraphQL routes are
@@ -77,7 +79,17 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		Description:        jsii.String("Redress GraphQL API (" + cfg.Stage + ")"),
 		CreateDefaultStage: jsii.Bool(false),
 	}
-	if len(cfg.CORSOrigins) > 0 {
+	if cfg.OpenIMISClient {
+		// The client sends its cookies (credentials) and X-CSRFToken, so
+		// its one origin is allowed exactly, never a wildcard.
+		apiProps.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
+			AllowOrigins:     jsii.Strings(append([]string{cfg.OpenIMISClientOrigin}, cfg.CORSOrigins...)...),
+			AllowMethods:     &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST, awsapigatewayv2.CorsHttpMethod_OPTIONS},
+			AllowHeaders:     jsii.Strings("authorization", "content-type", "x-csrftoken"),
+			AllowCredentials: jsii.Bool(true),
+			MaxAge:           awscdk.Duration_Hours(jsii.Number(1)),
+		}
+	} else if len(cfg.CORSOrigins) > 0 {
 		apiProps.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
 			AllowOrigins: jsii.Strings(cfg.CORSOrigins...),
 			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_POST, awsapigatewayv2.CorsHttpMethod_OPTIONS},
@@ -110,11 +122,14 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		Format:         jsii.String(AccessLogFormat),
 	})
 
-	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("JwtAuthorizer"), issuer,
+	var authorizer awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("JwtAuthorizer"), issuer,
 		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{
 			JwtAudience:    audience,
 			IdentitySource: jsii.Strings("$request.header.Authorization"),
 		})
+	if cfg.OpenIMISClient {
+		authorizer = a.clientMode(props, issuer)
+	}
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("GraphQL"), props.Handler,
 		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
 			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
@@ -139,7 +154,47 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 			}
 		}
 	}
+	if cfg.OpenIMISClient {
+		a.HTTPAPI.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(CurrentUserRoute),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
+			Integration: integration,
+			Authorizer:  authorizer,
+		})
+	}
 	return a
+}
+
+// CurrentUserRoute carries openIMIS core's REST call for the signed-in
+// user, GET /api/core/users/current_user/, in the openIMIS client mode.
+// HTTP API route paths cannot end with "/", so a greedy route takes the
+// path and the function answers only that one.
+const CurrentUserRoute = "/api/core/users/{proxy+}"
+
+// clientMode wires the openIMIS client mode: the Lambda authorizer (the
+// JWT authorizer's checks, plus the JWT cookie and anonymous requests),
+// password sign-in on the app client, and the graphql function's
+// settings. No identity source: a request without a token must reach the
+// authorizer (to pass as anonymous), which also turns API Gateway's
+// result cache off; the authorizer caches the pool's keys instead.
+func (a *API) clientMode(props *APIProps, issuer *string) awsapigatewayv2.IHttpRouteAuthorizer {
+	clientID := a.Client.UserPoolClientId()
+	props.Authorizer.AddEnvironment(jsii.String("JWT_ISSUER"), issuer, nil)
+	props.Authorizer.AddEnvironment(jsii.String("JWT_AUDIENCE"), clientID, nil)
+	for k, v := range map[string]*string{
+		"OPENIMIS_CLIENT":    jsii.String("true"),
+		"OPENIMIS_SIGNER":    jsii.String("cognito"),
+		"COGNITO_CLIENT_ID":  clientID,
+		"REFRESH_TOKEN_DAYS": jsii.String("30"),
+	} {
+		props.Handler.AddEnvironment(jsii.String(k), v, nil)
+	}
+	return awsapigatewayv2authorizers.NewHttpLambdaAuthorizer(jsii.String("ClientAuthorizer"), props.Authorizer,
+		&awsapigatewayv2authorizers.HttpLambdaAuthorizerProps{
+			ResponseTypes:   &[]awsapigatewayv2authorizers.HttpLambdaResponseType{awsapigatewayv2authorizers.HttpLambdaResponseType_SIMPLE},
+			IdentitySource:  &[]*string{},
+			ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(0)),
+		})
 }
 
 // AccessLogFormat is one JSON object per request. It records who called
@@ -210,6 +265,9 @@ func (a *API) newUserPool(cfg Config) {
 		AuthFlows: &awscognito.AuthFlow{
 			UserSrp:           jsii.Bool(true), // web and mobile sign-in
 			AdminUserPassword: jsii.Bool(true), // tokens for operators holding IAM credentials (docs/deploy.md)
+			// The openIMIS client posts a password to tokenAuth, which
+			// hands it to Cognito; only in that mode.
+			UserPassword: jsii.Bool(cfg.OpenIMISClient),
 		},
 		DisableOAuth:               jsii.Bool(true), // no hosted UI or callback URLs until a deployment configures them
 		PreventUserExistenceErrors: jsii.Bool(true),

@@ -82,6 +82,17 @@ type Config struct {
 
 	// SLA adds the scheduled service-level function (functions/sla).
 	SLA bool
+
+	// OpenIMISClient turns on the openIMIS web client mode
+	// (docs/openimis-client.md): tokenAuth and the session cookies over
+	// the stack's user pool, a Lambda authorizer that also accepts the
+	// JWT cookie and lets the client's anonymous start-up calls through,
+	// and GET /api/core/users/current_user/. Off unless asked for.
+	OpenIMISClient bool
+	// OpenIMISClientOrigin is the https origin that serves the client,
+	// on the API's site (cookies are SameSite=Strict); required with
+	// OpenIMISClient.
+	OpenIMISClientOrigin string
 }
 
 // DevStage is the only stage whose data may be destroyed with the stack.
@@ -150,6 +161,9 @@ func (c Config) Validate() error {
 	case c.APIConcurrency < 0:
 		return fmt.Errorf("context apiConcurrency=%d: want 0 (no reservation) or more", c.APIConcurrency)
 	}
+	if err := c.validateClient(); err != nil {
+		return err
+	}
 	switch c.MFA {
 	case "required", "optional", "off":
 	default:
@@ -157,6 +171,32 @@ func (c Config) Validate() error {
 	}
 	if _, err := retentionDays(c.LogRetentionDays); err != nil {
 		return err
+	}
+	return nil
+}
+
+// validateClient refuses the openIMIS client mode where its cookies would
+// not be safe: the client must be served over HTTPS (Secure cookies, and
+// a password form on plain HTTP would give the password away), from one
+// exact origin (it is allowed credentials, which a wildcard cannot be),
+// and sign-in needs the stack's own user pool.
+func (c Config) validateClient() error {
+	if !c.OpenIMISClient {
+		if c.OpenIMISClientOrigin != "" {
+			return fmt.Errorf("context openimisClientOrigin: set only with openimisClient=true")
+		}
+		return nil
+	}
+	o := c.OpenIMISClientOrigin
+	switch {
+	case !c.CreatesUserPool():
+		return fmt.Errorf("context openimisClient: sign-in needs the stack's user pool; unset jwtIssuer and jwtAudience")
+	case o == "":
+		return fmt.Errorf("context openimisClientOrigin: required with openimisClient=true (the https origin that serves the openIMIS web client)")
+	case !strings.HasPrefix(o, "https://"):
+		return fmt.Errorf("context openimisClientOrigin %q: the openIMIS client mode is refused without HTTPS; want https://host", o)
+	case strings.ContainsAny(strings.TrimPrefix(o, "https://"), "*/?#@ "):
+		return fmt.Errorf("context openimisClientOrigin %q: want one exact origin, https://host[:port], no path or wildcard", o)
 	}
 	return nil
 }
@@ -183,6 +223,9 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		AlarmTopicARN:    ctx.string("alarmTopicArn", ""),
 		ThreatProtection: ctx.bool("threatProtection", false),
 		SLA:              ctx.bool("sla", false),
+
+		OpenIMISClient:       ctx.bool("openimisClient", false),
+		OpenIMISClientOrigin: ctx.string("openimisClientOrigin", ""),
 	}
 	mfa, concurrency := "required", DefaultAPIConcurrency
 	if c.Stage == DevStage {

@@ -56,6 +56,9 @@ func TestConfigFromContext_ReadsJSONAndCommandLineValues(t *testing.T) {
 			c.AllowRightsClaim, c.Introspection, c.SLA, c.MFA = true, true, true, "off"
 			c.Explorer = true
 		}},
+		{"OpenIMISClientMode", map[string]any{"openimisClient": "true", "openimisClientOrigin": "https://grm.example.org"}, func(c *stack.Config) {
+			c.OpenIMISClient, c.OpenIMISClientOrigin = true, "https://grm.example.org"
+		}},
 		{"CommandLineStrings", map[string]any{
 			"corsOrigins": "https://a.example, https://b.example", "throttleRate": "10", "throttleBurst": "20",
 			"allowRightsClaim": "true", "introspection": "false", "alarmEmail": "ops@example.org",
@@ -104,6 +107,13 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		{"RegionNotARegion", map[string]any{"region": "Europe"}, "region"},
 		{"AlarmTopicNotATopic", map[string]any{"alarmTopicArn": "ops-pager"}, "alarmTopicArn"},
 		{"NegativeConcurrency", map[string]any{"apiConcurrency": -1.0}, "apiConcurrency"},
+		{"ClientModeWithoutOrigin", map[string]any{"openimisClient": true}, "openimisClientOrigin: required"},
+		{"ClientModeWithoutHTTPS", map[string]any{"openimisClient": true, "openimisClientOrigin": "http://grm.example.org"}, "refused without HTTPS"},
+		{"ClientModeWithWildcardOrigin", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://*.example.org"}, "one exact origin"},
+		{"ClientModeWithPath", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://grm.example.org/front"}, "one exact origin"},
+		{"ClientModeWithExternalIssuer", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://grm.example.org",
+			"jwtIssuer": "https://idp.example.org", "jwtAudience": "api"}, "user pool"},
+		{"ClientOriginWithoutClientMode", map[string]any{"openimisClientOrigin": "https://grm.example.org"}, "only with openimisClient"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := configFrom(t, tt.ctx)

@@ -21,6 +21,8 @@ const (
 	FnHistory = "history"
 	FnTasks   = "tasks"
 	FnSLA     = "sla"
+	// FnAuthorizer is the openIMIS client mode's Lambda authorizer.
+	FnAuthorizer = "authorizer"
 )
 
 // spec sizes one function.
@@ -37,6 +39,9 @@ var specs = map[string]spec{
 	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
 	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
 	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2))},
+	// Every request of the client mode waits for it: small, quick, and
+	// short of time rather than of memory (the JWKS is cached).
+	FnAuthorizer: {FnAuthorizer, "Authorizer", "Redress openIMIS client mode authorizer (bearer token or JWT cookie)", 256, awscdk.Duration_Seconds(jsii.Number(5))},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
@@ -44,6 +49,9 @@ func FunctionNames(cfg Config) []string {
 	names := []string{FnGraphQL, FnHistory, FnTasks}
 	if cfg.SLA {
 		names = append(names, FnSLA)
+	}
+	if cfg.OpenIMISClient {
+		names = append(names, FnAuthorizer)
 	}
 	return names
 }
@@ -80,6 +88,8 @@ type Functions struct {
 	Tasks   awslambda.Function
 	// SLA is nil unless Config.SLA is set.
 	SLA awslambda.Function
+	// Authorizer is nil unless Config.OpenIMISClient is set.
+	Authorizer awslambda.Function
 
 	// LogGroups maps a function name to its log group.
 	LogGroups map[string]awslogs.LogGroup
@@ -146,6 +156,8 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.Tasks = fn
 		case FnSLA:
 			f.SLA = fn
+		case FnAuthorizer:
+			f.Authorizer = fn
 		}
 	}
 	return f
@@ -162,6 +174,9 @@ func (f *Functions) All() []Named {
 	all := []Named{{FnGraphQL, f.GraphQL}, {FnHistory, f.History}, {FnTasks, f.Tasks}}
 	if f.SLA != nil {
 		all = append(all, Named{FnSLA, f.SLA})
+	}
+	if f.Authorizer != nil {
+		all = append(all, Named{FnAuthorizer, f.Authorizer})
 	}
 	return all
 }

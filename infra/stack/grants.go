@@ -91,6 +91,11 @@ func grant(s *Stack) {
 		store.IndexCategory, store.IndexStaff, store.IndexReporter)...)
 	allow(gql, "ReadHistory", historyRead, history.TableArn())
 	allow(gql, "QueryHistoryIndexes", indexQuery, s.Data.IndexARNs(historyName, store.HistoryIndexAll)...)
+	// In the openIMIS client mode graphql also calls Cognito's
+	// InitiateAuth and RevokeToken, public APIs that IAM does not
+	// authorize (the app client id is the credential), and counts
+	// sign-in attempts in Main (UpdateItem). The authorizer function
+	// only writes its logs: the pool's JWKS is a public URL.
 
 	// Stream consumers read the Main stream and report exhausted batches to
 	// their own dead-letter queue.

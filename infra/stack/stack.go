@@ -95,7 +95,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		env[t.EnvVar] = s.Data.Tables[t.Name].TableName()
 	}
 	s.Functions = NewFunctions(s.Stack, "Functions", &FunctionsProps{Config: cfg, AssetRoot: props.AssetRoot, Environment: env})
-	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL})
+	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL, Authorizer: s.Functions.Authorizer})
 	s.Streams = NewStreams(s.Stack, "Streams", s.Data.Main(),
 		Named{FnHistory, s.Functions.History}, Named{FnTasks, s.Functions.Tasks})
 	if s.Functions.SLA != nil {
