@@ -316,3 +316,25 @@ func TestHelp_ExitsZero(t *testing.T) {
 		t.Error("unknown command exited 0")
 	}
 }
+
+func TestConfigFromEnv_OpenIMISClientModeIsOptIn(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		env          map[string]string
+		wantOn       bool
+		wantPassword string
+		wantErr      bool
+	}{
+		{"off by default", nil, false, "", false},
+		{"on with the default dev password", map[string]string{"OPENIMIS_CLIENT": "true"}, true, "redress-local-password", false},
+		{"on with a chosen password", map[string]string{"OPENIMIS_CLIENT": "1", "OPENIMIS_DEV_PASSWORD": "pw"}, true, "pw", false},
+		{"not a boolean", map[string]string{"OPENIMIS_CLIENT": "sure"}, false, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := configFromEnv(env(tc.env), "/repo")
+			if (err != nil) != tc.wantErr || c.OpenIMISClient != tc.wantOn || c.DevPassword != tc.wantPassword {
+				t.Fatalf("OpenIMISClient=%v DevPassword=%q err=%v", c.OpenIMISClient, c.DevPassword, err)
+			}
+		})
+	}
+}

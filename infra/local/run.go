@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/stack"
 	"github.com/redress-grm/redress/shared/explorer"
+	"github.com/redress-grm/redress/shared/openimis"
 	"github.com/redress-grm/redress/shared/platform"
 )
 
@@ -56,26 +55,16 @@ type config struct {
 	JWTIssuer   string
 	JWTAudience string
 	Explorer    bool
-	// DevPassword signs the seeded staff in through tokenAuth when
-	// OpenIMISClient is on.
-	DevPassword string
 }
 
 // devUsers are the seeded staff the dev signer knows, with the groups
 // the banner names.
-var devUsers = map[string][]string{"alice": {"GrievanceOfficer"}, "bob": {"GrievanceAdmin"}, "carol": {"GrievanceViewer"}}
-
-// clientEnv is the graphql function's environment for the openIMIS
-// client mode: the dev signer with the gateway's own secret, so the
-// cookies it sets verify at the gateway.
-func clientEnv(c config) []string {
-	users := map[string]any{}
-	for name, groups := range devUsers {
-		users[name] = map[string]any{"sub": userID(name), "groups": groups}
+func devUsers() map[string]openimis.DevUser {
+	users := map[string]openimis.DevUser{}
+	for name, groups := range map[string][]string{"alice": {"GrievanceOfficer"}, "bob": {"GrievanceAdmin"}, "carol": {"GrievanceViewer"}} {
+		users[name] = openimis.DevUser{Sub: userID(name), Groups: groups}
 	}
-	b, _ := json.Marshal(users)
-	return []string{"OPENIMIS_CLIENT=true", "OPENIMIS_SIGNER=dev", "OPENIMIS_DEV_PASSWORD=" + c.DevPassword,
-		"OPENIMIS_DEV_USERS=" + string(b), "JWT_SECRET=" + c.JWTSecret, "JWT_ISSUER=" + c.JWTIssuer, "JWT_AUDIENCE=" + c.JWTAudience}
+	return users
 }
 
 func configFromEnv(getenv func(string) string, root string) (config, error) {
@@ -98,7 +87,7 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 	switch v := envOr(getenv, "OPENIMIS_CLIENT", "false"); v {
 	case "true", "1":
 		c.OpenIMISClient = true
-		c.DevPassword = envOr(getenv, "OPENIMIS_DEV_PASSWORD", "redress-local-password")
+		c.Options.DevPassword = envOr(getenv, "OPENIMIS_DEV_PASSWORD", "redress-local-password")
 	case "false", "0":
 	default:
 		return config{}, fmt.Errorf("OPENIMIS_CLIENT=%q is not true or false", v)
@@ -183,7 +172,7 @@ func startStack(ctx context.Context, c config, log *slog.Logger) (*stack.Stack, 
 	o.Logger = log
 	o.Explorer = explorerConfig(c)
 	if o.OpenIMISClient {
-		o.Env = append(slices.Clone(o.Env), clientEnv(c)...)
+		o.DevUsers = devUsers()
 	}
 	return stack.Start(ctx, o)
 }

@@ -11,6 +11,7 @@ package stack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/streams"
 	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/openimis"
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -106,9 +108,12 @@ type Options struct {
 	Verifier *gateway.Verifier
 	// OpenIMISClient makes the API accept the access cookie and anonymous
 	// requests and serve current_user (gateway.Config.Cookies), as the
-	// Lambda authorizer does in AWS; the graphql function needs the
-	// matching OPENIMIS_* settings in Env.
+	// Lambda authorizer does in AWS, and runs the graphql function in the
+	// openIMIS client mode with the dev signer: DevUsers sign in with
+	// DevPassword and get tokens signed with the Verifier's secret.
 	OpenIMISClient bool
+	DevPassword    string
+	DevUsers       map[string]openimis.DevUser
 	// Explorer, when set, serves the GraphQL explorer page on the API
 	// (gateway.Config.Explorer); nil leaves it off.
 	Explorer *explorer.Config
@@ -167,6 +172,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Listen != "" && o.Verifier == nil {
 		return errors.New("stack: an API (Options.Listen) needs a Verifier")
+	}
+	if o.OpenIMISClient && (o.Verifier == nil || o.DevPassword == "") {
+		return errors.New("stack: the openIMIS client mode needs a Verifier and a DevPassword")
 	}
 	if o.LogLevel == "" {
 		o.LogLevel = "info"
@@ -310,6 +318,9 @@ func (s *Stack) env(name string) []string {
 	if s.o.BusName != "" {
 		env = append(env, "EVENT_BUS_NAME="+s.o.BusName)
 	}
+	if name == GraphQL && s.o.OpenIMISClient {
+		env = append(env, s.clientEnv()...)
+	}
 	return append(env, s.o.Env...)
 }
 
@@ -359,6 +370,16 @@ func (s *Stack) startStreams(ctx context.Context) {
 		s.Pollers = append(s.Pollers, p)
 		s.wg.Go(func() { p.Run(ctx) })
 	}
+}
+
+// clientEnv is the graphql function's environment for the openIMIS
+// client mode: the dev signer with the gateway's own secret, so the
+// cookies it sets verify at the gateway.
+func (s *Stack) clientEnv() []string {
+	users, _ := json.Marshal(s.o.DevUsers)
+	v := s.o.Verifier
+	return []string{"OPENIMIS_CLIENT=true", "OPENIMIS_SIGNER=dev", "OPENIMIS_DEV_PASSWORD=" + s.o.DevPassword,
+		"OPENIMIS_DEV_USERS=" + string(users), "JWT_SECRET=" + string(v.Secret), "JWT_ISSUER=" + v.Issuer, "JWT_AUDIENCE=" + v.Audience}
 }
 
 // DLQPath is the dead-letter file of stream consumer name.
