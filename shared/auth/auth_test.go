@@ -111,3 +111,29 @@ func TestPrincipal(t *testing.T) {
 		})
 	}
 }
+
+// i_user.rights comes from the same group → rights mapping as every
+// other check; an administrator holds every configured right.
+func TestClientRights_FromGroupsThroughTheConfiguration(t *testing.T) {
+	cfg := grievance.DefaultConfig()
+	for _, tc := range []struct {
+		name   string
+		claims map[string]string
+		want   string
+	}{
+		{"officer", map[string]string{"sub": "u1", "cognito:groups": "[GrievanceOfficer]"}, "[127000 127001 127002 127003 127004 127005 127006]"},
+		{"viewer", map[string]string{"sub": "u2", "cognito:groups": "[GrievanceViewer]"}, "[127000 127004]"},
+		{"no group", map[string]string{"sub": "u3"}, "[]"},
+		{"admin", map[string]string{"sub": "u4", "cognito:groups": "[GrievanceAdmin]"}, "[127000 127001 127002 127003 127004 127005 127006 127007 127099]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := auth.Principal(tc.claims, cfg, auth.Options{})
+			if got := fmt.Sprint(auth.ClientRights(p, cfg)); got != tc.want {
+				t.Fatalf("rights %s, want %s", got, tc.want)
+			}
+		})
+	}
+	if got := auth.ClientRights(nil, cfg); len(got) != 0 {
+		t.Fatalf("anonymous rights %v", got)
+	}
+}
