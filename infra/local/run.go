@@ -159,6 +159,9 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	fmt.Fprint(stdout, banner(st))
+	if c.OpenIMISClient {
+		fmt.Fprintf(stdout, "openIMIS client mode: sign in as alice, bob or carol with OPENIMIS_DEV_PASSWORD; cookies are Secure, so serve the client from http://localhost (docs/openimis-client.md)\n")
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "local: stopping")
 	st.Stop()
