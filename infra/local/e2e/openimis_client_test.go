@@ -38,8 +38,8 @@ func TestOpenIMISClientThroughTheLocalStack(t *testing.T) {
 		Root: root, Endpoint: moto.ForTest(t).Endpoint(), TablePrefix: "e2ec" + itoa(os.Getpid()) + "-",
 		SeedFile:  filepath.Join(root, "infra", "local", "seed.json"),
 		Functions: []string{localstack.GraphQL}, BinDir: t.TempDir(), DLQDir: t.TempDir(), Output: out,
-		Listen:   "127.0.0.1:0",
-		Verifier: &gateway.Verifier{Secret: []byte("e2e-secret"), Issuer: "redress-local", Audience: "redress"},
+		Listen:         "127.0.0.1:0",
+		Verifier:       &gateway.Verifier{Secret: []byte("e2e-secret"), Issuer: "redress-local", Audience: "redress"},
 		OpenIMISClient: true, DevPassword: "e2e-password",
 		DevUsers: map[string]openimis.DevUser{"alice": {Sub: aliceID, Groups: []string{"GrievanceOfficer"}}},
 	})
