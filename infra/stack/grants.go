@@ -60,14 +60,21 @@ type Justification struct {
 // for, each with its reason. The check also fails when a grant listed here
 // is missing from a function's role.
 var Unexercised = []Justification{
-	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA},
+	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
 		"Lambda itself writes the function's standard output to its log group with the execution role; the code never calls CloudWatch Logs."},
-	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA},
+	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
 		"Active tracing: Lambda sends the function's trace segments to X-Ray with the execution role; the code never calls X-Ray."},
 	{"ReadMainStream", []string{FnHistory, FnTasks},
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
 	{"SendToOwnDLQ", []string{FnHistory, FnTasks},
 		"The event source mapping sends the description of a batch that exhausted its retries to the dead-letter queue with the consumer's execution role."},
+}
+
+// CallsNoAWS names the functions whose code calls no AWS API, with the
+// reason: the permission check expects no recorded call from them, and
+// their roles hold only justified grants.
+var CallsNoAWS = map[string]string{
+	FnAuthorizer: "The openIMIS client mode's authorizer verifies tokens against the user pool's public JWKS URL over HTTPS; it calls no AWS API.",
 }
 
 // grant gives every function of s exactly its permissions.
