@@ -16,6 +16,7 @@ import (
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/openimis"
 	"github.com/redress-grm/redress/shared/platform"
+	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
