@@ -2,6 +2,7 @@ package grievance
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -242,7 +243,7 @@ func parseOrder(entries []string, allowed []string) ([]orderKey, error) {
 			}
 			desc := strings.HasPrefix(part, "-")
 			name := snake(strings.TrimPrefix(part, "-"))
-			if !contains(allowed, name) {
+			if !slices.Contains(allowed, name) {
 				return nil, Errorf(CodeInvalid, "Cannot resolve keyword '%s' into field. Choices are: %s.", name, strings.Join(allowed, ", "))
 			}
 			keys = append(keys, orderKey{name, desc})
@@ -267,27 +268,6 @@ func snake(s string) string {
 	return b.String()
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func errTooManyToSort(n int) error {
 	return Errorf(CodeLimit, "This ordering needs more than %d rows sorted in memory; add a filter or order by dateCreated or code.", n)
-}
-
-func compareText(a, b string) int { return strings.Compare(a, b) }
-
-func compareInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
