@@ -137,20 +137,27 @@ func usernameFilter(f Filter) (bool, error) {
 	return true, nil
 }
 
-// keyRange chooses the key range of a list read from an index, its keyset
+// keyRange chooses the range a list reads from an index, its keyset
 // start and first read size, and whether the maintained counts answer
 // totalCount.
 func (pl *ticketPlan) keyRange(g *guard, slaStatuses []Status) TicketRange {
 	q, w := pl.q, pl.w
 	r, exact := chooseRange(pl.fs, pl.staffIDs, q.Mode, slaStatuses)
 	r.Descending = pl.desc
-	if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc && r.By != RangeSeq {
+	sortBy := ""
+	if !pl.native && q.Mode == ModeLive && r.By != RangeSeq {
+		// A sort index yields the rows in the requested order; the filters
+		// that chose r still run on every row, and r still names the
+		// counts.
+		sortBy = sortIndexFor(pl.order, g)
+		pl.native = sortBy != ""
+	} else if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc && r.By != RangeSeq {
 		// Keyset paging: start the key range after the previous page's
 		// last ticket instead of reading every row before it.
 		r.After = w.after.seq
 		w.startAfter()
 	}
-	pl.keyed = pl.native
+	pl.keyed = pl.native && sortBy == ""
 	// totalCount from the maintained counts when the key range is the whole
 	// answer: no filter left to apply and nothing hidden from this reader.
 	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
@@ -169,6 +176,9 @@ func (pl *ticketPlan) keyRange(g *guard, slaStatuses []Status) TicketRange {
 		if r.After == 0 {
 			r.PageHint += w.lower
 		}
+	}
+	if sortBy != "" {
+		return TicketRange{By: RangeSorted, SortBy: sortBy, Descending: r.Descending, PageHint: r.PageHint}
 	}
 	return r
 }

@@ -27,6 +27,10 @@ type TicketRange struct {
 	// PageHint is how many tickets the reader expects to need (0: no
 	// idea); the store sizes its first read by it.
 	PageHint int
+	// SortBy is the field a RangeSorted range is ordered by (one of
+	// SortIndexed): by its value, Descending or not, ties newest first,
+	// as the list orders them (TicketOrder).
+	SortBy string
 }
 
 // RangeKey names the index a TicketRange reads.
@@ -40,6 +44,7 @@ const (
 	RangeStaff                    // live tickets attended by Keys[0]
 	RangeReporter                 // live tickets reported by Keys[0]
 	RangeSeq                      // the ticket numbered Seq
+	RangeSorted                   // every live ticket, in SortBy order
 )
 
 // TicketStore reads tickets.

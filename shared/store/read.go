@@ -91,6 +91,20 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 	if r.By == grievance.RangeSeq && r.Seq < 0 {
 		return nil
 	}
+	emit := func(item dynamo.Item) (bool, error) {
+		var it ticketItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		t, err := it.ticket()
+		if err != nil {
+			return false, err
+		}
+		return fn(t)
+	}
+	if r.By == grievance.RangeSorted {
+		return s.scanSorted(ctx, r, emit)
+	}
 	index, pks := partitions(r)
 	pkAttr, skAttr := indexAttrs(index)
 	its := make([]*pager, len(pks))
@@ -106,17 +120,7 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 		}
 		its[i] = newPager(q, r.Descending).firstPage(r.PageHint)
 	}
-	return mergePages(ctx, its, skAttr, r.Descending, func(item dynamo.Item) (bool, error) {
-		var it ticketItem
-		if err := dynamo.UnmarshalItem(item, &it); err != nil {
-			return false, err
-		}
-		t, err := it.ticket()
-		if err != nil {
-			return false, err
-		}
-		return fn(t)
-	})
+	return mergePages(ctx, its, skAttr, r.Descending, emit)
 }
 
 // CountTickets implements grievance.TicketStore: the count items of the

@@ -174,7 +174,7 @@ func inRange(r grievance.TicketRange, t *grievance.Ticket) bool {
 		}
 	}
 	switch r.By {
-	case grievance.RangeAll:
+	case grievance.RangeAll, grievance.RangeSorted:
 		return true
 	case grievance.RangeStatus:
 		return slices.Contains(r.Keys, string(t.Status))
@@ -217,6 +217,9 @@ func (s *Store) selectTickets(r grievance.TicketRange) []*grievance.Ticket {
 		if t := s.bySeq[j]; t != nil && inRange(r, t) {
 			out = append(out, cloneTicket(t))
 		}
+	}
+	if r.By == grievance.RangeSorted {
+		slices.SortStableFunc(out, grievance.TicketOrder(r.SortBy, r.Descending))
 	}
 	return out
 }
