@@ -65,13 +65,18 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 			return err
 		}
 		v := sortValueOf(item, skAttr)
+		// The run of v, up to one item more than the page: peeking past
+		// that would read a page nobody needs.
 		var run []dynamo.Item
-		for item != nil && sortValueOf(item, skAttr) == v && len(run) <= limit {
-			run = append(run, item)
-			main.pop()
+		for len(run) <= limit {
 			if item, err = main.peek(ctx); err != nil {
 				return err
 			}
+			if item == nil || sortValueOf(item, skAttr) != v {
+				break
+			}
+			run = append(run, item)
+			main.pop()
 		}
 		if len(run) <= limit {
 			for i := len(run) - 1; i >= 0; i-- {
