@@ -33,6 +33,10 @@ type TicketQuery struct {
 	// may not see matches neither.
 	SLAStatus          string
 	ResolvedWithinTime *bool
+	// WithPeople: the caller will load the people the page's rows name
+	// (TicketPeople); a maintained count is then read with them, in one
+	// request, and Page.People holds them.
+	WithPeople bool
 }
 
 var ticketOrderFields = []string{"id", "code", "title", "key", "description", "status", "priority", "category",
@@ -209,14 +213,30 @@ func (pl *ticketPlan) guarded(ctx context.Context, g *guard) rows[*Ticket] {
 	}
 }
 
-// collect reads the page, and the maintained count alongside it: a list
-// costs the latency of one round trip less.
+// collect reads the page, and the maintained count alongside it: while
+// the page is read, or with the people of its rows when the caller wants
+// those and the store reads both at once. Either way the count costs no
+// round trip of its own.
 func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[*Ticket]) (*Page[*Ticket], error) {
-	count := countAsync(ctx, st, pl.counted)
+	pc, withPeople := st.(PeopleCounter)
+	withPeople = withPeople && pl.q.WithPeople && pl.counted != nil
+	count := func() (int, error) { return 0, nil }
+	if !withPeople {
+		count = countAsync(ctx, st, pl.counted)
+	}
 	page, err := collect(pl.w, guarded, pl.native, compareTickets(pl.order))
 	n, countErr := count()
 	if err != nil {
 		return nil, err
+	}
+	if withPeople {
+		ids := TicketPeople(page.Items)
+		var found map[string]*Person
+		n, found, countErr = pc.CountTicketsWithPeople(ctx, *pl.counted, ids)
+		page.People = map[string]*Person{}
+		for _, id := range ids {
+			page.People[id] = found[id] // nil: known missing
+		}
 	}
 	if pl.keyed {
 		page.desc = pl.desc
@@ -231,6 +251,20 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 		page.TotalCount, page.Counted = n, true
 	}
 	return page, nil
+}
+
+// TicketPeople are the person ids the rows name (reporter, attending
+// staff, creator, last editor), empty ones left out.
+func TicketPeople(ts []*Ticket) []string {
+	ids := make([]string, 0, 4*len(ts))
+	for _, t := range ts {
+		for _, id := range []string{t.ReporterID, t.AttendingStaffID, t.UserCreated, t.UserUpdated} {
+			if id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // oneTicket yields the ticket with id, if it exists.

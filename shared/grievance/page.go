@@ -36,6 +36,9 @@ type Page[T any] struct {
 	Counted         bool // TotalCount is known
 	HasNextPage     bool
 	HasPreviousPage bool
+	// People, when not nil, are the people the rows name, read with the
+	// page (nil value: no such person).
+	People map[string]*Person
 	// keys are the ticket numbers of Items when the page was read in
 	// number order from a key range; their cursors then also carry the
 	// number, so the next page starts there instead of re-reading from the

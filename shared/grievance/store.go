@@ -61,6 +61,13 @@ type TicketStore interface {
 	CountTickets(ctx context.Context, r TicketRange) (int, error)
 }
 
+// PeopleCounter is a store that reads the count of a range and people in
+// one request (optional): a list page then costs one request less.
+type PeopleCounter interface {
+	// CountTicketsWithPeople returns CountTickets(r) and People(ids).
+	CountTicketsWithPeople(ctx context.Context, r TicketRange, ids []string) (int, map[string]*Person, error)
+}
+
 // CommentStore reads comments.
 type CommentStore interface {
 	// Comment returns the comment with id, or CodeNotFound.
