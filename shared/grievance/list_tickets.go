@@ -368,6 +368,10 @@ func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed [
 	if cat, ok := exactValue(fs, "category"); ok {
 		return TicketRange{By: RangeCategory, Keys: []string{cat}}, only("category")
 	}
+	if prio, ok := exactValue(fs, "priority"); ok {
+		// The priority sort index, within one value, is in number order.
+		return TicketRange{By: RangeSorted, SortBy: "priority", Keys: []string{prio}}, only("priority")
+	}
 	return TicketRange{By: RangeAll}, only()
 }
 

@@ -29,7 +29,8 @@ type TicketRange struct {
 	PageHint int
 	// SortBy is the field a RangeSorted range is ordered by (one of
 	// SortIndexed): by its value, Descending or not, ties newest first,
-	// as the list orders them (TicketOrder).
+	// as the list orders them (TicketOrder). With Keys, the range is the
+	// tickets whose SortBy value is Keys[0], in ticket-number order.
 	SortBy string
 }
 
@@ -44,7 +45,7 @@ const (
 	RangeStaff                    // live tickets attended by Keys[0]
 	RangeReporter                 // live tickets reported by Keys[0]
 	RangeSeq                      // the ticket numbered Seq
-	RangeSorted                   // every live ticket, in SortBy order
+	RangeSorted                   // every live ticket in SortBy order, or those with SortBy value Keys[0]
 )
 
 // TicketStore reads tickets.

@@ -38,6 +38,9 @@ func (it *ticketItem) partitionsOf() []string {
 			ps = append(ps, pk)
 		}
 	}
+	if it.G2PK != "" && it.Priority != "" { // live, with a priority
+		ps = append(ps, prefixPriority+it.Priority)
+	}
 	return ps
 }
 

@@ -35,6 +35,7 @@ const (
 	prefixCategory = "CATEGORY#"
 	prefixStaff    = "STAFF#"
 	prefixReporter = "REPORTER#"
+	prefixPriority = "PRIORITY#" // count partition only: the tickets are in the priority sort index
 	prefixCMID     = "CMID#"
 	pkDue          = "DUE"
 )

@@ -81,6 +81,10 @@ func partitions(r grievance.TicketRange) (index string, pks []string) {
 		return IndexStaff, []string{prefixStaff + r.Keys[0]}
 	case grievance.RangeReporter:
 		return IndexReporter, []string{prefixReporter + r.Keys[0]}
+	case grievance.RangeSorted:
+		if len(r.Keys) > 0 && r.SortBy == "priority" {
+			return IndexByPriority, []string{prefixPriority + r.Keys[0]}
+		}
 	}
 	return IndexList, lists()
 }

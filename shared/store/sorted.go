@@ -52,6 +52,20 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 	index := sortIndexes[r.SortBy]
 	pkAttr, skAttr := indexAttrs(index)
 	all := func() *dynamo.Query { return s.main.Get(pkAttr, listLive).Index(index) }
+	if len(r.Keys) > 0 {
+		// One value: its keys count the ticket number down, so newest
+		// first is ascending.
+		v := r.Keys[0]
+		lo, hi := sortKey(v, seqTop), sortKey(v, 0)
+		switch {
+		case r.After > 0 && r.Descending:
+			lo = sortKey(v, r.After-1)
+		case r.After > 0:
+			hi = sortKey(v, r.After+1)
+		}
+		q := all().Range(skAttr, dynamo.Between, lo, hi)
+		return mergePages(ctx, []*pager{newPager(q, !r.Descending).firstPage(r.PageHint)}, skAttr, !r.Descending, emit)
+	}
 	if !r.Descending {
 		return mergePages(ctx, []*pager{newPager(all(), false).firstPage(r.PageHint)}, skAttr, false, emit)
 	}

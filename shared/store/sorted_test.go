@@ -65,3 +65,64 @@ func TestScanTickets_SortIndexesGiveTheListOrder(t *testing.T) {
 		}
 	}
 }
+
+// A priority range reads the tickets of one priority from the priority
+// sort index in number order, from a keyset start too, and its count
+// item counts them.
+func TestScanTickets_OnePriorityInNumberOrder(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := range 30 {
+		tk := newTicket(id(i+1), grievance.StatusOpen, "A")
+		tk.Seq, tk.Code = int64(i+1), grievance.FormatCode(int64(i+1))
+		tk.Priority = []string{"High", "Low", "High "}[i%3]
+		tk.IsDeleted = i == 9
+		ts = append(ts, tk)
+	}
+	if err := s.ImportTickets(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	var high []int64 // live "High" numbers, ascending
+	for _, tk := range ts {
+		if tk.Priority == "High" && !tk.IsDeleted {
+			high = append(high, tk.Seq)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		desc  bool
+		after int64
+	}{
+		{"newest first", true, 0}, {"oldest first", false, 0},
+		{"newest first after 16", true, 16}, {"oldest first after 16", false, 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []int64
+			for _, n := range high {
+				if tc.after == 0 || (tc.desc && n < tc.after) || (!tc.desc && n > tc.after) {
+					want = append(want, n)
+				}
+			}
+			if tc.desc {
+				slices.Reverse(want)
+			}
+			var got []int64
+			r := grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, Descending: tc.desc, After: tc.after, PageHint: 3}
+			err := s.ScanTickets(ctx, r, func(tk *grievance.Ticket) (bool, error) {
+				got = append(got, tk.Seq)
+				return true, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+			n, err := s.CountTickets(ctx, r)
+			if err != nil || n != len(high) {
+				t.Errorf("count %d (%v), want %d", n, err, len(high))
+			}
+		})
+	}
+}

@@ -174,8 +174,10 @@ func inRange(r grievance.TicketRange, t *grievance.Ticket) bool {
 		}
 	}
 	switch r.By {
-	case grievance.RangeAll, grievance.RangeSorted:
+	case grievance.RangeAll:
 		return true
+	case grievance.RangeSorted:
+		return len(r.Keys) == 0 || grievance.SortValue(t, r.SortBy) == r.Keys[0]
 	case grievance.RangeStatus:
 		return slices.Contains(r.Keys, string(t.Status))
 	case grievance.RangeCategory:
@@ -218,7 +220,7 @@ func (s *Store) selectTickets(r grievance.TicketRange) []*grievance.Ticket {
 			out = append(out, cloneTicket(t))
 		}
 	}
-	if r.By == grievance.RangeSorted {
+	if r.By == grievance.RangeSorted && len(r.Keys) == 0 {
 		slices.SortStableFunc(out, grievance.TicketOrder(r.SortBy, r.Descending))
 	}
 	return out
