@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CommentIsCreatedOnce", commentIsCreatedOnce},
 		{"RangesMergeInNumberOrder", rangesMergeInNumberOrder},
 		{"LongRangesReadToTheEnd", longRangesReadToTheEnd},
+		{"SortedRangesInListOrder", sortedRangesInListOrder},
 		{"TicketsByIDReturnsThoseThatExist", ticketsByID},
 		{"CommentsReadByIDAndByTicket", commentsReadByIDAndByTicket},
 		{"PeopleUpsertIsIdempotentAndFindsUsers", peopleUpsert},
@@ -175,6 +176,38 @@ func rangesMergeInNumberOrder(t *testing.T, s Store) {
 		})
 	}
 	n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}})
+	if err != nil || n != 3 {
+		t.Fatalf("count=%d err=%v, want 3", n, err)
+	}
+}
+
+// A sorted range is in the list's order (value, ties newest first, either
+// direction); with a value, it holds that value's tickets in number order.
+func sortedRangesInListOrder(t *testing.T, s Store) {
+	ctx := context.Background()
+	for i, p := range []string{"High", "Low", "", "High", "Low", "High"} {
+		tk := newTicket(i+1, grievance.StatusOpen, "Default")
+		tk.Priority = p
+		create(t, s, tk)
+	}
+	for _, tc := range []struct {
+		name string
+		r    grievance.TicketRange
+		want string
+	}{
+		{"PriorityAscending", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority"}, "[GRS00000003 GRS00000006 GRS00000004 GRS00000001 GRS00000005 GRS00000002]"},
+		{"PriorityDescending", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true}, "[GRS00000005 GRS00000002 GRS00000006 GRS00000004 GRS00000001 GRS00000003]"},
+		{"TitleDescending", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", Descending: true, PageHint: 2}, "[GRS00000006 GRS00000005 GRS00000004 GRS00000003 GRS00000002 GRS00000001]"},
+		{"OnePriorityNewestFirst", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, Descending: true}, "[GRS00000006 GRS00000004 GRS00000001]"},
+		{"OnePriorityAfterANumber", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, After: 1}, "[GRS00000004 GRS00000006]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fmt.Sprint(codes(t, s, tc.r)); got != tc.want {
+				t.Fatalf("codes=%s, want %s", got, tc.want)
+			}
+		})
+	}
+	n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}})
 	if err != nil || n != 3 {
 		t.Fatalf("count=%d err=%v, want 3", n, err)
 	}
