@@ -38,7 +38,7 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "panel_category", args: `category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "panel_staff", args: fmt.Sprintf(`attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
 		listScaleOp{name: "panel_status_sort_priority", args: `status_Icontains: OPEN, orderBy: ["-priority"]`},
-		listScaleOp{name: "panel_status_category", args: `status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`, fullRead: true},
+		listScaleOp{name: "panel_status_category", args: `status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "panel_priority", args: `priority: "High", orderBy: ["-dateCreated"]`},
 	)
 }

@@ -361,6 +361,11 @@ func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed [
 		for i, s := range statuses {
 			keys[i] = string(s)
 		}
+		if cat, ok := exactValue(fs, "category"); ok {
+			// The filter panel's status and category: the category's
+			// partition, its statuses filtered as read, counted per pair.
+			return TicketRange{By: RangeCategory, Keys: []string{cat}, Statuses: keys}, only("status", "category")
+		}
 		// A status lookup is exact here: the partitions are the statuses
 		// that satisfy every status filter (the SLA restriction aside).
 		return TicketRange{By: RangeStatus, Keys: keys}, only("status")

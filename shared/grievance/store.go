@@ -14,6 +14,9 @@ type TicketRange struct {
 	// Keys are the partition values for By (statuses, a category, a staff
 	// or reporter id); several keys are merged in ticket-number order.
 	Keys []string
+	// Statuses narrows a RangeCategory range to tickets in one of these
+	// statuses (none: any), counted by the counts per status and category.
+	Statuses []string
 	// Seq selects one ticket number (By == RangeSeq).
 	Seq int64
 	// Deleted selects soft-deleted tickets instead of live ones; with

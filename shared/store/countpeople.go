@@ -22,7 +22,7 @@ func (s *Store) CountTicketsWithPeople(ctx context.Context, r grievance.TicketRa
 		people, err := s.People(ctx, ids)
 		return n, people, err
 	}
-	_, pks := partitions(r)
+	pks := countedPartitions(r)
 	keys := uniqueKeys(prefixPerson, skPerson, ids)
 	for _, pk := range pks {
 		keys = append(keys, dynamo.Keys{prefixCount + pk, skCount})

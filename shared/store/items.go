@@ -36,6 +36,7 @@ const (
 	prefixStaff    = "STAFF#"
 	prefixReporter = "REPORTER#"
 	prefixPriority = "PRIORITY#" // count partition only: the tickets are in the priority sort index
+	prefixStatCat  = "STATCAT#"  // count partition only: status and category
 	prefixCMID     = "CMID#"
 	pkDue          = "DUE"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -100,6 +101,9 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 		if err := dynamo.UnmarshalItem(item, &it); err != nil {
 			return false, err
 		}
+		if len(r.Statuses) > 0 && !slices.Contains(r.Statuses, it.Status) {
+			return true, nil // the category partition holds every status
+		}
 		t, err := it.ticket()
 		if err != nil {
 			return false, err
@@ -146,7 +150,7 @@ func (s *Store) CountTickets(ctx context.Context, r grievance.TicketRange) (int,
 		}
 		return total, nil
 	}
-	return s.countPartitions(ctx, pks)
+	return s.countPartitions(ctx, countedPartitions(r))
 }
 
 // Comment implements grievance.CommentStore: the reference item names the

@@ -181,7 +181,7 @@ func inRange(r grievance.TicketRange, t *grievance.Ticket) bool {
 	case grievance.RangeStatus:
 		return slices.Contains(r.Keys, string(t.Status))
 	case grievance.RangeCategory:
-		return len(r.Keys) > 0 && t.Category == r.Keys[0]
+		return len(r.Keys) > 0 && t.Category == r.Keys[0] && (len(r.Statuses) == 0 || slices.Contains(r.Statuses, string(t.Status)))
 	case grievance.RangeStaff:
 		return len(r.Keys) > 0 && t.AttendingStaffID == r.Keys[0]
 	case grievance.RangeReporter:

@@ -165,6 +165,7 @@ func rangesMergeInNumberOrder(t *testing.T, s Store) {
 		{"AfterANumber", grievance.TicketRange{By: grievance.RangeAll, After: 2}, "[GRS00000003 GRS00000004]"},
 		{"Category", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}}, "[GRS00000002 GRS00000004]"},
 		{"Staff", grievance.TicketRange{By: grievance.RangeStaff, Keys: []string{id(900)}}, "[GRS00000003]"},
+		{"CategoryInStatuses", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"OPEN", "CLOSED"}}, "[GRS00000004]"},
 		{"OneNumber", grievance.TicketRange{By: grievance.RangeSeq, Seq: 4}, "[GRS00000004]"},
 		{"DeletedNumberAmongLive", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5}, "[]"},
 		{"DeletedNumberAmongAll", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5, Deleted: true, AlsoLive: true}, "[GRS00000005]"},
@@ -175,9 +176,17 @@ func rangesMergeInNumberOrder(t *testing.T, s Store) {
 			}
 		})
 	}
-	n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}})
-	if err != nil || n != 3 {
-		t.Fatalf("count=%d err=%v, want 3", n, err)
+	for _, c := range []struct {
+		r    grievance.TicketRange
+		want int
+	}{
+		{grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}}, 3},
+		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"RECEIVED", "CLOSED"}}, 2},
+		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Default"}, Statuses: []string{"CLOSED"}}, 0},
+	} {
+		if n, err := s.CountTickets(ctx, c.r); err != nil || n != c.want {
+			t.Fatalf("count of %+v = %d err=%v, want %d", c.r, n, err, c.want)
+		}
 	}
 }
 
