@@ -14,7 +14,7 @@ import (
 // items of r's partitions and the people of ids in one BatchGetItem, so a
 // list page's totalCount costs no request of its own.
 func (s *Store) CountTicketsWithPeople(ctx context.Context, r grievance.TicketRange, ids []string) (int, map[string]*grievance.Person, error) {
-	if r.By == grievance.RangeSeq || r.By == grievance.RangeSorted {
+	if r.By == grievance.RangeSeq || (r.By == grievance.RangeSorted && len(r.Keys) == 0) {
 		n, err := s.CountTickets(ctx, r)
 		if err != nil {
 			return 0, nil, err

@@ -19,6 +19,7 @@ func TestCountTicketsWithPeople_IsCountAndPeople(t *testing.T) {
 	var ts []*grievance.Ticket
 	for i := range 7 {
 		tk := newTicket(id(i+1), grievance.Statuses[i%2], "A")
+		tk.Priority = []string{"High", "Low"}[i%3%2]
 		tk.Seq, tk.Code = int64(i+1), grievance.FormatCode(int64(i+1))
 		ts = append(ts, tk)
 	}
@@ -35,6 +36,8 @@ func TestCountTicketsWithPeople_IsCountAndPeople(t *testing.T) {
 		{"one status", grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{string(grievance.Statuses[1])}}},
 		{"a category", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"A"}}},
 		{"a ticket number", grievance.TicketRange{By: grievance.RangeSeq, Seq: 3}},
+		{"a priority", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}}},
+		{"a category in a status", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"A"}, Statuses: []string{string(grievance.Statuses[1])}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantN, err := s.CountTickets(ctx, tc.r)
