@@ -163,6 +163,56 @@ func selectionHas(ss *ast.SelectionSet, name string, frags map[string]ast.Defini
 	return false
 }
 
+// peopleFields are the ticket fields that load the people a row names.
+var peopleFields = []string{"reporter", "reporterFirstName", "reporterLastName", "reporterDob", "attendingStaff", "userCreated", "userUpdated"}
+
+// selectsNode reports whether the connection's edges { node { … } }
+// selection has any of names.
+func selectsNode(info graphql.ResolveInfo, names ...string) bool {
+	seen := map[string]bool{}
+	for _, f := range info.FieldASTs {
+		if f == nil {
+			continue
+		}
+		for _, edges := range childFields(f.SelectionSet, "edges", info.Fragments) {
+			for _, node := range childFields(edges.SelectionSet, "node", info.Fragments) {
+				for _, n := range names {
+					if selectionHas(node.SelectionSet, n, info.Fragments, seen) {
+						return true
+					}
+					clear(seen)
+				}
+			}
+		}
+	}
+	return false
+}
+
+// childFields returns the fields called name in ss, fragments included.
+func childFields(ss *ast.SelectionSet, name string, frags map[string]ast.Definition) []*ast.Field {
+	if ss == nil {
+		return nil
+	}
+	var out []*ast.Field
+	for _, sel := range ss.Selections {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name != nil && s.Name.Value == name {
+				out = append(out, s)
+			}
+		case *ast.InlineFragment:
+			out = append(out, childFields(s.SelectionSet, name, frags)...)
+		case *ast.FragmentSpread:
+			if s.Name != nil {
+				if def, ok := frags[s.Name.Value].(*ast.FragmentDefinition); ok {
+					out = append(out, childFields(def.SelectionSet, name, frags)...)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // globalID is the Relay id of a node: base64("<Type>:<uuid>"). The openIMIS
 // client decodes it with atob(id).split(":")[1].
 func globalID(typ, id string) string {

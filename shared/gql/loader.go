@@ -75,6 +75,18 @@ func loadMissing[T any](ctx context.Context, mu *sync.Mutex, cache map[string]*T
 	return nil
 }
 
+// primePeople records people read with a page (nil: known missing), so
+// that the rows' fields ask for none of them again.
+func (l *loader) primePeople(people map[string]*grievance.Person) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id, p := range people {
+		if _, ok := l.people[id]; !ok {
+			l.people[id] = p
+		}
+	}
+}
+
 // loadPeople fetches, in one call, the people not seen yet in this request.
 func (l *loader) loadPeople(ctx context.Context, ids []string) error {
 	if err := loadMissing(ctx, &l.mu, l.people, ids, l.svc.People); err != nil {
@@ -224,11 +236,7 @@ type userRef struct {
 func ticketNodes(ts []*grievance.Ticket, history bool) []any {
 	set := &rowSet{history: history}
 	set.personIDs = func() []string {
-		ids := make([]string, 0, 4*len(ts))
-		for _, t := range ts {
-			ids = append(ids, t.ReporterID, t.AttendingStaffID, t.UserCreated, t.UserUpdated)
-		}
-		return ids
+		return grievance.TicketPeople(ts)
 	}
 	set.ticketIDs = func() []string {
 		ids := make([]string, len(ts))

@@ -164,9 +164,13 @@ func (r *resolver) listTickets(mode grievance.ListMode) graphql.FieldResolveFn {
 		if p.Info.FieldName == "ticketDetails" && len(q.OrderBy) == 0 {
 			q.OrderBy = []string{"title"}
 		}
+		q.WithPeople = selectsNode(p.Info, peopleFields...)
 		page, err := r.svc.ListTickets(p.Context, q)
 		if err != nil {
 			return nil, err
+		}
+		if page.People != nil {
+			loaderFrom(p.Context, r.svc).primePeople(page.People)
 		}
 		return newConnection(page, ticketNodes(page.Items, q.Mode == grievance.ModeHistory)), nil
 	}

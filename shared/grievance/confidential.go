@@ -463,3 +463,15 @@ func (g *guard) judge(ctx context.Context, t *Ticket, history bool) (bool, map[s
 	}
 	return true, m, nil
 }
+
+// mayHide reports whether some category hides field from the reader by
+// right (its attending staff aside): a list ordered by field must then
+// sort the masked values, not read an index of the stored ones.
+func (g *guard) mayHide(field string) bool {
+	for _, c := range g.cfg.GrievanceAnonymizedFields.Keys {
+		if _, m := byRight(g.cfg, g.p, c); m[field] {
+			return true
+		}
+	}
+	return false
+}

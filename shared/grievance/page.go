@@ -2,6 +2,7 @@ package grievance
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,6 +36,9 @@ type Page[T any] struct {
 	Counted         bool // TotalCount is known
 	HasNextPage     bool
 	HasPreviousPage bool
+	// People, when not nil, are the people the rows name, read with the
+	// page (nil value: no such person).
+	People map[string]*Person
 	// keys are the ticket numbers of Items when the page was read in
 	// number order from a key range; their cursors then also carry the
 	// number, so the next page starts there instead of re-reading from the
@@ -242,7 +246,7 @@ func parseOrder(entries []string, allowed []string) ([]orderKey, error) {
 			}
 			desc := strings.HasPrefix(part, "-")
 			name := snake(strings.TrimPrefix(part, "-"))
-			if !contains(allowed, name) {
+			if !slices.Contains(allowed, name) {
 				return nil, Errorf(CodeInvalid, "Cannot resolve keyword '%s' into field. Choices are: %s.", name, strings.Join(allowed, ", "))
 			}
 			keys = append(keys, orderKey{name, desc})
@@ -267,27 +271,6 @@ func snake(s string) string {
 	return b.String()
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func errTooManyToSort(n int) error {
 	return Errorf(CodeLimit, "This ordering needs more than %d rows sorted in memory; add a filter or order by dateCreated or code.", n)
-}
-
-func compareText(a, b string) int { return strings.Compare(a, b) }
-
-func compareInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -14,6 +14,9 @@ type TicketRange struct {
 	// Keys are the partition values for By (statuses, a category, a staff
 	// or reporter id); several keys are merged in ticket-number order.
 	Keys []string
+	// Statuses narrows a RangeCategory range to tickets in one of these
+	// statuses (none: any), counted by the counts per status and category.
+	Statuses []string
 	// Seq selects one ticket number (By == RangeSeq).
 	Seq int64
 	// Deleted selects soft-deleted tickets instead of live ones; with
@@ -27,6 +30,11 @@ type TicketRange struct {
 	// PageHint is how many tickets the reader expects to need (0: no
 	// idea); the store sizes its first read by it.
 	PageHint int
+	// SortBy is the field a RangeSorted range is ordered by (one of
+	// SortIndexed): by its value, Descending or not, ties newest first,
+	// as the list orders them (TicketOrder). With Keys, the range is the
+	// tickets whose SortBy value is Keys[0], in ticket-number order.
+	SortBy string
 }
 
 // RangeKey names the index a TicketRange reads.
@@ -40,6 +48,7 @@ const (
 	RangeStaff                    // live tickets attended by Keys[0]
 	RangeReporter                 // live tickets reported by Keys[0]
 	RangeSeq                      // the ticket numbered Seq
+	RangeSorted                   // every live ticket in SortBy order, or those with SortBy value Keys[0]
 )
 
 // TicketStore reads tickets.
@@ -54,6 +63,13 @@ type TicketStore interface {
 	// CountTickets counts the tickets of r from maintained counts, without
 	// reading them.
 	CountTickets(ctx context.Context, r TicketRange) (int, error)
+}
+
+// PeopleCounter is a store that reads the count of a range and people in
+// one request (optional): a list page then costs one request less.
+type PeopleCounter interface {
+	// CountTicketsWithPeople returns CountTickets(r) and People(ids).
+	CountTicketsWithPeople(ctx context.Context, r TicketRange, ids []string) (int, map[string]*Person, error)
 }
 
 // CommentStore reads comments.

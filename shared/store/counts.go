@@ -38,6 +38,12 @@ func (it *ticketItem) partitionsOf() []string {
 			ps = append(ps, pk)
 		}
 	}
+	if it.G2PK != "" && it.Priority != "" { // live, with a priority
+		ps = append(ps, prefixPriority+it.Priority)
+	}
+	if it.G2PK != "" && it.G3PK != "" { // live, with a category
+		ps = append(ps, statusCategory(it.Status, it.Category))
+	}
 	return ps
 }
 
@@ -85,6 +91,26 @@ func (s *Store) oldTicketItem(ctx context.Context, tw grievance.TicketWrite) (*t
 		return nil, translate("read ticket for counts", err)
 	}
 	return &it, nil
+}
+
+// statusCategory is the count partition of the live tickets in a status
+// and category (there are no index items under it).
+func statusCategory(status, category string) string {
+	return prefixStatCat + status + "#" + category
+}
+
+// countedPartitions returns the count partitions whose sum is the number
+// of tickets of r.
+func countedPartitions(r grievance.TicketRange) []string {
+	if r.By == grievance.RangeCategory && len(r.Statuses) > 0 {
+		pks := make([]string, len(r.Statuses))
+		for i, st := range r.Statuses {
+			pks[i] = statusCategory(st, r.Keys[0])
+		}
+		return pks
+	}
+	_, pks := partitions(r)
+	return pks
 }
 
 // countPartitions sums the counts of partitions with one BatchGetItem.

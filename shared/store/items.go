@@ -35,6 +35,8 @@ const (
 	prefixCategory = "CATEGORY#"
 	prefixStaff    = "STAFF#"
 	prefixReporter = "REPORTER#"
+	prefixPriority = "PRIORITY#" // count partition only: the tickets are in the priority sort index
+	prefixStatCat  = "STATCAT#"  // count partition only: status and category
 	prefixCMID     = "CMID#"
 	pkDue          = "DUE"
 )
@@ -73,6 +75,17 @@ type indexKeys struct {
 	G5SK string `dynamo:"g5sk,omitempty"`
 	G6PK string `dynamo:"g6pk,omitempty"`
 	G6SK string `dynamo:"g6sk,omitempty"`
+	// Sort index keys: listLive and sortKey(value, seq).
+	G7PK  string `dynamo:"g7pk,omitempty"`
+	G7SK  string `dynamo:"g7sk,omitempty"`
+	G8PK  string `dynamo:"g8pk,omitempty"`
+	G8SK  string `dynamo:"g8sk,omitempty"`
+	G9PK  string `dynamo:"g9pk,omitempty"`
+	G9SK  string `dynamo:"g9sk,omitempty"`
+	G10PK string `dynamo:"g10pk,omitempty"`
+	G10SK string `dynamo:"g10sk,omitempty"`
+	G11PK string `dynamo:"g11pk,omitempty"`
+	G11SK string `dynamo:"g11sk,omitempty"`
 }
 
 // ticketItem is a ticket as stored. Empty optional attributes are omitted.
@@ -155,6 +168,15 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 	// running against a due date.
 	if t.DueDate != "" && !t.Status.Terminal() {
 		it.G6PK, it.G6SK = pkDue, t.DueDate+"#"+t.ID
+	}
+	for _, k := range []struct {
+		field  string
+		pk, sk *string
+	}{
+		{"priority", &it.G7PK, &it.G7SK}, {"status", &it.G8PK, &it.G8SK}, {"category", &it.G9PK, &it.G9SK},
+		{"title", &it.G10PK, &it.G10SK}, {"due_date", &it.G11PK, &it.G11SK},
+	} {
+		*k.pk, *k.sk = listLive, sortKey(grievance.SortValue(t, k.field), t.Seq)
 	}
 	return it, nil
 }

@@ -17,6 +17,7 @@ type pager struct {
 	buf    []dynamo.Item
 	done   bool
 	issued bool
+	fixed  bool // pages keep their first size
 }
 
 const (
@@ -41,6 +42,13 @@ func (p *pager) firstPage(n int) *pager {
 	return p
 }
 
+// steady keeps every page at the first page's size: for reads that stop
+// soon after the first page, where a larger second page would be waste.
+func (p *pager) steady() *pager {
+	p.fixed = true
+	return p
+}
+
 // peek returns the next item without consuming it, or nil at the end.
 func (p *pager) peek(ctx context.Context) (dynamo.Item, error) {
 	for len(p.buf) == 0 && !p.done {
@@ -55,7 +63,7 @@ func (p *pager) peek(ctx context.Context) (dynamo.Item, error) {
 		}
 		p.buf, p.lek, p.issued = items, lek, true
 		p.done = lek == nil
-		if p.size < maxPageSize {
+		if p.size < maxPageSize && !p.fixed {
 			p.size *= 4
 		}
 	}

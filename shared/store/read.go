@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -81,6 +82,10 @@ func partitions(r grievance.TicketRange) (index string, pks []string) {
 		return IndexStaff, []string{prefixStaff + r.Keys[0]}
 	case grievance.RangeReporter:
 		return IndexReporter, []string{prefixReporter + r.Keys[0]}
+	case grievance.RangeSorted:
+		if len(r.Keys) > 0 && r.SortBy == "priority" {
+			return IndexByPriority, []string{prefixPriority + r.Keys[0]}
+		}
 	}
 	return IndexList, lists()
 }
@@ -90,6 +95,23 @@ func partitions(r grievance.TicketRange) (index string, pks []string) {
 func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn func(*grievance.Ticket) (bool, error)) error {
 	if r.By == grievance.RangeSeq && r.Seq < 0 {
 		return nil
+	}
+	emit := func(item dynamo.Item) (bool, error) {
+		var it ticketItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		if len(r.Statuses) > 0 && !slices.Contains(r.Statuses, it.Status) {
+			return true, nil // the category partition holds every status
+		}
+		t, err := it.ticket()
+		if err != nil {
+			return false, err
+		}
+		return fn(t)
+	}
+	if r.By == grievance.RangeSorted {
+		return s.scanSorted(ctx, r, emit)
 	}
 	index, pks := partitions(r)
 	pkAttr, skAttr := indexAttrs(index)
@@ -106,17 +128,7 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 		}
 		its[i] = newPager(q, r.Descending).firstPage(r.PageHint)
 	}
-	return mergePages(ctx, its, skAttr, r.Descending, func(item dynamo.Item) (bool, error) {
-		var it ticketItem
-		if err := dynamo.UnmarshalItem(item, &it); err != nil {
-			return false, err
-		}
-		t, err := it.ticket()
-		if err != nil {
-			return false, err
-		}
-		return fn(t)
-	})
+	return mergePages(ctx, its, skAttr, r.Descending, emit)
 }
 
 // CountTickets implements grievance.TicketStore: the count items of the
@@ -138,7 +150,7 @@ func (s *Store) CountTickets(ctx context.Context, r grievance.TicketRange) (int,
 		}
 		return total, nil
 	}
-	return s.countPartitions(ctx, pks)
+	return s.countPartitions(ctx, countedPartitions(r))
 }
 
 // Comment implements grievance.CommentStore: the reference item names the

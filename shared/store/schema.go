@@ -62,7 +62,20 @@ const (
 	IndexStaff    = "gsi4" // g4: live tickets by attending staff
 	IndexReporter = "gsi5" // g5: live tickets by reporter
 	IndexDue      = "gsi6" // g6: open tickets by due date (service levels)
+	// Sort indexes: live tickets in the order of one column (value, then
+	// newest first), for the web client's sortable columns.
+	IndexByPriority = "gsi7"  // g7
+	IndexByStatus   = "gsi8"  // g8
+	IndexByCategory = "gsi9"  // g9
+	IndexByTitle    = "gsi10" // g10
+	IndexByDueDate  = "gsi11" // g11
 )
+
+// sortIndexes names the index of each order in grievance.SortIndexed.
+var sortIndexes = map[string]string{
+	"priority": IndexByPriority, "status": IndexByStatus, "category": IndexByCategory,
+	"title": IndexByTitle, "due_date": IndexByDueDate,
+}
 
 // Index names of the history table.
 const (
@@ -79,6 +92,8 @@ var MainTable = Table{
 	Indexes: []Index{
 		gsi(IndexList, "g1"), gsi(IndexStatus, "g2"), gsi(IndexCategory, "g3"),
 		gsi(IndexStaff, "g4"), gsi(IndexReporter, "g5"), gsi(IndexDue, "g6"),
+		gsi(IndexByPriority, "g7"), gsi(IndexByStatus, "g8"), gsi(IndexByCategory, "g9"),
+		gsi(IndexByTitle, "g10"), gsi(IndexByDueDate, "g11"),
 	},
 	Stream:       true,
 	TTLAttribute: AttrExpires,

@@ -176,10 +176,12 @@ func inRange(r grievance.TicketRange, t *grievance.Ticket) bool {
 	switch r.By {
 	case grievance.RangeAll:
 		return true
+	case grievance.RangeSorted:
+		return len(r.Keys) == 0 || grievance.SortValue(t, r.SortBy) == r.Keys[0]
 	case grievance.RangeStatus:
 		return slices.Contains(r.Keys, string(t.Status))
 	case grievance.RangeCategory:
-		return len(r.Keys) > 0 && t.Category == r.Keys[0]
+		return len(r.Keys) > 0 && t.Category == r.Keys[0] && (len(r.Statuses) == 0 || slices.Contains(r.Statuses, string(t.Status)))
 	case grievance.RangeStaff:
 		return len(r.Keys) > 0 && t.AttendingStaffID == r.Keys[0]
 	case grievance.RangeReporter:
@@ -217,6 +219,9 @@ func (s *Store) selectTickets(r grievance.TicketRange) []*grievance.Ticket {
 		if t := s.bySeq[j]; t != nil && inRange(r, t) {
 			out = append(out, cloneTicket(t))
 		}
+	}
+	if r.By == grievance.RangeSorted && len(r.Keys) == 0 {
+		slices.SortStableFunc(out, grievance.TicketOrder(r.SortBy, r.Descending))
 	}
 	return out
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CommentIsCreatedOnce", commentIsCreatedOnce},
 		{"RangesMergeInNumberOrder", rangesMergeInNumberOrder},
 		{"LongRangesReadToTheEnd", longRangesReadToTheEnd},
+		{"SortedRangesInListOrder", sortedRangesInListOrder},
 		{"TicketsByIDReturnsThoseThatExist", ticketsByID},
 		{"CommentsReadByIDAndByTicket", commentsReadByIDAndByTicket},
 		{"PeopleUpsertIsIdempotentAndFindsUsers", peopleUpsert},
@@ -164,6 +165,7 @@ func rangesMergeInNumberOrder(t *testing.T, s Store) {
 		{"AfterANumber", grievance.TicketRange{By: grievance.RangeAll, After: 2}, "[GRS00000003 GRS00000004]"},
 		{"Category", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}}, "[GRS00000002 GRS00000004]"},
 		{"Staff", grievance.TicketRange{By: grievance.RangeStaff, Keys: []string{id(900)}}, "[GRS00000003]"},
+		{"CategoryInStatuses", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"OPEN", "CLOSED"}}, "[GRS00000004]"},
 		{"OneNumber", grievance.TicketRange{By: grievance.RangeSeq, Seq: 4}, "[GRS00000004]"},
 		{"DeletedNumberAmongLive", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5}, "[]"},
 		{"DeletedNumberAmongAll", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5, Deleted: true, AlsoLive: true}, "[GRS00000005]"},
@@ -174,7 +176,47 @@ func rangesMergeInNumberOrder(t *testing.T, s Store) {
 			}
 		})
 	}
-	n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}})
+	for _, c := range []struct {
+		r    grievance.TicketRange
+		want int
+	}{
+		{grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}}, 3},
+		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"RECEIVED", "CLOSED"}}, 2},
+		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Default"}, Statuses: []string{"CLOSED"}}, 0},
+	} {
+		if n, err := s.CountTickets(ctx, c.r); err != nil || n != c.want {
+			t.Fatalf("count of %+v = %d err=%v, want %d", c.r, n, err, c.want)
+		}
+	}
+}
+
+// A sorted range is in the list's order (value, ties newest first, either
+// direction); with a value, it holds that value's tickets in number order.
+func sortedRangesInListOrder(t *testing.T, s Store) {
+	ctx := context.Background()
+	for i, p := range []string{"High", "Low", "", "High", "Low", "High"} {
+		tk := newTicket(i+1, grievance.StatusOpen, "Default")
+		tk.Priority = p
+		create(t, s, tk)
+	}
+	for _, tc := range []struct {
+		name string
+		r    grievance.TicketRange
+		want string
+	}{
+		{"PriorityAscending", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority"}, "[GRS00000003 GRS00000006 GRS00000004 GRS00000001 GRS00000005 GRS00000002]"},
+		{"PriorityDescending", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true}, "[GRS00000005 GRS00000002 GRS00000006 GRS00000004 GRS00000001 GRS00000003]"},
+		{"TitleDescending", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", Descending: true, PageHint: 2}, "[GRS00000006 GRS00000005 GRS00000004 GRS00000003 GRS00000002 GRS00000001]"},
+		{"OnePriorityNewestFirst", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, Descending: true}, "[GRS00000006 GRS00000004 GRS00000001]"},
+		{"OnePriorityAfterANumber", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, After: 1}, "[GRS00000004 GRS00000006]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fmt.Sprint(codes(t, s, tc.r)); got != tc.want {
+				t.Fatalf("codes=%s, want %s", got, tc.want)
+			}
+		})
+	}
+	n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}})
 	if err != nil || n != 3 {
 		t.Fatalf("count=%d err=%v, want 3", n, err)
 	}

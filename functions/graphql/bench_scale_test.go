@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/tools/awsmeter"
+)
+
+// listScaleOp is one list request of the web client: its ticket arguments
+// (filters and orderBy) and whether it reads every ticket of the table at
+// any scale (then it is left out above fullReadLimit, where one request
+// through moto takes minutes; its items read grow with N, measured below).
+type listScaleOp struct {
+	name, args string
+	fullRead   bool
+}
+
+// listScaleOps are the web client's list operations: the default page,
+// each sortable column both ways, each text filter, and the filter
+// panel's combinations; every one a page of 20 with totalCount.
+func listScaleOps() []listScaleOp {
+	ops := []listScaleOp{{name: "default", args: `orderBy: ["-dateCreated"]`}}
+	for _, col := range []string{"priority", "status", "category", "title", "dueDate"} {
+		ops = append(ops,
+			listScaleOp{name: "sort_" + col + "_asc", args: fmt.Sprintf(`orderBy: [%q]`, col)},
+			listScaleOp{name: "sort_" + col + "_desc", args: fmt.Sprintf(`orderBy: ["-%s"]`, col)})
+	}
+	return append(ops,
+		listScaleOp{name: "text_title", args: `title_Icontains: "received (12", orderBy: ["-dateCreated"]`, fullRead: true},
+		listScaleOp{name: "text_description", args: `description_Icontains: "pay point", orderBy: ["-dateCreated"]`, fullRead: true},
+		listScaleOp{name: "text_code", args: `code_Icontains: "0000012", orderBy: ["-dateCreated"]`, fullRead: true},
+		listScaleOp{name: "panel_status", args: `status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "panel_category", args: `category: "Payments", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "panel_staff", args: fmt.Sprintf(`attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
+		listScaleOp{name: "panel_status_sort_priority", args: `status_Icontains: OPEN, orderBy: ["-priority"]`},
+		listScaleOp{name: "panel_status_category", args: `status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "panel_priority", args: `priority: "High", orderBy: ["-dateCreated"]`},
+	)
+}
+
+// fullReadLimit is the largest table the operations that read every
+// ticket run over.
+const fullReadLimit = 10000
+
+// benchScales are the table sizes of BenchmarkListScale: BENCH_SCALE (a
+// comma list) or 1,000, 10,000 and 100,000.
+func benchScales(b *testing.B) []int {
+	v := os.Getenv("BENCH_SCALE")
+	if v == "" {
+		return []int{1000, 10000, 100000}
+	}
+	var ns []int
+	for _, s := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			b.Fatalf("BENCH_SCALE: %q is not a ticket count", s)
+		}
+		ns = append(ns, n)
+	}
+	return ns
+}
+
+// scaleTickets are benchTickets with the sortable columns varied as a
+// programme's would be: three priorities, three categories, a due date on
+// two tickets in three.
+func scaleTickets(n int) []*grievance.Ticket {
+	ts := benchTickets(n)
+	for i, t := range ts {
+		t.Priority = []string{"High", "Medium", "Low"}[i%3]
+		t.Category = []string{"Default", "Payments", "Targeting"}[i/3%3]
+		if i%3 != 2 {
+			t.DueDate = t.DateCreated.AddDate(0, 0, 5+i%11).Format("2006-01-02")
+		}
+	}
+	return ts
+}
+
+// BenchmarkListScale sends each list operation of the web client (a page
+// of 20 with totalCount) over tables of BENCH_SCALE tickets and reports
+// the DynamoDB requests, items read and read capacity per operation;
+// docs/performance.md has the table. moto's latency grows with the table
+// whatever is read, so items read are the measure, not time.
+func BenchmarkListScale(b *testing.B) {
+	envs := map[int]*benchEnv{}
+	ops := listScaleOps()
+	for _, op := range ops {
+		for _, n := range benchScales(b) {
+			b.Run(fmt.Sprintf("%s/tickets=%d", op.name, n), func(b *testing.B) {
+				if op.fullRead && n > fullReadLimit {
+					b.Skipf("reads all %d tickets: left out above %d", n, fullReadLimit)
+				}
+				e := envs[n]
+				if e == nil {
+					e = newScaleEnv(b, n)
+					envs[n] = e
+				}
+				doc := fmt.Sprintf(`{ tickets(first: 20, %s) { totalCount %s edges { node { %s } } } }`, op.args, pageInfoFields, clientTicketFields)
+				// A request through moto at 100,000 tickets outlasts the
+				// configuration cache (30 s); a warm container would not
+				// re-read it, so neither does the measured request.
+				if _, err := e.svc.Config(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				e.meter.Take()
+				acc := awsmeter.Stats{}
+				i := 0
+				for b.Loop() {
+					body := e.sendScale(b, doc)
+					if i == 0 && strings.Contains(body, `"errors"`) {
+						b.Logf("answer: %.300s", body)
+					}
+					acc.Add(e.meter.Take())
+					i++
+				}
+				b.StopTimer()
+				report(b, acc, i, "")
+			})
+		}
+	}
+}
+
+// newScaleEnv is newBenchEnv over scaleTickets, the configuration read
+// once as by a warm container.
+func newScaleEnv(b *testing.B, n int) *benchEnv {
+	e := newBenchEnvWith(b, scaleTickets(n))
+	e.send(b, officerClaims, clientListDoc(1))
+	e.meter.Take()
+	return e
+}
+
+// sendScale is send that lets an answer with errors through (today's
+// design answers some orders with LIMIT_EXCEEDED at scale): the requests
+// made are the measure.
+func (e *benchEnv) sendScale(b *testing.B, doc string) string {
+	body, err := e.sendRaw(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}

@@ -1,0 +1,82 @@
+package grievance
+
+import "context"
+
+// historySource yields recorded versions (tickets with showHistory or
+// ticketVersion); ListTickets guards and collects them like live rows,
+// judging each version by the live ticket too. Until a history store is
+// wired, the live version stands for the only one.
+func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery) rows[*Ticket] {
+	id, byID := exactValue(fs, "id")
+	wanted := func(fn func(*Ticket) (bool, error)) func(*Ticket) (bool, error) {
+		return func(t *Ticket) (bool, error) {
+			if q.Version != 0 && t.Version != q.Version {
+				return true, nil
+			}
+			return fn(t)
+		}
+	}
+	return func(fn func(*Ticket) (bool, error)) error {
+		switch {
+		case s.history != nil && byID && q.Version != 0:
+			return one(fn)(s.history.TicketVersion(ctx, id, q.Version))
+		case s.history != nil:
+			return s.history.ScanTicketHistory(ctx, id, wanted(fn))
+		case byID:
+			return one(wanted(fn))(s.store.Ticket(ctx, id))
+		}
+		return s.store.ScanTickets(ctx, TicketRange{By: RangeAll, Deleted: true, AlsoLive: true, Descending: true}, wanted(fn))
+	}
+}
+
+// one passes the result of a single-ticket read to fn; a missing ticket is
+// no row.
+func one(fn func(*Ticket) (bool, error)) func(*Ticket, error) error {
+	return func(t *Ticket, err error) error {
+		if ErrorCode(err) == CodeNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = fn(t)
+		return err
+	}
+}
+
+// budgeted stops source with LIMIT_EXCEEDED once it has read more than
+// budget rows, whether or not they matched: a filter that matches nothing
+// must not read a whole table in one request.
+func budgeted(source rows[*Ticket], budget int) rows[*Ticket] {
+	return func(fn func(*Ticket) (bool, error)) error {
+		read := 0
+		return source(func(t *Ticket) (bool, error) {
+			if read++; read > budget {
+				return false, Errorf(CodeLimit, "This history query reads more than %d versions; filter by id or narrow it.", budget)
+			}
+			return fn(t)
+		})
+	}
+}
+
+// LiveVersions returns the live tickets of ids that the principal may see,
+// masked for them (for isHistory and a comment's ticket).
+func (s *Service) LiveVersions(ctx context.Context, ids []string) (map[string]*Ticket, error) {
+	p := PrincipalFrom(ctx)
+	cfg, err := s.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.store.TicketsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, t := range found {
+		if !visible(cfg, p, t) {
+			delete(found, id)
+			continue
+		}
+		found[id] = maskTicket(t, maskedFields(cfg, p, t))
+	}
+	return found, nil
+}

@@ -1,0 +1,456 @@
+package grievance
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ListMode selects which tickets a list reads.
+type ListMode int
+
+// List modes.
+const (
+	ModeLive    ListMode = iota // tickets: live tickets
+	ModeAll                     // ticketsStr, ticketDetails: deleted ones too
+	ModeHistory                 // tickets(showHistory/ticketVersion): every version
+)
+
+// TicketQuery is a ticket list request.
+type TicketQuery struct {
+	Connection       string // field name, for limit messages
+	Filters          []Filter
+	OrderBy          []string
+	Mode             ListMode
+	Version          int // ticketVersion
+	ClientMutationID string
+	Page             PageArgs
+	WantCount        bool
+	// SLAStatus and ResolvedWithinTime filter on the computed service-level
+	// fields ("" and nil: no filter). A ticket whose due date the reader
+	// may not see matches neither.
+	SLAStatus          string
+	ResolvedWithinTime *bool
+	// WithPeople: the caller will load the people the page's rows name
+	// (TicketPeople); a maintained count is then read with them, in one
+	// request, and Page.People holds them.
+	WithPeople bool
+}
+
+var ticketOrderFields = []string{"id", "code", "title", "key", "description", "status", "priority", "category",
+	"flags", "channel", "resolution", "reporter_id", "reporter_type", "version", "date_created", "date_updated",
+	"due_date", "date_of_incident", "is_deleted", "date_valid_from"}
+
+// ticketPlan is a parsed ticket list request and the rows it reads.
+type ticketPlan struct {
+	q        TicketQuery
+	w        *window[*Ticket]
+	fs       []Filter
+	order    []orderKey
+	staffIDs map[string]bool // nil: no username filter
+	slaMatch func(*Ticket) bool
+	// none: the filters match no ticket; nothing is read.
+	none bool
+	// native: rows come in the requested order (ticket-number order);
+	// keyed: from a key range, so cursors carry the number.
+	native, keyed, desc bool
+	// counted, when set, is the range whose maintained count is the
+	// totalCount.
+	counted *TicketRange
+	source  rows[*Ticket]
+}
+
+// ListTickets returns a page of tickets.
+func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket], error) {
+	p, cfg, err := s.authorize(ctx, func(c *Config) []string { return c.QueryTicketsPerms })
+	if err != nil {
+		return nil, err
+	}
+	g := s.guard(cfg, p)
+	pl, err := s.planTickets(ctx, cfg, g, q)
+	if err != nil {
+		return nil, err
+	}
+	if pl.none {
+		return pl.w.page(true), nil
+	}
+	return pl.collect(ctx, s.store, pl.guarded(ctx, g))
+}
+
+// planTickets validates q and chooses what to read.
+func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q TicketQuery) (*ticketPlan, error) {
+	if q.Connection == "" {
+		q.Connection = "tickets"
+	}
+	if err := checkText("clientMutationId", q.ClientMutationID, MaxClientMutationID, false); err != nil {
+		return nil, err
+	}
+	pl := &ticketPlan{q: q}
+	var err error
+	if pl.w, err = newWindow[*Ticket](q.Connection, q.Page, q.WantCount); err != nil {
+		return nil, err
+	}
+	if pl.fs, err = normalizeFilters(ticketFields, usernameFilter, q.Filters); err != nil {
+		return nil, err
+	}
+	if pl.order, err = parseOrder(q.OrderBy, ticketOrderFields); err != nil {
+		return nil, err
+	}
+	if pl.staffIDs, err = s.staffIDs(ctx, pl.fs); err != nil {
+		return nil, err
+	}
+	var slaStatuses []Status
+	if pl.slaMatch, slaStatuses, err = s.slaFilter(cfg, q); err != nil {
+		return nil, err
+	}
+	pl.native = len(pl.order) == 0 || slices.Contains([]string{"date_created", "code", "date_valid_from"}, pl.order[0].field)
+	pl.desc = len(pl.order) == 0 || pl.order[0].desc
+	if pl.staffIDs != nil && len(pl.staffIDs) == 0 {
+		pl.none = true
+		return pl, nil
+	}
+	switch {
+	case q.Mode == ModeHistory:
+		pl.source = budgeted(s.historySource(ctx, pl.fs, q), s.historyReadBudget)
+	case q.ClientMutationID != "":
+		pl.source = s.mutationTicketsSource(ctx, q.ClientMutationID)
+	default:
+		if id, ok := exactValue(pl.fs, "id"); ok {
+			pl.source = s.oneTicket(ctx, id)
+			break
+		}
+		pl.source = s.rangeSource(ctx, pl.keyRange(g, slaStatuses))
+	}
+	return pl, nil
+}
+
+// usernameFilter accepts the attending staff's username filter, which
+// normalizeFilters does not know: it is resolved to user ids (staffIDs).
+func usernameFilter(f Filter) (bool, error) {
+	if f.Field != StaffUsernameField {
+		return false, nil
+	}
+	if f.Lookup != Exact && f.Lookup != IContains {
+		return false, Errorf(CodeInvalid, "Filtering on %s with lookup %s is not supported.", f.Field, f.Lookup)
+	}
+	if _, ok := f.Value.(string); !ok {
+		return false, Errorf(CodeInvalid, "%s takes a string.", f.Field)
+	}
+	return true, nil
+}
+
+// keyRange chooses the range a list reads from an index, its keyset
+// start and first read size, and whether the maintained counts answer
+// totalCount.
+func (pl *ticketPlan) keyRange(g *guard, slaStatuses []Status) TicketRange {
+	q, w := pl.q, pl.w
+	r, exact := chooseRange(pl.fs, pl.staffIDs, q.Mode, slaStatuses)
+	r.Descending = pl.desc
+	sortBy := ""
+	if !pl.native && q.Mode == ModeLive && r.By != RangeSeq {
+		// A sort index yields the rows in the requested order; the filters
+		// that chose r still run on every row, and r still names the
+		// counts.
+		sortBy = sortIndexFor(pl.order, g)
+		pl.native = sortBy != ""
+	} else if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc && r.By != RangeSeq {
+		// Keyset paging: start the key range after the previous page's
+		// last ticket instead of reading every row before it.
+		r.After = w.after.seq
+		w.startAfter()
+	}
+	pl.keyed = pl.native && sortBy == ""
+	// totalCount from the maintained counts when the key range is the whole
+	// answer: no filter left to apply and nothing hidden from this reader.
+	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
+	if q.WantCount && exact && noSLA && (q.Page.Last == nil || q.Page.First != nil) && !g.affects(pl.fs) {
+		counted := r
+		pl.counted = &counted
+		w.needAll = false
+	}
+	switch {
+	case !pl.native || w.needAll:
+		r.PageHint = maxScanPage
+	case w.first >= 0:
+		// The page's rows, one more to know whether there is a next page,
+		// and (without a keyset start) the rows skipped before.
+		r.PageHint = w.first + 1
+		if r.After == 0 {
+			r.PageHint += w.lower
+		}
+	}
+	if sortBy != "" {
+		return TicketRange{By: RangeSorted, SortBy: sortBy, Descending: r.Descending, PageHint: r.PageHint}
+	}
+	return r
+}
+
+// guarded applies visibility, the filters and masking to every row the
+// plan reads, whatever its source; rows are masked before they are sorted,
+// so an order cannot reveal a hidden value either.
+func (pl *ticketPlan) guarded(ctx context.Context, g *guard) rows[*Ticket] {
+	history := pl.q.Mode == ModeHistory
+	return func(fn func(*Ticket) (bool, error)) error {
+		return pl.source(func(t *Ticket) (bool, error) {
+			if pl.q.Mode == ModeLive && t.IsDeleted {
+				return true, nil
+			}
+			ok, m, err := g.judge(ctx, t, history)
+			if err != nil {
+				return false, err
+			}
+			if !ok || !matchesTicket(pl.fs, pl.staffIDs, t) || filtersTouch(pl.fs, m) {
+				return true, nil
+			}
+			t = maskTicket(t, m)
+			if !pl.slaMatch(t) {
+				return true, nil
+			}
+			return fn(t)
+		})
+	}
+}
+
+// collect reads the page, and the maintained count alongside it: while
+// the page is read, or with the people of its rows when the caller wants
+// those and the store reads both at once. Either way the count costs no
+// round trip of its own.
+func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[*Ticket]) (*Page[*Ticket], error) {
+	pc, withPeople := st.(PeopleCounter)
+	withPeople = withPeople && pl.q.WithPeople && pl.counted != nil
+	count := func() (int, error) { return 0, nil }
+	if !withPeople {
+		count = countAsync(ctx, st, pl.counted)
+	}
+	page, err := collect(pl.w, guarded, pl.native, compareTickets(pl.order))
+	n, countErr := count()
+	if err != nil {
+		return nil, err
+	}
+	if withPeople {
+		ids := TicketPeople(page.Items)
+		var found map[string]*Person
+		n, found, countErr = pc.CountTicketsWithPeople(ctx, *pl.counted, ids)
+		page.People = map[string]*Person{}
+		for _, id := range ids {
+			page.People[id] = found[id] // nil: known missing
+		}
+	}
+	if pl.keyed {
+		page.desc = pl.desc
+		for _, t := range page.Items {
+			page.keys = append(page.keys, t.Seq)
+		}
+	}
+	if pl.counted != nil {
+		if countErr != nil {
+			return nil, fmt.Errorf("count tickets: %w", countErr)
+		}
+		page.TotalCount, page.Counted = n, true
+	}
+	return page, nil
+}
+
+// TicketPeople are the person ids the rows name (reporter, attending
+// staff, creator, last editor), empty ones left out.
+func TicketPeople(ts []*Ticket) []string {
+	ids := make([]string, 0, 4*len(ts))
+	for _, t := range ts {
+		for _, id := range []string{t.ReporterID, t.AttendingStaffID, t.UserCreated, t.UserUpdated} {
+			if id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// oneTicket yields the ticket with id, if it exists.
+func (s *Service) oneTicket(ctx context.Context, id string) rows[*Ticket] {
+	return func(fn func(*Ticket) (bool, error)) error { return one(fn)(s.store.Ticket(ctx, id)) }
+}
+
+// rangeSource yields the tickets of r from the store's indexes.
+func (s *Service) rangeSource(ctx context.Context, r TicketRange) rows[*Ticket] {
+	return func(fn func(*Ticket) (bool, error)) error { return s.store.ScanTickets(ctx, r, fn) }
+}
+
+// ticketOrderValue returns the value a ticket sorts by on field: text, or
+// a number for the numeric orders.
+func ticketOrderValue(t *Ticket, field string) (string, int) {
+	switch field {
+	case "version":
+		return "", t.Version
+	case "date_created", "date_valid_from":
+		return "", int(t.Seq) // creation order is ticket-number order
+	case "date_updated":
+		return FormatDateTime(t.DateUpdated), 0
+	case "reporter_type":
+		return string(t.ReporterType), 0
+	case "is_deleted":
+		if t.IsDeleted {
+			return "1", 0
+		}
+		return "0", 0
+	}
+	if f, ok := ticketFields[field]; ok && f.text != nil {
+		return f.text(t), 0
+	}
+	return "", 0
+}
+
+// compareTickets orders tickets by order, then newest (number, version)
+// first.
+func compareTickets(order []orderKey) func(a, b *Ticket) int {
+	return byOrder(order, func(field string, a, b *Ticket) int {
+		as, ai := ticketOrderValue(a, field)
+		bs, bi := ticketOrderValue(b, field)
+		return cmp.Or(strings.Compare(as, bs), cmp.Compare(ai, bi))
+	}, func(a, b *Ticket) int {
+		return -cmp.Or(cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.Version, b.Version))
+	})
+}
+
+// chooseRange picks the narrowest key range that holds every ticket the
+// filters can match (and, when allowed is not nil, only tickets in those
+// statuses); the filters still run on each row read. exact reports that
+// the range is the whole answer: every filter is implied by it.
+func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed []Status) (TicketRange, bool) {
+	only := func(fields ...string) bool {
+		for _, f := range fs {
+			if !slices.Contains(fields, f.Field) || (f.Field != "status" && f.Lookup != Exact) {
+				return false
+			}
+		}
+		return allowed == nil
+	}
+	if code, ok := exactValue(fs, "code"); ok {
+		if seq, ok := ParseCode(code); ok {
+			return TicketRange{By: RangeSeq, Seq: seq, Deleted: mode == ModeAll, AlsoLive: true}, only("code")
+		}
+		return TicketRange{By: RangeSeq, Seq: -1}, true
+	}
+	if mode == ModeAll {
+		return TicketRange{By: RangeAll, Deleted: true, AlsoLive: true}, only()
+	}
+	if id, ok := exactValue(fs, "attending_staff__id"); ok {
+		return TicketRange{By: RangeStaff, Keys: []string{id}}, only("attending_staff__id")
+	}
+	if len(staffIDs) == 1 {
+		for id := range staffIDs {
+			return TicketRange{By: RangeStaff, Keys: []string{id}}, false
+		}
+	}
+	if id, ok := exactValue(fs, "reporter_id"); ok {
+		return TicketRange{By: RangeReporter, Keys: []string{id}}, only("reporter_id")
+	}
+	statuses := slices.Clone(Statuses)
+	if allowed != nil {
+		statuses = slices.DeleteFunc(statuses, func(s Status) bool { return !slices.Contains(allowed, s) })
+	}
+	for _, f := range fs {
+		if f.Field == "status" {
+			m := statusesMatching(f)
+			statuses = slices.DeleteFunc(statuses, func(s Status) bool { return !slices.Contains(m, s) })
+		}
+	}
+	if len(statuses) < len(Statuses) {
+		keys := make([]string, len(statuses))
+		for i, s := range statuses {
+			keys[i] = string(s)
+		}
+		if cat, ok := exactValue(fs, "category"); ok {
+			// The filter panel's status and category: the category's
+			// partition, its statuses filtered as read, counted per pair.
+			return TicketRange{By: RangeCategory, Keys: []string{cat}, Statuses: keys}, only("status", "category")
+		}
+		// A status lookup is exact here: the partitions are the statuses
+		// that satisfy every status filter (the SLA restriction aside).
+		return TicketRange{By: RangeStatus, Keys: keys}, only("status")
+	}
+	if cat, ok := exactValue(fs, "category"); ok {
+		return TicketRange{By: RangeCategory, Keys: []string{cat}}, only("category")
+	}
+	if prio, ok := exactValue(fs, "priority"); ok {
+		// The priority sort index, within one value, is in number order.
+		return TicketRange{By: RangeSorted, SortBy: "priority", Keys: []string{prio}}, only("priority")
+	}
+	return TicketRange{By: RangeAll}, only()
+}
+
+// staffIDs resolves username filters to the ids of matching users; nil
+// means there is no such filter.
+func (s *Service) staffIDs(ctx context.Context, fs []Filter) (map[string]bool, error) {
+	var ids map[string]bool
+	for _, f := range fs {
+		if f.Field != StaffUsernameField {
+			continue
+		}
+		want := f.Value.(string)
+		found := map[string]bool{}
+		if f.Lookup == Exact {
+			u, err := s.store.UserByUsername(ctx, want)
+			if err != nil && ErrorCode(err) != CodeNotFound {
+				return nil, fmt.Errorf("look up user %q: %w", want, err)
+			}
+			if err == nil {
+				found[u.ID] = true
+			}
+		} else {
+			users, err := s.store.Users(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list users: %w", err)
+			}
+			for _, u := range users {
+				if matchText(u.Username, IContains, want) {
+					found[u.ID] = true
+				}
+			}
+		}
+		if ids == nil {
+			ids = found
+			continue
+		}
+		for id := range ids {
+			if !found[id] {
+				delete(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// mutationTicketsSource yields the tickets touched by mutations with a
+// clientMutationId (anyone's, as openIMIS does), newest first.
+func (s *Service) mutationTicketsSource(ctx context.Context, cmid string) rows[*Ticket] {
+	return func(fn func(*Ticket) (bool, error)) error {
+		var ids []string
+		err := s.store.ScanMutationLogs(ctx, "", cmid, func(l *MutationLog) (bool, error) {
+			if l.Status == MutationSuccess {
+				ids = append(ids, l.TicketIDs...)
+			}
+			return len(ids) < maxBatch, nil
+		})
+		if err != nil {
+			return err
+		}
+		tickets, err := s.store.TicketsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, id := range ids {
+			t, ok := tickets[id]
+			if !ok || seen[id] {
+				continue
+			}
+			seen[id] = true
+			if more, err := fn(t); err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	}
+}
