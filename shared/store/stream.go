@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -190,17 +189,21 @@ func (c *Change) Version() int {
 	return 0
 }
 
-// bookkeeping attributes are not fields of the domain: keys, the kind and
-// the name of the mutation that wrote the item.
+// bookkeeping attributes are not fields of the domain: keys (the table's
+// and every index's, taken from MainTable so a new index cannot leak into
+// history), the kind and the name of the mutation that wrote the item.
 func bookkeeping(name string) bool {
-	switch name {
-	case AttrPK, AttrSK, "kind", "lastMutation":
-		return true
-	}
-	// g1pk … g6sk: generic index keys.
-	return len(name) == 4 && name[0] == 'g' && name[1] >= '0' && name[1] <= '9' &&
-		(strings.HasSuffix(name, "pk") || strings.HasSuffix(name, "sk"))
+	return bookkeepingAttrs[name]
 }
+
+var bookkeepingAttrs = func() map[string]bool {
+	m := map[string]bool{AttrPK: true, AttrSK: true, "kind": true, "lastMutation": true}
+	for _, ix := range MainTable.Indexes {
+		m[ix.PartitionKey.Name] = true
+		m[ix.SortKey.Name] = true
+	}
+	return m
+}()
 
 // changedFields compares two images attribute by attribute. An attribute
 // absent on one side (the store omits empty optional attributes) counts as
