@@ -25,8 +25,11 @@ import (
 var Env = []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS="}
 
 // Tags is the flag every build of a function has, deployed or run
-// locally (infra/local/runtime): no RPC mode of aws-lambda-go.
-const Tags = "-tags=lambda.norpc"
+// locally (infra/local/runtime): no RPC mode of aws-lambda-go, and no
+// golang.org/x/net/trace in gRPC (grpcnotrace: the X-Ray SDK imports gRPC,
+// and x/net/trace's html/template would stop the linker from dropping
+// unused methods, 6.5 MB a bootstrap; docs/deploy.md, "Tracing").
+const Tags = "-tags=lambda.norpc,grpcnotrace"
 
 // Flags are the pinned build flags: Tags, no file system paths, no VCS
 // stamp (a dirty work tree would change the binary), no symbol table, and

@@ -40,6 +40,12 @@ func TestBuild_IsReproducible(t *testing.T) {
 	if !bytes.HasPrefix(x, []byte("\x7fELF")) {
 		t.Fatal("bootstrap is not an ELF executable")
 	}
+	// The size target of docs/performance.md §6, which a function without
+	// html/template meets only while the linker can drop unused methods.
+	if max := 20 << 20; len(x) >= max {
+		t.Errorf("tasks bootstrap is %.1f MB, target < %d MB: is grpcnotrace still in Flags, google.golang.org/protobuf at v1.36 or later? (docs/deploy.md, \"Tracing\")",
+			float64(len(x))/(1<<20), max>>20)
+	}
 }
 
 func TestFunctions_ListsEveryMainPackage(t *testing.T) {

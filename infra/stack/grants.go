@@ -63,7 +63,7 @@ var Unexercised = []Justification{
 	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
 		"Lambda itself writes the function's standard output to its log group with the execution role; the code never calls CloudWatch Logs."},
 	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
-		"Active tracing: Lambda sends the function's trace segments to X-Ray with the execution role; the code never calls X-Ray."},
+		"Active tracing: Lambda's X-Ray daemon sends the function's segments to X-Ray with the execution role, the subsegments the code gives it over UDP (shared/platform/tracing.go) included; the code never calls the X-Ray API."},
 	{"ReadMainStream", []string{FnHistory, FnTasks},
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
 	{"SendToOwnDLQ", []string{FnHistory, FnTasks},

@@ -1,8 +1,9 @@
 // Package platform gives every Lambda function the same start: a JSON
 // logger at the level LOG_LEVEL names, the AWS configuration (which
 // honours AWS_ENDPOINT_URL, so the same code runs against AWS and a local
-// emulator), the table names, and typed environment settings. It keeps the
-// functions' main.go files to wiring.
+// emulator, and traces its calls with X-Ray in Lambda), the table names,
+// and typed environment settings. It keeps the functions' main.go files
+// to wiring.
 package platform
 
 import (
@@ -31,7 +32,7 @@ type Function struct {
 // exits (Fatal) when the configuration cannot be loaded.
 func Start(ctx context.Context) *Function {
 	log := Logger()
-	cfg, names, err := AWS(ctx)
+	cfg, names, err := awsConfig(ctx, log)
 	if err != nil {
 		Fatal(log, "start", err)
 	}
@@ -65,10 +66,15 @@ func Level(s string) slog.Level {
 }
 
 // AWS returns the AWS configuration and the physical table names from the
-// environment. Every client made from the configuration records its calls
-// when EnvCallLog is set (the local runtime names the function in
+// environment. Every client made from the configuration traces its calls
+// as X-Ray subsegments in Lambda (TraceCalls), and records its calls when
+// EnvCallLog is set (the local runtime names the function in
 // AWS_LAMBDA_FUNCTION_NAME, as Lambda does).
 func AWS(ctx context.Context) (aws.Config, store.TableNames, error) {
+	return awsConfig(ctx, Logger())
+}
+
+func awsConfig(ctx context.Context, log *slog.Logger) (aws.Config, store.TableNames, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return aws.Config{}, store.TableNames{}, fmt.Errorf("load AWS configuration: %w", err)
@@ -77,6 +83,7 @@ func AWS(ctx context.Context) (aws.Config, store.TableNames, error) {
 	if err != nil {
 		return aws.Config{}, store.TableNames{}, err
 	}
+	TraceCalls(&cfg, os.Getenv, log)
 	RecordCalls(&cfg, functionName(), names, os.Getenv("EVENT_BUS_NAME"))
 	return cfg, names, nil
 }

@@ -3,7 +3,7 @@
 //
 //   - builds the bootstrap exactly as the deployment does (linux/arm64,
 //     infra/lambdabuild's flags) and reports its size
-//     (target < 15 MB);
+//     (target: maxSizeMB);
 //   - builds the same package with the same flags for this machine and
 //     starts it RUNS times under the Lambda Runtime API emulator
 //     (infra/local/runtime), timing process start to ready: runtime.Start
@@ -37,9 +37,10 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-// Targets (issue #8).
+// Targets (issue #8; the size raised from 15 MB for the X-Ray SDK, issue
+// #13, docs/performance.md §6).
 const (
-	maxSizeMB = 15
+	maxSizeMB = 20
 	maxInit   = 30 * time.Millisecond
 )
 
@@ -160,6 +161,10 @@ func coldStart(ctx context.Context, name, binary string) (time.Duration, error) 
 	env := []string{
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_ENDPOINT_URL=http://127.0.0.1:9", "EVENT_BUS_NAME=coldstart", "LOG_LEVEL=warn",
+		// As Lambda sets it: init includes the X-Ray setup (nothing is sent).
+		"AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:2000",
+		// The authorizer's settings (its keys are fetched on first use).
+		"JWT_ISSUER=http://127.0.0.1:9/coldstart", "JWT_AUDIENCE=coldstart",
 	}
 	for _, t := range store.Tables() {
 		env = append(env, t.EnvVar+"=coldstart-"+strings.ToLower(t.Name))

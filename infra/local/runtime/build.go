@@ -9,7 +9,7 @@ import (
 
 // Build compiles the Go package pkg (e.g. "./functions/graphql") of the
 // module in moduleDir into the executable out, for the host, with the
-// lambda.norpc tag the deployed functions are built with (lambdabuild.Tags;
+// build tags the deployed functions are built with (lambdabuild.Tags;
 // not the deployment's other flags: an empty build id would relink every
 // time). The build cache makes repeated builds of an unchanged function
 // take well under a second.
