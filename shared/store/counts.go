@@ -61,7 +61,9 @@ func countDeltas(d map[string]int64, old, cur *ticketItem) {
 }
 
 // addCounts puts the non-zero deltas into tx (one update per partition, in
-// a stable order).
+// a stable order). Each update also adds 1 to the item's `w`, which
+// counts the changes, so that a recount (Recount) can tell that nothing
+// changed a partition while it was counted.
 func (s *Store) addCounts(tx *dynamo.WriteTx, d map[string]int64) int {
 	keys := make([]string, 0, len(d))
 	for k, v := range d {
@@ -71,7 +73,7 @@ func (s *Store) addCounts(tx *dynamo.WriteTx, d map[string]int64) int {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		tx.Update(s.main.Update(AttrPK, prefixCount+k).Range(AttrSK, skCount).Add("n", d[k]).Set("kind", KindCount))
+		tx.Update(s.main.Update(AttrPK, prefixCount+k).Range(AttrSK, skCount).Add("n", d[k]).Add("w", 1).Set("kind", KindCount))
 	}
 	return len(keys)
 }
@@ -159,7 +161,7 @@ func (s *Store) ImportTickets(ctx context.Context, ts []*grievance.Ticket) error
 		return translate("import tickets", err)
 	}
 	for pk, n := range d {
-		if err := s.main.Update(AttrPK, prefixCount+pk).Range(AttrSK, skCount).Add("n", n).Set("kind", KindCount).Run(ctx); err != nil {
+		if err := s.main.Update(AttrPK, prefixCount+pk).Range(AttrSK, skCount).Add("n", n).Add("w", 1).Set("kind", KindCount).Run(ctx); err != nil {
 			return translate("import counts", err)
 		}
 	}

@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
 )
 
 // SetCounterRead makes fn run between reading the ticket counter in a
@@ -38,4 +43,65 @@ func TakeTurn(tb testing.TB, s *Store) {
 	if _, err := s.takeTurn(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// SetBackfillRead makes fn run between Reindex reading a ticket and
+// writing its index keys, so a test can change the ticket there.
+func SetBackfillRead(s *Store, fn func(ticketID string)) { s.backfillRead = fn }
+
+// PutOldShape stores ts as the code before the sort indexes did: no sort
+// index keys (g7…g11) and no PRIORITY#/STATCAT# counts (the other counts
+// and the ticket counter as ImportTickets keeps them).
+func PutOldShape(tb testing.TB, s *Store, ts []*grievance.Ticket) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.ImportTickets(ctx, ts); err != nil {
+		tb.Fatal(err)
+	}
+	for _, t := range ts {
+		it, err := toTicketItem(t)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		it.G7PK, it.G7SK, it.G8PK, it.G8SK, it.G9PK, it.G9SK, it.G10PK, it.G10SK, it.G11PK, it.G11SK = "", "", "", "", "", "", "", "", "", ""
+		if err := s.main.Put(it).Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var counts []countItem
+	if err := s.main.Scan().Filter("kind = ?", KindCount).All(ctx, &counts); err != nil {
+		tb.Fatal(err)
+	}
+	for _, c := range counts {
+		p := strings.TrimPrefix(c.PK, prefixCount)
+		if recounted(p) {
+			if err := s.main.Delete(AttrPK, c.PK).Range(AttrSK, skCount).Run(ctx); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+}
+
+// SetRecountCounted makes fn run in each Recount round between counting
+// and writing, so a test can change a partition there.
+func SetRecountCounted(s *Store, fn func(round int)) { s.recountCounted = fn }
+
+// Snapshot returns every item of the main table, rendered and sorted, so
+// a test can tell whether anything changed.
+func Snapshot(tb testing.TB, s *Store) []string {
+	tb.Helper()
+	var items []dynamo.Item
+	if err := s.main.Scan().Consistent(true).All(context.Background(), &items); err != nil {
+		tb.Fatal(err)
+	}
+	out := make([]string, 0, len(items))
+	for _, item := range items {
+		var m map[string]any
+		if err := dynamo.UnmarshalItem(item, &m); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(m))
+	}
+	sort.Strings(out)
+	return out
 }

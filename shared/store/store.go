@@ -36,6 +36,12 @@ type Store struct {
 	// counterRead, when set (by tests), runs between reading the ticket
 	// counter and committing: where another container's create can win.
 	counterRead func()
+	// backfillRead, when set (by tests), runs between Reindex reading a
+	// ticket and writing its keys: where a concurrent update can win.
+	backfillRead func(ticketID string)
+	// recountCounted, when set (by tests), runs in each Recount round
+	// between counting and writing the counts.
+	recountCounted func(round int)
 }
 
 // New returns a Store over the tables named in names.

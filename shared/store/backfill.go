@@ -1,0 +1,355 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/guregu/dynamo/v2"
+)
+
+// The backfill brings a table written before the sort indexes (g7…g11)
+// and the PRIORITY#/STATCAT# count items in line with what the code
+// writes now. It has two steps, both safe while the API keeps writing:
+//
+//  1. Reindex walks the live list (g1 TICKETS#L) in number order and sets
+//     every ticket's index keys to what toTicketItem gives it, with one
+//     UpdateItem conditioned on the version read. A ticket changed
+//     meanwhile was written whole by the current code (keys included):
+//     the update fails, the ticket is read again (consistent) and, when
+//     its keys are still not right, updated on that version. The cursor
+//     is the last ticket number done; a resumed walk starts after it.
+//     Only the index keys change, never the version or any field, so
+//     stream consumers see nothing to act on (history keeps versions it
+//     has, events come from field changes).
+//  2. Recount counts the live tickets of every PRIORITY#/STATCAT#
+//     partition and writes the absolute numbers. Every transaction that
+//     changes a count also adds 1 to its `w` attribute (addCounts), so a
+//     count is written only on the condition that `w` is what it was
+//     before the counting started: no ticket entered or left the
+//     partition while it was counted, and nothing the API added since
+//     is overwritten. A partition that changed is counted again in the
+//     next round (at most recountRounds); one that stays busy is
+//     reported, not written.
+
+// BackfillOptions steer Reindex.
+type BackfillOptions struct {
+	// After resumes the walk after this ticket number (0: from the start).
+	After int64
+	// DryRun reads and reports without writing.
+	DryRun bool
+	// PageSize is the number of tickets read per Query (default 100).
+	PageSize int
+	// Progress, when set, is called after every page.
+	Progress func(ReindexResult)
+}
+
+// ReindexResult tells what Reindex did so far.
+type ReindexResult struct {
+	// Cursor is the number of the last ticket done: pass it as After to
+	// resume.
+	Cursor int64
+	// Tickets is the live tickets read.
+	Tickets int
+	// Reindexed is the tickets whose index keys were written (or, dry,
+	// would be).
+	Reindexed int
+	// Current is the tickets whose keys were already right.
+	Current int
+	// Concurrent is the tickets changed by someone else during the pass:
+	// their newer version was kept (and reindexed when it needed it).
+	Concurrent int
+	// Gone is the tickets deleted meanwhile (they leave the live
+	// indexes; nothing to do).
+	Gone int
+	// Requests is the DynamoDB requests made.
+	Requests int
+}
+
+// RecountResult tells what Recount did.
+type RecountResult struct {
+	Partitions int      // PRIORITY#/STATCAT# partitions seen (count items or tickets)
+	Rewritten  []string // partitions whose count changed (or, dry, would), as "PARTITION old→new"
+	Busy       []string // partitions that kept changing while counted: not written
+	Requests   int
+}
+
+// reindexAttempts bounds the reads and conditional writes of one ticket
+// that keeps changing under the pass.
+const reindexAttempts = 5
+
+// Reindex runs step 1 of the backfill (see above).
+func (s *Store) Reindex(ctx context.Context, o BackfillOptions) (ReindexResult, error) {
+	r := ReindexResult{Cursor: o.After}
+	size := o.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	for {
+		q := s.main.Get("g1pk", listLive).Index(IndexList).Range("g1sk", dynamo.Greater, seqKey(r.Cursor)).Limit(size)
+		var page []ticketItem
+		err := q.All(ctx, &page)
+		r.Requests++
+		if err != nil {
+			return r, translate("backfill: read live list", err)
+		}
+		for i := range page {
+			if err := s.reindexOne(ctx, &page[i], o.DryRun, &r); err != nil {
+				return r, err
+			}
+			r.Tickets++
+			r.Cursor = page[i].Seq
+		}
+		if o.Progress != nil {
+			o.Progress(r)
+		}
+		if len(page) < size {
+			return r, nil
+		}
+	}
+}
+
+func (s *Store) reindexOne(ctx context.Context, it *ticketItem, dry bool, r *ReindexResult) error {
+	raced := false
+	for attempt := 0; ; attempt++ {
+		want, err := wantKeys(it)
+		if err != nil {
+			return err
+		}
+		if it.IsDeleted {
+			r.Gone++
+			return nil
+		}
+		if it.indexKeys == want {
+			if raced {
+				r.Concurrent++
+			} else {
+				r.Current++
+			}
+			return nil
+		}
+		if dry {
+			r.Reindexed++
+			return nil
+		}
+		if attempt == reindexAttempts {
+			return fmt.Errorf("backfill: ticket %s changed %d times while being reindexed; resume after %d", it.ID, attempt, r.Cursor)
+		}
+		if s.backfillRead != nil {
+			s.backfillRead(it.ID)
+		}
+		err = s.setIndexKeys(it, want).Run(ctx)
+		r.Requests++
+		if err == nil {
+			if raced {
+				r.Concurrent++
+			}
+			r.Reindexed++
+			return nil
+		}
+		if !dynamo.IsCondCheckFailed(err) {
+			return translate("backfill: write index keys of ticket "+it.ID, err)
+		}
+		raced = true
+		var fresh ticketItem
+		err = s.main.Get(AttrPK, it.PK).Range(AttrSK, dynamo.Equal, skTicket).Consistent(true).One(ctx, &fresh)
+		r.Requests++
+		if errors.Is(err, dynamo.ErrNotFound) {
+			r.Gone++
+			return nil
+		}
+		if err != nil {
+			return translate("backfill: read ticket "+it.ID, err)
+		}
+		*it = fresh
+	}
+}
+
+// wantKeys returns the index keys the current code gives it.
+func wantKeys(it *ticketItem) (indexKeys, error) {
+	t, err := it.ticket()
+	if err != nil {
+		return indexKeys{}, err
+	}
+	w, err := toTicketItem(t)
+	if err != nil {
+		return indexKeys{}, err
+	}
+	return w.indexKeys, nil
+}
+
+// setIndexKeys is the UpdateItem that gives it the keys want, on the
+// condition that it is still the version read.
+func (s *Store) setIndexKeys(it *ticketItem, want indexKeys) *dynamo.Update {
+	up := s.main.Update(AttrPK, it.PK).Range(AttrSK, it.SK).If("version = ?", it.Version)
+	var remove []string
+	for _, k := range []struct {
+		name string
+		v    string
+	}{
+		{"g1pk", want.G1PK}, {"g1sk", want.G1SK}, {"g2pk", want.G2PK}, {"g2sk", want.G2SK},
+		{"g3pk", want.G3PK}, {"g3sk", want.G3SK}, {"g4pk", want.G4PK}, {"g4sk", want.G4SK},
+		{"g5pk", want.G5PK}, {"g5sk", want.G5SK}, {"g6pk", want.G6PK}, {"g6sk", want.G6SK},
+		{"g7pk", want.G7PK}, {"g7sk", want.G7SK}, {"g8pk", want.G8PK}, {"g8sk", want.G8SK},
+		{"g9pk", want.G9PK}, {"g9sk", want.G9SK}, {"g10pk", want.G10PK}, {"g10sk", want.G10SK},
+		{"g11pk", want.G11PK}, {"g11sk", want.G11SK},
+	} {
+		if k.v == "" {
+			remove = append(remove, k.name)
+		} else {
+			up = up.Set(k.name, k.v)
+		}
+	}
+	if len(remove) > 0 {
+		up = up.Remove(remove...)
+	}
+	return up
+}
+
+// recountRounds bounds how often Recount counts again the partitions that
+// changed while they were counted.
+const recountRounds = 3
+
+// recounted reports whether a count partition is one Recount owns.
+func recounted(partition string) bool {
+	return strings.HasPrefix(partition, prefixPriority) || strings.HasPrefix(partition, prefixStatCat)
+}
+
+// countState is a count item as Recount reads it: W nil when the item
+// has no `w` (never changed since the writes began adding it).
+type countState struct {
+	PK string `dynamo:"pk"`
+	N  int64  `dynamo:"n"`
+	W  *int64 `dynamo:"w"`
+}
+
+// Recount runs step 2 of the backfill (see above): two consistent Scans
+// of the main table per round (the count items, then the live tickets)
+// and one conditional UpdateItem per partition.
+func (s *Store) Recount(ctx context.Context, dry bool) (RecountResult, error) {
+	var res RecountResult
+	var only map[string]bool // nil: every partition
+	seen := map[string]bool{}
+	for round := 0; ; round++ {
+		before := map[string]countState{}
+		n, err := s.scanPages(ctx, func() *dynamo.Scan {
+			return s.main.Scan().Consistent(true).
+				Filter("kind = ? AND (begins_with(pk, ?) OR begins_with(pk, ?))", KindCount, prefixCount+prefixPriority, prefixCount+prefixStatCat)
+		}, func(item dynamo.Item) error {
+			var c countState
+			if err := dynamo.UnmarshalItem(item, &c); err != nil {
+				return err
+			}
+			if p := strings.TrimPrefix(c.PK, prefixCount); only == nil || only[p] {
+				before[p] = c
+			}
+			return nil
+		})
+		res.Requests += n
+		if err != nil {
+			return res, translate("backfill: scan count items", err)
+		}
+		counts := map[string]int64{}
+		n, err = s.scanPages(ctx, func() *dynamo.Scan {
+			return s.main.Scan().Consistent(true).Filter("kind = ? AND isDeleted = ?", KindTicket, false)
+		}, func(item dynamo.Item) error {
+			var t ticketItem
+			if err := dynamo.UnmarshalItem(item, &t); err != nil {
+				return err
+			}
+			for _, p := range t.partitionsOf() {
+				if recounted(p) && (only == nil || only[p]) {
+					counts[p]++
+				}
+			}
+			return nil
+		})
+		res.Requests += n
+		if err != nil {
+			return res, translate("backfill: scan tickets", err)
+		}
+		if s.recountCounted != nil {
+			s.recountCounted(round)
+		}
+		var parts []string
+		for p := range before {
+			parts = append(parts, p)
+		}
+		for p := range counts {
+			if _, ok := before[p]; !ok {
+				parts = append(parts, p)
+			}
+		}
+		sort.Strings(parts)
+		busy := map[string]bool{}
+		for _, p := range parts {
+			seen[p] = true
+			b, existed := before[p]
+			n := counts[p]
+			if dry {
+				if !existed || b.N != n {
+					res.Rewritten = append(res.Rewritten, fmt.Sprintf("%s %d→%d", p, b.N, n))
+				}
+				continue
+			}
+			up := s.main.Update(AttrPK, prefixCount+p).Range(AttrSK, skCount).Set("n", n).Set("kind", KindCount)
+			switch {
+			case !existed:
+				up = up.If("attribute_not_exists(pk)")
+			case b.W == nil:
+				up = up.If("attribute_not_exists(w)")
+			default:
+				up = up.If("w = ?", *b.W)
+			}
+			err := up.Run(ctx)
+			res.Requests++
+			if dynamo.IsCondCheckFailed(err) {
+				busy[p] = true
+				continue
+			}
+			if err != nil {
+				return res, translate("backfill: write count "+p, err)
+			}
+			if !existed || b.N != n {
+				res.Rewritten = append(res.Rewritten, fmt.Sprintf("%s %d→%d", p, b.N, n))
+			}
+		}
+		if len(busy) == 0 || round+1 == recountRounds {
+			for p := range busy {
+				res.Busy = append(res.Busy, p)
+			}
+			sort.Strings(res.Busy)
+			res.Partitions = len(seen)
+			return res, nil
+		}
+		only = busy
+	}
+}
+
+// scanPages runs the Scan mk builds page by page (one request each),
+// passing every item to each, and returns the requests made.
+func (s *Store) scanPages(ctx context.Context, mk func() *dynamo.Scan, each func(dynamo.Item) error) (int, error) {
+	var key dynamo.PagingKey
+	for n := 1; ; n++ {
+		sc := mk().RequestLimit(1)
+		if key != nil {
+			sc = sc.StartFrom(key)
+		}
+		var items []dynamo.Item
+		lek, err := sc.AllWithLastEvaluatedKey(ctx, &items)
+		if err != nil {
+			return n, err
+		}
+		for _, item := range items {
+			if err := each(item); err != nil {
+				return n, err
+			}
+		}
+		if lek == nil {
+			return n, nil
+		}
+		key = lek
+	}
+}
