@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/guregu/dynamo/v2"
 )
 
@@ -19,7 +21,9 @@ import (
 //     UpdateItem conditioned on the version read. A ticket changed
 //     meanwhile was written whole by the current code (keys included):
 //     the update fails, the ticket is read again (consistent) and, when
-//     its keys are still not right, updated on that version. The cursor
+//     its keys are still not right, updated on that version. A ticket in
+//     a transaction under way (TransactionConflictException) is read
+//     again after a short wait, the same way. The cursor
 //     is the last ticket number done; a resumed walk starts after it.
 //     Only the index keys change, never the version or any field, so
 //     stream consumers see nothing to act on (history keeps versions it
@@ -30,7 +34,8 @@ import (
 //     count is written only on the condition that `w` is what it was
 //     before the counting started: no ticket entered or left the
 //     partition while it was counted, and nothing the API added since
-//     is overwritten. A partition that changed is counted again in the
+//     is overwritten. A partition that changed (or was in a transaction
+//     under way at the write) is counted again in the
 //     next round (at most recountRounds); one that stays busy is
 //     reported, not written.
 
@@ -149,10 +154,18 @@ func (s *Store) reindexOne(ctx context.Context, it *ticketItem, dry bool, r *Rei
 			r.Reindexed++
 			return nil
 		}
-		if !dynamo.IsCondCheckFailed(err) {
+		if !dynamo.IsCondCheckFailed(err) && !txConflict(err) {
 			return translate("backfill: write index keys of ticket "+it.ID, err)
 		}
 		raced = true
+		if txConflict(err) {
+			// A transaction on the ticket is under way: let it finish.
+			select {
+			case <-ctx.Done():
+				return translate("backfill", ctx.Err())
+			case <-time.After(commitBackoff(attempt + 2)):
+			}
+		}
 		var fresh ticketItem
 		err = s.main.Get(AttrPK, it.PK).Range(AttrSK, dynamo.Equal, skTicket).Consistent(true).One(ctx, &fresh)
 		r.Requests++
@@ -305,7 +318,7 @@ func (s *Store) Recount(ctx context.Context, dry bool) (RecountResult, error) {
 			}
 			err := up.Run(ctx)
 			res.Requests++
-			if dynamo.IsCondCheckFailed(err) {
+			if dynamo.IsCondCheckFailed(err) || txConflict(err) {
 				busy[p] = true
 				continue
 			}
@@ -326,6 +339,14 @@ func (s *Store) Recount(ctx context.Context, dry bool) (RecountResult, error) {
 		}
 		only = busy
 	}
+}
+
+// txConflict reports whether DynamoDB refused a single-item write because
+// a transaction on the same item was under way (the SDK does not retry
+// it).
+func txConflict(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "TransactionConflictException"
 }
 
 // scanPages runs the Scan mk builds page by page (one request each),
