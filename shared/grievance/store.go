@@ -147,6 +147,11 @@ type Write struct {
 	// stored): a mutation succeeds at most once.
 	Claim  bool
 	Config *ConfigWrite
+	// Attachments are stored with the change (new ones with Prev 0).
+	Attachments []AttachmentWrite
+	// Mutation names what made a change that has no Log (a scan result);
+	// with a Log, the log's mutation does.
+	Mutation string
 }
 
 // TicketWrite replaces a stored ticket whose version is Prev. Old is that
