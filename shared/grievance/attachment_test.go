@@ -178,10 +178,10 @@ func TestRecordScanRefusesKeysThatNameNoPendingUpload(t *testing.T) {
 	up, _ := w.upload(officer, grievance.AttachmentInput{FileName: "a.png", ContentType: "image/png", Size: 1})
 	other := "00000000-0000-4000-8000-999999999999"
 	for _, key := range []string{
-		"attachments/" + other + "/" + up.Attachment.ID, // the attachment under another ticket
-		"attachments/" + w.id + "/" + other,             // no such attachment
-		"quarantine/" + w.id + "/" + up.Attachment.ID,   // not an upload key
-		"attachments/" + w.id,                           // no attachment id
+		"attachments/" + other + "/" + up.Attachment.ID,                             // the attachment under another ticket
+		"attachments/" + w.id + "/" + other,                                         // no such attachment
+		"quarantine/" + w.id + "/" + up.Attachment.ID,                               // not an upload key
+		"attachments/" + w.id,                                                       // no attachment id
 		"attachments/" + strings.ReplaceAll(w.id, "-", "") + "/" + up.Attachment.ID, // not the canonical id
 	} {
 		if _, err := w.svc.RecordScan(context.Background(), grievance.ScanVerdict{Key: key, Clean: true}); grievance.ErrorCode(err) != grievance.CodeNotFound {
