@@ -99,11 +99,11 @@ func TestPresignUploadSignsExactKeySizeTypeEncryptionAndExpiry(t *testing.T) {
 		t.Errorf("policy expires %v, want 5 minutes from now", exp)
 	}
 	want := map[string]any{
-		"content-length-range":                        []any{"content-length-range", 4096.0, 4096.0},
-		"key":                                         map[string]any{"key": key},
-		"bucket":                                      map[string]any{"bucket": b.Name()},
-		"Content-Type":                                map[string]any{"Content-Type": "image/png"},
-		"x-amz-server-side-encryption":                map[string]any{"x-amz-server-side-encryption": "aws:kms"},
+		"content-length-range":         []any{"content-length-range", 4096.0, 4096.0},
+		"key":                          map[string]any{"key": key},
+		"bucket":                       map[string]any{"bucket": b.Name()},
+		"Content-Type":                 map[string]any{"Content-Type": "image/png"},
+		"x-amz-server-side-encryption": map[string]any{"x-amz-server-side-encryption": "aws:kms"},
 		"x-amz-server-side-encryption-aws-kms-key-id": map[string]any{"x-amz-server-side-encryption-aws-kms-key-id": kmsKey},
 	}
 	found := map[string]bool{}

@@ -89,10 +89,10 @@ func ParseAttachmentKey(key string) (ticketID, id string, ok bool) {
 	return ticketID, id, true
 }
 
-// Limits of the attachment configuration: S3 takes at most 5 GB in one
-// POST; a file name is a short text.
+// Limits of the attachment configuration: sizes travel as GraphQL Int
+// (32 bits; S3 would take 5 GB in one POST); a file name is a short text.
 const (
-	maxAttachmentBytesLimit = 5 << 30
+	maxAttachmentBytesLimit = 1<<31 - 1
 	maxFileName             = 255
 )
 

@@ -489,8 +489,8 @@ func quoteList(vs []string) string {
 
 // validateAttachments checks the accepted media types (each a plain
 // type/subtype in lower case, as they are compared; no wildcards, which
-// would let anything in) and the size limit (S3 takes at most 5 GB in one
-// POST).
+// would let anything in) and the size limit (sizes travel as GraphQL Int,
+// 32 bits).
 func (c *Config) validateAttachments() error {
 	seen := map[string]bool{}
 	for _, t := range c.AttachmentContentTypes {
