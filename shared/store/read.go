@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -362,7 +363,7 @@ func (s *Store) AttachmentsOfTicket(ctx context.Context, ticketID string) ([]*gr
 		if c := a.DateCreated.Compare(b.DateCreated); c != 0 {
 			return c
 		}
-		return compareStrings(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	return out, nil
 }
