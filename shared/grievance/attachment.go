@@ -455,3 +455,33 @@ func (s *Service) scanWrite(ctx context.Context, a *Attachment, v ScanVerdict) (
 	w.Tickets = []TicketWrite{{Ticket: t, Prev: old.Version, Old: old}}
 	return w, nil
 }
+
+// AttachmentFact is what a change of an attachment record means to those
+// who follow the ticket.
+type AttachmentFact string
+
+// Attachment facts; "" is none.
+const (
+	AttachmentAdded       AttachmentFact = "added"       // the file passed the scan and joined the ticket
+	AttachmentQuarantined AttachmentFact = "quarantined" // the file was refused by the scan
+	AttachmentRemoved     AttachmentFact = "removed"     // a scanned attachment was deleted
+)
+
+// AttachmentChange returns the fact of a change from old to a. A pending
+// upload is no fact (its file may never arrive), nor is deleting one.
+func AttachmentChange(old, a *Attachment) AttachmentFact {
+	if old == nil || a == nil || old.Status == a.Status {
+		return ""
+	}
+	switch a.Status {
+	case AttachmentClean:
+		return AttachmentAdded
+	case AttachmentInfected:
+		return AttachmentQuarantined
+	case AttachmentDeleted:
+		if old.Status != AttachmentPending {
+			return AttachmentRemoved
+		}
+	}
+	return ""
+}
