@@ -103,6 +103,22 @@ func (b *Bucket) PresignDownload(ctx context.Context, key, fileName, contentType
 	return req.URL, nil
 }
 
+// RetiredTag marks an object whose attachment was deleted; the bucket's
+// lifecycle expires tagged objects after the retention period.
+const RetiredTag = "redress-deleted"
+
+// Retire implements grievance.Files: it tags the object RetiredTag=true.
+// The tag replaces the object's tag set, which for an attachment holds
+// only the scanner's status, of no use once it is deleted.
+func (b *Bucket) Retire(ctx context.Context, key string) error {
+	_, err := b.client.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(b.name), Key: aws.String(key),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String(RetiredTag), Value: aws.String("true")}}}})
+	if err != nil && !notFound(err) {
+		return fmt.Errorf("tag %s retired: %w", key, err)
+	}
+	return nil
+}
+
 // Quarantine moves the object at key to dest (copy, then delete). A
 // missing source is not an error when dest exists: the move already
 // happened (scan results are redelivered).
@@ -141,7 +157,7 @@ func notFound(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
-		case "NoSuchKey", "NotFound", "404":
+		case "NoSuchKey", "NotFound", "404", "MethodNotAllowed": // a delete marker answers 405
 			return true
 		}
 	}

@@ -156,6 +156,14 @@ func TestUploadThroughPresignedPostThenDownloadByteIdentical(t *testing.T) {
 		t.Fatalf("GET: %s, %q; want the uploaded bytes", resp.Status, got)
 	}
 
+	if err := b.Retire(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := b.Client().GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(b.Name()), Key: aws.String(key)})
+	if err != nil || len(tags.TagSet) != 1 || aws.ToString(tags.TagSet[0].Key) != files.RetiredTag {
+		t.Fatalf("retired object's tags: %+v, %v", tags, err)
+	}
+
 	quarantine := "quarantine/00000000-0000-4000-8000-000000000001/00000000-0000-4000-8000-000000000003"
 	for range 2 { // a redelivered result moves nothing twice and does not fail
 		if err := b.Quarantine(ctx, key, quarantine); err != nil {
@@ -167,5 +175,8 @@ func TestUploadThroughPresignedPostThenDownloadByteIdentical(t *testing.T) {
 	}
 	if _, err := b.Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.Name()), Key: aws.String(quarantine)}); err != nil {
 		t.Errorf("quarantined object missing: %v", err)
+	}
+	if err := b.Retire(ctx, key); err != nil {
+		t.Errorf("retiring a moved object: %v, want nil", err)
 	}
 }

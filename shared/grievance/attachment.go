@@ -127,6 +127,10 @@ type Files interface {
 	// PresignDownload returns a URL that serves the object at key for ttl,
 	// as an attachment named fileName of contentType.
 	PresignDownload(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error)
+	// Retire marks the object at key deleted, so that the bucket's
+	// lifecycle expires it after the retention period. Repeating it is
+	// harmless; a missing object is not an error.
+	Retire(ctx context.Context, key string) error
 }
 
 // AttachmentStore reads attachments; writes go through Commit.
@@ -370,6 +374,13 @@ func (s *Service) DeleteAttachment(ctx context.Context, id string, version *int)
 	a.Version++
 	a.DateUpdated, a.UserUpdated = s.now().UTC(), p.ID
 	w := &Write{Attachments: []AttachmentWrite{{Attachment: a, Prev: prev}}}
+	key := a.ObjectKey()
+	w.Then = append(w.Then, func(ctx context.Context) error {
+		if err := s.files.Retire(ctx, key); err != nil {
+			return fmt.Errorf("retire the file of attachment %s: %w", a.ID, err)
+		}
+		return nil
+	})
 	if slices.Contains(t.AttachmentIDs, a.ID) {
 		old := t.Clone()
 		t.AttachmentIDs = slices.DeleteFunc(t.AttachmentIDs, func(x string) bool { return x == a.ID })

@@ -258,8 +258,8 @@ func TestDeleteAttachmentByUploaderOrAttendingStaffOnly(t *testing.T) {
 			}
 			after := w.ticket(t)
 			if tc.want != "" {
-				if after.Version != before.Version {
-					t.Errorf("a refused delete changed the ticket")
+				if after.Version != before.Version || len(w.files.Retired) != 0 {
+					t.Errorf("a refused delete changed the ticket or retired the file")
 				}
 				return
 			}
@@ -272,6 +272,9 @@ func TestDeleteAttachmentByUploaderOrAttendingStaffOnly(t *testing.T) {
 			}
 			if err := w.del(tc.deleter, a.ID); grievance.ErrorCode(err) != grievance.CodeInvalid {
 				t.Errorf("second delete: %v, want INVALID", err)
+			}
+			if !slices.Equal(w.files.Retired, []string{a.ObjectKey()}) {
+				t.Errorf("retired files %v, want the attachment's object once", w.files.Retired)
 			}
 		})
 	}

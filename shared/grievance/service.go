@@ -272,6 +272,11 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 				if w.Config != nil {
 					s.forgetConfig()
 				}
+				for _, then := range w.Then {
+					if terr := then(ctx); terr != nil {
+						return &final, &MutationFailure{Log: &final, Err: terr}
+					}
+				}
 				return &final, nil
 			}
 		}

@@ -17,6 +17,20 @@ var _ grievance.Files = (*Files)(nil)
 type Files struct {
 	mu       sync.Mutex
 	Policies []grievance.UploadPolicy
+	Retired  []string
+	// RetireErr, when set, is what Retire returns.
+	RetireErr error
+}
+
+// Retire records key.
+func (f *Files) Retire(ctx context.Context, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.RetireErr != nil {
+		return f.RetireErr
+	}
+	f.Retired = append(f.Retired, key)
+	return nil
 }
 
 // PresignUpload records p and returns a form naming its key.
