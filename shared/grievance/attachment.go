@@ -59,6 +59,7 @@ func (a *Attachment) Clone() *Attachment {
 const (
 	AttachmentPrefix = "attachments/"
 	QuarantinePrefix = "quarantine/"
+	DeletedPrefix    = "deleted/"
 )
 
 // ObjectKey is where a's file is uploaded.
