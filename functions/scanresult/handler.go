@@ -115,7 +115,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		return fmt.Errorf("record scan of attachment %s: %w", attachmentID, err)
 	}
 	h.Log.InfoContext(ctx, "scan result applied", "ticketId", ticketID, "attachmentId", attachmentID, "status", a.Status)
-	if a.Status == grievance.AttachmentInfected {
+	switch a.Status {
+	case grievance.AttachmentInfected:
+		return h.quarantine(ctx, v.Key, ticketID, attachmentID)
+	case grievance.AttachmentDeleted:
+		// Deleted while its file was on the way (or its result is a
+		// redelivery): nobody will list it, so it goes where it expires.
 		return h.quarantine(ctx, v.Key, ticketID, attachmentID)
 	}
 	return nil

@@ -61,24 +61,26 @@ func TestHandleAppliesGuardDutyScanResults(t *testing.T) {
 		event       string
 		edit        func(*ScanResult)
 		pending     bool // a pending upload exists for the key
+		deleted     bool // and it was deleted before its file was scanned
 		want        grievance.AttachmentStatus
 		quarantined bool
 	}{
-		{"clean file becomes an attachment", "scan-clean.json", nil, true, grievance.AttachmentClean, false},
-		{"infected file is marked and quarantined", "scan-infected.json", nil, true, grievance.AttachmentInfected, true},
+		{"clean file becomes an attachment", "scan-clean.json", nil, true, false, grievance.AttachmentClean, false},
+		{"file of an upload deleted meanwhile is quarantined", "scan-clean.json", nil, true, true, grievance.AttachmentDeleted, true},
+		{"infected file is marked and quarantined", "scan-infected.json", nil, true, false, grievance.AttachmentInfected, true},
 		{"failed scan fails closed", "scan-clean.json", func(d *ScanResult) {
 			d.ScanStatus, d.ScanResultDetails.ScanResultStatus = "FAILED", "FAILED"
-		}, true, grievance.AttachmentInfected, true},
+		}, true, false, grievance.AttachmentInfected, true},
 		{"unsupported object fails closed", "scan-clean.json", func(d *ScanResult) {
 			d.ScanResultDetails.ScanResultStatus = "UNSUPPORTED"
-		}, true, grievance.AttachmentInfected, true},
-		{"object of no pending upload is quarantined", "scan-clean.json", nil, false, "", true},
+		}, true, false, grievance.AttachmentInfected, true},
+		{"object of no pending upload is quarantined", "scan-clean.json", nil, false, false, "", true},
 		{"another bucket's result is dropped", "scan-infected.json", func(d *ScanResult) {
 			d.S3ObjectDetails.BucketName = "someone-else"
-		}, true, grievance.AttachmentPending, false},
+		}, true, false, grievance.AttachmentPending, false},
 		{"a key outside attachments/ is dropped", "scan-infected.json", func(d *ScanResult) {
 			d.S3ObjectDetails.ObjectKey = "quarantine/" + ticketID + "/" + attachmentID
-		}, true, grievance.AttachmentPending, false},
+		}, true, false, grievance.AttachmentPending, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := grievancetest.NewStore()
@@ -91,6 +93,13 @@ func TestHandleAppliesGuardDutyScanResults(t *testing.T) {
 					DateCreated: now, DateUpdated: now, UserUpdated: "u"}
 				if err := st.Commit(context.Background(), &grievance.Write{Attachments: []grievance.AttachmentWrite{{Attachment: a}}}); err != nil {
 					t.Fatal(err)
+				}
+				if tc.deleted {
+					d := a.Clone()
+					d.Version, d.Status = 2, grievance.AttachmentDeleted
+					if err := st.Commit(context.Background(), &grievance.Write{Attachments: []grievance.AttachmentWrite{{Attachment: d, Prev: 1}}}); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			svc := grievance.NewService(st, func() time.Time { return now }, grievancetest.IDs(),

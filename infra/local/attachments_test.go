@@ -255,6 +255,11 @@ func TestAttachmentsRoundTripThroughTheLocalStack(t *testing.T) {
 		}
 	}
 
+	// Adding (the clean scan) and removing are ticket versions in history:
+	// created (1), clean file added (2), removed (3).
+	a.mutate("alice", "deleteAttachment", fmt.Sprintf("id: %q", clean))
+	a.waitForVersions(ticket, 3)
+
 	// Anonymized category: evidence hidden from readers without the right.
 	a.mutate("bob", "updateGrievanceConfig", `config: "{\"grievance_anonymized_fields\": {\"Category A\": [\"title\"]}}"`)
 	secret := a.createTicket("Category A")
@@ -277,4 +282,20 @@ func decodeB64(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// waitForVersions polls the ticket's history until it records n versions.
+func (a *attachStack) waitForVersions(ticketID string, n int) {
+	a.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var got int
+	for time.Now().Before(deadline) {
+		d := a.q("bob", fmt.Sprintf(`{ tickets(showHistory: true, id: %q, first: 10) { edges { node { version } } } }`, ticketID))
+		got = len(d["tickets"].(map[string]any)["edges"].([]any))
+		if got == n {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.t.Fatalf("history of %s has %d versions, want %d", ticketID, got, n)
 }
