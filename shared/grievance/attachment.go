@@ -202,6 +202,9 @@ func checkFileName(name string) error {
 // normalizeContentType returns ct as configured types are written (lower
 // case, no parameters) if cfg allows it.
 func normalizeContentType(cfg *Config, ct string) (string, error) {
+	if err := checkText("contentType", ct, maxShortText, false); err != nil {
+		return "", err
+	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || len(params) > 0 || !slices.Contains(cfg.AttachmentContentTypes, mt) {
 		return "", Errorf(CodeInvalid, "Files of type %q are not accepted; accepted types: %s.", ct, strings.Join(cfg.AttachmentContentTypes, ", "))

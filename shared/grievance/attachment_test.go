@@ -84,6 +84,7 @@ func TestCreateAttachmentUploadChecksInputAndRights(t *testing.T) {
 		{"viewer lacks the upload right", "Open", viewer, pdf(nil), grievance.CodeForbidden},
 		{"refused type", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.ContentType = "application/x-msdownload" }), grievance.CodeInvalid},
 		{"type with parameters", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.ContentType = "application/pdf; charset=x" }), grievance.CodeInvalid},
+		{"overlong content type", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.ContentType = "application/" + strings.Repeat("x", 300) }), grievance.CodeInvalid},
 		{"empty size", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.Size = 0 }), grievance.CodeInvalid},
 		{"over the limit", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.Size = 10<<20 + 1 }), grievance.CodeInvalid},
 		{"at the limit", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.Size = 10 << 20 }), ""},
