@@ -46,9 +46,11 @@ type scanRecorder interface {
 	RecordScan(ctx context.Context, v grievance.ScanVerdict) (*grievance.Attachment, error)
 }
 
-// quarantiner moves an object out of the upload prefix (files.Bucket).
+// quarantiner moves an object out of the upload prefix (files.Bucket):
+// Quarantine insists that the object is somewhere, Retire does not.
 type quarantiner interface {
 	Quarantine(ctx context.Context, key, dest string) error
+	Retire(ctx context.Context, key, dest string) error
 }
 
 // Handler applies scan results to attachments.
@@ -120,8 +122,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		return h.quarantine(ctx, v.Key, ticketID, attachmentID)
 	case grievance.AttachmentDeleted:
 		// Deleted while its file was on the way (or its result is a
-		// redelivery): nobody will list it, so it goes where it expires.
-		return h.quarantine(ctx, v.Key, ticketID, attachmentID)
+		// redelivery, the file long moved): it goes where deleted
+		// attachments' files expire.
+		if err := h.Files.Retire(ctx, v.Key, grievance.DeletedKey(ticketID, attachmentID)); err != nil {
+			return fmt.Errorf("retire the file of deleted attachment %s: %w", attachmentID, err)
+		}
 	}
 	return nil
 }

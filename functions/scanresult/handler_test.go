@@ -34,6 +34,11 @@ func (f *fakeQuarantine) Quarantine(ctx context.Context, key, dest string) error
 	return nil
 }
 
+func (f *fakeQuarantine) Retire(ctx context.Context, key, dest string) error {
+	f.moved[key] = dest
+	return nil
+}
+
 func fixture(t *testing.T, name string, edit func(*ScanResult)) events.EventBridgeEvent {
 	t.Helper()
 	b, err := os.ReadFile("../../events/guardduty/" + name)
@@ -66,7 +71,7 @@ func TestHandleAppliesGuardDutyScanResults(t *testing.T) {
 		quarantined bool
 	}{
 		{"clean file becomes an attachment", "scan-clean.json", nil, true, false, grievance.AttachmentClean, false},
-		{"file of an upload deleted meanwhile is quarantined", "scan-clean.json", nil, true, true, grievance.AttachmentDeleted, true},
+		{"file of an upload deleted meanwhile goes to deleted/", "scan-clean.json", nil, true, true, grievance.AttachmentDeleted, false},
 		{"infected file is marked and quarantined", "scan-infected.json", nil, true, false, grievance.AttachmentInfected, true},
 		{"failed scan fails closed", "scan-clean.json", func(d *ScanResult) {
 			d.ScanStatus, d.ScanResultDetails.ScanResultStatus = "FAILED", "FAILED"
@@ -120,6 +125,9 @@ func TestHandleAppliesGuardDutyScanResults(t *testing.T) {
 			}
 			if got := q.moved[objectKey] == "quarantine/"+ticketID+"/"+attachmentID; got != tc.quarantined {
 				t.Errorf("quarantined %v (%v), want %v", got, q.moved, tc.quarantined)
+			}
+			if retired := q.moved[objectKey] == "deleted/"+ticketID+"/"+attachmentID; retired != tc.deleted {
+				t.Errorf("moved to deleted/ %v (%v), want %v", retired, q.moved, tc.deleted)
 			}
 			tk, _ := st.Ticket(context.Background(), ticketID)
 			if wantIDs := tc.want == grievance.AttachmentClean; (len(tk.AttachmentIDs) == 1) != wantIDs || (tk.Version == 2) != wantIDs {

@@ -194,7 +194,7 @@ func TestAttachmentsRoundTripThroughTheLocalStack(t *testing.T) {
 	ticket := a.createTicket("Default")
 
 	content := []byte("%PDF-1.4\n\x00\x01 payment slip, March\n")
-	clean, _, status := a.upload("alice", ticket, "slip.pdf", "application/pdf", len(content), content)
+	clean, cleanKey, status := a.upload("alice", ticket, "slip.pdf", "application/pdf", len(content), content)
 	if status != 204 {
 		t.Fatalf("upload: %d", status)
 	}
@@ -259,6 +259,10 @@ func TestAttachmentsRoundTripThroughTheLocalStack(t *testing.T) {
 	// created (1), clean file added (2), removed (3).
 	a.mutate("alice", "deleteAttachment", fmt.Sprintf("id: %q", clean))
 	a.waitForVersions(ticket, 3)
+	// Its file moved to deleted/, where the lifecycle expires it.
+	if a.exists(cleanKey) || !a.exists(strings.Replace(cleanKey, "attachments/", "deleted/", 1)) {
+		t.Errorf("the deleted attachment's file was not moved to deleted/")
+	}
 
 	// Anonymized category: evidence hidden from readers without the right.
 	a.mutate("bob", "updateGrievanceConfig", `config: "{\"grievance_anonymized_fields\": {\"Category A\": [\"title\"]}}"`)

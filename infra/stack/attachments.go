@@ -12,7 +12,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/redress-grm/redress/shared/files"
 	"github.com/redress-grm/redress/shared/grievance"
 )
 
@@ -69,11 +68,10 @@ func NewAttachments(scope constructs.Construct, id string, cfg Config) *Attachme
 		RemovalPolicy:     removalPolicy(cfg),
 		LifecycleRules: &[]*awss3.LifecycleRule{
 			{
-				// Deleted attachments' files (tagged by the API) and every
-				// replaced or removed version go after the retention.
+				// Deleted attachments' files, moved here by the API when
+				// the delete commits (the move restarts their age).
 				Id:         jsii.String("ExpireDeleted"),
-				Prefix:     jsii.String(grievance.AttachmentPrefix),
-				TagFilters: &map[string]interface{}{files.RetiredTag: "true"},
+				Prefix:     jsii.String(grievance.DeletedPrefix),
 				Expiration: retention,
 			},
 			{

@@ -42,7 +42,7 @@ func TestAttachments_BucketIsPrivateVersionedEncryptedAndExpiresRemovedFiles(t *
 		rules[r["Id"].(string)] = r
 	}
 	for rule, want := range map[string]string{
-		"ExpireDeleted":                 `"ExpirationInDays":90,"Id":"ExpireDeleted","Prefix":"attachments/","Status":"Enabled","TagFilters":[{"Key":"redress-deleted","Value":"true"}]`,
+		"ExpireDeleted":                 `"ExpirationInDays":90,"Id":"ExpireDeleted","Prefix":"deleted/","Status":"Enabled"`,
 		"ExpireQuarantined":             `"ExpirationInDays":90,"Id":"ExpireQuarantined","Prefix":"quarantine/","Status":"Enabled"`,
 		"ExpireNoncurrentAndIncomplete": `"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"ExpiredObjectDeleteMarker":true,"Id":"ExpireNoncurrentAndIncomplete","NoncurrentVersionExpiration":{"NoncurrentDays":90},"Status":"Enabled"`,
 	} {

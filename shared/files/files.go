@@ -103,45 +103,48 @@ func (b *Bucket) PresignDownload(ctx context.Context, key, fileName, contentType
 	return req.URL, nil
 }
 
-// RetiredTag marks an object whose attachment was deleted; the bucket's
-// lifecycle expires tagged objects after the retention period.
-const RetiredTag = "redress-deleted"
+// Retire implements grievance.Files: the file of a deleted attachment
+// moves to dest (under deleted/), where the lifecycle expires it. A
+// missing source is no error: the file was quarantined, never arrived, or
+// was moved by an earlier try.
+func (b *Bucket) Retire(ctx context.Context, key, dest string) error {
+	_, err := b.move(ctx, key, dest)
+	return err
+}
 
-// Retire implements grievance.Files: it tags the object RetiredTag=true.
-// The tag replaces the object's tag set, which for an attachment holds
-// only the scanner's status, of no use once it is deleted.
-func (b *Bucket) Retire(ctx context.Context, key string) error {
-	_, err := b.client.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(b.name), Key: aws.String(key),
-		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String(RetiredTag), Value: aws.String("true")}}}})
-	if err != nil && !notFound(err) {
-		return fmt.Errorf("tag %s retired: %w", key, err)
+// Quarantine moves the object at key to dest. A missing source is not an
+// error when dest exists: the move already happened (scan results are
+// redelivered).
+func (b *Bucket) Quarantine(ctx context.Context, key, dest string) error {
+	moved, err := b.move(ctx, key, dest)
+	if err != nil || moved {
+		return err
+	}
+	if _, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.name), Key: aws.String(dest)}); err != nil {
+		return fmt.Errorf("quarantine %s: no object here nor at %s: %w", key, dest, err)
 	}
 	return nil
 }
 
-// Quarantine moves the object at key to dest (copy, then delete). A
-// missing source is not an error when dest exists: the move already
-// happened (scan results are redelivered).
-func (b *Bucket) Quarantine(ctx context.Context, key, dest string) error {
+// move copies the object at key to dest, encrypted with the bucket's key,
+// and deletes it; false (and no error) when there is no object at key.
+// The copy is a new object: the lifecycle counts its days from now.
+func (b *Bucket) move(ctx context.Context, key, dest string) (bool, error) {
 	in := &s3.CopyObjectInput{Bucket: aws.String(b.name), Key: aws.String(dest),
-		CopySource: aws.String(b.name + "/" + escapeKey(key)), ServerSideEncryption: types.ServerSideEncryptionAwsKms,
-		TaggingDirective: types.TaggingDirectiveReplace, Tagging: aws.String("redress-quarantine=true")}
+		CopySource: aws.String(b.name + "/" + escapeKey(key)), ServerSideEncryption: types.ServerSideEncryptionAwsKms}
 	if b.kmsKey != "" {
 		in.SSEKMSKeyId = aws.String(b.kmsKey)
 	}
 	if _, err := b.client.CopyObject(ctx, in); err != nil {
-		if !notFound(err) {
-			return fmt.Errorf("copy %s to quarantine: %w", key, err)
+		if notFound(err) {
+			return false, nil
 		}
-		if _, herr := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.name), Key: aws.String(dest)}); herr != nil {
-			return fmt.Errorf("copy %s to quarantine: %w", key, err)
-		}
-		return nil
+		return false, fmt.Errorf("copy %s to %s: %w", key, dest, err)
 	}
 	if _, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)}); err != nil {
-		return fmt.Errorf("delete %s after quarantine: %w", key, err)
+		return false, fmt.Errorf("delete %s after copying it to %s: %w", key, dest, err)
 	}
-	return nil
+	return true, nil
 }
 
 // escapeKey URL-encodes a key for CopySource, keeping its slashes.

@@ -54,8 +54,10 @@ func (a *Attachment) Clone() *Attachment {
 }
 
 // Object key prefixes: uploads land under attachments/, infected files
-// are moved under quarantine/. Both are followed by <ticket>/<attachment>,
-// so that a key names exactly one attachment of one ticket.
+// are moved under quarantine/, deleted attachments' files under deleted/.
+// Each is followed by <ticket>/<attachment>, so that a key names exactly
+// one attachment of one ticket. A move makes a new object, so the bucket's
+// lifecycle counts the retention from the move, not from the upload.
 const (
 	AttachmentPrefix = "attachments/"
 	QuarantinePrefix = "quarantine/"
@@ -70,6 +72,10 @@ func AttachmentKey(ticketID, id string) string { return AttachmentPrefix + ticke
 
 // QuarantineKey returns where an infected file of the attachment is kept.
 func QuarantineKey(ticketID, id string) string { return QuarantinePrefix + ticketID + "/" + id }
+
+// DeletedKey returns where the file of a deleted attachment is kept until
+// the retention ends.
+func DeletedKey(ticketID, id string) string { return DeletedPrefix + ticketID + "/" + id }
 
 // ParseAttachmentKey returns the ticket and attachment ids an upload key
 // names, or false when key is not one Redress hands out.
@@ -128,10 +134,11 @@ type Files interface {
 	// PresignDownload returns a URL that serves the object at key for ttl,
 	// as an attachment named fileName of contentType.
 	PresignDownload(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error)
-	// Retire marks the object at key deleted, so that the bucket's
+	// Retire moves the object at key to dest, where the bucket's
 	// lifecycle expires it after the retention period. Repeating it is
-	// harmless; a missing object is not an error.
-	Retire(ctx context.Context, key string) error
+	// harmless; a missing object (quarantined, never uploaded, already
+	// moved) is not an error.
+	Retire(ctx context.Context, key, dest string) error
 }
 
 // AttachmentStore reads attachments; writes go through Commit.
@@ -378,9 +385,9 @@ func (s *Service) DeleteAttachment(ctx context.Context, id string, version *int)
 	a.Version++
 	a.DateUpdated, a.UserUpdated = s.now().UTC(), p.ID
 	w := &Write{Attachments: []AttachmentWrite{{Attachment: a, Prev: prev}}}
-	key := a.ObjectKey()
+	key, dest := a.ObjectKey(), DeletedKey(a.TicketID, a.ID)
 	w.Then = append(w.Then, func(ctx context.Context) error {
-		if err := s.files.Retire(ctx, key); err != nil {
+		if err := s.files.Retire(ctx, key, dest); err != nil {
 			return fmt.Errorf("retire the file of attachment %s: %w", a.ID, err)
 		}
 		return nil

@@ -274,8 +274,8 @@ func TestDeleteAttachmentByUploaderOrAttendingStaffOnly(t *testing.T) {
 			if err := w.del(tc.deleter, a.ID); grievance.ErrorCode(err) != grievance.CodeInvalid {
 				t.Errorf("second delete: %v, want INVALID", err)
 			}
-			if !slices.Equal(w.files.Retired, []string{a.ObjectKey()}) {
-				t.Errorf("retired files %v, want the attachment's object once", w.files.Retired)
+			if !slices.Equal(w.files.Retired, []string{a.ObjectKey()}) || !slices.Equal(w.files.RetiredTo, []string{"deleted/" + w.id + "/" + a.ID}) {
+				t.Errorf("retired files %v to %v, want the attachment's object once, to deleted/", w.files.Retired, w.files.RetiredTo)
 			}
 		})
 	}

@@ -17,19 +17,20 @@ var _ grievance.Files = (*Files)(nil)
 type Files struct {
 	mu       sync.Mutex
 	Policies []grievance.UploadPolicy
-	Retired  []string
+	// Retired and RetiredTo are the keys and destinations of Retire.
+	Retired, RetiredTo []string
 	// RetireErr, when set, is what Retire returns.
 	RetireErr error
 }
 
-// Retire records key.
-func (f *Files) Retire(ctx context.Context, key string) error {
+// Retire records key (moved to dest).
+func (f *Files) Retire(ctx context.Context, key, dest string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.RetireErr != nil {
 		return f.RetireErr
 	}
-	f.Retired = append(f.Retired, key)
+	f.Retired, f.RetiredTo = append(f.Retired, key), append(f.RetiredTo, dest)
 	return nil
 }
 
