@@ -185,12 +185,6 @@ func attachmentsVisible(cfg *Config, p *Principal, t *Ticket) bool {
 	return ok && len(hidden) == 0
 }
 
-// mayAttach reports whether p may upload to t: the configured rights, or
-// being its attending staff.
-func mayAttach(cfg *Config, p *Principal, t *Ticket) bool {
-	return p.HasAny(cfg.CreateAttachmentPerms) || attends(p, t)
-}
-
 // checkFileName refuses names that are not a plain file name: empty, too
 // long, with control characters or path separators.
 func checkFileName(name string) error {
@@ -232,11 +226,16 @@ func (s *Service) CreateAttachmentUpload(ctx context.Context, in AttachmentInput
 		return nil, err
 	}
 	t, err := s.liveTicket(ctx, cfg, p, in.TicketID)
+	if !p.HasAny(cfg.CreateAttachmentPerms) {
+		// Without the right only the attending staff of this very ticket
+		// may upload; anyone else is refused alike whether the ticket
+		// exists, is deleted or is hidden, so the answer reveals none.
+		if c := ErrorCode(err); c == CodeNotFound || c == CodeInvalid || (err == nil && !attends(p, t)) {
+			return nil, errForbidden()
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	if !mayAttach(cfg, p, t) {
-		return nil, errForbidden()
 	}
 	if err := checkFileName(in.FileName); err != nil {
 		return nil, err
@@ -278,19 +277,16 @@ func (s *Service) TicketAttachments(ctx context.Context, ticketID string, page P
 	if err != nil {
 		return nil, err
 	}
-	id, err := CanonicalUUID("ticketId", ticketID)
+	t, err := s.readableTicket(ctx, cfg, p, ticketID)
+	if !p.HasAny(cfg.QueryTicketsPerms) {
+		// Without the right only the attending staff of this very ticket
+		// may list; anyone else is refused alike, whatever the id names.
+		if c := ErrorCode(err); c == CodeNotFound || c == CodeInvalid || (err == nil && !attends(p, t)) {
+			return nil, errForbidden()
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	t, err := s.store.Ticket(ctx, id)
-	if ErrorCode(err) == CodeNotFound || (err == nil && !visible(cfg, p, t)) {
-		return nil, errTicketNotFound(id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load ticket %s: %w", id, err)
-	}
-	if !p.HasAny(cfg.QueryTicketsPerms) && !attends(p, t) {
-		return nil, errForbidden()
 	}
 	var shown []*Attachment
 	if attachmentsVisible(cfg, p, t) {
@@ -324,6 +320,22 @@ func (s *Service) TicketAttachments(ctx context.Context, ticketID string, page P
 		out.Items = append(out.Items, v)
 	}
 	return out, nil
+}
+
+// readableTicket loads a ticket, deleted or not, that p may see.
+func (s *Service) readableTicket(ctx context.Context, cfg *Config, p *Principal, ticketID string) (*Ticket, error) {
+	id, err := CanonicalUUID("ticketId", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.store.Ticket(ctx, id)
+	if ErrorCode(err) == CodeNotFound || (err == nil && !visible(cfg, p, t)) {
+		return nil, errTicketNotFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load ticket %s: %w", id, err)
+	}
+	return t, nil
 }
 
 // attachment loads an attachment a mutation may change, with its ticket.
@@ -363,6 +375,12 @@ func (s *Service) DeleteAttachment(ctx context.Context, id string, version *int)
 		return nil, err
 	}
 	a, t, err := s.attachment(ctx, cfg, p, id)
+	if c := ErrorCode(err); (c == CodeNotFound || c == CodeInvalid) && !p.Admin {
+		// No right reaches attachments one cannot see, so an unknown or
+		// hidden id is refused like another's attachment: the answer
+		// reveals nothing about ids the caller may not delete.
+		return nil, errForbidden()
+	}
 	if err != nil {
 		return nil, err
 	}

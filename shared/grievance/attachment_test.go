@@ -92,6 +92,10 @@ func TestCreateAttachmentUploadChecksInputAndRights(t *testing.T) {
 		{"control character in the name", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.FileName = "a\nb.pdf" }), grievance.CodeInvalid},
 		{"empty name", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.FileName = " " }), grievance.CodeInvalid},
 		{"restricted ticket does not exist for the officer", "Secret", officer, pdf(nil), grievance.CodeNotFound},
+		{"without the right a hidden ticket is refused like a visible one", "Secret", viewer, pdf(nil), grievance.CodeForbidden},
+		{"without the right an unknown id is refused like a visible one", "Open", viewer, pdf(func(in *grievance.AttachmentInput) {
+			in.TicketID = "00000000-0000-4000-8000-0000000dead0"
+		}), grievance.CodeForbidden},
 		{"restricted ticket: holder of its right uploads", "Secret", gbvOfficer, pdf(nil), ""},
 		{"anonymized ticket: intake officer may still add evidence", "Anon", officer, pdf(nil), ""},
 		{"not a ticket id", "Open", officer, pdf(func(in *grievance.AttachmentInput) { in.TicketID = "nope" }), grievance.CodeInvalid},
@@ -246,8 +250,8 @@ func TestDeleteAttachmentByUploaderOrAttendingStaffOnly(t *testing.T) {
 		{"admin deletes", "Open", officer, admin, ""},
 		{"colleague may not", "Open", officer, ally, grievance.CodeForbidden},
 		{"viewer may not", "Open", officer, viewer, grievance.CodeForbidden},
-		{"restricted: an officer gets not found", "Secret", staff, officer, grievance.CodeNotFound},
-		{"anonymized: an officer without the right gets not found", "Anon", staff, officer, grievance.CodeNotFound},
+		{"restricted: an officer is refused as for another's", "Secret", staff, officer, grievance.CodeForbidden},
+		{"anonymized: an officer without the right is refused as for another's", "Anon", staff, officer, grievance.CodeForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newAttachWorld(t, tc.category)
@@ -301,5 +305,29 @@ func TestAttachmentConfigurationIsValidated(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: error %v, want ok=%v", tc.doc, err, tc.ok)
 		}
+	}
+}
+
+// Rights before existence: a principal without the ticket-query right
+// (and not the attending staff) is refused alike for a visible, a hidden
+// and an unknown ticket.
+func TestTicketAttachmentsRefuseNoRightAlike(t *testing.T) {
+	nobody := person(9, "nobody", false)
+	for _, tc := range []struct{ category, id string }{
+		{"Open", ""}, {"Secret", ""}, {"Open", "00000000-0000-4000-8000-0000000dead0"}, {"Open", "not-an-id"},
+	} {
+		w := newAttachWorld(t, tc.category)
+		id := w.id
+		if tc.id != "" {
+			id = tc.id
+		}
+		_, err := w.svc.TicketAttachments(grievance.NewContext(context.Background(), nobody), id, grievance.PageArgs{})
+		if grievance.ErrorCode(err) != grievance.CodeForbidden {
+			t.Errorf("%s %q: %v, want FORBIDDEN", tc.category, tc.id, err)
+		}
+	}
+	w := newAttachWorld(t, "Secret")
+	if _, err := w.list(person(6, "staff", false)); err != nil {
+		t.Errorf("attending staff without rights: %v, want their ticket's list", err)
 	}
 }
