@@ -62,12 +62,12 @@ func TestAttachments_BucketIsPrivateVersionedEncryptedAndExpiresRemovedFiles(t *
 	if !found {
 		t.Error("no bucket policy denies requests without TLS")
 	}
-	// Stateful outside dev: the bucket and its key are kept.
+	// Stateful outside dev: the bucket and its key are kept, as the tables.
 	prod := synth(t, "prod")
-	for typ, r := range map[string]map[string]map[string]any{"bucket": prod.resources("AWS::S3::Bucket")} {
-		for _, res := range r {
-			if res["DeletionPolicy"] != "Retain" {
-				t.Errorf("prod %s DeletionPolicy=%v, want Retain", typ, res["DeletionPolicy"])
+	for _, typ := range []string{"AWS::S3::Bucket", "AWS::KMS::Key"} {
+		for id, res := range prod.resources(typ) {
+			if p := res["DeletionPolicy"]; p != "Retain" && p != "RetainExceptOnCreate" {
+				t.Errorf("prod %s %s DeletionPolicy=%v, want it kept", typ, id, p)
 			}
 		}
 	}

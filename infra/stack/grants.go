@@ -82,8 +82,6 @@ var Unexercised = []Justification{
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
 	{"SendToOwnDLQ", []string{FnHistory, FnTasks},
 		"The event source mapping sends the description of a batch that exhausted its retries to the dead-letter queue with the consumer's execution role."},
-	{"SignAttachmentURLs", []string{FnGraphQL},
-		"The code only signs: clients upload (presigned POST) and download (presigned GET) themselves, and S3 authorizes those requests with the signer's permissions."},
 	{"UseAttachmentKey", []string{FnGraphQL, FnScanResult},
 		"Objects are encrypted with the attachments key (SSE-KMS): S3 calls KMS with the requester's permissions on every upload, download and copy; the code never calls KMS."},
 	{"SendToScanResultDLQ", []string{FnScanResult},

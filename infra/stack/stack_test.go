@@ -782,11 +782,23 @@ func TestEvents_BusIsArchivedAndTheScheduleHasADeadLetterQueue(t *testing.T) {
 			"EventPattern":  assertions.Match_Absent(),
 		})
 	})
-	if len(s.stack.Events.Rules) != 1 {
-		t.Fatalf("rules=%d, want the SLA schedule", len(s.stack.Events.Rules))
+	var names []string
+	for _, r := range s.stack.Events.Rules {
+		names = append(names, r.Name)
 	}
-	r := s.stack.Events.Rules[0]
-	must(t, "schedule target's DLQ", func() {
+	if !equal(sorted(names...), []string{"SLASchedule", "ScanResult"}) {
+		t.Fatalf("rules=%v, want the SLA schedule and the scan-result rule", names)
+	}
+	for _, r := range s.stack.Events.Rules {
+		eventsRuleHasItsDLQ(t, s, r)
+	}
+}
+
+// eventsRuleHasItsDLQ checks that r's target has r's dead-letter queue and
+// that only r may send to it.
+func eventsRuleHasItsDLQ(t *testing.T, s *synthesized, r *stack.Rule) {
+	t.Helper()
+	must(t, r.Name+" target's DLQ", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 			"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
 				"DeadLetterConfig": map[string]any{"Arn": getAtt(s.id(r.DLQ), "Arn")},
