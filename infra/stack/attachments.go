@@ -159,12 +159,8 @@ func (a *Attachments) plan() {
 // hour) go to the DLQ. The rule joins events' rules, so that grants.go lets
 // EventBridge into its DLQ and the alarms watch it, as for every rule.
 func (a *Attachments) Route(fn awslambda.IFunction, events *Events) {
-	a.DLQ = awssqs.NewQueue(a.Construct, jsii.String("ScanResultDLQ"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(DLQRetentionDays)),
-	})
-	nagSuppress(a.DLQ, "AwsSolutions-SQS3", "This queue is itself the dead-letter queue of the scan-result rule.")
+	a.DLQ = deadLetterQueue(a.Construct, "ScanResultDLQ",
+		"This queue is itself the dead-letter queue of the scan-result rule and of the function's failed invocations.")
 	pattern := map[string]interface{}{
 		"source":      []string{guardDutySource},
 		"detail-type": []string{guardDutyScanResult},
