@@ -22,7 +22,13 @@ import (
 func main() {
 	fn := platform.Start(context.Background())
 	st := fn.Store()
-	svc := fn.Service(st, grievance.Options{History: st, Stats: st})
+	svcOpts := grievance.Options{History: st, Stats: st}
+	// Without a bucket (a stage deployed without attachments) the
+	// attachment operations answer UNAVAILABLE.
+	if b := fn.Files(); b != nil {
+		svcOpts.Attachments, svcOpts.Files = st, b
+	}
+	svc := fn.Service(st, svcOpts)
 	opts := gqlOptions(os.Getenv)
 	opts.Logger = fn.Log
 	sharedLimit := func(max int, window time.Duration) openimis.Limiter {

@@ -122,8 +122,37 @@ func Events(ch *store.Change, cfg *grievance.Config) []bus.Event {
 			Comment: bus.Comment{ID: c.ID, Version: c.Version, IsResolution: c.IsResolution},
 		}
 		return []bus.Event{{DetailType: bus.CommentCreated, Detail: d, Time: c.DateUpdated}}
+	case ch.IsAttachment():
+		if ch.Attachment == nil || ch.OldAttachment == nil {
+			return nil
+		}
+		return attachmentEvents(ch)
 	}
 	return nil
+}
+
+// attachmentEvents are the detail-types of the domain's attachment facts.
+var attachmentDetailTypes = map[grievance.AttachmentFact]string{
+	grievance.AttachmentAdded:       bus.AttachmentAdded,
+	grievance.AttachmentQuarantined: bus.AttachmentInfected,
+	grievance.AttachmentRemoved:     bus.AttachmentRemoved,
+}
+
+// attachmentEvents: ids and metadata, never the file name, whatever the
+// ticket's category.
+func attachmentEvents(ch *store.Change) []bus.Event {
+	a := ch.Attachment
+	dt, ok := attachmentDetailTypes[grievance.AttachmentChange(ch.OldAttachment, a)]
+	if !ok {
+		return nil
+	}
+	d := &bus.AttachmentDetail{
+		Header: header(bus.EntityAttachment, a.ID, a.Version, dt, a.DateUpdated, a.UserUpdated, ch.LastMutation),
+		Ticket: bus.TicketRef{ID: a.TicketID},
+		Attachment: bus.Attachment{ID: a.ID, Version: a.Version, Status: string(a.Status),
+			ContentType: a.ContentType, Size: a.Size},
+	}
+	return []bus.Event{{DetailType: dt, Detail: d, Time: a.DateUpdated}}
 }
 
 // factEvents are the detail-types of the domain's ticket facts.

@@ -399,3 +399,35 @@ func TestHandle_NoConfigurationRetriesTheBatch(t *testing.T) {
 		t.Fatalf("failures=%d published=%d, want %d and 0", len(resp.BatchItemFailures), len(fb.published), len(ev.Records))
 	}
 }
+
+// Ensure an attachment's life publishes its scan verdicts and removal (not
+// the pending upload, nor the expiry of one that never arrived), each
+// valid against its schema and without the file name.
+func TestHandle_AttachmentLifecycleEventsCarryNoFileName(t *testing.T) {
+	fb := &fakeBus{}
+	resp, err := newTestHandler(fb).Handle(context.Background(), stream(t, "attachment-lifecycle"))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp=%+v err=%v", resp, err)
+	}
+	want := []string{bus.AttachmentAdded, bus.AttachmentInfected, bus.AttachmentRemoved}
+	if got := detailTypes(fb.published); !slices.Equal(got, want) {
+		t.Fatalf("events=%q, want %q", got, want)
+	}
+	v := bustest.NewValidator(t)
+	for _, e := range fb.published {
+		d := aws.ToString(e.Detail)
+		if err := v.Validate(aws.ToString(e.DetailType), []byte(d)); err != nil {
+			t.Fatalf("%v\n%s", err, d)
+		}
+		for _, s := range []string{"Rita", "ID card", "eicar.pdf", "fileName", "EICAR"} {
+			if strings.Contains(d, s) {
+				t.Errorf("%s carries %q: %s", aws.ToString(e.DetailType), s, d)
+			}
+		}
+	}
+	var removed bus.AttachmentDetail
+	json.Unmarshal([]byte(aws.ToString(fb.published[2].Detail)), &removed)
+	if removed.Attachment.Version != 3 || removed.Ticket.ID != "3f8b6c2e-1d4a-4e7b-9a51-6c0d2e9f7b13" || removed.Mutation != "deleteAttachment" {
+		t.Errorf("attachment.removed detail: %+v", removed)
+	}
+}

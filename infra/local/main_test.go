@@ -128,6 +128,7 @@ func TestRun_EndToEnd(t *testing.T) {
 		"AWS_ENDPOINT_URL": endpoint,
 		"TABLE_PREFIX":     "e2e-",
 		"LISTEN_ADDR":      "127.0.0.1:0",
+		"S3_GATE_ADDR":     "127.0.0.1:0",
 		"DLQ_DIR":          t.TempDir(),
 		"LOG_LEVEL":        "info",
 	}), root)

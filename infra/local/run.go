@@ -44,6 +44,9 @@ const envHelp = `Environment (defaults in brackets):
   OPENIMIS_CLIENT      the openIMIS web client mode: cookies, tokenAuth, current_user [false]
                        (docs/openimis-client.md); seeded staff sign in with OPENIMIS_DEV_PASSWORD
   OPENIMIS_DEV_PASSWORD password of every seeded staff user in that mode [redress-local-password]
+  ATTACHMENTS_BUCKET   attachments bucket [redress-local-attachments]
+  S3_GATE_ADDR         address of the S3 gate presigned URLs point at [127.0.0.1:4567]
+  SCAN_INTERVAL        how often the stand-in malware scanner polls the bucket [1s]
 `
 
 // config is everything `run` needs: the stack's options and the JWT
@@ -79,6 +82,8 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		LogLevel:    envOr(getenv, "LOG_LEVEL", "info"),
 		DLQDir:      envOr(getenv, "DLQ_DIR", filepath.Join(root, ".cache", "local")),
 		BinDir:      filepath.Join(root, ".cache", "bin"),
+		Bucket:      envOr(getenv, "ATTACHMENTS_BUCKET", "redress-local-attachments"),
+		GateAddr:    envOr(getenv, "S3_GATE_ADDR", "127.0.0.1:4567"),
 	},
 		JWTSecret:   envOr(getenv, "JWT_SECRET", defaultJWTSecret),
 		JWTIssuer:   envOr(getenv, "JWT_ISSUER", defaultJWTIssuer),
@@ -127,6 +132,7 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		{"FUNCTION_TIMEOUT", "30s", &c.FunctionTimeout},
 		{"STREAM_POLL_INTERVAL", "200ms", &c.PollInterval},
 		{"SLA_INTERVAL", "60s", &c.SLAInterval},
+		{"SCAN_INTERVAL", "1s", &c.ScanInterval},
 	}
 	for _, d := range durs {
 		v := envOr(getenv, d.key, d.def)
@@ -218,6 +224,9 @@ Redress local stack is ready.
            (seeded staff: alice GrievanceOfficer, bob GrievanceAdmin, carol GrievanceViewer)
   Events   AWS_ENDPOINT_URL=%[7]s go run ./infra/local events --follow
   DLQ      %[8]s
+  Files    bucket %[10]s; presigned URLs via the S3 gate http://%[11]s (checks policies, expiry);
+           scanner stand-in: EICAR test file = infected, anything else = clean (no GuardDuty here)
 Ctrl-C stops everything.
-`, st.URL(), emu, st.Tables.Main, st.Tables.History, st.Bus.Name, st.Bus.QueueName, st.Endpoint, strings.Join(dlq, ", "), explorer)
+`, st.URL(), emu, st.Tables.Main, st.Tables.History, st.Bus.Name, st.Bus.QueueName, st.Endpoint, strings.Join(dlq, ", "), explorer,
+		st.Bucket, st.GateAddr)
 }

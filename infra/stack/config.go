@@ -93,6 +93,10 @@ type Config struct {
 	// on the API's site (cookies are SameSite=Strict); required with
 	// OpenIMISClient.
 	OpenIMISClientOrigin string
+	// AttachmentRetentionDays is how long deleted attachments' files,
+	// quarantined files and replaced versions are kept before the bucket's
+	// lifecycle expires them.
+	AttachmentRetentionDays int
 }
 
 // DevStage is the only stage whose data may be destroyed with the stack.
@@ -113,6 +117,9 @@ const (
 	// dev reserves none: a new account's whole pool can be as small as 10,
 	// and Lambda refuses a reservation that leaves less than 100 unreserved.
 	DefaultAPIConcurrency = 100
+	// DefaultAttachmentRetentionDays keeps removed evidence for a quarter:
+	// long enough to undo a mistaken delete by hand.
+	DefaultAttachmentRetentionDays = 90
 )
 
 // LogLevels are the LOG_LEVEL values (shared/platform) a stage may set.
@@ -160,6 +167,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("context region %q: want a region name such as eu-west-1", c.Region)
 	case c.APIConcurrency < 0:
 		return fmt.Errorf("context apiConcurrency=%d: want 0 (no reservation) or more", c.APIConcurrency)
+	case c.AttachmentRetentionDays < 1 || c.AttachmentRetentionDays > 3650:
+		return fmt.Errorf("context attachmentRetentionDays %d: want 1 to 3650 days", c.AttachmentRetentionDays)
 	}
 	if err := c.validateClient(); err != nil {
 		return err
@@ -224,8 +233,9 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		ThreatProtection: ctx.bool("threatProtection", false),
 		SLA:              ctx.bool("sla", false),
 
-		OpenIMISClient:       ctx.bool("openimisClient", false),
-		OpenIMISClientOrigin: ctx.string("openimisClientOrigin", ""),
+		OpenIMISClient:          ctx.bool("openimisClient", false),
+		OpenIMISClientOrigin:    ctx.string("openimisClientOrigin", ""),
+		AttachmentRetentionDays: int(ctx.number("attachmentRetentionDays", DefaultAttachmentRetentionDays)),
 	}
 	mfa, concurrency := "required", DefaultAPIConcurrency
 	if c.Stage == DevStage {

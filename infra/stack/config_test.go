@@ -23,7 +23,7 @@ func configFrom(t *testing.T, ctx map[string]any) (stack.Config, error) {
 func TestConfigFromContext_ReadsJSONAndCommandLineValues(t *testing.T) {
 	defaults := stack.Config{
 		Stage: "dev", ThrottleRate: 50, ThrottleBurst: 100, LogRetentionDays: 30, LogLevel: "info",
-		AdminGroup: "GrievanceAdmin", MFA: "optional",
+		AdminGroup: "GrievanceAdmin", MFA: "optional", AttachmentRetentionDays: 90,
 	}
 	for _, tt := range []struct {
 		name string
@@ -49,8 +49,10 @@ func TestConfigFromContext_ReadsJSONAndCommandLineValues(t *testing.T) {
 		{"JSONValues", map[string]any{
 			"corsOrigins": []any{"https://a.example", "https://b.example"}, "throttleRate": 10.0, "throttleBurst": 20.0,
 			"logRetentionDays": 90.0, "allowRightsClaim": true, "introspection": true, "sla": true, "mfa": "off",
-			"explorer": true,
+			"explorer":                true,
+			"attachmentRetentionDays": 30.0,
 		}, func(c *stack.Config) {
+			c.AttachmentRetentionDays = 30
 			c.CORSOrigins = []string{"https://a.example", "https://b.example"}
 			c.ThrottleRate, c.ThrottleBurst, c.LogRetentionDays = 10, 20, 90
 			c.AllowRightsClaim, c.Introspection, c.SLA, c.MFA = true, true, true, "off"
@@ -114,6 +116,7 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		{"ClientModeWithExternalIssuer", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://grm.example.org",
 			"jwtIssuer": "https://idp.example.org", "jwtAudience": "api"}, "user pool"},
 		{"ClientOriginWithoutClientMode", map[string]any{"openimisClientOrigin": "https://grm.example.org"}, "only with openimisClient"},
+		{"NoAttachmentRetention", map[string]any{"attachmentRetentionDays": 0.0}, "attachmentRetentionDays"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := configFrom(t, tt.ctx)

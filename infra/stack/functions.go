@@ -23,6 +23,8 @@ const (
 	FnSLA     = "sla"
 	// FnAuthorizer is the openIMIS client mode's Lambda authorizer.
 	FnAuthorizer = "authorizer"
+	// FnScanResult applies malware scan results to attachments.
+	FnScanResult = "scanresult"
 )
 
 // spec sizes one function.
@@ -42,6 +44,8 @@ var specs = map[string]spec{
 	// Every request of the client mode waits for it: small, quick, and
 	// short of time rather than of memory (the JWKS is cached).
 	FnAuthorizer: {FnAuthorizer, "Authorizer", "Redress openIMIS client mode authorizer (bearer token or JWT cookie)", 256, awscdk.Duration_Seconds(jsii.Number(5))},
+	FnScanResult: {FnScanResult, "ScanResult", "Redress attachment scan results (GuardDuty Malware Protection for S3)", 256,
+		awscdk.Duration_Seconds(jsii.Number(60))},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
@@ -53,7 +57,7 @@ func FunctionNames(cfg Config) []string {
 	if cfg.OpenIMISClient {
 		names = append(names, FnAuthorizer)
 	}
-	return names
+	return append(names, FnScanResult)
 }
 
 // CheckAssets reports the first function whose prebuilt bootstrap is missing
@@ -90,6 +94,7 @@ type Functions struct {
 	SLA awslambda.Function
 	// Authorizer is nil unless Config.OpenIMISClient is set.
 	Authorizer awslambda.Function
+	ScanResult awslambda.Function
 
 	// LogGroups maps a function name to its log group.
 	LogGroups map[string]awslogs.LogGroup
@@ -158,6 +163,8 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.SLA = fn
 		case FnAuthorizer:
 			f.Authorizer = fn
+		case FnScanResult:
+			f.ScanResult = fn
 		}
 	}
 	return f
@@ -178,7 +185,7 @@ func (f *Functions) All() []Named {
 	if f.Authorizer != nil {
 		all = append(all, Named{FnAuthorizer, f.Authorizer})
 	}
-	return all
+	return append(all, Named{FnScanResult, f.ScanResult})
 }
 
 // applicationLogLevel maps LOG_LEVEL (platform.Level's names) to Lambda's

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -46,6 +47,19 @@ var (
 	writeLogs  = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 	// X-Ray has no resource-level permissions: "*" is the only resource.
 	sendTraces = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+	// Presigned URLs carry the signer's permissions: the API signs uploads
+	// (PutObject, with the key to encrypt) and downloads (GetObject, with
+	// the key to decrypt).
+	signURLs = []string{"s3:PutObject", "s3:GetObject"}
+	useKey   = []string{"kms:GenerateDataKey", "kms:Decrypt"}
+	// A file leaves attachments/ by a copy (read there, write where it
+	// goes) and a delete.
+	moveOut   = []string{"s3:GetObject", "s3:DeleteObject"}
+	moveIn    = []string{"s3:PutObject"}
+	scanWrite = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
+	// A redelivered result finds the infected file already moved and
+	// looks for it in quarantine/ (HeadObject is authorized as GetObject).
+	quarantineWrite = []string{"s3:PutObject", "s3:GetObject"}
 )
 
 // Justification says why a grant (the statement Sid of the functions
@@ -60,14 +74,18 @@ type Justification struct {
 // for, each with its reason. The check also fails when a grant listed here
 // is missing from a function's role.
 var Unexercised = []Justification{
-	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
+	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult},
 		"Lambda itself writes the function's standard output to its log group with the execution role; the code never calls CloudWatch Logs."},
-	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
+	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult},
 		"Active tracing: Lambda's X-Ray daemon sends the function's segments to X-Ray with the execution role, the subsegments the code gives it over UDP (shared/platform/tracing.go) included; the code never calls the X-Ray API."},
 	{"ReadMainStream", []string{FnHistory, FnTasks},
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
 	{"SendToOwnDLQ", []string{FnHistory, FnTasks},
 		"The event source mapping sends the description of a batch that exhausted its retries to the dead-letter queue with the consumer's execution role."},
+	{"UseAttachmentKey", []string{FnGraphQL, FnScanResult},
+		"Objects are encrypted with the attachments key (SSE-KMS): S3 calls KMS with the requester's permissions on every upload, download and copy; the code never calls KMS."},
+	{"SendToScanResultDLQ", []string{FnScanResult},
+		"Lambda's asynchronous invocation sends an event that failed its retries to the on-failure destination with the function's execution role."},
 }
 
 // CallsNoAWS names the functions whose code calls no AWS API, with the
@@ -104,6 +122,31 @@ func grant(s *Stack) {
 	// authorize (the app client id is the credential), and counts
 	// sign-in attempts in Main (UpdateItem). The authorizer function
 	// only writes its logs: the pool's JWKS is a public URL.
+
+	// graphql also signs the attachment URLs and moves the files of
+	// deleted attachments to deleted/, where the lifecycle expires them.
+	objects := func(prefix string) *string { return s.Attachments.Bucket.ArnForObjects(jsii.String(prefix + "*")) }
+	uploads := objects(grievance.AttachmentPrefix)
+	allow(gql, "SignAttachmentURLs", signURLs, uploads)
+	allow(gql, "MoveDeletedFilesOut", moveOut, uploads)
+	allow(gql, "KeepDeletedFiles", moveIn, objects(grievance.DeletedPrefix))
+	allow(gql, "UseAttachmentKey", useKey, s.Attachments.Key.KeyArn())
+
+	// scanresult: reads the pending attachment and its ticket and writes
+	// both in one transaction; moves infected files to quarantine/ (and
+	// the files of attachments deleted before their scan to deleted/);
+	// failed invocations go to the scan-result DLQ.
+	scan := s.Functions.ScanResult
+	allow(scan, "ApplyScanResults", scanWrite, main.TableArn())
+	allow(scan, "MoveOutOfUploads", moveOut, uploads)
+	allow(scan, "WriteQuarantine", quarantineWrite, objects(grievance.QuarantinePrefix))
+	allow(scan, "KeepDeletedFiles", moveIn, objects(grievance.DeletedPrefix))
+	allow(scan, "UseAttachmentKey", useKey, s.Attachments.Key.KeyArn())
+	allow(scan, "SendToScanResultDLQ", sendToDLQ, s.Attachments.DLQ.QueueArn())
+	for _, fn := range []awslambda.Function{gql, scan} {
+		nagSuppressMatching(fn.Role(), "AwsSolutions-IAM5", `/^Resource::<AttachmentsBucket[0-9A-F]+\.Arn>\/(attachments|quarantine|deleted)\/\*$/`,
+			"Attachment objects are keyed <prefix>/<ticket>/<attachment> with ids made at upload time; each grant is one prefix the function works in, never the bucket.")
+	}
 
 	// Stream consumers read the Main stream and report exhausted batches to
 	// their own dead-letter queue.

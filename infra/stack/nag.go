@@ -33,3 +33,12 @@ func nagSuppressOnly(c constructs.IConstruct, rule, reason string, findings ...s
 	cdknag.NagSuppressions_AddResourceSuppressions(c,
 		&[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &applies}}, jsii.Bool(true))
 }
+
+// nagSuppressMatching is nagSuppress limited to the findings whose text
+// matches regex (for example one resource of a granular IAM5 finding), so
+// that any other wildcard on the same resource is still reported.
+func nagSuppressMatching(c constructs.IConstruct, rule, regex, reason string) {
+	cdknag.NagSuppressions_AddResourceSuppressions(c,
+		&[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason),
+			AppliesTo: &[]interface{}{&cdknag.RegexAppliesTo{Regex: jsii.String(regex)}}}}, jsii.Bool(true))
+}

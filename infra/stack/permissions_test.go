@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/redress-grm/redress/infra/stack"
+	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -140,6 +141,13 @@ func (s *synthesized) logicalResources() map[string]string {
 	for _, c := range s.stack.Streams.Consumers {
 		out[jsonString(getAtt(s.id(c.DLQ), "Arn"))] = "queue/" + c.Name + "-dlq"
 	}
+	att := s.stack.Attachments
+	for _, prefix := range []string{grievance.AttachmentPrefix, grievance.QuarantinePrefix, grievance.DeletedPrefix} {
+		arn := map[string]any{"Fn::Join": []any{"", []any{getAtt(s.id(att.Bucket), "Arn"), "/" + prefix + "*"}}}
+		out[jsonString(arn)] = platform.ObjectResource(prefix)
+	}
+	out[jsonString(getAtt(s.id(att.Key), "Arn"))] = "key/Attachments"
+	out[jsonString(getAtt(s.id(att.DLQ), "Arn"))] = "queue/scanresult-dlq"
 	for name, lg := range s.stack.Functions.LogGroups {
 		out[jsonString(getAtt(s.id(lg), "Arn"))] = "log-group/" + name
 	}

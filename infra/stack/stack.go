@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -48,6 +49,8 @@ type Stack struct {
 	Streams   *Streams
 	Alarms    *Alarms
 	Dashboard awscloudwatch.Dashboard
+	// Attachments is the evidence-file bucket and its malware scanning.
+	Attachments *Attachments
 }
 
 // Environment variables the functions read (besides each table's EnvVar).
@@ -94,7 +97,14 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	for _, t := range store.Tables() {
 		env[t.EnvVar] = s.Data.Tables[t.Name].TableName()
 	}
+	s.Attachments = NewAttachments(s.Stack, "Attachments", cfg)
 	s.Functions = NewFunctions(s.Stack, "Functions", &FunctionsProps{Config: cfg, AssetRoot: props.AssetRoot, Environment: env})
+	// Only the functions that touch files learn where they are.
+	for _, fn := range []awslambda.Function{s.Functions.GraphQL, s.Functions.ScanResult} {
+		fn.AddEnvironment(jsii.String(EnvAttachmentsBucket), s.Attachments.Bucket.BucketName(), nil)
+		fn.AddEnvironment(jsii.String(EnvAttachmentsKey), s.Attachments.Key.KeyArn(), nil)
+	}
+	s.Attachments.Route(s.Functions.ScanResult, s.Events)
 	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL, Authorizer: s.Functions.Authorizer})
 	s.Streams = NewStreams(s.Stack, "Streams", s.Data.Main(),
 		Named{FnHistory, s.Functions.History}, Named{FnTasks, s.Functions.Tasks})
@@ -120,6 +130,7 @@ const (
 	OutBusName        = "EventBusName"
 	OutAlarmTopic     = "AlarmTopicArn"
 	OutRegion         = "Region"
+	OutBucket         = "AttachmentsBucket"
 )
 
 func (s *Stack) outputs(cfg Config) {
@@ -143,4 +154,5 @@ func (s *Stack) outputs(cfg Config) {
 	out(OutBusName, "EventBridge bus the functions publish to", s.Events.Bus.EventBusName())
 	out(OutAlarmTopic, "SNS topic that receives every alarm", s.Alarms.Topic.TopicArn())
 	out(OutRegion, "Region of the deployment", s.Region())
+	out(OutBucket, "S3 bucket of attachments (private; files only through presigned URLs)", s.Attachments.Bucket.BucketName())
 }

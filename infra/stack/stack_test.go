@@ -20,26 +20,29 @@ func TestStack_ResourceCounts(t *testing.T) {
 		counts map[string]int
 	}{
 		{"dev", map[string]int{
-			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 3, "AWS::IAM::Role": 3,
-			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 2, "AWS::Events::EventBus": 1,
-			"AWS::Events::Rule": 0, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
+			// + scanresult and GuardDuty's scan role
+			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 4, "AWS::IAM::Role": 5,
+			// + the scan-result DLQ; the scan-result rule
+			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 3, "AWS::Events::EventBus": 1,
+			"AWS::Events::Rule": 1, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
 			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
 			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
-			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 4, "AWS::SNS::TopicPolicy": 1,
+			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 5, "AWS::SNS::TopicPolicy": 1,
+			"AWS::S3::Bucket": 1, "AWS::GuardDuty::MalwareProtectionPlan": 1,
 			"AWS::Events::Archive": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::Logs::MetricFilter": 1,
 			// errors + throttles per function, iterator age + DLQ depth per
 			// consumer, statistics failures, API 5xx and p99 latency,
-			// throttles per table
-			"AWS::CloudWatch::Alarm": 3*2 + 2*2 + 1 + 2 + 2,
+			// throttles per table, the scan-result rule's DLQ depth
+			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1 + 2 + 2 + 1,
 		}},
 		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
 		{"external", map[string]int{
-			"AWS::Lambda::Function": 4, "AWS::Events::Rule": 1, "AWS::Cognito::UserPool": 0,
-			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 5,
-			"AWS::SQS::Queue": 3, "AWS::SNS::Subscription": 0,
+			"AWS::Lambda::Function": 5, "AWS::Events::Rule": 2, "AWS::Cognito::UserPool": 0,
+			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 6,
+			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 0,
 			// as dev, plus the sla function's two, the schedule's DLQ depth
 			// and the missing sweep
-			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1 + 2 + 2 + 1 + 1,
+			"AWS::CloudWatch::Alarm": 5*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 1,
 			// POST and the explorer's GET on both GraphQL paths
 			"AWS::ApiGatewayV2::Route": 4,
 		}},
@@ -326,13 +329,21 @@ func TestAPI_RoutesGraphQLThroughTheJWTAuthorizer(t *testing.T) {
 			"IntegrationUri":       getAtt(s.id(s.stack.Functions.GraphQL), "Arn"),
 		})
 	})
-	must(t, "only API Gateway may invoke the graphql function", func() {
-		s.template.AllResourcesProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
-			"Action":       "lambda:InvokeFunction",
-			"FunctionName": getAtt(s.id(s.stack.Functions.GraphQL), "Arn"),
-			"Principal":    "apigateway.amazonaws.com",
-		})
-	})
+	// Only API Gateway may invoke the graphql function (other functions
+	// have their own invokers: the scan-result rule, schedules).
+	gqlPerms := 0
+	for id, p := range s.resources("AWS::Lambda::Permission") {
+		if jsonString(props(p)["FunctionName"]) != jsonString(getAtt(s.id(s.stack.Functions.GraphQL), "Arn")) {
+			continue
+		}
+		gqlPerms++
+		if props(p)["Principal"] != "apigateway.amazonaws.com" || props(p)["Action"] != "lambda:InvokeFunction" {
+			t.Errorf("permission %s lets %v invoke the graphql function", id, props(p)["Principal"])
+		}
+	}
+	if gqlPerms == 0 {
+		t.Error("API Gateway may not invoke the graphql function")
+	}
 }
 
 // Ensure the explorer's GET routes exist only when the explorer context
@@ -703,8 +714,8 @@ func TestAlarms_TopicIsEncryptedAndEmailIsOptional(t *testing.T) {
 
 func TestOutputs_TellOperatorsWhereEverythingIs(t *testing.T) {
 	for config, want := range map[string][]string{
-		"dev":      {"ApiUrl", "GraphQLUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region"},
-		"external": {"ApiUrl", "GraphQLUrl", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region"},
+		"dev":      {"ApiUrl", "GraphQLUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket"},
+		"external": {"ApiUrl", "GraphQLUrl", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket"},
 	} {
 		var got []string
 		for k := range synth(t, config).json["Outputs"].(map[string]any) {
@@ -771,11 +782,23 @@ func TestEvents_BusIsArchivedAndTheScheduleHasADeadLetterQueue(t *testing.T) {
 			"EventPattern":  assertions.Match_Absent(),
 		})
 	})
-	if len(s.stack.Events.Rules) != 1 {
-		t.Fatalf("rules=%d, want the SLA schedule", len(s.stack.Events.Rules))
+	var names []string
+	for _, r := range s.stack.Events.Rules {
+		names = append(names, r.Name)
 	}
-	r := s.stack.Events.Rules[0]
-	must(t, "schedule target's DLQ", func() {
+	if !equal(sorted(names...), []string{"SLASchedule", "ScanResult"}) {
+		t.Fatalf("rules=%v, want the SLA schedule and the scan-result rule", names)
+	}
+	for _, r := range s.stack.Events.Rules {
+		eventsRuleHasItsDLQ(t, s, r)
+	}
+}
+
+// eventsRuleHasItsDLQ checks that r's target has r's dead-letter queue and
+// that only r may send to it.
+func eventsRuleHasItsDLQ(t *testing.T, s *synthesized, r *stack.Rule) {
+	t.Helper()
+	must(t, r.Name+" target's DLQ", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 			"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
 				"DeadLetterConfig": map[string]any{"Arn": getAtt(s.id(r.DLQ), "Arn")},

@@ -37,6 +37,11 @@ const (
 	TicketDeleted       = "ticket.deleted"
 	CommentCreated      = "comment.created"
 	TaskRequested       = "task.requested"
+	// An attachment's file passed the scan and joined its ticket, was
+	// found infected (and quarantined), or was removed.
+	AttachmentAdded    = "attachment.added"
+	AttachmentInfected = "attachment.infected"
+	AttachmentRemoved  = "attachment.removed"
 	// Published by the service-level sweep (functions/sla), not the stream.
 	TicketOverdue   = "ticket.overdue"
 	TicketEscalated = "ticket.escalated"
@@ -44,12 +49,14 @@ const (
 
 // DetailTypes lists every detail-type, in the order docs/events.md has them.
 var DetailTypes = []string{TicketCreated, TicketStaffAssigned, TicketStatusChanged, TicketResolved,
-	TicketReopened, TicketDeleted, CommentCreated, TaskRequested, TicketOverdue, TicketEscalated}
+	TicketReopened, TicketDeleted, CommentCreated, TaskRequested, TicketOverdue, TicketEscalated,
+	AttachmentAdded, AttachmentInfected, AttachmentRemoved}
 
 // Entity types, as events and task requests name them.
 const (
-	EntityTicket  = "ticket"
-	EntityComment = "comment"
+	EntityTicket     = "ticket"
+	EntityComment    = "comment"
+	EntityAttachment = "attachment"
 )
 
 // namespace is the UUID v5 namespace of event ids. Never change it: ids
@@ -122,6 +129,24 @@ type Comment struct {
 	ID           string `json:"id"`
 	Version      int    `json:"version"`
 	IsResolution bool   `json:"isResolution"`
+}
+
+// Attachment is the summary of an attachment: ids and metadata, never its
+// file name (which may say what a confidential grievance is about).
+type Attachment struct {
+	ID          string `json:"id"`
+	Version     int    `json:"version"`
+	Status      string `json:"status"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+}
+
+// AttachmentDetail is the detail of attachment.added, attachment.infected
+// and attachment.removed.
+type AttachmentDetail struct {
+	Header
+	Ticket     TicketRef  `json:"ticket"`
+	Attachment Attachment `json:"attachment"`
 }
 
 // TicketDetail is the detail of ticket.created and ticket.deleted.

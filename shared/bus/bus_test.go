@@ -24,6 +24,7 @@ func TestSamples(t *testing.T) {
 		bus.TicketStatusChanged: &bus.StatusDetail{}, bus.TicketResolved: &bus.StatusDetail{}, bus.TicketReopened: &bus.StatusDetail{},
 		bus.TicketStaffAssigned: &bus.StaffDetail{}, bus.CommentCreated: &bus.CommentDetail{}, bus.TaskRequested: &bus.TaskDetail{},
 		bus.TicketOverdue: &bus.OverdueDetail{}, bus.TicketEscalated: &bus.EscalationDetail{},
+		bus.AttachmentAdded: &bus.AttachmentDetail{}, bus.AttachmentInfected: &bus.AttachmentDetail{}, bus.AttachmentRemoved: &bus.AttachmentDetail{},
 	}
 	for _, dt := range bus.DetailTypes {
 		b, err := os.ReadFile(filepath.Join(root, "events", "samples", dt+".json"))

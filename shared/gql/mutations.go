@@ -139,6 +139,11 @@ func (r *resolver) mutationFields() graphql.Fields {
 				return r.svc.DeleteComment(ctx, in.id("id"), in.version())
 			}
 		}},
+		{"deleteAttachment", "DeleteAttachmentMutation", idAndVersion, func(in mutationInput) grievance.Plan {
+			return func(ctx context.Context) (*grievance.Write, error) {
+				return r.svc.DeleteAttachment(ctx, in.id("id"), in.version())
+			}
+		}},
 		{"updateGrievanceConfig", "UpdateGrievanceConfigMutation",
 			graphql.InputObjectConfigFieldMap{"config": required(jsonStringScalar)},
 			func(in mutationInput) grievance.Plan {

@@ -16,15 +16,17 @@ type resolver struct {
 	log    *slog.Logger
 	client *Client
 
-	node        *graphql.Interface
-	pageInfo    *graphql.Object
-	user        *graphql.Object
-	ticket      *graphql.Object
-	comment     *graphql.Object
-	mutationLog *graphql.Object
-	ticketConn  *graphql.Object
-	commentConn *graphql.Object
-	logConn     *graphql.Object
+	node           *graphql.Interface
+	pageInfo       *graphql.Object
+	user           *graphql.Object
+	ticket         *graphql.Object
+	comment        *graphql.Object
+	mutationLog    *graphql.Object
+	ticketConn     *graphql.Object
+	commentConn    *graphql.Object
+	logConn        *graphql.Object
+	attachment     *graphql.Object
+	attachmentConn *graphql.Object
 
 	ticketFilters  []filterArg
 	commentFilters []filterArg
@@ -60,8 +62,16 @@ func (r *resolver) schema() (graphql.Schema, error) {
 	r.ticketConn = r.connectionType(r.ticket)
 	r.commentConn = r.connectionType(r.comment)
 	r.logConn = r.connectionType(r.mutationLog)
+	r.attachment = r.attachmentType()
+	r.attachmentConn = r.connectionType(r.attachment)
 
 	queries, mutations := r.queryFields(), r.mutationFields()
+	for k, f := range r.attachmentQueryFields() {
+		queries[k] = f
+	}
+	for k, f := range r.attachmentMutationFields() {
+		mutations[k] = f
+	}
 	if r.client != nil {
 		for k, f := range r.clientQueryFields() {
 			queries[k] = f

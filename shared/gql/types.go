@@ -217,6 +217,7 @@ func (r *resolver) ticketType() *graphql.Object {
 					Args:    addFilterArgs(connectionArgs(), r.commentFilters),
 					Resolve: r.resolve(r.commentSet),
 				},
+				"attachments": r.ticketAttachmentsField(),
 				"isHistory": {Type: graphql.Boolean, Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
 					l := loaderFrom(p.Context, r.svc)
 					if err := r.mayReadTicketDetails(p.Context, l); err != nil {

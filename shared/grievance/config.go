@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"slices"
 	"sort"
 	"strconv"
@@ -151,6 +152,13 @@ type Config struct {
 	ConfidentialPerms     []string `json:"gql_query_confidential_perms"`
 	// StatisticsPerms grants grievanceStatistics.
 	StatisticsPerms []string `json:"gql_query_statistics_perms"`
+	// CreateAttachmentPerms grants uploading evidence to a visible ticket
+	// (its attending staff may without it) and deleting one's own uploads.
+	CreateAttachmentPerms []string `json:"gql_mutation_create_attachment_perms"`
+	// AttachmentContentTypes are the media types accepted for upload;
+	// AttachmentMaxBytes is the largest file (docs/attachments.md).
+	AttachmentContentTypes []string `json:"attachment_content_types"`
+	AttachmentMaxBytes     int64    `json:"attachment_max_bytes"`
 
 	TicketsAttachmentsRootPath *string `json:"tickets_attachments_root_path"`
 
@@ -219,11 +227,15 @@ func DefaultConfig() *Config {
 		ConfigPerms:       []string{"127099"},
 		ConfidentialPerms: []string{RightConfidential},
 		StatisticsPerms:   []string{RightQueryTickets},
-		SLAAtRiskShare:    0.25,
-		SLAReopenPolicy:   ReopenNewPeriod,
-		GrievanceTypes:    []string{"Default", "Category A", "Category B"},
-		GrievanceFlags:    []string{"Default", "Flag A", "Flag B"},
-		GrievanceChannels: []string{"Default", "Channel A", "Channel B"},
+		// Attaching evidence is commenting with a file.
+		CreateAttachmentPerms:  []string{RightCreateComment},
+		AttachmentContentTypes: []string{"image/jpeg", "image/png", "application/pdf"},
+		AttachmentMaxBytes:     10 << 20,
+		SLAAtRiskShare:         0.25,
+		SLAReopenPolicy:        ReopenNewPeriod,
+		GrievanceTypes:         []string{"Default", "Category A", "Category B"},
+		GrievanceFlags:         []string{"Default", "Flag A", "Flag B"},
+		GrievanceChannels:      []string{"Default", "Channel A", "Channel B"},
 		// The openIMIS front end offers Critical, High, Normal and Low; its
 		// tests and the newer module's ordering use Medium.
 		GrievancePriorities: []string{"Critical", "High", "Medium", "Normal", "Low"},
@@ -393,6 +405,9 @@ func (c *Config) Validate() error {
 			return Errorf(CodeInvalid, "restricted_categories[%q] must list at least one right.", k)
 		}
 	}
+	if err := c.validateAttachments(); err != nil {
+		return err
+	}
 	if err := c.validateSLA(); err != nil {
 		return err
 	}
@@ -470,4 +485,26 @@ func quoteList(vs []string) string {
 		q[i] = strconv.Quote(v)
 	}
 	return strings.Join(q, ", ")
+}
+
+// validateAttachments checks the accepted media types (each a plain
+// type/subtype in lower case, as they are compared; no wildcards, which
+// would let anything in) and the size limit (sizes travel as GraphQL Int,
+// 32 bits).
+func (c *Config) validateAttachments() error {
+	seen := map[string]bool{}
+	for _, t := range c.AttachmentContentTypes {
+		mt, params, err := mime.ParseMediaType(t)
+		if err != nil || len(params) > 0 || mt != t || strings.Contains(t, "*") || !strings.Contains(t, "/") {
+			return Errorf(CodeInvalid, "attachment_content_types lists %q, which is not a media type written type/subtype in lower case.", t)
+		}
+		if seen[t] {
+			return Errorf(CodeInvalid, "attachment_content_types lists %q twice.", t)
+		}
+		seen[t] = true
+	}
+	if c.AttachmentMaxBytes < 1 || c.AttachmentMaxBytes > maxAttachmentBytesLimit {
+		return Errorf(CodeInvalid, "attachment_max_bytes must be between 1 and %d.", int64(maxAttachmentBytesLimit))
+	}
+	return nil
 }

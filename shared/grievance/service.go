@@ -14,8 +14,14 @@ type Service struct {
 	store   Store
 	history HistoryStore // nil until history records are available
 	stats   StatsStore   // nil: grievanceStatistics is unavailable
-	now     func() time.Time
-	newID   func() string
+	// attachments and files serve evidence files; nil: attachments are
+	// unavailable.
+	attachments AttachmentStore
+	files       Files
+	uploadTTL   time.Duration
+	downloadTTL time.Duration
+	now         func() time.Time
+	newID       func() string
 
 	configTTL         time.Duration
 	mutationLogTTL    time.Duration
@@ -43,6 +49,14 @@ type Options struct {
 	// HistoryReadBudget is how many versions one history query may read
 	// (default DefaultHistoryReadBudget), matching or not.
 	HistoryReadBudget int
+	// Attachments and Files serve attachments (docs/attachments.md);
+	// without both, attachment operations are unavailable.
+	Attachments AttachmentStore
+	Files       Files
+	// UploadTTL is how long an upload form is valid (default 5 minutes),
+	// DownloadTTL a download URL (default 1 minute): long enough to use
+	// them at once, too short to pass them around.
+	UploadTTL, DownloadTTL time.Duration
 }
 
 // DefaultHistoryReadBudget bounds the versions a history query reads: as
@@ -53,9 +67,16 @@ const DefaultHistoryReadBudget = maxSorted
 // that tests are deterministic.
 func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
 	s := &Service{store: store, history: opts.History, stats: opts.Stats, now: now, newID: newID,
-		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget}
+		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget,
+		attachments: opts.Attachments, files: opts.Files, uploadTTL: opts.UploadTTL, downloadTTL: opts.DownloadTTL}
 	if s.historyReadBudget <= 0 {
 		s.historyReadBudget = DefaultHistoryReadBudget
+	}
+	if s.uploadTTL == 0 {
+		s.uploadTTL = 5 * time.Minute
+	}
+	if s.downloadTTL == 0 {
+		s.downloadTTL = time.Minute
 	}
 	if s.configTTL == 0 {
 		s.configTTL = 30 * time.Second
@@ -251,6 +272,11 @@ func (s *Service) Mutate(ctx context.Context, req MutationRequest, plan Plan) (*
 				if w.Config != nil {
 					s.forgetConfig()
 				}
+				for _, then := range w.Then {
+					if terr := then(ctx); terr != nil {
+						return &final, &MutationFailure{Log: &final, Err: terr}
+					}
+				}
 				return &final, nil
 			}
 		}
@@ -309,6 +335,9 @@ func (w *Write) ticketIDs() []string {
 	}
 	for _, c := range w.Comments {
 		add(c.Comment.TicketID)
+	}
+	for _, a := range w.Attachments {
+		add(a.Attachment.TicketID)
 	}
 	return ids
 }

@@ -147,6 +147,15 @@ type Write struct {
 	// stored): a mutation succeeds at most once.
 	Claim  bool
 	Config *ConfigWrite
+	// Attachments are stored with the change (new ones with Prev 0).
+	Attachments []AttachmentWrite
+	// Mutation names what made a change that has no Log (a scan result);
+	// with a Log, the log's mutation does.
+	Mutation string
+	// Then runs after the write is stored, for effects outside the store
+	// that must follow it and may be repeated (tagging a deleted file).
+	// A failure is reported as an internal failure of the stored mutation.
+	Then []func(ctx context.Context) error
 }
 
 // TicketWrite replaces a stored ticket whose version is Prev. Old is that

@@ -3,6 +3,7 @@ package grievance
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,12 +92,16 @@ type Ticket struct {
 	// DateResolved is when the ticket last became RESOLVED or CLOSED; zero
 	// while it is open (docs/sla.md).
 	DateResolved time.Time
+	// AttachmentIDs lists the ticket's clean, not deleted attachments, in
+	// the order they arrived: adding or removing one is a ticket version.
+	AttachmentIDs []string
 }
 
 // Clone returns a deep enough copy of t for an update to modify.
 func (t *Ticket) Clone() *Ticket {
 	c := *t
 	c.JSONExt = cloneJSONObject(t.JSONExt)
+	c.AttachmentIDs = slices.Clone(t.AttachmentIDs)
 	return &c
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/redress-grm/redress/shared/store"
@@ -44,6 +46,18 @@ const (
 	ResourceBus = "event-bus/Bus"
 )
 
+// EnvBucket names the attachments bucket, whose objects the recorder names
+// by their key's first segment (ObjectResource).
+const EnvBucket = "ATTACHMENTS_BUCKET"
+
+// ObjectResource is the logical resource of an object of the attachments
+// bucket: its key prefix, as the grants name it ("bucket/Attachments/
+// quarantine/*"); object keys are made at run time, prefixes are not.
+func ObjectResource(key string) string {
+	prefix, _, _ := strings.Cut(key, "/")
+	return "bucket/Attachments/" + prefix + "/*"
+}
+
 // TableResource is the logical resource of a table or, with an index name,
 // of one of its indexes.
 func TableResource(table, index string) string {
@@ -64,7 +78,7 @@ func RecordCalls(cfg *aws.Config, function string, names store.TableNames, bus s
 	if dir == "" {
 		return
 	}
-	r := &recorder{function: function, tables: map[string]string{}, bus: bus}
+	r := &recorder{function: function, tables: map[string]string{}, bus: bus, bucket: os.Getenv(EnvBucket)}
 	for _, t := range store.Tables() {
 		if n := names.Name(t); n != "" {
 			r.tables[n] = t.Name
@@ -87,6 +101,16 @@ type recorder struct {
 	function string
 	tables   map[string]string // physical -> logical
 	bus      string
+	bucket   string // the attachments bucket's physical name
+}
+
+// object names an object of a bucket: by its key's prefix in the
+// attachments bucket, by its physical names anywhere else.
+func (r *recorder) object(bucket, key *string) string {
+	if b := aws.ToString(bucket); b != r.bucket || b == "" {
+		return "bucket/?" + b + "/" + aws.ToString(key)
+	}
+	return ObjectResource(aws.ToString(key))
 }
 
 func (r *recorder) table(name *string, index *string) string {
@@ -157,6 +181,23 @@ func (r *recorder) calls(serviceID, op string, params any) []Call {
 			}
 			out = append(out, call("events", op, res))
 		}
+	// S3, as IAM authorizes object operations: HeadObject is GetObject,
+	// and a copy reads its source and writes its destination.
+	case *s3.GetObjectInput:
+		out = append(out, call("s3", "GetObject", r.object(in.Bucket, in.Key)))
+	case *s3.HeadObjectInput:
+		out = append(out, call("s3", "GetObject", r.object(in.Bucket, in.Key)))
+	case *s3.PutObjectInput:
+		out = append(out, call("s3", "PutObject", r.object(in.Bucket, in.Key)))
+	case *s3.DeleteObjectInput:
+		out = append(out, call("s3", "DeleteObject", r.object(in.Bucket, in.Key)))
+	case *s3.CopyObjectInput:
+		srcBucket, srcKey, _ := strings.Cut(aws.ToString(in.CopySource), "/")
+		if k, err := url.PathUnescape(srcKey); err == nil {
+			srcKey = k
+		}
+		out = append(out, call("s3", "GetObject", r.object(&srcBucket, &srcKey)),
+			call("s3", "PutObject", r.object(in.Bucket, in.Key)))
 	default:
 		// An operation the recorder does not know still shows up, so the
 		// permission check fails until it is taught the resource.

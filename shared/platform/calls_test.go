@@ -12,6 +12,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
@@ -68,5 +69,39 @@ func TestRecordCalls_OffWithoutTheVariable(t *testing.T) {
 	platform.RecordCalls(&cfg, "fn", store.TableNames{}, "")
 	if len(cfg.APIOptions) != 0 {
 		t.Fatalf("APIOptions=%d, want none", len(cfg.APIOptions))
+	}
+}
+
+// Ensure S3 calls on the attachments bucket are named by key prefix, as the
+// grants name them, and a copy as the read and the write IAM authorizes.
+func TestRecordCalls_NamesObjectsByPrefix(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(platform.EnvCallLog, dir)
+	t.Setenv(platform.EnvBucket, "files")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.Write([]byte(`<CopyObjectResult></CopyObjectResult>`))
+	}))
+	defer srv.Close()
+	cfg := aws.Config{Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(srv.URL)}
+	platform.RecordCalls(&cfg, "fn", store.TableNames{}, "")
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("files"), Key: aws.String("quarantine/t/a"), CopySource: aws.String("files/attachments/t/a")})
+	c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("files"), Key: aws.String("attachments/t/a")})
+	c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("other"), Key: aws.String("x/y")})
+
+	got, err := platform.ReadCalls(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []platform.Call{
+		{Function: "fn", Service: "s3", Action: "DeleteObject", Resource: "bucket/Attachments/attachments/*"},
+		{Function: "fn", Service: "s3", Action: "GetObject", Resource: "bucket/?other/x/y"},
+		{Function: "fn", Service: "s3", Action: "GetObject", Resource: "bucket/Attachments/attachments/*"},
+		{Function: "fn", Service: "s3", Action: "PutObject", Resource: "bucket/Attachments/quarantine/*"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("recorded\n%v\nwant\n%v", got, want)
 	}
 }

@@ -13,6 +13,7 @@ import (
 const (
 	prefixTicket   = "TICKET#"
 	prefixComment  = "COMMENT#"
+	prefixAttach   = "ATTACH#"
 	prefixPerson   = "PERSON#"
 	prefixMutLog   = "MUTLOG#"
 	prefixClaim    = "MUTCID#"
@@ -47,6 +48,8 @@ const (
 	KindTicket      = "ticket"
 	KindComment     = "comment"
 	KindCommentRef  = "commentRef"
+	KindAttachment  = "attachment"
+	KindAttachRef   = "attachmentRef"
 	KindPerson      = "person"
 	KindMutationLog = "mutationLog"
 	KindClaim       = "claim"
@@ -125,6 +128,8 @@ type ticketItem struct {
 	// LastMutation names the mutation that wrote this version (e.g.
 	// "reopenTicket"), so stream consumers know why an item changed.
 	LastMutation string `dynamo:"lastMutation,omitempty"`
+	// AttachmentIDs are the ticket's clean attachments.
+	AttachmentIDs []string `dynamo:"attachmentIds,omitempty"`
 }
 
 func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
@@ -138,6 +143,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 		DateCreated: t.DateCreated.UTC(), DateUpdated: t.DateUpdated.UTC(), DateValidFrom: t.DateValidFrom.UTC(),
 		UserCreated: t.UserCreated, UserUpdated: t.UserUpdated,
 		SLAStart: t.SLAStart.UTC(), DateResolved: t.DateResolved.UTC(),
+		AttachmentIDs: t.AttachmentIDs,
 	}
 	if len(t.JSONExt) > 0 {
 		b, err := json.Marshal(t.JSONExt)
@@ -191,6 +197,7 @@ func (it *ticketItem) ticket() (*grievance.Ticket, error) {
 		DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, DateValidFrom: it.DateValidFrom,
 		UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
 		SLAStart: it.SLAStart, DateResolved: it.DateResolved,
+		AttachmentIDs: it.AttachmentIDs,
 	}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &t.JSONExt); err != nil {
@@ -395,4 +402,59 @@ type counterItem struct {
 	// number; TurnAt when it got the turn (Unix ms).
 	Turn   int64 `dynamo:"turn,omitempty"`
 	TurnAt int64 `dynamo:"turnAt,omitempty"`
+}
+
+// attachmentItem is an attachment's record, in its ticket's partition like
+// comments. A pending one carries expiresAt: the record of an upload that
+// never arrives is removed by TTL.
+type attachmentItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+
+	ID           string    `dynamo:"id"`
+	TicketID     string    `dynamo:"ticketId"`
+	Version      int       `dynamo:"version"`
+	FileName     string    `dynamo:"fileName"`
+	ContentType  string    `dynamo:"contentType"`
+	Size         int64     `dynamo:"size"`
+	Status       string    `dynamo:"status"`
+	Threat       string    `dynamo:"threat,omitempty"`
+	UploadedBy   string    `dynamo:"uploadedBy"`
+	DateCreated  time.Time `dynamo:"dateCreated"`
+	DateUpdated  time.Time `dynamo:"dateUpdated"`
+	UserUpdated  string    `dynamo:"userUpdated"`
+	ExpiresAt    int64     `dynamo:"expiresAt,omitempty"`
+	LastMutation string    `dynamo:"lastMutation,omitempty"`
+}
+
+func toAttachmentItem(a *grievance.Attachment) *attachmentItem {
+	it := &attachmentItem{PK: prefixTicket + a.TicketID, SK: prefixAttach + a.ID, Kind: KindAttachment,
+		ID: a.ID, TicketID: a.TicketID, Version: a.Version, FileName: a.FileName, ContentType: a.ContentType,
+		Size: a.Size, Status: string(a.Status), Threat: a.Threat, UploadedBy: a.UploadedBy,
+		DateCreated: a.DateCreated.UTC(), DateUpdated: a.DateUpdated.UTC(), UserUpdated: a.UserUpdated}
+	if !a.ExpiresAt.IsZero() {
+		it.ExpiresAt = a.ExpiresAt.Unix()
+	}
+	return it
+}
+
+func (it *attachmentItem) attachment() *grievance.Attachment {
+	a := &grievance.Attachment{ID: it.ID, TicketID: it.TicketID, Version: it.Version, FileName: it.FileName,
+		ContentType: it.ContentType, Size: it.Size, Status: grievance.AttachmentStatus(it.Status), Threat: it.Threat,
+		UploadedBy: it.UploadedBy, DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, UserUpdated: it.UserUpdated}
+	if it.ExpiresAt > 0 {
+		a.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
+	}
+	return a
+}
+
+// attachmentRef points from an attachment id to its ticket; it expires
+// with a pending attachment and loses its expiry with it.
+type attachmentRef struct {
+	PK        string `dynamo:"pk"`
+	SK        string `dynamo:"sk"`
+	Kind      string `dynamo:"kind"`
+	TicketID  string `dynamo:"ticketId"`
+	ExpiresAt int64  `dynamo:"expiresAt,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -321,4 +322,48 @@ func (s *Store) ConfigDocument(ctx context.Context) ([]byte, int, error) {
 		return nil, 0, translate("get configuration", err)
 	}
 	return []byte(it.Document), it.Version, nil
+}
+
+// Attachment implements grievance.AttachmentStore: the reference names the
+// ticket, then the record is read from the ticket's partition (two
+// consistent GetItems).
+func (s *Store) Attachment(ctx context.Context, id string) (*grievance.Attachment, error) {
+	var ref attachmentRef
+	err := s.main.Get(AttrPK, prefixAttach+id).Range(AttrSK, dynamo.Equal, skCommentRef).Consistent(true).One(ctx, &ref)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Attachment", id)
+	}
+	if err != nil {
+		return nil, translate("get attachment ref "+id, err)
+	}
+	var it attachmentItem
+	err = s.main.Get(AttrPK, prefixTicket+ref.TicketID).Range(AttrSK, dynamo.Equal, prefixAttach+id).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Attachment", id)
+	}
+	if err != nil {
+		return nil, translate("get attachment "+id, err)
+	}
+	return it.attachment(), nil
+}
+
+// AttachmentsOfTicket implements grievance.AttachmentStore with one
+// consistent Query of the ticket's partition.
+func (s *Store) AttachmentsOfTicket(ctx context.Context, ticketID string) ([]*grievance.Attachment, error) {
+	var items []attachmentItem
+	err := s.main.Get(AttrPK, prefixTicket+ticketID).Range(AttrSK, dynamo.BeginsWith, prefixAttach).Consistent(true).All(ctx, &items)
+	if err != nil {
+		return nil, translate("query attachments of "+ticketID, err)
+	}
+	out := make([]*grievance.Attachment, 0, len(items))
+	for i := range items {
+		out = append(out, items[i].attachment())
+	}
+	slices.SortStableFunc(out, func(a, b *grievance.Attachment) int {
+		if c := a.DateCreated.Compare(b.DateCreated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }

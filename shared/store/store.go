@@ -50,7 +50,10 @@ func New(cfg aws.Config, names TableNames) *Store {
 	return &Store{db: db, main: db.Table(names.Main), history: db.Table(names.History)}
 }
 
-var _ grievance.Store = (*Store)(nil)
+var (
+	_ grievance.Store           = (*Store)(nil)
+	_ grievance.AttachmentStore = (*Store)(nil)
+)
 
 // translate turns an AWS error into a domain error where callers act on it
 // (throttling is retryable, a failed condition is a conflict) and wraps the

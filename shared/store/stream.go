@@ -42,6 +42,8 @@ type Change struct {
 	Ticket, OldTicket *grievance.Ticket
 	// Comment and OldComment are the same for a comment.
 	Comment, OldComment *grievance.Comment
+	// Attachment and OldAttachment are the same for an attachment.
+	Attachment, OldAttachment *grievance.Attachment
 	// LastMutation names the mutation that wrote the new image (or the old
 	// one, on REMOVE), e.g. "reopenTicket"; "" for writes outside the API.
 	LastMutation string
@@ -61,6 +63,9 @@ func (c *Change) IsTicket() bool { return c.Kind == KindTicket }
 
 // IsComment reports whether the change is of a comment.
 func (c *Change) IsComment() bool { return c.Kind == KindComment }
+
+// IsAttachment reports whether the change is of an attachment.
+func (c *Change) IsAttachment() bool { return c.Kind == KindAttachment }
 
 // DecodeChange decodes a stream record of the Main table. Records of kinds
 // other than ticket and comment decode without error and carry only their
@@ -93,7 +98,7 @@ func DecodeChange(rec events.DynamoDBEventRecord) (*Change, error) {
 		return nil, bad("no image (stream view type %q)", rec.Change.StreamViewType)
 	}
 	c.Kind = stringAttr(current, "kind")
-	if !c.IsTicket() && !c.IsComment() {
+	if !c.IsTicket() && !c.IsComment() && !c.IsAttachment() {
 		return c, nil
 	}
 	c.image = current
@@ -153,6 +158,19 @@ func (c *Change) decode(img dynamo.Item, old bool) error {
 			c.OldComment = cm
 		} else {
 			c.Comment = cm
+		}
+	case KindAttachment:
+		var it attachmentItem
+		if err := dynamo.UnmarshalItem(img, &it); err != nil {
+			return fmt.Errorf("attachment image: %w", err)
+		}
+		if it.ID == "" || it.TicketID == "" || it.Version < 1 {
+			return fmt.Errorf("attachment image without a valid id, ticket and version (id %q, ticket %q, version %d)", it.ID, it.TicketID, it.Version)
+		}
+		if old {
+			c.OldAttachment = it.attachment()
+		} else {
+			c.Attachment = it.attachment()
 		}
 	}
 	return nil

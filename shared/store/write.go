@@ -85,7 +85,7 @@ func retryable(err error) bool {
 // read in its turn.
 func (s *Store) commitOnce(ctx context.Context, w *grievance.Write, c *counterItem) error {
 	tx := s.db.WriteTx()
-	mutation := ""
+	mutation := w.Mutation
 	if w.Log != nil {
 		mutation = w.Log.Mutation
 	}
@@ -140,6 +140,23 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write, c *counterIt
 		} else {
 			tx.Put(s.main.Put(it).If("version = ?", cw.Prev))
 			what = append(what, "comment "+cw.Comment.ID)
+		}
+	}
+	for _, aw := range w.Attachments {
+		it := toAttachmentItem(aw.Attachment)
+		it.LastMutation = mutation
+		if aw.Prev == 0 {
+			tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
+			what = append(what, "attachment "+it.ID)
+		} else {
+			tx.Put(s.main.Put(it).If("version = ?", aw.Prev))
+			what = append(what, "attachment "+it.ID)
+		}
+		// The reference is written while the record is pending and again
+		// when it stops expiring, so both vanish or stay together.
+		if aw.Prev == 0 || aw.Prev == 1 {
+			tx.Put(s.main.Put(attachmentRef{PK: prefixAttach + it.ID, SK: skCommentRef, Kind: KindAttachRef, TicketID: it.TicketID, ExpiresAt: it.ExpiresAt}))
+			what = append(what, "attachment "+it.ID)
 		}
 	}
 	if c := w.Config; c != nil {

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,11 +28,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/gateway"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/runtime"
+	"github.com/redress-grm/redress/infra/local/s3gate"
+	"github.com/redress-grm/redress/infra/local/scanner"
 	"github.com/redress-grm/redress/infra/local/streams"
 	"github.com/redress-grm/redress/shared/explorer"
 	"github.com/redress-grm/redress/shared/grievance"
@@ -42,20 +46,23 @@ import (
 
 // The functions, by role, as infra/stack deploys them: graphql behind the
 // API, history (which also keeps the statistics) and tasks on the Main
-// table's stream, sla on a schedule. Memory sizes mirror the deployment.
+// table's stream, sla on a schedule, scanresult on malware scan results.
+// Memory sizes mirror the deployment.
 const (
-	GraphQL = "graphql"
-	History = "history"
-	Tasks   = "tasks"
-	SLA     = "sla"
+	GraphQL    = "graphql"
+	History    = "history"
+	Tasks      = "tasks"
+	SLA        = "sla"
+	ScanResult = "scanresult"
 )
 
 var (
-	// AllFunctions is every function, the default of Options.Functions.
-	AllFunctions    = []string{GraphQL, History, Tasks, SLA}
+	// AllFunctions is every function, the default of Options.Functions
+	// (without scanresult when there is no Options.Bucket).
+	AllFunctions    = []string{GraphQL, History, Tasks, SLA, ScanResult}
 	streamConsumers = []string{History, Tasks}
 	publishers      = []string{Tasks, SLA}
-	memoryMB        = map[string]int{GraphQL: 512, History: 256, Tasks: 256, SLA: 256}
+	memoryMB        = map[string]int{GraphQL: 512, History: 256, Tasks: 256, SLA: 256, ScanResult: 256}
 )
 
 // Options of a stack. Zero values take the defaults in brackets.
@@ -101,6 +108,14 @@ type Options struct {
 	DLQDir       string
 	// SLAInterval is how often the sla function sweeps; 0 never.
 	SLAInterval time.Duration
+	// Bucket is the attachments bucket; "" runs without attachments (no
+	// bucket, no scanresult). With one, the functions sign S3 URLs for
+	// the gate at GateAddr [a free port], which enforces what moto does
+	// not (POST policies, expiry), and the stand-in scanner polls the
+	// bucket every ScanInterval [1s] (docs/attachments.md).
+	Bucket       string
+	GateAddr     string
+	ScanInterval time.Duration
 	// Listen is the address of the emulated API Gateway in front of the
 	// graphql function; "" serves no API (callers invoke the function).
 	Listen string
@@ -143,12 +158,16 @@ type Stack struct {
 	// StartedMoto says the emulator was started here (and stops with the
 	// stack).
 	StartedMoto bool
+	// Bucket is the attachments bucket and GateAddr the S3 gate's address
+	// ("" without Options.Bucket).
+	Bucket, GateAddr string
 
 	o        Options
 	log      *slog.Logger
 	moto     *moto.Server
 	gw       *gateway.Gateway
 	server   *http.Server
+	gate     *http.Server
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	stopOnce sync.Once
@@ -164,6 +183,18 @@ func (o *Options) defaults() error {
 	}
 	if o.Functions == nil {
 		o.Functions = AllFunctions
+		if o.Bucket == "" {
+			o.Functions = slices.DeleteFunc(slices.Clone(AllFunctions), func(n string) bool { return n == ScanResult })
+		}
+	}
+	if slices.Contains(o.Functions, ScanResult) && o.Bucket == "" {
+		return errors.New("stack: function scanresult needs a bucket (Options.Bucket)")
+	}
+	if o.Bucket != "" && o.GateAddr == "" {
+		o.GateAddr = "127.0.0.1:0"
+	}
+	if o.ScanInterval <= 0 {
+		o.ScanInterval = time.Second
 	}
 	for _, n := range publishers {
 		if slices.Contains(o.Functions, n) && o.BusName == "" {
@@ -249,6 +280,14 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.startStreams(bg)
+	if f := s.Functions[ScanResult]; f != nil {
+		// No GuardDuty here: the scanner stands in for it (EICAR is
+		// infected, everything else clean) and sends scanresult the same
+		// event.
+		sc := &scanner.Scanner{S3: s3.NewFromConfig(s.AWS, func(o *s3.Options) { o.UsePathStyle = true }),
+			Bucket: o.Bucket, Function: f, Interval: o.ScanInterval, Log: s.log}
+		s.wg.Go(func() { sc.Run(bg) })
+	}
 	if o.SLAInterval > 0 && s.Functions[SLA] != nil {
 		s.wg.Go(func() { s.schedule(bg, SLA, o.SLAInterval) })
 	}
@@ -291,8 +330,38 @@ func (s *Stack) startAWS(ctx context.Context) error {
 		}
 	}
 	if o.SeedFile != "" {
-		return loadSeed(ctx, o.SeedFile, store.New(s.AWS, s.Tables))
+		if err := loadSeed(ctx, o.SeedFile, store.New(s.AWS, s.Tables)); err != nil {
+			return err
+		}
 	}
+	if o.Bucket != "" {
+		return s.startFiles(ctx)
+	}
+	return nil
+}
+
+// startFiles creates the attachments bucket and starts the S3 gate in
+// front of the emulator: moto checks neither presigned POST policies nor
+// URL expiry, so the functions sign their URLs for the gate, which does.
+func (s *Stack) startFiles(ctx context.Context) error {
+	if err := bootstrap.CreateBucket(ctx, s.AWS, s.o.Bucket); err != nil {
+		return err
+	}
+	upstream, err := url.Parse(s.Endpoint)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.o.GateAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (S3 gate): %w", s.o.GateAddr, err)
+	}
+	s.Bucket, s.GateAddr = s.o.Bucket, ln.Addr().String()
+	s.gate = &http.Server{Handler: s3gate.New(upstream, "test"), ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Go(func() {
+		if err := s.gate.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("s3 gate failed", "err", err)
+		}
+	})
 	return nil
 }
 
@@ -320,6 +389,9 @@ func (s *Stack) env(name string) []string {
 	}
 	if name == GraphQL && s.o.OpenIMISClient {
 		env = append(env, s.clientEnv()...)
+	}
+	if s.Bucket != "" {
+		env = append(env, "ATTACHMENTS_BUCKET="+s.Bucket, "AWS_ENDPOINT_URL_S3=http://"+s.GateAddr)
 	}
 	return append(env, s.o.Env...)
 }
@@ -465,10 +537,12 @@ func (s *Stack) Stop() {
 		if s.gw != nil {
 			s.gw.SetReady(false)
 		}
-		if s.server != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			s.server.Shutdown(ctx)
-			cancel()
+		for _, srv := range []*http.Server{s.server, s.gate} {
+			if srv != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				srv.Shutdown(ctx)
+				cancel()
+			}
 		}
 		if s.cancel != nil {
 			s.cancel()

@@ -22,8 +22,9 @@ import (
 )
 
 var (
-	_ grievance.Store        = (*Store)(nil)
-	_ grievance.HistoryStore = (*Store)(nil)
+	_ grievance.Store           = (*Store)(nil)
+	_ grievance.HistoryStore    = (*Store)(nil)
+	_ grievance.AttachmentStore = (*Store)(nil)
 )
 
 // Store is an in-memory grievance.Store and grievance.HistoryStore. It is
@@ -49,6 +50,9 @@ type Store struct {
 	config       []byte
 	configVer    int
 	history      map[string][]*grievance.Ticket // ticket id → versions, oldest first
+	attachments  map[string]*grievance.Attachment
+	// attachmentOrder lists attachment ids in creation order.
+	attachmentOrder []string
 }
 
 type claimKey struct{ user, clientMutationID string }
@@ -62,6 +66,8 @@ func NewStore() *Store {
 		logs:     map[string]*grievance.MutationLog{},
 		claims:   map[claimKey]string{},
 		history:  map[string][]*grievance.Ticket{},
+
+		attachments: map[string]*grievance.Attachment{},
 	}
 }
 
@@ -521,6 +527,15 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 			return grievance.Errorf(grievance.CodeConflict, "Comment %s has changed (version %d, expected %d).", cw.Comment.ID, cur.Version, cw.Prev)
 		}
 	}
+	for _, aw := range w.Attachments {
+		cur, ok := s.attachments[aw.Attachment.ID]
+		switch {
+		case aw.Prev == 0 && ok:
+			return grievance.Errorf(grievance.CodeConflict, "Attachment %s already exists.", aw.Attachment.ID)
+		case aw.Prev != 0 && (!ok || cur.Version != aw.Prev):
+			return grievance.Errorf(grievance.CodeConflict, "Attachment %s has changed.", aw.Attachment.ID)
+		}
+	}
 	if w.Config != nil && w.Config.Prev != s.configVer {
 		return grievance.Errorf(grievance.CodeConflict, "The configuration has changed (version %d, expected %d).", s.configVer, w.Config.Prev)
 	}
@@ -550,6 +565,12 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 			s.commentOrder = append(s.commentOrder, cw.Comment.ID)
 		}
 		s.comments[cw.Comment.ID] = cloneComment(cw.Comment)
+	}
+	for _, aw := range w.Attachments {
+		if aw.Prev == 0 {
+			s.attachmentOrder = append(s.attachmentOrder, aw.Attachment.ID)
+		}
+		s.attachments[aw.Attachment.ID] = aw.Attachment.Clone()
 	}
 	if w.Config != nil {
 		s.config = slices.Clone(w.Config.Document)
@@ -618,6 +639,7 @@ func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(
 func cloneTicket(t *grievance.Ticket) *grievance.Ticket {
 	c := *t
 	c.JSONExt = cloneMap(t.JSONExt)
+	c.AttachmentIDs = slices.Clone(t.AttachmentIDs)
 	return &c
 }
 
@@ -695,4 +717,34 @@ func IDs() func() string {
 	return func() string {
 		return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1))
 	}
+}
+
+// Attachment returns the attachment with id, or CodeNotFound.
+func (s *Store) Attachment(ctx context.Context, id string) (*grievance.Attachment, error) {
+	if err := s.fail("Attachment"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.attachments[id]
+	if !ok {
+		return nil, grievance.Errorf(grievance.CodeNotFound, "Attachment %s does not exist.", id)
+	}
+	return a.Clone(), nil
+}
+
+// AttachmentsOfTicket returns every attachment of a ticket, oldest first.
+func (s *Store) AttachmentsOfTicket(ctx context.Context, ticketID string) ([]*grievance.Attachment, error) {
+	if err := s.fail("AttachmentsOfTicket"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*grievance.Attachment
+	for _, id := range s.attachmentOrder {
+		if a := s.attachments[id]; a.TicketID == ticketID {
+			out = append(out, a.Clone())
+		}
+	}
+	return out, nil
 }

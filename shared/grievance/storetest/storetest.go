@@ -15,10 +15,11 @@ import (
 	"github.com/redress-grm/redress/shared/grievance"
 )
 
-// Store is a grievance.Store that can also load the directory, which the
-// services only read.
+// Store is a grievance.Store (with attachments) that can also load the
+// directory, which the services only read.
 type Store interface {
 	grievance.Store
+	grievance.AttachmentStore
 	UpsertPeople(ctx context.Context, people []grievance.Person) error
 }
 
@@ -41,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RetryableFailureIsTakenOver", retryableFailureIsTakenOver},
 		{"ConfigDocumentVersionedWrites", configDocumentVersionedWrites},
 		{"ReturnedValuesAreCopies", returnedValuesAreCopies},
+		{"AttachmentsAreVersionedWithTheirTicket", attachmentsVersionedWithTheirTicket},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -417,5 +419,62 @@ func returnedValuesAreCopies(t *testing.T, s Store) {
 	got.Title = "changed"
 	if again, _ := s.Ticket(ctx, id(1)); again.Title != "t 1" {
 		t.Fatalf("title=%q: a returned ticket aliases stored state", again.Title)
+	}
+}
+
+// attachmentsVersionedWithTheirTicket: a pending attachment is created
+// once; the scan's write (attachment and ticket together) is conditioned
+// on both versions read; reads by id and by ticket see what was written,
+// as copies; the ticket's other readers are not disturbed.
+func attachmentsVersionedWithTheirTicket(t *testing.T, s Store) {
+	ctx := context.Background()
+	tk := create(t, s, newTicket(1, grievance.StatusOpen, "Default"))
+	a := &grievance.Attachment{ID: id(50), TicketID: tk.ID, Version: 1, FileName: "slip.pdf", ContentType: "application/pdf",
+		Size: 1234, Status: grievance.AttachmentPending, UploadedBy: "u1", DateCreated: t0, DateUpdated: t0, UserUpdated: "u1",
+		ExpiresAt: t0.Add(25 * time.Hour)}
+	if err := s.Commit(ctx, &grievance.Write{Attachments: []grievance.AttachmentWrite{{Attachment: a}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, &grievance.Write{Attachments: []grievance.AttachmentWrite{{Attachment: a}}}); grievance.ErrorCode(err) != grievance.CodeConflict {
+		t.Errorf("re-create: %v, want CONFLICT", err)
+	}
+	got, err := s.Attachment(ctx, a.ID)
+	if err != nil || *got != *a {
+		t.Fatalf("read back %+v, %v; want %+v", got, err, a)
+	}
+	got.FileName = "changed"
+	if again, _ := s.Attachment(ctx, a.ID); again.FileName != "slip.pdf" {
+		t.Errorf("a returned attachment is the stored one")
+	}
+
+	clean := a.Clone()
+	clean.Version, clean.Status, clean.ExpiresAt = 2, grievance.AttachmentClean, time.Time{}
+	t2 := tk.Clone()
+	t2.Version, t2.AttachmentIDs = 2, []string{a.ID}
+	w := &grievance.Write{Mutation: grievance.MutationScan,
+		Attachments: []grievance.AttachmentWrite{{Attachment: clean, Prev: 1}},
+		Tickets:     []grievance.TicketWrite{{Ticket: t2, Prev: 1, Old: tk}}}
+	if err := s.Commit(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, w); grievance.ErrorCode(err) != grievance.CodeConflict {
+		t.Errorf("stale scan write: %v, want CONFLICT", err)
+	}
+	back, err := s.Ticket(ctx, tk.ID)
+	if err != nil || !slices.Equal(back.AttachmentIDs, []string{a.ID}) || back.Version != 2 {
+		t.Fatalf("ticket %+v, %v", back, err)
+	}
+	list, err := s.AttachmentsOfTicket(ctx, tk.ID)
+	if err != nil || len(list) != 1 || list[0].Status != grievance.AttachmentClean || !list[0].ExpiresAt.IsZero() {
+		t.Fatalf("attachments of ticket: %+v, %v", list, err)
+	}
+	if _, cs, err := s.TicketWithComments(ctx, tk.ID); err != nil || len(cs) != 0 {
+		t.Errorf("ticket with comments: %d comments, %v", len(cs), err)
+	}
+	if _, err := s.Attachment(ctx, id(51)); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Errorf("missing attachment: %v, want NOT_FOUND", err)
+	}
+	if list, _ := s.AttachmentsOfTicket(ctx, id(2)); len(list) != 0 {
+		t.Errorf("another ticket lists %d attachments", len(list))
 	}
 }
