@@ -281,12 +281,21 @@ type personItem struct {
 	Roles        []string `dynamo:"roles,omitempty"`
 	IndividualID string   `dynamo:"individualId,omitempty"`
 	JSONExt      string   `dynamo:"jsonExt,omitempty"`
+	ExternalID   string   `dynamo:"externalId,omitempty"`
+	Sex          string   `dynamo:"sex,omitempty"`
+	Phone        string   `dynamo:"phone,omitempty"`
+	Email        string   `dynamo:"email,omitempty"`
+	Location     string   `dynamo:"location,omitempty"`
+	Programme    string   `dynamo:"programme,omitempty"`
+	Inactive     bool     `dynamo:"inactive,omitempty"`
 }
 
 func toPersonItem(p *grievance.Person) (*personItem, error) {
 	it := &personItem{PK: prefixPerson + p.ID, SK: skPerson, Kind: KindPerson,
 		ID: p.ID, Type: string(p.Type), FirstName: p.FirstName, LastName: p.LastName, Dob: p.Dob,
-		Username: p.Username, Roles: p.Roles, IndividualID: p.IndividualID}
+		Username: p.Username, Roles: p.Roles, IndividualID: p.IndividualID,
+		ExternalID: p.ExternalID, Sex: p.Sex, Phone: p.Phone, Email: p.Email, Location: p.Location,
+		Programme: p.Programme, Inactive: p.Inactive}
 	if p.Type == grievance.PersonUser {
 		it.G3PK, it.G3SK = listUsers, strings.ToLower(p.Username)
 	}
@@ -302,7 +311,9 @@ func toPersonItem(p *grievance.Person) (*personItem, error) {
 
 func (it *personItem) person() (*grievance.Person, error) {
 	p := &grievance.Person{ID: it.ID, Type: grievance.PersonType(it.Type), FirstName: it.FirstName,
-		LastName: it.LastName, Dob: it.Dob, Username: it.Username, Roles: it.Roles, IndividualID: it.IndividualID}
+		LastName: it.LastName, Dob: it.Dob, Username: it.Username, Roles: it.Roles, IndividualID: it.IndividualID,
+		ExternalID: it.ExternalID, Sex: it.Sex, Phone: it.Phone, Email: it.Email, Location: it.Location,
+		Programme: it.Programme, Inactive: it.Inactive}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &p.JSONExt); err != nil {
 			return nil, fmt.Errorf("decode jsonExt of person %s: %w", it.ID, err)
