@@ -299,6 +299,7 @@ func toPersonItem(p *grievance.Person) (*personItem, error) {
 	if p.Type == grievance.PersonUser {
 		it.G3PK, it.G3SK = listUsers, strings.ToLower(p.Username)
 	}
+	personIndexKeys(it, p)
 	if len(p.JSONExt) > 0 {
 		b, err := json.Marshal(p.JSONExt)
 		if err != nil {
