@@ -53,7 +53,7 @@ type Handler struct {
 	Now   func() time.Time
 	Log   *slog.Logger
 	// Reserve is the time a chunk leaves before the invocation's deadline
-	// for saving its state (default 30 s).
+	// for saving its state (default 30 s, at most a fifth of the time left).
 	Reserve time.Duration
 	// ChunkTime, when set, also bounds a chunk by elapsed time (tests and
 	// the local command use it to exercise continuation).
@@ -150,7 +150,12 @@ func (h *Handler) chunk(ctx context.Context, c *continuation) (done bool, err er
 	start := time.Now()
 	reserve := h.Reserve
 	if reserve == 0 {
+		// 30 s, or a fifth of a short invocation (local runs use short
+		// timeouts): enough to save a state of a few megabytes.
 		reserve = 30 * time.Second
+		if d, ok := ctx.Deadline(); ok {
+			reserve = min(reserve, time.Until(d)/5)
+		}
 	}
 	stop := func() bool {
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < reserve {

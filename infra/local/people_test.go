@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redress-grm/redress/infra/local/moto"
+)
+
+// Ensure `people import FILE` imports through the bucket and the importer
+// binary and prints the report; importing the same file again is a no-op.
+func TestPeopleImport_PrintsTheReportAndReimportChangesNothing(t *testing.T) {
+	endpoint := moto.ForTest(t).Endpoint()
+	var b strings.Builder
+	b.WriteString("external_id,type,first_name,last_name,dob,sex,phone,email,location\n")
+	for i := 1; i <= 1000; i++ {
+		fmt.Fprintf(&b, "P%04d,individual,Ana,Lee%d,1990-01-02,F,+6707700%04d,,Dili\n", i, i, i)
+	}
+	b.WriteString("P0010,individual,Ana,Again,,,,,\nP2000,individual,Ana,Lee,1990-02-30,,,,\n")
+	file := filepath.Join(t.TempDir(), "registry.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "TABLE_PREFIX": fmt.Sprintf("ppl%d-", os.Getpid()),
+		"IMPORT_BUCKET": fmt.Sprintf("ppl-%d", os.Getpid()), "IMPORT_QUEUE": fmt.Sprintf("ppl-%d", os.Getpid())})
+	for _, want := range []string{
+		"inserted 1000\nupdated 0\nunchanged 0\nrejected 2\n" +
+			"line 1002 (P0010): duplicate id: line 11 has the same record\n" +
+			"line 1003 (P2000): dob \"1990-02-30\" is not a valid date (YYYY-MM-DD).\n",
+		"inserted 0\nupdated 0\nunchanged 1000\nrejected 2\n",
+	} {
+		var out, errOut bytes.Buffer
+		if err := dispatch(context.Background(), []string{"people", "import", file}, vars, &out, &errOut); err != nil {
+			t.Fatalf("%v\n%s", err, errOut.String())
+		}
+		if !strings.HasPrefix(out.String(), want) {
+			t.Fatalf("output:\n%s\nwant it to start with:\n%s", out.String(), want)
+		}
+	}
+}
+
+func TestPeopleImport_AFileThatCannotBeImportedFails(t *testing.T) {
+	endpoint := moto.ForTest(t).Endpoint()
+	file := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(file, []byte("external_id,type,nickname\n"), 0o600)
+	vars := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "TABLE_PREFIX": fmt.Sprintf("pplb%d-", os.Getpid()),
+		"IMPORT_BUCKET": fmt.Sprintf("pplb-%d", os.Getpid()), "IMPORT_QUEUE": fmt.Sprintf("pplb-%d", os.Getpid())})
+	var out, errOut bytes.Buffer
+	err := dispatch(context.Background(), []string{"people", "import", file}, vars, &out, &errOut)
+	if err == nil || !strings.Contains(out.String(), `failed unknown columns "nickname"`) {
+		t.Fatalf("err = %v, output %q", err, out.String())
+	}
+}
