@@ -71,6 +71,7 @@ func (r *resolver) mutationFields() graphql.Fields {
 			// Redress: the ticket's free JSON object (comment_ids stays
 			// the service's).
 			"jsonExt": typ(jsonStringScalar),
+			"contact": typ(contactInputType),
 		}
 		if update {
 			f["id"] = required(uuidScalar)
@@ -86,6 +87,7 @@ func (r *resolver) mutationFields() graphql.Fields {
 			Status: in.str("status"), Priority: in.str("priority"), DueDate: in.str("dueDate"),
 			Category: in.str("category"), Flags: in.str("flags"), Channel: in.str("channel"),
 			Resolution: in.str("resolution"), JSONExt: in.str("jsonExt"), Version: in.version(),
+			Contact: contactInput(in),
 		}
 	}
 	idAndVersion := graphql.InputObjectConfigFieldMap{"id": required(uuidScalar), "version": typ(graphql.Int)}
@@ -193,7 +195,7 @@ func (r *resolver) mutationField(s mutationSpec) *graphql.Field {
 
 // mutate runs one mutation through the service's mutation log.
 func (r *resolver) mutate(ctx context.Context, s mutationSpec, in mutationInput) (any, error) {
-	content, err := json.Marshal(map[string]any(in))
+	content, err := json.Marshal(recordedInput(in))
 	if err != nil {
 		return nil, err
 	}

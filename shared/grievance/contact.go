@@ -153,3 +153,70 @@ func ParseExternalID(field, s string) (string, error) {
 	}
 	return s, nil
 }
+
+// Contact is how to reach a complainant who is not in the registry
+// (walk-in, phone call): it travels with the ticket and is masked with
+// the reporter. An anonymous complainant leaves no contact at all: only
+// the flag is stored.
+type Contact struct {
+	Name      string
+	Phone     string
+	Email     string
+	Sex       string
+	AgeBand   string
+	Location  string
+	Language  string
+	Anonymous bool
+}
+
+// Normalize validates c and returns what a ticket stores: nil when c is
+// empty (the contact is removed), the bare flag when c is anonymous.
+func (c Contact) Normalize() (*Contact, error) {
+	if c.Anonymous {
+		return &Contact{Anonymous: true}, nil
+	}
+	var out Contact
+	var err error
+	if out.Name, err = ParseName("contact.name", c.Name); err != nil {
+		return nil, err
+	}
+	if out.Phone, err = ParsePhone("contact.phone", c.Phone); err != nil {
+		return nil, err
+	}
+	if out.Email, err = ParseEmail("contact.email", c.Email); err != nil {
+		return nil, err
+	}
+	if out.Sex, err = ParseSex("contact.sex", c.Sex); err != nil {
+		return nil, err
+	}
+	if out.AgeBand, err = ParseAgeBand("contact.ageBand", c.AgeBand); err != nil {
+		return nil, err
+	}
+	if out.Location, err = ParseLocation("contact.location", c.Location); err != nil {
+		return nil, err
+	}
+	if out.Language, err = ParseLanguage("contact.preferredLanguage", c.Language); err != nil {
+		return nil, err
+	}
+	if out == (Contact{}) {
+		return nil, nil
+	}
+	return &out, nil
+}
+
+// applyContact sets the contact sent with a ticket mutation (nil: not
+// sent). An anonymous ticket names nobody: neither a contact nor a
+// reporter record.
+func applyContact(t *Ticket, sent *Contact) error {
+	if sent != nil {
+		c, err := sent.Normalize()
+		if err != nil {
+			return err
+		}
+		t.Contact = c
+	}
+	if t.Contact != nil && t.Contact.Anonymous && t.ReporterID != "" {
+		return Errorf(CodeInvalid, "An anonymous ticket cannot name a reporter (reporterId).")
+	}
+	return nil
+}

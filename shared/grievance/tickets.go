@@ -28,6 +28,7 @@ type TicketInput struct {
 	Channel          *string
 	Resolution       *string
 	JSONExt          *string
+	Contact          *Contact
 	// Version, when sent, must equal the stored version (optimistic lock).
 	Version *int
 }
@@ -211,6 +212,9 @@ func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketIn
 			delete(ext, "comment_ids")
 		}
 		t.JSONExt = ext
+	}
+	if err := applyContact(t, in.Contact); err != nil {
+		return err
 	}
 	if in.Category == nil && create {
 		return Errorf(CodeInvalid, "category is required.")

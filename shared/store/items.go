@@ -124,7 +124,8 @@ type ticketItem struct {
 	DateResolved     time.Time `dynamo:"dateResolved,omitempty"`
 	// LastMutation names the mutation that wrote this version (e.g.
 	// "reopenTicket"), so stream consumers know why an item changed.
-	LastMutation string `dynamo:"lastMutation,omitempty"`
+	LastMutation string       `dynamo:"lastMutation,omitempty"`
+	Contact      *contactItem `dynamo:"contact,omitempty"`
 }
 
 func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
@@ -138,6 +139,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 		DateCreated: t.DateCreated.UTC(), DateUpdated: t.DateUpdated.UTC(), DateValidFrom: t.DateValidFrom.UTC(),
 		UserCreated: t.UserCreated, UserUpdated: t.UserUpdated,
 		SLAStart: t.SLAStart.UTC(), DateResolved: t.DateResolved.UTC(),
+		Contact: toContactItem(t.Contact),
 	}
 	if len(t.JSONExt) > 0 {
 		b, err := json.Marshal(t.JSONExt)
@@ -191,6 +193,7 @@ func (it *ticketItem) ticket() (*grievance.Ticket, error) {
 		DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, DateValidFrom: it.DateValidFrom,
 		UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
 		SLAStart: it.SLAStart, DateResolved: it.DateResolved,
+		Contact: it.Contact.contact(),
 	}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &t.JSONExt); err != nil {
