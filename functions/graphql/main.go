@@ -22,7 +22,7 @@ import (
 func main() {
 	fn := platform.Start(context.Background())
 	st := fn.Store()
-	svc := fn.Service(st, grievance.Options{History: st, Stats: st})
+	svc := fn.Service(st, grievance.Options{History: st, Stats: st, Directory: st})
 	opts := gqlOptions(os.Getenv)
 	opts.Logger = fn.Log
 	sharedLimit := func(max int, window time.Duration) openimis.Limiter {

@@ -112,3 +112,6 @@ func ParseRow(f map[string]string, today time.Time) (grievance.Person, error) {
 	}
 	return p, nil
 }
+
+// ProgrammeID is the id of the benefit plan a programme code names.
+func ProgrammeID(code string) string { return DeriveID("benefitPlan", code) }

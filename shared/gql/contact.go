@@ -85,3 +85,21 @@ func (r *resolver) contactField() *graphql.Field {
 		return n.t.Contact, nil
 	})}
 }
+
+// registryJSONExt is a directory record's jsonExt in the reporter and
+// commenter JSON: its free JSON plus the registry's columns, phone and
+// email included, where the openIMIS client reads them (jsonExt.phone,
+// jsonExt.email). That JSON is masked with the reporter.
+func registryJSONExt(p *grievance.Person) map[string]any {
+	ext := make(map[string]any, len(p.JSONExt)+6)
+	for k, v := range p.JSONExt {
+		ext[k] = v
+	}
+	for k, v := range map[string]string{"external_id": p.ExternalID, "sex": p.Sex, "location": p.Location,
+		"programme": p.Programme, "phone": p.Phone, "email": p.Email} {
+		if v != "" {
+			ext[k] = v
+		}
+	}
+	return ext
+}

@@ -82,7 +82,7 @@ func (r *resolver) mutationFields() graphql.Fields {
 	ticketInput := func(in mutationInput) grievance.TicketInput {
 		return grievance.TicketInput{
 			ID: in.id("id"), Key: in.str("key"), Title: in.str("title"), Description: in.str("description"),
-			ReporterType: in.str("reporterType"), ReporterID: in.str("reporterId"),
+			ReporterType: in.str("reporterType"), ReporterID: in.idp("reporterId"),
 			AttendingStaffID: in.idp("attendingStaffId"), DateOfIncident: in.str("dateOfIncident"),
 			Status: in.str("status"), Priority: in.str("priority"), DueDate: in.str("dueDate"),
 			Category: in.str("category"), Flags: in.str("flags"), Channel: in.str("channel"),

@@ -26,6 +26,8 @@ type resolver struct {
 	commentConn *graphql.Object
 	logConn     *graphql.Object
 
+	pickers *pickerTypes
+
 	ticketFilters  []filterArg
 	commentFilters []filterArg
 }
@@ -54,6 +56,7 @@ func (r *resolver) schema() (graphql.Schema, error) {
 	})
 	r.pageInfo = r.pageInfoType()
 	r.user = r.userType()
+	r.pickers = r.pickerTypeSet()
 	r.ticket = r.ticketType()
 	r.comment = r.commentType()
 	r.mutationLog = r.mutationLogType()
@@ -62,6 +65,9 @@ func (r *resolver) schema() (graphql.Schema, error) {
 	r.logConn = r.connectionType(r.mutationLog)
 
 	queries, mutations := r.queryFields(), r.mutationFields()
+	for k, f := range r.pickerQueries(r.pickers) {
+		queries[k] = f
+	}
 	if r.client != nil {
 		for k, f := range r.clientQueryFields() {
 			queries[k] = f
@@ -256,6 +262,7 @@ func (r *resolver) userType() *graphql.Object {
 			"username":   text(func(u *grievance.Person) string { return u.Username }),
 			"lastName":   text(func(u *grievance.Person) string { return u.LastName }),
 			"otherNames": text(func(u *grievance.Person) string { return u.FirstName }),
+			"iUser":      r.iUserField(),
 		},
 	})
 }

@@ -14,8 +14,10 @@ type Service struct {
 	store   Store
 	history HistoryStore // nil until history records are available
 	stats   StatsStore   // nil: grievanceStatistics is unavailable
-	now     func() time.Time
-	newID   func() string
+	// directory serves the pickers; nil: they are unavailable.
+	directory DirectorySearch
+	now       func() time.Time
+	newID     func() string
 
 	configTTL         time.Duration
 	mutationLogTTL    time.Duration
@@ -43,6 +45,9 @@ type Options struct {
 	// HistoryReadBudget is how many versions one history query may read
 	// (default DefaultHistoryReadBudget), matching or not.
 	HistoryReadBudget int
+	// Directory serves the pickers (users, individual, beneficiary,
+	// benefitPlan); without it they are unavailable.
+	Directory DirectorySearch
 }
 
 // DefaultHistoryReadBudget bounds the versions a history query reads: as
@@ -52,7 +57,7 @@ const DefaultHistoryReadBudget = maxSorted
 // NewService returns a Service over store. now and newID are injected so
 // that tests are deterministic.
 func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
-	s := &Service{store: store, history: opts.History, stats: opts.Stats, now: now, newID: newID,
+	s := &Service{store: store, history: opts.History, stats: opts.Stats, directory: opts.Directory, now: now, newID: newID,
 		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget}
 	if s.historyReadBudget <= 0 {
 		s.historyReadBudget = DefaultHistoryReadBudget

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -71,7 +72,7 @@ type programmeItem struct {
 func toProgrammeItem(code string) *programmeItem {
 	return &programmeItem{PK: prefixProgramme + code, SK: skProgramme, Kind: KindProgramme,
 		indexKeys: indexKeys{G1PK: listProgrammes, G1SK: strings.ToLower(code)},
-		ID:        directory.DeriveID("benefitPlan", code), Code: code}
+		ID:        directory.ProgrammeID(code), Code: code}
 }
 
 var _ directory.Store = (*Store)(nil)
@@ -140,4 +141,56 @@ func (s *Store) ImportPeople(ctx context.Context, people []grievance.Person) ([]
 		}
 	}
 	return out, nil
+}
+
+var _ grievance.DirectorySearch = (*Store)(nil)
+
+// ScanPeople implements grievance.DirectorySearch: one paged Query of one
+// index partition.
+func (s *Store) ScanPeople(ctx context.Context, q grievance.PersonScan, fn func(*grievance.Person) (bool, error)) error {
+	var index, pkAttr, skAttr, pk, skPrefix string
+	switch q.Path {
+	case grievance.SearchByName:
+		index, pkAttr, skAttr, pk, skPrefix = IndexList, "g1pk", "g1sk", prefixPeople+string(q.Type), q.Prefix
+	case grievance.SearchByExternalID:
+		index, pkAttr, skAttr, pk, skPrefix = IndexStatus, "g2pk", "g2sk", prefixExternal+q.Key, string(q.Type)+"#"
+	case grievance.SearchByPhone:
+		index, pkAttr, skAttr, pk, skPrefix = IndexStaff, "g4pk", "g4sk", prefixPhone+phoneKey(q.Key), string(q.Type)+"#"
+	case grievance.SearchByProgramme:
+		index, pkAttr, skAttr, pk, skPrefix = IndexReporter, "g5pk", "g5sk", prefixProgramme+q.Key, q.Prefix
+	case grievance.SearchUsers:
+		index, pkAttr, skAttr, pk = IndexCategory, "g3pk", "g3sk", listUsers
+	default:
+		return fmt.Errorf("scan people: unknown search path %d", q.Path)
+	}
+	query := s.main.Get(pkAttr, pk).Index(index)
+	if skPrefix != "" {
+		query = query.Range(skAttr, dynamo.BeginsWith, skPrefix)
+	}
+	return mergePages(ctx, []*pager{newPager(query, false)}, skAttr, false, func(item dynamo.Item) (bool, error) {
+		var it personItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		p, err := it.person()
+		if err != nil {
+			return false, err
+		}
+		return fn(p)
+	})
+}
+
+// ScanProgrammes implements grievance.DirectorySearch.
+func (s *Store) ScanProgrammes(ctx context.Context, prefix string, fn func(*grievance.Programme) (bool, error)) error {
+	query := s.main.Get("g1pk", listProgrammes).Index(IndexList)
+	if prefix != "" {
+		query = query.Range("g1sk", dynamo.BeginsWith, strings.ToLower(prefix))
+	}
+	return mergePages(ctx, []*pager{newPager(query, false)}, "g1sk", false, func(item dynamo.Item) (bool, error) {
+		var it programmeItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, err
+		}
+		return fn(&grievance.Programme{ID: it.ID, Code: it.Code})
+	})
 }

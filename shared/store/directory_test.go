@@ -106,3 +106,43 @@ func TestImportPeople_OutcomesAndRequestsPerBatch(t *testing.T) {
 		t.Fatalf("stored = %+v / %+v", got[batch[3].ID], got[id(1)])
 	}
 }
+
+// Every picker path is one Query of one index partition, never a Scan.
+func TestScanPeople_EachPathIsAQuery(t *testing.T) {
+	s, m := meteredStore(t)
+	ctx := context.Background()
+	ps := imported(30, "cash")
+	ps[7].LastName = "Zed"
+	if _, err := s.ImportPeople(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	m.Take()
+	tests := []struct {
+		name string
+		scan grievance.PersonScan
+		want int
+	}{
+		{"name prefix", grievance.PersonScan{Path: grievance.SearchByName, Type: grievance.PersonBeneficiary, Prefix: "zed"}, 1},
+		{"external id", grievance.PersonScan{Path: grievance.SearchByExternalID, Type: grievance.PersonBeneficiary, Key: "R7"}, 1},
+		{"phone", grievance.PersonScan{Path: grievance.SearchByPhone, Type: grievance.PersonBeneficiary, Key: ps[7].Phone}, 1},
+		{"programme", grievance.PersonScan{Path: grievance.SearchByProgramme, Type: grievance.PersonBeneficiary, Key: "cash", Prefix: "lee1"}, 11},
+		{"wrong type", grievance.PersonScan{Path: grievance.SearchByExternalID, Type: grievance.PersonIndividual, Key: "R7"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := 0
+			if err := s.ScanPeople(ctx, tt.scan, func(*grievance.Person) (bool, error) { n++; return true, nil }); err != nil {
+				t.Fatal(err)
+			}
+			st := m.Take()
+			if n != tt.want || st.Total("DynamoDB").Calls != 1 || st["DynamoDB.Query"] == nil {
+				t.Fatalf("found %d (want %d) with %v", n, tt.want, st)
+			}
+		})
+	}
+	var codes []string
+	s.ScanProgrammes(ctx, "", func(p *grievance.Programme) (bool, error) { codes = append(codes, p.Code); return true, nil })
+	if len(codes) != 1 || codes[0] != "cash" {
+		t.Fatalf("programmes = %v", codes)
+	}
+}
