@@ -30,6 +30,13 @@ const (
 )
 
 const peopleUsage = `usage: local people import FILE
+       local people sync
+
+sync creates the local user pool from SEED_FILE's staff and staffGroups
+(if it does not exist yet; USER_POOL_NAME [redress-local-users]) and runs
+the staffsync function once: every pool user becomes a directory user
+with the roles of their groups (group_roles); it prints the counts.
+
 
 Uploads FILE (CSV with a header row, or JSON Lines; docs/directory.md) to
 imports/<name of FILE> in the local import bucket, runs the importer
@@ -49,13 +56,30 @@ func peopleCommand(ctx context.Context, args []string, getenv func(string) strin
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 || fs.Arg(0) != "import" {
-		fs.Usage()
-		return errors.New("people: expected: people import FILE")
-	}
 	root, err := moto.RepoRoot()
 	if err != nil {
 		return err
+	}
+	if fs.NArg() == 1 && fs.Arg(0) == "sync" {
+		out, err := staffSync{Root: root, Endpoint: envOr(getenv, "AWS_ENDPOINT_URL", defaultEndpoint),
+			Prefix: envOr(getenv, "TABLE_PREFIX", "redress-local-"), Pool: envOr(getenv, "USER_POOL_NAME", defaultUserPool),
+			SeedFile: envOr(getenv, "SEED_FILE", filepath.Join(root, "infra", "local", "seed.json")),
+			Output:   stderr, LogLevel: envOr(getenv, "LOG_LEVEL", "warn")}.Run(ctx)
+		if err != nil {
+			return err
+		}
+		var r map[string]int
+		if err := json.Unmarshal(out, &r); err != nil {
+			return fmt.Errorf("people sync: %s: %w", out, err)
+		}
+		for _, k := range []string{"poolUsers", "created", "updated", "unchanged", "deactivated"} {
+			fmt.Fprintf(stdout, "%s %d\n", k, r[k])
+		}
+		return nil
+	}
+	if fs.NArg() != 2 || fs.Arg(0) != "import" {
+		fs.Usage()
+		return errors.New("people: expected: people import FILE, or people sync")
 	}
 	timeout, err := time.ParseDuration(envOr(getenv, "IMPORT_TIMEOUT", "5m"))
 	if err != nil {

@@ -56,3 +56,28 @@ func TestPeopleImport_AFileThatCannotBeImportedFails(t *testing.T) {
 		t.Fatalf("err = %v, output %q", err, out.String())
 	}
 }
+
+// Ensure `people sync` creates the local pool from the seed and fills the
+// directory through the staffsync binary (the sync itself is tested in
+// functions/staffsync), and that a second sync changes nothing.
+func TestPeopleSync_FillsTheDirectoryFromTheLocalPool(t *testing.T) {
+	endpoint := moto.ForTest(t).Endpoint()
+	vars := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "TABLE_PREFIX": fmt.Sprintf("pps%d-", os.Getpid()),
+		"USER_POOL_NAME": fmt.Sprintf("pps-%d", os.Getpid())})
+	var out, errOut bytes.Buffer
+	if err := dispatch(context.Background(), []string{"people", "sync"}, vars, &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	// The seed's three staff exist in the pool and (not loaded here) are
+	// created in the directory with their pool subs.
+	if want := "poolUsers 3\ncreated 3\nupdated 0\nunchanged 0\ndeactivated 0\n"; out.String() != want {
+		t.Fatalf("output %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	if err := dispatch(context.Background(), []string{"people", "sync"}, vars, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "unchanged 3\n") {
+		t.Fatalf("second sync output %q", out.String())
+	}
+}

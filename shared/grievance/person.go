@@ -67,6 +67,9 @@ func (p *Person) Validate() error {
 func ParsePeople(r io.Reader) ([]Person, error) {
 	var doc struct {
 		People []Person `json:"people"`
+		// StaffGroups (username → user-pool groups) is for the local
+		// stack, which creates its user pool from the seed.
+		StaffGroups map[string][]string `json:"staffGroups"`
 	}
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
