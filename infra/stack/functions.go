@@ -23,6 +23,9 @@ const (
 	FnSLA     = "sla"
 	// FnAuthorizer is the openIMIS client mode's Lambda authorizer.
 	FnAuthorizer = "authorizer"
+	// Directory (directory.go): registry imports and the staff sync.
+	FnImporter  = "importer"
+	FnStaffSync = "staffsync"
 )
 
 // spec sizes one function.
@@ -42,6 +45,10 @@ var specs = map[string]spec{
 	// Every request of the client mode waits for it: small, quick, and
 	// short of time rather than of memory (the JWKS is cached).
 	FnAuthorizer: {FnAuthorizer, "Authorizer", "Redress openIMIS client mode authorizer (bearer token or JWT cookie)", 256, awscdk.Duration_Seconds(jsii.Number(5))},
+	// The importer continues a long file in further invocations; a long
+	// timeout only makes the chunks fewer.
+	FnImporter:  {FnImporter, "Importer", "Redress registry import (import bucket notifications)", 1024, awscdk.Duration_Minutes(jsii.Number(15))},
+	FnStaffSync: {FnStaffSync, "StaffSync", "Redress staff sync from the user pool (hourly and on demand)", 256, awscdk.Duration_Minutes(jsii.Number(5))},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
@@ -52,6 +59,10 @@ func FunctionNames(cfg Config) []string {
 	}
 	if cfg.OpenIMISClient {
 		names = append(names, FnAuthorizer)
+	}
+	names = append(names, FnImporter)
+	if cfg.CreatesUserPool() {
+		names = append(names, FnStaffSync)
 	}
 	return names
 }
@@ -90,6 +101,9 @@ type Functions struct {
 	SLA awslambda.Function
 	// Authorizer is nil unless Config.OpenIMISClient is set.
 	Authorizer awslambda.Function
+	Importer   awslambda.Function
+	// StaffSync is nil when the stack does not own the user pool.
+	StaffSync awslambda.Function
 
 	// LogGroups maps a function name to its log group.
 	LogGroups map[string]awslogs.LogGroup
@@ -158,6 +172,10 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.SLA = fn
 		case FnAuthorizer:
 			f.Authorizer = fn
+		case FnImporter:
+			f.Importer = fn
+		case FnStaffSync:
+			f.StaffSync = fn
 		}
 	}
 	return f
@@ -177,6 +195,10 @@ func (f *Functions) All() []Named {
 	}
 	if f.Authorizer != nil {
 		all = append(all, Named{FnAuthorizer, f.Authorizer})
+	}
+	all = append(all, Named{FnImporter, f.Importer})
+	if f.StaffSync != nil {
+		all = append(all, Named{FnStaffSync, f.StaffSync})
 	}
 	return all
 }

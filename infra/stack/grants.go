@@ -46,6 +46,15 @@ var (
 	writeLogs  = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 	// X-Ray has no resource-level permissions: "*" is the only resource.
 	sendTraces = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+	// Directory (directory.go): the importer reads files and states, writes
+	// reports and states and upserts people in batches; staffsync lists
+	// the user pool and upserts users in batches.
+	importRead  = []string{"s3:GetObject", "s3:GetObjectVersion"}
+	importWrite = []string{"s3:PutObject"}
+	stateDelete = []string{"s3:DeleteObject"}
+	peopleWrite = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
+	poolRead    = []string{"cognito-idp:ListUsers", "cognito-idp:ListGroups", "cognito-idp:ListUsersInGroup"}
+	staffWrite  = []string{"dynamodb:BatchWriteItem"}
 )
 
 // Justification says why a grant (the statement Sid of the functions
@@ -60,9 +69,9 @@ type Justification struct {
 // for, each with its reason. The check also fails when a grant listed here
 // is missing from a function's role.
 var Unexercised = []Justification{
-	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
+	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnImporter, FnStaffSync},
 		"Lambda itself writes the function's standard output to its log group with the execution role; the code never calls CloudWatch Logs."},
-	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer},
+	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnImporter, FnStaffSync},
 		"Active tracing: Lambda's X-Ray daemon sends the function's segments to X-Ray with the execution role, the subsegments the code gives it over UDP (shared/platform/tracing.go) included; the code never calls the X-Ray API."},
 	{"ReadMainStream", []string{FnHistory, FnTasks},
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
@@ -132,6 +141,28 @@ func grant(s *Stack) {
 		allow(sla, "ReadConfigAndMarkers", slaRead, main.TableArn())
 		allow(sla, "MarkOverdue", slaWrite, main.TableArn())
 		allow(sla, "PutEvents", putEvents, bus)
+	}
+
+	// importer: reads an import (any version, for continuations) and its
+	// state, writes the report and the next state, deletes a finished
+	// state, and upserts people in Main.
+	imp, bucket := s.Functions.Importer, s.Directory.Bucket
+	allow(imp, "ReadImportsAndState", importRead, bucket.ArnForObjects(jsii.String(ImportsPrefix+"*")), bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
+	allow(imp, "WriteReportsAndState", importWrite, bucket.ArnForObjects(jsii.String(ReportsPrefix+"*")), bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
+	allow(imp, "DeleteFinishedState", stateDelete, bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
+	allow(imp, "UpsertPeople", peopleWrite, main.TableArn())
+	// (After the statements exist: a suppression reaches existing children.)
+	nagSuppressFindings(imp.Role(), "AwsSolutions-IAM5",
+		"Object ARNs under one prefix of the import bucket (imports/*, state/*, reports/*): an import's files are named by the platform team.",
+		`/^Resource::<DirectoryImportBucket[0-9A-F]{8}\.Arn>\/(imports|state|reports)\/\*$/g`)
+
+	// staffsync: reads the user pool, the configuration (group_roles) and
+	// the directory's users, and upserts the users that changed.
+	if sync := s.Functions.StaffSync; sync != nil {
+		allow(sync, "ReadUserPool", poolRead, s.API.UserPool.UserPoolArn())
+		allow(sync, "ReadConfig", configRead, main.TableArn())
+		allow(sync, "QueryUsersIndex", indexQuery, s.Data.IndexARNs(mainName, store.IndexCategory)...)
+		allow(sync, "UpsertUsers", staffWrite, main.TableArn())
 	}
 
 	allowEventsToDLQs(s.Events)

@@ -33,3 +33,15 @@ func nagSuppressOnly(c constructs.IConstruct, rule, reason string, findings ...s
 	cdknag.NagSuppressions_AddResourceSuppressions(c,
 		&[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &applies}}, jsii.Bool(true))
 }
+
+// nagSuppressFindings is nagSuppressOnly for the findings that match a
+// regular expression (cdk-nag's appliesTo regex form, "/…/g"), e.g. one
+// resource's ARN under some prefixes.
+func nagSuppressFindings(c constructs.IConstruct, rule, reason string, regexes ...string) {
+	applies := make([]interface{}, len(regexes))
+	for i, r := range regexes {
+		applies[i] = &cdknag.RegexAppliesTo{Regex: jsii.String(r)}
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c,
+		&[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &applies}}, jsii.Bool(true))
+}

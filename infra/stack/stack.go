@@ -46,6 +46,7 @@ type Stack struct {
 	Functions *Functions
 	API       *API
 	Streams   *Streams
+	Directory *Directory
 	Alarms    *Alarms
 	Dashboard awscloudwatch.Dashboard
 }
@@ -59,6 +60,7 @@ const (
 	EnvAdminGroup       = "ADMIN_GROUP"
 	EnvIntrospection    = "INTROSPECTION"
 	EnvExplorer         = "EXPLORER"
+	EnvUserPoolID       = "USER_POOL_ID" // staffsync only
 )
 
 // New builds the stack. It fails, instead of panicking inside jsii, when the
@@ -101,6 +103,11 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	if s.Functions.SLA != nil {
 		s.Events.Every("SLASchedule", SLAInterval, s.Functions.SLA)
 	}
+	dp := &DirectoryProps{Config: cfg, Importer: s.Functions.Importer, StaffSync: s.Functions.StaffSync, Events: s.Events}
+	if s.API.UserPool != nil {
+		dp.UserPool = s.API.UserPool
+	}
+	s.Directory = NewDirectory(s.Stack, "Directory", dp)
 	grant(s)
 	s.Alarms = NewAlarms(s.Stack, "Alarms", cfg)
 	s.Alarms.Watch(s.Functions, s.Streams, s.API, s.Data, s.Events)
@@ -120,6 +127,8 @@ const (
 	OutBusName        = "EventBusName"
 	OutAlarmTopic     = "AlarmTopicArn"
 	OutRegion         = "Region"
+	OutImportBucket   = "ImportBucketName"
+	OutStaffSync      = "StaffSyncFunctionName"
 )
 
 func (s *Stack) outputs(cfg Config) {
@@ -143,4 +152,8 @@ func (s *Stack) outputs(cfg Config) {
 	out(OutBusName, "EventBridge bus the functions publish to", s.Events.Bus.EventBusName())
 	out(OutAlarmTopic, "SNS topic that receives every alarm", s.Alarms.Topic.TopicArn())
 	out(OutRegion, "Region of the deployment", s.Region())
+	out(OutImportBucket, "Bucket for registry imports (imports/ in, reports/ out)", s.Directory.Bucket.BucketName())
+	if s.Functions.StaffSync != nil {
+		out(OutStaffSync, "Function that syncs staff from the user pool (invoke it for an immediate sync)", s.Functions.StaffSync.FunctionName())
+	}
 }
