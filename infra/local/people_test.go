@@ -10,12 +10,29 @@ import (
 	"testing"
 
 	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/infra/local/stack"
 )
 
-// Ensure `people import FILE` imports through the bucket and the importer
-// binary and prints the report; importing the same file again is a no-op.
+// startImporter runs a local stack with only the importer (and its
+// bucket) on the test binary's moto.
+func startImporter(t *testing.T, name string) (endpoint, bucket string) {
+	t.Helper()
+	endpoint = moto.ForTest(t).Endpoint()
+	bucket = fmt.Sprintf("%s-%d", name, os.Getpid())
+	st, err := stack.Start(context.Background(), stack.Options{Endpoint: endpoint, TablePrefix: bucket + "-",
+		Functions: []string{stack.Importer}, ImportBucket: bucket, ImportQueue: bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Stop)
+	return endpoint, bucket
+}
+
+// Ensure `people import FILE` uploads to the running stack's bucket and
+// prints the report its importer wrote; importing the same file again is
+// a no-op.
 func TestPeopleImport_PrintsTheReportAndReimportChangesNothing(t *testing.T) {
-	endpoint := moto.ForTest(t).Endpoint()
+	endpoint, bucket := startImporter(t, "ppl")
 	var b strings.Builder
 	b.WriteString("external_id,type,first_name,last_name,dob,sex,phone,email,location\n")
 	for i := 1; i <= 1000; i++ {
@@ -26,8 +43,7 @@ func TestPeopleImport_PrintsTheReportAndReimportChangesNothing(t *testing.T) {
 	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	vars := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "TABLE_PREFIX": fmt.Sprintf("ppl%d-", os.Getpid()),
-		"IMPORT_BUCKET": fmt.Sprintf("ppl-%d", os.Getpid()), "IMPORT_QUEUE": fmt.Sprintf("ppl-%d", os.Getpid())})
+	vars := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "IMPORT_BUCKET": bucket, "IMPORT_WAIT": "2m"})
 	for _, want := range []string{
 		"inserted 1000\nupdated 0\nunchanged 0\nrejected 2\n" +
 			"line 1002 (P0010): duplicate id: line 11 has the same record\n" +
@@ -45,11 +61,10 @@ func TestPeopleImport_PrintsTheReportAndReimportChangesNothing(t *testing.T) {
 }
 
 func TestPeopleImport_AFileThatCannotBeImportedFails(t *testing.T) {
-	endpoint := moto.ForTest(t).Endpoint()
+	endpoint, bucket := startImporter(t, "pplb")
 	file := filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(file, []byte("external_id,type,nickname\n"), 0o600)
-	vars := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "TABLE_PREFIX": fmt.Sprintf("pplb%d-", os.Getpid()),
-		"IMPORT_BUCKET": fmt.Sprintf("pplb-%d", os.Getpid()), "IMPORT_QUEUE": fmt.Sprintf("pplb-%d", os.Getpid())})
+	vars := env(map[string]string{"AWS_ENDPOINT_URL": endpoint, "IMPORT_BUCKET": bucket, "IMPORT_WAIT": "1m"})
 	var out, errOut bytes.Buffer
 	err := dispatch(context.Background(), []string{"people", "import", file}, vars, &out, &errOut)
 	if err == nil || !strings.Contains(out.String(), `failed unknown columns "nickname"`) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,10 @@ const envHelp = `Environment (defaults in brackets):
   STREAM_MAX_RETRIES   retries of a failing batch before the DLQ file [3]
   DLQ_DIR              where dlq-<function>.jsonl files go [.cache/local]
   SLA_INTERVAL         how often the sla function sweeps due dates [60s]; 0 turns it off
+  IMPORT_BUCKET        import bucket (people import) [redress-local-imports]
+  IMPORT_QUEUE         queue of its notifications, read for the importer [redress-local-imports]
+  USER_POOL_NAME       user pool created from the seed's staff [redress-local-users]
+  STAFF_SYNC_INTERVAL  how often staffsync reads the pool after its run at start [5m]; 0: only at start
   EXPLORER             serve the GraphQL explorer page on GET / [true]; false turns it off
   OPENIMIS_CLIENT      the openIMIS web client mode: cookies, tokenAuth, current_user [false]
                        (docs/openimis-client.md); seeded staff sign in with OPENIMIS_DEV_PASSWORD
@@ -79,6 +84,12 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		LogLevel:    envOr(getenv, "LOG_LEVEL", "info"),
 		DLQDir:      envOr(getenv, "DLQ_DIR", filepath.Join(root, ".cache", "local")),
 		BinDir:      filepath.Join(root, ".cache", "bin"),
+		Functions:   append(slices.Clone(stack.AllFunctions), stack.Importer, stack.StaffSync),
+		// The directory (docs/directory.md): `people import` uploads
+		// here; the pool starts with the seed's staff.
+		ImportBucket: envOr(getenv, "IMPORT_BUCKET", defaultImportBucket),
+		ImportQueue:  envOr(getenv, "IMPORT_QUEUE", defaultImportQueue),
+		UserPool:     envOr(getenv, "USER_POOL_NAME", defaultUserPool),
 	},
 		JWTSecret:   envOr(getenv, "JWT_SECRET", defaultJWTSecret),
 		JWTIssuer:   envOr(getenv, "JWT_ISSUER", defaultJWTIssuer),
@@ -127,6 +138,7 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		{"FUNCTION_TIMEOUT", "30s", &c.FunctionTimeout},
 		{"STREAM_POLL_INTERVAL", "200ms", &c.PollInterval},
 		{"SLA_INTERVAL", "60s", &c.SLAInterval},
+		{"STAFF_SYNC_INTERVAL", "5m", &c.StaffSyncInterval},
 	}
 	for _, d := range durs {
 		v := envOr(getenv, d.key, d.def)

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -15,34 +13,9 @@ import (
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/runtime"
-	"github.com/redress-grm/redress/shared/grievance"
 )
 
 const defaultUserPool = "redress-local-users"
-
-// seedPool returns the users the local user pool starts with: the seed's
-// staff, in the groups its staffGroups section names.
-func seedPool(path string) ([]bootstrap.PoolUser, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	var doc struct {
-		People      []grievance.Person  `json:"people"`
-		StaffGroups map[string][]string `json:"staffGroups"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("seed %s: %w", path, err)
-	}
-	var users []bootstrap.PoolUser
-	for _, p := range doc.People {
-		if p.Type == grievance.PersonUser {
-			users = append(users, bootstrap.PoolUser{Username: p.Username, GivenName: p.FirstName, FamilyName: p.LastName,
-				Groups: doc.StaffGroups[p.Username]})
-		}
-	}
-	return users, nil
-}
 
 // staffSync makes sure the local user pool exists (from the seed) and runs
 // the staffsync function binary on it once, as the schedule or an
@@ -62,7 +35,7 @@ func (c staffSync) Run(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("people sync (is the local stack running at %s?): %w", c.Endpoint, err)
 	}
-	users, err := seedPool(c.SeedFile)
+	users, err := bootstrap.SeedPoolUsers(c.SeedFile)
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,16 @@ package bootstrap
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/redress-grm/redress/shared/grievance"
 )
 
 // PoolUser is a user the local user pool starts with.
@@ -88,4 +92,28 @@ func findPool(ctx context.Context, c *cip.Client, name string) (string, error) {
 			return "", nil
 		}
 	}
+}
+
+// SeedPoolUsers returns the users a local user pool starts with: the staff
+// of a directory seed, in the groups its staffGroups section names.
+func SeedPoolUsers(path string) ([]PoolUser, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	var doc struct {
+		People      []grievance.Person  `json:"people"`
+		StaffGroups map[string][]string `json:"staffGroups"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("seed %s: %w", path, err)
+	}
+	var users []PoolUser
+	for _, p := range doc.People {
+		if p.Type == grievance.PersonUser {
+			users = append(users, PoolUser{Username: p.Username, GivenName: p.FirstName, FamilyName: p.LastName,
+				Groups: doc.StaffGroups[p.Username]})
+		}
+	}
+	return users, nil
 }

@@ -101,6 +101,14 @@ type Options struct {
 	DLQDir       string
 	// SLAInterval is how often the sla function sweeps; 0 never.
 	SLAInterval time.Duration
+	// ImportBucket and ImportQueue create the import bucket, notifying the
+	// queue the importer is run from; "" creates none (docs/directory.md).
+	ImportBucket, ImportQueue string
+	// UserPool creates the user pool of that name from SeedFile's staff
+	// (staffsync reads it); "" creates none. StaffSyncInterval is how
+	// often staffsync runs after its run at start; 0 only at start.
+	UserPool          string
+	StaffSyncInterval time.Duration
 	// Listen is the address of the emulated API Gateway in front of the
 	// graphql function; "" serves no API (callers invoke the function).
 	Listen string
@@ -143,6 +151,10 @@ type Stack struct {
 	// StartedMoto says the emulator was started here (and stops with the
 	// stack).
 	StartedMoto bool
+	// Imports is the import bucket and its queue, UserPoolID the user
+	// pool (zero without Options.ImportBucket, Options.UserPool).
+	Imports    bootstrap.ImportBucket
+	UserPoolID string
 
 	o        Options
 	log      *slog.Logger
@@ -169,6 +181,12 @@ func (o *Options) defaults() error {
 		if slices.Contains(o.Functions, n) && o.BusName == "" {
 			return fmt.Errorf("stack: function %s needs a bus (Options.BusName)", n)
 		}
+	}
+	if slices.Contains(o.Functions, Importer) && o.ImportBucket == "" {
+		return errors.New("stack: the importer needs an import bucket (Options.ImportBucket)")
+	}
+	if slices.Contains(o.Functions, StaffSync) && o.UserPool == "" {
+		return errors.New("stack: staffsync needs a user pool (Options.UserPool)")
 	}
 	if o.Listen != "" && o.Verifier == nil {
 		return errors.New("stack: an API (Options.Listen) needs a Verifier")
@@ -249,6 +267,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.startStreams(bg)
+	if err := s.runDirectory(ctx, bg); err != nil {
+		return nil, err
+	}
 	if o.SLAInterval > 0 && s.Functions[SLA] != nil {
 		s.wg.Go(func() { s.schedule(bg, SLA, o.SLAInterval) })
 	}
@@ -291,9 +312,11 @@ func (s *Stack) startAWS(ctx context.Context) error {
 		}
 	}
 	if o.SeedFile != "" {
-		return loadSeed(ctx, o.SeedFile, store.New(s.AWS, s.Tables))
+		if err := loadSeed(ctx, o.SeedFile, store.New(s.AWS, s.Tables)); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.startDirectory(ctx)
 }
 
 // env is the environment of function name, as infra/stack sets it for the
@@ -320,6 +343,9 @@ func (s *Stack) env(name string) []string {
 	}
 	if name == GraphQL && s.o.OpenIMISClient {
 		env = append(env, s.clientEnv()...)
+	}
+	if name == StaffSync {
+		env = append(env, "USER_POOL_ID="+s.UserPoolID)
 	}
 	return append(env, s.o.Env...)
 }
