@@ -229,7 +229,9 @@ Redress local stack is ready.
            curl -s -H "Authorization: Bearer $TOKEN" -d '{"query":"{ __typename }"}' %[1]s/api/graphql
            (seeded staff: alice GrievanceOfficer, bob GrievanceAdmin, carol GrievanceViewer)
   Events   AWS_ENDPOINT_URL=%[7]s go run ./infra/local events --follow
+  People   go run ./infra/local people import FILE   (bucket %[10]s; staff from pool %[11]s)
   DLQ      %[8]s
 Ctrl-C stops everything.
-`, st.URL(), emu, st.Tables.Main, st.Tables.History, st.Bus.Name, st.Bus.QueueName, st.Endpoint, strings.Join(dlq, ", "), explorer)
+`, st.URL(), emu, st.Tables.Main, st.Tables.History, st.Bus.Name, st.Bus.QueueName, st.Endpoint, strings.Join(dlq, ", "), explorer,
+		st.Imports.Name, st.UserPoolID)
 }
