@@ -29,7 +29,7 @@ type programmeNode struct{ p *grievance.Programme }
 // pickerTypes are built once per schema.
 type pickerTypes struct {
 	userConn, individualConn, beneficiaryConn, planConn *graphql.Object
-	iUser, individual, beneficiary, plan                *graphql.Object
+	individual, beneficiary, plan                       *graphql.Object
 }
 
 // registryExt is the jsonExt a picker shows of a record: its free JSON
