@@ -18,18 +18,13 @@ import (
 )
 
 func main() {
-	log := platform.Logger()
-	cfg, names, err := platform.AWS(context.Background())
-	if err != nil {
-		platform.Fatal(log, "start", err)
-	}
+	fn := platform.Start(context.Background())
 	h := &Handler{
-		S3: s3.NewFromConfig(cfg, func(o *s3.Options) { // An emulator (AWS_ENDPOINT_URL) has no bucket subdomains.
-			o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL") != ""
-		}),
-		Store: store.New(cfg, names),
+		// An emulator (AWS_ENDPOINT_URL) has no bucket subdomains.
+		S3:    s3.NewFromConfig(fn.AWS, func(o *s3.Options) { o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL") != "" }),
+		Store: store.New(fn.AWS, fn.Tables),
 		Now:   time.Now,
-		Log:   log,
+		Log:   fn.Log,
 	}
 	lambda.Start(h.Handle)
 }

@@ -6,8 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -20,17 +18,9 @@ import (
 )
 
 func main() {
-	log := platform.Logger()
-	poolID := os.Getenv("USER_POOL_ID")
-	if poolID == "" {
-		platform.Fatal(log, "configuration", errors.New("environment variable USER_POOL_ID is not set"))
-	}
-	cfg, names, err := platform.AWS(context.Background())
-	if err != nil {
-		platform.Fatal(log, "start", err)
-	}
-	st := store.New(cfg, names)
+	fn := platform.Start(context.Background())
+	st := store.New(fn.AWS, fn.Tables)
 	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{})
-	h := &Handler{Cognito: cip.NewFromConfig(cfg), PoolID: poolID, Store: st, Config: svc, Log: log}
+	h := &Handler{Cognito: cip.NewFromConfig(fn.AWS), PoolID: fn.Required("USER_POOL_ID"), Store: st, Config: svc, Log: fn.Log}
 	lambda.Start(h.Handle)
 }
