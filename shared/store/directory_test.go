@@ -146,3 +146,22 @@ func TestScanPeople_EachPathIsAQuery(t *testing.T) {
 		t.Fatalf("programmes = %v", codes)
 	}
 }
+
+// A username the pool deleted and created again has two records; the
+// active one is the user.
+func TestUserByUsername_PrefersTheActiveRecord(t *testing.T) {
+	s, _ := meteredStore(t)
+	ctx := context.Background()
+	if err := s.UpsertPeople(ctx, []grievance.Person{
+		{ID: id(1), Type: grievance.PersonUser, Username: "dora", Inactive: true},
+		{ID: id(2), Type: grievance.PersonUser, Username: "dora"},
+		{ID: id(3), Type: grievance.PersonUser, Username: "erin", Inactive: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"dora": id(2), "erin": id(3)} {
+		if u, err := s.UserByUsername(ctx, name); err != nil || u.ID != want {
+			t.Errorf("%s = %+v, %v; want %s", name, u, err, want)
+		}
+	}
+}
