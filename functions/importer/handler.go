@@ -55,10 +55,19 @@ type Handler struct {
 	// Reserve is the time a chunk leaves before the invocation's deadline
 	// for saving its state (default 30 s, at most a fifth of the time left).
 	Reserve time.Duration
-	// ChunkTime, when set, also bounds a chunk by elapsed time (tests and
-	// the local command use it to exercise continuation).
+	// ChunkTime, when set, also bounds a chunk by elapsed time (tests use
+	// it to exercise continuation).
 	ChunkTime time.Duration
+	// MaxChunks bounds an import's chain of invocations [DefaultMaxChunks]:
+	// the function is allowed to invoke itself through the bucket (its
+	// recursive-loop detection is off, infra/stack), so this is what stops
+	// a chain that a defect kept from ending.
+	MaxChunks int
 }
+
+// DefaultMaxChunks: 500 chunks of up to 15 minutes, far beyond any
+// registry export.
+const DefaultMaxChunks = 500
 
 // continuation is the state object: an import in progress.
 type continuation struct {
@@ -162,6 +171,16 @@ func (h *Handler) chunk(ctx context.Context, c *continuation) (done bool, err er
 			return true
 		}
 		return h.ChunkTime > 0 && time.Since(start) >= h.ChunkTime
+	}
+	maxChunks := h.MaxChunks
+	if maxChunks <= 0 {
+		maxChunks = DefaultMaxChunks
+	}
+	if s.Chunks >= maxChunks {
+		r := s.Report(h.Now())
+		r.Status = "failed"
+		r.Error = fmt.Sprintf("stopped after %d invocations at line %d; the rows before it are imported", s.Chunks, s.Position.Line)
+		return true, h.finish(ctx, c, r)
 	}
 	if s.Format == "" {
 		return true, h.finish(ctx, c, directory.FailedReport(s.File, "", "unknown file format; name the file .csv, .jsonl or .ndjson", s.StartedAt, h.Now()))

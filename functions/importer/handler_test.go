@@ -18,12 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/redress-grm/redress/tools/awsmeter"
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/directory"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
+	"github.com/redress-grm/redress/tools/awsmeter"
 )
 
 func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
@@ -185,6 +185,15 @@ func TestImport_ContinuesInChunksAcrossInvocations(t *testing.T) {
 	}
 	if _, err := f.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(f.bucket.Name), Key: aws.String("state/big.csv.json")}); err == nil {
 		t.Fatal("the state of a finished import is left behind")
+	}
+}
+
+func TestImport_ChainOfInvocationsIsBounded(t *testing.T) {
+	f := newFixture(t)
+	f.h.ChunkTime, f.h.MaxChunks = time.Nanosecond, 2
+	r := f.importFile(t, "imports/endless.csv", registry(450, ""))
+	if r.Status != "failed" || r.Inserted != 200 || !strings.Contains(r.Error, "stopped after 2 invocations at line 201") {
+		t.Fatalf("report = %+v", r)
 	}
 }
 

@@ -32,6 +32,18 @@ func TestDirectory_ImportBucketIsEncryptedPrivateVersionedAndExpiresReports(t *t
 			})})},
 		})
 	})
+	must(t, "the importer may continue through its own bucket; no other function may loop", func() {
+		for id, fn := range s.resources("AWS::Lambda::Function") {
+			want := "Terminate"
+			if id == s.id(s.stack.Functions.Importer) {
+				want = "Allow"
+			}
+			if got := props(fn)["RecursiveLoop"]; got != nil && got != want {
+				t.Errorf("%s RecursiveLoop = %v, want %s", id, got, want)
+			}
+		}
+		s.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{"RecursiveLoop": "Allow"})
+	})
 	importer := getAtt(s.id(s.stack.Functions.Importer), "Arn")
 	must(t, "new imports and continuation states invoke the importer", func() {
 		s.template.HasResourceProperties(jsii.String("Custom::S3BucketNotifications"), map[string]any{

@@ -35,20 +35,25 @@ type spec struct {
 	description string
 	memoryMB    float64
 	timeout     awscdk.Duration
+	// recursive allows the function to invoke itself through another
+	// service (Lambda's recursive-loop detection would stop the chain).
+	recursive bool
 }
 
 var specs = map[string]spec{
-	FnGraphQL: {FnGraphQL, "GraphQL", "Redress GraphQL API (API Gateway HTTP API, payload v2)", 512, awscdk.Duration_Seconds(jsii.Number(15))},
-	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
-	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
-	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2))},
+	FnGraphQL: {FnGraphQL, "GraphQL", "Redress GraphQL API (API Gateway HTTP API, payload v2)", 512, awscdk.Duration_Seconds(jsii.Number(15)), false},
+	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30)), false},
+	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30)), false},
+	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2)), false},
 	// Every request of the client mode waits for it: small, quick, and
 	// short of time rather than of memory (the JWKS is cached).
-	FnAuthorizer: {FnAuthorizer, "Authorizer", "Redress openIMIS client mode authorizer (bearer token or JWT cookie)", 256, awscdk.Duration_Seconds(jsii.Number(5))},
+	FnAuthorizer: {FnAuthorizer, "Authorizer", "Redress openIMIS client mode authorizer (bearer token or JWT cookie)", 256, awscdk.Duration_Seconds(jsii.Number(5)), false},
 	// The importer continues a long file in further invocations; a long
 	// timeout only makes the chunks fewer.
-	FnImporter:  {FnImporter, "Importer", "Redress registry import (import bucket notifications)", 1024, awscdk.Duration_Minutes(jsii.Number(15))},
-	FnStaffSync: {FnStaffSync, "StaffSync", "Redress staff sync from the user pool (hourly and on demand)", 256, awscdk.Duration_Minutes(jsii.Number(5))},
+	// It continues through state objects in its own bucket (a bounded
+	// chain: functions/importer MaxChunks).
+	FnImporter:  {FnImporter, "Importer", "Redress registry import (import bucket notifications)", 1024, awscdk.Duration_Minutes(jsii.Number(15)), true},
+	FnStaffSync: {FnStaffSync, "StaffSync", "Redress staff sync from the user pool (hourly and on demand)", 256, awscdk.Duration_Minutes(jsii.Number(5)), false},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
@@ -133,7 +138,12 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 			Description: jsii.String("Execution role of the " + name + " function"),
 		})
+		loop := awslambda.RecursiveLoop_TERMINATE
+		if s.recursive {
+			loop = awslambda.RecursiveLoop_ALLOW
+		}
 		fn := awslambda.NewFunction(f.Construct, jsii.String(s.id), &awslambda.FunctionProps{
+			RecursiveLoop: loop,
 			Description:   jsii.String(s.description),
 			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture:  awslambda.Architecture_ARM_64(),
