@@ -137,3 +137,18 @@ func TestPickers_TicketNamesAPickedIndividual(t *testing.T) {
 		t.Fatalf("ticket row = %v", n)
 	}
 }
+
+func TestPickers_RefuseOverlongArguments(t *testing.T) {
+	e := setupPickers(t)
+	long := strings.Repeat("a", 256)
+	for _, q := range []string{
+		fmt.Sprintf(`{ individual(lastName_Icontains: %q) { edges { node { id } } } }`, long),
+		fmt.Sprintf(`{ users(str: %q) { edges { node { id } } } }`, long),
+		fmt.Sprintf(`{ benefitPlan(search: %q) { edges { node { id } } } }`, long),
+	} {
+		r := e.gql(t, officerClaims, q, nil)
+		if len(r.Errors) == 0 || !strings.Contains(string(r.Raw), "256 characters long") {
+			t.Errorf("%.40s… answered %s", q, r.Raw)
+		}
+	}
+}

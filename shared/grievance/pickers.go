@@ -85,6 +85,12 @@ func (s *Service) SearchPeople(ctx context.Context, q PersonQuery) (*Page[*Perso
 	if s.directory == nil {
 		return nil, Errorf(CodeUnavailable, "The directory search is not available.")
 	}
+	for _, a := range []struct{ name, v string }{{"name", q.Name}, {"id", q.ID}, {"externalId", q.ExternalID},
+		{"phone", q.Phone}, {"programme", q.Programme}, {"role", q.Role}} {
+		if err := checkText(a.name, a.v, maxShortText, false); err != nil {
+			return nil, err
+		}
+	}
 	w, err := newWindow[*Person]("people", q.Page, q.WantCount)
 	if err != nil {
 		return nil, err
@@ -218,6 +224,9 @@ func (s *Service) SearchProgrammes(ctx context.Context, search string, page Page
 	}
 	if s.directory == nil {
 		return nil, Errorf(CodeUnavailable, "The directory search is not available.")
+	}
+	if err := checkText("search", search, maxShortText, false); err != nil {
+		return nil, err
 	}
 	w, err := newWindow[*Programme]("benefitPlan", page, wantCount)
 	if err != nil {
