@@ -9,12 +9,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/redress-grm/redress/tools/awsmeter"
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/directory"
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
+	"github.com/redress-grm/redress/tools/awsmeter"
 )
 
 // meteredStore opens fresh tables with a Store whose requests m counts.
