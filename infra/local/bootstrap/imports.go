@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,8 +103,9 @@ func ReceiveS3Events(ctx context.Context, q *sqs.Client, queueURL string, wait i
 
 // fixS3Event returns a notification as S3 sends it, or nil when it is not
 // an object event. moto 5.1.1 writes eventTime without a zone
-// ("2026-11-30T05:00:00.123456"); S3 writes UTC with a Z, which Lambda's
-// event types require.
+// ("2026-11-30T05:00:00.123456"), where S3 writes UTC with a Z, which
+// Lambda's event types require; and it writes the object key as is, where
+// S3 URL-encodes it (a space as "+"), which the importer decodes.
 func fixS3Event(body []byte) []byte {
 	var ev map[string]any
 	if json.Unmarshal(body, &ev) != nil {
@@ -117,6 +119,17 @@ func fixS3Event(body []byte) []byte {
 		if m, ok := r.(map[string]any); ok {
 			if t, ok := m["eventTime"].(string); ok && !strings.HasSuffix(t, "Z") && !strings.Contains(t[min(len(t), 19):], "+") {
 				m["eventTime"] = t + "Z"
+			}
+			if s3, ok := m["s3"].(map[string]any); ok {
+				if obj, ok := s3["object"].(map[string]any); ok {
+					if key, ok := obj["key"].(string); ok {
+						parts := strings.Split(key, "/")
+						for i, p := range parts {
+							parts[i] = url.QueryEscape(p)
+						}
+						obj["key"] = strings.Join(parts, "/")
+					}
+				}
 			}
 		}
 	}
