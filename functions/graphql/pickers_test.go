@@ -23,7 +23,7 @@ func importPeople(t *testing.T, e *env, rows ...map[string]string) {
 		}
 		ps = append(ps, p)
 	}
-	if _, err := e.st.ImportPeople(context.Background(), ps); err != nil {
+	if _, err := e.db.ImportPeople(context.Background(), ps); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -37,7 +37,7 @@ func row(kv ...string) map[string]string {
 }
 
 func setupPickers(t *testing.T) *env {
-	e := newEnv(t)
+	e := newDynamoEnv(t) // the pickers read DynamoDB's indexes
 	importPeople(t, e,
 		row("external_id", "I-1", "type", "individual", "first_name", "Maria", "last_name", "Soares", "dob", "1984-03-12", "phone", "+670 7700 0001", "email", "m@example.org", "location", "Ainaro"),
 		row("external_id", "I-2", "type", "individual", "first_name", "Mario", "last_name", "Soares", "dob", "1980-01-01"),

@@ -103,7 +103,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Result, error)
 			c = &continuation{Bucket: bucket, VersionID: rec.S3.Object.VersionID,
 				State: *directory.NewState(key, directory.FormatOf(key), h.Now())}
 		case strings.HasPrefix(key, StatePrefix) && strings.HasSuffix(key, ".json"):
-			if c, err = h.loadState(ctx, bucket, key, rec.S3.Object.VersionID); err != nil {
+			if c, err = h.loadState(ctx, bucket, key); err != nil {
 				return res, err
 			}
 		default:
@@ -135,12 +135,11 @@ func stateKey(key string) string {
 	return StatePrefix + strings.TrimPrefix(key, ImportsPrefix) + ".json"
 }
 
-func (h *Handler) loadState(ctx context.Context, bucket, key, version string) (*continuation, error) {
-	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	if version != "" {
-		in.VersionId = aws.String(version)
-	}
-	out, err := h.S3.GetObject(ctx, in)
+// loadState reads the latest state of an import: only the invocation
+// that handles a state's notification writes the next one, so the latest
+// is the one notified (and reading it needs no version permission).
+func (h *Handler) loadState(ctx context.Context, bucket, key string) (*continuation, error) {
+	out, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		return nil, fmt.Errorf("read import state %s: %w", key, err)
 	}

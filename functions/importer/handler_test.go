@@ -22,6 +22,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/directory"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 	"github.com/redress-grm/redress/tools/awsmeter"
 )
@@ -59,10 +60,13 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{s3: bootstrap.S3Client(cfg), sqs: sqs.NewFromConfig(cfg), bucket: b, meter: awsmeter.New(), logs: &bytes.Buffer{}}
+	// The handler's clients are metered and record their calls as the
+	// importer's (REDRESS_CALL_LOG); the test's own go through f.s3.
 	mcfg := cfg.Copy()
 	f.meter.Attach(&mcfg)
+	platform.RecordDirectoryCalls(&mcfg, "importer", names, "", b.Name, "")
 	f.store = store.New(mcfg, names)
-	f.h = &Handler{S3: f.s3, Store: f.store, Now: func() time.Time { return time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC) },
+	f.h = &Handler{S3: bootstrap.S3Client(mcfg), Store: f.store, Now: func() time.Time { return time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC) },
 		Log: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	return f
 }
@@ -245,7 +249,15 @@ func TestHandle_ReplaysTheS3EventFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := "imports/registry 2026-11+district.csv" // the fixture's key, URL-decoded
-	f.put(t, key, []byte(header+",B-1,beneficiary,Ana,Lee,,,,,,cash-transfer,I-1,\n"))
+	put, err := f.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(f.bucket.Name), Key: aws.String(key),
+		Body: bytes.NewReader([]byte(header + ",B-1,beneficiary,Ana,Lee,,,,,,cash-transfer,I-1,\n"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// S3 names the version of a versioned bucket's new object; the
+	// importer reads that version (moto's notifications name none).
+	ev.Records[0].S3.Object.VersionID = aws.ToString(put.VersionId)
+	f.put(t, key, []byte(header+",B-2,beneficiary,Replaced,Meanwhile,,,,,,cash-transfer,,\n"))
 	res, err := f.h.Handle(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)

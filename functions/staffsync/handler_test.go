@@ -17,6 +17,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -65,9 +66,16 @@ func TestSync_PoolUsersBecomeAssignableStaff(t *testing.T) {
 	}
 	c := cip.NewFromConfig(cfg)
 	now := func() time.Time { return time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC) }
-	svc := grievance.NewService(st, now, func() string { return "00000000-0000-4000-8000-0000000000aa" }, grievance.Options{})
+	newID := func() string { return "00000000-0000-4000-8000-0000000000aa" }
+	svc := grievance.NewService(st, now, newID, grievance.Options{})
+	// The handler's clients record their calls as staffsync's
+	// (REDRESS_CALL_LOG); the test's own go through c, st and svc.
+	hcfg := cfg.Copy()
+	platform.RecordDirectoryCalls(&hcfg, "staffsync", names, "", "", pool)
+	hst := store.New(hcfg, names)
 	var logs bytes.Buffer
-	h := &Handler{Cognito: c, PoolID: pool, Store: st, Config: svc, Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	h := &Handler{Cognito: cip.NewFromConfig(hcfg), PoolID: pool, Store: hst,
+		Config: grievance.NewService(hst, now, newID, grievance.Options{}), Log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	assign := func(id string) error {
 		admin := grievance.NewContext(ctx, &grievance.Principal{ID: seededAlice, Admin: true})
 		cat, title := "Default", "t"

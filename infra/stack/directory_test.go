@@ -101,7 +101,7 @@ func TestDirectory_StaffSyncRunsHourlyOnTheStacksUserPool(t *testing.T) {
 			t.Errorf("%s = %v on %s, want %v on %s", sid, g.actions, g.resources, w.actions, w.resources)
 		}
 	}
-	if len(got) != len(want)+1 { // + WriteOwnLogs
+	if len(got) != len(want)+2 { // + WriteOwnLogs, SendTraces
 		t.Errorf("staffsync statements %v", got)
 	}
 }

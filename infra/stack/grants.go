@@ -49,7 +49,8 @@ var (
 	// Directory (directory.go): the importer reads files and states, writes
 	// reports and states and upserts people in batches; staffsync lists
 	// the user pool and upserts users in batches.
-	importRead  = []string{"s3:GetObject", "s3:GetObjectVersion"}
+	importRead  = []string{"s3:GetObject", "s3:GetObjectVersion"} // the version a notification names
+	stateRead   = []string{"s3:GetObject"}
 	importWrite = []string{"s3:PutObject"}
 	stateDelete = []string{"s3:DeleteObject"}
 	peopleWrite = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
@@ -143,11 +144,12 @@ func grant(s *Stack) {
 		allow(sla, "PutEvents", putEvents, bus)
 	}
 
-	// importer: reads an import (any version, for continuations) and its
-	// state, writes the report and the next state, deletes a finished
+	// importer: reads an import (the version its notification names, also
+	// in continuations) and the latest state, writes the report and the next state, deletes a finished
 	// state, and upserts people in Main.
 	imp, bucket := s.Functions.Importer, s.Directory.Bucket
-	allow(imp, "ReadImportsAndState", importRead, bucket.ArnForObjects(jsii.String(ImportsPrefix+"*")), bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
+	allow(imp, "ReadImports", importRead, bucket.ArnForObjects(jsii.String(ImportsPrefix+"*")))
+	allow(imp, "ReadState", stateRead, bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
 	allow(imp, "WriteReportsAndState", importWrite, bucket.ArnForObjects(jsii.String(ReportsPrefix+"*")), bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
 	allow(imp, "DeleteFinishedState", stateDelete, bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
 	allow(imp, "UpsertPeople", peopleWrite, main.TableArn())

@@ -344,8 +344,13 @@ func (s *Stack) env(name string) []string {
 	if name == GraphQL && s.o.OpenIMISClient {
 		env = append(env, s.clientEnv()...)
 	}
-	if name == StaffSync {
-		env = append(env, "USER_POOL_ID="+s.UserPoolID)
+	switch name {
+	case StaffSync:
+		env = append(env, platform.EnvUserPoolID+"="+s.UserPoolID)
+	case Importer:
+		// Names the bucket to the call recorder (REDRESS_CALL_LOG); the
+		// importer itself takes the bucket from each notification.
+		env = append(env, platform.EnvImportBucket+"="+s.o.ImportBucket)
 	}
 	return append(env, s.o.Env...)
 }
