@@ -123,7 +123,7 @@ func newDynamoEnv(tb testing.TB) *env {
 	platform.RecordCalls(&consumerCfg, "history", names, "")
 	fn := store.New(fnCfg, names)
 	e := &env{st: db, db: db, consumer: store.New(consumerCfg, names), names: names, cfg: cfg}
-	e.start(tb, fn, grievance.Options{History: fn, Stats: fn})
+	e.start(tb, fn, grievance.Options{History: fn, Stats: fn, Directory: fn})
 	if err := db.UpsertPeople(ctx, testPeople); err != nil {
 		tb.Fatal(err)
 	}

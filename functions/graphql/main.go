@@ -22,7 +22,7 @@ import (
 func main() {
 	fn := platform.Start(context.Background())
 	st := fn.Store()
-	svcOpts := grievance.Options{History: st, Stats: st}
+	svcOpts := grievance.Options{History: st, Stats: st, Directory: st}
 	// Without a bucket (a stage deployed without attachments) the
 	// attachment operations answer UNAVAILABLE.
 	if b := fn.Files(); b != nil {

@@ -9,6 +9,7 @@
 //	go run ./infra/local token -username alice -groups GrievanceOfficer
 //	go run ./infra/local events [--follow]
 //	go run ./infra/local load [-duration 20s]
+//	go run ./infra/local people import FILE
 //
 // Everything is configured by environment variables; `run -h` lists them.
 package main
@@ -62,6 +63,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return configCommand(ctx, args, getenv, stdout, stderr)
 	case "load":
 		return loadCommand(ctx, args, getenv, stdout, stderr)
+	case "people":
+		return peopleCommand(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -80,4 +83,5 @@ commands:
   events   print the events published on the local bus ("events -h")
   config   validate and store the module configuration on any endpoint ("config -h")
   load     bounded load and fault test of the local stack ("load -h")
+  people   import a registry file into the directory ("people -h")
 `

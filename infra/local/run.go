@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,10 @@ const envHelp = `Environment (defaults in brackets):
   STREAM_MAX_RETRIES   retries of a failing batch before the DLQ file [3]
   DLQ_DIR              where dlq-<function>.jsonl files go [.cache/local]
   SLA_INTERVAL         how often the sla function sweeps due dates [60s]; 0 turns it off
+  IMPORT_BUCKET        import bucket (people import) [redress-local-imports]
+  IMPORT_QUEUE         queue of its notifications, read for the importer [redress-local-imports]
+  USER_POOL_NAME       user pool created from the seed's staff [redress-local-users]
+  STAFF_SYNC_INTERVAL  how often staffsync reads the pool after its run at start [5m]; 0: only at start
   EXPLORER             serve the GraphQL explorer page on GET / [true]; false turns it off
   OPENIMIS_CLIENT      the openIMIS web client mode: cookies, tokenAuth, current_user [false]
                        (docs/openimis-client.md); seeded staff sign in with OPENIMIS_DEV_PASSWORD
@@ -84,6 +89,12 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		BinDir:      filepath.Join(root, ".cache", "bin"),
 		Bucket:      envOr(getenv, "ATTACHMENTS_BUCKET", "redress-local-attachments"),
 		GateAddr:    envOr(getenv, "S3_GATE_ADDR", "127.0.0.1:4567"),
+		Functions:   append(slices.Clone(stack.AllFunctions), stack.Importer, stack.StaffSync),
+		// The directory (docs/directory.md): `people import` uploads
+		// here; the pool starts with the seed's staff.
+		ImportBucket: envOr(getenv, "IMPORT_BUCKET", defaultImportBucket),
+		ImportQueue:  envOr(getenv, "IMPORT_QUEUE", defaultImportQueue),
+		UserPool:     envOr(getenv, "USER_POOL_NAME", defaultUserPool),
 	},
 		JWTSecret:   envOr(getenv, "JWT_SECRET", defaultJWTSecret),
 		JWTIssuer:   envOr(getenv, "JWT_ISSUER", defaultJWTIssuer),
@@ -133,6 +144,7 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		{"STREAM_POLL_INTERVAL", "200ms", &c.PollInterval},
 		{"SLA_INTERVAL", "60s", &c.SLAInterval},
 		{"SCAN_INTERVAL", "1s", &c.ScanInterval},
+		{"STAFF_SYNC_INTERVAL", "5m", &c.StaffSyncInterval},
 	}
 	for _, d := range durs {
 		v := envOr(getenv, d.key, d.def)
@@ -223,10 +235,11 @@ Redress local stack is ready.
            curl -s -H "Authorization: Bearer $TOKEN" -d '{"query":"{ __typename }"}' %[1]s/api/graphql
            (seeded staff: alice GrievanceOfficer, bob GrievanceAdmin, carol GrievanceViewer)
   Events   AWS_ENDPOINT_URL=%[7]s go run ./infra/local events --follow
+  People   go run ./infra/local people import FILE   (bucket %[12]s; staff from pool %[13]s)
   DLQ      %[8]s
   Files    bucket %[10]s; presigned URLs via the S3 gate http://%[11]s (checks policies, expiry);
            scanner stand-in: EICAR test file = infected, anything else = clean (no GuardDuty here)
 Ctrl-C stops everything.
 `, st.URL(), emu, st.Tables.Main, st.Tables.History, st.Bus.Name, st.Bus.QueueName, st.Endpoint, strings.Join(dlq, ", "), explorer,
-		st.Bucket, st.GateAddr)
+		st.Bucket, st.GateAddr, st.Imports.Name, st.UserPoolID)
 }

@@ -25,6 +25,9 @@ const (
 	FnAuthorizer = "authorizer"
 	// FnScanResult applies malware scan results to attachments.
 	FnScanResult = "scanresult"
+	// Directory (directory.go): registry imports and the staff sync.
+	FnImporter  = "importer"
+	FnStaffSync = "staffsync"
 )
 
 // spec sizes one function.
@@ -34,18 +37,27 @@ type spec struct {
 	description string
 	memoryMB    float64
 	timeout     awscdk.Duration
+	// recursive allows the function to invoke itself through another
+	// service (Lambda's recursive-loop detection would stop the chain).
+	recursive bool
 }
 
 var specs = map[string]spec{
-	FnGraphQL: {FnGraphQL, "GraphQL", "Redress GraphQL API (API Gateway HTTP API, payload v2)", 512, awscdk.Duration_Seconds(jsii.Number(15))},
-	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
-	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30))},
-	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2))},
+	FnGraphQL: {FnGraphQL, "GraphQL", "Redress GraphQL API (API Gateway HTTP API, payload v2)", 512, awscdk.Duration_Seconds(jsii.Number(15)), false},
+	FnHistory: {FnHistory, "History", "Redress history writer (Main table stream to History table)", 256, awscdk.Duration_Seconds(jsii.Number(30)), false},
+	FnTasks:   {FnTasks, "Tasks", "Redress task events (Main table stream to EventBridge)", 256, awscdk.Duration_Seconds(jsii.Number(30)), false},
+	FnSLA:     {FnSLA, "SLA", "Redress service-level sweep (every 15 minutes)", 256, awscdk.Duration_Minutes(jsii.Number(2)), false},
 	// Every request of the client mode waits for it: small, quick, and
 	// short of time rather than of memory (the JWKS is cached).
-	FnAuthorizer: {FnAuthorizer, "Authorizer", "Redress openIMIS client mode authorizer (bearer token or JWT cookie)", 256, awscdk.Duration_Seconds(jsii.Number(5))},
+	FnAuthorizer: {FnAuthorizer, "Authorizer", "Redress openIMIS client mode authorizer (bearer token or JWT cookie)", 256, awscdk.Duration_Seconds(jsii.Number(5)), false},
+	// The importer continues a long file in further invocations; a long
+	// timeout only makes the chunks fewer.
+	// It continues through state objects in its own bucket (a bounded
+	// chain: functions/importer MaxChunks).
+	FnImporter:  {FnImporter, "Importer", "Redress registry import (import bucket notifications)", 1024, awscdk.Duration_Minutes(jsii.Number(15)), true},
+	FnStaffSync: {FnStaffSync, "StaffSync", "Redress staff sync from the user pool (hourly and on demand)", 256, awscdk.Duration_Minutes(jsii.Number(5)), false},
 	FnScanResult: {FnScanResult, "ScanResult", "Redress attachment scan results (GuardDuty Malware Protection for S3)", 256,
-		awscdk.Duration_Seconds(jsii.Number(60))},
+		awscdk.Duration_Seconds(jsii.Number(60)), false},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
@@ -57,7 +69,12 @@ func FunctionNames(cfg Config) []string {
 	if cfg.OpenIMISClient {
 		names = append(names, FnAuthorizer)
 	}
-	return append(names, FnScanResult)
+	names = append(names, FnScanResult)
+	names = append(names, FnImporter)
+	if cfg.CreatesUserPool() {
+		names = append(names, FnStaffSync)
+	}
+	return names
 }
 
 // CheckAssets reports the first function whose prebuilt bootstrap is missing
@@ -95,6 +112,9 @@ type Functions struct {
 	// Authorizer is nil unless Config.OpenIMISClient is set.
 	Authorizer awslambda.Function
 	ScanResult awslambda.Function
+	Importer   awslambda.Function
+	// StaffSync is nil when the stack does not own the user pool.
+	StaffSync awslambda.Function
 
 	// LogGroups maps a function name to its log group.
 	LogGroups map[string]awslogs.LogGroup
@@ -124,7 +144,12 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 			Description: jsii.String("Execution role of the " + name + " function"),
 		})
+		loop := awslambda.RecursiveLoop_TERMINATE
+		if s.recursive {
+			loop = awslambda.RecursiveLoop_ALLOW
+		}
 		fn := awslambda.NewFunction(f.Construct, jsii.String(s.id), &awslambda.FunctionProps{
+			RecursiveLoop: loop,
 			Description:   jsii.String(s.description),
 			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture:  awslambda.Architecture_ARM_64(),
@@ -165,6 +190,10 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.Authorizer = fn
 		case FnScanResult:
 			f.ScanResult = fn
+		case FnImporter:
+			f.Importer = fn
+		case FnStaffSync:
+			f.StaffSync = fn
 		}
 	}
 	return f
@@ -185,7 +214,12 @@ func (f *Functions) All() []Named {
 	if f.Authorizer != nil {
 		all = append(all, Named{FnAuthorizer, f.Authorizer})
 	}
-	return append(all, Named{FnScanResult, f.ScanResult})
+	all = append(all, Named{FnScanResult, f.ScanResult})
+	all = append(all, Named{FnImporter, f.Importer})
+	if f.StaffSync != nil {
+		all = append(all, Named{FnStaffSync, f.StaffSync})
+	}
+	return all
 }
 
 // applicationLogLevel maps LOG_LEVEL (platform.Level's names) to Lambda's

@@ -60,6 +60,16 @@ var (
 	// A redelivered result finds the infected file already moved and
 	// looks for it in quarantine/ (HeadObject is authorized as GetObject).
 	quarantineWrite = []string{"s3:PutObject", "s3:GetObject"}
+	// Directory (directory.go): the importer reads files and states, writes
+	// reports and states and upserts people in batches; staffsync lists
+	// the user pool and upserts users in batches.
+	importRead  = []string{"s3:GetObject", "s3:GetObjectVersion"} // the version a notification names
+	stateRead   = []string{"s3:GetObject"}
+	importWrite = []string{"s3:PutObject"}
+	stateDelete = []string{"s3:DeleteObject"}
+	peopleWrite = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
+	poolRead    = []string{"cognito-idp:ListUsers", "cognito-idp:ListGroups", "cognito-idp:ListUsersInGroup"}
+	staffWrite  = []string{"dynamodb:BatchWriteItem"}
 )
 
 // Justification says why a grant (the statement Sid of the functions
@@ -74,9 +84,9 @@ type Justification struct {
 // for, each with its reason. The check also fails when a grant listed here
 // is missing from a function's role.
 var Unexercised = []Justification{
-	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult},
+	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult, FnImporter, FnStaffSync},
 		"Lambda itself writes the function's standard output to its log group with the execution role; the code never calls CloudWatch Logs."},
-	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult},
+	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult, FnImporter, FnStaffSync},
 		"Active tracing: Lambda's X-Ray daemon sends the function's segments to X-Ray with the execution role, the subsegments the code gives it over UDP (shared/platform/tracing.go) included; the code never calls the X-Ray API."},
 	{"ReadMainStream", []string{FnHistory, FnTasks},
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
@@ -144,8 +154,9 @@ func grant(s *Stack) {
 	allow(scan, "UseAttachmentKey", useKey, s.Attachments.Key.KeyArn())
 	allow(scan, "SendToScanResultDLQ", sendToDLQ, s.Attachments.DLQ.QueueArn())
 	for _, fn := range []awslambda.Function{gql, scan} {
-		nagSuppressMatching(fn.Role(), "AwsSolutions-IAM5", `/^Resource::<AttachmentsBucket[0-9A-F]+\.Arn>\/(attachments|quarantine|deleted)\/\*$/`,
-			"Attachment objects are keyed <prefix>/<ticket>/<attachment> with ids made at upload time; each grant is one prefix the function works in, never the bucket.")
+		nagSuppressFindings(fn.Role(), "AwsSolutions-IAM5",
+			"Attachment objects are keyed <prefix>/<ticket>/<attachment> with ids made at upload time; each grant is one prefix the function works in, never the bucket.",
+			`/^Resource::<AttachmentsBucket[0-9A-F]+\.Arn>\/(attachments|quarantine|deleted)\/\*$/`)
 	}
 
 	// Stream consumers read the Main stream and report exhausted batches to
@@ -175,6 +186,29 @@ func grant(s *Stack) {
 		allow(sla, "ReadConfigAndMarkers", slaRead, main.TableArn())
 		allow(sla, "MarkOverdue", slaWrite, main.TableArn())
 		allow(sla, "PutEvents", putEvents, bus)
+	}
+
+	// importer: reads an import (the version its notification names, also
+	// in continuations) and the latest state, writes the report and the next state, deletes a finished
+	// state, and upserts people in Main.
+	imp, bucket := s.Functions.Importer, s.Directory.Bucket
+	allow(imp, "ReadImports", importRead, bucket.ArnForObjects(jsii.String(ImportsPrefix+"*")))
+	allow(imp, "ReadState", stateRead, bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
+	allow(imp, "WriteReportsAndState", importWrite, bucket.ArnForObjects(jsii.String(ReportsPrefix+"*")), bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
+	allow(imp, "DeleteFinishedState", stateDelete, bucket.ArnForObjects(jsii.String(StatePrefix+"*")))
+	allow(imp, "UpsertPeople", peopleWrite, main.TableArn())
+	// (After the statements exist: a suppression reaches existing children.)
+	nagSuppressFindings(imp.Role(), "AwsSolutions-IAM5",
+		"Object ARNs under one prefix of the import bucket (imports/*, state/*, reports/*): an import's files are named by the platform team.",
+		`/^Resource::<DirectoryImportBucket[0-9A-F]{8}\.Arn>\/(imports|state|reports)\/\*$/g`)
+
+	// staffsync: reads the user pool, the configuration (group_roles) and
+	// the directory's users, and upserts the users that changed.
+	if sync := s.Functions.StaffSync; sync != nil {
+		allow(sync, "ReadUserPool", poolRead, s.API.UserPool.UserPoolArn())
+		allow(sync, "ReadConfig", configRead, main.TableArn())
+		allow(sync, "QueryUsersIndex", indexQuery, s.Data.IndexARNs(mainName, store.IndexCategory)...)
+		allow(sync, "UpsertUsers", staffWrite, main.TableArn())
 	}
 
 	allowEventsToDLQs(s.Events)

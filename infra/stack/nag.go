@@ -34,11 +34,14 @@ func nagSuppressOnly(c constructs.IConstruct, rule, reason string, findings ...s
 		&[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &applies}}, jsii.Bool(true))
 }
 
-// nagSuppressMatching is nagSuppress limited to the findings whose text
-// matches regex (for example one resource of a granular IAM5 finding), so
-// that any other wildcard on the same resource is still reported.
-func nagSuppressMatching(c constructs.IConstruct, rule, regex, reason string) {
+// nagSuppressFindings is nagSuppressOnly for the findings that match a
+// regular expression (cdk-nag's appliesTo regex form, "/…/g"), e.g. one
+// resource's ARN under some prefixes.
+func nagSuppressFindings(c constructs.IConstruct, rule, reason string, regexes ...string) {
+	applies := make([]interface{}, len(regexes))
+	for i, r := range regexes {
+		applies[i] = &cdknag.RegexAppliesTo{Regex: jsii.String(r)}
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(c,
-		&[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason),
-			AppliesTo: &[]interface{}{&cdknag.RegexAppliesTo{Regex: jsii.String(regex)}}}}, jsii.Bool(true))
+		&[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &applies}}, jsii.Bool(true))
 }

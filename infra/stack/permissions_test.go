@@ -40,9 +40,11 @@ func TestPermissions_RolesAllowExactlyWhatTheFunctionsCall(t *testing.T) {
 		t.Fatalf("%s: %v", callsFixture, err)
 	}
 	// external deploys every function but the openIMIS client mode's
-	// authorizer, which client adds.
+	// authorizer, which client adds, and the staff sync, which needs the
+	// stack's own user pool (dev).
 	checkRoles(t, synth(t, "external"), calls, func(string) bool { return true })
 	checkRoles(t, synth(t, "client"), calls, func(name string) bool { return name == stack.FnAuthorizer })
+	checkRoles(t, synth(t, "dev"), calls, func(name string) bool { return name == stack.FnStaffSync })
 }
 
 func checkRoles(t *testing.T, s *synthesized, calls []platform.Call, check func(name string) bool) {
@@ -148,6 +150,14 @@ func (s *synthesized) logicalResources() map[string]string {
 	}
 	out[jsonString(getAtt(s.id(att.Key), "Arn"))] = "key/Attachments"
 	out[jsonString(getAtt(s.id(att.DLQ), "Arn"))] = "queue/scanresult-dlq"
+	bucket := s.id(s.stack.Directory.Bucket)
+	for _, p := range []string{stack.ImportsPrefix, stack.StatePrefix, stack.ReportsPrefix} {
+		arn := map[string]any{"Fn::Join": []any{"", []any{getAtt(bucket, "Arn"), "/" + p + "*"}}}
+		out[jsonString(arn)] = platform.ResourceImports + p + "*"
+	}
+	if s.stack.API.UserPool != nil {
+		out[jsonString(getAtt(s.id(s.stack.API.UserPool), "Arn"))] = platform.ResourceUserPool
+	}
 	for name, lg := range s.stack.Functions.LogGroups {
 		out[jsonString(getAtt(s.id(lg), "Arn"))] = "log-group/" + name
 	}

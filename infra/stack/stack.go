@@ -47,6 +47,7 @@ type Stack struct {
 	Functions *Functions
 	API       *API
 	Streams   *Streams
+	Directory *Directory
 	Alarms    *Alarms
 	Dashboard awscloudwatch.Dashboard
 	// Attachments is the evidence-file bucket and its malware scanning.
@@ -62,6 +63,7 @@ const (
 	EnvAdminGroup       = "ADMIN_GROUP"
 	EnvIntrospection    = "INTROSPECTION"
 	EnvExplorer         = "EXPLORER"
+	EnvUserPoolID       = "USER_POOL_ID" // staffsync only
 )
 
 // New builds the stack. It fails, instead of panicking inside jsii, when the
@@ -111,6 +113,11 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	if s.Functions.SLA != nil {
 		s.Events.Every("SLASchedule", SLAInterval, s.Functions.SLA)
 	}
+	dp := &DirectoryProps{Config: cfg, Importer: s.Functions.Importer, StaffSync: s.Functions.StaffSync, Events: s.Events}
+	if s.API.UserPool != nil {
+		dp.UserPool = s.API.UserPool
+	}
+	s.Directory = NewDirectory(s.Stack, "Directory", dp)
 	grant(s)
 	s.Alarms = NewAlarms(s.Stack, "Alarms", cfg)
 	s.Alarms.Watch(s.Functions, s.Streams, s.API, s.Data, s.Events)
@@ -131,6 +138,8 @@ const (
 	OutAlarmTopic     = "AlarmTopicArn"
 	OutRegion         = "Region"
 	OutBucket         = "AttachmentsBucket"
+	OutImportBucket   = "ImportBucketName"
+	OutStaffSync      = "StaffSyncFunctionName"
 )
 
 func (s *Stack) outputs(cfg Config) {
@@ -155,4 +164,8 @@ func (s *Stack) outputs(cfg Config) {
 	out(OutAlarmTopic, "SNS topic that receives every alarm", s.Alarms.Topic.TopicArn())
 	out(OutRegion, "Region of the deployment", s.Region())
 	out(OutBucket, "S3 bucket of attachments (private; files only through presigned URLs)", s.Attachments.Bucket.BucketName())
+	out(OutImportBucket, "Bucket for registry imports (imports/ in, reports/ out)", s.Directory.Bucket.BucketName())
+	if s.Functions.StaffSync != nil {
+		out(OutStaffSync, "Function that syncs staff from the user pool (invoke it for an immediate sync)", s.Functions.StaffSync.FunctionName())
+	}
 }

@@ -20,29 +20,35 @@ func TestStack_ResourceCounts(t *testing.T) {
 		counts map[string]int
 	}{
 		{"dev", map[string]int{
-			// + scanresult and GuardDuty's scan role
-			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 4, "AWS::IAM::Role": 5,
-			// + the scan-result DLQ; the scan-result rule
-			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 3, "AWS::Events::EventBus": 1,
-			"AWS::Events::Rule": 1, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
+			// graphql, history, tasks, scanresult, importer, staffsync and
+			// CDK's bucket-notifications handler (a deployment-time custom
+			// resource); GuardDuty's scan role
+			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 7, "AWS::IAM::Role": 8,
+			// + the scan-result and staff-sync schedule DLQs; the scan-result
+			// rule and the staff-sync schedule
+			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 4, "AWS::Events::EventBus": 1,
+			"AWS::Events::Rule": 2, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
 			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
 			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
-			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 5, "AWS::SNS::TopicPolicy": 1,
-			"AWS::S3::Bucket": 1, "AWS::GuardDuty::MalwareProtectionPlan": 1,
+			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 7, "AWS::SNS::TopicPolicy": 1,
+			"AWS::S3::Bucket": 2, "AWS::GuardDuty::MalwareProtectionPlan": 1,
 			"AWS::Events::Archive": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::Logs::MetricFilter": 1,
 			// errors + throttles per function, iterator age + DLQ depth per
 			// consumer, statistics failures, API 5xx and p99 latency,
-			// throttles per table, the scan-result rule's DLQ depth
-			"AWS::CloudWatch::Alarm": 4*2 + 2*2 + 1 + 2 + 2 + 1,
+			// throttles per table, the scan-result rule's and the staff-sync
+			// schedule's DLQ depth
+			"AWS::CloudWatch::Alarm": 6*2 + 2*2 + 1 + 2 + 2 + 1 + 1,
 		}},
 		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
 		{"external", map[string]int{
-			"AWS::Lambda::Function": 5, "AWS::Events::Rule": 2, "AWS::Cognito::UserPool": 0,
-			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 6,
+			// no staff sync without the stack's own user pool; sla instead
+			"AWS::Lambda::Function": 7, "AWS::Events::Rule": 2, "AWS::Cognito::UserPool": 0,
+			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 7,
 			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 0,
-			// as dev, plus the sla function's two, the schedule's DLQ depth
-			// and the missing sweep
-			"AWS::CloudWatch::Alarm": 5*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 1,
+			// errors + throttles of six functions, the consumers' four, as
+			// dev, the scan-result DLQ, the schedule's DLQ depth and the
+			// missing sweep
+			"AWS::CloudWatch::Alarm": 6*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 1,
 			// POST and the explorer's GET on both GraphQL paths
 			"AWS::ApiGatewayV2::Route": 4,
 		}},
@@ -329,19 +335,18 @@ func TestAPI_RoutesGraphQLThroughTheJWTAuthorizer(t *testing.T) {
 			"IntegrationUri":       getAtt(s.id(s.stack.Functions.GraphQL), "Arn"),
 		})
 	})
-	// Only API Gateway may invoke the graphql function (other functions
-	// have their own invokers: the scan-result rule, schedules).
-	gqlPerms := 0
+	gqlArn := jsonString(getAtt(s.id(s.stack.Functions.GraphQL), "Arn"))
+	n := 0
 	for id, p := range s.resources("AWS::Lambda::Permission") {
-		if jsonString(props(p)["FunctionName"]) != jsonString(getAtt(s.id(s.stack.Functions.GraphQL), "Arn")) {
+		if jsonString(props(p)["FunctionName"]) != gqlArn {
 			continue
 		}
-		gqlPerms++
+		n++
 		if props(p)["Principal"] != "apigateway.amazonaws.com" || props(p)["Action"] != "lambda:InvokeFunction" {
-			t.Errorf("permission %s lets %v invoke the graphql function", id, props(p)["Principal"])
+			t.Errorf("permission %s lets %v invoke the graphql function, want only API Gateway", id, props(p)["Principal"])
 		}
 	}
-	if gqlPerms == 0 {
+	if n == 0 {
 		t.Error("API Gateway may not invoke the graphql function")
 	}
 }
@@ -714,8 +719,8 @@ func TestAlarms_TopicIsEncryptedAndEmailIsOptional(t *testing.T) {
 
 func TestOutputs_TellOperatorsWhereEverythingIs(t *testing.T) {
 	for config, want := range map[string][]string{
-		"dev":      {"ApiUrl", "GraphQLUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket"},
-		"external": {"ApiUrl", "GraphQLUrl", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket"},
+		"dev":      {"ApiUrl", "GraphQLUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket", "ImportBucketName", "StaffSyncFunctionName"},
+		"external": {"ApiUrl", "GraphQLUrl", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket", "ImportBucketName"},
 	} {
 		var got []string
 		for k := range synth(t, config).json["Outputs"].(map[string]any) {

@@ -222,6 +222,7 @@ func globalID(typ, id string) string {
 // nodeTypes are the type names global ids may carry.
 var nodeTypes = map[string]bool{
 	"TicketGQLType": true, "CommentGQLType": true, "UserGQLType": true, "MutationLogGQLType": true,
+	"IndividualGQLType": true, "BeneficiaryGQLType": true, "BenefitPlanGQLType": true, "InteractiveUserGQLType": true,
 }
 
 // rawID returns the raw id in s: s itself when it is not a global id of one

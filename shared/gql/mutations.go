@@ -71,6 +71,7 @@ func (r *resolver) mutationFields() graphql.Fields {
 			// Redress: the ticket's free JSON object (comment_ids stays
 			// the service's).
 			"jsonExt": typ(jsonStringScalar),
+			"contact": typ(contactInputType),
 		}
 		if update {
 			f["id"] = required(uuidScalar)
@@ -81,11 +82,12 @@ func (r *resolver) mutationFields() graphql.Fields {
 	ticketInput := func(in mutationInput) grievance.TicketInput {
 		return grievance.TicketInput{
 			ID: in.id("id"), Key: in.str("key"), Title: in.str("title"), Description: in.str("description"),
-			ReporterType: in.str("reporterType"), ReporterID: in.str("reporterId"),
+			ReporterType: in.str("reporterType"), ReporterID: in.idp("reporterId"),
 			AttendingStaffID: in.idp("attendingStaffId"), DateOfIncident: in.str("dateOfIncident"),
 			Status: in.str("status"), Priority: in.str("priority"), DueDate: in.str("dueDate"),
 			Category: in.str("category"), Flags: in.str("flags"), Channel: in.str("channel"),
 			Resolution: in.str("resolution"), JSONExt: in.str("jsonExt"), Version: in.version(),
+			Contact: contactInput(in),
 		}
 	}
 	idAndVersion := graphql.InputObjectConfigFieldMap{"id": required(uuidScalar), "version": typ(graphql.Int)}
@@ -198,7 +200,7 @@ func (r *resolver) mutationField(s mutationSpec) *graphql.Field {
 
 // mutate runs one mutation through the service's mutation log.
 func (r *resolver) mutate(ctx context.Context, s mutationSpec, in mutationInput) (any, error) {
-	content, err := json.Marshal(map[string]any(in))
+	content, err := json.Marshal(recordedInput(in))
 	if err != nil {
 		return nil, err
 	}

@@ -97,10 +97,7 @@ func writePyString(b *bytes.Buffer, s string) {
 // keeps are those of the openIMIS models the client reads (jsonExt for
 // phone and email, names and dob for individuals).
 func personJSON(p *grievance.Person) string {
-	ext := p.JSONExt
-	if ext == nil {
-		ext = map[string]any{}
-	}
+	ext := registryJSONExt(p)
 	obj := []kv{{"id", p.ID}, {"isDeleted", false}, {"jsonExt", ext}, {"version", 1}}
 	opt := func(k, v string) {
 		if v == "" {

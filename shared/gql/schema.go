@@ -28,6 +28,8 @@ type resolver struct {
 	attachment     *graphql.Object
 	attachmentConn *graphql.Object
 
+	pickers *pickerTypes
+
 	ticketFilters  []filterArg
 	commentFilters []filterArg
 }
@@ -56,6 +58,7 @@ func (r *resolver) schema() (graphql.Schema, error) {
 	})
 	r.pageInfo = r.pageInfoType()
 	r.user = r.userType()
+	r.pickers = r.pickerTypeSet()
 	r.ticket = r.ticketType()
 	r.comment = r.commentType()
 	r.mutationLog = r.mutationLogType()
@@ -71,6 +74,9 @@ func (r *resolver) schema() (graphql.Schema, error) {
 	}
 	for k, f := range r.attachmentMutationFields() {
 		mutations[k] = f
+	}
+	for k, f := range r.pickerQueries(r.pickers) {
+		queries[k] = f
 	}
 	if r.client != nil {
 		for k, f := range r.clientQueryFields() {
@@ -266,6 +272,7 @@ func (r *resolver) userType() *graphql.Object {
 			"username":   text(func(u *grievance.Person) string { return u.Username }),
 			"lastName":   text(func(u *grievance.Person) string { return u.LastName }),
 			"otherNames": text(func(u *grievance.Person) string { return u.FirstName }),
+			"iUser":      r.iUserField(),
 		},
 	})
 }

@@ -191,6 +191,7 @@ func (r *resolver) ticketType() *graphql.Object {
 				"flags":           text(func(t *grievance.Ticket) string { return t.Flags }),
 				"channel":         text(func(t *grievance.Ticket) string { return t.Channel }),
 				"resolution":      text(func(t *grievance.Ticket) string { return t.Resolution }),
+				"contact":         r.contactField(),
 				// Service levels (docs/sla.md), computed from the row as the
 				// reader sees it: a masked due date gives null.
 				"slaStatus": {Type: graphql.String, Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {

@@ -249,6 +249,7 @@ func maskTicket(t *Ticket, m map[string]bool) *Ticket {
 			c.ReporterID = Restricted
 		}
 		c.ReporterType = ""
+		c.Contact = nil
 	}
 	if m["attending_staff"] {
 		c.AttendingStaffID = ""
@@ -336,7 +337,7 @@ var inputKeys = map[string][]string{
 	"title": {"title"}, "description": {"description"}, "key": {"key"}, "priority": {"priority"},
 	"flags": {"flags"}, "channel": {"channel"}, "resolution": {"resolution"}, "due_date": {"dueDate"},
 	"date_of_incident": {"dateOfIncident"}, "attending_staff": {"attendingStaffId"}, "json_ext": {"jsonExt"},
-	"reporter": {"reporterId", "reporterType", "commenterId", "commenterType"},
+	"reporter": {"reporterId", "reporterType", "commenterId", "commenterType", "contact"},
 }
 
 // maskLog hides, in a mutation log's recorded input, the values of fields

@@ -181,6 +181,10 @@ type Config struct {
 	AttendingStaffRoleIDs     RoleIDs             `json:"attending_staff_role_ids"`
 	DefaultAttendingStaffRole Dict[RoleIDs]       `json:"default_attending_staff_role_ids"`
 	RoleRights                map[string][]string `json:"role_rights"`
+	// GroupRoles gives the members of each user-pool group their
+	// directory roles (docs/directory.md): the staff sync derives a
+	// user's roles from their groups through it.
+	GroupRoles map[string]RoleIDs `json:"group_roles"`
 	// RestrictedCategories maps a grievance type to the rights (any of
 	// them) a reader needs to see its tickets at all.
 	RestrictedCategories Dict[[]string] `json:"restricted_categories"`
@@ -245,6 +249,9 @@ func DefaultConfig() *Config {
 			"GrievanceViewer":  {RightQueryTickets, RightQueryComments},
 			"GbvSpecialist":    append(slices.Clone(all), RightConfidential),
 		},
+	}
+	c.GroupRoles = map[string]RoleIDs{
+		"GrievanceOfficer": {"1", "2"}, "GrievanceAdmin": {"1"}, "GrievanceViewer": {"3"}, "GbvSpecialist": {"1", "2"},
 	}
 	c.DefaultResponses.Set("Default", "Default")
 	c.GrievanceAnonymizedFields.Set("Default", []string{})
@@ -410,6 +417,16 @@ func (c *Config) Validate() error {
 	}
 	if err := c.validateSLA(); err != nil {
 		return err
+	}
+	for g, roles := range c.GroupRoles {
+		if strings.TrimSpace(g) == "" {
+			return Errorf(CodeInvalid, "group_roles has an empty group name.")
+		}
+		for _, r := range roles {
+			if strings.TrimSpace(r) == "" {
+				return Errorf(CodeInvalid, "group_roles[%q] contains an empty role id.", g)
+			}
+		}
 	}
 	for g, rights := range c.RoleRights {
 		for _, r := range rights {

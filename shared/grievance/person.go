@@ -20,6 +20,17 @@ type Person struct {
 	Roles        []string       `json:"roles,omitempty"`
 	IndividualID string         `json:"individualId,omitempty"`
 	JSONExt      map[string]any `json:"jsonExt,omitempty"`
+	// Registry data (imports, docs/directory.md). Phone and Email are
+	// personal data: never logged, never in events.
+	ExternalID string `json:"externalId,omitempty"`
+	Sex        string `json:"sex,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Location   string `json:"location,omitempty"`
+	Programme  string `json:"programme,omitempty"`
+	// Inactive marks a record the registry (or the user pool) no longer
+	// lists as active; tickets that name it keep showing it.
+	Inactive bool `json:"inactive,omitempty"`
 }
 
 // Validate checks a directory record.
@@ -56,6 +67,9 @@ func (p *Person) Validate() error {
 func ParsePeople(r io.Reader) ([]Person, error) {
 	var doc struct {
 		People []Person `json:"people"`
+		// StaffGroups (username → user-pool groups) is for the local
+		// stack, which creates its user pool from the seed.
+		StaffGroups map[string][]string `json:"staffGroups"`
 	}
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()

@@ -20,8 +20,10 @@ type Service struct {
 	files       Files
 	uploadTTL   time.Duration
 	downloadTTL time.Duration
-	now         func() time.Time
-	newID       func() string
+	// directory serves the pickers; nil: they are unavailable.
+	directory DirectorySearch
+	now       func() time.Time
+	newID     func() string
 
 	configTTL         time.Duration
 	mutationLogTTL    time.Duration
@@ -57,6 +59,9 @@ type Options struct {
 	// DownloadTTL a download URL (default 1 minute): long enough to use
 	// them at once, too short to pass them around.
 	UploadTTL, DownloadTTL time.Duration
+	// Directory serves the pickers (users, individual, beneficiary,
+	// benefitPlan); without it they are unavailable.
+	Directory DirectorySearch
 }
 
 // DefaultHistoryReadBudget bounds the versions a history query reads: as
@@ -66,7 +71,7 @@ const DefaultHistoryReadBudget = maxSorted
 // NewService returns a Service over store. now and newID are injected so
 // that tests are deterministic.
 func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
-	s := &Service{store: store, history: opts.History, stats: opts.Stats, now: now, newID: newID,
+	s := &Service{store: store, history: opts.History, stats: opts.Stats, directory: opts.Directory, now: now, newID: newID,
 		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget,
 		attachments: opts.Attachments, files: opts.Files, uploadTTL: opts.UploadTTL, downloadTTL: opts.DownloadTTL}
 	if s.historyReadBudget <= 0 {

@@ -95,6 +95,9 @@ type Ticket struct {
 	// AttachmentIDs lists the ticket's clean, not deleted attachments, in
 	// the order they arrived: adding or removing one is a ticket version.
 	AttachmentIDs []string
+	// Contact reaches a complainant who is not in the directory; never
+	// changed in place (a change replaces it), so clones may share it.
+	Contact *Contact
 }
 
 // Clone returns a deep enough copy of t for an update to modify.
@@ -279,7 +282,9 @@ func (t *Ticket) Validate() error {
 			return err
 		}
 	}
-	if (t.ReporterType == "") != (t.ReporterID == "") {
+	// openIMIS's client sends reporterType "user" without a reporterId
+	// (its form has no user picker) and openIMIS accepts it.
+	if (t.ReporterType == "") != (t.ReporterID == "") && !(t.ReporterType == PersonUser && t.ReporterID == "") {
 		return Errorf(CodeInvalid, "reporterType and reporterId must be given together.")
 	}
 	if t.AttendingStaffID != "" && !ValidUUID(t.AttendingStaffID) {

@@ -28,6 +28,7 @@ type TicketInput struct {
 	Channel          *string
 	Resolution       *string
 	JSONExt          *string
+	Contact          *Contact
 	// Version, when sent, must equal the stored version (optimistic lock).
 	Version *int
 }
@@ -158,6 +159,7 @@ func sameTicket(a, b *Ticket) bool {
 // apply copies the sent fields of in onto t and checks the result against
 // the configuration and the directory.
 func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketInput, create bool) error {
+	prevStaff := t.AttendingStaffID
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -212,6 +214,9 @@ func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketIn
 		}
 		t.JSONExt = ext
 	}
+	if err := applyContact(t, in.Contact); err != nil {
+		return err
+	}
 	if in.Category == nil && create {
 		return Errorf(CodeInvalid, "category is required.")
 	}
@@ -239,7 +244,7 @@ func (s *Service) apply(ctx context.Context, cfg *Config, t *Ticket, in TicketIn
 		}
 	}
 	if (in.AttendingStaffID != nil || in.Category != nil) && t.AttendingStaffID != "" {
-		if err := s.checkStaff(ctx, cfg, t); err != nil {
+		if err := s.checkStaff(ctx, cfg, t, create || t.AttendingStaffID != prevStaff); err != nil {
 			return err
 		}
 	}
@@ -282,7 +287,7 @@ func (s *Service) checkPerson(ctx context.Context, role string, typ PersonType, 
 
 // checkStaff verifies the attending staff: an existing user holding one of
 // the roles configured for the ticket's category, when there are any.
-func (s *Service) checkStaff(ctx context.Context, cfg *Config, t *Ticket) error {
+func (s *Service) checkStaff(ctx context.Context, cfg *Config, t *Ticket, newlyAssigned bool) error {
 	people, err := s.store.People(ctx, []string{t.AttendingStaffID})
 	if err != nil {
 		return fmt.Errorf("look up attending staff: %w", err)
@@ -290,6 +295,11 @@ func (s *Service) checkStaff(ctx context.Context, cfg *Config, t *Ticket) error 
 	u, ok := people[t.AttendingStaffID]
 	if !ok || u.Type != PersonUser {
 		return Errorf(CodeInvalid, "The attending staff %s is not a known user.", t.AttendingStaffID)
+	}
+	// A user disabled or removed in the user pool stays on the tickets
+	// they attend, but cannot be given new ones.
+	if u.Inactive && newlyAssigned {
+		return Errorf(CodeInvalid, "The attending staff %s is disabled and cannot be assigned.", u.Username)
 	}
 	roles, ok := cfg.DefaultAttendingStaffRole.Get(t.Category)
 	if !ok || len(roles) == 0 {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +45,20 @@ type Call struct {
 // stack: infra/stack/data.go names tables after store.Table.Name).
 const (
 	ResourceBus = "event-bus/Bus"
+	// ResourceImports prefixes the objects of the import bucket
+	// (infra/stack/directory.go), named by top-level prefix:
+	// "bucket/ImportBucket/imports/*".
+	ResourceImports = "bucket/ImportBucket/"
+	// ResourceUserPool is the stack's Cognito user pool.
+	ResourceUserPool = "userpool/UserPool"
+)
+
+// Environment variables that name the directory's resources to the
+// recorder of a function started with Start (the local stack sets them):
+// the import bucket and the user pool.
+const (
+	EnvImportBucket = "IMPORT_BUCKET"
+	EnvUserPoolID   = "USER_POOL_ID"
 )
 
 // EnvBucket names the attachments bucket, whose objects the recorder names
@@ -74,11 +89,18 @@ func TableResource(table, index string) string {
 // the handler (not on the one that creates their tables); AWS calls it
 // for every deployed function.
 func RecordCalls(cfg *aws.Config, function string, names store.TableNames, bus string) {
+	RecordDirectoryCalls(cfg, function, names, bus, "", "")
+}
+
+// RecordDirectoryCalls is RecordCalls for a function that also calls the
+// import bucket or the user pool (importer, staffsync): their physical
+// names map back to ResourceImports and ResourceUserPool.
+func RecordDirectoryCalls(cfg *aws.Config, function string, names store.TableNames, bus, bucket, userPool string) {
 	dir := os.Getenv(EnvCallLog)
 	if dir == "" {
 		return
 	}
-	r := &recorder{function: function, tables: map[string]string{}, bus: bus, bucket: os.Getenv(EnvBucket)}
+	r := &recorder{function: function, tables: map[string]string{}, bus: bus, bucket: os.Getenv(EnvBucket), imports: bucket, pool: userPool}
 	for _, t := range store.Tables() {
 		if n := names.Name(t); n != "" {
 			r.tables[n] = t.Name
@@ -102,15 +124,47 @@ type recorder struct {
 	tables   map[string]string // physical -> logical
 	bus      string
 	bucket   string // the attachments bucket's physical name
+	imports  string // the import bucket's physical name
+	pool     string // the user pool id
+}
+
+// field returns the string (or *string) field name of the struct params
+// points at. S3 and Cognito inputs are read this way so that this package,
+// which every function links, does not link their SDK packages.
+func field(params any, name string) string {
+	v := reflect.ValueOf(params)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	f := v.FieldByName(name)
+	switch {
+	case !f.IsValid():
+		return ""
+	case f.Kind() == reflect.String:
+		return f.String()
+	case f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.String:
+		return f.Elem().String()
+	}
+	return ""
 }
 
 // object names an object of a bucket: by its key's prefix in the
 // attachments bucket, by its physical names anywhere else.
 func (r *recorder) object(bucket, key *string) string {
-	if b := aws.ToString(bucket); b != r.bucket || b == "" {
-		return "bucket/?" + b + "/" + aws.ToString(key)
+	b, k := aws.ToString(bucket), aws.ToString(key)
+	switch {
+	case b != "" && b == r.bucket:
+		return ObjectResource(k)
+	case b != "" && b == r.imports:
+		// Keys are data (a platform team names its files): an object is
+		// named by its top-level prefix, as the grants are.
+		prefix, _, _ := strings.Cut(k, "/")
+		return ResourceImports + prefix + "/*"
 	}
-	return ObjectResource(aws.ToString(key))
+	return "bucket/?" + b + "/" + k
 }
 
 func (r *recorder) table(name *string, index *string) string {
@@ -184,7 +238,11 @@ func (r *recorder) calls(serviceID, op string, params any) []Call {
 	// S3, as IAM authorizes object operations: HeadObject is GetObject,
 	// and a copy reads its source and writes its destination.
 	case *s3.GetObjectInput:
-		out = append(out, call("s3", "GetObject", r.object(in.Bucket, in.Key)))
+		action := "GetObject"
+		if aws.ToString(in.VersionId) != "" {
+			action = "GetObjectVersion" // what IAM authorizes a versioned read as
+		}
+		out = append(out, call("s3", action, r.object(in.Bucket, in.Key)))
 	case *s3.HeadObjectInput:
 		out = append(out, call("s3", "GetObject", r.object(in.Bucket, in.Key)))
 	case *s3.PutObjectInput:
@@ -199,6 +257,14 @@ func (r *recorder) calls(serviceID, op string, params any) []Call {
 		out = append(out, call("s3", "GetObject", r.object(&srcBucket, &srcKey)),
 			call("s3", "PutObject", r.object(in.Bucket, in.Key)))
 	default:
+		if serviceID == "Cognito Identity Provider" && field(params, "UserPoolId") != "" {
+			res := "userpool/?" + field(params, "UserPoolId")
+			if field(params, "UserPoolId") == r.pool {
+				res = ResourceUserPool
+			}
+			out = append(out, call("cognito-idp", op, res))
+			break
+		}
 		// An operation the recorder does not know still shows up, so the
 		// permission check fails until it is taught the resource.
 		out = append(out, call(strings.ToLower(strings.ReplaceAll(serviceID, " ", "")), op, "?"))

@@ -84,7 +84,7 @@ func awsConfig(ctx context.Context, log *slog.Logger) (aws.Config, store.TableNa
 		return aws.Config{}, store.TableNames{}, err
 	}
 	TraceCalls(&cfg, os.Getenv, log)
-	RecordCalls(&cfg, functionName(), names, os.Getenv("EVENT_BUS_NAME"))
+	RecordDirectoryCalls(&cfg, functionName(), names, os.Getenv("EVENT_BUS_NAME"), os.Getenv(EnvImportBucket), os.Getenv(EnvUserPoolID))
 	return cfg, names, nil
 }
 

@@ -127,7 +127,8 @@ type ticketItem struct {
 	DateResolved     time.Time `dynamo:"dateResolved,omitempty"`
 	// LastMutation names the mutation that wrote this version (e.g.
 	// "reopenTicket"), so stream consumers know why an item changed.
-	LastMutation string `dynamo:"lastMutation,omitempty"`
+	LastMutation string       `dynamo:"lastMutation,omitempty"`
+	Contact      *contactItem `dynamo:"contact,omitempty"`
 	// AttachmentIDs are the ticket's clean attachments.
 	AttachmentIDs []string `dynamo:"attachmentIds,omitempty"`
 }
@@ -144,6 +145,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 		UserCreated: t.UserCreated, UserUpdated: t.UserUpdated,
 		SLAStart: t.SLAStart.UTC(), DateResolved: t.DateResolved.UTC(),
 		AttachmentIDs: t.AttachmentIDs,
+		Contact:       toContactItem(t.Contact),
 	}
 	if len(t.JSONExt) > 0 {
 		b, err := json.Marshal(t.JSONExt)
@@ -198,6 +200,7 @@ func (it *ticketItem) ticket() (*grievance.Ticket, error) {
 		UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
 		SLAStart: it.SLAStart, DateResolved: it.DateResolved,
 		AttachmentIDs: it.AttachmentIDs,
+		Contact:       it.Contact.contact(),
 	}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &t.JSONExt); err != nil {
@@ -288,15 +291,25 @@ type personItem struct {
 	Roles        []string `dynamo:"roles,omitempty"`
 	IndividualID string   `dynamo:"individualId,omitempty"`
 	JSONExt      string   `dynamo:"jsonExt,omitempty"`
+	ExternalID   string   `dynamo:"externalId,omitempty"`
+	Sex          string   `dynamo:"sex,omitempty"`
+	Phone        string   `dynamo:"phone,omitempty"`
+	Email        string   `dynamo:"email,omitempty"`
+	Location     string   `dynamo:"location,omitempty"`
+	Programme    string   `dynamo:"programme,omitempty"`
+	Inactive     bool     `dynamo:"inactive,omitempty"`
 }
 
 func toPersonItem(p *grievance.Person) (*personItem, error) {
 	it := &personItem{PK: prefixPerson + p.ID, SK: skPerson, Kind: KindPerson,
 		ID: p.ID, Type: string(p.Type), FirstName: p.FirstName, LastName: p.LastName, Dob: p.Dob,
-		Username: p.Username, Roles: p.Roles, IndividualID: p.IndividualID}
+		Username: p.Username, Roles: p.Roles, IndividualID: p.IndividualID,
+		ExternalID: p.ExternalID, Sex: p.Sex, Phone: p.Phone, Email: p.Email, Location: p.Location,
+		Programme: p.Programme, Inactive: p.Inactive}
 	if p.Type == grievance.PersonUser {
 		it.G3PK, it.G3SK = listUsers, strings.ToLower(p.Username)
 	}
+	personIndexKeys(it, p)
 	if len(p.JSONExt) > 0 {
 		b, err := json.Marshal(p.JSONExt)
 		if err != nil {
@@ -309,7 +322,9 @@ func toPersonItem(p *grievance.Person) (*personItem, error) {
 
 func (it *personItem) person() (*grievance.Person, error) {
 	p := &grievance.Person{ID: it.ID, Type: grievance.PersonType(it.Type), FirstName: it.FirstName,
-		LastName: it.LastName, Dob: it.Dob, Username: it.Username, Roles: it.Roles, IndividualID: it.IndividualID}
+		LastName: it.LastName, Dob: it.Dob, Username: it.Username, Roles: it.Roles, IndividualID: it.IndividualID,
+		ExternalID: it.ExternalID, Sex: it.Sex, Phone: it.Phone, Email: it.Email, Location: it.Location,
+		Programme: it.Programme, Inactive: it.Inactive}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &p.JSONExt); err != nil {
 			return nil, fmt.Errorf("decode jsonExt of person %s: %w", it.ID, err)

@@ -286,10 +286,16 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*grievance
 	if err != nil {
 		return nil, translate("query user "+username, err)
 	}
+	// A username deleted from the user pool and created again names two
+	// records (the old one inactive, docs/directory.md): the active one wins.
+	var found *personItem
 	for i := range items {
-		if items[i].Username == username {
-			return items[i].person()
+		if items[i].Username == username && (found == nil || found.Inactive && !items[i].Inactive) {
+			found = &items[i]
 		}
+	}
+	if found != nil {
+		return found.person()
 	}
 	return nil, notFound("User", username)
 }

@@ -116,6 +116,14 @@ type Options struct {
 	Bucket       string
 	GateAddr     string
 	ScanInterval time.Duration
+	// ImportBucket and ImportQueue create the import bucket, notifying the
+	// queue the importer is run from; "" creates none (docs/directory.md).
+	ImportBucket, ImportQueue string
+	// UserPool creates the user pool of that name from SeedFile's staff
+	// (staffsync reads it); "" creates none. StaffSyncInterval is how
+	// often staffsync runs after its run at start; 0 only at start.
+	UserPool          string
+	StaffSyncInterval time.Duration
 	// Listen is the address of the emulated API Gateway in front of the
 	// graphql function; "" serves no API (callers invoke the function).
 	Listen string
@@ -161,6 +169,10 @@ type Stack struct {
 	// Bucket is the attachments bucket and GateAddr the S3 gate's address
 	// ("" without Options.Bucket).
 	Bucket, GateAddr string
+	// Imports is the import bucket and its queue, UserPoolID the user
+	// pool (zero without Options.ImportBucket, Options.UserPool).
+	Imports    bootstrap.ImportBucket
+	UserPoolID string
 
 	o        Options
 	log      *slog.Logger
@@ -200,6 +212,12 @@ func (o *Options) defaults() error {
 		if slices.Contains(o.Functions, n) && o.BusName == "" {
 			return fmt.Errorf("stack: function %s needs a bus (Options.BusName)", n)
 		}
+	}
+	if slices.Contains(o.Functions, Importer) && o.ImportBucket == "" {
+		return errors.New("stack: the importer needs an import bucket (Options.ImportBucket)")
+	}
+	if slices.Contains(o.Functions, StaffSync) && o.UserPool == "" {
+		return errors.New("stack: staffsync needs a user pool (Options.UserPool)")
 	}
 	if o.Listen != "" && o.Verifier == nil {
 		return errors.New("stack: an API (Options.Listen) needs a Verifier")
@@ -288,6 +306,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			Bucket: o.Bucket, Function: f, Interval: o.ScanInterval, Log: s.log}
 		s.wg.Go(func() { sc.Run(bg) })
 	}
+	if err := s.runDirectory(ctx, bg); err != nil {
+		return nil, err
+	}
 	if o.SLAInterval > 0 && s.Functions[SLA] != nil {
 		s.wg.Go(func() { s.schedule(bg, SLA, o.SLAInterval) })
 	}
@@ -335,9 +356,11 @@ func (s *Stack) startAWS(ctx context.Context) error {
 		}
 	}
 	if o.Bucket != "" {
-		return s.startFiles(ctx)
+		if err := s.startFiles(ctx); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.startDirectory(ctx)
 }
 
 // startFiles creates the attachments bucket and starts the S3 gate in
@@ -390,8 +413,18 @@ func (s *Stack) env(name string) []string {
 	if name == GraphQL && s.o.OpenIMISClient {
 		env = append(env, s.clientEnv()...)
 	}
-	if s.Bucket != "" {
+	// The gate only fronts the attachments bucket's presigned URLs; the
+	// importer reads its own bucket from the emulator directly.
+	if s.Bucket != "" && name != Importer {
 		env = append(env, "ATTACHMENTS_BUCKET="+s.Bucket, "AWS_ENDPOINT_URL_S3=http://"+s.GateAddr)
+	}
+	switch name {
+	case StaffSync:
+		env = append(env, platform.EnvUserPoolID+"="+s.UserPoolID)
+	case Importer:
+		// Names the bucket to the call recorder (REDRESS_CALL_LOG); the
+		// importer itself takes the bucket from each notification.
+		env = append(env, platform.EnvImportBucket+"="+s.o.ImportBucket)
 	}
 	return append(env, s.o.Env...)
 }

@@ -1,0 +1,141 @@
+package bootstrap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// ImportBucket is the local import bucket and the queue its notifications
+// go to (in AWS they invoke the importer function directly; locally a
+// poller of this queue invokes it, as the stream poller does for tables).
+type ImportBucket struct {
+	Name     string
+	QueueURL string
+}
+
+// NotifiedPrefixes are the key prefixes (and suffixes) whose new objects
+// the importer is told about: files to import and continuation states. The
+// CDK stack (infra/stack) and the local bucket use the same list.
+var NotifiedPrefixes = []struct{ Prefix, Suffix string }{{"imports/", ""}, {"state/", ".json"}}
+
+// S3Client returns an S3 client for an emulator: path-style addressing,
+// because the emulator's host name has no bucket subdomains.
+func S3Client(cfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// CreateImportBucket creates (or finds) a versioned bucket and a queue,
+// and points the bucket's ObjectCreated notifications for
+// NotifiedPrefixes at the queue. It is idempotent.
+func CreateImportBucket(ctx context.Context, cfg aws.Config, bucket, queueName string) (ImportBucket, error) {
+	s := S3Client(cfg)
+	q := sqs.NewFromConfig(cfg)
+	if _, err := s.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		var owned *s3types.BucketAlreadyOwnedByYou
+		if !errors.As(err, &owned) {
+			return ImportBucket{}, fmt.Errorf("bootstrap: create bucket %s: %w", bucket, err)
+		}
+	}
+	if _, err := s.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		return ImportBucket{}, fmt.Errorf("bootstrap: versioning of %s: %w", bucket, err)
+	}
+	qo, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(queueName)})
+	if err != nil {
+		return ImportBucket{}, fmt.Errorf("bootstrap: create queue %s: %w", queueName, err)
+	}
+	qa, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qo.QueueUrl,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return ImportBucket{}, fmt.Errorf("bootstrap: queue arn of %s: %w", queueName, err)
+	}
+	arn := qa.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
+	var qcs []s3types.QueueConfiguration
+	for _, p := range NotifiedPrefixes {
+		rules := []s3types.FilterRule{{Name: s3types.FilterRuleNamePrefix, Value: aws.String(p.Prefix)}}
+		if p.Suffix != "" {
+			rules = append(rules, s3types.FilterRule{Name: s3types.FilterRuleNameSuffix, Value: aws.String(p.Suffix)})
+		}
+		qcs = append(qcs, s3types.QueueConfiguration{QueueArn: aws.String(arn),
+			Events: []s3types.Event{s3types.EventS3ObjectCreated},
+			Filter: &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: rules}}})
+	}
+	if _, err := s.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
+		Bucket:                    aws.String(bucket),
+		NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: qcs},
+	}); err != nil {
+		return ImportBucket{}, fmt.Errorf("bootstrap: notifications of %s: %w", bucket, err)
+	}
+	return ImportBucket{Name: bucket, QueueURL: aws.ToString(qo.QueueUrl)}, nil
+}
+
+// ReceiveS3Events takes the S3 notifications waiting in the queue (waiting
+// up to wait for the first) and returns each as the JSON of the event
+// Lambda would receive. S3's test event, sent when notifications are
+// configured, is dropped.
+func ReceiveS3Events(ctx context.Context, q *sqs.Client, queueURL string, wait int32) ([][]byte, error) {
+	out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL),
+		MaxNumberOfMessages: 10, WaitTimeSeconds: wait})
+	if err != nil {
+		return nil, fmt.Errorf("receive import notifications: %w", err)
+	}
+	var events [][]byte
+	for _, m := range out.Messages {
+		if ev := fixS3Event([]byte(aws.ToString(m.Body))); ev != nil {
+			events = append(events, ev)
+		}
+		if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			return nil, fmt.Errorf("delete import notification: %w", err)
+		}
+	}
+	return events, nil
+}
+
+// fixS3Event returns a notification as S3 sends it, or nil when it is not
+// an object event. moto 5.1.1 writes eventTime without a zone
+// ("2026-11-30T05:00:00.123456"), where S3 writes UTC with a Z, which
+// Lambda's event types require; and it writes the object key as is, where
+// S3 URL-encodes it (a space as "+"), which the importer decodes.
+func fixS3Event(body []byte) []byte {
+	var ev map[string]any
+	if json.Unmarshal(body, &ev) != nil {
+		return nil
+	}
+	recs, _ := ev["Records"].([]any)
+	if len(recs) == 0 {
+		return nil
+	}
+	for _, r := range recs {
+		if m, ok := r.(map[string]any); ok {
+			if t, ok := m["eventTime"].(string); ok && !strings.HasSuffix(t, "Z") && !strings.Contains(t[min(len(t), 19):], "+") {
+				m["eventTime"] = t + "Z"
+			}
+			if s3, ok := m["s3"].(map[string]any); ok {
+				if obj, ok := s3["object"].(map[string]any); ok {
+					if key, ok := obj["key"].(string); ok {
+						parts := strings.Split(key, "/")
+						for i, p := range parts {
+							parts[i] = url.QueryEscape(p)
+						}
+						obj["key"] = strings.Join(parts, "/")
+					}
+				}
+			}
+		}
+	}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		return nil
+	}
+	return out
+}
