@@ -154,17 +154,17 @@ func field(params any, name string) string {
 // object names an object of a bucket: by its key's prefix in the
 // attachments bucket, by its physical names anywhere else.
 func (r *recorder) object(bucket, key *string) string {
+	// Keys are data (ids, a platform team's file names): an object is
+	// named by its top-level prefix, as the grants are.
 	b, k := aws.ToString(bucket), aws.ToString(key)
+	prefix, _, _ := strings.Cut(k, "/")
 	switch {
 	case b != "" && b == r.bucket:
 		return ObjectResource(k)
 	case b != "" && b == r.imports:
-		// Keys are data (a platform team names its files): an object is
-		// named by its top-level prefix, as the grants are.
-		prefix, _, _ := strings.Cut(k, "/")
 		return ResourceImports + prefix + "/*"
 	}
-	return "bucket/?" + b + "/" + k
+	return "bucket/?" + b + "/" + prefix + "/*"
 }
 
 func (r *recorder) table(name *string, index *string) string {
