@@ -277,7 +277,7 @@ func (s *Service) TicketAttachments(ctx context.Context, ticketID string, page P
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.readableTicket(ctx, cfg, p, ticketID)
+	t, err := s.visibleTicket(ctx, cfg, p, "ticketId", ticketID)
 	if !p.HasAny(cfg.QueryTicketsPerms) {
 		// Without the right only the attending staff of this very ticket
 		// may list; anyone else is refused alike, whatever the id names.
@@ -322,21 +322,6 @@ func (s *Service) TicketAttachments(ctx context.Context, ticketID string, page P
 	return out, nil
 }
 
-// readableTicket loads a ticket, deleted or not, that p may see.
-func (s *Service) readableTicket(ctx context.Context, cfg *Config, p *Principal, ticketID string) (*Ticket, error) {
-	id, err := CanonicalUUID("ticketId", ticketID)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.store.Ticket(ctx, id)
-	if ErrorCode(err) == CodeNotFound || (err == nil && !visible(cfg, p, t)) {
-		return nil, errTicketNotFound(id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load ticket %s: %w", id, err)
-	}
-	return t, nil
-}
 
 // attachment loads an attachment a mutation may change, with its ticket.
 // Attachments the caller may not see do not exist for them.

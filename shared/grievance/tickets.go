@@ -37,10 +37,10 @@ func errTicketNotFound(id string) error {
 	return Errorf(CodeNotFound, "Ticket %s does not exist.", id)
 }
 
-// liveTicket loads a ticket a mutation may change: it exists, is visible to
-// p and is not deleted.
-func (s *Service) liveTicket(ctx context.Context, cfg *Config, p *Principal, id string) (*Ticket, error) {
-	id, err := CanonicalUUID("id", id)
+// visibleTicket loads a ticket, deleted or not, that p may see; field names
+// the input that carried the id. A hidden ticket answers as a missing one.
+func (s *Service) visibleTicket(ctx context.Context, cfg *Config, p *Principal, field, ticketID string) (*Ticket, error) {
+	id, err := CanonicalUUID(field, ticketID)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +50,16 @@ func (s *Service) liveTicket(ctx context.Context, cfg *Config, p *Principal, id 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load ticket %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// liveTicket loads a ticket a mutation may change: it exists, is visible to
+// p and is not deleted.
+func (s *Service) liveTicket(ctx context.Context, cfg *Config, p *Principal, id string) (*Ticket, error) {
+	t, err := s.visibleTicket(ctx, cfg, p, "id", id)
+	if err != nil {
+		return nil, err
 	}
 	if t.IsDeleted {
 		return nil, Errorf(CodeInvalid, "Ticket %s is deleted.", t.Code)
