@@ -322,7 +322,6 @@ func (s *Service) TicketAttachments(ctx context.Context, ticketID string, page P
 	return out, nil
 }
 
-
 // attachment loads an attachment a mutation may change, with its ticket.
 // Attachments the caller may not see do not exist for them.
 func (s *Service) attachment(ctx context.Context, cfg *Config, p *Principal, id string) (*Attachment, *Ticket, error) {
