@@ -37,11 +37,7 @@ func (s *Store) CountTicketsWithPeople(ctx context.Context, r grievance.TicketRa
 	total := int64(0)
 	people := map[string]*grievance.Person{}
 	for _, item := range items {
-		var kind string
-		if av, ok := item["kind"]; ok {
-			_ = dynamo.Unmarshal(av, &kind)
-		}
-		switch kind {
+		switch kindOf(item) {
 		case KindCount:
 			var it countItem
 			if err := dynamo.UnmarshalItem(item, &it); err != nil {

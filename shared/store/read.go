@@ -207,11 +207,7 @@ func (s *Store) TicketWithComments(ctx context.Context, ticketID string) (*griev
 	var t *grievance.Ticket
 	var cs []*grievance.Comment
 	for _, item := range items {
-		var kind string
-		if av, ok := item["kind"]; ok {
-			_ = dynamo.Unmarshal(av, &kind)
-		}
-		switch kind {
+		switch kindOf(item) {
 		case KindTicket:
 			var it ticketItem
 			if err := dynamo.UnmarshalItem(item, &it); err != nil {
@@ -372,4 +368,14 @@ func (s *Store) AttachmentsOfTicket(ctx context.Context, ticketID string) ([]*gr
 		return strings.Compare(a.ID, b.ID)
 	})
 	return out, nil
+}
+
+// kindOf is the kind of a raw item read from a partition or a batch that
+// mixes kinds ("" when it has none).
+func kindOf(item dynamo.Item) string {
+	var kind string
+	if av, ok := item["kind"]; ok {
+		_ = dynamo.Unmarshal(av, &kind)
+	}
+	return kind
 }
