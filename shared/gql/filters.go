@@ -109,24 +109,9 @@ func argToFilter(name string) (string, grievance.Lookup) {
 		}
 	}
 	for i, p := range parts {
-		parts[i] = snakeCase(p)
+		parts[i] = grievance.Snake(p)
 	}
 	return strings.Join(parts, "__"), lookup
-}
-
-// snakeCase converts camelCase (or CamelCase) to snake_case.
-func snakeCase(s string) string {
-	var b strings.Builder
-	for i, c := range s {
-		if c >= 'A' && c <= 'Z' {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			c += 'a' - 'A'
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // addFilterArgs declares the filter arguments on args.

@@ -245,7 +245,7 @@ func parseOrder(entries []string, allowed []string) ([]orderKey, error) {
 				return nil, Errorf(CodeInvalid, "Random ordering is not supported.")
 			}
 			desc := strings.HasPrefix(part, "-")
-			name := snake(strings.TrimPrefix(part, "-"))
+			name := Snake(strings.TrimPrefix(part, "-"))
 			if !slices.Contains(allowed, name) {
 				return nil, Errorf(CodeInvalid, "Cannot resolve keyword '%s' into field. Choices are: %s.", name, strings.Join(allowed, ", "))
 			}
@@ -255,8 +255,9 @@ func parseOrder(entries []string, allowed []string) ([]orderKey, error) {
 	return keys, nil
 }
 
-// snake converts camelCase to snake_case the way graphene does in reverse.
-func snake(s string) string {
+// Snake converts camelCase (or CamelCase) to snake_case, the way graphene
+// names fields in reverse: order and filter names arrive in either form.
+func Snake(s string) string {
 	var b strings.Builder
 	for i, r := range s {
 		if r >= 'A' && r <= 'Z' {
