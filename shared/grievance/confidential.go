@@ -476,3 +476,12 @@ func (g *guard) mayHide(field string) bool {
 	}
 	return false
 }
+
+// notifiesNeutrally reports whether messages about t may say nothing
+// beyond its code and a neutral sentence: its category is confidential
+// (restricted or with anonymized fields). A message leaves every access
+// control behind (a shared phone, a forwarded mail), and even the category
+// name says what the grievance is about.
+func notifiesNeutrally(cfg *Config, t *Ticket) bool {
+	return cfg.Confidential(t.Category)
+}

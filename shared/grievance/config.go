@@ -206,6 +206,9 @@ type Config struct {
 	// resolution times): the openIMIS web client's always-mounted
 	// configuration dialog asks for it on the login page. Off by default.
 	AnonymousGrievanceConfig bool `json:"anonymous_grievance_config"`
+	// Notifications holds the templates and rules of the notifier
+	// (docs/notifications.md).
+	Notifications NotificationConfig `json:"notifications"`
 }
 
 // Admin group default; the edge may configure another.
@@ -261,6 +264,7 @@ func DefaultConfig() *Config {
 	c.DefaultAttendingStaffRole.Set("Default", RoleIDs{"1", "2"})
 	c.RestrictedCategories = Dict[[]string]{Values: map[string][]string{}}
 	c.EscalationLevels = Dict[[]EscalationLevel]{Values: map[string][]EscalationLevel{}}
+	c.Notifications = DefaultNotifications()
 	return c
 }
 
@@ -416,6 +420,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateSLA(); err != nil {
+		return err
+	}
+	if err := c.Notifications.validate(c); err != nil {
 		return err
 	}
 	for g, roles := range c.GroupRoles {

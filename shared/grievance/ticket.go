@@ -95,6 +95,9 @@ type Ticket struct {
 	// AttachmentIDs lists the ticket's clean, not deleted attachments, in
 	// the order they arrived: adding or removing one is a ticket version.
 	AttachmentIDs []string
+	// AcknowledgedAt is when the complainant's acknowledgement was sent
+	// (zero: not yet); the notifier sets it without a new version.
+	AcknowledgedAt time.Time
 	// Contact reaches a complainant who is not in the directory; never
 	// changed in place (a change replaces it), so clones may share it.
 	Contact *Contact
