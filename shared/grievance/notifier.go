@@ -22,6 +22,10 @@ const (
 	NoticePublicComment = "comment.made-public"
 )
 
+// NoticeTypes lists the events the notifier acts on: its rules match them.
+var NoticeTypes = []string{NoticeCreated, NoticeStatusChanged, NoticeResolved, NoticeReopened,
+	NoticeStaffAssigned, NoticeOverdue, NoticeEscalated, NoticePublicComment}
+
 // Notice is one business event, as much of it as the notifier needs.
 type Notice struct {
 	// EventID is the fact's deterministic id: with the recipient and the
