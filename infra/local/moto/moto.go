@@ -59,6 +59,8 @@ type Server struct {
 	waitErr  error
 	tail     *tailBuffer
 	stopOnce sync.Once
+	// recording is the request recorder's file (removed by Stop).
+	recording string
 }
 
 // Start runs moto and returns once it answers GET /moto-api/.
@@ -110,6 +112,10 @@ func start(ctx context.Context, bin string, o Options, port int) (*Server, error
 		out = io.MultiWriter(o.Output, s.tail)
 	}
 	s.cmd = exec.Command(bin, "-H", o.Host, "-p", strconv.Itoa(port))
+	// The request recorder (infra/local/outbox) writes to its working
+	// directory unless told otherwise: keep it out of the repository.
+	s.recording = filepath.Join(os.TempDir(), fmt.Sprintf("moto-recording-%d-%d", os.Getpid(), port))
+	s.cmd.Env = append(os.Environ(), "MOTO_RECORDER_FILEPATH="+s.recording)
 	s.cmd.Stdout, s.cmd.Stderr = out, out
 	// Own process group so Stop can kill everything moto may spawn, and a
 	// parent-death signal so a test binary that dies without cleanup (panic,
@@ -171,6 +177,7 @@ func (s *Server) Stop() error {
 		}
 		// Anything left in the group (moto spawns nothing today) goes too.
 		syscall.Kill(-pgid, syscall.SIGKILL)
+		os.Remove(s.recording)
 	})
 	return nil
 }
