@@ -8,6 +8,7 @@
 //	go run ./infra/local [run]          start the stack (Ctrl-C stops it)
 //	go run ./infra/local token -username alice -groups GrievanceOfficer
 //	go run ./infra/local events [--follow]
+//	go run ./infra/local outbox [--follow]
 //	go run ./infra/local load [-duration 20s]
 //	go run ./infra/local people import FILE
 //
@@ -59,6 +60,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return tokenCommand(args, getenv, stdout, stderr)
 	case "events":
 		return eventsCommand(ctx, args, getenv, stdout, stderr)
+	case "outbox":
+		return outboxCommand(ctx, args, getenv, stdout, stderr)
 	case "config":
 		return configCommand(ctx, args, getenv, stdout, stderr)
 	case "load":
@@ -81,6 +84,7 @@ commands:
            127.0.0.1:8080 (default command; "run -h" lists its environment)
   token    print a signed JWT for the local API ("token -h")
   events   print the events published on the local bus ("events -h")
+  outbox   print the SMS and e-mails the notifier sent ("outbox -h")
   config   validate and store the module configuration on any endpoint ("config -h")
   load     bounded load and fault test of the local stack ("load -h")
   people   import a registry file into the directory ("people -h")

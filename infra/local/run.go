@@ -52,6 +52,7 @@ const envHelp = `Environment (defaults in brackets):
   ATTACHMENTS_BUCKET   attachments bucket [redress-local-attachments]
   S3_GATE_ADDR         address of the S3 gate presigned URLs point at [127.0.0.1:4567]
   SCAN_INTERVAL        how often the stand-in malware scanner polls the bucket [1s]
+  SES_FROM_ADDRESS     the notifier's sender, verified in the emulator [redress@localhost.test]
 `
 
 // config is everything `run` needs: the stack's options and the JWT
@@ -77,19 +78,20 @@ func devUsers() map[string]openimis.DevUser {
 
 func configFromEnv(getenv func(string) string, root string) (config, error) {
 	c := config{Options: stack.Options{
-		Root:        root,
-		Endpoint:    getenv("AWS_ENDPOINT_URL"),
-		TablePrefix: envOr(getenv, "TABLE_PREFIX", "redress-local-"),
-		BusName:     envOr(getenv, "EVENT_BUS_NAME", "redress-local-bus"),
-		QueueName:   envOr(getenv, "EVENTS_QUEUE_NAME", defaultQueueName),
-		SeedFile:    envOr(getenv, "SEED_FILE", filepath.Join(root, "infra", "local", "seed.json")),
-		Listen:      getenv("LISTEN_ADDR"),
-		LogLevel:    envOr(getenv, "LOG_LEVEL", "info"),
-		DLQDir:      envOr(getenv, "DLQ_DIR", filepath.Join(root, ".cache", "local")),
-		BinDir:      filepath.Join(root, ".cache", "bin"),
-		Bucket:      envOr(getenv, "ATTACHMENTS_BUCKET", "redress-local-attachments"),
-		GateAddr:    envOr(getenv, "S3_GATE_ADDR", "127.0.0.1:4567"),
-		Functions:   append(slices.Clone(stack.AllFunctions), stack.Importer, stack.StaffSync),
+		Root:          root,
+		Endpoint:      getenv("AWS_ENDPOINT_URL"),
+		TablePrefix:   envOr(getenv, "TABLE_PREFIX", "redress-local-"),
+		BusName:       envOr(getenv, "EVENT_BUS_NAME", "redress-local-bus"),
+		QueueName:     envOr(getenv, "EVENTS_QUEUE_NAME", defaultQueueName),
+		SeedFile:      envOr(getenv, "SEED_FILE", filepath.Join(root, "infra", "local", "seed.json")),
+		Listen:        getenv("LISTEN_ADDR"),
+		LogLevel:      envOr(getenv, "LOG_LEVEL", "info"),
+		DLQDir:        envOr(getenv, "DLQ_DIR", filepath.Join(root, ".cache", "local")),
+		BinDir:        filepath.Join(root, ".cache", "bin"),
+		Bucket:        envOr(getenv, "ATTACHMENTS_BUCKET", "redress-local-attachments"),
+		GateAddr:      envOr(getenv, "S3_GATE_ADDR", "127.0.0.1:4567"),
+		Functions:     append(slices.Clone(stack.AllFunctions), stack.Importer, stack.StaffSync, stack.Notifier),
+		SenderAddress: envOr(getenv, "SES_FROM_ADDRESS", "redress@localhost.test"),
 		// The directory (docs/directory.md): `people import` uploads
 		// here; the pool starts with the seed's staff.
 		ImportBucket: envOr(getenv, "IMPORT_BUCKET", defaultImportBucket),
@@ -236,6 +238,7 @@ Redress local stack is ready.
            (seeded staff: alice GrievanceOfficer, bob GrievanceAdmin, carol GrievanceViewer)
   Events   AWS_ENDPOINT_URL=%[7]s go run ./infra/local events --follow
   People   go run ./infra/local people import FILE   (bucket %[12]s; staff from pool %[13]s)
+  Outbox   AWS_ENDPOINT_URL=%[7]s go run ./infra/local outbox --follow   (SMS and e-mail sent)
   DLQ      %[8]s
   Files    bucket %[10]s; presigned URLs via the S3 gate http://%[11]s (checks policies, expiry);
            scanner stand-in: EICAR test file = infected, anything else = clean (no GuardDuty here)

@@ -64,8 +64,12 @@ type stack struct {
 	validator *bustest.Validator
 }
 
-func startStack(t *testing.T) *stack {
+// startStack starts the local stack with fns [graphql, history, tasks].
+func startStack(t *testing.T, fns ...string) *stack {
 	t.Helper()
+	if len(fns) == 0 {
+		fns = []string{localstack.GraphQL, localstack.History, localstack.Tasks}
+	}
 	root, err := bustest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +88,7 @@ func startStack(t *testing.T) *stack {
 		BusName:      prefix + "bus",
 		QueueName:    prefix + "events",
 		SeedFile:     filepath.Join(root, "infra", "local", "seed.json"),
-		Functions:    []string{localstack.GraphQL, localstack.History, localstack.Tasks},
+		Functions:    fns,
 		PollInterval: 50 * time.Millisecond,
 		MaxRetries:   2,
 		DLQDir:       t.TempDir(),

@@ -124,6 +124,9 @@ type Options struct {
 	// often staffsync runs after its run at start; 0 only at start.
 	UserPool          string
 	StaffSyncInterval time.Duration
+	// SenderAddress is the notifier's SES sender, verified at start
+	// [redress@localhost.test].
+	SenderAddress string
 	// Listen is the address of the emulated API Gateway in front of the
 	// graphql function; "" serves no API (callers invoke the function).
 	Listen string
@@ -173,6 +176,8 @@ type Stack struct {
 	// pool (zero without Options.ImportBucket, Options.UserPool).
 	Imports    bootstrap.ImportBucket
 	UserPoolID string
+	// NotifyQueue is the notifier's queue (zero without the notifier).
+	NotifyQueue bootstrap.Queue
 
 	o        Options
 	log      *slog.Logger
@@ -227,6 +232,9 @@ func (o *Options) defaults() error {
 	}
 	if o.LogLevel == "" {
 		o.LogLevel = "info"
+	}
+	if o.SenderAddress == "" {
+		o.SenderAddress = "redress@localhost.test"
 	}
 	if o.GraphQLConcurrency <= 0 {
 		o.GraphQLConcurrency = 1
@@ -309,6 +317,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := s.runDirectory(ctx, bg); err != nil {
 		return nil, err
 	}
+	if s.Functions[Notifier] != nil {
+		s.wg.Go(func() { s.pollNotifier(bg) })
+	}
 	if o.SLAInterval > 0 && s.Functions[SLA] != nil {
 		s.wg.Go(func() { s.schedule(bg, SLA, o.SLAInterval) })
 	}
@@ -359,6 +370,9 @@ func (s *Stack) startAWS(ctx context.Context) error {
 		if err := s.startFiles(ctx); err != nil {
 			return err
 		}
+	}
+	if err := s.startNotifier(ctx); err != nil {
+		return err
 	}
 	return s.startDirectory(ctx)
 }
@@ -425,6 +439,8 @@ func (s *Stack) env(name string) []string {
 		// Names the bucket to the call recorder (REDRESS_CALL_LOG); the
 		// importer itself takes the bucket from each notification.
 		env = append(env, platform.EnvImportBucket+"="+s.o.ImportBucket)
+	case Notifier:
+		env = append(env, "NOTIFY_QUEUE_URL="+s.NotifyQueue.URL, "SES_FROM_ADDRESS="+s.o.SenderAddress)
 	}
 	return append(env, s.o.Env...)
 }
