@@ -162,6 +162,7 @@ var factEvents = map[grievance.Fact]string{
 	grievance.FactStatusChanged: bus.TicketStatusChanged,
 	grievance.FactResolved:      bus.TicketResolved,
 	grievance.FactReopened:      bus.TicketReopened,
+	grievance.FactAppealed:      bus.TicketAppealed,
 	grievance.FactStaffAssigned: bus.TicketStaffAssigned,
 }
 

@@ -177,6 +177,24 @@ func TestHandler_Handle(t *testing.T) {
 		}
 	})
 
+	// Ensure a rating that reopens the ticket publishes the appeal (valid
+	// against its schema) between the status change and the task request.
+	t.Run("Appeal", func(t *testing.T) {
+		fb := &fakeBus{}
+		resp, _ := newTestHandler(fb).Handle(context.Background(), stream(t, "ticket-appeal"))
+		if len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("BatchItemFailures=%v", failures(resp))
+		}
+		want := []string{bus.TicketStatusChanged, bus.TicketAppealed, bus.TaskRequested}
+		if got := detailTypes(fb.published); !slices.Equal(got, want) {
+			t.Fatalf("events=%q, want %q", got, want)
+		}
+		d := aws.ToString(fb.published[1].Detail)
+		if err := v.Validate(bus.TicketAppealed, []byte(d)); err != nil || !strings.Contains(d, `"mutation":"rateOutcome"`) {
+			t.Fatalf("%v\n%s", err, d)
+		}
+	})
+
 	// Ensure a creation with an attending staff requests a task, and the
 	// other kinds of a mixed batch publish nothing.
 	t.Run("MixedBatch", func(t *testing.T) {

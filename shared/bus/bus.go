@@ -34,9 +34,12 @@ const (
 	TicketStatusChanged = "ticket.status-changed"
 	TicketResolved      = "ticket.resolved"
 	TicketReopened      = "ticket.reopened"
-	TicketDeleted       = "ticket.deleted"
-	CommentCreated      = "comment.created"
-	TaskRequested       = "task.requested"
+	// TicketAppealed: a low rating of the outcome reopened the ticket
+	// (grievance.RateOutcome); once per ticket.
+	TicketAppealed = "ticket.appealed"
+	TicketDeleted  = "ticket.deleted"
+	CommentCreated = "comment.created"
+	TaskRequested  = "task.requested"
 	// An attachment's file passed the scan and joined its ticket, was
 	// found infected (and quarantined), or was removed.
 	AttachmentAdded    = "attachment.added"
@@ -49,7 +52,7 @@ const (
 
 // DetailTypes lists every detail-type, in the order docs/events.md has them.
 var DetailTypes = []string{TicketCreated, TicketStaffAssigned, TicketStatusChanged, TicketResolved,
-	TicketReopened, TicketDeleted, CommentCreated, TaskRequested, TicketOverdue, TicketEscalated,
+	TicketReopened, TicketAppealed, TicketDeleted, CommentCreated, TaskRequested, TicketOverdue, TicketEscalated,
 	AttachmentAdded, AttachmentInfected, AttachmentRemoved}
 
 // Entity types, as events and task requests name them.
@@ -155,8 +158,8 @@ type TicketDetail struct {
 	Ticket Ticket `json:"ticket"`
 }
 
-// StatusDetail is the detail of ticket.status-changed, ticket.resolved
-// and ticket.reopened.
+// StatusDetail is the detail of ticket.status-changed, ticket.resolved,
+// ticket.reopened and ticket.appealed.
 type StatusDetail struct {
 	Header
 	Ticket         Ticket `json:"ticket"`

@@ -16,6 +16,9 @@ const (
 	FactStatusChanged Fact = "status_changed"
 	FactResolved      Fact = "resolved"
 	FactReopened      Fact = "reopened"
+	// FactAppealed: a low rating of the outcome reopened the ticket
+	// (RateOutcome), once per ticket.
+	FactAppealed      Fact = "appealed"
 	FactStaffAssigned Fact = "staff_assigned"
 )
 
@@ -80,6 +83,11 @@ func ChangeOf(old, t *Ticket, op string) TicketChange {
 	reopened := op == OpReopen && t.Status != old.Status
 	if reopened {
 		c.Facts = append(c.Facts, FactReopened)
+	}
+	// An appeal asks for action as a reopen does.
+	if op == MutationRate && t.Status == StatusOpen && old.Status != t.Status {
+		c.Facts = append(c.Facts, FactAppealed)
+		reopened = true
 	}
 	restaffed := t.AttendingStaffID != old.AttendingStaffID
 	if restaffed {

@@ -14,6 +14,7 @@ const (
 	NoticeStatusChanged = "ticket.status-changed"
 	NoticeResolved      = "ticket.resolved"
 	NoticeReopened      = "ticket.reopened"
+	NoticeAppealed      = "ticket.appealed"
 	NoticeStaffAssigned = "ticket.staff-assigned"
 	NoticeOverdue       = "ticket.overdue"
 	NoticeEscalated     = "ticket.escalated"
@@ -23,7 +24,7 @@ const (
 )
 
 // NoticeTypes lists the events the notifier acts on: its rules match them.
-var NoticeTypes = []string{NoticeCreated, NoticeStatusChanged, NoticeResolved, NoticeReopened,
+var NoticeTypes = []string{NoticeCreated, NoticeStatusChanged, NoticeResolved, NoticeReopened, NoticeAppealed,
 	NoticeStaffAssigned, NoticeOverdue, NoticeEscalated, NoticePublicComment}
 
 // Notice is one business event, as much of it as the notifier needs.
@@ -251,14 +252,14 @@ func messagesFor(nt Notice) ([]string, bool) {
 	case NoticeCreated:
 		return []string{MsgAcknowledgement}, false
 	case NoticeStatusChanged:
-		// A resolve or a reopen has its own event and message.
-		if nt.Mutation == "resolveGrievanceByComment" || nt.Mutation == "reopenTicket" {
+		// A resolve, a reopen or an appeal has its own event and message.
+		if nt.Mutation == "resolveGrievanceByComment" || nt.Mutation == "reopenTicket" || nt.Mutation == MutationRate {
 			return nil, false
 		}
 		return []string{MsgStatusChanged}, false
 	case NoticeResolved:
 		return []string{MsgResolved, MsgRatingRequest}, false
-	case NoticeReopened:
+	case NoticeReopened, NoticeAppealed:
 		return []string{MsgReopened}, false
 	case NoticePublicComment:
 		return []string{MsgPublicComment}, false

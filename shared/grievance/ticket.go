@@ -95,6 +95,12 @@ type Ticket struct {
 	// AttachmentIDs lists the ticket's clean, not deleted attachments, in
 	// the order they arrived: adding or removing one is a ticket version.
 	AttachmentIDs []string
+	// Rating is the complainant's rating (1–5) of the outcome, given at
+	// RatedAt; AppealedAt is when a low rating reopened the ticket as an
+	// appeal (once per ticket).
+	Rating     int
+	RatedAt    time.Time
+	AppealedAt time.Time
 	// AcknowledgedAt is when the complainant's acknowledgement was sent
 	// (zero: not yet); the notifier sets it without a new version.
 	AcknowledgedAt time.Time

@@ -125,6 +125,9 @@ type ticketItem struct {
 	UserUpdated      string    `dynamo:"userUpdated"`
 	SLAStart         time.Time `dynamo:"slaStart,omitempty"`
 	DateResolved     time.Time `dynamo:"dateResolved,omitempty"`
+	Rating           int       `dynamo:"rating,omitempty"`
+	RatedAt          time.Time `dynamo:"ratedAt,omitempty"`
+	AppealedAt       time.Time `dynamo:"appealedAt,omitempty"`
 	// LastMutation names the mutation that wrote this version (e.g.
 	// "reopenTicket"), so stream consumers know why an item changed.
 	LastMutation string       `dynamo:"lastMutation,omitempty"`
@@ -144,6 +147,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 		DateCreated: t.DateCreated.UTC(), DateUpdated: t.DateUpdated.UTC(), DateValidFrom: t.DateValidFrom.UTC(),
 		UserCreated: t.UserCreated, UserUpdated: t.UserUpdated,
 		SLAStart: t.SLAStart.UTC(), DateResolved: t.DateResolved.UTC(),
+		Rating: t.Rating, RatedAt: t.RatedAt.UTC(), AppealedAt: t.AppealedAt.UTC(),
 		AttachmentIDs: t.AttachmentIDs,
 		Contact:       toContactItem(t.Contact),
 	}
@@ -199,6 +203,7 @@ func (it *ticketItem) ticket() (*grievance.Ticket, error) {
 		DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, DateValidFrom: it.DateValidFrom,
 		UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
 		SLAStart: it.SLAStart, DateResolved: it.DateResolved,
+		Rating: it.Rating, RatedAt: it.RatedAt, AppealedAt: it.AppealedAt,
 		AttachmentIDs: it.AttachmentIDs,
 		Contact:       it.Contact.contact(),
 	}
