@@ -23,6 +23,10 @@ const (
 	NoticePublicComment = "comment.made-public"
 )
 
+// MutationAcknowledge is the lastMutation of the version that records a
+// ticket's acknowledgement.
+const MutationAcknowledge = "acknowledge"
+
 // NoticeTypes lists the events the notifier acts on: its rules match them.
 var NoticeTypes = []string{NoticeCreated, NoticeStatusChanged, NoticeResolved, NoticeReopened, NoticeAppealed,
 	NoticeStaffAssigned, NoticeOverdue, NoticeEscalated, NoticePublicComment}
@@ -67,9 +71,8 @@ type NotifierStore interface {
 	MarkDelivered(ctx context.Context, d Delivery, at time.Time) error
 	// OptedOut reports whether the owner of address asked for no messages.
 	OptedOut(ctx context.Context, ch Channel, address string) (bool, error)
-	// Acknowledge records when t's acknowledgement was sent; the first
-	// one counts. It is kept apart from the ticket's versions: it is a fact
-	// about a message, and no staff edit may overwrite it.
+	// Acknowledge records when t's acknowledgement was sent, as a new
+	// version of t (lastMutation MutationAcknowledge); the first counts.
 	Acknowledge(ctx context.Context, t *Ticket, at time.Time) error
 }
 

@@ -207,8 +207,8 @@ func TestNotifier_Delivery(t *testing.T) {
 			}, wantSent: 0},
 		{name: "AcknowledgedAtIsSendTime", wantSent: 1, check: func(t *testing.T, e *notifyEnv) {
 			tk, _ := e.store.Ticket(context.Background(), "t1")
-			if !tk.AcknowledgedAt.Equal(e.now) || tk.Version != 1 {
-				t.Errorf("acknowledgedAt %v version %d, want %v and 1", tk.AcknowledgedAt, tk.Version, e.now)
+			if !tk.AcknowledgedAt.Equal(e.now) || tk.Version != 2 {
+				t.Errorf("acknowledgedAt %v version %d, want %v and a version of its own (2)", tk.AcknowledgedAt, tk.Version, e.now)
 			}
 		}},
 	} {

@@ -216,3 +216,32 @@ func TestQuietHours_Until(t *testing.T) {
 		})
 	}
 }
+
+// Ensure a ticket's contribution to the statistics counts its
+// acknowledgement, the time it took and whether it met the configured
+// target (48 h by default), and nothing for a ticket not acknowledged.
+func TestContributionOf_Acknowledgement(t *testing.T) {
+	dims := grievance.DefaultConfig().StatsDimensions()
+	created := at("2026-03-01 10:00")
+	for _, tc := range []struct {
+		name               string
+		ack                string
+		want, secs, within int64
+	}{
+		{"NotAcknowledged", "", 0, 0, 0},
+		{"WithinMinutes", "2026-03-01 10:05", 1, 300, 1},
+		{"AtTarget", "2026-03-03 10:00", 1, 48 * 3600, 1},
+		{"LateByAMinute", "2026-03-03 10:01", 1, 48*3600 + 60, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tk := &grievance.Ticket{Status: grievance.StatusReceived, Category: "Default", DateCreated: created}
+			if tc.ack != "" {
+				tk.AcknowledgedAt = at(tc.ack)
+			}
+			c := grievance.ContributionOf(tk, dims).Counters
+			if c[grievance.CounterAcknowledged] != tc.want || c[grievance.CounterAckSecs] != tc.secs || c[grievance.CounterAckWithin] != tc.within {
+				t.Fatalf("counters %v, want ak=%d aks=%d akw=%d", c, tc.want, tc.secs, tc.within)
+			}
+		})
+	}
+}

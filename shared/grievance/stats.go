@@ -39,6 +39,9 @@ type StatsKey struct {
 //	h:<i>      resolved tickets per resolution-time bucket i (ResolutionBucket)
 //	wd         resolved tickets that had a due date
 //	w          those resolved within it
+//	ak         acknowledged tickets (an acknowledgement was sent)
+//	aks        their times to acknowledge, summed, in seconds
+//	akw        those acknowledged within notifications.acknowledgement_target_hours
 type Counters map[string]int64
 
 // Counter names (see Counters).
@@ -48,6 +51,9 @@ const (
 	CounterResolutionSecs = "rs"
 	CounterWithDue        = "wd"
 	CounterWithin         = "w"
+	CounterAcknowledged   = "ak"
+	CounterAckSecs        = "aks"
+	CounterAckWithin      = "akw"
 	prefixStatus          = "s:"
 	prefixChannel         = "c:"
 	prefixPriority        = "p:"
@@ -86,6 +92,9 @@ const (
 // configuration, a flag imported from elsewhere) counts as StatsOther.
 type StatsDimensions struct {
 	channels, priorities, flags map[string]bool
+	// ackTarget is the acknowledgement target; a change applies to the
+	// tickets whose contribution is computed after it.
+	ackTarget time.Duration
 }
 
 // StatsDimensions returns the values c lets statistics count by name.
@@ -102,7 +111,8 @@ func (c *Config) StatsDimensions() *StatsDimensions {
 		}
 		return m
 	}
-	return &StatsDimensions{channels: named(c.GrievanceChannels), priorities: named(c.GrievancePriorities), flags: named(c.GrievanceFlags)}
+	return &StatsDimensions{channels: named(c.GrievanceChannels), priorities: named(c.GrievancePriorities), flags: named(c.GrievanceFlags),
+		ackTarget: time.Duration(c.Notifications.AcknowledgementTargetHours) * time.Hour}
 }
 
 // bucket returns the breakdown key of v: "" (not set) and named values
@@ -139,6 +149,14 @@ func ContributionOf(t *Ticket, dims *StatsDimensions) *Contribution {
 			if within {
 				c[CounterWithin] = 1
 			}
+		}
+	}
+	if !t.AcknowledgedAt.IsZero() {
+		took := max(t.AcknowledgedAt.Sub(t.DateCreated), 0)
+		c[CounterAcknowledged] = 1
+		c[CounterAckSecs] = int64(took / time.Second)
+		if took <= dims.ackTarget {
+			c[CounterAckWithin] = 1
 		}
 	}
 	return &Contribution{Key: StatsKey{Day: t.DateCreated.UTC().Format(DateLayout), Category: t.Category}, Counters: c}
@@ -251,6 +269,14 @@ type Statistics struct {
 	ResolvedWithDueDate     int64
 	ResolvedWithinTime      int64
 	ShareResolvedWithinTime *float64
+	// Acknowledged counts the tickets whose complainant was sent an
+	// acknowledgement (docs/notifications.md); AverageHoursToAcknowledge
+	// and ShareAcknowledgedWithinTarget (of the acknowledged ones, within
+	// notifications.acknowledgement_target_hours) are nil without any.
+	Acknowledged                  int64
+	AcknowledgedWithinTarget      int64
+	AverageHoursToAcknowledge     *float64
+	ShareAcknowledgedWithinTarget *float64
 }
 
 // Statistics returns the statistics of the tickets created in a date range
@@ -294,7 +320,7 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 	}
 	out := &Statistics{DateFrom: from, DateTo: to}
 	status, channel, priority, flag, hist := Counters{}, Counters{}, Counters{}, Counters{}, Counters{}
-	var resolutionSecs int64
+	var resolutionSecs, ackSecs int64
 	for cat, c := range sum {
 		_, masked := byRight(cfg, p, cat)
 		if c[CounterTickets] != 0 {
@@ -303,6 +329,9 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 		out.Total += c[CounterTickets]
 		out.Resolved += c[CounterResolved]
 		resolutionSecs += c[CounterResolutionSecs]
+		out.Acknowledged += c[CounterAcknowledged]
+		out.AcknowledgedWithinTarget += c[CounterAckWithin]
+		ackSecs += c[CounterAckSecs]
 		if !masked["due_date"] {
 			out.ResolvedWithDueDate += c[CounterWithDue]
 			out.ResolvedWithinTime += c[CounterWithin]
@@ -339,6 +368,11 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 	if out.ResolvedWithDueDate > 0 {
 		share := float64(out.ResolvedWithinTime) / float64(out.ResolvedWithDueDate)
 		out.ShareResolvedWithinTime = &share
+	}
+	if out.Acknowledged > 0 {
+		avg := float64(ackSecs) / 3600 / float64(out.Acknowledged)
+		share := float64(out.AcknowledgedWithinTarget) / float64(out.Acknowledged)
+		out.AverageHoursToAcknowledge, out.ShareAcknowledgedWithinTarget = &avg, &share
 	}
 	return out, nil
 }

@@ -102,7 +102,7 @@ type Ticket struct {
 	RatedAt    time.Time
 	AppealedAt time.Time
 	// AcknowledgedAt is when the complainant's acknowledgement was sent
-	// (zero: not yet); the notifier sets it without a new version.
+	// (zero: not yet); the notifier records it as a version of its own.
 	AcknowledgedAt time.Time
 	// Contact reaches a complainant who is not in the directory; never
 	// changed in place (a change replaces it), so clones may share it.

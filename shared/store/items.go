@@ -128,6 +128,7 @@ type ticketItem struct {
 	Rating           int       `dynamo:"rating,omitempty"`
 	RatedAt          time.Time `dynamo:"ratedAt,omitempty"`
 	AppealedAt       time.Time `dynamo:"appealedAt,omitempty"`
+	AcknowledgedAt   time.Time `dynamo:"acknowledgedAt,omitempty"`
 	// LastMutation names the mutation that wrote this version (e.g.
 	// "reopenTicket"), so stream consumers know why an item changed.
 	LastMutation string       `dynamo:"lastMutation,omitempty"`
@@ -148,8 +149,9 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 		UserCreated: t.UserCreated, UserUpdated: t.UserUpdated,
 		SLAStart: t.SLAStart.UTC(), DateResolved: t.DateResolved.UTC(),
 		Rating: t.Rating, RatedAt: t.RatedAt.UTC(), AppealedAt: t.AppealedAt.UTC(),
-		AttachmentIDs: t.AttachmentIDs,
-		Contact:       toContactItem(t.Contact),
+		AttachmentIDs:  t.AttachmentIDs,
+		Contact:        toContactItem(t.Contact),
+		AcknowledgedAt: t.AcknowledgedAt.UTC(),
 	}
 	if len(t.JSONExt) > 0 {
 		b, err := json.Marshal(t.JSONExt)
@@ -204,8 +206,9 @@ func (it *ticketItem) ticket() (*grievance.Ticket, error) {
 		UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
 		SLAStart: it.SLAStart, DateResolved: it.DateResolved,
 		Rating: it.Rating, RatedAt: it.RatedAt, AppealedAt: it.AppealedAt,
-		AttachmentIDs: it.AttachmentIDs,
-		Contact:       it.Contact.contact(),
+		AttachmentIDs:  it.AttachmentIDs,
+		Contact:        it.Contact.contact(),
+		AcknowledgedAt: it.AcknowledgedAt,
 	}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &t.JSONExt); err != nil {

@@ -18,9 +18,9 @@ import (
 //     claimed before a message is sent, marked sent after; expiresAt lets
 //     DynamoDB drop it once no redelivery of the event can come (DeliveryTTL).
 //   - opt-out: pk OPTOUT#<channel>#<address hash>, sk OPTOUT.
-//   - acknowledgement: pk TICKET#<id>, sk ACK, in the ticket's partition but
-//     apart from its versions, so that no staff edit overwrites it and the
-//     stream tells the statistics when a ticket was acknowledged.
+//
+// The acknowledgement is a version of the ticket (acknowledgedAt), see
+// Acknowledge.
 //
 // Addresses appear in keys only as a SHA-256 hash: keys travel into
 // metrics, exports and stream records.
@@ -28,10 +28,8 @@ const (
 	prefixNotify   = "NOTIFY#"
 	prefixOptOut   = "OPTOUT#"
 	skOptOut       = "OPTOUT"
-	skAck          = "ACK"
 	KindDelivery   = "delivery"
 	KindOptOut     = "optOut"
-	KindAck        = "acknowledgement"
 	deliveryClaim  = "claimed"
 	deliverySent   = "sent"
 	DeliveryTTL    = 14 * 24 * time.Hour
@@ -122,34 +120,29 @@ func (s *Store) SetOptOut(ctx context.Context, ch grievance.Channel, address str
 	return translate("set opt-out", s.main.Put(optOutItem{PK: pk, SK: skOptOut, Kind: KindOptOut, At: at.UTC()}).Run(ctx))
 }
 
-type ackItem struct {
-	PK             string    `dynamo:"pk"`
-	SK             string    `dynamo:"sk"`
-	Kind           string    `dynamo:"kind"`
-	TicketID       string    `dynamo:"ticketId"`
-	DateCreated    time.Time `dynamo:"dateCreated"`
-	AcknowledgedAt time.Time `dynamo:"acknowledgedAt"`
-}
+// AckActor is the user a ticket's acknowledgement version names.
+const AckActor = "redress:notifier"
 
-// Acknowledge implements grievance.NotifierStore: the first one stays.
+// Acknowledge implements grievance.NotifierStore: one new version of the
+// ticket with acknowledgedAt, conditional on the version read, so that a
+// concurrent API write conflicts and retries on fresh data instead of
+// overwriting it (or being overwritten). The first acknowledgement stays.
 func (s *Store) Acknowledge(ctx context.Context, t *grievance.Ticket, at time.Time) error {
-	it := ackItem{PK: prefixTicket + t.ID, SK: skAck, Kind: KindAck, TicketID: t.ID, DateCreated: t.DateCreated.UTC(), AcknowledgedAt: at.UTC()}
-	err := s.main.Put(it).If("attribute_not_exists(pk)").Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return nil
+	for range 5 {
+		cur, err := s.Ticket(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if !cur.AcknowledgedAt.IsZero() || cur.IsDeleted {
+			return nil
+		}
+		err = s.main.Update(AttrPK, prefixTicket+t.ID).Range(AttrSK, skTicket).
+			Set("acknowledgedAt", at.UTC()).Set("version", cur.Version+1).Set("dateUpdated", at.UTC()).
+			Set("userUpdated", AckActor).Set("lastMutation", grievance.MutationAcknowledge).
+			If("version = ?", cur.Version).Run(ctx)
+		if !dynamo.IsCondCheckFailed(err) {
+			return translate("record acknowledgement", err)
+		}
 	}
-	return translate("record acknowledgement", err)
-}
-
-// AcknowledgedAt returns when ticket id was acknowledged (zero: not yet).
-func (s *Store) AcknowledgedAt(ctx context.Context, id string) (time.Time, error) {
-	var it ackItem
-	err := s.main.Get(AttrPK, prefixTicket+id).Range(AttrSK, dynamo.Equal, skAck).One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, translate("read acknowledgement", err)
-	}
-	return it.AcknowledgedAt, nil
+	return grievance.Errorf(grievance.CodeConflict, "The ticket kept changing while its acknowledgement was recorded.")
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
 )
 
 // Ensure a delivery is claimed once, blocks a second claim while fresh and
@@ -66,7 +67,8 @@ func TestDeliveryClaims(t *testing.T) {
 }
 
 // Ensure opt-outs are kept per channel and address and can be lifted, and
-// that the first acknowledgement of a ticket stays and is read with it.
+// that the first acknowledgement of a ticket stays, as one new version
+// that a write based on the older version cannot overwrite.
 func TestOptOutAndAcknowledgement(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
@@ -100,11 +102,17 @@ func TestOptOutAndAcknowledgement(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, comments, err := s.TicketWithComments(ctx, tk.ID)
+	got, err := s.Ticket(ctx, tk.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.AcknowledgedAt.Equal(now) || len(comments) != 0 || got.Version != tk.Version {
-		t.Fatalf("acknowledgedAt %v (want the first, %v), %d comments, version %d", got.AcknowledgedAt, now, len(comments), got.Version)
+	if !got.AcknowledgedAt.Equal(now) || got.Version != tk.Version+1 || got.UserUpdated != store.AckActor {
+		t.Fatalf("acknowledgedAt %v (want the first, %v), version %d (want %d), by %q", got.AcknowledgedAt, now, got.Version, tk.Version+1, got.UserUpdated)
+	}
+	stale := tk.Clone()
+	stale.Version++
+	stale.Title = "edited from the version before the acknowledgement"
+	if err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: stale, Prev: tk.Version, Old: tk}}}); grievance.ErrorCode(err) != grievance.CodeConflict {
+		t.Fatalf("write based on the version before the acknowledgement: %v, want CONFLICT", err)
 	}
 }

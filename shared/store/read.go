@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -207,7 +206,6 @@ func (s *Store) TicketWithComments(ctx context.Context, ticketID string) (*griev
 	}
 	var t *grievance.Ticket
 	var cs []*grievance.Comment
-	var ack time.Time
 	for _, item := range items {
 		switch kindOf(item) {
 		case KindTicket:
@@ -230,18 +228,11 @@ func (s *Store) TicketWithComments(ctx context.Context, ticketID string) (*griev
 				return nil, nil, err
 			}
 			cs = append(cs, c)
-		case KindAck:
-			var it ackItem
-			if err := dynamo.UnmarshalItem(item, &it); err != nil {
-				return nil, nil, fmt.Errorf("decode acknowledgement of %s: %w", ticketID, err)
-			}
-			ack = it.AcknowledgedAt
 		}
 	}
 	if t == nil {
 		return nil, nil, notFound("Ticket", ticketID)
 	}
-	t.AcknowledgedAt = ack
 	sortComments(cs)
 	return t, cs, nil
 }

@@ -74,12 +74,17 @@ func (s *NotifyStore) OptedOut(ctx context.Context, ch grievance.Channel, addres
 }
 
 // Acknowledge implements grievance.NotifierStore: the first time counts,
-// and the ticket keeps its version.
+// as a new version of the ticket.
 func (s *NotifyStore) Acknowledge(ctx context.Context, tk *grievance.Ticket, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t := s.tickets[tk.ID]; t != nil && t.AcknowledgedAt.IsZero() {
-		t.AcknowledgedAt = at
+		t = cloneTicket(t)
+		t.AcknowledgedAt, t.DateUpdated, t.UserUpdated = at, at, "redress:notifier"
+		t.Version++
+		s.tickets[t.ID] = t
+		s.bySeq[t.Seq-1] = t
+		s.recordVersion(t)
 	}
 	return nil
 }
