@@ -233,3 +233,17 @@ func slaHeartbeat(fn awslambda.Function) awscloudwatch.IMetric {
 		},
 	})
 }
+
+// WatchNotify alarms on every notifier dead-letter queue (a rule that
+// could not deliver, a message that kept failing) and on a queue that
+// stops draining.
+func (a *Alarms) WatchNotify(n *Notify) {
+	for _, r := range notifyRules {
+		a.Add("Notify"+r.id+"DLQDepth", "Events of the notifier's "+r.id+" could not be delivered to its queue; see docs/notifications.md.",
+			n.RuleDLQs[r.id].MetricApproximateNumberOfMessagesVisible(maximum()), 1)
+	}
+	a.Add("NotifyDLQDepth", "Notifications kept failing (provider refusals, throttling past the retries); see docs/notifications.md.",
+		n.QueueDLQ.MetricApproximateNumberOfMessagesVisible(maximum()), 1)
+	a.Add("NotifyQueueAge", "The notifier's queue holds an event older than 13 hours (longer than any quiet-hours deferral).",
+		n.Queue.MetricApproximateAgeOfOldestMessage(maximum()), 13*3600)
+}

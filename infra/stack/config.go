@@ -97,7 +97,25 @@ type Config struct {
 	// quarantined files and replaced versions are kept before the bucket's
 	// lifecycle expires them.
 	AttachmentRetentionDays int
+	// Notifications (docs/notifications.md). NotifyFrom, the sender of
+	// e-mails, deploys the notifier; the SES identity created is that
+	// address, or NotifyDomain (Easy DKIM) when set. SMSSenderID and
+	// SMSOriginationNumber are the SMS settings the destination countries
+	// require (empty: the account's defaults).
+	NotifyFrom           string
+	NotifyDomain         string
+	SMSSenderID          string
+	SMSOriginationNumber string
 }
+
+// Notifies reports whether the stack deploys the notifier.
+func (c Config) Notifies() bool { return c.NotifyFrom != "" }
+
+var (
+	senderIDRE    = regexp.MustCompile(`^[A-Za-z0-9]{1,11}$`)
+	originationRE = regexp.MustCompile(`^\+[1-9][0-9]{5,14}$`)
+	domainRE      = regexp.MustCompile(`^([a-z0-9-]+\.)+[a-z]{2,}$`)
+)
 
 // DevStage is the only stage whose data may be destroyed with the stack.
 const DevStage = "dev"
@@ -181,6 +199,25 @@ func (c Config) Validate() error {
 	if _, err := retentionDays(c.LogRetentionDays); err != nil {
 		return err
 	}
+	return c.validateNotify()
+}
+
+func (c Config) validateNotify() error {
+	if c.NotifyFrom != "" {
+		if _, err := grievance.ParseEmail("notifyFrom", c.NotifyFrom); err != nil {
+			return fmt.Errorf("context notifyFrom %q: not an e-mail address", c.NotifyFrom)
+		}
+	}
+	switch {
+	case !c.Notifies() && (c.NotifyDomain != "" || c.SMSSenderID != "" || c.SMSOriginationNumber != ""):
+		return fmt.Errorf("context notifyDomain/smsSenderId/smsOriginationNumber need notifyFrom (the notifier is not deployed without it)")
+	case c.NotifyDomain != "" && (!domainRE.MatchString(c.NotifyDomain) || !strings.HasSuffix(c.NotifyFrom, "@"+c.NotifyDomain)):
+		return fmt.Errorf("context notifyDomain %q: want a lower-case domain that notifyFrom %q is an address of", c.NotifyDomain, c.NotifyFrom)
+	case c.SMSSenderID != "" && !senderIDRE.MatchString(c.SMSSenderID):
+		return fmt.Errorf("context smsSenderId %q: want 1 to 11 letters or digits", c.SMSSenderID)
+	case c.SMSOriginationNumber != "" && !originationRE.MatchString(c.SMSOriginationNumber):
+		return fmt.Errorf("context smsOriginationNumber %q: want an E.164 number (+ and digits)", c.SMSOriginationNumber)
+	}
 	return nil
 }
 
@@ -236,6 +273,10 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		OpenIMISClient:          ctx.bool("openimisClient", false),
 		OpenIMISClientOrigin:    ctx.string("openimisClientOrigin", ""),
 		AttachmentRetentionDays: int(ctx.number("attachmentRetentionDays", DefaultAttachmentRetentionDays)),
+		NotifyFrom:              ctx.string("notifyFrom", ""),
+		NotifyDomain:            ctx.string("notifyDomain", ""),
+		SMSSenderID:             ctx.string("smsSenderId", ""),
+		SMSOriginationNumber:    ctx.string("smsOriginationNumber", ""),
 	}
 	mfa, concurrency := "required", DefaultAPIConcurrency
 	if c.Stage == DevStage {

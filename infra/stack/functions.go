@@ -28,6 +28,8 @@ const (
 	// Directory (directory.go): registry imports and the staff sync.
 	FnImporter  = "importer"
 	FnStaffSync = "staffsync"
+	// Notifications (notify.go).
+	FnNotifier = "notifier"
 )
 
 // spec sizes one function.
@@ -58,6 +60,7 @@ var specs = map[string]spec{
 	FnStaffSync: {FnStaffSync, "StaffSync", "Redress staff sync from the user pool (hourly and on demand)", 256, awscdk.Duration_Minutes(jsii.Number(5)), false},
 	FnScanResult: {FnScanResult, "ScanResult", "Redress attachment scan results (GuardDuty Malware Protection for S3)", 256,
 		awscdk.Duration_Seconds(jsii.Number(60)), false},
+	FnNotifier: {FnNotifier, "Notifier", "Redress notifications (ticket events to SMS and e-mail)", 256, awscdk.Duration_Seconds(jsii.Number(60)), false},
 }
 
 // FunctionNames lists the functions a configuration deploys, in a fixed order.
@@ -73,6 +76,9 @@ func FunctionNames(cfg Config) []string {
 	names = append(names, FnImporter)
 	if cfg.CreatesUserPool() {
 		names = append(names, FnStaffSync)
+	}
+	if cfg.Notifies() {
+		names = append(names, FnNotifier)
 	}
 	return names
 }
@@ -115,6 +121,8 @@ type Functions struct {
 	Importer   awslambda.Function
 	// StaffSync is nil when the stack does not own the user pool.
 	StaffSync awslambda.Function
+	// Notifier is nil unless Config.NotifyFrom is set.
+	Notifier awslambda.Function
 
 	// LogGroups maps a function name to its log group.
 	LogGroups map[string]awslogs.LogGroup
@@ -194,6 +202,8 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.Importer = fn
 		case FnStaffSync:
 			f.StaffSync = fn
+		case FnNotifier:
+			f.Notifier = fn
 		}
 	}
 	return f
@@ -218,6 +228,9 @@ func (f *Functions) All() []Named {
 	all = append(all, Named{FnImporter, f.Importer})
 	if f.StaffSync != nil {
 		all = append(all, Named{FnStaffSync, f.StaffSync})
+	}
+	if f.Notifier != nil {
+		all = append(all, Named{FnNotifier, f.Notifier})
 	}
 	return all
 }

@@ -70,6 +70,11 @@ var (
 	peopleWrite = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
 	poolRead    = []string{"cognito-idp:ListUsers", "cognito-idp:ListGroups", "cognito-idp:ListUsersInGroup"}
 	staffWrite  = []string{"dynamodb:BatchWriteItem"}
+	notifyRead  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+	notifyWrite = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+	queueFeed   = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
+	sendSMS     = []string{"sns:Publish"}
+	sendEmail   = []string{"ses:SendEmail"}
 )
 
 // Justification says why a grant (the statement Sid of the functions
@@ -212,6 +217,9 @@ func grant(s *Stack) {
 	}
 
 	allowEventsToDLQs(s.Events)
+	if s.Notify != nil {
+		grantNotifier(s, mainName)
+	}
 }
 
 // allowEventsToDLQs lets EventBridge put the events a rule's target could
@@ -226,6 +234,29 @@ func allowEventsToDLQs(e *Events) {
 			Conditions: &map[string]interface{}{"ArnEquals": map[string]interface{}{"aws:SourceArn": r.Rule.AttrArn()}},
 		}))
 	}
+}
+
+// grantNotifier: reads the configuration, tickets and people (staff by the
+// users index), claims and marks deliveries and records acknowledgements
+// in Main, takes its queue, sends e-mail from its identity through its
+// configuration set, and SMS to phone numbers only.
+func grantNotifier(s *Stack, mainName string) {
+	fn, n, main := s.Functions.Notifier, s.Notify, s.Data.Main()
+	allow(fn, "ReadMain", notifyRead, main.TableArn())
+	allow(fn, "QueryUsersIndex", indexQuery, s.Data.IndexARNs(mainName, store.IndexCategory)...)
+	allow(fn, "ClaimDeliveries", notifyWrite, main.TableArn())
+	allow(fn, "TakeOwnQueue", queueFeed, n.Queue.QueueArn())
+	allow(fn, "SendEmail", sendEmail, n.IdentityARN(), n.ConfigSetARN())
+	// SMS to a phone number has no resource to name; the deny keeps the
+	// function from publishing to any topic.
+	allow(fn, "SendSMS", sendSMS, jsii.String("*"))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("NoTopicPublish"), Effect: awsiam.Effect_DENY,
+		Actions: jsii.Strings(sendSMS...), Resources: jsii.Strings("arn:*:sns:*:*:*"),
+	}))
+	nagSuppressFindings(fn.Role(), "AwsSolutions-IAM5",
+		"SNS Publish to a phone number (SMS) names no resource; publishing to any topic is denied in the same policy.",
+		`/^Resource::\*$/g`)
 }
 
 // allow adds one statement to fn's execution role. The Sid names the

@@ -25,7 +25,8 @@ var fixtureRoot = filepath.Join("..", "testdata", "build")
 var configs = map[string]map[string]any{
 	"dev": {},
 	"prod": {"stage": "prod", "corsOrigins": []any{"https://grm.example.org"}, "alarmEmail": "ops@example.org", "logRetentionDays": 365, "threatProtection": true,
-		"account": "123456789012", "region": "eu-west-1"},
+		"account": "123456789012", "region": "eu-west-1",
+		"notifyFrom": "grm@example.org", "notifyDomain": "example.org", "smsSenderId": "REDRESS"},
 	"external": {"stage": "staging", "jwtIssuer": "https://idp.example.org/realms/grm", "jwtAudience": "redress-api,redress-web", "sla": "true", "allowRightsClaim": "true", "introspection": true, "explorer": true,
 		"alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:pager", "logLevel": "debug", "environments": map[string]any{"staging": map[string]any{"account": "123456789012", "region": "eu-central-1"}}},
 	"client": {"stage": "grm", "openimisClient": true, "openimisClientOrigin": "https://grm.example.org",

@@ -48,6 +48,8 @@ type Stack struct {
 	API       *API
 	Streams   *Streams
 	Directory *Directory
+	// Notify is nil unless Config.NotifyFrom is set.
+	Notify    *Notify
 	Alarms    *Alarms
 	Dashboard awscloudwatch.Dashboard
 	// Attachments is the evidence-file bucket and its malware scanning.
@@ -118,11 +120,17 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		dp.UserPool = s.API.UserPool
 	}
 	s.Directory = NewDirectory(s.Stack, "Directory", dp)
+	if s.Functions.Notifier != nil {
+		s.Notify = NewNotify(s.Stack, "Notify", cfg, s.Events, s.Functions.Notifier)
+	}
 	grant(s)
 	s.Alarms = NewAlarms(s.Stack, "Alarms", cfg)
 	s.Alarms.Watch(s.Functions, s.Streams, s.API, s.Data, s.Events)
 	s.Alarms.AllowCloudWatch()
 	s.Dashboard = NewDashboard(s.Stack, "Dashboard", s)
+	if s.Notify != nil {
+		s.Alarms.WatchNotify(s.Notify)
+	}
 	s.outputs(cfg)
 	return s, nil
 }
@@ -140,6 +148,7 @@ const (
 	OutBucket         = "AttachmentsBucket"
 	OutImportBucket   = "ImportBucketName"
 	OutStaffSync      = "StaffSyncFunctionName"
+	OutNotifyDLQ      = "NotifierDLQUrl"
 )
 
 func (s *Stack) outputs(cfg Config) {
@@ -165,6 +174,9 @@ func (s *Stack) outputs(cfg Config) {
 	out(OutRegion, "Region of the deployment", s.Region())
 	out(OutBucket, "S3 bucket of attachments (private; files only through presigned URLs)", s.Attachments.Bucket.BucketName())
 	out(OutImportBucket, "Bucket for registry imports (imports/ in, reports/ out)", s.Directory.Bucket.BucketName())
+	if s.Notify != nil {
+		out(OutNotifyDLQ, "Dead-letter queue of notifications that kept failing (docs/notifications.md)", s.Notify.QueueDLQ.QueueUrl())
+	}
 	if s.Functions.StaffSync != nil {
 		out(OutStaffSync, "Function that syncs staff from the user pool (invoke it for an immediate sync)", s.Functions.StaffSync.FunctionName())
 	}
