@@ -64,8 +64,16 @@ type stack struct {
 	validator *bustest.Validator
 }
 
-// startStack starts the local stack with fns [graphql, history, tasks].
+// startStack starts the local stack with fns [graphql, history, tasks],
+// their AWS calls recorded for the permission check of infra/.
 func startStack(t *testing.T, fns ...string) *stack {
+	t.Helper()
+	return startStackEnv(t, callLog(), fns...)
+}
+
+// startStackEnv is startStack with env as the functions' extra
+// environment.
+func startStackEnv(t *testing.T, env []string, fns ...string) *stack {
 	t.Helper()
 	if len(fns) == 0 {
 		fns = []string{localstack.GraphQL, localstack.History, localstack.Tasks}
@@ -94,8 +102,7 @@ func startStack(t *testing.T, fns ...string) *stack {
 		DLQDir:       t.TempDir(),
 		BinDir:       t.TempDir(),
 		Output:       out,
-		// The functions' AWS calls feed the permission check of infra/.
-		Env: callLog(),
+		Env:          env,
 	})
 	if err != nil {
 		t.Fatal(err)

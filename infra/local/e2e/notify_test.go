@@ -45,7 +45,10 @@ func (st *stack) sentTo(t *testing.T, to string, n int, wait time.Duration) []ou
 // twice, a confidential ticket's messages reveal nothing, and an invalid
 // template is refused when the configuration is stored.
 func TestNotifications(t *testing.T) {
-	st := startStack(t, localstack.GraphQL, localstack.Tasks, localstack.Notifier)
+	// Not recorded for the permission check yet: the call recorder
+	// (shared/platform) does not name SNS, SES and SQS resources, and the
+	// notifier is not in the configuration the check synthesizes.
+	st := startStackEnv(t, nil, localstack.GraphQL, localstack.Tasks, localstack.Notifier)
 	const phone = "+67077123456"
 
 	cmid := st.mutate(t, "createTicket", fmt.Sprintf(`category: "Default", title: "Payment not received", contact: {phone: %q}`, phone))
