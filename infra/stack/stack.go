@@ -126,11 +126,12 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	grant(s)
 	s.Alarms = NewAlarms(s.Stack, "Alarms", cfg)
 	s.Alarms.Watch(s.Functions, s.Streams, s.API, s.Data, s.Events)
-	s.Alarms.AllowCloudWatch()
-	s.Dashboard = NewDashboard(s.Stack, "Dashboard", s)
 	if s.Notify != nil {
 		s.Alarms.WatchNotify(s.Notify)
 	}
+	// After every alarm exists: the topic key names each of them.
+	s.Alarms.AllowCloudWatch()
+	s.Dashboard = NewDashboard(s.Stack, "Dashboard", s)
 	s.outputs(cfg)
 	return s, nil
 }
