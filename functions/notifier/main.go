@@ -17,7 +17,6 @@ import (
 
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
-	"github.com/redress-grm/redress/shared/store"
 )
 
 func main() {
@@ -28,7 +27,7 @@ func main() {
 		Email: sesv2.NewFromConfig(fn.AWS, func(o *sesv2.Options) { o.RetryMaxAttempts = 1 }),
 		From:  fn.Required("SES_FROM_ADDRESS"), ConfigurationSet: env("SES_CONFIGURATION_SET"),
 		SenderID: env("SMS_SENDER_ID"), OriginationNumber: env("SMS_ORIGINATION_NUMBER")}
-	n := grievance.NewNotifier(store.New(fn.AWS, fn.Tables), sender, time.Now, nil)
+	n := grievance.NewNotifier(fn.Store(), sender, time.Now, nil)
 	h := &Handler{Notifier: n, Queue: &Queue{API: sqs.NewFromConfig(fn.AWS), URL: fn.Required("NOTIFY_QUEUE_URL")}, Now: time.Now, Log: fn.Log}
 	lambda.Start(h.Handle)
 }

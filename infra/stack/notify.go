@@ -59,24 +59,19 @@ type Notify struct {
 // NewNotify creates the notifier's wiring around fn.
 func NewNotify(scope constructs.Construct, id string, cfg Config, events *Events, fn awslambda.Function) *Notify {
 	n := &Notify{Construct: constructs.NewConstruct(scope, jsii.String(id)), RuleDLQs: map[string]awssqs.Queue{}, Rules: map[string]awsevents.CfnRule{}}
-	queue := func(qid string, props *awssqs.QueueProps) awssqs.Queue {
-		props.Encryption, props.EnforceSSL = awssqs.QueueEncryption_SQS_MANAGED, jsii.Bool(true)
-		return awssqs.NewQueue(n.Construct, jsii.String(qid), props)
-	}
-	keep := awscdk.Duration_Days(jsii.Number(DLQRetentionDays))
-	n.QueueDLQ = queue("QueueDLQ", &awssqs.QueueProps{RetentionPeriod: keep})
-	n.Queue = queue("Queue", &awssqs.QueueProps{
+	n.QueueDLQ = deadLetterQueue(n.Construct, "QueueDLQ", "This is the dead-letter queue of the notifier queue.")
+	n.Queue = awssqs.NewQueue(n.Construct, jsii.String("Queue"), &awssqs.QueueProps{
+		Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL: jsii.Bool(true),
 		// Six times the function timeout, as Lambda advises for SQS sources.
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * *specs[FnNotifier].timeout.ToSeconds(nil))),
 		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: n.QueueDLQ, MaxReceiveCount: jsii.Number(NotifyMaxReceive)},
 	})
-	nagSuppress(n.QueueDLQ, "AwsSolutions-SQS3", "This is the dead-letter queue of the notifier queue.")
 
 	var ruleARNs []*string
 	for _, r := range notifyRules {
-		dlq := queue(r.id+"DLQ", &awssqs.QueueProps{RetentionPeriod: keep})
-		nagSuppress(dlq, "AwsSolutions-SQS3", "This is the dead-letter queue of an EventBridge rule target.")
+		dlq := deadLetterQueue(n.Construct, r.id+"DLQ", "This is the dead-letter queue of an EventBridge rule target.")
 		pattern, _ := json.Marshal(map[string][]string{"source": {bus.Source}, "detail-type": r.types})
 		var pat map[string]any
 		_ = json.Unmarshal(pattern, &pat)
