@@ -69,7 +69,6 @@ func NewNotify(scope constructs.Construct, id string, cfg Config, events *Events
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: n.QueueDLQ, MaxReceiveCount: jsii.Number(NotifyMaxReceive)},
 	})
 
-	var ruleARNs []*string
 	for _, r := range notifyRules {
 		dlq := deadLetterQueue(n.Construct, r.id+"DLQ", "This is the dead-letter queue of an EventBridge rule target.")
 		pattern, _ := json.Marshal(map[string][]string{"source": {bus.Source}, "detail-type": r.types})
@@ -100,7 +99,6 @@ func NewNotify(scope constructs.Construct, id string, cfg Config, events *Events
 			}))
 		}
 		n.RuleDLQs[r.id], n.Rules[r.id] = dlq, rule
-		ruleARNs = append(ruleARNs, rule.AttrArn())
 	}
 
 	awslambda.NewEventSourceMapping(n.Construct, jsii.String("QueueSource"), &awslambda.EventSourceMappingProps{

@@ -39,7 +39,18 @@ func TestStack_ResourceCounts(t *testing.T) {
 			// schedule's DLQ depth
 			"AWS::CloudWatch::Alarm": 6*2 + 2*2 + 1 + 2 + 2 + 1 + 1,
 		}},
-		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1}},
+		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1,
+			// dev's, plus the notifier (notifyFrom): its function, log group,
+			// role and queue mapping; two rules on the bus; its queue, the
+			// queue's DLQ and each rule's DLQ; the SES identity and
+			// configuration set
+			"AWS::Lambda::Function": 7 + 1, "AWS::Logs::LogGroup": 7 + 1, "AWS::IAM::Role": 8 + 1,
+			"AWS::Lambda::EventSourceMapping": 2 + 1, "AWS::Events::Rule": 2 + 2, "AWS::SQS::Queue": 4 + 4,
+			"AWS::SES::EmailIdentity": 1, "AWS::SES::ConfigurationSet": 1,
+			// dev's, plus the notifier's errors + throttles, each rule's DLQ
+			// depth, the queue's DLQ depth and its oldest message's age
+			"AWS::CloudWatch::Alarm": 6*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 2 + 2 + 1 + 1,
+		}},
 		{"external", map[string]int{
 			// no staff sync without the stack's own user pool; sla instead
 			"AWS::Lambda::Function": 7, "AWS::Events::Rule": 2, "AWS::Cognito::UserPool": 0,

@@ -75,7 +75,7 @@ func TestNotifications(t *testing.T) {
 	st.mutate(t, "createComment", fmt.Sprintf(`ticketId: %q, comment: "paid on the 3rd"`, id))
 	cs := nodes(t, st.gql(t, fmt.Sprintf(`{ comments(ticket_Id: %q) { edges { node { id } } } }`, id)), "comments")
 	st.mutate(t, "resolveGrievanceByComment", fmt.Sprintf(`id: %q`, rawID(t, cs[0]["id"])))
-	got = st.sentTo(t, phone, 3, 10*time.Second)
+	st.sentTo(t, phone, 3, 10*time.Second)
 	time.Sleep(time.Second) // room for a duplicate to show up
 	got = st.sentTo(t, phone, 4, 0)
 	if len(got) != 3 || !strings.Contains(got[1].Text, "has been resolved") || !strings.Contains(got[2].Text, "Reply RATE "+code) {
