@@ -206,6 +206,9 @@ type Config struct {
 	// resolution times): the openIMIS web client's always-mounted
 	// configuration dialog asks for it on the login page. Off by default.
 	AnonymousGrievanceConfig bool `json:"anonymous_grievance_config"`
+
+	// Intake configures complaints filed from outside (docs/intake.md).
+	Intake IntakeConfig `json:"intake"`
 }
 
 // Admin group default; the edge may configure another.
@@ -261,6 +264,7 @@ func DefaultConfig() *Config {
 	c.DefaultAttendingStaffRole.Set("Default", RoleIDs{"1", "2"})
 	c.RestrictedCategories = Dict[[]string]{Values: map[string][]string{}}
 	c.EscalationLevels = Dict[[]EscalationLevel]{Values: map[string][]EscalationLevel{}}
+	c.Intake = defaultIntakeConfig()
 	return c
 }
 
@@ -427,6 +431,9 @@ func (c *Config) Validate() error {
 				return Errorf(CodeInvalid, "group_roles[%q] contains an empty role id.", g)
 			}
 		}
+	}
+	if err := c.validateIntake(); err != nil {
+		return err
 	}
 	for g, rights := range c.RoleRights {
 		for _, r := range rights {
