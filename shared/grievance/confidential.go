@@ -486,7 +486,8 @@ func (g *guard) mayHide(field string) bool {
 // their own case.
 func publicView(cfg *Config, t *Ticket, comments []*Comment) *PublicView {
 	m := maskedFields(cfg, nil, t)
-	v := &PublicView{Code: t.Code, Status: t.Status, DateCreated: t.DateCreated, DueDate: t.DueDate}
+	v := &PublicView{Code: t.Code, Status: t.Status, DateCreated: t.DateCreated, DueDate: t.DueDate,
+		Confidential: cfg.Confidential(t.Category)}
 	if m["due_date"] {
 		v.DueDate = ""
 	}

@@ -363,3 +363,60 @@ func SMSMenu(cfg *Config) string {
 	b.WriteString("For news of a case send STATUS <code> <secret>.")
 	return b.String()
 }
+
+// InboundSMS answers one inbound text message from the phone number from
+// (an SMS through AWS End User Messaging, or an aggregator's webhook):
+// a status request gets the public view in a line, a complaint is filed
+// with the sender's number as its contact. It returns the reply to send.
+// Replies never name the category, and for confidential categories
+// repeat no comment text: a phone is often shared.
+func (s *Service) InboundSMS(ctx context.Context, source, messageID, from, text string) (string, error) {
+	cfg, err := s.Config(ctx)
+	if err != nil {
+		return "", err
+	}
+	cmd := ParseSMS(cfg, text)
+	if cmd.Status {
+		v, err := s.Track(ctx, cmd.Code, cmd.Secret)
+		if ErrorCode(err) == CodeNotFound {
+			return "No case found for that code and secret. Send STATUS <code> <secret>.", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		reply := fmt.Sprintf("Case %s: %s.", v.Code, strings.ToLower(strings.ReplaceAll(string(v.Status), "_", " ")))
+		if v.DueDate != "" {
+			reply += " Due " + v.DueDate + "."
+		}
+		if n := len(v.Comments); n > 0 && !v.Confidential {
+			reply += " Latest: " + v.Comments[n-1].Text
+		}
+		return truncateSMS(reply), nil
+	}
+	if strings.TrimSpace(cmd.Description) == "" {
+		return SMSMenu(cfg), nil
+	}
+	res, err := s.Intake(ctx, IntakeRequest{Source: source, MessageID: messageID, Category: cmd.Category,
+		Description: cmd.Description, Contact: &Contact{Phone: from}})
+	if ErrorCode(err) == CodeInvalid {
+		return truncateSMS("Not received: " + ErrorMessage(err)), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !res.Created {
+		return fmt.Sprintf("Your message was already received as case %s.", res.Code), nil
+	}
+	return fmt.Sprintf("Received as case %s. Secret %s. Send STATUS %s %s for news.", res.Code, res.Secret, res.Code, res.Secret), nil
+}
+
+// maxSMSReply keeps a reply within three concatenated GSM-7 segments.
+const maxSMSReply = 459
+
+func truncateSMS(s string) string {
+	r := []rune(s)
+	if len(r) <= maxSMSReply {
+		return s
+	}
+	return string(r[:maxSMSReply-1]) + "…"
+}

@@ -148,6 +148,9 @@ type PublicView struct {
 	// DueDate is "" when the category hides it.
 	DueDate  string
 	Comments []PublicComment
+	// Confidential says the category is confidential: a channel others
+	// may read (SMS) repeats no comment text.
+	Confidential bool
 }
 
 // PublicComment is a comment staff marked public.
