@@ -324,3 +324,28 @@ func TestTwilioSignature_KnownVector(t *testing.T) {
 		t.Fatalf("signature %s, fixture says %s", got, ev.Headers["x-twilio-signature"])
 	}
 }
+
+func invokeJSON(ctx context.Context, h *Handler, payload []byte) ([]byte, error) {
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, err
+	}
+	resp, err := h.Handle(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(resp)
+}
+
+func firstTicketID(t *testing.T, f *fixture) string {
+	t.Helper()
+	var id string
+	err := f.st.ScanTickets(context.Background(), grievance.TicketRange{By: grievance.RangeAll}, func(x *grievance.Ticket) (bool, error) {
+		id = x.ID
+		return false, nil
+	})
+	if err != nil || id == "" {
+		t.Fatalf("no ticket: %v", err)
+	}
+	return id
+}
