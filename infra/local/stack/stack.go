@@ -124,6 +124,12 @@ type Options struct {
 	// often staffsync runs after its run at start; 0 only at start.
 	UserPool          string
 	StaffSyncInterval time.Duration
+	// SMSTopic and SMSQueue create the inbound SMS topic and the queue
+	// subscribed to it that feeds the sms function; "" creates none.
+	// WebhookToken is stored as the intake's Twilio auth token; "" stores
+	// none (docs/intake.md).
+	SMSTopic, SMSQueue string
+	WebhookToken       string
 	// Listen is the address of the emulated API Gateway in front of the
 	// graphql function; "" serves no API (callers invoke the function).
 	Listen string
@@ -173,6 +179,10 @@ type Stack struct {
 	// pool (zero without Options.ImportBucket, Options.UserPool).
 	Imports    bootstrap.ImportBucket
 	UserPoolID string
+	// SMS is the inbound SMS topic and its queue (zero without
+	// Options.SMSTopic).
+	SMS           bootstrap.SMSInbound
+	webhookSecret string
 
 	o        Options
 	log      *slog.Logger
@@ -215,6 +225,9 @@ func (o *Options) defaults() error {
 	}
 	if slices.Contains(o.Functions, Importer) && o.ImportBucket == "" {
 		return errors.New("stack: the importer needs an import bucket (Options.ImportBucket)")
+	}
+	if slices.Contains(o.Functions, SMS) && o.SMSTopic == "" {
+		return errors.New("stack: the sms function needs a topic (Options.SMSTopic)")
 	}
 	if slices.Contains(o.Functions, StaffSync) && o.UserPool == "" {
 		return errors.New("stack: staffsync needs a user pool (Options.UserPool)")
@@ -309,6 +322,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := s.runDirectory(ctx, bg); err != nil {
 		return nil, err
 	}
+	s.runIntake(bg)
 	if o.SLAInterval > 0 && s.Functions[SLA] != nil {
 		s.wg.Go(func() { s.schedule(bg, SLA, o.SLAInterval) })
 	}
@@ -359,6 +373,9 @@ func (s *Stack) startAWS(ctx context.Context) error {
 		if err := s.startFiles(ctx); err != nil {
 			return err
 		}
+	}
+	if err := s.startIntake(ctx); err != nil {
+		return err
 	}
 	return s.startDirectory(ctx)
 }
@@ -426,6 +443,7 @@ func (s *Stack) env(name string) []string {
 		// importer itself takes the bucket from each notification.
 		env = append(env, platform.EnvImportBucket+"="+s.o.ImportBucket)
 	}
+	env = s.intakeEnv(name, env)
 	return append(env, s.o.Env...)
 }
 
@@ -493,7 +511,8 @@ func (s *Stack) DLQPath(name string) string {
 }
 
 func (s *Stack) serveAPI() error {
-	gc := gateway.Config{Invoker: s.Functions[GraphQL], Verifier: s.o.Verifier, Logger: s.log, Explorer: s.o.Explorer}
+	gc := gateway.Config{Invoker: s.Functions[GraphQL], Verifier: s.o.Verifier, Logger: s.log, Explorer: s.o.Explorer,
+		Public: s.publicRoutes()}
 	if s.o.OpenIMISClient {
 		gc.Cookies, gc.Routes = true, gateway.ClientRoutes
 	}
