@@ -273,9 +273,13 @@ func (s *Service) intakeReporter(ctx context.Context, t *Ticket, ext string) err
 		return err
 	}
 	var found *Person
-	if s.directory != nil {
-		err := s.directory.ScanPeople(ctx, PersonScan{Path: SearchByExternalID, Key: ext}, func(p *Person) (bool, error) {
-			if p.ExternalID == ext && (p.Type == PersonIndividual || p.Type == PersonBeneficiary) && !p.Inactive {
+	// Each search path is per type: individuals first, the usual reporters.
+	for _, typ := range []PersonType{PersonIndividual, PersonBeneficiary} {
+		if s.directory == nil || found != nil {
+			break
+		}
+		err := s.directory.ScanPeople(ctx, PersonScan{Path: SearchByExternalID, Type: typ, Key: ext}, func(p *Person) (bool, error) {
+			if p.ExternalID == ext && p.Type == typ && !p.Inactive {
 				found = p
 				return false, nil
 			}

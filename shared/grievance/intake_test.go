@@ -33,7 +33,7 @@ func (d externalIDs) ScanPeople(ctx context.Context, q grievance.PersonScan, fn 
 		return err
 	}
 	for _, p := range people {
-		if p.ExternalID == q.Key {
+		if p.ExternalID == q.Key && p.Type == q.Type {
 			if more, err := fn(p); !more || err != nil {
 				return err
 			}

@@ -91,6 +91,22 @@ func TestIntake_OverDynamoDB(t *testing.T) {
 	if _, err := sa.Track(ctx, "GRS00000001", "ABCD-EFGH"); err != nil {
 		t.Fatalf("after the lockout: %v", err)
 	}
+
+	// A registry id names the imported beneficiary through its index.
+	ben := grievance.Person{ID: id(900), Type: grievance.PersonBeneficiary, ExternalID: "REG-77", LastName: "Lee"}
+	if err := a.UpsertPeople(ctx, []grievance.Person{ben}); err != nil {
+		t.Fatal(err)
+	}
+	reg := req
+	reg.MessageID, reg.Contact, reg.ReporterExternalID = "reg-1", nil, "REG-77"
+	res, err := sa.Intake(ctx, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := a.Ticket(ctx, res.TicketID)
+	if err != nil || tk.ReporterType != grievance.PersonBeneficiary || tk.ReporterID != ben.ID {
+		t.Fatalf("reporter %s %s (%v), want the beneficiary", tk.ReporterType, tk.ReporterID, err)
+	}
 }
 
 // Ensure the fixed-window counter holds its limit across containers and
