@@ -48,6 +48,7 @@ type Stack struct {
 	API       *API
 	Streams   *Streams
 	Directory *Directory
+	Intake    *Intake
 	Alarms    *Alarms
 	Dashboard awscloudwatch.Dashboard
 	// Attachments is the evidence-file bucket and its malware scanning.
@@ -107,7 +108,12 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		fn.AddEnvironment(jsii.String(EnvAttachmentsKey), s.Attachments.Key.KeyArn(), nil)
 	}
 	s.Attachments.Route(s.Functions.ScanResult, s.Events)
-	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL, Authorizer: s.Functions.Authorizer})
+	s.Intake = NewIntake(s.Stack, "Intake", cfg, s.Functions.SMS)
+	s.Functions.Intake.AddEnvironment(jsii.String(EnvWebhookSecretARN), s.Intake.Secret.SecretArn(), nil)
+	if cfg.PublicURL != "" {
+		s.Functions.Intake.AddEnvironment(jsii.String(EnvPublicURL), jsii.String(cfg.PublicURL), nil)
+	}
+	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL, Authorizer: s.Functions.Authorizer, Public: s.Functions.Intake})
 	s.Streams = NewStreams(s.Stack, "Streams", s.Data.Main(),
 		Named{FnHistory, s.Functions.History}, Named{FnTasks, s.Functions.Tasks})
 	if s.Functions.SLA != nil {
@@ -140,6 +146,9 @@ const (
 	OutBucket         = "AttachmentsBucket"
 	OutImportBucket   = "ImportBucketName"
 	OutStaffSync      = "StaffSyncFunctionName"
+	OutIntakeURL      = "IntakeUrl"
+	OutSMSTopic       = "InboundSmsTopicArn"
+	OutWebhookSecret  = "WebhookSecretArn"
 )
 
 func (s *Stack) outputs(cfg Config) {
@@ -165,6 +174,9 @@ func (s *Stack) outputs(cfg Config) {
 	out(OutRegion, "Region of the deployment", s.Region())
 	out(OutBucket, "S3 bucket of attachments (private; files only through presigned URLs)", s.Attachments.Bucket.BucketName())
 	out(OutImportBucket, "Bucket for registry imports (imports/ in, reports/ out)", s.Directory.Bucket.BucketName())
+	out(OutIntakeURL, "Public complaint form (GET) and JSON intake (POST), no token", jsii.String(*s.API.Stage.Url()+"intake"))
+	out(OutSMSTopic, "SNS topic for the two-way channel of the programme's End User Messaging phone number", s.Intake.Topic.TopicArn())
+	out(OutWebhookSecret, "Secret to hold the Twilio auth token of POST /webhooks/twilio", s.Intake.Secret.SecretArn())
 	if s.Functions.StaffSync != nil {
 		out(OutStaffSync, "Function that syncs staff from the user pool (invoke it for an immediate sync)", s.Functions.StaffSync.FunctionName())
 	}
