@@ -141,6 +141,7 @@ func ContributionOf(t *Ticket, dims *StatsDimensions) *Contribution {
 			}
 		}
 	}
+	addIntakeCounters(t, c)
 	return &Contribution{Key: StatsKey{Day: t.DateCreated.UTC().Format(DateLayout), Category: t.Category}, Counters: c}
 }
 
@@ -251,6 +252,8 @@ type Statistics struct {
 	ResolvedWithDueDate     int64
 	ResolvedWithinTime      int64
 	ShareResolvedWithinTime *float64
+	// Intake holds the measures of the public channels (intake_stats.go).
+	Intake *IntakeStatistics
 }
 
 // Statistics returns the statistics of the tickets created in a date range
@@ -340,6 +343,7 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 		share := float64(out.ResolvedWithinTime) / float64(out.ResolvedWithDueDate)
 		out.ShareResolvedWithinTime = &share
 	}
+	out.Intake = intakeStatistics(cfg, out.Total, sum, func(cat string) map[string]bool { return maskedFields(cfg, p, &Ticket{Category: cat}) })
 	return out, nil
 }
 
