@@ -440,3 +440,14 @@ func TestConfig_IntakeKeysAreValidated(t *testing.T) {
 		t.Fatalf("a partial intake key does not keep the other defaults: %+v", cfg.Intake)
 	}
 }
+
+// BenchmarkTrackingMatch is the CPU one tracking attempt costs (docs/intake.md).
+func BenchmarkTrackingMatch(b *testing.B) {
+	r, err := grievance.NewTrackingRecord("t", fixedSecret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		r.Matches(fixedSecret)
+	}
+}
