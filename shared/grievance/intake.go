@@ -43,6 +43,11 @@ type IntakeConfig struct {
 	// StatsMinCount suppresses, in the intake statistics, every count
 	// below it (a small count can identify a complainant).
 	StatsMinCount int `json:"stats_min_count"`
+	// StatsRegions are the first levels of contact locations counted by
+	// name in the intake statistics; any other counts as [Other], so that
+	// free text cannot grow an aggregate (MaxStatsValues of them, each at
+	// most MaxStatsValueBytes).
+	StatsRegions []string `json:"stats_regions"`
 }
 
 func defaultIntakeConfig() IntakeConfig {
@@ -93,6 +98,14 @@ func (c *Config) validateIntake() error {
 	}
 	if ic.StatsMinCount < 0 || ic.StatsMinCount > 1000 {
 		return Errorf(CodeInvalid, "intake.stats_min_count must be between 0 and 1000.")
+	}
+	if len(ic.StatsRegions) > MaxStatsValues {
+		return Errorf(CodeInvalid, "intake.stats_regions lists more than %d regions.", MaxStatsValues)
+	}
+	for _, r := range ic.StatsRegions {
+		if strings.TrimSpace(r) == "" || len(r) > MaxStatsValueBytes || strings.Contains(r, "/") {
+			return Errorf(CodeInvalid, "intake.stats_regions: %q must be one non-empty location level of at most %d bytes.", r, MaxStatsValueBytes)
+		}
 	}
 	return nil
 }

@@ -7,32 +7,31 @@ import (
 // Intake measures (docs/intake.md): where complaints come from, how many
 // are anonymous, how many were acknowledged, and who complains (sex and
 // region of the contact block). They ride on the statistics aggregates as
-// counters of their own:
+// counters of their own, each dimension bounded like the others
+// (StatsDimensions):
 //
 //	src:<source>  tickets filed through a public channel (SourceWeb, …)
 //	anon          anonymous tickets
-//	ack           acknowledged tickets: the complainant got the case code
-//	              (every public channel answers with it) or staff moved the
-//	              ticket past RECEIVED
+//	unack         tickets not acknowledged: created by staff and still
+//	              RECEIVED (every public channel answers with the case
+//	              code, which acknowledges receipt)
 //	sex:<code>    tickets with a contact block, by sex ("" unknown)
 //	loc:<region>  tickets with a contact block, by the first level of its
-//	              location ("" unknown)
+//	              location when intake.stats_regions names it ("" unknown)
 const (
-	prefixSource    = "src:"
-	prefixSex       = "sex:"
-	prefixLocation  = "loc:"
-	CounterAnon     = "anon"
-	CounterAck      = "ack"
-	maxRegionLength = 100
+	prefixSource   = "src:"
+	prefixSex      = "sex:"
+	prefixLocation = "loc:"
+	CounterAnon    = "anon"
+	CounterUnack   = "unack"
 )
 
 // addIntakeCounters adds t's intake counters to c.
-func addIntakeCounters(t *Ticket, c Counters) {
+func addIntakeCounters(t *Ticket, c Counters, dims *StatsDimensions) {
 	if t.Source != "" {
-		c[prefixSource+t.Source] = 1
-	}
-	if t.Source != "" || t.Status != StatusReceived {
-		c[CounterAck] = 1
+		c[prefixSource+bucket(intakeSources, t.Source)] = 1
+	} else if t.Status == StatusReceived {
+		c[CounterUnack] = 1
 	}
 	if t.Contact == nil {
 		return
@@ -42,12 +41,14 @@ func addIntakeCounters(t *Ticket, c Counters) {
 		return
 	}
 	region, _, _ := strings.Cut(t.Contact.Location, "/")
-	if len(region) > maxRegionLength {
-		region = region[:maxRegionLength]
-	}
-	c[prefixSex+t.Contact.Sex] = 1
-	c[prefixLocation+region] = 1
+	c[prefixSex+bucket(sexes, t.Contact.Sex)] = 1
+	c[prefixLocation+bucket(dims.regions, region)] = 1
 }
+
+var (
+	intakeSources = map[string]bool{SourceWeb: true, SourceSMS: true, SourceTwilio: true}
+	sexes         = map[string]bool{SexMale: true, SexFemale: true, SexOther: true}
+)
 
 // IntakeStatistics are the intake measures of a statistics request. Rows
 // of BySource, BySex and ByLocation below SuppressedBelow are left out,
@@ -76,7 +77,7 @@ func intakeStatistics(cfg *Config, total int64, sum map[string]Counters, masked 
 	for cat, c := range sum {
 		hide := masked(cat)["reporter"]
 		anon += c[CounterAnon]
-		out.Acknowledged += c[CounterAck]
+		out.Acknowledged += c[CounterTickets] - c[CounterUnack]
 		for k, v := range c {
 			switch {
 			case strings.HasPrefix(k, prefixSource):

@@ -15,7 +15,11 @@ import (
 type aggregates map[grievance.StatsKey]grievance.Counters
 
 func (a aggregates) add(t *grievance.Ticket) {
-	c := grievance.ContributionOf(t)
+	cfg, err := grievance.ParseConfig([]byte(`{"intake": {"stats_regions": ["Gaza", "Sofala", "Maputo"]}}`))
+	if err != nil {
+		panic(err)
+	}
+	c := grievance.ContributionOf(t, cfg.StatsDimensions())
 	if a[c.Key] == nil {
 		a[c.Key] = grievance.Counters{}
 	}
@@ -52,6 +56,8 @@ func TestStatistics_IntakeMeasuresWithSmallCountSuppression(t *testing.T) {
 	add(3, "Default", "", grievance.StatusReceived, nil)
 	add(1, "Default", "", grievance.StatusOpen, nil)
 	add(5, "Category B", "web", grievance.StatusReceived, &grievance.Contact{Sex: "F", Location: "Sofala"})
+	// A region intake.stats_regions does not name counts as [Other].
+	add(5, "Category A", "web", grievance.StatusOpen, &grievance.Contact{Sex: "O", Location: "Niassa/Lichinga"})
 
 	st := grievancetest.NewStore()
 	st.SetConfigDocument([]byte(`{"grievance_anonymized_fields": {"Default": [], "Category B": ["reporter"]}}`))
@@ -62,9 +68,9 @@ func TestStatistics_IntakeMeasuresWithSmallCountSuppression(t *testing.T) {
 		wantSex    string
 		wantRegion string
 	}{
-		{"reader cleared for confidential fields", &grievance.Principal{ID: "a", Admin: true}, "[{F 7} {M 5}]", "[{Gaza 5} {Sofala 5}]"},
+		{"reader cleared for confidential fields", &grievance.Principal{ID: "a", Admin: true}, "[{F 7} {M 5} {O 5}]", "[{Gaza 5} {Sofala 5} {[Other] 5}]"},
 		{"reader without the confidential right", &grievance.Principal{ID: "v", Rights: map[string]bool{grievance.RightQueryTickets: true}},
-			"[{M 5} {[Restricted] 5}]", "[{Gaza 5} {[Restricted] 5}]"},
+			"[{M 5} {O 5} {[Restricted] 5}]", "[{Gaza 5} {[Other] 5} {[Restricted] 5}]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := svc.Statistics(grievance.NewContext(context.Background(), tt.reader), grievance.StatsQuery{})
@@ -72,17 +78,18 @@ func TestStatistics_IntakeMeasuresWithSmallCountSuppression(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := s.Intake
-			if s.Total != 22 || in.Received != 18 || in.SuppressedBelow != 5 {
+			if s.Total != 27 || in.Received != 23 || in.SuppressedBelow != 5 {
 				t.Fatalf("total %d received %d threshold %d", s.Total, in.Received, in.SuppressedBelow)
 			}
 			// sms (2) is below the threshold: left out.
-			if got := fmt.Sprint(in.BySource); got != "[{web 16}]" {
+			if got := fmt.Sprint(in.BySource); got != "[{web 21}]" {
 				t.Fatalf("bySource %s", got)
 			}
-			if in.Anonymous == nil || *in.Anonymous != 6 || *in.ShareAnonymous != 6.0/22 {
+			if in.Anonymous == nil || *in.Anonymous != 6 || *in.ShareAnonymous != 6.0/27 {
 				t.Fatalf("anonymous %v share %v", in.Anonymous, in.ShareAnonymous)
 			}
-			if in.Acknowledged != 19 || *in.ShareAcknowledged != 19.0/22 {
+			// All but the 3 tickets staff created that are still RECEIVED.
+			if in.Acknowledged != 24 || *in.ShareAcknowledged != 24.0/27 {
 				t.Fatalf("acknowledged %d", in.Acknowledged)
 			}
 			// Maputo of the two SMS complainants is suppressed (and their F too

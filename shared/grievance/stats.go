@@ -86,6 +86,8 @@ const (
 // configuration, a flag imported from elsewhere) counts as StatsOther.
 type StatsDimensions struct {
 	channels, priorities, flags map[string]bool
+	// regions are intake.stats_regions (intake_stats.go).
+	regions map[string]bool
 }
 
 // StatsDimensions returns the values c lets statistics count by name.
@@ -102,7 +104,8 @@ func (c *Config) StatsDimensions() *StatsDimensions {
 		}
 		return m
 	}
-	return &StatsDimensions{channels: named(c.GrievanceChannels), priorities: named(c.GrievancePriorities), flags: named(c.GrievanceFlags)}
+	return &StatsDimensions{channels: named(c.GrievanceChannels), priorities: named(c.GrievancePriorities), flags: named(c.GrievanceFlags),
+		regions: named(c.Intake.StatsRegions)}
 }
 
 // bucket returns the breakdown key of v: "" (not set) and named values
@@ -141,7 +144,7 @@ func ContributionOf(t *Ticket, dims *StatsDimensions) *Contribution {
 			}
 		}
 	}
-	addIntakeCounters(t, c)
+	addIntakeCounters(t, c, dims)
 	return &Contribution{Key: StatsKey{Day: t.DateCreated.UTC().Format(DateLayout), Category: t.Category}, Counters: c}
 }
 
