@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 )
 
 // service is what the handler needs from the domain.
@@ -532,4 +533,18 @@ func jsonResponse(status int, v any) events.APIGatewayV2HTTPResponse {
 // jsonError is the error format of the public routes: {"message", "code"}.
 func jsonError(status int, code grievance.Code, msg string) events.APIGatewayV2HTTPResponse {
 	return jsonResponse(status, map[string]string{"message": msg, "code": string(code)})
+}
+
+// limitsFromEnv reads the documented limits' overrides (docs/intake.md):
+// INTAKE_PER_SOURCE, TRACK_PER_SOURCE, WEBHOOK_PER_SENDER, INTAKE_TOTAL,
+// RATE_WINDOW_SECONDS and PROOF_OF_WORK_BITS (0, the default, is off).
+func limitsFromEnv(env platform.Env) Limits {
+	l := DefaultLimits
+	l.IntakePerSource = env.Int("INTAKE_PER_SOURCE", l.IntakePerSource)
+	l.TrackPerSource = env.Int("TRACK_PER_SOURCE", l.TrackPerSource)
+	l.WebhookPerSender = env.Int("WEBHOOK_PER_SENDER", l.WebhookPerSender)
+	l.IntakeTotal = env.Int("INTAKE_TOTAL", l.IntakeTotal)
+	l.Window = time.Duration(env.Int("RATE_WINDOW_SECONDS", int(l.Window.Seconds()))) * time.Second
+	l.ProofBits = env.Int("PROOF_OF_WORK_BITS", 0)
+	return l
 }

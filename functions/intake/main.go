@@ -18,28 +18,15 @@ import (
 )
 
 func main() {
-	log := platform.Logger()
-	cfg, names, err := platform.AWS(context.Background())
-	if err != nil {
-		platform.Fatal(log, "start", err)
-	}
-	st := store.New(cfg, names)
-	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st})
-	limits := DefaultLimits
-	limits.IntakePerSource = platform.Int("INTAKE_PER_SOURCE", limits.IntakePerSource)
-	limits.TrackPerSource = platform.Int("TRACK_PER_SOURCE", limits.TrackPerSource)
-	limits.WebhookPerSender = platform.Int("WEBHOOK_PER_SENDER", limits.WebhookPerSender)
-	limits.IntakeTotal = platform.Int("INTAKE_TOTAL", limits.IntakeTotal)
-	limits.Window = time.Duration(platform.Int("RATE_WINDOW_SECONDS", int(limits.Window.Seconds()))) * time.Second
-	limits.ProofBits = platform.Int("PROOF_OF_WORK_BITS", 0)
-	sm := secretsmanager.NewFromConfig(cfg)
+	fn := platform.Start(context.Background())
+	st := store.New(fn.AWS, fn.Tables)
 	h := &Handler{
-		Service:      svc,
+		Service:      grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
 		Limiter:      st,
-		Limits:       limits,
-		WebhookToken: cachedSecret(sm, os.Getenv("WEBHOOK_SECRET_ARN"), 5*time.Minute, time.Now),
+		Limits:       limitsFromEnv(platform.Env(os.Getenv)),
+		WebhookToken: cachedSecret(secretsmanager.NewFromConfig(fn.AWS), os.Getenv("WEBHOOK_SECRET_ARN"), 5*time.Minute, time.Now),
 		PublicURL:    os.Getenv("PUBLIC_URL"),
-		Log:          log,
+		Log:          fn.Log,
 		Now:          time.Now,
 		NewID:        uuid.NewString,
 	}

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,19 +20,16 @@ import (
 )
 
 func main() {
-	log := platform.Logger()
-	cfg, names, err := platform.AWS(context.Background())
-	if err != nil {
-		platform.Fatal(log, "start", err)
-	}
-	st := store.New(cfg, names)
+	fn := platform.Start(context.Background())
+	st := store.New(fn.AWS, fn.Tables)
+	env := platform.Env(os.Getenv)
 	h := &Handler{
 		Service:   grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
-		Sender:    &sms.Sender{SNS: sns.NewFromConfig(cfg)},
+		Sender:    &sms.Sender{SNS: sns.NewFromConfig(fn.AWS)},
 		Limiter:   st,
-		PerSender: platform.Int("SMS_PER_SENDER", 10),
-		Window:    time.Duration(platform.Int("RATE_WINDOW_SECONDS", 600)) * time.Second,
-		Log:       log,
+		PerSender: env.Int("SMS_PER_SENDER", 10),
+		Window:    time.Duration(env.Int("RATE_WINDOW_SECONDS", 600)) * time.Second,
+		Log:       fn.Log,
 		Now:       time.Now,
 	}
 	lambda.Start(h.Handle)

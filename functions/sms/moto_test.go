@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/google/uuid"
+
+	"github.com/redress-grm/redress/infra/local/bootstrap"
+	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/sms"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
+
+// Ensure the fixture's inbound SMS, delivered twice, is filed once over
+// DynamoDB and answered through SNS (moto) as deployed.
+func TestInboundSMS_OverMoto(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, moto.ForTest(t).Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(cfg), fmt.Sprintf("sms%d-", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(cfg, names)
+	h := &Handler{
+		Service:   grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
+		Sender:    &sms.Sender{SNS: sns.NewFromConfig(cfg)},
+		Limiter:   st,
+		PerSender: 10, Window: 10 * time.Minute,
+		Log: slog.New(slog.DiscardHandler), Now: time.Now,
+	}
+	for i := range 2 {
+		if err := h.Handle(ctx, fixtureEvent(t)); err != nil {
+			t.Fatalf("delivery %d: %v", i, err)
+		}
+	}
+	if n, err := st.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}); err != nil || n != 1 {
+		t.Fatalf("%d tickets (%v), want 1", n, err)
+	}
+	if err := h.Handle(ctx, message(t, "moto-status", "STATUS GRS00000001 0000-0000")); err != nil {
+		t.Fatal(err)
+	}
+}
