@@ -336,16 +336,3 @@ func invokeJSON(ctx context.Context, h *Handler, payload []byte) ([]byte, error)
 	}
 	return json.Marshal(resp)
 }
-
-func firstTicketID(t *testing.T, f *fixture) string {
-	t.Helper()
-	var id string
-	err := f.st.ScanTickets(context.Background(), grievance.TicketRange{By: grievance.RangeAll}, func(x *grievance.Ticket) (bool, error) {
-		id = x.ID
-		return false, nil
-	})
-	if err != nil || id == "" {
-		t.Fatalf("no ticket: %v", err)
-	}
-	return id
-}
