@@ -74,10 +74,14 @@ func call(t *testing.T, h *Handler, ev events.APIGatewayV2HTTPRequest) events.AP
 // both containers.
 func TestPublicRoutes_OverMoto(t *testing.T) {
 	limits := DefaultLimits
-	limits.IntakePerSource = 4
+	limits.IntakePerSource = 5
 	a, b, st := motoHandlers(t, limits)
 	ctx := context.Background()
 
+	// A registry id is looked up in the directory's index.
+	if r := call(t, a, jsonIntake("moto-key-reg-000001", `{"category": "Default", "description": "x", "reporter_external_id": "REG-9"}`)); r.StatusCode != 201 {
+		t.Fatalf("intake with a registry id: %d %s", r.StatusCode, r.Body)
+	}
 	first := call(t, a, jsonIntake("moto-key-0000000001", goodComplaint))
 	again := call(t, b, jsonIntake("moto-key-0000000001", goodComplaint))
 	var code, secret string
@@ -107,7 +111,7 @@ func TestPublicRoutes_OverMoto(t *testing.T) {
 		t.Fatalf("forged webhook: %d %s", r.StatusCode, r.Body)
 	}
 
-	// 2 of the source's 4 requests are spent; the third and fourth pass,
+	// 3 of the source's 5 requests are spent; the fourth and fifth pass,
 	// whichever container takes them, the rest are refused.
 	statuses := []int{}
 	for i := range 4 {
@@ -117,7 +121,7 @@ func TestPublicRoutes_OverMoto(t *testing.T) {
 	if fmt.Sprint(statuses) != "[201 201 429 429]" {
 		t.Fatalf("flood statuses %v, want [201 201 429 429]", statuses)
 	}
-	if n, err := st.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}); err != nil || n != 4 {
-		t.Fatalf("%d tickets (%v), want 4: the complaint, the webhook's, two of the flood", n, err)
+	if n, err := st.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}); err != nil || n != 5 {
+		t.Fatalf("%d tickets (%v), want 5: two complaints, the webhook's, two of the flood", n, err)
 	}
 }

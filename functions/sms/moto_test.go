@@ -35,7 +35,8 @@ func TestInboundSMS_OverMoto(t *testing.T) {
 	}
 	st := store.New(cfg, names)
 	h := &Handler{
-		Service:   grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
+		Service: grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st,
+			NewSecret: func() string { return "ABCD-EFGH" }}),
 		Sender:    &sms.Sender{SNS: sns.NewFromConfig(cfg)},
 		Limiter:   st,
 		PerSender: 10, Window: 10 * time.Minute,
@@ -49,7 +50,11 @@ func TestInboundSMS_OverMoto(t *testing.T) {
 	if n, err := st.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}); err != nil || n != 1 {
 		t.Fatalf("%d tickets (%v), want 1", n, err)
 	}
-	if err := h.Handle(ctx, message(t, "moto-status", "STATUS GRS00000001 0000-0000")); err != nil {
-		t.Fatal(err)
+	// Right and wrong secrets: the reply reads the ticket, or only the
+	// tracking record.
+	for _, text := range []string{"STATUS GRS00000001 ABCD-EFGH", "STATUS GRS00000001 0000-0000"} {
+		if err := h.Handle(ctx, message(t, uuid.NewString(), text)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
