@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/redress-grm/redress/shared/grievance"
 )
 
 // The web form is plain HTML that posts to POST /intake: it works without
@@ -38,6 +40,27 @@ var pages = template.Must(template.New("form").Parse(`<!doctype html>
 </fieldset>
 <p><button id="send" type="submit">Send</button></p>
 </form>
+` + trackForm + `
+</body></html>
+`))
+
+// trackForm follows a case without JavaScript: it posts to POST /track,
+// which answers a form post with a page.
+const trackForm = `<h2>Follow your case</h2>
+<form id="track" method="post" action="track">
+<label for="code">Case code</label><input id="code-input" name="code" maxlength="32" required>
+<label for="secret-input">Tracking secret</label><input id="secret-input" name="secret" maxlength="32" autocomplete="off" required>
+<p><button id="follow" type="submit">Show my case</button></p>
+</form>`
+
+var tracked = template.Must(template.New("track").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Case {{.Code}}</title></head><body>
+<h1 id="title">Case {{.Code}}</h1>
+<p>Status: <strong id="status">{{.Status}}</strong></p>
+<p>Received: {{.DateCreated.Format "2006-01-02"}}{{if .DueDate}}; due by <span id="due">{{.DueDate}}</span>{{end}}</p>
+{{range .Comments}}<p class="comment">{{.Date.Format "2006-01-02"}}: {{.Text}}</p>
+{{else}}<p id="no-comments">No news yet.</p>{{end}}
 </body></html>
 `))
 
@@ -48,7 +71,8 @@ var result = template.Must(template.New("result").Parse(`<!doctype html>
 <p id="message">{{.Message}}</p>
 {{if .Code}}<p>Case code: <strong id="code">{{.Code}}</strong></p>{{end}}
 {{if .Secret}}<p>Tracking secret: <strong id="secret">{{.Secret}}</strong></p>
-<p>To follow your case, send the code and the secret to POST /track, or by SMS: STATUS {{.Code}} {{.Secret}}</p>{{end}}
+<p>To follow your case, enter the code and the secret below, or send by SMS: STATUS {{.Code}} {{.Secret}}</p>{{end}}
+` + trackForm + `
 </body></html>
 `))
 
@@ -62,6 +86,12 @@ func (h *Handler) form(ctx context.Context, ev events.APIGatewayV2HTTPRequest) e
 		return h.failure(ctx, err)
 	}
 	return htmlPage(http.StatusOK, b.String())
+}
+
+func trackPage(v *grievance.PublicView) string {
+	var b bytes.Buffer
+	_ = tracked.Execute(&b, v)
+	return b.String()
 }
 
 func resultPage(title, message, code, secret string) string {

@@ -28,7 +28,8 @@ func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 // a complaint typed into it is filed (the strict decoder accepts every
 // name the form sends) and the page shows the code and the secret; a
 // second visit gets a fresh key and files its own complaint with the
-// contact typed in. (Resending one page's key is tested in
+// contact typed in; the answer page's tracking form shows the case.
+// (Resending one page's key is tested in
 // TestIntake_FormPostAnswersAPageWithCodeAndSecret.)
 func TestForm_InHeadlessChromiumWithoutJavaScript(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
@@ -90,7 +91,24 @@ func TestForm_InHeadlessChromiumWithoutJavaScript(t *testing.T) {
 		}
 		pages = append(pages, html)
 	}
-	t.Logf("form filled and sent twice in %s", time.Since(t0).Round(time.Millisecond))
+	// Follow the first case from the answer page's own form.
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#code-input"), "GRS00000001"),
+		chromedp.SendKeys(chromedp.CSS("#secret-input"), "abcd efgh"),
+		chromedp.Click(chromedp.CSS("#follow")),
+		chromedp.WaitVisible(chromedp.CSS("#status")),
+	)
+	if err != nil {
+		t.Fatalf("driving the tracking form: %v", err)
+	}
+	trackedPage, err := pageHTML(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(trackedPage, `<strong id="status">RECEIVED</strong>`) || !strings.Contains(trackedPage, "Case GRS00000001") {
+		t.Fatalf("tracking page:\n%s", trackedPage)
+	}
+	t.Logf("form filled and sent twice, a case followed, in %s", time.Since(t0).Round(time.Millisecond))
 	for i, p := range pages {
 		code := fmt.Sprintf("GRS%08d", i+1)
 		if !strings.Contains(p, `<strong id="code">`+code+`</strong>`) || !strings.Contains(p, `<strong id="secret">ABCD-EFGH</strong>`) {

@@ -371,15 +371,25 @@ func (h *Handler) track(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 			return jsonError(http.StatusBadRequest, grievance.CodeInvalid, "Send {\"code\": \"GRS…\", \"secret\": \"…\"}.")
 		}
 	}
-	if len(in.Code) > 32 || len(in.Secret) > 32 {
+	form := isForm(ev)
+	missing := func() events.APIGatewayV2HTTPResponse {
+		if form {
+			return htmlPage(http.StatusNotFound, resultPage("Not found", "No case has this code and secret.", "", ""))
+		}
 		return notFound()
+	}
+	if len(in.Code) > 32 || len(in.Secret) > 32 {
+		return missing()
 	}
 	v, err := h.Service.Track(ctx, in.Code, in.Secret)
 	if grievance.ErrorCode(err) == grievance.CodeNotFound {
-		return notFound()
+		return missing()
 	}
 	if err != nil {
 		return h.failure(ctx, err)
+	}
+	if form {
+		return htmlPage(http.StatusOK, trackPage(v))
 	}
 	out := trackAnswer{Code: v.Code, Status: string(v.Status), DateCreated: v.DateCreated.UTC().Format(time.RFC3339), Comments: []trackComment{}}
 	if v.DueDate != "" {

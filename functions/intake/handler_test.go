@@ -259,6 +259,14 @@ func TestTrack_RightSecretShowsTheViewWrongOneTheMissingTicketAnswer(t *testing.
 	if ok.StatusCode != 200 || ok.Body != want {
 		t.Fatalf("right secret: %d %s", ok.StatusCode, ok.Body)
 	}
+	// The no-script form posts the same fields and gets a page.
+	page := f.do(t, request(routeTrack, "application/x-www-form-urlencoded", "code=GRS00000001&secret=abcd-efgh", nil))
+	if page.StatusCode != 200 || !strings.Contains(page.Body, `<strong id="status">RECEIVED</strong>`) || !strings.HasPrefix(page.Headers["content-type"], "text/html") {
+		t.Fatalf("form track: %d %s", page.StatusCode, page.Body)
+	}
+	if p := f.do(t, request(routeTrack, "application/x-www-form-urlencoded", "code=GRS00000001&secret=0000-0000", nil)); p.StatusCode != 404 || !strings.Contains(p.Body, "No case has this code and secret.") {
+		t.Fatalf("form track, wrong secret: %d %s", p.StatusCode, p.Body)
+	}
 	wrong := track(`{"code": "GRS00000001", "secret": "ABCD-EFGJ"}`)
 	missing := track(`{"code": "GRS00000077", "secret": "ABCD-EFGH"}`)
 	for _, r := range []events.APIGatewayV2HTTPResponse{wrong, missing} {
