@@ -165,6 +165,23 @@ func TestRun_Intake(t *testing.T) {
 	if status != 200 || !strings.Contains(body, `"totalCount":`+itoa(wantTotal)) {
 		t.Fatalf("tickets: %d %s, want totalCount %d", status, body, wantTotal)
 	}
+
+	// The measures reach the statistics through the stream: every ticket
+	// came through a public channel; the web's row is shown, the single
+	// SMS and webhook complaints are below the threshold and left out.
+	query := `{"query":"{ grievanceStatistics { intake { received bySource { key count } suppressedBelow } } }"}`
+	want := `{"data":{"grievanceStatistics":{"intake":{"bySource":[{"count":` + itoa(wantTotal-2) + `,"key":"web"}],"received":` + itoa(wantTotal) + `,"suppressedBelow":5}}}}`
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		_, body = post("/api/graphql", "application/json", query, map[string]string{"Authorization": "Bearer " + tok})
+		if body == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("statistics %s, want %s", body, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func itoa(n int) string {
