@@ -24,7 +24,7 @@ func main() {
 		Service:      grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
 		Limiter:      st,
 		Limits:       limitsFromEnv(platform.Env(os.Getenv)),
-		WebhookToken: cachedSecret(secretsmanager.NewFromConfig(fn.AWS), os.Getenv("WEBHOOK_SECRET_ARN"), 5*time.Minute, time.Now),
+		WebhookToken: cachedSecret(secretsmanager.NewFromConfig(fn.AWS), os.Getenv(platform.EnvWebhookSecretARN), 5*time.Minute, time.Now),
 		PublicURL:    os.Getenv("PUBLIC_URL"),
 		Log:          fn.Log,
 		Now:          time.Now,

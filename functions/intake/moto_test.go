@@ -19,6 +19,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
 
@@ -45,7 +46,10 @@ func motoHandlers(t *testing.T, limits Limits) (*Handler, *Handler, *store.Store
 		t.Fatal(err)
 	}
 	handler := func() *Handler {
+		// The function's calls are recorded for the permission check
+		// (REDRESS_CALL_LOG); the test's own go through cfg.
 		c := cfg.Copy()
+		platform.RecordIntakeCalls(&c, "intake", names, arn)
 		st := store.New(c, names)
 		return &Handler{
 			Service:      grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),

@@ -15,6 +15,7 @@ import (
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/sms"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -33,12 +34,16 @@ func TestInboundSMS_OverMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(cfg, names)
+	// The function's calls are recorded for the permission check
+	// (REDRESS_CALL_LOG); the test's own go through cfg.
+	fnCfg := cfg.Copy()
+	platform.RecordIntakeCalls(&fnCfg, "sms", names, "")
+	st, fnStore := store.New(cfg, names), store.New(fnCfg, names)
 	h := &Handler{
-		Service: grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st,
+		Service: grievance.NewService(fnStore, time.Now, uuid.NewString, grievance.Options{Tracking: fnStore, Directory: fnStore,
 			NewSecret: func() string { return "ABCD-EFGH" }}),
-		Sender:    &sms.Sender{SNS: sns.NewFromConfig(cfg)},
-		Limiter:   st,
+		Sender:    &sms.Sender{SNS: sns.NewFromConfig(fnCfg)},
+		Limiter:   fnStore,
 		PerSender: 10, Window: 10 * time.Minute,
 		Log: slog.New(slog.DiscardHandler), Now: time.Now,
 	}
