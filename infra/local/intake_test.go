@@ -41,6 +41,7 @@ func TestRun_Intake(t *testing.T) {
 		"EVENTS_QUEUE_NAME": "intake-events",
 		"INTAKE_PER_SOURCE": "8",
 		"SLA_INTERVAL":      "0",
+		"S3_GATE_ADDR":      "127.0.0.1:0",
 	}), root)
 	if err != nil {
 		t.Fatal(err)
