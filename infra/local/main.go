@@ -11,6 +11,7 @@
 //	go run ./infra/local outbox [--follow]
 //	go run ./infra/local load [-duration 20s]
 //	go run ./infra/local people import FILE
+//	go run ./infra/local sms -from +258841234567 -text "PAY I was not paid"
 //
 // Everything is configured by environment variables; `run -h` lists them.
 package main
@@ -68,6 +69,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return loadCommand(ctx, args, getenv, stdout, stderr)
 	case "people":
 		return peopleCommand(ctx, args, getenv, stdout, stderr)
+	case "sms":
+		return smsCommand(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -88,4 +91,5 @@ commands:
   config   validate and store the module configuration on any endpoint ("config -h")
   load     bounded load and fault test of the local stack ("load -h")
   people   import a registry file into the directory ("people -h")
+  sms      send an inbound SMS to the local stack as End User Messaging would ("sms -h")
 `

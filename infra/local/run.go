@@ -53,6 +53,12 @@ const envHelp = `Environment (defaults in brackets):
   S3_GATE_ADDR         address of the S3 gate presigned URLs point at [127.0.0.1:4567]
   SCAN_INTERVAL        how often the stand-in malware scanner polls the bucket [1s]
   SES_FROM_ADDRESS     the notifier's sender, verified in the emulator [redress@localhost.test]
+  SMS_TOPIC_NAME       topic of inbound SMS [redress-local-sms-inbound]
+  SMS_QUEUE_NAME       queue subscribed to it, feeding the sms function [redress-local-sms-inbound]
+  WEBHOOK_TOKEN        Twilio auth token of the webhook, kept in Secrets Manager [local-webhook-token]
+  INTAKE_PER_SOURCE, TRACK_PER_SOURCE, WEBHOOK_PER_SENDER, SMS_PER_SENDER, INTAKE_TOTAL,
+  RATE_WINDOW_SECONDS, PROOF_OF_WORK_BITS
+                       abuse limits of the public routes (docs/intake.md)
 `
 
 // config is everything `run` needs: the stack's options and the JWT
@@ -90,8 +96,13 @@ func configFromEnv(getenv func(string) string, root string) (config, error) {
 		BinDir:        filepath.Join(root, ".cache", "bin"),
 		Bucket:        envOr(getenv, "ATTACHMENTS_BUCKET", "redress-local-attachments"),
 		GateAddr:      envOr(getenv, "S3_GATE_ADDR", "127.0.0.1:4567"),
-		Functions:     append(slices.Clone(stack.AllFunctions), stack.Importer, stack.StaffSync, stack.Notifier),
+		Functions:     append(slices.Clone(stack.AllFunctions), stack.Importer, stack.StaffSync, stack.Notifier, stack.Intake, stack.SMS),
 		SenderAddress: envOr(getenv, "SES_FROM_ADDRESS", "redress@localhost.test"),
+		// The public intake (docs/intake.md).
+		SMSTopic:     envOr(getenv, "SMS_TOPIC_NAME", defaultSMSTopic),
+		SMSQueue:     envOr(getenv, "SMS_QUEUE_NAME", defaultSMSQueue),
+		WebhookToken: envOr(getenv, "WEBHOOK_TOKEN", defaultWebhookToken),
+		Env:          limitEnv(getenv),
 		// The directory (docs/directory.md): `people import` uploads
 		// here; the pool starts with the seed's staff.
 		ImportBucket: envOr(getenv, "IMPORT_BUCKET", defaultImportBucket),
@@ -239,6 +250,8 @@ Redress local stack is ready.
   Events   AWS_ENDPOINT_URL=%[7]s go run ./infra/local events --follow
   People   go run ./infra/local people import FILE   (bucket %[12]s; staff from pool %[13]s)
   Outbox   AWS_ENDPOINT_URL=%[7]s go run ./infra/local outbox --follow   (SMS and e-mail sent)
+  Intake   GET %[1]s/intake (form, no token), POST /intake, POST /track, POST /webhooks/twilio
+           go run ./infra/local sms -from +258841234567 -text 'I was not paid in March'
   DLQ      %[8]s
   Files    bucket %[10]s; presigned URLs via the S3 gate http://%[11]s (checks policies, expiry);
            scanner stand-in: EICAR test file = infected, anything else = clean (no GuardDuty here)

@@ -39,6 +39,8 @@ type APIProps struct {
 	Handler awslambda.Function
 	// Authorizer is functions/authorizer, set with Config.OpenIMISClient.
 	Authorizer awslambda.Function
+	// Public serves IntakeRoutes, which have no authorizer.
+	Public awslambda.IFunction
 }
 
 // API is the public entry point: an HTTP API whose GraphQL routes are
@@ -162,6 +164,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 			Authorizer:  authorizer,
 		})
 	}
+	a.addPublicRoutes(cfg, props.Public)
 	return a
 }
 
@@ -291,4 +294,34 @@ func (a *API) newUserPool(cfg Config) {
 			Precedence:  jsii.Number(g.Precedence),
 		}))
 	}
+}
+
+// addPublicRoutes routes IntakeRoutes to fn without the authorizer (the
+// HTTP API's "NONE"), each throttled on its own: complainants have no
+// token, so the route limit, the function's DynamoDB rate limits and its
+// body limit are what stands between a flood and the table.
+func (a *API) addPublicRoutes(cfg Config, fn awslambda.IFunction) {
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Intake"), fn,
+		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+		})
+	settings := map[string]interface{}{}
+	for _, r := range IntakeRoutes {
+		routes := a.HTTPAPI.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(r.Path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+			Integration: integration,
+		})
+		for _, route := range *routes {
+			nagSuppress(route, "AwsSolutions-APIG4",
+				"Public intake route (docs/intake.md): complainants have no account. Throttled per route, rate limited per source in DynamoDB, body-limited and strictly validated by the intake function; the webhook route checks the provider's signature.")
+		}
+		// RouteSettings is a JSON map in CloudFormation: jsii passes plain
+		// maps through as written, so the keys are CloudFormation's.
+		settings[r.Method+" "+r.Path] = map[string]interface{}{
+			"ThrottlingRateLimit":  cfg.IntakeThrottleRate,
+			"ThrottlingBurstLimit": cfg.IntakeThrottleBurst,
+		}
+	}
+	a.Stage.Node().DefaultChild().(awsapigatewayv2.CfnStage).SetRouteSettings(settings)
 }

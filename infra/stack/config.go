@@ -83,6 +83,15 @@ type Config struct {
 	// SLA adds the scheduled service-level function (functions/sla).
 	SLA bool
 
+	// IntakeThrottleRate and IntakeThrottleBurst bound each public intake
+	// route (docs/intake.md), well below the stage's limit so that a flood
+	// of complaints cannot starve staff.
+	IntakeThrottleRate  float64
+	IntakeThrottleBurst float64
+	// PublicURL is the API's base URL as webhook providers call it (a
+	// custom domain); empty: the request's own host.
+	PublicURL string
+
 	// OpenIMISClient turns on the openIMIS web client mode
 	// (docs/openimis-client.md): tokenAuth and the session cookies over
 	// the stack's user pool, a Lambda authorizer that also accepts the
@@ -128,6 +137,8 @@ const (
 	DefaultLogRetentionDays = 30
 	DefaultLogLevel         = "info"
 	DefaultAdminGroup       = grievance.DefaultAdminGroup
+	DefaultIntakeRate       = 5
+	DefaultIntakeBurst      = 10
 	// DefaultAPIConcurrency outside dev: at the default throttle of 50
 	// requests per second and requests well under a second, 100 is twice
 	// what the API needs, and it keeps a runaway API from taking the
@@ -169,6 +180,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("context jwtIssuer %q: must be an https URL", c.JWTIssuer)
 	case c.ThrottleRate <= 0 || c.ThrottleBurst <= 0:
 		return fmt.Errorf("context throttleRate/throttleBurst: must be positive, got %v/%v", c.ThrottleRate, c.ThrottleBurst)
+	case c.IntakeThrottleRate <= 0 || c.IntakeThrottleBurst <= 0:
+		return fmt.Errorf("context intakeThrottleRate/intakeThrottleBurst: must be positive, got %v/%v", c.IntakeThrottleRate, c.IntakeThrottleBurst)
+	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://"):
+		return fmt.Errorf("context publicUrl %q: must be an https URL", c.PublicURL)
 	case c.AdminGroup == "":
 		return fmt.Errorf("context adminGroup: must not be empty")
 	case !slices.Contains(LogLevels, c.LogLevel):
@@ -253,22 +268,25 @@ func (c Config) validateClient() error {
 func ConfigFromContext(node constructs.Node) (Config, error) {
 	ctx := contextReader{node: node}
 	c := Config{
-		Stage:            ctx.string("stage", DefaultStage),
-		JWTIssuer:        ctx.string("jwtIssuer", ""),
-		JWTAudience:      ctx.list("jwtAudience"),
-		CORSOrigins:      ctx.list("corsOrigins"),
-		ThrottleRate:     ctx.number("throttleRate", DefaultThrottleRate),
-		ThrottleBurst:    ctx.number("throttleBurst", DefaultThrottleBurst),
-		LogRetentionDays: int(ctx.number("logRetentionDays", DefaultLogRetentionDays)),
-		LogLevel:         ctx.string("logLevel", DefaultLogLevel),
-		AllowRightsClaim: ctx.bool("allowRightsClaim", false),
-		Introspection:    ctx.bool("introspection", false),
-		Explorer:         ctx.bool("explorer", false),
-		AdminGroup:       ctx.string("adminGroup", DefaultAdminGroup),
-		AlarmEmail:       ctx.string("alarmEmail", ""),
-		AlarmTopicARN:    ctx.string("alarmTopicArn", ""),
-		ThreatProtection: ctx.bool("threatProtection", false),
-		SLA:              ctx.bool("sla", false),
+		Stage:               ctx.string("stage", DefaultStage),
+		JWTIssuer:           ctx.string("jwtIssuer", ""),
+		JWTAudience:         ctx.list("jwtAudience"),
+		CORSOrigins:         ctx.list("corsOrigins"),
+		ThrottleRate:        ctx.number("throttleRate", DefaultThrottleRate),
+		ThrottleBurst:       ctx.number("throttleBurst", DefaultThrottleBurst),
+		LogRetentionDays:    int(ctx.number("logRetentionDays", DefaultLogRetentionDays)),
+		LogLevel:            ctx.string("logLevel", DefaultLogLevel),
+		AllowRightsClaim:    ctx.bool("allowRightsClaim", false),
+		Introspection:       ctx.bool("introspection", false),
+		Explorer:            ctx.bool("explorer", false),
+		AdminGroup:          ctx.string("adminGroup", DefaultAdminGroup),
+		AlarmEmail:          ctx.string("alarmEmail", ""),
+		AlarmTopicARN:       ctx.string("alarmTopicArn", ""),
+		ThreatProtection:    ctx.bool("threatProtection", false),
+		SLA:                 ctx.bool("sla", false),
+		IntakeThrottleRate:  ctx.number("intakeThrottleRate", DefaultIntakeRate),
+		IntakeThrottleBurst: ctx.number("intakeThrottleBurst", DefaultIntakeBurst),
+		PublicURL:           ctx.string("publicUrl", ""),
 
 		OpenIMISClient:          ctx.bool("openimisClient", false),
 		OpenIMISClientOrigin:    ctx.string("openimisClientOrigin", ""),

@@ -23,7 +23,7 @@ func configFrom(t *testing.T, ctx map[string]any) (stack.Config, error) {
 func TestConfigFromContext_ReadsJSONAndCommandLineValues(t *testing.T) {
 	defaults := stack.Config{
 		Stage: "dev", ThrottleRate: 50, ThrottleBurst: 100, LogRetentionDays: 30, LogLevel: "info",
-		AdminGroup: "GrievanceAdmin", MFA: "optional", AttachmentRetentionDays: 90,
+		AdminGroup: "GrievanceAdmin", MFA: "optional", IntakeThrottleRate: 5, IntakeThrottleBurst: 10, AttachmentRetentionDays: 90,
 	}
 	for _, tt := range []struct {
 		name string
@@ -101,6 +101,8 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		{"ZeroBurst", map[string]any{"throttleBurst": 0.0}, "throttleBurst"},
 		{"NotABool", map[string]any{"introspection": "yes please"}, "introspection"},
 		{"UnknownMFA", map[string]any{"mfa": "sometimes"}, "mfa"},
+		{"ZeroIntakeRate", map[string]any{"intakeThrottleRate": 0.0}, "intakeThrottleRate"},
+		{"PlainHTTPPublicURL", map[string]any{"publicUrl": "http://grm.example.org"}, "publicUrl"},
 		{"UnknownLogLevel", map[string]any{"logLevel": "verbose"}, "logLevel"},
 		{"ProductionWithoutAlarmRecipient", map[string]any{"stage": "prod", "account": "123456789012", "region": "eu-west-1"}, "alarmEmail"},
 		{"ProductionWithoutAccount", map[string]any{"stage": "prod", "alarmEmail": "ops@example.org", "region": "eu-west-1"}, "account and region"},

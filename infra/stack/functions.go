@@ -30,6 +30,9 @@ const (
 	FnStaffSync = "staffsync"
 	// Notifications (notify.go).
 	FnNotifier = "notifier"
+	// Public intake (intake.go): the public routes and inbound SMS.
+	FnIntake = "intake"
+	FnSMS    = "sms"
 )
 
 // spec sizes one function.
@@ -58,6 +61,9 @@ var specs = map[string]spec{
 	// chain: functions/importer MaxChunks).
 	FnImporter:  {FnImporter, "Importer", "Redress registry import (import bucket notifications)", 1024, awscdk.Duration_Minutes(jsii.Number(15)), true},
 	FnStaffSync: {FnStaffSync, "StaffSync", "Redress staff sync from the user pool (hourly and on demand)", 256, awscdk.Duration_Minutes(jsii.Number(5)), false},
+	// intake and sms hash tracking secrets (PBKDF2): memory buys the CPU.
+	FnIntake: {FnIntake, "Intake", "Redress public intake (web form, /intake, /track, webhooks)", 512, awscdk.Duration_Seconds(jsii.Number(10)), false},
+	FnSMS:    {FnSMS, "SMS", "Redress inbound SMS (End User Messaging via SNS) and replies", 512, awscdk.Duration_Seconds(jsii.Number(30)), false},
 	FnScanResult: {FnScanResult, "ScanResult", "Redress attachment scan results (GuardDuty Malware Protection for S3)", 256,
 		awscdk.Duration_Seconds(jsii.Number(60)), false},
 	FnNotifier: {FnNotifier, "Notifier", "Redress notifications (ticket events to SMS and e-mail)", 256, awscdk.Duration_Seconds(jsii.Number(60)), false},
@@ -80,7 +86,7 @@ func FunctionNames(cfg Config) []string {
 	if cfg.Notifies() {
 		names = append(names, FnNotifier)
 	}
-	return names
+	return append(names, FnIntake, FnSMS)
 }
 
 // CheckAssets reports the first function whose prebuilt bootstrap is missing
@@ -123,6 +129,9 @@ type Functions struct {
 	StaffSync awslambda.Function
 	// Notifier is nil unless Config.NotifyFrom is set.
 	Notifier awslambda.Function
+	// Intake serves the public routes; SMS the inbound SMS topic.
+	Intake awslambda.Function
+	SMS    awslambda.Function
 
 	// LogGroups maps a function name to its log group.
 	LogGroups map[string]awslogs.LogGroup
@@ -204,6 +213,10 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 			f.StaffSync = fn
 		case FnNotifier:
 			f.Notifier = fn
+		case FnIntake:
+			f.Intake = fn
+		case FnSMS:
+			f.SMS = fn
 		}
 	}
 	return f
@@ -232,7 +245,7 @@ func (f *Functions) All() []Named {
 	if f.Notifier != nil {
 		all = append(all, Named{FnNotifier, f.Notifier})
 	}
-	return all
+	return append(all, Named{FnIntake, f.Intake}, Named{FnSMS, f.SMS})
 }
 
 // applicationLogLevel maps LOG_LEVEL (platform.Level's names) to Lambda's

@@ -75,6 +75,11 @@ var (
 	queueFeed   = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
 	sendSMS     = []string{"sns:Publish"}
 	sendEmail   = []string{"ses:SendEmail"}
+	// intakeMain: claims, tickets, tracking records and rate counters are
+	// read and written with GetItem/Query and transactions of puts and
+	// updates; nothing is deleted.
+	intakeMain = []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+	readSecret = []string{"secretsmanager:GetSecretValue"}
 )
 
 // Justification says why a grant (the statement Sid of the functions
@@ -89,9 +94,9 @@ type Justification struct {
 // for, each with its reason. The check also fails when a grant listed here
 // is missing from a function's role.
 var Unexercised = []Justification{
-	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult, FnImporter, FnStaffSync},
+	{"WriteOwnLogs", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult, FnImporter, FnStaffSync, FnIntake, FnSMS},
 		"Lambda itself writes the function's standard output to its log group with the execution role; the code never calls CloudWatch Logs."},
-	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult, FnImporter, FnStaffSync},
+	{"SendTraces", []string{FnGraphQL, FnHistory, FnTasks, FnSLA, FnAuthorizer, FnScanResult, FnImporter, FnStaffSync, FnIntake, FnSMS},
 		"Active tracing: Lambda's X-Ray daemon sends the function's segments to X-Ray with the execution role, the subsegments the code gives it over UDP (shared/platform/tracing.go) included; the code never calls the X-Ray API."},
 	{"ReadMainStream", []string{FnHistory, FnTasks},
 		"The event source mapping polls the Main table's stream with the consumer's execution role; the code only receives the batches."},
@@ -216,10 +221,28 @@ func grant(s *Stack) {
 		allow(sync, "UpsertUsers", staffWrite, main.TableArn())
 	}
 
+	grantIntake(s)
 	allowEventsToDLQs(s.Events)
 	if s.Notify != nil {
 		grantNotifier(s, mainName)
 	}
+}
+
+// grantIntake gives the public intake functions their permissions.
+func grantIntake(s *Stack) {
+	main := s.Data.Main()
+	for _, fn := range []awslambda.Function{s.Functions.Intake, s.Functions.SMS} {
+		allow(fn, "IntakeMain", intakeMain, main.TableArn())
+	}
+	// Only the web intake names registered people (reporter_external_id).
+	allow(s.Functions.Intake, "QueryExternalIDIndex", indexQuery, s.Data.IndexARNs(store.MainTable.Name, store.IndexStatus)...)
+	allow(s.Functions.Intake, "ReadWebhookToken", readSecret, s.Intake.Secret.SecretArn())
+	// SNS authorizes a Publish to a phone number only on Resource "*"
+	// (there is no phone-number ARN); the statement allows nothing else
+	// the function does.
+	allow(s.Functions.SMS, "SendSMS", sendSMS, jsii.String("*"))
+	nagSuppressOnly(s.Functions.SMS.Role(), "AwsSolutions-IAM5",
+		"SendSMS: sns:Publish to a phone number (the SMS reply) can only be granted on Resource *.", "Resource::*")
 }
 
 // allowEventsToDLQs lets EventBridge put the events a rule's target could

@@ -158,6 +158,7 @@ func (s *synthesized) logicalResources() map[string]string {
 	if s.stack.API.UserPool != nil {
 		out[jsonString(getAtt(s.id(s.stack.API.UserPool), "Arn"))] = platform.ResourceUserPool
 	}
+	out[jsonString(ref(s.id(s.stack.Intake.Secret)))] = platform.ResourceWebhookToken
 	for name, lg := range s.stack.Functions.LogGroups {
 		out[jsonString(getAtt(s.id(lg), "Arn"))] = "log-group/" + name
 	}

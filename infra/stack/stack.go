@@ -50,6 +50,7 @@ type Stack struct {
 	Directory *Directory
 	// Notify is nil unless Config.NotifyFrom is set.
 	Notify    *Notify
+	Intake    *Intake
 	Alarms    *Alarms
 	Dashboard awscloudwatch.Dashboard
 	// Attachments is the evidence-file bucket and its malware scanning.
@@ -109,7 +110,12 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		fn.AddEnvironment(jsii.String(EnvAttachmentsKey), s.Attachments.Key.KeyArn(), nil)
 	}
 	s.Attachments.Route(s.Functions.ScanResult, s.Events)
-	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL, Authorizer: s.Functions.Authorizer})
+	s.Intake = NewIntake(s.Stack, "Intake", cfg, s.Functions.SMS)
+	s.Functions.Intake.AddEnvironment(jsii.String(EnvWebhookSecretARN), s.Intake.Secret.SecretArn(), nil)
+	if cfg.PublicURL != "" {
+		s.Functions.Intake.AddEnvironment(jsii.String(EnvPublicURL), jsii.String(cfg.PublicURL), nil)
+	}
+	s.API = NewAPI(s.Stack, "API", &APIProps{Config: cfg, Handler: s.Functions.GraphQL, Authorizer: s.Functions.Authorizer, Public: s.Functions.Intake})
 	s.Streams = NewStreams(s.Stack, "Streams", s.Data.Main(),
 		Named{FnHistory, s.Functions.History}, Named{FnTasks, s.Functions.Tasks})
 	if s.Functions.SLA != nil {
@@ -150,6 +156,9 @@ const (
 	OutImportBucket   = "ImportBucketName"
 	OutStaffSync      = "StaffSyncFunctionName"
 	OutNotifyDLQ      = "NotifierDLQUrl"
+	OutIntakeURL      = "IntakeUrl"
+	OutSMSTopic       = "InboundSmsTopicArn"
+	OutWebhookSecret  = "WebhookSecretArn"
 )
 
 func (s *Stack) outputs(cfg Config) {
@@ -178,6 +187,9 @@ func (s *Stack) outputs(cfg Config) {
 	if s.Notify != nil {
 		out(OutNotifyDLQ, "Dead-letter queue of notifications that kept failing (docs/notifications.md)", s.Notify.QueueDLQ.QueueUrl())
 	}
+	out(OutIntakeURL, "Public complaint form (GET) and JSON intake (POST), no token", jsii.String(*s.API.Stage.Url()+"intake"))
+	out(OutSMSTopic, "SNS topic for the two-way channel of the programme's End User Messaging phone number", s.Intake.Topic.TopicArn())
+	out(OutWebhookSecret, "Secret to hold the Twilio auth token of POST /webhooks/twilio", s.Intake.Secret.SecretArn())
 	if s.Functions.StaffSync != nil {
 		out(OutStaffSync, "Function that syncs staff from the user pool (invoke it for an immediate sync)", s.Functions.StaffSync.FunctionName())
 	}

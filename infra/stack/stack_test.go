@@ -23,45 +23,50 @@ func TestStack_ResourceCounts(t *testing.T) {
 			// graphql, history, tasks, scanresult, importer, staffsync and
 			// CDK's bucket-notifications handler (a deployment-time custom
 			// resource); GuardDuty's scan role
-			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 7, "AWS::IAM::Role": 8,
+			// + intake and sms
+			"AWS::DynamoDB::Table": 2, "AWS::Lambda::Function": 9, "AWS::IAM::Role": 10,
 			// + the scan-result and staff-sync schedule DLQs; the scan-result
 			// rule and the staff-sync schedule
 			"AWS::Lambda::EventSourceMapping": 2, "AWS::SQS::Queue": 4, "AWS::Events::EventBus": 1,
 			"AWS::Events::Rule": 2, "AWS::ApiGatewayV2::Api": 1, "AWS::ApiGatewayV2::Stage": 1,
-			"AWS::ApiGatewayV2::Route": 2, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
-			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 1,
-			"AWS::SNS::Subscription": 0, "AWS::Logs::LogGroup": 7, "AWS::SNS::TopicPolicy": 1,
-			"AWS::S3::Bucket": 2, "AWS::GuardDuty::MalwareProtectionPlan": 1,
+			// 2 GraphQL routes, 4 public intake routes; alarm and inbound SMS
+			// topics, the sms function subscribed to the latter
+			"AWS::ApiGatewayV2::Route": 2 + 4, "AWS::ApiGatewayV2::Authorizer": 1, "AWS::Cognito::UserPool": 1,
+			"AWS::Cognito::UserPoolClient": 1, "AWS::Cognito::UserPoolGroup": 4, "AWS::SNS::Topic": 2,
+			"AWS::SNS::Subscription": 1, "AWS::Logs::LogGroup": 9, "AWS::SNS::TopicPolicy": 2,
+			"AWS::SecretsManager::Secret": 1,
+			"AWS::S3::Bucket":             2, "AWS::GuardDuty::MalwareProtectionPlan": 1,
 			"AWS::Events::Archive": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::Logs::MetricFilter": 1,
 			// errors + throttles per function, iterator age + DLQ depth per
 			// consumer, statistics failures, API 5xx and p99 latency,
 			// throttles per table, the scan-result rule's and the staff-sync
 			// schedule's DLQ depth
-			"AWS::CloudWatch::Alarm": 6*2 + 2*2 + 1 + 2 + 2 + 1 + 1,
+			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 1 + 2 + 2 + 1 + 1,
 		}},
-		{"prod", map[string]int{"AWS::SNS::Subscription": 1, "AWS::Cognito::UserPool": 1,
+		{"prod", map[string]int{"AWS::SNS::Subscription": 2, "AWS::Cognito::UserPool": 1,
 			// dev's, plus the notifier (notifyFrom): its function, log group,
 			// role and queue mapping; two rules on the bus; its queue, the
 			// queue's DLQ and each rule's DLQ; the SES identity and
 			// configuration set
-			"AWS::Lambda::Function": 7 + 1, "AWS::Logs::LogGroup": 7 + 1, "AWS::IAM::Role": 8 + 1,
+			// (dev's counts include intake and sms since they deploy everywhere)
+			"AWS::Lambda::Function": 9 + 1, "AWS::Logs::LogGroup": 9 + 1, "AWS::IAM::Role": 10 + 1,
 			"AWS::Lambda::EventSourceMapping": 2 + 1, "AWS::Events::Rule": 2 + 2, "AWS::SQS::Queue": 4 + 4,
 			"AWS::SES::EmailIdentity": 1, "AWS::SES::ConfigurationSet": 1,
 			// dev's, plus the notifier's errors + throttles, each rule's DLQ
 			// depth, the queue's DLQ depth and its oldest message's age
-			"AWS::CloudWatch::Alarm": 6*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 2 + 2 + 1 + 1,
+			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 2 + 2 + 1 + 1,
 		}},
 		{"external", map[string]int{
 			// no staff sync without the stack's own user pool; sla instead
-			"AWS::Lambda::Function": 7, "AWS::Events::Rule": 2, "AWS::Cognito::UserPool": 0,
-			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 7,
-			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 0,
+			"AWS::Lambda::Function": 9, "AWS::Events::Rule": 2, "AWS::Cognito::UserPool": 0,
+			"AWS::Cognito::UserPoolClient": 0, "AWS::Cognito::UserPoolGroup": 0, "AWS::Logs::LogGroup": 9,
+			"AWS::SQS::Queue": 4, "AWS::SNS::Subscription": 1,
 			// errors + throttles of six functions, the consumers' four, as
 			// dev, the scan-result DLQ, the schedule's DLQ depth and the
 			// missing sweep
-			"AWS::CloudWatch::Alarm": 6*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 1,
-			// POST and the explorer's GET on both GraphQL paths
-			"AWS::ApiGatewayV2::Route": 4,
+			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 1,
+			// POST and the explorer's GET on both GraphQL paths, 4 public intake routes
+			"AWS::ApiGatewayV2::Route": 4 + 4,
 		}},
 	} {
 		s := synth(t, tt.config)
@@ -296,8 +301,9 @@ func TestGrants_AreNamedStatementsWithoutWildcards(t *testing.T) {
 					if slices.ContainsFunc(actions, func(a string) bool { return strings.Contains(a, "*") }) {
 						t.Errorf("statement %s has a wildcard action: %v", sid, actions)
 					}
-					// X-Ray has no resource-level permissions.
-					if strings.Contains(res, `"*"`) && sid != "SendTraces" {
+					// X-Ray has no resource-level permissions, nor has an SMS
+					// to a phone number.
+					if strings.Contains(res, `"*"`) && sid != "SendTraces" && !(sid == "SendSMS" && f.Name == stack.FnSMS) {
 						t.Errorf("statement %s has a wildcard resource: %s", sid, res)
 					}
 				}
@@ -382,6 +388,71 @@ func TestAPI_ExplorerRoutesOnlyWhenSwitchedOn(t *testing.T) {
 			if ok && p["AuthorizationType"] != "NONE" {
 				t.Errorf("%s: %s AuthorizationType=%v, want NONE", config, key, p["AuthorizationType"])
 			}
+		}
+	}
+}
+
+func TestAPI_PublicIntakeRoutesHaveNoAuthorizerButTheirOwnThrottle(t *testing.T) {
+	s := synth(t, "dev")
+	api := s.id(s.stack.API.HTTPAPI)
+	settings := map[string]any{}
+	for _, r := range stack.IntakeRoutes {
+		key := r.Method + " " + r.Path
+		must(t, key, func() {
+			s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
+				"ApiId":             ref(api),
+				"RouteKey":          key,
+				"AuthorizationType": "NONE",
+				"AuthorizerId":      assertions.Match_Absent(),
+			})
+		})
+		settings[key] = map[string]any{"ThrottlingRateLimit": stack.DefaultIntakeRate, "ThrottlingBurstLimit": stack.DefaultIntakeBurst}
+	}
+	must(t, "per-route throttle of the public routes", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{"RouteSettings": settings})
+	})
+	must(t, "public routes reach the intake function", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
+			"IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0",
+			"IntegrationUri": getAtt(s.id(s.stack.Functions.Intake), "Arn"),
+		})
+	})
+	must(t, "End User Messaging may publish to the inbound topic, the sms function is subscribed", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Action": "sns:Publish", "Effect": "Allow", "Principal": map[string]any{"Service": "sms-voice.amazonaws.com"},
+			})})},
+		})
+		s.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol": "lambda", "TopicArn": ref(s.id(s.stack.Intake.Topic)),
+			"Endpoint": getAtt(s.id(s.stack.Functions.SMS), "Arn"),
+		})
+	})
+	must(t, "the intake function learns where the webhook token is", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+				stack.EnvWebhookSecretARN: ref(s.id(s.stack.Intake.Secret)),
+			})},
+		})
+	})
+	// Only API Gateway may invoke the intake function, only the inbound
+	// topic the sms function.
+	for fn, principal := range map[string]string{
+		jsonString(getAtt(s.id(s.stack.Functions.Intake), "Arn")): "apigateway.amazonaws.com",
+		jsonString(getAtt(s.id(s.stack.Functions.SMS), "Arn")):    "sns.amazonaws.com",
+	} {
+		n := 0
+		for id, p := range s.resources("AWS::Lambda::Permission") {
+			if jsonString(props(p)["FunctionName"]) != fn {
+				continue
+			}
+			n++
+			if props(p)["Principal"] != principal {
+				t.Errorf("permission %s lets %v invoke %s, want only %s", id, props(p)["Principal"], fn, principal)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s may not invoke %s", principal, fn)
 		}
 	}
 }
@@ -730,8 +801,8 @@ func TestAlarms_TopicIsEncryptedAndEmailIsOptional(t *testing.T) {
 
 func TestOutputs_TellOperatorsWhereEverythingIs(t *testing.T) {
 	for config, want := range map[string][]string{
-		"dev":      {"ApiUrl", "GraphQLUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket", "ImportBucketName", "StaffSyncFunctionName"},
-		"external": {"ApiUrl", "GraphQLUrl", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket", "ImportBucketName"},
+		"dev":      {"ApiUrl", "GraphQLUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket", "ImportBucketName", "StaffSyncFunctionName", "IntakeUrl", "InboundSmsTopicArn", "WebhookSecretArn"},
+		"external": {"ApiUrl", "GraphQLUrl", "JwtIssuer", "MainTableName", "HistoryTableName", "EventBusName", "AlarmTopicArn", "Region", "AttachmentsBucket", "ImportBucketName", "IntakeUrl", "InboundSmsTopicArn", "WebhookSecretArn"},
 	} {
 		var got []string
 		for k := range synth(t, config).json["Outputs"].(map[string]any) {

@@ -125,3 +125,35 @@ func TestComments_CommenterFieldsRights(t *testing.T) {
 		t.Fatalf("got %s", res.raw)
 	}
 }
+
+func TestComments_PublicFlagIsPrivateByDefaultAndSetByStaff(t *testing.T) {
+	// Ensure isPublic (what tracking shows the complainant) starts false,
+	// is set by createComment and changed by updateComment alone.
+	e := newEnv(t)
+	id := e.createTicket(t, waterTicket)
+	e.mustSucceed(t, admin, "createComment", fmt.Sprintf(`ticketId: %q, comment: "private note"`, id), "p1")
+	e.mustSucceed(t, admin, "createComment", fmt.Sprintf(`ticketId: %q, comment: "We are on it.", isPublic: true`, id), "p2")
+	read := func() map[string]any {
+		got := map[string]any{}
+		for _, n := range nodes(t, e.ok(t, admin, fmt.Sprintf(`{ comments(ticket_Id: %q) { edges { node { id comment isPublic } } } }`, id)), "comments") {
+			got[fmt.Sprint(n["comment"])] = n["isPublic"]
+		}
+		return got
+	}
+	if got := read(); got["private note"] != false || got["We are on it."] != true {
+		t.Fatalf("isPublic=%v", got)
+	}
+	var private string
+	for _, n := range nodes(t, e.ok(t, admin, fmt.Sprintf(`{ comments(ticket_Id: %q) { edges { node { id comment } } } }`, id)), "comments") {
+		if n["comment"] == "private note" {
+			private = decodeID(t, n["id"].(string), "CommentGQLType")
+		}
+	}
+	e.mustSucceed(t, admin, "updateComment", fmt.Sprintf(`id: %q, isPublic: true`, private), "p3")
+	if got := read(); got["private note"] != true {
+		t.Fatalf("after updateComment isPublic=%v", got)
+	}
+	if n := e.mutate(t, admin, "updateComment", fmt.Sprintf(`id: %q, isPublic: true`, private), "p4"); n["status"] != float64(1) {
+		t.Fatalf("resending the same flag is a change: %v", n)
+	}
+}

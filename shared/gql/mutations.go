@@ -40,6 +40,13 @@ func (in mutationInput) idp(k string) *string {
 	return nil
 }
 
+func (in mutationInput) boolean(k string) *bool {
+	if v, ok := in[k].(bool); ok {
+		return &v
+	}
+	return nil
+}
+
 func (in mutationInput) version() *int {
 	if v, ok := in["version"].(int); ok {
 		return &v
@@ -112,10 +119,10 @@ func (r *resolver) mutationFields() graphql.Fields {
 			}},
 		{"createComment", "CreateCommentMutation",
 			graphql.InputObjectConfigFieldMap{"ticketId": required(uuidScalar), "commenterType": str(), "commenterId": str(),
-				"comment": required(graphql.String)},
+				"comment": required(graphql.String), "isPublic": typ(graphql.Boolean)},
 			func(in mutationInput) grievance.Plan {
 				ci := grievance.CommentInput{TicketID: in.id("ticketId"), CommenterType: in.str("commenterType"),
-					CommenterID: in.str("commenterId"), Comment: in.str("comment")}
+					CommenterID: in.str("commenterId"), Comment: in.str("comment"), Public: in.boolean("isPublic")}
 				return func(ctx context.Context) (*grievance.Write, error) { return r.svc.CreateComment(ctx, ci) }
 			}},
 		{grievance.OpResolveByComment, "ResolveGrievanceByCommentMutation", idAndVersion, func(in mutationInput) grievance.Plan {
@@ -130,10 +137,10 @@ func (r *resolver) mutationFields() graphql.Fields {
 		}},
 		{"updateComment", "UpdateCommentMutation",
 			graphql.InputObjectConfigFieldMap{"id": required(uuidScalar), "comment": str(), "commenterType": str(),
-				"commenterId": str(), "version": typ(graphql.Int)},
+				"commenterId": str(), "isPublic": typ(graphql.Boolean), "version": typ(graphql.Int)},
 			func(in mutationInput) grievance.Plan {
 				ci := grievance.CommentInput{ID: in.id("id"), Comment: in.str("comment"), CommenterType: in.str("commenterType"),
-					CommenterID: in.str("commenterId"), Version: in.version()}
+					CommenterID: in.str("commenterId"), Public: in.boolean("isPublic"), Version: in.version()}
 				return func(ctx context.Context) (*grievance.Write, error) { return r.svc.UpdateComment(ctx, ci) }
 			}},
 		{"deleteComment", "DeleteCommentMutation", idAndVersion, func(in mutationInput) grievance.Plan {

@@ -37,6 +37,44 @@ func (r *resolver) statisticsType() *graphql.Object {
 			return out, nil
 		}}
 	}
+	in := func(p graphql.ResolveParams) *grievance.IntakeStatistics {
+		return p.Source.(*grievance.IntakeStatistics)
+	}
+	inCounts := func(get func(*grievance.IntakeStatistics) []grievance.Count) *graphql.Field {
+		return &graphql.Field{Type: graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(count))), Resolve: func(p graphql.ResolveParams) (any, error) {
+			out := []any{}
+			for _, c := range get(in(p)) {
+				out = append(out, c)
+			}
+			return out, nil
+		}}
+	}
+	optFloat := func(v *float64) any {
+		if v == nil {
+			return nil
+		}
+		return *v
+	}
+	intake := graphql.NewObject(graphql.ObjectConfig{
+		Name:        "GrievanceIntakeStatisticsGQLType",
+		Description: "Measures of the public channels (docs/intake.md); rows and counts below suppressedBelow are left out or null.",
+		Fields: graphql.Fields{
+			"received": {Type: graphql.NewNonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return int(in(p).Received), nil }},
+			"bySource": inCounts(func(s *grievance.IntakeStatistics) []grievance.Count { return s.BySource }),
+			"anonymous": {Type: graphql.Int, Resolve: func(p graphql.ResolveParams) (any, error) {
+				if a := in(p).Anonymous; a != nil {
+					return int(*a), nil
+				}
+				return nil, nil
+			}},
+			"shareAnonymous":    {Type: graphql.Float, Resolve: func(p graphql.ResolveParams) (any, error) { return optFloat(in(p).ShareAnonymous), nil }},
+			"acknowledged":      {Type: graphql.NewNonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return int(in(p).Acknowledged), nil }},
+			"shareAcknowledged": {Type: graphql.Float, Resolve: func(p graphql.ResolveParams) (any, error) { return optFloat(in(p).ShareAcknowledged), nil }},
+			"bySex":             inCounts(func(s *grievance.IntakeStatistics) []grievance.Count { return s.BySex }),
+			"byLocation":        inCounts(func(s *grievance.IntakeStatistics) []grievance.Count { return s.ByLocation }),
+			"suppressedBelow":   {Type: graphql.NewNonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return in(p).SuppressedBelow, nil }},
+		},
+	})
 	return graphql.NewObject(graphql.ObjectConfig{
 		Name:        "GrievanceStatisticsGQLType",
 		Description: "Tickets created from dateFrom to dateTo (UTC days), in their current state, counted from aggregates.",
@@ -59,6 +97,12 @@ func (r *resolver) statisticsType() *graphql.Object {
 			"acknowledgedWithinTarget":      num(func(s *grievance.Statistics) int64 { return s.AcknowledgedWithinTarget }),
 			"averageHoursToAcknowledge":     float(func(s *grievance.Statistics) *float64 { return s.AverageHoursToAcknowledge }),
 			"shareAcknowledgedWithinTarget": float(func(s *grievance.Statistics) *float64 { return s.ShareAcknowledgedWithinTarget }),
+			"intake": {Type: graphql.NewNonNull(intake), Resolve: func(p graphql.ResolveParams) (any, error) {
+				if s := st(p); s.Intake != nil {
+					return s.Intake, nil
+				}
+				return &grievance.IntakeStatistics{}, nil
+			}},
 		},
 	})
 }

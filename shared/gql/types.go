@@ -265,6 +265,7 @@ func (r *resolver) commentType() *graphql.Object {
 				"commenterId":  typed(graphql.String, func(c *grievance.Comment) any { return serializeText(c.CommenterID) }),
 				"comment":      typed(nonNull(graphql.String), func(c *grievance.Comment) any { return c.Comment }),
 				"isResolution": typed(nonNull(graphql.Boolean), func(c *grievance.Comment) any { return c.IsResolution }),
+				"isPublic":     typed(nonNull(graphql.Boolean), func(c *grievance.Comment) any { return c.Public }),
 				"ticket": {Type: nonNull(r.ticket), Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
 					n := p.Source.(*commentNode)
 					l := loaderFrom(p.Context, r.svc)

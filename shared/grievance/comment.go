@@ -12,11 +12,14 @@ type Comment struct {
 	CommenterID   string
 	Comment       string
 	IsResolution  bool
-	JSONExt       map[string]any
-	DateCreated   time.Time
-	DateUpdated   time.Time
-	UserCreated   string
-	UserUpdated   string
+	// Public comments are shown to the complainant through tracking
+	// (docs/intake.md); comments are private unless staff say otherwise.
+	Public      bool
+	JSONExt     map[string]any
+	DateCreated time.Time
+	DateUpdated time.Time
+	UserCreated string
+	UserUpdated string
 }
 
 // Clone returns a copy of c for an update to modify.

@@ -14,7 +14,9 @@ type CommentInput struct {
 	CommenterType *string
 	CommenterID   *string
 	Comment       *string
-	Version       *int
+	// Public, when sent, shows or hides the comment in tracking.
+	Public  *bool
+	Version *int
 }
 
 func (s *Service) touchComment(c *Comment, p *Principal) {
@@ -76,6 +78,9 @@ func (s *Service) applyComment(ctx context.Context, c *Comment, in CommentInput)
 	}
 	if in.CommenterID != nil {
 		c.CommenterID = *in.CommenterID
+	}
+	if in.Public != nil {
+		c.Public = *in.Public
 	}
 	if err := c.Validate(); err != nil {
 		return err
@@ -220,7 +225,7 @@ func (s *Service) UpdateComment(ctx context.Context, in CommentInput) (*Write, e
 	if err := s.applyComment(ctx, c, in); err != nil {
 		return nil, err
 	}
-	if old.Comment == c.Comment && old.CommenterType == c.CommenterType && old.CommenterID == c.CommenterID {
+	if old.Comment == c.Comment && old.CommenterType == c.CommenterType && old.CommenterID == c.CommenterID && old.Public == c.Public {
 		return nil, Errorf(CodeInvalid, "Record has not be updated - there are no changes in fields.")
 	}
 	s.touchComment(c, p)

@@ -485,3 +485,25 @@ func (g *guard) mayHide(field string) bool {
 func notifiesNeutrally(cfg *Config, t *Ticket) bool {
 	return cfg.Confidential(t.Category)
 }
+
+// publicView is what the complainant who holds a ticket's tracking secret
+// sees: status, dates and the comments staff marked public. The
+// complainant is judged as a reader without any right, so a category that
+// hides the due date from staff without the confidential right hides it
+// from them too; nothing else of the ticket is ever part of the view.
+// Restricted categories are still tracked: the complainant is entitled to
+// their own case.
+func publicView(cfg *Config, t *Ticket, comments []*Comment) *PublicView {
+	m := maskedFields(cfg, nil, t)
+	v := &PublicView{Code: t.Code, Status: t.Status, DateCreated: t.DateCreated, DueDate: t.DueDate,
+		Confidential: cfg.Confidential(t.Category)}
+	if m["due_date"] {
+		v.DueDate = ""
+	}
+	for _, c := range comments {
+		if c.Public && !c.IsDeleted {
+			v.Comments = append(v.Comments, PublicComment{Date: c.DateCreated, Text: c.Comment})
+		}
+	}
+	return v
+}

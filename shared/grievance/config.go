@@ -209,6 +209,9 @@ type Config struct {
 	// Notifications holds the templates and rules of the notifier
 	// (docs/notifications.md).
 	Notifications NotificationConfig `json:"notifications"`
+
+	// Intake configures complaints filed from outside (docs/intake.md).
+	Intake IntakeConfig `json:"intake"`
 }
 
 // Admin group default; the edge may configure another.
@@ -265,6 +268,7 @@ func DefaultConfig() *Config {
 	c.RestrictedCategories = Dict[[]string]{Values: map[string][]string{}}
 	c.EscalationLevels = Dict[[]EscalationLevel]{Values: map[string][]EscalationLevel{}}
 	c.Notifications = DefaultNotifications()
+	c.Intake = defaultIntakeConfig()
 	return c
 }
 
@@ -434,6 +438,9 @@ func (c *Config) Validate() error {
 				return Errorf(CodeInvalid, "group_roles[%q] contains an empty role id.", g)
 			}
 		}
+	}
+	if err := c.validateIntake(); err != nil {
+		return err
 	}
 	for g, rights := range c.RoleRights {
 		for _, r := range rights {

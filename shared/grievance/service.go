@@ -22,6 +22,10 @@ type Service struct {
 	downloadTTL time.Duration
 	// directory serves the pickers; nil: they are unavailable.
 	directory DirectorySearch
+	// tracking keeps tracking secrets; nil: intake and tracking are
+	// unavailable.
+	tracking  TrackingStore
+	newSecret func() string
 	now       func() time.Time
 	newID     func() string
 
@@ -62,6 +66,11 @@ type Options struct {
 	// Directory serves the pickers (users, individual, beneficiary,
 	// benefitPlan); without it they are unavailable.
 	Directory DirectorySearch
+	// Tracking keeps the tracking secrets of complaints filed from
+	// outside; without it Intake and Track are unavailable.
+	Tracking TrackingStore
+	// NewSecret generates tracking secrets (default NewTrackingSecret).
+	NewSecret func() string
 }
 
 // DefaultHistoryReadBudget bounds the versions a history query reads: as
@@ -72,6 +81,7 @@ const DefaultHistoryReadBudget = maxSorted
 // that tests are deterministic.
 func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
 	s := &Service{store: store, history: opts.History, stats: opts.Stats, directory: opts.Directory, now: now, newID: newID,
+		tracking: opts.Tracking, newSecret: opts.NewSecret,
 		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget,
 		attachments: opts.Attachments, files: opts.Files, uploadTTL: opts.UploadTTL, downloadTTL: opts.DownloadTTL}
 	if s.historyReadBudget <= 0 {
@@ -85,6 +95,9 @@ func NewService(store Store, now func() time.Time, newID func() string, opts Opt
 	}
 	if s.configTTL == 0 {
 		s.configTTL = 30 * time.Second
+	}
+	if s.newSecret == nil {
+		s.newSecret = NewTrackingSecret
 	}
 	if s.mutationLogTTL == 0 {
 		s.mutationLogTTL = 90 * 24 * time.Hour

@@ -95,6 +95,8 @@ type StatsDimensions struct {
 	// ackTarget is the acknowledgement target; a change applies to the
 	// tickets whose contribution is computed after it.
 	ackTarget time.Duration
+	// regions are intake.stats_regions (intake_stats.go).
+	regions map[string]bool
 }
 
 // StatsDimensions returns the values c lets statistics count by name.
@@ -112,7 +114,8 @@ func (c *Config) StatsDimensions() *StatsDimensions {
 		return m
 	}
 	return &StatsDimensions{channels: named(c.GrievanceChannels), priorities: named(c.GrievancePriorities), flags: named(c.GrievanceFlags),
-		ackTarget: time.Duration(c.Notifications.AcknowledgementTargetHours) * time.Hour}
+		ackTarget: time.Duration(c.Notifications.AcknowledgementTargetHours) * time.Hour,
+		regions:   named(c.Intake.StatsRegions)}
 }
 
 // bucket returns the breakdown key of v: "" (not set) and named values
@@ -159,6 +162,7 @@ func ContributionOf(t *Ticket, dims *StatsDimensions) *Contribution {
 			c[CounterAckWithin] = 1
 		}
 	}
+	addIntakeCounters(t, c, dims)
 	return &Contribution{Key: StatsKey{Day: t.DateCreated.UTC().Format(DateLayout), Category: t.Category}, Counters: c}
 }
 
@@ -277,6 +281,8 @@ type Statistics struct {
 	AcknowledgedWithinTarget      int64
 	AverageHoursToAcknowledge     *float64
 	ShareAcknowledgedWithinTarget *float64
+	// Intake holds the measures of the public channels (intake_stats.go).
+	Intake *IntakeStatistics
 }
 
 // Statistics returns the statistics of the tickets created in a date range
@@ -374,6 +380,7 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 		share := float64(out.AcknowledgedWithinTarget) / float64(out.Acknowledged)
 		out.AverageHoursToAcknowledge, out.ShareAcknowledgedWithinTarget = &avg, &share
 	}
+	out.Intake = intakeStatistics(cfg, out.Total, sum, func(cat string) map[string]bool { return maskedFields(cfg, p, &Ticket{Category: cat}) })
 	return out, nil
 }
 

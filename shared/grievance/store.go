@@ -156,6 +156,9 @@ type Write struct {
 	// that must follow it and may be repeated (tagging a deleted file).
 	// A failure is reported as an internal failure of the stored mutation.
 	Then []func(ctx context.Context) error
+	// Tracking is the tracking record of NewTicket, stored under the code
+	// the store gives it.
+	Tracking *TrackingRecord
 }
 
 // TicketWrite replaces a stored ticket whose version is Prev. Old is that

@@ -107,6 +107,9 @@ type Ticket struct {
 	// Contact reaches a complainant who is not in the directory; never
 	// changed in place (a change replaces it), so clones may share it.
 	Contact *Contact
+	// Source is the intake source (SourceWeb, …) of a complaint filed from
+	// outside; "" for tickets staff created.
+	Source string
 }
 
 // Clone returns a deep enough copy of t for an update to modify.

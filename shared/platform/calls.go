@@ -51,6 +51,12 @@ const (
 	ResourceImports = "bucket/ImportBucket/"
 	// ResourceUserPool is the stack's Cognito user pool.
 	ResourceUserPool = "userpool/UserPool"
+	// ResourceWebhookToken is the secret of the intake's webhook token
+	// (infra/stack/intake.go).
+	ResourceWebhookToken = "secret/WebhookToken"
+	// ResourceAnyPhone is where an SMS to a phone number goes: IAM knows
+	// no resource for it, so its grant is on "*".
+	ResourceAnyPhone = "*"
 )
 
 // Environment variables that name the directory's resources to the
@@ -59,6 +65,9 @@ const (
 const (
 	EnvImportBucket = "IMPORT_BUCKET"
 	EnvUserPoolID   = "USER_POOL_ID"
+	// EnvWebhookSecretARN names the intake's webhook token
+	// (ResourceWebhookToken).
+	EnvWebhookSecretARN = "WEBHOOK_SECRET_ARN"
 )
 
 // EnvBucket names the attachments bucket, whose objects the recorder names
@@ -100,7 +109,21 @@ func RecordDirectoryCalls(cfg *aws.Config, function string, names store.TableNam
 	if dir == "" {
 		return
 	}
-	r := &recorder{function: function, tables: map[string]string{}, bus: bus, bucket: os.Getenv(EnvBucket), imports: bucket, pool: userPool}
+	recordCalls(cfg, &recorder{function: function, tables: map[string]string{}, bus: bus, bucket: os.Getenv(EnvBucket), imports: bucket, pool: userPool,
+		secret: os.Getenv(EnvWebhookSecretARN)}, names)
+}
+
+// RecordIntakeCalls is RecordCalls for the intake functions: the webhook
+// token's ARN maps back to ResourceWebhookToken.
+func RecordIntakeCalls(cfg *aws.Config, function string, names store.TableNames, webhookSecret string) {
+	recordCalls(cfg, &recorder{function: function, tables: map[string]string{}, secret: webhookSecret}, names)
+}
+
+func recordCalls(cfg *aws.Config, r *recorder, names store.TableNames) {
+	dir := os.Getenv(EnvCallLog)
+	if dir == "" {
+		return
+	}
 	for _, t := range store.Tables() {
 		if n := names.Name(t); n != "" {
 			r.tables[n] = t.Name
@@ -126,6 +149,7 @@ type recorder struct {
 	bucket   string // the attachments bucket's physical name
 	imports  string // the import bucket's physical name
 	pool     string // the user pool id
+	secret   string // the intake's webhook token ARN
 }
 
 // field returns the string (or *string) field name of the struct params
@@ -263,6 +287,18 @@ func (r *recorder) calls(serviceID, op string, params any) []Call {
 				res = ResourceUserPool
 			}
 			out = append(out, call("cognito-idp", op, res))
+			break
+		}
+		if serviceID == "SNS" && op == "Publish" && field(params, "PhoneNumber") != "" {
+			out = append(out, call("sns", op, ResourceAnyPhone))
+			break
+		}
+		if serviceID == "Secrets Manager" && op == "GetSecretValue" {
+			res := "secret/?" + field(params, "SecretId")
+			if r.secret != "" && field(params, "SecretId") == r.secret {
+				res = ResourceWebhookToken
+			}
+			out = append(out, call("secretsmanager", op, res))
 			break
 		}
 		// An operation the recorder does not know still shows up, so the

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
@@ -100,6 +102,41 @@ func TestRecordCalls_NamesObjectsByPrefix(t *testing.T) {
 		{Function: "fn", Service: "s3", Action: "GetObject", Resource: "bucket/?other/x/*"},
 		{Function: "fn", Service: "s3", Action: "GetObject", Resource: "bucket/Attachments/attachments/*"},
 		{Function: "fn", Service: "s3", Action: "PutObject", Resource: "bucket/Attachments/quarantine/*"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("recorded\n%v\nwant\n%v", got, want)
+	}
+}
+
+// Ensure the intake's calls are named as their grants are: the webhook
+// token's ARN as the stack's secret, another secret by its id, an SMS to
+// a phone number on "*".
+func TestRecordIntakeCalls_NamesTheSecretAndSMS(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(platform.EnvCallLog, dir)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	cfg := aws.Config{Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(srv.URL)}
+	const token = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-AbCdEf"
+	platform.RecordIntakeCalls(&cfg, "fn", store.TableNames{Main: "t-Main"}, token)
+
+	ctx := context.Background()
+	sm := secretsmanager.NewFromConfig(cfg)
+	sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(token)})
+	sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("other")})
+	sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String("+258841234567"), Message: aws.String("hi")})
+
+	got, err := platform.ReadCalls(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []platform.Call{
+		{Function: "fn", Service: "secretsmanager", Action: "GetSecretValue", Resource: "secret/?other"},
+		{Function: "fn", Service: "secretsmanager", Action: "GetSecretValue", Resource: "secret/WebhookToken"},
+		{Function: "fn", Service: "sns", Action: "Publish", Resource: "*"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("recorded\n%v\nwant\n%v", got, want)

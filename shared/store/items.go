@@ -135,6 +135,7 @@ type ticketItem struct {
 	Contact      *contactItem `dynamo:"contact,omitempty"`
 	// AttachmentIDs are the ticket's clean attachments.
 	AttachmentIDs []string `dynamo:"attachmentIds,omitempty"`
+	Source        string   `dynamo:"source,omitempty"`
 }
 
 func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
@@ -152,6 +153,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 		AttachmentIDs:  t.AttachmentIDs,
 		Contact:        toContactItem(t.Contact),
 		AcknowledgedAt: t.AcknowledgedAt.UTC(),
+		Source:         t.Source,
 	}
 	if len(t.JSONExt) > 0 {
 		b, err := json.Marshal(t.JSONExt)
@@ -209,6 +211,7 @@ func (it *ticketItem) ticket() (*grievance.Ticket, error) {
 		AttachmentIDs:  it.AttachmentIDs,
 		Contact:        it.Contact.contact(),
 		AcknowledgedAt: it.AcknowledgedAt,
+		Source:         it.Source,
 	}
 	if it.JSONExt != "" {
 		if err := json.Unmarshal([]byte(it.JSONExt), &t.JSONExt); err != nil {
@@ -234,6 +237,7 @@ type commentItem struct {
 	CommenterID   string    `dynamo:"commenterId,omitempty"`
 	Comment       string    `dynamo:"comment"`
 	IsResolution  bool      `dynamo:"isResolution"`
+	Public        bool      `dynamo:"public,omitempty"`
 	JSONExt       string    `dynamo:"jsonExt,omitempty"`
 	DateCreated   time.Time `dynamo:"dateCreated"`
 	DateUpdated   time.Time `dynamo:"dateUpdated"`
@@ -247,7 +251,7 @@ func toCommentItem(c *grievance.Comment) (*commentItem, error) {
 		PK: prefixTicket + c.TicketID, SK: prefixComment + c.ID, Kind: KindComment,
 		ID: c.ID, TicketID: c.TicketID, Version: c.Version, IsDeleted: c.IsDeleted,
 		CommenterType: string(c.CommenterType), CommenterID: c.CommenterID, Comment: c.Comment,
-		IsResolution: c.IsResolution, DateCreated: c.DateCreated.UTC(), DateUpdated: c.DateUpdated.UTC(),
+		IsResolution: c.IsResolution, Public: c.Public, DateCreated: c.DateCreated.UTC(), DateUpdated: c.DateUpdated.UTC(),
 		UserCreated: c.UserCreated, UserUpdated: c.UserUpdated,
 	}
 	it.G1PK, it.G1SK = listComments, timeKey(c.DateCreated)+"#"+c.ID
@@ -265,7 +269,7 @@ func (it *commentItem) comment() (*grievance.Comment, error) {
 	c := &grievance.Comment{
 		ID: it.ID, TicketID: it.TicketID, Version: it.Version, IsDeleted: it.IsDeleted,
 		CommenterType: grievance.PersonType(it.CommenterType), CommenterID: it.CommenterID,
-		Comment: it.Comment, IsResolution: it.IsResolution,
+		Comment: it.Comment, IsResolution: it.IsResolution, Public: it.Public,
 		DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, UserCreated: it.UserCreated, UserUpdated: it.UserUpdated,
 	}
 	if it.JSONExt != "" {

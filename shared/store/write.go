@@ -112,6 +112,11 @@ func (s *Store) commitOnce(ctx context.Context, w *grievance.Write, c *counterIt
 		tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
 		what = append(what, "ticket "+t.ID)
 		countDeltas(counts, nil, it)
+		if w.Tracking != nil {
+			w.Tracking.Code = t.Code
+			tx.Put(s.main.Put(toTrackingItem(t.Code, w.Tracking)).If("attribute_not_exists(pk)"))
+			what = append(what, "tracking "+t.Code)
+		}
 	}
 	for _, tw := range w.Tickets {
 		it, err := toTicketItem(tw.Ticket)

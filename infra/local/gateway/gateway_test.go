@@ -268,7 +268,7 @@ func TestGateway_Routes(t *testing.T) {
 		}
 	}
 	w := serve(g, "OPTIONS", "/api/graphql", "", nil)
-	if w.Code != 204 || w.Header().Get("Access-Control-Allow-Headers") != "authorization,content-type" {
+	if w.Code != 204 || w.Header().Get("Access-Control-Allow-Headers") != "authorization,content-type,idempotency-key,x-proof-of-work" {
 		t.Fatalf("preflight=%d %v", w.Code, w.Header())
 	}
 	if len(fn.calls) != 0 {
@@ -296,5 +296,47 @@ func TestGateway_TooLarge(t *testing.T) {
 	}
 	if len(fn.calls) != 0 {
 		t.Fatalf("function invoked %d times", len(fn.calls))
+	}
+}
+
+// Ensure public routes reach their own function without a token, while
+// the GraphQL routes keep the authorizer: a token is neither needed nor
+// forwarded on a public route.
+func TestGateway_PublicRoutesSkipTheAuthorizer(t *testing.T) {
+	graphql := &fakeFunction{resp: `{"statusCode":200,"body":"{}"}`}
+	intake := &fakeFunction{resp: `{"statusCode":201,"body":"{\"code\":\"GRS00000001\"}"}`}
+	g := gateway.New(gateway.Config{
+		Invoker:  graphql,
+		Verifier: &gateway.Verifier{Secret: secret, Issuer: "redress-local", Audience: "redress"},
+		Public:   map[string]gateway.Invoker{"POST /intake": intake, "GET /intake": intake},
+	})
+	g.SetReady(true)
+	tok := "Bearer " + sign(t, secret, jwt.SigningMethodHS256, validClaims())
+	for _, tt := range []struct {
+		name, method, path, auth string
+		want                     int
+	}{
+		{"public route without a token", "POST", "/intake", "", 201},
+		{"public route with a token", "POST", "/intake", tok, 201},
+		{"public GET", "GET", "/intake", "", 201},
+		{"graphql without a token", "POST", "/graphql", "", 401},
+		{"unknown route", "POST", "/track", "", 404},
+		{"preflight of a public route", "OPTIONS", "/intake", "", 204},
+	} {
+		w := serve(g, tt.method, tt.path, tt.auth, strings.NewReader(`{}`))
+		if w.Code != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, w.Code, tt.want)
+		}
+	}
+	if len(graphql.calls) != 0 {
+		t.Fatalf("graphql function called %d times", len(graphql.calls))
+	}
+	if len(intake.calls) != 3 {
+		t.Fatalf("intake function called %d times, want 3", len(intake.calls))
+	}
+	for _, ev := range intake.calls {
+		if ev.RequestContext.Authorizer != nil {
+			t.Fatal("claims forwarded on a public route")
+		}
 	}
 }

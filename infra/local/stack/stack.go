@@ -127,6 +127,12 @@ type Options struct {
 	// SenderAddress is the notifier's SES sender, verified at start
 	// [redress@localhost.test].
 	SenderAddress string
+	// SMSTopic and SMSQueue create the inbound SMS topic and the queue
+	// subscribed to it that feeds the sms function; "" creates none.
+	// WebhookToken is stored as the intake's Twilio auth token; "" stores
+	// none (docs/intake.md).
+	SMSTopic, SMSQueue string
+	WebhookToken       string
 	// Listen is the address of the emulated API Gateway in front of the
 	// graphql function; "" serves no API (callers invoke the function).
 	Listen string
@@ -178,6 +184,10 @@ type Stack struct {
 	UserPoolID string
 	// NotifyQueue is the notifier's queue (zero without the notifier).
 	NotifyQueue bootstrap.Queue
+	// SMS is the inbound SMS topic and its queue (zero without
+	// Options.SMSTopic).
+	SMS           bootstrap.SMSInbound
+	webhookSecret string
 
 	o        Options
 	log      *slog.Logger
@@ -220,6 +230,9 @@ func (o *Options) defaults() error {
 	}
 	if slices.Contains(o.Functions, Importer) && o.ImportBucket == "" {
 		return errors.New("stack: the importer needs an import bucket (Options.ImportBucket)")
+	}
+	if slices.Contains(o.Functions, SMS) && o.SMSTopic == "" {
+		return errors.New("stack: the sms function needs a topic (Options.SMSTopic)")
 	}
 	if slices.Contains(o.Functions, StaffSync) && o.UserPool == "" {
 		return errors.New("stack: staffsync needs a user pool (Options.UserPool)")
@@ -320,6 +333,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if s.Functions[Notifier] != nil {
 		s.wg.Go(func() { s.pollNotifier(bg) })
 	}
+	s.runIntake(bg)
 	if o.SLAInterval > 0 && s.Functions[SLA] != nil {
 		s.wg.Go(func() { s.schedule(bg, SLA, o.SLAInterval) })
 	}
@@ -372,6 +386,9 @@ func (s *Stack) startAWS(ctx context.Context) error {
 		}
 	}
 	if err := s.startNotifier(ctx); err != nil {
+		return err
+	}
+	if err := s.startIntake(ctx); err != nil {
 		return err
 	}
 	return s.startDirectory(ctx)
@@ -442,6 +459,7 @@ func (s *Stack) env(name string) []string {
 	case Notifier:
 		env = append(env, "NOTIFY_QUEUE_URL="+s.NotifyQueue.URL, "SES_FROM_ADDRESS="+s.o.SenderAddress)
 	}
+	env = s.intakeEnv(name, env)
 	return append(env, s.o.Env...)
 }
 
@@ -509,7 +527,8 @@ func (s *Stack) DLQPath(name string) string {
 }
 
 func (s *Stack) serveAPI() error {
-	gc := gateway.Config{Invoker: s.Functions[GraphQL], Verifier: s.o.Verifier, Logger: s.log, Explorer: s.o.Explorer}
+	gc := gateway.Config{Invoker: s.Functions[GraphQL], Verifier: s.o.Verifier, Logger: s.log, Explorer: s.o.Explorer,
+		Public: s.publicRoutes()}
 	if s.o.OpenIMISClient {
 		gc.Cookies, gc.Routes = true, gateway.ClientRoutes
 	}

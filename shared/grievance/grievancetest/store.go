@@ -25,6 +25,7 @@ var (
 	_ grievance.Store           = (*Store)(nil)
 	_ grievance.HistoryStore    = (*Store)(nil)
 	_ grievance.AttachmentStore = (*Store)(nil)
+	_ grievance.TrackingStore   = (*Store)(nil)
 )
 
 // Store is an in-memory grievance.Store and grievance.HistoryStore. It is
@@ -53,6 +54,7 @@ type Store struct {
 	attachments  map[string]*grievance.Attachment
 	// attachmentOrder lists attachment ids in creation order.
 	attachmentOrder []string
+	tracking        map[string]*grievance.TrackingRecord // by code
 }
 
 type claimKey struct{ user, clientMutationID string }
@@ -68,6 +70,7 @@ func NewStore() *Store {
 		history:  map[string][]*grievance.Ticket{},
 
 		attachments: map[string]*grievance.Attachment{},
+		tracking:    map[string]*grievance.TrackingRecord{},
 	}
 }
 
@@ -553,6 +556,11 @@ func (s *Store) Commit(ctx context.Context, w *grievance.Write) error {
 		s.bySeq = append(s.bySeq, t)
 		s.tickets[t.ID] = t
 		s.recordVersion(t)
+		if w.Tracking != nil {
+			w.Tracking.Code = t.Code
+			r := *w.Tracking
+			s.tracking[t.Code] = &r
+		}
 	}
 	for _, tw := range w.Tickets {
 		t := cloneTicket(tw.Ticket)
@@ -747,4 +755,48 @@ func (s *Store) AttachmentsOfTicket(ctx context.Context, ticketID string) ([]*gr
 		}
 	}
 	return out, nil
+}
+
+// TrackingRecord implements grievance.TrackingStore.
+func (s *Store) TrackingRecord(ctx context.Context, code string) (*grievance.TrackingRecord, error) {
+	if err := s.fail("TrackingRecord"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.tracking[code]
+	if !ok {
+		return nil, grievance.Errorf(grievance.CodeNotFound, "Tracking record %s does not exist.", code)
+	}
+	c := *r
+	return &c, nil
+}
+
+// TrackingFailed implements grievance.TrackingStore.
+func (s *Store) TrackingFailed(ctx context.Context, code string, now time.Time, p grievance.TrackingPolicy) error {
+	if err := s.fail("TrackingFailed"); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.tracking[code]; ok {
+		r.Failures++
+		if r.Failures >= p.MaxFailures {
+			r.Failures, r.LockedUntil = 0, now.Add(p.Lockout)
+		}
+	}
+	return nil
+}
+
+// TrackingSucceeded implements grievance.TrackingStore.
+func (s *Store) TrackingSucceeded(ctx context.Context, code string) error {
+	if err := s.fail("TrackingSucceeded"); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.tracking[code]; ok {
+		r.Failures = 0
+	}
+	return nil
 }

@@ -1,0 +1,42 @@
+// Package sms sends text messages through Amazon SNS, which delivers them
+// with AWS End User Messaging SMS: the replies of the SMS intake, and the
+// notifications that build on it.
+package sms
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+)
+
+// Publisher is the SNS call a Sender makes.
+type Publisher interface {
+	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+// Sender sends SMS.
+type Sender struct {
+	SNS Publisher
+}
+
+// Send sends text to the phone number to (E.164). from, when set, is the
+// origination number (the number the complainant wrote to), so that the
+// reply comes from where they expect it; messages are transactional,
+// which carriers deliver first and never drop as marketing.
+func (s *Sender) Send(ctx context.Context, to, from, text string) error {
+	attrs := map[string]types.MessageAttributeValue{
+		"AWS.SNS.SMS.SMSType": {DataType: aws.String("String"), StringValue: aws.String("Transactional")},
+	}
+	if from != "" {
+		attrs["AWS.MM.SMS.OriginationNumber"] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(from)}
+	}
+	_, err := s.SNS.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(to), Message: aws.String(text), MessageAttributes: attrs})
+	if err != nil {
+		// The number stays out of the error: errors are logged.
+		return fmt.Errorf("send SMS: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Items of the public intake (docs/intake.md, docs/data-model.md).
+const (
+	prefixTracking = "TRACK#"
+	skTracking     = "TRACK"
+	KindTracking   = "tracking"
+)
+
+var _ grievance.TrackingStore = (*Store)(nil)
+
+// trackingItem is a ticket's tracking secret, keyed by the ticket's code
+// because that is what the complainant types. It holds only the slow
+// hash; stream consumers skip its kind.
+type trackingItem struct {
+	PK          string    `dynamo:"pk"`
+	SK          string    `dynamo:"sk"`
+	Kind        string    `dynamo:"kind"`
+	TicketID    string    `dynamo:"ticketId"`
+	Hash        []byte    `dynamo:"hash"`
+	Salt        []byte    `dynamo:"salt"`
+	Iterations  int       `dynamo:"iterations"`
+	Failures    int       `dynamo:"failures"`
+	LockedUntil time.Time `dynamo:"lockedUntil,omitempty"`
+}
+
+func toTrackingItem(code string, r *grievance.TrackingRecord) trackingItem {
+	return trackingItem{PK: prefixTracking + code, SK: skTracking, Kind: KindTracking, TicketID: r.TicketID,
+		Hash: r.Hash, Salt: r.Salt, Iterations: r.Iterations}
+}
+
+// TrackingRecord implements grievance.TrackingStore.
+func (s *Store) TrackingRecord(ctx context.Context, code string) (*grievance.TrackingRecord, error) {
+	var it trackingItem
+	err := s.main.Get(AttrPK, prefixTracking+code).Range(AttrSK, dynamo.Equal, skTracking).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return nil, notFound("Tracking record", code)
+	}
+	if err != nil {
+		return nil, translate("read tracking record", err)
+	}
+	return &grievance.TrackingRecord{Code: code, TicketID: it.TicketID, Hash: it.Hash, Salt: it.Salt,
+		Iterations: it.Iterations, Failures: it.Failures, LockedUntil: it.LockedUntil}, nil
+}
+
+// TrackingFailed implements grievance.TrackingStore: one counting update,
+// and a second one that locks when the count reached the limit. The lock's
+// condition makes concurrent failures lock once, not extend it.
+func (s *Store) TrackingFailed(ctx context.Context, code string, now time.Time, p grievance.TrackingPolicy) error {
+	var it trackingItem
+	err := s.main.Update(AttrPK, prefixTracking+code).Range(AttrSK, skTracking).
+		Add("failures", 1).If("attribute_exists(pk)").Value(ctx, &it)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return translate("count tracking failure", err)
+	}
+	if it.Failures < p.MaxFailures {
+		return nil
+	}
+	err = s.main.Update(AttrPK, prefixTracking+code).Range(AttrSK, skTracking).
+		Set("failures", 0).Set("lockedUntil", now.Add(p.Lockout).UTC()).
+		If("failures >= ?", p.MaxFailures).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil
+	}
+	return translate("lock tracking code", err)
+}
+
+// TrackingSucceeded implements grievance.TrackingStore.
+func (s *Store) TrackingSucceeded(ctx context.Context, code string) error {
+	err := s.main.Update(AttrPK, prefixTracking+code).Range(AttrSK, skTracking).
+		Set("failures", 0).If("failures > ?", 0).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return nil
+	}
+	return translate("reset tracking failures", err)
+}
+
+// Allow counts one request against key in the fixed window of length
+// window that holds now, and reports whether the window had room (fewer
+// than limit requests). The counter is the rate item RateLimiter keeps
+// (one per hashed key and window), updated with a condition, so the limit
+// holds across every container; DynamoDB's TTL removes it after the
+// window. Unlike RateLimiter.Allow, a refused request writes nothing (its
+// update fails its condition), so a flood costs no writes and no stream
+// records beyond the limit.
+func (s *Store) Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error) {
+	if limit <= 0 {
+		return false, nil
+	}
+	start := now.Truncate(window)
+	sum := sha256.Sum256([]byte(key))
+	err := s.main.Update(AttrPK, "RATE#"+hex.EncodeToString(sum[:16])).
+		Range(AttrSK, "W#"+strconv.FormatInt(start.Unix(), 10)).
+		Add("n", 1).Set("kind", KindRate).Set(AttrExpires, start.Add(window+time.Hour).Unix()).
+		If("attribute_not_exists(n) OR n < ?", limit).Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate("count request", err)
+	}
+	return true, nil
+}
