@@ -54,13 +54,13 @@ func TestNotifications(t *testing.T) {
 	cmid := st.mutate(t, "createTicket", fmt.Sprintf(`category: "Default", title: "Payment not received", contact: {phone: %q}`, phone))
 	tk := nodes(t, st.gql(t, fmt.Sprintf(`{ tickets(clientMutationId: %q) { edges { node { id code } } } }`, cmid)), "tickets")
 	id, code := rawID(t, tk[0]["id"]), fmt.Sprint(tk[0]["code"])
-	got := st.sentTo(t, phone, 1, 10*time.Second)
+	got := st.sentTo(t, phone, 1, 30*time.Second)
 	if len(got) != 1 || got[0].Channel != "sms" || !strings.Contains(got[0].Text, code) || !strings.Contains(got[0].Text, "We received") {
 		t.Fatalf("acknowledgement: %+v", got)
 	}
 
 	// The bus redelivers the creation (same eventId): nothing more is sent.
-	created := st.receive(t, 1, 5*time.Second)
+	created := st.receive(t, 1, 30*time.Second)
 	if len(created) == 0 || created[0].DetailType != bus.TicketCreated {
 		t.Fatalf("events: %v", detailTypes(created))
 	}
@@ -75,7 +75,7 @@ func TestNotifications(t *testing.T) {
 	st.mutate(t, "createComment", fmt.Sprintf(`ticketId: %q, comment: "paid on the 3rd"`, id))
 	cs := nodes(t, st.gql(t, fmt.Sprintf(`{ comments(ticket_Id: %q) { edges { node { id } } } }`, id)), "comments")
 	st.mutate(t, "resolveGrievanceByComment", fmt.Sprintf(`id: %q`, rawID(t, cs[0]["id"])))
-	st.sentTo(t, phone, 3, 10*time.Second)
+	st.sentTo(t, phone, 3, 30*time.Second)
 	time.Sleep(time.Second) // room for a duplicate to show up
 	got = st.sentTo(t, phone, 4, 0)
 	if len(got) != 3 || !strings.Contains(got[1].Text, "has been resolved") || !strings.Contains(got[2].Text, "Reply RATE "+code) {
@@ -95,7 +95,7 @@ func TestNotifications(t *testing.T) {
 	const phone2 = "+67077999999"
 	cmid = st.mutate(t, "createTicket", fmt.Sprintf(`category: "Category A", title: "Abuse by the agent", contact: {phone: %q}`, phone2))
 	tk = nodes(t, st.gql(t, fmt.Sprintf(`{ tickets(clientMutationId: %q) { edges { node { code } } } }`, cmid)), "tickets")
-	got = st.sentTo(t, phone2, 1, 10*time.Second)
+	got = st.sentTo(t, phone2, 1, 30*time.Second)
 	if len(got) != 1 || got[0].Text != fmt.Sprintf("Your case %s has been updated.", tk[0]["code"]) {
 		t.Fatalf("confidential acknowledgement: %+v", got)
 	}
