@@ -82,18 +82,8 @@ func (s *Service) RateOutcome(ctx context.Context, in RatingInput, res *RatingRe
 		now.Sub(t.DateResolved) <= time.Duration(nc.AppealWithinDays)*24*time.Hour {
 		// The appeal reopens the ticket as reopenTicket does: status OPEN,
 		// its resolution comment no longer flagged.
-		comments, err := s.store.CommentsOfTicket(ctx, t.ID)
-		if err != nil {
-			return nil, fmt.Errorf("load comments of %s: %w", t.ID, err)
-		}
-		for _, c := range comments {
-			if c.IsResolution {
-				prev := c.Version
-				c.IsResolution = false
-				s.touchComment(c, p)
-				w.Comments = append(w.Comments, CommentWrite{Comment: c, Prev: prev})
-				break
-			}
+		if err := s.unflagResolution(ctx, p, t, w); err != nil {
+			return nil, err
 		}
 		t.Status, t.AppealedAt = StatusOpen, now
 	}

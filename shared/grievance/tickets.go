@@ -378,23 +378,33 @@ func (s *Service) ReopenTicket(ctx context.Context, id string, version *int) (*W
 	if t.Status == StatusOpen {
 		return nil, Errorf(CodeInvalid, "Ticket %s is already open.", t.Code)
 	}
-	comments, err := s.store.CommentsOfTicket(ctx, t.ID)
-	if err != nil {
-		return nil, fmt.Errorf("load comments of %s: %w", t.ID, err)
-	}
 	w := &Write{}
-	for _, c := range comments {
-		if c.IsResolution {
-			prev := c.Version
-			c.IsResolution = false
-			s.touchComment(c, p)
-			w.Comments = append(w.Comments, CommentWrite{Comment: c, Prev: prev})
-			break
-		}
+	if err := s.unflagResolution(ctx, p, t, w); err != nil {
+		return nil, err
 	}
 	old := t.Clone()
 	t.Status = StatusOpen
 	s.touchTicket(t, p)
 	w.Tickets = append(w.Tickets, TicketWrite{Ticket: t, Prev: old.Version, Old: old})
 	return w, nil
+}
+
+// unflagResolution adds to w the change that makes t's resolution comment
+// an ordinary comment again: a reopened ticket (by reopenTicket or by an
+// appeal) has no resolution.
+func (s *Service) unflagResolution(ctx context.Context, p *Principal, t *Ticket, w *Write) error {
+	comments, err := s.store.CommentsOfTicket(ctx, t.ID)
+	if err != nil {
+		return fmt.Errorf("load comments of %s: %w", t.ID, err)
+	}
+	for _, c := range comments {
+		if c.IsResolution {
+			prev := c.Version
+			c.IsResolution = false
+			s.touchComment(c, p)
+			w.Comments = append(w.Comments, CommentWrite{Comment: c, Prev: prev})
+			return nil
+		}
+	}
+	return nil
 }
