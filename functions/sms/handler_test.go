@@ -49,10 +49,18 @@ func (l *memLimiter) Allow(_ context.Context, key string, limit int, window time
 	return true, nil
 }
 
+type memOptOuts struct{ out map[string]bool }
+
+func (o *memOptOuts) SetOptOut(_ context.Context, ch grievance.Channel, address string, out bool, _ time.Time) error {
+	o.out[string(ch)+"#"+address] = out
+	return nil
+}
+
 type fixture struct {
-	h      *Handler
-	st     *grievancetest.Store
-	sender *fakeSender
+	h       *Handler
+	st      *grievancetest.Store
+	sender  *fakeSender
+	optOuts *memOptOuts
 }
 
 func newFixture(t *testing.T, config string) *fixture {
@@ -63,9 +71,10 @@ func newFixture(t *testing.T, config string) *fixture {
 	}
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	svc := grievance.NewService(st, clock, grievancetest.IDs(), grievance.Options{Tracking: st, NewSecret: func() string { return "ABCD-EFGH" }})
+	oo := &memOptOuts{out: map[string]bool{}}
+	svc := grievance.NewService(st, clock, grievancetest.IDs(), grievance.Options{Tracking: st, OptOuts: oo, NewSecret: func() string { return "ABCD-EFGH" }})
 	s := &fakeSender{}
-	return &fixture{st: st, sender: s, h: &Handler{Service: svc, Sender: s, Limiter: &memLimiter{n: map[string]int{}},
+	return &fixture{st: st, sender: s, optOuts: oo, h: &Handler{Service: svc, Sender: s, Limiter: &memLimiter{n: map[string]int{}},
 		PerSender: 10, Window: 10 * time.Minute, Log: slog.New(slog.DiscardHandler), Now: clock}}
 }
 
@@ -221,5 +230,98 @@ func TestSMS_FailedReplyIsRetriedWithoutASecondTicket(t *testing.T) {
 	}
 	if n := f.tickets(t); n != 1 || !strings.Contains(f.sender.msgs[0].text, "already received as case GRS00000001") {
 		t.Fatalf("%d tickets, replies %+v", n, f.sender.msgs)
+	}
+}
+
+// resolve marks the fixture's ticket GRS00000001 resolved a day before
+// the fixture's clock.
+func (f *fixture) resolve(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	var tk *grievance.Ticket
+	f.st.ScanTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}, func(x *grievance.Ticket) (bool, error) { tk = x; return false, nil })
+	if tk == nil {
+		t.Fatal("no ticket to resolve")
+	}
+	tk.Status, tk.DateResolved = grievance.StatusResolved, f.h.Now().Add(-24*time.Hour)
+	f.st.SeedTicket(tk)
+}
+
+func TestSMS_RatingAndOptOutReplies(t *testing.T) {
+	const phone = "+258841234567" // the fixture's sender
+	tests := []struct {
+		name       string
+		resolved   bool
+		from       string // "" is the fixture's sender
+		texts      []string
+		wantLast   string
+		wantRating int
+		wantStatus grievance.Status
+		wantOptOut *bool
+	}{
+		{name: "rating of a resolved case is stored", resolved: true, texts: []string{"RATE GRS00000001 4"},
+			wantLast: "Thank you: your rating of case GRS00000001 is recorded.", wantRating: 4, wantStatus: grievance.StatusResolved},
+		{name: "low rating reopens the case as an appeal", resolved: true, texts: []string{"rate grs00000001 1"},
+			wantLast: "Thank you. Case GRS00000001 is reopened for review; we will contact you.", wantRating: 1, wantStatus: grievance.StatusOpen},
+		{name: "redelivered rating is answered again and rates once", resolved: true, texts: []string{"RATE GRS00000001 5", "RATE GRS00000001 5"},
+			wantLast: "Thank you: your rating of case GRS00000001 is recorded.", wantRating: 5, wantStatus: grievance.StatusResolved},
+		{name: "second rating is refused", resolved: true, texts: []string{"RATE GRS00000001 5", "RATE GRS00000001 1"},
+			wantLast: "Not recorded: The outcome of GRS00000001 has been rated already.", wantRating: 5, wantStatus: grievance.StatusResolved},
+		{name: "rating from another phone is not found", resolved: true, from: "+258849999999", texts: []string{"RATE GRS00000001 4"},
+			wantLast: "No case of yours found with that code. To rate the outcome of a case send RATE <code> and a number from 1 to 5.", wantStatus: grievance.StatusResolved},
+		{name: "rating of an unresolved case is refused", texts: []string{"RATE GRS00000001 4"},
+			wantLast: "Not recorded: Ticket GRS00000001 is not resolved: there is no outcome to rate yet.", wantStatus: grievance.StatusReceived},
+		{name: "rating out of range gets the help", resolved: true, texts: []string{"RATE GRS00000001 7"},
+			wantLast: "To rate the outcome of a case send RATE <code> and a number from 1 to 5.", wantStatus: grievance.StatusResolved},
+		{name: "bare digit gets the help and files nothing", resolved: true, texts: []string{"4"},
+			wantLast: "To rate the outcome of a case send RATE <code> and a number from 1 to 5.", wantStatus: grievance.StatusResolved},
+		{name: "STOP opts the sender out", texts: []string{"STOP"}, wantStatus: grievance.StatusReceived,
+			wantLast: "You will get no more messages about your cases. Send START to get them again.", wantOptOut: new(true)},
+		{name: "START lifts the opt-out", texts: []string{"STOP", "start"}, wantStatus: grievance.StatusReceived,
+			wantLast: "Messages about your cases are on again. Send STOP to end them.", wantOptOut: new(false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, "")
+			ctx := context.Background()
+			if err := f.h.Handle(ctx, message(t, "setup", "the clinic is closed")); err != nil {
+				t.Fatal(err)
+			}
+			if tt.resolved {
+				f.resolve(t)
+			}
+			for i, text := range tt.texts {
+				ev := message(t, "m-"+string(rune('a'+i)), text)
+				if len(tt.texts) == 2 && tt.texts[0] == tt.texts[1] {
+					ev = message(t, "m-same", text)
+				}
+				if tt.from != "" {
+					var in Inbound
+					json.Unmarshal([]byte(ev.Records[0].SNS.Message), &in)
+					in.OriginationNumber = tt.from
+					b, _ := json.Marshal(in)
+					ev.Records[0].SNS.Message = string(b)
+				}
+				if err := f.h.Handle(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := f.sender.msgs[len(f.sender.msgs)-1].text; got != tt.wantLast {
+				t.Fatalf("reply %q, want %q", got, tt.wantLast)
+			}
+			if n := f.tickets(t); n != 1 {
+				t.Fatalf("%d tickets, want 1", n)
+			}
+			var tk *grievance.Ticket
+			f.st.ScanTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}, func(x *grievance.Ticket) (bool, error) { tk = x; return false, nil })
+			if tk.Rating != tt.wantRating || tk.Status != tt.wantStatus {
+				t.Fatalf("ticket rated %d, status %s; want %d, %s", tk.Rating, tk.Status, tt.wantRating, tt.wantStatus)
+			}
+			if tt.wantOptOut != nil {
+				if got, ok := f.optOuts.out["sms#"+phone]; !ok || got != *tt.wantOptOut {
+					t.Fatalf("opt-out %v (set %v), want %v", got, ok, *tt.wantOptOut)
+				}
+			}
+		})
 	}
 }

@@ -24,7 +24,7 @@ func main() {
 	st := store.New(fn.AWS, fn.Tables)
 	env := platform.Env(os.Getenv)
 	h := &Handler{
-		Service:   grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
+		Service:   grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st, OptOuts: st}),
 		Sender:    &sms.Sender{SNS: sns.NewFromConfig(fn.AWS)},
 		Limiter:   st,
 		PerSender: env.Int("SMS_PER_SENDER", 10),

@@ -40,7 +40,7 @@ func TestInboundSMS_OverMoto(t *testing.T) {
 	platform.RecordIntakeCalls(&fnCfg, "sms", names, "")
 	st, fnStore := store.New(cfg, names), store.New(fnCfg, names)
 	h := &Handler{
-		Service: grievance.NewService(fnStore, time.Now, uuid.NewString, grievance.Options{Tracking: fnStore, Directory: fnStore,
+		Service: grievance.NewService(fnStore, time.Now, uuid.NewString, grievance.Options{Tracking: fnStore, Directory: fnStore, OptOuts: fnStore,
 			NewSecret: func() string { return "ABCD-EFGH" }}),
 		Sender:    &sms.Sender{SNS: sns.NewFromConfig(fnCfg)},
 		Limiter:   fnStore,
@@ -56,10 +56,42 @@ func TestInboundSMS_OverMoto(t *testing.T) {
 		t.Fatalf("%d tickets (%v), want 1", n, err)
 	}
 	// Right and wrong secrets: the reply reads the ticket, or only the
-	// tracking record.
-	for _, text := range []string{"STATUS GRS00000001 ABCD-EFGH", "STATUS GRS00000001 0000-0000"} {
+	// tracking record; a rating before the resolution is refused in a
+	// logged mutation; STOP and START write and delete the opt-out.
+	for _, text := range []string{"STATUS GRS00000001 ABCD-EFGH", "STATUS GRS00000001 0000-0000", "RATE GRS00000001 4", "STOP", "START"} {
 		if err := h.Handle(ctx, message(t, uuid.NewString(), text)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Staff resolve the case; a low rating from the ticket's phone
+	// reopens it as an appeal (ticket and resolution comment in one
+	// transaction).
+	staffSvc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{})
+	admin := grievance.NewContext(ctx, &grievance.Principal{ID: "s1", Admin: true})
+	var tk *grievance.Ticket
+	st.ScanTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}, func(x *grievance.Ticket) (bool, error) { tk = x; return false, nil })
+	text := "Paid on 3 March."
+	for _, step := range []grievance.Plan{
+		func(ctx context.Context) (*grievance.Write, error) {
+			return staffSvc.CreateComment(ctx, grievance.CommentInput{TicketID: tk.ID, Comment: &text})
+		},
+		func(ctx context.Context) (*grievance.Write, error) {
+			cs, err := st.CommentsOfTicket(ctx, tk.ID)
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("comments %v (%v), want 1", cs, err)
+			}
+			return staffSvc.ResolveByComment(ctx, cs[0].ID, nil)
+		},
+	} {
+		if log, err := staffSvc.Mutate(admin, grievance.MutationRequest{Name: "staff"}, step); err != nil || log.Status != grievance.MutationSuccess {
+			t.Fatalf("staff step: %v %+v", err, log)
+		}
+	}
+	if err := h.Handle(ctx, message(t, uuid.NewString(), "RATE GRS00000001 1")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Ticket(ctx, tk.ID)
+	if err != nil || got.Rating != 1 || got.Status != grievance.StatusOpen || got.AppealedAt.IsZero() {
+		t.Fatalf("ticket after a rating of 1: %+v (%v), want rated 1 and reopened", got, err)
 	}
 }

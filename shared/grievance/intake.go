@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -83,8 +84,8 @@ func (c *Config) validateIntake() error {
 		if !keywordRE.MatchString(k) {
 			return Errorf(CodeInvalid, "intake.sms_keywords key %q must be 1 to 20 upper-case letters or digits.", k)
 		}
-		if k == smsStatusKeyword {
-			return Errorf(CodeInvalid, "intake.sms_keywords must not use %q: it asks for a ticket's status.", k)
+		if k == smsStatusKeyword || k == smsRateKeyword || k == smsStopKeyword || k == smsStartKeyword {
+			return Errorf(CodeInvalid, "intake.sms_keywords must not use %q: it is an SMS command (STATUS, RATE, STOP, START).", k)
 		}
 		if cat := ic.SMSKeywords.Values[k]; !slices.Contains(c.GrievanceTypes, cat) {
 			return Errorf(CodeInvalid, "intake.sms_keywords[%q] = %q is not one of grievance_types.", k, cat)
@@ -310,31 +311,51 @@ func (s *Service) intakeReporter(ctx context.Context, t *Ticket, ext string) err
 	return nil
 }
 
-// smsStatusKeyword starts an SMS that asks for a ticket's status.
-const smsStatusKeyword = "STATUS"
+// The first words of an SMS that is a command rather than a complaint.
+const (
+	smsStatusKeyword = "STATUS"
+	smsRateKeyword   = "RATE"
+	smsStopKeyword   = "STOP"
+	smsStartKeyword  = "START"
+)
 
 // SMSCommand is what an inbound SMS asks for.
 type SMSCommand struct {
 	// Status is true for "STATUS <code> <secret>".
 	Status       bool
 	Code, Secret string
+	// Rate is true for "RATE <code> <n>"; Rating is n when it is a whole
+	// number, else 0.
+	Rate   bool
+	Rating int
+	// RateHelp is true for a bare number from 1 to 5: most likely an
+	// answer to the rating question, which names no case, so it is
+	// neither a rating nor a complaint.
+	RateHelp bool
+	// Stop and Start are the whole text STOP or START: the sender's
+	// opt-out from notifications is set or lifted.
+	Stop, Start bool
 	// Otherwise the SMS is a complaint of Category with Description.
 	Category    string
 	Description string
 }
 
 // ParseSMS reads an inbound SMS: "STATUS GRS00000042 ABCD-EFGH" asks for
-// a status; any other text is a complaint whose first word, when it is a
-// configured keyword, picks the category (and is dropped from the text);
-// else the default category applies.
+// a status, "RATE GRS00000042 4" rates an outcome, STOP and START (alone)
+// set and lift the opt-out; any other text is a complaint whose first
+// word, when it is a configured keyword, picks the category (and is
+// dropped from the text); else the default category applies — except a
+// bare digit 1–5 that is no keyword, which is answered with how to rate
+// (it names no case, and a phone may have several).
 func ParseSMS(cfg *Config, text string) SMSCommand {
 	text = strings.TrimSpace(text)
 	fields := strings.Fields(text)
 	if len(fields) == 0 {
 		return SMSCommand{Category: cfg.intakeDefaultCategory()}
 	}
-	first := strings.ToUpper(strings.Trim(fields[0], ".:,;#"))
-	if first == smsStatusKeyword {
+	first := strings.ToUpper(strings.Trim(fields[0], ".:,;#!"))
+	switch {
+	case first == smsStatusKeyword:
 		cmd := SMSCommand{Status: true}
 		if len(fields) > 1 {
 			cmd.Code = strings.ToUpper(fields[1])
@@ -343,10 +364,28 @@ func ParseSMS(cfg *Config, text string) SMSCommand {
 			cmd.Secret = strings.Join(fields[2:], "")
 		}
 		return cmd
+	case first == smsRateKeyword:
+		cmd := SMSCommand{Rate: true}
+		if len(fields) > 1 {
+			cmd.Code = strings.ToUpper(fields[1])
+		}
+		if len(fields) == 3 {
+			if n, err := strconv.Atoi(strings.Trim(fields[2], ".!")); err == nil {
+				cmd.Rating = n
+			}
+		}
+		return cmd
+	case len(fields) == 1 && first == smsStopKeyword:
+		return SMSCommand{Stop: true}
+	case len(fields) == 1 && first == smsStartKeyword:
+		return SMSCommand{Start: true}
 	}
 	if cat, ok := cfg.Intake.SMSKeywords.Get(first); ok {
 		rest := strings.TrimSpace(text[strings.Index(text, fields[0])+len(fields[0]):])
 		return SMSCommand{Category: cat, Description: rest}
+	}
+	if len(fields) == 1 && len(first) == 1 && first >= "1" && first <= "5" {
+		return SMSCommand{RateHelp: true}
 	}
 	return SMSCommand{Category: cfg.intakeDefaultCategory(), Description: text}
 }
@@ -393,6 +432,23 @@ func (s *Service) InboundSMS(ctx context.Context, source, messageID, from, text 
 		return "", err
 	}
 	cmd := ParseSMS(cfg, text)
+	switch {
+	case cmd.Rate:
+		return s.smsRate(ctx, source, messageID, from, cmd)
+	case cmd.RateHelp:
+		return smsRateHelp, nil
+	case cmd.Stop, cmd.Start:
+		if s.optOuts == nil {
+			return "", Errorf(CodeUnavailable, "Opt-out is not available.")
+		}
+		if err := s.optOuts.SetOptOut(ctx, ChannelSMS, from, cmd.Stop, s.now().UTC()); err != nil {
+			return "", fmt.Errorf("set opt-out: %w", err)
+		}
+		if cmd.Stop {
+			return "You will get no more messages about your cases. Send START to get them again.", nil
+		}
+		return "Messages about your cases are on again. Send STOP to end them.", nil
+	}
 	if cmd.Status {
 		v, err := s.Track(ctx, cmd.Code, cmd.Secret)
 		if ErrorCode(err) == CodeNotFound {
@@ -425,6 +481,50 @@ func (s *Service) InboundSMS(ctx context.Context, source, messageID, from, text 
 		return fmt.Sprintf("Your message was already received as case %s.", res.Code), nil
 	}
 	return fmt.Sprintf("Received as case %s. Secret %s. Send STATUS %s %s for news.", res.Code, res.Secret, res.Code, res.Secret), nil
+}
+
+// OptOutStore records that an address wants no notifications (out true)
+// or again wants them (store.SetOptOut).
+type OptOutStore interface {
+	SetOptOut(ctx context.Context, ch Channel, address string, out bool, at time.Time) error
+}
+
+const smsRateHelp = "To rate the outcome of a case send RATE <code> and a number from 1 to 5."
+
+// smsRate stores the rating of an SMS "RATE <code> <n>" from the phone
+// from, under intake's principal, with the message id as its
+// clientMutationId: a redelivered SMS rates once and is answered again.
+func (s *Service) smsRate(ctx context.Context, source, messageID, from string, cmd SMSCommand) (string, error) {
+	if cmd.Code == "" || cmd.Rating < 1 || cmd.Rating > 5 {
+		return smsRateHelp, nil
+	}
+	var (
+		res     RatingResult
+		planErr error
+	)
+	ctx = NewContext(ctx, &Principal{ID: intakeUser(source), Username: intakeUser(source)})
+	log, err := s.Mutate(ctx, MutationRequest{Name: MutationRate, Class: "RateOutcomeMutation", ClientMutationID: "sms-" + messageID},
+		func(ctx context.Context) (*Write, error) {
+			w, err := s.RateOutcome(ctx, RatingInput{Code: cmd.Code, Rating: cmd.Rating, FromPhone: from}, &res)
+			planErr = err
+			return w, err
+		})
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case log.Status == MutationSuccess && res.Appealed:
+		return fmt.Sprintf("Thank you. Case %s is reopened for review; we will contact you.", cmd.Code), nil
+	case log.Status == MutationSuccess:
+		return fmt.Sprintf("Thank you: your rating of case %s is recorded.", cmd.Code), nil
+	case ErrorCode(planErr) == CodeNotFound:
+		return "No case of yours found with that code. " + smsRateHelp, nil
+	case ErrorCode(planErr) == CodeInvalid:
+		return truncateSMS("Not recorded: " + ErrorMessage(planErr)), nil
+	}
+	// A redelivery of a message whose rating failed, or a conflict that
+	// outlasted the retries.
+	return "Your rating was not recorded. " + smsRateHelp, nil
 }
 
 // maxSMSReply keeps a reply within three concatenated GSM-7 segments.

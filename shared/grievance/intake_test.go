@@ -408,6 +408,17 @@ func TestParseSMS(t *testing.T) {
 		{"2: the road is blocked", grievance.SMSCommand{Category: "Category B", Description: "the road is blocked"}},
 		{"The clinic is closed", grievance.SMSCommand{Category: "Default", Description: "The clinic is closed"}},
 		{"PAY", grievance.SMSCommand{Category: "Category A", Description: ""}},
+		{"RATE GRS00000042 4", grievance.SMSCommand{Rate: true, Code: "GRS00000042", Rating: 4}},
+		{"rate grs00000042 5.", grievance.SMSCommand{Rate: true, Code: "GRS00000042", Rating: 5}},
+		{"RATE GRS00000042 four", grievance.SMSCommand{Rate: true, Code: "GRS00000042"}},
+		{"RATE GRS00000042 4 stars", grievance.SMSCommand{Rate: true, Code: "GRS00000042"}},
+		{"RATE", grievance.SMSCommand{Rate: true}},
+		{"stop", grievance.SMSCommand{Stop: true}},
+		{"START", grievance.SMSCommand{Start: true}},
+		{"stop the works at the clinic", grievance.SMSCommand{Category: "Default", Description: "stop the works at the clinic"}},
+		{"4", grievance.SMSCommand{RateHelp: true}},
+		{"2", grievance.SMSCommand{Category: "Category B", Description: ""}},
+		{"6", grievance.SMSCommand{Category: "Default", Description: "6"}},
 	} {
 		if got := grievance.ParseSMS(cfg, tt.text); got != tt.want {
 			t.Errorf("ParseSMS(%q) = %+v, want %+v", tt.text, got, tt.want)
@@ -421,6 +432,8 @@ func TestConfig_IntakeKeysAreValidated(t *testing.T) {
 		{`{"intake": {"channels": {"web": "Pigeon"}}}`, `intake.channels["web"]`},
 		{`{"intake": {"sms_keywords": {"pay": "Default"}}}`, "upper-case"},
 		{`{"intake": {"sms_keywords": {"STATUS": "Default"}}}`, "STATUS"},
+		{`{"intake": {"sms_keywords": {"RATE": "Default"}}}`, `use "RATE"`},
+		{`{"intake": {"sms_keywords": {"STOP": "Default"}}}`, `use "STOP"`},
 		{`{"intake": {"sms_keywords": {"PAY": "Nope"}}}`, "grievance_types"},
 		{`{"intake": {"default_category": "Nope"}}`, "default_category"},
 		{`{"intake": {"tracking_max_failures": 0}}`, "tracking_max_failures"},

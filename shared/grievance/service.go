@@ -26,8 +26,10 @@ type Service struct {
 	// unavailable.
 	tracking  TrackingStore
 	newSecret func() string
-	now       func() time.Time
-	newID     func() string
+	// optOuts records opt-outs; nil: STOP and START are unavailable.
+	optOuts OptOutStore
+	now     func() time.Time
+	newID   func() string
 
 	configTTL         time.Duration
 	mutationLogTTL    time.Duration
@@ -71,6 +73,9 @@ type Options struct {
 	Tracking TrackingStore
 	// NewSecret generates tracking secrets (default NewTrackingSecret).
 	NewSecret func() string
+	// OptOuts records SMS STOP/START (docs/notifications.md); without it
+	// those replies are answered as unavailable.
+	OptOuts OptOutStore
 }
 
 // DefaultHistoryReadBudget bounds the versions a history query reads: as
@@ -81,7 +86,7 @@ const DefaultHistoryReadBudget = maxSorted
 // that tests are deterministic.
 func NewService(store Store, now func() time.Time, newID func() string, opts Options) *Service {
 	s := &Service{store: store, history: opts.History, stats: opts.Stats, directory: opts.Directory, now: now, newID: newID,
-		tracking: opts.Tracking, newSecret: opts.NewSecret,
+		tracking: opts.Tracking, newSecret: opts.NewSecret, optOuts: opts.OptOuts,
 		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget,
 		attachments: opts.Attachments, files: opts.Files, uploadTTL: opts.UploadTTL, downloadTTL: opts.DownloadTTL}
 	if s.historyReadBudget <= 0 {
