@@ -32,6 +32,7 @@ import (
 type service interface {
 	Intake(ctx context.Context, req grievance.IntakeRequest) (*grievance.IntakeResult, error)
 	Track(ctx context.Context, code, secret string) (*grievance.PublicView, error)
+	RateTracked(ctx context.Context, source, code, secret string, rating int) (*grievance.PublicView, *grievance.RatingResult, error)
 	InboundSMS(ctx context.Context, source, messageID, from, text string) (string, error)
 	Config(ctx context.Context) (*grievance.Config, error)
 }
@@ -338,6 +339,8 @@ func validProof(key, proof string, bitsWanted int) bool {
 type trackBody struct {
 	Code   string `json:"code"`
 	Secret string `json:"secret"`
+	// Rating (1–5, optional) rates the outcome of a resolved case.
+	Rating *int `json:"rating,omitempty"`
 }
 
 type trackComment struct {
@@ -351,6 +354,8 @@ type trackAnswer struct {
 	DateCreated string         `json:"dateCreated"`
 	DueDate     *string        `json:"dueDate"`
 	Comments    []trackComment `json:"comments"`
+	// Rating echoes a rating the request recorded.
+	Rating *int `json:"rating,omitempty"`
 }
 
 func (h *Handler) track(ctx context.Context, ev events.APIGatewayV2HTTPRequest, body []byte) events.APIGatewayV2HTTPResponse {
@@ -364,12 +369,22 @@ func (h *Handler) track(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 			return jsonError(http.StatusBadRequest, grievance.CodeInvalid, "The form data is malformed.")
 		}
 		in = trackBody{Code: values.Get("code"), Secret: values.Get("secret")}
+		if r := values.Get("rating"); r != "" {
+			n, err := strconv.Atoi(r)
+			if err != nil {
+				return jsonError(http.StatusBadRequest, grievance.CodeInvalid, "A rating is a number from 1 to 5.")
+			}
+			in.Rating = &n
+		}
 	} else {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil || dec.More() {
-			return jsonError(http.StatusBadRequest, grievance.CodeInvalid, "Send {\"code\": \"GRS…\", \"secret\": \"…\"}.")
+			return jsonError(http.StatusBadRequest, grievance.CodeInvalid, "Send {\"code\": \"GRS…\", \"secret\": \"…\"} (and optionally \"rating\": 1 to 5).")
 		}
+	}
+	if in.Rating != nil && (*in.Rating < 1 || *in.Rating > 5) {
+		return jsonError(http.StatusBadRequest, grievance.CodeInvalid, "A rating is a number from 1 to 5.")
 	}
 	form := isForm(ev)
 	missing := func() events.APIGatewayV2HTTPResponse {
@@ -381,9 +396,23 @@ func (h *Handler) track(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 	if len(in.Code) > 32 || len(in.Secret) > 32 {
 		return missing()
 	}
-	v, err := h.Service.Track(ctx, in.Code, in.Secret)
+	var v *grievance.PublicView
+	var err error
+	if in.Rating != nil {
+		v, _, err = h.Service.RateTracked(ctx, grievance.SourceWeb, in.Code, in.Secret, *in.Rating)
+	} else {
+		v, err = h.Service.Track(ctx, in.Code, in.Secret)
+	}
 	if grievance.ErrorCode(err) == grievance.CodeNotFound {
 		return missing()
+	}
+	if c := grievance.ErrorCode(err); in.Rating != nil && (c == grievance.CodeInvalid || c == grievance.CodeConflict) {
+		// The secret was right: the rating itself was refused (not
+		// resolved yet, rated already).
+		if form {
+			return htmlPage(http.StatusBadRequest, resultPage("Not recorded", grievance.ErrorMessage(err), "", ""))
+		}
+		return jsonError(http.StatusBadRequest, c, grievance.ErrorMessage(err))
 	}
 	if err != nil {
 		return h.failure(ctx, err)
@@ -391,7 +420,7 @@ func (h *Handler) track(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 	if form {
 		return htmlPage(http.StatusOK, trackPage(v))
 	}
-	out := trackAnswer{Code: v.Code, Status: string(v.Status), DateCreated: v.DateCreated.UTC().Format(time.RFC3339), Comments: []trackComment{}}
+	out := trackAnswer{Code: v.Code, Status: string(v.Status), DateCreated: v.DateCreated.UTC().Format(time.RFC3339), Comments: []trackComment{}, Rating: in.Rating}
 	if v.DueDate != "" {
 		out.DueDate = &v.DueDate
 	}

@@ -344,3 +344,51 @@ func invokeJSON(ctx context.Context, h *Handler, payload []byte) ([]byte, error)
 	}
 	return json.Marshal(resp)
 }
+
+func TestTrack_RatingWithTheRightSecret(t *testing.T) {
+	tests := []struct {
+		name       string
+		resolved   bool
+		body       string
+		wantStatus int
+		wantBody   string // part of the answer
+		wantRating int
+	}{
+		{"rating of a resolved case is stored and echoed", true, `{"code": "GRS00000001", "secret": "abcd-efgh", "rating": 4}`,
+			200, `"status":"RESOLVED","dateCreated":"2026-03-02T09:00:00Z","dueDate":"2026-03-06","comments":[],"rating":4}`, 4},
+		{"low rating reopens the case", true, `{"code": "GRS00000001", "secret": "ABCD-EFGH", "rating": 1}`,
+			200, `"status":"OPEN"`, 1},
+		{"wrong secret is the missing-ticket answer and rates nothing", true, `{"code": "GRS00000001", "secret": "ABCD-0000", "rating": 5}`,
+			404, `{"message":"Not found."}`, 0},
+		{"rating out of range is refused", true, `{"code": "GRS00000001", "secret": "ABCD-EFGH", "rating": 6}`,
+			400, `"code":"INVALID"`, 0},
+		{"rating of an unresolved case is refused", false, `{"code": "GRS00000001", "secret": "ABCD-EFGH", "rating": 4}`,
+			400, `is not resolved`, 0},
+		{"form post rates too", true, `code=GRS00000001&secret=ABCD-EFGH&rating=5`, 200, `RESOLVED`, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, DefaultLimits)
+			f.do(t, jsonIntake("track-key-1", goodComplaint))
+			ctx := context.Background()
+			var tk *grievance.Ticket
+			f.st.ScanTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}, func(x *grievance.Ticket) (bool, error) { tk = x; return false, nil })
+			if tt.resolved {
+				tk.Status, tk.DateResolved = grievance.StatusResolved, f.h.Now()
+				f.st.SeedTicket(tk)
+			}
+			ct := "application/json"
+			if !strings.HasPrefix(tt.body, "{") {
+				ct = "application/x-www-form-urlencoded"
+			}
+			r := f.do(t, request(routeTrack, ct, tt.body, nil))
+			if r.StatusCode != tt.wantStatus || !strings.Contains(r.Body, tt.wantBody) {
+				t.Fatalf("%d %s, want %d with %s", r.StatusCode, r.Body, tt.wantStatus, tt.wantBody)
+			}
+			got, err := f.st.Ticket(ctx, tk.ID)
+			if err != nil || got.Rating != tt.wantRating {
+				t.Fatalf("ticket rated %d (%v), want %d", got.Rating, err, tt.wantRating)
+			}
+		})
+	}
+}

@@ -21,7 +21,7 @@ func main() {
 	fn := platform.Start(context.Background())
 	st := store.New(fn.AWS, fn.Tables)
 	h := &Handler{
-		Service:      grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
+		Service:      grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st, OptOuts: st}),
 		Limiter:      st,
 		Limits:       limitsFromEnv(platform.Env(os.Getenv)),
 		WebhookToken: cachedSecret(secretsmanager.NewFromConfig(fn.AWS), os.Getenv(platform.EnvWebhookSecretARN), 5*time.Minute, time.Now),

@@ -52,7 +52,7 @@ func motoHandlers(t *testing.T, limits Limits) (*Handler, *Handler, *store.Store
 		platform.RecordIntakeCalls(&c, "intake", names, arn)
 		st := store.New(c, names)
 		return &Handler{
-			Service:      grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st}),
+			Service:      grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{Tracking: st, Directory: st, OptOuts: st}),
 			Limiter:      st,
 			Limits:       limits,
 			WebhookToken: cachedSecret(secretsmanager.NewFromConfig(c), arn, 5*time.Minute, time.Now),
@@ -102,6 +102,22 @@ func TestPublicRoutes_OverMoto(t *testing.T) {
 		t.Fatalf("track: %d %s / %d %s", ok.StatusCode, ok.Body, wrong.StatusCode, wrong.Body)
 	}
 
+	// Staff resolve the case; the tracking endpoint takes a rating with
+	// the secret (the ticket found by number, rated in a logged mutation).
+	resolveOverMoto(t, st, code)
+	if r := call(t, a, request(routeTrack, "application/json", `{"code":"`+code+`","secret":"`+secret+`","rating":4}`, nil)); r.StatusCode != 200 || !strings.Contains(r.Body, `"rating":4`) {
+		t.Fatalf("track with a rating: %d %s", r.StatusCode, r.Body)
+	}
+	// STOP and START by the webhook write and delete the opt-out.
+	for i, text := range []string{"STOP", "START"} {
+		p := url.Values{"MessageSid": {fmt.Sprintf("SMmotoopt%025d", i)}, "From": {"+258841234567"}, "Body": {text}}
+		ev := request(routeWebhook, "application/x-www-form-urlencoded", p.Encode(), nil)
+		ev.Headers["x-twilio-signature"] = twilioSignature(testToken, "http://127.0.0.1:8080/webhooks/twilio", p)
+		if r := call(t, a, ev); r.StatusCode != 200 || !strings.Contains(r.Body, "Send ") {
+			t.Fatalf("webhook %s: %d %s", text, r.StatusCode, r.Body)
+		}
+	}
+
 	params := url.Values{"MessageSid": {"SMmoto0000000000000000000000000001"}, "From": {"+258841234567"}, "Body": {"The school charged fees twice"}}
 	signed := request(routeWebhook, "application/x-www-form-urlencoded", params.Encode(), nil)
 	signed.Headers["x-twilio-signature"] = twilioSignature(testToken, "http://127.0.0.1:8080/webhooks/twilio", params)
@@ -127,5 +143,37 @@ func TestPublicRoutes_OverMoto(t *testing.T) {
 	}
 	if n, err := st.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeAll}); err != nil || n != 5 {
 		t.Fatalf("%d tickets (%v), want 5: two complaints, the webhook's, two of the flood", n, err)
+	}
+}
+
+// resolveOverMoto resolves the ticket code as staff do: a comment, then
+// resolveGrievanceByComment.
+func resolveOverMoto(t *testing.T, st *store.Store, code string) {
+	t.Helper()
+	ctx := context.Background()
+	seq, _ := grievance.ParseCode(code)
+	var tk *grievance.Ticket
+	st.ScanTickets(ctx, grievance.TicketRange{By: grievance.RangeSeq, Seq: seq}, func(x *grievance.Ticket) (bool, error) { tk = x; return false, nil })
+	if tk == nil {
+		t.Fatalf("no ticket %s", code)
+	}
+	svc := grievance.NewService(st, time.Now, uuid.NewString, grievance.Options{})
+	admin := grievance.NewContext(ctx, &grievance.Principal{ID: "s1", Admin: true})
+	text := "Paid on 3 March."
+	for _, step := range []grievance.Plan{
+		func(ctx context.Context) (*grievance.Write, error) {
+			return svc.CreateComment(ctx, grievance.CommentInput{TicketID: tk.ID, Comment: &text})
+		},
+		func(ctx context.Context) (*grievance.Write, error) {
+			cs, err := st.CommentsOfTicket(ctx, tk.ID)
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("comments %v (%v), want 1", cs, err)
+			}
+			return svc.ResolveByComment(ctx, cs[0].ID, nil)
+		},
+	} {
+		if log, err := svc.Mutate(admin, grievance.MutationRequest{Name: "staff"}, step); err != nil || log.Status != grievance.MutationSuccess {
+			t.Fatalf("staff step: %v %+v", err, log)
+		}
 	}
 }

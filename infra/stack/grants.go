@@ -238,10 +238,12 @@ func grantIntake(s *Stack) {
 	// Only the web intake names registered people (reporter_external_id).
 	allow(s.Functions.Intake, "QueryExternalIDIndex", indexQuery, s.Data.IndexARNs(store.MainTable.Name, store.IndexStatus)...)
 	allow(s.Functions.Intake, "ReadWebhookToken", readSecret, s.Intake.Secret.SecretArn())
-	// An SMS rating finds its ticket by number (RATE <code> <n>), and
-	// START deletes the sender's opt-out item.
-	allow(s.Functions.SMS, "QueryListIndex", indexQuery, s.Data.IndexARNs(store.MainTable.Name, store.IndexList)...)
-	allow(s.Functions.SMS, "LiftOptOut", optOutLift, main.TableArn())
+	for _, fn := range []awslambda.Function{s.Functions.Intake, s.Functions.SMS} {
+		// A rating (SMS RATE <code> <n>, the tracking endpoint) finds its
+		// ticket by number, and START deletes the sender's opt-out item.
+		allow(fn, "QueryListIndex", indexQuery, s.Data.IndexARNs(store.MainTable.Name, store.IndexList)...)
+		allow(fn, "LiftOptOut", optOutLift, main.TableArn())
+	}
 	// SNS authorizes a Publish to a phone number only on Resource "*"
 	// (there is no phone-number ARN); the statement allows nothing else
 	// the function does.

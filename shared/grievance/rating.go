@@ -94,3 +94,43 @@ func (s *Service) RateOutcome(ctx context.Context, in RatingInput, res *RatingRe
 	}
 	return w, nil
 }
+
+// RateTracked rates the outcome of the ticket code after its tracking
+// secret was checked (the tracking endpoint): Track verifies the secret
+// (with its failure count and lockout), then RateOutcome runs with
+// Verified under intake's principal of source. It returns the public view,
+// its status updated when the rating reopened the ticket. A wrong code or
+// secret is Track's NOT_FOUND; a refused rating is the rating's error.
+func (s *Service) RateTracked(ctx context.Context, source, code, secret string, rating int) (*PublicView, *RatingResult, error) {
+	if rating < 1 || rating > 5 {
+		return nil, nil, Errorf(CodeInvalid, "A rating is a number from 1 to 5.")
+	}
+	v, err := s.Track(ctx, code, secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		res     RatingResult
+		planErr error
+	)
+	ctx = NewContext(ctx, &Principal{ID: intakeUser(source), Username: intakeUser(source)})
+	log, err := s.Mutate(ctx, MutationRequest{Name: MutationRate, Class: "RateOutcomeMutation"},
+		func(ctx context.Context) (*Write, error) {
+			w, err := s.RateOutcome(ctx, RatingInput{Code: v.Code, Rating: rating, Verified: true}, &res)
+			planErr = err
+			return w, err
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	if log.Status != MutationSuccess {
+		if planErr == nil {
+			planErr = Errorf(CodeConflict, "The rating was not recorded; try again.")
+		}
+		return nil, nil, planErr
+	}
+	if res.Appealed {
+		v.Status = StatusOpen
+	}
+	return v, &res, nil
+}
