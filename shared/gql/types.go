@@ -192,6 +192,17 @@ func (r *resolver) ticketType() *graphql.Object {
 				"channel":         text(func(t *grievance.Ticket) string { return t.Channel }),
 				"resolution":      text(func(t *grievance.Ticket) string { return t.Resolution }),
 				"contact":         r.contactField(),
+				// Notifications and satisfaction (docs/notifications.md);
+				// hidden with the reporter where the category masks it.
+				"acknowledgedAt": typed(dateTimeScalar, func(t *grievance.Ticket) any { return nullTime(t.AcknowledgedAt) }),
+				"rating": typed(graphql.Int, func(t *grievance.Ticket) any {
+					if t.Rating == 0 {
+						return nil
+					}
+					return t.Rating
+				}),
+				"ratedAt":    typed(dateTimeScalar, func(t *grievance.Ticket) any { return nullTime(t.RatedAt) }),
+				"appealedAt": typed(dateTimeScalar, func(t *grievance.Ticket) any { return nullTime(t.AppealedAt) }),
 				// Service levels (docs/sla.md), computed from the row as the
 				// reader sees it: a masked due date gives null.
 				"slaStatus": {Type: graphql.String, Resolve: r.resolve(func(p graphql.ResolveParams) (any, error) {
@@ -320,4 +331,12 @@ func (r *resolver) mutationLogType() *graphql.Object {
 			}),
 		},
 	})
+}
+
+// nullTime is t, or nil (null on the wire) when t is zero.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }

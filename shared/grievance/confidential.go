@@ -3,6 +3,7 @@ package grievance
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // Restricted replaces the text of a field a reader may not see.
@@ -250,6 +251,10 @@ func maskTicket(t *Ticket, m map[string]bool) *Ticket {
 		}
 		c.ReporterType = ""
 		c.Contact = nil
+		// What only the complainant's contact produces goes with it: an
+		// acknowledgement says there is a contact, a rating is the
+		// complainant's own opinion.
+		c.AcknowledgedAt, c.Rating, c.RatedAt, c.AppealedAt = time.Time{}, 0, time.Time{}, time.Time{}
 	}
 	if m["attending_staff"] {
 		c.AttendingStaffID = ""
