@@ -112,16 +112,25 @@ func Events(ch *store.Change, cfg *grievance.Config) []bus.Event {
 		}
 		return ticketEvents(ch, cfg)
 	case ch.IsComment():
-		if ch.EventName != store.EventInsert || !grievance.CommentCreated(ch.OldComment, ch.Comment) {
+		c := ch.Comment
+		if c == nil || (ch.OldComment == nil && ch.EventName != store.EventInsert) {
 			return nil
 		}
-		c := ch.Comment
-		d := &bus.CommentDetail{
-			Header:  header(bus.EntityComment, c.ID, c.Version, bus.CommentCreated, c.DateUpdated, c.UserUpdated, ch.LastMutation),
-			Ticket:  bus.TicketRef{ID: c.TicketID},
-			Comment: bus.Comment{ID: c.ID, Version: c.Version, IsResolution: c.IsResolution},
+		event := func(dt string) bus.Event {
+			return bus.Event{DetailType: dt, Time: c.DateUpdated, Detail: &bus.CommentDetail{
+				Header:  header(bus.EntityComment, c.ID, c.Version, dt, c.DateUpdated, c.UserUpdated, ch.LastMutation),
+				Ticket:  bus.TicketRef{ID: c.TicketID},
+				Comment: bus.Comment{ID: c.ID, Version: c.Version, IsResolution: c.IsResolution},
+			}}
 		}
-		return []bus.Event{{DetailType: bus.CommentCreated, Detail: d, Time: c.DateUpdated}}
+		var evs []bus.Event
+		if ch.EventName == store.EventInsert && grievance.CommentCreated(ch.OldComment, c) {
+			evs = append(evs, event(bus.CommentCreated))
+		}
+		if grievance.CommentMadePublic(ch.OldComment, c) {
+			evs = append(evs, event(bus.CommentMadePublic))
+		}
+		return evs
 	case ch.IsAttachment():
 		if ch.Attachment == nil || ch.OldAttachment == nil {
 			return nil

@@ -1,7 +1,7 @@
 // Command tasks is the Lambda function that turns changes of the Main
 // table (from its stream) into business events on the EventBridge bus
 // named by EVENT_BUS_NAME: one event per fact (ticket created, staff
-// assigned, status changed, resolved, reopened, deleted, comment created)
+// assigned, status changed, resolved, reopened, deleted, comment created, comment made public)
 // and task requests for the task system. shared/bus defines the events;
 // docs/events.md documents them.
 package main

@@ -39,7 +39,10 @@ const (
 	TicketAppealed = "ticket.appealed"
 	TicketDeleted  = "ticket.deleted"
 	CommentCreated = "comment.created"
-	TaskRequested  = "task.requested"
+	// CommentMadePublic: a comment was created public or marked public
+	// (grievance.CommentMadePublic); the complainant can now read it.
+	CommentMadePublic = "comment.made-public"
+	TaskRequested     = "task.requested"
 	// An attachment's file passed the scan and joined its ticket, was
 	// found infected (and quarantined), or was removed.
 	AttachmentAdded    = "attachment.added"
@@ -52,7 +55,7 @@ const (
 
 // DetailTypes lists every detail-type, in the order docs/events.md has them.
 var DetailTypes = []string{TicketCreated, TicketStaffAssigned, TicketStatusChanged, TicketResolved,
-	TicketReopened, TicketAppealed, TicketDeleted, CommentCreated, TaskRequested, TicketOverdue, TicketEscalated,
+	TicketReopened, TicketAppealed, TicketDeleted, CommentCreated, CommentMadePublic, TaskRequested, TicketOverdue, TicketEscalated,
 	AttachmentAdded, AttachmentInfected, AttachmentRemoved}
 
 // Entity types, as events and task requests name them.
@@ -174,7 +177,7 @@ type StaffDetail struct {
 	PreviousAttendingStaffID string `json:"previousAttendingStaffId,omitempty"`
 }
 
-// CommentDetail is the detail of comment.created.
+// CommentDetail is the detail of comment.created and comment.made-public.
 type CommentDetail struct {
 	Header
 	Ticket  TicketRef `json:"ticket"`

@@ -22,7 +22,7 @@ func TestSamples(t *testing.T) {
 	types := map[string]any{
 		bus.TicketCreated: &bus.TicketDetail{}, bus.TicketDeleted: &bus.TicketDetail{},
 		bus.TicketStatusChanged: &bus.StatusDetail{}, bus.TicketResolved: &bus.StatusDetail{}, bus.TicketReopened: &bus.StatusDetail{}, bus.TicketAppealed: &bus.StatusDetail{},
-		bus.TicketStaffAssigned: &bus.StaffDetail{}, bus.CommentCreated: &bus.CommentDetail{}, bus.TaskRequested: &bus.TaskDetail{},
+		bus.TicketStaffAssigned: &bus.StaffDetail{}, bus.CommentCreated: &bus.CommentDetail{}, bus.CommentMadePublic: &bus.CommentDetail{}, bus.TaskRequested: &bus.TaskDetail{},
 		bus.TicketOverdue: &bus.OverdueDetail{}, bus.TicketEscalated: &bus.EscalationDetail{},
 		bus.AttachmentAdded: &bus.AttachmentDetail{}, bus.AttachmentInfected: &bus.AttachmentDetail{}, bus.AttachmentRemoved: &bus.AttachmentDetail{},
 	}

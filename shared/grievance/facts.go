@@ -107,3 +107,10 @@ func ChangeOf(old, t *Ticket, op string) TicketChange {
 func CommentCreated(old, c *Comment) bool {
 	return old == nil && c != nil && !c.IsDeleted
 }
+
+// CommentMadePublic reports whether a comment version written over old
+// (nil when there was none) makes it readable by the complainant: created
+// public, or marked public later. A deleted comment is never made public.
+func CommentMadePublic(old, c *Comment) bool {
+	return c != nil && c.Public && !c.IsDeleted && (old == nil || !old.Public || old.IsDeleted)
+}
