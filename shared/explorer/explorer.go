@@ -8,9 +8,8 @@
 package explorer
 
 import (
-	"bytes"
 	_ "embed"
-	"html/template"
+	"html"
 	"mime"
 	"strings"
 )
@@ -18,7 +17,6 @@ import (
 //go:embed explorer.html
 var pageHTML string
 
-var pageTemplate = template.Must(template.New("explorer").Parse(pageHTML))
 
 // Config is what the page shows and where it sends queries.
 type Config struct {
@@ -29,13 +27,13 @@ type Config struct {
 	TokenHint string
 }
 
-// Render returns the page.
+// Render returns the page. Its two values stand in element text only, so
+// escaping them for HTML text is all html/template would do here; the
+// graphql function links this package, and html/template keeps the linker
+// from dropping unused methods (about 10 MB of the bootstrap).
 func Render(c Config) ([]byte, error) {
-	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, c); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	r := strings.NewReplacer("{{.Endpoint}}", html.EscapeString(c.Endpoint), "{{.TokenHint}}", html.EscapeString(c.TokenHint))
+	return []byte(r.Replace(pageHTML)), nil
 }
 
 // ContentSecurityPolicy lets the page talk to its own origin only; the
