@@ -17,7 +17,6 @@ import (
 //go:embed explorer.html
 var pageHTML string
 
-
 // Config is what the page shows and where it sends queries.
 type Config struct {
 	// Endpoint is the GraphQL path the page posts to.
