@@ -32,9 +32,12 @@ func listScaleOps() []listScaleOp {
 			listScaleOp{name: "sort_" + col + "_desc", args: fmt.Sprintf(`orderBy: ["-%s"]`, col)})
 	}
 	return append(ops,
-		listScaleOp{name: "text_title", args: `title_Icontains: "received (12", orderBy: ["-dateCreated"]`, fullRead: true},
-		listScaleOp{name: "text_description", args: `description_Icontains: "pay point", orderBy: ["-dateCreated"]`, fullRead: true},
-		listScaleOp{name: "text_code", args: `code_Icontains: "0000012", orderBy: ["-dateCreated"]`, fullRead: true},
+		listScaleOp{name: "text_title", args: `title_Icontains: "received (12", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "text_description", args: `description_Icontains: "pay point", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "text_code", args: `code_Icontains: "0000012", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "text_title_status", args: `title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "text_title_sort_priority", args: `title_Icontains: "received (12", orderBy: ["-priority"]`},
 		listScaleOp{name: "panel_status", args: `status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "panel_category", args: `category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "panel_staff", args: fmt.Sprintf(`attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},

@@ -22,9 +22,17 @@ type Aggregator interface {
 	ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error)
 }
 
+// Indexer keeps the text index of ticket titles and descriptions from a
+// batch of stream records; *store.Store implements it
+// (store.(*Store).ApplySearch).
+type Indexer interface {
+	ApplySearch(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error)
+}
+
 var (
 	_ Recorder   = (*store.Store)(nil)
 	_ Aggregator = (*store.Store)(nil)
+	_ Indexer    = (*store.Store)(nil)
 )
 
 // Handler consumes batches of the Main table's stream: it records history
@@ -36,7 +44,11 @@ type Handler struct {
 	History Recorder
 	// Stats, when set, maintains the statistics aggregates.
 	Stats Aggregator
-	Log   *slog.Logger
+	// Search, when set, maintains the text index the same way: after
+	// history, never failing a record (SearchNotAppliedLog and its alarm
+	// instead), since a ticket's next change indexes it again whole.
+	Search Indexer
+	Log    *slog.Logger
 }
 
 // Handle records the batch and reports, as batch item failures, the first
@@ -74,7 +86,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	var resp events.DynamoDBEventResponse
 	failed, err := h.History.RecordHistory(ctx, ev.Records)
-	if h.Stats != nil && (failed != "" || err == nil) {
+	if (h.Stats != nil || h.Search != nil) && (failed != "" || err == nil) {
 		// Aggregate what history recorded: the records before its failure.
 		upTo := len(ev.Records)
 		for i, rec := range ev.Records {
@@ -82,9 +94,14 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 				upTo = i
 			}
 		}
-		if upTo > 0 {
+		if upTo > 0 && h.Stats != nil {
 			if sf, serr := h.Stats.ApplyStats(ctx, ev.Records[:upTo]); sf != "" || serr != nil {
 				h.Log.ErrorContext(ctx, store.StatsNotAppliedLog, "sequenceNumber", sf, "err", serr)
+			}
+		}
+		if upTo > 0 && h.Search != nil {
+			if sf, serr := h.Search.ApplySearch(ctx, ev.Records[:upTo]); sf != "" || serr != nil {
+				h.Log.ErrorContext(ctx, store.SearchNotAppliedLog, "sequenceNumber", sf, "err", serr)
 			}
 		}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -64,7 +65,8 @@ func newTestHandler(tb testing.TB) (*Handler, *bytes.Buffer, func() int) {
 	var logs bytes.Buffer
 	fnCfg := cfg
 	platform.RecordCalls(&fnCfg, "history", names, "")
-	h := &Handler{History: store.New(fnCfg, names), Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	st := store.New(fnCfg, names)
+	h := &Handler{History: st, Search: st, Log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	count := func() int {
 		n, err := dynamo.New(cfg).Table(names.History).Scan().Count(ctx)
 		if err != nil {
@@ -260,4 +262,43 @@ func TestHandler_StatisticsFailureLeavesHistoryOnTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Ensure the text index is kept from the same batch: the lifecycle's
+// ticket ends deleted, so after it the ticket is in no posting, and a
+// failing index never holds back history (it is logged for its alarm).
+func TestHandler_KeepsTheTextIndex(t *testing.T) {
+	h, logs, count := newTestHandler(t)
+	st := h.History.(*store.Store)
+	h.Search = st
+	ctx := context.Background()
+	live := grievance.PostingKey{Field: grievance.LiveField, Gram: grievance.LiveGram}
+	ev := stream(t, "ticket-insert")
+	if resp, err := h.Handle(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp=%+v err=%v", resp, err)
+	}
+	post, err := st.Postings(ctx, []grievance.PostingKey{live})
+	if err != nil || post[live].Len() != 1 {
+		t.Fatalf("after the insert: %v live tickets (err %v), want 1", post[live], err)
+	}
+	if resp, _ := h.Handle(ctx, stream(t, lifecycle...)); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v", failures(resp))
+	}
+	if post, err = st.Postings(ctx, []grievance.PostingKey{live}); err != nil || post[live].Len() != 0 {
+		t.Fatalf("after the delete: %d live tickets (err %v), want 0", post[live].Len(), err)
+	}
+	h.Search = indexerFunc(func(context.Context, []events.DynamoDBEventRecord) (string, error) {
+		return "x", fmt.Errorf("index down")
+	})
+	before := count()
+	resp, _ := h.Handle(ctx, stream(t, "ticket-insert", "ticket-update"))
+	if len(resp.BatchItemFailures) != 0 || !strings.Contains(logs.String(), store.SearchNotAppliedLog) || count() < before {
+		t.Fatalf("a failing index: failures %v, logged %v", failures(resp), strings.Contains(logs.String(), store.SearchNotAppliedLog))
+	}
+}
+
+type indexerFunc func(context.Context, []events.DynamoDBEventRecord) (string, error)
+
+func (f indexerFunc) ApplySearch(ctx context.Context, recs []events.DynamoDBEventRecord) (string, error) {
+	return f(ctx, recs)
 }

@@ -168,6 +168,16 @@ func (a *Alarms) Watch(fns *Functions, streams *Streams, api *API, data *Data, e
 	})
 	a.Add("StatisticsFailures", "The history function could not apply some statistics (history is unaffected; the tickets' next changes correct them); see docs/sla.md.",
 		failures.Metric(total()), 1)
+	// The text index is kept the same way.
+	searchFailures := awslogs.NewMetricFilter(a.Construct, jsii.String("TextIndexFailuresFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        fns.LogGroups[FnHistory],
+		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(`"` + store.SearchNotAppliedLog + `"`)),
+		MetricNamespace: jsii.String("Redress"),
+		MetricName:      jsii.String("TextIndexFailures"),
+		MetricValue:     jsii.String("1"),
+	})
+	a.Add("TextIndexFailures", "The history function could not update the text index for some tickets (history is unaffected; text searches may miss those tickets until their next change); see docs/data-model.md.",
+		searchFailures.Metric(total()), 1)
 	for _, r := range events.Rules {
 		a.Add(r.Name+"DLQDepth", "Events of the "+r.Name+" rule could not be delivered to its target; see docs/deploy.md (dead-letter queues).",
 			r.DLQ.MetricApproximateNumberOfMessagesVisible(maximum()), 1)

@@ -700,7 +700,7 @@ func TestAlarms_WatchFunctionsStreamsQueuesAPITablesAndTheSweep(t *testing.T) {
 		want = append(want, key{"ApproximateNumberOfMessagesVisible", jsonString(getAtt(s.id(r.DLQ), "QueueName"))})
 	}
 	api := jsonString(ref(s.id(s.stack.API.HTTPAPI)))
-	want = append(want, key{"5xx", api}, key{"Latency", api}, key{"StatisticsFailures", ""})
+	want = append(want, key{"5xx", api}, key{"Latency", api}, key{"StatisticsFailures", ""}, key{"TextIndexFailures", ""})
 	for _, def := range store.Tables() {
 		table := jsonString(ref(s.id(s.stack.Data.Tables[def.Name])))
 		want = append(want, key{"ReadThrottleEvents", table}, key{"WriteThrottleEvents", table})
@@ -724,10 +724,11 @@ func TestAlarms_WatchFunctionsStreamsQueuesAPITablesAndTheSweep(t *testing.T) {
 	// counts the message it logs.
 	for id, r := range s.resources("AWS::Logs::MetricFilter") {
 		p := props(r)
+		pattern := jsonString(p["FilterPattern"])
 		if jsonString(p["LogGroupName"]) != jsonString(ref(s.id(s.stack.Functions.LogGroups[stack.FnHistory]))) ||
-			!strings.Contains(jsonString(p["FilterPattern"]), store.StatsNotAppliedLog) {
-			t.Errorf("metric filter %s: log group %s, pattern %s; want the history function's, matching %q",
-				id, jsonString(p["LogGroupName"]), jsonString(p["FilterPattern"]), store.StatsNotAppliedLog)
+			!strings.Contains(pattern, store.StatsNotAppliedLog) && !strings.Contains(pattern, store.SearchNotAppliedLog) {
+			t.Errorf("metric filter %s: log group %s, pattern %s; want the history function's, matching %q or %q",
+				id, jsonString(p["LogGroupName"]), pattern, store.StatsNotAppliedLog, store.SearchNotAppliedLog)
 		}
 	}
 	must(t, "missing SLA sweep alarm", func() {

@@ -60,6 +60,12 @@ type ticketPlan struct {
 	// totalCount.
 	counted *TicketRange
 	source  rows[*Ticket]
+	// search, when set, is the text index's narrowing the source reads;
+	// fixedCount is its count of the answer, and boundCount says the
+	// count is the rows found plus the candidates left unread.
+	search     *textSearch
+	fixedCount *int
+	boundCount bool
 }
 
 // ListTickets returns a page of tickets.
@@ -119,6 +125,13 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	default:
 		if id, ok := exactValue(pl.fs, "id"); ok {
 			pl.source = s.oneTicket(ctx, id)
+			break
+		}
+		ts, err := s.planSearch(ctx, pl, g)
+		if err != nil {
+			return nil, err
+		}
+		if ts != nil && pl.useSearch(ctx, g, ts) {
 			break
 		}
 		pl.source = s.rangeSource(ctx, pl.keyRange(g, slaStatuses))
@@ -243,6 +256,12 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 		for _, t := range page.Items {
 			page.keys = append(page.keys, t.Seq)
 		}
+	}
+	switch {
+	case pl.fixedCount != nil:
+		page.TotalCount, page.Counted = *pl.fixedCount, true
+	case pl.boundCount:
+		page.TotalCount, page.Counted = pl.w.n+pl.search.inRange-pl.search.judged, true
 	}
 	if pl.counted != nil {
 		if countErr != nil {

@@ -160,6 +160,9 @@ func (s *Store) ImportTickets(ctx context.Context, ts []*grievance.Ticket) error
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(items...).Run(ctx); err != nil {
 		return translate("import tickets", err)
 	}
+	if err := s.indexTickets(ctx, ts); err != nil {
+		return fmt.Errorf("import tickets: %w", err)
+	}
 	for pk, n := range d {
 		if err := s.main.Update(AttrPK, prefixCount+pk).Range(AttrSK, skCount).Add("n", n).Add("w", 1).Set("kind", KindCount).Run(ctx); err != nil {
 			return translate("import counts", err)

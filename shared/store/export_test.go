@@ -105,3 +105,22 @@ func Snapshot(tb testing.TB, s *Store) []string {
 	sort.Strings(out)
 	return out
 }
+
+// MainTableName is the physical name of s's main table.
+func MainTableName(s *Store) string { return s.main.Name() }
+
+// PostingSizes returns the encoded sizes of a posting's blocks, in block
+// order.
+func PostingSizes(tb testing.TB, s *Store, field, gram string) []int {
+	tb.Helper()
+	var items []postingItem
+	err := s.main.Get(AttrPK, postingPK(grievance.PostingKey{Field: field, Gram: gram})).All(context.Background(), &items)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []int
+	for _, it := range items {
+		out = append(out, len(it.B))
+	}
+	return out
+}

@@ -1,0 +1,193 @@
+package grievance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// verifyAll is how many candidates a text search with totalCount reads
+// whole when the index cannot count them: about three pages.
+const verifyAll = 3 * 20
+
+// searchable reports whether the text index can narrow f: a text lookup
+// on an indexed field or the code.
+func searchable(f Filter) bool {
+	if f.Field != "code" && !slices.Contains(TextIndexedFields, f.Field) {
+		return false
+	}
+	s, ok := f.Value.(string)
+	return ok && s != "" && slices.Contains(textLookups, f.Lookup)
+}
+
+// textSearch is a live ticket list narrowed by the text index: the
+// candidates are read by number, newest first (or oldest), and every one
+// is judged like any row read from a range.
+type textSearch struct {
+	ti    TextIndex
+	cands *SeqSet
+	// exact: the candidates are exactly the live tickets the text filters
+	// match, as of the index (code lookups and grams of ≤ 3 characters).
+	exact bool
+	// judged counts the candidates read so far; inRange those the read
+	// covers (after a keyset start).
+	judged, inRange int
+}
+
+// planSearch narrows pl with the text index when the store keeps one and
+// a filter can use it; nil when it cannot.
+func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*textSearch, error) {
+	ti, ok := s.store.(TextIndex)
+	if !ok || pl.q.Mode != ModeLive || pl.q.ClientMutationID != "" {
+		return nil, nil
+	}
+	if _, ok := exactValue(pl.fs, "code"); ok {
+		return nil, nil // one number: the list index reads it directly
+	}
+	live := PostingKey{Field: LiveField, Gram: LiveGram}
+	keys := []PostingKey{live}
+	type need struct {
+		f     Filter
+		want  string
+		grams []string
+	}
+	var needs []need
+	exact := true
+	for _, f := range pl.fs {
+		if !searchable(f) {
+			continue
+		}
+		n := need{f: f, want: strings.ToLower(f.Value.(string))}
+		if f.Field != "code" {
+			var ex bool
+			n.grams, ex = queryGrams(n.want)
+			exact = exact && ex && f.Lookup == IContains
+			for _, gram := range n.grams {
+				keys = append(keys, PostingKey{Field: f.Field, Gram: gram})
+			}
+		}
+		needs = append(needs, n)
+	}
+	if len(needs) == 0 {
+		return nil, nil
+	}
+	post, err := ti.Postings(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read text index: %w", err)
+	}
+	cands := post[live].Clone()
+	for _, n := range needs {
+		if n.f.Field == "code" {
+			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
+			continue
+		}
+		for _, gram := range n.grams {
+			cands.And(post[PostingKey{Field: n.f.Field, Gram: gram}])
+		}
+	}
+	return &textSearch{ti: ti, cands: cands, exact: exact}, nil
+}
+
+// useSearch makes ts the source of pl and settles how totalCount is
+// answered. false: the order needs more rows sorted than memory allows,
+// so the plan keeps its range.
+func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch) bool {
+	q, w := pl.q, pl.w
+	if !pl.native && ts.cands.Len() > maxSorted {
+		return false
+	}
+	lo, hi := int64(0), ts.cands.Max()
+	keyset := false
+	if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc {
+		if pl.desc {
+			hi = w.after.seq - 1
+		} else {
+			lo = w.after.seq + 1
+		}
+		w.startAfter()
+		keyset = true
+	}
+	pl.keyed = pl.native
+	ts.cands.Range(lo, hi, false, func(int64) bool { ts.inRange++; return true })
+	onlyText := true
+	for _, f := range pl.fs {
+		onlyText = onlyText && searchable(f)
+	}
+	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
+	firstOnly := w.first >= 0 && w.upper < 0 && (q.Page.Last == nil || q.Page.First != nil)
+	switch {
+	case !q.WantCount || !pl.native:
+	case ts.exact && onlyText && noSLA && firstOnly && !g.affects(pl.fs):
+		// The postings count the answer.
+		n := ts.cands.Len()
+		pl.fixedCount = &n
+		w.needAll = false
+	case ts.inRange <= verifyAll:
+		// Judging every candidate costs no more than a few pages.
+	case onlyText && noSLA && firstOnly && !g.affects(pl.fs):
+		// Too many candidates to judge: the count is the rows found plus
+		// the candidates not read (docs/data-model.md: exact unless some
+		// of those hold every gram of the query but not the query).
+		pl.boundCount = true
+		w.needAll = false
+	}
+	hint := ts.inRange
+	if pl.native && !w.needAll && w.first >= 0 {
+		hint = w.first + 1 + w.lower
+		if keyset {
+			hint = w.first + 1
+		}
+	}
+	pl.search = ts
+	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, hint)
+	return true
+}
+
+// rows yields the live tickets among the candidates from lo to hi, in
+// number order (descending when desc), read hint at a time at first and
+// then four times as many each round.
+func (ts *textSearch) rows(ctx context.Context, lo, hi int64, desc bool, hint int) rows[*Ticket] {
+	return func(fn func(*Ticket) (bool, error)) error {
+		chunk := min(max(hint+hint/4+2, 8), maxScanPage)
+		batch := make([]int64, 0, chunk)
+		var failed error
+		more := true
+		flush := func() {
+			got, err := ts.ti.LiveTicketsBySeq(ctx, batch)
+			if err != nil {
+				failed, more = err, false
+				return
+			}
+			for _, n := range batch {
+				ts.judged++
+				t := got[n]
+				if t == nil {
+					continue // deleted since it was indexed
+				}
+				ok, err := fn(t)
+				if err != nil {
+					failed, more = err, false
+					return
+				}
+				if !ok {
+					more = false
+					return
+				}
+			}
+			batch = batch[:0]
+			chunk = min(chunk*4, maxScanPage)
+		}
+		ts.cands.Range(lo, hi, desc, func(n int64) bool {
+			batch = append(batch, n)
+			if len(batch) >= chunk {
+				flush()
+			}
+			return more
+		})
+		if more && len(batch) > 0 {
+			flush()
+		}
+		return failed
+	}
+}

@@ -1,0 +1,268 @@
+package grievance
+
+import (
+	"context"
+	"math/bits"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// The text index answers the web client's text filters (title,
+// description, code) without reading every ticket: for each indexed field
+// and each gram (1 to 3 characters of its lower-cased text), the set of
+// live ticket numbers whose text holds it. A store keeps it from the
+// stream (shared/store); this file says what goes in and how a query uses
+// it, so the writer and the reader cannot disagree.
+//
+// Grams can only narrow: every row is still read and judged (visibility,
+// masking, every filter) before it is shown, so a stale or coarse posting
+// costs a read, never a wrong row.
+
+// TextIndexedFields are the ticket fields whose grams are indexed. The
+// code is not: which numbers a code filter matches is arithmetic on the
+// numbers (codes are GRS + eight digits), intersected with LiveGram.
+var TextIndexedFields = []string{"title", "description"}
+
+// LiveGram names the posting that holds every live ticket (under the
+// field "live").
+const (
+	LiveField = "live"
+	LiveGram  = "*"
+	// maxGram is the longest gram indexed: a query that long or shorter
+	// is answered exactly by one posting.
+	maxGram = 3
+	// maxQueryGrams bounds the postings one long query reads; trigrams
+	// are taken spread over it.
+	maxQueryGrams = 8
+)
+
+// IndexedText is the text of field as indexed: lower-cased, as the
+// Icontains match compares it.
+func IndexedText(t *Ticket, field string) string {
+	f, ok := ticketFields[field]
+	if !ok || f.text == nil {
+		return ""
+	}
+	return strings.ToLower(f.text(t))
+}
+
+// Grams returns the distinct substrings of 1 to 3 characters of s (already
+// lower-cased), sorted.
+func Grams(s string) []string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	starts := make([]int, 0, len(s)+1)
+	for i := range s {
+		starts = append(starts, i)
+	}
+	starts = append(starts, len(s))
+	seen := map[string]struct{}{}
+	for i := 0; i < len(starts)-1; i++ {
+		for n := 1; n <= maxGram && i+n < len(starts); n++ {
+			seen[s[starts[i]:starts[i+n]]] = struct{}{}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for g := range seen {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// queryGrams returns the grams whose postings together hold every ticket
+// whose text contains q (lower-cased), and whether they hold exactly those
+// (a query of at most 3 characters is one gram).
+func queryGrams(q string) (grams []string, exact bool) {
+	var rs []int
+	for i := range q {
+		rs = append(rs, i)
+	}
+	n := len(rs)
+	if n == 0 {
+		return nil, false
+	}
+	if n <= maxGram {
+		return []string{q}, true
+	}
+	rs = append(rs, len(q))
+	count := n - maxGram + 1
+	picks := count
+	if picks > maxQueryGrams {
+		picks = maxQueryGrams
+	}
+	seen := map[string]bool{}
+	for k := 0; k < picks; k++ {
+		i := 0
+		if picks > 1 {
+			i = k * (count - 1) / (picks - 1)
+		}
+		g := q[rs[i]:rs[i+maxGram]]
+		if !seen[g] {
+			seen[g] = true
+			grams = append(grams, g)
+		}
+	}
+	return grams, false
+}
+
+// PostingKey names one posting: a field and a gram.
+type PostingKey struct {
+	Field, Gram string
+}
+
+// TextIndex is a store that keeps the text index (optional: without it,
+// text filters read their whole range).
+type TextIndex interface {
+	// Postings returns the set of each key (an empty set for a gram no
+	// live ticket holds), as of the index's last update.
+	Postings(ctx context.Context, keys []PostingKey) (map[PostingKey]*SeqSet, error)
+	// LiveTicketsBySeq returns the live tickets among seqs, by number.
+	LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*Ticket, error)
+}
+
+// SeqSet is a set of ticket numbers, as a bitmap.
+type SeqSet struct {
+	words []uint64
+}
+
+// NewSeqSet returns a set of the given numbers.
+func NewSeqSet(seqs ...int64) *SeqSet {
+	s := &SeqSet{}
+	for _, n := range seqs {
+		s.Add(n)
+	}
+	return s
+}
+
+// Add puts n (≥ 0) in the set.
+func (s *SeqSet) Add(n int64) {
+	if n < 0 {
+		return
+	}
+	w := int(n >> 6)
+	if w >= len(s.words) {
+		s.words = append(s.words, make([]uint64, w+1-len(s.words))...)
+	}
+	s.words[w] |= 1 << (uint(n) & 63)
+}
+
+// Remove takes n out of the set.
+func (s *SeqSet) Remove(n int64) {
+	if w := int(n >> 6); n >= 0 && w < len(s.words) {
+		s.words[w] &^= 1 << (uint(n) & 63)
+	}
+}
+
+// Has reports whether n is in the set.
+func (s *SeqSet) Has(n int64) bool {
+	w := int(n >> 6)
+	return n >= 0 && w < len(s.words) && s.words[w]&(1<<(uint(n)&63)) != 0
+}
+
+// Len is the number of members.
+func (s *SeqSet) Len() int {
+	n := 0
+	for _, w := range s.words {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// Max is the largest member, or -1.
+func (s *SeqSet) Max() int64 {
+	for i := len(s.words) - 1; i >= 0; i-- {
+		if w := s.words[i]; w != 0 {
+			return int64(i)<<6 + int64(63-bits.LeadingZeros64(w))
+		}
+	}
+	return -1
+}
+
+// And keeps only the members also in o.
+func (s *SeqSet) And(o *SeqSet) {
+	for i := range s.words {
+		if i < len(o.words) {
+			s.words[i] &= o.words[i]
+		} else {
+			s.words[i] = 0
+		}
+	}
+}
+
+// Or adds the members of o.
+func (s *SeqSet) Or(o *SeqSet) {
+	if len(o.words) > len(s.words) {
+		s.words = append(s.words, make([]uint64, len(o.words)-len(s.words))...)
+	}
+	for i, w := range o.words {
+		s.words[i] |= w
+	}
+}
+
+// Clone returns a copy.
+func (s *SeqSet) Clone() *SeqSet { return &SeqSet{words: slices.Clone(s.words)} }
+
+// Range calls fn for the members from lo to hi (inclusive) in order,
+// descending or not, until fn returns false.
+func (s *SeqSet) Range(lo, hi int64, desc bool, fn func(int64) bool) {
+	lo = max(lo, 0)
+	if top := int64(len(s.words))<<6 - 1; hi > top {
+		hi = top
+	}
+	if lo > hi {
+		return
+	}
+	if desc {
+		for wi := int(hi >> 6); wi >= int(lo>>6); wi-- {
+			w := s.words[wi]
+			for w != 0 {
+				b := 63 - bits.LeadingZeros64(w)
+				n := int64(wi)<<6 + int64(b)
+				w &^= 1 << uint(b)
+				if n > hi {
+					continue
+				}
+				if n < lo || !fn(n) {
+					return
+				}
+			}
+		}
+		return
+	}
+	for wi := int(lo >> 6); wi <= int(hi>>6); wi++ {
+		w := s.words[wi]
+		for w != 0 {
+			b := bits.TrailingZeros64(w)
+			n := int64(wi)<<6 + int64(b)
+			w &^= 1 << uint(b)
+			if n < lo {
+				continue
+			}
+			if n > hi || !fn(n) {
+				return
+			}
+		}
+	}
+}
+
+// Words exposes the bitmap (64 numbers a word, number 0 first) for a
+// store to encode; SeqSetFromWords is the inverse.
+func (s *SeqSet) Words() []uint64 { return s.words }
+
+// SeqSetFromWords returns the set whose bitmap is words (not copied).
+func SeqSetFromWords(words []uint64) *SeqSet { return &SeqSet{words: words} }
+
+// codeMatches returns the numbers up to max whose code (lower-cased)
+// satisfies the lookup: arithmetic, no read.
+func codeMatches(max int64, l Lookup, want string) *SeqSet {
+	out := &SeqSet{}
+	for n := int64(1); n <= max; n++ {
+		if matchText(FormatCode(n), l, want) {
+			out.Add(n)
+		}
+	}
+	return out
+}

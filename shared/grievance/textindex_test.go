@@ -1,0 +1,196 @@
+package grievance_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+)
+
+// noIndex is the in-memory store without its text index: every list
+// reads its range, the behaviour the index must not change.
+type noIndex struct{ *grievancetest.Store }
+
+func (noIndex) Postings() {}
+
+// bySeqSpy counts the tickets a list reads by number.
+type bySeqSpy struct {
+	*grievancetest.Store
+	read int
+}
+
+func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	s.read += len(seqs)
+	return s.Store.LiveTicketsBySeq(ctx, seqs)
+}
+
+func TestGrams_EverySubstringUpToThreeCharacters(t *testing.T) {
+	got := grievance.Grams("abca")
+	want := []string{"a", "ab", "abc", "b", "bc", "bca", "c", "ca"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Grams(abca) = %q, want %q", got, want)
+	}
+	if got := grievance.Grams("ñé"); !slices.Equal(got, []string{"é", "ñ", "ñé"}) {
+		t.Errorf("Grams counts characters, not bytes: %q", got)
+	}
+}
+
+func TestSeqSet_RangeBothWaysAndAnd(t *testing.T) {
+	s := grievance.NewSeqSet(1, 63, 64, 65, 200)
+	var up, down []int64
+	s.Range(2, 199, false, func(n int64) bool { up = append(up, n); return true })
+	s.Range(0, 1000, true, func(n int64) bool { down = append(down, n); return len(down) < 3 })
+	if !slices.Equal(up, []int64{63, 64, 65}) || !slices.Equal(down, []int64{200, 65, 64}) {
+		t.Errorf("up %v down %v", up, down)
+	}
+	s.And(grievance.NewSeqSet(64, 200, 5000))
+	if s.Len() != 2 || s.Max() != 200 || !s.Has(64) || s.Has(65) {
+		t.Errorf("after And: len %d max %d", s.Len(), s.Max())
+	}
+}
+
+// Text filters answered through the index give the rows, order and count
+// of reading every ticket, for every reader: a category that hides the
+// title from a reader keeps its tickets out of that reader's title search.
+func TestTextSearch_SameAnswerAsReadingEveryTicket(t *testing.T) {
+	titles := []string{"Payment not received", "women rent", "PAYMENT delayed", "pay point closed",
+		"Lost card", "Payments missing twice", "Mentor abuse", "rent", "ñandú payment", "Payment not received"}
+	build := func(st *grievancetest.Store) *grievance.Service {
+		st.SetConfigDocument([]byte(writeConfig))
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
+		for i, title := range titles {
+			cat := []string{"Open", "Anon", "Secret", "Open"}[i%4]
+			desc := fmt.Sprintf("case %d: the pay point was closed", i)
+			err := (&world{st: st, svc: svc}).do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
+				return svc.CreateTicket(ctx, grievance.TicketInput{Category: strp(cat), Title: strp(title), Description: strp(desc)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A deleted ticket matches nothing.
+		page, err := svc.ListTickets(grievance.NewContext(context.Background(), admin), grievance.TicketQuery{
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "lost"}}})
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("lost card: %v %v", page, err)
+		}
+		err = (&world{st: st, svc: svc}).do(admin, "deleteTicket", func(ctx context.Context) (*grievance.Write, error) {
+			return svc.DeleteTickets(ctx, []string{page.Items[0].ID}, nil)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	indexed := &bySeqSpy{Store: grievancetest.NewStore()}
+	withIndex := build(indexed.Store)
+	withIndex = grievance.NewService(indexed, time.Now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
+	plainStore := grievancetest.NewStore()
+	plainSvc := build(plainStore)
+	plainSvc = grievance.NewService(noIndex{plainStore}, time.Now, grievancetest.IDs(), grievance.Options{History: plainStore})
+
+	first := func(n int) *int { return &n }
+	for _, reader := range []*grievance.Principal{admin, officer, confOfficer, viewer} {
+		for _, f := range []grievance.Filter{
+			{Field: "title", Lookup: grievance.IContains, Value: "p"},
+			{Field: "title", Lookup: grievance.IContains, Value: "pa"},
+			{Field: "title", Lookup: grievance.IContains, Value: "PAY"},
+			{Field: "title", Lookup: grievance.IContains, Value: "payment"},
+			{Field: "title", Lookup: grievance.IContains, Value: "ment"},
+			{Field: "title", Lookup: grievance.IContains, Value: "ÑANDÚ"},
+			{Field: "title", Lookup: grievance.IContains, Value: "zzz"},
+			{Field: "title", Lookup: grievance.IStartsWith, Value: "pay"},
+			{Field: "title", Lookup: grievance.Exact, Value: "rent"},
+			{Field: "title", Lookup: grievance.IExact, Value: "PAYMENT NOT RECEIVED"},
+			{Field: "description", Lookup: grievance.IContains, Value: "pay point"},
+			{Field: "description", Lookup: grievance.IContains, Value: "case 1"},
+			{Field: "code", Lookup: grievance.IContains, Value: "0000001"},
+			{Field: "code", Lookup: grievance.IContains, Value: "grs"},
+			{Field: "code", Lookup: grievance.IStartsWith, Value: "GRS0000000"},
+		} {
+			for _, order := range [][]string{nil, {"dateCreated"}, {"-title"}} {
+				name := fmt.Sprintf("%s/%s_%s_%v/%v", reader.Username, f.Field, f.Lookup, f.Value, order)
+				t.Run(name, func(t *testing.T) {
+					q := grievance.TicketQuery{Filters: []grievance.Filter{f}, OrderBy: order, WantCount: true, Page: grievance.PageArgs{First: first(3)}}
+					got, err := withIndex.ListTickets(grievance.NewContext(context.Background(), reader), q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := plainSvc.ListTickets(grievance.NewContext(context.Background(), reader), q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if indexed.read == 0 && got.TotalCount > 0 {
+						t.Errorf("the indexed service read no ticket by number: the index was not used")
+					}
+					if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
+						t.Errorf("with the index %s (%d, next %v), reading every ticket %s (%d, next %v)",
+							codes(got.Items), got.TotalCount, got.HasNextPage, codes(want.Items), want.TotalCount, want.HasNextPage)
+					}
+				})
+			}
+		}
+	}
+}
+
+// A text search reads the candidates the index names, a page at a time,
+// not every ticket; its count comes from the index when the query is at
+// most three characters and from judging every candidate when they are
+// few.
+func TestTextSearch_ReadsAboutThePage(t *testing.T) {
+	st := &bySeqSpy{Store: grievancetest.NewStore()}
+	st.SetConfigDocument([]byte(writeConfig))
+	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	for i := 1; i <= 500; i++ {
+		title := fmt.Sprintf("Payment not received (%d)", i)
+		if i%50 == 0 {
+			title = fmt.Sprintf("Lost card (%d)", i)
+		}
+		st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title,
+			Category: "Open", Status: grievance.StatusOpen, DateCreated: clock.Now()})
+	}
+	svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st.Store})
+	// The specialist sees every category whole; for a reader who does
+	// not, the index cannot count (tests above).
+	ctx := grievance.NewContext(context.Background(), specialist)
+	twenty := 20
+	for _, tc := range []struct {
+		value    string
+		total    int
+		maxReads int
+	}{
+		{"pay", 490, 40},          // one gram: counted by the index
+		{"lost card", 10, 10},     // few candidates: every one judged
+		{"received (12", 11, 40},  // many candidates, none false: the bound is exact
+		{"nothing like it", 0, 0}, // no candidate, nothing read
+	} {
+		st.read = 0
+		page, err := svc.ListTickets(ctx, grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: &twenty},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: tc.value}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.TotalCount != tc.total || st.read > tc.maxReads {
+			t.Errorf("%q: totalCount %d (want %d), read %d tickets (at most %d)", tc.value, page.TotalCount, tc.total, st.read, tc.maxReads)
+		}
+		for _, tk := range page.Items {
+			if !strings.Contains(strings.ToLower(tk.Title), tc.value) {
+				t.Errorf("%q: row %q does not match", tc.value, tk.Title)
+			}
+		}
+	}
+}
+
+func codes(ts []*grievance.Ticket) string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Code+" "+t.Title)
+	}
+	return strings.Join(out, ", ")
+}

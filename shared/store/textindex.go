@@ -1,0 +1,614 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// The text index (grievance/textindex.go says what it holds). Two item
+// kinds in the Main table:
+//
+//   - a posting per field, gram and block of 16,384 ticket numbers: pk
+//     SRCH#<field>#<gram>, sk the block (6 digits), `b` the members as a
+//     sorted list of 16-bit offsets while there are at most 1,024 of them
+//     (tag byte 1), else a 2 KiB bitmap (tag 0), and `v`, its version.
+//     Every block of a gram is one partition, so one Query reads a gram
+//     and a posting item never exceeds 2 KiB (1 RCU consistent, ≤ 2 WCU);
+//   - a reference per ticket, pk SRCHREF#<ticket id>, sk SEARCH: the
+//     stream order of the image last indexed, whether it was live and its
+//     indexed texts, so the next image is indexed as a difference and a
+//     redelivered or older image changes nothing.
+//
+// The stream consumer (functions/history) is the only writer besides
+// ImportTickets and the backfill; consumers of different shards can
+// change one posting at once, so every write is conditioned on `v`.
+const (
+	prefixPosting   = "SRCH#"
+	prefixSearchRef = "SRCHREF#"
+	skSearchRef     = "SEARCH"
+	KindPosting     = "posting"
+	KindSearchRef   = "searchRef"
+	blockBits       = 14
+	blockSize       = 1 << blockBits
+	sparseMax       = 1024
+	postingAttempts = 8
+	// SearchNotAppliedLog is what the history function logs when the text
+	// index could not be brought up to date (its alarm counts it, as for
+	// statistics); history is unaffected.
+	SearchNotAppliedLog = "text index not updated; history unaffected"
+)
+
+type postingItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+	B    []byte `dynamo:"b"`
+	V    int64  `dynamo:"v"`
+}
+
+type searchRefItem struct {
+	PK    string            `dynamo:"pk"`
+	SK    string            `dynamo:"sk"`
+	Kind  string            `dynamo:"kind"`
+	Order int64             `dynamo:"order"`
+	Seq   int64             `dynamo:"seq"`
+	Live  bool              `dynamo:"live"`
+	Texts map[string]string `dynamo:"texts,omitempty"`
+}
+
+func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field + "#" + k.Gram }
+
+func blockSK(b int64) string { return fmt.Sprintf("%06d", b) }
+
+// block is the members of one posting item: offsets 0…16383 as a bitmap.
+type block [blockSize / 64]uint64
+
+func (b *block) set(o uint16, member bool) {
+	if member {
+		b[o>>6] |= 1 << (o & 63)
+	} else {
+		b[o>>6] &^= 1 << (o & 63)
+	}
+}
+
+func (b *block) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// encode encodes the block: sorted 16-bit offsets while there are at most
+// sparseMax of them, else the bitmap.
+func (b *block) encode() []byte {
+	if n := b.count(); n <= sparseMax {
+		out := make([]byte, 1, 1+2*n)
+		out[0] = 1
+		for wi, w := range b {
+			for w != 0 {
+				bit := bits.TrailingZeros64(w)
+				w &^= 1 << uint(bit)
+				out = binary.BigEndian.AppendUint16(out, uint16(wi<<6+bit))
+			}
+		}
+		return out
+	}
+	out := make([]byte, 1, 1+blockSize/8)
+	for _, w := range b {
+		out = binary.LittleEndian.AppendUint64(out, w)
+	}
+	return out
+}
+
+// decodeBlock decodes an encoded block.
+func decodeBlock(enc []byte) (*block, error) {
+	b := &block{}
+	if len(enc) == 0 {
+		return b, nil
+	}
+	switch enc[0] {
+	case 1:
+		if (len(enc)-1)%2 != 0 {
+			return nil, errors.New("posting: odd sparse block")
+		}
+		for i := 1; i < len(enc); i += 2 {
+			b.set(binary.BigEndian.Uint16(enc[i:])&(blockSize-1), true)
+		}
+		return b, nil
+	case 0:
+		if len(enc) != 1+blockSize/8 {
+			return nil, errors.New("posting: bitmap block of the wrong size")
+		}
+		for i := range b {
+			b[i] = binary.LittleEndian.Uint64(enc[1+8*i:])
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("posting: unknown block tag %d", enc[0])
+}
+
+// Postings implements grievance.TextIndex: one Query per key (every block
+// of the gram), all at once.
+func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[grievance.PostingKey]*grievance.SeqSet, error) {
+	out := make(map[grievance.PostingKey]*grievance.SeqSet, len(keys))
+	var mu sync.Mutex
+	err := parallel(ctx, len(keys), 16, func(ctx context.Context, i int) error {
+		k := keys[i]
+		set := &grievance.SeqSet{}
+		var p postingItem
+		it := s.main.Get(AttrPK, postingPK(k)).Iter()
+		for it.Next(ctx, &p) {
+			block, err := strconv.ParseInt(p.SK, 10, 64)
+			if err != nil {
+				return fmt.Errorf("posting %s/%s: bad block", p.PK, p.SK)
+			}
+			b, err := decodeBlock(p.B)
+			if err != nil {
+				return fmt.Errorf("posting %s/%s: %w", p.PK, p.SK, err)
+			}
+			set.Or(blockSet(block, b))
+		}
+		if err := it.Err(); err != nil {
+			return translate("read postings", err)
+		}
+		mu.Lock()
+		out[k] = set
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+// LiveTicketsBySeq implements grievance.TextIndex: the numbers are read
+// from the live list in runs (numbers at most 4 apart share one Query, so
+// a dense page is one or two requests and a sparse one a Query per
+// number), all at once.
+func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	sorted := slices.Clone(seqs)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	type run struct{ lo, hi int64 }
+	var runs []run
+	for _, n := range sorted {
+		if len(runs) > 0 && n-runs[len(runs)-1].hi <= 4 {
+			runs[len(runs)-1].hi = n
+			continue
+		}
+		runs = append(runs, run{n, n})
+	}
+	want := map[int64]bool{}
+	for _, n := range sorted {
+		want[n] = true
+	}
+	out := make(map[int64]*grievance.Ticket, len(sorted))
+	var mu sync.Mutex
+	pkAttr, skAttr := indexAttrs(IndexList)
+	err := parallel(ctx, len(runs), 16, func(ctx context.Context, i int) error {
+		r := runs[i]
+		q := s.main.Get(pkAttr, listLive).Index(IndexList)
+		if r.lo == r.hi {
+			q = q.Range(skAttr, dynamo.Equal, seqKey(r.lo))
+		} else {
+			q = q.Range(skAttr, dynamo.Between, seqKey(r.lo), seqKey(r.hi))
+		}
+		it := q.Iter()
+		var item ticketItem
+		for it.Next(ctx, &item) {
+			t, err := item.ticket()
+			if err != nil {
+				return err
+			}
+			if want[t.Seq] {
+				mu.Lock()
+				out[t.Seq] = t
+				mu.Unlock()
+			}
+			item = ticketItem{}
+		}
+		return translate("read tickets by number", it.Err())
+	})
+	return out, err
+}
+
+// parallel runs fn for 0…n-1, at most width at once, and returns the
+// first error (the others are cancelled).
+func parallel(ctx context.Context, n, width int, fn func(ctx context.Context, i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+		next  = make(chan int)
+	)
+	for w := 0; w < min(width, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		}()
+	}
+feed:
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	return first
+}
+
+// searchState is what the index holds for one ticket.
+type searchState struct {
+	seq   int64
+	live  bool
+	texts map[string]string
+}
+
+func searchStateOf(t *grievance.Ticket) searchState {
+	st := searchState{seq: t.Seq, live: !t.IsDeleted, texts: map[string]string{}}
+	for _, f := range grievance.TextIndexedFields {
+		if txt := grievance.IndexedText(t, f); txt != "" {
+			st.texts[f] = txt
+		}
+	}
+	return st
+}
+
+// members are the postings a state puts the ticket in.
+func (st searchState) members() map[grievance.PostingKey]bool {
+	out := map[grievance.PostingKey]bool{}
+	if !st.live || st.seq <= 0 {
+		return out
+	}
+	out[grievance.PostingKey{Field: grievance.LiveField, Gram: grievance.LiveGram}] = true
+	for f, txt := range st.texts {
+		for _, g := range grievance.Grams(txt) {
+			out[grievance.PostingKey{Field: f, Gram: g}] = true
+		}
+	}
+	return out
+}
+
+// blockKey names one posting item.
+type blockKey struct {
+	key   grievance.PostingKey
+	block int64
+}
+
+// postingChanges are the members to add and remove, per posting item.
+type postingChanges map[blockKey]*blockChange
+
+type blockChange struct{ add, del block }
+
+func (pc postingChanges) set(k grievance.PostingKey, seq int64, member bool) {
+	bk := blockKey{k, seq >> blockBits}
+	c := pc[bk]
+	if c == nil {
+		c = &blockChange{}
+		pc[bk] = c
+	}
+	o := uint16(seq & (blockSize - 1))
+	c.add.set(o, member)
+	c.del.set(o, !member)
+}
+
+// diff records moving one ticket from old (nil: unknown, so nothing is
+// removed) to next. Every member of next is set, not only the new ones:
+// after a failed update the postings may lack some, and setting a member
+// already there writes nothing.
+func (pc postingChanges) diff(old *searchState, next searchState) {
+	want := next.members()
+	if old != nil {
+		for k := range old.members() {
+			if !want[k] {
+				pc.set(k, old.seq, false)
+			}
+		}
+	}
+	for k := range want {
+		pc.set(k, next.seq, true)
+	}
+}
+
+// ApplySearch brings the text index up to date with the ticket changes
+// among recs (Main table stream records in stream order; other kinds are
+// skipped). Only a ticket's last image in the batch counts, and one whose
+// reference says it was indexed from that image or a later one is
+// skipped, so redelivery changes nothing.
+//
+// Requests: one consistent BatchGetItem per 100 tickets (references), one
+// per 100 posting items touched, one conditional PutItem or DeleteItem per
+// posting item whose members change, and one PutItem per reference.
+// Tickets of one batch share posting items, so a batch of new tickets
+// costs far less than the sum of their grams.
+//
+// On failure it returns the first record of the batch and why, and writes
+// no reference: the tickets' next changes index them again from their old
+// references, setting every member they need.
+func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error) {
+	type change struct {
+		id    string
+		order int64
+		state searchState
+	}
+	var (
+		changes []*change
+		byID    = map[string]*change{}
+	)
+	for _, rec := range recs {
+		ch, err := DecodeChange(rec)
+		if err != nil {
+			break // the history function reports it; index what came before
+		}
+		if !ch.IsTicket() {
+			continue
+		}
+		c := &change{id: ch.EntityID(), order: 2 * int64(ch.Version())}
+		switch {
+		case ch.EventName == EventRemove:
+			c.order++
+			c.state = searchState{seq: ch.OldTicket.Seq}
+		default:
+			c.state = searchStateOf(ch.Ticket)
+		}
+		if prev, ok := byID[c.id]; ok {
+			if c.order > prev.order {
+				prev.order, prev.state = c.order, c.state
+			}
+			continue
+		}
+		byID[c.id] = c
+		changes = append(changes, c)
+	}
+	if len(changes) == 0 {
+		return "", nil
+	}
+	fail := func(err error) (string, error) { return recs[0].Change.SequenceNumber, err }
+	ids := make([]string, len(changes))
+	for i, c := range changes {
+		ids[i] = c.id
+	}
+	refs, err := s.searchRefs(ctx, ids)
+	if err != nil {
+		return fail(err)
+	}
+	pc := postingChanges{}
+	var write []searchRefItem
+	for _, c := range changes {
+		ref, ok := refs[c.id]
+		if ok && ref.Order >= c.order {
+			continue
+		}
+		var old *searchState
+		if ok {
+			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts}
+			if old.live == c.state.live && old.seq == c.state.seq && maps(old.texts, c.state.texts) {
+				// Nothing indexed changed (a status change, a comment):
+				// only the reference moves on.
+				write = append(write, refItem(c.id, c.order, c.state))
+				continue
+			}
+		}
+		pc.diff(old, c.state)
+		write = append(write, refItem(c.id, c.order, c.state))
+	}
+	if err := s.applyPostings(ctx, pc); err != nil {
+		return fail(err)
+	}
+	for _, r := range write {
+		err := s.main.Put(r).If("attribute_not_exists(pk) OR $ < ?", "order", r.Order).Run(ctx)
+		if err != nil && !dynamo.IsCondCheckFailed(err) {
+			return fail(translate("put search reference", err))
+		}
+	}
+	return "", nil
+}
+
+func maps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func refItem(id string, order int64, st searchState) searchRefItem {
+	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
+		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts}
+}
+
+// searchRefs reads the references of ids (consistent).
+func (s *Store) searchRefs(ctx context.Context, ids []string) (map[string]searchRefItem, error) {
+	keys := uniqueKeys(prefixSearchRef, skSearchRef, ids)
+	out := map[string]searchRefItem{}
+	var items []searchRefItem
+	err := s.main.Batch(AttrPK, AttrSK).Get(keys...).Consistent(true).All(ctx, &items)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return nil, translate("get search references", err)
+	}
+	for _, it := range items {
+		out[it.PK[len(prefixSearchRef):]] = it
+	}
+	return out, nil
+}
+
+// applyPostings reads every posting item pc touches and writes those
+// whose members change, each conditioned on the version read; an item
+// another writer changed meanwhile is read again and redone.
+func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
+	bks := make([]blockKey, 0, len(pc))
+	for bk := range pc {
+		bks = append(bks, bk)
+	}
+	slices.SortFunc(bks, func(a, b blockKey) int {
+		if c := compareStrings(postingPK(a.key), postingPK(b.key)); c != 0 {
+			return c
+		}
+		return int(a.block - b.block)
+	})
+	current, err := s.postingItems(ctx, bks)
+	if err != nil {
+		return err
+	}
+	return parallel(ctx, len(bks), 16, func(ctx context.Context, i int) error {
+		bk := bks[i]
+		cur, ok := current[bk]
+		for attempt := 1; ; attempt++ {
+			err := s.writePosting(ctx, bk, cur, ok, pc[bk])
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, errPostingRace) || attempt >= postingAttempts {
+				return err
+			}
+			d := time.Duration(1<<min(attempt, 5)) * 5 * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(d/2 + rand.N(d)):
+			}
+			got, err := s.postingItems(ctx, []blockKey{bk})
+			if err != nil {
+				return err
+			}
+			cur, ok = got[bk]
+		}
+	})
+}
+
+var errPostingRace = errors.New("posting changed meanwhile")
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// writePosting writes one posting item with its members changed (deletes
+// it when none remain), conditioned on the version read.
+func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, exists bool, ch *blockChange) error {
+	b := &block{}
+	if exists {
+		var err error
+		if b, err = decodeBlock(cur.B); err != nil {
+			return fmt.Errorf("posting %s/%s: %w", cur.PK, cur.SK, err)
+		}
+	}
+	next, changed := block{}, false
+	for i, w := range b {
+		next[i] = (w | ch.add[i]) &^ ch.del[i]
+		changed = changed || next[i] != w
+	}
+	if !changed {
+		return nil
+	}
+	pk, sk := postingPK(bk.key), blockSK(bk.block)
+	var err error
+	switch {
+	case next.count() == 0 && exists:
+		err = s.main.Delete(AttrPK, pk).Range(AttrSK, sk).If("v = ?", cur.V).Run(ctx)
+	case next.count() == 0:
+		return nil
+	default:
+		it := postingItem{PK: pk, SK: sk, Kind: KindPosting, B: next.encode(), V: cur.V + 1}
+		if exists {
+			err = s.main.Put(it).If("v = ?", cur.V).Run(ctx)
+		} else {
+			err = s.main.Put(it).If("attribute_not_exists(pk)").Run(ctx)
+		}
+	}
+	if dynamo.IsCondCheckFailed(err) || txConflict(err) {
+		return errPostingRace
+	}
+	return translate("write posting", err)
+}
+
+// postingItems reads posting items (consistent), 100 a request.
+func (s *Store) postingItems(ctx context.Context, bks []blockKey) (map[blockKey]postingItem, error) {
+	out := make(map[blockKey]postingItem, len(bks))
+	byPK := map[[2]string]blockKey{}
+	keys := make([]dynamo.Keyed, 0, len(bks))
+	for _, bk := range bks {
+		pk, sk := postingPK(bk.key), blockSK(bk.block)
+		byPK[[2]string{pk, sk}] = bk
+		keys = append(keys, dynamo.Keys{pk, sk})
+	}
+	var mu sync.Mutex
+	chunks := (len(keys) + 99) / 100
+	err := parallel(ctx, chunks, 8, func(ctx context.Context, i int) error {
+		part := keys[i*100 : min(len(keys), (i+1)*100)]
+		var items []postingItem
+		err := s.main.Batch(AttrPK, AttrSK).Get(part...).Consistent(true).All(ctx, &items)
+		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return translate("get postings", err)
+		}
+		mu.Lock()
+		for _, it := range items {
+			out[byPK[[2]string{it.PK, it.SK}]] = it
+		}
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+// indexTickets puts tickets into the text index as ImportTickets stores
+// them (which must not run beside the API): references with one batch
+// write, then the postings, so a stream consumer that indexes the same
+// images later finds them done.
+func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error {
+	pc := postingChanges{}
+	refs := make([]any, 0, len(ts))
+	for _, t := range ts {
+		st := searchStateOf(t)
+		refs = append(refs, refItem(t.ID, 2*int64(t.Version), st))
+		pc.diff(nil, st)
+	}
+	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
+		return translate("put search references", err)
+	}
+	return s.applyPostings(ctx, pc)
+}
+
+// blockSet returns the numbers of block number n's members.
+func blockSet(n int64, b *block) *grievance.SeqSet {
+	words := make([]uint64, (n+1)*(blockSize/64))
+	copy(words[n*(blockSize/64):], b[:])
+	return grievance.SeqSetFromWords(words)
+}

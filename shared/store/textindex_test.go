@@ -1,0 +1,173 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/redress-grm/redress/infra/local/moto"
+	"github.com/redress-grm/redress/infra/local/streams"
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// ticketRecords reads the Main table's stream: every ticket record so far.
+func ticketRecords(t *testing.T, s *store.Store) []events.DynamoDBEventRecord {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, moto.ForTest(t).Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
+	all, err := streams.ReadAll(ctx, api, store.MainTableName(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []events.DynamoDBEventRecord
+	for _, r := range all {
+		img := r.Change.NewImage
+		if img == nil {
+			img = r.Change.OldImage
+		}
+		if img["kind"].String() == store.KindTicket {
+			recs = append(recs, r)
+		}
+	}
+	return recs
+}
+
+// wantPostings computes, from the tickets as they are, what the postings
+// of keys must hold.
+func wantPostings(ts []*grievance.Ticket, keys []grievance.PostingKey) map[grievance.PostingKey][]int64 {
+	out := map[grievance.PostingKey][]int64{}
+	for _, k := range keys {
+		out[k] = nil
+		for _, t := range ts {
+			if t.IsDeleted {
+				continue
+			}
+			if k.Field == grievance.LiveField || slices.Contains(grievance.Grams(grievance.IndexedText(t, k.Field)), k.Gram) {
+				out[k] = append(out[k], t.Seq)
+			}
+		}
+		slices.Sort(out[k])
+	}
+	return out
+}
+
+func members(s *grievance.SeqSet) []int64 {
+	var out []int64
+	s.Range(0, s.Max(), false, func(n int64) bool { out = append(out, n); return true })
+	return out
+}
+
+// Ensure the text index follows real stream records: creates, title
+// changes and deletes, whatever the batching, and a redelivered or older
+// batch changes nothing.
+func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	svc := grievance.NewService(s, t0Clock, grievancetest.IDs(), grievance.Options{})
+	_ = svc
+	var ts []*grievance.Ticket
+	for i := 1; i <= 6; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.Title = []string{"Payment not received", "women rent", "Lost card", "PAY POINT", "ñandú", "rent"}[i-1]
+		tk.Description = fmt.Sprintf("case %d", i)
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	update(t, s, ts[0], func(n *grievance.Ticket) { n.Title = "Payment received late" })
+	update(t, s, ts[1], func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress }) // nothing indexed changes
+	update(t, s, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
+	recs := ticketRecords(t, s)
+	if len(recs) != 9 {
+		t.Fatalf("%d ticket records, want 9", len(recs))
+	}
+	// Deliver in three batches, the middle one twice, then everything
+	// again (a replay after a failure).
+	for _, batch := range [][]events.DynamoDBEventRecord{recs[:4], recs[3:7], recs[3:7], recs[7:], recs} {
+		if failed, err := s.ApplySearch(ctx, batch); failed != "" || err != nil {
+			t.Fatalf("ApplySearch: %q %v", failed, err)
+		}
+	}
+	current := make([]*grievance.Ticket, len(ts))
+	for i, tk := range ts {
+		got, err := s.Ticket(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		current[i] = got
+	}
+	keys := []grievance.PostingKey{{Field: grievance.LiveField, Gram: grievance.LiveGram}}
+	for _, g := range []string{"p", "pay", "ent", "rec", "los", "ñ", "ñan", "not", "lat", "zz"} {
+		keys = append(keys, grievance.PostingKey{Field: "title", Gram: g})
+	}
+	keys = append(keys, grievance.PostingKey{Field: "description", Gram: "4"})
+	post, err := s.Postings(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range wantPostings(current, keys) {
+		if got := members(post[k]); !slices.Equal(got, want) {
+			t.Errorf("posting %s/%q = %v, want %v", k.Field, k.Gram, got, want)
+		}
+	}
+	got, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 3, 6, 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for n := range got {
+		seqs = append(seqs, n)
+	}
+	slices.Sort(seqs)
+	if !slices.Equal(seqs, []int64{1, 2, 6}) || got[1].Title != "Payment received late" {
+		t.Errorf("LiveTicketsBySeq = %v, want 1, 2 and 6 (3 is deleted, 99 does not exist)", seqs)
+	}
+}
+
+// Ensure blocks stay small: a dense block is a 2 KiB bitmap, a sparse one
+// two bytes a member, across block boundaries.
+func TestPostings_SparseAndDenseBlocks(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 1500; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.Seq, tk.Code, tk.Title = int64(i), grievance.FormatCode(int64(i)), "common"
+		if i%500 == 0 {
+			tk.Title = "common rare"
+		}
+		ts = append(ts, tk)
+	}
+	far := newTicket(id(99999), grievance.StatusOpen, "Default")
+	far.Seq, far.Code, far.Title = 40000, grievance.FormatCode(40000), "rare"
+	ts = append(ts, far)
+	if err := s.ImportTickets(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	keys := []grievance.PostingKey{{Field: "title", Gram: "com"}, {Field: "title", Gram: "rar"}}
+	post, err := s.Postings(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := post[keys[0]].Len(); n != 1500 {
+		t.Errorf("com: %d members, want 1500", n)
+	}
+	if got := members(post[keys[1]]); !slices.Equal(got, []int64{500, 1000, 1500, 40000}) {
+		t.Errorf("rar: %v", got)
+	}
+	sizes := store.PostingSizes(t, s, "title", "com")
+	if len(sizes) != 1 || sizes[0] != 1+2048 {
+		t.Errorf("dense block sizes %v, want one 2,049-byte bitmap", sizes)
+	}
+	if sizes := store.PostingSizes(t, s, "title", "rar"); !slices.Equal(sizes, []int{7, 3}) {
+		t.Errorf("sparse block sizes %v, want 1+3×2 and 1+1×2 bytes", sizes)
+	}
+}
