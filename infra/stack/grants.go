@@ -42,9 +42,12 @@ var (
 	// tickets' contributions and the aggregates, and write both back.
 	statsWrite = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 	configRead = []string{"dynamodb:GetItem"}
-	putEvents  = []string{"events:PutEvents"}
-	sendToDLQ  = []string{"sqs:SendMessage"}
-	writeLogs  = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
+	// The text index: references and postings read in batches, each
+	// posting put (or deleted when empty) on the version read.
+	textIndexWrite = []string{"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	putEvents      = []string{"events:PutEvents"}
+	sendToDLQ      = []string{"sqs:SendMessage"}
+	writeLogs      = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 	// X-Ray has no resource-level permissions: "*" is the only resource.
 	sendTraces = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 	// Presigned URLs carry the signer's permissions: the API signs uploads
@@ -179,9 +182,11 @@ func grant(s *Stack) {
 
 	// history: writes one record per version into History, and keeps the
 	// statistics aggregates in Main (ticket contributions read and written
-	// with the aggregates in one transaction of puts and updates).
+	// with the aggregates in one transaction of puts and updates) and the
+	// text index (docs/data-model.md).
 	allow(s.Functions.History, "WriteHistory", historyWrite, history.TableArn())
 	allow(s.Functions.History, "ApplyStatistics", statsWrite, main.TableArn())
+	allow(s.Functions.History, "KeepTextIndex", textIndexWrite, main.TableArn())
 
 	// tasks: reads the configuration (which categories are confidential)
 	// and publishes to the bus. It queries no index: Main's indexes also

@@ -36,12 +36,12 @@ func TestStack_ResourceCounts(t *testing.T) {
 			"AWS::SNS::Subscription": 1, "AWS::Logs::LogGroup": 9, "AWS::SNS::TopicPolicy": 2,
 			"AWS::SecretsManager::Secret": 1,
 			"AWS::S3::Bucket":             2, "AWS::GuardDuty::MalwareProtectionPlan": 1,
-			"AWS::Events::Archive": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::Logs::MetricFilter": 1,
+			"AWS::Events::Archive": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::Logs::MetricFilter": 2,
 			// errors + throttles per function, iterator age + DLQ depth per
-			// consumer, statistics failures, API 5xx and p99 latency,
+			// consumer, statistics and text index failures, API 5xx and p99 latency,
 			// throttles per table, the scan-result rule's and the staff-sync
 			// schedule's DLQ depth
-			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 1 + 2 + 2 + 1 + 1,
+			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 2 + 2 + 2 + 1 + 1,
 		}},
 		{"prod", map[string]int{"AWS::SNS::Subscription": 2, "AWS::Cognito::UserPool": 1,
 			// dev's, plus the notifier (notifyFrom): its function, log group,
@@ -54,7 +54,7 @@ func TestStack_ResourceCounts(t *testing.T) {
 			"AWS::SES::EmailIdentity": 1, "AWS::SES::ConfigurationSet": 1,
 			// dev's, plus the notifier's errors + throttles, each rule's DLQ
 			// depth, the queue's DLQ depth and its oldest message's age
-			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 2 + 2 + 1 + 1,
+			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 2 + 2 + 2 + 1 + 1 + 2 + 2 + 1 + 1,
 		}},
 		{"external", map[string]int{
 			// no staff sync without the stack's own user pool; sla instead
@@ -64,7 +64,7 @@ func TestStack_ResourceCounts(t *testing.T) {
 			// errors + throttles of six functions, the consumers' four, as
 			// dev, the scan-result DLQ, the schedule's DLQ depth and the
 			// missing sweep
-			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 1 + 2 + 2 + 1 + 1 + 1,
+			"AWS::CloudWatch::Alarm": 8*2 + 2*2 + 2 + 2 + 2 + 1 + 1 + 1,
 			// POST and the explorer's GET on both GraphQL paths, 4 public intake routes
 			"AWS::ApiGatewayV2::Route": 4 + 4,
 		}},

@@ -11,6 +11,33 @@ import (
 // whole when the index cannot count them: about three pages.
 const verifyAll = 3 * 20
 
+// indexAnswers reports whether the index decides f exactly or narrows it
+// as a text search: every status lookup, an exact category or priority,
+// or a searchable text filter.
+func indexAnswers(f Filter) bool {
+	switch f.Field {
+	case "status":
+		return true
+	case "category", "priority":
+		_, ok := f.Value.(string)
+		return ok && f.Lookup == Exact
+	}
+	return searchable(f)
+}
+
+// valueKeys are the postings whose union holds exactly the tickets f (on
+// a value-indexed field, indexAnswers) matches.
+func valueKeys(f Filter) []PostingKey {
+	if f.Field == "status" {
+		var keys []PostingKey
+		for _, st := range statusesMatching(f) {
+			keys = append(keys, ValueKey("status", string(st)))
+		}
+		return keys
+	}
+	return []PostingKey{ValueKey(f.Field, f.Value.(string))}
+}
+
 // searchable reports whether the text index can narrow f: a text lookup
 // on an indexed field or the code.
 func searchable(f Filter) bool {
@@ -72,6 +99,13 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if len(needs) == 0 {
 		return nil, nil
 	}
+	var valueFilters []Filter
+	for _, f := range pl.fs {
+		if !searchable(f) && indexAnswers(f) {
+			valueFilters = append(valueFilters, f)
+			keys = append(keys, valueKeys(f)...)
+		}
+	}
 	post, err := ti.Postings(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read text index: %w", err)
@@ -85,6 +119,13 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		for _, gram := range n.grams {
 			cands.And(post[PostingKey{Field: n.f.Field, Gram: gram}])
 		}
+	}
+	for _, f := range valueFilters {
+		union := &SeqSet{}
+		for _, k := range valueKeys(f) {
+			union.Or(post[k])
+		}
+		cands.And(union)
 	}
 	return &textSearch{ti: ti, cands: cands, exact: exact}, nil
 }
@@ -110,9 +151,9 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch) b
 	}
 	pl.keyed = pl.native
 	ts.cands.Range(lo, hi, false, func(int64) bool { ts.inRange++; return true })
-	onlyText := true
+	onlyText := true // every filter is decided or narrowed by the index
 	for _, f := range pl.fs {
-		onlyText = onlyText && searchable(f)
+		onlyText = onlyText && indexAnswers(f)
 	}
 	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
 	firstOnly := w.first >= 0 && w.upper < 0 && (q.Page.Last == nil || q.Page.First != nil)

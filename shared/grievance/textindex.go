@@ -24,6 +24,25 @@ import (
 // numbers (codes are GRS + eight digits), intersected with LiveGram.
 var TextIndexedFields = []string{"title", "description"}
 
+// ValueIndexedFields are the ticket fields whose exact values are indexed
+// (a posting per value, ValueKey), so the filter panel's status, category
+// and priority narrow a text search by the index too.
+var ValueIndexedFields = []string{"status", "category", "priority"}
+
+// ValueKey names the posting of the tickets whose field is value. Its gram
+// starts with "=", which no text field's gram of these fields can be
+// confused with: they are not text-indexed.
+func ValueKey(field, value string) PostingKey { return PostingKey{Field: field, Gram: "=" + value} }
+
+// IndexedValue is the value of field as indexed.
+func IndexedValue(t *Ticket, field string) string {
+	f, ok := ticketFields[field]
+	if !ok || f.text == nil {
+		return ""
+	}
+	return f.text(t)
+}
+
 // LiveGram names the posting that holds every live ticket (under the
 // field "live").
 const (

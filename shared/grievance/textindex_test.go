@@ -97,27 +97,36 @@ func TestTextSearch_SameAnswerAsReadingEveryTicket(t *testing.T) {
 
 	first := func(n int) *int { return &n }
 	for _, reader := range []*grievance.Principal{admin, officer, confOfficer, viewer} {
-		for _, f := range []grievance.Filter{
-			{Field: "title", Lookup: grievance.IContains, Value: "p"},
-			{Field: "title", Lookup: grievance.IContains, Value: "pa"},
-			{Field: "title", Lookup: grievance.IContains, Value: "PAY"},
-			{Field: "title", Lookup: grievance.IContains, Value: "payment"},
-			{Field: "title", Lookup: grievance.IContains, Value: "ment"},
-			{Field: "title", Lookup: grievance.IContains, Value: "ÑANDÚ"},
-			{Field: "title", Lookup: grievance.IContains, Value: "zzz"},
-			{Field: "title", Lookup: grievance.IStartsWith, Value: "pay"},
-			{Field: "title", Lookup: grievance.Exact, Value: "rent"},
-			{Field: "title", Lookup: grievance.IExact, Value: "PAYMENT NOT RECEIVED"},
-			{Field: "description", Lookup: grievance.IContains, Value: "pay point"},
-			{Field: "description", Lookup: grievance.IContains, Value: "case 1"},
-			{Field: "code", Lookup: grievance.IContains, Value: "0000001"},
-			{Field: "code", Lookup: grievance.IContains, Value: "grs"},
-			{Field: "code", Lookup: grievance.IStartsWith, Value: "GRS0000000"},
+		text := func(field string, l grievance.Lookup, v string) []grievance.Filter {
+			return []grievance.Filter{{Field: field, Lookup: l, Value: v}}
+		}
+		for _, fs := range [][]grievance.Filter{
+			text("title", grievance.IContains, "p"),
+			text("title", grievance.IContains, "pa"),
+			text("title", grievance.IContains, "PAY"),
+			text("title", grievance.IContains, "payment"),
+			text("title", grievance.IContains, "ment"),
+			text("title", grievance.IContains, "ÑANDÚ"),
+			text("title", grievance.IContains, "zzz"),
+			text("title", grievance.IStartsWith, "pay"),
+			text("title", grievance.Exact, "rent"),
+			text("title", grievance.IExact, "PAYMENT NOT RECEIVED"),
+			text("description", grievance.IContains, "pay point"),
+			text("description", grievance.IContains, "case 1"),
+			text("code", grievance.IContains, "0000001"),
+			text("code", grievance.IContains, "grs"),
+			text("code", grievance.IStartsWith, "GRS0000000"),
+			append(text("title", grievance.IContains, "pay"), grievance.Filter{Field: "status", Lookup: grievance.IContains, Value: "OPEN"}),
+			append(text("title", grievance.IContains, "pay"), grievance.Filter{Field: "status", Lookup: grievance.Exact, Value: "IN_PROGRESS"}),
+			append(text("title", grievance.IContains, "rent"), grievance.Filter{Field: "category", Lookup: grievance.Exact, Value: "Anon"}),
+			append(text("title", grievance.IContains, "pay"), grievance.Filter{Field: "priority", Lookup: grievance.Exact, Value: "Low"}),
+			append(text("title", grievance.IContains, "pay"), grievance.Filter{Field: "category", Lookup: grievance.IContains, Value: "ope"}),
 		} {
+			f := fs[0]
 			for _, order := range [][]string{nil, {"dateCreated"}, {"-title"}} {
-				name := fmt.Sprintf("%s/%s_%s_%v/%v", reader.Username, f.Field, f.Lookup, f.Value, order)
+				name := fmt.Sprintf("%s/%s_%s_%v+%d/%v", reader.Username, f.Field, f.Lookup, f.Value, len(fs), order)
 				t.Run(name, func(t *testing.T) {
-					q := grievance.TicketQuery{Filters: []grievance.Filter{f}, OrderBy: order, WantCount: true, Page: grievance.PageArgs{First: first(3)}}
+					q := grievance.TicketQuery{Filters: fs, OrderBy: order, WantCount: true, Page: grievance.PageArgs{First: first(3)}}
 					got, err := withIndex.ListTickets(grievance.NewContext(context.Background(), reader), q)
 					if err != nil {
 						t.Fatal(err)

@@ -67,6 +67,8 @@ type searchRefItem struct {
 	Seq   int64             `dynamo:"seq"`
 	Live  bool              `dynamo:"live"`
 	Texts map[string]string `dynamo:"texts,omitempty"`
+	// Values are the exact values indexed (status, category, priority).
+	Values map[string]string `dynamo:"values,omitempty"`
 }
 
 func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field + "#" + k.Gram }
@@ -267,16 +269,22 @@ feed:
 
 // searchState is what the index holds for one ticket.
 type searchState struct {
-	seq   int64
-	live  bool
-	texts map[string]string
+	seq    int64
+	live   bool
+	texts  map[string]string
+	values map[string]string
 }
 
 func searchStateOf(t *grievance.Ticket) searchState {
-	st := searchState{seq: t.Seq, live: !t.IsDeleted, texts: map[string]string{}}
+	st := searchState{seq: t.Seq, live: !t.IsDeleted, texts: map[string]string{}, values: map[string]string{}}
 	for _, f := range grievance.TextIndexedFields {
 		if txt := grievance.IndexedText(t, f); txt != "" {
 			st.texts[f] = txt
+		}
+	}
+	for _, f := range grievance.ValueIndexedFields {
+		if v := grievance.IndexedValue(t, f); v != "" {
+			st.values[f] = v
 		}
 	}
 	return st
@@ -293,6 +301,9 @@ func (st searchState) members() map[grievance.PostingKey]bool {
 		for _, g := range grievance.Grams(txt) {
 			out[grievance.PostingKey{Field: f, Gram: g}] = true
 		}
+	}
+	for f, v := range st.values {
+		out[grievance.ValueKey(f, v)] = true
 	}
 	return out
 }
@@ -409,8 +420,8 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 		}
 		var old *searchState
 		if ok {
-			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts}
-			if old.live == c.state.live && old.seq == c.state.seq && maps(old.texts, c.state.texts) {
+			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values}
+			if old.live == c.state.live && old.seq == c.state.seq && maps(old.texts, c.state.texts) && maps(old.values, c.state.values) {
 				// Nothing indexed changed (a status change, a comment):
 				// only the reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))
@@ -446,7 +457,7 @@ func maps(a, b map[string]string) bool {
 
 func refItem(id string, order int64, st searchState) searchRefItem {
 	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
-		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts}
+		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values}
 }
 
 // searchRefs reads the references of ids (consistent).

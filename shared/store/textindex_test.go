@@ -52,7 +52,9 @@ func wantPostings(ts []*grievance.Ticket, keys []grievance.PostingKey) map[griev
 			if t.IsDeleted {
 				continue
 			}
-			if k.Field == grievance.LiveField || slices.Contains(grievance.Grams(grievance.IndexedText(t, k.Field)), k.Gram) {
+			value := slices.Contains(grievance.ValueIndexedFields, k.Field)
+			if k.Field == grievance.LiveField || value && k == grievance.ValueKey(k.Field, grievance.IndexedValue(t, k.Field)) ||
+				!value && slices.Contains(grievance.Grams(grievance.IndexedText(t, k.Field)), k.Gram) {
 				out[k] = append(out[k], t.Seq)
 			}
 		}
@@ -108,7 +110,8 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 	for _, g := range []string{"p", "pay", "ent", "rec", "los", "ñ", "ñan", "not", "lat", "zz"} {
 		keys = append(keys, grievance.PostingKey{Field: "title", Gram: g})
 	}
-	keys = append(keys, grievance.PostingKey{Field: "description", Gram: "4"})
+	keys = append(keys, grievance.PostingKey{Field: "description", Gram: "4"},
+		grievance.ValueKey("status", "OPEN"), grievance.ValueKey("status", "IN_PROGRESS"), grievance.ValueKey("category", "Default"))
 	post, err := s.Postings(ctx, keys)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package grievancetest
 
 import (
 	"context"
+	"slices"
 
 	"github.com/redress-grm/redress/shared/grievance"
 )
@@ -28,6 +29,12 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 		for _, k := range keys {
 			if k.Field == grievance.LiveField {
 				out[k].Add(t.Seq)
+				continue
+			}
+			if v := grievance.IndexedValue(t, k.Field); slices.Contains(grievance.ValueIndexedFields, k.Field) {
+				if k == grievance.ValueKey(k.Field, v) {
+					out[k].Add(t.Seq)
+				}
 				continue
 			}
 			if grams[k.Field] == nil {
