@@ -365,14 +365,9 @@ func (pc postingChanges) diff(old *searchState, next searchState) {
 // no reference: the tickets' next changes index them again from their old
 // references, setting every member they need.
 func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventRecord) (failedSeq string, err error) {
-	type change struct {
-		id    string
-		order int64
-		state searchState
-	}
 	var (
-		changes []*change
-		byID    = map[string]*change{}
+		changes []*searchChange
+		byID    = map[string]*searchChange{}
 	)
 	for _, rec := range recs {
 		ch, err := DecodeChange(rec)
@@ -382,7 +377,7 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 		if !ch.IsTicket() {
 			continue
 		}
-		c := &change{id: ch.EntityID(), order: 2 * int64(ch.Version())}
+		c := &searchChange{id: ch.EntityID(), order: 2 * int64(ch.Version())}
 		switch {
 		case ch.EventName == EventRemove:
 			c.order++
@@ -402,17 +397,35 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 	if len(changes) == 0 {
 		return "", nil
 	}
-	fail := func(err error) (string, error) { return recs[0].Change.SequenceNumber, err }
+	if _, err := s.applySearch(ctx, changes); err != nil {
+		return recs[0].Change.SequenceNumber, err
+	}
+	return "", nil
+}
+
+// searchChange is the state a ticket's index entry must reach, from the
+// image of that stream order.
+type searchChange struct {
+	id    string
+	order int64
+	state searchState
+}
+
+// applySearch indexes changes: references read, postings set and cleared,
+// then the references written where none is newer. It returns how many
+// tickets needed posting changes.
+func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, error) {
 	ids := make([]string, len(changes))
 	for i, c := range changes {
 		ids[i] = c.id
 	}
 	refs, err := s.searchRefs(ctx, ids)
 	if err != nil {
-		return fail(err)
+		return 0, err
 	}
 	pc := postingChanges{}
 	var write []searchRefItem
+	moved := 0
 	for _, c := range changes {
 		ref, ok := refs[c.id]
 		if ok && ref.Order >= c.order {
@@ -422,25 +435,78 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 		if ok {
 			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values}
 			if old.live == c.state.live && old.seq == c.state.seq && maps(old.texts, c.state.texts) && maps(old.values, c.state.values) {
-				// Nothing indexed changed (a status change, a comment):
-				// only the reference moves on.
+				// Nothing indexed changed (a comment, a date): only the
+				// reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))
 				continue
 			}
 		}
 		pc.diff(old, c.state)
+		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
 	if err := s.applyPostings(ctx, pc); err != nil {
-		return fail(err)
+		return 0, err
 	}
 	for _, r := range write {
 		err := s.main.Put(r).If("attribute_not_exists(pk) OR $ < ?", "order", r.Order).Run(ctx)
 		if err != nil && !dynamo.IsCondCheckFailed(err) {
-			return fail(translate("put search reference", err))
+			return 0, translate("put search reference", err)
 		}
 	}
-	return "", nil
+	return moved, nil
+}
+
+// IndexTextResult is the outcome of IndexText.
+type IndexTextResult struct {
+	Tickets, Indexed int
+	Cursor           int64
+	Requests         int
+}
+
+// IndexText puts the live tickets (after o.After, in number order) into the
+// text index, for a table whose tickets were stored before it existed:
+// pages of o.PageSize through the live list, each indexed as the stream
+// consumer indexes a batch, so it is idempotent and safe beside the
+// consumer (a reference newer than the page's image wins). Progress and
+// -resume work as for Reindex.
+func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResult, error) {
+	r := IndexTextResult{Cursor: o.After}
+	size := o.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	for {
+		var page []ticketItem
+		err := s.main.Get("g1pk", listLive).Index(IndexList).Range("g1sk", dynamo.Greater, seqKey(r.Cursor)).Limit(size).All(ctx, &page)
+		r.Requests++
+		if err != nil {
+			return r, translate("index text: read live list", err)
+		}
+		changes := make([]*searchChange, 0, len(page))
+		for i := range page {
+			t, err := page[i].ticket()
+			if err != nil {
+				return r, err
+			}
+			changes = append(changes, &searchChange{id: t.ID, order: 2 * int64(t.Version), state: searchStateOf(t)})
+			r.Cursor = t.Seq
+		}
+		r.Tickets += len(page)
+		if !o.DryRun && len(changes) > 0 {
+			n, err := s.applySearch(ctx, changes)
+			if err != nil {
+				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
+			}
+			r.Indexed += n
+		}
+		if o.Progress != nil {
+			o.Progress(ReindexResult{Cursor: r.Cursor, Tickets: r.Tickets})
+		}
+		if len(page) < size {
+			return r, nil
+		}
+	}
 }
 
 func maps(a, b map[string]string) bool {

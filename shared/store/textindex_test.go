@@ -174,3 +174,35 @@ func TestPostings_SparseAndDenseBlocks(t *testing.T) {
 		t.Errorf("sparse block sizes %v, want 1+3×2 and 1+1×2 bytes", sizes)
 	}
 }
+
+// Ensure tickets stored before the text index existed enter it through the
+// backfill pass, which a second run finds current.
+func TestIndexText_FillsTheIndexOnceIdempotently(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 5; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.Title = fmt.Sprintf("stored before %d", i)
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	keys := []grievance.PostingKey{{Field: grievance.LiveField, Gram: grievance.LiveGram}, {Field: "title", Gram: "bef"}, grievance.ValueKey("status", "OPEN")}
+	for run, want := range []int{5, 0} {
+		r, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Tickets != 5 || r.Indexed != want {
+			t.Errorf("run %d: %+v, want 5 read and %d indexed", run+1, r, want)
+		}
+	}
+	post, err := s.Postings(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range wantPostings(ts, keys) {
+		if got := members(post[k]); !slices.Equal(got, want) {
+			t.Errorf("posting %s/%q = %v, want %v", k.Field, k.Gram, got, want)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func main() {
 	resume := flag.Int64("resume", 0, "resume the reindex after this ticket number (the printed cursor)")
 	dry := flag.Bool("dry-run", false, "read and report, write nothing")
 	skipRecount := flag.Bool("skip-recount", false, "reindex only")
+	skipText := flag.Bool("skip-text-index", false, "do not fill the text index")
 	page := flag.Int("page", 100, "tickets per Query")
 	flag.Parse()
 	name := *table
@@ -51,13 +52,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, name, store.BackfillOptions{After: *resume, DryRun: *dry, PageSize: *page}, !*skipRecount); err != nil {
+	if err := run(ctx, os.Stdout, name, store.BackfillOptions{After: *resume, DryRun: *dry, PageSize: *page}, !*skipRecount, !*skipText); err != nil {
 		fmt.Fprintln(os.Stderr, "backfill:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out io.Writer, table string, o store.BackfillOptions, recount bool) error {
+func run(ctx context.Context, out io.Writer, table string, o store.BackfillOptions, recount, text bool) error {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("load AWS configuration: %w", err)
@@ -82,6 +83,19 @@ func run(ctx context.Context, out io.Writer, table string, o store.BackfillOptio
 	}
 	fmt.Fprintf(out, "tickets: %d read, %d %s, %d already current, %d skipped as changed meanwhile (newer version kept), %d deleted meanwhile; %d requests; cursor %d\n",
 		r.Tickets, r.Reindexed, verb, r.Current, r.Concurrent, r.Gone, r.Requests, r.Cursor)
+	if text {
+		// Tickets stored before the text index existed enter it here
+		// rather than at their next change.
+		fmt.Fprintf(out, "filling the text index from the live tickets after number %d%s\n", o.After, mode)
+		to := o
+		to.Progress = func(r store.ReindexResult) { fmt.Fprintf(out, "  cursor %d: %d read\n", r.Cursor, r.Tickets) }
+		tr, err := s.IndexText(ctx, to)
+		if err != nil {
+			return fmt.Errorf("%w\nresume with -resume %d -skip-recount", err, tr.Cursor)
+		}
+		fmt.Fprintf(out, "text index: %d read, %d indexed (the others were current); %d requests; cursor %d\n",
+			tr.Tickets, tr.Indexed, tr.Requests, tr.Cursor)
+	}
 	if !recount {
 		return nil
 	}

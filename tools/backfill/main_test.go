@@ -64,7 +64,7 @@ func TestRun_TakesTheEnvironmentsConfigAndPrintsTheSummary(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if err := run(ctx, &out, names.Main, tc.o, true); err != nil {
+			if err := run(ctx, &out, names.Main, tc.o, true, true); err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 			for _, w := range tc.want {
