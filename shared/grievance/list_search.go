@@ -58,8 +58,9 @@ type textSearch struct {
 	// match, as of the index (code lookups and grams of ≤ 3 characters).
 	exact bool
 	// judged counts the candidates read so far; inRange those the read
-	// covers (after a keyset start).
-	judged, inRange int
+	// covers (after a keyset start); live is how many live tickets there
+	// are.
+	judged, inRange, live int
 }
 
 // planSearch narrows pl with the text index when the store keeps one and
@@ -127,17 +128,21 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		}
 		cands.And(union)
 	}
-	return &textSearch{ti: ti, cands: cands, exact: exact}, nil
+	return &textSearch{ti: ti, cands: cands, exact: exact, live: post[live].Len()}, nil
 }
 
 // useSearch makes ts the source of pl and settles how totalCount is
 // answered. false: the order needs more rows sorted than memory allows,
 // so the plan keeps its range.
-func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch) bool {
+func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, st TicketStore) bool {
 	q, w := pl.q, pl.w
-	if !pl.native && ts.cands.Len() > maxSorted {
-		return false
+	// A column a sort index serves (and nothing hides from the reader)
+	// may be read from that index, keeping only candidates.
+	sortBy := ""
+	if !pl.native && q.Mode == ModeLive {
+		sortBy = sortIndexFor(pl.order, g)
 	}
+	ordered := pl.native || sortBy != ""
 	lo, hi := int64(0), ts.cands.Max()
 	keyset := false
 	if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc {
@@ -149,7 +154,6 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch) b
 		w.startAfter()
 		keyset = true
 	}
-	pl.keyed = pl.native
 	ts.cands.Range(lo, hi, false, func(int64) bool { ts.inRange++; return true })
 	onlyText := true // every filter is decided or narrowed by the index
 	for _, f := range pl.fs {
@@ -158,7 +162,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch) b
 	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
 	firstOnly := w.first >= 0 && w.upper < 0 && (q.Page.Last == nil || q.Page.First != nil)
 	switch {
-	case !q.WantCount || !pl.native:
+	case !q.WantCount || !ordered:
 	case ts.exact && onlyText && noSLA && firstOnly && !g.affects(pl.fs):
 		// The postings count the answer.
 		n := ts.cands.Len()
@@ -174,13 +178,40 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch) b
 		w.needAll = false
 	}
 	hint := ts.inRange
-	if pl.native && !w.needAll && w.first >= 0 {
+	if ordered && !w.needAll && w.first >= 0 {
 		hint = w.first + 1 + w.lower
 		if keyset {
 			hint = w.first + 1
 		}
 	}
 	pl.search = ts
+	if sortBy != "" && !w.needAll {
+		// The sort index yields about live ÷ candidates rows per
+		// candidate; read it when that is less than reading every
+		// candidate and sorting them.
+		perRow := ts.live / max(ts.inRange, 1)
+		if hint*perRow < ts.inRange || ts.inRange > maxSorted {
+			pl.native = true
+			r := TicketRange{By: RangeSorted, SortBy: sortBy, Descending: pl.order[0].desc,
+				PageHint: min(max(hint*perRow+hint/4, 32), maxScanPage)}
+			pl.source = func(fn func(*Ticket) (bool, error)) error {
+				return st.ScanTickets(ctx, r, func(t *Ticket) (bool, error) {
+					if !ts.cands.Has(t.Seq) {
+						return true, nil
+					}
+					ts.judged++
+					return fn(t)
+				})
+			}
+			return true
+		}
+	}
+	if !pl.native && ts.cands.Len() > maxSorted {
+		pl.fixedCount, pl.boundCount, pl.search = nil, false, nil
+		w.needAll = q.WantCount || w.needAll
+		return false
+	}
+	pl.keyed = pl.native
 	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, hint)
 	return true
 }

@@ -131,7 +131,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		if err != nil {
 			return nil, err
 		}
-		if ts != nil && pl.useSearch(ctx, g, ts) {
+		if ts != nil && pl.useSearch(ctx, g, ts, s.store) {
 			break
 		}
 		pl.source = s.rangeSource(ctx, pl.keyRange(g, slaStatuses))

@@ -21,7 +21,14 @@ func (noIndex) Postings() {}
 // bySeqSpy counts the tickets a list reads by number.
 type bySeqSpy struct {
 	*grievancetest.Store
-	read int
+	read, sorted int
+}
+
+func (s *bySeqSpy) ScanTickets(ctx context.Context, r grievance.TicketRange, fn func(*grievance.Ticket) (bool, error)) error {
+	if r.By == grievance.RangeSorted {
+		s.sorted++
+	}
+	return s.Store.ScanTickets(ctx, r, fn)
 }
 
 func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
@@ -191,6 +198,56 @@ func TestTextSearch_ReadsAboutThePage(t *testing.T) {
 		for _, tk := range page.Items {
 			if !strings.Contains(strings.ToLower(tk.Title), tc.value) {
 				t.Errorf("%q: row %q does not match", tc.value, tk.Title)
+			}
+		}
+	}
+}
+
+// A text search ordered by a column a sort index serves reads that index,
+// keeping candidates, when the candidates are many: the rows are those of
+// sorting every match, and the reads stay near the page.
+func TestTextSearch_SortedByAnIndexedColumn(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(writeConfig))
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		for i := 1; i <= 400; i++ {
+			title := fmt.Sprintf("Payment not received (%d)", i)
+			if i%40 == 0 {
+				title = fmt.Sprintf("Lost card (%d)", i)
+			}
+			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title,
+				Category: "Open", Status: grievance.StatusOpen, Priority: []string{"High", "Low", "Medium"}[i%3], DateCreated: clock.Now()})
+		}
+	}
+	indexed := &bySeqSpy{Store: grievancetest.NewStore()}
+	seed(indexed.Store)
+	plainStore := grievancetest.NewStore()
+	seed(plainStore)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	withIndex := grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	ctx := grievance.NewContext(context.Background(), specialist)
+	twenty := 20
+	for _, order := range []string{"priority", "-priority", "title", "-title"} {
+		for _, value := range []string{"pay", "payment not", "card"} {
+			q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{order},
+				Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: value}}}
+			indexed.read, indexed.sorted = 0, 0
+			got, err := withIndex.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := plain.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
+				t.Errorf("%s %q: with the index %s (%d), reading everything %s (%d)", order, value, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+			}
+			// Many candidates: the sort index, no ticket by number; few:
+			// the candidates, sorted.
+			if many := value != "card"; many != (indexed.sorted > 0) || many == (indexed.read > 0) {
+				t.Errorf("%s %q: sort index read %d times, %d tickets read by number", order, value, indexed.sorted, indexed.read)
 			}
 		}
 	}
