@@ -119,7 +119,14 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	}
 	switch {
 	case q.Mode == ModeHistory:
-		pl.source = budgeted(s.historySource(ctx, pl.fs, q), s.historyReadBudget)
+		src, err := s.historySearch(ctx, pl)
+		if err != nil {
+			return nil, err
+		}
+		if src == nil {
+			src = s.historySource(ctx, pl.fs, q)
+		}
+		pl.source = budgeted(src, s.historyReadBudget)
 	case q.ClientMutationID != "":
 		pl.source = s.mutationTicketsSource(ctx, q.ClientMutationID)
 	default:

@@ -127,6 +127,32 @@ func queryGrams(q string) (grams []string, exact bool) {
 	return grams, false
 }
 
+// Every posting of a text or value also exists for history, under the
+// field HistoryField(field): the tickets that ever held the gram or value
+// in some version (members are only ever added), and HistoryAll holds
+// every ticket ever stored. A history list narrows by them to the tickets
+// that may have a matching version, then reads those tickets' versions.
+
+// HistoryField names the history posting of field.
+func HistoryField(field string) string { return "h:" + field }
+
+// HistoryAll is the history posting of every ticket.
+var HistoryAll = PostingKey{Field: "h:all", Gram: "*"}
+
+// HistoryKey is the history posting of k.
+func HistoryKey(k PostingKey) PostingKey {
+	return PostingKey{Field: HistoryField(k.Field), Gram: k.Gram}
+}
+
+// VersionIndex is a history store that reads the versions of tickets by
+// number (optional: without it, filtered history lists read every
+// version).
+type VersionIndex interface {
+	// VersionsBySeq returns the recorded versions of the tickets with
+	// these numbers, newest version first, removal records left out.
+	VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*Ticket, error)
+}
+
 // PostingKey names one posting: a field and a gram.
 type PostingKey struct {
 	Field, Gram string

@@ -253,6 +253,81 @@ func TestTextSearch_SortedByAnIndexedColumn(t *testing.T) {
 	}
 }
 
+// A filtered history list narrowed by the history postings lists the
+// versions reading every version would: a version matches on what it held
+// then (an old title, an old status), for every reader.
+func TestHistorySearch_SameVersionsAsReadingEveryVersion(t *testing.T) {
+	build := func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(writeConfig))
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
+		w := &world{st: st, svc: svc}
+		for i, title := range []string{"old payment", "lost card", "payment late", "rent", "women rent"} {
+			cat := []string{"Open", "Anon", "Open", "Secret", "Open"}[i]
+			if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
+				return svc.CreateTicket(ctx, grievance.TicketInput{Category: strp(cat), Title: strp(title)})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page, err := svc.ListTickets(grievance.NewContext(context.Background(), admin), grievance.TicketQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range page.Items {
+			in := grievance.TicketInput{ID: tk.ID, Category: strp(tk.Category), Status: strp("IN_PROGRESS")}
+			if tk.Title == "old payment" {
+				in.Title = strp("new card")
+			}
+			if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	indexed := &bySeqSpy{Store: grievancetest.NewStore()}
+	build(indexed.Store)
+	plainStore := grievancetest.NewStore()
+	build(plainStore)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	withIndex := grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	two := 2
+	for _, reader := range []*grievance.Principal{admin, officer, confOfficer} {
+		for _, fs := range [][]grievance.Filter{
+			{{Field: "title", Lookup: grievance.IContains, Value: "payment"}},
+			{{Field: "title", Lookup: grievance.IContains, Value: "ment"}},
+			{{Field: "title", Lookup: grievance.IContains, Value: "card"}},
+			{{Field: "status", Lookup: grievance.IContains, Value: "OPEN"}},
+			{{Field: "status", Lookup: grievance.Exact, Value: "IN_PROGRESS"}, {Field: "title", Lookup: grievance.IContains, Value: "rent"}},
+			{{Field: "category", Lookup: grievance.Exact, Value: "Open"}},
+			{{Field: "code", Lookup: grievance.IContains, Value: "0000003"}},
+		} {
+			for _, page := range []grievance.PageArgs{{}, {First: &two}} {
+				q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: page, OrderBy: []string{"-dateCreated"}}
+				got, err := withIndex.ListTickets(grievance.NewContext(context.Background(), reader), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := plain.ListTickets(grievance.NewContext(context.Background(), reader), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if versions(got.Items) != versions(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
+					t.Errorf("%s %v: with the index %s (%d), reading every version %s (%d)", reader.Username, fs, versions(got.Items), got.TotalCount, versions(want.Items), want.TotalCount)
+				}
+			}
+		}
+	}
+}
+
+func versions(ts []*grievance.Ticket) string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, fmt.Sprintf("%s v%d %s %s", t.Code, t.Version, t.Status, t.Title))
+	}
+	return strings.Join(out, ", ")
+}
+
 func codes(ts []*grievance.Ticket) string {
 	var out []string
 	for _, t := range ts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -117,3 +118,38 @@ func (it *historyItem) ticket() (*grievance.Ticket, error) {
 }
 
 var _ grievance.HistoryStore = (*Store)(nil)
+
+var _ grievance.VersionIndex = (*Store)(nil)
+
+// VersionsBySeq implements grievance.VersionIndex: one Query of the
+// history index per ticket (its versions share the number's prefix), all
+// at once.
+func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
+	out := make(map[int64][]*grievance.Ticket, len(seqs))
+	var mu sync.Mutex
+	err := parallel(ctx, len(seqs), 16, func(ctx context.Context, i int) error {
+		n := seqs[i]
+		it := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).
+			Range("h1sk", dynamo.BeginsWith, seqKey(n)+"#").Order(dynamo.Descending).Iter()
+		var versions []*grievance.Ticket
+		var h historyItem
+		for it.Next(ctx, &h) {
+			if h.HistoryType != HistoryDeleted {
+				t, err := h.ticket()
+				if err != nil {
+					return err
+				}
+				versions = append(versions, t)
+			}
+			h = historyItem{}
+		}
+		if err := it.Err(); err != nil {
+			return translate("read ticket versions", err)
+		}
+		mu.Lock()
+		out[n] = versions
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}

@@ -297,6 +297,12 @@ func (st searchState) members() map[grievance.PostingKey]bool {
 		return out
 	}
 	out[grievance.PostingKey{Field: grievance.LiveField, Gram: grievance.LiveGram}] = true
+	return st.content(out)
+}
+
+// content adds the postings of the state's texts and values to out,
+// live or not.
+func (st searchState) content(out map[grievance.PostingKey]bool) map[grievance.PostingKey]bool {
 	for f, txt := range st.texts {
 		for _, g := range grievance.Grams(txt) {
 			out[grievance.PostingKey{Field: f, Gram: g}] = true
@@ -335,6 +341,9 @@ func (pc postingChanges) set(k grievance.PostingKey, seq int64, member bool) {
 // removed) to next. Every member of next is set, not only the new ones:
 // after a failed update the postings may lack some, and setting a member
 // already there writes nothing.
+//
+// The history postings only grow: the content the old state did not have
+// is added to them (all of it when the old state is unknown).
 func (pc postingChanges) diff(old *searchState, next searchState) {
 	want := next.members()
 	if old != nil {
@@ -346,6 +355,20 @@ func (pc postingChanges) diff(old *searchState, next searchState) {
 	}
 	for k := range want {
 		pc.set(k, next.seq, true)
+	}
+	if next.seq <= 0 {
+		return
+	}
+	had := map[grievance.PostingKey]bool{}
+	if old != nil {
+		had = old.content(had)
+	} else {
+		pc.set(grievance.HistoryAll, next.seq, true)
+	}
+	for k := range next.content(map[grievance.PostingKey]bool{}) {
+		if !had[k] {
+			pc.set(grievance.HistoryKey(k), next.seq, true)
+		}
 	}
 }
 

@@ -121,6 +121,32 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 			t.Errorf("posting %s/%q = %v, want %v", k.Field, k.Gram, got, want)
 		}
 	}
+	// The history postings remember what any version held.
+	hist, err := s.Postings(ctx, []grievance.PostingKey{grievance.HistoryAll,
+		grievance.HistoryKey(grievance.PostingKey{Field: "title", Gram: "not"}),
+		grievance.HistoryKey(grievance.ValueKey("status", "IN_PROGRESS"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := members(hist[grievance.HistoryAll]); !slices.Equal(all, []int64{1, 2, 3, 4, 5, 6}) {
+		t.Errorf("h:all = %v, want every ticket, the deleted one too", all)
+	}
+	if not := members(hist[grievance.HistoryKey(grievance.PostingKey{Field: "title", Gram: "not"})]); !slices.Equal(not, []int64{1}) {
+		t.Errorf("h:title/not = %v, want ticket 1 (its first title)", not)
+	}
+	if ip := members(hist[grievance.HistoryKey(grievance.ValueKey("status", "IN_PROGRESS"))]); !slices.Equal(ip, []int64{2}) {
+		t.Errorf("h:status/=IN_PROGRESS = %v, want 2", ip)
+	}
+	if failed, err := s.RecordHistory(ctx, recs); failed != "" || err != nil {
+		t.Fatalf("RecordHistory: %q %v", failed, err)
+	}
+	vs, err := s.VersionsBySeq(ctx, []int64{1, 3, 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs[1]) != 2 || vs[1][0].Version != 2 || vs[1][1].Title != "Payment not received" || len(vs[3]) != 2 || !vs[3][0].IsDeleted || len(vs[99]) != 0 {
+		t.Errorf("VersionsBySeq: %d versions of 1, %d of 3, %d of 99", len(vs[1]), len(vs[3]), len(vs[99]))
+	}
 	got, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 3, 6, 99})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package grievancetest
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/redress-grm/redress/shared/grievance"
 )
@@ -22,11 +23,34 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 		out[k] = &grievance.SeqSet{}
 	}
 	for _, t := range s.bySeq {
-		if t == nil || t.IsDeleted {
+		if t == nil {
+			continue
+		}
+		for _, k := range keys {
+			if k == grievance.HistoryAll {
+				out[k].Add(t.Seq)
+				continue
+			}
+			field, ok := strings.CutPrefix(k.Field, "h:")
+			if !ok {
+				continue
+			}
+			inner := grievance.PostingKey{Field: field, Gram: k.Gram}
+			for _, v := range s.history[t.ID] {
+				if holds(v, inner) {
+					out[k].Add(t.Seq)
+					break
+				}
+			}
+		}
+		if t.IsDeleted {
 			continue
 		}
 		grams := map[string]map[string]bool{}
 		for _, k := range keys {
+			if strings.HasPrefix(k.Field, "h:") {
+				continue
+			}
 			if k.Field == grievance.LiveField {
 				out[k].Add(t.Seq)
 				continue
@@ -51,6 +75,14 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 	return out, nil
 }
 
+// holds reports whether t's text or value is in posting k.
+func holds(t *grievance.Ticket, k grievance.PostingKey) bool {
+	if slices.Contains(grievance.ValueIndexedFields, k.Field) {
+		return k == grievance.ValueKey(k.Field, grievance.IndexedValue(t, k.Field))
+	}
+	return slices.Contains(grievance.Grams(grievance.IndexedText(t, k.Field)), k.Gram)
+}
+
 // LiveTicketsBySeq implements grievance.TextIndex.
 func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
 	if err := s.fail("LiveTicketsBySeq"); err != nil {
@@ -65,6 +97,28 @@ func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*
 		}
 		if t := s.bySeq[n-1]; t != nil && !t.IsDeleted {
 			out[n] = cloneTicket(t)
+		}
+	}
+	return out, nil
+}
+
+var _ grievance.VersionIndex = (*Store)(nil)
+
+// VersionsBySeq implements grievance.VersionIndex.
+func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
+	if err := s.fail("VersionsBySeq"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int64][]*grievance.Ticket, len(seqs))
+	for _, n := range seqs {
+		if n < 1 || int(n) > len(s.bySeq) || s.bySeq[n-1] == nil {
+			continue
+		}
+		vs := s.history[s.bySeq[n-1].ID]
+		for i := len(vs) - 1; i >= 0; i-- {
+			out[n] = append(out[n], cloneTicket(vs[i]))
 		}
 	}
 	return out, nil
