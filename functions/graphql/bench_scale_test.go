@@ -35,6 +35,8 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "text_title", args: `title_Icontains: "received (12", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_description", args: `description_Icontains: "pay point", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_code", args: `code_Icontains: "0000012", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_status", args: `title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_sort_priority", args: `title_Icontains: "received (12", orderBy: ["-priority"]`},

@@ -163,6 +163,23 @@ func (s *Store) ImportTickets(ctx context.Context, ts []*grievance.Ticket) error
 	if err := s.indexTickets(ctx, ts); err != nil {
 		return fmt.Errorf("import tickets: %w", err)
 	}
+	// Their history records too, as the history function would write them
+	// from the stream (the same keys, so it finds them recorded).
+	records := make([]any, 0, len(items))
+	for i, it := range items {
+		img, err := dynamo.MarshalItem(it)
+		if err != nil {
+			return fmt.Errorf("import tickets: %w", err)
+		}
+		t := ts[i]
+		records = append(records, &historyItem{PK: prefixTicket + t.ID, SK: versionKey(t.Version),
+			H1PK: historyTickets, H1SK: seqKey(t.Seq) + "#" + fmt.Sprintf("%010d", t.Version),
+			Kind: KindTicket, EntityID: t.ID, Version: t.Version, HistoryType: HistoryCreated,
+			HistoryDate: t.DateUpdated.UTC(), HistoryUser: t.UserUpdated, Image: nestedItem(img)})
+	}
+	if _, err := s.history.Batch(AttrPK, AttrSK).Write().Put(records...).Run(ctx); err != nil {
+		return translate("import ticket history", err)
+	}
 	for pk, n := range d {
 		if err := s.main.Update(AttrPK, prefixCount+pk).Range(AttrSK, skCount).Add("n", n).Add("w", 1).Set("kind", KindCount).Run(ctx); err != nil {
 			return translate("import counts", err)
