@@ -86,19 +86,28 @@ func ParseRow(f map[string]string, today time.Time) (grievance.Person, error) {
 	if p.Programme, err = grievance.ParseName("programme", f["programme"]); err != nil {
 		return p, err
 	}
-	ind := strings.TrimSpace(f["individual_external_id"])
+	// A beneficiary names its individual by registry id, or by directory
+	// id when the individual was imported with one (the "id" column).
+	ind, indID := strings.TrimSpace(f["individual_external_id"]), strings.TrimSpace(f["individual_id"])
 	if p.Type == grievance.PersonBeneficiary {
 		if p.Programme == "" {
 			return p, grievance.Errorf(grievance.CodeInvalid, "programme is required for a beneficiary.")
 		}
-		if ind != "" {
+		switch {
+		case ind != "" && indID != "":
+			return p, grievance.Errorf(grievance.CodeInvalid, "give individual_external_id or individual_id, not both.")
+		case ind != "":
 			if ind, err = grievance.ParseExternalID("individual_external_id", ind); err != nil {
 				return p, err
 			}
 			p.IndividualID = DeriveID(grievance.PersonIndividual, ind)
+		case indID != "":
+			if p.IndividualID, err = grievance.CanonicalUUID("individual_id", indID); err != nil {
+				return p, err
+			}
 		}
-	} else if ind != "" {
-		return p, grievance.Errorf(grievance.CodeInvalid, "individual_external_id is only for beneficiaries.")
+	} else if ind != "" || indID != "" {
+		return p, grievance.Errorf(grievance.CodeInvalid, "individual_external_id and individual_id are only for beneficiaries.")
 	}
 	switch strings.ToLower(strings.TrimSpace(f["active"])) {
 	case "", "true", "1", "yes", "y":
