@@ -124,3 +124,34 @@ func ParseRow(f map[string]string, today time.Time) (grievance.Person, error) {
 
 // ProgrammeID is the id of the benefit plan a programme code names.
 func ProgrammeID(code string) string { return DeriveID("benefitPlan", code) }
+
+// RowOf returns the import row of an individual or beneficiary: the
+// fields ParseRow reads back as the same record (the local stack imports
+// its seed this way). What the format has no column for (a username,
+// roles, free JSON) is an error rather than silently dropped, and so is a
+// staff user, whom imports refuse.
+func RowOf(p grievance.Person) (map[string]string, error) {
+	if p.Type != grievance.PersonIndividual && p.Type != grievance.PersonBeneficiary {
+		return nil, fmt.Errorf("person %s: type %q cannot be imported (staff users come from the user pool)", p.ID, p.Type)
+	}
+	switch {
+	case p.Username != "":
+		return nil, fmt.Errorf("person %s: the import format has no username", p.ID)
+	case len(p.Roles) > 0:
+		return nil, fmt.Errorf("person %s: the import format has no roles", p.ID)
+	case len(p.JSONExt) > 0:
+		return nil, fmt.Errorf("person %s: the import format has no jsonExt; use its columns (location, programme …)", p.ID)
+	}
+	f := map[string]string{"id": p.ID, "external_id": p.ExternalID, "type": string(p.Type), "first_name": p.FirstName,
+		"last_name": p.LastName, "dob": p.Dob, "sex": p.Sex, "phone": p.Phone, "email": p.Email, "location": p.Location,
+		"programme": p.Programme, "individual_id": p.IndividualID}
+	if p.Inactive {
+		f["active"] = "false"
+	}
+	for k, v := range f {
+		if v == "" {
+			delete(f, k)
+		}
+	}
+	return f, nil
+}
