@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +151,88 @@ func TestPickers_RefuseOverlongArguments(t *testing.T) {
 		if len(r.Errors) == 0 || !strings.Contains(string(r.Raw), "256 characters long") {
 			t.Errorf("%.40s… answered %s", q, r.Raw)
 		}
+	}
+}
+
+// The name pickers match a case-insensitive substring of the last name,
+// as openIMIS's lastName_Icontains does: anywhere in the name, each
+// person once, inactive people only on request, pages that add up to
+// totalCount, and never a phone number or an e-mail address.
+func TestPickers_NameIsACaseInsensitiveSubstring(t *testing.T) {
+	e := setupPickers(t)
+	var rows []map[string]string
+	for i := 1; i <= 23; i++ {
+		rows = append(rows, row("external_id", fmt.Sprintf("A-%02d", i), "type", "individual", "first_name", fmt.Sprintf("Ana%02d", i),
+			"last_name", fmt.Sprintf("Amaral %02d", i), "phone", fmt.Sprintf("+6707711%04d", i), "email", fmt.Sprintf("a%d@example.org", i)))
+	}
+	// "mar" twice in one name: one row.
+	rows = append(rows, row("external_id", "A-24", "type", "individual", "first_name", "Twice", "last_name", "Ramaramar"),
+		row("external_id", "A-25", "type", "individual", "first_name", "Gone", "last_name", "Mariano", "active", "false"))
+	importPeople(t, e, rows...)
+	plan := directory.ProgrammeID("cash-transfer")
+	tests := []struct {
+		name, query, conn string
+		keys              []string
+		want              []string
+	}{
+		{"middle of the name, any case", `{ individual(lastName_Icontains: "OAR", first: 10) { totalCount edges { node { firstName } } } }`,
+			"individual", []string{"firstName"}, []string{"Maria", "Mario"}},
+		{"end of the name", `{ individual(lastName_Icontains: "eira", first: 10) { totalCount edges { node { lastName } } } }`,
+			"individual", []string{"lastName"}, []string{"Pereira"}},
+		{"inactive only on request", `{ individual(lastName_Icontains: "ariano", isDeleted: true) { totalCount edges { node { firstName } } } }`,
+			"individual", []string{"firstName"}, []string{"Gone"}},
+		{"inactive left out", `{ individual(lastName_Icontains: "ariano", isDeleted: false) { totalCount edges { node { firstName } } } }`,
+			"individual", []string{"firstName"}, nil},
+		{"beneficiary by the middle of the name", `{ beneficiary(individual_LastName_Icontains: "REIR", first: 10, isDeleted: false) { totalCount edges { node { individual { firstName } } } } }`,
+			"beneficiary", []string{"individual", "firstName"}, []string{"João"}},
+		{"beneficiary of a plan by name", fmt.Sprintf(`{ beneficiary(individual_LastName_Icontains: "ares", benefitPlan_Id: %q) { totalCount edges { node { individual { firstName } } } } }`, plan),
+			"beneficiary", []string{"individual", "firstName"}, []string{"Maria"}},
+		{"beneficiary of another plan by name", fmt.Sprintf(`{ beneficiary(individual_LastName_Icontains: "pe", benefitPlan_Id: %q) { totalCount edges { node { id } } } }`, plan),
+			"beneficiary", []string{"id"}, nil},
+		{"individuals of a plan by name", fmt.Sprintf(`{ individual(lastName_Icontains: "OAR", benefitPlanId: %q) { totalCount edges { node { firstName } } } }`, plan),
+			"individual", []string{"firstName"}, []string{"Maria"}},
+		{"users by a part of the username", `{ users(str: "TAF", first: 10) { totalCount edges { node { username } } } }`,
+			"users", []string{"username"}, []string{"staff"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.ok(t, officerClaims, tt.query)
+			got := names(nodes(d, tt.conn), tt.keys...)
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			if tc := path(d, tt.conn, "totalCount"); tc != float64(len(tt.want)) {
+				t.Fatalf("totalCount = %v, want %d", tc, len(tt.want))
+			}
+		})
+	}
+
+	// Pages of 10 through the 24 active "mar"s: each once, in the index's
+	// order ("mar", then "maral …", then "maramar"), the total on every
+	// page.
+	var seen []string
+	after := ""
+	for page := 0; ; page++ {
+		q := `{ individual(lastName_Icontains: "Mar", first: 10` + after + `) { totalCount pageInfo { hasNextPage endCursor } edges { node { firstName lastName dob jsonExt } } } }`
+		d := e.ok(t, officerClaims, q)
+		raw, _ := json.Marshal(d)
+		if strings.Contains(string(raw), "7711") || strings.Contains(string(raw), "example.org") {
+			t.Fatalf("a picker shows personal data: %s", raw)
+		}
+		if tc := path(d, "individual", "totalCount"); tc != 24.0 {
+			t.Fatalf("page %d: totalCount = %v, want 24", page, tc)
+		}
+		seen = append(seen, names(nodes(d, "individual"), "firstName")...)
+		if path(d, "individual", "pageInfo", "hasNextPage") != true {
+			break
+		}
+		after = fmt.Sprintf(", after: %q", path(d, "individual", "pageInfo", "endCursor"))
+	}
+	if len(seen) != 24 || seen[0] != "Twice" {
+		t.Fatalf("pages gave %d rows %v, want 24 starting with Twice (its suffix \"mar\" sorts first)", len(seen), seen)
+	}
+	slices.Sort(seen)
+	if len(slices.Compact(seen)) != 24 {
+		t.Fatalf("a row twice across pages: %v", seen)
 	}
 }

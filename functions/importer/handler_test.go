@@ -303,8 +303,10 @@ func TestImport_LargeFile(t *testing.T) {
 			}
 			return 0
 		}
-		t.Logf("%s of %d rows (%d bytes): %v in %d chunks; per 1,000 rows: %.1f DynamoDB requests (BatchGetItem %.1f, BatchWriteItem %.1f), %.1f WCU, %.1f RCU",
-			pass, n, len(file), took.Round(time.Millisecond), r.Chunks, st.Total("DynamoDB").Calls*1000/float64(n),
-			per("DynamoDB.BatchGetItem"), per("DynamoDB.BatchWriteItem"), st.Total("DynamoDB").WCU*1000/float64(n), st.Total("DynamoDB").RCU*1000/float64(n))
+		tot := st.Total("DynamoDB")
+		t.Logf("%s of %d rows (%d bytes): %v in %d chunks; per 1,000 rows: %.1f DynamoDB requests (BatchGetItem %.1f, BatchWriteItem %.1f), %.0f items written, %.1f WCU + %.1f WCU of index copies, %.1f RCU",
+			pass, n, len(file), took.Round(time.Millisecond), r.Chunks, tot.Calls*1000/float64(n),
+			per("DynamoDB.BatchGetItem"), per("DynamoDB.BatchWriteItem"), tot.ItemsWritten*1000/float64(n), tot.WCU*1000/float64(n),
+			tot.IndexWCU*1000/float64(n), tot.RCU*1000/float64(n))
 	}
 }

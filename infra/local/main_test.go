@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,7 +23,6 @@ import (
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/gateway"
 	"github.com/redress-grm/redress/infra/local/moto"
-	"github.com/redress-grm/redress/shared/grievance"
 )
 
 func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
@@ -73,26 +73,28 @@ func TestToken_RoundTrip(t *testing.T) {
 	}
 }
 
-// Ensure the seed's staff users are who their tokens sign in as.
+// Ensure the seed's staff users are who their tokens sign in as (their
+// ids become their pool subs), and its other people form an import file.
 func TestSeed_StaffMatchTokenSubjects(t *testing.T) {
-	f, err := os.Open("seed.json")
+	seed, err := bootstrap.ReadSeed("seed.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	people, err := grievance.ParsePeople(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counts := map[grievance.PersonType]int{}
-	for _, p := range people {
-		counts[p.Type]++
-		if p.Type == grievance.PersonUser && p.ID != userID(p.Username) {
-			t.Errorf("user %s id=%s, want %s (token sub)", p.Username, p.ID, userID(p.Username))
+	for _, u := range seed.Staff {
+		if u.Sub != userID(u.Username) {
+			t.Errorf("user %s sub=%s, want %s (token sub)", u.Username, u.Sub, userID(u.Username))
 		}
 	}
-	if counts[grievance.PersonIndividual] != 3 || counts[grievance.PersonBeneficiary] != 2 || counts[grievance.PersonUser] != 3 {
-		t.Fatalf("people by type=%v", counts)
+	types := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(seed.Registry)), "\n") {
+		var row map[string]string
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatal(err)
+		}
+		types[row["type"]]++
+	}
+	if len(seed.Staff) != 3 || seed.Rows != 5 || types["individual"] != 3 || types["beneficiary"] != 2 {
+		t.Fatalf("staff %d, import rows by type %v", len(seed.Staff), types)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,9 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
@@ -112,33 +108,11 @@ func (c importRun) Import(ctx context.Context, file string) (directory.Report, e
 	if err != nil {
 		return directory.Report{}, err
 	}
-	s3c := bootstrap.S3Client(cfg)
-	key := "imports/" + filepath.Base(file)
-	reportKey := "reports/" + filepath.Base(file) + ".json"
-	// The previous report goes first, so that the one awaited is this
-	// import's.
-	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(reportKey)}); err != nil {
-		return directory.Report{}, fmt.Errorf("people import (is the local stack running at %s?): %w", c.Endpoint, err)
+	r, err := bootstrap.ImportFile(ctx, cfg, c.Bucket, "imports/"+filepath.Base(file), body, c.Wait)
+	if err != nil {
+		return r, fmt.Errorf("people import (is the local stack running at %s? make run starts it): %w", c.Endpoint, err)
 	}
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
-		return directory.Report{}, fmt.Errorf("people import: upload: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.Wait)
-	defer cancel()
-	for {
-		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(reportKey)})
-		if err == nil {
-			var r directory.Report
-			err = json.NewDecoder(out.Body).Decode(&r)
-			out.Body.Close()
-			return r, err
-		}
-		select {
-		case <-ctx.Done():
-			return directory.Report{}, fmt.Errorf("people import: no report for %s after %v (is the importer running? make run starts it)", key, c.Wait)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return r, nil
 }
 
 func printReport(w io.Writer, r directory.Report) {

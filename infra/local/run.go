@@ -28,7 +28,8 @@ const envHelp = `Environment (defaults in brackets):
   TABLE_PREFIX         physical table names are PREFIX+Main, PREFIX+History [redress-local-]
   EVENT_BUS_NAME       event bus [redress-local-bus]
   EVENTS_QUEUE_NAME    queue receiving every bus event [redress-local-events]
-  SEED_FILE            directory seed loaded at start [infra/local/seed.json]
+  SEED_FILE            directory seed, loaded at start through the user pool (staff)
+                       and the importer (everyone else) [infra/local/seed.json]
   LISTEN_ADDR          API address [127.0.0.1:8080]; PORT sets only the port
   JWT_SECRET           HS256 secret of the JWT authorizer [redress-local-dev-secret]
   JWT_ISSUER           required iss [redress-local]

@@ -35,11 +35,11 @@ func (c staffSync) Run(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("people sync (is the local stack running at %s?): %w", c.Endpoint, err)
 	}
-	users, err := bootstrap.SeedPoolUsers(c.SeedFile)
+	seed, err := bootstrap.ReadSeed(c.SeedFile)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := bootstrap.CreateUserPool(ctx, cfg, c.Pool, users)
+	pool, err := bootstrap.CreateUserPool(ctx, cfg, c.Pool, seed.Staff)
 	if err != nil {
 		return nil, err
 	}

@@ -174,6 +174,11 @@ func TestParseRow(t *testing.T) {
 		{"inactive", base("active", "no"), "", func(p grievance.Person) bool { return p.Inactive }},
 		{"beneficiary links its individual", base("type", "beneficiary", "programme", "cash", "individual_external_id", "I9"), "",
 			func(p grievance.Person) bool { return p.IndividualID == DeriveID("individual", "I9") }},
+		{"beneficiary links its individual by directory id", base("type", "beneficiary", "programme", "cash", "individual_id", "5FF417E3-6A37-4E55-9AED-112C31AF7971"), "",
+			func(p grievance.Person) bool { return p.IndividualID == "5ff417e3-6a37-4e55-9aed-112c31af7971" }},
+		{"both links", base("type", "beneficiary", "programme", "cash", "individual_id", "5ff417e3-6a37-4e55-9aed-112c31af7971", "individual_external_id", "I9"), "not both", nil},
+		{"bad individual_id", base("type", "beneficiary", "programme", "cash", "individual_id", "I9"), "individual_id", nil},
+		{"individual with individual_id", base("individual_id", "5ff417e3-6a37-4e55-9aed-112c31af7971"), "only for beneficiaries", nil},
 		{"missing external id", base("external_id", " "), "external_id is required", nil},
 		{"user type refused", base("type", "user"), "user pool", nil},
 		{"bad id", base("id", "nope"), "not a valid UUID", nil},
@@ -313,5 +318,35 @@ func TestRunInChunksMatchesOnePass(t *testing.T) {
 	one.Chunks, chunked.Chunks = 0, 0
 	if !reflect.DeepEqual(one, chunked) {
 		t.Fatalf("chunked state %+v differs from one pass %+v", chunked.Counts, one.Counts)
+	}
+}
+
+func TestRowOf_ReadsBackAsTheSameRecord(t *testing.T) {
+	ind := grievance.Person{ID: "5ff417e3-6a37-4e55-9aed-112c31af7971", Type: grievance.PersonIndividual, ExternalID: "TL-1",
+		FirstName: "Maria", LastName: "Soares", Dob: "1984-03-12", Sex: "F", Phone: "+67077000001", Email: "m@example.org", Location: "Aileu"}
+	ben := grievance.Person{ID: "19d96b33-17fc-4b58-8aeb-69c5b97d920f", Type: grievance.PersonBeneficiary, ExternalID: "TL-B1",
+		LastName: "Soares", Programme: "cash-transfer", IndividualID: ind.ID, Inactive: true}
+	for _, p := range []grievance.Person{ind, ben} {
+		f, err := RowOf(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ParseRow(f, today)
+		if err != nil {
+			t.Fatalf("%s: %v", p.ID, err)
+		}
+		if !reflect.DeepEqual(got, p) {
+			t.Fatalf("read back %+v, want %+v", got, p)
+		}
+	}
+	for name, p := range map[string]grievance.Person{
+		"staff":    {ID: ind.ID, Type: grievance.PersonUser, Username: "alice"},
+		"username": {ID: ind.ID, Type: grievance.PersonIndividual, Username: "alice"},
+		"roles":    {ID: ind.ID, Type: grievance.PersonIndividual, Roles: []string{"1"}},
+		"jsonExt":  {ID: ind.ID, Type: grievance.PersonIndividual, JSONExt: map[string]any{"village": "Aileu"}},
+	} {
+		if _, err := RowOf(p); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }

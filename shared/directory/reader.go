@@ -25,7 +25,7 @@ import (
 // Columns are the documented columns of an import file, in order (CSV
 // header names; JSON Lines use the same keys).
 var Columns = []string{"id", "external_id", "type", "first_name", "last_name", "dob", "sex",
-	"phone", "email", "location", "programme", "individual_external_id", "active"}
+	"phone", "email", "location", "programme", "individual_external_id", "individual_id", "active"}
 
 // requiredColumns must be in every CSV header.
 var requiredColumns = []string{"external_id", "type", "first_name", "last_name"}

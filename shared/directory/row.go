@@ -86,19 +86,28 @@ func ParseRow(f map[string]string, today time.Time) (grievance.Person, error) {
 	if p.Programme, err = grievance.ParseName("programme", f["programme"]); err != nil {
 		return p, err
 	}
-	ind := strings.TrimSpace(f["individual_external_id"])
+	// A beneficiary names its individual by registry id, or by directory
+	// id when the individual was imported with one (the "id" column).
+	ind, indID := strings.TrimSpace(f["individual_external_id"]), strings.TrimSpace(f["individual_id"])
 	if p.Type == grievance.PersonBeneficiary {
 		if p.Programme == "" {
 			return p, grievance.Errorf(grievance.CodeInvalid, "programme is required for a beneficiary.")
 		}
-		if ind != "" {
+		switch {
+		case ind != "" && indID != "":
+			return p, grievance.Errorf(grievance.CodeInvalid, "give individual_external_id or individual_id, not both.")
+		case ind != "":
 			if ind, err = grievance.ParseExternalID("individual_external_id", ind); err != nil {
 				return p, err
 			}
 			p.IndividualID = DeriveID(grievance.PersonIndividual, ind)
+		case indID != "":
+			if p.IndividualID, err = grievance.CanonicalUUID("individual_id", indID); err != nil {
+				return p, err
+			}
 		}
-	} else if ind != "" {
-		return p, grievance.Errorf(grievance.CodeInvalid, "individual_external_id is only for beneficiaries.")
+	} else if ind != "" || indID != "" {
+		return p, grievance.Errorf(grievance.CodeInvalid, "individual_external_id and individual_id are only for beneficiaries.")
 	}
 	switch strings.ToLower(strings.TrimSpace(f["active"])) {
 	case "", "true", "1", "yes", "y":
@@ -115,3 +124,34 @@ func ParseRow(f map[string]string, today time.Time) (grievance.Person, error) {
 
 // ProgrammeID is the id of the benefit plan a programme code names.
 func ProgrammeID(code string) string { return DeriveID("benefitPlan", code) }
+
+// RowOf returns the import row of an individual or beneficiary: the
+// fields ParseRow reads back as the same record (the local stack imports
+// its seed this way). What the format has no column for (a username,
+// roles, free JSON) is an error rather than silently dropped, and so is a
+// staff user, whom imports refuse.
+func RowOf(p grievance.Person) (map[string]string, error) {
+	if p.Type != grievance.PersonIndividual && p.Type != grievance.PersonBeneficiary {
+		return nil, fmt.Errorf("person %s: type %q cannot be imported (staff users come from the user pool)", p.ID, p.Type)
+	}
+	switch {
+	case p.Username != "":
+		return nil, fmt.Errorf("person %s: the import format has no username", p.ID)
+	case len(p.Roles) > 0:
+		return nil, fmt.Errorf("person %s: the import format has no roles", p.ID)
+	case len(p.JSONExt) > 0:
+		return nil, fmt.Errorf("person %s: the import format has no jsonExt; use its columns (location, programme …)", p.ID)
+	}
+	f := map[string]string{"id": p.ID, "external_id": p.ExternalID, "type": string(p.Type), "first_name": p.FirstName,
+		"last_name": p.LastName, "dob": p.Dob, "sex": p.Sex, "phone": p.Phone, "email": p.Email, "location": p.Location,
+		"programme": p.Programme, "individual_id": p.IndividualID}
+	if p.Inactive {
+		f["active"] = "false"
+	}
+	for k, v := range f {
+		if v == "" {
+			delete(f, k)
+		}
+	}
+	return f, nil
+}

@@ -46,6 +46,10 @@ func (externalIDs) ScanProgrammes(context.Context, string, func(*grievance.Progr
 	return nil
 }
 
+func (externalIDs) ScanNameParts(context.Context, grievance.NamePartScan, func(string) (bool, error)) error {
+	return nil
+}
+
 func newIntakeFixture(t *testing.T, config string) *intakeFixture {
 	t.Helper()
 	f := &intakeFixture{st: grievancetest.NewStore(), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}

@@ -1,11 +1,5 @@
 package grievance
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-)
-
 // Person is a directory record a ticket can point at: an individual, a
 // beneficiary (linked to an individual) or a staff user. Redress keeps its
 // own copy of the people its tickets name; a deployment loads them from the
@@ -61,31 +55,4 @@ func (p *Person) Validate() error {
 		}
 	}
 	return checkJSONExt(p.JSONExt)
-}
-
-// ParsePeople reads a directory seed: {"people": [Person, …]}.
-func ParsePeople(r io.Reader) ([]Person, error) {
-	var doc struct {
-		People []Person `json:"people"`
-		// StaffGroups (username → user-pool groups) is for the local
-		// stack, which creates its user pool from the seed.
-		StaffGroups map[string][]string `json:"staffGroups"`
-	}
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("parse people: %w", err)
-	}
-	for i := range doc.People {
-		p := &doc.People[i]
-		id, err := CanonicalUUID("id", p.ID)
-		if err != nil {
-			return nil, fmt.Errorf("parse people: person %d: %w", i, err)
-		}
-		p.ID = id
-		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("parse people: person %d: %w", i, err)
-		}
-	}
-	return doc.People, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pickers: finding the people a ticket can name (docs/directory.md). Every
@@ -15,21 +16,38 @@ type SearchPath int
 
 // Search paths.
 const (
-	SearchByName       SearchPath = iota // individuals or beneficiaries, by last name prefix
+	SearchByName       SearchPath = iota // every individual or beneficiary, in last name order
 	SearchByExternalID                   // by registry id, exact
 	SearchByPhone                        // by phone, exact
-	SearchByProgramme                    // beneficiaries of a programme, by last name prefix
+	SearchByProgramme                    // beneficiaries of a programme, in last name order
 	SearchUsers                          // every staff user, by username
 )
 
 // PersonScan is one index read: Key is the external id, phone or
-// programme code; Prefix narrows name-ordered paths to last names that
-// start with it (lower case).
+// programme code.
 type PersonScan struct {
-	Path   SearchPath
-	Type   PersonType
-	Key    string
-	Prefix string
+	Path SearchPath
+	Type PersonType
+	Key  string
+}
+
+// NamePartRunes is the longest part of a last name the directory's name
+// index matches exactly. The index keeps every suffix of a lower-cased
+// last name cut to this many runes (a sort key holds at most 1 KB, and
+// names may have 255 runes), so a longer search text is looked up by its
+// first NamePartRunes runes and every candidate is checked against the
+// person's real name.
+const NamePartRunes = 64
+
+// NamePartScan asks the name index for the individuals or beneficiaries
+// whose lower-cased last name contains Part (lower case, not empty).
+// Inactive and OnlyInactive select records as in PersonQuery; Programme,
+// when set, keeps beneficiaries of that programme code only.
+type NamePartScan struct {
+	Type                   PersonType
+	Part                   string
+	Inactive, OnlyInactive bool
+	Programme              string
 }
 
 // Programme is a benefit plan: a programme named by imported beneficiaries.
@@ -46,13 +64,20 @@ type DirectorySearch interface {
 	// ScanProgrammes calls fn for the programmes whose lower-cased code
 	// starts with prefix, in code order.
 	ScanProgrammes(ctx context.Context, prefix string, fn func(*Programme) (bool, error)) error
+	// ScanNameParts calls fn once per person, in the index's order, with
+	// the id of every person q asks for, until fn returns false. The ids
+	// are exact for a part of at most NamePartRunes runes; for a longer
+	// one they are candidates (their names contain its first
+	// NamePartRunes runes). Either way the index follows the records with
+	// a short lag, so callers check the records they show.
+	ScanNameParts(ctx context.Context, q NamePartScan, fn func(id string) (bool, error)) error
 }
 
 // PersonQuery is a picker's question.
 type PersonQuery struct {
 	Type       PersonType
 	ID         string
-	Name       string // individuals, beneficiaries: last name starts with it; users: username or a name contains it
+	Name       string // individuals, beneficiaries: last name contains it; users: username or a name contains it (case-insensitive)
 	ExternalID string
 	Phone      string
 	Programme  string // code or id of a programme (beneficiaries; individuals: who are its beneficiaries)
@@ -114,7 +139,7 @@ func (s *Service) SearchPeople(ctx context.Context, q PersonQuery) (*Page[*Perso
 			return name == "" || strings.Contains(strings.ToLower(p.Username), name) ||
 				strings.Contains(strings.ToLower(p.FirstName), name) || strings.Contains(strings.ToLower(p.LastName), name)
 		}
-		return name == "" || strings.HasPrefix(strings.ToLower(p.LastName), name)
+		return name == "" || strings.Contains(strings.ToLower(p.LastName), name)
 	}
 	emit := func(p *Person) (bool, error) {
 		if !keep(p) {
@@ -138,7 +163,7 @@ func (s *Service) SearchPeople(ctx context.Context, q PersonQuery) (*Page[*Perso
 		}
 		return w.page(true), nil
 	}
-	scan := PersonScan{Path: SearchByName, Type: q.Type, Prefix: name}
+	scan := PersonScan{Path: SearchByName, Type: q.Type}
 	switch {
 	case q.Type == PersonUser:
 		scan = PersonScan{Path: SearchUsers, Type: q.Type}
@@ -152,14 +177,19 @@ func (s *Service) SearchPeople(ctx context.Context, q PersonQuery) (*Page[*Perso
 			return w.page(true), err
 		}
 		if q.Type == PersonIndividual {
-			return s.individualsOfProgramme(ctx, code, q, w, emit)
+			return s.individualsOfProgramme(ctx, code, name, w, emit)
 		}
-		scan = PersonScan{Path: SearchByProgramme, Type: q.Type, Key: code, Prefix: name}
+		if name != "" {
+			return s.searchNamePart(ctx, q, name, code, keep)
+		}
+		scan = PersonScan{Path: SearchByProgramme, Type: q.Type, Key: code}
+	case name != "":
+		return s.searchNamePart(ctx, q, name, "", keep)
 	}
 	read := 0
 	err = s.directory.ScanPeople(ctx, scan, func(p *Person) (bool, error) {
 		if read++; read > maxPickerRead {
-			return false, Errorf(CodeLimit, "The search matches too many people; type more of the name.")
+			return false, errTooBroad()
 		}
 		return emit(p)
 	})
@@ -169,20 +199,129 @@ func (s *Service) SearchPeople(ctx context.Context, q PersonQuery) (*Page[*Perso
 	return w.page(true), nil
 }
 
-// individualsOfProgramme lists the individuals linked to the programme's
-// beneficiaries, in the beneficiaries' name order.
-func (s *Service) individualsOfProgramme(ctx context.Context, code string, q PersonQuery, w *window[*Person], emit func(*Person) (bool, error)) (*Page[*Person], error) {
-	var ids []string
-	err := s.directory.ScanPeople(ctx, PersonScan{Path: SearchByProgramme, Type: PersonBeneficiary, Key: code, Prefix: strings.ToLower(strings.TrimSpace(q.Name))},
-		func(b *Person) (bool, error) {
-			if b.IndividualID != "" && !slices.Contains(ids, b.IndividualID) {
-				ids = append(ids, b.IndividualID)
+func errTooBroad() error {
+	return Errorf(CodeLimit, "The search matches too many people; type more of the name.")
+}
+
+// searchNamePart answers a name search of individuals or beneficiaries
+// (of programme code, when set) from the name index: case-insensitive
+// substring, as openIMIS's lastName_Icontains. Pages count distinct
+// people in index order, so a page reads the index up to its last row
+// (the whole matching range when the total is wanted: ids only) and then
+// the records of its own rows in one BatchGetItem. Each shown row is
+// checked against the record, so a lagging index entry can cost a row
+// but never shows one that does not match.
+func (s *Service) searchNamePart(ctx context.Context, q PersonQuery, name, code string, keep func(*Person) bool) (*Page[*Person], error) {
+	scan := NamePartScan{Type: q.Type, Part: name, Inactive: q.Inactive, OnlyInactive: q.OnlyInactive, Programme: code}
+	match := func(p *Person) bool { return p != nil && keep(p) && (code == "" || p.Programme == code) }
+	shown := func(p *Person) *Person {
+		c := *p
+		c.Phone, c.Email = "", ""
+		return &c
+	}
+	if utf8.RuneCountInString(name) > NamePartRunes {
+		// The index only narrows a text this long: each candidate is
+		// checked before it takes a place, so pages and the total stay
+		// exact.
+		w, err := newWindow[*Person]("people", q.Page, q.WantCount)
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		err = s.directory.ScanNameParts(ctx, scan, func(id string) (bool, error) {
+			if len(ids) >= maxPickerRead {
+				return false, errTooBroad()
 			}
-			if len(ids) > maxPickerRead {
-				return false, Errorf(CodeLimit, "The search matches too many people; type more of the name.")
-			}
+			ids = append(ids, id)
 			return true, nil
 		})
+		if err != nil {
+			return nil, err
+		}
+		found, err := s.store.People(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if p := found[id]; match(p) && !w.add(shown(p)) {
+				break
+			}
+		}
+		return w.page(true), nil
+	}
+	iw, err := newWindow[string]("people", q.Page, q.WantCount)
+	if err != nil {
+		return nil, err
+	}
+	read := 0
+	err = s.directory.ScanNameParts(ctx, scan, func(id string) (bool, error) {
+		if read++; read > maxPickerRead {
+			return false, errTooBroad()
+		}
+		return iw.add(id), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := iw.page(true)
+	found, err := s.store.People(ctx, ids.Items)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page[*Person]{StartIndex: ids.StartIndex, TotalCount: ids.TotalCount, Counted: ids.Counted,
+		HasNextPage: ids.HasNextPage, HasPreviousPage: ids.HasPreviousPage}
+	for _, id := range ids.Items {
+		if p := found[id]; match(p) {
+			page.Items = append(page.Items, shown(p))
+		}
+	}
+	return page, nil
+}
+
+// individualsOfProgramme lists the individuals linked to the programme's
+// beneficiaries, in the beneficiaries' order. With a name, the
+// beneficiaries come from the name index (a beneficiary row carries its
+// individual's names) and each individual is checked against it.
+func (s *Service) individualsOfProgramme(ctx context.Context, code, name string, w *window[*Person], emit func(*Person) (bool, error)) (*Page[*Person], error) {
+	var ids []string
+	add := func(individualID string) (bool, error) {
+		if individualID != "" && !slices.Contains(ids, individualID) {
+			ids = append(ids, individualID)
+		}
+		if len(ids) > maxPickerRead {
+			return false, errTooBroad()
+		}
+		return true, nil
+	}
+	var err error
+	if name != "" {
+		var bens []string
+		err = s.directory.ScanNameParts(ctx, NamePartScan{Type: PersonBeneficiary, Part: name, Inactive: true, Programme: code},
+			func(id string) (bool, error) {
+				if len(bens) >= maxPickerRead {
+					return false, errTooBroad()
+				}
+				bens = append(bens, id)
+				return true, nil
+			})
+		if err != nil {
+			return nil, err
+		}
+		var found map[string]*Person
+		if found, err = s.store.People(ctx, bens); err != nil {
+			return nil, err
+		}
+		for _, id := range bens {
+			if b := found[id]; b != nil && b.Programme == code {
+				if _, err := add(b.IndividualID); err != nil {
+					return nil, err
+				}
+			}
+		}
+	} else {
+		err = s.directory.ScanPeople(ctx, PersonScan{Path: SearchByProgramme, Type: PersonBeneficiary, Key: code},
+			func(b *Person) (bool, error) { return add(b.IndividualID) })
+	}
 	if err != nil {
 		return nil, err
 	}

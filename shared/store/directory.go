@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -26,7 +27,116 @@ const (
 	listProgrammes  = "PROGRAMMES" // g1 (programme items): PROGRAMMES / <lower code>
 	skProgramme     = "PROGRAMME"
 	KindProgramme   = "programme"
+	// The name index (substring search of last names): one item per
+	// distinct suffix of a person's lower-cased last name, in the
+	// person's partition (sk NAME#<suffix>), in g1 under
+	// PNAME#<type>#<first rune of the suffix> / <suffix>\x01<id> (PNAMEX#
+	// for inactive people). A last name contains q exactly when one of
+	// its suffixes begins with q, so a search is one begins_with Query of
+	// one partition (two with inactive people).
+	prefixNamePart         = "PNAME#"
+	prefixNamePartInactive = "PNAMEX#"
+	skNamePart             = "NAME#"
+	KindNamePart           = "namePart"
+	// namePartsVersion marks person items whose name index entries are
+	// written (personItem.NameParts). Items stored before the index have
+	// none, so they differ from what an import writes now and the first
+	// re-import of them writes their entries.
+	namePartsVersion = 1
 )
+
+// namePartItem is one entry of the name index. Only keys (and a
+// beneficiary's programme, for searches within a programme) are stored:
+// a search needs the person's id, and every row shown is read from the
+// person item.
+type namePartItem struct {
+	PK        string `dynamo:"pk"`
+	SK        string `dynamo:"sk"`
+	Kind      string `dynamo:"kind"`
+	G1PK      string `dynamo:"g1pk"`
+	G1SK      string `dynamo:"g1sk"`
+	Programme string `dynamo:"programme,omitempty"`
+}
+
+// nameSuffixes returns the distinct suffixes of a lower-cased last name,
+// each cut to grievance.NamePartRunes runes (sort keys hold at most
+// 1 KB; a cut suffix still begins with every part of up to that length
+// found at its position).
+func nameSuffixes(last string) []string {
+	r := []rune(strings.ToLower(last))
+	var out []string
+	seen := map[string]bool{}
+	for i := range r {
+		s := string(r[i:min(len(r), i+grievance.NamePartRunes)])
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// namePartPK is the index partition of the suffixes that start with
+// first, for people of typ.
+func namePartPK(typ string, inactive bool, first rune) string {
+	prefix := prefixNamePart
+	if inactive {
+		prefix = prefixNamePartInactive
+	}
+	return prefix + typ + "#" + string(first)
+}
+
+// nameParts returns the name index entries of an individual or
+// beneficiary item, by sort key (nil for anyone else).
+func (it *personItem) nameParts() map[string]namePartItem {
+	if it.Type != string(grievance.PersonIndividual) && it.Type != string(grievance.PersonBeneficiary) {
+		return nil
+	}
+	parts := map[string]namePartItem{}
+	for _, suffix := range nameSuffixes(it.LastName) {
+		first, _ := utf8.DecodeRuneInString(suffix)
+		np := namePartItem{PK: it.PK, SK: skNamePart + suffix, Kind: KindNamePart,
+			G1PK: namePartPK(it.Type, it.Inactive, first), G1SK: suffix + "\x01" + it.ID}
+		if it.Type == string(grievance.PersonBeneficiary) {
+			np.Programme = it.Programme
+		}
+		parts[np.SK] = np
+	}
+	return parts
+}
+
+// namePartWrites returns the index writes that take a person from old
+// (nil: not stored, or stored before the index) to it: the entries that
+// are new or differ, and the keys of those it no longer has.
+func namePartWrites(old, it *personItem) (puts []any, dels []dynamo.Keyed) {
+	var before map[string]namePartItem
+	if old != nil && old.NameParts == namePartsVersion {
+		before = old.nameParts()
+	}
+	after := it.nameParts()
+	for _, sk := range sortedKeys(after) {
+		if b, ok := before[sk]; !ok || b != after[sk] {
+			puts = append(puts, after[sk])
+		}
+	}
+	for _, sk := range sortedKeys(before) {
+		if _, ok := after[sk]; !ok {
+			dels = append(dels, dynamo.Keys{old.PK, sk})
+		}
+	}
+	return puts, dels
+}
+
+// sortedKeys makes the writes' order, and so the requests, the same on
+// every run.
+func sortedKeys(m map[string]namePartItem) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
 
 // personIndexKeys puts individuals and beneficiaries in the pickers'
 // indexes. The phone is hashed in its key so that the number itself is
@@ -78,11 +188,24 @@ func toProgrammeItem(code string) *programmeItem {
 var _ directory.Store = (*Store)(nil)
 
 // ImportPeople implements directory.Store: one consistent BatchGetItem of
-// the records, then BatchWriteItem of
-// only the records that are new or differ, so a re-import writes nothing.
+// the records, then BatchWriteItem of only the records that are new or
+// differ (with their name index entries), so a re-import writes nothing.
 // Two imports of the same record racing each other both write; the last
-// one stays, as with any upsert.
+// one stays, as with any upsert (entries of the other's name may stay
+// too: searches check every row against the record).
 func (s *Store) ImportPeople(ctx context.Context, people []grievance.Person) ([]directory.Outcome, error) {
+	return s.writePeople(ctx, "import people", people, true)
+}
+
+// writePeople stores the people that are new or differ from their stored
+// records, with the name index entries that change, and says which was
+// which. refuseStaff leaves staff users' records alone (imports never
+// change them).
+//
+// The index entries go first and the person items last: BatchWriteItem
+// is not atomic, and a person written before its entries would read as
+// unchanged to the retry that must write them.
+func (s *Store) writePeople(ctx context.Context, op string, people []grievance.Person, refuseStaff bool) ([]directory.Outcome, error) {
 	out := make([]directory.Outcome, len(people))
 	if len(people) == 0 {
 		return out, nil
@@ -93,18 +216,19 @@ func (s *Store) ImportPeople(ctx context.Context, people []grievance.Person) ([]
 	}
 	keys := uniqueKeys(prefixPerson, skPerson, ids)
 	if len(keys) != len(people) {
-		return nil, errors.New("import people: the same id twice in one batch")
+		return nil, fmt.Errorf("%s: the same id twice in one batch", op)
 	}
 	var items []personItem
 	err := s.main.Batch(AttrPK, AttrSK).Get(keys...).Consistent(true).All(ctx, &items)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-		return nil, translate("import people: batch get", err)
+		return nil, translate(op+": batch get", err)
 	}
 	stored := make(map[string]*personItem, len(items))
 	for i := range items {
 		stored[items[i].ID] = &items[i]
 	}
-	var puts []any
+	var parts, persons []any
+	var gone []dynamo.Keyed
 	// A programme item is written (again, identically) with every batch
 	// that writes one of its beneficiaries: it exists as soon as one
 	// does, and an unchanged re-import neither reads nor writes it.
@@ -114,11 +238,11 @@ func (s *Store) ImportPeople(ctx context.Context, people []grievance.Person) ([]
 		if err != nil {
 			return nil, err
 		}
-		old, ok := stored[people[i].ID]
+		old := stored[people[i].ID]
 		switch {
-		case !ok:
+		case old == nil:
 			out[i] = directory.Inserted
-		case old.Type == string(grievance.PersonUser):
+		case refuseStaff && old.Type == string(grievance.PersonUser):
 			out[i] = directory.Refused
 			continue
 		case reflect.DeepEqual(old, it):
@@ -127,17 +251,26 @@ func (s *Store) ImportPeople(ctx context.Context, people []grievance.Person) ([]
 		default:
 			out[i] = directory.Updated
 		}
-		puts = append(puts, it)
+		puts, dels := namePartWrites(old, it)
+		parts, gone = append(parts, puts...), append(gone, dels...)
+		persons = append(persons, it)
 		if p := people[i].Programme; p != "" && people[i].Type == grievance.PersonBeneficiary && !slices.Contains(programmes, p) {
 			programmes = append(programmes, p)
 		}
 	}
 	for _, p := range programmes {
-		puts = append(puts, toProgrammeItem(p))
+		persons = append(persons, toProgrammeItem(p))
 	}
-	if len(puts) > 0 {
-		if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(puts...).Run(ctx); err != nil {
-			return nil, translate("import people: batch write", err)
+	if len(parts)+len(gone)+len(persons) > 0 {
+		w := s.main.Batch(AttrPK, AttrSK).Write()
+		if len(parts) > 0 {
+			w = w.Put(parts...)
+		}
+		if len(gone) > 0 {
+			w = w.Delete(gone...)
+		}
+		if _, err := w.Put(persons...).Run(ctx); err != nil {
+			return nil, translate(op+": batch write", err)
 		}
 	}
 	return out, nil
@@ -151,13 +284,13 @@ func (s *Store) ScanPeople(ctx context.Context, q grievance.PersonScan, fn func(
 	var index, pkAttr, skAttr, pk, skPrefix string
 	switch q.Path {
 	case grievance.SearchByName:
-		index, pkAttr, skAttr, pk, skPrefix = IndexList, "g1pk", "g1sk", prefixPeople+string(q.Type), q.Prefix
+		index, pkAttr, skAttr, pk = IndexList, "g1pk", "g1sk", prefixPeople+string(q.Type)
 	case grievance.SearchByExternalID:
 		index, pkAttr, skAttr, pk, skPrefix = IndexStatus, "g2pk", "g2sk", prefixExternal+q.Key, string(q.Type)+"#"
 	case grievance.SearchByPhone:
 		index, pkAttr, skAttr, pk, skPrefix = IndexStaff, "g4pk", "g4sk", prefixPhone+phoneKey(q.Key), string(q.Type)+"#"
 	case grievance.SearchByProgramme:
-		index, pkAttr, skAttr, pk, skPrefix = IndexReporter, "g5pk", "g5sk", prefixProgramme+q.Key, q.Prefix
+		index, pkAttr, skAttr, pk = IndexReporter, "g5pk", "g5sk", prefixProgramme+q.Key
 	case grievance.SearchUsers:
 		index, pkAttr, skAttr, pk = IndexCategory, "g3pk", "g3sk", listUsers
 	default:
@@ -177,6 +310,49 @@ func (s *Store) ScanPeople(ctx context.Context, q grievance.PersonScan, fn func(
 			return false, err
 		}
 		return fn(p)
+	})
+}
+
+// ScanNameParts implements grievance.DirectorySearch: a begins_with Query
+// of the name index partition of the part's first rune (and the inactive
+// one's, merged in key order), reading keys only; a person found at two
+// suffixes (q "a" in "Salazar") is passed on once.
+func (s *Store) ScanNameParts(ctx context.Context, q grievance.NamePartScan, fn func(id string) (bool, error)) error {
+	part := []rune(q.Part)
+	if len(part) == 0 {
+		return errors.New("scan name parts: empty part")
+	}
+	if len(part) > grievance.NamePartRunes {
+		part = part[:grievance.NamePartRunes]
+	}
+	var pks []string
+	if !q.OnlyInactive {
+		pks = append(pks, namePartPK(string(q.Type), false, part[0]))
+	}
+	if q.Inactive || q.OnlyInactive {
+		pks = append(pks, namePartPK(string(q.Type), true, part[0]))
+	}
+	attrs := []string{AttrPK, "g1sk"}
+	if q.Programme != "" {
+		attrs = append(attrs, "programme")
+	}
+	var ps []*pager
+	for _, pk := range pks {
+		query := s.main.Get("g1pk", pk).Index(IndexList).Range("g1sk", dynamo.BeginsWith, string(part)).Project(attrs...)
+		ps = append(ps, newPager(query, false))
+	}
+	seen := map[string]bool{}
+	return mergePages(ctx, ps, "g1sk", false, func(item dynamo.Item) (bool, error) {
+		var it namePartItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return false, fmt.Errorf("decode name index entry: %w", err)
+		}
+		id := strings.TrimPrefix(it.PK, prefixPerson)
+		if seen[id] || (q.Programme != "" && it.Programme != q.Programme) {
+			return true, nil
+		}
+		seen[id] = true
+		return fn(id)
 	})
 }
 

@@ -124,3 +124,34 @@ func PostingSizes(tb testing.TB, s *Store, field, gram string) []int {
 	}
 	return out
 }
+
+// NameIndexEntries returns the sort keys of a person's name index
+// entries (read from the person's partition, consistently).
+func NameIndexEntries(tb testing.TB, s *Store, id string) []string {
+	tb.Helper()
+	var items []namePartItem
+	err := s.main.Get(AttrPK, prefixPerson+id).Range(AttrSK, dynamo.BeginsWith, skNamePart).Consistent(true).All(context.Background(), &items)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var sks []string
+	for _, it := range items {
+		sks = append(sks, strings.TrimPrefix(it.SK, skNamePart))
+	}
+	return sks
+}
+
+// MakePreIndexPerson turns a stored person into one written before the
+// name index: no entries and no marker.
+func MakePreIndexPerson(tb testing.TB, s *Store, id string) {
+	tb.Helper()
+	ctx := context.Background()
+	for _, sk := range NameIndexEntries(tb, s, id) {
+		if err := s.main.Delete(AttrPK, prefixPerson+id).Range(AttrSK, skNamePart+sk).Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := s.main.Update(AttrPK, prefixPerson+id).Range(AttrSK, skPerson).Remove("nameParts").Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}

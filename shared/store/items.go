@@ -310,6 +310,9 @@ type personItem struct {
 	Location     string   `dynamo:"location,omitempty"`
 	Programme    string   `dynamo:"programme,omitempty"`
 	Inactive     bool     `dynamo:"inactive,omitempty"`
+	// NameParts is namePartsVersion when the person's name index entries
+	// are written (individuals and beneficiaries).
+	NameParts int `dynamo:"nameParts,omitempty"`
 }
 
 func toPersonItem(p *grievance.Person) (*personItem, error) {
@@ -322,6 +325,9 @@ func toPersonItem(p *grievance.Person) (*personItem, error) {
 		it.G3PK, it.G3SK = listUsers, strings.ToLower(p.Username)
 	}
 	personIndexKeys(it, p)
+	if p.Type == grievance.PersonIndividual || p.Type == grievance.PersonBeneficiary {
+		it.NameParts = namePartsVersion
+	}
 	if len(p.JSONExt) > 0 {
 		b, err := json.Marshal(p.JSONExt)
 		if err != nil {

@@ -296,24 +296,37 @@ func (s *Store) ScanMutationLogs(ctx context.Context, userID, cmid string, fn fu
 	})
 }
 
-// UpsertPeople stores directory records, replacing earlier versions; the
-// seed loader calls it at every start, so it must be idempotent.
+// UpsertPeople stores directory records, replacing earlier versions
+// (staff sync, tests); storing the same records again changes nothing.
 func (s *Store) UpsertPeople(ctx context.Context, people []grievance.Person) error {
-	items := make([]any, 0, len(people))
+	var users []any
+	var registry []grievance.Person
 	for i := range people {
 		if err := people[i].Validate(); err != nil {
 			return fmt.Errorf("upsert people: %w", err)
+		}
+		if people[i].Type != grievance.PersonUser {
+			registry = append(registry, people[i])
+			continue
 		}
 		it, err := toPersonItem(&people[i])
 		if err != nil {
 			return err
 		}
-		items = append(items, it)
+		users = append(users, it)
 	}
-	if len(items) == 0 {
+	// Individuals and beneficiaries have name index entries, which only
+	// a comparison with the stored record keeps right (a changed name
+	// drops entries); users have none and are written as they are.
+	if len(registry) > 0 {
+		if _, err := s.writePeople(ctx, "upsert people", registry, false); err != nil {
+			return err
+		}
+	}
+	if len(users) == 0 {
 		return nil
 	}
-	_, err := s.main.Batch(AttrPK, AttrSK).Write().Put(items...).Run(ctx)
+	_, err := s.main.Batch(AttrPK, AttrSK).Write().Put(users...).Run(ctx)
 	return translate("upsert people", err)
 }
 

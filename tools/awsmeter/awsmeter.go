@@ -39,6 +39,13 @@ type Op struct {
 	// RCU and WCU are the read and write capacity units DynamoDB would
 	// charge (on-demand: read and write request units), from item sizes.
 	RCU, WCU float64
+	// IndexWCU are the write units of the index copies of the items a
+	// BatchWriteItem put: every index projects all attributes, so an
+	// item with an index's keys (g1pk/g1sk …) costs a copy of its size
+	// there. A copy whose keys changed costs one unit more (its old
+	// entry is deleted), as do the copies of deleted items; neither is
+	// visible in the request, so neither is counted.
+	IndexWCU float64
 	// Reported is the capacity moto reported (a constant per call there).
 	Reported float64
 }
@@ -168,7 +175,9 @@ func measure(op *Op, params, result any) {
 				for _, w := range reqs {
 					op.ItemsWritten++
 					if w.PutRequest != nil {
-						op.WCU += writeUnits(ItemSize(w.PutRequest.Item))
+						size := writeUnits(ItemSize(w.PutRequest.Item))
+						op.WCU += size
+						op.IndexWCU += size * float64(indexCopies(w.PutRequest.Item))
 					} else {
 						op.WCU++
 					}
@@ -190,6 +199,22 @@ func measure(op *Op, params, result any) {
 		}
 		op.Reported += reported(r.ConsumedCapacity...)
 	}
+}
+
+// indexCopies counts the indexes an item is in: the generic index key
+// pairs (g1pk/g1sk … of the main table, h1pk/h1sk of history) it has.
+func indexCopies(item map[string]types.AttributeValue) int {
+	n := 0
+	for k := range item {
+		if pk, ok := strings.CutSuffix(k, "pk"); ok && len(pk) >= 2 && (pk[0] == 'g' || pk[0] == 'h') {
+			if _, err := strconv.Atoi(pk[1:]); err == nil {
+				if _, ok := item[pk+"sk"]; ok {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
 
 // pageRead adds a page of a Query or Scan: scanned items read, charged
@@ -335,7 +360,7 @@ func (s Stats) Add(o Stats) {
 
 // figures are every figure of op, for the sums and scalings.
 func (op *Op) figures() []*float64 {
-	return []*float64{&op.Calls, &op.ItemsRead, &op.ItemsWritten, &op.RCU, &op.WCU, &op.Reported}
+	return []*float64{&op.Calls, &op.ItemsRead, &op.ItemsWritten, &op.RCU, &op.WCU, &op.IndexWCU, &op.Reported}
 }
 
 // add adds every figure of o to op.

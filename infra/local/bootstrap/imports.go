@@ -1,18 +1,22 @@
 package bootstrap
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/redress-grm/redress/shared/directory"
 )
 
 // ImportBucket is the local import bucket and the queue its notifications
@@ -31,7 +35,12 @@ var NotifiedPrefixes = []struct{ Prefix, Suffix string }{{"imports/", ""}, {"sta
 // S3Client returns an S3 client for an emulator: path-style addressing,
 // because the emulator's host name has no bucket subdomains.
 func S3Client(cfg aws.Config) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		// moto's objects carry no checksums, which the SDK would log on
+		// every GetObject.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
 }
 
 // CreateImportBucket creates (or finds) a versioned bucket and a queue,
@@ -138,4 +147,41 @@ func fixS3Event(body []byte) []byte {
 		return nil
 	}
 	return out
+}
+
+// ImportFile imports body the way a platform team's upload is imported
+// in AWS: it puts it at key (under imports/) in the import bucket and
+// waits, up to wait, for the report the importer writes next to it
+// (reports/<rest of key>.json, the importer's rule). It only uploads:
+// the bucket notifies, and a running importer does the rest,
+// continuations included. The previous report of key is deleted first,
+// so that the one awaited is this import's.
+func ImportFile(ctx context.Context, cfg aws.Config, bucket, key string, body []byte, wait time.Duration) (directory.Report, error) {
+	s := S3Client(cfg)
+	reportKey := "reports/" + strings.TrimPrefix(key, "imports/") + ".json"
+	if _, err := s.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(reportKey)}); err != nil {
+		return directory.Report{}, fmt.Errorf("import %s: delete the previous report: %w", key, err)
+	}
+	if _, err := s.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
+		return directory.Report{}, fmt.Errorf("import %s: upload: %w", key, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		out, err := s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(reportKey)})
+		if err == nil {
+			var r directory.Report
+			err = json.NewDecoder(out.Body).Decode(&r)
+			out.Body.Close()
+			if err != nil {
+				return r, fmt.Errorf("import %s: report: %w", key, err)
+			}
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return directory.Report{}, fmt.Errorf("import %s: no report after %v (is the importer running?)", key, wait)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

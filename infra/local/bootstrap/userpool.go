@@ -2,28 +2,36 @@ package bootstrap
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-
-	"github.com/redress-grm/redress/shared/grievance"
 )
 
 // PoolUser is a user the local user pool starts with.
 type PoolUser struct {
 	Username, GivenName, FamilyName string
 	Groups                          []string
+	// Sub, when set, is given to the user as their sub (see
+	// CreateUserPool); Disabled creates them disabled.
+	Sub      string
+	Disabled bool
 }
 
 // CreateUserPool finds the user pool called name or creates it, then makes
 // sure each user and group exists and each user is in its groups (users
 // already there are left as they are, so an administrator's local changes
 // survive a restart). It returns the pool id.
+//
+// A new user with a Sub gets it: Cognito assigns every user a random sub
+// that nobody can change, but moto lets AdminUpdateUserAttributes set it,
+// and the seeded staff's subs must be their seeded ids, which existing
+// tickets and dev tokens (token -username alice) name. staffsync then
+// reads them from the pool like any sub. An emulator that refuses (as
+// Cognito does, with InvalidParameterException) leaves the user its own
+// sub.
 func CreateUserPool(ctx context.Context, cfg aws.Config, name string, users []PoolUser) (string, error) {
 	c := cip.NewFromConfig(cfg)
 	id, err := findPool(ctx, c, name)
@@ -66,6 +74,19 @@ func CreateUserPool(ctx context.Context, cfg aws.Config, name string, users []Po
 		if err != nil {
 			return "", fmt.Errorf("bootstrap: create user %s: %w", u.Username, err)
 		}
+		if u.Sub != "" {
+			_, err := c.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(id), Username: aws.String(u.Username),
+				UserAttributes: []ciptypes.AttributeType{{Name: aws.String("sub"), Value: aws.String(u.Sub)}}})
+			var refused *ciptypes.InvalidParameterException
+			if err != nil && !errors.As(err, &refused) {
+				return "", fmt.Errorf("bootstrap: sub of %s: %w", u.Username, err)
+			}
+		}
+		if u.Disabled {
+			if _, err := c.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(id), Username: aws.String(u.Username)}); err != nil {
+				return "", fmt.Errorf("bootstrap: disable %s: %w", u.Username, err)
+			}
+		}
 		for _, g := range u.Groups {
 			if _, err := c.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: aws.String(id),
 				Username: aws.String(u.Username), GroupName: aws.String(g)}); err != nil {
@@ -92,28 +113,4 @@ func findPool(ctx context.Context, c *cip.Client, name string) (string, error) {
 			return "", nil
 		}
 	}
-}
-
-// SeedPoolUsers returns the users a local user pool starts with: the staff
-// of a directory seed, in the groups its staffGroups section names.
-func SeedPoolUsers(path string) ([]PoolUser, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	var doc struct {
-		People      []grievance.Person  `json:"people"`
-		StaffGroups map[string][]string `json:"staffGroups"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("seed %s: %w", path, err)
-	}
-	var users []PoolUser
-	for _, p := range doc.People {
-		if p.Type == grievance.PersonUser {
-			users = append(users, PoolUser{Username: p.Username, GivenName: p.FirstName, FamilyName: p.LastName,
-				Groups: doc.StaffGroups[p.Username]})
-		}
-	}
-	return users, nil
 }

@@ -61,7 +61,7 @@ func TestDirectory_RealPeopleInTheLocalStack(t *testing.T) {
 		SeedFile:     filepath.Join(root, "infra", "local", "seed.json"),
 		Functions:    []string{localstack.GraphQL, localstack.Importer, localstack.StaffSync},
 		ImportBucket: prefix + "imports", ImportQueue: prefix + "imports", UserPool: prefix + "users",
-		BinDir: t.TempDir(), Output: out,
+		BinDir: binDir, Output: out,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -151,5 +151,67 @@ func TestDirectory_RealPeopleInTheLocalStack(t *testing.T) {
 	tk, err := store.New(ls.AWS, ls.Tables).Ticket(ctx, rawID(t, ts[0]["id"]))
 	if err != nil || tk.Contact == nil || *tk.Contact != (grievance.Contact{Anonymous: true}) {
 		t.Fatalf("stored contact = %+v (%v)", tk.Contact, err)
+	}
+}
+
+// The local stack loads its seed as a deployed directory is filled: the
+// staff from the user pool through staffsync (their pool subs are their
+// seeded ids, so dev tokens and tickets naming them keep working), the
+// individuals and beneficiaries as an import file through the importer,
+// whose report the start waited for; a second start imports nothing new.
+func TestDirectory_SeedGoesThroughTheImporterAndThePool(t *testing.T) {
+	root, err := bustest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := fmt.Sprintf("e2eseed%d-", os.Getpid())
+	seed := filepath.Join(root, "infra", "local", "seed.json")
+	start := func() *localstack.Stack {
+		t.Helper()
+		ls, err := localstack.Start(context.Background(), localstack.Options{
+			Root: root, Endpoint: moto.ForTest(t).Endpoint(), TablePrefix: prefix, SeedFile: seed,
+			Functions:    []string{localstack.Importer, localstack.StaffSync},
+			ImportBucket: prefix + "imports", ImportQueue: prefix + "imports", UserPool: prefix + "users",
+			BinDir: binDir, Env: callLog(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ls
+	}
+	ls := start()
+	ctx := context.Background()
+	if r := ls.SeedReport; r.Status != "done" || r.File != localstack.SeedImportKey(seed) || r.Counts != (directory.Counts{Inserted: 5}) {
+		t.Fatalf("seed report = %+v", r)
+	}
+	// The report is the importer's, in the bucket next to the import.
+	o, err := bootstrap.S3Client(ls.AWS).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(ls.Imports.Name), Key: aws.String("reports/local-seed/seed.jsonl.json")})
+	if err != nil {
+		t.Fatalf("no report of the seed in the import bucket: %v", err)
+	}
+	o.Body.Close()
+
+	st := store.New(ls.AWS, ls.Tables)
+	people, err := st.People(ctx, []string{"5ff417e3-6a37-4e55-9aed-112c31af7971", "19d96b33-17fc-4b58-8aeb-69c5b97d920f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maria, ben := people["5ff417e3-6a37-4e55-9aed-112c31af7971"], people["19d96b33-17fc-4b58-8aeb-69c5b97d920f"]
+	if maria == nil || maria.ExternalID != "TL-IND-0001" || maria.Location != "Aileu" ||
+		ben == nil || ben.IndividualID != maria.ID || ben.Programme != "cash-transfer" {
+		t.Fatalf("imported seed: %+v / %+v", maria, ben)
+	}
+	for name, id := range map[string]string{"alice": aliceID, "bob": bobID} {
+		u, err := st.UserByUsername(ctx, name)
+		if err != nil || u.ID != id || !strings.HasPrefix(u.ExternalID, directory.PoolMarker) || len(u.Roles) == 0 {
+			t.Fatalf("%s = %+v (%v), want id %s synced from the pool", name, u, err, id)
+		}
+	}
+	ls.Stop()
+
+	ls = start()
+	defer ls.Stop()
+	if r := ls.SeedReport; r.Counts != (directory.Counts{Unchanged: 5}) {
+		t.Fatalf("second start's seed report = %+v", r.Counts)
 	}
 }

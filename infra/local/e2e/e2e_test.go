@@ -42,7 +42,22 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
+// binDir holds the function binaries of every stack the tests start:
+// linked once for the package (go build leaves an up-to-date binary as it
+// is), not once per test.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := moto.Main(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // Users of infra/local/seed.json.
 const (
@@ -78,6 +93,8 @@ func startStackEnv(t *testing.T, env []string, fns ...string) *stack {
 	if len(fns) == 0 {
 		fns = []string{localstack.GraphQL, localstack.History, localstack.Tasks}
 	}
+	// The seed goes in through these two, as in every local stack.
+	fns = append(fns, localstack.Importer, localstack.StaffSync)
 	root, err := bustest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -96,11 +113,14 @@ func startStackEnv(t *testing.T, env []string, fns ...string) *stack {
 		BusName:      prefix + "bus",
 		QueueName:    prefix + "events",
 		SeedFile:     filepath.Join(root, "infra", "local", "seed.json"),
+		ImportBucket: prefix + "imports",
+		ImportQueue:  prefix + "imports",
+		UserPool:     prefix + "users",
 		Functions:    fns,
 		PollInterval: 50 * time.Millisecond,
 		MaxRetries:   2,
 		DLQDir:       t.TempDir(),
-		BinDir:       t.TempDir(),
+		BinDir:       binDir,
 		Output:       out,
 		Env:          env,
 	})

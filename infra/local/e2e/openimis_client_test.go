@@ -34,10 +34,12 @@ func TestOpenIMISClientThroughTheLocalStack(t *testing.T) {
 			t.Logf("function output:\n%s", out.String())
 		}
 	})
+	prefix := "e2ec" + itoa(os.Getpid()) + "-"
 	ls, err := localstack.Start(context.Background(), localstack.Options{
-		Root: root, Endpoint: moto.ForTest(t).Endpoint(), TablePrefix: "e2ec" + itoa(os.Getpid()) + "-",
-		SeedFile:  filepath.Join(root, "infra", "local", "seed.json"),
-		Functions: []string{localstack.GraphQL}, BinDir: t.TempDir(), DLQDir: t.TempDir(), Output: out, Env: callLog(),
+		Root: root, Endpoint: moto.ForTest(t).Endpoint(), TablePrefix: prefix,
+		SeedFile:     filepath.Join(root, "infra", "local", "seed.json"),
+		ImportBucket: prefix + "imports", ImportQueue: prefix + "imports", UserPool: prefix + "users",
+		Functions: []string{localstack.GraphQL, localstack.Importer, localstack.StaffSync}, BinDir: binDir, DLQDir: t.TempDir(), Output: out, Env: callLog(),
 		Listen:         "127.0.0.1:0",
 		Verifier:       &gateway.Verifier{Secret: []byte("e2e-secret"), Issuer: "redress-local", Audience: "redress"},
 		OpenIMISClient: true, DevPassword: "e2e-password",

@@ -1,6 +1,7 @@
 // Package stack is the local deployment of Redress, the counterpart of
 // infra/stack for a developer machine: moto (or a running emulator) with
-// the tables, the bus and the directory seed; the real function binaries
+// the tables and the bus, the directory seed loaded through the importer
+// and staffsync; the real function binaries
 // under the Lambda Runtime API emulation; the Main table's stream polled
 // for the stream consumers; the sla function on a schedule; and the
 // emulated API Gateway in front of the graphql function.
@@ -19,7 +20,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -37,8 +37,8 @@ import (
 	"github.com/redress-grm/redress/infra/local/s3gate"
 	"github.com/redress-grm/redress/infra/local/scanner"
 	"github.com/redress-grm/redress/infra/local/streams"
+	"github.com/redress-grm/redress/shared/directory"
 	"github.com/redress-grm/redress/shared/explorer"
-	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/openimis"
 	"github.com/redress-grm/redress/shared/platform"
 	"github.com/redress-grm/redress/shared/store"
@@ -80,7 +80,12 @@ type Options struct {
 	// receives every bus event; "" creates none (then tasks and sla cannot
 	// run).
 	BusName, QueueName string
-	// SeedFile is a directory seed upserted at every start; "" loads none.
+	// SeedFile is the directory seed, loaded at every start the way a
+	// deployed directory is filled (bootstrap.ReadSeed): its staff are
+	// created in the user pool (UserPool) and made directory users by
+	// staffsync, its individuals and beneficiaries uploaded to the import
+	// bucket (ImportBucket) and imported by the importer, whose report
+	// Start waits for. So both functions must run; "" loads none.
 	SeedFile string
 	// Functions to run [AllFunctions].
 	Functions []string
@@ -119,7 +124,7 @@ type Options struct {
 	// ImportBucket and ImportQueue create the import bucket, notifying the
 	// queue the importer is run from; "" creates none (docs/directory.md).
 	ImportBucket, ImportQueue string
-	// UserPool creates the user pool of that name from SeedFile's staff
+	// UserPool creates the user pool of that name with SeedFile's staff
 	// (staffsync reads it); "" creates none. StaffSyncInterval is how
 	// often staffsync runs after its run at start; 0 only at start.
 	UserPool          string
@@ -182,6 +187,10 @@ type Stack struct {
 	// pool (zero without Options.ImportBucket, Options.UserPool).
 	Imports    bootstrap.ImportBucket
 	UserPoolID string
+	// SeedReport is the importer's report of the seed's individuals and
+	// beneficiaries (zero without a seed, or a seed of staff only).
+	SeedReport directory.Report
+	seed       bootstrap.Seed
 	// NotifyQueue is the notifier's queue (zero without the notifier).
 	NotifyQueue bootstrap.Queue
 	// SMS is the inbound SMS topic and its queue (zero without
@@ -236,6 +245,9 @@ func (o *Options) defaults() error {
 	}
 	if slices.Contains(o.Functions, StaffSync) && o.UserPool == "" {
 		return errors.New("stack: staffsync needs a user pool (Options.UserPool)")
+	}
+	if o.SeedFile != "" && (!slices.Contains(o.Functions, Importer) || !slices.Contains(o.Functions, StaffSync) || o.UserPool == "") {
+		return errors.New("stack: the seed is loaded through the importer and staffsync (Options.Functions, Options.ImportBucket, Options.UserPool)")
 	}
 	if o.Listen != "" && o.Verifier == nil {
 		return errors.New("stack: an API (Options.Listen) needs a Verifier")
@@ -346,7 +358,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 }
 
 // startAWS starts moto unless an emulator was given, and creates the
-// tables, the bus and the directory seed.
+// tables, the bus, the buckets, queues and the user pool.
 func (s *Stack) startAWS(ctx context.Context) error {
 	o := s.o
 	s.Endpoint = o.Endpoint
@@ -372,11 +384,6 @@ func (s *Stack) startAWS(ctx context.Context) error {
 	}
 	if o.BusName != "" {
 		if s.Bus, err = bootstrap.CreateBus(ctx, s.AWS, o.BusName, o.QueueName); err != nil {
-			return err
-		}
-	}
-	if o.SeedFile != "" {
-		if err := loadSeed(ctx, o.SeedFile, store.New(s.AWS, s.Tables)); err != nil {
 			return err
 		}
 	}
@@ -577,24 +584,6 @@ func (s *Stack) schedule(ctx context.Context, name string, every time.Duration) 
 			s.log.Debug("scheduled run", "function", name, "result", string(out))
 		}
 	}
-}
-
-// loadSeed upserts the directory seed. The upsert is idempotent, so it
-// runs at every start, also against a long-lived emulator.
-func loadSeed(ctx context.Context, path string, st *store.Store) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	defer f.Close()
-	people, err := grievance.ParsePeople(f)
-	if err != nil {
-		return fmt.Errorf("seed %s: %w", path, err)
-	}
-	if err := st.UpsertPeople(ctx, people); err != nil {
-		return fmt.Errorf("seed %s: %w", path, err)
-	}
-	return nil
 }
 
 // Stop stops the API, the pollers and the schedule, the functions and
