@@ -3,6 +3,7 @@ package grievance
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -422,6 +423,25 @@ func (g *guard) affects(fs []Filter) bool {
 		}
 	}
 	return false
+}
+
+// unseen returns the categories whose tickets the reader may not see or
+// may not match on fs (a filtered field is hidden there), unless they
+// attend them: the sight rule over whole categories, for an index to
+// apply to a candidate set the way guarded applies it to each row.
+func (g *guard) unseen(fs []Filter) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range append(slices.Clone(g.cfg.RestrictedCategories.Keys), g.cfg.GrievanceAnonymizedFields.Keys...) {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		if ok, m := byRight(g.cfg, g.p, c); !ok || filtersTouch(fs, m) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // liveOf returns the live version of a history row's ticket (cached).

@@ -107,11 +107,33 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			keys = append(keys, valueKeys(f)...)
 		}
 	}
+	// The sight rule over the candidates: tickets of the categories the
+	// reader may not see (or match on these filters) drop out, unless
+	// the reader attends them.
+	unseen := g.unseen(pl.fs)
+	mine := ValueKey("attending_staff__id", "")
+	if len(unseen) > 0 {
+		if g.p != nil {
+			mine = ValueKey("attending_staff__id", g.p.ID)
+		}
+		keys = append(keys, mine)
+		for _, c := range unseen {
+			keys = append(keys, ValueKey("category", c))
+		}
+	}
 	post, err := ti.Postings(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read text index: %w", err)
 	}
 	cands := post[live].Clone()
+	if len(unseen) > 0 {
+		hidden := &SeqSet{}
+		for _, c := range unseen {
+			hidden.Or(post[ValueKey("category", c)])
+		}
+		hidden.AndNot(post[mine])
+		cands.AndNot(hidden)
+	}
 	for _, n := range needs {
 		if n.f.Field == "code" {
 			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
@@ -163,14 +185,15 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	firstOnly := w.first >= 0 && w.upper < 0 && (q.Page.Last == nil || q.Page.First != nil)
 	switch {
 	case !q.WantCount || !ordered:
-	case ts.exact && onlyText && noSLA && firstOnly && !g.affects(pl.fs):
-		// The postings count the answer.
+	case ts.exact && onlyText && noSLA && firstOnly:
+		// The postings count the answer (the sight rule was applied to
+		// them in planSearch).
 		n := ts.cands.Len()
 		pl.fixedCount = &n
 		w.needAll = false
 	case ts.inRange <= verifyAll:
 		// Judging every candidate costs no more than a few pages.
-	case onlyText && noSLA && firstOnly && !g.affects(pl.fs):
+	case onlyText && noSLA && firstOnly:
 		// Too many candidates to judge: the count is the rows found plus
 		// the candidates not read (docs/data-model.md: exact unless some
 		// of those hold every gram of the query but not the query).

@@ -26,8 +26,10 @@ var TextIndexedFields = []string{"title", "description"}
 
 // ValueIndexedFields are the ticket fields whose exact values are indexed
 // (a posting per value, ValueKey), so the filter panel's status, category
-// and priority narrow a text search by the index too.
-var ValueIndexedFields = []string{"status", "category", "priority"}
+// and priority narrow a text search by the index too, and the sight rule
+// (category and attending staff decide what a reader sees) can be applied
+// to a whole candidate set.
+var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id"}
 
 // ValueKey names the posting of the tickets whose field is value. Its gram
 // starts with "=", which no text field's gram of these fields can be
@@ -233,6 +235,15 @@ func (s *SeqSet) And(o *SeqSet) {
 			s.words[i] &= o.words[i]
 		} else {
 			s.words[i] = 0
+		}
+	}
+}
+
+// AndNot removes the members of o.
+func (s *SeqSet) AndNot(o *SeqSet) {
+	for i := range s.words {
+		if i < len(o.words) {
+			s.words[i] &^= o.words[i]
 		}
 	}
 }

@@ -328,6 +328,60 @@ func versions(ts []*grievance.Ticket) string {
 	return strings.Join(out, ", ")
 }
 
+// The index applies the sight rule to whole candidate sets: a reader's
+// count leaves out the categories closed to them and those hiding a
+// filtered field, except the tickets they attend, as judging every row
+// does; so counts come from the index for every reader.
+func TestTextSearch_CountsFollowTheSightRule(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(writeConfig))
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		for i := 1; i <= 300; i++ {
+			tk := &grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+				Title: fmt.Sprintf("Payment not received (%d)", i), Description: "pay point closed",
+				Category: writeCategories[i%4], Status: grievance.StatusOpen, DateCreated: clock.Now()}
+			if i%7 == 0 {
+				tk.AttendingStaffID = officer.ID
+			}
+			st.SeedTicket(tk)
+		}
+	}
+	indexed := &bySeqSpy{Store: grievancetest.NewStore()}
+	seed(indexed.Store)
+	plainStore := grievancetest.NewStore()
+	seed(plainStore)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	withIndex := grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	twenty := 20
+	for _, reader := range []*grievance.Principal{officer, viewer, confOfficer, gbvOfficer, specialist} {
+		for _, fs := range [][]grievance.Filter{
+			{{Field: "title", Lookup: grievance.IContains, Value: "pay"}},
+			{{Field: "title", Lookup: grievance.IContains, Value: "received (1"}},
+			{{Field: "description", Lookup: grievance.IContains, Value: "poi"}},
+			{{Field: "code", Lookup: grievance.IContains, Value: "0000002"}},
+			{{Field: "title", Lookup: grievance.IContains, Value: "pay"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}},
+		} {
+			q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: &twenty}, Filters: fs}
+			indexed.read = 0
+			got, err := withIndex.ListTickets(grievance.NewContext(context.Background(), reader), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := plain.ListTickets(grievance.NewContext(context.Background(), reader), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
+				t.Errorf("%s %v: with the index %d rows (%d), reading everything %d rows (%d)", reader.Username, fs, len(got.Items), got.TotalCount, len(want.Items), want.TotalCount)
+			}
+			if indexed.read > 60 {
+				t.Errorf("%s %v: read %d tickets for a page of 20", reader.Username, fs, indexed.read)
+			}
+		}
+	}
+}
+
 func codes(ts []*grievance.Ticket) string {
 	var out []string
 	for _, t := range ts {
