@@ -80,44 +80,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 		// is usually the page.
 		hint = (w.first+1+w.lower)/2 + 2
 	}
-	desc := pl.desc || !pl.native
-	return func(fn func(*Ticket) (bool, error)) error {
-		chunk := min(max(hint, 4), maxScanPage)
-		batch := make([]int64, 0, chunk)
-		var failed error
-		more := true
-		flush := func() {
-			got, err := vi.VersionsBySeq(ctx, batch)
-			if err != nil {
-				failed, more = err, false
-				return
-			}
-			for _, n := range batch {
-				for _, t := range got[n] {
-					ok, err := fn(t)
-					if err != nil {
-						failed, more = err, false
-						return
-					}
-					if !ok {
-						more = false
-						return
-					}
-				}
-			}
-			batch = batch[:0]
-			chunk = min(chunk*4, maxScanPage)
-		}
-		cands.Range(0, cands.Max(), desc, func(n int64) bool {
-			batch = append(batch, n)
-			if len(batch) >= chunk {
-				flush()
-			}
-			return more
-		})
-		if more && len(batch) > 0 {
-			flush()
-		}
-		return failed
-	}, nil
+	judged := 0
+	return byNumber(cands, 0, cands.Max(), pl.desc || !pl.native, hint, &judged, func(seqs []int64) (map[int64][]*Ticket, error) {
+		return vi.VersionsBySeq(ctx, seqs)
+	}), nil
 }

@@ -235,7 +235,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		return false
 	}
 	pl.keyed = pl.native
-	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, hint)
+	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, hint+hint/4+2)
 	return true
 }
 
@@ -243,37 +243,50 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 // number order (descending when desc), read hint at a time at first and
 // then four times as many each round.
 func (ts *textSearch) rows(ctx context.Context, lo, hi int64, desc bool, hint int) rows[*Ticket] {
+	return byNumber(ts.cands, lo, hi, desc, hint, &ts.judged, func(seqs []int64) (map[int64][]*Ticket, error) {
+		got, err := ts.ti.LiveTicketsBySeq(ctx, seqs)
+		out := make(map[int64][]*Ticket, len(got))
+		for n, t := range got {
+			out[n] = []*Ticket{t}
+		}
+		return out, err
+	})
+}
+
+// byNumber yields, for the members of set from lo to hi in number order
+// (descending when desc), the rows read fetches for them: hint numbers a
+// read at first, then four times as many each round, up to maxScanPage.
+// judged counts the numbers whose rows were offered.
+func byNumber(set *SeqSet, lo, hi int64, desc bool, hint int, judged *int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
 	return func(fn func(*Ticket) (bool, error)) error {
-		chunk := min(max(hint+hint/4+2, 8), maxScanPage)
+		chunk := min(max(hint, 4), maxScanPage)
 		batch := make([]int64, 0, chunk)
 		var failed error
 		more := true
 		flush := func() {
-			got, err := ts.ti.LiveTicketsBySeq(ctx, batch)
+			got, err := read(batch)
 			if err != nil {
 				failed, more = err, false
 				return
 			}
 			for _, n := range batch {
-				ts.judged++
-				t := got[n]
-				if t == nil {
-					continue // deleted since it was indexed
-				}
-				ok, err := fn(t)
-				if err != nil {
-					failed, more = err, false
-					return
-				}
-				if !ok {
-					more = false
-					return
+				*judged++
+				for _, t := range got[n] { // none: deleted since it was indexed
+					ok, err := fn(t)
+					if err != nil {
+						failed, more = err, false
+						return
+					}
+					if !ok {
+						more = false
+						return
+					}
 				}
 			}
 			batch = batch[:0]
 			chunk = min(chunk*4, maxScanPage)
 		}
-		ts.cands.Range(lo, hi, desc, func(n int64) bool {
+		set.Range(lo, hi, desc, func(n int64) bool {
 			batch = append(batch, n)
 			if len(batch) >= chunk {
 				flush()

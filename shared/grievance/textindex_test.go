@@ -219,13 +219,7 @@ func TestTextSearch_SortedByAnIndexedColumn(t *testing.T) {
 				Category: "Open", Status: grievance.StatusOpen, Priority: []string{"High", "Low", "Medium"}[i%3], DateCreated: clock.Now()})
 		}
 	}
-	indexed := &bySeqSpy{Store: grievancetest.NewStore()}
-	seed(indexed.Store)
-	plainStore := grievancetest.NewStore()
-	seed(plainStore)
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	withIndex := grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	withIndex, plain, indexed := twins(seed)
 	ctx := grievance.NewContext(context.Background(), specialist)
 	twenty := 20
 	for _, order := range []string{"priority", "-priority", "title", "-title"} {
@@ -284,13 +278,7 @@ func TestHistorySearch_SameVersionsAsReadingEveryVersion(t *testing.T) {
 			}
 		}
 	}
-	indexed := &bySeqSpy{Store: grievancetest.NewStore()}
-	build(indexed.Store)
-	plainStore := grievancetest.NewStore()
-	build(plainStore)
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	withIndex := grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	withIndex, plain, _ := twins(build)
 	two := 2
 	for _, reader := range []*grievance.Principal{admin, officer, confOfficer} {
 		for _, fs := range [][]grievance.Filter{
@@ -346,13 +334,7 @@ func TestTextSearch_CountsFollowTheSightRule(t *testing.T) {
 			st.SeedTicket(tk)
 		}
 	}
-	indexed := &bySeqSpy{Store: grievancetest.NewStore()}
-	seed(indexed.Store)
-	plainStore := grievancetest.NewStore()
-	seed(plainStore)
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	withIndex := grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	withIndex, plain, indexed := twins(seed)
 	twenty := 20
 	for _, reader := range []*grievance.Principal{officer, viewer, confOfficer, gbvOfficer, specialist} {
 		for _, fs := range [][]grievance.Filter{
@@ -380,6 +362,19 @@ func TestTextSearch_CountsFollowTheSightRule(t *testing.T) {
 			}
 		}
 	}
+}
+
+// twins returns two services over stores seeded alike: one with the text
+// index (its store counting reads), one reading every ticket.
+func twins(seed func(*grievancetest.Store)) (withIndex, plain *grievance.Service, indexed *bySeqSpy) {
+	indexed = &bySeqSpy{Store: grievancetest.NewStore()}
+	seed(indexed.Store)
+	plainStore := grievancetest.NewStore()
+	seed(plainStore)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	withIndex = grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
+	plain = grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	return withIndex, plain, indexed
 }
 
 func codes(ts []*grievance.Ticket) string {
