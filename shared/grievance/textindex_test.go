@@ -161,19 +161,8 @@ func TestTextSearch_SameAnswerAsReadingEveryTicket(t *testing.T) {
 // few.
 func TestTextSearch_ReadsAboutThePage(t *testing.T) {
 	st := &bySeqSpy{Store: grievancetest.NewStore()}
-	st.SetConfigDocument([]byte(writeConfig))
-	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
-	for i := 1; i <= 500; i++ {
-		title := fmt.Sprintf("Payment not received (%d)", i)
-		if i%50 == 0 {
-			title = fmt.Sprintf("Lost card (%d)", i)
-		}
-		st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title,
-			Category: "Open", Status: grievance.StatusOpen, DateCreated: clock.Now()})
-	}
-	svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st.Store})
-	// The specialist sees every category whole; for a reader who does
-	// not, the index cannot count (tests above).
+	seedPayments(st.Store, 500, 50)
+	svc := grievance.NewService(st, time.Now, grievancetest.IDs(), grievance.Options{History: st.Store})
 	ctx := grievance.NewContext(context.Background(), specialist)
 	twenty := 20
 	for _, tc := range []struct {
@@ -207,19 +196,7 @@ func TestTextSearch_ReadsAboutThePage(t *testing.T) {
 // keeping candidates, when the candidates are many: the rows are those of
 // sorting every match, and the reads stay near the page.
 func TestTextSearch_SortedByAnIndexedColumn(t *testing.T) {
-	seed := func(st *grievancetest.Store) {
-		st.SetConfigDocument([]byte(writeConfig))
-		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
-		for i := 1; i <= 400; i++ {
-			title := fmt.Sprintf("Payment not received (%d)", i)
-			if i%40 == 0 {
-				title = fmt.Sprintf("Lost card (%d)", i)
-			}
-			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title,
-				Category: "Open", Status: grievance.StatusOpen, Priority: []string{"High", "Low", "Medium"}[i%3], DateCreated: clock.Now()})
-		}
-	}
-	withIndex, plain, indexed := twins(seed)
+	withIndex, plain, indexed := twins(func(st *grievancetest.Store) { seedPayments(st, 400, 40) })
 	ctx := grievance.NewContext(context.Background(), specialist)
 	twenty := 20
 	for _, order := range []string{"priority", "-priority", "title", "-title"} {
@@ -361,6 +338,21 @@ func TestTextSearch_CountsFollowTheSightRule(t *testing.T) {
 				t.Errorf("%s %v: read %d tickets for a page of 20", reader.Username, fs, indexed.read)
 			}
 		}
+	}
+}
+
+// seedPayments stores n open tickets titled "Payment not received (i)",
+// every lost-th "Lost card (i)" instead, priorities in turn.
+func seedPayments(st *grievancetest.Store, n, lost int) {
+	st.SetConfigDocument([]byte(writeConfig))
+	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	for i := 1; i <= n; i++ {
+		title := fmt.Sprintf("Payment not received (%d)", i)
+		if i%lost == 0 {
+			title = fmt.Sprintf("Lost card (%d)", i)
+		}
+		st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title,
+			Category: "Open", Status: grievance.StatusOpen, Priority: []string{"High", "Low", "Medium"}[i%3], DateCreated: clock.Now()})
 	}
 }
 
