@@ -104,6 +104,19 @@ func (a *Alarms) Add(id, description string, metric awscloudwatch.IMetric, thres
 	})
 }
 
+// logged alarms on any log line of group holding message (a failure a
+// function logs without failing), counted as the metric Redress/<id>.
+func (a *Alarms) logged(group awslogs.ILogGroup, id, message, description string) {
+	filter := awslogs.NewMetricFilter(a.Construct, jsii.String(id+"Filter"), &awslogs.MetricFilterProps{
+		LogGroup:        group,
+		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(`"` + message + `"`)),
+		MetricNamespace: jsii.String("Redress"),
+		MetricName:      jsii.String(id),
+		MetricValue:     jsii.String("1"),
+	})
+	a.Add(id, description, filter.Metric(total()), 1)
+}
+
 func (a *Alarms) add(id string, props *awscloudwatch.AlarmProps) awscloudwatch.Alarm {
 	alarm := awscloudwatch.NewAlarm(a.Construct, jsii.String(id), props)
 	for _, act := range a.actions {
@@ -157,27 +170,13 @@ func (a *Alarms) Watch(fns *Functions, streams *Streams, api *API, data *Data, e
 		a.Add(id+"DLQDepth", "Stream batches of the "+c.Name+" consumer exhausted their retries; see docs/deploy.md (dead-letter queues).",
 			c.DLQ.MetricApproximateNumberOfMessagesVisible(maximum()), 1)
 	}
-	// The history function logs statistics failures and goes on (history
-	// must not wait for statistics), so its Errors alarm never sees them.
-	failures := awslogs.NewMetricFilter(a.Construct, jsii.String("StatisticsFailuresFilter"), &awslogs.MetricFilterProps{
-		LogGroup:        fns.LogGroups[FnHistory],
-		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(`"` + store.StatsNotAppliedLog + `"`)),
-		MetricNamespace: jsii.String("Redress"),
-		MetricName:      jsii.String("StatisticsFailures"),
-		MetricValue:     jsii.String("1"),
-	})
-	a.Add("StatisticsFailures", "The history function could not apply some statistics (history is unaffected; the tickets' next changes correct them); see docs/sla.md.",
-		failures.Metric(total()), 1)
-	// The text index is kept the same way.
-	searchFailures := awslogs.NewMetricFilter(a.Construct, jsii.String("TextIndexFailuresFilter"), &awslogs.MetricFilterProps{
-		LogGroup:        fns.LogGroups[FnHistory],
-		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(`"` + store.SearchNotAppliedLog + `"`)),
-		MetricNamespace: jsii.String("Redress"),
-		MetricName:      jsii.String("TextIndexFailures"),
-		MetricValue:     jsii.String("1"),
-	})
-	a.Add("TextIndexFailures", "The history function could not update the text index for some tickets (history is unaffected; text searches may miss those tickets until their next change); see docs/data-model.md.",
-		searchFailures.Metric(total()), 1)
+	// The history function logs statistics and text index failures and
+	// goes on (history must not wait for them), so its Errors alarm never
+	// sees them: each is counted from its log line.
+	a.logged(fns.LogGroups[FnHistory], "StatisticsFailures", store.StatsNotAppliedLog,
+		"The history function could not apply some statistics (history is unaffected; the tickets' next changes correct them); see docs/sla.md.")
+	a.logged(fns.LogGroups[FnHistory], "TextIndexFailures", store.SearchNotAppliedLog,
+		"The history function could not update the text index for some tickets (history is unaffected; text searches may miss those tickets until their next change); see docs/data-model.md.")
 	for _, r := range events.Rules {
 		a.Add(r.Name+"DLQDepth", "Events of the "+r.Name+" rule could not be delivered to its target; see docs/deploy.md (dead-letter queues).",
 			r.DLQ.MetricApproximateNumberOfMessagesVisible(maximum()), 1)

@@ -134,14 +134,7 @@ func TestTextSearch_SameAnswerAsReadingEveryTicket(t *testing.T) {
 				name := fmt.Sprintf("%s/%s_%s_%v+%d/%v", reader.Username, f.Field, f.Lookup, f.Value, len(fs), order)
 				t.Run(name, func(t *testing.T) {
 					q := grievance.TicketQuery{Filters: fs, OrderBy: order, WantCount: true, Page: grievance.PageArgs{First: first(3)}}
-					got, err := withIndex.ListTickets(grievance.NewContext(context.Background(), reader), q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					want, err := plainSvc.ListTickets(grievance.NewContext(context.Background(), reader), q)
-					if err != nil {
-						t.Fatal(err)
-					}
+					got, want := bothAnswers(t, withIndex, plainSvc, grievance.NewContext(context.Background(), reader), q)
 					if indexed.read == 0 && got.TotalCount > 0 {
 						t.Errorf("the indexed service read no ticket by number: the index was not used")
 					}
@@ -204,14 +197,7 @@ func TestTextSearch_SortedByAnIndexedColumn(t *testing.T) {
 			q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{order},
 				Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: value}}}
 			indexed.read, indexed.sorted = 0, 0
-			got, err := withIndex.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := plain.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, want := bothAnswers(t, withIndex, plain, ctx, q)
 			if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
 				t.Errorf("%s %q: with the index %s (%d), reading everything %s (%d)", order, value, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
 			}
@@ -269,14 +255,7 @@ func TestHistorySearch_SameVersionsAsReadingEveryVersion(t *testing.T) {
 		} {
 			for _, page := range []grievance.PageArgs{{}, {First: &two}} {
 				q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: page, OrderBy: []string{"-dateCreated"}}
-				got, err := withIndex.ListTickets(grievance.NewContext(context.Background(), reader), q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := plain.ListTickets(grievance.NewContext(context.Background(), reader), q)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got, want := bothAnswers(t, withIndex, plain, grievance.NewContext(context.Background(), reader), q)
 				if versions(got.Items) != versions(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
 					t.Errorf("%s %v: with the index %s (%d), reading every version %s (%d)", reader.Username, fs, versions(got.Items), got.TotalCount, versions(want.Items), want.TotalCount)
 				}
@@ -323,14 +302,7 @@ func TestTextSearch_CountsFollowTheSightRule(t *testing.T) {
 		} {
 			q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: &twenty}, Filters: fs}
 			indexed.read = 0
-			got, err := withIndex.ListTickets(grievance.NewContext(context.Background(), reader), q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := plain.ListTickets(grievance.NewContext(context.Background(), reader), q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, want := bothAnswers(t, withIndex, plain, grievance.NewContext(context.Background(), reader), q)
 			if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
 				t.Errorf("%s %v: with the index %d rows (%d), reading everything %d rows (%d)", reader.Username, fs, len(got.Items), got.TotalCount, len(want.Items), want.TotalCount)
 			}
@@ -339,6 +311,19 @@ func TestTextSearch_CountsFollowTheSightRule(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bothAnswers lists q through both services.
+func bothAnswers(t *testing.T, withIndex, plain *grievance.Service, ctx context.Context, q grievance.TicketQuery) (got, want *grievance.Page[*grievance.Ticket]) {
+	t.Helper()
+	got, err := withIndex.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, err = plain.ListTickets(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	return got, want
 }
 
 // seedPayments stores n open tickets titled "Payment not received (i)",
