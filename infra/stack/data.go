@@ -63,6 +63,10 @@ func NewData(scope constructs.Construct, id string, cfg Config) *Data {
 				PartitionKey:   attribute(ix.PartitionKey),
 				ProjectionType: awsdynamodb.ProjectionType_ALL,
 			}
+			if ix.Projection == store.ProjectInclude {
+				gsi.ProjectionType = awsdynamodb.ProjectionType_INCLUDE
+				gsi.NonKeyAttributes = jsii.Strings(ix.Include...)
+			}
 			if ix.SortKey.Name != "" {
 				gsi.SortKey = attribute(ix.SortKey)
 			}

@@ -128,7 +128,11 @@ func TestTables_AreBuiltFromTheSharedDefinitions(t *testing.T) {
 				if ix.SortKey.Name != "" {
 					ks = append(ks, map[string]any{"AttributeName": ix.SortKey.Name, "KeyType": "RANGE"})
 				}
-				wantIx = append(wantIx, fmt.Sprintf("%s %s %s", ix.Name, jsonString(ks), `{"ProjectionType":"ALL"}`))
+				proj := `{"ProjectionType":"ALL"}`
+				if ix.Projection == store.ProjectInclude {
+					proj = jsonString(map[string]any{"ProjectionType": "INCLUDE", "NonKeyAttributes": ix.Include})
+				}
+				wantIx = append(wantIx, fmt.Sprintf("%s %s %s", ix.Name, jsonString(ks), proj))
 			}
 			if !equal(sorted(gotIx...), sorted(wantIx...)) {
 				t.Errorf("GlobalSecondaryIndexes=\n%s\nwant\n%s", strings.Join(gotIx, "\n"), strings.Join(wantIx, "\n"))

@@ -322,7 +322,7 @@ var filterField = map[string]string{
 	"title": "title", "description": "description", "key": "key", "priority": "priority",
 	"flags": "flags", "channel": "channel", "resolution": "resolution", "due_date": "due_date",
 	"date_of_incident": "date_of_incident", "reporter_id": "reporter",
-	"attending_staff__id": "attending_staff", StaffUsernameField: "attending_staff",
+	"attending_staff__id": "attending_staff", StaffUsernameField: "attending_staff", "attending_staff": "attending_staff",
 }
 
 // filtersTouch reports whether a filter reads a masked field. Such a ticket

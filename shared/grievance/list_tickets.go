@@ -41,7 +41,7 @@ type TicketQuery struct {
 
 var ticketOrderFields = []string{"id", "code", "title", "key", "description", "status", "priority", "category",
 	"flags", "channel", "resolution", "reporter_id", "reporter_type", "version", "date_created", "date_updated",
-	"due_date", "date_of_incident", "is_deleted", "date_valid_from"}
+	"due_date", "date_of_incident", "is_deleted", "date_valid_from", "attending_staff"}
 
 // ticketPlan is a parsed ticket list request and the rows it reads.
 type ticketPlan struct {
@@ -57,8 +57,9 @@ type ticketPlan struct {
 	// keyed: from a key range, so cursors carry the number.
 	native, keyed, desc bool
 	// counted, when set, is the range whose maintained count is the
-	// totalCount.
+	// totalCount; known, when set, is that count, read while planning.
 	counted *TicketRange
+	known   *int
 	source  rows[*Ticket]
 	// search, when set, is the text index's narrowing the source reads;
 	// fixedCount is its count of the answer, and boundCount says the
@@ -141,7 +142,19 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		if ts != nil && pl.useSearch(ctx, g, ts, s.store) {
 			break
 		}
-		pl.source = s.rangeSource(ctx, pl.keyRange(g, slaStatuses))
+		values, err := s.filterValues(ctx, pl.fs)
+		if err != nil {
+			return nil, err
+		}
+		if values.none() {
+			pl.none = true
+			return pl, nil
+		}
+		r, err := pl.keyRange(ctx, s.store, g, slaStatuses, values)
+		if err != nil {
+			return nil, err
+		}
+		pl.source = s.rangeSource(ctx, r)
 	}
 	return pl, nil
 }
@@ -164,16 +177,35 @@ func usernameFilter(f Filter) (bool, error) {
 // keyRange chooses the range a list reads from an index, its keyset
 // start and first read size, and whether the maintained counts answer
 // totalCount.
-func (pl *ticketPlan) keyRange(g *guard, slaStatuses []Status) TicketRange {
+func (pl *ticketPlan) keyRange(ctx context.Context, st TicketStore, g *guard, slaStatuses []Status, values panelValues) (TicketRange, error) {
 	q, w := pl.q, pl.w
-	r, exact := chooseRange(pl.fs, pl.staffIDs, q.Mode, slaStatuses)
+	r, exact := chooseRange(pl.fs, pl.staffIDs, q.Mode, slaStatuses, values)
 	r.Descending = pl.desc
 	sortBy := ""
+	// totalCount from the maintained counts when the key range is the whole
+	// answer: no filter left to apply and nothing hidden from this reader.
+	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
+	countable := q.WantCount && exact && noSLA && (q.Page.Last == nil || q.Page.First != nil) && !g.affects(pl.fs)
 	if !pl.native && q.Mode == ModeLive && r.By != RangeSeq {
 		// A sort index yields the rows in the requested order; the filters
 		// that chose r still run on every row, and r still names the
 		// counts.
 		sortBy = sortIndexFor(pl.order, g)
+		if sortBy != "" && (r.By == RangeStaff || r.By == RangeReporter) {
+			// One person's tickets are often a handful among many: the
+			// sort index would be read nearly whole to find them. Their
+			// count decides (it is the totalCount too).
+			small, n, err := smallRange(ctx, st, r, max(w.first, 1)+1)
+			if err != nil {
+				return TicketRange{}, err
+			}
+			if small {
+				sortBy = ""
+			}
+			if countable {
+				pl.known = &n
+			}
+		}
 		pl.native = sortBy != ""
 	} else if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc && r.By != RangeSeq {
 		// Keyset paging: start the key range after the previous page's
@@ -182,10 +214,7 @@ func (pl *ticketPlan) keyRange(g *guard, slaStatuses []Status) TicketRange {
 		w.startAfter()
 	}
 	pl.keyed = pl.native && sortBy == ""
-	// totalCount from the maintained counts when the key range is the whole
-	// answer: no filter left to apply and nothing hidden from this reader.
-	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
-	if q.WantCount && exact && noSLA && (q.Page.Last == nil || q.Page.First != nil) && !g.affects(pl.fs) {
+	if countable {
 		counted := r
 		pl.counted = &counted
 		w.needAll = false
@@ -202,9 +231,32 @@ func (pl *ticketPlan) keyRange(g *guard, slaStatuses []Status) TicketRange {
 		}
 	}
 	if sortBy != "" {
-		return TicketRange{By: RangeSorted, SortBy: sortBy, Descending: r.Descending, PageHint: r.PageHint}
+		sorted := TicketRange{By: RangeSorted, SortBy: sortBy, Descending: r.Descending, PageHint: r.PageHint}
+		if r.By != RangeAll {
+			within := r
+			within.After, within.PageHint, within.Descending = 0, 0, false
+			sorted.Within = &within
+		}
+		return sorted, nil
 	}
-	return r
+	return r, nil
+}
+
+// smallRange reads the count of r and of every live ticket (one round
+// trip) and reports whether reading r whole (one request) and sorting it
+// costs fewer items than reading a sort index until a page of r's tickets
+// turns up: n items against about page × all ÷ n.
+func smallRange(ctx context.Context, st TicketStore, r TicketRange, page int) (bool, int, error) {
+	all := countAsync(ctx, st, &TicketRange{By: RangeAll})
+	n, err := st.CountTickets(ctx, r)
+	total, allErr := all()
+	if err != nil {
+		return false, 0, fmt.Errorf("count tickets: %w", err)
+	}
+	if allErr != nil {
+		return false, 0, fmt.Errorf("count tickets: %w", allErr)
+	}
+	return n <= maxScanPage && n*n <= page*max(total, 1), n, nil
 }
 
 // guarded applies visibility, the filters and masking to every row the
@@ -239,9 +291,12 @@ func (pl *ticketPlan) guarded(ctx context.Context, g *guard) rows[*Ticket] {
 // round trip of its own.
 func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[*Ticket]) (*Page[*Ticket], error) {
 	pc, withPeople := st.(PeopleCounter)
-	withPeople = withPeople && pl.q.WithPeople && pl.counted != nil
+	withPeople = withPeople && pl.q.WithPeople && pl.counted != nil && pl.known == nil
 	count := func() (int, error) { return 0, nil }
-	if !withPeople {
+	switch {
+	case pl.known != nil:
+		count = func() (int, error) { return *pl.known, nil }
+	case !withPeople:
 		count = countAsync(ctx, st, pl.counted)
 	}
 	page, err := collect(pl.w, guarded, pl.native, compareTickets(pl.order))
@@ -315,6 +370,9 @@ func ticketOrderValue(t *Ticket, field string) (string, int) {
 		return FormatDateTime(t.DateUpdated), 0
 	case "reporter_type":
 		return string(t.ReporterType), 0
+	case "attending_staff":
+		// As Django orders by a foreign key: the referenced id.
+		return t.AttendingStaffID, 0
 	case "is_deleted":
 		if t.IsDeleted {
 			return "1", 0
@@ -343,10 +401,15 @@ func compareTickets(order []orderKey) func(a, b *Ticket) int {
 // filters can match (and, when allowed is not nil, only tickets in those
 // statuses); the filters still run on each row read. exact reports that
 // the range is the whole answer: every filter is implied by it.
-func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed []Status) (TicketRange, bool) {
+func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed []Status, values panelValues) (TicketRange, bool) {
 	only := func(fields ...string) bool {
 		for _, f := range fs {
-			if !slices.Contains(fields, f.Field) || (f.Field != "status" && f.Lookup != Exact) {
+			if !slices.Contains(fields, f.Field) {
+				return false
+			}
+			// Status lookups and resolved category and priority lookups
+			// are exact here: the partitions are the values they match.
+			if _, resolved := values[f.Field]; f.Field != "status" && f.Lookup != Exact && !resolved {
 				return false
 			}
 		}
@@ -382,26 +445,37 @@ func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed [
 			statuses = slices.DeleteFunc(statuses, func(s Status) bool { return !slices.Contains(m, s) })
 		}
 	}
+	cats, byCat := values.keys(fs, "category")
+	prios, byPrio := values.keys(fs, "priority")
 	if len(statuses) < len(Statuses) {
 		keys := make([]string, len(statuses))
 		for i, s := range statuses {
 			keys[i] = string(s)
 		}
-		if cat, ok := exactValue(fs, "category"); ok {
-			// The filter panel's status and category: the category's
-			// partition, its statuses filtered as read, counted per pair.
-			return TicketRange{By: RangeCategory, Keys: []string{cat}, Statuses: keys}, only("status", "category")
+		if byCat {
+			// The filter panel's status and category: one partition per
+			// pair of a matching status and a matching category, counted
+			// per pair.
+			return TicketRange{By: RangeCategory, Keys: cats, Statuses: keys}, only("status", "category")
 		}
 		// A status lookup is exact here: the partitions are the statuses
 		// that satisfy every status filter (the SLA restriction aside).
 		return TicketRange{By: RangeStatus, Keys: keys}, only("status")
 	}
-	if cat, ok := exactValue(fs, "category"); ok {
-		return TicketRange{By: RangeCategory, Keys: []string{cat}}, only("category")
+	if byCat && byPrio {
+		// Both: the fewer tickets, when the dictionary tells.
+		nc, okc := values.total("category")
+		np, okp := values.total("priority")
+		if okc && okp && np < nc {
+			byCat = false
+		}
 	}
-	if prio, ok := exactValue(fs, "priority"); ok {
-		// The priority sort index, within one value, is in number order.
-		return TicketRange{By: RangeSorted, SortBy: "priority", Keys: []string{prio}}, only("priority")
+	if byCat {
+		return TicketRange{By: RangeCategory, Keys: cats}, only("category")
+	}
+	if byPrio {
+		// The priority sort index, within each value, is in number order.
+		return TicketRange{By: RangeSorted, SortBy: "priority", Keys: prios}, only("priority")
 	}
 	return TicketRange{By: RangeAll}, only()
 }

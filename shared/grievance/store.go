@@ -11,11 +11,13 @@ import "context"
 // order. The store serves it from a key range (never a table scan).
 type TicketRange struct {
 	By RangeKey
-	// Keys are the partition values for By (statuses, a category, a staff
-	// or reporter id); several keys are merged in ticket-number order.
+	// Keys are the partition values for By (statuses, categories, a staff
+	// or reporter id, priorities); several keys are merged in
+	// ticket-number order.
 	Keys []string
 	// Statuses narrows a RangeCategory range to tickets in one of these
-	// statuses (none: any), counted by the counts per status and category.
+	// statuses (none: any): one partition per status and category, merged
+	// and counted per pair.
 	Statuses []string
 	// Seq selects one ticket number (By == RangeSeq).
 	Seq int64
@@ -32,10 +34,21 @@ type TicketRange struct {
 	PageHint int
 	// SortBy is the field a RangeSorted range is ordered by (one of
 	// SortIndexed): by its value, Descending or not, ties newest first,
-	// as the list orders them (TicketOrder). With Keys, the range is the
-	// tickets whose SortBy value is Keys[0], in ticket-number order.
+	// as the list orders them (TicketOrder). With Keys (priority only),
+	// the range is the tickets whose SortBy value is one of Keys, in
+	// ticket-number order.
 	SortBy string
+	// Within, for a RangeSorted range without Keys, keeps only the
+	// tickets of another range (the key range the list's filters chose):
+	// the store skips the others as it reads the sort index, before it
+	// fetches any ticket.
+	Within *TicketRange
 }
+
+// ValueFields are the fields whose values the store lists (TicketValues):
+// a lookup other than exact on them reads the partitions of the values it
+// matches.
+var ValueFields = []string{"category", "priority"}
 
 // RangeKey names the index a TicketRange reads.
 type RangeKey int
@@ -44,11 +57,11 @@ type RangeKey int
 const (
 	RangeAll      RangeKey = iota // every live (or deleted) ticket
 	RangeStatus                   // live tickets with one of Keys as status
-	RangeCategory                 // live tickets of category Keys[0]
+	RangeCategory                 // live tickets of a category among Keys (and a status among Statuses)
 	RangeStaff                    // live tickets attended by Keys[0]
 	RangeReporter                 // live tickets reported by Keys[0]
 	RangeSeq                      // the ticket numbered Seq
-	RangeSorted                   // every live ticket in SortBy order, or those with SortBy value Keys[0]
+	RangeSorted                   // every live ticket in SortBy order, or those with a SortBy value among Keys
 )
 
 // TicketStore reads tickets.
@@ -63,6 +76,11 @@ type TicketStore interface {
 	// CountTickets counts the tickets of r from maintained counts, without
 	// reading them.
 	CountTickets(ctx context.Context, r TicketRange) (int, error)
+	// TicketValues returns, for each of fields (among ValueFields), every
+	// non-empty value live tickets have in it and how many have it, from
+	// the maintained counts (one read, eventually consistent; a value
+	// whose tickets are all gone may be listed with 0).
+	TicketValues(ctx context.Context, fields ...string) (map[string]map[string]int, error)
 }
 
 // PeopleCounter is a store that reads the count of a range and people in

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -28,6 +29,71 @@ type countItem struct {
 	SK   string `dynamo:"sk"`
 	Kind string `dynamo:"kind"`
 	N    int64  `dynamo:"n"`
+	G1SK string `dynamo:"g1sk,omitempty"`
+}
+
+// The count items of the category and priority partitions are also the
+// dictionary of the values live tickets have in those fields: they carry
+// the g1 keys listValues / <partition> (e.g. "CATEGORY#Payments"), so one
+// Query lists a field's values with their counts (TicketValues). The keys
+// are set by the same update that changes the count, so the dictionary
+// costs no item of its own in the transaction.
+const listValues = "VALUES"
+
+// valuePrefixes are the count partitions of each of grievance.ValueFields.
+var valuePrefixes = map[string]string{"category": prefixCategory, "priority": prefixPriority}
+
+// listsValue reports whether a count partition is in the dictionary.
+func listsValue(partition string) bool {
+	for _, p := range valuePrefixes {
+		if strings.HasPrefix(partition, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// countUpdate is the update that adds n to a partition's count: `w`
+// counts the changes (Recount), and a category or priority count keeps
+// its dictionary keys.
+func (s *Store) countUpdate(partition string, n int64) *dynamo.Update {
+	up := s.main.Update(AttrPK, prefixCount+partition).Range(AttrSK, skCount).Add("n", n).Add("w", 1).Set("kind", KindCount)
+	if listsValue(partition) {
+		up = up.Set("g1pk", listValues).Set("g1sk", partition)
+	}
+	return up
+}
+
+// TicketValues implements grievance.TicketStore: one Query of the
+// dictionary partition (all of it for several fields, else the field's
+// prefix of it).
+func (s *Store) TicketValues(ctx context.Context, fields ...string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	for _, f := range fields {
+		if _, ok := valuePrefixes[f]; !ok {
+			return nil, fmt.Errorf("ticket values: no dictionary of %q", f)
+		}
+		out[f] = map[string]int{}
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	q := s.main.Get("g1pk", listValues).Index(IndexList)
+	if len(out) == 1 {
+		q = q.Range("g1sk", dynamo.BeginsWith, valuePrefixes[fields[0]])
+	}
+	var items []countItem
+	if err := q.All(ctx, &items); err != nil {
+		return nil, translate("query ticket values", err)
+	}
+	for _, it := range items {
+		for f, p := range valuePrefixes {
+			if v, ok := strings.CutPrefix(it.G1SK, p); ok && out[f] != nil {
+				out[f][v] = int(it.N)
+			}
+		}
+	}
+	return out, nil
 }
 
 // partitionsOf lists the list partitions an item belongs to.
@@ -73,7 +139,7 @@ func (s *Store) addCounts(tx *dynamo.WriteTx, d map[string]int64) int {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		tx.Update(s.main.Update(AttrPK, prefixCount+k).Range(AttrSK, skCount).Add("n", d[k]).Add("w", 1).Set("kind", KindCount))
+		tx.Update(s.countUpdate(k, d[k]))
 	}
 	return len(keys)
 }
@@ -95,8 +161,8 @@ func (s *Store) oldTicketItem(ctx context.Context, tw grievance.TicketWrite) (*t
 	return &it, nil
 }
 
-// statusCategory is the count partition of the live tickets in a status
-// and category (there are no index items under it).
+// statusCategory is the partition of the live tickets in a status and
+// category (index g12 and its count).
 func statusCategory(status, category string) string {
 	return prefixStatCat + status + "#" + category
 }
@@ -104,13 +170,6 @@ func statusCategory(status, category string) string {
 // countedPartitions returns the count partitions whose sum is the number
 // of tickets of r.
 func countedPartitions(r grievance.TicketRange) []string {
-	if r.By == grievance.RangeCategory && len(r.Statuses) > 0 {
-		pks := make([]string, len(r.Statuses))
-		for i, st := range r.Statuses {
-			pks[i] = statusCategory(st, r.Keys[0])
-		}
-		return pks
-	}
 	_, pks := partitions(r)
 	return pks
 }
@@ -181,7 +240,7 @@ func (s *Store) ImportTickets(ctx context.Context, ts []*grievance.Ticket) error
 		return translate("import ticket history", err)
 	}
 	for pk, n := range d {
-		if err := s.main.Update(AttrPK, prefixCount+pk).Range(AttrSK, skCount).Add("n", n).Add("w", 1).Set("kind", KindCount).Run(ctx); err != nil {
+		if err := s.countUpdate(pk, n).Run(ctx); err != nil {
 			return translate("import counts", err)
 		}
 	}

@@ -37,7 +37,7 @@ const (
 	prefixStaff    = "STAFF#"
 	prefixReporter = "REPORTER#"
 	prefixPriority = "PRIORITY#" // count partition only: the tickets are in the priority sort index
-	prefixStatCat  = "STATCAT#"  // count partition only: status and category
+	prefixStatCat  = "STATCAT#"  // live tickets of one status and category (g12)
 	prefixCMID     = "CMID#"
 	pkDue          = "DUE"
 )
@@ -89,6 +89,16 @@ type indexKeys struct {
 	G10SK string `dynamo:"g10sk,omitempty"`
 	G11PK string `dynamo:"g11pk,omitempty"`
 	G11SK string `dynamo:"g11sk,omitempty"`
+	// Status and category: statusCategory and seqKey.
+	G12PK string `dynamo:"g12pk,omitempty"`
+	G12SK string `dynamo:"g12sk,omitempty"`
+	// Narrow sort indexes (projected keys and sortProjected only).
+	G13PK string `dynamo:"g13pk,omitempty"`
+	G13SK string `dynamo:"g13sk,omitempty"`
+	G14PK string `dynamo:"g14pk,omitempty"`
+	G14SK string `dynamo:"g14sk,omitempty"`
+	G15PK string `dynamo:"g15pk,omitempty"`
+	G15SK string `dynamo:"g15sk,omitempty"`
 }
 
 // ticketItem is a ticket as stored. Empty optional attributes are omitted.
@@ -173,6 +183,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 	it.G2PK, it.G2SK = prefixStatus+string(t.Status), sk
 	if t.Category != "" {
 		it.G3PK, it.G3SK = prefixCategory+t.Category, sk
+		it.G12PK, it.G12SK = statusCategory(string(t.Status), t.Category), sk
 	}
 	if t.AttendingStaffID != "" {
 		it.G4PK, it.G4SK = prefixStaff+t.AttendingStaffID, sk
@@ -191,6 +202,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 	}{
 		{"priority", &it.G7PK, &it.G7SK}, {"status", &it.G8PK, &it.G8SK}, {"category", &it.G9PK, &it.G9SK},
 		{"title", &it.G10PK, &it.G10SK}, {"due_date", &it.G11PK, &it.G11SK},
+		{"reporter_id", &it.G13PK, &it.G13SK}, {"version", &it.G14PK, &it.G14SK}, {"attending_staff", &it.G15PK, &it.G15SK},
 	} {
 		*k.pk, *k.sk = listLive, sortKey(grievance.SortValue(t, k.field), t.Seq)
 	}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 
 	"github.com/guregu/dynamo/v2"
 )
@@ -18,12 +20,21 @@ type pager struct {
 	done   bool
 	issued bool
 	fixed  bool // pages keep their first size
+	// before, when set, runs before every request but the first: a
+	// reader that holds items back (to fetch them in one batch) hands
+	// them on first, as its consumer may need no more. errStop from it
+	// ends the read.
+	before func() error
 }
 
 const (
 	firstPageSize = 32
 	maxPageSize   = 1000
 )
+
+// errStop ends a read early without an error: the consumer has what it
+// needs.
+var errStop = errors.New("stop")
 
 func newPager(q *dynamo.Query, descending bool) *pager {
 	order := dynamo.Ascending
@@ -52,19 +63,13 @@ func (p *pager) steady() *pager {
 // peek returns the next item without consuming it, or nil at the end.
 func (p *pager) peek(ctx context.Context) (dynamo.Item, error) {
 	for len(p.buf) == 0 && !p.done {
-		q := p.q.SearchLimit(p.size)
-		if p.lek != nil {
-			q = q.StartFrom(p.lek)
+		if p.issued && p.before != nil {
+			if err := p.before(); err != nil {
+				return nil, err
+			}
 		}
-		var items []dynamo.Item
-		lek, err := q.AllWithLastEvaluatedKey(ctx, &items)
-		if err != nil {
-			return nil, translate("query", err)
-		}
-		p.buf, p.lek, p.issued = items, lek, true
-		p.done = lek == nil
-		if p.size < maxPageSize && !p.fixed {
-			p.size *= 4
+		if err := p.fetch(ctx); err != nil {
+			return nil, err
 		}
 	}
 	if len(p.buf) == 0 {
@@ -73,12 +78,87 @@ func (p *pager) peek(ctx context.Context) (dynamo.Item, error) {
 	return p.buf[0], nil
 }
 
+// fetch issues the next request.
+func (p *pager) fetch(ctx context.Context) error {
+	q := p.q.SearchLimit(p.size)
+	if p.lek != nil {
+		q = q.StartFrom(p.lek)
+	}
+	var items []dynamo.Item
+	lek, err := q.AllWithLastEvaluatedKey(ctx, &items)
+	if err != nil {
+		return translate("query", err)
+	}
+	p.buf, p.lek, p.issued = items, lek, true
+	p.done = lek == nil
+	if p.size < maxPageSize && !p.fixed {
+		p.size *= 4
+	}
+	return nil
+}
+
 func (p *pager) pop() { p.buf = p.buf[1:] }
+
+// prefetch issues the next request of every pager that has nothing
+// buffered, all at once: a range of several partitions (or a read and its
+// speculative companion) costs one round trip, not one per partition.
+// Nil pagers are skipped.
+func prefetch(ctx context.Context, ps ...*pager) error {
+	var todo []*pager
+	for _, p := range ps {
+		if p != nil && len(p.buf) == 0 && !p.done {
+			todo = append(todo, p)
+		}
+	}
+	if len(todo) < 2 {
+		return nil // peek issues a lone request where it is needed
+	}
+	for _, p := range todo {
+		if p.issued && p.before != nil {
+			if err := p.before(); err != nil {
+				return err
+			}
+		}
+	}
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, p := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.fetch(ctx)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// attrKey orders items by a string attribute (an index's sort key).
+func attrKey(attr string) func(dynamo.Item) string {
+	return func(item dynamo.Item) string {
+		var s string
+		if av, ok := item[attr]; ok {
+			_ = dynamo.Unmarshal(av, &s)
+		}
+		return s
+	}
+}
 
 // mergePages yields the items of several pagers in the order of the sort
 // key attribute skAttr, until fn says stop.
 func mergePages(ctx context.Context, ps []*pager, skAttr string, descending bool, fn func(dynamo.Item) (bool, error)) error {
+	return mergeBy(ctx, ps, attrKey(skAttr), descending, fn)
+}
+
+// mergeBy yields the items of several pagers in the order of key, until
+// fn says stop. Their first requests go out together.
+func mergeBy(ctx context.Context, ps []*pager, key func(dynamo.Item) string, descending bool, fn func(dynamo.Item) (bool, error)) error {
 	for {
+		if len(ps) > 1 {
+			if err := prefetch(ctx, ps...); err != nil {
+				return err
+			}
+		}
 		var best *pager
 		var bestKey string
 		for _, p := range ps {
@@ -89,13 +169,7 @@ func mergePages(ctx context.Context, ps []*pager, skAttr string, descending bool
 			if item == nil {
 				continue
 			}
-			k := ""
-			if av, ok := item[skAttr]; ok {
-				var s string
-				if err := dynamo.Unmarshal(av, &s); err == nil {
-					k = s
-				}
-			}
+			k := key(item)
 			if best == nil || (!descending && strings.Compare(k, bestKey) < 0) || (descending && strings.Compare(k, bestKey) > 0) {
 				best, bestKey = p, k
 			}

@@ -78,14 +78,29 @@ func partitions(r grievance.TicketRange) (index string, pks []string) {
 		}
 		return IndexStatus, pks
 	case grievance.RangeCategory:
-		return IndexCategory, []string{prefixCategory + r.Keys[0]}
+		if len(r.Statuses) > 0 {
+			// Status and category: one partition per pair.
+			for _, st := range r.Statuses {
+				for _, k := range r.Keys {
+					pks = append(pks, statusCategory(st, k))
+				}
+			}
+			return IndexStatCat, pks
+		}
+		for _, k := range r.Keys {
+			pks = append(pks, prefixCategory+k)
+		}
+		return IndexCategory, pks
 	case grievance.RangeStaff:
 		return IndexStaff, []string{prefixStaff + r.Keys[0]}
 	case grievance.RangeReporter:
 		return IndexReporter, []string{prefixReporter + r.Keys[0]}
 	case grievance.RangeSorted:
 		if len(r.Keys) > 0 && r.SortBy == "priority" {
-			return IndexByPriority, []string{prefixPriority + r.Keys[0]}
+			for _, k := range r.Keys {
+				pks = append(pks, prefixPriority+k)
+			}
+			return IndexByPriority, pks
 		}
 	}
 	return IndexList, lists()
@@ -101,9 +116,6 @@ func (s *Store) ScanTickets(ctx context.Context, r grievance.TicketRange, fn fun
 		var it ticketItem
 		if err := dynamo.UnmarshalItem(item, &it); err != nil {
 			return false, err
-		}
-		if len(r.Statuses) > 0 && !slices.Contains(r.Statuses, it.Status) {
-			return true, nil // the category partition holds every status
 		}
 		t, err := it.ticket()
 		if err != nil {

@@ -19,12 +19,31 @@ type Attribute struct {
 	Type KeyType
 }
 
-// Index is a global secondary index. All indexes project every attribute,
-// because list pages read whole tickets from them.
+// Projection is what a global secondary index copies of each item.
+type Projection string
+
+// Projections. ALL is the zero value.
+const (
+	// ProjectAll copies every attribute: a list page reads whole tickets
+	// from the index, and every write of an item rewrites its copy.
+	ProjectAll Projection = ""
+	// ProjectInclude copies the keys and the Include attributes only: the
+	// index is written when the item enters or leaves it, or a key or one
+	// of those attributes changes; readers fetch the items themselves.
+	ProjectInclude Projection = "INCLUDE"
+)
+
+// Index is a global secondary index. Most project every attribute,
+// because list pages read whole tickets from them; a sort index whose key
+// changes rarely or whose reads can afford a BatchGetItem of the page
+// projects only what choosing its rows needs (Include).
 type Index struct {
 	Name         string
 	PartitionKey Attribute
 	SortKey      Attribute
+	Projection   Projection
+	// Include are the non-key attributes of a ProjectInclude index.
+	Include []string
 }
 
 // Table describes one table: its logical name (the CDK construct id and the
@@ -69,12 +88,26 @@ const (
 	IndexByCategory = "gsi9"  // g9
 	IndexByTitle    = "gsi10" // g10
 	IndexByDueDate  = "gsi11" // g11
+	// Live tickets in one status and category, in number order: the
+	// filter panel's commonest pair.
+	IndexStatCat = "gsi12" // g12
+	// Sort indexes that project only the keys and the partition
+	// attributes (sortProjected): the tickets are fetched by BatchGetItem.
+	IndexByReporter = "gsi13" // g13
+	IndexByVersion  = "gsi14" // g14
+	IndexByStaff    = "gsi15" // g15
 )
+
+// sortProjected are the attributes the narrow sort indexes copy: what
+// tells whether a ticket is in the key range a list's filters chose
+// (TicketRange.Within) before the ticket is fetched.
+var sortProjected = []string{"status", "category", "priority", "reporterId", "attendingStaffId"}
 
 // sortIndexes names the index of each order in grievance.SortIndexed.
 var sortIndexes = map[string]string{
 	"priority": IndexByPriority, "status": IndexByStatus, "category": IndexByCategory,
 	"title": IndexByTitle, "due_date": IndexByDueDate,
+	"reporter_id": IndexByReporter, "version": IndexByVersion, "attending_staff": IndexByStaff,
 }
 
 // Index names of the history table.
@@ -94,6 +127,8 @@ var MainTable = Table{
 		gsi(IndexStaff, "g4"), gsi(IndexReporter, "g5"), gsi(IndexDue, "g6"),
 		gsi(IndexByPriority, "g7"), gsi(IndexByStatus, "g8"), gsi(IndexByCategory, "g9"),
 		gsi(IndexByTitle, "g10"), gsi(IndexByDueDate, "g11"),
+		gsi(IndexStatCat, "g12"),
+		narrow(gsi(IndexByReporter, "g13")), narrow(gsi(IndexByVersion, "g14")), narrow(gsi(IndexByStaff, "g15")),
 	},
 	Stream:       true,
 	TTLAttribute: AttrExpires,
@@ -118,6 +153,24 @@ func gsi(name, attr string) Index {
 		PartitionKey: Attribute{attr + "pk", String},
 		SortKey:      Attribute{attr + "sk", String},
 	}
+}
+
+// narrow makes ix project only the keys and sortProjected.
+func narrow(ix Index) Index {
+	ix.Projection, ix.Include = ProjectInclude, sortProjected
+	return ix
+}
+
+// projectsAll reports whether index copies whole items.
+func projectsAll(index string) bool {
+	for _, t := range Tables() {
+		for _, ix := range t.Indexes {
+			if ix.Name == index {
+				return ix.Projection == ProjectAll
+			}
+		}
+	}
+	panic("store: unknown index " + index)
 }
 
 // indexAttrs returns the key attribute names of an index of either table.

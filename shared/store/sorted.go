@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/guregu/dynamo/v2"
@@ -19,6 +22,9 @@ const (
 	// maxSortValue keeps a key within DynamoDB's 1,024 bytes; longer
 	// values tie on their first maxSortValue bytes (then newest first).
 	maxSortValue = 1000
+	// maxFetch bounds the tickets a narrow index's read fetches in one
+	// go (BatchGetItem takes 100 keys; larger sets go out in parallel).
+	maxFetch = 400
 )
 
 func sortKey(value string, seq int64) string {
@@ -33,14 +39,35 @@ func sortKey(value string, seq int64) string {
 
 // sortValueOf returns the value part of a sort index key.
 func sortValueOf(item dynamo.Item, skAttr string) string {
-	var k string
-	if av, ok := item[skAttr]; ok {
-		_ = dynamo.Unmarshal(av, &k)
-	}
+	k := attrKey(skAttr)(item)
 	if len(k) < sortTailLen {
 		return k
 	}
 	return k[:len(k)-sortTailLen]
+}
+
+// sortTail orders items of a sort index by their counted-down ticket
+// number alone: newest first ascending, across values.
+func sortTail(skAttr string) func(dynamo.Item) string {
+	return func(item dynamo.Item) string {
+		k := attrKey(skAttr)(item)
+		return k[max(0, len(k)-12):]
+	}
+}
+
+// topRuns remembers, per sort index, the greatest value when its run was
+// longer than a page the last time the index was read descending: the
+// next such read fetches that run speculatively, alongside its first
+// request instead of after it. A wrong guess costs one small read, never
+// a wrong row (the guess is used only when the first request confirms it).
+type topRuns struct{ m sync.Map }
+
+func (t *topRuns) get(index string) (string, bool) {
+	v, ok := t.m.Load(index)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
 }
 
 // scanSorted reads a RangeSorted range. Ascending, the index order is the
@@ -48,31 +75,61 @@ func sortValueOf(item dynamo.Item, skAttr string) string {
 // run of one value is reversed once complete, and a run longer than the
 // page is read on its own, newest first (ascending within its value), so
 // a page reads about twice its rows however many tickets share a value.
+// Items outside r.Within are skipped as read; a narrow index's tickets
+// are then fetched, a batch at a time.
 func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit func(dynamo.Item) (bool, error)) error {
 	index := sortIndexes[r.SortBy]
 	pkAttr, skAttr := indexAttrs(index)
 	all := func() *dynamo.Query { return s.main.Get(pkAttr, listLive).Index(index) }
 	if len(r.Keys) > 0 {
-		// One value: its keys count the ticket number down, so newest
-		// first is ascending.
-		v := r.Keys[0]
-		lo, hi := sortKey(v, seqTop), sortKey(v, 0)
-		switch {
-		case r.After > 0 && r.Descending:
-			lo = sortKey(v, r.After-1)
-		case r.After > 0:
-			hi = sortKey(v, r.After+1)
+		// Values: their keys count the ticket number down, so newest
+		// first is ascending within each, and the values' runs merge by
+		// that count.
+		ps := make([]*pager, 0, len(r.Keys))
+		for _, v := range r.Keys {
+			lo, hi := sortKey(v, seqTop), sortKey(v, 0)
+			switch {
+			case r.After > 0 && r.Descending:
+				lo = sortKey(v, r.After-1)
+			case r.After > 0:
+				hi = sortKey(v, r.After+1)
+			}
+			ps = append(ps, newPager(all().Range(skAttr, dynamo.Between, lo, hi), !r.Descending).firstPage(r.PageHint))
 		}
-		q := all().Range(skAttr, dynamo.Between, lo, hi)
-		return mergePages(ctx, []*pager{newPager(q, !r.Descending).firstPage(r.PageHint)}, skAttr, !r.Descending, emit)
-	}
-	if !r.Descending {
-		return mergePages(ctx, []*pager{newPager(all(), false).firstPage(r.PageHint)}, skAttr, false, emit)
+		return mergeBy(ctx, ps, sortTail(skAttr), !r.Descending, emit)
 	}
 	limit := max(r.PageHint, 1)
+	out := &sortedOut{s: s, ctx: ctx, within: r.Within, fetch: !projectsAll(index), size: limit, emit: emit}
+	err := s.walkSorted(ctx, index, all, r.Descending, limit, out)
+	if errors.Is(err, errStop) || out.stopped {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = out.flush()
+	return err
+}
+
+// walkSorted passes the items of a sort index to out in list order.
+func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo.Query, desc bool, limit int, out *sortedOut) error {
+	_, skAttr := indexAttrs(index)
+	if !desc {
+		p := out.watch(newPager(all(), false).firstPage(limit))
+		return mergePages(ctx, []*pager{p}, skAttr, false, out.add)
+	}
 	// One item more than the page tells whether the page's last run is
 	// complete without a second read.
-	main := newPager(all(), true).firstPage(limit + 1).steady()
+	main := out.watch(newPager(all(), true).firstPage(limit + 1).steady())
+	guess, guessed := s.tops.get(index)
+	var spec *pager
+	if guessed {
+		spec = out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, guess+sortSep), false).firstPage(limit))
+		if err := prefetch(ctx, main, spec); err != nil {
+			return err
+		}
+	}
+	first := true
 	for {
 		item, err := main.peek(ctx)
 		if err != nil || item == nil {
@@ -92,27 +149,183 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 			run = append(run, item)
 			main.pop()
 		}
-		if len(run) <= limit {
+		long := len(run) > limit
+		if first {
+			// Remember the top value for the next read only when its run
+			// needed a read of its own: a short run is read in the first
+			// request anyway.
+			if long {
+				s.tops.m.Store(index, v)
+			} else if guessed {
+				s.tops.m.Delete(index)
+			}
+		}
+		if !long {
 			for i := len(run) - 1; i >= 0; i-- {
-				if more, err := emit(run[i]); err != nil || !more {
+				if more, err := out.add(run[i]); err != nil || !more {
 					return err
 				}
 			}
+			first = false
 			continue
 		}
+		one := spec
+		if !first || !guessed || v != guess {
+			one = out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, v+sortSep), false).firstPage(limit))
+		}
+		first = false
 		stopped := false
-		one := newPager(all().Range(skAttr, dynamo.BeginsWith, v+sortSep), false).firstPage(limit)
 		err = mergePages(ctx, []*pager{one}, skAttr, false, func(item dynamo.Item) (bool, error) {
 			if sortValueOf(item, skAttr) != v {
 				return true, nil
 			}
-			more, err := emit(item)
+			more, err := out.add(item)
 			stopped = !more
 			return more, err
 		})
 		if err != nil || stopped {
 			return err
 		}
-		main = newPager(all().Range(skAttr, dynamo.Less, v+sortSep), true).firstPage(limit + 1).steady()
+		main = out.watch(newPager(all().Range(skAttr, dynamo.Less, v+sortSep), true).firstPage(limit + 1).steady())
 	}
+}
+
+// sortedOut takes a sort index's items in list order: it drops those
+// outside the list's key range and, for a narrow index, holds the rest
+// back until a batch of them is fetched (the batch grows like the pages).
+type sortedOut struct {
+	s       *Store
+	ctx     context.Context
+	within  *grievance.TicketRange
+	fetch   bool
+	size    int
+	emit    func(dynamo.Item) (bool, error)
+	pending []dynamo.Item
+	stopped bool
+}
+
+// watch makes p hand the held-back items on before it reads more, so a
+// consumer that needs no more stops the read there.
+func (o *sortedOut) watch(p *pager) *pager {
+	if o.fetch {
+		p.before = func() error {
+			more, err := o.flush()
+			if err == nil && !more {
+				return errStop
+			}
+			return err
+		}
+	}
+	return p
+}
+
+func (o *sortedOut) add(item dynamo.Item) (bool, error) {
+	if o.within != nil && !inRangeItem(*o.within, item) {
+		return true, nil
+	}
+	if !o.fetch {
+		more, err := o.emit(item)
+		o.stopped = o.stopped || !more
+		return more, err
+	}
+	o.pending = append(o.pending, item)
+	if len(o.pending) < o.size {
+		return true, nil
+	}
+	return o.flush()
+}
+
+// flush fetches the held-back tickets and passes them on in order; a
+// ticket gone meanwhile is skipped (the guard re-checks the others).
+func (o *sortedOut) flush() (bool, error) {
+	if len(o.pending) == 0 || o.stopped {
+		return !o.stopped, nil
+	}
+	items, err := o.s.itemsByKey(o.ctx, o.pending)
+	if err != nil {
+		return false, err
+	}
+	pending := o.pending
+	o.pending, o.size = nil, min(o.size*4, maxFetch)
+	for _, k := range pending {
+		item, ok := items[attrKey(AttrPK)(k)]
+		if !ok {
+			continue
+		}
+		more, err := o.emit(item)
+		if err != nil || !more {
+			o.stopped = true
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// itemsByKey reads the base items of index items (eventually consistent,
+// as the index read they come from), by partition key, in parallel
+// batches of 100.
+func (s *Store) itemsByKey(ctx context.Context, keyed []dynamo.Item) (map[string]dynamo.Item, error) {
+	var batches [][]dynamo.Keyed
+	for i, k := range keyed {
+		if i%100 == 0 {
+			batches = append(batches, nil)
+		}
+		b := &batches[len(batches)-1]
+		*b = append(*b, dynamo.Keys{attrKey(AttrPK)(k), attrKey(AttrSK)(k)})
+	}
+	found := make([][]dynamo.Item, len(batches))
+	errs := make([]error, len(batches))
+	var wg sync.WaitGroup
+	for i, b := range batches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.main.Batch(AttrPK, AttrSK).Get(b...).All(ctx, &found[i])
+			if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+				errs[i] = translate("batch get tickets", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make(map[string]dynamo.Item, len(keyed))
+	for _, items := range found {
+		for _, item := range items {
+			out[attrKey(AttrPK)(item)] = item
+		}
+	}
+	return out, nil
+}
+
+// rangeAttrs are the attributes of a ticket that say which key ranges
+// it is in: what the narrow sort indexes project (sortProjected).
+type rangeAttrs struct {
+	Status     string `dynamo:"status"`
+	Category   string `dynamo:"category"`
+	Priority   string `dynamo:"priority"`
+	ReporterID string `dynamo:"reporterId"`
+	StaffID    string `dynamo:"attendingStaffId"`
+}
+
+// inRangeItem reports whether a live ticket's index item belongs to r.
+func inRangeItem(r grievance.TicketRange, item dynamo.Item) bool {
+	var a rangeAttrs
+	if dynamo.UnmarshalItem(item, &a) != nil {
+		return true // the guard decides on the ticket
+	}
+	switch r.By {
+	case grievance.RangeStatus:
+		return slices.Contains(r.Keys, a.Status)
+	case grievance.RangeCategory:
+		return slices.Contains(r.Keys, a.Category) && (len(r.Statuses) == 0 || slices.Contains(r.Statuses, a.Status))
+	case grievance.RangeStaff:
+		return len(r.Keys) > 0 && a.StaffID == r.Keys[0]
+	case grievance.RangeReporter:
+		return len(r.Keys) > 0 && a.ReporterID == r.Keys[0]
+	case grievance.RangeSorted:
+		return r.SortBy != "priority" || len(r.Keys) == 0 || slices.Contains(r.Keys, a.Priority)
+	}
+	return true
 }

@@ -42,6 +42,8 @@ type Store struct {
 	// recountCounted, when set (by tests), runs in each Recount round
 	// between counting and writing the counts.
 	recountCounted func(round int)
+	// tops guesses the long top runs of the sort indexes (sorted.go).
+	tops topRuns
 }
 
 // New returns a Store over the tables named in names.

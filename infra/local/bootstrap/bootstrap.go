@@ -96,7 +96,7 @@ func tableInput(t store.Table, name string) *dynamodb.CreateTableInput {
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
 			IndexName:  aws.String(ix.Name),
 			KeySchema:  keySchema(ix.PartitionKey, ix.SortKey),
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: projection(ix),
 		})
 	}
 	for _, n := range order {
@@ -143,4 +143,12 @@ func enableTTL(ctx context.Context, db *dynamodb.Client, table, attr string) err
 		return fmt.Errorf("bootstrap: enable ttl on %s: %w", table, err)
 	}
 	return nil
+}
+
+// projection is the index's projection as schema.go defines it.
+func projection(ix store.Index) *types.Projection {
+	if ix.Projection == store.ProjectInclude {
+		return &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: ix.Include}
+	}
+	return &types.Projection{ProjectionType: types.ProjectionTypeAll}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,8 +58,15 @@ func TestCreateTables(t *testing.T) {
 			t.Fatalf("%s indexes=%d, want %d", def.Name, got, want)
 		}
 		for _, ix := range d.GlobalSecondaryIndexes {
-			if got := ix.Projection.ProjectionType; got != types.ProjectionTypeAll {
-				t.Fatalf("%s index %s projection=%v, want ALL", def.Name, aws.ToString(ix.IndexName), got)
+			want := types.Projection{ProjectionType: types.ProjectionTypeAll}
+			for _, dx := range def.Indexes {
+				if dx.Name == aws.ToString(ix.IndexName) && dx.Projection == store.ProjectInclude {
+					want = types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: dx.Include}
+				}
+			}
+			if got := ix.Projection; got.ProjectionType != want.ProjectionType || !slices.Equal(got.NonKeyAttributes, want.NonKeyAttributes) {
+				t.Fatalf("%s index %s projection=%v %v, want %v %v", def.Name, aws.ToString(ix.IndexName),
+					got.ProjectionType, got.NonKeyAttributes, want.ProjectionType, want.NonKeyAttributes)
 			}
 		}
 		streamOn := d.StreamSpecification != nil && aws.ToBool(d.StreamSpecification.StreamEnabled)

@@ -186,11 +186,14 @@ func inRange(r grievance.TicketRange, t *grievance.Ticket) bool {
 	case grievance.RangeAll:
 		return true
 	case grievance.RangeSorted:
-		return len(r.Keys) == 0 || grievance.SortValue(t, r.SortBy) == r.Keys[0]
+		if r.Within != nil && !inRange(*r.Within, t) {
+			return false
+		}
+		return len(r.Keys) == 0 || slices.Contains(r.Keys, grievance.SortValue(t, r.SortBy))
 	case grievance.RangeStatus:
 		return slices.Contains(r.Keys, string(t.Status))
 	case grievance.RangeCategory:
-		return len(r.Keys) > 0 && t.Category == r.Keys[0] && (len(r.Statuses) == 0 || slices.Contains(r.Statuses, string(t.Status)))
+		return slices.Contains(r.Keys, t.Category) && (len(r.Statuses) == 0 || slices.Contains(r.Statuses, string(t.Status)))
 	case grievance.RangeStaff:
 		return len(r.Keys) > 0 && t.AttendingStaffID == r.Keys[0]
 	case grievance.RangeReporter:
@@ -263,6 +266,32 @@ func (s *Store) CountTickets(ctx context.Context, r grievance.TicketRange) (int,
 		}
 	}
 	return n, nil
+}
+
+// TicketValues lists the values live tickets have in fields, with how
+// many have each.
+func (s *Store) TicketValues(ctx context.Context, fields ...string) (map[string]map[string]int, error) {
+	if err := s.fail("TicketValues"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]map[string]int{}
+	for _, f := range fields {
+		if !slices.Contains(grievance.ValueFields, f) {
+			return nil, fmt.Errorf("ticket values: no dictionary of %q", f)
+		}
+		out[f] = map[string]int{}
+		for _, t := range s.bySeq {
+			if t == nil || t.IsDeleted {
+				continue
+			}
+			if v := grievance.SortValue(t, f); v != "" {
+				out[f][v]++
+			}
+		}
+	}
+	return out, nil
 }
 
 // Comment returns the comment with id, or CodeNotFound.
