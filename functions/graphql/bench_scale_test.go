@@ -26,7 +26,7 @@ type listScaleOp struct {
 // panel's combinations; every one a page of 20 with totalCount.
 func listScaleOps() []listScaleOp {
 	ops := []listScaleOp{{name: "default", args: `orderBy: ["-dateCreated"]`}}
-	for _, col := range []string{"priority", "status", "category", "title", "dueDate"} {
+	for _, col := range []string{"priority", "status", "category", "title", "dueDate", "code", "reporter_id", "version", "attendingStaff"} {
 		ops = append(ops,
 			listScaleOp{name: "sort_" + col + "_asc", args: fmt.Sprintf(`orderBy: [%q]`, col)},
 			listScaleOp{name: "sort_" + col + "_desc", args: fmt.Sprintf(`orderBy: ["-%s"]`, col)})
@@ -46,6 +46,17 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "panel_status_sort_priority", args: `status_Icontains: OPEN, orderBy: ["-priority"]`},
 		listScaleOp{name: "panel_status_category", args: `status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "panel_priority", args: `priority: "High", orderBy: ["-dateCreated"]`},
+		// Exactly what the web client's filter panel sends.
+		listScaleOp{name: "panel_priority_icontains", args: `priority_Icontains: "High", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "panel_category_icontains", args: `category_Icontains: "Payments", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "panel_reporter", args: fmt.Sprintf(`reporterId: %q, orderBy: ["-dateCreated"]`, individualID)},
+		listScaleOp{name: "panel_status_category_icontains", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["-dateCreated"]`},
+		// A filter of each kind with a sortable column.
+		listScaleOp{name: "panel_category_icontains_sort_status", args: `category_Icontains: "Payments", orderBy: ["-status"]`},
+		listScaleOp{name: "panel_priority_icontains_sort_title", args: `priority_Icontains: "High", orderBy: ["title"]`},
+		listScaleOp{name: "panel_reporter_sort_priority", args: fmt.Sprintf(`reporterId: %q, orderBy: ["-priority"]`, individualID)},
+		listScaleOp{name: "panel_staff_sort_version", args: fmt.Sprintf(`attendingStaff_Id: %q, orderBy: ["-version"]`, staffID)},
+		listScaleOp{name: "panel_status_category_icontains_sort_reporter_id", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["reporter_id"]`},
 	)
 }
 
@@ -106,9 +117,15 @@ func BenchmarkListScale(b *testing.B) {
 					envs[n] = e
 				}
 				doc := fmt.Sprintf(`{ tickets(first: 20, %s) { totalCount %s edges { node { %s } } } }`, op.args, pageInfoFields, clientTicketFields)
-				// A request through moto at 100,000 tickets outlasts the
-				// configuration cache (30 s); a warm container would not
-				// re-read it, so neither does the measured request.
+				// A warm container has served the request before (what it
+				// remembers between requests: the long top run of a sort
+				// index read descending, beneficiaries' individuals), and
+				// its configuration is cached: a request through moto at
+				// 100,000 tickets outlasts the cache (30 s), so the
+				// configuration is read again first.
+				if os.Getenv("BENCH_COLD") == "" {
+					e.sendScale(b, doc)
+				}
 				if _, err := e.svc.Config(context.Background()); err != nil {
 					b.Fatal(err)
 				}
@@ -125,6 +142,7 @@ func BenchmarkListScale(b *testing.B) {
 				}
 				b.StopTimer()
 				report(b, acc, i, "")
+				b.ReportMetric(acc.Scale(i).Total("DynamoDB").Rounds, "ddb-rounds/op")
 			})
 		}
 	}

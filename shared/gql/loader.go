@@ -72,6 +72,13 @@ func loadMissing[T any](ctx context.Context, mu *sync.Mutex, cache map[string]*T
 	for _, id := range missing {
 		cache[id] = found[id]
 	}
+	// fetch may return more than was asked (the people read adds the
+	// individuals of beneficiaries it expects to be needed next).
+	for id, x := range found {
+		if _, ok := cache[id]; !ok {
+			cache[id] = x
+		}
+	}
 	return nil
 }
 

@@ -142,7 +142,14 @@ func byOrder[T any](order []orderKey, field func(k string, a, b T) int, tie func
 	}
 }
 
-// People returns directory records for the reporter and commenter fields.
+// People returns directory records for the reporter and commenter fields:
+// those of ids that exist and, in the same read, the individuals of the
+// beneficiaries among them that earlier reads named (individualLinks).
 func (s *Service) People(ctx context.Context, ids []string) (map[string]*Person, error) {
-	return s.store.People(ctx, ids)
+	found, err := s.store.People(ctx, s.links.expand(ids))
+	if err != nil {
+		return nil, err
+	}
+	s.links.learn(found)
+	return found, nil
 }

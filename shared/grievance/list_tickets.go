@@ -61,6 +61,7 @@ type ticketPlan struct {
 	counted *TicketRange
 	known   *int
 	source  rows[*Ticket]
+	links   *individualLinks
 	// search, when set, is the text index's narrowing the source reads;
 	// fixedCount is its count of the answer, and boundCount says the
 	// count is the rows found plus the candidates left unread.
@@ -94,7 +95,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	if err := checkText("clientMutationId", q.ClientMutationID, MaxClientMutationID, false); err != nil {
 		return nil, err
 	}
-	pl := &ticketPlan{q: q}
+	pl := &ticketPlan{q: q, links: &s.links}
 	var err error
 	if pl.w, err = newWindow[*Ticket](q.Connection, q.Page, q.WantCount); err != nil {
 		return nil, err
@@ -305,9 +306,10 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 		return nil, err
 	}
 	if withPeople {
-		ids := TicketPeople(page.Items)
+		ids := pl.links.expand(TicketPeople(page.Items))
 		var found map[string]*Person
 		n, found, countErr = pc.CountTicketsWithPeople(ctx, *pl.counted, ids)
+		pl.links.learn(found)
 		page.People = map[string]*Person{}
 		for _, id := range ids {
 			page.People[id] = found[id] // nil: known missing

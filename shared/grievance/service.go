@@ -35,6 +35,9 @@ type Service struct {
 	mutationLogTTL    time.Duration
 	historyReadBudget int
 
+	// links guesses the individuals of beneficiaries (people reads).
+	links individualLinks
+
 	mu        sync.Mutex
 	cfg       *Config
 	cfgVer    int

@@ -48,6 +48,10 @@ type Op struct {
 	IndexWCU float64
 	// Reported is the capacity moto reported (a constant per call there).
 	Reported float64
+	// Rounds are the requests that started while no other request was
+	// under way: summed over the operations, the round trips made one
+	// after another (requests sent together count once).
+	Rounds float64
 }
 
 // Stats are the requests of a period, keyed "Service.Operation" (e.g.
@@ -56,8 +60,9 @@ type Stats map[string]*Op
 
 // Meter counts requests; it is safe for concurrent use.
 type Meter struct {
-	mu  sync.Mutex
-	ops Stats
+	mu       sync.Mutex
+	ops      Stats
+	inFlight int
 }
 
 // New returns an empty meter.
@@ -82,16 +87,24 @@ func (m *Meter) Take() Stats {
 
 func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	askCapacity(in.Parameters)
+	m.mu.Lock()
+	round := m.inFlight == 0
+	m.inFlight++
+	m.mu.Unlock()
 	out, md, err := next.HandleInitialize(ctx, in)
 	key := middleware.GetServiceID(ctx) + "." + middleware.GetOperationName(ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.inFlight--
 	op := m.ops[key]
 	if op == nil {
 		op = &Op{}
 		m.ops[key] = op
 	}
 	op.Calls++
+	if round {
+		op.Rounds++
+	}
 	if err == nil {
 		measure(op, in.Parameters, out.Result)
 	}
@@ -360,7 +373,7 @@ func (s Stats) Add(o Stats) {
 
 // figures are every figure of op, for the sums and scalings.
 func (op *Op) figures() []*float64 {
-	return []*float64{&op.Calls, &op.ItemsRead, &op.ItemsWritten, &op.RCU, &op.WCU, &op.IndexWCU, &op.Reported}
+	return []*float64{&op.Calls, &op.ItemsRead, &op.ItemsWritten, &op.RCU, &op.WCU, &op.IndexWCU, &op.Reported, &op.Rounds}
 }
 
 // add adds every figure of o to op.
