@@ -54,6 +54,9 @@ func listScaleOps() []listScaleOp {
 		// A filter of each kind with a sortable column.
 		listScaleOp{name: "panel_category_icontains_sort_status", args: `category_Icontains: "Payments", orderBy: ["-status"]`},
 		listScaleOp{name: "panel_priority_icontains_sort_title", args: `priority_Icontains: "High", orderBy: ["title"]`},
+		listScaleOp{name: "panel_reporter_sort_status", args: fmt.Sprintf(`reporterId: %q, orderBy: ["-status"]`, individualID)},
+		// The same reporter's tickets all have the bottom priority (the
+		// data's pattern: both follow the ticket number modulo 3).
 		listScaleOp{name: "panel_reporter_sort_priority", args: fmt.Sprintf(`reporterId: %q, orderBy: ["-priority"]`, individualID)},
 		listScaleOp{name: "panel_staff_sort_version", args: fmt.Sprintf(`attendingStaff_Id: %q, orderBy: ["-version"]`, staffID)},
 		listScaleOp{name: "panel_status_category_icontains_sort_reporter_id", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["reporter_id"]`},

@@ -3,9 +3,12 @@ package grievance
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 )
 
 // ListMode selects which tickets a list reads.
@@ -62,6 +65,8 @@ type ticketPlan struct {
 	known   *int
 	source  rows[*Ticket]
 	links   *individualLinks
+	// waits are reads beside the list, taken before it returns.
+	waits []func()
 	// search, when set, is the text index's narrowing the source reads;
 	// fixedCount is its count of the answer, and boundCount says the
 	// count is the rows found plus the candidates left unread.
@@ -84,6 +89,11 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 	if pl.none {
 		return pl.w.page(true), nil
 	}
+	defer func() {
+		for _, wait := range pl.waits {
+			wait()
+		}
+	}()
 	return pl.collect(ctx, s.store, pl.guarded(ctx, g))
 }
 
@@ -143,7 +153,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		if ts != nil && pl.useSearch(ctx, g, ts, s.store) {
 			break
 		}
-		values, err := s.filterValues(ctx, pl.fs)
+		values, verify, err := s.filterValues(ctx, pl.fs)
 		if err != nil {
 			return nil, err
 		}
@@ -151,13 +161,67 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.none = true
 			return pl, nil
 		}
-		r, err := pl.keyRange(ctx, s.store, g, slaStatuses, values)
+		native := pl.native
+		r, err := pl.keyRange(ctx, s, g, slaStatuses, values)
 		if err != nil {
 			return nil, err
 		}
 		pl.source = s.rangeSource(ctx, r)
+		if verify != nil {
+			pl.source = pl.verified(pl.source, verify, func(fresh *panelValues) (rows[*Ticket], error) {
+				// The plan again, from the fresh values.
+				pl.native, pl.known, pl.counted = native, nil, nil
+				if fresh.none() {
+					return func(func(*Ticket) (bool, error)) error { return nil }, nil
+				}
+				r, err := pl.keyRange(ctx, s, g, slaStatuses, fresh)
+				return s.rangeSource(ctx, r), err
+			})
+		}
 	}
 	return pl, nil
+}
+
+// verified passes on the rows of a plan made from guessed values once
+// verify confirms the guess (before the first row, or at the end when
+// there is none); otherwise it reads the rows of replan instead.
+func (pl *ticketPlan) verified(guessed rows[*Ticket], verify func() (*panelValues, bool, error), replan func(*panelValues) (rows[*Ticket], error)) rows[*Ticket] {
+	return func(fn func(*Ticket) (bool, error)) error {
+		checked, wrong := false, false
+		var fresh *panelValues
+		check := func() error {
+			checked = true
+			var ok bool
+			var err error
+			fresh, ok, err = verify()
+			wrong = !ok
+			return err
+		}
+		err := guessed(func(t *Ticket) (bool, error) {
+			if !checked {
+				if err := check(); err != nil || wrong {
+					return false, err
+				}
+			}
+			return fn(t)
+		})
+		if err != nil {
+			return err
+		}
+		if !checked {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		if !wrong {
+			return nil
+		}
+		again, err := replan(fresh)
+		if err != nil {
+			return err
+		}
+		return again(fn)
+	}
 }
 
 // usernameFilter accepts the attending staff's username filter, which
@@ -178,11 +242,11 @@ func usernameFilter(f Filter) (bool, error) {
 // keyRange chooses the range a list reads from an index, its keyset
 // start and first read size, and whether the maintained counts answer
 // totalCount.
-func (pl *ticketPlan) keyRange(ctx context.Context, st TicketStore, g *guard, slaStatuses []Status, values panelValues) (TicketRange, error) {
+func (pl *ticketPlan) keyRange(ctx context.Context, s *Service, g *guard, slaStatuses []Status, values *panelValues) (TicketRange, error) {
 	q, w := pl.q, pl.w
 	r, exact := chooseRange(pl.fs, pl.staffIDs, q.Mode, slaStatuses, values)
 	r.Descending = pl.desc
-	sortBy := ""
+	sortBy, share := "", 0.0
 	// totalCount from the maintained counts when the key range is the whole
 	// answer: no filter left to apply and nothing hidden from this reader.
 	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
@@ -192,19 +256,38 @@ func (pl *ticketPlan) keyRange(ctx context.Context, st TicketStore, g *guard, sl
 		// that chose r still run on every row, and r still names the
 		// counts.
 		sortBy = sortIndexFor(pl.order, g)
-		if sortBy != "" && (r.By == RangeStaff || r.By == RangeReporter) {
+		switch {
+		case sortBy == "":
+		case r.By == RangeStaff || r.By == RangeReporter:
 			// One person's tickets are often a handful among many: the
 			// sort index would be read nearly whole to find them. Their
-			// count decides (it is the totalCount too).
-			small, n, err := smallRange(ctx, st, r, max(w.first, 1)+1)
+			// count decides.
+			n, total, read, err := s.sizes.of(ctx, s.store, r)
 			if err != nil {
 				return TicketRange{}, err
 			}
-			if small {
-				sortBy = ""
+			if page := max(w.first, 1) + 1; n <= maxScanPage && n*n <= page*max(total, 1) {
+				sortBy = "" // read whole and sorted in memory
+			} else if total > 0 {
+				share = float64(n) / float64(total)
 			}
-			if countable {
-				pl.known = &n
+			if countable && read {
+				pl.known = &n // it is the totalCount too
+			}
+		default:
+			// A status, category or priority range: its share of the
+			// index from a size this container read before, else from
+			// the dictionary, else learnt as the index is read; the size
+			// is read beside the list for the next one.
+			if n, total, ok := s.sizes.known(r); ok && total > 0 {
+				share = float64(n) / float64(total)
+				break
+			}
+			pl.waits = append(pl.waits, s.sizes.learn(ctx, s.store, r))
+			if r.By == RangeCategory {
+				share = values.share("category")
+			} else if r.By == RangeSorted {
+				share = values.share("priority")
 			}
 		}
 		pl.native = sortBy != ""
@@ -236,28 +319,83 @@ func (pl *ticketPlan) keyRange(ctx context.Context, st TicketStore, g *guard, sl
 		if r.By != RangeAll {
 			within := r
 			within.After, within.PageHint, within.Descending = 0, 0, false
-			sorted.Within = &within
+			sorted.Within, sorted.Share = &within, share
 		}
 		return sorted, nil
 	}
 	return r, nil
 }
 
-// smallRange reads the count of r and of every live ticket (one round
-// trip) and reports whether reading r whole (one request) and sorting it
-// costs fewer items than reading a sort index until a page of r's tickets
-// turns up: n items against about page × all ÷ n.
-func smallRange(ctx context.Context, st TicketStore, r TicketRange, page int) (bool, int, error) {
+// rangeSizes remembers, per container and for a few minutes, how many
+// live tickets one person's list holds and how many there are in all: a
+// list of them in a sortable column's order reads them whole when they
+// are few, else the sort index sized by their share. A size only chooses
+// how to read (a stale one costs items, never a wrong row or count), so a
+// container that knows it saves the round trip of reading it.
+type rangeSizes struct {
+	mu sync.Mutex
+	m  map[string]rangeSize
+}
+
+type rangeSize struct {
+	n, total int
+	at       time.Time
+}
+
+// rangeSizeTTL is how long a size is trusted.
+const rangeSizeTTL = 5 * time.Minute
+
+func sizeKey(r TicketRange) string { return fmt.Sprint(r.By, r.SortBy, r.Keys, r.Statuses) }
+
+// known returns the remembered sizes of r, when fresh.
+func (rs *rangeSizes) known(r TicketRange) (n, total int, ok bool) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	sz, ok := rs.m[sizeKey(r)]
+	if !ok || time.Since(sz.at) >= rangeSizeTTL {
+		return 0, 0, false
+	}
+	return sz.n, sz.total, true
+}
+
+// read reads the count of r and of every live ticket (one round trip,
+// both at once) and remembers them.
+func (rs *rangeSizes) read(ctx context.Context, st TicketStore, r TicketRange) (n, total int, err error) {
 	all := countAsync(ctx, st, &TicketRange{By: RangeAll})
-	n, err := st.CountTickets(ctx, r)
+	n, err = st.CountTickets(ctx, r)
 	total, allErr := all()
-	if err != nil {
-		return false, 0, fmt.Errorf("count tickets: %w", err)
+	if err = errors.Join(err, allErr); err != nil {
+		return 0, 0, fmt.Errorf("count tickets: %w", err)
 	}
-	if allErr != nil {
-		return false, 0, fmt.Errorf("count tickets: %w", allErr)
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.m == nil || len(rs.m) >= maxLinks {
+		rs.m = map[string]rangeSize{}
 	}
-	return n <= maxScanPage && n*n <= page*max(total, 1), n, nil
+	rs.m[sizeKey(r)] = rangeSize{n, total, time.Now()}
+	return n, total, nil
+}
+
+// of returns the sizes of r, read now (read true) unless known.
+func (rs *rangeSizes) of(ctx context.Context, st TicketStore, r TicketRange) (n, total int, read bool, err error) {
+	if n, total, ok := rs.known(r); ok {
+		return n, total, false, nil
+	}
+	n, total, err = rs.read(ctx, st, r)
+	return n, total, err == nil, err
+}
+
+// learn reads the sizes of r beside the list's own reads, for the next
+// list of r; the returned wait is taken before the list returns, so the
+// read never outlives its request. Its failure only leaves r unknown.
+func (rs *rangeSizes) learn(ctx context.Context, st TicketStore, r TicketRange) func() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { _ = recover() }()
+		_, _, _ = rs.read(ctx, st, r)
+	}()
+	return func() { <-done }
 }
 
 // guarded applies visibility, the filters and masking to every row the
@@ -300,10 +438,15 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 	case !withPeople:
 		count = countAsync(ctx, st, pl.counted)
 	}
+	counted := pl.counted
 	page, err := collect(pl.w, guarded, pl.native, compareTickets(pl.order))
 	n, countErr := count()
 	if err != nil {
 		return nil, err
+	}
+	if !withPeople && pl.known == nil && pl.counted != counted {
+		// Planned again while reading (verified): count the range read.
+		n, countErr = countAsync(ctx, st, pl.counted)()
 	}
 	if withPeople {
 		ids := pl.links.expand(TicketPeople(page.Items))
@@ -403,7 +546,7 @@ func compareTickets(order []orderKey) func(a, b *Ticket) int {
 // filters can match (and, when allowed is not nil, only tickets in those
 // statuses); the filters still run on each row read. exact reports that
 // the range is the whole answer: every filter is implied by it.
-func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed []Status, values panelValues) (TicketRange, bool) {
+func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed []Status, values *panelValues) (TicketRange, bool) {
 	only := func(fields ...string) bool {
 		for _, f := range fs {
 			if !slices.Contains(fields, f.Field) {
@@ -411,7 +554,7 @@ func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed [
 			}
 			// Status lookups and resolved category and priority lookups
 			// are exact here: the partitions are the values they match.
-			if _, resolved := values[f.Field]; f.Field != "status" && f.Lookup != Exact && !resolved {
+			if f.Field != "status" && f.Lookup != Exact && !values.resolved(f.Field) {
 				return false
 			}
 		}
@@ -466,9 +609,8 @@ func chooseRange(fs []Filter, staffIDs map[string]bool, mode ListMode, allowed [
 	}
 	if byCat && byPrio {
 		// Both: the fewer tickets, when the dictionary tells.
-		nc, okc := values.total("category")
-		np, okp := values.total("priority")
-		if okc && okp && np < nc {
+		sc, sp := values.share("category"), values.share("priority")
+		if sc > 0 && sp > 0 && sp < sc {
 			byCat = false
 		}
 	}

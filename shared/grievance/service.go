@@ -37,6 +37,10 @@ type Service struct {
 
 	// links guesses the individuals of beneficiaries (people reads).
 	links individualLinks
+	// lastValues and sizes guess what list filters match and how many
+	// tickets a person's list holds (list_values.go, list_tickets.go).
+	lastValues lastValues
+	sizes      rangeSizes
 
 	mu        sync.Mutex
 	cfg       *Config

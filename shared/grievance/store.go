@@ -43,6 +43,11 @@ type TicketRange struct {
 	// the store skips the others as it reads the sort index, before it
 	// fetches any ticket.
 	Within *TicketRange
+	// Share is about what part of the sort index's tickets Within holds
+	// (0: unknown): the store sizes its reads by it, so that a page of
+	// Within's tickets takes one read; unknown, it learns the share from
+	// its first read.
+	Share float64
 }
 
 // ValueFields are the fields whose values the store lists (TicketValues):

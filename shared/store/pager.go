@@ -22,9 +22,12 @@ type pager struct {
 	fixed  bool // pages keep their first size
 	// before, when set, runs before every request but the first: a
 	// reader that holds items back (to fetch them in one batch) hands
-	// them on first, as its consumer may need no more. errStop from it
-	// ends the read.
+	// them on while the next page is read. errStop from it ends the read.
 	before func() error
+	// resize, when set, sizes every request but the first from the size
+	// the pager would use: a reader that skips items it learns how many
+	// it keeps.
+	resize func(int) int
 }
 
 const (
@@ -63,12 +66,14 @@ func (p *pager) steady() *pager {
 // peek returns the next item without consuming it, or nil at the end.
 func (p *pager) peek(ctx context.Context) (dynamo.Item, error) {
 	for len(p.buf) == 0 && !p.done {
-		if p.issued && p.before != nil {
-			if err := p.before(); err != nil {
-				return nil, err
-			}
+		if p.issued && p.resize != nil {
+			p.size = p.resize(p.size)
 		}
-		if err := p.fetch(ctx); err != nil {
+		fetch := p.fetch
+		if p.issued && p.before != nil {
+			fetch = p.fetchBeside
+		}
+		if err := fetch(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -97,6 +102,25 @@ func (p *pager) fetch(ctx context.Context) error {
 	return nil
 }
 
+// fetchBeside runs before and the next request at the same time: what
+// before hands on (a batch of tickets to fetch) and the next page are
+// both round trips, and a reader that held items back still needs more
+// (else before ends the read with errStop, and the page read is dropped).
+func (p *pager) fetchBeside(ctx context.Context) error {
+	var fetchErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fetchErr = p.fetch(ctx)
+	}()
+	err := p.before()
+	<-done
+	if err != nil {
+		return err
+	}
+	return fetchErr
+}
+
 func (p *pager) pop() { p.buf = p.buf[1:] }
 
 // prefetch issues the next request of every pager that has nothing
@@ -118,6 +142,9 @@ func prefetch(ctx context.Context, ps ...*pager) error {
 			if err := p.before(); err != nil {
 				return err
 			}
+		}
+		if p.issued && p.resize != nil {
+			p.size = p.resize(p.size)
 		}
 	}
 	errs := make([]error, len(todo))

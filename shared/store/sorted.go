@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"sync"
 	"unicode/utf8"
@@ -74,9 +75,11 @@ func (t *topRuns) get(index string) (string, bool) {
 // list order. Descending, the index gives equal values oldest first: each
 // run of one value is reversed once complete, and a run longer than the
 // page is read on its own, newest first (ascending within its value), so
-// a page reads about twice its rows however many tickets share a value.
-// Items outside r.Within are skipped as read; a narrow index's tickets
-// are then fetched, a batch at a time.
+// a page reads about twice its rows however many tickets share a value
+// (about once, when the top run was guessed: topRuns). Items outside
+// r.Within are skipped as read, and reads are sized by the share of the
+// index Within holds; a narrow index's tickets are then fetched, a batch
+// at a time.
 func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit func(dynamo.Item) (bool, error)) error {
 	index := sortIndexes[r.SortBy]
 	pkAttr, skAttr := indexAttrs(index)
@@ -99,7 +102,7 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 		return mergeBy(ctx, ps, sortTail(skAttr), !r.Descending, emit)
 	}
 	limit := max(r.PageHint, 1)
-	out := &sortedOut{s: s, ctx: ctx, within: r.Within, fetch: !projectsAll(index), size: limit, emit: emit}
+	out := &sortedOut{s: s, ctx: ctx, within: r.Within, share: r.Share, fetch: !projectsAll(index), want: limit, size: limit, emit: emit}
 	err := s.walkSorted(ctx, index, all, r.Descending, limit, out)
 	if errors.Is(err, errStop) || out.stopped {
 		return nil
@@ -115,16 +118,26 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo.Query, desc bool, limit int, out *sortedOut) error {
 	_, skAttr := indexAttrs(index)
 	if !desc {
-		p := out.watch(newPager(all(), false).firstPage(limit))
+		p := out.watch(newPager(all(), false).firstPage(out.indexPage(limit)), nil)
 		return mergePages(ctx, []*pager{p}, skAttr, false, out.add)
 	}
-	// One item more than the page tells whether the page's last run is
-	// complete without a second read.
-	main := out.watch(newPager(all(), true).firstPage(limit + 1).steady())
+	// The main read finds the runs of values from the top. One item more
+	// than the page tells whether the page's last run is complete
+	// without a second read; with the top run guessed, one item confirms
+	// the guess. Its later pages are sized for what is still wanted.
+	mainSize := func(int) int { return max(limit+1, out.indexPage(out.need())) }
+	mainFrom := func(q *dynamo.Query, first int) *pager {
+		return out.watch(newPager(q, true).firstPage(first).steady(), mainSize)
+	}
+	runOf := func(v string) *pager {
+		return out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, v+sortSep), false).firstPage(out.indexPage(limit)), nil)
+	}
 	guess, guessed := s.tops.get(index)
+	main := mainFrom(all(), limit+1)
 	var spec *pager
 	if guessed {
-		spec = out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, guess+sortSep), false).firstPage(limit))
+		main.firstPage(1)
+		spec = runOf(guess)
 		if err := prefetch(ctx, main, spec); err != nil {
 			return err
 		}
@@ -136,49 +149,49 @@ func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo
 			return err
 		}
 		v := sortValueOf(item, skAttr)
-		// The run of v, up to one item more than the page: peeking past
-		// that would read a page nobody needs.
-		var run []dynamo.Item
-		for len(run) <= limit {
-			if item, err = main.peek(ctx); err != nil {
-				return err
-			}
-			if item == nil || sortValueOf(item, skAttr) != v {
-				break
-			}
-			run = append(run, item)
-			main.pop()
-		}
-		long := len(run) > limit
-		if first {
-			// Remember the top value for the next read only when its run
-			// needed a read of its own: a short run is read in the first
-			// request anyway.
-			if long {
-				s.tops.m.Store(index, v)
-			} else if guessed {
-				s.tops.m.Delete(index)
-			}
-		}
-		if !long {
-			for i := len(run) - 1; i >= 0; i-- {
-				if more, err := out.add(run[i]); err != nil || !more {
+		one := spec
+		if !first || !guessed || v != guess {
+			// The run of v, up to one item more than the page: peeking
+			// past that would read a page nobody needs.
+			var run []dynamo.Item
+			for len(run) <= limit {
+				if item, err = main.peek(ctx); err != nil {
 					return err
+				}
+				if item == nil || sortValueOf(item, skAttr) != v {
+					break
+				}
+				run = append(run, item)
+				main.pop()
+			}
+			long := len(run) > limit
+			if first {
+				// Remember the top value only when its run needed a read
+				// of its own: a short run is read with the first request.
+				if long {
+					s.tops.m.Store(index, v)
+				} else if guessed {
+					s.tops.m.Delete(index)
 				}
 			}
 			first = false
-			continue
-		}
-		one := spec
-		if !first || !guessed || v != guess {
-			one = out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, v+sortSep), false).firstPage(limit))
+			if !long {
+				for i := len(run) - 1; i >= 0; i-- {
+					if more, err := out.add(run[i]); err != nil || !more {
+						return err
+					}
+				}
+				continue
+			}
+			one = runOf(v)
 		}
 		first = false
-		stopped := false
+		stopped, n := false, 0
 		err = mergePages(ctx, []*pager{one}, skAttr, false, func(item dynamo.Item) (bool, error) {
 			if sortValueOf(item, skAttr) != v {
 				return true, nil
 			}
+			n++
 			more, err := out.add(item)
 			stopped = !more
 			return more, err
@@ -186,27 +199,37 @@ func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo
 		if err != nil || stopped {
 			return err
 		}
-		main = out.watch(newPager(all().Range(skAttr, dynamo.Less, v+sortSep), true).firstPage(limit + 1).steady())
+		if one == spec && n <= limit {
+			s.tops.m.Delete(index) // the guessed run has become short
+		}
+		main = mainFrom(all().Range(skAttr, dynamo.Less, v+sortSep), limit+1)
 	}
 }
 
 // sortedOut takes a sort index's items in list order: it drops those
 // outside the list's key range and, for a narrow index, holds the rest
 // back until a batch of them is fetched (the batch grows like the pages).
+// It sizes the reads of the index by the share of its items it keeps.
 type sortedOut struct {
 	s       *Store
 	ctx     context.Context
 	within  *grievance.TicketRange
+	share   float64
 	fetch   bool
-	size    int
+	want    int // rows the reader expects to need
+	size    int // the next batch to fetch
 	emit    func(dynamo.Item) (bool, error)
 	pending []dynamo.Item
 	stopped bool
+	// offered and kept count the items seen and those in within;
+	// emitted, those fetched and passed on.
+	offered, kept, emitted int
 }
 
-// watch makes p hand the held-back items on before it reads more, so a
-// consumer that needs no more stops the read there.
-func (o *sortedOut) watch(p *pager) *pager {
+// watch gives p the reader's hooks: hand held-back items on while the
+// next page is read (a consumer that needs no more stops the read
+// there), and size the next page by size (nil: by what is still wanted).
+func (o *sortedOut) watch(p *pager, size func(int) int) *pager {
 	if o.fetch {
 		p.before = func() error {
 			more, err := o.flush()
@@ -216,13 +239,47 @@ func (o *sortedOut) watch(p *pager) *pager {
 			return err
 		}
 	}
+	if size == nil && o.within != nil {
+		size = func(n int) int {
+			if need := o.need(); need > 0 {
+				return o.indexPage(need)
+			}
+			return n
+		}
+	}
+	p.resize = size
 	return p
 }
 
+// need is how many more rows the reader is expected to want.
+func (o *sortedOut) need() int { return max(o.want-o.kept, 1) }
+
+// indexPage is the read of the index that should hold n items of within:
+// n ÷ the share (the caller's estimate, or what the reads so far kept),
+// with a fifth more for chance.
+func (o *sortedOut) indexPage(n int) int {
+	if o.within == nil {
+		return n
+	}
+	share := o.share
+	if o.offered > 0 && o.kept > 0 {
+		share = float64(o.kept) / float64(o.offered)
+	}
+	if o.offered > 0 && o.kept == 0 {
+		share = 1 / float64(4*o.offered) // none yet: at least four times what was read
+	}
+	if share <= 0 || share >= 1 {
+		return n
+	}
+	return min(maxPageSize, int(math.Ceil(float64(n)/share*1.2))+1)
+}
+
 func (o *sortedOut) add(item dynamo.Item) (bool, error) {
+	o.offered++
 	if o.within != nil && !inRangeItem(*o.within, item) {
 		return true, nil
 	}
+	o.kept++
 	if !o.fetch {
 		more, err := o.emit(item)
 		o.stopped = o.stopped || !more
@@ -246,7 +303,14 @@ func (o *sortedOut) flush() (bool, error) {
 		return false, err
 	}
 	pending := o.pending
-	o.pending, o.size = nil, min(o.size*4, maxFetch)
+	o.pending, o.emitted = nil, o.emitted+len(pending)
+	if o.emitted < o.want {
+		// The reader still wants the rest of its page: fetch the batch
+		// as soon as it is there.
+		o.size = o.want - o.emitted
+	} else {
+		o.size = min(max(o.size, o.want)*4, maxFetch)
+	}
 	for _, k := range pending {
 		item, ok := items[attrKey(AttrPK)(k)]
 		if !ok {
