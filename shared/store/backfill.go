@@ -12,9 +12,10 @@ import (
 	"github.com/guregu/dynamo/v2"
 )
 
-// The backfill brings a table written before the sort indexes (g7…g11)
-// and the PRIORITY#/STATCAT# count items in line with what the code
-// writes now. It has two steps, both safe while the API keeps writing:
+// The backfill brings a table written before the sort indexes (g7…g15),
+// the status-and-category index (g12), the PRIORITY#/STATCAT# count items
+// and the dictionary of values (the g1 keys of the CATEGORY#/PRIORITY#
+// counts) in line with what the code writes now. It has two steps, both safe while the API keeps writing:
 //
 //  1. Reindex walks the live list (g1 TICKETS#L) in number order and sets
 //     every ticket's index keys to what toTicketItem gives it, with one
@@ -29,7 +30,9 @@ import (
 //     stream consumers see nothing to act on (history keeps versions it
 //     has, events come from field changes).
 //  2. Recount counts the live tickets of every PRIORITY#/STATCAT#
-//     partition and writes the absolute numbers. Every transaction that
+//     partition and writes the absolute numbers, with the dictionary
+//     keys a PRIORITY# count carries (counts.go); a CATEGORY# count,
+//     right since the first version, gets its dictionary keys only. Every transaction that
 //     changes a count also adds 1 to its `w` attribute (addCounts), so a
 //     count is written only on the condition that `w` is what it was
 //     before the counting started: no ticket entered or left the
@@ -78,6 +81,7 @@ type RecountResult struct {
 	Partitions int      // PRIORITY#/STATCAT# partitions seen (count items or tickets)
 	Rewritten  []string // partitions whose count changed (or, dry, would), as "PARTITION old→new"
 	Busy       []string // partitions that kept changing while counted: not written
+	Tagged     int      // CATEGORY# counts given their dictionary keys (or, dry, would be)
 	Requests   int
 }
 
@@ -235,9 +239,10 @@ func recounted(partition string) bool {
 // countState is a count item as Recount reads it: W nil when the item
 // has no `w` (never changed since the writes began adding it).
 type countState struct {
-	PK string `dynamo:"pk"`
-	N  int64  `dynamo:"n"`
-	W  *int64 `dynamo:"w"`
+	PK   string `dynamo:"pk"`
+	N    int64  `dynamo:"n"`
+	W    *int64 `dynamo:"w"`
+	G1PK string `dynamo:"g1pk"`
 }
 
 // Recount runs step 2 of the backfill (see above): two consistent Scans
@@ -249,15 +254,24 @@ func (s *Store) Recount(ctx context.Context, dry bool) (RecountResult, error) {
 	seen := map[string]bool{}
 	for round := 0; ; round++ {
 		before := map[string]countState{}
+		var untagged []string
 		n, err := s.scanPages(ctx, func() *dynamo.Scan {
 			return s.main.Scan().Consistent(true).
-				Filter("kind = ? AND (begins_with(pk, ?) OR begins_with(pk, ?))", KindCount, prefixCount+prefixPriority, prefixCount+prefixStatCat)
+				Filter("kind = ? AND (begins_with(pk, ?) OR begins_with(pk, ?) OR begins_with(pk, ?))", KindCount,
+					prefixCount+prefixPriority, prefixCount+prefixStatCat, prefixCount+prefixCategory)
 		}, func(item dynamo.Item) error {
 			var c countState
 			if err := dynamo.UnmarshalItem(item, &c); err != nil {
 				return err
 			}
-			if p := strings.TrimPrefix(c.PK, prefixCount); only == nil || only[p] {
+			p := strings.TrimPrefix(c.PK, prefixCount)
+			if !recounted(p) {
+				if round == 0 && c.G1PK == "" {
+					untagged = append(untagged, p)
+				}
+				return nil
+			}
+			if only == nil || only[p] {
 				before[p] = c
 			}
 			return nil
@@ -265,6 +279,20 @@ func (s *Store) Recount(ctx context.Context, dry bool) (RecountResult, error) {
 		res.Requests += n
 		if err != nil {
 			return res, translate("backfill: scan count items", err)
+		}
+		for _, p := range untagged {
+			res.Tagged++
+			if dry {
+				continue
+			}
+			// Constant keys beside the count: a concurrent ADD is not
+			// disturbed, and a count gone meanwhile is not recreated.
+			err := s.main.Update(AttrPK, prefixCount+p).Range(AttrSK, skCount).Set("g1pk", listValues).Set("g1sk", p).
+				If("attribute_exists(pk)").Run(ctx)
+			res.Requests++
+			if err != nil && !dynamo.IsCondCheckFailed(err) {
+				return res, translate("backfill: tag count "+p, err)
+			}
 		}
 		counts := map[string]int64{}
 		n, err = s.scanPages(ctx, func() *dynamo.Scan {
@@ -310,6 +338,9 @@ func (s *Store) Recount(ctx context.Context, dry bool) (RecountResult, error) {
 				continue
 			}
 			up := s.main.Update(AttrPK, prefixCount+p).Range(AttrSK, skCount).Set("n", n).Set("kind", KindCount)
+			if listsValue(p) {
+				up = up.Set("g1pk", listValues).Set("g1sk", p)
+			}
 			switch {
 			case !existed:
 				up = up.If("attribute_not_exists(pk)")

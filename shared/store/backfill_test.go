@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,22 @@ func checkListsAndCounts(t *testing.T, svc *grievance.Service) []string {
 			bad = append(bad, fmt.Sprintf("priority %s: totalCount %d (counted %v), want %d", p, page.TotalCount, page.Counted, byPriority[p]))
 		}
 	}
+	// The filter panel's icontains: the dictionary's values and counts.
+	icontains := func(field, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: grievance.IContains, Value: v}
+	}
+	for _, f := range []grievance.Filter{icontains("category", "a"), icontains("priority", "i"), icontains("priority", "OW")} {
+		want := 0
+		for _, tk := range live {
+			if strings.Contains(strings.ToLower(grievance.SortValue(tk, f.Field)), strings.ToLower(f.Value.(string))) {
+				want++
+			}
+		}
+		got, page := listCodes(t, svc, grievance.TicketQuery{WantCount: true, Filters: []grievance.Filter{f}})
+		if !page.Counted || page.TotalCount != want || len(got) != want {
+			bad = append(bad, fmt.Sprintf("%s icontains %v: %d rows, totalCount %d (counted %v), want %d", f.Field, f.Value, len(got), page.TotalCount, page.Counted, want))
+		}
+	}
 	for _, st := range grievance.Statuses {
 		for _, cat := range []string{"A", "B"} {
 			_, page := listCodes(t, svc, grievance.TicketQuery{WantCount: true, Filters: []grievance.Filter{exact("status", string(st)), exact("category", cat)}})
@@ -163,8 +180,8 @@ func TestBackfill_OldShapeTableGetsSortedListsAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rc.Busy) > 0 || len(rc.Rewritten) == 0 {
-		t.Errorf("recount: %+v, want counts rewritten and none busy", rc)
+	if len(rc.Busy) > 0 || len(rc.Rewritten) == 0 || rc.Tagged != 2 {
+		t.Errorf("recount: %+v, want counts rewritten, none busy, categories A and B tagged", rc)
 	}
 	if bad := checkListsAndCounts(t, svc); len(bad) > 0 {
 		t.Errorf("after the backfill:\n%s", fmt.Sprint(bad))
@@ -193,7 +210,7 @@ func TestBackfill_OldShapeTableGetsSortedListsAndCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rc.Rewritten) > 0 || len(rc.Busy) > 0 {
+		if len(rc.Rewritten) > 0 || len(rc.Busy) > 0 || rc.Tagged > 0 {
 			t.Errorf("second recount: %+v, want nothing rewritten", rc)
 		}
 		if after := store.Snapshot(t, s); !slices.Equal(snap, after) {

@@ -50,8 +50,10 @@ func TakeTurn(tb testing.TB, s *Store) {
 func SetBackfillRead(s *Store, fn func(ticketID string)) { s.backfillRead = fn }
 
 // PutOldShape stores ts as the code before the sort indexes did: no sort
-// index keys (g7…g11) and no PRIORITY#/STATCAT# counts (the other counts
-// and the ticket counter as ImportTickets keeps them).
+// index keys (g7…g15), no status-and-category keys (g12), no
+// PRIORITY#/STATCAT# counts and no dictionary keys on the CATEGORY#
+// counts (the other counts and the ticket counter as ImportTickets keeps
+// them).
 func PutOldShape(tb testing.TB, s *Store, ts []*grievance.Ticket) {
 	tb.Helper()
 	ctx := context.Background()
@@ -64,6 +66,7 @@ func PutOldShape(tb testing.TB, s *Store, ts []*grievance.Ticket) {
 			tb.Fatal(err)
 		}
 		it.G7PK, it.G7SK, it.G8PK, it.G8SK, it.G9PK, it.G9SK, it.G10PK, it.G10SK, it.G11PK, it.G11SK = "", "", "", "", "", "", "", "", "", ""
+		it.G12PK, it.G12SK, it.G13PK, it.G13SK, it.G14PK, it.G14SK, it.G15PK, it.G15SK = "", "", "", "", "", "", "", ""
 		if err := s.main.Put(it).Run(ctx); err != nil {
 			tb.Fatal(err)
 		}
@@ -76,6 +79,10 @@ func PutOldShape(tb testing.TB, s *Store, ts []*grievance.Ticket) {
 		p := strings.TrimPrefix(c.PK, prefixCount)
 		if recounted(p) {
 			if err := s.main.Delete(AttrPK, c.PK).Range(AttrSK, skCount).Run(ctx); err != nil {
+				tb.Fatal(err)
+			}
+		} else if listsValue(p) {
+			if err := s.main.Update(AttrPK, c.PK).Range(AttrSK, skCount).Remove("g1pk", "g1sk").Run(ctx); err != nil {
 				tb.Fatal(err)
 			}
 		}

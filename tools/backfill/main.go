@@ -1,9 +1,10 @@
-// Command backfill brings a table written before the sort indexes
-// (gsi7…gsi11) and the PRIORITY#/STATCAT# count items in line with what
-// the code writes now: it gives every live ticket its index keys (an
-// UpdateItem conditioned on the version read), then recounts those
-// partitions (each count written on the condition that nothing changed it
-// while it was counted). Both steps are safe while the API keeps writing
+// Command backfill brings a table written before the sort and filter
+// indexes (gsi7…gsi15), the PRIORITY#/STATCAT# count items and the
+// dictionary of category and priority values in line with what the code
+// writes now: it gives every live ticket its index keys (an UpdateItem
+// conditioned on the version read), then recounts those partitions (each
+// count written on the condition that nothing changed it while it was
+// counted) and gives the category counts their dictionary keys. Both steps are safe while the API keeps writing
 // and both are idempotent; docs/data-model.md describes them.
 //
 // Usage:
@@ -99,7 +100,7 @@ func run(ctx context.Context, out io.Writer, table string, o store.BackfillOptio
 	if !recount {
 		return nil
 	}
-	fmt.Fprintln(out, "recounting the PRIORITY# and STATCAT# partitions")
+	fmt.Fprintln(out, "recounting the PRIORITY# and STATCAT# partitions, listing the CATEGORY# and PRIORITY# values")
 	rc, err := s.Recount(ctx, o.DryRun)
 	if err != nil {
 		return err
@@ -111,7 +112,8 @@ func run(ctx context.Context, out io.Writer, table string, o store.BackfillOptio
 	if o.DryRun {
 		verb = "to rewrite"
 	}
-	fmt.Fprintf(out, "counts: %d partitions, %d %s, %d busy; %d requests\n", rc.Partitions, len(rc.Rewritten), verb, len(rc.Busy), rc.Requests)
+	fmt.Fprintf(out, "counts: %d partitions, %d %s, %d busy; %d category counts listed as values; %d requests\n",
+		rc.Partitions, len(rc.Rewritten), verb, len(rc.Busy), rc.Tagged, rc.Requests)
 	if len(rc.Busy) > 0 {
 		return fmt.Errorf("these partitions changed in every recount round and were not written: %s; run the command again at a quieter time or with writes paused (its reindex is then a read-only pass)",
 			strings.Join(rc.Busy, ", "))
