@@ -138,7 +138,8 @@ func grant(s *Stack) {
 	allow(gql, "ReadWriteMain", mainReadWrite, main.TableArn())
 	allow(gql, "QueryMainIndexes", indexQuery, s.Data.IndexARNs(mainName, store.IndexList, store.IndexStatus,
 		store.IndexCategory, store.IndexStaff, store.IndexReporter,
-		store.IndexByPriority, store.IndexByStatus, store.IndexByCategory, store.IndexByTitle, store.IndexByDueDate)...)
+		store.IndexByPriority, store.IndexByStatus, store.IndexByCategory, store.IndexByTitle, store.IndexByDueDate,
+		store.IndexStatCat, store.IndexByReporter, store.IndexByVersion, store.IndexByStaff)...)
 	allow(gql, "ReadHistory", historyRead, history.TableArn())
 	allow(gql, "QueryHistoryIndexes", indexQuery, s.Data.IndexARNs(historyName, store.HistoryIndexAll)...)
 	// In the openIMIS client mode graphql also calls Cognito's

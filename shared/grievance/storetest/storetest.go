@@ -35,6 +35,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RangesMergeInNumberOrder", rangesMergeInNumberOrder},
 		{"LongRangesReadToTheEnd", longRangesReadToTheEnd},
 		{"SortedRangesInListOrder", sortedRangesInListOrder},
+		{"SortedRangesWithinAKeyRange", sortedRangesWithinAKeyRange},
+		{"DescendingTopRunsStayRight", descendingTopRunsStayRight},
+		{"TicketValuesListTheLiveValues", ticketValuesListTheLiveValues},
 		{"TicketsByIDReturnsThoseThatExist", ticketsByID},
 		{"CommentsReadByIDAndByTicket", commentsReadByIDAndByTicket},
 		{"PeopleUpsertIsIdempotentAndFindsUsers", peopleUpsert},
@@ -168,6 +171,9 @@ func rangesMergeInNumberOrder(t *testing.T, s Store) {
 		{"Category", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}}, "[GRS00000002 GRS00000004]"},
 		{"Staff", grievance.TicketRange{By: grievance.RangeStaff, Keys: []string{id(900)}}, "[GRS00000003]"},
 		{"CategoryInStatuses", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"OPEN", "CLOSED"}}, "[GRS00000004]"},
+		{"TwoCategoriesMerged", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Default", "Category A"}, Descending: true}, "[GRS00000004 GRS00000003 GRS00000002 GRS00000001]"},
+		{"CategoriesInStatusesMerged", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A", "Default"}, Statuses: []string{"OPEN", "RECEIVED"}}, "[GRS00000001 GRS00000002 GRS00000003]"},
+		{"CategoriesInStatusesAfterANumber", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A", "Default"}, Statuses: []string{"OPEN", "RECEIVED"}, After: 1}, "[GRS00000002 GRS00000003]"},
 		{"OneNumber", grievance.TicketRange{By: grievance.RangeSeq, Seq: 4}, "[GRS00000004]"},
 		{"DeletedNumberAmongLive", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5}, "[]"},
 		{"DeletedNumberAmongAll", grievance.TicketRange{By: grievance.RangeSeq, Seq: 5, Deleted: true, AlsoLive: true}, "[GRS00000005]"},
@@ -185,6 +191,8 @@ func rangesMergeInNumberOrder(t *testing.T, s Store) {
 		{grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"RECEIVED", "OPEN"}}, 3},
 		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"RECEIVED", "CLOSED"}}, 2},
 		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Default"}, Statuses: []string{"CLOSED"}}, 0},
+		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Default", "Category A"}}, 4},
+		{grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Default", "Category A"}, Statuses: []string{"OPEN", "CLOSED"}}, 3},
 	} {
 		if n, err := s.CountTickets(ctx, c.r); err != nil || n != c.want {
 			t.Fatalf("count of %+v = %d err=%v, want %d", c.r, n, err, c.want)
@@ -211,6 +219,8 @@ func sortedRangesInListOrder(t *testing.T, s Store) {
 		{"TitleDescending", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", Descending: true, PageHint: 2}, "[GRS00000006 GRS00000005 GRS00000004 GRS00000003 GRS00000002 GRS00000001]"},
 		{"OnePriorityNewestFirst", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, Descending: true}, "[GRS00000006 GRS00000004 GRS00000001]"},
 		{"OnePriorityAfterANumber", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, After: 1}, "[GRS00000004 GRS00000006]"},
+		{"TwoPrioritiesMerged", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"Low", "High"}}, "[GRS00000001 GRS00000002 GRS00000004 GRS00000005 GRS00000006]"},
+		{"TwoPrioritiesNewestFirst", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"Low", "High"}, Descending: true, After: 5, PageHint: 1}, "[GRS00000004 GRS00000002 GRS00000001]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := fmt.Sprint(codes(t, s, tc.r)); got != tc.want {
@@ -221,6 +231,190 @@ func sortedRangesInListOrder(t *testing.T, s Store) {
 	n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}})
 	if err != nil || n != 3 {
 		t.Fatalf("count=%d err=%v, want 3", n, err)
+	}
+	if n, err := s.CountTickets(ctx, grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High", "Low"}}); err != nil || n != 5 {
+		t.Fatalf("count of two priorities=%d err=%v, want 5", n, err)
+	}
+}
+
+// sortedFixture creates n tickets whose sortable columns repeat in runs
+// (several longer than a small page), some deleted, and returns the live
+// ones as stored.
+func sortedFixture(t *testing.T, s Store, n int) []*grievance.Ticket {
+	ctx := context.Background()
+	var live []*grievance.Ticket
+	for i := range n {
+		tk := newTicket(i+1, grievance.Statuses[i%3], []string{"Default", "Category A"}[i%2])
+		tk.Priority = []string{"High", "Low", "Medium"}[i%7%3]
+		tk.ReporterID = []string{"", id(800), id(801)}[i%3]
+		if i%4 != 0 {
+			tk.AttendingStaffID = id(900 + i%2)
+		}
+		tk.DueDate = []string{"", "2026-12-01", "2026-12-02"}[i%5%3]
+		tk = create(t, s, tk)
+		for range i % 3 { // versions 1 to 3
+			up := tk.Clone()
+			up.Version++
+			if err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: up, Prev: tk.Version, Old: tk}}}); err != nil {
+				t.Fatal(err)
+			}
+			tk = up
+		}
+		if i%9 == 4 {
+			del := tk.Clone()
+			del.IsDeleted, del.Version = true, tk.Version+1
+			if err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: del, Prev: tk.Version, Old: tk}}}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		live = append(live, tk)
+	}
+	return live
+}
+
+// wantCodes orders the live tickets in r's order, keeping those keep
+// accepts.
+func wantCodes(live []*grievance.Ticket, field string, desc bool, keep func(*grievance.Ticket) bool) []string {
+	want := slices.Clone(live)
+	slices.SortStableFunc(want, grievance.TicketOrder(field, desc))
+	var out []string
+	for _, tk := range want {
+		if keep == nil || keep(tk) {
+			out = append(out, tk.Code)
+		}
+	}
+	return out
+}
+
+// A sorted range within a key range holds that range's tickets in the
+// list's order, whatever the page size; every sortable column, the narrow
+// indexes (reporter, version, attending staff) included.
+func sortedRangesWithinAKeyRange(t *testing.T, s Store) {
+	live := sortedFixture(t, s, 45)
+	within := []struct {
+		name string
+		r    *grievance.TicketRange
+		keep func(*grievance.Ticket) bool
+	}{
+		{"all", nil, nil},
+		{"status", &grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"OPEN"}}, func(tk *grievance.Ticket) bool { return tk.Status == grievance.StatusOpen }},
+		{"categories in statuses", &grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"RECEIVED", "IN_PROGRESS"}},
+			func(tk *grievance.Ticket) bool { return tk.Category == "Category A" && tk.Status != grievance.StatusOpen }},
+		{"staff", &grievance.TicketRange{By: grievance.RangeStaff, Keys: []string{id(901)}}, func(tk *grievance.Ticket) bool { return tk.AttendingStaffID == id(901) }},
+		{"reporter", &grievance.TicketRange{By: grievance.RangeReporter, Keys: []string{id(800)}}, func(tk *grievance.Ticket) bool { return tk.ReporterID == id(800) }},
+		{"priorities", &grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"Low", "Medium"}}, func(tk *grievance.Ticket) bool { return tk.Priority != "High" }},
+	}
+	for _, field := range grievance.SortIndexed {
+		for _, w := range within {
+			for _, desc := range []bool{false, true} {
+				for _, hint := range []int{0, 3} {
+					t.Run(fmt.Sprintf("%s/%s/desc=%v/hint=%d", field, w.name, desc, hint), func(t *testing.T) {
+						r := grievance.TicketRange{By: grievance.RangeSorted, SortBy: field, Descending: desc, PageHint: hint, Within: w.r, Share: 0.3}
+						if got, want := codes(t, s, r), wantCodes(live, field, desc, w.keep); !slices.Equal(got, want) {
+							t.Fatalf("codes=%v\nwant   %v", got, want)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// A descending read stays in the list's order read after read, while the
+// top value's run grows, shrinks and changes (a store may remember it).
+func descendingTopRunsStayRight(t *testing.T, s Store) {
+	ctx := context.Background()
+	var live []*grievance.Ticket
+	add := func(n int, prio string) {
+		tk := newTicket(n, grievance.StatusOpen, "Default")
+		tk.Priority = prio
+		live = append(live, create(t, s, tk))
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, hint := range []int{2, 5} {
+			r := grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, PageHint: hint}
+			var got []string
+			err := s.ScanTickets(ctx, r, func(tk *grievance.Ticket) (bool, error) {
+				got = append(got, tk.Code)
+				return len(got) < hint+1, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := wantCodes(live, "priority", true, nil); !slices.Equal(got, want[:min(len(want), hint+1)]) {
+				t.Fatalf("%s, page of %d: %v, want %v", step, hint, got, want[:min(len(want), hint+1)])
+			}
+		}
+	}
+	for i := range 8 {
+		add(i+1, []string{"Low", "High"}[i%2])
+	}
+	check("a long top run")
+	check("the same again")
+	add(9, "Medium")
+	check("a new top value of one ticket")
+	check("again")
+	for i := range 6 {
+		add(10+i, "Zero")
+	}
+	check("a new long top run")
+	for _, tk := range slices.Clone(live) {
+		if tk.Priority == "Zero" || tk.Priority == "Medium" {
+			del := tk.Clone()
+			del.IsDeleted, del.Version = true, tk.Version+1
+			if err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: del, Prev: tk.Version, Old: tk}}}); err != nil {
+				t.Fatal(err)
+			}
+			live = slices.DeleteFunc(live, func(x *grievance.Ticket) bool { return x.ID == tk.ID })
+		}
+	}
+	check("the top runs gone")
+}
+
+// TicketValues lists every value live tickets have in category and
+// priority, with how many have it, as tickets come, change and go.
+func ticketValuesListTheLiveValues(t *testing.T, s Store) {
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := range 6 {
+		tk := newTicket(i+1, grievance.StatusOpen, []string{"Default", "Legacy", "Default"}[i%3])
+		tk.Priority = []string{"High", "", "typed free"}[i%3]
+		ts = append(ts, create(t, s, tk))
+	}
+	up := ts[0].Clone()
+	up.Version, up.Priority, up.Category = 2, "Low", "Moved"
+	del := ts[4].Clone()
+	del.Version, del.IsDeleted = 2, true
+	if err := s.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: up, Prev: 1, Old: ts[0]}, {Ticket: del, Prev: 1, Old: ts[4]}}}); err != nil {
+		t.Fatal(err)
+	}
+	nonzero := func(m map[string]int) map[string]int {
+		out := map[string]int{}
+		for k, v := range m {
+			if v != 0 {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	got, err := s.TicketValues(ctx, "category", "priority")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int{
+		"category": {"Default": 3, "Legacy": 1, "Moved": 1},
+		"priority": {"High": 1, "Low": 1, "typed free": 2},
+	}
+	for f, w := range want {
+		if g := nonzero(got[f]); fmt.Sprint(g) != fmt.Sprint(w) {
+			t.Errorf("%s values %v, want %v", f, g, w)
+		}
+	}
+	one, err := s.TicketValues(ctx, "priority")
+	if err != nil || len(one) != 1 || fmt.Sprint(nonzero(one["priority"])) != fmt.Sprint(want["priority"]) {
+		t.Errorf("priority alone: %v %v", one, err)
 	}
 }
 

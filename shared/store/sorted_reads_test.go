@@ -1,0 +1,68 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// What the reads of the filter panel and the sortable columns cost, in
+// round trips (requests sent one after another) and items: a page of 10
+// from 240 tickets, where every priority run and the status and category
+// shares are longer than the page.
+func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
+	s, m := meteredStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	var ts []*grievance.Ticket
+	for i := range 240 {
+		seq := int64(i + 1)
+		tk := &grievance.Ticket{ID: id(i + 1), Version: 1 + i%2, Seq: seq, Code: grievance.FormatCode(seq),
+			Status: grievance.Statuses[i%4], Category: []string{"A", "B", "C"}[i%3], Priority: []string{"High", "Low"}[i/5%2],
+			ReporterID: []string{id(900), id(901)}[i/7%2], DateCreated: at, DateUpdated: at, DateValidFrom: at}
+		ts = append(ts, tk)
+	}
+	if err := s.ImportTickets(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	openA := &grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"A"}, Statuses: []string{"OPEN"}}
+	for _, tc := range []struct {
+		name          string
+		r             grievance.TicketRange
+		rounds, items int // at most
+	}{
+		{"two statuses merged", grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"OPEN", "RESOLVED"}, PageHint: 11}, 1, 22},
+		{"status and category", grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"A"}, Statuses: []string{"OPEN"}, PageHint: 11}, 1, 11},
+		{"two priorities merged", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High", "Low"}, PageHint: 11}, 1, 22},
+		{"priority descending, top run guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, PageHint: 11}, 1, 12},
+		{"reporter (narrow index): index, then tickets", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "reporter_id", PageHint: 11}, 2, 22},
+		{"version descending (narrow), top run guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "version", Descending: true, PageHint: 11}, 2, 23},
+		{"status within a sort, share known", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", PageHint: 11,
+			Within: openA, Share: 1.0 / 12}, 1, 160},
+		{"status within a narrow sort, share known", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "version", Descending: true, PageHint: 11,
+			Within: openA, Share: 1.0 / 12}, 2, 172},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			read := func() int {
+				n := 0
+				err := s.ScanTickets(ctx, tc.r, func(*grievance.Ticket) (bool, error) { n++; return n < tc.r.PageHint, nil })
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			read() // a warm container: what it remembers between reads
+			m.Take()
+			if n := read(); n != tc.r.PageHint {
+				t.Fatalf("%d rows, want %d", n, tc.r.PageHint)
+			}
+			got := m.Take().Total("DynamoDB")
+			t.Logf("%v round trips, %v items, %v requests", got.Rounds, got.ItemsRead, got.Calls)
+			if int(got.Rounds) > tc.rounds || int(got.ItemsRead) > tc.items {
+				t.Errorf("%v round trips and %v items (%v requests), want at most %d and %d", got.Rounds, got.ItemsRead, got.Calls, tc.rounds, tc.items)
+			}
+		})
+	}
+}
