@@ -147,7 +147,9 @@ func TestListTickets_PanelLookupsReadTheMatchingPartitions(t *testing.T) {
 		{"priority istartswith, typed free", []grievance.Filter{lookup("priority", grievance.IStartsWith, "URG")},
 			func(tk *grievance.Ticket) bool { return tk.Priority == "urgent-ish" }, "sorted priority [urgent-ish]"},
 		{"status and category icontains: the pairs", []grievance.Filter{lookup("status", grievance.IContains, "ed"), lookup("category", grievance.IContains, "pay")},
-			func(tk *grievance.Ticket) bool { return contains(string(tk.Status), "ed") && contains(tk.Category, "pay") },
+			func(tk *grievance.Ticket) bool {
+				return contains(string(tk.Status), "ed") && contains(tk.Category, "pay")
+			},
 			"2 [Legacy payments Payments][RECEIVED RESOLVED CLOSED]"},
 		{"both fields: the narrower", []grievance.Filter{lookup("category", grievance.IContains, "o"), lookup("priority", grievance.IContains, "low")},
 			func(tk *grievance.Ticket) bool { return contains(tk.Category, "o") && contains(tk.Priority, "low") },

@@ -300,7 +300,9 @@ func sortedRangesWithinAKeyRange(t *testing.T, s Store) {
 		{"all", nil, nil},
 		{"status", &grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"OPEN"}}, func(tk *grievance.Ticket) bool { return tk.Status == grievance.StatusOpen }},
 		{"categories in statuses", &grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"Category A"}, Statuses: []string{"RECEIVED", "IN_PROGRESS"}},
-			func(tk *grievance.Ticket) bool { return tk.Category == "Category A" && tk.Status != grievance.StatusOpen }},
+			func(tk *grievance.Ticket) bool {
+				return tk.Category == "Category A" && tk.Status != grievance.StatusOpen
+			}},
 		{"staff", &grievance.TicketRange{By: grievance.RangeStaff, Keys: []string{id(901)}}, func(tk *grievance.Ticket) bool { return tk.AttendingStaffID == id(901) }},
 		{"reporter", &grievance.TicketRange{By: grievance.RangeReporter, Keys: []string{id(800)}}, func(tk *grievance.Ticket) bool { return tk.ReporterID == id(800) }},
 		{"priorities", &grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"Low", "Medium"}}, func(tk *grievance.Ticket) bool { return tk.Priority != "High" }},
