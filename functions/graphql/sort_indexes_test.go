@@ -62,3 +62,60 @@ func code(t *testing.T, e *env, id string) string {
 	}
 	return fmt.Sprint(ns[0]["code"])
 }
+
+// Ensure the web client's filter panel and its remaining sortable columns
+// give, through DynamoDB, the rows a plain filter and sort give: icontains
+// on category and priority (the dictionary of values, then the values'
+// partitions), status with category (the pairs' index), and the reporter,
+// version and attending staff columns (their narrow indexes and a batch
+// read of the tickets). They are these indexes' only readers, so this
+// test also records their queries for the permission check of infra/.
+func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
+	e := newDynamoEnv(t)
+	var ids, codes []string
+	for i, f := range []string{
+		fmt.Sprintf(`category: "Default", priority: "High", reporterType: "individual", reporterId: %q`, individualID),
+		fmt.Sprintf(`category: "Category A", priority: "Low", attendingStaffId: %q`, staffID),
+		fmt.Sprintf(`category: "Default", priority: "Very high", attendingStaffId: %q`, staffID),
+		fmt.Sprintf(`category: "Category A", priority: "Low", reporterType: "individual", reporterId: %q`, individualID),
+	} {
+		id := e.createTicket(t, adminClaims, fmt.Sprintf(`title: "t%d", %s`, i, f))
+		ids, codes = append(ids, id), append(codes, code(t, e, id))
+	}
+	e.setStatus(t, ids[0], "OPEN")
+	e.setStatus(t, ids[2], "OPEN")
+	list := func(args string) string {
+		var out []string
+		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, args))
+		for _, n := range nodes(d, "tickets") {
+			out = append(out, fmt.Sprint(n["code"]))
+		}
+		return fmt.Sprint(path(d, "tickets", "totalCount"), out)
+	}
+	c := func(total int, i ...int) string {
+		var out []string
+		for _, n := range i {
+			out = append(out, codes[n])
+		}
+		return fmt.Sprint(total, out)
+	}
+	for _, tc := range []struct {
+		args string
+		want string
+	}{
+		{`category_Icontains: "default"`, c(2, 2, 0)},
+		{`priority_Icontains: "HIGH"`, c(2, 2, 0)},
+		{`status_Icontains: OPEN, category_Icontains: "DEF"`, c(2, 2, 0)},
+		{`status_Icontains: OPEN, category: "Default"`, c(2, 2, 0)},
+		{`category_Icontains: "nothing"`, c(0)},
+		{`orderBy: ["reporter_id"]`, c(4, 2, 1, 3)},
+		{`orderBy: ["-version"]`, c(4, 2, 0, 3)},
+		{`orderBy: ["attendingStaff"]`, c(4, 3, 0, 2)},
+		{`orderBy: ["-code"]`, c(4, 3, 2, 1)},
+		{`status_Icontains: OPEN, orderBy: ["-attendingStaff"]`, c(2, 2, 0)},
+	} {
+		if got := list(tc.args); got != tc.want {
+			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
