@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
 )
 
 // Config is everything a deployment can choose through CDK context
@@ -73,6 +74,12 @@ type Config struct {
 	// graphql function; 0 reserves none. See DefaultAPIConcurrency.
 	APIConcurrency int
 
+	// MainIndexes, when not 0, creates only the first MainIndexes global
+	// secondary indexes of the main table (schema.go's order): a stack
+	// update adds at most one, so a stage that lacks several gets them
+	// over as many deploys (docs/deploy.md).
+	MainIndexes int
+
 	// MFA is the Cognito MFA mode: "required", "optional" or "off".
 	// Defaults to "optional" in dev and "required" elsewhere.
 	MFA string
@@ -116,6 +123,11 @@ type Config struct {
 	SMSSenderID          string
 	SMSOriginationNumber string
 }
+
+// minMainIndexes is how many main-table indexes every deployed stage has
+// had since the sort indexes (gsi7…gsi11): mainIndexes may not ask for
+// fewer.
+const minMainIndexes = 11
 
 // Notifies reports whether the stack deploys the notifier.
 func (c Config) Notifies() bool { return c.NotifyFrom != "" }
@@ -200,6 +212,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("context region %q: want a region name such as eu-west-1", c.Region)
 	case c.APIConcurrency < 0:
 		return fmt.Errorf("context apiConcurrency=%d: want 0 (no reservation) or more", c.APIConcurrency)
+	case c.MainIndexes != 0 && (c.MainIndexes < minMainIndexes || c.MainIndexes > len(store.MainTable.Indexes)):
+		// Fewer than a deployed stage has would delete indexes in use.
+		return fmt.Errorf("context mainIndexes=%d: want 0 (all) or %d to %d", c.MainIndexes, minMainIndexes, len(store.MainTable.Indexes))
 	case c.AttachmentRetentionDays < 1 || c.AttachmentRetentionDays > 3650:
 		return fmt.Errorf("context attachmentRetentionDays %d: want 1 to 3650 days", c.AttachmentRetentionDays)
 	}
@@ -302,6 +317,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	}
 	c.MFA = ctx.string("mfa", mfa)
 	c.APIConcurrency = int(ctx.number("apiConcurrency", float64(concurrency)))
+	c.MainIndexes = int(ctx.number("mainIndexes", 0))
 	// environments.<stage> in cdk.json pins a stage once; -c account=…
 	// -c region=… override it.
 	env := ctx.environment(c.Stage)

@@ -111,6 +111,8 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		{"RegionNotARegion", map[string]any{"region": "Europe"}, "region"},
 		{"AlarmTopicNotATopic", map[string]any{"alarmTopicArn": "ops-pager"}, "alarmTopicArn"},
 		{"NegativeConcurrency", map[string]any{"apiConcurrency": -1.0}, "apiConcurrency"},
+		{"FewerIndexesThanDeployed", map[string]any{"mainIndexes": 6.0}, "mainIndexes=6"},
+		{"MoreIndexesThanDefined", map[string]any{"mainIndexes": 99.0}, "mainIndexes=99"},
 		{"ClientModeWithoutOrigin", map[string]any{"openimisClient": true}, "openimisClientOrigin: required"},
 		{"ClientModeWithoutHTTPS", map[string]any{"openimisClient": true, "openimisClientOrigin": "http://grm.example.org"}, "refused without HTTPS"},
 		{"ClientModeWithWildcardOrigin", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://*.example.org"}, "one exact origin"},

@@ -78,6 +78,29 @@ func TestStack_ResourceCounts(t *testing.T) {
 	}
 }
 
+// With mainIndexes (a stage that lacks several indexes gets them one per
+// deploy) the main table has the first indexes of schema.go only, each as
+// defined; the History table keeps all of its own.
+func TestTables_MainIndexesAddsIndexesInSteps(t *testing.T) {
+	s := synth(t, "client") // mainIndexes 12
+	for _, def := range store.Tables() {
+		p := props(s.resources("AWS::DynamoDB::Table")[s.id(s.stack.Data.Tables[def.Name])])
+		var got []string
+		for _, g := range p["GlobalSecondaryIndexes"].([]any) {
+			got = append(got, g.(map[string]any)["IndexName"].(string))
+		}
+		var want []string
+		for i, ix := range def.Indexes {
+			if def.Name != store.MainTable.Name || i < 12 {
+				want = append(want, ix.Name)
+			}
+		}
+		if !equal(sorted(got...), sorted(want...)) {
+			t.Errorf("%s indexes %v, want %v", def.Name, got, want)
+		}
+	}
+}
+
 func TestTables_AreBuiltFromTheSharedDefinitions(t *testing.T) {
 	s := synth(t, "dev")
 	for _, def := range store.Tables() {
