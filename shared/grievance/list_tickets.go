@@ -164,6 +164,9 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		native := pl.native
 		r, err := pl.keyRange(ctx, s, g, slaStatuses, values)
 		if err != nil {
+			if verify != nil {
+				_, _, _ = verify() // the read beside ends with the request
+			}
 			return nil, err
 		}
 		pl.source = s.rangeSource(ctx, r)
