@@ -69,8 +69,9 @@ type benchEnv struct {
 // newBenchEnv imports n tickets (BatchWriteItem) into fresh tables.
 func newBenchEnv(b *testing.B, n int) *benchEnv { return newBenchEnvWith(b, benchTickets(n)) }
 
-// newBenchEnvWith imports tickets (BatchWriteItem) into fresh tables.
-func newBenchEnvWith(b *testing.B, tickets []*grievance.Ticket) *benchEnv {
+// newBenchEnvWith imports tickets (BatchWriteItem) into fresh tables;
+// opts, when given, tune the service.
+func newBenchEnvWith(b *testing.B, tickets []*grievance.Ticket, opts ...func(*grievance.Options)) *benchEnv {
 	b.Helper()
 	n := len(tickets)
 	ctx := context.Background()
@@ -86,7 +87,11 @@ func newBenchEnvWith(b *testing.B, tickets []*grievance.Ticket) *benchEnv {
 	}
 	db := store.New(cfg, names)
 	e := &env{st: db, db: db, names: names, cfg: cfg}
-	e.svc = grievance.NewService(e.st, time.Now, uuid.NewString, grievance.Options{History: e.st})
+	o := grievance.Options{History: e.st}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	e.svc = grievance.NewService(e.st, time.Now, uuid.NewString, o)
 	// As in production: JSON logs (to nowhere), one line per request.
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	srv, err := gql.New(e.svc, gql.Options{Logger: log})
