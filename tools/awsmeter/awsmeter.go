@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/redress-grm/redress/shared/store"
 )
 
 // Op is what one kind of request cost.
@@ -40,9 +42,9 @@ type Op struct {
 	// charge (on-demand: read and write request units), from item sizes.
 	RCU, WCU float64
 	// IndexWCU are the write units of the index copies of the items a
-	// BatchWriteItem put: every index projects all attributes, so an
-	// item with an index's keys (g1pk/g1sk …) costs a copy of its size
-	// there. A copy whose keys changed costs one unit more (its old
+	// BatchWriteItem put: an item with an index's keys (g1pk/g1sk …)
+	// costs a copy of its size there, or one unit where the index
+	// projects only keys and a few attributes (schema.go's narrow ones). A copy whose keys changed costs one unit more (its old
 	// entry is deleted), as do the copies of deleted items; neither is
 	// visible in the request, so neither is counted.
 	IndexWCU float64
@@ -190,7 +192,8 @@ func measure(op *Op, params, result any) {
 					if w.PutRequest != nil {
 						size := writeUnits(ItemSize(w.PutRequest.Item))
 						op.WCU += size
-						op.IndexWCU += size * float64(indexCopies(w.PutRequest.Item))
+						full, narrow := indexCopies(w.PutRequest.Item)
+						op.IndexWCU += size*float64(full) + float64(narrow)
 					} else {
 						op.WCU++
 					}
@@ -216,19 +219,36 @@ func measure(op *Op, params, result any) {
 
 // indexCopies counts the indexes an item is in: the generic index key
 // pairs (g1pk/g1sk … of the main table, h1pk/h1sk of history) it has.
-func indexCopies(item map[string]types.AttributeValue) int {
-	n := 0
+func indexCopies(item map[string]types.AttributeValue) (full, narrow int) {
 	for k := range item {
 		if pk, ok := strings.CutSuffix(k, "pk"); ok && len(pk) >= 2 && (pk[0] == 'g' || pk[0] == 'h') {
 			if _, err := strconv.Atoi(pk[1:]); err == nil {
 				if _, ok := item[pk+"sk"]; ok {
-					n++
+					if narrowKeys[k] {
+						narrow++
+					} else {
+						full++
+					}
 				}
 			}
 		}
 	}
-	return n
+	return full, narrow
 }
+
+// narrowKeys are the partition key attributes of the indexes that do not
+// project every attribute.
+var narrowKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range store.Tables() {
+		for _, ix := range t.Indexes {
+			if ix.Projection != store.ProjectAll {
+				m[ix.PartitionKey.Name] = true
+			}
+		}
+	}
+	return m
+}()
 
 // pageRead adds a page of a Query or Scan: scanned items read, charged
 // for the items returned, their sizes summed, then rounded.
