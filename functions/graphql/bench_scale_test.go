@@ -38,6 +38,7 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "text_title_panel", args: `title_Icontains: "received (12", status_Icontains: OPEN, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_status", args: `title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_sort_priority", args: `title_Icontains: "received (12", orderBy: ["-priority"]`},
 		listScaleOp{name: "panel_status", args: `status_Icontains: OPEN, orderBy: ["-dateCreated"]`},

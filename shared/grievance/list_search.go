@@ -3,6 +3,7 @@ package grievance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -38,6 +39,19 @@ func valueKeys(f Filter) []PostingKey {
 	return []PostingKey{ValueKey(f.Field, f.Value.(string))}
 }
 
+// valueKeysOf is valueKeys, with category and priority lookups other than
+// exact resolved by the dictionary's values.
+func valueKeysOf(f Filter, values *panelValues) []PostingKey {
+	if f.Lookup != Exact && slices.Contains(ValueFields, f.Field) && values.resolved(f.Field) {
+		var keys []PostingKey
+		for _, v := range slices.Sorted(maps.Keys(values.matched[f.Field])) {
+			keys = append(keys, ValueKey(f.Field, v))
+		}
+		return keys
+	}
+	return valueKeys(f)
+}
+
 // searchable reports whether the text index can narrow f: a text lookup
 // on an indexed field or the code.
 func searchable(f Filter) bool {
@@ -57,6 +71,9 @@ type textSearch struct {
 	// exact: the candidates are exactly the live tickets the text filters
 	// match, as of the index (code lookups and grams of ≤ 3 characters).
 	exact bool
+	// answered says, per filter of the plan, whether the index decides it
+	// (or narrows it, as a text search).
+	answered []bool
 	// judged counts the candidates read so far; inRange those the read
 	// covers (after a keyset start); live is how many live tickets there
 	// are.
@@ -100,11 +117,20 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if len(needs) == 0 {
 		return nil, nil
 	}
-	var valueFilters []Filter
-	for _, f := range pl.fs {
-		if !searchable(f) && indexAnswers(f) {
-			valueFilters = append(valueFilters, f)
-			keys = append(keys, valueKeys(f)...)
+	// Category and priority lookups other than exact are the values the
+	// dictionary says they match (panelValues): a guess from the last
+	// read, checked below against the read made beside the postings.
+	values, verify, err := s.filterValues(ctx, pl.fs)
+	if err != nil {
+		return nil, err
+	}
+	answered := make([]bool, len(pl.fs))
+	var valueFilters []int
+	for i, f := range pl.fs {
+		answered[i] = indexAnswers(f) || values.resolved(f.Field) && slices.Contains(ValueFields, f.Field)
+		if !searchable(f) && answered[i] {
+			valueFilters = append(valueFilters, i)
+			keys = append(keys, valueKeysOf(f, values)...)
 		}
 	}
 	// The sight rule over the candidates: tickets of the categories the
@@ -123,7 +149,31 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	}
 	post, err := ti.Postings(ctx, keys)
 	if err != nil {
+		if verify != nil {
+			_, _, _ = verify() // the read beside ends with the request
+		}
 		return nil, fmt.Errorf("read text index: %w", err)
+	}
+	if verify != nil {
+		fresh, same, err := verify()
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			// A value appeared or went: the postings of the fresh values.
+			values = fresh
+			var more []PostingKey
+			for _, i := range valueFilters {
+				more = append(more, valueKeysOf(pl.fs[i], values)...)
+			}
+			got, err := ti.Postings(ctx, more)
+			if err != nil {
+				return nil, fmt.Errorf("read text index: %w", err)
+			}
+			for k, v := range got {
+				post[k] = v
+			}
+		}
 	}
 	cands := post[live].Clone()
 	if len(unseen) > 0 {
@@ -143,14 +193,14 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			cands.And(post[PostingKey{Field: n.f.Field, Gram: gram}])
 		}
 	}
-	for _, f := range valueFilters {
+	for _, i := range valueFilters {
 		union := &SeqSet{}
-		for _, k := range valueKeys(f) {
+		for _, k := range valueKeysOf(pl.fs[i], values) {
 			union.Or(post[k])
 		}
 		cands.And(union)
 	}
-	return &textSearch{ti: ti, cands: cands, exact: exact, live: post[live].Len()}, nil
+	return &textSearch{ti: ti, cands: cands, exact: exact, live: post[live].Len(), answered: answered}, nil
 }
 
 // useSearch makes ts the source of pl and settles how totalCount is
@@ -177,10 +227,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		keyset = true
 	}
 	ts.cands.Range(lo, hi, false, func(int64) bool { ts.inRange++; return true })
-	onlyText := true // every filter is decided or narrowed by the index
-	for _, f := range pl.fs {
-		onlyText = onlyText && indexAnswers(f)
-	}
+	onlyText := !slices.Contains(ts.answered, false) // every filter is decided or narrowed by the index
 	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
 	firstOnly := w.first >= 0 && w.upper < 0 && (q.Page.Last == nil || q.Page.First != nil)
 	switch {

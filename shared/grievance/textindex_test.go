@@ -128,6 +128,8 @@ func TestTextSearch_SameAnswerAsReadingEveryTicket(t *testing.T) {
 			append(text("title", grievance.IContains, "rent"), grievance.Filter{Field: "category", Lookup: grievance.Exact, Value: "Anon"}),
 			append(text("title", grievance.IContains, "pay"), grievance.Filter{Field: "priority", Lookup: grievance.Exact, Value: "Low"}),
 			append(text("title", grievance.IContains, "pay"), grievance.Filter{Field: "category", Lookup: grievance.IContains, Value: "ope"}),
+			append(text("title", grievance.IContains, "pay"), grievance.Filter{Field: "category", Lookup: grievance.IContains, Value: "ANON"}),
+			append(text("title", grievance.IContains, "rent"), grievance.Filter{Field: "priority", Lookup: grievance.IStartsWith, Value: "n"}),
 		} {
 			f := fs[0]
 			for _, order := range [][]string{nil, {"dateCreated"}, {"-title"}} {
