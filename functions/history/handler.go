@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -100,9 +101,17 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			}
 		}
 		if upTo > 0 && h.Search != nil {
-			if sf, serr := h.Search.ApplySearch(ctx, ev.Records[:upTo]); sf != "" || serr != nil {
+			// The index gets what time is left but a margin: a batch of
+			// long texts must not run the function out of time, which
+			// would fail the batch whose history is already recorded.
+			sctx, cancel := ctx, context.CancelFunc(func() {})
+			if dl, ok := ctx.Deadline(); ok {
+				sctx, cancel = context.WithDeadline(ctx, dl.Add(-searchMargin))
+			}
+			if sf, serr := h.Search.ApplySearch(sctx, ev.Records[:upTo]); sf != "" || serr != nil {
 				h.Log.ErrorContext(ctx, store.SearchNotAppliedLog, "sequenceNumber", sf, "err", serr)
 			}
+			cancel()
 		}
 	}
 	if failed == "" {
@@ -134,6 +143,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	return resp, nil
 }
+
+// searchMargin is the time the text index leaves the function before its
+// deadline, to log and answer.
+const searchMargin = 3 * time.Second
 
 func failAll(recs []events.DynamoDBEventRecord) events.DynamoDBEventResponse {
 	var resp events.DynamoDBEventResponse

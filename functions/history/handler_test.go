@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -307,4 +308,24 @@ type indexerFunc func(context.Context, []events.DynamoDBEventRecord) (string, er
 
 func (f indexerFunc) ApplySearch(ctx context.Context, recs []events.DynamoDBEventRecord) (string, error) {
 	return f(ctx, recs)
+}
+
+// Ensure the text index runs on the function's time less a margin, so a
+// slow index never runs the function out of time after history is done.
+func TestHandler_TextIndexLeavesTimeToAnswer(t *testing.T) {
+	h, _, _ := newTestHandler(t)
+	var got time.Time
+	h.Search = indexerFunc(func(ctx context.Context, _ []events.DynamoDBEventRecord) (string, error) {
+		got, _ = ctx.Deadline()
+		return "", nil
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if resp, err := h.Handle(ctx, stream(t, "ticket-insert")); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp=%+v err=%v", resp, err)
+	}
+	if want := deadline.Add(-searchMargin); !got.Equal(want) {
+		t.Errorf("the index's deadline %v, want %v (the function's less %v)", got, want, searchMargin)
+	}
 }

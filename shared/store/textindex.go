@@ -320,10 +320,15 @@ type blockKey struct {
 	block int64
 }
 
-// postingChanges are the members to add and remove, per posting item.
+// postingChanges are the members to add and remove, per posting item, as
+// a list of operations (most items a batch touches change by a few
+// members, so a list costs far less memory than two bitmaps an item).
 type postingChanges map[blockKey]*blockChange
 
-type blockChange struct{ add, del block }
+// blockChange lists offsets in the order set; the top bit says "member".
+type blockChange struct{ ops []uint16 }
+
+const memberBit = 1 << 15
 
 func (pc postingChanges) set(k grievance.PostingKey, seq int64, member bool) {
 	bk := blockKey{k, seq >> blockBits}
@@ -333,8 +338,20 @@ func (pc postingChanges) set(k grievance.PostingKey, seq int64, member bool) {
 		pc[bk] = c
 	}
 	o := uint16(seq & (blockSize - 1))
-	c.add.set(o, member)
-	c.del.set(o, !member)
+	if member {
+		o |= memberBit
+	}
+	c.ops = append(c.ops, o)
+}
+
+// apply returns b changed by the operations, in order (the last one for
+// an offset wins).
+func (c *blockChange) apply(b *block) block {
+	next := *b
+	for _, o := range c.ops {
+		next.set(o&^memberBit, o&memberBit != 0)
+	}
+	return next
 }
 
 // diff records moving one ticket from old (nil: unknown, so nothing is
@@ -420,11 +437,19 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 	if len(changes) == 0 {
 		return "", nil
 	}
-	if _, err := s.applySearch(ctx, changes); err != nil {
-		return recs[0].Change.SequenceNumber, err
+	// In chunks, each finished (postings, then references) before the
+	// next starts: a batch of long texts that runs out of time keeps what
+	// it finished.
+	for start := 0; start < len(changes); start += searchChunk {
+		if _, err := s.applySearch(ctx, changes[start:min(start+searchChunk, len(changes))]); err != nil {
+			return recs[0].Change.SequenceNumber, fmt.Errorf("index tickets %d to %d of the batch: %w", start+1, min(start+searchChunk, len(changes)), err)
+		}
 	}
 	return "", nil
 }
+
+// searchChunk is how many tickets' index changes are applied together.
+const searchChunk = 25
 
 // searchChange is the state a ticket's index entry must reach, from the
 // image of that stream order.
@@ -630,12 +655,8 @@ func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, 
 			return fmt.Errorf("posting %s/%s: %w", cur.PK, cur.SK, err)
 		}
 	}
-	next, changed := block{}, false
-	for i, w := range b {
-		next[i] = (w | ch.add[i]) &^ ch.del[i]
-		changed = changed || next[i] != w
-	}
-	if !changed {
+	next := ch.apply(b)
+	if next == *b {
 		return nil
 	}
 	pk, sk := postingPK(bk.key), blockSK(bk.block)
