@@ -107,6 +107,9 @@ func newBenchEnvWith(b *testing.B, tickets []*grievance.Ticket, opts ...func(*gr
 	if err := e.db.ImportTickets(ctx, be.tickets); err != nil {
 		b.Fatal(err)
 	}
+	if err := e.db.ImportDerived(ctx, be.tickets); err != nil {
+		b.Fatal(err)
+	}
 	if n >= 10000 {
 		b.Logf("imported %d tickets in %s", n, time.Since(start).Round(time.Millisecond))
 	}

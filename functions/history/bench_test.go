@@ -39,7 +39,7 @@ func BenchmarkStream(b *testing.B) {
 	}
 	st := store.New(cfg, names)
 	// As main.go builds it: history and the statistics aggregates.
-	h := &Handler{History: st, Stats: st, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	h := &Handler{History: st, Stats: st, Search: st, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	api := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
 
 	// Batches of 100 ticket records, made on demand (each is recorded once:

@@ -181,6 +181,9 @@ func TestPostings_SparseAndDenseBlocks(t *testing.T) {
 	if err := s.ImportTickets(ctx, ts); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.ImportDerived(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
 	keys := []grievance.PostingKey{{Field: "title", Gram: "com"}, {Field: "title", Gram: "rar"}}
 	post, err := s.Postings(ctx, keys)
 	if err != nil {
