@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 
 	"github.com/guregu/dynamo/v2"
 )
@@ -147,17 +146,7 @@ func prefetch(ctx context.Context, ps ...*pager) error {
 			p.size = p.resize(p.size)
 		}
 	}
-	errs := make([]error, len(todo))
-	var wg sync.WaitGroup
-	for i, p := range todo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = p.fetch(ctx)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return parallel(ctx, len(todo), len(todo), func(ctx context.Context, i int) error { return todo[i].fetch(ctx) })
 }
 
 // attrKey orders items by a string attribute (an index's sort key).

@@ -329,36 +329,17 @@ func (o *sortedOut) flush() (bool, error) {
 // as the index read they come from), by partition key, in parallel
 // batches of 100.
 func (s *Store) itemsByKey(ctx context.Context, keyed []dynamo.Item) (map[string]dynamo.Item, error) {
-	var batches [][]dynamo.Keyed
+	keys := make([]dynamo.Keyed, len(keyed))
 	for i, k := range keyed {
-		if i%100 == 0 {
-			batches = append(batches, nil)
-		}
-		b := &batches[len(batches)-1]
-		*b = append(*b, dynamo.Keys{attrKey(AttrPK)(k), attrKey(AttrSK)(k)})
+		keys[i] = dynamo.Keys{attrKey(AttrPK)(k), attrKey(AttrSK)(k)}
 	}
-	found := make([][]dynamo.Item, len(batches))
-	errs := make([]error, len(batches))
-	var wg sync.WaitGroup
-	for i, b := range batches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := s.main.Batch(AttrPK, AttrSK).Get(b...).All(ctx, &found[i])
-			if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-				errs[i] = translate("batch get tickets", err)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	items, err := s.batchGetAll(ctx, keys, false)
+	if err != nil {
+		return nil, translate("batch get tickets", err)
 	}
 	out := make(map[string]dynamo.Item, len(keyed))
-	for _, items := range found {
-		for _, item := range items {
-			out[attrKey(AttrPK)(item)] = item
-		}
+	for _, item := range items {
+		out[attrKey(AttrPK)(item)] = item
 	}
 	return out, nil
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,7 +164,7 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 			if err != nil {
 				return fmt.Errorf("posting %s/%s: %w", p.PK, p.SK, err)
 			}
-			set.Or(blockSet(block, b))
+			set.OrWords(int(block)*(blockSize/64), b[:])
 		}
 		if err := it.Err(); err != nil {
 			return translate("read postings", err)
@@ -224,47 +226,6 @@ func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*
 		return translate("read tickets by number", it.Err())
 	})
 	return out, err
-}
-
-// parallel runs fn for 0…n-1, at most width at once, and returns the
-// first error (the others are cancelled).
-func parallel(ctx context.Context, n, width int, fn func(ctx context.Context, i int) error) error {
-	if n == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		next  = make(chan int)
-	)
-	for w := 0; w < min(width, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := fn(ctx, i); err != nil {
-					once.Do(func() { first = err; cancel() })
-				}
-			}
-		}()
-	}
-feed:
-	for i := 0; i < n; i++ {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = ctx.Err()
-	}
-	return first
 }
 
 // searchState is what the index holds for one ticket.
@@ -482,7 +443,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		var old *searchState
 		if ok {
 			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values}
-			if old.live == c.state.live && old.seq == c.state.seq && maps(old.texts, c.state.texts) && maps(old.values, c.state.values) {
+			if old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) {
 				// Nothing indexed changed (a comment, a date): only the
 				// reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))
@@ -557,18 +518,6 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 	}
 }
 
-func maps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 func refItem(id string, order int64, st searchState) searchRefItem {
 	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
 		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values}
@@ -598,7 +547,7 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
 		bks = append(bks, bk)
 	}
 	slices.SortFunc(bks, func(a, b blockKey) int {
-		if c := compareStrings(postingPK(a.key), postingPK(b.key)); c != 0 {
+		if c := strings.Compare(postingPK(a.key), postingPK(b.key)); c != 0 {
 			return c
 		}
 		return int(a.block - b.block)
@@ -635,16 +584,6 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
 
 var errPostingRace = errors.New("posting changed meanwhile")
 
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // writePosting writes one posting item with its members changed (deletes
 // it when none remain), conditioned on the version read.
 func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, exists bool, ch *blockChange) error {
@@ -680,33 +619,28 @@ func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, 
 	return translate("write posting", err)
 }
 
-// postingItems reads posting items (consistent), 100 a request.
+// postingItems reads posting items (consistent).
 func (s *Store) postingItems(ctx context.Context, bks []blockKey) (map[blockKey]postingItem, error) {
-	out := make(map[blockKey]postingItem, len(bks))
-	byPK := map[[2]string]blockKey{}
+	byKey := map[[2]string]blockKey{}
 	keys := make([]dynamo.Keyed, 0, len(bks))
 	for _, bk := range bks {
 		pk, sk := postingPK(bk.key), blockSK(bk.block)
-		byPK[[2]string{pk, sk}] = bk
+		byKey[[2]string{pk, sk}] = bk
 		keys = append(keys, dynamo.Keys{pk, sk})
 	}
-	var mu sync.Mutex
-	chunks := (len(keys) + 99) / 100
-	err := parallel(ctx, chunks, 8, func(ctx context.Context, i int) error {
-		part := keys[i*100 : min(len(keys), (i+1)*100)]
-		var items []postingItem
-		err := s.main.Batch(AttrPK, AttrSK).Get(part...).Consistent(true).All(ctx, &items)
-		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-			return translate("get postings", err)
+	items, err := s.batchGetAll(ctx, keys, true)
+	if err != nil {
+		return nil, translate("get postings", err)
+	}
+	out := make(map[blockKey]postingItem, len(items))
+	for _, item := range items {
+		var it postingItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return nil, fmt.Errorf("decode posting: %w", err)
 		}
-		mu.Lock()
-		for _, it := range items {
-			out[byPK[[2]string{it.PK, it.SK}]] = it
-		}
-		mu.Unlock()
-		return nil
-	})
-	return out, err
+		out[byKey[[2]string{it.PK, it.SK}]] = it
+	}
+	return out, nil
 }
 
 // indexTickets puts tickets into the text index as ImportTickets stores
@@ -725,11 +659,4 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 		return translate("put search references", err)
 	}
 	return s.applyPostings(ctx, pc)
-}
-
-// blockSet returns the numbers of block number n's members.
-func blockSet(n int64, b *block) *grievance.SeqSet {
-	words := make([]uint64, (n+1)*(blockSize/64))
-	copy(words[n*(blockSize/64):], b[:])
-	return grievance.SeqSetFromWords(words)
 }
