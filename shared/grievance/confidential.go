@@ -411,19 +411,7 @@ func (g *guard) sensitive() bool {
 // from the stored lists: some restricted category is closed to them (its
 // attending staff aside), or some category hides a field they filter on.
 // Counts kept per list are then not the reader's counts.
-func (g *guard) affects(fs []Filter) bool {
-	for _, c := range g.cfg.RestrictedCategories.Keys {
-		if ok, _ := byRight(g.cfg, g.p, c); !ok {
-			return true
-		}
-	}
-	for _, c := range g.cfg.GrievanceAnonymizedFields.Keys {
-		if _, m := byRight(g.cfg, g.p, c); filtersTouch(fs, m) {
-			return true
-		}
-	}
-	return false
-}
+func (g *guard) affects(fs []Filter) bool { return len(g.unseen(fs)) > 0 }
 
 // unseen returns the categories whose tickets the reader may not see or
 // may not match on fs (a filtered field is hidden there), unless they

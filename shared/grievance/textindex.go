@@ -1,6 +1,7 @@
 package grievance
 
 import (
+	"bytes"
 	"context"
 	"math/bits"
 	"slices"
@@ -60,13 +61,7 @@ const (
 
 // IndexedText is the text of field as indexed: lower-cased, as the
 // Icontains match compares it.
-func IndexedText(t *Ticket, field string) string {
-	f, ok := ticketFields[field]
-	if !ok || f.text == nil {
-		return ""
-	}
-	return strings.ToLower(f.text(t))
-}
+func IndexedText(t *Ticket, field string) string { return strings.ToLower(IndexedValue(t, field)) }
 
 // Grams returns the distinct substrings of 1 to 3 characters of s (already
 // lower-cased), sorted.
@@ -258,6 +253,17 @@ func (s *SeqSet) Or(o *SeqSet) {
 	}
 }
 
+// OrWords adds the members of a bitmap whose first word holds the numbers
+// from 64 × offset on.
+func (s *SeqSet) OrWords(offset int, words []uint64) {
+	if need := offset + len(words); need > len(s.words) {
+		s.words = append(s.words, make([]uint64, need-len(s.words))...)
+	}
+	for i, w := range words {
+		s.words[offset+i] |= w
+	}
+}
+
 // Clone returns a copy.
 func (s *SeqSet) Clone() *SeqSet { return &SeqSet{words: slices.Clone(s.words)} }
 
@@ -311,12 +317,37 @@ func (s *SeqSet) Words() []uint64 { return s.words }
 // SeqSetFromWords returns the set whose bitmap is words (not copied).
 func SeqSetFromWords(words []uint64) *SeqSet { return &SeqSet{words: words} }
 
-// codeMatches returns the numbers up to max whose code (lower-cased)
-// satisfies the lookup: arithmetic, no read.
+// codeMatches returns the numbers up to max whose code satisfies the
+// lookup, as matchText judges it: arithmetic, no read. Codes are written
+// into one buffer, so the cost per number is a comparison, not a string.
 func codeMatches(max int64, l Lookup, want string) *SeqSet {
 	out := &SeqSet{}
+	upper := []byte(CodePrefix + "00000000")
+	lower := bytes.ToLower(upper)
+	wantLower := []byte(strings.ToLower(want))
 	for n := int64(1); n <= max; n++ {
-		if matchText(FormatCode(n), l, want) {
+		if n > 99999999 {
+			// Past eight digits codes grow; rare enough to format.
+			if matchText(FormatCode(n), l, want) {
+				out.Add(n)
+			}
+			continue
+		}
+		for i, d := len(upper)-1, n; i >= len(CodePrefix); i, d = i-1, d/10 {
+			upper[i], lower[i] = byte('0'+d%10), byte('0'+d%10)
+		}
+		var ok bool
+		switch l {
+		case Exact:
+			ok = string(upper) == want
+		case IExact:
+			ok = bytes.EqualFold(upper, []byte(want))
+		case IStartsWith:
+			ok = bytes.HasPrefix(lower, wantLower)
+		case IContains:
+			ok = bytes.Contains(lower, wantLower)
+		}
+		if ok {
 			out.Add(n)
 		}
 	}
