@@ -19,9 +19,11 @@ func indexAnswers(f Filter) bool {
 	switch f.Field {
 	case "status":
 		return true
-	case "category", "priority":
-		_, ok := f.Value.(string)
-		return ok && f.Lookup == Exact
+	case "category", "priority", "reporter_id", "attending_staff__id":
+		// Empty values have no posting: the tickets without one are
+		// found by reading.
+		v, ok := f.Value.(string)
+		return ok && v != "" && f.Lookup == Exact
 	}
 	return searchable(f)
 }
@@ -78,6 +80,62 @@ type textSearch struct {
 	// covers (after a keyset start); live is how many live tickets there
 	// are.
 	judged, inRange, live int
+	// groups, when set, are the candidates split by the value of the
+	// order's field, in the order's sequence (valueGroups): the rows are
+	// read group after group, each newest first.
+	groups []*SeqSet
+}
+
+// SortedByValue are the orders a candidate set can be sorted in from
+// value postings: fields of a handful of values, each one's tickets a
+// group of the candidates, so a page reads the first groups' newest
+// members and nothing of a sort index, whatever the filters' tickets'
+// values are.
+var SortedByValue = []string{"status", "category", "priority"}
+
+// valueSort returns the field of SortedByValue the plan's order sorts
+// by, when the index may serve it for g ("" when not).
+func (pl *ticketPlan) valueSort(g *guard) string {
+	if pl.native || pl.q.Mode != ModeLive {
+		return ""
+	}
+	if f := sortIndexFor(pl.order, g); slices.Contains(SortedByValue, f) {
+		return f
+	}
+	return ""
+}
+
+// sortValues are the values of field the groups follow, ascending: every
+// status, or the dictionary's values (those the filters allow).
+func sortValues(field string, values *panelValues) []string {
+	if field == "status" {
+		out := make([]string, len(Statuses))
+		for i, st := range Statuses {
+			out[i] = string(st)
+		}
+		slices.Sort(out)
+		return out
+	}
+	return slices.Sorted(maps.Keys(values.matched[field]))
+}
+
+// valueGroups splits cands by their posting among vals (ascending), in
+// the order's sequence; the candidates in none (no value: it sorts
+// first) are a group of their own.
+func valueGroups(cands *SeqSet, post map[PostingKey]*SeqSet, field string, vals []string, desc bool) []*SeqSet {
+	rest := cands.Clone()
+	groups := make([]*SeqSet, 0, len(vals)+1)
+	for _, v := range vals {
+		grp := cands.Clone()
+		grp.And(post[ValueKey(field, v)])
+		rest.AndNot(grp)
+		groups = append(groups, grp)
+	}
+	groups = append([]*SeqSet{rest}, groups...)
+	if desc {
+		slices.Reverse(groups)
+	}
+	return groups
 }
 
 // planSearch narrows pl with the text index when the store keeps one and
@@ -91,7 +149,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		return nil, nil // one number: the list index reads it directly
 	}
 	live := PostingKey{Field: LiveField, Gram: LiveGram}
-	keys := []PostingKey{live}
+	var keys []PostingKey
 	type need struct {
 		f     Filter
 		want  string
@@ -114,16 +172,36 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		}
 		needs = append(needs, n)
 	}
-	if len(needs) == 0 {
+	// An order by a value field sorts the candidates by their value
+	// postings (valueGroups).
+	sortField := pl.valueSort(g)
+	if len(needs) == 0 && !pl.panelByPostings(sortField) {
 		return nil, nil
 	}
 	// Category and priority lookups other than exact are the values the
 	// dictionary says they match (panelValues): a guess from the last
-	// read, checked below against the read made beside the postings.
-	values, verify, err := s.filterValues(ctx, pl.fs)
+	// read, checked below against the read made beside the postings. An
+	// order by category or priority reads the field's values too (every
+	// value matches the empty Icontains).
+	vfs := pl.fs
+	if slices.Contains(ValueFields, sortField) {
+		vfs = append(slices.Clone(pl.fs), Filter{Field: sortField, Lookup: IContains, Value: ""})
+	}
+	values, verify, err := s.filterValues(ctx, vfs)
 	if err != nil {
 		return nil, err
 	}
+	sortKeys := func(values *panelValues) []PostingKey {
+		if sortField == "" {
+			return nil
+		}
+		var keys []PostingKey
+		for _, v := range sortValues(sortField, values) {
+			keys = append(keys, ValueKey(sortField, v))
+		}
+		return keys
+	}
+	keys = append(keys, sortKeys(values)...)
 	answered := make([]bool, len(pl.fs))
 	var valueFilters []int
 	for i, f := range pl.fs {
@@ -147,7 +225,15 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			keys = append(keys, ValueKey("category", c))
 		}
 	}
-	post, err := ti.Postings(ctx, keys)
+	// Every posting but the history ones holds live tickets only: the
+	// live posting is the base only when nothing else narrows (a code
+	// lookup alone), or to weigh a sort index read (useSearch).
+	narrowed := len(valueFilters) > 0 || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
+	readLive := !narrowed || !pl.native && sortField == ""
+	if readLive {
+		keys = append(keys, live)
+	}
+	post, err := ti.Postings(ctx, distinct(keys))
 	if err != nil {
 		if verify != nil {
 			_, _, _ = verify() // the read beside ends with the request
@@ -162,7 +248,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		if !same {
 			// A value appeared or went: the postings of the fresh values.
 			values = fresh
-			var more []PostingKey
+			more := sortKeys(values)
 			for _, i := range valueFilters {
 				more = append(more, valueKeysOf(pl.fs[i], values)...)
 			}
@@ -175,7 +261,34 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			}
 		}
 	}
-	cands := post[live].Clone()
+	var cands *SeqSet
+	and := func(o *SeqSet) {
+		if cands == nil {
+			cands = o.Clone()
+			return
+		}
+		cands.And(o)
+	}
+	if readLive {
+		and(post[live])
+	}
+	for _, n := range needs {
+		for _, gram := range n.grams {
+			and(post[PostingKey{Field: n.f.Field, Gram: gram}])
+		}
+	}
+	for _, i := range valueFilters {
+		union := &SeqSet{}
+		for _, k := range valueKeysOf(pl.fs[i], values) {
+			union.Or(post[k])
+		}
+		and(union)
+	}
+	for _, n := range needs {
+		if n.f.Field == "code" {
+			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
+		}
+	}
 	if len(unseen) > 0 {
 		hidden := &SeqSet{}
 		for _, c := range unseen {
@@ -184,23 +297,46 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		hidden.AndNot(post[mine])
 		cands.AndNot(hidden)
 	}
-	for _, n := range needs {
-		if n.f.Field == "code" {
-			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
-			continue
-		}
-		for _, gram := range n.grams {
-			cands.And(post[PostingKey{Field: n.f.Field, Gram: gram}])
+	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered}
+	if readLive {
+		ts.live = post[live].Len()
+	}
+	if sortField != "" {
+		ts.groups = valueGroups(cands, post, sortField, sortValues(sortField, values), pl.order[0].desc)
+	}
+	return ts, nil
+}
+
+// panelByPostings reports whether a list without a text filter is read
+// through the value postings: its filters are all of the panel's value
+// fields (so the postings decide them) and either its order is by a value
+// field (sortField), or no one key range holds exactly its tickets (a
+// status with a priority, a reporter with a status): a range read would
+// read the narrowest partition filtered, and to count it the rest of it,
+// while the postings count it exactly and name just the page's tickets.
+func (pl *ticketPlan) panelByPostings(sortField string) bool {
+	noSLA := pl.q.SLAStatus == "" && pl.q.ResolvedWithinTime == nil
+	if len(pl.fs) == 0 || !noSLA || pl.staffIDs != nil {
+		return false
+	}
+	for _, f := range pl.fs {
+		if !indexAnswers(f) && !slices.Contains(ValueFields, f.Field) {
+			return false
 		}
 	}
-	for _, i := range valueFilters {
-		union := &SeqSet{}
-		for _, k := range valueKeysOf(pl.fs[i], values) {
-			union.Or(post[k])
-		}
-		cands.And(union)
+	if sortField != "" {
+		return true
 	}
-	return &textSearch{ti: ti, cands: cands, exact: exact, live: post[live].Len(), answered: answered}, nil
+	// chooseRange's own test, with every category and priority lookup
+	// taken as resolved (the dictionary resolves them all).
+	resolved := &panelValues{matched: map[string]map[string]int{}}
+	for _, f := range pl.fs {
+		if slices.Contains(ValueFields, f.Field) {
+			resolved.matched[f.Field] = map[string]int{}
+		}
+	}
+	_, exact := chooseRange(pl.fs, nil, ModeLive, nil, resolved)
+	return !exact
 }
 
 // useSearch makes ts the source of pl and settles how totalCount is
@@ -211,10 +347,10 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	// A column a sort index serves (and nothing hides from the reader)
 	// may be read from that index, keeping only candidates.
 	sortBy := ""
-	if !pl.native && q.Mode == ModeLive {
+	if !pl.native && q.Mode == ModeLive && ts.groups == nil {
 		sortBy = sortIndexFor(pl.order, g)
 	}
-	ordered := pl.native || sortBy != ""
+	ordered := pl.native || sortBy != "" || ts.groups != nil
 	lo, hi := int64(0), ts.cands.Max()
 	keyset := false
 	if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc {
@@ -255,6 +391,11 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		}
 	}
 	pl.search = ts
+	if ts.groups != nil {
+		pl.native = true
+		pl.source = ts.grouped(ctx, hint+hint/4+2)
+		return true
+	}
 	if sortBy != "" && !w.needAll {
 		// The sort index yields about live ÷ candidates rows per
 		// candidate; read it when that is less than reading every
@@ -290,14 +431,49 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 // number order (descending when desc), read hint at a time at first and
 // then four times as many each round.
 func (ts *textSearch) rows(ctx context.Context, lo, hi int64, desc bool, hint int) rows[*Ticket] {
-	return byNumber(ts.cands, lo, hi, desc, hint, &ts.judged, func(seqs []int64) (map[int64][]*Ticket, error) {
+	return byNumber(ts.cands, lo, hi, desc, hint, &ts.judged, ts.readLive(ctx))
+}
+
+// distinct returns keys without repeats (a filter and the order on one
+// field name the same postings), in their first order.
+func distinct(keys []PostingKey) []PostingKey {
+	seen := make(map[PostingKey]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// grouped yields the live tickets of the groups, group after group, each
+// newest first (the order's ties), read as one sequence: a page whose
+// rows span small groups still takes one read.
+func (ts *textSearch) grouped(ctx context.Context, hint int) rows[*Ticket] {
+	each := func(fn func(int64) bool) {
+		more := true
+		for _, grp := range ts.groups {
+			grp.Range(0, grp.Max(), true, func(n int64) bool { more = fn(n); return more })
+			if !more {
+				return
+			}
+		}
+	}
+	return inOrder(each, hint, &ts.judged, ts.readLive(ctx))
+}
+
+// readLive reads the live tickets of numbers, for inOrder.
+func (ts *textSearch) readLive(ctx context.Context) func([]int64) (map[int64][]*Ticket, error) {
+	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		got, err := ts.ti.LiveTicketsBySeq(ctx, seqs)
 		out := make(map[int64][]*Ticket, len(got))
 		for n, t := range got {
 			out[n] = []*Ticket{t}
 		}
 		return out, err
-	})
+	}
 }
 
 // byNumber yields, for the members of set from lo to hi in number order
@@ -305,6 +481,14 @@ func (ts *textSearch) rows(ctx context.Context, lo, hi int64, desc bool, hint in
 // read at first, then four times as many each round, up to maxScanPage.
 // judged counts the numbers whose rows were offered.
 func byNumber(set *SeqSet, lo, hi int64, desc bool, hint int, judged *int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
+	return inOrder(func(fn func(int64) bool) { set.Range(lo, hi, desc, fn) }, hint, judged, read)
+}
+
+// inOrder yields the rows read fetches for the numbers each gives, in its
+// order: hint numbers a read at first, then four times as many each
+// round, up to maxScanPage. judged counts the numbers whose rows were
+// offered.
+func inOrder(each func(func(int64) bool), hint int, judged *int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
 	return func(fn func(*Ticket) (bool, error)) error {
 		chunk := min(max(hint, 4), maxScanPage)
 		batch := make([]int64, 0, chunk)
@@ -333,7 +517,7 @@ func byNumber(set *SeqSet, lo, hi int64, desc bool, hint int, judged *int, read 
 			batch = batch[:0]
 			chunk = min(chunk*4, maxScanPage)
 		}
-		set.Range(lo, hi, desc, func(n int64) bool {
+		each(func(n int64) bool {
 			batch = append(batch, n)
 			if len(batch) >= chunk {
 				flush()

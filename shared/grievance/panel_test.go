@@ -151,9 +151,9 @@ func TestListTickets_PanelLookupsReadTheMatchingPartitions(t *testing.T) {
 				return contains(string(tk.Status), "ed") && contains(tk.Category, "pay")
 			},
 			"2 [Legacy payments Payments][RECEIVED RESOLVED CLOSED]"},
-		{"both fields: the narrower", []grievance.Filter{lookup("category", grievance.IContains, "o"), lookup("priority", grievance.IContains, "low")},
+		{"both fields: no partition holds the pair, the value postings answer", []grievance.Filter{lookup("category", grievance.IContains, "o"), lookup("priority", grievance.IContains, "low")},
 			func(tk *grievance.Ticket) bool { return contains(tk.Category, "o") && contains(tk.Priority, "low") },
-			"sorted priority [Low]"},
+			""},
 		{"no value matches: nothing read", []grievance.Filter{lookup("category", grievance.IContains, "zzz")},
 			func(*grievance.Ticket) bool { return false }, ""},
 	} {

@@ -30,7 +30,11 @@ var TextIndexedFields = []string{"title", "description"}
 // and priority narrow a text search by the index too, and the sight rule
 // (category and attending staff decide what a reader sees) can be applied
 // to a whole candidate set.
-var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id"}
+//
+// The reporter is indexed so a reporter's tickets can be sorted by a value
+// field (SortedByValue) by their postings alone. Empty values have no
+// posting.
+var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id", "reporter_id"}
 
 // ValueKey names the posting of the tickets whose field is value. Its gram
 // starts with "=", which no text field's gram of these fields can be

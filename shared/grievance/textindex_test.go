@@ -189,7 +189,9 @@ func TestTextSearch_ReadsAboutThePage(t *testing.T) {
 
 // A text search ordered by a column a sort index serves reads that index,
 // keeping candidates, when the candidates are many: the rows are those of
-// sorting every match, and the reads stay near the page.
+// sorting every match, and the reads stay near the page. An order by a
+// value field (priority) reads the candidates group by group instead,
+// never the sort index.
 func TestTextSearch_SortedByAnIndexedColumn(t *testing.T) {
 	withIndex, plain, indexed := twins(func(st *grievancetest.Store) { seedPayments(st, 400, 40) })
 	ctx := grievance.NewContext(context.Background(), specialist)
@@ -204,9 +206,13 @@ func TestTextSearch_SortedByAnIndexedColumn(t *testing.T) {
 				t.Errorf("%s %q: with the index %s (%d), reading everything %s (%d)", order, value, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
 			}
 			// Many candidates: the sort index, no ticket by number; few:
-			// the candidates, sorted.
-			if many := value != "card"; many != (indexed.sorted > 0) || many == (indexed.read > 0) {
+			// the candidates, sorted. By value: the page's groups' members.
+			byValue := strings.TrimPrefix(order, "-") == "priority"
+			if many := value != "card"; !byValue && (many != (indexed.sorted > 0) || many == (indexed.read > 0)) {
 				t.Errorf("%s %q: sort index read %d times, %d tickets read by number", order, value, indexed.sorted, indexed.read)
+			}
+			if byValue && (indexed.sorted > 0 || indexed.read > 30) {
+				t.Errorf("%s %q: sort index read %d times, %d tickets read by number (at most 30)", order, value, indexed.sorted, indexed.read)
 			}
 		}
 	}
@@ -362,4 +368,113 @@ func codes(ts []*grievance.Ticket) string {
 		out = append(out, t.Code+" "+t.Title)
 	}
 	return strings.Join(out, ", ")
+}
+
+// The filter panel with a value column's order (status, category,
+// priority) is read from the value postings, group by group: the rows,
+// order, counts and next-page flags are those of reading every ticket for
+// every reader and page, including tickets without a value, tickets of
+// categories that hide the reporter, and a reporter whose tickets all sort
+// last (a sort index read would reach them only at its end).
+func TestValueSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
+	withIndex, plain, indexed := twins(seedPanelValues)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	for _, reader := range []*grievance.Principal{officer, viewer, confOfficer, gbvOfficer, specialist} {
+		for _, fs := range [][]grievance.Filter{
+			{f("reporter_id", grievance.Exact, panelReporters[1])},
+			{f("reporter_id", grievance.Exact, panelReporters[1]), f("status", grievance.IContains, "OPEN")},
+			{f("status", grievance.IContains, "RESOLVED")},
+			{f("category", grievance.IContains, "ope")},
+			{f("priority", grievance.IContains, "low")},
+			{f("attending_staff__id", grievance.Exact, officer.ID)},
+			{f("status", grievance.IContains, "OPEN"), f("category", grievance.IContains, "anon")},
+			{f("priority", grievance.Exact, "High"), f("category", grievance.Exact, "Open")},
+			{f("title", grievance.IContains, "received (1"), f("status", grievance.IContains, "progress")},
+		} {
+			for _, order := range []string{"status", "-status", "category", "-category", "priority", "-priority"} {
+				for _, page := range []grievance.PageArgs{{First: intp(20)}, {First: intp(7), Offset: 9}} {
+					q := grievance.TicketQuery{WantCount: true, Page: page, Filters: fs, OrderBy: []string{order}}
+					indexed.read, indexed.sorted = 0, 0
+					got, want := bothAnswers(t, withIndex, plain, grievance.NewContext(context.Background(), reader), q)
+					if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
+						t.Errorf("%s %v %s %+v: with the index %s (%d, next %v), reading everything %s (%d, next %v)", reader.Username, fs, order, page,
+							codes(got.Items), got.TotalCount, got.HasNextPage, codes(want.Items), want.TotalCount, want.HasNextPage)
+					}
+					if got.TotalCount > 0 && indexed.read == 0 {
+						t.Errorf("%s %v %s: no ticket read by number: the postings were not used", reader.Username, fs, order)
+					}
+					if indexed.sorted > 0 || indexed.read > 40 {
+						t.Errorf("%s %v %s: sort index read %d times, %d tickets read by number (at most 40)", reader.Username, fs, order, indexed.sorted, indexed.read)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Filter panel combinations no one key range holds (a status with a
+// priority, a reporter or staff member with another filter, a category
+// with a priority) are read through the value postings in every order:
+// the rows and an exact count as reading every ticket gives, a page's
+// worth of tickets read.
+func TestPanelPairs_SameAnswerAsReadingEveryTicket(t *testing.T) {
+	withIndex, plain, indexed := twins(seedPanelValues)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	for _, reader := range []*grievance.Principal{officer, viewer, confOfficer, specialist} {
+		for _, fs := range [][]grievance.Filter{
+			{f("status", grievance.IContains, "OPEN"), f("priority", grievance.IContains, "low")},
+			{f("category", grievance.IContains, "o"), f("priority", grievance.Exact, "High")},
+			{f("reporter_id", grievance.Exact, panelReporters[2]), f("category", grievance.IContains, "anon")},
+			{f("attending_staff__id", grievance.Exact, officer.ID), f("status", grievance.IContains, "RESOLVED")},
+			{f("status", grievance.IContains, "e"), f("category", grievance.IContains, "e"), f("priority", grievance.IContains, "m")},
+		} {
+			for _, order := range [][]string{nil, {"dateCreated"}, {"-code"}, {"title"}} {
+				for _, page := range []grievance.PageArgs{{First: intp(20)}, {First: intp(5), Offset: 6}} {
+					q := grievance.TicketQuery{WantCount: true, Page: page, Filters: fs, OrderBy: order}
+					indexed.read = 0
+					got, want := bothAnswers(t, withIndex, plain, grievance.NewContext(context.Background(), reader), q)
+					if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
+						t.Errorf("%s %v %v %+v: with the index %s (%d, next %v), reading everything %s (%d, next %v)", reader.Username, fs, order, page,
+							codes(got.Items), got.TotalCount, got.HasNextPage, codes(want.Items), want.TotalCount, want.HasNextPage)
+					}
+					if order == nil && got.TotalCount > 0 && (indexed.read == 0 || indexed.read > 40) {
+						t.Errorf("%s %v: %d tickets read by number (the postings' page: 1 to 40)", reader.Username, fs, indexed.read)
+					}
+				}
+			}
+		}
+	}
+}
+
+var panelReporters = []string{"11111111-0000-4000-a000-000000000001", "11111111-0000-4000-a000-000000000002", "11111111-0000-4000-a000-000000000003"}
+
+// seedPanelValues stores 240 tickets whose statuses, categories (a few
+// without one), priorities (a quarter without one) and reporters follow
+// the ticket number, one reporter's tickets all of one priority; every
+// fifth attended by the officer.
+func seedPanelValues(st *grievancetest.Store) {
+	reporters := panelReporters
+	st.SetConfigDocument([]byte(writeConfig))
+	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	for i := 1; i <= 240; i++ {
+		tk := &grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+			Title: fmt.Sprintf("Payment not received (%d)", i), Category: writeCategories[i%4],
+			Status:     grievance.Statuses[i%len(grievance.Statuses)],
+			Priority:   []string{"High", "Low", "Medium", ""}[i%4],
+			ReporterID: reporters[i%3], ReporterType: grievance.PersonType("individual"), DateCreated: clock.Now()}
+		if i%3 == 1 {
+			tk.Priority = "High" // reporters[1]'s all: after Medium and Low in -priority
+		}
+		if i%5 == 0 {
+			tk.AttendingStaffID = officer.ID
+		}
+		if i%11 == 0 {
+			tk.Category = ""
+		}
+		st.SeedTicket(tk)
+	}
 }

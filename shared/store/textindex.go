@@ -178,9 +178,11 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 }
 
 // LiveTicketsBySeq implements grievance.TextIndex: the numbers are read
-// from the live list in runs (numbers at most 4 apart share one Query, so
-// a dense page is one or two requests and a sparse one a Query per
-// number), all at once.
+// from the live list in runs (numbers at most 2 apart share one Query, so
+// a dense page is one or two requests, a sparse one a Query per number,
+// and at most one item is read between two wanted ones: a Query costs
+// what the items it reads weigh, at least 4 KB, so a run of small
+// tickets costs no more than a Query each), all at once.
 func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
 	sorted := slices.Clone(seqs)
 	slices.Sort(sorted)
@@ -188,7 +190,7 @@ func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*
 	type run struct{ lo, hi int64 }
 	var runs []run
 	for _, n := range sorted {
-		if len(runs) > 0 && n-runs[len(runs)-1].hi <= 4 {
+		if len(runs) > 0 && n-runs[len(runs)-1].hi <= 2 {
 			runs[len(runs)-1].hi = n
 			continue
 		}

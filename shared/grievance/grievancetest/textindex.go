@@ -56,7 +56,7 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 				continue
 			}
 			if v := grievance.IndexedValue(t, k.Field); slices.Contains(grievance.ValueIndexedFields, k.Field) {
-				if k == grievance.ValueKey(k.Field, v) {
+				if v != "" && k == grievance.ValueKey(k.Field, v) {
 					out[k].Add(t.Seq)
 				}
 				continue
@@ -78,7 +78,8 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 // holds reports whether t's text or value is in posting k.
 func holds(t *grievance.Ticket, k grievance.PostingKey) bool {
 	if slices.Contains(grievance.ValueIndexedFields, k.Field) {
-		return k == grievance.ValueKey(k.Field, grievance.IndexedValue(t, k.Field))
+		v := grievance.IndexedValue(t, k.Field)
+		return v != "" && k == grievance.ValueKey(k.Field, v) // as the store: empty values have no posting
 	}
 	return slices.Contains(grievance.Grams(grievance.IndexedText(t, k.Field)), k.Gram)
 }
