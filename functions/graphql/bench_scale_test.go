@@ -61,6 +61,14 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "panel_reporter_sort_priority", args: fmt.Sprintf(`reporterId: %q, orderBy: ["-priority"]`, individualID)},
 		listScaleOp{name: "panel_staff_sort_version", args: fmt.Sprintf(`attendingStaff_Id: %q, orderBy: ["-version"]`, staffID)},
 		listScaleOp{name: "panel_status_category_icontains_sort_reporter_id", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["reporter_id"]`},
+		// Pairs no one key range holds: read and counted from the value
+		// postings.
+		listScaleOp{name: "panel_status_priority_icontains", args: `status_Icontains: OPEN, priority_Icontains: "High", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "panel_category_priority_icontains", args: `category_Icontains: "Payments", priority_Icontains: "Low", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "panel_reporter_status", args: fmt.Sprintf(`reporterId: %q, status_Icontains: "IN_PROGRESS", orderBy: ["-dateCreated"]`, individualID)},
+		listScaleOp{name: "panel_staff_category_icontains_sort_priority", args: fmt.Sprintf(`attendingStaff_Id: %q, category_Icontains: "Targeting", orderBy: ["priority"]`, staffID)},
+		// A text filter with a column no value posting orders.
+		listScaleOp{name: "text_title_sort_dueDate", args: `title_Icontains: "received (12", orderBy: ["dueDate"]`},
 	)
 }
 
