@@ -31,8 +31,8 @@ var (
 		"dynamodb:PutItem", "dynamodb:UpdateItem",
 	}
 	// History lists read versions and, for totalCount, the counts of
-	// versions (their shards in batches).
-	historyRead = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+	// versions (by Query).
+	historyRead = []string{"dynamodb:GetItem", "dynamodb:Query"}
 	indexQuery  = []string{"dynamodb:Query"}
 	streamRead  = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 	// The history writer looks up which versions exist (one BatchGetItem

@@ -25,7 +25,8 @@ import (
 // partition per field, so a lookup over a field's values is one Query; a
 // value is its own key while short ("=" + value) and its SHA-256 when
 // long ("#" + hex), so a key stays within DynamoDB's 1,024 bytes
-// whatever a category or priority holds. Each count is split over
+// whatever a category or priority holds. A value's shards share its key's
+// prefix, so one Query reads them. Each count is split over
 // versionCountShards items, one chosen per transaction: two consumers
 // (stream shards) writing at once meet on one item only when they pick
 // the same shard, and then one transaction is retried.
@@ -69,49 +70,42 @@ func versionCountKeys(k grievance.VersionCountKey, shard int) (pk, sk string) {
 
 var _ grievance.VersionCounter = (*Store)(nil)
 
-// VersionCounts implements grievance.VersionCounter: the shards of the
-// values asked by BatchGetItem (100 keys a request), the fields asked
-// whole by one Query each, all at once.
+// VersionCounts implements grievance.VersionCounter: one Query per value
+// asked (its shards share the key's prefix) and one per field asked
+// whole, all at once.
 func (s *Store) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
+	type read struct{ field, value string } // value "": every value
+	var reads []read
 	out := make(map[string]map[string]int, len(ask))
-	var keys []dynamo.Keyed
-	var whole []string
 	for field, values := range ask {
 		out[field] = map[string]int{}
 		if values == nil {
-			whole = append(whole, field)
-			continue
+			reads = append(reads, read{field: field})
 		}
 		for _, v := range values {
-			for shard := range versionCountShards {
-				pk, sk := versionCountKeys(grievance.VersionCountKey{Field: field, Value: v}, shard)
-				keys = append(keys, dynamo.Keys{pk, sk})
-			}
+			reads = append(reads, read{field, countValueKey(v) + "#"})
 		}
 	}
-	chunks := (len(keys) + maxBatchGet - 1) / maxBatchGet
 	var mu sync.Mutex
-	add := func(items []versionCountItem) {
+	err := parallel(ctx, len(reads), 16, func(ctx context.Context, i int) error {
+		r := reads[i]
+		q := s.history.Get(AttrPK, prefixVersionCount+r.field)
+		if r.value != "" {
+			q = q.Range(AttrSK, dynamo.BeginsWith, r.value)
+		}
+		var items []versionCountItem
+		if err := q.All(ctx, &items); err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return translate("read version counts", err)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		for _, it := range items {
-			if m := out[it.Field]; m != nil {
-				m[it.Value] += int(it.N)
+			// A prefix holds longer values too ("=a#" holds "a#b"): only
+			// the value asked counts.
+			if r.value == "" || countValueKey(it.Value)+"#" == r.value {
+				out[r.field][it.Value] += int(it.N)
 			}
 		}
-	}
-	err := parallel(ctx, chunks+len(whole), 16, func(ctx context.Context, i int) error {
-		var items []versionCountItem
-		var err error
-		if i < chunks {
-			err = s.history.Batch(AttrPK, AttrSK).Get(keys[i*maxBatchGet:min(len(keys), (i+1)*maxBatchGet)]...).All(ctx, &items)
-		} else {
-			err = s.history.Get(AttrPK, prefixVersionCount+whole[i-chunks]).All(ctx, &items)
-		}
-		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-			return translate("read version counts", err)
-		}
-		add(items)
 		return nil
 	})
 	if err != nil {
