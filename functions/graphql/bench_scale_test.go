@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -37,6 +38,12 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "text_code", args: `code_Icontains: "0000012", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_status", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_category", args: `showHistory: true, category: "Payments", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_category_icontains", args: `showHistory: true, category_Icontains: "Payments", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_priority_icontains", args: `showHistory: true, priority_Icontains: "High", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_staff", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_panel", args: `title_Icontains: "received (12", status_Icontains: OPEN, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_status", args: `title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
@@ -96,10 +103,12 @@ func benchScales(b *testing.B) []int {
 
 // scaleTickets are benchTickets with the sortable columns varied as a
 // programme's would be: three priorities, three categories, a due date on
-// two tickets in three.
+// two tickets in three; each is at version 3 (scaleVersions are the two
+// before).
 func scaleTickets(n int) []*grievance.Ticket {
 	ts := benchTickets(n)
 	for i, t := range ts {
+		t.Version = 3
 		t.Priority = []string{"High", "Medium", "Low"}[i%3]
 		t.Category = []string{"Default", "Payments", "Targeting"}[i/3%3]
 		if i%3 != 2 {
@@ -161,10 +170,32 @@ func BenchmarkListScale(b *testing.B) {
 func newScaleEnv(b *testing.B, n int) *benchEnv {
 	// The configuration stays cached as in a warm container: requests
 	// through moto at scale outlast its 30 s, which a container's do not.
-	e := newBenchEnvWith(b, scaleTickets(n), func(o *grievance.Options) { o.ConfigTTL = time.Hour })
+	ts := scaleTickets(n)
+	e := newBenchEnvWith(b, ts, func(o *grievance.Options) { o.ConfigTTL = time.Hour })
+	if err := e.db.ImportHistory(context.Background(), scaleVersions(ts)); err != nil {
+		b.Fatal(err)
+	}
 	e.send(b, officerClaims, clientListDoc(1))
 	e.meter.Take()
 	return e
+}
+
+// scaleVersions are the two versions before each scale ticket's live one,
+// as history lists find them: created OPEN with the Medium priority,
+// then IN_PROGRESS (with its category) before the live version.
+func scaleVersions(ts []*grievance.Ticket) []*grievance.Ticket {
+	out := make([]*grievance.Ticket, 0, 2*len(ts))
+	for _, t := range ts {
+		for v, st := range []grievance.Status{grievance.StatusOpen, grievance.StatusInProgress} {
+			o := t.Clone()
+			o.Version, o.Status = v+1, st
+			if v == 0 {
+				o.Priority, o.AttendingStaffID = "Medium", ""
+			}
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // sendScale is send that lets an answer with errors through (today's

@@ -30,12 +30,15 @@ var (
 		"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
 		"dynamodb:PutItem", "dynamodb:UpdateItem",
 	}
+	// History lists read versions and, for totalCount, the counts of
+	// versions (by Query).
 	historyRead = []string{"dynamodb:GetItem", "dynamodb:Query"}
 	indexQuery  = []string{"dynamodb:Query"}
 	streamRead  = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 	// The history writer looks up which versions exist (one BatchGetItem
-	// per 100 keys) and writes the missing ones in batches.
-	historyWrite = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
+	// per 100 keys) and writes the missing ones with the counts of
+	// versions they add to, in transactions of puts and updates.
+	historyWrite = []string{"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 	slaWrite     = []string{"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 	slaRead      = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem"}
 	// Statistics read the configuration (which values it knows), the

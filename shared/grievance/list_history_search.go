@@ -79,6 +79,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 		// A ticket has a few versions: half the page's rows in tickets
 		// is usually the page.
 		hint = (w.first+1+w.lower)/2 + 2
+		if pl.versionCount != nil {
+			// The count, read beside the postings, says how many rows a
+			// candidate holds on average.
+			if n, err := pl.versionCount(); err == nil && n > 0 {
+				hint = min(cands.Len(), (w.first+1+w.lower)*cands.Len()/n+2)
+			}
+		}
 	}
 	judged := 0
 	return byNumber(cands, 0, cands.Max(), pl.desc || !pl.native, hint, &judged, func(seqs []int64) (map[int64][]*Ticket, error) {

@@ -73,6 +73,9 @@ type ticketPlan struct {
 	search     *textSearch
 	fixedCount *int
 	boundCount bool
+	// versionCount, when set, waits for the history list's totalCount
+	// from the counts of versions, read beside the list.
+	versionCount func() (int, error)
 }
 
 // ListTickets returns a page of tickets.
@@ -131,8 +134,15 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	}
 	switch {
 	case q.Mode == ModeHistory:
+		if pl.versionCount = s.readVersionCount(ctx, pl, g); pl.versionCount != nil {
+			pl.w.needAll = false
+			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
+		}
 		src, err := s.historySearch(ctx, pl)
 		if err != nil {
+			if pl.versionCount != nil {
+				_, _ = pl.versionCount() // the read beside ends with the request
+			}
 			return nil, err
 		}
 		if src == nil {
@@ -472,6 +482,12 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 		page.TotalCount, page.Counted = *pl.fixedCount, true
 	case pl.boundCount:
 		page.TotalCount, page.Counted = pl.w.n+pl.search.inRange-pl.search.judged, true
+	case pl.versionCount != nil:
+		n, err := pl.versionCount()
+		if err != nil {
+			return nil, fmt.Errorf("count versions: %w", err)
+		}
+		page.TotalCount, page.Counted = n, true
 	}
 	if pl.counted != nil {
 		if countErr != nil {

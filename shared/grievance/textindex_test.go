@@ -16,6 +16,10 @@ import (
 // reads its range, the behaviour the index must not change.
 type noIndex struct{ *grievancetest.Store }
 
+// uncounted is a history store without counts of versions: its lists
+// judge every version.
+type uncounted struct{ grievance.HistoryStore }
+
 func (noIndex) Postings() {}
 
 // bySeqSpy counts the tickets a list reads by number.
@@ -358,7 +362,7 @@ func twins(seed func(*grievancetest.Store)) (withIndex, plain *grievance.Service
 	seed(plainStore)
 	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	withIndex = grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
-	plain = grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: plainStore})
+	plain = grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	return withIndex, plain, indexed
 }
 

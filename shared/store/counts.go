@@ -264,5 +264,48 @@ func (s *Store) ImportDerived(ctx context.Context, ts []*grievance.Ticket) error
 	if _, err := s.history.Batch(AttrPK, AttrSK).Write().Put(records...).Run(ctx); err != nil {
 		return translate("import ticket history", err)
 	}
-	return nil
+	return s.addVersionCounts(ctx, ts)
+}
+
+// ImportHistory records earlier versions of imported tickets (each ticket
+// as it was at its Version, below the live one): their history records,
+// the history postings of what they held and the counts of versions, as
+// the stream consumer would have. Like ImportTickets it must not run
+// beside the API; the versions must not be recorded yet (their counts
+// would be added twice).
+func (s *Store) ImportHistory(ctx context.Context, versions []*grievance.Ticket) error {
+	records := make([]any, 0, len(versions))
+	pc := postingChanges{}
+	for _, t := range versions {
+		it, err := toTicketItem(t)
+		if err != nil {
+			return err
+		}
+		img, err := dynamo.MarshalItem(it)
+		if err != nil {
+			return fmt.Errorf("import history: %w", err)
+		}
+		typ := HistoryChanged
+		if t.Version == 1 {
+			typ = HistoryCreated
+		}
+		records = append(records, &historyItem{PK: prefixTicket + t.ID, SK: versionKey(t.Version),
+			H1PK: historyTickets, H1SK: seqKey(t.Seq) + "#" + fmt.Sprintf("%010d", t.Version),
+			Kind: KindTicket, EntityID: t.ID, Version: t.Version, HistoryType: typ,
+			HistoryDate: t.DateUpdated.UTC(), HistoryUser: t.UserUpdated, Image: nestedItem(img)})
+		pc.set(grievance.HistoryAll, t.Seq, true)
+		for k := range searchStateOf(t).content(map[grievance.PostingKey]bool{}) {
+			pc.set(grievance.HistoryKey(k), t.Seq, true)
+		}
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	if _, err := s.history.Batch(AttrPK, AttrSK).Write().Put(records...).Run(ctx); err != nil {
+		return translate("import ticket history", err)
+	}
+	if err := s.applyPostings(ctx, pc); err != nil {
+		return fmt.Errorf("import history: %w", err)
+	}
+	return s.addVersionCounts(ctx, versions)
 }

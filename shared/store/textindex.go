@@ -354,9 +354,11 @@ func (pc postingChanges) diff(old *searchState, next searchState) {
 
 // ApplySearch brings the text index up to date with the ticket changes
 // among recs (Main table stream records in stream order; other kinds are
-// skipped). Only a ticket's last image in the batch counts, and one whose
-// reference says it was indexed from that image or a later one is
-// skipped, so redelivery changes nothing.
+// skipped). The live postings follow a ticket's last image in the batch;
+// the history postings get the content of every image of it, since each
+// is a version a history list may be asked for. A ticket whose reference
+// says it was indexed from its last image or a later one is skipped, so
+// redelivery changes nothing.
 //
 // Requests: one consistent BatchGetItem per 100 tickets (references), one
 // per 100 posting items touched, one conditional PutItem or DeleteItem per
@@ -389,9 +391,12 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 			c.state = searchStateOf(ch.Ticket)
 		}
 		if prev, ok := byID[c.id]; ok {
+			older := orderedState{c.order, c.state}
 			if c.order > prev.order {
+				older = orderedState{prev.order, prev.state}
 				prev.order, prev.state = c.order, c.state
 			}
+			prev.earlier = append(prev.earlier, older)
 			continue
 		}
 		byID[c.id] = c
@@ -420,6 +425,39 @@ type searchChange struct {
 	id    string
 	order int64
 	state searchState
+	// earlier are the ticket's other images in the batch: versions whose
+	// content the history postings must hold too.
+	earlier []orderedState
+}
+
+type orderedState struct {
+	order int64
+	state searchState
+}
+
+// historyExtra adds to pc the history postings of the content of c's
+// earlier images that neither old nor c's last image holds (those diff
+// sets), leaving out images the reference says were indexed already. It
+// reports whether it added any.
+func (c *searchChange) historyExtra(pc postingChanges, old *searchState, indexed int64) bool {
+	had := c.state.content(map[grievance.PostingKey]bool{})
+	if old != nil {
+		had = old.content(had)
+	}
+	added := false
+	for _, e := range c.earlier {
+		if e.order <= indexed || e.state.seq <= 0 {
+			continue
+		}
+		for k := range e.state.content(map[grievance.PostingKey]bool{}) {
+			if !had[k] {
+				had[k] = true
+				pc.set(grievance.HistoryKey(k), e.state.seq, true)
+				added = true
+			}
+		}
+	}
+	return added
 }
 
 // applySearch indexes changes: references read, postings set and cleared,
@@ -443,9 +481,14 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 			continue
 		}
 		var old *searchState
+		indexed := int64(-1)
 		if ok {
 			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values}
-			if old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) {
+			indexed = ref.Order
+		}
+		extra := c.historyExtra(pc, old, indexed)
+		if ok {
+			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) {
 				// Nothing indexed changed (a comment, a date): only the
 				// reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -158,6 +159,51 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 	slices.Sort(seqs)
 	if !slices.Equal(seqs, []int64{1, 2, 6}) || got[1].Title != "Payment received late" {
 		t.Errorf("LiveTicketsBySeq = %v, want 1, 2 and 6 (3 is deleted, 99 does not exist)", seqs)
+	}
+}
+
+// Ensure one stream batch holding several versions of a ticket puts the
+// content of every version in the history postings (an intermediate
+// status is a version a filtered history list must find), while the live
+// postings follow the last one; a redelivery changes nothing.
+func TestApplySearch_HistoryPostingsHoldEveryVersionOfABatch(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	tk := newTicket(id(1), grievance.StatusOpen, "Default")
+	tk.Title = "Lost card"
+	tk = mustCreate(t, s, tk)
+	tk = update(t, s, tk, func(n *grievance.Ticket) { n.Status, n.Title = grievance.StatusInProgress, "Card found" })
+	update(t, s, tk, func(n *grievance.Ticket) { n.Status, n.Title = grievance.StatusResolved, "Done" })
+	recs := ticketRecords(t, s)
+	if len(recs) != 3 {
+		t.Fatalf("%d ticket records, want 3", len(recs))
+	}
+	for _, batch := range [][]events.DynamoDBEventRecord{recs, recs} {
+		if failed, err := s.ApplySearch(ctx, batch); failed != "" || err != nil {
+			t.Fatalf("ApplySearch: %q %v", failed, err)
+		}
+	}
+	hist := func(k grievance.PostingKey) grievance.PostingKey { return grievance.HistoryKey(k) }
+	want := map[grievance.PostingKey][]int64{
+		hist(grievance.ValueKey("status", "OPEN")):              {1},
+		hist(grievance.ValueKey("status", "IN_PROGRESS")):       {1},
+		hist(grievance.ValueKey("status", "RESOLVED")):          {1},
+		hist(grievance.PostingKey{Field: "title", Gram: "los"}): {1},
+		hist(grievance.PostingKey{Field: "title", Gram: "fou"}): {1},
+		hist(grievance.PostingKey{Field: "title", Gram: "don"}): {1},
+		grievance.ValueKey("status", "IN_PROGRESS"):             nil,
+		grievance.ValueKey("status", "RESOLVED"):                {1},
+		{Field: "title", Gram: "fou"}:                           nil,
+	}
+	keys := slices.Collect(maps.Keys(want))
+	post, err := s.Postings(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range want {
+		if got := members(post[k]); !slices.Equal(got, w) {
+			t.Errorf("posting %s/%q = %v, want %v", k.Field, k.Gram, got, w)
+		}
 	}
 }
 

@@ -124,3 +124,34 @@ func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*g
 	}
 	return out, nil
 }
+
+var _ grievance.VersionCounter = (*Store)(nil)
+
+// VersionCounts implements grievance.VersionCounter from the recorded
+// versions, always up to date (the DynamoDB adapter's counts trail the
+// stream).
+func (s *Store) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
+	if err := s.fail("VersionCounts"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]map[string]int, len(ask))
+	for f := range ask {
+		out[f] = map[string]int{}
+	}
+	for _, t := range s.bySeq {
+		if t == nil {
+			continue
+		}
+		for _, v := range s.history[t.ID] {
+			for _, k := range grievance.VersionCountKeys(v) {
+				vs, asked := ask[k.Field]
+				if asked && (vs == nil || slices.Contains(vs, k.Value)) {
+					out[k.Field][k.Value]++
+				}
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,156 @@
+package grievance_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+)
+
+// countSpy counts the reads of the counts of versions.
+type countSpy struct {
+	*grievancetest.Store
+	counted int
+}
+
+func (s *countSpy) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
+	s.counted++
+	return s.Store.VersionCounts(ctx, ask)
+}
+
+// A history list's totalCount from the counts of versions is the number
+// of rows paging through every version gives, for every filter set and
+// reader: the counts are used exactly when they decide the count (filters
+// they split by, a reader the sight rule does not affect), and the rows
+// are the same either way.
+func TestHistoryCounts_SameTotalAsJudgingEveryVersion(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(writeConfig))
+		for _, p := range allPrincipal {
+			st.AddPeople(grievance.Person{ID: p.ID, Type: grievance.PersonUser, Username: p.Username})
+		}
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
+		w := &world{st: st, svc: svc}
+		var ids []string
+		for i := range 12 {
+			cat, prio := writeCategories[i%4], []string{"High", "Low", "high-ish"}[i%3]
+			in := grievance.TicketInput{Category: strp(cat), Title: strp(fmt.Sprintf("case %d", i)), Priority: strp(prio)}
+			if i%3 == 0 {
+				in.AttendingStaffID = strp(staff.ID)
+			}
+			if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
+				wr, err := svc.CreateTicket(ctx, in)
+				if err == nil {
+					ids = append(ids, wr.NewTicket.ID)
+				}
+				return wr, err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Versions move between statuses, categories (into and out of
+		// restricted ones), priorities and staff; one ticket is deleted.
+		for i, id := range ids {
+			steps := []grievance.TicketInput{
+				{Status: strp("OPEN")},
+				{Status: strp("IN_PROGRESS"), Priority: strp("Medium")},
+				{Category: strp(writeCategories[(i+1)%4]), AttendingStaffID: strp(ally.ID)},
+				{Status: strp("RESOLVED")},
+			}
+			for _, in := range steps[:i%5] {
+				in.ID = id
+				if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := w.do(admin, "deleteTicket", func(ctx context.Context) (*grievance.Write, error) {
+			return svc.DeleteTickets(ctx, []string{ids[7]}, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seed(st)
+	seed(plainStore)
+	spy := &countSpy{Store: st}
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	counted := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	twenty, three := 20, 3
+	for _, tc := range []struct {
+		fs []grievance.Filter
+		// byCount: the counts decide for a reader the sight rule does not
+		// touch on these filters.
+		byCount bool
+	}{
+		{nil, true},
+		{[]grievance.Filter{f("status", grievance.IContains, "OPEN")}, true},
+		{[]grievance.Filter{f("status", grievance.Exact, "IN_PROGRESS")}, true},
+		{[]grievance.Filter{f("status", grievance.IContains, "z")}, false}, // no status matches: 0 without a read
+		{[]grievance.Filter{f("category", grievance.Exact, "Open")}, true},
+		{[]grievance.Filter{f("category", grievance.IContains, "secret")}, true},
+		{[]grievance.Filter{f("priority", grievance.IContains, "high")}, true},
+		{[]grievance.Filter{f("priority", grievance.IStartsWith, "M")}, true},
+		{[]grievance.Filter{f("attending_staff__id", grievance.Exact, staff.ID)}, true},
+		{[]grievance.Filter{f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, "Anon")}, true},
+		{[]grievance.Filter{f("status", grievance.IContains, "res"), f("category", grievance.IContains, "SECRET")}, true},
+		{[]grievance.Filter{f("category", grievance.Exact, "Open"), f("priority", grievance.Exact, "High")}, false},
+		{[]grievance.Filter{f("title", grievance.IContains, "case 1")}, false},
+	} {
+		for _, reader := range []*grievance.Principal{admin, specialist, gbvOfficer, confOfficer, officer, viewer, staff} {
+			for _, page := range []grievance.PageArgs{{First: &twenty}, {First: &three}} {
+				q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: tc.fs, WantCount: true, Page: page, OrderBy: []string{"-dateCreated"}}
+				ctx := grievance.NewContext(context.Background(), reader)
+				spy.counted = 0
+				got, err := counted.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Every row, read by paging without a count.
+				all := 0
+				for q := (grievance.TicketQuery{Mode: q.Mode, Filters: q.Filters, OrderBy: q.OrderBy, Page: grievance.PageArgs{First: &three}}); ; {
+					p, err := plain.ListTickets(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					all += len(p.Items)
+					if !p.HasNextPage {
+						break
+					}
+					q.Page.Offset += 3
+				}
+				want, err := plain.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.TotalCount != all || want.TotalCount != all || versions(got.Items) != versions(want.Items) || got.HasNextPage != want.HasNextPage {
+					t.Errorf("%s %v: totalCount %d (rows %s), every version judged: %d rows (count %d, rows %s)",
+						reader.Username, tc.fs, got.TotalCount, versions(got.Items), all, want.TotalCount, versions(want.Items))
+				}
+				unaffected := reader == admin || reader == specialist || (reader == gbvOfficer && !touchesHidden(tc.fs))
+				if wantCounts := tc.byCount && unaffected; (spy.counted > 0) != wantCounts {
+					t.Errorf("%s %v: counts read %d times, want them read: %v", reader.Username, tc.fs, spy.counted, wantCounts)
+				}
+			}
+		}
+	}
+}
+
+// touchesHidden reports whether a filter reads a field "Anon" hides.
+func touchesHidden(fs []grievance.Filter) bool {
+	for _, f := range fs {
+		if f.Field == "title" || f.Field == "attending_staff__id" {
+			return true
+		}
+	}
+	return false
+}
