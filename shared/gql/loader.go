@@ -160,6 +160,7 @@ func (s *rowSet) ensurePeople(ctx context.Context, l *loader) error {
 		return s.peopleErr
 	}
 	s.peopleDone = true
+	defer s.alsoTickets(ctx, l)()
 	ids := s.personIDs()
 	if s.peopleErr = l.loadPeople(ctx, ids); s.peopleErr != nil {
 		return s.peopleErr
@@ -174,9 +175,33 @@ func (s *rowSet) ensurePeople(ctx context.Context, l *loader) error {
 	return s.peopleErr
 }
 
+// alsoTickets starts loading the live tickets of a history page beside its
+// people (s.mu held): every history row's isHistory needs them, so the
+// two reads share a round trip instead of following one another. The
+// returned function waits for it.
+func (s *rowSet) alsoTickets(ctx context.Context, l *loader) func() {
+	if !s.history || s.ticketsDone {
+		return func() {}
+	}
+	s.ticketsDone = true
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.ticketsErr = l.loadTickets(ctx, s.ticketIDs())
+	}()
+	return func() { <-done }
+}
+
 // ensureTickets loads the live tickets the set references.
 func (s *rowSet) ensureTickets(ctx context.Context, l *loader) error {
 	s.mu.Lock()
+	if s.history && !s.peopleDone {
+		// The people first, which read the tickets beside them (their
+		// error is the people fields' to report).
+		s.mu.Unlock()
+		_ = s.ensurePeople(ctx, l)
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
 	if s.ticketsDone {
 		return s.ticketsErr
