@@ -160,13 +160,13 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	if !ok {
 		return nil, nil
 	}
-	if complete, err := s.versionCountsComplete(ctx, vc); err != nil || !complete {
-		return nil, err
-	}
 	for _, vs := range ask {
 		if vs != nil && len(vs) == 0 {
-			return func() (int, error) { return 0, nil }, nil // no value can match
+			return func() (int, error) { return 0, nil }, nil // no value can match, counted or not
 		}
+	}
+	if complete, err := s.versionCountsComplete(ctx, vc); err != nil || !complete {
+		return nil, err
 	}
 	var (
 		n    int
