@@ -45,6 +45,11 @@ type VersionCounter interface {
 	// versions per value: of the values listed, or of every value some
 	// version held when the list is nil.
 	VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error)
+	// VersionCountsComplete reports whether every recorded version is
+	// counted. Until it is, a total from the counts could be too low
+	// (records written before the counts existed); once true it stays
+	// true.
+	VersionCountsComplete(ctx context.Context) (bool, error)
 }
 
 // versionCount plans a history list's totalCount from the counts: what
@@ -142,21 +147,26 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 }
 
 // readVersionCount starts reading the counts a history list's totalCount
-// adds up (nil when they do not decide it); the returned function waits
-// for it. The read runs beside the list's first reads.
-func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard) func() (int, error) {
+// adds up (nil when they do not decide it or are not complete); the
+// returned function waits for it. The read runs beside the list's first
+// reads; whether the counts are complete is known before, since the plan
+// reads every row when they are not.
+func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard) (func() (int, error), error) {
 	vc, ok := s.history.(VersionCounter)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	ask, sum, ok := versionCount(pl, g)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	for _, vs := range ask {
 		if vs != nil && len(vs) == 0 {
-			return func() (int, error) { return 0, nil } // no value can match
+			return func() (int, error) { return 0, nil }, nil // no value can match, counted or not
 		}
+	}
+	if complete, err := s.versionCountsComplete(ctx, vc); err != nil || !complete {
+		return nil, err
 	}
 	var (
 		n    int
@@ -173,5 +183,19 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	return func() (int, error) {
 		<-done
 		return n, err
+	}, nil
+}
+
+// versionCountsComplete asks vc until it says yes, then remembers: the
+// counts never become incomplete again, so a container pays the read at
+// its first history list only (and at every one while they are not).
+func (s *Service) versionCountsComplete(ctx context.Context, vc VersionCounter) (bool, error) {
+	if s.countsComplete.Load() {
+		return true, nil
 	}
+	ok, err := vc.VersionCountsComplete(ctx)
+	if ok && err == nil {
+		s.countsComplete.Store(true)
+	}
+	return ok, err
 }

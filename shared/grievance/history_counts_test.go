@@ -13,12 +13,17 @@ import (
 // countSpy counts the reads of the counts of versions.
 type countSpy struct {
 	*grievancetest.Store
-	counted int
+	counted, asked int
 }
 
 func (s *countSpy) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
 	s.counted++
 	return s.Store.VersionCounts(ctx, ask)
+}
+
+func (s *countSpy) VersionCountsComplete(ctx context.Context) (bool, error) {
+	s.asked++
+	return s.Store.VersionCountsComplete(ctx)
 }
 
 // A history list's totalCount from the counts of versions is the number
@@ -27,56 +32,9 @@ func (s *countSpy) VersionCounts(ctx context.Context, ask map[string][]string) (
 // they split by, a reader the sight rule does not affect), and the rows
 // are the same either way.
 func TestHistoryCounts_SameTotalAsJudgingEveryVersion(t *testing.T) {
-	seed := func(st *grievancetest.Store) {
-		st.SetConfigDocument([]byte(writeConfig))
-		for _, p := range allPrincipal {
-			st.AddPeople(grievance.Person{ID: p.ID, Type: grievance.PersonUser, Username: p.Username})
-		}
-		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
-		svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
-		w := &world{st: st, svc: svc}
-		var ids []string
-		for i := range 12 {
-			cat, prio := writeCategories[i%4], []string{"High", "Low", "high-ish"}[i%3]
-			in := grievance.TicketInput{Category: strp(cat), Title: strp(fmt.Sprintf("case %d", i)), Priority: strp(prio)}
-			if i%3 == 0 {
-				in.AttendingStaffID = strp(staff.ID)
-			}
-			if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
-				wr, err := svc.CreateTicket(ctx, in)
-				if err == nil {
-					ids = append(ids, wr.NewTicket.ID)
-				}
-				return wr, err
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		// Versions move between statuses, categories (into and out of
-		// restricted ones), priorities and staff; one ticket is deleted.
-		for i, id := range ids {
-			steps := []grievance.TicketInput{
-				{Status: strp("OPEN")},
-				{Status: strp("IN_PROGRESS"), Priority: strp("Medium")},
-				{Category: strp(writeCategories[(i+1)%4]), AttendingStaffID: strp(ally.ID)},
-				{Status: strp("RESOLVED")},
-			}
-			for _, in := range steps[:i%5] {
-				in.ID = id
-				if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if err := w.do(admin, "deleteTicket", func(ctx context.Context) (*grievance.Write, error) {
-			return svc.DeleteTickets(ctx, []string{ids[7]}, nil)
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seed(st)
-	seed(plainStore)
+	seedVersions(t, st)
+	seedVersions(t, plainStore)
 	spy := &countSpy{Store: st}
 	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	counted := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
@@ -145,6 +103,56 @@ func TestHistoryCounts_SameTotalAsJudgingEveryVersion(t *testing.T) {
 	}
 }
 
+// seedVersions gives st 12 tickets of 1 to 5 versions each.
+func seedVersions(t *testing.T, st *grievancetest.Store) {
+	t.Helper()
+	st.SetConfigDocument([]byte(writeConfig))
+	for _, p := range allPrincipal {
+		st.AddPeople(grievance.Person{ID: p.ID, Type: grievance.PersonUser, Username: p.Username})
+	}
+	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
+	w := &world{st: st, svc: svc}
+	var ids []string
+	for i := range 12 {
+		cat, prio := writeCategories[i%4], []string{"High", "Low", "high-ish"}[i%3]
+		in := grievance.TicketInput{Category: strp(cat), Title: strp(fmt.Sprintf("case %d", i)), Priority: strp(prio)}
+		if i%3 == 0 {
+			in.AttendingStaffID = strp(staff.ID)
+		}
+		if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
+			wr, err := svc.CreateTicket(ctx, in)
+			if err == nil {
+				ids = append(ids, wr.NewTicket.ID)
+			}
+			return wr, err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Versions move between statuses, categories (into and out of
+	// restricted ones), priorities and staff; one ticket is deleted.
+	for i, id := range ids {
+		steps := []grievance.TicketInput{
+			{Status: strp("OPEN")},
+			{Status: strp("IN_PROGRESS"), Priority: strp("Medium")},
+			{Category: strp(writeCategories[(i+1)%4]), AttendingStaffID: strp(ally.ID)},
+			{Status: strp("RESOLVED")},
+		}
+		for _, in := range steps[:i%5] {
+			in.ID = id
+			if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.do(admin, "deleteTicket", func(ctx context.Context) (*grievance.Write, error) {
+		return svc.DeleteTickets(ctx, []string{ids[7]}, nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // touchesHidden reports whether a filter reads a field "Anon" hides.
 func touchesHidden(fs []grievance.Filter) bool {
 	for _, f := range fs {
@@ -153,4 +161,71 @@ func touchesHidden(fs []grievance.Filter) bool {
 		}
 	}
 	return false
+}
+
+// Counts that are not complete (a table upgraded from before them, not
+// backfilled) are never read: every version is judged, so the total is
+// never too low. Once the store says they are complete the service uses
+// them and stops asking.
+func TestHistoryCounts_IncompleteCountsAreNeverUsed(t *testing.T) {
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seedVersions(t, st)
+	seedVersions(t, plainStore)
+	// The counts say nothing: were they read, the total would be 0.
+	st.SetVersionCountsComplete(false)
+	spy := &zeroCounts{countSpy{Store: st}}
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	ctx := grievance.NewContext(context.Background(), admin)
+	three := 3
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &three}}
+	want, err := plain.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.TotalCount < 20 {
+		t.Fatalf("the seed lists %d versions, want 20 at least", want.TotalCount)
+	}
+	for range 2 {
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TotalCount != want.TotalCount || spy.counted != 0 {
+			t.Fatalf("incomplete counts: totalCount %d with the counts read %d times, want %d from every version and no read",
+				got.TotalCount, spy.counted, want.TotalCount)
+		}
+	}
+	if spy.asked != 2 {
+		t.Fatalf("completeness asked %d times over 2 lists, want each time while incomplete", spy.asked)
+	}
+
+	st.SetVersionCountsComplete(true)
+	spy.asked = 0
+	for range 2 {
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TotalCount != 0 {
+			t.Fatalf("complete counts: totalCount %d, want the counts' 0", got.TotalCount)
+		}
+	}
+	if spy.counted != 2 || spy.asked != 1 {
+		t.Fatalf("complete counts: read %d times, completeness asked %d times; want 2 and 1 (remembered)", spy.counted, spy.asked)
+	}
+}
+
+// zeroCounts answers every count with nothing, so a total shows whether
+// the counts were used.
+type zeroCounts struct{ countSpy }
+
+func (s *zeroCounts) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
+	s.counted++
+	return map[string]map[string]int{}, nil
+}
+
+func (s *zeroCounts) VersionCountsComplete(ctx context.Context) (bool, error) {
+	return s.countSpy.VersionCountsComplete(ctx)
 }

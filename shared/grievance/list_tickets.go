@@ -134,7 +134,10 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	}
 	switch {
 	case q.Mode == ModeHistory:
-		if pl.versionCount = s.readVersionCount(ctx, pl, g); pl.versionCount != nil {
+		if pl.versionCount, err = s.readVersionCount(ctx, pl, g); err != nil {
+			return nil, err
+		}
+		if pl.versionCount != nil {
 			pl.w.needAll = false
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,6 +42,9 @@ type Service struct {
 	// tickets a person's list holds (list_values.go, list_tickets.go).
 	lastValues lastValues
 	sizes      rangeSizes
+	// countsComplete: the history store said its counts of versions are
+	// complete (history_counts.go).
+	countsComplete atomic.Bool
 
 	mu        sync.Mutex
 	cfg       *Config

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/guregu/dynamo/v2"
 )
@@ -52,6 +54,9 @@ type BackfillOptions struct {
 	PageSize int
 	// Progress, when set, is called after every page.
 	Progress func(ReindexResult)
+	// CountProgress, when set, is called after every page of
+	// CountVersions.
+	CountProgress func(CountVersionsResult)
 }
 
 // ReindexResult tells what Reindex did so far.
@@ -406,4 +411,174 @@ func (s *Store) scanPages(ctx context.Context, mk func() *dynamo.Scan, each func
 		}
 		key = lek
 	}
+}
+
+// CountVersionsResult tells what CountVersions did.
+type CountVersionsResult struct {
+	// Cursor is the last ticket number whose versions are all done: pass
+	// it as After to resume.
+	Cursor int64
+	// Uncounted is the records found without `counted`.
+	Uncounted int
+	// Counted is the records this pass counted (or, dry, would).
+	Counted int
+	// Concurrent is the uncounted records found counted (or gone) when
+	// written: another run of the pass did them.
+	Concurrent int
+	// Complete: the completeness marker exists (found, or written at the
+	// end).
+	Complete bool
+	// Requests is the DynamoDB requests made.
+	Requests int
+}
+
+// CountVersions runs the version-count pass of the backfill: it counts
+// the ticket-version records written before the counts existed (without
+// `counted`), then writes the completeness marker (historycounts.go).
+//
+// It reads hist1 (one partition: every ticket version and nothing else,
+// in number order, which is the cursor), keeping only the records
+// without `counted` (a filter: read units are those of every version,
+// the answer only the uncounted ones), and counts each page's records in
+// transactions of up to 100 items: per record an UpdateItem that sets
+// `counted` on condition that the record is there and has none, plus one
+// ADD per count the chunk changes. So a record is counted exactly once
+// whoever else runs the pass at the same time, and a run again after an
+// interruption finds only what is left; the consumer writes new records
+// counted and is no concern. A chunk refused because another run counted
+// one of its records is read again (consistent) and retried without it.
+//
+// The marker is written when the pass has covered the whole index: at
+// the end of a run from the start, or, for a run resumed at After, after
+// it reads the part before After again (counting whatever an earlier run
+// left, which is nothing when the cursor was right). Records written by
+// the code before the counts after that would never be counted: run the
+// pass once every consumer runs the current code. A table whose marker
+// exists is done: one GetItem. A dry run writes nothing.
+func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVersionsResult, error) {
+	r := CountVersionsResult{Cursor: o.After}
+	complete, err := s.countsComplete(ctx, true)
+	r.Requests++
+	if err != nil || complete {
+		r.Complete = complete
+		return r, err
+	}
+	if err := s.countVersionsIn(ctx, o.After, 0, o, &r); err != nil {
+		return r, err
+	}
+	if o.After > 0 {
+		after := r.Cursor
+		if err := s.countVersionsIn(ctx, 0, o.After, o, &r); err != nil {
+			return r, err
+		}
+		r.Cursor = after
+	}
+	if o.DryRun {
+		return r, nil
+	}
+	err = s.history.Put(newCountsMarker("backfill")).Run(ctx)
+	r.Requests++
+	if err != nil {
+		return r, translate("backfill: write the version counts marker", err)
+	}
+	r.Complete = true
+	return r, nil
+}
+
+// countVersionsIn counts the uncounted records of the tickets numbered
+// after `after` and up to `upTo` (0: no end), reporting each page.
+func (s *Store) countVersionsIn(ctx context.Context, after, upTo int64, o BackfillOptions, r *CountVersionsResult) error {
+	var lek dynamo.PagingKey
+	for {
+		q := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).Filter("attribute_not_exists(counted)").RequestLimit(1)
+		if upTo > 0 {
+			q = q.Range("h1sk", dynamo.Between, seqKey(after+1), seqKey(upTo)+"#~")
+		} else {
+			q = q.Range("h1sk", dynamo.GreaterOrEqual, seqKey(after+1))
+		}
+		if o.PageSize > 0 {
+			q = q.SearchLimit(o.PageSize)
+		}
+		if lek != nil {
+			q = q.StartFrom(lek)
+		}
+		var page []historyItem
+		next, err := q.AllWithLastEvaluatedKey(ctx, &page)
+		r.Requests++
+		if err != nil {
+			return translate("backfill: read ticket versions", err)
+		}
+		if err := s.countRecords(ctx, page, o.DryRun, r); err != nil {
+			return err
+		}
+		// The last key read may be any version of its ticket: the
+		// tickets before it are done. At the end, the last ticket found.
+		if next != nil {
+			r.Cursor = max(r.Cursor, lekSeq(next)-1)
+		}
+		for _, it := range page {
+			r.Cursor = max(r.Cursor, h1Seq(it.H1SK))
+		}
+		if o.CountProgress != nil {
+			o.CountProgress(*r)
+		}
+		if next == nil {
+			return nil
+		}
+		lek = next
+	}
+}
+
+// countRecords counts page's records (uncounted when read).
+func (s *Store) countRecords(ctx context.Context, page []historyItem, dry bool, r *CountVersionsResult) error {
+	var recs []*countedRecord
+	for i := range page {
+		it := &page[i]
+		if it.H1PK == "" || it.HistoryType == HistoryDeleted || it.Counted {
+			continue // no row of a history list, or counted after all
+		}
+		item, err := dynamo.MarshalItem(it)
+		if err != nil {
+			return fmt.Errorf("backfill: encode history record %s %s: %w", it.PK, it.SK, err)
+		}
+		rec, err := withCounts(&countedRecord{it: it, item: item, size: itemSize(item), mark: true})
+		if err != nil {
+			return fmt.Errorf("backfill: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	r.Uncounted += len(recs)
+	if dry {
+		r.Counted += len(recs)
+		return nil
+	}
+	for start := 0; start < len(recs); {
+		end := start + txChunk(recs[start:])
+		if s.versionsCounting != nil {
+			s.versionsCounting()
+		}
+		n, err := s.recordCounted(ctx, recs[start:end])
+		r.Requests++ // at least; retries are not told apart
+		if err != nil {
+			return fmt.Errorf("backfill: count ticket versions: %w", err)
+		}
+		r.Counted += n
+		r.Concurrent += end - start - n
+		start = end
+	}
+	return nil
+}
+
+// h1Seq is the ticket number of a hist1 sort key.
+func h1Seq(h1sk string) int64 {
+	n, _ := strconv.ParseInt(strings.SplitN(h1sk, "#", 2)[0], 10, 64)
+	return n
+}
+
+func lekSeq(k dynamo.PagingKey) int64 {
+	av, ok := k["h1sk"].(*types.AttributeValueMemberS)
+	if !ok {
+		return 0
+	}
+	return h1Seq(av.Value)
 }

@@ -237,62 +237,63 @@ func (s *Store) ImportTickets(ctx context.Context, ts []*grievance.Ticket) error
 // each ticket's history record at its version, with the keys the history
 // function uses, so it finds them recorded. A migration or a benchmark
 // that needs searches and history at once calls it after ImportTickets.
+// The records are written as the consumer writes them (writeHistory):
+// those not there yet, each with its counts in one transaction, so an
+// interrupted import can run again without counting a version twice, and
+// ticket 1's version 1 completes the counts of a fresh table.
 func (s *Store) ImportDerived(ctx context.Context, ts []*grievance.Ticket) error {
-	items := make([]*ticketItem, 0, len(ts))
-	for _, t := range ts {
-		it, err := toTicketItem(t)
-		if err != nil {
-			return err
-		}
-		items = append(items, it)
-	}
 	if err := s.indexTickets(ctx, ts); err != nil {
 		return fmt.Errorf("import derived: %w", err)
 	}
-	records := make([]any, 0, len(items))
-	for i, it := range items {
-		img, err := dynamo.MarshalItem(it)
+	records := make([]*historyItem, 0, len(ts))
+	for _, t := range ts {
+		it, err := importRecord(t, HistoryCreated)
 		if err != nil {
 			return fmt.Errorf("import derived: %w", err)
 		}
-		t := ts[i]
-		records = append(records, &historyItem{PK: prefixTicket + t.ID, SK: versionKey(t.Version),
-			H1PK: historyTickets, H1SK: seqKey(t.Seq) + "#" + fmt.Sprintf("%010d", t.Version),
-			Kind: KindTicket, EntityID: t.ID, Version: t.Version, HistoryType: HistoryCreated,
-			HistoryDate: t.DateUpdated.UTC(), HistoryUser: t.UserUpdated, Image: nestedItem(img)})
+		records = append(records, it)
 	}
-	if _, err := s.history.Batch(AttrPK, AttrSK).Write().Put(records...).Run(ctx); err != nil {
-		return translate("import ticket history", err)
+	if _, err := s.writeHistory(ctx, records); err != nil {
+		return fmt.Errorf("import ticket history: %w", err)
 	}
-	return s.addVersionCounts(ctx, ts)
+	return nil
+}
+
+// importRecord is the history record of t at its version.
+func importRecord(t *grievance.Ticket, typ string) (*historyItem, error) {
+	it, err := toTicketItem(t)
+	if err != nil {
+		return nil, err
+	}
+	img, err := dynamo.MarshalItem(it)
+	if err != nil {
+		return nil, err
+	}
+	return &historyItem{PK: prefixTicket + t.ID, SK: versionKey(t.Version),
+		H1PK: historyTickets, H1SK: h1Key(t.Seq, t.Version),
+		Kind: KindTicket, EntityID: t.ID, Version: t.Version, HistoryType: typ,
+		HistoryDate: t.DateUpdated.UTC(), HistoryUser: t.UserUpdated, Image: nestedItem(img)}, nil
 }
 
 // ImportHistory records earlier versions of imported tickets (each ticket
-// as it was at its Version, below the live one): their history records,
-// the history postings of what they held and the counts of versions, as
-// the stream consumer would have. Like ImportTickets it must not run
-// beside the API; the versions must not be recorded yet (their counts
-// would be added twice).
+// as it was at its Version, below the live one): their history records
+// with their counts (as ImportDerived writes them: a version already
+// recorded is left as it is) and the history postings of what they held,
+// as the stream consumer would have. Like ImportTickets it must not run
+// beside the API.
 func (s *Store) ImportHistory(ctx context.Context, versions []*grievance.Ticket) error {
-	records := make([]any, 0, len(versions))
+	records := make([]*historyItem, 0, len(versions))
 	pc := postingChanges{}
 	for _, t := range versions {
-		it, err := toTicketItem(t)
-		if err != nil {
-			return err
-		}
-		img, err := dynamo.MarshalItem(it)
-		if err != nil {
-			return fmt.Errorf("import history: %w", err)
-		}
 		typ := HistoryChanged
 		if t.Version == 1 {
 			typ = HistoryCreated
 		}
-		records = append(records, &historyItem{PK: prefixTicket + t.ID, SK: versionKey(t.Version),
-			H1PK: historyTickets, H1SK: seqKey(t.Seq) + "#" + fmt.Sprintf("%010d", t.Version),
-			Kind: KindTicket, EntityID: t.ID, Version: t.Version, HistoryType: typ,
-			HistoryDate: t.DateUpdated.UTC(), HistoryUser: t.UserUpdated, Image: nestedItem(img)})
+		it, err := importRecord(t, typ)
+		if err != nil {
+			return fmt.Errorf("import history: %w", err)
+		}
+		records = append(records, it)
 		pc.set(grievance.HistoryAll, t.Seq, true)
 		for k := range searchStateOf(t).content(map[grievance.PostingKey]bool{}) {
 			pc.set(grievance.HistoryKey(k), t.Seq, true)
@@ -301,11 +302,11 @@ func (s *Store) ImportHistory(ctx context.Context, versions []*grievance.Ticket)
 	if len(records) == 0 {
 		return nil
 	}
-	if _, err := s.history.Batch(AttrPK, AttrSK).Write().Put(records...).Run(ctx); err != nil {
-		return translate("import ticket history", err)
+	if _, err := s.writeHistory(ctx, records); err != nil {
+		return fmt.Errorf("import ticket history: %w", err)
 	}
 	if err := s.applyPostings(ctx, pc); err != nil {
 		return fmt.Errorf("import history: %w", err)
 	}
-	return s.addVersionCounts(ctx, versions)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -44,6 +45,10 @@ func TakeTurn(tb testing.TB, s *Store) {
 		tb.Fatal(err)
 	}
 }
+
+// SetVersionsCounting makes fn run in CountVersions between reading
+// uncounted records and counting them.
+func SetVersionsCounting(s *Store, fn func()) { s.versionsCounting = fn }
 
 // SetBackfillRead makes fn run between Reindex reading a ticket and
 // writing its index keys, so a test can change the ticket there.
@@ -161,4 +166,61 @@ func MakePreIndexPerson(tb testing.TB, s *Store, id string) {
 	if err := s.main.Update(AttrPK, prefixPerson+id).Range(AttrSK, skPerson).Remove("nameParts").Run(ctx); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// TicketStream renders versions (each ticket's in order) as the stream
+// records of their writes: an INSERT for version 1, a MODIFY from the
+// version before otherwise.
+func TicketStream(tb testing.TB, versions []*grievance.Ticket) []events.DynamoDBEventRecord {
+	t := tb.(*testing.T)
+	g := &fixtureGen{}
+	var recs []events.DynamoDBEventRecord
+	for _, v := range versions {
+		if v.Version == 1 {
+			recs = append(recs, g.ticket(t, events.DynamoDBOperationTypeInsert, nil, v, "", v.DateUpdated))
+			continue
+		}
+		old := v.Clone()
+		old.Version--
+		recs = append(recs, g.ticket(t, events.DynamoDBOperationTypeModify, old, v, "", v.DateUpdated))
+	}
+	return recs
+}
+
+// RemovalStream is the stream record of removing t.
+func RemovalStream(tb testing.TB, t *grievance.Ticket) events.DynamoDBEventRecord {
+	g := &fixtureGen{seq: 1 << 20}
+	return g.ticket(tb.(*testing.T), events.DynamoDBOperationTypeRemove, t, nil, "", t.DateUpdated)
+}
+
+// RecordUncounted records recs as the consumer before the counts did:
+// plain puts, no `counted`, no counts.
+func RecordUncounted(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord) {
+	tb.Helper()
+	var items []any
+	for _, rec := range recs {
+		ch, err := DecodeChange(rec)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		items = append(items, ch.historyItem())
+	}
+	if _, err := s.history.Batch(AttrPK, AttrSK).Write().Put(items...).Run(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// CountedMarks returns, per ticket-version record (pk sk), whether it
+// carries `counted`.
+func CountedMarks(tb testing.TB, s *Store) map[string]bool {
+	tb.Helper()
+	var items []historyItem
+	if err := s.history.Scan().Consistent(true).Filter("attribute_exists(h1pk)").All(context.Background(), &items); err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, it := range items {
+		out[it.PK+" "+it.SK] = it.Counted
+	}
+	return out
 }

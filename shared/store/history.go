@@ -43,6 +43,11 @@ type historyItem struct {
 	Image nestedItem `dynamo:"image"`
 	// SequenceNumber is the stream record that produced the version.
 	SequenceNumber string `dynamo:"sequenceNumber,omitempty"`
+	// Counted marks a ticket version whose counts (historycounts.go) were
+	// added with it. Records of the code before the counts lack it, which
+	// is how the backfill finds them and why counts are trusted only
+	// beside the completeness marker.
+	Counted bool `dynamo:"counted,omitempty"`
 }
 
 const historyTickets = "TICKETS"
@@ -69,6 +74,9 @@ func (n *nestedItem) UnmarshalDynamo(av types.AttributeValue) error {
 }
 
 func versionKey(v int) string { return fmt.Sprintf("V#%010d", v) }
+
+// h1Key is the hist1 sort key of a ticket's version: number, then version.
+func h1Key(seq int64, v int) string { return seqKey(seq) + "#" + fmt.Sprintf("%010d", v) }
 
 // TicketVersion implements grievance.HistoryStore.
 func (s *Store) TicketVersion(ctx context.Context, id string, v int) (*grievance.Ticket, error) {

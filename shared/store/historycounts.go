@@ -34,7 +34,16 @@ import (
 // The records and the counts they imply are written in one transaction
 // (each record put on condition that it is not there), so a record is
 // counted exactly when it is written, whatever is redelivered or which
-// consumer wins.
+// consumer wins. Such a record carries `counted`; records of the code
+// before the counts do not, and the backfill (CountVersions) counts them.
+//
+// Counts are trusted only once the completeness marker (pk VCOUNT#meta,
+// sk complete) exists: before it, some record may be uncounted and a
+// total from the counts would be too low. It is put in the transaction
+// that writes ticket 1's version 1 (ticket numbers start at 1 and only
+// grow, so when the table's first record was written with its counts,
+// every later one is too), or by the backfill once no record is left
+// uncounted. It is never removed.
 const (
 	prefixVersionCount = "VCOUNT#"
 	KindVersionCount   = "versionCount"
@@ -45,7 +54,43 @@ const (
 	maxTxBytes   = 3 << 20
 	longValueKey = 500
 	txAttempts   = 8
+
+	pkCountsMarker = prefixVersionCount + "meta"
+	skCountsMarker = "complete"
 )
+
+// countsMarker is the completeness marker. Its kind is the counts' own,
+// so that whatever skips the counts when reading records skips it too.
+type countsMarker struct {
+	PK   string    `dynamo:"pk"`
+	SK   string    `dynamo:"sk"`
+	Kind string    `dynamo:"kind"`
+	By   string    `dynamo:"by"` // what wrote it: "record" or "backfill"
+	At   time.Time `dynamo:"at"`
+}
+
+func newCountsMarker(by string) countsMarker {
+	return countsMarker{PK: pkCountsMarker, SK: skCountsMarker, Kind: KindVersionCount, By: by, At: time.Now().UTC()}
+}
+
+// VersionCountsComplete implements grievance.VersionCounter: one GetItem
+// of the marker. Eventually consistent: a marker written a moment ago may
+// read as missing, which only means the slower, exact way this once.
+func (s *Store) VersionCountsComplete(ctx context.Context) (bool, error) {
+	return s.countsComplete(ctx, false)
+}
+
+func (s *Store) countsComplete(ctx context.Context, consistent bool) (bool, error) {
+	var m countsMarker
+	err := s.history.Get(AttrPK, pkCountsMarker).Range(AttrSK, dynamo.Equal, skCountsMarker).Consistent(consistent).One(ctx, &m)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate("read version counts marker", err)
+	}
+	return true, nil
+}
 
 type versionCountItem struct {
 	PK    string `dynamo:"pk"`
@@ -121,16 +166,30 @@ type countedRecord struct {
 	item   map[string]types.AttributeValue
 	size   int
 	counts []grievance.VersionCountKey
+	// mark: the record is in the table, uncounted, and the transaction
+	// sets its `counted` (the backfill) instead of putting it.
+	mark bool
+	// first: ticket 1's version 1, whose counted write completes the
+	// counts.
+	first bool
 }
 
+// newCountedRecord prepares a new record. A ticket version is marked
+// counted, since it is written with its counts or not at all.
 func newCountedRecord(it *historyItem) (*countedRecord, error) {
+	if it.H1PK != "" {
+		it.Counted = true
+	}
 	item, err := dynamo.MarshalItem(it)
 	if err != nil {
 		return nil, fmt.Errorf("encode history record %s %s: %w", it.PK, it.SK, err)
 	}
-	r := &countedRecord{it: it, item: item, size: itemSize(item)}
-	if it.H1PK != "" {
-		t, err := it.ticket()
+	return withCounts(&countedRecord{it: it, item: item, size: itemSize(item), first: it.H1PK != "" && it.H1SK == h1Key(1, 1)})
+}
+
+func withCounts(r *countedRecord) (*countedRecord, error) {
+	if r.it.H1PK != "" && r.it.HistoryType != HistoryDeleted {
+		t, err := r.it.ticket()
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +238,7 @@ func avSize(v types.AttributeValue) int {
 // with the count updates they imply.
 func txChunk(recs []*countedRecord) int {
 	keys := map[grievance.VersionCountKey]bool{}
-	bytes := 0
+	bytes, marker := 0, 0
 	for i, r := range recs {
 		added := 0
 		for _, k := range r.counts {
@@ -187,13 +246,18 @@ func txChunk(recs []*countedRecord) int {
 				added++
 			}
 		}
-		if i > 0 && (i+1+len(keys)+added > maxTxItems || bytes+r.size > maxTxBytes) {
+		m := marker
+		if r.first && !r.mark {
+			m = 1
+		}
+		if i > 0 && (i+1+m+len(keys)+added > maxTxItems || bytes+r.size > maxTxBytes) {
 			return i
 		}
 		for _, k := range r.counts {
 			keys[k] = true
 		}
 		bytes += r.size + 200*added
+		marker = m
 	}
 	return len(recs)
 }
@@ -203,30 +267,40 @@ var (
 	errTxConflict   = errors.New("a count was written meanwhile")
 )
 
-// recordCounted writes recs (records known missing) with their counts,
-// in one transaction; a record written meanwhile by another consumer
-// makes it read which are still missing and write those, and a
-// transaction meeting another on a count is retried on another shard.
-func (s *Store) recordCounted(ctx context.Context, recs []*countedRecord) error {
+// recordCounted writes recs (records known missing, or all known
+// uncounted when marked) with their counts, in one transaction; a record
+// written (or counted) meanwhile by another writer makes it read which
+// are still to do and write those, and a transaction meeting another on
+// a count is retried on another shard. It returns how many records it
+// wrote: fewer than recs when others did some.
+func (s *Store) recordCounted(ctx context.Context, recs []*countedRecord) (int, error) {
 	for attempt := 1; ; attempt++ {
 		err := s.recordTx(ctx, recs, rand.N(versionCountShards))
-		if err == nil || attempt >= txAttempts {
-			return err
+		if err == nil {
+			return len(recs), nil
+		}
+		if attempt >= txAttempts {
+			return 0, err
 		}
 		switch {
 		case errors.Is(err, errRecordExists):
-			if recs, err = s.stillMissing(ctx, recs); err != nil || len(recs) == 0 {
-				return err
+			if recs[0].mark {
+				recs, err = s.stillUncounted(ctx, recs)
+			} else {
+				recs, err = s.stillMissing(ctx, recs)
+			}
+			if err != nil || len(recs) == 0 {
+				return 0, err
 			}
 		case errors.Is(err, errTxConflict):
 			d := time.Duration(1<<min(attempt, 5)) * 10 * time.Millisecond
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
+				return 0, ctx.Err()
 			case <-time.After(d/2 + rand.N(d)):
 			}
 		default:
-			return err
+			return 0, err
 		}
 	}
 }
@@ -255,16 +329,63 @@ func (s *Store) stillMissing(ctx context.Context, recs []*countedRecord) ([]*cou
 	return out, nil
 }
 
-// recordTx is one transaction: the records, each on condition that it is
-// not there, and one ADD per count they change, on shard.
+// stillUncounted returns the records of recs that are in the table and
+// not counted (consistent).
+func (s *Store) stillUncounted(ctx context.Context, recs []*countedRecord) ([]*countedRecord, error) {
+	keys := make([]dynamo.Keyed, len(recs))
+	for i, r := range recs {
+		keys[i] = dynamo.Keys{r.it.PK, r.it.SK}
+	}
+	var found []struct {
+		historyKey
+		Counted bool `dynamo:"counted"`
+	}
+	err := s.history.Batch(AttrPK, AttrSK).Get(keys...).Project(AttrPK, AttrSK, "counted").Consistent(true).All(ctx, &found)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return nil, translate("read history records", err)
+	}
+	todo := map[historyKey]bool{}
+	for _, k := range found {
+		todo[k.historyKey] = !k.Counted
+	}
+	var out []*countedRecord
+	for _, r := range recs {
+		if todo[historyKey{r.it.PK, r.it.SK}] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// recordTx is one transaction: the records, each put on condition that
+// it is not there (or, marked, set counted on condition that it is there
+// and is not), one ADD per count they change, on shard, and the marker
+// when ticket 1's version 1 is put.
 func (s *Store) recordTx(ctx context.Context, recs []*countedRecord, shard int) error {
 	table := aws.String(s.history.Name())
 	items := make([]types.TransactWriteItem, 0, maxTxItems)
 	deltas := map[grievance.VersionCountKey]int64{}
 	var order []grievance.VersionCountKey
 	for _, r := range recs {
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: r.item,
-			ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+		switch {
+		case r.mark:
+			items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: table,
+				Key:                       map[string]types.AttributeValue{AttrPK: r.item[AttrPK], AttrSK: r.item[AttrSK]},
+				UpdateExpression:          aws.String("SET #c = :c"),
+				ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(#c)"),
+				ExpressionAttributeNames:  map[string]string{"#c": "counted"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberBOOL{Value: true}}}})
+		default:
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: r.item,
+				ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+			if r.first {
+				m, err := dynamo.MarshalItem(newCountsMarker("record"))
+				if err != nil {
+					return err
+				}
+				items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: m}})
+			}
+		}
 		for _, k := range r.counts {
 			if deltas[k] == 0 {
 				order = append(order, k)
@@ -304,24 +425,4 @@ func (s *Store) recordTx(ctx context.Context, recs []*countedRecord, shard int) 
 		return fmt.Errorf("%w: %v", errTxConflict, err)
 	}
 	return translate(fmt.Sprintf("write %d history records", len(recs)), err)
-}
-
-// addVersionCounts adds the counts of versions written outside the
-// stream (imports), one UpdateItem per count.
-func (s *Store) addVersionCounts(ctx context.Context, ts []*grievance.Ticket) error {
-	deltas := map[grievance.VersionCountKey]int64{}
-	for _, t := range ts {
-		for _, k := range grievance.VersionCountKeys(t) {
-			deltas[k]++
-		}
-	}
-	for k, n := range deltas {
-		pk, sk := versionCountKeys(k, 0)
-		err := s.history.Update(AttrPK, pk).Range(AttrSK, sk).Add("n", n).
-			Set("kind", KindVersionCount).Set("field", k.Field).Set("value", k.Value).Run(ctx)
-		if err != nil {
-			return translate("import version counts", err)
-		}
-	}
-	return nil
 }

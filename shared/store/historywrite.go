@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -127,7 +126,7 @@ func (s *Store) writeHistory(ctx context.Context, items []*historyItem) (int, er
 	// first item.
 	for start := 0; start < len(missing); {
 		end := start + txChunk(missing[start:])
-		if err := s.recordCounted(ctx, missing[start:end]); err != nil {
+		if _, err := s.recordCounted(ctx, missing[start:end]); err != nil {
 			return missingAt[start], err
 		}
 		start = end
@@ -148,7 +147,7 @@ func (c *Change) historyItem() *historyItem {
 		t := cmp.Or(c.Ticket, c.OldTicket)
 		h.PK, h.HistoryUser, updated = prefixTicket+t.ID, t.UserUpdated, t.DateUpdated
 		if c.EventName != EventRemove {
-			h.H1PK, h.H1SK = historyTickets, seqKey(t.Seq)+"#"+fmt.Sprintf("%010d", t.Version)
+			h.H1PK, h.H1SK = historyTickets, h1Key(t.Seq, t.Version)
 		}
 	default:
 		cm := cmp.Or(c.Comment, c.OldComment)

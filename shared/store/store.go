@@ -42,6 +42,9 @@ type Store struct {
 	// recountCounted, when set (by tests), runs in each Recount round
 	// between counting and writing the counts.
 	recountCounted func(round int)
+	// versionsCounting, when set (by tests), runs in CountVersions
+	// between reading uncounted records and counting them.
+	versionsCounting func()
 	// tops guesses the long top runs of the sort indexes (sorted.go).
 	tops topRuns
 }

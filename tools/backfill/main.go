@@ -2,22 +2,27 @@
 // indexes (gsi7…gsi15), the PRIORITY#/STATCAT# count items and the
 // dictionary of category and priority values in line with what the code
 // writes now: it gives every live ticket its index keys (an UpdateItem
-// conditioned on the version read), then recounts those partitions (each
-// count written on the condition that nothing changed it while it was
-// counted) and gives the category counts their dictionary keys. Both steps are safe while the API keeps writing
-// and both are idempotent; docs/data-model.md describes them.
+// conditioned on the version read), fills the text index, recounts those
+// partitions (each count written on the condition that nothing changed it
+// while it was counted) and gives the category counts their dictionary
+// keys. Then it counts the History table's ticket versions recorded
+// before the counts of versions existed and marks the counts complete.
+// Every pass is safe while the API keeps writing and idempotent;
+// docs/data-model.md describes them.
 //
 // Usage:
 //
 //	go run ./tools/backfill -table-prefix redress-local- [-resume N] [-dry-run]
-//	go run ./tools/backfill -table MAIN_TABLE_NAME [-resume N] [-dry-run]
+//	go run ./tools/backfill -table MAIN_TABLE_NAME -history-table HISTORY_TABLE_NAME [-resume N] [-dry-run]
 //
 // The AWS configuration comes from the environment (AWS_PROFILE,
 // AWS_REGION, AWS_ENDPOINT_URL for a local stack). -table-prefix names
-// the tables as the local bootstrap does (PREFIX+Main); a deployed stack's
-// table names are generated, so pass its MainTableName output as -table
-// (or set TABLE_NAME). -resume N continues the reindex after ticket number
-// N, the cursor every progress line and an interrupted run print.
+// the tables as the local bootstrap does (PREFIX+Main, PREFIX+History); a
+// deployed stack's table names are generated, so pass its MainTableName
+// and HistoryTableName outputs as -table and -history-table (or set
+// TABLE_NAME and HISTORY_TABLE_NAME). -resume N continues every pass
+// after ticket number N, the cursor every progress line and an
+// interrupted run print; -skip-… leave passes out.
 package main
 
 import (
@@ -35,56 +40,70 @@ import (
 )
 
 func main() {
-	prefix := flag.String("table-prefix", "", "table name prefix, as the local bootstrap names tables (PREFIX+Main)")
+	prefix := flag.String("table-prefix", "", "table name prefix, as the local bootstrap names tables (PREFIX+Main, PREFIX+History)")
 	table := flag.String("table", os.Getenv(store.MainTable.EnvVar), "physical name of the main table (default $"+store.MainTable.EnvVar+")")
-	resume := flag.Int64("resume", 0, "resume the reindex after this ticket number (the printed cursor)")
+	history := flag.String("history-table", os.Getenv(store.HistoryTable.EnvVar), "physical name of the history table (default $"+store.HistoryTable.EnvVar+")")
+	resume := flag.Int64("resume", 0, "resume the passes after this ticket number (the printed cursor)")
 	dry := flag.Bool("dry-run", false, "read and report, write nothing")
-	skipRecount := flag.Bool("skip-recount", false, "reindex only")
-	skipText := flag.Bool("skip-text-index", false, "do not fill the text index")
-	page := flag.Int("page", 100, "tickets per Query")
+	var p passes
+	flag.BoolVar(&p.skipReindex, "skip-reindex", false, "do not reindex the live tickets")
+	flag.BoolVar(&p.skipRecount, "skip-recount", false, "do not recount the PRIORITY#/STATCAT# partitions")
+	flag.BoolVar(&p.skipText, "skip-text-index", false, "do not fill the text index")
+	flag.BoolVar(&p.skipVersions, "skip-version-counts", false, "do not count the ticket versions recorded before the counts")
+	page := flag.Int("page", 100, "tickets (versions, for the version counts) per Query")
 	flag.Parse()
-	name := *table
+	names := store.TableNames{Main: *table, History: *history}
 	if *prefix != "" {
-		name = *prefix + store.MainTable.Name
+		names = store.TableNames{Main: *prefix + store.MainTable.Name, History: *prefix + store.HistoryTable.Name}
 	}
-	if name == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: backfill (-table-prefix PREFIX | -table MAIN_TABLE) [-resume N] [-dry-run] [-skip-recount]")
+	if names.Main == "" || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: backfill (-table-prefix PREFIX | -table MAIN_TABLE -history-table HISTORY_TABLE) [-resume N] [-dry-run] [-skip-reindex] [-skip-text-index] [-skip-recount] [-skip-version-counts]")
+		os.Exit(2)
+	}
+	if names.History == "" && !p.skipVersions {
+		fmt.Fprintln(os.Stderr, "backfill: the version counts need the history table: pass -history-table (the stack's HistoryTableName output) or -skip-version-counts")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, name, store.BackfillOptions{After: *resume, DryRun: *dry, PageSize: *page}, !*skipRecount, !*skipText); err != nil {
+	if err := run(ctx, os.Stdout, names, store.BackfillOptions{After: *resume, DryRun: *dry, PageSize: *page}, p); err != nil {
 		fmt.Fprintln(os.Stderr, "backfill:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out io.Writer, table string, o store.BackfillOptions, recount, text bool) error {
+// passes says which passes to leave out.
+type passes struct{ skipReindex, skipText, skipRecount, skipVersions bool }
+
+func run(ctx context.Context, out io.Writer, names store.TableNames, o store.BackfillOptions, p passes) error {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("load AWS configuration: %w", err)
 	}
-	s := store.New(cfg, store.TableNames{Main: table})
+	s := store.New(cfg, names)
 	mode := ""
 	if o.DryRun {
 		mode = " (dry run: nothing is written)"
 	}
-	fmt.Fprintf(out, "reindexing the live tickets of %s after number %d%s\n", table, o.After, mode)
-	o.Progress = func(r store.ReindexResult) {
-		fmt.Fprintf(out, "  cursor %d: %d read, %d reindexed, %d already current, %d changed meanwhile\n",
-			r.Cursor, r.Tickets, r.Reindexed, r.Current, r.Concurrent)
+	if !p.skipReindex {
+		fmt.Fprintf(out, "reindexing the live tickets of %s after number %d%s\n", names.Main, o.After, mode)
+		ro := o
+		ro.Progress = func(r store.ReindexResult) {
+			fmt.Fprintf(out, "  cursor %d: %d read, %d reindexed, %d already current, %d changed meanwhile\n",
+				r.Cursor, r.Tickets, r.Reindexed, r.Current, r.Concurrent)
+		}
+		r, err := s.Reindex(ctx, ro)
+		if err != nil {
+			return fmt.Errorf("%w\nresume with -resume %d", err, r.Cursor)
+		}
+		verb := "reindexed"
+		if o.DryRun {
+			verb = "to reindex"
+		}
+		fmt.Fprintf(out, "tickets: %d read, %d %s, %d already current, %d skipped as changed meanwhile (newer version kept), %d deleted meanwhile; %d requests; cursor %d\n",
+			r.Tickets, r.Reindexed, verb, r.Current, r.Concurrent, r.Gone, r.Requests, r.Cursor)
 	}
-	r, err := s.Reindex(ctx, o)
-	if err != nil {
-		return fmt.Errorf("%w\nresume with -resume %d", err, r.Cursor)
-	}
-	verb := "reindexed"
-	if o.DryRun {
-		verb = "to reindex"
-	}
-	fmt.Fprintf(out, "tickets: %d read, %d %s, %d already current, %d skipped as changed meanwhile (newer version kept), %d deleted meanwhile; %d requests; cursor %d\n",
-		r.Tickets, r.Reindexed, verb, r.Current, r.Concurrent, r.Gone, r.Requests, r.Cursor)
-	if text {
+	if !p.skipText {
 		// Tickets stored before the text index existed enter it here
 		// rather than at their next change.
 		fmt.Fprintf(out, "filling the text index from the live tickets after number %d%s\n", o.After, mode)
@@ -92,31 +111,71 @@ func run(ctx context.Context, out io.Writer, table string, o store.BackfillOptio
 		to.Progress = func(r store.ReindexResult) { fmt.Fprintf(out, "  cursor %d: %d read\n", r.Cursor, r.Tickets) }
 		tr, err := s.IndexText(ctx, to)
 		if err != nil {
-			return fmt.Errorf("%w\nresume with -resume %d -skip-recount", err, tr.Cursor)
+			return fmt.Errorf("%w\nresume with -resume %d -skip-reindex", err, tr.Cursor)
 		}
 		fmt.Fprintf(out, "text index: %d read, %d indexed (the others were current); %d requests; cursor %d\n",
 			tr.Tickets, tr.Indexed, tr.Requests, tr.Cursor)
 	}
-	if !recount {
-		return nil
+	// A recount that stays busy is reported after the version counts,
+	// which do not depend on it.
+	var busy error
+	if !p.skipRecount {
+		if busy, err = recount(ctx, out, s, o.DryRun); err != nil {
+			return err
+		}
 	}
+	if !p.skipVersions {
+		if err := countVersions(ctx, out, s, names.History, o, mode); err != nil {
+			return err
+		}
+	}
+	return busy
+}
+
+// recount runs the recount; busy tells of partitions it could not write.
+func recount(ctx context.Context, out io.Writer, s *store.Store, dry bool) (busy, err error) {
 	fmt.Fprintln(out, "recounting the PRIORITY# and STATCAT# partitions, listing the CATEGORY# and PRIORITY# values")
-	rc, err := s.Recount(ctx, o.DryRun)
+	rc, err := s.Recount(ctx, dry)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, p := range rc.Rewritten {
 		fmt.Fprintln(out, "  count", p)
 	}
-	verb = "rewritten"
-	if o.DryRun {
+	verb := "rewritten"
+	if dry {
 		verb = "to rewrite"
 	}
 	fmt.Fprintf(out, "counts: %d partitions, %d %s, %d busy; %d category counts listed as values; %d requests\n",
 		rc.Partitions, len(rc.Rewritten), verb, len(rc.Busy), rc.Tagged, rc.Requests)
 	if len(rc.Busy) > 0 {
 		return fmt.Errorf("these partitions changed in every recount round and were not written: %s; run the command again at a quieter time or with writes paused (its reindex is then a read-only pass)",
-			strings.Join(rc.Busy, ", "))
+			strings.Join(rc.Busy, ", ")), nil
+	}
+	return nil, nil
+}
+
+func countVersions(ctx context.Context, out io.Writer, s *store.Store, table string, o store.BackfillOptions, mode string) error {
+	fmt.Fprintf(out, "counting the ticket versions of %s recorded before the counts, after number %d%s\n", table, o.After, mode)
+	verb := "counted"
+	if o.DryRun {
+		verb = "to count"
+	}
+	o.CountProgress = func(r store.CountVersionsResult) {
+		fmt.Fprintf(out, "  cursor %d: %d uncounted found, %d %s, %d counted by another run\n", r.Cursor, r.Uncounted, r.Counted, verb, r.Concurrent)
+	}
+	r, err := s.CountVersions(ctx, o)
+	if err != nil {
+		return fmt.Errorf("%w\nresume with -resume %d -skip-reindex -skip-text-index -skip-recount", err, r.Cursor)
+	}
+	switch {
+	case r.Complete && r.Uncounted == 0 && r.Requests == 1:
+		fmt.Fprintln(out, "version counts: already complete; nothing to do")
+	case o.DryRun:
+		fmt.Fprintf(out, "version counts: %d versions to count; %d requests; then the counts would be marked complete\n", r.Counted, r.Requests)
+	default:
+		fmt.Fprintf(out, "version counts: %d uncounted found, %d counted, %d counted by another run; %d requests; cursor %d; complete\n",
+			r.Uncounted, r.Counted, r.Concurrent, r.Requests, r.Cursor)
 	}
 	return nil
 }

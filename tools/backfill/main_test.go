@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/guregu/dynamo/v2"
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/moto"
@@ -22,8 +23,10 @@ func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
 
 // The command takes its AWS configuration from the environment (here
 // AWS_ENDPOINT_URL pointing at moto), prints the cursor after every page
-// and a summary, resumes after a cursor, and on a table the current code
-// wrote finds nothing to write.
+// and a summary, resumes after a cursor, on a table the current code
+// wrote finds nothing to write in the main table, counts the history
+// records written before the counts (a resumed run all of them, the part
+// before its cursor too), and once complete only says so.
 func TestRun_TakesTheEnvironmentsConfigAndPrintsTheSummary(t *testing.T) {
 	ctx := context.Background()
 	endpoint := moto.ForTest(t).Endpoint()
@@ -42,8 +45,34 @@ func TestRun_TakesTheEnvironmentsConfigAndPrintsTheSummary(t *testing.T) {
 		ts = append(ts, &grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", n), Version: 1, Seq: n, Code: grievance.FormatCode(n),
 			Status: grievance.StatusOpen, Category: "A", Priority: "High", Title: "t", DateCreated: at, DateUpdated: at, DateValidFrom: at})
 	}
-	if err := store.New(cfg, names).ImportTickets(ctx, ts); err != nil {
+	s := store.New(cfg, names)
+	if err := s.ImportTickets(ctx, ts); err != nil {
 		t.Fatal(err)
+	}
+	// History as the code before the counts of versions left it: records
+	// without `counted`, no counts, no marker.
+	if err := s.ImportDerived(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	hist := dynamo.New(cfg).Table(names.History)
+	var items []struct {
+		PK   string `dynamo:"pk"`
+		SK   string `dynamo:"sk"`
+		Kind string `dynamo:"kind"`
+	}
+	if err := hist.Scan().All(ctx, &items); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		var err error
+		if it.Kind == store.KindVersionCount {
+			err = hist.Delete("pk", it.PK).Range("sk", it.SK).Run(ctx)
+		} else {
+			err = hist.Update("pk", it.PK).Range("sk", it.SK).Remove("counted").Run(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	dir := t.TempDir()
 	for k, v := range map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_REGION": moto.Region, "AWS_ACCESS_KEY_ID": "test",
@@ -58,13 +87,16 @@ func TestRun_TakesTheEnvironmentsConfigAndPrintsTheSummary(t *testing.T) {
 	}{
 		{"dry run", store.BackfillOptions{DryRun: true, PageSize: 2}, []string{
 			"cursor 2: 2 read", "cursor 4: 4 read", "cursor 5: 5 read",
-			"tickets: 5 read, 0 to reindex, 5 already current", "counts: 2 partitions, 0 to rewrite, 0 busy"}},
+			"tickets: 5 read, 0 to reindex, 5 already current", "counts: 2 partitions, 0 to rewrite, 0 busy",
+			"version counts: 5 versions to count"}},
 		{"resumed", store.BackfillOptions{After: 3}, []string{
-			"after number 3", "tickets: 2 read, 0 reindexed, 2 already current", "cursor 5", "counts: 2 partitions, 0 rewritten, 0 busy"}},
+			"after number 3", "tickets: 2 read, 0 reindexed, 2 already current", "cursor 5", "counts: 2 partitions, 0 rewritten, 0 busy",
+			"version counts: 5 uncounted found, 5 counted, 0 counted by another run", "cursor 5; complete"}},
+		{"again", store.BackfillOptions{}, []string{"version counts: already complete; nothing to do"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if err := run(ctx, &out, names.Main, tc.o, true, true); err != nil {
+			if err := run(ctx, &out, names, tc.o, passes{}); err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 			for _, w := range tc.want {

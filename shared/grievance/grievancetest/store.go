@@ -55,6 +55,8 @@ type Store struct {
 	// attachmentOrder lists attachment ids in creation order.
 	attachmentOrder []string
 	tracking        map[string]*grievance.TrackingRecord // by code
+	// countsIncomplete is what VersionCountsComplete denies.
+	countsIncomplete bool
 }
 
 type claimKey struct{ user, clientMutationID string }

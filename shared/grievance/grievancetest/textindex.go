@@ -127,6 +127,25 @@ func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*g
 
 var _ grievance.VersionCounter = (*Store)(nil)
 
+// SetVersionCountsComplete sets what VersionCountsComplete answers
+// (true unless a test says otherwise), as a table upgraded from before
+// the counts answers false until its backfill.
+func (s *Store) SetVersionCountsComplete(ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.countsIncomplete = !ok
+}
+
+// VersionCountsComplete implements grievance.VersionCounter.
+func (s *Store) VersionCountsComplete(ctx context.Context) (bool, error) {
+	if err := s.fail("VersionCountsComplete"); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.countsIncomplete, nil
+}
+
 // VersionCounts implements grievance.VersionCounter from the recorded
 // versions, always up to date (the DynamoDB adapter's counts trail the
 // stream).
