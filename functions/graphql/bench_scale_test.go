@@ -79,6 +79,8 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "panel_category_priority_icontains", args: `category_Icontains: "Payments", priority_Icontains: "Low", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "panel_reporter_status", args: fmt.Sprintf(`reporterId: %q, status_Icontains: "IN_PROGRESS", orderBy: ["-dateCreated"]`, individualID)},
 		listScaleOp{name: "panel_staff_category_icontains_sort_priority", args: fmt.Sprintf(`attendingStaff_Id: %q, category_Icontains: "Targeting", orderBy: ["priority"]`, staffID)},
+		// A status with the due date: its partition of g16.
+		listScaleOp{name: "panel_status_sort_dueDate", args: `status_Icontains: OPEN, orderBy: ["dueDate"]`},
 		// A text filter with a column no value posting orders.
 		listScaleOp{name: "text_title_sort_dueDate", args: `title_Icontains: "received (12", orderBy: ["dueDate"]`},
 	)

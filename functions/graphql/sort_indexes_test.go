@@ -7,7 +7,8 @@ import (
 )
 
 // Ensure each sortable column's order and the priority filter, served by
-// the sort indexes in DynamoDB, give the rows the list's order gives: by
+// the sort indexes in DynamoDB (and a status by due date by g16), give
+// the rows the list's order gives: by
 // value, ties newest first, both ways. They are the only readers of those
 // indexes, so this test also records their queries for the permission
 // check of infra/.
@@ -47,6 +48,9 @@ func TestTickets_SortIndexesOrderTheRows(t *testing.T) {
 		{`orderBy: ["dueDate"]`, c(3, 1, 2)},
 		{`orderBy: ["-dueDate"]`, c(2, 0, 3)},
 		{`priority: "Low", orderBy: ["-dateCreated"]`, c(2, 0)},
+		// A status with the due date: that status's partition of g16.
+		{`status_Icontains: RECEIVED, orderBy: ["dueDate"]`, c(3, 1, 2)},
+		{`status_Icontains: RECEIVED, orderBy: ["-dueDate"]`, c(2, 0, 3)},
 	} {
 		if got := list(tc.args); !slices.Equal(got, tc.want) {
 			t.Errorf("tickets(%s) = %v, want %v", tc.args, got, tc.want)

@@ -142,7 +142,7 @@ func grant(s *Stack) {
 	allow(gql, "QueryMainIndexes", indexQuery, s.Data.IndexARNs(mainName, store.IndexList, store.IndexStatus,
 		store.IndexCategory, store.IndexStaff, store.IndexReporter,
 		store.IndexByPriority, store.IndexByStatus, store.IndexByCategory, store.IndexByTitle, store.IndexByDueDate,
-		store.IndexStatCat, store.IndexByReporter, store.IndexByVersion, store.IndexByStaff)...)
+		store.IndexStatCat, store.IndexByReporter, store.IndexByVersion, store.IndexByStaff, store.IndexStatusDue)...)
 	allow(gql, "ReadHistory", historyRead, history.TableArn())
 	allow(gql, "QueryHistoryIndexes", indexQuery, s.Data.IndexARNs(historyName, store.HistoryIndexAll)...)
 	// In the openIMIS client mode graphql also calls Cognito's

@@ -218,7 +218,7 @@ func (s *Store) setIndexKeys(it *ticketItem, want indexKeys) *dynamo.Update {
 		{"g9pk", want.G9PK}, {"g9sk", want.G9SK}, {"g10pk", want.G10PK}, {"g10sk", want.G10SK},
 		{"g11pk", want.G11PK}, {"g11sk", want.G11SK}, {"g12pk", want.G12PK}, {"g12sk", want.G12SK},
 		{"g13pk", want.G13PK}, {"g13sk", want.G13SK}, {"g14pk", want.G14PK}, {"g14sk", want.G14SK},
-		{"g15pk", want.G15PK}, {"g15sk", want.G15SK},
+		{"g15pk", want.G15PK}, {"g15sk", want.G15SK}, {"g16pk", want.G16PK}, {"g16sk", want.G16SK},
 	} {
 		if k.v == "" {
 			remove = append(remove, k.name)

@@ -33,13 +33,15 @@ const (
 	listAllMutLogs = "MUTLOGS"
 	prefixMutLogs  = "MUTLOGS#"
 	prefixStatus   = "STATUS#"
-	prefixCategory = "CATEGORY#"
-	prefixStaff    = "STAFF#"
-	prefixReporter = "REPORTER#"
-	prefixPriority = "PRIORITY#" // count partition only: the tickets are in the priority sort index
-	prefixStatCat  = "STATCAT#"  // live tickets of one status and category (g12)
-	prefixCMID     = "CMID#"
-	pkDue          = "DUE"
+	// prefixStatusDue names a status's partition of g16 (by due date).
+	prefixStatusDue = "SDUE#"
+	prefixCategory  = "CATEGORY#"
+	prefixStaff     = "STAFF#"
+	prefixReporter  = "REPORTER#"
+	prefixPriority  = "PRIORITY#" // count partition only: the tickets are in the priority sort index
+	prefixStatCat   = "STATCAT#"  // live tickets of one status and category (g12)
+	prefixCMID      = "CMID#"
+	pkDue           = "DUE"
 )
 
 // Item kinds, stored in every item's "kind" attribute so that stream
@@ -93,6 +95,8 @@ type indexKeys struct {
 	G12PK string `dynamo:"g12pk,omitempty"`
 	G12SK string `dynamo:"g12sk,omitempty"`
 	// Narrow sort indexes (projected keys and sortProjected only).
+	G16PK string `dynamo:"g16pk,omitempty"`
+	G16SK string `dynamo:"g16sk,omitempty"`
 	G13PK string `dynamo:"g13pk,omitempty"`
 	G13SK string `dynamo:"g13sk,omitempty"`
 	G14PK string `dynamo:"g14pk,omitempty"`
@@ -206,6 +210,7 @@ func toTicketItem(t *grievance.Ticket) (*ticketItem, error) {
 	} {
 		*k.pk, *k.sk = listLive, sortKey(grievance.SortValue(t, k.field), t.Seq)
 	}
+	it.G16PK, it.G16SK = prefixStatusDue+string(t.Status), it.G11SK
 	return it, nil
 }
 

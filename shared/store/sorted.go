@@ -81,9 +81,17 @@ func (t *topRuns) get(index string) (string, bool) {
 // index Within holds; a narrow index's tickets are then fetched, a batch
 // at a time.
 func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit func(dynamo.Item) (bool, error)) error {
-	index := sortIndexes[r.SortBy]
+	index, pk := sortIndexes[r.SortBy], listLive
+	if st, ok := oneStatus(r); ok && r.SortBy == "due_date" {
+		// The status's own partition of the due dates: within it, only
+		// the other filters' share is skipped.
+		index, pk = IndexStatusDue, prefixStatusDue+st
+		if r.Within.By == grievance.RangeStatus {
+			r.Within, r.Share = nil, 0
+		}
+	}
 	pkAttr, skAttr := indexAttrs(index)
-	all := func() *dynamo.Query { return s.main.Get(pkAttr, listLive).Index(index) }
+	all := func() *dynamo.Query { return s.main.Get(pkAttr, pk).Index(index) }
 	if len(r.Keys) > 0 {
 		// Values: their keys count the ticket number down, so newest
 		// first is ascending within each, and the values' runs merge by
@@ -103,7 +111,7 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 	}
 	limit := max(r.PageHint, 1)
 	out := &sortedOut{s: s, ctx: ctx, within: r.Within, share: r.Share, fetch: !projectsAll(index), want: limit, size: limit, emit: emit}
-	err := s.walkSorted(ctx, index, all, r.Descending, limit, out)
+	err := s.walkSorted(ctx, index, index+"#"+pk, all, r.Descending, limit, out)
 	if errors.Is(err, errStop) || out.stopped {
 		return nil
 	}
@@ -114,8 +122,23 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 	return err
 }
 
-// walkSorted passes the items of a sort index to out in list order.
-func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo.Query, desc bool, limit int, out *sortedOut) error {
+// oneStatus returns the status r's Within holds, when it holds just one.
+func oneStatus(r grievance.TicketRange) (string, bool) {
+	if r.Within == nil || len(r.Keys) > 0 {
+		return "", false
+	}
+	switch w := r.Within; {
+	case w.By == grievance.RangeStatus && len(w.Keys) == 1:
+		return w.Keys[0], true
+	case w.By == grievance.RangeCategory && len(w.Statuses) == 1:
+		return w.Statuses[0], true
+	}
+	return "", false
+}
+
+// walkSorted passes the items of a partition of a sort index to out in
+// list order; tk names the partition's top run (topRuns).
+func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dynamo.Query, desc bool, limit int, out *sortedOut) error {
 	_, skAttr := indexAttrs(index)
 	if !desc {
 		p := out.watch(newPager(all(), false).firstPage(out.indexPage(limit)), nil)
@@ -132,7 +155,7 @@ func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo
 	runOf := func(v string) *pager {
 		return out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, v+sortSep), false).firstPage(out.indexPage(limit)), nil)
 	}
-	guess, guessed := s.tops.get(index)
+	guess, guessed := s.tops.get(tk)
 	main := mainFrom(all(), limit+1)
 	var spec *pager
 	if guessed {
@@ -169,9 +192,9 @@ func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo
 				// Remember the top value only when its run needed a read
 				// of its own: a short run is read with the first request.
 				if long {
-					s.tops.m.Store(index, v)
+					s.tops.m.Store(tk, v)
 				} else if guessed {
-					s.tops.m.Delete(index)
+					s.tops.m.Delete(tk)
 				}
 			}
 			first = false
@@ -200,7 +223,7 @@ func (s *Store) walkSorted(ctx context.Context, index string, all func() *dynamo
 			return err
 		}
 		if one == spec && n <= limit {
-			s.tops.m.Delete(index) // the guessed run has become short
+			s.tops.m.Delete(tk) // the guessed run has become short
 		}
 		main = mainFrom(all().Range(skAttr, dynamo.Less, v+sortSep), limit+1)
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,6 +63,81 @@ func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 			t.Logf("%v round trips, %v items, %v requests", got.Rounds, got.ItemsRead, got.Calls)
 			if int(got.Rounds) > tc.rounds || int(got.ItemsRead) > tc.items {
 				t.Errorf("%v round trips and %v items (%v requests), want at most %d and %d", got.Rounds, got.ItemsRead, got.Calls, tc.rounds, tc.items)
+			}
+		})
+	}
+}
+
+// A status filter with the due-date order reads that status's partition
+// of the due dates (g16), not the due-date index from its top: here the
+// 400 earliest due dates are closed tickets and the 40 open ones come
+// last, where the whole index would be walked to find them. The rows are
+// those of sorting the open tickets, both ways and with a category.
+func TestScanTickets_StatusByDueDateReadsItsOwnPartition(t *testing.T) {
+	s, m := meteredStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var ts []*grievance.Ticket
+	for i := range 440 {
+		seq := int64(i + 1)
+		tk := &grievance.Ticket{ID: id(i + 1), Version: 1, Seq: seq, Code: grievance.FormatCode(seq),
+			Status: grievance.StatusClosed, Category: []string{"A", "B"}[i%2], DueDate: at.AddDate(0, 0, i/3).Format("2006-01-02"),
+			DateCreated: at, DateUpdated: at, DateValidFrom: at}
+		if i >= 400 {
+			tk.Status = grievance.StatusOpen
+		}
+		ts = append(ts, tk)
+	}
+	if err := s.ImportTickets(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	open := func(desc bool, within *grievance.TicketRange, share float64) grievance.TicketRange {
+		return grievance.TicketRange{By: grievance.RangeSorted, SortBy: "due_date", Descending: desc, PageHint: 11, Within: within, Share: share}
+	}
+	openOnly := &grievance.TicketRange{By: grievance.RangeStatus, Keys: []string{"OPEN"}}
+	openA := &grievance.TicketRange{By: grievance.RangeCategory, Keys: []string{"A"}, Statuses: []string{"OPEN"}}
+	for _, tc := range []struct {
+		name  string
+		r     grievance.TicketRange
+		keep  func(*grievance.Ticket) bool
+		items int // at most
+	}{
+		{"open, earliest due first", open(false, openOnly, 40.0/440), func(t *grievance.Ticket) bool { return t.Status == grievance.StatusOpen }, 22},
+		{"open, latest due first", open(true, openOnly, 40.0/440), func(t *grievance.Ticket) bool { return t.Status == grievance.StatusOpen }, 24},
+		{"open in A, earliest due first", open(false, openA, 20.0/440), func(t *grievance.Ticket) bool {
+			return t.Status == grievance.StatusOpen && t.Category == "A"
+		}, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []string
+			var kept []*grievance.Ticket
+			for _, tk := range ts {
+				if tc.keep(tk) {
+					kept = append(kept, tk)
+				}
+			}
+			slices.SortStableFunc(kept, grievance.TicketOrder("due_date", tc.r.Descending))
+			for _, tk := range kept[:tc.r.PageHint] {
+				want = append(want, tk.Code)
+			}
+			m.Take()
+			var got []string
+			err := s.ScanTickets(ctx, tc.r, func(tk *grievance.Ticket) (bool, error) {
+				if tc.keep(tk) {
+					got = append(got, tk.Code)
+				}
+				return len(got) < tc.r.PageHint, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("rows %v, want %v", got, want)
+			}
+			read := m.Take().Total("DynamoDB")
+			t.Logf("%v round trips, %v items, %v requests", read.Rounds, read.ItemsRead, read.Calls)
+			if int(read.ItemsRead) > tc.items {
+				t.Errorf("%v items read (%v requests), want at most %d: the due-date index was walked", read.ItemsRead, read.Calls, tc.items)
 			}
 		})
 	}

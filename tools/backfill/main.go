@@ -1,5 +1,5 @@
 // Command backfill brings a table written before the sort and filter
-// indexes (gsi7…gsi15), the PRIORITY#/STATCAT# count items and the
+// indexes (gsi7…gsi16), the PRIORITY#/STATCAT# count items and the
 // dictionary of category and priority values in line with what the code
 // writes now: it gives every live ticket its index keys (an UpdateItem
 // conditioned on the version read), fills the text index, recounts those
