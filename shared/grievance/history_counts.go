@@ -168,22 +168,13 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	if complete, err := s.versionCountsComplete(ctx, vc); err != nil || !complete {
 		return nil, err
 	}
-	var (
-		n    int
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		var c map[string]map[string]int
-		if c, err = vc.VersionCounts(ctx, ask); err == nil {
-			n = sum(c)
+	return async("count versions", func() (int, error) {
+		c, err := vc.VersionCounts(ctx, ask)
+		if err != nil {
+			return 0, err
 		}
-	}()
-	return func() (int, error) {
-		<-done
-		return n, err
-	}, nil
+		return sum(c), nil
+	}), nil
 }
 
 // versionCountsComplete asks vc until it says yes, then remembers: the

@@ -93,8 +93,15 @@ func countAsync(ctx context.Context, st TicketStore, r *TicketRange) func() (int
 	}
 	cr := *r
 	cr.After = 0
+	return async("count tickets", func() (int, error) { return st.CountTickets(ctx, cr) })
+}
+
+// async runs fn beside the caller and returns a function that waits for
+// its result. Callers always take the wait, so the work never outlives
+// its request; a panic in fn comes back as an error naming what.
+func async[T any](what string, fn func() (T, error)) func() (T, error) {
 	var (
-		n    int
+		v    T
 		err  error
 		done = make(chan struct{})
 	)
@@ -102,14 +109,14 @@ func countAsync(ctx context.Context, st TicketStore, r *TicketRange) func() (int
 		defer close(done)
 		defer func() {
 			if x := recover(); x != nil {
-				err = fmt.Errorf("count tickets panicked: %v", x)
+				err = fmt.Errorf("%s panicked: %v", what, x)
 			}
 		}()
-		n, err = st.CountTickets(ctx, cr)
+		v, err = fn()
 	}()
-	return func() (int, error) {
+	return func() (T, error) {
 		<-done
-		return n, err
+		return v, err
 	}
 }
 

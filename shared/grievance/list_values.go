@@ -65,24 +65,11 @@ func (s *Service) filterValues(ctx context.Context, fs []Filter) (vk *panelValue
 		return vk, nil, err
 	}
 	guess := resolveValues(fs, filtered, last)
-	var (
-		fresh   *panelValues
-		readErr error
-		done    = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		defer func() {
-			if x := recover(); x != nil {
-				readErr = fmt.Errorf("list values panicked: %v", x)
-			}
-		}()
-		fresh, readErr = read()
-	}()
+	wait := async("list values", read)
 	verify = func() (*panelValues, bool, error) {
-		<-done
-		if readErr != nil {
-			return nil, false, readErr
+		fresh, err := wait()
+		if err != nil {
+			return nil, false, err
 		}
 		return fresh, fresh.sameKeys(guess), nil
 	}

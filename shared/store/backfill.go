@@ -541,7 +541,7 @@ func (s *Store) countRecords(ctx context.Context, page []historyItem, dry bool, 
 		if err != nil {
 			return fmt.Errorf("backfill: encode history record %s %s: %w", it.PK, it.SK, err)
 		}
-		rec, err := withCounts(&countedRecord{it: it, item: item, size: itemSize(item), mark: true})
+		rec, err := withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), mark: true})
 		if err != nil {
 			return fmt.Errorf("backfill: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -184,7 +185,7 @@ func newCountedRecord(it *historyItem) (*countedRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode history record %s %s: %w", it.PK, it.SK, err)
 	}
-	return withCounts(&countedRecord{it: it, item: item, size: itemSize(item), first: it.H1PK != "" && it.H1SK == h1Key(1, 1)})
+	return withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), first: it.H1PK != "" && it.H1SK == h1Key(1, 1)})
 }
 
 func withCounts(r *countedRecord) (*countedRecord, error) {
@@ -198,40 +199,53 @@ func withCounts(r *countedRecord) (*countedRecord, error) {
 	return r, nil
 }
 
-// itemSize estimates an item's size as DynamoDB counts it (names and
-// values), from above for numbers.
-func itemSize(item map[string]types.AttributeValue) int {
+// ItemSize is an item's size by DynamoDB's rules: attribute names plus
+// values (strings and binaries by length, numbers ~ digits/2+1, 3 bytes of
+// overhead per list or map, 1 per boolean or null).
+func ItemSize(item map[string]types.AttributeValue) int {
 	n := 0
 	for k, v := range item {
-		n += len(k) + avSize(v)
+		n += len(k) + valueSize(v)
 	}
 	return n
 }
 
-func avSize(v types.AttributeValue) int {
-	switch v := v.(type) {
+func valueSize(v types.AttributeValue) int {
+	switch x := v.(type) {
 	case *types.AttributeValueMemberS:
-		return len(v.Value)
+		return len(x.Value)
 	case *types.AttributeValueMemberN:
-		return len(v.Value) + 1
+		return (len(strings.TrimLeft(x.Value, "-0"))+1)/2 + 1
 	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberM:
-		return 3 + itemSize(v.Value)
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + avSize(e)
-		}
-		return n
+		return len(x.Value)
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
 	case *types.AttributeValueMemberSS:
 		n := 0
-		for _, e := range v.Value {
-			n += len(e)
+		for _, s := range x.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := 0
+		for _, s := range x.Value {
+			n += (len(s)+1)/2 + 1
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range x.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range x.Value {
+			n += 1 + len(k) + valueSize(e)
 		}
 		return n
 	}
-	return 8
+	return 0
 }
 
 // txChunk returns how many of recs (at least one) fit one transaction

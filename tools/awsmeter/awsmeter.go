@@ -149,7 +149,7 @@ func measure(op *Op, params, result any) {
 		if r.Item != nil {
 			op.ItemsRead++
 		}
-		op.RCU += readUnits(ItemSize(r.Item), p != nil && aws.ToBool(p.ConsistentRead))
+		op.RCU += readUnits(store.ItemSize(r.Item), p != nil && aws.ToBool(p.ConsistentRead))
 		op.Reported += reportedPtr(r.ConsumedCapacity)
 	case *dynamodb.QueryOutput:
 		p, _ := params.(*dynamodb.QueryInput)
@@ -166,14 +166,14 @@ func measure(op *Op, params, result any) {
 			}
 			for _, it := range items {
 				op.ItemsRead++
-				op.RCU += readUnits(ItemSize(it), consistent)
+				op.RCU += readUnits(store.ItemSize(it), consistent)
 			}
 		}
 		op.Reported += reported(r.ConsumedCapacity...)
 	case *dynamodb.PutItemOutput:
 		if p, ok := params.(*dynamodb.PutItemInput); ok {
 			op.ItemsWritten++
-			op.WCU += writeUnits(ItemSize(p.Item))
+			op.WCU += writeUnits(store.ItemSize(p.Item))
 		}
 		op.Reported += reportedPtr(r.ConsumedCapacity)
 	case *dynamodb.UpdateItemOutput:
@@ -190,7 +190,7 @@ func measure(op *Op, params, result any) {
 				for _, w := range reqs {
 					op.ItemsWritten++
 					if w.PutRequest != nil {
-						size := writeUnits(ItemSize(w.PutRequest.Item))
+						size := writeUnits(store.ItemSize(w.PutRequest.Item))
 						op.WCU += size
 						full, narrow := indexCopies(w.PutRequest.Item)
 						op.IndexWCU += size*float64(full) + float64(narrow)
@@ -207,7 +207,7 @@ func measure(op *Op, params, result any) {
 				op.ItemsWritten++
 				size := 0
 				if ti.Put != nil {
-					size = ItemSize(ti.Put.Item)
+					size = store.ItemSize(ti.Put.Item)
 				}
 				// Transactions cost two units per 1 KB of each item.
 				op.WCU += 2 * writeUnits(size)
@@ -256,7 +256,7 @@ func (op *Op) pageRead(scanned int32, items []map[string]types.AttributeValue, c
 	op.ItemsRead += float64(scanned)
 	size := 0
 	for _, it := range items {
-		size += ItemSize(it)
+		size += store.ItemSize(it)
 	}
 	op.RCU += readUnits(size, consistent)
 	op.Reported += reportedPtr(cc)
@@ -275,55 +275,6 @@ func readUnits(size int, consistent bool) float64 {
 // writeUnits is one unit per 1 KB written (rounded up, at least one).
 func writeUnits(size int) float64 {
 	return math.Max(1, math.Ceil(float64(size)/1024))
-}
-
-// ItemSize is an item's size by DynamoDB's rules: attribute names plus
-// values (strings and binaries by length, numbers ~ digits/2+1, 3 bytes of
-// overhead per list or map, 1 per boolean or null).
-func ItemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for k, v := range item {
-		n += len(k) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch x := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(x.Value)
-	case *types.AttributeValueMemberN:
-		return (len(strings.TrimLeft(x.Value, "-0"))+1)/2 + 1
-	case *types.AttributeValueMemberB:
-		return len(x.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range x.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberNS:
-		n := 0
-		for _, s := range x.Value {
-			n += (len(s)+1)/2 + 1
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range x.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, e := range x.Value {
-			n += 1 + len(k) + valueSize(e)
-		}
-		return n
-	}
-	return 0
 }
 
 // Total sums the stats of one service ("" for all).
