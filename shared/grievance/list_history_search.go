@@ -3,7 +3,10 @@ package grievance
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // historySearch narrows a filtered history list (showHistory) with the
@@ -44,6 +47,45 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 				n.keys = append(n.keys, HistoryKey(k))
 			}
 			needs = append(needs, n)
+		case slices.Contains(ValueFields, f.Field) && slices.Contains(textLookups, f.Lookup):
+			needs = append(needs, need{f: f, or: true}) // keys from the values versions held, below
+		}
+	}
+	if len(needs) == 0 {
+		return nil, nil
+	}
+	// Category and priority lookups other than exact: the values some
+	// version held that they match, from the counts of versions.
+	held, fresh, err := s.heldValues(ctx, pl.fs)
+	if err != nil {
+		return nil, err
+	}
+	lookupKeys := func(held map[string][]string, n need) ([]PostingKey, bool) {
+		var out []PostingKey
+		for _, v := range held[n.f.Field] {
+			if matchText(v, n.f.Lookup, n.f.Value.(string)) {
+				if v == "" {
+					return nil, false // no posting holds the versions without a value
+				}
+				out = append(out, HistoryKey(ValueKey(n.f.Field, v)))
+			}
+		}
+		return out, true
+	}
+	for i := 0; i < len(needs); i++ {
+		n := &needs[i]
+		if !n.or || n.keys != nil {
+			continue
+		}
+		var ok bool
+		if held == nil {
+			ok = false
+		} else if n.keys, ok = lookupKeys(held, *n); ok && n.keys == nil {
+			n.keys = []PostingKey{} // no value matches: no version
+		}
+		if !ok {
+			needs = slices.Delete(needs, i, i+1)
+			i--
 		}
 	}
 	if len(needs) == 0 {
@@ -54,7 +96,42 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 	}
 	post, err := ti.Postings(ctx, keys)
 	if err != nil {
+		if fresh != nil {
+			_, _ = fresh() // the read beside ends with the request
+		}
 		return nil, fmt.Errorf("read history index: %w", err)
+	}
+	if fresh != nil {
+		// The values read now may add some a version took since the
+		// container last read them: their postings too.
+		now, err := fresh()
+		if err != nil {
+			return nil, err
+		}
+		var more []PostingKey
+		for i := range needs {
+			n := &needs[i]
+			if !n.or || indexAnswers(n.f) {
+				continue
+			}
+			ks, ok := lookupKeys(now, *n)
+			if !ok {
+				return nil, nil // a new empty value: read as without the index
+			}
+			for _, k := range ks {
+				if !slices.Contains(n.keys, k) {
+					n.keys = append(n.keys, k)
+					more = append(more, k)
+				}
+			}
+		}
+		if len(more) > 0 {
+			got, err := ti.Postings(ctx, more)
+			if err != nil {
+				return nil, fmt.Errorf("read history index: %w", err)
+			}
+			maps.Copy(post, got)
+		}
 	}
 	cands := post[HistoryAll].Clone()
 	for _, n := range needs {
@@ -91,4 +168,77 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 	return byNumber(cands, 0, cands.Max(), pl.desc || !pl.native, hint, &judged, func(seqs []int64) (map[int64][]*Ticket, error) {
 		return vi.VersionsBySeq(ctx, seqs)
 	}), nil
+}
+
+// heldValues returns, for the category and priority lookups of fs other
+// than exact, every value some recorded version of a ticket held (nil when
+// there is none, or the counts of versions, which list them, are not kept
+// or not complete). Values only accrue, so a container's last read is a
+// safe start: it is returned with fresh, which waits for the read made now
+// beside the caller's, to add what appeared since; without one, the read
+// is waited for here.
+func (s *Service) heldValues(ctx context.Context, fs []Filter) (held map[string][]string, fresh func() (map[string][]string, error), err error) {
+	var fields []string
+	for _, f := range fs {
+		if slices.Contains(ValueFields, f.Field) && !indexAnswers(f) && slices.Contains(textLookups, f.Lookup) && !slices.Contains(fields, f.Field) {
+			fields = append(fields, f.Field)
+		}
+	}
+	vc, ok := s.history.(VersionCounter)
+	if len(fields) == 0 || !ok {
+		return nil, nil, nil
+	}
+	if complete, err := s.versionCountsComplete(ctx, vc); err != nil || !complete {
+		return nil, nil, err
+	}
+	ask := map[string][]string{}
+	for _, f := range fields {
+		ask[f] = nil // every value
+	}
+	read := async("list the values of versions", func() (map[string][]string, error) {
+		counts, err := vc.VersionCounts(ctx, ask)
+		if err != nil {
+			return nil, fmt.Errorf("list the values of versions: %w", err)
+		}
+		out := map[string][]string{}
+		for f, byValue := range counts {
+			out[f] = slices.Sorted(maps.Keys(byValue))
+		}
+		s.lastHeld.put(out)
+		return out, nil
+	})
+	if last, ok := s.lastHeld.get(fields); ok {
+		return last, read, nil
+	}
+	held, err = read()
+	return held, nil, err
+}
+
+// lastHeld is the last list of the values versions held, by field.
+type lastHeld struct {
+	mu sync.Mutex
+	m  map[string][]string
+}
+
+func (l *lastHeld) put(vals map[string][]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string][]string{}
+	}
+	maps.Copy(l.m, vals)
+}
+
+func (l *lastHeld) get(fields []string) (map[string][]string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string][]string{}
+	for _, f := range fields {
+		v, ok := l.m[f]
+		if !ok {
+			return nil, false
+		}
+		out[f] = v
+	}
+	return out, true
 }

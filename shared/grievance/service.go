@@ -41,7 +41,9 @@ type Service struct {
 	// lastValues and sizes guess what list filters match and how many
 	// tickets a person's list holds (list_values.go, list_tickets.go).
 	lastValues lastValues
-	sizes      rangeSizes
+	// lastHeld: the values recorded versions held, last read.
+	lastHeld lastHeld
+	sizes    rangeSizes
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete atomic.Bool

@@ -233,8 +233,9 @@ func TestHistorySearch_SameVersionsAsReadingEveryVersion(t *testing.T) {
 		w := &world{st: st, svc: svc}
 		for i, title := range []string{"old payment", "lost card", "payment late", "rent", "women rent"} {
 			cat := []string{"Open", "Anon", "Open", "Secret", "Open"}[i]
+			prio := []string{"High", "Low"}[i%2]
 			if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
-				return svc.CreateTicket(ctx, grievance.TicketInput{Category: strp(cat), Title: strp(title)})
+				return svc.CreateTicket(ctx, grievance.TicketInput{Category: strp(cat), Title: strp(title), Priority: strp(prio)})
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -247,6 +248,10 @@ func TestHistorySearch_SameVersionsAsReadingEveryVersion(t *testing.T) {
 			in := grievance.TicketInput{ID: tk.ID, Category: strp(tk.Category), Status: strp("IN_PROGRESS")}
 			if tk.Title == "old payment" {
 				in.Title = strp("new card")
+			}
+			if tk.Title == "lost card" {
+				// "Anon" and "High" now held by an old version only.
+				in.Category, in.Priority = strp("Open"), strp("Urgent")
 			}
 			if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
 				t.Fatal(err)
@@ -264,6 +269,10 @@ func TestHistorySearch_SameVersionsAsReadingEveryVersion(t *testing.T) {
 			{{Field: "status", Lookup: grievance.Exact, Value: "IN_PROGRESS"}, {Field: "title", Lookup: grievance.IContains, Value: "rent"}},
 			{{Field: "category", Lookup: grievance.Exact, Value: "Open"}},
 			{{Field: "code", Lookup: grievance.IContains, Value: "0000003"}},
+			{{Field: "category", Lookup: grievance.IContains, Value: "ANO"}},
+			{{Field: "category", Lookup: grievance.IStartsWith, Value: "o"}, {Field: "priority", Lookup: grievance.IContains, Value: "hig"}},
+			{{Field: "priority", Lookup: grievance.IContains, Value: "urg"}},
+			{{Field: "priority", Lookup: grievance.IContains, Value: "zzz"}},
 		} {
 			for _, page := range []grievance.PageArgs{{}, {First: &two}} {
 				q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: page, OrderBy: []string{"-dateCreated"}}
@@ -480,5 +489,53 @@ func seedPanelValues(st *grievancetest.Store) {
 			tk.Category = ""
 		}
 		st.SeedTicket(tk)
+	}
+}
+
+// A history list's category and priority lookups narrow by the values
+// versions held, which a container remembers from its last list: a value
+// a version took since is still found (the values read beside the
+// postings add it), and the rows are judged as always.
+func TestHistorySearch_LookupFindsAValueNewSinceTheLastList(t *testing.T) {
+	st := grievancetest.NewStore()
+	st.SetConfigDocument([]byte(writeConfig))
+	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
+	w := &world{st: st, svc: svc}
+	var id string
+	for i, prio := range []string{"High", "Low", "Medium"} {
+		if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
+			wr, err := svc.CreateTicket(ctx, grievance.TicketInput{Category: strp("Open"), Title: strp(fmt.Sprintf("case %d", i)), Priority: strp(prio)})
+			if err == nil && i == 1 {
+				id = wr.NewTicket.ID
+			}
+			return wr, err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := grievance.NewContext(context.Background(), admin)
+	list := func(v string) []*grievance.Ticket {
+		page, err := svc.ListTickets(ctx, grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true,
+			Filters: []grievance.Filter{{Field: "priority", Lookup: grievance.IContains, Value: v}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.TotalCount != len(page.Items) {
+			t.Errorf("priority %q: totalCount %d for %d rows", v, page.TotalCount, len(page.Items))
+		}
+		return page.Items
+	}
+	if got := list("h"); len(got) != 1 { // "High": the container now remembers the values
+		t.Fatalf("priority h: %d rows, want 1", len(got))
+	}
+	if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) {
+		return svc.UpdateTicket(ctx, grievance.TicketInput{ID: id, Priority: strp("Highest")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := list("h")
+	if len(got) != 2 || got[0].Priority != "Highest" && got[1].Priority != "Highest" {
+		t.Errorf("priority h after a new value: %s, want High and Highest", versions(got))
 	}
 }
