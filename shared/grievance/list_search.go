@@ -422,6 +422,10 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		w.needAll = q.WantCount || w.needAll
 		return false
 	}
+	if !pl.native {
+		// Sorted in memory: every candidate is read anyway, in one round.
+		hint = ts.inRange
+	}
 	pl.keyed = pl.native
 	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, hint+hint/4+2)
 	return true
