@@ -168,13 +168,21 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	if complete, err := s.versionCountsComplete(ctx, vc); err != nil || !complete {
 		return nil, err
 	}
-	return async("count versions", func() (int, error) {
-		c, err := vc.VersionCounts(ctx, ask)
+	raw := async("count versions", func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, ask) })
+	for field, vs := range ask {
+		if vs == nil {
+			// Every value of field, counted: the history lookups'
+			// values are these (heldValues), without a read of their own.
+			pl.fieldCounts = map[string]func() (map[string]map[string]int, error){field: raw}
+		}
+	}
+	return func() (int, error) {
+		c, err := raw()
 		if err != nil {
 			return 0, err
 		}
 		return sum(c), nil
-	}), nil
+	}, nil
 }
 
 // versionCountsComplete asks vc until it says yes, then remembers: the

@@ -56,7 +56,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 	}
 	// Category and priority lookups other than exact: the values some
 	// version held that they match, from the counts of versions.
-	held, fresh, err := s.heldValues(ctx, pl.fs)
+	held, fresh, err := s.heldValues(ctx, pl.fs, pl.fieldCounts)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 // safe start: it is returned with fresh, which waits for the read made now
 // beside the caller's, to add what appeared since; without one, the read
 // is waited for here.
-func (s *Service) heldValues(ctx context.Context, fs []Filter) (held map[string][]string, fresh func() (map[string][]string, error), err error) {
+//
+// counting, when it holds every field, is the read of all their counts the
+// list's totalCount already makes: its values are used instead of a read
+// of their own.
+func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[string]func() (map[string]map[string]int, error)) (held map[string][]string, fresh func() (map[string][]string, error), err error) {
 	var fields []string
 	for _, f := range fs {
 		if slices.Contains(ValueFields, f.Field) && !indexAnswers(f) && slices.Contains(textLookups, f.Lookup) && !slices.Contains(fields, f.Field) {
@@ -195,8 +199,12 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter) (held map[string]
 	for _, f := range fields {
 		ask[f] = nil // every value
 	}
+	counts := func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, ask) }
+	if len(fields) == 1 && counting[fields[0]] != nil {
+		counts = counting[fields[0]]
+	}
 	read := async("list the values of versions", func() (map[string][]string, error) {
-		counts, err := vc.VersionCounts(ctx, ask)
+		counts, err := counts()
 		if err != nil {
 			return nil, fmt.Errorf("list the values of versions: %w", err)
 		}

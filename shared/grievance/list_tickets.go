@@ -76,6 +76,9 @@ type ticketPlan struct {
 	// versionCount, when set, waits for the history list's totalCount
 	// from the counts of versions, read beside the list.
 	versionCount func() (int, error)
+	// fieldCounts, by field, is the read of every value's count of
+	// versions under way for versionCount, when it reads one.
+	fieldCounts map[string]func() (map[string]map[string]int, error)
 }
 
 // ListTickets returns a page of tickets.
