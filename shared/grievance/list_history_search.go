@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // historySearch narrows a filtered history list (showHistory) with the
@@ -77,10 +76,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 		if !n.or || n.keys != nil {
 			continue
 		}
-		var ok bool
-		if held == nil {
-			ok = false
-		} else if n.keys, ok = lookupKeys(held, *n); ok && n.keys == nil {
+		ok := held != nil
+		if ok {
+			n.keys, ok = lookupKeys(held, *n)
+		}
+		if ok && n.keys == nil {
 			n.keys = []PostingKey{} // no value matches: no version
 		}
 		if !ok {
@@ -208,45 +208,21 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[stri
 		if err != nil {
 			return nil, fmt.Errorf("list the values of versions: %w", err)
 		}
-		out := map[string][]string{}
-		for f, byValue := range counts {
-			out[f] = slices.Sorted(maps.Keys(byValue))
-		}
-		s.lastHeld.put(out)
-		return out, nil
+		s.lastHeld.put(counts)
+		return valuesOf(counts), nil
 	})
 	if last, ok := s.lastHeld.get(fields); ok {
-		return last, read, nil
+		return valuesOf(last), read, nil
 	}
 	held, err = read()
 	return held, nil, err
 }
 
-// lastHeld is the last list of the values versions held, by field.
-type lastHeld struct {
-	mu sync.Mutex
-	m  map[string][]string
-}
-
-func (l *lastHeld) put(vals map[string][]string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.m == nil {
-		l.m = map[string][]string{}
+// valuesOf lists the values of counts, by field, sorted.
+func valuesOf(counts map[string]map[string]int) map[string][]string {
+	out := make(map[string][]string, len(counts))
+	for f, byValue := range counts {
+		out[f] = slices.Sorted(maps.Keys(byValue))
 	}
-	maps.Copy(l.m, vals)
-}
-
-func (l *lastHeld) get(fields []string) (map[string][]string, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := map[string][]string{}
-	for _, f := range fields {
-		v, ok := l.m[f]
-		if !ok {
-			return nil, false
-		}
-		out[f] = v
-	}
-	return out, true
+	return out
 }

@@ -86,20 +86,20 @@ type textSearch struct {
 	groups []*SeqSet
 }
 
-// SortedByValue are the orders a candidate set can be sorted in from
+// sortedByValue are the orders a candidate set can be sorted in from
 // value postings: fields of a handful of values, each one's tickets a
 // group of the candidates, so a page reads the first groups' newest
 // members and nothing of a sort index, whatever the filters' tickets'
 // values are.
-var SortedByValue = []string{"status", "category", "priority"}
+var sortedByValue = []string{"status", "category", "priority"}
 
-// valueSort returns the field of SortedByValue the plan's order sorts
+// valueSort returns the field of sortedByValue the plan's order sorts
 // by, when the index may serve it for g ("" when not).
 func (pl *ticketPlan) valueSort(g *guard) string {
 	if pl.native || pl.q.Mode != ModeLive {
 		return ""
 	}
-	if f := sortIndexFor(pl.order, g); slices.Contains(SortedByValue, f) {
+	if f := sortIndexFor(pl.order, g); slices.Contains(sortedByValue, f) {
 		return f
 	}
 	return ""

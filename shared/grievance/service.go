@@ -41,8 +41,9 @@ type Service struct {
 	// lastValues and sizes guess what list filters match and how many
 	// tickets a person's list holds (list_values.go, list_tickets.go).
 	lastValues lastValues
-	// lastHeld: the values recorded versions held, last read.
-	lastHeld lastHeld
+	// lastHeld: the counts of versions per value, last read (the values
+	// versions held, for history lookups).
+	lastHeld lastValues
 	sizes    rangeSizes
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).

@@ -32,7 +32,7 @@ var TextIndexedFields = []string{"title", "description"}
 // to a whole candidate set.
 //
 // The reporter is indexed so a reporter's tickets can be sorted by a value
-// field (SortedByValue) by their postings alone. Empty values have no
+// field (sortedByValue) by their postings alone. Empty values have no
 // posting.
 var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id", "reporter_id"}
 

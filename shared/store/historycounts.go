@@ -307,11 +307,8 @@ func (s *Store) recordCounted(ctx context.Context, recs []*countedRecord) (int, 
 				return 0, err
 			}
 		case errors.Is(err, errTxConflict):
-			d := time.Duration(1<<min(attempt, 5)) * 10 * time.Millisecond
-			select {
-			case <-ctx.Done():
-				return 0, ctx.Err()
-			case <-time.After(d/2 + rand.N(d)):
+			if err := pause(ctx, attempt, 10*time.Millisecond); err != nil {
+				return 0, err
 			}
 		default:
 			return 0, err

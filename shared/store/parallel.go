@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/guregu/dynamo/v2"
 )
@@ -66,4 +68,17 @@ func (s *Store) batchGetAll(ctx context.Context, keys []dynamo.Keyed, consistent
 		out = append(out, items...)
 	}
 	return out, err
+}
+
+// pause waits before the next attempt after a lost race with another
+// writer: base doubled per attempt (up to 32 times), jittered so that
+// racers part, or until ctx ends.
+func pause(ctx context.Context, attempt int, base time.Duration) error {
+	d := time.Duration(1<<min(attempt, 5)) * base
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d/2 + rand.N(d)):
+		return nil
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,11 +142,8 @@ func (s *Store) ApplyStats(ctx context.Context, recs []events.DynamoDBEventRecor
 		}
 		// Another writer applied some of these tickets (or raced us on an
 		// aggregate): read the contributions again and redo the rest.
-		d := time.Duration(1<<min(attempt, 5)) * 10 * time.Millisecond
-		select {
-		case <-ctx.Done():
-			return recs[changes[at].first].Change.SequenceNumber, ctx.Err()
-		case <-time.After(d/2 + rand.N(d)):
+		if err := pause(ctx, attempt, 10*time.Millisecond); err != nil {
+			return recs[changes[at].first].Change.SequenceNumber, err
 		}
 	}
 	if len(refused) > 0 {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"math/bits"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -612,11 +611,8 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
 			if !errors.Is(err, errPostingRace) || attempt >= postingAttempts {
 				return err
 			}
-			d := time.Duration(1<<min(attempt, 5)) * 5 * time.Millisecond
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(d/2 + rand.N(d)):
+			if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
+				return err
 			}
 			got, err := s.postingItems(ctx, []blockKey{bk})
 			if err != nil {
