@@ -81,8 +81,14 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "panel_staff_category_icontains_sort_priority", args: fmt.Sprintf(`attendingStaff_Id: %q, category_Icontains: "Targeting", orderBy: ["priority"]`, staffID)},
 		// A status with the due date: its partition of g16.
 		listScaleOp{name: "panel_status_sort_dueDate", args: `status_Icontains: OPEN, orderBy: ["dueDate"]`},
-		// A text filter with a column no value posting orders.
+		// A text filter with each column of the order postings.
 		listScaleOp{name: "text_title_sort_dueDate", args: `title_Icontains: "received (12", orderBy: ["dueDate"]`},
+		listScaleOp{name: "text_title_sort_dueDate_desc", args: `title_Icontains: "received (12", orderBy: ["-dueDate"]`},
+		listScaleOp{name: "text_title_sort_title", args: `title_Icontains: "received (12", orderBy: ["title"]`},
+		listScaleOp{name: "text_title_sort_title_desc", args: `title_Icontains: "received (12", orderBy: ["-title"]`},
+		listScaleOp{name: "text_title_sort_reporter_id", args: `title_Icontains: "received (12", orderBy: ["reporter_id"]`},
+		listScaleOp{name: "text_title_sort_version", args: `title_Icontains: "received (12", orderBy: ["-version"]`},
+		listScaleOp{name: "text_title_sort_attendingStaff", args: `title_Icontains: "received (12", orderBy: ["attendingStaff"]`},
 	)
 }
 

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/redress-grm/redress/shared/store"
 )
 
 // Ensure each sortable column's order and the priority filter, served by
@@ -72,7 +75,8 @@ func code(t *testing.T, e *env, id string) string {
 // on category and priority (the dictionary of values, then the values'
 // partitions), status with category (the pairs' index), and the reporter,
 // version and attending staff columns (their narrow indexes and a batch
-// read of the tickets). They are these indexes' only readers, so this
+// read of the tickets), and a status with the attending staff's order
+// (the order postings). They are these indexes' only readers, so this
 // test also records their queries for the permission check of infra/.
 func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 	e := newDynamoEnv(t)
@@ -88,6 +92,12 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 	}
 	e.setStatus(t, ids[0], "OPEN")
 	e.setStatus(t, ids[2], "OPEN")
+	// A filter with an order by attending staff is placed by the order
+	// postings, which the history consumer keeps; the text pass of the
+	// backfill indexes the tickets as it would.
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	list := func(args string) string {
 		var out []string
 		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, args))

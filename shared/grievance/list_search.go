@@ -1,6 +1,7 @@
 package grievance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -84,7 +85,31 @@ type textSearch struct {
 	// order's field, in the order's sequence (valueGroups): the rows are
 	// read group after group, each newest first.
 	groups []*SeqSet
+	// order, when set, is the walk of the order's column's order
+	// postings that places the candidates (walked).
+	order *orderWalk
 }
+
+// orderWalk reads one column's order postings from the order's first
+// end, a request at a time.
+type orderWalk struct {
+	oi    OrderIndex
+	field string
+	desc  bool
+	// first is the first request's groups, read beside the other
+	// postings; next the gram to go on after ("" at the end).
+	first []OrderBucket
+	next  string
+	// cmp is the list's order, for the groups that share only a prefix
+	// and the candidates no group holds.
+	cmp func(a, b *Ticket) int
+}
+
+// orderFirstItems is the size of the first request of an order walk, read
+// beside the other postings before the candidates are known: enough for
+// a page when a fifth of the tickets are candidates and each group is
+// one ticket, or when groups are large (dates, versions, staff).
+const orderFirstItems = 100
 
 // sortedByValue are the orders a candidate set can be sorted in from
 // value postings: fields of a handful of values, each one's tickets a
@@ -92,6 +117,19 @@ type textSearch struct {
 // members and nothing of a sort index, whatever the filters' tickets'
 // values are.
 var sortedByValue = []string{"status", "category", "priority"}
+
+// orderSort returns the field of OrderIndexedFields the plan's order
+// sorts by, when st keeps order postings and they may serve it for g
+// ("" when not).
+func (pl *ticketPlan) orderSort(g *guard, st TicketStore) string {
+	if _, ok := st.(OrderIndex); !ok || pl.native || pl.q.Mode != ModeLive {
+		return ""
+	}
+	if f := sortIndexFor(pl.order, g); slices.Contains(OrderIndexedFields, f) {
+		return f
+	}
+	return ""
+}
 
 // valueSort returns the field of sortedByValue the plan's order sorts
 // by, when the index may serve it for g ("" when not).
@@ -175,8 +213,26 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// An order by a value field sorts the candidates by their value
 	// postings (valueGroups).
 	sortField := pl.valueSort(g)
-	if len(needs) == 0 && !pl.panelByPostings(sortField) {
+	orderField := pl.orderSort(g, s.store)
+	if orderField == "due_date" && pl.oneStatusByDueDate() {
+		orderField = "" // its own index, g16, reads just the page
+	}
+	if len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField)) {
 		return nil, nil
+	}
+	// An order by another column places the candidates by its order
+	// postings, whose first request goes out with the other postings.
+	var firstOrder func() (*orderWalk, error)
+	if orderField != "" {
+		desc := pl.order[0].desc
+		oi := s.store.(OrderIndex)
+		firstOrder = async("read order postings", func() (*orderWalk, error) {
+			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems)
+			if err != nil {
+				return nil, fmt.Errorf("read order postings: %w", err)
+			}
+			return &orderWalk{oi: oi, field: orderField, desc: desc, first: b, next: next, cmp: TicketOrder(orderField, desc)}, nil
+		})
 	}
 	// Category and priority lookups other than exact are the values the
 	// dictionary says they match (panelValues): a guess from the last
@@ -229,11 +285,17 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// live posting is the base only when nothing else narrows (a code
 	// lookup alone), or to weigh a sort index read (useSearch).
 	narrowed := len(valueFilters) > 0 || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
-	readLive := !narrowed || !pl.native && sortField == ""
+	readLive := !narrowed || !pl.native && sortField == "" && orderField == ""
 	if readLive {
 		keys = append(keys, live)
 	}
 	post, err := ti.Postings(ctx, distinct(keys))
+	var walk *orderWalk
+	if firstOrder != nil {
+		var werr error
+		walk, werr = firstOrder()
+		err = cmp.Or(err, werr)
+	}
 	if err != nil {
 		if verify != nil {
 			_, _, _ = verify() // the read beside ends with the request
@@ -297,7 +359,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		hidden.AndNot(post[mine])
 		cands.AndNot(hidden)
 	}
-	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered}
+	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk}
 	if readLive {
 		ts.live = post[live].Len()
 	}
@@ -305,6 +367,33 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		ts.groups = valueGroups(cands, post, sortField, sortValues(sortField, values), pl.order[0].desc)
 	}
 	return ts, nil
+}
+
+// oneStatusByDueDate reports whether the plan is the officer's daily
+// list, one status (and categories) by due date, which g16 reads as one
+// partition in the order.
+func (pl *ticketPlan) oneStatusByDueDate() bool {
+	statuses := map[Status]int{}
+	n := 0
+	for _, f := range pl.fs {
+		switch f.Field {
+		case "category":
+		case "status":
+			n++
+			for _, st := range statusesMatching(f) {
+				statuses[st]++
+			}
+		default:
+			return false
+		}
+	}
+	one := 0
+	for _, c := range statuses {
+		if c == n {
+			one++
+		}
+	}
+	return n > 0 && one == 1
 }
 
 // panelByPostings reports whether a list without a text filter is read
@@ -347,10 +436,10 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	// A column a sort index serves (and nothing hides from the reader)
 	// may be read from that index, keeping only candidates.
 	sortBy := ""
-	if !pl.native && q.Mode == ModeLive && ts.groups == nil {
+	if !pl.native && q.Mode == ModeLive && ts.groups == nil && ts.order == nil {
 		sortBy = sortIndexFor(pl.order, g)
 	}
-	ordered := pl.native || sortBy != "" || ts.groups != nil
+	ordered := pl.native || sortBy != "" || ts.groups != nil || ts.order != nil
 	lo, hi := int64(0), ts.cands.Max()
 	keyset := false
 	if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc {
@@ -394,6 +483,11 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	if ts.groups != nil {
 		pl.native = true
 		pl.source = ts.grouped(ctx, hint+hint/4+2)
+		return true
+	}
+	if ts.order != nil {
+		pl.native = true
+		pl.source = ts.walked(ctx, hint+hint/4+2)
 		return true
 	}
 	if sortBy != "" && !w.needAll {
@@ -466,6 +560,144 @@ func (ts *textSearch) grouped(ctx context.Context, hint int) rows[*Ticket] {
 		}
 	}
 	return inOrder(each, hint, &ts.judged, ts.readLive(ctx))
+}
+
+// walked yields the live candidates in the order's sequence, placed by
+// the column's order postings: group after group, a whole value's
+// candidates newest first (they tie), a prefix's sorted once read. The
+// walk stops when every candidate is placed, or reads the candidates
+// still unplaced and sorts them when that costs less than walking on to
+// the rows still wanted; the candidates no group holds (a ticket indexed
+// before the order postings) come last, sorted the same way. The
+// numbers are read hint at a time at first, then four times as many.
+func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
+	w := ts.order
+	read := ts.readLive(ctx)
+	return func(fn func(*Ticket) (bool, error)) error {
+		type unit struct {
+			seqs   []int64
+			sorted bool // one group to sort once read
+		}
+		var (
+			pend   []unit
+			queued int
+			chunk  = min(max(hint, 4), maxScanPage)
+			wanted = hint // rows still wanted (about: judged rows)
+			more   = true
+		)
+		flush := func() error {
+			var seqs []int64
+			for _, u := range pend {
+				seqs = append(seqs, u.seqs...)
+			}
+			got, err := read(seqs)
+			if err != nil {
+				return err
+			}
+			for _, u := range pend {
+				if !more {
+					break
+				}
+				var page []*Ticket
+				for _, n := range u.seqs {
+					page = append(page, got[n]...) // none: deleted since it was indexed
+				}
+				// judged counts the numbers whose rows were offered (or
+				// that have none).
+				ts.judged += len(u.seqs) - len(page)
+				if u.sorted {
+					slices.SortStableFunc(page, w.cmp)
+				}
+				for _, t := range page {
+					ts.judged++
+					if more, err = fn(t); err != nil || !more {
+						break
+					}
+				}
+				if err != nil {
+					return err
+				}
+			}
+			wanted -= queued
+			pend, queued = pend[:0], 0
+			chunk = min(chunk*4, maxScanPage)
+			return nil
+		}
+		queue := func(u unit) error {
+			pend = append(pend, u)
+			queued += len(u.seqs)
+			if queued >= chunk {
+				return flush()
+			}
+			return nil
+		}
+		left := ts.cands.Clone()
+		buckets, next := w.first, w.next
+		placed, groups := 0, 0
+		for more {
+			for _, b := range buckets {
+				groups++
+				grp := b.Members.Clone()
+				grp.And(left)
+				if grp.Len() == 0 {
+					continue
+				}
+				left.AndNot(grp)
+				placed += grp.Len()
+				var err error
+				if b.wholeValue() {
+					grp.Range(0, grp.Max(), true, func(n int64) bool {
+						err = queue(unit{seqs: []int64{n}})
+						return err == nil && more
+					})
+				} else {
+					err = queue(unit{seqs: members(grp), sorted: true})
+				}
+				if err != nil {
+					return err
+				}
+				if !more {
+					return nil
+				}
+			}
+			if left.Len() == 0 || next == "" {
+				break
+			}
+			// Walk on, or read the rest and sort it (a request fewer):
+			// the rest when it is at most three times the rows still
+			// wanted, or fewer tickets than the groups walking on would
+			// read at the rate groups have held candidates so far.
+			need := max(wanted-queued, 1)
+			perGroup := float64(placed) / float64(groups)
+			if rest := left.Len(); rest <= maxScanPage && (rest <= 3*need || perGroup > 0 && float64(rest) <= float64(need)/perGroup) {
+				break
+			}
+			size := maxScanPage
+			if perGroup > 0 {
+				size = min(max(int(float64(need)/perGroup*1.25)+1, 32), maxScanPage)
+			}
+			var err error
+			if buckets, next, err = w.oi.OrderBuckets(ctx, w.field, w.desc, next, size); err != nil {
+				return fmt.Errorf("read order postings: %w", err)
+			}
+		}
+		if left.Len() > 0 && more {
+			if err := queue(unit{seqs: members(left), sorted: true}); err != nil {
+				return err
+			}
+		}
+		if len(pend) > 0 && more {
+			return flush()
+		}
+		return nil
+	}
+}
+
+// members lists set's numbers, newest first.
+func members(set *SeqSet) []int64 {
+	out := make([]int64, 0, set.Len())
+	set.Range(0, set.Max(), true, func(n int64) bool { out = append(out, n); return true })
+	return out
 }
 
 // readLive reads the live tickets of numbers, for inOrder.

@@ -3,6 +3,7 @@ package grievance
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"math/bits"
 	"slices"
 	"strings"
@@ -152,6 +153,61 @@ type VersionIndex interface {
 	// VersionsBySeq returns the recorded versions of the tickets with
 	// these numbers, newest version first, removal records left out.
 	VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*Ticket, error)
+}
+
+// The order postings: for each sortable column no value posting can order
+// (its values are too many to list), the live tickets grouped by their
+// sort value, the groups kept in the column's order in one partition, so
+// that a candidate set is ordered by reading the column's groups from
+// one end until the page's candidates are placed. The tickets of a
+// group tie on the column, so they follow the list's tie order (newest
+// first) without being read.
+
+// OrderIndexedFields are the columns with order postings.
+var OrderIndexedFields = []string{"title", "due_date", "reporter_id", "version", "attending_staff"}
+
+// orderPrefixMax is how many bytes of a sort value name its group. Keys
+// are at most 1,024 bytes and the group is hex-encoded, so a longer
+// value (a title of multi-byte characters) shares a group with the
+// values it starts like, and such a group is sorted after reading.
+const orderPrefixMax = 400
+
+// OrderField names the order postings of column field.
+func OrderField(field string) string { return "o:" + field }
+
+// OrderKey names the order posting of the tickets whose sort value on
+// field is value. The gram is the value's bytes in hex (so grams sort as
+// values do, byte by byte) followed by "#" for a whole value or "~" for
+// a prefix: "#" sorts below every hex digit and "~" above, so a value
+// comes before the longer values it starts, and a prefix's group after
+// the value it equals.
+func OrderKey(field, value string) PostingKey {
+	flag := "#"
+	if len(value) > orderPrefixMax {
+		value, flag = value[:orderPrefixMax], "~"
+	}
+	return PostingKey{Field: OrderField(field), Gram: hex.EncodeToString([]byte(value)) + flag}
+}
+
+// OrderBucket is one group of an order posting.
+type OrderBucket struct {
+	Gram    string
+	Members *SeqSet
+}
+
+// wholeValue reports whether the group's tickets share one sort value
+// (so they tie), not only a prefix of it.
+func (b OrderBucket) wholeValue() bool { return strings.HasSuffix(b.Gram, "#") }
+
+// OrderIndex is a text index that also keeps the order postings
+// (optional: without it, a text filter with an order by one of
+// OrderIndexedFields reads its candidates or the column's sort index).
+type OrderIndex interface {
+	// OrderBuckets returns the groups of field's order posting in the
+	// column's order (descending when desc) that come after the group
+	// after ("" from the start), each whole, reading about limit items;
+	// next is the gram to go on after, "" when there is nothing more.
+	OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) (buckets []OrderBucket, next string, err error)
 }
 
 // PostingKey names one posting: a field and a gram.

@@ -224,3 +224,33 @@ func CountedMarks(tb testing.TB, s *Store) map[string]bool {
 	}
 	return out
 }
+
+// DropOrderPostings makes the text index what it was before the order
+// postings: no ORDER# item, and no reference records its order grams.
+func DropOrderPostings(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	var items []dynamo.Item
+	if err := s.main.Scan().Consistent(true).All(ctx, &items); err != nil {
+		tb.Fatal(err)
+	}
+	for _, it := range items {
+		var k struct {
+			PK string `dynamo:"pk"`
+			SK string `dynamo:"sk"`
+		}
+		if err := dynamo.UnmarshalItem(it, &k); err != nil {
+			tb.Fatal(err)
+		}
+		var err error
+		switch {
+		case strings.HasPrefix(k.PK, prefixOrder):
+			err = s.main.Delete(AttrPK, k.PK).Range(AttrSK, k.SK).Run(ctx)
+		case strings.HasPrefix(k.PK, prefixSearchRef):
+			err = s.main.Update(AttrPK, k.PK).Range(AttrSK, k.SK).Remove("orders").Run(ctx)
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

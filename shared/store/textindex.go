@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -28,6 +29,10 @@ import (
 //     (tag byte 1), else a 2 KiB bitmap (tag 0), and `v`, its version.
 //     Every block of a gram is one partition, so one Query reads a gram
 //     and a posting item never exceeds 2 KiB (1 RCU consistent, ≤ 2 WCU);
+//   - an order posting per sortable column, group and block: pk
+//     ORDER#<column>, sk the group's gram (grievance.OrderKey) and the
+//     block, the members as above. One partition per column, in the
+//     column's order, so one Query reads the groups from either end;
 //   - a reference per ticket, pk SRCHREF#<ticket id>, sk SEARCH: the
 //     stream order of the image last indexed, whether it was live and its
 //     indexed texts, so the next image is indexed as a difference and a
@@ -38,6 +43,7 @@ import (
 // change one posting at once, so every write is conditioned on `v`.
 const (
 	prefixPosting   = "SRCH#"
+	prefixOrder     = "ORDER#"
 	prefixSearchRef = "SRCHREF#"
 	skSearchRef     = "SEARCH"
 	KindPosting     = "posting"
@@ -70,11 +76,25 @@ type searchRefItem struct {
 	Texts map[string]string `dynamo:"texts,omitempty"`
 	// Values are the exact values indexed (status, category, priority).
 	Values map[string]string `dynamo:"values,omitempty"`
+	// Orders are the ticket's order posting grams, per column; a
+	// reference written before the order postings has none.
+	Orders map[string]string `dynamo:"orders,omitempty"`
 }
 
 func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field + "#" + k.Gram }
 
 func blockSK(b int64) string { return fmt.Sprintf("%06d", b) }
+
+// itemKeys are the keys of one posting item: an order posting's groups
+// share their column's partition, a gram's blocks are its own.
+func itemKeys(bk blockKey) (pk, sk string) {
+	if col, ok := strings.CutPrefix(bk.key.Field, orderFieldPrefix); ok {
+		return prefixOrder + col, bk.key.Gram + blockSK(bk.block)
+	}
+	return postingPK(bk.key), blockSK(bk.block)
+}
+
+var orderFieldPrefix = grievance.OrderField("")
 
 // block is the members of one posting item: offsets 0…16383 as a bitmap.
 type block [blockSize / 64]uint64
@@ -176,6 +196,65 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 	return out, err
 }
 
+// OrderBuckets implements grievance.OrderIndex: one Query of the column's
+// partition per call (two when a group's blocks straddle the first
+// request's end and no group before it is whole). A group cut by the
+// request's end is left for the next call, so every group returned is
+// whole.
+func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) ([]grievance.OrderBucket, string, error) {
+	q := s.main.Get(AttrPK, prefixOrder+field)
+	switch {
+	case after != "" && desc:
+		q = q.Range(AttrSK, dynamo.Less, after)
+	case after != "":
+		// Past every block of the group: block keys are digits, below ":".
+		q = q.Range(AttrSK, dynamo.Greater, after+":")
+	}
+	p := newPager(q, desc).firstPage(max(limit, 1)).steady()
+	var out []grievance.OrderBucket
+	cur := grievance.OrderBucket{}
+	for {
+		item, err := p.peek(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		if item == nil {
+			if cur.Members != nil {
+				out = append(out, cur)
+			}
+			return out, "", nil
+		}
+		var it postingItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return nil, "", fmt.Errorf("decode order posting: %w", err)
+		}
+		cut := len(it.SK) - len(blockSK(0))
+		block, err := strconv.ParseInt(it.SK[max(cut, 0):], 10, 64)
+		if err != nil || cut < 1 {
+			return nil, "", fmt.Errorf("order posting %s/%s: bad key", it.PK, it.SK)
+		}
+		gram := it.SK[:cut]
+		if gram != cur.Gram && cur.Members != nil {
+			out = append(out, cur)
+			cur = grievance.OrderBucket{}
+		}
+		b, err := decodeBlock(it.B)
+		if err != nil {
+			return nil, "", fmt.Errorf("order posting %s/%s: %w", it.PK, it.SK, err)
+		}
+		if cur.Members == nil {
+			cur = grievance.OrderBucket{Gram: gram, Members: &grievance.SeqSet{}}
+		}
+		cur.Members.OrWords(int(block)*(blockSize/64), b[:])
+		p.pop()
+		if len(p.buf) == 0 && !p.done && len(out) > 0 {
+			// The request ended, maybe inside the group being read: that
+			// group is the next call's.
+			return out, out[len(out)-1].Gram, nil
+		}
+	}
+}
+
 // LiveTicketsBySeq implements grievance.TextIndex: the numbers are read
 // from the live list in runs (numbers at most 2 apart share one Query, so
 // a dense page is one or two requests, a sparse one a Query per number,
@@ -235,6 +314,7 @@ type searchState struct {
 	live   bool
 	texts  map[string]string
 	values map[string]string
+	orders map[string]string
 }
 
 func searchStateOf(t *grievance.Ticket) searchState {
@@ -249,6 +329,10 @@ func searchStateOf(t *grievance.Ticket) searchState {
 			st.values[f] = v
 		}
 	}
+	st.orders = make(map[string]string, len(grievance.OrderIndexedFields))
+	for _, f := range grievance.OrderIndexedFields {
+		st.orders[f] = grievance.OrderKey(f, grievance.SortValue(t, f)).Gram
+	}
 	return st
 }
 
@@ -259,11 +343,15 @@ func (st searchState) members() map[grievance.PostingKey]bool {
 		return out
 	}
 	out[grievance.PostingKey{Field: grievance.LiveField, Gram: grievance.LiveGram}] = true
+	for f, g := range st.orders {
+		out[grievance.PostingKey{Field: grievance.OrderField(f), Gram: g}] = true
+	}
 	return st.content(out)
 }
 
 // content adds the postings of the state's texts and values to out,
-// live or not.
+// live or not (the order postings are live only: history lists are in
+// number order).
 func (st searchState) content(out map[grievance.PostingKey]bool) map[grievance.PostingKey]bool {
 	for f, txt := range st.texts {
 		for _, g := range grievance.Grams(txt) {
@@ -476,18 +564,20 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	moved := 0
 	for _, c := range changes {
 		ref, ok := refs[c.id]
-		if ok && ref.Order >= c.order {
+		// A reference from before the order postings is done again from
+		// the same image (the backfill's text pass), for them.
+		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil) {
 			continue
 		}
 		var old *searchState
 		indexed := int64(-1)
 		if ok {
-			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values}
+			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders}
 			indexed = ref.Order
 		}
 		extra := c.historyExtra(pc, old, indexed)
 		if ok {
-			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) {
+			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) {
 				// Nothing indexed changed (a comment, a date): only the
 				// reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))
@@ -502,7 +592,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		return 0, err
 	}
 	for _, r := range write {
-		err := s.main.Put(r).If("attribute_not_exists(pk) OR $ < ?", "order", r.Order).Run(ctx)
+		err := s.main.Put(r).If("attribute_not_exists(pk) OR $ < ? OR ($ = ? AND attribute_not_exists($))", "order", r.Order, "order", r.Order, "orders").Run(ctx)
 		if err != nil && !dynamo.IsCondCheckFailed(err) {
 			return 0, translate("put search reference", err)
 		}
@@ -564,7 +654,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 
 func refItem(id string, order int64, st searchState) searchRefItem {
 	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
-		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values}
+		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values, Orders: st.orders}
 }
 
 // searchRefs reads the references of ids (consistent).
@@ -591,10 +681,9 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
 		bks = append(bks, bk)
 	}
 	slices.SortFunc(bks, func(a, b blockKey) int {
-		if c := strings.Compare(postingPK(a.key), postingPK(b.key)); c != 0 {
-			return c
-		}
-		return int(a.block - b.block)
+		apk, ask := itemKeys(a)
+		bpk, bsk := itemKeys(b)
+		return cmp.Or(strings.Compare(apk, bpk), strings.Compare(ask, bsk))
 	})
 	current, err := s.postingItems(ctx, bks)
 	if err != nil {
@@ -639,7 +728,7 @@ func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, 
 	if next == *b {
 		return nil
 	}
-	pk, sk := postingPK(bk.key), blockSK(bk.block)
+	pk, sk := itemKeys(bk)
 	var err error
 	switch {
 	case next.count() == 0 && exists:
@@ -665,7 +754,7 @@ func (s *Store) postingItems(ctx context.Context, bks []blockKey) (map[blockKey]
 	byKey := map[[2]string]blockKey{}
 	keys := make([]dynamo.Keyed, 0, len(bks))
 	for _, bk := range bks {
-		pk, sk := postingPK(bk.key), blockSK(bk.block)
+		pk, sk := itemKeys(bk)
 		byKey[[2]string{pk, sk}] = bk
 		keys = append(keys, dynamo.Keys{pk, sk})
 	}

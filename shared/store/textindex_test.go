@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -279,5 +280,141 @@ func TestIndexText_FillsTheIndexOnceIdempotently(t *testing.T) {
 		if got := members(post[k]); !slices.Equal(got, want) {
 			t.Errorf("posting %s/%q = %v, want %v", k.Field, k.Gram, got, want)
 		}
+	}
+	// An index from before the order postings: the pass does every
+	// ticket again, once, and the order postings are complete.
+	store.DropOrderPostings(t, s)
+	for run, want := range []int{5, 0} {
+		r, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Indexed != want {
+			t.Errorf("after the order postings came, run %d: %+v, want %d indexed", run+1, r, want)
+		}
+	}
+	var got []string
+	for _, b := range walkOrder(t, s, "title", true, 100) {
+		got = append(got, fmt.Sprintf("%.12s…%v", b.Gram, members(b.Members)))
+	}
+	if want := wantOrder(ts, "title", true); !slices.Equal(got, want) {
+		t.Errorf("order postings after the backfill %v, want %v", got, want)
+	}
+}
+
+// walkOrder reads every group of field's order posting through
+// OrderBuckets, limit items a call, checking the calls chain.
+func walkOrder(t *testing.T, s *store.Store, field string, desc bool, limit int) []grievance.OrderBucket {
+	t.Helper()
+	var out []grievance.OrderBucket
+	after := ""
+	for calls := 0; ; calls++ {
+		if calls > 100 {
+			t.Fatalf("%s: the walk does not end", field)
+		}
+		got, next, err := s.OrderBuckets(context.Background(), field, desc, after, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 && next != "" {
+			t.Fatalf("%s: a call after %q returned nothing but goes on", field, after)
+		}
+		out = append(out, got...)
+		if next == "" {
+			return out
+		}
+		after = next
+	}
+}
+
+// wantOrder computes, from the live tickets as they are, the groups of
+// field's order posting in the column's order.
+func wantOrder(ts []*grievance.Ticket, field string, desc bool) []string {
+	groups := map[string][]int64{}
+	for _, tk := range ts {
+		if !tk.IsDeleted {
+			g := grievance.OrderKey(field, grievance.SortValue(tk, field)).Gram
+			groups[g] = append(groups[g], tk.Seq)
+		}
+	}
+	grams := slices.Sorted(maps.Keys(groups))
+	if desc {
+		slices.Reverse(grams)
+	}
+	var out []string
+	for _, g := range grams {
+		slices.Sort(groups[g])
+		out = append(out, fmt.Sprintf("%.12s…%v", g, groups[g]))
+	}
+	return out
+}
+
+// Ensure the order postings follow real stream records (creates, changes
+// of title, due date, staff and reporter, a comment's new version, a
+// delete; redelivered and replayed batches), and that OrderBuckets gives
+// every group whole, in the column's order both ways, however few items
+// a call reads: long titles sharing their first 400 bytes are one group
+// that sorts after the shorter title it starts with, empty values first,
+// and a group whose tickets straddle two blocks (and two calls) is whole.
+func TestOrderBuckets_FollowTheStreamInTheColumnsOrder(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	long := strings.Repeat("ñ", 200) // 400 bytes
+	titles := []string{"Payment not received", "payment", long, long + " a", long + " b", "Lost card", "", "Payment"}
+	var ts []*grievance.Ticket
+	for i := 1; i <= len(titles); i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.Title = titles[i-1]
+		if i%3 != 0 {
+			tk.DueDate = fmt.Sprintf("2026-12-%02d", 1+i%4)
+		}
+		if i%2 == 0 {
+			tk.AttendingStaffID = id(100 + i%3)
+		}
+		tk.ReporterID = id(200 + i%2)
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Title = "Payment received late"; n.DueDate = "2026-11-30" })
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.AttendingStaffID, n.ReporterID = "", id(300) })
+	ts[3] = update(t, s, ts[3], func(n *grievance.Ticket) { n.JSONExt = map[string]any{"comment_ids": []any{id(900)}} }) // a new version only
+	ts[5] = update(t, s, ts[5], func(n *grievance.Ticket) { n.IsDeleted = true })
+	recs := ticketRecords(t, s)
+	for _, batch := range [][]events.DynamoDBEventRecord{recs[:5], recs[3:9], recs[3:9], recs[9:], recs} {
+		if failed, err := s.ApplySearch(ctx, batch); failed != "" || err != nil {
+			t.Fatalf("ApplySearch: %q %v", failed, err)
+		}
+	}
+	// Two tickets imported in the next block, sharing a due date with
+	// ticket 2: that group's items are two.
+	far := []*grievance.Ticket{newTicket(id(50), grievance.StatusOpen, "Default"), newTicket(id(51), grievance.StatusOpen, "Default")}
+	for i, tk := range far {
+		tk.Seq, tk.Code, tk.Title, tk.DueDate = int64(1<<14+i), grievance.FormatCode(int64(1<<14+i)), "far", ts[1].DueDate
+	}
+	if err := s.ImportTickets(ctx, far); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportDerived(ctx, far); err != nil {
+		t.Fatal(err)
+	}
+	all := append(slices.Clone(ts), far...)
+	for _, field := range grievance.OrderIndexedFields {
+		for _, desc := range []bool{false, true} {
+			want := wantOrder(all, field, desc)
+			for _, limit := range []int{1, 2, 100} {
+				var got []string
+				for _, b := range walkOrder(t, s, field, desc, limit) {
+					got = append(got, fmt.Sprintf("%.12s…%v", b.Gram, members(b.Members)))
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s desc=%v, %d a call:\n got %v\nwant %v", field, desc, limit, got, want)
+				}
+			}
+		}
+	}
+	// The long titles are one group, after the title they start with.
+	groups := walkOrder(t, s, "title", false, 100)
+	at := slices.IndexFunc(groups, func(b grievance.OrderBucket) bool { return strings.HasSuffix(b.Gram, "~") })
+	if at < 1 || !slices.Equal(members(groups[at].Members), []int64{4, 5}) || members(groups[at-1].Members)[0] != 3 {
+		t.Errorf("the long titles' group at %d of %d: want tickets 4 and 5 right after ticket 3", at, len(groups))
 	}
 }

@@ -37,6 +37,9 @@ type Store struct {
 	// non-nil result is returned as that method's error. Tests use it to
 	// inject storage failures.
 	Fail func(op string) error
+	// OrderGroupsPerCall, when set, caps the groups OrderBuckets returns
+	// a call, so that tests walk the order postings over several calls.
+	OrderGroupsPerCall int
 
 	mu       sync.Mutex
 	tickets  map[string]*grievance.Ticket

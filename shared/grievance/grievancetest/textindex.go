@@ -2,6 +2,7 @@ package grievancetest
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -173,4 +174,46 @@ func (s *Store) VersionCounts(ctx context.Context, ask map[string][]string) (map
 		}
 	}
 	return out, nil
+}
+
+var _ grievance.OrderIndex = (*Store)(nil)
+
+// OrderBuckets implements grievance.OrderIndex from the stored tickets,
+// always up to date: limit groups a call (whatever their size), so tests
+// walk several calls.
+func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) ([]grievance.OrderBucket, string, error) {
+	if err := s.fail("OrderBuckets"); err != nil {
+		return nil, "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.OrderGroupsPerCall > 0 {
+		limit = min(limit, s.OrderGroupsPerCall)
+	}
+	byGram := map[string]*grievance.SeqSet{}
+	for _, t := range s.bySeq {
+		if t == nil || t.IsDeleted {
+			continue
+		}
+		g := grievance.OrderKey(field, grievance.SortValue(t, field)).Gram
+		if byGram[g] == nil {
+			byGram[g] = &grievance.SeqSet{}
+		}
+		byGram[g].Add(t.Seq)
+	}
+	grams := slices.Sorted(maps.Keys(byGram))
+	if desc {
+		slices.Reverse(grams)
+	}
+	var out []grievance.OrderBucket
+	for _, g := range grams {
+		if after != "" && (!desc && g <= after || desc && g >= after) {
+			continue
+		}
+		if len(out) == max(limit, 1) {
+			return out, out[len(out)-1].Gram, nil
+		}
+		out = append(out, grievance.OrderBucket{Gram: g, Members: byGram[g]})
+	}
+	return out, "", nil
 }
