@@ -106,10 +106,17 @@ type orderWalk struct {
 }
 
 // orderFirstItems is the size of the first request of an order walk, read
-// beside the other postings before the candidates are known: enough for
-// a page when a fifth of the tickets are candidates and each group is
-// one ticket, or when groups are large (dates, versions, staff).
-const orderFirstItems = 100
+// beside the other postings before the candidates are known. Titles and
+// reporters rarely repeat, so their groups are about a ticket each: 100
+// items place a page when a fifth of the tickets are candidates. Due
+// dates, versions and staff have few values, so a group is many tickets
+// (up to 2 KiB an item): 16 items hold thousands.
+func orderFirstItems(field string) int {
+	if field == "title" || field == "reporter_id" {
+		return 100
+	}
+	return 16
+}
 
 // sortedByValue are the orders a candidate set can be sorted in from
 // value postings: fields of a handful of values, each one's tickets a
@@ -227,7 +234,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		desc := pl.order[0].desc
 		oi := s.store.(OrderIndex)
 		firstOrder = async("read order postings", func() (*orderWalk, error) {
-			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems)
+			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems(orderField))
 			if err != nil {
 				return nil, fmt.Errorf("read order postings: %w", err)
 			}
@@ -679,6 +686,9 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			var err error
 			if buckets, next, err = w.oi.OrderBuckets(ctx, w.field, w.desc, next, size); err != nil {
 				return fmt.Errorf("read order postings: %w", err)
+			}
+			if len(buckets) == 0 {
+				break // nothing more (the rest, if any, is sorted below)
 			}
 		}
 		if left.Len() > 0 && more {

@@ -496,15 +496,13 @@ func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
 						if mayOrder := reader == confOfficer || reader == specialist; mayOrder && got.TotalCount > 0 && indexed.read == 0 {
 							t.Errorf("%s %v %s: no ticket read by number: the postings were not used", reader.Username, fs, order)
 						}
-						// A page of 20 and a quarter, or the long titles'
-						// group beside a page; every candidate when they
-						// are few enough to count (60); the rest (at most
-						// 96 candidates), read to save requests, when a
-						// call holds 3 groups.
-						most := 45
-						if got.TotalCount <= 60 {
-							most = 60
-						}
+						// About a page (20 and a quarter), or the rest of
+						// the candidates when they are at most three times
+						// that (a request saved: the reporter whose
+						// tickets are all due last); with 3 groups a call,
+						// the rest when walking on would read more groups
+						// (at most the 96 candidates).
+						most := 85
 						if perCall > 0 {
 							most = 100
 						}
@@ -619,5 +617,29 @@ func TestHistorySearch_LookupFindsAValueNewSinceTheLastList(t *testing.T) {
 	got := list("h")
 	if len(got) != 2 || got[0].Priority != "Highest" && got[1].Priority != "Highest" {
 		t.Errorf("priority h after a new value: %s, want High and Highest", versions(got))
+	}
+}
+
+// Order posting grams sort as the list compares the values (byte by
+// byte): a value before the longer values it starts, the empty value
+// first, and a value longer than 400 bytes in a group after the whole
+// values it starts like (its tickets are sorted once read).
+func TestOrderKey_GramsSortAsTheValues(t *testing.T) {
+	long := strings.Repeat("é", 200) // 400 bytes
+	values := []string{"", "A", "B", "a", "a b", "ab", "abc", "b", "z", "é", "ñ", "日本", long, long + "a", long + "b", "zz"}
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	grams := make([]string, len(sorted))
+	for i, v := range sorted {
+		grams[i] = grievance.OrderKey("title", v).Gram
+	}
+	if !slices.IsSorted(grams) {
+		t.Errorf("grams of %q are not in the values' order: %q", sorted, grams)
+	}
+	if grievance.OrderKey("title", long+"a") != grievance.OrderKey("title", long+"b") || grievance.OrderKey("title", long) == grievance.OrderKey("title", long+"a") {
+		t.Error("values longer than 400 bytes share the group of their first 400 bytes, apart from the 400-byte value itself")
+	}
+	if k := grievance.OrderKey("due_date", "2026-12-01"); k.Field != grievance.OrderField("due_date") || !strings.HasSuffix(k.Gram, "#") {
+		t.Errorf("OrderKey(due_date) = %+v", k)
 	}
 }
