@@ -631,6 +631,12 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			return nil
 		}
 		queue := func(u unit) error {
+			if u.sorted && len(u.seqs) > maxSorted {
+				// Only before the backfill's text pass (the tickets no
+				// group holds yet) or past 10,000 titles sharing their
+				// first 400 bytes: bounded as every in-memory sort.
+				return errTooManyToSort(maxSorted)
+			}
 			pend = append(pend, u)
 			queued += len(u.seqs)
 			if queued >= chunk {

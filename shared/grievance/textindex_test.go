@@ -643,3 +643,60 @@ func TestOrderKey_GramsSortAsTheValues(t *testing.T) {
 		t.Errorf("OrderKey(due_date) = %+v", k)
 	}
 }
+
+// staleOrder is a store whose order postings lack some tickets, as before
+// the backfill's text pass reached them.
+type staleOrder struct {
+	*bySeqSpy
+	missing *grievance.SeqSet
+}
+
+func (s staleOrder) OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) ([]grievance.OrderBucket, string, error) {
+	bs, next, err := s.bySeqSpy.OrderBuckets(ctx, field, desc, after, limit)
+	for i := range bs {
+		m := bs[i].Members.Clone()
+		m.AndNot(s.missing)
+		bs[i].Members = m
+	}
+	return bs, next, err
+}
+
+// Tickets the order postings do not hold yet (before the backfill's text
+// pass) are still listed, once each, and the count is exact: the walk
+// places them last, or at their place when it reads the rest and sorts
+// it; the tickets the postings hold keep the list's order.
+func TestOrderSort_TicketsNotYetInTheOrderPostingsAreListed(t *testing.T) {
+	_, plain, indexed := twins(seedOrderValues)
+	missing := grievance.NewSeqSet(3, 50, 51, 52, 200, 239)
+	st := staleOrder{bySeqSpy: indexed, missing: missing}
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	withIndex := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
+	ctx := grievance.NewContext(context.Background(), specialist)
+	fs := []grievance.Filter{{Field: "status", Lookup: grievance.IContains, Value: "e"}}
+	listAll := func(svc *grievance.Service, order string) (placed, late []string, total int) {
+		for off := 0; off < 240; off += 30 {
+			page, err := svc.ListTickets(ctx, grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(30), Offset: off}, Filters: fs, OrderBy: []string{order}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total = page.TotalCount
+			for _, tk := range page.Items {
+				if missing.Has(tk.Seq) {
+					late = append(late, tk.Code)
+				} else {
+					placed = append(placed, tk.Code)
+				}
+			}
+		}
+		return placed, late, total
+	}
+	for _, order := range []string{"due_date", "-title", "version", "-attending_staff"} {
+		gotPlaced, gotLate, gotTotal := listAll(withIndex, order)
+		wantPlaced, wantLate, wantTotal := listAll(plain, order)
+		slices.Sort(gotLate)
+		slices.Sort(wantLate)
+		if !slices.Equal(gotPlaced, wantPlaced) || !slices.Equal(gotLate, wantLate) || gotTotal != wantTotal || len(wantLate) == 0 {
+			t.Errorf("%s: indexed %v, not indexed %v (%d); want %v, %v (%d)", order, gotPlaced, gotLate, gotTotal, wantPlaced, wantLate, wantTotal)
+		}
+	}
+}
