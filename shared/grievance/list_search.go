@@ -111,6 +111,11 @@ type orderWalk struct {
 // items place a page when a fifth of the tickets are candidates. Due
 // dates, versions and staff have few values, so a group is many tickets
 // (up to 2 KiB an item): 16 items hold thousands.
+// orderWalkMax is the largest request of a walk after the first: order
+// posting items are small (a title's group, ~100 bytes, up to a 2 KiB
+// block), and DynamoDB ends a Query at 1 MB anyway.
+const orderWalkMax = 10000
+
 func orderFirstItems(field string) int {
 	if field == "title" || field == "reporter_id" {
 		return 100
@@ -678,16 +683,21 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			}
 			// Walk on, or read the rest and sort it (a request fewer):
 			// the rest when it is at most three times the rows still
-			// wanted, or fewer tickets than the groups walking on would
-			// read at the rate groups have held candidates so far.
+			// wanted, when the groups read so far held none (the
+			// candidates sort far away: the walk could pass every
+			// ticket), or when it is fewer tickets than the groups
+			// walking on would read at the rate groups have held
+			// candidates so far. So a walk reads at most about as many
+			// items as sorting the candidates would, and far fewer when
+			// the groups are large or the candidates dense.
 			need := max(wanted-queued, 1)
 			perGroup := float64(placed) / float64(groups)
-			if rest := left.Len(); rest <= maxScanPage && (rest <= 3*need || perGroup > 0 && float64(rest) <= float64(need)/perGroup) {
+			if rest := left.Len(); rest <= maxSorted && (rest <= 3*need || perGroup == 0 || float64(rest) <= float64(need)/perGroup) {
 				break
 			}
-			size := maxScanPage
+			size := orderWalkMax
 			if perGroup > 0 {
-				size = min(max(int(float64(need)/perGroup*1.25)+1, 32), maxScanPage)
+				size = min(max(int(float64(need)/perGroup*1.25)+1, 32), orderWalkMax)
 			}
 			var err error
 			if buckets, next, err = w.oi.OrderBuckets(ctx, w.field, w.desc, next, size); err != nil {

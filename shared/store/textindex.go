@@ -196,6 +196,9 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 	return out, err
 }
 
+// maxOrderPage bounds one request of OrderBuckets.
+const maxOrderPage = 10000
+
 // OrderBuckets implements grievance.OrderIndex: one Query of the column's
 // partition per call (two when a group's blocks straddle the first
 // request's end and no group before it is whole). A group cut by the
@@ -210,7 +213,10 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 		// Past every block of the group: block keys are digits, below ":".
 		q = q.Range(AttrSK, dynamo.Greater, after+":")
 	}
-	p := newPager(q, desc).firstPage(max(limit, 1)).steady()
+	// Order items are small, so a request may ask for more of them than
+	// the pager's usual pages (DynamoDB stops it at 1 MB).
+	p := newPager(q, desc).steady()
+	p.size = min(max(limit, 1), maxOrderPage)
 	var out []grievance.OrderBucket
 	cur := grievance.OrderBucket{}
 	for {
