@@ -235,9 +235,11 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// An order by another column places the candidates by its order
 	// postings, whose first request goes out with the other postings.
 	var firstOrder func() (*orderWalk, error)
+	var complete func() (bool, error)
 	if orderField != "" {
 		desc := pl.order[0].desc
 		oi := s.store.(OrderIndex)
+		complete = s.orderPostingsComplete(ctx, oi)
 		firstOrder = async("read order postings", func() (*orderWalk, error) {
 			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems(orderField))
 			if err != nil {
@@ -304,9 +306,22 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	post, err := ti.Postings(ctx, distinct(keys))
 	var walk *orderWalk
 	if firstOrder != nil {
-		var werr error
+		var werr, cerr error
+		var whole bool
 		walk, werr = firstOrder()
-		err = cmp.Or(err, werr)
+		whole, cerr = complete()
+		err = cmp.Or(err, werr, cerr)
+		if !whole {
+			// Tickets indexed before the order postings are not in them
+			// yet: the plans without them.
+			walk = nil
+			if err == nil && len(needs) == 0 && !pl.panelByPostings(sortField) {
+				if verify != nil {
+					_, _, _ = verify() // the read beside ends with the request
+				}
+				return nil, nil
+			}
+		}
 	}
 	if err != nil {
 		if verify != nil {
@@ -379,6 +394,24 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		ts.groups = valueGroups(cands, post, sortField, sortValues(sortField, values), pl.order[0].desc)
 	}
 	return ts, nil
+}
+
+// orderPostingsComplete returns a read of whether oi's order postings
+// are complete, under way: it asks until the answer is yes, then
+// remembers (it never goes back), so a container pays the read, beside
+// the postings, only until then.
+func (s *Service) orderPostingsComplete(ctx context.Context, oi OrderIndex) func() (bool, error) {
+	if s.ordersComplete.Load() {
+		return func() (bool, error) { return true, nil }
+	}
+	read := async("read order postings marker", func() (bool, error) { return oi.OrderPostingsComplete(ctx) })
+	return func() (bool, error) {
+		ok, err := read()
+		if ok && err == nil {
+			s.ordersComplete.Store(true)
+		}
+		return ok, err
+	}
 }
 
 // oneStatusByDueDate reports whether the plan is the officer's daily

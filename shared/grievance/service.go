@@ -48,6 +48,9 @@ type Service struct {
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete atomic.Bool
+	// ordersComplete: the store said every live ticket is in its order
+	// postings (list_search.go).
+	ordersComplete atomic.Bool
 
 	mu        sync.Mutex
 	cfg       *Config

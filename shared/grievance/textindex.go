@@ -208,6 +208,10 @@ type OrderIndex interface {
 	// after ("" from the start), each whole, reading about limit items;
 	// next is the gram to go on after, "" when there is nothing more.
 	OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) (buckets []OrderBucket, next string, err error)
+	// OrderPostingsComplete reports whether every live ticket is in the
+	// order postings: false on a table indexed before they existed, until
+	// the backfill's text pass has run. It never goes back to false.
+	OrderPostingsComplete(ctx context.Context) (bool, error)
 }
 
 // PostingKey names one posting: a field and a gram.

@@ -702,3 +702,32 @@ func TestOrderSort_TicketsNotYetInTheOrderPostingsAreListed(t *testing.T) {
 		}
 	}
 }
+
+// Until the store says every ticket is in the order postings (a table
+// indexed before them, until the backfill's text pass), lists ordered by
+// their columns take the plans without them, with the same rows; once it
+// says so, the container remembers.
+func TestOrderSort_NotUsedUntilTheOrderPostingsAreComplete(t *testing.T) {
+	withIndex, plain, indexed := twins(seedOrderValues)
+	indexed.SetOrderPostingsComplete(false)
+	ctx := grievance.NewContext(context.Background(), specialist)
+	q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(20)}, OrderBy: []string{"-due_date"},
+		Filters: []grievance.Filter{{Field: "status", Lookup: grievance.IContains, Value: "e"}}}
+	for _, complete := range []bool{false, true} {
+		indexed.SetOrderPostingsComplete(complete)
+		indexed.read, indexed.sorted = 0, 0
+		got, want := bothAnswers(t, withIndex, plain, ctx, q)
+		if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
+			t.Errorf("complete %v: %s (%d), want %s (%d)", complete, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+		}
+		if walked := indexed.sorted == 0 && indexed.read > 0; walked != complete {
+			t.Errorf("complete %v: sort index read %d times, %d tickets by number", complete, indexed.sorted, indexed.read)
+		}
+	}
+	indexed.SetOrderPostingsComplete(false) // never happens: the answer is remembered
+	indexed.read, indexed.sorted = 0, 0
+	bothAnswers(t, withIndex, plain, ctx, q)
+	if indexed.sorted > 0 {
+		t.Error("the container asked again after the order postings were complete")
+	}
+}

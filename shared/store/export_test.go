@@ -226,7 +226,8 @@ func CountedMarks(tb testing.TB, s *Store) map[string]bool {
 }
 
 // DropOrderPostings makes the text index what it was before the order
-// postings: no ORDER# item, and no reference records its order grams.
+// postings: no ORDER# item nor their marker, and no reference records its
+// order grams.
 func DropOrderPostings(tb testing.TB, s *Store) {
 	tb.Helper()
 	ctx := context.Background()
@@ -244,7 +245,7 @@ func DropOrderPostings(tb testing.TB, s *Store) {
 		}
 		var err error
 		switch {
-		case strings.HasPrefix(k.PK, prefixOrder):
+		case strings.HasPrefix(k.PK, prefixOrder), k.PK == pkOrdersMarker:
 			err = s.main.Delete(AttrPK, k.PK).Range(AttrSK, k.SK).Run(ctx)
 		case strings.HasPrefix(k.PK, prefixSearchRef):
 			err = s.main.Update(AttrPK, k.PK).Range(AttrSK, k.SK).Remove("orders").Run(ctx)

@@ -44,6 +44,11 @@ import (
 const (
 	prefixPosting   = "SRCH#"
 	prefixOrder     = "ORDER#"
+	// The order postings' completeness marker: every live ticket is in
+	// them (grievance.OrderIndex.OrderPostingsComplete).
+	pkOrdersMarker = "ORDERMETA"
+	skOrdersMarker = "complete"
+	KindMarker     = "marker"
 	prefixSearchRef = "SRCHREF#"
 	skSearchRef     = "SEARCH"
 	KindPosting     = "posting"
@@ -194,6 +199,26 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 		return nil
 	})
 	return out, err
+}
+
+// OrderPostingsComplete implements grievance.OrderIndex: the marker is
+// written when ticket 1 is first indexed by this code (then every ticket
+// is: a fresh table) and by a backfill text pass from the start.
+func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
+	err := s.main.Get(AttrPK, pkOrdersMarker).Range(AttrSK, dynamo.Equal, skOrdersMarker).One(ctx, &struct{}{})
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate("read order postings marker", err)
+	}
+	return true, nil
+}
+
+// markOrdersComplete writes the order postings' completeness marker.
+func (s *Store) markOrdersComplete(ctx context.Context) error {
+	err := s.main.Put(map[string]any{AttrPK: pkOrdersMarker, AttrSK: skOrdersMarker, "kind": KindMarker}).Run(ctx)
+	return translate("write order postings marker", err)
 }
 
 // maxOrderPage bounds one request of OrderBuckets.
@@ -568,8 +593,10 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	pc := postingChanges{}
 	var write []searchRefItem
 	moved := 0
+	first := false // ticket 1 indexed for the first time, by this code
 	for _, c := range changes {
 		ref, ok := refs[c.id]
+		first = first || !ok && c.state.seq == 1
 		// A reference from before the order postings is done again from
 		// the same image (the backfill's text pass), for them.
 		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil) {
@@ -596,6 +623,11 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	}
 	if err := s.applyPostings(ctx, pc); err != nil {
 		return 0, err
+	}
+	if first {
+		if err := s.markOrdersComplete(ctx); err != nil {
+			return 0, err
+		}
 	}
 	for _, r := range write {
 		err := s.main.Put(r).If("attribute_not_exists(pk) OR $ < ? OR ($ = ? AND attribute_not_exists($))", "order", r.Order, "order", r.Order, "orders").Run(ctx)
@@ -653,6 +685,12 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 			o.Progress(ReindexResult{Cursor: r.Cursor, Tickets: r.Tickets})
 		}
 		if len(page) < size {
+			// A run from the start has put every live ticket in the order
+			// postings (a resumed one trusts tickets before its cursor:
+			// it does not say so).
+			if o.After == 0 && !o.DryRun {
+				return r, s.markOrdersComplete(ctx)
+			}
 			return r, nil
 		}
 	}
@@ -794,5 +832,11 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
 	}
-	return s.applyPostings(ctx, pc)
+	if err := s.applyPostings(ctx, pc); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(ts, func(t *grievance.Ticket) bool { return t.Seq == 1 }) {
+		return s.markOrdersComplete(ctx) // an import starts a table
+	}
+	return nil
 }

@@ -284,6 +284,9 @@ func TestIndexText_FillsTheIndexOnceIdempotently(t *testing.T) {
 	// An index from before the order postings: the pass does every
 	// ticket again, once, and the order postings are complete.
 	store.DropOrderPostings(t, s)
+	if ok, err := s.OrderPostingsComplete(ctx); ok || err != nil {
+		t.Fatalf("order postings complete before the pass: %v %v", ok, err)
+	}
 	for run, want := range []int{5, 0} {
 		r, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 2})
 		if err != nil {
@@ -299,6 +302,9 @@ func TestIndexText_FillsTheIndexOnceIdempotently(t *testing.T) {
 	}
 	if want := wantOrder(ts, "title", true); !slices.Equal(got, want) {
 		t.Errorf("order postings after the backfill %v, want %v", got, want)
+	}
+	if ok, err := s.OrderPostingsComplete(ctx); !ok || err != nil {
+		t.Errorf("order postings complete after the pass: %v %v", ok, err)
 	}
 }
 
@@ -379,10 +385,17 @@ func TestOrderBuckets_FollowTheStreamInTheColumnsOrder(t *testing.T) {
 	ts[3] = update(t, s, ts[3], func(n *grievance.Ticket) { n.JSONExt = map[string]any{"comment_ids": []any{id(900)}} }) // a new version only
 	ts[5] = update(t, s, ts[5], func(n *grievance.Ticket) { n.IsDeleted = true })
 	recs := ticketRecords(t, s)
+	if ok, err := s.OrderPostingsComplete(ctx); ok || err != nil {
+		t.Fatalf("order postings complete before any ticket is indexed: %v %v", ok, err)
+	}
 	for _, batch := range [][]events.DynamoDBEventRecord{recs[:5], recs[3:9], recs[3:9], recs[9:], recs} {
 		if failed, err := s.ApplySearch(ctx, batch); failed != "" || err != nil {
 			t.Fatalf("ApplySearch: %q %v", failed, err)
 		}
+	}
+	// Ticket 1 was first indexed by this code: every ticket is.
+	if ok, err := s.OrderPostingsComplete(ctx); !ok || err != nil {
+		t.Errorf("order postings complete on a fresh table: %v %v", ok, err)
 	}
 	// Two tickets imported in the next block, sharing a due date with
 	// ticket 2: that group's items are two.

@@ -60,6 +60,8 @@ type Store struct {
 	tracking        map[string]*grievance.TrackingRecord // by code
 	// countsIncomplete is what VersionCountsComplete denies.
 	countsIncomplete bool
+	// ordersIncomplete is what OrderPostingsComplete denies.
+	ordersIncomplete bool
 }
 
 type claimKey struct{ user, clientMutationID string }

@@ -217,3 +217,22 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 	}
 	return out, "", nil
 }
+
+// SetOrderPostingsComplete sets what OrderPostingsComplete answers (true
+// unless a test says otherwise), as a table indexed before the order
+// postings answers false until its backfill.
+func (s *Store) SetOrderPostingsComplete(ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ordersIncomplete = !ok
+}
+
+// OrderPostingsComplete implements grievance.OrderIndex.
+func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
+	if err := s.fail("OrderPostingsComplete"); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.ordersIncomplete, nil
+}
