@@ -42,13 +42,13 @@ import (
 // ImportTickets and the backfill; consumers of different shards can
 // change one posting at once, so every write is conditioned on `v`.
 const (
-	prefixPosting   = "SRCH#"
-	prefixOrder     = "ORDER#"
+	prefixPosting = "SRCH#"
+	prefixOrder   = "ORDER#"
 	// The order postings' completeness marker: every live ticket is in
 	// them (grievance.OrderIndex.OrderPostingsComplete).
-	pkOrdersMarker = "ORDERMETA"
-	skOrdersMarker = "complete"
-	KindMarker     = "marker"
+	pkOrdersMarker  = "ORDERMETA"
+	skOrdersMarker  = "complete"
+	KindMarker      = "marker"
 	prefixSearchRef = "SRCHREF#"
 	skSearchRef     = "SEARCH"
 	KindPosting     = "posting"
