@@ -684,10 +684,15 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 		}
 		left := ts.cands.Clone()
 		buckets, next := w.first, w.next
-		placed, groups := 0, 0
+		// placed counts the candidates placed, passed the tickets of the
+		// groups read, top the highest number they or the candidates hold
+		// (about how many tickets there are).
+		placed, groups, passed, top := 0, 0, 0, ts.cands.Max()
 		for more {
 			for _, b := range buckets {
 				groups++
+				passed += b.Members.Len()
+				top = max(top, b.Members.Max())
 				grp := b.Members.Clone()
 				grp.And(left)
 				if grp.Len() == 0 {
@@ -716,16 +721,21 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			}
 			// Walk on, or read the rest and sort it (a request fewer):
 			// the rest when it is at most three times the rows still
-			// wanted, when the groups read so far held none (the
-			// candidates sort far away: the walk could pass every
-			// ticket), or when it is fewer tickets than the groups
-			// walking on would read at the rate groups have held
-			// candidates so far. So a walk reads at most about as many
-			// items as sorting the candidates would, and far fewer when
-			// the groups are large or the candidates dense.
+			// wanted, or fewer tickets than the groups walking on would
+			// read — at the rate groups have held candidates so far, or,
+			// when they held none (the candidates sort far from this
+			// end), every group left, at the tickets a group has held so
+			// far. So a walk reads at most about as many items as sorting
+			// the candidates would, and far fewer when the groups are
+			// large (dates, versions, staff: the whole column is a few
+			// hundred items) or the candidates dense.
 			need := max(wanted-queued, 1)
 			perGroup := float64(placed) / float64(groups)
-			if rest := left.Len(); rest <= maxSorted && (rest <= 3*need || perGroup == 0 || float64(rest) <= float64(need)/perGroup) {
+			walkOn := float64(need) / perGroup
+			if perGroup == 0 {
+				walkOn = float64(int(top)-passed) / (float64(passed) / float64(groups))
+			}
+			if rest := left.Len(); rest <= maxSorted && (rest <= 3*need || float64(rest) <= walkOn) {
 				break
 			}
 			size := orderWalkMax

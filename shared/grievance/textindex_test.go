@@ -731,3 +731,33 @@ func TestOrderSort_NotUsedUntilTheOrderPostingsAreComplete(t *testing.T) {
 		t.Error("the container asked again after the order postings were complete")
 	}
 }
+
+// A text filter whose tickets are all due first, listed latest due first:
+// the first groups hold none of them, but a due date's group is many
+// tickets, so walking the rest of the column costs fewer reads than
+// sorting the candidates, and the walk goes on to them.
+func TestOrderSort_WalksOnThroughLargeGroups(t *testing.T) {
+	withIndex, plain, indexed := twins(func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(writeConfig))
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		for i := 1; i <= 300; i++ {
+			title, due := fmt.Sprintf("Payment not received (%d)", i), fmt.Sprintf("2026-12-%02d", 2+i%10)
+			if i <= 100 {
+				title, due = fmt.Sprintf("Lost card (%d)", i), "2026-12-01"
+			}
+			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title, DueDate: due,
+				Category: "Open", Status: grievance.StatusOpen, DateCreated: clock.Now()})
+		}
+	})
+	indexed.OrderGroupsPerCall = 3
+	ctx := grievance.NewContext(context.Background(), specialist)
+	q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(20)}, OrderBy: []string{"-due_date"},
+		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "lost"}}}
+	got, want := bothAnswers(t, withIndex, plain, ctx, q)
+	if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
+		t.Errorf("%s (%d), want %s (%d)", codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+	}
+	if indexed.read > 30 {
+		t.Errorf("%d tickets read by number: the walk read the 100 candidates instead of going on", indexed.read)
+	}
+}
