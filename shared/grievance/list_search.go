@@ -108,19 +108,25 @@ type orderWalk struct {
 // orderFirstItems is the size of the first request of an order walk, read
 // beside the other postings before the candidates are known. Titles and
 // reporters rarely repeat, so their groups are about a ticket each: 100
-// items place a page when a fifth of the tickets are candidates. Due
-// dates, versions and staff have few values, so a group is many tickets
-// (up to 2 KiB an item): 16 items hold thousands.
+// items place a page when a fifth of the tickets are candidates, as the
+// panel's filters keep (a status, a category); a text filter usually
+// keeps far fewer, so its first request only tells whether they sort
+// near this end (else they are read and sorted). Due dates, versions and
+// staff have few values, so a group is many tickets (up to 2 KiB an
+// item): 16 items hold thousands.
 // orderWalkMax is the largest request of a walk after the first: order
 // posting items are small (a title's group, ~100 bytes, up to a 2 KiB
 // block), and DynamoDB ends a Query at 1 MB anyway.
 const orderWalkMax = 10000
 
-func orderFirstItems(field string) int {
-	if field == "title" || field == "reporter_id" {
-		return 100
+func orderFirstItems(field string, text bool) int {
+	switch {
+	case field != "title" && field != "reporter_id":
+		return 16
+	case text:
+		return 24
 	}
-	return 16
+	return 100
 }
 
 // sortedByValue are the orders a candidate set can be sorted in from
@@ -241,7 +247,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		oi := s.store.(OrderIndex)
 		complete = s.orderPostingsComplete(ctx, oi)
 		firstOrder = async("read order postings", func() (*orderWalk, error) {
-			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems(orderField))
+			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems(orderField, len(needs) > 0))
 			if err != nil {
 				return nil, fmt.Errorf("read order postings: %w", err)
 			}
