@@ -189,12 +189,5 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 // counts never become incomplete again, so a container pays the read at
 // its first history list only (and at every one while they are not).
 func (s *Service) versionCountsComplete(ctx context.Context, vc VersionCounter) (bool, error) {
-	if s.countsComplete.Load() {
-		return true, nil
-	}
-	ok, err := vc.VersionCountsComplete(ctx)
-	if ok && err == nil {
-		s.countsComplete.Store(true)
-	}
-	return ok, err
+	return s.countsComplete.ask(func() (bool, error) { return vc.VersionCountsComplete(ctx) })
 }

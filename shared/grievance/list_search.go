@@ -407,17 +407,11 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 // remembers (it never goes back), so a container pays the read, beside
 // the postings, only until then.
 func (s *Service) orderPostingsComplete(ctx context.Context, oi OrderIndex) func() (bool, error) {
-	if s.ordersComplete.Load() {
+	if s.ordersComplete.yes.Load() {
 		return func() (bool, error) { return true, nil }
 	}
 	read := async("read order postings marker", func() (bool, error) { return oi.OrderPostingsComplete(ctx) })
-	return func() (bool, error) {
-		ok, err := read()
-		if ok && err == nil {
-			s.ordersComplete.Store(true)
-		}
-		return ok, err
-	}
+	return func() (bool, error) { return s.ordersComplete.ask(read) }
 }
 
 // oneStatusByDueDate reports whether the plan is the officer's daily

@@ -47,10 +47,10 @@ type Service struct {
 	sizes    rangeSizes
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
-	countsComplete atomic.Bool
+	countsComplete onceTrue
 	// ordersComplete: the store said every live ticket is in its order
 	// postings (list_search.go).
-	ordersComplete atomic.Bool
+	ordersComplete onceTrue
 
 	mu        sync.Mutex
 	cfg       *Config
@@ -380,4 +380,21 @@ func (w *Write) ticketIDs() []string {
 		add(a.Attachment.TicketID)
 	}
 	return ids
+}
+
+// onceTrue remembers a store's answer once it is yes, for facts that
+// never go back to no (a completeness marker).
+type onceTrue struct{ yes atomic.Bool }
+
+// ask returns true when a yes is remembered, else read's answer,
+// remembering a yes.
+func (o *onceTrue) ask(read func() (bool, error)) (bool, error) {
+	if o.yes.Load() {
+		return true, nil
+	}
+	ok, err := read()
+	if ok && err == nil {
+		o.yes.Store(true)
+	}
+	return ok, err
 }
