@@ -100,6 +100,11 @@ type orderWalk struct {
 	// postings; next the gram to go on after ("" at the end).
 	first []OrderBucket
 	next  string
+	// runs, when byRuns, are the column's runs (OrderRunIndex), read
+	// instead of a first request: planSearch turns them into the
+	// candidates' runs, the whole walk.
+	runs   []OrderRun
+	byRuns bool
 	// cmp is the list's order, for the groups that share only a prefix
 	// and the candidates no group holds.
 	cmp func(a, b *Ticket) int
@@ -245,13 +250,38 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if orderField != "" {
 		desc := pl.order[0].desc
 		oi := s.store.(OrderIndex)
-		complete = s.orderPostingsComplete(ctx, oi)
+		complete = s.ordersComplete.under("read order postings marker", func() (bool, error) { return oi.OrderPostingsComplete(ctx) })
+		// A text filter's candidates may sort anywhere in a column of
+		// one ticket a group (a title filter ordered by title sorts them
+		// together, after every title that comes before the filter's
+		// text): its runs place them all in one read.
+		var readRuns func() ([]OrderRun, error)
+		var runsComplete func() (bool, error)
+		if ri, ok := s.store.(OrderRunIndex); ok && len(needs) > 0 && slices.Contains(OrderRunFields, orderField) {
+			runsComplete = s.runsComplete.under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx) })
+			readRuns = async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) })
+		}
 		firstOrder = async("read order postings", func() (*orderWalk, error) {
+			w := &orderWalk{oi: oi, field: orderField, desc: desc, cmp: TicketOrder(orderField, desc)}
+			if readRuns != nil {
+				runs, err := readRuns()
+				ok, cerr := runsComplete()
+				if err = cmp.Or(err, cerr); err != nil {
+					return nil, fmt.Errorf("read order runs: %w", err)
+				}
+				if ok {
+					w.runs, w.byRuns = runs, true
+					return w, nil
+				}
+				// Until the backfill has put every ticket in a run: the
+				// groups, a request later.
+			}
 			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems(orderField, len(needs) > 0))
 			if err != nil {
 				return nil, fmt.Errorf("read order postings: %w", err)
 			}
-			return &orderWalk{oi: oi, field: orderField, desc: desc, first: b, next: next, cmp: TicketOrder(orderField, desc)}, nil
+			w.first, w.next = b, next
+			return w, nil
 		})
 	}
 	// Category and priority lookups other than exact are the values the
@@ -392,6 +422,9 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		hidden.AndNot(post[mine])
 		cands.AndNot(hidden)
 	}
+	if walk != nil && walk.byRuns {
+		walk.first, walk.next, walk.runs = runBuckets(walk.runs, cands, walk.desc), "", nil
+	}
 	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk}
 	if readLive {
 		ts.live = post[live].Len()
@@ -400,18 +433,6 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		ts.groups = valueGroups(cands, post, sortField, sortValues(sortField, values), pl.order[0].desc)
 	}
 	return ts, nil
-}
-
-// orderPostingsComplete returns a read of whether oi's order postings
-// are complete, under way: it asks until the answer is yes, then
-// remembers (it never goes back), so a container pays the read, beside
-// the postings, only until then.
-func (s *Service) orderPostingsComplete(ctx context.Context, oi OrderIndex) func() (bool, error) {
-	if s.ordersComplete.yes.Load() {
-		return func() (bool, error) { return true, nil }
-	}
-	read := async("read order postings marker", func() (bool, error) { return oi.OrderPostingsComplete(ctx) })
-	return func() (bool, error) { return s.ordersComplete.ask(read) }
 }
 
 // oneStatusByDueDate reports whether the plan is the officer's daily

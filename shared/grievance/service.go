@@ -51,6 +51,9 @@ type Service struct {
 	// ordersComplete: the store said every live ticket is in its order
 	// postings (list_search.go).
 	ordersComplete onceTrue
+	// runsComplete: the store said every live ticket is in its order
+	// runs (list_search.go).
+	runsComplete onceTrue
 
 	mu        sync.Mutex
 	cfg       *Config
@@ -397,4 +400,14 @@ func (o *onceTrue) ask(read func() (bool, error)) (bool, error) {
 		o.yes.Store(true)
 	}
 	return ok, err
+}
+
+// under returns ask of read sent now, beside other requests: a container
+// pays the read only until the answer is yes.
+func (o *onceTrue) under(what string, read func() (bool, error)) func() (bool, error) {
+	if o.yes.Load() {
+		return func() (bool, error) { return true, nil }
+	}
+	r := async(what, read)
+	return func() (bool, error) { return o.ask(r) }
 }

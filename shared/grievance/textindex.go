@@ -189,15 +189,17 @@ func OrderKey(field, value string) PostingKey {
 	return PostingKey{Field: OrderField(field), Gram: hex.EncodeToString([]byte(value)) + flag}
 }
 
-// OrderBucket is one group of an order posting.
+// OrderBucket is one group of an order posting, or a run of adjacent
+// groups (Run: OrderRunIndex).
 type OrderBucket struct {
 	Gram    string
 	Members *SeqSet
+	Run     bool
 }
 
 // wholeValue reports whether the group's tickets share one sort value
 // (so they tie), not only a prefix of it.
-func (b OrderBucket) wholeValue() bool { return strings.HasSuffix(b.Gram, "#") }
+func (b OrderBucket) wholeValue() bool { return !b.Run && strings.HasSuffix(b.Gram, "#") }
 
 // OrderIndex is a text index that also keeps the order postings
 // (optional: without it, a text filter with an order by one of
@@ -212,6 +214,59 @@ type OrderIndex interface {
 	// order postings: false on a table indexed before they existed, until
 	// the backfill's text pass has run. It never goes back to false.
 	OrderPostingsComplete(ctx context.Context) (bool, error)
+}
+
+// OrderRunFields are the columns whose order postings are also kept as
+// runs (OrderRunIndex): titles, whose groups are about a ticket each, so
+// a walk from either end to candidates that sort in the middle (a title
+// filter ordered by title) would pass thousands of groups.
+var OrderRunFields = []string{"title"}
+
+// OrderRun is a run of adjacent groups of a column's order postings: the
+// live tickets whose gram is From or above, below the next run's From
+// (the first run's From is "").
+type OrderRun struct {
+	From string
+	Seqs []int64 // ascending
+}
+
+// OrderRunIndex is an OrderIndex that also cuts the groups of
+// OrderRunFields into runs of a few dozen tickets, summarized a few
+// thousand tickets to an item: one read places every candidate within a
+// run, so a page reads its first runs' candidates and sorts them,
+// wherever in the column they sort.
+type OrderRunIndex interface {
+	// OrderRuns returns every run of field, in the column's order.
+	OrderRuns(ctx context.Context, field string) ([]OrderRun, error)
+	// OrderRunsComplete reports whether every live ticket is in a run:
+	// false on a table indexed before the runs existed, until the
+	// backfill's text pass from the start. It never goes back to false.
+	OrderRunsComplete(ctx context.Context) (bool, error)
+}
+
+// runBuckets are the runs holding candidates, in the order's sequence,
+// each with its candidates only (a run is a few dozen tickets, read and
+// sorted together).
+func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
+	var out []OrderBucket
+	for _, r := range runs {
+		var in *SeqSet
+		for _, n := range r.Seqs {
+			if cands.Has(n) {
+				if in == nil {
+					in = &SeqSet{}
+				}
+				in.Add(n)
+			}
+		}
+		if in != nil {
+			out = append(out, OrderBucket{Gram: r.From, Members: in, Run: true})
+		}
+	}
+	if desc {
+		slices.Reverse(out)
+	}
+	return out
 }
 
 // PostingKey names one posting: a field and a gram.

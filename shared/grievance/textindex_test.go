@@ -27,6 +27,13 @@ func (noIndex) OrderBuckets() {}
 type bySeqSpy struct {
 	*grievancetest.Store
 	read, sorted int
+	groups       int // order posting groups read
+}
+
+func (s *bySeqSpy) OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) ([]grievance.OrderBucket, string, error) {
+	b, next, err := s.Store.OrderBuckets(ctx, field, desc, after, limit)
+	s.groups += len(b)
+	return b, next, err
 }
 
 func (s *bySeqSpy) ScanTickets(ctx context.Context, r grievance.TicketRange, fn func(*grievance.Ticket) (bool, error)) error {
@@ -466,11 +473,19 @@ func TestPanelPairs_SameAnswerAsReadingEveryTicket(t *testing.T) {
 // sort first), long titles that share their first 400 bytes (one group,
 // sorted once read), a reporter whose tickets all sort last by due date,
 // and a walk of a few groups a call (so it goes on, or reads the rest).
-// No sort index is read, and a page reads about a page of tickets.
+// A text filter ordered by title is placed by the title's runs (of one or
+// four tickets), or, until they are complete, by the walk. No sort index
+// is read, and a page reads about a page of tickets.
 func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
-	for _, perCall := range []int{0, 3} {
+	for _, c := range []struct {
+		perCall, runMembers int
+		runs                bool
+	}{{0, 4, true}, {3, 1, true}, {3, 4, false}} {
+		perCall := c.perCall
 		withIndex, plain, indexed := twins(seedOrderValues)
 		indexed.OrderGroupsPerCall = perCall
+		indexed.OrderRunMembers = c.runMembers
+		indexed.SetOrderRunsComplete(c.runs)
 		f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 			return grievance.Filter{Field: field, Lookup: l, Value: v}
 		}
@@ -490,7 +505,7 @@ func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
 						indexed.read, indexed.sorted = 0, 0
 						got, want := bothAnswers(t, withIndex, plain, grievance.NewContext(context.Background(), reader), q)
 						if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
-							t.Errorf("%d a call, %s %v %s %+v: with the index %s (%d, next %v), reading everything %s (%d, next %v)", perCall, reader.Username, fs, order, page,
+							t.Errorf("%d a call, runs %v, %s %v %s %+v: with the index %s (%d, next %v), reading everything %s (%d, next %v)", perCall, c.runs, reader.Username, fs, order, page,
 								codes(got.Items), got.TotalCount, got.HasNextPage, codes(want.Items), want.TotalCount, want.HasNextPage)
 						}
 						if mayOrder := reader == confOfficer || reader == specialist; mayOrder && got.TotalCount > 0 && indexed.read == 0 {
@@ -729,6 +744,47 @@ func TestOrderSort_NotUsedUntilTheOrderPostingsAreComplete(t *testing.T) {
 	bothAnswers(t, withIndex, plain, ctx, q)
 	if indexed.sorted > 0 {
 		t.Error("the container asked again after the order postings were complete")
+	}
+}
+
+// A title filter ordered by title, whose candidates sort together in the
+// middle of the column (every "(5…)" title comes after every "(1…)" to
+// "(4…)" one), in either direction: the runs place them in one read, so
+// a page reads about a page of tickets, not the 111 candidates (nor the
+// 444 groups before them); until the runs are complete the list is the
+// same.
+func TestOrderSort_RunsPlaceCandidatesThatSortInTheMiddle(t *testing.T) {
+	seed := (func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(writeConfig))
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		for i := 1; i <= 1000; i++ {
+			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+				Title: fmt.Sprintf("Payment not received (%d)", i), Category: "Open", Status: grievance.StatusOpen, DateCreated: clock.Now()})
+		}
+	})
+	ctx := grievance.NewContext(context.Background(), specialist)
+	for _, runs := range []bool{true, false} {
+		withIndex, plain, indexed := twins(seed)
+		indexed.SetOrderRunsComplete(runs)
+		for _, order := range []string{"title", "-title"} {
+			for _, page := range []grievance.PageArgs{{First: intp(20)}, {First: intp(20), Offset: 40}} {
+				q := grievance.TicketQuery{WantCount: true, Page: page, OrderBy: []string{order},
+					Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "received (5"}}}
+				indexed.read, indexed.sorted, indexed.groups = 0, 0, 0
+				got, want := bothAnswers(t, withIndex, plain, ctx, q)
+				if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage || want.TotalCount != 111 {
+					t.Errorf("runs %v, %s %+v: %s (%d), want %s (%d)", runs, order, page, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+				}
+				// The rows wanted and a quarter more (the first read's
+				// size), and the rest of the last run; no group. Without
+				// them, the walk passes the groups before the candidates
+				// (or reads every candidate).
+				most := (page.Offset+21)*5/4 + 2 + 4
+				if runs && (indexed.read > most || indexed.groups > 0) || !runs && indexed.read+indexed.groups < 111 {
+					t.Errorf("runs %v, %s %+v: %d tickets read by number, %d groups (runs: at most %d tickets)", runs, order, page, indexed.read, indexed.groups, most)
+				}
+			}
+		}
 	}
 }
 

@@ -40,6 +40,9 @@ type Store struct {
 	// OrderGroupsPerCall, when set, caps the groups OrderBuckets returns
 	// a call, so that tests walk the order postings over several calls.
 	OrderGroupsPerCall int
+	// OrderRunMembers, when set, is how many tickets close a run of
+	// OrderRuns (4 when unset).
+	OrderRunMembers int
 
 	mu       sync.Mutex
 	tickets  map[string]*grievance.Ticket
@@ -62,6 +65,8 @@ type Store struct {
 	countsIncomplete bool
 	// ordersIncomplete is what OrderPostingsComplete denies.
 	ordersIncomplete bool
+	// runsIncomplete is what OrderRunsComplete denies.
+	runsIncomplete bool
 }
 
 type claimKey struct{ user, clientMutationID string }

@@ -1,6 +1,7 @@
 package grievancetest
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -190,18 +191,7 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 	if s.OrderGroupsPerCall > 0 {
 		limit = min(limit, s.OrderGroupsPerCall)
 	}
-	byGram := map[string]*grievance.SeqSet{}
-	for _, t := range s.bySeq {
-		if t == nil || t.IsDeleted {
-			continue
-		}
-		g := grievance.OrderKey(field, grievance.SortValue(t, field)).Gram
-		if byGram[g] == nil {
-			byGram[g] = &grievance.SeqSet{}
-		}
-		byGram[g].Add(t.Seq)
-	}
-	grams := slices.Sorted(maps.Keys(byGram))
+	grams, byGram := s.orderGroups(field)
 	if desc {
 		slices.Reverse(grams)
 	}
@@ -216,6 +206,23 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 		out = append(out, grievance.OrderBucket{Gram: g, Members: byGram[g]})
 	}
 	return out, "", nil
+}
+
+// orderGroups returns field's groups: their grams, ascending, and
+// members. s.mu is held.
+func (s *Store) orderGroups(field string) ([]string, map[string]*grievance.SeqSet) {
+	byGram := map[string]*grievance.SeqSet{}
+	for _, t := range s.bySeq {
+		if t == nil || t.IsDeleted {
+			continue
+		}
+		g := grievance.OrderKey(field, grievance.SortValue(t, field)).Gram
+		if byGram[g] == nil {
+			byGram[g] = &grievance.SeqSet{}
+		}
+		byGram[g].Add(t.Seq)
+	}
+	return slices.Sorted(maps.Keys(byGram)), byGram
 }
 
 // SetOrderPostingsComplete sets what OrderPostingsComplete answers (true
@@ -235,4 +242,52 @@ func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return !s.ordersIncomplete, nil
+}
+
+var _ grievance.OrderRunIndex = (*Store)(nil)
+
+// OrderRuns implements grievance.OrderRunIndex from the stored tickets,
+// always up to date: whole groups, a run closed once it holds
+// OrderRunMembers tickets (4 when unset), so tests cross many runs.
+func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderRun, error) {
+	if err := s.fail("OrderRuns"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	size := cmp.Or(s.OrderRunMembers, 4)
+	grams, byGram := s.orderGroups(field)
+	var out []grievance.OrderRun
+	for _, g := range grams {
+		if len(out) == 0 || len(out[len(out)-1].Seqs) >= size {
+			from := g
+			if len(out) == 0 {
+				from = ""
+			}
+			out = append(out, grievance.OrderRun{From: from})
+		}
+		r := &out[len(out)-1]
+		m := byGram[g]
+		m.Range(0, m.Max(), false, func(n int64) bool { r.Seqs = append(r.Seqs, n); return true })
+		slices.Sort(r.Seqs)
+	}
+	return out, nil
+}
+
+// SetOrderRunsComplete sets what OrderRunsComplete answers (true unless
+// a test says otherwise).
+func (s *Store) SetOrderRunsComplete(ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runsIncomplete = !ok
+}
+
+// OrderRunsComplete implements grievance.OrderRunIndex.
+func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
+	if err := s.fail("OrderRunsComplete"); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.runsIncomplete, nil
 }
