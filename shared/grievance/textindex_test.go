@@ -754,14 +754,14 @@ func TestOrderSort_NotUsedUntilTheOrderPostingsAreComplete(t *testing.T) {
 // 444 groups before them); until the runs are complete the list is the
 // same.
 func TestOrderSort_RunsPlaceCandidatesThatSortInTheMiddle(t *testing.T) {
-	seed := (func(st *grievancetest.Store) {
+	seed := func(st *grievancetest.Store) {
 		st.SetConfigDocument([]byte(writeConfig))
 		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
 		for i := 1; i <= 1000; i++ {
 			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
 				Title: fmt.Sprintf("Payment not received (%d)", i), Category: "Open", Status: grievance.StatusOpen, DateCreated: clock.Now()})
 		}
-	})
+	}
 	ctx := grievance.NewContext(context.Background(), specialist)
 	for _, runs := range []bool{true, false} {
 		withIndex, plain, indexed := twins(seed)
