@@ -255,3 +255,42 @@ func DropOrderPostings(tb testing.TB, s *Store) {
 		}
 	}
 }
+
+// SetRunSizes sets the order runs' sizes (runMembers, runFill, spanRuns,
+// spanBytes, runStoredMax) and returns what puts them back.
+func SetRunSizes(members, fill, runs, bytes, stored int) (restore func()) {
+	old := []int{runMembers, runFill, spanRuns, spanBytes, runStoredMax}
+	runMembers, runFill, spanRuns, spanBytes, runStoredMax = members, fill, runs, bytes, stored
+	return func() { runMembers, runFill, spanRuns, spanBytes, runStoredMax = old[0], old[1], old[2], old[3], old[4] }
+}
+
+// OrderRunSpans returns how many span items field's runs are kept in.
+func OrderRunSpans(tb testing.TB, s *Store, field string) int {
+	tb.Helper()
+	var items []runsItem
+	if err := s.main.Get(AttrPK, prefixOrderRun+field).Consistent(true).All(context.Background(), &items); err != nil {
+		tb.Fatal(err)
+	}
+	return len(items)
+}
+
+// DropOrderRuns makes the index what it was before the order runs: no
+// ORDERRUN# item nor their marker.
+func DropOrderRuns(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	for _, f := range grievance.OrderRunFields {
+		var items []runsItem
+		if err := s.main.Get(AttrPK, prefixOrderRun+f).Consistent(true).All(ctx, &items); err != nil {
+			tb.Fatal(err)
+		}
+		for _, it := range items {
+			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skRunsMarker).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -255,23 +255,13 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 			}
 			return out, "", nil
 		}
-		var it postingItem
-		if err := dynamo.UnmarshalItem(item, &it); err != nil {
-			return nil, "", fmt.Errorf("decode order posting: %w", err)
+		gram, block, b, err := orderItemOf(item)
+		if err != nil {
+			return nil, "", err
 		}
-		cut := len(it.SK) - len(blockSK(0))
-		block, err := strconv.ParseInt(it.SK[max(cut, 0):], 10, 64)
-		if err != nil || cut < 1 {
-			return nil, "", fmt.Errorf("order posting %s/%s: bad key", it.PK, it.SK)
-		}
-		gram := it.SK[:cut]
 		if gram != cur.Gram && cur.Members != nil {
 			out = append(out, cur)
 			cur = grievance.OrderBucket{}
-		}
-		b, err := decodeBlock(it.B)
-		if err != nil {
-			return nil, "", fmt.Errorf("order posting %s/%s: %w", it.PK, it.SK, err)
 		}
 		if cur.Members == nil {
 			cur = grievance.OrderBucket{Gram: gram, Members: &grievance.SeqSet{}}
@@ -284,6 +274,24 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 			return out, out[len(out)-1].Gram, nil
 		}
 	}
+}
+
+// orderItemOf decodes an order posting item: its group's gram, its block
+// and members.
+func orderItemOf(item dynamo.Item) (gram string, blk int64, b *block, err error) {
+	var it postingItem
+	if err := dynamo.UnmarshalItem(item, &it); err != nil {
+		return "", 0, nil, fmt.Errorf("decode order posting: %w", err)
+	}
+	cut := len(it.SK) - len(blockSK(0))
+	blk, err = strconv.ParseInt(it.SK[max(cut, 0):], 10, 64)
+	if err != nil || cut < 1 {
+		return "", 0, nil, fmt.Errorf("order posting %s/%s: bad key", it.PK, it.SK)
+	}
+	if b, err = decodeBlock(it.B); err != nil {
+		return "", 0, nil, fmt.Errorf("order posting %s/%s: %w", it.PK, it.SK, err)
+	}
+	return it.SK[:cut], blk, b, nil
 }
 
 // LiveTicketsBySeq implements grievance.TextIndex: the numbers are read
@@ -591,6 +599,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		return 0, err
 	}
 	pc := postingChanges{}
+	rc := runChanges{}
 	var write []searchRefItem
 	moved := 0
 	first := false // ticket 1 indexed for the first time, by this code
@@ -618,14 +627,22 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 			}
 		}
 		pc.diff(old, c.state)
+		rc.diff(old, c.state)
 		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
 	if err := s.applyPostings(ctx, pc); err != nil {
 		return 0, err
 	}
+	// The runs after the postings, which a run cut again is read from.
+	if err := rc.apply(ctx, s); err != nil {
+		return 0, err
+	}
 	if first {
 		if err := s.markOrdersComplete(ctx); err != nil {
+			return 0, err
+		}
+		if err := s.markRunsComplete(ctx); err != nil {
 			return 0, err
 		}
 	}
@@ -687,9 +704,17 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 		if len(page) < size {
 			// A run from the start has put every live ticket in the order
 			// postings (a resumed one trusts tickets before its cursor:
-			// it does not say so).
+			// it does not say so), and then puts them in runs.
 			if o.After == 0 && !o.DryRun {
-				return r, s.markOrdersComplete(ctx)
+				if err := s.markOrdersComplete(ctx); err != nil {
+					return r, err
+				}
+				n, err := s.rebuildRuns(ctx)
+				r.Requests += n
+				if err != nil {
+					return r, fmt.Errorf("index text: order runs: %w", err)
+				}
+				return r, s.markRunsComplete(ctx)
 			}
 			return r, nil
 		}
@@ -823,11 +848,13 @@ func (s *Store) postingItems(ctx context.Context, bks []blockKey) (map[blockKey]
 // images later finds them done.
 func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error {
 	pc := postingChanges{}
+	rc := runChanges{}
 	refs := make([]any, 0, len(ts))
 	for _, t := range ts {
 		st := searchStateOf(t)
 		refs = append(refs, refItem(t.ID, 2*int64(t.Version), st))
 		pc.diff(nil, st)
+		rc.diff(nil, st)
 	}
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
@@ -835,8 +862,15 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	if err := s.applyPostings(ctx, pc); err != nil {
 		return err
 	}
+	if err := rc.apply(ctx, s); err != nil {
+		return err
+	}
 	if slices.ContainsFunc(ts, func(t *grievance.Ticket) bool { return t.Seq == 1 }) {
-		return s.markOrdersComplete(ctx) // an import starts a table
+		// An import starts a table.
+		if err := s.markOrdersComplete(ctx); err != nil {
+			return err
+		}
+		return s.markRunsComplete(ctx)
 	}
 	return nil
 }

@@ -1,0 +1,577 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Order runs (grievance.OrderRunIndex): the groups of each column of
+// grievance.OrderRunFields cut into runs of adjacent groups of at most
+// runMembers tickets (a larger group is a run alone), kept in span items
+// in the Main table: pk ORDERRUN#<column>, sk "r" followed by the gram
+// the span's first run starts at ("r" alone for the column's first span),
+// `b` the runs (each its first gram and its members) and `v` the version.
+// A span holds at most spanRuns runs and about spanBytes bytes, so at
+// 100,000 titles the column is about 50 spans of 8 to 16 KB, read by one
+// Query, and a write rewrites one span (≤ 16 WCU).
+//
+// The stream consumer keeps them after it has written the order
+// postings, which are the truth: a run grown past runMembers is cut again
+// from the postings' groups between its first gram and the next run's.
+// Consumers of different shards may change one span at once, so every
+// write is conditioned on `v`, and a span changed meanwhile is looked up
+// again (it may have been split) and redone.
+const (
+	prefixOrderRun = "ORDERRUN#"
+	skRunsMarker   = "runs"
+	KindOrderRuns  = "orderRuns"
+)
+
+// The runs' sizes (variables so tests cut and split small columns).
+var (
+	// runMembers: a run that grows past it is cut again, into runs of
+	// about runFill (so the next few tickets do not cut it at once).
+	runMembers = 32
+	runFill    = 24
+	spanRuns   = 128
+	spanBytes  = 16 << 10
+	// runStoredMax bounds the members one run keeps: a title shared by
+	// more live tickets (its run alone) would make a span too large to
+	// write, so the run keeps none and OrderRuns steps aside.
+	runStoredMax = 8192
+)
+
+type runsItem struct {
+	PK   string `dynamo:"pk"`
+	SK   string `dynamo:"sk"`
+	Kind string `dynamo:"kind"`
+	B    []byte `dynamo:"b"`
+	V    int64  `dynamo:"v"`
+}
+
+func spanSK(from string) string { return "r" + from }
+
+// packGram is a gram as bytes: the value's bytes, then the flag; "" is
+// the column's start.
+func packGram(gram string) ([]byte, error) {
+	if gram == "" {
+		return nil, nil
+	}
+	raw, err := hex.DecodeString(gram[:len(gram)-1])
+	if err != nil {
+		return nil, fmt.Errorf("order run: gram %q: %w", gram, err)
+	}
+	return append(raw, gram[len(gram)-1]), nil
+}
+
+func unpackGram(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return hex.EncodeToString(b[:len(b)-1]) + string(b[len(b)-1])
+}
+
+// encodeRuns encodes runs: per run, its gram (length and bytes), then
+// its members' count (shifted left, the low bit set when the run is too
+// large to keep them) and their differences, all uvarints.
+func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
+	var out []byte
+	for _, r := range runs {
+		g, err := packGram(r.From)
+		if err != nil {
+			return nil, err
+		}
+		out = binary.AppendUvarint(out, uint64(len(g)))
+		out = append(out, g...)
+		if len(r.Seqs) > runStoredMax {
+			out = binary.AppendUvarint(out, 1)
+			continue
+		}
+		out = binary.AppendUvarint(out, uint64(len(r.Seqs))<<1)
+		prev := int64(0)
+		for _, n := range r.Seqs {
+			out = binary.AppendUvarint(out, uint64(n-prev))
+			prev = n
+		}
+	}
+	return out, nil
+}
+
+// errRunTooLarge: a run keeps no members (runStoredMax).
+var errRunTooLarge = errors.New("a run too large to keep its members")
+
+// decodeRuns decodes encodeRuns' bytes; a run too large to keep its
+// members has Seqs nil and is reported by tooLarge.
+func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
+	bad := errors.New("order runs: bad encoding")
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, false, bad
+		}
+		r := grievance.OrderRun{From: unpackGram(b[k : k+int(n)])}
+		b = b[k+int(n):]
+		c, k := binary.Uvarint(b)
+		if k <= 0 {
+			return nil, false, bad
+		}
+		b = b[k:]
+		if c&1 == 1 {
+			tooLarge = true
+		}
+		r.Seqs = make([]int64, 0, c>>1)
+		prev := int64(0)
+		for range c >> 1 {
+			d, k := binary.Uvarint(b)
+			if k <= 0 {
+				return nil, false, bad
+			}
+			b = b[k:]
+			prev += int64(d)
+			r.Seqs = append(r.Seqs, prev)
+		}
+		runs = append(runs, r)
+	}
+	return runs, tooLarge, nil
+}
+
+// OrderRuns implements grievance.OrderRunIndex: one Query of the
+// column's spans (another per MB past the first). nil when a run is too
+// large to keep its members (runStoredMax): the lists walk the groups.
+func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderRun, error) {
+	var items []runsItem
+	if err := s.main.Get(AttrPK, prefixOrderRun+field).All(ctx, &items); err != nil {
+		return nil, translate("read order runs", err)
+	}
+	var out []grievance.OrderRun
+	for _, it := range items {
+		runs, tooLarge, err := decodeRuns(it.B)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", it.PK, it.SK, err)
+		}
+		if tooLarge {
+			return nil, nil
+		}
+		out = append(out, runs...)
+	}
+	return out, nil
+}
+
+// OrderRunsComplete implements grievance.OrderRunIndex: the marker is
+// written when ticket 1 is first indexed by this code (a fresh table),
+// by an import of ticket 1 and by a backfill text pass from the start,
+// once it has put every ticket of the order postings in a run.
+func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
+	err := s.main.Get(AttrPK, pkOrdersMarker).Range(AttrSK, dynamo.Equal, skRunsMarker).One(ctx, &struct{}{})
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate("read order runs marker", err)
+	}
+	return true, nil
+}
+
+func (s *Store) markRunsComplete(ctx context.Context) error {
+	err := s.main.Put(map[string]any{AttrPK: pkOrdersMarker, AttrSK: skRunsMarker, "kind": KindMarker}).Run(ctx)
+	return translate("write order runs marker", err)
+}
+
+// runOp puts a ticket in (add) or takes it out of the run holding gram.
+type runOp struct {
+	gram string
+	seq  int64
+	add  bool
+}
+
+// runChanges are the run operations of a batch, per column.
+type runChanges map[string][]runOp
+
+// diff records moving one ticket from old (nil, or a reference from
+// before the order postings: unknown, so it is only added) to next.
+func (rc runChanges) diff(old *searchState, next searchState) {
+	for _, f := range grievance.OrderRunFields {
+		was, is := "", ""
+		known := old != nil && old.orders != nil
+		if known && old.live && old.seq > 0 {
+			was = old.orders[f]
+		}
+		if next.live && next.seq > 0 {
+			is = next.orders[f]
+		}
+		if known && was == is {
+			continue
+		}
+		if was != "" {
+			rc[f] = append(rc[f], runOp{gram: was, seq: old.seq})
+		}
+		if is != "" {
+			rc[f] = append(rc[f], runOp{gram: is, seq: next.seq, add: true})
+		}
+	}
+}
+
+// apply brings every column's runs up to date with its operations.
+func (rc runChanges) apply(ctx context.Context, s *Store) error {
+	for _, f := range grievance.OrderRunFields {
+		if err := s.applyRuns(ctx, f, rc[f]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyRuns applies ops to field's spans: each operation's span is
+// found (one consistent Query per gram, all at once), then each span is
+// rewritten once, conditioned on its version; the operations of a span
+// changed meanwhile are looked up and applied again.
+func (s *Store) applyRuns(ctx context.Context, field string, ops []runOp) error {
+	for attempt := 1; len(ops) > 0; attempt++ {
+		spans, err := s.spansOf(ctx, field, ops)
+		if err != nil {
+			return err
+		}
+		keys := make([]string, 0, len(spans))
+		bySpan := map[string][]runOp{}
+		for _, op := range ops {
+			sk := spans[op.gram].SK
+			if _, ok := bySpan[sk]; !ok {
+				keys = append(keys, sk)
+			}
+			bySpan[sk] = append(bySpan[sk], op)
+		}
+		var (
+			mu    sync.Mutex
+			again []runOp
+		)
+		err = parallel(ctx, len(keys), 8, func(ctx context.Context, i int) error {
+			var cur *runsItem
+			for _, op := range bySpan[keys[i]] {
+				if it := spans[op.gram]; it.PK != "" {
+					cur = &it
+					break
+				}
+			}
+			err := s.writeSpan(ctx, field, cur, bySpan[keys[i]])
+			if errors.Is(err, errPostingRace) {
+				mu.Lock()
+				again = append(again, bySpan[keys[i]]...)
+				mu.Unlock()
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(again) > 0 && attempt >= postingAttempts {
+			return fmt.Errorf("order runs of %s: %w", field, errPostingRace)
+		}
+		if len(again) > 0 {
+			if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
+				return err
+			}
+		}
+		ops = again
+	}
+	return nil
+}
+
+// spansOf returns, per gram of ops, the span that holds it (the zero
+// item, whose SK is the first span's, when the column has none yet).
+func (s *Store) spansOf(ctx context.Context, field string, ops []runOp) (map[string]runsItem, error) {
+	var grams []string
+	for _, op := range ops {
+		grams = append(grams, op.gram)
+	}
+	slices.Sort(grams)
+	grams = slices.Compact(grams)
+	found := make([]runsItem, len(grams))
+	err := parallel(ctx, len(grams), 16, func(ctx context.Context, i int) error {
+		var items []runsItem
+		_, err := s.main.Get(AttrPK, prefixOrderRun+field).Range(AttrSK, dynamo.LessOrEqual, spanSK(grams[i])).
+			Order(dynamo.Descending).SearchLimit(1).Consistent(true).AllWithLastEvaluatedKey(ctx, &items)
+		if err != nil {
+			return translate("find order run", err)
+		}
+		if len(items) > 0 {
+			found[i] = items[0]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]runsItem, len(grams))
+	for i, g := range grams {
+		it := found[i]
+		if it.PK == "" {
+			it.SK = spanSK("")
+		}
+		out[g] = it
+	}
+	return out, nil
+}
+
+// runAt returns the run of runs (sorted by From, the first From at most
+// gram) that holds gram.
+func runAt(runs []grievance.OrderRun, gram string) int {
+	i, _ := slices.BinarySearchFunc(runs, gram, func(r grievance.OrderRun, g string) int {
+		if r.From <= g {
+			return -1
+		}
+		return 1
+	})
+	return max(i-1, 0)
+}
+
+// writeSpan applies ops to the span cur (nil: the column has none, so
+// the first is created), cuts the runs grown too large again from the
+// order postings, splits the span when it outgrows an item and writes it
+// (a span left empty, other than the first, is deleted).
+func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops []runOp) error {
+	runs := []grievance.OrderRun{{From: ""}}
+	if cur != nil {
+		var err error
+		if runs, _, err = decodeRuns(cur.B); err != nil {
+			return fmt.Errorf("%s/%s: %w", cur.PK, cur.SK, err)
+		}
+		if len(runs) == 0 {
+			runs = []grievance.OrderRun{{From: strings.TrimPrefix(cur.SK, "r")}}
+		}
+	}
+	changed := false
+	grown := map[string]bool{}
+	// Removals first: a ticket that moves between two runs of a span has
+	// both operations here.
+	for _, add := range []bool{false, true} {
+		for _, op := range ops {
+			if op.add != add {
+				continue
+			}
+			r := &runs[runAt(runs, op.gram)]
+			i, found := slices.BinarySearch(r.Seqs, op.seq)
+			switch {
+			case add && !found:
+				r.Seqs = slices.Insert(r.Seqs, i, op.seq)
+				grown[r.From], changed = true, true
+			case !add && found:
+				r.Seqs = slices.Delete(r.Seqs, i, i+1)
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return nil
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		if len(runs[i].Seqs) <= runMembers || !grown[runs[i].From] {
+			continue
+		}
+		hi := ""
+		if i+1 < len(runs) {
+			hi = runs[i+1].From
+		} else if cur != nil {
+			var err error
+			if hi, err = s.nextSpan(ctx, field, cur.SK); err != nil {
+				return err
+			}
+		}
+		cut, err := s.cutRun(ctx, field, runs[i].From, hi)
+		if err != nil {
+			return err
+		}
+		runs = slices.Replace(runs, i, i+1, cut...)
+	}
+	// A run left empty merges into the one before it.
+	start := runs[0].From
+	runs = slices.DeleteFunc(runs, func(r grievance.OrderRun) bool { return len(r.Seqs) == 0 && r.From != start })
+	sk := spanSK(runs[0].From)
+	if len(runs) == 1 && len(runs[0].Seqs) == 0 && sk != spanSK("") && cur != nil {
+		err := s.main.Delete(AttrPK, cur.PK).Range(AttrSK, cur.SK).If("v = ?", cur.V).Run(ctx)
+		return spanWritten(err)
+	}
+	parts, err := splitSpan(runs)
+	if err != nil {
+		return err
+	}
+	items := make([]runsItem, len(parts))
+	for i, p := range parts {
+		b, _ := encodeRuns(p) // encoded by splitSpan already
+		items[i] = runsItem{PK: prefixOrderRun + field, SK: spanSK(p[0].From), Kind: KindOrderRuns, B: b, V: 1}
+	}
+	first := s.main.Put(items[0]).If("attribute_not_exists(pk)")
+	if cur != nil {
+		items[0].V = cur.V + 1
+		first = s.main.Put(items[0]).If("v = ?", cur.V)
+	}
+	if len(items) == 1 {
+		return spanWritten(first.Run(ctx))
+	}
+	tx := s.db.WriteTx().Put(first)
+	for _, it := range items[1:] {
+		tx = tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
+	}
+	return spanWritten(tx.Run(ctx))
+}
+
+// spanWritten maps a lost race to errPostingRace.
+func spanWritten(err error) error {
+	var tce *types.TransactionCanceledException
+	if dynamo.IsCondCheckFailed(err) || txConflict(err) || errors.As(err, &tce) {
+		return errPostingRace
+	}
+	return translate("write order runs", err)
+}
+
+// splitSpan cuts runs into spans of at most spanRuns runs and spanBytes
+// bytes (a run larger than that alone).
+func splitSpan(runs []grievance.OrderRun) ([][]grievance.OrderRun, error) {
+	b, err := encodeRuns(runs)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) <= 1 || len(runs) <= spanRuns && len(b) <= spanBytes {
+		return [][]grievance.OrderRun{runs}, nil
+	}
+	lo, err := splitSpan(runs[:len(runs)/2])
+	if err != nil {
+		return nil, err
+	}
+	hi, err := splitSpan(runs[len(runs)/2:])
+	if err != nil {
+		return nil, err
+	}
+	return append(lo, hi...), nil
+}
+
+// nextSpan returns the gram the span after sk starts at ("" when it is
+// the last).
+func (s *Store) nextSpan(ctx context.Context, field, sk string) (string, error) {
+	var items []runsItem
+	_, err := s.main.Get(AttrPK, prefixOrderRun+field).Range(AttrSK, dynamo.Greater, sk).
+		SearchLimit(1).Consistent(true).AllWithLastEvaluatedKey(ctx, &items)
+	if err != nil {
+		return "", translate("find order run", err)
+	}
+	if len(items) == 0 {
+		return "", nil
+	}
+	return strings.TrimPrefix(items[0].SK, "r"), nil
+}
+
+// cutRun returns the runs the order postings' groups from gram from up
+// to hi ("": the column's end) make, of about runFill tickets each, the
+// first starting at from.
+func (s *Store) cutRun(ctx context.Context, field, from, hi string) ([]grievance.OrderRun, error) {
+	q := s.main.Get(AttrPK, prefixOrder+field)
+	switch {
+	case from != "" && hi != "":
+		// Group keys are the gram and the block: hi itself is no key.
+		q = q.Range(AttrSK, dynamo.Between, from, hi)
+	case from != "":
+		q = q.Range(AttrSK, dynamo.GreaterOrEqual, from)
+	case hi != "":
+		q = q.Range(AttrSK, dynamo.Less, hi)
+	}
+	var items []dynamo.Item
+	if err := q.Consistent(true).All(ctx, &items); err != nil {
+		return nil, translate("read order postings", err)
+	}
+	out := []grievance.OrderRun{{From: from}}
+	var (
+		gram string
+		grp  []int64
+	)
+	flush := func() {
+		if len(grp) == 0 {
+			return
+		}
+		slices.Sort(grp)
+		last := &out[len(out)-1]
+		if len(last.Seqs) > 0 && len(last.Seqs)+len(grp) > runFill {
+			out = append(out, grievance.OrderRun{From: gram})
+			last = &out[len(out)-1]
+		}
+		last.Seqs = append(last.Seqs, grp...)
+		slices.Sort(last.Seqs)
+		grp = nil
+	}
+	for _, item := range items {
+		g, blk, b, err := orderItemOf(item)
+		if err != nil {
+			return nil, err
+		}
+		if g != gram {
+			flush()
+			gram = g
+		}
+		grp = appendMembers(grp, blk, b)
+	}
+	flush()
+	return out, nil
+}
+
+// appendMembers appends the ticket numbers of block blk's members.
+func appendMembers(out []int64, blk int64, b *block) []int64 {
+	for wi, w := range b {
+		for w != 0 {
+			bit := bits.TrailingZeros64(w)
+			w &^= 1 << uint(bit)
+			out = append(out, blk<<blockBits+int64(wi<<6+bit))
+		}
+	}
+	return out
+}
+
+// rebuildRuns puts every ticket of the order postings of
+// grievance.OrderRunFields in a run (the backfill's text pass, for a
+// table whose postings were written before the runs existed): the
+// postings are read in the column's order, a page at a time, and each
+// page's tickets added as the consumer adds them, so it is safe beside
+// it. It returns the requests made reading the postings.
+func (s *Store) rebuildRuns(ctx context.Context) (int, error) {
+	requests := 0
+	for _, f := range grievance.OrderRunFields {
+		var key dynamo.PagingKey
+		for {
+			var items []dynamo.Item
+			next, err := s.main.Get(AttrPK, prefixOrder+f).SearchLimit(1000).StartFrom(key).AllWithLastEvaluatedKey(ctx, &items)
+			requests++
+			if err != nil {
+				return requests, translate("read order postings", err)
+			}
+			var ops []runOp
+			for _, item := range items {
+				g, blk, b, err := orderItemOf(item)
+				if err != nil {
+					return requests, err
+				}
+				for _, n := range appendMembers(nil, blk, b) {
+					ops = append(ops, runOp{gram: g, seq: n, add: true})
+				}
+			}
+			if err := s.applyRuns(ctx, f, ops); err != nil {
+				return requests, err
+			}
+			if next == nil {
+				break
+			}
+			key = next
+		}
+	}
+	return requests, nil
+}

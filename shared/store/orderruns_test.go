@@ -1,0 +1,168 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// checkRuns fails unless the title's runs hold every live ticket of ts
+// once, in the column's order: the first run starts at the column's
+// start, each later one above the one before, every ticket's title gram
+// within its run, and a run larger than runMembers only when its
+// tickets share one title.
+func checkRuns(t *testing.T, s *store.Store, ts []*grievance.Ticket, runMembers int) {
+	t.Helper()
+	runs, err := s.OrderRuns(context.Background(), "title")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gram := map[int64]string{}
+	var live []int64
+	for _, tk := range ts {
+		if !tk.IsDeleted {
+			gram[tk.Seq] = grievance.OrderKey("title", grievance.SortValue(tk, "title")).Gram
+			live = append(live, tk.Seq)
+		}
+	}
+	if len(runs) == 0 || runs[0].From != "" {
+		t.Fatalf("runs %v: want the first to start at the column's start", runs)
+	}
+	var held []int64
+	for i, r := range runs {
+		hi := "\xff"
+		if i+1 < len(runs) {
+			hi = runs[i+1].From
+		}
+		if r.From >= hi {
+			t.Errorf("run %d starts at %q, not below the next one (%q)", i, r.From, hi)
+		}
+		grams := map[string]bool{}
+		for _, n := range r.Seqs {
+			g, ok := gram[n]
+			if !ok || g < r.From || g >= hi {
+				t.Errorf("run %d [%.16s, %.16s) holds ticket %d (%.16s, live %v)", i, r.From, hi, n, g, ok)
+			}
+			grams[g] = true
+		}
+		if len(r.Seqs) > runMembers && len(grams) > 1 {
+			t.Errorf("run %d holds %d tickets of %d titles, more than %d", i, len(r.Seqs), len(grams), runMembers)
+		}
+		held = append(held, r.Seqs...)
+	}
+	slices.Sort(held)
+	slices.Sort(live)
+	if !slices.Equal(held, live) {
+		t.Errorf("runs hold %v, want the live tickets %v", held, live)
+	}
+}
+
+// Ensure the title's runs follow real stream records — creates, titles
+// changed, deletions — applied by two consumers at once (tickets of two
+// shards, so spans are raced for), then redelivered: runs grown past
+// their size are cut again, spans split when they outgrow their size,
+// and a run emptied merges into the one before. A fresh table says its
+// runs are complete; one whose runs were dropped is made whole again by
+// the backfill's text pass from the start. A title shared by more
+// tickets than a run may keep makes OrderRuns step aside.
+func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
+	defer store.SetRunSizes(4, 3, 3, 1<<10, 8192)()
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 60; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.Title = fmt.Sprintf("Payment not received (%d)", i)
+		switch {
+		case i%10 == 0:
+			tk.Title = "Same title" // a group of six: a run alone
+		case i == 7:
+			tk.Title = ""
+		}
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	for i := 1; i < 60; i += 7 {
+		ts[i] = update(t, s, ts[i], func(n *grievance.Ticket) { n.Title = fmt.Sprintf("Moved (%d)", i) })
+	}
+	for i := 2; i < 60; i += 11 {
+		ts[i] = update(t, s, ts[i], func(n *grievance.Ticket) { n.IsDeleted = true })
+	}
+	// Every ticket between 40 and 50 (Payment not received (4x)) is
+	// deleted: their runs empty.
+	for i := 39; i < 49; i++ {
+		if !ts[i].IsDeleted {
+			ts[i] = update(t, s, ts[i], func(n *grievance.Ticket) { n.IsDeleted = true })
+		}
+	}
+	recs := ticketRecords(t, s)
+	var shards [2][]events.DynamoDBEventRecord
+	for _, r := range recs {
+		ch, err := store.DecodeChange(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		fmt.Sscanf(ch.EntityID()[len(ch.EntityID())-4:], "%d", &n)
+		shards[n%2] = append(shards[n%2], r)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, shard := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for start := 0; start < len(shard); start += 9 {
+				if _, err := s.ApplySearch(ctx, shard[start:min(start+9, len(shard))]); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ApplySearch(ctx, recs); err != nil { // redelivered
+		t.Fatal(err)
+	}
+	checkRuns(t, s, ts, 4)
+	if n := store.OrderRunSpans(t, s, "title"); n < 3 {
+		t.Errorf("runs kept in %d spans: want them split (3 runs a span)", n)
+	}
+	if ok, err := s.OrderRunsComplete(ctx); !ok || err != nil {
+		t.Errorf("runs complete on a fresh table: %v %v", ok, err)
+	}
+
+	store.DropOrderRuns(t, s)
+	if ok, err := s.OrderRunsComplete(ctx); ok || err != nil {
+		t.Fatalf("runs complete once dropped: %v %v", ok, err)
+	}
+	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 7}); err != nil {
+		t.Fatal(err)
+	}
+	checkRuns(t, s, ts, 4)
+	if ok, err := s.OrderRunsComplete(ctx); !ok || err != nil {
+		t.Errorf("runs complete after the text pass: %v %v", ok, err)
+	}
+
+	defer store.SetRunSizes(4, 3, 3, 1<<10, 4)() // "Same title" has five live tickets now
+	tk := newTicket(id(61), grievance.StatusOpen, "Default")
+	tk.Title = "Same title"
+	ts = append(ts, mustCreate(t, s, tk))
+	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := s.OrderRuns(ctx, "title"); runs != nil || err != nil {
+		t.Errorf("a run of more tickets than a run keeps: OrderRuns gave %d runs, %v; want none", len(runs), err)
+	}
+}
