@@ -76,7 +76,8 @@ func code(t *testing.T, e *env, id string) string {
 // partitions), status with category (the pairs' index), and the reporter,
 // version and attending staff columns (their narrow indexes and a batch
 // read of the tickets), and a status with the attending staff's order
-// (the order postings). They are these indexes' only readers, so this
+// (the order postings), and a text filter ordered by title (the title's
+// order runs). They are these indexes' only readers, so this
 // test also records their queries for the permission check of infra/.
 func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 	e := newDynamoEnv(t)
@@ -93,8 +94,9 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 	e.setStatus(t, ids[0], "OPEN")
 	e.setStatus(t, ids[2], "OPEN")
 	// A filter with an order by attending staff is placed by the order
-	// postings, which the history consumer keeps; the text pass of the
-	// backfill indexes the tickets as it would.
+	// postings, a text filter ordered by title by the title's runs, which
+	// the history consumer keeps; the text pass of the backfill indexes
+	// the tickets as it would.
 	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +129,9 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 		{`orderBy: ["attendingStaff"]`, c(4, 3, 0, 2)},
 		{`orderBy: ["-code"]`, c(4, 3, 2, 1)},
 		{`status_Icontains: OPEN, orderBy: ["-attendingStaff"]`, c(2, 2, 0)},
+		// A text filter ordered by title: the title's order runs.
+		{`title_Icontains: "T", orderBy: ["-title"]`, c(4, 3, 2, 1)},
+		{`title_Icontains: "t", orderBy: ["title"]`, c(4, 0, 1, 2)},
 	} {
 		if got := list(tc.args); got != tc.want {
 			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)

@@ -46,8 +46,10 @@ var (
 	statsWrite = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 	configRead = []string{"dynamodb:GetItem"}
 	// The text index: references and postings read in batches, each
-	// posting put (or deleted when empty) on the version read.
-	textIndexWrite = []string{"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	// posting put (or deleted when empty) on the version read; the order
+	// runs' span of a title found by a Query, and a run cut again from
+	// the order postings' groups read by one.
+	textIndexWrite = []string{"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 	putEvents      = []string{"events:PutEvents"}
 	sendToDLQ      = []string{"sqs:SendMessage"}
 	writeLogs      = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
