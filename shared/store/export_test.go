@@ -261,7 +261,9 @@ func DropOrderPostings(tb testing.TB, s *Store) {
 func SetRunSizes(members, fill, runs, bytes, stored int) (restore func()) {
 	old := []int{runMembers, runFill, spanRuns, spanBytes, runStoredMax}
 	runMembers, runFill, spanRuns, spanBytes, runStoredMax = members, fill, runs, bytes, stored
-	return func() { runMembers, runFill, spanRuns, spanBytes, runStoredMax = old[0], old[1], old[2], old[3], old[4] }
+	return func() {
+		runMembers, runFill, spanRuns, spanBytes, runStoredMax = old[0], old[1], old[2], old[3], old[4]
+	}
 }
 
 // OrderRunSpans returns how many span items field's runs are kept in.
