@@ -257,12 +257,13 @@ func DropOrderPostings(tb testing.TB, s *Store) {
 }
 
 // SetRunSizes sets the order runs' sizes (runMembers, runFill, spanRuns,
-// spanBytes, runStoredMax) and returns what puts them back.
-func SetRunSizes(members, fill, runs, bytes, stored int) (restore func()) {
-	old := []int{runMembers, runFill, spanRuns, spanBytes, runStoredMax}
-	runMembers, runFill, spanRuns, spanBytes, runStoredMax = members, fill, runs, bytes, stored
+// spanBytes, runStoredMax) and the items a transaction takes, and returns
+// what puts them back.
+func SetRunSizes(members, fill, runs, bytes, stored, tx int) (restore func()) {
+	old := []int{runMembers, runFill, spanRuns, spanBytes, runStoredMax, txItemsMax}
+	runMembers, runFill, spanRuns, spanBytes, runStoredMax, txItemsMax = members, fill, runs, bytes, stored, tx
 	return func() {
-		runMembers, runFill, spanRuns, spanBytes, runStoredMax = old[0], old[1], old[2], old[3], old[4]
+		runMembers, runFill, spanRuns, spanBytes, runStoredMax, txItemsMax = old[0], old[1], old[2], old[3], old[4], old[5]
 	}
 }
 

@@ -157,13 +157,19 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 		return nil, translate("read order runs", err)
 	}
 	var out []grievance.OrderRun
-	for _, it := range items {
+	for i, it := range items {
 		runs, tooLarge, err := decodeRuns(it.B)
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", it.PK, it.SK, err)
 		}
 		if tooLarge {
 			return nil, nil
+		}
+		// A span holds the runs up to the next one's start (past it:
+		// runs a split wrote elsewhere, see writeSpan).
+		if i+1 < len(items) {
+			next := strings.TrimPrefix(items[i+1].SK, "r")
+			runs = slices.DeleteFunc(runs, func(r grievance.OrderRun) bool { return r.From >= next })
 		}
 		out = append(out, runs...)
 	}
@@ -239,6 +245,14 @@ func (rc runChanges) apply(ctx context.Context, s *Store) error {
 // rewritten once, conditioned on its version; the operations of a span
 // changed meanwhile are looked up and applied again.
 func (s *Store) applyRuns(ctx context.Context, field string, ops []runOp) error {
+	// In parts, so that one write splits a span into fewer than the 100
+	// items a transaction takes (an import of every ticket at once).
+	for len(ops) > runOpsMax {
+		if err := s.applyRuns(ctx, field, ops[:runOpsMax]); err != nil {
+			return err
+		}
+		ops = ops[runOpsMax:]
+	}
 	for attempt := 1; len(ops) > 0; attempt++ {
 		spans, err := s.spansOf(ctx, field, ops)
 		if err != nil {
@@ -299,21 +313,49 @@ func (s *Store) spansOf(ctx context.Context, field string, ops []runOp) (map[str
 	}
 	slices.Sort(grams)
 	grams = slices.Compact(grams)
-	found := make([]runsItem, len(grams))
-	err := parallel(ctx, len(grams), 16, func(ctx context.Context, i int) error {
+	holding := func(ctx context.Context, gram string) (runsItem, error) {
 		var items []runsItem
-		_, err := s.main.Get(AttrPK, prefixOrderRun+field).Range(AttrSK, dynamo.LessOrEqual, spanSK(grams[i])).
+		_, err := s.main.Get(AttrPK, prefixOrderRun+field).Range(AttrSK, dynamo.LessOrEqual, spanSK(gram)).
 			Order(dynamo.Descending).SearchLimit(1).Consistent(true).AllWithLastEvaluatedKey(ctx, &items)
+		if err != nil || len(items) == 0 {
+			return runsItem{}, translate("find order run", err)
+		}
+		return items[0], nil
+	}
+	found := make([]runsItem, len(grams))
+	if len(grams) <= spansByGram {
+		err := parallel(ctx, len(grams), 16, func(ctx context.Context, i int) error {
+			var err error
+			found[i], err = holding(ctx, grams[i])
+			return err
+		})
 		if err != nil {
-			return translate("find order run", err)
+			return nil, err
 		}
-		if len(items) > 0 {
-			found[i] = items[0]
+	} else {
+		// Many titles (an import, the backfill): the spans from the one
+		// holding the first to the last title, in one read.
+		first, err := holding(ctx, grams[0])
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		var spans []runsItem
+		if first.PK != "" {
+			err = s.main.Get(AttrPK, prefixOrderRun+field).Range(AttrSK, dynamo.Between, first.SK, spanSK(grams[len(grams)-1])).
+				Consistent(true).All(ctx, &spans)
+			if err != nil {
+				return nil, translate("find order runs", err)
+			}
+		}
+		j := 0
+		for i, g := range grams {
+			for j+1 < len(spans) && spans[j+1].SK <= spanSK(g) {
+				j++
+			}
+			if j < len(spans) {
+				found[i] = spans[j]
+			}
+		}
 	}
 	out := make(map[string]runsItem, len(grams))
 	for i, g := range grams {
@@ -325,6 +367,15 @@ func (s *Store) spansOf(ctx context.Context, field string, ops []runOp) (map[str
 	}
 	return out, nil
 }
+
+// runOpsMax bounds the operations applied together: into one span, at
+// most 40,000 tickets make ~1,700 runs, ~30 spans.
+const runOpsMax = 40000
+
+// spansByGram: up to this many titles, each title's span is found by a
+// Query of its own (all at once); past it, the spans between the first
+// and the last are read together.
+const spansByGram = 32
 
 // runAt returns the run of runs (sorted by From, the first From at most
 // gram) that holds gram.
@@ -353,24 +404,36 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 			runs = []grievance.OrderRun{{From: strings.TrimPrefix(cur.SK, "r")}}
 		}
 	}
+	// Per run, removals first (a ticket that moves within a run has both
+	// operations here), then the additions merged in.
+	adds, dels := map[int][]int64{}, map[int]map[int64]bool{}
+	for _, op := range ops {
+		i := runAt(runs, op.gram)
+		if op.add {
+			adds[i] = append(adds[i], op.seq)
+			continue
+		}
+		if dels[i] == nil {
+			dels[i] = map[int64]bool{}
+		}
+		dels[i][op.seq] = true
+	}
 	changed := false
-	grown := map[string]bool{}
-	// Removals first: a ticket that moves between two runs of a span has
-	// both operations here.
-	for _, add := range []bool{false, true} {
-		for _, op := range ops {
-			if op.add != add {
-				continue
-			}
-			r := &runs[runAt(runs, op.gram)]
-			i, found := slices.BinarySearch(r.Seqs, op.seq)
-			switch {
-			case add && !found:
-				r.Seqs = slices.Insert(r.Seqs, i, op.seq)
-				grown[r.From], changed = true, true
-			case !add && found:
-				r.Seqs = slices.Delete(r.Seqs, i, i+1)
-				changed = true
+	grown := map[int]bool{}
+	for i := range runs {
+		r := &runs[i]
+		if d := dels[i]; d != nil {
+			n := len(r.Seqs)
+			r.Seqs = slices.DeleteFunc(r.Seqs, func(seq int64) bool { return d[seq] })
+			changed = changed || len(r.Seqs) != n
+		}
+		if a := adds[i]; a != nil {
+			n := len(r.Seqs)
+			r.Seqs = append(r.Seqs, a...)
+			slices.Sort(r.Seqs)
+			r.Seqs = slices.Compact(r.Seqs)
+			if len(r.Seqs) != n {
+				changed, grown[i] = true, true
 			}
 		}
 	}
@@ -378,7 +441,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 		return nil
 	}
 	for i := len(runs) - 1; i >= 0; i-- {
-		if len(runs[i].Seqs) <= runMembers || !grown[runs[i].From] {
+		if len(runs[i].Seqs) <= runMembers || !grown[i] {
 			continue
 		}
 		hi := ""
@@ -421,12 +484,32 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	if len(items) == 1 {
 		return spanWritten(first.Run(ctx))
 	}
-	tx := s.db.WriteTx().Put(first)
-	for _, it := range items[1:] {
-		tx = tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
+	if len(items) <= txItemsMax {
+		tx := s.db.WriteTx().Put(first)
+		for _, it := range items[1:] {
+			tx = tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
+		}
+		return spanWritten(tx.Run(ctx))
 	}
-	return spanWritten(tx.Run(ctx))
+	// More spans than a transaction takes (a run cut from a whole
+	// column's postings): the new ones first, then this one. Until it is
+	// written, its runs past the next span's start are stale, and
+	// OrderRuns reads each span only up to the next one's start.
+	for start := 1; start < len(items); start += txItemsMax {
+		tx := s.db.WriteTx()
+		for _, it := range items[start:min(start+txItemsMax, len(items))] {
+			tx = tx.Put(s.main.Put(it).If("attribute_not_exists(pk)"))
+		}
+		if err := spanWritten(tx.Run(ctx)); err != nil {
+			return err
+		}
+	}
+	return spanWritten(first.Run(ctx))
 }
+
+// txItemsMax is DynamoDB's limit of items a transaction writes (var:
+// tests lower it).
+var txItemsMax = 100
 
 // spanWritten maps a lost race to errPostingRace.
 func spanWritten(err error) error {

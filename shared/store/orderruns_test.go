@@ -73,7 +73,7 @@ func checkRuns(t *testing.T, s *store.Store, ts []*grievance.Ticket, runMembers 
 // the backfill's text pass from the start. A title shared by more
 // tickets than a run may keep makes OrderRuns step aside.
 func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
-	defer store.SetRunSizes(4, 3, 3, 1<<10, 8192)()
+	defer store.SetRunSizes(4, 3, 3, 1<<10, 8192, 100)()
 	s := MustOpen(t)
 	ctx := context.Background()
 	var ts []*grievance.Ticket
@@ -147,15 +147,19 @@ func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
 	if ok, err := s.OrderRunsComplete(ctx); ok || err != nil {
 		t.Fatalf("runs complete once dropped: %v %v", ok, err)
 	}
+	// The pass's first run is cut from the whole column: more spans than
+	// a transaction (lowered to 2) takes.
+	restore := store.SetRunSizes(4, 3, 3, 1<<10, 8192, 2)
 	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 7}); err != nil {
 		t.Fatal(err)
 	}
+	restore()
 	checkRuns(t, s, ts, 4)
 	if ok, err := s.OrderRunsComplete(ctx); !ok || err != nil {
 		t.Errorf("runs complete after the text pass: %v %v", ok, err)
 	}
 
-	defer store.SetRunSizes(4, 3, 3, 1<<10, 4)() // "Same title" has five live tickets now
+	defer store.SetRunSizes(4, 3, 3, 1<<10, 4, 100)() // "Same title" has five live tickets now
 	tk := newTicket(id(61), grievance.StatusOpen, "Default")
 	tk.Title = "Same title"
 	ts = append(ts, mustCreate(t, s, tk))
