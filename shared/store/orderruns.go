@@ -181,19 +181,7 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 // by an import of ticket 1 and by a backfill text pass from the start,
 // once it has put every ticket of the order postings in a run.
 func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
-	err := s.main.Get(AttrPK, pkOrdersMarker).Range(AttrSK, dynamo.Equal, skRunsMarker).One(ctx, &struct{}{})
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, translate("read order runs marker", err)
-	}
-	return true, nil
-}
-
-func (s *Store) markRunsComplete(ctx context.Context) error {
-	err := s.main.Put(map[string]any{AttrPK: pkOrdersMarker, AttrSK: skRunsMarker, "kind": KindMarker}).Run(ctx)
-	return translate("write order runs marker", err)
+	return s.marked(ctx, skRunsMarker)
 }
 
 // runOp puts a ticket in (add) or takes it out of the run holding gram.

@@ -205,20 +205,30 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 // written when ticket 1 is first indexed by this code (then every ticket
 // is: a fresh table) and by a backfill text pass from the start.
 func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
-	err := s.main.Get(AttrPK, pkOrdersMarker).Range(AttrSK, dynamo.Equal, skOrdersMarker).One(ctx, &struct{}{})
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, translate("read order postings marker", err)
-	}
-	return true, nil
+	return s.marked(ctx, skOrdersMarker)
 }
 
 // markOrdersComplete writes the order postings' completeness marker.
 func (s *Store) markOrdersComplete(ctx context.Context) error {
-	err := s.main.Put(map[string]any{AttrPK: pkOrdersMarker, AttrSK: skOrdersMarker, "kind": KindMarker}).Run(ctx)
-	return translate("write order postings marker", err)
+	return s.mark(ctx, skOrdersMarker)
+}
+
+// marked reports whether the text index's marker sk is written.
+func (s *Store) marked(ctx context.Context, sk string) (bool, error) {
+	err := s.main.Get(AttrPK, pkOrdersMarker).Range(AttrSK, dynamo.Equal, sk).One(ctx, &struct{}{})
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate("read marker "+sk, err)
+	}
+	return true, nil
+}
+
+// mark writes the text index's marker sk (once written, never removed).
+func (s *Store) mark(ctx context.Context, sk string) error {
+	err := s.main.Put(map[string]any{AttrPK: pkOrdersMarker, AttrSK: sk, "kind": KindMarker}).Run(ctx)
+	return translate("write marker "+sk, err)
 }
 
 // maxOrderPage bounds one request of OrderBuckets.
@@ -642,7 +652,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		if err := s.markOrdersComplete(ctx); err != nil {
 			return 0, err
 		}
-		if err := s.markRunsComplete(ctx); err != nil {
+		if err := s.mark(ctx, skRunsMarker); err != nil {
 			return 0, err
 		}
 	}
@@ -714,7 +724,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				if err != nil {
 					return r, fmt.Errorf("index text: order runs: %w", err)
 				}
-				return r, s.markRunsComplete(ctx)
+				return r, s.mark(ctx, skRunsMarker)
 			}
 			return r, nil
 		}
@@ -870,7 +880,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 		if err := s.markOrdersComplete(ctx); err != nil {
 			return err
 		}
-		return s.markRunsComplete(ctx)
+		return s.mark(ctx, skRunsMarker)
 	}
 	return nil
 }
