@@ -297,3 +297,27 @@ func DropOrderRuns(tb testing.TB, s *Store) {
 		tb.Fatal(err)
 	}
 }
+
+// SpanSizes returns how many runs each span gets when n runs of members
+// tickets each (titles of 28 bytes) are cut into spans.
+func SpanSizes(tb testing.TB, n, members int) []int {
+	tb.Helper()
+	runs := make([]grievance.OrderRun, n)
+	seq := int64(0)
+	for i := range runs {
+		runs[i].From = grievance.OrderKey("title", fmt.Sprintf("Payment not received (%05d)", i)).Gram
+		for range members {
+			seq++
+			runs[i].Seqs = append(runs[i].Seqs, seq)
+		}
+	}
+	parts, err := splitSpan(runs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []int
+	for _, p := range parts {
+		out = append(out, len(p))
+	}
+	return out
+}

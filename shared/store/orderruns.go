@@ -509,7 +509,10 @@ func spanWritten(err error) error {
 }
 
 // splitSpan cuts runs into spans of at most spanRuns runs and spanBytes
-// bytes (a run larger than that alone).
+// bytes (a run larger than that alone): as few as hold them at three
+// quarters full (a split must not be followed at once by another, and a
+// whole column cut at once must not make half-empty spans), in equal
+// numbers of runs.
 func splitSpan(runs []grievance.OrderRun) ([][]grievance.OrderRun, error) {
 	b, err := encodeRuns(runs)
 	if err != nil {
@@ -518,15 +521,19 @@ func splitSpan(runs []grievance.OrderRun) ([][]grievance.OrderRun, error) {
 	if len(runs) <= 1 || len(runs) <= spanRuns && len(b) <= spanBytes {
 		return [][]grievance.OrderRun{runs}, nil
 	}
-	lo, err := splitSpan(runs[:len(runs)/2])
-	if err != nil {
-		return nil, err
+	parts := max((len(runs)*4+spanRuns*3-1)/(spanRuns*3), (len(b)*4+spanBytes*3-1)/(spanBytes*3), 2)
+	parts = min(parts, len(runs))
+	var out [][]grievance.OrderRun
+	for i := range parts {
+		part := runs[i*len(runs)/parts : (i+1)*len(runs)/parts]
+		// Runs vary in size: a part still too large is cut again.
+		more, err := splitSpan(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
 	}
-	hi, err := splitSpan(runs[len(runs)/2:])
-	if err != nil {
-		return nil, err
-	}
-	return append(lo, hi...), nil
+	return out, nil
 }
 
 // nextSpan returns the gram the span after sk starts at ("" when it is

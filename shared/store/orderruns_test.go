@@ -170,3 +170,32 @@ func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
 		t.Errorf("a run of more tickets than a run keeps: OrderRuns gave %d runs, %v; want none", len(runs), err)
 	}
 }
+
+// A whole column cut at once (an import, the backfill) fills its spans
+// to about three quarters, in as few spans as that takes; a span just
+// past its size splits in two.
+func TestSplitSpan_FillsSpansToThreeQuarters(t *testing.T) {
+	for _, tc := range []struct {
+		runs, members int
+		want          []int
+	}{
+		{128, 24, []int{128}},
+		{129, 24, []int{64, 65}},
+		{4167, 24, nil}, // 100,000 titles: 44 spans of 94 or 95 runs
+	} {
+		got := store.SpanSizes(t, tc.runs, tc.members)
+		if tc.want != nil && !slices.Equal(got, tc.want) {
+			t.Errorf("%d runs: spans of %v, want %v", tc.runs, got, tc.want)
+		}
+		total := 0
+		for _, n := range got {
+			total += n
+			if n > 128 || n < 64 {
+				t.Errorf("%d runs: a span of %d runs (want 64 to 128)", tc.runs, n)
+			}
+		}
+		if total != tc.runs || tc.runs == 4167 && len(got) != 44 {
+			t.Errorf("%d runs: %d spans holding %d", tc.runs, len(got), total)
+		}
+	}
+}
