@@ -72,7 +72,8 @@ func packGram(gram string) ([]byte, error) {
 	}
 	raw, err := hex.DecodeString(gram[:len(gram)-1])
 	if err != nil {
-		return nil, fmt.Errorf("order run: gram %q: %w", gram, err)
+		// Not the gram: it is a title's bytes (no ticket data in logs).
+		return nil, fmt.Errorf("order run: a group key that is not hex: %w", err)
 	}
 	return append(raw, gram[len(gram)-1]), nil
 }
@@ -160,7 +161,7 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 	for i, it := range items {
 		runs, tooLarge, err := decodeRuns(it.B)
 		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", it.PK, it.SK, err)
+			return nil, fmt.Errorf("%s, a span: %w", it.PK, err)
 		}
 		if tooLarge {
 			return nil, nil
@@ -386,7 +387,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	if cur != nil {
 		var err error
 		if runs, _, err = decodeRuns(cur.B); err != nil {
-			return fmt.Errorf("%s/%s: %w", cur.PK, cur.SK, err)
+			return fmt.Errorf("%s, a span: %w", cur.PK, err)
 		}
 		if len(runs) == 0 {
 			runs = []grievance.OrderRun{{From: strings.TrimPrefix(cur.SK, "r")}}

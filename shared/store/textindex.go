@@ -296,10 +296,11 @@ func orderItemOf(item dynamo.Item) (gram string, blk int64, b *block, err error)
 	cut := len(it.SK) - len(blockSK(0))
 	blk, err = strconv.ParseInt(it.SK[max(cut, 0):], 10, 64)
 	if err != nil || cut < 1 {
-		return "", 0, nil, fmt.Errorf("order posting %s/%s: bad key", it.PK, it.SK)
+		// The key's group is a sort value's bytes: not in errors (logs).
+		return "", 0, nil, fmt.Errorf("order posting of %s: bad key", it.PK)
 	}
 	if b, err = decodeBlock(it.B); err != nil {
-		return "", 0, nil, fmt.Errorf("order posting %s/%s: %w", it.PK, it.SK, err)
+		return "", 0, nil, fmt.Errorf("order posting of %s: %w", it.PK, err)
 	}
 	return it.SK[:cut], blk, b, nil
 }
