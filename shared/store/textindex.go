@@ -801,7 +801,9 @@ func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, 
 	if exists {
 		var err error
 		if b, err = decodeBlock(cur.B); err != nil {
-			return fmt.Errorf("posting %s/%s: %w", cur.PK, cur.SK, err)
+			// An order posting's key is a sort value's bytes: the
+			// partition only (no ticket data in logs).
+			return fmt.Errorf("posting of %s: %w", cur.PK, err)
 		}
 	}
 	next := ch.apply(b)
