@@ -111,9 +111,6 @@ func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
 	return out, nil
 }
 
-// errRunTooLarge: a run keeps no members (runStoredMax).
-var errRunTooLarge = errors.New("a run too large to keep its members")
-
 // decodeRuns decodes encodeRuns' bytes; a run too large to keep its
 // members has Seqs nil and is reported by tooLarge.
 func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
