@@ -640,55 +640,9 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 	w := ts.order
 	read := ts.readLive(ctx)
 	return func(fn func(*Ticket) (bool, error)) error {
-		type unit struct {
-			seqs   []int64
-			sorted bool // one group to sort once read
-		}
-		var (
-			pend   []unit
-			queued int
-			chunk  = min(max(hint, 4), maxScanPage)
-			wanted = hint // rows still wanted (about: judged rows)
-			more   = true
-		)
-		flush := func() error {
-			var seqs []int64
-			for _, u := range pend {
-				seqs = append(seqs, u.seqs...)
-			}
-			got, err := read(seqs)
-			if err != nil {
-				return err
-			}
-			for _, u := range pend {
-				if !more {
-					break
-				}
-				var page []*Ticket
-				for _, n := range u.seqs {
-					page = append(page, got[n]...) // none: deleted since it was indexed
-				}
-				// judged counts the numbers whose rows were offered (or
-				// that have none).
-				ts.judged += len(u.seqs) - len(page)
-				if u.sorted {
-					slices.SortStableFunc(page, w.cmp)
-				}
-				for _, t := range page {
-					ts.judged++
-					if more, err = fn(t); err != nil || !more {
-						break
-					}
-				}
-				if err != nil {
-					return err
-				}
-			}
-			wanted -= queued
-			pend, queued = pend[:0], 0
-			chunk = min(chunk*4, maxScanPage)
-			return nil
-		}
+		wanted := hint // rows still wanted (about: judged rows)
+		bt := &batcher{read: read, fn: fn, judged: &ts.judged, cmp: w.cmp, chunk: min(max(hint, 4), maxScanPage),
+			flushed: func(n int) { wanted -= n }, more: true}
 		queue := func(u unit) error {
 			if u.sorted && len(u.seqs) > maxSorted {
 				// Only before the backfill's text pass (the tickets no
@@ -696,12 +650,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 				// first 400 bytes: bounded as every in-memory sort.
 				return errTooManyToSort(maxSorted)
 			}
-			pend = append(pend, u)
-			queued += len(u.seqs)
-			if queued >= chunk {
-				return flush()
-			}
-			return nil
+			return bt.add(u)
 		}
 		left := ts.cands.Clone()
 		buckets, next := w.first, w.next
@@ -709,7 +658,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 		// groups read, top the highest number they or the candidates hold
 		// (about how many tickets there are).
 		placed, groups, passed, top := 0, 0, 0, ts.cands.Max()
-		for more {
+		for bt.more {
 			for _, b := range buckets {
 				groups++
 				passed += b.Members.Len()
@@ -725,7 +674,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 				if b.wholeValue() {
 					grp.Range(0, grp.Max(), true, func(n int64) bool {
 						err = queue(unit{seqs: []int64{n}})
-						return err == nil && more
+						return err == nil && bt.more
 					})
 				} else {
 					err = queue(unit{seqs: members(grp), sorted: true})
@@ -733,7 +682,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 				if err != nil {
 					return err
 				}
-				if !more {
+				if !bt.more {
 					return nil
 				}
 			}
@@ -750,7 +699,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			// the candidates would, and far fewer when the groups are
 			// large (dates, versions, staff: the whole column is a few
 			// hundred items) or the candidates dense.
-			need := max(wanted-queued, 1)
+			need := max(wanted-bt.queued, 1)
 			perGroup := float64(placed) / float64(groups)
 			walkOn := float64(need) / perGroup
 			if perGroup == 0 {
@@ -771,15 +720,12 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 				break // nothing more (the rest, if any, is sorted below)
 			}
 		}
-		if left.Len() > 0 && more {
+		if left.Len() > 0 && bt.more {
 			if err := queue(unit{seqs: members(left), sorted: true}); err != nil {
 				return err
 			}
 		}
-		if len(pend) > 0 && more {
-			return flush()
-		}
-		return nil
+		return bt.finish()
 	}
 }
 
@@ -816,43 +762,116 @@ func byNumber(set *SeqSet, lo, hi int64, desc bool, hint int, judged *int, read 
 // offered.
 func inOrder(each func(func(int64) bool), hint int, judged *int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
 	return func(fn func(*Ticket) (bool, error)) error {
-		chunk := min(max(hint, 4), maxScanPage)
-		batch := make([]int64, 0, chunk)
+		bt := &batcher{read: read, fn: fn, judged: judged, chunk: min(max(hint, 4), maxScanPage), more: true}
 		var failed error
-		more := true
-		flush := func() {
-			got, err := read(batch)
-			if err != nil {
-				failed, more = err, false
-				return
+		each(func(n int64) bool {
+			if failed = bt.add(unit{seqs: []int64{n}}); failed != nil {
+				return false
 			}
-			for _, n := range batch {
-				*judged++
+			return bt.more
+		})
+		if failed != nil {
+			return failed
+		}
+		return bt.finish()
+	}
+}
+
+// unit is numbers read together: one number, or a group to sort by the
+// order once read (a prefix's group, a run, the candidates no group
+// holds).
+type unit struct {
+	seqs   []int64
+	sorted bool
+}
+
+// batcher reads queued units in batches (chunk numbers at first, then
+// four times as many each round, up to maxScanPage) and offers their rows
+// to fn in the units' order until fn has enough (more false). judged
+// counts the numbers whose rows were offered (or that have none); flushed,
+// when set, hears how many numbers each batch read.
+type batcher struct {
+	read    func([]int64) (map[int64][]*Ticket, error)
+	fn      func(*Ticket) (bool, error)
+	judged  *int
+	cmp     func(a, b *Ticket) int
+	flushed func(n int)
+	chunk   int
+	pend    []unit
+	queued  int
+	more    bool // fn wants more rows
+}
+
+// add queues u, reading the batch once it holds chunk numbers.
+func (b *batcher) add(u unit) error {
+	if !b.more {
+		return nil
+	}
+	b.pend = append(b.pend, u)
+	b.queued += len(u.seqs)
+	if b.queued >= b.chunk {
+		return b.flush()
+	}
+	return nil
+}
+
+// finish reads what is still queued.
+func (b *batcher) finish() error {
+	if len(b.pend) > 0 && b.more {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *batcher) flush() error {
+	var seqs []int64
+	for _, u := range b.pend {
+		seqs = append(seqs, u.seqs...)
+	}
+	got, err := b.read(seqs)
+	if err != nil {
+		b.more = false
+		return err
+	}
+	offer := func(t *Ticket) error {
+		ok, err := b.fn(t)
+		if err != nil || !ok {
+			b.more = false
+		}
+		return err
+	}
+	for _, u := range b.pend {
+		if !b.more {
+			break
+		}
+		if !u.sorted {
+			for _, n := range u.seqs {
+				*b.judged++
 				for _, t := range got[n] { // none: deleted since it was indexed
-					ok, err := fn(t)
-					if err != nil {
-						failed, more = err, false
-						return
-					}
-					if !ok {
-						more = false
-						return
+					if err := offer(t); err != nil || !b.more {
+						return err
 					}
 				}
 			}
-			batch = batch[:0]
-			chunk = min(chunk*4, maxScanPage)
+			continue
 		}
-		each(func(n int64) bool {
-			batch = append(batch, n)
-			if len(batch) >= chunk {
-				flush()
+		var page []*Ticket
+		for _, n := range u.seqs {
+			page = append(page, got[n]...)
+		}
+		*b.judged += len(u.seqs) - len(page)
+		slices.SortStableFunc(page, b.cmp)
+		for _, t := range page {
+			*b.judged++
+			if err := offer(t); err != nil || !b.more {
+				return err
 			}
-			return more
-		})
-		if more && len(batch) > 0 {
-			flush()
 		}
-		return failed
 	}
+	if b.flushed != nil {
+		b.flushed(b.queued)
+	}
+	b.pend, b.queued = b.pend[:0], 0
+	b.chunk = min(b.chunk*4, maxScanPage)
+	return nil
 }
