@@ -269,12 +269,13 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 				if err = cmp.Or(err, cerr); err != nil {
 					return nil, fmt.Errorf("read order runs: %w", err)
 				}
-				if ok {
+				if ok && runs != nil {
 					w.runs, w.byRuns = runs, true
 					return w, nil
 				}
-				// Until the backfill has put every ticket in a run: the
-				// groups, a request later.
+				// Until the backfill has put every ticket in a run, or
+				// when the store keeps none (a title too common to keep
+				// its run): the groups, a request later.
 			}
 			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems(orderField, len(needs) > 0))
 			if err != nil {

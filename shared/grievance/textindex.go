@@ -236,7 +236,8 @@ type OrderRun struct {
 // run, so a page reads its first runs' candidates and sorts them,
 // wherever in the column they sort.
 type OrderRunIndex interface {
-	// OrderRuns returns every run of field, in the column's order.
+	// OrderRuns returns every run of field, in the column's order; none
+	// when it cannot place every ticket (then lists walk the groups).
 	OrderRuns(ctx context.Context, field string) ([]OrderRun, error)
 	// OrderRunsComplete reports whether every live ticket is in a run:
 	// false on a table indexed before the runs existed, until the
