@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -426,18 +427,26 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	if !changed {
 		return nil
 	}
+	cutting := slices.ContainsFunc(slices.Collect(maps.Keys(grown)), func(i int) bool { return len(runs[i].Seqs) > runMembers })
+	next := "" // where the next span starts ("": none, or not read)
+	if cutting && cur != nil {
+		var err error
+		if next, err = s.nextSpan(ctx, field, cur.SK); err != nil {
+			return err
+		}
+		if next != "" {
+			// Runs past it are what a split left behind when this span's
+			// own write lost a race (writeSpan, below): dropped.
+			runs = slices.DeleteFunc(runs, func(r grievance.OrderRun) bool { return r.From >= next })
+		}
+	}
 	for i := len(runs) - 1; i >= 0; i-- {
 		if len(runs[i].Seqs) <= runMembers || !grown[i] {
 			continue
 		}
-		hi := ""
+		hi := next
 		if i+1 < len(runs) {
 			hi = runs[i+1].From
-		} else if cur != nil {
-			var err error
-			if hi, err = s.nextSpan(ctx, field, cur.SK); err != nil {
-				return err
-			}
 		}
 		cut, err := s.cutRun(ctx, field, runs[i].From, hi)
 		if err != nil {
