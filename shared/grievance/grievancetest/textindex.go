@@ -132,20 +132,11 @@ var _ grievance.VersionCounter = (*Store)(nil)
 // SetVersionCountsComplete sets what VersionCountsComplete answers
 // (true unless a test says otherwise), as a table upgraded from before
 // the counts answers false until its backfill.
-func (s *Store) SetVersionCountsComplete(ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.countsIncomplete = !ok
-}
+func (s *Store) SetVersionCountsComplete(ok bool) { s.setFlag(&s.countsIncomplete, !ok) }
 
 // VersionCountsComplete implements grievance.VersionCounter.
 func (s *Store) VersionCountsComplete(ctx context.Context) (bool, error) {
-	if err := s.fail("VersionCountsComplete"); err != nil {
-		return false, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.countsIncomplete, nil
+	return s.complete("VersionCountsComplete", &s.countsIncomplete)
 }
 
 // VersionCounts implements grievance.VersionCounter from the recorded
@@ -228,20 +219,11 @@ func (s *Store) orderGroups(field string) ([]string, map[string]*grievance.SeqSe
 // SetOrderPostingsComplete sets what OrderPostingsComplete answers (true
 // unless a test says otherwise), as a table indexed before the order
 // postings answers false until its backfill.
-func (s *Store) SetOrderPostingsComplete(ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ordersIncomplete = !ok
-}
+func (s *Store) SetOrderPostingsComplete(ok bool) { s.setFlag(&s.ordersIncomplete, !ok) }
 
 // OrderPostingsComplete implements grievance.OrderIndex.
 func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
-	if err := s.fail("OrderPostingsComplete"); err != nil {
-		return false, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.ordersIncomplete, nil
+	return s.complete("OrderPostingsComplete", &s.ordersIncomplete)
 }
 
 var _ grievance.OrderRunIndex = (*Store)(nil)
@@ -276,18 +258,27 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 
 // SetOrderRunsComplete sets what OrderRunsComplete answers (true unless
 // a test says otherwise).
-func (s *Store) SetOrderRunsComplete(ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.runsIncomplete = !ok
-}
+func (s *Store) SetOrderRunsComplete(ok bool) { s.setFlag(&s.runsIncomplete, !ok) }
 
 // OrderRunsComplete implements grievance.OrderRunIndex.
 func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
-	if err := s.fail("OrderRunsComplete"); err != nil {
+	return s.complete("OrderRunsComplete", &s.runsIncomplete)
+}
+
+// setFlag sets one of the store's flags.
+func (s *Store) setFlag(f *bool, v bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*f = v
+}
+
+// complete answers a completeness check op: its failure when a test set
+// one, else whether the flag incomplete denies it.
+func (s *Store) complete(op string, incomplete *bool) (bool, error) {
+	if err := s.fail(op); err != nil {
 		return false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.runsIncomplete, nil
+	return !*incomplete, nil
 }
