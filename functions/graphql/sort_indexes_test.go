@@ -77,7 +77,7 @@ func code(t *testing.T, e *env, id string) string {
 // version and attending staff columns (their narrow indexes and a batch
 // read of the tickets), and a status with the attending staff's order
 // (the order postings), and a text filter ordered by title (the title's
-// order runs). They are these indexes' only readers, so this
+// order runs) or due date (the due days). They are these indexes' only readers, so this
 // test also records their queries for the permission check of infra/.
 func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 	e := newDynamoEnv(t)
@@ -135,6 +135,14 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 	} {
 		if got := list(tc.args); got != tc.want {
 			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+	// A text filter every ticket matches, ordered by due date (the due
+	// days), lists as the due date's sort index does.
+	for _, order := range []string{`"dueDate"`, `"-dueDate"`} {
+		got, want := list(`title_Icontains: "T", orderBy: [`+order+`]`), list(`orderBy: [`+order+`]`)
+		if got != want {
+			t.Errorf("title_Icontains with orderBy %s = %s, want %s", order, got, want)
 		}
 	}
 }

@@ -100,11 +100,10 @@ type orderWalk struct {
 	// postings; next the gram to go on after ("" at the end).
 	first []OrderBucket
 	next  string
-	// runs, when byRuns, are the column's runs (OrderRunIndex), read
-	// instead of a first request: planSearch turns them into the
-	// candidates' runs, the whole walk.
-	runs   []OrderRun
-	byRuns bool
+	// place, when set, groups the candidates in the order's sequence from
+	// a read of the whole column instead of a first request (the title's
+	// runs, the due days): planSearch makes them the whole walk.
+	place func(cands *SeqSet) []OrderBucket
 	// cmp is the list's order, for the groups that share only a prefix
 	// and the candidates no group holds.
 	cmp func(a, b *Ticket) int
@@ -255,27 +254,48 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		// one ticket a group (a title filter ordered by title sorts them
 		// together, after every title that comes before the filter's
 		// text): its runs place them all in one read.
-		var readRuns func() ([]OrderRun, error)
-		var runsComplete func() (bool, error)
+		// Likewise a text filter's candidates by due date: the due days
+		// place them wherever they sort (all due early, listed latest due
+		// first, they would be behind every later day).
+		var readPlace func() (func(*SeqSet) []OrderBucket, error)
 		if ri, ok := s.store.(OrderRunIndex); ok && len(needs) > 0 && slices.Contains(OrderRunFields, orderField) {
-			runsComplete = s.runsComplete.under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx) })
-			readRuns = async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) })
+			complete := s.runsComplete.under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx) })
+			runs := async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) })
+			readPlace = func() (func(*SeqSet) []OrderBucket, error) {
+				rs, err := runs()
+				ok, cerr := complete()
+				if err = cmp.Or(err, cerr); err != nil || !ok || rs == nil {
+					return nil, err
+				}
+				return func(c *SeqSet) []OrderBucket { return runBuckets(rs, c, desc) }, nil
+			}
+		}
+		if di, ok := s.store.(DueDayIndex); ok && len(needs) > 0 && orderField == "due_date" {
+			complete := s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) })
+			days := async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) })
+			readPlace = func() (func(*SeqSet) []OrderBucket, error) {
+				ds, err := days()
+				ok, cerr := complete()
+				if err = cmp.Or(err, cerr); err != nil || !ok {
+					return nil, err
+				}
+				return func(c *SeqSet) []OrderBucket { return dayBuckets(ds, c, desc) }, nil
+			}
 		}
 		firstOrder = async("read order postings", func() (*orderWalk, error) {
 			w := &orderWalk{oi: oi, field: orderField, desc: desc, cmp: TicketOrder(orderField, desc)}
-			if readRuns != nil {
-				runs, err := readRuns()
-				ok, cerr := runsComplete()
-				if err = cmp.Or(err, cerr); err != nil {
-					return nil, fmt.Errorf("read order runs: %w", err)
+			if readPlace != nil {
+				place, err := readPlace()
+				if err != nil {
+					return nil, fmt.Errorf("read order postings: %w", err)
 				}
-				if ok && runs != nil {
-					w.runs, w.byRuns = runs, true
+				if place != nil {
+					w.place = place
 					return w, nil
 				}
-				// Until the backfill has put every ticket in a run, or
-				// when the store keeps none (a title too common to keep
-				// its run): the groups, a request later.
+				// Until the backfill has filled them, or when the store
+				// keeps no runs (a title too common to keep its run):
+				// the groups, a request later.
 			}
 			b, next, err := oi.OrderBuckets(ctx, orderField, desc, "", orderFirstItems(orderField, len(needs) > 0))
 			if err != nil {
@@ -423,8 +443,8 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		hidden.AndNot(post[mine])
 		cands.AndNot(hidden)
 	}
-	if walk != nil && walk.byRuns {
-		walk.first, walk.next, walk.runs = runBuckets(walk.runs, cands, walk.desc), "", nil
+	if walk != nil && walk.place != nil {
+		walk.first, walk.next = walk.place(cands), ""
 	}
 	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk}
 	if readLive {

@@ -54,6 +54,9 @@ type Service struct {
 	// runsComplete: the store said every live ticket is in its order
 	// runs (list_search.go).
 	runsComplete onceTrue
+	// daysComplete: the store said every live ticket's due day is in its
+	// column (list_search.go).
+	daysComplete onceTrue
 
 	mu        sync.Mutex
 	cfg       *Config

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -243,6 +246,76 @@ type OrderRunIndex interface {
 	// false on a table indexed before the runs existed, until the
 	// backfill's text pass from the start. It never goes back to false.
 	OrderRunsComplete(ctx context.Context) (bool, error)
+}
+
+// DueDayIndex is a text index that also keeps every ticket's due date as
+// a day number, by ticket number: a column a list reads whole (2 bytes or
+// less a ticket) to place any candidate set by due date in one read,
+// where the order postings' walk must find where the candidates sort (a
+// text filter whose tickets are all due early, listed latest due first,
+// walks past every later day). A day's number never moves, as a rank
+// would when values are inserted.
+type DueDayIndex interface {
+	// DueDays returns the day of every ticket, indexed by its number
+	// (DayUnknown past the end, or for a ticket not indexed).
+	DueDays(ctx context.Context) ([]uint16, error)
+	// DueDaysComplete reports whether every live ticket's day is in the
+	// column: false on a table indexed before it existed, until the
+	// backfill's text pass from the start. It never goes back to false.
+	DueDaysComplete(ctx context.Context) (bool, error)
+}
+
+// Day numbers of DueDayIndex: DayUnknown for a ticket not indexed,
+// DayNone for no due date, else DayOf's.
+const (
+	DayUnknown uint16 = 0
+	DayNone    uint16 = 1
+)
+
+// dayEpoch is day 2 of DueDayIndex: due dates from 1970 to May 2149 fit.
+var dayEpoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DayOf returns due date's day number: DayNone for none, DayUnknown for
+// a date the column cannot hold (not a date, or out of its years), which
+// lists place as a ticket not indexed.
+func DayOf(dueDate string) uint16 {
+	if dueDate == "" {
+		return DayNone
+	}
+	d, err := time.Parse(DateLayout, dueDate)
+	if err != nil {
+		return DayUnknown
+	}
+	n := int(d.Sub(dayEpoch).Hours()/24) + 2
+	if n < 2 || n > 0xffff {
+		return DayUnknown
+	}
+	return uint16(n)
+}
+
+// dayBuckets are the candidates grouped by day, in the order's sequence:
+// each a whole value (its tickets tie). Candidates of DayUnknown are in
+// none: the walk places them last, sorted once read.
+func dayBuckets(days []uint16, cands *SeqSet, desc bool) []OrderBucket {
+	byDay := map[uint16]*SeqSet{}
+	cands.Range(0, cands.Max(), false, func(n int64) bool {
+		if n < int64(len(days)) && days[n] != DayUnknown {
+			if byDay[days[n]] == nil {
+				byDay[days[n]] = &SeqSet{}
+			}
+			byDay[days[n]].Add(n)
+		}
+		return true
+	})
+	keys := slices.Sorted(maps.Keys(byDay))
+	if desc {
+		slices.Reverse(keys)
+	}
+	out := make([]OrderBucket, 0, len(keys))
+	for _, d := range keys {
+		out = append(out, OrderBucket{Gram: fmt.Sprintf("%05d#", d), Members: byDay[d]})
+	}
+	return out
 }
 
 // runBuckets are the runs holding candidates, in the order's sequence,

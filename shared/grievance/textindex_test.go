@@ -484,7 +484,8 @@ func TestPanelPairs_SameAnswerAsReadingEveryTicket(t *testing.T) {
 // sorted once read), a reporter whose tickets all sort last by due date,
 // and a walk of a few groups a call (so it goes on, or reads the rest).
 // A text filter ordered by title is placed by the title's runs (of one or
-// four tickets), or, until they are complete, by the walk. No sort index
+// four tickets), by due date by the due days, or, until they are
+// complete, by the walk. No sort index
 // is read, and a page reads about a page of tickets.
 func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
 	for _, c := range []struct {
@@ -496,6 +497,7 @@ func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
 		indexed.OrderGroupsPerCall = perCall
 		indexed.OrderRunMembers = c.runMembers
 		indexed.SetOrderRunsComplete(c.runs)
+		indexed.SetDueDaysComplete(c.runs)
 		f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 			return grievance.Filter{Field: field, Lookup: l, Value: v}
 		}
@@ -801,11 +803,13 @@ func TestOrderSort_RunsPlaceCandidatesThatSortInTheMiddle(t *testing.T) {
 }
 
 // A text filter whose tickets are all due first, listed latest due first:
-// the first groups hold none of them, but a due date's group is many
-// tickets, so walking the rest of the column costs fewer reads than
-// sorting the candidates, and the walk goes on to them.
-func TestOrderSort_WalksOnThroughLargeGroups(t *testing.T) {
-	withIndex, plain, indexed := twins(func(st *grievancetest.Store) {
+// the first groups hold none of them. With the due days, they are placed
+// in one read and a page reads its tickets only. Before the days are
+// complete the walk places them: a due date's group is many tickets, so
+// walking the rest of the column costs fewer reads than sorting the
+// candidates, and the walk goes on to them.
+func TestOrderSort_CandidatesDueFirstListedLatestDueFirst(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
 		st.SetConfigDocument([]byte(writeConfig))
 		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
 		for i := 1; i <= 300; i++ {
@@ -816,16 +820,42 @@ func TestOrderSort_WalksOnThroughLargeGroups(t *testing.T) {
 			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title, DueDate: due,
 				Category: "Open", Status: grievance.StatusOpen, DateCreated: clock.Now()})
 		}
-	})
-	indexed.OrderGroupsPerCall = 3
-	ctx := grievance.NewContext(context.Background(), specialist)
-	q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(20)}, OrderBy: []string{"-due_date"},
-		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "lost"}}}
-	got, want := bothAnswers(t, withIndex, plain, ctx, q)
-	if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
-		t.Errorf("%s (%d), want %s (%d)", codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
 	}
-	if indexed.read > 30 {
-		t.Errorf("%d tickets read by number: the walk read the 100 candidates instead of going on", indexed.read)
+	for _, days := range []bool{true, false} {
+		withIndex, plain, indexed := twins(seed)
+		indexed.SetDueDaysComplete(days)
+		indexed.OrderGroupsPerCall = 3
+		ctx := grievance.NewContext(context.Background(), specialist)
+		q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(20)}, OrderBy: []string{"-due_date"},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "lost"}}}
+		got, want := bothAnswers(t, withIndex, plain, ctx, q)
+		if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
+			t.Errorf("days %v: %s (%d), want %s (%d)", days, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+		}
+		switch {
+		case indexed.read > 30:
+			t.Errorf("days %v: %d tickets read by number: the candidates were read instead of placed", days, indexed.read)
+		case days && indexed.groups > 0, !days && indexed.groups == 0:
+			t.Errorf("days %v: %d order posting groups read", days, indexed.groups)
+		}
+	}
+}
+
+// Day numbers sort as the due dates do, no due date first; what the
+// column cannot hold is unknown (placed as a ticket not indexed).
+func TestDayOf_SortsAsTheDueDates(t *testing.T) {
+	dates := []string{"", "1970-01-01", "2026-02-28", "2026-03-01", "2026-12-31", "2027-01-01", "2149-01-01"}
+	prev := grievance.DayUnknown
+	for _, d := range dates {
+		n := grievance.DayOf(d)
+		if n <= prev {
+			t.Errorf("DayOf(%q) = %d, not above %d (the date before)", d, n, prev)
+		}
+		prev = n
+	}
+	for _, d := range []string{"1969-12-31", "2200-01-01", "01/02/2026", "2026-13-01"} {
+		if n := grievance.DayOf(d); n != grievance.DayUnknown {
+			t.Errorf("DayOf(%q) = %d, want unknown", d, n)
+		}
 	}
 }

@@ -321,3 +321,22 @@ func SpanSizes(tb testing.TB, n, members int) []int {
 	}
 	return out
 }
+
+// DropDueDays makes the index what it was before the due days: no
+// DUEDAYS item nor their marker.
+func DropDueDays(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	var items []dueDaysItem
+	if err := s.main.Get(AttrPK, pkDueDays).Consistent(true).All(ctx, &items); err != nil {
+		tb.Fatal(err)
+	}
+	for _, it := range items {
+		if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skDaysMarker).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}

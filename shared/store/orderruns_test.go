@@ -199,3 +199,72 @@ func TestSplitSpan_FillsSpansToThreeQuarters(t *testing.T) {
 		}
 	}
 }
+
+// Ensure the due days follow real stream records — creates with and
+// without a due date, dates years apart in one block (two bytes a
+// ticket) and a block beyond, a due date changed and removed, a deletion;
+// redelivered — and that the backfill's text pass fills a table indexed
+// before them, marking them complete.
+func TestDueDays_FollowTheStream(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 12; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		switch {
+		case i%4 == 0:
+		case i == 5:
+			tk.DueDate = "2031-06-30"
+		default:
+			tk.DueDate = fmt.Sprintf("2026-12-%02d", i)
+		}
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.DueDate = "2026-11-30" })
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.DueDate = "" })
+	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
+	recs := ticketRecords(t, s)
+	for _, batch := range [][]events.DynamoDBEventRecord{recs[:7], recs[5:], recs} {
+		if _, err := s.ApplySearch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	far := newTicket(id(50), grievance.StatusOpen, "Default")
+	far.Seq, far.Code, far.DueDate = 5000, grievance.FormatCode(5000), "2027-01-15"
+	if err := s.ImportTickets(ctx, []*grievance.Ticket{far}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportDerived(ctx, []*grievance.Ticket{far}); err != nil {
+		t.Fatal(err)
+	}
+	all := append(slices.Clone(ts), far)
+	check := func(when string) {
+		t.Helper()
+		days, err := s.DueDays(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range all {
+			want := grievance.DayOf(tk.DueDate)
+			if tk.IsDeleted {
+				want = grievance.DayUnknown
+			}
+			if got := days[tk.Seq]; got != want {
+				t.Errorf("%s: ticket %d (due %q) day %d, want %d", when, tk.Seq, tk.DueDate, got, want)
+			}
+		}
+		if ok, err := s.DueDaysComplete(ctx); !ok || err != nil {
+			t.Errorf("%s: due days complete %v %v", when, ok, err)
+		}
+	}
+	check("followed from the stream")
+
+	store.DropDueDays(t, s)
+	if ok, err := s.DueDaysComplete(ctx); ok || err != nil {
+		t.Fatalf("due days complete once dropped: %v %v", ok, err)
+	}
+	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 5}); err != nil {
+		t.Fatal(err)
+	}
+	check("filled by the text pass")
+}

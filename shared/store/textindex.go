@@ -208,11 +208,6 @@ func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
 	return s.marked(ctx, skOrdersMarker)
 }
 
-// markOrdersComplete writes the order postings' completeness marker.
-func (s *Store) markOrdersComplete(ctx context.Context) error {
-	return s.mark(ctx, skOrdersMarker)
-}
-
 // marked reports whether the text index's marker sk is written.
 func (s *Store) marked(ctx context.Context, sk string) (bool, error) {
 	err := s.main.Get(AttrPK, pkOrdersMarker).Range(AttrSK, dynamo.Equal, sk).One(ctx, &struct{}{})
@@ -611,6 +606,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	}
 	pc := postingChanges{}
 	rc := runChanges{}
+	dc := dayChanges{}
 	var write []searchRefItem
 	moved := 0
 	first := false // ticket 1 indexed for the first time, by this code
@@ -639,6 +635,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		}
 		pc.diff(old, c.state)
 		rc.diff(old, c.state)
+		dc.diff(old, c.state)
 		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
@@ -649,12 +646,14 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	if err := rc.apply(ctx, s); err != nil {
 		return 0, err
 	}
+	if err := s.applyDays(ctx, dc, false); err != nil {
+		return 0, err
+	}
 	if first {
-		if err := s.markOrdersComplete(ctx); err != nil {
-			return 0, err
-		}
-		if err := s.mark(ctx, skRunsMarker); err != nil {
-			return 0, err
+		for _, sk := range []string{skOrdersMarker, skRunsMarker, skDaysMarker} {
+			if err := s.mark(ctx, sk); err != nil {
+				return 0, err
+			}
 		}
 	}
 	for _, r := range write {
@@ -708,6 +707,15 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
 			}
 			r.Indexed += n
+			// The due days still unknown (a table indexed before them):
+			// the consumer's are newer than this page's.
+			dc := dayChanges{}
+			for _, c := range changes {
+				dc.diff(nil, c.state)
+			}
+			if err := s.applyDays(ctx, dc, true); err != nil {
+				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
+			}
 		}
 		if o.Progress != nil {
 			o.Progress(ReindexResult{Cursor: r.Cursor, Tickets: r.Tickets})
@@ -717,7 +725,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 			// postings (a resumed one trusts tickets before its cursor:
 			// it does not say so), and then puts them in runs.
 			if o.After == 0 && !o.DryRun {
-				if err := s.markOrdersComplete(ctx); err != nil {
+				if err := s.mark(ctx, skOrdersMarker); err != nil {
 					return r, err
 				}
 				n, err := s.rebuildRuns(ctx)
@@ -725,7 +733,10 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				if err != nil {
 					return r, fmt.Errorf("index text: order runs: %w", err)
 				}
-				return r, s.mark(ctx, skRunsMarker)
+				if err := s.mark(ctx, skRunsMarker); err != nil {
+					return r, err
+				}
+				return r, s.mark(ctx, skDaysMarker)
 			}
 			return r, nil
 		}
@@ -862,12 +873,14 @@ func (s *Store) postingItems(ctx context.Context, bks []blockKey) (map[blockKey]
 func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error {
 	pc := postingChanges{}
 	rc := runChanges{}
+	dc := dayChanges{}
 	refs := make([]any, 0, len(ts))
 	for _, t := range ts {
 		st := searchStateOf(t)
 		refs = append(refs, refItem(t.ID, 2*int64(t.Version), st))
 		pc.diff(nil, st)
 		rc.diff(nil, st)
+		dc.diff(nil, st)
 	}
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
@@ -878,12 +891,16 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	if err := rc.apply(ctx, s); err != nil {
 		return err
 	}
+	if err := s.applyDays(ctx, dc, false); err != nil {
+		return err
+	}
 	if slices.ContainsFunc(ts, func(t *grievance.Ticket) bool { return t.Seq == 1 }) {
 		// An import starts a table.
-		if err := s.markOrdersComplete(ctx); err != nil {
-			return err
+		for _, sk := range []string{skOrdersMarker, skRunsMarker, skDaysMarker} {
+			if err := s.mark(ctx, sk); err != nil {
+				return err
+			}
 		}
-		return s.mark(ctx, skRunsMarker)
 	}
 	return nil
 }

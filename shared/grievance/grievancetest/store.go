@@ -67,6 +67,8 @@ type Store struct {
 	ordersIncomplete bool
 	// runsIncomplete is what OrderRunsComplete denies.
 	runsIncomplete bool
+	// daysIncomplete is what DueDaysComplete denies.
+	daysIncomplete bool
 }
 
 type claimKey struct{ user, clientMutationID string }

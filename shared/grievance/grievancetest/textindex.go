@@ -265,6 +265,34 @@ func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
 	return s.complete("OrderRunsComplete", &s.runsIncomplete)
 }
 
+var _ grievance.DueDayIndex = (*Store)(nil)
+
+// DueDays implements grievance.DueDayIndex from the stored tickets,
+// always up to date (deleted tickets are not indexed).
+func (s *Store) DueDays(ctx context.Context) ([]uint16, error) {
+	if err := s.fail("DueDays"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]uint16, len(s.bySeq)+1)
+	for _, t := range s.bySeq {
+		if t != nil && !t.IsDeleted {
+			out[t.Seq] = grievance.DayOf(t.DueDate)
+		}
+	}
+	return out, nil
+}
+
+// SetDueDaysComplete sets what DueDaysComplete answers (true unless a
+// test says otherwise).
+func (s *Store) SetDueDaysComplete(ok bool) { s.setFlag(&s.daysIncomplete, !ok) }
+
+// DueDaysComplete implements grievance.DueDayIndex.
+func (s *Store) DueDaysComplete(ctx context.Context) (bool, error) {
+	return s.complete("DueDaysComplete", &s.daysIncomplete)
+}
+
 // setFlag sets one of the store's flags.
 func (s *Store) setFlag(f *bool, v bool) {
 	s.mu.Lock()
