@@ -281,10 +281,20 @@ func OrderRunSpans(tb testing.TB, s *Store, field string) int {
 // ORDERRUN# item nor their marker.
 func DropOrderRuns(tb testing.TB, s *Store) {
 	tb.Helper()
-	ctx := context.Background()
+	var pks []string
 	for _, f := range grievance.OrderRunFields {
-		var items []runsItem
-		if err := s.main.Get(AttrPK, prefixOrderRun+f).Consistent(true).All(ctx, &items); err != nil {
+		pks = append(pks, prefixOrderRun+f)
+	}
+	dropIndex(tb, s, skRunsMarker, pks...)
+}
+
+// dropIndex deletes every item of the partitions pks and the marker sk.
+func dropIndex(tb testing.TB, s *Store, marker string, pks ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	for _, pk := range pks {
+		var items []postingItem // any item of the index: pk and sk
+		if err := s.main.Get(AttrPK, pk).Consistent(true).All(ctx, &items); err != nil {
 			tb.Fatal(err)
 		}
 		for _, it := range items {
@@ -293,7 +303,7 @@ func DropOrderRuns(tb testing.TB, s *Store) {
 			}
 		}
 	}
-	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skRunsMarker).Run(ctx); err != nil {
+	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, marker).Run(ctx); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -324,19 +334,4 @@ func SpanSizes(tb testing.TB, n, members int) []int {
 
 // DropDueDays makes the index what it was before the due days: no
 // DUEDAYS item nor their marker.
-func DropDueDays(tb testing.TB, s *Store) {
-	tb.Helper()
-	ctx := context.Background()
-	var items []dueDaysItem
-	if err := s.main.Get(AttrPK, pkDueDays).Consistent(true).All(ctx, &items); err != nil {
-		tb.Fatal(err)
-	}
-	for _, it := range items {
-		if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skDaysMarker).Run(ctx); err != nil {
-		tb.Fatal(err)
-	}
-}
+func DropDueDays(tb testing.TB, s *Store) { tb.Helper(); dropIndex(tb, s, skDaysMarker, pkDueDays) }
