@@ -259,28 +259,14 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		// first, they would be behind every later day).
 		var readPlace func() (func(*SeqSet) []OrderBucket, error)
 		if ri, ok := s.store.(OrderRunIndex); ok && len(needs) > 0 && slices.Contains(OrderRunFields, orderField) {
-			complete := s.runsComplete.under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx) })
-			runs := async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) })
-			readPlace = func() (func(*SeqSet) []OrderBucket, error) {
-				rs, err := runs()
-				ok, cerr := complete()
-				if err = cmp.Or(err, cerr); err != nil || !ok || rs == nil {
-					return nil, err
-				}
-				return func(c *SeqSet) []OrderBucket { return runBuckets(rs, c, desc) }, nil
-			}
+			readPlace = placing(s.runsComplete.under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx) }),
+				async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) }),
+				func(rs []OrderRun, c *SeqSet) []OrderBucket { return runBuckets(rs, c, desc) })
 		}
 		if di, ok := s.store.(DueDayIndex); ok && len(needs) > 0 && orderField == "due_date" {
-			complete := s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) })
-			days := async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) })
-			readPlace = func() (func(*SeqSet) []OrderBucket, error) {
-				ds, err := days()
-				ok, cerr := complete()
-				if err = cmp.Or(err, cerr); err != nil || !ok {
-					return nil, err
-				}
-				return func(c *SeqSet) []OrderBucket { return dayBuckets(ds, c, desc) }, nil
-			}
+			readPlace = placing(s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) }),
+				async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) }),
+				func(ds []uint16, c *SeqSet) []OrderBucket { return dayBuckets(ds, c, desc) })
 		}
 		firstOrder = async("read order postings", func() (*orderWalk, error) {
 			w := &orderWalk{oi: oi, field: orderField, desc: desc, cmp: TicketOrder(orderField, desc)}
@@ -454,6 +440,21 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		ts.groups = valueGroups(cands, post, sortField, sortValues(sortField, values), pl.order[0].desc)
 	}
 	return ts, nil
+}
+
+// placing waits for a column read whole beside the postings (the title's
+// runs, the due days) and for whether the store says it is complete; it
+// returns what places candidates by the column, or nil while it is not
+// complete or when the store keeps none (then the walk places them).
+func placing[T any](complete func() (bool, error), read func() ([]T, error), place func([]T, *SeqSet) []OrderBucket) func() (func(*SeqSet) []OrderBucket, error) {
+	return func() (func(*SeqSet) []OrderBucket, error) {
+		col, err := read()
+		ok, cerr := complete()
+		if err = cmp.Or(err, cerr); err != nil || !ok || col == nil {
+			return nil, err
+		}
+		return func(c *SeqSet) []OrderBucket { return place(col, c) }, nil
+	}
 }
 
 // oneStatusByDueDate reports whether the plan is the officer's daily

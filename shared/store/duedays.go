@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -109,7 +110,7 @@ func (s *Store) DueDays(ctx context.Context) ([]uint16, error) {
 	for _, it := range items {
 		blk, err := strconv.ParseInt(it.SK, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("due days: bad block key")
+			return nil, errors.New("due days: bad block key")
 		}
 		b, err := decodeDayBlock(it.B)
 		if err != nil {
@@ -172,13 +173,7 @@ func (s *Store) applyDays(ctx context.Context, dc dayChanges, onlyUnknown bool) 
 	for n := range dc {
 		byBlock[n>>dayBlockBits] = append(byBlock[n>>dayBlockBits], n)
 	}
-	blocks := slices.Sorted(func(yield func(int64) bool) {
-		for b := range byBlock {
-			if !yield(b) {
-				return
-			}
-		}
-	})
+	blocks := slices.Sorted(maps.Keys(byBlock))
 	return parallel(ctx, len(blocks), 8, func(ctx context.Context, i int) error {
 		blk := blocks[i]
 		for attempt := 1; ; attempt++ {

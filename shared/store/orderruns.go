@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -427,7 +426,10 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	if !changed {
 		return nil
 	}
-	cutting := slices.ContainsFunc(slices.Collect(maps.Keys(grown)), func(i int) bool { return len(runs[i].Seqs) > runMembers })
+	cutting := false
+	for i := range grown {
+		cutting = cutting || len(runs[i].Seqs) > runMembers
+	}
 	next := "" // where the next span starts ("": none, or not read)
 	if cutting && cur != nil {
 		var err error
@@ -468,7 +470,10 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	}
 	items := make([]runsItem, len(parts))
 	for i, p := range parts {
-		b, _ := encodeRuns(p) // encoded by splitSpan already
+		b, err := encodeRuns(p)
+		if err != nil {
+			return err
+		}
 		items[i] = runsItem{PK: prefixOrderRun + field, SK: spanSK(p[0].From), Kind: KindOrderRuns, B: b, V: 1}
 	}
 	first := s.main.Put(items[0]).If("attribute_not_exists(pk)")
