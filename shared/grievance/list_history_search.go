@@ -1,6 +1,7 @@
 package grievance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -13,7 +14,7 @@ import (
 // for have their versions read, newest ticket first. Every version is
 // still judged by the filters and the reader's rights, so the postings
 // only choose what to read. nil: the index cannot narrow this list.
-func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Ticket], error) {
+func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (rows[*Ticket], error) {
 	ti, ok := s.store.(TextIndex)
 	vi, vok := s.history.(VersionIndex)
 	if !ok || !vok || pl.q.Version != 0 {
@@ -94,12 +95,32 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 	for _, n := range needs {
 		keys = append(keys, n.keys...)
 	}
+	// A text filter's totalCount: the history rows, read beside.
+	var rowsCol func() ([]uint16, error)
+	if hr, ok := s.store.(HistoryRowIndex); ok && textRowsCountable(pl, g) {
+		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
+		col := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
+		rowsCol = func() ([]uint16, error) {
+			c, err := col()
+			ok, cerr := done()
+			if err = cmp.Or(err, cerr); err != nil || !ok {
+				return nil, err
+			}
+			return c, nil
+		}
+	}
 	post, err := ti.Postings(ctx, keys)
 	if err != nil {
 		if fresh != nil {
 			_, _ = fresh() // the read beside ends with the request
 		}
+		if rowsCol != nil {
+			_, _ = rowsCol()
+		}
 		return nil, fmt.Errorf("read history index: %w", err)
+	}
+	if rowsCol != nil {
+		pl.waits = append(pl.waits, func() { _, _ = rowsCol() })
 	}
 	if fresh != nil {
 		// The values read now may add some a version took since the
@@ -151,23 +172,40 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan) (rows[*Tick
 		}
 	}
 	w := pl.w
+	read := func(seqs []int64) (map[int64][]*Ticket, error) { return vi.VersionsBySeq(ctx, seqs) }
+	versions := 0 // the candidates' versions, when known
+	if rowsCol != nil {
+		col, err := rowsCol()
+		if err != nil {
+			return nil, err
+		}
+		if col != nil {
+			if rc, n := pl.countRows(cands, col, read); rc != nil {
+				read = rc.reading(pl, read)
+				pl.versionCount, versions = rc.total, n
+				pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
+				w.needAll = false
+			}
+		}
+	}
 	hint := cands.Len()
 	if pl.native && !w.needAll && w.first >= 0 {
 		// A ticket has a few versions: half the page's rows in tickets
 		// is usually the page.
 		hint = (w.first+1+w.lower)/2 + 2
-		if pl.versionCount != nil {
+		if versions == 0 && pl.versionCount != nil {
 			// The count, read beside the postings, says how many rows a
 			// candidate holds on average.
 			if n, err := pl.versionCount(); err == nil && n > 0 {
-				hint = min(cands.Len(), (w.first+1+w.lower)*cands.Len()/n+2)
+				versions = n
 			}
+		}
+		if versions > 0 {
+			hint = min(cands.Len(), (w.first+1+w.lower)*cands.Len()/versions+2)
 		}
 	}
 	judged := 0
-	return byNumber(cands, 0, cands.Max(), pl.desc || !pl.native, hint, &judged, func(seqs []int64) (map[int64][]*Ticket, error) {
-		return vi.VersionsBySeq(ctx, seqs)
-	}), nil
+	return byNumber(cands, 0, cands.Max(), pl.desc || !pl.native, hint, &judged, read), nil
 }
 
 // heldValues returns, for the category and priority lookups of fs other

@@ -144,7 +144,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.w.needAll = false
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}
-		src, err := s.historySearch(ctx, pl)
+		src, err := s.historySearch(ctx, pl, g)
 		if err != nil {
 			if pl.versionCount != nil {
 				_, _ = pl.versionCount() // the read beside ends with the request

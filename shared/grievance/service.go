@@ -57,6 +57,9 @@ type Service struct {
 	// daysComplete: the store said every live ticket's due day is in its
 	// column (list_search.go).
 	daysComplete onceTrue
+	// rowsComplete: the store said every ticket's history rows are in
+	// their column (history_rows.go).
+	rowsComplete onceTrue
 
 	mu        sync.Mutex
 	cfg       *Config

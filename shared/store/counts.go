@@ -308,5 +308,5 @@ func (s *Store) ImportHistory(ctx context.Context, versions []*grievance.Ticket)
 	if err := s.applyPostings(ctx, pc); err != nil {
 		return fmt.Errorf("import history: %w", err)
 	}
-	return nil
+	return s.importedRows(ctx, versions)
 }

@@ -335,3 +335,7 @@ func SpanSizes(tb testing.TB, n, members int) []int {
 // DropDueDays makes the index what it was before the due days: no
 // DUEDAYS item nor their marker.
 func DropDueDays(tb testing.TB, s *Store) { tb.Helper(); dropIndex(tb, s, skDaysMarker, pkDueDays) }
+
+// DropHistoryRows deletes the history rows and their marker, as on a table
+// indexed before them.
+func DropHistoryRows(tb testing.TB, s *Store) { tb.Helper(); dropIndex(tb, s, skRowsMarker, pkHistoryRows) }

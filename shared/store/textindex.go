@@ -548,6 +548,10 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 	return "", nil
 }
 
+// indexMarkers are the markers of a table whose every ticket was indexed
+// by this code: written when ticket 1 is first indexed.
+var indexMarkers = []string{skOrdersMarker, skRunsMarker, skDaysMarker, skRowsMarker}
+
 // searchChunk is how many tickets' index changes are applied together.
 const searchChunk = 25
 
@@ -607,6 +611,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	pc := postingChanges{}
 	rc := runChanges{}
 	dc := dayChanges{}
+	hc := rowChanges{}
 	var write []searchRefItem
 	moved := 0
 	first := false // ticket 1 indexed for the first time, by this code
@@ -636,6 +641,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		pc.diff(old, c.state)
 		rc.diff(old, c.state)
 		dc.diff(old, c.state)
+		hc.diff(old, indexed, c)
 		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
@@ -649,8 +655,11 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	if err := s.applyDays(ctx, dc, false); err != nil {
 		return 0, err
 	}
+	if err := s.applyRows(ctx, hc, grievance.MergeHistoryRows); err != nil {
+		return 0, err
+	}
 	if first {
-		for _, sk := range []string{skOrdersMarker, skRunsMarker, skDaysMarker} {
+		for _, sk := range indexMarkers {
 			if err := s.mark(ctx, sk); err != nil {
 				return 0, err
 			}
@@ -710,10 +719,17 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 			// The due days still unknown (a table indexed before them):
 			// the consumer's are newer than this page's.
 			dc := dayChanges{}
+			hc := rowChanges{}
 			for _, c := range changes {
 				dc.diff(nil, c.state)
+				hc[c.state.seq] = firstSeen(int(c.order / 2))
 			}
 			if err := s.applyDays(ctx, dc, true); err != nil {
+				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
+			}
+			// The history rows too (partial: the versions before were
+			// never seen), where the consumer has set none.
+			if err := s.applyRows(ctx, hc, fillUnknown); err != nil {
 				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
 			}
 		}
@@ -733,10 +749,12 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				if err != nil {
 					return r, fmt.Errorf("index text: order runs: %w", err)
 				}
-				if err := s.mark(ctx, skRunsMarker); err != nil {
-					return r, err
+				for _, sk := range []string{skRunsMarker, skDaysMarker, skRowsMarker} {
+					if err := s.mark(ctx, sk); err != nil {
+						return r, err
+					}
 				}
-				return r, s.mark(ctx, skDaysMarker)
+				return r, nil
 			}
 			return r, nil
 		}
@@ -874,6 +892,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	pc := postingChanges{}
 	rc := runChanges{}
 	dc := dayChanges{}
+	hc := rowChanges{}
 	refs := make([]any, 0, len(ts))
 	for _, t := range ts {
 		st := searchStateOf(t)
@@ -881,6 +900,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 		pc.diff(nil, st)
 		rc.diff(nil, st)
 		dc.diff(nil, st)
+		hc[t.Seq] = firstSeen(t.Version)
 	}
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
@@ -894,9 +914,12 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	if err := s.applyDays(ctx, dc, false); err != nil {
 		return err
 	}
+	if err := s.applyRows(ctx, hc, set); err != nil {
+		return err
+	}
 	if slices.ContainsFunc(ts, func(t *grievance.Ticket) bool { return t.Seq == 1 }) {
 		// An import starts a table.
-		for _, sk := range []string{skOrdersMarker, skRunsMarker, skDaysMarker} {
+		for _, sk := range indexMarkers {
 			if err := s.mark(ctx, sk); err != nil {
 				return err
 			}

@@ -69,6 +69,10 @@ type Store struct {
 	runsIncomplete bool
 	// daysIncomplete is what DueDaysComplete denies.
 	daysIncomplete bool
+	// rowsIncomplete is what HistoryRowsComplete denies.
+	rowsIncomplete bool
+	// rowsPartial are the tickets HistoryRows says are partial.
+	rowsPartial map[int64]bool
 }
 
 type claimKey struct{ user, clientMutationID string }

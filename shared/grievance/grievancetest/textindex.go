@@ -293,6 +293,58 @@ func (s *Store) DueDaysComplete(ctx context.Context) (bool, error) {
 	return s.complete("DueDaysComplete", &s.daysIncomplete)
 }
 
+var _ grievance.HistoryRowIndex = (*Store)(nil)
+
+// HistoryRows implements grievance.HistoryRowIndex from the recorded
+// versions, always up to date.
+func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
+	if err := s.fail("HistoryRows"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]uint16, len(s.bySeq)+1)
+	for _, t := range s.bySeq {
+		if t == nil {
+			continue
+		}
+		vs := s.history[t.ID]
+		var flags grievance.RowFlags
+		if s.rowsPartial[t.Seq] {
+			flags |= grievance.RowsPartial
+		}
+		for i := 1; i < len(vs); i++ {
+			for _, f := range grievance.TextIndexedFields {
+				if grievance.IndexedText(vs[i], f) != grievance.IndexedText(vs[i-1], f) {
+					flags |= grievance.TextChanged(f)
+				}
+			}
+		}
+		out[t.Seq] = grievance.HistoryRowsValue(len(vs), flags)
+	}
+	return out, nil
+}
+
+// SetHistoryRowsPartial makes HistoryRows say the tickets seqs are
+// partial, as for tickets from before the column.
+func (s *Store) SetHistoryRowsPartial(seqs ...int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rowsPartial = map[int64]bool{}
+	for _, n := range seqs {
+		s.rowsPartial[n] = true
+	}
+}
+
+// SetHistoryRowsComplete sets what HistoryRowsComplete answers (true
+// unless a test says otherwise).
+func (s *Store) SetHistoryRowsComplete(ok bool) { s.setFlag(&s.rowsIncomplete, !ok) }
+
+// HistoryRowsComplete implements grievance.HistoryRowIndex.
+func (s *Store) HistoryRowsComplete(ctx context.Context) (bool, error) {
+	return s.complete("HistoryRowsComplete", &s.rowsIncomplete)
+}
+
 // setFlag sets one of the store's flags.
 func (s *Store) setFlag(f *bool, v bool) {
 	s.mu.Lock()

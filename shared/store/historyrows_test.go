@@ -1,0 +1,114 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// The history rows follow real stream records: every ticket's version,
+// with the flags of the texts that changed across its versions, through
+// redelivered and overlapping batches; a ticket whose first version was
+// never indexed is partial for good; an import is partial until its
+// earlier versions are imported; and the backfill's text pass fills a
+// dropped column, as partial past version 1.
+func TestHistoryRows_FollowTheStream(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 6; i++ {
+		ts = append(ts, mustCreate(t, s, newTicket(id(i), grievance.StatusOpen, "Default")))
+	}
+	title, desc := grievance.TextChanged("title"), grievance.TextChanged("description")
+	want := map[int64]uint16{}
+	for range 3 { // statuses only
+		ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
+	}
+	want[1] = grievance.HistoryRowsValue(4, 0)
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Title = "water point broken" })
+	want[2] = grievance.HistoryRowsValue(2, title)
+	old := ts[2].Description
+	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = "late payment" })
+	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = old }) // and back
+	want[3] = grievance.HistoryRowsValue(3, desc)
+	ts[3] = update(t, s, ts[3], func(n *grievance.Ticket) { n.IsDeleted = true })
+	want[4] = grievance.HistoryRowsValue(2, 0)
+	want[5] = grievance.HistoryRowsValue(1, 0)
+	ts[5] = update(t, s, ts[5], func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
+	want[6] = grievance.HistoryRowsValue(2, grievance.RowsPartial) // its version 1 is never indexed first
+
+	recs := ticketRecords(t, s)
+	var missing []events.DynamoDBEventRecord // ticket 6's first version left out
+	for _, r := range recs {
+		if ch, err := store.DecodeChange(r); err == nil && ch.EntityID() == ts[5].ID && ch.Version() == 1 {
+			continue
+		}
+		missing = append(missing, r)
+	}
+	half := len(missing) / 2
+	for _, batch := range [][]events.DynamoDBEventRecord{missing[:half], missing[half-2:], recs, recs[:3]} {
+		if _, err := s.ApplySearch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// An import at version 3: partial, then exact once its versions 1 and
+	// 2 are imported (version 1 had another title).
+	far := newTicket(id(50), grievance.StatusOpen, "Default")
+	far.Seq, far.Code, far.Version = 5000, grievance.FormatCode(5000), 3
+	if err := s.ImportTickets(ctx, []*grievance.Ticket{far}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportDerived(ctx, []*grievance.Ticket{far}); err != nil {
+		t.Fatal(err)
+	}
+	want[5000] = grievance.HistoryRowsValue(3, grievance.RowsPartial)
+	check := func(when string) {
+		t.Helper()
+		col, err := s.HistoryRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seq, w := range want {
+			if got := col[seq]; got != w {
+				t.Errorf("%s: ticket %d rows %#x, want %#x", when, seq, got, w)
+			}
+		}
+		if ok, err := s.HistoryRowsComplete(ctx); !ok || err != nil {
+			t.Errorf("%s: history rows complete %v %v", when, ok, err)
+		}
+	}
+	check("followed from the stream")
+
+	v1, v2 := far.Clone(), far.Clone()
+	v1.Version, v1.Title = 1, "first title"
+	v2.Version = 2
+	if err := s.ImportHistory(ctx, []*grievance.Ticket{v2, v1}); err != nil {
+		t.Fatal(err)
+	}
+	want[5000] = grievance.HistoryRowsValue(3, title)
+	check("earlier versions imported")
+
+	store.DropHistoryRows(t, s)
+	if ok, err := s.HistoryRowsComplete(ctx); ok || err != nil {
+		t.Fatalf("history rows complete once dropped: %v %v", ok, err)
+	}
+	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	for seq, w := range want {
+		if n, _ := historyRowsOf(w); n > 1 {
+			want[seq] = grievance.HistoryRowsValue(n, grievance.RowsPartial)
+		}
+	}
+	delete(want, 4) // deleted: not in the live list the text pass reads
+	check("filled by the text pass")
+}
+
+func historyRowsOf(v uint16) (int, grievance.RowFlags) {
+	return int(v >> 3), grievance.RowFlags(v & 7)
+}
