@@ -338,4 +338,7 @@ func DropDueDays(tb testing.TB, s *Store) { tb.Helper(); dropIndex(tb, s, skDays
 
 // DropHistoryRows deletes the history rows and their marker, as on a table
 // indexed before them.
-func DropHistoryRows(tb testing.TB, s *Store) { tb.Helper(); dropIndex(tb, s, skRowsMarker, pkHistoryRows) }
+func DropHistoryRows(tb testing.TB, s *Store) {
+	tb.Helper()
+	dropIndex(tb, s, skRowsMarker, pkHistoryRows)
+}
