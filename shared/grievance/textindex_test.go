@@ -802,6 +802,42 @@ func TestOrderSort_RunsPlaceCandidatesThatSortInTheMiddle(t *testing.T) {
 	}
 }
 
+// Panel filters too sparse for the walk's first groups to hold a page (a
+// ticket in 25), ordered by title: the runs place them in one read, so a
+// page reads about its own tickets and no group, whichever way.
+func TestOrderSort_RunsPlaceSparsePanelCandidates(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(writeConfig))
+		clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+		for i := 1; i <= 1000; i++ {
+			status := grievance.StatusOpen
+			if i%25 == 0 {
+				status = grievance.StatusResolved
+			}
+			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+				Title: fmt.Sprintf("Payment not received (%d)", i), Category: "Open", Status: status, DateCreated: clock.Now()})
+		}
+	}
+	ctx := grievance.NewContext(context.Background(), specialist)
+	for _, runs := range []bool{true, false} {
+		withIndex, plain, indexed := twins(seed)
+		indexed.SetOrderRunsComplete(runs)
+		indexed.OrderGroupsPerCall = 100
+		for _, order := range []string{"title", "-title"} {
+			q := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(20)}, OrderBy: []string{order},
+				Filters: []grievance.Filter{{Field: "status", Lookup: grievance.IContains, Value: "resolved"}}}
+			indexed.read, indexed.sorted, indexed.groups = 0, 0, 0
+			got, want := bothAnswers(t, withIndex, plain, ctx, q)
+			if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || want.TotalCount != 40 {
+				t.Errorf("runs %v, %s: %s (%d), want %s (%d)", runs, order, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+			}
+			if runs && (indexed.read > 21*5/4+2+4 || indexed.groups > 0) || !runs && indexed.groups == 0 {
+				t.Errorf("runs %v, %s: %d tickets read by number, %d groups", runs, order, indexed.read, indexed.groups)
+			}
+		}
+	}
+}
+
 // A text filter whose tickets are all due first, listed latest due first:
 // the first groups hold none of them. With the due days, they are placed
 // in one read and a page reads its tickets only. Before the days are
