@@ -48,11 +48,14 @@ const (
 // TextChanged is the flag of a text field whose text differs between two
 // versions of a ticket (0 for a field the text index does not keep).
 func TextChanged(field string) RowFlags {
-	i := slices.Index(TextIndexedFields, field)
-	if i < 0 {
+	switch i := slices.Index(TextIndexedFields, field); {
+	case i < 0:
 		return 0
+	case i+1 >= rowFlagBits:
+		return RowsPartial // a text field without a flag of its own: judged
+	default:
+		return 1 << (i + 1)
 	}
-	return 1 << (i + 1)
 }
 
 // HistoryRowsValue is the column's number for a ticket at version
