@@ -81,18 +81,7 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 					t.Fatal(err)
 				}
 				read := spy.read
-				all := 0
-				for q := (grievance.TicketQuery{Mode: q.Mode, Filters: q.Filters, OrderBy: q.OrderBy, Page: grievance.PageArgs{First: &three}}); ; {
-					p, err := plain.ListTickets(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					all += len(p.Items)
-					if !p.HasNextPage {
-						break
-					}
-					q.Page.Offset += 3
-				}
+				all := rowsByPaging(t, ctx, plain, q)
 				want, err := plain.ListTickets(ctx, q)
 				if err != nil {
 					t.Fatal(err)
