@@ -125,8 +125,34 @@ func rowsByPaging(t *testing.T, ctx context.Context, svc *grievance.Service, q g
 	}
 }
 
-// seedVersions gives st 12 tickets of 1 to 5 versions each.
+// seedVersions gives st 12 tickets of 1 to 5 versions each: versions
+// move between statuses, categories (into and out of restricted ones),
+// priorities and staff; one ticket is deleted.
 func seedVersions(t *testing.T, st *grievancetest.Store) {
+	t.Helper()
+	var ins []grievance.TicketInput
+	for i := range 12 {
+		cat, prio := writeCategories[i%4], []string{"High", "Low", "high-ish"}[i%3]
+		in := grievance.TicketInput{Category: strp(cat), Title: strp(fmt.Sprintf("case %d", i)), Priority: strp(prio)}
+		if i%3 == 0 {
+			in.AttendingStaffID = strp(staff.ID)
+		}
+		ins = append(ins, in)
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		return []grievance.TicketInput{
+			{Status: strp("OPEN")},
+			{Status: strp("IN_PROGRESS"), Priority: strp("Medium")},
+			{Category: strp(writeCategories[(i+1)%4]), AttendingStaffID: strp(ally.ID)},
+			{Status: strp("RESOLVED")},
+		}[:i%5]
+	}, 7)
+}
+
+// seedHistory gives st the tickets ins, created by the admin, then the
+// updates steps gives each (by its place in ins), and soft-deletes the
+// ticket at deleted: history recorded as the service commits.
+func seedHistory(t *testing.T, st *grievancetest.Store, ins []grievance.TicketInput, steps func(i int) []grievance.TicketInput, deleted int) {
 	t.Helper()
 	st.SetConfigDocument([]byte(writeConfig))
 	for _, p := range allPrincipal {
@@ -136,12 +162,7 @@ func seedVersions(t *testing.T, st *grievancetest.Store) {
 	svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
 	w := &world{st: st, svc: svc}
 	var ids []string
-	for i := range 12 {
-		cat, prio := writeCategories[i%4], []string{"High", "Low", "high-ish"}[i%3]
-		in := grievance.TicketInput{Category: strp(cat), Title: strp(fmt.Sprintf("case %d", i)), Priority: strp(prio)}
-		if i%3 == 0 {
-			in.AttendingStaffID = strp(staff.ID)
-		}
+	for _, in := range ins {
 		if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
 			wr, err := svc.CreateTicket(ctx, in)
 			if err == nil {
@@ -152,16 +173,8 @@ func seedVersions(t *testing.T, st *grievancetest.Store) {
 			t.Fatal(err)
 		}
 	}
-	// Versions move between statuses, categories (into and out of
-	// restricted ones), priorities and staff; one ticket is deleted.
 	for i, id := range ids {
-		steps := []grievance.TicketInput{
-			{Status: strp("OPEN")},
-			{Status: strp("IN_PROGRESS"), Priority: strp("Medium")},
-			{Category: strp(writeCategories[(i+1)%4]), AttendingStaffID: strp(ally.ID)},
-			{Status: strp("RESOLVED")},
-		}
-		for _, in := range steps[:i%5] {
+		for _, in := range steps(i) {
 			in.ID = id
 			if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
 				t.Fatal(err)
@@ -169,7 +182,7 @@ func seedVersions(t *testing.T, st *grievancetest.Store) {
 		}
 	}
 	if err := w.do(admin, "deleteTicket", func(ctx context.Context) (*grievance.Write, error) {
-		return svc.DeleteTickets(ctx, []string{ids[7]}, nil)
+		return svc.DeleteTickets(ctx, []string{ids[deleted]}, nil)
 	}); err != nil {
 		t.Fatal(err)
 	}

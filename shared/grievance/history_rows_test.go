@@ -138,14 +138,7 @@ func seqsTo(n int64) []int64 {
 // what the tests search), statuses move, one is deleted.
 func seedTextVersions(t *testing.T, st *grievancetest.Store) {
 	t.Helper()
-	st.SetConfigDocument([]byte(writeConfig))
-	for _, p := range allPrincipal {
-		st.AddPeople(grievance.Person{ID: p.ID, Type: grievance.PersonUser, Username: p.Username})
-	}
-	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
-	svc := grievance.NewService(st, clock.Now, grievancetest.IDs(), grievance.Options{History: st})
-	w := &world{st: st, svc: svc}
-	var ids []string
+	var ins []grievance.TicketInput
 	for i := range 90 {
 		title := fmt.Sprintf("road %d", i)
 		if i%3 == 0 {
@@ -155,18 +148,9 @@ func seedTextVersions(t *testing.T, st *grievancetest.Store) {
 		if i%2 == 0 {
 			desc = "late payment of the transfer"
 		}
-		in := grievance.TicketInput{Category: strp(writeCategories[i%4]), Title: strp(title), Description: strp(desc)}
-		if err := w.do(admin, "createTicket", func(ctx context.Context) (*grievance.Write, error) {
-			wr, err := svc.CreateTicket(ctx, in)
-			if err == nil {
-				ids = append(ids, wr.NewTicket.ID)
-			}
-			return wr, err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[i%4]), Title: strp(title), Description: strp(desc)})
 	}
-	for i, id := range ids {
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 		steps := []grievance.TicketInput{
 			{Status: strp("OPEN")},
 			{Status: strp("IN_PROGRESS")},
@@ -183,18 +167,8 @@ func seedTextVersions(t *testing.T, st *grievancetest.Store) {
 		case 5:
 			steps[0].Description = strp("late payment again") // into "late pay"
 		}
-		for _, in := range steps[:i%5] {
-			in.ID = id
-			if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := w.do(admin, "deleteTicket", func(ctx context.Context) (*grievance.Write, error) {
-		return svc.DeleteTickets(ctx, []string{ids[30]}, nil)
-	}); err != nil {
-		t.Fatal(err)
-	}
+		return steps[:i%5]
+	}, 30)
 }
 
 // A ticket's history rows only move forward: the higher version wins and
