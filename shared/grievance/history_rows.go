@@ -18,7 +18,9 @@ import (
 // version holding the text the postings found, so its versions are all
 // rows (exact unless it holds every gram of the query without the query,
 // as the live count's case (3)), and only the candidates whose texts
-// changed are judged by reading their versions.
+// changed are judged by reading their versions. With a status, category
+// or priority filter too (the panel sends the title with the status),
+// per-value columns say how many of a ticket's versions held the value.
 
 // HistoryRowIndex is a text index that also keeps each ticket's history
 // rows: how many versions it has and what changed across them, by ticket
@@ -27,10 +29,30 @@ type HistoryRowIndex interface {
 	// HistoryRows returns every ticket's HistoryRowsValue, indexed by its
 	// number (0 past the end, or for a ticket not indexed).
 	HistoryRows(ctx context.Context) ([]uint16, error)
-	// HistoryRowsComplete reports whether every ticket is in the column:
-	// false on a table indexed before it existed, until the backfill's
+	// HistoryValueRows returns, per ticket, how many of its versions
+	// held value in field (one of RowValueFields), indexed by its number:
+	// to be trusted only for a ticket HistoryRows says is not partial
+	// (its every version seen).
+	HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error)
+	// HistoryRowsComplete reports whether every ticket is in the columns:
+	// false on a table indexed before they existed, until the backfill's
 	// text pass from the start. It never goes back to false.
 	HistoryRowsComplete(ctx context.Context) (bool, error)
+}
+
+// RowValueFields are the fields whose values the history rows count per
+// ticket: the panel's lookups, each a handful of values (fixed or
+// configured), so a column per value stays few. Staff and reporters are
+// many, and a batch of new tickets would write a column per reporter.
+var RowValueFields = []string{"status", "category", "priority"}
+
+// rowColumns are what a history list reads of the history rows: the
+// rows, and for a list with a value filter the columns of the values it
+// accepts.
+type rowColumns struct {
+	rows   []uint16
+	field  string
+	values map[string][]uint16
 }
 
 // RowFlags say what a ticket's history rows cannot vouch for.
@@ -111,11 +133,11 @@ type rowCount struct {
 }
 
 // textRowsCountable reports whether a history list's totalCount is the
-// text filters' rows: totalCount asked, the first rows of the list, only
-// text filters the postings narrow (title, description, code), no SLA or
-// username filter, and a reader the sight rule leaves alone (every
-// version visible, no filtered field masked: a version is a row when its
-// own texts match).
+// text filters' rows: totalCount asked, the first rows of the list, text
+// filters the postings narrow (title, description, code) and no other
+// filter but on one of RowValueFields, no SLA or username filter, and a
+// reader the sight rule leaves alone (every version visible, no filtered
+// field masked: a version is a row when its own texts and value match).
 func textRowsCountable(pl *ticketPlan, g *guard) bool {
 	q, w := pl.q, pl.w
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil || pl.staffIDs != nil ||
@@ -125,19 +147,68 @@ func textRowsCountable(pl *ticketPlan, g *guard) bool {
 	if w.first < 0 || w.upper >= 0 || (q.Page.Last != nil && q.Page.First == nil) {
 		return false
 	}
+	texts, field := 0, ""
 	for _, f := range pl.fs {
-		if !searchable(f) {
-			return false
+		switch {
+		case searchable(f):
+			texts++
+		case !slices.Contains(RowValueFields, f.Field) || field != "" && field != f.Field:
+			return false // the columns count one field's values
+		default:
+			field = f.Field
 		}
 	}
-	return true
+	return texts > 0
+}
+
+// rowValues are the values of one of RowValueFields a version must hold
+// to pass fs's filters on it (field "": none), from held, the values
+// versions held, for lookups other than exact. ok is false when the
+// columns cannot count them: an empty value accepted (no column holds
+// it) or a lookup's values unknown.
+func rowValues(fs []Filter, held map[string][]string) (field string, values []string, ok bool) {
+	for _, f := range fs {
+		if !slices.Contains(RowValueFields, f.Field) {
+			continue
+		}
+		var m []string
+		switch v, _ := f.Value.(string); {
+		case f.Field == "status":
+			for _, st := range statusesMatching(f) {
+				m = append(m, string(st))
+			}
+		case f.Lookup == Exact:
+			m = []string{v}
+		case held[f.Field] == nil:
+			return "", nil, false
+		default:
+			for _, h := range held[f.Field] {
+				if matchText(h, f.Lookup, v) {
+					m = append(m, h)
+				}
+			}
+		}
+		if field != "" {
+			m = slices.DeleteFunc(m, func(v string) bool { return !slices.Contains(values, v) })
+		}
+		if slices.Contains(m, "") {
+			return "", nil, false
+		}
+		field, values = f.Field, m
+	}
+	return field, values, true
 }
 
 // countRows plans the count of a history text list over cands from the
-// column: nil when too many candidates changed their texts. It returns
-// the count and the read to wrap, which counts the page's candidates by
-// their versions.
-func (pl *ticketPlan) countRows(cands *SeqSet, col []uint16, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
+// columns: nil when too many candidates changed their texts. It returns
+// the count and how many rows the candidates hold (as far as the columns
+// say: the judged ones' every version), which sizes the page's read.
+//
+// A candidate counted by the columns has every version holding the text
+// the postings found, so its rows are its versions, or, with a value
+// filter, its versions that held a value it accepts.
+func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
+	col := cols.rows
 	var watch RowFlags = RowsPartial
 	for _, f := range pl.fs {
 		watch |= TextChanged(f.Field)
@@ -151,13 +222,22 @@ func (pl *ticketPlan) countRows(cands *SeqSet, col []uint16, read func([]int64) 
 			v = col[n]
 		}
 		versions, flags := historyRowsOf(v)
-		total += max(versions, 1)
 		if flags&watch != 0 {
 			judge = append(judge, n)
-		} else {
-			rc.per[n] = versions
-			rc.column += versions
+			total += max(versions, 1)
+			return len(judge) <= rowJudgeMax
 		}
+		if cols.field != "" {
+			versions = 0
+			for _, c := range cols.values {
+				if n < int64(len(c)) {
+					versions += int(c[n])
+				}
+			}
+		}
+		total += versions
+		rc.per[n] = versions
+		rc.column += versions
 		return len(judge) <= rowJudgeMax
 	})
 	if len(judge) > rowJudgeMax {

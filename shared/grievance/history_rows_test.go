@@ -28,6 +28,14 @@ func (s *rowsSpy) HistoryRows(ctx context.Context) ([]uint16, error) {
 	return col, err
 }
 
+func (s *rowsSpy) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	col, err := s.Store.HistoryValueRows(ctx, field, value)
+	for i := 1; i < len(col); i++ {
+		col[i] += uint16(s.skew)
+	}
+	return col, err
+}
+
 func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
 	s.read += len(seqs)
 	return s.Store.VersionsBySeq(ctx, seqs)
@@ -38,8 +46,10 @@ func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]
 // through every version, for tickets whose titles and descriptions
 // changed (into and out of the query), partial ones and a deleted one,
 // while reading about the page's tickets instead of every candidate's.
-// Too many changed candidates, an affected reader, another filter or a
-// column not complete judge every candidate, as before.
+// With status filters too, the candidates the rows count count their
+// versions that held an accepted status. Too many changed candidates, an
+// affected reader, another filter or a column not complete judge every
+// candidate, as before.
 func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 	st := grievancetest.NewStore()
 	seedTextVersions(t, st)
@@ -63,7 +73,16 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 		{"description", []grievance.Filter{f("description", grievance.IContains, "late pay")}, nil, true, true},
 		{"title and description", []grievance.Filter{f("title", grievance.IContains, "road"), f("description", grievance.IContains, "pay")}, nil, true, true},
 		{"code", []grievance.Filter{f("code", grievance.IContains, "0000")}, nil, true, true},
-		{"title and status", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN")}, nil, true, false},
+		{"title and status", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN")}, nil, true, true},
+		{"title and status, partial tickets", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.Exact, "IN_PROGRESS")}, []int64{3, 6, 60}, true, true},
+		{"description and two statuses", []grievance.Filter{f("description", grievance.IContains, "pay"), f("status", grievance.IContains, "E")}, nil, true, true},
+		{"title and two status filters", []grievance.Filter{f("title", grievance.IContains, "road"), f("status", grievance.IContains, "e"), f("status", grievance.IContains, "S")}, nil, true, true},
+		{"title and status filters that exclude each other", []grievance.Filter{f("title", grievance.IContains, "road"), f("status", grievance.Exact, "OPEN"), f("status", grievance.IContains, "RES")}, nil, true, false},
+		{"title and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("category", grievance.Exact, writeCategories[0])}, nil, true, true},
+		{"title and category lookup", []grievance.Filter{f("title", grievance.IContains, "road"), f("category", grievance.IContains, "secret")}, nil, true, true},
+		{"description and priority lookup", []grievance.Filter{f("description", grievance.IContains, "pay"), f("priority", grievance.IStartsWith, "h")}, nil, true, true},
+		{"title and a lookup matching no priority", []grievance.Filter{f("title", grievance.IContains, "road"), f("priority", grievance.IContains, "urgent")}, nil, true, false},
+		{"title, status and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, writeCategories[0])}, nil, true, false},
 		{"too many partial", []grievance.Filter{f("title", grievance.IContains, "water")}, seqsTo(90), true, false},
 		{"column not complete", []grievance.Filter{f("title", grievance.IContains, "water")}, nil, false, false},
 	} {
@@ -148,7 +167,7 @@ func seedTextVersions(t *testing.T, st *grievancetest.Store) {
 		if i%2 == 0 {
 			desc = "late payment of the transfer"
 		}
-		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[i%4]), Title: strp(title), Description: strp(desc)})
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[i%4]), Title: strp(title), Description: strp(desc), Priority: strp([]string{"High", "Medium", "Low"}[i%3])})
 	}
 	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 		steps := []grievance.TicketInput{
@@ -166,6 +185,9 @@ func seedTextVersions(t *testing.T, st *grievancetest.Store) {
 			steps[2].Description = strp("payment was late") // out of "late pay"
 		case 5:
 			steps[0].Description = strp("late payment again") // into "late pay"
+		case 7:
+			steps[0].Category = strp(writeCategories[(i+2)%4]) // into or out of "Secret…"
+			steps[1].Priority = strp("High")
 		}
 		return steps[:i%5]
 	}, 30)
@@ -194,5 +216,57 @@ func TestMergeHistoryRows_KeepsTheHigherVersionAndEveryFlag(t *testing.T) {
 	}
 	if grievance.TextChanged("code") != 0 || title == desc || title == grievance.RowsPartial {
 		t.Errorf("flags: title %d, description %d, code %d", title, desc, grievance.TextChanged("code"))
+	}
+}
+
+// A container remembers the values versions held; a value a version took
+// since is read with the list, its column too, so the count from the
+// rows has its versions.
+func TestHistoryRows_CountAValueTakenSinceTheLastList(t *testing.T) {
+	st := grievancetest.NewStore()
+	seedTextVersions(t, st)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	spy := &rowsSpy{Store: st}
+	svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	three := 3
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"},
+		Filters: []grievance.Filter{
+			{Field: "title", Lookup: grievance.IContains, Value: "road"},
+			{Field: "priority", Lookup: grievance.IContains, Value: "crit"},
+		}}
+	ctx := grievance.NewContext(context.Background(), admin)
+	got, err := svc.ListTickets(ctx, q)
+	if err != nil || got.TotalCount != 0 {
+		t.Fatalf("before any critical ticket: %d rows, %v", got.TotalCount, err)
+	}
+	w := &world{st: st, svc: svc}
+	twenty := 20
+	list, err := svc.ListTickets(ctx, grievance.TicketQuery{Page: grievance.PageArgs{First: &twenty}, Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "road"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range list.Items[:12] {
+		// Two versions critical, then not.
+		for _, in := range []grievance.TicketInput{{Priority: strp("Critical")}, {Description: strp("critical again")}, {Priority: strp("Low")}} {
+			in.ID = tk.ID
+			if err := w.do(admin, "updateTicket", func(ctx context.Context) (*grievance.Write, error) { return svc.UpdateTicket(ctx, in) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := rowsByPaging(t, ctx, plain, q)
+	got, err = svc.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy.skew = 1
+	skewed, err := svc.ListTickets(ctx, q)
+	spy.skew = 0
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != 24 || got.TotalCount != want || skewed.TotalCount == want {
+		t.Errorf("totalCount %d (%d with the columns skewed); every version judged: %d (want 24)", got.TotalCount, skewed.TotalCount, want)
 	}
 }

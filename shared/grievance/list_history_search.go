@@ -96,17 +96,29 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		keys = append(keys, n.keys...)
 	}
 	// A text filter's totalCount: the history rows, read beside.
-	var rowsCol func() ([]uint16, error)
-	if hr, ok := s.store.(HistoryRowIndex); ok && textRowsCountable(pl, g) {
+	var rowsCol func() (*rowColumns, error)
+	hr, ok := s.store.(HistoryRowIndex)
+	field, values, vok := rowValues(pl.fs, held)
+	if ok && vok && textRowsCountable(pl, g) {
 		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
 		col := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
-		rowsCol = func() ([]uint16, error) {
-			c, err := col()
+		byValue := make([]func() ([]uint16, error), len(values))
+		for i, v := range values {
+			byValue[i] = async("read history rows of a value", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, v) })
+		}
+		rowsCol = func() (*rowColumns, error) {
+			cols := &rowColumns{field: field, values: map[string][]uint16{}}
+			var err error
+			cols.rows, err = col()
+			for i, read := range byValue {
+				c, verr := read()
+				cols.values[values[i]], err = c, cmp.Or(err, verr)
+			}
 			ok, cerr := done()
 			if err = cmp.Or(err, cerr); err != nil || !ok {
 				return nil, err
 			}
-			return c, nil
+			return cols, nil
 		}
 	}
 	post, err := ti.Postings(ctx, keys)
@@ -129,6 +141,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		if err != nil {
 			return nil, err
 		}
+		held = now
 		var more []PostingKey
 		for i := range needs {
 			n := &needs[i]
@@ -175,12 +188,18 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	read := func(seqs []int64) (map[int64][]*Ticket, error) { return vi.VersionsBySeq(ctx, seqs) }
 	versions := 0 // the candidates' versions, when known
 	if rowsCol != nil {
-		col, err := rowsCol()
+		cols, err := rowsCol()
 		if err != nil {
 			return nil, err
 		}
-		if col != nil {
-			if rc, n := pl.countRows(cands, col, read); rc != nil {
+		if cols != nil {
+			cols, err = moreRowValues(ctx, hr, cols, pl.fs, held)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if cols != nil {
+			if rc, n := pl.countRows(cands, cols, read); rc != nil {
 				read = rc.reading(pl, read)
 				pl.versionCount, versions = rc.total, n
 				pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
@@ -206,6 +225,27 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	judged := 0
 	return byNumber(cands, 0, cands.Max(), pl.desc || !pl.native, hint, &judged, read), nil
+}
+
+// moreRowValues adds to cols the columns of values the list's lookups
+// accept that a version took since the container last read the values
+// (nil: the columns can no longer count the list), read now.
+func moreRowValues(ctx context.Context, hr HistoryRowIndex, cols *rowColumns, fs []Filter, held map[string][]string) (*rowColumns, error) {
+	_, values, ok := rowValues(fs, held)
+	if !ok {
+		return nil, nil
+	}
+	for _, v := range values {
+		if _, ok := cols.values[v]; ok {
+			continue
+		}
+		c, err := hr.HistoryValueRows(ctx, cols.field, v)
+		if err != nil {
+			return nil, err
+		}
+		cols.values[v] = c
+	}
+	return cols, nil
 }
 
 // heldValues returns, for the category and priority lookups of fs other

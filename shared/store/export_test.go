@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -336,9 +337,35 @@ func SpanSizes(tb testing.TB, n, members int) []int {
 // DUEDAYS item nor their marker.
 func DropDueDays(tb testing.TB, s *Store) { tb.Helper(); dropIndex(tb, s, skDaysMarker, pkDueDays) }
 
-// DropHistoryRows deletes the history rows and their marker, as on a table
-// indexed before them.
+// DropHistoryRows deletes the history rows, their counts by value and
+// their marker, as on a table indexed before them.
 func DropHistoryRows(tb testing.TB, s *Store) {
 	tb.Helper()
-	dropIndex(tb, s, skRowsMarker, pkHistoryRows)
+	var cols []columnItem
+	if err := s.main.Scan().Filter("begins_with($, ?)", AttrPK, pkHistoryRows).Consistent(true).All(context.Background(), &cols); err != nil {
+		tb.Fatal(err)
+	}
+	pks := []string{pkHistoryRows}
+	for _, c := range cols {
+		if !slices.Contains(pks, c.PK) {
+			pks = append(pks, c.PK)
+		}
+	}
+	dropIndex(tb, s, skRowsMarker, pks...)
+}
+
+// ForgetValueRows takes the counts by value out of every search
+// reference, as references written before them.
+func ForgetValueRows(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	var refs []searchRefItem
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(ctx, &refs); err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range refs {
+		if err := s.main.Update(AttrPK, r.PK).Range(AttrSK, r.SK).Remove("hist", "histLost").Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }

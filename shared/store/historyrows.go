@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/redress-grm/redress/shared/grievance"
 )
@@ -21,18 +23,55 @@ import (
 // version (its earlier versions were never seen). Versions are numbered
 // from 1 and the consumer records every one, so a ticket's version is the
 // number of its rows.
+//
+// Beside it, a column per value of grievance.RowValueFields (pk
+// HISTROWS#<field>=<value>) counts how many of each ticket's versions
+// held that value, for a history list with a text and a value filter.
+// The counts are absolute, kept in the ticket's search reference (Hist)
+// and carried forward from it with each version, so a replayed batch
+// writes the same numbers; they only grow, so a column keeps the higher
+// of two writes. A ticket the rows say is partial has unknown counts
+// (the reference says HistLost).
 const (
 	pkHistoryRows   = "HISTROWS"
-	skRowsMarker    = "rows"
+	prefixValueRows = "HISTROWS#"
 	KindHistoryRows = "historyRows"
+	KindValueRows   = "historyValueRows"
+	// The marker was "rows" before the counts by value: a table marked
+	// so has rows without them until the backfill's text pass.
+	skRowsMarker = "rowsByValue"
 )
 
 var historyRows = column{pk: pkHistoryRows, kind: KindHistoryRows, what: "history rows"}
+
+// fieldValue names a value of one of grievance.RowValueFields.
+type fieldValue struct{ field, value string }
+
+func (fv fieldValue) column() column {
+	return column{pk: prefixValueRows + fv.field + countValueKey(fv.value), kind: KindValueRows, what: "history rows of a " + fv.field}
+}
+
+// A reference's Hist is keyed field=value.
+func (fv fieldValue) histKey() string { return fv.field + "=" + fv.value }
+
+func histKeyOf(k string) fieldValue {
+	f, v, _ := strings.Cut(k, "=")
+	return fieldValue{f, v}
+}
 
 // HistoryRows implements grievance.HistoryRowIndex: one Query of the
 // column.
 func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 	return historyRows.read(ctx, s)
+}
+
+// HistoryValueRows implements grievance.HistoryRowIndex: one Query of
+// the value's column.
+func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	if !slices.Contains(grievance.RowValueFields, field) {
+		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
+	}
+	return fieldValue{field, value}.column().read(ctx, s)
 }
 
 // HistoryRowsComplete implements grievance.HistoryRowIndex: the marker
@@ -45,12 +84,50 @@ func (s *Store) HistoryRowsComplete(ctx context.Context) (bool, error) {
 // rowChanges are the history rows to merge, per ticket number.
 type rowChanges map[int64]uint16
 
+// valueRowChanges are the counts of versions to write, per value and
+// ticket number.
+type valueRowChanges map[fieldValue]rowChanges
+
+// set records that n of ticket seq's versions held the value named by a
+// reference's key k (none is written for an empty value: no list counts
+// it).
+func (vc valueRowChanges) set(k string, seq int64, n int) {
+	fv := histKeyOf(k)
+	if fv.value == "" {
+		return
+	}
+	if vc[fv] == nil {
+		vc[fv] = rowChanges{}
+	}
+	vc[fv][seq] = uint16(min(n, 0xffff))
+}
+
+// addHist counts st's values in hist.
+func addHist(hist map[string]int, st *searchState) {
+	for _, f := range grievance.RowValueFields {
+		hist[fieldValue{f, st.values[f]}.histKey()]++
+	}
+}
+
 // diff records c's images after old, the state its reference says was
-// indexed at order indexed (nil, -1: none). A removal is no row. The
-// ticket is partial when an image's version does not follow the one
-// before it: its first version never indexed, or one between whose
-// indexing failed.
-func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange) {
+// indexed at order indexed (nil, -1: none), and returns the ticket's
+// counts of versions by value for its reference (nil and lost: unknown).
+// A removal is no row. The ticket is partial when an image's version
+// does not follow the one before it (its first version never indexed,
+// or one between whose indexing failed) or its reference, from before
+// the counts by value, cannot say them past version 1.
+func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc valueRowChanges) (hist map[string]int, lost bool) {
+	derived := false
+	switch {
+	case old == nil:
+		hist = map[string]int{}
+	case old.hist != nil:
+		hist = maps.Clone(old.hist)
+	case old.histLost:
+	case indexed == 2:
+		hist, derived = map[string]int{}, true
+		addHist(hist, old)
+	}
 	images := append([]orderedState{{c.order, c.state}}, c.earlier...)
 	slices.SortFunc(images, func(a, b orderedState) int { return cmp.Compare(a.order, b.order) })
 	prev, prevOrder := old, indexed
@@ -67,12 +144,33 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange) {
 		if prev != nil {
 			flags |= textChanges(prev, &im.state)
 		}
+		if hist != nil {
+			addHist(hist, &im.state)
+		}
 		prev, prevOrder = &im.state, im.order
 		version = im.order / 2
 	}
-	if version > 0 {
-		rc[c.state.seq] = grievance.HistoryRowsValue(int(version), flags)
+	seq := c.state.seq
+	if flags&grievance.RowsPartial != 0 || hist == nil {
+		if version == 0 && old != nil && !old.histLost && indexed > 0 && indexed%2 == 0 {
+			// A reference from before the counts by value: the ticket's
+			// rows can no longer vouch for it.
+			version = indexed / 2
+		}
+		if version > 0 {
+			rc[seq] = grievance.HistoryRowsValue(int(version), flags|grievance.RowsPartial)
+		}
+		return nil, true
 	}
+	if version > 0 {
+		rc[seq] = grievance.HistoryRowsValue(int(version), flags)
+	}
+	for k, n := range hist {
+		if derived || old == nil || old.hist[k] != n {
+			vc.set(k, seq, n)
+		}
+	}
+	return hist, false
 }
 
 // textChanges are the flags of the text fields a and b differ in.
@@ -86,16 +184,46 @@ func textChanges(a, b *searchState) grievance.RowFlags {
 	return flags
 }
 
-// firstSeen is the number of a ticket first seen at its live version
-// (an import, the backfill): partial past version 1.
-func firstSeen(version int) uint16 {
+// firstSeenRows is the number of a ticket first seen at its live
+// version (an import, the backfill): partial past version 1.
+func firstSeenRows(version int) uint16 {
 	if version > 1 {
 		return grievance.HistoryRowsValue(version, grievance.RowsPartial)
 	}
 	return grievance.HistoryRowsValue(version, 0)
 }
 
-func (s *Store) applyRows(ctx context.Context, rc rowChanges, merge func(cur, next uint16) uint16) error {
+// firstSeen records the history rows of a ticket an import stores at
+// version with state st, and returns its reference's counts by value:
+// known at version 1 only.
+func firstSeen(rc rowChanges, vc valueRowChanges, st *searchState, version int) (map[string]int, bool) {
+	rc[st.seq] = firstSeenRows(version)
+	if version != 1 {
+		return nil, true
+	}
+	hist := map[string]int{}
+	addHist(hist, st)
+	for k, n := range hist {
+		vc.set(k, st.seq, n)
+	}
+	return hist, false
+}
+
+// maxCount is the merge of the counts by value, which only grow.
+func maxCount(cur, next uint16) uint16 { return max(cur, next) }
+
+// applyRows writes the counts by value, then the rows: a ticket the rows
+// say is exact has its counts written, unless a write of them failed,
+// which fails the batch's indexing before the rows move.
+func (s *Store) applyRows(ctx context.Context, rc rowChanges, vc valueRowChanges, merge, mergeCount func(cur, next uint16) uint16) error {
+	fvs := slices.SortedFunc(maps.Keys(vc), func(a, b fieldValue) int {
+		return cmp.Or(cmp.Compare(a.field, b.field), cmp.Compare(a.value, b.value))
+	})
+	if err := parallel(ctx, len(fvs), 4, func(ctx context.Context, i int) error {
+		return fvs[i].column().apply(ctx, s, vc[fvs[i]], mergeCount)
+	}); err != nil {
+		return err
+	}
 	return historyRows.apply(ctx, s, rc, merge)
 }
 
@@ -116,6 +244,8 @@ func (s *Store) importedRows(ctx context.Context, earlier []*grievance.Ticket) e
 		return err
 	}
 	rc := rowChanges{}
+	vc := valueRowChanges{}
+	var write []any
 	for id, vs := range byID {
 		ref, ok := refs[id]
 		if !ok || ref.Order%2 == 1 {
@@ -127,17 +257,33 @@ func (s *Store) importedRows(ctx context.Context, earlier []*grievance.Ticket) e
 			continue
 		}
 		var flags grievance.RowFlags
+		hist := map[string]int{}
+		addHist(hist, &searchState{values: ref.Values})
 		prev := searchStateOf(vs[0])
-		for _, v := range vs[1:] {
+		for i, v := range vs {
 			next := searchStateOf(v)
-			flags |= textChanges(&prev, &next)
+			if i > 0 {
+				flags |= textChanges(&prev, &next)
+			}
+			addHist(hist, &next)
 			prev = next
 		}
 		flags |= textChanges(&prev, &searchState{texts: ref.Texts})
 		rc[ref.Seq] = grievance.HistoryRowsValue(live, flags)
+		for k, n := range hist {
+			vc.set(k, ref.Seq, n)
+		}
+		ref.Hist, ref.HistLost = hist, false
+		write = append(write, ref)
 	}
-	if err := s.applyRows(ctx, rc, set); err != nil {
+	if err := s.applyRows(ctx, rc, vc, set, set); err != nil {
 		return fmt.Errorf("import history rows: %w", err)
+	}
+	// The references say the counts, for the ticket's next version.
+	if len(write) > 0 {
+		if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(write...).Run(ctx); err != nil {
+			return translate("import history rows: put search references", err)
+		}
 	}
 	return nil
 }

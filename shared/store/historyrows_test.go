@@ -11,11 +11,13 @@ import (
 )
 
 // The history rows follow real stream records: every ticket's version,
-// with the flags of the texts that changed across its versions, through
-// redelivered and overlapping batches; a ticket whose first version was
-// never indexed is partial for good; an import is partial until its
-// earlier versions are imported; and the backfill's text pass fills a
-// dropped column, as partial past version 1.
+// with the flags of the texts that changed across its versions, and its
+// versions per status, through redelivered and overlapping batches; a
+// ticket whose first version was never indexed is partial for good; an
+// import is partial until its earlier versions are imported; a ticket
+// whose reference is from before the counts by value turns partial with
+// its next version; and the backfill's text pass fills dropped columns,
+// as partial past version 1.
 func TestHistoryRows_FollowTheStream(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
@@ -25,6 +27,10 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	}
 	title, desc := grievance.TextChanged("title"), grievance.TextChanged("description")
 	want := map[int64]uint16{}
+	open, inProgress, resolved := grievance.StatusOpen, grievance.StatusInProgress, grievance.StatusResolved
+	byStatus := map[int64]map[grievance.Status]uint16{
+		1: {open: 1, inProgress: 3}, 2: {open: 2}, 3: {open: 3}, 4: {open: 2}, 5: {open: 1},
+	}
 	for range 3 { // statuses only
 		ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
 	}
@@ -78,6 +84,28 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 				t.Errorf("%s: ticket %d rows %#x, want %#x", when, seq, got, w)
 			}
 		}
+		for _, st := range []grievance.Status{open, inProgress, resolved} {
+			col, err := s.HistoryValueRows(ctx, "status", string(st))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for seq, w := range byStatus {
+				rows, ok := want[seq]
+				if _, flags := historyRowsOf(rows); ok && flags&grievance.RowsPartial == 0 && at(col, seq) != w[st] {
+					t.Errorf("%s: ticket %d has %d versions %s, want %d", when, seq, at(col, seq), st, w[st])
+				}
+			}
+		}
+		// Every version is in the category Default.
+		col, err = s.HistoryValueRows(ctx, "category", "Default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seq, rows := range want {
+			if n, flags := historyRowsOf(rows); flags&grievance.RowsPartial == 0 && int(at(col, seq)) != n {
+				t.Errorf("%s: ticket %d has %d versions in Default, want %d", when, seq, at(col, seq), n)
+			}
+		}
 		if ok, err := s.HistoryRowsComplete(ctx); !ok || err != nil {
 			t.Errorf("%s: history rows complete %v %v", when, ok, err)
 		}
@@ -86,12 +114,39 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 
 	v1, v2 := far.Clone(), far.Clone()
 	v1.Version, v1.Title = 1, "first title"
-	v2.Version = 2
+	v2.Version, v2.Status = 2, inProgress
 	if err := s.ImportHistory(ctx, []*grievance.Ticket{v2, v1}); err != nil {
 		t.Fatal(err)
 	}
 	want[5000] = grievance.HistoryRowsValue(3, title)
+	byStatus[5000] = map[grievance.Status]uint16{open: 2, inProgress: 1}
 	check("earlier versions imported")
+
+	// The import's reference carries the counts on: its next version
+	// from the stream counts.
+	far = update(t, s, far, func(n *grievance.Ticket) { n.Status = resolved })
+	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	want[5000] = grievance.HistoryRowsValue(4, title)
+	byStatus[5000][resolved] = 1
+	check("an imported ticket changed")
+
+	// References from before the counts by value: the ticket's next
+	// version makes it partial (its counts are unknown).
+	store.ForgetValueRows(t, s)
+	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Status = resolved })
+	var next []events.DynamoDBEventRecord
+	for _, r := range ticketRecords(t, s) {
+		if ch, err := store.DecodeChange(r); err == nil && ch.EntityID() == ts[2].ID && ch.Version() == ts[2].Version {
+			next = append(next, r)
+		}
+	}
+	if _, err := s.ApplySearch(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	want[3] = grievance.HistoryRowsValue(4, desc|grievance.RowsPartial)
+	check("a reference from before the counts")
 
 	store.DropHistoryRows(t, s)
 	if ok, err := s.HistoryRowsComplete(ctx); ok || err != nil {
@@ -105,8 +160,15 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 			want[seq] = grievance.HistoryRowsValue(n, grievance.RowsPartial)
 		}
 	}
-	delete(want, 4) // deleted: not in the live list the text pass reads
-	check("filled by the text pass")
+	delete(want, 4)                  // deleted: not in the live list the text pass reads
+	check("filled by the text pass") // ticket 5's count derived from its reference at version 1
+}
+
+func at(col []uint16, seq int64) uint16 {
+	if seq < int64(len(col)) {
+		return col[seq]
+	}
+	return 0
 }
 
 func historyRowsOf(v uint16) (int, grievance.RowFlags) {

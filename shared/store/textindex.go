@@ -84,6 +84,13 @@ type searchRefItem struct {
 	// Orders are the ticket's order posting grams, per column; a
 	// reference written before the order postings has none.
 	Orders map[string]string `dynamo:"orders,omitempty"`
+	// Hist is how many of the ticket's versions held each value of
+	// grievance.RowValueFields (keyed field=value), as far as it was
+	// indexed (the history rows by value); HistLost says they are unknown
+	// (a version never seen). A reference with neither was written before
+	// them.
+	Hist     map[string]int `dynamo:"hist,omitempty"`
+	HistLost bool           `dynamo:"histLost,omitempty"`
 }
 
 func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field + "#" + k.Gram }
@@ -360,6 +367,9 @@ type searchState struct {
 	texts  map[string]string
 	values map[string]string
 	orders map[string]string
+	// hist and histLost are the reference's (searchRefItem.Hist).
+	hist     map[string]int
+	histLost bool
 }
 
 func searchStateOf(t *grievance.Ticket) searchState {
@@ -612,23 +622,26 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	rc := runChanges{}
 	dc := dayChanges{}
 	hc := rowChanges{}
+	vc := valueRowChanges{}
 	var write []searchRefItem
 	moved := 0
 	first := false // ticket 1 indexed for the first time, by this code
 	for _, c := range changes {
 		ref, ok := refs[c.id]
 		first = first || !ok && c.state.seq == 1
-		// A reference from before the order postings is done again from
-		// the same image (the backfill's text pass), for them.
-		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil) {
+		// A reference from before the order postings or the history rows
+		// by value is done again from the same image (the backfill's
+		// text pass), for them.
+		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil && (ref.Hist != nil || ref.HistLost)) {
 			continue
 		}
 		var old *searchState
 		indexed := int64(-1)
 		if ok {
-			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders}
+			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders, hist: ref.Hist, histLost: ref.HistLost}
 			indexed = ref.Order
 		}
+		c.state.hist, c.state.histLost = hc.diff(old, indexed, c, vc)
 		extra := c.historyExtra(pc, old, indexed)
 		if ok {
 			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) {
@@ -641,7 +654,6 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		pc.diff(old, c.state)
 		rc.diff(old, c.state)
 		dc.diff(old, c.state)
-		hc.diff(old, indexed, c)
 		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
@@ -655,7 +667,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	if err := s.applyDays(ctx, dc, false); err != nil {
 		return 0, err
 	}
-	if err := s.applyRows(ctx, hc, grievance.MergeHistoryRows); err != nil {
+	if err := s.applyRows(ctx, hc, vc, grievance.MergeHistoryRows, maxCount); err != nil {
 		return 0, err
 	}
 	if first {
@@ -722,14 +734,15 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 			hc := rowChanges{}
 			for _, c := range changes {
 				dc.diff(nil, c.state)
-				hc[c.state.seq] = firstSeen(int(c.order / 2))
+				hc[c.state.seq] = firstSeenRows(int(c.order / 2))
 			}
 			if err := s.applyDays(ctx, dc, true); err != nil {
 				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
 			}
 			// The history rows too (partial: the versions before were
-			// never seen), where the consumer has set none.
-			if err := s.applyRows(ctx, hc, fillUnknown); err != nil {
+			// never seen), where the consumer has set none. Their counts
+			// by value were set by applySearch where it indexed.
+			if err := s.applyRows(ctx, hc, nil, fillUnknown, nil); err != nil {
 				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
 			}
 		}
@@ -763,7 +776,8 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 
 func refItem(id string, order int64, st searchState) searchRefItem {
 	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
-		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values, Orders: st.orders}
+		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values, Orders: st.orders,
+		Hist: st.hist, HistLost: st.histLost}
 }
 
 // searchRefs reads the references of ids (consistent).
@@ -893,14 +907,15 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	rc := runChanges{}
 	dc := dayChanges{}
 	hc := rowChanges{}
+	vc := valueRowChanges{}
 	refs := make([]any, 0, len(ts))
 	for _, t := range ts {
 		st := searchStateOf(t)
+		st.hist, st.histLost = firstSeen(hc, vc, &st, t.Version)
 		refs = append(refs, refItem(t.ID, 2*int64(t.Version), st))
 		pc.diff(nil, st)
 		rc.diff(nil, st)
 		dc.diff(nil, st)
-		hc[t.Seq] = firstSeen(t.Version)
 	}
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
@@ -914,7 +929,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	if err := s.applyDays(ctx, dc, false); err != nil {
 		return err
 	}
-	if err := s.applyRows(ctx, hc, set); err != nil {
+	if err := s.applyRows(ctx, hc, vc, set, set); err != nil {
 		return err
 	}
 	if slices.ContainsFunc(ts, func(t *grievance.Ticket) bool { return t.Seq == 1 }) {

@@ -325,6 +325,28 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 	return out, nil
 }
 
+// HistoryValueRows implements grievance.HistoryRowIndex from the
+// recorded versions.
+func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	if err := s.fail("HistoryValueRows"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]uint16, len(s.bySeq)+1)
+	for _, t := range s.bySeq {
+		if t == nil {
+			continue
+		}
+		for _, v := range s.history[t.ID] {
+			if grievance.IndexedValue(v, field) == value {
+				out[t.Seq]++
+			}
+		}
+	}
+	return out, nil
+}
+
 // SetHistoryRowsPartial makes HistoryRows say the tickets seqs are
 // partial, as for tickets from before the column.
 func (s *Store) SetHistoryRowsPartial(seqs ...int64) {
