@@ -124,7 +124,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 
 	// The import's reference carries the counts on: its next version
 	// from the stream counts.
-	far = update(t, s, far, func(n *grievance.Ticket) { n.Status = resolved })
+	update(t, s, far, func(n *grievance.Ticket) { n.Status = resolved })
 	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
 		t.Fatal(err)
 	}
