@@ -47,12 +47,11 @@ type HistoryRowIndex interface {
 var RowValueFields = []string{"status", "category", "priority"}
 
 // rowColumns are what a history list reads of the history rows: the
-// rows, and for a list with a value filter the columns of the values it
-// accepts.
+// rows, and for a list with value filters the columns of the values they
+// accept, by field and value.
 type rowColumns struct {
 	rows   []uint16
-	field  string
-	values map[string][]uint16
+	values map[string]map[string][]uint16
 }
 
 // RowFlags say what a ticket's history rows cannot vouch for.
@@ -135,9 +134,9 @@ type rowCount struct {
 // textRowsCountable reports whether a history list's totalCount is the
 // text filters' rows: totalCount asked, the first rows of the list, text
 // filters the postings narrow (title, description, code) and no other
-// filter but on one of RowValueFields, no SLA or username filter, and a
-// reader the sight rule leaves alone (every version visible, no filtered
-// field masked: a version is a row when its own texts and value match).
+// filter but on RowValueFields, no SLA or username filter, and a reader
+// the sight rule leaves alone (every version visible, no filtered field
+// masked: a version is a row when its own texts and values match).
 func textRowsCountable(pl *ticketPlan, g *guard) bool {
 	q, w := pl.q, pl.w
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil || pl.staffIDs != nil ||
@@ -147,26 +146,25 @@ func textRowsCountable(pl *ticketPlan, g *guard) bool {
 	if w.first < 0 || w.upper >= 0 || (q.Page.Last != nil && q.Page.First == nil) {
 		return false
 	}
-	texts, field := 0, ""
+	texts := 0
 	for _, f := range pl.fs {
 		switch {
 		case searchable(f):
 			texts++
-		case !slices.Contains(RowValueFields, f.Field) || field != "" && field != f.Field:
-			return false // the columns count one field's values
-		default:
-			field = f.Field
+		case !slices.Contains(RowValueFields, f.Field):
+			return false
 		}
 	}
 	return texts > 0
 }
 
-// rowValues are the values of one of RowValueFields a version must hold
-// to pass fs's filters on it (field "": none), from held, the values
-// versions held, for lookups other than exact. ok is false when the
-// columns cannot count them: an empty value accepted (no column holds
-// it) or a lookup's values unknown.
-func rowValues(fs []Filter, held map[string][]string) (field string, values []string, ok bool) {
+// rowValues are the values of each of RowValueFields a version must hold
+// to pass fs's filters on it, from held, the values versions held, for
+// lookups other than exact. ok is false when the columns cannot count
+// them: an empty value accepted (no column holds it) or a lookup's
+// values unknown.
+func rowValues(fs []Filter, held map[string][]string) (byField map[string][]string, ok bool) {
+	byField = map[string][]string{}
 	for _, f := range fs {
 		if !slices.Contains(RowValueFields, f.Field) {
 			continue
@@ -180,7 +178,7 @@ func rowValues(fs []Filter, held map[string][]string) (field string, values []st
 		case f.Lookup == Exact:
 			m = []string{v}
 		case held[f.Field] == nil:
-			return "", nil, false
+			return nil, false
 		default:
 			for _, h := range held[f.Field] {
 				if matchText(h, f.Lookup, v) {
@@ -188,15 +186,15 @@ func rowValues(fs []Filter, held map[string][]string) (field string, values []st
 				}
 			}
 		}
-		if field != "" {
+		if values, ok := byField[f.Field]; ok {
 			m = slices.DeleteFunc(m, func(v string) bool { return !slices.Contains(values, v) })
 		}
 		if slices.Contains(m, "") {
-			return "", nil, false
+			return nil, false
 		}
-		field, values = f.Field, m
+		byField[f.Field] = m
 	}
-	return field, values, true
+	return byField, true
 }
 
 // countRows plans the count of a history text list over cands from the
@@ -205,8 +203,13 @@ func rowValues(fs []Filter, held map[string][]string) (field string, values []st
 // say: the judged ones' every version), which sizes the page's read.
 //
 // A candidate counted by the columns has every version holding the text
-// the postings found, so its rows are its versions, or, with a value
-// filter, its versions that held a value it accepts.
+// the postings found, so its rows are its versions, or, with value
+// filters, its versions that held a value each accepts: a field whose
+// accepted values all its versions held (a category that never changed)
+// or none did decides nothing or everything, and with one field left
+// that some versions pass, its count is the rows. A candidate with two
+// such fields (its status and its category both changed across the
+// accepted values) is judged.
 func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
 	col := cols.rows
 	var watch RowFlags = RowsPartial
@@ -222,22 +225,35 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int
 			v = col[n]
 		}
 		versions, flags := historyRowsOf(v)
-		if flags&watch != 0 {
+		rows, ok := versions, flags&watch == 0
+		for _, byValue := range cols.values {
+			if !ok || rows == 0 {
+				break
+			}
+			held := 0
+			for _, c := range byValue {
+				if n < int64(len(c)) {
+					held += int(c[n])
+				}
+			}
+			switch {
+			case held >= versions:
+			case held == 0:
+				rows = 0
+			case rows < versions:
+				ok = false // two fields some versions pass
+			default:
+				rows = held
+			}
+		}
+		if !ok {
 			judge = append(judge, n)
 			total += max(versions, 1)
 			return len(judge) <= rowJudgeMax
 		}
-		if cols.field != "" {
-			versions = 0
-			for _, c := range cols.values {
-				if n < int64(len(c)) {
-					versions += int(c[n])
-				}
-			}
-		}
-		total += versions
-		rc.per[n] = versions
-		rc.column += versions
+		total += rows
+		rc.per[n] = rows
+		rc.column += rows
 		return len(judge) <= rowJudgeMax
 	})
 	if len(judge) > rowJudgeMax {

@@ -82,7 +82,10 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 		{"title and category lookup", []grievance.Filter{f("title", grievance.IContains, "road"), f("category", grievance.IContains, "secret")}, nil, true, true},
 		{"description and priority lookup", []grievance.Filter{f("description", grievance.IContains, "pay"), f("priority", grievance.IStartsWith, "h")}, nil, true, true},
 		{"title and a lookup matching no priority", []grievance.Filter{f("title", grievance.IContains, "road"), f("priority", grievance.IContains, "urgent")}, nil, true, false},
-		{"title, status and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, writeCategories[0])}, nil, true, false},
+		{"title, status and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, writeCategories[0])}, nil, true, true},
+		{"the whole panel", []grievance.Filter{f("title", grievance.IContains, "road"), f("status", grievance.IContains, "E"), f("category", grievance.IContains, "e"), f("priority", grievance.IContains, "i")}, nil, true, true},
+		{"title, status and priority, both changed", []grievance.Filter{f("title", grievance.IContains, "road"), f("status", grievance.IContains, "RE"), f("priority", grievance.Exact, "High")}, nil, true, true},
+		{"title and staff", []grievance.Filter{f("title", grievance.IContains, "road"), f("attending_staff__id", grievance.Exact, "00000000-0000-0000-0000-000000000000")}, nil, true, false},
 		{"too many partial", []grievance.Filter{f("title", grievance.IContains, "water")}, seqsTo(90), true, false},
 		{"column not complete", []grievance.Filter{f("title", grievance.IContains, "water")}, nil, false, false},
 	} {

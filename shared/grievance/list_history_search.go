@@ -98,21 +98,30 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
 	hr, ok := s.store.(HistoryRowIndex)
-	field, values, vok := rowValues(pl.fs, held)
+	byField, vok := rowValues(pl.fs, held)
 	if ok && vok && textRowsCountable(pl, g) {
 		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
 		col := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
-		byValue := make([]func() ([]uint16, error), len(values))
-		for i, v := range values {
-			byValue[i] = async("read history rows of a value", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, v) })
+		type valueRead struct {
+			field, value string
+			read         func() ([]uint16, error)
+		}
+		var reads []valueRead
+		for field, values := range byField {
+			for _, v := range values {
+				reads = append(reads, valueRead{field, v, async("read history rows of a value", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, v) })})
+			}
 		}
 		rowsCol = func() (*rowColumns, error) {
-			cols := &rowColumns{field: field, values: map[string][]uint16{}}
+			cols := &rowColumns{values: map[string]map[string][]uint16{}}
+			for field := range byField {
+				cols.values[field] = map[string][]uint16{}
+			}
 			var err error
 			cols.rows, err = col()
-			for i, read := range byValue {
-				c, verr := read()
-				cols.values[values[i]], err = c, cmp.Or(err, verr)
+			for _, r := range reads {
+				c, verr := r.read()
+				cols.values[r.field][r.value], err = c, cmp.Or(err, verr)
 			}
 			ok, cerr := done()
 			if err = cmp.Or(err, cerr); err != nil || !ok {
@@ -231,19 +240,21 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 // accept that a version took since the container last read the values
 // (nil: the columns can no longer count the list), read now.
 func moreRowValues(ctx context.Context, hr HistoryRowIndex, cols *rowColumns, fs []Filter, held map[string][]string) (*rowColumns, error) {
-	_, values, ok := rowValues(fs, held)
+	byField, ok := rowValues(fs, held)
 	if !ok {
 		return nil, nil
 	}
-	for _, v := range values {
-		if _, ok := cols.values[v]; ok {
-			continue
+	for field, values := range byField {
+		for _, v := range values {
+			if _, ok := cols.values[field][v]; ok {
+				continue
+			}
+			c, err := hr.HistoryValueRows(ctx, field, v)
+			if err != nil {
+				return nil, err
+			}
+			cols.values[field][v] = c
 		}
-		c, err := hr.HistoryValueRows(ctx, cols.field, v)
-		if err != nil {
-			return nil, err
-		}
-		cols.values[v] = c
 	}
 	return cols, nil
 }
