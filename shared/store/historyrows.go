@@ -102,6 +102,20 @@ func (vc valueRowChanges) set(k string, seq int64, n int) {
 	vc[fv][seq] = uint16(min(n, 0xffff))
 }
 
+// histMaxBytes bounds a reference's counts by value: a ticket whose
+// versions took more names than that (dozens of long categories) is
+// partial from then on, so its reference (≤ 400 KB an item) stays about
+// its texts' size.
+const histMaxBytes = 2048
+
+func histBytes(hist map[string]int) int {
+	n := 0
+	for k := range hist {
+		n += len(k) + 3
+	}
+	return n
+}
+
 // addHist counts st's values in hist.
 func addHist(hist map[string]int, st *searchState) {
 	for _, f := range grievance.RowValueFields {
@@ -151,6 +165,9 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 		version = im.order / 2
 	}
 	seq := c.state.seq
+	if histBytes(hist) > histMaxBytes {
+		hist = nil // the reference stays small; the ticket is judged
+	}
 	if flags&grievance.RowsPartial != 0 || hist == nil {
 		if version == 0 && old != nil && !old.histLost && indexed > 0 && indexed%2 == 0 {
 			// A reference from before the counts by value: the ticket's

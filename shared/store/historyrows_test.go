@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -22,7 +23,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
 	var ts []*grievance.Ticket
-	for i := 1; i <= 6; i++ {
+	for i := 1; i <= 7; i++ {
 		ts = append(ts, mustCreate(t, s, newTicket(id(i), grievance.StatusOpen, "Default")))
 	}
 	title, desc := grievance.TextChanged("title"), grievance.TextChanged("description")
@@ -46,6 +47,10 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	want[5] = grievance.HistoryRowsValue(1, 0)
 	ts[5] = update(t, s, ts[5], func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
 	want[6] = grievance.HistoryRowsValue(2, grievance.RowsPartial) // its version 1 is never indexed first
+	for i := range 12 { // long category names, many of them: its reference would grow
+		ts[6] = update(t, s, ts[6], func(n *grievance.Ticket) { n.Category = fmt.Sprintf("%0200d", i) })
+	}
+	want[7] = grievance.HistoryRowsValue(13, grievance.RowsPartial)
 
 	recs := ticketRecords(t, s)
 	var missing []events.DynamoDBEventRecord // ticket 6's first version left out
