@@ -158,11 +158,17 @@ func textRowsCountable(pl *ticketPlan, g *guard) bool {
 	return texts > 0
 }
 
+// rowValueColumns bounds the columns a list reads beside the postings (25
+// items each at 100,000 tickets): a lookup that accepts more values
+// judges its candidates, as without the columns.
+const rowValueColumns = 8
+
 // rowValues are the values of each of RowValueFields a version must hold
 // to pass fs's filters on it, from held, the values versions held, for
-// lookups other than exact. ok is false when the columns cannot count
-// them: an empty value accepted (no column holds it) or a lookup's
-// values unknown.
+// lookups other than exact; a field whose filters accept every value
+// versions held decides nothing and is left out. ok is false when the
+// columns cannot count them: an empty value accepted (no column holds
+// it), a lookup's values unknown, or more than rowValueColumns values.
 func rowValues(fs []Filter, held map[string][]string) (byField map[string][]string, ok bool) {
 	byField = map[string][]string{}
 	for _, f := range fs {
@@ -194,7 +200,22 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 		}
 		byField[f.Field] = m
 	}
-	return byField, true
+	columns := 0
+	for field, values := range byField {
+		all := held[field]
+		if field == "status" {
+			all = nil
+			for _, st := range Statuses {
+				all = append(all, string(st))
+			}
+		}
+		if all != nil && !slices.ContainsFunc(all, func(v string) bool { return !slices.Contains(values, v) }) {
+			delete(byField, field)
+			continue
+		}
+		columns += len(values)
+	}
+	return byField, columns <= rowValueColumns
 }
 
 // countRows plans the count of a history text list over cands from the

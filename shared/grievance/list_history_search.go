@@ -245,6 +245,9 @@ func moreRowValues(ctx context.Context, hr HistoryRowIndex, cols *rowColumns, fs
 		return nil, nil
 	}
 	for field, values := range byField {
+		if cols.values[field] == nil {
+			cols.values[field] = map[string][]uint16{} // it accepted every value the container knew
+		}
 		for _, v := range values {
 			if _, ok := cols.values[field][v]; ok {
 				continue

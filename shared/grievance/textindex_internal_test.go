@@ -1,6 +1,10 @@
 package grievance
 
-import "testing"
+import (
+	"context"
+	"slices"
+	"testing"
+)
 
 // The arithmetic on codes answers as matchText on the formatted codes.
 func TestCodeMatches_AgreesWithTheFilterMatch(t *testing.T) {
@@ -13,5 +17,40 @@ func TestCodeMatches_AgreesWithTheFilterMatch(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// rowColumnsFake answers HistoryValueRows with a column per value and
+// counts the reads.
+type rowColumnsFake struct {
+	HistoryRowIndex
+	read []string
+}
+
+func (f *rowColumnsFake) HistoryValueRows(_ context.Context, field, value string) ([]uint16, error) {
+	f.read = append(f.read, field+"="+value)
+	return []uint16{0, 1}, nil
+}
+
+// A field whose lookup accepted every value the container knew was left
+// out of the first read; a value versions took since makes it decide,
+// and its columns are read then.
+func TestMoreRowValues_ReadsAFieldThatNowDecides(t *testing.T) {
+	fs := []Filter{{Field: "priority", Lookup: IContains, Value: "h"}}
+	first, ok := rowValues(fs, map[string][]string{"priority": {"High"}})
+	if !ok || len(first) != 0 {
+		t.Fatalf("every known value accepted: %v %v, want no field", first, ok)
+	}
+	fake := &rowColumnsFake{}
+	cols := &rowColumns{values: map[string]map[string][]uint16{}}
+	got, err := moreRowValues(context.Background(), fake, cols, fs, map[string][]string{"priority": {"High", "Low", "Very high"}})
+	if err != nil || got == nil {
+		t.Fatalf("more values: %v %v", got, err)
+	}
+	if want := []string{"priority=High", "priority=Very high"}; !slices.Equal(fake.read, want) {
+		t.Errorf("read %v, want %v", fake.read, want)
+	}
+	if len(got.values["priority"]) != 2 {
+		t.Errorf("columns %v, want High and Very high", got.values)
 	}
 }
