@@ -47,7 +47,8 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	want[5] = grievance.HistoryRowsValue(1, 0)
 	ts[5] = update(t, s, ts[5], func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
 	want[6] = grievance.HistoryRowsValue(2, grievance.RowsPartial) // its version 1 is never indexed first
-	for i := range 12 {                                            // long category names, many of them: its reference would grow
+	// Long category names, many of them: its reference would grow.
+	for i := range 12 {
 		ts[6] = update(t, s, ts[6], func(n *grievance.Ticket) { n.Category = fmt.Sprintf("%0200d", i) })
 	}
 	want[7] = grievance.HistoryRowsValue(13, grievance.RowsPartial)
