@@ -41,10 +41,11 @@ type HistoryRowIndex interface {
 }
 
 // RowValueFields are the fields whose values the history rows count per
-// ticket: the panel's lookups, each a handful of values (fixed or
-// configured), so a column per value stays few. Staff and reporters are
-// many, and a batch of new tickets would write a column per reporter.
-var RowValueFields = []string{"status", "category", "priority"}
+// ticket: the panel's lookups and its staff picker. A batch writes a
+// column block per value its versions hold: a handful for these (a new
+// ticket has no staff), while reporters are about one a ticket, so a
+// batch of new tickets would write a block per ticket.
+var RowValueFields = []string{"status", "category", "priority", "attending_staff__id"}
 
 // rowColumns are what a history list reads of the history rows: the
 // rows, and for a list with value filters the columns of the values they

@@ -85,7 +85,9 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 		{"title, status and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, writeCategories[0])}, nil, true, true},
 		{"the whole panel", []grievance.Filter{f("title", grievance.IContains, "road"), f("status", grievance.IContains, "E"), f("category", grievance.IContains, "e"), f("priority", grievance.IContains, "i")}, nil, true, true},
 		{"title, status and priority, both changed", []grievance.Filter{f("title", grievance.IContains, "road"), f("status", grievance.IContains, "RE"), f("priority", grievance.Exact, "High")}, nil, true, true},
-		{"title and staff", []grievance.Filter{f("title", grievance.IContains, "road"), f("attending_staff__id", grievance.Exact, "00000000-0000-0000-0000-000000000000")}, nil, true, false},
+		{"title and staff", []grievance.Filter{f("title", grievance.IContains, "road"), f("attending_staff__id", grievance.Exact, staff.ID)}, nil, true, true},
+		{"title and no one's staff", []grievance.Filter{f("title", grievance.IContains, "road"), f("attending_staff__id", grievance.Exact, "00000000-0000-0000-0000-000000000000")}, nil, true, false},
+		{"title and reporter", []grievance.Filter{f("title", grievance.IContains, "road"), f("reporter_id", grievance.Exact, "00000000-0000-0000-0000-000000000000")}, nil, true, false},
 		{"too many partial", []grievance.Filter{f("title", grievance.IContains, "water")}, seqsTo(90), true, false},
 		{"column not complete", []grievance.Filter{f("title", grievance.IContains, "water")}, nil, false, false},
 	} {
@@ -191,6 +193,8 @@ func seedTextVersions(t *testing.T, st *grievancetest.Store) {
 		case 7:
 			steps[0].Category = strp(writeCategories[(i+2)%4]) // into or out of "Secret…"
 			steps[1].Priority = strp("High")
+		case 8, 9:
+			steps[1].AttendingStaffID = strp(staff.ID) // attended from the second step
 		}
 		return steps[:i%5]
 	}, 30)
