@@ -298,17 +298,7 @@ var _ grievance.HistoryRowIndex = (*Store)(nil)
 // HistoryRows implements grievance.HistoryRowIndex from the recorded
 // versions, always up to date.
 func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
-	if err := s.fail("HistoryRows"); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]uint16, len(s.bySeq)+1)
-	for _, t := range s.bySeq {
-		if t == nil {
-			continue
-		}
-		vs := s.history[t.ID]
+	return s.historyColumn("HistoryRows", func(t *grievance.Ticket, vs []*grievance.Ticket) uint16 {
 		var flags grievance.RowFlags
 		if s.rowsPartial[t.Seq] {
 			flags |= grievance.RowsPartial
@@ -320,28 +310,36 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 				}
 			}
 		}
-		out[t.Seq] = grievance.HistoryRowsValue(len(vs), flags)
-	}
-	return out, nil
+		return grievance.HistoryRowsValue(len(vs), flags)
+	})
 }
 
 // HistoryValueRows implements grievance.HistoryRowIndex from the
 // recorded versions.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
-	if err := s.fail("HistoryValueRows"); err != nil {
+	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
+		n := uint16(0)
+		for _, v := range vs {
+			if grievance.IndexedValue(v, field) == value {
+				n++
+			}
+		}
+		return n
+	})
+}
+
+// historyColumn is a column of the history rows: each ticket's number
+// from its recorded versions (op names it for the failures a test sets).
+func (s *Store) historyColumn(op string, of func(t *grievance.Ticket, vs []*grievance.Ticket) uint16) ([]uint16, error) {
+	if err := s.fail(op); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]uint16, len(s.bySeq)+1)
 	for _, t := range s.bySeq {
-		if t == nil {
-			continue
-		}
-		for _, v := range s.history[t.ID] {
-			if grievance.IndexedValue(v, field) == value {
-				out[t.Seq]++
-			}
+		if t != nil {
+			out[t.Seq] = of(t, s.history[t.ID])
 		}
 	}
 	return out, nil
