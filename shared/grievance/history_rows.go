@@ -18,9 +18,10 @@ import (
 // version holding the text the postings found, so its versions are all
 // rows (exact unless it holds every gram of the query without the query,
 // as the live count's case (3)), and only the candidates whose texts
-// changed are judged by reading their versions. With a status, category
-// or priority filter too (the panel sends the title with the status),
-// per-value columns say how many of a ticket's versions held the value.
+// changed are judged by reading their versions. With a status, category,
+// priority or staff filter too (the panel sends the title with the
+// status), per-value columns say how many of a ticket's versions held
+// the value (RowValueFields).
 
 // HistoryRowIndex is a text index that also keeps each ticket's history
 // rows: how many versions it has and what changed across them, by ticket
