@@ -149,6 +149,19 @@ func TestLimits_FragmentBombs(t *testing.T) {
 	if res.status != 400 || !strings.Contains(res.raw, "Cannot spread fragment") {
 		t.Fatalf("got %s", res.raw)
 	}
+	// Ensure a second fragment of a name that spreads itself is refused:
+	// NoFragmentCycles walks one definition per name and missed it, and
+	// OverlappingFieldsCanBeMerged then overflowed the stack (found by
+	// FuzzDo; it killed the process).
+	for _, doc := range []string{
+		`{ tickets { edges { node { ...A } } } } fragment A on TicketGQLType { title } fragment A on TicketGQLType { ...A }`,
+		`{ tickets { edges { node { ...A } } } } fragment A on TicketGQLType { ...A } fragment A on TicketGQLType { title }`,
+	} {
+		res := e.do(t, admin, doc, nil)
+		if res.status != 400 || !strings.Contains(res.raw, `There can only be one fragment named \"A\".`) {
+			t.Fatalf("%s: got %d %s", doc, res.status, res.raw)
+		}
+	}
 }
 
 func TestLimits_FieldsAndAliases(t *testing.T) {

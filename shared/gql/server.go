@@ -118,7 +118,13 @@ func New(svc *grievance.Service, opts Options) (*Server, error) {
 	if size <= 0 {
 		size = 256
 	}
-	return &Server{r: r, schema: schema, limits: []graphql.ValidationRuleFn{LimitRule(opts.Limits), graphql.NoFragmentCyclesRule}, limitsCfg: opts.Limits, rules: rules,
+	// The specified rules look fragments up by name and recurse through
+	// them, so a cycle, or a second fragment of a name whose spread loops
+	// back to it (which NoFragmentCycles, walking one definition per name,
+	// does not see), overflows the stack: a fatal error no recover catches.
+	// Both are refused in this first pass.
+	limits := []graphql.ValidationRuleFn{LimitRule(opts.Limits), graphql.UniqueFragmentNamesRule, graphql.NoFragmentCyclesRule}
+	return &Server{r: r, schema: schema, limits: limits, limitsCfg: opts.Limits, rules: rules,
 		cache: newDocCache(size), log: log, suggestions: opts.FieldSuggestions, client: opts.Client}, nil
 }
 
