@@ -41,6 +41,7 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title_category", args: `showHistory: true, title_Icontains: "received (12", category_Icontains: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_title_status_category", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_title_staff", args: fmt.Sprintf(`showHistory: true, title_Icontains: "received (12", attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
+		listScaleOp{name: "history_title_reporter", args: fmt.Sprintf(`showHistory: true, title_Icontains: "received (12", reporterId: %q, orderBy: ["-dateCreated"]`, individualID)},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`},

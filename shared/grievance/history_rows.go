@@ -21,7 +21,10 @@ import (
 // changed are judged by reading their versions. With a status, category,
 // priority or staff filter too (the panel sends the title with the
 // status), per-value columns say how many of a ticket's versions held
-// the value (RowValueFields).
+// the value (RowValueFields). With a reporter, a column says how many of
+// a ticket's versions kept the reporter of the version before
+// (RowUnchangedFields): the candidates whose reporter never changed
+// held it in every version, and only the others are judged.
 
 // HistoryRowIndex is a text index that also keeps each ticket's history
 // rows: how many versions it has and what changed across them, by ticket
@@ -31,9 +34,11 @@ type HistoryRowIndex interface {
 	// number (0 past the end, or for a ticket not indexed).
 	HistoryRows(ctx context.Context) ([]uint16, error)
 	// HistoryValueRows returns, per ticket, how many of its versions
-	// held value in field (one of RowValueFields), indexed by its number:
-	// to be trusted only for a ticket HistoryRows says is not partial
-	// (its every version seen).
+	// held value in field (one of RowValueFields), or for UnchangedValue
+	// of a field of RowUnchangedFields how many held the value of the
+	// version before (the first counts), indexed by its number: to be
+	// trusted only for a ticket HistoryRows says is not partial (its
+	// every version seen).
 	HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error)
 	// HistoryRowsComplete reports whether every ticket is in the columns:
 	// false on a table indexed before they existed, until the backfill's
@@ -47,6 +52,18 @@ type HistoryRowIndex interface {
 // ticket has no staff), while reporters are about one a ticket, so a
 // batch of new tickets would write a block per ticket.
 var RowValueFields = []string{"status", "category", "priority", "attending_staff__id"}
+
+// RowUnchangedFields are the fields whose changes the history rows count
+// instead (UnchangedValue): the reporter, which the panel's picker
+// filters by, is set when a complaint is taken and hardly ever changes.
+var RowUnchangedFields = []string{"reporter_id"}
+
+// UnchangedValue names the column of a field of RowUnchangedFields that
+// counts, per ticket, the versions holding the value of the version
+// before them (its first version counts): all its versions when the
+// value never changed, fewer when it did, 0 when unknown (a ticket
+// indexed before the column). No reporter is named so: they are UUIDs.
+const UnchangedValue = "~unchanged"
 
 // rowColumns are what a history list reads of the history rows: the
 // rows, and for a list with value filters the columns of the values they
@@ -136,7 +153,8 @@ type rowCount struct {
 // textRowsCountable reports whether a history list's totalCount is the
 // text filters' rows: totalCount asked, the first rows of the list, text
 // filters the postings narrow (title, description, code) and no other
-// filter but on RowValueFields, no SLA or username filter, and a reader
+// filter but on RowValueFields or an exact reporter, no SLA or username
+// filter, and a reader
 // the sight rule leaves alone (every version visible, no filtered field
 // masked: a version is a row when its own texts and values match).
 func textRowsCountable(pl *ticketPlan, g *guard) bool {
@@ -153,6 +171,9 @@ func textRowsCountable(pl *ticketPlan, g *guard) bool {
 		switch {
 		case searchable(f):
 			texts++
+		case slices.Contains(RowUnchangedFields, f.Field) && indexAnswers(f):
+			// Its postings hold the candidates; one whose value never
+			// changed held it in every version.
 		case !slices.Contains(RowValueFields, f.Field):
 			return false
 		}
@@ -174,6 +195,10 @@ const rowValueColumns = 8
 func rowValues(fs []Filter, held map[string][]string) (byField map[string][]string, ok bool) {
 	byField = map[string][]string{}
 	for _, f := range fs {
+		if slices.Contains(RowUnchangedFields, f.Field) {
+			byField[f.Field] = []string{UnchangedValue}
+			continue
+		}
 		if !slices.Contains(RowValueFields, f.Field) {
 			continue
 		}
@@ -232,7 +257,7 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // or none did decides nothing or everything, and with one field left
 // that some versions pass, its count is the rows. A candidate with two
 // such fields (its status and its category both changed across the
-// accepted values) is judged.
+// accepted values) is judged, as one whose reporter changed.
 func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
 	col := cols.rows
 	var watch RowFlags = RowsPartial
@@ -249,7 +274,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int
 		}
 		versions, flags := historyRowsOf(v)
 		rows, ok := versions, flags&watch == 0
-		for _, byValue := range cols.values {
+		for field, byValue := range cols.values {
 			if !ok || rows == 0 {
 				break
 			}
@@ -260,6 +285,10 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int
 				}
 			}
 			switch {
+			case slices.Contains(RowUnchangedFields, field):
+				// Its postings hold the candidate: every version held the
+				// value when none changed it, else (or unknown) judged.
+				ok = held >= versions
 			case held >= versions:
 			case held == 0:
 				rows = 0

@@ -32,6 +32,14 @@ import (
 // writes the same numbers; they only grow, so a column keeps the higher
 // of two writes. A ticket the rows say is partial has unknown counts
 // (the reference says HistLost).
+//
+// The reporter has no column per value (reporters are about one a
+// ticket: a batch of new tickets would write a block per ticket), but one
+// column, HISTROWS#reporter_id=~unchanged (grievance.UnchangedValue),
+// counts the versions that kept the reporter of the version before, from
+// the first; a reference counts them under that key too. A reference from
+// before that count leaves the ticket's number unknown (0) for good,
+// unless it is still at version 1, which the backfill's text pass counts.
 const (
 	pkHistoryRows   = "HISTROWS"
 	prefixValueRows = "HISTROWS#"
@@ -68,7 +76,8 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // HistoryValueRows implements grievance.HistoryRowIndex: one Query of
 // the value's column.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
-	if !slices.Contains(grievance.RowValueFields, field) {
+	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
+	if !slices.Contains(grievance.RowValueFields, field) && !unchanged {
 		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
 	}
 	return fieldValue{field, value}.column().read(ctx, s)
@@ -116,11 +125,42 @@ func histBytes(hist map[string]int) int {
 	return n
 }
 
-// addHist counts st's values in hist.
-func addHist(hist map[string]int, st *searchState) {
+// addHist counts st's values in hist, after prev, the version before it
+// (nil: st is the ticket's first). The versions that kept a value of
+// grievance.RowUnchangedFields are counted only where hist says them
+// already, or from the first version: a reference from before the count
+// never says it.
+func addHist(hist map[string]int, st, prev *searchState) {
 	for _, f := range grievance.RowValueFields {
 		hist[fieldValue{f, st.values[f]}.histKey()]++
 	}
+	for _, f := range grievance.RowUnchangedFields {
+		k := unchangedKey(f)
+		_, known := hist[k]
+		switch {
+		case prev == nil:
+			hist[k]++
+		case known && prev.values[f] == st.values[f]:
+			hist[k]++
+		}
+	}
+}
+
+// unchangedKey is a reference's key of the versions that kept field's
+// value (grievance.UnchangedValue).
+func unchangedKey(field string) string {
+	return fieldValue{field, grievance.UnchangedValue}.histKey()
+}
+
+// unchangedKnown reports whether hist counts the versions that kept each
+// value of grievance.RowUnchangedFields.
+func unchangedKnown(hist map[string]int) bool {
+	for _, f := range grievance.RowUnchangedFields {
+		if _, ok := hist[unchangedKey(f)]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // diff records c's images after old, the state its reference says was
@@ -137,10 +177,17 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 		hist = map[string]int{}
 	case old.hist != nil:
 		hist = maps.Clone(old.hist)
+		if indexed == 2 && !unchangedKnown(hist) {
+			// A reference from before the count of versions that kept
+			// the reporter, at version 1: one.
+			for _, f := range grievance.RowUnchangedFields {
+				hist[unchangedKey(f)] = 1
+			}
+		}
 	case old.histLost:
 	case indexed == 2:
 		hist, derived = map[string]int{}, true
-		addHist(hist, old)
+		addHist(hist, old, nil)
 	}
 	images := append([]orderedState{{c.order, c.state}}, c.earlier...)
 	slices.SortFunc(images, func(a, b orderedState) int { return cmp.Compare(a.order, b.order) })
@@ -159,7 +206,7 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 			flags |= textChanges(prev, &im.state)
 		}
 		if hist != nil {
-			addHist(hist, &im.state)
+			addHist(hist, &im.state, prev)
 		}
 		prev, prevOrder = &im.state, im.order
 		version = im.order / 2
@@ -219,7 +266,7 @@ func firstSeen(rc rowChanges, vc valueRowChanges, st *searchState, version int) 
 		return nil, true
 	}
 	hist := map[string]int{}
-	addHist(hist, st)
+	addHist(hist, st, nil)
 	for k, n := range hist {
 		vc.set(k, st.seq, n)
 	}
@@ -275,17 +322,18 @@ func (s *Store) importedRows(ctx context.Context, earlier []*grievance.Ticket) e
 		}
 		var flags grievance.RowFlags
 		hist := map[string]int{}
-		addHist(hist, &searchState{values: ref.Values})
-		prev := searchStateOf(vs[0])
-		for i, v := range vs {
+		var prev *searchState
+		for _, v := range vs {
 			next := searchStateOf(v)
-			if i > 0 {
-				flags |= textChanges(&prev, &next)
+			if prev != nil {
+				flags |= textChanges(prev, &next)
 			}
-			addHist(hist, &next)
-			prev = next
+			addHist(hist, &next, prev)
+			prev = &next
 		}
-		flags |= textChanges(&prev, &searchState{texts: ref.Texts})
+		now := &searchState{texts: ref.Texts, values: ref.Values}
+		flags |= textChanges(prev, now)
+		addHist(hist, now, prev)
 		rc[ref.Seq] = grievance.HistoryRowsValue(live, flags)
 		for k, n := range hist {
 			vc.set(k, ref.Seq, n)

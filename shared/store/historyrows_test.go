@@ -36,8 +36,15 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 		ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
 	}
 	want[1] = grievance.HistoryRowsValue(4, 0)
-	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Title = "water point broken" })
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) {
+		n.Title = "water point broken"
+		n.ReporterType, n.ReporterID = grievance.PersonIndividual, id(900) // reported by someone at last
+	})
 	want[2] = grievance.HistoryRowsValue(2, title)
+	// The versions that kept the reporter of the version before: every
+	// one but ticket 2's second; unknown (0) where a reference never
+	// counted them.
+	unchanged := map[int64]uint16{1: 4, 2: 1, 3: 3, 4: 2, 5: 1}
 	old := ts[2].Description
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = "late payment" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = old }) // and back
@@ -112,6 +119,15 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 				t.Errorf("%s: ticket %d has %d versions in Default, want %d", when, seq, at(col, seq), n)
 			}
 		}
+		col, err = s.HistoryValueRows(ctx, "reporter_id", grievance.UnchangedValue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seq, w := range unchanged {
+			if at(col, seq) != w {
+				t.Errorf("%s: ticket %d has %d versions that kept the reporter, want %d", when, seq, at(col, seq), w)
+			}
+		}
 		if ok, err := s.HistoryRowsComplete(ctx); !ok || err != nil {
 			t.Errorf("%s: history rows complete %v %v", when, ok, err)
 		}
@@ -126,6 +142,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	}
 	want[5000] = grievance.HistoryRowsValue(3, title)
 	byStatus[5000] = map[grievance.Status]uint16{open: 2, inProgress: 1}
+	unchanged[5000] = 3
 	check("earlier versions imported")
 
 	// The import's reference carries the counts on: its next version
@@ -136,19 +153,35 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	}
 	want[5000] = grievance.HistoryRowsValue(4, title)
 	byStatus[5000][resolved] = 1
+	unchanged[5000] = 4
 	check("an imported ticket changed")
+
+	// References from before the count of versions that kept the
+	// reporter (an upgraded table: no such column either): a ticket's
+	// next version leaves it unknown, its rows exact; the text pass
+	// counts a ticket still at version 1.
+	store.ForgetUnchangedRows(t, s)
+	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Status = resolved })
+	if _, err := s.ApplySearch(ctx, recordsOf(t, s, ts[0])); err != nil {
+		t.Fatal(err)
+	}
+	want[1] = grievance.HistoryRowsValue(5, 0)
+	byStatus[1][resolved] = 1
+	for seq := range unchanged {
+		unchanged[seq] = 0
+	}
+	check("references from before the count")
+	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	unchanged[5] = 1
+	check("references from before the count, after the text pass")
 
 	// References from before the counts by value: the ticket's next
 	// version makes it partial (its counts are unknown).
 	store.ForgetValueRows(t, s)
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Status = resolved })
-	var next []events.DynamoDBEventRecord
-	for _, r := range ticketRecords(t, s) {
-		if ch, err := store.DecodeChange(r); err == nil && ch.EntityID() == ts[2].ID && ch.Version() == ts[2].Version {
-			next = append(next, r)
-		}
-	}
-	if _, err := s.ApplySearch(ctx, next); err != nil {
+	if _, err := s.ApplySearch(ctx, recordsOf(t, s, ts[2])); err != nil {
 		t.Fatal(err)
 	}
 	want[3] = grievance.HistoryRowsValue(4, desc|grievance.RowsPartial)
@@ -168,6 +201,18 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	}
 	delete(want, 4)                  // deleted: not in the live list the text pass reads
 	check("filled by the text pass") // ticket 5's count derived from its reference at version 1
+}
+
+// recordsOf returns the stream records of t's version.
+func recordsOf(tb *testing.T, s *store.Store, t *grievance.Ticket) []events.DynamoDBEventRecord {
+	tb.Helper()
+	var out []events.DynamoDBEventRecord
+	for _, r := range ticketRecords(tb, s) {
+		if ch, err := store.DecodeChange(r); err == nil && ch.EntityID() == t.ID && ch.Version() == t.Version {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func at(col []uint16, seq int64) uint16 {

@@ -86,9 +86,11 @@ type searchRefItem struct {
 	Orders map[string]string `dynamo:"orders,omitempty"`
 	// Hist is how many of the ticket's versions held each value of
 	// grievance.RowValueFields (keyed field=value), as far as it was
-	// indexed (the history rows by value); HistLost says they are unknown
-	// (a version never seen). A reference with neither was written before
-	// them.
+	// indexed (the history rows by value), and under reporter_id=~unchanged
+	// how many kept the reporter of the version before (absent from a
+	// reference written before that count); HistLost says they are
+	// unknown (a version never seen). A reference with neither was
+	// written before them.
 	Hist     map[string]int `dynamo:"hist,omitempty"`
 	HistLost bool           `dynamo:"histLost,omitempty"`
 }
@@ -630,9 +632,10 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		ref, ok := refs[c.id]
 		first = first || !ok && c.state.seq == 1
 		// A reference from before the order postings or the history rows
-		// by value is done again from the same image (the backfill's
-		// text pass), for them.
-		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil && (ref.Hist != nil || ref.HistLost)) {
+		// by value, or at version 1 from before the count of versions
+		// that kept the reporter, is done again from the same image (the
+		// backfill's text pass), for them.
+		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil && (ref.Hist != nil || ref.HistLost) && !(ref.Order == 2 && ref.Hist != nil && !unchangedKnown(ref.Hist))) {
 			continue
 		}
 		var old *searchState

@@ -317,10 +317,14 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // HistoryValueRows implements grievance.HistoryRowIndex from the
 // recorded versions.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
 		n := uint16(0)
-		for _, v := range vs {
-			if grievance.IndexedValue(v, field) == value {
+		for i, v := range vs {
+			switch {
+			case unchanged && (i == 0 || grievance.IndexedValue(v, field) == grievance.IndexedValue(vs[i-1], field)):
+				n++
+			case !unchanged && grievance.IndexedValue(v, field) == value:
 				n++
 			}
 		}
