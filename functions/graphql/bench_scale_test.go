@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -20,6 +21,10 @@ import (
 type listScaleOp struct {
 	name, args string
 	fullRead   bool
+	// restricted lists from a programme whose category Targeting (a
+	// third of the tickets) is restricted to a right the officer lacks:
+	// the sight rule affects every list they make (its own table).
+	restricted bool
 }
 
 // listScaleOps are the web client's list operations: the default page,
@@ -42,6 +47,8 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title_status_category", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_title_staff", args: fmt.Sprintf(`showHistory: true, title_Icontains: "received (12", attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
 		listScaleOp{name: "history_title_reporter", args: fmt.Sprintf(`showHistory: true, title_Icontains: "received (12", reporterId: %q, orderBy: ["-dateCreated"]`, individualID)},
+		listScaleOp{name: "history_title_restricted", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, restricted: true},
+		listScaleOp{name: "text_title_restricted", args: `title_Icontains: "received (12", orderBy: ["-dateCreated"]`, restricted: true},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
@@ -142,7 +149,11 @@ func scaleTickets(n int) []*grievance.Ticket {
 // docs/performance.md has the table. moto's latency grows with the table
 // whatever is read, so items read are the measure, not time.
 func BenchmarkListScale(b *testing.B) {
-	envs := map[int]*benchEnv{}
+	type envKey struct {
+		n          int
+		restricted bool
+	}
+	envs := map[envKey]*benchEnv{}
 	ops := listScaleOps()
 	for _, op := range ops {
 		for _, n := range benchScales(b) {
@@ -150,10 +161,10 @@ func BenchmarkListScale(b *testing.B) {
 				if op.fullRead && n > fullReadLimit {
 					b.Skipf("reads all %d tickets: left out above %d", n, fullReadLimit)
 				}
-				e := envs[n]
+				e := envs[envKey{n, op.restricted}]
 				if e == nil {
-					e = newScaleEnv(b, n)
-					envs[n] = e
+					e = newScaleEnv(b, n, op.restricted)
+					envs[envKey{n, op.restricted}] = e
 				}
 				doc := fmt.Sprintf(`{ tickets(first: 20, %s) { totalCount %s edges { node { %s } } } }`, op.args, pageInfoFields, clientTicketFields)
 				// A warm container has served the request before (what it
@@ -185,13 +196,24 @@ func BenchmarkListScale(b *testing.B) {
 
 // newScaleEnv is newBenchEnv over scaleTickets, the configuration read
 // once as by a warm container.
-func newScaleEnv(b *testing.B, n int) *benchEnv {
+func newScaleEnv(b *testing.B, n int, restricted bool) *benchEnv {
 	// The configuration stays cached as in a warm container: requests
 	// through moto at scale outlast its 30 s, which a container's do not.
 	ts := scaleTickets(n)
 	e := newBenchEnvWith(b, ts, func(o *grievance.Options) { o.ConfigTTL = time.Hour })
 	if err := e.db.ImportHistory(context.Background(), scaleVersions(ts)); err != nil {
 		b.Fatal(err)
+	}
+	if restricted {
+		cfg, _ := json.Marshal(`{"grievance_types": ["Default", "Payments", "Targeting"], "restricted_categories": {"Targeting": ["127010"]}}`)
+		body := e.send(b, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: "restrict-targeting"}) { internalId } }`, cfg))
+		log, err := e.st.MutationLog(context.Background(), path(decode(b, body), "data", "updateGrievanceConfig", "internalId").(string))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if log.Error != "" {
+			b.Fatalf("restrict Targeting: %s", log.Error)
+		}
 	}
 	e.send(b, officerClaims, clientListDoc(1))
 	e.meter.Take()

@@ -3,6 +3,7 @@ package grievance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 )
@@ -153,14 +154,13 @@ type rowCount struct {
 // textRowsCountable reports whether a history list's totalCount is the
 // text filters' rows: totalCount asked, the first rows of the list, text
 // filters the postings narrow (title, description, code) and no other
-// filter but on RowValueFields or an exact reporter, no SLA or username
-// filter, and a reader
-// the sight rule leaves alone (every version visible, no filtered field
-// masked: a version is a row when its own texts and values match).
-func textRowsCountable(pl *ticketPlan, g *guard) bool {
+// filter but on RowValueFields or an exact reporter, and no SLA or
+// username filter. The sight rule is the rowSight's, for a reader it
+// affects.
+func textRowsCountable(pl *ticketPlan) bool {
 	q, w := pl.q, pl.w
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil || pl.staffIDs != nil ||
-		pl.versionCount != nil || len(pl.fs) == 0 || g.affects(pl.fs) {
+		pl.versionCount != nil || len(pl.fs) == 0 {
 		return false
 	}
 	if w.first < 0 || w.upper >= 0 || (q.Page.Last != nil && q.Page.First == nil) {
@@ -258,7 +258,10 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // that some versions pass, its count is the rows. A candidate with two
 // such fields (its status and its category both changed across the
 // accepted values) is judged, as one whose reporter changed.
-func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
+//
+// For a reader the sight rule affects, rs says which candidates hold no
+// row and which are judged by it.
+func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *rowSight, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
 	col := cols.rows
 	var watch RowFlags = RowsPartial
 	for _, f := range pl.fs {
@@ -274,6 +277,13 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int
 		}
 		versions, flags := historyRowsOf(v)
 		rows, ok := versions, flags&watch == 0
+		switch {
+		case rs == nil:
+		case rs.none.Has(n):
+			return true
+		case rs.judge.Has(n):
+			ok = false
+		}
 		for field, byValue := range cols.values {
 			if !ok || rows == 0 {
 				break
@@ -320,7 +330,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int
 			}
 			n := 0
 			for _, seq := range judge {
-				n += pl.matching(vs[seq])
+				n += pl.matching(g, vs[seq])
 			}
 			return n, nil
 		})
@@ -328,21 +338,90 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, read func([]int
 	return rc, total
 }
 
-// matching counts the versions that are rows of the list (the caller has
-// checked the reader sees every version whole: textRowsCountable).
-func (pl *ticketPlan) matching(vs []*Ticket) int {
+// matching counts the versions of a ticket that are rows of the list for
+// g's reader, by the sight rule as guarded applies it (guard.judge), with
+// the newest of them standing for the live ticket: the count trails the
+// records by the consumer's lag anyway, and reading each live ticket
+// would cost a request per judged candidate.
+func (pl *ticketPlan) matching(g *guard, vs []*Ticket) int {
+	var live *Ticket
+	for _, v := range vs {
+		if live == nil || v.Version > live.Version {
+			live = v
+		}
+	}
 	n := 0
 	for _, v := range vs {
-		if matchesTicket(pl.fs, pl.staffIDs, v) {
+		ok, m := sight(g.cfg, g.p, v)
+		if ok && live != nil && g.sensitive() {
+			lok, lm := sight(g.cfg, g.p, live)
+			ok = lok
+			if len(lm) > 0 {
+				m = maps.Clone(m)
+				if m == nil {
+					m = map[string]bool{}
+				}
+				maps.Copy(m, lm)
+			}
+		}
+		if ok && matchesTicket(pl.fs, pl.staffIDs, v) && !filtersTouch(pl.fs, m) {
 			n++
 		}
 	}
 	return n
 }
 
+// rowSight is the sight rule over a history text list's candidates, for
+// a reader it affects (guard.unseen: categories they may not see, or not
+// match on the filters in, unless they attend the ticket). A candidate
+// whose live version is in such a category and that they never attended
+// holds no row: guard.judge refuses each of its versions by the live one.
+// One that was ever in such a category, or attended by them, is judged by
+// its versions. The reader sees the others whole. The postings trail the
+// records by the consumer's lag, as the count does.
+type rowSight struct {
+	none, judge *SeqSet
+}
+
+// sightKeys are the postings a rowSight is made of, for the unseen
+// categories and the reader id (empty for none).
+func sightKeys(unseen []string, reader string) (live, ever []PostingKey, mine PostingKey) {
+	for _, c := range unseen {
+		live = append(live, ValueKey("category", c))
+		ever = append(ever, HistoryKey(ValueKey("category", c)))
+	}
+	return live, ever, HistoryKey(ValueKey("attending_staff__id", reader))
+}
+
+// newRowSight makes the rowSight of post's sightKeys.
+func newRowSight(post map[PostingKey]*SeqSet, unseen []string, reader string) *rowSight {
+	live, ever, mine := sightKeys(unseen, reader)
+	rs := &rowSight{none: &SeqSet{}, judge: &SeqSet{}}
+	for _, k := range live {
+		orSet(rs.none, post[k])
+	}
+	for _, k := range ever {
+		orSet(rs.judge, post[k])
+	}
+	if reader != "" {
+		orSet(rs.judge, post[mine])
+		if m := post[mine]; m != nil {
+			rs.none.AndNot(m)
+		}
+	}
+	return rs
+}
+
+// orSet adds o's members to s (none for nil).
+func orSet(s, o *SeqSet) {
+	if o != nil {
+		s.Or(o)
+	}
+}
+
 // reading wraps the page's read: a candidate the column counted is
 // counted by its versions once read.
-func (rc *rowCount) reading(pl *ticketPlan, read func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
+func (rc *rowCount) reading(pl *ticketPlan, g *guard, read func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		vs, err := read(seqs)
 		if err != nil {
@@ -354,7 +433,7 @@ func (rc *rowCount) reading(pl *ticketPlan, read func([]int64) (map[int64][]*Tic
 			if k, ok := rc.per[n]; ok {
 				delete(rc.per, n)
 				rc.column -= k
-				rc.found += pl.matching(vs[n])
+				rc.found += pl.matching(g, vs[n])
 			}
 		}
 		return vs, nil

@@ -99,7 +99,19 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	var rowsCol func() (*rowColumns, error)
 	hr, ok := s.store.(HistoryRowIndex)
 	byField, vok := rowValues(pl.fs, held)
-	if ok && vok && textRowsCountable(pl, g) {
+	var unseen []string // the sight rule's categories, for a rowSight
+	reader := ""
+	if ok && vok && textRowsCountable(pl) {
+		if unseen = g.unseen(pl.fs); len(unseen) > 0 {
+			if g.p != nil {
+				reader = g.p.ID
+			}
+			live, ever, mine := sightKeys(unseen, reader)
+			keys = append(append(keys, live...), ever...)
+			if reader != "" {
+				keys = append(keys, mine)
+			}
+		}
 		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
 		col := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
 		type valueRead struct {
@@ -130,7 +142,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return cols, nil
 		}
 	}
-	post, err := ti.Postings(ctx, keys)
+	post, err := ti.Postings(ctx, distinct(keys))
 	if err != nil {
 		if fresh != nil {
 			_, _ = fresh() // the read beside ends with the request
@@ -208,8 +220,12 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 		if cols != nil {
-			if rc, n := pl.countRows(cands, cols, read); rc != nil {
-				read = rc.reading(pl, read)
+			var rs *rowSight
+			if len(unseen) > 0 {
+				rs = newRowSight(post, unseen, reader)
+			}
+			if rc, n := pl.countRows(cands, cols, g, rs, read); rc != nil {
+				read = rc.reading(pl, g, read)
 				pl.versionCount, versions = rc.total, n
 				pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
 				w.needAll = false
