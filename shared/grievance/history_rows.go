@@ -259,8 +259,8 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // such fields (its status and its category both changed across the
 // accepted values) is judged, as one whose reporter changed.
 //
-// For a reader the sight rule affects, rs says which candidates hold no
-// row and which are judged by it.
+// For a reader the sight rule affects, rs says which candidates are
+// judged (the list has left out those that hold no row).
 func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *rowSight, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
 	col := cols.rows
 	var watch RowFlags = RowsPartial
@@ -277,11 +277,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		}
 		versions, flags := historyRowsOf(v)
 		rows, ok := versions, flags&watch == 0
-		switch {
-		case rs == nil:
-		case rs.none.Has(n):
-			return true
-		case rs.judge.Has(n):
+		if rs != nil && rs.judge.Has(n) {
 			ok = false
 		}
 		for field, byValue := range cols.values {
@@ -375,10 +371,12 @@ func (pl *ticketPlan) matching(g *guard, vs []*Ticket) int {
 // a reader it affects (guard.unseen: categories they may not see, or not
 // match on the filters in, unless they attend the ticket). A candidate
 // whose live version is in such a category and that they never attended
-// holds no row: guard.judge refuses each of its versions by the live one.
-// One that was ever in such a category, or attended by them, is judged by
-// its versions. The reader sees the others whole. The postings trail the
-// records by the consumer's lag, as the count does.
+// holds no row (guard.judge refuses each of its versions by the live
+// one): the list leaves it out, as the live search does. One that was
+// ever in such a category, or attended by them, is judged by its versions
+// for the count. The reader sees the others whole. The postings trail the
+// records by the consumer's lag: for that moment a ticket just moved may
+// be counted, or left out, as by the live search.
 type rowSight struct {
 	none, judge *SeqSet
 }

@@ -148,7 +148,13 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 				if slices.ContainsFunc(tc.fs, func(f grievance.Filter) bool { return f.Field == "reporter_id" }) {
 					slack += 12 // the candidates whose reporter changed are judged too
 				}
-				if byRows && unaffected && all > 3*len(got.Items) && read > len(got.Items)+slack {
+				if !unaffected {
+					// The tickets ever in a category hidden from the reader
+					// (moved out since) or attended by them are judged too;
+					// those whose live category is hidden are never read.
+					slack += 24
+				}
+				if byRows && all > 3*len(got.Items) && read > len(got.Items)+slack {
 					t.Errorf("%s, %s %+v: read the versions of %d tickets for %d rows of %d", tc.name, reader.Username, page, read, len(got.Items), all)
 				}
 			}

@@ -95,23 +95,27 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	for _, n := range needs {
 		keys = append(keys, n.keys...)
 	}
+	// The sight rule over whole categories, for a reader it affects
+	// (rowSight): the candidates that hold no row for them are left out,
+	// as the live search leaves them out, and a count judges those ever
+	// in such a category.
+	unseen := g.unseen(pl.fs)
+	reader := ""
+	if len(unseen) > 0 {
+		if g.p != nil {
+			reader = g.p.ID
+		}
+		live, ever, mine := sightKeys(unseen, reader)
+		keys = append(append(keys, live...), ever...)
+		if reader != "" {
+			keys = append(keys, mine)
+		}
+	}
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
 	hr, ok := s.store.(HistoryRowIndex)
 	byField, vok := rowValues(pl.fs, held)
-	var unseen []string // the sight rule's categories, for a rowSight
-	reader := ""
 	if ok && vok && textRowsCountable(pl) {
-		if unseen = g.unseen(pl.fs); len(unseen) > 0 {
-			if g.p != nil {
-				reader = g.p.ID
-			}
-			live, ever, mine := sightKeys(unseen, reader)
-			keys = append(append(keys, live...), ever...)
-			if reader != "" {
-				keys = append(keys, mine)
-			}
-		}
 		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
 		col := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
 		type valueRead struct {
@@ -205,6 +209,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 	}
+	var rs *rowSight
+	if len(unseen) > 0 {
+		rs = newRowSight(post, unseen, reader)
+		cands.AndNot(rs.none)
+	}
 	w := pl.w
 	read := func(seqs []int64) (map[int64][]*Ticket, error) { return vi.VersionsBySeq(ctx, seqs) }
 	versions := 0 // the candidates' versions, when known
@@ -220,10 +229,6 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 		if cols != nil {
-			var rs *rowSight
-			if len(unseen) > 0 {
-				rs = newRowSight(post, unseen, reader)
-			}
 			if rc, n := pl.countRows(cands, cols, g, rs, read); rc != nil {
 				read = rc.reading(pl, g, read)
 				pl.versionCount, versions = rc.total, n
