@@ -95,10 +95,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	for _, n := range needs {
 		keys = append(keys, n.keys...)
 	}
+	hr, ok := s.store.(HistoryRowIndex)
+	byField, vok := rowValues(pl.fs, held)
+	byRows := ok && vok && textRowsCountable(pl)
 	// The sight rule over whole categories, for a reader it affects
 	// (rowSight): the candidates that hold no row for them are left out,
-	// as the live search leaves them out, and a count judges those ever
-	// in such a category.
+	// as the live search leaves them out, and a count from the rows
+	// judges those ever in such a category.
 	unseen := g.unseen(pl.fs)
 	reader := ""
 	if len(unseen) > 0 {
@@ -106,16 +109,17 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			reader = g.p.ID
 		}
 		live, ever, mine := sightKeys(unseen, reader)
-		keys = append(append(keys, live...), ever...)
+		keys = append(keys, live...)
+		if byRows {
+			keys = append(keys, ever...)
+		}
 		if reader != "" {
 			keys = append(keys, mine)
 		}
 	}
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
-	hr, ok := s.store.(HistoryRowIndex)
-	byField, vok := rowValues(pl.fs, held)
-	if ok && vok && textRowsCountable(pl) {
+	if byRows {
 		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
 		col := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
 		type valueRead struct {
