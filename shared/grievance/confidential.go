@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -384,9 +385,12 @@ func maskLog(l *MutationLog, m map[string]bool) *MutationLog {
 // them. History rows are judged by their own version and by the live
 // ticket, so that an old version does not show what the current one hides.
 type guard struct {
-	s    *Service
-	cfg  *Config
-	p    *Principal
+	s   *Service
+	cfg *Config
+	p   *Principal
+	mu  sync.Mutex
+	// live caches the live tickets judge reads for history rows (nil: the
+	// ticket does not exist).
 	live map[string]*Ticket
 }
 
@@ -434,10 +438,10 @@ func (g *guard) unseen(fs []Filter) []string {
 
 // liveOf returns the live version of a history row's ticket (cached).
 func (g *guard) liveOf(ctx context.Context, t *Ticket) (*Ticket, error) {
-	if g.live == nil {
-		g.live = map[string]*Ticket{}
-	}
-	if l, ok := g.live[t.ID]; ok {
+	g.mu.Lock()
+	l, ok := g.live[t.ID]
+	g.mu.Unlock()
+	if ok {
 		return l, nil
 	}
 	l, err := g.s.store.Ticket(ctx, t.ID)
@@ -447,8 +451,46 @@ func (g *guard) liveOf(ctx context.Context, t *Ticket) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.live == nil {
+		g.live = map[string]*Ticket{}
+	}
 	g.live[t.ID] = l
 	return l, nil
+}
+
+// preload reads, in one request, the live tickets of ids that judge will
+// ask for (a history page's tickets: one by one, each a round trip), when
+// the configuration makes it ask at all.
+func (g *guard) preload(ctx context.Context, ids []string) error {
+	if !g.sensitive() {
+		return nil
+	}
+	g.mu.Lock()
+	var missing []string
+	for _, id := range ids {
+		if _, ok := g.live[id]; !ok && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	g.mu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	found, err := g.s.store.TicketsByID(ctx, missing)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.live == nil {
+		g.live = map[string]*Ticket{}
+	}
+	for _, id := range missing {
+		g.live[id] = found[id] // nil: it does not exist, as liveOf says
+	}
+	return nil
 }
 
 // judge returns whether t is visible and the fields to mask; for history
