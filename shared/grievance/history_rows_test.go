@@ -326,3 +326,28 @@ func TestHistoryRows_CountAValueTakenSinceTheLastList(t *testing.T) {
 		t.Errorf("totalCount %d (%d with the columns skewed); every version judged: %d (want 24)", got.TotalCount, skewed.TotalCount, want)
 	}
 }
+
+// A history list the postings do not narrow (every version, newest
+// first) judges each row by its live ticket when the configuration hides
+// anything: the live tickets are read a group at a time, not one request
+// a ticket.
+func TestHistoryList_ReadsLiveTicketsInGroups(t *testing.T) {
+	st := grievancetest.NewStore()
+	seedTextVersions(t, st)
+	spy := &rowsSpy{Store: st}
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+	for _, first := range []int{3, 20, 100} {
+		for _, reader := range []*grievance.Principal{officer, viewer, staff} {
+			spy.single = 0
+			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &first}, OrderBy: []string{"-dateCreated"}}
+			got, err := svc.ListTickets(grievance.NewContext(context.Background(), reader), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Items) != min(first, got.TotalCount) || spy.single > 0 {
+				t.Errorf("%s, first %d: %d rows of %d, %d live tickets read one by one", reader.Username, first, len(got.Items), got.TotalCount, spy.single)
+			}
+		}
+	}
+}

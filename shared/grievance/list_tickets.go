@@ -153,6 +153,13 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		}
 		if src == nil {
 			src = s.historySource(ctx, pl.fs, q)
+			if g.sensitive() {
+				n := 32 // the store's first page
+				if pl.w.first >= 0 {
+					n = min(max(pl.w.first+1+pl.w.lower, 4), n)
+				}
+				src = preloading(ctx, g, src, n)
+			}
 		}
 		pl.source = budgeted(src, s.historyReadBudget)
 	case q.ClientMutationID != "":
