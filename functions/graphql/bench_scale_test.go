@@ -49,6 +49,8 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title_reporter", args: fmt.Sprintf(`showHistory: true, title_Icontains: "received (12", reporterId: %q, orderBy: ["-dateCreated"]`, individualID)},
 		listScaleOp{name: "history_title_restricted", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, restricted: true},
 		listScaleOp{name: "text_title_restricted", args: `title_Icontains: "received (12", orderBy: ["-dateCreated"]`, restricted: true},
+		listScaleOp{name: "history_all_restricted", args: `showHistory: true, orderBy: ["-dateCreated"]`, restricted: true},
+		listScaleOp{name: "history_status_restricted", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`, restricted: true},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
