@@ -460,6 +460,18 @@ func (g *guard) liveOf(ctx context.Context, t *Ticket) (*Ticket, error) {
 	return l, nil
 }
 
+// know caches live tickets read elsewhere for judge.
+func (g *guard) know(live map[int64]*Ticket) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.live == nil {
+		g.live = map[string]*Ticket{}
+	}
+	for _, t := range live {
+		g.live[t.ID] = t
+	}
+}
+
 // preload reads, in one request, the live tickets of ids that judge will
 // ask for (a history page's tickets: one by one, each a round trip), when
 // the configuration makes it ask at all.

@@ -242,17 +242,22 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 	}
 	if g.sensitive() {
-		// judge checks each row against its live ticket: read them with
-		// each batch of versions, not one request a ticket.
+		// judge checks each row against its live ticket: read them beside
+		// each batch of versions from the live list, as the live search
+		// reads its rows, not one request a ticket; those it does not
+		// hold (deleted) in one request after.
 		versionsOf := read
 		read = func(seqs []int64) (map[int64][]*Ticket, error) {
+			live := async("read live tickets", func() (map[int64]*Ticket, error) { return ti.LiveTicketsBySeq(ctx, seqs) })
 			vs, err := versionsOf(seqs)
-			if err != nil {
+			lives, lerr := live()
+			if err = cmp.Or(err, lerr); err != nil {
 				return nil, err
 			}
-			ids := make([]string, 0, len(vs))
-			for _, v := range vs {
-				if len(v) > 0 {
+			g.know(lives)
+			var ids []string
+			for n, v := range vs {
+				if _, ok := lives[n]; !ok && len(v) > 0 {
 					ids = append(ids, v[0].ID)
 				}
 			}
