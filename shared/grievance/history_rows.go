@@ -151,16 +151,18 @@ type rowCount struct {
 	judged func() (int, error)
 }
 
-// textRowsCountable reports whether a history list's totalCount is the
-// text filters' rows: totalCount asked, the first rows of the list, text
-// filters the postings narrow (title, description, code) and no other
+// rowsCountable reports whether a history list's totalCount comes from
+// the history rows: totalCount asked, the first rows of the list, text
+// filters the postings narrow (title, description, code), or none for a
+// reader the sight rule affects (affected: the counts of versions are
+// not theirs, docs/data-model.md "The sight rule"), and no other
 // filter but on RowValueFields or an exact reporter, and no SLA or
 // username filter. The sight rule is the rowSight's, for a reader it
 // affects.
-func textRowsCountable(pl *ticketPlan) bool {
+func rowsCountable(pl *ticketPlan, affected bool) bool {
 	q, w := pl.q, pl.w
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil || pl.staffIDs != nil ||
-		pl.versionCount != nil || len(pl.fs) == 0 {
+		pl.versionCount != nil || len(pl.fs) == 0 && !affected {
 		return false
 	}
 	if w.first < 0 || w.upper >= 0 || (q.Page.Last != nil && q.Page.First == nil) {
@@ -178,7 +180,7 @@ func textRowsCountable(pl *ticketPlan) bool {
 			return false
 		}
 	}
-	return texts > 0
+	return texts > 0 || affected
 }
 
 // rowValueColumns bounds the columns a list reads beside the postings (25

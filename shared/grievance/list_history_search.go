@@ -51,7 +51,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			needs = append(needs, need{f: f, or: true}) // keys from the values versions held, below
 		}
 	}
-	if len(needs) == 0 {
+	// A reader the sight rule affects gets no count from the counts of
+	// versions: the postings leave out what they may not see and the
+	// history rows count the rest, whatever the filters (rowSight).
+	unseen := g.unseen(pl.fs)
+	if len(needs) == 0 && len(unseen) == 0 {
 		return nil, nil
 	}
 	// Category and priority lookups other than exact: the values some
@@ -89,7 +93,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			i--
 		}
 	}
-	if len(needs) == 0 {
+	if len(needs) == 0 && len(unseen) == 0 {
 		return nil, nil
 	}
 	for _, n := range needs {
@@ -97,12 +101,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	hr, ok := s.store.(HistoryRowIndex)
 	byField, vok := rowValues(pl.fs, held)
-	byRows := ok && vok && textRowsCountable(pl)
+	byRows := ok && vok && rowsCountable(pl, len(unseen) > 0)
 	// The sight rule over whole categories, for a reader it affects
 	// (rowSight): the candidates that hold no row for them are left out,
 	// as the live search leaves them out, and a count from the rows
 	// judges those ever in such a category.
-	unseen := g.unseen(pl.fs)
 	reader := ""
 	if len(unseen) > 0 {
 		if g.p != nil {
