@@ -369,7 +369,7 @@ func (pl *ticketPlan) matching(g *guard, vs []*Ticket) int {
 	return n
 }
 
-// rowSight is the sight rule over a history text list's candidates, for
+// rowSight is the sight rule over a history list's candidates, for
 // a reader it affects (guard.unseen: categories they may not see, or not
 // match on the filters in, unless they attend the ticket). A candidate
 // whose live version is in such a category and that they never attended
