@@ -3,6 +3,7 @@ package grievance
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -511,25 +512,36 @@ func (g *guard) judge(ctx context.Context, t *Ticket, history bool) (bool, map[s
 	if !visible(g.cfg, g.p, t) {
 		return false, nil, nil
 	}
-	m := maskedFields(g.cfg, g.p, t)
+	var live *Ticket
 	if history && g.sensitive() {
-		l, err := g.liveOf(ctx, t)
-		if err != nil {
+		var err error
+		if live, err = g.liveOf(ctx, t); err != nil {
 			return false, nil, err
 		}
-		if l != nil {
-			if !visible(g.cfg, g.p, l) {
-				return false, nil, nil
-			}
-			for f := range maskedFields(g.cfg, g.p, l) {
-				if m == nil {
-					m = map[string]bool{}
-				}
-				m[f] = true
-			}
-		}
 	}
-	return true, m, nil
+	ok, m := g.judgeBy(t, live)
+	return ok, m, nil
+}
+
+// judgeBy is judge of t with its live ticket live (nil: none, or not a
+// history row).
+func (g *guard) judgeBy(t, live *Ticket) (bool, map[string]bool) {
+	ok, m := sight(g.cfg, g.p, t)
+	if !ok || live == nil {
+		return ok, m
+	}
+	lok, lm := sight(g.cfg, g.p, live)
+	if !lok {
+		return false, nil
+	}
+	if len(lm) > 0 {
+		m = maps.Clone(m)
+		if m == nil {
+			m = map[string]bool{}
+		}
+		maps.Copy(m, lm)
+	}
+	return true, m
 }
 
 // mayHide reports whether some category hides field from the reader by

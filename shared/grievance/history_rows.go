@@ -3,7 +3,6 @@ package grievance
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 )
@@ -343,26 +342,16 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 // would cost a request per judged candidate.
 func (pl *ticketPlan) matching(g *guard, vs []*Ticket) int {
 	var live *Ticket
-	for _, v := range vs {
-		if live == nil || v.Version > live.Version {
-			live = v
+	if g.sensitive() {
+		for _, v := range vs {
+			if live == nil || v.Version > live.Version {
+				live = v
+			}
 		}
 	}
 	n := 0
 	for _, v := range vs {
-		ok, m := sight(g.cfg, g.p, v)
-		if ok && live != nil && g.sensitive() {
-			lok, lm := sight(g.cfg, g.p, live)
-			ok = lok
-			if len(lm) > 0 {
-				m = maps.Clone(m)
-				if m == nil {
-					m = map[string]bool{}
-				}
-				maps.Copy(m, lm)
-			}
-		}
-		if ok && matchesTicket(pl.fs, pl.staffIDs, v) && !filtersTouch(pl.fs, m) {
+		if ok, m := g.judgeBy(v, live); ok && matchesTicket(pl.fs, pl.staffIDs, v) && !filtersTouch(pl.fs, m) {
 			n++
 		}
 	}
