@@ -452,25 +452,27 @@ func (g *guard) liveOf(ctx context.Context, t *Ticket) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.remember(map[string]*Ticket{t.ID: l})
+	return l, nil
+}
+
+// remember caches live tickets by id (nil: the ticket does not exist).
+func (g *guard) remember(live map[string]*Ticket) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.live == nil {
-		g.live = map[string]*Ticket{}
+		g.live = make(map[string]*Ticket, len(live))
 	}
-	g.live[t.ID] = l
-	return l, nil
+	maps.Copy(g.live, live)
 }
 
 // know caches live tickets read elsewhere for judge.
 func (g *guard) know(live map[int64]*Ticket) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.live == nil {
-		g.live = map[string]*Ticket{}
-	}
+	byID := make(map[string]*Ticket, len(live))
 	for _, t := range live {
-		g.live[t.ID] = t
+		byID[t.ID] = t
 	}
+	g.remember(byID)
 }
 
 // preload reads, in one request, the live tickets of ids that judge will
@@ -495,14 +497,11 @@ func (g *guard) preload(ctx context.Context, ids []string) error {
 	if err != nil {
 		return err
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.live == nil {
-		g.live = map[string]*Ticket{}
-	}
+	byID := make(map[string]*Ticket, len(missing))
 	for _, id := range missing {
-		g.live[id] = found[id] // nil: it does not exist, as liveOf says
+		byID[id] = found[id] // nil: it does not exist, as liveOf says
 	}
+	g.remember(byID)
 	return nil
 }
 
