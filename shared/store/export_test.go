@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -335,17 +337,20 @@ func SpanSizes(tb testing.TB, n, members int) []int {
 
 // DropDueDays makes the index what it was before the due days: no
 // DUEDAYS item nor their marker.
-func DropDueDays(tb testing.TB, s *Store) { tb.Helper(); dropIndex(tb, s, skDaysMarker, pkDueDays) }
+func DropDueDays(tb testing.TB, s *Store) {
+	tb.Helper()
+	dropIndex(tb, s, skDaysMarker, pkDueDays, dueDays.widePK())
+}
 
 // DropHistoryRows deletes the history rows, their counts by value and
 // their marker, as on a table indexed before them.
 func DropHistoryRows(tb testing.TB, s *Store) {
 	tb.Helper()
 	var cols []columnItem
-	if err := s.main.Scan().Filter("begins_with($, ?)", AttrPK, pkHistoryRows).Consistent(true).All(context.Background(), &cols); err != nil {
+	if err := s.main.Scan().Filter("begins_with($, ?) OR begins_with($, ?)", AttrPK, pkHistoryRows, AttrPK, historyRows.widePK()).Consistent(true).All(context.Background(), &cols); err != nil {
 		tb.Fatal(err)
 	}
-	pks := []string{pkHistoryRows}
+	pks := []string{pkHistoryRows, historyRows.widePK()}
 	for _, c := range cols {
 		if !slices.Contains(pks, c.PK) {
 			pks = append(pks, c.PK)
@@ -378,9 +383,13 @@ func ForgetUnchangedRows(tb testing.TB, s *Store) {
 	ctx := context.Background()
 	for _, f := range grievance.RowUnchangedFields {
 		var items []columnItem
-		pk := fieldValue{f, grievance.UnchangedValue}.column().pk
-		if err := s.main.Get(AttrPK, pk).Consistent(true).All(ctx, &items); err != nil {
-			tb.Fatal(err)
+		c := fieldValue{f, grievance.UnchangedValue}.column()
+		for _, pk := range []string{c.pk, c.widePK()} {
+			var some []columnItem
+			if err := s.main.Get(AttrPK, pk).Consistent(true).All(ctx, &some); err != nil {
+				tb.Fatal(err)
+			}
+			items = append(items, some...)
 		}
 		for _, it := range items {
 			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
@@ -404,3 +413,105 @@ func ForgetUnchangedRows(tb testing.TB, s *Store) {
 		}
 	}
 }
+
+// SetWidenRead sets the hook WidenColumns runs between moving a narrow
+// block and deleting it.
+func SetWidenRead(s *Store, fn func(pk, sk string)) { s.widenRead = fn }
+
+// NarrowColumns makes the columns what they were before the wide blocks:
+// every wide block split into narrow blocks of 4,096 tickets (the known
+// ones), no wide block, no marker, and s not knowing otherwise.
+func NarrowColumns(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	var wide []columnItem
+	if err := s.main.Scan().Filter("begins_with($, ?)", AttrPK, prefixColumn).Consistent(true).All(ctx, &wide); err != nil {
+		tb.Fatal(err)
+	}
+	for _, it := range wide {
+		blk, err := strconv.ParseInt(it.SK, 10, 64)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := decodeWide(it.B)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for sub := range colBlockSize / narrowBlockSize {
+			nums := b[sub*narrowBlockSize : (sub+1)*narrowBlockSize]
+			if !slices.ContainsFunc(nums, func(d uint16) bool { return d != 0 }) {
+				continue
+			}
+			n := columnItem{PK: strings.TrimPrefix(it.PK, prefixColumn), SK: blockSK(blk<<(colBlockBits-narrowBlockBits) + int64(sub)),
+				Kind: it.Kind, B: packNumbers(nums), V: 1}
+			if err := s.main.Put(n).Run(ctx); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skWideMarker).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	s.wideSeen.Store(false)
+}
+
+// ColumnBlocks counts the narrow and the wide blocks of every column.
+func ColumnBlocks(tb testing.TB, s *Store) (narrow, wide int) {
+	tb.Helper()
+	var items []columnItem
+	if err := s.main.Scan().Filter("kind IN (?, ?, ?)", KindDueDays, KindHistoryRows, KindValueRows).Consistent(true).All(context.Background(), &items); err != nil {
+		tb.Fatal(err)
+	}
+	for _, it := range items {
+		if strings.HasPrefix(it.PK, prefixColumn) {
+			wide++
+		} else {
+			narrow++
+		}
+	}
+	return narrow, wide
+}
+
+// SetNarrowNumber sets one ticket's number in its narrow block, as the
+// code before the wide blocks wrote it.
+func SetNarrowNumber(tb testing.TB, s *Store, pk string, seq int64, d uint16) {
+	tb.Helper()
+	ctx := context.Background()
+	var cur columnItem
+	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Equal, blockSK(seq>>narrowBlockBits)).Consistent(true).One(ctx, &cur)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		tb.Fatal(err)
+	}
+	nums := make([]uint16, narrowBlockSize)
+	if err := unpackNumbers(cur.B, nums); err != nil {
+		tb.Fatal(err)
+	}
+	nums[seq&(narrowBlockSize-1)] = d
+	kind := KindValueRows
+	switch pk {
+	case pkDueDays:
+		kind = KindDueDays
+	case pkHistoryRows:
+		kind = KindHistoryRows
+	}
+	it := columnItem{PK: pk, SK: blockSK(seq >> narrowBlockBits), Kind: kind, B: packNumbers(nums), V: cur.V + 1}
+	if err := s.main.Put(it).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// ValueRowsPK is the narrow partition of a value's history rows.
+func ValueRowsPK(field, value string) string { return fieldValue{field, value}.column().pk }
+
+// Narrow partitions of the due days and the history rows.
+const (
+	DueDaysPK     = pkDueDays
+	HistoryRowsPK = pkHistoryRows
+)
+
+// Reopen returns a new Store over s's tables, as another container with
+// nothing remembered.
+func Reopen(s *Store) *Store { return &Store{db: s.db, main: s.main, history: s.history} }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -45,8 +46,13 @@ type Store struct {
 	// versionsCounting, when set (by tests), runs in CountVersions
 	// between reading uncounted records and counting them.
 	versionsCounting func()
+	// widenRead, when set (by tests), runs in WidenColumns between
+	// moving a narrow block and deleting it.
+	widenRead func(pk, sk string)
 	// tops guesses the long top runs of the sort indexes (sorted.go).
 	tops topRuns
+	// wideSeen: the table's columns have no narrow block (columns.go).
+	wideSeen atomic.Bool
 }
 
 // New returns a Store over the tables named in names.

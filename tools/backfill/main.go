@@ -5,7 +5,8 @@
 // conditioned on the version read), fills the text index, recounts those
 // partitions (each count written on the condition that nothing changed it
 // while it was counted) and gives the category counts their dictionary
-// keys. Then it counts the History table's ticket versions recorded
+// keys, and moves the columns (due days, history rows) into their wide
+// blocks. Then it counts the History table's ticket versions recorded
 // before the counts of versions existed and marks the counts complete.
 // Every pass is safe while the API keeps writing and idempotent;
 // docs/data-model.md describes them.
@@ -47,6 +48,7 @@ func main() {
 	dry := flag.Bool("dry-run", false, "read and report, write nothing")
 	var p passes
 	flag.BoolVar(&p.skipReindex, "skip-reindex", false, "do not reindex the live tickets")
+	flag.BoolVar(&p.skipWiden, "skip-widen", false, "do not move the columns' narrow blocks into wide ones")
 	flag.BoolVar(&p.skipRecount, "skip-recount", false, "do not recount the PRIORITY#/STATCAT# partitions")
 	flag.BoolVar(&p.skipText, "skip-text-index", false, "do not fill the text index")
 	flag.BoolVar(&p.skipVersions, "skip-version-counts", false, "do not count the ticket versions recorded before the counts")
@@ -57,7 +59,7 @@ func main() {
 		names = store.TableNames{Main: *prefix + store.MainTable.Name, History: *prefix + store.HistoryTable.Name}
 	}
 	if names.Main == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: backfill (-table-prefix PREFIX | -table MAIN_TABLE -history-table HISTORY_TABLE) [-resume N] [-dry-run] [-skip-reindex] [-skip-text-index] [-skip-recount] [-skip-version-counts]")
+		fmt.Fprintln(os.Stderr, "usage: backfill (-table-prefix PREFIX | -table MAIN_TABLE -history-table HISTORY_TABLE) [-resume N] [-dry-run] [-skip-reindex] [-skip-text-index] [-skip-widen] [-skip-recount] [-skip-version-counts]")
 		os.Exit(2)
 	}
 	if names.History == "" && !p.skipVersions {
@@ -73,7 +75,7 @@ func main() {
 }
 
 // passes says which passes to leave out.
-type passes struct{ skipReindex, skipText, skipRecount, skipVersions bool }
+type passes struct{ skipReindex, skipText, skipWiden, skipRecount, skipVersions bool }
 
 func run(ctx context.Context, out io.Writer, names store.TableNames, o store.BackfillOptions, p passes) error {
 	cfg, err := config.LoadDefaultConfig(ctx)
@@ -116,6 +118,11 @@ func run(ctx context.Context, out io.Writer, names store.TableNames, o store.Bac
 		fmt.Fprintf(out, "text index: %d read, %d indexed (the others were current); %d requests; cursor %d\n",
 			tr.Tickets, tr.Indexed, tr.Requests, tr.Cursor)
 	}
+	if !p.skipWiden {
+		if err := widen(ctx, out, s, o.DryRun); err != nil {
+			return fmt.Errorf("%w\nrun again with -skip-reindex -skip-text-index", err)
+		}
+	}
 	// A recount that stays busy is reported after the version counts,
 	// which do not depend on it.
 	var busy error
@@ -130,6 +137,24 @@ func run(ctx context.Context, out io.Writer, names store.TableNames, o store.Bac
 		}
 	}
 	return busy
+}
+
+// widen runs the widening pass: it starts over when run again, and finds
+// only what an interrupted run left.
+func widen(ctx context.Context, out io.Writer, s *store.Store, dry bool) error {
+	fmt.Fprintln(out, "moving the columns' narrow blocks (4,096 tickets) into wide ones (16,384 tickets, deflated)")
+	r, err := s.WidenColumns(ctx, dry)
+	switch {
+	case err != nil:
+		return err
+	case r.Complete && r.Narrow == 0 && r.Requests == 1:
+		fmt.Fprintln(out, "columns: already wide; nothing to do")
+	case dry:
+		fmt.Fprintf(out, "columns: %d narrow blocks to move; %d requests; then the columns would be marked wide\n", r.Narrow, r.Requests)
+	default:
+		fmt.Fprintf(out, "columns: %d narrow blocks found, %d moved; %d requests; complete\n", r.Narrow, r.Moved, r.Requests)
+	}
+	return nil
 }
 
 // recount runs the recount; busy tells of partitions it could not write.

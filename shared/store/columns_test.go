@@ -1,0 +1,140 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// columns are the numbers a table's columns give, as reads see them.
+type columns struct{ days, rows, open []uint16 }
+
+func readColumns(t *testing.T, s *store.Store) columns {
+	t.Helper()
+	ctx := context.Background()
+	var c columns
+	var err error
+	if c.days, err = s.DueDays(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.rows, err = s.HistoryRows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.open, err = s.HistoryValueRows(ctx, "status", string(grievance.StatusOpen)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// sameColumns reports every ticket whose number differs.
+func sameColumns(t *testing.T, when string, got, want columns) {
+	t.Helper()
+	for _, col := range []struct {
+		name      string
+		got, want []uint16
+	}{{"due day", got.days, want.days}, {"history rows", got.rows, want.rows}, {"versions OPEN", got.open, want.open}} {
+		for seq := range int64(max(len(col.got), len(col.want))) {
+			if g, w := at(col.got, seq), at(col.want, seq); g != w {
+				t.Errorf("%s: ticket %d %s %d, want %d", when, seq, col.name, g, w)
+			}
+		}
+	}
+}
+
+// A table indexed before the wide blocks keeps its columns in narrow
+// blocks: reads take each ticket's number from its wide block where that
+// knows it (the newer write) and from its narrow block otherwise, and
+// the widening pass moves the narrow numbers the wide blocks do not know,
+// again a number a writer of the code before changed meanwhile, and
+// deletes the narrow blocks; then a second pass is one read.
+func TestColumns_NarrowBlocksAreReadUntilWidened(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 4; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.DueDate = fmt.Sprintf("2026-12-%02d", i)
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
+	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	// Imported tickets in the first wide block's second narrow block and
+	// in the second wide block.
+	var far []*grievance.Ticket
+	for i, seq := range []int64{5000, 20000} {
+		tk := newTicket(id(50+i), grievance.StatusOpen, "Default")
+		tk.Seq, tk.Code, tk.DueDate = seq, grievance.FormatCode(seq), "2027-03-01"
+		far = append(far, tk)
+	}
+	if err := s.ImportTickets(ctx, far); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportDerived(ctx, far); err != nil {
+		t.Fatal(err)
+	}
+	want := readColumns(t, s)
+	for _, seq := range []int64{1, 2, 3, 4, 5000, 20000} {
+		if at(want.days, seq) == 0 || at(want.rows, seq) == 0 || at(want.open, seq) == 0 {
+			t.Fatalf("ticket %d not in the columns: day %d, rows %d, OPEN %d", seq, at(want.days, seq), at(want.rows, seq), at(want.open, seq))
+		}
+	}
+	if narrow, wide := store.ColumnBlocks(t, s); narrow != 0 || wide == 0 {
+		t.Fatalf("a fresh table has %d narrow and %d wide blocks", narrow, wide)
+	}
+
+	store.NarrowColumns(t, s)
+	narrow, wide := store.ColumnBlocks(t, s)
+	if wide != 0 || narrow < 6 {
+		t.Fatalf("narrowed: %d narrow and %d wide blocks", narrow, wide)
+	}
+	sameColumns(t, "narrow blocks", readColumns(t, s), want)
+
+	// A write now: the wide block knows ticket 2's third version, its
+	// narrow block still says two.
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
+	if _, err := s.ApplySearch(ctx, recordsOf(t, s, ts[1])); err != nil {
+		t.Fatal(err)
+	}
+	want.rows[2] = grievance.HistoryRowsValue(3, 0)
+	sameColumns(t, "a wide block beside narrow ones", readColumns(t, s), want)
+
+	// A writer of the code before changes ticket 3's due day between the
+	// pass's move of its block and the delete.
+	later := grievance.DayOf("2027-01-15")
+	changed := false
+	store.SetWidenRead(s, func(pk, sk string) {
+		if pk == store.DueDaysPK && sk == "000000" && !changed {
+			changed = true
+			store.SetNarrowNumber(t, s, store.DueDaysPK, 3, later)
+		}
+	})
+	_, wide = store.ColumnBlocks(t, s)
+	r, err := s.WidenColumns(ctx, true)
+	if err != nil || r.Complete || r.Narrow != narrow {
+		t.Fatalf("dry run: %+v %v, want %d narrow blocks", r, err, narrow)
+	}
+	if n, w := store.ColumnBlocks(t, s); n != narrow || w != wide {
+		t.Fatalf("the dry run wrote: %d narrow and %d wide blocks", n, w)
+	}
+	r, err = s.WidenColumns(ctx, false)
+	if err != nil || !r.Complete || r.Moved != narrow {
+		t.Fatalf("widen: %+v %v, want %d moved", r, err, narrow)
+	}
+	if !changed {
+		t.Fatal("the due days' first block was never moved")
+	}
+	want.days[3] = later
+	if n, _ := store.ColumnBlocks(t, s); n != 0 {
+		t.Errorf("%d narrow blocks left", n)
+	}
+	sameColumns(t, "widened", readColumns(t, s), want)
+	sameColumns(t, "widened, another container", readColumns(t, store.Reopen(s)), want)
+	if r, err := s.WidenColumns(ctx, false); err != nil || !r.Complete || r.Requests != 1 || r.Narrow != 0 {
+		t.Errorf("second pass: %+v %v, want done in one request", r, err)
+	}
+}
