@@ -166,14 +166,15 @@ func decodeWide(enc []byte) (*[colBlockSize]uint16, error) {
 	if err := r.(flate.Resetter).Reset(bytes.NewReader(enc[1:]), nil); err != nil {
 		return nil, fmt.Errorf("column: %w", err)
 	}
-	packed, err := io.ReadAll(io.LimitReader(r, maxPacked+1))
-	if err != nil {
+	packed := make([]byte, maxPacked+1)
+	n, err := io.ReadFull(r, packed)
+	switch {
+	case err == nil:
+		return nil, errors.New("column: wide block too long")
+	case !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF):
 		return nil, fmt.Errorf("column: inflate: %w", err)
 	}
-	if len(packed) > maxPacked {
-		return nil, errors.New("column: wide block too long")
-	}
-	if err := unpackNumbers(packed, b[:]); err != nil {
+	if err := unpackNumbers(packed[:n], b[:]); err != nil {
 		return nil, err
 	}
 	return b, nil

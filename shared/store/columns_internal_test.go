@@ -88,3 +88,31 @@ func FuzzDecodeWide(f *testing.F) {
 		}
 	})
 }
+
+// mixedRows is a block of history rows of mixed versions and flags.
+func mixedRows() *[colBlockSize]uint16 {
+	r := rand.New(rand.NewPCG(3, 4))
+	var b [colBlockSize]uint16
+	for i := range b {
+		b[i] = uint16(8*(1+r.IntN(4)) + 2*r.IntN(2))
+	}
+	return &b
+}
+
+func BenchmarkEncodeWide(b *testing.B) {
+	blk := mixedRows()
+	b.ReportAllocs()
+	for b.Loop() {
+		encodeWide(blk)
+	}
+}
+
+func BenchmarkDecodeWide(b *testing.B) {
+	enc := encodeWide(mixedRows())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeWide(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
