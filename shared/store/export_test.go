@@ -515,3 +515,25 @@ const (
 // Reopen returns a new Store over s's tables, as another container with
 // nothing remembered.
 func Reopen(s *Store) *Store { return &Store{db: s.db, main: s.main, history: s.history} }
+
+// HistoryKeysOf are the history postings t's content is in, with h:all.
+func HistoryKeysOf(t *grievance.Ticket) []grievance.PostingKey {
+	keys := []grievance.PostingKey{grievance.HistoryAll}
+	for k := range searchStateOf(t).content(map[grievance.PostingKey]bool{}) {
+		keys = append(keys, grievance.HistoryKey(k))
+	}
+	return keys
+}
+
+// DeleteTicketVersion deletes the History table's record of a ticket's
+// version, as a version lost before the History table kept it.
+func DeleteTicketVersion(tb testing.TB, s *Store, id string, v int) {
+	tb.Helper()
+	if err := s.history.Delete(AttrPK, prefixTicket+id).Range(AttrSK, versionKey(v)).Run(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// SetHistoryComputed sets the hook CompleteHistory runs between reading a
+// page's tickets and writing their index.
+func SetHistoryComputed(s *Store, fn func()) { s.historyComputed = fn }

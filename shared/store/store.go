@@ -49,6 +49,9 @@ type Store struct {
 	// widenRead, when set (by tests), runs in WidenColumns between
 	// moving a narrow block and deleting it.
 	widenRead func(pk, sk string)
+	// historyComputed, when set (by tests), runs in CompleteHistory
+	// between reading a page's tickets and writing their index.
+	historyComputed func()
 	// tops guesses the long top runs of the sort indexes (sorted.go).
 	tops topRuns
 	// wideSeen: the table's columns have no narrow block (columns.go).

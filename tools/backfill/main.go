@@ -7,7 +7,9 @@
 // while it was counted) and gives the category counts their dictionary
 // keys, and moves the columns (due days, history rows) into their wide
 // blocks. Then it counts the History table's ticket versions recorded
-// before the counts of versions existed and marks the counts complete.
+// before the counts of versions existed and marks the counts complete,
+// and gives the tickets the text pass indexed from their live version
+// (and those deleted before it) their history index from every version.
 // Every pass is safe while the API keeps writing and idempotent;
 // docs/data-model.md describes them.
 //
@@ -52,6 +54,7 @@ func main() {
 	flag.BoolVar(&p.skipRecount, "skip-recount", false, "do not recount the PRIORITY#/STATCAT# partitions")
 	flag.BoolVar(&p.skipText, "skip-text-index", false, "do not fill the text index")
 	flag.BoolVar(&p.skipVersions, "skip-version-counts", false, "do not count the ticket versions recorded before the counts")
+	flag.BoolVar(&p.skipHistory, "skip-history", false, "do not complete the history index from the History table")
 	page := flag.Int("page", 100, "tickets (versions, for the version counts) per Query")
 	flag.Parse()
 	names := store.TableNames{Main: *table, History: *history}
@@ -59,11 +62,11 @@ func main() {
 		names = store.TableNames{Main: *prefix + store.MainTable.Name, History: *prefix + store.HistoryTable.Name}
 	}
 	if names.Main == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: backfill (-table-prefix PREFIX | -table MAIN_TABLE -history-table HISTORY_TABLE) [-resume N] [-dry-run] [-skip-reindex] [-skip-text-index] [-skip-widen] [-skip-recount] [-skip-version-counts]")
+		fmt.Fprintln(os.Stderr, "usage: backfill (-table-prefix PREFIX | -table MAIN_TABLE -history-table HISTORY_TABLE) [-resume N] [-dry-run] [-skip-reindex] [-skip-text-index] [-skip-widen] [-skip-recount] [-skip-version-counts] [-skip-history]")
 		os.Exit(2)
 	}
-	if names.History == "" && !p.skipVersions {
-		fmt.Fprintln(os.Stderr, "backfill: the version counts need the history table: pass -history-table (the stack's HistoryTableName output) or -skip-version-counts")
+	if names.History == "" && (!p.skipVersions || !p.skipHistory) {
+		fmt.Fprintln(os.Stderr, "backfill: the version counts and the history pass need the history table: pass -history-table (the stack's HistoryTableName output) or -skip-version-counts -skip-history")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -75,7 +78,9 @@ func main() {
 }
 
 // passes says which passes to leave out.
-type passes struct{ skipReindex, skipText, skipWiden, skipRecount, skipVersions bool }
+type passes struct {
+	skipReindex, skipText, skipWiden, skipRecount, skipVersions, skipHistory bool
+}
 
 func run(ctx context.Context, out io.Writer, names store.TableNames, o store.BackfillOptions, p passes) error {
 	cfg, err := config.LoadDefaultConfig(ctx)
@@ -133,6 +138,11 @@ func run(ctx context.Context, out io.Writer, names store.TableNames, o store.Bac
 	}
 	if !p.skipVersions {
 		if err := countVersions(ctx, out, s, names.History, o, mode); err != nil {
+			return err
+		}
+	}
+	if !p.skipHistory {
+		if err := completeHistory(ctx, out, s, names.History, o, mode); err != nil {
 			return err
 		}
 	}
@@ -202,5 +212,25 @@ func countVersions(ctx context.Context, out io.Writer, s *store.Store, table str
 		fmt.Fprintf(out, "version counts: %d uncounted found, %d counted, %d counted by another run; %d requests; cursor %d; complete\n",
 			r.Uncounted, r.Counted, r.Concurrent, r.Requests, r.Cursor)
 	}
+	return nil
+}
+
+// completeHistory runs the history pass: the tickets the text pass
+// indexed past their first version, and those deleted before it, get
+// their history index from every version the History table holds.
+func completeHistory(ctx context.Context, out io.Writer, s *store.Store, table string, o store.BackfillOptions, mode string) error {
+	fmt.Fprintf(out, "completing the history index from the versions of %s after number %d%s\n", table, o.After, mode)
+	r, err := s.CompleteHistory(ctx, o, func(r store.CompleteHistoryResult) {
+		fmt.Fprintf(out, "  cursor %d: %d tickets, %d partial\n", r.Cursor, r.Tickets, r.Partial)
+	})
+	if err != nil {
+		return fmt.Errorf("%w\nresume with -resume %d -skip-reindex -skip-text-index -skip-widen -skip-recount -skip-version-counts", err, r.Cursor)
+	}
+	verb := "completed"
+	if o.DryRun {
+		verb = "to complete"
+	}
+	fmt.Fprintf(out, "history: %d tickets, %d partial or not indexed, %d %s, %d left partial (a version missing), %d changed meanwhile (run again); %d read requests; cursor %d\n",
+		r.Tickets, r.Partial, r.Completed, verb, r.Incomplete, r.Concurrent, r.Reads, r.Cursor)
 	return nil
 }

@@ -94,7 +94,7 @@ func TestRun_TakesTheEnvironmentsConfigAndPrintsTheSummary(t *testing.T) {
 			"cursor 2: 2 read", "cursor 4: 4 read", "cursor 5: 5 read",
 			"tickets: 5 read, 0 to reindex, 5 already current", "columns: 0 narrow blocks to move",
 			"counts: 2 partitions, 0 to rewrite, 0 busy",
-			"version counts: 5 versions to count"}},
+			"version counts: 5 versions to count", "history: 5 tickets, 0 partial or not indexed, 0 to complete"}},
 		{"resumed", store.BackfillOptions{After: 3}, []string{
 			"after number 3", "tickets: 2 read, 0 reindexed, 2 already current", "cursor 5",
 			"columns: 0 narrow blocks found, 0 moved", "counts: 2 partitions, 0 rewritten, 0 busy",

@@ -1,0 +1,190 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// A table whose tickets entered the index through the backfill's text
+// pass (from their live versions: partial past version 1, and a ticket
+// deleted before it not at all) has, after the history pass, the history
+// rows, counts by value and history postings the stream consumer gives
+// the same tickets from their first version. A ticket with a version
+// missing from the History table stays partial; a ticket the consumer
+// changes during the pass stays partial, and the next run does it; a dry
+// run writes nothing; a run after finds nothing to do.
+func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
+	a := MustOpen(t) // indexed by the backfill
+	b := MustOpen(t) // the same records, indexed by the consumer
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 8; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.Priority, tk.ReporterType, tk.ReporterID = "Medium", grievance.PersonIndividual, id(100+i)
+		ts = append(ts, mustCreate(t, a, tk))
+	}
+	for range 2 {
+		ts[0] = update(t, a, ts[0], func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
+	}
+	ts[1] = update(t, a, ts[1], func(n *grievance.Ticket) { n.Title, n.ReporterID = "water point broken", id(900) })
+	ts[2] = update(t, a, ts[2], func(n *grievance.Ticket) { n.Description = "late payment, March" })
+	ts[2] = update(t, a, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
+	ts[3] = update(t, a, ts[3], func(n *grievance.Ticket) { n.Category = "Payments" })
+	ts[4] = update(t, a, ts[4], func(n *grievance.Ticket) { n.Priority, n.AttendingStaffID = "High", id(700) })
+	// ts[5] stays at version 1.
+	for range 2 {
+		ts[6] = update(t, a, ts[6], func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
+	}
+	ts[7] = update(t, a, ts[7], func(n *grievance.Ticket) { n.Title = "school fees" })
+	recs := ticketRecords(t, a)
+	if _, err := a.RecordHistory(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.RecordHistory(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ApplySearch(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.IndexText(ctx, store.BackfillOptions{PageSize: 3}); err != nil {
+		t.Fatal(err)
+	}
+	store.DeleteTicketVersion(t, a, ts[6].ID, 2) // ticket 7 lost a version
+
+	type snapshot struct {
+		rows, open, inProgress, resolved, dflt, payments, medium, high, staff, unchanged []uint16
+	}
+	read := func(s *store.Store) snapshot {
+		t.Helper()
+		col := func(field, value string) []uint16 {
+			c, err := s.HistoryValueRows(ctx, field, value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		rows, err := s.HistoryRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snapshot{rows: rows,
+			open: col("status", "OPEN"), inProgress: col("status", "IN_PROGRESS"), resolved: col("status", "RESOLVED"),
+			dflt: col("category", "Default"), payments: col("category", "Payments"),
+			medium: col("priority", "Medium"), high: col("priority", "High"), staff: col("attending_staff__id", id(700)),
+			unchanged: col("reporter_id", grievance.UnchangedValue)}
+	}
+	// differ lists the tickets of seqs whose rows or counts differ.
+	differ := func(got, want snapshot, seqs ...int64) []int64 {
+		var out []int64
+		for _, n := range seqs {
+			for i, pair := range [][2][]uint16{{got.rows, want.rows}, {got.open, want.open}, {got.inProgress, want.inProgress},
+				{got.resolved, want.resolved}, {got.dflt, want.dflt}, {got.payments, want.payments}, {got.medium, want.medium},
+				{got.high, want.high}, {got.staff, want.staff}, {got.unchanged, want.unchanged}} {
+				if at(pair[0], n) != at(pair[1], n) {
+					t.Logf("ticket %d column %d: %d, consumer %d", n, i, at(pair[0], n), at(pair[1], n))
+					out = append(out, n)
+					break
+				}
+			}
+		}
+		return out
+	}
+	// postingsDiffer lists the tickets missing from a history posting of
+	// one of their versions, or in one they are not in on b.
+	postingsDiffer := func() []int64 {
+		var keys []grievance.PostingKey
+		for _, r := range recs {
+			if ch, err := store.DecodeChange(r); err == nil && ch.Ticket != nil {
+				keys = append(keys, store.HistoryKeysOf(ch.Ticket)...)
+			}
+		}
+		got, err := a.Postings(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := b.Postings(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int64]bool{}
+		var out []int64
+		for _, k := range keys {
+			for n := int64(1); n <= 8; n++ {
+				if got[k].Has(n) != want[k].Has(n) && !seen[n] {
+					seen[n] = true
+					out = append(out, n)
+				}
+			}
+		}
+		return out
+	}
+	oracle := read(b)
+	all := []int64{1, 2, 3, 4, 5, 6, 8}
+	if d := differ(read(a), oracle, all...); len(d) != 6 {
+		t.Fatalf("before the pass, tickets %v differ from the consumer's, want the 6 past version 1", d)
+	}
+	if d := postingsDiffer(); len(d) == 0 {
+		t.Fatal("before the pass, every history posting is the consumer's")
+	}
+
+	r, err := a.CompleteHistory(ctx, store.BackfillOptions{DryRun: true, PageSize: 4}, nil)
+	if err != nil || r.Tickets != 8 || r.Partial != 7 || r.Completed != 6 || r.Incomplete != 1 {
+		t.Fatalf("dry run: %+v %v, want 8 tickets, 7 partial, 6 completed, 1 incomplete", r, err)
+	}
+	if d := differ(read(a), oracle, all...); len(d) != 6 {
+		t.Fatalf("the dry run wrote: tickets %v differ", d)
+	}
+
+	// The consumer indexes ticket 1's next version during the pass.
+	changed := false
+	store.SetHistoryComputed(a, func() {
+		if changed {
+			return
+		}
+		changed = true
+		ts[0] = update(t, a, ts[0], func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
+		next := recordsOf(t, a, ts[0])
+		for _, s := range []*store.Store{a, b} {
+			if _, err := s.RecordHistory(ctx, next); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ApplySearch(ctx, next); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	r, err = a.CompleteHistory(ctx, store.BackfillOptions{PageSize: 4}, nil)
+	if err != nil || r.Completed != 5 || r.Concurrent != 1 || r.Incomplete != 1 || r.Cursor != 8 {
+		t.Fatalf("pass: %+v %v, want 5 completed, 1 changed meanwhile, 1 incomplete, cursor 8", r, err)
+	}
+	oracle = read(b)
+	got := read(a)
+	if rows := at(got.rows, 1); rows != grievance.HistoryRowsValue(4, grievance.RowsPartial) {
+		t.Errorf("ticket 1, changed during the pass: rows %#x, want 4 versions, partial", rows)
+	}
+	if d := differ(got, oracle, 2, 3, 4, 5, 6, 8); len(d) != 0 {
+		t.Errorf("after the pass, tickets %v differ from the consumer's", d)
+	}
+	if rows := at(got.rows, 7); rows&uint16(grievance.RowsPartial) == 0 {
+		t.Errorf("ticket 7, a version missing: rows %#x, want partial", rows)
+	}
+
+	store.SetHistoryComputed(a, nil)
+	r, err = a.CompleteHistory(ctx, store.BackfillOptions{PageSize: 4}, nil)
+	if err != nil || r.Partial != 2 || r.Completed != 1 || r.Incomplete != 1 || r.Concurrent != 0 {
+		t.Fatalf("second run: %+v %v, want ticket 1 completed and ticket 7 incomplete", r, err)
+	}
+	if d := differ(read(a), oracle, all...); len(d) != 0 {
+		t.Errorf("after the second run, tickets %v differ from the consumer's", d)
+	}
+	if d := postingsDiffer(); len(d) != 0 {
+		t.Errorf("after the pass, tickets %v differ from the consumer's history postings", d)
+	}
+	r, err = a.CompleteHistory(ctx, store.BackfillOptions{}, nil)
+	if err != nil || r.Partial != 1 || r.Completed != 0 {
+		t.Errorf("third run: %+v %v, want only ticket 7 found", r, err)
+	}
+}
