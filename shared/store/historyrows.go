@@ -320,20 +320,7 @@ func (s *Store) importedRows(ctx context.Context, earlier []*grievance.Ticket) e
 		if !numbered(vs, live-1) {
 			continue
 		}
-		var flags grievance.RowFlags
-		hist := map[string]int{}
-		var prev *searchState
-		for _, v := range vs {
-			next := searchStateOf(v)
-			if prev != nil {
-				flags |= textChanges(prev, &next)
-			}
-			addHist(hist, &next, prev)
-			prev = &next
-		}
-		now := &searchState{texts: ref.Texts, values: ref.Values}
-		flags |= textChanges(prev, now)
-		addHist(hist, now, prev)
+		flags, hist := exactHistory(vs, &searchState{texts: ref.Texts, values: ref.Values})
 		rc[ref.Seq] = grievance.HistoryRowsValue(live, flags)
 		for k, n := range hist {
 			vc.set(k, ref.Seq, n)
