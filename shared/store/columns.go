@@ -353,7 +353,8 @@ func (s *Store) WidenColumns(ctx context.Context, dry bool) (WidenResult, error)
 		r.Complete = done
 		return r, err
 	}
-	var narrow []columnItem
+	// Each page's blocks are moved as it comes (a table's narrow blocks,
+	// one per 4,096 tickets and column, need not fit in memory).
 	n, err := s.scanPages(ctx, func() *dynamo.Scan {
 		return s.main.Scan().Consistent(true).
 			Filter("kind IN (?, ?, ?) AND NOT begins_with(pk, ?)", KindDueDays, KindHistoryRows, KindValueRows, prefixColumn)
@@ -362,21 +363,18 @@ func (s *Store) WidenColumns(ctx context.Context, dry bool) (WidenResult, error)
 		if err := dynamo.UnmarshalItem(item, &it); err != nil {
 			return fmt.Errorf("widen columns: %w", err)
 		}
-		narrow = append(narrow, it)
+		r.Narrow++
+		req, err := s.widenBlock(ctx, it, dry)
+		r.Requests += req
+		if err != nil {
+			return err
+		}
+		r.Moved++
 		return nil
 	})
 	r.Requests += n
 	if err != nil {
-		return r, translate("widen columns: scan", err)
-	}
-	r.Narrow = len(narrow)
-	for _, it := range narrow {
-		req, err := s.widenBlock(ctx, it, dry)
-		r.Requests += req
-		if err != nil {
-			return r, err
-		}
-		r.Moved++
+		return r, translate("widen columns", err)
 	}
 	if dry {
 		return r, nil
