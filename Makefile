@@ -109,6 +109,8 @@ FUZZ_TARGETS := \
 	./shared/gql:FuzzDo \
 	./shared/gql:FuzzValidationWork \
 	./shared/store:FuzzDecodeChange \
+	./shared/store:FuzzDecodeWide \
+	./shared/store:FuzzDecodeSpan \
 	./shared/grievance:FuzzParseResolution \
 	./shared/grievance:FuzzParseDate \
 	./shared/grievance:FuzzParseJSONExt

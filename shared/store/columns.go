@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
 )
 
 // A column keeps a small number per ticket (the due days, the history
@@ -138,19 +140,46 @@ var (
 // encodeWide encodes a wide block: tag 3, then the numbers packed and
 // deflated. A block of numbers all unknown is empty.
 func encodeWide(b *[colBlockSize]uint16) []byte {
+	return deflated(packNumbers(b[:]))
+}
+
+// deflated is tag 3 and raw deflated (the wide blocks and the wide
+// spans of order runs).
+func deflated(raw []byte) []byte {
 	var buf bytes.Buffer
 	buf.WriteByte(tagDeflated)
 	w := deflaters.Get().(*flate.Writer)
 	defer deflaters.Put(w)
 	w.Reset(&buf)
 	// Writes to a bytes.Buffer do not fail.
-	_, _ = w.Write(packNumbers(b[:]))
+	_, _ = w.Write(raw)
 	_ = w.Close()
 	return buf.Bytes()
 }
 
-// maxPacked bounds a wide block's packed numbers, so a corrupt item
-// cannot inflate without end.
+// inflated reverses deflated, reading at most limit bytes, so that a
+// corrupt item cannot inflate without end.
+func inflated(enc []byte, limit int) ([]byte, error) {
+	if len(enc) == 0 || enc[0] != tagDeflated {
+		return nil, errors.New("not deflated")
+	}
+	r := inflaters.Get().(io.ReadCloser)
+	defer inflaters.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(enc[1:]), nil); err != nil {
+		return nil, err
+	}
+	// A stream cut short is an error (io.ErrUnexpectedEOF), not less.
+	raw, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("inflate: %w", err)
+	}
+	if len(raw) > limit {
+		return nil, errors.New("too long")
+	}
+	return raw, nil
+}
+
+// maxPacked bounds a wide block's packed numbers.
 const maxPacked = 1 + 2*colBlockSize
 
 func decodeWide(enc []byte) (*[colBlockSize]uint16, error) {
@@ -158,23 +187,11 @@ func decodeWide(enc []byte) (*[colBlockSize]uint16, error) {
 	if len(enc) == 0 {
 		return b, nil
 	}
-	if enc[0] != tagDeflated {
-		return nil, errors.New("column: bad wide block")
+	packed, err := inflated(enc, maxPacked)
+	if err != nil {
+		return nil, fmt.Errorf("column: wide block: %w", err)
 	}
-	r := inflaters.Get().(io.ReadCloser)
-	defer inflaters.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(enc[1:]), nil); err != nil {
-		return nil, fmt.Errorf("column: %w", err)
-	}
-	packed := make([]byte, maxPacked+1)
-	n, err := io.ReadFull(r, packed)
-	switch {
-	case err == nil:
-		return nil, errors.New("column: wide block too long")
-	case !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF):
-		return nil, fmt.Errorf("column: inflate: %w", err)
-	}
-	if err := unpackNumbers(packed[:n], b[:]); err != nil {
+	if err := unpackNumbers(packed, b[:]); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -331,6 +348,9 @@ type WidenResult struct {
 	// Narrow is the narrow blocks found; Moved, those whose numbers
 	// were moved into wide blocks and deleted (or, dry, would be).
 	Narrow, Moved int
+	// Spans is the order runs' narrow spans found and deleted (or, dry,
+	// would be), once the wide spans were cut from the order postings.
+	Spans int
 	// Complete: the marker exists (found, or written at the end).
 	Complete bool
 	Requests int
@@ -340,8 +360,10 @@ type WidenResult struct {
 // known numbers go into its wide block where that block's are unknown
 // (the wide blocks are written only by code newer than the narrow ones),
 // then the narrow block is deleted on condition that no writer changed it
-// meanwhile (else it is read again and done again). Then the marker is
-// written, and reads stop reading narrow blocks. A table whose marker
+// meanwhile (else it is read again and done again). Then the order runs'
+// wide spans are cut from the order postings and the narrow spans
+// deleted (orderruns.go). Then the marker is written, and reads stop
+// reading narrow blocks and use the wide spans. A table whose marker
 // exists is done: one GetItem. Safe beside the consumer and idempotent;
 // run it once every consumer runs this code (a writer of narrow blocks
 // after it would not be read).
@@ -375,6 +397,34 @@ func (s *Store) WidenColumns(ctx context.Context, dry bool) (WidenResult, error)
 	r.Requests += n
 	if err != nil {
 		return r, translate("widen columns", err)
+	}
+	// The order runs: the wide spans hold only what the consumer
+	// changed since this code ran, so every ticket of the order postings
+	// is put in them (as the text pass does), then the narrow spans go.
+	if !dry {
+		n, err := s.rebuildRuns(ctx)
+		r.Requests += n
+		if err != nil {
+			return r, fmt.Errorf("widen columns: order runs: %w", err)
+		}
+	}
+	for _, f := range grievance.OrderRunFields {
+		var spans []runsItem
+		err := s.main.Get(AttrPK, prefixNarrowRun+f).Consistent(true).All(ctx, &spans)
+		r.Requests++
+		if err != nil {
+			return r, translate("widen columns: read narrow spans", err)
+		}
+		r.Spans += len(spans)
+		for _, it := range spans {
+			if dry {
+				continue
+			}
+			r.Requests++
+			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+				return r, translate("widen columns: delete a narrow span", err)
+			}
+		}
 	}
 	if dry {
 		return r, nil

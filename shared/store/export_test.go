@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strconv"
@@ -330,9 +331,55 @@ func SpanSizes(tb testing.TB, n, members int) []int {
 	}
 	var out []int
 	for _, p := range parts {
-		out = append(out, len(p))
+		out = append(out, len(p.runs))
 	}
 	return out
+}
+
+// RealisticSpans returns the deflated size of each span that n tickets
+// make, cut at once, when their titles are a few words of twenty in any
+// order and a number, and their numbers fall in any order.
+func RealisticSpans(tb testing.TB, n int) []int {
+	tb.Helper()
+	parts, err := splitSpan(realisticRuns(n))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := make([]int, len(parts))
+	for i, p := range parts {
+		out[i] = len(p.b)
+	}
+	return out
+}
+
+// realisticRuns are the runs of n tickets as RealisticSpans makes them.
+func realisticRuns(n int) []grievance.OrderRun {
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := strings.Fields("payment not received delayed wrong amount household member missing card blocked officer rude enrolment refused targeting error village distance fee")
+	type ticket struct {
+		gram string
+		seq  int64
+	}
+	ts := make([]ticket, n)
+	for i := range ts {
+		title := make([]string, 0, 8)
+		for range 3 + rng.IntN(5) {
+			title = append(title, words[rng.IntN(len(words))])
+		}
+		title = append(title, strconv.Itoa(rng.IntN(1000)))
+		ts[i] = ticket{grievance.OrderKey("title", strings.Join(title, " ")).Gram, int64(i + 1)}
+	}
+	slices.SortFunc(ts, func(a, b ticket) int { return strings.Compare(a.gram, b.gram) })
+	var runs []grievance.OrderRun
+	for i := 0; i < n; i += runFill {
+		r := grievance.OrderRun{From: ts[i].gram}
+		for _, t := range ts[i:min(i+runFill, n)] {
+			r.Seqs = append(r.Seqs, t.seq)
+		}
+		slices.Sort(r.Seqs)
+		runs = append(runs, r)
+	}
+	return runs
 }
 
 // DropDueDays makes the index what it was before the due days: no
@@ -420,7 +467,8 @@ func SetWidenRead(s *Store, fn func(pk, sk string)) { s.widenRead = fn }
 
 // NarrowColumns makes the columns what they were before the wide blocks:
 // every wide block split into narrow blocks of 4,096 tickets (the known
-// ones), no wide block, no marker, and s not knowing otherwise.
+// ones), every wide span of the order runs a narrow one, no wide block
+// nor span, no marker, and s not knowing otherwise.
 func NarrowColumns(tb testing.TB, s *Store) {
 	tb.Helper()
 	ctx := context.Background()
@@ -452,10 +500,49 @@ func NarrowColumns(tb testing.TB, s *Store) {
 			tb.Fatal(err)
 		}
 	}
+	// The order runs: each wide span becomes a narrow one (pk
+	// ORDERRUN#, not deflated), as the code before kept them.
+	for _, f := range grievance.OrderRunFields {
+		var spans []runsItem
+		if err := s.main.Get(AttrPK, prefixOrderRun+f).Consistent(true).All(ctx, &spans); err != nil {
+			tb.Fatal(err)
+		}
+		for _, it := range spans {
+			runs, _, err := decodeSpan(it.B)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			raw, err := encodeRuns(runs)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			n := runsItem{PK: prefixNarrowRun + f, SK: it.SK, Kind: it.Kind, B: raw, V: 1}
+			if err := s.main.Put(n).Run(ctx); err != nil {
+				tb.Fatal(err)
+			}
+			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
 	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skWideMarker).Run(ctx); err != nil {
 		tb.Fatal(err)
 	}
 	s.wideSeen.Store(false)
+}
+
+// NarrowSpans counts the order runs' narrow spans.
+func NarrowSpans(tb testing.TB, s *Store) int {
+	tb.Helper()
+	n := 0
+	for _, f := range grievance.OrderRunFields {
+		var spans []runsItem
+		if err := s.main.Get(AttrPK, prefixNarrowRun+f).Consistent(true).All(context.Background(), &spans); err != nil {
+			tb.Fatal(err)
+		}
+		n += len(spans)
+	}
+	return n
 }
 
 // ColumnBlocks counts the narrow and the wide blocks of every column.

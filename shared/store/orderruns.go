@@ -21,12 +21,17 @@ import (
 // Order runs (grievance.OrderRunIndex): the groups of each column of
 // grievance.OrderRunFields cut into runs of adjacent groups of at most
 // runMembers tickets (a larger group is a run alone), kept in span items
-// in the Main table: pk ORDERRUN#<column>, sk "r" followed by the gram
+// in the Main table: pk RUNSPAN#<column>, sk "r" followed by the gram
 // the span's first run starts at ("r" alone for the column's first span),
-// `b` the runs (each its first gram and its members) and `v` the version.
-// A span holds at most spanRuns runs and about spanBytes bytes, so at
-// 100,000 titles the column is 44 to about 65 spans of 4 to 16 KB, read
-// by one Query, and a write rewrites one span (≤ 16 WCU).
+// `b` the runs (each its first gram and its members), deflated, and `v`
+// the version. A span holds at most spanRuns runs and spanBytes bytes
+// deflated, so at 100,000 titles the column is 11 to about 17 spans of 4
+// to 16 KB, read by one Query, and a write rewrites one span (≤ 16 WCU).
+//
+// The spans before them (pk ORDERRUN#<column>, 128 runs, not deflated)
+// are not read: until the backfill's widening pass has cut the wide
+// spans from the order postings (WidenColumns) and deleted the narrow
+// ones, OrderRunsComplete says no and the lists walk the groups.
 //
 // The stream consumer keeps them after it has written the order
 // postings, which are the truth: a run grown past runMembers is cut again
@@ -35,9 +40,12 @@ import (
 // write is conditioned on `v`, and a span changed meanwhile is looked up
 // again (it may have been split) and redone.
 const (
-	prefixOrderRun = "ORDERRUN#"
-	skRunsMarker   = "runs"
-	KindOrderRuns  = "orderRuns"
+	prefixOrderRun = "RUNSPAN#"
+	// prefixNarrowRun: the narrow spans' partitions, which the widening
+	// pass deletes.
+	prefixNarrowRun = "ORDERRUN#"
+	skRunsMarker    = "runs"
+	KindOrderRuns   = "orderRuns"
 )
 
 // The runs' sizes (variables so tests cut and split small columns).
@@ -46,8 +54,11 @@ var (
 	// about runFill (so the next few tickets do not cut it at once).
 	runMembers = 32
 	runFill    = 24
-	spanRuns   = 128
-	spanBytes  = 16 << 10
+	spanRuns   = 512
+	spanBytes  = 16 << 10 // deflated: a span write is ≤ 16 WCU
+	// spanRaw bounds a span's bytes before deflating (its runs' CPU and
+	// memory); a run alone may be larger, up to spanRawMax.
+	spanRaw = 48 << 10
 	// runStoredMax bounds the members one run keeps: a title shared by
 	// more live tickets (its run alone) would make a span too large to
 	// write, so the run keeps none and OrderRuns steps aside.
@@ -111,6 +122,22 @@ func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
 	return out, nil
 }
 
+// spanRawMax bounds what a span inflates to: a run alone of
+// runStoredMax members, 5 bytes each at most, and its gram.
+const spanRawMax = 128 << 10
+
+// decodeSpan decodes a span's runs (deflated encodeRuns bytes).
+func decodeSpan(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
+	if len(b) == 0 {
+		return nil, false, nil
+	}
+	raw, err := inflated(b, spanRawMax)
+	if err != nil {
+		return nil, false, fmt.Errorf("order runs: %w", err)
+	}
+	return decodeRuns(raw)
+}
+
 // decodeRuns decodes encodeRuns' bytes; a run too large to keep its
 // members has Seqs nil and is reported by tooLarge.
 func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
@@ -156,7 +183,7 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 	}
 	var out []grievance.OrderRun
 	for i, it := range items {
-		runs, tooLarge, err := decodeRuns(it.B)
+		runs, tooLarge, err := decodeSpan(it.B)
 		if err != nil {
 			return nil, fmt.Errorf("%s, a span: %w", it.PK, err)
 		}
@@ -177,8 +204,13 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 // OrderRunsComplete implements grievance.OrderRunIndex: the marker is
 // written when ticket 1 is first indexed by this code (a fresh table),
 // by an import of ticket 1 and by a backfill text pass from the start,
-// once it has put every ticket of the order postings in a run.
+// once it has put every ticket of the order postings in a run; and the
+// table's spans are wide (a fresh table, or the widening pass done).
 func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
+	wide, err := s.wide(ctx)
+	if err != nil || !wide {
+		return false, err
+	}
 	return s.marked(ctx, skRunsMarker)
 }
 
@@ -383,7 +415,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	runs := []grievance.OrderRun{{From: ""}}
 	if cur != nil {
 		var err error
-		if runs, _, err = decodeRuns(cur.B); err != nil {
+		if runs, _, err = decodeSpan(cur.B); err != nil {
 			return fmt.Errorf("%s, a span: %w", cur.PK, err)
 		}
 		if len(runs) == 0 {
@@ -470,11 +502,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	}
 	items := make([]runsItem, len(parts))
 	for i, p := range parts {
-		b, err := encodeRuns(p)
-		if err != nil {
-			return err
-		}
-		items[i] = runsItem{PK: prefixOrderRun + field, SK: spanSK(p[0].From), Kind: KindOrderRuns, B: b, V: 1}
+		items[i] = runsItem{PK: prefixOrderRun + field, SK: spanSK(p.runs[0].From), Kind: KindOrderRuns, B: p.b, V: 1}
 	}
 	first := s.main.Put(items[0]).If("attribute_not_exists(pk)")
 	if cur != nil {
@@ -520,22 +548,29 @@ func spanWritten(err error) error {
 	return translate("write order runs", err)
 }
 
-// splitSpan cuts runs into spans of at most spanRuns runs and spanBytes
-// bytes (a run larger than that alone): as few as hold them at three
-// quarters full (a split must not be followed at once by another, and a
-// whole column cut at once must not make half-empty spans), in equal
-// numbers of runs.
-func splitSpan(runs []grievance.OrderRun) ([][]grievance.OrderRun, error) {
-	b, err := encodeRuns(runs)
+// span is a span's runs and their bytes as stored.
+type span struct {
+	runs []grievance.OrderRun
+	b    []byte
+}
+
+// splitSpan cuts runs into spans of at most spanRuns runs, spanRaw bytes
+// and spanBytes deflated (a run larger than that alone): as few as hold
+// them at three quarters full (a split must not be followed at once by
+// another, and a whole column cut at once must not make half-empty
+// spans), in equal numbers of runs.
+func splitSpan(runs []grievance.OrderRun) ([]span, error) {
+	raw, err := encodeRuns(runs)
 	if err != nil {
 		return nil, err
 	}
-	if len(runs) <= 1 || len(runs) <= spanRuns && len(b) <= spanBytes {
-		return [][]grievance.OrderRun{runs}, nil
+	b := deflated(raw)
+	if len(runs) <= 1 || len(runs) <= spanRuns && len(raw) <= spanRaw && len(b) <= spanBytes {
+		return []span{{runs, b}}, nil
 	}
-	parts := max((len(runs)*4+spanRuns*3-1)/(spanRuns*3), (len(b)*4+spanBytes*3-1)/(spanBytes*3), 2)
+	parts := max(ceilDiv(len(runs)*4, spanRuns*3), ceilDiv(len(raw)*4, spanRaw*3), ceilDiv(len(b)*4, spanBytes*3), 2)
 	parts = min(parts, len(runs))
-	var out [][]grievance.OrderRun
+	var out []span
 	for i := range parts {
 		part := runs[i*len(runs)/parts : (i+1)*len(runs)/parts]
 		// Runs vary in size: a part still too large is cut again.
@@ -547,6 +582,8 @@ func splitSpan(runs []grievance.OrderRun) ([][]grievance.OrderRun, error) {
 	}
 	return out, nil
 }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // nextSpan returns the gram the span after sk starts at ("" when it is
 // the last).

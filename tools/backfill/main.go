@@ -152,7 +152,7 @@ func run(ctx context.Context, out io.Writer, names store.TableNames, o store.Bac
 // widen runs the widening pass: it starts over when run again, and finds
 // only what an interrupted run left.
 func widen(ctx context.Context, out io.Writer, s *store.Store, dry bool) error {
-	fmt.Fprintln(out, "moving the columns' narrow blocks (4,096 tickets) into wide ones (16,384 tickets, deflated)")
+	fmt.Fprintln(out, "moving the columns' narrow blocks (4,096 tickets) into wide ones (16,384 tickets, deflated), and cutting the order runs into wide spans")
 	r, err := s.WidenColumns(ctx, dry)
 	switch {
 	case err != nil:
@@ -160,9 +160,9 @@ func widen(ctx context.Context, out io.Writer, s *store.Store, dry bool) error {
 	case r.Complete && r.Narrow == 0 && r.Requests == 1:
 		fmt.Fprintln(out, "columns: already wide; nothing to do")
 	case dry:
-		fmt.Fprintf(out, "columns: %d narrow blocks to move; %d requests; then the columns would be marked wide\n", r.Narrow, r.Requests)
+		fmt.Fprintf(out, "columns: %d narrow blocks to move, %d narrow spans to delete once the wide spans are cut; %d requests; then the columns would be marked wide\n", r.Narrow, r.Spans, r.Requests)
 	default:
-		fmt.Fprintf(out, "columns: %d narrow blocks found, %d moved; %d requests; complete\n", r.Narrow, r.Moved, r.Requests)
+		fmt.Fprintf(out, "columns: %d narrow blocks found, %d moved; wide spans cut, %d narrow spans deleted; %d requests; complete\n", r.Narrow, r.Moved, r.Spans, r.Requests)
 	}
 	return nil
 }

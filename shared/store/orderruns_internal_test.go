@@ -1,0 +1,102 @@
+package store
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// A wide span gives back the runs it was cut from, a narrow span's
+// bytes (not deflated) or corrupt ones are an error, and an empty one is
+// no runs.
+func TestDecodeSpan_RoundTripsAndRejectsWhatIsNotASpan(t *testing.T) {
+	runs := realisticRuns(20000)
+	parts, err := splitSpan(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []grievance.OrderRun
+	for _, p := range parts {
+		rs, tooLarge, err := decodeSpan(p.b)
+		if err != nil || tooLarge {
+			t.Fatalf("decode: %v (too large %v)", err, tooLarge)
+		}
+		got = append(got, rs...)
+	}
+	if !slices.EqualFunc(got, runs, func(a, b grievance.OrderRun) bool { return a.From == b.From && slices.Equal(a.Seqs, b.Seqs) }) {
+		t.Error("the spans' runs differ from those cut")
+	}
+	raw, err := encodeRuns(runs[:100])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{
+		"narrow":        raw,
+		"truncated":     parts[0].b[:len(parts[0].b)/2],
+		"not its runs":  deflated([]byte{0x05, 'a'}),
+		"too long":      deflated(make([]byte, spanRawMax+1)),
+		"tag, no bytes": {tagDeflated},
+	} {
+		if _, _, err := decodeSpan(b); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+	if rs, _, err := decodeSpan(nil); rs != nil || err != nil {
+		t.Errorf("empty: %v %v", rs, err)
+	}
+}
+
+// Any span item: no panic, and runs decoded (not too large to keep
+// their members) encode to what decodes to them again.
+func FuzzDecodeSpan(f *testing.F) {
+	parts, err := splitSpan(realisticRuns(600))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(parts[0].b)
+	f.Add([]byte{tagDeflated})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		runs, tooLarge, err := decodeSpan(b)
+		if err != nil || tooLarge {
+			return
+		}
+		raw, err := encodeRuns(runs)
+		if err != nil {
+			t.Fatalf("decoded runs do not encode: %v", err)
+		}
+		again, _, err := decodeRuns(raw)
+		if err != nil || !slices.EqualFunc(again, runs, func(a, b grievance.OrderRun) bool { return a.From == b.From && slices.Equal(a.Seqs, b.Seqs) }) {
+			t.Fatalf("runs do not round-trip: %v", err)
+		}
+	})
+}
+
+// A span write deflates the span's runs (and, past its size, each part
+// of a split).
+func BenchmarkEncodeSpan(b *testing.B) {
+	runs := realisticRuns(5000) // about 200 runs: a span cut at once
+	b.ReportAllocs()
+	for b.Loop() {
+		raw, err := encodeRuns(runs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(raw)))
+		deflated(raw)
+	}
+}
+
+// A list ordered by title reads every span (about 20 at 100,000 titles).
+func BenchmarkDecodeSpan(b *testing.B) {
+	parts, err := splitSpan(realisticRuns(5000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := decodeSpan(parts[0].b); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
