@@ -89,13 +89,6 @@ func packGram(gram string) ([]byte, error) {
 	return append(raw, gram[len(gram)-1]), nil
 }
 
-func unpackGram(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return hex.EncodeToString(b[:len(b)-1]) + string(b[len(b)-1])
-}
-
 // encodeRuns encodes runs: per run, its gram (length and bytes), then
 // its members' count (shifted left, the low bit set when the run is too
 // large to keep them) and their differences, all uvarints.
@@ -139,36 +132,74 @@ func decodeSpan(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 }
 
 // decodeRuns decodes encodeRuns' bytes; a run too large to keep its
-// members has Seqs nil and is reported by tooLarge.
+// members has Seqs nil and is reported by tooLarge. A list decodes every
+// span (thousands of runs), so the runs' members share one array and
+// their grams one string: a pass to size them, a pass to fill them.
 func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
 	bad := errors.New("order runs: bad encoding")
-	for len(b) > 0 {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
+	type runAt struct {
+		gram    []byte
+		members int
+		large   bool
+		from    int // offset of the members' differences in b
+	}
+	var (
+		at              []runAt
+		seqs, hexLength int
+	)
+	for rest := b; len(rest) > 0; {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || uint64(len(rest)-k) < n {
 			return nil, false, bad
 		}
-		r := grievance.OrderRun{From: unpackGram(b[k : k+int(n)])}
-		b = b[k+int(n):]
-		c, k := binary.Uvarint(b)
-		if k <= 0 {
+		r := runAt{gram: rest[k : k+int(n)]}
+		rest = rest[k+int(n):]
+		c, k := binary.Uvarint(rest)
+		if k <= 0 || c>>1 > uint64(len(rest)) {
 			return nil, false, bad
 		}
-		b = b[k:]
-		if c&1 == 1 {
-			tooLarge = true
-		}
-		r.Seqs = make([]int64, 0, c>>1)
-		prev := int64(0)
-		for range c >> 1 {
-			d, k := binary.Uvarint(b)
-			if k <= 0 {
+		rest = rest[k:]
+		r.large, r.members, r.from = c&1 == 1, int(c>>1), len(b)-len(rest)
+		for range r.members {
+			if _, k := binary.Uvarint(rest); k <= 0 {
 				return nil, false, bad
+			} else {
+				rest = rest[k:]
 			}
-			b = b[k:]
-			prev += int64(d)
-			r.Seqs = append(r.Seqs, prev)
 		}
-		runs = append(runs, r)
+		at = append(at, r)
+		seqs += r.members
+		if len(r.gram) > 0 {
+			hexLength += 2*(len(r.gram)-1) + 1
+		}
+	}
+	grams := make([]byte, 0, hexLength)
+	for _, r := range at {
+		if len(r.gram) > 0 {
+			grams = hex.AppendEncode(grams, r.gram[:len(r.gram)-1])
+			grams = append(grams, r.gram[len(r.gram)-1])
+		}
+	}
+	all, members := string(grams), make([]int64, seqs)
+	runs = make([]grievance.OrderRun, len(at))
+	g := 0
+	for i, r := range at {
+		if len(r.gram) > 0 {
+			l := 2*(len(r.gram)-1) + 1
+			runs[i].From = all[g : g+l]
+			g += l
+		}
+		tooLarge = tooLarge || r.large
+		// Capped, so that appending to one run's members copies them.
+		runs[i].Seqs = members[:r.members:r.members]
+		members = members[r.members:]
+		prev, rest := int64(0), b[r.from:]
+		for j := range r.members {
+			d, k := binary.Uvarint(rest)
+			rest = rest[k:]
+			prev += int64(d)
+			runs[i].Seqs[j] = prev
+		}
 	}
 	return runs, tooLarge, nil
 }
