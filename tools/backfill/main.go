@@ -50,7 +50,7 @@ func main() {
 	dry := flag.Bool("dry-run", false, "read and report, write nothing")
 	var p passes
 	flag.BoolVar(&p.skipReindex, "skip-reindex", false, "do not reindex the live tickets")
-	flag.BoolVar(&p.skipWiden, "skip-widen", false, "do not move the columns' narrow blocks into wide ones")
+	flag.BoolVar(&p.skipWiden, "skip-widen", false, "do not move the columns' narrow blocks into wide ones nor cut the order runs into wide spans")
 	flag.BoolVar(&p.skipRecount, "skip-recount", false, "do not recount the PRIORITY#/STATCAT# partitions")
 	flag.BoolVar(&p.skipText, "skip-text-index", false, "do not fill the text index")
 	flag.BoolVar(&p.skipVersions, "skip-version-counts", false, "do not count the ticket versions recorded before the counts")
