@@ -59,6 +59,14 @@ type BackfillOptions struct {
 	CountProgress func(CountVersionsResult)
 }
 
+// pageSize is PageSize, or its default.
+func (o BackfillOptions) pageSize() int {
+	if o.PageSize <= 0 {
+		return 100
+	}
+	return o.PageSize
+}
+
 // ReindexResult tells what Reindex did so far.
 type ReindexResult struct {
 	// Cursor is the number of the last ticket done: pass it as After to
@@ -97,10 +105,7 @@ const reindexAttempts = 5
 // Reindex runs step 1 of the backfill (see above).
 func (s *Store) Reindex(ctx context.Context, o BackfillOptions) (ReindexResult, error) {
 	r := ReindexResult{Cursor: o.After}
-	size := o.PageSize
-	if size <= 0 {
-		size = 100
-	}
+	size := o.pageSize()
 	for {
 		q := s.main.Get("g1pk", listLive).Index(IndexList).Range("g1sk", dynamo.Greater, seqKey(r.Cursor)).Limit(size)
 		var page []ticketItem

@@ -56,10 +56,7 @@ type CompleteHistoryResult struct {
 // idempotent: a run again finds only what is left.
 func (s *Store) CompleteHistory(ctx context.Context, o BackfillOptions, progress func(CompleteHistoryResult)) (CompleteHistoryResult, error) {
 	r := CompleteHistoryResult{Cursor: o.After}
-	size := o.PageSize
-	if size <= 0 {
-		size = 100
-	}
+	size := o.pageSize()
 	for {
 		var page []historyItem
 		err := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).

@@ -704,10 +704,7 @@ type IndexTextResult struct {
 // -resume work as for Reindex.
 func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResult, error) {
 	r := IndexTextResult{Cursor: o.After}
-	size := o.PageSize
-	if size <= 0 {
-		size = 100
-	}
+	size := o.pageSize()
 	for {
 		var page []ticketItem
 		err := s.main.Get("g1pk", listLive).Index(IndexList).Range("g1sk", dynamo.Greater, seqKey(r.Cursor)).Limit(size).All(ctx, &page)
