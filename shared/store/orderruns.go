@@ -25,8 +25,10 @@ import (
 // the span's first run starts at ("r" alone for the column's first span),
 // `b` the runs (each its first gram and its members), deflated, and `v`
 // the version. A span holds at most spanRuns runs and spanBytes bytes
-// deflated, so at 100,000 titles the column is 11 to about 17 spans of 4
-// to 16 KB, read by one Query, and a write rewrites one span (≤ 16 WCU).
+// deflated, so at 100,000 titles cut at once the column is 11 spans of
+// about 3.5 KB (the benchmark's titles) to about 20 of 12 KB (titles in
+// words), half as many more grown one by one, read by one Query, and a
+// write rewrites one span (≤ 16 WCU).
 //
 // The spans before them (pk ORDERRUN#<column>, 128 runs, not deflated)
 // are not read: until the backfill's widening pass has cut the wide
@@ -115,8 +117,8 @@ func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
 	return out, nil
 }
 
-// spanRawMax bounds what a span inflates to: a run alone of
-// runStoredMax members, 5 bytes each at most, and its gram.
+// spanRawMax bounds what a span inflates to: spanRaw, or a run alone of
+// runStoredMax members (5 bytes each at most) and its gram.
 const spanRawMax = 128 << 10
 
 // decodeSpan decodes a span's runs (deflated encodeRuns bytes).
@@ -132,7 +134,7 @@ func decodeSpan(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 }
 
 // decodeRuns decodes encodeRuns' bytes; a run too large to keep its
-// members has Seqs nil and is reported by tooLarge. A list decodes every
+// members has none and is reported by tooLarge. A list decodes every
 // span (thousands of runs), so the runs' members share one array and
 // their grams one string: a pass to size them, a pass to fill them.
 func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
