@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/guregu/dynamo/v2"
-
-	"github.com/redress-grm/redress/shared/grievance"
 )
 
 // A column keeps a small number per ticket (the due days, the history
@@ -398,33 +396,10 @@ func (s *Store) WidenColumns(ctx context.Context, dry bool) (WidenResult, error)
 	if err != nil {
 		return r, translate("widen columns", err)
 	}
-	// The order runs: the wide spans hold only what the consumer
-	// changed since this code ran, so every ticket of the order postings
-	// is put in them (as the text pass does), then the narrow spans go.
-	if !dry {
-		n, err := s.rebuildRuns(ctx)
-		r.Requests += n
-		if err != nil {
-			return r, fmt.Errorf("widen columns: order runs: %w", err)
-		}
-	}
-	for _, f := range grievance.OrderRunFields {
-		var spans []runsItem
-		err := s.main.Get(AttrPK, prefixNarrowRun+f).Consistent(true).All(ctx, &spans)
-		r.Requests++
-		if err != nil {
-			return r, translate("widen columns: read narrow spans", err)
-		}
-		r.Spans += len(spans)
-		for _, it := range spans {
-			if dry {
-				continue
-			}
-			r.Requests++
-			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
-				return r, translate("widen columns: delete a narrow span", err)
-			}
-		}
+	spans, n, err := s.widenRuns(ctx, dry)
+	r.Spans, r.Requests = spans, r.Requests+n
+	if err != nil {
+		return r, fmt.Errorf("widen columns: %w", err)
 	}
 	if dry {
 		return r, nil

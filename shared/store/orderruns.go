@@ -735,3 +735,35 @@ func (s *Store) rebuildRuns(ctx context.Context) (int, error) {
 	}
 	return requests, nil
 }
+
+// widenRuns is the widening pass's part for the order runs: the wide
+// spans hold only what the consumer changed since this code ran, so
+// every ticket of the order postings is put in them (as the text pass
+// does), then the narrow spans are deleted. It returns the narrow spans
+// found (dry: only counted) and the requests made.
+func (s *Store) widenRuns(ctx context.Context, dry bool) (spans, requests int, err error) {
+	if !dry {
+		if requests, err = s.rebuildRuns(ctx); err != nil {
+			return 0, requests, fmt.Errorf("order runs: %w", err)
+		}
+	}
+	for _, f := range grievance.OrderRunFields {
+		var items []runsItem
+		err := s.main.Get(AttrPK, prefixNarrowRun+f).Consistent(true).All(ctx, &items)
+		requests++
+		if err != nil {
+			return spans, requests, translate("read narrow spans", err)
+		}
+		spans += len(items)
+		for _, it := range items {
+			if dry {
+				continue
+			}
+			requests++
+			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+				return spans, requests, translate("delete a narrow span", err)
+			}
+		}
+	}
+	return spans, requests, nil
+}
