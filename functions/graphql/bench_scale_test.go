@@ -178,6 +178,12 @@ func BenchmarkListScale(b *testing.B) {
 					e.sendScale(b, doc)
 				}
 				e.meter.Take()
+				if os.Getenv("BENCH_TRACE") != "" {
+					// Each request of the measured run, to see where its
+					// items go.
+					e.meter.TraceTo(os.Stderr)
+					defer e.meter.TraceTo(nil)
+				}
 				acc := awsmeter.Stats{}
 				i := 0
 				for b.Loop() {

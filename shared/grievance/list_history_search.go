@@ -23,7 +23,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	if _, ok := exactValue(pl.fs, "id"); ok {
 		return nil, nil
 	}
-	keys := []PostingKey{HistoryAll}
+	var keys []PostingKey
 	type need struct {
 		f    Filter
 		keys []PostingKey
@@ -96,8 +96,19 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	if len(needs) == 0 && len(unseen) == 0 {
 		return nil, nil
 	}
+	// Every history posting holds only tickets of h:all, so h:all is
+	// read only when no filter's postings narrow the candidates (a code
+	// lookup alone, or the sight rule alone): at 100,000 tickets it is 7
+	// items.
+	everyTicket := true
 	for _, n := range needs {
 		keys = append(keys, n.keys...)
+		if n.keys != nil {
+			everyTicket = false
+		}
+	}
+	if everyTicket {
+		keys = append(keys, HistoryAll)
 	}
 	hr, ok := s.store.(HistoryRowIndex)
 	byField, vok := rowValues(pl.fs, held)
@@ -199,21 +210,36 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			maps.Copy(post, got)
 		}
 	}
-	cands := post[HistoryAll].Clone()
+	var cands *SeqSet
+	narrow := func(set *SeqSet) {
+		if cands == nil {
+			cands = set.Clone()
+		} else {
+			cands.And(set)
+		}
+	}
 	for _, n := range needs {
 		switch {
-		case n.f.Field == "code":
-			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
+		case n.keys == nil: // a code lookup, below
 		case n.or:
 			union := &SeqSet{}
 			for _, k := range n.keys {
 				union.Or(post[k])
 			}
-			cands.And(union)
+			narrow(union)
 		default:
 			for _, k := range n.keys {
-				cands.And(post[k])
+				narrow(post[k])
 			}
+		}
+	}
+	if cands == nil {
+		cands = post[HistoryAll].Clone()
+	}
+	for _, n := range needs {
+		if n.f.Field == "code" {
+			// Codes are computed up to the largest candidate.
+			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
 		}
 	}
 	var rs *rowSight

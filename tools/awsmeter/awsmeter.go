@@ -15,6 +15,7 @@ package awsmeter
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"sort"
@@ -65,6 +66,16 @@ type Meter struct {
 	mu       sync.Mutex
 	ops      Stats
 	inFlight int
+	trace    io.Writer
+}
+
+// TraceTo writes a line per DynamoDB request to w (nil: none): its
+// operation, the partitions or key prefixes it read and the items read,
+// to see where an operation's items go.
+func (m *Meter) TraceTo(w io.Writer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.trace = w
 }
 
 // New returns an empty meter.
@@ -108,9 +119,69 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 		op.Rounds++
 	}
 	if err == nil {
+		before := op.ItemsRead
 		measure(op, in.Parameters, out.Result)
+		if m.trace != nil && strings.HasPrefix(key, "DynamoDB.") {
+			fmt.Fprintf(m.trace, "%s round=%v items=%g %s\n", key, round, op.ItemsRead-before, describe(in.Parameters))
+		}
 	}
 	return out, md, err
+}
+
+// describe names what a read request reads: a Query's index and key
+// values, the partition key prefixes of a BatchGetItem's keys (counted), a
+// GetItem's partition key.
+func describe(params any) string {
+	pkOf := func(key map[string]types.AttributeValue) string {
+		if v, ok := key["pk"].(*types.AttributeValueMemberS); ok {
+			return v.Value
+		}
+		return "?"
+	}
+	prefix := func(s string) string {
+		if i := strings.IndexAny(s, "#:"); i >= 0 {
+			return s[:i+1]
+		}
+		return s
+	}
+	switch p := params.(type) {
+	case *dynamodb.QueryInput:
+		var vals []string
+		for k, v := range p.ExpressionAttributeValues {
+			switch v := v.(type) {
+			case *types.AttributeValueMemberS:
+				vals = append(vals, k+"="+v.Value)
+			case *types.AttributeValueMemberN:
+				vals = append(vals, k+"="+v.Value)
+			}
+		}
+		sort.Strings(vals)
+		for k, c := range p.KeyConditions {
+			for _, v := range c.AttributeValueList {
+				if s, ok := v.(*types.AttributeValueMemberS); ok {
+					vals = append(vals, k+"="+s.Value)
+				}
+			}
+		}
+		sort.Strings(vals)
+		return fmt.Sprintf("index=%s limit=%d %s %s", aws.ToString(p.IndexName), aws.ToInt32(p.Limit), aws.ToString(p.KeyConditionExpression), strings.Join(vals, " "))
+	case *dynamodb.BatchGetItemInput:
+		n := map[string]int{}
+		for _, ka := range p.RequestItems {
+			for _, k := range ka.Keys {
+				n[prefix(pkOf(k))]++
+			}
+		}
+		var parts []string
+		for k, c := range n {
+			parts = append(parts, fmt.Sprintf("%s×%d", k, c))
+		}
+		sort.Strings(parts)
+		return strings.Join(parts, " ")
+	case *dynamodb.GetItemInput:
+		return pkOf(p.Key)
+	}
+	return ""
 }
 
 // askCapacity asks DynamoDB (moto) to report consumed capacity: every
