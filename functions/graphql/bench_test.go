@@ -375,6 +375,7 @@ func report(b *testing.B, acc awsmeter.Stats, n int, minimum string) {
 	ddb := per.Total("DynamoDB")
 	b.ReportMetric(ddb.Calls, "ddb-req/op")
 	b.ReportMetric(ddb.ItemsRead, "items-read/op")
+	b.ReportMetric(ddb.IndexItemsRead, "index-items/op")
 	b.ReportMetric(ddb.RCU, "rcu/op")
 	b.ReportMetric(ddb.WCU, "wcu/op")
 	b.Logf("requests: %s", per)

@@ -508,3 +508,20 @@ type attachmentRef struct {
 	TicketID  string `dynamo:"ticketId"`
 	ExpiresAt int64  `dynamo:"expiresAt,omitempty"`
 }
+
+// IndexPartition reports whether pk (a partition key of the main or
+// history table, or of an index) holds the list indexes' items: postings,
+// order postings and runs, columns, counts, the dictionary of values and
+// the counts of versions — what the benchmarks count as index items, beside
+// the rows' own tickets, versions and people.
+func IndexPartition(pk string) bool {
+	if pk == listValues || pk == pkOrdersMarker || pk == pkDueDays || pk == pkHistoryRows {
+		return true
+	}
+	for _, p := range []string{prefixPosting, prefixOrder, prefixOrderRun, prefixNarrowRun, prefixColumn, prefixCount, prefixVersionCount, prefixValueRows} {
+		if strings.HasPrefix(pk, p) {
+			return true
+		}
+	}
+	return false
+}

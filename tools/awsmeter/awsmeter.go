@@ -37,6 +37,10 @@ type Op struct {
 	// ItemsRead are the items DynamoDB read to answer (Query and Scan:
 	// ScannedCount; GetItem: 0 or 1; BatchGetItem: items returned).
 	ItemsRead float64
+	// IndexItemsRead are those of ItemsRead in the list indexes'
+	// partitions (store.IndexPartition): postings, columns, counts …; the
+	// rest are the rows' tickets, versions and people.
+	IndexItemsRead float64
 	// ItemsWritten are the items a write request wrote.
 	ItemsWritten float64
 	// RCU and WCU are the read and write capacity units DynamoDB would
@@ -219,12 +223,18 @@ func measure(op *Op, params, result any) {
 		p, _ := params.(*dynamodb.GetItemInput)
 		if r.Item != nil {
 			op.ItemsRead++
+			if store.IndexPartition(partitionOf(r.Item)) {
+				op.IndexItemsRead++
+			}
 		}
 		op.RCU += readUnits(store.ItemSize(r.Item), p != nil && aws.ToBool(p.ConsistentRead))
 		op.Reported += reportedPtr(r.ConsumedCapacity)
 	case *dynamodb.QueryOutput:
 		p, _ := params.(*dynamodb.QueryInput)
 		op.pageRead(r.ScannedCount, r.Items, p != nil && aws.ToBool(p.ConsistentRead), r.ConsumedCapacity)
+		if p != nil && store.IndexPartition(queryPartition(p)) {
+			op.IndexItemsRead += float64(r.ScannedCount)
+		}
 	case *dynamodb.ScanOutput:
 		p, _ := params.(*dynamodb.ScanInput)
 		op.pageRead(r.ScannedCount, r.Items, p != nil && aws.ToBool(p.ConsistentRead), r.ConsumedCapacity)
@@ -237,6 +247,9 @@ func measure(op *Op, params, result any) {
 			}
 			for _, it := range items {
 				op.ItemsRead++
+				if store.IndexPartition(partitionOf(it)) {
+					op.IndexItemsRead++
+				}
 				op.RCU += readUnits(store.ItemSize(it), consistent)
 			}
 		}
@@ -286,6 +299,44 @@ func measure(op *Op, params, result any) {
 		}
 		op.Reported += reported(r.ConsumedCapacity...)
 	}
+}
+
+// partitionOf is an item's partition key value ("" when it has none).
+func partitionOf(item map[string]types.AttributeValue) string {
+	if v, ok := item["pk"].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// queryPartition is the partition key value a Query reads: its equality
+// key condition on a partition key attribute (pk, g1pk …), in either of
+// the SDK's two forms.
+func queryPartition(p *dynamodb.QueryInput) string {
+	for name, c := range p.KeyConditions {
+		if c.ComparisonOperator == types.ComparisonOperatorEq && strings.HasSuffix(name, "pk") && len(c.AttributeValueList) == 1 {
+			if v, ok := c.AttributeValueList[0].(*types.AttributeValueMemberS); ok {
+				return v.Value
+			}
+		}
+	}
+	expr := aws.ToString(p.KeyConditionExpression)
+	for _, clause := range strings.Split(expr, " AND ") {
+		name, value, ok := strings.Cut(clause, "=")
+		if !ok {
+			continue
+		}
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if n, ok := p.ExpressionAttributeNames[name]; ok {
+			name = n
+		}
+		if strings.HasSuffix(name, "pk") {
+			if v, ok := p.ExpressionAttributeValues[value].(*types.AttributeValueMemberS); ok {
+				return v.Value
+			}
+		}
+	}
+	return ""
 }
 
 // indexCopies counts the indexes an item is in: the generic index key
@@ -415,7 +466,7 @@ func (s Stats) Add(o Stats) {
 
 // figures are every figure of op, for the sums and scalings.
 func (op *Op) figures() []*float64 {
-	return []*float64{&op.Calls, &op.ItemsRead, &op.ItemsWritten, &op.RCU, &op.WCU, &op.IndexWCU, &op.Reported, &op.Rounds}
+	return []*float64{&op.Calls, &op.ItemsRead, &op.IndexItemsRead, &op.ItemsWritten, &op.RCU, &op.WCU, &op.IndexWCU, &op.Reported, &op.Rounds}
 }
 
 // add adds every figure of o to op.
