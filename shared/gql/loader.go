@@ -135,8 +135,10 @@ func (l *loader) config(ctx context.Context) (*grievance.Config, error) {
 type rowSet struct {
 	mu sync.Mutex
 	// history is true for rows read from the ticket history, whose
-	// isHistory needs the live versions.
+	// isHistory needs the live versions; live are those the list already
+	// knows (grievance.Page.LiveVersions), which are not read again.
 	history bool
+	live    map[string]int
 
 	personIDs  func() []string // every person id the rows reference
 	peopleDone bool
@@ -229,7 +231,7 @@ func (s *rowSet) ticketNode(ctx context.Context, l *loader, id string) (*ticketN
 			}
 		}
 		s.related = map[string]*ticketNode{}
-		for _, n := range ticketNodes(ts, false) {
+		for _, n := range ticketNodes(ts, false, nil) {
 			tn := n.(*ticketNode)
 			s.related[tn.t.ID] = tn
 		}
@@ -265,15 +267,17 @@ type userRef struct {
 	p  *grievance.Person
 }
 
-func ticketNodes(ts []*grievance.Ticket, history bool) []any {
-	set := &rowSet{history: history}
+func ticketNodes(ts []*grievance.Ticket, history bool, live map[string]int) []any {
+	set := &rowSet{history: history, live: live}
 	set.personIDs = func() []string {
 		return grievance.TicketPeople(ts)
 	}
 	set.ticketIDs = func() []string {
-		ids := make([]string, len(ts))
-		for i, t := range ts {
-			ids[i] = t.ID
+		ids := make([]string, 0, len(ts))
+		for _, t := range ts {
+			if _, known := live[t.ID]; !known {
+				ids = append(ids, t.ID)
+			}
 		}
 		return ids
 	}

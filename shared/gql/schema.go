@@ -188,7 +188,7 @@ func (r *resolver) listTickets(mode grievance.ListMode) graphql.FieldResolveFn {
 		if page.People != nil {
 			loaderFrom(p.Context, r.svc).primePeople(page.People)
 		}
-		return newConnection(page, ticketNodes(page.Items, q.Mode == grievance.ModeHistory)), nil
+		return newConnection(page, ticketNodes(page.Items, q.Mode == grievance.ModeHistory, page.LiveVersions)), nil
 	}
 }
 

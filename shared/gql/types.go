@@ -239,6 +239,9 @@ func (r *resolver) ticketType() *graphql.Object {
 					if !n.set.history {
 						return false, nil
 					}
+					if v, known := n.set.live[n.t.ID]; known {
+						return v != 0 && v != n.t.Version, nil
+					}
 					if err := n.set.ensureTickets(p.Context, l); err != nil {
 						return nil, err
 					}

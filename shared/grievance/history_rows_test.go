@@ -359,3 +359,67 @@ func TestHistoryList_ReadsLiveTicketsInGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryList_TellsEachRowsLiveVersion: a history list hands isHistory
+// the live version of each row's ticket from what it read (the guard's
+// live tickets where the configuration restricts anything, else the
+// versions a search read whole), the version LiveVersions would read
+// (0: none the reader sees), and a search leaves no row's ticket to read.
+func TestHistoryList_TellsEachRowsLiveVersion(t *testing.T) {
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	for _, config := range []struct{ name, doc string }{
+		{"restricted", writeConfig},
+		{"nothing restricted", `{"grievance_types": ["Open", "Anon", "Secret", "SecretAnon"]}`},
+	} {
+		st := grievancetest.NewStore()
+		seedTextVersions(t, st)
+		st.SetConfigDocument([]byte(config.doc))
+		svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: st})
+		for _, tc := range []struct {
+			name   string
+			fs     []grievance.Filter
+			search bool
+		}{
+			{"every version", nil, false},
+			{"title", []grievance.Filter{f("title", grievance.IContains, "water")}, true},
+			{"description and status", []grievance.Filter{f("description", grievance.IContains, "late pay"), f("status", grievance.IContains, "OPEN")}, true},
+			{"category", []grievance.Filter{f("category", grievance.Exact, writeCategories[2])}, true},
+		} {
+			for _, reader := range []*grievance.Principal{admin, officer, gbvOfficer, viewer} {
+				ctx := grievance.NewContext(context.Background(), reader)
+				first := 100
+				got, err := svc.ListTickets(ctx, grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: tc.fs, Page: grievance.PageArgs{First: &first}, OrderBy: []string{"-dateCreated"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, row := range got.Items {
+					ids = append(ids, row.ID)
+				}
+				live, err := svc.LiveVersions(ctx, ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, row := range got.Items {
+					v, known := got.LiveVersions[row.ID]
+					if !known {
+						if tc.search || config.doc == writeConfig {
+							t.Errorf("%s, %s, %s: ticket %d's live version not known", config.name, tc.name, reader.Username, row.Seq)
+						}
+						continue
+					}
+					want := 0
+					if l := live[row.ID]; l != nil {
+						want = l.Version
+					}
+					if v != want {
+						t.Errorf("%s, %s, %s: ticket %d told live version %d, LiveVersions reads %d", config.name, tc.name, reader.Username, row.Seq, v, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -248,7 +248,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		cands.AndNot(rs.none)
 	}
 	w := pl.w
-	read := func(seqs []int64) (map[int64][]*Ticket, error) { return vi.VersionsBySeq(ctx, seqs) }
+	read := func(seqs []int64) (map[int64][]*Ticket, error) {
+		vs, err := vi.VersionsBySeq(ctx, seqs)
+		if err == nil {
+			pl.newest.learn(vs)
+		}
+		return vs, err
+	}
 	versions := 0 // the candidates' versions, when known
 	if rowsCol != nil {
 		cols, err := rowsCol()

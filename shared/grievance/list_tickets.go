@@ -79,6 +79,8 @@ type ticketPlan struct {
 	// fieldCounts, by field, is the read of every value's count of
 	// versions under way for versionCount, when it reads one.
 	fieldCounts map[string]func() (map[string]map[string]int, error)
+	// newest are the versions a history search read whole.
+	newest newestVersions
 }
 
 // ListTickets returns a page of tickets.
@@ -100,7 +102,65 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 			wait()
 		}
 	}()
-	return pl.collect(ctx, s.store, pl.guarded(ctx, g))
+	page, err := pl.collect(ctx, s.store, pl.guarded(ctx, g))
+	if err != nil {
+		return nil, err
+	}
+	if q.Mode == ModeHistory {
+		page.LiveVersions = pl.liveVersions(g, page.Items)
+	}
+	return page, nil
+}
+
+// liveVersions are the live versions of the rows' tickets the list read:
+// the guard's live tickets (a configuration that restricts anything
+// judges history rows by them), else the newest of the versions a search
+// read whole. The newest recorded version trails the live one only by the
+// history consumer's lag, as the postings that found the row do.
+func (pl *ticketPlan) liveVersions(g *guard, items []*Ticket) map[string]int {
+	out := map[string]int{}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, t := range items {
+		if live, ok := g.live[t.ID]; ok {
+			out[t.ID] = 0
+			if live != nil && visible(g.cfg, g.p, live) {
+				out[t.ID] = live.Version
+			}
+			continue
+		}
+		if v, ok := pl.newest.get(t.ID); ok {
+			out[t.ID] = v
+		}
+	}
+	return out
+}
+
+// newestVersions are the newest version of each ticket whose versions a
+// history search read whole.
+type newestVersions struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func (nv *newestVersions) learn(vs map[int64][]*Ticket) {
+	nv.mu.Lock()
+	defer nv.mu.Unlock()
+	if nv.m == nil {
+		nv.m = map[string]int{}
+	}
+	for _, versions := range vs {
+		for _, t := range versions {
+			nv.m[t.ID] = max(nv.m[t.ID], t.Version)
+		}
+	}
+}
+
+func (nv *newestVersions) get(id string) (int, bool) {
+	nv.mu.Lock()
+	defer nv.mu.Unlock()
+	v, ok := nv.m[id]
+	return v, ok
 }
 
 // planTickets validates q and chooses what to read.

@@ -39,6 +39,11 @@ type Page[T any] struct {
 	// People, when not nil, are the people the rows name, read with the
 	// page (nil value: no such person).
 	People map[string]*Person
+	// LiveVersions, for a history list's rows, is the live version of each
+	// row's ticket where the list learned it while reading (0: no live
+	// ticket the reader sees), so that isHistory needs no read of its
+	// own; a ticket missing from it is not known.
+	LiveVersions map[string]int
 	// keys are the ticket numbers of Items when the page was read in
 	// number order from a key range; their cursors then also carry the
 	// number, so the next page starts there instead of re-reading from the
