@@ -5,8 +5,10 @@ import "context"
 // historySource yields recorded versions (tickets with showHistory or
 // ticketVersion); ListTickets guards and collects them like live rows,
 // judging each version by the live ticket too. Until a history store is
-// wired, the live version stands for the only one.
-func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery) rows[*Ticket] {
+// wired, the live version stands for the only one. A scan of the history
+// meets each ticket's newest version first: newest learns it, before any
+// row is filtered out.
+func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery, newest *newestVersions) rows[*Ticket] {
 	id, byID := exactValue(fs, "id")
 	wanted := func(fn func(*Ticket) (bool, error)) func(*Ticket) (bool, error) {
 		return func(t *Ticket) (bool, error) {
@@ -21,7 +23,11 @@ func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery)
 		case s.history != nil && byID && q.Version != 0:
 			return one(fn)(s.history.TicketVersion(ctx, id, q.Version))
 		case s.history != nil:
-			return s.history.ScanTicketHistory(ctx, id, wanted(fn))
+			each := wanted(fn)
+			return s.history.ScanTicketHistory(ctx, id, func(t *Ticket) (bool, error) {
+				newest.first(t)
+				return each(t)
+			})
 		case byID:
 			return one(wanted(fn))(s.store.Ticket(ctx, id))
 		}

@@ -115,7 +115,8 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 // liveVersions are the live versions of the rows' tickets the list read:
 // the guard's live tickets (a configuration that restricts anything
 // judges history rows by them), else the newest of the versions a search
-// read whole. The newest recorded version trails the live one only by the
+// read whole, or the first a scan of the history met (versions come
+// newest first). The newest recorded version trails the live one only by the
 // history consumer's lag, as the postings that found the row do.
 func (pl *ticketPlan) liveVersions(g *guard, items []*Ticket) map[string]int {
 	out := map[string]int{}
@@ -153,6 +154,19 @@ func (nv *newestVersions) learn(vs map[int64][]*Ticket) {
 		for _, t := range versions {
 			nv.m[t.ID] = max(nv.m[t.ID], t.Version)
 		}
+	}
+}
+
+// first notes t's version as its ticket's newest unless a version of the
+// ticket came before (a scan that yields versions newest first).
+func (nv *newestVersions) first(t *Ticket) {
+	nv.mu.Lock()
+	defer nv.mu.Unlock()
+	if nv.m == nil {
+		nv.m = map[string]int{}
+	}
+	if _, seen := nv.m[t.ID]; !seen {
+		nv.m[t.ID] = t.Version
 	}
 }
 
@@ -212,7 +226,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			return nil, err
 		}
 		if src == nil {
-			src = s.historySource(ctx, pl.fs, q)
+			src = s.historySource(ctx, pl.fs, q, &pl.newest)
 			if g.sensitive() {
 				n := 32 // the store's first page
 				if pl.w.first >= 0 {

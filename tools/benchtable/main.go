@@ -166,7 +166,7 @@ func parse(in io.Reader) ([]*table, bool) {
 
 // column order: time first, then the rest as reported.
 var preferred = []string{"ns/op", "graphql-ns/op", "sdk-ns/op", "engine-ns/op", "handler-ns/op", "ratio", "records/s",
-	"ddb-req/op", "ddb-rounds/op", "ddb-req/batch", "eb-req/batch", "items-read/op", "rcu/op", "wcu/op", "B/op", "allocs/op"}
+	"ddb-req/op", "ddb-rounds/op", "ddb-req/batch", "eb-req/batch", "items-read/op", "index-items/op", "rcu/op", "wcu/op", "B/op", "allocs/op"}
 
 func print(w io.Writer, t *table) {
 	units := slices.Clone(t.units)
