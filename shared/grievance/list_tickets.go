@@ -79,7 +79,8 @@ type ticketPlan struct {
 	// fieldCounts, by field, is the read of every value's count of
 	// versions under way for versionCount, when it reads one.
 	fieldCounts map[string]func() (map[string]map[string]int, error)
-	// newest are the versions a history search read whole.
+	// newest is each ticket's newest version a history list read: from
+	// a search's versions read whole, or the first a scan met.
 	newest newestVersions
 }
 
@@ -137,8 +138,8 @@ func (pl *ticketPlan) liveVersions(g *guard, items []*Ticket) map[string]int {
 	return out
 }
 
-// newestVersions are the newest version of each ticket whose versions a
-// history search read whole.
+// newestVersions are the newest recorded version of each ticket a
+// history list learned while reading (isHistory compares rows with it).
 type newestVersions struct {
 	mu sync.Mutex
 	m  map[string]int
