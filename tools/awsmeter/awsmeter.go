@@ -136,12 +136,6 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 // values, the partition key prefixes of a BatchGetItem's keys (counted), a
 // GetItem's partition key.
 func describe(params any) string {
-	pkOf := func(key map[string]types.AttributeValue) string {
-		if v, ok := key["pk"].(*types.AttributeValueMemberS); ok {
-			return v.Value
-		}
-		return "?"
-	}
 	prefix := func(s string) string {
 		if i := strings.IndexAny(s, "#:"); i >= 0 {
 			return s[:i+1]
@@ -173,7 +167,7 @@ func describe(params any) string {
 		n := map[string]int{}
 		for _, ka := range p.RequestItems {
 			for _, k := range ka.Keys {
-				n[prefix(pkOf(k))]++
+				n[prefix(partitionOf(k))]++
 			}
 		}
 		var parts []string
@@ -183,7 +177,7 @@ func describe(params any) string {
 		sort.Strings(parts)
 		return strings.Join(parts, " ")
 	case *dynamodb.GetItemInput:
-		return pkOf(p.Key)
+		return partitionOf(p.Key)
 	}
 	return ""
 }
