@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -125,20 +126,90 @@ func Snapshot(tb testing.TB, s *Store) []string {
 // MainTableName is the physical name of s's main table.
 func MainTableName(s *Store) string { return s.main.Name() }
 
-// PostingSizes returns the encoded sizes of a posting's blocks, in block
-// order.
+// PostingSizes returns the encoded sizes of a posting's narrow blocks, in
+// block order.
 func PostingSizes(tb testing.TB, s *Store, field, gram string) []int {
 	tb.Helper()
+	var out []int
+	for _, it := range postingItemsOf(tb, s, field, gram) {
+		if !strings.HasPrefix(it.SK, prefixWide) {
+			out = append(out, len(it.B))
+		}
+	}
+	return out
+}
+
+func postingItemsOf(tb testing.TB, s *Store, field, gram string) []postingItem {
+	tb.Helper()
 	var items []postingItem
-	err := s.main.Get(AttrPK, postingPK(grievance.PostingKey{Field: field, Gram: gram})).All(context.Background(), &items)
+	err := s.main.Get(AttrPK, postingPK(grievance.PostingKey{Field: field, Gram: gram})).Consistent(true).All(context.Background(), &items)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var out []int
-	for _, it := range items {
-		out = append(out, len(it.B))
+	return items
+}
+
+// PostingLayout is how a posting is kept: its narrow items' blocks, and
+// per wide item its first block, its upto and the blocks it holds.
+type PostingLayout struct {
+	Narrow []int64
+	Wide   []WideLayout
+}
+
+type WideLayout struct {
+	First, Upto int64
+	Blocks      []int64
+}
+
+// LayoutOf reads a posting's items (consistently) and describes them.
+func LayoutOf(tb testing.TB, s *Store, field, gram string) PostingLayout {
+	tb.Helper()
+	var l PostingLayout
+	for _, it := range postingItemsOf(tb, s, field, gram) {
+		blocks, err := postingBlocks(it)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if !strings.HasPrefix(it.SK, prefixWide) {
+			l.Narrow = append(l.Narrow, slices.Collect(maps.Keys(blocks))...)
+			continue
+		}
+		first, err := strconv.ParseInt(it.SK[len(prefixWide):], 10, 64)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		l.Wide = append(l.Wide, WideLayout{First: first, Upto: it.Upto, Blocks: slices.Sorted(maps.Keys(blocks))})
 	}
-	return out
+	return l
+}
+
+// SetWideBlocks sets how many blocks a wide posting item holds and
+// returns what puts it back.
+func SetWideBlocks(n int64) (restore func()) {
+	old := wideBlocks
+	wideBlocks = n
+	return func() { wideBlocks = old }
+}
+
+// SetPostingRead makes fn run where a posting writer has read what it
+// writes from (stage "state" or "below"); nil removes it.
+func SetPostingRead(s *Store, fn func(stage string)) { s.postingRead = fn }
+
+// PostingChange sets (Member) or clears ticket Seq in posting Key.
+type PostingChange struct {
+	Key    grievance.PostingKey
+	Seq    int64
+	Member bool
+}
+
+// ApplyPostingChanges writes changes to the postings as the stream
+// consumer does (its reads, conditions and retries).
+func ApplyPostingChanges(ctx context.Context, s *Store, changes []PostingChange) error {
+	pc := postingChanges{}
+	for _, c := range changes {
+		pc.set(c.Key, c.Seq, c.Member)
+	}
+	return s.applyPostings(ctx, pc)
 }
 
 // NameIndexEntries returns the sort keys of a person's name index

@@ -40,6 +40,11 @@ type Store struct {
 	// backfillRead, when set (by tests), runs between Reindex reading a
 	// ticket and writing its keys: where a concurrent update can win.
 	backfillRead func(ticketID string)
+	// postingRead, when set (by tests), runs where a posting writer has
+	// read what it writes from: "state" (its items, before it routes the
+	// changes) and "below" (the narrow items a creation folds), so a test
+	// can put another writer's change there.
+	postingRead func(stage string)
 	// recountCounted, when set (by tests), runs in each Recount round
 	// between counting and writing the counts.
 	recountCounted func(round int)

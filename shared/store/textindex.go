@@ -69,6 +69,9 @@ type postingItem struct {
 	Kind string `dynamo:"kind"`
 	B    []byte `dynamo:"b"`
 	V    int64  `dynamo:"v"`
+	// Upto is a wide item's: the block below which it holds the posting
+	// (postingwide.go).
+	Upto int64 `dynamo:"upto,omitempty"`
 }
 
 type searchRefItem struct {
@@ -178,8 +181,8 @@ func decodeBlock(enc []byte) (*block, error) {
 	return nil, fmt.Errorf("posting: unknown block tag %d", enc[0])
 }
 
-// Postings implements grievance.TextIndex: one Query per key (every block
-// of the gram), all at once.
+// Postings implements grievance.TextIndex: one Query per key (every item
+// of the gram: its wide items and narrow blocks), all at once.
 func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[grievance.PostingKey]*grievance.SeqSet, error) {
 	out := make(map[grievance.PostingKey]*grievance.SeqSet, len(keys))
 	var mu sync.Mutex
@@ -189,15 +192,14 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 		var p postingItem
 		it := s.main.Get(AttrPK, postingPK(k)).Iter()
 		for it.Next(ctx, &p) {
-			block, err := strconv.ParseInt(p.SK, 10, 64)
-			if err != nil {
-				return fmt.Errorf("posting %s/%s: bad block", p.PK, p.SK)
-			}
-			b, err := decodeBlock(p.B)
+			blocks, err := postingBlocks(p)
 			if err != nil {
 				return fmt.Errorf("posting %s/%s: %w", p.PK, p.SK, err)
 			}
-			set.OrWords(int(block)*(blockSize/64), b[:])
+			for n, b := range blocks {
+				set.OrWords(int(n)*(blockSize/64), b[:])
+			}
+			p = postingItem{}
 		}
 		if err := it.Err(); err != nil {
 			return translate("read postings", err)
@@ -797,26 +799,50 @@ func (s *Store) searchRefs(ctx context.Context, ids []string) (map[string]search
 
 // applyPostings reads every posting item pc touches and writes those
 // whose members change, each conditioned on the version read; an item
-// another writer changed meanwhile is read again and redone.
+// another writer changed meanwhile is read again and redone. A posting's
+// blocks are written together, in block order (postingwide.go: blocks
+// below a wide item's upto are in it); an order posting's items one by
+// one.
 func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
-	bks := make([]blockKey, 0, len(pc))
-	for bk := range pc {
-		bks = append(bks, bk)
+	var order []blockKey
+	parts := map[grievance.PostingKey]map[int64]*blockChange{}
+	var keys []dynamo.Keyed
+	for bk, ch := range pc {
+		if strings.HasPrefix(bk.key.Field, orderFieldPrefix) {
+			order = append(order, bk)
+			pk, sk := itemKeys(bk)
+			keys = append(keys, dynamo.Keys{pk, sk})
+			continue
+		}
+		if parts[bk.key] == nil {
+			parts[bk.key] = map[int64]*blockChange{}
+		}
+		parts[bk.key][bk.block] = ch
 	}
-	slices.SortFunc(bks, func(a, b blockKey) int {
+	for k, chs := range parts {
+		keys = append(keys, partKeys(postingPK(k), slices.Collect(maps.Keys(chs)))...)
+	}
+	got, err := s.readPostingItems(ctx, keys)
+	if err != nil {
+		return err
+	}
+	postings := slices.SortedFunc(maps.Keys(parts), func(a, b grievance.PostingKey) int {
+		return cmp.Or(strings.Compare(a.Field, b.Field), strings.Compare(a.Gram, b.Gram))
+	})
+	slices.SortFunc(order, func(a, b blockKey) int {
 		apk, ask := itemKeys(a)
 		bpk, bsk := itemKeys(b)
 		return cmp.Or(strings.Compare(apk, bpk), strings.Compare(ask, bsk))
 	})
-	current, err := s.postingItems(ctx, bks)
-	if err != nil {
-		return err
-	}
-	return parallel(ctx, len(bks), 16, func(ctx context.Context, i int) error {
-		bk := bks[i]
-		cur, ok := current[bk]
+	return parallel(ctx, len(postings)+len(order), 16, func(ctx context.Context, i int) error {
+		if i < len(postings) {
+			return s.applyPosting(ctx, postings[i], parts[postings[i]], got)
+		}
+		bk := order[i-len(postings)]
+		pk, sk := itemKeys(bk)
+		cur, ok := got[[2]string{pk, sk}]
 		for attempt := 1; ; attempt++ {
-			err := s.writePosting(ctx, bk, cur, ok, pc[bk])
+			err := s.writePosting(ctx, pk, sk, cur, ok, pc[bk])
 			if err == nil {
 				return nil
 			}
@@ -826,20 +852,21 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
 			if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
 				return err
 			}
-			got, err := s.postingItems(ctx, []blockKey{bk})
+			again, err := s.readPostingItems(ctx, []dynamo.Keyed{dynamo.Keys{pk, sk}})
 			if err != nil {
 				return err
 			}
-			cur, ok = got[bk]
+			cur, ok = again[[2]string{pk, sk}]
 		}
 	})
 }
 
 var errPostingRace = errors.New("posting changed meanwhile")
 
-// writePosting writes one posting item with its members changed (deletes
-// it when none remain), conditioned on the version read.
-func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, exists bool, ch *blockChange) error {
+// writePosting writes one narrow posting item with its members changed
+// (deletes it when none remain), conditioned on the version read. A text
+// posting's item is created by createPosting, never here.
+func (s *Store) writePosting(ctx context.Context, pk, sk string, cur postingItem, exists bool, ch *blockChange) error {
 	b := &block{}
 	if exists {
 		var err error
@@ -853,7 +880,6 @@ func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, 
 	if next == *b {
 		return nil
 	}
-	pk, sk := itemKeys(bk)
 	var err error
 	switch {
 	case next.count() == 0 && exists:
@@ -872,30 +898,6 @@ func (s *Store) writePosting(ctx context.Context, bk blockKey, cur postingItem, 
 		return errPostingRace
 	}
 	return translate("write posting", err)
-}
-
-// postingItems reads posting items (consistent).
-func (s *Store) postingItems(ctx context.Context, bks []blockKey) (map[blockKey]postingItem, error) {
-	byKey := map[[2]string]blockKey{}
-	keys := make([]dynamo.Keyed, 0, len(bks))
-	for _, bk := range bks {
-		pk, sk := itemKeys(bk)
-		byKey[[2]string{pk, sk}] = bk
-		keys = append(keys, dynamo.Keys{pk, sk})
-	}
-	items, err := s.batchGetAll(ctx, keys, true)
-	if err != nil {
-		return nil, translate("get postings", err)
-	}
-	out := make(map[blockKey]postingItem, len(items))
-	for _, item := range items {
-		var it postingItem
-		if err := dynamo.UnmarshalItem(item, &it); err != nil {
-			return nil, fmt.Errorf("decode posting: %w", err)
-		}
-		out[byKey[[2]string{it.PK, it.SK}]] = it
-	}
-	return out, nil
 }
 
 // indexTickets puts tickets into the text index as ImportTickets stores

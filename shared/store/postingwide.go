@@ -1,0 +1,389 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// Sealed postings. A posting of the text index (SRCH#, not the order
+// postings) is one item per block of 16,384 ticket numbers, so a gram in
+// most tickets would be 7 items at 100,000 tickets and 62 at a million,
+// every one of them read by each search that names the gram. New tickets
+// land in the newest block, so that is where nearly every write goes:
+// the older blocks are folded ("sealed") into one wide item per
+// wideBlocks blocks, sk W<first block>, `b` the blocks deflated, `upto`
+// the block below which the wide item holds the posting. A posting is
+// then its wide items and, in steady state, one narrow item: 2 items up
+// to 524,288 tickets.
+//
+// The rule every writer keeps: no narrow item lies below its wide item's
+// `upto`. A writer routes a block below `upto` to the wide item (a write
+// conditioned on its `v`, like any narrow item's) and keeps the others
+// narrow. The fold happens when a writer creates a narrow block (the
+// gram's first ticket in that block): it reads the narrow items below it
+// and, in one transaction per wide item, writes the wide item with
+// `upto` raised over them (conditioned on the `v` it read), deletes them
+// (each conditioned on its `v`) and checks that the blocks it found
+// absent are still absent. Creating a narrow block, fold or not, is a
+// transaction that checks the wide item's `upto` is not above it. So a
+// fold and a write of one of its blocks never both succeed on what the
+// other changed: whichever DynamoDB orders second fails its condition,
+// reads again and is routed anew.
+const prefixWide = "W"
+
+// wideBlocks is how many blocks one wide item holds (var: tests lower
+// it). 32 blocks are 524,288 tickets and at most 64 KiB before deflate,
+// so a wide item stays far below DynamoDB's 400 KB and a fold's
+// transaction below its 100 items (32 blocks, the wide item and the
+// narrow one created).
+var wideBlocks int64 = 32
+
+// wideSK is the sort key of the wide item of epoch e (blocks
+// e×wideBlocks…): after every narrow block's digits.
+func wideSK(e int64) string { return prefixWide + blockSK(e*wideBlocks) }
+
+func epochOf(b int64) int64 { return b / wideBlocks }
+
+// maxBlock bounds a block number read from a wide item, so that a corrupt
+// one cannot make a reader allocate without end (2^30 blocks are 2^44
+// ticket numbers).
+const maxBlock = 1 << 30
+
+// encodeWide encodes a wide item's blocks: per block with members, in
+// order, its number and length (uvarints) and its encoding, deflated.
+func encodeWidePosting(blocks map[int64]*block) []byte {
+	var raw []byte
+	for _, b := range slices.Sorted(maps.Keys(blocks)) {
+		if blocks[b].count() == 0 {
+			continue
+		}
+		enc := blocks[b].encode()
+		raw = binary.AppendUvarint(raw, uint64(b))
+		raw = binary.AppendUvarint(raw, uint64(len(enc)))
+		raw = append(raw, enc...)
+	}
+	return deflated(raw)
+}
+
+// decodeWidePosting reverses encodeWidePosting.
+func decodeWidePosting(enc []byte) (map[int64]*block, error) {
+	out := map[int64]*block{}
+	raw, err := inflated(enc, int(wideBlocks)*(2*binary.MaxVarintLen64+1+blockSize/8))
+	if err != nil {
+		return nil, fmt.Errorf("wide posting: %w", err)
+	}
+	for len(raw) > 0 {
+		b, n := binary.Uvarint(raw)
+		if n <= 0 || b > maxBlock {
+			return nil, errors.New("wide posting: bad block number")
+		}
+		raw = raw[n:]
+		size, n := binary.Uvarint(raw)
+		if n <= 0 || size > uint64(len(raw)-n) {
+			return nil, errors.New("wide posting: bad block length")
+		}
+		raw = raw[n:]
+		if _, dup := out[int64(b)]; dup {
+			return nil, errors.New("wide posting: block twice")
+		}
+		if out[int64(b)], err = decodeBlock(raw[:size]); err != nil {
+			return nil, fmt.Errorf("wide posting: %w", err)
+		}
+		raw = raw[size:]
+	}
+	return out, nil
+}
+
+// postingBlocks decodes any item of a SRCH# partition: a narrow item's
+// block or a wide item's blocks.
+func postingBlocks(p postingItem) (map[int64]*block, error) {
+	if strings.HasPrefix(p.SK, prefixWide) {
+		return decodeWidePosting(p.B)
+	}
+	n, err := strconv.ParseInt(p.SK, 10, 64)
+	if err != nil || n < 0 || n > maxBlock {
+		return nil, errors.New("bad block")
+	}
+	b, err := decodeBlock(p.B)
+	if err != nil {
+		return nil, err
+	}
+	return map[int64]*block{n: b}, nil
+}
+
+// partState is one posting's items as a writer read them: the narrow ones
+// of the blocks it changes, and the wide ones of their epochs.
+type partState struct {
+	narrow map[int64]postingItem
+	wide   map[int64]postingItem
+}
+
+// partKeys are the keys of the items a change of blocks bs of posting pk
+// reads.
+func partKeys(pk string, bs []int64) []dynamo.Keyed {
+	var keys []dynamo.Keyed
+	epochs := map[int64]bool{}
+	for _, b := range bs {
+		keys = append(keys, dynamo.Keys{pk, blockSK(b)})
+		if e := epochOf(b); !epochs[e] {
+			epochs[e] = true
+			keys = append(keys, dynamo.Keys{pk, wideSK(e)})
+		}
+	}
+	return keys
+}
+
+// partStateOf picks posting pk's items from got (items by pk and sk).
+func partStateOf(pk string, bs []int64, got map[[2]string]postingItem) partState {
+	st := partState{narrow: map[int64]postingItem{}, wide: map[int64]postingItem{}}
+	for _, b := range bs {
+		if it, ok := got[[2]string{pk, blockSK(b)}]; ok {
+			st.narrow[b] = it
+		}
+		e := epochOf(b)
+		if it, ok := got[[2]string{pk, wideSK(e)}]; ok {
+			st.wide[e] = it
+		}
+	}
+	return st
+}
+
+// readPostingItems reads items by key (consistent), by pk and sk.
+func (s *Store) readPostingItems(ctx context.Context, keys []dynamo.Keyed) (map[[2]string]postingItem, error) {
+	items, err := s.batchGetAll(ctx, keys, true)
+	if err != nil {
+		return nil, translate("get postings", err)
+	}
+	out := make(map[[2]string]postingItem, len(items))
+	for _, item := range items {
+		var it postingItem
+		if err := dynamo.UnmarshalItem(item, &it); err != nil {
+			return nil, fmt.Errorf("decode posting: %w", err)
+		}
+		out[[2]string{it.PK, it.SK}] = it
+	}
+	return out, nil
+}
+
+// applyPosting changes posting k's blocks by chs, from the items read
+// in got, reading them again and redoing what is left after a lost race.
+func (s *Store) applyPosting(ctx context.Context, k grievance.PostingKey, chs map[int64]*blockChange, got map[[2]string]postingItem) error {
+	pk := postingPK(k)
+	bs := slices.Sorted(maps.Keys(chs))
+	st := partStateOf(pk, bs, got)
+	for attempt := 1; ; attempt++ {
+		err := s.tryPosting(ctx, pk, bs, chs, st)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errPostingRace) || attempt >= postingAttempts {
+			return err
+		}
+		if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
+			return err
+		}
+		again, err := s.readPostingItems(ctx, partKeys(pk, bs))
+		if err != nil {
+			return err
+		}
+		st = partStateOf(pk, bs, again)
+	}
+}
+
+// tryPosting writes the blocks' changes once, routed by st: to the wide
+// item below its `upto`, else to the narrow item, created (and the blocks
+// below folded) where there is none. A change already written is found
+// done on a second try (members are set, not toggled).
+func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[int64]*blockChange, st partState) error {
+	if s.postingRead != nil {
+		s.postingRead("state")
+	}
+	toWide := map[int64][]int64{}
+	var create []int64
+	for _, b := range bs {
+		e := epochOf(b)
+		if w, ok := st.wide[e]; ok && b < w.Upto {
+			toWide[e] = append(toWide[e], b)
+			continue
+		}
+		if cur, ok := st.narrow[b]; ok {
+			if err := s.writePosting(ctx, pk, blockSK(b), cur, true, chs[b]); err != nil {
+				return err
+			}
+			continue
+		}
+		if next := chs[b].apply(&block{}); next.count() > 0 {
+			create = append(create, b)
+		}
+	}
+	for _, e := range slices.Sorted(maps.Keys(toWide)) {
+		if err := s.writeWide(ctx, st.wide[e], toWide[e], chs); err != nil {
+			return err
+		}
+	}
+	for _, b := range create {
+		if err := s.createPosting(ctx, pk, b, chs[b]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeWide writes wide item w with blocks bs changed, conditioned on the
+// version read.
+func (s *Store) writeWide(ctx context.Context, w postingItem, bs []int64, chs map[int64]*blockChange) error {
+	blocks, err := decodeWidePosting(w.B)
+	if err != nil {
+		return fmt.Errorf("posting of %s: %w", w.PK, err)
+	}
+	changed := false
+	for _, b := range bs {
+		cur := blocks[b]
+		if cur == nil {
+			cur = &block{}
+		}
+		next := chs[b].apply(cur)
+		if next == *cur {
+			continue
+		}
+		changed = true
+		blocks[b] = &next
+	}
+	if !changed {
+		return nil
+	}
+	next := w
+	next.B, next.V = encodeWidePosting(blocks), w.V+1
+	return postingWritten(s.main.Put(next).If("v = ?", w.V).Run(ctx))
+}
+
+// createPosting creates narrow block b with its change's members, first
+// folding every narrow block below it into its wide item, in a
+// transaction that checks no wide item has come to hold b.
+func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *blockChange) error {
+	var below []postingItem
+	// Narrow sort keys are digits, below the wide items' W.
+	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
+	if err != nil {
+		return translate("read postings below", err)
+	}
+	if s.postingRead != nil {
+		s.postingRead("below")
+	}
+	byEpoch := map[int64][]postingItem{}
+	for _, it := range below {
+		n, err := strconv.ParseInt(it.SK, 10, 64)
+		if err != nil {
+			return fmt.Errorf("posting of %s: bad block", pk)
+		}
+		byEpoch[epochOf(n)] = append(byEpoch[epochOf(n)], it)
+	}
+	next := ch.apply(&block{})
+	item := postingItem{PK: pk, SK: blockSK(b), Kind: KindPosting, B: next.encode(), V: 1}
+	e := epochOf(b)
+	for _, older := range slices.Sorted(maps.Keys(byEpoch)) {
+		if older != e {
+			if err := s.fold(ctx, pk, older, byEpoch[older], (older+1)*wideBlocks, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if len(byEpoch[e]) > 0 {
+		return s.fold(ctx, pk, e, byEpoch[e], b, &item)
+	}
+	tx := s.db.WriteTx().
+		Check(s.main.Check(AttrPK, pk).Range(AttrSK, wideSK(e)).If("attribute_not_exists(pk) OR upto <= ?", b)).
+		Put(s.main.Put(item).If("attribute_not_exists(pk)"))
+	return postingWritten(tx.Run(ctx))
+}
+
+// fold moves narrow items (all of epoch e, read consistently) into the
+// epoch's wide item, raising its `upto` to upto, and creates narrow item
+// create (at upto) in the same transaction when given.
+func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingItem, upto int64, create *postingItem) error {
+	var w postingItem
+	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Equal, wideSK(e)).Consistent(true).One(ctx, &w)
+	exists := err == nil
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return translate("read wide posting", err)
+	}
+	blocks := map[int64]*block{}
+	from := e * wideBlocks
+	if exists {
+		if blocks, err = decodeWidePosting(w.B); err != nil {
+			return fmt.Errorf("posting of %s: %w", pk, err)
+		}
+		from = w.Upto
+	}
+	if create != nil && from > upto {
+		// Another writer folded past the block meanwhile: it is the
+		// wide item's now (the deletes below would fail too; this spares
+		// the transaction).
+		return errPostingRace
+	}
+	found := map[int64]bool{}
+	for _, it := range items {
+		got, err := postingBlocks(it)
+		if err != nil {
+			return fmt.Errorf("posting of %s: %w", pk, err)
+		}
+		for n, blk := range got {
+			found[n] = true
+			if cur := blocks[n]; cur != nil {
+				// Not there by the rule; kept rather than lost.
+				for i := range blk {
+					blk[i] |= cur[i]
+				}
+			}
+			blocks[n] = blk
+		}
+	}
+	next := postingItem{PK: pk, SK: wideSK(e), Kind: KindPosting, B: encodeWidePosting(blocks), V: w.V + 1, Upto: max(upto, from)}
+	put := s.main.Put(next).If("attribute_not_exists(pk)")
+	if exists {
+		put = s.main.Put(next).If("v = ?", w.V)
+	}
+	tx := s.db.WriteTx().Put(put)
+	for _, it := range items {
+		tx = tx.Delete(s.main.Delete(AttrPK, pk).Range(AttrSK, it.SK).If("v = ?", it.V))
+	}
+	for n := from; n < upto; n++ {
+		if !found[n] {
+			tx = tx.Check(s.main.Check(AttrPK, pk).Range(AttrSK, blockSK(n)).If("attribute_not_exists(pk)"))
+		}
+	}
+	if create != nil {
+		tx = tx.Put(s.main.Put(*create).If("attribute_not_exists(pk)"))
+	}
+	return postingWritten(tx.Run(ctx))
+}
+
+// postingWritten maps a lost race (a condition failed, a transaction in
+// conflict) to errPostingRace; any other refusal is an error.
+func postingWritten(err error) error {
+	if dynamo.IsCondCheckFailed(err) || txConflict(err) {
+		return errPostingRace
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if c := aws.ToString(r.Code); c == "ConditionalCheckFailed" || c == "TransactionConflict" {
+				return errPostingRace
+			}
+		}
+	}
+	return translate("write posting", err)
+}

@@ -1,0 +1,283 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+const blockTickets = 1 << 14
+
+// postingMembers reads one posting as a search does.
+func postingMembers(t *testing.T, s *store.Store, k grievance.PostingKey) []int64 {
+	t.Helper()
+	post, err := s.Postings(context.Background(), []grievance.PostingKey{k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return members(post[k])
+}
+
+// checkLayout fails when the rule of sealed postings is broken: a narrow
+// item below its wide item's upto, a block kept twice, or a wide item
+// holding a block outside its range.
+func checkLayout(t *testing.T, l store.PostingLayout, wideBlocks int64) {
+	t.Helper()
+	seen := map[int64]bool{}
+	for _, w := range l.Wide {
+		for _, b := range w.Blocks {
+			if b < w.First || b >= w.Upto || b >= w.First+wideBlocks {
+				t.Errorf("wide item at %d (upto %d) holds block %d", w.First, w.Upto, b)
+			}
+			seen[b] = true
+		}
+	}
+	for _, b := range l.Narrow {
+		if seen[b] {
+			t.Errorf("block %d kept twice", b)
+		}
+		for _, w := range l.Wide {
+			if b >= w.First && b < w.Upto {
+				t.Errorf("narrow block %d below its wide item's upto %d", b, w.Upto)
+			}
+		}
+	}
+}
+
+// Ensure a posting keeps its older blocks in one wide item and only the
+// newest narrow, whichever block a change reaches: a new block folds the
+// ones below it, a change below the wide item's upto goes into it (a
+// member set or cleared, a block emptied or begun), and the members are
+// exactly those set.
+func TestPostings_OlderBlocksFoldIntoOneWideItem(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	k := grievance.PostingKey{Field: "title", Gram: "wat"}
+	want := map[int64]bool{}
+	apply := func(step string, seqs []int64, member bool) {
+		t.Helper()
+		var chs []store.PostingChange
+		for _, n := range seqs {
+			chs = append(chs, store.PostingChange{Key: k, Seq: n, Member: member})
+			want[n] = member
+		}
+		if err := store.ApplyPostingChanges(ctx, s, chs); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	check := func(step string, narrow, wide []int64, upto int64) {
+		t.Helper()
+		var exp []int64
+		for n, in := range want {
+			if in {
+				exp = append(exp, n)
+			}
+		}
+		slices.Sort(exp)
+		if got := postingMembers(t, s, k); !slices.Equal(got, exp) {
+			t.Errorf("%s: members %v, want %v", step, got, exp)
+		}
+		l := store.LayoutOf(t, s, k.Field, k.Gram)
+		checkLayout(t, l, 32)
+		slices.Sort(l.Narrow)
+		if !slices.Equal(l.Narrow, narrow) {
+			t.Errorf("%s: narrow blocks %v, want %v", step, l.Narrow, narrow)
+		}
+		switch {
+		case wide == nil && len(l.Wide) != 0:
+			t.Errorf("%s: wide items %+v, want none", step, l.Wide)
+		case wide != nil && (len(l.Wide) != 1 || !slices.Equal(l.Wide[0].Blocks, wide) || l.Wide[0].Upto != upto):
+			t.Errorf("%s: wide items %+v, want one holding %v up to %d", step, l.Wide, wide, upto)
+		}
+	}
+	at := func(block, offset int64) int64 { return block*blockTickets + offset }
+
+	apply("first block", []int64{at(0, 1), at(0, 2)}, true)
+	check("first block", []int64{0}, nil, 0)
+	apply("one batch over four blocks", []int64{at(1, 5), at(3, 0), at(2, 9), at(3, 16383)}, true)
+	check("one batch over four blocks", []int64{3}, []int64{0, 1, 2}, 3)
+	apply("a member cleared below upto", []int64{at(1, 5)}, false)
+	check("a member cleared below upto", []int64{3}, []int64{0, 2}, 3)
+	apply("an emptied block begun again, below upto", []int64{at(1, 77)}, true)
+	check("an emptied block begun again, below upto", []int64{3}, []int64{0, 1, 2}, 3)
+	apply("the newest block", []int64{at(3, 4)}, true)
+	check("the newest block", []int64{3}, []int64{0, 1, 2}, 3)
+	apply("a block past a gap", []int64{at(6, 1)}, true)
+	check("a block past a gap", []int64{6}, []int64{0, 1, 2, 3}, 6)
+	apply("the gap's block, below upto", []int64{at(5, 3)}, true)
+	check("the gap's block, below upto", []int64{6}, []int64{0, 1, 2, 3, 5}, 6)
+	apply("the newest block emptied", []int64{at(6, 1)}, false)
+	check("the newest block emptied", nil, []int64{0, 1, 2, 3, 5}, 6)
+	apply("it begun again", []int64{at(6, 2)}, true)
+	check("it begun again", []int64{6}, []int64{0, 1, 2, 3, 5}, 6)
+}
+
+// Ensure blocks past a wide item's range start the next one: with 2
+// blocks a wide item, a posting over 7 blocks is 3 wide items and the
+// newest block.
+func TestPostings_WideItemsHoldTheirOwnBlocks(t *testing.T) {
+	defer store.SetWideBlocks(2)()
+	s := MustOpen(t)
+	ctx := context.Background()
+	k := grievance.PostingKey{Field: "description", Gram: "ter"}
+	var want []int64
+	for b := range int64(7) {
+		n := b*blockTickets + b + 1
+		want = append(want, n)
+		if err := store.ApplyPostingChanges(ctx, s, []store.PostingChange{{Key: k, Seq: n, Member: true}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := postingMembers(t, s, k); !slices.Equal(got, want) {
+		t.Errorf("members %v, want %v", got, want)
+	}
+	l := store.LayoutOf(t, s, k.Field, k.Gram)
+	checkLayout(t, l, 2)
+	if len(l.Wide) != 3 || !slices.Equal(l.Narrow, []int64{6}) {
+		t.Errorf("layout %+v, want 3 wide items and narrow block 6", l)
+	}
+}
+
+// Ensure writers of one posting at once (the consumers of several
+// shards) lose nothing when their changes fold blocks under each other:
+// each owns its tickets and sets and clears them in random order, over
+// blocks created, folded and changed below upto concurrently, with 2
+// blocks a wide item so that ranges fill and close too.
+func TestPostings_ConcurrentWritersAndFoldsLoseNothing(t *testing.T) {
+	defer store.SetWideBlocks(2)()
+	s := MustOpen(t)
+	ctx := context.Background()
+	k := grievance.PostingKey{Field: "title", Gram: "pay"}
+	const writers, rounds = 6, 8
+	final := make([]map[int64]bool, writers)
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		final[w] = map[int64]bool{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			for r := range rounds {
+				var chs []store.PostingChange
+				for range 3 {
+					// Block r or one below, so new blocks are created while
+					// older ones are changed.
+					block := int64(max(r-rng.IntN(3), 0))
+					n := block*blockTickets + int64(w)*100 + int64(rng.IntN(4))
+					member := rng.IntN(4) != 0
+					chs = append(chs, store.PostingChange{Key: k, Seq: n, Member: member})
+					final[w][n] = member
+				}
+				if err := store.ApplyPostingChanges(ctx, s, chs); err != nil {
+					errs <- fmt.Errorf("writer %d round %d: %w", w, r, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var want []int64
+	for _, f := range final {
+		for n, in := range f {
+			if in {
+				want = append(want, n)
+			}
+		}
+	}
+	slices.Sort(want)
+	if got := postingMembers(t, s, k); !slices.Equal(got, want) {
+		t.Errorf("members %v,\nwant     %v", got, want)
+	}
+	l := store.LayoutOf(t, s, k.Field, k.Gram)
+	checkLayout(t, l, 2)
+	if len(l.Narrow) > 1 {
+		t.Logf("narrow blocks %v (a block created below the newest stays narrow until the next one)", l.Narrow)
+	}
+}
+
+// Ensure each place where a fold and another write can cross is fenced:
+// the other writer's change is made exactly where the first has read
+// what it writes from, and both changes survive with the rule kept.
+func TestPostings_AFoldAndAWriteThatCrossBothSurvive(t *testing.T) {
+	at := func(block, offset int64) int64 { return block*blockTickets + offset }
+	cases := []struct {
+		name   string
+		before []int64 // members set first (a negative one cleared)
+		first  int64   // the change that reads, then is overtaken
+		stage  string
+		other  int64 // the change made where the first has read
+		narrow []int64
+		wide   []int64
+		upto   int64
+	}{
+		{"a block created after a fold past it", []int64{at(0, 1)}, at(1, 1), "state", at(2, 1), []int64{2}, []int64{0, 1}, 2},
+		{"a block written after a fold took it", []int64{at(0, 1)}, at(0, 2), "state", at(1, 1), []int64{1}, []int64{0}, 1},
+		{"a fold after a creation it found absent", []int64{at(0, 1)}, at(2, 1), "below", at(1, 1), []int64{2}, []int64{0, 1}, 2},
+		// Block 1 emptied leaves block 3 narrow above upto 1: the fold
+		// that creates block 4 finds block 2 absent, and it is created.
+		{"a fold over a block created in its range", []int64{at(0, 1), at(1, 1), -at(1, 1), at(3, 1)}, at(4, 1), "below", at(2, 1), []int64{4}, []int64{0, 2, 3}, 4},
+		{"a fold after another fold of the same blocks", []int64{at(0, 1), at(1, 1)}, at(2, 1), "below", at(3, 1), []int64{3}, []int64{0, 1, 2}, 3},
+		{"a wide item written after another wrote it", []int64{at(0, 1), at(1, 1)}, at(0, 2), "state", at(0, 3), []int64{1}, []int64{0}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := MustOpen(t)
+			ctx := context.Background()
+			k := grievance.PostingKey{Field: "title", Gram: "fen"}
+			in := map[int64]bool{}
+			set := func(n int64) error {
+				in[max(n, -n)] = n > 0
+				return store.ApplyPostingChanges(ctx, s, []store.PostingChange{{Key: k, Seq: max(n, -n), Member: n > 0}})
+			}
+			for _, n := range tc.before {
+				if err := set(n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			crossed := false
+			store.SetPostingRead(s, func(stage string) {
+				if stage != tc.stage || crossed {
+					return
+				}
+				crossed = true
+				if err := set(tc.other); err != nil {
+					t.Errorf("the other change: %v", err)
+				}
+			})
+			if err := set(tc.first); err != nil {
+				t.Fatal(err)
+			}
+			store.SetPostingRead(s, nil)
+			if !crossed {
+				t.Fatal("the other change was never made")
+			}
+			var want []int64
+			for n, member := range in {
+				if member {
+					want = append(want, n)
+				}
+			}
+			slices.Sort(want)
+			if got := postingMembers(t, s, k); !slices.Equal(got, want) {
+				t.Errorf("members %v, want %v", got, want)
+			}
+			l := store.LayoutOf(t, s, k.Field, k.Gram)
+			checkLayout(t, l, 32)
+			slices.Sort(l.Narrow)
+			if !slices.Equal(l.Narrow, tc.narrow) || len(l.Wide) != 1 || !slices.Equal(l.Wide[0].Blocks, tc.wide) || l.Wide[0].Upto != tc.upto {
+				t.Errorf("layout %+v, want narrow %v and one wide item holding %v up to %d", l, tc.narrow, tc.wide, tc.upto)
+			}
+		})
+	}
+}
