@@ -111,6 +111,7 @@ FUZZ_TARGETS := \
 	./shared/store:FuzzDecodeChange \
 	./shared/store:FuzzDecodeWide \
 	./shared/store:FuzzDecodeSpan \
+	./shared/store:FuzzDecodeWidePosting \
 	./shared/grievance:FuzzParseResolution \
 	./shared/grievance:FuzzParseDate \
 	./shared/grievance:FuzzParseJSONExt

@@ -191,6 +191,23 @@ func SetWideBlocks(n int64) (restore func()) {
 	return func() { wideBlocks = old }
 }
 
+// PutNarrowPosting writes one narrow posting item as the code before the
+// wide items did, whatever the block: seqs are its members.
+func PutNarrowPosting(tb testing.TB, s *Store, field, gram string, blk int64, seqs ...int64) {
+	tb.Helper()
+	b := &block{}
+	for _, n := range seqs {
+		if n>>blockBits != blk {
+			tb.Fatalf("ticket %d is not in block %d", n, blk)
+		}
+		b.set(uint16(n&(blockSize-1)), true)
+	}
+	it := postingItem{PK: postingPK(grievance.PostingKey{Field: field, Gram: gram}), SK: blockSK(blk), Kind: KindPosting, B: b.encode(), V: 1}
+	if err := s.main.Put(it).Run(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // SetPostingRead makes fn run where a posting writer has read what it
 // writes from (stage "state" or "below"); nil removes it.
 func SetPostingRead(s *Store, fn func(stage string)) { s.postingRead = fn }

@@ -42,7 +42,12 @@ import (
 // fold and a write of one of its blocks never both succeed on what the
 // other changed: whichever DynamoDB orders second fails its condition,
 // reads again and is routed anew.
-const prefixWide = "W"
+const (
+	prefixWide = "W"
+	// skSealMarker: every text posting keeps the rule (SealPostings ran,
+	// or the table was indexed by this code from ticket 1).
+	skSealMarker = "sealed"
+)
 
 // wideBlocks is how many blocks one wide item holds (var: tests lower
 // it). 32 blocks are 524,288 tickets and at most 64 KiB before deflate,
@@ -274,11 +279,29 @@ func (s *Store) writeWide(ctx context.Context, w postingItem, bs []int64, chs ma
 // folding every narrow block below it into its wide item, in a
 // transaction that checks no wide item has come to hold b.
 func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *blockChange) error {
+	next := ch.apply(&block{})
+	item := postingItem{PK: pk, SK: blockSK(b), Kind: KindPosting, B: next.encode(), V: 1}
+	done, _, err := s.foldBelow(ctx, pk, b, &item)
+	if err != nil || done {
+		return err
+	}
+	tx := s.db.WriteTx().
+		Check(s.main.Check(AttrPK, pk).Range(AttrSK, wideSK(epochOf(b))).If("attribute_not_exists(pk) OR upto <= ?", b)).
+		Put(s.main.Put(item).If("attribute_not_exists(pk)"))
+	return postingWritten(tx.Run(ctx))
+}
+
+// foldBelow folds every narrow item of posting pk below block b into its
+// wide item: those of older epochs entirely, those of b's up to b, with
+// create written in that last fold's transaction. It reports whether it
+// wrote create, and the requests it made.
+func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem) (created bool, requests int, err error) {
 	var below []postingItem
 	// Narrow sort keys are digits, below the wide items' W.
-	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
+	err = s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
+	requests++
 	if err != nil {
-		return translate("read postings below", err)
+		return false, requests, translate("read postings below", err)
 	}
 	if s.postingRead != nil {
 		s.postingRead("below")
@@ -287,27 +310,113 @@ func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *block
 	for _, it := range below {
 		n, err := strconv.ParseInt(it.SK, 10, 64)
 		if err != nil {
-			return fmt.Errorf("posting of %s: bad block", pk)
+			return false, requests, fmt.Errorf("posting of %s: bad block", pk)
 		}
 		byEpoch[epochOf(n)] = append(byEpoch[epochOf(n)], it)
 	}
-	next := ch.apply(&block{})
-	item := postingItem{PK: pk, SK: blockSK(b), Kind: KindPosting, B: next.encode(), V: 1}
 	e := epochOf(b)
 	for _, older := range slices.Sorted(maps.Keys(byEpoch)) {
 		if older != e {
+			requests += 2
 			if err := s.fold(ctx, pk, older, byEpoch[older], (older+1)*wideBlocks, nil); err != nil {
-				return err
+				return false, requests, err
 			}
 		}
 	}
-	if len(byEpoch[e]) > 0 {
-		return s.fold(ctx, pk, e, byEpoch[e], b, &item)
+	if len(byEpoch[e]) == 0 {
+		return false, requests, nil
 	}
-	tx := s.db.WriteTx().
-		Check(s.main.Check(AttrPK, pk).Range(AttrSK, wideSK(e)).If("attribute_not_exists(pk) OR upto <= ?", b)).
-		Put(s.main.Put(item).If("attribute_not_exists(pk)"))
-	return postingWritten(tx.Run(ctx))
+	requests += 2
+	return create != nil, requests, s.fold(ctx, pk, e, byEpoch[e], b, create)
+}
+
+// SealResult tells what SealPostings did.
+type SealResult struct {
+	// Postings is the text postings found with narrow items below their
+	// newest; Folded, those narrow items (folded, or, dry, to fold).
+	Postings, Folded int
+	// Complete: the marker exists (found, or written at the end).
+	Complete bool
+	Requests int
+}
+
+// SealPostings is the backfill's sealing pass, for a table whose
+// postings were written before the wide items: the writers fold a
+// posting's blocks only when it first takes a new block, which on a
+// table that grows slowly may be months away. A consistent Scan finds
+// the text postings' narrow items; each posting with more than one is
+// folded below its newest, as a writer creating that block would, so
+// the pass is safe beside the consumer (the same conditions fence it).
+// Then the marker is written: a second run is one GetItem. A fresh
+// table's marker is written with ticket 1 (its writers fold as they
+// go).
+func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) {
+	var r SealResult
+	done, err := s.marked(ctx, skSealMarker)
+	r.Requests++
+	if err != nil || done {
+		r.Complete = done
+		return r, err
+	}
+	narrow := map[string][]int64{}
+	n, err := s.scanPages(ctx, func() *dynamo.Scan {
+		return s.main.Scan().Consistent(true).Project(AttrPK, AttrSK).
+			Filter("begins_with(pk, ?) AND kind = ?", prefixPosting, KindPosting)
+	}, func(item dynamo.Item) error {
+		var k struct {
+			PK string `dynamo:"pk"`
+			SK string `dynamo:"sk"`
+		}
+		if err := dynamo.UnmarshalItem(item, &k); err != nil {
+			return fmt.Errorf("seal postings: %w", err)
+		}
+		if strings.HasPrefix(k.SK, prefixWide) {
+			return nil
+		}
+		b, err := strconv.ParseInt(k.SK, 10, 64)
+		if err != nil {
+			return fmt.Errorf("seal postings: posting of %s: bad block", k.PK)
+		}
+		narrow[k.PK] = append(narrow[k.PK], b)
+		return nil
+	})
+	r.Requests += n
+	if err != nil {
+		return r, translate("seal postings", err)
+	}
+	for _, pk := range slices.Sorted(maps.Keys(narrow)) {
+		bs := narrow[pk]
+		if len(bs) < 2 {
+			continue
+		}
+		r.Postings++
+		r.Folded += len(bs) - 1
+		if dry {
+			continue
+		}
+		for attempt := 1; ; attempt++ {
+			_, req, err := s.foldBelow(ctx, pk, slices.Max(bs), nil)
+			r.Requests += req
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, errPostingRace) || attempt >= postingAttempts {
+				return r, fmt.Errorf("seal postings: %w", err)
+			}
+			if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
+				return r, err
+			}
+		}
+	}
+	if dry {
+		return r, nil
+	}
+	if err := s.mark(ctx, skSealMarker); err != nil {
+		return r, err
+	}
+	r.Requests++
+	r.Complete = true
+	return r, nil
 }
 
 // fold moves narrow items (all of epoch e, read consistently) into the

@@ -281,3 +281,50 @@ func TestPostings_AFoldAndAWriteThatCrossBothSurvive(t *testing.T) {
 		})
 	}
 }
+
+// Ensure a table whose postings were written before the wide items is
+// sealed once by the backfill's pass: each posting folded below its
+// newest block (members unchanged), one with a single block left alone,
+// a dry run writing nothing, and a second run one GetItem.
+func TestSealPostings_FoldsAnOlderTableOnce(t *testing.T) {
+	defer store.SetWideBlocks(2)()
+	s := MustOpen(t)
+	ctx := context.Background()
+	at := func(block, offset int64) int64 { return block*blockTickets + offset }
+	dense := grievance.PostingKey{Field: "title", Gram: "rec"}
+	single := grievance.PostingKey{Field: "title", Gram: "zzz"}
+	var want []int64
+	for b := range int64(5) {
+		store.PutNarrowPosting(t, s, dense.Field, dense.Gram, b, at(b, 1), at(b, 2+b))
+		want = append(want, at(b, 1), at(b, 2+b))
+	}
+	store.PutNarrowPosting(t, s, single.Field, single.Gram, 3, at(3, 9))
+
+	r, err := s.SealPostings(ctx, true)
+	if err != nil || r.Complete || r.Postings != 1 || r.Folded != 4 {
+		t.Fatalf("dry run: %+v, %v; want 1 posting, 4 narrow items to fold, no marker", r, err)
+	}
+	if l := store.LayoutOf(t, s, dense.Field, dense.Gram); len(l.Wide) != 0 || len(l.Narrow) != 5 {
+		t.Fatalf("the dry run wrote: %+v", l)
+	}
+	if r, err = s.SealPostings(ctx, false); err != nil || !r.Complete || r.Postings != 1 || r.Folded != 4 {
+		t.Fatalf("run: %+v, %v", r, err)
+	}
+	if got := postingMembers(t, s, dense); !slices.Equal(got, want) {
+		t.Errorf("members %v, want %v", got, want)
+	}
+	l := store.LayoutOf(t, s, dense.Field, dense.Gram)
+	checkLayout(t, l, 2)
+	if len(l.Wide) != 2 || !slices.Equal(l.Narrow, []int64{4}) || l.Wide[0].Upto != 2 || l.Wide[1].Upto != 4 {
+		t.Errorf("layout %+v, want blocks 0–3 in 2 wide items closed at their ends, block 4 narrow", l)
+	}
+	if got := postingMembers(t, s, single); !slices.Equal(got, []int64{at(3, 9)}) {
+		t.Errorf("single block posting %v", got)
+	}
+	if l := store.LayoutOf(t, s, single.Field, single.Gram); len(l.Wide) != 0 || !slices.Equal(l.Narrow, []int64{3}) {
+		t.Errorf("single block posting kept as %+v, want left alone", l)
+	}
+	if r, err = s.SealPostings(ctx, false); err != nil || !r.Complete || r.Requests != 1 || r.Postings != 0 {
+		t.Errorf("second run: %+v, %v; want the marker found in one request", r, err)
+	}
+}

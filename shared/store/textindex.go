@@ -564,7 +564,7 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 
 // indexMarkers are the markers of a table whose every ticket was indexed
 // by this code: written when ticket 1 is first indexed.
-var indexMarkers = []string{skOrdersMarker, skRunsMarker, skDaysMarker, skRowsMarker, skWideMarker}
+var indexMarkers = []string{skOrdersMarker, skRunsMarker, skDaysMarker, skRowsMarker, skWideMarker, skSealMarker}
 
 // searchChunk is how many tickets' index changes are applied together.
 const searchChunk = 25

@@ -50,7 +50,7 @@ func main() {
 	dry := flag.Bool("dry-run", false, "read and report, write nothing")
 	var p passes
 	flag.BoolVar(&p.skipReindex, "skip-reindex", false, "do not reindex the live tickets")
-	flag.BoolVar(&p.skipWiden, "skip-widen", false, "do not move the columns' narrow blocks into wide ones nor cut the order runs into wide spans")
+	flag.BoolVar(&p.skipWiden, "skip-widen", false, "do not move the columns' narrow blocks into wide ones, cut the order runs into wide spans nor fold the text postings into wide items")
 	flag.BoolVar(&p.skipRecount, "skip-recount", false, "do not recount the PRIORITY#/STATCAT# partitions")
 	flag.BoolVar(&p.skipText, "skip-text-index", false, "do not fill the text index")
 	flag.BoolVar(&p.skipVersions, "skip-version-counts", false, "do not count the ticket versions recorded before the counts")
@@ -163,6 +163,18 @@ func widen(ctx context.Context, out io.Writer, s *store.Store, dry bool) error {
 		fmt.Fprintf(out, "columns: %d narrow blocks to move, %d narrow spans to delete once the wide spans are cut; %d requests; then the columns would be marked wide\n", r.Narrow, r.Spans, r.Requests)
 	default:
 		fmt.Fprintf(out, "columns: %d narrow blocks found, %d moved; wide spans cut, %d narrow spans deleted; %d requests; complete\n", r.Narrow, r.Moved, r.Spans, r.Requests)
+	}
+	fmt.Fprintln(out, "folding each text posting's blocks below its newest into wide items")
+	sr, err := s.SealPostings(ctx, dry)
+	switch {
+	case err != nil:
+		return err
+	case sr.Complete && sr.Postings == 0 && sr.Requests == 1:
+		fmt.Fprintln(out, "postings: already sealed; nothing to do")
+	case dry:
+		fmt.Fprintf(out, "postings: %d with narrow blocks below their newest, %d narrow blocks to fold; %d requests; then the postings would be marked sealed\n", sr.Postings, sr.Folded, sr.Requests)
+	default:
+		fmt.Fprintf(out, "postings: %d folded, %d narrow blocks into wide items; %d requests; complete\n", sr.Postings, sr.Folded, sr.Requests)
 	}
 	return nil
 }
