@@ -26,8 +26,7 @@ import (
 // the older blocks are folded ("sealed") into one wide item per
 // wideBlocks blocks, sk W<first block>, `b` the blocks deflated, `upto`
 // the block below which the wide item holds the posting. A posting is
-// then its wide items and, in steady state, one narrow item: 2 items up
-// to 524,288 tickets.
+// then its wide items and, in steady state, one narrow item.
 //
 // The rule every writer keeps: no narrow item lies below its wide item's
 // `upto`. A writer routes a block below `upto` to the wide item (a write
@@ -50,11 +49,13 @@ const (
 )
 
 // wideBlocks is how many blocks one wide item holds (var: tests lower
-// it). 32 blocks are 524,288 tickets and at most 64 KiB before deflate,
-// so a wide item stays far below DynamoDB's 400 KB and a fold's
-// transaction below its 100 items (32 blocks, the wide item and the
-// narrow one created).
-var wideBlocks int64 = 32
+// it). 8 blocks are 131,072 tickets and at most 16 KiB before deflate:
+// a change to an older ticket rewrites its postings' wide items, so their
+// size is what such a write costs (≤ 16 WCU a posting, as an order runs'
+// span), and a fold's transaction stays far below DynamoDB's 100 items (8
+// blocks, the wide item and the narrow one created). A posting is then 2
+// items up to 131,072 tickets, and one more per 131,072 after.
+var wideBlocks int64 = 8
 
 // wideSK is the sort key of the wide item of epoch e (blocks
 // e×wideBlocks…): after every narrow block's digits.

@@ -84,7 +84,7 @@ func TestPostings_OlderBlocksFoldIntoOneWideItem(t *testing.T) {
 			t.Errorf("%s: members %v, want %v", step, got, exp)
 		}
 		l := store.LayoutOf(t, s, k.Field, k.Gram)
-		checkLayout(t, l, 32)
+		checkLayout(t, l, 8)
 		slices.Sort(l.Narrow)
 		if !slices.Equal(l.Narrow, narrow) {
 			t.Errorf("%s: narrow blocks %v, want %v", step, l.Narrow, narrow)
@@ -273,7 +273,7 @@ func TestPostings_AFoldAndAWriteThatCrossBothSurvive(t *testing.T) {
 				t.Errorf("members %v, want %v", got, want)
 			}
 			l := store.LayoutOf(t, s, k.Field, k.Gram)
-			checkLayout(t, l, 32)
+			checkLayout(t, l, 8)
 			slices.Sort(l.Narrow)
 			if !slices.Equal(l.Narrow, tc.narrow) || len(l.Wide) != 1 || !slices.Equal(l.Wide[0].Blocks, tc.wide) || l.Wide[0].Upto != tc.upto {
 				t.Errorf("layout %+v, want narrow %v and one wide item holding %v up to %d", l, tc.narrow, tc.wide, tc.upto)
