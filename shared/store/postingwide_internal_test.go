@@ -2,6 +2,7 @@ package store
 
 import (
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -69,4 +70,36 @@ func FuzzDecodeWidePosting(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A full wide item, at any density, stays within what its writes are
+// said to cost: 8 blocks of ≤ 2,049 bytes and deflate's framing, about
+// 16 KiB (≤ 17 WCU), far below DynamoDB's 400 KB; and deflate makes the
+// nearly full ones small (nearly empty blocks are lists of offsets). go test -v logs the sizes
+// (docs/data-model.md, "Sealed postings").
+func TestWidePosting_StaysWithinItsWriteBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const bound = 17 * 1024
+	for _, p := range []float64{0.001, 0.01, 0.1, 0.3, 0.5, 0.9, 0.99, 1} {
+		blocks := map[int64]*block{}
+		narrow := 0
+		for b := range wideBlocks {
+			blk := &block{}
+			for o := range blockSize {
+				if rng.Float64() < p {
+					blk.set(uint16(o), true)
+				}
+			}
+			blocks[b] = blk
+			narrow += len(blk.encode())
+		}
+		wide := len(encodeWidePosting(blocks))
+		t.Logf("density %5.3f: %d narrow items of %6d bytes in all, one wide item of %6d bytes", p, wideBlocks, narrow, wide)
+		if wide > bound {
+			t.Errorf("density %.3f: a wide item of %d bytes, over %d", p, wide, bound)
+		}
+		if p >= 0.99 && wide > narrow/4 {
+			t.Errorf("density %.3f: %d bytes deflated from %d", p, wide, narrow)
+		}
+	}
 }
