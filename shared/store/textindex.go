@@ -820,11 +820,34 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
 		parts[bk.key][bk.block] = ch
 	}
 	for k, chs := range parts {
-		keys = append(keys, partKeys(postingPK(k), slices.Collect(maps.Keys(chs)))...)
+		for b := range chs {
+			keys = append(keys, dynamo.Keys{postingPK(k), blockSK(b)})
+		}
 	}
 	got, err := s.readPostingItems(ctx, keys)
 	if err != nil {
 		return err
+	}
+	// A narrow block that exists is above its wide item's upto (the
+	// rule), so the wide items (up to 16 KiB each) are read only for the
+	// blocks without one: new tickets in the newest block need none.
+	var wide []dynamo.Keyed
+	for k, chs := range parts {
+		pk := postingPK(k)
+		epochs := map[int64]bool{}
+		for b := range chs {
+			if _, ok := got[[2]string{pk, blockSK(b)}]; !ok && !epochs[epochOf(b)] {
+				epochs[epochOf(b)] = true
+				wide = append(wide, dynamo.Keys{pk, wideSK(epochOf(b))})
+			}
+		}
+	}
+	if len(wide) > 0 {
+		more, err := s.readPostingItems(ctx, wide)
+		if err != nil {
+			return err
+		}
+		maps.Copy(got, more)
 	}
 	postings := slices.SortedFunc(maps.Keys(parts), func(a, b grievance.PostingKey) int {
 		return cmp.Or(strings.Compare(a.Field, b.Field), strings.Compare(a.Gram, b.Gram))
