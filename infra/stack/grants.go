@@ -48,8 +48,11 @@ var (
 	// The text index: references and postings read in batches, each
 	// posting put (or deleted when empty) on the version read; the order
 	// runs' span of a title found by a Query, and a run cut again from
-	// the order postings' groups read by one.
-	textIndexWrite = []string{"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	// the order postings' groups read by one. A posting's new block is
+	// created, and its older blocks folded into a wide item, in a
+	// transaction that checks the wide item's range and the blocks found
+	// absent (ConditionCheckItem; shared/store/postingwide.go).
+	textIndexWrite = []string{"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 	putEvents      = []string{"events:PutEvents"}
 	sendToDLQ      = []string{"sqs:SendMessage"}
 	writeLogs      = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
