@@ -305,7 +305,7 @@ func (s *Store) ImportHistory(ctx context.Context, versions []*grievance.Ticket)
 	if _, err := s.writeHistory(ctx, records); err != nil {
 		return fmt.Errorf("import ticket history: %w", err)
 	}
-	if err := s.applyPostings(ctx, pc); err != nil {
+	if err := s.applyPostings(ctx, pc, true); err != nil {
 		return fmt.Errorf("import history: %w", err)
 	}
 	return s.importedRows(ctx, versions)

@@ -226,7 +226,7 @@ func ApplyPostingChanges(ctx context.Context, s *Store, changes []PostingChange)
 	for _, c := range changes {
 		pc.set(c.Key, c.Seq, c.Member)
 	}
-	return s.applyPostings(ctx, pc)
+	return s.applyPostings(ctx, pc, false)
 }
 
 // NameIndexEntries returns the sort keys of a person's name index

@@ -199,7 +199,7 @@ func (s *Store) completeTickets(ctx context.Context, seqs []int64, bySeq map[int
 	if s.historyComputed != nil {
 		s.historyComputed()
 	}
-	if err := s.applyPostings(ctx, pc); err != nil {
+	if err := s.applyPostings(ctx, pc, false); err != nil {
 		return fmt.Errorf("complete history: %w", err)
 	}
 	if err := s.applyRows(ctx, rc, vc, sameVersion, maxCount); err != nil {

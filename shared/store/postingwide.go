@@ -186,12 +186,15 @@ func (s *Store) readPostingItems(ctx context.Context, keys []dynamo.Keyed) (map[
 
 // applyPosting changes posting k's blocks by chs, from the items read
 // in got, reading them again and redoing what is left after a lost race.
-func (s *Store) applyPosting(ctx context.Context, k grievance.PostingKey, chs map[int64]*blockChange, got map[[2]string]postingItem) error {
+// alone says no other writer runs (the imports, which must not run beside
+// the API): a fold and a creation are then plain conditional writes
+// rather than transactions, half their write units.
+func (s *Store) applyPosting(ctx context.Context, k grievance.PostingKey, chs map[int64]*blockChange, got map[[2]string]postingItem, alone bool) error {
 	pk := postingPK(k)
 	bs := slices.Sorted(maps.Keys(chs))
 	st := partStateOf(pk, bs, got)
 	for attempt := 1; ; attempt++ {
-		err := s.tryPosting(ctx, pk, bs, chs, st)
+		err := s.tryPosting(ctx, pk, bs, chs, st, alone)
 		if err == nil {
 			return nil
 		}
@@ -213,7 +216,7 @@ func (s *Store) applyPosting(ctx context.Context, k grievance.PostingKey, chs ma
 // item below its `upto`, else to the narrow item, created (and the blocks
 // below folded) where there is none. A change already written is found
 // done on a second try (members are set, not toggled).
-func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[int64]*blockChange, st partState) error {
+func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[int64]*blockChange, st partState, alone bool) error {
 	if s.postingRead != nil {
 		s.postingRead("state")
 	}
@@ -241,7 +244,7 @@ func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[i
 		}
 	}
 	for _, b := range create {
-		if err := s.createPosting(ctx, pk, b, chs[b]); err != nil {
+		if err := s.createPosting(ctx, pk, b, chs[b], alone); err != nil {
 			return err
 		}
 	}
@@ -279,12 +282,15 @@ func (s *Store) writeWide(ctx context.Context, w postingItem, bs []int64, chs ma
 // createPosting creates narrow block b with its change's members, first
 // folding every narrow block below it into its wide item, in a
 // transaction that checks no wide item has come to hold b.
-func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *blockChange) error {
+func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *blockChange, alone bool) error {
 	next := ch.apply(&block{})
 	item := postingItem{PK: pk, SK: blockSK(b), Kind: KindPosting, B: next.encode(), V: 1}
-	done, _, err := s.foldBelow(ctx, pk, b, &item)
+	done, _, err := s.foldBelow(ctx, pk, b, &item, alone)
 	if err != nil || done {
 		return err
+	}
+	if alone {
+		return postingWritten(s.main.Put(item).If("attribute_not_exists(pk)").Run(ctx))
 	}
 	tx := s.db.WriteTx().
 		Check(s.main.Check(AttrPK, pk).Range(AttrSK, wideSK(epochOf(b))).If("attribute_not_exists(pk) OR upto <= ?", b)).
@@ -296,7 +302,7 @@ func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *block
 // wide item: those of older epochs entirely, those of b's up to b, with
 // create written in that last fold's transaction. It reports whether it
 // wrote create, and the requests it made.
-func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem) (created bool, requests int, err error) {
+func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem, alone bool) (created bool, requests int, err error) {
 	var below []postingItem
 	// Narrow sort keys are digits, below the wide items' W.
 	err = s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
@@ -319,7 +325,7 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 	for _, older := range slices.Sorted(maps.Keys(byEpoch)) {
 		if older != e {
 			requests += 2
-			if err := s.fold(ctx, pk, older, byEpoch[older], (older+1)*wideBlocks, nil); err != nil {
+			if err := s.fold(ctx, pk, older, byEpoch[older], (older+1)*wideBlocks, nil, alone); err != nil {
 				return false, requests, err
 			}
 		}
@@ -328,7 +334,7 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 		return false, requests, nil
 	}
 	requests += 2
-	return create != nil, requests, s.fold(ctx, pk, e, byEpoch[e], b, create)
+	return create != nil, requests, s.fold(ctx, pk, e, byEpoch[e], b, create, alone)
 }
 
 // SealResult tells what SealPostings did.
@@ -396,7 +402,7 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 			continue
 		}
 		for attempt := 1; ; attempt++ {
-			_, req, err := s.foldBelow(ctx, pk, slices.Max(bs), nil)
+			_, req, err := s.foldBelow(ctx, pk, slices.Max(bs), nil, false)
 			r.Requests += req
 			if err == nil {
 				break
@@ -423,7 +429,7 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 // fold moves narrow items (all of epoch e, read consistently) into the
 // epoch's wide item, raising its `upto` to upto, and creates narrow item
 // create (at upto) in the same transaction when given.
-func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingItem, upto int64, create *postingItem) error {
+func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingItem, upto int64, create *postingItem, alone bool) error {
 	var w postingItem
 	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Equal, wideSK(e)).Consistent(true).One(ctx, &w)
 	exists := err == nil
@@ -466,9 +472,30 @@ func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingIte
 	if exists {
 		put = s.main.Put(next).If("v = ?", w.V)
 	}
-	tx := s.db.WriteTx().Put(put)
+	var deletes []*dynamo.Delete
 	for _, it := range items {
-		tx = tx.Delete(s.main.Delete(AttrPK, pk).Range(AttrSK, it.SK).If("v = ?", it.V))
+		deletes = append(deletes, s.main.Delete(AttrPK, pk).Range(AttrSK, it.SK).If("v = ?", it.V))
+	}
+	if alone {
+		// No other writer: the same writes one by one, the wide item
+		// first, so that an interrupted fold leaves every member read
+		// (a narrow item below upto is read, and merged by the next fold).
+		if err := postingWritten(put.Run(ctx)); err != nil {
+			return err
+		}
+		for _, d := range deletes {
+			if err := postingWritten(d.Run(ctx)); err != nil {
+				return err
+			}
+		}
+		if create != nil {
+			return postingWritten(s.main.Put(*create).If("attribute_not_exists(pk)").Run(ctx))
+		}
+		return nil
+	}
+	tx := s.db.WriteTx().Put(put)
+	for _, d := range deletes {
+		tx = tx.Delete(d)
 	}
 	for n := from; n < upto; n++ {
 		if !found[n] {

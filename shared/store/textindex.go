@@ -662,7 +662,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
-	if err := s.applyPostings(ctx, pc); err != nil {
+	if err := s.applyPostings(ctx, pc, false); err != nil {
 		return 0, err
 	}
 	// The runs after the postings, which a run cut again is read from.
@@ -803,7 +803,7 @@ func (s *Store) searchRefs(ctx context.Context, ids []string) (map[string]search
 // blocks are written together, in block order (postingwide.go: blocks
 // below a wide item's upto are in it); an order posting's items one by
 // one.
-func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
+func (s *Store) applyPostings(ctx context.Context, pc postingChanges, alone bool) error {
 	var order []blockKey
 	parts := map[grievance.PostingKey]map[int64]*blockChange{}
 	var keys []dynamo.Keyed
@@ -859,7 +859,7 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges) error {
 	})
 	return parallel(ctx, len(postings)+len(order), 16, func(ctx context.Context, i int) error {
 		if i < len(postings) {
-			return s.applyPosting(ctx, postings[i], parts[postings[i]], got)
+			return s.applyPosting(ctx, postings[i], parts[postings[i]], got, alone)
 		}
 		bk := order[i-len(postings)]
 		pk, sk := itemKeys(bk)
@@ -945,7 +945,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
 	}
-	if err := s.applyPostings(ctx, pc); err != nil {
+	if err := s.applyPostings(ctx, pc, true); err != nil {
 		return err
 	}
 	if err := rc.apply(ctx, s); err != nil {
