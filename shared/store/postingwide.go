@@ -243,8 +243,19 @@ func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[i
 			return err
 		}
 	}
+	if alone && len(create) > 1 {
+		// An import creates a posting's blocks at once: the lower ones go
+		// straight into the wide items, with one fold below the highest.
+		lower := map[int64]*block{}
+		for _, b := range create[:len(create)-1] {
+			next := chs[b].apply(&block{})
+			lower[b] = &next
+		}
+		top := create[len(create)-1]
+		return s.createPosting(ctx, pk, top, chs[top], true, lower)
+	}
 	for _, b := range create {
-		if err := s.createPosting(ctx, pk, b, chs[b], alone); err != nil {
+		if err := s.createPosting(ctx, pk, b, chs[b], alone, nil); err != nil {
 			return err
 		}
 	}
@@ -281,11 +292,13 @@ func (s *Store) writeWide(ctx context.Context, w postingItem, bs []int64, chs ma
 
 // createPosting creates narrow block b with its change's members, first
 // folding every narrow block below it into its wide item, in a
-// transaction that checks no wide item has come to hold b.
-func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *blockChange, alone bool) error {
+// transaction that checks no wide item has come to hold b (alone: no
+// other writer, so plain conditional writes). lower are blocks below b a
+// lone writer creates at once: they are folded with the rest.
+func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *blockChange, alone bool, lower map[int64]*block) error {
 	next := ch.apply(&block{})
 	item := postingItem{PK: pk, SK: blockSK(b), Kind: KindPosting, B: next.encode(), V: 1}
-	done, _, err := s.foldBelow(ctx, pk, b, &item, alone)
+	done, _, err := s.foldBelow(ctx, pk, b, &item, alone, lower)
 	if err != nil || done {
 		return err
 	}
@@ -300,15 +313,18 @@ func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *block
 
 // foldBelow folds every narrow item of posting pk below block b into its
 // wide item: those of older epochs entirely, those of b's up to b, with
-// create written in that last fold's transaction. It reports whether it
-// wrote create, and the requests it made.
-func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem, alone bool) (created bool, requests int, err error) {
+// create written in that last fold's transaction, and lower
+// (createPosting) with them. It reports whether it wrote create, and the
+// requests it made.
+func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem, alone bool, lower map[int64]*block) (created bool, requests int, err error) {
 	var below []postingItem
-	// Narrow sort keys are digits, below the wide items' W.
-	err = s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
-	requests++
-	if err != nil {
-		return false, requests, translate("read postings below", err)
+	if b > 0 {
+		// Narrow sort keys are digits, below the wide items' W.
+		err = s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
+		requests++
+		if err != nil {
+			return false, requests, translate("read postings below", err)
+		}
 	}
 	if s.postingRead != nil {
 		s.postingRead("below")
@@ -321,20 +337,30 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 		}
 		byEpoch[epochOf(n)] = append(byEpoch[epochOf(n)], it)
 	}
+	newByEpoch := map[int64]map[int64]*block{}
+	for n, blk := range lower {
+		if newByEpoch[epochOf(n)] == nil {
+			newByEpoch[epochOf(n)] = map[int64]*block{}
+		}
+		newByEpoch[epochOf(n)][n] = blk
+		if byEpoch[epochOf(n)] == nil {
+			byEpoch[epochOf(n)] = []postingItem{}
+		}
+	}
 	e := epochOf(b)
 	for _, older := range slices.Sorted(maps.Keys(byEpoch)) {
 		if older != e {
 			requests += 2
-			if err := s.fold(ctx, pk, older, byEpoch[older], (older+1)*wideBlocks, nil, alone); err != nil {
+			if err := s.fold(ctx, pk, older, byEpoch[older], (older+1)*wideBlocks, nil, newByEpoch[older], alone); err != nil {
 				return false, requests, err
 			}
 		}
 	}
-	if len(byEpoch[e]) == 0 {
+	if len(byEpoch[e]) == 0 && len(newByEpoch[e]) == 0 {
 		return false, requests, nil
 	}
 	requests += 2
-	return create != nil, requests, s.fold(ctx, pk, e, byEpoch[e], b, create, alone)
+	return create != nil, requests, s.fold(ctx, pk, e, byEpoch[e], b, create, newByEpoch[e], alone)
 }
 
 // SealResult tells what SealPostings did.
@@ -402,7 +428,7 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 			continue
 		}
 		for attempt := 1; ; attempt++ {
-			_, req, err := s.foldBelow(ctx, pk, slices.Max(bs), nil, false)
+			_, req, err := s.foldBelow(ctx, pk, slices.Max(bs), nil, false, nil)
 			r.Requests += req
 			if err == nil {
 				break
@@ -428,8 +454,9 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 
 // fold moves narrow items (all of epoch e, read consistently) into the
 // epoch's wide item, raising its `upto` to upto, and creates narrow item
-// create (at upto) in the same transaction when given.
-func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingItem, upto int64, create *postingItem, alone bool) error {
+// create (at upto) in the same transaction when given. more are blocks a
+// lone writer creates: their members go into the wide item with the rest.
+func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingItem, upto int64, create *postingItem, more map[int64]*block, alone bool) error {
 	var w postingItem
 	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Equal, wideSK(e)).Consistent(true).One(ctx, &w)
 	exists := err == nil
@@ -466,6 +493,15 @@ func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingIte
 			}
 			blocks[n] = blk
 		}
+	}
+	for n, blk := range more {
+		merged := *blk
+		if cur := blocks[n]; cur != nil {
+			for i := range merged {
+				merged[i] |= cur[i]
+			}
+		}
+		blocks[n] = &merged
 	}
 	next := postingItem{PK: pk, SK: wideSK(e), Kind: KindPosting, B: encodeWidePosting(blocks), V: w.V + 1, Upto: max(upto, from)}
 	put := s.main.Put(next).If("attribute_not_exists(pk)")

@@ -328,3 +328,52 @@ func TestSealPostings_FoldsAnOlderTableOnce(t *testing.T) {
 		t.Errorf("second run: %+v, %v; want the marker found in one request", r, err)
 	}
 }
+
+// Ensure an import, which creates a posting's blocks at once, leaves it
+// sealed as the consumer would: the blocks below the newest in wide items
+// (over several ranges), the newest narrow, every member there.
+func TestImport_CreatesSealedPostingsAtOnce(t *testing.T) {
+	defer store.SetWideBlocks(2)()
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	var all, rare []int64
+	for b := range int64(7) {
+		for o := range int64(3) {
+			n := b*blockTickets + o*50 + 1
+			tk := newTicket(id(int(n)), grievance.StatusOpen, "Default")
+			tk.Seq, tk.Code, tk.Title = n, grievance.FormatCode(n), "water"
+			if b%3 == 0 && o == 0 {
+				tk.Title = "water zebra"
+				rare = append(rare, n)
+			}
+			ts = append(ts, tk)
+			all = append(all, n)
+		}
+	}
+	if err := s.ImportTickets(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportDerived(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key    grievance.PostingKey
+		want   []int64
+		narrow int64
+		wide   int
+	}{
+		{grievance.PostingKey{Field: "title", Gram: "wat"}, all, 6, 3},
+		{grievance.PostingKey{Field: "title", Gram: "zeb"}, rare, 6, 2},
+		{grievance.HistoryKey(grievance.PostingKey{Field: "title", Gram: "wat"}), all, 6, 3},
+	} {
+		if got := postingMembers(t, s, tc.key); !slices.Equal(got, tc.want) {
+			t.Errorf("%v: members %v, want %v", tc.key, got, tc.want)
+		}
+		l := store.LayoutOf(t, s, tc.key.Field, tc.key.Gram)
+		checkLayout(t, l, 2)
+		if !slices.Equal(l.Narrow, []int64{tc.narrow}) || len(l.Wide) != tc.wide {
+			t.Errorf("%v: layout %+v, want narrow block %d and %d wide items", tc.key, l, tc.narrow, tc.wide)
+		}
+	}
+}
