@@ -318,7 +318,23 @@ func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *block
 // requests it made.
 func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem, alone bool, lower map[int64]*block) (created bool, requests int, err error) {
 	var below []postingItem
-	if b > 0 {
+	switch {
+	case b > 0 && alone:
+		// The blocks by key: a lone writer is an import, whose postings
+		// are many, and moto's Query reads its whole table each time.
+		var keys []dynamo.Keyed
+		for n := range b {
+			if lower[n] == nil {
+				keys = append(keys, dynamo.Keys{pk, blockSK(n)})
+			}
+		}
+		got, err := s.readPostingItems(ctx, keys)
+		requests++
+		if err != nil {
+			return false, requests, err
+		}
+		below = slices.Collect(maps.Values(got))
+	case b > 0:
 		// Narrow sort keys are digits, below the wide items' W.
 		err = s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
 		requests++
