@@ -319,9 +319,10 @@ func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *block
 func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem, alone bool, lower map[int64]*block) (created bool, requests int, err error) {
 	var below []postingItem
 	switch {
-	case b > 0 && alone:
+	case b > 0 && alone && b <= 256:
 		// The blocks by key: a lone writer is an import, whose postings
-		// are many, and moto's Query reads its whole table each time.
+		// are many, and moto's Query reads its whole table each time (256
+		// blocks are 4 million ticket numbers; past them, the Query).
 		var keys []dynamo.Keyed
 		for n := range b {
 			if lower[n] == nil {
