@@ -193,8 +193,19 @@ func (s *Store) applyPosting(ctx context.Context, k grievance.PostingKey, chs ma
 	pk := postingPK(k)
 	bs := slices.Sorted(maps.Keys(chs))
 	st := partStateOf(pk, bs, got)
+	return untilWritten(ctx, func() error { return s.tryPosting(ctx, pk, bs, chs, st, alone) }, func() error {
+		again, err := s.readPostingItems(ctx, partKeys(pk, bs))
+		st = partStateOf(pk, bs, again)
+		return err
+	})
+}
+
+// untilWritten runs write until it succeeds, calling reread after each
+// lost race (errPostingRace) to read again what it writes from, up to
+// postingAttempts times with a pause between.
+func untilWritten(ctx context.Context, write, reread func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.tryPosting(ctx, pk, bs, chs, st, alone)
+		err := write()
 		if err == nil {
 			return nil
 		}
@@ -204,11 +215,9 @@ func (s *Store) applyPosting(ctx context.Context, k grievance.PostingKey, chs ma
 		if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
 			return err
 		}
-		again, err := s.readPostingItems(ctx, partKeys(pk, bs))
-		if err != nil {
+		if err := reread(); err != nil {
 			return err
 		}
-		st = partStateOf(pk, bs, again)
 	}
 }
 
@@ -444,18 +453,13 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 		if dry {
 			continue
 		}
-		for attempt := 1; ; attempt++ {
+		err := untilWritten(ctx, func() error {
 			_, req, err := s.foldBelow(ctx, pk, slices.Max(bs), nil, false, nil)
 			r.Requests += req
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, errPostingRace) || attempt >= postingAttempts {
-				return r, fmt.Errorf("seal postings: %w", err)
-			}
-			if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
-				return r, err
-			}
+			return err
+		}, func() error { return nil })
+		if err != nil {
+			return r, fmt.Errorf("seal postings: %w", err)
 		}
 	}
 	if dry {

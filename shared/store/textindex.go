@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/guregu/dynamo/v2"
@@ -864,23 +863,11 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges, alone bool
 		bk := order[i-len(postings)]
 		pk, sk := itemKeys(bk)
 		cur, ok := got[[2]string{pk, sk}]
-		for attempt := 1; ; attempt++ {
-			err := s.writePosting(ctx, pk, sk, cur, ok, pc[bk])
-			if err == nil {
-				return nil
-			}
-			if !errors.Is(err, errPostingRace) || attempt >= postingAttempts {
-				return err
-			}
-			if err := pause(ctx, attempt, 5*time.Millisecond); err != nil {
-				return err
-			}
+		return untilWritten(ctx, func() error { return s.writePosting(ctx, pk, sk, cur, ok, pc[bk]) }, func() error {
 			again, err := s.readPostingItems(ctx, []dynamo.Keyed{dynamo.Keys{pk, sk}})
-			if err != nil {
-				return err
-			}
 			cur, ok = again[[2]string{pk, sk}]
-		}
+			return err
+		})
 	})
 }
 
