@@ -24,6 +24,20 @@ func postingMembers(t *testing.T, s *store.Store, k grievance.PostingKey) []int6
 	return members(post[k])
 }
 
+// setIn lists, in order, the tickets the maps say are members.
+func setIn(ms ...map[int64]bool) []int64 {
+	var out []int64
+	for _, m := range ms {
+		for n, in := range m {
+			if in {
+				out = append(out, n)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // checkLayout fails when the rule of sealed postings is broken: a narrow
 // item below its wide item's upto, a block kept twice, or a wide item
 // holding a block outside its range.
@@ -73,13 +87,7 @@ func TestPostings_OlderBlocksFoldIntoOneWideItem(t *testing.T) {
 	}
 	check := func(step string, narrow, wide []int64, upto int64) {
 		t.Helper()
-		var exp []int64
-		for n, in := range want {
-			if in {
-				exp = append(exp, n)
-			}
-		}
-		slices.Sort(exp)
+		exp := setIn(want)
 		if got := postingMembers(t, s, k); !slices.Equal(got, exp) {
 			t.Errorf("%s: members %v, want %v", step, got, exp)
 		}
@@ -187,15 +195,7 @@ func TestPostings_ConcurrentWritersAndFoldsLoseNothing(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	var want []int64
-	for _, f := range final {
-		for n, in := range f {
-			if in {
-				want = append(want, n)
-			}
-		}
-	}
-	slices.Sort(want)
+	want := setIn(final...)
 	if got := postingMembers(t, s, k); !slices.Equal(got, want) {
 		t.Errorf("members %v,\nwant     %v", got, want)
 	}
@@ -262,13 +262,7 @@ func TestPostings_AFoldAndAWriteThatCrossBothSurvive(t *testing.T) {
 			if !crossed {
 				t.Fatal("the other change was never made")
 			}
-			var want []int64
-			for n, member := range in {
-				if member {
-					want = append(want, n)
-				}
-			}
-			slices.Sort(want)
+			want := setIn(in)
 			if got := postingMembers(t, s, k); !slices.Equal(got, want) {
 				t.Errorf("members %v, want %v", got, want)
 			}
