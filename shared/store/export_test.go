@@ -139,11 +139,17 @@ func PostingSizes(tb testing.TB, s *Store, field, gram string) []int {
 	return out
 }
 
+// postingItemsOf reads a posting's items (a text gram's, or an order
+// posting group's: field grievance.OrderField(column)), consistently.
 func postingItemsOf(tb testing.TB, s *Store, field, gram string) []postingItem {
 	tb.Helper()
+	r := refOf(grievance.PostingKey{Field: field, Gram: gram})
+	q := s.main.Get(AttrPK, r.pk).Consistent(true)
+	if r.pre != "" {
+		q = q.Range(AttrSK, dynamo.BeginsWith, r.pre)
+	}
 	var items []postingItem
-	err := s.main.Get(AttrPK, postingPK(grievance.PostingKey{Field: field, Gram: gram})).Consistent(true).All(context.Background(), &items)
-	if err != nil {
+	if err := q.All(context.Background(), &items); err != nil {
 		tb.Fatal(err)
 	}
 	return items
@@ -166,17 +172,17 @@ func LayoutOf(tb testing.TB, s *Store, field, gram string) PostingLayout {
 	tb.Helper()
 	var l PostingLayout
 	for _, it := range postingItemsOf(tb, s, field, gram) {
-		blocks, err := postingBlocks(it)
+		_, blocks, err := postingBlocks(it)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if !strings.HasPrefix(it.SK, prefixWide) {
+		_, wide, first, err := splitPostingSK(it.SK)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if !wide {
 			l.Narrow = append(l.Narrow, slices.Collect(maps.Keys(blocks))...)
 			continue
-		}
-		first, err := strconv.ParseInt(it.SK[len(prefixWide):], 10, 64)
-		if err != nil {
-			tb.Fatal(err)
 		}
 		l.Wide = append(l.Wide, WideLayout{First: first, Upto: it.Upto, Blocks: slices.Sorted(maps.Keys(blocks))})
 	}
@@ -202,7 +208,8 @@ func PutNarrowPosting(tb testing.TB, s *Store, field, gram string, blk int64, se
 		}
 		b.set(uint16(n&(blockSize-1)), true)
 	}
-	it := postingItem{PK: postingPK(grievance.PostingKey{Field: field, Gram: gram}), SK: blockSK(blk), Kind: KindPosting, B: b.encode(), V: 1}
+	r := refOf(grievance.PostingKey{Field: field, Gram: gram})
+	it := postingItem{PK: r.pk, SK: r.narrowSK(blk), Kind: KindPosting, B: b.encode(), V: 1}
 	if err := s.main.Put(it).Run(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

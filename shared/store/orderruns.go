@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -671,7 +672,7 @@ func (s *Store) cutRun(ctx context.Context, field, from, hi string) ([]grievance
 		grp = nil
 	}
 	for _, item := range items {
-		g, blk, b, err := orderItemOf(item)
+		g, blocks, err := orderItemOf(item)
 		if err != nil {
 			return nil, err
 		}
@@ -679,7 +680,9 @@ func (s *Store) cutRun(ctx context.Context, field, from, hi string) ([]grievance
 			flush()
 			gram = g
 		}
-		grp = appendMembers(grp, blk, b)
+		for blk, b := range blocks {
+			grp = appendMembers(grp, blk, b)
+		}
 	}
 	flush()
 	return out, nil
@@ -716,12 +719,14 @@ func (s *Store) rebuildRuns(ctx context.Context) (int, error) {
 			}
 			var ops []runOp
 			for _, item := range items {
-				g, blk, b, err := orderItemOf(item)
+				g, blocks, err := orderItemOf(item)
 				if err != nil {
 					return requests, err
 				}
-				for _, n := range appendMembers(nil, blk, b) {
-					ops = append(ops, runOp{gram: g, seq: n, add: true})
+				for _, blk := range slices.Sorted(maps.Keys(blocks)) {
+					for _, n := range appendMembers(nil, blk, blocks[blk]) {
+						ops = append(ops, runOp{gram: g, seq: n, add: true})
+					}
 				}
 			}
 			if err := s.applyRuns(ctx, f, ops); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -18,13 +19,14 @@ import (
 	"github.com/redress-grm/redress/shared/grievance"
 )
 
-// Sealed postings. A posting of the text index (SRCH#, not the order
-// postings) is one item per block of 16,384 ticket numbers, so a gram in
-// most tickets would be 7 items at 100,000 tickets and 62 at a million,
-// every one of them read by each search that names the gram. New tickets
+// Sealed postings. A posting (a gram of the text index, or a group of an
+// order posting) is one item per block of 16,384 ticket numbers, so a gram
+// in most tickets, or a group of many (a version, a staff member), would
+// be 7 items at 100,000 tickets and 62 at a million, every one of them
+// read by each search that names the gram or passes the group. New tickets
 // land in the newest block, so that is where nearly every write goes:
 // the older blocks are folded ("sealed") into one wide item per
-// wideBlocks blocks, sk W<first block>, `b` the blocks deflated, `upto`
+// wideBlocks blocks, sk <prefix>W<first block>, `b` the blocks deflated, `upto`
 // the block below which the wide item holds the posting. A posting is
 // then its wide items and, in steady state, one narrow item.
 //
@@ -43,10 +45,56 @@ import (
 // reads again and is routed anew.
 const (
 	prefixWide = "W"
-	// skSealMarker: every text posting keeps the rule (SealPostings ran,
-	// or the table was indexed by this code from ticket 1).
-	skSealMarker = "sealed"
+	// skSealMarker: every posting, text and order, keeps the rule
+	// (SealPostings ran, or the table was indexed by this code from
+	// ticket 1). A table marked only `sealed` had its text postings
+	// sealed by the code before the order postings were: the pass runs
+	// again for those.
+	skSealMarker = "sealedOrders"
 )
+
+// postingRef names one posting's items: its partition and the prefix of
+// their sort keys. A gram of the text index owns its partition (prefix
+// ""); an order posting's groups share their column's, each group's items
+// under its gram, so a column still reads in order from either end.
+type postingRef struct{ pk, pre string }
+
+func refOf(k grievance.PostingKey) postingRef {
+	if col, ok := strings.CutPrefix(k.Field, orderFieldPrefix); ok {
+		return postingRef{prefixOrder + col, k.Gram}
+	}
+	return postingRef{postingPK(k), ""}
+}
+
+func comparePostingRefs(a, b postingRef) int {
+	return cmp.Or(strings.Compare(a.pk, b.pk), strings.Compare(a.pre, b.pre))
+}
+
+func (r postingRef) narrowSK(b int64) string { return r.pre + blockSK(b) }
+
+// wideSK is the sort key of the wide item of epoch e (blocks
+// e×wideBlocks…): after every narrow block's digits, before the next
+// group's gram (a gram is hex digits and # or ~, so its items never
+// start with the prefix and a W).
+func (r postingRef) wideSK(e int64) string { return r.pre + prefixWide + blockSK(e*wideBlocks) }
+
+// splitPostingSK reads a posting item's sort key: its posting's prefix,
+// whether it is a wide item, and its block (a wide item's first).
+func splitPostingSK(sk string) (pre string, wide bool, b int64, err error) {
+	cut := len(sk) - len(blockSK(0))
+	if cut < 0 {
+		return "", false, 0, errors.New("bad block")
+	}
+	b, err = strconv.ParseInt(sk[cut:], 10, 64)
+	if err != nil || b < 0 || b > maxBlock {
+		return "", false, 0, errors.New("bad block")
+	}
+	pre = sk[:cut]
+	if p, ok := strings.CutSuffix(pre, prefixWide); ok {
+		return p, true, b, nil
+	}
+	return pre, false, b, nil
+}
 
 // wideBlocks is how many blocks one wide item holds (var: tests lower
 // it). 8 blocks are 131,072 tickets and at most 16 KiB before deflate:
@@ -56,10 +104,6 @@ const (
 // blocks, the wide item and the narrow one created). A posting is then 2
 // items up to 131,072 tickets, and one more per 131,072 after.
 var wideBlocks int64 = 8
-
-// wideSK is the sort key of the wide item of epoch e (blocks
-// e×wideBlocks…): after every narrow block's digits.
-func wideSK(e int64) string { return prefixWide + blockSK(e*wideBlocks) }
 
 func epochOf(b int64) int64 { return b / wideBlocks }
 
@@ -113,21 +157,23 @@ func decodeWidePosting(enc []byte) (map[int64]*block, error) {
 	return out, nil
 }
 
-// postingBlocks decodes any item of a SRCH# partition: a narrow item's
-// block or a wide item's blocks.
-func postingBlocks(p postingItem) (map[int64]*block, error) {
-	if strings.HasPrefix(p.SK, prefixWide) {
-		return decodeWidePosting(p.B)
+// postingBlocks decodes any posting item: a narrow item's block or a wide
+// item's blocks, with the prefix of its sort key (an order posting's
+// group).
+func postingBlocks(p postingItem) (pre string, blocks map[int64]*block, err error) {
+	pre, wide, n, err := splitPostingSK(p.SK)
+	if err != nil {
+		return "", nil, err
 	}
-	n, err := strconv.ParseInt(p.SK, 10, 64)
-	if err != nil || n < 0 || n > maxBlock {
-		return nil, errors.New("bad block")
+	if wide {
+		blocks, err = decodeWidePosting(p.B)
+		return pre, blocks, err
 	}
 	b, err := decodeBlock(p.B)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return map[int64]*block{n: b}, nil
+	return pre, map[int64]*block{n: b}, nil
 }
 
 // partState is one posting's items as a writer read them: the narrow ones
@@ -137,30 +183,30 @@ type partState struct {
 	wide   map[int64]postingItem
 }
 
-// partKeys are the keys of the items a change of blocks bs of posting pk
+// partKeys are the keys of the items a change of blocks bs of posting r
 // reads.
-func partKeys(pk string, bs []int64) []dynamo.Keyed {
+func partKeys(r postingRef, bs []int64) []dynamo.Keyed {
 	var keys []dynamo.Keyed
 	epochs := map[int64]bool{}
 	for _, b := range bs {
-		keys = append(keys, dynamo.Keys{pk, blockSK(b)})
+		keys = append(keys, dynamo.Keys{r.pk, r.narrowSK(b)})
 		if e := epochOf(b); !epochs[e] {
 			epochs[e] = true
-			keys = append(keys, dynamo.Keys{pk, wideSK(e)})
+			keys = append(keys, dynamo.Keys{r.pk, r.wideSK(e)})
 		}
 	}
 	return keys
 }
 
-// partStateOf picks posting pk's items from got (items by pk and sk).
-func partStateOf(pk string, bs []int64, got map[[2]string]postingItem) partState {
+// partStateOf picks posting r's items from got (items by pk and sk).
+func partStateOf(r postingRef, bs []int64, got map[[2]string]postingItem) partState {
 	st := partState{narrow: map[int64]postingItem{}, wide: map[int64]postingItem{}}
 	for _, b := range bs {
-		if it, ok := got[[2]string{pk, blockSK(b)}]; ok {
+		if it, ok := got[[2]string{r.pk, r.narrowSK(b)}]; ok {
 			st.narrow[b] = it
 		}
 		e := epochOf(b)
-		if it, ok := got[[2]string{pk, wideSK(e)}]; ok {
+		if it, ok := got[[2]string{r.pk, r.wideSK(e)}]; ok {
 			st.wide[e] = it
 		}
 	}
@@ -184,18 +230,17 @@ func (s *Store) readPostingItems(ctx context.Context, keys []dynamo.Keyed) (map[
 	return out, nil
 }
 
-// applyPosting changes posting k's blocks by chs, from the items read
+// applyPosting changes posting r's blocks by chs, from the items read
 // in got, reading them again and redoing what is left after a lost race.
 // alone says no other writer runs (the imports, which must not run beside
 // the API): a fold and a creation are then plain conditional writes
 // rather than transactions, half their write units.
-func (s *Store) applyPosting(ctx context.Context, k grievance.PostingKey, chs map[int64]*blockChange, got map[[2]string]postingItem, alone bool) error {
-	pk := postingPK(k)
+func (s *Store) applyPosting(ctx context.Context, r postingRef, chs map[int64]*blockChange, got map[[2]string]postingItem, alone bool) error {
 	bs := slices.Sorted(maps.Keys(chs))
-	st := partStateOf(pk, bs, got)
-	return untilWritten(ctx, func() error { return s.tryPosting(ctx, pk, bs, chs, st, alone) }, func() error {
-		again, err := s.readPostingItems(ctx, partKeys(pk, bs))
-		st = partStateOf(pk, bs, again)
+	st := partStateOf(r, bs, got)
+	return untilWritten(ctx, func() error { return s.tryPosting(ctx, r, bs, chs, st, alone) }, func() error {
+		again, err := s.readPostingItems(ctx, partKeys(r, bs))
+		st = partStateOf(r, bs, again)
 		return err
 	})
 }
@@ -225,7 +270,7 @@ func untilWritten(ctx context.Context, write, reread func() error) error {
 // item below its `upto`, else to the narrow item, created (and the blocks
 // below folded) where there is none. A change already written is found
 // done on a second try (members are set, not toggled).
-func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[int64]*blockChange, st partState, alone bool) error {
+func (s *Store) tryPosting(ctx context.Context, r postingRef, bs []int64, chs map[int64]*blockChange, st partState, alone bool) error {
 	if s.postingRead != nil {
 		s.postingRead("state")
 	}
@@ -238,7 +283,7 @@ func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[i
 			continue
 		}
 		if cur, ok := st.narrow[b]; ok {
-			if err := s.writePosting(ctx, pk, blockSK(b), cur, true, chs[b]); err != nil {
+			if err := s.writePosting(ctx, cur, chs[b]); err != nil {
 				return err
 			}
 			continue
@@ -261,10 +306,10 @@ func (s *Store) tryPosting(ctx context.Context, pk string, bs []int64, chs map[i
 			lower[b] = &next
 		}
 		top := create[len(create)-1]
-		return s.createPosting(ctx, pk, top, chs[top], true, lower)
+		return s.createPosting(ctx, r, top, chs[top], true, lower)
 	}
 	for _, b := range create {
-		if err := s.createPosting(ctx, pk, b, chs[b], alone, nil); err != nil {
+		if err := s.createPosting(ctx, r, b, chs[b], alone, nil); err != nil {
 			return err
 		}
 	}
@@ -299,15 +344,15 @@ func (s *Store) writeWide(ctx context.Context, w postingItem, bs []int64, chs ma
 	return postingWritten(s.main.Put(next).If("v = ?", w.V).Run(ctx))
 }
 
-// createPosting creates narrow block b with its change's members, first
+// createPosting creates posting r's narrow block b with its change's members, first
 // folding every narrow block below it into its wide item, in a
 // transaction that checks no wide item has come to hold b (alone: no
 // other writer, so plain conditional writes). lower are blocks below b a
 // lone writer creates at once: they are folded with the rest.
-func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *blockChange, alone bool, lower map[int64]*block) error {
+func (s *Store) createPosting(ctx context.Context, r postingRef, b int64, ch *blockChange, alone bool, lower map[int64]*block) error {
 	next := ch.apply(&block{})
-	item := postingItem{PK: pk, SK: blockSK(b), Kind: KindPosting, B: next.encode(), V: 1}
-	done, _, err := s.foldBelow(ctx, pk, b, &item, alone, lower)
+	item := postingItem{PK: r.pk, SK: r.narrowSK(b), Kind: KindPosting, B: next.encode(), V: 1}
+	done, _, err := s.foldBelow(ctx, r, b, &item, alone, lower)
 	if err != nil || done {
 		return err
 	}
@@ -315,17 +360,17 @@ func (s *Store) createPosting(ctx context.Context, pk string, b int64, ch *block
 		return postingWritten(s.main.Put(item).If("attribute_not_exists(pk)").Run(ctx))
 	}
 	tx := s.db.WriteTx().
-		Check(s.main.Check(AttrPK, pk).Range(AttrSK, wideSK(epochOf(b))).If("attribute_not_exists(pk) OR upto <= ?", b)).
+		Check(s.main.Check(AttrPK, r.pk).Range(AttrSK, r.wideSK(epochOf(b))).If("attribute_not_exists(pk) OR upto <= ?", b)).
 		Put(s.main.Put(item).If("attribute_not_exists(pk)"))
 	return postingWritten(tx.Run(ctx))
 }
 
-// foldBelow folds every narrow item of posting pk below block b into its
+// foldBelow folds every narrow item of posting r below block b into its
 // wide item: those of older epochs entirely, those of b's up to b, with
 // create written in that last fold's transaction, and lower
 // (createPosting) with them. It reports whether it wrote create, and the
 // requests it made.
-func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *postingItem, alone bool, lower map[int64]*block) (created bool, requests int, err error) {
+func (s *Store) foldBelow(ctx context.Context, r postingRef, b int64, create *postingItem, alone bool, lower map[int64]*block) (created bool, requests int, err error) {
 	var below []postingItem
 	switch {
 	case b > 0 && alone && b <= 256:
@@ -335,7 +380,7 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 		var keys []dynamo.Keyed
 		for n := range b {
 			if lower[n] == nil {
-				keys = append(keys, dynamo.Keys{pk, blockSK(n)})
+				keys = append(keys, dynamo.Keys{r.pk, r.narrowSK(n)})
 			}
 		}
 		got, err := s.readPostingItems(ctx, keys)
@@ -345,8 +390,9 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 		}
 		below = slices.Collect(maps.Values(got))
 	case b > 0:
-		// Narrow sort keys are digits, below the wide items' W.
-		err = s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Less, blockSK(b)).Consistent(true).All(ctx, &below)
+		// The posting's narrow items: its prefix and digits, below its
+		// wide items' W.
+		err = s.main.Get(AttrPK, r.pk).Range(AttrSK, dynamo.Between, r.narrowSK(0), r.narrowSK(b-1)).Consistent(true).All(ctx, &below)
 		requests++
 		if err != nil {
 			return false, requests, translate("read postings below", err)
@@ -357,9 +403,9 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 	}
 	byEpoch := map[int64][]postingItem{}
 	for _, it := range below {
-		n, err := strconv.ParseInt(it.SK, 10, 64)
+		n, err := strconv.ParseInt(strings.TrimPrefix(it.SK, r.pre), 10, 64)
 		if err != nil {
-			return false, requests, fmt.Errorf("posting of %s: bad block", pk)
+			return false, requests, fmt.Errorf("posting of %s: bad block", r.pk)
 		}
 		byEpoch[epochOf(n)] = append(byEpoch[epochOf(n)], it)
 	}
@@ -377,7 +423,7 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 	for _, older := range slices.Sorted(maps.Keys(byEpoch)) {
 		if older != e {
 			requests += 2
-			if err := s.fold(ctx, pk, older, byEpoch[older], (older+1)*wideBlocks, nil, newByEpoch[older], alone); err != nil {
+			if err := s.fold(ctx, r, older, byEpoch[older], (older+1)*wideBlocks, nil, newByEpoch[older], alone); err != nil {
 				return false, requests, err
 			}
 		}
@@ -386,13 +432,13 @@ func (s *Store) foldBelow(ctx context.Context, pk string, b int64, create *posti
 		return false, requests, nil
 	}
 	requests += 2
-	return create != nil, requests, s.fold(ctx, pk, e, byEpoch[e], b, create, newByEpoch[e], alone)
+	return create != nil, requests, s.fold(ctx, r, e, byEpoch[e], b, create, newByEpoch[e], alone)
 }
 
 // SealResult tells what SealPostings did.
 type SealResult struct {
-	// Postings is the text postings found with narrow items below their
-	// newest; Folded, those narrow items (folded, or, dry, to fold).
+	// Postings is the postings (text grams and order groups) found with
+	// narrow items below their newest; Folded, those narrow items (folded, or, dry, to fold).
 	Postings, Folded int
 	// Complete: the marker exists (found, or written at the end).
 	Complete bool
@@ -403,7 +449,7 @@ type SealResult struct {
 // postings were written before the wide items: the writers fold a
 // posting's blocks only when it first takes a new block, which on a
 // table that grows slowly may be months away. A consistent Scan finds
-// the text postings' narrow items; each posting with more than one is
+// the narrow items of the text and order postings; each posting with more than one is
 // folded below its newest, as a writer creating that block would, so
 // the pass is safe beside the consumer (the same conditions fence it).
 // Then the marker is written: a second run is one GetItem. A fresh
@@ -417,10 +463,10 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 		r.Complete = done
 		return r, err
 	}
-	narrow := map[string][]int64{}
+	narrow := map[postingRef][]int64{}
 	n, err := s.scanPages(ctx, func() *dynamo.Scan {
 		return s.main.Scan().Consistent(true).Project(AttrPK, AttrSK).
-			Filter("begins_with(pk, ?) AND kind = ?", prefixPosting, KindPosting)
+			Filter("(begins_with(pk, ?) OR begins_with(pk, ?)) AND kind = ?", prefixPosting, prefixOrder, KindPosting)
 	}, func(item dynamo.Item) error {
 		var k struct {
 			PK string `dynamo:"pk"`
@@ -429,22 +475,23 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 		if err := dynamo.UnmarshalItem(item, &k); err != nil {
 			return fmt.Errorf("seal postings: %w", err)
 		}
-		if strings.HasPrefix(k.SK, prefixWide) {
-			return nil
-		}
-		b, err := strconv.ParseInt(k.SK, 10, 64)
+		pre, wide, b, err := splitPostingSK(k.SK)
 		if err != nil {
-			return fmt.Errorf("seal postings: posting of %s: bad block", k.PK)
+			return fmt.Errorf("seal postings: posting of %s: %w", k.PK, err)
 		}
-		narrow[k.PK] = append(narrow[k.PK], b)
+		if !wide {
+			ref := postingRef{k.PK, pre}
+			narrow[ref] = append(narrow[ref], b)
+		}
 		return nil
 	})
 	r.Requests += n
 	if err != nil {
 		return r, translate("seal postings", err)
 	}
-	for _, pk := range slices.Sorted(maps.Keys(narrow)) {
-		bs := narrow[pk]
+	refs := slices.SortedFunc(maps.Keys(narrow), comparePostingRefs)
+	for _, ref := range refs {
+		bs := narrow[ref]
 		if len(bs) < 2 {
 			continue
 		}
@@ -454,7 +501,7 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 			continue
 		}
 		err := untilWritten(ctx, func() error {
-			_, req, err := s.foldBelow(ctx, pk, slices.Max(bs), nil, false, nil)
+			_, req, err := s.foldBelow(ctx, ref, slices.Max(bs), nil, false, nil)
 			r.Requests += req
 			return err
 		}, func() error { return nil })
@@ -477,9 +524,9 @@ func (s *Store) SealPostings(ctx context.Context, dry bool) (SealResult, error) 
 // epoch's wide item, raising its `upto` to upto, and creates narrow item
 // create (at upto) in the same transaction when given. more are blocks a
 // lone writer creates: their members go into the wide item with the rest.
-func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingItem, upto int64, create *postingItem, more map[int64]*block, alone bool) error {
+func (s *Store) fold(ctx context.Context, r postingRef, e int64, items []postingItem, upto int64, create *postingItem, more map[int64]*block, alone bool) error {
 	var w postingItem
-	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Equal, wideSK(e)).Consistent(true).One(ctx, &w)
+	err := s.main.Get(AttrPK, r.pk).Range(AttrSK, dynamo.Equal, r.wideSK(e)).Consistent(true).One(ctx, &w)
 	exists := err == nil
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		return translate("read wide posting", err)
@@ -488,7 +535,7 @@ func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingIte
 	from := e * wideBlocks
 	if exists {
 		if blocks, err = decodeWidePosting(w.B); err != nil {
-			return fmt.Errorf("posting of %s: %w", pk, err)
+			return fmt.Errorf("posting of %s: %w", r.pk, err)
 		}
 		from = w.Upto
 	}
@@ -500,9 +547,9 @@ func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingIte
 	}
 	found := map[int64]bool{}
 	for _, it := range items {
-		got, err := postingBlocks(it)
+		_, got, err := postingBlocks(it)
 		if err != nil {
-			return fmt.Errorf("posting of %s: %w", pk, err)
+			return fmt.Errorf("posting of %s: %w", r.pk, err)
 		}
 		for n, blk := range got {
 			found[n] = true
@@ -524,14 +571,14 @@ func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingIte
 		}
 		blocks[n] = &merged
 	}
-	next := postingItem{PK: pk, SK: wideSK(e), Kind: KindPosting, B: encodeWidePosting(blocks), V: w.V + 1, Upto: max(upto, from)}
+	next := postingItem{PK: r.pk, SK: r.wideSK(e), Kind: KindPosting, B: encodeWidePosting(blocks), V: w.V + 1, Upto: max(upto, from)}
 	put := s.main.Put(next).If("attribute_not_exists(pk)")
 	if exists {
 		put = s.main.Put(next).If("v = ?", w.V)
 	}
 	var deletes []*dynamo.Delete
 	for _, it := range items {
-		deletes = append(deletes, s.main.Delete(AttrPK, pk).Range(AttrSK, it.SK).If("v = ?", it.V))
+		deletes = append(deletes, s.main.Delete(AttrPK, r.pk).Range(AttrSK, it.SK).If("v = ?", it.V))
 	}
 	if alone {
 		// No other writer: the same writes one by one, the wide item
@@ -556,7 +603,7 @@ func (s *Store) fold(ctx context.Context, pk string, e int64, items []postingIte
 	}
 	for n := from; n < upto; n++ {
 		if !found[n] {
-			tx = tx.Check(s.main.Check(AttrPK, pk).Range(AttrSK, blockSK(n)).If("attribute_not_exists(pk)"))
+			tx = tx.Check(s.main.Check(AttrPK, r.pk).Range(AttrSK, r.narrowSK(n)).If("attribute_not_exists(pk)"))
 		}
 	}
 	if create != nil {

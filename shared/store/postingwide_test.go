@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -230,50 +232,85 @@ func TestPostings_AFoldAndAWriteThatCrossBothSurvive(t *testing.T) {
 		{"a fold after another fold of the same blocks", []int64{at(0, 1), at(1, 1)}, at(2, 1), "below", at(3, 1), []int64{3}, []int64{0, 1, 2}, 3},
 		{"a wide item written after another wrote it", []int64{at(0, 1), at(1, 1)}, at(0, 2), "state", at(0, 3), []int64{1}, []int64{0}, 1},
 	}
+	// The same races on a text posting and on an order posting's group
+	// (which shares its column's partition with the others).
+	keys := map[string]grievance.PostingKey{"text": {Field: "title", Gram: "fen"}, "order": grievance.OrderKey("version", "fen")}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := MustOpen(t)
-			ctx := context.Background()
-			k := grievance.PostingKey{Field: "title", Gram: "fen"}
-			in := map[int64]bool{}
-			set := func(n int64) error {
-				in[max(n, -n)] = n > 0
-				return store.ApplyPostingChanges(ctx, s, []store.PostingChange{{Key: k, Seq: max(n, -n), Member: n > 0}})
-			}
-			for _, n := range tc.before {
-				if err := set(n); err != nil {
+		for kind, k := range keys {
+			t.Run(kind+"/"+tc.name, func(t *testing.T) {
+				s := MustOpen(t)
+				ctx := context.Background()
+				if kind == "order" {
+					// A neighbour on either side of the group.
+					for _, v := range []string{"fe", "feo"} {
+						if err := store.ApplyPostingChanges(ctx, s, []store.PostingChange{{Key: grievance.OrderKey("version", v), Seq: at(1, 9), Member: true}}); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				in := map[int64]bool{}
+				set := func(n int64) error {
+					in[max(n, -n)] = n > 0
+					return store.ApplyPostingChanges(ctx, s, []store.PostingChange{{Key: k, Seq: max(n, -n), Member: n > 0}})
+				}
+				for _, n := range tc.before {
+					if err := set(n); err != nil {
+						t.Fatal(err)
+					}
+				}
+				crossed := false
+				store.SetPostingRead(s, func(stage string) {
+					if stage != tc.stage || crossed {
+						return
+					}
+					crossed = true
+					if err := set(tc.other); err != nil {
+						t.Errorf("the other change: %v", err)
+					}
+				})
+				if err := set(tc.first); err != nil {
 					t.Fatal(err)
 				}
-			}
-			crossed := false
-			store.SetPostingRead(s, func(stage string) {
-				if stage != tc.stage || crossed {
-					return
+				store.SetPostingRead(s, nil)
+				if !crossed {
+					t.Fatal("the other change was never made")
 				}
-				crossed = true
-				if err := set(tc.other); err != nil {
-					t.Errorf("the other change: %v", err)
+				want := setIn(in)
+				if got := keyMembers(t, s, k); !slices.Equal(got, want) {
+					t.Errorf("members %v, want %v", got, want)
+				}
+				l := store.LayoutOf(t, s, k.Field, k.Gram)
+				checkLayout(t, l, 8)
+				slices.Sort(l.Narrow)
+				if !slices.Equal(l.Narrow, tc.narrow) || len(l.Wide) != 1 || !slices.Equal(l.Wide[0].Blocks, tc.wide) || l.Wide[0].Upto != tc.upto {
+					t.Errorf("layout %+v, want narrow %v and one wide item holding %v up to %d", l, tc.narrow, tc.wide, tc.upto)
+				}
+				if kind == "order" {
+					for _, v := range []string{"fe", "feo"} {
+						if got := keyMembers(t, s, grievance.OrderKey("version", v)); !slices.Equal(got, []int64{at(1, 9)}) {
+							t.Errorf("neighbour %q: members %v", v, got)
+						}
+					}
 				}
 			})
-			if err := set(tc.first); err != nil {
-				t.Fatal(err)
-			}
-			store.SetPostingRead(s, nil)
-			if !crossed {
-				t.Fatal("the other change was never made")
-			}
-			want := setIn(in)
-			if got := postingMembers(t, s, k); !slices.Equal(got, want) {
-				t.Errorf("members %v, want %v", got, want)
-			}
-			l := store.LayoutOf(t, s, k.Field, k.Gram)
-			checkLayout(t, l, 8)
-			slices.Sort(l.Narrow)
-			if !slices.Equal(l.Narrow, tc.narrow) || len(l.Wide) != 1 || !slices.Equal(l.Wide[0].Blocks, tc.wide) || l.Wide[0].Upto != tc.upto {
-				t.Errorf("layout %+v, want narrow %v and one wide item holding %v up to %d", l, tc.narrow, tc.wide, tc.upto)
-			}
-		})
+		}
 	}
+}
+
+// keyMembers reads one posting as a list does: a text posting as a
+// search, an order posting's group from a walk of its column.
+func keyMembers(t *testing.T, s *store.Store, k grievance.PostingKey) []int64 {
+	t.Helper()
+	col, ok := strings.CutPrefix(k.Field, grievance.OrderField(""))
+	if !ok {
+		return postingMembers(t, s, k)
+	}
+	for _, b := range walkOrder(t, s, col, false, 100) {
+		if b.Gram == k.Gram {
+			return members(b.Members)
+		}
+	}
+	return nil
 }
 
 // Ensure a table whose postings were written before the wide items is
@@ -293,21 +330,46 @@ func TestSealPostings_FoldsAnOlderTableOnce(t *testing.T) {
 		want = append(want, at(b, 1), at(b, 2+b))
 	}
 	store.PutNarrowPosting(t, s, single.Field, single.Gram, 3, at(3, 9))
+	// An order posting's group of many tickets, and its neighbour in the
+	// column's partition, which must be left as it is.
+	staff := grievance.OrderKey("attending_staff", "officer-a")
+	next := grievance.OrderKey("attending_staff", "officer-b")
+	var staffWant []int64
+	for b := range int64(3) {
+		store.PutNarrowPosting(t, s, staff.Field, staff.Gram, b, at(b, 7))
+		staffWant = append(staffWant, at(b, 7))
+	}
+	store.PutNarrowPosting(t, s, next.Field, next.Gram, 1, at(1, 8))
 
 	r, err := s.SealPostings(ctx, true)
-	if err != nil || r.Complete || r.Postings != 1 || r.Folded != 4 {
-		t.Fatalf("dry run: %+v, %v; want 1 posting, 4 narrow items to fold, no marker", r, err)
+	if err != nil || r.Complete || r.Postings != 2 || r.Folded != 6 {
+		t.Fatalf("dry run: %+v, %v; want 2 postings, 6 narrow items to fold, no marker", r, err)
 	}
 	if l := store.LayoutOf(t, s, dense.Field, dense.Gram); len(l.Wide) != 0 || len(l.Narrow) != 5 {
 		t.Fatalf("the dry run wrote: %+v", l)
 	}
-	if r, err = s.SealPostings(ctx, false); err != nil || !r.Complete || r.Postings != 1 || r.Folded != 4 {
+	if r, err = s.SealPostings(ctx, false); err != nil || !r.Complete || r.Postings != 2 || r.Folded != 6 {
 		t.Fatalf("run: %+v, %v", r, err)
+	}
+	l := store.LayoutOf(t, s, staff.Field, staff.Gram)
+	checkLayout(t, l, 2)
+	if len(l.Wide) != 1 || !slices.Equal(l.Wide[0].Blocks, []int64{0, 1}) || !slices.Equal(l.Narrow, []int64{2}) {
+		t.Errorf("order group kept as %+v, want blocks 0–1 wide, 2 narrow", l)
+	}
+	if l := store.LayoutOf(t, s, next.Field, next.Gram); len(l.Wide) != 0 || !slices.Equal(l.Narrow, []int64{1}) {
+		t.Errorf("the next group kept as %+v, want left alone", l)
+	}
+	var got []string
+	for _, b := range walkOrder(t, s, "attending_staff", false, 1) {
+		got = append(got, fmt.Sprint(members(b.Members)))
+	}
+	if want := []string{fmt.Sprint(staffWant), fmt.Sprint([]int64{at(1, 8)})}; !slices.Equal(got, want) {
+		t.Errorf("order groups after sealing %v, want %v", got, want)
 	}
 	if got := postingMembers(t, s, dense); !slices.Equal(got, want) {
 		t.Errorf("members %v, want %v", got, want)
 	}
-	l := store.LayoutOf(t, s, dense.Field, dense.Gram)
+	l = store.LayoutOf(t, s, dense.Field, dense.Gram)
 	checkLayout(t, l, 2)
 	if len(l.Wide) != 2 || !slices.Equal(l.Narrow, []int64{4}) || l.Wide[0].Upto != 2 || l.Wide[1].Upto != 4 {
 		t.Errorf("layout %+v, want blocks 0–3 in 2 wide items closed at their ends, block 4 narrow", l)
@@ -360,8 +422,10 @@ func TestImport_CreatesSealedPostingsAtOnce(t *testing.T) {
 		{grievance.PostingKey{Field: "title", Gram: "wat"}, all, 6, 3},
 		{grievance.PostingKey{Field: "title", Gram: "zeb"}, rare, 6, 2},
 		{grievance.HistoryKey(grievance.PostingKey{Field: "title", Gram: "wat"}), all, 6, 3},
+		// Every ticket is at version 1: one order group.
+		{grievance.OrderKey("version", grievance.SortValue(ts[0], "version")), all, 6, 3},
 	} {
-		if got := postingMembers(t, s, tc.key); !slices.Equal(got, tc.want) {
+		if got := keyMembers(t, s, tc.key); !slices.Equal(got, tc.want) {
 			t.Errorf("%v: members %v, want %v", tc.key, got, tc.want)
 		}
 		l := store.LayoutOf(t, s, tc.key.Field, tc.key.Gram)
@@ -369,5 +433,80 @@ func TestImport_CreatesSealedPostingsAtOnce(t *testing.T) {
 		if !slices.Equal(l.Narrow, []int64{tc.narrow}) || len(l.Wide) != tc.wide {
 			t.Errorf("%v: layout %+v, want narrow block %d and %d wide items", tc.key, l, tc.narrow, tc.wide)
 		}
+	}
+}
+
+// Ensure an order posting's groups are sealed as the text postings are
+// (a group of many tickets keeps its older blocks in wide items) while
+// the column's partition still reads in order from either end, each
+// group whole and once, whatever a call's limit cuts: a group's wide
+// items sort between its narrow blocks and the next group, also when the
+// next group's value starts with this one's ("a", "ab") or is a long
+// value's prefix group (~).
+func TestOrderPostings_GroupsSealAndReadWholeInOrder(t *testing.T) {
+	defer store.SetWideBlocks(2)()
+	s := MustOpen(t)
+	ctx := context.Background()
+	at := func(block, offset int64) int64 { return block*blockTickets + offset }
+	long := strings.Repeat("a", 450)
+	groups := map[string]map[int64]bool{"a": {}, "ab": {}, "b": {}, long: {}}
+	apply := func(step, value string, seqs []int64, member bool) {
+		t.Helper()
+		var chs []store.PostingChange
+		for _, n := range seqs {
+			chs = append(chs, store.PostingChange{Key: grievance.OrderKey("attending_staff", value), Seq: n, Member: member})
+			groups[value][n] = member
+		}
+		if err := store.ApplyPostingChanges(ctx, s, chs); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	check := func(step string) {
+		t.Helper()
+		values := slices.SortedFunc(maps.Keys(groups), func(a, b string) int {
+			return strings.Compare(grievance.OrderKey("attending_staff", a).Gram, grievance.OrderKey("attending_staff", b).Gram)
+		})
+		var want []string
+		for _, v := range values {
+			if m := setIn(groups[v]); len(m) > 0 {
+				want = append(want, fmt.Sprint(m))
+			}
+		}
+		for _, desc := range []bool{false, true} {
+			exp := slices.Clone(want)
+			if desc {
+				slices.Reverse(exp)
+			}
+			for _, limit := range []int{1, 2, 3, 100} {
+				var got []string
+				for _, b := range walkOrder(t, s, "attending_staff", desc, limit) {
+					got = append(got, fmt.Sprint(members(b.Members)))
+				}
+				if !slices.Equal(got, exp) {
+					t.Errorf("%s: desc %v, limit %d: groups %v, want %v", step, desc, limit, got, exp)
+				}
+			}
+		}
+		for v := range groups {
+			k := grievance.OrderKey("attending_staff", v)
+			checkLayout(t, store.LayoutOf(t, s, k.Field, k.Gram), 2)
+		}
+	}
+
+	apply("a group over five blocks", "a", []int64{at(0, 1), at(1, 2), at(2, 3), at(3, 4), at(4, 5)}, true)
+	apply("its neighbours", "ab", []int64{at(2, 6)}, true)
+	apply("its neighbours", "b", []int64{at(0, 7), at(4, 8)}, true)
+	apply("a long value", long, []int64{at(1, 9), at(3, 10)}, true)
+	check("written")
+	k := grievance.OrderKey("attending_staff", "a")
+	if l := store.LayoutOf(t, s, k.Field, k.Gram); len(l.Wide) != 2 || !slices.Equal(l.Narrow, []int64{4}) {
+		t.Errorf("group a kept as %+v, want blocks 0–3 in two wide items, 4 narrow", l)
+	}
+	apply("a member leaves a wide item", "a", []int64{at(1, 2)}, false)
+	apply("and joins the next group", "ab", []int64{at(1, 2)}, true)
+	apply("a new block", "a", []int64{at(6, 11)}, true)
+	check("changed")
+	if l := store.LayoutOf(t, s, k.Field, k.Gram); len(l.Wide) != 3 || !slices.Equal(l.Narrow, []int64{6}) {
+		t.Errorf("group a kept as %+v, want blocks 0–5 in three wide items, 6 narrow", l)
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,8 +8,6 @@ import (
 	"maps"
 	"math/bits"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -101,15 +98,6 @@ func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field +
 
 func blockSK(b int64) string { return fmt.Sprintf("%06d", b) }
 
-// itemKeys are the keys of one posting item: an order posting's groups
-// share their column's partition, a gram's blocks are its own.
-func itemKeys(bk blockKey) (pk, sk string) {
-	if col, ok := strings.CutPrefix(bk.key.Field, orderFieldPrefix); ok {
-		return prefixOrder + col, bk.key.Gram + blockSK(bk.block)
-	}
-	return postingPK(bk.key), blockSK(bk.block)
-}
-
 var orderFieldPrefix = grievance.OrderField("")
 
 // block is the members of one posting item: offsets 0…16383 as a bitmap.
@@ -191,7 +179,7 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 		var p postingItem
 		it := s.main.Get(AttrPK, postingPK(k)).Iter()
 		for it.Next(ctx, &p) {
-			blocks, err := postingBlocks(p)
+			_, blocks, err := postingBlocks(p)
 			if err != nil {
 				return fmt.Errorf("posting %s/%s: %w", p.PK, p.SK, err)
 			}
@@ -250,8 +238,9 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 	case after != "" && desc:
 		q = q.Range(AttrSK, dynamo.Less, after)
 	case after != "":
-		// Past every block of the group: block keys are digits, below ":".
-		q = q.Range(AttrSK, dynamo.Greater, after+":")
+		// Past every item of the group: its blocks' digits and its wide
+		// items' W are below "X".
+		q = q.Range(AttrSK, dynamo.Greater, after+"X")
 	}
 	// Order items are small, so a request may ask for more of them than
 	// the pager's usual pages (DynamoDB stops it at 1 MB).
@@ -270,7 +259,7 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 			}
 			return out, "", nil
 		}
-		gram, block, b, err := orderItemOf(item)
+		gram, blocks, err := orderItemOf(item)
 		if err != nil {
 			return nil, "", err
 		}
@@ -281,7 +270,9 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 		if cur.Members == nil {
 			cur = grievance.OrderBucket{Gram: gram, Members: &grievance.SeqSet{}}
 		}
-		cur.Members.OrWords(int(block)*(blockSize/64), b[:])
+		for n, b := range blocks {
+			cur.Members.OrWords(int(n)*(blockSize/64), b[:])
+		}
 		p.pop()
 		if len(p.buf) == 0 && !p.done && len(out) > 0 {
 			// The request ended, maybe inside the group being read: that
@@ -291,23 +282,22 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 	}
 }
 
-// orderItemOf decodes an order posting item: its group's gram, its block
-// and members.
-func orderItemOf(item dynamo.Item) (gram string, blk int64, b *block, err error) {
+// orderItemOf decodes an order posting item: its group's gram and its
+// blocks' members (one block, or a wide item's).
+func orderItemOf(item dynamo.Item) (gram string, blocks map[int64]*block, err error) {
 	var it postingItem
 	if err := dynamo.UnmarshalItem(item, &it); err != nil {
-		return "", 0, nil, fmt.Errorf("decode order posting: %w", err)
+		return "", nil, fmt.Errorf("decode order posting: %w", err)
 	}
-	cut := len(it.SK) - len(blockSK(0))
-	blk, err = strconv.ParseInt(it.SK[max(cut, 0):], 10, 64)
-	if err != nil || cut < 1 {
+	gram, blocks, err = postingBlocks(it)
+	if err == nil && gram == "" {
+		err = errors.New("no group")
+	}
+	if err != nil {
 		// The key's group is a sort value's bytes: not in errors (logs).
-		return "", 0, nil, fmt.Errorf("order posting of %s: bad key", it.PK)
+		return "", nil, fmt.Errorf("order posting of %s: %w", it.PK, err)
 	}
-	if b, err = decodeBlock(it.B); err != nil {
-		return "", 0, nil, fmt.Errorf("order posting of %s: %w", it.PK, err)
-	}
-	return it.SK[:cut], blk, b, nil
+	return gram, blocks, nil
 }
 
 // LiveTicketsBySeq implements grievance.TextIndex: the numbers are read
@@ -799,29 +789,19 @@ func (s *Store) searchRefs(ctx context.Context, ids []string) (map[string]search
 // applyPostings reads every posting item pc touches and writes those
 // whose members change, each conditioned on the version read; an item
 // another writer changed meanwhile is read again and redone. A posting's
-// blocks are written together, in block order (postingwide.go: blocks
-// below a wide item's upto are in it); an order posting's items one by
-// one.
+// blocks (a gram's, an order posting group's) are written together, in
+// block order (postingwide.go: blocks below a wide item's upto are in
+// it).
 func (s *Store) applyPostings(ctx context.Context, pc postingChanges, alone bool) error {
-	var order []blockKey
-	parts := map[grievance.PostingKey]map[int64]*blockChange{}
+	parts := map[postingRef]map[int64]*blockChange{}
 	var keys []dynamo.Keyed
 	for bk, ch := range pc {
-		if strings.HasPrefix(bk.key.Field, orderFieldPrefix) {
-			order = append(order, bk)
-			pk, sk := itemKeys(bk)
-			keys = append(keys, dynamo.Keys{pk, sk})
-			continue
+		r := refOf(bk.key)
+		if parts[r] == nil {
+			parts[r] = map[int64]*blockChange{}
 		}
-		if parts[bk.key] == nil {
-			parts[bk.key] = map[int64]*blockChange{}
-		}
-		parts[bk.key][bk.block] = ch
-	}
-	for k, chs := range parts {
-		for b := range chs {
-			keys = append(keys, dynamo.Keys{postingPK(k), blockSK(b)})
-		}
+		parts[r][bk.block] = ch
+		keys = append(keys, dynamo.Keys{r.pk, r.narrowSK(bk.block)})
 	}
 	got, err := s.readPostingItems(ctx, keys)
 	if err != nil {
@@ -831,13 +811,12 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges, alone bool
 	// rule), so the wide items (up to 16 KiB each) are read only for the
 	// blocks without one: new tickets in the newest block need none.
 	var wide []dynamo.Keyed
-	for k, chs := range parts {
-		pk := postingPK(k)
+	for r, chs := range parts {
 		epochs := map[int64]bool{}
 		for b := range chs {
-			if _, ok := got[[2]string{pk, blockSK(b)}]; !ok && !epochs[epochOf(b)] {
+			if _, ok := got[[2]string{r.pk, r.narrowSK(b)}]; !ok && !epochs[epochOf(b)] {
 				epochs[epochOf(b)] = true
-				wide = append(wide, dynamo.Keys{pk, wideSK(epochOf(b))})
+				wide = append(wide, dynamo.Keys{r.pk, r.wideSK(epochOf(b))})
 			}
 		}
 	}
@@ -848,66 +827,33 @@ func (s *Store) applyPostings(ctx context.Context, pc postingChanges, alone bool
 		}
 		maps.Copy(got, more)
 	}
-	postings := slices.SortedFunc(maps.Keys(parts), func(a, b grievance.PostingKey) int {
-		return cmp.Or(strings.Compare(a.Field, b.Field), strings.Compare(a.Gram, b.Gram))
-	})
-	slices.SortFunc(order, func(a, b blockKey) int {
-		apk, ask := itemKeys(a)
-		bpk, bsk := itemKeys(b)
-		return cmp.Or(strings.Compare(apk, bpk), strings.Compare(ask, bsk))
-	})
-	return parallel(ctx, len(postings)+len(order), 16, func(ctx context.Context, i int) error {
-		if i < len(postings) {
-			return s.applyPosting(ctx, postings[i], parts[postings[i]], got, alone)
-		}
-		bk := order[i-len(postings)]
-		pk, sk := itemKeys(bk)
-		cur, ok := got[[2]string{pk, sk}]
-		return untilWritten(ctx, func() error { return s.writePosting(ctx, pk, sk, cur, ok, pc[bk]) }, func() error {
-			again, err := s.readPostingItems(ctx, []dynamo.Keyed{dynamo.Keys{pk, sk}})
-			cur, ok = again[[2]string{pk, sk}]
-			return err
-		})
+	postings := slices.SortedFunc(maps.Keys(parts), comparePostingRefs)
+	return parallel(ctx, len(postings), 16, func(ctx context.Context, i int) error {
+		return s.applyPosting(ctx, postings[i], parts[postings[i]], got, alone)
 	})
 }
 
 var errPostingRace = errors.New("posting changed meanwhile")
 
-// writePosting writes one narrow posting item with its members changed
-// (deletes it when none remain), conditioned on the version read. A text
+// writePosting writes narrow posting item cur with its members changed
+// (deletes it when none remain), conditioned on the version read. A
 // posting's item is created by createPosting, never here.
-func (s *Store) writePosting(ctx context.Context, pk, sk string, cur postingItem, exists bool, ch *blockChange) error {
-	b := &block{}
-	if exists {
-		var err error
-		if b, err = decodeBlock(cur.B); err != nil {
-			// An order posting's key is a sort value's bytes: the
-			// partition only (no ticket data in logs).
-			return fmt.Errorf("posting of %s: %w", cur.PK, err)
-		}
+func (s *Store) writePosting(ctx context.Context, cur postingItem, ch *blockChange) error {
+	b, err := decodeBlock(cur.B)
+	if err != nil {
+		// An order posting's key is a sort value's bytes: the partition
+		// only (no ticket data in logs).
+		return fmt.Errorf("posting of %s: %w", cur.PK, err)
 	}
 	next := ch.apply(b)
 	if next == *b {
 		return nil
 	}
-	var err error
-	switch {
-	case next.count() == 0 && exists:
-		err = s.main.Delete(AttrPK, pk).Range(AttrSK, sk).If("v = ?", cur.V).Run(ctx)
-	case next.count() == 0:
-		return nil
-	default:
-		it := postingItem{PK: pk, SK: sk, Kind: KindPosting, B: next.encode(), V: cur.V + 1}
-		if exists {
-			err = s.main.Put(it).If("v = ?", cur.V).Run(ctx)
-		} else {
-			err = s.main.Put(it).If("attribute_not_exists(pk)").Run(ctx)
-		}
+	if next.count() == 0 {
+		return postingWritten(s.main.Delete(AttrPK, cur.PK).Range(AttrSK, cur.SK).If("v = ?", cur.V).Run(ctx))
 	}
-	if dynamo.IsCondCheckFailed(err) || txConflict(err) {
-		return errPostingRace
-	}
-	return translate("write posting", err)
+	it := postingItem{PK: cur.PK, SK: cur.SK, Kind: KindPosting, B: next.encode(), V: cur.V + 1}
+	return postingWritten(s.main.Put(it).If("v = ?", cur.V).Run(ctx))
 }
 
 // indexTickets puts tickets into the text index as ImportTickets stores

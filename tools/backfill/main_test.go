@@ -81,7 +81,7 @@ func TestRun_TakesTheEnvironmentsConfigAndPrintsTheSummary(t *testing.T) {
 	}
 	// Postings as a table written before the wide items: nothing to fold
 	// in five tickets (one block), but the pass runs and marks them.
-	if err := dynamo.New(cfg).Table(names.Main).Delete("pk", "ORDERMETA").Range("sk", "sealed").Run(ctx); err != nil {
+	if err := dynamo.New(cfg).Table(names.Main).Delete("pk", "ORDERMETA").Range("sk", "sealedOrders").Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
