@@ -73,9 +73,9 @@ func comparePostingRefs(a, b postingRef) int {
 func (r postingRef) narrowSK(b int64) string { return r.pre + blockSK(b) }
 
 // wideSK is the sort key of the wide item of epoch e (blocks
-// e×wideBlocks…): after every narrow block's digits, before the next
-// group's gram (a gram is hex digits and # or ~, so its items never
-// start with the prefix and a W).
+// e×wideBlocks…): after every narrow block's digits. An order posting's
+// group keeps its items together, narrow then wide, because no gram
+// starts with another (a gram is hex digits ended by # or ~).
 func (r postingRef) wideSK(e int64) string { return r.pre + prefixWide + blockSK(e*wideBlocks) }
 
 // splitPostingSK reads a posting item's sort key: its posting's prefix,
