@@ -403,8 +403,8 @@ func (s *Store) foldBelow(ctx context.Context, r postingRef, b int64, create *po
 	}
 	byEpoch := map[int64][]postingItem{}
 	for _, it := range below {
-		n, err := strconv.ParseInt(strings.TrimPrefix(it.SK, r.pre), 10, 64)
-		if err != nil {
+		pre, wide, n, err := splitPostingSK(it.SK)
+		if err != nil || wide || pre != r.pre {
 			return false, requests, fmt.Errorf("posting of %s: bad block", r.pk)
 		}
 		byEpoch[epochOf(n)] = append(byEpoch[epochOf(n)], it)
