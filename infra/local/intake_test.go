@@ -142,7 +142,8 @@ func TestRun_Intake(t *testing.T) {
 
 	// A flood from one address: the limit (8 per window, 2 spent above on
 	// the JSON API, one on the malformed body; the oversized one is refused
-	// before the limiter) holds.
+	// before the limiter) holds, also when a window boundary falls between
+	// those requests and the flood (the previous window still counts).
 	flooded := 0
 	for i := range 8 {
 		status, _ := post("/intake", "application/json", complaint, map[string]string{"Idempotency-Key": "e2e-flood-" + string(rune('a'+i)) + "-0000000"})

@@ -719,3 +719,6 @@ func DeleteTicketVersion(tb testing.TB, s *Store, id string, v int) {
 // SetHistoryComputed sets the hook CompleteHistory runs between reading a
 // page's tickets and writing their index.
 func SetHistoryComputed(s *Store, fn func()) { s.historyComputed = fn }
+
+// Carried exposes the sliding window's share of the previous count.
+var Carried = carried

@@ -91,24 +91,39 @@ func (s *Store) TrackingSucceeded(ctx context.Context, code string) error {
 	return translate("reset tracking failures", err)
 }
 
-// Allow counts one request against key in the fixed window of length
-// window that holds now, and reports whether the window had room (fewer
-// than limit requests). The counter is the rate item RateLimiter keeps
-// (one per hashed key and window), updated with a condition, so the limit
-// holds across every container; DynamoDB's TTL removes it after the
-// window. Unlike RateLimiter.Allow, a refused request writes nothing (its
-// update fails its condition), so a flood costs no writes and no stream
-// records beyond the limit.
+// Allow counts one request against key and reports whether there was
+// room: fewer than limit requests in the window of length window that
+// ends at now. The count is the usual sliding-window estimate from two
+// fixed windows' counters: the current one, plus the previous one weighted
+// by the share of it the sliding window still covers. A fixed window alone
+// would let twice the limit through around a boundary (limit requests at
+// its end, limit more at the next one's start). The counters are rate
+// items (one per hashed key and fixed window) on the Main table, updated
+// with a condition, so the limit holds across every container; DynamoDB's
+// TTL removes them. A refused request writes nothing (its update fails
+// its condition, or is not sent), so a flood costs no writes and no
+// stream records beyond the limit. Cost: one consistent GetItem of the
+// previous counter and one conditional UpdateItem.
 func (s *Store) Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error) {
-	if limit <= 0 {
+	if limit <= 0 || window <= 0 {
 		return false, nil
 	}
 	start := now.Truncate(window)
 	sum := sha256.Sum256([]byte(key))
-	err := s.main.Update(AttrPK, "RATE#"+hex.EncodeToString(sum[:16])).
-		Range(AttrSK, "W#"+strconv.FormatInt(start.Unix(), 10)).
-		Add("n", 1).Set("kind", KindRate).Set(AttrExpires, start.Add(window+time.Hour).Unix()).
-		If("attribute_not_exists(n) OR n < ?", limit).Run(ctx)
+	pk := "RATE#" + hex.EncodeToString(sum[:16])
+	var prev rateItem
+	err := s.main.Get(AttrPK, pk).Range(AttrSK, dynamo.Equal, rateWindowSK(start.Add(-window))).
+		Consistent(true).One(ctx, &prev)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return false, translate("read previous rate window", err)
+	}
+	room := limit - carried(prev.N, now.Sub(start), window)
+	if room <= 0 {
+		return false, nil
+	}
+	err = s.main.Update(AttrPK, pk).Range(AttrSK, rateWindowSK(start)).
+		Add("n", 1).Set("kind", KindRate).Set(AttrExpires, start.Add(2*window+time.Hour).Unix()).
+		If("attribute_not_exists(n) OR n < ?", room).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return false, nil
 	}
@@ -117,3 +132,16 @@ func (s *Store) Allow(ctx context.Context, key string, limit int, window time.Du
 	}
 	return true, nil
 }
+
+// carried is the part of the previous window's count n that the sliding
+// window still covers, elapsed into the current one: n × (window −
+// elapsed) / window, rounded down so that a boundary never refuses more
+// than the limit would.
+func carried(n int, elapsed, window time.Duration) int {
+	if n <= 0 || elapsed >= window {
+		return 0
+	}
+	return int(int64(n) * int64(window-elapsed) / int64(window))
+}
+
+func rateWindowSK(start time.Time) string { return "W#" + strconv.FormatInt(start.Unix(), 10) }

@@ -109,9 +109,10 @@ func TestIntake_OverDynamoDB(t *testing.T) {
 	}
 }
 
-// Ensure the fixed-window counter holds its limit across containers and
-// opens again in the next window.
-func TestAllow_FixedWindowAcrossContainers(t *testing.T) {
+// Ensure the counter holds its limit across containers, and that a
+// window boundary does not open it again: the previous window still
+// counts for the share of it the sliding window covers.
+func TestAllow_SlidingWindowAcrossContainersAndBoundaries(t *testing.T) {
 	a, b := MustOpenPair(t)
 	ctx := context.Background()
 	var allowed atomic.Int64
@@ -137,6 +138,7 @@ func TestAllow_FixedWindowAcrossContainers(t *testing.T) {
 	if got := allowed.Load(); got != 5 {
 		t.Fatalf("%d of 12 allowed, want 5", got)
 	}
+	// t0 is on a minute: the windows are [t0, t0+1m), [t0+1m, t0+2m), ...
 	for _, tt := range []struct {
 		name string
 		key  string
@@ -145,11 +147,42 @@ func TestAllow_FixedWindowAcrossContainers(t *testing.T) {
 	}{
 		{"same window, same key", "src-1", t0.Add(59 * time.Second), false},
 		{"same window, other key", "src-2", t0, true},
-		{"next window", "src-1", t0.Add(time.Minute), true},
+		// A fixed window would allow 5 more here: 10 within a second.
+		{"at the boundary: the previous 5 still count", "src-1", t0.Add(time.Minute), false},
+		// A second in, floor(5 × 59/60) = 4 of them count: room for 1.
+		{"a second past it, 1st", "src-1", t0.Add(time.Minute + time.Second), true},
+		{"a second past it, 2nd", "src-1", t0.Add(time.Minute + time.Second), false},
+		// Half-way, 2 of the previous 5 count, with 1 in this window: 2 more.
+		{"half-way, 1st", "src-1", t0.Add(90 * time.Second), true},
+		{"half-way, 2nd", "src-1", t0.Add(90 * time.Second), true},
+		{"half-way, 3rd", "src-1", t0.Add(90 * time.Second), false},
+		// Two windows on, the first no longer counts, and a second before
+		// the end of the window the previous 3 carry floor(3 × 1/60) = 0.
+		{"a window later, the first window forgotten", "src-1", t0.Add(2*time.Minute + 59*time.Second), true},
 	} {
 		ok, err := a.Allow(ctx, tt.key, 5, time.Minute, tt.at)
 		if err != nil || ok != tt.want {
 			t.Errorf("%s: %v %v, want %v", tt.name, ok, err, tt.want)
+		}
+	}
+}
+
+// carried rounds down and ends with the window.
+func TestCarried(t *testing.T) {
+	for _, tt := range []struct {
+		n       int
+		elapsed time.Duration
+		want    int
+	}{
+		{5, 0, 5},
+		{5, time.Second, 4},
+		{5, 30 * time.Second, 2},
+		{5, 59 * time.Second, 0},
+		{5, time.Minute, 0},
+		{0, 0, 0},
+	} {
+		if got := store.Carried(tt.n, tt.elapsed, time.Minute); got != tt.want {
+			t.Errorf("carried(%d, %v) = %d, want %d", tt.n, tt.elapsed, got, tt.want)
 		}
 	}
 }

@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"strconv"
+	"fmt"
 	"time"
 )
 
-// KindRate is a rate-limit window item: attempts counted for one key in
-// one fixed window, deleted by TTL after it.
+// KindRate is a rate-limit window item: requests counted for one key in
+// one fixed window (Store.Allow), deleted by TTL after the next one.
 const KindRate = "rate"
 
 type rateItem struct {
@@ -20,9 +18,9 @@ type rateItem struct {
 	Expires int64  `dynamo:"expiresAt"`
 }
 
-// RateLimiter counts attempts per key in fixed windows on the Main table,
+// RateLimiter counts attempts per key on the Main table with Store.Allow,
 // so every container of a function shares one count (the openIMIS
-// client's per-user sign-in limit). One UpdateItem per attempt.
+// client's per-user sign-in limit): Max attempts in any Window.
 type RateLimiter struct {
 	Store  *Store
 	Max    int
@@ -31,23 +29,16 @@ type RateLimiter struct {
 }
 
 // Allow counts an attempt for key and says whether it is within Max for
-// the current window. Keys are hashed: they may hold whatever a caller
-// typed as a username.
+// the sliding window ending now. Keys are hashed: they may hold whatever
+// a caller typed as a username.
 func (l *RateLimiter) Allow(ctx context.Context, key string) (bool, error) {
 	now := time.Now()
 	if l.Now != nil {
 		now = l.Now()
 	}
-	start := now.Truncate(l.Window)
-	sum := sha256.Sum256([]byte(key))
-	var it rateItem
-	err := l.Store.main.Update(AttrPK, "RATE#"+hex.EncodeToString(sum[:16])).
-		Range(AttrSK, "W#"+strconv.FormatInt(start.Unix(), 10)).
-		Add("n", 1).Set("kind", KindRate).
-		Set(AttrExpires, start.Add(l.Window+time.Hour).Unix()).
-		Value(ctx, &it)
+	ok, err := l.Store.Allow(ctx, key, l.Max, l.Window, now)
 	if err != nil {
-		return false, translate("count an attempt", err)
+		return false, fmt.Errorf("count an attempt: %w", err)
 	}
-	return it.N <= l.Max, nil
+	return ok, nil
 }
