@@ -37,7 +37,7 @@ type service interface {
 	Config(ctx context.Context) (*grievance.Config, error)
 }
 
-// limiter counts requests per key in fixed windows (store.Allow).
+// limiter counts requests per key in a sliding window (store.Allow).
 type limiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
 }
@@ -209,10 +209,12 @@ func (h *Handler) intake(ctx context.Context, ev events.APIGatewayV2HTTPRequest,
 		}
 		return jsonError(status, code, msg)
 	}
-	if ok, r := h.allow(ctx, "intake:*", h.Limits.IntakeTotal); !ok {
+	// The source's own limit first: a flood from one address must be
+	// refused before it spends the total and locks everyone else out.
+	if ok, r := h.allow(ctx, "intake:"+sourceIP(ev), h.Limits.IntakePerSource); !ok {
 		return r
 	}
-	if ok, r := h.allow(ctx, "intake:"+sourceIP(ev), h.Limits.IntakePerSource); !ok {
+	if ok, r := h.allow(ctx, "intake:*", h.Limits.IntakeTotal); !ok {
 		return r
 	}
 	var in intakeBody
