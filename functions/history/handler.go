@@ -81,7 +81,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	for _, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record",
 			"eventName", rec.EventName,
-			"keys", store.KeyStrings(rec.Change.Keys),
+			"key", store.LogKey(rec.Change.Keys),
 			"sequenceNumber", rec.Change.SequenceNumber,
 		)
 	}

@@ -171,7 +171,7 @@ func TestHandler_Handle(t *testing.T) {
 		}
 	})
 
-	// Ensure every record is logged with its keys, whatever its kind.
+	// Ensure every record is logged with its key, whatever its kind.
 	t.Run("Logs", func(t *testing.T) {
 		h, logs, _ := newTestHandler(t)
 		ev := stream(t, "ticket-insert")
@@ -180,15 +180,15 @@ func TestHandler_Handle(t *testing.T) {
 		}
 		var line struct {
 			EventName      string            `json:"eventName"`
-			Keys           map[string]string `json:"keys"`
-			SequenceNumber string            `json:"sequenceNumber"`
+			Key            string `json:"key"`
+			SequenceNumber string `json:"sequenceNumber"`
 		}
 		first, _, _ := strings.Cut(logs.String(), "\n")
 		if err := json.Unmarshal([]byte(first), &line); err != nil {
 			t.Fatalf("log %q: %v", logs.String(), err)
 		}
 		if line.EventName != "INSERT" || line.SequenceNumber != ev.Records[0].Change.SequenceNumber ||
-			line.Keys["pk"] != "TICKET#3f8b6c2e-1d4a-4e7b-9a51-6c0d2e9f7b13" || line.Keys["sk"] != "TICKET" {
+			line.Key != "pk=TICKET#3f8b6c2e-1d4a-4e7b-9a51-6c0d2e9f7b13 sk=TICKET" {
 			t.Fatalf("log=%+v", line)
 		}
 	})

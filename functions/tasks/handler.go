@@ -64,7 +64,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	for i, rec := range ev.Records {
 		h.Log.InfoContext(ctx, "stream record", "eventName", rec.EventName,
-			"keys", store.KeyStrings(rec.Change.Keys), "sequenceNumber", rec.Change.SequenceNumber)
+			"key", store.LogKey(rec.Change.Keys), "sequenceNumber", rec.Change.SequenceNumber)
 		ch, err := store.DecodeChange(rec)
 		if err != nil {
 			stopAt, stopErr = i, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -312,19 +313,45 @@ func ConvertAttributeValue(v events.DynamoDBAttributeValue) (types.AttributeValu
 	return nil, fmt.Errorf("unknown attribute type %d", v.DataType())
 }
 
-// KeyStrings renders a stream record's key attributes as plain strings, for
-// logs; keys are always strings or numbers.
-func KeyStrings(k map[string]events.DynamoDBAttributeValue) map[string]string {
-	out := make(map[string]string, len(k))
-	for name, v := range k {
-		switch v.DataType() {
-		case events.DataTypeString:
-			out[name] = v.String()
-		case events.DataTypeNumber:
-			out[name] = v.Number()
-		default:
-			out[name] = "?"
+// LogKey renders a stream record's key for a log line. The Main table's
+// index items carry in their keys what the API may mask: a title's bytes
+// (the title's order postings), a text's trigrams, a person's last name
+// (name parts), an external id, a username. Logs are read by people
+// without those rights, so only keys made of ids are rendered; of any
+// other key, the partition's prefix alone (e.g. "ORDER#…").
+func LogKey(k map[string]events.DynamoDBAttributeValue) string {
+	return "pk=" + logKeyPart(keyString(k[AttrPK])) + " sk=" + logKeyPart(keyString(k[AttrSK]))
+}
+
+func keyString(v events.DynamoDBAttributeValue) string {
+	if v.DataType() == events.DataTypeString {
+		return v.String()
+	}
+	return ""
+}
+
+// logSafeKeys are the fixed keys, which hold no value of anyone's.
+var logSafeKeys = map[string]bool{skTicket: true, skCommentRef: true, skPerson: true, skMutLog: true,
+	skClaim: true, pkCounter: true, skTicketSeq: true, pkConfig: true, skConfig: true, skTracking: true,
+	"TICKETQ": true, "SEARCH": true, "STATS": true}
+
+// logSafePrefixes are the prefixes followed by nothing but an id.
+var logSafePrefixes = []string{prefixTicket, prefixComment, prefixAttach, prefixPerson, prefixMutLog,
+	prefixStatsRef, prefixSearchRef, prefixSLA}
+
+func logKeyPart(s string) string {
+	if logSafeKeys[s] {
+		return s
+	}
+	for _, p := range logSafePrefixes {
+		if id, ok := strings.CutPrefix(s, p); ok && grievance.ValidUUID(id) {
+			return s
 		}
 	}
-	return out
+	// A prefix is capital letters; anything else before a '#' may be a
+	// value (a due date, a gram).
+	if i := strings.IndexByte(s, '#'); i > 0 && strings.Trim(s[:i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+		return s[:i+1] + "…"
+	}
+	return "…"
 }
