@@ -115,6 +115,7 @@ func (h *Handler) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 	}
 	if h.Client != nil {
 		sess := openimis.NewSession(ev.Cookies, func(n string) string { return header(ev.Headers, n) })
+		sess.Source = ev.RequestContext.HTTP.SourceIP
 		ctx = openimis.NewContext(ctx, sess)
 		switch path := ev.RequestContext.HTTP.Path; {
 		case ev.RequestContext.HTTP.Method == http.MethodGet && path == CurrentUserPath:

@@ -297,6 +297,26 @@ func TestClientModeLimitsSignInAttemptsPerUser(t *testing.T) {
 	}
 }
 
+// Ensure one request carries one password guess: aliases of tokenAuth (or
+// refreshToken) are refused before any is tried, so the per-user limit
+// and the route throttle count every guess.
+func TestClientModeRefusesManySignInsInOneRequest(t *testing.T) {
+	b := &browser{t: t, base: newClientAPI(t, "", 1).URL, cookies: map[string]string{}}
+	for _, q := range []string{
+		`mutation { a: tokenAuth(username: "officer", password: "x") { token } b: tokenAuth(username: "officer", password: "y") { token } }`,
+		`mutation { tokenAuth(username: "officer", password: "x") { token } refreshToken { token } }`,
+	} {
+		a := b.do(http.MethodPost, "/api/graphql", `{"query":`+jsonQuote(q)+`}`, "")
+		if a.Status != http.StatusBadRequest || strings.Join(a.errorMessages(), "") != "One tokenAuth or refreshToken field per request." {
+			t.Fatalf("%s: %d %s", q, a.Status, a.Raw)
+		}
+	}
+	// Nothing was tried: the one attempt the limit allows is still there.
+	if a := b.gql(signIn, map[string]any{"username": "officer", "password": clientPassword}); len(a.errorMessages()) != 0 {
+		t.Fatalf("sign-in after the refused requests: %s", a.Raw)
+	}
+}
+
 func TestClientModeIsOffByDefault(t *testing.T) {
 	e := newEnv(t)
 	if e.h.Client != nil {

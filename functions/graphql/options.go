@@ -45,9 +45,12 @@ func explorerPage(env platform.Env) ([]byte, error) {
 
 // Settings of the openIMIS client mode (docs/openimis-client.md).
 const (
-	// DefaultSignInAttempts per user per SignInWindow before tokenAuth
+	// DefaultSignInAttempts per user and source address per SignInWindow before tokenAuth
 	// refuses without asking the identity provider.
 	DefaultSignInAttempts = 10
+	// DefaultSignInPerSource bounds the sign-in and refresh attempts of
+	// one source address per SignInWindow, whatever the users.
+	DefaultSignInPerSource = 30
 	SignInWindow          = 15 * time.Minute
 )
 
@@ -62,9 +65,11 @@ func clientMode(env platform.Env, cognito openimis.CognitoAPI, limiter func(max 
 		return nil, nil
 	}
 	max := env.Int("SIGN_IN_ATTEMPTS", DefaultSignInAttempts)
-	svc := &openimis.Service{Log: log, Limiter: &openimis.MemoryLimiter{Max: max, Window: SignInWindow}}
+	perSource := env.Int("SIGN_IN_PER_SOURCE", DefaultSignInPerSource)
+	svc := &openimis.Service{Log: log, Limiter: &openimis.MemoryLimiter{Max: max, Window: SignInWindow},
+		SourceLimiter: &openimis.MemoryLimiter{Max: perSource, Window: SignInWindow}}
 	if limiter != nil {
-		svc.Limiter = limiter(max, SignInWindow)
+		svc.Limiter, svc.SourceLimiter = limiter(max, SignInWindow), limiter(perSource, SignInWindow)
 	}
 	refreshTTL := time.Duration(env.Int("REFRESH_TOKEN_DAYS", 30)) * 24 * time.Hour
 	switch signer := env("OPENIMIS_SIGNER"); signer {

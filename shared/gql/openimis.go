@@ -32,6 +32,9 @@ var anonymousFields = map[string]map[string]bool{
 	ast.OperationTypeMutation: {"tokenAuth": true, "refreshToken": true, "deleteTokenCookie": true, "deleteRefreshTokenCookie": true},
 }
 
+// credentialFields ask the identity provider: one per request.
+var credentialFields = map[string]bool{"tokenAuth": true, "refreshToken": true}
+
 // sessionFields need no CSRF token from a cookie-authenticated caller:
 // they change nothing but the session of the browser that sends them, and
 // a page reload loses the client's token before it asks for another.
@@ -48,6 +51,18 @@ func (s *Server) admit(ctx context.Context, doc *ast.Document, opName string) (R
 		return Response{}, false // graphql-go reports it
 	}
 	names, plain := topLevelFields(op)
+	// Aliases would let one request carry many password guesses (or
+	// refreshes) past the per-request view of the throttle.
+	credentials := 0
+	for _, n := range names {
+		if credentialFields[n] {
+			credentials++
+		}
+	}
+	if credentials > 1 {
+		return s.respond(ctx, http.StatusBadRequest, nil, []gqlerrors.FormattedError{
+			limitError(string(grievance.CodeLimit), "One tokenAuth or refreshToken field per request.", nil)}, false), true
+	}
 	if grievance.PrincipalFrom(ctx) == nil {
 		allowed := anonymousFields[op.Operation]
 		for _, n := range names {

@@ -3,6 +3,7 @@ package openimis
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -89,6 +90,45 @@ func TestMemoryLimiterWindow(t *testing.T) {
 		if got, _ := l.Allow(context.Background(), step.key); got != step.want {
 			t.Errorf("%s: Allow = %v, want %v", step.name, got, step.want)
 		}
+	}
+}
+
+// Ensure sign-in attempts are counted per source address over every user
+// (no spraying, no spending the provider's quota for everyone), and per
+// user from one address (a stranger's guesses do not lock a user out from
+// elsewhere); a refresh with a junk cookie counts with the source.
+func TestTokenAuthLimitsPerSourceAndPerUserFromASource(t *testing.T) {
+	svc := &Service{Log: slog.New(slog.DiscardHandler),
+		Limiter:       &MemoryLimiter{Max: 2, Window: time.Minute},
+		SourceLimiter: &MemoryLimiter{Max: 4, Window: time.Minute},
+		Signer: &Dev{Secret: []byte("s"), Password: "pw", AccessTTL: time.Hour, RefreshTTL: time.Hour,
+			Users: map[string]DevUser{"alice": {Sub: "00000000-0000-4000-a000-000000000001"}}}}
+	from := func(source string, cookies ...string) context.Context {
+		s := NewSession(cookies, func(string) string { return "" })
+		s.Source = source
+		return NewContext(context.Background(), s)
+	}
+	for _, step := range []struct {
+		name, source, user, password string
+		want                         error
+	}{
+		{"a wrong guess", "198.51.100.7", "alice", "x", errCredentials},
+		{"another", "198.51.100.7", "Alice", "x", errCredentials},
+		{"the user's limit from that address", "198.51.100.7", "alice", "pw", errTooMany},
+		{"the same user from elsewhere", "203.0.113.9", "alice", "pw", nil},
+		{"spraying another user", "198.51.100.7", "bob", "x", errCredentials},
+		{"the source's limit, whatever the user", "198.51.100.7", "carol", "x", errTooManyHere},
+	} {
+		_, err := svc.TokenAuth(from(step.source), step.user, step.password)
+		if err != step.want {
+			t.Errorf("%s: err %v, want %v", step.name, err, step.want)
+		}
+	}
+	if _, err := svc.RefreshToken(from("198.51.100.7", RefreshCookie+"=junk")); err != errTooManyHere {
+		t.Errorf("refresh from the limited source: err %v, want %v", err, errTooManyHere)
+	}
+	if _, err := svc.RefreshToken(from("203.0.113.9", RefreshCookie+"=junk")); err != errNoSession {
+		t.Errorf("refresh with a junk cookie from elsewhere: err %v, want %v", err, errNoSession)
 	}
 }
 

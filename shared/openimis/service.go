@@ -14,9 +14,13 @@ import (
 // Service answers the session mutations of the client for one request's
 // Session (in the context).
 type Service struct {
-	Signer  Signer
-	Limiter Limiter
-	Log     *slog.Logger
+	Signer Signer
+	// Limiter counts sign-in attempts per user and source address;
+	// SourceLimiter counts sign-in and refresh attempts per source
+	// address, whatever the user (nil: none).
+	Limiter       Limiter
+	SourceLimiter Limiter
+	Log           *slog.Logger
 }
 
 // SignedIn is the answer of tokenAuth and refreshToken.
@@ -36,6 +40,7 @@ var (
 	errNoSession   = grievance.Errorf(grievance.CodeUnauthenticated, "No session to refresh; please sign in.")
 	errChallenge   = grievance.Errorf(grievance.CodeUnauthenticated, "This account must finish signing in with the identity provider (MFA or a new password).")
 	errTooMany     = grievance.Errorf(grievance.CodeLimit, "Too many sign-in attempts for this user; try again later.")
+	errTooManyHere = grievance.Errorf(grievance.CodeLimit, "Too many sign-in attempts from this address; try again later.")
 	errUnavailable = grievance.Errorf(grievance.CodeUnavailable, "Sign-in is unavailable; try again later.")
 	errCSRFSession = grievance.Errorf(grievance.CodeUnauthenticated, "No session; please sign in.")
 )
@@ -46,18 +51,19 @@ func (s *Service) TokenAuth(ctx context.Context, username, password string) (Sig
 	if username == "" || password == "" || len(username) > 128 || len(password) > 256 {
 		return SignedIn{}, errCredentials
 	}
-	// The limit counts attempts per user before Cognito sees them, so a
-	// guessing run stops here, on every container alike, whatever the
-	// password (docs/openimis-client.md, brute force).
-	if s.Limiter != nil {
-		ok, err := s.Limiter.Allow(ctx, "tokenAuth#"+strings.ToLower(username))
-		if err != nil {
-			s.logError(ctx, "sign-in rate limit", err)
-			return SignedIn{}, errUnavailable
-		}
-		if !ok {
-			return SignedIn{}, errTooMany
-		}
+	// The limits count attempts before Cognito sees them, so a guessing
+	// run stops here, on every container alike, whatever the password
+	// (docs/openimis-client.md, brute force): per source address, so one
+	// machine cannot spray passwords over many users nor spend Cognito's
+	// sign-in quota for everyone; per user from that address, so a
+	// stranger's guesses cannot lock a user out everywhere (Cognito's own
+	// lockout answers guessing spread over many addresses).
+	source := FromContext(ctx).Source
+	if err := s.allow(ctx, s.SourceLimiter, "signIn@"+source, errTooManyHere); err != nil {
+		return SignedIn{}, err
+	}
+	if err := s.allow(ctx, s.Limiter, "tokenAuth#"+strings.ToLower(username)+"@"+source, errTooMany); err != nil {
+		return SignedIn{}, err
 	}
 	t, err := s.Signer.SignIn(ctx, username, password)
 	switch {
@@ -85,6 +91,11 @@ func (s *Service) RefreshToken(ctx context.Context) (SignedIn, error) {
 	refresh := sess.Cookies[RefreshCookie]
 	if refresh == "" {
 		return SignedIn{}, errNoSession
+	}
+	// A junk cookie costs the identity provider a call: counted with
+	// the source's sign-in attempts.
+	if err := s.allow(ctx, s.SourceLimiter, "signIn@"+sess.Source, errTooManyHere); err != nil {
+		return SignedIn{}, err
 	}
 	t, err := s.Signer.Refresh(ctx, refresh)
 	switch {
@@ -148,6 +159,23 @@ func (s *Service) logError(ctx context.Context, what string, err error) {
 		// operation and the service's message only.
 		s.Log.ErrorContext(ctx, "openimis: "+what, "err", err)
 	}
+}
+
+// allow counts an attempt against key with l (none when l is nil) and
+// answers refused when it is over the limit.
+func (s *Service) allow(ctx context.Context, l Limiter, key string, refused error) error {
+	if l == nil {
+		return nil
+	}
+	ok, err := l.Allow(ctx, key)
+	if err != nil {
+		s.logError(ctx, "sign-in rate limit", err)
+		return errUnavailable
+	}
+	if !ok {
+		return refused
+	}
+	return nil
 }
 
 // Limiter bounds attempts per key.

@@ -41,6 +41,10 @@ type Session struct {
 	HeaderAuth bool
 	// CSRF is the X-CSRFToken header.
 	CSRF string
+	// Source is the caller's address as API Gateway saw it (never a
+	// header the caller can set): sign-in attempts are counted per
+	// source.
+	Source string
 
 	set []string
 }
