@@ -51,7 +51,7 @@ const (
 	// DefaultSignInPerSource bounds the sign-in and refresh attempts of
 	// one source address per SignInWindow, whatever the users.
 	DefaultSignInPerSource = 30
-	SignInWindow          = 15 * time.Minute
+	SignInWindow           = 15 * time.Minute
 )
 
 // clientMode is the openIMIS client mode's session service when

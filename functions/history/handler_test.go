@@ -179,7 +179,7 @@ func TestHandler_Handle(t *testing.T) {
 			t.Fatal(err)
 		}
 		var line struct {
-			EventName      string            `json:"eventName"`
+			EventName      string `json:"eventName"`
 			Key            string `json:"key"`
 			SequenceNumber string `json:"sequenceNumber"`
 		}
