@@ -5,11 +5,12 @@ package sms
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
 )
 
 // Publisher is the SNS call a Sender makes.
@@ -35,8 +36,28 @@ func (s *Sender) Send(ctx context.Context, to, from, text string) error {
 	}
 	_, err := s.SNS.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(to), Message: aws.String(text), MessageAttributes: attrs})
 	if err != nil {
-		// The number stays out of the error: errors are logged.
-		return fmt.Errorf("send SMS: %w", err)
+		return &sendError{err: err}
 	}
 	return nil
 }
+
+// sendError is a failed Publish that prints the provider's error code
+// only: SNS's messages can name the phone number ("Invalid parameter:
+// PhoneNumber Reason: +66… is not valid to publish to"), and errors are
+// logged. The cause stays reachable with errors.As, for its code or
+// status.
+type sendError struct{ err error }
+
+func (e *sendError) Error() string {
+	reason := "unknown"
+	var api smithy.APIError
+	switch {
+	case errors.As(e.err, &api):
+		reason = api.ErrorCode()
+	case errors.Is(e.err, context.DeadlineExceeded), errors.Is(e.err, context.Canceled):
+		reason = "timeout"
+	}
+	return "send SMS: the provider refused the message (" + reason + ")"
+}
+
+func (e *sendError) Unwrap() error { return e.err }
