@@ -214,9 +214,6 @@ func (h *Handler) intake(ctx context.Context, ev events.APIGatewayV2HTTPRequest,
 	if ok, r := h.allow(ctx, "intake:"+sourceIP(ev), h.Limits.IntakePerSource); !ok {
 		return r
 	}
-	if ok, r := h.allow(ctx, "intake:*", h.Limits.IntakeTotal); !ok {
-		return r
-	}
 	var in intakeBody
 	var key, proof string
 	if form {
@@ -276,6 +273,11 @@ func (h *Handler) intake(ctx context.Context, ev events.APIGatewayV2HTTPRequest,
 	}
 	if h.Limits.ProofBits > 0 && !validProof(key, proof, h.Limits.ProofBits) {
 		return fail(http.StatusForbidden, grievance.CodeForbidden, fmt.Sprintf("A proof of work of %d bits is required (docs/intake.md).", h.Limits.ProofBits))
+	}
+	// The total last: malformed requests, and those without the proof
+	// when one is required, must not spend it.
+	if ok, r := h.allow(ctx, "intake:*", h.Limits.IntakeTotal); !ok {
+		return r
 	}
 	req := grievance.IntakeRequest{Source: grievance.SourceWeb, MessageID: key, Category: in.Category,
 		Description: in.Description, Title: in.Title, Channel: in.Channel, Language: in.Language,

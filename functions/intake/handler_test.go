@@ -233,12 +233,19 @@ func TestIntake_RateLimitRefusesTheFloodAndFilesNothingMore(t *testing.T) {
 	}
 }
 
+// The proof is required before anything is filed, and requests without
+// it do not spend the total limit that complainants share.
 func TestIntake_ProofOfWorkHook(t *testing.T) {
 	limits := DefaultLimits
 	limits.ProofBits = 8
+	limits.IntakeTotal = 1
 	f := newFixture(t, limits)
-	if resp := f.do(t, jsonIntake("pow-key-1", goodComplaint)); resp.StatusCode != 403 || !strings.Contains(resp.Body, "proof of work") {
-		t.Fatalf("without a proof: %d %s", resp.StatusCode, resp.Body)
+	for i := range 3 {
+		ev := jsonIntake("pow-key-1", goodComplaint)
+		ev.RequestContext.HTTP.SourceIP = "198.51.100." + strconv.Itoa(i+1)
+		if resp := f.do(t, ev); resp.StatusCode != 403 || !strings.Contains(resp.Body, "proof of work") {
+			t.Fatalf("without a proof: %d %s", resp.StatusCode, resp.Body)
+		}
 	}
 	proof := ""
 	for n := 0; ; n++ {
