@@ -262,13 +262,19 @@ func (s *Service) intakeTicket(ctx context.Context, cfg *Config, req IntakeReque
 	if t.Contact, err = contact.Normalize(); err != nil {
 		return nil, err
 	}
+	// Validated before the directory is asked too: a complaint refused
+	// for its own fields must not have told by its timing whether the
+	// person it names is registered.
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
 	if req.ReporterExternalID != "" {
 		if err := s.intakeReporter(ctx, t, req.ReporterExternalID); err != nil {
 			return nil, err
 		}
-	}
-	if err := t.Validate(); err != nil {
-		return nil, err
+		if err := t.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	r, err := ParseResolution(cfg.DefaultResolutionFor(t.Category))
 	if err != nil {
@@ -288,12 +294,14 @@ func (s *Service) intakeReporter(ctx context.Context, t *Ticket, ext string) err
 	}
 	var found *Person
 	// Each search path is per type: individuals first, the usual reporters.
+	// Both are asked whatever the first found, so the answer's timing does
+	// not tell an individual from anyone else.
 	for _, typ := range []PersonType{PersonIndividual, PersonBeneficiary} {
-		if s.directory == nil || found != nil {
+		if s.directory == nil {
 			break
 		}
 		err := s.directory.ScanPeople(ctx, PersonScan{Path: SearchByExternalID, Type: typ, Key: ext}, func(p *Person) (bool, error) {
-			if p.ExternalID == ext && p.Type == typ && !p.Inactive {
+			if p.ExternalID == ext && p.Type == typ && !p.Inactive && found == nil {
 				found = p
 				return false, nil
 			}

@@ -2,6 +2,7 @@ package grievance_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -466,5 +467,52 @@ func BenchmarkTrackingMatch(b *testing.B) {
 	}
 	for b.Loop() {
 		r.Matches(fixedSecret)
+	}
+}
+
+// askedTypes records the directory's searches by external id.
+type askedTypes struct {
+	externalIDs
+	asked []grievance.PersonType
+}
+
+func (d *askedTypes) ScanPeople(ctx context.Context, q grievance.PersonScan, fn func(*grievance.Person) (bool, error)) error {
+	if q.Path == grievance.SearchByExternalID {
+		d.asked = append(d.asked, q.Type)
+	}
+	return d.externalIDs.ScanPeople(ctx, q, fn)
+}
+
+// Ensure the public form cannot tell by its work who is registered: a
+// complaint refused for its own fields never asks the directory, and one
+// that names a person asks both person types whether or not the first
+// knows them.
+func TestIntake_AsksTheRegistryAlikeForEveryone(t *testing.T) {
+	f := newIntakeFixture(t, "")
+	both := []grievance.PersonType{grievance.PersonIndividual, grievance.PersonBeneficiary}
+	d := &askedTypes{externalIDs: externalIDs{f.st}}
+	svc := grievance.NewService(f.st, func() time.Time { return f.now }, grievancetest.IDs(), grievance.Options{
+		Tracking: f.st, Directory: d, NewSecret: func() string { return fixedSecret }})
+	for _, tt := range []struct {
+		name, ext, title string
+		invalid          bool
+		want             []grievance.PersonType
+	}{
+		{"refused for its title", "REG-1", strings.Repeat("t", 300), true, nil},
+		{"a registered individual", "REG-1", "", false, both},
+		{"no one", "REG-404", "", false, both},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d.asked = nil
+			req := complaint("k-ask-" + strings.ReplaceAll(tt.name, " ", "-"))
+			req.ReporterExternalID, req.Title = tt.ext, tt.title
+			_, err := svc.Intake(context.Background(), req)
+			if (grievance.ErrorCode(err) == grievance.CodeInvalid) != tt.invalid || (!tt.invalid && err != nil) {
+				t.Fatalf("err = %v", err)
+			}
+			if !slices.Equal(d.asked, tt.want) {
+				t.Fatalf("asked %v, want %v", d.asked, tt.want)
+			}
+		})
 	}
 }
