@@ -85,7 +85,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		// The client sends its cookies (credentials) and X-CSRFToken, so
 		// its one origin is allowed exactly, never a wildcard.
 		apiProps.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
-			AllowOrigins:     jsii.Strings(append([]string{cfg.OpenIMISClientOrigin}, cfg.CORSOrigins...)...),
+			AllowOrigins:     jsii.Strings(cfg.OpenIMISClientOrigin),
 			AllowMethods:     &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST, awsapigatewayv2.CorsHttpMethod_OPTIONS},
 			AllowHeaders:     jsii.Strings("authorization", "content-type", "x-csrftoken"),
 			AllowCredentials: jsii.Bool(true),

@@ -273,6 +273,11 @@ func (c Config) validateClient() error {
 		return fmt.Errorf("context openimisClientOrigin %q: the openIMIS client mode is refused without HTTPS; want https://host", o)
 	case strings.ContainsAny(strings.TrimPrefix(o, "https://"), "*/?#@ "):
 		return fmt.Errorf("context openimisClientOrigin %q: want one exact origin, https://host[:port], no path or wildcard", o)
+	case len(c.CORSOrigins) > 0:
+		// In the mode CORS allows credentials: every other origin listed
+		// would get the staff's cookies, and a script there could read a
+		// CSRF token and act as them.
+		return fmt.Errorf("context corsOrigins: not with openimisClient=true; the mode allows only openimisClientOrigin, with credentials")
 	}
 	return nil
 }

@@ -117,6 +117,8 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		{"ClientModeWithoutHTTPS", map[string]any{"openimisClient": true, "openimisClientOrigin": "http://grm.example.org"}, "refused without HTTPS"},
 		{"ClientModeWithWildcardOrigin", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://*.example.org"}, "one exact origin"},
 		{"ClientModeWithPath", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://grm.example.org/front"}, "one exact origin"},
+		{"ClientModeWithOtherCORSOrigins", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://grm.example.org",
+			"corsOrigins": "https://other.example.org"}, "corsOrigins: not with openimisClient"},
 		{"ClientModeWithExternalIssuer", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://grm.example.org",
 			"jwtIssuer": "https://idp.example.org", "jwtAudience": "api"}, "user pool"},
 		{"ClientOriginWithoutClientMode", map[string]any{"openimisClientOrigin": "https://grm.example.org"}, "only with openimisClient"},
