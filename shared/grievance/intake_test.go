@@ -516,3 +516,50 @@ func TestIntake_AsksTheRegistryAlikeForEveryone(t *testing.T) {
 		})
 	}
 }
+
+// failuresAsked counts the calls of TrackingFailed.
+type failuresAsked struct {
+	grievance.TrackingStore
+	n int
+}
+
+func (c *failuresAsked) TrackingFailed(ctx context.Context, code string, now time.Time, p grievance.TrackingPolicy) error {
+	c.n++
+	return c.TrackingStore.TrackingFailed(ctx, code, now, p)
+}
+
+// Ensure a refused tracking attempt costs the same for a real code guessed
+// wrong, an unknown code and a locked code (the store is asked to count
+// each, and counts only the first), so that timing tells none apart; and
+// a malformed code asks nothing.
+func TestTrack_EveryRefusalOfAWellFormedCodeDoesTheSameWork(t *testing.T) {
+	f := newIntakeFixture(t, `{"intake": {"tracking_max_failures": 2, "tracking_lockout_minutes": 10}}`)
+	res := f.file(t, complaint("k-same-work"))
+	counted := &failuresAsked{TrackingStore: f.st}
+	svc := grievance.NewService(f.st, func() time.Time { return f.now }, grievancetest.IDs(), grievance.Options{
+		Tracking: counted, NewSecret: func() string { return fixedSecret }})
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, code string
+		want       int
+	}{
+		{"a wrong secret", res.Code, 1},
+		{"the failure that locks", res.Code, 1},
+		{"while locked", res.Code, 1},
+		{"an unknown code", "GRS09999999", 1},
+		{"a malformed code", "not-a-code", 0},
+	} {
+		counted.n = 0
+		if _, err := svc.Track(ctx, tt.code, "0000-0000"); grievance.ErrorCode(err) != grievance.CodeNotFound {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if counted.n != tt.want {
+			t.Errorf("%s: the store was asked to count %d times, want %d", tt.name, counted.n, tt.want)
+		}
+	}
+	// The guess while locked did not extend the lock.
+	f.now = f.now.Add(11 * time.Minute)
+	if _, err := svc.Track(ctx, res.Code, fixedSecret); err != nil {
+		t.Fatalf("right secret after the lockout: %v", err)
+	}
+}

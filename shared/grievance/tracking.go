@@ -134,7 +134,10 @@ type TrackingStore interface {
 	TrackingRecord(ctx context.Context, code string) (*TrackingRecord, error)
 	// TrackingFailed counts a wrong secret for code; the failure that
 	// reaches p.MaxFailures locks the code until now+p.Lockout and starts
-	// the count again.
+	// the count again. For a code that is unknown, or locked at now, it
+	// counts nothing but costs the same (one conditional write that
+	// fails): Track calls it on every refusal, so that the work of an
+	// answer does not tell a real code from an unknown or a locked one.
 	TrackingFailed(ctx context.Context, code string, now time.Time, p TrackingPolicy) error
 	// TrackingSucceeded clears the failures of code.
 	TrackingSucceeded(ctx context.Context, code string) error
@@ -175,20 +178,28 @@ func (s *Service) Track(ctx context.Context, code, secret string) (*PublicView, 
 	policy := cfg.Intake.trackingPolicy()
 	code = strings.ToUpper(strings.TrimSpace(code))
 	var rec *TrackingRecord
-	if _, ok := ParseCode(code); ok {
+	_, wellFormed := ParseCode(code)
+	if wellFormed {
 		rec, err = s.tracking.TrackingRecord(ctx, code)
 		if err != nil && ErrorCode(err) != CodeNotFound {
 			return nil, fmt.Errorf("read tracking record: %w", err)
 		}
 	}
 	now := s.now().UTC()
+	var refused bool
 	if rec == nil || now.Before(rec.LockedUntil) {
 		decoy.Matches(secret)
-		return nil, errTrackNotFound()
+		refused = true
+	} else {
+		refused = !rec.Matches(secret)
 	}
-	if !rec.Matches(secret) {
-		if err := s.tracking.TrackingFailed(ctx, code, now, policy); err != nil {
-			return nil, fmt.Errorf("count tracking failure: %w", err)
+	if refused {
+		if wellFormed {
+			// The store is asked alike whether the code exists, is locked
+			// or was guessed wrong; a malformed code tells nothing.
+			if err := s.tracking.TrackingFailed(ctx, code, now, policy); err != nil {
+				return nil, fmt.Errorf("count tracking failure: %w", err)
+			}
 		}
 		return nil, errTrackNotFound()
 	}

@@ -61,8 +61,11 @@ func (s *Store) TrackingRecord(ctx context.Context, code string) (*grievance.Tra
 // condition makes concurrent failures lock once, not extend it.
 func (s *Store) TrackingFailed(ctx context.Context, code string, now time.Time, p grievance.TrackingPolicy) error {
 	var it trackingItem
+	// Not while locked: guesses then must neither extend the lock nor
+	// count against the complainant after it.
 	err := s.main.Update(AttrPK, prefixTracking+code).Range(AttrSK, skTracking).
-		Add("failures", 1).If("attribute_exists(pk)").Value(ctx, &it)
+		Add("failures", 1).If("attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil <= ?)", now.UTC()).
+		Value(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil
 	}

@@ -87,7 +87,17 @@ func TestIntake_OverDynamoDB(t *testing.T) {
 	if !rec.LockedUntil.Equal(t0.Add(15*time.Minute)) || rec.Failures != 0 {
 		t.Fatalf("record after lockout: until %s failures %d", rec.LockedUntil, rec.Failures)
 	}
-	now = now.Add(16 * time.Minute)
+	// Guesses during the lock neither count nor extend it.
+	now = now.Add(5 * time.Minute)
+	for range 5 {
+		if _, err := sa.Track(ctx, "GRS00000001", "0000-0000"); grievance.ErrorCode(err) != grievance.CodeNotFound {
+			t.Fatal(err)
+		}
+	}
+	if rec, _ = a.TrackingRecord(ctx, "GRS00000001"); !rec.LockedUntil.Equal(t0.Add(15*time.Minute)) || rec.Failures != 0 {
+		t.Fatalf("record after guesses while locked: until %s failures %d", rec.LockedUntil, rec.Failures)
+	}
+	now = now.Add(11 * time.Minute)
 	if _, err := sa.Track(ctx, "GRS00000001", "ABCD-EFGH"); err != nil {
 		t.Fatalf("after the lockout: %v", err)
 	}

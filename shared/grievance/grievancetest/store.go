@@ -826,7 +826,7 @@ func (s *Store) TrackingFailed(ctx context.Context, code string, now time.Time, 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r, ok := s.tracking[code]; ok {
+	if r, ok := s.tracking[code]; ok && !now.Before(r.LockedUntil) {
 		r.Failures++
 		if r.Failures >= p.MaxFailures {
 			r.Failures, r.LockedUntil = 0, now.Add(p.Lockout)
