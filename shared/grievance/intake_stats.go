@@ -53,7 +53,10 @@ var (
 // IntakeStatistics are the intake measures of a statistics request. Rows
 // of BySource, BySex and ByLocation below SuppressedBelow are left out,
 // and Anonymous with its share is nil when below it, so that no small
-// group of complainants can be singled out.
+// group of complainants can be singled out. Zero is below it too: a zero
+// shown where 1 to SuppressedBelow-1 is not would tell them apart, as an
+// absent row does not. Anonymous and its share leave out the categories
+// whose reporter is hidden from the reader.
 type IntakeStatistics struct {
 	Received          int64 // tickets from the public channels
 	BySource          []Count
@@ -73,20 +76,32 @@ func intakeStatistics(cfg *Config, total int64, sum map[string]Counters, masked 
 	min := int64(cfg.Intake.StatsMinCount)
 	out := &IntakeStatistics{SuppressedBelow: cfg.Intake.StatsMinCount}
 	source, sex, location := Counters{}, Counters{}, Counters{}
-	var anon int64
+	var anon, anonOf int64 // anonymous tickets among the anonOf whose reporter the reader may see
 	for cat, c := range sum {
-		hide := masked(cat)["reporter"]
-		anon += c[CounterAnon]
 		out.Acknowledged += c[CounterTickets] - c[CounterUnack]
+		// A hidden reporter hides the whole contact block (maskTicket): not
+		// only its sex and region but whether there is one and whether it
+		// is anonymous. So every ticket of such a category counts under
+		// "[Restricted]", with a contact or not (counting only those with
+		// one would tell how many left one), and none counts in Anonymous.
+		hide := masked(cat)["reporter"]
+		if hide {
+			sex[Restricted] += c[CounterTickets]
+			location[Restricted] += c[CounterTickets]
+		} else {
+			anon += c[CounterAnon]
+			anonOf += c[CounterTickets]
+		}
 		for k, v := range c {
 			switch {
 			case strings.HasPrefix(k, prefixSource):
 				source[strings.TrimPrefix(k, prefixSource)] += v
 				out.Received += v
+			case hide:
 			case strings.HasPrefix(k, prefixSex):
-				sex[restrictedKey(hide, strings.TrimPrefix(k, prefixSex))] += v
+				sex[strings.TrimPrefix(k, prefixSex)] += v
 			case strings.HasPrefix(k, prefixLocation):
-				location[restrictedKey(hide, strings.TrimPrefix(k, prefixLocation))] += v
+				location[strings.TrimPrefix(k, prefixLocation)] += v
 			}
 		}
 	}
@@ -100,10 +115,10 @@ func intakeStatistics(cfg *Config, total int64, sum map[string]Counters, masked 
 		return kept
 	}
 	out.BySource, out.BySex, out.ByLocation = suppress(source), suppress(sex), suppress(location)
-	if anon >= min || anon == 0 {
+	if anon >= min {
 		out.Anonymous = &anon
-		if total > 0 {
-			share := float64(anon) / float64(total)
+		if anonOf > 0 {
+			share := float64(anon) / float64(anonOf)
 			out.ShareAnonymous = &share
 		}
 	}

@@ -65,12 +65,15 @@ func TestStatistics_IntakeMeasuresWithSmallCountSuppression(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
 		reader     *grievance.Principal
+		wantShare  float64 // of anonymous tickets
 		wantSex    string
 		wantRegion string
 	}{
-		{"reader cleared for confidential fields", &grievance.Principal{ID: "a", Admin: true}, "[{F 7} {M 5} {O 5}]", "[{Gaza 5} {Sofala 5} {[Other] 5}]"},
+		{"reader cleared for confidential fields", &grievance.Principal{ID: "a", Admin: true}, 6.0 / 27, "[{F 7} {M 5} {O 5}]", "[{Gaza 5} {Sofala 5} {[Other] 5}]"},
+		// Category B's 5 tickets, whose reporter is hidden, are not part of
+		// the anonymous share: whether they are anonymous is hidden too.
 		{"reader without the confidential right", &grievance.Principal{ID: "v", Rights: map[string]bool{grievance.RightQueryTickets: true}},
-			"[{M 5} {O 5} {[Restricted] 5}]", "[{Gaza 5} {[Other] 5} {[Restricted] 5}]"},
+			6.0 / 22, "[{M 5} {O 5} {[Restricted] 5}]", "[{Gaza 5} {[Other] 5} {[Restricted] 5}]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := svc.Statistics(grievance.NewContext(context.Background(), tt.reader), grievance.StatsQuery{})
@@ -85,7 +88,7 @@ func TestStatistics_IntakeMeasuresWithSmallCountSuppression(t *testing.T) {
 			if got := fmt.Sprint(in.BySource); got != "[{web 21}]" {
 				t.Fatalf("bySource %s", got)
 			}
-			if in.Anonymous == nil || *in.Anonymous != 6 || *in.ShareAnonymous != 6.0/27 {
+			if in.Anonymous == nil || *in.Anonymous != 6 || *in.ShareAnonymous != tt.wantShare {
 				t.Fatalf("anonymous %v share %v", in.Anonymous, in.ShareAnonymous)
 			}
 			// All but the 3 tickets staff created that are still RECEIVED.
@@ -103,18 +106,54 @@ func TestStatistics_IntakeMeasuresWithSmallCountSuppression(t *testing.T) {
 		})
 	}
 
-	// Few anonymous complaints are not shown at all.
-	few := aggregates{}
-	for i := range 3 {
-		few.add(&grievance.Ticket{ID: fmt.Sprint(i), Version: 1, Status: grievance.StatusReceived, Category: "Default",
-			Source: "web", DateCreated: day, Contact: anon})
-	}
-	svc = grievance.NewService(st, func() time.Time { return day }, grievancetest.IDs(), grievance.Options{Stats: few})
-	s, err := svc.Statistics(grievance.NewContext(context.Background(), &grievance.Principal{ID: "a", Admin: true}), grievance.StatsQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Intake.Anonymous != nil || s.Intake.ShareAnonymous != nil || len(s.Intake.BySource) != 0 {
-		t.Fatalf("3 anonymous complaints shown: %+v", s.Intake)
+}
+
+// Ensure a small anonymous count is not shown, and none is a small count:
+// were 0 shown where 1 to stats_min_count-1 is not, the missing number
+// would say "some complainant here is anonymous" (of one ticket, that
+// it is).
+func TestStatistics_SmallAnonymousCountSuppressedFromZero(t *testing.T) {
+	day := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		minCount int
+		anon     int   // anonymous tickets, besides 2 with a contact
+		want     int64 // -1: not shown
+	}{
+		{"none", 5, 0, -1},
+		{"one", 5, 1, -1},
+		{"few", 5, 3, -1},
+		{"at the threshold", 5, 5, 5},
+		{"none, no threshold", 0, 0, 0},
+		{"one, no threshold", 0, 1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			aggs := aggregates{}
+			for i := range tc.anon + 2 {
+				c := &grievance.Contact{Anonymous: true}
+				if i >= tc.anon {
+					c = &grievance.Contact{Phone: "+67077123456"}
+				}
+				aggs.add(&grievance.Ticket{ID: fmt.Sprint(i), Version: 1, Status: grievance.StatusReceived, Category: "Default",
+					Source: "web", DateCreated: day, Contact: c})
+			}
+			st := grievancetest.NewStore()
+			st.SetConfigDocument(fmt.Appendf(nil, `{"intake": {"stats_min_count": %d}}`, tc.minCount))
+			svc := grievance.NewService(st, func() time.Time { return day }, grievancetest.IDs(), grievance.Options{Stats: aggs})
+			s, err := svc.Statistics(grievance.NewContext(context.Background(), &grievance.Principal{ID: "a", Admin: true}), grievance.StatsQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := s.Intake
+			if tc.want < 0 {
+				if in.Anonymous != nil || in.ShareAnonymous != nil {
+					t.Fatalf("anonymous %d shown below %d", *in.Anonymous, tc.minCount)
+				}
+				return
+			}
+			if in.Anonymous == nil || *in.Anonymous != tc.want || in.ShareAnonymous == nil || *in.ShareAnonymous != float64(tc.want)/float64(tc.anon+2) {
+				t.Fatalf("anonymous %v share %v, want %d", in.Anonymous, in.ShareAnonymous, tc.want)
+			}
+		})
 	}
 }

@@ -290,7 +290,8 @@ type Statistics struct {
 // principal lacks are left out altogether (their attending staff included:
 // an aggregate has no attending staff), and breakdowns by a field
 // anonymized for the principal count that category's tickets under
-// "[Restricted]" (a masked due date leaves them out of the on-time share).
+// "[Restricted]" (a masked due date leaves them out of the on-time share, a
+// masked reporter out of the acknowledgement measures).
 func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, error) {
 	p, cfg, err := s.authorize(ctx, func(c *Config) []string { return c.StatisticsPerms })
 	if err != nil {
@@ -335,9 +336,16 @@ func (s *Service) Statistics(ctx context.Context, q StatsQuery) (*Statistics, er
 		out.Total += c[CounterTickets]
 		out.Resolved += c[CounterResolved]
 		resolutionSecs += c[CounterResolutionSecs]
-		out.Acknowledged += c[CounterAcknowledged]
-		out.AcknowledgedWithinTarget += c[CounterAckWithin]
-		ackSecs += c[CounterAckSecs]
+		// An acknowledgement says the complainant left a contact, which is
+		// why maskTicket clears acknowledgedAt with a masked reporter: such
+		// a category is left out of the acknowledgement measures, as a
+		// masked due date is out of the on-time share (a count cannot be
+		// shown as "[Restricted]").
+		if !masked["reporter"] {
+			out.Acknowledged += c[CounterAcknowledged]
+			out.AcknowledgedWithinTarget += c[CounterAckWithin]
+			ackSecs += c[CounterAckSecs]
+		}
 		if !masked["due_date"] {
 			out.ResolvedWithDueDate += c[CounterWithDue]
 			out.ResolvedWithinTime += c[CounterWithin]
