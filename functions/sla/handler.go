@@ -207,9 +207,11 @@ func (s *sweep) release(ctx context.Context, held [][]*claimed) {
 	}
 }
 
-// eventsOf returns the events of one step on t. The escalation's role and
-// group are routing, configured by administrators, and go out whatever the
-// ticket discloses.
+// eventsOf returns the events of one step on t. The escalation's role is
+// routing, configured by administrators, and goes out whatever the ticket
+// discloses; its group does not for a confidential ticket (docs/events.md):
+// groups are named for what a category is about (a district's GBV desk),
+// and the task consumers must route such a ticket by its role alone.
 func (s *sweep) eventsOf(t *grievance.Ticket, st store.SLAStep) []bus.Event {
 	sum := bus.TicketOf(s.cfg.Disclose(nil, t))
 	header := func(detailType string) bus.Header {
@@ -221,6 +223,9 @@ func (s *sweep) eventsOf(t *grievance.Ticket, st store.SLAStep) []bus.Event {
 			Detail: &bus.OverdueDetail{Header: header(bus.TicketOverdue), Ticket: sum}}}
 	}
 	l := s.cfg.Escalation(t.Category)[st.Level-1]
+	if s.cfg.Confidential(t.Category) {
+		l.Group = ""
+	}
 	return []bus.Event{
 		{DetailType: bus.TicketEscalated, Time: s.now, Detail: &bus.EscalationDetail{Header: header(bus.TicketEscalated), Ticket: sum,
 			Escalation: bus.Escalation{Level: st.Level, AfterHours: l.AfterHours, Role: l.Role, Group: l.Group}}},

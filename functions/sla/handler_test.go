@@ -217,12 +217,12 @@ func TestHandle_OverdueOnce(t *testing.T) {
 // hours past the due date come, each as ticket.escalated followed by a
 // task request for its role or group; a ticket first seen late gets every
 // level it reached in one run, in order; a confidential category's events
-// carry ids and workflow state only.
+// carry ids and workflow state only, and its level's role without the group.
 func TestHandle_EscalationInOrder(t *testing.T) {
 	e := newEnv(t, `{
 		"escalation_levels": {
 			"Category A": [{"after_hours": 0, "role": "officer"}, {"after_hours": 24, "group": "district"}, {"after_hours": 72, "role": "director"}],
-			"Category B": [{"after_hours": 2, "role": "gbv-lead"}]
+			"Category B": [{"after_hours": 2, "role": "gbv-lead", "group": "gbv-desk"}]
 		},
 		"restricted_categories": {"Category B": ["127007"]}
 	}`)

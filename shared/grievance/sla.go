@@ -266,6 +266,9 @@ func (c *Config) validateSLA() error {
 			if l.Role == "" && l.Group == "" {
 				return Errorf(CodeInvalid, "escalation_levels[%q] level %d names neither a role nor a group.", k, i+1)
 			}
+			if l.Role == "" && c.Confidential(k) {
+				return Errorf(CodeInvalid, "escalation_levels[%q] level %d needs a role: the events of a confidential category carry no group.", k, i+1)
+			}
 			for _, v := range []string{l.Role, l.Group} {
 				if err := checkText("escalation role or group", v, maxShortText, false); err != nil {
 					return Errorf(CodeInvalid, "escalation_levels[%q] level %d: %s", k, i+1, ErrorMessage(err))

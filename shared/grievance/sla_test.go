@@ -242,16 +242,17 @@ func TestParseConfig_SLAKeys(t *testing.T) {
 		t.Fatalf("defaults %v %q", d.SLAAtRiskShare, d.SLAReopenPolicy)
 	}
 	for doc, want := range map[string]string{
-		`{"sla_at_risk_share": 1.5}`:                                                                             "sla_at_risk_share",
-		`{"sla_at_risk_share": "x"}`:                                                                             "sla_at_risk_share",
-		`{"sla_reopen_policy": "restart"}`:                                                                       "sla_reopen_policy",
-		`{"escalation_levels": {"Nope": [{"after_hours": 1, "role": "r"}]}}`:                                     "escalation_levels",
-		`{"escalation_levels": {"Default": []}}`:                                                                 "escalation_levels",
-		`{"escalation_levels": {"Default": [{"role": "r"}]}}`:                                                    "after_hours",
-		`{"escalation_levels": {"Default": [{"after_hours": 1, "role": "r", "typo": 1}]}}`:                       "typo",
-		`{"escalation_levels": {"Default": [{"after_hours": 1}]}}`:                                               "neither a role nor a group",
-		`{"escalation_levels": {"Default": [{"after_hours": 5, "role": "a"}, {"after_hours": 5, "role": "b"}]}}`: "greater",
-		`{"escalation_levels": {"Default": [{"after_hours": -1, "role": "a"}]}}`:                                 "after_hours",
+		`{"sla_at_risk_share": 1.5}`:                                                       "sla_at_risk_share",
+		`{"sla_at_risk_share": "x"}`:                                                       "sla_at_risk_share",
+		`{"sla_reopen_policy": "restart"}`:                                                 "sla_reopen_policy",
+		`{"escalation_levels": {"Nope": [{"after_hours": 1, "role": "r"}]}}`:               "escalation_levels",
+		`{"escalation_levels": {"Default": []}}`:                                           "escalation_levels",
+		`{"escalation_levels": {"Default": [{"role": "r"}]}}`:                              "after_hours",
+		`{"escalation_levels": {"Default": [{"after_hours": 1, "role": "r", "typo": 1}]}}`: "typo",
+		`{"escalation_levels": {"Default": [{"after_hours": 1}]}}`:                         "neither a role nor a group",
+		`{"escalation_levels": {"Category B": [{"after_hours": 1, "group": "gbv-desk"}]}, "restricted_categories": {"Category B": ["127007"]}}`: "needs a role",
+		`{"escalation_levels": {"Default": [{"after_hours": 5, "role": "a"}, {"after_hours": 5, "role": "b"}]}}`:                                "greater",
+		`{"escalation_levels": {"Default": [{"after_hours": -1, "role": "a"}]}}`:                                                                "after_hours",
 	} {
 		_, err := grievance.ParseConfig([]byte(doc))
 		if err == nil || !strings.Contains(grievance.ErrorMessage(err), want) {
