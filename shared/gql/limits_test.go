@@ -227,13 +227,18 @@ func TestLimits_OncePerDocument(t *testing.T) {
 
 func TestDo_DocumentsThatBreakTheValidator(t *testing.T) {
 	// Ensure documents graphql-go parses but cannot validate (found by
-	// FuzzHandle) are a 400, not a panic.
+	// FuzzHandle) are a 400, not a panic, and that the log line names the
+	// document by hash, not by what a client typed into it.
 	e := newEnv(t)
-	for _, doc := range []string{`query($A:){A}`, `query($a:) { tickets { totalCount } }`} {
+	for _, doc := range []string{`query($A:){A}`, `query($a:) { tickets { totalCount } }`,
+		`mutation($a:) { createTicket(input: {title: "Beaten at the pay point"}) { clientMutationId } }`} {
 		res := e.do(t, admin, doc, nil)
 		if res.status != 400 || res.Errors[0].Message != "The document is malformed." {
 			t.Fatalf("%s: %s", doc, res.raw)
 		}
+	}
+	if logs := e.logs.String(); strings.Contains(logs, "pay point") || strings.Count(logs, "documentSHA256=") != 3 {
+		t.Fatalf("logs: %s", logs)
 	}
 }
 

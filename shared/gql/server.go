@@ -18,6 +18,8 @@ package gql
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,7 +207,12 @@ func (s *Server) prepare(query string) (doc *document) {
 		// { x }`, dereferences nil in TypeInfo): such a document is the
 		// client's error, answered 400 and cached like any other.
 		if x := recover(); x != nil {
-			s.log.Warn("graphql: document broke the validator", "panic", x, "document", truncate(query, 200))
+			// The document is not logged: a mutation can carry a
+			// complaint's text inline. Its hash finds it in a client's
+			// reproduction.
+			sum := sha256.Sum256([]byte(query))
+			s.log.Warn("graphql: document broke the validator", "panic", x,
+				"documentSHA256", hex.EncodeToString(sum[:8]), "documentBytes", len(query))
 			d = &document{errs: []gqlerrors.FormattedError{limitError("GRAPHQL_VALIDATION_FAILED", "The document is malformed.", nil)}}
 			s.cache.put(query, d)
 			doc = d
@@ -247,13 +254,6 @@ func (s *Server) prepare(query string) (doc *document) {
 	d.lines.fix(d.errs)
 	s.cache.put(query, d)
 	return d
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // wireError is one entry of "errors".
