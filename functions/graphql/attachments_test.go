@@ -41,8 +41,9 @@ func newAttachmentEnv(t *testing.T) (*env, *s3.Client, string) {
 }
 
 // Ensure the API's side of an attachment's life against moto: the form
-// uploads, the clean file downloads byte-identical, and a delete moves the
-// file to deleted/ after the mutation commits.
+// uploads, the clean file downloads byte-identical (the version scanned,
+// even after the form put other bytes under the key), and a delete moves
+// the file to deleted/ after the mutation commits.
 func TestAttachments_UploadDownloadDeleteThroughTheHandler(t *testing.T) {
 	e, direct, bucket := newAttachmentEnv(t)
 	id := e.createTicket(t, adminClaims, `category: "Default", title: "evidence"`)
@@ -51,24 +52,37 @@ func TestAttachments_UploadDownloadDeleteThroughTheHandler(t *testing.T) {
 	aid := path(d, "createAttachmentUpload", "attachmentId").(string)
 	var fields map[string]string
 	json.Unmarshal([]byte(path(d, "createAttachmentUpload", "fields").(string)), &fields)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
-		mw.WriteField(k, v)
+	post := func(content []byte) {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range fields {
+			mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("file", "slip.pdf")
+		fw.Write(content)
+		mw.Close()
+		resp, err := http.Post(path(d, "createAttachmentUpload", "url").(string), mw.FormDataContentType(), &body)
+		if err != nil || resp.StatusCode/100 != 2 {
+			t.Fatalf("upload: %v %v", resp, err)
+		}
+		resp.Body.Close()
 	}
-	fw, _ := mw.CreateFormFile("file", "slip.pdf")
-	fw.Write(content)
-	mw.Close()
-	resp, err := http.Post(path(d, "createAttachmentUpload", "url").(string), mw.FormDataContentType(), &body)
-	if err != nil || resp.StatusCode/100 != 2 {
-		t.Fatalf("upload: %v %v", resp, err)
+	post(content)
+	// The scan result, as the scanresult function applies it, naming the
+	// version scanned.
+	stored, err := direct.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(fields["key"])})
+	if err != nil || aws.ToString(stored.VersionId) == "" {
+		t.Fatalf("head of the upload: %v (the bucket must be versioned)", err)
 	}
-	resp.Body.Close()
-	// The scan result, as the scanresult function applies it.
 	scanner := grievance.NewService(e.db, time.Now, func() string { return "unused" }, grievance.Options{Attachments: e.db, Files: files.New(e.cfg, bucket, "")})
-	if _, err := scanner.RecordScan(context.Background(), grievance.ScanVerdict{Key: fields["key"], Clean: true}); err != nil {
+	if _, err := scanner.RecordScan(context.Background(), grievance.ScanVerdict{Key: fields["key"], Version: aws.ToString(stored.VersionId), Clean: true}); err != nil {
 		t.Fatal(err)
 	}
+	// The same form, used again within its lifetime, puts other bytes of
+	// the same size under the key (as S3 allows); the download still
+	// serves the scanned ones.
+	post([]byte("%PDF-1.4 swap"))
 
 	d = e.ok(t, adminClaims, fmt.Sprintf(`{ ticketAttachments(ticketId: %q) { edges { node { id status downloadUrl } } } }`, id))
 	n := nodes(d, "ticketAttachments")

@@ -46,11 +46,12 @@ type scanRecorder interface {
 	RecordScan(ctx context.Context, v grievance.ScanVerdict) (*grievance.Attachment, error)
 }
 
-// quarantiner moves an object out of the upload prefix (files.Bucket):
-// Quarantine insists that the object is somewhere, Retire does not.
+// quarantiner moves an object version out of the upload prefix
+// (files.Bucket; version "" is the key's current object): Quarantine
+// insists that the object is somewhere, RetireVersion does not.
 type quarantiner interface {
-	Quarantine(ctx context.Context, key, dest string) error
-	Retire(ctx context.Context, key, dest string) error
+	Quarantine(ctx context.Context, key, version, dest string) error
+	RetireVersion(ctx context.Context, key, version, dest string) error
 }
 
 // Handler applies scan results to attachments.
@@ -63,11 +64,21 @@ type Handler struct {
 
 // verdict reads a scan result. Only a completed scan that found nothing
 // is clean: a skipped, failed or unsupported scan fails closed, since a
-// file nobody could scan must not be handed out.
+// file nobody could scan must not be handed out. So does a clean result
+// that names no object version: downloads are signed for the scanned
+// version, because the upload form can put other bytes under the same key
+// later; without one (a bucket not versioned as infra/stack makes it, or
+// "null", the version an overwrite replaces) nothing pins what was
+// scanned.
 func verdict(d *ScanResult) grievance.ScanVerdict {
-	v := grievance.ScanVerdict{Key: d.S3ObjectDetails.ObjectKey}
+	v := grievance.ScanVerdict{Key: d.S3ObjectDetails.ObjectKey, Version: d.S3ObjectDetails.VersionID}
+	if v.Version == "null" {
+		v.Version = ""
+	}
 	status := d.ScanResultDetails.ScanResultStatus
 	switch {
+	case d.ScanStatus == "COMPLETED" && status == "NO_THREATS_FOUND" && v.Version == "":
+		v.Threat = "not scanned: no object version"
 	case d.ScanStatus == "COMPLETED" && status == "NO_THREATS_FOUND":
 		v.Clean = true
 	case len(d.ScanResultDetails.Threats) > 0:
@@ -112,27 +123,39 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		// key was never handed out): nobody will ever list it, so it goes
 		// where lifecycle rules expire it.
 		h.Log.WarnContext(ctx, "scanned object of no pending attachment; quarantined", "ticketId", ticketID, "attachmentId", attachmentID, "clean", v.Clean)
-		return h.quarantine(ctx, v.Key, ticketID, attachmentID)
+		return h.quarantine(ctx, v, ticketID, attachmentID)
 	case err != nil:
 		return fmt.Errorf("record scan of attachment %s: %w", attachmentID, err)
+	}
+	if a.OtherUpload(v) {
+		// The form was used again after the scan: these bytes are not the
+		// attachment, whatever their verdict (which a keeps). The version
+		// leaves the uploads for quarantine/, so the scanned one is the
+		// key's object again rather than a noncurrent version the
+		// lifecycle would expire. The log names ids and statuses only.
+		h.Log.WarnContext(ctx, "scan result of a later upload to a scanned attachment's key; verdict kept, object version quarantined",
+			"ticketId", ticketID, "attachmentId", attachmentID, "status", a.Status, "clean", v.Clean)
+		return h.quarantine(ctx, v, ticketID, attachmentID)
 	}
 	h.Log.InfoContext(ctx, "scan result applied", "ticketId", ticketID, "attachmentId", attachmentID, "status", a.Status)
 	switch a.Status {
 	case grievance.AttachmentInfected:
-		return h.quarantine(ctx, v.Key, ticketID, attachmentID)
+		return h.quarantine(ctx, v, ticketID, attachmentID)
 	case grievance.AttachmentDeleted:
 		// Deleted while its file was on the way (or its result is a
 		// redelivery, the file long moved): it goes where deleted
 		// attachments' files expire.
-		if err := h.Files.Retire(ctx, v.Key, grievance.DeletedKey(ticketID, attachmentID)); err != nil {
+		if err := h.Files.RetireVersion(ctx, v.Key, v.Version, grievance.DeletedKey(ticketID, attachmentID)); err != nil {
 			return fmt.Errorf("retire the file of deleted attachment %s: %w", attachmentID, err)
 		}
 	}
 	return nil
 }
 
-func (h *Handler) quarantine(ctx context.Context, key, ticketID, attachmentID string) error {
-	if err := h.Files.Quarantine(ctx, key, grievance.QuarantineKey(ticketID, attachmentID)); err != nil {
+// quarantine moves the scanned object version (the key's current object
+// when the result names none) to quarantine/.
+func (h *Handler) quarantine(ctx context.Context, v grievance.ScanVerdict, ticketID, attachmentID string) error {
+	if err := h.Files.Quarantine(ctx, v.Key, v.Version, grievance.QuarantineKey(ticketID, attachmentID)); err != nil {
 		return fmt.Errorf("quarantine attachment %s: %w", attachmentID, err)
 	}
 	return nil

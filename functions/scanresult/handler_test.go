@@ -25,17 +25,27 @@ const (
 	objectKey     = "attachments/" + ticketID + "/" + attachmentID
 )
 
+// fakeQuarantine records where objects moved: moved by key, versions by
+// key and version ("key?versionId=v").
 type fakeQuarantine struct {
-	moved map[string]string
+	moved    map[string]string
+	versions map[string]string
 }
 
-func (f *fakeQuarantine) Quarantine(ctx context.Context, key, dest string) error {
+func (f *fakeQuarantine) move(key, version, dest string) {
 	f.moved[key] = dest
+	if f.versions != nil {
+		f.versions[key+"?versionId="+version] = dest
+	}
+}
+
+func (f *fakeQuarantine) Quarantine(ctx context.Context, key, version, dest string) error {
+	f.move(key, version, dest)
 	return nil
 }
 
-func (f *fakeQuarantine) Retire(ctx context.Context, key, dest string) error {
-	f.moved[key] = dest
+func (f *fakeQuarantine) RetireVersion(ctx context.Context, key, version, dest string) error {
+	f.move(key, version, dest)
 	return nil
 }
 
@@ -78,6 +88,12 @@ func TestHandleAppliesGuardDutyScanResults(t *testing.T) {
 		}, true, false, grievance.AttachmentInfected, true},
 		{"unsupported object fails closed", "scan-clean.json", func(d *ScanResult) {
 			d.ScanResultDetails.ScanResultStatus = "UNSUPPORTED"
+		}, true, false, grievance.AttachmentInfected, true},
+		{"clean result naming no object version fails closed", "scan-clean.json", func(d *ScanResult) {
+			d.S3ObjectDetails.VersionID = ""
+		}, true, false, grievance.AttachmentInfected, true},
+		{"clean result of the null version fails closed", "scan-clean.json", func(d *ScanResult) {
+			d.S3ObjectDetails.VersionID = "null"
 		}, true, false, grievance.AttachmentInfected, true},
 		{"object of no pending upload is quarantined", "scan-clean.json", nil, false, false, "", true},
 		{"another bucket's result is dropped", "scan-infected.json", func(d *ScanResult) {
@@ -135,6 +151,83 @@ func TestHandleAppliesGuardDutyScanResults(t *testing.T) {
 			}
 			if strings.Contains(logs.String(), "secret-name") {
 				t.Errorf("a file name reached the logs: %s", logs.String())
+			}
+		})
+	}
+}
+
+// The upload form may be used again within its 5 minutes: after a clean
+// verdict the uploader posts other bytes under the same key. Their result,
+// whatever it says, must not change the attachment (still CLEAN, of the
+// version scanned first, which downloads name), and that later version
+// leaves the uploads for quarantine/, the way orphans go; the log names
+// ids only.
+func TestHandleLaterUploadToAScannedKeyKeepsTheVerdictAndQuarantinesThatVersion(t *testing.T) {
+	const first, second = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", "Xq0Fm2sFX1jqzl5SzB0a6fSg5Zc2RVa8"
+	for _, tc := range []struct {
+		name   string
+		result func(*ScanResult)
+	}{
+		{"infected", func(d *ScanResult) {
+			d.ScanResultDetails.ScanResultStatus = "THREATS_FOUND"
+			d.ScanResultDetails.Threats = []struct {
+				Name string `json:"name"`
+			}{{Name: "EICAR-Test-File (not a virus)"}}
+		}},
+		{"unscannable", func(d *ScanResult) { d.ScanResultDetails.ScanResultStatus = "UNSUPPORTED" }},
+		{"clean but other bytes", func(d *ScanResult) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := grievancetest.NewStore()
+			now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+			st.SeedTicket(&grievance.Ticket{ID: ticketID, Version: 1, Status: grievance.StatusOpen, Category: "Default",
+				DateCreated: now, DateUpdated: now, DateValidFrom: now, UserCreated: "u", UserUpdated: "u"})
+			a := &grievance.Attachment{ID: attachmentID, TicketID: ticketID, Version: 1, FileName: "secret-name.pdf",
+				ContentType: "application/pdf", Size: 68, Status: grievance.AttachmentPending, UploadedBy: "u",
+				DateCreated: now, DateUpdated: now, UserUpdated: "u"}
+			if err := st.Commit(context.Background(), &grievance.Write{Attachments: []grievance.AttachmentWrite{{Attachment: a}}}); err != nil {
+				t.Fatal(err)
+			}
+			files := &grievancetest.Files{}
+			svc := grievance.NewService(st, func() time.Time { return now }, grievancetest.IDs(), grievance.Options{Attachments: st, Files: files})
+			q := &fakeQuarantine{moved: map[string]string{}, versions: map[string]string{}}
+			var logs bytes.Buffer
+			h := &Handler{Scans: svc, Files: q, Bucket: fixtureBucket, Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+
+			if err := h.Handle(context.Background(), fixture(t, "scan-clean.json", nil)); err != nil { // versionId: first
+				t.Fatal(err)
+			}
+			tk, _ := st.Ticket(context.Background(), ticketID)
+			later := fixture(t, "scan-clean.json", func(d *ScanResult) {
+				d.S3ObjectDetails.VersionID = second
+				tc.result(d)
+			})
+			for range 2 { // EventBridge delivers at least once
+				if err := h.Handle(context.Background(), later); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			got, err := st.Attachment(context.Background(), attachmentID)
+			if err != nil || got.Status != grievance.AttachmentClean || got.ObjectVersion != first || got.Threat != "" {
+				t.Fatalf("attachment %+v, %v; want CLEAN of version %s, unchanged", got, err, first)
+			}
+			if again, _ := st.Ticket(context.Background(), ticketID); again.Version != tk.Version || len(again.AttachmentIDs) != 1 {
+				t.Errorf("the later result changed the ticket: version %d (was %d), attachments %v", again.Version, tk.Version, again.AttachmentIDs)
+			}
+			quarantine := "quarantine/" + ticketID + "/" + attachmentID
+			if q.versions[objectKey+"?versionId="+second] != quarantine || q.versions[objectKey+"?versionId="+first] != "" {
+				t.Errorf("moved %v; want version %s alone quarantined", q.versions, second)
+			}
+			page, err := svc.TicketAttachments(grievance.NewContext(context.Background(), &grievance.Principal{ID: "admin", Admin: true}), ticketID, grievance.PageArgs{})
+			if err != nil || len(page.Items) != 1 {
+				t.Fatalf("listed %+v, %v", page, err)
+			}
+			if u := page.Items[0].DownloadURL; !strings.Contains(u, "versionId="+first) {
+				t.Errorf("download URL %q; want one of version %s", u, first)
+			}
+			if out := logs.String(); strings.Contains(out, "secret-name") || !strings.Contains(out, "later upload") || !strings.Contains(out, attachmentID) {
+				t.Errorf("logs %s: want the later upload named by ids, never the file name", out)
 			}
 		})
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -29,7 +31,9 @@ func TestMain(m *testing.M) { os.Exit(moto.Main(m)) }
 // main.go wires it, with its calls recorded as scanresult's: a clean file
 // joins its ticket, an infected one moves to quarantine/ (also when the
 // result comes again), the file of an attachment deleted before its scan
-// moves to deleted/.
+// moves to deleted/, a clean result naming no version fails closed, and
+// other bytes posted later under a clean attachment's key leave the
+// uploads while its download still serves the scanned bytes.
 func TestHandleAgainstMoto(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := moto.AWSConfig(ctx, moto.ForTest(t).Endpoint())
@@ -61,6 +65,14 @@ func TestHandleAgainstMoto(t *testing.T) {
 	if err := db.Commit(ctx, &grievance.Write{NewTicket: tk}); err != nil {
 		t.Fatal(err)
 	}
+	versions := map[string]string{} // attachment id -> the version its file was stored as
+	put := func(a *grievance.Attachment, body string) string {
+		out, err := direct.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(a.ObjectKey()), Body: strings.NewReader(body)})
+		if err != nil || aws.ToString(out.VersionId) == "" {
+			t.Fatalf("put %s: %v, version %q (the bucket must be versioned)", a.ID, err, aws.ToString(out.VersionId))
+		}
+		return aws.ToString(out.VersionId)
+	}
 	pending := func(status grievance.AttachmentStatus) *grievance.Attachment {
 		a := &grievance.Attachment{ID: uuid.NewString(), TicketID: tk.ID, Version: 1, FileName: "f.pdf", ContentType: "application/pdf",
 			Size: 4, Status: grievance.AttachmentPending, UploadedBy: "u", DateCreated: now, DateUpdated: now, UserUpdated: "u"}
@@ -75,32 +87,75 @@ func TestHandleAgainstMoto(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := direct.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(a.ObjectKey()), Body: strings.NewReader("data")}); err != nil {
-			t.Fatal(err)
-		}
+		versions[a.ID] = put(a, "data")
 		return a
 	}
 	clean, infected, deleted := pending(grievance.AttachmentPending), pending(grievance.AttachmentPending), pending(grievance.AttachmentDeleted)
-	event := func(a *grievance.Attachment, result string) events.EventBridgeEvent {
+	unpinned := pending(grievance.AttachmentPending)
+	event := func(a *grievance.Attachment, version, result string) events.EventBridgeEvent {
 		return fixture(t, "scan-clean.json", func(d *ScanResult) {
 			d.S3ObjectDetails.BucketName, d.S3ObjectDetails.ObjectKey = bucket, a.ObjectKey()
+			d.S3ObjectDetails.VersionID = version
 			d.ScanResultDetails.ScanResultStatus = result
 		})
 	}
-	for _, ev := range []events.EventBridgeEvent{
-		event(clean, "NO_THREATS_FOUND"), event(infected, "THREATS_FOUND"), event(infected, "THREATS_FOUND"), event(deleted, "NO_THREATS_FOUND"),
-	} {
-		if err := h.Handle(ctx, ev); err != nil {
-			t.Fatalf("handle: %v", err)
+	handle := func(evs ...events.EventBridgeEvent) {
+		t.Helper()
+		for _, ev := range evs {
+			if err := h.Handle(ctx, ev); err != nil {
+				t.Fatalf("handle: %v", err)
+			}
 		}
 	}
+	handle(event(clean, versions[clean.ID], "NO_THREATS_FOUND"), event(infected, versions[infected.ID], "THREATS_FOUND"),
+		event(infected, versions[infected.ID], "THREATS_FOUND"), event(deleted, versions[deleted.ID], "NO_THREATS_FOUND"),
+		event(unpinned, "", "NO_THREATS_FOUND"))
+	// The clean attachment's form, used again: other bytes, found infected.
+	swapped := put(clean, "evil")
+	handle(event(clean, swapped, "THREATS_FOUND"), event(clean, swapped, "THREATS_FOUND"))
 
 	exists := func(key string) bool {
 		_, err := direct.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		return err == nil
 	}
-	if a, _ := db.Attachment(ctx, clean.ID); a.Status != grievance.AttachmentClean || !exists(clean.ObjectKey()) {
-		t.Errorf("clean attachment %+v", a)
+	body := func(key, version string) string {
+		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+		if version != "" {
+			in.VersionId = aws.String(version)
+		}
+		out, err := direct.GetObject(ctx, in)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		defer out.Body.Close()
+		b, _ := io.ReadAll(out.Body)
+		return string(b)
+	}
+	if a, _ := db.Attachment(ctx, clean.ID); a.Status != grievance.AttachmentClean || a.ObjectVersion != versions[clean.ID] {
+		t.Errorf("clean attachment %+v; want CLEAN of version %s after the later upload's result", a, versions[clean.ID])
+	}
+	if got := body(clean.ObjectKey(), ""); got != "data" {
+		t.Errorf("the key's object is %q; want the scanned bytes back once the later upload is quarantined", got)
+	}
+	if got := body(clean.ObjectKey(), swapped); !strings.HasPrefix(got, "error") {
+		t.Errorf("the later upload's version is still under attachments/: %q", got)
+	}
+	if got := body(grievance.QuarantineKey(tk.ID, clean.ID), ""); got != "evil" {
+		t.Errorf("quarantined %q; want the later upload's bytes", got)
+	}
+	// The download staff get (signed by the API, not this function) names
+	// the scanned version.
+	url, err := files.New(cfg, bucket, "").PresignDownload(ctx, clean.ObjectKey(), versions[clean.ID], "f.pdf", "application/pdf", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(url); err != nil {
+		t.Fatal(err)
+	} else if got, _ := io.ReadAll(resp.Body); resp.Body.Close() != nil || resp.StatusCode != 200 || string(got) != "data" {
+		t.Errorf("download: %d %q; want the scanned bytes", resp.StatusCode, got)
+	}
+	if a, _ := db.Attachment(ctx, unpinned.ID); a.Status != grievance.AttachmentInfected || exists(unpinned.ObjectKey()) {
+		t.Errorf("a clean result naming no version: %+v; want INFECTED (fail closed), quarantined", a)
 	}
 	if got, _ := db.Ticket(ctx, tk.ID); len(got.AttachmentIDs) != 1 || got.AttachmentIDs[0] != clean.ID {
 		t.Errorf("ticket attachments %v, want the clean one", got.AttachmentIDs)

@@ -60,14 +60,19 @@ var (
 	sendTraces = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 	// Presigned URLs carry the signer's permissions: the API signs uploads
 	// (PutObject, with the key to encrypt) and downloads (GetObject, with
-	// the key to decrypt).
-	signURLs = []string{"s3:PutObject", "s3:GetObject"}
+	// the key to decrypt) of the scanned version (GetObjectVersion): the
+	// upload form may put other bytes under the key after the scan.
+	signURLs = []string{"s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"}
 	useKey   = []string{"kms:GenerateDataKey", "kms:Decrypt"}
 	// A file leaves attachments/ by a copy (read there, write where it
 	// goes) and a delete.
-	moveOut   = []string{"s3:GetObject", "s3:DeleteObject"}
-	moveIn    = []string{"s3:PutObject"}
-	scanWrite = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
+	moveOut = []string{"s3:GetObject", "s3:DeleteObject"}
+	// The scan result names the object version it is about: that version
+	// is copied and deleted for good (a later upload to a scanned key, an
+	// infected file).
+	moveVersionOut = []string{"s3:GetObjectVersion", "s3:DeleteObjectVersion"}
+	moveIn         = []string{"s3:PutObject"}
+	scanWrite      = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
 	// A redelivered result finds the infected file already moved and
 	// looks for it in quarantine/ (HeadObject is authorized as GetObject).
 	quarantineWrite = []string{"s3:PutObject", "s3:GetObject"}
@@ -172,6 +177,7 @@ func grant(s *Stack) {
 	scan := s.Functions.ScanResult
 	allow(scan, "ApplyScanResults", scanWrite, main.TableArn())
 	allow(scan, "MoveOutOfUploads", moveOut, uploads)
+	allow(scan, "MoveVersionsOutOfUploads", moveVersionOut, uploads)
 	allow(scan, "WriteQuarantine", quarantineWrite, objects(grievance.QuarantinePrefix))
 	allow(scan, "KeepDeletedFiles", moveIn, objects(grievance.DeletedPrefix))
 	allow(scan, "UseAttachmentKey", useKey, s.Attachments.Key.KeyArn())

@@ -88,15 +88,20 @@ func (b *Bucket) PresignUpload(ctx context.Context, p grievance.UploadPolicy) (*
 
 // PresignDownload implements grievance.Files. The response is served as a
 // download (Content-Disposition: attachment) of the recorded type, so a
-// browser never renders an uploaded file as a page of this origin.
-func (b *Bucket) PresignDownload(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error) {
+// browser never renders an uploaded file as a page of this origin. With a
+// version the URL serves that object version only (the scanned one), never
+// what a later upload put under the key.
+func (b *Bucket) PresignDownload(ctx context.Context, key, version, fileName, contentType string, ttl time.Duration) (string, error) {
 	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": fileName})
 	if disposition == "" {
 		disposition = "attachment; filename*=UTF-8''" + url.PathEscape(fileName)
 	}
-	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key),
-		ResponseContentDisposition: aws.String(disposition), ResponseContentType: aws.String(contentType)},
-		s3.WithPresignExpires(ttl))
+	in := &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key),
+		ResponseContentDisposition: aws.String(disposition), ResponseContentType: aws.String(contentType)}
+	if version != "" {
+		in.VersionId = aws.String(version)
+	}
+	req, err := b.presign.PresignGetObject(ctx, in, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return "", fmt.Errorf("presign get %s: %w", key, err)
 	}
@@ -108,15 +113,21 @@ func (b *Bucket) PresignDownload(ctx context.Context, key, fileName, contentType
 // missing source is no error: the file was quarantined, never arrived, or
 // was moved by an earlier try.
 func (b *Bucket) Retire(ctx context.Context, key, dest string) error {
-	_, err := b.move(ctx, key, dest)
+	return b.RetireVersion(ctx, key, "", dest)
+}
+
+// RetireVersion is Retire of one object version ("" for the key's current
+// object).
+func (b *Bucket) RetireVersion(ctx context.Context, key, version, dest string) error {
+	_, err := b.move(ctx, key, version, dest)
 	return err
 }
 
-// Quarantine moves the object at key to dest. A missing source is not an
-// error when dest exists: the move already happened (scan results are
-// redelivered).
-func (b *Bucket) Quarantine(ctx context.Context, key, dest string) error {
-	moved, err := b.move(ctx, key, dest)
+// Quarantine moves version of the object at key ("" for its current
+// object) to dest. A missing source is not an error when dest exists: the
+// move already happened (scan results are redelivered).
+func (b *Bucket) Quarantine(ctx context.Context, key, version, dest string) error {
+	moved, err := b.move(ctx, key, version, dest)
 	if err != nil || moved {
 		return err
 	}
@@ -129,9 +140,19 @@ func (b *Bucket) Quarantine(ctx context.Context, key, dest string) error {
 // move copies the object at key to dest, encrypted with the bucket's key,
 // and deletes it; false (and no error) when there is no object at key.
 // The copy is a new object: the lifecycle counts its days from now.
-func (b *Bucket) move(ctx context.Context, key, dest string) (bool, error) {
+//
+// With a version, that version is copied and then deleted for good, so
+// its bytes leave the uploads at once and whatever version was there
+// before (a scanned one) is the key's object again. Without one, the
+// current object is copied and the delete leaves a delete marker in the
+// versioned bucket (the lifecycle expires the noncurrent version).
+func (b *Bucket) move(ctx context.Context, key, version, dest string) (bool, error) {
+	src := b.name + "/" + escapeKey(key)
+	if version != "" {
+		src += "?versionId=" + url.QueryEscape(version)
+	}
 	in := &s3.CopyObjectInput{Bucket: aws.String(b.name), Key: aws.String(dest),
-		CopySource: aws.String(b.name + "/" + escapeKey(key)), ServerSideEncryption: types.ServerSideEncryptionAwsKms}
+		CopySource: aws.String(src), ServerSideEncryption: types.ServerSideEncryptionAwsKms}
 	if b.kmsKey != "" {
 		in.SSEKMSKeyId = aws.String(b.kmsKey)
 	}
@@ -141,7 +162,11 @@ func (b *Bucket) move(ctx context.Context, key, dest string) (bool, error) {
 		}
 		return false, fmt.Errorf("copy %s to %s: %w", key, dest, err)
 	}
-	if _, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)}); err != nil {
+	del := &s3.DeleteObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)}
+	if version != "" {
+		del.VersionId = aws.String(version)
+	}
+	if _, err := b.client.DeleteObject(ctx, del); err != nil {
 		return false, fmt.Errorf("delete %s after copying it to %s: %w", key, dest, err)
 	}
 	return true, nil
@@ -160,7 +185,7 @@ func notFound(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
-		case "NoSuchKey", "NotFound", "404", "MethodNotAllowed": // a delete marker answers 405
+		case "NoSuchKey", "NoSuchVersion", "NotFound", "404", "MethodNotAllowed": // a delete marker answers 405
 			return true
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/shared/files"
@@ -142,7 +143,7 @@ func TestUploadThroughPresignedPostThenDownloadByteIdentical(t *testing.T) {
 	if resp := Post(t, form, content); resp.StatusCode/100 != 2 {
 		t.Fatalf("POST: %s", resp.Status)
 	}
-	url, err := b.PresignDownload(ctx, key, "slip \"1\".pdf", "application/pdf", time.Minute)
+	url, err := b.PresignDownload(ctx, key, "", "slip \"1\".pdf", "application/pdf", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestUploadThroughPresignedPostThenDownloadByteIdentical(t *testing.T) {
 
 	quarantine := "quarantine/00000000-0000-4000-8000-000000000001/00000000-0000-4000-8000-000000000003"
 	for range 2 { // a redelivered result moves nothing twice and does not fail
-		if err := b.Quarantine(ctx, key, quarantine); err != nil {
+		if err := b.Quarantine(ctx, key, "", quarantine); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,6 +171,90 @@ func TestUploadThroughPresignedPostThenDownloadByteIdentical(t *testing.T) {
 	}
 	if err := b.Retire(ctx, key, "deleted/x"); err != nil {
 		t.Errorf("retiring a quarantined attachment's file: %v, want nil", err)
+	}
+}
+
+// The upload form stays valid (and reusable) for its lifetime: after the
+// scan, other bytes of the same size and type may be posted under the same
+// key. A download signed for the scanned version serves that version; the
+// later one, quarantined by its version, leaves the uploads for good and
+// the scanned bytes are the key's object again (not a noncurrent version
+// the lifecycle would expire).
+func TestDownloadOfTheScannedVersionSurvivesALaterUploadWithTheSameForm(t *testing.T) {
+	b := newBucket(t, "")
+	ctx := context.Background()
+	if _, err := b.Client().PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b.Name()),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	key := "attachments/00000000-0000-4000-8000-000000000001/00000000-0000-4000-8000-000000000005"
+	quarantine := "quarantine/00000000-0000-4000-8000-000000000001/00000000-0000-4000-8000-000000000005"
+	scanned, swapped := []byte("%PDF-1.4 the real slip"), []byte("%PDF-1.4 an altered one")
+	form, err := b.PresignUpload(ctx, grievance.UploadPolicy{Key: key, ContentType: "application/pdf", Size: int64(len(scanned)), Expires: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func() string {
+		t.Helper()
+		out, err := b.Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.Name()), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.VersionId)
+	}
+	if resp := Post(t, form, scanned); resp.StatusCode/100 != 2 {
+		t.Fatalf("POST: %s", resp.Status)
+	}
+	first := version()
+	if resp := Post(t, form, swapped); resp.StatusCode/100 != 2 {
+		t.Fatalf("second POST with the same form: %s", resp.Status)
+	}
+	second := version()
+	if first == "" || first == second {
+		t.Fatalf("versions %q, %q: want two", first, second)
+	}
+	get := func(u string) string {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			return resp.Status
+		}
+		return string(got)
+	}
+	url, err := b.PresignDownload(ctx, key, first, "slip.pdf", "application/pdf", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(url); got != string(scanned) {
+		t.Fatalf("download of the scanned version: %q, want %q", got, scanned)
+	}
+	for range 2 { // a redelivered result moves nothing twice and does not fail
+		if err := b.Quarantine(ctx, key, second, quarantine); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := get(url); got != string(scanned) {
+		t.Errorf("download after the quarantine: %q, want %q", got, scanned)
+	}
+	if v := version(); v != first {
+		t.Errorf("the key's object is version %q, want the scanned %q again", v, first)
+	}
+	out, err := b.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.Name()), Key: aws.String(quarantine)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if string(body) != string(swapped) {
+		t.Errorf("quarantined %q, want the later upload", body)
+	}
+	if _, err := b.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.Name()), Key: aws.String(key), VersionId: aws.String(second)}); err == nil {
+		t.Error("the later upload's version is still under attachments/")
 	}
 }
 

@@ -45,6 +45,13 @@ type Attachment struct {
 	// ExpiresAt, while PENDING, is when the record of an upload that never
 	// arrived disappears; zero once scanned.
 	ExpiresAt time.Time
+	// ObjectVersion is the version of the object at ObjectKey that the
+	// scan's verdict is about. The upload form may be used again until it
+	// expires, so other bytes can arrive under the same key after the
+	// scan: downloads name this version, never the key's newest object.
+	// Records scanned before versions were recorded have none (see
+	// TicketAttachments).
+	ObjectVersion string
 }
 
 // Clone returns a copy of a for an update to modify.
@@ -131,9 +138,10 @@ type UploadPolicy struct {
 // API.
 type Files interface {
 	PresignUpload(ctx context.Context, p UploadPolicy) (*UploadForm, error)
-	// PresignDownload returns a URL that serves the object at key for ttl,
-	// as an attachment named fileName of contentType.
-	PresignDownload(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error)
+	// PresignDownload returns a URL that serves version of the object at
+	// key for ttl, as an attachment named fileName of contentType; version
+	// "" serves whatever object is at key.
+	PresignDownload(ctx context.Context, key, version, fileName, contentType string, ttl time.Duration) (string, error)
 	// Retire moves the object at key to dest, where the bucket's
 	// lifecycle expires it after the retention period. Repeating it is
 	// harmless; a missing object (quarantined, never uploaded, already
@@ -313,7 +321,11 @@ func (s *Service) TicketAttachments(ctx context.Context, ticketID string, page P
 	for _, a := range pg.Items {
 		v := &AttachmentView{Attachment: a}
 		if a.Status == AttachmentClean {
-			if v.DownloadURL, err = s.files.PresignDownload(ctx, a.ObjectKey(), a.FileName, a.ContentType, s.downloadTTL); err != nil {
+			// The URL names the scanned version: a later POST with the same
+			// form puts other bytes under the key, unscanned until their own
+			// result. A record scanned before versions were recorded has
+			// none and is signed for the key, as it always was.
+			if v.DownloadURL, err = s.files.PresignDownload(ctx, a.ObjectKey(), a.ObjectVersion, a.FileName, a.ContentType, s.downloadTTL); err != nil {
 				return nil, fmt.Errorf("presign download: %w", err)
 			}
 		}
@@ -406,9 +418,31 @@ func (s *Service) DeleteAttachment(ctx context.Context, id string, version *int)
 // ScanVerdict is a malware scan's result for one uploaded object.
 type ScanVerdict struct {
 	Key string
+	// Version is the object version scanned ("" when the scanner named
+	// none).
+	Version string
 	// Clean is true when no threat was found; Threat names one otherwise.
 	Clean  bool
 	Threat string
+}
+
+// OtherUpload reports whether v, a result for a's key, is about another
+// object than the one a's verdict is about: the upload form stays valid
+// for its whole lifetime, so the uploader may post other bytes under the
+// same key after the first were scanned. Such a result never changes a;
+// the caller removes that object version from the uploads. A result that
+// names no version cannot be told apart and is not another upload.
+func (a *Attachment) OtherUpload(v ScanVerdict) bool {
+	if a.Status == AttachmentPending || v.Version == "" {
+		return false
+	}
+	if a.ObjectVersion != "" {
+		return v.Version != a.ObjectVersion
+	}
+	// Scanned before versions were recorded: only a result that
+	// contradicts a clean verdict is surely about other bytes (the same
+	// bytes' result, redelivered, is clean again).
+	return a.Status == AttachmentClean && !v.Clean
 }
 
 // MutationScan names, on the items a scan result writes, what wrote them.
@@ -417,9 +451,12 @@ const MutationScan = "attachmentScan"
 // RecordScan applies a scan result to the pending attachment whose file
 // it is: clean files become attachments of the ticket (a new ticket
 // version), infected ones are marked so and never handed out. It returns
-// the attachment as stored; results for attachments already scanned
-// change nothing (scanners redeliver), and a key that names no pending
-// upload gives CodeNotFound so that the caller quarantines the object.
+// the attachment as stored, with the object version the verdict is
+// about. Results for attachments already scanned change nothing: they are
+// redeliveries, or results of later uploads to the same key
+// (Attachment.OtherUpload), which must not replace a verdict. A key that
+// names no pending upload gives CodeNotFound so that the caller
+// quarantines the object.
 func (s *Service) RecordScan(ctx context.Context, v ScanVerdict) (*Attachment, error) {
 	if s.attachments == nil {
 		return nil, Errorf(CodeUnavailable, "Attachments are not available.")
@@ -459,6 +496,7 @@ func (s *Service) scanWrite(ctx context.Context, a *Attachment, v ScanVerdict) (
 	a.DateUpdated = s.now().UTC()
 	a.UserUpdated = a.UploadedBy
 	a.ExpiresAt = time.Time{}
+	a.ObjectVersion = v.Version
 	w := &Write{Mutation: MutationScan, Attachments: []AttachmentWrite{{Attachment: a, Prev: prev}}}
 	if !v.Clean {
 		a.Status, a.Threat = AttachmentInfected, v.Threat

@@ -178,6 +178,80 @@ func TestInfectedAttachmentIsListedWithoutURLAndAddsNothingToTheTicket(t *testin
 	}
 }
 
+// The upload form stays valid for 5 minutes and may be used again: an
+// uploader posts a clean file, waits for its verdict, then posts other
+// bytes of the same size and type under the same key. The download must
+// still name the scanned version, and the later result (whatever it
+// says) must not change the verdict nor the ticket.
+func TestLaterUploadToTheSameKeyNeitherChangesTheVerdictNorIsDownloaded(t *testing.T) {
+	for _, second := range []grievance.ScanVerdict{
+		{Version: "v2", Threat: "EICAR-Test-File"},      // malware swapped in
+		{Version: "v2", Threat: "not scanned: FAILED "}, // unscannable bytes
+		{Version: "v2", Clean: true},                    // altered evidence that scans clean
+	} {
+		w := newAttachWorld(t, "Open")
+		up, err := w.upload(officer, grievance.AttachmentInput{FileName: "slip.pdf", ContentType: "application/pdf", Size: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := up.Attachment.ObjectKey()
+		a, err := w.svc.RecordScan(context.Background(), grievance.ScanVerdict{Key: key, Version: "v1", Clean: true})
+		if err != nil || a.Status != grievance.AttachmentClean || a.ObjectVersion != "v1" {
+			t.Fatalf("first scan: %+v, %v; want CLEAN of version v1", a, err)
+		}
+		before := w.ticket(t)
+		second.Key = key
+		got, err := w.svc.RecordScan(context.Background(), second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != grievance.AttachmentClean || got.ObjectVersion != "v1" || got.Threat != "" || !got.OtherUpload(second) {
+			t.Errorf("%+v: attachment %+v; want CLEAN of v1 unchanged, the result another upload's", second, got)
+		}
+		if after := w.ticket(t); after.Version != before.Version {
+			t.Errorf("%+v: the later upload's result made ticket version %d", second, after.Version)
+		}
+		page, err := w.list(officer)
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("list: %+v, %v", page, err)
+		}
+		if v := page.Items[0]; v.Status != grievance.AttachmentClean || !strings.Contains(v.DownloadURL, "versionId=v1") {
+			t.Errorf("%+v: listed %s with URL %q; want CLEAN, signed for version v1", second, v.Status, v.DownloadURL)
+		}
+		// The scanned version's own result, redelivered, is no other upload.
+		if a.OtherUpload(grievance.ScanVerdict{Key: key, Version: "v1", Clean: true}) {
+			t.Error("a redelivered result of the scanned version counted as another upload")
+		}
+	}
+}
+
+// Records scanned before versions were recorded keep working: their
+// download names no version (as before), and only a result that
+// contradicts their clean verdict is surely another upload's.
+func TestAttachmentScannedBeforeVersionsWereRecordedStillDownloads(t *testing.T) {
+	w := newAttachWorld(t, "Open")
+	a := w.cleanAttachment(t, officer) // a verdict naming no version
+	if a.ObjectVersion != "" {
+		t.Fatalf("version %q recorded from a verdict without one", a.ObjectVersion)
+	}
+	page, err := w.list(officer)
+	if err != nil || len(page.Items) != 1 || page.Items[0].DownloadURL == "" || strings.Contains(page.Items[0].DownloadURL, "versionId") {
+		t.Fatalf("legacy attachment listed as %+v, %v; want a URL for the key", page, err)
+	}
+	for _, tc := range []struct {
+		v     grievance.ScanVerdict
+		other bool
+	}{
+		{grievance.ScanVerdict{Version: "v2", Threat: "x"}, true},
+		{grievance.ScanVerdict{Version: "v2", Clean: true}, false}, // may be the scanned bytes' redelivery
+		{grievance.ScanVerdict{Threat: "x"}, false},                // names no version: nothing to single out
+	} {
+		if got := a.OtherUpload(tc.v); got != tc.other {
+			t.Errorf("%+v: other upload %v, want %v", tc.v, got, tc.other)
+		}
+	}
+}
+
 func TestRecordScanRefusesKeysThatNameNoPendingUpload(t *testing.T) {
 	w := newAttachWorld(t, "Open")
 	up, _ := w.upload(officer, grievance.AttachmentInput{FileName: "a.png", ContentType: "image/png", Size: 1})

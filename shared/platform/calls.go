@@ -272,13 +272,24 @@ func (r *recorder) calls(serviceID, op string, params any) []Call {
 	case *s3.PutObjectInput:
 		out = append(out, call("s3", "PutObject", r.object(in.Bucket, in.Key)))
 	case *s3.DeleteObjectInput:
-		out = append(out, call("s3", "DeleteObject", r.object(in.Bucket, in.Key)))
+		action := "DeleteObject"
+		if aws.ToString(in.VersionId) != "" {
+			action = "DeleteObjectVersion" // deleting one version for good
+		}
+		out = append(out, call("s3", action, r.object(in.Bucket, in.Key)))
 	case *s3.CopyObjectInput:
-		srcBucket, srcKey, _ := strings.Cut(aws.ToString(in.CopySource), "/")
+		// CopySource is bucket/key, URL-encoded, with ?versionId=… to copy
+		// one version: a read IAM authorizes as GetObjectVersion.
+		source, query, _ := strings.Cut(aws.ToString(in.CopySource), "?")
+		srcBucket, srcKey, _ := strings.Cut(source, "/")
 		if k, err := url.PathUnescape(srcKey); err == nil {
 			srcKey = k
 		}
-		out = append(out, call("s3", "GetObject", r.object(&srcBucket, &srcKey)),
+		read := "GetObject"
+		if q, err := url.ParseQuery(query); err == nil && q.Get("versionId") != "" {
+			read = "GetObjectVersion"
+		}
+		out = append(out, call("s3", read, r.object(&srcBucket, &srcKey)),
 			call("s3", "PutObject", r.object(in.Bucket, in.Key)))
 	default:
 		if serviceID == "Cognito Identity Provider" && field(params, "UserPoolId") != "" {

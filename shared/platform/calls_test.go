@@ -75,7 +75,8 @@ func TestRecordCalls_OffWithoutTheVariable(t *testing.T) {
 }
 
 // Ensure S3 calls on the attachments bucket are named by key prefix, as the
-// grants name them, and a copy as the read and the write IAM authorizes.
+// grants name them, a copy as the read and the write IAM authorizes, and
+// the copy or delete of one version as the version actions.
 func TestRecordCalls_NamesObjectsByPrefix(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv(platform.EnvCallLog, dir)
@@ -91,6 +92,8 @@ func TestRecordCalls_NamesObjectsByPrefix(t *testing.T) {
 	ctx := context.Background()
 	c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("files"), Key: aws.String("quarantine/t/a"), CopySource: aws.String("files/attachments/t/a")})
 	c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("files"), Key: aws.String("attachments/t/a")})
+	c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("files"), Key: aws.String("quarantine/t/a"), CopySource: aws.String("files/attachments/t/a?versionId=v2")})
+	c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("files"), Key: aws.String("attachments/t/a"), VersionId: aws.String("v2")})
 	c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("other"), Key: aws.String("x/y")})
 
 	got, err := platform.ReadCalls(dir)
@@ -99,8 +102,10 @@ func TestRecordCalls_NamesObjectsByPrefix(t *testing.T) {
 	}
 	want := []platform.Call{
 		{Function: "fn", Service: "s3", Action: "DeleteObject", Resource: "bucket/Attachments/attachments/*"},
+		{Function: "fn", Service: "s3", Action: "DeleteObjectVersion", Resource: "bucket/Attachments/attachments/*"},
 		{Function: "fn", Service: "s3", Action: "GetObject", Resource: "bucket/?other/x/*"},
 		{Function: "fn", Service: "s3", Action: "GetObject", Resource: "bucket/Attachments/attachments/*"},
+		{Function: "fn", Service: "s3", Action: "GetObjectVersion", Resource: "bucket/Attachments/attachments/*"},
 		{Function: "fn", Service: "s3", Action: "PutObject", Resource: "bucket/Attachments/quarantine/*"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -476,13 +476,17 @@ type attachmentItem struct {
 	UserUpdated  string    `dynamo:"userUpdated"`
 	ExpiresAt    int64     `dynamo:"expiresAt,omitempty"`
 	LastMutation string    `dynamo:"lastMutation,omitempty"`
+	// ObjectVersion is the S3 version of the scanned file; absent while
+	// pending and on records scanned before it was recorded.
+	ObjectVersion string `dynamo:"objectVersion,omitempty"`
 }
 
 func toAttachmentItem(a *grievance.Attachment) *attachmentItem {
 	it := &attachmentItem{PK: prefixTicket + a.TicketID, SK: prefixAttach + a.ID, Kind: KindAttachment,
 		ID: a.ID, TicketID: a.TicketID, Version: a.Version, FileName: a.FileName, ContentType: a.ContentType,
 		Size: a.Size, Status: string(a.Status), Threat: a.Threat, UploadedBy: a.UploadedBy,
-		DateCreated: a.DateCreated.UTC(), DateUpdated: a.DateUpdated.UTC(), UserUpdated: a.UserUpdated}
+		DateCreated: a.DateCreated.UTC(), DateUpdated: a.DateUpdated.UTC(), UserUpdated: a.UserUpdated,
+		ObjectVersion: a.ObjectVersion}
 	if !a.ExpiresAt.IsZero() {
 		it.ExpiresAt = a.ExpiresAt.Unix()
 	}
@@ -492,7 +496,8 @@ func toAttachmentItem(a *grievance.Attachment) *attachmentItem {
 func (it *attachmentItem) attachment() *grievance.Attachment {
 	a := &grievance.Attachment{ID: it.ID, TicketID: it.TicketID, Version: it.Version, FileName: it.FileName,
 		ContentType: it.ContentType, Size: it.Size, Status: grievance.AttachmentStatus(it.Status), Threat: it.Threat,
-		UploadedBy: it.UploadedBy, DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, UserUpdated: it.UserUpdated}
+		UploadedBy: it.UploadedBy, DateCreated: it.DateCreated, DateUpdated: it.DateUpdated, UserUpdated: it.UserUpdated,
+		ObjectVersion: it.ObjectVersion}
 	if it.ExpiresAt > 0 {
 		a.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/redress-grm/redress/infra/local/moto"
 	"github.com/redress-grm/redress/infra/local/s3gate"
@@ -129,7 +130,7 @@ func TestGateRefusesExpiredDownloadURLs(t *testing.T) {
 	ctx := context.Background()
 	key := grievance.AttachmentKey(ticketA, attach)
 	direct.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b.Name()), Key: aws.String(key), Body: strings.NewReader("evidence")})
-	u, err := b.PresignDownload(ctx, key, "a.pdf", "application/pdf", time.Minute)
+	u, err := b.PresignDownload(ctx, key, "", "a.pdf", "application/pdf", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,5 +148,51 @@ func TestGateRefusesExpiredDownloadURLs(t *testing.T) {
 		if resp.StatusCode != tc.status || (tc.status == 200 && string(got) != "evidence") {
 			t.Errorf("GET %v later: %d %q, want %d", tc.later, resp.StatusCode, got, tc.status)
 		}
+	}
+}
+
+// The local stack's bucket is versioned like the deployed one, and
+// downloads name the scanned version: a URL with a versionId passes the
+// gate to moto and serves that version, also after the form (valid, and
+// reusable, until it expires, as in S3) put other bytes under the key.
+func TestGateServesTheSignedVersionAfterTheFormIsUsedAgain(t *testing.T) {
+	b, _, direct := setup(t)
+	ctx := context.Background()
+	if _, err := direct.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b.Name()),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	key := grievance.AttachmentKey(ticketA, attach)
+	scanned, swapped := []byte("%PDF-1.4 exactly this"), []byte("%PDF-1.4 exactly that")
+	form, err := b.PresignUpload(ctx, grievance.UploadPolicy{Key: key, ContentType: "application/pdf", Size: int64(len(scanned)), Expires: 5 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, content := range [][]byte{scanned, swapped} {
+		if status, body := post(t, form.URL, form.Fields, content); status != 204 {
+			t.Fatalf("POST: %d %s", status, body)
+		}
+		head, err := direct.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.Name()), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, aws.ToString(head.VersionId))
+	}
+	u, err := b.PresignDownload(ctx, key, versions[0], "a.pdf", "application/pdf", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(u, "versionId=") {
+		t.Fatalf("download URL %s names no version", u)
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(got, scanned) || versions[0] == versions[1] {
+		t.Errorf("GET of version %s (latest %s): %d %q, want the first upload", versions[0], versions[1], resp.StatusCode, got)
 	}
 }

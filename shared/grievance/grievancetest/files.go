@@ -42,7 +42,11 @@ func (f *Files) PresignUpload(ctx context.Context, p grievance.UploadPolicy) (*g
 	return &grievance.UploadForm{URL: "https://files.test/bucket", Fields: map[string]string{"key": p.Key, "Content-Type": p.ContentType}}, nil
 }
 
-// PresignDownload returns a URL naming key.
-func (f *Files) PresignDownload(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error) {
-	return "https://files.test/bucket/" + key + "?ttl=" + url.QueryEscape(ttl.String()), nil
+// PresignDownload returns a URL naming key and, when given, version.
+func (f *Files) PresignDownload(ctx context.Context, key, version, fileName, contentType string, ttl time.Duration) (string, error) {
+	u := "https://files.test/bucket/" + key + "?ttl=" + url.QueryEscape(ttl.String())
+	if version != "" {
+		u += "&versionId=" + url.QueryEscape(version)
+	}
+	return u, nil
 }
