@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/google/uuid"
 
 	"github.com/redress-grm/redress/infra/local/bootstrap"
 	"github.com/redress-grm/redress/infra/local/gateway"
@@ -192,7 +193,8 @@ func TestRun_EndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pk := "TICKET#e2e-" + time.Now().Format("150405.000000")
+	// An id, as a ticket's: the consumers log keys made of ids only.
+	pk := "TICKET#" + uuid.NewString()
 	if _, err := dynamodb.NewFromConfig(cfg).PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(st.Tables.Main),
 		Item: map[string]types.AttributeValue{
