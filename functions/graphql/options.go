@@ -49,8 +49,11 @@ const (
 	// refuses without asking the identity provider.
 	DefaultSignInAttempts = 10
 	// DefaultSignInPerSource bounds the sign-in and refresh attempts of
-	// one source address per SignInWindow, whatever the users.
-	DefaultSignInPerSource = 30
+	// one source address per SignInWindow, whatever the users. An office
+	// signs in from one address (NAT): 300 fits a hundred staff signing in
+	// at once with their hourly refreshes, and still stops a spraying run
+	// at 1,200 guesses an hour where the stage throttle allowed 180,000.
+	DefaultSignInPerSource = 300
 	SignInWindow           = 15 * time.Minute
 )
 
