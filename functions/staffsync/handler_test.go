@@ -98,8 +98,8 @@ func TestSync_PoolUsersBecomeAssignableStaff(t *testing.T) {
 		t.Fatalf("dave after the sync: %v", err)
 	}
 	people, _ := st.People(ctx, []string{seededAlice, dave})
-	if a := people[seededAlice]; a.FirstName != "Alice" || len(a.Roles) != 2 {
-		t.Fatalf("alice keeps her seeded id and gets the pool's names and her group's roles: %+v", a)
+	if a := people[seededAlice]; a.FirstName != "Alice" || len(a.Roles) != 2 || len(a.Groups) != 1 || a.Groups[0] != "GrievanceOfficer" {
+		t.Fatalf("alice keeps her seeded id and gets the pool's names, her group (stored, for her rights) and its roles: %+v", a)
 	}
 
 	c.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(pool), Username: aws.String("dave")})

@@ -70,7 +70,7 @@ func PlanStaffSync(pool []PoolUser, current []*grievance.Person, groupRoles map[
 		}
 		inPool[id] = true
 		want := grievance.Person{ID: id, Type: grievance.PersonUser, Username: u.Username,
-			FirstName: u.GivenName, LastName: u.FamilyName, Roles: rolesOf(u.Groups, groupRoles),
+			FirstName: u.GivenName, LastName: u.FamilyName, Roles: rolesOf(u.Groups, groupRoles), Groups: sortedGroups(u.Groups),
 			ExternalID: PoolMarker + u.Sub, Inactive: !u.Enabled}
 		if old != nil {
 			want.Dob, want.JSONExt = old.Dob, old.JSONExt
@@ -97,6 +97,17 @@ func PlanStaffSync(pool []PoolUser, current []*grievance.Person, groupRoles map[
 	return out, counts
 }
 
+// sortedGroups is groups in one order, so that a sync compares users
+// alike whatever order the pool lists their groups in.
+func sortedGroups(groups []string) []string {
+	if len(groups) == 0 {
+		return nil
+	}
+	out := slices.Clone(groups)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func rolesOf(groups []string, groupRoles map[string]grievance.RoleIDs) []string {
 	var roles []string
 	for _, g := range groups {
@@ -114,6 +125,9 @@ func samePerson(a, b *grievance.Person) bool {
 	x, y := *a, *b
 	if len(x.Roles) == 0 && len(y.Roles) == 0 {
 		x.Roles, y.Roles = nil, nil
+	}
+	if len(x.Groups) == 0 && len(y.Groups) == 0 {
+		x.Groups, y.Groups = nil, nil
 	}
 	if len(x.JSONExt) == 0 && len(y.JSONExt) == 0 {
 		x.JSONExt, y.JSONExt = nil, nil

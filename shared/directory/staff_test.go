@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -16,12 +17,13 @@ func TestPlanStaffSync(t *testing.T) {
 	roles := map[string]grievance.RoleIDs{"GrievanceOfficer": {"2", "1"}, "GrievanceViewer": {"3"}}
 	current := []*grievance.Person{
 		{ID: seed, Type: grievance.PersonUser, Username: "alice", Roles: []string{"1"}, Dob: "1988-01-15"},
-		{ID: subB, Type: grievance.PersonUser, Username: "bob", FirstName: "Bob", Roles: []string{"3"}, ExternalID: PoolMarker + subB},
+		{ID: subB, Type: grievance.PersonUser, Username: "bob", FirstName: "Bob", Roles: []string{"3"}, Groups: []string{"GrievanceViewer", "Staff"}, ExternalID: PoolMarker + subB},
 		{ID: subC, Type: grievance.PersonUser, Username: "carol", Roles: []string{"3"}, ExternalID: PoolMarker + subC},
 	}
 	pool := []PoolUser{
 		{Sub: subA, Username: "alice", GivenName: "Alice", FamilyName: "Officer", Enabled: true, Groups: []string{"GrievanceOfficer", "GrievanceViewer"}},
-		{Sub: subB, Username: "bob", GivenName: "Bob", Enabled: true, Groups: []string{"GrievanceViewer"}},
+		// The pool lists groups in any order: bob is unchanged.
+		{Sub: subB, Username: "bob", GivenName: "Bob", Enabled: true, Groups: []string{"Staff", "GrievanceViewer", "Staff"}},
 		{Sub: "44444444-4444-4444-8444-444444444444", Username: "dora", Enabled: false, Groups: []string{"Unmapped"}},
 		{Sub: "not-a-uuid", Username: "x", Enabled: true},
 	}
@@ -33,8 +35,9 @@ func TestPlanStaffSync(t *testing.T) {
 	for _, p := range out {
 		got[p.Username] = p
 	}
-	if a := got["alice"]; a.ID != seed || a.Dob != "1988-01-15" || a.FirstName != "Alice" || len(a.Roles) != 3 || a.Roles[0] != "1" || a.ExternalID != PoolMarker+subA {
-		t.Fatalf("seeded alice keeps her id and gets the pool's data: %+v", a)
+	if a := got["alice"]; a.ID != seed || a.Dob != "1988-01-15" || a.FirstName != "Alice" || len(a.Roles) != 3 || a.Roles[0] != "1" || a.ExternalID != PoolMarker+subA ||
+		strings.Join(a.Groups, ",") != "GrievanceOfficer,GrievanceViewer" {
+		t.Fatalf("seeded alice keeps her id and gets the pool's data (her groups too, for her rights): %+v", a)
 	}
 	if d := got["dora"]; !d.Inactive || len(d.Roles) != 0 || d.ID != "44444444-4444-4444-8444-444444444444" {
 		t.Fatalf("disabled dora = %+v", d)

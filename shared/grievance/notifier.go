@@ -94,6 +94,9 @@ type Notifier struct {
 	Backoff  time.Duration
 	// ClaimStale is how long a claim without a sent mark blocks a resend.
 	ClaimStale time.Duration
+	// AdminGroup is the group that holds every right (the API's
+	// ADMIN_GROUP), for judging who may see a ticket.
+	AdminGroup string
 }
 
 // NewNotifier returns a Notifier. sleep waits between retries (nil: a
@@ -111,7 +114,8 @@ func NewNotifier(store NotifierStore, sender Sender, now func() time.Time, sleep
 			}
 		}
 	}
-	return &Notifier{store: store, sender: sender, now: now, sleep: sleep, Attempts: 4, Backoff: 200 * time.Millisecond, ClaimStale: 5 * time.Minute}
+	return &Notifier{store: store, sender: sender, now: now, sleep: sleep, Attempts: 4, Backoff: 200 * time.Millisecond, ClaimStale: 5 * time.Minute,
+		AdminGroup: DefaultAdminGroup}
 }
 
 // Outcome counts what one event gave.
@@ -162,7 +166,7 @@ func (n *Notifier) Notify(ctx context.Context, nt Notice) (Outcome, error) {
 	}
 	var rcpts []recipient
 	if staff {
-		rcpts, err = n.staffRecipients(ctx, nc, t, nt)
+		rcpts, err = n.staffRecipients(ctx, cfg, t, nt)
 	} else {
 		rcpts, err = n.complainant(ctx, nc, t)
 	}
@@ -310,9 +314,12 @@ func (n *Notifier) complainant(ctx context.Context, nc *NotificationConfig, t *T
 }
 
 // staffRecipients returns the attending staff and, for an escalation, the
-// users holding the level's role; by e-mail, in the default language.
-// Inactive users are left out: they no longer work the ticket.
-func (n *Notifier) staffRecipients(ctx context.Context, nc *NotificationConfig, t *Ticket, nt Notice) ([]recipient, error) {
+// users holding the level's role who may see the ticket; by e-mail, in the
+// default language. Inactive users are left out: they no longer work the
+// ticket. Even the neutral message names the code of a ticket that, in a
+// restricted category, does not exist for the others.
+func (n *Notifier) staffRecipients(ctx context.Context, cfg *Config, t *Ticket, nt Notice) ([]recipient, error) {
+	nc := &cfg.Notifications
 	var people []*Person
 	if t.AttendingStaffID != "" {
 		m, err := n.store.People(ctx, []string{t.AttendingStaffID})
@@ -329,7 +336,7 @@ func (n *Notifier) staffRecipients(ctx context.Context, nc *NotificationConfig, 
 			return nil, err
 		}
 		for _, u := range users {
-			if slices.Contains(u.Roles, nt.Role) {
+			if slices.Contains(u.Roles, nt.Role) && visible(cfg, n.principalOf(cfg, u), t) {
 				people = append(people, u)
 			}
 		}
@@ -344,4 +351,13 @@ func (n *Notifier) staffRecipients(ctx context.Context, nc *NotificationConfig, 
 		out = append(out, recipient{ChannelEmail, p.Email, nc.DefaultLanguage})
 	}
 	return out, nil
+}
+
+// principalOf is a directory user as the visibility rule judges them: the
+// rights role_rights gives their groups, every right for the admin group.
+// A user the staff sync has not yet given groups holds none, and sees a
+// restricted category's tickets only as their attending staff.
+func (n *Notifier) principalOf(cfg *Config, u *Person) *Principal {
+	return &Principal{ID: u.ID, Username: u.Username, Groups: u.Groups, Rights: cfg.RightsOf(u.Groups),
+		Admin: n.AdminGroup != "" && slices.Contains(u.Groups, n.AdminGroup)}
 }

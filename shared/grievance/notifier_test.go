@@ -42,6 +42,8 @@ func (f *fakeSender) Send(ctx context.Context, to string, m *grievance.Rendered)
 const (
 	staffID  = "11111111-1111-4111-8111-111111111111"
 	chiefID  = "22222222-2222-4222-8222-222222222222"
+	focalID  = "44444444-4444-4444-8444-444444444444"
+	bossID   = "55555555-5555-4555-8555-555555555555"
 	reportID = "33333333-3333-4333-8333-333333333333"
 )
 
@@ -62,6 +64,11 @@ func newNotifyEnv(t *testing.T, doc string) *notifyEnv {
 	e.store.AddPeople(
 		grievance.Person{ID: staffID, Type: grievance.PersonUser, Username: "officer", Email: "officer@example.org"},
 		grievance.Person{ID: chiefID, Type: grievance.PersonUser, Username: "chief", Email: "chief@example.org", Roles: []string{"9"}},
+		// Role 8 escalations of a restricted category: the focal point's
+		// group holds its right, the admin group every right, chief's none.
+		grievance.Person{ID: focalID, Type: grievance.PersonUser, Username: "focal", Email: "focal@example.org", Roles: []string{"8"}, Groups: []string{"GbvFocal"}},
+		grievance.Person{ID: bossID, Type: grievance.PersonUser, Username: "boss", Email: "boss@example.org", Roles: []string{"8"}, Groups: []string{"GrievanceAdmin"}},
+		grievance.Person{ID: "66666666-6666-4666-8666-666666666666", Type: grievance.PersonUser, Username: "clerk", Email: "clerk@example.org", Roles: []string{"8"}, Groups: []string{"GrievanceOfficer"}},
 		grievance.Person{ID: reportID, Type: grievance.PersonIndividual, Phone: "+67077000001"},
 	)
 	e.n = grievance.NewNotifier(e.store, e.sender, func() time.Time { return e.now }, func(_ context.Context, d time.Duration) error {
@@ -121,6 +128,11 @@ func TestNotifier_Recipients(t *testing.T) {
 			grievance.Notice{Type: grievance.NoticeCreated}, []string{"+67077123456 neutral"}, "Your case GRS00000001 has been updated.", "Category B"},
 		{"ConfidentialStaffLink", confidential, func(t *grievance.Ticket) { t.Category = "Category B" },
 			grievance.Notice{Type: grievance.NoticeOverdue}, []string{"officer@example.org staff_neutral"}, "/tickets/t1", "Category B"},
+		{"RestrictedEscalationOnlyToWhoMaySeeIt", `{"restricted_categories": {"Category B": ["127007"]}, "role_rights": {"GbvFocal": ["127007"], "GrievanceOfficer": ["127000"]}}`,
+			func(t *grievance.Ticket) { t.Category = "Category B" }, grievance.Notice{Type: grievance.NoticeEscalated, Role: "8"},
+			[]string{"officer@example.org staff_neutral", "boss@example.org staff_neutral", "focal@example.org staff_neutral"}, "/tickets/t1", "Category B"},
+		{"UnrestrictedEscalationToEveryRoleHolder", "", nil, grievance.Notice{Type: grievance.NoticeEscalated, Role: "8"},
+			[]string{"officer@example.org staff_escalated", "boss@example.org staff_escalated", "clerk@example.org staff_escalated", "focal@example.org staff_escalated"}, "", ""},
 		{"DeletedTicketSilent", "", func(t *grievance.Ticket) { t.IsDeleted = true }, grievance.Notice{Type: grievance.NoticeCreated}, nil, "", ""},
 		{"DisabledSendsNothing", `{"notifications": {"enabled": false}}`, nil, grievance.Notice{Type: grievance.NoticeCreated}, nil, "", ""},
 		{"OtherEventsIgnored", "", nil, grievance.Notice{Type: "ticket.deleted"}, nil, "", ""},

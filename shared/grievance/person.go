@@ -5,13 +5,17 @@ package grievance
 // own copy of the people its tickets name; a deployment loads them from the
 // programme's registry.
 type Person struct {
-	ID           string         `json:"id"`
-	Type         PersonType     `json:"type"`
-	FirstName    string         `json:"firstName,omitempty"`
-	LastName     string         `json:"lastName,omitempty"`
-	Dob          string         `json:"dob,omitempty"`
-	Username     string         `json:"username,omitempty"`
-	Roles        []string       `json:"roles,omitempty"`
+	ID        string     `json:"id"`
+	Type      PersonType `json:"type"`
+	FirstName string     `json:"firstName,omitempty"`
+	LastName  string     `json:"lastName,omitempty"`
+	Dob       string     `json:"dob,omitempty"`
+	Username  string     `json:"username,omitempty"`
+	Roles     []string   `json:"roles,omitempty"`
+	// Groups are a staff user's identity-provider groups (the user pool's,
+	// kept by the staff sync), which role_rights turns into rights: what
+	// the notifier checks before it tells a user of a ticket.
+	Groups       []string       `json:"groups,omitempty"`
 	IndividualID string         `json:"individualId,omitempty"`
 	JSONExt      map[string]any `json:"jsonExt,omitempty"`
 	// Registry data (imports, docs/directory.md). Phone and Email are

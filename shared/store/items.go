@@ -318,6 +318,7 @@ type personItem struct {
 	Dob          string   `dynamo:"dob,omitempty"`
 	Username     string   `dynamo:"username,omitempty"`
 	Roles        []string `dynamo:"roles,omitempty"`
+	Groups       []string `dynamo:"groups,omitempty"`
 	IndividualID string   `dynamo:"individualId,omitempty"`
 	JSONExt      string   `dynamo:"jsonExt,omitempty"`
 	ExternalID   string   `dynamo:"externalId,omitempty"`
@@ -335,7 +336,7 @@ type personItem struct {
 func toPersonItem(p *grievance.Person) (*personItem, error) {
 	it := &personItem{PK: prefixPerson + p.ID, SK: skPerson, Kind: KindPerson,
 		ID: p.ID, Type: string(p.Type), FirstName: p.FirstName, LastName: p.LastName, Dob: p.Dob,
-		Username: p.Username, Roles: p.Roles, IndividualID: p.IndividualID,
+		Username: p.Username, Roles: p.Roles, Groups: p.Groups, IndividualID: p.IndividualID,
 		ExternalID: p.ExternalID, Sex: p.Sex, Phone: p.Phone, Email: p.Email, Location: p.Location,
 		Programme: p.Programme, Inactive: p.Inactive}
 	if p.Type == grievance.PersonUser {
@@ -357,7 +358,7 @@ func toPersonItem(p *grievance.Person) (*personItem, error) {
 
 func (it *personItem) person() (*grievance.Person, error) {
 	p := &grievance.Person{ID: it.ID, Type: grievance.PersonType(it.Type), FirstName: it.FirstName,
-		LastName: it.LastName, Dob: it.Dob, Username: it.Username, Roles: it.Roles, IndividualID: it.IndividualID,
+		LastName: it.LastName, Dob: it.Dob, Username: it.Username, Roles: it.Roles, Groups: it.Groups, IndividualID: it.IndividualID,
 		ExternalID: it.ExternalID, Sex: it.Sex, Phone: it.Phone, Email: it.Email, Location: it.Location,
 		Programme: it.Programme, Inactive: it.Inactive}
 	if it.JSONExt != "" {
