@@ -49,8 +49,13 @@ type Limits struct {
 	// IntakePerSource, TrackPerSource and WebhookPerSender bound the
 	// requests of one source address (one sender number for webhooks)
 	// per window; IntakeTotal bounds all intake requests per window.
-	IntakePerSource  int
-	TrackPerSource   int
+	IntakePerSource int
+	TrackPerSource  int
+	// TrackPerCode bounds one source's attempts on one code per window,
+	// below the failures that lock the code
+	// (intake.tracking_max_failures, counted over its lockout's length):
+	// one address alone cannot lock a complainant out of their case.
+	TrackPerCode     int
 	WebhookPerSender int
 	IntakeTotal      int
 	// MaxBody is the largest request body in bytes.
@@ -61,7 +66,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the documented defaults.
-var DefaultLimits = Limits{Window: 10 * time.Minute, IntakePerSource: 10, TrackPerSource: 30,
+var DefaultLimits = Limits{Window: 10 * time.Minute, IntakePerSource: 10, TrackPerSource: 30, TrackPerCode: 8,
 	WebhookPerSender: 10, IntakeTotal: 2000, MaxBody: 64 << 10}
 
 // Handler serves the public routes of the HTTP API (payload 2.0), which
@@ -400,6 +405,10 @@ func (h *Handler) track(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 	if len(in.Code) > 32 || len(in.Secret) > 32 {
 		return missing()
 	}
+	// Any code, known or not, so the answer tells nothing of it.
+	if ok, r := h.allow(ctx, "track:"+strings.ToUpper(strings.TrimSpace(in.Code))+"@"+sourceIP(ev), h.Limits.TrackPerCode); !ok {
+		return r
+	}
 	var v *grievance.PublicView
 	var err error
 	if in.Rating != nil {
@@ -579,12 +588,13 @@ func jsonError(status int, code grievance.Code, msg string) events.APIGatewayV2H
 }
 
 // limitsFromEnv reads the documented limits' overrides (docs/intake.md):
-// INTAKE_PER_SOURCE, TRACK_PER_SOURCE, WEBHOOK_PER_SENDER, INTAKE_TOTAL,
+// INTAKE_PER_SOURCE, TRACK_PER_SOURCE, TRACK_PER_CODE, WEBHOOK_PER_SENDER, INTAKE_TOTAL,
 // RATE_WINDOW_SECONDS and PROOF_OF_WORK_BITS (0, the default, is off).
 func limitsFromEnv(env platform.Env) Limits {
 	l := DefaultLimits
 	l.IntakePerSource = env.Int("INTAKE_PER_SOURCE", l.IntakePerSource)
 	l.TrackPerSource = env.Int("TRACK_PER_SOURCE", l.TrackPerSource)
+	l.TrackPerCode = env.Int("TRACK_PER_CODE", l.TrackPerCode)
 	l.WebhookPerSender = env.Int("WEBHOOK_PER_SENDER", l.WebhookPerSender)
 	l.IntakeTotal = env.Int("INTAKE_TOTAL", l.IntakeTotal)
 	l.Window = time.Duration(env.Int("RATE_WINDOW_SECONDS", int(l.Window.Seconds()))) * time.Second

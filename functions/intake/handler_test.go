@@ -261,6 +261,42 @@ func TestIntake_ProofOfWorkHook(t *testing.T) {
 	}
 }
 
+// Ensure one address's attempts on one code are bounded below the
+// failures that lock it, for any code alike, while other codes and other
+// addresses are not held back: one address alone cannot lock a
+// complainant out of their case.
+func TestTrack_OneAddressCannotSpendACodesFailures(t *testing.T) {
+	limits := DefaultLimits
+	limits.TrackPerCode = 2
+	f := newFixture(t, limits)
+	f.do(t, jsonIntake("track-key-1", goodComplaint))
+	track := func(code, source string) int {
+		ev := request(routeTrack, "application/json", `{"code": "`+code+`", "secret": "0000-0000"}`, nil)
+		ev.RequestContext.HTTP.SourceIP = source
+		return f.do(t, ev).StatusCode
+	}
+	for _, step := range []struct {
+		name, code, source string
+		want               int
+	}{
+		{"a guess", "GRS00000001", "198.51.100.7", 404},
+		{"another", "grs00000001 ", "198.51.100.7", 404},
+		{"the same code from that address", "GRS00000001", "198.51.100.7", 429},
+		{"an unknown code from that address, alike", "GRS00000077", "198.51.100.7", 404},
+		{"the same code from elsewhere", "GRS00000001", "203.0.113.9", 404},
+	} {
+		if got := track(step.code, step.source); got != step.want {
+			t.Errorf("%s: %d, want %d", step.name, got, step.want)
+		}
+	}
+	// The complainant's own attempt, from their address, is not locked out.
+	ev := request(routeTrack, "application/json", `{"code": "GRS00000001", "secret": "abcd-efgh"}`, nil)
+	ev.RequestContext.HTTP.SourceIP = "192.0.2.44"
+	if resp := f.do(t, ev); resp.StatusCode != 200 {
+		t.Fatalf("the complainant after the guesses: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
 func TestTrack_RightSecretShowsTheViewWrongOneTheMissingTicketAnswer(t *testing.T) {
 	f := newFixture(t, DefaultLimits)
 	f.do(t, jsonIntake("track-key-1", goodComplaint))

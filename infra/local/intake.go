@@ -27,7 +27,7 @@ const (
 // limitVars are the abuse limits of the public routes (docs/intake.md);
 // `run` passes them through to the functions, so that a developer can
 // watch them bite.
-var limitVars = []string{"INTAKE_PER_SOURCE", "TRACK_PER_SOURCE", "WEBHOOK_PER_SENDER", "INTAKE_TOTAL",
+var limitVars = []string{"INTAKE_PER_SOURCE", "TRACK_PER_SOURCE", "TRACK_PER_CODE", "WEBHOOK_PER_SENDER", "INTAKE_TOTAL",
 	"RATE_WINDOW_SECONDS", "SMS_PER_SENDER", "PROOF_OF_WORK_BITS"}
 
 func limitEnv(getenv func(string) string) []string {

@@ -55,7 +55,7 @@ func defaultIntakeConfig() IntakeConfig {
 	return IntakeConfig{
 		Channels:               Dict[string]{Values: map[string]string{}},
 		SMSKeywords:            Dict[string]{Values: map[string]string{}},
-		TrackingMaxFailures:    5,
+		TrackingMaxFailures:    20,
 		TrackingLockoutMinutes: 15,
 		StatsMinCount:          5,
 	}

@@ -317,6 +317,17 @@ func TestTrack_LocksACodeAfterRepeatedFailures(t *testing.T) {
 	if _, err := f.svc.Track(ctx, res.Code, fixedSecret); err != nil {
 		t.Fatalf("locked after 4 failures split by a success: %v", err)
 	}
+	// Failures further apart than the lockout's length do not add up.
+	for range 2 {
+		f.svc.Track(ctx, res.Code, "0000-0000")
+	}
+	f.now = f.now.Add(10 * time.Minute)
+	for range 2 {
+		f.svc.Track(ctx, res.Code, "0000-0000")
+	}
+	if _, err := f.svc.Track(ctx, res.Code, fixedSecret); err != nil {
+		t.Fatalf("locked by 4 failures 10 minutes apart: %v", err)
+	}
 }
 
 func TestTrack_ConfidentialCategoryShowsNoStaffOnlyField(t *testing.T) {

@@ -85,8 +85,12 @@ type TrackingRecord struct {
 	Hash       []byte
 	Salt       []byte
 	Iterations int
-	// Failures counts wrong secrets since the last success or lockout.
-	Failures int
+	// Failures counts wrong secrets since FailuresSince, the last success
+	// or the last lockout; a count older than the lockout's length starts
+	// again, so that guesses spread over hours (one address's, which the
+	// API limits per code) never add up to a lock.
+	Failures      int
+	FailuresSince time.Time
 	// LockedUntil, when in the future, refuses every attempt.
 	LockedUntil time.Time
 }
@@ -132,9 +136,10 @@ type TrackingStore interface {
 	// TrackingRecord returns the record of the ticket with code, or
 	// CodeNotFound.
 	TrackingRecord(ctx context.Context, code string) (*TrackingRecord, error)
-	// TrackingFailed counts a wrong secret for code; the failure that
-	// reaches p.MaxFailures locks the code until now+p.Lockout and starts
-	// the count again. For a code that is unknown, or locked at now, it
+	// TrackingFailed counts a wrong secret for code, in a count that
+	// starts again when its first failure is p.Lockout old; the failure
+	// that reaches p.MaxFailures locks the code until now+p.Lockout and
+	// starts the count again. For a code that is unknown, or locked at now, it
 	// counts nothing but costs the same (one conditional write that
 	// fails): Track calls it on every refusal, so that the work of an
 	// answer does not tell a real code from an unknown or a locked one.

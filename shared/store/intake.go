@@ -33,8 +33,9 @@ type trackingItem struct {
 	Hash        []byte    `dynamo:"hash"`
 	Salt        []byte    `dynamo:"salt"`
 	Iterations  int       `dynamo:"iterations"`
-	Failures    int       `dynamo:"failures"`
-	LockedUntil time.Time `dynamo:"lockedUntil,omitempty"`
+	Failures      int       `dynamo:"failures"`
+	FailuresSince time.Time `dynamo:"failuresSince,omitempty"`
+	LockedUntil   time.Time `dynamo:"lockedUntil,omitempty"`
 }
 
 func toTrackingItem(code string, r *grievance.TrackingRecord) trackingItem {
@@ -53,30 +54,53 @@ func (s *Store) TrackingRecord(ctx context.Context, code string) (*grievance.Tra
 		return nil, translate("read tracking record", err)
 	}
 	return &grievance.TrackingRecord{Code: code, TicketID: it.TicketID, Hash: it.Hash, Salt: it.Salt,
-		Iterations: it.Iterations, Failures: it.Failures, LockedUntil: it.LockedUntil}, nil
+		Iterations: it.Iterations, Failures: it.Failures, FailuresSince: it.FailuresSince, LockedUntil: it.LockedUntil}, nil
 }
 
-// TrackingFailed implements grievance.TrackingStore: one counting update,
-// and a second one that locks when the count reached the limit. The lock's
-// condition makes concurrent failures lock once, not extend it.
+// TrackingFailed implements grievance.TrackingStore. Every call sends the
+// same two conditional updates, whatever the code: one counts a failure
+// within the count's window, the other starts a count whose window has
+// passed (or that is 0). For an unknown or a locked code both fail and
+// nothing is written; for a known one exactly one succeeds. Track's
+// answers thus cost the same for every well-formed code. The failure that
+// reaches the limit locks the code with a third, conditional update, so
+// that concurrent failures lock once, not extend it.
 func (s *Store) TrackingFailed(ctx context.Context, code string, now time.Time, p grievance.TrackingPolicy) error {
-	var it trackingItem
+	now = now.UTC()
+	since := now.Add(-p.Lockout)
 	// Not while locked: guesses then must neither extend the lock nor
 	// count against the complainant after it.
+	const open = "attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil <= ?)"
+	var it trackingItem
+	counted := true
 	err := s.main.Update(AttrPK, prefixTracking+code).Range(AttrSK, skTracking).
-		Add("failures", 1).If("attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil <= ?)", now.UTC()).
-		Value(ctx, &it)
+		Add("failures", 1).
+		If(open+" AND failures > ? AND failuresSince > ?", now, 0, since).Value(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
-		return nil
-	}
-	if err != nil {
+		counted = false
+	} else if err != nil {
 		return translate("count tracking failure", err)
+	}
+	var restarted trackingItem
+	err = s.main.Update(AttrPK, prefixTracking+code).Range(AttrSK, skTracking).
+		Set("failures", 1).Set("failuresSince", now).
+		If(open+" AND (failures = ? OR attribute_not_exists(failuresSince) OR failuresSince <= ?)", now, 0, since).
+		Value(ctx, &restarted)
+	switch {
+	case dynamo.IsCondCheckFailed(err):
+		if !counted {
+			return nil // unknown or locked
+		}
+	case err != nil:
+		return translate("start tracking failures", err)
+	default:
+		it = restarted
 	}
 	if it.Failures < p.MaxFailures {
 		return nil
 	}
 	err = s.main.Update(AttrPK, prefixTracking+code).Range(AttrSK, skTracking).
-		Set("failures", 0).Set("lockedUntil", now.Add(p.Lockout).UTC()).
+		Set("failures", 0).Set("lockedUntil", now.Add(p.Lockout)).Remove("failuresSince").
 		If("failures >= ?", p.MaxFailures).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return nil

@@ -75,13 +75,14 @@ func TestIntake_OverDynamoDB(t *testing.T) {
 	if v, err := sb.Track(ctx, "GRS00000001", "abcd efgh"); err != nil || v.Status != grievance.StatusReceived {
 		t.Fatalf("track: %+v %v", v, err)
 	}
-	for range 5 {
+	max := grievance.DefaultConfig().Intake.TrackingMaxFailures
+	for range max {
 		if _, err := sa.Track(ctx, "GRS00000001", "0000-0000"); grievance.ErrorCode(err) != grievance.CodeNotFound {
 			t.Fatal(err)
 		}
 	}
 	if _, err := sb.Track(ctx, "GRS00000001", "ABCD-EFGH"); grievance.ErrorCode(err) != grievance.CodeNotFound {
-		t.Fatalf("right secret after 5 failures: %v, want the lockout's NOT_FOUND", err)
+		t.Fatalf("right secret after %d failures: %v, want the lockout's NOT_FOUND", max, err)
 	}
 	rec, _ = a.TrackingRecord(ctx, "GRS00000001")
 	if !rec.LockedUntil.Equal(t0.Add(15*time.Minute)) || rec.Failures != 0 {
@@ -100,6 +101,39 @@ func TestIntake_OverDynamoDB(t *testing.T) {
 	now = now.Add(11 * time.Minute)
 	if _, err := sa.Track(ctx, "GRS00000001", "ABCD-EFGH"); err != nil {
 		t.Fatalf("after the lockout: %v", err)
+	}
+
+	// Failures whose count began a lockout's length ago start a new count,
+	// so that guesses spread over hours never add up to a lock; an
+	// unknown code gets no record.
+	p := grievance.TrackingPolicy{MaxFailures: 3, Lockout: 15 * time.Minute}
+	at := now.Add(time.Hour)
+	for _, step := range []struct {
+		name     string
+		advance  time.Duration
+		failures int
+		locked   bool
+	}{
+		{"first", 0, 1, false},
+		{"second", time.Minute, 2, false},
+		{"after the window", 15 * time.Minute, 1, false},
+		{"in the new window", time.Minute, 2, false},
+		{"the limit", time.Minute, 0, true},
+	} {
+		at = at.Add(step.advance)
+		if err := a.TrackingFailed(ctx, "GRS00000001", at, p); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := a.TrackingRecord(ctx, "GRS00000001")
+		if err != nil || rec.Failures != step.failures || at.Before(rec.LockedUntil) != step.locked {
+			t.Fatalf("%s: failures %d, locked until %s (%v); want %d, locked %v", step.name, rec.Failures, rec.LockedUntil, err, step.failures, step.locked)
+		}
+	}
+	if err := a.TrackingFailed(ctx, "GRS09999999", at, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TrackingRecord(ctx, "GRS09999999"); grievance.ErrorCode(err) != grievance.CodeNotFound {
+		t.Fatalf("an unknown code's failure wrote a record: %v", err)
 	}
 
 	// A registry id names the imported beneficiary through its index.

@@ -827,6 +827,9 @@ func (s *Store) TrackingFailed(ctx context.Context, code string, now time.Time, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.tracking[code]; ok && !now.Before(r.LockedUntil) {
+		if r.Failures == 0 || !r.FailuresSince.After(now.Add(-p.Lockout)) {
+			r.Failures, r.FailuresSince = 0, now
+		}
 		r.Failures++
 		if r.Failures >= p.MaxFailures {
 			r.Failures, r.LockedUntil = 0, now.Add(p.Lockout)
