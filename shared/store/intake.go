@@ -26,13 +26,13 @@ var _ grievance.TrackingStore = (*Store)(nil)
 // because that is what the complainant types. It holds only the slow
 // hash; stream consumers skip its kind.
 type trackingItem struct {
-	PK          string    `dynamo:"pk"`
-	SK          string    `dynamo:"sk"`
-	Kind        string    `dynamo:"kind"`
-	TicketID    string    `dynamo:"ticketId"`
-	Hash        []byte    `dynamo:"hash"`
-	Salt        []byte    `dynamo:"salt"`
-	Iterations  int       `dynamo:"iterations"`
+	PK            string    `dynamo:"pk"`
+	SK            string    `dynamo:"sk"`
+	Kind          string    `dynamo:"kind"`
+	TicketID      string    `dynamo:"ticketId"`
+	Hash          []byte    `dynamo:"hash"`
+	Salt          []byte    `dynamo:"salt"`
+	Iterations    int       `dynamo:"iterations"`
 	Failures      int       `dynamo:"failures"`
 	FailuresSince time.Time `dynamo:"failuresSince,omitempty"`
 	LockedUntil   time.Time `dynamo:"lockedUntil,omitempty"`
