@@ -406,7 +406,7 @@ func (h *Handler) track(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 		return missing()
 	}
 	// Any code, known or not, so the answer tells nothing of it.
-	if ok, r := h.allow(ctx, "track:"+strings.ToUpper(strings.TrimSpace(in.Code))+"@"+sourceIP(ev), h.Limits.TrackPerCode); !ok {
+	if ok, r := h.allow(ctx, "track:"+grievance.TypedCode(in.Code)+"@"+sourceIP(ev), h.Limits.TrackPerCode); !ok {
 		return r
 	}
 	var v *grievance.PublicView

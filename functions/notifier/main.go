@@ -28,9 +28,7 @@ func main() {
 		From:  fn.Required("SES_FROM_ADDRESS"), ConfigurationSet: env("SES_CONFIGURATION_SET"),
 		SenderID: env("SMS_SENDER_ID"), OriginationNumber: env("SMS_ORIGINATION_NUMBER")}
 	n := grievance.NewNotifier(fn.Store(), sender, time.Now, nil)
-	if g := env("ADMIN_GROUP"); g != "" {
-		n.AdminGroup = g
-	}
+	n.AdminGroup = env("ADMIN_GROUP")
 	h := &Handler{Notifier: n, Queue: &Queue{API: sqs.NewFromConfig(fn.AWS), URL: fn.Required("NOTIFY_QUEUE_URL")}, Now: time.Now, Log: fn.Log}
 	lambda.Start(h.Handle)
 }

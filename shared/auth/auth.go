@@ -45,14 +45,8 @@ func Principal(claims map[string]string, cfg *grievance.Config, o Options) *grie
 	if id, err := grievance.CanonicalUUID("sub", sub); err == nil {
 		sub = id
 	}
-	p := &grievance.Principal{ID: sub, Username: firstNonEmpty(claims[ClaimUsername], claims[ClaimCognitoUsername], claims[ClaimPreferredUser], sub)}
-	p.Groups = Groups(claims[ClaimGroups])
-	admin := o.AdminGroup
-	if admin == "" {
-		admin = grievance.DefaultAdminGroup
-	}
-	p.Admin = p.InGroup([]string{admin})
-	p.Rights = cfg.RightsOf(p.Groups)
+	p := cfg.GroupPrincipal(sub, firstNonEmpty(claims[ClaimUsername], claims[ClaimCognitoUsername], claims[ClaimPreferredUser], sub),
+		Groups(claims[ClaimGroups]), o.AdminGroup)
 	if o.AllowRightsClaim {
 		for _, r := range List(claims[ClaimRights]) {
 			p.Rights[r] = true

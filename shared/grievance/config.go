@@ -499,6 +499,19 @@ func (c *Config) Confidential(category string) bool {
 	return len(fields) > 0
 }
 
+// GroupPrincipal is the principal of user id (username) in groups: the
+// rights role_rights gives those groups, and every right in adminGroup
+// (DefaultAdminGroup when ""). The API judges a token's claims with it, the
+// notifier a directory user.
+func (c *Config) GroupPrincipal(id, username string, groups []string, adminGroup string) *Principal {
+	if adminGroup == "" {
+		adminGroup = DefaultAdminGroup
+	}
+	p := &Principal{ID: id, Username: username, Groups: groups, Rights: c.RightsOf(groups)}
+	p.Admin = p.InGroup([]string{adminGroup})
+	return p
+}
+
 // RightsOf returns the rights the configuration gives to members of groups.
 func (c *Config) RightsOf(groups []string) map[string]bool {
 	rights := map[string]bool{}

@@ -95,7 +95,8 @@ type Notifier struct {
 	// ClaimStale is how long a claim without a sent mark blocks a resend.
 	ClaimStale time.Duration
 	// AdminGroup is the group that holds every right (the API's
-	// ADMIN_GROUP), for judging who may see a ticket.
+	// ADMIN_GROUP; "" is DefaultAdminGroup), for judging who may see a
+	// ticket.
 	AdminGroup string
 }
 
@@ -114,8 +115,7 @@ func NewNotifier(store NotifierStore, sender Sender, now func() time.Time, sleep
 			}
 		}
 	}
-	return &Notifier{store: store, sender: sender, now: now, sleep: sleep, Attempts: 4, Backoff: 200 * time.Millisecond, ClaimStale: 5 * time.Minute,
-		AdminGroup: DefaultAdminGroup}
+	return &Notifier{store: store, sender: sender, now: now, sleep: sleep, Attempts: 4, Backoff: 200 * time.Millisecond, ClaimStale: 5 * time.Minute}
 }
 
 // Outcome counts what one event gave.
@@ -353,11 +353,10 @@ func (n *Notifier) staffRecipients(ctx context.Context, cfg *Config, t *Ticket, 
 	return out, nil
 }
 
-// principalOf is a directory user as the visibility rule judges them: the
-// rights role_rights gives their groups, every right for the admin group.
-// A user the staff sync has not yet given groups holds none, and sees a
-// restricted category's tickets only as their attending staff.
+// principalOf is a directory user as the API would judge them, by the
+// groups the staff sync keeps. A user the sync has not yet given groups
+// holds no right, and sees a restricted category's tickets only as their
+// attending staff.
 func (n *Notifier) principalOf(cfg *Config, u *Person) *Principal {
-	return &Principal{ID: u.ID, Username: u.Username, Groups: u.Groups, Rights: cfg.RightsOf(u.Groups),
-		Admin: n.AdminGroup != "" && slices.Contains(u.Groups, n.AdminGroup)}
+	return cfg.GroupPrincipal(u.ID, u.Username, u.Groups, n.AdminGroup)
 }

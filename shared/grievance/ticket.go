@@ -146,6 +146,10 @@ const CodePrefix = "GRS"
 // FormatCode renders the code of ticket number seq: GRS%08d.
 func FormatCode(seq int64) string { return fmt.Sprintf("%s%08d", CodePrefix, seq) }
 
+// TypedCode is a code as a complainant typed it, in the form codes are
+// stored and counted in: trimmed, upper case.
+func TypedCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+
 // ParseCode returns the number in a generated code, or false.
 func ParseCode(code string) (int64, bool) {
 	if !strings.HasPrefix(code, CodePrefix) || len(code) < len(CodePrefix)+8 {

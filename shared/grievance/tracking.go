@@ -181,7 +181,7 @@ func (s *Service) Track(ctx context.Context, code, secret string) (*PublicView, 
 		return nil, err
 	}
 	policy := cfg.Intake.trackingPolicy()
-	code = strings.ToUpper(strings.TrimSpace(code))
+	code = TypedCode(code)
 	var rec *TrackingRecord
 	_, wellFormed := ParseCode(code)
 	if wellFormed {
