@@ -10,12 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/sms"
 )
 
 // SMSAPI and EmailAPI are the provider calls the sender makes.
@@ -44,18 +44,8 @@ var _ grievance.Sender = (*Sender)(nil)
 // Send implements grievance.Sender.
 func (s *Sender) Send(ctx context.Context, to string, m *grievance.Rendered) error {
 	if m.Channel == grievance.ChannelSMS {
-		attrs := map[string]snstypes.MessageAttributeValue{
-			// Transactional: routed for reliability, delivered in quiet
-			// hours rules of some countries; these are service messages.
-			"AWS.SNS.SMS.SMSType": {DataType: aws.String("String"), StringValue: aws.String("Transactional")},
-		}
-		if s.SenderID != "" {
-			attrs["AWS.SNS.SMS.SenderID"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s.SenderID)}
-		}
-		if s.OriginationNumber != "" {
-			attrs["AWS.MM.SMS.OriginationNumber"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s.OriginationNumber)}
-		}
-		_, err := s.SMS.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(to), Message: aws.String(m.Body), MessageAttributes: attrs})
+		// The intake's replies and these messages go out alike.
+		err := (&sms.Sender{SNS: s.SMS, SenderID: s.SenderID}).Send(ctx, to, s.OriginationNumber, m.Body)
 		return classify("sms", err)
 	}
 	in := &sesv2.SendEmailInput{

@@ -18,9 +18,11 @@ type Publisher interface {
 	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
 }
 
-// Sender sends SMS.
+// Sender sends SMS. SenderID, when set, is the alphanumeric sender some
+// destination countries require (docs/notifications.md).
 type Sender struct {
-	SNS Publisher
+	SNS      Publisher
+	SenderID string
 }
 
 // Send sends text to the phone number to (E.164). from, when set, is the
@@ -30,6 +32,9 @@ type Sender struct {
 func (s *Sender) Send(ctx context.Context, to, from, text string) error {
 	attrs := map[string]types.MessageAttributeValue{
 		"AWS.SNS.SMS.SMSType": {DataType: aws.String("String"), StringValue: aws.String("Transactional")},
+	}
+	if s.SenderID != "" {
+		attrs["AWS.SNS.SMS.SenderID"] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s.SenderID)}
 	}
 	if from != "" {
 		attrs["AWS.MM.SMS.OriginationNumber"] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(from)}

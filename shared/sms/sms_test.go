@@ -3,6 +3,7 @@ package sms
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,5 +27,37 @@ func TestSend_ErrorKeepsTheCodeNotTheNumber(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), number) || !strings.Contains(err.Error(), "InvalidParameter") ||
 		!errors.As(err, &api) || api.ErrorCode() != "InvalidParameter" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+type recording struct{ in *sns.PublishInput }
+
+func (r *recording) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	r.in = in
+	return &sns.PublishOutput{}, nil
+}
+
+// Ensure every message is transactional, and carries the sender id and
+// the origination number only when they are configured.
+func TestSend_Attributes(t *testing.T) {
+	for _, tt := range []struct {
+		name, senderID, from string
+		want                 []string
+	}{
+		{"defaults", "", "", []string{"AWS.SNS.SMS.SMSType=Transactional"}},
+		{"configured", "Redress", "+258840000001", []string{"AWS.MM.SMS.OriginationNumber=+258840000001", "AWS.SNS.SMS.SMSType=Transactional", "AWS.SNS.SMS.SenderID=Redress"}},
+	} {
+		r := &recording{}
+		if err := (&Sender{SNS: r, SenderID: tt.senderID}).Send(context.Background(), "+258841234567", tt.from, "hi"); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for k, v := range r.in.MessageAttributes {
+			got = append(got, k+"="+*v.StringValue)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) || *r.in.PhoneNumber != "+258841234567" || *r.in.Message != "hi" {
+			t.Errorf("%s: %v", tt.name, got)
+		}
 	}
 }
