@@ -254,13 +254,15 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		// (a title filter ordered by title sorts them together, after
 		// every title that comes before the filter's text), or be too
 		// sparse for the walk's first groups to hold a page (the whole
-		// panel: a ticket in 36): the runs place them all in one read.
+		// panel, a ticket in 36; any text filter ordered by reporter,
+		// where each complainant files about one ticket): the runs place
+		// them all in one read.
 		// Likewise a text filter's candidates by due date: the due days
 		// place them wherever they sort (all due early, listed latest due
 		// first, they would be behind every later day).
 		var readPlace func() (func(*SeqSet) []OrderBucket, error)
 		if ri, ok := s.store.(OrderRunIndex); ok && slices.Contains(OrderRunFields, orderField) {
-			readPlace = placing(s.runsComplete.under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx) }),
+			readPlace = placing(s.runsComplete[orderField].under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx, orderField) }),
 				async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) }),
 				func(rs []OrderRun, c *SeqSet) []OrderBucket { return runBuckets(rs, c, desc) })
 		}

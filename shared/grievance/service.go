@@ -52,8 +52,8 @@ type Service struct {
 	// postings (list_search.go).
 	ordersComplete onceTrue
 	// runsComplete: the store said every live ticket is in its order
-	// runs (list_search.go).
-	runsComplete onceTrue
+	// runs of the column (list_search.go), per OrderRunFields.
+	runsComplete map[string]*onceTrue
 	// daysComplete: the store said every live ticket's due day is in its
 	// column (list_search.go).
 	daysComplete onceTrue
@@ -115,6 +115,10 @@ func NewService(store Store, now func() time.Time, newID func() string, opts Opt
 		tracking: opts.Tracking, newSecret: opts.NewSecret, optOuts: opts.OptOuts,
 		configTTL: opts.ConfigTTL, mutationLogTTL: opts.MutationLogTTL, historyReadBudget: opts.HistoryReadBudget,
 		attachments: opts.Attachments, files: opts.Files, uploadTTL: opts.UploadTTL, downloadTTL: opts.DownloadTTL}
+	s.runsComplete = map[string]*onceTrue{}
+	for _, f := range OrderRunFields {
+		s.runsComplete[f] = &onceTrue{}
+	}
 	if s.historyReadBudget <= 0 {
 		s.historyReadBudget = DefaultHistoryReadBudget
 	}

@@ -220,10 +220,12 @@ type OrderIndex interface {
 }
 
 // OrderRunFields are the columns whose order postings are also kept as
-// runs (OrderRunIndex): titles, whose groups are about a ticket each, so
-// a walk from either end to candidates that sort in the middle (a title
-// filter ordered by title) would pass thousands of groups.
-var OrderRunFields = []string{"title"}
+// runs (OrderRunIndex): titles and reporters, whose groups are about a
+// ticket each (complainants rarely file twice), so a walk from either end
+// to candidates that sort in the middle (a title filter ordered by title)
+// or that are sparse (the whole panel, ordered by reporter) would pass
+// thousands of groups.
+var OrderRunFields = []string{"title", "reporter_id"}
 
 // OrderRun is a run of adjacent groups of a column's order postings: the
 // live tickets whose gram is From or above, below the next run's From
@@ -231,6 +233,14 @@ var OrderRunFields = []string{"title"}
 type OrderRun struct {
 	From string
 	Seqs []int64 // ascending
+	// Group, when set, says the run is that one group (more tickets than
+	// a run of several holds): a whole value's tickets tie, so a page
+	// takes its newest candidates without reading the others. A group too
+	// large for a run to list (the anonymous complaints, ordered by
+	// reporter) has its tickets in Members instead of Seqs, read from its
+	// order posting.
+	Group   string
+	Members *SeqSet
 }
 
 // OrderRunIndex is an OrderIndex that also cuts the groups of
@@ -242,10 +252,11 @@ type OrderRunIndex interface {
 	// OrderRuns returns every run of field, in the column's order; none
 	// when it cannot place every ticket (then lists walk the groups).
 	OrderRuns(ctx context.Context, field string) ([]OrderRun, error)
-	// OrderRunsComplete reports whether every live ticket is in a run:
-	// false on a table indexed before the runs existed, until the
-	// backfill's text pass from the start. It never goes back to false.
-	OrderRunsComplete(ctx context.Context) (bool, error)
+	// OrderRunsComplete reports whether every live ticket is in a run of
+	// field: false on a table indexed before the column's runs existed,
+	// until the backfill's text pass from the start. It never goes back
+	// to false.
+	OrderRunsComplete(ctx context.Context, field string) (bool, error)
 }
 
 // DueDayIndex is a text index that also keeps every ticket's due date as
@@ -319,12 +330,19 @@ func dayBuckets(days []uint16, cands *SeqSet, desc bool) []OrderBucket {
 }
 
 // runBuckets are the runs holding candidates, in the order's sequence,
-// each with its candidates only (a run is a few dozen tickets, read and
-// sorted together).
+// each with its candidates only: a run of several groups is a few dozen
+// tickets, read and sorted together; a group run is one value, whose
+// candidates tie.
 func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
 	var out []OrderBucket
 	for _, r := range runs {
 		var in *SeqSet
+		if r.Members != nil {
+			in = r.Members.Clone()
+			if in.And(cands); in.Len() == 0 {
+				in = nil
+			}
+		}
 		for _, n := range r.Seqs {
 			if cands.Has(n) {
 				if in == nil {
@@ -333,9 +351,16 @@ func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
 				in.Add(n)
 			}
 		}
-		if in != nil {
-			out = append(out, OrderBucket{Gram: r.From, Members: in, Run: true})
+		if in == nil {
+			continue
 		}
+		b := OrderBucket{Gram: r.From, Members: in, Run: true}
+		if r.Group != "" {
+			// A prefix's group (a title past 400 bytes) is sorted once
+			// read, as a run.
+			b.Gram, b.Run = r.Group, !strings.HasSuffix(r.Group, "#")
+		}
+		out = append(out, b)
 	}
 	if desc {
 		slices.Reverse(out)

@@ -483,9 +483,11 @@ func TestPanelPairs_SameAnswerAsReadingEveryTicket(t *testing.T) {
 // sort first), long titles that share their first 400 bytes (one group,
 // sorted once read), a reporter whose tickets all sort last by due date,
 // and a walk of a few groups a call (so it goes on, or reads the rest).
-// A text filter ordered by title is placed by the title's runs (of one or
-// four tickets), by due date by the due days, or, until they are
-// complete, by the walk. No sort index
+// A text filter ordered by title or reporter is placed by the column's
+// runs (of one or four tickets; a group of more than two or eight is a
+// group run: the anonymous complaints, a reporter's many, the long
+// titles), by due date by the due days, or, until they are complete, by
+// the walk. No sort index
 // is read, and a page reads about a page of tickets.
 func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
 	for _, c := range []struct {

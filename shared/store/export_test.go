@@ -384,6 +384,9 @@ func DropOrderRuns(tb testing.TB, s *Store) {
 	for _, f := range grievance.OrderRunFields {
 		pks = append(pks, prefixOrderRun+f)
 	}
+	for _, m := range runsMarkers()[1:] {
+		dropIndex(tb, s, m)
+	}
 	dropIndex(tb, s, skRunsMarker, pks...)
 }
 

@@ -21,7 +21,8 @@ import (
 
 // Order runs (grievance.OrderRunIndex): the groups of each column of
 // grievance.OrderRunFields cut into runs of adjacent groups of at most
-// runMembers tickets (a larger group is a run alone), kept in span items
+// runMembers tickets (a larger group is a run alone; one of more than
+// runStoredMax lists none, below), kept in span items
 // in the Main table: pk RUNSPAN#<column>, sk "r" followed by the gram
 // the span's first run starts at ("r" alone for the column's first span),
 // `b` the runs (each its first gram and its members), deflated, and `v`
@@ -36,6 +37,14 @@ import (
 // spans from the order postings (WidenColumns) and deleted the narrow
 // ones, OrderRunsComplete says no and the lists walk the groups.
 //
+// A group of more than runStoredMax live tickets (the anonymous
+// complaints, ordered by reporter; a title every SMS complaint shares)
+// would make its span too large to write, so its run lists no members
+// and keeps them in no span: a list reads the group's order postings
+// instead (a couple of items: sealed postings), beside the spans once the
+// container knows the group (OrderRuns). Such a run costs the consumer
+// nothing when its group gains or loses a ticket.
+//
 // The stream consumer keeps them after it has written the order
 // postings, which are the truth: a run grown past runMembers is cut again
 // from the postings' groups between its first gram and the next run's.
@@ -47,9 +56,31 @@ const (
 	// prefixNarrowRun: the narrow spans' partitions, which the widening
 	// pass deletes.
 	prefixNarrowRun = "ORDERRUN#"
-	skRunsMarker    = "runs"
-	KindOrderRuns   = "orderRuns"
+	// skRunsMarker: the title's runs are complete; another column's
+	// marker is runsMarker's.
+	skRunsMarker  = "runs"
+	KindOrderRuns = "orderRuns"
 )
+
+// runsMarker names the marker saying every live ticket is in a run of
+// field: the title's kept its name from before the reporter's runs, so a
+// table indexed before them still walks the reporter's groups until its
+// backfill.
+func runsMarker(field string) string {
+	if field == "title" {
+		return skRunsMarker
+	}
+	return skRunsMarker + ":" + field
+}
+
+// runsMarkers are every column's.
+func runsMarkers() []string {
+	var out []string
+	for _, f := range grievance.OrderRunFields {
+		out = append(out, runsMarker(f))
+	}
+	return out
+}
 
 // The runs' sizes (variables so tests cut and split small columns).
 var (
@@ -62,9 +93,9 @@ var (
 	// spanRaw bounds a span's bytes before deflating (its runs' CPU and
 	// memory); a run alone may be larger, up to spanRawMax.
 	spanRaw = 48 << 10
-	// runStoredMax bounds the members one run keeps: a title shared by
-	// more live tickets (its run alone) would make a span too large to
-	// write, so the run keeps none and OrderRuns steps aside.
+	// runStoredMax bounds the members one run keeps: a group of more
+	// live tickets (its run alone) would make a span too large to write,
+	// so the run keeps none and lists read the group's postings.
 	runStoredMax = 8192
 )
 
@@ -104,7 +135,7 @@ func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
 		}
 		out = binary.AppendUvarint(out, uint64(len(g)))
 		out = append(out, g...)
-		if len(r.Seqs) > runStoredMax {
+		if len(r.Seqs) > runStoredMax || r.Group != "" {
 			out = binary.AppendUvarint(out, 1)
 			continue
 		}
@@ -135,7 +166,9 @@ func decodeSpan(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 }
 
 // decodeRuns decodes encodeRuns' bytes; a run too large to keep its
-// members has none and is reported by tooLarge. A list decodes every
+// members has none, its Group set to its From (where the group starts as
+// cut by this code; a run cut before may start lower: OrderRuns reads its
+// whole range), and is reported by tooLarge. A list decodes every
 // span (thousands of runs), so the runs' members share one array and
 // their grams one string: a pass to size them, a pass to fill them.
 func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
@@ -193,6 +226,9 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 			g += l
 		}
 		tooLarge = tooLarge || r.large
+		if r.large {
+			runs[i].Group, runs[i].Seqs = runs[i].From, nil
+		}
 		// Capped, so that appending to one run's members copies them.
 		runs[i].Seqs = members[:r.members:r.members]
 		members = members[r.members:]
@@ -208,21 +244,29 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 }
 
 // OrderRuns implements grievance.OrderRunIndex: one Query of the
-// column's spans (another per MB past the first). nil when a run is too
-// large to keep its members (runStoredMax): the lists walk the groups.
+// column's spans (another per MB past the first), and, for each run of a
+// group too large to list, a Query of its range of the order postings,
+// sent beside the spans when the container has seen that run before (a
+// request later when not: the first list of a container, or a group just
+// grown that large). nil, so that lists walk the groups, when such a run
+// holds more than one group, or a prefix's (titles past 400 bytes).
 func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderRun, error) {
+	known, _ := s.groupRuns.Load(field)
+	early := map[runRange]func() (groupRead, error){}
+	if known != nil {
+		for _, r := range known.([]runRange) {
+			early[r] = later(func() (groupRead, error) { return s.readRunRange(ctx, field, r) })
+		}
+	}
 	var items []runsItem
 	if err := s.main.Get(AttrPK, prefixOrderRun+field).All(ctx, &items); err != nil {
 		return nil, translate("read order runs", err)
 	}
 	var out []grievance.OrderRun
 	for i, it := range items {
-		runs, tooLarge, err := decodeSpan(it.B)
+		runs, _, err := decodeSpan(it.B)
 		if err != nil {
 			return nil, fmt.Errorf("%s, a span: %w", it.PK, err)
-		}
-		if tooLarge {
-			return nil, nil
 		}
 		// A span holds the runs up to the next one's start (past it:
 		// runs a split wrote elsewhere, see writeSpan).
@@ -232,20 +276,113 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 		}
 		out = append(out, runs...)
 	}
+	// A run of more tickets than a run of several holds is one group,
+	// cut by this code to start at its gram (by the code before, at the
+	// gram where its cut began: a value since deleted, or the column's
+	// start, whose "" is no whole value).
+	for i, r := range out {
+		if r.Group == "" && len(r.Seqs) > runMembers && strings.HasSuffix(r.From, "#") {
+			out[i].Group = r.From
+		}
+	}
+	var ranges []runRange
+	reads := map[runRange]func() (groupRead, error){}
+	for i, r := range out {
+		if r.Group == "" || len(r.Seqs) > 0 {
+			continue
+		}
+		rr := runRange{from: r.From}
+		if i+1 < len(out) {
+			rr.hi = out[i+1].From
+		}
+		ranges = append(ranges, rr)
+		if reads[rr] = early[rr]; reads[rr] == nil {
+			reads[rr] = later(func() (groupRead, error) { return s.readRunRange(ctx, field, rr) })
+		}
+	}
+	s.groupRuns.Store(field, ranges)
+	for i, r := range out {
+		if r.Group == "" || len(r.Seqs) > 0 {
+			continue
+		}
+		rr := runRange{from: r.From}
+		if i+1 < len(out) {
+			rr.hi = out[i+1].From
+		}
+		got, err := reads[rr]()
+		if err != nil {
+			return nil, err
+		}
+		if len(got.grams) > 1 || len(got.grams) == 1 && !strings.HasSuffix(got.grams[0], "#") {
+			return nil, nil
+		}
+		out[i].Group, out[i].Members = "", nil
+		if len(got.grams) == 1 {
+			out[i].Group, out[i].Members = got.grams[0], got.members
+		}
+	}
 	return out, nil
 }
 
-// OrderRunsComplete implements grievance.OrderRunIndex: the marker is
-// written when ticket 1 is first indexed by this code (a fresh table),
-// by an import of ticket 1 and by a backfill text pass from the start,
-// once it has put every ticket of the order postings in a run; and the
-// table's spans are wide (a fresh table, or the widening pass done).
-func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
+// runRange is a run's range of the order postings: from its From up to
+// the next run's ("": the column's end).
+type runRange struct{ from, hi string }
+
+// groupRead is what a run's range of the order postings holds.
+type groupRead struct {
+	members *grievance.SeqSet
+	grams   []string
+}
+
+// readRunRange reads the order postings of field in r: the members of its
+// groups, and the groups.
+func (s *Store) readRunRange(ctx context.Context, field string, r runRange) (groupRead, error) {
+	var items []dynamo.Item
+	if err := rangeOf(s.main.Get(AttrPK, prefixOrder+field), r.from, r.hi).All(ctx, &items); err != nil {
+		return groupRead{}, translate("read order postings", err)
+	}
+	out := groupRead{members: &grievance.SeqSet{}}
+	for _, item := range items {
+		g, blocks, err := orderItemOf(item)
+		if err != nil {
+			return groupRead{}, err
+		}
+		if len(out.grams) == 0 || out.grams[len(out.grams)-1] != g {
+			out.grams = append(out.grams, g)
+		}
+		for n, b := range blocks {
+			out.members.OrWords(int(n)*(blockSize/64), b[:])
+		}
+	}
+	return out, nil
+}
+
+// rangeOf narrows q, a Query of order postings, to the groups from gram
+// from up to hi ("": the column's end).
+func rangeOf(q *dynamo.Query, from, hi string) *dynamo.Query {
+	switch {
+	case from != "" && hi != "":
+		// Group keys are the gram and the block: hi itself is no key.
+		return q.Range(AttrSK, dynamo.Between, from, hi)
+	case from != "":
+		return q.Range(AttrSK, dynamo.GreaterOrEqual, from)
+	case hi != "":
+		return q.Range(AttrSK, dynamo.Less, hi)
+	}
+	return q
+}
+
+// OrderRunsComplete implements grievance.OrderRunIndex: the column's
+// marker is written when ticket 1 is first indexed by this code (a fresh
+// table), by an import of ticket 1 and by a backfill text pass from the
+// start, once it has put every ticket of the order postings in a run; and
+// the table's spans are wide (a fresh table, or the widening pass done).
+func (s *Store) OrderRunsComplete(ctx context.Context, field string) (bool, error) {
 	wide, err := s.wide(ctx)
 	if err != nil || !wide {
 		return false, err
 	}
-	return s.marked(ctx, skRunsMarker)
+	return s.marked(ctx, runsMarker(field))
 }
 
 // runOp puts a ticket in (add) or takes it out of the run holding gram.
@@ -459,8 +596,18 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	// Per run, removals first (a ticket that moves within a run has both
 	// operations here), then the additions merged in.
 	adds, dels := map[int][]int64{}, map[int]map[int64]bool{}
+	// regroup: a group run that another group now shares (a value sorting
+	// just after its own), cut again so that the group stays alone.
+	regroup := map[int]bool{}
 	for _, op := range ops {
 		i := runAt(runs, op.gram)
+		if runs[i].Group != "" {
+			// Its group's own tickets are in no span: nothing to do.
+			if op.add && op.gram != runs[i].Group {
+				regroup[i] = true
+			}
+			continue
+		}
 		if op.add {
 			adds[i] = append(adds[i], op.seq)
 			continue
@@ -489,12 +636,13 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 			}
 		}
 	}
-	if !changed {
+	if !changed && len(regroup) == 0 {
 		return nil
 	}
+	cut := func(i int) bool { return grown[i] && len(runs[i].Seqs) > runMembers || regroup[i] }
 	cutting := false
-	for i := range grown {
-		cutting = cutting || len(runs[i].Seqs) > runMembers
+	for i := range runs {
+		cutting = cutting || cut(i)
 	}
 	next := "" // where the next span starts ("": none, or not read)
 	if cutting && cur != nil {
@@ -509,7 +657,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 		}
 	}
 	for i := len(runs) - 1; i >= 0; i-- {
-		if len(runs[i].Seqs) <= runMembers || !grown[i] {
+		if !cut(i) {
 			continue
 		}
 		hi := next
@@ -522,11 +670,12 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 		}
 		runs = slices.Replace(runs, i, i+1, cut...)
 	}
-	// A run left empty merges into the one before it.
+	// A run left empty merges into the one before it (a group run keeps
+	// its place: its members are in no span).
 	start := runs[0].From
-	runs = slices.DeleteFunc(runs, func(r grievance.OrderRun) bool { return len(r.Seqs) == 0 && r.From != start })
+	runs = slices.DeleteFunc(runs, func(r grievance.OrderRun) bool { return len(r.Seqs) == 0 && r.Group == "" && r.From != start })
 	sk := spanSK(runs[0].From)
-	if len(runs) == 1 && len(runs[0].Seqs) == 0 && sk != spanSK("") && cur != nil {
+	if len(runs) == 1 && len(runs[0].Seqs) == 0 && runs[0].Group == "" && sk != spanSK("") && cur != nil {
 		err := s.main.Delete(AttrPK, cur.PK).Range(AttrSK, cur.SK).If("v = ?", cur.V).Run(ctx)
 		return spanWritten(err)
 	}
@@ -638,18 +787,8 @@ func (s *Store) nextSpan(ctx context.Context, field, sk string) (string, error) 
 // to hi ("": the column's end) make, of about runFill tickets each, the
 // first starting at from.
 func (s *Store) cutRun(ctx context.Context, field, from, hi string) ([]grievance.OrderRun, error) {
-	q := s.main.Get(AttrPK, prefixOrder+field)
-	switch {
-	case from != "" && hi != "":
-		// Group keys are the gram and the block: hi itself is no key.
-		q = q.Range(AttrSK, dynamo.Between, from, hi)
-	case from != "":
-		q = q.Range(AttrSK, dynamo.GreaterOrEqual, from)
-	case hi != "":
-		q = q.Range(AttrSK, dynamo.Less, hi)
-	}
 	var items []dynamo.Item
-	if err := q.Consistent(true).All(ctx, &items); err != nil {
+	if err := rangeOf(s.main.Get(AttrPK, prefixOrder+field), from, hi).Consistent(true).All(ctx, &items); err != nil {
 		return nil, translate("read order postings", err)
 	}
 	out := []grievance.OrderRun{{From: from}}
@@ -663,7 +802,11 @@ func (s *Store) cutRun(ctx context.Context, field, from, hi string) ([]grievance
 		}
 		slices.Sort(grp)
 		last := &out[len(out)-1]
-		if len(last.Seqs) > 0 && len(last.Seqs)+len(grp) > runFill {
+		// A group of more than a run of several holds starts its own run
+		// (its From its gram, so that a list knows its tickets tie, and
+		// reads just its range of the postings when it lists none).
+		alone := len(grp) > runMembers
+		if len(last.Seqs) > 0 && (alone || len(last.Seqs)+len(grp) > runFill) || alone && last.From != gram {
 			out = append(out, grievance.OrderRun{From: gram})
 			last = &out[len(out)-1]
 		}

@@ -13,14 +13,15 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-// checkRuns fails unless the title's runs hold every live ticket of ts
-// once, in the column's order: the first run starts at the column's
-// start, each later one above the one before, every ticket's title gram
-// within its run, and a run larger than runMembers only when its
-// tickets share one title.
-func checkRuns(t *testing.T, s *store.Store, ts []*grievance.Ticket, runMembers int) {
+// checkRuns fails unless field's runs hold every live ticket of ts once,
+// in the column's order: the first run starts at the column's start,
+// each later one above the one before, every ticket's gram within its
+// run, a run larger than runMembers only when its tickets share one
+// value, and a group run's members exactly its group's live tickets. It
+// returns how many group runs list no members (kept as a set).
+func checkRuns(t *testing.T, s *store.Store, field string, ts []*grievance.Ticket, runMembers int) int {
 	t.Helper()
-	runs, err := s.OrderRuns(context.Background(), "title")
+	runs, err := s.OrderRuns(context.Background(), field)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,52 +29,75 @@ func checkRuns(t *testing.T, s *store.Store, ts []*grievance.Ticket, runMembers 
 	var live []int64
 	for _, tk := range ts {
 		if !tk.IsDeleted {
-			gram[tk.Seq] = grievance.OrderKey("title", grievance.SortValue(tk, "title")).Gram
+			gram[tk.Seq] = grievance.OrderKey(field, grievance.SortValue(tk, field)).Gram
 			live = append(live, tk.Seq)
 		}
 	}
 	if len(runs) == 0 || runs[0].From != "" {
-		t.Fatalf("runs %v: want the first to start at the column's start", runs)
+		t.Fatalf("%s runs %v: want the first to start at the column's start", field, runs)
 	}
 	var held []int64
+	groups := 0
 	for i, r := range runs {
 		hi := "\xff"
 		if i+1 < len(runs) {
 			hi = runs[i+1].From
 		}
 		if r.From >= hi {
-			t.Errorf("run %d starts at %q, not below the next one (%q)", i, r.From, hi)
+			t.Errorf("%s run %d starts at %q, not below the next one (%q)", field, i, r.From, hi)
+		}
+		seqs := r.Seqs
+		if r.Group != "" && r.Group != r.From {
+			t.Errorf("%s group run %d starts at %.16s, not at its group %.16s", field, i, r.From, r.Group)
+		}
+		if r.Members != nil {
+			groups++
+			if len(r.Seqs) > 0 || r.Group < r.From || r.Group >= hi {
+				t.Errorf("%s group run %d [%.16s, %.16s) of group %.16s lists %d tickets", field, i, r.From, hi, r.Group, len(r.Seqs))
+			}
+			r.Members.Range(0, r.Members.Max(), false, func(n int64) bool { seqs = append(seqs, n); return true })
 		}
 		grams := map[string]bool{}
-		for _, n := range r.Seqs {
+		for _, n := range seqs {
 			g, ok := gram[n]
-			if !ok || g < r.From || g >= hi {
-				t.Errorf("run %d [%.16s, %.16s) holds ticket %d (%.16s, live %v)", i, r.From, hi, n, g, ok)
+			if !ok || g < r.From || g >= hi || r.Group != "" && g != r.Group {
+				t.Errorf("%s run %d [%.16s, %.16s) holds ticket %d (%.16s, live %v)", field, i, r.From, hi, n, g, ok)
 			}
 			grams[g] = true
 		}
-		if len(r.Seqs) > runMembers && len(grams) > 1 {
-			t.Errorf("run %d holds %d tickets of %d titles, more than %d", i, len(r.Seqs), len(grams), runMembers)
+		if len(seqs) > runMembers && len(grams) > 1 {
+			t.Errorf("%s run %d holds %d tickets of %d values, more than %d", field, i, len(seqs), len(grams), runMembers)
 		}
-		held = append(held, r.Seqs...)
+		held = append(held, seqs...)
 	}
 	slices.Sort(held)
 	slices.Sort(live)
 	if !slices.Equal(held, live) {
-		t.Errorf("runs hold %v, want the live tickets %v", held, live)
+		t.Errorf("%s runs hold %v, want the live tickets %v", field, held, live)
+	}
+	return groups
+}
+
+// Ensure the runs of titles and reporters follow real stream records —
+// creates, titles and reporters changed, deletions — applied by two
+// consumers at once (tickets of two shards, so spans are raced for), then
+// redelivered: runs grown past their size are cut again, spans split
+// when they outgrow their size, and a run emptied merges into the one
+// before. A group of more tickets than a run lists (the anonymous
+// complaints; a reporter or title shared by many) is a run alone whose
+// members lists read from the group's postings, the same whether the
+// container knew the group's range or not; a value that sorts next to it
+// gets a run of its own. A fresh table says its runs are complete; one
+// whose runs were dropped is made whole again by the backfill's text pass
+// from the start.
+func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
+	for _, stored := range []int{8192, 5} {
+		t.Run(fmt.Sprintf("stored=%d", stored), func(t *testing.T) { orderRunsFollowTheStream(t, stored) })
 	}
 }
 
-// Ensure the title's runs follow real stream records — creates, titles
-// changed, deletions — applied by two consumers at once (tickets of two
-// shards, so spans are raced for), then redelivered: runs grown past
-// their size are cut again, spans split when they outgrow their size,
-// and a run emptied merges into the one before. A fresh table says its
-// runs are complete; one whose runs were dropped is made whole again by
-// the backfill's text pass from the start. A title shared by more
-// tickets than a run may keep makes OrderRuns step aside.
-func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
-	defer store.SetRunSizes(4, 3, 3, 1<<10, 8192, 100)()
+func orderRunsFollowTheStream(t *testing.T, stored int) {
+	defer store.SetRunSizes(4, 3, 3, 1<<10, stored, 100)()
 	s := MustOpen(t)
 	ctx := context.Background()
 	var ts []*grievance.Ticket
@@ -86,10 +110,23 @@ func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
 		case i == 7:
 			tk.Title = ""
 		}
+		// A third anonymous, a third by one individual, a third each by
+		// their own.
+		switch i % 3 {
+		case 1:
+			tk.ReporterType, tk.ReporterID = grievance.PersonIndividual, id(9001)
+		case 2:
+			tk.ReporterType, tk.ReporterID = grievance.PersonIndividual, id(5000+i)
+		}
 		ts = append(ts, mustCreate(t, s, tk))
 	}
 	for i := 1; i < 60; i += 7 {
-		ts[i] = update(t, s, ts[i], func(n *grievance.Ticket) { n.Title = fmt.Sprintf("Moved (%d)", i) })
+		ts[i] = update(t, s, ts[i], func(n *grievance.Ticket) {
+			n.Title = fmt.Sprintf("Moved (%d)", i)
+			if i%2 == 1 {
+				n.ReporterType, n.ReporterID = grievance.PersonIndividual, id(7000+i)
+			}
+		})
 	}
 	for i := 2; i < 60; i += 11 {
 		ts[i] = update(t, s, ts[i], func(n *grievance.Ticket) { n.IsDeleted = true })
@@ -135,39 +172,65 @@ func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
 	if _, err := s.ApplySearch(ctx, recs); err != nil { // redelivered
 		t.Fatal(err)
 	}
-	checkRuns(t, s, ts, 4)
+	check := func(when string) {
+		t.Helper()
+		groups := checkRuns(t, s, "title", ts, 4)
+		// Twice: the second list reads the group runs' ranges beside the
+		// spans, as a warm container does.
+		groups += checkRuns(t, s, "reporter_id", ts, 4)
+		groups += checkRuns(t, s, "reporter_id", ts, 4)
+		if stored < 8192 && groups < 3 {
+			t.Errorf("%s: %d group runs; want the title shared by six and the reporter's and anonymous complaints'", when, groups)
+		}
+		if stored == 8192 && groups > 0 {
+			t.Errorf("%s: %d group runs of groups of at most 20 tickets", when, groups)
+		}
+	}
+	check("followed the stream")
 	if n := store.OrderRunSpans(t, s, "title"); n < 3 {
 		t.Errorf("runs kept in %d spans: want them split (3 runs a span)", n)
 	}
-	if ok, err := s.OrderRunsComplete(ctx); !ok || err != nil {
-		t.Errorf("runs complete on a fresh table: %v %v", ok, err)
+	for _, f := range grievance.OrderRunFields {
+		if ok, err := s.OrderRunsComplete(ctx, f); !ok || err != nil {
+			t.Errorf("%s runs complete on a fresh table: %v %v", f, ok, err)
+		}
 	}
 
 	store.DropOrderRuns(t, s)
-	if ok, err := s.OrderRunsComplete(ctx); ok || err != nil {
-		t.Fatalf("runs complete once dropped: %v %v", ok, err)
+	for _, f := range grievance.OrderRunFields {
+		if ok, err := s.OrderRunsComplete(ctx, f); ok || err != nil {
+			t.Fatalf("%s runs complete once dropped: %v %v", f, ok, err)
+		}
 	}
 	// The pass's first run is cut from the whole column: more spans than
 	// a transaction (lowered to 2) takes.
-	restore := store.SetRunSizes(4, 3, 3, 1<<10, 8192, 2)
+	restore := store.SetRunSizes(4, 3, 3, 1<<10, stored, 2)
 	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 7}); err != nil {
 		t.Fatal(err)
 	}
 	restore()
-	checkRuns(t, s, ts, 4)
-	if ok, err := s.OrderRunsComplete(ctx); !ok || err != nil {
-		t.Errorf("runs complete after the text pass: %v %v", ok, err)
+	check("after the text pass")
+	for _, f := range grievance.OrderRunFields {
+		if ok, err := s.OrderRunsComplete(ctx, f); !ok || err != nil {
+			t.Errorf("%s runs complete after the text pass: %v %v", f, ok, err)
+		}
 	}
 
-	defer store.SetRunSizes(4, 3, 3, 1<<10, 4, 100)() // "Same title" has five live tickets now
-	tk := newTicket(id(61), grievance.StatusOpen, "Default")
-	tk.Title = "Same title"
-	mustCreate(t, s, tk)
-	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
-		t.Fatal(err)
-	}
-	if runs, err := s.OrderRuns(ctx, "title"); runs != nil || err != nil {
-		t.Errorf("a run of more tickets than a run keeps: OrderRuns gave %d runs, %v; want none", len(runs), err)
+	// A ticket of the shared title, and reporters sorting just after the
+	// anonymous complaints and the shared reporter (inside a group run's
+	// range when it is one); then an anonymous one and the shared
+	// reporter's, which change no span when their groups are group runs.
+	for i, rep := range []string{"", id(1), id(9002), "", id(9001)} {
+		tk := newTicket(id(61+i), grievance.StatusOpen, "Default")
+		tk.Title = "Same title"
+		if rep != "" {
+			tk.ReporterType, tk.ReporterID = grievance.PersonIndividual, rep
+		}
+		ts = append(ts, mustCreate(t, s, tk))
+		if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("after ticket %d", 61+i))
 	}
 }
 
@@ -189,14 +252,14 @@ func TestOrderRuns_WidenedFromThePostings(t *testing.T) {
 	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
 		t.Fatal(err)
 	}
-	checkRuns(t, s, ts, 4)
+	checkRuns(t, s, "title", ts, 4)
 
 	store.NarrowColumns(t, s)
 	narrow := store.NarrowSpans(t, s)
 	if n := store.OrderRunSpans(t, s, "title"); n != 0 || narrow < 3 {
 		t.Fatalf("narrowed: %d wide and %d narrow spans", n, narrow)
 	}
-	if ok, err := s.OrderRunsComplete(ctx); ok || err != nil {
+	if ok, err := s.OrderRunsComplete(ctx, "title"); ok || err != nil {
 		t.Fatalf("runs complete with narrow spans: %v %v", ok, err)
 	}
 	// The consumer goes on: a title changed, a ticket deleted, a new one.
@@ -225,11 +288,11 @@ func TestOrderRuns_WidenedFromThePostings(t *testing.T) {
 	if n := store.NarrowSpans(t, s); n != 0 {
 		t.Errorf("%d narrow spans left", n)
 	}
-	if ok, err := s.OrderRunsComplete(ctx); !ok || err != nil {
+	if ok, err := s.OrderRunsComplete(ctx, "title"); !ok || err != nil {
 		t.Errorf("runs complete once widened: %v %v", ok, err)
 	}
-	checkRuns(t, s, ts, 4)
-	checkRuns(t, store.Reopen(s), ts, 4)
+	checkRuns(t, s, "title", ts, 4)
+	checkRuns(t, store.Reopen(s), "title", ts, 4)
 }
 
 // A whole column cut at once (an import, the backfill) fills its spans

@@ -61,6 +61,9 @@ type Store struct {
 	tops topRuns
 	// wideSeen: the table's columns have no narrow block (columns.go).
 	wideSeen atomic.Bool
+	// groupRuns: per column, the ranges of the order runs too large to
+	// list that the last list found (orderruns.go), read beside the spans.
+	groupRuns sync.Map
 }
 
 // New returns a Store over the tables named in names.

@@ -553,7 +553,7 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 
 // indexMarkers are the markers of a table whose every ticket was indexed
 // by this code: written when ticket 1 is first indexed.
-var indexMarkers = []string{skOrdersMarker, skRunsMarker, skDaysMarker, skRowsMarker, skWideMarker, skSealMarker}
+var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skRowsMarker, skWideMarker, skSealMarker}, runsMarkers()...)
 
 // searchChunk is how many tickets' index changes are applied together.
 const searchChunk = 25
@@ -753,7 +753,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				if err != nil {
 					return r, fmt.Errorf("index text: order runs: %w", err)
 				}
-				for _, sk := range []string{skRunsMarker, skDaysMarker, skRowsMarker} {
+				for _, sk := range append([]string{skDaysMarker, skRowsMarker}, runsMarkers()...) {
 					if err := s.mark(ctx, sk); err != nil {
 						return r, err
 					}

@@ -43,6 +43,11 @@ type Store struct {
 	// OrderRunMembers, when set, is how many tickets close a run of
 	// OrderRuns (4 when unset).
 	OrderRunMembers int
+	// OrderRunGroupMin, when set, is how many tickets past which a group
+	// is a run alone that lists none, its members given as a set (as
+	// the store does for a group too large to list): twice
+	// OrderRunMembers when unset.
+	OrderRunGroupMin int
 
 	mu       sync.Mutex
 	tickets  map[string]*grievance.Ticket

@@ -230,7 +230,9 @@ var _ grievance.OrderRunIndex = (*Store)(nil)
 
 // OrderRuns implements grievance.OrderRunIndex from the stored tickets,
 // always up to date: whole groups, a run closed once it holds
-// OrderRunMembers tickets (4 when unset), so tests cross many runs.
+// OrderRunMembers tickets (4 when unset), so tests cross many runs; a
+// group of more is a run alone (a group run), listing its tickets up to
+// OrderRunGroupMin, else giving them as a set.
 func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderRun, error) {
 	if err := s.fail("OrderRuns"); err != nil {
 		return nil, err
@@ -238,18 +240,22 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	size := cmp.Or(s.OrderRunMembers, 4)
+	large := cmp.Or(s.OrderRunGroupMin, 2*size)
 	grams, byGram := s.orderGroups(field)
-	var out []grievance.OrderRun
+	out := []grievance.OrderRun{{From: ""}}
 	for _, g := range grams {
-		if len(out) == 0 || len(out[len(out)-1].Seqs) >= size {
-			from := g
-			if len(out) == 0 {
-				from = ""
-			}
-			out = append(out, grievance.OrderRun{From: from})
+		m := byGram[g]
+		if m.Len() > large {
+			out = append(out, grievance.OrderRun{From: g, Group: g, Members: m.Clone()})
+			continue
+		}
+		switch r := out[len(out)-1]; {
+		case m.Len() > size:
+			out = append(out, grievance.OrderRun{From: g, Group: g})
+		case r.Group != "" || len(r.Seqs) >= size:
+			out = append(out, grievance.OrderRun{From: g})
 		}
 		r := &out[len(out)-1]
-		m := byGram[g]
 		m.Range(0, m.Max(), false, func(n int64) bool { r.Seqs = append(r.Seqs, n); return true })
 		slices.Sort(r.Seqs)
 	}
@@ -261,7 +267,7 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 func (s *Store) SetOrderRunsComplete(ok bool) { s.setFlag(&s.runsIncomplete, !ok) }
 
 // OrderRunsComplete implements grievance.OrderRunIndex.
-func (s *Store) OrderRunsComplete(ctx context.Context) (bool, error) {
+func (s *Store) OrderRunsComplete(ctx context.Context, field string) (bool, error) {
 	return s.complete("OrderRunsComplete", &s.runsIncomplete)
 }
 
