@@ -285,16 +285,20 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 			out[i].Group = r.From
 		}
 	}
+	rangeAt := func(i int) runRange {
+		if i+1 < len(out) {
+			return runRange{from: out[i].From, hi: out[i+1].From}
+		}
+		return runRange{from: out[i].From}
+	}
+	unlisted := func(r grievance.OrderRun) bool { return r.Group != "" && len(r.Seqs) == 0 }
 	var ranges []runRange
 	reads := map[runRange]func() (groupRead, error){}
 	for i, r := range out {
-		if r.Group == "" || len(r.Seqs) > 0 {
+		if !unlisted(r) {
 			continue
 		}
-		rr := runRange{from: r.From}
-		if i+1 < len(out) {
-			rr.hi = out[i+1].From
-		}
+		rr := rangeAt(i)
 		ranges = append(ranges, rr)
 		if reads[rr] = early[rr]; reads[rr] == nil {
 			reads[rr] = later(func() (groupRead, error) { return s.readRunRange(ctx, field, rr) })
@@ -302,21 +306,17 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 	}
 	s.groupRuns.Store(field, ranges)
 	for i, r := range out {
-		if r.Group == "" || len(r.Seqs) > 0 {
+		if !unlisted(r) {
 			continue
 		}
-		rr := runRange{from: r.From}
-		if i+1 < len(out) {
-			rr.hi = out[i+1].From
-		}
-		got, err := reads[rr]()
+		got, err := reads[rangeAt(i)]()
 		if err != nil {
 			return nil, err
 		}
 		if len(got.grams) > 1 || len(got.grams) == 1 && !strings.HasSuffix(got.grams[0], "#") {
 			return nil, nil
 		}
-		out[i].Group, out[i].Members = "", nil
+		out[i].Group = ""
 		if len(got.grams) == 1 {
 			out[i].Group, out[i].Members = got.grams[0], got.members
 		}
