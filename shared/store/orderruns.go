@@ -251,16 +251,26 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 // grown that large). nil, so that lists walk the groups, when such a run
 // holds more than one group, or a prefix's (titles past 400 bytes).
 func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderRun, error) {
-	known, _ := s.groupRuns.Load(field)
-	early := map[runRange]func() (groupRead, error){}
-	if known != nil {
-		for _, r := range known.([]runRange) {
-			early[r] = later(func() (groupRead, error) { return s.readRunRange(ctx, field, r) })
-		}
+	var known []runRange
+	if v, ok := s.groupRuns.Load(field); ok {
+		known = v.([]runRange)
 	}
+	got := make([]groupRead, len(known))
 	var items []runsItem
-	if err := s.main.Get(AttrPK, prefixOrderRun+field).All(ctx, &items); err != nil {
-		return nil, translate("read order runs", err)
+	err := parallel(ctx, len(known)+1, len(known)+1, func(ctx context.Context, i int) error {
+		if i < len(known) {
+			var err error
+			got[i], err = s.readRunRange(ctx, field, known[i])
+			return err
+		}
+		return translate("read order runs", s.main.Get(AttrPK, prefixOrderRun+field).All(ctx, &items))
+	})
+	if err != nil {
+		return nil, err
+	}
+	read := map[runRange]groupRead{}
+	for i, r := range known {
+		read[r] = got[i]
 	}
 	var out []grievance.OrderRun
 	for i, it := range items {
@@ -292,33 +302,39 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 		return runRange{from: out[i].From}
 	}
 	unlisted := func(r grievance.OrderRun) bool { return r.Group != "" && len(r.Seqs) == 0 }
-	var ranges []runRange
-	reads := map[runRange]func() (groupRead, error){}
+	var ranges, missing []runRange
 	for i, r := range out {
-		if !unlisted(r) {
-			continue
+		if unlisted(r) {
+			ranges = append(ranges, rangeAt(i))
+			if _, ok := read[rangeAt(i)]; !ok {
+				missing = append(missing, rangeAt(i))
+			}
 		}
-		rr := rangeAt(i)
-		ranges = append(ranges, rr)
-		if reads[rr] = early[rr]; reads[rr] == nil {
-			reads[rr] = later(func() (groupRead, error) { return s.readRunRange(ctx, field, rr) })
-		}
+	}
+	got = make([]groupRead, len(missing))
+	err = parallel(ctx, len(missing), 8, func(ctx context.Context, i int) error {
+		var err error
+		got[i], err = s.readRunRange(ctx, field, missing[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range missing {
+		read[r] = got[i]
 	}
 	s.groupRuns.Store(field, ranges)
 	for i, r := range out {
 		if !unlisted(r) {
 			continue
 		}
-		got, err := reads[rangeAt(i)]()
-		if err != nil {
-			return nil, err
-		}
-		if len(got.grams) > 1 || len(got.grams) == 1 && !strings.HasSuffix(got.grams[0], "#") {
+		g := read[rangeAt(i)]
+		if len(g.grams) > 1 || len(g.grams) == 1 && !strings.HasSuffix(g.grams[0], "#") {
 			return nil, nil
 		}
 		out[i].Group = ""
-		if len(got.grams) == 1 {
-			out[i].Group, out[i].Members = got.grams[0], got.members
+		if len(g.grams) == 1 {
+			out[i].Group, out[i].Members = g.grams[0], g.members
 		}
 	}
 	return out, nil

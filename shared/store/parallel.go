@@ -82,20 +82,3 @@ func pause(ctx context.Context, attempt int, base time.Duration) error {
 		return nil
 	}
 }
-
-// later returns fn's answer, asked now, when it is wanted.
-func later[T any](fn func() (T, error)) func() (T, error) {
-	var (
-		v    T
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		v, err = fn()
-	}()
-	return func() (T, error) {
-		<-done
-		return v, err
-	}
-}
