@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -227,7 +228,10 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 		}
 		tooLarge = tooLarge || r.large
 		if r.large {
-			runs[i].Group, runs[i].Seqs = runs[i].From, nil
+			// A run cut by the code before may start at the column's
+			// start: its group is at least the empty value's, and
+			// OrderRuns reads which it is.
+			runs[i].Group, runs[i].Seqs = cmp.Or(runs[i].From, "#"), nil
 		}
 		// Capped, so that appending to one run's members copies them.
 		runs[i].Seqs = members[:r.members:r.members]

@@ -100,3 +100,27 @@ func BenchmarkDecodeSpan(b *testing.B) {
 		}
 	}
 }
+
+// A run too large to list comes back with no members and its group: its
+// From, or, for a run the code before cut from the column's start, the
+// empty value's gram (OrderRuns reads which group it is), so that it is
+// never taken for an empty run.
+func TestDecodeSpan_GroupRunsKeepTheirGroup(t *testing.T) {
+	big := make([]int64, runStoredMax+1)
+	for i := range big {
+		big[i] = int64(i + 1)
+	}
+	raw, err := encodeRuns([]grievance.OrderRun{{From: "", Seqs: big}, {From: "61#", Seqs: []int64{1}}, {From: "62#", Seqs: big}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, tooLarge, err := decodeRuns(raw)
+	if err != nil || !tooLarge || len(runs) != 3 {
+		t.Fatalf("decode: %d runs, too large %v, %v", len(runs), tooLarge, err)
+	}
+	for i, want := range []string{"#", "", "62#"} {
+		if runs[i].Group != want || (want != "") != (len(runs[i].Seqs) == 0) {
+			t.Errorf("run %d: group %q with %d members, want group %q", i, runs[i].Group, len(runs[i].Seqs), want)
+		}
+	}
+}
