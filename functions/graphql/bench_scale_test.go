@@ -28,9 +28,11 @@ type listScaleOp struct {
 	// the sight rule affects every list they make (its own table).
 	restricted bool
 	// reporters lists from a programme where each complainant files one
-	// ticket (its own table): reporter groups of a ticket each, beside
-	// the anonymous third, as in a real programme; the main table's
-	// reporters are three large groups.
+	// ticket and each officer attends about 20 (its own table): reporter
+	// groups of a ticket each, beside the anonymous third, and thousands
+	// of staff groups at 100,000 tickets beside the unattended half, as in
+	// a real programme; the main table's reporters are three large groups
+	// and its staff one.
 	reporters bool
 }
 
@@ -119,6 +121,14 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "reporters_panel_status_category_icontains_sort_reporter_id", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["reporter_id"]`, reporters: true},
 		listScaleOp{name: "reporters_panel_sparse_sort_reporter_id", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["reporter_id"]`, reporters: true},
 		listScaleOp{name: "reporters_panel_sparse_sort_reporter_id_desc", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["-reporter_id"]`, reporters: true},
+		// The staff column where each officer attends about 20 tickets:
+		// the same lists.
+		listScaleOp{name: "reporters_sort_attendingStaff_desc", args: `orderBy: ["-attendingStaff"]`, reporters: true},
+		listScaleOp{name: "reporters_text_title_sort_attendingStaff", args: `title_Icontains: "received (12", orderBy: ["attendingStaff"]`, reporters: true},
+		listScaleOp{name: "reporters_text_title_sort_attendingStaff_desc", args: `title_Icontains: "received (12", orderBy: ["-attendingStaff"]`, reporters: true},
+		listScaleOp{name: "reporters_panel_status_category_icontains_sort_attendingStaff_desc", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["-attendingStaff"]`, reporters: true},
+		listScaleOp{name: "reporters_panel_sparse_sort_attendingStaff", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["attendingStaff"]`, reporters: true},
+		listScaleOp{name: "reporters_panel_sparse_sort_attendingStaff_desc", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["-attendingStaff"]`, reporters: true},
 	)
 }
 
@@ -259,10 +269,19 @@ func newScaleEnv(b *testing.B, n int, restricted, reporters bool) *benchEnv {
 
 // oneTicketEach gives each ticket with a reporter its own individual, as
 // in a programme where each complainant files one ticket (the anonymous
-// third stays anonymous), and returns them.
+// third stays anonymous), and the attended half officers of about 20
+// tickets each, and returns them all.
 func oneTicketEach(ts []*grievance.Ticket) []grievance.Person {
 	var people []grievance.Person
+	staff := make([]grievance.Person, max(1, len(ts)/40))
+	for i := range staff {
+		staff[i] = grievance.Person{ID: uuid.NewString(), Type: grievance.PersonUser, Username: fmt.Sprintf("officer%d", i),
+			FirstName: "Officer", LastName: fmt.Sprint(i)}
+	}
 	for _, t := range ts {
+		if t.AttendingStaffID != "" {
+			t.AttendingStaffID = staff[int(t.Seq/2)%len(staff)].ID
+		}
 		if t.ReporterID == "" {
 			continue
 		}
@@ -271,7 +290,7 @@ func oneTicketEach(ts []*grievance.Ticket) []grievance.Person {
 		t.ReporterType, t.ReporterID = p.Type, p.ID
 		people = append(people, p)
 	}
-	return people
+	return append(people, staff...)
 }
 
 // scaleVersions are the two versions before each scale ticket's live one,
