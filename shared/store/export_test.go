@@ -606,7 +606,7 @@ func NarrowColumns(tb testing.TB, s *Store) {
 			tb.Fatal(err)
 		}
 		for _, it := range spans {
-			runs, _, err := decodeSpan(it.B)
+			runs, err := decodeSpan(it.B)
 			if err != nil {
 				tb.Fatal(err)
 			}

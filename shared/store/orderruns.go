@@ -155,13 +155,13 @@ func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
 const spanRawMax = 128 << 10
 
 // decodeSpan decodes a span's runs (deflated encodeRuns bytes).
-func decodeSpan(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
+func decodeSpan(b []byte) ([]grievance.OrderRun, error) {
 	if len(b) == 0 {
-		return nil, false, nil
+		return nil, nil
 	}
 	raw, err := inflated(b, spanRawMax)
 	if err != nil {
-		return nil, false, fmt.Errorf("order runs: %w", err)
+		return nil, fmt.Errorf("order runs: %w", err)
 	}
 	return decodeRuns(raw)
 }
@@ -169,10 +169,10 @@ func decodeSpan(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 // decodeRuns decodes encodeRuns' bytes; a run too large to keep its
 // members has none, its Group set to its From (where the group starts as
 // cut by this code; a run cut before may start lower: OrderRuns reads its
-// whole range), and is reported by tooLarge. A list decodes every
+// whole range). A list decodes every
 // span (thousands of runs), so the runs' members share one array and
 // their grams one string: a pass to size them, a pass to fill them.
-func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) {
+func decodeRuns(b []byte) ([]grievance.OrderRun, error) {
 	bad := errors.New("order runs: bad encoding")
 	type runAt struct {
 		gram    []byte
@@ -187,19 +187,19 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 	for rest := b; len(rest) > 0; {
 		n, k := binary.Uvarint(rest)
 		if k <= 0 || uint64(len(rest)-k) < n {
-			return nil, false, bad
+			return nil, bad
 		}
 		r := runAt{gram: rest[k : k+int(n)]}
 		rest = rest[k+int(n):]
 		c, k := binary.Uvarint(rest)
 		if k <= 0 || c>>1 > uint64(len(rest)) {
-			return nil, false, bad
+			return nil, bad
 		}
 		rest = rest[k:]
 		r.large, r.members, r.from = c&1 == 1, int(c>>1), len(b)-len(rest)
 		for range r.members {
 			if _, k := binary.Uvarint(rest); k <= 0 {
-				return nil, false, bad
+				return nil, bad
 			} else {
 				rest = rest[k:]
 			}
@@ -218,7 +218,7 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 		}
 	}
 	all, members := string(grams), make([]int64, seqs)
-	runs = make([]grievance.OrderRun, len(at))
+	runs := make([]grievance.OrderRun, len(at))
 	g := 0
 	for i, r := range at {
 		if len(r.gram) > 0 {
@@ -226,12 +226,11 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 			runs[i].From = all[g : g+l]
 			g += l
 		}
-		tooLarge = tooLarge || r.large
 		if r.large {
 			// A run cut by the code before may start at the column's
 			// start: its group is at least the empty value's, and
 			// OrderRuns reads which it is.
-			runs[i].Group, runs[i].Seqs = cmp.Or(runs[i].From, "#"), nil
+			runs[i].Group = cmp.Or(runs[i].From, "#")
 		}
 		// Capped, so that appending to one run's members copies them.
 		runs[i].Seqs = members[:r.members:r.members]
@@ -244,7 +243,7 @@ func decodeRuns(b []byte) (runs []grievance.OrderRun, tooLarge bool, err error) 
 			runs[i].Seqs[j] = prev
 		}
 	}
-	return runs, tooLarge, nil
+	return runs, nil
 }
 
 // OrderRuns implements grievance.OrderRunIndex: one Query of the
@@ -278,7 +277,7 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 	}
 	var out []grievance.OrderRun
 	for i, it := range items {
-		runs, _, err := decodeSpan(it.B)
+		runs, err := decodeSpan(it.B)
 		if err != nil {
 			return nil, fmt.Errorf("%s, a span: %w", it.PK, err)
 		}
@@ -606,7 +605,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	runs := []grievance.OrderRun{{From: ""}}
 	if cur != nil {
 		var err error
-		if runs, _, err = decodeSpan(cur.B); err != nil {
+		if runs, err = decodeSpan(cur.B); err != nil {
 			return fmt.Errorf("%s, a span: %w", cur.PK, err)
 		}
 		if len(runs) == 0 {
