@@ -221,11 +221,12 @@ type OrderIndex interface {
 
 // OrderRunFields are the columns whose order postings are also kept as
 // runs (OrderRunIndex): titles and reporters, whose groups are about a
-// ticket each (complainants rarely file twice), so a walk from either end
-// to candidates that sort in the middle (a title filter ordered by title)
-// or that are sparse (the whole panel, ordered by reporter) would pass
-// thousands of groups.
-var OrderRunFields = []string{"title", "reporter_id"}
+// ticket each (complainants rarely file twice), and attending staff, a
+// group per officer (thousands in a national programme), so a walk from
+// either end to candidates that sort in the middle (a title filter
+// ordered by title) or that are sparse (the whole panel, ordered by
+// reporter or by staff) would pass thousands of groups.
+var OrderRunFields = []string{"title", "reporter_id", "attending_staff"}
 
 // OrderRun is a run of adjacent groups of a column's order postings: the
 // live tickets whose gram is From or above, below the next run's From

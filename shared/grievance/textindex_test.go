@@ -483,10 +483,10 @@ func TestPanelPairs_SameAnswerAsReadingEveryTicket(t *testing.T) {
 // sort first), long titles that share their first 400 bytes (one group,
 // sorted once read), a reporter whose tickets all sort last by due date,
 // and a walk of a few groups a call (so it goes on, or reads the rest).
-// A text filter ordered by title or reporter is placed by the column's
-// runs (of one or four tickets; a group of more than two or eight is a
-// group run: the anonymous complaints, a reporter's many, the long
-// titles), by due date by the due days, or, until they are complete, by
+// A text filter ordered by title, reporter or staff is placed by the
+// column's runs (of one or four tickets; a group of more than two or
+// eight is a group run: the anonymous complaints, a reporter's many, the
+// long titles, the unattended), by due date by the due days, or, until they are complete, by
 // the walk. No sort index
 // is read, and a page reads about a page of tickets.
 func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
@@ -549,8 +549,9 @@ func TestOrderSort_SameAnswerAsReadingEveryTicket(t *testing.T) {
 
 // seedOrderValues is seedPanelValues with the order postings' columns
 // varied: a due date on two tickets in three (reporters[1]'s the latest),
-// versions 1 to 4, and every seventh title a long one whose first 400
-// bytes are the same.
+// versions 1 to 4, every seventh title a long one whose first 400 bytes
+// are the same, and a fifth of the tickets attended by officers of a
+// ticket or two each.
 func seedOrderValues(st *grievancetest.Store) {
 	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	seedPanel(st, func(i int, tk *grievance.Ticket) {
@@ -563,6 +564,9 @@ func seedOrderValues(st *grievancetest.Store) {
 		}
 		if i%7 == 0 {
 			tk.Title = strings.Repeat("A long complaint ", 30) + fmt.Sprintf("(%d)", 1000-i)
+		}
+		if i%5 == 2 { // officers of a ticket or two each
+			tk.AttendingStaffID = fmt.Sprintf("22222222-0000-4000-a000-%012d", i%37)
 		}
 	})
 }

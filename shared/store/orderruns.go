@@ -438,14 +438,12 @@ func (rc runChanges) diff(old *searchState, next searchState) {
 	}
 }
 
-// apply brings every column's runs up to date with its operations.
+// apply brings every column's runs up to date with its operations, the
+// columns at once: their spans are separate items, so a batch waits for
+// its slowest column's round trips, not for their sum.
 func (rc runChanges) apply(ctx context.Context, s *Store) error {
-	for _, f := range grievance.OrderRunFields {
-		if err := s.applyRuns(ctx, f, rc[f]); err != nil {
-			return err
-		}
-	}
-	return nil
+	fs := grievance.OrderRunFields
+	return parallel(ctx, len(fs), len(fs), func(ctx context.Context, i int) error { return s.applyRuns(ctx, fs[i], rc[fs[i]]) })
 }
 
 // applyRuns applies ops to field's spans: each operation's span is

@@ -118,6 +118,14 @@ func orderRunsFollowTheStream(t *testing.T, stored int) {
 		case 2:
 			tk.ReporterType, tk.ReporterID = grievance.PersonIndividual, id(5000+i)
 		}
+		// Half unattended, a quarter attended by one officer, a quarter
+		// each by their own.
+		switch i % 4 {
+		case 1:
+			tk.AttendingStaffID = id(8001)
+		case 3:
+			tk.AttendingStaffID = id(8100 + i)
+		}
 		ts = append(ts, mustCreate(t, s, tk))
 	}
 	for i := 1; i < 60; i += 7 {
@@ -126,6 +134,9 @@ func orderRunsFollowTheStream(t *testing.T, stored int) {
 			if i%2 == 1 {
 				n.ReporterType, n.ReporterID = grievance.PersonIndividual, id(7000+i)
 			}
+			// Reassigned: to the shared officer, to one of their own,
+			// unattended.
+			n.AttendingStaffID = []string{id(8001), id(8200 + i), ""}[i%3]
 		})
 	}
 	for i := 2; i < 60; i += 11 {
@@ -182,6 +193,12 @@ func orderRunsFollowTheStream(t *testing.T, stored int) {
 		if stored < 8192 && groups < 3 {
 			t.Errorf("%s: %d group runs; want the title shared by six and the reporter's and anonymous complaints'", when, groups)
 		}
+		staffGroups := checkRuns(t, s, "attending_staff", ts, 4)
+		staffGroups += checkRuns(t, s, "attending_staff", ts, 4)
+		if stored < 8192 && staffGroups < 2 {
+			t.Errorf("%s: %d staff group runs; want the unattended and the shared officer's", when, staffGroups)
+		}
+		groups += staffGroups
 		if stored == 8192 && groups > 0 {
 			t.Errorf("%s: %d group runs of groups of at most 20 tickets", when, groups)
 		}
@@ -226,6 +243,9 @@ func orderRunsFollowTheStream(t *testing.T, stored int) {
 		if rep != "" {
 			tk.ReporterType, tk.ReporterID = grievance.PersonIndividual, rep
 		}
+		// Officers sorting just after the unattended and the shared one,
+		// then one of each.
+		tk.AttendingStaffID = []string{id(1), id(8002), "", id(8001), id(8003)}[i]
 		ts = append(ts, mustCreate(t, s, tk))
 		if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
 			t.Fatal(err)
