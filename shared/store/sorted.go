@@ -71,6 +71,39 @@ func (t *topRuns) get(index string) (string, bool) {
 	return v.(string), true
 }
 
+// depthMax bounds a remembered depth, in pages (plus one item), so that
+// one odd read cannot make the next ones large.
+const depthMax = 4
+
+// runDepths remembers, per sort index, how many of its items (per item a
+// page wanted) the last plain descending read took from the top when its
+// runs were short but the page ended inside one (a programme of many
+// officers, a score of tickets each; due dates at 1,000 tickets): the
+// run ending the page must be read whole to find its newest tickets,
+// which took a second request after the first page's items. The next
+// such read asks for that many at once: a few more small index items in
+// place of a round trip.
+type runDepths struct{ m sync.Map }
+
+// first is the size of the first read for a page of limit items.
+func (d *runDepths) first(index string, limit int) int {
+	v, ok := d.m.Load(index)
+	if !ok {
+		return limit + 1
+	}
+	return max(limit+1, min(int(math.Ceil(v.(float64)*float64(limit+1))), depthMax*(limit+1)))
+}
+
+// took records that a read for a page of limit items took n items from
+// the top: remembered when more than the first read's limit+1.
+func (d *runDepths) took(index string, limit, n int) {
+	if n <= limit+1 {
+		d.m.Delete(index)
+		return
+	}
+	d.m.Store(index, float64(n)/float64(limit+1))
+}
+
 // scanSorted reads a RangeSorted range. Ascending, the index order is the
 // list order. Descending, the index gives equal values oldest first: each
 // run of one value is reversed once complete, and a run longer than the
@@ -156,7 +189,14 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 		return out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, v+sortSep), false).firstPage(out.indexPage(limit)), nil)
 	}
 	guess, guessed := s.tops.get(tk)
-	main := mainFrom(all(), limit+1)
+	// A read within a range skips items as it goes: its depth says
+	// nothing of a plain read's.
+	plain := out.within == nil
+	firstSize := limit + 1
+	if plain {
+		firstSize = s.depths.first(tk, limit)
+	}
+	main := mainFrom(all(), firstSize)
 	var spec *pager
 	if guessed {
 		main.firstPage(1)
@@ -165,6 +205,17 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 			return err
 		}
 	}
+	// taken counts the items of the main reads the page used, while
+	// every run was short; -1 once a long run was read on its own.
+	taken := 0
+	if guessed {
+		taken = -1
+	}
+	defer func() {
+		if plain && taken >= 0 {
+			s.depths.took(tk, limit, taken+1) // and the item that ended the last run
+		}
+	}()
 	first := true
 	for {
 		item, err := main.peek(ctx)
@@ -188,6 +239,11 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 				main.pop()
 			}
 			long := len(run) > limit
+			if long {
+				taken = -1
+			} else if taken >= 0 {
+				taken += len(run)
+			}
 			if first {
 				// Remember the top value only when its run needed a read
 				// of its own: a short run is read with the first request.

@@ -12,7 +12,11 @@ import (
 // What the reads of the filter panel and the sortable columns cost, in
 // round trips (requests sent one after another) and items: a page of 10
 // from 240 tickets, where every priority run and the status and category
-// shares are longer than the page.
+// shares are longer than the page, and each of 30 officers attends 8
+// tickets (runs shorter than the page, so a descending page ends inside
+// one, which is read whole for its newest tickets: the container
+// remembers how deep the last such read went, and reads that deep at
+// once).
 func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 	s, m := meteredStore(t)
 	ctx := context.Background()
@@ -22,7 +26,7 @@ func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 		seq := int64(i + 1)
 		tk := &grievance.Ticket{ID: id(i + 1), Version: 1 + i%2, Seq: seq, Code: grievance.FormatCode(seq),
 			Status: grievance.Statuses[i%4], Category: []string{"A", "B", "C"}[i%3], Priority: []string{"High", "Low"}[i/5%2],
-			ReporterID: []string{id(900), id(901)}[i/7%2], DateCreated: at, DateUpdated: at, DateValidFrom: at}
+			ReporterID: []string{id(900), id(901)}[i/7%2], AttendingStaffID: id(1000 + i%30), DateCreated: at, DateUpdated: at, DateValidFrom: at}
 		ts = append(ts, tk)
 	}
 	if err := s.ImportTickets(ctx, ts); err != nil {
@@ -40,6 +44,7 @@ func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 		{"priority descending, top run guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, PageHint: 11}, 1, 12},
 		{"reporter (narrow index): index, then tickets", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "reporter_id", PageHint: 11}, 2, 22},
 		{"version descending (narrow), top run guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "version", Descending: true, PageHint: 11}, 2, 23},
+		{"staff descending (narrow), runs shorter than the page: as deep as the last read", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "attending_staff", Descending: true, PageHint: 11}, 2, 28},
 		{"status within a sort, share known", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", PageHint: 11,
 			Within: openA, Share: 1.0 / 12}, 1, 160},
 		{"status within a narrow sort, share known", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "version", Descending: true, PageHint: 11,

@@ -59,6 +59,9 @@ type Store struct {
 	historyComputed func()
 	// tops guesses the long top runs of the sort indexes (sorted.go).
 	tops topRuns
+	// depths sizes the first read of a sort index of short runs
+	// (sorted.go).
+	depths runDepths
 	// wideSeen: the table's columns have no narrow block (columns.go).
 	wideSeen atomic.Bool
 	// groupRuns: per column, the ranges of the order runs too large to
