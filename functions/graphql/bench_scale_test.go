@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/tools/awsmeter"
 )
@@ -275,7 +273,7 @@ func oneTicketEach(ts []*grievance.Ticket) []grievance.Person {
 	var people []grievance.Person
 	staff := make([]grievance.Person, max(1, len(ts)/40))
 	for i := range staff {
-		staff[i] = grievance.Person{ID: uuid.NewString(), Type: grievance.PersonUser, Username: fmt.Sprintf("officer%d", i),
+		staff[i] = grievance.Person{ID: scatteredID(0xa, int64(i)), Type: grievance.PersonUser, Username: fmt.Sprintf("officer%d", i),
 			FirstName: "Officer", LastName: fmt.Sprint(i)}
 	}
 	for _, t := range ts {
@@ -285,12 +283,23 @@ func oneTicketEach(ts []*grievance.Ticket) []grievance.Person {
 		if t.ReporterID == "" {
 			continue
 		}
-		p := grievance.Person{ID: uuid.NewString(), Type: grievance.PersonIndividual,
+		p := grievance.Person{ID: scatteredID(0xb, t.Seq), Type: grievance.PersonIndividual,
 			FirstName: fmt.Sprintf("First %d", t.Seq), LastName: fmt.Sprintf("Last %d", t.Seq)}
 		t.ReporterType, t.ReporterID = p.Type, p.ID
 		people = append(people, p)
 	}
 	return append(people, staff...)
+}
+
+// scatteredID is the id of person n of a kind, in an order unrelated to
+// n as random ids are, but the same on every run, so that runs of the
+// benchmark (before and after a change) list the same tickets.
+func scatteredID(kind byte, n int64) string {
+	x := uint64(n)*0x9e3779b97f4a7c15 + uint64(kind)
+	x ^= x >> 31
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 29
+	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", uint32(x>>32), uint16(x>>16), kind, uint16(x)&0xfff, n)
 }
 
 // scaleVersions are the two versions before each scale ticket's live one,
