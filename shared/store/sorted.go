@@ -78,11 +78,12 @@ const depthMax = 4
 // runDepths remembers, per sort index, how many of its items (per item a
 // page wanted) the last plain descending read took from the top when its
 // runs were short but the page ended inside one (a programme of many
-// officers, a score of tickets each; due dates at 1,000 tickets): the
-// run ending the page must be read whole to find its newest tickets,
-// which took a second request after the first page's items. The next
-// such read asks for that many at once: a few more small index items in
-// place of a round trip.
+// officers, a score of tickets each): the run ending the page must be
+// read whole to find its newest tickets, which took a second request
+// after the first page's items. The next such read asks for that many
+// at once: a few more small index items in place of a round trip. (A
+// short top run followed by a long one, due dates at 1,000 tickets, is
+// not helped: the long run is read on its own.)
 type runDepths struct{ m sync.Map }
 
 // first is the size of the first read for a page of limit items.
