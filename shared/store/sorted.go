@@ -56,19 +56,27 @@ func sortTail(skAttr string) func(dynamo.Item) string {
 	}
 }
 
-// topRuns remembers, per sort index, the greatest value when its run was
-// longer than a page the last time the index was read descending: the
-// next such read fetches that run speculatively, alongside its first
-// request instead of after it. A wrong guess costs one small read, never
-// a wrong row (the guess is used only when the first request confirms it).
+// topRuns remembers, per sort index, the first value from the top whose
+// run was longer than a page the last time the index was read
+// descending, and how many items the shorter runs above it held: the
+// next such read fetches that run speculatively, alongside a first
+// request sized to reach it, instead of after it. A wrong guess costs one
+// small read, never a wrong row (the guess is used only when the main
+// read reaches that value).
 type topRuns struct{ m sync.Map }
 
-func (t *topRuns) get(index string) (string, bool) {
+// topRun is a remembered long run: its value and the items above it.
+type topRun struct {
+	value string
+	above int
+}
+
+func (t *topRuns) get(index string) (topRun, bool) {
 	v, ok := t.m.Load(index)
 	if !ok {
-		return "", false
+		return topRun{}, false
 	}
-	return v.(string), true
+	return v.(topRun), true
 }
 
 // depthMax bounds a remembered depth, in pages (plus one item), so that
@@ -82,8 +90,7 @@ const depthMax = 4
 // read whole to find its newest tickets, which took a second request
 // after the first page's items. The next such read asks for that many
 // at once: a few more small index items in place of a round trip. (A
-// short top run followed by a long one, due dates at 1,000 tickets, is
-// not helped: the long run is read on its own.)
+// long run below short ones, due dates at 1,000 tickets, is topRuns'.)
 type runDepths struct{ m sync.Map }
 
 // first is the size of the first read for a page of limit items.
@@ -200,32 +207,34 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 	main := mainFrom(all(), firstSize)
 	var spec *pager
 	if guessed {
-		main.firstPage(1)
-		spec = runOf(guess)
+		// The short runs above the guessed one, and its first item to
+		// confirm it.
+		main.firstPage(guess.above + 1)
+		spec = runOf(guess.value)
 		if err := prefetch(ctx, main, spec); err != nil {
 			return err
 		}
 	}
-	// taken counts the items of the main reads the page used, while
-	// every run was short; -1 once a long run was read on its own.
-	taken := 0
-	if guessed {
-		taken = -1
-	}
+	// taken counts the items of the short runs above the first long one.
+	taken, sawLong := 0, false
 	defer func() {
-		if plain && taken >= 0 {
+		if spec != nil {
+			s.tops.m.Delete(tk) // not reached: a page of shorter runs, or a value gone
+		}
+		if plain && !guessed && !sawLong {
 			s.depths.took(tk, limit, taken+1) // and the item that ended the last run
 		}
 	}()
-	first := true
 	for {
 		item, err := main.peek(ctx)
 		if err != nil || item == nil {
 			return err
 		}
 		v := sortValueOf(item, skAttr)
-		one := spec
-		if !first || !guessed || v != guess {
+		one, guessedRun := spec, spec != nil && v == guess.value
+		if guessedRun {
+			spec, sawLong = nil, true
+		} else {
 			// The run of v, up to one item more than the page: peeking
 			// past that would read a page nobody needs.
 			var run []dynamo.Item
@@ -239,23 +248,10 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 				run = append(run, item)
 				main.pop()
 			}
-			long := len(run) > limit
-			if long {
-				taken = -1
-			} else if taken >= 0 {
-				taken += len(run)
-			}
-			if first {
-				// Remember the top value only when its run needed a read
-				// of its own: a short run is read with the first request.
-				if long {
-					s.tops.m.Store(tk, v)
-				} else if guessed {
-					s.tops.m.Delete(tk)
+			if len(run) <= limit {
+				if !sawLong {
+					taken += len(run)
 				}
-			}
-			first = false
-			if !long {
 				for i := len(run) - 1; i >= 0; i-- {
 					if more, err := out.add(run[i]); err != nil || !more {
 						return err
@@ -263,9 +259,14 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 				}
 				continue
 			}
+			// Remember the first long run only: a short run is read
+			// with the first request.
+			if !sawLong {
+				s.tops.m.Store(tk, topRun{value: v, above: taken})
+			}
+			sawLong = true
 			one = runOf(v)
 		}
-		first = false
 		stopped, n := false, 0
 		err = mergePages(ctx, []*pager{one}, skAttr, false, func(item dynamo.Item) (bool, error) {
 			if sortValueOf(item, skAttr) != v {
@@ -279,7 +280,7 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 		if err != nil || stopped {
 			return err
 		}
-		if one == spec && n <= limit {
+		if guessedRun && n <= limit {
 			s.tops.m.Delete(tk) // the guessed run has become short
 		}
 		main = mainFrom(all().Range(skAttr, dynamo.Less, v+sortSep), limit+1)

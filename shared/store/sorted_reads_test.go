@@ -16,7 +16,8 @@ import (
 // tickets (runs shorter than the page, so a descending page ends inside
 // one, which is read whole for its newest tickets: the container
 // remembers how deep the last such read went, and reads that deep at
-// once).
+// once); the due dates are a short run at the top above a long one (the
+// container remembers the first long run and how deep it starts).
 func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 	s, m := meteredStore(t)
 	ctx := context.Background()
@@ -27,6 +28,12 @@ func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 		tk := &grievance.Ticket{ID: id(i + 1), Version: 1 + i%2, Seq: seq, Code: grievance.FormatCode(seq),
 			Status: grievance.Statuses[i%4], Category: []string{"A", "B", "C"}[i%3], Priority: []string{"High", "Low"}[i/5%2],
 			ReporterID: []string{id(900), id(901)}[i/7%2], AttendingStaffID: id(1000 + i%30), DateCreated: at, DateUpdated: at, DateValidFrom: at}
+		switch {
+		case i < 4: // a short run at the top, then a long one
+			tk.DueDate = "2027-03-01"
+		case i%2 == 0:
+			tk.DueDate = "2027-01-01"
+		}
 		ts = append(ts, tk)
 	}
 	if err := s.ImportTickets(ctx, ts); err != nil {
@@ -44,6 +51,7 @@ func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 		{"priority descending, top run guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, PageHint: 11}, 1, 12},
 		{"reporter (narrow index): index, then tickets", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "reporter_id", PageHint: 11}, 2, 22},
 		{"version descending (narrow), top run guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "version", Descending: true, PageHint: 11}, 2, 23},
+		{"due date descending, a short top run above a long one: both read at once", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "due_date", Descending: true, PageHint: 11}, 1, 18},
 		{"staff descending (narrow), runs shorter than the page: as deep as the last read", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "attending_staff", Descending: true, PageHint: 11}, 2, 28},
 		{"status within a sort, share known", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", PageHint: 11,
 			Within: openA, Share: 1.0 / 12}, 1, 160},
