@@ -215,10 +215,12 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 			return err
 		}
 	}
-	// taken counts the items of the short runs above the first long one.
-	taken, sawLong := 0, false
+	// taken counts the items of the short runs above the first long one;
+	// replaced, that a long run other than the guessed one came first and
+	// is now the guess.
+	taken, sawLong, replaced := 0, false, false
 	defer func() {
-		if spec != nil {
+		if spec != nil && !replaced {
 			s.tops.m.Delete(tk) // not reached: a page of shorter runs, or a value gone
 		}
 		if plain && !guessed && !sawLong {
@@ -234,6 +236,9 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 		one, guessedRun := spec, spec != nil && v == guess.value
 		if guessedRun {
 			spec, sawLong = nil, true
+			if !replaced && taken != guess.above { // short runs above it came or went
+				s.tops.m.Store(tk, topRun{value: v, above: taken})
+			}
 		} else {
 			// The run of v, up to one item more than the page: peeking
 			// past that would read a page nobody needs.
@@ -263,6 +268,7 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 			// with the first request.
 			if !sawLong {
 				s.tops.m.Store(tk, topRun{value: v, above: taken})
+				replaced = guessed
 			}
 			sawLong = true
 			one = runOf(v)
@@ -280,7 +286,7 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 		if err != nil || stopped {
 			return err
 		}
-		if guessedRun && n <= limit {
+		if guessedRun && n <= limit && !replaced {
 			s.tops.m.Delete(tk) // the guessed run has become short
 		}
 		main = mainFrom(all().Range(skAttr, dynamo.Less, v+sortSep), limit+1)
