@@ -155,3 +155,60 @@ func TestScanTickets_StatusByDueDateReadsItsOwnPartition(t *testing.T) {
 		})
 	}
 }
+
+// A descending read that finds another long run before the one it
+// remembered (new tickets due between them) still lists the due dates'
+// order, remembers the new run and how many items are above it, and reads
+// it beside its first Query the next time.
+func TestScanTickets_RememberedLongRunFollowsTheTable(t *testing.T) {
+	s, m := meteredStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var ts []*grievance.Ticket
+	add := func(n int, due string) {
+		var part []*grievance.Ticket
+		for range n {
+			seq := int64(len(ts) + 1)
+			tk := &grievance.Ticket{ID: id(int(seq)), Version: 1, Seq: seq, Code: grievance.FormatCode(seq),
+				Status: grievance.StatusOpen, Category: "A", DueDate: due, DateCreated: at, DateUpdated: at, DateValidFrom: at}
+			ts = append(ts, tk)
+			part = append(part, tk)
+		}
+		if err := s.ImportTickets(ctx, part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(40, "2027-01-01")
+	add(3, "2027-03-01")
+	r := grievance.TicketRange{By: grievance.RangeSorted, SortBy: "due_date", Descending: true, PageHint: 11}
+	read := func(when string) float64 {
+		t.Helper()
+		want := slices.Clone(ts)
+		slices.SortStableFunc(want, grievance.TicketOrder("due_date", true))
+		var got []string
+		m.Take()
+		err := s.ScanTickets(ctx, r, func(tk *grievance.Ticket) (bool, error) {
+			got = append(got, tk.ID)
+			return len(got) < r.PageHint, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tk := range want[:r.PageHint] {
+			if i >= len(got) || got[i] != tk.ID {
+				t.Fatalf("%s: rows %v, want %s first", when, got, tk.ID)
+			}
+		}
+		return m.Take().Total("DynamoDB").Rounds
+	}
+	read("cold")
+	if rounds := read("warm"); rounds > 1 {
+		t.Errorf("warm: %v round trips, want 1", rounds)
+	}
+	add(20, "2027-02-01") // a long run above the remembered one
+	add(2, "2027-04-01")  // and a short one above all
+	read("after the new runs")
+	if rounds := read("warm again"); rounds > 1 {
+		t.Errorf("warm again: %v round trips, want 1", rounds)
+	}
+}
