@@ -28,25 +28,37 @@ And it makes a Query cost its partition, not the table: moto 5.1.1 builds
 every Query's candidates from Table.all_items(), which lists and sorts
 every item of the table (8 s a request over the scale benchmark's 400,000
 items at 30,000 tickets). A Query of the table reads its partition's items
-only (moto then sorts them by sort key, as before); a Query of an index
-still looks at every item, unsorted, since moto sorts an index's results
-by the index's keys and then the table's, a complete order.
+only (moto then sorts them by sort key, as before). A Query of an index
+has no partition to read, so the first one looks at every item and keeps
+its partition's, sorted in moto's order (the index's keys, then the
+table's: a complete order); the next Queries of that partition reuse them
+until a request that may write arrives (any DynamoDB request but a read),
+which drops them all.
+
+And it keeps a stream record in the size of its JSON: moto 5.1.1 keeps
+every record of a table's stream (DynamoDB keeps 24 hours) as nested
+dicts with both images, several times the size of the item itself, so
+the scale benchmark's import of 30,000 tickets held gigabytes in records
+nobody reads. Each record is kept as its compressed JSON and decoded when
+a reader asks for it: the same records, the same order, the same content.
 
 Usage: moto_server.py [-H HOST] [-p PORT]
 """
 
 import argparse
 import copy
+import json
 import signal
 import sys
 import threading
+import zlib
 
 from werkzeug.serving import run_simple
 
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamRecord, Table
 from moto.dynamodb.models.utilities import bytesize
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -158,14 +170,62 @@ Item.__init__ = _item_init
 
 _moto_query = Table.query
 
+# Bumped by every DynamoDB request that may write (requests are serialised),
+# so an index partition sorted for one Query serves the next ones only
+# while nothing has changed.
+_generation = [0]
+_READS = frozenset((
+    "GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems",
+    "DescribeTable", "ListTables", "DescribeTimeToLive", "DescribeContinuousBackups",
+    "ListTagsOfResource", "DescribeStream", "ListStreams", "GetShardIterator", "GetRecords",
+))
+
+
+def _index_partition(table, index_name, hash_key):
+    """The items moto would keep for a Query of the index's partition, in its order."""
+    cache = table.__dict__.setdefault("_index_partitions", {})
+    if cache.get("generation") != _generation[0]:
+        cache.clear()
+        cache["generation"] = _generation[0]
+    key = (index_name, hash_key)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    index = next(i for i in table.all_indexes() if i.name == index_name)
+    hash_attr = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+    range_attr = next((k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"), None)
+    if range_attr is None:
+        # moto's fallback when the index has no sort key.
+        range_attr = table.range_key_attr or table.hash_key_attr
+    parts = table.items.values() if table.range_key_attr else [table.items]
+    found = []
+    for part in parts:
+        for item in part.values():
+            value = item.attrs.get(hash_attr)
+            if value is not None and value == hash_key and item.attrs.get(range_attr):
+                found.append(item)
+    found = _moto_sorted_items(table, [hash_attr, table.hash_key_attr], [range_attr, table.range_key_attr], found)
+    cache[key] = found
+    return found
+
+
+_moto_sorted_items = Table.sorted_items
+
 
 def _table_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
                  scan_index_forward, projection_expressions, index_name=None, *args, **kwargs):
-    if index_name:
+    if index_name and any(i.name == index_name for i in self.all_indexes()):
+        partition = _index_partition(self, index_name, hash_key)
+
         def candidates():
-            if not self.range_key_attr:
-                return list(self.items.values())
-            return [item for part in self.items.values() for item in part.values()]
+            return list(partition)
+
+        # Already in moto's order for this index.
+        self.sorted_items = lambda hash_attrs, range_attrs, items: items
+    elif index_name:
+        # An unknown index: moto's own error.
+        return _moto_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                           scan_index_forward, projection_expressions, index_name, *args, **kwargs)
     elif self.range_key_attr:
         def candidates():
             return list(self.items.get(hash_key, {}).values())
@@ -173,7 +233,7 @@ def _table_query(self, hash_key, range_comparison, range_objs, limit, exclusive_
         def candidates():
             item = self.items.get(hash_key)
             return [] if item is None else [item]
-    # Requests are serialised (SerializeDynamoDB), so the override is seen
+    # Requests are serialised (SerializeDynamoDB), so the overrides are seen
     # by this Query only.
     self.all_items = candidates
     try:
@@ -181,9 +241,35 @@ def _table_query(self, hash_key, range_comparison, range_objs, limit, exclusive_
                            scan_index_forward, projection_expressions, index_name, *args, **kwargs)
     finally:
         del self.all_items
+        self.__dict__.pop("sorted_items", None)
 
 
 Table.query = _table_query
+
+
+_moto_record_init = StreamRecord.__init__
+
+
+def _record_init(self, *args, **kwargs):
+    _moto_record_init(self, *args, **kwargs)
+    raw = self.__dict__.pop("_raw")
+    self.packed = zlib.compress(json.dumps(raw, separators=(",", ":")).encode(), 1)
+
+
+def _record_get(self):
+    # moto's constructor fills the record in place before it is packed.
+    raw = self.__dict__.get("_raw")
+    if raw is not None:
+        return raw
+    return json.loads(zlib.decompress(self.packed))
+
+
+def _record_set(self, value):
+    self.__dict__["_raw"] = value
+
+
+StreamRecord.__init__ = _record_init
+StreamRecord.record = property(_record_get, _record_set)
 
 
 class SerializeDynamoDB:
@@ -192,9 +278,12 @@ class SerializeDynamoDB:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith("DynamoDB"):
             return self.app(environ, start_response)
         with self.lock:
+            if target.rpartition(".")[2] not in _READS:
+                _generation[0] += 1
             body = self.app(environ, start_response)
             try:
                 data = b"".join(body)
