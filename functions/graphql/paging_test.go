@@ -26,7 +26,7 @@ func TestPagingAndCounts(t *testing.T) {
 
 	for _, tc := range []struct {
 		filter string
-		want   string // titles, newest first
+		want   string // titles, newest first unless ordered
 	}{
 		{``, "t5,t4,t3,t2,t1,t0"},
 		{`status: OPEN`, "t4,t1"},
@@ -34,6 +34,12 @@ func TestPagingAndCounts(t *testing.T) {
 		{`category: "Default"`, "t5,t4,t3,t2,t1,t0"},
 		{`title_Icontains: "t"`, "t5,t4,t3,t2,t1,t0"},
 		{`status: OPEN, title_Icontains: "4"`, "t4"},
+		// A sortable column: the next page starts after the cursor's row
+		// in the column's order.
+		{`orderBy: ["title"]`, "t0,t1,t2,t3,t4,t5"},
+		{`orderBy: ["-title"]`, "t5,t4,t3,t2,t1,t0"},
+		{`orderBy: ["-status"]`, "t5,t3,t2,t0,t4,t1"},
+		{`status_Icontains: RECEIVED, orderBy: ["title"]`, "t0,t2,t3,t5"},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			var got []string

@@ -24,10 +24,32 @@ func TestTickets_SortIndexesOrderTheRows(t *testing.T) {
 		id := e.createTicket(t, adminClaims, fmt.Sprintf(`category: "Default", dueDate: "2026-12-0%d", %s`, 4-i%2, f))
 		codes = append(codes, code(t, e, id))
 	}
-	list := func(args string) []string {
+	listFirst := func(first int, args string) []string {
 		var out []string
-		for _, n := range nodes(e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, args)), "tickets") {
+		for _, n := range nodes(e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: %d, %s) { totalCount edges { node { code } } } }`, first, args)), "tickets") {
 			out = append(out, fmt.Sprint(n["code"]))
+		}
+		return out
+	}
+	list := func(args string) []string { return listFirst(3, args) }
+	// The next-page button, a row a page: each page from the cursor of
+	// the one before.
+	pages := func(args string) []string {
+		var out []string
+		after := ""
+		for range 10 {
+			a := "first: 1, " + args
+			if after != "" {
+				a += fmt.Sprintf(", after: %q", after)
+			}
+			d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(%s) { pageInfo { hasNextPage endCursor } edges { node { code } } } }`, a))
+			for _, n := range nodes(d, "tickets") {
+				out = append(out, fmt.Sprint(n["code"]))
+			}
+			if path(d, "tickets", "pageInfo", "hasNextPage") != true {
+				break
+			}
+			after = path(d, "tickets", "pageInfo", "endCursor").(string)
 		}
 		return out
 	}
@@ -57,6 +79,9 @@ func TestTickets_SortIndexesOrderTheRows(t *testing.T) {
 	} {
 		if got := list(tc.args); !slices.Equal(got, tc.want) {
 			t.Errorf("tickets(%s) = %v, want %v", tc.args, got, tc.want)
+		}
+		if got, want := pages(tc.args), listFirst(10, tc.args); !slices.Equal(got, want) {
+			t.Errorf("tickets(%s) page by page = %v, want %v", tc.args, got, want)
 		}
 	}
 }

@@ -533,7 +533,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	ordered := pl.native || sortBy != "" || ts.groups != nil || ts.order != nil
 	lo, hi := int64(0), ts.cands.Max()
 	keyset := false
-	if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc {
+	if pl.native && w.after.numbered(pl.desc) && q.Page.Offset == 0 {
 		if pl.desc {
 			hi = w.after.seq - 1
 		} else {

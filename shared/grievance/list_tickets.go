@@ -59,6 +59,10 @@ type ticketPlan struct {
 	// native: rows come in the requested order (ticket-number order);
 	// keyed: from a key range, so cursors carry the number.
 	native, keyed, desc bool
+	// sortKeyed is the field of the sort index the rows come from, when
+	// read from its top or from a cursor (not a search): cursors then
+	// carry the row's value on it as well.
+	sortKeyed string
 	// counted, when set, is the range whose maintained count is the
 	// totalCount; known, when set, is that count, read while planning.
 	counted *TicketRange
@@ -392,13 +396,21 @@ func (pl *ticketPlan) keyRange(ctx context.Context, s *Service, g *guard, slaSta
 			}
 		}
 		pl.native = sortBy != ""
-	} else if pl.native && w.after.seq > 0 && q.Page.Offset == 0 && (w.after.dir == 'd') == pl.desc && r.By != RangeSeq {
+	} else if pl.native && w.after.numbered(pl.desc) && q.Page.Offset == 0 && r.By != RangeSeq {
 		// Keyset paging: start the key range after the previous page's
 		// last ticket instead of reading every row before it.
 		r.After = w.after.seq
 		w.startAfter()
 	}
 	pl.keyed = pl.native && sortBy == ""
+	pl.sortKeyed = sortBy
+	sortedAfter := sortBy != "" && w.after.sorted(sortBy, pl.desc) && q.Page.Offset == 0
+	if sortedAfter {
+		// Keyset paging in the column's order: the next page starts after
+		// the previous page's last row (its value and number) instead of
+		// reading every row before it.
+		w.startAfter()
+	}
 	if countable {
 		counted := r
 		pl.counted = &counted
@@ -411,12 +423,15 @@ func (pl *ticketPlan) keyRange(ctx context.Context, s *Service, g *guard, slaSta
 		// The page's rows, one more to know whether there is a next page,
 		// and (without a keyset start) the rows skipped before.
 		r.PageHint = w.first + 1
-		if r.After == 0 {
+		if r.After == 0 && !sortedAfter {
 			r.PageHint += w.lower
 		}
 	}
 	if sortBy != "" {
 		sorted := TicketRange{By: RangeSorted, SortBy: sortBy, Descending: r.Descending, PageHint: r.PageHint}
+		if sortedAfter {
+			sorted.After, sorted.AfterValue = w.after.seq, w.after.value
+		}
 		if r.By != RangeAll {
 			within := r
 			within.After, within.PageHint, within.Descending = 0, 0, false
@@ -559,10 +574,13 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 			page.People[id] = found[id] // nil: known missing
 		}
 	}
-	if pl.keyed {
-		page.desc = pl.desc
+	if pl.keyed || pl.sortKeyed != "" {
+		page.desc, page.sortField = pl.desc, pl.sortKeyed
 		for _, t := range page.Items {
 			page.keys = append(page.keys, t.Seq)
+			if pl.sortKeyed != "" {
+				page.sortVals = append(page.sortVals, SortValue(t, pl.sortKeyed))
+			}
 		}
 	}
 	switch {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxPageSize is the most rows one page may hold (openIMIS's
@@ -50,6 +51,11 @@ type Page[T any] struct {
 	// top.
 	keys []int64
 	desc bool
+	// sortField and sortVals, for a page read from a sort index, are
+	// that index's field and the rows' values on it: their cursors carry
+	// the value too, so the next page starts after the row in that order.
+	sortField string
+	sortVals  []string
 }
 
 // Cursor returns the cursor of Items[i].
@@ -61,6 +67,9 @@ func (p *Page[T]) Cursor(i int) string {
 			dir = "d"
 		}
 		c += "|" + dir + strconv.FormatInt(p.keys[i], 10)
+		if p.sortField != "" && i < len(p.sortVals) {
+			c += "|o" + p.sortField + "=" + p.sortVals[i]
+		}
 	}
 	return base64.StdEncoding.EncodeToString([]byte(c))
 }
@@ -72,15 +81,36 @@ func Cursor(index int) string {
 }
 
 // cursor is a decoded cursor: the row's index and, for rows read in number
-// order, the ticket number and direction ('a' or 'd').
+// order, the ticket number and direction ('a' or 'd'); for rows read from
+// a sort index, also that index's field and the row's value on it.
 type cursor struct {
-	index int
-	seq   int64
-	dir   byte
+	index        int
+	seq          int64
+	dir          byte
+	field, value string
+}
+
+// maxCursor bounds a cursor's decoded length: a sort value (at most the
+// index's 1,000 bytes) and the rest.
+const maxCursor = 1200
+
+// numbered reports whether c starts a keyset in ticket-number order,
+// descending or not.
+func (c cursor) numbered(desc bool) bool {
+	return c.seq > 0 && c.field == "" && (c.dir == 'd') == desc
+}
+
+// sorted reports whether c starts a keyset in field's order, descending
+// or not.
+func (c cursor) sorted(field string, desc bool) bool {
+	return c.seq > 0 && c.field != "" && c.field == field && (c.dir == 'd') == desc
 }
 
 func parseCursor(name, c string) (cursor, error) {
 	bad := Errorf(CodeInvalid, "%s is not a valid cursor.", name)
+	if base64.StdEncoding.DecodedLen(len(c)) > maxCursor {
+		return cursor{}, bad
+	}
 	b, err := base64.StdEncoding.DecodeString(c)
 	if err != nil {
 		return cursor{}, bad
@@ -96,6 +126,14 @@ func parseCursor(name, c string) (cursor, error) {
 	}
 	cur := cursor{index: n}
 	if hasKey {
+		key, order, sorted := strings.Cut(key, "|")
+		if sorted {
+			field, value, ok := strings.Cut(order, "=")
+			if !ok || len(field) < 2 || field[0] != 'o' || !slices.Contains(SortIndexed, field[1:]) || !utf8.ValidString(value) {
+				return cursor{}, bad
+			}
+			cur.field, cur.value = field[1:], value
+		}
 		if len(key) < 2 || (key[0] != 'a' && key[0] != 'd') {
 			return cursor{}, bad
 		}

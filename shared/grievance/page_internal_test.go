@@ -1,6 +1,7 @@
 package grievance
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,5 +69,32 @@ func TestWindow_RelaySemantics(t *testing.T) {
 				t.Fatalf("total=%d counted=%v, want 10", p.TotalCount, p.Counted)
 			}
 		})
+	}
+}
+
+// A cursor carries a sort value only for a sortable column, as text, and
+// within a bound: anything else is the documented invalid-cursor error.
+func TestParseCursor_SortPosition(t *testing.T) {
+	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, tc := range []struct {
+		raw   string
+		ok    bool
+		field string
+		value string
+	}{
+		{"arrayconnection:3|a12|otitle=Pay | point = 2", true, "title", "Pay | point = 2"},
+		{"arrayconnection:3|d12|opriority=", true, "priority", ""},
+		{"arrayconnection:3|d12", true, "", ""},
+		{"arrayconnection:3|d12|odate_created=x", false, "", ""},
+		{"arrayconnection:3|d12|title=x", false, "", ""},
+		{"arrayconnection:3|d12|otitle", false, "", ""},
+		{"arrayconnection:3|d12|otitle=\xff", false, "", ""},
+		{"arrayconnection:3|otitle=x", false, "", ""},
+		{"arrayconnection:3|d12|otitle=" + strings.Repeat("x", maxCursor), false, "", ""},
+	} {
+		c, err := parseCursor("after", enc(tc.raw))
+		if (err == nil) != tc.ok || c.field != tc.field || c.value != tc.value {
+			t.Errorf("%q: cursor %+v, err %v; want ok=%v field %q value %q", tc.raw, c, err, tc.ok, tc.field, tc.value)
+		}
 	}
 }

@@ -27,8 +27,11 @@ type TicketRange struct {
 	// Descending reads newest first.
 	Descending bool
 	// After, when not 0, starts the range after this ticket number (in the
-	// direction read): keyset paging.
-	After int64
+	// direction read): keyset paging. For a RangeSorted range without
+	// Keys it starts after the row (AfterValue, After) in the range's
+	// order instead: AfterValue is that row's SortValue.
+	After      int64
+	AfterValue string
 	// PageHint is how many tickets the reader expects to need (0: no
 	// idea); the store sizes its first read by it.
 	PageHint int

@@ -29,13 +29,18 @@ const (
 )
 
 func sortKey(value string, seq int64) string {
+	return sortPrefix(value) + sortSep + seqKey(seqTop-seq)
+}
+
+// sortPrefix is the part of value a sort index key holds.
+func sortPrefix(value string) string {
 	if len(value) > maxSortValue {
 		value = value[:maxSortValue]
 		for !utf8.ValidString(value) {
 			value = value[:len(value)-1]
 		}
 	}
-	return value + sortSep + seqKey(seqTop-seq)
+	return value
 }
 
 // sortValueOf returns the value part of a sort index key.
@@ -152,7 +157,11 @@ func (s *Store) scanSorted(ctx context.Context, r grievance.TicketRange, emit fu
 	}
 	limit := max(r.PageHint, 1)
 	out := &sortedOut{s: s, ctx: ctx, within: r.Within, share: r.Share, fetch: !projectsAll(index), want: limit, size: limit, emit: emit}
-	err := s.walkSorted(ctx, index, index+"#"+pk, all, r.Descending, limit, out)
+	var from *sortFrom
+	if r.After > 0 {
+		from = &sortFrom{value: sortPrefix(r.AfterValue), seq: r.After}
+	}
+	err := s.walkSorted(ctx, index, index+"#"+pk, all, r.Descending, limit, from, out)
 	if errors.Is(err, errStop) || out.stopped {
 		return nil
 	}
@@ -177,12 +186,25 @@ func oneStatus(r grievance.TicketRange) (string, bool) {
 	return "", false
 }
 
+// sortFrom is a keyset start in a sort index: the row (value, seq) the
+// previous page ended with.
+type sortFrom struct {
+	value string
+	seq   int64
+}
+
 // walkSorted passes the items of a partition of a sort index to out in
-// list order; tk names the partition's top run (topRuns).
-func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dynamo.Query, desc bool, limit int, out *sortedOut) error {
+// list order, from the top or after from; tk names the partition's top
+// run (topRuns).
+func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dynamo.Query, desc bool, limit int, from *sortFrom, out *sortedOut) error {
 	_, skAttr := indexAttrs(index)
 	if !desc {
-		p := out.watch(newPager(all(), false).firstPage(out.indexPage(limit)), nil)
+		q := all()
+		if from != nil {
+			// Ascending, the index order is the list order.
+			q = q.Range(skAttr, dynamo.Greater, sortKey(from.value, from.seq))
+		}
+		p := out.watch(newPager(q, false).firstPage(out.indexPage(limit)), nil)
 		return mergePages(ctx, []*pager{p}, skAttr, false, out.add)
 	}
 	// The main read finds the runs of values from the top. One item more
@@ -196,15 +218,39 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 	runOf := func(v string) *pager {
 		return out.watch(newPager(all().Range(skAttr, dynamo.BeginsWith, v+sortSep), false).firstPage(out.indexPage(limit)), nil)
 	}
+	// The runs' memories are of reads from the top; a read from a cursor
+	// neither uses nor changes them.
+	fromTop := from == nil
 	guess, guessed := s.tops.get(tk)
+	guessed = guessed && fromTop
 	// A read within a range skips items as it goes: its depth says
 	// nothing of a plain read's.
-	plain := out.within == nil
+	plain := out.within == nil && fromTop
 	firstSize := limit + 1
 	if plain {
 		firstSize = s.depths.first(tk, limit)
 	}
-	main := mainFrom(all(), firstSize)
+	var main *pager
+	if fromTop {
+		main = mainFrom(all(), firstSize)
+	} else {
+		// The cursor's value's older tickets first (ascending within a
+		// value is newest first), read beside the values below it.
+		main = mainFrom(all().Range(skAttr, dynamo.Less, from.value+sortSep), firstSize)
+		rest := out.watch(newPager(all().Range(skAttr, dynamo.Between, sortKey(from.value, from.seq-1), sortKey(from.value, 0)), false).firstPage(out.indexPage(limit)), nil)
+		if err := prefetch(ctx, main, rest); err != nil {
+			return err
+		}
+		stopped := false
+		err := mergePages(ctx, []*pager{rest}, skAttr, false, func(item dynamo.Item) (bool, error) {
+			more, err := out.add(item)
+			stopped = !more
+			return more, err
+		})
+		if err != nil || stopped {
+			return err
+		}
+	}
 	var spec *pager
 	if guessed {
 		// The short runs above the guessed one, and its first item to
@@ -266,7 +312,7 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 			}
 			// Remember the first long run only: a short run is read
 			// with the first request.
-			if !sawLong {
+			if !sawLong && fromTop {
 				s.tops.m.Store(tk, topRun{value: v, above: taken})
 				replaced = guessed
 			}

@@ -243,12 +243,13 @@ func (s *Store) selectTickets(r grievance.TicketRange) []*grievance.Ticket {
 		return out
 	}
 	n := len(s.bySeq)
+	sortedAfter := r.By == grievance.RangeSorted && len(r.Keys) == 0 && r.After > 0
 	for i := range n {
 		j := i
 		if r.Descending {
 			j = n - 1 - i
 		}
-		if seq := int64(j + 1); r.After > 0 && (seq == r.After || (seq < r.After) != r.Descending) {
+		if seq := int64(j + 1); r.After > 0 && !sortedAfter && (seq == r.After || (seq < r.After) != r.Descending) {
 			continue // keyset paging: at or before the last number read
 		}
 		if t := s.bySeq[j]; t != nil && inRange(r, t) {
@@ -257,6 +258,17 @@ func (s *Store) selectTickets(r grievance.TicketRange) []*grievance.Ticket {
 	}
 	if r.By == grievance.RangeSorted && len(r.Keys) == 0 {
 		slices.SortStableFunc(out, grievance.TicketOrder(r.SortBy, r.Descending))
+	}
+	if sortedAfter {
+		// Keyset paging in the column's order: after the row (AfterValue,
+		// After), ties newest first in either direction.
+		out = slices.DeleteFunc(out, func(t *grievance.Ticket) bool {
+			v := grievance.SortValue(t, r.SortBy)
+			if v == r.AfterValue {
+				return t.Seq >= r.After
+			}
+			return (v < r.AfterValue) != r.Descending
+		})
 	}
 	return out
 }

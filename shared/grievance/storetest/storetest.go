@@ -221,6 +221,16 @@ func sortedRangesInListOrder(t *testing.T, s Store) {
 		{"OnePriorityAfterANumber", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"High"}, After: 1}, "[GRS00000004 GRS00000006]"},
 		{"TwoPrioritiesMerged", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"Low", "High"}}, "[GRS00000001 GRS00000002 GRS00000004 GRS00000005 GRS00000006]"},
 		{"TwoPrioritiesNewestFirst", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Keys: []string{"Low", "High"}, Descending: true, After: 5, PageHint: 1}, "[GRS00000004 GRS00000002 GRS00000001]"},
+		// Keyset paging: after a row (its value and number) in the order.
+		{"PriorityAscendingAfterARow", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", After: 4, AfterValue: "High", PageHint: 1}, "[GRS00000001 GRS00000005 GRS00000002]"},
+		{"PriorityAscendingAfterTheEmptyValue", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", After: 3, AfterValue: ""}, "[GRS00000006 GRS00000004 GRS00000001 GRS00000005 GRS00000002]"},
+		{"PriorityDescendingAfterARunsFirstRow", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, After: 5, AfterValue: "Low", PageHint: 1}, "[GRS00000002 GRS00000006 GRS00000004 GRS00000001 GRS00000003]"},
+		{"PriorityDescendingAfterARow", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, After: 6, AfterValue: "High", PageHint: 2}, "[GRS00000004 GRS00000001 GRS00000003]"},
+		{"PriorityDescendingAfterARunsLastRow", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, After: 1, AfterValue: "High"}, "[GRS00000003]"},
+		{"PriorityDescendingAfterTheLastRow", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "priority", Descending: true, After: 3, AfterValue: ""}, "[]"},
+		{"TitleDescendingAfterARow", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", Descending: true, After: 4, AfterValue: "t 4", PageHint: 2}, "[GRS00000003 GRS00000002 GRS00000001]"},
+		{"TitleAscendingAfterARow", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", After: 2, AfterValue: "t 2"}, "[GRS00000003 GRS00000004 GRS00000005 GRS00000006]"},
+		{"TitleDescendingAfterAValueNoTicketHas", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", Descending: true, After: 9, AfterValue: "t 3x"}, "[GRS00000003 GRS00000002 GRS00000001]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := fmt.Sprint(codes(t, s, tc.r)); got != tc.want {
