@@ -32,6 +32,9 @@ type listScaleOp struct {
 	// a real programme; the main table's reporters are three large groups
 	// and its staff one.
 	reporters bool
+	// page, when above 1, is the page measured: the client's next-page
+	// button, from the cursor of the page before, reached page by page.
+	page int
 }
 
 // listScaleOps are the web client's list operations: the default page,
@@ -113,6 +116,17 @@ func listScaleOps() []listScaleOp {
 		// The reporter column where each complainant files one ticket:
 		// with the text filter, the panel's pair and the whole panel (a
 		// ticket in 36), both ways.
+		// Later pages, as the client's next-page button asks for them
+		// (the cursor of the page before).
+		listScaleOp{name: "page2_default", args: `orderBy: ["-dateCreated"]`, page: 2},
+		listScaleOp{name: "page5_default", args: `orderBy: ["-dateCreated"]`, page: 5},
+		listScaleOp{name: "page5_text_title", args: `title_Icontains: "received (12", orderBy: ["-dateCreated"]`, page: 5},
+		listScaleOp{name: "page5_panel_status_category_icontains", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["-dateCreated"]`, page: 5},
+		listScaleOp{name: "page2_sort_title_asc", args: `orderBy: ["title"]`, page: 2},
+		listScaleOp{name: "page5_sort_title_asc", args: `orderBy: ["title"]`, page: 5},
+		listScaleOp{name: "page5_sort_priority_desc", args: `orderBy: ["-priority"]`, page: 5},
+		listScaleOp{name: "page5_text_title_sort_title", args: `title_Icontains: "received (12", orderBy: ["title"]`, page: 5},
+		listScaleOp{name: "page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, page: 5},
 		listScaleOp{name: "reporters_sort_reporter_id", args: `orderBy: ["reporter_id"]`, reporters: true},
 		listScaleOp{name: "reporters_text_title_sort_reporter_id", args: `title_Icontains: "received (12", orderBy: ["reporter_id"]`, reporters: true},
 		listScaleOp{name: "reporters_text_title_sort_reporter_id_desc", args: `title_Icontains: "received (12", orderBy: ["-reporter_id"]`, reporters: true},
@@ -193,7 +207,16 @@ func BenchmarkListScale(b *testing.B) {
 					e = newScaleEnv(b, n, op.restricted, op.reporters)
 					envs[k] = e
 				}
-				doc := fmt.Sprintf(`{ tickets(first: 20, %s) { totalCount %s edges { node { %s } } } }`, op.args, pageInfoFields, clientTicketFields)
+				args := op.args
+				for p := 1; p < op.page; p++ {
+					body := e.sendScale(b, fmt.Sprintf(`{ tickets(first: 20, %s) { totalCount %s } }`, args, pageInfoFields))
+					cursor, _ := path(decode(b, body), "data", "tickets", "pageInfo", "endCursor").(string)
+					if !strings.Contains(body, `"hasNextPage":true`) || cursor == "" {
+						b.Skipf("the list has %d pages, fewer than %d: %.200s", p, op.page, body)
+					}
+					args = fmt.Sprintf("after: %q, %s", cursor, op.args)
+				}
+				doc := fmt.Sprintf(`{ tickets(first: 20, %s) { totalCount %s edges { node { %s } } } }`, args, pageInfoFields, clientTicketFields)
 				// A warm container has served the request before (what it
 				// remembers between requests: the values of the filter
 				// panel's lookups, the long top run of a sort index read
