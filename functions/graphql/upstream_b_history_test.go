@@ -49,3 +49,44 @@ func TestB08_TicketVersionReadsOneHistoryRow(t *testing.T) {
 		t.Fatalf("live=%v", ns)
 	}
 }
+
+// The next-page button on the history list, a row a page: every version
+// once, newest ticket first and its versions newest first, each telling
+// whether it is history though its newer versions were on the pages
+// before (the next page starts after the cursor's row in the history
+// index).
+func TestHistoryList_PagesFollowTheCursor(t *testing.T) {
+	e := newDynamoEnv(t)
+	e.startHistory(t)
+	first := e.createTicket(t, adminClaims, `category: "Default", title: "v1"`)
+	for _, title := range []string{"v2", "v3"} {
+		cmid := uuid.NewString()
+		e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateTicket(input: {id: %q, category: "Default", title: %q, clientMutationId: %q}) { internalId } }`, first, title, cmid))
+		e.mustSucceed(t, adminClaims, cmid)
+	}
+	second := e.createTicket(t, adminClaims, `category: "Default", title: "other"`)
+	e.waitHistory(t, first, 3)
+	e.waitHistory(t, second, 1)
+	var got []string
+	after := ""
+	for range 6 {
+		args := "first: 1, showHistory: true"
+		if after != "" {
+			args += fmt.Sprintf(", after: %q", after)
+		}
+		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(%s) { totalCount pageInfo { hasNextPage endCursor } edges { node { title version isHistory } } } }`, args))
+		if path(d, "tickets", "totalCount") != 4.0 {
+			t.Fatalf("totalCount=%v, want 4", path(d, "tickets", "totalCount"))
+		}
+		for _, n := range nodes(d, "tickets") {
+			got = append(got, fmt.Sprintf("%v.%v.%v", n["title"], n["version"], n["isHistory"]))
+		}
+		if path(d, "tickets", "pageInfo", "hasNextPage") != true {
+			break
+		}
+		after = path(d, "tickets", "pageInfo", "endCursor").(string)
+	}
+	if want := "[other.1.false v3.3.false v2.2.true v1.1.true]"; fmt.Sprint(got) != want {
+		t.Fatalf("pages %v, want %s", got, want)
+	}
+}

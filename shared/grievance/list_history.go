@@ -8,7 +8,7 @@ import "context"
 // wired, the live version stands for the only one. A scan of the history
 // meets each ticket's newest version first: newest learns it, before any
 // row is filtered out.
-func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery, newest *newestVersions) rows[*Ticket] {
+func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery, newest *newestVersions, from *cursor) rows[*Ticket] {
 	id, byID := exactValue(fs, "id")
 	wanted := func(fn func(*Ticket) (bool, error)) func(*Ticket) (bool, error) {
 		return func(t *Ticket) (bool, error) {
@@ -22,6 +22,16 @@ func (s *Service) historySource(ctx context.Context, fs []Filter, q TicketQuery,
 		switch {
 		case s.history != nil && byID && q.Version != 0:
 			return one(fn)(s.history.TicketVersion(ctx, id, q.Version))
+		case s.history != nil && from != nil:
+			each := wanted(fn)
+			return s.history.(HistoryPager).ScanTicketHistoryAfter(ctx, from.seq, from.version, func(t *Ticket) (bool, error) {
+				if t.Seq != from.seq {
+					// The cursor's ticket's newer versions were on the
+					// pages before: its first row here is not its newest.
+					newest.first(t)
+				}
+				return each(t)
+			})
 		case s.history != nil:
 			each := wanted(fn)
 			return s.history.ScanTicketHistory(ctx, id, func(t *Ticket) (bool, error) {

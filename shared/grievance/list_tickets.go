@@ -63,6 +63,9 @@ type ticketPlan struct {
 	// read from its top or from a cursor (not a search): cursors then
 	// carry the row's value on it as well.
 	sortKeyed string
+	// versionKeyed: history rows newest first from the history scan, so
+	// cursors carry their number and version.
+	versionKeyed bool
 	// counted, when set, is the range whose maintained count is the
 	// totalCount; known, when set, is that count, read while planning.
 	counted *TicketRange
@@ -231,11 +234,24 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			return nil, err
 		}
 		if src == nil {
-			src = s.historySource(ctx, pl.fs, q, &pl.newest)
+			var from *cursor
+			if _, byID := exactValue(pl.fs, "id"); !byID && q.Version == 0 && pl.native && pl.desc {
+				// Rows newest first by number and version: cursors carry
+				// both, and a next page starts after its cursor's row.
+				pl.versionKeyed = true
+				if _, ok := s.history.(HistoryPager); ok && pl.w.after.versioned() && q.Page.Offset == 0 {
+					from = &pl.w.after
+					pl.w.startAfter()
+				}
+			}
+			src = s.historySource(ctx, pl.fs, q, &pl.newest, from)
 			if g.sensitive() {
 				n := 32 // the store's first page
 				if pl.w.first >= 0 {
 					n = min(max(pl.w.first+1+pl.w.lower, 4), n)
+					if from != nil {
+						n = min(max(pl.w.first+1, 4), 32)
+					}
 				}
 				src = preloading(ctx, g, src, n)
 			}
@@ -574,12 +590,15 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 			page.People[id] = found[id] // nil: known missing
 		}
 	}
-	if pl.keyed || pl.sortKeyed != "" {
+	if pl.keyed || pl.sortKeyed != "" || pl.versionKeyed {
 		page.desc, page.sortField = pl.desc, pl.sortKeyed
 		for _, t := range page.Items {
 			page.keys = append(page.keys, t.Seq)
 			if pl.sortKeyed != "" {
 				page.sortVals = append(page.sortVals, SortValue(t, pl.sortKeyed))
+			}
+			if pl.versionKeyed {
+				page.versions = append(page.versions, t.Version)
 			}
 		}
 	}

@@ -56,6 +56,9 @@ type Page[T any] struct {
 	// the value too, so the next page starts after the row in that order.
 	sortField string
 	sortVals  []string
+	// versions, for a page of history rows read in number order, are the
+	// rows' versions: their cursors carry them beside the number.
+	versions []int
 }
 
 // Cursor returns the cursor of Items[i].
@@ -69,6 +72,9 @@ func (p *Page[T]) Cursor(i int) string {
 		c += "|" + dir + strconv.FormatInt(p.keys[i], 10)
 		if p.sortField != "" && i < len(p.sortVals) {
 			c += "|o" + p.sortField + "=" + p.sortVals[i]
+		}
+		if i < len(p.versions) {
+			c += "|v" + strconv.Itoa(p.versions[i])
 		}
 	}
 	return base64.StdEncoding.EncodeToString([]byte(c))
@@ -88,6 +94,7 @@ type cursor struct {
 	seq          int64
 	dir          byte
 	field, value string
+	version      int // a history row's
 }
 
 // maxCursor bounds a cursor's decoded length: a sort value (at most the
@@ -97,7 +104,13 @@ const maxCursor = 1200
 // numbered reports whether c starts a keyset in ticket-number order,
 // descending or not.
 func (c cursor) numbered(desc bool) bool {
-	return c.seq > 0 && c.field == "" && (c.dir == 'd') == desc
+	return c.seq > 0 && c.field == "" && c.version == 0 && (c.dir == 'd') == desc
+}
+
+// versioned reports whether c starts a keyset of history rows, newest
+// first.
+func (c cursor) versioned() bool {
+	return c.seq > 0 && c.version > 0 && c.field == "" && c.dir == 'd'
 }
 
 // sorted reports whether c starts a keyset in field's order, descending
@@ -126,8 +139,15 @@ func parseCursor(name, c string) (cursor, error) {
 	}
 	cur := cursor{index: n}
 	if hasKey {
-		key, order, sorted := strings.Cut(key, "|")
-		if sorted {
+		key, order, more := strings.Cut(key, "|")
+		switch {
+		case more && strings.HasPrefix(order, "v"):
+			v, err := strconv.Atoi(order[1:])
+			if err != nil || v <= 0 {
+				return cursor{}, bad
+			}
+			cur.version = v
+		case more:
 			field, value, ok := strings.Cut(order, "=")
 			if !ok || len(field) < 2 || field[0] != 'o' || !slices.Contains(SortIndexed, field[1:]) || !utf8.ValidString(value) {
 				return cursor{}, bad

@@ -73,7 +73,8 @@ func TestWindow_RelaySemantics(t *testing.T) {
 }
 
 // A cursor carries a sort value only for a sortable column, as text, and
-// within a bound: anything else is the documented invalid-cursor error.
+// within a bound, or a history row's version: anything else is the
+// documented invalid-cursor error.
 func TestParseCursor_SortPosition(t *testing.T) {
 	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	for _, tc := range []struct {
@@ -85,6 +86,9 @@ func TestParseCursor_SortPosition(t *testing.T) {
 		{"arrayconnection:3|a12|otitle=Pay | point = 2", true, "title", "Pay | point = 2"},
 		{"arrayconnection:3|d12|opriority=", true, "priority", ""},
 		{"arrayconnection:3|d12", true, "", ""},
+		{"arrayconnection:3|d12|v3", true, "", ""},
+		{"arrayconnection:3|d12|v0", false, "", ""},
+		{"arrayconnection:3|d12|v3x", false, "", ""},
 		{"arrayconnection:3|d12|odate_created=x", false, "", ""},
 		{"arrayconnection:3|d12|title=x", false, "", ""},
 		{"arrayconnection:3|d12|otitle", false, "", ""},

@@ -158,6 +158,16 @@ type HistoryStore interface {
 	ScanTicketHistory(ctx context.Context, ticketID string, fn func(*Ticket) (bool, error)) error
 }
 
+// HistoryPager is a HistoryStore that starts its scan of every ticket's
+// versions after a row: keyset paging of a history list, from the ticket
+// number and version of the page before's last row.
+type HistoryPager interface {
+	// ScanTicketHistoryAfter calls fn for the versions ScanTicketHistory
+	// gives after version of ticket seq: that ticket's older versions,
+	// then the tickets numbered below it.
+	ScanTicketHistoryAfter(ctx context.Context, seq int64, version int, fn func(*Ticket) (bool, error)) error
+}
+
 // Write is one atomic change: everything in it is stored or nothing is.
 type Write struct {
 	// NewTicket is created with the next ticket number; the store sets

@@ -101,6 +101,11 @@ func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(
 	} else {
 		p = newPager(s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll), true)
 	}
+	return s.scanHistory(ctx, p, skAttr, fn)
+}
+
+// scanHistory passes on the versions p reads, removal rows left out.
+func (s *Store) scanHistory(ctx context.Context, p *pager, skAttr string, fn func(*grievance.Ticket) (bool, error)) error {
 	return mergePages(ctx, []*pager{p}, skAttr, true, func(item dynamo.Item) (bool, error) {
 		var it historyItem
 		if err := dynamo.UnmarshalItem(item, &it); err != nil {
@@ -116,6 +121,14 @@ func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(
 		return fn(t)
 	})
 }
+
+// ScanTicketHistoryAfter implements grievance.HistoryPager: the history
+// index below the row's key.
+func (s *Store) ScanTicketHistoryAfter(ctx context.Context, seq int64, version int, fn func(*grievance.Ticket) (bool, error)) error {
+	return s.scanHistory(ctx, newPager(s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).Range("h1sk", dynamo.Less, h1Key(seq, version)), true), "h1sk", fn)
+}
+
+var _ grievance.HistoryPager = (*Store)(nil)
 
 func (it *historyItem) ticket() (*grievance.Ticket, error) {
 	var ti ticketItem

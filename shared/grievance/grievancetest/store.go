@@ -705,6 +705,19 @@ func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(
 	return nil
 }
 
+// ScanTicketHistoryAfter calls fn for the versions ScanTicketHistory
+// gives after version of ticket seq.
+func (s *Store) ScanTicketHistoryAfter(ctx context.Context, seq int64, version int, fn func(*grievance.Ticket) (bool, error)) error {
+	return s.ScanTicketHistory(ctx, "", func(t *grievance.Ticket) (bool, error) {
+		if t.Seq > seq || (t.Seq == seq && t.Version >= version) {
+			return true, nil
+		}
+		return fn(t)
+	})
+}
+
+var _ grievance.HistoryPager = (*Store)(nil)
+
 // cloneTicket copies t deeply enough that neither side sees the other's
 // changes. It copies JSONExt by hand rather than through encoding/json,
 // which would dominate benchmark profiles.
