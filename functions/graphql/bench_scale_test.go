@@ -126,6 +126,7 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "page5_sort_title_asc", args: `orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_sort_priority_desc", args: `orderBy: ["-priority"]`, page: 5},
 		listScaleOp{name: "page5_text_title_sort_title", args: `title_Icontains: "received (12", orderBy: ["title"]`, page: 5},
+		listScaleOp{name: "page5_history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`, page: 5},
 		listScaleOp{name: "page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, page: 5},
 		listScaleOp{name: "reporters_sort_reporter_id", args: `orderBy: ["reporter_id"]`, reporters: true},
 		listScaleOp{name: "reporters_text_title_sort_reporter_id", args: `title_Icontains: "received (12", orderBy: ["reporter_id"]`, reporters: true},
