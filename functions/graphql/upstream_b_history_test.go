@@ -32,11 +32,7 @@ func TestB08_TicketVersionReadsOneHistoryRow(t *testing.T) {
 	e := newDynamoEnv(t) // history through the table's stream
 	e.startHistory(t)
 	id := e.createTicket(t, adminClaims, `category: "Default", title: "v1"`)
-	for _, title := range []string{"v2", "v3"} {
-		cmid := uuid.NewString()
-		e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateTicket(input: {id: %q, category: "Default", title: %q, clientMutationId: %q}) { internalId } }`, id, title, cmid))
-		e.mustSucceed(t, adminClaims, cmid)
-	}
+	e.retitle(t, id, "v2", "v3")
 	e.waitHistory(t, id, 3)
 	d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(id: %q, ticketVersion: 2) { edges { node { version title isHistory } } } }`, id))
 	ns := nodes(d, "tickets")
@@ -59,11 +55,7 @@ func TestHistoryList_PagesFollowTheCursor(t *testing.T) {
 	e := newDynamoEnv(t)
 	e.startHistory(t)
 	first := e.createTicket(t, adminClaims, `category: "Default", title: "v1"`)
-	for _, title := range []string{"v2", "v3"} {
-		cmid := uuid.NewString()
-		e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateTicket(input: {id: %q, category: "Default", title: %q, clientMutationId: %q}) { internalId } }`, first, title, cmid))
-		e.mustSucceed(t, adminClaims, cmid)
-	}
+	e.retitle(t, first, "v2", "v3")
 	second := e.createTicket(t, adminClaims, `category: "Default", title: "other"`)
 	e.waitHistory(t, first, 3)
 	e.waitHistory(t, second, 1)

@@ -102,6 +102,16 @@ func (e *env) setStatus(t *testing.T, id, status string) {
 	e.mustSucceed(t, adminClaims, cmid)
 }
 
+// retitle gives ticket id each title in turn, a version each.
+func (e *env) retitle(t *testing.T, id string, titles ...string) {
+	t.Helper()
+	for _, title := range titles {
+		cmid := uuid.NewString()
+		e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateTicket(input: {id: %q, category: "Default", title: %q, clientMutationId: %q}) { internalId } }`, id, title, cmid))
+		e.mustSucceed(t, adminClaims, cmid)
+	}
+}
+
 func TestB06_StatusFilterTakesTheEnumLiteral(t *testing.T) {
 	e := newEnv(t)
 	t1 := e.createTicket(t, adminClaims, `category: "Default", title: "T1"`)

@@ -248,10 +248,11 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			if g.sensitive() {
 				n := 32 // the store's first page
 				if pl.w.first >= 0 {
-					n = min(max(pl.w.first+1+pl.w.lower, 4), n)
+					skipped := pl.w.lower // read before the page, unless it starts at its cursor
 					if from != nil {
-						n = min(max(pl.w.first+1, 4), 32)
+						skipped = 0
 					}
+					n = min(max(pl.w.first+1+skipped, 4), n)
 				}
 				src = preloading(ctx, g, src, n)
 			}
