@@ -302,11 +302,23 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return vs, nil
 		}
 	}
+	hi, skipped := cands.Max(), w.lower
+	var from *cursor
+	if pl.native && pl.desc {
+		// Rows newest first by number and version: cursors carry both,
+		// and a next page starts at its cursor's ticket.
+		pl.versionKeyed = true
+		if w.after.versioned() && pl.q.Page.Offset == 0 {
+			from = &w.after
+			hi, skipped = min(hi, from.seq), 0
+			w.startAfter()
+		}
+	}
 	hint := cands.Len()
 	if pl.native && !w.needAll && w.first >= 0 {
 		// A ticket has a few versions: half the page's rows in tickets
 		// is usually the page.
-		hint = (w.first+1+w.lower)/2 + 2
+		hint = (w.first+1+skipped)/2 + 2
 		if versions == 0 && pl.versionCount != nil {
 			// The count, read beside the postings, says how many rows a
 			// candidate holds on average.
@@ -315,11 +327,22 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 		if versions > 0 {
-			hint = min(cands.Len(), (w.first+1+w.lower)*cands.Len()/versions+2)
+			hint = min(cands.Len(), (w.first+1+skipped)*cands.Len()/versions+2)
 		}
 	}
 	judged := 0
-	return byNumber(cands, 0, cands.Max(), pl.desc || !pl.native, hint, &judged, read), nil
+	src := byNumber(cands, 0, hi, pl.desc || !pl.native, hint, &judged, read)
+	if from == nil {
+		return src, nil
+	}
+	return func(fn func(*Ticket) (bool, error)) error {
+		return src(func(t *Ticket) (bool, error) {
+			if t.Seq == from.seq && t.Version >= from.version {
+				return true, nil // on the pages before
+			}
+			return fn(t)
+		})
+	}, nil
 }
 
 // moreRowValues adds to cols the columns of values the list's lookups
