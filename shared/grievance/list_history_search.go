@@ -302,17 +302,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return vs, nil
 		}
 	}
+	// A next page starts at its cursor's ticket.
 	hi, skipped := cands.Max(), w.lower
-	var from *cursor
-	if pl.native && pl.desc {
-		// Rows newest first by number and version: cursors carry both,
-		// and a next page starts at its cursor's ticket.
-		pl.versionKeyed = true
-		if w.after.versioned() && pl.q.Page.Offset == 0 {
-			from = &w.after
-			hi, skipped = min(hi, from.seq), 0
-			w.startAfter()
-		}
+	from := pl.versionStart(true)
+	if from != nil {
+		hi, skipped = min(hi, from.seq), 0
 	}
 	hint := cands.Len()
 	if pl.native && !w.needAll && w.first >= 0 {

@@ -63,8 +63,8 @@ type ticketPlan struct {
 	// read from its top or from a cursor (not a search): cursors then
 	// carry the row's value on it as well.
 	sortKeyed string
-	// versionKeyed: history rows newest first from the history scan, so
-	// cursors carry their number and version.
+	// versionKeyed: history rows newest first (versionStart), so cursors
+	// carry their number and version.
 	versionKeyed bool
 	// counted, when set, is the range whose maintained count is the
 	// totalCount; known, when set, is that count, read while planning.
@@ -235,14 +235,9 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		}
 		if src == nil {
 			var from *cursor
-			if _, byID := exactValue(pl.fs, "id"); !byID && q.Version == 0 && pl.native && pl.desc {
-				// Rows newest first by number and version: cursors carry
-				// both, and a next page starts after its cursor's row.
-				pl.versionKeyed = true
-				if _, ok := s.history.(HistoryPager); ok && pl.w.after.versioned() && q.Page.Offset == 0 {
-					from = &pl.w.after
-					pl.w.startAfter()
-				}
+			if _, byID := exactValue(pl.fs, "id"); !byID && q.Version == 0 {
+				_, pages := s.history.(HistoryPager)
+				from = pl.versionStart(pages)
 			}
 			src = s.historySource(ctx, pl.fs, q, &pl.newest, from)
 			if g.sensitive() {
@@ -359,6 +354,23 @@ func usernameFilter(f Filter) (bool, error) {
 		return false, Errorf(CodeInvalid, "%s takes a string.", f.Field)
 	}
 	return true, nil
+}
+
+// versionStart marks a history list read newest first as keyed by
+// ticket number and version. When its source can start after a row
+// (canStart) and the after cursor names one, the window starts there and
+// the row is returned: the source reads from it on, the rows before it
+// unread.
+func (pl *ticketPlan) versionStart(canStart bool) *cursor {
+	if !pl.native || !pl.desc {
+		return nil
+	}
+	pl.versionKeyed = true
+	if !canStart || !pl.w.after.versioned() || pl.q.Page.Offset != 0 {
+		return nil
+	}
+	pl.w.startAfter()
+	return &pl.w.after
 }
 
 // keyRange chooses the range a list reads from an index, its keyset
