@@ -126,6 +126,18 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "page5_sort_title_asc", args: `orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_sort_priority_desc", args: `orderBy: ["-priority"]`, page: 5},
 		listScaleOp{name: "page5_text_title_sort_title", args: `title_Icontains: "received (12", orderBy: ["title"]`, page: 5},
+		// Later pages of a filter ordered by a column: each way the
+		// candidates are placed (value postings, runs, due days, the
+		// order postings' walk, a sort index filtered).
+		listScaleOp{name: "page5_text_title_sort_title_desc", args: `title_Icontains: "received (12", orderBy: ["-title"]`, page: 5},
+		listScaleOp{name: "page5_text_title_sort_priority", args: `title_Icontains: "received (12", orderBy: ["-priority"]`, page: 5},
+		listScaleOp{name: "page5_panel_category_icontains_sort_status", args: `category_Icontains: "Payments", orderBy: ["-status"]`, page: 5},
+		listScaleOp{name: "page5_panel_priority_icontains_sort_title", args: `priority_Icontains: "High", orderBy: ["title"]`, page: 5},
+		listScaleOp{name: "page5_text_title_sort_dueDate", args: `title_Icontains: "received (12", orderBy: ["dueDate"]`, page: 5},
+		listScaleOp{name: "page5_text_title_sort_reporter_id", args: `title_Icontains: "received (12", orderBy: ["reporter_id"]`, page: 5},
+		listScaleOp{name: "page5_text_title_sort_version", args: `title_Icontains: "received (12", orderBy: ["-version"]`, page: 5},
+		listScaleOp{name: "page5_text_title_sort_attendingStaff", args: `title_Icontains: "received (12", orderBy: ["attendingStaff"]`, page: 5},
+		listScaleOp{name: "page5_panel_staff_sort_version", args: fmt.Sprintf(`attendingStaff_Id: %q, orderBy: ["-version"]`, staffID), page: 5},
 		listScaleOp{name: "page5_history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`, page: 5},
 		listScaleOp{name: "page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, page: 5},
 		listScaleOp{name: "reporters_sort_reporter_id", args: `orderBy: ["reporter_id"]`, reporters: true},
@@ -142,6 +154,8 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "reporters_panel_status_category_icontains_sort_attendingStaff_desc", args: `status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["-attendingStaff"]`, reporters: true},
 		listScaleOp{name: "reporters_panel_sparse_sort_attendingStaff", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["attendingStaff"]`, reporters: true},
 		listScaleOp{name: "reporters_panel_sparse_sort_attendingStaff_desc", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["-attendingStaff"]`, reporters: true},
+		listScaleOp{name: "reporters_page5_text_title_sort_reporter_id", args: `title_Icontains: "received (12", orderBy: ["reporter_id"]`, reporters: true, page: 5},
+		listScaleOp{name: "reporters_page5_panel_sparse_sort_reporter_id_desc", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["-reporter_id"]`, reporters: true, page: 5},
 	)
 }
 

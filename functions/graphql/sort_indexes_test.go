@@ -162,6 +162,34 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)
 		}
 	}
+	// The next-page button: a row at a time, each page after the cursor
+	// of the one before, gives the list read whole, whichever of the
+	// value postings, runs, due days or order postings placed it.
+	for _, args := range []string{`title_Icontains: "t", orderBy: ["title"]`, `title_Icontains: "T", orderBy: ["-title"]`,
+		`title_Icontains: "T", orderBy: ["dueDate"]`, `title_Icontains: "T", orderBy: ["-dueDate"]`,
+		`title_Icontains: "t", orderBy: ["-priority"]`, `category_Icontains: "a", orderBy: ["status"]`,
+		`status_Icontains: OPEN, orderBy: ["-attendingStaff"]`, `title_Icontains: "t", orderBy: ["reporter_id"]`} {
+		var got []string
+		after := ""
+		for n := 0; n < 6; n++ {
+			d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 1, %s%s) { totalCount pageInfo { hasNextPage endCursor } edges { node { code } } } }`, after, args))
+			for _, nd := range nodes(d, "tickets") {
+				got = append(got, fmt.Sprint(nd["code"]))
+			}
+			if path(d, "tickets", "pageInfo", "hasNextPage") != true {
+				break
+			}
+			after = fmt.Sprintf("after: %q, ", path(d, "tickets", "pageInfo", "endCursor"))
+		}
+		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 10, %s) { edges { node { code } } } }`, args))
+		var want []string
+		for _, nd := range nodes(d, "tickets") {
+			want = append(want, fmt.Sprint(nd["code"]))
+		}
+		if !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("tickets(%s) a page at a time: %v, want %v", args, got, want)
+		}
+	}
 	// A text filter every ticket matches, ordered by due date (the due
 	// days), lists as the due date's sort index does.
 	for _, order := range []string{`"dueDate"`, `"-dueDate"`} {

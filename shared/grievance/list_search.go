@@ -83,8 +83,17 @@ type textSearch struct {
 	judged, inRange, live int
 	// groups, when set, are the candidates split by the value of the
 	// order's field, in the order's sequence (valueGroups): the rows are
-	// read group after group, each newest first.
-	groups []*SeqSet
+	// read group after group, each newest first. groupVals are their
+	// values ("" for the candidates of no value posting), groupField the
+	// field.
+	groups     []*SeqSet
+	groupVals  []string
+	groupField string
+	// after, when set, is the keyset start in the order's column: the
+	// rows come after the cursor's row, and before counts the candidates
+	// known to sort before it without being read (the groups skipped).
+	after  *sortAfter
+	before int
 	// order, when set, is the walk of the order's column's order
 	// postings that places the candidates (walked).
 	order *orderWalk
@@ -107,6 +116,65 @@ type orderWalk struct {
 	// cmp is the list's order, for the groups that share only a prefix
 	// and the candidates no group holds.
 	cmp func(a, b *Ticket) int
+	// days: the groups are placed by the due days (dayBuckets), whose
+	// grams are day numbers, not the order postings' values.
+	days bool
+}
+
+// sortAfter is a keyset start in one column's order: the list goes on
+// after the row whose value on the column is value and whose number is
+// seq (ties are newest first, either way).
+type sortAfter struct {
+	field, value string
+	seq          int64
+	desc         bool
+	// index is the cursor row's in the list: index+1 rows come before
+	// the page.
+	index int
+}
+
+// past reports whether t comes after the cursor's row in the order, by
+// its value as read.
+func (a *sortAfter) past(t *Ticket) bool {
+	c := strings.Compare(SortValue(t, a.field), a.value)
+	if a.desc {
+		c = -c
+	}
+	return c > 0 || c == 0 && t.Seq < a.seq
+}
+
+// rel places a group of the walk against the cursor's row, in the
+// walk's sequence: < 0 when every gram it holds comes before the row's,
+// 0 when it may hold the row's value, > 0 when it comes after.
+func (a *sortAfter) rel(w *orderWalk, b OrderBucket) int {
+	g := OrderKey(a.field, a.value).Gram
+	if w.days {
+		g = dayGram(DayOf(a.value))
+	}
+	var c int
+	switch {
+	case !b.Run:
+		c = strings.Compare(b.Gram, g)
+	case b.upper != "" && b.upper <= g:
+		c = -1
+	case b.Gram > g:
+		c = 1
+	}
+	if a.desc {
+		c = -c
+	}
+	return c
+}
+
+// sortStart returns the keyset start the after cursor gives in field's
+// order, nil when it gives none (an offset cursor, another order, or an
+// offset argument).
+func (pl *ticketPlan) sortStart(field string) *sortAfter {
+	a := pl.w.after
+	if field == "" || !a.sorted(field, pl.desc) || pl.q.Page.Offset != 0 {
+		return nil
+	}
+	return &sortAfter{field: field, value: a.value, seq: a.seq, desc: pl.desc, index: a.index}
 }
 
 // orderFirstItems is the size of the first request of an order walk, read
@@ -182,7 +250,7 @@ func sortValues(field string, values *panelValues) []string {
 // valueGroups splits cands by their posting among vals (ascending), in
 // the order's sequence; the candidates in none (no value: it sorts
 // first) are a group of their own.
-func valueGroups(cands *SeqSet, post map[PostingKey]*SeqSet, field string, vals []string, desc bool) []*SeqSet {
+func valueGroups(cands *SeqSet, post map[PostingKey]*SeqSet, field string, vals []string, desc bool) ([]*SeqSet, []string) {
 	rest := cands.Clone()
 	groups := make([]*SeqSet, 0, len(vals)+1)
 	for _, v := range vals {
@@ -192,10 +260,12 @@ func valueGroups(cands *SeqSet, post map[PostingKey]*SeqSet, field string, vals 
 		groups = append(groups, grp)
 	}
 	groups = append([]*SeqSet{rest}, groups...)
+	gvals := append([]string{""}, vals...)
 	if desc {
 		slices.Reverse(groups)
+		slices.Reverse(gvals)
 	}
-	return groups
+	return groups, gvals
 }
 
 // planSearch narrows pl with the text index when the store keeps one and
@@ -266,7 +336,9 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 				async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) }),
 				func(rs []OrderRun, c *SeqSet) []OrderBucket { return runBuckets(rs, c, desc) })
 		}
+		byDays := false
 		if di, ok := s.store.(DueDayIndex); ok && len(needs) > 0 && orderField == "due_date" {
+			byDays = true
 			readPlace = placing(s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) }),
 				async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) }),
 				func(ds []uint16, c *SeqSet) []OrderBucket { return dayBuckets(ds, c, desc) })
@@ -279,7 +351,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 					return nil, fmt.Errorf("read order postings: %w", err)
 				}
 				if place != nil {
-					w.place = place
+					w.place, w.days = place, byDays
 					return w, nil
 				}
 				// Until the backfill has filled them, or when the store
@@ -440,7 +512,8 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		ts.live = post[live].Len()
 	}
 	if sortField != "" {
-		ts.groups = valueGroups(cands, post, sortField, sortValues(sortField, values), pl.order[0].desc)
+		ts.groups, ts.groupVals = valueGroups(cands, post, sortField, sortValues(sortField, values), pl.order[0].desc)
+		ts.groupField = sortField
 	}
 	return ts, nil
 }
@@ -563,21 +636,42 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		pl.boundCount = true
 		w.needAll = false
 	}
+	// A cursor of the column's order starts the sources that read in it
+	// after its row (the groups, the walk, the sort index), instead of
+	// reading every row before the page again.
+	var from *sortAfter
+	switch {
+	case ts.groups != nil:
+		from = pl.sortStart(ts.groupField)
+	case ts.order != nil:
+		from = pl.sortStart(ts.order.field)
+	case !pl.boundCount:
+		// The sort index's keyset passes the candidates before the
+		// cursor unseen, so it cannot bound the count by them.
+		from = pl.sortStart(sortBy)
+	}
 	hint := ts.inRange
 	if ordered && !w.needAll && w.first >= 0 {
 		hint = w.first + 1 + w.lower
-		if keyset {
+		if keyset || from != nil {
 			hint = w.first + 1
 		}
 	}
 	pl.search = ts
+	startAt := func(field string) {
+		pl.native, pl.sortKeyed = true, field
+		if from != nil {
+			ts.after = from
+			w.startAfter()
+		}
+	}
 	if ts.groups != nil {
-		pl.native = true
+		startAt(ts.groupField)
 		pl.source = ts.grouped(ctx, hint+hint/4+2)
 		return true
 	}
 	if ts.order != nil {
-		pl.native = true
+		startAt(ts.order.field)
 		pl.source = ts.walked(ctx, hint+hint/4+2)
 		return true
 	}
@@ -587,9 +681,12 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		// candidate and sorting them.
 		perRow := ts.live / max(ts.inRange, 1)
 		if hint*perRow < ts.inRange || ts.inRange > maxSorted {
-			pl.native = true
+			startAt(sortBy)
 			r := TicketRange{By: RangeSorted, SortBy: sortBy, Descending: pl.order[0].desc,
 				PageHint: min(max(hint*perRow+hint/4, 32), maxScanPage)}
+			if from != nil {
+				r.After, r.AfterValue = from.seq, from.value
+			}
 			pl.source = func(fn func(*Ticket) (bool, error)) error {
 				return st.ScanTickets(ctx, r, func(t *Ticket) (bool, error) {
 					if !ts.cands.Has(t.Seq) {
@@ -640,11 +737,29 @@ func distinct(keys []PostingKey) []PostingKey {
 // grouped yields the live tickets of the groups, group after group, each
 // newest first (the order's ties), read as one sequence: a page whose
 // rows span small groups still takes one read.
+//
+// After a cursor (ts.after), the groups before its value's are skipped
+// unread, and its value's group starts below its number.
 func (ts *textSearch) grouped(ctx context.Context, hint int) rows[*Ticket] {
 	each := func(fn func(int64) bool) {
+		start := 0
+		ts.before = 0
+		if a := ts.after; a != nil {
+			if start = slices.Index(ts.groupVals, a.value); start < 0 {
+				start = slices.Index(ts.groupVals, "") // a value of no posting
+			}
+			for _, grp := range ts.groups[:start] {
+				ts.before += grp.Len()
+			}
+			ts.before += ts.groups[start].count(a.seq, ts.groups[start].Max())
+		}
 		more := true
-		for _, grp := range ts.groups {
-			grp.Range(0, grp.Max(), true, func(n int64) bool { more = fn(n); return more })
+		for i, grp := range ts.groups[start:] {
+			hi := grp.Max()
+			if i == 0 && ts.after != nil {
+				hi = min(hi, ts.after.seq-1)
+			}
+			grp.Range(0, hi, true, func(n int64) bool { more = fn(n); return more })
 			if !more {
 				return
 			}
@@ -668,6 +783,11 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 		wanted := hint // rows still wanted (about: judged rows)
 		bt := &batcher{read: read, fn: fn, judged: &ts.judged, cmp: w.cmp, chunk: min(max(hint, 4), maxScanPage),
 			flushed: func(n int) { wanted -= n }, more: true}
+		if ts.after != nil {
+			// A sorted group may hold the cursor's row and those before
+			// it, and the candidates no group placed may sort anywhere.
+			bt.keep = ts.after.past
+		}
 		queue := func(u unit) error {
 			if u.sorted && len(u.seqs) > maxSorted {
 				// Only before the backfill's text pass (the tickets no
@@ -683,6 +803,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 		// groups read, top the highest number they or the candidates hold
 		// (about how many tickets there are).
 		placed, groups, passed, top := 0, 0, 0, ts.cands.Max()
+		ts.before = 0
 		for bt.more {
 			for _, b := range buckets {
 				groups++
@@ -695,14 +816,29 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 				}
 				left.AndNot(grp)
 				placed += grp.Len()
+				// After a cursor, the groups before its row's are passed
+				// unread, and its value's group starts below its number.
+				rel, hi := 1, grp.Max()
+				if ts.after != nil {
+					rel = ts.after.rel(w, b)
+				}
+				if rel < 0 {
+					ts.before += grp.Len()
+					continue
+				}
 				var err error
 				if b.wholeValue() {
-					grp.Range(0, grp.Max(), true, func(n int64) bool {
+					if rel == 0 {
+						// Its tickets from the cursor's number up came before.
+						ts.before += grp.count(ts.after.seq, hi)
+						hi = min(hi, ts.after.seq-1)
+					}
+					grp.Range(0, hi, true, func(n int64) bool {
 						err = queue(unit{seqs: []int64{n}})
 						return err == nil && bt.more
 					})
 				} else {
-					err = queue(unit{seqs: members(grp), sorted: true})
+					err = queue(unit{seqs: members(grp), sorted: true, at: rel == 0 && ts.after != nil})
 				}
 				if err != nil {
 					return err
@@ -725,8 +861,14 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			// large (dates, versions, staff: the whole column is a few
 			// hundred items) or the candidates dense.
 			need := max(wanted-bt.queued, 1)
+			// After a cursor, the walk also passes the candidates still
+			// before it (about the rows before the page not yet passed).
+			ahead := 0
+			if ts.after != nil {
+				ahead = max(ts.after.index+1-ts.before, 0)
+			}
 			perGroup := float64(placed) / float64(groups)
-			walkOn := float64(need) / perGroup
+			walkOn := float64(need+ahead) / perGroup
 			if perGroup == 0 {
 				walkOn = float64(int(top)-passed) / (float64(passed) / float64(groups))
 			}
@@ -735,7 +877,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			}
 			size := orderWalkMax
 			if perGroup > 0 {
-				size = min(max(int(float64(need)/perGroup*1.25)+1, 32), orderWalkMax)
+				size = min(max(int(float64(need+ahead)/perGroup*1.25)+1, 32), orderWalkMax)
 			}
 			var err error
 			if buckets, next, err = w.oi.OrderBuckets(ctx, w.field, w.desc, next, size); err != nil {
@@ -808,6 +950,9 @@ func inOrder(each func(func(int64) bool), hint int, judged *int, read func([]int
 type unit struct {
 	seqs   []int64
 	sorted bool
+	// at: the sorted group holds a keyset's cursor row, whose rows up to
+	// it are dropped once read, so it does not count toward a batch.
+	at bool
 }
 
 // batcher reads queued units in batches (chunk numbers at first, then
@@ -816,10 +961,13 @@ type unit struct {
 // counts the numbers whose rows were offered (or that have none); flushed,
 // when set, hears how many numbers each batch read.
 type batcher struct {
-	read    func([]int64) (map[int64][]*Ticket, error)
-	fn      func(*Ticket) (bool, error)
-	judged  *int
-	cmp     func(a, b *Ticket) int
+	read   func([]int64) (map[int64][]*Ticket, error)
+	fn     func(*Ticket) (bool, error)
+	judged *int
+	cmp    func(a, b *Ticket) int
+	// keep, when set, drops the rows of sorted units it refuses (those at
+	// or before a keyset's cursor), judged but not offered.
+	keep    func(*Ticket) bool
 	flushed func(n int)
 	chunk   int
 	pend    []unit
@@ -833,7 +981,9 @@ func (b *batcher) add(u unit) error {
 		return nil
 	}
 	b.pend = append(b.pend, u)
-	b.queued += len(u.seqs)
+	if !u.at {
+		b.queued += len(u.seqs)
+	}
 	if b.queued >= b.chunk {
 		return b.flush()
 	}
@@ -888,6 +1038,9 @@ func (b *batcher) flush() error {
 		slices.SortStableFunc(page, b.cmp)
 		for _, t := range page {
 			*b.judged++
+			if b.keep != nil && !b.keep(t) {
+				continue
+			}
 			if err := offer(t); err != nil || !b.more {
 				return err
 			}

@@ -619,7 +619,7 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 	case pl.fixedCount != nil:
 		page.TotalCount, page.Counted = *pl.fixedCount, true
 	case pl.boundCount:
-		page.TotalCount, page.Counted = pl.w.n+pl.search.inRange-pl.search.judged, true
+		page.TotalCount, page.Counted = pl.w.n+pl.search.inRange-pl.search.judged-pl.search.before, true
 	case pl.versionCount != nil:
 		n, err := pl.versionCount()
 		if err != nil {

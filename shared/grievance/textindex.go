@@ -198,6 +198,10 @@ type OrderBucket struct {
 	Gram    string
 	Members *SeqSet
 	Run     bool
+	// upper, for a run placed by runBuckets, is the next run's From (""
+	// for the last): the run holds the grams from Gram up to below it,
+	// which a keyset start compares with its cursor's (sortAfter).
+	upper string
 }
 
 // wholeValue reports whether the group's tickets share one sort value
@@ -325,10 +329,13 @@ func dayBuckets(days []uint16, cands *SeqSet, desc bool) []OrderBucket {
 	}
 	out := make([]OrderBucket, 0, len(keys))
 	for _, d := range keys {
-		out = append(out, OrderBucket{Gram: fmt.Sprintf("%05d#", d), Members: byDay[d]})
+		out = append(out, OrderBucket{Gram: dayGram(d), Members: byDay[d]})
 	}
 	return out
 }
+
+// dayGram is day's group in dayBuckets: grams sort as the days do.
+func dayGram(day uint16) string { return fmt.Sprintf("%05d#", day) }
 
 // runBuckets are the runs holding candidates, in the order's sequence,
 // each with its candidates only: a run of several groups is a few dozen
@@ -336,7 +343,7 @@ func dayBuckets(days []uint16, cands *SeqSet, desc bool) []OrderBucket {
 // candidates tie.
 func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
 	var out []OrderBucket
-	for _, r := range runs {
+	for i, r := range runs {
 		var in *SeqSet
 		if r.Members != nil {
 			in = r.Members.Clone()
@@ -356,6 +363,9 @@ func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
 			continue
 		}
 		b := OrderBucket{Gram: r.From, Members: in, Run: true}
+		if i+1 < len(runs) {
+			b.upper = runs[i+1].From
+		}
 		if r.Group != "" {
 			// A prefix's group (a title past 400 bytes) is sorted once
 			// read, as a run.
@@ -527,6 +537,13 @@ func (s *SeqSet) Range(lo, hi int64, desc bool, fn func(int64) bool) {
 			}
 		}
 	}
+}
+
+// count returns how many members are from lo to hi (inclusive).
+func (s *SeqSet) count(lo, hi int64) int {
+	n := 0
+	s.Range(lo, hi, false, func(int64) bool { n++; return true })
+	return n
 }
 
 // Words exposes the bitmap (64 numbers a word, number 0 first) for a

@@ -901,3 +901,93 @@ func TestDayOf_SortsAsTheDueDates(t *testing.T) {
 		}
 	}
 }
+
+// The next page of a filtered list ordered by a column (the value
+// postings' groups, the order postings' runs, due days or walk, a sort
+// index read for the candidates) starts after the cursor of the page
+// before: the pages together are the list read whole, each with its
+// count, for every reader; and a later page reads about a page of
+// tickets, where re-reading every row before it grows with each page.
+func TestSortedSearch_NextPagesStartAfterTheCursor(t *testing.T) {
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	const size = 10
+	for _, c := range []struct {
+		perCall, runMembers int
+		runs, noOrders      bool
+	}{{0, 4, true, false}, {3, 1, true, false}, {3, 4, false, false}, {0, 4, false, true}} {
+		t.Run(fmt.Sprintf("%d a call, runs %v, order postings %v", c.perCall, c.runs, !c.noOrders), func(t *testing.T) {
+			t.Parallel()
+			withIndex, plain, indexed := twins(seedOrderValues)
+			indexed.OrderGroupsPerCall = c.perCall
+			indexed.OrderRunMembers = c.runMembers
+			indexed.SetOrderRunsComplete(c.runs)
+			indexed.SetDueDaysComplete(c.runs)
+			// Before the backfill, the sort indexes read for the
+			// candidates.
+			indexed.SetOrderPostingsComplete(!c.noOrders)
+			// The officer, whom a category hides titles, reporters and
+			// staff from, is listed from the candidates sorted in memory.
+			readers := []*grievance.Principal{confOfficer}
+			if c.perCall == 0 && c.runs {
+				readers = append(readers, officer)
+			}
+			for _, reader := range readers {
+				for _, fs := range [][]grievance.Filter{
+					{f("title", grievance.IContains, "e")},
+					// More candidates than are judged for the count: it
+					// is the rows found and the candidates not read.
+					{f("title", grievance.IContains, "eceived")},
+					{f("title", grievance.IContains, "received (1")},
+					{f("category", grievance.IContains, "ope")},
+					{f("status", grievance.IContains, "OPEN"), f("priority", grievance.IContains, "low")},
+				} {
+					for _, order := range []string{"title", "-title", "due_date", "-due_date", "reporter_id", "-reporter_id", "version", "-version",
+						"attending_staff", "-attending_staff", "status", "-status", "category", "-category", "priority", "-priority"} {
+						name := fmt.Sprintf("%s %v %s", reader.Username, fs, order)
+						ctx := grievance.NewContext(context.Background(), reader)
+						var want []*grievance.Ticket
+						for off := 0; ; off += 100 {
+							p, err := plain.ListTickets(ctx, grievance.TicketQuery{Page: grievance.PageArgs{First: intp(100), Offset: off}, Filters: fs, OrderBy: []string{order}})
+							if err != nil {
+								t.Fatal(err)
+							}
+							if want = append(want, p.Items...); !p.HasNextPage {
+								break
+							}
+						}
+						var got []*grievance.Ticket
+						after, reads := "", []int{}
+						for n := 1; n <= 40; n++ {
+							indexed.read = 0
+							p, err := withIndex.ListTickets(ctx, grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(size), After: after}, Filters: fs, OrderBy: []string{order}})
+							if err != nil {
+								t.Fatal(err)
+							}
+							if p.TotalCount != len(want) {
+								t.Errorf("%s: page %d counts %d, want %d", name, n, p.TotalCount, len(want))
+							}
+							got, reads = append(got, p.Items...), append(reads, indexed.read)
+							// With the runs and due days (a table past its
+							// backfill), a later page reads about what the
+							// first did, or the rest of the candidates when
+							// they are a few pages: never the rows before it
+							// again.
+							if c.runs && n > 1 && indexed.read > max(reads[0], 5*size) {
+								t.Errorf("%s: page %d read %d tickets by number, the first %d", name, n, indexed.read, reads[0])
+							}
+							if !p.HasNextPage {
+								break
+							}
+							after = p.Cursor(len(p.Items) - 1)
+						}
+						if codes(got) != codes(want) {
+							t.Errorf("%s: pages %s\nwant  %s", name, codes(got), codes(want))
+						}
+					}
+				}
+			}
+		})
+	}
+}
