@@ -309,8 +309,10 @@ func (e *env) ticket(tb testing.TB, id string) *grievance.Ticket {
 
 const basicTicket = `category: "Default", title: "Test", resolution: "8,7", priority: "High", dateOfIncident: "2024-11-20", channel: "Channel A", flags: "Default"`
 
-// historyInvoker records history the way functions/history does, so that
-// history reads work without running the Lambda.
+// historyInvoker consumes the stream the way functions/history does, so
+// that history reads, statistics and text searches work without running
+// the Lambda: history first, then the statistics and the text index over
+// the records history recorded.
 type historyInvoker struct{ st *store.Store }
 
 func (h historyInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
@@ -320,10 +322,26 @@ func (h historyInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, err
 	}
 	var resp events.DynamoDBEventResponse
 	failed, err := h.st.RecordHistory(ctx, ev.Records)
+	if failed == "" && err != nil {
+		return nil, err
+	}
+	upTo := len(ev.Records)
+	for i, rec := range ev.Records {
+		if rec.Change.SequenceNumber == failed {
+			upTo = i
+		}
+	}
+	// The function logs and alarms on these instead of failing the batch;
+	// here a failure fails the batch, so a test sees it (the poller
+	// delivers it again, and every step is idempotent).
+	if sf, err := h.st.ApplyStats(ctx, ev.Records[:upTo]); sf != "" || err != nil {
+		return nil, fmt.Errorf("statistics at %s: %w", sf, err)
+	}
+	if sf, err := h.st.ApplySearch(ctx, ev.Records[:upTo]); sf != "" || err != nil {
+		return nil, fmt.Errorf("text index at %s: %w", sf, err)
+	}
 	if failed != "" {
 		resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: failed}}
-	} else if err != nil {
-		return nil, err
 	}
 	return json.Marshal(resp)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -80,5 +81,64 @@ func TestHistoryList_PagesFollowTheCursor(t *testing.T) {
 	}
 	if want := "[other.1.false v3.3.false v2.2.true v1.1.true]"; fmt.Sprint(got) != want {
 		t.Fatalf("pages %v, want %s", got, want)
+	}
+}
+
+// A title search through DynamoDB, with the stream consumed as the
+// history function does (history, then the statistics and the text
+// index): the live list finds the ticket by its new title only, the
+// history list finds each version by the title it had, and its next-page
+// button (the history postings' keyset) gives every matching version once.
+func TestHistoryList_TitleSearchThroughTheStream(t *testing.T) {
+	e := newDynamoEnv(t)
+	e.startHistory(t)
+	paid := e.createTicket(t, adminClaims, `category: "Default", title: "Payment late"`)
+	e.retitle(t, paid, "Payment missing", "Payment missing twice")
+	e.createTicket(t, adminClaims, `category: "Default", title: "Card lost"`)
+	list := func(args string) (rows []string, total any) {
+		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(%s) { totalCount edges { node { title version } } } }`, args))
+		for _, n := range nodes(d, "tickets") {
+			rows = append(rows, fmt.Sprintf("%v.%v", n["title"], n["version"]))
+		}
+		return rows, path(d, "tickets", "totalCount")
+	}
+	// The index follows the history by a moment (the same invocation).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if rows, _ := list(`title_Icontains: "card"`); len(rows) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the text index did not catch up with the stream")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, c := range []struct{ args, want string }{
+		{`title_Icontains: "MISSING"`, "[Payment missing twice.3] 1"},
+		{`title_Icontains: "late"`, "[] 0"},
+		{`showHistory: true, title_Icontains: "late"`, "[Payment late.1] 1"},
+		{`showHistory: true, title_Icontains: "missing"`, "[Payment missing twice.3 Payment missing.2] 2"},
+	} {
+		if rows, total := list(c.args); fmt.Sprint(rows, " ", total) != c.want {
+			t.Errorf("tickets(%s) = %v %v, want %s", c.args, rows, total, c.want)
+		}
+	}
+	var got []string
+	after := ""
+	for range 5 {
+		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 1, showHistory: true, title_Icontains: "pay"%s) { totalCount pageInfo { hasNextPage endCursor } edges { node { title version isHistory } } } }`, after))
+		if path(d, "tickets", "totalCount") != 3.0 {
+			t.Fatalf("totalCount=%v, want 3", path(d, "tickets", "totalCount"))
+		}
+		for _, n := range nodes(d, "tickets") {
+			got = append(got, fmt.Sprintf("%v.%v.%v", n["title"], n["version"], n["isHistory"]))
+		}
+		if path(d, "tickets", "pageInfo", "hasNextPage") != true {
+			break
+		}
+		after = fmt.Sprintf(", after: %q", path(d, "tickets", "pageInfo", "endCursor"))
+	}
+	if want := "[Payment missing twice.3.false Payment missing.2.true Payment late.1.true]"; fmt.Sprint(got) != want {
+		t.Errorf("pages %v, want %s", got, want)
 	}
 }
