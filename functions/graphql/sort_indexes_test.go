@@ -169,18 +169,7 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 		`title_Icontains: "T", orderBy: ["dueDate"]`, `title_Icontains: "T", orderBy: ["-dueDate"]`,
 		`title_Icontains: "t", orderBy: ["-priority"]`, `category_Icontains: "a", orderBy: ["status"]`,
 		`status_Icontains: OPEN, orderBy: ["-attendingStaff"]`, `title_Icontains: "t", orderBy: ["reporter_id"]`} {
-		var got []string
-		after := ""
-		for n := 0; n < 6; n++ {
-			d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 1, %s%s) { totalCount pageInfo { hasNextPage endCursor } edges { node { code } } } }`, after, args))
-			for _, nd := range nodes(d, "tickets") {
-				got = append(got, fmt.Sprint(nd["code"]))
-			}
-			if path(d, "tickets", "pageInfo", "hasNextPage") != true {
-				break
-			}
-			after = fmt.Sprintf("after: %q, ", path(d, "tickets", "pageInfo", "endCursor"))
-		}
+		got := e.pageByPage(t, args, -1, "code")
 		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 10, %s) { edges { node { code } } } }`, args))
 		var want []string
 		for _, nd := range nodes(d, "tickets") {
