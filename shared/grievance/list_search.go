@@ -143,14 +143,18 @@ func (a *sortAfter) past(t *Ticket) bool {
 	return c > 0 || c == 0 && t.Seq < a.seq
 }
 
-// rel places a group of the walk against the cursor's row, in the
-// walk's sequence: < 0 when every gram it holds comes before the row's,
-// 0 when it may hold the row's value, > 0 when it comes after.
-func (a *sortAfter) rel(w *orderWalk, b OrderBucket) int {
-	g := OrderKey(a.field, a.value).Gram
+// gram is the cursor's row's group in w's grams.
+func (a *sortAfter) gram(w *orderWalk) string {
 	if w.days {
-		g = dayGram(DayOf(a.value))
+		return dayGram(DayOf(a.value))
 	}
+	return OrderKey(a.field, a.value).Gram
+}
+
+// rel places a group of the walk against the cursor's row, whose group
+// is g (gram), in the walk's sequence: < 0 when every gram it holds
+// comes before g, 0 when it may hold g, > 0 when it comes after.
+func (a *sortAfter) rel(b OrderBucket, g string) int {
 	var c int
 	switch {
 	case !b.Run:
@@ -804,6 +808,10 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 		// (about how many tickets there are).
 		placed, groups, passed, top := 0, 0, 0, ts.cands.Max()
 		ts.before = 0
+		var at string // the cursor's group
+		if ts.after != nil {
+			at = ts.after.gram(w)
+		}
 		for bt.more {
 			for _, b := range buckets {
 				groups++
@@ -820,7 +828,7 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 				// unread, and its value's group starts below its number.
 				rel, hi := 1, grp.Max()
 				if ts.after != nil {
-					rel = ts.after.rel(w, b)
+					rel = ts.after.rel(b, at)
 				}
 				if rel < 0 {
 					ts.before += grp.Len()
