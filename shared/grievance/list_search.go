@@ -97,6 +97,42 @@ type textSearch struct {
 	// order, when set, is the walk of the order's column's order
 	// postings that places the candidates (walked).
 	order *orderWalk
+	// spots are where the rows offered from sorted runs sorted in them,
+	// by number (runBefore).
+	spots map[int64]runSpot
+}
+
+// runSpot is a row's place in the sorted run it was read in: the run's
+// numbers known to sort before the run's first read (prior), the
+// numbers read, and the rows that sorted after it.
+type runSpot struct {
+	prior, seqs []int64
+	later       []*Ticket
+}
+
+// runBefore returns the numbers of the run t was read in that sort
+// before it, for its cursor (Page.endRun); nil when t was not read in a
+// sorted run, or when they are more than a cursor carries.
+func (ts *textSearch) runBefore(t *Ticket) []int64 {
+	sp, ok := ts.spots[t.Seq]
+	if !ok {
+		return nil
+	}
+	after := map[int64]bool{t.Seq: true}
+	for _, l := range sp.later {
+		after[l.Seq] = true
+	}
+	out := append([]int64{}, sp.prior...)
+	for _, n := range sp.seqs {
+		if !after[n] {
+			out = append(out, n)
+		}
+	}
+	if len(out) > maxCursorRun {
+		return nil
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // orderWalk reads one column's order postings from the order's first
@@ -131,6 +167,10 @@ type sortAfter struct {
 	// index is the cursor row's in the list: index+1 rows come before
 	// the page.
 	index int
+	// run, when the cursor's row was read in a sorted run, are the
+	// numbers of that run that sort before it, as the page that gave
+	// the cursor read them (empty: none; nil: not known).
+	run []int64
 }
 
 // past reports whether t comes after the cursor's row in the order, by
@@ -178,7 +218,7 @@ func (pl *ticketPlan) sortStart(field string) *sortAfter {
 	if field == "" || !a.sorted(field, pl.desc) || pl.q.Page.Offset != 0 {
 		return nil
 	}
-	return &sortAfter{field: field, value: a.value, seq: a.seq, desc: pl.desc, index: a.index}
+	return &sortAfter{field: field, value: a.value, seq: a.seq, desc: pl.desc, index: a.index, run: a.run}
 }
 
 // orderFirstItems is the size of the first request of an order walk, read
@@ -792,6 +832,10 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 			// it, and the candidates no group placed may sort anywhere.
 			bt.keep = ts.after.past
 		}
+		ts.spots = map[int64]runSpot{}
+		bt.spot = func(t *Ticket, u unit, later []*Ticket) {
+			ts.spots[t.Seq] = runSpot{prior: u.prior, seqs: u.seqs, later: later}
+		}
 		queue := func(u unit) error {
 			if u.sorted && len(u.seqs) > maxSorted {
 				// Only before the backfill's text pass (the tickets no
@@ -846,7 +890,27 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 						return err == nil && bt.more
 					})
 				} else {
-					err = queue(unit{seqs: members(grp), sorted: true, at: rel == 0 && ts.after != nil})
+					u := unit{sorted: true, at: rel == 0 && ts.after != nil}
+					if u.at && ts.after.run != nil {
+						// The cursor names its run's rows before it: the
+						// rest of the run is read, and counts toward a
+						// batch as any group (keep still drops a row that
+						// moved since).
+						// Not a set of them: the numbers come from the
+						// client, and a bitmap grows to the largest.
+						for _, n := range append(slices.Clone(ts.after.run), ts.after.seq) {
+							if grp.Has(n) {
+								grp.Remove(n)
+								ts.before++
+							}
+						}
+						u.at, u.prior = false, append(slices.Clone(ts.after.run), ts.after.seq)
+						if grp.Len() == 0 {
+							continue
+						}
+					}
+					u.seqs = members(grp)
+					err = queue(u)
 				}
 				if err != nil {
 					return err
@@ -961,6 +1025,9 @@ type unit struct {
 	// at: the sorted group holds a keyset's cursor row, whose rows up to
 	// it are dropped once read, so it does not count toward a batch.
 	at bool
+	// prior, for the rest of the cursor's run, are that run's numbers
+	// that sort before the rest (the cursor's run and row).
+	prior []int64
 }
 
 // batcher reads queued units in batches (chunk numbers at first, then
@@ -975,7 +1042,10 @@ type batcher struct {
 	cmp    func(a, b *Ticket) int
 	// keep, when set, drops the rows of sorted units it refuses (those at
 	// or before a keyset's cursor), judged but not offered.
-	keep    func(*Ticket) bool
+	keep func(*Ticket) bool
+	// spot, when set, hears the place of each row offered from a sorted
+	// unit.
+	spot    func(t *Ticket, u unit, later []*Ticket)
 	flushed func(n int)
 	chunk   int
 	pend    []unit
@@ -1044,10 +1114,13 @@ func (b *batcher) flush() error {
 		}
 		*b.judged += len(u.seqs) - len(page)
 		slices.SortStableFunc(page, b.cmp)
-		for _, t := range page {
+		for i, t := range page {
 			*b.judged++
 			if b.keep != nil && !b.keep(t) {
 				continue
+			}
+			if b.spot != nil {
+				b.spot(t, u, page[i+1:])
 			}
 			if err := offer(t); err != nil || !b.more {
 				return err

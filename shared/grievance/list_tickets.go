@@ -614,6 +614,9 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 				page.versions = append(page.versions, t.Version)
 			}
 		}
+		if n := len(page.Items); n > 0 && pl.sortKeyed != "" && pl.search != nil {
+			page.endRun = pl.search.runBefore(page.Items[n-1])
+		}
 	}
 	switch {
 	case pl.fixedCount != nil:

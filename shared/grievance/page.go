@@ -59,6 +59,14 @@ type Page[T any] struct {
 	// versions, for a page of history rows read in number order, are the
 	// rows' versions: their cursors carry them beside the number.
 	versions []int
+	// endRun, when the last row was read in a run sorted once read (a
+	// text filter ordered by title or reporter), are the numbers of that
+	// run that sort before it: the last row's cursor carries them, so the
+	// next page reads only the rest of the run, where it would read the
+	// run whole (up to 32 tickets) to find the rows after the cursor.
+	// Only the last row's: the next-page button sends endCursor, and
+	// every row's would grow each of 20 cursors by up to 31 numbers.
+	endRun []int64
 }
 
 // Cursor returns the cursor of Items[i].
@@ -71,7 +79,14 @@ func (p *Page[T]) Cursor(i int) string {
 		}
 		c += "|" + dir + strconv.FormatInt(p.keys[i], 10)
 		if p.sortField != "" && i < len(p.sortVals) {
-			c += "|o" + p.sortField + "=" + p.sortVals[i]
+			order := "|o" + p.sortField + "=" + p.sortVals[i]
+			// The run goes before the value, which may hold any
+			// character; a cursor that would pass maxCursor goes without
+			// it (the next page then reads the run whole).
+			if run := runText(p.endRun); i == len(p.Items)-1 && run != "" && len(c)+len(run)+len(order) <= maxCursor {
+				c += run
+			}
+			c += order
 		}
 		if i < len(p.versions) {
 			c += "|v" + strconv.Itoa(p.versions[i])
@@ -95,11 +110,56 @@ type cursor struct {
 	dir          byte
 	field, value string
 	version      int // a history row's
+	// run: the numbers of the row's run that sort before it (Page.endRun;
+	// empty when it is the run's first, nil when not known).
+	run []int64
 }
 
 // maxCursor bounds a cursor's decoded length: a sort value (at most the
 // index's 1,000 bytes) and the rest.
 const maxCursor = 1200
+
+// maxCursorRun bounds the numbers a cursor's run may carry: a run holds
+// a few dozen tickets (the store's runs, 32; one grown by a write before
+// it is cut again, a few more).
+const maxCursorRun = 64
+
+// runText encodes a cursor's run: "|r" and the numbers in base 36, comma
+// separated, none when the row is its run's first ("" when the run is
+// not known, or too many).
+func runText(run []int64) string {
+	if run == nil || len(run) > maxCursorRun {
+		return ""
+	}
+	b := []byte("|r")
+	for i, n := range run {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, n, 36)
+	}
+	return string(b)
+}
+
+// parseRun decodes runText's numbers (without "r").
+func parseRun(s string) ([]int64, bool) {
+	if s == "" {
+		return []int64{}, true
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > maxCursorRun {
+		return nil, false
+	}
+	out := make([]int64, 0, len(parts))
+	for _, p := range parts {
+		n, err := strconv.ParseInt(p, 36, 64)
+		if err != nil || n <= 0 {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
 
 // numbered reports whether c starts a keyset in ticket-number order,
 // descending or not.
@@ -140,6 +200,15 @@ func parseCursor(name, c string) (cursor, error) {
 	cur := cursor{index: n}
 	if hasKey {
 		key, order, more := strings.Cut(key, "|")
+		if more && strings.HasPrefix(order, "r") {
+			// A run comes only before a sort value.
+			list, rest, ok := strings.Cut(order[1:], "|")
+			run, valid := parseRun(list)
+			if !ok || !valid || !strings.HasPrefix(rest, "o") {
+				return cursor{}, bad
+			}
+			cur.run, order = run, rest
+		}
 		switch {
 		case more && strings.HasPrefix(order, "v"):
 			v, err := strconv.Atoi(order[1:])

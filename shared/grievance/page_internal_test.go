@@ -3,6 +3,7 @@ package grievance
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,10 +96,42 @@ func TestParseCursor_SortPosition(t *testing.T) {
 		{"arrayconnection:3|d12|otitle=\xff", false, "", ""},
 		{"arrayconnection:3|otitle=x", false, "", ""},
 		{"arrayconnection:3|d12|otitle=" + strings.Repeat("x", maxCursor), false, "", ""},
+		// The numbers of the row's run before it come before the value.
+		{"arrayconnection:3|a12|r1,z,2s|otitle=Pay |r3|", true, "title", "Pay |r3|"},
+		{"arrayconnection:3|a12|r|otitle=x", true, "title", "x"},
+		{"arrayconnection:3|a12|r0|otitle=x", false, "", ""},
+		{"arrayconnection:3|a12|r-1|otitle=x", false, "", ""},
+		{"arrayconnection:3|a12|r1,,2|otitle=x", false, "", ""},
+		{"arrayconnection:3|a12|r1|v3", false, "", ""},
+		{"arrayconnection:3|a12|r1", false, "", ""},
+		{"arrayconnection:3|a12|r" + strings.Repeat("1,", maxCursorRun) + "1|otitle=x", false, "", ""},
 	} {
 		c, err := parseCursor("after", enc(tc.raw))
 		if (err == nil) != tc.ok || c.field != tc.field || c.value != tc.value {
 			t.Errorf("%q: cursor %+v, err %v; want ok=%v field %q value %q", tc.raw, c, err, tc.ok, tc.field, tc.value)
 		}
+	}
+}
+
+// Only the last row's cursor carries the numbers of its run before it,
+// and none when they would take a cursor past its bound: the next page
+// then reads the run whole.
+func TestPageCursor_LastRowCarriesItsRun(t *testing.T) {
+	p := &Page[int]{Items: []int{1, 2}, keys: []int64{40, 41}, sortField: "title", sortVals: []string{"a", "b"}, endRun: []int64{7, 36, 1000}}
+	first, err := parseCursor("after", p.Cursor(0))
+	if err != nil || first.run != nil {
+		t.Errorf("first row: run %v, err %v; want none", first.run, err)
+	}
+	last, err := parseCursor("after", p.Cursor(1))
+	if err != nil || !slices.Equal(last.run, []int64{7, 36, 1000}) || last.value != "b" || last.seq != 41 {
+		t.Errorf("last row: %+v, err %v; want run [7 36 1000], value b, number 41", last, err)
+	}
+	p.endRun = []int64{}
+	if c, err := parseCursor("after", p.Cursor(1)); err != nil || c.run == nil || len(c.run) != 0 {
+		t.Errorf("the run's first row: run %v, err %v; want an empty run", c.run, err)
+	}
+	p.endRun, p.sortVals[1] = []int64{7}, strings.Repeat("x", maxCursor-30)
+	if c, err := parseCursor("after", p.Cursor(1)); err != nil || c.run != nil || c.value != p.sortVals[1] {
+		t.Errorf("a long value: run %v, err %v; want the value without a run", c.run, err)
 	}
 }

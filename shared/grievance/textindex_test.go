@@ -2,8 +2,11 @@ package grievance_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +32,8 @@ type bySeqSpy struct {
 	read, sorted int
 	groups       int // order posting groups read
 	noRuns       bool
+	// seqs, when set, records the numbers read.
+	seqs map[int64]bool
 }
 
 // OrderRuns answers none when noRuns (a store that keeps no runs for a
@@ -55,6 +60,11 @@ func (s *bySeqSpy) ScanTickets(ctx context.Context, r grievance.TicketRange, fn 
 
 func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
 	s.read += len(seqs)
+	if s.seqs != nil {
+		for _, n := range seqs {
+			s.seqs[n] = true
+		}
+	}
 	return s.Store.LiveTicketsBySeq(ctx, seqs)
 }
 
@@ -385,6 +395,13 @@ func twins(seed func(*grievancetest.Store)) (withIndex, plain *grievance.Service
 	withIndex = grievance.NewService(indexed, now, grievancetest.IDs(), grievance.Options{History: indexed.Store})
 	plain = grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	return withIndex, plain, indexed
+}
+
+// keyset reports whether cursor starts a list after a row of a column's
+// order (it carries the row's value).
+func keyset(cursor string) bool {
+	b, _ := base64.StdEncoding.DecodeString(cursor)
+	return strings.Contains(string(b), "|o")
 }
 
 func codes(ts []*grievance.Ticket) string {
@@ -902,6 +919,47 @@ func TestDayOf_SortsAsTheDueDates(t *testing.T) {
 	}
 }
 
+// A cursor's run comes from the client: numbers it does not hold, up to
+// the largest a number may be, change nothing, and a malformed run is the
+// invalid-cursor error.
+func TestSortedSearch_CursorRunFromTheClient(t *testing.T) {
+	withIndex, _, indexed := twins(seedOrderValues)
+	indexed.OrderRunMembers = 24
+	indexed.SetOrderRunsComplete(true)
+	indexed.SetOrderPostingsComplete(true)
+	// Listed by the runs (no category hides a column from this reader).
+	ctx := grievance.NewContext(context.Background(), confOfficer)
+	list := func(after string) (*grievance.Page[*grievance.Ticket], error) {
+		return withIndex.ListTickets(ctx, grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(5), After: after},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "e"}}, OrderBy: []string{"title"}})
+	}
+	first, err := list("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(first.Cursor(4))
+	head, order, ok := strings.Cut(string(raw), "|o")
+	run, _, _ := strings.Cut(head[strings.Index(head, "|r")+2:], "|")
+	if !ok || !strings.Contains(head, "|r") || run == "" {
+		t.Fatalf("page 1's last cursor %q carries no run before its value", raw)
+	}
+	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	want, err := list(first.Cursor(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strconv.FormatInt(math.MaxInt64, 36)
+	forged := enc(strings.Replace(head, "|r", "|r"+huge+",zzzzzzzz,", 1) + "|o" + order)
+	got, err := list(forged)
+	if err != nil || codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
+		t.Errorf("numbers the run does not hold: %v, err %v; want %s", got, err, codes(want.Items))
+	}
+	_, err = list(enc(strings.Replace(head, "|r", "|r-5,", 1) + "|o" + order))
+	if grievance.ErrorCode(err) != grievance.CodeInvalid {
+		t.Errorf("a negative number in the run: err %v, want %s", err, grievance.CodeInvalid)
+	}
+}
+
 // The next page of a filtered list ordered by a column (the value
 // postings' groups, the order postings' runs, due days or walk, a sort
 // index read for the candidates) starts after the cursor of the page
@@ -916,7 +974,7 @@ func TestSortedSearch_NextPagesStartAfterTheCursor(t *testing.T) {
 	for _, c := range []struct {
 		perCall, runMembers int
 		runs, noOrders      bool
-	}{{0, 4, true, false}, {3, 1, true, false}, {3, 4, false, false}, {0, 4, false, true}} {
+	}{{0, 4, true, false}, {0, 24, true, false}, {3, 1, true, false}, {3, 4, false, false}, {0, 4, false, true}} {
 		t.Run(fmt.Sprintf("%d a call, runs %v, order postings %v", c.perCall, c.runs, !c.noOrders), func(t *testing.T) {
 			t.Parallel()
 			withIndex, plain, indexed := twins(seedOrderValues)
@@ -959,8 +1017,9 @@ func TestSortedSearch_NextPagesStartAfterTheCursor(t *testing.T) {
 						}
 						var got []*grievance.Ticket
 						after, reads := "", []int{}
+						listed := map[int64]bool{}
 						for n := 1; n <= 40; n++ {
-							indexed.read = 0
+							indexed.read, indexed.seqs = 0, map[int64]bool{}
 							p, err := withIndex.ListTickets(ctx, grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(size), After: after}, Filters: fs, OrderBy: []string{order}})
 							if err != nil {
 								t.Fatal(err)
@@ -969,6 +1028,24 @@ func TestSortedSearch_NextPagesStartAfterTheCursor(t *testing.T) {
 								t.Errorf("%s: page %d counts %d, want %d", name, n, p.TotalCount, len(want))
 							}
 							got, reads = append(got, p.Items...), append(reads, indexed.read)
+							// Past the backfill, a page that starts after a
+							// column's cursor reads none of the rows listed
+							// before it, not even those of the run it
+							// starts in, wherever one read places every
+							// candidate (runs, due days with a text filter,
+							// value groups; a walk of groups without runs
+							// may read the rest, those before it too).
+							placed := !strings.HasSuffix(order, "version") && (!strings.HasSuffix(order, "due_date") || fs[0].Field == "title")
+							if c.runs && placed && keyset(after) {
+								for seq := range indexed.seqs {
+									if listed[seq] {
+										t.Errorf("%s: page %d read ticket %d again", name, n, seq)
+									}
+								}
+							}
+							for _, it := range p.Items {
+								listed[it.Seq] = true
+							}
 							// With the runs and due days (a table past its
 							// backfill), a later page reads about what the
 							// first did, or the rest of the candidates when
