@@ -86,9 +86,13 @@ func TestHistoryList_TitleSearchThroughTheStream(t *testing.T) {
 		return rows, path(d, "tickets", "totalCount")
 	}
 	// The index follows the history by a moment (the same invocation).
+	// The stream orders each ticket's changes, not the two tickets': wait
+	// for each one's last.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if rows, _ := list(`title_Icontains: "card"`); len(rows) == 1 {
+		card, _ := list(`title_Icontains: "card"`)
+		twice, _ := list(`title_Icontains: "twice"`)
+		if len(card) == 1 && len(twice) == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
