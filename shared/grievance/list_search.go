@@ -895,16 +895,17 @@ func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
 						// The cursor names its run's rows before it: the
 						// rest of the run is read, and counts toward a
 						// batch as any group (keep still drops a row that
-						// moved since).
-						// Not a set of them: the numbers come from the
-						// client, and a bitmap grows to the largest.
-						for _, n := range append(slices.Clone(ts.after.run), ts.after.seq) {
+						// moved since). They are taken out one by one,
+						// not as a set: the numbers come from the client,
+						// and a bitmap grows to the largest.
+						gone := append(slices.Clone(ts.after.run), ts.after.seq)
+						for _, n := range gone {
 							if grp.Has(n) {
 								grp.Remove(n)
 								ts.before++
 							}
 						}
-						u.at, u.prior = false, append(slices.Clone(ts.after.run), ts.after.seq)
+						u.at, u.prior = false, gone
 						if grp.Len() == 0 {
 							continue
 						}
