@@ -58,8 +58,8 @@ func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]
 // candidates whose reporter changed are judged. For a reader the sight
 // rule affects (an officer, their staff member), only the candidates ever
 // in a category hidden from them, or attended by them, are judged: the
-// same totalCount. Too many changed candidates, another filter or a
-// column not complete judge every candidate, as before.
+// same totalCount. Candidates all partial are all judged; another
+// filter or a column not complete judge every candidate, as before.
 func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 	st := grievancetest.NewStore()
 	seedTextVersions(t, st)
@@ -106,7 +106,7 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 		{"description and reporter, partial tickets", []grievance.Filter{f("description", grievance.IContains, "pay"), f("reporter_id", grievance.Exact, textReporters[0])}, []int64{3, 6, 60}, true, true, false},
 		{"title, status and reporter", []grievance.Filter{f("title", grievance.IContains, "road"), f("status", grievance.IContains, "RE"), f("reporter_id", grievance.Exact, textReporters[1])}, nil, true, true, false},
 		{"title and two reporters", []grievance.Filter{f("title", grievance.IContains, "road"), f("reporter_id", grievance.Exact, textReporters[0]), f("reporter_id", grievance.Exact, textReporters[1])}, nil, true, false, false},
-		{"too many partial", []grievance.Filter{f("title", grievance.IContains, "water")}, seqsTo(90), true, false, false},
+		{"every ticket partial", []grievance.Filter{f("title", grievance.IContains, "water")}, seqsTo(90), true, false, false},
 		{"column not complete", []grievance.Filter{f("title", grievance.IContains, "water")}, nil, false, false, false},
 		{"no filter", nil, nil, true, true, true},
 		{"status", []grievance.Filter{f("status", grievance.IContains, "OPEN")}, nil, true, true, true},
@@ -185,6 +185,70 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 	}
 	st.SetHistoryRowsPartial()
 	st.SetHistoryRowsComplete(true)
+}
+
+// A history text list whose candidates changed their titles by the dozen
+// (a programme that corrected a typo in two titles in five) judges only
+// those, however many, and counts the rest from the history rows: the
+// same totalCount as judging every version, reading the versions of
+// the changed candidates and the page's, not of every candidate. It
+// counts within a read budget that judging every candidate would pass.
+func TestHistoryRows_JudgesOnlyTheChangedCandidates(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n, fixed = 200, 80 // more than a page's worth of changed titles
+	var ins []grievance.TicketInput
+	for i := range n {
+		title := fmt.Sprintf("Water point %d", i)
+		if i%5 < 2 {
+			title = fmt.Sprintf("Water piont %d", i)
+		}
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		first := grievance.TicketInput{Status: strp("OPEN")}
+		if i%5 < 2 {
+			first.Title = strp(fmt.Sprintf("Water point %d", i))
+		}
+		return []grievance.TicketInput{first, {Status: strp("IN_PROGRESS")}}
+	}, n-1)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	twenty := 20
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
+		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "point"}}}
+	ctx := grievance.NewContext(context.Background(), admin)
+	all := rowsByPaging(t, ctx, plain, q)
+	if all <= 3*n-2*fixed || all >= 3*n {
+		t.Fatalf("seed: %d rows hold the title, want fewer than every version but more than the unchanged tickets'", all)
+	}
+	changedVersions := 3 * fixed // 4 with the rows skewed: within the budget below
+	for _, budget := range []int{grievance.DefaultHistoryReadBudget, changedVersions + 100} {
+		spy := &rowsSpy{Store: st}
+		svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: budget})
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatalf("budget %d: %v", budget, err)
+		}
+		if got.TotalCount != all || len(got.Items) != twenty {
+			t.Errorf("budget %d: totalCount %d with %d rows; every version judged: %d", budget, got.TotalCount, len(got.Items), all)
+		}
+		if spy.read > fixed+twenty {
+			t.Errorf("budget %d: read the versions of %d tickets for a page of %d: want the %d changed and the page's, not all %d", budget, spy.read, twenty, fixed, n)
+		}
+		spy.skew = 1
+		skewed, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if skewed.TotalCount == got.TotalCount {
+			t.Errorf("budget %d: totalCount %d with the rows skewed too: the unchanged candidates were judged, not counted", budget, got.TotalCount)
+		}
+	}
+	// Past the budget the list is refused, as judging every candidate is.
+	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: st, HistoryReadBudget: changedVersions - 10})
+	if _, err := svc.ListTickets(ctx, q); grievance.ErrorCode(err) != grievance.CodeLimit {
+		t.Errorf("changed candidates past the budget: %v, want %s", err, grievance.CodeLimit)
+	}
 }
 
 // touchesAnon reports whether fs filter on a field the category Anon

@@ -268,7 +268,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 		if cols != nil {
-			if rc, n := pl.countRows(cands, cols, g, rs, read); rc != nil {
+			if rc, n := pl.countRows(cands, cols, g, rs, s.historyReadBudget, read); rc != nil {
 				read = rc.reading(pl, g, read)
 				pl.versionCount, versions = rc.total, n
 				pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
