@@ -163,9 +163,9 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "reporters_page5_panel_sparse_sort_reporter_id_desc", args: `status_Icontains: "RECEIVED", category_Icontains: "Targeting", priority_Icontains: "Low", orderBy: ["-reporter_id"]`, reporters: true, page: 5},
 		listScaleOp{name: "retitled_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, retitled: true},
 		listScaleOp{name: "retitled_history_title_status", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, retitled: true},
-		// Every ticket numbered from 1: ten times the candidates, a tenth
-		// of them retitled (111 at 10,000 tickets, past what the count
-		// judged beside the page before session 21).
+		// Every ticket whose number starts with 1: ten times the
+		// candidates, a tenth of them retitled (111 at 10,000 tickets,
+		// past the 64 the count judged beside the page before session 21).
 		listScaleOp{name: "retitled_history_title_wide", args: `showHistory: true, title_Icontains: "received (1", orderBy: ["-dateCreated"]`, retitled: true},
 		listScaleOp{name: "retitled_page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, retitled: true, page: 5},
 	)
