@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -38,7 +39,9 @@ type HistoryRowIndex interface {
 	// of a field of RowUnchangedFields how many held the value of the
 	// version before (the first counts), indexed by its number: to be
 	// trusted only for a ticket HistoryRows says is not partial (its
-	// every version seen).
+	// every version seen). For a field of TextIndexedFields it answers
+	// UnchangedValue, and FirstValue: the versions from the first that
+	// held the first text (0: unknown, a ticket indexed before them).
 	HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error)
 	// HistoryRowsComplete reports whether every ticket is in the columns:
 	// false on a table indexed before they existed, until the backfill's
@@ -64,6 +67,32 @@ var RowUnchangedFields = []string{"reporter_id"}
 // value never changed, fewer when it did, 0 when unknown (a ticket
 // indexed before the column). No reporter is named so: they are UUIDs.
 const UnchangedValue = "~unchanged"
+
+// FirstValue names the column of a text field (TextIndexedFields) that
+// counts, per ticket, its first versions that held its first text: all
+// of them while the text never changed, the versions before its first
+// change after. With the text's UnchangedValue column (one less than the
+// versions when the text changed once) and the postings of replaced texts
+// (ReplacedKey) it counts the rows of a ticket whose text changed once.
+const FirstValue = "~first"
+
+// rowOnceMin is how many candidates must need judging before a count
+// reads what counts those whose text changed once: below it their
+// versions (3 items a ticket, beside the page) cost less than the columns
+// and postings that count them (about 40 index items at 100,000 tickets).
+const rowOnceMin = 12
+
+// onceColumns are what counts a candidate whose text in one field changed
+// once: the field's FirstValue and UnchangedValue columns, and the
+// postings of the query's grams in its live and replaced texts, and of
+// the live tickets.
+type onceColumns struct {
+	first, unchanged []uint16
+	post             map[PostingKey]*SeqSet
+}
+
+// onceReader reads the onceColumns of field with keys' postings.
+type onceReader func(field string, keys []PostingKey) (*onceColumns, error)
 
 // rowColumns are what a history list reads of the history rows: the
 // rows, and for a list with value filters the columns of the values they
@@ -242,14 +271,12 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 }
 
 // countRows plans the count of a history text list over cands from the
-// columns: nil when the candidates it must judge hold more than budget
-// versions (the history read budget: judging every candidate, as without
-// the columns, reads more and is refused too). Only those are judged,
-// however many: a programme that corrected one title in ten judges a
-// tenth of a title search's candidates, where judging every candidate
-// past a few dozen read ten times as many. It returns
-// the count and how many rows the candidates hold (as far as the columns
-// say: the judged ones' every version), which sizes the page's read.
+// columns. It refuses the list (LIMIT_EXCEEDED) when the candidates it
+// must judge hold more than budget versions (the history read budget:
+// judging every candidate, as without the columns, would read more).
+// Only those are judged, however many. It returns the count and how many
+// rows the candidates hold (as far as the columns say: the judged ones'
+// every version), which sizes the page's read.
 //
 // A candidate counted by the columns has every version holding the text
 // the postings found, so its rows are its versions, or, with value
@@ -260,29 +287,49 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // such fields (its status and its category both changed across the
 // accepted values) is judged, as one whose reporter changed.
 //
+// A candidate whose queried text changed in one field, and that no value
+// filter splits, is counted by once (when more than rowOnceMin
+// candidates need judging): a text that changed once (a typo corrected, a
+// description completed) holds the query in its first versions if the
+// replaced text's postings hold every gram, and in the rest if the live
+// text's do. A programme that corrected one title in ten counts a title
+// search without reading the corrected tickets' versions. The others
+// (changed twice, deleted, unknown counts) are judged.
+//
 // For a reader the sight rule affects, rs says which candidates are
 // judged (the list has left out those that hold no row).
-func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *rowSight, budget int, read func([]int64) (map[int64][]*Ticket, error)) (*rowCount, int) {
+func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *rowSight, budget int, read func([]int64) (map[int64][]*Ticket, error), once onceReader) (*rowCount, int, error) {
 	col := cols.rows
 	var watch RowFlags = RowsPartial
+	texts := map[RowFlags]string{} // the flag of each queried text field
 	for _, f := range pl.fs {
 		watch |= TextChanged(f.Field)
+		if t := TextChanged(f.Field); searchable(f) && t != 0 && t != RowsPartial {
+			texts[t] = f.Field
+		}
+	}
+	type changed struct {
+		n        int64
+		versions int
 	}
 	rc := &rowCount{per: map[int64]int{}}
-	var judge []int64
-	total, judging := 0, 0
+	var (
+		judge          []int64
+		byField        = map[string][]changed{}
+		onces          int
+		total, judging int
+	)
 	cands.Range(0, cands.Max(), false, func(n int64) bool {
 		var v uint16
 		if n < int64(len(col)) {
 			v = col[n]
 		}
 		versions, flags := historyRowsOf(v)
-		rows, ok := versions, flags&watch == 0
-		if rs != nil && rs.judge.Has(n) {
-			ok = false
-		}
+		rows := versions
+		sure := flags&RowsPartial == 0 && (rs == nil || !rs.judge.Has(n))
+		varies := false // a value filter some versions pass, not all
 		for field, byValue := range cols.values {
-			if !ok || rows == 0 {
+			if !sure || rows == 0 {
 				break
 			}
 			held := 0
@@ -295,45 +342,139 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			case slices.Contains(RowUnchangedFields, field):
 				// Its postings hold the candidate: every version held the
 				// value when none changed it, else (or unknown) judged.
-				ok = held >= versions
+				sure = held >= versions
 			case held >= versions:
 			case held == 0:
 				rows = 0
-			case rows < versions:
-				ok = false // two fields some versions pass
+			case varies:
+				sure = false // two fields some versions pass
 			default:
-				rows = held
+				rows, varies = held, true
 			}
 		}
-		if !ok {
+		text := flags & watch &^ RowsPartial
+		switch {
+		case sure && (text == 0 || rows == 0):
+			// No queried text changed, or no version holds the values.
+			total += rows
+			rc.per[n] = rows
+			rc.column += rows
+		case sure && !varies && texts[text] != "" && once != nil:
+			field := texts[text]
+			byField[field] = append(byField[field], changed{n, versions})
+			onces++
+			total += versions
+		default:
 			judge = append(judge, n)
 			total += max(versions, 1)
 			judging += max(versions, 1)
-			return judging <= budget
 		}
-		total += rows
-		rc.per[n] = rows
-		rc.column += rows
-		return true
+		return judging <= budget
 	})
 	if judging > budget {
-		return nil, 0
+		return nil, 0, historyLimit(budget)
+	}
+	if onces+len(judge) <= rowOnceMin {
+		for _, cs := range byField {
+			for _, c := range cs {
+				judge = append(judge, c.n)
+				judging += max(c.versions, 1)
+			}
+		}
+		byField = nil
 	}
 	rc.judged = func() (int, error) { return 0, nil }
-	if len(judge) > 0 {
-		rc.judged = async("judge changed versions", func() (int, error) {
-			vs, err := read(judge)
+	if len(judge) == 0 && len(byField) == 0 {
+		return rc, total, nil
+	}
+	rc.judged = async("judge changed versions", func() (int, error) {
+		n := 0
+		for field, cs := range byField {
+			keys := pl.onceKeys(field)
+			oc, err := once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}))
 			if err != nil {
 				return 0, err
 			}
-			n := 0
-			for _, seq := range judge {
-				n += pl.matching(g, vs[seq])
+			for _, c := range cs {
+				rows, ok := oc.rows(c.n, c.versions, keys)
+				if !ok {
+					judge = append(judge, c.n)
+					judging += max(c.versions, 1)
+					continue
+				}
+				n += rows
 			}
+		}
+		if judging > budget {
+			return 0, historyLimit(budget)
+		}
+		if len(judge) == 0 {
 			return n, nil
-		})
+		}
+		vs, err := read(judge)
+		if err != nil {
+			return 0, err
+		}
+		for _, seq := range judge {
+			n += pl.matching(g, vs[seq])
+		}
+		return n, nil
+	})
+	return rc, total, nil
+}
+
+// onceKeys are the postings of the grams of pl's text filters on field,
+// in the live texts and in the replaced ones.
+type onceKeys struct{ live, replaced []PostingKey }
+
+func (pl *ticketPlan) onceKeys(field string) onceKeys {
+	var ks onceKeys
+	for _, f := range pl.fs {
+		if f.Field != field || !searchable(f) {
+			continue
+		}
+		grams, _ := queryGrams(strings.ToLower(f.Value.(string)))
+		for _, g := range grams {
+			k := PostingKey{Field: field, Gram: g}
+			ks.live = append(ks.live, k)
+			ks.replaced = append(ks.replaced, ReplacedKey(k))
+		}
 	}
-	return rc, total
+	return ks
+}
+
+// rows counts the rows of ticket n, of versions versions, whose text
+// changed: ok is false unless it changed once (its UnchangedValue one
+// less than its versions) and the ticket is live (a deleted ticket's last
+// text is in no live posting), when the versions before the change held
+// the replaced text and the others the live one.
+func (oc *onceColumns) rows(n int64, versions int, ks onceKeys) (int, bool) {
+	at := func(c []uint16) int {
+		if n < int64(len(c)) {
+			return int(c[n])
+		}
+		return 0
+	}
+	first, unchanged := at(oc.first), at(oc.unchanged)
+	if versions < 2 || unchanged != versions-1 || first < 1 || first >= versions || !oc.post[LiveKey].Has(n) {
+		return 0, false
+	}
+	holds := func(keys []PostingKey) bool {
+		for _, k := range keys {
+			if !oc.post[k].Has(n) {
+				return false
+			}
+		}
+		return true
+	}
+	rows := 0
+	if holds(ks.replaced) {
+		rows += first
+	}
+	if holds(ks.live) {
+		rows += versions - first
+	}
+	return rows, true
 }
 
 // matching counts the versions of a ticket that are rows of the list for

@@ -18,6 +18,7 @@ type rowsSpy struct {
 	*grievancetest.Store
 	skew, read int
 	single     int // tickets read one by one
+	texts      int // reads of a text's counts
 }
 
 func (s *rowsSpy) Ticket(ctx context.Context, id string) (*grievance.Ticket, error) {
@@ -36,6 +37,9 @@ func (s *rowsSpy) HistoryRows(ctx context.Context) ([]uint16, error) {
 }
 
 func (s *rowsSpy) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	if slices.Contains(grievance.TextIndexedFields, field) {
+		s.texts++
+	}
 	col, err := s.Store.HistoryValueRows(ctx, field, value)
 	for i := 1; i < len(col); i++ {
 		col[i] += uint16(s.skew)
@@ -188,66 +192,111 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 }
 
 // A history text list whose candidates changed their titles by the dozen
-// (a programme that corrected a typo in two titles in five) judges only
-// those, however many, and counts the rest from the history rows: the
-// same totalCount as judging every version, reading the versions of
-// the changed candidates and the page's, not of every candidate. It
-// counts within a read budget that judging every candidate would pass.
-func TestHistoryRows_JudgesOnlyTheChangedCandidates(t *testing.T) {
+// (a programme that corrected a typo in two titles in five) counts those
+// whose title changed once from the counts of texts and the postings of
+// replaced texts, without reading their versions, and judges only the
+// others (a title changed twice, a deleted ticket), the same totalCount as
+// judging every version, whether the query holds the live text, the
+// replaced one or both. It counts within a read budget that judging every
+// candidate would pass; a budget the certain judging passes is refused
+// before any version is read.
+func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 	st := grievancetest.NewStore()
-	const n, fixed = 200, 80 // more than a page's worth of changed titles
+	const n = 200
+	once := func(i int) bool { return i%5 < 2 }    // "piont" corrected at version 2: 80
+	twice := func(i int) bool { return i%10 == 2 } // "point", "piont", "point" again: 20
+	const deleted = 0                              // changed once, then deleted
 	var ins []grievance.TicketInput
 	for i := range n {
 		title := fmt.Sprintf("Water point %d", i)
-		if i%5 < 2 {
+		if once(i) {
 			title = fmt.Sprintf("Water piont %d", i)
 		}
 		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
 	}
 	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 		first := grievance.TicketInput{Status: strp("OPEN")}
-		if i%5 < 2 {
+		second := grievance.TicketInput{Status: strp("IN_PROGRESS")}
+		switch {
+		case once(i):
 			first.Title = strp(fmt.Sprintf("Water point %d", i))
+		case twice(i):
+			first.Title = strp(fmt.Sprintf("Water piont %d", i))
+			second.Title = strp(fmt.Sprintf("Water point %d", i))
 		}
-		return []grievance.TicketInput{first, {Status: strp("IN_PROGRESS")}}
-	}, n-1)
+		return []grievance.TicketInput{first, second}
+	}, deleted)
+	judged := n/10 + 1 // the twice changed and the deleted one
 	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
 	twenty := 20
-	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
-		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "point"}}}
 	ctx := grievance.NewContext(context.Background(), admin)
-	all := rowsByPaging(t, ctx, plain, q)
-	if all <= 3*n-2*fixed || all >= 3*n {
-		t.Fatalf("seed: %d rows hold the title, want fewer than every version but more than the unchanged tickets'", all)
+	query := func(text string) grievance.TicketQuery {
+		return grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}}
 	}
-	changedVersions := 3 * fixed // 4 with the rows skewed: within the budget below
-	for _, budget := range []int{grievance.DefaultHistoryReadBudget, changedVersions + 100} {
-		spy := &rowsSpy{Store: st}
-		svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: budget})
-		got, err := svc.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatalf("budget %d: %v", budget, err)
+	for _, text := range []string{"point", "piont", "water p"} {
+		q := query(text)
+		all := rowsByPaging(t, ctx, plain, q)
+		if all == 0 {
+			t.Fatalf("%q: no row holds the title", text)
 		}
-		if got.TotalCount != all || len(got.Items) != twenty {
-			t.Errorf("budget %d: totalCount %d with %d rows; every version judged: %d", budget, got.TotalCount, len(got.Items), all)
-		}
-		if spy.read > fixed+twenty {
-			t.Errorf("budget %d: read the versions of %d tickets for a page of %d: want the %d changed and the page's, not all %d", budget, spy.read, twenty, fixed, n)
-		}
-		spy.skew = 1
-		skewed, err := svc.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if skewed.TotalCount == got.TotalCount {
-			t.Errorf("budget %d: totalCount %d with the rows skewed too: the unchanged candidates were judged, not counted", budget, got.TotalCount)
+		for _, budget := range []int{grievance.DefaultHistoryReadBudget, 4*judged + 10} {
+			spy := &rowsSpy{Store: st}
+			svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: budget})
+			got, err := svc.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatalf("%q, budget %d: %v", text, budget, err)
+			}
+			if got.TotalCount != all || len(got.Items) != twenty {
+				t.Errorf("%q, budget %d: totalCount %d with %d rows; every version judged: %d", text, budget, got.TotalCount, len(got.Items), all)
+			}
+			// A page of "piont" is a row a ticket: up to two pages' worth
+			// of tickets read in batches.
+			if spy.read > judged+2*twenty {
+				t.Errorf("%q, budget %d: read the versions of %d tickets for a page of %d: want the %d changed twice or deleted and the page's, not the 80 changed once too", text, budget, spy.read, twenty, judged)
+			}
+			if spy.texts == 0 {
+				t.Errorf("%q, budget %d: the counts of texts were not read", text, budget)
+			}
+			spy.skew = 1
+			skewed, err := svc.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if skewed.TotalCount == got.TotalCount {
+				t.Errorf("%q, budget %d: totalCount %d with the rows skewed too: the unchanged candidates were judged, not counted", text, budget, got.TotalCount)
+			}
 		}
 	}
-	// Past the budget the list is refused, as judging every candidate is.
-	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: st, HistoryReadBudget: changedVersions - 10})
-	if _, err := svc.ListTickets(ctx, q); grievance.ErrorCode(err) != grievance.CodeLimit {
-		t.Errorf("changed candidates past the budget: %v, want %s", err, grievance.CodeLimit)
+	// A few candidates to judge are judged without the counts of texts.
+	few := query("point 12") // 12 and 120 to 129
+	spy := &rowsSpy{Store: st}
+	svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+	got, err := svc.ListTickets(ctx, few)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := rowsByPaging(t, ctx, plain, few); got.TotalCount != all || spy.texts != 0 {
+		t.Errorf("a few candidates: totalCount %d (every version judged: %d), %d reads of the counts of texts, want none", got.TotalCount, all, spy.texts)
+	}
+	// Past the budget the list is refused, as judging every candidate is:
+	// after the counts of texts when they leave too many to judge...
+	svc = grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: st, HistoryReadBudget: 3*judged - 10})
+	if _, err := svc.ListTickets(ctx, query("point")); grievance.ErrorCode(err) != grievance.CodeLimit {
+		t.Errorf("judged candidates past the budget: %v, want %s", err, grievance.CodeLimit)
+	}
+	// ...and before any version is read when the rows already do.
+	var seqs []int64
+	for i := range n {
+		seqs = append(seqs, int64(i+1))
+	}
+	st.SetHistoryRowsPartial(seqs...)
+	defer st.SetHistoryRowsPartial()
+	spy = &rowsSpy{Store: st}
+	svc = grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 4*judged + 10})
+	if _, err := svc.ListTickets(ctx, query("point")); grievance.ErrorCode(err) != grievance.CodeLimit || spy.read != 0 {
+		t.Errorf("partial candidates past the budget: %v after reading %d tickets' versions, want %s before any", err, spy.read, grievance.CodeLimit)
 	}
 }
 

@@ -109,11 +109,17 @@ func budgeted(source rows[*Ticket], budget int) rows[*Ticket] {
 		read := 0
 		return source(func(t *Ticket) (bool, error) {
 			if read++; read > budget {
-				return false, Errorf(CodeLimit, "This history query reads more than %d versions; filter by id or narrow it.", budget)
+				return false, historyLimit(budget)
 			}
 			return fn(t)
 		})
 	}
+}
+
+// historyLimit is the refusal of a history list that would read more
+// than budget versions.
+func historyLimit(budget int) error {
+	return Errorf(CodeLimit, "This history query reads more than %d versions; filter by id or narrow it.", budget)
 }
 
 // LiveVersions returns the live tickets of ids that the principal may see,

@@ -268,12 +268,27 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 		if cols != nil {
-			if rc, n := pl.countRows(cands, cols, g, rs, s.historyReadBudget, read); rc != nil {
-				read = rc.reading(pl, g, read)
-				pl.versionCount, versions = rc.total, n
-				pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
-				w.needAll = false
+			once := func(field string, keys []PostingKey) (*onceColumns, error) {
+				first := async("read first texts", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, FirstValue) })
+				unchanged := async("read unchanged texts", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, UnchangedValue) })
+				post, err := ti.Postings(ctx, distinct(keys))
+				oc := &onceColumns{post: post}
+				var ferr, uerr error
+				oc.first, ferr = first()
+				oc.unchanged, uerr = unchanged()
+				if err = cmp.Or(err, ferr, uerr); err != nil {
+					return nil, fmt.Errorf("read changed texts: %w", err)
+				}
+				return oc, nil
 			}
+			rc, n, err := pl.countRows(cands, cols, g, rs, s.historyReadBudget, read, once)
+			if err != nil {
+				return nil, err
+			}
+			read = rc.reading(pl, g, read)
+			pl.versionCount, versions = rc.total, n
+			pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
+			w.needAll = false
 		}
 	}
 	if g.sensitive() {

@@ -322,7 +322,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if _, ok := exactValue(pl.fs, "code"); ok {
 		return nil, nil // one number: the list index reads it directly
 	}
-	live := PostingKey{Field: LiveField, Gram: LiveGram}
+	live := LiveKey
 	var keys []PostingKey
 	type need struct {
 		f     Filter

@@ -67,6 +67,9 @@ const (
 	maxQueryGrams = 8
 )
 
+// LiveKey is the posting of every live ticket.
+var LiveKey = PostingKey{Field: LiveField, Gram: LiveGram}
+
 // IndexedText is the text of field as indexed: lower-cased, as the
 // Icontains match compares it.
 func IndexedText(t *Ticket, field string) string { return strings.ToLower(IndexedValue(t, field)) }
@@ -147,6 +150,20 @@ var HistoryAll = PostingKey{Field: "h:all", Gram: "*"}
 // HistoryKey is the history posting of k.
 func HistoryKey(k PostingKey) PostingKey {
 	return PostingKey{Field: HistoryField(k.Field), Gram: k.Gram}
+}
+
+// ReplacedField names the posting of field's texts that a change
+// replaced: the tickets whose text in field held the gram in some version
+// followed by one with another text (members are only ever added). With
+// the history rows' counts of a text (FirstValue, UnchangedValue) it says
+// which versions of a ticket whose text changed once held the query,
+// without reading them.
+func ReplacedField(field string) string { return "r:" + field }
+
+// ReplacedKey is the posting of k's gram in the texts of k's field that a
+// change replaced.
+func ReplacedKey(k PostingKey) PostingKey {
+	return PostingKey{Field: ReplacedField(k.Field), Gram: k.Gram}
 }
 
 // VersionIndex is a history store that reads the versions of tickets by
@@ -429,6 +446,9 @@ func (s *SeqSet) Remove(n int64) {
 
 // Has reports whether n is in the set.
 func (s *SeqSet) Has(n int64) bool {
+	if s == nil {
+		return false // a posting not read holds nothing
+	}
 	w := int(n >> 6)
 	return n >= 0 && w < len(s.words) && s.words[w]&(1<<(uint(n)&63)) != 0
 }

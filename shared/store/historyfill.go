@@ -175,7 +175,7 @@ func (s *Store) completeTickets(ctx context.Context, seqs []int64, bySeq map[int
 		} else {
 			now = searchStateOf(vs[live-1])
 		}
-		flags, hist := exactHistory(vs[:live-1], &now)
+		flags, hist := exactHistory(vs[:live-1], &now, pc)
 		if histBytes(hist) > histMaxBytes {
 			r.Incomplete++
 			continue
@@ -225,8 +225,9 @@ func (s *Store) completeTickets(ctx context.Context, seqs []int64, bySeq map[int
 
 // exactHistory gives the flags of the texts that changed across a
 // ticket's versions, earlier (1 to the one before now, in order) and now,
-// and its counts by value.
-func exactHistory(earlier []*grievance.Ticket, now *searchState) (grievance.RowFlags, map[string]int) {
+// and its counts by value, and adds to pc the postings of the texts a
+// change replaced.
+func exactHistory(earlier []*grievance.Ticket, now *searchState, pc postingChanges) (grievance.RowFlags, map[string]int) {
 	var flags grievance.RowFlags
 	hist := map[string]int{}
 	var prev *searchState
@@ -234,12 +235,14 @@ func exactHistory(earlier []*grievance.Ticket, now *searchState) (grievance.RowF
 		next := searchStateOf(v)
 		if prev != nil {
 			flags |= textChanges(prev, &next)
+			pc.replaced(prev, &next, v.Seq)
 		}
 		addHist(hist, &next, prev)
 		prev = &next
 	}
 	if prev != nil {
 		flags |= textChanges(prev, now)
+		pc.replaced(prev, now, now.seq)
 	}
 	addHist(hist, now, prev)
 	return flags, hist

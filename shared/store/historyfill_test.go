@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -12,7 +14,8 @@ import (
 // pass (from their live versions: partial past version 1, and a ticket
 // deleted before it not at all) has, after the history pass, the history
 // rows, counts by value and history postings the stream consumer gives
-// the same tickets from their first version. A ticket with a version
+// the same tickets from their first version (with the counts of texts
+// and the postings of the texts a change replaced). A ticket with a version
 // missing from the History table stays partial; a ticket the consumer
 // changes during the pass stays partial, and the next run does it; a dry
 // run writes nothing; a run after finds nothing to do.
@@ -56,6 +59,7 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 
 	type snapshot struct {
 		rows, open, inProgress, resolved, dflt, payments, medium, high, staff, unchanged []uint16
+		titleKept, titleFirst, descKept, descFirst                                       []uint16
 	}
 	read := func(s *store.Store) snapshot {
 		t.Helper()
@@ -74,7 +78,9 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 			open: col("status", "OPEN"), inProgress: col("status", "IN_PROGRESS"), resolved: col("status", "RESOLVED"),
 			dflt: col("category", "Default"), payments: col("category", "Payments"),
 			medium: col("priority", "Medium"), high: col("priority", "High"), staff: col("attending_staff__id", id(700)),
-			unchanged: col("reporter_id", grievance.UnchangedValue)}
+			unchanged: col("reporter_id", grievance.UnchangedValue),
+			titleKept: col("title", grievance.UnchangedValue), titleFirst: col("title", grievance.FirstValue),
+			descKept: col("description", grievance.UnchangedValue), descFirst: col("description", grievance.FirstValue)}
 	}
 	// differ lists the tickets of seqs whose rows or counts differ.
 	differ := func(got, want snapshot, seqs ...int64) []int64 {
@@ -82,7 +88,8 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 		for _, n := range seqs {
 			for i, pair := range [][2][]uint16{{got.rows, want.rows}, {got.open, want.open}, {got.inProgress, want.inProgress},
 				{got.resolved, want.resolved}, {got.dflt, want.dflt}, {got.payments, want.payments}, {got.medium, want.medium},
-				{got.high, want.high}, {got.staff, want.staff}, {got.unchanged, want.unchanged}} {
+				{got.high, want.high}, {got.staff, want.staff}, {got.unchanged, want.unchanged},
+				{got.titleKept, want.titleKept}, {got.titleFirst, want.titleFirst}, {got.descKept, want.descKept}, {got.descFirst, want.descFirst}} {
 				if at(pair[0], n) != at(pair[1], n) {
 					t.Logf("ticket %d column %d: %d, consumer %d", n, i, at(pair[0], n), at(pair[1], n))
 					out = append(out, n)
@@ -98,7 +105,13 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 		var keys []grievance.PostingKey
 		for _, r := range recs {
 			if ch, err := store.DecodeChange(r); err == nil && ch.Ticket != nil {
-				keys = append(keys, store.HistoryKeysOf(ch.Ticket)...)
+				for _, k := range store.HistoryKeysOf(ch.Ticket) {
+					// and the postings of the texts a change replaced
+					if f, ok := strings.CutPrefix(k.Field, "h:"); ok && slices.Contains(grievance.TextIndexedFields, f) {
+						keys = append(keys, grievance.ReplacedKey(grievance.PostingKey{Field: f, Gram: k.Gram}))
+					}
+					keys = append(keys, k)
+				}
 			}
 		}
 		got, err := a.Postings(ctx, keys)

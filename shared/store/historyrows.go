@@ -77,7 +77,8 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // the value's column.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
-	if !slices.Contains(grievance.RowValueFields, field) && !unchanged {
+	text := (value == grievance.UnchangedValue || value == grievance.FirstValue) && slices.Contains(grievance.TextIndexedFields, field)
+	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text {
 		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
 	}
 	return fieldValue{field, value}.column().read(ctx, s)
@@ -127,10 +128,17 @@ func histBytes(hist map[string]int) int {
 
 // addHist counts st's values in hist, after prev, the version before it
 // (nil: st is the ticket's first). The versions that kept a value of
-// grievance.RowUnchangedFields are counted only where hist says them
-// already, or from the first version: a reference from before the count
-// never says it.
+// grievance.RowUnchangedFields, or a text, and the first versions that
+// held the first text (grievance.FirstValue), are counted only where hist
+// says them already, or from the first version: a reference from before
+// the count never says it.
 func addHist(hist map[string]int, st, prev *searchState) {
+	before := 0 // the versions counted: each has a status, maybe empty
+	for k, n := range hist {
+		if strings.HasPrefix(k, "status=") {
+			before += n
+		}
+	}
 	for _, f := range grievance.RowValueFields {
 		hist[fieldValue{f, st.values[f]}.histKey()]++
 	}
@@ -144,23 +152,74 @@ func addHist(hist map[string]int, st, prev *searchState) {
 			hist[k]++
 		}
 	}
+	for _, f := range grievance.TextIndexedFields {
+		u, first := unchangedKey(f), firstKey(f)
+		_, known := hist[u]
+		_, firstKnown := hist[first]
+		switch {
+		case prev == nil:
+			hist[u]++
+			hist[first]++
+		case !known || !firstKnown || prev.texts[f] != st.texts[f]:
+		case hist[first] == before:
+			hist[first]++ // every version so far held the first text
+			hist[u]++
+		default:
+			hist[u]++
+		}
+	}
 }
 
 // unchangedKey is a reference's key of the versions that kept field's
-// value (grievance.UnchangedValue).
+// value or text (grievance.UnchangedValue).
 func unchangedKey(field string) string {
 	return fieldValue{field, grievance.UnchangedValue}.histKey()
 }
 
-// unchangedKnown reports whether hist counts the versions that kept each
-// value of grievance.RowUnchangedFields.
-func unchangedKnown(hist map[string]int) bool {
+// firstKey is a reference's key of a text field's first versions that
+// held its first text (grievance.FirstValue).
+func firstKey(field string) string {
+	return fieldValue{field, grievance.FirstValue}.histKey()
+}
+
+// changeKeys are a reference's keys counted from the first version only.
+func changeKeys() []string {
+	var ks []string
 	for _, f := range grievance.RowUnchangedFields {
-		if _, ok := hist[unchangedKey(f)]; !ok {
+		ks = append(ks, unchangedKey(f))
+	}
+	for _, f := range grievance.TextIndexedFields {
+		ks = append(ks, unchangedKey(f), firstKey(f))
+	}
+	return ks
+}
+
+// unchangedKnown reports whether hist counts the versions that kept each
+// value of grievance.RowUnchangedFields and each text.
+func unchangedKnown(hist map[string]int) bool {
+	for _, k := range changeKeys() {
+		if _, ok := hist[k]; !ok {
 			return false
 		}
 	}
 	return true
+}
+
+// replaced records that next replaced prev's texts where they differ
+// (grievance.ReplacedKey), for ticket seq: the postings only grow, so a
+// replay sets members already there.
+func (pc postingChanges) replaced(prev, next *searchState, seq int64) {
+	if pc == nil || seq <= 0 {
+		return
+	}
+	for _, f := range grievance.TextIndexedFields {
+		if prev.texts[f] == next.texts[f] {
+			continue
+		}
+		for _, g := range grievance.Grams(prev.texts[f]) {
+			pc.set(grievance.ReplacedKey(grievance.PostingKey{Field: f, Gram: g}), seq, true)
+		}
+	}
 }
 
 // diff records c's images after old, the state its reference says was
@@ -170,7 +229,7 @@ func unchangedKnown(hist map[string]int) bool {
 // does not follow the one before it (its first version never indexed,
 // or one between whose indexing failed) or its reference, from before
 // the counts by value, cannot say them past version 1.
-func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc valueRowChanges) (hist map[string]int, lost bool) {
+func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc valueRowChanges, pc postingChanges) (hist map[string]int, lost bool) {
 	derived := false
 	switch {
 	case old == nil:
@@ -178,10 +237,12 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 	case old.hist != nil:
 		hist = maps.Clone(old.hist)
 		if indexed == 2 && !unchangedKnown(hist) {
-			// A reference from before the count of versions that kept
-			// the reporter, at version 1: one.
-			for _, f := range grievance.RowUnchangedFields {
-				hist[unchangedKey(f)] = 1
+			// A reference from before the counts of versions that kept
+			// the reporter or a text, at version 1: one.
+			for _, k := range changeKeys() {
+				if _, ok := hist[k]; !ok {
+					hist[k] = 1
+				}
 			}
 		}
 	case old.histLost:
@@ -204,6 +265,7 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 		}
 		if prev != nil {
 			flags |= textChanges(prev, &im.state)
+			pc.replaced(prev, &im.state, im.state.seq)
 		}
 		if hist != nil {
 			addHist(hist, &im.state, prev)
@@ -309,6 +371,7 @@ func (s *Store) importedRows(ctx context.Context, earlier []*grievance.Ticket) e
 	}
 	rc := rowChanges{}
 	vc := valueRowChanges{}
+	pc := postingChanges{}
 	var write []any
 	for id, vs := range byID {
 		ref, ok := refs[id]
@@ -320,13 +383,17 @@ func (s *Store) importedRows(ctx context.Context, earlier []*grievance.Ticket) e
 		if !numbered(vs, live-1) {
 			continue
 		}
-		flags, hist := exactHistory(vs, &searchState{texts: ref.Texts, values: ref.Values})
+		flags, hist := exactHistory(vs, &searchState{seq: ref.Seq, texts: ref.Texts, values: ref.Values}, pc)
 		rc[ref.Seq] = grievance.HistoryRowsValue(live, flags)
 		for k, n := range hist {
 			vc.set(k, ref.Seq, n)
 		}
 		ref.Hist, ref.HistLost = hist, false
 		write = append(write, ref)
+	}
+	// The replaced texts before the counts that say them.
+	if err := s.applyPostings(ctx, pc, true); err != nil {
+		return fmt.Errorf("import history rows: %w", err)
 	}
 	if err := s.applyRows(ctx, rc, vc, set, set); err != nil {
 		return fmt.Errorf("import history rows: %w", err)

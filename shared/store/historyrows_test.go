@@ -45,6 +45,10 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	// one but ticket 2's second; unknown (0) where a reference never
 	// counted them.
 	unchanged := map[int64]uint16{1: 4, 2: 1, 3: 3, 4: 2, 5: 1}
+	// Per text (title, description): the versions that kept the text of
+	// the version before, and the first versions that held the first
+	// text; ticket 3's description changed and back is counted once.
+	texts := map[int64][4]uint16{1: {4, 4, 4, 4}, 2: {1, 1, 2, 2}, 3: {3, 3, 1, 1}, 4: {2, 2, 2, 2}, 5: {1, 1, 1, 1}}
 	old := ts[2].Description
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = "late payment" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = old }) // and back
@@ -131,8 +135,51 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 		if ok, err := s.HistoryRowsComplete(ctx); !ok || err != nil {
 			t.Errorf("%s: history rows complete %v %v", when, ok, err)
 		}
+		var cols [4][]uint16
+		for i, fv := range [][2]string{{"title", grievance.UnchangedValue}, {"title", grievance.FirstValue}, {"description", grievance.UnchangedValue}, {"description", grievance.FirstValue}} {
+			if cols[i], err = s.HistoryValueRows(ctx, fv[0], fv[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for seq, w := range texts {
+			if rows, ok := want[seq]; !ok || historyRowsFlags(rows)&grievance.RowsPartial != 0 {
+				continue // unknown
+			}
+			if got := [4]uint16{at(cols[0], seq), at(cols[1], seq), at(cols[2], seq), at(cols[3], seq)}; got != w {
+				t.Errorf("%s: ticket %d's counts of texts (title kept, first; description kept, first) %v, want %v", when, seq, got, w)
+			}
+		}
+	}
+	// replaced checks which tickets the postings of replaced texts hold.
+	replaced := func(when string, want map[grievance.PostingKey][]int64) {
+		t.Helper()
+		var keys []grievance.PostingKey
+		for k := range want {
+			keys = append(keys, grievance.ReplacedKey(k))
+		}
+		post, err := s.Postings(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, seqs := range want {
+			got := post[grievance.ReplacedKey(k)]
+			if got.Len() != len(seqs) {
+				t.Errorf("%s: %d tickets replaced a text holding %v, want %v", when, got.Len(), k, seqs)
+			}
+			for _, n := range seqs {
+				if !got.Has(n) {
+					t.Errorf("%s: ticket %d not among those that replaced a text holding %v", when, n, k)
+				}
+			}
+		}
 	}
 	check("followed from the stream")
+	// Every title starts "t 0": only ticket 2 replaced one; ticket 3
+	// replaced "late payment" and went back.
+	replaced("followed from the stream", map[grievance.PostingKey][]int64{
+		{Field: "title", Gram: "t 0"}: {2}, {Field: "title", Gram: "wat"}: nil,
+		{Field: "description", Gram: "lat"}: {3}, {Field: "title", Gram: "fir"}: nil,
+	})
 
 	v1, v2 := far.Clone(), far.Clone()
 	v1.Version, v1.Title = 1, "first title"
@@ -143,7 +190,9 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	want[5000] = grievance.HistoryRowsValue(3, title)
 	byStatus[5000] = map[grievance.Status]uint16{open: 2, inProgress: 1}
 	unchanged[5000] = 3
+	texts[5000] = [4]uint16{2, 1, 3, 3}
 	check("earlier versions imported")
+	replaced("earlier versions imported", map[grievance.PostingKey][]int64{{Field: "title", Gram: "fir"}: {5000}})
 
 	// The import's reference carries the counts on: its next version
 	// from the stream counts.
@@ -154,6 +203,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	want[5000] = grievance.HistoryRowsValue(4, title)
 	byStatus[5000][resolved] = 1
 	unchanged[5000] = 4
+	texts[5000] = [4]uint16{3, 1, 4, 4}
 	check("an imported ticket changed")
 
 	// References from before the count of versions that kept the
@@ -170,6 +220,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	for seq := range unchanged {
 		unchanged[seq] = 0
 	}
+	texts[1] = [4]uint16{5, 5, 5, 5} // the references still count the texts
 	check("references from before the count")
 	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
 		t.Fatal(err)
@@ -224,4 +275,9 @@ func at(col []uint16, seq int64) uint16 {
 
 func historyRowsOf(v uint16) (int, grievance.RowFlags) {
 	return int(v >> 3), grievance.RowFlags(v & 7)
+}
+
+func historyRowsFlags(v uint16) grievance.RowFlags {
+	_, flags := historyRowsOf(v)
+	return flags
 }

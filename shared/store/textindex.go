@@ -635,7 +635,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders, hist: ref.Hist, histLost: ref.HistLost}
 			indexed = ref.Order
 		}
-		c.state.hist, c.state.histLost = hc.diff(old, indexed, c, vc)
+		c.state.hist, c.state.histLost = hc.diff(old, indexed, c, vc, pc)
 		extra := c.historyExtra(pc, old, indexed)
 		if ok {
 			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) {

@@ -33,6 +33,18 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 				out[k].Add(t.Seq)
 				continue
 			}
+			if field, ok := strings.CutPrefix(k.Field, "r:"); ok {
+				// A text a change replaced: a version followed by one
+				// with another text.
+				vs := s.history[t.ID]
+				for i := 1; i < len(vs); i++ {
+					if grievance.IndexedText(vs[i-1], field) != grievance.IndexedText(vs[i], field) && holds(vs[i-1], grievance.PostingKey{Field: field, Gram: k.Gram}) {
+						out[k].Add(t.Seq)
+						break
+					}
+				}
+				continue
+			}
 			field, ok := strings.CutPrefix(k.Field, "h:")
 			if !ok {
 				continue
@@ -50,7 +62,7 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 		}
 		grams := map[string]map[string]bool{}
 		for _, k := range keys {
-			if strings.HasPrefix(k.Field, "h:") {
+			if strings.HasPrefix(k.Field, "h:") || strings.HasPrefix(k.Field, "r:") {
 				continue
 			}
 			if k.Field == grievance.LiveField {
@@ -323,6 +335,9 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // HistoryValueRows implements grievance.HistoryRowIndex from the
 // recorded versions.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	if slices.Contains(grievance.TextIndexedFields, field) {
+		return s.textRows(field, value)
+	}
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
 		n := uint16(0)
@@ -331,6 +346,25 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 			case unchanged && (i == 0 || grievance.IndexedValue(v, field) == grievance.IndexedValue(vs[i-1], field)):
 				n++
 			case !unchanged && grievance.IndexedValue(v, field) == value:
+				n++
+			}
+		}
+		return n
+	})
+}
+
+// textRows is a text field's grievance.UnchangedValue or
+// grievance.FirstValue column: the versions that kept the text of the
+// version before, or the first versions that held the first text.
+func (s *Store) textRows(field, value string) ([]uint16, error) {
+	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
+		n := uint16(0)
+		for i, v := range vs {
+			same := i == 0 || grievance.IndexedText(v, field) == grievance.IndexedText(vs[i-1], field)
+			switch {
+			case value == grievance.UnchangedValue && same:
+				n++
+			case value == grievance.FirstValue && same && int(n) == i:
 				n++
 			}
 		}
