@@ -116,6 +116,48 @@ func TestHistoryList_TitleSearchThroughTheStream(t *testing.T) {
 	}
 }
 
+// A history title search where many titles were corrected once, through
+// DynamoDB and the stream: the count of rows (from the consumer's counts
+// of texts and postings of replaced texts, since more than a dozen
+// candidates changed) is the number of versions that held the query,
+// whether the query is the corrected title, the typo, or both; a title
+// corrected and then broken again is judged from its versions.
+func TestHistoryList_TitlesCorrectedOnceCountThroughTheStream(t *testing.T) {
+	e := newDynamoEnv(t)
+	e.startHistory(t)
+	const fixed = 15
+	for i := range fixed {
+		id := e.createTicket(t, adminClaims, fmt.Sprintf(`category: "Default", title: "Water piont %d"`, i))
+		e.retitle(t, id, fmt.Sprintf("Water point %d", i))
+	}
+	twice := e.createTicket(t, adminClaims, `category: "Default", title: "Water point x"`)
+	e.retitle(t, twice, "Water piont x", "Water point x")
+	count := func(args string) any {
+		return path(e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(%s) { totalCount } }`, args)), "tickets", "totalCount")
+	}
+	// The postings are written before the history rows, which a count
+	// of every version waits for.
+	every := `showHistory: true, title_Icontains: "water p"`
+	deadline := time.Now().Add(30 * time.Second)
+	for count(`title_Icontains: "piont"`) != 0.0 || count(`title_Icontains: "point"`) != float64(fixed+1) || count(every) != float64(2*fixed+3) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the index did not catch up with the stream: %v versions hold %q, want %d", count(every), "water p", 2*fixed+3)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, c := range []struct {
+		query string
+		want  int
+	}{
+		{"point", fixed + 2}, // each corrected title's version 2; the other's versions 1 and 3
+		{"piont", fixed + 1}, // each typo's version 1; the other's version 2
+	} {
+		if got := count(fmt.Sprintf(`showHistory: true, title_Icontains: %q`, c.query)); got != float64(c.want) {
+			t.Errorf("history of %q: totalCount %v, want %d", c.query, got, c.want)
+		}
+	}
+}
+
 // pageByPage lists tickets(args) a row a page, each page after the end
 // cursor of the one before, as the client's next-page button does (at
 // most 10 pages), and returns each row's fields joined by dots. Every
