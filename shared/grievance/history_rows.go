@@ -40,8 +40,7 @@ type HistoryRowIndex interface {
 	// version before (the first counts), indexed by its number: to be
 	// trusted only for a ticket HistoryRows says is not partial (its
 	// every version seen). For a field of TextIndexedFields it answers
-	// UnchangedValue, and FirstValue: the versions from the first that
-	// held the first text (0: unknown, a ticket indexed before them).
+	// ChangesValue and FirstValue.
 	HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error)
 	// HistoryRowsComplete reports whether every ticket is in the columns:
 	// false on a table indexed before they existed, until the backfill's
@@ -68,13 +67,17 @@ var RowUnchangedFields = []string{"reporter_id"}
 // indexed before the column). No reporter is named so: they are UUIDs.
 const UnchangedValue = "~unchanged"
 
-// FirstValue names the column of a text field (TextIndexedFields) that
-// counts, per ticket, its first versions that held its first text: all
-// of them while the text never changed, the versions before its first
-// change after. With the text's UnchangedValue column (one less than the
-// versions when the text changed once) and the postings of replaced texts
-// (ReplacedKey) it counts the rows of a ticket whose text changed once.
-const FirstValue = "~first"
+// ChangesValue and FirstValue name the columns of a text field
+// (TextIndexedFields) that count, per ticket, how many of its versions
+// changed the text of the version before, and how many versions came
+// before the first change (0: none, or unknown for a ticket indexed
+// before them). Both move only when the text changes, so a version that
+// keeps its texts writes neither. With the postings of replaced texts
+// (ReplacedKey) they count the rows of a ticket whose text changed once.
+const (
+	ChangesValue = "~changes"
+	FirstValue   = "~first"
+)
 
 // rowOnceMin is how many candidates must need judging before a count
 // reads what counts those whose text changed once: below it their
@@ -83,12 +86,12 @@ const FirstValue = "~first"
 const rowOnceMin = 12
 
 // onceColumns are what counts a candidate whose text in one field changed
-// once: the field's FirstValue and UnchangedValue columns, and the
+// once: the field's FirstValue and ChangesValue columns, and the
 // postings of the query's grams in its live and replaced texts, and of
 // the live tickets.
 type onceColumns struct {
-	first, unchanged []uint16
-	post             map[PostingKey]*SeqSet
+	first, changes []uint16
+	post           map[PostingKey]*SeqSet
 }
 
 // onceReader reads the onceColumns of field with keys' postings.
@@ -444,8 +447,8 @@ func (pl *ticketPlan) onceKeys(field string) onceKeys {
 }
 
 // rows counts the rows of ticket n, of versions versions, whose text
-// changed: ok is false unless it changed once (its UnchangedValue one
-// less than its versions) and the ticket is live (a deleted ticket's last
+// changed: ok is false unless it changed once (ChangesValue 1, known
+// from its first version) and the ticket is live (a deleted ticket's last
 // text is in no live posting), when the versions before the change held
 // the replaced text and the others the live one.
 func (oc *onceColumns) rows(n int64, versions int, ks onceKeys) (int, bool) {
@@ -455,8 +458,8 @@ func (oc *onceColumns) rows(n int64, versions int, ks onceKeys) (int, bool) {
 		}
 		return 0
 	}
-	first, unchanged := at(oc.first), at(oc.unchanged)
-	if versions < 2 || unchanged != versions-1 || first < 1 || first >= versions || !oc.post[LiveKey].Has(n) {
+	first, changes := at(oc.first), at(oc.changes)
+	if changes != 1 || first < 1 || first >= versions || !oc.post[LiveKey].Has(n) {
 		return 0, false
 	}
 	holds := func(keys []PostingKey) bool {

@@ -259,6 +259,11 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 			if spy.texts == 0 {
 				t.Errorf("%q, budget %d: the counts of texts were not read", text, budget)
 			}
+			if budget != grievance.DefaultHistoryReadBudget || text == "piont" {
+				// Skewed, the counts of changes say every retitled ticket
+				// changed twice: "piont"'s candidates are all judged.
+				continue
+			}
 			spy.skew = 1
 			skewed, err := svc.ListTickets(ctx, q)
 			if err != nil {

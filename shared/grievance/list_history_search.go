@@ -270,12 +270,12 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		if cols != nil {
 			once := func(field string, keys []PostingKey) (*onceColumns, error) {
 				first := async("read first texts", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, FirstValue) })
-				unchanged := async("read unchanged texts", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, UnchangedValue) })
+				changes := async("read text changes", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, ChangesValue) })
 				post, err := ti.Postings(ctx, distinct(keys))
 				oc := &onceColumns{post: post}
 				var ferr, uerr error
 				oc.first, ferr = first()
-				oc.unchanged, uerr = unchanged()
+				oc.changes, uerr = changes()
 				if err = cmp.Or(err, ferr, uerr); err != nil {
 					return nil, fmt.Errorf("read changed texts: %w", err)
 				}

@@ -59,7 +59,7 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 
 	type snapshot struct {
 		rows, open, inProgress, resolved, dflt, payments, medium, high, staff, unchanged []uint16
-		titleKept, titleFirst, descKept, descFirst                                       []uint16
+		titleChanges, titleFirst, descChanges, descFirst                                 []uint16
 	}
 	read := func(s *store.Store) snapshot {
 		t.Helper()
@@ -78,9 +78,9 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 			open: col("status", "OPEN"), inProgress: col("status", "IN_PROGRESS"), resolved: col("status", "RESOLVED"),
 			dflt: col("category", "Default"), payments: col("category", "Payments"),
 			medium: col("priority", "Medium"), high: col("priority", "High"), staff: col("attending_staff__id", id(700)),
-			unchanged: col("reporter_id", grievance.UnchangedValue),
-			titleKept: col("title", grievance.UnchangedValue), titleFirst: col("title", grievance.FirstValue),
-			descKept: col("description", grievance.UnchangedValue), descFirst: col("description", grievance.FirstValue)}
+			unchanged:    col("reporter_id", grievance.UnchangedValue),
+			titleChanges: col("title", grievance.ChangesValue), titleFirst: col("title", grievance.FirstValue),
+			descChanges: col("description", grievance.ChangesValue), descFirst: col("description", grievance.FirstValue)}
 	}
 	// differ lists the tickets of seqs whose rows or counts differ.
 	differ := func(got, want snapshot, seqs ...int64) []int64 {
@@ -89,7 +89,7 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 			for i, pair := range [][2][]uint16{{got.rows, want.rows}, {got.open, want.open}, {got.inProgress, want.inProgress},
 				{got.resolved, want.resolved}, {got.dflt, want.dflt}, {got.payments, want.payments}, {got.medium, want.medium},
 				{got.high, want.high}, {got.staff, want.staff}, {got.unchanged, want.unchanged},
-				{got.titleKept, want.titleKept}, {got.titleFirst, want.titleFirst}, {got.descKept, want.descKept}, {got.descFirst, want.descFirst}} {
+				{got.titleChanges, want.titleChanges}, {got.titleFirst, want.titleFirst}, {got.descChanges, want.descChanges}, {got.descFirst, want.descFirst}} {
 				if at(pair[0], n) != at(pair[1], n) {
 					t.Logf("ticket %d column %d: %d, consumer %d", n, i, at(pair[0], n), at(pair[1], n))
 					out = append(out, n)

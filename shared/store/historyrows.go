@@ -77,7 +77,7 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // the value's column.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
-	text := (value == grievance.UnchangedValue || value == grievance.FirstValue) && slices.Contains(grievance.TextIndexedFields, field)
+	text := (value == grievance.ChangesValue || value == grievance.FirstValue) && slices.Contains(grievance.TextIndexedFields, field)
 	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text {
 		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
 	}
@@ -100,10 +100,11 @@ type valueRowChanges map[fieldValue]rowChanges
 
 // set records that n of ticket seq's versions held the value named by a
 // reference's key k (none is written for an empty value: no list counts
-// it).
+// it; nor a count of 0, what a column holds until written: a text never
+// changed).
 func (vc valueRowChanges) set(k string, seq int64, n int) {
 	fv := histKeyOf(k)
-	if fv.value == "" {
+	if fv.value == "" || n == 0 {
 		return
 	}
 	if vc[fv] == nil {
@@ -128,10 +129,10 @@ func histBytes(hist map[string]int) int {
 
 // addHist counts st's values in hist, after prev, the version before it
 // (nil: st is the ticket's first). The versions that kept a value of
-// grievance.RowUnchangedFields, or a text, and the first versions that
-// held the first text (grievance.FirstValue), are counted only where hist
-// says them already, or from the first version: a reference from before
-// the count never says it.
+// grievance.RowUnchangedFields, and the changes of each text with the
+// versions before the first (grievance.ChangesValue, FirstValue), are
+// counted only where hist says them already, or from the first version:
+// a reference from before the count never says it.
 func addHist(hist map[string]int, st, prev *searchState) {
 	before := 0 // the versions counted: each has a status, maybe empty
 	for k, n := range hist {
@@ -153,51 +154,50 @@ func addHist(hist map[string]int, st, prev *searchState) {
 		}
 	}
 	for _, f := range grievance.TextIndexedFields {
-		u, first := unchangedKey(f), firstKey(f)
-		_, known := hist[u]
-		_, firstKnown := hist[first]
+		changes, first := textKey(f, grievance.ChangesValue), textKey(f, grievance.FirstValue)
+		_, known := hist[changes]
 		switch {
 		case prev == nil:
-			hist[u]++
-			hist[first]++
-		case !known || !firstKnown || prev.texts[f] != st.texts[f]:
-		case hist[first] == before:
-			hist[first]++ // every version so far held the first text
-			hist[u]++
+			hist[changes], hist[first] = 0, 0
+		case !known || prev.texts[f] == st.texts[f]:
 		default:
-			hist[u]++
+			if hist[changes] == 0 {
+				hist[first] = before
+			}
+			hist[changes]++
 		}
 	}
 }
 
 // unchangedKey is a reference's key of the versions that kept field's
-// value or text (grievance.UnchangedValue).
+// value (grievance.UnchangedValue).
 func unchangedKey(field string) string {
 	return fieldValue{field, grievance.UnchangedValue}.histKey()
 }
 
-// firstKey is a reference's key of a text field's first versions that
-// held its first text (grievance.FirstValue).
-func firstKey(field string) string {
-	return fieldValue{field, grievance.FirstValue}.histKey()
+// textKey is a reference's key of a text field's count named value
+// (grievance.ChangesValue, FirstValue).
+func textKey(field, value string) string {
+	return fieldValue{field, value}.histKey()
 }
 
-// changeKeys are a reference's keys counted from the first version only.
-func changeKeys() []string {
-	var ks []string
+// firstCounts are a reference's counts known only from a ticket's first
+// version, as they are at that version.
+func firstCounts() map[string]int {
+	out := map[string]int{}
 	for _, f := range grievance.RowUnchangedFields {
-		ks = append(ks, unchangedKey(f))
+		out[unchangedKey(f)] = 1
 	}
 	for _, f := range grievance.TextIndexedFields {
-		ks = append(ks, unchangedKey(f), firstKey(f))
+		out[textKey(f, grievance.ChangesValue)], out[textKey(f, grievance.FirstValue)] = 0, 0
 	}
-	return ks
+	return out
 }
 
-// unchangedKnown reports whether hist counts the versions that kept each
-// value of grievance.RowUnchangedFields and each text.
+// unchangedKnown reports whether hist holds each of firstCounts: the
+// versions that kept the reporter, and each text's changes.
 func unchangedKnown(hist map[string]int) bool {
-	for _, k := range changeKeys() {
+	for k := range firstCounts() {
 		if _, ok := hist[k]; !ok {
 			return false
 		}
@@ -239,9 +239,9 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 		if indexed == 2 && !unchangedKnown(hist) {
 			// A reference from before the counts of versions that kept
 			// the reporter or a text, at version 1: one.
-			for _, k := range changeKeys() {
+			for k, n := range firstCounts() {
 				if _, ok := hist[k]; !ok {
-					hist[k] = 1
+					hist[k] = n
 				}
 			}
 		}

@@ -45,10 +45,10 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	// one but ticket 2's second; unknown (0) where a reference never
 	// counted them.
 	unchanged := map[int64]uint16{1: 4, 2: 1, 3: 3, 4: 2, 5: 1}
-	// Per text (title, description): the versions that kept the text of
-	// the version before, and the first versions that held the first
-	// text; ticket 3's description changed and back is counted once.
-	texts := map[int64][4]uint16{1: {4, 4, 4, 4}, 2: {1, 1, 2, 2}, 3: {3, 3, 1, 1}, 4: {2, 2, 2, 2}, 5: {1, 1, 1, 1}}
+	// Per text (title, description): the versions that changed it, and
+	// the versions before the first change; ticket 3's description
+	// changed and back is two changes.
+	texts := map[int64][4]uint16{1: {}, 2: {1, 1, 0, 0}, 3: {0, 0, 2, 1}, 4: {}, 5: {}}
 	old := ts[2].Description
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = "late payment" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = old }) // and back
@@ -80,7 +80,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	}
 
 	// An import at version 3: partial, then exact once its versions 1 and
-	// 2 are imported (version 1 had another title).
+	// 2 are imported (they had another title).
 	far := newTicket(id(50), grievance.StatusOpen, "Default")
 	far.Seq, far.Code, far.Version = 5000, grievance.FormatCode(5000), 3
 	if err := s.ImportTickets(ctx, []*grievance.Ticket{far}); err != nil {
@@ -136,7 +136,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 			t.Errorf("%s: history rows complete %v %v", when, ok, err)
 		}
 		var cols [4][]uint16
-		for i, fv := range [][2]string{{"title", grievance.UnchangedValue}, {"title", grievance.FirstValue}, {"description", grievance.UnchangedValue}, {"description", grievance.FirstValue}} {
+		for i, fv := range [][2]string{{"title", grievance.ChangesValue}, {"title", grievance.FirstValue}, {"description", grievance.ChangesValue}, {"description", grievance.FirstValue}} {
 			if cols[i], err = s.HistoryValueRows(ctx, fv[0], fv[1]); err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 				continue // unknown
 			}
 			if got := [4]uint16{at(cols[0], seq), at(cols[1], seq), at(cols[2], seq), at(cols[3], seq)}; got != w {
-				t.Errorf("%s: ticket %d's counts of texts (title kept, first; description kept, first) %v, want %v", when, seq, got, w)
+				t.Errorf("%s: ticket %d's counts of texts (title changes, versions before; description changes, versions before) %v, want %v", when, seq, got, w)
 			}
 		}
 	}
@@ -183,14 +183,14 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 
 	v1, v2 := far.Clone(), far.Clone()
 	v1.Version, v1.Title = 1, "first title"
-	v2.Version, v2.Status = 2, inProgress
+	v2.Version, v2.Status, v2.Title = 2, inProgress, v1.Title // retitled at version 3
 	if err := s.ImportHistory(ctx, []*grievance.Ticket{v2, v1}); err != nil {
 		t.Fatal(err)
 	}
 	want[5000] = grievance.HistoryRowsValue(3, title)
 	byStatus[5000] = map[grievance.Status]uint16{open: 2, inProgress: 1}
 	unchanged[5000] = 3
-	texts[5000] = [4]uint16{2, 1, 3, 3}
+	texts[5000] = [4]uint16{1, 2, 0, 0}
 	check("earlier versions imported")
 	replaced("earlier versions imported", map[grievance.PostingKey][]int64{{Field: "title", Gram: "fir"}: {5000}})
 
@@ -203,7 +203,6 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	want[5000] = grievance.HistoryRowsValue(4, title)
 	byStatus[5000][resolved] = 1
 	unchanged[5000] = 4
-	texts[5000] = [4]uint16{3, 1, 4, 4}
 	check("an imported ticket changed")
 
 	// References from before the count of versions that kept the
@@ -220,7 +219,6 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	for seq := range unchanged {
 		unchanged[seq] = 0
 	}
-	texts[1] = [4]uint16{5, 5, 5, 5} // the references still count the texts
 	check("references from before the count")
 	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
 		t.Fatal(err)

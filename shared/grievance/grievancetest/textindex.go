@@ -353,22 +353,23 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	})
 }
 
-// textRows is a text field's grievance.UnchangedValue or
-// grievance.FirstValue column: the versions that kept the text of the
-// version before, or the first versions that held the first text.
+// textRows is a text field's grievance.ChangesValue or
+// grievance.FirstValue column: the versions that changed the text of the
+// version before, or how many came before the first change (0: none).
 func (s *Store) textRows(field, value string) ([]uint16, error) {
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
-		n := uint16(0)
-		for i, v := range vs {
-			same := i == 0 || grievance.IndexedText(v, field) == grievance.IndexedText(vs[i-1], field)
-			switch {
-			case value == grievance.UnchangedValue && same:
-				n++
-			case value == grievance.FirstValue && same && int(n) == i:
-				n++
+		changes, first := 0, 0
+		for i := 1; i < len(vs); i++ {
+			if grievance.IndexedText(vs[i], field) != grievance.IndexedText(vs[i-1], field) {
+				if changes++; changes == 1 {
+					first = i
+				}
 			}
 		}
-		return n
+		if value == grievance.FirstValue {
+			return uint16(first)
+		}
+		return uint16(changes)
 	})
 }
 
