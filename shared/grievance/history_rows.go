@@ -278,8 +278,9 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // must judge hold more than budget versions (the history read budget:
 // judging every candidate, as without the columns, would read more).
 // Only those are judged, however many. It returns the count and how many
-// rows the candidates hold (as far as the columns say: the judged ones'
-// every version), which sizes the page's read.
+// rows the candidates hold (as far as the columns say; the judged ones at
+// the counted ones' rate of rows to versions), which sizes the page's
+// read.
 //
 // A candidate counted by the columns has every version holding the text
 // the postings found, so its rows are its versions, or, with value
@@ -321,6 +322,8 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		byField        = map[string][]changed{}
 		onces          int
 		total, judging int
+		counted        int // the versions of the candidates counted
+		pending        int // and of those judged or counted by once
 	)
 	cands.Range(0, cands.Max(), false, func(n int64) bool {
 		var v uint16
@@ -360,20 +363,29 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		case sure && (text == 0 || rows == 0):
 			// No queried text changed, or no version holds the values.
 			total += rows
+			counted += versions
 			rc.per[n] = rows
 			rc.column += rows
 		case sure && !varies && texts[text] != "" && once != nil:
 			field := texts[text]
 			byField[field] = append(byField[field], changed{n, versions})
 			onces++
-			total += versions
+			pending += versions
 		default:
 			judge = append(judge, n)
-			total += max(versions, 1)
+			pending += max(versions, 1)
 			judging += max(versions, 1)
 		}
 		return judging <= budget
 	})
+	// The rows the others hold, at the counted ones' rate of rows to
+	// versions (a value filter passes a few of a ticket's versions):
+	// counting each version would size the page's first read too small.
+	if counted > 0 {
+		total += (pending*total + counted - 1) / counted
+	} else {
+		total += pending
+	}
 	if judging > budget {
 		return nil, 0, historyLimit(budget)
 	}

@@ -19,6 +19,7 @@ type rowsSpy struct {
 	skew, read int
 	single     int // tickets read one by one
 	texts      int // reads of a text's counts
+	reads      int // requests for versions
 }
 
 func (s *rowsSpy) Ticket(ctx context.Context, id string) (*grievance.Ticket, error) {
@@ -49,6 +50,7 @@ func (s *rowsSpy) HistoryValueRows(ctx context.Context, field, value string) ([]
 
 func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
 	s.read += len(seqs)
+	s.reads++
 	return s.Store.VersionsBySeq(ctx, seqs)
 }
 
@@ -302,6 +304,63 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 	svc = grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 4*judged + 10})
 	if _, err := svc.ListTickets(ctx, query("point")); grievance.ErrorCode(err) != grievance.CodeLimit || spy.read != 0 {
 		t.Errorf("partial candidates past the budget: %v after reading %d tickets' versions, want %s before any", err, spy.read, grievance.CodeLimit)
+	}
+}
+
+// A history list with a title and a status filter (the client's panel
+// sends both), where some titles changed, reads its page's tickets in one
+// read beside the changed ones: the rows say how many tickets a page
+// takes, the changed ones at the others' rate of rows to versions (a
+// status passes a few of a ticket's versions). When the rows mislead
+// (skewed here), the read after a short one takes about the tickets the
+// missing rows need at the rate found, not four times the first read.
+func TestHistoryRows_PageReadSizedByTheRows(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 200
+	var ins []grievance.TicketInput
+	for i := range n {
+		title := fmt.Sprintf("Water point (%d)", i)
+		if i%10 == 0 {
+			title = fmt.Sprintf("Water piont (%d)", i)
+		}
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
+	}
+	statuses := []string{"OPEN", "OPEN", "IN_PROGRESS", "RECEIVED"}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		first := grievance.TicketInput{Status: strp("OPEN")}
+		if i%10 == 0 {
+			first.Title = strp(fmt.Sprintf("Water point (%d)", i))
+		}
+		last := grievance.TicketInput{Status: strp(statuses[i%4])}
+		if statuses[i%4] == "IN_PROGRESS" {
+			last = grievance.TicketInput{Priority: strp("Low")}
+		}
+		return []grievance.TicketInput{first, {Status: strp("IN_PROGRESS")}, last}
+	}, n-1)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	twenty := 20
+	ctx := grievance.NewContext(context.Background(), admin)
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
+		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "point (1"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}}
+	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	all := rowsByPaging(t, ctx, plain, q)
+	const judged = 11 // 1 and 10 to 190 by tens: retitled, their status splits them
+	for _, skew := range []int{0, 3} {
+		spy := &rowsSpy{Store: st, skew: skew}
+		svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Items) != twenty || skew == 0 && got.TotalCount != all {
+			t.Errorf("skew %d: %d rows of %d, want %d of %d", skew, len(got.Items), got.TotalCount, twenty, all)
+		}
+		switch {
+		case skew == 0 && spy.reads != 2:
+			t.Errorf("read versions in %d requests (%d tickets): want the page's and the judged ones', one each", spy.reads, spy.read)
+		case spy.read > judged+twenty+2:
+			t.Errorf("skew %d: read %d tickets' versions for a page of %d rows, %d of them judged", skew, spy.read, twenty, judged)
+		}
 	}
 }
 

@@ -809,7 +809,7 @@ func (ts *textSearch) grouped(ctx context.Context, hint int) rows[*Ticket] {
 			}
 		}
 	}
-	return inOrder(each, hint, &ts.judged, ts.readLive(ctx))
+	return inOrder(each, hint, nil, &ts.judged, ts.readLive(ctx))
 }
 
 // walked yields the live candidates in the order's sequence, placed by
@@ -993,16 +993,20 @@ func (ts *textSearch) readLive(ctx context.Context) func([]int64) (map[int64][]*
 // read at first, then four times as many each round, up to maxScanPage.
 // judged counts the numbers whose rows were offered.
 func byNumber(set *SeqSet, lo, hi int64, desc bool, hint int, judged *int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
-	return inOrder(func(fn func(int64) bool) { set.Range(lo, hi, desc, fn) }, hint, judged, read)
+	return inOrder(func(fn func(int64) bool) { set.Range(lo, hi, desc, fn) }, hint, nil, judged, read)
 }
 
 // inOrder yields the rows read fetches for the numbers each gives, in its
 // order: hint numbers a read at first, then four times as many each
-// round, up to maxScanPage. judged counts the numbers whose rows were
-// offered.
-func inOrder(each func(func(int64) bool), hint int, judged *int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
+// round, up to maxScanPage, or, with need (the rows the page still
+// wants), as many as the rows found so far say it needs (batcher.need).
+// judged counts the numbers whose rows were offered.
+func inOrder(each func(func(int64) bool), hint int, need func() int, judged *int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
 	return func(fn func(*Ticket) (bool, error)) error {
-		bt := &batcher{read: read, fn: fn, judged: judged, chunk: min(max(hint, 4), maxScanPage), more: true}
+		bt := &batcher{read: read, fn: fn, judged: judged, chunk: min(max(hint, 4), maxScanPage), more: true, need: need}
+		if need != nil {
+			bt.needed = need()
+		}
 		var failed error
 		each(func(n int64) bool {
 			if failed = bt.add(unit{seqs: []int64{n}}); failed != nil {
@@ -1052,6 +1056,14 @@ type batcher struct {
 	pend    []unit
 	queued  int
 	more    bool // fn wants more rows
+	// need, when set, says how many rows the page still wants once
+	// judged (needed: at the start), so that a read that fell a few rows
+	// short is followed by about the tickets those rows take at the rate
+	// found, not four times as many: a history list whose first read
+	// missed by a row read 70 tickets more in a fourth round trip.
+	need   func() int
+	needed int
+	readN  int // numbers read
 }
 
 // add queues u, reading the batch once it holds chunk numbers.
@@ -1131,7 +1143,16 @@ func (b *batcher) flush() error {
 	if b.flushed != nil {
 		b.flushed(b.queued)
 	}
+	b.readN += b.queued
 	b.pend, b.queued = b.pend[:0], 0
-	b.chunk = min(b.chunk*4, maxScanPage)
+	next := min(b.chunk*4, maxScanPage)
+	if b.need != nil {
+		left := b.need()
+		if got := b.needed - left; left > 0 && got > 0 {
+			est := (left*b.readN + got - 1) / got
+			next = min(next, max(est+est/4+2, 4))
+		}
+	}
+	b.chunk = next
 	return nil
 }
