@@ -725,3 +725,49 @@ func SetHistoryComputed(s *Store, fn func()) { s.historyComputed = fn }
 
 // Carried exposes the sliding window's share of the previous count.
 var Carried = carried
+
+// ForgetTextCounts makes the index what it was before the counts of each
+// text's changes: no such columns, no postings of replaced texts, and
+// references whose counts by value do not say them.
+func ForgetTextCounts(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	var items []postingItem // any item: pk and sk
+	for _, f := range grievance.TextIndexedFields {
+		for _, v := range []string{grievance.ChangesValue, grievance.FirstValue} {
+			c := fieldValue{f, v}.column()
+			for _, pk := range []string{c.pk, c.widePK()} {
+				var some []postingItem
+				if err := s.main.Get(AttrPK, pk).Consistent(true).All(ctx, &some); err != nil {
+					tb.Fatal(err)
+				}
+				items = append(items, some...)
+			}
+		}
+	}
+	var replaced []postingItem
+	if err := s.main.Scan().Filter("begins_with($, ?)", AttrPK, prefixPosting+grievance.ReplacedField("")).Consistent(true).All(ctx, &replaced); err != nil {
+		tb.Fatal(err)
+	}
+	for _, it := range append(items, replaced...) {
+		if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var refs []searchRefItem
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(ctx, &refs); err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range refs {
+		if r.Hist == nil {
+			continue
+		}
+		for _, f := range grievance.TextIndexedFields {
+			delete(r.Hist, textKey(f, grievance.ChangesValue))
+			delete(r.Hist, textKey(f, grievance.FirstValue))
+		}
+		if err := s.main.Put(r).Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

@@ -201,3 +201,69 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 		t.Errorf("third run: %+v %v, want only ticket 7 found", r, err)
 	}
 }
+
+// On a table indexed before the counts of each text's changes, a ticket
+// whose title changed has none (0: judged), nor does its next version
+// give them (the consumer cannot know its earlier texts); the history
+// pass counts them from its versions, with the postings of the title it
+// replaced, and leaves a ticket whose texts never changed as it was.
+func TestCompleteHistory_CountsTheTextChangesOfAnUpgradedTable(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	a := mustCreate(t, s, newTicket(id(1), grievance.StatusOpen, "Default"))
+	b := mustCreate(t, s, newTicket(id(2), grievance.StatusOpen, "Default"))
+	a = update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
+	a = update(t, s, a, func(n *grievance.Ticket) { n.Title = "water point broken" })
+	b = update(t, s, b, func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
+	consume := func() {
+		t.Helper()
+		recs := ticketRecords(t, s)
+		if _, err := s.RecordHistory(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ApplySearch(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	consume()
+	old := grievance.ReplacedKey(grievance.PostingKey{Field: "title", Gram: "t 0"})
+	counts := func(when string, changes, first uint16, replaced bool) {
+		t.Helper()
+		c, err := s.HistoryValueRows(ctx, "title", grievance.ChangesValue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := s.HistoryValueRows(ctx, "title", grievance.FirstValue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := s.Postings(ctx, []grievance.PostingKey{old})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at(c, 1) != changes || at(f, 1) != first || post[old].Has(1) != replaced {
+			t.Errorf("%s: ticket 1's title changed %d times after %d versions, replaced posting %v; want %d, %d, %v",
+				when, at(c, 1), at(f, 1), post[old].Has(1), changes, first, replaced)
+		}
+		if at(c, 2) != 0 || at(f, 2) != 0 || post[old].Has(2) {
+			t.Errorf("%s: ticket 2, never retitled, has counts %d, %d or a replaced title", when, at(c, 2), at(f, 2))
+		}
+	}
+	counts("from the stream", 1, 2, true)
+	store.ForgetTextCounts(t, s)
+	update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
+	consume()
+	counts("upgraded, a version later", 0, 0, false)
+	r, err := s.CompleteHistory(ctx, store.BackfillOptions{PageSize: 4}, nil)
+	if err != nil || r.Completed != 2 {
+		t.Fatalf("history pass: %+v %v, want both tickets counted", r, err)
+	}
+	counts("after the history pass", 1, 2, true)
+	rows, err := s.HistoryRows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := grievance.HistoryRowsValue(4, grievance.TextChanged("title")); at(rows, 1) != want {
+		t.Errorf("ticket 1's rows %#x after the pass, want %#x", at(rows, 1), want)
+	}
+}
