@@ -1,6 +1,7 @@
 package grievance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -402,13 +403,28 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 	if len(judge) == 0 && len(byField) == 0 {
 		return rc, total, nil
 	}
+	// Each queried field's counts at once (a title and a description
+	// filter: one round trip, not two).
+	type onceRead struct {
+		keys onceKeys
+		read func() (*onceColumns, error)
+	}
+	reads := map[string]onceRead{}
+	for field := range byField {
+		keys := pl.onceKeys(field)
+		reads[field] = onceRead{keys, async("read text changes", func() (*onceColumns, error) {
+			return once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}))
+		})}
+	}
 	rc.judged = async("judge changed versions", func() (int, error) {
 		n := 0
+		var failed error
 		for field, cs := range byField {
-			keys := pl.onceKeys(field)
-			oc, err := once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}))
+			keys := reads[field].keys
+			oc, err := reads[field].read()
 			if err != nil {
-				return 0, err
+				failed = cmp.Or(failed, err)
+				continue
 			}
 			for _, c := range cs {
 				rows, ok := oc.rows(c.n, c.versions, keys)
@@ -419,6 +435,9 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 				}
 				n += rows
 			}
+		}
+		if failed != nil {
+			return 0, failed // after every read ends with the request
 		}
 		if judging > budget {
 			return 0, historyLimit(budget)
