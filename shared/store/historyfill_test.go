@@ -214,7 +214,7 @@ func TestCompleteHistory_CountsTheTextChangesOfAnUpgradedTable(t *testing.T) {
 	b := mustCreate(t, s, newTicket(id(2), grievance.StatusOpen, "Default"))
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Title = "water point broken" })
-	b = update(t, s, b, func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
+	update(t, s, b, func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
 	consume := func() {
 		t.Helper()
 		recs := ticketRecords(t, s)
