@@ -525,21 +525,39 @@ func ForgetValueRows(tb testing.TB, s *Store) {
 // counts by value do not say it.
 func ForgetUnchangedRows(tb testing.TB, s *Store) {
 	tb.Helper()
-	ctx := context.Background()
+	var keys []fieldValue
 	for _, f := range grievance.RowUnchangedFields {
-		var items []columnItem
-		c := fieldValue{f, grievance.UnchangedValue}.column()
+		keys = append(keys, fieldValue{f, grievance.UnchangedValue})
+	}
+	forgetCounts(tb, s, keys)
+}
+
+// forgetCounts deletes the columns of keys and the items of prefixes,
+// and takes keys out of every search reference's counts by value.
+func forgetCounts(tb testing.TB, s *Store, keys []fieldValue, prefixes ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	var items []postingItem // any item: pk and sk
+	for _, fv := range keys {
+		c := fv.column()
 		for _, pk := range []string{c.pk, c.widePK()} {
-			var some []columnItem
+			var some []postingItem
 			if err := s.main.Get(AttrPK, pk).Consistent(true).All(ctx, &some); err != nil {
 				tb.Fatal(err)
 			}
 			items = append(items, some...)
 		}
-		for _, it := range items {
-			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
-				tb.Fatal(err)
-			}
+	}
+	for _, pre := range prefixes {
+		var some []postingItem
+		if err := s.main.Scan().Filter("begins_with($, ?)", AttrPK, pre).Consistent(true).All(ctx, &some); err != nil {
+			tb.Fatal(err)
+		}
+		items = append(items, some...)
+	}
+	for _, it := range items {
+		if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
+			tb.Fatal(err)
 		}
 	}
 	var refs []searchRefItem
@@ -550,8 +568,8 @@ func ForgetUnchangedRows(tb testing.TB, s *Store) {
 		if r.Hist == nil {
 			continue
 		}
-		for _, f := range grievance.RowUnchangedFields {
-			delete(r.Hist, unchangedKey(f))
+		for _, fv := range keys {
+			delete(r.Hist, fv.histKey())
 		}
 		if err := s.main.Put(r).Run(ctx); err != nil {
 			tb.Fatal(err)
@@ -731,43 +749,9 @@ var Carried = carried
 // references whose counts by value do not say them.
 func ForgetTextCounts(tb testing.TB, s *Store) {
 	tb.Helper()
-	ctx := context.Background()
-	var items []postingItem // any item: pk and sk
+	var keys []fieldValue
 	for _, f := range grievance.TextIndexedFields {
-		for _, v := range []string{grievance.ChangesValue, grievance.FirstValue} {
-			c := fieldValue{f, v}.column()
-			for _, pk := range []string{c.pk, c.widePK()} {
-				var some []postingItem
-				if err := s.main.Get(AttrPK, pk).Consistent(true).All(ctx, &some); err != nil {
-					tb.Fatal(err)
-				}
-				items = append(items, some...)
-			}
-		}
+		keys = append(keys, fieldValue{f, grievance.ChangesValue}, fieldValue{f, grievance.FirstValue})
 	}
-	var replaced []postingItem
-	if err := s.main.Scan().Filter("begins_with($, ?)", AttrPK, prefixPosting+grievance.ReplacedField("")).Consistent(true).All(ctx, &replaced); err != nil {
-		tb.Fatal(err)
-	}
-	for _, it := range append(items, replaced...) {
-		if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	var refs []searchRefItem
-	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(ctx, &refs); err != nil {
-		tb.Fatal(err)
-	}
-	for _, r := range refs {
-		if r.Hist == nil {
-			continue
-		}
-		for _, f := range grievance.TextIndexedFields {
-			delete(r.Hist, textKey(f, grievance.ChangesValue))
-			delete(r.Hist, textKey(f, grievance.FirstValue))
-		}
-		if err := s.main.Put(r).Run(ctx); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	forgetCounts(tb, s, keys, prefixPosting+grievance.ReplacedField(""))
 }
