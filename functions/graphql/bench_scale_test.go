@@ -167,6 +167,9 @@ func listScaleOps() []listScaleOp {
 		// candidates, a tenth of them retitled (111 at 10,000 tickets,
 		// past the 64 the count judged beside the page before session 21).
 		listScaleOp{name: "retitled_history_title_wide", args: `showHistory: true, title_Icontains: "received (1", orderBy: ["-dateCreated"]`, retitled: true},
+		// The same with the status the panel sends: a retitled
+		// candidate's versions split by status at its correction.
+		listScaleOp{name: "retitled_history_title_wide_status", args: `showHistory: true, title_Icontains: "received (1", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, retitled: true},
 		listScaleOp{name: "retitled_page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, retitled: true, page: 5},
 	)
 }

@@ -120,7 +120,8 @@ func TestHistoryList_TitleSearchThroughTheStream(t *testing.T) {
 // DynamoDB and the stream: the count of rows (from the consumer's counts
 // of texts and postings of replaced texts, since more than a dozen
 // candidates changed) is the number of versions that held the query,
-// whether the query is the corrected title, the typo, or both; a title
+// whether the query is the corrected title, the typo, or both, alone or
+// with a status some versions before the correction held; a title
 // corrected and then broken again is judged from its versions.
 func TestHistoryList_TitlesCorrectedOnceCountThroughTheStream(t *testing.T) {
 	e := newDynamoEnv(t)
@@ -153,11 +154,18 @@ func TestHistoryList_TitlesCorrectedOnceCountThroughTheStream(t *testing.T) {
 		query string
 		want  int
 	}{
-		{"point", fixed + 2},        // each corrected title's last version; the other's versions 1 and 3
-		{"piont", fixed + late + 1}, // each typo's versions before; the other's version 2
+		{`title_Icontains: "point"`, fixed + 2},        // each corrected title's last version; the other's versions 1 and 3
+		{`title_Icontains: "piont"`, fixed + late + 1}, // each typo's versions before; the other's version 2
+		// With the status the panel sends: the odd ones were RECEIVED in
+		// their first version only, before the correction (counted by
+		// the counts of statuses before it), the others in every one.
+		{`title_Icontains: "water p", status_Icontains: RECEIVED`, 2*(fixed-late) + late + 3},
+		{`title_Icontains: "piont", status_Icontains: RECEIVED`, fixed + 1},
+		{`title_Icontains: "point", status_Icontains: RECEIVED`, fixed - late + 2},
+		{`title_Icontains: "point", status_Icontains: OPEN`, late},
 	} {
-		if got := count(fmt.Sprintf(`showHistory: true, title_Icontains: %q`, c.query)); got != float64(c.want) {
-			t.Errorf("history of %q: totalCount %v, want %d", c.query, got, c.want)
+		if got := count("showHistory: true, " + c.query); got != float64(c.want) {
+			t.Errorf("history of %s: totalCount %v, want %d", c.query, got, c.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -41,7 +42,8 @@ type HistoryRowIndex interface {
 	// version before (the first counts), indexed by its number: to be
 	// trusted only for a ticket HistoryRows says is not partial (its
 	// every version seen). For a field of TextIndexedFields it answers
-	// ChangesValue and FirstValue.
+	// ChangesValue, FirstValue and FirstSplitValue, and for a
+	// FirstRowsField each value of its field.
 	HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error)
 	// HistoryRowsComplete reports whether every ticket is in the columns:
 	// false on a table indexed before they existed, until the backfill's
@@ -78,7 +80,21 @@ const UnchangedValue = "~unchanged"
 const (
 	ChangesValue = "~changes"
 	FirstValue   = "~first"
+	// FirstSplitValue is FirstValue for a ticket whose FirstRowsField
+	// counts were kept at that change, 0 for the others (unknown: a
+	// change counted before them). A list that needs them reads it in
+	// FirstValue's place.
+	FirstSplitValue = "~firstSplit"
 )
+
+// FirstRowsField names the columns that count, per ticket and value of
+// field (one of RowValueFields), how many of the versions before the
+// first change of text (one of TextIndexedFields) held the value: with
+// the value's column they split its versions at the change, so a title
+// corrected once, filtered with the status the panel sends, is counted
+// without reading its versions. They are set once, when the text first
+// changes, and never move after.
+func FirstRowsField(field, text string) string { return field + "~" + text }
 
 // rowOnceMin is how many candidates must need judging before a count
 // reads what counts those whose text changed once: below it their
@@ -93,10 +109,15 @@ const rowOnceMin = 12
 type onceColumns struct {
 	first, changes []uint16
 	post           map[PostingKey]*SeqSet
+	// values are, per value field the list filters on, its accepted
+	// values' FirstRowsField columns (with first from FirstSplitValue).
+	values map[string][][]uint16
 }
 
-// onceReader reads the onceColumns of field with keys' postings.
-type onceReader func(field string, keys []PostingKey) (*onceColumns, error)
+// onceReader reads the onceColumns of field with keys' postings, and
+// for values (accepted values by value field) their FirstRowsField
+// columns.
+type onceReader func(field string, keys []PostingKey, values map[string][]string) (*onceColumns, error)
 
 // rowColumns are what a history list reads of the history rows: the
 // rows, and for a list with value filters the columns of the values they
@@ -292,14 +313,17 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // such fields (its status and its category both changed across the
 // accepted values) is judged, as one whose reporter changed.
 //
-// A candidate whose queried text changed in one field, and that no value
-// filter splits, is counted by once (when more than rowOnceMin
+// A candidate whose queried text changed in one field, and that at most
+// one value filter splits, is counted by once (when more than rowOnceMin
 // candidates need judging): a text that changed once (a typo corrected, a
 // description completed) holds the query in its first versions if the
 // replaced text's postings hold every gram, and in the rest if the live
-// text's do. A programme that corrected one title in ten counts a title
-// search without reading the corrected tickets' versions. The others
-// (changed twice, deleted, unknown counts) are judged.
+// text's do; with a value filter that splits its versions (the status
+// the panel sends), the FirstRowsField columns say how many of its rows
+// came before the change. A programme that corrected one title in ten
+// counts a title search, and the title with a status, without reading
+// the corrected tickets' versions. The others (changed twice, deleted,
+// unknown counts) are judged.
 //
 // For a reader the sight rule affects, rs says which candidates are
 // judged (the list has left out those that hold no row).
@@ -313,10 +337,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			texts[t] = f.Field
 		}
 	}
-	type changed struct {
-		n        int64
-		versions int
-	}
+	type changed = onceCandidate
 	rc := &rowCount{per: map[int64]int{}}
 	var (
 		judge          []int64
@@ -335,6 +356,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		rows := versions
 		sure := flags&RowsPartial == 0 && (rs == nil || !rs.judge.Has(n))
 		varies := false // a value filter some versions pass, not all
+		by := ""        // its field
 		for field, byValue := range cols.values {
 			if !sure || rows == 0 {
 				break
@@ -356,7 +378,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			case varies:
 				sure = false // two fields some versions pass
 			default:
-				rows, varies = held, true
+				rows, varies, by = held, true, field
 			}
 		}
 		text := flags & watch &^ RowsPartial
@@ -367,9 +389,9 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			counted += versions
 			rc.per[n] = rows
 			rc.column += rows
-		case sure && !varies && texts[text] != "" && once != nil:
+		case sure && texts[text] != "" && once != nil:
 			field := texts[text]
-			byField[field] = append(byField[field], changed{n, versions})
+			byField[field] = append(byField[field], changed{n, versions, rows, by})
 			onces++
 			pending += versions
 		default:
@@ -410,10 +432,18 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		read func() (*onceColumns, error)
 	}
 	reads := map[string]onceRead{}
-	for field := range byField {
+	for field, cs := range byField {
 		keys := pl.onceKeys(field)
+		// The accepted values of each field that splits a candidate's
+		// versions: their counts before the change.
+		values := map[string][]string{}
+		for _, c := range cs {
+			if c.by != "" && values[c.by] == nil {
+				values[c.by] = slices.Sorted(maps.Keys(cols.values[c.by]))
+			}
+		}
 		reads[field] = onceRead{keys, async("read text changes", func() (*onceColumns, error) {
-			return once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}))
+			return once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}), values)
 		})}
 	}
 	rc.judged = async("judge changed versions", func() (int, error) {
@@ -427,7 +457,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 				continue
 			}
 			for _, c := range cs {
-				rows, ok := oc.rows(c.n, c.versions, keys)
+				rows, ok := oc.rows(c, keys)
 				if !ok {
 					judge = append(judge, c.n)
 					judging += max(c.versions, 1)
@@ -477,12 +507,26 @@ func (pl *ticketPlan) onceKeys(field string) onceKeys {
 	return ks
 }
 
-// rows counts the rows of ticket n, of versions versions, whose text
-// changed: ok is false unless it changed once (ChangesValue 1, known
-// from its first version) and the ticket is live (a deleted ticket's last
-// text is in no live posting), when the versions before the change held
-// the replaced text and the others the live one.
-func (oc *onceColumns) rows(n int64, versions int, ks onceKeys) (int, bool) {
+// onceCandidate is a candidate whose queried text changed, of versions
+// versions, rows of which pass the value filters: by is the one field
+// whose accepted values some of its versions held, not all ("" for
+// none: its rows are its versions).
+type onceCandidate struct {
+	n              int64
+	versions, rows int
+	by             string
+}
+
+// rows counts the rows of candidate c: ok is false unless its text
+// changed once (ChangesValue 1, known from its first version) and the
+// ticket is live (a deleted ticket's last text is in no live posting),
+// when the versions before the change held the replaced text and the
+// others the live one. With a field that splits its versions, the
+// FirstRowsField columns say how many of its rows came before the
+// change (ok is false where they are unknown, or disagree with the
+// columns read before them: a version indexed between the reads).
+func (oc *onceColumns) rows(c onceCandidate, ks onceKeys) (int, bool) {
+	n := c.n
 	at := func(c []uint16) int {
 		if n < int64(len(c)) {
 			return int(c[n])
@@ -490,8 +534,22 @@ func (oc *onceColumns) rows(n int64, versions int, ks onceKeys) (int, bool) {
 		return 0
 	}
 	first, changes := at(oc.first), at(oc.changes)
-	if changes != 1 || first < 1 || first >= versions || !oc.post[LiveKey].Has(n) {
+	if changes != 1 || first < 1 || first >= c.versions || !oc.post[LiveKey].Has(n) {
 		return 0, false
+	}
+	before := first // the rows before the change
+	if c.by != "" {
+		cols, ok := oc.values[c.by]
+		if !ok {
+			return 0, false
+		}
+		before = 0
+		for _, col := range cols {
+			before += at(col)
+		}
+		if before > first || before > c.rows || c.rows-before > c.versions-first {
+			return 0, false
+		}
 	}
 	holds := func(keys []PostingKey) bool {
 		for _, k := range keys {
@@ -503,10 +561,10 @@ func (oc *onceColumns) rows(n int64, versions int, ks onceKeys) (int, bool) {
 	}
 	rows := 0
 	if holds(ks.replaced) {
-		rows += first
+		rows += before
 	}
 	if holds(ks.live) {
-		rows += versions - first
+		rows += c.rows - before
 	}
 	return rows, true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,27 @@ func (s *rowsSpy) HistoryValueRows(ctx context.Context, field, value string) ([]
 	col, err := s.Store.HistoryValueRows(ctx, field, value)
 	for i := 1; i < len(col); i++ {
 		col[i] += uint16(s.skew)
+	}
+	return col, err
+}
+
+// rowsSplitSpy is a rowsSpy whose FirstRowsField columns and
+// FirstSplitValue are unknown when unsplit, as on a table whose texts
+// changed before they were kept, and that counts their reads.
+type rowsSplitSpy struct {
+	*rowsSpy
+	unsplit bool
+	splits  int // reads of a FirstRowsField column
+}
+
+func (s *rowsSplitSpy) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	split := value == grievance.FirstSplitValue || !slices.Contains(grievance.TextIndexedFields, field) && strings.Contains(field, "~")
+	if split && value != grievance.FirstSplitValue {
+		s.splits++
+	}
+	col, err := s.rowsSpy.HistoryValueRows(ctx, field, value)
+	if split && s.unsplit {
+		clear(col)
 	}
 	return col, err
 }
@@ -304,6 +326,79 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 	svc = grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 4*judged + 10})
 	if _, err := svc.ListTickets(ctx, query("point")); grievance.ErrorCode(err) != grievance.CodeLimit || spy.read != 0 {
 		t.Errorf("partial candidates past the budget: %v after reading %d tickets' versions, want %s before any", err, spy.read, grievance.CodeLimit)
+	}
+}
+
+// A title corrected once, searched with the status the client's panel
+// sends, is counted without reading its versions: the counts of each
+// status before the correction split its versions at it. Corrected at
+// version 2 or 3 (the status then OPEN in the replaced title or not),
+// the totals are those of paging through every version, for the live
+// title, the typo and both, with the status or an IN_PROGRESS lookup.
+// On a table whose corrections came before those counts, the corrected
+// tickets are judged: the same totals, more versions read.
+func TestHistoryRows_CountsTextsChangedOnceWithAStatus(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 200
+	early := func(i int) bool { return i%5 == 0 }  // corrected at version 2: 40
+	late := func(i int) bool { return i%5 == 1 }   // at version 3, OPEN before: 40
+	twice := func(i int) bool { return i%10 == 2 } // "point", "piont", "point": 20
+	const deleted = 5                              // corrected early, then deleted
+	var ins []grievance.TicketInput
+	for i := range n {
+		title := fmt.Sprintf("Water point %d", i)
+		if early(i) || late(i) {
+			title = fmt.Sprintf("Water piont %d", i)
+		}
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		point, piont := strp(fmt.Sprintf("Water point %d", i)), strp(fmt.Sprintf("Water piont %d", i))
+		switch {
+		case early(i):
+			return []grievance.TicketInput{{Title: point, Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}
+		case late(i):
+			return []grievance.TicketInput{{Status: strp("OPEN")}, {Title: point}, {Status: strp("IN_PROGRESS")}}
+		case twice(i):
+			return []grievance.TicketInput{{Title: piont, Status: strp("OPEN")}, {Title: point}}
+		default:
+			return []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}
+		}
+	}, deleted)
+	judged := n/10 + 1 // the twice changed and the deleted one
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	twenty := 20
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, tc := range []struct{ text, status string }{
+		{"point", "OPEN"}, {"piont", "OPEN"}, {"water p", "OPEN"}, {"point", "in_prog"}, {"piont", "receiv"}, {"point", "receiv"},
+	} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: tc.text}, {Field: "status", Lookup: grievance.IContains, Value: tc.status}}}
+		all := rowsByPaging(t, ctx, plain, q)
+		if all == 0 {
+			t.Fatalf("%+v: no row", tc)
+		}
+		for _, unsplit := range []bool{false, true} {
+			spy := &rowsSplitSpy{rowsSpy: &rowsSpy{Store: st}, unsplit: unsplit}
+			svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+			got, err := svc.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatalf("%+v, unsplit %v: %v", tc, unsplit, err)
+			}
+			if got.TotalCount != all {
+				t.Errorf("%+v, unsplit %v: totalCount %d; every version judged: %d", tc, unsplit, got.TotalCount, all)
+			}
+			if spy.splits == 0 {
+				t.Errorf("%+v, unsplit %v: the counts before the change were not read", tc, unsplit)
+			}
+			switch {
+			case !unsplit && spy.read > judged+2*twenty:
+				t.Errorf("%+v: read the versions of %d tickets: want the %d changed twice or deleted and the page's, not the 80 corrected once too", tc, spy.read, judged)
+			case unsplit && spy.read < judged+80-2:
+				t.Errorf("%+v, the counts unknown: read the versions of %d tickets, want the %d corrected ones judged", tc, spy.read, judged+80-1)
+			}
+		}
 	}
 }
 

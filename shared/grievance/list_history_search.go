@@ -268,15 +268,37 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 		if cols != nil {
-			once := func(field string, keys []PostingKey) (*onceColumns, error) {
-				first := async("read first texts", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, FirstValue) })
+			once := func(field string, keys []PostingKey, values map[string][]string) (*onceColumns, error) {
+				firstName := FirstValue
+				if len(values) > 0 {
+					firstName = FirstSplitValue
+				}
+				first := async("read first texts", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, firstName) })
 				changes := async("read text changes", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, ChangesValue) })
+				type split struct {
+					by   string
+					read func() ([]uint16, error)
+				}
+				var splits []split
+				for _, by := range slices.Sorted(maps.Keys(values)) {
+					for _, v := range values[by] {
+						splits = append(splits, split{by, async("read first values", func() ([]uint16, error) {
+							return hr.HistoryValueRows(ctx, FirstRowsField(by, field), v)
+						})})
+					}
+				}
 				post, err := ti.Postings(ctx, distinct(keys))
-				oc := &onceColumns{post: post}
+				oc := &onceColumns{post: post, values: map[string][][]uint16{}}
 				var ferr, uerr error
 				oc.first, ferr = first()
 				oc.changes, uerr = changes()
-				if err = cmp.Or(err, ferr, uerr); err != nil {
+				err = cmp.Or(err, ferr, uerr)
+				for _, sp := range splits {
+					col, serr := sp.read()
+					err = cmp.Or(err, serr)
+					oc.values[sp.by] = append(oc.values[sp.by], col)
+				}
+				if err != nil {
 					return nil, fmt.Errorf("read changed texts: %w", err)
 				}
 				return oc, nil

@@ -749,9 +749,40 @@ var Carried = carried
 // references whose counts by value do not say them.
 func ForgetTextCounts(tb testing.TB, s *Store) {
 	tb.Helper()
-	var keys []fieldValue
+	keys := splitKeys(tb, s)
 	for _, f := range grievance.TextIndexedFields {
 		keys = append(keys, fieldValue{f, grievance.ChangesValue}, fieldValue{f, grievance.FirstValue})
 	}
 	forgetCounts(tb, s, keys, prefixPosting+grievance.ReplacedField(""))
+}
+
+// ForgetSplitCounts makes s's table what it was before the counts by
+// value of the versions before a text's first change: no
+// grievance.FirstRowsField columns nor FirstSplitValue, in the columns
+// and in every search reference.
+func ForgetSplitCounts(tb testing.TB, s *Store) {
+	tb.Helper()
+	forgetCounts(tb, s, splitKeys(tb, s))
+}
+
+// splitKeys are the FirstSplitValue of each text and every
+// grievance.FirstRowsField count the references hold.
+func splitKeys(tb testing.TB, s *Store) []fieldValue {
+	tb.Helper()
+	var refs []searchRefItem
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(context.Background(), &refs); err != nil {
+		tb.Fatal(err)
+	}
+	var keys []fieldValue
+	for _, f := range grievance.TextIndexedFields {
+		keys = append(keys, fieldValue{f, grievance.FirstSplitValue})
+	}
+	for _, r := range refs {
+		for k := range r.Hist {
+			if fv := histKeyOf(k); firstRowsField(fv.field) && !slices.Contains(keys, fv) {
+				keys = append(keys, fv)
+			}
+		}
+	}
+	return keys
 }

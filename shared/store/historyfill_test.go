@@ -60,6 +60,8 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 	type snapshot struct {
 		rows, open, inProgress, resolved, dflt, payments, medium, high, staff, unchanged []uint16
 		titleChanges, titleFirst, descChanges, descFirst                                 []uint16
+		// the counts by value before a text's first change
+		titleSplit, titleOpen, titleMedium, descSplit, descOpen, descMedium []uint16
 	}
 	read := func(s *store.Store) snapshot {
 		t.Helper()
@@ -80,7 +82,11 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 			medium: col("priority", "Medium"), high: col("priority", "High"), staff: col("attending_staff__id", id(700)),
 			unchanged:    col("reporter_id", grievance.UnchangedValue),
 			titleChanges: col("title", grievance.ChangesValue), titleFirst: col("title", grievance.FirstValue),
-			descChanges: col("description", grievance.ChangesValue), descFirst: col("description", grievance.FirstValue)}
+			descChanges: col("description", grievance.ChangesValue), descFirst: col("description", grievance.FirstValue),
+			titleSplit: col("title", grievance.FirstSplitValue), titleOpen: col(grievance.FirstRowsField("status", "title"), "OPEN"),
+			titleMedium: col(grievance.FirstRowsField("priority", "title"), "Medium"),
+			descSplit:   col("description", grievance.FirstSplitValue), descOpen: col(grievance.FirstRowsField("status", "description"), "OPEN"),
+			descMedium: col(grievance.FirstRowsField("priority", "description"), "Medium")}
 	}
 	// differ lists the tickets of seqs whose rows or counts differ.
 	differ := func(got, want snapshot, seqs ...int64) []int64 {
@@ -89,7 +95,9 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 			for i, pair := range [][2][]uint16{{got.rows, want.rows}, {got.open, want.open}, {got.inProgress, want.inProgress},
 				{got.resolved, want.resolved}, {got.dflt, want.dflt}, {got.payments, want.payments}, {got.medium, want.medium},
 				{got.high, want.high}, {got.staff, want.staff}, {got.unchanged, want.unchanged},
-				{got.titleChanges, want.titleChanges}, {got.titleFirst, want.titleFirst}, {got.descChanges, want.descChanges}, {got.descFirst, want.descFirst}} {
+				{got.titleChanges, want.titleChanges}, {got.titleFirst, want.titleFirst}, {got.descChanges, want.descChanges}, {got.descFirst, want.descFirst},
+				{got.titleSplit, want.titleSplit}, {got.titleOpen, want.titleOpen}, {got.titleMedium, want.titleMedium},
+				{got.descSplit, want.descSplit}, {got.descOpen, want.descOpen}, {got.descMedium, want.descMedium}} {
 				if at(pair[0], n) != at(pair[1], n) {
 					t.Logf("ticket %d column %d: %d, consumer %d", n, i, at(pair[0], n), at(pair[1], n))
 					out = append(out, n)
@@ -135,6 +143,16 @@ func TestCompleteHistory_GivesWhatTheConsumerGives(t *testing.T) {
 		return out
 	}
 	oracle := read(b)
+	// Ticket 2's title changed at version 2, ticket 3's description
+	// too: their first versions were OPEN and Medium.
+	for _, c := range [][]uint16{oracle.titleSplit, oracle.titleOpen, oracle.titleMedium} {
+		if at(c, 2) != 1 || at(c, 8) != 1 || at(c, 1) != 0 {
+			t.Errorf("the consumer's counts before the title changed: tickets 1, 2, 8 %d, %d, %d; want 0, 1, 1", at(c, 1), at(c, 2), at(c, 8))
+		}
+	}
+	if at(oracle.descOpen, 3) != 1 || at(oracle.descSplit, 3) != 1 || at(oracle.descOpen, 2) != 0 {
+		t.Errorf("the consumer's counts before ticket 3's description changed: %d, %d; want 1, 1", at(oracle.descOpen, 3), at(oracle.descSplit, 3))
+	}
 	all := []int64{1, 2, 3, 4, 5, 6, 8}
 	if d := differ(read(a), oracle, all...); len(d) != 6 {
 		t.Fatalf("before the pass, tickets %v differ from the consumer's, want the 6 past version 1", d)
@@ -227,6 +245,22 @@ func TestCompleteHistory_CountsTheTextChangesOfAnUpgradedTable(t *testing.T) {
 	}
 	consume()
 	old := grievance.ReplacedKey(grievance.PostingKey{Field: "title", Gram: "t 0"})
+	// split checks a ticket's counts by status before its title changed
+	// (OPEN, then IN_PROGRESS), with the versions before it: 0, unknown.
+	split := func(when string, seq int64, first uint16) {
+		t.Helper()
+		var got [3]uint16
+		for i, fv := range [][2]string{{"title", grievance.FirstSplitValue}, {grievance.FirstRowsField("status", "title"), "OPEN"}, {grievance.FirstRowsField("status", "title"), "IN_PROGRESS"}} {
+			c, err := s.HistoryValueRows(ctx, fv[0], fv[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i] = at(c, seq)
+		}
+		if want := [3]uint16{first, min(first, 1), min(first, 1)}; got != want {
+			t.Errorf("%s: ticket %d's versions before its title changed, OPEN and IN_PROGRESS among them: %v, want %v", when, seq, got, want)
+		}
+	}
 	counts := func(when string, changes, first uint16, replaced bool) {
 		t.Helper()
 		c, err := s.HistoryValueRows(ctx, "title", grievance.ChangesValue)
@@ -250,20 +284,47 @@ func TestCompleteHistory_CountsTheTextChangesOfAnUpgradedTable(t *testing.T) {
 		}
 	}
 	counts("from the stream", 1, 2, true)
+	split("from the stream", 1, 2)
+	split("from the stream", 2, 0)
 	store.ForgetTextCounts(t, s)
-	update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
+	a = update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
 	consume()
 	counts("upgraded, a version later", 0, 0, false)
+	split("upgraded, a version later", 1, 0)
 	r, err := s.CompleteHistory(ctx, store.BackfillOptions{PageSize: 4}, nil)
 	if err != nil || r.Completed != 2 {
 		t.Fatalf("history pass: %+v %v, want both tickets counted", r, err)
 	}
 	counts("after the history pass", 1, 2, true)
+	split("after the history pass", 1, 2)
+	split("after the history pass", 2, 0)
+
+	// A table with the counts of texts but not those by value before
+	// them: the text counts stay, the split ones stay unknown with the
+	// next version, and the history pass counts them; a ticket never
+	// retitled needs no pass, and its first change counts them.
+	store.ForgetSplitCounts(t, s)
+	update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusClosed })
+	consume()
+	counts("without the split counts, a version later", 1, 2, true)
+	split("without the split counts, a version later", 1, 0)
+	if r, err = s.CompleteHistory(ctx, store.BackfillOptions{PageSize: 4}, nil); err != nil || r.Partial != 1 || r.Completed != 1 {
+		t.Fatalf("history pass: %+v %v, want ticket 1 counted, not ticket 2", r, err)
+	}
+	split("after the second history pass", 1, 2)
+	store.ForgetSplitCounts(t, s)
+	b, err = s.Ticket(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update(t, s, b, func(n *grievance.Ticket) { n.Title = "school fees" })
+	consume()
+	split("ticket 2 retitled, without the split counts", 2, 2)
 	rows, err := s.HistoryRows(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := grievance.HistoryRowsValue(4, grievance.TextChanged("title")); at(rows, 1) != want {
+	if want := grievance.HistoryRowsValue(5, grievance.TextChanged("title")); at(rows, 1) != want {
 		t.Errorf("ticket 1's rows %#x after the pass, want %#x", at(rows, 1), want)
 	}
 }

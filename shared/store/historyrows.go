@@ -77,8 +77,8 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // the value's column.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
-	text := (value == grievance.ChangesValue || value == grievance.FirstValue) && slices.Contains(grievance.TextIndexedFields, field)
-	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text {
+	text := (value == grievance.ChangesValue || value == grievance.FirstValue || value == grievance.FirstSplitValue) && slices.Contains(grievance.TextIndexedFields, field)
+	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text && !firstRowsField(field) {
 		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
 	}
 	return fieldValue{field, value}.column().read(ctx, s)
@@ -89,6 +89,18 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 // by an import of ticket 1 and by a backfill text pass from the start.
 func (s *Store) HistoryRowsComplete(ctx context.Context) (bool, error) {
 	return s.marked(ctx, skRowsMarker)
+}
+
+// firstRowsField reports whether field is a grievance.FirstRowsField.
+func firstRowsField(field string) bool {
+	for _, text := range grievance.TextIndexedFields {
+		for _, f := range grievance.RowValueFields {
+			if field == grievance.FirstRowsField(f, text) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rowChanges are the history rows to merge, per ticket number.
@@ -132,12 +144,32 @@ func histBytes(hist map[string]int) int {
 // grievance.RowUnchangedFields, and the changes of each text with the
 // versions before the first (grievance.ChangesValue, FirstValue), are
 // counted only where hist says them already, or from the first version:
-// a reference from before the count never says it.
+// a reference from before the count never says it. So are the counts
+// by value of the versions before a text's first change
+// (grievance.FirstRowsField, with FirstSplitValue), taken from hist as
+// that change is counted (hist's counts by value are exact from the
+// first version): they never move after. A reference whose text changed
+// before them never says them; the backfill's history pass does.
 func addHist(hist map[string]int, st, prev *searchState) {
 	before := 0 // the versions counted: each has a status, maybe empty
 	for k, n := range hist {
 		if strings.HasPrefix(k, "status=") {
 			before += n
+		}
+	}
+	for _, f := range grievance.TextIndexedFields {
+		changes, first, split := textKey(f, grievance.ChangesValue), textKey(f, grievance.FirstValue), textKey(f, grievance.FirstSplitValue)
+		_, known := hist[changes]
+		switch {
+		case prev == nil:
+			hist[changes], hist[first] = 0, 0
+		case !known || prev.texts[f] == st.texts[f]:
+		default:
+			if hist[changes] == 0 {
+				hist[first], hist[split] = before, before
+				splitHist(hist, f)
+			}
+			hist[changes]++
 		}
 	}
 	for _, f := range grievance.RowValueFields {
@@ -153,19 +185,23 @@ func addHist(hist map[string]int, st, prev *searchState) {
 			hist[k]++
 		}
 	}
-	for _, f := range grievance.TextIndexedFields {
-		changes, first := textKey(f, grievance.ChangesValue), textKey(f, grievance.FirstValue)
-		_, known := hist[changes]
-		switch {
-		case prev == nil:
-			hist[changes], hist[first] = 0, 0
-		case !known || prev.texts[f] == st.texts[f]:
-		default:
-			if hist[changes] == 0 {
-				hist[first] = before
-			}
-			hist[changes]++
+}
+
+// splitHist copies hist's counts by value (grievance.RowValueFields) to
+// the text's grievance.FirstRowsField, as the text first changes: the
+// counts of the versions before it. An empty value is left out, as
+// from the columns (no list counts it).
+func splitHist(hist map[string]int, text string) {
+	var split []string
+	for k := range hist {
+		fv := histKeyOf(k)
+		if fv.value != "" && slices.Contains(grievance.RowValueFields, fv.field) {
+			split = append(split, k)
 		}
+	}
+	for _, k := range split {
+		fv := histKeyOf(k)
+		hist[fieldValue{grievance.FirstRowsField(fv.field, text), fv.value}.histKey()] = hist[k]
 	}
 }
 
@@ -194,11 +230,17 @@ func firstCounts() map[string]int {
 	return out
 }
 
-// unchangedKnown reports whether hist holds each of firstCounts: the
-// versions that kept the reporter, and each text's changes.
+// unchangedKnown reports whether hist holds each of firstCounts (the
+// versions that kept the reporter, and each text's changes) and, for a
+// text that changed, the counts by value before it (FirstSplitValue).
 func unchangedKnown(hist map[string]int) bool {
 	for k := range firstCounts() {
 		if _, ok := hist[k]; !ok {
+			return false
+		}
+	}
+	for _, f := range grievance.TextIndexedFields {
+		if _, ok := hist[textKey(f, grievance.FirstSplitValue)]; !ok && hist[textKey(f, grievance.ChangesValue)] > 0 {
 			return false
 		}
 	}

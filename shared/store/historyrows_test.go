@@ -49,6 +49,8 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	// the versions before the first change; ticket 3's description
 	// changed and back is two changes.
 	texts := map[int64][4]uint16{1: {}, 2: {1, 1, 0, 0}, 3: {0, 0, 2, 1}, 4: {}, 5: {}}
+	// Per text, the OPEN versions before its first change.
+	firstOpen := map[int64][2]uint16{2: {1, 0}, 3: {0, 1}}
 	old := ts[2].Description
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = "late payment" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = old }) // and back
@@ -149,6 +151,24 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 				t.Errorf("%s: ticket %d's counts of texts (title changes, versions before; description changes, versions before) %v, want %v", when, seq, got, w)
 			}
 		}
+		for i, text := range []string{"title", "description"} {
+			split, err := s.HistoryValueRows(ctx, text, grievance.FirstSplitValue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			open, err := s.HistoryValueRows(ctx, grievance.FirstRowsField("status", text), string(open))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for seq, w := range texts {
+				if rows, ok := want[seq]; !ok || historyRowsFlags(rows)&grievance.RowsPartial != 0 {
+					continue
+				}
+				if at(split, seq) != w[2*i+1] || at(open, seq) != firstOpen[seq][i] {
+					t.Errorf("%s: ticket %d's %s: %d versions before its first change, %d of them OPEN; want %d, %d", when, seq, text, at(split, seq), at(open, seq), w[2*i+1], firstOpen[seq][i])
+				}
+			}
+		}
 	}
 	// replaced checks which tickets the postings of replaced texts hold.
 	replaced := func(when string, want map[grievance.PostingKey][]int64) {
@@ -191,6 +211,7 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	byStatus[5000] = map[grievance.Status]uint16{open: 2, inProgress: 1}
 	unchanged[5000] = 3
 	texts[5000] = [4]uint16{1, 2, 0, 0}
+	firstOpen[5000] = [2]uint16{1, 0} // OPEN, then IN_PROGRESS
 	check("earlier versions imported")
 	replaced("earlier versions imported", map[grievance.PostingKey][]int64{{Field: "title", Gram: "fir"}: {5000}})
 

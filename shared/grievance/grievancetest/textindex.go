@@ -338,6 +338,13 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	if slices.Contains(grievance.TextIndexedFields, field) {
 		return s.textRows(field, value)
 	}
+	for _, text := range grievance.TextIndexedFields {
+		for _, f := range grievance.RowValueFields {
+			if field == grievance.FirstRowsField(f, text) {
+				return s.firstRows(f, text, value)
+			}
+		}
+	}
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
 		n := uint16(0)
@@ -366,10 +373,30 @@ func (s *Store) textRows(field, value string) ([]uint16, error) {
 				}
 			}
 		}
-		if value == grievance.FirstValue {
+		if value == grievance.FirstValue || value == grievance.FirstSplitValue {
 			return uint16(first)
 		}
 		return uint16(changes)
+	})
+}
+
+// firstRows is a grievance.FirstRowsField column: how many of the
+// versions before text's first change held value in field (0: no change).
+func (s *Store) firstRows(field, text, value string) ([]uint16, error) {
+	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
+		for i := 1; i < len(vs); i++ {
+			if grievance.IndexedText(vs[i], text) == grievance.IndexedText(vs[i-1], text) {
+				continue
+			}
+			n := uint16(0)
+			for _, v := range vs[:i] {
+				if grievance.IndexedValue(v, field) == value {
+					n++
+				}
+			}
+			return n
+		}
+		return 0
 	})
 }
 
