@@ -158,7 +158,7 @@ func addHist(hist map[string]int, st, prev *searchState) {
 		}
 	}
 	for _, f := range grievance.TextIndexedFields {
-		changes, first, split := textKey(f, grievance.ChangesValue), textKey(f, grievance.FirstValue), textKey(f, grievance.FirstSplitValue)
+		changes, first := textKey(f, grievance.ChangesValue), textKey(f, grievance.FirstValue)
 		_, known := hist[changes]
 		switch {
 		case prev == nil:
@@ -166,8 +166,8 @@ func addHist(hist map[string]int, st, prev *searchState) {
 		case !known || prev.texts[f] == st.texts[f]:
 		default:
 			if hist[changes] == 0 {
-				hist[first], hist[split] = before, before
-				splitHist(hist, f)
+				hist[first] = before
+				splitHist(hist, f, before)
 			}
 			hist[changes]++
 		}
@@ -188,21 +188,23 @@ func addHist(hist map[string]int, st, prev *searchState) {
 }
 
 // splitHist copies hist's counts by value (grievance.RowValueFields) to
-// the text's grievance.FirstRowsField, as the text first changes: the
-// counts of the versions before it. An empty value is left out, as
-// from the columns (no list counts it).
-func splitHist(hist map[string]int, text string) {
-	var split []string
-	for k := range hist {
-		fv := histKeyOf(k)
-		if fv.value != "" && slices.Contains(grievance.RowValueFields, fv.field) {
-			split = append(split, k)
+// the text's grievance.FirstRowsField, as the text first changes after
+// before versions: the counts of those versions. An empty value is left
+// out, as from the columns (no list counts it). Counts that would take
+// the reference past histMaxBytes are not kept (FirstSplitValue stays
+// unknown: the ticket is judged by a list that needs them), so that
+// they never cost a ticket the counts it had without them.
+func splitHist(hist map[string]int, text string, before int) {
+	split := map[string]int{textKey(text, grievance.FirstSplitValue): before}
+	for k, n := range hist {
+		if fv := histKeyOf(k); fv.value != "" && slices.Contains(grievance.RowValueFields, fv.field) {
+			split[fieldValue{grievance.FirstRowsField(fv.field, text), fv.value}.histKey()] = n
 		}
 	}
-	for _, k := range split {
-		fv := histKeyOf(k)
-		hist[fieldValue{grievance.FirstRowsField(fv.field, text), fv.value}.histKey()] = hist[k]
+	if histBytes(hist)+histBytes(split) > histMaxBytes {
+		return
 	}
+	maps.Copy(hist, split)
 }
 
 // unchangedKey is a reference's key of the versions that kept field's

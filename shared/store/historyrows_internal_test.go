@@ -1,0 +1,42 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+)
+
+// A title's first change freezes the counts by value of the versions
+// before it (grievance.FirstRowsField), unless they would take the
+// reference past its bound of counts: a ticket reassigned among twenty
+// officers before its title was corrected keeps its own counts (exact,
+// not lost) without them, and a list that needs them judges it.
+func TestAddHist_SplitCountsNeverCostTheTicketItsCounts(t *testing.T) {
+	state := func(title, staff string) *searchState {
+		return &searchState{texts: map[string]string{"title": title},
+			values: map[string]string{"status": "OPEN", "category": "Default", "priority": "High", "attending_staff__id": staff}}
+	}
+	for _, officers := range []int{2, 20} {
+		hist := map[string]int{}
+		var prev *searchState
+		for i := range officers {
+			st := state("water piont", fmt.Sprintf("00000000-0000-4000-b000-%012d", i))
+			addHist(hist, st, prev)
+			prev = st
+		}
+		addHist(hist, state("water point", ""), prev)
+		split, kept := hist[textKey("title", grievance.FirstSplitValue)]
+		open := hist[fieldValue{grievance.FirstRowsField("status", "title"), "OPEN"}.histKey()]
+		switch {
+		case histBytes(hist) > histMaxBytes:
+			t.Errorf("%d officers: the counts take %d bytes, past %d", officers, histBytes(hist), histMaxBytes)
+		case hist[textKey("title", grievance.FirstValue)] != officers || hist["status=OPEN"] != officers+1:
+			t.Errorf("%d officers: %d versions before the change, %d OPEN; want %d, %d", officers, hist[textKey("title", grievance.FirstValue)], hist["status=OPEN"], officers, officers+1)
+		case officers == 2 && (!kept || split != 2 || open != 2):
+			t.Errorf("2 officers: the counts before the change %d (kept %v), %d OPEN; want 2, 2", split, kept, open)
+		case officers == 20 && (kept || open != 0):
+			t.Errorf("20 officers: counts before the change kept (%d, %d OPEN) past the bound", split, open)
+		}
+	}
+}
