@@ -598,8 +598,11 @@ func (pl *ticketPlan) matching(g *guard, vs []*Ticket) int {
 // whose live version is in such a category and that they never attended
 // holds no row (guard.judge refuses each of its versions by the live
 // one): the list leaves it out, as the live search does. One that was
-// ever in such a category, or attended by them, is judged by its versions
-// for the count. The reader sees the others whole. The postings trail the
+// ever in such a category is judged by its versions for the count. The
+// reader sees the others whole, attended by them or not: attending a
+// ticket only lifts what such a category hides, so the tickets they
+// attend are not judged for it (an officer attends hundreds). The
+// postings trail the
 // records by the consumer's lag: for that moment a ticket just moved may
 // be counted, or left out, as by the live search.
 type rowSight struct {
@@ -626,11 +629,8 @@ func newRowSight(post map[PostingKey]*SeqSet, unseen []string, reader string) *r
 	for _, k := range ever {
 		orSet(rs.judge, post[k])
 	}
-	if reader != "" {
-		orSet(rs.judge, post[mine])
-		if m := post[mine]; m != nil {
-			rs.none.AndNot(m)
-		}
+	if m := post[mine]; reader != "" && m != nil {
+		rs.none.AndNot(m)
 	}
 	return rs
 }

@@ -402,6 +402,63 @@ func TestHistoryRows_CountsTextsChangedOnceWithAStatus(t *testing.T) {
 	}
 }
 
+// For an officer a restricted category is hidden from, the tickets they
+// attend in the other categories are counted from the history rows, not
+// judged by their versions: attending a ticket only lifts what a hidden
+// category hides. Those ever in the hidden category (moved out since)
+// are judged; those still in it that they attend are theirs to see.
+func TestHistoryRows_TicketsTheReaderAttendsAreCounted(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 200
+	secret := func(i int) bool { return i%10 == 0 } // still hidden: 20
+	moved := func(i int) bool { return i%10 == 5 }  // hidden at first: 20
+	var ins []grievance.TicketInput
+	for i := range n {
+		in := grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("Water point %d", i)), Priority: strp("High")}
+		if secret(i) || moved(i) {
+			in.Category = strp(writeCategories[2])
+		}
+		if i%2 == 0 || i%20 == 5 { // half the tickets, and half the moved ones
+			in.AttendingStaffID = strp(officer.ID)
+		}
+		ins = append(ins, in)
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		first := grievance.TicketInput{Status: strp("OPEN")}
+		if moved(i) {
+			first.Category = strp(writeCategories[0])
+		}
+		return []grievance.TicketInput{first, {Status: strp("IN_PROGRESS")}}
+	}, 1)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	twenty := 20
+	ctx := grievance.NewContext(context.Background(), officer)
+	for _, fs := range [][]grievance.Filter{
+		{{Field: "title", Lookup: grievance.IContains, Value: "water"}},
+		{{Field: "title", Lookup: grievance.IContains, Value: "water"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}},
+		nil,
+	} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: fs}
+		all := rowsByPaging(t, ctx, plain, q)
+		spy := &rowsSpy{Store: st}
+		svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TotalCount != all || len(got.Items) != twenty {
+			t.Errorf("%v: %d rows of %d; every version judged: %d", fs, len(got.Items), got.TotalCount, all)
+		}
+		// The 20 moved ones and the 10 secret ones the officer attends,
+		// beside the page's tickets (a status passes one version in
+		// three: up to twice the page's rows in tickets).
+		if judged := 30; spy.read > judged+2*twenty {
+			t.Errorf("%v: read the versions of %d tickets for a page of %d: want the %d ever hidden and the page's, not every ticket the officer attends", fs, spy.read, twenty, judged)
+		}
+	}
+}
+
 // A history list with a title and a status filter (the client's panel
 // sends both), where some titles changed, reads its page's tickets in one
 // read beside the changed ones: the rows say how many tickets a page
