@@ -150,11 +150,11 @@ func benchTickets(n int) []*grievance.Ticket {
 	return ts
 }
 
-// sendRaw runs one request of the officer and returns its body, whatever
-// the answer.
-func (e *benchEnv) sendRaw(doc string) (string, error) {
+// sendRaw runs one request of claims' reader and returns its body,
+// whatever the answer.
+func (e *benchEnv) sendRaw(claims map[string]string, doc string) (string, error) {
 	body, _ := json.Marshal(map[string]any{"query": doc})
-	resp, err := e.h.Handle(context.Background(), event(officerClaims, string(body)))
+	resp, err := e.h.Handle(context.Background(), event(claims, string(body)))
 	if err != nil {
 		return "", err
 	}
