@@ -325,9 +325,12 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // the corrected tickets' versions. The others (changed twice, deleted,
 // unknown counts) are judged.
 //
-// For a reader the sight rule affects, rs says which candidates are
-// judged (the list has left out those that hold no row).
-func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *rowSight, budget int, read func([]int64) (map[int64][]*Ticket, error), once onceReader) (*rowCount, int, error) {
+// For a reader the sight rule affects, rs says which candidates it may
+// hide versions of (the list has left out those that hold no row): when
+// more than rowOnceMin candidates need judging, sight's columns count
+// those whose versions the reader sees all, none, or by attendance or
+// category alone (sightColumns.rows); the others are judged.
+func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *rowSight, budget int, read func([]int64) (map[int64][]*Ticket, error), once onceReader, sight sightReader) (*rowCount, int, error) {
 	col := cols.rows
 	var watch RowFlags = RowsPartial
 	texts := map[RowFlags]string{} // the flag of each queried text field
@@ -337,12 +340,12 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			texts[t] = f.Field
 		}
 	}
-	type changed = onceCandidate
 	rc := &rowCount{per: map[int64]int{}}
 	var (
 		judge          []int64
-		byField        = map[string][]changed{}
+		byField        = map[string][]pendingCandidate{}
 		onces          int
+		sighted        []pendingCandidate // hidden candidates for the sight's columns
 		total, judging int
 		counted        int // the versions of the candidates counted
 		pending        int // and of those judged or counted by once
@@ -354,11 +357,12 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		}
 		versions, flags := historyRowsOf(v)
 		rows := versions
-		sure := flags&RowsPartial == 0 && (rs == nil || !rs.judge.Has(n))
+		known := flags&RowsPartial == 0
+		hidden := rs != nil && rs.judge.Has(n)
 		varies := false // a value filter some versions pass, not all
 		by := ""        // its field
 		for field, byValue := range cols.values {
-			if !sure || rows == 0 {
+			if !known || rows == 0 {
 				break
 			}
 			held := 0
@@ -371,28 +375,33 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			case slices.Contains(RowUnchangedFields, field):
 				// Its postings hold the candidate: every version held the
 				// value when none changed it, else (or unknown) judged.
-				sure = held >= versions
+				known = held >= versions
 			case held >= versions:
 			case held == 0:
 				rows = 0
 			case varies:
-				sure = false // two fields some versions pass
+				known = false // two fields some versions pass
 			default:
 				rows, varies, by = held, true, field
 			}
 		}
+		sure := known && !hidden
 		text := flags & watch &^ RowsPartial
 		switch {
-		case sure && (text == 0 || rows == 0):
-			// No queried text changed, or no version holds the values.
+		case sure && (text == 0 || rows == 0), known && rows == 0:
+			// No queried text changed, or no version holds the values
+			// (whatever the reader may see of them).
 			total += rows
 			counted += versions
 			rc.per[n] = rows
 			rc.column += rows
 		case sure && texts[text] != "" && once != nil:
 			field := texts[text]
-			byField[field] = append(byField[field], changed{n, versions, rows, by})
+			byField[field] = append(byField[field], pendingCandidate{n, versions, rows, by})
 			onces++
+			pending += versions
+		case known && text == 0 && sight != nil:
+			sighted = append(sighted, pendingCandidate{n, versions, rows, by})
 			pending += versions
 		default:
 			judge = append(judge, n)
@@ -412,18 +421,20 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 	if judging > budget {
 		return nil, 0, historyLimit(budget)
 	}
-	if onces+len(judge) <= rowOnceMin {
-		for _, cs := range byField {
-			for _, c := range cs {
-				judge = append(judge, c.n)
-				judging += max(c.versions, 1)
-			}
+	if onces+len(sighted)+len(judge) <= rowOnceMin {
+		for _, c := range slices.Concat(slices.Concat(slices.Collect(maps.Values(byField))...), sighted) {
+			judge = append(judge, c.n)
+			judging += max(c.versions, 1)
 		}
-		byField = nil
+		byField, sighted = nil, nil
 	}
 	rc.judged = func() (int, error) { return 0, nil }
-	if len(judge) == 0 && len(byField) == 0 {
+	if len(judge) == 0 && len(byField) == 0 && len(sighted) == 0 {
 		return rc, total, nil
+	}
+	var sightRead func() (*sightColumns, error)
+	if len(sighted) > 0 {
+		sightRead = async("read the sight's columns", sight)
 	}
 	// Each queried field's counts at once (a title and a description
 	// filter: one round trip, not two).
@@ -458,6 +469,22 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			}
 			for _, c := range cs {
 				rows, ok := oc.rows(c, keys)
+				if !ok {
+					judge = append(judge, c.n)
+					judging += max(c.versions, 1)
+					continue
+				}
+				n += rows
+			}
+		}
+		if sightRead != nil {
+			sc, err := sightRead()
+			failed = cmp.Or(failed, err)
+			for _, c := range sighted {
+				if err != nil {
+					break
+				}
+				rows, ok := sc.rows(c, rs)
 				if !ok {
 					judge = append(judge, c.n)
 					judging += max(c.versions, 1)
@@ -507,11 +534,13 @@ func (pl *ticketPlan) onceKeys(field string) onceKeys {
 	return ks
 }
 
-// onceCandidate is a candidate whose queried text changed, of versions
-// versions, rows of which pass the value filters: by is the one field
-// whose accepted values some of its versions held, not all ("" for
-// none: its rows are its versions).
-type onceCandidate struct {
+// pendingCandidate is a candidate counted after the columns, from what
+// is read beside the page's first read (its queried text changed, or the
+// sight rule may hide some of its versions): of versions versions, rows
+// of which pass the value filters; by is the one field whose accepted
+// values some of its versions held, not all ("" for none: its rows are
+// its versions).
+type pendingCandidate struct {
 	n              int64
 	versions, rows int
 	by             string
@@ -525,7 +554,7 @@ type onceCandidate struct {
 // FirstRowsField columns say how many of its rows came before the
 // change (ok is false where they are unknown, or disagree with the
 // columns read before them: a version indexed between the reads).
-func (oc *onceColumns) rows(c onceCandidate, ks onceKeys) (int, bool) {
+func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 	n := c.n
 	at := func(c []uint16) int {
 		if n < int64(len(c)) {
@@ -598,7 +627,8 @@ func (pl *ticketPlan) matching(g *guard, vs []*Ticket) int {
 // whose live version is in such a category and that they never attended
 // holds no row (guard.judge refuses each of its versions by the live
 // one): the list leaves it out, as the live search does. One that was
-// ever in such a category is judged by its versions for the count. The
+// ever in such a category is counted by the sightColumns, or judged by
+// its versions where they cannot say. The
 // reader sees the others whole, attended by them or not: attending a
 // ticket only lifts what such a category hides, so the tickets they
 // attend are not judged for it (an officer attends hundreds). The
@@ -607,6 +637,69 @@ func (pl *ticketPlan) matching(g *guard, vs []*Ticket) int {
 // be counted, or left out, as by the live search.
 type rowSight struct {
 	none, judge *SeqSet
+	// hidden are the live tickets in such a category.
+	hidden *SeqSet
+}
+
+// sightColumns count, beside a rowSight, the rows of a candidate it
+// judges: how many of its versions were in the categories hidden from
+// the reader (a column each), how many the reader attended, and the live
+// tickets the reader attends.
+type sightColumns struct {
+	unseen   [][]uint16
+	attended []uint16
+	mine     *SeqSet // live tickets the reader attends
+	live     *SeqSet // live tickets (LiveKey)
+}
+
+// sightReader reads the sightColumns of a list's reader.
+type sightReader func() (*sightColumns, error)
+
+// rows counts the rows candidate c (c.rows of its versions passing the
+// list's filters) holds for the reader, when the columns can say: ok is
+// false where only its versions can (a ticket the reader attended in
+// part whose versions were in part in a hidden category: the columns do
+// not say which of them they attended). A version is the reader's if
+// they attended it or its category is not hidden, and the live ticket is
+// too:
+//   - attended in every version: every row;
+//   - live in a hidden category they do not attend: none;
+//   - never attended, live: its versions outside the hidden categories;
+//   - live and attended by them, every version in a hidden category:
+//     the versions they attended.
+//
+// The last two only where every version passes the filters (no value
+// filter splits them: the columns do not say which versions were both).
+func (sc *sightColumns) rows(c pendingCandidate, rs *rowSight) (int, bool) {
+	at := func(col []uint16) int {
+		if c.n < int64(len(col)) {
+			return int(col[c.n])
+		}
+		return 0
+	}
+	unseen := 0
+	for _, col := range sc.unseen {
+		unseen += at(col)
+	}
+	attended := at(sc.attended)
+	live := sc.live.Has(c.n)
+	switch {
+	case unseen > c.versions || attended > c.versions:
+		return 0, false // a version indexed between the reads
+	case attended == c.versions:
+		return c.rows, true
+	case !live:
+		return 0, false // deleted: its last version stands for the live one
+	case rs.hidden.Has(c.n) && !sc.mine.Has(c.n):
+		return 0, true
+	case c.by != "":
+		return 0, false
+	case attended == 0 && !rs.hidden.Has(c.n):
+		return c.versions - unseen, true
+	case sc.mine.Has(c.n) && unseen == c.versions:
+		return attended, true
+	}
+	return 0, false
 }
 
 // sightKeys are the postings a rowSight is made of, for the unseen
@@ -622,9 +715,10 @@ func sightKeys(unseen []string, reader string) (live, ever []PostingKey, mine Po
 // newRowSight makes the rowSight of post's sightKeys.
 func newRowSight(post map[PostingKey]*SeqSet, unseen []string, reader string) *rowSight {
 	live, ever, mine := sightKeys(unseen, reader)
-	rs := &rowSight{none: &SeqSet{}, judge: &SeqSet{}}
+	rs := &rowSight{none: &SeqSet{}, judge: &SeqSet{}, hidden: &SeqSet{}}
 	for _, k := range live {
 		orSet(rs.none, post[k])
+		orSet(rs.hidden, post[k])
 	}
 	for _, k := range ever {
 		orSet(rs.judge, post[k])

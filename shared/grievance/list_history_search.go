@@ -303,7 +303,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				}
 				return oc, nil
 			}
-			rc, n, err := pl.countRows(cands, cols, g, rs, s.historyReadBudget, read, once)
+			var sight sightReader
+			if rs != nil && reader != "" {
+				sight = func() (*sightColumns, error) {
+					return readSight(ctx, hr, ti, unseen, reader)
+				}
+			}
+			rc, n, err := pl.countRows(cands, cols, g, rs, s.historyReadBudget, read, once, sight)
 			if err != nil {
 				return nil, err
 			}
@@ -462,4 +468,32 @@ func valuesOf(counts map[string]map[string]int) map[string][]string {
 		out[f] = slices.Sorted(maps.Keys(byValue))
 	}
 	return out
+}
+
+// readSight reads the sightColumns of reader, for the unseen categories:
+// their columns and the reader's as attending staff, one request each,
+// beside the postings of the live tickets they attend and of every live
+// ticket.
+func readSight(ctx context.Context, hr HistoryRowIndex, ti TextIndex, unseen []string, reader string) (*sightColumns, error) {
+	var reads []func() ([]uint16, error)
+	for _, c := range unseen {
+		reads = append(reads, async("read the rows of a hidden category", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, "category", c) }))
+	}
+	attended := async("read the rows of a reader's tickets", func() ([]uint16, error) {
+		return hr.HistoryValueRows(ctx, "attending_staff__id", reader)
+	})
+	mine := ValueKey("attending_staff__id", reader)
+	post, err := ti.Postings(ctx, []PostingKey{mine, LiveKey})
+	sc := &sightColumns{mine: post[mine], live: post[LiveKey]}
+	for _, read := range reads {
+		col, cerr := read()
+		err = cmp.Or(err, cerr)
+		sc.unseen = append(sc.unseen, col)
+	}
+	var aerr error
+	sc.attended, aerr = attended()
+	if err = cmp.Or(err, aerr); err != nil {
+		return nil, fmt.Errorf("read the sight's columns: %w", err)
+	}
+	return sc, nil
 }
