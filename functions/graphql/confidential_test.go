@@ -295,17 +295,20 @@ func TestHistoryList_AnOfficersRestrictedTicketsCountThroughTheStream(t *testing
 	count := func(claims map[string]string, args string) any {
 		return path(e.ok(t, claims, fmt.Sprintf(`{ tickets(showHistory: true, %s) { totalCount } }`, args)), "tickets", "totalCount")
 	}
+	// The admin's count judges the versions the columns do not hold yet;
+	// the officer's counts trail the records by the consumer's lag.
 	every := 8*2 + 4*3 + 4*2 + 2
+	officer := rightsClaims(staffID, "127000", "127004", "127005")
+	theirs := 8 + 4 + 2 // version 2 of each assigned; of the moved ones; the others'
 	deadline := time.Now().Add(30 * time.Second)
-	for count(adminClaims, `title_Icontains: "water"`) != float64(every) {
+	for count(adminClaims, `title_Icontains: "water"`) != float64(every) || count(officer, `title_Icontains: "water"`) != float64(theirs) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the index did not catch up with the stream: %v versions, want %d", count(adminClaims, `title_Icontains: "water"`), every)
+			t.Fatalf("the counts did not reach the stream's: %v versions (want %d), the officer's %v (want %d)",
+				count(adminClaims, `title_Icontains: "water"`), every, count(officer, `title_Icontains: "water"`), theirs)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	officer := rightsClaims(staffID, "127000", "127004", "127005")
-	theirs := 8 + 4 + 2 // version 2 of each assigned; of the moved ones; the others'
-	for _, args := range []string{`title_Icontains: "water"`, `orderBy: ["-dateCreated"]`, `title_Icontains: "water", status_Icontains: RECEIVED`} {
+	for _, args := range []string{`orderBy: ["-dateCreated"]`, `title_Icontains: "water", status_Icontains: RECEIVED`} {
 		if got := count(officer, args); got != float64(theirs) {
 			t.Errorf("the officer's history (%s): totalCount %v, want %d", args, got, theirs)
 		}
