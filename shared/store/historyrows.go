@@ -191,20 +191,24 @@ func addHist(hist map[string]int, st, prev *searchState) {
 // the text's grievance.FirstRowsField, as the text first changes after
 // before versions: the counts of those versions. An empty value is left
 // out, as from the columns (no list counts it). Counts that would take
-// the reference past histMaxBytes are not kept (FirstSplitValue stays
-// unknown: the ticket is judged by a list that needs them), so that
-// they never cost a ticket the counts it had without them.
+// the reference past histMaxBytes are not kept, so that they never cost
+// a ticket the counts it had without them: FirstSplitValue is then 0,
+// unknown for good (the ticket is judged by a list that needs them, and
+// the backfill's history pass, which would find the same, leaves it).
 func splitHist(hist map[string]int, text string, before int) {
-	split := map[string]int{textKey(text, grievance.FirstSplitValue): before}
+	key := textKey(text, grievance.FirstSplitValue)
+	split := map[string]int{key: before}
 	for k, n := range hist {
 		if fv := histKeyOf(k); fv.value != "" && slices.Contains(grievance.RowValueFields, fv.field) {
 			split[fieldValue{grievance.FirstRowsField(fv.field, text), fv.value}.histKey()] = n
 		}
 	}
-	if histBytes(hist)+histBytes(split) > histMaxBytes {
-		return
+	switch {
+	case histBytes(hist)+histBytes(split) <= histMaxBytes:
+		maps.Copy(hist, split)
+	case histBytes(hist)+histBytes(map[string]int{key: 0}) <= histMaxBytes:
+		hist[key] = 0
 	}
-	maps.Copy(hist, split)
 }
 
 // unchangedKey is a reference's key of the versions that kept field's
