@@ -42,6 +42,15 @@ var expected = map[string][3]string{ // Default, Sensitive, GBV
 	"plain reader": {"full", "masked", "hidden"},
 }
 
+// configureConfidential gives e's programme confidentialConfig.
+func (e *env) configureConfidential(t *testing.T) {
+	t.Helper()
+	cmid := uuid.NewString()
+	doc, _ := json.Marshal(confidentialConfig)
+	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
+	e.mustSucceed(t, adminClaims, cmid)
+}
+
 type confTicket struct {
 	category, id, code, title, secret string
 }
@@ -49,10 +58,7 @@ type confTicket struct {
 func setupConfidential(t *testing.T) (*env, []confTicket) {
 	e := newEnv(t)
 	e.startHistory(t)
-	cmid := uuid.NewString()
-	doc, _ := json.Marshal(confidentialConfig)
-	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
-	e.mustSucceed(t, adminClaims, cmid)
+	e.configureConfidential(t)
 	var ts []confTicket
 	for i, cat := range []string{"Default", "Sensitive", "GBV"} {
 		secret := fmt.Sprintf("zebra%d", i)
@@ -232,10 +238,7 @@ func (e *env) filterView(t *testing.T, claims map[string]string, tk confTicket) 
 // Ensure ordering by a hidden field sorts masked tickets as equal.
 func TestConfidentiality_OrderingRevealsNothing(t *testing.T) {
 	e := newEnv(t)
-	cmid := uuid.NewString()
-	doc, _ := json.Marshal(confidentialConfig)
-	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
-	e.mustSucceed(t, adminClaims, cmid)
+	e.configureConfidential(t)
 	for _, title := range []string{"b", "c", "a"} {
 		e.createTicket(t, adminClaims, fmt.Sprintf(`category: "Sensitive", title: %q`, title))
 	}
@@ -267,10 +270,7 @@ func TestConfidentiality_OrderingRevealsNothing(t *testing.T) {
 func TestHistoryList_AnOfficersRestrictedTicketsCountThroughTheStream(t *testing.T) {
 	e := newDynamoEnv(t)
 	e.startHistory(t)
-	cmid := uuid.NewString()
-	doc, _ := json.Marshal(confidentialConfig)
-	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
-	e.mustSucceed(t, adminClaims, cmid)
+	e.configureConfidential(t)
 	update := func(id, fields string) {
 		t.Helper()
 		cmid := uuid.NewString()

@@ -460,37 +460,32 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 	rc.judged = async("judge changed versions", func() (int, error) {
 		n := 0
 		var failed error
+		// count adds the rows of each of cs that rows can say, and
+		// judges the others.
+		count := func(cs []pendingCandidate, rows func(pendingCandidate) (int, bool)) {
+			for _, c := range cs {
+				if r, ok := rows(c); ok {
+					n += r
+					continue
+				}
+				judge = append(judge, c.n)
+				judging += max(c.versions, 1)
+			}
+		}
 		for field, cs := range byField {
-			keys := reads[field].keys
 			oc, err := reads[field].read()
 			if err != nil {
 				failed = cmp.Or(failed, err)
 				continue
 			}
-			for _, c := range cs {
-				rows, ok := oc.rows(c, keys)
-				if !ok {
-					judge = append(judge, c.n)
-					judging += max(c.versions, 1)
-					continue
-				}
-				n += rows
-			}
+			count(cs, func(c pendingCandidate) (int, bool) { return oc.rows(c, reads[field].keys) })
 		}
 		if sightRead != nil {
 			sc, err := sightRead()
-			failed = cmp.Or(failed, err)
-			for _, c := range sighted {
-				if err != nil {
-					break
-				}
-				rows, ok := sc.rows(c, rs)
-				if !ok {
-					judge = append(judge, c.n)
-					judging += max(c.versions, 1)
-					continue
-				}
-				n += rows
+			if err != nil {
+				failed = cmp.Or(failed, err)
+			} else {
+				count(sighted, func(c pendingCandidate) (int, bool) { return sc.rows(c, rs) })
 			}
 		}
 		if failed != nil {

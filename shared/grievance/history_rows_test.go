@@ -12,6 +12,16 @@ import (
 	"github.com/redress-grm/redress/shared/grievance/grievancetest"
 )
 
+// rowsNow is the clock the history rows' tests list by, after
+// seedHistory's.
+func rowsNow() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+
+// oracle lists st's history judging every version, without the history
+// rows: the totals the rows must give.
+func oracle(st *grievancetest.Store) *grievance.Service {
+	return grievance.NewService(noIndex{st}, rowsNow, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+}
+
 // rowsSpy adds skew versions to every ticket the history rows know (a
 // totalCount that moves with it came from them) and counts the tickets
 // whose versions a list reads.
@@ -92,8 +102,8 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 	st := grievancetest.NewStore()
 	seedTextVersions(t, st)
 	spy := &rowsSpy{Store: st}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	now := rowsNow
+	plain := oracle(st)
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
@@ -251,8 +261,8 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 		return []grievance.TicketInput{first, second}
 	}, deleted)
 	judged := n/10 + 1 // the twice changed and the deleted one
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	now := rowsNow
+	plain := oracle(st)
 	twenty := 20
 	ctx := grievance.NewContext(context.Background(), admin)
 	query := func(text string) grievance.TicketQuery {
@@ -366,8 +376,8 @@ func TestHistoryRows_CountsTextsChangedOnceWithAStatus(t *testing.T) {
 		}
 	}, deleted)
 	judged := n/10 + 1 // the twice changed and the deleted one
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	now := rowsNow
+	plain := oracle(st)
 	twenty := 20
 	ctx := grievance.NewContext(context.Background(), admin)
 	for _, tc := range []struct{ text, status string }{
@@ -453,8 +463,8 @@ func TestHistoryRows_TicketsTheReaderAttendsAreCounted(t *testing.T) {
 		}
 		return []grievance.TicketInput{first, second}
 	}, movedIn)
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	now := rowsNow
+	plain := oracle(st)
 	twenty := 20
 	ctx := grievance.NewContext(context.Background(), officer)
 	for _, fs := range [][]grievance.Filter{
@@ -519,12 +529,12 @@ func TestHistoryRows_PageReadSizedByTheRows(t *testing.T) {
 		}
 		return []grievance.TicketInput{first, {Status: strp("IN_PROGRESS")}, last}
 	}, n-1)
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	now := rowsNow
 	twenty := 20
 	ctx := grievance.NewContext(context.Background(), admin)
 	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
 		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "point (1"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}}
-	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	plain := oracle(st)
 	all := rowsByPaging(t, ctx, plain, q)
 	const judged = 11 // 1 and 10 to 190 by tens: retitled, their status splits them
 	for _, skew := range []int{0, 3} {
@@ -648,10 +658,10 @@ func TestMergeHistoryRows_KeepsTheHigherVersionAndEveryFlag(t *testing.T) {
 func TestHistoryRows_CountAValueTakenSinceTheLastList(t *testing.T) {
 	st := grievancetest.NewStore()
 	seedTextVersions(t, st)
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	now := rowsNow
 	spy := &rowsSpy{Store: st}
 	svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
-	plain := grievance.NewService(noIndex{st}, now, grievancetest.IDs(), grievance.Options{History: uncounted{st}})
+	plain := oracle(st)
 	three := 3
 	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"},
 		Filters: []grievance.Filter{
@@ -702,7 +712,7 @@ func TestHistoryList_ReadsLiveTicketsInGroups(t *testing.T) {
 	st := grievancetest.NewStore()
 	seedTextVersions(t, st)
 	spy := &rowsSpy{Store: st}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	now := rowsNow
 	svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
 	for _, first := range []int{3, 20, 100} {
 		for _, reader := range []*grievance.Principal{officer, viewer, staff} {
@@ -729,7 +739,7 @@ func TestHistoryList_TellsEachRowsLiveVersion(t *testing.T) {
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	now := rowsNow
 	for _, config := range []struct{ name, doc string }{
 		{"restricted", writeConfig},
 		{"nothing restricted", `{"grievance_types": ["Open", "Anon", "Secret", "SecretAnon"]}`},
@@ -815,7 +825,7 @@ func (s *historyPagerSpy) ScanTicketHistoryAfter(ctx context.Context, seq int64,
 // of every row it tells; pages after the first start after the cursor's
 // row instead of scanning from the newest version again.
 func TestHistoryList_NextPagesStartAfterTheCursor(t *testing.T) {
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	now := rowsNow
 	for _, config := range []struct{ name, doc string }{
 		{"restricted", writeConfig},
 		{"nothing restricted", `{"grievance_types": ["Open", "Anon", "Secret", "SecretAnon"]}`},
