@@ -96,6 +96,19 @@ const (
 // changes, and never move after.
 func FirstRowsField(field, text string) string { return field + "~" + text }
 
+// FirstRowsOf is the value field and text a FirstRowsField names (ok is
+// false for any other name).
+func FirstRowsOf(name string) (field, text string, ok bool) {
+	for _, t := range TextIndexedFields {
+		for _, f := range RowValueFields {
+			if name == FirstRowsField(f, t) {
+				return f, t, true
+			}
+		}
+	}
+	return "", "", false
+}
+
 // rowOnceMin is how many candidates must need judging before a count
 // reads what counts those whose text changed once: below it their
 // versions (3 items a ticket, beside the page) cost less than the columns

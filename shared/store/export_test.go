@@ -779,7 +779,8 @@ func splitKeys(tb testing.TB, s *Store) []fieldValue {
 	}
 	for _, r := range refs {
 		for k := range r.Hist {
-			if fv := histKeyOf(k); firstRowsField(fv.field) && !slices.Contains(keys, fv) {
+			fv := histKeyOf(k)
+			if _, _, ok := grievance.FirstRowsOf(fv.field); ok && !slices.Contains(keys, fv) {
 				keys = append(keys, fv)
 			}
 		}

@@ -77,8 +77,9 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // the value's column.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
+	_, _, split := grievance.FirstRowsOf(field)
 	text := (value == grievance.ChangesValue || value == grievance.FirstValue || value == grievance.FirstSplitValue) && slices.Contains(grievance.TextIndexedFields, field)
-	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text && !firstRowsField(field) {
+	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text && !split {
 		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
 	}
 	return fieldValue{field, value}.column().read(ctx, s)
@@ -89,18 +90,6 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 // by an import of ticket 1 and by a backfill text pass from the start.
 func (s *Store) HistoryRowsComplete(ctx context.Context) (bool, error) {
 	return s.marked(ctx, skRowsMarker)
-}
-
-// firstRowsField reports whether field is a grievance.FirstRowsField.
-func firstRowsField(field string) bool {
-	for _, text := range grievance.TextIndexedFields {
-		for _, f := range grievance.RowValueFields {
-			if field == grievance.FirstRowsField(f, text) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // rowChanges are the history rows to merge, per ticket number.

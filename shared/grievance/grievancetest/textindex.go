@@ -338,12 +338,8 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	if slices.Contains(grievance.TextIndexedFields, field) {
 		return s.textRows(field, value)
 	}
-	for _, text := range grievance.TextIndexedFields {
-		for _, f := range grievance.RowValueFields {
-			if field == grievance.FirstRowsField(f, text) {
-				return s.firstRows(f, text, value)
-			}
-		}
+	if f, text, ok := grievance.FirstRowsOf(field); ok {
+		return s.firstRows(f, text, value)
 	}
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
