@@ -72,6 +72,11 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_status_restricted", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`, restricted: true},
 		listScaleOp{name: "history_title_restricted_attending", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, restricted: true, attending: true},
 		listScaleOp{name: "history_all_restricted_attending", args: `showHistory: true, orderBy: ["-dateCreated"]`, restricted: true, attending: true},
+		// An officer's own open tickets in the history, by title and
+		// alone: the status and the staff member both change across a
+		// ticket's versions (attended at its second).
+		listScaleOp{name: "history_title_status_staff", args: fmt.Sprintf(`showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
+		listScaleOp{name: "history_status_staff", args: fmt.Sprintf(`showHistory: true, status_Icontains: "IN_PROGRESS", attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`},

@@ -1,16 +1,21 @@
 package grievance
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
+	"strconv"
 	"strings"
 )
 
 // The history consumer keeps counts of the recorded ticket versions (the
 // rows of a showHistory list; removal records and comments' versions are
 // no rows), per value of the fields the web client's panel filters on and
-// per status and category pair, so that a history list's totalCount does
-// not judge every version. Counts follow the stream, as the versions do.
+// per pair of its status, category, priority and staff filters, so that a
+// history list's totalCount does not judge every version. Counts follow
+// the stream, as the versions do.
 
 // Count fields besides ValueIndexedFields: every version (value "*"), and
 // a version's status and category together (PairValue).
@@ -23,18 +28,97 @@ const (
 // Statuses hold no "#", so the first one separates them.
 func PairValue(status, category string) string { return status + "#" + category }
 
+// The pairs the panel sends besides the status with a category: an
+// officer's own open tickets (the status with the staff picker), a
+// category or priority with either. A version adds one to each pair's
+// count, so any two of these filters are one count read, as one filter
+// is. The staff member's pairs are counted per staff member
+// (StaffPairField): their values are the staff member's own versions, a
+// few dozen counts, where one field of every officer's pairs would be
+// read whole by a lookup over the other value. Three filters or more
+// are judged, as are pairs with a reporter (whose tickets are few).
+const (
+	VersionCountStatusPriority   = "status+priority"
+	VersionCountCategoryPriority = "category+priority"
+)
+
+// pairFields are the fields each pair count holds, first field first.
+var pairFields = map[string][2]string{
+	VersionCountPair:             {"status", "category"},
+	VersionCountStatusPriority:   {"status", "priority"},
+	VersionCountCategoryPriority: {"category", "priority"},
+}
+
+// pairValue is a pair count's value of a and b: a status first (it holds
+// no "#"), else both quoted, since a category or priority may hold "#".
+func pairValue(first, a, b string) string {
+	if first == "status" {
+		return PairValue(a, b)
+	}
+	return strconv.Quote(a) + "#" + strconv.Quote(b)
+}
+
+// pairValues splits a pair count's value (ok false for one it did not
+// write).
+func pairValues(first, v string) (a, b string, ok bool) {
+	if first == "status" {
+		a, b, ok = strings.Cut(v, "#")
+		return a, b, ok
+	}
+	qa, err := strconv.QuotedPrefix(v)
+	if err != nil || !strings.HasPrefix(v[len(qa):], "#") {
+		return "", "", false
+	}
+	a, err1 := strconv.Unquote(qa)
+	b, err2 := strconv.Unquote(v[len(qa)+1:])
+	return a, b, err1 == nil && err2 == nil
+}
+
+// staffPaired are the fields counted per staff member.
+var staffPaired = []string{"status", "category", "priority"}
+
+// StaffPairField names the count of field's values over the versions
+// staff attended. The name keys a partition: an id longer than any the
+// directory issues is hashed, so the name stays short whatever it holds.
+func StaffPairField(field, staff string) string {
+	if len(staff) > 64 {
+		h := sha256.Sum256([]byte(staff))
+		staff = "#" + hex.EncodeToString(h[:])
+	}
+	return field + "@" + staff
+}
+
 // VersionCountKey names one count of versions.
 type VersionCountKey struct{ Field, Value string }
 
 // VersionCountKeys are the counts a recorded version adds one to. Empty
 // values are counted too: a filter can match them.
 func VersionCountKeys(t *Ticket) []VersionCountKey {
-	keys := make([]VersionCountKey, 0, len(ValueIndexedFields)+2)
+	keys := make([]VersionCountKey, 0, len(ValueIndexedFields)+7)
 	keys = append(keys, VersionCountKey{VersionCountAll, "*"})
 	for _, f := range ValueIndexedFields {
 		keys = append(keys, VersionCountKey{f, IndexedValue(t, f)})
 	}
-	return append(keys, VersionCountKey{VersionCountPair, PairValue(string(t.Status), t.Category)})
+	keys = append(keys, VersionCountKey{VersionCountPair, PairValue(string(t.Status), t.Category)})
+	return append(keys, VersionPairKeys(t)...)
+}
+
+// VersionPairKeys are those of VersionCountKeys a table counts since the
+// pairs (other than VersionCountPair): the backfill adds them to the
+// records counted before (VersionCounter.VersionPairsComplete).
+func VersionPairKeys(t *Ticket) []VersionCountKey {
+	keys := make([]VersionCountKey, 0, 5)
+	for _, pair := range []string{VersionCountStatusPriority, VersionCountCategoryPriority} {
+		fs := pairFields[pair]
+		keys = append(keys, VersionCountKey{pair, pairValue(fs[0], IndexedValue(t, fs[0]), IndexedValue(t, fs[1]))})
+	}
+	if t.AttendingStaffID == "" {
+		return keys // no filter asks for the versions nobody attended
+	}
+	for _, f := range staffPaired {
+		keys = append(keys, VersionCountKey{StaffPairField(f, t.AttendingStaffID), IndexedValue(t, f)})
+	}
+	return keys
 }
 
 // VersionCounter is a history store that keeps the counts of versions
@@ -50,6 +134,10 @@ type VersionCounter interface {
 	// (records written before the counts existed); once true it stays
 	// true.
 	VersionCountsComplete(ctx context.Context) (bool, error)
+	// VersionPairsComplete is VersionCountsComplete for the counts of
+	// VersionPairKeys, which a table counted before them lacks until the
+	// backfill counts them.
+	VersionPairsComplete(ctx context.Context) (bool, error)
 }
 
 // versionCount plans a history list's totalCount from the counts: what
@@ -58,18 +146,20 @@ type VersionCounter interface {
 // filter, or a reader the sight rule affects (whose rows are not the
 // stored versions: for any other reader every version is visible and no
 // filter reads a masked field, so judging a row is matching the filters
-// on the version's own values, which is what the counts add up).
-func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(map[string]map[string]int) int, ok bool) {
+// on the version's own values, which is what the counts add up). Two
+// filters are a pair's count (pairs: one of VersionPairKeys'); three or
+// more, or a reporter with another, are judged.
+func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(map[string]map[string]int) int, ok, pairs bool) {
 	q := pl.q
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil ||
 		(q.Page.Last != nil && q.Page.First == nil) || pl.staffIDs != nil || g.affects(pl.fs) {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	by := map[string][]Filter{}
 	for _, f := range pl.fs {
 		_, text := f.Value.(string)
 		if !slices.Contains(ValueIndexedFields, f.Field) || !slices.Contains(textLookups, f.Lookup) || !text {
-			return nil, nil, false
+			return nil, nil, false, false
 		}
 		by[f.Field] = append(by[f.Field], f)
 	}
@@ -103,7 +193,7 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 	switch len(by) {
 	case 0:
 		ask = map[string][]string{VersionCountAll: {"*"}}
-		return ask, func(c map[string]map[string]int) int { return c[VersionCountAll]["*"] }, true
+		return ask, func(c map[string]map[string]int) int { return c[VersionCountAll]["*"] }, true, false
 	case 1:
 		var field string
 		for field = range by {
@@ -117,33 +207,67 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 				}
 			}
 			return n
-		}, true
+		}, true, false
 	case 2:
-		if by["status"] == nil || by["category"] == nil {
-			return nil, nil, false
+		if vs := values("attending_staff__id"); by["attending_staff__id"] != nil {
+			// The other field's counts over the staff member's versions
+			// (the staff picker is an exact filter: one staff member).
+			var field string
+			for f := range by {
+				if f != "attending_staff__id" {
+					field = f
+				}
+			}
+			if len(vs) != 1 || !slices.Contains(staffPaired, field) {
+				return nil, nil, false, false
+			}
+			pf := StaffPairField(field, vs[0])
+			ask = map[string][]string{pf: values(field)}
+			return ask, func(c map[string]map[string]int) int {
+				n := 0
+				if !matches("attending_staff__id", vs[0]) {
+					return 0 // two staff members asked at once
+				}
+				for v, k := range c[pf] {
+					if matches(field, v) {
+						n += k
+					}
+				}
+				return n
+			}, true, true
 		}
+		var pair string
+		for name, fs := range pairFields {
+			if by[fs[0]] != nil && by[fs[1]] != nil {
+				pair = name
+			}
+		}
+		if pair == "" {
+			return nil, nil, false, false
+		}
+		fs := pairFields[pair]
 		var pairs []string
-		if cats := values("category"); cats != nil {
+		if as, bs := values(fs[0]), values(fs[1]); as != nil && bs != nil {
 			pairs = []string{}
-			for _, s := range values("status") {
-				for _, c := range cats {
-					pairs = append(pairs, PairValue(s, c))
+			for _, a := range as {
+				for _, b := range bs {
+					pairs = append(pairs, pairValue(fs[0], a, b))
 				}
 			}
 		}
-		ask = map[string][]string{VersionCountPair: pairs}
+		ask = map[string][]string{pair: pairs}
 		return ask, func(c map[string]map[string]int) int {
 			n := 0
-			for v, k := range c[VersionCountPair] {
-				s, cat, _ := strings.Cut(v, "#")
-				if matches("status", s) && matches("category", cat) {
+			for v, k := range c[pair] {
+				a, b, ok := pairValues(fs[0], v)
+				if ok && matches(fs[0], a) && matches(fs[1], b) {
 					n += k
 				}
 			}
 			return n
-		}, true
+		}, true, pair != VersionCountPair
 	}
-	return nil, nil, false
+	return nil, nil, false, false
 }
 
 // readVersionCount starts reading the counts a history list's totalCount
@@ -156,7 +280,7 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	if !ok {
 		return nil, nil
 	}
-	ask, sum, ok := versionCount(pl, g)
+	ask, sum, ok, pairs := versionCount(pl, g)
 	if !ok {
 		return nil, nil
 	}
@@ -165,7 +289,14 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 			return func() (int, error) { return 0, nil }, nil // no value can match, counted or not
 		}
 	}
-	if complete, err := s.versionCountsComplete(ctx, vc); err != nil || !complete {
+	// Both markers at once: a cold container pays one round trip.
+	pairsDone := func() (bool, error) { return true, nil }
+	if pairs {
+		pairsDone = s.pairsComplete.under("read version pairs marker", func() (bool, error) { return vc.VersionPairsComplete(ctx) })
+	}
+	complete, err := s.versionCountsComplete(ctx, vc)
+	pc, perr := pairsDone()
+	if err = cmp.Or(err, perr); err != nil || !complete || !pc {
 		return nil, err
 	}
 	raw := async("count versions", func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, ask) })

@@ -48,6 +48,8 @@ type Service struct {
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete onceTrue
+	// pairsComplete: the same for the counts of VersionPairKeys.
+	pairsComplete onceTrue
 	// ordersComplete: the store said every live ticket is in its order
 	// postings (list_search.go).
 	ordersComplete onceTrue

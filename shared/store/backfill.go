@@ -423,7 +423,8 @@ type CountVersionsResult struct {
 	// Cursor is the last ticket number whose versions are all done: pass
 	// it as After to resume.
 	Cursor int64
-	// Uncounted is the records found without `counted`.
+	// Uncounted is the records found without `counted`, or counted
+	// without `pairs` (their pair counts are what the pass adds).
 	Uncounted int
 	// Counted is the records this pass counted (or, dry, would).
 	Counted int
@@ -439,32 +440,36 @@ type CountVersionsResult struct {
 
 // CountVersions runs the version-count pass of the backfill: it counts
 // the ticket-version records written before the counts existed (without
-// `counted`), then writes the completeness marker (historycounts.go).
+// `counted`), adds the pair counts of those written before the pairs
+// (`counted` without `pairs`), then writes the completeness markers
+// (historycounts.go).
 //
 // It reads hist1 (one partition: every ticket version and nothing else,
 // in number order, which is the cursor), keeping only the records
 // without `counted` (a filter: read units are those of every version,
 // the answer only the uncounted ones), and counts each page's records in
 // transactions of up to 100 items: per record an UpdateItem that sets
-// `counted` on condition that the record is there and has none, plus one
-// ADD per count the chunk changes. So a record is counted exactly once
+// `counted` and `pairs` on condition that the record is there and has no
+// `counted` (or `pairs` on condition that it has `counted` and no
+// `pairs`), plus one ADD per count the chunk changes. So a record is counted exactly once
 // whoever else runs the pass at the same time, and a run again after an
 // interruption finds only what is left; the consumer writes new records
 // counted and is no concern. A chunk refused because another run counted
 // one of its records is read again (consistent) and retried without it.
 //
-// The marker is written when the pass has covered the whole index: at
+// The markers are written when the pass has covered the whole index: at
 // the end of a run from the start, or, for a run resumed at After, after
 // it reads the part before After again (counting whatever an earlier run
 // left, which is nothing when the cursor was right). Records written by
 // the code before the counts after that would never be counted: run the
-// pass once every consumer runs the current code. A table whose marker
-// exists is done: one GetItem. A dry run writes nothing.
+// pass once every consumer runs the current code. A table whose pairs'
+// marker exists is done: one GetItem. A dry run writes nothing.
 func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVersionsResult, error) {
 	r := CountVersionsResult{Cursor: o.After}
-	complete, err := s.countsComplete(ctx, true)
+	complete, err := s.countsComplete(ctx, skPairsMarker, true)
 	r.Requests++
 	if err != nil || complete {
+		// The pairs' marker is put with or after the counts' own.
 		r.Complete = complete
 		return r, err
 	}
@@ -481,10 +486,12 @@ func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVers
 	if o.DryRun {
 		return r, nil
 	}
-	err = s.history.Put(newCountsMarker("backfill")).Run(ctx)
-	r.Requests++
-	if err != nil {
-		return r, translate("backfill: write the version counts marker", err)
+	for _, sk := range []string{skCountsMarker, skPairsMarker} {
+		err = s.history.Put(newCountsMarker(sk, "backfill")).Run(ctx)
+		r.Requests++
+		if err != nil {
+			return r, translate("backfill: write the version counts marker", err)
+		}
 	}
 	r.Complete = true
 	return r, nil
@@ -495,7 +502,7 @@ func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVers
 func (s *Store) countVersionsIn(ctx context.Context, after, upTo int64, o BackfillOptions, r *CountVersionsResult) error {
 	var lek dynamo.PagingKey
 	for {
-		q := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).Filter("attribute_not_exists(counted)").RequestLimit(1)
+		q := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).Filter("attribute_not_exists(counted) OR attribute_not_exists(pairs)").RequestLimit(1)
 		if upTo > 0 {
 			q = q.Range("h1sk", dynamo.Between, seqKey(after+1), seqKey(upTo)+"#~")
 		} else {
@@ -539,14 +546,14 @@ func (s *Store) countRecords(ctx context.Context, page []historyItem, dry bool, 
 	var recs []*countedRecord
 	for i := range page {
 		it := &page[i]
-		if it.H1PK == "" || it.HistoryType == HistoryDeleted || it.Counted {
+		if it.H1PK == "" || it.HistoryType == HistoryDeleted || it.Counted && it.Pairs {
 			continue // no row of a history list, or counted after all
 		}
 		item, err := dynamo.MarshalItem(it)
 		if err != nil {
 			return fmt.Errorf("backfill: encode history record %s %s: %w", it.PK, it.SK, err)
 		}
-		rec, err := withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), mark: true})
+		rec, err := withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), mark: true, pairsOnly: it.Counted})
 		if err != nil {
 			return fmt.Errorf("backfill: %w", err)
 		}

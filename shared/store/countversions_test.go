@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -287,4 +289,92 @@ func TestImports_CountOnceAndCompleteWithTicketOne(t *testing.T) {
 		}
 		sameCounts(t, counts(t, s), want)
 	})
+}
+
+// A History table counted before the pairs (every record `counted`, the
+// counts' marker alone) keeps its counts and says its pairs are not
+// complete, so a history list by two filters judges its versions. The
+// backfill adds each old record's pairs exactly once — while another run
+// and the consumer's new versions (counted with their pairs) race it —
+// and writes the pairs' marker; a run again reads the marker only.
+func TestCountVersions_AddsThePairsOfATableCountedBeforeThem(t *testing.T) {
+	a, b := MustOpenPair(t)
+	ctx := context.Background()
+	versions, live := upgradedVersions(20)
+	for i, v := range versions {
+		if i%2 == 0 {
+			v.AttendingStaffID = id(900 + i%3)
+		}
+	}
+	if err := a.ImportTickets(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	store.RecordBeforePairs(t, a, store.TicketStream(t, versions))
+	if !complete(t, a) {
+		t.Fatal("a table counted before the pairs lost its counts' marker")
+	}
+	if pairsComplete(t, a) {
+		t.Fatal("a table counted before the pairs says its pairs are complete")
+	}
+	before := counts(t, a)
+	if len(before[grievance.VersionCountStatusPriority]) != 0 || len(before[grievance.VersionCountAll]) == 0 {
+		t.Fatalf("before the backfill: counts %v, want every count but the pairs", before)
+	}
+
+	next := later(live[:10], grievance.StatusResolved)
+	var once sync.Once
+	var raceErr error
+	store.SetVersionsCounting(a, func() {
+		once.Do(func() {
+			if _, raceErr = b.CountVersions(ctx, store.BackfillOptions{PageSize: 11}); raceErr == nil {
+				_, raceErr = b.RecordHistory(ctx, store.TicketStream(t, next))
+			}
+		})
+	})
+	r, err := a.CountVersions(ctx, store.BackfillOptions{PageSize: 7})
+	if err = cmp.Or(err, raceErr); err != nil {
+		t.Fatal(err)
+	}
+	if r.Concurrent == 0 || !r.Complete {
+		t.Errorf("the raced run: %+v, want records found done by the other run, and complete", r)
+	}
+	want := tally(t, a)
+	if n := want[grievance.VersionCountAll]["*"]; n != 70 {
+		t.Fatalf("%d versions listed, want 70 (60 old, 10 new)", n)
+	}
+	staffPairs := 0
+	for f := range want {
+		if strings.Contains(f, "@") {
+			staffPairs++
+		}
+	}
+	if staffPairs != 9 {
+		t.Fatalf("%d staff pair counts, want 9 (3 staff members, 3 fields)", staffPairs)
+	}
+	sameCounts(t, counts(t, a), want)
+	for k, ok := range store.CountedMarks(t, a) {
+		if !ok {
+			t.Errorf("record %s is not marked counted with its pairs", k)
+		}
+	}
+	if !pairsComplete(t, a) {
+		t.Fatal("no pairs' marker after the backfill")
+	}
+	again, err := b.CountVersions(ctx, store.BackfillOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Counted != 0 || again.Requests != 1 || !again.Complete {
+		t.Errorf("second run: %+v, want the marker read and nothing else", again)
+	}
+	sameCounts(t, counts(t, a), want)
+}
+
+func pairsComplete(t *testing.T, s *store.Store) bool {
+	t.Helper()
+	ok, err := s.VersionPairsComplete(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }

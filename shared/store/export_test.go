@@ -309,8 +309,52 @@ func RecordUncounted(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord)
 	}
 }
 
+// RecordBeforePairs records recs as the consumer before the pairs did:
+// counted, without `pairs` or their counts, and a table whose ticket 1
+// came then has the counts' marker alone.
+func RecordBeforePairs(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord) {
+	tb.Helper()
+	ctx := context.Background()
+	var out []*countedRecord
+	for _, rec := range recs {
+		ch, err := DecodeChange(rec)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r, err := newCountedRecord(ch.historyItem())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if r.it.H1PK == "" || r.it.HistoryType == HistoryDeleted {
+			out = append(out, r)
+			continue
+		}
+		r.it.Pairs, r.first = false, false
+		if r.item, err = dynamo.MarshalItem(r.it); err != nil {
+			tb.Fatal(err)
+		}
+		t, err := r.it.ticket()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pairs := grievance.VersionPairKeys(t)
+		r.counts = slices.DeleteFunc(r.counts, func(k grievance.VersionCountKey) bool { return slices.Contains(pairs, k) })
+		out = append(out, r)
+	}
+	for len(out) > 0 {
+		n := txChunk(out)
+		if _, err := s.recordCounted(ctx, out[:n]); err != nil {
+			tb.Fatal(err)
+		}
+		out = out[n:]
+	}
+	if err := s.history.Put(newCountsMarker(skCountsMarker, "record")).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // CountedMarks returns, per ticket-version record (pk sk), whether it
-// carries `counted`.
+// carries `counted` and `pairs`.
 func CountedMarks(tb testing.TB, s *Store) map[string]bool {
 	tb.Helper()
 	var items []historyItem
@@ -319,7 +363,7 @@ func CountedMarks(tb testing.TB, s *Store) map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, it := range items {
-		out[it.PK+" "+it.SK] = it.Counted
+		out[it.PK+" "+it.SK] = it.Counted && it.Pairs
 	}
 	return out
 }

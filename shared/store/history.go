@@ -48,6 +48,10 @@ type historyItem struct {
 	// is how the backfill finds them and why counts are trusted only
 	// beside the completeness marker.
 	Counted bool `dynamo:"counted,omitempty"`
+	// Pairs marks a counted version whose pair counts
+	// (grievance.VersionPairKeys) were added too: records counted before
+	// the pairs lack it, and the backfill adds those counts.
+	Pairs bool `dynamo:"pairs,omitempty"`
 }
 
 const historyTickets = "TICKETS"

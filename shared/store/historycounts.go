@@ -44,7 +44,11 @@ import (
 // that writes ticket 1's version 1 (ticket numbers start at 1 and only
 // grow, so when the table's first record was written with its counts,
 // every later one is too), or by the backfill once no record is left
-// uncounted. It is never removed.
+// uncounted. It is never removed. The pair counts
+// (grievance.VersionPairKeys) came later: a record counted with them
+// carries `pairs` too, and their own marker (sk pairs) is put the same
+// ways, so a table counted before them trusts them only after the
+// backfill has added the pairs of its older records.
 const (
 	prefixVersionCount = "VCOUNT#"
 	KindVersionCount   = "versionCount"
@@ -58,6 +62,7 @@ const (
 
 	pkCountsMarker = prefixVersionCount + "meta"
 	skCountsMarker = "complete"
+	skPairsMarker  = "pairs"
 )
 
 // countsMarker is the completeness marker. Its kind is the counts' own,
@@ -70,20 +75,26 @@ type countsMarker struct {
 	At   time.Time `dynamo:"at"`
 }
 
-func newCountsMarker(by string) countsMarker {
-	return countsMarker{PK: pkCountsMarker, SK: skCountsMarker, Kind: KindVersionCount, By: by, At: time.Now().UTC()}
+func newCountsMarker(sk, by string) countsMarker {
+	return countsMarker{PK: pkCountsMarker, SK: sk, Kind: KindVersionCount, By: by, At: time.Now().UTC()}
 }
 
 // VersionCountsComplete implements grievance.VersionCounter: one GetItem
 // of the marker. Eventually consistent: a marker written a moment ago may
 // read as missing, which only means the slower, exact way this once.
 func (s *Store) VersionCountsComplete(ctx context.Context) (bool, error) {
-	return s.countsComplete(ctx, false)
+	return s.countsComplete(ctx, skCountsMarker, false)
 }
 
-func (s *Store) countsComplete(ctx context.Context, consistent bool) (bool, error) {
+// VersionPairsComplete implements grievance.VersionCounter: one GetItem
+// of the pairs' marker, as VersionCountsComplete.
+func (s *Store) VersionPairsComplete(ctx context.Context) (bool, error) {
+	return s.countsComplete(ctx, skPairsMarker, false)
+}
+
+func (s *Store) countsComplete(ctx context.Context, sk string, consistent bool) (bool, error) {
 	var m countsMarker
-	err := s.history.Get(AttrPK, pkCountsMarker).Range(AttrSK, dynamo.Equal, skCountsMarker).Consistent(consistent).One(ctx, &m)
+	err := s.history.Get(AttrPK, pkCountsMarker).Range(AttrSK, dynamo.Equal, sk).Consistent(consistent).One(ctx, &m)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return false, nil
 	}
@@ -167,9 +178,10 @@ type countedRecord struct {
 	item   map[string]types.AttributeValue
 	size   int
 	counts []grievance.VersionCountKey
-	// mark: the record is in the table, uncounted, and the transaction
-	// sets its `counted` (the backfill) instead of putting it.
-	mark bool
+	// mark: the record is in the table, uncounted (or counted without
+	// its pairs: pairsOnly), and the transaction sets its `counted` and
+	// `pairs` (the backfill) instead of putting it.
+	mark, pairsOnly bool
 	// first: ticket 1's version 1, whose counted write completes the
 	// counts.
 	first bool
@@ -179,7 +191,7 @@ type countedRecord struct {
 // counted, since it is written with its counts or not at all.
 func newCountedRecord(it *historyItem) (*countedRecord, error) {
 	if it.H1PK != "" {
-		it.Counted = true
+		it.Counted, it.Pairs = true, true
 	}
 	item, err := dynamo.MarshalItem(it)
 	if err != nil {
@@ -194,7 +206,11 @@ func withCounts(r *countedRecord) (*countedRecord, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.counts = grievance.VersionCountKeys(t)
+		if r.pairsOnly {
+			r.counts = grievance.VersionPairKeys(t)
+		} else {
+			r.counts = grievance.VersionCountKeys(t)
+		}
 	}
 	return r, nil
 }
@@ -262,7 +278,7 @@ func txChunk(recs []*countedRecord) int {
 		}
 		m := marker
 		if r.first && !r.mark {
-			m = 1
+			m = 2 // the markers of the counts and of the pairs
 		}
 		if i > 0 && (i+1+m+len(keys)+added > maxTxItems || bytes+r.size > maxTxBytes) {
 			return i
@@ -341,7 +357,8 @@ func (s *Store) stillMissing(ctx context.Context, recs []*countedRecord) ([]*cou
 }
 
 // stillUncounted returns the records of recs that are in the table and
-// not counted (consistent).
+// not counted, or counted without their pairs (consistent), each with
+// the counts it still lacks.
 func (s *Store) stillUncounted(ctx context.Context, recs []*countedRecord) ([]*countedRecord, error) {
 	keys := make([]dynamo.Keyed, len(recs))
 	for i, r := range recs {
@@ -350,20 +367,30 @@ func (s *Store) stillUncounted(ctx context.Context, recs []*countedRecord) ([]*c
 	var found []struct {
 		historyKey
 		Counted bool `dynamo:"counted"`
+		Pairs   bool `dynamo:"pairs"`
 	}
-	err := s.history.Batch(AttrPK, AttrSK).Get(keys...).Project(AttrPK, AttrSK, "counted").Consistent(true).All(ctx, &found)
+	err := s.history.Batch(AttrPK, AttrSK).Get(keys...).Project(AttrPK, AttrSK, "counted", "pairs").Consistent(true).All(ctx, &found)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		return nil, translate("read history records", err)
 	}
-	todo := map[historyKey]bool{}
+	type state struct{ counted, pairs bool }
+	there := map[historyKey]state{}
 	for _, k := range found {
-		todo[k.historyKey] = !k.Counted
+		there[k.historyKey] = state{k.Counted, k.Pairs}
 	}
 	var out []*countedRecord
 	for _, r := range recs {
-		if todo[historyKey{r.it.PK, r.it.SK}] {
-			out = append(out, r)
+		st, ok := there[historyKey{r.it.PK, r.it.SK}]
+		if !ok || st.pairs {
+			continue // gone, or done by another run
 		}
+		if r.pairsOnly != st.counted {
+			var err error
+			if r, err = withCounts(&countedRecord{it: r.it, item: r.item, size: r.size, mark: true, pairsOnly: st.counted}); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -380,21 +407,27 @@ func (s *Store) recordTx(ctx context.Context, recs []*countedRecord, shard int) 
 	for _, r := range recs {
 		switch {
 		case r.mark:
+			set, cond := "SET #c = :c, #p = :c", "attribute_exists(pk) AND attribute_not_exists(#c)"
+			if r.pairsOnly {
+				set, cond = "SET #p = :c", "attribute_exists(#c) AND attribute_not_exists(#p)"
+			}
 			items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: table,
 				Key:                       map[string]types.AttributeValue{AttrPK: r.item[AttrPK], AttrSK: r.item[AttrSK]},
-				UpdateExpression:          aws.String("SET #c = :c"),
-				ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(#c)"),
-				ExpressionAttributeNames:  map[string]string{"#c": "counted"},
+				UpdateExpression:          aws.String(set),
+				ConditionExpression:       aws.String(cond),
+				ExpressionAttributeNames:  map[string]string{"#c": "counted", "#p": "pairs"},
 				ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberBOOL{Value: true}}}})
 		default:
 			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: r.item,
 				ConditionExpression: aws.String("attribute_not_exists(pk)")}})
 			if r.first {
-				m, err := dynamo.MarshalItem(newCountsMarker("record"))
-				if err != nil {
-					return err
+				for _, sk := range []string{skCountsMarker, skPairsMarker} {
+					m, err := dynamo.MarshalItem(newCountsMarker(sk, "record"))
+					if err != nil {
+						return err
+					}
+					items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: m}})
 				}
-				items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: m}})
 			}
 		}
 		for _, k := range r.counts {

@@ -13,7 +13,8 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-var countFields = append([]string{grievance.VersionCountAll, grievance.VersionCountPair}, grievance.ValueIndexedFields...)
+var countFields = append([]string{grievance.VersionCountAll, grievance.VersionCountPair,
+	grievance.VersionCountStatusPriority, grievance.VersionCountCategoryPriority}, grievance.ValueIndexedFields...)
 
 // tally counts the versions a history list lists (ScanTicketHistory), by
 // the keys the counts keep.
@@ -25,6 +26,9 @@ func tally(t *testing.T, s *store.Store) map[string]map[string]int {
 	}
 	err := s.ScanTicketHistory(context.Background(), "", func(tk *grievance.Ticket) (bool, error) {
 		for _, k := range grievance.VersionCountKeys(tk) {
+			if out[k.Field] == nil {
+				out[k.Field] = map[string]int{} // a staff member's pairs
+			}
 			out[k.Field][k.Value]++
 		}
 		return true, nil
@@ -35,10 +39,14 @@ func tally(t *testing.T, s *store.Store) map[string]map[string]int {
 	return out
 }
 
-// counts reads every count of every field.
+// counts reads every count of every field: countFields and the pairs of
+// every staff member some version has.
 func counts(t *testing.T, s *store.Store) map[string]map[string]int {
 	t.Helper()
 	ask := map[string][]string{}
+	for f := range tally(t, s) {
+		ask[f] = nil
+	}
 	for _, f := range countFields {
 		ask[f] = nil
 	}
@@ -54,7 +62,17 @@ func counts(t *testing.T, s *store.Store) map[string]map[string]int {
 
 func sameCounts(t *testing.T, got, want map[string]map[string]int) {
 	t.Helper()
-	for _, f := range countFields {
+	fields := map[string]bool{}
+	for f := range got {
+		fields[f] = true
+	}
+	for f := range want {
+		fields[f] = true
+	}
+	for f := range fields {
+		if len(got[f]) == 0 && len(want[f]) == 0 {
+			continue
+		}
 		if !maps.Equal(got[f], want[f]) {
 			t.Errorf("counts of %s = %v, want %v (the versions listed)", f, got[f], want[f])
 		}

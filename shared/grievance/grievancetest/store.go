@@ -68,6 +68,8 @@ type Store struct {
 	tracking        map[string]*grievance.TrackingRecord // by code
 	// countsIncomplete is what VersionCountsComplete denies.
 	countsIncomplete bool
+	// pairsIncomplete is what VersionPairsComplete denies.
+	pairsIncomplete bool
 	// ordersIncomplete is what OrderPostingsComplete denies.
 	ordersIncomplete bool
 	// runsIncomplete is what OrderRunsComplete denies.

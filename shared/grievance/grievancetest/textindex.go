@@ -151,6 +151,16 @@ func (s *Store) VersionCountsComplete(ctx context.Context) (bool, error) {
 	return s.complete("VersionCountsComplete", &s.countsIncomplete)
 }
 
+// SetVersionPairsComplete sets what VersionPairsComplete answers (true
+// unless a test says otherwise), as a table counted before the pairs
+// answers false until its backfill.
+func (s *Store) SetVersionPairsComplete(ok bool) { s.setFlag(&s.pairsIncomplete, !ok) }
+
+// VersionPairsComplete implements grievance.VersionCounter.
+func (s *Store) VersionPairsComplete(ctx context.Context) (bool, error) {
+	return s.complete("VersionPairsComplete", &s.pairsIncomplete)
+}
+
 // VersionCounts implements grievance.VersionCounter from the recorded
 // versions, always up to date (the DynamoDB adapter's counts trail the
 // stream).
