@@ -74,14 +74,16 @@ func pairValues(first, v string) (a, b string, ok bool) {
 	return a, b, err1 == nil && err2 == nil
 }
 
-// staffPaired are the fields counted per staff member.
-var staffPaired = []string{"status", "category", "priority"}
+// StaffPairedFields are the fields counted per staff member.
+var StaffPairedFields = []string{"status", "category", "priority"}
 
 // StaffPairField names the count of field's values over the versions
-// staff attended. The name keys a partition: an id longer than any the
-// directory issues is hashed, so the name stays short whatever it holds.
+// staff attended (and, per ticket, the history rows' column of them:
+// StaffPairsValue). The name keys a partition: an id longer than any the
+// directory issues, or holding a separator of the names, is hashed, so
+// the name stays short and whole whatever it holds.
 func StaffPairField(field, staff string) string {
-	if len(staff) > 64 {
+	if len(staff) > 64 || strings.ContainsAny(staff, "=@") {
 		h := sha256.Sum256([]byte(staff))
 		staff = "#" + hex.EncodeToString(h[:])
 	}
@@ -115,7 +117,7 @@ func VersionPairKeys(t *Ticket) []VersionCountKey {
 	if t.AttendingStaffID == "" {
 		return keys // no filter asks for the versions nobody attended
 	}
-	for _, f := range staffPaired {
+	for _, f := range StaffPairedFields {
 		keys = append(keys, VersionCountKey{StaffPairField(f, t.AttendingStaffID), IndexedValue(t, f)})
 	}
 	return keys
@@ -218,7 +220,7 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 					field = f
 				}
 			}
-			if len(vs) != 1 || !slices.Contains(staffPaired, field) {
+			if len(vs) != 1 || !slices.Contains(StaffPairedFields, field) {
 				return nil, nil, false, false
 			}
 			pf := StaffPairField(field, vs[0])

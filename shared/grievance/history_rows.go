@@ -109,6 +109,24 @@ func FirstRowsOf(name string) (field, text string, ok bool) {
 	return "", "", false
 }
 
+// StaffPairsValue names the column of the staff field that counts, per
+// ticket, the versions its staff members' pair columns counted (from its
+// first version; 0 or fewer than its versions: unknown, a ticket indexed
+// before them, or whose counts outgrew its reference). A pair column,
+// HistoryValueRows(StaffPairField(field, staff), value), counts per
+// ticket the versions staff attended that held value in field (one of
+// the status, category and priority): with them a ticket whose staff and
+// status both changed, listed by the staff picker with the status, is
+// counted without reading its versions.
+const StaffPairsValue = "~pairs"
+
+// StaffPairOf is the field a StaffPairField name counts (ok is false for
+// any other name).
+func StaffPairOf(name string) (field string, ok bool) {
+	field, staff, ok := strings.Cut(name, "@")
+	return field, ok && staff != "" && slices.Contains(StaffPairedFields, field)
+}
+
 // rowOnceMin is how many candidates must need judging before a count
 // reads what counts those whose text changed once: below it their
 // versions (3 items a ticket, beside the page) cost less than the columns
@@ -138,6 +156,41 @@ type onceReader func(field string, keys []PostingKey, values map[string][]string
 type rowColumns struct {
 	rows   []uint16
 	values map[string]map[string][]uint16
+	// pairs are, with a staff filter and another value filter, the staff
+	// member's pair columns (StaffPairField) of the other's accepted
+	// values, by field and value, and paired its StaffPairsValue column
+	// (nil: not read).
+	pairs  map[string]map[string][]uint16
+	paired []uint16
+}
+
+// pairRows counts ticket n's rows from the staff member's pair columns:
+// when the two fields that split its versions are the staff and another
+// the pairs count, and the pairs counted its every version (ok false
+// otherwise: it is judged).
+func (c *rowColumns) pairRows(n int64, versions int, split []string) (int, bool) {
+	const staff = "attending_staff__id"
+	if c.pairs == nil || len(split) != 2 || n >= int64(len(c.paired)) || int(c.paired[n]) != versions {
+		return 0, false
+	}
+	other := split[0]
+	switch {
+	case other == staff:
+		other = split[1]
+	case split[1] != staff:
+		return 0, false
+	}
+	byValue, ok := c.pairs[other]
+	if !ok {
+		return 0, false
+	}
+	rows := 0
+	for _, col := range byValue {
+		if n < int64(len(col)) {
+			rows += int(col[n])
+		}
+	}
+	return rows, true
 }
 
 // RowFlags say what a ticket's history rows cannot vouch for.
@@ -372,8 +425,8 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		rows := versions
 		known := flags&RowsPartial == 0
 		hidden := rs != nil && rs.judge.Has(n)
-		varies := false // a value filter some versions pass, not all
-		by := ""        // its field
+		by := ""           // a value filter some versions pass, not all
+		var split []string // every such field
 		for field, byValue := range cols.values {
 			if !known || rows == 0 {
 				break
@@ -392,11 +445,17 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			case held >= versions:
 			case held == 0:
 				rows = 0
-			case varies:
-				known = false // two fields some versions pass
 			default:
-				rows, varies, by = held, true, field
+				split = append(split, field)
+				rows, by = held, field
 			}
+		}
+		// Two fields some versions pass: the staff member's pairs
+		// count a staff filter with another, else it is judged.
+		paired := false
+		if known && rows > 0 && len(split) > 1 {
+			rows, paired = cols.pairRows(n, versions, split)
+			known, by = paired, ""
 		}
 		sure := known && !hidden
 		text := flags & watch &^ RowsPartial
@@ -408,12 +467,12 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			counted += versions
 			rc.per[n] = rows
 			rc.column += rows
-		case sure && texts[text] != "" && once != nil:
+		case sure && texts[text] != "" && once != nil && !paired:
 			field := texts[text]
 			byField[field] = append(byField[field], pendingCandidate{n, versions, rows, by})
 			onces++
 			pending += versions
-		case known && text == 0 && sight != nil:
+		case known && text == 0 && sight != nil && !paired:
 			sighted = append(sighted, pendingCandidate{n, versions, rows, by})
 			pending += versions
 		default:

@@ -911,3 +911,79 @@ func liveVersion(t *testing.T, svc *grievance.Service, ctx context.Context, id s
 	}
 	return 0
 }
+
+// A history text list by the staff picker with a status or category,
+// whose candidates were attended at their second version and moved
+// between statuses (the staff and the status both split their versions),
+// counts them from the staff member's pair columns instead of reading
+// their versions: the same totalCount as judging every version. Tickets
+// whose pairs the rows do not know (indexed before them) are judged, as
+// are those that changed category too under a status and category list.
+func TestHistoryRows_CountsTheStaffWithAStatusBothChanged(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 120
+	var ins []grievance.TicketInput
+	for i := range n {
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[i%2]), Title: strp(fmt.Sprintf("Water point %d", i)), Priority: strp("High")})
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		who := []*grievance.Principal{staff, ally}[i%3%2]
+		steps := []grievance.TicketInput{
+			{Status: strp("OPEN")},
+			{Status: strp("IN_PROGRESS"), AttendingStaffID: strp(who.ID)},
+			{Status: strp("OPEN")},
+		}
+		if i%4 == 3 {
+			steps[2].Category = strp(writeCategories[(i+1)%2]) // recategorised under the staff member
+		}
+		return steps
+	}, 7)
+	now := rowsNow
+	plain := oracle(st)
+	twenty := 20
+	ctx := grievance.NewContext(context.Background(), admin)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	mine := f("attending_staff__id", grievance.Exact, staff.ID)
+	for _, tc := range []struct {
+		name string
+		fs   []grievance.Filter
+		// judged: the candidates the pairs cannot count (changed in three
+		// fields, or deleted), of the staff member's 80; unpaired: at
+		// least those judged without the pairs (both fields split).
+		judged, unpaired int
+	}{
+		{"status", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), mine}, 1, 70},
+		{"two statuses", []grievance.Filter{f("title", grievance.IContains, "point"), f("status", grievance.IContains, "o"), mine}, 1, 70},
+		{"category lookup", []grievance.Filter{f("title", grievance.IContains, "water"), f("category", grievance.IContains, writeCategories[1][:3]), mine}, 1, 18},
+		{"status and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, writeCategories[0]), mine}, 21, 38},
+	} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
+		all := rowsByPaging(t, ctx, plain, q)
+		if all == 0 {
+			t.Fatalf("%s: no row", tc.name)
+		}
+		for _, forget := range []bool{false, true} {
+			if forget {
+				st.ForgetStaffPairs(seqsTo(n)...)
+			}
+			spy := &rowsSpy{Store: st}
+			svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+			got, err := svc.ListTickets(ctx, q)
+			st.ForgetStaffPairs()
+			if err != nil {
+				t.Fatalf("%s, forget %v: %v", tc.name, forget, err)
+			}
+			if got.TotalCount != all {
+				t.Errorf("%s, forget %v: totalCount %d; every version judged: %d", tc.name, forget, got.TotalCount, all)
+			}
+			switch {
+			case !forget && spy.read > tc.judged+2*twenty:
+				t.Errorf("%s: read the versions of %d tickets: want the %d the pairs cannot count and the page's", tc.name, spy.read, tc.judged)
+			case forget && spy.read < tc.unpaired:
+				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want the staff member's judged", tc.name, spy.read)
+			}
+		}
+	}
+}

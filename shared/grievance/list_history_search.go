@@ -146,6 +146,28 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				reads = append(reads, valueRead{field, v, async("read history rows of a value", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, v) })})
 			}
 		}
+		// With the staff picker and another value filter, the staff
+		// member's pair columns of its accepted values (a ticket whose
+		// staff and status both changed is counted by them).
+		var pairReads []valueRead
+		var paired func() ([]uint16, error)
+		if staff := byField["attending_staff__id"]; len(staff) == 1 && len(byField) > 1 {
+			for field, values := range byField {
+				if !slices.Contains(StaffPairedFields, field) {
+					continue
+				}
+				for _, v := range values {
+					pairReads = append(pairReads, valueRead{field, v, async("read history rows of a staff pair", func() ([]uint16, error) {
+						return hr.HistoryValueRows(ctx, StaffPairField(field, staff[0]), v)
+					})})
+				}
+			}
+			if len(pairReads) > 0 {
+				paired = async("read history rows of staff pairs", func() ([]uint16, error) {
+					return hr.HistoryValueRows(ctx, "attending_staff__id", StaffPairsValue)
+				})
+			}
+		}
 		rowsCol = func() (*rowColumns, error) {
 			cols := &rowColumns{values: map[string]map[string][]uint16{}}
 			for field := range byField {
@@ -156,6 +178,19 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			for _, r := range reads {
 				c, verr := r.read()
 				cols.values[r.field][r.value], err = c, cmp.Or(err, verr)
+			}
+			if paired != nil {
+				cols.pairs = map[string]map[string][]uint16{}
+				for _, r := range pairReads {
+					c, perr := r.read()
+					if cols.pairs[r.field] == nil {
+						cols.pairs[r.field] = map[string][]uint16{}
+					}
+					cols.pairs[r.field][r.value], err = c, cmp.Or(err, perr)
+				}
+				var perr error
+				cols.paired, perr = paired()
+				err = cmp.Or(err, perr)
 			}
 			ok, cerr := done()
 			if err = cmp.Or(err, cerr); err != nil || !ok {
@@ -408,6 +443,7 @@ func moreRowValues(ctx context.Context, hr HistoryRowIndex, cols *rowColumns, fs
 				return nil, err
 			}
 			cols.values[field][v] = c
+			delete(cols.pairs, field) // its pairs lack the value: judged
 		}
 	}
 	return cols, nil

@@ -809,6 +809,27 @@ func ForgetSplitCounts(tb testing.TB, s *Store) {
 	forgetCounts(tb, s, splitKeys(tb, s))
 }
 
+// ForgetStaffPairs makes s's table what it was before the history rows'
+// staff pairs: no grievance.StaffPairField columns nor StaffPairsValue,
+// in the columns and in every search reference.
+func ForgetStaffPairs(tb testing.TB, s *Store) {
+	tb.Helper()
+	var refs []searchRefItem
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(context.Background(), &refs); err != nil {
+		tb.Fatal(err)
+	}
+	keys := []fieldValue{histKeyOf(pairsKey)}
+	for _, r := range refs {
+		for k := range r.Hist {
+			fv := histKeyOf(k)
+			if _, ok := grievance.StaffPairOf(fv.field); ok && !slices.Contains(keys, fv) {
+				keys = append(keys, fv)
+			}
+		}
+	}
+	forgetCounts(tb, s, keys)
+}
+
 // splitKeys are the FirstSplitValue of each text and every
 // grievance.FirstRowsField count the references hold.
 func splitKeys(tb testing.TB, s *Store) []fieldValue {

@@ -70,6 +70,9 @@ type Store struct {
 	countsIncomplete bool
 	// pairsIncomplete is what VersionPairsComplete denies.
 	pairsIncomplete bool
+	// pairsUnknown are the tickets whose staff pairs the history rows
+	// do not know (ForgetStaffPairs).
+	pairsUnknown map[int64]bool
 	// ordersIncomplete is what OrderPostingsComplete denies.
 	ordersIncomplete bool
 	// runsIncomplete is what OrderRunsComplete denies.

@@ -351,6 +351,25 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	if f, text, ok := grievance.FirstRowsOf(field); ok {
 		return s.firstRows(f, text, value)
 	}
+	if f, ok := grievance.StaffPairOf(field); ok {
+		return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
+			n := uint16(0)
+			for _, v := range vs {
+				if v.AttendingStaffID != "" && grievance.StaffPairField(f, v.AttendingStaffID) == field && grievance.IndexedValue(v, f) == value {
+					n++
+				}
+			}
+			return n
+		})
+	}
+	if field == "attending_staff__id" && value == grievance.StaffPairsValue {
+		return s.historyColumn("HistoryValueRows", func(t *grievance.Ticket, vs []*grievance.Ticket) uint16 {
+			if s.pairsUnknown[t.Seq] {
+				return 0
+			}
+			return uint16(len(vs))
+		})
+	}
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
 		n := uint16(0)
@@ -421,6 +440,17 @@ func (s *Store) historyColumn(op string, of func(t *grievance.Ticket, vs []*grie
 		}
 	}
 	return out, nil
+}
+
+// ForgetStaffPairs makes the history rows' staff pairs unknown for the
+// tickets seqs, as for tickets indexed before them.
+func (s *Store) ForgetStaffPairs(seqs ...int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pairsUnknown = map[int64]bool{}
+	for _, n := range seqs {
+		s.pairsUnknown[n] = true
+	}
 }
 
 // SetHistoryRowsPartial makes HistoryRows say the tickets seqs are
