@@ -350,6 +350,14 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 			read = rc.reading(pl, g, read)
 			pl.versionCount, versions = rc.total, n
+			// A candidate the columns say holds no row (no version has
+			// the values the filters ask together: an officer's ticket
+			// never OPEN while theirs) is not read for the page either.
+			for seq, k := range rc.per {
+				if k == 0 {
+					cands.Remove(seq)
+				}
+			}
 			pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
 			w.needAll = false
 		}
