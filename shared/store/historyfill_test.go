@@ -233,16 +233,7 @@ func TestCompleteHistory_CountsTheTextChangesOfAnUpgradedTable(t *testing.T) {
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Title = "water point broken" })
 	update(t, s, b, func(n *grievance.Ticket) { n.Status = grievance.StatusInProgress })
-	consume := func() {
-		t.Helper()
-		recs := ticketRecords(t, s)
-		if _, err := s.RecordHistory(ctx, recs); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ApplySearch(ctx, recs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	consume := func() { t.Helper(); consumeTickets(t, s) }
 	consume()
 	old := grievance.ReplacedKey(grievance.PostingKey{Field: "title", Gram: "t 0"})
 	// split checks a ticket's counts by status before its title changed
@@ -341,16 +332,7 @@ func TestCompleteHistory_CountsTheStaffPairsOfAnUpgradedTable(t *testing.T) {
 	a := mustCreate(t, s, newTicket(id(1), grievance.StatusOpen, "Default"))
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Status, n.AttendingStaffID = grievance.StatusInProgress, officer })
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusOpen })
-	consume := func() {
-		t.Helper()
-		recs := ticketRecords(t, s)
-		if _, err := s.RecordHistory(ctx, recs); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ApplySearch(ctx, recs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	consume := func() { t.Helper(); consumeTickets(t, s) }
 	consume()
 	pairs := func(when string, counted, open, inProgress uint16) {
 		t.Helper()
@@ -378,5 +360,19 @@ func TestCompleteHistory_CountsTheStaffPairsOfAnUpgradedTable(t *testing.T) {
 	pairs("after the history pass", 4, 1, 1)
 	if r, err = s.CompleteHistory(ctx, store.BackfillOptions{}, nil); err != nil || r.Completed != 0 {
 		t.Errorf("second pass: %+v %v, want nothing left", r, err)
+	}
+}
+
+// consumeTickets gives s's main-table stream records to the history and
+// search consumers, as the history function does.
+func consumeTickets(t *testing.T, s *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	recs := ticketRecords(t, s)
+	if _, err := s.RecordHistory(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplySearch(ctx, recs); err != nil {
+		t.Fatal(err)
 	}
 }
