@@ -226,6 +226,10 @@ type PostingChange struct {
 	Member bool
 }
 
+// ErrPostingRace is the error of a posting write that lost its race on
+// every attempt: the stream consumer fails its batch, and it is retried.
+var ErrPostingRace = errPostingRace
+
 // ApplyPostingChanges writes changes to the postings as the stream
 // consumer does (its reads, conditions and retries).
 func ApplyPostingChanges(ctx context.Context, s *Store, changes []PostingChange) error {
