@@ -79,7 +79,7 @@ var StaffPairedFields = []string{"status", "category", "priority"}
 
 // StaffPairField names the count of field's values over the versions
 // staff attended (and, per ticket, the history rows' column of them:
-// StaffPairsValue). The name keys a partition: an id longer than any the
+// PairsValue). The name keys a partition: an id longer than any the
 // directory issues, or holding a separator of the names, is hashed, so
 // the name stays short and whole whatever it holds.
 func StaffPairField(field, staff string) string {

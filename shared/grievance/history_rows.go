@@ -109,22 +109,64 @@ func FirstRowsOf(name string) (field, text string, ok bool) {
 	return "", "", false
 }
 
-// StaffPairsValue names the column of the staff field that counts, per
-// ticket, the versions its staff members' pair columns counted (from its
-// first version; 0 or fewer than its versions: unknown, a ticket indexed
-// before them, or whose counts outgrew its reference). A pair column,
-// HistoryValueRows(StaffPairField(field, staff), value), counts per
-// ticket the versions staff attended that held value in field (one of
-// the status, category and priority): with them a ticket whose staff and
-// status both changed, listed by the staff picker with the status, is
-// counted without reading its versions.
-const StaffPairsValue = "~pairs"
+// PairsValue names the column of the staff field that counts, per
+// ticket, the versions its pair columns counted (from its first version;
+// 0 or fewer than its versions: unknown, a ticket indexed before them, or
+// whose counts outgrew its reference). A pair column,
+// HistoryValueRows(name, value) for a name of RowPairKeys, counts per
+// ticket the versions that held value in a field and the partner's value
+// the name holds: the staff member attending (StaffPairField: the
+// status, category and priority) or the status (StatusPairField: the
+// category and priority). With them a ticket whose staff and status, or
+// status and priority, both changed is counted without reading its
+// versions when the list filters on both.
+const PairsValue = "~pairs"
 
-// StaffPairOf is the field a StaffPairField name counts (ok is false for
-// any other name).
-func StaffPairOf(name string) (field string, ok bool) {
-	field, staff, ok := strings.Cut(name, "@")
-	return field, ok && staff != "" && slices.Contains(StaffPairedFields, field)
+// StatusPairedFields are the fields the history rows count per ticket
+// and status.
+var StatusPairedFields = []string{"category", "priority"}
+
+// StatusPairField names the history rows' column of field's values over
+// a ticket's versions in status. Its second "@" keeps it apart from every
+// StaffPairField (which hashes a staff id holding one).
+func StatusPairField(field string, status Status) string {
+	return field + "@@" + string(status)
+}
+
+// RowPairOf is the field a pair column's name (RowPairKeys) counts and
+// the partner field it counts it over (ok is false for any other name).
+func RowPairOf(name string) (field, partner string, ok bool) {
+	field, rest, ok := strings.Cut(name, "@")
+	switch {
+	case !ok || rest == "":
+		return "", "", false
+	case rest[0] == '@':
+		return field, "status", len(rest) > 1 && slices.Contains(StatusPairedFields, field)
+	default:
+		return field, "attending_staff__id", !strings.Contains(rest, "@") && slices.Contains(StaffPairedFields, field)
+	}
+}
+
+// RowPairKeys are the pair columns a version counts in, each with the
+// value it counts, from the version's indexed values (IndexedValue):
+// empty values are not counted, since no filter asks for them.
+func RowPairKeys(value func(field string) string) []VersionCountKey {
+	var keys []VersionCountKey
+	if staff := value("attending_staff__id"); staff != "" {
+		for _, f := range StaffPairedFields {
+			if v := value(f); v != "" {
+				keys = append(keys, VersionCountKey{StaffPairField(f, staff), v})
+			}
+		}
+	}
+	if status := value("status"); status != "" {
+		for _, f := range StatusPairedFields {
+			if v := value(f); v != "" {
+				keys = append(keys, VersionCountKey{StatusPairField(f, Status(status)), v})
+			}
+		}
+	}
+	return keys
 }
 
 // rowOnceMin is how many candidates must need judging before a count
@@ -156,41 +198,44 @@ type onceReader func(field string, keys []PostingKey, values map[string][]string
 type rowColumns struct {
 	rows   []uint16
 	values map[string]map[string][]uint16
-	// pairs are, with a staff filter and another value filter, the staff
-	// member's pair columns (StaffPairField) of the other's accepted
-	// values, by field and value, and paired its StaffPairsValue column
-	// (nil: not read).
-	pairs  map[string]map[string][]uint16
+	// pairs are the pair columns (RowPairKeys) of the accepted values
+	// of two value filters, by partner field (the staff, the status) and
+	// the other field: a column per accepted pair of values. paired is
+	// the PairsValue column (nil: none read).
+	pairs  map[[2]string][][]uint16
 	paired []uint16
 }
 
-// pairRows counts ticket n's rows from the staff member's pair columns:
-// when the two fields that split its versions are the staff and another
-// the pairs count, and the pairs counted its every version (ok false
-// otherwise: it is judged).
+// pairPartners are the fields pair columns count others over, in the
+// order a candidate's split fields are looked up in them.
+var pairPartners = []string{"attending_staff__id", "status"}
+
+// pairRows counts ticket n's rows from the pair columns: when the two
+// fields that split its versions are a partner and another the pairs
+// count, and the pairs counted its every version (ok false otherwise: it
+// is judged).
 func (c *rowColumns) pairRows(n int64, versions int, split []string) (int, bool) {
-	const staff = "attending_staff__id"
 	if c.pairs == nil || len(split) != 2 || n >= int64(len(c.paired)) || int(c.paired[n]) != versions {
 		return 0, false
 	}
-	other := split[0]
-	switch {
-	case other == staff:
-		other = split[1]
-	case split[1] != staff:
-		return 0, false
-	}
-	byValue, ok := c.pairs[other]
-	if !ok {
-		return 0, false
-	}
-	rows := 0
-	for _, col := range byValue {
-		if n < int64(len(col)) {
-			rows += int(col[n])
+	for _, partner := range pairPartners {
+		i := slices.Index(split, partner)
+		if i < 0 {
+			continue
 		}
+		cols, ok := c.pairs[[2]string{partner, split[1-i]}]
+		if !ok {
+			continue
+		}
+		rows := 0
+		for _, col := range cols {
+			if n < int64(len(col)) {
+				rows += int(col[n])
+			}
+		}
+		return rows, true
 	}
-	return rows, true
+	return 0, false
 }
 
 // RowFlags say what a ticket's history rows cannot vouch for.

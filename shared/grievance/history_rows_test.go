@@ -969,12 +969,12 @@ func TestHistoryRows_CountsTheStaffWithAStatusBothChanged(t *testing.T) {
 		}
 		for _, forget := range []bool{false, true} {
 			if forget {
-				st.ForgetStaffPairs(seqsTo(n)...)
+				st.ForgetPairs(seqsTo(n)...)
 			}
 			spy := &rowsSpy{Store: st}
 			svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
 			got, err := svc.ListTickets(ctx, q)
-			st.ForgetStaffPairs()
+			st.ForgetPairs()
 			if err != nil {
 				t.Fatalf("%s, forget %v: %v", tc.name, forget, err)
 			}
@@ -988,6 +988,79 @@ func TestHistoryRows_CountsTheStaffWithAStatusBothChanged(t *testing.T) {
 				t.Errorf("%s: read the versions of %d tickets: want the %d the pairs cannot count and the page's", tc.name, spy.read, tc.judged)
 			case forget && spy.read < tc.unpaired:
 				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want the staff member's judged", tc.name, spy.read)
+			}
+		}
+	}
+}
+
+// Ensure a history list by a text, the status and a priority (or a
+// category) counts the candidates whose status and priority (or
+// category) both changed from the status's pair columns, without reading
+// their versions: only those that changed a third field filtered on (or
+// were deleted) are judged, and with the pairs unknown every candidate
+// that changed both is judged again.
+func TestHistoryRows_CountsAStatusWithAPriorityBothChanged(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 120
+	var ins []grievance.TicketInput
+	for i := range n {
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[i%2]), Title: strp(fmt.Sprintf("Water point %d", i)), Priority: strp("Medium")})
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		steps := []grievance.TicketInput{
+			{Status: strp("OPEN")},
+			{Status: strp("IN_PROGRESS"), Priority: strp("High")},
+			{Status: strp("OPEN")},
+		}
+		if i%4 == 3 {
+			steps[2].Category = strp(writeCategories[(i+1)%2]) // recategorised when reopened
+		}
+		return steps
+	}, 7)
+	plain := oracle(st)
+	twenty := 20
+	ctx := grievance.NewContext(context.Background(), admin)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	title, open := f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN")
+	for _, tc := range []struct {
+		name string
+		fs   []grievance.Filter
+		// judged: the candidates the pairs cannot count (changed in three
+		// fields filtered on, or deleted); unpaired: at least those judged
+		// without the pairs (both fields split).
+		judged, unpaired int
+	}{
+		{"status and priority", []grievance.Filter{title, open, f("priority", grievance.Exact, "High")}, 1, 100},
+		{"two statuses and a priority lookup", []grievance.Filter{title, f("status", grievance.IContains, "o"), f("priority", grievance.IContains, "hig")}, 1, 100},
+		{"status and category", []grievance.Filter{title, open, f("category", grievance.Exact, writeCategories[0])}, 1, 25},
+		{"status, priority and category", []grievance.Filter{title, open, f("priority", grievance.Exact, "High"), f("category", grievance.Exact, writeCategories[0])}, 30, 90},
+	} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
+		all := rowsByPaging(t, ctx, plain, q)
+		if all == 0 {
+			t.Fatalf("%s: no row", tc.name)
+		}
+		for _, forget := range []bool{false, true} {
+			if forget {
+				st.ForgetPairs(seqsTo(n)...)
+			}
+			spy := &rowsSpy{Store: st}
+			svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+			got, err := svc.ListTickets(ctx, q)
+			st.ForgetPairs()
+			if err != nil {
+				t.Fatalf("%s, forget %v: %v", tc.name, forget, err)
+			}
+			if got.TotalCount != all {
+				t.Errorf("%s, forget %v: totalCount %d; every version judged: %d", tc.name, forget, got.TotalCount, all)
+			}
+			switch {
+			case !forget && spy.read > tc.judged+2*twenty:
+				t.Errorf("%s: read the versions of %d tickets: want the %d the pairs cannot count and the page's", tc.name, spy.read, tc.judged)
+			case forget && spy.read < tc.unpaired:
+				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want those that changed both judged", tc.name, spy.read)
 			}
 		}
 	}

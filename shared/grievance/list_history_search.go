@@ -146,27 +146,24 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				reads = append(reads, valueRead{field, v, async("read history rows of a value", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, v) })})
 			}
 		}
-		// With the staff picker and another value filter, the staff
-		// member's pair columns of its accepted values (a ticket whose
-		// staff and status both changed is counted by them).
-		var pairReads []valueRead
+		// With two value filters the pairs count (the staff picker and
+		// the status, say), the pair columns of their accepted values: a
+		// ticket whose staff and status both changed is counted by them.
+		type pairRead struct {
+			by   [2]string
+			read func() ([]uint16, error)
+		}
+		var pairReads []pairRead
 		var paired func() ([]uint16, error)
-		if staff := byField["attending_staff__id"]; len(staff) == 1 && len(byField) > 1 {
-			for field, values := range byField {
-				if !slices.Contains(StaffPairedFields, field) {
-					continue
-				}
-				for _, v := range values {
-					pairReads = append(pairReads, valueRead{field, v, async("read history rows of a staff pair", func() ([]uint16, error) {
-						return hr.HistoryValueRows(ctx, StaffPairField(field, staff[0]), v)
-					})})
-				}
+		if pcs := pairColumns(byField); len(pcs) > 0 {
+			for _, pc := range pcs {
+				pairReads = append(pairReads, pairRead{pc.by, async("read history rows of a pair", func() ([]uint16, error) {
+					return hr.HistoryValueRows(ctx, pc.name, pc.value)
+				})})
 			}
-			if len(pairReads) > 0 {
-				paired = async("read history rows of staff pairs", func() ([]uint16, error) {
-					return hr.HistoryValueRows(ctx, "attending_staff__id", StaffPairsValue)
-				})
-			}
+			paired = async("read history rows of pairs", func() ([]uint16, error) {
+				return hr.HistoryValueRows(ctx, "attending_staff__id", PairsValue)
+			})
 		}
 		rowsCol = func() (*rowColumns, error) {
 			cols := &rowColumns{values: map[string]map[string][]uint16{}}
@@ -180,13 +177,10 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				cols.values[r.field][r.value], err = c, cmp.Or(err, verr)
 			}
 			if paired != nil {
-				cols.pairs = map[string]map[string][]uint16{}
+				cols.pairs = map[[2]string][][]uint16{}
 				for _, r := range pairReads {
 					c, perr := r.read()
-					if cols.pairs[r.field] == nil {
-						cols.pairs[r.field] = map[string][]uint16{}
-					}
-					cols.pairs[r.field][r.value], err = c, cmp.Or(err, perr)
+					cols.pairs[r.by], err = append(cols.pairs[r.by], c), cmp.Or(err, perr)
 				}
 				var perr error
 				cols.paired, perr = paired()
@@ -451,10 +445,58 @@ func moreRowValues(ctx context.Context, hr HistoryRowIndex, cols *rowColumns, fs
 				return nil, err
 			}
 			cols.values[field][v] = c
-			delete(cols.pairs, field) // its pairs lack the value: judged
+			for by := range cols.pairs {
+				if slices.Contains(by[:], field) {
+					delete(cols.pairs, by) // they lack the value: judged
+				}
+			}
 		}
 	}
 	return cols, nil
+}
+
+// maxPairColumns bounds the pair columns a history list reads (each one
+// item per 16,384 tickets): past it the candidates whose two filtered
+// fields both changed are judged.
+const maxPairColumns = 8
+
+// pairColumn is a pair column (RowPairKeys) a list reads, by the partner
+// field and the other it counts.
+type pairColumn struct {
+	by          [2]string
+	name, value string
+}
+
+// pairColumns are the pair columns of the accepted values of byField
+// (value filters by field): for the staff picker (one staff member) or
+// the status, with each other value filter the pairs count, a column per
+// accepted pair of values, within maxPairColumns (the staff's first).
+func pairColumns(byField map[string][]string) []pairColumn {
+	var out []pairColumn
+	add := func(pcs []pairColumn) {
+		if len(out)+len(pcs) <= maxPairColumns {
+			out = append(out, pcs...)
+		}
+	}
+	if staff := byField["attending_staff__id"]; len(staff) == 1 {
+		for _, f := range StaffPairedFields {
+			var pcs []pairColumn
+			for _, v := range byField[f] {
+				pcs = append(pcs, pairColumn{[2]string{"attending_staff__id", f}, StaffPairField(f, staff[0]), v})
+			}
+			add(pcs)
+		}
+	}
+	for _, f := range StatusPairedFields {
+		var pcs []pairColumn
+		for _, st := range byField["status"] {
+			for _, v := range byField[f] {
+				pcs = append(pcs, pairColumn{[2]string{"status", f}, StatusPairField(f, Status(st)), v})
+			}
+		}
+		add(pcs)
+	}
+	return out
 }
 
 // heldValues returns, for the category and priority lookups of fs other

@@ -813,10 +813,10 @@ func ForgetSplitCounts(tb testing.TB, s *Store) {
 	forgetCounts(tb, s, splitKeys(tb, s))
 }
 
-// ForgetStaffPairs makes s's table what it was before the history rows'
-// staff pairs: no grievance.StaffPairField columns nor StaffPairsValue,
+// ForgetPairs makes s's table what it was before the history rows'
+// pairs: no grievance.RowPairKeys columns nor PairsValue,
 // in the columns and in every search reference.
-func ForgetStaffPairs(tb testing.TB, s *Store) {
+func ForgetPairs(tb testing.TB, s *Store) {
 	tb.Helper()
 	var refs []searchRefItem
 	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(context.Background(), &refs); err != nil {
@@ -826,7 +826,7 @@ func ForgetStaffPairs(tb testing.TB, s *Store) {
 	for _, r := range refs {
 		for k := range r.Hist {
 			fv := histKeyOf(k)
-			if _, ok := grievance.StaffPairOf(fv.field); ok && !slices.Contains(keys, fv) {
+			if _, _, ok := grievance.RowPairOf(fv.field); ok && !slices.Contains(keys, fv) {
 				keys = append(keys, fv)
 			}
 		}

@@ -320,12 +320,13 @@ func TestCompleteHistory_CountsTheTextChangesOfAnUpgradedTable(t *testing.T) {
 	}
 }
 
-// The staff pairs follow the stream: per ticket, the versions a staff
-// member attended by status, and how many versions the pairs counted. On
+// The pairs follow the stream: per ticket, the versions a staff member
+// attended by status, the versions in a status by category, and how many
+// versions the pairs counted. On
 // a table indexed before them a ticket's pairs stay unknown (0: judged)
 // with its next version, and the history pass counts them from its
 // versions.
-func TestCompleteHistory_CountsTheStaffPairsOfAnUpgradedTable(t *testing.T) {
+func TestCompleteHistory_CountsThePairsOfAnUpgradedTable(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
 	officer := id(900)
@@ -334,30 +335,30 @@ func TestCompleteHistory_CountsTheStaffPairsOfAnUpgradedTable(t *testing.T) {
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusOpen })
 	consume := func() { t.Helper(); consumeTickets(t, s) }
 	consume()
-	pairs := func(when string, counted, open, inProgress uint16) {
+	pairs := func(when string, counted, open, inProgress, openDefault uint16) {
 		t.Helper()
-		var got [3]uint16
-		for i, fv := range [][2]string{{"attending_staff__id", grievance.StaffPairsValue}, {grievance.StaffPairField("status", officer), "OPEN"}, {grievance.StaffPairField("status", officer), "IN_PROGRESS"}} {
+		var got [4]uint16
+		for i, fv := range [][2]string{{"attending_staff__id", grievance.PairsValue}, {grievance.StaffPairField("status", officer), "OPEN"}, {grievance.StaffPairField("status", officer), "IN_PROGRESS"}, {grievance.StatusPairField("category", grievance.StatusOpen), "Default"}} {
 			c, err := s.HistoryValueRows(ctx, fv[0], fv[1])
 			if err != nil {
 				t.Fatal(err)
 			}
 			got[i] = at(c, 1)
 		}
-		if want := [3]uint16{counted, open, inProgress}; got != want {
-			t.Errorf("%s: ticket 1's versions counted by its pairs, attended OPEN and IN_PROGRESS: %v, want %v", when, got, want)
+		if want := [4]uint16{counted, open, inProgress, openDefault}; got != want {
+			t.Errorf("%s: ticket 1's versions counted by its pairs, attended OPEN and IN_PROGRESS, OPEN in Default: %v, want %v", when, got, want)
 		}
 	}
-	pairs("from the stream", 3, 1, 1)
-	store.ForgetStaffPairs(t, s)
+	pairs("from the stream", 3, 1, 1, 2)
+	store.ForgetPairs(t, s)
 	update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
 	consume()
-	pairs("upgraded, a version later", 0, 0, 0)
+	pairs("upgraded, a version later", 0, 0, 0, 0)
 	r, err := s.CompleteHistory(ctx, store.BackfillOptions{}, nil)
 	if err != nil || r.Completed != 1 {
 		t.Fatalf("history pass: %+v %v, want the ticket counted", r, err)
 	}
-	pairs("after the history pass", 4, 1, 1)
+	pairs("after the history pass", 4, 1, 1, 2)
 	if r, err = s.CompleteHistory(ctx, store.BackfillOptions{}, nil); err != nil || r.Completed != 0 {
 		t.Errorf("second pass: %+v %v, want nothing left", r, err)
 	}

@@ -78,7 +78,7 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
 	_, _, split := grievance.FirstRowsOf(field)
-	_, pair := grievance.StaffPairOf(field)
+	_, _, pair := grievance.RowPairOf(field)
 	text := (value == grievance.ChangesValue || value == grievance.FirstValue || value == grievance.FirstSplitValue) && slices.Contains(grievance.TextIndexedFields, field)
 	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text && !split && !pair {
 		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
@@ -180,24 +180,20 @@ func addHist(hist map[string]int, st, prev *searchState) {
 	}
 }
 
-// pairsKey is a reference's count of the versions its staff pairs
-// counted (grievance.StaffPairsValue).
-var pairsKey = fieldValue{"attending_staff__id", grievance.StaffPairsValue}.histKey()
+// pairsKey is a reference's count of the versions its pairs counted
+// (grievance.PairsValue).
+var pairsKey = fieldValue{"attending_staff__id", grievance.PairsValue}.histKey()
 
-// addPairs counts st's staff pairs (grievance.StaffPairField) in hist,
+// addPairs counts st's pairs (grievance.RowPairKeys) in hist,
 // which counted every version before it. Pairs that would take the
 // reference past histMaxBytes are dropped, and their count set to 0,
 // unknown for good, so that they never cost the ticket its other counts
 // (the backfill's history pass, which would find the same, leaves it).
 func addPairs(hist map[string]int, st *searchState) {
 	add := map[string]int{pairsKey: hist[pairsKey] + 1}
-	if staff := st.values["attending_staff__id"]; staff != "" {
-		for _, f := range grievance.StaffPairedFields {
-			if v := st.values[f]; v != "" {
-				k := fieldValue{grievance.StaffPairField(f, staff), v}.histKey()
-				add[k] = hist[k] + 1
-			}
-		}
+	for _, pk := range grievance.RowPairKeys(func(f string) string { return st.values[f] }) {
+		k := fieldValue{pk.Field, pk.Value}.histKey()
+		add[k] = hist[k] + 1
 	}
 	grown := map[string]int{}
 	for k, n := range add {
@@ -210,7 +206,7 @@ func addPairs(hist map[string]int, st *searchState) {
 		return
 	}
 	for k := range hist {
-		if _, ok := grievance.StaffPairOf(histKeyOf(k).field); ok {
+		if _, _, ok := grievance.RowPairOf(histKeyOf(k).field); ok {
 			delete(hist, k)
 		}
 	}
@@ -268,7 +264,7 @@ func firstCounts() map[string]int {
 
 // unchangedKnown reports whether hist holds each of firstCounts (the
 // versions that kept the reporter, and each text's changes), the count
-// of its staff pairs and, for a text that changed, the counts by value
+// of its pairs and, for a text that changed, the counts by value
 // before it (FirstSplitValue).
 func unchangedKnown(hist map[string]int) bool {
 	for k := range firstCounts() {
@@ -277,7 +273,7 @@ func unchangedKnown(hist map[string]int) bool {
 		}
 	}
 	if _, ok := hist[pairsKey]; !ok {
-		return false // the staff pairs
+		return false // the pairs
 	}
 	for _, f := range grievance.TextIndexedFields {
 		if _, ok := hist[textKey(f, grievance.FirstSplitValue)]; !ok && hist[textKey(f, grievance.ChangesValue)] > 0 {
@@ -320,7 +316,7 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 		hist = maps.Clone(old.hist)
 		if indexed == 2 && !unchangedKnown(hist) {
 			// A reference from before the counts of versions that kept
-			// the reporter or a text, or of the staff pairs, at version
+			// the reporter or a text, or of the pairs, at version
 			// 1: one, and version 1's pairs.
 			for k, n := range firstCounts() {
 				if _, ok := hist[k]; !ok {

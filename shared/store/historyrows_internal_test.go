@@ -12,7 +12,7 @@ import (
 // reference past its bound of counts: a ticket reassigned among twenty
 // officers before its title was corrected keeps its own counts (exact,
 // not lost) without them, says them unknown for good (0), and a list
-// that needs them judges it. So do the staff pairs.
+// that needs them judges it. So do the pairs.
 func TestAddHist_SplitCountsNeverCostTheTicketItsCounts(t *testing.T) {
 	state := func(title, staff string) *searchState {
 		return &searchState{texts: map[string]string{"title": title},
@@ -41,17 +41,19 @@ func TestAddHist_SplitCountsNeverCostTheTicketItsCounts(t *testing.T) {
 		case !unchangedKnown(hist):
 			t.Errorf("%d officers: the history pass would count the ticket again, to find the same", officers)
 		}
-		// The staff pairs too: kept while they fit, else dropped, their
+		// The pairs too: kept while they fit, else dropped, their
 		// count said 0 (unknown for good), the other counts kept.
 		pairs := 0
 		for k := range hist {
-			if _, ok := grievance.StaffPairOf(histKeyOf(k).field); ok {
+			if _, _, ok := grievance.RowPairOf(histKeyOf(k).field); ok {
 				pairs++
 			}
 		}
 		switch {
-		case officers == 2 && (hist[pairsKey] != 3 || pairs != 6):
-			t.Errorf("2 officers: the pairs counted %d versions in %d counts, want 3 in 6", hist[pairsKey], pairs)
+		case officers == 2 && (hist[pairsKey] != 3 || pairs != 8):
+			// Three of each officer's (status, category, priority) and
+			// two of the status's (category, priority).
+			t.Errorf("2 officers: the pairs counted %d versions in %d counts, want 3 in 8", hist[pairsKey], pairs)
 		case officers == 20 && (hist[pairsKey] != 0 || pairs != 0):
 			t.Errorf("20 officers: the pairs counted %d versions in %d counts past the bound, want 0 and none kept", hist[pairsKey], pairs)
 		}

@@ -70,8 +70,8 @@ type Store struct {
 	countsIncomplete bool
 	// pairsIncomplete is what VersionPairsComplete denies.
 	pairsIncomplete bool
-	// pairsUnknown are the tickets whose staff pairs the history rows
-	// do not know (ForgetStaffPairs).
+	// pairsUnknown are the tickets whose pairs the history rows
+	// do not know (ForgetPairs).
 	pairsUnknown map[int64]bool
 	// ordersIncomplete is what OrderPostingsComplete denies.
 	ordersIncomplete bool

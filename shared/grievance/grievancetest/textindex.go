@@ -351,18 +351,19 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	if f, text, ok := grievance.FirstRowsOf(field); ok {
 		return s.firstRows(f, text, value)
 	}
-	if f, ok := grievance.StaffPairOf(field); ok {
+	if _, _, ok := grievance.RowPairOf(field); ok {
 		return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
 			n := uint16(0)
 			for _, v := range vs {
-				if v.AttendingStaffID != "" && grievance.StaffPairField(f, v.AttendingStaffID) == field && grievance.IndexedValue(v, f) == value {
+				keys := grievance.RowPairKeys(func(f string) string { return grievance.IndexedValue(v, f) })
+				if slices.Contains(keys, grievance.VersionCountKey{Field: field, Value: value}) {
 					n++
 				}
 			}
 			return n
 		})
 	}
-	if field == "attending_staff__id" && value == grievance.StaffPairsValue {
+	if field == "attending_staff__id" && value == grievance.PairsValue {
 		return s.historyColumn("HistoryValueRows", func(t *grievance.Ticket, vs []*grievance.Ticket) uint16 {
 			if s.pairsUnknown[t.Seq] {
 				return 0
@@ -442,9 +443,9 @@ func (s *Store) historyColumn(op string, of func(t *grievance.Ticket, vs []*grie
 	return out, nil
 }
 
-// ForgetStaffPairs makes the history rows' staff pairs unknown for the
+// ForgetPairs makes the history rows' pairs unknown for the
 // tickets seqs, as for tickets indexed before them.
-func (s *Store) ForgetStaffPairs(seqs ...int64) {
+func (s *Store) ForgetPairs(seqs ...int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pairsUnknown = map[int64]bool{}
