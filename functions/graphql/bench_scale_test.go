@@ -77,6 +77,10 @@ func listScaleOps() []listScaleOp {
 		// ticket's versions (attended at its second).
 		listScaleOp{name: "history_title_status_staff", args: fmt.Sprintf(`showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
 		listScaleOp{name: "history_status_staff", args: fmt.Sprintf(`showHistory: true, status_Icontains: "IN_PROGRESS", attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
+		// The title with the status and a priority: a ticket's priority
+		// is re-set at its second version and its status at each, so
+		// both change across the versions of two candidates in three.
+		listScaleOp{name: "history_title_status_priority", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, priority_Icontains: "High", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
