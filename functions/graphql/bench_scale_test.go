@@ -81,6 +81,11 @@ func listScaleOps() []listScaleOp {
 		// is re-set at its second version and its status at each, so
 		// both change across the versions of two candidates in three.
 		listScaleOp{name: "history_title_status_priority", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, priority_Icontains: "High", orderBy: ["-dateCreated"]`},
+		// Value filters the counts of versions do not count: three of
+		// the panel's, and the reporter (a third of the tickets) with
+		// the status.
+		listScaleOp{name: "history_status_category_priority", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "history_reporter_status", args: fmt.Sprintf(`showHistory: true, reporterId: %q, status_Icontains: OPEN, orderBy: ["-dateCreated"]`, individualID)},
 		listScaleOp{name: "history_status_category", args: `showHistory: true, status_Icontains: OPEN, category: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_all", args: `showHistory: true, orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_status", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`},

@@ -311,13 +311,14 @@ type rowCount struct {
 }
 
 // rowsCountable reports whether a history list's totalCount comes from
-// the history rows: totalCount asked, the first rows of the list, text
-// filters the postings narrow (title, description, code), or none for a
-// reader the sight rule affects (affected: the counts of versions are
-// not theirs, docs/data-model.md "The sight rule"), and no other
-// filter but on RowValueFields or an exact reporter, and no SLA or
-// username filter. The sight rule is the rowSight's, for a reader it
-// affects.
+// the history rows: totalCount asked, the first rows of the list, filters
+// the counts of versions do not count (text filters the postings narrow,
+// title, description and code; three of the panel's value filters, or
+// the reporter with another; none, for a reader the sight rule affects:
+// affected, the counts of versions are not theirs, docs/data-model.md
+// "The sight rule"), and no other filter but on RowValueFields or an
+// exact reporter, and no SLA or username filter. The sight rule is the
+// rowSight's, for a reader it affects.
 func rowsCountable(pl *ticketPlan, affected bool) bool {
 	q, w := pl.q, pl.w
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil || pl.staffIDs != nil ||
@@ -327,11 +328,9 @@ func rowsCountable(pl *ticketPlan, affected bool) bool {
 	if w.first < 0 || w.upper >= 0 || (q.Page.Last != nil && q.Page.First == nil) {
 		return false
 	}
-	texts := 0
 	for _, f := range pl.fs {
 		switch {
 		case searchable(f):
-			texts++
 		case slices.Contains(RowUnchangedFields, f.Field) && indexAnswers(f):
 			// Its postings hold the candidates; one whose value never
 			// changed held it in every version.
@@ -339,7 +338,7 @@ func rowsCountable(pl *ticketPlan, affected bool) bool {
 			return false
 		}
 	}
-	return texts > 0 || affected
+	return true
 }
 
 // rowValueColumns bounds the columns a list reads beside the postings (25

@@ -149,6 +149,14 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 		{"no filter", nil, nil, true, true, true},
 		{"status", []grievance.Filter{f("status", grievance.IContains, "OPEN")}, nil, true, true, true},
 		{"category and priority, partial tickets", []grievance.Filter{f("category", grievance.Exact, writeCategories[0]), f("priority", grievance.Exact, "High")}, []int64{3, 6, 60}, true, true, true},
+		// Value filters the counts of versions do not count (they count
+		// any two of the panel's): the candidates their postings give,
+		// counted by the rows.
+		{"status, category and priority", []grievance.Filter{f("status", grievance.IContains, "E"), f("category", grievance.IContains, "e"), f("priority", grievance.IContains, "i")}, nil, true, true, false},
+		{"status, category and priority, partial tickets", []grievance.Filter{f("status", grievance.IContains, "RE"), f("category", grievance.Exact, writeCategories[1]), f("priority", grievance.Exact, "High")}, []int64{3, 6, 60}, true, true, false},
+		{"reporter and status", []grievance.Filter{f("reporter_id", grievance.Exact, textReporters[0]), f("status", grievance.IContains, "OPEN")}, nil, true, true, false},
+		{"reporter, status and priority", []grievance.Filter{f("reporter_id", grievance.Exact, textReporters[1]), f("status", grievance.IContains, "RE"), f("priority", grievance.Exact, "High")}, nil, true, true, false},
+		{"reporter and a category lookup, column not complete", []grievance.Filter{f("reporter_id", grievance.Exact, textReporters[1]), f("category", grievance.IContains, "e")}, nil, false, false, false},
 	} {
 		st.SetHistoryRowsPartial(tc.partial...)
 		st.SetHistoryRowsComplete(tc.complete)
