@@ -946,41 +946,57 @@ func TestHistoryRows_CountsTheStaffWithAStatusBothChanged(t *testing.T) {
 		}
 		return steps
 	}, 7)
-	now := rowsNow
-	plain := oracle(st)
-	twenty := 20
-	ctx := grievance.NewContext(context.Background(), admin)
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
 	mine := f("attending_staff__id", grievance.Exact, staff.ID)
-	for _, tc := range []struct {
-		name string
-		fs   []grievance.Filter
-		// judged: the candidates the pairs cannot count (changed in three
-		// fields, or deleted), of the staff member's 80; unpaired: at
-		// least those judged without the pairs (both fields split).
-		judged, unpaired int
-	}{
-		{"status", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), mine}, 1, 70},
-		{"two statuses", []grievance.Filter{f("title", grievance.IContains, "point"), f("status", grievance.IContains, "o"), mine}, 1, 70},
-		{"category lookup", []grievance.Filter{f("title", grievance.IContains, "water"), f("category", grievance.IContains, writeCategories[1][:3]), mine}, 1, 18},
-		{"status and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, writeCategories[0]), mine}, 21, 38},
+	// judged: of the staff member's 80, the candidates the pairs cannot
+	// count (changed in three fields, or deleted).
+	checkPairCounts(t, st, n, []pairCase{
+		{"status", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), mine}, 1, 70, false},
+		{"two statuses", []grievance.Filter{f("title", grievance.IContains, "point"), f("status", grievance.IContains, "o"), mine}, 1, 70, false},
+		{"category lookup", []grievance.Filter{f("title", grievance.IContains, "water"), f("category", grievance.IContains, writeCategories[1][:3]), mine}, 1, 18, false},
+		{"status and category", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("category", grievance.Exact, writeCategories[0]), mine}, 21, 38, false},
 		// Received before they attended any: no row, and no candidate
 		// read for the page.
-		{"a status never theirs", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "RECEIVED"), mine}, 1, 70},
-	} {
+		{"a status never theirs", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "RECEIVED"), mine}, 1, 70, true},
+	})
+}
+
+// pairCase is a history list whose candidates' two filtered fields both
+// changed: judged, the most candidates whose versions it may read beyond
+// the page's, those the pairs cannot count; unpaired, the fewest it
+// reads with the pairs unknown (both fields split); none, a list that
+// holds no row.
+type pairCase struct {
+	name             string
+	fs               []grievance.Filter
+	judged, unpaired int
+	none             bool
+}
+
+// checkPairCounts lists each case's first 20 rows with totalCount, with
+// st's pairs known and then forgotten for its first n tickets: the same
+// totalCount as judging every version, reading the versions of the
+// candidates the pairs cannot count and the page's only, and of those
+// that changed both fields when the pairs are unknown.
+func checkPairCounts(t *testing.T, st *grievancetest.Store, n int64, cases []pairCase) {
+	t.Helper()
+	plain := oracle(st)
+	twenty := 20
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, tc := range cases {
 		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
 		all := rowsByPaging(t, ctx, plain, q)
-		if all == 0 && tc.name != "a status never theirs" {
-			t.Fatalf("%s: no row", tc.name)
+		if (all == 0) != tc.none {
+			t.Fatalf("%s: %d rows, want none: %v", tc.name, all, tc.none)
 		}
 		for _, forget := range []bool{false, true} {
 			if forget {
 				st.ForgetPairs(seqsTo(n)...)
 			}
 			spy := &rowsSpy{Store: st}
-			svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy})
+			svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
 			got, err := svc.ListTickets(ctx, q)
 			st.ForgetPairs()
 			if err != nil {
@@ -995,7 +1011,7 @@ func TestHistoryRows_CountsTheStaffWithAStatusBothChanged(t *testing.T) {
 			case !forget && spy.read > tc.judged+2*twenty:
 				t.Errorf("%s: read the versions of %d tickets: want the %d the pairs cannot count and the page's", tc.name, spy.read, tc.judged)
 			case forget && spy.read < tc.unpaired:
-				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want the staff member's judged", tc.name, spy.read)
+				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want those that changed both judged", tc.name, spy.read)
 			}
 		}
 	}
@@ -1025,51 +1041,16 @@ func TestHistoryRows_CountsAStatusWithAPriorityBothChanged(t *testing.T) {
 		}
 		return steps
 	}, 7)
-	plain := oracle(st)
-	twenty := 20
-	ctx := grievance.NewContext(context.Background(), admin)
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
 	title, open := f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN")
-	for _, tc := range []struct {
-		name string
-		fs   []grievance.Filter
-		// judged: the candidates the pairs cannot count (changed in three
-		// fields filtered on, or deleted); unpaired: at least those judged
-		// without the pairs (both fields split).
-		judged, unpaired int
-	}{
-		{"status and priority", []grievance.Filter{title, open, f("priority", grievance.Exact, "High")}, 1, 100},
-		{"two statuses and a priority lookup", []grievance.Filter{title, f("status", grievance.IContains, "o"), f("priority", grievance.IContains, "hig")}, 1, 100},
-		{"status and category", []grievance.Filter{title, open, f("category", grievance.Exact, writeCategories[0])}, 1, 25},
-		{"status, priority and category", []grievance.Filter{title, open, f("priority", grievance.Exact, "High"), f("category", grievance.Exact, writeCategories[0])}, 30, 90},
-	} {
-		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
-		all := rowsByPaging(t, ctx, plain, q)
-		if all == 0 {
-			t.Fatalf("%s: no row", tc.name)
-		}
-		for _, forget := range []bool{false, true} {
-			if forget {
-				st.ForgetPairs(seqsTo(n)...)
-			}
-			spy := &rowsSpy{Store: st}
-			svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
-			got, err := svc.ListTickets(ctx, q)
-			st.ForgetPairs()
-			if err != nil {
-				t.Fatalf("%s, forget %v: %v", tc.name, forget, err)
-			}
-			if got.TotalCount != all {
-				t.Errorf("%s, forget %v: totalCount %d; every version judged: %d", tc.name, forget, got.TotalCount, all)
-			}
-			switch {
-			case !forget && spy.read > tc.judged+2*twenty:
-				t.Errorf("%s: read the versions of %d tickets: want the %d the pairs cannot count and the page's", tc.name, spy.read, tc.judged)
-			case forget && spy.read < tc.unpaired:
-				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want those that changed both judged", tc.name, spy.read)
-			}
-		}
-	}
+	// judged: the candidates the pairs cannot count (changed in three
+	// fields filtered on, or deleted).
+	checkPairCounts(t, st, n, []pairCase{
+		{"status and priority", []grievance.Filter{title, open, f("priority", grievance.Exact, "High")}, 1, 100, false},
+		{"two statuses and a priority lookup", []grievance.Filter{title, f("status", grievance.IContains, "o"), f("priority", grievance.IContains, "hig")}, 1, 100, false},
+		{"status and category", []grievance.Filter{title, open, f("category", grievance.Exact, writeCategories[0])}, 1, 25, false},
+		{"status, priority and category", []grievance.Filter{title, open, f("priority", grievance.Exact, "High"), f("category", grievance.Exact, writeCategories[0])}, 30, 90, false},
+	})
 }
