@@ -930,11 +930,7 @@ func liveVersion(t *testing.T, svc *grievance.Service, ctx context.Context, id s
 func TestHistoryRows_CountsTheStaffWithAStatusBothChanged(t *testing.T) {
 	st := grievancetest.NewStore()
 	const n = 120
-	var ins []grievance.TicketInput
-	for i := range n {
-		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[i%2]), Title: strp(fmt.Sprintf("Water point %d", i)), Priority: strp("High")})
-	}
-	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+	seedHistory(t, st, waterPoints(n, "High"), func(i int) []grievance.TicketInput {
 		who := []*grievance.Principal{staff, ally}[i%3%2]
 		steps := []grievance.TicketInput{
 			{Status: strp("OPEN")},
@@ -1026,11 +1022,7 @@ func checkPairCounts(t *testing.T, st *grievancetest.Store, n int64, cases []pai
 func TestHistoryRows_CountsAStatusWithAPriorityBothChanged(t *testing.T) {
 	st := grievancetest.NewStore()
 	const n = 120
-	var ins []grievance.TicketInput
-	for i := range n {
-		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[i%2]), Title: strp(fmt.Sprintf("Water point %d", i)), Priority: strp("Medium")})
-	}
-	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+	seedHistory(t, st, waterPoints(n, "Medium"), func(i int) []grievance.TicketInput {
 		steps := []grievance.TicketInput{
 			{Status: strp("OPEN")},
 			{Status: strp("IN_PROGRESS"), Priority: strp("High")},
@@ -1053,4 +1045,14 @@ func TestHistoryRows_CountsAStatusWithAPriorityBothChanged(t *testing.T) {
 		{"status and category", []grievance.Filter{title, open, f("category", grievance.Exact, writeCategories[0])}, 1, 25, false},
 		{"status, priority and category", []grievance.Filter{title, open, f("priority", grievance.Exact, "High"), f("category", grievance.Exact, writeCategories[0])}, 30, 90, false},
 	})
+}
+
+// waterPoints are n tickets titled "Water point <i>" at priority, in the
+// first two categories in turn.
+func waterPoints(n int, priority string) []grievance.TicketInput {
+	ins := make([]grievance.TicketInput, n)
+	for i := range ins {
+		ins[i] = grievance.TicketInput{Category: strp(writeCategories[i%2]), Title: strp(fmt.Sprintf("Water point %d", i)), Priority: strp(priority)}
+	}
+	return ins
 }
