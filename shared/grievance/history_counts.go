@@ -83,11 +83,18 @@ var StaffPairedFields = []string{"status", "category", "priority"}
 // directory issues, or holding a separator of the names, is hashed, so
 // the name stays short and whole whatever it holds.
 func StaffPairField(field, staff string) string {
-	if len(staff) > 64 || strings.ContainsAny(staff, "=@") {
-		h := sha256.Sum256([]byte(staff))
-		staff = "#" + hex.EncodeToString(h[:])
+	return field + "@" + pairName(staff)
+}
+
+// pairName is a partner's value as a pair column's name holds it: a
+// value longer than any the directory or the configuration issues, or
+// holding a separator of the names, is hashed.
+func pairName(v string) string {
+	if len(v) > 64 || strings.ContainsAny(v, "=@") {
+		h := sha256.Sum256([]byte(v))
+		return "#" + hex.EncodeToString(h[:])
 	}
-	return field + "@" + staff
+	return v
 }
 
 // VersionCountKey names one count of versions.

@@ -116,10 +116,11 @@ func FirstRowsOf(name string) (field, text string, ok bool) {
 // HistoryValueRows(name, value) for a name of RowPairKeys, counts per
 // ticket the versions that held value in a field and the partner's value
 // the name holds: the staff member attending (StaffPairField: the
-// status, category and priority) or the status (StatusPairField: the
-// category and priority). With them a ticket whose staff and status, or
-// status and priority, both changed is counted without reading its
-// versions when the list filters on both.
+// status, category and priority), the status (StatusPairField: the
+// category and priority) or the category (CategoryPairField: the
+// priority). With them a ticket whose staff and status, status and
+// priority, or category and priority, both changed is counted without
+// reading its versions when the list filters on both.
 const PairsValue = "~pairs"
 
 // StatusPairedFields are the fields the history rows count per ticket
@@ -133,6 +134,18 @@ func StatusPairField(field string, status Status) string {
 	return field + "@@" + string(status)
 }
 
+// CategoryPairedFields are the fields the history rows count per ticket
+// and category.
+var CategoryPairedFields = []string{"priority"}
+
+// CategoryPairField names the history rows' column of field's values
+// over a ticket's versions in category (its indexed value). Its third "@"
+// keeps it apart from every StatusPairField, and a category holding one
+// is hashed, as a staff id is.
+func CategoryPairField(field, category string) string {
+	return field + "@@@" + pairName(category)
+}
+
 // RowPairOf is the field a pair column's name (RowPairKeys) counts and
 // the partner field it counts it over (ok is false for any other name).
 func RowPairOf(name string) (field, partner string, ok bool) {
@@ -140,6 +153,8 @@ func RowPairOf(name string) (field, partner string, ok bool) {
 	switch {
 	case !ok || rest == "":
 		return "", "", false
+	case strings.HasPrefix(rest, "@@"):
+		return field, "category", len(rest) > 2 && !strings.Contains(rest[2:], "@") && slices.Contains(CategoryPairedFields, field)
 	case rest[0] == '@':
 		return field, "status", len(rest) > 1 && slices.Contains(StatusPairedFields, field)
 	default:
@@ -163,6 +178,13 @@ func RowPairKeys(value func(field string) string) []VersionCountKey {
 		for _, f := range StatusPairedFields {
 			if v := value(f); v != "" {
 				keys = append(keys, VersionCountKey{StatusPairField(f, Status(status)), v})
+			}
+		}
+	}
+	if category := value("category"); category != "" {
+		for _, f := range CategoryPairedFields {
+			if v := value(f); v != "" {
+				keys = append(keys, VersionCountKey{CategoryPairField(f, category), v})
 			}
 		}
 	}
@@ -208,7 +230,7 @@ type rowColumns struct {
 
 // pairPartners are the fields pair columns count others over, in the
 // order a candidate's split fields are looked up in them.
-var pairPartners = []string{"attending_staff__id", "status"}
+var pairPartners = []string{"attending_staff__id", "status", "category"}
 
 // pairRows counts ticket n's rows from the pair columns: when the two
 // fields that split its versions are a partner and another the pairs

@@ -1047,6 +1047,63 @@ func TestHistoryRows_CountsAStatusWithAPriorityBothChanged(t *testing.T) {
 	})
 }
 
+// Ensure a history list by a text, a category and a priority counts the
+// candidates whose category and priority both changed from the
+// category's pair columns, without reading their versions, also beside a
+// status filter all their versions pass: only those that changed the
+// status too (or were deleted) are judged, and with the pairs unknown
+// every candidate that changed both is judged again.
+func TestHistoryRows_CountsACategoryWithAPriorityBothChanged(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 120
+	seedHistory(t, st, waterPoints(n, "Medium"), func(i int) []grievance.TicketInput {
+		steps := []grievance.TicketInput{
+			{Priority: strp("High")},
+			{Category: strp(writeCategories[(i+1)%2]), Priority: strp("Low")}, // moved, and its priority with it
+		}
+		if i%4 == 3 {
+			steps = append(steps, grievance.TicketInput{Status: strp("OPEN")})
+		}
+		return steps
+	}, 7)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	title, open := f("title", grievance.IContains, "water"), f("category", grievance.Exact, writeCategories[0])
+	checkPairCounts(t, st, n, []pairCase{
+		{"category and priority", []grievance.Filter{title, open, f("priority", grievance.Exact, "High")}, 1, 100, false},
+		{"a category lookup and two priorities", []grievance.Filter{title, f("category", grievance.IContains, "pe"), f("priority", grievance.IContains, "i")}, 1, 100, false},
+		{"a received status, category and priority", []grievance.Filter{title, f("status", grievance.IContains, "received"), open, f("priority", grievance.Exact, "High")}, 30, 90, false},
+		{"the category at the priority it moved with", []grievance.Filter{title, open, f("priority", grievance.Exact, "Low")}, 1, 50, false},
+	})
+}
+
+// Ensure every pair column's name says the field it counts and its
+// partner, whatever the partner's value holds (a staff id or a category
+// with an "@" or "=" is hashed), and no other name passes for one.
+func TestRowPairOf_NamesEachPairColumn(t *testing.T) {
+	for _, tc := range []struct {
+		name, field, partner string
+	}{
+		{grievance.StaffPairField("status", "00000000-0000-4000-b000-000000000001"), "status", "attending_staff__id"},
+		{grievance.StaffPairField("priority", "officer@example.org"), "priority", "attending_staff__id"},
+		{grievance.StatusPairField("category", grievance.StatusInProgress), "category", "status"},
+		{grievance.CategoryPairField("priority", "Water & sanitation"), "priority", "category"},
+		{grievance.CategoryPairField("priority", "a@b=c"), "priority", "category"},
+		{grievance.CategoryPairField("priority", strings.Repeat("long ", 20)), "priority", "category"},
+		{"status@@@Default", "", ""}, // the category pairs count the priority only
+		{"priority@@", "", ""},       // no status
+		{"priority@@@", "", ""},      // no category
+		{"category@@@a@b", "", ""},   // an unhashed "@"
+		{"title", "", ""},
+	} {
+		field, partner, ok := grievance.RowPairOf(tc.name)
+		if ok != (tc.field != "") || ok && (field != tc.field || partner != tc.partner) {
+			t.Errorf("RowPairOf(%q) = %q, %q, %v; want %q, %q", tc.name, field, partner, ok, tc.field, tc.partner)
+		}
+	}
+}
+
 // waterPoints are n tickets titled "Water point <i>" at priority, in the
 // first two categories in turn.
 func waterPoints(n int, priority string) []grievance.TicketInput {

@@ -468,9 +468,10 @@ type pairColumn struct {
 }
 
 // pairColumns are the pair columns of the accepted values of byField
-// (value filters by field): for the staff picker (one staff member) or
-// the status, with each other value filter the pairs count, a column per
-// accepted pair of values, within maxPairColumns (the staff's first).
+// (value filters by field): for the staff picker (one staff member), the
+// status or the category, with each other value filter the pairs count,
+// a column per accepted pair of values, within maxPairColumns (the
+// staff's first, then the status's).
 func pairColumns(byField map[string][]string) []pairColumn {
 	var out []pairColumn
 	add := func(pcs []pairColumn) {
@@ -492,6 +493,15 @@ func pairColumns(byField map[string][]string) []pairColumn {
 		for _, st := range byField["status"] {
 			for _, v := range byField[f] {
 				pcs = append(pcs, pairColumn{[2]string{"status", f}, StatusPairField(f, Status(st)), v})
+			}
+		}
+		add(pcs)
+	}
+	for _, f := range CategoryPairedFields {
+		var pcs []pairColumn
+		for _, c := range byField["category"] {
+			for _, v := range byField[f] {
+				pcs = append(pcs, pairColumn{[2]string{"category", f}, CategoryPairField(f, c), v})
 			}
 		}
 		add(pcs)
