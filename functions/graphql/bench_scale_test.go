@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +41,11 @@ type listScaleOp struct {
 	// table): a history list with a title filter then judges those
 	// candidates' versions for its count.
 	retitled bool
+	// recategorised lists from a programme where one ticket in ten was
+	// filed under the wrong category (the next one) and corrected in its
+	// second version, with its priority (its own table): its category
+	// and priority both change across its versions.
+	recategorised bool
 	// attending lists as an officer (the officer's rights) who attends
 	// the attended half of the tickets, the staff member's, not as the
 	// officer who attends none.
@@ -191,6 +197,12 @@ func listScaleOps() []listScaleOp {
 		// candidate's versions split by status at its correction.
 		listScaleOp{name: "retitled_history_title_wide_status", args: `showHistory: true, title_Icontains: "received (1", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, retitled: true},
 		listScaleOp{name: "retitled_page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, retitled: true, page: 5},
+		// The panel's category and priority over a recategorised
+		// ticket's versions: both split them; with the status too, all
+		// three do.
+		listScaleOp{name: "recategorised_history_category_priority", args: `showHistory: true, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`, recategorised: true},
+		listScaleOp{name: "recategorised_history_title_category_priority", args: `showHistory: true, title_Icontains: "received (12", category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`, recategorised: true},
+		listScaleOp{name: "recategorised_history_status_category_priority", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`, recategorised: true},
 	)
 }
 
@@ -216,6 +228,9 @@ func benchScales(b *testing.B) []int {
 	return ns
 }
 
+// scaleCategories are the scale tickets' categories.
+var scaleCategories = []string{"Default", "Payments", "Targeting"}
+
 // scaleTickets are benchTickets with the sortable columns varied as a
 // programme's would be: three priorities, three categories, a due date on
 // two tickets in three; each is at version 3 (scaleVersions are the two
@@ -225,7 +240,7 @@ func scaleTickets(n int) []*grievance.Ticket {
 	for i, t := range ts {
 		t.Version = 3
 		t.Priority = []string{"High", "Medium", "Low"}[i%3]
-		t.Category = []string{"Default", "Payments", "Targeting"}[i/3%3]
+		t.Category = scaleCategories[i/3%3]
 		if i%3 != 2 {
 			t.DueDate = t.DateCreated.AddDate(0, 0, 5+i%11).Format("2006-01-02")
 		}
@@ -240,8 +255,8 @@ func scaleTickets(n int) []*grievance.Ticket {
 // whatever is read, so items read are the measure, not time.
 func BenchmarkListScale(b *testing.B) {
 	type envKey struct {
-		n                               int
-		restricted, reporters, retitled bool
+		n                                              int
+		restricted, reporters, retitled, recategorised bool
 	}
 	envs := map[envKey]*benchEnv{}
 	ops := listScaleOps()
@@ -251,10 +266,10 @@ func BenchmarkListScale(b *testing.B) {
 				if op.fullRead && n > fullReadLimit {
 					b.Skipf("reads all %d tickets: left out above %d", n, fullReadLimit)
 				}
-				k := envKey{n, op.restricted, op.reporters, op.retitled}
+				k := envKey{n, op.restricted, op.reporters, op.retitled, op.recategorised}
 				e := envs[k]
 				if e == nil {
-					e = newScaleEnv(b, n, op.restricted, op.reporters, op.retitled)
+					e = newScaleEnv(b, n, op)
 					envs[k] = e
 				}
 				send := e.sendScale
@@ -306,13 +321,13 @@ func BenchmarkListScale(b *testing.B) {
 
 // newScaleEnv is newBenchEnv over scaleTickets, the configuration read
 // once as by a warm container.
-func newScaleEnv(b *testing.B, n int, restricted, reporters, retitled bool) *benchEnv {
+func newScaleEnv(b *testing.B, n int, op listScaleOp) *benchEnv {
 	// The configuration stays cached as in a warm container: requests
 	// through moto at scale outlast its 30 s, which a container's do not,
 	// and a run of the history rows at 100,000 tickets outlasts an hour.
 	ts := scaleTickets(n)
 	var people []grievance.Person
-	if reporters {
+	if op.reporters {
 		people = oneTicketEach(ts)
 	}
 	e := newBenchEnvWith(b, ts, func(o *grievance.Options) { o.ConfigTTL = 24 * time.Hour })
@@ -324,17 +339,19 @@ func newScaleEnv(b *testing.B, n int, restricted, reporters, retitled bool) *ben
 		people = people[len(part):]
 	}
 	versions := scaleVersions(ts)
-	if retitled {
-		for _, v := range versions {
-			if v.Version == 1 && v.Seq%10 == 0 {
-				v.Title = strings.Replace(v.Title, "received", "recieved", 1)
-			}
+	for _, v := range versions {
+		switch {
+		case v.Version != 1:
+		case op.retitled && v.Seq%10 == 0:
+			v.Title = strings.Replace(v.Title, "received", "recieved", 1)
+		case op.recategorised && v.Seq%10 == 5:
+			v.Category = scaleCategories[(slices.Index(scaleCategories, v.Category)+1)%len(scaleCategories)]
 		}
 	}
 	if err := e.db.ImportHistory(context.Background(), versions); err != nil {
 		b.Fatal(err)
 	}
-	if restricted {
+	if op.restricted {
 		cfg, _ := json.Marshal(`{"grievance_types": ["Default", "Payments", "Targeting"], "restricted_categories": {"Targeting": ["127010"]}}`)
 		body := e.send(b, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: "restrict-targeting"}) { internalId } }`, cfg))
 		log, err := e.st.MutationLog(context.Background(), path(decode(b, body), "data", "updateGrievanceConfig", "internalId").(string))
