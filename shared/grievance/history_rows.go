@@ -117,10 +117,12 @@ func FirstRowsOf(name string) (field, text string, ok bool) {
 // ticket the versions that held value in a field and the partner's value
 // the name holds: the staff member attending (StaffPairField: the
 // status, category and priority), the status (StatusPairField: the
-// category and priority) or the category (CategoryPairField: the
-// priority). With them a ticket whose staff and status, status and
-// priority, or category and priority, both changed is counted without
-// reading its versions when the list filters on both.
+// category and priority), the category (CategoryPairField: the priority)
+// or the status and category both (TripleField: the priority). With them
+// a ticket whose staff and status, status and priority, or category and
+// priority, both changed is counted without reading its versions when
+// the list filters on both, and one whose status, category and priority
+// all changed when it filters on the three (the client's whole panel).
 const PairsValue = "~pairs"
 
 // StatusPairedFields are the fields the history rows count per ticket
@@ -146,6 +148,24 @@ func CategoryPairField(field, category string) string {
 	return field + "@@@" + pairName(category)
 }
 
+// TripleField names the history rows' column of the priority's values
+// over a ticket's versions in status and category (its indexed value,
+// hashed as CategoryPairField's). Its fourth "@" keeps it apart from
+// every other pair column's name.
+func TripleField(status Status, category string) string {
+	return "priority@@@@" + string(status) + "@" + pairName(category)
+}
+
+// TriplePartner is the partner RowPairOf names for a TripleField: the
+// status and the category.
+const TriplePartner = "status+category"
+
+// pairedFields are the fields a pair column counts over: its partner
+// field, or TriplePartner's two, and the other.
+func pairedFields(by [2]string) []string {
+	return append(strings.Split(by[0], "+"), by[1])
+}
+
 // RowPairOf is the field a pair column's name (RowPairKeys) counts and
 // the partner field it counts it over (ok is false for any other name).
 func RowPairOf(name string) (field, partner string, ok bool) {
@@ -153,6 +173,9 @@ func RowPairOf(name string) (field, partner string, ok bool) {
 	switch {
 	case !ok || rest == "":
 		return "", "", false
+	case strings.HasPrefix(rest, "@@@"):
+		status, category, ok := strings.Cut(rest[3:], "@")
+		return field, TriplePartner, ok && field == "priority" && slices.Contains(Statuses, Status(status)) && category != "" && !strings.Contains(category, "@")
 	case strings.HasPrefix(rest, "@@"):
 		return field, "category", len(rest) > 2 && !strings.Contains(rest[2:], "@") && slices.Contains(CategoryPairedFields, field)
 	case rest[0] == '@':
@@ -186,6 +209,9 @@ func RowPairKeys(value func(field string) string) []VersionCountKey {
 			if v := value(f); v != "" {
 				keys = append(keys, VersionCountKey{CategoryPairField(f, category), v})
 			}
+		}
+		if status, priority := value("status"), value("priority"); status != "" && priority != "" {
+			keys = append(keys, VersionCountKey{TripleField(Status(status), category), priority})
 		}
 	}
 	return keys
@@ -234,28 +260,37 @@ var pairPartners = []string{"attending_staff__id", "status", "category"}
 
 // pairRows counts ticket n's rows from the pair columns: when the two
 // fields that split its versions are a partner and another the pairs
-// count, and the pairs counted its every version (ok false otherwise: it
-// is judged).
+// count, or the three are the status, category and priority, and the
+// pairs counted its every version (ok false otherwise: it is judged).
 func (c *rowColumns) pairRows(n int64, versions int, split []string) (int, bool) {
-	if c.pairs == nil || len(split) != 2 || n >= int64(len(c.paired)) || int(c.paired[n]) != versions {
+	if c.pairs == nil || len(split) < 2 || len(split) > 3 || n >= int64(len(c.paired)) || int(c.paired[n]) != versions {
 		return 0, false
 	}
-	for _, partner := range pairPartners {
-		i := slices.Index(split, partner)
-		if i < 0 {
-			continue
-		}
-		cols, ok := c.pairs[[2]string{partner, split[1-i]}]
-		if !ok {
-			continue
-		}
+	sum := func(cols [][]uint16) int {
 		rows := 0
 		for _, col := range cols {
 			if n < int64(len(col)) {
 				rows += int(col[n])
 			}
 		}
-		return rows, true
+		return rows
+	}
+	if len(split) == 3 {
+		by := [2]string{TriplePartner, "priority"}
+		cols, ok := c.pairs[by]
+		if !ok || slices.ContainsFunc(split, func(f string) bool { return !slices.Contains(pairedFields(by), f) }) {
+			return 0, false
+		}
+		return sum(cols), true
+	}
+	for _, partner := range pairPartners {
+		i := slices.Index(split, partner)
+		if i < 0 {
+			continue
+		}
+		if cols, ok := c.pairs[[2]string{partner, split[1-i]}]; ok {
+			return sum(cols), true
+		}
 	}
 	return 0, false
 }

@@ -1037,22 +1037,23 @@ func TestHistoryRows_CountsAStatusWithAPriorityBothChanged(t *testing.T) {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
 	title, open := f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN")
-	// judged: the candidates the pairs cannot count (changed in three
-	// fields filtered on, or deleted).
+	// judged: the candidates the pairs cannot count (deleted).
 	checkPairCounts(t, st, n, []pairCase{
 		{"status and priority", []grievance.Filter{title, open, f("priority", grievance.Exact, "High")}, 1, 100, false},
 		{"two statuses and a priority lookup", []grievance.Filter{title, f("status", grievance.IContains, "o"), f("priority", grievance.IContains, "hig")}, 1, 100, false},
 		{"status and category", []grievance.Filter{title, open, f("category", grievance.Exact, writeCategories[0])}, 1, 25, false},
-		{"status, priority and category", []grievance.Filter{title, open, f("priority", grievance.Exact, "High"), f("category", grievance.Exact, writeCategories[0])}, 30, 90, false},
+		// Those recategorised changed all three: the triples count them.
+		{"status, priority and category", []grievance.Filter{title, open, f("priority", grievance.Exact, "High"), f("category", grievance.Exact, writeCategories[0])}, 1, 90, false},
+		{"status, priority and category without a text", []grievance.Filter{open, f("priority", grievance.Exact, "High"), f("category", grievance.IContains, "anon")}, 1, 90, false},
 	})
 }
 
 // Ensure a history list by a text, a category and a priority counts the
 // candidates whose category and priority both changed from the
 // category's pair columns, without reading their versions, also beside a
-// status filter all their versions pass: only those that changed the
-// status too (or were deleted) are judged, and with the pairs unknown
-// every candidate that changed both is judged again.
+// status filter all their versions pass, and those that changed the
+// status too from the triples: only the deleted one is judged, and with
+// the pairs unknown every candidate that changed both is judged again.
 func TestHistoryRows_CountsACategoryWithAPriorityBothChanged(t *testing.T) {
 	st := grievancetest.NewStore()
 	const n = 120
@@ -1073,7 +1074,7 @@ func TestHistoryRows_CountsACategoryWithAPriorityBothChanged(t *testing.T) {
 	checkPairCounts(t, st, n, []pairCase{
 		{"category and priority", []grievance.Filter{title, open, f("priority", grievance.Exact, "High")}, 1, 100, false},
 		{"a category lookup and two priorities", []grievance.Filter{title, f("category", grievance.IContains, "pe"), f("priority", grievance.IContains, "i")}, 1, 100, false},
-		{"a received status, category and priority", []grievance.Filter{title, f("status", grievance.IContains, "received"), open, f("priority", grievance.Exact, "High")}, 30, 90, false},
+		{"a received status, category and priority", []grievance.Filter{title, f("status", grievance.IContains, "received"), open, f("priority", grievance.Exact, "High")}, 1, 90, false},
 		{"the category at the priority it moved with", []grievance.Filter{title, open, f("priority", grievance.Exact, "Low")}, 1, 50, false},
 	})
 }
@@ -1091,10 +1092,15 @@ func TestRowPairOf_NamesEachPairColumn(t *testing.T) {
 		{grievance.CategoryPairField("priority", "Water & sanitation"), "priority", "category"},
 		{grievance.CategoryPairField("priority", "a@b=c"), "priority", "category"},
 		{grievance.CategoryPairField("priority", strings.Repeat("long ", 20)), "priority", "category"},
-		{"status@@@Default", "", ""}, // the category pairs count the priority only
-		{"priority@@", "", ""},       // no status
-		{"priority@@@", "", ""},      // no category
-		{"category@@@a@b", "", ""},   // an unhashed "@"
+		{grievance.TripleField(grievance.StatusOpen, "Water & sanitation"), "priority", grievance.TriplePartner},
+		{grievance.TripleField(grievance.StatusResolved, "a@b=c"), "priority", grievance.TriplePartner},
+		{"status@@@Default", "", ""},         // the category pairs count the priority only
+		{"category@@@@OPEN@Default", "", ""}, // the triples count the priority only
+		{"priority@@@@OPEN", "", ""},         // no category
+		{"priority@@@@LATE@Default", "", ""}, // no such status
+		{"priority@@", "", ""},               // no status
+		{"priority@@@", "", ""},              // no category
+		{"category@@@a@b", "", ""},           // an unhashed "@"
 		{"title", "", ""},
 	} {
 		field, partner, ok := grievance.RowPairOf(tc.name)

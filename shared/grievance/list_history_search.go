@@ -446,7 +446,7 @@ func moreRowValues(ctx context.Context, hr HistoryRowIndex, cols *rowColumns, fs
 			}
 			cols.values[field][v] = c
 			for by := range cols.pairs {
-				if slices.Contains(by[:], field) {
+				if slices.Contains(pairedFields(by), field) {
 					delete(cols.pairs, by) // they lack the value: judged
 				}
 			}
@@ -470,8 +470,9 @@ type pairColumn struct {
 // pairColumns are the pair columns of the accepted values of byField
 // (value filters by field): for the staff picker (one staff member), the
 // status or the category, with each other value filter the pairs count,
-// a column per accepted pair of values, within maxPairColumns (the
-// staff's first, then the status's).
+// a column per accepted pair of values, and with the status, category and
+// priority a column per accepted triple, within maxPairColumns (the
+// staff's first, then the status's, the category's, the triples).
 func pairColumns(byField map[string][]string) []pairColumn {
 	var out []pairColumn
 	add := func(pcs []pairColumn) {
@@ -506,6 +507,15 @@ func pairColumns(byField map[string][]string) []pairColumn {
 		}
 		add(pcs)
 	}
+	var triples []pairColumn
+	for _, st := range byField["status"] {
+		for _, c := range byField["category"] {
+			for _, v := range byField["priority"] {
+				triples = append(triples, pairColumn{[2]string{TriplePartner, "priority"}, TripleField(Status(st), c), v})
+			}
+		}
+	}
+	add(triples)
 	return out
 }
 

@@ -322,10 +322,10 @@ func TestCompleteHistory_CountsTheTextChangesOfAnUpgradedTable(t *testing.T) {
 
 // The pairs follow the stream: per ticket, the versions a staff member
 // attended by status, the versions in a status by category, in a
-// category by priority, and how many versions the pairs counted. On a
-// table indexed before them a ticket's pairs stay unknown (0: judged)
-// with its next version, and the history pass counts them from its
-// versions.
+// category by priority, in a status and category by priority, and how
+// many versions the pairs counted. On a table indexed before them a
+// ticket's pairs stay unknown (0: judged) with its next version, and the
+// history pass counts them from its versions.
 func TestCompleteHistory_CountsThePairsOfAnUpgradedTable(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
@@ -335,30 +335,31 @@ func TestCompleteHistory_CountsThePairsOfAnUpgradedTable(t *testing.T) {
 	a = update(t, s, a, func(n *grievance.Ticket) { n.Status, n.Priority = grievance.StatusOpen, "High" })
 	consume := func() { t.Helper(); consumeTickets(t, s) }
 	consume()
-	pairs := func(when string, counted, open, inProgress, openDefault, defaultHigh uint16) {
+	pairs := func(when string, counted, open, inProgress, openDefault, defaultHigh, openDefaultHigh uint16) {
 		t.Helper()
-		var got [5]uint16
-		for i, fv := range [][2]string{{"attending_staff__id", grievance.PairsValue}, {grievance.StaffPairField("status", officer), "OPEN"}, {grievance.StaffPairField("status", officer), "IN_PROGRESS"}, {grievance.StatusPairField("category", grievance.StatusOpen), "Default"}, {grievance.CategoryPairField("priority", "Default"), "High"}} {
+		var got [6]uint16
+		for i, fv := range [][2]string{{"attending_staff__id", grievance.PairsValue}, {grievance.StaffPairField("status", officer), "OPEN"}, {grievance.StaffPairField("status", officer), "IN_PROGRESS"},
+			{grievance.StatusPairField("category", grievance.StatusOpen), "Default"}, {grievance.CategoryPairField("priority", "Default"), "High"}, {grievance.TripleField(grievance.StatusOpen, "Default"), "High"}} {
 			c, err := s.HistoryValueRows(ctx, fv[0], fv[1])
 			if err != nil {
 				t.Fatal(err)
 			}
 			got[i] = at(c, 1)
 		}
-		if want := [5]uint16{counted, open, inProgress, openDefault, defaultHigh}; got != want {
-			t.Errorf("%s: ticket 1's versions counted by its pairs, attended OPEN and IN_PROGRESS, OPEN in Default, High in Default: %v, want %v", when, got, want)
+		if want := [6]uint16{counted, open, inProgress, openDefault, defaultHigh, openDefaultHigh}; got != want {
+			t.Errorf("%s: ticket 1's versions counted by its pairs, attended OPEN and IN_PROGRESS, OPEN in Default, High in Default, High OPEN in Default: %v, want %v", when, got, want)
 		}
 	}
-	pairs("from the stream", 3, 1, 1, 2, 1)
+	pairs("from the stream", 3, 1, 1, 2, 1, 1)
 	store.ForgetPairs(t, s)
 	update(t, s, a, func(n *grievance.Ticket) { n.Status = grievance.StatusResolved })
 	consume()
-	pairs("upgraded, a version later", 0, 0, 0, 0, 0)
+	pairs("upgraded, a version later", 0, 0, 0, 0, 0, 0)
 	r, err := s.CompleteHistory(ctx, store.BackfillOptions{}, nil)
 	if err != nil || r.Completed != 1 {
 		t.Fatalf("history pass: %+v %v, want the ticket counted", r, err)
 	}
-	pairs("after the history pass", 4, 1, 1, 2, 2)
+	pairs("after the history pass", 4, 1, 1, 2, 2, 1)
 	if r, err = s.CompleteHistory(ctx, store.BackfillOptions{}, nil); err != nil || r.Completed != 0 {
 		t.Errorf("second pass: %+v %v, want nothing left", r, err)
 	}

@@ -50,11 +50,11 @@ func TestAddHist_SplitCountsNeverCostTheTicketItsCounts(t *testing.T) {
 			}
 		}
 		switch {
-		case officers == 2 && (hist[pairsKey] != 3 || pairs != 9):
+		case officers == 2 && (hist[pairsKey] != 3 || pairs != 10):
 			// Three of each officer's (status, category, priority), two
-			// of the status's (category, priority) and the category's
-			// (priority).
-			t.Errorf("2 officers: the pairs counted %d versions in %d counts, want 3 in 9", hist[pairsKey], pairs)
+			// of the status's (category, priority), the category's
+			// (priority) and the triple's (priority).
+			t.Errorf("2 officers: the pairs counted %d versions in %d counts, want 3 in 10", hist[pairsKey], pairs)
 		case officers == 20 && (hist[pairsKey] != 0 || pairs != 0):
 			t.Errorf("20 officers: the pairs counted %d versions in %d counts past the bound, want 0 and none kept", hist[pairsKey], pairs)
 		}
