@@ -313,7 +313,26 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 		if vs == nil {
 			// Every value of field, counted: the history lookups'
 			// values are these (heldValues), without a read of their own.
+			// Each version counts under its pair, so a pair's counts hold
+			// every value of both its fields too.
 			pl.fieldCounts = map[string]func() (map[string]map[string]int, error){field: raw}
+			if fs, ok := pairFields[field]; ok {
+				for i, f := range fs {
+					pl.fieldCounts[f] = func() (map[string]map[string]int, error) {
+						c, err := raw()
+						if err != nil {
+							return nil, err
+						}
+						byValue := map[string]int{}
+						for v, n := range c[field] {
+							if a, b, ok := pairValues(fs[0], v); ok {
+								byValue[[2]string{a, b}[i]] += n
+							}
+						}
+						return map[string]map[string]int{f: byValue}, nil
+					}
+				}
+			}
 		}
 	}
 	return func() (int, error) {

@@ -137,6 +137,50 @@ func rowsByPaging(t *testing.T, ctx context.Context, svc *grievance.Service, q g
 	}
 }
 
+// Ensure a history list by two lookups a pair's counts count (a category
+// and a priority lookup, or the status and a category lookup) takes the
+// values versions held from the pair's counts its totalCount reads: one
+// read of the counts, cold or warm, not one for the pair and one for the
+// fields, and the same rows as judging every version.
+func TestHistoryCounts_TwoLookupsTakeTheirValuesFromThePairsCounts(t *testing.T) {
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seedVersions(t, st)
+	seedVersions(t, plainStore)
+	spy := &countSpy{Store: st}
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	counted := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	three := 3
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, fs := range [][]grievance.Filter{
+		{f("category", grievance.IContains, "e"), f("priority", grievance.IContains, "i")},
+		{f("status", grievance.IContains, "O"), f("category", grievance.IContains, "secret")},
+		{f("category", grievance.IContains, "anon"), f("priority", grievance.IContains, "h")},
+	} {
+		for _, warm := range []bool{false, true} {
+			q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"}}
+			spy.counted = 0
+			got, err := counted.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := plain.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.TotalCount != want.TotalCount || versions(got.Items) != versions(want.Items) {
+				t.Errorf("%v, warm %v: %d rows (%s); every version judged: %d (%s)", fs, warm, got.TotalCount, versions(got.Items), want.TotalCount, versions(want.Items))
+			}
+			if spy.counted != 1 {
+				t.Errorf("%v, warm %v: the counts read %d times, want once (the pair's)", fs, warm, spy.counted)
+			}
+		}
+	}
+}
+
 // seedVersions gives st 12 tickets of 1 to 5 versions each: versions
 // move between statuses, categories (into and out of restricted ones),
 // priorities and staff; one ticket is deleted.

@@ -527,9 +527,9 @@ func pairColumns(byField map[string][]string) []pairColumn {
 // beside the caller's, to add what appeared since; without one, the read
 // is waited for here.
 //
-// counting, when it holds every field, is the read of all their counts the
-// list's totalCount already makes: its values are used instead of a read
-// of their own.
+// counting, when it holds every field, is the read of all their counts
+// (or of their pair's) the list's totalCount already makes: its values
+// are used instead of a read of their own.
 func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[string]func() (map[string]map[string]int, error)) (held map[string][]string, fresh func() (map[string][]string, error), err error) {
 	var fields []string
 	for _, f := range fs {
@@ -549,8 +549,18 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[stri
 		ask[f] = nil // every value
 	}
 	counts := func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, ask) }
-	if len(fields) == 1 && counting[fields[0]] != nil {
-		counts = counting[fields[0]]
+	if !slices.ContainsFunc(fields, func(f string) bool { return counting[f] == nil }) {
+		counts = func() (map[string]map[string]int, error) {
+			out := make(map[string]map[string]int, len(fields))
+			for _, f := range fields {
+				c, err := counting[f]()
+				if err != nil {
+					return nil, err
+				}
+				out[f] = c[f]
+			}
+			return out, nil
+		}
 	}
 	read := async("list the values of versions", func() (map[string][]string, error) {
 		counts, err := counts()
