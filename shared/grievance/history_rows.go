@@ -123,7 +123,18 @@ func FirstRowsOf(name string) (field, text string, ok bool) {
 // priority, both changed is counted without reading its versions when
 // the list filters on both, and one whose status, category and priority
 // all changed when it filters on the three (the client's whole panel).
-const PairsValue = "~pairs"
+//
+// The name is the pairs' generation: "~pairs" counted the staff's and
+// the status's pairs alone (sessions 24 and 25), so a ticket a consumer
+// of that code counted says nothing under this name and is judged until
+// its versions are counted again (its next version 1 or the backfill's
+// history pass), never counted from pairs it lacks. A new kind of pair
+// takes a new name.
+const PairsValue = "~pairs2"
+
+// LegacyPairsValues are the names PairsValue had before: a reference's
+// counts under them are dropped when its pairs are counted again.
+var LegacyPairsValues = []string{"~pairs"}
 
 // StatusPairedFields are the fields the history rows count per ticket
 // and status.

@@ -175,14 +175,32 @@ func addHist(hist map[string]int, st, prev *searchState) {
 			hist[k]++
 		}
 	}
-	if n, known := hist[pairsKey]; prev == nil || known && n > 0 {
+	n, known := hist[pairsKey]
+	switch {
+	case prev == nil || known && n > 0:
 		addPairs(hist, st)
+	case !known:
+		// Counted by an older generation of the pairs: they can no
+		// longer be trusted, so their bytes are freed.
+		dropPairs(hist)
 	}
 }
 
 // pairsKey is a reference's count of the versions its pairs counted
 // (grievance.PairsValue).
 var pairsKey = fieldValue{"attending_staff__id", grievance.PairsValue}.histKey()
+
+// dropPairs removes from hist every pair count (grievance.RowPairOf) and
+// the count of versions of every generation of them, so that they are
+// counted again from nothing or not at all.
+func dropPairs(hist map[string]int) {
+	for k := range hist {
+		fv := histKeyOf(k)
+		if _, _, ok := grievance.RowPairOf(fv.field); ok || k == pairsKey || fv.field == "attending_staff__id" && slices.Contains(grievance.LegacyPairsValues, fv.value) {
+			delete(hist, k)
+		}
+	}
+}
 
 // addPairs counts st's pairs (grievance.RowPairKeys) in hist,
 // which counted every version before it. Pairs that would take the
@@ -205,11 +223,7 @@ func addPairs(hist map[string]int, st *searchState) {
 		maps.Copy(hist, add)
 		return
 	}
-	for k := range hist {
-		if _, _, ok := grievance.RowPairOf(histKeyOf(k).field); ok {
-			delete(hist, k)
-		}
-	}
+	dropPairs(hist)
 	hist[pairsKey] = 0
 }
 
@@ -324,6 +338,8 @@ func (rc rowChanges) diff(old *searchState, indexed int64, c *searchChange, vc v
 				}
 			}
 			if _, ok := hist[pairsKey]; !ok {
+				// An older generation's pairs count version 1 too.
+				dropPairs(hist)
 				addPairs(hist, old)
 			}
 		}

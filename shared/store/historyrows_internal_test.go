@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"maps"
+	"strings"
 	"testing"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -58,5 +60,83 @@ func TestAddHist_SplitCountsNeverCostTheTicketItsCounts(t *testing.T) {
 		case officers == 20 && (hist[pairsKey] != 0 || pairs != 0):
 			t.Errorf("20 officers: the pairs counted %d versions in %d counts past the bound, want 0 and none kept", hist[pairsKey], pairs)
 		}
+	}
+}
+
+// A reference counted by an older generation of the pairs (the marker
+// grievance.LegacyPairsValues names, the category's pairs and the
+// triples missing) must never vouch for pairs it lacks: at version 1 its
+// pairs are counted again from that version, exactly; past it they are
+// dropped, the marker left out, so that a list judges the ticket until
+// the history pass counts it again.
+func TestDiff_PairsOfAnOlderGenerationAreCountedAgainOrDropped(t *testing.T) {
+	version := func(status, category, priority string) searchState {
+		return searchState{seq: 7, live: true, texts: map[string]string{"title": "water point"},
+			values: map[string]string{"status": status, "category": category, "priority": priority, "attending_staff__id": "00000000-0000-4000-b000-000000000001"}}
+	}
+	vs := []searchState{version("OPEN", "Payments", "Medium"), version("IN_PROGRESS", "Benefits", "High"), version("RESOLVED", "Benefits", "High")}
+	legacy := func(upto int) map[string]int {
+		hist := map[string]int{}
+		var prev *searchState
+		for i := range upto {
+			addHist(hist, &vs[i], prev)
+			prev = &vs[i]
+		}
+		hist[fieldValue{"attending_staff__id", grievance.LegacyPairsValues[0]}.histKey()] = hist[pairsKey]
+		delete(hist, pairsKey)
+		for k := range hist {
+			if _, partner, ok := grievance.RowPairOf(histKeyOf(k).field); ok && (partner == "category" || partner == grievance.TriplePartner) {
+				delete(hist, k)
+			}
+		}
+		return hist
+	}
+	exact := func(upto int) map[string]int {
+		hist := map[string]int{}
+		var prev *searchState
+		for i := range upto {
+			addHist(hist, &vs[i], prev)
+			prev = &vs[i]
+		}
+		return hist
+	}
+	pairs := func(hist map[string]int) int {
+		n := 0
+		for k := range hist {
+			fv := histKeyOf(k)
+			if _, _, ok := grievance.RowPairOf(fv.field); ok || fv.field == "attending_staff__id" && strings.HasPrefix(fv.value, "~pairs") {
+				n++
+			}
+		}
+		return n
+	}
+
+	old := vs[0]
+	old.hist = legacy(1)
+	got, lost := rowChanges{}.diff(&old, 2, &searchChange{id: "t", order: 4, state: vs[1]}, valueRowChanges{}, postingChanges{})
+	if want := exact(2); lost || !maps.Equal(got, want) {
+		t.Errorf("version 1 counted by the older pairs, then version 2: counts %v (lost %v), want those of both versions %v", got, lost, want)
+	}
+
+	old = vs[1]
+	old.hist = legacy(2)
+	got, lost = rowChanges{}.diff(&old, 4, &searchChange{id: "t", order: 6, state: vs[2]}, valueRowChanges{}, postingChanges{})
+	want := exact(3)
+	for k := range want {
+		if fv := histKeyOf(k); fv.field == "attending_staff__id" && fv.value == grievance.PairsValue {
+			delete(want, k)
+		} else if _, _, ok := grievance.RowPairOf(fv.field); ok {
+			delete(want, k)
+		}
+	}
+	switch {
+	case lost:
+		t.Error("version 2 counted by the older pairs, then version 3: the ticket's counts lost")
+	case pairs(got) != 0:
+		t.Errorf("version 2 counted by the older pairs, then version 3: %d pair counts kept, want none (the ticket judged until the history pass)", pairs(got))
+	case !maps.Equal(got, want):
+		t.Errorf("version 2 counted by the older pairs, then version 3: counts %v, want the versions' own %v", got, want)
+	case unchangedKnown(got):
+		t.Error("version 2 counted by the older pairs, then version 3: the history pass would not count its pairs again")
 	}
 }
