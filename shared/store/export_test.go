@@ -834,6 +834,44 @@ func ForgetPairs(tb testing.TB, s *Store) {
 	forgetCounts(tb, s, keys)
 }
 
+// PairsOfSession25 makes s's table what session 25's consumer wrote: the
+// staff's and the status's pairs counted under the older marker
+// (grievance.LegacyPairsValues), no category pairs nor triples, in the
+// columns and in every search reference.
+func PairsOfSession25(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	var refs []searchRefItem
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(ctx, &refs); err != nil {
+		tb.Fatal(err)
+	}
+	keys := []fieldValue{histKeyOf(pairsKey)}
+	counted := map[string]int{}
+	for _, r := range refs {
+		if n, ok := r.Hist[pairsKey]; ok {
+			counted[r.PK] = n
+		}
+		for k := range r.Hist {
+			fv := histKeyOf(k)
+			if _, partner, ok := grievance.RowPairOf(fv.field); ok && (partner == "category" || partner == grievance.TriplePartner) && !slices.Contains(keys, fv) {
+				keys = append(keys, fv)
+			}
+		}
+	}
+	forgetCounts(tb, s, keys)
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(ctx, &refs); err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range refs {
+		if n, ok := counted[r.PK]; ok {
+			r.Hist[fieldValue{"attending_staff__id", grievance.LegacyPairsValues[0]}.histKey()] = n
+			if err := s.main.Put(r).Run(ctx); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+}
+
 // splitKeys are the FirstSplitValue of each text and every
 // grievance.FirstRowsField count the references hold.
 func splitKeys(tb testing.TB, s *Store) []fieldValue {
