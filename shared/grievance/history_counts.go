@@ -149,6 +149,16 @@ type VersionCounter interface {
 	VersionPairsComplete(ctx context.Context) (bool, error)
 }
 
+// HeldValueLister is a VersionCounter that also keeps the list of values
+// some recorded version held, per field: a history list's lookup reads it
+// (one small item a field) instead of every value's counts.
+type HeldValueLister interface {
+	// HeldValues returns, per field asked, every value some recorded
+	// version held (ok false: the list is not known complete, or not
+	// kept; VersionCounts lists them then).
+	HeldValues(ctx context.Context, fields []string) (values map[string][]string, ok bool, err error)
+}
+
 // versionCount plans a history list's totalCount from the counts: what
 // to read and how to add it up. ok is false when the counts do not decide
 // it exactly for this reader: filters the counts do not split by, an SLA

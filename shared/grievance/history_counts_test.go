@@ -146,6 +146,9 @@ func TestHistoryCounts_TwoLookupsTakeTheirValuesFromThePairsCounts(t *testing.T)
 	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
 	seedVersions(t, st)
 	seedVersions(t, plainStore)
+	// Without the values' dictionary (a table counted before it), where
+	// the lookups list the values from the counts.
+	st.SetHeldValuesComplete(false)
 	spy := &countSpy{Store: st}
 	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	counted := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
@@ -176,6 +179,75 @@ func TestHistoryCounts_TwoLookupsTakeTheirValuesFromThePairsCounts(t *testing.T)
 			}
 			if spy.counted != 1 {
 				t.Errorf("%v, warm %v: the counts read %d times, want once (the pair's)", fs, warm, spy.counted)
+			}
+		}
+	}
+}
+
+// heldSpy counts the reads of the values' dictionary and of the counts.
+type heldSpy struct {
+	*grievancetest.Store
+	held, counted int
+}
+
+func (s *heldSpy) HeldValues(ctx context.Context, fields []string) (map[string][]string, bool, error) {
+	s.held++
+	return s.Store.HeldValues(ctx, fields)
+}
+
+func (s *heldSpy) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
+	s.counted++
+	return s.Store.VersionCounts(ctx, ask)
+}
+
+// A history list's category and priority lookups take the values versions
+// held from the values' dictionary (one item a field) when the store says
+// it is complete, and from the counts (every value's shards) when not:
+// the same rows either way, as judging every version, cold and warm.
+func TestHistoryCounts_LookupsTakeTheirValuesFromTheDictionary(t *testing.T) {
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seedVersions(t, st)
+	seedVersions(t, plainStore)
+	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	three := 3
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, complete := range []bool{true, false} {
+		st.SetHeldValuesComplete(complete)
+		spy := &heldSpy{Store: st}
+		svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
+		for _, fs := range [][]grievance.Filter{
+			{f("status", grievance.IContains, "O"), f("category", grievance.IContains, "e"), f("priority", grievance.IContains, "i")},
+			{f("title", grievance.IContains, "case"), f("category", grievance.IContains, "secret")},
+			{f("priority", grievance.IContains, "h")},
+		} {
+			for _, warm := range []bool{false, true} {
+				q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"}}
+				spy.held, spy.counted = 0, 0
+				got, err := svc.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := plain.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.TotalCount != want.TotalCount || versions(got.Items) != versions(want.Items) {
+					t.Errorf("%v, dictionary complete %v, warm %v: %d rows (%s); every version judged: %d (%s)", fs, complete, warm, got.TotalCount, versions(got.Items), want.TotalCount, versions(want.Items))
+				}
+				wantCounted := 0
+				if !complete {
+					wantCounted = 1
+				}
+				if len(fs) == 1 {
+					wantCounted = 1 // the totalCount's read of the field's counts, which lists its values
+				}
+				if len(fs) > 1 && spy.held != 1 || spy.counted != wantCounted {
+					t.Errorf("%v, dictionary complete %v, warm %v: the dictionary read %d times, the counts %d; want 1 and %d", fs, complete, warm, spy.held, spy.counted, wantCounted)
+				}
 			}
 		}
 	}

@@ -549,6 +549,28 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[stri
 		ask[f] = nil // every value
 	}
 	counts := func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, ask) }
+	if hl, ok := s.history.(HeldValueLister); ok {
+		// The list of values, one item a field, where the counts are
+		// read with every value's shards; the counts while it is not
+		// known complete. Only the values are used (valuesOf).
+		counts = func() (map[string]map[string]int, error) {
+			values, ok, err := hl.HeldValues(ctx, fields)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return vc.VersionCounts(ctx, ask)
+			}
+			out := make(map[string]map[string]int, len(values))
+			for f, vs := range values {
+				out[f] = make(map[string]int, len(vs))
+				for _, v := range vs {
+					out[f][v] = 0
+				}
+			}
+			return out, nil
+		}
+	}
 	if !slices.ContainsFunc(fields, func(f string) bool { return counting[f] == nil }) {
 		counts = func() (map[string]map[string]int, error) {
 			out := make(map[string]map[string]int, len(fields))

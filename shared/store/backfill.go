@@ -462,15 +462,22 @@ type CountVersionsResult struct {
 // it reads the part before After again (counting whatever an earlier run
 // left, which is nothing when the cursor was right). Records written by
 // the code before the counts after that would never be counted: run the
-// pass once every consumer runs the current code. A table whose pairs'
-// marker exists is done: one GetItem. A dry run writes nothing.
+// pass once every consumer runs the current code. Last it completes the
+// values' dictionary (heldvalues.go) from the counts. A table whose
+// pairs' marker and dictionary exist is done: three GetItems. A dry run
+// writes nothing.
 func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVersionsResult, error) {
 	r := CountVersionsResult{Cursor: o.After}
 	complete, err := s.countsComplete(ctx, skPairsMarker, true)
 	r.Requests++
-	if err != nil || complete {
+	if err != nil {
+		return r, err
+	}
+	if complete {
 		// The pairs' marker is put with or after the counts' own.
-		r.Complete = complete
+		n, err := s.completeHeldValues(ctx, o.DryRun)
+		r.Requests += n
+		r.Complete = err == nil
 		return r, err
 	}
 	if err := s.countVersionsIn(ctx, o.After, 0, o, &r); err != nil {
@@ -492,6 +499,11 @@ func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVers
 		if err != nil {
 			return r, translate("backfill: write the version counts marker", err)
 		}
+	}
+	n, err := s.completeHeldValues(ctx, false)
+	r.Requests += n
+	if err != nil {
+		return r, err
 	}
 	r.Complete = true
 	return r, nil

@@ -872,6 +872,21 @@ func PairsOfSession25(tb testing.TB, s *Store) {
 	}
 }
 
+// ForgetHeldValues makes s's History table what it was before the
+// values' dictionary: no dictionary items.
+func ForgetHeldValues(tb testing.TB, s *Store) {
+	tb.Helper()
+	for _, f := range grievance.ValueFields {
+		if err := s.history.Delete(AttrPK, pkHeldValues).Range(AttrSK, f).Run(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// ForgetHeldKnown makes s a new container's: it has added no value to
+// the values' dictionary.
+func ForgetHeldKnown(s *Store) { s.held = heldKnown{} }
+
 // splitKeys are the FirstSplitValue of each text and every
 // grievance.FirstRowsField count the references hold.
 func splitKeys(tb testing.TB, s *Store) []fieldValue {

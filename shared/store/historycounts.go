@@ -278,7 +278,9 @@ func txChunk(recs []*countedRecord) int {
 		}
 		m := marker
 		if r.first && !r.mark {
-			m = 2 // the markers of the counts and of the pairs
+			// The markers of the counts and of the pairs, and the
+			// values' dictionary's.
+			m = 2 + len(grievance.ValueFields)
 		}
 		if i > 0 && (i+1+m+len(keys)+added > maxTxItems || bytes+r.size > maxTxBytes) {
 			return i
@@ -304,6 +306,9 @@ var (
 // a count is retried on another shard. It returns how many records it
 // wrote: fewer than recs when others did some.
 func (s *Store) recordCounted(ctx context.Context, recs []*countedRecord) (int, error) {
+	if err := s.addHeldValues(ctx, recs); err != nil {
+		return 0, err
+	}
 	for attempt := 1; ; attempt++ {
 		err := s.recordTx(ctx, recs, rand.N(versionCountShards))
 		if err == nil {
@@ -427,6 +432,15 @@ func (s *Store) recordTx(ctx context.Context, recs []*countedRecord, shard int) 
 						return err
 					}
 					items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: m}})
+				}
+				for _, f := range grievance.ValueFields {
+					// The values' dictionary: every version's values are
+					// added before it is counted (heldvalues.go).
+					items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: table,
+						Key:                       map[string]types.AttributeValue{AttrPK: &types.AttributeValueMemberS{Value: pkHeldValues}, AttrSK: &types.AttributeValueMemberS{Value: f}},
+						UpdateExpression:          aws.String("SET #c = :c, #k = :k"),
+						ExpressionAttributeNames:  map[string]string{"#c": "complete", "#k": "kind"},
+						ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberBOOL{Value: true}, ":k": &types.AttributeValueMemberS{Value: KindVersionCount}}}})
 				}
 			}
 		}

@@ -67,6 +67,9 @@ type Store struct {
 	// groupRuns: per column, the ranges of the order runs too large to
 	// list that the last list found (orderruns.go), read beside the spans.
 	groupRuns sync.Map
+	// held: the values' dictionary's values this container added
+	// (heldvalues.go).
+	held heldKnown
 }
 
 // New returns a Store over the tables named in names.

@@ -70,6 +70,8 @@ type Store struct {
 	countsIncomplete bool
 	// pairsIncomplete is what VersionPairsComplete denies.
 	pairsIncomplete bool
+	// heldIncomplete is what HeldValues denies.
+	heldIncomplete bool
 	// pairsUnknown are the tickets whose pairs the history rows
 	// do not know (ForgetPairs).
 	pairsUnknown map[int64]bool

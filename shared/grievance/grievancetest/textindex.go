@@ -190,6 +190,34 @@ func (s *Store) VersionCounts(ctx context.Context, ask map[string][]string) (map
 	return out, nil
 }
 
+var _ grievance.HeldValueLister = (*Store)(nil)
+
+// SetHeldValuesComplete sets whether HeldValues lists the values (true
+// unless a test says otherwise), as a table counted before the values'
+// dictionary answers not ok until its backfill.
+func (s *Store) SetHeldValuesComplete(ok bool) { s.setFlag(&s.heldIncomplete, !ok) }
+
+// HeldValues implements grievance.HeldValueLister from the recorded
+// versions, always up to date.
+func (s *Store) HeldValues(ctx context.Context, fields []string) (map[string][]string, bool, error) {
+	if ok, err := s.complete("HeldValues", &s.heldIncomplete); err != nil || !ok {
+		return nil, false, err
+	}
+	ask := make(map[string][]string, len(fields))
+	for _, f := range fields {
+		ask[f] = nil
+	}
+	counts, err := s.VersionCounts(ctx, ask)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make(map[string][]string, len(counts))
+	for f, byValue := range counts {
+		out[f] = slices.Sorted(maps.Keys(byValue))
+	}
+	return out, true, nil
+}
+
 var _ grievance.OrderIndex = (*Store)(nil)
 
 // OrderBuckets implements grievance.OrderIndex from the stored tickets,
