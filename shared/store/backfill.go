@@ -434,6 +434,12 @@ type CountVersionsResult struct {
 	// Complete: the completeness marker exists (found, or written at the
 	// end).
 	Complete bool
+	// Found: the marker was there when the pass began; nothing was
+	// counted.
+	Found bool
+	// Listed is the fields whose values' dictionary the pass made
+	// complete (or, dry, would).
+	Listed int
 	// Requests is the DynamoDB requests made.
 	Requests int
 }
@@ -475,9 +481,11 @@ func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVers
 	}
 	if complete {
 		// The pairs' marker is put with or after the counts' own.
-		n, err := s.completeHeldValues(ctx, o.DryRun)
+		n, listed, err := s.completeHeldValues(ctx, o.DryRun)
 		r.Requests += n
+		r.Listed = listed
 		r.Complete = err == nil
+		r.Found = r.Complete
 		return r, err
 	}
 	if err := s.countVersionsIn(ctx, o.After, 0, o, &r); err != nil {
@@ -500,8 +508,9 @@ func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVers
 			return r, translate("backfill: write the version counts marker", err)
 		}
 	}
-	n, err := s.completeHeldValues(ctx, false)
+	n, listed, err := s.completeHeldValues(ctx, false)
 	r.Requests += n
+	r.Listed = listed
 	if err != nil {
 		return r, err
 	}

@@ -148,11 +148,11 @@ func (s *Store) addHeld(ctx context.Context, field string, values []string, comp
 // complete, from the counts' partitions: the backfill's version-count
 // pass, once every version is counted and every consumer adds the values
 // it counts. One GetItem when it is complete already.
-func (s *Store) completeHeldValues(ctx context.Context, dry bool) (requests int, err error) {
+func (s *Store) completeHeldValues(ctx context.Context, dry bool) (requests, listed int, err error) {
 	_, ok, err := s.HeldValues(ctx, grievance.ValueFields)
 	requests += len(grievance.ValueFields)
 	if err != nil || ok {
-		return requests, err
+		return requests, 0, err
 	}
 	ask := map[string][]string{}
 	for _, f := range grievance.ValueFields {
@@ -160,8 +160,11 @@ func (s *Store) completeHeldValues(ctx context.Context, dry bool) (requests int,
 	}
 	counts, err := s.VersionCounts(ctx, ask)
 	requests += len(ask)
-	if err != nil || dry {
-		return requests, err
+	if err != nil {
+		return requests, 0, err
+	}
+	if dry {
+		return requests, len(grievance.ValueFields), nil
 	}
 	for _, f := range grievance.ValueFields {
 		var values []string
@@ -170,9 +173,10 @@ func (s *Store) completeHeldValues(ctx context.Context, dry bool) (requests int,
 		}
 		slices.Sort(values)
 		if err := s.addHeld(ctx, f, values, true); err != nil {
-			return requests, fmt.Errorf("backfill: %w", err)
+			return requests, listed, fmt.Errorf("backfill: %w", err)
 		}
 		requests++
+		listed++
 	}
-	return requests, nil
+	return requests, listed, nil
 }

@@ -216,8 +216,12 @@ func countVersions(ctx context.Context, out io.Writer, s *store.Store, table str
 		return fmt.Errorf("%w\nresume with -resume %d -skip-reindex -skip-text-index -skip-recount", err, r.Cursor)
 	}
 	switch {
-	case r.Complete && r.Uncounted == 0 && r.Requests == 1:
+	case r.Found && r.Listed == 0:
 		fmt.Fprintln(out, "version counts: already complete; nothing to do")
+	case r.Found && o.DryRun:
+		fmt.Fprintf(out, "version counts: already complete; the values' dictionary of %d fields would be listed; %d requests\n", r.Listed, r.Requests)
+	case r.Found:
+		fmt.Fprintf(out, "version counts: already complete; the values' dictionary of %d fields listed; %d requests\n", r.Listed, r.Requests)
 	case o.DryRun:
 		fmt.Fprintf(out, "version counts: %d versions to count; %d requests; then the counts would be marked complete\n", r.Counted, r.Requests)
 	default:
