@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The history consumer keeps counts of the recorded ticket versions (the
@@ -168,17 +171,38 @@ type HeldValueLister interface {
 // on the version's own values, which is what the counts add up). Two
 // filters are a pair's count (pairs: one of VersionPairKeys'); three or
 // more, or a reporter with another, are judged.
-func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(map[string]map[string]int) int, ok, pairs bool) {
+//
+// held, by field of ValueFields, lists every value some version held:
+// a lookup's values are then those of them it matches (guessed), where
+// without it the field's (or its pair's) counts are read whole.
+func versionCount(pl *ticketPlan, g *guard, held map[string][]string) (p countPlan, ok bool) {
+	ask, sum, ok, pairs, guessed, narrowed := versionCountOf(pl, g, held)
+	return countPlan{ask: ask, sum: sum, pairs: pairs, guessed: guessed, narrowed: narrowed}, ok
+}
+
+// countPlan is what versionCount plans.
+type countPlan struct {
+	ask map[string][]string
+	sum func(map[string]map[string]int) int
+	// pairs: ask reads a count of VersionPairKeys.
+	pairs bool
+	// guessed: the fields whose values ask took from held; narrowed: the
+	// filters leave out some value of one of them.
+	guessed  []string
+	narrowed bool
+}
+
+func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map[string][]string, sum func(map[string]map[string]int) int, ok, pairs bool, guessed []string, narrowed bool) {
 	q := pl.q
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil ||
 		(q.Page.Last != nil && q.Page.First == nil) || pl.staffIDs != nil || g.affects(pl.fs) {
-		return nil, nil, false, false
+		return nil, nil, false, false, nil, false
 	}
 	by := map[string][]Filter{}
 	for _, f := range pl.fs {
 		_, text := f.Value.(string)
 		if !slices.Contains(ValueIndexedFields, f.Field) || !slices.Contains(textLookups, f.Lookup) || !text {
-			return nil, nil, false, false
+			return nil, nil, false, false, nil, false
 		}
 		by[f.Field] = append(by[f.Field], f)
 	}
@@ -207,12 +231,26 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 				return []string{f.Value.(string)}
 			}
 		}
-		return nil
+		vs, ok := held[field]
+		if !ok || !slices.Contains(ValueFields, field) {
+			return nil
+		}
+		if !slices.Contains(guessed, field) {
+			guessed = append(guessed, field)
+		}
+		out := []string{}
+		for _, v := range vs {
+			if matches(field, v) {
+				out = append(out, v)
+			}
+		}
+		narrowed = narrowed || len(out) < len(vs)
+		return out
 	}
 	switch len(by) {
 	case 0:
 		ask = map[string][]string{VersionCountAll: {"*"}}
-		return ask, func(c map[string]map[string]int) int { return c[VersionCountAll]["*"] }, true, false
+		return ask, func(c map[string]map[string]int) int { return c[VersionCountAll]["*"] }, true, false, nil, false
 	case 1:
 		var field string
 		for field = range by {
@@ -226,7 +264,7 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 				}
 			}
 			return n
-		}, true, false
+		}, true, false, guessed, narrowed
 	case 2:
 		if vs := values("attending_staff__id"); by["attending_staff__id"] != nil {
 			// The other field's counts over the staff member's versions
@@ -238,7 +276,7 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 				}
 			}
 			if len(vs) != 1 || !slices.Contains(StaffPairedFields, field) {
-				return nil, nil, false, false
+				return nil, nil, false, false, nil, false
 			}
 			pf := StaffPairField(field, vs[0])
 			ask = map[string][]string{pf: values(field)}
@@ -253,7 +291,7 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 					}
 				}
 				return n
-			}, true, true
+			}, true, true, guessed, narrowed
 		}
 		var pair string
 		for name, fs := range pairFields {
@@ -262,7 +300,7 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 			}
 		}
 		if pair == "" {
-			return nil, nil, false, false
+			return nil, nil, false, false, nil, false
 		}
 		fs := pairFields[pair]
 		var pairs []string
@@ -284,9 +322,9 @@ func versionCount(pl *ticketPlan, g *guard) (ask map[string][]string, sum func(m
 				}
 			}
 			return n
-		}, true, pair != VersionCountPair
+		}, true, pair != VersionCountPair, guessed, narrowed
 	}
-	return nil, nil, false, false
+	return nil, nil, false, false, nil, false
 }
 
 // readVersionCount starts reading the counts a history list's totalCount
@@ -299,10 +337,11 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	if !ok {
 		return nil, nil
 	}
-	ask, sum, ok, pairs := versionCount(pl, g)
+	cp, ok := versionCount(pl, g, nil)
 	if !ok {
 		return nil, nil
 	}
+	ask, sum, pairs := cp.ask, cp.sum, cp.pairs
 	for _, vs := range ask {
 		if vs != nil && len(vs) == 0 {
 			return func() (int, error) { return 0, nil }, nil // no value can match, counted or not
@@ -317,6 +356,9 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	pc, perr := pairsDone()
 	if err = cmp.Or(err, perr); err != nil || !complete || !pc {
 		return nil, err
+	}
+	if count, ok := s.readGuessedCount(ctx, vc, pl, g); ok {
+		return count, nil
 	}
 	raw := async("count versions", func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, ask) })
 	for field, vs := range ask {
@@ -353,6 +395,134 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 		return sum(c), nil
 	}, nil
 }
+
+// maxGuessedReads bounds the Queries of a count from the values a
+// container last listed (one a value or pair asked, all at once): past
+// it one Query of the field's (or pair's) whole partition is cheaper in
+// requests, if not in items.
+const maxGuessedReads = 16
+
+// heldDistrust is how long a container that found the values' dictionary
+// untrusted (a table counted before it and not yet backfilled, or one
+// whose dictionary is full) reads a lookup's counts whole again before it
+// tries the dictionary anew.
+const heldDistrust = 10 * time.Minute
+
+// readGuessedCount reads a history list's totalCount with lookups
+// (category or priority `Icontains`, no exact value) from the counts of
+// the values they match only, where the plan without values reads every
+// value's: a field's partition (values × 8 shards) or a pair's (values
+// of both × 8: 72 items for 3 categories and 3 priorities, and growing
+// with their product). Which values the lookups match is guessed from
+// those the container last listed; values only accrue, so the guess
+// can only miss values new since, and the values' dictionary, read
+// beside (one item a field; the history lookups take their values from
+// the same read), says which: their counts are read then, one round trip
+// more, only when a matching value appeared since the container's last
+// list. ok is false when there is no guess to make (a cold container,
+// no lookup, a dictionary found untrusted lately, or more values matched
+// than maxGuessedReads or than the filters leave out).
+func (s *Service) readGuessedCount(ctx context.Context, vc VersionCounter, pl *ticketPlan, g *guard) (func() (int, error), bool) {
+	hl, ok := s.history.(HeldValueLister)
+	if !ok || s.heldDistrusted() {
+		return nil, false
+	}
+	last := s.lastHeld.all()
+	if len(last) == 0 {
+		return nil, false
+	}
+	guess, ok := versionCount(pl, g, valuesOf(last))
+	if !ok || len(guess.guessed) == 0 || !guess.narrowed {
+		return nil, false
+	}
+	reads := 0
+	for _, vs := range guess.ask {
+		if vs == nil {
+			return nil, false // a field no guess names: read whole anyway
+		}
+		reads += len(vs)
+	}
+	if reads > maxGuessedReads {
+		return nil, false
+	}
+	raw := async("count versions", func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, guess.ask) })
+	fresh := async("list the values of versions", func() (map[string]map[string]int, error) {
+		values, ok, err := hl.HeldValues(ctx, guess.guessed)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			// Not to be trusted: the values from the counts themselves,
+			// as the lookups would list them.
+			s.distrustHeld()
+			whole := make(map[string][]string, len(guess.guessed))
+			for _, f := range guess.guessed {
+				whole[f] = nil
+			}
+			return vc.VersionCounts(ctx, whole)
+		}
+		out := make(map[string]map[string]int, len(values))
+		for f, vs := range values {
+			out[f] = make(map[string]int, len(vs))
+			for _, v := range vs {
+				out[f][v] = 0
+			}
+		}
+		return out, nil
+	})
+	// The history lookups list their values from the same read.
+	if pl.fieldCounts == nil {
+		pl.fieldCounts = map[string]func() (map[string]map[string]int, error){}
+	}
+	for _, f := range guess.guessed {
+		pl.fieldCounts[f] = fresh
+	}
+	return async("count versions", func() (int, error) {
+		c, err := raw()
+		if err != nil {
+			return 0, err
+		}
+		held, err := fresh()
+		if err != nil {
+			return 0, err
+		}
+		exact, ok := versionCount(pl, g, valuesOf(held))
+		if !ok {
+			return 0, fmt.Errorf("count versions: no plan from the values listed")
+		}
+		missing := map[string][]string{}
+		for k, vs := range exact.ask {
+			if vs == nil {
+				return 0, fmt.Errorf("count versions: %s has no values listed", k)
+			}
+			for _, v := range vs {
+				if !slices.Contains(guess.ask[k], v) {
+					missing[k] = append(missing[k], v)
+				}
+			}
+		}
+		if len(missing) > 0 {
+			more, err := vc.VersionCounts(ctx, missing)
+			if err != nil {
+				return 0, err
+			}
+			for k, byValue := range more {
+				if c[k] == nil {
+					c[k] = map[string]int{}
+				}
+				maps.Copy(c[k], byValue)
+			}
+		}
+		return exact.sum(c), nil
+	}), true
+}
+
+func (s *Service) heldDistrusted() bool {
+	at := s.heldDistrustedAt.Load()
+	return at != 0 && s.now().Sub(time.Unix(0, at)) < heldDistrust
+}
+
+func (s *Service) distrustHeld() { s.heldDistrustedAt.Store(s.now().UnixNano()) }
 
 // versionCountsComplete asks vc until it says yes, then remembers: the
 // counts never become incomplete again, so a container pays the read at

@@ -559,6 +559,7 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[stri
 				return nil, err
 			}
 			if !ok {
+				s.distrustHeld() // readGuessedCount: no guess from it for a while
 				return vc.VersionCounts(ctx, ask)
 			}
 			out := make(map[string]map[string]int, len(values))

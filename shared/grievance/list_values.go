@@ -194,6 +194,13 @@ func (l *lastValues) put(all map[string]map[string]int) {
 	maps.Copy(l.m, all)
 }
 
+// all returns the last values of every field read before.
+func (l *lastValues) all() map[string]map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.m)
+}
+
 // get returns the last values of every field, if all were read before.
 func (l *lastValues) get(fields []string) (map[string]map[string]int, bool) {
 	l.mu.Lock()

@@ -44,7 +44,10 @@ type Service struct {
 	// lastHeld: the counts of versions per value, last read (the values
 	// versions held, for history lookups).
 	lastHeld lastValues
-	sizes    rangeSizes
+	// heldDistrustedAt: when the values' dictionary last said it is not
+	// to be trusted (unix ns; 0: never), history_counts.go.
+	heldDistrustedAt atomic.Int64
+	sizes            rangeSizes
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete onceTrue
