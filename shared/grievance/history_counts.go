@@ -461,14 +461,7 @@ func (s *Service) readGuessedCount(ctx context.Context, vc VersionCounter, pl *t
 			}
 			return vc.VersionCounts(ctx, whole)
 		}
-		out := make(map[string]map[string]int, len(values))
-		for f, vs := range values {
-			out[f] = make(map[string]int, len(vs))
-			for _, v := range vs {
-				out[f][v] = 0
-			}
-		}
-		return out, nil
+		return asCounts(values), nil
 	})
 	// The history lookups list their values from the same read.
 	if pl.fieldCounts == nil {

@@ -562,14 +562,7 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[stri
 				s.distrustHeld() // readGuessedCount: no guess from it for a while
 				return vc.VersionCounts(ctx, ask)
 			}
-			out := make(map[string]map[string]int, len(values))
-			for f, vs := range values {
-				out[f] = make(map[string]int, len(vs))
-				for _, v := range vs {
-					out[f][v] = 0
-				}
-			}
-			return out, nil
+			return asCounts(values), nil
 		}
 	}
 	if !slices.ContainsFunc(fields, func(f string) bool { return counting[f] == nil }) {
@@ -598,6 +591,19 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[stri
 	}
 	held, err = read()
 	return held, nil, err
+}
+
+// asCounts is values, by field, in the shape of counts (every count 0):
+// what valuesOf lists back.
+func asCounts(values map[string][]string) map[string]map[string]int {
+	out := make(map[string]map[string]int, len(values))
+	for f, vs := range values {
+		out[f] = make(map[string]int, len(vs))
+		for _, v := range vs {
+			out[f][v] = 0
+		}
+	}
+	return out
 }
 
 // valuesOf lists the values of counts, by field, sorted.
