@@ -486,7 +486,8 @@ func (s *Service) readGuessedCount(ctx context.Context, vc VersionCounter, pl *t
 		missing := map[string][]string{}
 		for k, vs := range exact.ask {
 			if vs == nil {
-				return 0, fmt.Errorf("count versions: %s has no values listed", k)
+				missing[k] = nil // a field the list did not name: its counts whole
+				continue
 			}
 			for _, v := range vs {
 				if !slices.Contains(guess.ask[k], v) {
