@@ -175,11 +175,6 @@ type HeldValueLister interface {
 // held, by field of ValueFields, lists every value some version held:
 // a lookup's values are then those of them it matches (guessed), where
 // without it the field's (or its pair's) counts are read whole.
-func versionCount(pl *ticketPlan, g *guard, held map[string][]string) (p countPlan, ok bool) {
-	ask, sum, ok, pairs, guessed, narrowed := versionCountOf(pl, g, held)
-	return countPlan{ask: ask, sum: sum, pairs: pairs, guessed: guessed, narrowed: narrowed}, ok
-}
-
 // countPlan is what versionCount plans.
 type countPlan struct {
 	ask map[string][]string
@@ -192,17 +187,19 @@ type countPlan struct {
 	narrowed bool
 }
 
-func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map[string][]string, sum func(map[string]map[string]int) int, ok, pairs bool, guessed []string, narrowed bool) {
+func versionCount(pl *ticketPlan, g *guard, held map[string][]string) (p countPlan, ok bool) {
+	var guessed []string
+	narrowed := false
 	q := pl.q
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil ||
 		(q.Page.Last != nil && q.Page.First == nil) || pl.staffIDs != nil || g.affects(pl.fs) {
-		return nil, nil, false, false, nil, false
+		return countPlan{}, false
 	}
 	by := map[string][]Filter{}
 	for _, f := range pl.fs {
 		_, text := f.Value.(string)
 		if !slices.Contains(ValueIndexedFields, f.Field) || !slices.Contains(textLookups, f.Lookup) || !text {
-			return nil, nil, false, false, nil, false
+			return countPlan{}, false
 		}
 		by[f.Field] = append(by[f.Field], f)
 	}
@@ -249,14 +246,14 @@ func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map
 	}
 	switch len(by) {
 	case 0:
-		ask = map[string][]string{VersionCountAll: {"*"}}
-		return ask, func(c map[string]map[string]int) int { return c[VersionCountAll]["*"] }, true, false, nil, false
+		ask := map[string][]string{VersionCountAll: {"*"}}
+		return countPlan{ask: ask, sum: func(c map[string]map[string]int) int { return c[VersionCountAll]["*"] }}, true
 	case 1:
 		var field string
 		for field = range by {
 		}
-		ask = map[string][]string{field: values(field)}
-		return ask, func(c map[string]map[string]int) int {
+		ask := map[string][]string{field: values(field)}
+		sum := func(c map[string]map[string]int) int {
 			n := 0
 			for v, k := range c[field] {
 				if matches(field, v) {
@@ -264,7 +261,8 @@ func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map
 				}
 			}
 			return n
-		}, true, false, guessed, narrowed
+		}
+		return countPlan{ask: ask, sum: sum, guessed: guessed, narrowed: narrowed}, true
 	case 2:
 		if vs := values("attending_staff__id"); by["attending_staff__id"] != nil {
 			// The other field's counts over the staff member's versions
@@ -276,11 +274,11 @@ func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map
 				}
 			}
 			if len(vs) != 1 || !slices.Contains(StaffPairedFields, field) {
-				return nil, nil, false, false, nil, false
+				return countPlan{}, false
 			}
 			pf := StaffPairField(field, vs[0])
-			ask = map[string][]string{pf: values(field)}
-			return ask, func(c map[string]map[string]int) int {
+			ask := map[string][]string{pf: values(field)}
+			sum := func(c map[string]map[string]int) int {
 				n := 0
 				if !matches("attending_staff__id", vs[0]) {
 					return 0 // two staff members asked at once
@@ -291,7 +289,8 @@ func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map
 					}
 				}
 				return n
-			}, true, true, guessed, narrowed
+			}
+			return countPlan{ask: ask, sum: sum, pairs: true, guessed: guessed, narrowed: narrowed}, true
 		}
 		var pair string
 		for name, fs := range pairFields {
@@ -300,7 +299,7 @@ func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map
 			}
 		}
 		if pair == "" {
-			return nil, nil, false, false, nil, false
+			return countPlan{}, false
 		}
 		fs := pairFields[pair]
 		var pairs []string
@@ -312,8 +311,8 @@ func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map
 				}
 			}
 		}
-		ask = map[string][]string{pair: pairs}
-		return ask, func(c map[string]map[string]int) int {
+		ask := map[string][]string{pair: pairs}
+		sum := func(c map[string]map[string]int) int {
 			n := 0
 			for v, k := range c[pair] {
 				a, b, ok := pairValues(fs[0], v)
@@ -322,9 +321,10 @@ func versionCountOf(pl *ticketPlan, g *guard, held map[string][]string) (ask map
 				}
 			}
 			return n
-		}, true, pair != VersionCountPair, guessed, narrowed
+		}
+		return countPlan{ask: ask, sum: sum, pairs: pair != VersionCountPair, guessed: guessed, narrowed: narrowed}, true
 	}
-	return nil, nil, false, false, nil, false
+	return countPlan{}, false
 }
 
 // readVersionCount starts reading the counts a history list's totalCount
@@ -341,7 +341,7 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	if !ok {
 		return nil, nil
 	}
-	ask, sum, pairs := cp.ask, cp.sum, cp.pairs
+	ask := cp.ask
 	for _, vs := range ask {
 		if vs != nil && len(vs) == 0 {
 			return func() (int, error) { return 0, nil }, nil // no value can match, counted or not
@@ -349,7 +349,7 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 	}
 	// Both markers at once: a cold container pays one round trip.
 	pairsDone := func() (bool, error) { return true, nil }
-	if pairs {
+	if cp.pairs {
 		pairsDone = s.pairsComplete.under("read version pairs marker", func() (bool, error) { return vc.VersionPairsComplete(ctx) })
 	}
 	complete, err := s.versionCountsComplete(ctx, vc)
@@ -392,7 +392,7 @@ func (s *Service) readVersionCount(ctx context.Context, pl *ticketPlan, g *guard
 		if err != nil {
 			return 0, err
 		}
-		return sum(c), nil
+		return cp.sum(c), nil
 	}, nil
 }
 
@@ -447,21 +447,7 @@ func (s *Service) readGuessedCount(ctx context.Context, vc VersionCounter, pl *t
 	}
 	raw := async("count versions", func() (map[string]map[string]int, error) { return vc.VersionCounts(ctx, guess.ask) })
 	fresh := async("list the values of versions", func() (map[string]map[string]int, error) {
-		values, ok, err := hl.HeldValues(ctx, guess.guessed)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			// Not to be trusted: the values from the counts themselves,
-			// as the lookups would list them.
-			s.distrustHeld()
-			whole := make(map[string][]string, len(guess.guessed))
-			for _, f := range guess.guessed {
-				whole[f] = nil
-			}
-			return vc.VersionCounts(ctx, whole)
-		}
-		return asCounts(values), nil
+		return s.listHeld(ctx, hl, vc, guess.guessed)
 	})
 	// The history lookups list their values from the same read.
 	if pl.fieldCounts == nil {
@@ -509,6 +495,26 @@ func (s *Service) readGuessedCount(ctx context.Context, vc VersionCounter, pl *t
 		}
 		return exact.sum(c), nil
 	}), true
+}
+
+// listHeld lists the values some version of fields held, in the shape of
+// counts (valuesOf lists them back): from the dictionary, or, when it is
+// not to be trusted, from every value's counts, and then no guess is made
+// from it for a while (heldDistrust).
+func (s *Service) listHeld(ctx context.Context, hl HeldValueLister, vc VersionCounter, fields []string) (map[string]map[string]int, error) {
+	values, ok, err := hl.HeldValues(ctx, fields)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return asCounts(values), nil
+	}
+	s.distrustHeld()
+	whole := make(map[string][]string, len(fields))
+	for _, f := range fields {
+		whole[f] = nil
+	}
+	return vc.VersionCounts(ctx, whole)
 }
 
 func (s *Service) heldDistrusted() bool {

@@ -553,17 +553,7 @@ func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[stri
 		// The list of values, one item a field, where the counts are
 		// read with every value's shards; the counts while it is not
 		// known complete. Only the values are used (valuesOf).
-		counts = func() (map[string]map[string]int, error) {
-			values, ok, err := hl.HeldValues(ctx, fields)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				s.distrustHeld() // readGuessedCount: no guess from it for a while
-				return vc.VersionCounts(ctx, ask)
-			}
-			return asCounts(values), nil
-		}
+		counts = func() (map[string]map[string]int, error) { return s.listHeld(ctx, hl, vc, fields) }
 	}
 	if !slices.ContainsFunc(fields, func(f string) bool { return counting[f] == nil }) {
 		counts = func() (map[string]map[string]int, error) {
