@@ -263,6 +263,9 @@ type rowColumns struct {
 	// the PairsValue column (nil: none read).
 	pairs  map[[2]string][][]uint16
 	paired []uint16
+	// familyOnly: values holds no column, pairs one kind that counts
+	// every filtered field together (history_family.go).
+	familyOnly bool
 }
 
 // pairPartners are the fields pair columns count others over, in the
@@ -527,6 +530,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		total, judging int
 		counted        int // the versions of the candidates counted
 		pending        int // and of those judged or counted by once
+		unvouched      int // judged since the family's pairs did not count them
 	)
 	cands.Range(0, cands.Max(), false, func(n int64) bool {
 		var v uint16
@@ -565,6 +569,13 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		// Two fields some versions pass: the staff member's pairs
 		// count a staff filter with another, else it is judged.
 		paired := false
+		if cols.familyOnly && known && rows > 0 {
+			rows, paired = cols.familyRows(n, versions)
+			known = paired
+			if !paired {
+				unvouched++
+			}
+		}
 		if known && rows > 0 && len(split) > 1 {
 			rows, paired = cols.pairRows(n, versions, split)
 			known, by = paired, ""
@@ -601,6 +612,9 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		total += (pending*total + counted - 1) / counted
 	} else {
 		total += pending
+	}
+	if unvouched > rowOnceMin {
+		return nil, 0, errFamilyUntrusted
 	}
 	if judging > budget {
 		return nil, 0, historyLimit(budget)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ type rowsSpy struct {
 	single     int // tickets read one by one
 	texts      int // reads of a text's counts
 	reads      int // requests for versions
+	mu         sync.Mutex
+	columns    []string // the value and pair columns read, field=value
 }
 
 func (s *rowsSpy) Ticket(ctx context.Context, id string) (*grievance.Ticket, error) {
@@ -52,6 +55,9 @@ func (s *rowsSpy) HistoryValueRows(ctx context.Context, field, value string) ([]
 	if slices.Contains(grievance.TextIndexedFields, field) {
 		s.texts++
 	}
+	s.mu.Lock()
+	s.columns = append(s.columns, field+"="+value)
+	s.mu.Unlock()
 	col, err := s.Store.HistoryValueRows(ctx, field, value)
 	for i := 1; i < len(col); i++ {
 		col[i] += uint16(s.skew)
@@ -1077,6 +1083,116 @@ func TestHistoryRows_CountsACategoryWithAPriorityBothChanged(t *testing.T) {
 		{"a received status, category and priority", []grievance.Filter{title, f("status", grievance.IContains, "received"), open, f("priority", grievance.Exact, "High")}, 1, 90, false},
 		{"the category at the priority it moved with", []grievance.Filter{title, open, f("priority", grievance.Exact, "Low")}, 1, 50, false},
 	})
+}
+
+// Ensure a history list by value filters alone whose fields one kind of
+// pair column counts together (the whole panel's status, category and
+// priority: two value filters are counted by the counts of versions)
+// counts its candidates from that kind's columns only, reading no single
+// column and no other pair, with the same totalCount as judging every
+// version, judging the few tickets the pairs did not count; and that on
+// a table whose pairs were not counted it reads every column within the
+// same list, counts the same, and reads them all at once in that
+// container's next list.
+func TestHistoryRows_AValueListCountsByItsPairsAlone(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 120
+	seedHistory(t, st, waterPoints(n, "Medium"), func(i int) []grievance.TicketInput {
+		who := []*grievance.Principal{staff, ally}[i%3%2]
+		steps := []grievance.TicketInput{
+			{Status: strp("OPEN")},
+			{Status: strp("IN_PROGRESS"), Priority: strp("High"), AttendingStaffID: strp(who.ID)},
+			{Status: strp("OPEN")},
+		}
+		if i%4 == 3 {
+			steps[2].Category = strp(writeCategories[(i+1)%2]) // recategorised when reopened
+		}
+		return steps
+	}, 7)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	open := f("status", grievance.IContains, "OPEN")
+	cases := []struct {
+		name   string
+		fs     []grievance.Filter
+		family string // what every column read names
+	}{
+		{"the whole panel", []grievance.Filter{open, f("category", grievance.IContains, "pe"), f("priority", grievance.IContains, "hig")}, grievance.TripleField(grievance.StatusOpen, writeCategories[0])},
+		{"four statuses, a category and a priority", []grievance.Filter{f("status", grievance.IContains, "o"), f("category", grievance.Exact, writeCategories[1]), f("priority", grievance.IContains, "hi")}, "priority@@@@"},
+		{"four statuses and a category (every priority accepted)", []grievance.Filter{f("status", grievance.IContains, "o"), f("category", grievance.Exact, writeCategories[1]), f("priority", grievance.IContains, "i")}, "category@@"},
+		{"a status, a category and a priority received", []grievance.Filter{f("status", grievance.IContains, "IN_PROG"), f("category", grievance.IContains, "anon"), f("priority", grievance.Exact, "High")}, grievance.TripleField(grievance.StatusInProgress, writeCategories[1])},
+	}
+	plain := oracle(st)
+	twenty := 20
+	ctx := grievance.NewContext(context.Background(), admin)
+	pairsMarker := "attending_staff__id=" + grievance.PairsValue
+	for _, tc := range cases {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
+		all := rowsByPaging(t, ctx, plain, q)
+		if all == 0 {
+			t.Fatalf("%s: no row to count", tc.name)
+		}
+		list := func(svc *grievance.Service, spy *rowsSpy, when string) {
+			t.Helper()
+			spy.columns, spy.read = nil, 0
+			got, err := svc.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", tc.name, when, err)
+			}
+			if got.TotalCount != all {
+				t.Errorf("%s, %s: totalCount %d; every version judged: %d", tc.name, when, got.TotalCount, all)
+			}
+		}
+		spy := &rowsSpy{Store: st}
+		svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+		list(svc, spy, "pairs counted")
+		if len(spy.columns) == 0 {
+			t.Fatalf("%s: read no column: the list is not counted by the history rows", tc.name)
+		}
+		for _, c := range spy.columns {
+			if !strings.HasPrefix(c, tc.family) && c != pairsMarker {
+				t.Errorf("%s: read the column %s; want the pairs %s… and their marker only", tc.name, c, tc.family)
+			}
+		}
+		if spy.read > 2*twenty {
+			t.Errorf("%s: read the versions of %d tickets; want the page's only", tc.name, spy.read)
+		}
+
+		// A few tickets indexed before the pairs: judged, the pairs
+		// still read alone.
+		st.ForgetPairs(seqsTo(5)...)
+		list(svc, spy, "five tickets' pairs not counted")
+		st.ForgetPairs()
+		for _, c := range spy.columns {
+			if !strings.HasPrefix(c, tc.family) && c != pairsMarker {
+				t.Errorf("%s, five tickets' pairs not counted: read the column %s; want the pairs %s… and their marker only", tc.name, c, tc.family)
+			}
+		}
+
+		st.ForgetPairs(seqsTo(n)...)
+		spy = &rowsSpy{Store: st}
+		svc = grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+		list(svc, spy, "pairs not counted")
+		first := slices.Clone(spy.columns)
+		list(svc, spy, "pairs not counted, the container's next list")
+		st.ForgetPairs()
+		singles := func(cols []string) int {
+			k := 0
+			for _, c := range cols {
+				if field, _, _ := strings.Cut(c, "="); !strings.Contains(field, "@") && c != pairsMarker {
+					k++
+				}
+			}
+			return k
+		}
+		if singles(first) == 0 || singles(spy.columns) == 0 {
+			t.Errorf("%s: with the pairs not counted, read %v and then %v: want the single columns read", tc.name, first, spy.columns)
+		}
+		if len(spy.columns) >= len(first) {
+			t.Errorf("%s: the next list read %d columns, the first %d: want it to skip the pairs-only attempt", tc.name, len(spy.columns), len(first))
+		}
+	}
 }
 
 // Ensure every pair column's name says the field it counts and its

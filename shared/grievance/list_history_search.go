@@ -3,6 +3,7 @@ package grievance
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -133,61 +134,40 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
+	familyOnly := false
 	if byRows {
 		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
 		col := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
-		type valueRead struct {
-			field, value string
-			read         func() ([]uint16, error)
-		}
-		var reads []valueRead
-		for field, values := range byField {
-			for _, v := range values {
-				reads = append(reads, valueRead{field, v, async("read history rows of a value", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, v) })})
-			}
-		}
 		// With two value filters the pairs count (the staff picker and
 		// the status, say), the pair columns of their accepted values: a
 		// ticket whose staff and status both changed is counted by them.
-		type pairRead struct {
-			by   [2]string
-			read func() ([]uint16, error)
-		}
-		var pairReads []pairRead
-		var paired func() ([]uint16, error)
-		if pcs := pairColumns(byField); len(pcs) > 0 {
-			for _, pc := range pcs {
-				pairReads = append(pairReads, pairRead{pc.by, async("read history rows of a pair", func() ([]uint16, error) {
-					return hr.HistoryValueRows(ctx, pc.name, pc.value)
-				})})
+		// A list by those values alone counts by them alone
+		// (history_family.go).
+		pcs := pairColumns(byField)
+		if len(unseen) == 0 && valuesOnly(pl.fs) && !s.pairsDistrusted() {
+			if fam, ok := familyColumns(byField); ok {
+				pcs, familyOnly = fam, true
 			}
+		}
+		values := startValueReads(ctx, hr, byField, !familyOnly, pcs)
+		var paired func() ([]uint16, error)
+		if len(pcs) > 0 {
 			paired = async("read history rows of pairs", func() ([]uint16, error) {
 				return hr.HistoryValueRows(ctx, "attending_staff__id", PairsValue)
 			})
 		}
 		rowsCol = func() (*rowColumns, error) {
-			cols := &rowColumns{values: map[string]map[string][]uint16{}}
-			for field := range byField {
-				cols.values[field] = map[string][]uint16{}
-			}
-			var err error
-			cols.rows, err = col()
-			for _, r := range reads {
-				c, verr := r.read()
-				cols.values[r.field][r.value], err = c, cmp.Or(err, verr)
-			}
+			cols := &rowColumns{familyOnly: familyOnly}
+			var cerr error
+			cols.rows, cerr = col()
+			err := cmp.Or(values(cols), cerr)
 			if paired != nil {
-				cols.pairs = map[[2]string][][]uint16{}
-				for _, r := range pairReads {
-					c, perr := r.read()
-					cols.pairs[r.by], err = append(cols.pairs[r.by], c), cmp.Or(err, perr)
-				}
 				var perr error
 				cols.paired, perr = paired()
 				err = cmp.Or(err, perr)
 			}
-			ok, cerr := done()
-			if err = cmp.Or(err, cerr); err != nil || !ok {
+			ok, derr := done()
+			if err = cmp.Or(err, derr); err != nil || !ok {
 				return nil, err
 			}
 			return cols, nil
@@ -290,11 +270,20 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		if err != nil {
 			return nil, err
 		}
-		if cols != nil {
-			cols, err = moreRowValues(ctx, hr, cols, pl.fs, held)
-			if err != nil {
-				return nil, err
+		switch {
+		case cols != nil && familyOnly:
+			// A value taken since the container last read them: the
+			// family lacks its columns, so every column is read.
+			if now, ok := rowValues(pl.fs, held); !ok {
+				cols = nil
+			} else if !maps.EqualFunc(now, byField, slices.Equal) {
+				cols, err = everyRowColumn(ctx, hr, cols, now)
 			}
+		case cols != nil:
+			cols, err = moreRowValues(ctx, hr, cols, pl.fs, held)
+		}
+		if err != nil {
+			return nil, err
 		}
 		if cols != nil {
 			once := func(field string, keys []PostingKey, values map[string][]string) (*onceColumns, error) {
@@ -339,6 +328,14 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				}
 			}
 			rc, n, err := pl.countRows(cands, cols, g, rs, s.historyReadBudget, read, once, sight)
+			if errors.Is(err, errFamilyUntrusted) {
+				s.distrustPairs()
+				now, _ := rowValues(pl.fs, held)
+				if cols, err = everyRowColumn(ctx, hr, cols, now); err != nil {
+					return nil, err
+				}
+				rc, n, err = pl.countRows(cands, cols, g, rs, s.historyReadBudget, read, once, sight)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -475,9 +472,21 @@ type pairColumn struct {
 // staff's first, then the status's, the category's, the triples).
 func pairColumns(byField map[string][]string) []pairColumn {
 	var out []pairColumn
-	add := func(pcs []pairColumn) {
+	for _, pcs := range pairKinds(byField) {
 		if len(out)+len(pcs) <= maxPairColumns {
 			out = append(out, pcs...)
+		}
+	}
+	return out
+}
+
+// pairKinds are the pair columns of the accepted values of byField, a
+// slice per kind (partner and field) that has any, in pairColumns' order.
+func pairKinds(byField map[string][]string) [][]pairColumn {
+	var out [][]pairColumn
+	add := func(pcs []pairColumn) {
+		if len(pcs) > 0 {
+			out = append(out, pcs)
 		}
 	}
 	if staff := byField["attending_staff__id"]; len(staff) == 1 {

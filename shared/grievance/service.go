@@ -47,7 +47,10 @@ type Service struct {
 	// heldDistrustedAt: when the values' dictionary last said it is not
 	// to be trusted (unix ns; 0: never), history_counts.go.
 	heldDistrustedAt atomic.Int64
-	sizes            rangeSizes
+	// pairsDistrustedAt: when a value list last found candidates the
+	// pairs did not count (unix ns; 0: never), history_family.go.
+	pairsDistrustedAt atomic.Int64
+	sizes             rangeSizes
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete onceTrue

@@ -380,7 +380,10 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 		return s.firstRows(f, text, value)
 	}
 	if _, _, ok := grievance.RowPairOf(field); ok {
-		return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
+		return s.historyColumn("HistoryValueRows", func(t *grievance.Ticket, vs []*grievance.Ticket) uint16 {
+			if s.pairsUnknown[t.Seq] {
+				return 0 // indexed before the pairs: none counted
+			}
 			n := uint16(0)
 			for _, v := range vs {
 				keys := grievance.RowPairKeys(func(f string) string { return grievance.IndexedValue(v, f) })
