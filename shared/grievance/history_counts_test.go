@@ -43,13 +43,9 @@ func (s *countSpy) VersionCountsComplete(ctx context.Context) (bool, error) {
 // they split by, a reader the sight rule does not affect), and the rows
 // are the same either way.
 func TestHistoryCounts_SameTotalAsJudgingEveryVersion(t *testing.T) {
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seedVersions(t, st)
-	seedVersions(t, plainStore)
+	st, _, plain, now := seededVersions(t)
 	spy := &countSpy{Store: st}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	counted := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
@@ -145,16 +141,12 @@ func rowsByPaging(t *testing.T, ctx context.Context, svc *grievance.Service, q g
 // read of the counts, cold or warm, not one for the pair and one for the
 // fields, and the same rows as judging every version.
 func TestHistoryCounts_TwoLookupsTakeTheirValuesFromThePairsCounts(t *testing.T) {
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seedVersions(t, st)
-	seedVersions(t, plainStore)
+	st, _, plain, now := seededVersions(t)
 	// Without the values' dictionary (a table counted before it), where
 	// the lookups list the values from the counts.
 	st.SetHeldValuesComplete(false)
 	spy := &countSpy{Store: st}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	counted := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
@@ -217,11 +209,7 @@ func (s *heldSpy) VersionCounts(ctx context.Context, ask map[string][]string) (m
 // it is complete, and from the counts (every value's shards) when not:
 // the same rows either way, as judging every version, cold and warm.
 func TestHistoryCounts_LookupsTakeTheirValuesFromTheDictionary(t *testing.T) {
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seedVersions(t, st)
-	seedVersions(t, plainStore)
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	st, _, plain, now := seededVersions(t)
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
@@ -283,13 +271,9 @@ func (s *askSpy) VersionCounts(ctx context.Context, ask map[string][]string) (ma
 // version: a value recorded since the container's last list is found in
 // the dictionary read beside and its counts read too.
 func TestHistoryCounts_AWarmContainerReadsOnlyTheCountsOfTheValuesItsLookupsMatch(t *testing.T) {
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seedVersions(t, st)
-	seedVersions(t, plainStore)
+	st, plainStore, plain, now := seededVersions(t)
 	spy := &askSpy{Store: st}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
@@ -367,6 +351,20 @@ func TestHistoryCounts_AWarmContainerReadsOnlyTheCountsOfTheValuesItsLookupsMatc
 		}
 		noWholeRead("after a new value", fs)
 	}
+}
+
+// seededVersions gives two programmes seeded alike by seedVersions: st,
+// the one the lists under test read (its counts, index and history rows),
+// and plain, a service that judges every version of the other,
+// plainStore (the oracle), at the clock now both read.
+func seededVersions(t *testing.T) (st, plainStore *grievancetest.Store, plain *grievance.Service, now func() time.Time) {
+	t.Helper()
+	st, plainStore = grievancetest.NewStore(), grievancetest.NewStore()
+	seedVersions(t, st)
+	seedVersions(t, plainStore)
+	now = func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	plain = grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	return st, plainStore, plain, now
 }
 
 // seedVersions gives st 12 tickets of 1 to 5 versions each: versions
@@ -447,15 +445,11 @@ func touchesHidden(fs []grievance.Filter) bool {
 // never too low. Once the store says they are complete the service uses
 // them and stops asking.
 func TestHistoryCounts_IncompleteCountsAreNeverUsed(t *testing.T) {
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seedVersions(t, st)
-	seedVersions(t, plainStore)
+	st, _, plain, now := seededVersions(t)
 	// The counts say nothing: were they read, the total would be 0.
 	st.SetVersionCountsComplete(false)
 	spy := &zeroCounts{countSpy{Store: st}}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	ctx := grievance.NewContext(context.Background(), admin)
 	three := 3
 	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &three}}
@@ -513,14 +507,10 @@ func (s *zeroCounts) VersionCountsComplete(ctx context.Context) (bool, error) {
 // are not complete: a list by two filters judges every version then,
 // while one by a single filter still takes its count from the counts.
 func TestHistoryCounts_IncompletePairsAreNeverUsed(t *testing.T) {
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seedVersions(t, st)
-	seedVersions(t, plainStore)
+	st, _, plain, now := seededVersions(t)
 	st.SetVersionPairsComplete(false)
 	spy := &zeroCounts{countSpy{Store: st}}
-	now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	ctx := grievance.NewContext(context.Background(), admin)
 	three := 3
 	list := func(svc *grievance.Service, fs ...grievance.Filter) int {
