@@ -265,6 +265,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		return vs, err
 	}
 	versions := 0 // the candidates' versions, when known
+	// counted: the rows of each candidate the columns counted.
+	var counted map[int64]int
 	if rowsCol != nil {
 		cols, err := rowsCol()
 		if err != nil {
@@ -340,7 +342,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				return nil, err
 			}
 			read = rc.reading(pl, g, read)
-			pl.versionCount, versions = rc.total, n
+			pl.versionCount, versions, counted = rc.total, n, rc.per
 			// A candidate the columns say holds no row (no version has
 			// the values the filters ask together: an officer's ticket
 			// never OPEN while theirs) is not read for the page either.
@@ -399,6 +401,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 		if versions > 0 {
 			hint = min(cands.Len(), (w.first+1+skipped)*cands.Len()/versions+2)
+		}
+		if k, ok := exactHint(cands, hi, pl.desc || !pl.native, counted, w.first+1+skipped); ok && from == nil {
+			hint = k
 		}
 	}
 	judged := 0
@@ -640,4 +645,27 @@ func readSight(ctx context.Context, hr HistoryRowIndex, ti TextIndex, unseen []s
 		return nil, fmt.Errorf("read the sight's columns: %w", err)
 	}
 	return sc, nil
+}
+
+// exactHint is how many of cands, from hi in the list's order, hold the
+// want rows the page reads, when the columns counted each of them (ok
+// false at the first they did not: it is judged, and may hold none): the
+// page's first read is then exactly its tickets, not the average's
+// estimate and a margin (2 tickets, 6 items, on a history page).
+func exactHint(cands *SeqSet, hi int64, desc bool, counted map[int64]int, want int) (int, bool) {
+	if counted == nil {
+		return 0, false
+	}
+	k, got, ok := 0, 0, true
+	cands.Range(0, hi, desc, func(n int64) bool {
+		rows, known := counted[n]
+		if !known {
+			ok = false
+			return false
+		}
+		k++
+		got += rows
+		return got < want
+	})
+	return k, ok && k > 0
 }
