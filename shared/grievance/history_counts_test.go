@@ -150,7 +150,6 @@ func TestHistoryCounts_TwoLookupsTakeTheirValuesFromThePairsCounts(t *testing.T)
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
-	three := 3
 	distrusted := false
 	ctx := grievance.NewContext(context.Background(), admin)
 	for _, fs := range [][]grievance.Filter{
@@ -159,19 +158,8 @@ func TestHistoryCounts_TwoLookupsTakeTheirValuesFromThePairsCounts(t *testing.T)
 		{f("category", grievance.IContains, "anon"), f("priority", grievance.IContains, "h")},
 	} {
 		for _, warm := range []bool{false, true} {
-			q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"}}
 			spy.counted = 0
-			got, err := counted.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := plain.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.TotalCount != want.TotalCount || versions(got.Items) != versions(want.Items) {
-				t.Errorf("%v, warm %v: %d rows (%s); every version judged: %d (%s)", fs, warm, got.TotalCount, versions(got.Items), want.TotalCount, versions(want.Items))
-			}
+			firstPageAsJudged(t, ctx, counted, plain, fs, fmt.Sprintf("warm %v", warm))
 			// A warm container guesses the values the lookups match from
 			// its last list of them and reads only their pair's counts,
 			// checked against the dictionary; the first such list finds
@@ -213,7 +201,6 @@ func TestHistoryCounts_LookupsTakeTheirValuesFromTheDictionary(t *testing.T) {
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
-	three := 3
 	ctx := grievance.NewContext(context.Background(), admin)
 	for _, complete := range []bool{true, false} {
 		st.SetHeldValuesComplete(complete)
@@ -225,19 +212,8 @@ func TestHistoryCounts_LookupsTakeTheirValuesFromTheDictionary(t *testing.T) {
 			{f("priority", grievance.IContains, "h")},
 		} {
 			for _, warm := range []bool{false, true} {
-				q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"}}
 				spy.held, spy.counted = 0, 0
-				got, err := svc.ListTickets(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := plain.ListTickets(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got.TotalCount != want.TotalCount || versions(got.Items) != versions(want.Items) {
-					t.Errorf("%v, dictionary complete %v, warm %v: %d rows (%s); every version judged: %d (%s)", fs, complete, warm, got.TotalCount, versions(got.Items), want.TotalCount, versions(want.Items))
-				}
+				firstPageAsJudged(t, ctx, svc, plain, fs, fmt.Sprintf("dictionary complete %v, warm %v", complete, warm))
 				wantCounted := 0
 				if !complete {
 					wantCounted = 1
@@ -277,7 +253,6 @@ func TestHistoryCounts_AWarmContainerReadsOnlyTheCountsOfTheValuesItsLookupsMatc
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
-	three := 3
 	ctx := grievance.NewContext(context.Background(), admin)
 	sets := [][]grievance.Filter{
 		{f("category", grievance.IContains, "secret"), f("priority", grievance.IContains, "h")},
@@ -287,19 +262,8 @@ func TestHistoryCounts_AWarmContainerReadsOnlyTheCountsOfTheValuesItsLookupsMatc
 	}
 	list := func(stage string, fs []grievance.Filter) (reads int) {
 		t.Helper()
-		q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"}}
 		spy.asks = nil
-		got, err := svc.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := plain.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.TotalCount != want.TotalCount || versions(got.Items) != versions(want.Items) {
-			t.Errorf("%s %v: %d rows (%s); every version judged: %d (%s)", stage, fs, got.TotalCount, versions(got.Items), want.TotalCount, versions(want.Items))
-		}
+		firstPageAsJudged(t, ctx, svc, plain, fs, stage)
 		return len(spy.asks)
 	}
 	noWholeRead := func(stage string, fs []grievance.Filter) {
@@ -350,6 +314,26 @@ func TestHistoryCounts_AWarmContainerReadsOnlyTheCountsOfTheValuesItsLookupsMatc
 			t.Errorf("after a new value %v: the counts read %d times; want once", fs, reads)
 		}
 		noWholeRead("after a new value", fs)
+	}
+}
+
+// firstPageAsJudged lists the first three rows of the history by fs,
+// with totalCount, through svc and through plain (judging every
+// version), and fails the test, saying label, where they differ.
+func firstPageAsJudged(t *testing.T, ctx context.Context, svc, plain *grievance.Service, fs []grievance.Filter, label string) {
+	t.Helper()
+	three := 3
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, Page: grievance.PageArgs{First: &three}, OrderBy: []string{"-dateCreated"}}
+	got, err := svc.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TotalCount != want.TotalCount || versions(got.Items) != versions(want.Items) {
+		t.Errorf("%s %v: %d rows (%s); every version judged: %d (%s)", label, fs, got.TotalCount, versions(got.Items), want.TotalCount, versions(want.Items))
 	}
 }
 
