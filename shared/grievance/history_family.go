@@ -9,23 +9,30 @@ import (
 	"time"
 )
 
-// A history list by value filters only (the panel's status, category and
-// priority, or two of them, or the staff picker with one) whose fields
-// one kind of pair column counts together, counts a candidate those
-// columns vouch for (every version counted, PairsValue) as the sum of the
-// columns of its accepted pairs (or triples): the number of its versions
-// that held a value each filter accepts, whatever fields split them. The
-// single columns of those fields and the other kinds of pairs only decide
-// which fields split a candidate, which this count does not need, so
-// they are not read: each is one item per 16,384 tickets (7 of the 10
-// columns the whole panel read at 100,000 tickets were those).
+// A history list whose value filters' fields one kind of pair column
+// counts together (the panel's status, category and priority; two of
+// them, or the staff picker with one), with or without a text filter,
+// counts a candidate those columns vouch for (every version counted,
+// PairsValue) as the sum of the columns of its accepted pairs (or
+// triples): the number of its versions that held a value each filter
+// accepts, whatever fields split them. The single columns of those
+// fields and the other kinds of pairs only decide which fields split a
+// candidate, which this count does not need, so they are not read with
+// the postings: each is one item per 16,384 tickets (7 of the 10 columns
+// the whole panel read at 100,000 tickets were those). A candidate whose
+// queried text changed once needs its split (its rows before the change
+// are counted by the field that splits them, FirstRowsField): when more
+// than rowOnceMin such candidates are left, the singles are read beside
+// the page's first read with the counts of changes, as those are, so no
+// round trip is added (splitOf); with fewer they are judged, as before.
 //
-// A candidate the pairs do not vouch for (indexed before them, or with
-// versions unseen) is judged. On a table whose pairs are not all counted
-// yet (not backfilled) that would be most candidates: when more than
-// rowOnceMin need it, the list reads the other columns then (one round
-// trip more) and counts as it did before, and the container reads them
-// with the pairs for pairsDistrust before it tries the pairs alone again.
+// A candidate the pairs do not vouch for (indexed before them, or whose
+// pairs outgrew the reference) is judged. On a table whose pairs are not
+// all counted yet (not backfilled) that would be most candidates: when
+// more than rowOnceMin need it, the list reads the other columns then
+// (one round trip more) and counts as it did before, and the container
+// reads them with the pairs for pairsDistrust before it tries the pairs
+// alone again.
 
 // pairsDistrust is how long a container that found the pairs unvouched
 // for reads every column of a value list again.
@@ -49,12 +56,6 @@ func familyColumns(byField map[string][]string) ([]pairColumn, bool) {
 		}
 	}
 	return nil, false
-}
-
-// valuesOnly reports whether every filter of fs is on a value (none on a
-// text, title, description or code).
-func valuesOnly(fs []Filter) bool {
-	return !slices.ContainsFunc(fs, searchable)
 }
 
 // familyRows is ticket n's rows from the pair columns read (a family's),
@@ -156,3 +157,27 @@ func (s *Service) pairsDistrusted() bool {
 }
 
 func (s *Service) distrustPairs() { s.pairsDistrustedAt.Store(s.now().UnixNano()) }
+
+// splitOf finds, from the single columns, which field splits the
+// versions of c, a candidate a family's pairs counted (its rows are
+// theirs): by is that field, or "" when none does; ok is false when two
+// do, or the columns disagree with the pairs (it is judged).
+func splitOf(c pendingCandidate, singles map[string]map[string][]uint16) (pendingCandidate, bool) {
+	c.by, c.unsplit = "", false
+	for _, field := range slices.Sorted(maps.Keys(singles)) {
+		held := 0
+		for _, col := range singles[field] {
+			if c.n < int64(len(col)) {
+				held += int(col[c.n])
+			}
+		}
+		switch {
+		case held >= c.versions:
+		case held == 0 || c.by != "":
+			return c, false
+		default:
+			c.by = field
+		}
+	}
+	return c, true
+}

@@ -264,8 +264,12 @@ type rowColumns struct {
 	pairs  map[[2]string][][]uint16
 	paired []uint16
 	// familyOnly: values holds no column, pairs one kind that counts
-	// every filtered field together (history_family.go).
+	// every filtered field together (history_family.go); accepted are
+	// the values of those fields, and singles reads their single
+	// columns (a candidate whose queried text changed once needs them).
 	familyOnly bool
+	accepted   map[string][]string
+	singles    func() (map[string]map[string][]uint16, error)
 }
 
 // pairPartners are the fields pair columns count others over, in the
@@ -590,13 +594,13 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 			counted += versions
 			rc.per[n] = rows
 			rc.column += rows
-		case sure && texts[text] != "" && once != nil && !paired:
+		case sure && texts[text] != "" && once != nil && (!paired || cols.familyOnly):
 			field := texts[text]
-			byField[field] = append(byField[field], pendingCandidate{n, versions, rows, by})
+			byField[field] = append(byField[field], pendingCandidate{n, versions, rows, by, cols.familyOnly})
 			onces++
 			pending += versions
 		case known && text == 0 && sight != nil && !paired:
-			sighted = append(sighted, pendingCandidate{n, versions, rows, by})
+			sighted = append(sighted, pendingCandidate{n: n, versions: versions, rows: rows, by: by})
 			pending += versions
 		default:
 			judge = append(judge, n)
@@ -641,13 +645,21 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 		read func() (*onceColumns, error)
 	}
 	reads := map[string]onceRead{}
+	var singlesRead func() (map[string]map[string][]uint16, error)
 	for field, cs := range byField {
 		keys := pl.onceKeys(field)
 		// The accepted values of each field that splits a candidate's
-		// versions: their counts before the change.
+		// versions: their counts before the change (of every filtered
+		// field while the split is not known).
 		values := map[string][]string{}
 		for _, c := range cs {
-			if c.by != "" && values[c.by] == nil {
+			switch {
+			case c.unsplit:
+				maps.Copy(values, cols.accepted)
+				if singlesRead == nil {
+					singlesRead = async("read history rows of the values", cols.singles)
+				}
+			case c.by != "" && values[c.by] == nil:
 				values[c.by] = slices.Sorted(maps.Keys(cols.values[c.by]))
 			}
 		}
@@ -670,13 +682,28 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 				judging += max(c.versions, 1)
 			}
 		}
+		var singles map[string]map[string][]uint16
+		if singlesRead != nil {
+			var err error
+			if singles, err = singlesRead(); err != nil {
+				failed = err
+			}
+		}
 		for field, cs := range byField {
 			oc, err := reads[field].read()
 			if err != nil {
 				failed = cmp.Or(failed, err)
 				continue
 			}
-			count(cs, func(c pendingCandidate) (int, bool) { return oc.rows(c, reads[field].keys) })
+			count(cs, func(c pendingCandidate) (int, bool) {
+				if c.unsplit {
+					var ok bool
+					if c, ok = splitOf(c, singles); !ok {
+						return 0, false
+					}
+				}
+				return oc.rows(c, reads[field].keys)
+			})
 		}
 		if sightRead != nil {
 			sc, err := sightRead()
@@ -737,6 +764,10 @@ type pendingCandidate struct {
 	n              int64
 	versions, rows int
 	by             string
+	// unsplit: a family's pairs counted its rows, and which field splits
+	// them is not known yet (by is found from the single columns, read
+	// beside the page: splitOf).
+	unsplit bool
 }
 
 // rows counts the rows of candidate c: ok is false unless its text

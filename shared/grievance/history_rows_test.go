@@ -1184,6 +1184,76 @@ func TestHistoryRows_AValueListCountsByItsPairsAlone(t *testing.T) {
 	}
 }
 
+// Ensure a history list by a title, a status and a priority counts by
+// the status's pairs alone, and reads the single columns only when more
+// than a few candidates' titles changed once (beside the page, to tell
+// which field splits each: the status alone, or both, judged), with the
+// same totalCount as judging every version either way.
+func TestHistoryRows_ATextListReadsTheSinglesOnlyForChangedTexts(t *testing.T) {
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	fs := []grievance.Filter{f("title", grievance.IContains, "point"), f("status", grievance.IContains, "OPEN"), f("priority", grievance.Exact, "High")}
+	for _, corrected := range []bool{false, true} {
+		st := grievancetest.NewStore()
+		const n = 120
+		ins := waterPoints(n, "High")
+		for i := range ins {
+			if corrected && i%4 == 0 {
+				ins[i].Title = strp(fmt.Sprintf("Water piont %d", i)) // corrected later
+			}
+			if i%8 == 0 {
+				ins[i].Priority = strp("Low")
+			}
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			fixed := strp(fmt.Sprintf("Water point %d", i))
+			if i%8 == 0 {
+				// Opened while Low, High from the correction on: the
+				// status and the priority both split its versions, and
+				// its OPEN version before the correction is no row.
+				steps := []grievance.TicketInput{{Status: strp("OPEN")}, {Priority: strp("High")}, {Status: strp("IN_PROGRESS")}}
+				if corrected {
+					steps[1].Title = fixed
+				}
+				return steps
+			}
+			steps := []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}, {Status: strp("OPEN")}}
+			if corrected && i%4 == 0 {
+				steps[0].Title = fixed // the status alone splits its versions
+			}
+			return steps
+		}, 7)
+		twenty := 20
+		ctx := grievance.NewContext(context.Background(), admin)
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: fs}
+		all := rowsByPaging(t, ctx, oracle(st), q)
+		spy := &rowsSpy{Store: st}
+		svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TotalCount != all {
+			t.Errorf("corrected %v: totalCount %d; every version judged: %d", corrected, got.TotalCount, all)
+		}
+		singles := 0
+		for _, c := range spy.columns {
+			if c == "status=OPEN" || c == "priority=High" {
+				singles++
+			}
+		}
+		if (singles > 0) != corrected {
+			t.Errorf("corrected %v: read the single columns %d times (%v): want them only for the corrected titles", corrected, singles, spy.columns)
+		}
+		// Of the 30 corrected, the 15 whose priority changed too are
+		// judged, with the page's.
+		if want := 15 + 2*twenty; corrected && spy.read > want {
+			t.Errorf("read the versions of %d tickets: want the %d judged and the page's", spy.read, 15)
+		}
+	}
+}
+
 // seedReopened gives st n water points opened, taken in progress at a
 // High priority by one of two officers and reopened, one in four
 // recategorised when reopened; ticket 7 is deleted.

@@ -141,10 +141,10 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		// With two value filters the pairs count (the staff picker and
 		// the status, say), the pair columns of their accepted values: a
 		// ticket whose staff and status both changed is counted by them.
-		// A list by those values alone counts by them alone
+		// A list by those values (and texts) counts by them alone
 		// (history_family.go).
 		pcs := pairColumns(byField)
-		if len(unseen) == 0 && valuesOnly(pl.fs) && !s.pairsDistrusted() {
+		if len(unseen) == 0 && !s.pairsDistrusted() {
 			if fam, ok := familyColumns(byField); ok {
 				pcs, familyOnly = fam, true
 			}
@@ -158,6 +158,14 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 		rowsCol = func() (*rowColumns, error) {
 			cols := &rowColumns{familyOnly: familyOnly}
+			if familyOnly {
+				cols.accepted = byField
+				cols.singles = func() (map[string]map[string][]uint16, error) {
+					var sc rowColumns
+					err := startValueReads(ctx, hr, byField, true, nil)(&sc)
+					return sc.values, err
+				}
+			}
 			var cerr error
 			cols.rows, cerr = col()
 			err := cmp.Or(values(cols), cerr)
