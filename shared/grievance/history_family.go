@@ -18,7 +18,7 @@ import (
 // accepts, whatever fields split them. The single columns of those
 // fields and the other kinds of pairs only decide which fields split a
 // candidate, which this count does not need, so they are not read with
-// the postings: each is one item per 16,384 tickets (7 of the 10 columns
+// the postings: each is one item per 16,384 tickets (6 of the 9 columns
 // the whole panel read at 100,000 tickets were those). A candidate whose
 // queried text changed once needs its split (its rows before the change
 // are counted by the field that splits them, FirstRowsField): when more
