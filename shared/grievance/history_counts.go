@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -517,12 +518,23 @@ func (s *Service) listHeld(ctx context.Context, hl HeldValueLister, vc VersionCo
 	return vc.VersionCounts(ctx, whole)
 }
 
-func (s *Service) heldDistrusted() bool {
-	at := s.heldDistrustedAt.Load()
-	return at != 0 && s.now().Sub(time.Unix(0, at)) < heldDistrust
+func (s *Service) heldDistrusted() bool { return s.heldDistrustedAt.within(s.now(), heldDistrust) }
+
+func (s *Service) distrustHeld() { s.heldDistrustedAt.mark(s.now()) }
+
+// distrustedAt is when a container last found an index of the store not
+// to be trusted (unix ns; 0: never), so that it reads around it for a
+// while instead of finding it out again on every list.
+type distrustedAt struct{ at atomic.Int64 }
+
+// within reports whether the index was found untrusted less than window
+// before now.
+func (d *distrustedAt) within(now time.Time, window time.Duration) bool {
+	at := d.at.Load()
+	return at != 0 && now.Sub(time.Unix(0, at)) < window
 }
 
-func (s *Service) distrustHeld() { s.heldDistrustedAt.Store(s.now().UnixNano()) }
+func (d *distrustedAt) mark(now time.Time) { d.at.Store(now.UnixNano()) }
 
 // versionCountsComplete asks vc until it says yes, then remembers: the
 // counts never become incomplete again, so a container pays the read at

@@ -151,12 +151,9 @@ func everyRowColumn(ctx context.Context, hr HistoryRowIndex, cols *rowColumns, b
 	return out, nil
 }
 
-func (s *Service) pairsDistrusted() bool {
-	at := s.pairsDistrustedAt.Load()
-	return at != 0 && s.now().Sub(time.Unix(0, at)) < pairsDistrust
-}
+func (s *Service) pairsDistrusted() bool { return s.pairsDistrustedAt.within(s.now(), pairsDistrust) }
 
-func (s *Service) distrustPairs() { s.pairsDistrustedAt.Store(s.now().UnixNano()) }
+func (s *Service) distrustPairs() { s.pairsDistrustedAt.mark(s.now()) }
 
 // splitOf finds, from the single columns, which field splits the
 // versions of c, a candidate a family's pairs counted (its rows are

@@ -46,10 +46,10 @@ type Service struct {
 	lastHeld lastValues
 	// heldDistrustedAt: when the values' dictionary last said it is not
 	// to be trusted (unix ns; 0: never), history_counts.go.
-	heldDistrustedAt atomic.Int64
+	heldDistrustedAt distrustedAt
 	// pairsDistrustedAt: when a value list last found candidates the
 	// pairs did not count (unix ns; 0: never), history_family.go.
-	pairsDistrustedAt atomic.Int64
+	pairsDistrustedAt distrustedAt
 	sizes             rangeSizes
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
