@@ -371,7 +371,8 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 	oracle := newScaleOracle(b, ts, versions, people)
 	if op.restricted {
 		cfg, _ := json.Marshal(`{"grievance_types": ["Default", "Payments", "Targeting"], "restricted_categories": {"Targeting": ["127010"]}}`)
-		body := e.send(b, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: "restrict-targeting"}) { internalId } }`, cfg))
+		restrict := fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: "restrict-targeting"}) { internalId } }`, cfg)
+		body := e.send(b, adminClaims, restrict)
 		log, err := e.st.MutationLog(context.Background(), path(decode(b, body), "data", "updateGrievanceConfig", "internalId").(string))
 		if err != nil {
 			b.Fatal(err)
@@ -379,7 +380,7 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 		if log.Error != "" {
 			b.Fatalf("restrict Targeting: %s", log.Error)
 		}
-		oracle.ok(b, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: "restrict-targeting"}) { internalId } }`, cfg))
+		oracle.ok(b, adminClaims, restrict)
 		if n, msg := oracle.mutationLog(b, adminClaims, "restrict-targeting"); msg != "" {
 			b.Fatalf("restrict Targeting in the oracle: %d %s", n, msg)
 		}
