@@ -421,7 +421,7 @@ func (e *scaleEnv) checkAnswer(b *testing.B, claims map[string]string, doc, body
 	b.Helper()
 	want := e.oracle.gql(b, claims, doc, nil).Raw
 	if g, w := answerOf(b, body), answerOf(b, want); g != w {
-		b.Errorf("the answer at scale differs from the oracle's (every version judged):\n got %.600s\nwant %.600s", g, w)
+		b.Errorf("the answer at scale differs from the in-memory oracle's:\n got %.600s\nwant %.600s", g, w)
 	}
 }
 

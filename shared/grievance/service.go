@@ -45,10 +45,10 @@ type Service struct {
 	// versions held, for history lookups).
 	lastHeld lastValues
 	// heldDistrustedAt: when the values' dictionary last said it is not
-	// to be trusted (unix ns; 0: never), history_counts.go.
+	// to be trusted, history_counts.go.
 	heldDistrustedAt distrustedAt
 	// pairsDistrustedAt: when a value list last found candidates the
-	// pairs did not count (unix ns; 0: never), history_family.go.
+	// pairs did not count, history_family.go.
 	pairsDistrustedAt distrustedAt
 	sizes             rangeSizes
 	// countsComplete: the history store said its counts of versions are
