@@ -61,16 +61,21 @@ func sortTail(skAttr string) func(dynamo.Item) string {
 	}
 }
 
-// topRuns remembers, per sort index, the first value from the top whose
-// run was longer than a page the last time the index was read
-// descending, and how many items the shorter runs above it held: the
-// next such read fetches that run speculatively, alongside a first
-// request sized to reach it, instead of after it. A wrong guess costs one
-// small read, never a wrong row (the guess is used only when the main
-// read reaches that value).
+// topRuns remembers, per sort index, a run of one value a descending
+// read from the top will need, and how many items the runs above it
+// held: the next such read fetches that run newest first beside a first
+// request sized to reach it, instead of after it. A plain read (every
+// item kept) remembers the run its page ended in when the page left some
+// of that run's items unused: a run longer than the page (priority, an
+// empty due date), or a short one (a programme of many officers, a score
+// of tickets each), whose oldest tickets came first and whose newest the
+// page wanted, so that it had to be read whole. A read within a range
+// remembers its first long run. A wrong guess costs one small read,
+// never a wrong row (the guess is used only when the main read reaches
+// that value).
 type topRuns struct{ m sync.Map }
 
-// topRun is a remembered long run: its value and the items above it.
+// topRun is a remembered run: its value and the items above it.
 type topRun struct {
 	value string
 	above int
@@ -84,45 +89,12 @@ func (t *topRuns) get(index string) (topRun, bool) {
 	return v.(topRun), true
 }
 
-// depthMax bounds a remembered depth, in pages (plus one item), so that
-// one odd read cannot make the next ones large.
-const depthMax = 4
-
-// runDepths remembers, per sort index, how many of its items (per item a
-// page wanted) the last plain descending read took from the top when its
-// runs were short but the page ended inside one (a programme of many
-// officers, a score of tickets each): the run ending the page must be
-// read whole to find its newest tickets, which took a second request
-// after the first page's items. The next such read asks for that many
-// at once: a few more small index items in place of a round trip. (A
-// long run below short ones, due dates at 1,000 tickets, is topRuns'.)
-type runDepths struct{ m sync.Map }
-
-// first is the size of the first read for a page of limit items.
-func (d *runDepths) first(index string, limit int) int {
-	v, ok := d.m.Load(index)
-	if !ok {
-		return limit + 1
-	}
-	return max(limit+1, min(int(math.Ceil(v.(float64)*float64(limit+1))), depthMax*(limit+1)))
-}
-
-// took records that a read for a page of limit items took n items from
-// the top: remembered when more than the first read's limit+1.
-func (d *runDepths) took(index string, limit, n int) {
-	if n <= limit+1 {
-		d.m.Delete(index)
-		return
-	}
-	d.m.Store(index, float64(n)/float64(limit+1))
-}
-
 // scanSorted reads a RangeSorted range. Ascending, the index order is the
 // list order. Descending, the index gives equal values oldest first: each
 // run of one value is reversed once complete, and a run longer than the
 // page is read on its own, newest first (ascending within its value), so
 // a page reads about twice its rows however many tickets share a value
-// (about once, when the top run was guessed: topRuns). Items outside
+// (about once, when the run it needs was guessed: topRuns). Items outside
 // r.Within are skipped as read, and reads are sized by the share of the
 // index Within holds; a narrow index's tickets are then fetched, a batch
 // at a time.
@@ -223,20 +195,16 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 	fromTop := from == nil
 	guess, guessed := s.tops.get(tk)
 	guessed = guessed && fromTop
-	// A read within a range skips items as it goes: its depth says
-	// nothing of a plain read's.
+	// A read within a range skips items as it goes: the run its page
+	// ended in says little of the next read's.
 	plain := out.within == nil && fromTop
-	firstSize := limit + 1
-	if plain {
-		firstSize = s.depths.first(tk, limit)
-	}
 	var main *pager
 	if fromTop {
-		main = mainFrom(all(), firstSize)
+		main = mainFrom(all(), limit+1)
 	} else {
 		// The cursor's value's older tickets first (ascending within a
 		// value is newest first), read beside the values below it.
-		main = mainFrom(all().Range(skAttr, dynamo.Less, from.value+sortSep), firstSize)
+		main = mainFrom(all().Range(skAttr, dynamo.Less, from.value+sortSep), limit+1)
 		rest := out.watch(newPager(all().Range(skAttr, dynamo.Between, sortKey(from.value, from.seq-1), sortKey(from.value, 0)), false).firstPage(out.indexPage(limit)), nil)
 		if err := prefetch(ctx, main, rest); err != nil {
 			return err
@@ -253,24 +221,32 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 	}
 	var spec *pager
 	if guessed {
-		// The short runs above the guessed one, and its first item to
-		// confirm it.
+		// The runs above the guessed one, and its first item to confirm
+		// it; of the guessed run, what the page wants of it (a plain
+		// read's rows are its items).
 		main.firstPage(guess.above + 1)
-		spec = runOf(guess.value)
+		size := out.indexPage(limit)
+		if plain {
+			size = max(limit-guess.above, 1)
+		}
+		spec = runOf(guess.value).firstPage(size)
 		if err := prefetch(ctx, main, spec); err != nil {
 			return err
 		}
 	}
 	// taken counts the items of the short runs above the first long one;
 	// replaced, that a long run other than the guessed one came first and
-	// is now the guess.
-	taken, sawLong, replaced := 0, false, false
+	// is now the guess (a read within a range). depth counts the items of
+	// the runs read whole from the top, and end is the run a plain read's
+	// page ended in, with items left over.
+	taken, sawLong, replaced, depth := 0, false, false, 0
+	var end *topRun
 	defer func() {
-		if spec != nil && !replaced {
-			s.tops.m.Delete(tk) // not reached: a page of shorter runs, or a value gone
-		}
-		if plain && !guessed && !sawLong {
-			s.depths.took(tk, limit, taken+1) // and the item that ended the last run
+		switch {
+		case plain && end != nil:
+			s.tops.m.Store(tk, *end)
+		case plain, spec != nil && !replaced:
+			s.tops.m.Delete(tk) // a page of runs read whole, or a guess not reached
 		}
 	}()
 	for {
@@ -305,9 +281,13 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 				}
 				for i := len(run) - 1; i >= 0; i-- {
 					if more, err := out.add(run[i]); err != nil || !more {
+						if err == nil && i > 0 { // its older tickets, read for nothing
+							end = &topRun{value: v, above: depth}
+						}
 						return err
 					}
 				}
+				depth += len(run)
 				continue
 			}
 			// Remember the first long run only: a short run is read
@@ -329,12 +309,16 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 			stopped = !more
 			return more, err
 		})
+		if stopped {
+			end = &topRun{value: v, above: depth}
+		}
 		if err != nil || stopped {
 			return err
 		}
 		if guessedRun && n <= limit && !replaced {
 			s.tops.m.Delete(tk) // the guessed run has become short
 		}
+		depth += n
 		main = mainFrom(all().Range(skAttr, dynamo.Less, v+sortSep), limit+1)
 	}
 }

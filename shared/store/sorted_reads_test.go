@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -14,9 +15,9 @@ import (
 // from 240 tickets, where every priority run and the status and category
 // shares are longer than the page, and each of 30 officers attends 8
 // tickets (runs shorter than the page, so a descending page ends inside
-// one, which is read whole for its newest tickets: the container
-// remembers how deep the last such read went, and reads that deep at
-// once); the due dates are a short run at the top above a long one (the
+// one, whose newest tickets it wants and whose oldest come first: the
+// container remembers that run, and reads what the page wants of it
+// newest first beside the first Query); the due dates are a short run at the top above a long one (the
 // container remembers the first long run and how deep it starts).
 func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 	s, m := meteredStore(t)
@@ -52,7 +53,7 @@ func TestScanTickets_PanelReadsAreFlat(t *testing.T) {
 		{"reporter (narrow index): index, then tickets", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "reporter_id", PageHint: 11}, 2, 22},
 		{"version descending (narrow), top run guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "version", Descending: true, PageHint: 11}, 2, 23},
 		{"due date descending, a short top run above a long one: both read at once", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "due_date", Descending: true, PageHint: 11}, 1, 18},
-		{"staff descending (narrow), runs shorter than the page: as deep as the last read", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "attending_staff", Descending: true, PageHint: 11}, 2, 28},
+		{"staff descending (narrow), runs shorter than the page: the run ending the page guessed", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "attending_staff", Descending: true, PageHint: 11}, 2, 23},
 		{"status within a sort, share known", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", PageHint: 11,
 			Within: openA, Share: 1.0 / 12}, 1, 160},
 		{"status within a narrow sort, share known", grievance.TicketRange{By: grievance.RangeSorted, SortBy: "version", Descending: true, PageHint: 11,
@@ -210,5 +211,70 @@ func TestScanTickets_RememberedLongRunFollowsTheTable(t *testing.T) {
 	read("after the new runs")
 	if rounds := read("warm again"); rounds > 1 {
 		t.Errorf("warm again: %v round trips, want 1", rounds)
+	}
+}
+
+// A descending read of a column of short runs (officers of six tickets
+// each) whose page ends inside a run remembers that run: the next read
+// fetches the newest tickets it needs of it beside its first Query, in
+// the round trips of an ascending read and without reading the run's
+// older tickets; a table grown above it still lists the column's order.
+func TestScanTickets_RememberedShortRunEndingThePage(t *testing.T) {
+	s, m := meteredStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var ts []*grievance.Ticket
+	add := func(from, officers, each int) {
+		var part []*grievance.Ticket
+		for i := range officers * each {
+			seq := int64(len(ts) + 1)
+			// Officers' tickets interleave, as a programme assigns them.
+			staff := fmt.Sprintf("officer-%03d", from+i%officers)
+			tk := &grievance.Ticket{ID: id(int(seq)), Version: 1, Seq: seq, Code: grievance.FormatCode(seq),
+				Status: grievance.StatusOpen, Category: "A", AttendingStaffID: staff, DateCreated: at, DateUpdated: at, DateValidFrom: at}
+			ts = append(ts, tk)
+			part = append(part, tk)
+		}
+		if err := s.ImportTickets(ctx, part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(0, 8, 6)
+	r := grievance.TicketRange{By: grievance.RangeSorted, SortBy: "attending_staff", Descending: true, PageHint: 9}
+	read := func(when string) (rounds, index float64) {
+		t.Helper()
+		want := slices.Clone(ts)
+		slices.SortStableFunc(want, grievance.TicketOrder("attending_staff", true))
+		var got []string
+		m.Take()
+		err := s.ScanTickets(ctx, r, func(tk *grievance.Ticket) (bool, error) {
+			got = append(got, tk.ID)
+			return len(got) < r.PageHint, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tk := range want[:r.PageHint] {
+			if i >= len(got) || got[i] != tk.ID {
+				t.Fatalf("%s: rows %v, want %s at %d", when, got, tk.ID, i)
+			}
+		}
+		op := m.Take().Total("DynamoDB")
+		// The narrow index's items are the items beyond the page's tickets.
+		return op.Rounds, op.ItemsRead - float64(len(got))
+	}
+	if rounds, _ := read("cold"); rounds < 3 {
+		t.Logf("cold: %v round trips (the run ending the page read after the first Query)", rounds)
+	}
+	// The top officer's 6, the next one's first (oldest) item to confirm
+	// the guess, and the 3 newest of the next officer's the page wants.
+	rounds, index := read("warm")
+	if rounds > 2 || index > 10 {
+		t.Errorf("warm: %v round trips, %v index items; want 2 (the index, the tickets) and 10", rounds, index)
+	}
+	add(20, 2, 7) // officers above the remembered one
+	read("after the new runs")
+	if rounds, index := read("warm again"); rounds > 2 || index > 10 {
+		t.Errorf("warm again: %v round trips, %v index items; want 2 and 10", rounds, index)
 	}
 }

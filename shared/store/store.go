@@ -57,11 +57,9 @@ type Store struct {
 	// historyComputed, when set (by tests), runs in CompleteHistory
 	// between reading a page's tickets and writing their index.
 	historyComputed func()
-	// tops guesses the long top runs of the sort indexes (sorted.go).
+	// tops remembers, per sort index, the run a descending read from the
+	// top will need (sorted.go).
 	tops topRuns
-	// depths sizes the first read of a sort index of short runs
-	// (sorted.go).
-	depths runDepths
 	// wideSeen: the table's columns have no narrow block (columns.go).
 	wideSeen atomic.Bool
 	// groupRuns: per column, the ranges of the order runs too large to
