@@ -33,7 +33,9 @@ type rowsSpy struct {
 	texts      int // reads of a text's counts
 	reads      int // requests for versions
 	mu         sync.Mutex
-	columns    []string // the value and pair columns read, field=value
+	columns    []string       // the value and pair columns read, field=value
+	newest     int            // tickets whose newest version alone was read
+	behind     map[int64]bool // tickets whose newest version reads as the one before
 }
 
 func (s *rowsSpy) Ticket(ctx context.Context, id string) (*grievance.Ticket, error) {
@@ -87,9 +89,31 @@ func (s *rowsSplitSpy) HistoryValueRows(ctx context.Context, field, value string
 }
 
 func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
+	s.mu.Lock()
 	s.read += len(seqs)
 	s.reads++
+	s.mu.Unlock()
 	return s.Store.VersionsBySeq(ctx, seqs)
+}
+
+// NewestVersionsBySeq counts the tickets whose newest version alone a
+// list reads; for those in behind it answers the version before, as a
+// History table the consumer has not yet brought up to date would.
+func (s *rowsSpy) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	s.mu.Lock()
+	s.newest += len(seqs)
+	s.mu.Unlock()
+	vs, err := s.Store.VersionsBySeq(ctx, seqs)
+	out := map[int64]*grievance.Ticket{}
+	for n, v := range vs {
+		switch {
+		case s.behind[n] && len(v) > 1:
+			out[n] = v[1]
+		case len(v) > 0:
+			out[n] = v[0]
+		}
+	}
+	return out, err
 }
 
 // A history list with text filters counts its rows from the history rows
@@ -1356,4 +1380,76 @@ func waterPoints(n int, priority string) []grievance.TicketInput {
 		ins[i] = grievance.TicketInput{Category: strp(writeCategories[i%2]), Title: strp(fmt.Sprintf("Water point %d", i)), Priority: strp(priority)}
 	}
 	return ins
+}
+
+// Ensure a history list by two value filters or more whose candidates
+// the history rows count reads only the newest version of a candidate
+// they count one row for and whose live ticket holds the filters' values
+// (its one row), and the versions of the others: the same rows and
+// totalCount as judging every version, also when the newest version read
+// is not a row (the History table behind the postings: those tickets'
+// versions are read after). Lists the rows do not count per ticket (two
+// value filters the counts of versions count) and one value filter read
+// versions as before.
+func TestHistoryRows_ALiveRowAloneReadsOnlyTheNewestVersion(t *testing.T) {
+	st := grievancetest.NewStore()
+	seedReopened(t, st, 60)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	panel := []grievance.Filter{f("status", grievance.IContains, "OPEN"), f("category", grievance.IContains, "pe"), f("priority", grievance.IContains, "high")}
+	ctx := grievance.NewContext(context.Background(), admin)
+	first := 10
+	for _, tc := range []struct {
+		name   string
+		fs     []grievance.Filter
+		behind []int // rows (by place on the page) whose ticket's newest version reads as the one before
+		newest bool  // the page's candidates are read newest version alone
+	}{
+		{"the whole panel", panel, nil, true},
+		{"the whole panel, History behind", panel, []int{0, 2}, true},
+		{"a title with a status and the staff member", []grievance.Filter{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN"), f("attending_staff__id", grievance.Exact, staff.ID)}, nil, true},
+		{"a row before the live version", []grievance.Filter{f("status", grievance.IContains, "OPEN"), f("category", grievance.IContains, "pe"), f("priority", grievance.IContains, "med")}, nil, false},
+		{"two value filters the counts of versions count", []grievance.Filter{f("status", grievance.IContains, "OPEN"), f("priority", grievance.IContains, "high")}, nil, false},
+		{"one value filter", []grievance.Filter{f("priority", grievance.IContains, "high")}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &first}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
+			want, err := oracle(st).ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want.Items) < 3 {
+				t.Fatalf("%d rows: the case checks too little", len(want.Items))
+			}
+			spy := &rowsSpy{Store: st, behind: map[int64]bool{}}
+			for _, i := range tc.behind {
+				spy.behind[want.Items[i].Seq] = true
+			}
+			svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+			got, err := svc.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pageRows(got) != pageRows(want) || got.TotalCount != want.TotalCount {
+				t.Fatalf("rows %v (total %d), want %v (%d)", pageRows(got), got.TotalCount, pageRows(want), want.TotalCount)
+			}
+			t.Logf("newest alone %d, versions of %d tickets", spy.newest, spy.read)
+			switch {
+			case tc.newest && (spy.newest < len(want.Items) || spy.read != len(tc.behind)):
+				t.Errorf("read the newest version alone of %d tickets and the versions of %d; want the page's %d, and the versions of the %d behind", spy.newest, spy.read, len(want.Items), len(tc.behind))
+			case !tc.newest && spy.newest != 0:
+				t.Errorf("read the newest version alone of %d tickets; want none", spy.newest)
+			}
+		})
+	}
+}
+
+// pageRows names a page's rows, ticket and version, in order.
+func pageRows(p *grievance.Page[*grievance.Ticket]) string {
+	var out []string
+	for _, r := range p.Items {
+		out = append(out, fmt.Sprintf("%d@%d", r.Seq, r.Version))
+	}
+	return strings.Join(out, " ")
 }

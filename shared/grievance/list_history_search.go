@@ -132,6 +132,30 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			keys = append(keys, mine)
 		}
 	}
+	// With two value filters or more, a candidate's one row is most often
+	// its live version (the values held together, as a ticket's panel
+	// shows them now): the filters' live postings, read beside, say whose
+	// live ticket holds them, and the page reads only the newest version
+	// of those the history rows count one row for (onlyNewest).
+	var liveNeeds [][]PostingKey
+	if byRows && len(unseen) == 0 {
+		for _, n := range needs {
+			if !n.or {
+				continue
+			}
+			ks := make([]PostingKey, 0, len(n.keys))
+			for _, k := range n.keys {
+				ks = append(ks, PostingKey{Field: n.f.Field, Gram: k.Gram})
+			}
+			liveNeeds = append(liveNeeds, ks)
+		}
+		if len(liveNeeds) < 2 {
+			liveNeeds = nil
+		}
+		for _, ks := range liveNeeds {
+			keys = append(keys, ks...)
+		}
+	}
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
 	familyOnly := false
@@ -220,11 +244,26 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 		}
 		if len(more) > 0 {
+			liveNeeds = nil // their live postings were not read
 			got, err := ti.Postings(ctx, more)
 			if err != nil {
 				return nil, fmt.Errorf("read history index: %w", err)
 			}
 			maps.Copy(post, got)
+		}
+	}
+	// liveHeld: the tickets whose live version holds every value filter's
+	// values (nil: not known).
+	var liveHeld *SeqSet
+	for _, ks := range liveNeeds {
+		held := &SeqSet{}
+		for _, k := range ks {
+			orSet(held, post[k])
+		}
+		if liveHeld == nil {
+			liveHeld = held
+		} else {
+			liveHeld.And(held)
 		}
 	}
 	var cands *SeqSet
@@ -348,6 +387,10 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 			if err != nil {
 				return nil, err
+			}
+			if liveHeld != nil {
+				read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
+					rc.newestOnly(liveHeld), func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }, pl.newest.learn)
 			}
 			read = rc.reading(pl, g, read)
 			pl.versionCount, versions, counted = rc.total, n, rc.per
@@ -676,4 +719,71 @@ func exactHint(cands *SeqSet, hi int64, desc bool, counted map[int64]int, want i
 		return got < want
 	})
 	return k, ok && k > 0
+}
+
+// newestOnly are the candidates the column counts one row for whose live
+// ticket holds the filters' values (liveHeld): that row is likely their
+// newest version.
+func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := map[int64]bool{}
+	for n, rows := range rc.per {
+		if rows == 1 && liveHeld.Has(n) {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// onlyNewest wraps a history list's read of versions: of the tickets in
+// only it reads the newest version alone (one item where a ticket has a
+// few, and a Query of a few versions costs more than 4 KB), beside the
+// others' versions, and keeps it when it is a row (rows: the list's
+// filters pass it): with the column's one row found, the older versions
+// hold none. A ticket whose newest version is not a row (changed since
+// the postings were written, or removed) has its versions read after,
+// a round trip more for it. learn hears the versions read.
+func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest func([]int64) (map[int64]*Ticket, error), only map[int64]bool, rows func(*Ticket) bool, learn func(map[int64][]*Ticket)) func([]int64) (map[int64][]*Ticket, error) {
+	return func(seqs []int64) (map[int64][]*Ticket, error) {
+		var one, rest []int64
+		for _, n := range seqs {
+			if only[n] {
+				one = append(one, n)
+			} else {
+				rest = append(rest, n)
+			}
+		}
+		if len(one) == 0 {
+			return read(seqs)
+		}
+		others := func() (map[int64][]*Ticket, error) { return map[int64][]*Ticket{}, nil }
+		if len(rest) > 0 {
+			others = async("read ticket versions", func() (map[int64][]*Ticket, error) { return read(rest) })
+		}
+		got, err := newest(one)
+		out, oerr := others()
+		if err = cmp.Or(err, oerr); err != nil {
+			return nil, err
+		}
+		found := map[int64][]*Ticket{}
+		var again []int64
+		for _, n := range one {
+			if t, ok := got[n]; ok && rows(t) {
+				found[n] = []*Ticket{t}
+			} else {
+				again = append(again, n)
+			}
+		}
+		learn(found)
+		maps.Copy(out, found)
+		if len(again) > 0 {
+			vs, err := read(again)
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(out, vs)
+		}
+		return out, nil
+	}
 }

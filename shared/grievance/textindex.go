@@ -173,6 +173,10 @@ type VersionIndex interface {
 	// VersionsBySeq returns the recorded versions of the tickets with
 	// these numbers, newest version first, removal records left out.
 	VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*Ticket, error)
+	// NewestVersionsBySeq returns the newest recorded version of each of
+	// these tickets, reading only that one; none for a ticket whose
+	// newest record is its removal.
+	NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*Ticket, error)
 }
 
 // The order postings: for each sortable column no value posting can order

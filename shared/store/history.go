@@ -178,3 +178,32 @@ func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*g
 	})
 	return out, err
 }
+
+// NewestVersionsBySeq implements grievance.VersionIndex: one Query of the
+// history index per ticket, newest first, reading one item.
+func (s *Store) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	out := make(map[int64]*grievance.Ticket, len(seqs))
+	var mu sync.Mutex
+	err := parallel(ctx, len(seqs), 16, func(ctx context.Context, i int) error {
+		n := seqs[i]
+		var hs []historyItem
+		_, err := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).
+			Range("h1sk", dynamo.BeginsWith, seqKey(n)+"#").Order(dynamo.Descending).
+			SearchLimit(1).AllWithLastEvaluatedKey(ctx, &hs)
+		if err != nil {
+			return translate("read newest ticket version", err)
+		}
+		if len(hs) == 0 || hs[0].HistoryType == HistoryDeleted {
+			return nil
+		}
+		t, err := hs[0].ticket()
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out[n] = t
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}

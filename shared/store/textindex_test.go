@@ -149,6 +149,14 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 	if len(vs[1]) != 2 || vs[1][0].Version != 2 || vs[1][1].Title != "Payment not received" || len(vs[3]) != 2 || !vs[3][0].IsDeleted || len(vs[99]) != 0 {
 		t.Errorf("VersionsBySeq: %d versions of 1, %d of 3, %d of 99", len(vs[1]), len(vs[3]), len(vs[99]))
 	}
+	newest, err := s.NewestVersionsBySeq(ctx, []int64{1, 3, 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(newest) != 2 || newest[1].Version != vs[1][0].Version || newest[1].Title != vs[1][0].Title ||
+		newest[3].Version != vs[3][0].Version || !newest[3].IsDeleted {
+		t.Errorf("NewestVersionsBySeq: %d tickets, want 1 at version %d and 3 at %d (deleted)", len(newest), vs[1][0].Version, vs[3][0].Version)
+	}
 	got, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 3, 6, 99})
 	if err != nil {
 		t.Fatal(err)

@@ -139,6 +139,21 @@ func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*g
 	return out, nil
 }
 
+// NewestVersionsBySeq implements grievance.VersionIndex.
+func (s *Store) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	vs, err := s.VersionsBySeq(ctx, seqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*grievance.Ticket, len(vs))
+	for n, v := range vs {
+		if len(v) > 0 {
+			out[n] = v[0]
+		}
+	}
+	return out, nil
+}
+
 var _ grievance.VersionCounter = (*Store)(nil)
 
 // SetVersionCountsComplete sets what VersionCountsComplete answers
