@@ -165,21 +165,9 @@ func TestScanTickets_StatusByDueDateReadsItsOwnPartition(t *testing.T) {
 // it beside its first Query the next time.
 func TestScanTickets_RememberedLongRunFollowsTheTable(t *testing.T) {
 	s, m := meteredStore(t)
-	ctx := context.Background()
-	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	var ts []*grievance.Ticket
 	add := func(n int, due string) {
-		var part []*grievance.Ticket
-		for range n {
-			seq := int64(len(ts) + 1)
-			tk := &grievance.Ticket{ID: id(int(seq)), Version: 1, Seq: seq, Code: grievance.FormatCode(seq),
-				Status: grievance.StatusOpen, Category: "A", DueDate: due, DateCreated: at, DateUpdated: at, DateValidFrom: at}
-			ts = append(ts, tk)
-			part = append(part, tk)
-		}
-		if err := s.ImportTickets(ctx, part); err != nil {
-			t.Fatal(err)
-		}
+		importMore(t, s, &ts, n, func(tk *grievance.Ticket, _ int) { tk.DueDate = due })
 	}
 	add(40, "2027-01-01")
 	add(3, "2027-03-01")
@@ -204,23 +192,12 @@ func TestScanTickets_RememberedLongRunFollowsTheTable(t *testing.T) {
 // older tickets; a table grown above it still lists the column's order.
 func TestScanTickets_RememberedShortRunEndingThePage(t *testing.T) {
 	s, m := meteredStore(t)
-	ctx := context.Background()
-	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	var ts []*grievance.Ticket
 	add := func(from, officers, each int) {
-		var part []*grievance.Ticket
-		for i := range officers * each {
-			seq := int64(len(ts) + 1)
-			// Officers' tickets interleave, as a programme assigns them.
-			staff := fmt.Sprintf("officer-%03d", from+i%officers)
-			tk := &grievance.Ticket{ID: id(int(seq)), Version: 1, Seq: seq, Code: grievance.FormatCode(seq),
-				Status: grievance.StatusOpen, Category: "A", AttendingStaffID: staff, DateCreated: at, DateUpdated: at, DateValidFrom: at}
-			ts = append(ts, tk)
-			part = append(part, tk)
-		}
-		if err := s.ImportTickets(ctx, part); err != nil {
-			t.Fatal(err)
-		}
+		// Officers' tickets interleave, as a programme assigns them.
+		importMore(t, s, &ts, officers*each, func(tk *grievance.Ticket, i int) {
+			tk.AttendingStaffID = fmt.Sprintf("officer-%03d", from+i%officers)
+		})
 	}
 	add(0, 8, 6)
 	r := grievance.TicketRange{By: grievance.RangeSorted, SortBy: "attending_staff", Descending: true, PageHint: 9}
@@ -265,4 +242,24 @@ func readSortedPage(t *testing.T, s *store.Store, m *awsmeter.Meter, r grievance
 		}
 	}
 	return m.Take().Total("DynamoDB")
+}
+
+// importMore imports n open tickets numbered after those in ts, each
+// given its column by set (with its place among the n), and adds them to
+// ts.
+func importMore(t *testing.T, s *store.Store, ts *[]*grievance.Ticket, n int, set func(tk *grievance.Ticket, i int)) {
+	t.Helper()
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	part := make([]*grievance.Ticket, 0, n)
+	for i := range n {
+		seq := int64(len(*ts) + 1)
+		tk := &grievance.Ticket{ID: id(int(seq)), Version: 1, Seq: seq, Code: grievance.FormatCode(seq),
+			Status: grievance.StatusOpen, Category: "A", DateCreated: at, DateUpdated: at, DateValidFrom: at}
+		set(tk, i)
+		*ts = append(*ts, tk)
+		part = append(part, tk)
+	}
+	if err := s.ImportTickets(context.Background(), part); err != nil {
+		t.Fatal(err)
+	}
 }
