@@ -29,7 +29,7 @@ import (
 // A candidate the pairs do not vouch for (indexed before them, or whose
 // pairs outgrew the reference) is judged. On a table whose pairs are not
 // all counted yet (not backfilled) that would be most candidates: when
-// more than rowOnceMin need it, the list reads the other columns then
+// more than unvouchedMax need it, the list reads the other columns then
 // (one round trip more) and counts as it did before, and the container
 // reads them with the pairs for pairsDistrust before it tries the pairs
 // alone again.
@@ -38,7 +38,7 @@ import (
 // for reads every column of a value list again.
 const pairsDistrust = 10 * time.Minute
 
-// errFamilyUntrusted: the pairs alone left more than rowOnceMin
+// errFamilyUntrusted: the pairs alone left more than unvouchedMax
 // candidates to judge.
 var errFamilyUntrusted = errors.New("history rows: the pairs do not vouch for the candidates")
 

@@ -229,10 +229,18 @@ func RowPairKeys(value func(field string) string) []VersionCountKey {
 }
 
 // rowOnceMin is how many candidates must need judging before a count
-// reads what counts those whose text changed once: below it their
-// versions (3 items a ticket, beside the page) cost less than the columns
-// and postings that count them (about 40 index items at 100,000 tickets).
-const rowOnceMin = 12
+// reads what counts those whose text changed once: up to it their
+// versions (3 items and about 1 RCU a ticket, beside the page) cost less
+// than the columns and postings that count them (about 16 index items and
+// 9.5 RCU at 1,000 and 10,000 tickets, 2 items a posting past 65,536).
+// Measured both ways (session 32): at 11 and 12 candidates the counts
+// already read 1–2.5 RCU and 17–21 items fewer.
+const rowOnceMin = 8
+
+// unvouchedMax is how many candidates the pairs do not vouch for a list
+// judges before it reads the other columns instead: those cost a round
+// trip more, where the counts of changes ride beside the page's read.
+const unvouchedMax = 12
 
 // onceColumns are what counts a candidate whose text in one field changed
 // once: the field's FirstValue and ChangesValue columns, and the
@@ -617,7 +625,7 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 	} else {
 		total += pending
 	}
-	if unvouched > rowOnceMin {
+	if unvouched > unvouchedMax {
 		return nil, 0, errFamilyUntrusted
 	}
 	if judging > budget {
