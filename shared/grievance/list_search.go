@@ -100,6 +100,8 @@ type textSearch struct {
 	// spots are where the rows offered from sorted runs sorted in them,
 	// by number (runBefore).
 	spots map[int64]runSpot
+	// rateKey names the search in the container's searchRates.
+	rateKey string
 }
 
 // runSpot is a row's place in the sorted run it was read in: the run's
@@ -702,6 +704,8 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		}
 	}
 	pl.search = ts
+	ts.rateKey = searchRateKey(g.p, pl.fs)
+	first := g.s.searchRates.firstRead(ts.rateKey, hint, g.s.now())
 	startAt := func(field string) {
 		pl.native, pl.sortKeyed = true, field
 		if from != nil {
@@ -711,12 +715,12 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	}
 	if ts.groups != nil {
 		startAt(ts.groupField)
-		pl.source = ts.grouped(ctx, hint+hint/4+2)
+		pl.source = ts.grouped(ctx, first)
 		return true
 	}
 	if ts.order != nil {
 		startAt(ts.order.field)
-		pl.source = ts.walked(ctx, hint+hint/4+2)
+		pl.source = ts.walked(ctx, hint+hint/4+2, first)
 		return true
 	}
 	if sortBy != "" && !w.needAll {
@@ -750,10 +754,10 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	}
 	if !pl.native {
 		// Sorted in memory: every candidate is read anyway, in one round.
-		hint = ts.inRange
+		first = ts.inRange + ts.inRange/4 + 2
 	}
 	pl.keyed = pl.native
-	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, hint+hint/4+2)
+	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, first)
 	return true
 }
 
@@ -819,13 +823,19 @@ func (ts *textSearch) grouped(ctx context.Context, hint int) rows[*Ticket] {
 // still unplaced and sorts them when that costs less than walking on to
 // the rows still wanted; the candidates no group holds (a ticket indexed
 // before the order postings) come last, sorted the same way. The
-// numbers are read hint at a time at first, then four times as many.
-func (ts *textSearch) walked(ctx context.Context, hint int) rows[*Ticket] {
+// numbers are read first at a time at first, then four times as many;
+// hint, the candidates the page is taken to need, decides where the walk
+// stops. The two differ when the container knows the search's share of
+// rows (searchRates): the walk's decisions stay those of the fixed
+// margin, so that a ticket missing from the order postings, which it
+// places where it stops, keeps its place from one page to the next
+// whatever the container remembers.
+func (ts *textSearch) walked(ctx context.Context, hint, first int) rows[*Ticket] {
 	w := ts.order
 	read := ts.readLive(ctx)
 	return func(fn func(*Ticket) (bool, error)) error {
 		wanted := hint // rows still wanted (about: judged rows)
-		bt := &batcher{read: read, fn: fn, judged: &ts.judged, cmp: w.cmp, chunk: min(max(hint, 4), maxScanPage),
+		bt := &batcher{read: read, fn: fn, judged: &ts.judged, cmp: w.cmp, chunk: min(max(first, 4), maxScanPage),
 			flushed: func(n int) { wanted -= n }, more: true}
 		if ts.after != nil {
 			// A sorted group may hold the cursor's row and those before

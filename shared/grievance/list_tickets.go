@@ -110,9 +110,13 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 			wait()
 		}
 	}()
+	ts, seen := pl.search, pl.w.n
 	page, err := pl.collect(ctx, s.store, pl.guarded(ctx, g))
 	if err != nil {
 		return nil, err
+	}
+	if ts != nil && pl.search == ts {
+		s.searchRates.learn(ts.rateKey, pl.w.n-seen, ts.judged, s.now())
 	}
 	if q.Mode == ModeHistory {
 		page.LiveVersions = pl.liveVersions(g, page.Items)

@@ -51,6 +51,9 @@ type Service struct {
 	// pairs did not count, history_family.go.
 	pairsDistrustedAt distrustedAt
 	sizes             rangeSizes
+	// searchRates: the share of a text search's candidates that were
+	// rows, last read (search_rates.go).
+	searchRates searchRates
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete onceTrue

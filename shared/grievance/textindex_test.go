@@ -30,6 +30,7 @@ func (noIndex) OrderBuckets() {}
 type bySeqSpy struct {
 	*grievancetest.Store
 	read, sorted int
+	calls        int // reads by number
 	groups       int // order posting groups read
 	noRuns       bool
 	// seqs, when set, records the numbers read.
@@ -60,6 +61,7 @@ func (s *bySeqSpy) ScanTickets(ctx context.Context, r grievance.TicketRange, fn 
 
 func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
 	s.read += len(seqs)
+	s.calls++
 	if s.seqs != nil {
 		for _, n := range seqs {
 			s.seqs[n] = true
@@ -216,6 +218,72 @@ func TestTextSearch_ReadsAboutThePage(t *testing.T) {
 				t.Errorf("%q: row %q does not match", tc.value, tk.Title)
 			}
 		}
+	}
+}
+
+// A text search sent again (another order, the next page, the list after
+// a save) is read by the share of its candidates that were rows the last
+// time: when all were, the page's first read takes the page and two (23
+// tickets for 20 rows and the next page's), not a quarter more (28); when
+// one in two was (the other holds every gram of the query but not the
+// query), twice the page at once, not a second read for the rest. The
+// same rows either way; past a few minutes the share is forgotten; in the
+// order of a column the walk stops where it stopped before, so a ticket
+// missing from the order postings keeps its place across pages
+// (TestOrderSort_TicketsNotYetInTheOrderPostingsAreListed).
+func TestTextSearch_ASearchSentAgainIsReadByItsShareOfRows(t *testing.T) {
+	st := &bySeqSpy{Store: grievancetest.NewStore()}
+	st.SetConfigDocument([]byte(writeConfig))
+	clock := grievancetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	for i := 1; i <= 400; i++ {
+		title := fmt.Sprintf("Water point abcd (%d)", i)
+		if i%2 == 0 {
+			title = fmt.Sprintf("Water point abc bcd (%d)", i) // every gram of "abcd", not "abcd"
+		}
+		st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1, Title: title,
+			Category: "Open", Status: grievance.StatusOpen, Priority: "High", DateCreated: clock.Now()})
+	}
+	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	svc := grievance.NewService(st, func() time.Time { return at }, grievancetest.IDs(), grievance.Options{History: st.Store})
+	ctx := grievance.NewContext(context.Background(), specialist)
+	twenty := 20
+	list := func(text string, order ...string) (string, int, int) {
+		t.Helper()
+		st.read, st.calls = 0, 0
+		page, err := svc.ListTickets(ctx, grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: order,
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != twenty {
+			t.Fatalf("%q %v: %d rows", text, order, len(page.Items))
+		}
+		return codes(page.Items), st.read, st.calls
+	}
+	first, read, _ := list("water point")
+	if read != 28 {
+		t.Errorf("every candidate a row, first time: read %d tickets, want 28 (the page, a quarter more and two)", read)
+	}
+	// Again, in number order and in the orders of a value group and of a
+	// column's order postings: the share is the filters', whatever the
+	// order.
+	for _, order := range [][]string{nil, {"-priority"}, {"version"}} {
+		again, read, _ := list("water point", order...)
+		if order == nil && again != first || read != 23 {
+			t.Errorf("every candidate a row, again, %v: read %d tickets, want 23 (the page and two); rows %s, first %s", order, read, again, first)
+		}
+	}
+	at = at.Add(6 * time.Minute)
+	if _, read, _ := list("water point"); read != 28 {
+		t.Errorf("every candidate a row, six minutes later: read %d tickets, want 28 (the share forgotten)", read)
+	}
+	first, _, calls := list("abcd")
+	if calls < 2 {
+		t.Fatalf("one candidate in two a row, first time: %d reads, want a second for the rest", calls)
+	}
+	again, read, calls := list("abcd")
+	if again != first || calls != 1 || read < 2*21 {
+		t.Errorf("one candidate in two a row, again: %d reads of %d tickets, want one of at least 42; rows %s, first %s", calls, read, again, first)
 	}
 }
 
