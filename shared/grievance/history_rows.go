@@ -232,7 +232,8 @@ func RowPairKeys(value func(field string) string) []VersionCountKey {
 // reads what counts those whose text changed once: up to it their
 // versions (3 items and about 1 RCU a ticket, beside the page) cost less
 // than the columns and postings that count them (about 16 index items and
-// 9.5 RCU at 1,000 and 10,000 tickets, 2 items a posting past 65,536).
+// 9.5 RCU at 1,000 and 10,000 tickets; a posting is 2 items past
+// 16,384 tickets).
 // Measured both ways (session 32): at 11 and 12 candidates the counts
 // already read 1–2.5 RCU and 17–21 items fewer.
 const rowOnceMin = 8

@@ -720,7 +720,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	}
 	if ts.order != nil {
 		startAt(ts.order.field)
-		pl.source = ts.walked(ctx, hint+hint/4+2, first)
+		pl.source = ts.walked(ctx, withMargin(hint), first)
 		return true
 	}
 	if sortBy != "" && !w.needAll {
@@ -754,7 +754,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	}
 	if !pl.native {
 		// Sorted in memory: every candidate is read anyway, in one round.
-		first = ts.inRange + ts.inRange/4 + 2
+		first = withMargin(ts.inRange)
 	}
 	pl.keyed = pl.native
 	pl.source = ts.rows(ctx, lo, hi, pl.desc || !pl.native, first)

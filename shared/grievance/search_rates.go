@@ -59,13 +59,17 @@ func (sr *searchRates) firstRead(key string, hint int, now time.Time) int {
 	r, ok := sr.m[key]
 	sr.mu.Unlock()
 	if !ok || now.Sub(r.at) >= searchRateTTL || r.rows == 0 {
-		return hint + hint/4 + 2
+		return withMargin(hint)
 	}
 	n := (hint*r.judged + r.rows - 1) / r.rows
 	// A share of a few rows in many candidates may be old news: the
 	// reads after the first grow fourfold anyway.
 	return min(n, 4*hint) + 2
 }
+
+// withMargin is n candidates and the margin a search reads them with when
+// it knows nothing of their share of rows: a quarter more and two.
+func withMargin(n int) int { return n + n/4 + 2 }
 
 // learn remembers that rows of judged candidates were rows.
 func (sr *searchRates) learn(key string, rows, judged int, now time.Time) {
