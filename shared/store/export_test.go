@@ -909,3 +909,7 @@ func splitKeys(tb testing.TB, s *Store) []fieldValue {
 	}
 	return keys
 }
+
+// SetLiveTicketSize sets what the store believes a live ticket weighs,
+// which cuts LiveTicketsBySeq's Queries (seqruns.go).
+func SetLiveTicketSize(s *Store, n int) { s.liveSize.bytes.Store(int64(n)) }

@@ -68,6 +68,9 @@ type Store struct {
 	// held: the values' dictionary's values this container added
 	// (heldvalues.go).
 	held heldKnown
+	// liveSize: about how large a live ticket item is (seqruns.go), which
+	// cuts the numbers LiveTicketsBySeq reads into Queries.
+	liveSize ticketSize
 }
 
 // New returns a Store over the tables named in names.

@@ -301,30 +301,22 @@ func orderItemOf(item dynamo.Item) (gram string, blocks map[int64]*block, err er
 }
 
 // LiveTicketsBySeq implements grievance.TextIndex: the numbers are read
-// from the live list in runs (numbers at most 2 apart share one Query, so
-// a dense page is one or two requests, a sparse one a Query per number,
-// and at most one item is read between two wanted ones: a Query costs
-// what the items it reads weigh, at least 4 KB, so a run of small
-// tickets costs no more than a Query each), all at once.
+// from the live list in ranges cut by their cost (seqRuns: numbers at
+// most 2 apart may share one Query, so a dense page is one or two
+// requests and a sparse one a Query per number, chosen by the tickets'
+// size this container has read), all at once.
 func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
 	sorted := slices.Clone(seqs)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
-	type run struct{ lo, hi int64 }
-	var runs []run
-	for _, n := range sorted {
-		if len(runs) > 0 && n-runs[len(runs)-1].hi <= 2 {
-			runs[len(runs)-1].hi = n
-			continue
-		}
-		runs = append(runs, run{n, n})
-	}
+	runs := seqRuns(sorted, s.liveSize.get())
 	want := map[int64]bool{}
 	for _, n := range sorted {
 		want[n] = true
 	}
 	out := make(map[int64]*grievance.Ticket, len(sorted))
 	var mu sync.Mutex
+	var bytes, items int
 	pkAttr, skAttr := indexAttrs(IndexList)
 	err := parallel(ctx, len(runs), 16, func(ctx context.Context, i int) error {
 		r := runs[i]
@@ -335,21 +327,27 @@ func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*
 			q = q.Range(skAttr, dynamo.Between, seqKey(r.lo), seqKey(r.hi))
 		}
 		it := q.Iter()
-		var item ticketItem
-		for it.Next(ctx, &item) {
+		var raw dynamo.Item
+		for it.Next(ctx, &raw) {
+			var item ticketItem
+			if err := dynamo.UnmarshalItem(raw, &item); err != nil {
+				return fmt.Errorf("read tickets by number: decode: %w", err)
+			}
 			t, err := item.ticket()
 			if err != nil {
 				return err
 			}
+			mu.Lock()
+			bytes, items = bytes+ItemSize(raw), items+1
 			if want[t.Seq] {
-				mu.Lock()
 				out[t.Seq] = t
-				mu.Unlock()
 			}
-			item = ticketItem{}
+			mu.Unlock()
+			raw = nil
 		}
 		return translate("read tickets by number", it.Err())
 	})
+	s.liveSize.learn(bytes, items)
 	return out, err
 }
 

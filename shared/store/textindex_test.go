@@ -169,6 +169,24 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 	if !slices.Equal(seqs, []int64{1, 2, 6}) || got[1].Title != "Payment received late" {
 		t.Errorf("LiveTicketsBySeq = %v, want 1, 2 and 6 (3 is deleted, 99 does not exist)", seqs)
 	}
+	// However the numbers are cut into Queries (by the size of tickets
+	// the store has read: one range, or a Query each), the answer is the
+	// same.
+	for _, size := range []int{0, 1 << 20} {
+		store.SetLiveTicketSize(s, size)
+		again, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 4, 6, 3, 99})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []int64
+		for n := range again {
+			seqs = append(seqs, n)
+		}
+		slices.Sort(seqs)
+		if !slices.Equal(seqs, []int64{1, 2, 4, 6}) || again[6].Title != "rent" {
+			t.Errorf("LiveTicketsBySeq with tickets of %d bytes = %v, want 1, 2, 4 and 6", size, seqs)
+		}
+	}
 }
 
 // Ensure one stream batch holding several versions of a ticket puts the
