@@ -16,13 +16,15 @@ func TestSeqRuns_CutByTheTicketsSize(t *testing.T) {
 		{"size unknown: every chain of close numbers is one Query", []int64{1, 3, 5, 6, 8, 20}, 0, "[{1 8} {20 20}]"},
 		{"adjacent numbers share a Query", []int64{4, 5}, 1500, "[{4 5}]"},
 		{"adjacent large tickets share a Query (as cheap, one request)", []int64{4, 5}, 4000, "[{4 5}]"},
-		{"two 2 apart at 1.5 KB: singles cost the same and read one item fewer", []int64{4, 6}, 1500, "[{4 4} {6 6}]"},
+		{"two 2 apart at 1.6 KB: singles cost the same and read one item fewer", []int64{4, 6}, 1600, "[{4 4} {6 6}]"},
+		{"two 2 apart at 1.43 KB: three such tickets may fit 4 KB, the range is kept", []int64{4, 6}, 1433, "[{4 6}]"},
 		{"two 2 apart at 1 KB: the range costs less", []int64{4, 6}, 1000, "[{4 6}]"},
-		{"three alternating at 1.5 KB: the range costs 2 half units, singles 3", []int64{4, 6, 8}, 1500, "[{4 8}]"},
-		{"three alternating at 3 KB: singles cost less", []int64{4, 6, 8}, 3000, "[{4 4} {6 6} {8 8}]"},
+		{"three alternating at 1.6 KB: the range costs 2 half units, singles 3", []int64{4, 6, 8}, 1600, "[{4 8}]"},
+		{"three alternating at 3.4 KB: singles cost less", []int64{4, 6, 8}, 3400, "[{4 4} {6 6} {8 8}]"},
 		{"more than 2 apart never share", []int64{1, 4, 7}, 100, "[{1 1} {4 4} {7 7}]"},
 		{"a range of 5 at 1.5 KB costs less than an adjacent run and a single", []int64{1, 2, 3, 5, 10}, 1500, "[{1 5} {10 10}]"},
-		{"at 2.1 KB they cost the same, and the single reads one item fewer", []int64{1, 2, 3, 5, 10}, 2100, "[{1 3} {5 5} {10 10}]"},
+		{"4 items holding 3 at 1.43 KB: a pair and a single cost as much either way", []int64{1, 2, 4}, 1433, "[{1 2} {4 4}]"},
+		{"at 2.3 KB they cost the same, and the single reads one item fewer", []int64{1, 2, 3, 5, 10}, 2300, "[{1 3} {5 5} {10 10}]"},
 		{"none", nil, 1500, "[]"},
 	}
 	for _, tt := range tests {
@@ -47,14 +49,14 @@ func TestSeqRuns_CutByTheTicketsSize(t *testing.T) {
 	}
 }
 
-// Ensure the cut never costs more half units than a Query per number or
-// one per chain, whatever the size: it chooses among them and more.
+// Ensure the cut never costs more than a Query per number or one per
+// chain, whatever the size: it chooses among them and more.
 func TestSeqRuns_NeverCostsMoreThanSinglesOrWholeChains(t *testing.T) {
 	seqs := []int64{1, 3, 4, 6, 8, 9, 11, 14, 16, 18, 19, 20, 22, 30}
 	cost := func(runs []seqRun, size int) int {
 		n := 0
 		for _, r := range runs {
-			n += readHalfUnits(int(r.hi-r.lo)+1, size)
+			n += rangeCost(int(r.hi-r.lo)+1, size)
 		}
 		return n
 	}
