@@ -19,11 +19,12 @@ const seqRunGap = 2
 // them is an item read for nothing. Which wins depends on the tickets'
 // size: two candidates two apart are one unit in a range of three tickets
 // of 1.6 KB and one unit as two singles, so they are read as singles (one
-// item fewer); three alternating ones are two units in a range and three
-// as singles, so they share it. Numbers more than seqRunGap apart never
-// share a Query: the items between them would grow with the gaps. With
-// the size unknown every range costs one unit, so every chain of close
-// numbers is one Query, the rule before the size was learned.
+// item fewer); three alternating ones are a unit in a range and 1.5 as
+// singles, so they share it (from about 1.8 KB they are singles too).
+// Numbers more than seqRunGap apart never share a Query: the items
+// between them would grow with the gaps. With the size unknown every
+// range costs one unit, so every chain of close numbers is one Query, the
+// rule before the size was learned.
 //
 // The size is a mean and tickets differ (the benchmark's run from 1.1 to
 // 1.6 KB around a mean of 1.43, those between two candidates often the
