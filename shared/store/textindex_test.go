@@ -161,11 +161,7 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seqs []int64
-	for n := range got {
-		seqs = append(seqs, n)
-	}
-	slices.Sort(seqs)
+	seqs := slices.Sorted(maps.Keys(got))
 	if !slices.Equal(seqs, []int64{1, 2, 6}) || got[1].Title != "Payment received late" {
 		t.Errorf("LiveTicketsBySeq = %v, want 1, 2 and 6 (3 is deleted, 99 does not exist)", seqs)
 	}
@@ -178,11 +174,7 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var seqs []int64
-		for n := range again {
-			seqs = append(seqs, n)
-		}
-		slices.Sort(seqs)
+		seqs := slices.Sorted(maps.Keys(again))
 		if !slices.Equal(seqs, []int64{1, 2, 4, 6}) || again[6].Title != "rent" {
 			t.Errorf("LiveTicketsBySeq with tickets of %d bytes = %v, want 1, 2, 4 and 6", size, seqs)
 		}
