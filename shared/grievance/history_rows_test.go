@@ -36,6 +36,36 @@ type rowsSpy struct {
 	columns    []string       // the value and pair columns read, field=value
 	newest     int            // tickets whose newest version alone was read
 	behind     map[int64]bool // tickets whose newest version reads as the one before
+	// lag: versions the history rows column is behind the History table.
+	lag int
+	// older: tickets whose older versions alone were read (a version
+	// past the first), in olderReads requests; live: tickets read from
+	// the live list, in liveReads requests.
+	older, olderReads, live, liveReads int
+}
+
+// versionsRead is how many tickets had versions read: whole, or those
+// older than the live ticket read beside them.
+func (s *rowsSpy) versionsRead() int { return s.read + s.older }
+
+func (s *rowsSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
+	s.mu.Lock()
+	s.olderReads++
+	for _, v := range below {
+		if v > 1 {
+			s.older++
+		}
+	}
+	s.mu.Unlock()
+	return s.Store.VersionsBelow(ctx, below)
+}
+
+func (s *rowsSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	s.mu.Lock()
+	s.live += len(seqs)
+	s.liveReads++
+	s.mu.Unlock()
+	return s.Store.LiveTicketsBySeq(ctx, seqs)
 }
 
 func (s *rowsSpy) Ticket(ctx context.Context, id string) (*grievance.Ticket, error) {
@@ -47,7 +77,7 @@ func (s *rowsSpy) HistoryRows(ctx context.Context) ([]uint16, error) {
 	col, err := s.Store.HistoryRows(ctx)
 	for i, v := range col {
 		if v != 0 {
-			col[i] = v + uint16(s.skew)*grievance.HistoryRowsValue(1, 0)
+			col[i] = v + uint16(s.skew-s.lag)*grievance.HistoryRowsValue(1, 0)
 		}
 	}
 	return col, err
@@ -325,8 +355,8 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 			}
 			// A page of "piont" is a row a ticket: up to two pages' worth
 			// of tickets read in batches.
-			if spy.read > judged+2*twenty {
-				t.Errorf("%q, budget %d: read the versions of %d tickets for a page of %d: want the %d changed twice or deleted and the page's, not the 80 changed once too", text, budget, spy.read, twenty, judged)
+			if spy.versionsRead() > judged+2*twenty {
+				t.Errorf("%q, budget %d: read the versions of %d tickets for a page of %d: want the %d changed twice or deleted and the page's, not the 80 changed once too", text, budget, spy.versionsRead(), twenty, judged)
 			}
 			if spy.texts == 0 {
 				t.Errorf("%q, budget %d: the counts of texts were not read", text, budget)
@@ -441,10 +471,10 @@ func TestHistoryRows_CountsTextsChangedOnceWithAStatus(t *testing.T) {
 				t.Errorf("%+v, unsplit %v: the counts before the change were not read", tc, unsplit)
 			}
 			switch {
-			case !unsplit && spy.read > judged+2*twenty:
-				t.Errorf("%+v: read the versions of %d tickets: want the %d changed twice or deleted and the page's, not the 80 corrected once too", tc, spy.read, judged)
-			case unsplit && spy.read < judged+80-2:
-				t.Errorf("%+v, the counts unknown: read the versions of %d tickets, want the %d corrected ones judged", tc, spy.read, judged+80-1)
+			case !unsplit && spy.versionsRead() > judged+2*twenty:
+				t.Errorf("%+v: read the versions of %d tickets: want the %d changed twice or deleted and the page's, not the 80 corrected once too", tc, spy.versionsRead(), judged)
+			case unsplit && spy.versionsRead() < judged+80-2:
+				t.Errorf("%+v, the counts unknown: read the versions of %d tickets, want the %d corrected ones judged", tc, spy.versionsRead(), judged+80-1)
 			}
 		}
 	}
@@ -531,8 +561,8 @@ func TestHistoryRows_TicketsTheReaderAttendsAreCounted(t *testing.T) {
 		if len(fs) == 2 {
 			judged, page = judged+15, twenty+4
 		}
-		if spy.read > judged+page {
-			t.Errorf("%v: read the versions of %d tickets for a page of %d: want the %d the columns cannot count and the page's", fs, spy.read, twenty, judged)
+		if spy.versionsRead() > judged+page {
+			t.Errorf("%v: read the versions of %d tickets for a page of %d: want the %d the columns cannot count and the page's", fs, spy.versionsRead(), twenty, judged)
 		}
 	}
 }
@@ -585,11 +615,20 @@ func TestHistoryRows_PageReadSizedByTheRows(t *testing.T) {
 		if len(got.Items) != twenty || skew == 0 && got.TotalCount != all {
 			t.Errorf("skew %d: %d rows of %d, want %d of %d", skew, len(got.Items), got.TotalCount, twenty, all)
 		}
+		t.Logf("skew %d: whole %d in %d, older %d in %d, live %d in %d", skew, spy.read, spy.reads, spy.older, spy.olderReads, spy.live, spy.liveReads)
+		// The column skewed says versions the live tickets are not:
+		// every ticket read beside its live one is read whole after, so
+		// the tickets the page pulled are those read whole.
+		read := spy.versionsRead()
+		if skew != 0 {
+			read = spy.read
+		}
 		switch {
-		case skew == 0 && spy.reads != 2:
-			t.Errorf("read versions in %d requests (%d tickets): want the page's and the judged ones', one each", spy.reads, spy.read)
-		case spy.read > judged+twenty+2:
-			t.Errorf("skew %d: read %d tickets' versions for a page of %d rows, %d of them judged", skew, spy.read, twenty, judged)
+		case skew == 0 && (spy.reads != 2 || spy.olderReads != 1):
+			// The judged, and the removed ticket (not live) after.
+			t.Errorf("read versions whole in %d requests (%d tickets), the older in %d: want the judged ones' and the removed one's, and the page's older in one", spy.reads, spy.read, spy.olderReads)
+		case read > judged+twenty+2:
+			t.Errorf("skew %d: read %d tickets' versions for a page of %d rows, %d of them judged", skew, read, twenty, judged)
 		}
 	}
 }
@@ -1032,12 +1071,12 @@ func checkPairCounts(t *testing.T, st *grievancetest.Store, n int64, cases []pai
 				t.Errorf("%s, forget %v: totalCount %d; every version judged: %d", tc.name, forget, got.TotalCount, all)
 			}
 			switch {
-			case !forget && all == 0 && spy.read > tc.judged:
-				t.Errorf("%s: no row, yet read the versions of %d tickets: want the %d judged only", tc.name, spy.read, tc.judged)
-			case !forget && spy.read > tc.judged+2*twenty:
-				t.Errorf("%s: read the versions of %d tickets: want the %d the pairs cannot count and the page's", tc.name, spy.read, tc.judged)
-			case forget && spy.read < tc.unpaired:
-				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want those that changed both judged", tc.name, spy.read)
+			case !forget && all == 0 && spy.versionsRead() > tc.judged:
+				t.Errorf("%s: no row, yet read the versions of %d tickets: want the %d judged only", tc.name, spy.versionsRead(), tc.judged)
+			case !forget && spy.versionsRead() > tc.judged+2*twenty:
+				t.Errorf("%s: read the versions of %d tickets: want the %d the pairs cannot count and the page's", tc.name, spy.versionsRead(), tc.judged)
+			case forget && spy.versionsRead() < tc.unpaired:
+				t.Errorf("%s, the pairs unknown: read the versions of %d tickets, want those that changed both judged", tc.name, spy.versionsRead())
 			}
 		}
 	}
@@ -1168,8 +1207,8 @@ func TestHistoryRows_AValueListCountsByItsPairsAlone(t *testing.T) {
 				t.Errorf("%s: read the column %s; want the pairs %s… and their marker only", tc.name, c, tc.family)
 			}
 		}
-		if spy.read > 2*twenty {
-			t.Errorf("%s: read the versions of %d tickets; want the page's only", tc.name, spy.read)
+		if spy.versionsRead() > 2*twenty {
+			t.Errorf("%s: read the versions of %d tickets; want the page's only", tc.name, spy.versionsRead())
 		}
 
 		// A few tickets indexed before the pairs: judged, the pairs
@@ -1272,8 +1311,8 @@ func TestHistoryRows_ATextListReadsTheSinglesOnlyForChangedTexts(t *testing.T) {
 		}
 		// Of the 30 corrected, the 15 whose priority changed too are
 		// judged, with the page's.
-		if want := 15 + 2*twenty; corrected && spy.read > want {
-			t.Errorf("read the versions of %d tickets: want the %d judged and the page's", spy.read, 15)
+		if want := 15 + 2*twenty; corrected && spy.versionsRead() > want {
+			t.Errorf("read the versions of %d tickets: want the %d judged and the page's", spy.versionsRead(), 15)
 		}
 	}
 }
@@ -1324,22 +1363,34 @@ func TestHistoryRows_APageTheColumnsCountedReadsExactlyItsTickets(t *testing.T) 
 			for _, r := range want.Items {
 				tickets[r.Seq] = true
 			}
-			spy := &rowsSpy{Store: st}
-			svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
-			got, err := svc.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got.Items) != min(first, len(want.Items)) {
-				t.Errorf("%v, first %d: %d rows, want %d", fs, first, len(got.Items), min(first, len(want.Items)))
-			}
 			// A read takes 4 tickets at least (inOrder's batcher).
-			if spy.read != max(len(tickets), 4) || spy.reads != 1 {
-				t.Errorf("%v, first %d: read the versions of %d tickets in %d requests; want the %d holding the page's rows and the next, in one", fs, first, spy.read, spy.reads, max(len(tickets), 4))
+			wantTickets := max(len(tickets), 4)
+			for _, config := range []string{plainConfig, writeConfig} {
+				st.SetConfigDocument([]byte(config))
+				spy := &rowsSpy{Store: st}
+				svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+				got, err := svc.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pageRows(got) != pageRows(&grievance.Page[*grievance.Ticket]{Items: want.Items[:min(first, len(want.Items))]}) {
+					t.Errorf("%v, first %d: rows %s, want %s", fs, first, pageRows(got), pageRows(want))
+				}
+				switch {
+				case config == plainConfig && (spy.read != wantTickets || spy.reads != 1):
+					t.Errorf("%v, first %d: read the versions of %d tickets in %d requests; want the %d holding the page's rows and the next, in one", fs, first, spy.read, spy.reads, wantTickets)
+				case config == writeConfig && (spy.reads != 0 || spy.live != wantTickets || spy.liveReads != 1 || spy.olderReads > 1 || spy.older > wantTickets):
+					// The live tickets judge the rows: read beside the
+					// older versions, they stand for the newest.
+					t.Errorf("%v, first %d, a configuration that restricts: %d live tickets in %d requests, the older versions of %d in %d, the versions of %d whole; want the %d live in one, their older versions in at most one, none whole", fs, first, spy.live, spy.liveReads, spy.older, spy.olderReads, spy.read, wantTickets)
+				}
 			}
 		}
 	}
 }
+
+// plainConfig restricts nothing: the guard reads no live ticket.
+const plainConfig = `{"grievance_types": ["Open", "Anon", "Secret", "SecretAnon"]}`
 
 // Ensure every pair column's name says the field it counts and its
 // partner, whatever the partner's value holds (a staff id or a category
@@ -1415,31 +1466,41 @@ func TestHistoryRows_ALiveRowAloneReadsOnlyTheNewestVersion(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &first}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
-			want, err := oracle(st).ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(want.Items) < 3 {
-				t.Fatalf("%d rows: the case checks too little", len(want.Items))
-			}
-			spy := &rowsSpy{Store: st, behind: map[int64]bool{}}
-			for _, i := range tc.behind {
-				spy.behind[want.Items[i].Seq] = true
-			}
-			svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
-			got, err := svc.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pageRows(got) != pageRows(want) || got.TotalCount != want.TotalCount {
-				t.Fatalf("rows %v (total %d), want %v (%d)", pageRows(got), got.TotalCount, pageRows(want), want.TotalCount)
-			}
-			t.Logf("newest alone %d, versions of %d tickets", spy.newest, spy.read)
-			switch {
-			case tc.newest && (spy.newest < len(want.Items) || spy.read != len(tc.behind)):
-				t.Errorf("read the newest version alone of %d tickets and the versions of %d; want the page's %d, and the versions of the %d behind", spy.newest, spy.read, len(want.Items), len(tc.behind))
-			case !tc.newest && spy.newest != 0:
-				t.Errorf("read the newest version alone of %d tickets; want none", spy.newest)
+			// Nothing restricted: the newest version alone is read from
+			// the History table; restricted, the live ticket read for the
+			// guard stands for it, and no version is read.
+			for _, config := range []string{plainConfig, writeConfig} {
+				st.SetConfigDocument([]byte(config))
+				want, err := oracle(st).ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(want.Items) < 3 {
+					t.Fatalf("%d rows: the case checks too little", len(want.Items))
+				}
+				spy := &rowsSpy{Store: st, behind: map[int64]bool{}}
+				for _, i := range tc.behind {
+					spy.behind[want.Items[i].Seq] = true
+				}
+				svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+				got, err := svc.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pageRows(got) != pageRows(want) || got.TotalCount != want.TotalCount {
+					t.Fatalf("rows %v (total %d), want %v (%d)", pageRows(got), got.TotalCount, pageRows(want), want.TotalCount)
+				}
+				t.Logf("newest alone %d, versions of %d tickets, older versions of %d", spy.newest, spy.read, spy.older)
+				switch {
+				case config == writeConfig && tc.newest && (spy.newest != 0 || spy.read != 0 || spy.older != 0 || spy.live < len(want.Items)):
+					t.Errorf("restricted: read the newest version alone of %d tickets, the versions of %d, the older versions of %d, %d live; want the page's %d live alone", spy.newest, spy.read, spy.older, spy.live, len(want.Items))
+				case config == writeConfig && spy.newest != 0:
+					t.Errorf("restricted: read the newest version alone of %d tickets; want none (the live ones stand for it)", spy.newest)
+				case config == plainConfig && tc.newest && (spy.newest < len(want.Items) || spy.read != len(tc.behind)):
+					t.Errorf("read the newest version alone of %d tickets and the versions of %d; want the page's %d, and the versions of the %d behind", spy.newest, spy.read, len(want.Items), len(tc.behind))
+				case config == plainConfig && !tc.newest && spy.newest != 0:
+					t.Errorf("read the newest version alone of %d tickets; want none", spy.newest)
+				}
 			}
 		})
 	}
@@ -1452,4 +1513,73 @@ func pageRows(p *grievance.Page[*grievance.Ticket]) string {
 		out = append(out, fmt.Sprintf("%d@%d", r.Seq, r.Version))
 	}
 	return strings.Join(out, " ")
+}
+
+// Ensure that where the guard reads each row's live ticket (a
+// configuration that restricts anything), a history list takes that
+// ticket for the newest version the history rows count and reads only
+// the older versions: the same rows and totalCount as judging every
+// version, for every reader. Where the column is behind the History
+// table or ahead of it (lag, skew), a ticket whose live version is not
+// the column's is read whole after, and the rows are still the same.
+func TestHistoryList_TheLiveTicketStandsForTheNewestVersion(t *testing.T) {
+	st := grievancetest.NewStore()
+	seedReopened(t, st, 60)
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	taken := 0
+	for _, tc := range []struct {
+		name      string
+		lag, skew int
+	}{{"in step", 0, 0}, {"column behind", 1, 0}, {"column ahead", 0, 1}} {
+		for _, fs := range [][]grievance.Filter{
+			{f("status", grievance.IContains, "OPEN")},
+			{f("title", grievance.IContains, "water")},
+			nil,
+		} {
+			for _, reader := range []*grievance.Principal{admin, officer, gbvOfficer, viewer} {
+				for _, first := range []int{10, 100} {
+					ctx := grievance.NewContext(context.Background(), reader)
+					q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &first}, OrderBy: []string{"-dateCreated"}, Filters: fs}
+					want, err := oracle(st).ListTickets(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					spy := &rowsSpy{Store: st, lag: tc.lag, skew: tc.skew}
+					svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+					got, err := svc.ListTickets(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					where := fmt.Sprintf("%s, %v, %s, first %d", tc.name, fs, reader.Username, first)
+					if pageRows(got) != pageRows(want) {
+						t.Errorf("%s: rows %s, want %s", where, pageRows(got), pageRows(want))
+					}
+					if tc.lag == 0 && tc.skew == 0 && got.TotalCount != want.TotalCount {
+						t.Errorf("%s: total %d, want %d", where, got.TotalCount, want.TotalCount)
+					}
+					if spy.older == 0 {
+						continue // the list did not read by the column
+					}
+					taken++
+					if tc.lag == 0 && tc.skew == 0 && spy.read > 1 {
+						// One ticket is removed: it alone is read whole.
+						t.Errorf("%s: the versions of %d tickets read whole beside the older versions of %d; want the removed one at most", where, spy.read, spy.older)
+					}
+					tickets := map[int64]bool{}
+					for _, r := range want.Items {
+						tickets[r.Seq] = true
+					}
+					if (tc.lag != 0 || tc.skew != 0) && spy.read < len(tickets) {
+						t.Errorf("%s: the versions of %d tickets read whole; want every ticket whose live version the column does not say (the page's %d)", where, spy.read, len(tickets))
+					}
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Fatal("no list read the older versions beside the live tickets: the case checks nothing")
+	}
+	t.Logf("%d lists read the older versions beside the live tickets", taken)
 }

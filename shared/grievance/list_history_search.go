@@ -311,7 +311,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 		return vs, err
 	}
-	versions := 0 // the candidates' versions, when known
+	versions := 0       // the candidates' versions, when known
+	besideLive := false // read reads the live tickets (liveBeside)
 	// counted: the rows of each candidate the columns counted.
 	var counted map[int64]int
 	if rowsCol != nil {
@@ -388,9 +389,19 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			if err != nil {
 				return nil, err
 			}
+			isRow := func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }
+			var only map[int64]bool
 			if liveHeld != nil {
+				only = rc.newestOnly(liveHeld)
+			}
+			switch {
+			case g.sensitive():
+				// The live tickets judge each row: read beside the
+				// versions, they are the newest the rows count.
+				read, besideLive = liveBeside(ctx, ti, vi, g, cols.rows, only, isRow, read), true
+			case liveHeld != nil:
 				read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
-					rc.newestOnly(liveHeld), func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }, pl.newest.learn)
+					only, isRow, pl.newest.learn)
 			}
 			read = rc.reading(pl, g, read)
 			pl.versionCount, versions, counted = rc.total, n, rc.per
@@ -406,7 +417,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			w.needAll = false
 		}
 	}
-	if g.sensitive() {
+	if g.sensitive() && !besideLive {
 		// judge checks each row against its live ticket: read them beside
 		// each batch of versions from the live list, as the live search
 		// reads its rows, not one request a ticket; those it does not
@@ -734,6 +745,105 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 		}
 	}
 	return out
+}
+
+// liveBeside is a history list's read of versions where the guard judges
+// each row by its live ticket (a configuration that restricts anything):
+// the live tickets are read beside the versions, as the live search
+// reads its rows, not one request a ticket, and stand for the newest
+// version the history rows column (rows) counts. So a ticket at its n-th
+// version has only the n-1 before read from the History table (none at
+// its first, none either when only says its one row is its newest and
+// the live ticket is a row): a version less per ticket than reading them
+// all beside the live one. A ticket the column cannot vouch for
+// (partial) has its versions read whole; one whose live ticket is not
+// that version (the History or the column behind the write, a ticket
+// removed) has them read whole after, a round trip more for it, so a
+// row is never made of a live ticket the History would not hold.
+// Tickets not live (removed) are read for the guard in one request
+// after. all reads every version of tickets.
+func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, rows []uint16, only map[int64]bool, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
+	return func(seqs []int64) (map[int64][]*Ticket, error) {
+		// newest: the column's version of each ticket the live one
+		// stands for; below: the versions read beside it, those older.
+		newest, below := map[int64]int{}, map[int64]int{}
+		var whole []int64
+		anyOlder := false
+		for _, n := range seqs {
+			versions, flags := 0, RowsPartial
+			if n >= 0 && n < int64(len(rows)) {
+				versions, flags = historyRowsOf(rows[n])
+			}
+			if flags&RowsPartial != 0 {
+				whole = append(whole, n)
+				continue
+			}
+			newest[n], below[n] = versions, versions
+			if only[n] {
+				below[n] = 1 // its one row is its newest version: none older
+			}
+			anyOlder = anyOlder || below[n] > 1
+		}
+		live := async("read live tickets", func() (map[int64]*Ticket, error) { return ti.LiveTicketsBySeq(ctx, seqs) })
+		older := func() (map[int64][]*Ticket, error) { return nil, nil }
+		if anyOlder {
+			older = async("read older versions", func() (map[int64][]*Ticket, error) { return vi.VersionsBelow(ctx, below) })
+		}
+		vs := map[int64][]*Ticket{}
+		var err error
+		if len(whole) > 0 {
+			vs, err = all(whole)
+		}
+		lives, lerr := live()
+		olds, oerr := older()
+		if err = cmp.Or(err, lerr, oerr); err != nil {
+			return nil, err
+		}
+		g.know(lives)
+		var again []int64
+		var ids []string // of tickets not live: the guard reads them
+		for n, v := range newest {
+			l, ok := lives[n]
+			if !ok || l.Version != v || only[n] && !isRow(l) {
+				again = append(again, n)
+				if !ok && len(olds[n]) > 0 {
+					ids = append(ids, olds[n][0].ID)
+				}
+				continue
+			}
+			vs[n] = append([]*Ticket{l}, olds[n]...)
+		}
+		for n, v := range vs {
+			if _, ok := lives[n]; !ok && len(v) > 0 {
+				ids = append(ids, v[0].ID)
+			}
+		}
+		// Beside the read of those read whole again, in the same round.
+		preload := async("read removed tickets", func() (struct{}, error) { return struct{}{}, g.preload(ctx, ids) })
+		if len(again) > 0 {
+			slices.Sort(again)
+			more, err := all(again)
+			if err != nil {
+				_, _ = preload()
+				return nil, err
+			}
+			var late []string
+			for n, v := range more {
+				if _, ok := lives[n]; !ok && len(v) > 0 && !slices.Contains(ids, v[0].ID) {
+					late = append(late, v[0].ID)
+				}
+			}
+			maps.Copy(vs, more)
+			if err := g.preload(ctx, late); err != nil {
+				_, _ = preload()
+				return nil, err
+			}
+		}
+		if _, err := preload(); err != nil {
+			return nil, err
+		}
+		return vs, nil
+	}
 }
 
 // onlyNewest wraps a history list's read of versions: of the tickets in

@@ -177,6 +177,11 @@ type VersionIndex interface {
 	// these tickets, reading only that one; none for a ticket whose
 	// newest record is its removal.
 	NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*Ticket, error)
+	// VersionsBelow returns, for each ticket of below, its recorded
+	// versions older than the version given (none below the first),
+	// newest first, removal records left out: a list that holds the live
+	// ticket reads the rest of its history without its newest version.
+	VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*Ticket, error)
 }
 
 // The order postings: for each sortable column no value posting can order

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -170,6 +171,49 @@ func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*g
 		}
 		if err := it.Err(); err != nil {
 			return translate("read ticket versions", err)
+		}
+		mu.Lock()
+		out[n] = versions
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+// VersionsBelow implements grievance.VersionIndex: one Query of the
+// history index per ticket with an older version, its numbers from the
+// first to the one below, newest first; none for a ticket at its first.
+func (s *Store) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
+	var seqs []int64
+	for n, v := range below {
+		if v > 1 {
+			seqs = append(seqs, n)
+		}
+	}
+	slices.Sort(seqs)
+	out := make(map[int64][]*grievance.Ticket, len(below))
+	for n := range below {
+		out[n] = nil
+	}
+	var mu sync.Mutex
+	err := parallel(ctx, len(seqs), 16, func(ctx context.Context, i int) error {
+		n := seqs[i]
+		it := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).
+			Range("h1sk", dynamo.Between, h1Key(n, 1), h1Key(n, below[n]-1)).Order(dynamo.Descending).Iter()
+		var versions []*grievance.Ticket
+		var h historyItem
+		for it.Next(ctx, &h) {
+			if h.HistoryType != HistoryDeleted {
+				t, err := h.ticket()
+				if err != nil {
+					return err
+				}
+				versions = append(versions, t)
+			}
+			h = historyItem{}
+		}
+		if err := it.Err(); err != nil {
+			return translate("read older ticket versions", err)
 		}
 		mu.Lock()
 		out[n] = versions

@@ -157,6 +157,22 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 		newest[3].Version != vs[3][0].Version || !newest[3].IsDeleted {
 		t.Errorf("NewestVersionsBySeq: %d tickets, want 1 at version %d and 3 at %d (deleted)", len(newest), vs[1][0].Version, vs[3][0].Version)
 	}
+	// The versions below one: only those older, newest first.
+	below, err := s.VersionsBelow(ctx, map[int64]int{1: 2, 2: 1, 3: 2, 99: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(below[1]) != 1 || below[1][0].Version != 1 || below[1][0].Title != "Payment not received" || len(below[2]) != 0 ||
+		len(below[3]) != 1 || below[3][0].Version != 1 || len(below[99]) != 0 {
+		t.Errorf("VersionsBelow: %d versions of 1, %d of 2, %d of 3, %d of 99; want ticket 1's and 3's first alone", len(below[1]), len(below[2]), len(below[3]), len(below[99]))
+	}
+	past, err := s.VersionsBelow(ctx, map[int64]int{1: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(past[1]) != 2 || past[1][0].Version != 2 || past[1][1].Version != 1 {
+		t.Errorf("VersionsBelow ticket 1's 9th: %d versions, want its 2 newest first", len(past[1]))
+	}
 	got, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 3, 6, 99})
 	if err != nil {
 		t.Fatal(err)

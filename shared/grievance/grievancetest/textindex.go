@@ -154,6 +154,27 @@ func (s *Store) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int6
 	return out, nil
 }
 
+// VersionsBelow implements grievance.VersionIndex.
+func (s *Store) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
+	if err := s.fail("VersionsBelow"); err != nil {
+		return nil, err
+	}
+	seqs := slices.Collect(maps.Keys(below))
+	vs, err := s.VersionsBySeq(ctx, seqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]*grievance.Ticket, len(below))
+	for n, v := range below {
+		for _, t := range vs[n] {
+			if t.Version < v {
+				out[n] = append(out[n], t)
+			}
+		}
+	}
+	return out, nil
+}
+
 var _ grievance.VersionCounter = (*Store)(nil)
 
 // SetVersionCountsComplete sets what VersionCountsComplete answers
