@@ -759,9 +759,9 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 // (partial) has its versions read whole; one whose live ticket is not
 // that version (the History or the column behind the write, a ticket
 // removed) has them read whole after, a round trip more for it, so a
-// row is never made of a live ticket the History would not hold.
-// Tickets not live (removed) are read for the guard in one request
-// after. all reads every version of tickets.
+// row is never made of a live ticket the History would not hold. The
+// guard's read of the tickets not live (removed) goes beside that read.
+// all reads every version of tickets.
 func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, rows []uint16, only map[int64]bool, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		// newest: the column's version of each ticket the live one
