@@ -151,33 +151,9 @@ var _ grievance.VersionIndex = (*Store)(nil)
 // history index per ticket (its versions share the number's prefix), all
 // at once.
 func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
-	out := make(map[int64][]*grievance.Ticket, len(seqs))
-	var mu sync.Mutex
-	err := parallel(ctx, len(seqs), 16, func(ctx context.Context, i int) error {
-		n := seqs[i]
-		it := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).
-			Range("h1sk", dynamo.BeginsWith, seqKey(n)+"#").Order(dynamo.Descending).Iter()
-		var versions []*grievance.Ticket
-		var h historyItem
-		for it.Next(ctx, &h) {
-			if h.HistoryType != HistoryDeleted {
-				t, err := h.ticket()
-				if err != nil {
-					return err
-				}
-				versions = append(versions, t)
-			}
-			h = historyItem{}
-		}
-		if err := it.Err(); err != nil {
-			return translate("read ticket versions", err)
-		}
-		mu.Lock()
-		out[n] = versions
-		mu.Unlock()
-		return nil
+	return s.versionsOf(ctx, seqs, "read ticket versions", func(q *dynamo.Query, n int64) *dynamo.Query {
+		return q.Range("h1sk", dynamo.BeginsWith, seqKey(n)+"#")
 	})
-	return out, err
 }
 
 // VersionsBelow implements grievance.VersionIndex: one Query of the
@@ -191,15 +167,20 @@ func (s *Store) VersionsBelow(ctx context.Context, below map[int64]int) (map[int
 		}
 	}
 	slices.Sort(seqs)
-	out := make(map[int64][]*grievance.Ticket, len(below))
-	for n := range below {
-		out[n] = nil
-	}
+	return s.versionsOf(ctx, seqs, "read older ticket versions", func(q *dynamo.Query, n int64) *dynamo.Query {
+		return q.Range("h1sk", dynamo.Between, h1Key(n, 1), h1Key(n, below[n]-1))
+	})
+}
+
+// versionsOf reads the versions of each ticket of seqs that its range
+// of the history index holds (one Query each, 16 at a time), newest
+// first, removal records left out.
+func (s *Store) versionsOf(ctx context.Context, seqs []int64, what string, in func(*dynamo.Query, int64) *dynamo.Query) (map[int64][]*grievance.Ticket, error) {
+	out := make(map[int64][]*grievance.Ticket, len(seqs))
 	var mu sync.Mutex
 	err := parallel(ctx, len(seqs), 16, func(ctx context.Context, i int) error {
 		n := seqs[i]
-		it := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).
-			Range("h1sk", dynamo.Between, h1Key(n, 1), h1Key(n, below[n]-1)).Order(dynamo.Descending).Iter()
+		it := in(s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll), n).Order(dynamo.Descending).Iter()
 		var versions []*grievance.Ticket
 		var h historyItem
 		for it.Next(ctx, &h) {
@@ -213,7 +194,7 @@ func (s *Store) VersionsBelow(ctx context.Context, below map[int64]int) (map[int
 			h = historyItem{}
 		}
 		if err := it.Err(); err != nil {
-			return translate("read older ticket versions", err)
+			return translate(what, err)
 		}
 		mu.Lock()
 		out[n] = versions
