@@ -49,23 +49,27 @@ type rowsSpy struct {
 func (s *rowsSpy) versionsRead() int { return s.read + s.older }
 
 func (s *rowsSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
-	s.mu.Lock()
-	s.olderReads++
+	older := 0
 	for _, v := range below {
 		if v > 1 {
-			s.older++
+			older++
 		}
 	}
-	s.mu.Unlock()
+	s.tally(&s.older, &s.olderReads, older)
 	return s.Store.VersionsBelow(ctx, below)
 }
 
 func (s *rowsSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
-	s.mu.Lock()
-	s.live += len(seqs)
-	s.liveReads++
-	s.mu.Unlock()
+	s.tally(&s.live, &s.liveReads, len(seqs))
 	return s.Store.LiveTicketsBySeq(ctx, seqs)
+}
+
+// tally counts a request for n tickets.
+func (s *rowsSpy) tally(tickets, requests *int, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*tickets += n
+	*requests++
 }
 
 func (s *rowsSpy) Ticket(ctx context.Context, id string) (*grievance.Ticket, error) {
@@ -119,10 +123,7 @@ func (s *rowsSplitSpy) HistoryValueRows(ctx context.Context, field, value string
 }
 
 func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
-	s.mu.Lock()
-	s.read += len(seqs)
-	s.reads++
-	s.mu.Unlock()
+	s.tally(&s.read, &s.reads, len(seqs))
 	return s.Store.VersionsBySeq(ctx, seqs)
 }
 
