@@ -52,6 +52,10 @@ type listScaleOp struct {
 	// the attended half of the tickets, the staff member's, not as the
 	// officer who attends none.
 	attending bool
+	// admin lists as an administrator, whom the sight rule leaves alone,
+	// in the restricted programme: every version is theirs, but the
+	// configuration still restricts a category.
+	admin bool
 }
 
 // listScaleOps are the web client's list operations: the default page,
@@ -80,6 +84,7 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_status_restricted", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`, restricted: true},
 		listScaleOp{name: "history_title_restricted_attending", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, restricted: true, attending: true},
 		listScaleOp{name: "history_all_restricted_attending", args: `showHistory: true, orderBy: ["-dateCreated"]`, restricted: true, attending: true},
+		listScaleOp{name: "history_status_restricted_admin", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`, restricted: true, admin: true},
 		// An officer's own open tickets in the history, by title and
 		// alone: the status and the staff member both change across a
 		// ticket's versions (attended at its second).
@@ -275,8 +280,11 @@ func BenchmarkListScale(b *testing.B) {
 					envs[k] = e
 				}
 				claims := officerClaims
-				if op.attending {
+				switch {
+				case op.attending:
 					claims = attendingOfficerClaims
+				case op.admin:
+					claims = adminClaims
 				}
 				send := func(b *testing.B, doc string) string { return e.sendScaleAs(b, claims, doc) }
 				args := op.args
