@@ -389,23 +389,37 @@ type guard struct {
 	s   *Service
 	cfg *Config
 	p   *Principal
-	mu  sync.Mutex
+	// hides: the configuration may hide something from p (hidesAny).
+	hides bool
+	mu    sync.Mutex
 	// live caches the live tickets judge reads for history rows (nil: the
 	// ticket does not exist).
 	live map[string]*Ticket
 }
 
 func (s *Service) guard(cfg *Config, p *Principal) *guard {
-	return &guard{s: s, cfg: cfg, p: p}
+	return &guard{s: s, cfg: cfg, p: p, hides: hidesAny(cfg, p)}
 }
 
-// sensitive reports whether the configuration restricts anything at all.
-func (g *guard) sensitive() bool {
-	if len(g.cfg.RestrictedCategories.Keys) > 0 {
-		return true
+// sensitive reports whether the configuration may hide anything from the
+// reader: the live tickets a history row is judged by matter only then.
+func (g *guard) sensitive() bool { return g.hides }
+
+// hidesAny reports whether some restricted or anonymizing category is not
+// cleared for p by its rights. A reader cleared for all of them (an
+// administrator, an officer holding every restricted right and the
+// confidential one) sees every ticket whole, live or not, so their lists
+// read nothing the sight rule would have judged by: in a programme that
+// restricts a category, their history lists cost what they cost where
+// nothing is restricted.
+func hidesAny(cfg *Config, p *Principal) bool {
+	for _, c := range cfg.RestrictedCategories.Keys {
+		if !cleared(cfg, p, c) {
+			return true
+		}
 	}
-	for _, fields := range g.cfg.GrievanceAnonymizedFields.Values {
-		if len(fields) > 0 {
+	for _, c := range cfg.GrievanceAnonymizedFields.Keys {
+		if !cleared(cfg, p, c) {
 			return true
 		}
 	}

@@ -600,7 +600,9 @@ func TestHistoryRows_PageReadSizedByTheRows(t *testing.T) {
 	}, n-1)
 	now := rowsNow
 	twenty := 20
-	ctx := grievance.NewContext(context.Background(), admin)
+	// A reader the configuration hides a category from (none of whose
+	// tickets is listed): the guard judges each row by its live ticket.
+	ctx := grievance.NewContext(context.Background(), confOfficer)
 	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
 		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "point (1"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}}
 	plain := oracle(st)
@@ -1347,7 +1349,6 @@ func TestHistoryRows_APageTheColumnsCountedReadsExactlyItsTickets(t *testing.T) 
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
-	ctx := grievance.NewContext(context.Background(), admin)
 	for _, fs := range [][]grievance.Filter{
 		{f("status", grievance.IContains, "OPEN"), f("category", grievance.IContains, "pe"), f("priority", grievance.IContains, "med")},
 		{f("title", grievance.IContains, "water"), f("status", grievance.IContains, "OPEN")},
@@ -1356,18 +1357,19 @@ func TestHistoryRows_APageTheColumnsCountedReadsExactlyItsTickets(t *testing.T) 
 		for _, first := range []int{20, 7} {
 			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &first}, OrderBy: []string{"-dateCreated"}, Filters: fs}
 			more := first + 1
-			want, err := oracle(st).ListTickets(ctx, grievance.TicketQuery{Mode: q.Mode, Page: grievance.PageArgs{First: &more}, OrderBy: q.OrderBy, Filters: fs})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tickets := map[int64]bool{}
-			for _, r := range want.Items {
-				tickets[r.Seq] = true
-			}
-			// A read takes 4 tickets at least (inOrder's batcher).
-			wantTickets := max(len(tickets), 4)
-			for _, config := range []string{plainConfig, writeConfig} {
-				st.SetConfigDocument([]byte(config))
+			for _, rd := range readings {
+				st.SetConfigDocument([]byte(rd.config))
+				ctx := grievance.NewContext(context.Background(), rd.reader)
+				want, err := oracle(st).ListTickets(ctx, grievance.TicketQuery{Mode: q.Mode, Page: grievance.PageArgs{First: &more}, OrderBy: q.OrderBy, Filters: fs})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tickets := map[int64]bool{}
+				for _, r := range want.Items {
+					tickets[r.Seq] = true
+				}
+				// A read takes 4 tickets at least (inOrder's batcher).
+				wantTickets := max(len(tickets), 4)
 				spy := &rowsSpy{Store: st}
 				svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
 				got, err := svc.ListTickets(ctx, q)
@@ -1378,12 +1380,12 @@ func TestHistoryRows_APageTheColumnsCountedReadsExactlyItsTickets(t *testing.T) 
 					t.Errorf("%v, first %d: rows %s, want %s", fs, first, pageRows(got), pageRows(want))
 				}
 				switch {
-				case config == plainConfig && (spy.read != wantTickets || spy.reads != 1):
-					t.Errorf("%v, first %d: read the versions of %d tickets in %d requests; want the %d holding the page's rows and the next, in one", fs, first, spy.read, spy.reads, wantTickets)
-				case config == writeConfig && (spy.reads != 0 || spy.live != wantTickets || spy.liveReads != 1 || spy.olderReads > 1 || spy.older > wantTickets):
+				case !rd.guarded && (spy.read != wantTickets || spy.reads != 1 || spy.live != 0):
+					t.Errorf("%v, first %d, %s: read the versions of %d tickets in %d requests, %d live; want the %d holding the page's rows and the next, in one, none live", fs, first, rd.name, spy.read, spy.reads, spy.live, wantTickets)
+				case rd.guarded && (spy.reads != 0 || spy.live != wantTickets || spy.liveReads != 1 || spy.olderReads > 1 || spy.older > wantTickets):
 					// The live tickets judge the rows: read beside the
 					// older versions, they stand for the newest.
-					t.Errorf("%v, first %d, a configuration that restricts: %d live tickets in %d requests, the older versions of %d in %d, the versions of %d whole; want the %d live in one, their older versions in at most one, none whole", fs, first, spy.live, spy.liveReads, spy.older, spy.olderReads, spy.read, wantTickets)
+					t.Errorf("%v, first %d, %s: %d live tickets in %d requests, the older versions of %d in %d, the versions of %d whole; want the %d live in one, their older versions in at most one, none whole", fs, first, rd.name, spy.live, spy.liveReads, spy.older, spy.olderReads, spy.read, wantTickets)
 				}
 			}
 		}
@@ -1392,6 +1394,22 @@ func TestHistoryRows_APageTheColumnsCountedReadsExactlyItsTickets(t *testing.T) 
 
 // plainConfig restricts nothing: the guard reads no live ticket.
 const plainConfig = `{"grievance_types": ["Open", "Anon", "Secret", "SecretAnon"]}`
+
+// readings are the configurations and readers a history list's reads
+// are checked with: nothing restricted; a category hidden from the reader
+// (none of the listed tickets is in it), so the guard judges each row by
+// its live ticket; and a configuration that restricts, read by a reader
+// cleared for every category, which reads as if it restricted nothing.
+var readings = []struct {
+	name    string
+	config  string
+	reader  *grievance.Principal
+	guarded bool // the live tickets judge the rows
+}{
+	{"nothing restricted", plainConfig, admin, false},
+	{"a category hidden from the reader", writeConfig, confOfficer, true},
+	{"a reader cleared for every category", writeConfig, admin, false},
+}
 
 // Ensure every pair column's name says the field it counts and its
 // partner, whatever the partner's value holds (a staff id or a category
@@ -1450,7 +1468,6 @@ func TestHistoryRows_ALiveRowAloneReadsOnlyTheNewestVersion(t *testing.T) {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
 	panel := []grievance.Filter{f("status", grievance.IContains, "OPEN"), f("category", grievance.IContains, "pe"), f("priority", grievance.IContains, "high")}
-	ctx := grievance.NewContext(context.Background(), admin)
 	first := 10
 	for _, tc := range []struct {
 		name   string
@@ -1467,11 +1484,12 @@ func TestHistoryRows_ALiveRowAloneReadsOnlyTheNewestVersion(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &first}, OrderBy: []string{"-dateCreated"}, Filters: tc.fs}
-			// Nothing restricted: the newest version alone is read from
-			// the History table; restricted, the live ticket read for the
-			// guard stands for it, and no version is read.
-			for _, config := range []string{plainConfig, writeConfig} {
-				st.SetConfigDocument([]byte(config))
+			// Unguarded: the newest version alone is read from the
+			// History table; guarded, the live ticket read for the guard
+			// stands for it, and no version is read.
+			for _, rd := range readings {
+				st.SetConfigDocument([]byte(rd.config))
+				ctx := grievance.NewContext(context.Background(), rd.reader)
 				want, err := oracle(st).ListTickets(ctx, q)
 				if err != nil {
 					t.Fatal(err)
@@ -1493,14 +1511,14 @@ func TestHistoryRows_ALiveRowAloneReadsOnlyTheNewestVersion(t *testing.T) {
 				}
 				t.Logf("newest alone %d, versions of %d tickets, older versions of %d", spy.newest, spy.read, spy.older)
 				switch {
-				case config == writeConfig && tc.newest && (spy.newest != 0 || spy.read != 0 || spy.older != 0 || spy.live < len(want.Items)):
-					t.Errorf("restricted: read the newest version alone of %d tickets, the versions of %d, the older versions of %d, %d live; want the page's %d live alone", spy.newest, spy.read, spy.older, spy.live, len(want.Items))
-				case config == writeConfig && spy.newest != 0:
-					t.Errorf("restricted: read the newest version alone of %d tickets; want none (the live ones stand for it)", spy.newest)
-				case config == plainConfig && tc.newest && (spy.newest < len(want.Items) || spy.read != len(tc.behind)):
-					t.Errorf("read the newest version alone of %d tickets and the versions of %d; want the page's %d, and the versions of the %d behind", spy.newest, spy.read, len(want.Items), len(tc.behind))
-				case config == plainConfig && !tc.newest && spy.newest != 0:
-					t.Errorf("read the newest version alone of %d tickets; want none", spy.newest)
+				case rd.guarded && tc.newest && (spy.newest != 0 || spy.read != 0 || spy.older != 0 || spy.live < len(want.Items)):
+					t.Errorf("%s: read the newest version alone of %d tickets, the versions of %d, the older versions of %d, %d live; want the page's %d live alone", rd.name, spy.newest, spy.read, spy.older, spy.live, len(want.Items))
+				case rd.guarded && spy.newest != 0:
+					t.Errorf("%s: read the newest version alone of %d tickets; want none (the live ones stand for it)", rd.name, spy.newest)
+				case !rd.guarded && tc.newest && (spy.newest < len(want.Items) || spy.read != len(tc.behind) || spy.live != 0):
+					t.Errorf("%s: read the newest version alone of %d tickets, the versions of %d, %d live; want the page's %d, the versions of the %d behind, none live", rd.name, spy.newest, spy.read, spy.live, len(want.Items), len(tc.behind))
+				case !rd.guarded && !tc.newest && spy.newest != 0:
+					t.Errorf("%s: read the newest version alone of %d tickets; want none", rd.name, spy.newest)
 				}
 			}
 		})

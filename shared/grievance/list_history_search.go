@@ -138,7 +138,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// live ticket holds them, and the page reads only the newest version
 	// of those the history rows count one row for (onlyNewest).
 	var liveNeeds [][]PostingKey
-	if byRows && len(unseen) == 0 {
+	if byRows {
 		for _, n := range needs {
 			if !n.or {
 				continue
