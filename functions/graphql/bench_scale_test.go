@@ -85,6 +85,9 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title_restricted_attending", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, restricted: true, attending: true},
 		listScaleOp{name: "history_all_restricted_attending", args: `showHistory: true, orderBy: ["-dateCreated"]`, restricted: true, attending: true},
 		listScaleOp{name: "history_status_restricted_admin", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-dateCreated"]`, restricted: true, admin: true},
+		// The whole panel for the officer the sight rule affects: a
+		// ticket's one row there is mostly its live version.
+		listScaleOp{name: "history_status_category_priority_restricted", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`, restricted: true},
 		// An officer's own open tickets in the history, by title and
 		// alone: the status and the staff member both change across a
 		// ticket's versions (attended at its second).
