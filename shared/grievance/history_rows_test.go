@@ -1399,7 +1399,9 @@ const plainConfig = `{"grievance_types": ["Open", "Anon", "Secret", "SecretAnon"
 // are checked with: nothing restricted; a category hidden from the reader
 // (none of the listed tickets is in it), so the guard judges each row by
 // its live ticket; and a configuration that restricts, read by a reader
-// cleared for every category, which reads as if it restricted nothing.
+// cleared for every category (an administrator, an officer holding the
+// restricted categories' right and the confidential one), which reads
+// as if it restricted nothing.
 var readings = []struct {
 	name    string
 	config  string
@@ -1409,6 +1411,7 @@ var readings = []struct {
 	{"nothing restricted", plainConfig, admin, false},
 	{"a category hidden from the reader", writeConfig, confOfficer, true},
 	{"a reader cleared for every category", writeConfig, admin, false},
+	{"an officer holding every category's right", writeConfig, specialist, false},
 }
 
 // Ensure every pair column's name says the field it counts and its
