@@ -748,8 +748,8 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 }
 
 // liveBeside is a history list's read of versions where the guard judges
-// each row by its live ticket (a configuration that restricts anything):
-// the live tickets are read beside the versions, as the live search
+// each row by its live ticket (a configuration that may hide anything
+// from the reader): the live tickets are read beside the versions, as the live search
 // reads its rows, not one request a ticket, and stand for the newest
 // version the history rows column (rows) counts. So a ticket at its n-th
 // version has only the n-1 before read from the History table (none at

@@ -125,8 +125,8 @@ func (s *Service) ListTickets(ctx context.Context, q TicketQuery) (*Page[*Ticket
 }
 
 // liveVersions are the live versions of the rows' tickets the list read:
-// the guard's live tickets (a configuration that restricts anything
-// judges history rows by them), else the newest of the versions a search
+// the guard's live tickets (a configuration that may hide anything from
+// the reader judges history rows by them), else the newest of the versions a search
 // read whole, or the first a scan of the history met (versions come
 // newest first). The newest recorded version trails the live one only by the
 // history consumer's lag, as the postings that found the row do.
