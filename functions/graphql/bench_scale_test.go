@@ -370,11 +370,10 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 		people = people[len(part):]
 	}
 	// The reporters programme's lists are all live ones, which read no
-	// history item, so its earlier versions are not imported: they are
-	// two thirds of its import (the history records and their counts, one
-	// transaction per 100 items), which kept it from 100,000 tickets in
-	// moto. Its cells at 1,000 and 10,000 are the same either way
-	// (performance.md §8, "The reporters programme at 100,000").
+	// history item, so its earlier versions are not imported: their
+	// history records and counts are two thirds of its import's
+	// transactions, moto's costliest requests. Its cells at 10,000 are the
+	// same either way (performance.md §5, "The moto launcher").
 	var versions []*grievance.Ticket
 	if !op.reporters {
 		versions = scaleVersions(ts)
