@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,11 +19,14 @@ import (
 // makes, does not move it).
 type countSpy struct {
 	*grievancetest.Store
+	mu                   sync.Mutex // a list reads counts beside each other
 	counted, asked, skew int
 }
 
 func (s *countSpy) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
+	s.mu.Lock()
 	s.counted++
+	s.mu.Unlock()
 	c, err := s.Store.VersionCounts(ctx, ask)
 	for _, byValue := range c {
 		for v := range byValue {
@@ -33,7 +37,9 @@ func (s *countSpy) VersionCounts(ctx context.Context, ask map[string][]string) (
 }
 
 func (s *countSpy) VersionCountsComplete(ctx context.Context) (bool, error) {
+	s.mu.Lock()
 	s.asked++
+	s.mu.Unlock()
 	return s.Store.VersionCountsComplete(ctx)
 }
 
@@ -479,7 +485,9 @@ func TestHistoryCounts_IncompleteCountsAreNeverUsed(t *testing.T) {
 type zeroCounts struct{ countSpy }
 
 func (s *zeroCounts) VersionCounts(ctx context.Context, ask map[string][]string) (map[string]map[string]int, error) {
+	s.mu.Lock()
 	s.counted++
+	s.mu.Unlock()
 	return map[string]map[string]int{}, nil
 }
 

@@ -59,9 +59,9 @@ func (s *rowsSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[i
 	return s.Store.VersionsBelow(ctx, below)
 }
 
-func (s *rowsSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+func (s *rowsSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*grievance.Ticket, error) {
 	s.tally(&s.live, &s.liveReads, len(seqs))
-	return s.Store.LiveTicketsBySeq(ctx, seqs)
+	return s.Store.LiveTicketsBySeq(ctx, seqs, spare)
 }
 
 // tally counts a request for n tickets.
@@ -88,10 +88,10 @@ func (s *rowsSpy) HistoryRows(ctx context.Context) ([]uint16, error) {
 }
 
 func (s *rowsSpy) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	s.mu.Lock()
 	if slices.Contains(grievance.TextIndexedFields, field) {
 		s.texts++
 	}
-	s.mu.Lock()
 	s.columns = append(s.columns, field+"="+value)
 	s.mu.Unlock()
 	col, err := s.Store.HistoryValueRows(ctx, field, value)
@@ -878,12 +878,15 @@ func TestHistoryList_TellsEachRowsLiveVersion(t *testing.T) {
 // and counts the tickets whose versions a search read.
 type historyPagerSpy struct {
 	*grievancetest.Store
+	mu               sync.Mutex // a list reads versions beside each other
 	fromTop, fromRow int
 	read             int
 }
 
 func (s *historyPagerSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
+	s.mu.Lock()
 	s.read += len(seqs)
+	s.mu.Unlock()
 	return s.Store.VersionsBySeq(ctx, seqs)
 }
 

@@ -24,6 +24,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	if _, ok := exactValue(pl.fs, "id"); ok {
 		return nil, nil
 	}
+	// The live tickets the guard judges rows by are read within the
+	// page's allowance, as the live search's rows.
+	allow := ticketAllowance(pl)
 	var keys []PostingKey
 	type need struct {
 		f    Filter
@@ -398,7 +401,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			case g.sensitive():
 				// The live tickets judge each row: read beside the
 				// versions, they are the newest the rows count.
-				read, besideLive = liveBeside(ctx, ti, vi, g, cols.rows, only, isRow, read), true
+				read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, isRow, read), true
 			case liveHeld != nil:
 				read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
 					only, isRow, pl.newest.learn)
@@ -424,7 +427,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		// hold (deleted) in one request after.
 		versionsOf := read
 		read = func(seqs []int64) (map[int64][]*Ticket, error) {
-			live := async("read live tickets", func() (map[int64]*Ticket, error) { return ti.LiveTicketsBySeq(ctx, seqs) })
+			spare := allow.spare(len(seqs))
+			live := async("read live tickets", func() (map[int64]*Ticket, error) { return ti.LiveTicketsBySeq(ctx, seqs, spare) })
 			vs, err := versionsOf(seqs)
 			lives, lerr := live()
 			if err = cmp.Or(err, lerr); err != nil {
@@ -762,7 +766,7 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 // row is never made of a live ticket the History would not hold. The
 // guard's read of the tickets not live (removed) goes beside that read.
 // all reads every version of tickets.
-func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, rows []uint16, only map[int64]bool, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
+func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only map[int64]bool, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		// newest: the column's version of each ticket the live one
 		// stands for; below: the versions read beside it, those older.
@@ -784,7 +788,8 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, ro
 			}
 			anyOlder = anyOlder || below[n] > 1
 		}
-		live := async("read live tickets", func() (map[int64]*Ticket, error) { return ti.LiveTicketsBySeq(ctx, seqs) })
+		spare := allow.spare(len(seqs))
+		live := async("read live tickets", func() (map[int64]*Ticket, error) { return ti.LiveTicketsBySeq(ctx, seqs, spare) })
 		older := func() (map[int64][]*Ticket, error) { return nil, nil }
 		if anyOlder {
 			older = async("read older versions", func() (map[int64][]*Ticket, error) { return vi.VersionsBelow(ctx, below) })

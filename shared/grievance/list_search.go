@@ -81,6 +81,9 @@ type textSearch struct {
 	// covers (after a keyset start); live is how many live tickets there
 	// are.
 	judged, inRange, live int
+	// allow is what the page's reads by number may still take in
+	// (ticketAllowance).
+	allow *allowance
 	// groups, when set, are the candidates split by the value of the
 	// order's field, in the order's sequence (valueGroups): the rows are
 	// read group after group, each newest first. groupVals are their
@@ -553,7 +556,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if walk != nil && walk.place != nil {
 		walk.first, walk.next = walk.place(cands), ""
 	}
-	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk}
+	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk, allow: ticketAllowance(pl)}
 	if readLive {
 		ts.live = post[live].Len()
 	}
@@ -986,10 +989,47 @@ func members(set *SeqSet) []int64 {
 	return out
 }
 
-// readLive reads the live tickets of numbers, for inOrder.
+// itemsPerRow is the list goal (docs/performance.md): a page reads at
+// most three items of its own a row, beside a bounded number of index
+// items.
+const itemsPerRow = 3
+
+// ticketAllowance is how many live tickets a page's reads by number may
+// take in: its goal, less the people its rows may name (a complainant and
+// an officer each) when the caller loads them with the page. What it
+// leaves beyond the candidates the reads may spend on the tickets
+// between them where a range costs less capacity than Queries apart
+// (LiveTicketsBySeq): a range saves half a unit at most for each such
+// ticket, so the goal comes first.
+func ticketAllowance(pl *ticketPlan) *allowance {
+	rows := pl.w.first
+	if rows < 0 {
+		rows = pl.w.last
+	}
+	left := itemsPerRow * rows
+	if pl.q.WithPeople {
+		left -= 2 * rows
+	}
+	return &allowance{left: left}
+}
+
+// allowance is what is left of a page's ticketAllowance.
+type allowance struct{ left int }
+
+// spare spends the allowance on a read of n numbers: it returns how many
+// other tickets the read may take in, and counts them spent whole, since
+// the store does not say how many it took.
+func (a *allowance) spare(n int) int {
+	s := max(0, a.left-n)
+	a.left -= n + s
+	return s
+}
+
+// readLive reads the live tickets of numbers, for inOrder, within the
+// page's allowance.
 func (ts *textSearch) readLive(ctx context.Context) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
-		got, err := ts.ti.LiveTicketsBySeq(ctx, seqs)
+		got, err := ts.ti.LiveTicketsBySeq(ctx, seqs, ts.allow.spare(len(seqs)))
 		out := make(map[int64][]*Ticket, len(got))
 		for n, t := range got {
 			out[n] = []*Ticket{t}

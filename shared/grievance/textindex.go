@@ -417,7 +417,10 @@ type TextIndex interface {
 	// live ticket holds), as of the index's last update.
 	Postings(ctx context.Context, keys []PostingKey) (map[PostingKey]*SeqSet, error)
 	// LiveTicketsBySeq returns the live tickets among seqs, by number.
-	LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*Ticket, error)
+	// The read may take in up to spare other tickets where that costs
+	// less capacity (negative: as many as it likes); they are not
+	// returned.
+	LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*Ticket, error)
 }
 
 // SeqSet is a set of ticket numbers, as a bitmap.

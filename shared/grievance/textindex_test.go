@@ -35,6 +35,8 @@ type bySeqSpy struct {
 	noRuns       bool
 	// seqs, when set, records the numbers read.
 	seqs map[int64]bool
+	// spares are the tickets each read by number was allowed between.
+	spares []int
 }
 
 // OrderRuns answers none when noRuns (a store that keeps no runs for a
@@ -59,15 +61,16 @@ func (s *bySeqSpy) ScanTickets(ctx context.Context, r grievance.TicketRange, fn 
 	return s.Store.ScanTickets(ctx, r, fn)
 }
 
-func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*grievance.Ticket, error) {
 	s.read += len(seqs)
 	s.calls++
+	s.spares = append(s.spares, spare)
 	if s.seqs != nil {
 		for _, n := range seqs {
 			s.seqs[n] = true
 		}
 	}
-	return s.Store.LiveTicketsBySeq(ctx, seqs)
+	return s.Store.LiveTicketsBySeq(ctx, seqs, spare)
 }
 
 func TestGrams_EverySubstringUpToThreeCharacters(t *testing.T) {
@@ -218,6 +221,41 @@ func TestTextSearch_ReadsAboutThePage(t *testing.T) {
 				t.Errorf("%q: row %q does not match", tc.value, tk.Title)
 			}
 		}
+	}
+}
+
+// A page reads at most three items a row of its own: its reads by number
+// may take in tickets between the candidates (a range read for less
+// capacity) only within what the candidates and, when the caller loads
+// them, the people of its rows (two a row at most) leave of that.
+func TestTextSearch_ReadsTicketsBetweenOnlyWithinThePagesGoal(t *testing.T) {
+	st := &bySeqSpy{Store: grievancetest.NewStore()}
+	seedPayments(st.Store, 500, 50)
+	svc := grievance.NewService(st, time.Now, grievancetest.IDs(), grievance.Options{History: st.Store})
+	ctx := grievance.NewContext(context.Background(), specialist)
+	// "received (12" has 11 candidates, all rows.
+	for _, tc := range []struct {
+		name       string
+		first      int
+		withPeople bool
+		spare      int
+	}{
+		{"20 rows with their people: 60 less 40 people and 11 candidates", 20, true, 9},
+		{"20 rows without people: 60 less 11 candidates", 20, false, 49},
+		{"5 rows with their people: 15 less 10 people leave none", 5, true, 0},
+		{"5 rows without people: 15 less 11 candidates", 5, false, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st.read, st.spares = 0, nil
+			_, err := svc.ListTickets(ctx, grievance.TicketQuery{WantCount: true, WithPeople: tc.withPeople, Page: grievance.PageArgs{First: &tc.first},
+				Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "received (12"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.read != 11 || !slices.Equal(st.spares, []int{tc.spare}) {
+				t.Errorf("%d tickets read by number, spares %v; want 11 in one read sparing %d", st.read, st.spares, tc.spare)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,9 @@
 package store
 
-import "sync/atomic"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // seqRun is one Query of the live list: the numbers lo to hi.
 type seqRun struct{ lo, hi int64 }
@@ -34,7 +37,16 @@ const seqRunGap = 2
 // split is chosen where it costs no more either way (measured: costed at
 // the mean alone, three ranges just under 4 KB were split, 0.5–1 RCU more
 // on 4 of the benchmark's rows).
-func seqRuns(sorted []int64, size int) []seqRun {
+//
+// spare bounds the unwanted tickets the runs may read in all (negative:
+// no bound): the list's caller counts every item a page reads against
+// its goal, and a range saves at most half a unit per ticket it reads
+// for nothing (each sits between two wanted ones, and joining two
+// Queries saves one rounding at most), so where the runs would read more
+// than spare, the
+// ranges that save least per unwanted ticket are cut back into their
+// adjacent numbers (spareCut).
+func seqRuns(sorted []int64, size, spare int) []seqRun {
 	var out []seqRun
 	for start := 0; start < len(sorted); {
 		end := start + 1
@@ -43,6 +55,67 @@ func seqRuns(sorted []int64, size int) []seqRun {
 		}
 		out = append(out, chainRuns(sorted[start:end], size)...)
 		start = end
+	}
+	if spare >= 0 {
+		out = spareCut(out, sorted, size, spare)
+	}
+	return out
+}
+
+// spareCut cuts ranges that read unwanted tickets into the blocks of
+// adjacent wanted numbers they hold, those that lose the least capacity
+// per unwanted ticket first, until the runs read at most spare unwanted
+// tickets. Cutting a range whole, rather than in part, keeps this a sort
+// over a page's ranges (a batch may hold a thousand numbers).
+func spareCut(runs []seqRun, sorted []int64, size, spare int) []seqRun {
+	type cut struct {
+		at           int // index in runs
+		blocks       []seqRun
+		lost, unread int // half units (at three sizes) and tickets
+	}
+	var cuts []cut
+	extra := 0
+	for i, r := range runs {
+		lo, _ := slices.BinarySearch(sorted, r.lo)
+		hi, _ := slices.BinarySearch(sorted, r.hi+1)
+		held := sorted[lo:hi]
+		unwanted := int(r.hi-r.lo) + 1 - len(held)
+		if unwanted == 0 {
+			continue
+		}
+		extra += unwanted
+		c := cut{at: i, unread: unwanted, lost: -rangeCost(int(r.hi-r.lo)+1, size)}
+		for s := 0; s < len(held); {
+			e := s + 1
+			for e < len(held) && held[e] == held[e-1]+1 {
+				e++
+			}
+			c.blocks = append(c.blocks, seqRun{held[s], held[e-1]})
+			c.lost += rangeCost(e-s, size)
+			s = e
+		}
+		cuts = append(cuts, c)
+	}
+	if extra <= spare {
+		return runs
+	}
+	// The least capacity lost per ticket left unread first (a/b < c/d
+	// as a·d < c·b), then the earlier range, so the cut is deterministic.
+	slices.SortStableFunc(cuts, func(a, b cut) int { return a.lost*b.unread - b.lost*a.unread })
+	split := map[int][]seqRun{}
+	for _, c := range cuts {
+		if extra <= spare {
+			break
+		}
+		split[c.at], extra = c.blocks, extra-c.unread
+	}
+	out := make([]seqRun, 0, len(runs)+len(sorted))
+	for i, r := range runs {
+		if b, ok := split[i]; ok {
+			out = append(out, b...)
+		} else {
+			out = append(out, r)
+		}
 	}
 	return out
 }

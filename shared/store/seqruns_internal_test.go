@@ -29,7 +29,7 @@ func TestSeqRuns_CutByTheTicketsSize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			runs := seqRuns(tt.seqs, tt.size)
+			runs := seqRuns(tt.seqs, tt.size, -1)
 			if got := fmt.Sprint(runs); got != tt.want {
 				t.Errorf("seqRuns(%v, %d) = %s, want %s", tt.seqs, tt.size, got, tt.want)
 			}
@@ -61,12 +61,57 @@ func TestSeqRuns_NeverCostsMoreThanSinglesOrWholeChains(t *testing.T) {
 		return n
 	}
 	for _, size := range []int{200, 800, 1365, 1500, 2100, 2800, 4096, 9000} {
-		got := cost(seqRuns(seqs, size), size)
-		singles := cost(seqRuns(seqs, 1<<30), size)
-		whole := cost(seqRuns(seqs, 0), size)
+		got := cost(seqRuns(seqs, size, -1), size)
+		singles := cost(seqRuns(seqs, 1<<30, -1), size)
+		whole := cost(seqRuns(seqs, 0, -1), size)
 		if got > singles || got > whole {
 			t.Errorf("size %d: the cut costs %d half units, singles %d, whole chains %d", size, got, singles, whole)
 		}
+	}
+}
+
+func TestSeqRuns_ReadAtMostSpareTicketsBetween(t *testing.T) {
+	// At 1.3 KB (costed at 1.17, 1.3 and 1.43 KB, in half units): {1..3}
+	// and {20..22} hold 2 and cost 4 where two singles cost 6, 2 saved by
+	// one unwanted ticket; {10..14} holds 3 and costs 6, singles 9, 3
+	// saved by two, so it is the first cut.
+	seqs := []int64{1, 3, 10, 12, 14, 20, 22, 30, 31}
+	tests := []struct {
+		spare int
+		want  string
+	}{
+		{-1, "[{1 3} {10 14} {20 22} {30 31}]"},
+		{4, "[{1 3} {10 14} {20 22} {30 31}]"},
+		{3, "[{1 3} {10 10} {12 12} {14 14} {20 22} {30 31}]"},
+		{2, "[{1 3} {10 10} {12 12} {14 14} {20 22} {30 31}]"},
+		{1, "[{1 1} {3 3} {10 10} {12 12} {14 14} {20 22} {30 31}]"},
+		{0, "[{1 1} {3 3} {10 10} {12 12} {14 14} {20 20} {22 22} {30 31}]"},
+	}
+	for _, tt := range tests {
+		runs := seqRuns(seqs, 1300, tt.spare)
+		if got := fmt.Sprint(runs); got != tt.want {
+			t.Errorf("spare %d: %s, want %s", tt.spare, got, tt.want)
+		}
+		unwanted := 0
+		for _, r := range runs {
+			for n := r.lo; n <= r.hi; n++ {
+				if !slices.Contains(seqs, n) {
+					unwanted++
+				}
+			}
+		}
+		if tt.spare >= 0 && unwanted > tt.spare {
+			t.Errorf("spare %d: the runs read %d tickets between", tt.spare, unwanted)
+		}
+	}
+}
+
+func TestSeqRuns_WithNoSpareUnknownSizeReadsAdjacentBlocks(t *testing.T) {
+	// Before any read the size is unknown and every chain would be one
+	// Query; with nothing to spare its adjacent blocks are.
+	got := fmt.Sprint(seqRuns([]int64{1, 2, 4, 5, 6, 8}, 0, 0))
+	if want := "[{1 2} {4 6} {8 8}]"; got != want {
+		t.Errorf("seqRuns = %s, want %s", got, want)
 	}
 }
 

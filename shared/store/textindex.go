@@ -304,12 +304,13 @@ func orderItemOf(item dynamo.Item) (gram string, blocks map[int64]*block, err er
 // from the live list in ranges cut by their cost (seqRuns: numbers at
 // most 2 apart may share one Query, so a dense page is one or two
 // requests and a sparse one a Query per number, chosen by the tickets'
-// size this container has read), all at once.
-func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+// size this container has read, reading at most spare tickets between
+// them), all at once.
+func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*grievance.Ticket, error) {
 	sorted := slices.Clone(seqs)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
-	runs := seqRuns(sorted, s.liveSize.get())
+	runs := seqRuns(sorted, s.liveSize.get(), spare)
 	want := map[int64]bool{}
 	for _, n := range sorted {
 		want[n] = true

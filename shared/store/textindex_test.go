@@ -173,7 +173,7 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 	if len(past[1]) != 2 || past[1][0].Version != 2 || past[1][1].Version != 1 {
 		t.Errorf("VersionsBelow ticket 1's 9th: %d versions, want its 2 newest first", len(past[1]))
 	}
-	got, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 3, 6, 99})
+	got, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 3, 6, 99}, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,13 +186,38 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 	// same.
 	for _, size := range []int{0, 1 << 20} {
 		store.SetLiveTicketSize(s, size)
-		again, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 4, 6, 3, 99})
+		again, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 4, 6, 3, 99}, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		seqs := slices.Sorted(maps.Keys(again))
 		if !slices.Equal(seqs, []int64{1, 2, 4, 6}) || again[6].Title != "rent" {
 			t.Errorf("LiveTicketsBySeq with tickets of %d bytes = %v, want 1, 2, 4 and 6", size, seqs)
+		}
+	}
+}
+
+// Ensure a read by number takes in no more tickets between the wanted
+// ones than the caller spares, and answers the same however many.
+func TestLiveTicketsBySeq_ReadsAtMostSpareTicketsBetween(t *testing.T) {
+	s, m := meteredStore(t)
+	ctx := context.Background()
+	for i := 1; i <= 6; i++ {
+		mustCreate(t, s, newTicket(id(i), grievance.StatusOpen, "Default"))
+	}
+	// Size unknown: 1, 3 and 5 would be one range of five.
+	for _, tc := range []struct{ spare, items int }{{-1, 5}, {2, 5}, {1, 3}, {0, 3}} {
+		store.SetLiveTicketSize(s, 0)
+		m.Take()
+		got, err := s.LiveTicketsBySeq(ctx, []int64{5, 1, 3}, tc.spare)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seqs := slices.Sorted(maps.Keys(got)); !slices.Equal(seqs, []int64{1, 3, 5}) {
+			t.Errorf("spare %d: tickets %v, want 1, 3 and 5", tc.spare, seqs)
+		}
+		if read := m.Take().Total("DynamoDB").ItemsRead; int(read) != tc.items {
+			t.Errorf("spare %d: %v items read, want %d", tc.spare, read, tc.items)
 		}
 	}
 }

@@ -99,7 +99,7 @@ func holds(t *grievance.Ticket, k grievance.PostingKey) bool {
 }
 
 // LiveTicketsBySeq implements grievance.TextIndex.
-func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+func (s *Store) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*grievance.Ticket, error) {
 	if err := s.fail("LiveTicketsBySeq"); err != nil {
 		return nil, err
 	}
