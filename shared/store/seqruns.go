@@ -43,9 +43,8 @@ const seqRunGap = 2
 // its goal, and a range saves at most half a unit per ticket it reads
 // for nothing (each sits between two wanted ones, and joining two
 // Queries saves one rounding at most), so where the runs would read more
-// than spare, the
-// ranges that save least per unwanted ticket are cut back into their
-// adjacent numbers (spareCut).
+// than spare, the ranges that save least per unwanted ticket are cut back
+// into their adjacent numbers (spareCut).
 func seqRuns(sorted []int64, size, spare int) []seqRun {
 	var out []seqRun
 	for start := 0; start < len(sorted); {
