@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -136,5 +137,76 @@ func TestColumns_NarrowBlocksAreReadUntilWidened(t *testing.T) {
 	sameColumns(t, "widened, another container", readColumns(t, store.Reopen(s)), want)
 	if r, err := s.WidenColumns(ctx, false); err != nil || !r.Complete || r.Requests != 1 || r.Narrow != 0 {
 		t.Errorf("second pass: %+v %v, want done in one request", r, err)
+	}
+}
+
+// Ensure a column read for tickets lo to hi reads only the blocks that
+// hold them, gives their numbers as the whole column does, and on a table
+// not yet widened reads the whole column (its narrow blocks) instead.
+func TestHistoryValueRowsWithin_ReadsOnlyTheBlocksOfItsTickets(t *testing.T) {
+	s, m := meteredStore(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	seqs := []int64{1, 2, 20000, 40000}
+	for i, seq := range seqs {
+		tk := newTicket(id(i+1), grievance.StatusOpen, "Default")
+		tk.Seq, tk.Code = seq, grievance.FormatCode(seq)
+		ts = append(ts, tk)
+	}
+	if err := s.ImportTickets(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportDerived(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := s.HistoryValueRows(ctx, "status", string(grievance.StatusOpen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range seqs {
+		if at(whole, seq) != 1 {
+			t.Fatalf("ticket %d: %d versions OPEN, want 1", seq, at(whole, seq))
+		}
+	}
+	for _, tc := range []struct {
+		lo, hi int64
+		items  float64
+		in     []int64 // tickets given
+	}{
+		{20000, 20000, 1, []int64{20000}},
+		{2, 20000, 2, []int64{1, 2, 20000}},
+		{16384, 40000, 2, []int64{20000, 40000}},
+		{1, 40000, 3, seqs},
+		{50000, 60000, 0, nil},
+	} {
+		m.Take()
+		got, err := s.HistoryValueRowsWithin(ctx, "status", string(grievance.StatusOpen), tc.lo, tc.hi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if read := m.Take().Total("DynamoDB").ItemsRead; read != tc.items {
+			t.Errorf("%d to %d: %v items read, want %v", tc.lo, tc.hi, read, tc.items)
+		}
+		for _, seq := range seqs {
+			want := uint16(0)
+			if slices.Contains(tc.in, seq) {
+				want = at(whole, seq)
+			}
+			if g := at(got, seq); g != want {
+				t.Errorf("%d to %d: ticket %d %d, want %d", tc.lo, tc.hi, seq, g, want)
+			}
+		}
+	}
+	if _, err := s.HistoryValueRowsWithin(ctx, "nope", "x", 1, 2); grievance.ErrorCode(err) != grievance.CodeInvalid {
+		t.Errorf("an unknown column: %v, want %s", err, grievance.CodeInvalid)
+	}
+
+	store.NarrowColumns(t, s)
+	got, err := store.Reopen(s).HistoryValueRowsWithin(ctx, "status", string(grievance.StatusOpen), 20000, 20000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at(got, 20000) != 1 {
+		t.Errorf("narrow blocks: ticket 20000 %d versions OPEN, want 1", at(got, 20000))
 	}
 }

@@ -76,14 +76,33 @@ func (s *Store) HistoryRows(ctx context.Context) ([]uint16, error) {
 // HistoryValueRows implements grievance.HistoryRowIndex: one Query of
 // the value's column.
 func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error) {
+	c, err := valueRowsColumn(field, value)
+	if err != nil {
+		return nil, err
+	}
+	return c.read(ctx, s)
+}
+
+// HistoryValueRowsWithin implements grievance.HistoryRowIndex: one Query
+// of the blocks of the value's column that hold tickets lo to hi.
+func (s *Store) HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error) {
+	c, err := valueRowsColumn(field, value)
+	if err != nil {
+		return nil, err
+	}
+	return c.readWithin(ctx, s, lo, hi)
+}
+
+// valueRowsColumn is the column HistoryValueRows names.
+func valueRowsColumn(field, value string) (column, error) {
 	unchanged := value == grievance.UnchangedValue && slices.Contains(grievance.RowUnchangedFields, field)
 	_, _, split := grievance.FirstRowsOf(field)
 	_, _, pair := grievance.RowPairOf(field)
 	text := (value == grievance.ChangesValue || value == grievance.FirstValue || value == grievance.FirstSplitValue) && slices.Contains(grievance.TextIndexedFields, field)
 	if !slices.Contains(grievance.RowValueFields, field) && !unchanged && !text && !split && !pair {
-		return nil, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
+		return column{}, grievance.Errorf(grievance.CodeInvalid, "history rows: no counts by %q", field)
 	}
-	return fieldValue{field, value}.column().read(ctx, s)
+	return fieldValue{field, value}.column(), nil
 }
 
 // HistoryRowsComplete implements grievance.HistoryRowIndex: the marker
