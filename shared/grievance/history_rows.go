@@ -45,6 +45,11 @@ type HistoryRowIndex interface {
 	// ChangesValue, FirstValue and FirstSplitValue, and for a
 	// FirstRowsField each value of its field.
 	HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error)
+	// HistoryValueRowsWithin is HistoryValueRows for the tickets numbered
+	// lo to hi: the numbers of the others may be 0. A store reads only
+	// what holds them, so a list that knows its candidates before it
+	// reads a column pays for their part of it, not the table's.
+	HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error)
 	// HistoryRowsComplete reports whether every ticket is in the columns:
 	// false on a table indexed before they existed, until the backfill's
 	// text pass from the start. It never goes back to false.
@@ -257,8 +262,9 @@ type onceColumns struct {
 
 // onceReader reads the onceColumns of field with keys' postings, and
 // for values (accepted values by value field) their FirstRowsField
-// columns.
-type onceReader func(field string, keys []PostingKey, values map[string][]string) (*onceColumns, error)
+// columns, for the candidates numbered lo to hi (the columns' other
+// numbers may be 0).
+type onceReader func(field string, keys []PostingKey, values map[string][]string, lo, hi int64) (*onceColumns, error)
 
 // rowColumns are what a history list reads of the history rows: the
 // rows, and for a list with value filters the columns of the values they
@@ -645,7 +651,8 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 	}
 	var sightRead func() (*sightColumns, error)
 	if len(sighted) > 0 {
-		sightRead = async("read the sight's columns", sight)
+		lo, hi := bounds(sighted)
+		sightRead = async("read the sight's columns", func() (*sightColumns, error) { return sight(lo, hi) })
 	}
 	// Each queried field's counts at once (a title and a description
 	// filter: one round trip, not two).
@@ -672,8 +679,9 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 				values[c.by] = slices.Sorted(maps.Keys(cols.values[c.by]))
 			}
 		}
+		lo, hi := bounds(cs)
 		reads[field] = onceRead{keys, async("read text changes", func() (*onceColumns, error) {
-			return once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}), values)
+			return once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}), values, lo, hi)
 		})}
 	}
 	rc.judged = async("judge changed versions", func() (int, error) {
@@ -769,6 +777,18 @@ func (pl *ticketPlan) onceKeys(field string) onceKeys {
 // of which pass the value filters; by is the one field whose accepted
 // values some of its versions held, not all ("" for none: its rows are
 // its versions).
+// bounds are the lowest and highest numbers of cs (not empty): the
+// columns that count them are read only where they are, as candidates
+// found by a text are often numbered close together (a name, a code, a
+// case filed in one week), and the columns grow with the table.
+func bounds(cs []pendingCandidate) (lo, hi int64) {
+	lo, hi = cs[0].n, cs[0].n
+	for _, c := range cs[1:] {
+		lo, hi = min(lo, c.n), max(hi, c.n)
+	}
+	return lo, hi
+}
+
 type pendingCandidate struct {
 	n              int64
 	versions, rows int
@@ -885,8 +905,9 @@ type sightColumns struct {
 	live     *SeqSet // live tickets (LiveKey)
 }
 
-// sightReader reads the sightColumns of a list's reader.
-type sightReader func() (*sightColumns, error)
+// sightReader reads the sightColumns of a list's reader for the
+// candidates numbered lo to hi (the columns' other numbers may be 0).
+type sightReader func(lo, hi int64) (*sightColumns, error)
 
 // rows counts the rows candidate c (c.rows of its versions passing the
 // list's filters) holds for the reader, when the columns can say: ok is

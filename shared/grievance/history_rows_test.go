@@ -34,6 +34,7 @@ type rowsSpy struct {
 	reads      int // requests for versions
 	mu         sync.Mutex
 	columns    []string       // the value and pair columns read, field=value
+	within     [][2]int64     // the bounds of each column read within some tickets
 	newest     int            // tickets whose newest version alone was read
 	behind     map[int64]bool // tickets whose newest version reads as the one before
 	// lag: versions the history rows column is behind the History table.
@@ -101,6 +102,27 @@ func (s *rowsSpy) HistoryValueRows(ctx context.Context, field, value string) ([]
 	return col, err
 }
 
+// HistoryValueRowsWithin is HistoryValueRows, read and skewed as it is,
+// with the numbers outside lo to hi cleared.
+func (s *rowsSpy) HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error) {
+	s.mu.Lock()
+	s.within = append(s.within, [2]int64{lo, hi})
+	s.mu.Unlock()
+	col, err := s.HistoryValueRows(ctx, field, value)
+	return within(col, lo, hi), err
+}
+
+// within clears the numbers of col outside lo to hi, as a store that reads
+// only the blocks holding them may.
+func within(col []uint16, lo, hi int64) []uint16 {
+	for i := range col {
+		if int64(i) < lo || int64(i) > hi {
+			col[i] = 0
+		}
+	}
+	return col
+}
+
 // rowsSplitSpy is a rowsSpy whose FirstRowsField columns and
 // FirstSplitValue are unknown when unsplit, as on a table whose texts
 // changed before they were kept, and that counts their reads.
@@ -120,6 +142,14 @@ func (s *rowsSplitSpy) HistoryValueRows(ctx context.Context, field, value string
 		clear(col)
 	}
 	return col, err
+}
+
+func (s *rowsSplitSpy) HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error) {
+	s.mu.Lock()
+	s.within = append(s.within, [2]int64{lo, hi})
+	s.mu.Unlock()
+	col, err := s.HistoryValueRows(ctx, field, value)
+	return within(col, lo, hi), err
 }
 
 func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
@@ -405,6 +435,57 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 	svc = grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 4*judged + 10})
 	if _, err := svc.ListTickets(ctx, query("point")); grievance.ErrorCode(err) != grievance.CodeLimit || spy.read != 0 {
 		t.Errorf("partial candidates past the budget: %v after reading %d tickets' versions, want %s before any", err, spy.read, grievance.CodeLimit)
+	}
+}
+
+// The counts of texts changed once are read only between the lowest and
+// highest numbers of the candidates they count (a store reads the blocks
+// of its columns that hold them, not the table's), and the totals stay
+// those of judging every version, with the status the panel sends too.
+func TestHistoryRows_ReadsTheCountsOfTextsOnlyWhereItsCandidatesAre(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 60
+	corrected := func(i int) bool { return i >= 40 } // tickets 41 to 60
+	var ins []grievance.TicketInput
+	for i := range n {
+		title := fmt.Sprintf("Water point %d", i)
+		if corrected(i) {
+			title = fmt.Sprintf("Water piont %d", i)
+		}
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		first := grievance.TicketInput{Status: strp("OPEN")}
+		if corrected(i) {
+			first.Title = strp(fmt.Sprintf("Water point %d", i))
+		}
+		return []grievance.TicketInput{first, {Status: strp("IN_PROGRESS")}}
+	}, 0)
+	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	plain := oracle(st)
+	for _, fs := range [][]grievance.Filter{
+		{{Field: "title", Lookup: grievance.IContains, Value: "water p"}},
+		{{Field: "title", Lookup: grievance.IContains, Value: "water p"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}},
+	} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"}, Filters: fs}
+		spy := &rowsSpy{Store: st}
+		svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all := rowsByPaging(t, ctx, plain, q); got.TotalCount != all {
+			t.Errorf("%v: totalCount %d, every version judged: %d", fs, got.TotalCount, all)
+		}
+		if spy.texts == 0 || len(spy.within) == 0 {
+			t.Fatalf("%v: the counts of texts were not read (%d reads, %v)", fs, spy.texts, spy.within)
+		}
+		for _, b := range spy.within {
+			if b != [2]int64{41, 60} {
+				t.Errorf("%v: a column read for tickets %d to %d, want 41 to 60 (the corrected ones)", fs, b[0], b[1])
+			}
+		}
 	}
 }
 

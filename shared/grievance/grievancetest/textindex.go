@@ -453,6 +453,20 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	})
 }
 
+// HistoryValueRowsWithin implements grievance.HistoryRowIndex: the
+// numbers outside lo to hi are 0, as a store that reads only the blocks
+// holding the others may answer, so that a list reading a ticket it did
+// not ask for fails here.
+func (s *Store) HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error) {
+	col, err := s.HistoryValueRows(ctx, field, value)
+	for i := range col {
+		if int64(i) < lo || int64(i) > hi {
+			col[i] = 0
+		}
+	}
+	return col, err
+}
+
 // textRows is a text field's grievance.ChangesValue or
 // grievance.FirstValue column: the versions that changed the text of the
 // version before, or how many came before the first change (0: none).
