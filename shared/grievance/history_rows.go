@@ -777,6 +777,16 @@ func (pl *ticketPlan) onceKeys(field string) onceKeys {
 // of which pass the value filters; by is the one field whose accepted
 // values some of its versions held, not all ("" for none: its rows are
 // its versions).
+type pendingCandidate struct {
+	n              int64
+	versions, rows int
+	by             string
+	// unsplit: a family's pairs counted its rows, and which field splits
+	// them is not known yet (by is found from the single columns, read
+	// beside the page: splitOf).
+	unsplit bool
+}
+
 // bounds are the lowest and highest numbers of cs (not empty): the
 // columns that count them are read only where they are, as candidates
 // found by a text are often numbered close together (a name, a code, a
@@ -787,16 +797,6 @@ func bounds(cs []pendingCandidate) (lo, hi int64) {
 		lo, hi = min(lo, c.n), max(hi, c.n)
 	}
 	return lo, hi
-}
-
-type pendingCandidate struct {
-	n              int64
-	versions, rows int
-	by             string
-	// unsplit: a family's pairs counted its rows, and which field splits
-	// them is not known yet (by is found from the single columns, read
-	// beside the page: splitOf).
-	unsplit bool
 }
 
 // rows counts the rows of candidate c: ok is false unless its text
