@@ -45,11 +45,11 @@ type HistoryRowIndex interface {
 	// ChangesValue, FirstValue and FirstSplitValue, and for a
 	// FirstRowsField each value of its field.
 	HistoryValueRows(ctx context.Context, field, value string) ([]uint16, error)
-	// HistoryValueRowsOf is HistoryValueRows for tickets: the numbers of
-	// the others may be 0. A store reads only what holds them, so a list
-	// that knows its candidates before it reads a column pays for their
-	// part of it, not the table's.
-	HistoryValueRowsOf(ctx context.Context, field, value string, tickets []int64) ([]uint16, error)
+	// HistoryValueRowsWithin is HistoryValueRows for the tickets numbered
+	// lo to hi: the numbers of the others may be 0. A store reads only
+	// what holds them, so a list that knows its candidates before it
+	// reads a column pays for their part of it, not the table's.
+	HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error)
 	// HistoryRowsComplete reports whether every ticket is in the columns:
 	// false on a table indexed before they existed, until the backfill's
 	// text pass from the start. It never goes back to false.
@@ -262,9 +262,9 @@ type onceColumns struct {
 
 // onceReader reads the onceColumns of field with keys' postings, and
 // for values (accepted values by value field) their FirstRowsField
-// columns, for the candidates tickets (the columns' other numbers may be
-// 0).
-type onceReader func(field string, keys []PostingKey, values map[string][]string, tickets []int64) (*onceColumns, error)
+// columns, for the candidates numbered lo to hi (the columns' other
+// numbers may be 0).
+type onceReader func(field string, keys []PostingKey, values map[string][]string, lo, hi int64) (*onceColumns, error)
 
 // rowColumns are what a history list reads of the history rows: the
 // rows, and for a list with value filters the columns of the values they
@@ -651,8 +651,8 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 	}
 	var sightRead func() (*sightColumns, error)
 	if len(sighted) > 0 {
-		ns := numbers(sighted)
-		sightRead = async("read the sight's columns", func() (*sightColumns, error) { return sight(ns) })
+		lo, hi := bounds(sighted)
+		sightRead = async("read the sight's columns", func() (*sightColumns, error) { return sight(lo, hi) })
 	}
 	// Each queried field's counts at once (a title and a description
 	// filter: one round trip, not two).
@@ -679,9 +679,9 @@ func (pl *ticketPlan) countRows(cands *SeqSet, cols *rowColumns, g *guard, rs *r
 				values[c.by] = slices.Sorted(maps.Keys(cols.values[c.by]))
 			}
 		}
-		ns := numbers(cs)
+		lo, hi := bounds(cs)
 		reads[field] = onceRead{keys, async("read text changes", func() (*onceColumns, error) {
-			return once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}), values, ns)
+			return once(field, slices.Concat(keys.replaced, keys.live, []PostingKey{LiveKey}), values, lo, hi)
 		})}
 	}
 	rc.judged = async("judge changed versions", func() (int, error) {
@@ -787,16 +787,16 @@ type pendingCandidate struct {
 	unsplit bool
 }
 
-// numbers are the tickets of cs: the columns that count them are read
-// only where they are, as candidates found by a text are often numbered
-// close together (a name, a code, a case filed in one week), and the
-// columns grow with the table.
-func numbers(cs []pendingCandidate) []int64 {
-	out := make([]int64, len(cs))
-	for i, c := range cs {
-		out[i] = c.n
+// bounds are the lowest and highest numbers of cs (not empty): the
+// columns that count them are read only where they are, as candidates
+// found by a text are often numbered close together (a name, a code, a
+// case filed in one week), and the columns grow with the table.
+func bounds(cs []pendingCandidate) (lo, hi int64) {
+	lo, hi = cs[0].n, cs[0].n
+	for _, c := range cs[1:] {
+		lo, hi = min(lo, c.n), max(hi, c.n)
 	}
-	return out
+	return lo, hi
 }
 
 // rows counts the rows of candidate c: ok is false unless its text
@@ -906,8 +906,8 @@ type sightColumns struct {
 }
 
 // sightReader reads the sightColumns of a list's reader for the
-// candidates tickets (the columns' other numbers may be 0).
-type sightReader func(tickets []int64) (*sightColumns, error)
+// candidates numbered lo to hi (the columns' other numbers may be 0).
+type sightReader func(lo, hi int64) (*sightColumns, error)
 
 // rows counts the rows candidate c (c.rows of its versions passing the
 // list's filters) holds for the reader, when the columns can say: ok is

@@ -339,13 +339,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return nil, err
 		}
 		if cols != nil {
-			once := func(field string, keys []PostingKey, values map[string][]string, tickets []int64) (*onceColumns, error) {
+			once := func(field string, keys []PostingKey, values map[string][]string, lo, hi int64) (*onceColumns, error) {
 				firstName := FirstValue
 				if len(values) > 0 {
 					firstName = FirstSplitValue
 				}
-				first := async("read first texts", func() ([]uint16, error) { return hr.HistoryValueRowsOf(ctx, field, firstName, tickets) })
-				changes := async("read text changes", func() ([]uint16, error) { return hr.HistoryValueRowsOf(ctx, field, ChangesValue, tickets) })
+				first := async("read first texts", func() ([]uint16, error) { return hr.HistoryValueRowsWithin(ctx, field, firstName, lo, hi) })
+				changes := async("read text changes", func() ([]uint16, error) { return hr.HistoryValueRowsWithin(ctx, field, ChangesValue, lo, hi) })
 				type split struct {
 					by   string
 					read func() ([]uint16, error)
@@ -354,7 +354,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				for _, by := range slices.Sorted(maps.Keys(values)) {
 					for _, v := range values[by] {
 						splits = append(splits, split{by, async("read first values", func() ([]uint16, error) {
-							return hr.HistoryValueRowsOf(ctx, FirstRowsField(by, field), v, tickets)
+							return hr.HistoryValueRowsWithin(ctx, FirstRowsField(by, field), v, lo, hi)
 						})})
 					}
 				}
@@ -376,8 +376,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 			var sight sightReader
 			if rs != nil && reader != "" {
-				sight = func(tickets []int64) (*sightColumns, error) {
-					return readSight(ctx, hr, ti, unseen, reader, tickets)
+				sight = func(lo, hi int64) (*sightColumns, error) {
+					return readSight(ctx, hr, ti, unseen, reader, lo, hi)
 				}
 			}
 			rc, n, err := pl.countRows(cands, cols, g, rs, s.historyReadBudget, read, once, sight)
@@ -687,15 +687,15 @@ func valuesOf(counts map[string]map[string]int) map[string][]string {
 
 // readSight reads the sightColumns of reader, for the unseen categories:
 // their columns and the reader's as attending staff, one request each,
-// where they hold the candidates tickets, beside the postings
+// where they hold the candidates numbered lo to hi, beside the postings
 // of the live tickets they attend and of every live ticket.
-func readSight(ctx context.Context, hr HistoryRowIndex, ti TextIndex, unseen []string, reader string, tickets []int64) (*sightColumns, error) {
+func readSight(ctx context.Context, hr HistoryRowIndex, ti TextIndex, unseen []string, reader string, lo, hi int64) (*sightColumns, error) {
 	var reads []func() ([]uint16, error)
 	for _, c := range unseen {
-		reads = append(reads, async("read the rows of a hidden category", func() ([]uint16, error) { return hr.HistoryValueRowsOf(ctx, "category", c, tickets) }))
+		reads = append(reads, async("read the rows of a hidden category", func() ([]uint16, error) { return hr.HistoryValueRowsWithin(ctx, "category", c, lo, hi) }))
 	}
 	attended := async("read the rows of a reader's tickets", func() ([]uint16, error) {
-		return hr.HistoryValueRowsOf(ctx, "attending_staff__id", reader, tickets)
+		return hr.HistoryValueRowsWithin(ctx, "attending_staff__id", reader, lo, hi)
 	})
 	mine := ValueKey("attending_staff__id", reader)
 	post, err := ti.Postings(ctx, []PostingKey{mine, LiveKey})

@@ -453,18 +453,14 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	})
 }
 
-// HistoryValueRowsOf implements grievance.HistoryRowIndex: the numbers
-// of tickets not given are 0, as a store that reads only the blocks
-// holding the given ones may answer, so that a list reading a ticket it
-// did not ask for fails here.
-func (s *Store) HistoryValueRowsOf(ctx context.Context, field, value string, tickets []int64) ([]uint16, error) {
+// HistoryValueRowsWithin implements grievance.HistoryRowIndex: the
+// numbers outside lo to hi are 0, as a store that reads only the blocks
+// holding the others may answer, so that a list reading a ticket it did
+// not ask for fails here.
+func (s *Store) HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error) {
 	col, err := s.HistoryValueRows(ctx, field, value)
-	given := make(map[int64]bool, len(tickets))
-	for _, n := range tickets {
-		given[n] = true
-	}
 	for i := range col {
-		if !given[int64(i)] {
+		if int64(i) < lo || int64(i) > hi {
 			col[i] = 0
 		}
 	}
