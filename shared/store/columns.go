@@ -278,24 +278,16 @@ func (c column) read(ctx context.Context, s *Store) ([]uint16, error) {
 	return out, nil
 }
 
-// readOf returns the column's numbers of tickets, indexed by ticket
-// number (the others' may be 0): one BatchGetItem of the wide blocks that
-// hold them, where read takes every block. A list that has narrowed its
-// candidates before it reads a column (the counts of a changed text,
-// beside the page's first read) reads one item a block its candidates
-// fall in, where the column is 7 items at 100,000 tickets: candidates
-// spread over the table read what read does. Until the table's columns
-// are widened it reads the whole column, as read does.
-func (c column) readOf(ctx context.Context, s *Store, tickets []int64) ([]uint16, error) {
-	var keys []dynamo.Keyed
-	seen := map[int64]bool{}
-	for _, n := range tickets {
-		if b := n >> colBlockBits; n >= 0 && !seen[b] {
-			seen[b] = true
-			keys = append(keys, dynamo.Keys{c.widePK(), blockSK(b)})
-		}
-	}
-	if len(keys) == 0 {
+// readWithin returns the column's numbers of the tickets numbered lo to
+// hi, indexed by ticket number (the others' are 0): one Query of the wide
+// blocks that hold them, where read takes every block. A list that has
+// narrowed its candidates before it reads a column (the counts of a
+// changed text, beside the page's first read) reads one item where the
+// column is 7 at 100,000 tickets, whenever its candidates are numbered
+// close together. Until the table's columns are widened it reads the
+// whole column, as read does.
+func (c column) readWithin(ctx context.Context, s *Store, lo, hi int64) ([]uint16, error) {
+	if lo < 0 || hi < lo {
 		return nil, nil
 	}
 	var (
@@ -312,12 +304,7 @@ func (c column) readOf(ctx context.Context, s *Store, tickets []int64) ([]uint16
 			wide, err = s.wide(ctx)
 			return err
 		}
-		err := s.main.Batch(AttrPK, AttrSK).Get(keys...).All(ctx, &items)
-		if errors.Is(err, dynamo.ErrNotFound) {
-			// None of the blocks exists: their numbers are 0.
-			return nil
-		}
-		return err
+		return s.main.Get(AttrPK, c.widePK()).Range(AttrSK, dynamo.Between, blockSK(lo>>colBlockBits), blockSK(hi>>colBlockBits)).All(ctx, &items)
 	})
 	if err != nil {
 		return nil, translate("read "+c.what, err)

@@ -140,11 +140,10 @@ func TestColumns_NarrowBlocksAreReadUntilWidened(t *testing.T) {
 	}
 }
 
-// Ensure a column read for some tickets reads only the blocks that hold
-// them, one item each, gives their numbers as the whole column does, and
-// on a table not yet widened reads the whole column (its narrow blocks)
-// instead.
-func TestHistoryValueRowsOf_ReadsOnlyTheBlocksOfItsTickets(t *testing.T) {
+// Ensure a column read for tickets lo to hi reads only the blocks that
+// hold them, gives their numbers as the whole column does, and on a table
+// not yet widened reads the whole column (its narrow blocks) instead.
+func TestHistoryValueRowsWithin_ReadsOnlyTheBlocksOfItsTickets(t *testing.T) {
 	s, m := meteredStore(t)
 	ctx := context.Background()
 	var ts []*grievance.Ticket
@@ -170,26 +169,23 @@ func TestHistoryValueRowsOf_ReadsOnlyTheBlocksOfItsTickets(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		tickets []int64
-		items   float64
-		in      []int64 // tickets whose numbers it gives
+		lo, hi int64
+		items  float64
+		in     []int64 // tickets given
 	}{
-		{[]int64{20000}, 1, []int64{20000}},
-		{[]int64{2, 20000}, 2, []int64{1, 2, 20000}},
-		// Blocks 0 and 2, not the block between them.
-		{[]int64{40000, 1}, 2, []int64{1, 2, 40000}},
-		{seqs, 3, seqs},
-		// A block no ticket reached yet: nothing to read there.
-		{[]int64{60000}, 0, nil},
-		{nil, 0, nil},
+		{20000, 20000, 1, []int64{20000}},
+		{2, 20000, 2, []int64{1, 2, 20000}},
+		{16384, 40000, 2, []int64{20000, 40000}},
+		{1, 40000, 3, seqs},
+		{50000, 60000, 0, nil},
 	} {
 		m.Take()
-		got, err := s.HistoryValueRowsOf(ctx, "status", string(grievance.StatusOpen), tc.tickets)
+		got, err := s.HistoryValueRowsWithin(ctx, "status", string(grievance.StatusOpen), tc.lo, tc.hi)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if read := m.Take().Total("DynamoDB").ItemsRead; read != tc.items {
-			t.Errorf("%v: %v items read, want %v", tc.tickets, read, tc.items)
+			t.Errorf("%d to %d: %v items read, want %v", tc.lo, tc.hi, read, tc.items)
 		}
 		for _, seq := range seqs {
 			want := uint16(0)
@@ -197,16 +193,16 @@ func TestHistoryValueRowsOf_ReadsOnlyTheBlocksOfItsTickets(t *testing.T) {
 				want = at(whole, seq)
 			}
 			if g := at(got, seq); g != want {
-				t.Errorf("%v: ticket %d %d, want %d", tc.tickets, seq, g, want)
+				t.Errorf("%d to %d: ticket %d %d, want %d", tc.lo, tc.hi, seq, g, want)
 			}
 		}
 	}
-	if _, err := s.HistoryValueRowsOf(ctx, "nope", "x", []int64{1}); grievance.ErrorCode(err) != grievance.CodeInvalid {
+	if _, err := s.HistoryValueRowsWithin(ctx, "nope", "x", 1, 2); grievance.ErrorCode(err) != grievance.CodeInvalid {
 		t.Errorf("an unknown column: %v, want %s", err, grievance.CodeInvalid)
 	}
 
 	store.NarrowColumns(t, s)
-	got, err := store.Reopen(s).HistoryValueRowsOf(ctx, "status", string(grievance.StatusOpen), []int64{20000})
+	got, err := store.Reopen(s).HistoryValueRowsWithin(ctx, "status", string(grievance.StatusOpen), 20000, 20000)
 	if err != nil {
 		t.Fatal(err)
 	}

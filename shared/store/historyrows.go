@@ -83,14 +83,14 @@ func (s *Store) HistoryValueRows(ctx context.Context, field, value string) ([]ui
 	return c.read(ctx, s)
 }
 
-// HistoryValueRowsOf implements grievance.HistoryRowIndex: one
-// BatchGetItem of the blocks of the value's column that hold tickets.
-func (s *Store) HistoryValueRowsOf(ctx context.Context, field, value string, tickets []int64) ([]uint16, error) {
+// HistoryValueRowsWithin implements grievance.HistoryRowIndex: one Query
+// of the blocks of the value's column that hold tickets lo to hi.
+func (s *Store) HistoryValueRowsWithin(ctx context.Context, field, value string, lo, hi int64) ([]uint16, error) {
 	c, err := valueRowsColumn(field, value)
 	if err != nil {
 		return nil, err
 	}
-	return c.readOf(ctx, s, tickets)
+	return c.readWithin(ctx, s, lo, hi)
 }
 
 // valueRowsColumn is the column HistoryValueRows names.
