@@ -236,23 +236,14 @@ func (c column) read(ctx context.Context, s *Store) ([]uint16, error) {
 	if err != nil {
 		return nil, translate("read "+c.what, err)
 	}
-	var out []uint16
+	out, err := c.wideNumbers(wideItems)
+	if err != nil {
+		return nil, err
+	}
 	grow := func(need int) {
 		if len(out) < need {
 			out = append(out, make([]uint16, need-len(out))...)
 		}
-	}
-	for _, it := range wideItems {
-		blk, err := strconv.ParseInt(it.SK, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: bad block key", c.what)
-		}
-		b, err := decodeWide(it.B)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", c.what, err)
-		}
-		grow(int(blk+1) << colBlockBits)
-		copy(out[blk<<colBlockBits:], b[:])
 	}
 	if wide || skipNarrow {
 		// Narrow blocks read beside the marker are gone or stale.
@@ -313,6 +304,12 @@ func (c column) readWithin(ctx context.Context, s *Store, lo, hi int64) ([]uint1
 		// Narrow blocks may hold numbers the wide ones lack.
 		return c.read(ctx, s)
 	}
+	return c.wideNumbers(items)
+}
+
+// wideNumbers are the numbers of the wide blocks items, indexed by ticket
+// number, up to the last block's end (a missing block's are 0).
+func (c column) wideNumbers(items []columnItem) ([]uint16, error) {
 	var out []uint16
 	for _, it := range items {
 		blk, err := strconv.ParseInt(it.SK, 10, 64)
