@@ -324,6 +324,21 @@ func TestHistoryRows_SameTotalAsJudgingEveryVersion(t *testing.T) {
 	st.SetHistoryRowsComplete(true)
 }
 
+// misspeltWaterPoints are n tickets of the first category titled "Water
+// point <i>", High, those filed with the typo ("Water piont <i>") where
+// typo says: a test's versions then correct some of them.
+func misspeltWaterPoints(n int, typo func(int) bool) []grievance.TicketInput {
+	var ins []grievance.TicketInput
+	for i := range n {
+		title := fmt.Sprintf("Water point %d", i)
+		if typo(i) {
+			title = fmt.Sprintf("Water piont %d", i)
+		}
+		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
+	}
+	return ins
+}
+
 // A history text list whose candidates changed their titles by the dozen
 // (a programme that corrected a typo in two titles in five) counts those
 // whose title changed once from the counts of texts and the postings of
@@ -339,14 +354,7 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 	once := func(i int) bool { return i%5 < 2 }    // "piont" corrected at version 2: 80
 	twice := func(i int) bool { return i%10 == 2 } // "point", "piont", "point" again: 20
 	const deleted = 0                              // changed once, then deleted
-	var ins []grievance.TicketInput
-	for i := range n {
-		title := fmt.Sprintf("Water point %d", i)
-		if once(i) {
-			title = fmt.Sprintf("Water piont %d", i)
-		}
-		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
-	}
+	ins := misspeltWaterPoints(n, once)
 	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 		first := grievance.TicketInput{Status: strp("OPEN")}
 		second := grievance.TicketInput{Status: strp("IN_PROGRESS")}
@@ -446,14 +454,7 @@ func TestHistoryRows_ReadsTheCountsOfTextsOnlyWhereItsCandidatesAre(t *testing.T
 	st := grievancetest.NewStore()
 	const n = 60
 	corrected := func(i int) bool { return i >= 40 } // tickets 41 to 60
-	var ins []grievance.TicketInput
-	for i := range n {
-		title := fmt.Sprintf("Water point %d", i)
-		if corrected(i) {
-			title = fmt.Sprintf("Water piont %d", i)
-		}
-		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
-	}
+	ins := misspeltWaterPoints(n, corrected)
 	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 		first := grievance.TicketInput{Status: strp("OPEN")}
 		if corrected(i) {
@@ -504,14 +505,7 @@ func TestHistoryRows_CountsTextsChangedOnceWithAStatus(t *testing.T) {
 	late := func(i int) bool { return i%5 == 1 }   // at version 3, OPEN before: 40
 	twice := func(i int) bool { return i%10 == 2 } // "point", "piont", "point": 20
 	const deleted = 5                              // corrected early, then deleted
-	var ins []grievance.TicketInput
-	for i := range n {
-		title := fmt.Sprintf("Water point %d", i)
-		if early(i) || late(i) {
-			title = fmt.Sprintf("Water piont %d", i)
-		}
-		ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(title), Priority: strp("High")})
-	}
+	ins := misspeltWaterPoints(n, func(i int) bool { return early(i) || late(i) })
 	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 		point, piont := strp(fmt.Sprintf("Water point %d", i)), strp(fmt.Sprintf("Water piont %d", i))
 		switch {
