@@ -79,9 +79,12 @@ const UnchangedValue = "~unchanged"
 // (TextIndexedFields) that count, per ticket, how many of its versions
 // changed the text of the version before, and how many versions came
 // before the first change (0: none, or unknown for a ticket indexed
-// before them). Both move only when the text changes, so a version that
-// keeps its texts writes neither. With the postings of replaced texts
-// (ReplacedKey) they count the rows of a ticket whose text changed once.
+// before them); for a text changed more than once, FirstValue holds
+// LastChange instead. Both move only when the text changes, so a
+// version that keeps its texts writes neither. With the postings of
+// replaced texts (ReplacedKey) they count the rows of a ticket whose
+// text changed once, and of one changed more often whose replaced
+// texts do not hold the query.
 const (
 	ChangesValue = "~changes"
 	FirstValue   = "~first"
@@ -90,6 +93,42 @@ const (
 	// change counted before them). A list that needs them reads it in
 	// FirstValue's place.
 	FirstSplitValue = "~firstSplit"
+)
+
+// LastChange is FirstValue's number for a text changed changes times, 2
+// to lastChangesMax, before versions before its last change: those
+// versions held the replaced texts, the others the live one, so where
+// the replaced texts' postings lack a gram of the query (a title
+// corrected twice, searched by its corrected words) its rows are the
+// versions since. The changes ride in the top bits so that a number
+// that trails the count of changes (a change counted by a consumer
+// that did not keep it, one past lastChangesMax, a table counted
+// before it: the first change's number, whose top bits are 0) is
+// unknown, never taken for another change's; and each later change's
+// number is higher, so the columns' merge, which keeps the higher of
+// two numbers, takes it. ok is false where no number says it.
+func LastChange(changes, before int) (v uint16, ok bool) {
+	if changes < 2 || changes > lastChangesMax || before < 1 || before > maxRowsCount {
+		return 0, false
+	}
+	return uint16(changes<<lastChangeShift | before), true
+}
+
+// LastChangeOf is the versions before the last change that v, a
+// FirstValue number, says for a text changed changes times (ok false:
+// it does not say them).
+func LastChangeOf(v uint16, changes int) (before int, ok bool) {
+	if changes < 2 || int(v>>lastChangeShift) != changes {
+		return 0, false
+	}
+	return int(v & (1<<lastChangeShift - 1)), v&(1<<lastChangeShift-1) != 0
+}
+
+const (
+	// lastChangeShift leaves below the changes room for any count of
+	// versions a ticket's rows say (maxRowsCount).
+	lastChangeShift = 16 - rowFlagBits
+	lastChangesMax  = 1<<rowFlagBits - 1
 )
 
 // FirstRowsField names the columns that count, per ticket and value of
@@ -522,8 +561,12 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // the panel sends), the FirstRowsField columns say how many of its rows
 // came before the change. A programme that corrected one title in ten
 // counts a title search, and the title with a status, without reading
-// the corrected tickets' versions. The others (changed twice, deleted,
-// unknown counts) are judged.
+// the corrected tickets' versions. A text changed more often is counted
+// where its replaced texts' postings lack a gram of the query (a title
+// corrected twice, searched by its corrected words): its rows are the
+// versions since its last change (LastChange). The others (a query the
+// replaced texts may hold, a text changed more than lastChangesMax
+// times, deleted, unknown counts) are judged.
 //
 // For a reader the sight rule affects, rs says which candidates it may
 // hide versions of (the list has left out those that hold no row): when
@@ -806,7 +849,8 @@ func bounds(cs []pendingCandidate) (lo, hi int64) {
 // others the live one. With a field that splits its versions, the
 // FirstRowsField columns say how many of its rows came before the
 // change (ok is false where they are unknown, or disagree with the
-// columns read before them: a version indexed between the reads).
+// columns read before them: a version indexed between the reads). A
+// text changed more often is counted by rowsSinceLast.
 func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 	n := c.n
 	at := func(c []uint16) int {
@@ -816,7 +860,21 @@ func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 		return 0
 	}
 	first, changes := at(oc.first), at(oc.changes)
-	if changes != 1 || first < 1 || first >= c.versions || !oc.post[LiveKey].Has(n) {
+	holds := func(keys []PostingKey) bool {
+		for _, k := range keys {
+			if !oc.post[k].Has(n) {
+				return false
+			}
+		}
+		return true
+	}
+	if changes < 1 || !oc.post[LiveKey].Has(n) {
+		return 0, false
+	}
+	if changes > 1 {
+		return oc.rowsSinceLast(c, uint16(first), changes, holds(ks.replaced), holds(ks.live))
+	}
+	if first < 1 || first >= c.versions {
 		return 0, false
 	}
 	before := first // the rows before the change
@@ -833,14 +891,6 @@ func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 			return 0, false
 		}
 	}
-	holds := func(keys []PostingKey) bool {
-		for _, k := range keys {
-			if !oc.post[k].Has(n) {
-				return false
-			}
-		}
-		return true
-	}
 	rows := 0
 	if holds(ks.replaced) {
 		rows += before
@@ -849,6 +899,31 @@ func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 		rows += c.rows - before
 	}
 	return rows, true
+}
+
+// rowsSinceLast counts the rows of candidate c, whose text changed
+// changes times (more than once) and first is its FirstValue number:
+// ok is false where the replaced texts may hold the query (their
+// postings hold every gram: which of them, and in how many versions,
+// only its versions say), or a value filter splits its versions (its
+// FirstRowsField counts are of the first change), unless no text holds
+// it, or the number does not say the last change. Every version before
+// the last change held a replaced text (each was followed by another)
+// and the others the live one.
+func (oc *onceColumns) rowsSinceLast(c pendingCandidate, first uint16, changes int, replaced, live bool) (int, bool) {
+	switch {
+	case replaced:
+		return 0, false
+	case !live:
+		return 0, true
+	case c.by != "":
+		return 0, false
+	}
+	before, ok := LastChangeOf(first, changes)
+	if !ok || before >= c.versions || c.rows > c.versions {
+		return 0, false
+	}
+	return c.rows - before, true
 }
 
 // matching counts the versions of a ticket that are rows of the list for

@@ -43,6 +43,20 @@ type rowsSpy struct {
 	// past the first), in olderReads requests; live: tickets read from
 	// the live list, in liveReads requests.
 	older, olderReads, live, liveReads int
+	// versionsOf: the tickets whose versions were read, whole or older.
+	versionsOf map[int64]bool
+}
+
+// readVersionsOf records that seqs' versions were read.
+func (s *rowsSpy) readVersionsOf(seqs ...int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.versionsOf == nil {
+		s.versionsOf = map[int64]bool{}
+	}
+	for _, n := range seqs {
+		s.versionsOf[n] = true
+	}
 }
 
 // versionsRead is how many tickets had versions read: whole, or those
@@ -57,6 +71,11 @@ func (s *rowsSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[i
 		}
 	}
 	s.tally(&s.older, &s.olderReads, older)
+	for n, v := range below {
+		if v > 1 {
+			s.readVersionsOf(n)
+		}
+	}
 	return s.Store.VersionsBelow(ctx, below)
 }
 
@@ -154,6 +173,7 @@ func (s *rowsSplitSpy) HistoryValueRowsWithin(ctx context.Context, field, value 
 
 func (s *rowsSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
 	s.tally(&s.read, &s.reads, len(seqs))
+	s.readVersionsOf(seqs...)
 	return s.Store.VersionsBySeq(ctx, seqs)
 }
 
@@ -443,6 +463,118 @@ func TestHistoryRows_CountsTextsChangedOnce(t *testing.T) {
 	svc = grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 4*judged + 10})
 	if _, err := svc.ListTickets(ctx, query("point")); grievance.ErrorCode(err) != grievance.CodeLimit || spy.read != 0 {
 		t.Errorf("partial candidates past the budget: %v after reading %d tickets' versions, want %s before any", err, spy.read, grievance.CodeLimit)
+	}
+}
+
+// A title corrected twice (a typo fixed with another typo, then fixed
+// again) and searched by its corrected words is counted without reading
+// its versions: its replaced titles' postings lack a gram of the query,
+// so its rows are the versions since its last change, which the counts
+// of texts say up to seven changes. Changed back (the query then in a
+// replaced title too), changed eight times, or deleted, a ticket is
+// judged by its versions; and every total is that of judging every
+// version, for the live title, the typos and what they share, alone and
+// with the status the panel sends.
+func TestHistoryRows_CountsTextsChangedTwiceByTheirLastChange(t *testing.T) {
+	st := grievancetest.NewStore()
+	const n = 200
+	once := func(i int) bool { return i%5 < 2 }    // "piont", "point": 80
+	twice := func(i int) bool { return i%5 == 2 }  // "piont", "pont", "point": 40
+	back := func(i int) bool { return i%10 == 3 }  // "point", "piont", "point": 20
+	seven := func(i int) bool { return i%50 == 9 } // 7 changes to "point": 4
+	eight := func(i int) bool { return i%50 == 4 } // 8 changes to "point": 4
+	const deleted = 0                              // changed once, then deleted
+	ins := misspeltWaterPoints(n, func(i int) bool { return once(i) || twice(i) || seven(i) || eight(i) })
+	titles := func(i int, words ...string) []grievance.TicketInput {
+		var out []grievance.TicketInput
+		for _, w := range words {
+			out = append(out, grievance.TicketInput{Title: strp(fmt.Sprintf("Water %s %d", w, i))})
+		}
+		out[0].Status = strp("OPEN")
+		return append(out, grievance.TicketInput{Status: strp("IN_PROGRESS")})
+	}
+	alternate := func(changes int) []string {
+		var out []string
+		for k := 1; k < changes; k++ {
+			out = append(out, []string{"piont", "pont"}[k%2])
+		}
+		return append(out, "point")
+	}
+	seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+		switch {
+		case once(i):
+			return titles(i, "point")
+		case twice(i):
+			return titles(i, "pont", "point")
+		case back(i):
+			return titles(i, "piont", "point")
+		case seven(i):
+			return titles(i, alternate(7)...)
+		case eight(i):
+			return titles(i, alternate(8)...)
+		}
+		return []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}
+	}, deleted)
+	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	plain := oracle(st)
+	status := grievance.Filter{Field: "status", Lookup: grievance.IContains, Value: "OPEN"}
+	for _, tc := range []struct {
+		text string
+		fs   []grievance.Filter
+		// counted: the groups whose versions are not read (but for the
+		// page's rows).
+		counted []func(int) bool
+	}{
+		{text: "point", counted: []func(int) bool{twice, seven}},
+		{text: "water point", counted: []func(int) bool{twice, seven}},
+		{text: "piont"},
+		{text: "pont"},
+		{text: "water p"},
+		{text: "point", fs: []grievance.Filter{status}},
+		{text: "pont", fs: []grievance.Filter{status}},
+	} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty}, OrderBy: []string{"-dateCreated"},
+			Filters: append([]grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: tc.text}}, tc.fs...)}
+		name := fmt.Sprintf("%q%v", tc.text, tc.fs)
+		all := rowsByPaging(t, ctx, plain, q)
+		if all == 0 {
+			t.Fatalf("%s: no row", name)
+		}
+		spy := &rowsSpy{Store: st}
+		svc := grievance.NewService(spy, rowsNow, grievancetest.IDs(), grievance.Options{History: spy})
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got.TotalCount != all {
+			t.Errorf("%s: totalCount %d, every version judged: %d", name, got.TotalCount, all)
+		}
+		if spy.texts == 0 {
+			t.Errorf("%s: the counts of texts were not read", name)
+		}
+		page := map[int64]bool{}
+		for _, r := range got.Items {
+			page[r.Seq] = true
+		}
+		judged := map[string]int{}
+		for seq := range spy.versionsOf {
+			i := int(seq - 1)
+			for _, g := range tc.counted {
+				if g(i) && !page[seq] {
+					t.Errorf("%s: read the versions of ticket %d, whose title changed more than once and whose replaced titles lack the query", name, seq)
+				}
+			}
+			switch {
+			case back(i):
+				judged["back"]++
+			case eight(i):
+				judged["eight"]++
+			}
+		}
+		if tc.counted != nil && (judged["back"] != 20 || judged["eight"] != 4) {
+			t.Errorf("%s: judged %v, want the 20 titles changed back and the 4 changed eight times", name, judged)
+		}
 	}
 }
 

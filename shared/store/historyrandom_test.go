@@ -19,7 +19,8 @@ import (
 // programme drawn at random (seeded, the same on every run), whose
 // records arrive in batches of any size, some delivered twice, every
 // column a list may read (the rows, each value's, the reporter's
-// unchanged versions, each text's changes and versions before the first,
+// unchanged versions, each text's changes and versions before the first
+// or last (some retitled at a dozen versions),
 // the counts by value before it, every pair's and the pairs' count)
 // equals the column computed from the recorded versions, which the
 // domain's tests trust. Values holding the names' separators ("@", "=")
@@ -76,11 +77,20 @@ func TestHistoryColumns_RandomProgrammeSameAsComputedFromTheVersions(t *testing.
 		}
 		commit(func() *grievance.Write { return &grievance.Write{NewTicket: tk.Clone()} })
 		tk.Seq, tk.Code = int64(i), grievance.FormatCode(int64(i))
-		for range r.IntN(6) {
+		updates := r.IntN(6)
+		if i%10 == 0 {
+			// Retitled at each version, past the changes a text's
+			// FirstValue says (grievance.LastChange).
+			updates += 12
+		}
+		for k := range updates {
 			n := tk.Clone()
 			for range 1 + r.IntN(3) {
 				f := pick(r, fields)
 				set(n, f, pick(r, choices[f]))
+			}
+			if i%10 == 0 && k >= updates-12 {
+				set(n, "title", choices["title"][k%len(choices["title"])])
 			}
 			n.IsDeleted = r.IntN(40) == 0
 			n.Version++
@@ -116,6 +126,9 @@ func TestHistoryColumns_RandomProgrammeSameAsComputedFromTheVersions(t *testing.
 		t.Fatal(err)
 	}
 	want, _ := mem.HistoryRows(ctx)
+	if changes, _ := mem.HistoryValueRows(ctx, "title", grievance.ChangesValue); slices.Max(changes) <= 7 {
+		t.Fatalf("no title changed more than 7 times (at most %d): the programme no longer tries the changes FirstValue cannot say", slices.Max(changes))
+	}
 	compare("rows", got, want)
 	// Every column name and value the versions give a list to ask.
 	asks := map[[2]string]bool{

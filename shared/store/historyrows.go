@@ -153,7 +153,9 @@ func histBytes(hist map[string]int) int {
 // grievance.RowUnchangedFields, and the changes of each text with the
 // versions before the first (grievance.ChangesValue, FirstValue), are
 // counted only where hist says them already, or from the first version:
-// a reference from before the count never says it. So are the counts
+// a reference from before the count never says it. A text's second and
+// later changes set FirstValue to grievance.LastChange, up to as many
+// changes as it says (past them it stays, unknown to a list). So are the counts
 // by value of the versions before a text's first change
 // (grievance.FirstRowsField, with FirstSplitValue), taken from hist as
 // that change is counted (hist's counts by value are exact from the
@@ -177,6 +179,8 @@ func addHist(hist map[string]int, st, prev *searchState) {
 			if hist[changes] == 0 {
 				hist[first] = before
 				splitHist(hist, f, before)
+			} else if v, ok := grievance.LastChange(hist[changes]+1, before); ok {
+				hist[first] = int(v)
 			}
 			hist[changes]++
 		}

@@ -467,21 +467,30 @@ func (s *Store) HistoryValueRowsWithin(ctx context.Context, field, value string,
 	return col, err
 }
 
-// textRows is a text field's grievance.ChangesValue or
-// grievance.FirstValue column: the versions that changed the text of the
-// version before, or how many came before the first change (0: none).
+// textRows is a text field's grievance.ChangesValue, FirstValue or
+// FirstSplitValue column: the versions that changed the text of the
+// version before, or how many came before the first change (0: none),
+// for FirstValue past it grievance.LastChange (past as many changes as
+// it says, the last number it said).
 func (s *Store) textRows(field, value string) ([]uint16, error) {
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
-		changes, first := 0, 0
+		changes, first, last := 0, 0, 0
 		for i := 1; i < len(vs); i++ {
 			if grievance.IndexedText(vs[i], field) != grievance.IndexedText(vs[i-1], field) {
-				if changes++; changes == 1 {
-					first = i
+				changes++
+				switch v, ok := grievance.LastChange(changes, i); {
+				case changes == 1:
+					first, last = i, i
+				case ok:
+					last = int(v)
 				}
 			}
 		}
-		if value == grievance.FirstValue || value == grievance.FirstSplitValue {
+		switch value {
+		case grievance.FirstSplitValue:
 			return uint16(first)
+		case grievance.FirstValue:
+			return uint16(last)
 		}
 		return uint16(changes)
 	})
