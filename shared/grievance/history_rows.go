@@ -89,9 +89,10 @@ const (
 	ChangesValue = "~changes"
 	FirstValue   = "~first"
 	// FirstSplitValue is FirstValue for a ticket whose FirstRowsField
-	// counts were kept at that change, 0 for the others (unknown: a
-	// change counted before them). A list that needs them reads it in
-	// FirstValue's place.
+	// counts were kept at that change (the first, or the last that
+	// LastChange says), 0 or an earlier change's for the others
+	// (unknown: a change counted before them, or counts too many to
+	// keep). A list that needs them reads it in FirstValue's place.
 	FirstSplitValue = "~firstSplit"
 )
 
@@ -133,11 +134,12 @@ const (
 
 // FirstRowsField names the columns that count, per ticket and value of
 // field (one of RowValueFields), how many of the versions before the
-// first change of text (one of TextIndexedFields) held the value: with
+// first (or last: FirstSplitValue) change of text (one of TextIndexedFields) held the value: with
 // the value's column they split its versions at the change, so a title
 // corrected once, filtered with the status the panel sends, is counted
-// without reading its versions. They are set once, when the text first
-// changes, and never move after.
+// without reading its versions. They are set when the text first
+// changes, and again at each later change LastChange says (to the
+// versions before it, so they only grow), and never move in between.
 func FirstRowsField(field, text string) string { return field + "~" + text }
 
 // FirstRowsOf is the value field and text a FirstRowsField names (ok is
@@ -564,9 +566,9 @@ func rowValues(fs []Filter, held map[string][]string) (byField map[string][]stri
 // the corrected tickets' versions. A text changed more often is counted
 // where its replaced texts' postings lack a gram of the query (a title
 // corrected twice, searched by its corrected words): its rows are the
-// versions since its last change (LastChange). The others (a query the
-// replaced texts may hold, a text changed more than lastChangesMax
-// times, deleted, unknown counts) are judged.
+// versions since its last change (LastChange), with the status too. The
+// others (a query the replaced texts may hold, a text changed more than
+// lastChangesMax times, deleted, unknown counts) are judged.
 //
 // For a reader the sight rule affects, rs says which candidates it may
 // hide versions of (the list has left out those that hold no row): when
@@ -850,7 +852,10 @@ func bounds(cs []pendingCandidate) (lo, hi int64) {
 // FirstRowsField columns say how many of its rows came before the
 // change (ok is false where they are unknown, or disagree with the
 // columns read before them: a version indexed between the reads). A
-// text changed more often is counted by rowsSinceLast.
+// text changed more often (2 to lastChangesMax times) is counted the same
+// way at its last change (LastChange) where the replaced texts' postings
+// lack a gram of the query: none of its versions before that change
+// then held it.
 func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 	n := c.n
 	at := func(c []uint16) int {
@@ -871,13 +876,26 @@ func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 	if changes < 1 || !oc.post[LiveKey].Has(n) {
 		return 0, false
 	}
+	replaced, live := holds(ks.replaced), holds(ks.live)
 	if changes > 1 {
-		return oc.rowsSinceLast(c, uint16(first), changes, holds(ks.replaced), holds(ks.live))
+		// Every version before the last change held a replaced text
+		// (each was followed by another), the others the live one; which
+		// replaced texts held the query, only the versions say.
+		switch {
+		case replaced:
+			return 0, false
+		case !live:
+			return 0, true
+		}
+		var ok bool
+		if first, ok = LastChangeOf(uint16(first), changes); !ok {
+			return 0, false
+		}
 	}
 	if first < 1 || first >= c.versions {
 		return 0, false
 	}
-	before := first // the rows before the change
+	before := first // the rows before the (last) change
 	if c.by != "" {
 		cols, ok := oc.values[c.by]
 		if !ok {
@@ -892,38 +910,13 @@ func (oc *onceColumns) rows(c pendingCandidate, ks onceKeys) (int, bool) {
 		}
 	}
 	rows := 0
-	if holds(ks.replaced) {
+	if replaced {
 		rows += before
 	}
-	if holds(ks.live) {
+	if live {
 		rows += c.rows - before
 	}
 	return rows, true
-}
-
-// rowsSinceLast counts the rows of candidate c, whose text changed
-// changes times (more than once) and first is its FirstValue number:
-// ok is false where the replaced texts may hold the query (their
-// postings hold every gram: which of them, and in how many versions,
-// only its versions say), or a value filter splits its versions (its
-// FirstRowsField counts are of the first change), unless no text holds
-// it, or the number does not say the last change. Every version before
-// the last change held a replaced text (each was followed by another)
-// and the others the live one.
-func (oc *onceColumns) rowsSinceLast(c pendingCandidate, first uint16, changes int, replaced, live bool) (int, bool) {
-	switch {
-	case replaced:
-		return 0, false
-	case !live:
-		return 0, true
-	case c.by != "":
-		return 0, false
-	}
-	before, ok := LastChangeOf(first, changes)
-	if !ok || before >= c.versions || c.rows > c.versions {
-		return 0, false
-	}
-	return c.rows - before, true
 }
 
 // matching counts the versions of a ticket that are rows of the list for

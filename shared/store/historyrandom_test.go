@@ -85,12 +85,16 @@ func TestHistoryColumns_RandomProgrammeSameAsComputedFromTheVersions(t *testing.
 		}
 		for k := range updates {
 			n := tk.Clone()
-			for range 1 + r.IntN(3) {
-				f := pick(r, fields)
-				set(n, f, pick(r, choices[f]))
-			}
 			if i%10 == 0 && k >= updates-12 {
+				// The title alone: a reference that takes a score of
+				// values is dropped (histMaxBytes), which the versions'
+				// columns do not model.
 				set(n, "title", choices["title"][k%len(choices["title"])])
+			} else {
+				for range 1 + r.IntN(3) {
+					f := pick(r, fields)
+					set(n, f, pick(r, choices[f]))
+				}
 			}
 			n.IsDeleted = r.IntN(40) == 0
 			n.Version++

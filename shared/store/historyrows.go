@@ -153,14 +153,16 @@ func histBytes(hist map[string]int) int {
 // grievance.RowUnchangedFields, and the changes of each text with the
 // versions before the first (grievance.ChangesValue, FirstValue), are
 // counted only where hist says them already, or from the first version:
-// a reference from before the count never says it. A text's second and
-// later changes set FirstValue to grievance.LastChange, up to as many
-// changes as it says (past them it stays, unknown to a list). So are the counts
+// a reference from before the count never says it. So are the counts
 // by value of the versions before a text's first change
 // (grievance.FirstRowsField, with FirstSplitValue), taken from hist as
 // that change is counted (hist's counts by value are exact from the
-// first version): they never move after. A reference whose text changed
-// before them never says them; the backfill's history pass does.
+// first version). A reference whose text changed before them never says
+// them; the backfill's history pass does. A text's second and later
+// changes set FirstValue and FirstSplitValue to grievance.LastChange and
+// take the counts by value again, those of the versions before the
+// change, up to as many changes as it says: past them they stay, unknown
+// to a list.
 func addHist(hist map[string]int, st, prev *searchState) {
 	before := 0 // the versions counted: each has a status, maybe empty
 	for k, n := range hist {
@@ -181,6 +183,7 @@ func addHist(hist map[string]int, st, prev *searchState) {
 				splitHist(hist, f, before)
 			} else if v, ok := grievance.LastChange(hist[changes]+1, before); ok {
 				hist[first] = int(v)
+				splitHist(hist, f, int(v))
 			}
 			hist[changes]++
 		}
@@ -251,23 +254,33 @@ func addPairs(hist map[string]int, st *searchState) {
 }
 
 // splitHist copies hist's counts by value (grievance.RowValueFields) to
-// the text's grievance.FirstRowsField, as the text first changes after
-// before versions: the counts of those versions. An empty value is left
-// out, as from the columns (no list counts it). Counts that would take
-// the reference past histMaxBytes are not kept, so that they never cost
-// a ticket the counts it had without them: FirstSplitValue is then 0,
-// unknown for good (the ticket is judged by a list that needs them, and
-// the backfill's history pass, which would find the same, leaves it).
-func splitHist(hist map[string]int, text string, before int) {
+// the text's grievance.FirstRowsField as the text changes, with number
+// its FirstSplitValue (the versions before a first change, or
+// grievance.LastChange): the counts of the versions before it, which
+// only grow from one change to the next, as the columns' merge wants.
+// An empty value is left out, as from the columns (no list counts it).
+// Counts that would take the reference past histMaxBytes are not kept,
+// so that they never cost a ticket the counts it had without them:
+// FirstSplitValue is then 0 (the columns keep an earlier change's
+// number, which a list does not take for this one's), and a list that
+// needs them judges the ticket; the backfill's history pass, which would
+// find the same, leaves it.
+func splitHist(hist map[string]int, text string, number int) {
 	key := textKey(text, grievance.FirstSplitValue)
-	split := map[string]int{key: before}
+	split := map[string]int{key: number}
 	for k, n := range hist {
 		if fv := histKeyOf(k); fv.value != "" && slices.Contains(grievance.RowValueFields, fv.field) {
 			split[fieldValue{grievance.FirstRowsField(fv.field, text), fv.value}.histKey()] = n
 		}
 	}
+	grown := map[string]int{}
+	for k, n := range split {
+		if _, ok := hist[k]; !ok {
+			grown[k] = n
+		}
+	}
 	switch {
-	case histBytes(hist)+histBytes(split) <= histMaxBytes:
+	case histBytes(hist)+histBytes(grown) <= histMaxBytes:
 		maps.Copy(hist, split)
 	case histBytes(hist)+histBytes(map[string]int{key: 0}) <= histMaxBytes:
 		hist[key] = 0

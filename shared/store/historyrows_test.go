@@ -47,13 +47,13 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 	unchanged := map[int64]uint16{1: 4, 2: 1, 3: 3, 4: 2, 5: 1}
 	// Per text (title, description): the versions that changed it, and
 	// the versions before the first change; ticket 3's description
-	// changed and back is two changes, and its FirstValue says the two
-	// versions before the last of them.
+	// changed and back is two changes, and its FirstValue and
+	// FirstSplitValue say the two versions before the last of them.
 	texts := map[int64][4]uint16{1: {}, 2: {1, 1, 0, 0}, 3: {0, 0, 2, 1}, 4: {}, 5: {}}
 	lastChange, _ := grievance.LastChange(2, 2)
 	firstValues := map[int64][2]uint16{3: {0, lastChange}}
-	// Per text, the OPEN versions before its first change.
-	firstOpen := map[int64][2]uint16{2: {1, 0}, 3: {0, 1}}
+	// Per text, the OPEN versions before its (last) change.
+	firstOpen := map[int64][2]uint16{2: {1, 0}, 3: {0, 2}}
 	old := ts[2].Description
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = "late payment" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.Description = old }) // and back
@@ -170,8 +170,12 @@ func TestHistoryRows_FollowTheStream(t *testing.T) {
 				if rows, ok := want[seq]; !ok || historyRowsFlags(rows)&grievance.RowsPartial != 0 {
 					continue
 				}
-				if at(split, seq) != w[2*i+1] || at(open, seq) != firstOpen[seq][i] {
-					t.Errorf("%s: ticket %d's %s: %d versions before its first change, %d of them OPEN; want %d, %d", when, seq, text, at(split, seq), at(open, seq), w[2*i+1], firstOpen[seq][i])
+				before := w[2*i+1]
+				if f, ok := firstValues[seq]; ok {
+					before = f[i]
+				}
+				if at(split, seq) != before || at(open, seq) != firstOpen[seq][i] {
+					t.Errorf("%s: ticket %d's %s: FirstSplitValue %d, %d OPEN versions before the change; want %d, %d", when, seq, text, at(split, seq), at(open, seq), before, firstOpen[seq][i])
 				}
 			}
 		}

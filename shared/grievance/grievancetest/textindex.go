@@ -470,50 +470,52 @@ func (s *Store) HistoryValueRowsWithin(ctx context.Context, field, value string,
 // textRows is a text field's grievance.ChangesValue, FirstValue or
 // FirstSplitValue column: the versions that changed the text of the
 // version before, or how many came before the first change (0: none),
-// for FirstValue past it grievance.LastChange (past as many changes as
-// it says, the last number it said).
+// past it grievance.LastChange (past as many changes as it says, the
+// last number it said).
 func (s *Store) textRows(field, value string) ([]uint16, error) {
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
-		changes, first, last := 0, 0, 0
-		for i := 1; i < len(vs); i++ {
-			if grievance.IndexedText(vs[i], field) != grievance.IndexedText(vs[i-1], field) {
-				changes++
-				switch v, ok := grievance.LastChange(changes, i); {
-				case changes == 1:
-					first, last = i, i
-				case ok:
-					last = int(v)
-				}
-			}
+		changes, followed, at := lastChange(vs, field)
+		switch {
+		case value == grievance.ChangesValue:
+			return uint16(changes)
+		case followed > 1:
+			v, _ := grievance.LastChange(followed, at)
+			return v
 		}
-		switch value {
-		case grievance.FirstSplitValue:
-			return uint16(first)
-		case grievance.FirstValue:
-			return uint16(last)
-		}
-		return uint16(changes)
+		return uint16(at)
 	})
 }
 
 // firstRows is a grievance.FirstRowsField column: how many of the
-// versions before text's first change held value in field (0: no change).
+// versions before text's last change the counts follow held value in
+// field (0: no change).
 func (s *Store) firstRows(field, text, value string) ([]uint16, error) {
 	return s.historyColumn("HistoryValueRows", func(_ *grievance.Ticket, vs []*grievance.Ticket) uint16 {
-		for i := 1; i < len(vs); i++ {
-			if grievance.IndexedText(vs[i], text) == grievance.IndexedText(vs[i-1], text) {
-				continue
+		_, _, at := lastChange(vs, text)
+		n := uint16(0)
+		for _, v := range vs[:at] {
+			if grievance.IndexedValue(v, field) == value {
+				n++
 			}
-			n := uint16(0)
-			for _, v := range vs[:i] {
-				if grievance.IndexedValue(v, field) == value {
-					n++
-				}
-			}
-			return n
 		}
-		return 0
+		return n
 	})
+}
+
+// lastChange counts the changes of text across vs, and says the last
+// one the counts follow (up to grievance.LastChange's last): how many
+// changes it made and its version's index in vs (0, 0: none).
+func lastChange(vs []*grievance.Ticket, text string) (changes, followed, at int) {
+	for i := 1; i < len(vs); i++ {
+		if grievance.IndexedText(vs[i], text) == grievance.IndexedText(vs[i-1], text) {
+			continue
+		}
+		changes++
+		if _, ok := grievance.LastChange(changes, i); ok || changes == 1 {
+			followed, at = changes, i
+		}
+	}
+	return changes, followed, at
 }
 
 // historyColumn is a column of the history rows: each ticket's number
