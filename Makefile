@@ -96,11 +96,13 @@ bench: moto
 	-$(GO) test -run '^$$' -bench 'HandlerCPU' -benchtime $(BENCH_CPU_TIME) -benchmem -json ./functions/graphql/ > $(BENCH_OUT)/cpu.json
 	@echo "bench: operations, floor, scale and stream consumers against moto (a few minutes)"
 	-CI=true $(GO) test -p 1 -run '^$$' -bench 'Operations|Floor|^BenchmarkScale|Stream' -benchtime $(BENCH_RUNS) -benchmem -timeout 60m -json ./functions/... > $(BENCH_OUT)/moto.json
+	@echo "bench: what a text's first and later changes cost the history consumer (deterministic: two runs)"
+	-CI=true $(GO) test -run '^$$' -bench 'TextChanges' -benchtime 2x -timeout 30m -json ./functions/history/ > $(BENCH_OUT)/textchanges.json
 	@echo "bench: list operations at BENCH_SCALE tickets (default 1,000, 10,000, 100,000: hours through moto, most of it importing the 100,000-ticket tables; BENCH_SCALE=1000,10000 for a shorter run)"
 	-CI=true $(GO) test -run '^$$' -bench 'ListScale' -benchtime 1x -timeout 480m -json ./functions/graphql/ > $(BENCH_OUT)/listscale.json
 	@echo "bench: cold starts"
 	$(GO) run ./tools/coldstart > $(BENCH_OUT)/coldstart.md
-	@{ $(GO) run ./tools/benchtable $(BENCH_OUT)/cpu.json $(BENCH_OUT)/moto.json $(BENCH_OUT)/listscale.json; s=$$?; echo; cat $(BENCH_OUT)/coldstart.md; exit $$s; } | tee $(BENCH_OUT)/summary.md; exit $${PIPESTATUS[0]}
+	@{ $(GO) run ./tools/benchtable $(BENCH_OUT)/cpu.json $(BENCH_OUT)/moto.json $(BENCH_OUT)/textchanges.json $(BENCH_OUT)/listscale.json; s=$$?; echo; cat $(BENCH_OUT)/coldstart.md; exit $$s; } | tee $(BENCH_OUT)/summary.md; exit $${PIPESTATUS[0]}
 
 # Fuzz targets as package:FuzzName (docs/reliability.md). Each keeps its
 # seed corpus in <package>/testdata/fuzz/<FuzzName>/.

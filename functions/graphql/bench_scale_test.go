@@ -43,6 +43,11 @@ type listScaleOp struct {
 	// table): a history list with a title filter then judges those
 	// candidates' versions for its count.
 	retitled bool
+	// retitledTwice lists from a programme where one ticket in ten had
+	// its title's typo ("recieved") replaced by another ("receved") in
+	// its second version and corrected in its third (its own table): its
+	// title changed twice, and its replaced titles lack the query.
+	retitledTwice bool
 	// recategorised lists from a programme where one ticket in ten was
 	// filed under the wrong category (the next one) and corrected in its
 	// second version, with its priority (its own table): its category
@@ -206,6 +211,12 @@ func listScaleOps() []listScaleOp {
 		// The same with the status the panel sends: a retitled
 		// candidate's versions split by status at its correction.
 		listScaleOp{name: "retitled_history_title_wide_status", args: `showHistory: true, title_Icontains: "received (1", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, retitled: true},
+		// A title corrected twice: its versions are counted from its
+		// last change where the typos lack the query's grams, with the
+		// status too.
+		listScaleOp{name: "twice_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, retitledTwice: true},
+		listScaleOp{name: "twice_history_title_wide", args: `showHistory: true, title_Icontains: "received (1", orderBy: ["-dateCreated"]`, retitledTwice: true},
+		listScaleOp{name: "twice_history_title_status", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, retitledTwice: true},
 		listScaleOp{name: "retitled_page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, retitled: true, page: 5},
 		// The panel's category and priority over a recategorised
 		// ticket's versions: both split them; with the status too, all
@@ -265,8 +276,8 @@ func scaleTickets(n int) []*grievance.Ticket {
 // whatever is read, so items read are the measure, not time.
 func BenchmarkListScale(b *testing.B) {
 	type envKey struct {
-		n                                              int
-		restricted, reporters, retitled, recategorised bool
+		n                                                             int
+		restricted, reporters, retitled, retitledTwice, recategorised bool
 	}
 	envs := map[envKey]*scaleEnv{}
 	ops := listScaleOps()
@@ -279,7 +290,7 @@ func BenchmarkListScale(b *testing.B) {
 				if op.reporters && strings.Contains(op.args, "showHistory") {
 					b.Fatalf("%s: the reporters programme has no earlier versions to list", op.name)
 				}
-				k := envKey{n, op.restricted, op.reporters, op.retitled, op.recategorised}
+				k := envKey{n, op.restricted, op.reporters, op.retitled, op.retitledTwice, op.recategorised}
 				e := envs[k]
 				if e == nil {
 					e = newScaleEnv(b, n, op)
@@ -380,6 +391,8 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 	}
 	for _, v := range versions {
 		switch {
+		case op.retitledTwice && v.Seq%10 == 0:
+			v.Title = strings.Replace(v.Title, "received", []string{"recieved", "receved"}[v.Version-1], 1)
 		case v.Version != 1:
 		case op.retitled && v.Seq%10 == 0:
 			v.Title = strings.Replace(v.Title, "received", "recieved", 1)

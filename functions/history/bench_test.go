@@ -102,3 +102,100 @@ func BenchmarkStream(b *testing.B) {
 	b.Logf("requests: %s", per)
 	b.Logf("minimum: history BatchGetItem×1 (existing versions) + BatchWriteItem×4 (25 items each); statistics: see docs/sla.md")
 }
+
+// BenchmarkTextChanges records batches of 100 title changes, each
+// ticket's changes-th (real stream records of the Main table in moto), and
+// reports the DynamoDB requests and write units per batch: what a text's
+// first and later changes cost the consumer (the history records, the
+// replaced texts' postings, the counts of changes and the counts by value
+// before the change; docs/performance.md §8, "Texts changed twice").
+func BenchmarkTextChanges(b *testing.B) {
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, moto.ForTest(b).Endpoint())
+	if err != nil {
+		b.Fatal(err)
+	}
+	meter := awsmeter.New()
+	meter.Attach(&cfg)
+	names, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(cfg), fmt.Sprintf("hr%d-", os.Getpid()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := store.New(cfg, names)
+	h := &Handler{History: st, Stats: st, Search: st, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	api := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
+	seen, seq := 0, int64(0)
+	// consume hands the records since the last call to the handler in
+	// batches of 100 and returns what the handler's requests cost.
+	consume := func() awsmeter.Stats {
+		recs, err := streams.ReadAll(ctx, api, names.Main)
+		if err != nil {
+			b.Fatal(err)
+		}
+		meter.Take()
+		var batch []events.DynamoDBEventRecord
+		for _, r := range recs[seen:] {
+			if r.Change.NewImage["kind"].String() != store.KindTicket {
+				continue
+			}
+			batch = append(batch, r)
+		}
+		seen = len(recs)
+		for len(batch) > 0 {
+			part := batch[:min(len(batch), 100)]
+			if resp, err := h.Handle(ctx, events.DynamoDBEvent{Records: part}); err != nil || len(resp.BatchItemFailures) > 0 {
+				b.Fatalf("%v %+v", err, resp)
+			}
+			batch = batch[len(part):]
+		}
+		return meter.Take()
+	}
+	// A created ticket changes status at its second version, then its
+	// title at each version after: "recieved", "receved", ...
+	titles := []string{"Payment not recieved", "Payment not receved", "Payment not received", "Payment not recieved (2)"}
+	for _, changes := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("change=%d", changes), func(b *testing.B) {
+			acc := awsmeter.Stats{}
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				at := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+				ts := make([]*grievance.Ticket, 100)
+				for k := range ts {
+					seq++
+					ts[k] = &grievance.Ticket{ID: uuid.NewString(), Version: 1, Seq: seq, Code: grievance.FormatCode(seq), Title: titles[0],
+						Description: "Second instalment missing.", Status: grievance.StatusReceived, Category: "Default", Priority: "High",
+						JSONExt: map[string]any{"comment_ids": []any{}}, DateCreated: at, DateUpdated: at, DateValidFrom: at,
+						UserCreated: "00000000-0000-4000-a000-000000000002", UserUpdated: "00000000-0000-4000-a000-000000000002"}
+				}
+				if err := st.ImportTickets(ctx, ts); err != nil {
+					b.Fatal(err)
+				}
+				next := func(change func(*grievance.Ticket)) {
+					for k, t := range ts {
+						n := t.Clone()
+						change(n)
+						n.Version++
+						if err := st.Commit(ctx, &grievance.Write{Tickets: []grievance.TicketWrite{{Ticket: n, Prev: t.Version}}}); err != nil {
+							b.Fatal(err)
+						}
+						ts[k] = n
+					}
+				}
+				next(func(n *grievance.Ticket) { n.Status = grievance.StatusOpen })
+				for c := 1; c < changes; c++ {
+					next(func(n *grievance.Ticket) { n.Title = titles[c] })
+				}
+				consume()
+				next(func(n *grievance.Ticket) { n.Title = titles[changes] })
+				b.StartTimer()
+				acc.Add(consume())
+				i++
+			}
+			per := acc.Scale(i)
+			b.ReportMetric(per.Total("DynamoDB").Calls, "ddb-req/batch")
+			b.ReportMetric(per.Total("DynamoDB").WCU, "wcu/batch")
+			b.Logf("requests: %s", per)
+		})
+	}
+}
