@@ -27,25 +27,13 @@ import (
 // the DynamoDB requests per batch (docs/performance.md).
 func BenchmarkStream(b *testing.B) {
 	ctx := context.Background()
-	cfg, err := moto.AWSConfig(ctx, moto.ForTest(b).Endpoint())
-	if err != nil {
-		b.Fatal(err)
-	}
-	meter := awsmeter.New()
-	meter.Attach(&cfg)
-	names, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(cfg), fmt.Sprintf("hb%d-", os.Getpid()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := store.New(cfg, names)
-	// As main.go builds it: history and the statistics aggregates.
-	h := &Handler{History: st, Stats: st, Search: st, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	api := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
+	sb := newStreamBench(b, "hb")
+	st, h, meter := sb.st, sb.h, sb.meter
 
 	// Batches of 100 ticket records, made on demand (each is recorded once:
 	// a redelivered batch would write nothing).
 	var batches [][]events.DynamoDBEventRecord
-	seen, seq := 0, int64(0)
+	seq := int64(0)
 	more := func() {
 		ts := make([]*grievance.Ticket, 1000)
 		at := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
@@ -59,21 +47,11 @@ func BenchmarkStream(b *testing.B) {
 		if err := st.ImportTickets(ctx, ts); err != nil {
 			b.Fatal(err)
 		}
-		recs, err := streams.ReadAll(ctx, api, names.Main)
-		if err != nil {
-			b.Fatal(err)
+		recs := sb.ticketRecords(b)
+		for len(recs) >= 100 {
+			batches = append(batches, recs[:100])
+			recs = recs[100:]
 		}
-		var batch []events.DynamoDBEventRecord
-		for _, r := range recs[seen:] {
-			if r.Change.NewImage["kind"].String() != store.KindTicket {
-				continue
-			}
-			if batch = append(batch, r); len(batch) == 100 {
-				batches = append(batches, batch)
-				batch = nil
-			}
-		}
-		seen = len(recs)
 		meter.Take()
 	}
 	acc := awsmeter.Stats{}
@@ -111,36 +89,14 @@ func BenchmarkStream(b *testing.B) {
 // before the change; docs/performance.md §8, "Texts changed twice").
 func BenchmarkTextChanges(b *testing.B) {
 	ctx := context.Background()
-	cfg, err := moto.AWSConfig(ctx, moto.ForTest(b).Endpoint())
-	if err != nil {
-		b.Fatal(err)
-	}
-	meter := awsmeter.New()
-	meter.Attach(&cfg)
-	names, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(cfg), fmt.Sprintf("hr%d-", os.Getpid()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := store.New(cfg, names)
-	h := &Handler{History: st, Stats: st, Search: st, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	api := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })
-	seen, seq := 0, int64(0)
+	sb := newStreamBench(b, "hr")
+	st, h, meter := sb.st, sb.h, sb.meter
+	seq := int64(0)
 	// consume hands the records since the last call to the handler in
 	// batches of 100 and returns what the handler's requests cost.
 	consume := func() awsmeter.Stats {
-		recs, err := streams.ReadAll(ctx, api, names.Main)
-		if err != nil {
-			b.Fatal(err)
-		}
+		batch := sb.ticketRecords(b)
 		meter.Take()
-		var batch []events.DynamoDBEventRecord
-		for _, r := range recs[seen:] {
-			if r.Change.NewImage["kind"].String() != store.KindTicket {
-				continue
-			}
-			batch = append(batch, r)
-		}
-		seen = len(recs)
 		for len(batch) > 0 {
 			part := batch[:min(len(batch), 100)]
 			if resp, err := h.Handle(ctx, events.DynamoDBEvent{Records: part}); err != nil || len(resp.BatchItemFailures) > 0 {
@@ -198,4 +154,51 @@ func BenchmarkTextChanges(b *testing.B) {
 			b.Logf("requests: %s", per)
 		})
 	}
+}
+
+// streamBench is the history consumer as main.go builds it (history, the
+// statistics aggregates, the search index) over fresh tables in moto,
+// every request metered.
+type streamBench struct {
+	st    *store.Store
+	h     *Handler
+	meter *awsmeter.Meter
+	api   *dynamodbstreams.Client
+	main  string
+	seen  int // the Main table's records handed out
+}
+
+func newStreamBench(b *testing.B, prefix string) *streamBench {
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, moto.ForTest(b).Endpoint())
+	if err != nil {
+		b.Fatal(err)
+	}
+	meter := awsmeter.New()
+	meter.Attach(&cfg)
+	names, err := bootstrap.CreateTables(ctx, dynamodb.NewFromConfig(cfg), fmt.Sprintf("%s%d-", prefix, os.Getpid()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := store.New(cfg, names)
+	return &streamBench{st: st, meter: meter, main: names.Main,
+		h:   &Handler{History: st, Stats: st, Search: st, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))},
+		api: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.APIOptions = append(o.APIOptions, streams.FixMotoDates) })}
+}
+
+// ticketRecords are the Main table's ticket records (real stream records)
+// since the last call.
+func (sb *streamBench) ticketRecords(b *testing.B) []events.DynamoDBEventRecord {
+	recs, err := streams.ReadAll(context.Background(), sb.api, sb.main)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []events.DynamoDBEventRecord
+	for _, r := range recs[sb.seen:] {
+		if r.Change.NewImage["kind"].String() == store.KindTicket {
+			out = append(out, r)
+		}
+	}
+	sb.seen = len(recs)
+	return out
 }
