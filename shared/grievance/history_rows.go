@@ -96,8 +96,8 @@ const (
 	FirstSplitValue = "~firstSplit"
 )
 
-// LastChange is FirstValue's number for a text changed changes times, 2
-// to lastChangesMax, before versions before its last change: those
+// LastChange is FirstValue's number for a text changed changes times (2
+// to lastChangesMax) with before versions before its last change: those
 // versions held the replaced texts, the others the live one, so where
 // the replaced texts' postings lack a gram of the query (a title
 // corrected twice, searched by its corrected words) its rows are the
@@ -134,8 +134,9 @@ const (
 
 // FirstRowsField names the columns that count, per ticket and value of
 // field (one of RowValueFields), how many of the versions before the
-// first (or last: FirstSplitValue) change of text (one of TextIndexedFields) held the value: with
-// the value's column they split its versions at the change, so a title
+// first (or last: FirstSplitValue) change of text (one of
+// TextIndexedFields) held the value: with the value's column they split
+// its versions at the change, so a title
 // corrected once, filtered with the status the panel sends, is counted
 // without reading its versions. They are set when the text first
 // changes, and again at each later change LastChange says (to the

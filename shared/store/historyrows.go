@@ -143,9 +143,25 @@ const histMaxBytes = 2048
 func histBytes(hist map[string]int) int {
 	n := 0
 	for k := range hist {
-		n += len(k) + 3
+		n += countBytes(k)
 	}
 	return n
+}
+
+// countBytes is what a count named k takes of a reference: its name and
+// a number.
+func countBytes(k string) int { return len(k) + 3 }
+
+// fits reports whether hist, given add's counts, stays within
+// histMaxBytes: only the keys it lacks take bytes.
+func fits(hist, add map[string]int) bool {
+	n := histBytes(hist)
+	for k := range add {
+		if _, ok := hist[k]; !ok {
+			n += countBytes(k)
+		}
+	}
+	return n <= histMaxBytes
 }
 
 // addHist counts st's values in hist, after prev, the version before it
@@ -239,13 +255,7 @@ func addPairs(hist map[string]int, st *searchState) {
 		k := fieldValue{pk.Field, pk.Value}.histKey()
 		add[k] = hist[k] + 1
 	}
-	grown := map[string]int{}
-	for k, n := range add {
-		if _, ok := hist[k]; !ok {
-			grown[k] = n
-		}
-	}
-	if histBytes(hist)+histBytes(grown) <= histMaxBytes {
+	if fits(hist, add) {
 		maps.Copy(hist, add)
 		return
 	}
@@ -273,16 +283,10 @@ func splitHist(hist map[string]int, text string, number int) {
 			split[fieldValue{grievance.FirstRowsField(fv.field, text), fv.value}.histKey()] = n
 		}
 	}
-	grown := map[string]int{}
-	for k, n := range split {
-		if _, ok := hist[k]; !ok {
-			grown[k] = n
-		}
-	}
 	switch {
-	case histBytes(hist)+histBytes(grown) <= histMaxBytes:
+	case fits(hist, split):
 		maps.Copy(hist, split)
-	case histBytes(hist)+histBytes(map[string]int{key: 0}) <= histMaxBytes:
+	case fits(hist, map[string]int{key: 0}):
 		hist[key] = 0
 	}
 }
