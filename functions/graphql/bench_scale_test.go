@@ -224,6 +224,19 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "recategorised_history_category_priority", args: `showHistory: true, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`, recategorised: true},
 		listScaleOp{name: "recategorised_history_title_category_priority", args: `showHistory: true, title_Icontains: "received (12", category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`, recategorised: true},
 		listScaleOp{name: "recategorised_history_status_category_priority", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`, recategorised: true},
+		// Filters outside the client's panel that operators send: a due
+		// date (a day, a month), the SLA filter BREACHED (every open
+		// ticket past its due date: here all that have one), alone, with
+		// the staff picker and ordered by due date (the overdue queue);
+		// and a channel, which no index decides (it reads every ticket).
+		listScaleOp{name: "due_date", args: `dueDate: "2026-01-20", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "due_date_month_sort_priority", args: `dueDate_Istartswith: "2026-02", orderBy: ["-priority"]`},
+		listScaleOp{name: "due_date_status_sort_title", args: `dueDate: "2026-01-20", status_Icontains: OPEN, orderBy: ["title"]`},
+		listScaleOp{name: "sla_breached", args: `slaStatus: "BREACHED", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "sla_breached_sort_dueDate", args: `slaStatus: "BREACHED", orderBy: ["dueDate"]`},
+		listScaleOp{name: "sla_breached_staff", args: fmt.Sprintf(`slaStatus: "BREACHED", attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
+		listScaleOp{name: "sla_breached_title", args: `slaStatus: "BREACHED", title_Icontains: "received (12", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "channel", args: `channel: "Channel A", orderBy: ["-dateCreated"]`, fullRead: true},
 	)
 }
 

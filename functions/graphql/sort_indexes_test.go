@@ -188,3 +188,65 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 		}
 	}
 }
+
+// A due date lookup and the SLA filter BREACHED are answered from the
+// value postings and the due days column on DynamoDB: the rows and counts
+// of each, alone, with a status and ordered by due date, the next-page
+// button included.
+func TestTickets_DueDateAndBreachedFromTheDueDays(t *testing.T) {
+	e := newDynamoEnv(t)
+	var ids, codes []string
+	for i, due := range []string{"2026-01-02", "2026-01-20", "2099-05-01", "2026-01-02", ""} {
+		args := fmt.Sprintf(`title: "d%d", category: "Default"`, i)
+		if due != "" {
+			args += fmt.Sprintf(`, dueDate: %q`, due)
+		}
+		id := e.createTicket(t, adminClaims, args)
+		ids, codes = append(ids, id), append(codes, code(t, e, id))
+	}
+	e.setStatus(t, ids[1], "OPEN")
+	e.setStatus(t, ids[3], "RESOLVED")
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(args string) string {
+		var out []string
+		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, args))
+		for _, n := range nodes(d, "tickets") {
+			out = append(out, fmt.Sprint(n["code"]))
+		}
+		return fmt.Sprint(path(d, "tickets", "totalCount"), out)
+	}
+	c := func(total int, i ...int) string {
+		var out []string
+		for _, n := range i {
+			out = append(out, codes[n])
+		}
+		return fmt.Sprint(total, out)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{`dueDate: "2026-01-02", orderBy: ["-dateCreated"]`, c(2, 3, 0)},
+		{`dueDate_Istartswith: "2026-01", orderBy: ["-dateCreated"]`, c(3, 3, 1, 0)},
+		{`dueDate_Icontains: "-05-", orderBy: ["-dateCreated"]`, c(1, 2)},
+		{`dueDate_Istartswith: "2026-01", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, c(1, 1)},
+		{`slaStatus: "BREACHED", orderBy: ["-dateCreated"]`, c(2, 1, 0)},
+		{`slaStatus: "BREACHED", orderBy: ["dueDate"]`, c(2, 0, 1)},
+		{`slaStatus: "BREACHED", status_Icontains: OPEN, orderBy: ["dueDate"]`, c(1, 1)},
+		{`slaStatus: "BREACHED", dueDate: "2026-01-02", orderBy: ["dueDate"]`, c(1, 0)},
+	} {
+		if got := list(tc.args); got != tc.want {
+			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+	for _, args := range []string{`slaStatus: "BREACHED", orderBy: ["dueDate"]`, `dueDate_Istartswith: "2026", orderBy: ["-priority"]`} {
+		got := e.pageByPage(t, args, -1, "code")
+		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 10, %s) { edges { node { code } } } }`, args))
+		var want []string
+		for _, nd := range nodes(d, "tickets") {
+			want = append(want, fmt.Sprint(nd["code"]))
+		}
+		if !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("tickets(%s) a page at a time: %v, want %v", args, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // verifyAll is how many candidates a text search with totalCount reads
@@ -105,6 +106,9 @@ type textSearch struct {
 	spots map[int64]runSpot
 	// rateKey names the search in the container's searchRates.
 	rateKey string
+	// breached: the candidates hold the SLA filter BREACHED decided
+	// (dueDays), so it does not keep the postings from counting.
+	breached bool
 }
 
 // runSpot is a row's place in the sorted run it was read in: the run's
@@ -358,8 +362,17 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if orderField == "due_date" && pl.oneStatusByDueDate() {
 		orderField = "" // its own index, g16, reads just the page
 	}
-	if len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField)) {
+	days := s.dueDaysOf(pl)
+	if len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), days != nil) {
 		return nil, nil
+	}
+	// The due days column, read whole beside the postings when it decides
+	// filters or places a text filter's candidates by due date.
+	var readDays func() ([]uint16, error)
+	var daysDone func() (bool, error)
+	if di, ok := s.store.(DueDayIndex); ok && (days != nil || len(needs) > 0 && orderField == "due_date") {
+		readDays = async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) })
+		daysDone = s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) })
 	}
 	// An order by another column places the candidates by its order
 	// postings, whose first request goes out with the other postings.
@@ -386,10 +399,9 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 				func(rs []OrderRun, c *SeqSet) []OrderBucket { return runBuckets(rs, c, desc) })
 		}
 		byDays := false
-		if di, ok := s.store.(DueDayIndex); ok && len(needs) > 0 && orderField == "due_date" {
+		if readDays != nil && orderField == "due_date" {
 			byDays = true
-			readPlace = placing(s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) }),
-				async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) }),
+			readPlace = placing(daysDone, readDays,
 				func(ds []uint16, c *SeqSet) []OrderBucket { return dayBuckets(ds, c, desc) })
 		}
 		firstOrder = async("read order postings", func() (*orderWalk, error) {
@@ -448,10 +460,16 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			keys = append(keys, valueKeysOf(f, values)...)
 		}
 	}
+	// The SLA filter BREACHED holds for open tickets only.
+	var openKeys []PostingKey
+	if days != nil && !days.breached.IsZero() {
+		openKeys = openStatusKeys()
+		keys = append(keys, openKeys...)
+	}
 	// The sight rule over the candidates: tickets of the categories the
 	// reader may not see (or match on these filters) drop out, unless
 	// the reader attends them.
-	unseen := g.unseen(pl.fs)
+	unseen := g.unseen(days.sightFilters(pl.fs))
 	mine := ValueKey("attending_staff__id", "")
 	if len(unseen) > 0 {
 		if g.p != nil {
@@ -465,7 +483,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// Every posting but the history ones holds live tickets only: the
 	// live posting is the base only when nothing else narrows (a code
 	// lookup alone), or to weigh a sort index read (useSearch).
-	narrowed := len(valueFilters) > 0 || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
+	narrowed := len(valueFilters) > 0 || len(openKeys) > 0 || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
 	readLive := !narrowed || !pl.native && sortField == "" && orderField == ""
 	if readLive {
 		keys = append(keys, live)
@@ -482,7 +500,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			// Tickets indexed before the order postings are not in them
 			// yet: the plans without them.
 			walk = nil
-			if err == nil && len(needs) == 0 && !pl.panelByPostings(sortField) {
+			if err == nil && len(needs) == 0 && !pl.panelByPostings(sortField, days != nil) {
 				if verify != nil {
 					_, _, _ = verify() // the read beside ends with the request
 				}
@@ -540,9 +558,40 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		}
 		and(union)
 	}
+	if len(openKeys) > 0 {
+		union := &SeqSet{}
+		for _, k := range openKeys {
+			union.Or(post[k])
+		}
+		and(union)
+	}
 	for _, n := range needs {
 		if n.f.Field == "code" {
 			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
+		}
+	}
+	breached := false
+	if days != nil {
+		col, err := readDays()
+		done, cerr := daysDone()
+		if err = cmp.Or(err, cerr); err != nil {
+			return nil, fmt.Errorf("read due days: %w", err)
+		}
+		switch {
+		case done:
+			decided, err := days.decideUnknown(ctx, ti, cands, days.narrow(col, cands))
+			if err != nil {
+				return nil, err
+			}
+			exact = exact && decided
+			for i, f := range pl.fs {
+				answered[i] = answered[i] || dayDecided(f)
+			}
+			breached = !days.breached.IsZero()
+		case len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), false):
+			// Tickets indexed before the column are not in it yet: the
+			// range, read whole.
+			return nil, nil
 		}
 	}
 	if len(unseen) > 0 {
@@ -556,7 +605,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if walk != nil && walk.place != nil {
 		walk.first, walk.next = walk.place(cands), ""
 	}
-	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk, allow: ticketAllowance(pl)}
+	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk, allow: ticketAllowance(pl), breached: breached}
 	if readLive {
 		ts.live = post[live].Len()
 	}
@@ -616,17 +665,23 @@ func (pl *ticketPlan) oneStatusByDueDate() bool {
 // status with a priority, a reporter with a status): a range read would
 // read the narrowest partition filtered, and to count it the rest of it,
 // while the postings count it exactly and name just the page's tickets.
-func (pl *ticketPlan) panelByPostings(sortField string) bool {
+func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
 	noSLA := pl.q.SLAStatus == "" && pl.q.ResolvedWithinTime == nil
-	if len(pl.fs) == 0 || !noSLA || pl.staffIDs != nil {
+	byDays := days && pl.breachedByDays()
+	if len(pl.fs) == 0 && !byDays || !noSLA && !byDays || pl.staffIDs != nil {
 		return false
 	}
 	for _, f := range pl.fs {
+		if days && dayDecided(f) {
+			byDays = true
+			continue
+		}
 		if !indexAnswers(f) && !slices.Contains(ValueFields, f.Field) {
 			return false
 		}
 	}
-	if sortField != "" {
+	if sortField != "" || byDays {
+		// No key range holds a due date's tickets.
 		return true
 	}
 	// chooseRange's own test, with every category and priority lookup
@@ -666,7 +721,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	}
 	ts.cands.Range(lo, hi, false, func(int64) bool { ts.inRange++; return true })
 	onlyText := !slices.Contains(ts.answered, false) // every filter is decided or narrowed by the index
-	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil
+	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil || ts.breached
 	firstOnly := w.first >= 0 && w.upper < 0 && (q.Page.Last == nil || q.Page.First != nil)
 	switch {
 	case !q.WantCount || !ordered:
@@ -1205,4 +1260,142 @@ func (b *batcher) flush() error {
 	}
 	b.chunk = next
 	return nil
+}
+
+// dueDays is what of a live list the due days column decides (DueDayIndex):
+// its due date lookups, whose answer for a ticket is its due date's alone,
+// and the SLA filter BREACHED, which holds exactly for the open tickets
+// whose due date ran out. Without it such a list reads its whole range and
+// judges every ticket; with it the postings and the column name the
+// candidates and count them.
+type dueDays struct {
+	fs []Filter
+	// breached, when set, is the reading time of the SLA filter BREACHED:
+	// only days whose deadline is not after it, and open statuses.
+	breached time.Time
+}
+
+// dueDaysOf returns the part of pl the column decides, or nil when it
+// decides none (or the store keeps no column).
+func (s *Service) dueDaysOf(pl *ticketPlan) *dueDays {
+	if _, ok := s.store.(DueDayIndex); !ok || pl.q.Mode != ModeLive {
+		return nil
+	}
+	d := &dueDays{}
+	for _, f := range pl.fs {
+		if dayDecided(f) {
+			d.fs = append(d.fs, f)
+		}
+	}
+	if pl.breachedByDays() {
+		d.breached = pl.slaAt
+	}
+	if len(d.fs) == 0 && d.breached.IsZero() {
+		return nil
+	}
+	return d
+}
+
+// dayDecided reports whether f is a due date lookup (every one the filter
+// accepts compares the date's text).
+func dayDecided(f Filter) bool {
+	s, ok := f.Value.(string)
+	return f.Field == "due_date" && ok && s != "" && slices.Contains(textLookups, f.Lookup)
+}
+
+// breachedByDays reports whether the plan's SLA filter is BREACHED alone:
+// the other SLA states also depend on when a ticket's period started or
+// when it was resolved, which no column holds.
+func (pl *ticketPlan) breachedByDays() bool {
+	st, err := ParseSLAStatus(pl.q.SLAStatus)
+	return pl.q.ResolvedWithinTime == nil && err == nil && st == SLABreached
+}
+
+// openStatusKeys are the postings of the statuses the SLA filter BREACHED
+// allows.
+func openStatusKeys() []PostingKey {
+	var keys []PostingKey
+	for _, st := range Statuses {
+		if !st.Terminal() {
+			keys = append(keys, ValueKey("status", string(st)))
+		}
+	}
+	return keys
+}
+
+// sightFilters are the filters the sight rule weighs for d's list: a
+// reader who may not see a ticket's due date cannot have it matched on
+// it, by a lookup or by the SLA filter (judged on the masked ticket).
+func (d *dueDays) sightFilters(fs []Filter) []Filter {
+	if d == nil || d.breached.IsZero() {
+		return fs
+	}
+	return append(slices.Clone(fs), Filter{Field: "due_date", Lookup: IContains, Value: "-"})
+}
+
+// accepts reports whether a ticket due on date (its text) passes d.
+func (d *dueDays) accepts(date string) bool {
+	if !matchesTicket(d.fs, nil, &Ticket{DueDate: date}) {
+		return false
+	}
+	if d.breached.IsZero() {
+		return true
+	}
+	deadline, ok := Deadline(date)
+	return ok && !d.breached.Before(deadline)
+}
+
+// narrow keeps of cands the tickets whose day d accepts, and returns
+// those of a day the column does not know (not indexed yet, or a date out
+// of its years), which only their tickets decide.
+func (d *dueDays) narrow(days []uint16, cands *SeqSet) (unknown *SeqSet) {
+	memo := map[uint16]bool{}
+	unknown, drop := &SeqSet{}, &SeqSet{}
+	cands.Range(0, cands.Max(), false, func(n int64) bool {
+		day := DayUnknown
+		if n < int64(len(days)) {
+			day = days[n]
+		}
+		if day == DayUnknown {
+			unknown.Add(n)
+			return true
+		}
+		ok, seen := memo[day]
+		if !seen {
+			ok = d.accepts(dayDate(day))
+			memo[day] = ok
+		}
+		if !ok {
+			drop.Add(n)
+		}
+		return true
+	})
+	cands.AndNot(drop)
+	return unknown
+}
+
+// decideUnknown reads the candidates of unknown days, when they are few,
+// and keeps those d accepts, so the candidates are exact again; it
+// reports whether it did. They are rare (a date out of the column's
+// years, a ticket the consumer has not reached), so the read is too.
+func (d *dueDays) decideUnknown(ctx context.Context, ti TextIndex, cands, unknown *SeqSet) (bool, error) {
+	n := unknown.Len()
+	if n == 0 {
+		return true, nil
+	}
+	if n > verifyAll {
+		return false, nil
+	}
+	seqs := make([]int64, 0, n)
+	unknown.Range(0, unknown.Max(), false, func(s int64) bool { seqs = append(seqs, s); return true })
+	got, err := ti.LiveTicketsBySeq(ctx, seqs, 0)
+	if err != nil {
+		return false, fmt.Errorf("read tickets of unknown due days: %w", err)
+	}
+	for _, s := range seqs {
+		if t := got[s]; t == nil || !d.accepts(t.DueDate) {
+			cands.Remove(s)
+		}
+	}
+	return true, nil
 }

@@ -54,6 +54,8 @@ type ticketPlan struct {
 	order    []orderKey
 	staffIDs map[string]bool // nil: no username filter
 	slaMatch func(*Ticket) bool
+	// slaAt is the reading time the SLA filter judges by.
+	slaAt time.Time
 	// none: the filters match no ticket; nothing is read.
 	none bool
 	// native: rows come in the requested order (ticket-number order);
@@ -212,7 +214,8 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		return nil, err
 	}
 	var slaStatuses []Status
-	if pl.slaMatch, slaStatuses, err = s.slaFilter(cfg, q); err != nil {
+	pl.slaAt = s.now().UTC()
+	if pl.slaMatch, slaStatuses, err = s.slaFilter(cfg, q, pl.slaAt); err != nil {
 		return nil, err
 	}
 	pl.native = len(pl.order) == 0 || slices.Contains([]string{"date_created", "code", "date_valid_from"}, pl.order[0].field)

@@ -283,7 +283,7 @@ func (c *Config) validateSLA() error {
 // statuses a matching ticket can be in, which narrows the key range (nil:
 // any status). The matcher runs on masked rows: a ticket whose due date is
 // masked for the reader has no state, so no filter value finds it.
-func (s *Service) slaFilter(cfg *Config, q TicketQuery) (func(*Ticket) bool, []Status, error) {
+func (s *Service) slaFilter(cfg *Config, q TicketQuery, now time.Time) (func(*Ticket) bool, []Status, error) {
 	if q.SLAStatus == "" && q.ResolvedWithinTime == nil {
 		return func(*Ticket) bool { return true }, nil, nil
 	}
@@ -303,7 +303,7 @@ func (s *Service) slaFilter(cfg *Config, q TicketQuery) (func(*Ticket) bool, []S
 	default:
 		allowed = []Status{StatusResolved, StatusClosed}
 	}
-	now, share := s.now().UTC(), cfg.SLAAtRiskShare
+	share := cfg.SLAAtRiskShare
 	return func(t *Ticket) bool {
 		if want != "" {
 			if st, ok := t.SLA(now, share); !ok || st != want {

@@ -335,6 +335,14 @@ func DayOf(dueDate string) uint16 {
 	return uint16(n)
 }
 
+// dayDate is the due date of day (DayOf's inverse): "" for DayNone.
+func dayDate(day uint16) string {
+	if day < 2 {
+		return ""
+	}
+	return dayEpoch.AddDate(0, 0, int(day)-2).Format(DateLayout)
+}
+
 // dayBuckets are the candidates grouped by day, in the order's sequence:
 // each a whole value (its tickets tie). Candidates of DayUnknown are in
 // none: the walk places them last, sorted once read.

@@ -30,6 +30,7 @@ func (noIndex) OrderBuckets() {}
 type bySeqSpy struct {
 	*grievancetest.Store
 	read, sorted int
+	scanned      int // tickets read from a range
 	calls        int // reads by number
 	groups       int // order posting groups read
 	noRuns       bool
@@ -58,7 +59,10 @@ func (s *bySeqSpy) ScanTickets(ctx context.Context, r grievance.TicketRange, fn 
 	if r.By == grievance.RangeSorted {
 		s.sorted++
 	}
-	return s.Store.ScanTickets(ctx, r, fn)
+	return s.Store.ScanTickets(ctx, r, func(t *grievance.Ticket) (bool, error) {
+		s.scanned++
+		return fn(t)
+	})
 }
 
 func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*grievance.Ticket, error) {

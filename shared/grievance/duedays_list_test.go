@@ -1,0 +1,124 @@
+package grievance_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+)
+
+// dueConfig hides the due date of the Anon category from readers without
+// the confidential right: a due date lookup or the SLA filter must not
+// match it there.
+const dueConfig = `{"grievance_types": ["Open", "Anon", "Secret"],
+ "grievance_anonymized_fields": {"Anon": ["title", "due_date"]},
+ "restricted_categories": {"Secret": ["127010"]},
+ "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`
+
+// seedDue stores 400 tickets over every status and category, due from
+// three weeks before the services' clock (twins: 2026-11-21) to five
+// weeks after, one in seven without a due date, one with a date the
+// column cannot hold; every fifth is attended by the officer.
+func seedDue(st *grievancetest.Store) {
+	st.SetConfigDocument([]byte(dueConfig))
+	clock := grievancetest.NewClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), time.Minute)
+	for i := 1; i <= 400; i++ {
+		t := &grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+			Title:    []string{"Payment not received", "Lost card", "Pay point closed"}[i%3] + fmt.Sprintf(" (%d)", i),
+			Category: []string{"Open", "Anon", "Secret"}[i%3/1%3], Status: grievance.Statuses[i%len(grievance.Statuses)],
+			Priority: []string{"High", "Low", "Medium"}[i/3%3], DateCreated: clock.Now()}
+		t.Category = []string{"Open", "Anon", "Secret"}[(i/2)%3]
+		switch {
+		case i == 77:
+			t.DueDate = "2026-02-30" // not a date: unknown to the column, judged
+		case i%7 != 0:
+			t.DueDate = time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%56).Format(grievance.DateLayout)
+		}
+		if i%5 == 0 {
+			t.AttendingStaffID = officer.ID
+		}
+		st.SeedTicket(t)
+	}
+}
+
+// A live list by a due date lookup or the SLA filter BREACHED is read
+// from the postings and the due days column: its rows, order, count and
+// next-page flag are those of reading every ticket, for every reader
+// (the sight rule hides a due date in one category, a whole category in
+// another), alone or with the panel, a text filter and each order; and
+// until the column is complete the list reads its range instead.
+func TestDueDays_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	due := func(l grievance.Lookup, v string) grievance.Filter { return f("due_date", l, v) }
+	yes := true
+	type list struct {
+		fs       []grievance.Filter
+		sla      string
+		within   *bool
+		decided  bool // the index decides the whole list
+		narrowed bool // the index narrows it (reads few tickets)
+	}
+	lists := []list{
+		{fs: []grievance.Filter{due(grievance.Exact, "2026-11-15")}, decided: true},
+		{fs: []grievance.Filter{due(grievance.IExact, "2026-11-15")}, decided: true},
+		{fs: []grievance.Filter{due(grievance.IStartsWith, "2026-12")}, decided: true},
+		{fs: []grievance.Filter{due(grievance.IContains, "-1")}, decided: true},
+		{fs: []grievance.Filter{due(grievance.IStartsWith, "2026-02")}, narrowed: true}, // only the unknown day
+		{fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11"), f("status", grievance.IContains, "OPEN")}, decided: true},
+		{fs: []grievance.Filter{due(grievance.IContains, "11-2"), f("title", grievance.IContains, "pay")}, narrowed: true},
+		{fs: []grievance.Filter{due(grievance.Exact, "2026-11-20"), f("category", grievance.Exact, "Open")}, decided: true},
+		{sla: "BREACHED", decided: true},
+		{sla: "BREACHED", fs: []grievance.Filter{f("status", grievance.Exact, "IN_PROGRESS")}, decided: true},
+		{sla: "BREACHED", fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11-1")}, decided: true},
+		{sla: "BREACHED", fs: []grievance.Filter{f("title", grievance.IContains, "lost")}, narrowed: true},
+		{sla: "BREACHED", fs: []grievance.Filter{f("status", grievance.Exact, "CLOSED")}, decided: true}, // none
+		{sla: "AT_RISK"},
+		{sla: "BREACHED", within: &yes},
+		{sla: "MISSED", fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11")}, narrowed: true},
+	}
+	orders := [][]string{nil, {"-dateCreated"}, {"dueDate"}, {"-dueDate"}, {"-priority"}, {"title"}, {"-status"}}
+	for _, complete := range []bool{true, false} {
+		withIndex, plain, indexed := twins(seedDue)
+		indexed.SetDueDaysComplete(complete)
+		for _, reader := range []*grievance.Principal{admin, officer, confOfficer, specialist, viewer} {
+			ctx := grievance.NewContext(context.Background(), reader)
+			for li, l := range lists {
+				for _, order := range orders {
+					name := fmt.Sprintf("complete=%v/%s/%d_%s/%v", complete, reader.Username, li, l.sla, order)
+					t.Run(name, func(t *testing.T) {
+						q := grievance.TicketQuery{Filters: l.fs, OrderBy: order, SLAStatus: l.sla, ResolvedWithinTime: l.within,
+							WantCount: true, Page: grievance.PageArgs{First: intp(5)}}
+						indexed.read, indexed.scanned = 0, 0
+						got, want := bothAnswers(t, withIndex, plain, ctx, q)
+						if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
+							t.Fatalf("with the column %s (%d, next %v), reading every ticket %s (%d, next %v)",
+								codes(got.Items), got.TotalCount, got.HasNextPage, codes(want.Items), want.TotalCount, want.HasNextPage)
+						}
+						read := indexed.read + indexed.scanned
+						switch {
+						case complete && l.decided && order == nil && read > 3*5:
+							t.Errorf("%d tickets read for a page of 5 the postings and the column decide", read)
+						case complete && (l.decided || l.narrowed) && read >= 200:
+							t.Errorf("%d tickets read: the column did not narrow the list", read)
+						case !complete && l.decided && (len(l.fs) > 0 && l.fs[0].Field == "due_date" || l.sla == "BREACHED" && len(l.fs) == 0) && indexed.scanned == 0:
+							t.Errorf("the column is not complete, yet the range was not read")
+						}
+						if got.TotalCount > 0 && len(got.Items) > 0 {
+							// The next page, from the client's cursor.
+							q.Page.After = got.Cursor(len(got.Items) - 1)
+							got2, want2 := bothAnswers(t, withIndex, plain, ctx, q)
+							if codes(got2.Items) != codes(want2.Items) || got2.HasNextPage != want2.HasNextPage {
+								t.Errorf("page 2: with the column %s, reading every ticket %s", codes(got2.Items), codes(want2.Items))
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
