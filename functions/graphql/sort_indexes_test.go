@@ -125,21 +125,8 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	list := func(args string) string {
-		var out []string
-		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, args))
-		for _, n := range nodes(d, "tickets") {
-			out = append(out, fmt.Sprint(n["code"]))
-		}
-		return fmt.Sprint(path(d, "tickets", "totalCount"), out)
-	}
-	c := func(total int, i ...int) string {
-		var out []string
-		for _, n := range i {
-			out = append(out, codes[n])
-		}
-		return fmt.Sprint(total, out)
-	}
+	list := func(args string) string { return firstThree(t, e, args) }
+	c := func(total int, i ...int) string { return countAndCodes(codes, total, i...) }
 	for _, tc := range []struct {
 		args string
 		want string
@@ -169,15 +156,7 @@ func TestTickets_PanelFiltersAndNarrowSortIndexes(t *testing.T) {
 		`title_Icontains: "T", orderBy: ["dueDate"]`, `title_Icontains: "T", orderBy: ["-dueDate"]`,
 		`title_Icontains: "t", orderBy: ["-priority"]`, `category_Icontains: "a", orderBy: ["status"]`,
 		`status_Icontains: OPEN, orderBy: ["-attendingStaff"]`, `title_Icontains: "t", orderBy: ["reporter_id"]`} {
-		got := e.pageByPage(t, args, -1, "code")
-		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 10, %s) { edges { node { code } } } }`, args))
-		var want []string
-		for _, nd := range nodes(d, "tickets") {
-			want = append(want, fmt.Sprint(nd["code"]))
-		}
-		if !slices.Equal(got, want) || len(want) == 0 {
-			t.Errorf("tickets(%s) a page at a time: %v, want %v", args, got, want)
-		}
+		samePageByPage(t, e, args)
 	}
 	// A text filter every ticket matches, ordered by due date (the due
 	// days), lists as the due date's sort index does.
@@ -209,21 +188,8 @@ func TestTickets_DueDateAndBreachedFromTheDueDays(t *testing.T) {
 	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	list := func(args string) string {
-		var out []string
-		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, args))
-		for _, n := range nodes(d, "tickets") {
-			out = append(out, fmt.Sprint(n["code"]))
-		}
-		return fmt.Sprint(path(d, "tickets", "totalCount"), out)
-	}
-	c := func(total int, i ...int) string {
-		var out []string
-		for _, n := range i {
-			out = append(out, codes[n])
-		}
-		return fmt.Sprint(total, out)
-	}
+	list := func(args string) string { return firstThree(t, e, args) }
+	c := func(total int, i ...int) string { return countAndCodes(codes, total, i...) }
 	for _, tc := range []struct{ args, want string }{
 		{`dueDate: "2026-01-02", orderBy: ["-dateCreated"]`, c(2, 3, 0)},
 		{`dueDate_Istartswith: "2026-01", orderBy: ["-dateCreated"]`, c(3, 3, 1, 0)},
@@ -239,14 +205,43 @@ func TestTickets_DueDateAndBreachedFromTheDueDays(t *testing.T) {
 		}
 	}
 	for _, args := range []string{`slaStatus: "BREACHED", orderBy: ["dueDate"]`, `dueDate_Istartswith: "2026", orderBy: ["-priority"]`} {
-		got := e.pageByPage(t, args, -1, "code")
-		d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 10, %s) { edges { node { code } } } }`, args))
-		var want []string
-		for _, nd := range nodes(d, "tickets") {
-			want = append(want, fmt.Sprint(nd["code"]))
-		}
-		if !slices.Equal(got, want) || len(want) == 0 {
-			t.Errorf("tickets(%s) a page at a time: %v, want %v", args, got, want)
-		}
+		samePageByPage(t, e, args)
+	}
+}
+
+// firstThree is the totalCount and codes of the first page of three of
+// tickets(args), as the administrator.
+func firstThree(t *testing.T, e *env, args string) string {
+	t.Helper()
+	var out []string
+	d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, args))
+	for _, n := range nodes(d, "tickets") {
+		out = append(out, fmt.Sprint(n["code"]))
+	}
+	return fmt.Sprint(path(d, "tickets", "totalCount"), out)
+}
+
+// countAndCodes is what firstThree says of a list of total tickets whose
+// first rows are codes[i…].
+func countAndCodes(codes []string, total int, i ...int) string {
+	var out []string
+	for _, n := range i {
+		out = append(out, codes[n])
+	}
+	return fmt.Sprint(total, out)
+}
+
+// samePageByPage checks that the next-page button, a row at a time, each
+// page after the cursor of the one before, lists what one page of 10 does.
+func samePageByPage(t *testing.T, e *env, args string) {
+	t.Helper()
+	got := e.pageByPage(t, args, -1, "code")
+	d := e.ok(t, adminClaims, fmt.Sprintf(`{ tickets(first: 10, %s) { edges { node { code } } } }`, args))
+	var want []string
+	for _, nd := range nodes(d, "tickets") {
+		want = append(want, fmt.Sprint(nd["code"]))
+	}
+	if !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("tickets(%s) a page at a time: %v, want %v", args, got, want)
 	}
 }
