@@ -62,12 +62,15 @@ func TestDueDays_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		within   *bool
 		decided  bool // the index decides the whole list
 		narrowed bool // the index narrows it (reads few tickets)
+		// broad: most tickets pass; ordered by a column the category Anon
+		// hides from a reader, every candidate is read and sorted.
+		broad bool
 	}
 	lists := []list{
 		{fs: []grievance.Filter{due(grievance.Exact, "2026-11-15")}, decided: true},
 		{fs: []grievance.Filter{due(grievance.IExact, "2026-11-15")}, decided: true},
 		{fs: []grievance.Filter{due(grievance.IStartsWith, "2026-12")}, decided: true},
-		{fs: []grievance.Filter{due(grievance.IContains, "-1")}, decided: true},
+		{fs: []grievance.Filter{due(grievance.IContains, "-1")}, decided: true, broad: true},
 		{fs: []grievance.Filter{due(grievance.IStartsWith, "2026-02")}, narrowed: true}, // only the unknown day
 		{fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11"), f("status", grievance.IContains, "OPEN")}, decided: true},
 		{fs: []grievance.Filter{due(grievance.IContains, "11-2"), f("title", grievance.IContains, "pay")}, narrowed: true},
@@ -103,7 +106,7 @@ func TestDueDays_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 						switch {
 						case complete && l.decided && order == nil && read > 3*5:
 							t.Errorf("%d tickets read for a page of 5 the postings and the column decide", read)
-						case complete && (l.decided || l.narrowed) && read >= 200:
+						case complete && (l.decided || l.narrowed) && !l.broad && read >= 120:
 							t.Errorf("%d tickets read: the column did not narrow the list", read)
 						case !complete && l.decided && (len(l.fs) > 0 && l.fs[0].Field == "due_date" || l.sla == "BREACHED" && len(l.fs) == 0) && indexed.scanned == 0:
 							t.Errorf("the column is not complete, yet the range was not read")

@@ -460,11 +460,14 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			keys = append(keys, valueKeysOf(f, values)...)
 		}
 	}
-	// The SLA filter BREACHED holds for open tickets only.
-	var openKeys []PostingKey
-	if days != nil && !days.breached.IsZero() {
-		openKeys = openStatusKeys()
-		keys = append(keys, openKeys...)
+	// An SLA filter holds for the statuses it allows only (open ones, or
+	// resolved and closed).
+	var slaKeys []PostingKey
+	if days != nil && pl.slaStatuses != nil {
+		for _, st := range pl.slaStatuses {
+			slaKeys = append(slaKeys, ValueKey("status", string(st)))
+		}
+		keys = append(keys, slaKeys...)
 	}
 	// The sight rule over the candidates: tickets of the categories the
 	// reader may not see (or match on these filters) drop out, unless
@@ -483,7 +486,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// Every posting but the history ones holds live tickets only: the
 	// live posting is the base only when nothing else narrows (a code
 	// lookup alone), or to weigh a sort index read (useSearch).
-	narrowed := len(valueFilters) > 0 || len(openKeys) > 0 || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
+	narrowed := len(valueFilters) > 0 || pl.slaStatuses != nil && days != nil || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
 	readLive := !narrowed || !pl.native && sortField == "" && orderField == ""
 	if readLive {
 		keys = append(keys, live)
@@ -558,9 +561,9 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		}
 		and(union)
 	}
-	if len(openKeys) > 0 {
+	if pl.slaStatuses != nil && days != nil {
 		union := &SeqSet{}
-		for _, k := range openKeys {
+		for _, k := range slaKeys {
 			union.Or(post[k])
 		}
 		and(union)
@@ -667,13 +670,14 @@ func (pl *ticketPlan) oneStatusByDueDate() bool {
 // while the postings count it exactly and name just the page's tickets.
 func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
 	noSLA := pl.q.SLAStatus == "" && pl.q.ResolvedWithinTime == nil
-	byDays := days && pl.breachedByDays()
+	// The due days decide BREACHED and a due date lookup; another SLA
+	// filter is judged on the candidates a due date lookup leaves.
+	byDays := days && (pl.breachedByDays() || slices.ContainsFunc(pl.fs, dayDecided))
 	if len(pl.fs) == 0 && !byDays || !noSLA && !byDays || pl.staffIDs != nil {
 		return false
 	}
 	for _, f := range pl.fs {
 		if days && dayDecided(f) {
-			byDays = true
 			continue
 		}
 		if !indexAnswers(f) && !slices.Contains(ValueFields, f.Field) {
@@ -1309,18 +1313,6 @@ func dayDecided(f Filter) bool {
 func (pl *ticketPlan) breachedByDays() bool {
 	st, err := ParseSLAStatus(pl.q.SLAStatus)
 	return pl.q.ResolvedWithinTime == nil && err == nil && st == SLABreached
-}
-
-// openStatusKeys are the postings of the statuses the SLA filter BREACHED
-// allows.
-func openStatusKeys() []PostingKey {
-	var keys []PostingKey
-	for _, st := range Statuses {
-		if !st.Terminal() {
-			keys = append(keys, ValueKey("status", string(st)))
-		}
-	}
-	return keys
 }
 
 // sightFilters are the filters the sight rule weighs for d's list: a

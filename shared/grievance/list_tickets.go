@@ -54,8 +54,10 @@ type ticketPlan struct {
 	order    []orderKey
 	staffIDs map[string]bool // nil: no username filter
 	slaMatch func(*Ticket) bool
-	// slaAt is the reading time the SLA filter judges by.
-	slaAt time.Time
+	// slaAt is the reading time the SLA filter judges by; slaStatuses
+	// the statuses it allows (nil without one).
+	slaAt       time.Time
+	slaStatuses []Status
 	// none: the filters match no ticket; nothing is read.
 	none bool
 	// native: rows come in the requested order (ticket-number order);
@@ -213,11 +215,11 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	if pl.staffIDs, err = s.staffIDs(ctx, pl.fs); err != nil {
 		return nil, err
 	}
-	var slaStatuses []Status
 	pl.slaAt = s.now().UTC()
-	if pl.slaMatch, slaStatuses, err = s.slaFilter(cfg, q, pl.slaAt); err != nil {
+	if pl.slaMatch, pl.slaStatuses, err = s.slaFilter(cfg, q, pl.slaAt); err != nil {
 		return nil, err
 	}
+	slaStatuses := pl.slaStatuses
 	pl.native = len(pl.order) == 0 || slices.Contains([]string{"date_created", "code", "date_valid_from"}, pl.order[0].field)
 	pl.desc = len(pl.order) == 0 || pl.order[0].desc
 	if pl.staffIDs != nil && len(pl.staffIDs) == 0 {
