@@ -573,6 +573,14 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
 		}
 	}
+	if len(unseen) > 0 {
+		hidden := &SeqSet{}
+		for _, c := range unseen {
+			hidden.Or(post[ValueKey("category", c)])
+		}
+		hidden.AndNot(post[mine])
+		cands.AndNot(hidden)
+	}
 	breached := false
 	if days != nil {
 		col, err := readDays()
@@ -596,14 +604,6 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			// range, read whole.
 			return nil, nil
 		}
-	}
-	if len(unseen) > 0 {
-		hidden := &SeqSet{}
-		for _, c := range unseen {
-			hidden.Or(post[ValueKey("category", c)])
-		}
-		hidden.AndNot(post[mine])
-		cands.AndNot(hidden)
 	}
 	if walk != nil && walk.place != nil {
 		walk.first, walk.next = walk.place(cands), ""
@@ -1317,7 +1317,8 @@ func (pl *ticketPlan) breachedByDays() bool {
 
 // sightFilters are the filters the sight rule weighs for d's list: a
 // reader who may not see a ticket's due date cannot have it matched on
-// it, by a lookup or by the SLA filter (judged on the masked ticket).
+// it. A due date lookup is among fs already; BREACHED, judged on the
+// masked ticket, weighs as one.
 func (d *dueDays) sightFilters(fs []Filter) []Filter {
 	if d == nil || d.breached.IsZero() {
 		return fs
