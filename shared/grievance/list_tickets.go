@@ -219,7 +219,6 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	if pl.slaMatch, pl.slaStatuses, err = s.slaFilter(cfg, q, pl.slaAt); err != nil {
 		return nil, err
 	}
-	slaStatuses := pl.slaStatuses
 	pl.native = len(pl.order) == 0 || slices.Contains([]string{"date_created", "code", "date_valid_from"}, pl.order[0].field)
 	pl.desc = len(pl.order) == 0 || pl.order[0].desc
 	if pl.staffIDs != nil && len(pl.staffIDs) == 0 {
@@ -285,7 +284,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			return pl, nil
 		}
 		native := pl.native
-		r, err := pl.keyRange(ctx, s, g, slaStatuses, values)
+		r, err := pl.keyRange(ctx, s, g, values)
 		if err != nil {
 			if verify != nil {
 				_, _, _ = verify() // the read beside ends with the request
@@ -300,7 +299,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 				if fresh.none() {
 					return func(func(*Ticket) (bool, error)) error { return nil }, nil
 				}
-				r, err := pl.keyRange(ctx, s, g, slaStatuses, fresh)
+				r, err := pl.keyRange(ctx, s, g, fresh)
 				return s.rangeSource(ctx, r), err
 			})
 		}
@@ -385,9 +384,9 @@ func (pl *ticketPlan) versionStart(canStart bool) *cursor {
 // keyRange chooses the range a list reads from an index, its keyset
 // start and first read size, and whether the maintained counts answer
 // totalCount.
-func (pl *ticketPlan) keyRange(ctx context.Context, s *Service, g *guard, slaStatuses []Status, values *panelValues) (TicketRange, error) {
+func (pl *ticketPlan) keyRange(ctx context.Context, s *Service, g *guard, values *panelValues) (TicketRange, error) {
 	q, w := pl.q, pl.w
-	r, exact := chooseRange(pl.fs, pl.staffIDs, q.Mode, slaStatuses, values)
+	r, exact := chooseRange(pl.fs, pl.staffIDs, q.Mode, pl.slaStatuses, values)
 	r.Descending = pl.desc
 	sortBy, share := "", 0.0
 	// totalCount from the maintained counts when the key range is the whole

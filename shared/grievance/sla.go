@@ -281,8 +281,9 @@ func (c *Config) validateSLA() error {
 
 // slaFilter returns the matcher of a list's service-level filters and the
 // statuses a matching ticket can be in, which narrows the key range (nil:
-// any status). The matcher runs on masked rows: a ticket whose due date is
-// masked for the reader has no state, so no filter value finds it.
+// any status). The matcher judges at now and runs on masked rows: a ticket
+// whose due date is masked for the reader has no state, so no filter value
+// finds it.
 func (s *Service) slaFilter(cfg *Config, q TicketQuery, now time.Time) (func(*Ticket) bool, []Status, error) {
 	if q.SLAStatus == "" && q.ResolvedWithinTime == nil {
 		return func(*Ticket) bool { return true }, nil, nil

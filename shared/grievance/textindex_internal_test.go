@@ -54,3 +54,16 @@ func TestMoreRowValues_ReadsAFieldThatNowDecides(t *testing.T) {
 		t.Errorf("columns %v, want High and Very high", got.values)
 	}
 }
+
+// Every day the due days column holds is the day of its date's text, so a
+// due date lookup judged on a day's text judges the tickets of that day.
+func TestDayDate_IsDayOfsInverse(t *testing.T) {
+	if dayDate(DayNone) != "" || dayDate(DayUnknown) != "" {
+		t.Fatalf("no day has a date: %q %q", dayDate(DayNone), dayDate(DayUnknown))
+	}
+	for d := 2; d <= 0xffff; d++ {
+		if got := DayOf(dayDate(uint16(d))); got != uint16(d) {
+			t.Fatalf("day %d: date %q is day %d", d, dayDate(uint16(d)), got)
+		}
+	}
+}
