@@ -28,9 +28,8 @@ func seedDue(st *grievancetest.Store) {
 	for i := 1; i <= 400; i++ {
 		t := &grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
 			Title:    []string{"Payment not received", "Lost card", "Pay point closed"}[i%3] + fmt.Sprintf(" (%d)", i),
-			Category: []string{"Open", "Anon", "Secret"}[i%3/1%3], Status: grievance.Statuses[i%len(grievance.Statuses)],
+			Category: []string{"Open", "Anon", "Secret"}[(i/2)%3], Status: grievance.Statuses[i%len(grievance.Statuses)],
 			Priority: []string{"High", "Low", "Medium"}[i/3%3], DateCreated: clock.Now()}
-		t.Category = []string{"Open", "Anon", "Secret"}[(i/2)%3]
 		switch {
 		case i == 77:
 			t.DueDate = "2026-02-30" // not a date: unknown to the column, judged

@@ -281,11 +281,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		switch {
 		case n.keys == nil: // a code lookup, below
 		case n.or:
-			union := &SeqSet{}
-			for _, k := range n.keys {
-				union.Or(post[k])
-			}
-			narrow(union)
+			narrow(unionOf(post, n.keys))
 		default:
 			for _, k := range n.keys {
 				narrow(post[k])

@@ -462,8 +462,9 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	}
 	// An SLA filter holds for the statuses it allows only (open ones, or
 	// resolved and closed).
+	bySLA := days != nil && pl.slaStatuses != nil
 	var slaKeys []PostingKey
-	if days != nil && pl.slaStatuses != nil {
+	if bySLA {
 		for _, st := range pl.slaStatuses {
 			slaKeys = append(slaKeys, ValueKey("status", string(st)))
 		}
@@ -486,7 +487,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// Every posting but the history ones holds live tickets only: the
 	// live posting is the base only when nothing else narrows (a code
 	// lookup alone), or to weigh a sort index read (useSearch).
-	narrowed := len(valueFilters) > 0 || pl.slaStatuses != nil && days != nil || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
+	narrowed := len(valueFilters) > 0 || bySLA || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
 	readLive := !narrowed || !pl.native && sortField == "" && orderField == ""
 	if readLive {
 		keys = append(keys, live)
@@ -555,18 +556,10 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		}
 	}
 	for _, i := range valueFilters {
-		union := &SeqSet{}
-		for _, k := range valueKeysOf(pl.fs[i], values) {
-			union.Or(post[k])
-		}
-		and(union)
+		and(unionOf(post, valueKeysOf(pl.fs[i], values)))
 	}
-	if pl.slaStatuses != nil && days != nil {
-		union := &SeqSet{}
-		for _, k := range slaKeys {
-			union.Or(post[k])
-		}
-		and(union)
+	if bySLA {
+		and(unionOf(post, slaKeys))
 	}
 	for _, n := range needs {
 		if n.f.Field == "code" {
@@ -828,6 +821,15 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 // then four times as many each round.
 func (ts *textSearch) rows(ctx context.Context, lo, hi int64, desc bool, hint int) rows[*Ticket] {
 	return byNumber(ts.cands, lo, hi, desc, hint, &ts.judged, ts.readLive(ctx))
+}
+
+// unionOf is the tickets of any of the postings keys name.
+func unionOf(post map[PostingKey]*SeqSet, keys []PostingKey) *SeqSet {
+	union := &SeqSet{}
+	for _, k := range keys {
+		union.Or(post[k])
+	}
+	return union
 }
 
 // distinct returns keys without repeats (a filter and the order on one
@@ -1342,7 +1344,9 @@ func (d *dueDays) accepts(date string) bool {
 // those of a day the column does not know (not indexed yet, or a date out
 // of its years), which only their tickets decide.
 func (d *dueDays) narrow(days []uint16, cands *SeqSet) (unknown *SeqSet) {
-	memo := map[uint16]bool{}
+	// Per day: 0 not judged yet, 1 accepted, 2 not; a slice, as the list
+	// looks up a day per candidate (two thirds of 100,000 for BREACHED).
+	memo := make([]uint8, 1<<16)
 	unknown, drop := &SeqSet{}, &SeqSet{}
 	cands.Range(0, cands.Max(), false, func(n int64) bool {
 		day := DayUnknown
@@ -1353,12 +1357,13 @@ func (d *dueDays) narrow(days []uint16, cands *SeqSet) (unknown *SeqSet) {
 			unknown.Add(n)
 			return true
 		}
-		ok, seen := memo[day]
-		if !seen {
-			ok = d.accepts(dayDate(day))
-			memo[day] = ok
+		if memo[day] == 0 {
+			memo[day] = 2
+			if d.accepts(dayDate(day)) {
+				memo[day] = 1
+			}
 		}
-		if !ok {
+		if memo[day] == 2 {
 			drop.Add(n)
 		}
 		return true
