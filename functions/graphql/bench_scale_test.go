@@ -228,7 +228,9 @@ func listScaleOps() []listScaleOp {
 		// date (a day, a month), the SLA filter BREACHED (every open
 		// ticket past its due date: here all that have one), alone, with
 		// the staff picker and ordered by due date (the overdue queue);
-		// and a channel, which no index decides (it reads every ticket).
+		// and the fields no client panel has that operators filter by (a
+		// channel, flags, a date of incident: their postings, session 42),
+		// each lookup once, alone, with the panel or a sort column.
 		listScaleOp{name: "due_date", args: `dueDate: "2026-01-20", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "due_date_month_sort_priority", args: `dueDate_Istartswith: "2026-02", orderBy: ["-priority"]`},
 		listScaleOp{name: "due_date_status_sort_title", args: `dueDate: "2026-01-20", status_Icontains: OPEN, orderBy: ["title"]`},
@@ -236,7 +238,12 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "sla_breached_sort_dueDate", args: `slaStatus: "BREACHED", orderBy: ["dueDate"]`},
 		listScaleOp{name: "sla_breached_staff", args: fmt.Sprintf(`slaStatus: "BREACHED", attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
 		listScaleOp{name: "sla_breached_title", args: `slaStatus: "BREACHED", title_Icontains: "received (12", orderBy: ["-dateCreated"]`},
-		listScaleOp{name: "channel", args: `channel: "Channel A", orderBy: ["-dateCreated"]`, fullRead: true},
+		listScaleOp{name: "channel", args: `channel: "Channel A", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "channel_iexact_sort_title", args: `channel_Iexact: "channel b", orderBy: ["title"]`},
+		listScaleOp{name: "channel_istartswith_status", args: `channel_Istartswith: "chan", status_Icontains: OPEN, orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "flags_icontains_sort_priority", args: `flags_Icontains: "flag a", orderBy: ["-priority"]`},
+		listScaleOp{name: "date_of_incident_month", args: `dateOfIncident_Istartswith: "2026-01", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "date_of_incident_category_sort_dueDate", args: `dateOfIncident: "2026-01-03", category_Icontains: "Payments", orderBy: ["dueDate"]`},
 	)
 }
 
@@ -267,8 +274,9 @@ var scaleCategories = []string{"Default", "Payments", "Targeting"}
 
 // scaleTickets are benchTickets with the sortable columns varied as a
 // programme's would be: three priorities, three categories, a due date on
-// two tickets in three; each is at version 3 (scaleVersions are the two
-// before).
+// two tickets in three; and the operators' filters too: three channels,
+// three flags, an incident up to a week before the ticket on five in six.
+// Each is at version 3 (scaleVersions are the two before).
 func scaleTickets(n int) []*grievance.Ticket {
 	ts := benchTickets(n)
 	for i, t := range ts {
@@ -277,6 +285,12 @@ func scaleTickets(n int) []*grievance.Ticket {
 		t.Category = scaleCategories[i/3%3]
 		if i%3 != 2 {
 			t.DueDate = t.DateCreated.AddDate(0, 0, 5+i%11).Format("2006-01-02")
+		}
+		t.Channel = []string{"Channel A", "Channel B", "Default"}[i/5%3]
+		t.Flags = []string{"Default", "Flag A", `["Flag B", "Flag A"]`}[i/7%3]
+		t.DateOfIncident = ""
+		if i%6 != 5 {
+			t.DateOfIncident = t.DateCreated.AddDate(0, 0, -(i % 8)).Format("2006-01-02")
 		}
 	}
 	return ts

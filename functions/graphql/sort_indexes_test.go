@@ -209,6 +209,68 @@ func TestTickets_DueDateAndBreachedFromTheDueDays(t *testing.T) {
 	}
 }
 
+// Ensure a channel, flags or date of incident lookup, each of the four,
+// alone, with the panel and by a sort column, answers from their postings
+// on DynamoDB's API what the filter means: case, prefixes and a JSON
+// flags text included.
+func TestTickets_ChannelFlagsAndIncidentFromTheirPostings(t *testing.T) {
+	e := newDynamoEnv(t)
+	var ids, codes []string
+	for i, tk := range []struct{ channel, flags, incident string }{
+		{"Channel A", "Flag A", "2026-01-02"},
+		{"Channel B", `["Flag B", "Flag A"]`, "2026-01-20"},
+		{"Default", "", "2025-12-31"},
+		{"Channel A", "Default", ""},
+		{"", "Flag B", "2026-01-02"},
+	} {
+		args := fmt.Sprintf(`title: "c%d", category: "Default"`, i)
+		for k, v := range map[string]string{"channel": tk.channel, "flags": tk.flags, "dateOfIncident": tk.incident} {
+			if v != "" {
+				args += fmt.Sprintf(`, %s: %q`, k, v)
+			}
+		}
+		id := e.createTicket(t, adminClaims, args)
+		ids, codes = append(ids, id), append(codes, code(t, e, id))
+	}
+	e.setStatus(t, ids[1], "OPEN")
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := func(total int, i ...int) string { return countAndCodes(codes, total, i...) }
+	for _, tc := range []struct{ args, want string }{
+		{`channel: "Channel A", orderBy: ["-dateCreated"]`, c(2, 3, 0)},
+		{`channel_Iexact: "CHANNEL B", orderBy: ["-dateCreated"]`, c(1, 1)},
+		{`channel_Istartswith: "chan", orderBy: ["title"]`, c(3, 0, 1, 3)},
+		{`channel_Icontains: "EL A", orderBy: ["-dateCreated"]`, c(2, 3, 0)},
+		{`channel_Icontains: "d", status_Icontains: RECEIVED, orderBy: ["-dateCreated"]`, c(1, 2)},
+		{`flags_Icontains: "\"flag b\"", orderBy: ["-dateCreated"]`, c(1, 1)},
+		{`flags_Icontains: "flag a", orderBy: ["-priority"]`, c(2, 1, 0)},
+		{`flags: "Flag B", orderBy: ["-dateCreated"]`, c(1, 4)},
+		{`dateOfIncident: "2026-01-02", orderBy: ["-dateCreated"]`, c(2, 4, 0)},
+		{`dateOfIncident_Istartswith: "2026-01", channel_Iexact: "channel a", orderBy: ["-dateCreated"]`, c(1, 0)},
+		{`dateOfIncident_Icontains: "-12-", orderBy: ["-dateCreated"]`, c(1, 2)},
+	} {
+		if got := firstThree(t, e, tc.args); got != tc.want {
+			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+	samePageByPage(t, e, `channel_Istartswith: "c", orderBy: ["-dateCreated"]`)
+	// The lists come from the postings: a ticket the consumer has not
+	// indexed yet is not in them (a range read would list it), until it is.
+	late := e.createTicket(t, adminClaims, `title: "c5", category: "Default", channel: "Channel A"`)
+	args := `channel: "Channel A", orderBy: ["-dateCreated"]`
+	if got := firstThree(t, e, args); got != c(2, 3, 0) {
+		t.Errorf("before the consumer: tickets(%s) = %s, want %s", args, got, c(2, 3, 0))
+	}
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	codes = append(codes, code(t, e, late))
+	if got := firstThree(t, e, args); got != c(3, 5, 3, 0) {
+		t.Errorf("once indexed: tickets(%s) = %s, want %s", args, got, c(3, 5, 3, 0))
+	}
+}
+
 // firstThree is the totalCount and codes of the first page of three of
 // tickets(args), as the administrator.
 func firstThree(t *testing.T, e *env, args string) string {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // verifyAll is how many candidates a text search with totalCount reads
@@ -30,9 +31,47 @@ func indexAnswers(f Filter) bool {
 	return searchable(f)
 }
 
+// liveTextFilter reports whether f is a lookup on one of
+// LiveTextFields, which a live list's postings decide (the exact one) or
+// narrow (the others, by their grams) once the store keeps them.
+func liveTextFilter(f Filter) bool {
+	v, ok := f.Value.(string)
+	return ok && v != "" && slices.Contains(LiveTextFields, f.Field) && slices.Contains(textLookups, f.Lookup)
+}
+
+// searches is searchable for pl: with the live text postings, an
+// icontains on LiveTextFields too, or an istartswith longer than their
+// prefixes (the grams narrow them; the other lookups are decided by one
+// posting, valueKeys).
+func (pl *ticketPlan) searches(f Filter) bool {
+	return searchable(f) || pl.liveTexts && liveTextFilter(f) && byLiveGrams(f)
+}
+
+// byLiveGrams reports whether a lookup on LiveTextFields is narrowed by
+// the grams, not decided by a posting of its own.
+func byLiveGrams(f Filter) bool {
+	return f.Lookup == IContains || f.Lookup == IStartsWith && utf8.RuneCountInString(f.Value.(string)) > livePrefixMax
+}
+
+// answers is indexAnswers for pl: with the live text postings, any
+// lookup on LiveTextFields too.
+func (pl *ticketPlan) answers(f Filter) bool {
+	return indexAnswers(f) || pl.liveTexts && liveTextFilter(f)
+}
+
 // valueKeys are the postings whose union holds exactly the tickets f (on
-// a value-indexed field, indexAnswers) matches.
+// a value-indexed field, indexAnswers, or an exact lookup on
+// LiveTextFields) matches.
 func valueKeys(f Filter) []PostingKey {
+	if v := f.Value.(string); slices.Contains(LiveTextFields, f.Field) {
+		switch f.Lookup {
+		case IExact:
+			return []PostingKey{liveFoldKey(f.Field, v)}
+		case IStartsWith:
+			return []PostingKey{livePrefixKey(f.Field, strings.ToLower(v))}
+		}
+		return []PostingKey{LiveValueKey(f.Field, v)}
+	}
 	if f.Field == "status" {
 		var keys []PostingKey
 		for _, st := range statusesMatching(f) {
@@ -331,6 +370,16 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if _, ok := exactValue(pl.fs, "code"); ok {
 		return nil, nil // one number: the list index reads it directly
 	}
+	// The postings of LiveTextFields, once the store says every live
+	// ticket is in them: asked before the plan (a cold container's one
+	// request more, only for a list by one of those fields).
+	if lt, ok := s.store.(LiveTextIndex); ok && slices.ContainsFunc(pl.fs, liveTextFilter) {
+		done, err := s.liveTextsComplete.ask(func() (bool, error) { return lt.LiveTextsComplete(ctx) })
+		if err != nil {
+			return nil, fmt.Errorf("read live text postings marker: %w", err)
+		}
+		pl.liveTexts = done
+	}
 	live := LiveKey
 	var keys []PostingKey
 	type need struct {
@@ -341,7 +390,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	var needs []need
 	exact := true
 	for _, f := range pl.fs {
-		if !searchable(f) {
+		if !pl.searches(f) {
 			continue
 		}
 		n := need{f: f, want: strings.ToLower(f.Value.(string))}
@@ -454,8 +503,8 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	answered := make([]bool, len(pl.fs))
 	var valueFilters []int
 	for i, f := range pl.fs {
-		answered[i] = indexAnswers(f) || values.resolved(f.Field) && slices.Contains(ValueFields, f.Field)
-		if !searchable(f) && answered[i] {
+		answered[i] = pl.answers(f) || values.resolved(f.Field) && slices.Contains(ValueFields, f.Field)
+		if !pl.searches(f) && answered[i] {
 			valueFilters = append(valueFilters, i)
 			keys = append(keys, valueKeysOf(f, values)...)
 		}
@@ -673,7 +722,7 @@ func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
 		if days && dayDecided(f) {
 			continue
 		}
-		if !indexAnswers(f) && !slices.Contains(ValueFields, f.Field) {
+		if !pl.answers(f) && !slices.Contains(ValueFields, f.Field) {
 			return false
 		}
 	}

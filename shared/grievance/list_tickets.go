@@ -60,6 +60,8 @@ type ticketPlan struct {
 	slaStatuses []Status
 	// none: the filters match no ticket; nothing is read.
 	none bool
+	// liveTexts: the store's postings hold LiveTextFields (planSearch).
+	liveTexts bool
 	// native: rows come in the requested order (ticket-number order);
 	// keyed: from a key range, so cursors carry the number.
 	native, keyed, desc bool

@@ -68,6 +68,9 @@ type Service struct {
 	// daysComplete: the store said every live ticket's due day is in its
 	// column (list_search.go).
 	daysComplete onceTrue
+	// liveTextsComplete: the store said every live ticket is in its
+	// postings of LiveTextFields.
+	liveTextsComplete onceTrue
 	// rowsComplete: the store said every ticket's history rows are in
 	// their column (history_rows.go).
 	rowsComplete onceTrue

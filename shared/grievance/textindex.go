@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -39,6 +40,96 @@ var TextIndexedFields = []string{"title", "description"}
 // field (sortedByValue) by their postings alone. Empty values have no
 // posting.
 var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id", "reporter_id"}
+
+// LiveTextFields are ticket fields outside the client's panel that
+// operators filter by (a channel's tickets, a flag's, an incident's day):
+// indexed for live lists only, so they cost no history posting, count or
+// replaced text. Each value is in four kinds of posting (LiveTextKeys),
+// one a lookup: its exact value (exact), its folded value (iexact), its
+// lower-cased prefixes up to livePrefixMax characters (istartswith) and
+// its grams (icontains, and a longer istartswith), so every lookup but
+// those two is decided, and counted, by one posting.
+var LiveTextFields = []string{"channel", "flags", "date_of_incident"}
+
+// livePrefixMax is the longest prefix with its own posting: a channel's
+// or flag's name, a date (10), fit; a longer istartswith is narrowed by
+// the grams.
+const livePrefixMax = 32
+
+// The field of each kind of posting of LiveTextFields: a prefix no field
+// name starts with, so none meets the field's grams (a gram may start
+// with any of them: these fields are text-indexed).
+const (
+	liveExact  = "="
+	liveFold   = "~"
+	livePrefix = "^"
+)
+
+// LiveValueKey names the posting of the live tickets whose field (of
+// LiveTextFields) is exactly value.
+func LiveValueKey(field, value string) PostingKey {
+	return PostingKey{Field: liveExact + field, Gram: value}
+}
+
+// liveFoldKey names the posting of the live tickets whose field equals
+// value under Unicode case folding (the iexact lookup, strings.EqualFold).
+func liveFoldKey(field, value string) PostingKey {
+	return PostingKey{Field: liveFold + field, Gram: foldCase(value)}
+}
+
+// livePrefixKey names the posting of the live tickets whose lower-cased
+// field starts with prefix (already lower-cased, at most livePrefixMax
+// characters): the istartswith lookup, as matchText compares.
+func livePrefixKey(field, prefix string) PostingKey {
+	return PostingKey{Field: livePrefix + field, Gram: prefix}
+}
+
+// LiveTextKeys are the postings a live ticket whose field (of
+// LiveTextFields) is value belongs to; none for an empty value.
+func LiveTextKeys(field, value string) []PostingKey {
+	if value == "" {
+		return nil
+	}
+	lower := strings.ToLower(value)
+	keys := []PostingKey{LiveValueKey(field, value), liveFoldKey(field, value)}
+	k := 0 // the runes before byte i
+	for i := range lower {
+		if k > 0 {
+			keys = append(keys, livePrefixKey(field, lower[:i]))
+		}
+		if k++; k > livePrefixMax {
+			break
+		}
+	}
+	if k <= livePrefixMax {
+		keys = append(keys, livePrefixKey(field, lower))
+	}
+	for _, g := range Grams(lower) {
+		keys = append(keys, PostingKey{Field: field, Gram: g})
+	}
+	return keys
+}
+
+// foldCase maps every rune of s to the least rune of its case-folding
+// orbit, so two strings are strings.EqualFold exactly when their
+// foldCase are equal.
+func foldCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, s)
+}
+
+// LiveTextIndex is a text index that keeps LiveTextFields' postings.
+type LiveTextIndex interface {
+	// LiveTextsComplete reports whether every live ticket is in them:
+	// false on a table indexed before they existed, until the backfill's
+	// text pass from the start. It never goes back to false.
+	LiveTextsComplete(ctx context.Context) (bool, error)
+}
 
 // ValueKey names the posting of the tickets whose field is value. Its gram
 // starts with "=", which no text field's gram of these fields can be

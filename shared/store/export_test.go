@@ -913,3 +913,35 @@ func splitKeys(tb testing.TB, s *Store) []fieldValue {
 // SetLiveTicketSize sets what the store believes a live ticket weighs,
 // which cuts LiveTicketsBySeq's Queries (seqruns.go).
 func SetLiveTicketSize(s *Store, n int) { s.liveSize.bytes.Store(int64(n)) }
+
+// ForgetLiveTexts makes the index what it was before the postings of
+// grievance.LiveTextFields: none of them, no marker, and references that
+// do not say they hold them.
+func ForgetLiveTexts(tb testing.TB, s *Store) {
+	tb.Helper()
+	ctx := context.Background()
+	var items []postingItem // any item: pk and sk
+	if err := s.main.Scan().Filter("kind = ?", KindPosting).Consistent(true).All(ctx, &items); err != nil {
+		tb.Fatal(err)
+	}
+	var pks []string
+	for _, it := range items {
+		for _, f := range grievance.LiveTextFields {
+			for _, kind := range []string{"", "=", "~", "^"} {
+				if strings.HasPrefix(it.PK, prefixPosting+kind+f+"#") && !slices.Contains(pks, it.PK) {
+					pks = append(pks, it.PK)
+				}
+			}
+		}
+	}
+	dropIndex(tb, s, skLiveTextsMarker, pks...)
+	var refs []searchRefItem
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(ctx, &refs); err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range refs {
+		if err := s.main.Update(AttrPK, r.PK).Range(AttrSK, r.SK).Remove("ltexts", "lt").Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

@@ -42,17 +42,20 @@ const (
 	prefixOrder   = "ORDER#"
 	// The order postings' completeness marker: every live ticket is in
 	// them (grievance.OrderIndex.OrderPostingsComplete).
-	pkOrdersMarker  = "ORDERMETA"
-	skOrdersMarker  = "complete"
-	KindMarker      = "marker"
-	prefixSearchRef = "SRCHREF#"
-	skSearchRef     = "SEARCH"
-	KindPosting     = "posting"
-	KindSearchRef   = "searchRef"
-	blockBits       = 14
-	blockSize       = 1 << blockBits
-	sparseMax       = 1024
-	postingAttempts = 8
+	pkOrdersMarker = "ORDERMETA"
+	skOrdersMarker = "complete"
+	// skLiveTextsMarker: every live ticket is in the postings of
+	// grievance.LiveTextFields.
+	skLiveTextsMarker = "ltexts"
+	KindMarker        = "marker"
+	prefixSearchRef   = "SRCHREF#"
+	skSearchRef       = "SEARCH"
+	KindPosting       = "posting"
+	KindSearchRef     = "searchRef"
+	blockBits         = 14
+	blockSize         = 1 << blockBits
+	sparseMax         = 1024
+	postingAttempts   = 8
 	// SearchNotAppliedLog is what the history function logs when the text
 	// index could not be brought up to date (its alarm counts it, as for
 	// statistics); history is unaffected.
@@ -92,6 +95,12 @@ type searchRefItem struct {
 	// written before them.
 	Hist     map[string]int `dynamo:"hist,omitempty"`
 	HistLost bool           `dynamo:"histLost,omitempty"`
+	// LiveTexts are the ticket's texts of grievance.LiveTextFields, as
+	// indexed; LiveKnown says the reference was written since they are (a
+	// reference without it is indexed again from the same image by the
+	// backfill's text pass).
+	LiveTexts map[string]string `dynamo:"ltexts,omitempty"`
+	LiveKnown bool              `dynamo:"lt,omitempty"`
 }
 
 func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field + "#" + k.Gram }
@@ -204,6 +213,14 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 // is: a fresh table) and by a backfill text pass from the start.
 func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
 	return s.marked(ctx, skOrdersMarker)
+}
+
+// LiveTextsComplete implements grievance.LiveTextIndex: the marker is
+// written when ticket 1 is first indexed by this code (a fresh table), by
+// an import of ticket 1 and by a backfill text pass from the start (which
+// indexes again every ticket whose reference predates these postings).
+func (s *Store) LiveTextsComplete(ctx context.Context) (bool, error) {
+	return s.marked(ctx, skLiveTextsMarker)
 }
 
 // marked reports whether the text index's marker sk is written.
@@ -359,6 +376,9 @@ type searchState struct {
 	texts  map[string]string
 	values map[string]string
 	orders map[string]string
+	// liveTexts are the texts of grievance.LiveTextFields, as is: their
+	// postings are live only (members), never history (content).
+	liveTexts map[string]string
 	// hist and histLost are the reference's (searchRefItem.Hist).
 	hist     map[string]int
 	histLost bool
@@ -374,6 +394,12 @@ func searchStateOf(t *grievance.Ticket) searchState {
 	for _, f := range grievance.ValueIndexedFields {
 		if v := grievance.IndexedValue(t, f); v != "" {
 			st.values[f] = v
+		}
+	}
+	st.liveTexts = map[string]string{}
+	for _, f := range grievance.LiveTextFields {
+		if v := grievance.IndexedValue(t, f); v != "" {
+			st.liveTexts[f] = v
 		}
 	}
 	st.orders = make(map[string]string, len(grievance.OrderIndexedFields))
@@ -392,6 +418,11 @@ func (st searchState) members() map[grievance.PostingKey]bool {
 	out[grievance.PostingKey{Field: grievance.LiveField, Gram: grievance.LiveGram}] = true
 	for f, g := range st.orders {
 		out[grievance.PostingKey{Field: grievance.OrderField(f), Gram: g}] = true
+	}
+	for f, v := range st.liveTexts {
+		for _, k := range grievance.LiveTextKeys(f, v) {
+			out[k] = true
+		}
 	}
 	return st.content(out)
 }
@@ -552,7 +583,7 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 
 // indexMarkers are the markers of a table whose every ticket was indexed
 // by this code: written when ticket 1 is first indexed.
-var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skRowsMarker, skWideMarker, skSealMarker}, runsMarkers()...)
+var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker}, runsMarkers()...)
 
 // searchChunk is how many tickets' index changes are applied together.
 const searchChunk = 25
@@ -625,19 +656,19 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		// by value, or at version 1 from before the count of versions
 		// that kept the reporter, is done again from the same image (the
 		// backfill's text pass), for them.
-		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil && (ref.Hist != nil || ref.HistLost) && !(ref.Order == 2 && ref.Hist != nil && !unchangedKnown(ref.Hist))) {
+		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil && ref.LiveKnown && (ref.Hist != nil || ref.HistLost) && !(ref.Order == 2 && ref.Hist != nil && !unchangedKnown(ref.Hist))) {
 			continue
 		}
 		var old *searchState
 		indexed := int64(-1)
 		if ok {
-			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders, hist: ref.Hist, histLost: ref.HistLost}
+			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders, hist: ref.Hist, histLost: ref.HistLost, liveTexts: ref.LiveTexts}
 			indexed = ref.Order
 		}
 		c.state.hist, c.state.histLost = hc.diff(old, indexed, c, vc, pc)
 		extra := c.historyExtra(pc, old, indexed)
 		if ok {
-			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) {
+			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) && ref.LiveKnown && maps.Equal(old.liveTexts, c.state.liveTexts) {
 				// Nothing indexed changed (a comment, a date): only the
 				// reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))
@@ -752,7 +783,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				if err != nil {
 					return r, fmt.Errorf("index text: order runs: %w", err)
 				}
-				for _, sk := range append([]string{skDaysMarker, skRowsMarker}, runsMarkers()...) {
+				for _, sk := range append([]string{skDaysMarker, skRowsMarker, skLiveTextsMarker}, runsMarkers()...) {
 					if err := s.mark(ctx, sk); err != nil {
 						return r, err
 					}
@@ -767,7 +798,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 func refItem(id string, order int64, st searchState) searchRefItem {
 	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
 		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values, Orders: st.orders,
-		Hist: st.hist, HistLost: st.histLost}
+		Hist: st.hist, HistLost: st.histLost, LiveTexts: st.liveTexts, LiveKnown: true}
 }
 
 // searchRefs reads the references of ids (consistent).

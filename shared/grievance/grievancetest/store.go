@@ -81,6 +81,8 @@ type Store struct {
 	runsIncomplete bool
 	// daysIncomplete is what DueDaysComplete denies.
 	daysIncomplete bool
+	// liveTextsIncomplete is what LiveTextsComplete denies.
+	liveTextsIncomplete bool
 	// rowsIncomplete is what HistoryRowsComplete denies.
 	rowsIncomplete bool
 	// rowsPartial are the tickets HistoryRows says are partial.

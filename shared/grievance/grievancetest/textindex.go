@@ -69,6 +69,12 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 				out[k].Add(t.Seq)
 				continue
 			}
+			if f := strings.TrimLeft(k.Field, "=~^"); slices.Contains(grievance.LiveTextFields, f) {
+				if slices.Contains(grievance.LiveTextKeys(f, grievance.IndexedValue(t, f)), k) {
+					out[k].Add(t.Seq)
+				}
+				continue
+			}
 			if v := grievance.IndexedValue(t, k.Field); slices.Contains(grievance.ValueIndexedFields, k.Field) {
 				if v != "" && k == grievance.ValueKey(k.Field, v) {
 					out[k].Add(t.Seq)
@@ -383,6 +389,17 @@ func (s *Store) SetDueDaysComplete(ok bool) { s.setFlag(&s.daysIncomplete, !ok) 
 // DueDaysComplete implements grievance.DueDayIndex.
 func (s *Store) DueDaysComplete(ctx context.Context) (bool, error) {
 	return s.complete("DueDaysComplete", &s.daysIncomplete)
+}
+
+var _ grievance.LiveTextIndex = (*Store)(nil)
+
+// SetLiveTextsComplete sets what LiveTextsComplete answers (true unless
+// a test says otherwise).
+func (s *Store) SetLiveTextsComplete(ok bool) { s.setFlag(&s.liveTextsIncomplete, !ok) }
+
+// LiveTextsComplete implements grievance.LiveTextIndex.
+func (s *Store) LiveTextsComplete(ctx context.Context) (bool, error) {
+	return s.complete("LiveTextsComplete", &s.liveTextsIncomplete)
 }
 
 var _ grievance.HistoryRowIndex = (*Store)(nil)

@@ -1,0 +1,100 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// Ensure the postings of the live text fields (channel, flags, date of
+// incident) follow real stream records — values shared, differing in
+// case, longer than the prefixes, changed, emptied, a ticket deleted;
+// redelivered — hold no history, and that the backfill's text pass fills
+// a table indexed before them, marking them complete.
+func TestLiveTexts_FollowTheStream(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	channels := []string{"Hotline", "hotline", "SMS", "", "A channel named at length, past the prefixes"}
+	var ts []*grievance.Ticket
+	for i := 1; i <= 10; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		tk.Channel, tk.Flags = channels[i%len(channels)], []string{"Urgent", `["GBV", "Minor"]`, ""}[i%3]
+		if i%4 != 0 {
+			tk.DateOfIncident = fmt.Sprintf("2026-0%d-1%d", 1+i%3, i%10)
+		}
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Channel, n.Flags = "Web form", "Urgent" })
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Channel, n.DateOfIncident = "", "" })
+	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
+	recs := ticketRecords(t, s)
+	for _, batch := range [][]events.DynamoDBEventRecord{recs[:7], recs[5:], recs} {
+		if _, err := s.ApplySearch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every key any version held, with the live value kinds' history
+	// twins: those must stay empty.
+	var keys []grievance.PostingKey
+	for _, v := range append(slices.Clone(channels), "Web form", "Urgent", `["GBV", "Minor"]`, "2026-01-11", "2026-02-12", "2026-03-13") {
+		for _, f := range grievance.LiveTextFields {
+			for _, k := range grievance.LiveTextKeys(f, v) {
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k, grievance.HistoryKey(k))
+				}
+			}
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		got, err := s.Postings(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			var want []int64
+			for _, tk := range ts {
+				if field, ok := liveField(k); ok && !tk.IsDeleted && slices.Contains(grievance.LiveTextKeys(field, grievance.IndexedValue(tk, field)), k) {
+					want = append(want, tk.Seq)
+				}
+			}
+			var have []int64
+			got[k].Range(0, got[k].Max(), false, func(n int64) bool { have = append(have, n); return true })
+			if !slices.Equal(have, want) {
+				t.Errorf("%s: posting %q %q holds %v, want %v", when, k.Field, k.Gram, have, want)
+			}
+		}
+		if ok, err := s.LiveTextsComplete(ctx); !ok || err != nil {
+			t.Errorf("%s: live texts complete %v %v", when, ok, err)
+		}
+	}
+	check("followed from the stream")
+
+	store.ForgetLiveTexts(t, s)
+	if ok, err := s.LiveTextsComplete(ctx); ok || err != nil {
+		t.Fatalf("live texts complete once forgotten: %v %v", ok, err)
+	}
+	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	check("filled by the text pass")
+}
+
+// liveField is the field of LiveTextFields a live posting key is of
+// (false for a history posting).
+func liveField(k grievance.PostingKey) (string, bool) {
+	for _, f := range grievance.LiveTextFields {
+		for _, kind := range []string{"", "=", "~", "^"} {
+			if k.Field == kind+f {
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
