@@ -229,7 +229,8 @@ func listScaleOps() []listScaleOp {
 		// ticket past its due date: here all that have one), alone, with
 		// the staff picker and ordered by due date (the overdue queue);
 		// and the fields no client panel has that operators filter by (a
-		// channel, flags, a date of incident: their postings, session 42),
+		// channel, flags, a date of incident, the day a ticket was filed:
+		// their postings, session 42),
 		// each lookup once, alone, with the panel or a sort column.
 		listScaleOp{name: "due_date", args: `dueDate: "2026-01-20", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "due_date_month_sort_priority", args: `dueDate_Istartswith: "2026-02", orderBy: ["-priority"]`},
@@ -244,6 +245,8 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "flags_icontains_sort_priority", args: `flags_Icontains: "flag a", orderBy: ["-priority"]`},
 		listScaleOp{name: "date_of_incident_month", args: `dateOfIncident_Istartswith: "2026-01", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "date_of_incident_category_sort_dueDate", args: `dateOfIncident: "2026-01-03", category_Icontains: "Payments", orderBy: ["dueDate"]`},
+		listScaleOp{name: "date_created_day", args: `dateCreated_Istartswith: "2026-01-06", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "date_created_month_status_sort_priority", args: `dateCreated_Istartswith: "2026-01", status_Icontains: OPEN, orderBy: ["-priority"]`},
 	)
 }
 

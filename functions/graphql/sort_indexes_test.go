@@ -210,6 +210,7 @@ func TestTickets_DueDateAndBreachedFromTheDueDays(t *testing.T) {
 }
 
 // Ensure a channel, flags or date of incident lookup, each of the four,
+// and the day a ticket was filed,
 // alone, with the panel and by a sort column, answers from their postings
 // on DynamoDB's API what the filter means: case, prefixes and a JSON
 // flags text included.
@@ -249,6 +250,7 @@ func TestTickets_ChannelFlagsAndIncidentFromTheirPostings(t *testing.T) {
 		{`dateOfIncident: "2026-01-02", orderBy: ["-dateCreated"]`, c(2, 4, 0)},
 		{`dateOfIncident_Istartswith: "2026-01", channel_Iexact: "channel a", orderBy: ["-dateCreated"]`, c(1, 0)},
 		{`dateOfIncident_Icontains: "-12-", orderBy: ["-dateCreated"]`, c(1, 2)},
+		{`dateCreated_Istartswith: "2026-11-20", channel_Istartswith: "C", orderBy: ["-dateCreated"]`, c(3, 3, 1, 0)},
 	} {
 		if got := firstThree(t, e, tc.args); got != tc.want {
 			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)

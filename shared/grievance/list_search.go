@@ -36,7 +36,10 @@ func indexAnswers(f Filter) bool {
 // narrow (the others, by their grams) once the store keeps them.
 func liveTextFilter(f Filter) bool {
 	v, ok := f.Value.(string)
-	return ok && v != "" && slices.Contains(LiveTextFields, f.Field) && slices.Contains(textLookups, f.Lookup)
+	if !ok || v == "" || !slices.Contains(LiveTextFields, f.Field) || !slices.Contains(textLookups, f.Lookup) {
+		return false
+	}
+	return !liveDayPrefixes[f.Field] || f.Lookup == IStartsWith && utf8.RuneCountInString(v) <= dayLen
 }
 
 // searches is searchable for pl: with the live text postings, an

@@ -21,11 +21,12 @@ const liveTextConfig = `{"grievance_types": ["Open", "Anon", "Secret"],
 // seedLiveTexts stores 400 tickets over every status and category, with
 // channels that share words, case and grams ("Hotline", "hotline",
 // "Hotline (old)", "SMS", "sms line", none), flags as one word, words or
-// a JSON array, and incidents over three months (some unknown); every
-// fifth is attended by the officer, every eleventh deleted.
+// a JSON array, and incidents over three months (some unknown), filed
+// three hours apart over fifty days; every fifth is attended by the
+// officer, every eleventh deleted.
 func seedLiveTexts(st *grievancetest.Store) {
 	st.SetConfigDocument([]byte(liveTextConfig))
-	clock := grievancetest.NewClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), time.Minute)
+	clock := grievancetest.NewClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), 3*time.Hour)
 	channels := []string{"Hotline", "SMS", "hotline", "Hotline (old)", "", "sms line", "Web form"}
 	flags := []string{"Urgent", "", "GBV Urgent", `["GBV", "Minor"]`, "Minor"}
 	for i := 1; i <= 400; i++ {
@@ -79,6 +80,11 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("title", grievance.IContains, "pay")}},
 		{fs: []grievance.Filter{f("flags", grievance.IContains, "urgent"), f("attending_staff__id", grievance.Exact, officer.ID)}},
 		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("resolution", grievance.IContains, "5")}, undecided: true},
+		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-10-1")}, decided: true},
+		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-11-05"), f("status", grievance.IContains, "OPEN")}, decided: true},
+		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-11"), f("title", grievance.IContains, "lost")}},
+		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-10-01T12")}, undecided: true}, // past the day
+		{fs: []grievance.Filter{f("date_created", grievance.IContains, "T09")}, undecided: true},
 	}
 	orders := [][]string{nil, {"-dateCreated"}, {"dueDate"}, {"-priority"}, {"title"}, {"-status"}, {"attendingStaff"}}
 	for _, complete := range []bool{true, false} {

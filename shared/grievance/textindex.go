@@ -42,14 +42,25 @@ var TextIndexedFields = []string{"title", "description"}
 var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id", "reporter_id"}
 
 // LiveTextFields are ticket fields outside the client's panel that
-// operators filter by (a channel's tickets, a flag's, an incident's day):
-// indexed for live lists only, so they cost no history posting, count or
-// replaced text. Each value is in four kinds of posting (LiveTextKeys),
-// one a lookup: its exact value (exact), its folded value (iexact), its
-// lower-cased prefixes up to livePrefixMax characters (istartswith) and
-// its grams (icontains, and a longer istartswith), so every lookup but
-// those two is decided, and counted, by one posting.
-var LiveTextFields = []string{"channel", "flags", "date_of_incident"}
+// operators filter by (a channel's tickets, a flag's, an incident's day,
+// the day a ticket was filed): indexed for live lists only, so they cost
+// no history posting, count or replaced text. Each value is in four kinds
+// of posting (LiveTextKeys), one a lookup: its exact value (exact), its
+// folded value (iexact), its lower-cased prefixes up to livePrefixMax
+// characters (istartswith) and its grams (icontains, and a longer
+// istartswith), so every lookup but those two is decided, and counted,
+// by one posting. The date created is the exception (liveDayPrefixes).
+var LiveTextFields = []string{"channel", "flags", "date_of_incident", "date_created"}
+
+// liveDayPrefixes are the fields of LiveTextFields indexed by their
+// prefixes up to the day only (istartswith a year, a month, a day): a
+// date and time is nearly one a ticket, so its whole value and longer
+// prefixes would be a posting item a ticket, and its grams are shared
+// by almost every ticket. Their other lookups read the range.
+var liveDayPrefixes = map[string]bool{"date_created": true}
+
+// dayLen is the length of a date's text (YYYY-MM-DD).
+const dayLen = len(DateLayout)
 
 // livePrefixMax is the longest prefix with its own posting: a channel's
 // or flag's name, a date (10), fit; a longer istartswith is narrowed by
@@ -91,18 +102,27 @@ func LiveTextKeys(field, value string) []PostingKey {
 		return nil
 	}
 	lower := strings.ToLower(value)
-	keys := []PostingKey{LiveValueKey(field, value), liveFoldKey(field, value)}
+	var keys []PostingKey
+	most := livePrefixMax
+	if liveDayPrefixes[field] {
+		most = dayLen
+	} else {
+		keys = append(keys, LiveValueKey(field, value), liveFoldKey(field, value))
+	}
 	k := 0 // the runes before byte i
 	for i := range lower {
 		if k > 0 {
 			keys = append(keys, livePrefixKey(field, lower[:i]))
 		}
-		if k++; k > livePrefixMax {
+		if k++; k > most {
 			break
 		}
 	}
-	if k <= livePrefixMax {
+	if k <= most {
 		keys = append(keys, livePrefixKey(field, lower))
+	}
+	if liveDayPrefixes[field] {
+		return keys
 	}
 	for _, g := range Grams(lower) {
 		keys = append(keys, PostingKey{Field: field, Gram: g})

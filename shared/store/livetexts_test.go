@@ -13,7 +13,7 @@ import (
 )
 
 // Ensure the postings of the live text fields (channel, flags, date of
-// incident) follow real stream records — values shared, differing in
+// incident, date created) follow real stream records — values shared, differing in
 // case, longer than the prefixes, changed, emptied, a ticket deleted;
 // redelivered — hold no history, and that the backfill's text pass fills
 // a table indexed before them, marking them complete.
@@ -25,6 +25,7 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 	for i := 1; i <= 10; i++ {
 		tk := newTicket(id(i), grievance.StatusOpen, "Default")
 		tk.Channel, tk.Flags = channels[i%len(channels)], []string{"Urgent", `["GBV", "Minor"]`, ""}[i%3]
+		tk.DateCreated = tk.DateCreated.AddDate(0, 0, i%3)
 		if i%4 != 0 {
 			tk.DateOfIncident = fmt.Sprintf("2026-0%d-1%d", 1+i%3, i%10)
 		}
@@ -48,6 +49,13 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 				if !slices.Contains(keys, k) {
 					keys = append(keys, k, grievance.HistoryKey(k))
 				}
+			}
+		}
+	}
+	for _, tk := range ts { // the date created's prefixes
+		for _, k := range grievance.LiveTextKeys("date_created", grievance.IndexedValue(tk, "date_created")) {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k, grievance.HistoryKey(k))
 			}
 		}
 	}
