@@ -32,8 +32,9 @@ func indexAnswers(f Filter) bool {
 }
 
 // liveTextFilter reports whether f is a lookup on one of
-// LiveTextFields, which a live list's postings decide (the exact one) or
-// narrow (the others, by their grams) once the store keeps them.
+// LiveTextFields that a live list's postings decide (by one posting,
+// valueKeys) or narrow (by the grams, byLiveGrams) once the store keeps
+// them: any lookup, but on the date created a prefix up to the day.
 func liveTextFilter(f Filter) bool {
 	v, ok := f.Value.(string)
 	if !ok || v == "" || !slices.Contains(LiveTextFields, f.Field) || !slices.Contains(textLookups, f.Lookup) {
@@ -63,8 +64,8 @@ func (pl *ticketPlan) answers(f Filter) bool {
 }
 
 // valueKeys are the postings whose union holds exactly the tickets f (on
-// a value-indexed field, indexAnswers, or an exact lookup on
-// LiveTextFields) matches.
+// a value-indexed field, indexAnswers, or a lookup on LiveTextFields not
+// byLiveGrams) matches.
 func valueKeys(f Filter) []PostingKey {
 	if v := f.Value.(string); slices.Contains(LiveTextFields, f.Field) {
 		switch f.Lookup {

@@ -45,8 +45,8 @@ func seedLiveTexts(st *grievancetest.Store) {
 	}
 }
 
-// A live list by a channel, flags or a date of incident is read from
-// their postings: its rows, order, count and next-page flag are those of
+// A live list by a channel, flags, a date of incident or the day a
+// ticket was filed is read from their postings: its rows, order, count and next-page flag are those of
 // reading every ticket, for every reader (the sight rule hides these
 // fields in one category, a whole category in another), for each lookup,
 // alone or with the panel, a text filter and each order; and until the
