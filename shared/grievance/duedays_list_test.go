@@ -84,38 +84,54 @@ func TestDueDays_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{sla: "MISSED", fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11")}, narrowed: true},
 	}
 	orders := [][]string{nil, {"-dateCreated"}, {"dueDate"}, {"-dueDate"}, {"-priority"}, {"title"}, {"-status"}}
+	qs := make([]grievance.TicketQuery, len(lists))
+	for i, l := range lists {
+		qs[i] = grievance.TicketQuery{Filters: l.fs, SLAStatus: l.sla, ResolvedWithinTime: l.within}
+	}
+	sameAsReadingEveryTicket(t, seedDue, (*grievancetest.Store).SetDueDaysComplete, qs, orders,
+		func(t *testing.T, complete bool, li int, order []string, indexed *bySeqSpy) {
+			l, read := lists[li], indexed.read+indexed.scanned
+			switch {
+			case complete && l.decided && order == nil && read > 3*5:
+				t.Errorf("%d tickets read for a page of 5 the postings and the column decide", read)
+			case complete && (l.decided || l.narrowed) && !l.broad && read >= 120:
+				t.Errorf("%d tickets read: the column did not narrow the list", read)
+			case !complete && l.decided && (len(l.fs) > 0 && l.fs[0].Field == "due_date" || l.sla == "BREACHED" && len(l.fs) == 0) && indexed.scanned == 0:
+				t.Errorf("the column is not complete, yet the range was not read")
+			}
+		})
+}
+
+// sameAsReadingEveryTicket lists each query (a page of 5 with
+// totalCount, in each order, by every reader) over twins seeded by seed,
+// the index said complete (setComplete) and not: its rows, count and
+// next-page flag, and those of the page after, must be reading every
+// ticket's; check then judges what the indexed store read for query li.
+func sameAsReadingEveryTicket(t *testing.T, seed func(*grievancetest.Store), setComplete func(*grievancetest.Store, bool),
+	queries []grievance.TicketQuery, orders [][]string, check func(t *testing.T, complete bool, li int, order []string, indexed *bySeqSpy)) {
+	t.Helper()
 	for _, complete := range []bool{true, false} {
-		withIndex, plain, indexed := twins(seedDue)
-		indexed.SetDueDaysComplete(complete)
+		withIndex, plain, indexed := twins(seed)
+		setComplete(indexed.Store, complete)
 		for _, reader := range []*grievance.Principal{admin, officer, confOfficer, specialist, viewer} {
 			ctx := grievance.NewContext(context.Background(), reader)
-			for li, l := range lists {
+			for li, q := range queries {
 				for _, order := range orders {
-					name := fmt.Sprintf("complete=%v/%s/%d_%s/%v", complete, reader.Username, li, l.sla, order)
-					t.Run(name, func(t *testing.T) {
-						q := grievance.TicketQuery{Filters: l.fs, OrderBy: order, SLAStatus: l.sla, ResolvedWithinTime: l.within,
-							WantCount: true, Page: grievance.PageArgs{First: intp(5)}}
+					t.Run(fmt.Sprintf("complete=%v/%s/%d_%s/%v", complete, reader.Username, li, q.SLAStatus, order), func(t *testing.T) {
+						q.OrderBy, q.WantCount, q.Page = order, true, grievance.PageArgs{First: intp(5)}
 						indexed.read, indexed.scanned = 0, 0
 						got, want := bothAnswers(t, withIndex, plain, ctx, q)
 						if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
-							t.Fatalf("with the column %s (%d, next %v), reading every ticket %s (%d, next %v)",
+							t.Fatalf("with the index %s (%d, next %v), reading every ticket %s (%d, next %v)",
 								codes(got.Items), got.TotalCount, got.HasNextPage, codes(want.Items), want.TotalCount, want.HasNextPage)
 						}
-						read := indexed.read + indexed.scanned
-						switch {
-						case complete && l.decided && order == nil && read > 3*5:
-							t.Errorf("%d tickets read for a page of 5 the postings and the column decide", read)
-						case complete && (l.decided || l.narrowed) && !l.broad && read >= 120:
-							t.Errorf("%d tickets read: the column did not narrow the list", read)
-						case !complete && l.decided && (len(l.fs) > 0 && l.fs[0].Field == "due_date" || l.sla == "BREACHED" && len(l.fs) == 0) && indexed.scanned == 0:
-							t.Errorf("the column is not complete, yet the range was not read")
-						}
+						check(t, complete, li, order, indexed)
 						if got.TotalCount > 0 && len(got.Items) > 0 {
 							// The next page, from the client's cursor.
 							q.Page.After = got.Cursor(len(got.Items) - 1)
 							got2, want2 := bothAnswers(t, withIndex, plain, ctx, q)
 							if codes(got2.Items) != codes(want2.Items) || got2.HasNextPage != want2.HasNextPage {
-								t.Errorf("page 2: with the column %s, reading every ticket %s", codes(got2.Items), codes(want2.Items))
+								t.Errorf("page 2: with the index %s, reading every ticket %s", codes(got2.Items), codes(want2.Items))
 							}
 						}
 					})

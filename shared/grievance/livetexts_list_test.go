@@ -1,7 +1,6 @@
 package grievance_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -87,42 +86,20 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{fs: []grievance.Filter{f("date_created", grievance.IContains, "T09")}, undecided: true},
 	}
 	orders := [][]string{nil, {"-dateCreated"}, {"dueDate"}, {"-priority"}, {"title"}, {"-status"}, {"attendingStaff"}}
-	for _, complete := range []bool{true, false} {
-		withIndex, plain, indexed := twins(seedLiveTexts)
-		indexed.SetLiveTextsComplete(complete)
-		for _, reader := range []*grievance.Principal{admin, officer, confOfficer, specialist, viewer} {
-			ctx := grievance.NewContext(context.Background(), reader)
-			for li, l := range lists {
-				for _, order := range orders {
-					name := fmt.Sprintf("complete=%v/%s/%d/%v", complete, reader.Username, li, order)
-					t.Run(name, func(t *testing.T) {
-						q := grievance.TicketQuery{Filters: l.fs, OrderBy: order, WantCount: true, Page: grievance.PageArgs{First: intp(5)}}
-						indexed.read, indexed.scanned = 0, 0
-						got, want := bothAnswers(t, withIndex, plain, ctx, q)
-						if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount || got.HasNextPage != want.HasNextPage {
-							t.Fatalf("with the postings %s (%d, next %v), reading every ticket %s (%d, next %v)",
-								codes(got.Items), got.TotalCount, got.HasNextPage, codes(want.Items), want.TotalCount, want.HasNextPage)
-						}
-						read := indexed.read + indexed.scanned
-						switch {
-						case complete && l.decided && order == nil && read > 3*5:
-							t.Errorf("%d tickets read for a page of 5 the postings decide", read)
-						case complete && !l.undecided && indexed.scanned > 0 && len(order) == 0:
-							t.Errorf("%d tickets read from a range: the postings did not narrow the list", indexed.scanned)
-						case !complete && len(l.fs) == 1 && indexed.scanned == 0:
-							t.Errorf("the postings are not complete, yet the range was not read")
-						}
-						if got.TotalCount > 0 && len(got.Items) > 0 {
-							// The next page, from the client's cursor.
-							q.Page.After = got.Cursor(len(got.Items) - 1)
-							got2, want2 := bothAnswers(t, withIndex, plain, ctx, q)
-							if codes(got2.Items) != codes(want2.Items) || got2.HasNextPage != want2.HasNextPage {
-								t.Errorf("page 2: with the postings %s, reading every ticket %s", codes(got2.Items), codes(want2.Items))
-							}
-						}
-					})
-				}
-			}
-		}
+	qs := make([]grievance.TicketQuery, len(lists))
+	for i, l := range lists {
+		qs[i] = grievance.TicketQuery{Filters: l.fs}
 	}
+	sameAsReadingEveryTicket(t, seedLiveTexts, (*grievancetest.Store).SetLiveTextsComplete, qs, orders,
+		func(t *testing.T, complete bool, li int, order []string, indexed *bySeqSpy) {
+			l, read := lists[li], indexed.read+indexed.scanned
+			switch {
+			case complete && l.decided && order == nil && read > 3*5:
+				t.Errorf("%d tickets read for a page of 5 the postings decide", read)
+			case complete && !l.undecided && indexed.scanned > 0 && len(order) == 0:
+				t.Errorf("%d tickets read from a range: the postings did not narrow the list", indexed.scanned)
+			case !complete && len(l.fs) == 1 && indexed.scanned == 0:
+				t.Errorf("the postings are not complete, yet the range was not read")
+			}
+		})
 }
