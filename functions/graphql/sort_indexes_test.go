@@ -249,7 +249,8 @@ func TestTickets_ChannelFlagsAndIncidentFromTheirPostings(t *testing.T) {
 		{`flags: "Flag B", orderBy: ["-dateCreated"]`, c(1, 4)},
 		{`dateOfIncident: "2026-01-02", orderBy: ["-dateCreated"]`, c(2, 4, 0)},
 		{`dateOfIncident_Istartswith: "2026-01", channel_Iexact: "channel a", orderBy: ["-dateCreated"]`, c(1, 0)},
-		{`dateOfIncident_Icontains: "-12-", orderBy: ["-dateCreated"]`, c(1, 2)},
+		{`dateOfIncident_Icontains: "-12-", orderBy: ["-dateCreated"]`, c(1, 2)}, // the range: no grams of dates
+		{`dateOfIncident_Iexact: "2025-12-31", orderBy: ["-dateCreated"]`, c(1, 2)},
 		{`dateCreated_Istartswith: "2026-11-20", channel_Istartswith: "C", orderBy: ["-dateCreated"]`, c(3, 3, 1, 0)},
 	} {
 		if got := firstThree(t, e, tc.args); got != tc.want {

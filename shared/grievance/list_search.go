@@ -34,13 +34,22 @@ func indexAnswers(f Filter) bool {
 // liveTextFilter reports whether f is a lookup on one of
 // LiveTextFields that a live list's postings decide (by one posting,
 // valueKeys) or narrow (by the grams, byLiveGrams) once the store keeps
-// them: any lookup, but on the date created a prefix up to the day.
+// them: any lookup, but on a date (liveDates) a day or a prefix of one.
 func liveTextFilter(f Filter) bool {
 	v, ok := f.Value.(string)
 	if !ok || v == "" || !slices.Contains(LiveTextFields, f.Field) || !slices.Contains(textLookups, f.Lookup) {
 		return false
 	}
-	return !liveDayPrefixes[f.Field] || f.Lookup == IStartsWith && utf8.RuneCountInString(v) <= dayLen
+	if !liveDates[f.Field] {
+		return true
+	}
+	switch f.Lookup {
+	case Exact, IExact:
+		return len(v) == dayLen
+	case IStartsWith:
+		return utf8.RuneCountInString(v) <= dayLen
+	}
+	return false
 }
 
 // searches is searchable for pl: with the live text postings, an
@@ -68,13 +77,13 @@ func (pl *ticketPlan) answers(f Filter) bool {
 // byLiveGrams) matches.
 func valueKeys(f Filter) []PostingKey {
 	if v := f.Value.(string); slices.Contains(LiveTextFields, f.Field) {
-		switch f.Lookup {
-		case IExact:
+		switch {
+		case f.Lookup == IExact && !liveDates[f.Field]:
 			return []PostingKey{liveFoldKey(f.Field, v)}
-		case IStartsWith:
+		case f.Lookup == IStartsWith:
 			return []PostingKey{livePrefixKey(f.Field, strings.ToLower(v))}
 		}
-		return []PostingKey{LiveValueKey(f.Field, v)}
+		return []PostingKey{LiveValueKey(f.Field, v)} // exact, or iexact on a date
 	}
 	if f.Field == "status" {
 		var keys []PostingKey

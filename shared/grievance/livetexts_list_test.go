@@ -73,7 +73,8 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{fs: []grievance.Filter{f("flags", grievance.IContains, `"minor"`)}},
 		{fs: []grievance.Filter{f("date_of_incident", grievance.Exact, "2026-08-15")}, decided: true},
 		{fs: []grievance.Filter{f("date_of_incident", grievance.IStartsWith, "2026-09")}, decided: true},
-		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "-09")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IExact, "2026-08-15")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "-09")}, undecided: true}, // no grams of dates
 		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("status", grievance.IContains, "OPEN")}, decided: true},
 		{fs: []grievance.Filter{f("channel", grievance.IContains, "sms"), f("category", grievance.Exact, "Open"), f("priority", grievance.IContains, "high")}},
 		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("title", grievance.IContains, "pay")}},
