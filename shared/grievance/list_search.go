@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // verifyAll is how many candidates a text search with totalCount reads
@@ -31,59 +30,35 @@ func indexAnswers(f Filter) bool {
 	return searchable(f)
 }
 
-// liveTextFilter reports whether f is a lookup on one of
-// LiveTextFields that a live list's postings decide (by one posting,
-// valueKeys) or narrow (by the grams, byLiveGrams) once the store keeps
-// them: any lookup, but on a date (liveDates) a day or a prefix of one.
+// liveTextFilter reports whether the live text postings decide or narrow
+// f once the store keeps them (liveLookup).
 func liveTextFilter(f Filter) bool {
-	v, ok := f.Value.(string)
-	if !ok || v == "" || !slices.Contains(LiveTextFields, f.Field) || !slices.Contains(textLookups, f.Lookup) {
-		return false
-	}
-	if !liveDates[f.Field] {
+	_, how := liveLookup(f)
+	return how != liveNone
+}
+
+// searches is searchable for pl: with the live text postings, a lookup
+// their grams narrow too.
+func (pl *ticketPlan) searches(f Filter) bool {
+	if searchable(f) {
 		return true
 	}
-	switch f.Lookup {
-	case Exact, IExact:
-		return len(v) == dayLen
-	case IStartsWith:
-		return utf8.RuneCountInString(v) <= dayLen
-	}
-	return false
+	_, how := liveLookup(f)
+	return pl.liveTexts && how == liveGrams
 }
 
-// searches is searchable for pl: with the live text postings, an
-// icontains on LiveTextFields too, or an istartswith longer than their
-// prefixes (the grams narrow them; the other lookups are decided by one
-// posting, valueKeys).
-func (pl *ticketPlan) searches(f Filter) bool {
-	return searchable(f) || pl.liveTexts && liveTextFilter(f) && byLiveGrams(f)
-}
-
-// byLiveGrams reports whether a lookup on LiveTextFields is narrowed by
-// the grams, not decided by a posting of its own.
-func byLiveGrams(f Filter) bool {
-	return f.Lookup == IContains || f.Lookup == IStartsWith && utf8.RuneCountInString(f.Value.(string)) > livePrefixMax
-}
-
-// answers is indexAnswers for pl: with the live text postings, any
-// lookup on LiveTextFields too.
+// answers is indexAnswers for pl: with the live text postings, a lookup
+// they decide or narrow too.
 func (pl *ticketPlan) answers(f Filter) bool {
 	return indexAnswers(f) || pl.liveTexts && liveTextFilter(f)
 }
 
 // valueKeys are the postings whose union holds exactly the tickets f (on
-// a value-indexed field, indexAnswers, or a lookup on LiveTextFields not
-// byLiveGrams) matches.
+// a value-indexed field, indexAnswers, or a lookup one live text posting
+// decides, liveLookup) matches.
 func valueKeys(f Filter) []PostingKey {
-	if v := f.Value.(string); slices.Contains(LiveTextFields, f.Field) {
-		switch {
-		case f.Lookup == IExact && !liveDates[f.Field]:
-			return []PostingKey{liveFoldKey(f.Field, v)}
-		case f.Lookup == IStartsWith:
-			return []PostingKey{livePrefixKey(f.Field, strings.ToLower(v))}
-		}
-		return []PostingKey{LiveValueKey(f.Field, v)} // exact, or iexact on a date
+	if k, how := liveLookup(f); how == livePosting {
+		return []PostingKey{k}
 	}
 	if f.Field == "status" {
 		var keys []PostingKey

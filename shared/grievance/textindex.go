@@ -80,6 +80,72 @@ const (
 	livePrefix = "^"
 )
 
+// LiveTextFieldOf returns the field of LiveTextFields whose live posting k
+// is (of any kind: its grams too); false for any other posting.
+func LiveTextFieldOf(k PostingKey) (string, bool) {
+	f := k.Field
+	for _, kind := range []string{liveExact, liveFold, livePrefix} {
+		if g, ok := strings.CutPrefix(f, kind); ok {
+			f = g
+			break
+		}
+	}
+	return f, slices.Contains(LiveTextFields, f)
+}
+
+// livePrefixMost is how many characters of field's value have prefix
+// postings: a date's up to the day.
+func livePrefixMost(field string) int {
+	if liveDates[field] {
+		return dayLen
+	}
+	return livePrefixMax
+}
+
+// How the postings of LiveTextFields answer a lookup (liveLookup).
+type liveHow int
+
+const (
+	liveNone    liveHow = iota // not at all: the list reads its range
+	livePosting                // exactly, by one posting
+	liveGrams                  // narrowed by the grams; the rows are judged
+)
+
+// liveLookup says how the postings LiveTextKeys writes answer f, and by
+// which posting when one does: the reader's side of LiveTextKeys.
+func liveLookup(f Filter) (PostingKey, liveHow) {
+	v, ok := f.Value.(string)
+	if !ok || v == "" || !slices.Contains(LiveTextFields, f.Field) {
+		return PostingKey{}, liveNone
+	}
+	date := liveDates[f.Field]
+	switch f.Lookup {
+	case Exact:
+		if !date || len(v) == dayLen {
+			return LiveValueKey(f.Field, v), livePosting
+		}
+	case IExact:
+		switch {
+		case !date:
+			return liveFoldKey(f.Field, v), livePosting
+		case len(v) == dayLen: // digits have no case: the day itself
+			return LiveValueKey(f.Field, v), livePosting
+		}
+	case IStartsWith:
+		switch {
+		case utf8.RuneCountInString(v) <= livePrefixMost(f.Field):
+			return livePrefixKey(f.Field, strings.ToLower(v)), livePosting
+		case !date:
+			return PostingKey{}, liveGrams
+		}
+	case IContains:
+		if !date {
+			return PostingKey{}, liveGrams
+		}
+	}
+	return PostingKey{}, liveNone
+}
+
 // LiveValueKey names the posting of the live tickets whose field (of
 // LiveTextFields) is exactly value.
 func LiveValueKey(field, value string) PostingKey {
@@ -107,16 +173,13 @@ func LiveTextKeys(field, value string) []PostingKey {
 	}
 	lower := strings.ToLower(value)
 	var keys []PostingKey
-	most := livePrefixMax
 	switch {
 	case !liveDates[field]:
 		keys = append(keys, LiveValueKey(field, value), liveFoldKey(field, value))
 	case len(value) == dayLen:
 		keys = append(keys, LiveValueKey(field, value))
-		most = dayLen
-	default:
-		most = dayLen
 	}
+	most := livePrefixMost(field)
 	k := 0 // the runes before byte i
 	for i := range lower {
 		if k > 0 {

@@ -926,12 +926,9 @@ func ForgetLiveTexts(tb testing.TB, s *Store) {
 	}
 	var pks []string
 	for _, it := range items {
-		for _, f := range grievance.LiveTextFields {
-			for _, kind := range []string{"", "=", "~", "^"} {
-				if strings.HasPrefix(it.PK, prefixPosting+kind+f+"#") && !slices.Contains(pks, it.PK) {
-					pks = append(pks, it.PK)
-				}
-			}
+		field, _, _ := strings.Cut(strings.TrimPrefix(it.PK, prefixPosting), "#")
+		if _, ok := grievance.LiveTextFieldOf(grievance.PostingKey{Field: field}); ok && !slices.Contains(pks, it.PK) {
+			pks = append(pks, it.PK)
 		}
 	}
 	dropIndex(tb, s, skLiveTextsMarker, pks...)

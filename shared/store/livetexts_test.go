@@ -68,7 +68,7 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 		for _, k := range keys {
 			var want []int64
 			for _, tk := range ts {
-				if field, ok := liveField(k); ok && !tk.IsDeleted && slices.Contains(grievance.LiveTextKeys(field, grievance.IndexedValue(tk, field)), k) {
+				if field, ok := grievance.LiveTextFieldOf(k); ok && !tk.IsDeleted && slices.Contains(grievance.LiveTextKeys(field, grievance.IndexedValue(tk, field)), k) {
 					want = append(want, tk.Seq)
 				}
 			}
@@ -92,17 +92,4 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("filled by the text pass")
-}
-
-// liveField is the field of LiveTextFields a live posting key is of
-// (false for a history posting).
-func liveField(k grievance.PostingKey) (string, bool) {
-	for _, f := range grievance.LiveTextFields {
-		for _, kind := range []string{"", "=", "~", "^"} {
-			if k.Field == kind+f {
-				return f, true
-			}
-		}
-	}
-	return "", false
 }

@@ -69,7 +69,7 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 				out[k].Add(t.Seq)
 				continue
 			}
-			if f := strings.TrimLeft(k.Field, "=~^"); slices.Contains(grievance.LiveTextFields, f) {
+			if f, ok := grievance.LiveTextFieldOf(k); ok {
 				if slices.Contains(grievance.LiveTextKeys(f, grievance.IndexedValue(t, f)), k) {
 					out[k].Add(t.Seq)
 				}
