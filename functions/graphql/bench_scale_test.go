@@ -57,6 +57,11 @@ type listScaleOp struct {
 	// the attended half of the tickets, the staff member's, not as the
 	// officer who attends none.
 	attending bool
+	// resolved lists from a programme where two tickets in five with a
+	// due date were resolved (one) or closed (the other), 0 to 16 days
+	// after they were filed, about half of them after their due date, and
+	// each category has its resolution time (its own table).
+	resolved bool
 	// admin lists as an administrator, whom the sight rule leaves alone,
 	// in the restricted programme: every version is theirs, but the
 	// configuration still restricts a category.
@@ -247,6 +252,15 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "date_of_incident_category_sort_dueDate", args: `dateOfIncident: "2026-01-03", category_Icontains: "Payments", orderBy: ["dueDate"]`},
 		listScaleOp{name: "date_created_day", args: `dateCreated_Istartswith: "2026-01-06", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "date_created_month_status_sort_priority", args: `dateCreated_Istartswith: "2026-01", status_Icontains: OPEN, orderBy: ["-priority"]`},
+		// A resolution time, and a resolved ticket's service level
+		// (session 43): the tickets resolved on time or late, alone, by a
+		// column, with the panel or the staff picker.
+		listScaleOp{name: "resolution", args: `resolution: "4,0", orderBy: ["-dateCreated"]`, resolved: true},
+		listScaleOp{name: "resolution_icontains_sort_priority", args: `resolution_Icontains: "12", orderBy: ["-priority"]`, resolved: true},
+		listScaleOp{name: "sla_met", args: `slaStatus: "MET", orderBy: ["-dateCreated"]`, resolved: true},
+		listScaleOp{name: "sla_missed_sort_dueDate", args: `slaStatus: "MISSED", orderBy: ["dueDate"]`, resolved: true},
+		listScaleOp{name: "sla_met_category_sort_title", args: `slaStatus: "MET", category_Icontains: "Payments", orderBy: ["title"]`, resolved: true},
+		listScaleOp{name: "resolved_late_staff", args: fmt.Sprintf(`resolvedWithinTime: false, attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID), resolved: true},
 	)
 }
 
@@ -299,6 +313,20 @@ func scaleTickets(n int) []*grievance.Ticket {
 	return ts
 }
 
+// resolveScaleTickets makes ts the resolved programme's (listScaleOp's
+// resolved).
+func resolveScaleTickets(ts []*grievance.Ticket) {
+	for i, t := range ts {
+		t.Resolution = []string{"5,0", "4,0", "6,12"}[i/3%3]
+		if t.DueDate == "" || i%5 > 1 {
+			continue
+		}
+		t.Status = []grievance.Status{grievance.StatusResolved, grievance.StatusClosed}[i%5]
+		t.DateResolved = t.DateCreated.AddDate(0, 0, i%17)
+		t.DateUpdated = t.DateResolved
+	}
+}
+
 // BenchmarkListScale sends each list operation of the web client (a page
 // of 20 with totalCount) over tables of BENCH_SCALE tickets and reports
 // the DynamoDB requests, items read and read capacity per operation;
@@ -306,8 +334,8 @@ func scaleTickets(n int) []*grievance.Ticket {
 // whatever is read, so items read are the measure, not time.
 func BenchmarkListScale(b *testing.B) {
 	type envKey struct {
-		n                                                             int
-		restricted, reporters, retitled, retitledTwice, recategorised bool
+		n                                                                       int
+		restricted, reporters, retitled, retitledTwice, recategorised, resolved bool
 	}
 	envs := map[envKey]*scaleEnv{}
 	ops := listScaleOps()
@@ -320,7 +348,7 @@ func BenchmarkListScale(b *testing.B) {
 				if op.reporters && strings.Contains(op.args, "showHistory") {
 					b.Fatalf("%s: the reporters programme has no earlier versions to list", op.name)
 				}
-				k := envKey{n, op.restricted, op.reporters, op.retitled, op.retitledTwice, op.recategorised}
+				k := envKey{n, op.restricted, op.reporters, op.retitled, op.retitledTwice, op.recategorised, op.resolved}
 				e := envs[k]
 				if e == nil {
 					e = newScaleEnv(b, n, op)
@@ -398,6 +426,9 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 	// through moto at scale outlast its 30 s, which a container's do not,
 	// and a run of the history rows at 100,000 tickets outlasts an hour.
 	ts := scaleTickets(n)
+	if op.resolved {
+		resolveScaleTickets(ts)
+	}
 	var people []grievance.Person
 	if op.reporters {
 		people = oneTicketEach(ts)
