@@ -274,6 +274,65 @@ func TestTickets_ChannelFlagsAndIncidentFromTheirPostings(t *testing.T) {
 	}
 }
 
+// Ensure a resolution time and a resolved ticket's service level (MET,
+// MISSED, resolvedWithinTime) are answered from their postings, through
+// the API on moto: the levels are those of tickets resolved through the
+// API before and after their due dates, one reopened, and a ticket
+// resolved after the consumer last ran is missing from them until it
+// runs (a range read would list it).
+func TestTickets_ResolutionTimeAndResolvedLevelFromTheirPostings(t *testing.T) {
+	e := newDynamoEnv(t)
+	var ids, codes []string
+	for i, tk := range []struct{ resolution, due string }{
+		{"5,0", "2026-11-25"},   // resolved today: met
+		{"6,12", "2026-11-10"},  // resolved today: missed
+		{"5,0", "2026-11-19"},   // resolved today: missed, then reopened
+		{"05,00", "2026-11-01"}, // resolved today: missed
+		{"12,5", "2026-11-30"},  // open
+	} {
+		args := fmt.Sprintf(`title: "r%d", category: "Default", resolution: %q`, i, tk.resolution)
+		if tk.due != "" {
+			args += fmt.Sprintf(`, dueDate: %q`, tk.due)
+		}
+		id := e.createTicket(t, adminClaims, args)
+		ids, codes = append(ids, id), append(codes, code(t, e, id))
+	}
+	for _, i := range []int{0, 1, 2, 3} {
+		e.setStatus(t, ids[i], "RESOLVED")
+	}
+	e.setStatus(t, ids[2], "OPEN")
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := func(total int, i ...int) string { return countAndCodes(codes, total, i...) }
+	for _, tc := range []struct{ args, want string }{
+		{`resolution: "5,0", orderBy: ["-dateCreated"]`, c(2, 2, 0)},
+		{`resolution_Iexact: "05,00", orderBy: ["-dateCreated"]`, c(1, 3)},
+		{`resolution_Istartswith: "1", orderBy: ["-dateCreated"]`, c(1, 4)},
+		{`resolution_Icontains: "12", orderBy: ["title"]`, c(2, 1, 4)},
+		{`slaStatus: "MET", orderBy: ["-dateCreated"]`, c(1, 0)},
+		{`slaStatus: "MISSED", orderBy: ["-dateCreated"]`, c(2, 3, 1)},
+		{`resolvedWithinTime: false, resolution_Istartswith: "0", orderBy: ["-dateCreated"]`, c(1, 3)},
+		{`resolvedWithinTime: true, resolution_Icontains: "5", orderBy: ["-dateCreated"]`, c(1, 0)},
+		{`slaStatus: "MET", resolvedWithinTime: false, orderBy: ["-dateCreated"]`, c(0)},
+	} {
+		if got := firstThree(t, e, tc.args); got != tc.want {
+			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+	e.setStatus(t, ids[4], "CLOSED")
+	args := `resolvedWithinTime: true, orderBy: ["-dateCreated"]`
+	if got := firstThree(t, e, args); got != c(1, 0) {
+		t.Errorf("before the consumer: tickets(%s) = %s, want %s", args, got, c(1, 0))
+	}
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := firstThree(t, e, args); got != c(2, 4, 0) {
+		t.Errorf("once indexed: tickets(%s) = %s, want %s", args, got, c(2, 4, 0))
+	}
+}
+
 // firstThree is the totalCount and codes of the first page of three of
 // tickets(args), as the administrator.
 func firstThree(t *testing.T, e *env, args string) string {

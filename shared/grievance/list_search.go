@@ -133,9 +133,10 @@ type textSearch struct {
 	spots map[int64]runSpot
 	// rateKey names the search in the container's searchRates.
 	rateKey string
-	// breached: the candidates hold the SLA filter BREACHED decided
-	// (dueDays), so it does not keep the postings from counting.
-	breached bool
+	// slaDecided: the candidates hold the SLA filter decided (BREACHED
+	// by the due days, a resolved level by its posting), so it does not
+	// keep the postings from counting.
+	slaDecided bool
 }
 
 // runSpot is a row's place in the sorted run it was read in: the run's
@@ -361,12 +362,14 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// The postings of LiveTextFields, once the store says every live
 	// ticket is in them: asked before the plan (a cold container's one
 	// request more, only for a list by one of those fields).
-	if lt, ok := s.store.(LiveTextIndex); ok && slices.ContainsFunc(pl.fs, liveTextFilter) {
+	slaKey, bySLAKey := pl.slaResolvedKey()
+	if lt, ok := s.store.(LiveTextIndex); ok && (bySLAKey || slices.ContainsFunc(pl.fs, liveTextFilter)) {
 		done, err := s.liveTextsComplete.ask(func() (bool, error) { return lt.LiveTextsComplete(ctx) })
 		if err != nil {
 			return nil, fmt.Errorf("read live text postings marker: %w", err)
 		}
 		pl.liveTexts = done
+		pl.slaPosting = done && bySLAKey
 	}
 	live := LiveKey
 	var keys []PostingKey
@@ -510,7 +513,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// The sight rule over the candidates: tickets of the categories the
 	// reader may not see (or match on these filters) drop out, unless
 	// the reader attends them.
-	unseen := g.unseen(days.sightFilters(pl.fs))
+	unseen := g.unseen(pl.sightFilters(days))
 	mine := ValueKey("attending_staff__id", "")
 	if len(unseen) > 0 {
 		if g.p != nil {
@@ -524,7 +527,10 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// Every posting but the history ones holds live tickets only: the
 	// live posting is the base only when nothing else narrows (a code
 	// lookup alone), or to weigh a sort index read (useSearch).
-	narrowed := len(valueFilters) > 0 || bySLA || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
+	if pl.slaPosting {
+		keys = append(keys, slaKey)
+	}
+	narrowed := len(valueFilters) > 0 || bySLA || pl.slaPosting || slices.ContainsFunc(needs, func(n need) bool { return len(n.grams) > 0 })
 	readLive := !narrowed || !pl.native && sortField == "" && orderField == ""
 	if readLive {
 		keys = append(keys, live)
@@ -598,6 +604,9 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if bySLA {
 		and(unionOf(post, slaKeys))
 	}
+	if pl.slaPosting {
+		and(post[slaKey])
+	}
 	for _, n := range needs {
 		if n.f.Field == "code" {
 			cands.And(codeMatches(cands.Max(), n.f.Lookup, n.f.Value.(string)))
@@ -611,7 +620,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		hidden.AndNot(post[mine])
 		cands.AndNot(hidden)
 	}
-	breached := false
+	slaDecided := pl.slaPosting
 	if days != nil {
 		col, err := readDays()
 		done, cerr := daysDone()
@@ -628,7 +637,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			for i, f := range pl.fs {
 				answered[i] = answered[i] || dayDecided(f)
 			}
-			breached = !days.breached.IsZero()
+			slaDecided = slaDecided || !days.breached.IsZero()
 		case len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), false):
 			// Tickets indexed before the column are not in it yet: the
 			// range, read whole.
@@ -638,7 +647,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if walk != nil && walk.place != nil {
 		walk.first, walk.next = walk.place(cands), ""
 	}
-	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk, allow: ticketAllowance(pl), breached: breached}
+	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk, allow: ticketAllowance(pl), slaDecided: slaDecided}
 	if readLive {
 		ts.live = post[live].Len()
 	}
@@ -703,7 +712,9 @@ func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
 	// The due days decide BREACHED and a due date lookup; another SLA
 	// filter is judged on the candidates a due date lookup leaves.
 	byDays := days && (pl.breachedByDays() || slices.ContainsFunc(pl.fs, dayDecided))
-	if len(pl.fs) == 0 && !byDays || !noSLA && !byDays || pl.staffIDs != nil {
+	// A resolved level's posting decides the SLA filter as well.
+	byPosting := byDays || pl.slaPosting
+	if len(pl.fs) == 0 && !byPosting || !noSLA && !byPosting || pl.staffIDs != nil {
 		return false
 	}
 	for _, f := range pl.fs {
@@ -714,8 +725,8 @@ func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
 			return false
 		}
 	}
-	if sortField != "" || byDays {
-		// No key range holds a due date's tickets.
+	if sortField != "" || byPosting {
+		// No key range holds a due date's tickets, or a level's.
 		return true
 	}
 	// chooseRange's own test, with every category and priority lookup
@@ -755,7 +766,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 	}
 	ts.cands.Range(lo, hi, false, func(int64) bool { ts.inRange++; return true })
 	onlyText := !slices.Contains(ts.answered, false) // every filter is decided or narrowed by the index
-	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil || ts.breached
+	noSLA := q.SLAStatus == "" && q.ResolvedWithinTime == nil || ts.slaDecided
 	firstOnly := w.first >= 0 && w.upper < 0 && (q.Page.Last == nil || q.Page.First != nil)
 	switch {
 	case !q.WantCount || !ordered:
@@ -1347,22 +1358,52 @@ func dayDecided(f Filter) bool {
 }
 
 // breachedByDays reports whether the plan's SLA filter is BREACHED alone:
-// the other SLA states also depend on when a ticket's period started or
-// when it was resolved, which no column holds.
+// ON_TRACK and AT_RISK also depend on when a ticket's period started,
+// which no column holds (MET and MISSED have a posting: slaResolvedKey).
 func (pl *ticketPlan) breachedByDays() bool {
 	st, err := ParseSLAStatus(pl.q.SLAStatus)
 	return pl.q.ResolvedWithinTime == nil && err == nil && st == SLABreached
 }
 
-// sightFilters are the filters the sight rule weighs for d's list: a
-// reader who may not see a ticket's due date cannot have it matched on
-// it. A due date lookup is among fs already; BREACHED, judged on the
-// masked ticket, weighs as one.
-func (d *dueDays) sightFilters(fs []Filter) []Filter {
-	if d == nil || d.breached.IsZero() {
-		return fs
+// sightFilters are the filters the sight rule weighs for pl's list by
+// the postings, with d its due days: a reader who may not see a ticket's
+// due date cannot have it matched on it. A due date lookup is among pl.fs
+// already; an SLA filter the index decides (BREACHED by d, a resolved
+// level by its posting), judged on the masked ticket, weighs as one.
+func (pl *ticketPlan) sightFilters(d *dueDays) []Filter {
+	if !pl.slaPosting && (d == nil || d.breached.IsZero()) {
+		return pl.fs
 	}
-	return append(slices.Clone(fs), Filter{Field: "due_date", Lookup: IContains, Value: "-"})
+	return append(slices.Clone(pl.fs), Filter{Field: "due_date", Lookup: IContains, Value: "-"})
+}
+
+// slaResolvedKey returns the posting that decides pl's SLA filter when it
+// asks for a resolved ticket's level: slaStatus MET or MISSED,
+// resolvedWithinTime, or both when they agree (SLAResolvedField). The
+// level is the ticket's own, so the posting is exact whenever it is read.
+func (pl *ticketPlan) slaResolvedKey() (PostingKey, bool) {
+	var want SLAStatus
+	if pl.q.SLAStatus != "" {
+		st, err := ParseSLAStatus(pl.q.SLAStatus)
+		if err != nil {
+			return PostingKey{}, false
+		}
+		want = st
+	}
+	if w := pl.q.ResolvedWithinTime; w != nil {
+		level := SLAMissed
+		if *w {
+			level = SLAMet
+		}
+		if want != "" && want != level {
+			return PostingKey{}, false // no ticket: the range says so
+		}
+		want = level
+	}
+	if want != SLAMet && want != SLAMissed {
+		return PostingKey{}, false
+	}
+	return LiveValueKey(SLAResolvedField, string(want)), true
 }
 
 // accepts reports whether a ticket due on date (its text) passes d.

@@ -60,8 +60,10 @@ type ticketPlan struct {
 	slaStatuses []Status
 	// none: the filters match no ticket; nothing is read.
 	none bool
-	// liveTexts: the store's postings hold LiveTextFields (planSearch).
-	liveTexts bool
+	// liveTexts: the store's postings hold LiveTextFields (planSearch);
+	// slaPosting: the SLA filter is decided by a resolved level's
+	// posting (slaResolvedKey).
+	liveTexts, slaPosting bool
 	// native: rows come in the requested order (ticket-number order);
 	// keyed: from a key range, so cursors carry the number.
 	native, keyed, desc bool

@@ -9,20 +9,25 @@ import (
 	"github.com/redress-grm/redress/shared/grievance/grievancetest"
 )
 
-// liveTextConfig hides the channel, flags and date of incident of the
-// Anon category from readers without the confidential right: a lookup on
-// them must not match there.
+// liveTextConfig hides the channel, flags, resolution time, date of
+// incident and due date of the Anon category from readers without the
+// confidential right: a lookup on them, or a service level, must not
+// match there.
 const liveTextConfig = `{"grievance_types": ["Open", "Anon", "Secret"],
- "grievance_anonymized_fields": {"Anon": ["channel", "flags", "date_of_incident"]},
+ "grievance_anonymized_fields": {"Anon": ["channel", "flags", "resolution", "date_of_incident", "due_date"]},
  "restricted_categories": {"Secret": ["127010"]},
  "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`
 
 // seedLiveTexts stores 400 tickets over every status and category, with
 // channels that share words, case and grams ("Hotline", "hotline",
 // "Hotline (old)", "SMS", "sms line", none), flags as one word, words or
-// a JSON array, and incidents over three months (some unknown), filed
-// three hours apart over fifty days; every fifth is attended by the
-// officer, every eleventh deleted.
+// a JSON array, resolution times that share digits ("5,0", "05,00",
+// "12,5") and incidents over three months (some unknown), filed three
+// hours apart over fifty days; three in four due 0 to 8 days after they
+// were filed, the resolved ones resolved 0 to 12 days after (or, one in
+// seven, last updated then, with no time of resolution recorded: met or
+// missed either way); every fifth is attended by the officer, every
+// eleventh deleted.
 func seedLiveTexts(st *grievancetest.Store) {
 	st.SetConfigDocument([]byte(liveTextConfig))
 	clock := grievancetest.NewClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), 3*time.Hour)
@@ -33,7 +38,18 @@ func seedLiveTexts(st *grievancetest.Store) {
 			Title:    []string{"Payment not received", "Lost card", "Pay point closed"}[i%3] + fmt.Sprintf(" (%d)", i),
 			Category: []string{"Open", "Anon", "Secret"}[(i/2)%3], Status: grievance.Statuses[i%len(grievance.Statuses)],
 			Priority: []string{"High", "Low", "Medium"}[i/3%3], DateCreated: clock.Now(),
-			Channel: channels[i%len(channels)], Flags: flags[i/7%len(flags)], IsDeleted: i%11 == 0}
+			Channel: channels[i%len(channels)], Flags: flags[i/7%len(flags)], IsDeleted: i%11 == 0,
+			Resolution: []string{"5,0", "4,0", "6,12", "", "05,00", "12,5"}[i/2%6]}
+		t.DateUpdated = t.DateCreated
+		if i%4 != 0 {
+			t.DueDate = t.DateCreated.AddDate(0, 0, i%9).Format(grievance.DateLayout)
+		}
+		if t.Status.Terminal() {
+			t.DateUpdated = t.DateCreated.AddDate(0, 0, i%13)
+			if i%7 != 0 {
+				t.DateResolved = t.DateUpdated
+			}
+		}
 		if i%6 != 0 {
 			t.DateOfIncident = time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%90).Format(grievance.DateLayout)
 		}
@@ -44,8 +60,10 @@ func seedLiveTexts(st *grievancetest.Store) {
 	}
 }
 
-// A live list by a channel, flags, a date of incident or the day a
-// ticket was filed is read from their postings: its rows, order, count and next-page flag are those of
+// A live list by a channel, flags, a resolution time, a date of incident,
+// the day a ticket was filed or a resolved ticket's service level (MET,
+// MISSED, resolvedWithinTime) is read from their postings: its rows,
+// order, count and next-page flag are those of
 // reading every ticket, for every reader (the sight rule hides these
 // fields in one category, a whole category in another), for each lookup,
 // alone or with the panel, a text filter and each order; and until the
@@ -56,6 +74,10 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 	}
 	type list struct {
 		fs []grievance.Filter
+		// sla and within are the SLA filter (slaStatus,
+		// resolvedWithinTime).
+		sla    string
+		within *bool
 		// decided: the postings decide the whole list (and count it);
 		// undecided: a filter no index decides reads the range.
 		decided, undecided bool
@@ -79,7 +101,24 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{fs: []grievance.Filter{f("channel", grievance.IContains, "sms"), f("category", grievance.Exact, "Open"), f("priority", grievance.IContains, "high")}},
 		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("title", grievance.IContains, "pay")}},
 		{fs: []grievance.Filter{f("flags", grievance.IContains, "urgent"), f("attending_staff__id", grievance.Exact, officer.ID)}},
-		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("resolution", grievance.IContains, "5")}, undecided: true},
+		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("resolution", grievance.IContains, "5")}},
+		{fs: []grievance.Filter{f("resolution", grievance.Exact, "5,0")}, decided: true},
+		{fs: []grievance.Filter{f("resolution", grievance.IExact, "05,00")}, decided: true},
+		{fs: []grievance.Filter{f("resolution", grievance.IStartsWith, "1")}, decided: true},
+		{fs: []grievance.Filter{f("resolution", grievance.IContains, "12")}},
+		{fs: []grievance.Filter{f("resolution", grievance.IContains, ",")}, decided: true},
+		{sla: "MET", decided: true},
+		{sla: "MISSED", decided: true},
+		{within: ptr(true), decided: true},
+		{within: ptr(false), decided: true},
+		{sla: "MET", within: ptr(true), decided: true},
+		{sla: "MISSED", within: ptr(true), undecided: true}, // none: the range says so
+		{sla: "MET", fs: []grievance.Filter{f("channel", grievance.IExact, "hotline")}, decided: true},
+		{sla: "MISSED", fs: []grievance.Filter{f("status", grievance.Exact, "CLOSED"), f("priority", grievance.IContains, "low")}, decided: true},
+		{within: ptr(false), fs: []grievance.Filter{f("title", grievance.IContains, "card")}},
+		{sla: "MET", fs: []grievance.Filter{f("due_date", grievance.IStartsWith, "2026-10")}},
+		{sla: "AT_RISK", undecided: true},
+		{sla: "ON_TRACK", fs: []grievance.Filter{f("channel", grievance.Exact, "SMS")}, undecided: true},
 		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-10-1")}, decided: true},
 		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-11-05"), f("status", grievance.IContains, "OPEN")}, decided: true},
 		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-11"), f("title", grievance.IContains, "lost")}},
@@ -89,17 +128,20 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 	orders := [][]string{nil, {"-dateCreated"}, {"dueDate"}, {"-priority"}, {"title"}, {"-status"}, {"attendingStaff"}}
 	qs := make([]grievance.TicketQuery, len(lists))
 	for i, l := range lists {
-		qs[i] = grievance.TicketQuery{Filters: l.fs}
+		qs[i] = grievance.TicketQuery{Filters: l.fs, SLAStatus: l.sla, ResolvedWithinTime: l.within}
 	}
 	sameAsReadingEveryTicket(t, seedLiveTexts, (*grievancetest.Store).SetLiveTextsComplete, qs, orders,
 		func(t *testing.T, complete bool, li int, order []string, indexed *bySeqSpy) {
 			l, read := lists[li], indexed.read+indexed.scanned
+			// One filter, on these postings (a channel's, a level's):
+			// until they are complete the list reads its range.
+			alone := len(l.fs) == 1 && l.sla == "" && l.within == nil || len(l.fs) == 0
 			switch {
 			case complete && l.decided && order == nil && read > 3*5:
 				t.Errorf("%d tickets read for a page of 5 the postings decide", read)
 			case complete && !l.undecided && indexed.scanned > 0 && len(order) == 0:
 				t.Errorf("%d tickets read from a range: the postings did not narrow the list", indexed.scanned)
-			case !complete && len(l.fs) == 1 && indexed.scanned == 0:
+			case !complete && alone && indexed.scanned == 0:
 				t.Errorf("the postings are not complete, yet the range was not read")
 			}
 		})

@@ -42,15 +42,56 @@ var TextIndexedFields = []string{"title", "description"}
 var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id", "reporter_id"}
 
 // LiveTextFields are ticket fields outside the client's panel that
-// operators filter by (a channel's tickets, a flag's, an incident's day,
-// the day a ticket was filed): indexed for live lists only, so they cost
+// operators filter by (a channel's tickets, a flag's, a resolution
+// time's, an incident's day, the day a ticket was filed): indexed for live lists only, so they cost
 // no history posting, count or replaced text. A text's value is in four
 // kinds of posting (LiveTextKeys), one a lookup: its exact value (exact),
 // its folded value (iexact), its lower-cased prefixes up to
 // livePrefixMax characters (istartswith) and its grams (icontains, and a
 // longer istartswith), so every lookup but those two is decided, and
 // counted, by one posting. The dates are kept more cheaply (liveDates).
-var LiveTextFields = []string{"channel", "flags", "date_of_incident", "date_created"}
+//
+// A field added here, or a change to the postings LiveTextKeys writes,
+// raises LiveTextsVersion.
+var LiveTextFields = []string{"channel", "flags", "resolution", "date_of_incident", "date_created"}
+
+// LiveTextsVersion names what the live postings hold (LiveTextFields,
+// liveStates, the kinds LiveTextKeys writes): a store marks its postings
+// complete, and each ticket's reference indexed, for one version, so a
+// table indexed under an earlier one is indexed again by the backfill's
+// text pass, and read by range until then. 2: the resolution time and a
+// resolved ticket's service level (session 43).
+const LiveTextsVersion = 2
+
+// SLAResolvedField is a derived value kept beside LiveTextFields: a live
+// resolved ticket's service level, MET or MISSED (Ticket.SLA; no reading
+// time enters it), so slaStatus MET or MISSED and resolvedWithinTime are
+// decided by one posting. The open levels depend on the reading time,
+// BREACHED by the due days alone (dueDays), ON_TRACK and AT_RISK on when
+// each ticket's period started too, which no index holds: they read their
+// range.
+const SLAResolvedField = "sla_resolved"
+
+// liveStates are the derived values kept with LiveTextFields: only their
+// exact value has a posting, as no filter names them.
+var liveStates = map[string]bool{SLAResolvedField: true}
+
+// LiveIndexedFields are the fields whose live postings a store keeps:
+// LiveTextFields and the derived liveStates, each valued by
+// LiveIndexedValue.
+var LiveIndexedFields = append(slices.Clone(LiveTextFields), SLAResolvedField)
+
+// LiveIndexedValue is the value of field (of LiveIndexedFields) that
+// LiveTextKeys indexes for t.
+func LiveIndexedValue(t *Ticket, field string) string {
+	if field != SLAResolvedField {
+		return IndexedValue(t, field)
+	}
+	if st, ok := t.SLA(time.Time{}, 0); ok && !st.Open() {
+		return string(st)
+	}
+	return ""
+}
 
 // liveDates are the fields of LiveTextFields that hold a date (a date
 // and time, for the date created): their prefixes up to the day (a
@@ -80,8 +121,8 @@ const (
 	livePrefix = "^"
 )
 
-// LiveTextFieldOf returns the field of LiveTextFields whose live posting k
-// is (of any kind: its grams too); false for any other posting.
+// LiveTextFieldOf returns the field of LiveIndexedFields whose live
+// posting k is (of any kind: its grams too); false for any other posting.
 func LiveTextFieldOf(k PostingKey) (string, bool) {
 	f := k.Field
 	for _, kind := range []string{liveExact, liveFold, livePrefix} {
@@ -90,7 +131,7 @@ func LiveTextFieldOf(k PostingKey) (string, bool) {
 			break
 		}
 	}
-	return f, slices.Contains(LiveTextFields, f)
+	return f, slices.Contains(LiveIndexedFields, f)
 }
 
 // livePrefixMost is how many characters of field's value have prefix
@@ -166,10 +207,13 @@ func livePrefixKey(field, prefix string) PostingKey {
 }
 
 // LiveTextKeys are the postings a live ticket whose field (of
-// LiveTextFields) is value belongs to; none for an empty value.
+// LiveIndexedFields) is value belongs to; none for an empty value.
 func LiveTextKeys(field, value string) []PostingKey {
 	if value == "" {
 		return nil
+	}
+	if liveStates[field] {
+		return []PostingKey{LiveValueKey(field, value)}
 	}
 	lower := strings.ToLower(value)
 	var keys []PostingKey

@@ -915,9 +915,12 @@ func splitKeys(tb testing.TB, s *Store) []fieldValue {
 func SetLiveTicketSize(s *Store, n int) { s.liveSize.bytes.Store(int64(n)) }
 
 // ForgetLiveTexts makes the index what it was before the postings of
-// grievance.LiveTextFields: none of them, no marker, and references that
-// do not say they hold them.
-func ForgetLiveTexts(tb testing.TB, s *Store) {
+// grievance.LiveIndexedFields: none of them, no marker, and references
+// that do not say they hold them. With fields, only those fields'
+// postings go, as under version 1 of the live postings (before the
+// resolution time and the resolved level): the references keep the
+// others and say they were indexed under version 1.
+func ForgetLiveTexts(tb testing.TB, s *Store, fields ...string) {
 	tb.Helper()
 	ctx := context.Background()
 	var items []postingItem // any item: pk and sk
@@ -927,7 +930,8 @@ func ForgetLiveTexts(tb testing.TB, s *Store) {
 	var pks []string
 	for _, it := range items {
 		field, _, _ := strings.Cut(strings.TrimPrefix(it.PK, prefixPosting), "#")
-		if _, ok := grievance.LiveTextFieldOf(grievance.PostingKey{Field: field}); ok && !slices.Contains(pks, it.PK) {
+		f, ok := grievance.LiveTextFieldOf(grievance.PostingKey{Field: field})
+		if ok && (fields == nil || slices.Contains(fields, f)) && !slices.Contains(pks, it.PK) {
 			pks = append(pks, it.PK)
 		}
 	}
@@ -937,7 +941,19 @@ func ForgetLiveTexts(tb testing.TB, s *Store) {
 		tb.Fatal(err)
 	}
 	for _, r := range refs {
-		if err := s.main.Update(AttrPK, r.PK).Range(AttrSK, r.SK).Remove("ltexts", "lt").Run(ctx); err != nil {
+		u := s.main.Update(AttrPK, r.PK).Range(AttrSK, r.SK).Remove("lv")
+		switch {
+		case fields == nil:
+			u = u.Remove("ltexts")
+		default:
+			u = u.Set("lt", true)
+			for _, f := range fields {
+				if _, ok := r.LiveTexts[f]; ok {
+					u = u.Remove("ltexts." + f)
+				}
+			}
+		}
+		if err := u.Run(ctx); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -12,11 +13,14 @@ import (
 	"github.com/redress-grm/redress/shared/store"
 )
 
-// Ensure the postings of the live text fields (channel, flags, date of
-// incident, date created) follow real stream records — values shared, differing in
-// case, longer than the prefixes, changed, emptied, a ticket deleted;
-// redelivered — hold no history, and that the backfill's text pass fills
-// a table indexed before them, marking them complete.
+// Ensure the postings of the live text fields (channel, flags, resolution
+// time, date of incident, date created) and of a resolved ticket's
+// service level follow real stream records — values shared, differing in
+// case, longer than the prefixes, changed, emptied, a ticket deleted,
+// resolved on time and late, reopened, its due date moved; redelivered —
+// hold no history, and that the backfill's text pass fills a table
+// indexed before them, or under version 1 (no resolution time, no level),
+// marking them complete.
 func TestLiveTexts_FollowTheStream(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
@@ -29,11 +33,23 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 		if i%4 != 0 {
 			tk.DateOfIncident = fmt.Sprintf("2026-0%d-1%d", 1+i%3, i%10)
 		}
+		tk.Resolution = []string{"5,0", "6,12", ""}[i%3]
+		if i%5 != 0 {
+			tk.DueDate = tk.DateCreated.AddDate(0, 0, 2).Format(grievance.DateLayout)
+		}
+		if i%2 == 0 { // resolved 0 to 4 days after it was filed
+			tk.Status, tk.DateResolved = grievance.StatusResolved, tk.DateCreated.AddDate(0, 0, i%5)
+		}
 		ts = append(ts, mustCreate(t, s, tk))
 	}
 	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Channel, n.Flags = "Web form", "Urgent" })
 	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Channel, n.DateOfIncident = "", "" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
+	ts[3] = update(t, s, ts[3], func(n *grievance.Ticket) { n.Status, n.DateResolved = grievance.StatusOpen, time.Time{} })
+	ts[5] = update(t, s, ts[5], func(n *grievance.Ticket) { n.DueDate = n.DateCreated.AddDate(0, 0, 9).Format(grievance.DateLayout) })
+	ts[7] = update(t, s, ts[7], func(n *grievance.Ticket) {
+		n.Status, n.DateResolved = grievance.StatusClosed, n.DateCreated.AddDate(0, 0, 5)
+	})
 	recs := ticketRecords(t, s)
 	for _, batch := range [][]events.DynamoDBEventRecord{recs[:7], recs[5:], recs} {
 		if _, err := s.ApplySearch(ctx, batch); err != nil {
@@ -43,8 +59,8 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 	// Every key any version held, with the live value kinds' history
 	// twins: those must stay empty.
 	var keys []grievance.PostingKey
-	for _, v := range append(slices.Clone(channels), "Web form", "Urgent", `["GBV", "Minor"]`, "2026-01-11", "2026-02-12", "2026-03-13") {
-		for _, f := range grievance.LiveTextFields {
+	for _, v := range append(slices.Clone(channels), "Web form", "Urgent", `["GBV", "Minor"]`, "2026-01-11", "2026-02-12", "2026-03-13", "5,0", "6,12", "MET", "MISSED") {
+		for _, f := range grievance.LiveIndexedFields {
 			for _, k := range grievance.LiveTextKeys(f, v) {
 				if !slices.Contains(keys, k) {
 					keys = append(keys, k, grievance.HistoryKey(k))
@@ -68,7 +84,7 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 		for _, k := range keys {
 			var want []int64
 			for _, tk := range ts {
-				if field, ok := grievance.LiveTextFieldOf(k); ok && !tk.IsDeleted && slices.Contains(grievance.LiveTextKeys(field, grievance.IndexedValue(tk, field)), k) {
+				if field, ok := grievance.LiveTextFieldOf(k); ok && !tk.IsDeleted && slices.Contains(grievance.LiveTextKeys(field, grievance.LiveIndexedValue(tk, field)), k) {
 					want = append(want, tk.Seq)
 				}
 			}
@@ -83,6 +99,24 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 		}
 	}
 	check("followed from the stream")
+	levels := map[string]int{}
+	for _, tk := range ts {
+		if !tk.IsDeleted {
+			levels[grievance.LiveIndexedValue(tk, grievance.SLAResolvedField)]++
+		}
+	}
+	if levels["MET"] == 0 || levels["MISSED"] == 0 {
+		t.Fatalf("the tickets' resolved levels are %v: met and missed both wanted", levels)
+	}
+
+	store.ForgetLiveTexts(t, s, "resolution", grievance.SLAResolvedField)
+	if ok, err := s.LiveTextsComplete(ctx); ok || err != nil {
+		t.Fatalf("live texts complete under version 1: %v %v", ok, err)
+	}
+	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	check("filled by the text pass from version 1")
 
 	store.ForgetLiveTexts(t, s)
 	if ok, err := s.LiveTextsComplete(ctx); ok || err != nil {

@@ -42,20 +42,17 @@ const (
 	prefixOrder   = "ORDER#"
 	// The order postings' completeness marker: every live ticket is in
 	// them (grievance.OrderIndex.OrderPostingsComplete).
-	pkOrdersMarker = "ORDERMETA"
-	skOrdersMarker = "complete"
-	// skLiveTextsMarker: every live ticket is in the postings of
-	// grievance.LiveTextFields.
-	skLiveTextsMarker = "ltexts"
-	KindMarker        = "marker"
-	prefixSearchRef   = "SRCHREF#"
-	skSearchRef       = "SEARCH"
-	KindPosting       = "posting"
-	KindSearchRef     = "searchRef"
-	blockBits         = 14
-	blockSize         = 1 << blockBits
-	sparseMax         = 1024
-	postingAttempts   = 8
+	pkOrdersMarker  = "ORDERMETA"
+	skOrdersMarker  = "complete"
+	KindMarker      = "marker"
+	prefixSearchRef = "SRCHREF#"
+	skSearchRef     = "SEARCH"
+	KindPosting     = "posting"
+	KindSearchRef   = "searchRef"
+	blockBits       = 14
+	blockSize       = 1 << blockBits
+	sparseMax       = 1024
+	postingAttempts = 8
 	// SearchNotAppliedLog is what the history function logs when the text
 	// index could not be brought up to date (its alarm counts it, as for
 	// statistics); history is unaffected.
@@ -95,13 +92,20 @@ type searchRefItem struct {
 	// written before them.
 	Hist     map[string]int `dynamo:"hist,omitempty"`
 	HistLost bool           `dynamo:"histLost,omitempty"`
-	// LiveTexts are the ticket's texts of grievance.LiveTextFields, as
-	// indexed; LiveKnown says the reference was written since they are (a
-	// reference without it is indexed again from the same image by the
-	// backfill's text pass).
-	LiveTexts map[string]string `dynamo:"ltexts,omitempty"`
-	LiveKnown bool              `dynamo:"lt,omitempty"`
+	// LiveTexts are the ticket's values of grievance.LiveIndexedFields,
+	// as indexed; LiveVersion is the grievance.LiveTextsVersion they were
+	// indexed under (a reference of an earlier one, or of none, is
+	// indexed again from the same image by the backfill's text pass).
+	// Version 1's flag, "lt", is left unread.
+	LiveTexts   map[string]string `dynamo:"ltexts,omitempty"`
+	LiveVersion int               `dynamo:"lv,omitempty"`
 }
+
+// skLiveTextsMarker: every live ticket is in the postings of
+// grievance.LiveIndexedFields as grievance.LiveTextsVersion names them
+// ("ltexts" was version 1's, before the resolution time and the resolved
+// level).
+var skLiveTextsMarker = fmt.Sprintf("ltexts.v%d", grievance.LiveTextsVersion)
 
 func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field + "#" + k.Gram }
 
@@ -376,7 +380,7 @@ type searchState struct {
 	texts  map[string]string
 	values map[string]string
 	orders map[string]string
-	// liveTexts are the texts of grievance.LiveTextFields, as is: their
+	// liveTexts are the values of grievance.LiveIndexedFields, as is: their
 	// postings are live only (members), never history (content).
 	liveTexts map[string]string
 	// hist and histLost are the reference's (searchRefItem.Hist).
@@ -397,8 +401,8 @@ func searchStateOf(t *grievance.Ticket) searchState {
 		}
 	}
 	st.liveTexts = map[string]string{}
-	for _, f := range grievance.LiveTextFields {
-		if v := grievance.IndexedValue(t, f); v != "" {
+	for _, f := range grievance.LiveIndexedFields {
+		if v := grievance.LiveIndexedValue(t, f); v != "" {
 			st.liveTexts[f] = v
 		}
 	}
@@ -656,7 +660,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		// by value, or at version 1 from before the count of versions
 		// that kept the reporter, is done again from the same image (the
 		// backfill's text pass), for them.
-		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil && ref.LiveKnown && (ref.Hist != nil || ref.HistLost) && !(ref.Order == 2 && ref.Hist != nil && !unchangedKnown(ref.Hist))) {
+		if ok && (ref.Order > c.order || ref.Order == c.order && ref.Orders != nil && ref.LiveVersion == grievance.LiveTextsVersion && (ref.Hist != nil || ref.HistLost) && !(ref.Order == 2 && ref.Hist != nil && !unchangedKnown(ref.Hist))) {
 			continue
 		}
 		var old *searchState
@@ -668,7 +672,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		c.state.hist, c.state.histLost = hc.diff(old, indexed, c, vc, pc)
 		extra := c.historyExtra(pc, old, indexed)
 		if ok {
-			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) && ref.LiveKnown && maps.Equal(old.liveTexts, c.state.liveTexts) {
+			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) && ref.LiveVersion == grievance.LiveTextsVersion && maps.Equal(old.liveTexts, c.state.liveTexts) {
 				// Nothing indexed changed (a comment, a date): only the
 				// reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))
@@ -798,7 +802,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 func refItem(id string, order int64, st searchState) searchRefItem {
 	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
 		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values, Orders: st.orders,
-		Hist: st.hist, HistLost: st.histLost, LiveTexts: st.liveTexts, LiveKnown: true}
+		Hist: st.hist, HistLost: st.histLost, LiveTexts: st.liveTexts, LiveVersion: grievance.LiveTextsVersion}
 }
 
 // searchRefs reads the references of ids (consistent).

@@ -70,7 +70,7 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 				continue
 			}
 			if f, ok := grievance.LiveTextFieldOf(k); ok {
-				if slices.Contains(grievance.LiveTextKeys(f, grievance.IndexedValue(t, f)), k) {
+				if slices.Contains(grievance.LiveTextKeys(f, grievance.LiveIndexedValue(t, f)), k) {
 					out[k].Add(t.Seq)
 				}
 				continue
