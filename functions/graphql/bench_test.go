@@ -73,6 +73,12 @@ func newBenchEnv(b *testing.B, n int) *benchEnv { return newBenchEnvWith(b, benc
 // opts, when given, tune the service.
 func newBenchEnvWith(b *testing.B, tickets []*grievance.Ticket, opts ...func(*grievance.Options)) *benchEnv {
 	b.Helper()
+	return newBenchEnvAt(b, tickets, time.Now, opts...)
+}
+
+// newBenchEnvAt is newBenchEnvWith with the service's clock.
+func newBenchEnvAt(b *testing.B, tickets []*grievance.Ticket, now func() time.Time, opts ...func(*grievance.Options)) *benchEnv {
+	b.Helper()
 	n := len(tickets)
 	ctx := context.Background()
 	cfg, err := moto.AWSConfig(ctx, moto.ForTest(b).Endpoint())
@@ -91,7 +97,7 @@ func newBenchEnvWith(b *testing.B, tickets []*grievance.Ticket, opts ...func(*gr
 	for _, opt := range opts {
 		opt(&o)
 	}
-	e.svc = grievance.NewService(e.st, time.Now, uuid.NewString, o)
+	e.svc = grievance.NewService(e.st, now, uuid.NewString, o)
 	// As in production: JSON logs (to nowhere), one line per request.
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	srv, err := gql.New(e.svc, gql.Options{Logger: log})

@@ -130,9 +130,13 @@ func newDynamoEnv(tb testing.TB) *env {
 	return e
 }
 
+// envStart is the test services' clock when they start (it moves a
+// millisecond a reading).
+var envStart = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
 func (e *env) start(tb testing.TB, st grievance.Store, opts grievance.Options) {
 	tb.Helper()
-	e.now.Store(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).UnixMicro())
+	e.now.Store(envStart.UnixMicro())
 	clock := func() time.Time { return time.UnixMicro(e.now.Add(1000)).UTC() }
 	e.svc = grievance.NewService(st, clock, uuid.NewString, opts)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

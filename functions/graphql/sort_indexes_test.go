@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -207,6 +208,56 @@ func TestTickets_DueDateAndBreachedFromTheDueDays(t *testing.T) {
 	for _, args := range []string{`slaStatus: "BREACHED", orderBy: ["dueDate"]`, `dueDate_Istartswith: "2026", orderBy: ["-priority"]`} {
 		samePageByPage(t, e, args)
 	}
+}
+
+// Ensure ON_TRACK and AT_RISK are answered from the due days and the SLA
+// periods through the API on moto, as the clock moves (the default
+// at-risk share, a quarter of the period left): a ticket turns at risk,
+// then overdue, another at risk; and a ticket the consumer has not
+// indexed yet is not listed until it is (a range read would list it).
+func TestTickets_OnTrackAndAtRiskFromTheirColumns(t *testing.T) {
+	e := newDynamoEnv(t)
+	var ids, codes []string
+	for i, due := range []string{"2026-11-20", "2026-11-22", "2026-11-21", "2026-11-19", "2026-11-20"} {
+		id := e.createTicket(t, adminClaims, fmt.Sprintf(`title: "s%d", category: "Default", dueDate: %q`, i, due))
+		ids, codes = append(ids, id), append(codes, code(t, e, id))
+	}
+	e.setStatus(t, ids[4], "RESOLVED")
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := func(total int, i ...int) string { return countAndCodes(codes, total, i...) }
+	check := func(when string, cases ...[2]string) {
+		t.Helper()
+		for _, tc := range cases {
+			if got := firstThree(t, e, tc[0]); got != tc[1] {
+				t.Errorf("%s: tickets(%s) = %s, want %s", when, tc[0], got, tc[1])
+			}
+		}
+	}
+	e.advance(11 * time.Hour) // 20:00: ticket 0 has 4 hours left of 15
+	check("at 20:00",
+		[2]string{`slaStatus: "AT_RISK", orderBy: ["-dateCreated"]`, c(0)},
+		[2]string{`slaStatus: "ON_TRACK", orderBy: ["-dateCreated"]`, c(3, 2, 1, 0)})
+	e.advance(time.Hour) // 21:00: 3 hours left of 15
+	check("at 21:00",
+		[2]string{`slaStatus: "AT_RISK", orderBy: ["-dateCreated"]`, c(1, 0)},
+		[2]string{`slaStatus: "ON_TRACK", orderBy: ["dueDate"]`, c(2, 2, 1)},
+		[2]string{`slaStatus: "ON_TRACK", title_Icontains: "s1", orderBy: ["-dateCreated"]`, c(1, 1)})
+	e.advance(21 * time.Hour) // the 21st, 18:00: ticket 2 has 6 hours left of 39
+	check("the next day",
+		[2]string{`slaStatus: "AT_RISK", orderBy: ["-dateCreated"]`, c(1, 2)},
+		[2]string{`slaStatus: "ON_TRACK", orderBy: ["-dateCreated"]`, c(1, 1)},
+		[2]string{`slaStatus: "BREACHED", orderBy: ["dueDate"]`, c(2, 3, 0)})
+	late := e.createTicket(t, adminClaims, `title: "s5", category: "Default", dueDate: "2026-11-30"`)
+	codes = append(codes, code(t, e, late))
+	args := `slaStatus: "ON_TRACK", orderBy: ["-dateCreated"]`
+	check("before the consumer", [2]string{args, c(1, 1)})
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check("once indexed", [2]string{args, c(2, 5, 1)})
+	samePageByPage(t, e, `slaStatus: "ON_TRACK", orderBy: ["dueDate"]`)
 }
 
 // Ensure a channel, flags or date of incident lookup, each of the four,

@@ -19,9 +19,14 @@ const dueConfig = `{"grievance_types": ["Open", "Anon", "Secret"],
  "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`
 
 // seedDue stores 400 tickets over every status and category, due from
-// three weeks before the services' clock (twins: 2026-11-21) to five
-// weeks after, one in seven without a due date, one with a date the
-// column cannot hold; every fifth is attended by the officer.
+// three weeks before the services' clock (twins: 2026-11-21 09:00) to
+// five weeks after, one in seven without a due date, one with a date the
+// column cannot hold; every fifth is attended by the officer. Their
+// periods start when they were filed (2026-10-01), or for one in nine
+// when they were reopened (a period started later); four open tickets
+// sit where the periods column cannot tell their level: a minute either
+// side of AT_RISK's boundary (due 2026-11-30, 231 hours left of 924), a
+// period of 334 days and one that starts after its deadline.
 func seedDue(st *grievancetest.Store) {
 	st.SetConfigDocument([]byte(dueConfig))
 	clock := grievancetest.NewClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), time.Minute)
@@ -36,6 +41,20 @@ func seedDue(st *grievancetest.Store) {
 		case i%7 != 0:
 			t.DueDate = time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%56).Format(grievance.DateLayout)
 		}
+		if i%9 == 4 {
+			t.SLAStart = t.DateCreated.AddDate(0, 0, 10+i%30)
+		}
+		boundary := time.Date(2026, 10, 23, 12, 0, 0, 0, time.UTC)
+		switch i {
+		case 100:
+			t.DueDate, t.SLAStart = "2026-11-30", boundary.Add(time.Minute)
+		case 101:
+			t.DueDate, t.SLAStart = "2026-11-30", boundary.Add(-time.Minute)
+		case 102:
+			t.DueDate, t.SLAStart = "2026-12-01", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		case 105:
+			t.DueDate, t.SLAStart = "2026-12-01", time.Date(2026, 12, 30, 0, 0, 0, 0, time.UTC)
+		}
 		if i%5 == 0 {
 			t.AttendingStaffID = officer.ID
 		}
@@ -43,8 +62,9 @@ func seedDue(st *grievancetest.Store) {
 	}
 }
 
-// A live list by a due date lookup or the SLA filter BREACHED is read
-// from the postings and the due days column: its rows, order, count and
+// A live list by a due date lookup or the SLA filter BREACHED, ON_TRACK
+// or AT_RISK is read from the postings and the due days column (with the
+// periods column for the last two): its rows, order, count and
 // next-page flag are those of reading every ticket, for every reader
 // (the sight rule hides a due date in one category, a whole category in
 // another), alone or with the panel, a text filter and each order; and
@@ -79,7 +99,13 @@ func TestDueDays_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{sla: "BREACHED", fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11-1")}, decided: true},
 		{sla: "BREACHED", fs: []grievance.Filter{f("title", grievance.IContains, "lost")}, narrowed: true},
 		{sla: "BREACHED", fs: []grievance.Filter{f("status", grievance.Exact, "CLOSED")}, decided: true}, // none
-		{sla: "AT_RISK"},
+		{sla: "AT_RISK", decided: true},
+		{sla: "ON_TRACK", decided: true},
+		{sla: "ON_TRACK", fs: []grievance.Filter{f("status", grievance.Exact, "IN_PROGRESS")}, decided: true},
+		{sla: "AT_RISK", fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11")}, decided: true},
+		{sla: "AT_RISK", fs: []grievance.Filter{f("title", grievance.IContains, "lost")}, narrowed: true},
+		{sla: "ON_TRACK", fs: []grievance.Filter{f("category", grievance.Exact, "Anon")}, decided: true},
+		{sla: "ON_TRACK", within: &yes},
 		{sla: "BREACHED", within: &yes},
 		{sla: "MISSED", fs: []grievance.Filter{due(grievance.IStartsWith, "2026-11")}, narrowed: true},
 	}
@@ -88,7 +114,11 @@ func TestDueDays_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 	for i, l := range lists {
 		qs[i] = grievance.TicketQuery{Filters: l.fs, SLAStatus: l.sla, ResolvedWithinTime: l.within}
 	}
-	sameAsReadingEveryTicket(t, seedDue, (*grievancetest.Store).SetDueDaysComplete, qs, orders,
+	setComplete := func(st *grievancetest.Store, ok bool) {
+		st.SetDueDaysComplete(ok)
+		st.SetSLAPeriodsComplete(ok)
+	}
+	sameAsReadingEveryTicket(t, seedDue, setComplete, qs, orders,
 		func(t *testing.T, complete bool, li int, order []string, indexed *bySeqSpy) {
 			l, read := lists[li], indexed.read+indexed.scanned
 			switch {
@@ -96,7 +126,7 @@ func TestDueDays_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 				t.Errorf("%d tickets read for a page of 5 the postings and the column decide", read)
 			case complete && (l.decided || l.narrowed) && !l.broad && read >= 120:
 				t.Errorf("%d tickets read: the column did not narrow the list", read)
-			case !complete && l.decided && (len(l.fs) > 0 && l.fs[0].Field == "due_date" || l.sla == "BREACHED" && len(l.fs) == 0) && indexed.scanned == 0:
+			case !complete && l.decided && (len(l.fs) > 0 && l.fs[0].Field == "due_date" || l.sla != "" && len(l.fs) == 0) && indexed.scanned == 0:
 				t.Errorf("the column is not complete, yet the range was not read")
 			}
 		})

@@ -414,6 +414,13 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		readDays = async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) })
 		daysDone = s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) })
 	}
+	// An open level's periods, beside them.
+	readPeriods := func() ([]uint16, error) { return nil, nil }
+	periodsDone := func() (bool, error) { return true, nil }
+	if pi, ok := s.store.(SLAPeriodIndex); ok && days != nil && days.level != "" {
+		readPeriods = async("read SLA periods", func() ([]uint16, error) { return pi.SLAPeriods(ctx) })
+		periodsDone = s.periodsComplete.under("read SLA periods marker", func() (bool, error) { return pi.SLAPeriodsComplete(ctx) })
+	}
 	// An order by another column places the candidates by its order
 	// postings, whose first request goes out with the other postings.
 	var firstOrder func() (*orderWalk, error)
@@ -624,12 +631,14 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if days != nil {
 		col, err := readDays()
 		done, cerr := daysDone()
-		if err = cmp.Or(err, cerr); err != nil {
+		periods, perr := readPeriods()
+		pdone, pcerr := periodsDone()
+		if err = cmp.Or(err, cerr, perr, pcerr); err != nil {
 			return nil, fmt.Errorf("read due days: %w", err)
 		}
 		switch {
-		case done:
-			decided, err := days.decideUnknown(ctx, ti, cands, days.narrow(col, cands))
+		case done && pdone:
+			decided, err := days.decideUnknown(ctx, ti, cands, days.narrow(col, periods, cands))
 			if err != nil {
 				return nil, err
 			}
@@ -637,7 +646,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			for i, f := range pl.fs {
 				answered[i] = answered[i] || dayDecided(f)
 			}
-			slaDecided = slaDecided || !days.breached.IsZero()
+			slaDecided = slaDecided || !days.breached.IsZero() || days.level != ""
 		case len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), false):
 			// Tickets indexed before the column are not in it yet: the
 			// range, read whole.
@@ -711,7 +720,7 @@ func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
 	noSLA := pl.q.SLAStatus == "" && pl.q.ResolvedWithinTime == nil
 	// The due days decide BREACHED and a due date lookup; another SLA
 	// filter is judged on the candidates a due date lookup leaves.
-	byDays := days && (pl.breachedByDays() || slices.ContainsFunc(pl.fs, dayDecided))
+	byDays := days && (pl.breachedByDays() || pl.openLevelByDays() || slices.ContainsFunc(pl.fs, dayDecided))
 	// A resolved level's posting decides the SLA filter as well.
 	byPosting := byDays || pl.slaPosting
 	if len(pl.fs) == 0 && !byPosting || !noSLA && !byPosting || pl.staffIDs != nil {
@@ -1327,6 +1336,13 @@ type dueDays struct {
 	// breached, when set, is the reading time of the SLA filter BREACHED:
 	// only days whose deadline is not after it, and open statuses.
 	breached time.Time
+	// level, when set, is the SLA filter ON_TRACK or AT_RISK, judged at
+	// at with the at-risk share: open statuses, days whose deadline is
+	// after at, and which of the two by the periods column
+	// (SLAPeriodIndex, openLevel).
+	level SLAStatus
+	at    time.Time
+	share float64
 }
 
 // dueDaysOf returns the part of pl the column decides, or nil when it
@@ -1344,7 +1360,10 @@ func (s *Service) dueDaysOf(pl *ticketPlan) *dueDays {
 	if pl.breachedByDays() {
 		d.breached = pl.slaAt
 	}
-	if len(d.fs) == 0 && d.breached.IsZero() {
+	if _, ok := s.store.(SLAPeriodIndex); ok && pl.openLevelByDays() {
+		d.level, d.at, d.share = SLAStatus(pl.q.SLAStatus), pl.slaAt, pl.slaShare
+	}
+	if len(d.fs) == 0 && d.breached.IsZero() && d.level == "" {
 		return nil
 	}
 	return d
@@ -1358,11 +1377,19 @@ func dayDecided(f Filter) bool {
 }
 
 // breachedByDays reports whether the plan's SLA filter is BREACHED alone:
-// ON_TRACK and AT_RISK also depend on when a ticket's period started,
-// which no column holds (MET and MISSED have a posting: slaResolvedKey).
+// ON_TRACK and AT_RISK also depend on when a ticket's period started
+// (openLevelByDays), MET and MISSED on when it was resolved (their
+// posting: slaResolvedKey).
 func (pl *ticketPlan) breachedByDays() bool {
 	st, err := ParseSLAStatus(pl.q.SLAStatus)
 	return pl.q.ResolvedWithinTime == nil && err == nil && st == SLABreached
+}
+
+// openLevelByDays reports whether the plan's SLA filter is ON_TRACK or
+// AT_RISK alone, which the due days decide with the periods column.
+func (pl *ticketPlan) openLevelByDays() bool {
+	st, err := ParseSLAStatus(pl.q.SLAStatus)
+	return pl.q.ResolvedWithinTime == nil && err == nil && (st == SLAOnTrack || st == SLAAtRisk)
 }
 
 // sightFilters are the filters the sight rule weighs for pl's list by
@@ -1371,7 +1398,7 @@ func (pl *ticketPlan) breachedByDays() bool {
 // already; an SLA filter the index decides (BREACHED by d, a resolved
 // level by its posting), judged on the masked ticket, weighs as one.
 func (pl *ticketPlan) sightFilters(d *dueDays) []Filter {
-	if !pl.slaPosting && (d == nil || d.breached.IsZero()) {
+	if !pl.slaPosting && (d == nil || d.breached.IsZero() && d.level == "") {
 		return pl.fs
 	}
 	return append(slices.Clone(pl.fs), Filter{Field: "due_date", Lookup: IContains, Value: "-"})
@@ -1406,25 +1433,45 @@ func (pl *ticketPlan) slaResolvedKey() (PostingKey, bool) {
 	return LiveValueKey(SLAResolvedField, string(want)), true
 }
 
-// accepts reports whether a ticket due on date (its text) passes d.
+// accepts reports whether a ticket due on date (its text) passes d, as
+// far as its due date tells: for an open level, that its deadline is
+// after d.at.
 func (d *dueDays) accepts(date string) bool {
 	if !matchesTicket(d.fs, nil, &Ticket{DueDate: date}) {
 		return false
 	}
-	if d.breached.IsZero() {
+	deadline, ok := Deadline(date)
+	switch {
+	case !d.breached.IsZero():
+		return ok && !d.breached.Before(deadline)
+	case d.level != "":
+		return ok && d.at.Before(deadline)
+	}
+	return true
+}
+
+// acceptsTicket reports whether t passes d (a ticket read: its level is
+// its own).
+func (d *dueDays) acceptsTicket(t *Ticket) bool {
+	if !d.accepts(t.DueDate) {
+		return false
+	}
+	if d.level == "" {
 		return true
 	}
-	deadline, ok := Deadline(date)
-	return ok && !d.breached.Before(deadline)
+	st, ok := t.SLA(d.at, d.share)
+	return ok && st == d.level
 }
 
 // narrow keeps of cands the tickets whose day d accepts, and returns
 // those of a day the column does not know (not indexed yet, or a date out
 // of its years), which only their tickets decide.
-func (d *dueDays) narrow(days []uint16, cands *SeqSet) (unknown *SeqSet) {
+func (d *dueDays) narrow(days, periods []uint16, cands *SeqSet) (unknown *SeqSet) {
 	// Per day: 0 not judged yet, 1 accepted, 2 not; a slice, as the list
 	// looks up a day per candidate (two thirds of 100,000 for BREACHED).
 	memo := make([]uint8, 1<<16)
+	// An open level's deadlines, per day accepted.
+	deadlines := map[uint16]time.Time{}
 	unknown, drop := &SeqSet{}, &SeqSet{}
 	cands.Range(0, cands.Max(), false, func(n int64) bool {
 		day := DayUnknown
@@ -1439,10 +1486,26 @@ func (d *dueDays) narrow(days []uint16, cands *SeqSet) (unknown *SeqSet) {
 			memo[day] = 2
 			if d.accepts(dayDate(day)) {
 				memo[day] = 1
+				if d.level != "" {
+					deadlines[day], _ = Deadline(dayDate(day))
+				}
 			}
 		}
 		if memo[day] == 2 {
 			drop.Add(n)
+			return true
+		}
+		if d.level != "" {
+			p := PeriodUnknown
+			if n < int64(len(periods)) {
+				p = periods[n]
+			}
+			switch level, known := openLevel(deadlines[day], p, d.at, d.share); {
+			case !known:
+				unknown.Add(n)
+			case level != d.level:
+				drop.Add(n)
+			}
 		}
 		return true
 	})
@@ -1453,7 +1516,8 @@ func (d *dueDays) narrow(days []uint16, cands *SeqSet) (unknown *SeqSet) {
 // decideUnknown reads the candidates of unknown days, when they are few,
 // and keeps those d accepts, so the candidates are exact again; it
 // reports whether it did. They are rare (a date out of the column's
-// years, a ticket the consumer has not reached), so the read is too.
+// years, a ticket the consumer has not reached, for an open level a
+// period within a unit of its boundary), so the read is too.
 func (d *dueDays) decideUnknown(ctx context.Context, ti TextIndex, cands, unknown *SeqSet) (bool, error) {
 	n := unknown.Len()
 	if n == 0 {
@@ -1469,7 +1533,7 @@ func (d *dueDays) decideUnknown(ctx context.Context, ti TextIndex, cands, unknow
 		return false, fmt.Errorf("read tickets of unknown due days: %w", err)
 	}
 	for _, s := range seqs {
-		if t := got[s]; t == nil || !d.accepts(t.DueDate) {
+		if t := got[s]; t == nil || !d.acceptsTicket(t) {
 			cands.Remove(s)
 		}
 	}

@@ -55,8 +55,10 @@ type ticketPlan struct {
 	staffIDs map[string]bool // nil: no username filter
 	slaMatch func(*Ticket) bool
 	// slaAt is the reading time the SLA filter judges by; slaStatuses
-	// the statuses it allows (nil without one).
+	// the statuses it allows (nil without one); slaShare the at-risk
+	// share it judges by.
 	slaAt       time.Time
+	slaShare    float64
 	slaStatuses []Status
 	// none: the filters match no ticket; nothing is read.
 	none bool
@@ -219,7 +221,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 	if pl.staffIDs, err = s.staffIDs(ctx, pl.fs); err != nil {
 		return nil, err
 	}
-	pl.slaAt = s.now().UTC()
+	pl.slaAt, pl.slaShare = s.now().UTC(), cfg.SLAAtRiskShare
 	if pl.slaMatch, pl.slaStatuses, err = s.slaFilter(cfg, q, pl.slaAt); err != nil {
 		return nil, err
 	}

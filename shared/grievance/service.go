@@ -68,6 +68,8 @@ type Service struct {
 	// daysComplete: the store said every live ticket's due day is in its
 	// column (list_search.go).
 	daysComplete onceTrue
+	// periodsComplete: the same for its SLA periods (SLAPeriodIndex).
+	periodsComplete onceTrue
 	// liveTextsComplete: the store said every live ticket is in its
 	// postings of LiveTextFields.
 	liveTextsComplete onceTrue

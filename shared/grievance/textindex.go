@@ -569,6 +569,110 @@ func dayDate(day uint16) string {
 	return dayEpoch.AddDate(0, 0, int(day)-2).Format(DateLayout)
 }
 
+// SLAPeriodIndex is a due day index that also keeps, by ticket number,
+// how long each ticket's service-level period is (from its start to its
+// deadline: PeriodOf): with the due day, what
+// decides whether an open ticket is ON_TRACK or AT_RISK at a reading time
+// (openLevel), which depends on the configured at-risk share and the
+// clock, so no posting can hold it.
+type SLAPeriodIndex interface {
+	// SLAPeriods returns the period of every ticket, indexed by its
+	// number (PeriodUnknown past the end, or for a ticket not indexed).
+	SLAPeriods(ctx context.Context) ([]uint16, error)
+	// SLAPeriodsComplete reports whether every live ticket's period is
+	// in the column: false on a table indexed before it existed, until
+	// the backfill's text pass from the start. It never goes back to
+	// false.
+	SLAPeriodsComplete(ctx context.Context) (bool, error)
+}
+
+// Periods of SLAPeriodIndex: PeriodUnknown for a ticket not indexed,
+// PeriodNone for a ticket without a deadline (no level), periodNegative
+// for a period that starts after its deadline (a due date set before the
+// reopening that started it), PeriodLong for one too long for the column
+// (over 380 days); else periodFirst + its length: whole minutes up to
+// periodFine (22 days, a resolution time's usual span), then whole units
+// of periodCoarse after it.
+const (
+	PeriodUnknown  uint16 = 0
+	PeriodNone     uint16 = 1
+	periodNegative uint16 = 2
+	periodFirst    uint16 = 3
+	PeriodLong     uint16 = 0xffff
+)
+
+// The column's units: the open tickets whose level it cannot tell are
+// those whose length is within a unit of the level's boundary, read and
+// judged: about one ticket a future due day where a programme files one
+// ticket a minute, a minute apart over the day.
+const (
+	periodFine   = 32000
+	periodCoarse = 16 * time.Minute
+)
+
+// PeriodOf returns t's period as SLAPeriodIndex keeps it: the reader's
+// side is periodBounds.
+func PeriodOf(t *Ticket) uint16 {
+	deadline, ok := Deadline(t.DueDate)
+	if !ok {
+		return PeriodNone
+	}
+	total := deadline.Sub(t.PeriodStart())
+	if total < 0 {
+		return periodNegative
+	}
+	v := int64(total / time.Minute)
+	if v >= periodFine {
+		v = periodFine + int64((total-periodFine*time.Minute)/periodCoarse)
+	}
+	if v >= int64(PeriodLong-periodFirst) {
+		return PeriodLong
+	}
+	return periodFirst + uint16(v)
+}
+
+// periodBounds returns the lengths [lo, hi) a period p of PeriodOf's
+// (not one of the named values) stands for.
+func periodBounds(p uint16) (lo, hi time.Duration) {
+	v := time.Duration(p - periodFirst)
+	if v < periodFine {
+		return v * time.Minute, (v + 1) * time.Minute
+	}
+	lo = periodFine*time.Minute + (v-periodFine)*periodCoarse
+	return lo, lo + periodCoarse
+}
+
+// openLevel returns the level at now (share the at-risk share) of an open
+// ticket whose deadline is deadline and whose period the column holds as
+// p, as Ticket.SLA judges it; known is false when the column cannot tell
+// (a ticket not indexed, a period too long, a length within a unit of the
+// boundary), and the ticket must be read. level is "" for no level.
+func openLevel(deadline time.Time, p uint16, now time.Time, share float64) (level SLAStatus, known bool) {
+	switch {
+	case p == PeriodUnknown || p == PeriodLong:
+		return "", false
+	case p == PeriodNone:
+		return "", true
+	case !now.Before(deadline):
+		return SLABreached, true
+	case p == periodNegative:
+		// left > 0 and share >= 0: left <= share × total never holds
+		// for a negative total.
+		return SLAOnTrack, true
+	}
+	// The length is in [lo, hi); share × length grows with it, in
+	// floating point too, so a side of both bounds is the length's side.
+	lo, hi := periodBounds(p)
+	left := float64(deadline.Sub(now))
+	switch {
+	case left <= share*float64(lo):
+		return SLAAtRisk, true
+	case left > share*float64(hi):
+		return SLAOnTrack, true
+	}
+	return "", false
+}
+
 // dayBuckets are the candidates grouped by day, in the order's sequence:
 // each a whole value (its tickets tie). Candidates of DayUnknown are in
 // none: the walk places them last, sorted once read.

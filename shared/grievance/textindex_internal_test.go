@@ -2,8 +2,10 @@ package grievance
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 // The arithmetic on codes answers as matchText on the formatted codes.
@@ -65,5 +67,54 @@ func TestDayDate_IsDayOfsInverse(t *testing.T) {
 		if got := DayOf(dayDate(uint16(d))); got != uint16(d) {
 			t.Fatalf("day %d: date %q is day %d", d, dayDate(uint16(d)), got)
 		}
+	}
+}
+
+// The periods column tells an open ticket's level as Ticket.SLA does
+// whenever it says it knows (openLevel over PeriodOf and the due day),
+// for periods from minutes to over 395 days, starting after their
+// deadline, a second either side of the AT_RISK boundary, at shares 0 to
+// 1; and it knows all but the few within a unit of the boundary.
+func TestOpenLevel_AgreesWithTheTicketsLevel(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(43, 1))
+	now := time.Date(2026, 11, 21, 9, 17, 23, 0, time.UTC)
+	unknown, cases := 0, 0
+	for range 200000 {
+		share := []float64{0, 0.25, 0.5, 1, rnd.Float64()}[rnd.IntN(5)]
+		due := now.AddDate(0, 0, rnd.IntN(60)-5).Format(DateLayout)
+		deadline, _ := Deadline(due)
+		var start time.Time
+		switch rnd.IntN(10) {
+		case 0: // a second either side of the boundary
+			if left := deadline.Sub(now); share > 0 && left > 0 {
+				start = deadline.Add(-time.Duration(float64(left)/share) + time.Duration(rnd.IntN(3)-1)*time.Second)
+				break
+			}
+			fallthrough
+		case 1: // after its deadline, or very long
+			start = deadline.Add(time.Duration(rnd.IntN(900)-450) * 24 * time.Hour)
+		default:
+			start = now.Add(-time.Duration(rnd.Int64N(int64(90 * 24 * time.Hour))))
+		}
+		tk := &Ticket{DueDate: due, Status: StatusOpen, DateCreated: start.Add(-time.Hour), SLAStart: start}
+		want, _ := tk.SLA(now, share)
+		got, known := openLevel(deadline, PeriodOf(tk), now, share)
+		cases++
+		if !known {
+			unknown++
+			continue
+		}
+		if got != want {
+			t.Fatalf("due %s, period from %s, share %v: the column says %s, the ticket %s", due, start, share, got, want)
+		}
+	}
+	if unknown > cases/8 {
+		t.Errorf("the column could not tell %d of %d levels", unknown, cases)
+	}
+	if l, known := openLevel(now.Add(time.Hour), PeriodNone, now, 0.25); l != "" || !known {
+		t.Errorf("no due date: %q %v", l, known)
+	}
+	if _, known := openLevel(now.Add(time.Hour), PeriodUnknown, now, 0.25); known {
+		t.Errorf("a ticket not indexed is known")
 	}
 }

@@ -535,6 +535,22 @@ func DropDueDays(tb testing.TB, s *Store) {
 	dropIndex(tb, s, skDaysMarker, pkDueDays, dueDays.widePK())
 }
 
+// DropSLAPeriods makes the index what it was before the SLA periods: no
+// SLAPERIODS item, nor their marker, nor a reference's period.
+func DropSLAPeriods(tb testing.TB, s *Store) {
+	tb.Helper()
+	dropIndex(tb, s, skPeriodsMarker, slaPeriods.widePK())
+	var refs []searchRefItem
+	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(context.Background(), &refs); err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range refs {
+		if err := s.main.Update(AttrPK, r.PK).Range(AttrSK, r.SK).Remove("pu").Run(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // DropHistoryRows deletes the history rows, their counts by value and
 // their marker, as on a table indexed before them.
 func DropHistoryRows(tb testing.TB, s *Store) {

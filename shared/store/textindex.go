@@ -99,6 +99,9 @@ type searchRefItem struct {
 	// Version 1's flag, "lt", is left unread.
 	LiveTexts   map[string]string `dynamo:"ltexts,omitempty"`
 	LiveVersion int               `dynamo:"lv,omitempty"`
+	// Period is the ticket's SLA period as the column holds it
+	// (slaperiods.go; absent: unknown, a reference from before it).
+	Period int `dynamo:"pu,omitempty"`
 }
 
 // skLiveTextsMarker: every live ticket is in the postings of
@@ -386,6 +389,8 @@ type searchState struct {
 	// hist and histLost are the reference's (searchRefItem.Hist).
 	hist     map[string]int
 	histLost bool
+	// period is the ticket's in the SLA periods column.
+	period uint16
 }
 
 func searchStateOf(t *grievance.Ticket) searchState {
@@ -399,6 +404,9 @@ func searchStateOf(t *grievance.Ticket) searchState {
 		if v := grievance.IndexedValue(t, f); v != "" {
 			st.values[f] = v
 		}
+	}
+	if st.live {
+		st.period = grievance.PeriodOf(t)
 	}
 	st.liveTexts = map[string]string{}
 	for _, f := range grievance.LiveIndexedFields {
@@ -587,7 +595,7 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 
 // indexMarkers are the markers of a table whose every ticket was indexed
 // by this code: written when ticket 1 is first indexed.
-var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker}, runsMarkers()...)
+var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skPeriodsMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker}, runsMarkers()...)
 
 // searchChunk is how many tickets' index changes are applied together.
 const searchChunk = 25
@@ -648,6 +656,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	pc := postingChanges{}
 	rc := runChanges{}
 	dc := dayChanges{}
+	sp := periodChanges{}
 	hc := rowChanges{}
 	vc := valueRowChanges{}
 	var write []searchRefItem
@@ -666,13 +675,13 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		var old *searchState
 		indexed := int64(-1)
 		if ok {
-			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders, hist: ref.Hist, histLost: ref.HistLost, liveTexts: ref.LiveTexts}
+			old = &searchState{seq: ref.Seq, live: ref.Live, texts: ref.Texts, values: ref.Values, orders: ref.Orders, hist: ref.Hist, histLost: ref.HistLost, liveTexts: ref.LiveTexts, period: uint16(ref.Period)}
 			indexed = ref.Order
 		}
 		c.state.hist, c.state.histLost = hc.diff(old, indexed, c, vc, pc)
 		extra := c.historyExtra(pc, old, indexed)
 		if ok {
-			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) && ref.LiveVersion == grievance.LiveTextsVersion && maps.Equal(old.liveTexts, c.state.liveTexts) {
+			if !extra && old.live == c.state.live && old.seq == c.state.seq && maps.Equal(old.texts, c.state.texts) && maps.Equal(old.values, c.state.values) && maps.Equal(old.orders, c.state.orders) && ref.LiveVersion == grievance.LiveTextsVersion && maps.Equal(old.liveTexts, c.state.liveTexts) && old.period == c.state.period {
 				// Nothing indexed changed (a comment, a date): only the
 				// reference moves on.
 				write = append(write, refItem(c.id, c.order, c.state))
@@ -682,6 +691,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		pc.diff(old, c.state)
 		rc.diff(old, c.state)
 		dc.diff(old, c.state)
+		sp.diff(old, c.state)
 		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
@@ -693,6 +703,9 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		return 0, err
 	}
 	if err := s.applyDays(ctx, dc, false); err != nil {
+		return 0, err
+	}
+	if err := s.applyPeriods(ctx, sp, false); err != nil {
 		return 0, err
 	}
 	if err := s.applyRows(ctx, hc, vc, grievance.MergeHistoryRows, maxCount); err != nil {
@@ -756,12 +769,17 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 			// The due days still unknown (a table indexed before them):
 			// the consumer's are newer than this page's.
 			dc := dayChanges{}
+			sp := periodChanges{}
 			hc := rowChanges{}
 			for _, c := range changes {
 				dc.diff(nil, c.state)
+				sp.diff(nil, c.state)
 				hc[c.state.seq] = firstSeenRows(int(c.order / 2))
 			}
 			if err := s.applyDays(ctx, dc, true); err != nil {
+				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
+			}
+			if err := s.applyPeriods(ctx, sp, true); err != nil {
 				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
 			}
 			// The history rows too (partial: the versions before were
@@ -787,7 +805,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				if err != nil {
 					return r, fmt.Errorf("index text: order runs: %w", err)
 				}
-				for _, sk := range append([]string{skDaysMarker, skRowsMarker, skLiveTextsMarker}, runsMarkers()...) {
+				for _, sk := range append([]string{skDaysMarker, skPeriodsMarker, skRowsMarker, skLiveTextsMarker}, runsMarkers()...) {
 					if err := s.mark(ctx, sk); err != nil {
 						return r, err
 					}
@@ -802,7 +820,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 func refItem(id string, order int64, st searchState) searchRefItem {
 	return searchRefItem{PK: prefixSearchRef + id, SK: skSearchRef, Kind: KindSearchRef,
 		Order: order, Seq: st.seq, Live: st.live, Texts: st.texts, Values: st.values, Orders: st.orders,
-		Hist: st.hist, HistLost: st.histLost, LiveTexts: st.liveTexts, LiveVersion: grievance.LiveTextsVersion}
+		Hist: st.hist, HistLost: st.histLost, LiveTexts: st.liveTexts, LiveVersion: grievance.LiveTextsVersion, Period: int(st.period)}
 }
 
 // searchRefs reads the references of ids (consistent).
@@ -898,6 +916,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	pc := postingChanges{}
 	rc := runChanges{}
 	dc := dayChanges{}
+	sp := periodChanges{}
 	hc := rowChanges{}
 	vc := valueRowChanges{}
 	refs := make([]any, 0, len(ts))
@@ -908,6 +927,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 		pc.diff(nil, st)
 		rc.diff(nil, st)
 		dc.diff(nil, st)
+		sp.diff(nil, st)
 	}
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
@@ -919,6 +939,9 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 		return err
 	}
 	if err := s.applyDays(ctx, dc, false); err != nil {
+		return err
+	}
+	if err := s.applyPeriods(ctx, sp, false); err != nil {
 		return err
 	}
 	if err := s.applyRows(ctx, hc, vc, set, set); err != nil {

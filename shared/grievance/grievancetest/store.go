@@ -81,6 +81,8 @@ type Store struct {
 	runsIncomplete bool
 	// daysIncomplete is what DueDaysComplete denies.
 	daysIncomplete bool
+	// periodsIncomplete is what SLAPeriodsComplete denies.
+	periodsIncomplete bool
 	// liveTextsIncomplete is what LiveTextsComplete denies.
 	liveTextsIncomplete bool
 	// rowsIncomplete is what HistoryRowsComplete denies.

@@ -391,6 +391,34 @@ func (s *Store) DueDaysComplete(ctx context.Context) (bool, error) {
 	return s.complete("DueDaysComplete", &s.daysIncomplete)
 }
 
+var _ grievance.SLAPeriodIndex = (*Store)(nil)
+
+// SLAPeriods implements grievance.SLAPeriodIndex from the stored
+// tickets, always up to date (deleted tickets are not indexed).
+func (s *Store) SLAPeriods(ctx context.Context) ([]uint16, error) {
+	if err := s.fail("SLAPeriods"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]uint16, len(s.bySeq)+1)
+	for _, t := range s.bySeq {
+		if t != nil && !t.IsDeleted {
+			out[t.Seq] = grievance.PeriodOf(t)
+		}
+	}
+	return out, nil
+}
+
+// SetSLAPeriodsComplete sets what SLAPeriodsComplete answers (true
+// unless a test says otherwise).
+func (s *Store) SetSLAPeriodsComplete(ok bool) { s.setFlag(&s.periodsIncomplete, !ok) }
+
+// SLAPeriodsComplete implements grievance.SLAPeriodIndex.
+func (s *Store) SLAPeriodsComplete(ctx context.Context) (bool, error) {
+	return s.complete("SLAPeriodsComplete", &s.periodsIncomplete)
+}
+
 var _ grievance.LiveTextIndex = (*Store)(nil)
 
 // SetLiveTextsComplete sets what LiveTextsComplete answers (true unless
