@@ -134,8 +134,9 @@ type textSearch struct {
 	// rateKey names the search in the container's searchRates.
 	rateKey string
 	// slaDecided: the candidates hold the SLA filter decided (BREACHED
-	// by the due days, a resolved level by its posting), so it does not
-	// keep the postings from counting.
+	// by the due days, ON_TRACK and AT_RISK with the SLA periods too, a
+	// resolved level by its posting), so it does not keep the postings
+	// from counting.
 	slaDecided bool
 }
 
@@ -718,8 +719,8 @@ func (pl *ticketPlan) oneStatusByDueDate() bool {
 // while the postings count it exactly and name just the page's tickets.
 func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
 	noSLA := pl.q.SLAStatus == "" && pl.q.ResolvedWithinTime == nil
-	// The due days decide BREACHED and a due date lookup; another SLA
-	// filter is judged on the candidates a due date lookup leaves.
+	// The due days decide BREACHED, ON_TRACK, AT_RISK (with the SLA
+	// periods) and a due date lookup; a resolved level has its posting.
 	byDays := days && (pl.breachedByDays() || pl.openLevelByDays() || slices.ContainsFunc(pl.fs, dayDecided))
 	// A resolved level's posting decides the SLA filter as well.
 	byPosting := byDays || pl.slaPosting
@@ -1327,8 +1328,9 @@ func (b *batcher) flush() error {
 
 // dueDays is what of a live list the due days column decides (DueDayIndex):
 // its due date lookups, whose answer for a ticket is its due date's alone,
-// and the SLA filter BREACHED, which holds exactly for the open tickets
-// whose due date ran out. Without it such a list reads its whole range and
+// the SLA filter BREACHED, which holds exactly for the open tickets whose
+// due date ran out, and with the SLA periods column ON_TRACK and AT_RISK,
+// the open tickets before it. Without it such a list reads its whole range and
 // judges every ticket; with it the postings and the column name the
 // candidates and count them.
 type dueDays struct {
@@ -1395,8 +1397,9 @@ func (pl *ticketPlan) openLevelByDays() bool {
 // sightFilters are the filters the sight rule weighs for pl's list by
 // the postings, with d its due days: a reader who may not see a ticket's
 // due date cannot have it matched on it. A due date lookup is among pl.fs
-// already; an SLA filter the index decides (BREACHED by d, a resolved
-// level by its posting), judged on the masked ticket, weighs as one.
+// already; an SLA filter the index decides (BREACHED or an open level by
+// d, a resolved level by its posting), judged on the masked ticket,
+// weighs as one.
 func (pl *ticketPlan) sightFilters(d *dueDays) []Filter {
 	if !pl.slaPosting && (d == nil || d.breached.IsZero() && d.level == "") {
 		return pl.fs
@@ -1463,9 +1466,10 @@ func (d *dueDays) acceptsTicket(t *Ticket) bool {
 	return ok && st == d.level
 }
 
-// narrow keeps of cands the tickets whose day d accepts, and returns
-// those of a day the column does not know (not indexed yet, or a date out
-// of its years), which only their tickets decide.
+// narrow keeps of cands the tickets whose day d accepts (and for an open
+// level, whose period says it: openLevel), and returns those of a day the
+// column does not know (not indexed yet, or a date out of its years) or a
+// period it cannot tell, which only their tickets decide.
 func (d *dueDays) narrow(days, periods []uint16, cands *SeqSet) (unknown *SeqSet) {
 	// Per day: 0 not judged yet, 1 accepted, 2 not; a slice, as the list
 	// looks up a day per candidate (two thirds of 100,000 for BREACHED).
