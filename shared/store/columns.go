@@ -382,6 +382,17 @@ func (c column) apply(ctx context.Context, s *Store, changes map[int64]uint16, m
 // set is the merge that writes the number asked for.
 func set(_, next uint16) uint16 { return next }
 
+// setNumbers sets the column's numbers of changes; onlyUnknown keeps the
+// numbers already known (the backfill, which must not put back an older
+// number the consumer has replaced).
+func (c column) setNumbers(ctx context.Context, s *Store, changes map[int64]uint16, onlyUnknown bool) error {
+	merge := set
+	if onlyUnknown {
+		merge = fillUnknown
+	}
+	return c.apply(ctx, s, changes, merge)
+}
+
 // fillUnknown is the merge that keeps a number already known (the
 // backfill, whose image is older than the consumer's).
 func fillUnknown(cur, next uint16) uint16 {

@@ -72,9 +72,5 @@ func (dc dayChanges) diff(old *searchState, next searchState) {
 // applyDays sets the days of dc; onlyUnknown keeps the days already
 // known (the backfill).
 func (s *Store) applyDays(ctx context.Context, dc dayChanges, onlyUnknown bool) error {
-	merge := set
-	if onlyUnknown {
-		merge = fillUnknown
-	}
-	return dueDays.apply(ctx, s, dc, merge)
+	return dueDays.setNumbers(ctx, s, dc, onlyUnknown)
 }

@@ -56,9 +56,5 @@ func (pc periodChanges) diff(old *searchState, next searchState) {
 // applyPeriods sets the periods of pc; onlyUnknown keeps the periods
 // already known (the backfill).
 func (s *Store) applyPeriods(ctx context.Context, pc periodChanges, onlyUnknown bool) error {
-	merge := set
-	if onlyUnknown {
-		merge = fillUnknown
-	}
-	return slaPeriods.apply(ctx, s, pc, merge)
+	return slaPeriods.setNumbers(ctx, s, pc, onlyUnknown)
 }

@@ -368,7 +368,13 @@ var _ grievance.DueDayIndex = (*Store)(nil)
 // DueDays implements grievance.DueDayIndex from the stored tickets,
 // always up to date (deleted tickets are not indexed).
 func (s *Store) DueDays(ctx context.Context) ([]uint16, error) {
-	if err := s.fail("DueDays"); err != nil {
+	return s.column("DueDays", func(t *grievance.Ticket) uint16 { return grievance.DayOf(t.DueDate) })
+}
+
+// column is a column of numbers of every live ticket (of), by number,
+// as the store's are; op names it for failures.
+func (s *Store) column(op string, of func(*grievance.Ticket) uint16) ([]uint16, error) {
+	if err := s.fail(op); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -376,7 +382,7 @@ func (s *Store) DueDays(ctx context.Context) ([]uint16, error) {
 	out := make([]uint16, len(s.bySeq)+1)
 	for _, t := range s.bySeq {
 		if t != nil && !t.IsDeleted {
-			out[t.Seq] = grievance.DayOf(t.DueDate)
+			out[t.Seq] = of(t)
 		}
 	}
 	return out, nil
@@ -396,18 +402,7 @@ var _ grievance.SLAPeriodIndex = (*Store)(nil)
 // SLAPeriods implements grievance.SLAPeriodIndex from the stored
 // tickets, always up to date (deleted tickets are not indexed).
 func (s *Store) SLAPeriods(ctx context.Context) ([]uint16, error) {
-	if err := s.fail("SLAPeriods"); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]uint16, len(s.bySeq)+1)
-	for _, t := range s.bySeq {
-		if t != nil && !t.IsDeleted {
-			out[t.Seq] = grievance.PeriodOf(t)
-		}
-	}
-	return out, nil
+	return s.column("SLAPeriods", grievance.PeriodOf)
 }
 
 // SetSLAPeriodsComplete sets what SLAPeriodsComplete answers (true
