@@ -336,13 +336,16 @@ func resolveScaleTickets(ts []*grievance.Ticket) {
 			// whole number of hours and 2 minutes (3 to 8 days): its
 			// AT_RISK boundary falls 30 seconds off a quarter hour, so
 			// the few moments the oracle's clock moves never cross it;
-			// one in 97 is a few seconds past it (4 × 1–14 s), where the
-			// periods column cannot tell its level (read and judged).
+			// one in 2,003 is a few seconds short of it (4 × 1–14 s: on
+			// track for another 1–14 s), where the periods column cannot
+			// tell its level (read and judged): about 20 at 100,000
+			// tickets, as many as a programme filing a ticket a minute
+			// has within a minute of the boundary over 9 due days.
 			t.DueDate = envStart.AddDate(0, 0, i%9).Format(grievance.DateLayout)
 			deadline, _ := grievance.Deadline(t.DueDate)
 			total := time.Duration(24*(3+i%6)+i%24)*time.Hour + 2*time.Minute
-			if i%97 == 0 {
-				total = 4*deadline.Sub(envStart) + time.Duration(4*(1+i%14))*time.Second
+			if i%2003 == 0 {
+				total = 4*deadline.Sub(envStart) - time.Duration(4*(1+i%14))*time.Second
 			}
 			t.SLAStart = deadline.Add(-total)
 			t.DateUpdated = t.SLAStart

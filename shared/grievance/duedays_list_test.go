@@ -170,3 +170,35 @@ func sameAsReadingEveryTicket(t *testing.T, seed func(*grievancetest.Store), set
 		}
 	}
 }
+
+// Ensure ON_TRACK and AT_RISK are counted exactly when more tickets than
+// are read and judged sit within a unit of the boundary: 90 open tickets
+// due 2026-11-30 whose periods differ by a second across the minute that
+// holds it (at-risk share 0.27: 855 h 33 min 20 s), either side of it,
+// among 60 clearly on track or at risk; the list is judged on its rows,
+// never counted by a bound.
+func TestDueDays_OpenLevelsAtTheBoundaryCountedExactly(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(`{"grievance_types": ["Open"], "sla_at_risk_share": 0.27,
+ "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`))
+		deadline := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		boundary := 855*time.Hour + 33*time.Minute
+		for i := 1; i <= 150; i++ {
+			total := boundary + time.Duration(i%60)*time.Second
+			if i > 90 {
+				total = time.Duration(400+i*4) * time.Hour
+			}
+			start := deadline.Add(-total)
+			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+				Title: fmt.Sprintf("At the boundary (%d)", i), Category: "Open", Status: grievance.StatusOpen,
+				Priority: "High", DateCreated: start, SLAStart: start, DueDate: "2026-11-30"})
+		}
+	}
+	qs := []grievance.TicketQuery{{SLAStatus: "AT_RISK"}, {SLAStatus: "ON_TRACK"}}
+	setComplete := func(st *grievancetest.Store, ok bool) {
+		st.SetDueDaysComplete(ok)
+		st.SetSLAPeriodsComplete(ok)
+	}
+	sameAsReadingEveryTicket(t, seed, setComplete, qs, [][]string{nil, {"dueDate"}, {"-priority"}},
+		func(*testing.T, bool, int, []string, *bySeqSpy) {})
+}

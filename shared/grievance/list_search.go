@@ -647,7 +647,9 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			for i, f := range pl.fs {
 				answered[i] = answered[i] || dayDecided(f)
 			}
-			slaDecided = slaDecided || !days.breached.IsZero() || days.level != ""
+			// Too many tickets the columns cannot tell leave the SLA
+			// filter to the rows: judged, never a bound.
+			slaDecided = slaDecided || decided && (!days.breached.IsZero() || days.level != "")
 		case len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), false):
 			// Tickets indexed before the column are not in it yet: the
 			// range, read whole.
