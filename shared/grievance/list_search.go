@@ -133,6 +133,9 @@ type textSearch struct {
 	spots map[int64]runSpot
 	// rateKey names the search in the container's searchRates.
 	rateKey string
+	// less, when set, waits for how many candidates of unknown due days
+	// (dueDays.judgeUnknown) the count of the candidates drops.
+	less func() (int, error)
 	// slaDecided: the candidates hold the SLA filter decided (BREACHED
 	// by the due days, ON_TRACK and AT_RISK with the SLA periods too, a
 	// resolved level by its posting), so it does not keep the postings
@@ -629,6 +632,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		cands.AndNot(hidden)
 	}
 	slaDecided := pl.slaPosting
+	var less func() (int, error) // the unknown days' candidates the count drops
 	if days != nil {
 		col, err := readDays()
 		done, cerr := daysDone()
@@ -639,9 +643,10 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		}
 		switch {
 		case done && pdone:
-			decided, err := days.decideUnknown(ctx, ti, cands, days.narrow(col, periods, cands))
-			if err != nil {
-				return nil, err
+			var decided bool
+			less, decided = days.judgeUnknown(ctx, ti, days.narrow(col, periods, cands), pl.q.WantCount)
+			if less != nil {
+				pl.waits = append(pl.waits, func() { _, _ = less() })
 			}
 			exact = exact && decided
 			for i, f := range pl.fs {
@@ -659,7 +664,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if walk != nil && walk.place != nil {
 		walk.first, walk.next = walk.place(cands), ""
 	}
-	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk, allow: ticketAllowance(pl), slaDecided: slaDecided}
+	ts := &textSearch{ti: ti, cands: cands, exact: exact, answered: answered, order: walk, allow: ticketAllowance(pl), slaDecided: slaDecided, less: less}
 	if readLive {
 		ts.live = post[live].Len()
 	}
@@ -786,7 +791,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		// The postings count the answer (the sight rule was applied to
 		// them in planSearch).
 		n := ts.cands.Len()
-		pl.fixedCount = &n
+		pl.fixedCount, pl.countLess = &n, ts.less
 		w.needAll = false
 	case ts.inRange <= verifyAll:
 		// Judging every candidate costs no more than a few pages.
@@ -863,7 +868,7 @@ func (pl *ticketPlan) useSearch(ctx context.Context, g *guard, ts *textSearch, s
 		}
 	}
 	if !pl.native && ts.cands.Len() > maxSorted {
-		pl.fixedCount, pl.boundCount, pl.search = nil, false, nil
+		pl.fixedCount, pl.countLess, pl.boundCount, pl.search = nil, nil, false, nil
 		w.needAll = q.WantCount || w.needAll
 		return false
 	}
@@ -1519,29 +1524,37 @@ func (d *dueDays) narrow(days, periods []uint16, cands *SeqSet) (unknown *SeqSet
 	return unknown
 }
 
-// decideUnknown reads the candidates of unknown days, when they are few,
-// and keeps those d accepts, so the candidates are exact again; it
-// reports whether it did. They are rare (a date out of the column's
-// years, a ticket the consumer has not reached, for an open level a
-// period within a unit of its boundary), so the read is too.
-func (d *dueDays) decideUnknown(ctx context.Context, ti TextIndex, cands, unknown *SeqSet) (bool, error) {
+// judgeUnknown reads the candidates of unknown days, when they are few,
+// beside the page's first read, and returns how many of them d does not
+// accept: the postings' count of the candidates, less those, is exact
+// (the page judges them as any row). They are rare (a date out of the
+// column's years, a ticket the consumer has not reached, for an open
+// level a period within a unit of its boundary), so the read is too;
+// more than verifyAll and decided is false: the list is judged on its
+// rows. Without a count nothing is read.
+func (d *dueDays) judgeUnknown(ctx context.Context, ti TextIndex, unknown *SeqSet, wantCount bool) (less func() (int, error), decided bool) {
 	n := unknown.Len()
-	if n == 0 {
-		return true, nil
-	}
-	if n > verifyAll {
-		return false, nil
+	switch {
+	case n == 0:
+		return nil, true
+	case n > verifyAll:
+		return nil, false
+	case !wantCount:
+		return nil, true
 	}
 	seqs := make([]int64, 0, n)
 	unknown.Range(0, unknown.Max(), false, func(s int64) bool { seqs = append(seqs, s); return true })
-	got, err := ti.LiveTicketsBySeq(ctx, seqs, 0)
-	if err != nil {
-		return false, fmt.Errorf("read tickets of unknown due days: %w", err)
-	}
-	for _, s := range seqs {
-		if t := got[s]; t == nil || !d.acceptsTicket(t) {
-			cands.Remove(s)
+	return async("read tickets of unknown due days", func() (int, error) {
+		got, err := ti.LiveTicketsBySeq(ctx, seqs, 0)
+		if err != nil {
+			return 0, fmt.Errorf("read tickets of unknown due days: %w", err)
 		}
-	}
-	return true, nil
+		out := 0
+		for _, s := range seqs {
+			if t := got[s]; t == nil || !d.acceptsTicket(t) {
+				out++
+			}
+		}
+		return out, nil
+	}), true
 }

@@ -90,6 +90,9 @@ type ticketPlan struct {
 	search     *textSearch
 	fixedCount *int
 	boundCount bool
+	// countLess, when set, waits for how many of fixedCount's tickets
+	// the count drops (read beside the page: textSearch.less).
+	countLess func() (int, error)
 	// versionCount, when set, waits for the history list's totalCount
 	// from the counts of versions, read beside the list.
 	versionCount func() (int, error)
@@ -634,7 +637,13 @@ func (pl *ticketPlan) collect(ctx context.Context, st TicketStore, guarded rows[
 	}
 	switch {
 	case pl.fixedCount != nil:
-		page.TotalCount, page.Counted = *pl.fixedCount, true
+		less := 0
+		if pl.countLess != nil {
+			if less, err = pl.countLess(); err != nil {
+				return nil, err
+			}
+		}
+		page.TotalCount, page.Counted = *pl.fixedCount-less, true
 	case pl.boundCount:
 		page.TotalCount, page.Counted = pl.w.n+pl.search.inRange-pl.search.judged-pl.search.before, true
 	case pl.versionCount != nil:
