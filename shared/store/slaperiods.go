@@ -11,7 +11,7 @@ import (
 // up to 22 days), a column (columns.go) under pk SLAPERIODS, beside the
 // due days. A list by ON_TRACK or AT_RISK reads both whole. Lengths spread
 // over more than 254 units, so a block keeps two bytes a ticket (about
-// 20 KB deflated when its tickets' resolution times differ).
+// 32 KB before deflating).
 //
 // The stream consumer sets a ticket's period when it changes (its due
 // date, or its period's start: a reopening under the "new_period"

@@ -24,7 +24,7 @@ func TestSLAPeriods_FollowTheStream(t *testing.T) {
 	var ts []*grievance.Ticket
 	for i := 1; i <= 12; i++ {
 		tk := newTicket(id(i), grievance.StatusOpen, "Default")
-		tk.DateCreated = tk.DateCreated.Add(-time37m(i))
+		tk.DateCreated = tk.DateCreated.Add(-time.Duration(i) * 37 * time.Minute) // filed at different times of day
 		switch {
 		case i%4 == 0:
 		case i == 5:
@@ -93,6 +93,3 @@ func TestSLAPeriods_FollowTheStream(t *testing.T) {
 	}
 	check("filled by the text pass")
 }
-
-// time37m is i × 37 minutes: tickets filed at different times of day.
-func time37m(i int) time.Duration { return time.Duration(i) * 37 * time.Minute }
