@@ -62,8 +62,9 @@ type listScaleOp struct {
 	// after they were filed, about half of them after their due date, and
 	// each category has its resolution time; the open ones with a due
 	// date were reopened 3 to 8 days before the clock (envStart) and are
-	// due in the 9 days after it, a mix of ON_TRACK and AT_RISK (its own
-	// table).
+	// due in the 9 days after it, a mix of ON_TRACK and AT_RISK; six
+	// tickets in seven carry a partner system's reference as their key
+	// (its own table).
 	resolved bool
 	// admin lists as an administrator, whom the sight rule leaves alone,
 	// in the restricted programme: every version is theirs, but the
@@ -268,6 +269,14 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "sla_at_risk_sort_dueDate", args: `slaStatus: "AT_RISK", orderBy: ["dueDate"]`, resolved: true},
 		listScaleOp{name: "sla_on_track_staff", args: fmt.Sprintf(`slaStatus: "ON_TRACK", attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID), resolved: true},
 		listScaleOp{name: "sla_on_track_category_sort_priority", args: `slaStatus: "ON_TRACK", category_Icontains: "Payments", orderBy: ["-priority"]`, resolved: true},
+		// A key (session 44), each lookup: an integration's one ticket
+		// by its reference, exactly or in any case, a batch of
+		// references by their start with the status, a district's by a
+		// part of them ordered by a column.
+		listScaleOp{name: "key", args: `key: "REF-ZA-000425", orderBy: ["-dateCreated"]`, resolved: true},
+		listScaleOp{name: "key_iexact_sort_title", args: `key_Iexact: "ref-za-000425", orderBy: ["title"]`, resolved: true},
+		listScaleOp{name: "key_istartswith_status", args: `key_Istartswith: "ref-bt-0004", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, resolved: true},
+		listScaleOp{name: "key_icontains_sort_priority", args: `key_Icontains: "-ll-", orderBy: ["-priority"]`, resolved: true},
 	)
 }
 
@@ -325,6 +334,11 @@ func scaleTickets(n int) []*grievance.Ticket {
 func resolveScaleTickets(ts []*grievance.Ticket) {
 	for i, t := range ts {
 		t.Resolution = []string{"5,0", "4,0", "6,12"}[i/3%3]
+		// A partner system's reference on six tickets in seven: its
+		// district and its own number.
+		if n := i + 1; n%7 != 0 {
+			t.Key = fmt.Sprintf("REF-%s-%06d", []string{"LL", "BT", "ZA"}[n%3], n)
+		}
 		switch {
 		case t.DueDate == "":
 		case i%5 <= 1:
