@@ -42,7 +42,7 @@ func BenchmarkStream(b *testing.B) {
 			ts[i] = &grievance.Ticket{ID: uuid.NewString(), Version: 1, Seq: seq, Code: grievance.FormatCode(seq), Title: "Payment not received",
 				Description: "Second instalment missing.", Status: grievance.StatusOpen, Category: "Default", Priority: "High",
 				Channel: []string{"Channel A", "Channel B", "Default"}[seq%3], Flags: []string{"Default", "Flag A"}[seq%2],
-				DateOfIncident: at.AddDate(0, 0, -int(seq%7)).Format(grievance.DateLayout), Resolution: []string{"5,0", "4,0", "6,12"}[seq%3],
+				DateOfIncident: at.AddDate(0, 0, -int(seq%7)).Format(grievance.DateLayout), Resolution: []string{"5,0", "4,0", "6,12"}[seq%3], Key: fmt.Sprintf("REF-%s-%06d", []string{"LL", "BT", "ZA"}[seq%3], seq),
 				JSONExt: map[string]any{"comment_ids": []any{}}, DateCreated: at, DateUpdated: at, DateValidFrom: at,
 				UserCreated: "00000000-0000-4000-a000-000000000002", UserUpdated: "00000000-0000-4000-a000-000000000002"}
 		}
