@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -381,6 +384,81 @@ func TestTickets_ResolutionTimeAndResolvedLevelFromTheirPostings(t *testing.T) {
 	}
 	if got := firstThree(t, e, args); got != c(2, 4, 0) {
 		t.Errorf("once indexed: tickets(%s) = %s, want %s", args, got, c(2, 4, 0))
+	}
+}
+
+// Ensure a key (a partner system's reference) is found by its postings
+// through the API on moto, each lookup, for a reader a category hides it
+// from too (no lookup finds it there); a changed key is not found by its
+// old value before the consumer runs, and by its new one after.
+func TestTickets_KeyFromItsPostings(t *testing.T) {
+	e := newDynamoEnv(t)
+	cmid := uuid.NewString()
+	doc, _ := json.Marshal(`{"grievance_types": ["Default", "Sensitive"], "grievance_anonymized_fields": {"Sensitive": ["key"]}}`)
+	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
+	e.mustSucceed(t, adminClaims, cmid)
+	var ids, codes []string
+	for i, tk := range []struct{ category, key string }{
+		{"Default", "REF-LL-000001"},
+		{"Default", "ref-ll-000001"},
+		{"Sensitive", "REF-BT-000042"},
+		{"Default", ""},
+		{"Default", "REF-LL-000100"},
+	} {
+		args := fmt.Sprintf(`title: "k%d", category: %q`, i, tk.category)
+		if tk.key != "" {
+			args += fmt.Sprintf(`, key: %q`, tk.key)
+		}
+		id := e.createTicket(t, adminClaims, args)
+		ids, codes = append(ids, id), append(codes, code(t, e, id))
+	}
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := func(total int, i ...int) string { return countAndCodes(codes, total, i...) }
+	plain := rightsClaims(viewerID, "127000", "127004", "127005")
+	for _, tc := range []struct {
+		claims     map[string]string
+		args, want string
+	}{
+		{adminClaims, `key: "REF-LL-000001", orderBy: ["-dateCreated"]`, c(1, 0)},
+		{adminClaims, `key_Iexact: "ref-LL-000001", orderBy: ["-dateCreated"]`, c(2, 1, 0)},
+		{adminClaims, `key_Istartswith: "ref-", orderBy: ["title"]`, c(4, 0, 1, 2)},
+		{adminClaims, `key_Icontains: "000042", orderBy: ["-dateCreated"]`, c(1, 2)},
+		{adminClaims, `key_Icontains: "-ll-0001", orderBy: ["-dateCreated"]`, c(1, 4)},
+		{plain, `key_Icontains: "000042", orderBy: ["-dateCreated"]`, c(0)},
+		{plain, `key: "REF-BT-000042", orderBy: ["-dateCreated"]`, c(0)},
+		{plain, `key_Istartswith: "ref-", orderBy: ["-dateCreated"]`, c(3, 4, 1, 0)},
+	} {
+		var out []string
+		d := e.ok(t, tc.claims, fmt.Sprintf(`{ tickets(first: 3, %s) { totalCount edges { node { code } } } }`, tc.args))
+		for _, n := range nodes(d, "tickets") {
+			out = append(out, fmt.Sprint(n["code"]))
+		}
+		if got := fmt.Sprint(path(d, "tickets", "totalCount"), out); got != tc.want {
+			t.Errorf("tickets(%s) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+	cmid = uuid.NewString()
+	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateTicket(input: {id: %q, category: "Default", key: "REF-ZA-000009", clientMutationId: %q}) { internalId } }`, ids[0], cmid))
+	e.mustSucceed(t, adminClaims, cmid)
+	id := e.createTicket(t, adminClaims, `title: "k5", category: "Default", key: "REF-LL-000777"`)
+	codes = append(codes, code(t, e, id))
+	d := e.ok(t, adminClaims, `{ tickets(first: 3, key: "REF-LL-000001") { edges { node { code } } } }`)
+	if n := nodes(d, "tickets"); len(n) != 0 {
+		t.Errorf("before the consumer, the old key lists %v", n)
+	}
+	// The postings decide the list: a range read would list it already.
+	if got := firstThree(t, e, `key: "REF-LL-000777"`); got != c(0) {
+		t.Errorf("before the consumer, a new ticket's key lists %s", got)
+	}
+	if _, err := e.db.IndexText(context.Background(), store.BackfillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for args, want := range map[string]string{`key: "REF-ZA-000009"`: c(1, 0), `key: "REF-LL-000001"`: c(0), `key: "REF-LL-000777"`: c(1, 5)} {
+		if got := firstThree(t, e, args); got != want {
+			t.Errorf("once indexed: tickets(%s) = %s, want %s", args, got, want)
+		}
 	}
 }
 

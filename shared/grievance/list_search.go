@@ -44,13 +44,20 @@ func (pl *ticketPlan) searches(f Filter) bool {
 		return true
 	}
 	_, how := liveLookup(f)
-	return pl.liveTexts && how == liveGrams
+	return how == liveGrams && pl.liveHolds(f.Field)
 }
 
 // answers is indexAnswers for pl: with the live text postings, a lookup
 // they decide or narrow too.
 func (pl *ticketPlan) answers(f Filter) bool {
-	return indexAnswers(f) || pl.liveTexts && liveTextFilter(f)
+	return indexAnswers(f) || liveTextFilter(f) && pl.liveHolds(f.Field)
+}
+
+// liveHolds reports whether the live postings every live ticket is in
+// hold field's (LiveIndexedFields): on a table indexed under an earlier
+// version, only the fields it already held.
+func (pl *ticketPlan) liveHolds(field string) bool {
+	return pl.liveTexts >= LiveSince(field)
 }
 
 // valueKeys are the postings whose union holds exactly the tickets f (on
@@ -363,17 +370,27 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if _, ok := exactValue(pl.fs, "code"); ok {
 		return nil, nil // one number: the list index reads it directly
 	}
-	// The postings of LiveTextFields, once the store says every live
-	// ticket is in them: asked before the plan (a cold container's one
-	// request more, only for a list by one of those fields).
+	// The postings of LiveTextFields, for the fields the version every
+	// live ticket is in holds: asked before the plan (a cold container's
+	// one request more, only for a list by one of those fields; again
+	// until the version holds the list's fields).
 	slaKey, bySLAKey := pl.slaResolvedKey()
-	if lt, ok := s.store.(LiveTextIndex); ok && (bySLAKey || slices.ContainsFunc(pl.fs, liveTextFilter)) {
-		done, err := s.liveTextsComplete.ask(func() (bool, error) { return lt.LiveTextsComplete(ctx) })
+	since := 0
+	if bySLAKey {
+		since = LiveSince(SLAResolvedField)
+	}
+	for _, f := range pl.fs {
+		if liveTextFilter(f) {
+			since = max(since, LiveSince(f.Field))
+		}
+	}
+	if lt, ok := s.store.(LiveTextIndex); ok && since > 0 {
+		v, err := s.liveTexts.ask(since, func() (int, error) { return lt.LiveTextsIndexed(ctx) })
 		if err != nil {
 			return nil, fmt.Errorf("read live text postings marker: %w", err)
 		}
-		pl.liveTexts = done
-		pl.slaPosting = done && bySLAKey
+		pl.liveTexts = v
+		pl.slaPosting = bySLAKey && pl.liveHolds(SLAResolvedField)
 	}
 	live := LiveKey
 	var keys []PostingKey

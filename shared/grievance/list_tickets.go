@@ -62,10 +62,12 @@ type ticketPlan struct {
 	slaStatuses []Status
 	// none: the filters match no ticket; nothing is read.
 	none bool
-	// liveTexts: the store's postings hold LiveTextFields (planSearch);
+	// liveTexts: the latest version of the store's postings of
+	// LiveTextFields that holds every live ticket (planSearch; 0: none);
 	// slaPosting: the SLA filter is decided by a resolved level's
 	// posting (slaResolvedKey).
-	liveTexts, slaPosting bool
+	liveTexts  int
+	slaPosting bool
 	// native: rows come in the requested order (ticket-number order);
 	// keyed: from a key range, so cursors carry the number.
 	native, keyed, desc bool

@@ -10,11 +10,11 @@ import (
 )
 
 // liveTextConfig hides the channel, flags, resolution time, date of
-// incident and due date of the Anon category from readers without the
+// incident, key and due date of the Anon category from readers without the
 // confidential right: a lookup on them, or a service level, must not
 // match there.
 const liveTextConfig = `{"grievance_types": ["Open", "Anon", "Secret"],
- "grievance_anonymized_fields": {"Anon": ["channel", "flags", "resolution", "date_of_incident", "due_date"]},
+ "grievance_anonymized_fields": {"Anon": ["channel", "flags", "resolution", "date_of_incident", "due_date", "key"]},
  "restricted_categories": {"Secret": ["127010"]},
  "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`
 
@@ -26,8 +26,9 @@ const liveTextConfig = `{"grievance_types": ["Open", "Anon", "Secret"],
 // hours apart over fifty days; three in four due 0 to 8 days after they
 // were filed, the resolved ones resolved 0 to 12 days after (or, one in
 // seven, last updated then, with no time of resolution recorded: met or
-// missed either way); every fifth is attended by the officer, every
-// eleventh deleted.
+// missed either way); keys that share a partner's prefix, a number, or
+// differ only in case ("REF-LL-0005", "ref-ll-0005"), or none; every
+// fifth is attended by the officer, every eleventh deleted.
 func seedLiveTexts(st *grievancetest.Store) {
 	st.SetConfigDocument([]byte(liveTextConfig))
 	clock := grievancetest.NewClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), 3*time.Hour)
@@ -40,6 +41,9 @@ func seedLiveTexts(st *grievancetest.Store) {
 			Priority: []string{"High", "Low", "Medium"}[i/3%3], DateCreated: clock.Now(),
 			Channel: channels[i%len(channels)], Flags: flags[i/7%len(flags)], IsDeleted: i%11 == 0,
 			Resolution: []string{"5,0", "4,0", "6,12", "", "05,00", "12,5"}[i/2%6]}
+		if p := []string{"REF-LL", "ref-ll", "REF-BT", "", "Partner ZA"}[i%5]; p != "" {
+			t.Key = fmt.Sprintf("%s-%04d", p, i/3)
+		}
 		t.DateUpdated = t.DateCreated
 		if i%4 != 0 {
 			t.DueDate = t.DateCreated.AddDate(0, 0, i%9).Format(grievance.DateLayout)
@@ -61,7 +65,7 @@ func seedLiveTexts(st *grievancetest.Store) {
 }
 
 // A live list by a channel, flags, a resolution time, a date of incident,
-// the day a ticket was filed or a resolved ticket's service level (MET,
+// the day a ticket was filed, a key or a resolved ticket's service level (MET,
 // MISSED, resolvedWithinTime) is read from their postings: its rows,
 // order, count and next-page flag are those of
 // reading every ticket, for every reader (the sight rule hides these
@@ -123,6 +127,14 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-11"), f("title", grievance.IContains, "lost")}},
 		{fs: []grievance.Filter{f("date_created", grievance.IStartsWith, "2026-10-01T12")}, undecided: true}, // past the day
 		{fs: []grievance.Filter{f("date_created", grievance.IContains, "T09")}, undecided: true},
+		{fs: []grievance.Filter{f("key", grievance.Exact, "REF-LL-0005")}, decided: true},
+		{fs: []grievance.Filter{f("key", grievance.IExact, "ref-ll-0005")}, decided: true},
+		{fs: []grievance.Filter{f("key", grievance.IStartsWith, "ref-ll-00")}, decided: true},
+		{fs: []grievance.Filter{f("key", grievance.IContains, "-0005")}},
+		{fs: []grievance.Filter{f("key", grievance.IContains, "partner")}},
+		{fs: []grievance.Filter{f("key", grievance.IStartsWith, "Partner ZA-0012 and a reference past the prefixes")}},
+		{fs: []grievance.Filter{f("key", grievance.Exact, "REF-BT-0004"), f("status", grievance.IContains, "OPEN")}, decided: true},
+		{fs: []grievance.Filter{f("key", grievance.IStartsWith, "ref"), f("title", grievance.IContains, "card")}},
 	}
 	orders := [][]string{nil, {"-dateCreated"}, {"dueDate"}, {"-priority"}, {"title"}, {"-status"}, {"attendingStaff"}}
 	qs := make([]grievance.TicketQuery, len(lists))
@@ -142,6 +154,37 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 				t.Errorf("%d tickets read from a range: the postings did not narrow the list", indexed.scanned)
 			case !complete && alone && indexed.scanned == 0:
 				t.Errorf("the postings are not complete, yet the range was not read")
+			}
+		})
+}
+
+// A table indexed under version 2 of the live postings (before the key's)
+// decides a list by a field version 2 held (a channel, a resolved
+// level) by its postings, and reads the range for a key until the
+// backfill's text pass, with the same answer as reading every ticket.
+func TestLiveTexts_AnEarlierVersionDecidesTheFieldsItHeld(t *testing.T) {
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	qs := []grievance.TicketQuery{
+		{Filters: []grievance.Filter{f("channel", grievance.Exact, "Hotline")}},
+		{SLAStatus: "MET"},
+		{Filters: []grievance.Filter{f("key", grievance.Exact, "REF-LL-0005")}},
+		{Filters: []grievance.Filter{f("key", grievance.IContains, "partner"), f("channel", grievance.IExact, "hotline")}},
+	}
+	byKey := []bool{false, false, true, true}
+	atVersion2 := func(st *grievancetest.Store, latest bool) {
+		st.SetLiveTextsIndexed(map[bool]int{true: grievance.LiveTextsVersion, false: 2}[latest])
+	}
+	sameAsReadingEveryTicket(t, seedLiveTexts, atVersion2, qs, [][]string{nil, {"title"}},
+		func(t *testing.T, latest bool, li int, order []string, indexed *bySeqSpy) {
+			switch {
+			case !latest && !byKey[li] && indexed.scanned > 0:
+				t.Errorf("%d tickets read from a range: version 2 holds the list's field", indexed.scanned)
+			case !latest && byKey[li] && li == 2 && indexed.scanned == 0:
+				t.Errorf("version 2 holds no key, yet the range was not read")
+			case latest && indexed.scanned > 0:
+				t.Errorf("%d tickets read from a range at the latest version", indexed.scanned)
 			}
 		})
 }

@@ -70,9 +70,9 @@ type Service struct {
 	daysComplete onceTrue
 	// periodsComplete: the same for its SLA periods (SLAPeriodIndex).
 	periodsComplete onceTrue
-	// liveTextsComplete: the store said every live ticket is in its
-	// postings of LiveTextFields.
-	liveTextsComplete onceTrue
+	// liveTexts: the latest version of its postings of LiveTextFields
+	// the store said holds every live ticket.
+	liveTexts atLeast
 	// rowsComplete: the store said every ticket's history rows are in
 	// their column (history_rows.go).
 	rowsComplete onceTrue
@@ -426,6 +426,28 @@ func (o *onceTrue) ask(read func() (bool, error)) (bool, error) {
 		o.yes.Store(true)
 	}
 	return ok, err
+}
+
+// atLeast remembers the greatest of a store's answers, for a level that
+// never goes back (a version of the index every ticket is in).
+type atLeast struct{ n atomic.Int64 }
+
+// ask returns the level remembered when it is need or more, else read's
+// answer, remembering it.
+func (a *atLeast) ask(need int, read func() (int, error)) (int, error) {
+	if n := int(a.n.Load()); n >= need {
+		return n, nil
+	}
+	n, err := read()
+	if err != nil {
+		return 0, err
+	}
+	for {
+		old := a.n.Load()
+		if int64(n) <= old || a.n.CompareAndSwap(old, int64(n)) {
+			return max(n, int(old)), nil
+		}
+	}
 }
 
 // under returns ask of read sent now, beside other requests: a container

@@ -42,8 +42,9 @@ var TextIndexedFields = []string{"title", "description"}
 var ValueIndexedFields = []string{"status", "category", "priority", "attending_staff__id", "reporter_id"}
 
 // LiveTextFields are ticket fields outside the client's panel that
-// operators filter by (a channel's tickets, a flag's, a resolution
-// time's, an incident's day, the day a ticket was filed): indexed for live lists only, so they cost
+// operators and integrations filter by (a channel's tickets, a flag's, a
+// resolution time's, an incident's day, the day a ticket was filed, a
+// partner system's reference: the key): indexed for live lists only, so they cost
 // no history posting, count or replaced text. A text's value is in four
 // kinds of posting (LiveTextKeys), one a lookup: its exact value (exact),
 // its folded value (iexact), its lower-cased prefixes up to
@@ -51,17 +52,28 @@ var ValueIndexedFields = []string{"status", "category", "priority", "attending_s
 // longer istartswith), so every lookup but those two is decided, and
 // counted, by one posting. The dates are kept more cheaply (liveDates).
 //
-// A field added here, or a change to the postings LiveTextKeys writes,
-// raises LiveTextsVersion.
-var LiveTextFields = []string{"channel", "flags", "resolution", "date_of_incident", "date_created"}
+// A field added here, or a change to the postings LiveTextKeys writes
+// for one, raises LiveTextsVersion and names the new version in
+// liveSince for that field.
+var LiveTextFields = []string{"channel", "flags", "resolution", "date_of_incident", "date_created", "key"}
 
 // LiveTextsVersion names what the live postings hold (LiveTextFields,
 // liveStates, the kinds LiveTextKeys writes): a store marks its postings
 // complete, and each ticket's reference indexed, for one version, so a
 // table indexed under an earlier one is indexed again by the backfill's
-// text pass, and read by range until then. 2: the resolution time and a
-// resolved ticket's service level (session 43).
-const LiveTextsVersion = 2
+// text pass. Until then its lists by a field the earlier version already
+// held are decided by its postings (liveSince), the others read their
+// range. 2: the resolution time and a resolved ticket's service level
+// (session 43); 3: the key (session 44).
+const LiveTextsVersion = 3
+
+// liveSince is the version of the live postings since which a field's are
+// as LiveTextKeys writes them; 1 for a field not named.
+var liveSince = map[string]int{"resolution": 2, SLAResolvedField: 2, "key": 3}
+
+// LiveSince is the version of the live postings since which field's (of
+// LiveIndexedFields) are as LiveTextKeys writes them.
+func LiveSince(field string) int { return max(1, liveSince[field]) }
 
 // SLAResolvedField is a derived value kept beside LiveTextFields: a live
 // resolved ticket's service level, MET or MISSED (Ticket.SLA; no reading
@@ -260,10 +272,12 @@ func foldCase(s string) string {
 
 // LiveTextIndex is a text index that keeps LiveTextFields' postings.
 type LiveTextIndex interface {
-	// LiveTextsComplete reports whether every live ticket is in them:
-	// false on a table indexed before they existed, until the backfill's
-	// text pass from the start. It never goes back to false.
-	LiveTextsComplete(ctx context.Context) (bool, error)
+	// LiveTextsIndexed returns the latest version (LiveTextsVersion) of
+	// the live postings that holds every live ticket: 0 on a table
+	// indexed before they existed, an earlier version on one indexed
+	// under it, until the backfill's text pass from the start. It never
+	// goes back.
+	LiveTextsIndexed(ctx context.Context) (int, error)
 }
 
 // ValueKey names the posting of the tickets whose field is value. Its gram

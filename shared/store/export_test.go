@@ -930,15 +930,16 @@ func splitKeys(tb testing.TB, s *Store) []fieldValue {
 // which cuts LiveTicketsBySeq's Queries (seqruns.go).
 func SetLiveTicketSize(s *Store, n int) { s.liveSize.bytes.Store(int64(n)) }
 
-// ForgetLiveTexts makes the index what it was before the postings of
-// grievance.LiveIndexedFields: none of them, no marker, and references
-// that do not say they hold them. With fields, only those fields'
-// postings go, as under version 1 of the live postings (before the
-// resolution time and the resolved level): the references keep the
-// others and say they were indexed under version 1.
-func ForgetLiveTexts(tb testing.TB, s *Store, fields ...string) {
+// ForgetLiveTexts makes the index what version v of the live postings
+// (grievance.LiveSince) left: the postings of the fields it did not hold
+// gone, the markers of later versions gone and v's written, and
+// references that say they were indexed under v without those fields
+// (version 1's said so by "lt"). Version 0 is a table indexed before the
+// live postings: none of them, no marker, references without them.
+func ForgetLiveTexts(tb testing.TB, s *Store, v int) {
 	tb.Helper()
 	ctx := context.Background()
+	gone := func(f string) bool { return grievance.LiveSince(f) > v }
 	var items []postingItem // any item: pk and sk
 	if err := s.main.Scan().Filter("kind = ?", KindPosting).Consistent(true).All(ctx, &items); err != nil {
 		tb.Fatal(err)
@@ -947,26 +948,36 @@ func ForgetLiveTexts(tb testing.TB, s *Store, fields ...string) {
 	for _, it := range items {
 		field, _, _ := strings.Cut(strings.TrimPrefix(it.PK, prefixPosting), "#")
 		f, ok := grievance.LiveTextFieldOf(grievance.PostingKey{Field: field})
-		if ok && (fields == nil || slices.Contains(fields, f)) && !slices.Contains(pks, it.PK) {
+		if ok && gone(f) && !slices.Contains(pks, it.PK) {
 			pks = append(pks, it.PK)
 		}
 	}
 	dropIndex(tb, s, skLiveTextsMarker, pks...)
+	for later := v + 1; later < grievance.LiveTextsVersion; later++ {
+		dropIndex(tb, s, liveTextsMarker(later))
+	}
+	if v > 0 {
+		if err := s.mark(ctx, liveTextsMarker(v)); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	var refs []searchRefItem
 	if err := s.main.Scan().Filter("kind = ?", KindSearchRef).Consistent(true).All(ctx, &refs); err != nil {
 		tb.Fatal(err)
 	}
 	for _, r := range refs {
-		u := s.main.Update(AttrPK, r.PK).Range(AttrSK, r.SK).Remove("lv")
+		u := s.main.Update(AttrPK, r.PK).Range(AttrSK, r.SK)
 		switch {
-		case fields == nil:
-			u = u.Remove("ltexts")
+		case v == 0:
+			u = u.Remove("lv", "ltexts")
+		case v == 1:
+			u = u.Remove("lv").Set("lt", true)
 		default:
-			u = u.Set("lt", true)
-			for _, f := range fields {
-				if _, ok := r.LiveTexts[f]; ok {
-					u = u.Remove("ltexts." + f)
-				}
+			u = u.Set("lv", v)
+		}
+		for f := range r.LiveTexts {
+			if v > 0 && gone(f) {
+				u = u.RemoveExpr("ltexts.$", f)
 			}
 		}
 		if err := u.Run(ctx); err != nil {

@@ -14,13 +14,14 @@ import (
 )
 
 // Ensure the postings of the live text fields (channel, flags, resolution
-// time, date of incident, date created) and of a resolved ticket's
+// time, date of incident, date created, key) and of a resolved ticket's
 // service level follow real stream records — values shared, differing in
 // case, longer than the prefixes, changed, emptied, a ticket deleted,
 // resolved on time and late, reopened, its due date moved; redelivered —
 // hold no history, and that the backfill's text pass fills a table
-// indexed before them, or under version 1 (no resolution time, no level),
-// marking them complete.
+// indexed before them, under version 1 (no resolution time, no level) or
+// version 2 (no key), marking them complete; until then the table says
+// the version it was indexed under.
 func TestLiveTexts_FollowTheStream(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
@@ -34,6 +35,7 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 			tk.DateOfIncident = fmt.Sprintf("2026-0%d-1%d", 1+i%3, i%10)
 		}
 		tk.Resolution = []string{"5,0", "6,12", ""}[i%3]
+		tk.Key = []string{"REF-LL-000001", "ref-ll-000001", "", "REF-BT-000042"}[i%4]
 		if i%5 != 0 {
 			tk.DueDate = tk.DateCreated.AddDate(0, 0, 2).Format(grievance.DateLayout)
 		}
@@ -43,7 +45,8 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 		ts = append(ts, mustCreate(t, s, tk))
 	}
 	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.Channel, n.Flags = "Web form", "Urgent" })
-	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Channel, n.DateOfIncident = "", "" })
+	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.Channel, n.DateOfIncident, n.Key = "", "", "" })
+	ts[4] = update(t, s, ts[4], func(n *grievance.Ticket) { n.Key = "REF-ZA-000007" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
 	ts[3] = update(t, s, ts[3], func(n *grievance.Ticket) { n.Status, n.DateResolved = grievance.StatusOpen, time.Time{} })
 	ts[5] = update(t, s, ts[5], func(n *grievance.Ticket) { n.DueDate = n.DateCreated.AddDate(0, 0, 9).Format(grievance.DateLayout) })
@@ -59,7 +62,7 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 	// Every key any version held, with the live value kinds' history
 	// twins: those must stay empty.
 	var keys []grievance.PostingKey
-	for _, v := range append(slices.Clone(channels), "Web form", "Urgent", `["GBV", "Minor"]`, "2026-01-11", "2026-02-12", "2026-03-13", "5,0", "6,12", "MET", "MISSED") {
+	for _, v := range append(slices.Clone(channels), "Web form", "Urgent", `["GBV", "Minor"]`, "2026-01-11", "2026-02-12", "2026-03-13", "5,0", "6,12", "MET", "MISSED", "REF-LL-000001", "ref-ll-000001", "REF-BT-000042", "REF-ZA-000007") {
 		for _, f := range grievance.LiveIndexedFields {
 			for _, k := range grievance.LiveTextKeys(f, v) {
 				if !slices.Contains(keys, k) {
@@ -94,8 +97,8 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 				t.Errorf("%s: posting %q %q holds %v, want %v", when, k.Field, k.Gram, have, want)
 			}
 		}
-		if ok, err := s.LiveTextsComplete(ctx); !ok || err != nil {
-			t.Errorf("%s: live texts complete %v %v", when, ok, err)
+		if v, err := s.LiveTextsIndexed(ctx); v != grievance.LiveTextsVersion || err != nil {
+			t.Errorf("%s: live texts indexed under version %d (%v), want %d", when, v, err, grievance.LiveTextsVersion)
 		}
 	}
 	check("followed from the stream")
@@ -109,21 +112,14 @@ func TestLiveTexts_FollowTheStream(t *testing.T) {
 		t.Fatalf("the tickets' resolved levels are %v: met and missed both wanted", levels)
 	}
 
-	store.ForgetLiveTexts(t, s, "resolution", grievance.SLAResolvedField)
-	if ok, err := s.LiveTextsComplete(ctx); ok || err != nil {
-		t.Fatalf("live texts complete under version 1: %v %v", ok, err)
+	for _, v := range []int{2, 1, 0} {
+		store.ForgetLiveTexts(t, s, v)
+		if got, err := s.LiveTextsIndexed(ctx); got != v || err != nil {
+			t.Fatalf("live texts indexed under version %d (%v) once forgotten back to %d", got, err, v)
+		}
+		if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("filled by the text pass from version %d", v))
 	}
-	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
-		t.Fatal(err)
-	}
-	check("filled by the text pass from version 1")
-
-	store.ForgetLiveTexts(t, s)
-	if ok, err := s.LiveTextsComplete(ctx); ok || err != nil {
-		t.Fatalf("live texts complete once forgotten: %v %v", ok, err)
-	}
-	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 4}); err != nil {
-		t.Fatal(err)
-	}
-	check("filled by the text pass")
 }

@@ -104,11 +104,22 @@ type searchRefItem struct {
 	Period int `dynamo:"pu,omitempty"`
 }
 
-// skLiveTextsMarker: every live ticket is in the postings of
-// grievance.LiveIndexedFields as grievance.LiveTextsVersion names them
-// ("ltexts" was version 1's, before the resolution time and the resolved
-// level).
-var skLiveTextsMarker = fmt.Sprintf("ltexts.v%d", grievance.LiveTextsVersion)
+// liveTextsMarker is the marker of version v of the live postings: every
+// live ticket is in the postings of grievance.LiveIndexedFields as v
+// names them. A table keeps the markers of the versions it was indexed
+// under, so it answers for the fields they held until the text pass
+// writes the latest.
+func liveTextsMarker(v int) string {
+	if v == 1 { // before the resolution time and the resolved level
+		return liveTextsMarkers
+	}
+	return fmt.Sprintf("%s.v%d", liveTextsMarkers, v)
+}
+
+// liveTextsMarkers starts every version's marker, and no other's.
+const liveTextsMarkers = "ltexts"
+
+var skLiveTextsMarker = liveTextsMarker(grievance.LiveTextsVersion)
 
 func postingPK(k grievance.PostingKey) string { return prefixPosting + k.Field + "#" + k.Gram }
 
@@ -222,12 +233,31 @@ func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
 	return s.marked(ctx, skOrdersMarker)
 }
 
-// LiveTextsComplete implements grievance.LiveTextIndex: the marker is
-// written when ticket 1 is first indexed by this code (a fresh table), by
-// an import of ticket 1 and by a backfill text pass from the start (which
-// indexes again every ticket whose reference predates these postings).
-func (s *Store) LiveTextsComplete(ctx context.Context) (bool, error) {
-	return s.marked(ctx, skLiveTextsMarker)
+var _ grievance.LiveTextIndex = (*Store)(nil)
+
+// LiveTextsIndexed implements grievance.LiveTextIndex: the latest
+// version whose marker is written (one Query of the markers of every
+// version). The latest's marker is written when ticket 1 is first
+// indexed by this code (a fresh table), by an import of ticket 1 and by a
+// backfill text pass from the start (which indexes again every ticket
+// whose reference predates it).
+func (s *Store) LiveTextsIndexed(ctx context.Context) (int, error) {
+	var ms []struct {
+		SK string `dynamo:"sk"`
+	}
+	err := s.main.Get(AttrPK, pkOrdersMarker).Range(AttrSK, dynamo.BeginsWith, liveTextsMarkers).All(ctx, &ms)
+	if err != nil {
+		return 0, translate("read live text markers", err)
+	}
+	latest := 0
+	for _, m := range ms {
+		for v := latest + 1; v <= grievance.LiveTextsVersion; v++ {
+			if m.SK == liveTextsMarker(v) {
+				latest = v
+			}
+		}
+	}
+	return latest, nil
 }
 
 // marked reports whether the text index's marker sk is written.
@@ -957,3 +987,14 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	}
 	return nil
 }
+
+// The indexes the grievance service asks its store for by assertion: a
+// method renamed there must fail here, not turn an index silently off.
+var (
+	_ grievance.TextIndex       = (*Store)(nil)
+	_ grievance.OrderIndex      = (*Store)(nil)
+	_ grievance.OrderRunIndex   = (*Store)(nil)
+	_ grievance.DueDayIndex     = (*Store)(nil)
+	_ grievance.SLAPeriodIndex  = (*Store)(nil)
+	_ grievance.HistoryRowIndex = (*Store)(nil)
+)

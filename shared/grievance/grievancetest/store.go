@@ -83,8 +83,9 @@ type Store struct {
 	daysIncomplete bool
 	// periodsIncomplete is what SLAPeriodsComplete denies.
 	periodsIncomplete bool
-	// liveTextsIncomplete is what LiveTextsComplete denies.
-	liveTextsIncomplete bool
+	// liveTextsBehind is how many versions of the live postings
+	// LiveTextsIndexed is behind grievance.LiveTextsVersion.
+	liveTextsBehind int
 	// rowsIncomplete is what HistoryRowsComplete denies.
 	rowsIncomplete bool
 	// rowsPartial are the tickets HistoryRows says are partial.

@@ -416,13 +416,32 @@ func (s *Store) SLAPeriodsComplete(ctx context.Context) (bool, error) {
 
 var _ grievance.LiveTextIndex = (*Store)(nil)
 
-// SetLiveTextsComplete sets what LiveTextsComplete answers (true unless
-// a test says otherwise).
-func (s *Store) SetLiveTextsComplete(ok bool) { s.setFlag(&s.liveTextsIncomplete, !ok) }
+// SetLiveTextsComplete sets whether LiveTextsIndexed answers
+// grievance.LiveTextsVersion (as unless a test says otherwise) or 0.
+func (s *Store) SetLiveTextsComplete(ok bool) {
+	v := 0
+	if ok {
+		v = grievance.LiveTextsVersion
+	}
+	s.SetLiveTextsIndexed(v)
+}
 
-// LiveTextsComplete implements grievance.LiveTextIndex.
-func (s *Store) LiveTextsComplete(ctx context.Context) (bool, error) {
-	return s.complete("LiveTextsComplete", &s.liveTextsIncomplete)
+// SetLiveTextsIndexed sets what LiveTextsIndexed answers: a table
+// indexed under version v of the live postings.
+func (s *Store) SetLiveTextsIndexed(v int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.liveTextsBehind = grievance.LiveTextsVersion - v
+}
+
+// LiveTextsIndexed implements grievance.LiveTextIndex.
+func (s *Store) LiveTextsIndexed(ctx context.Context) (int, error) {
+	if err := s.fail("LiveTextsIndexed"); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return grievance.LiveTextsVersion - s.liveTextsBehind, nil
 }
 
 var _ grievance.HistoryRowIndex = (*Store)(nil)
