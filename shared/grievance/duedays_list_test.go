@@ -202,3 +202,42 @@ func TestDueDays_OpenLevelsAtTheBoundaryCountedExactly(t *testing.T) {
 	sameAsReadingEveryTicket(t, seed, setComplete, qs, [][]string{nil, {"dueDate"}, {"-priority"}},
 		func(*testing.T, bool, int, []string, *bySeqSpy) {})
 }
+
+// Ensure the tickets the columns cannot tell are read beside the page
+// only for a count the postings make: with a title search longer than a
+// trigram (its count judges every candidate) each candidate is read once,
+// not once more for the count. 20 open tickets within the boundary's
+// minute, 30 clearly on either side, all titled alike; the answer is
+// reading every ticket's.
+func TestDueDays_UnknownTicketsReadOnceWhenEveryCandidateIsJudged(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(`{"grievance_types": ["Open"], "sla_at_risk_share": 0.27,
+ "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`))
+		deadline := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		boundary := 855*time.Hour + 33*time.Minute
+		for i := 1; i <= 50; i++ {
+			total := boundary + time.Duration(i%60)*time.Second
+			if i > 20 {
+				total = time.Duration(400+i*24) * time.Hour
+			}
+			start := deadline.Add(-total)
+			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+				Title: fmt.Sprintf("Lost card (%d)", i), Category: "Open", Status: grievance.StatusOpen,
+				Priority: "High", DateCreated: start, SLAStart: start, DueDate: "2026-11-30"})
+		}
+	}
+	withIndex, plain, indexed := twins(seed)
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, level := range []string{"AT_RISK", "ON_TRACK"} {
+		indexed.read, indexed.seqs = 0, map[int64]bool{}
+		q := grievance.TicketQuery{SLAStatus: level, WantCount: true, Page: grievance.PageArgs{First: intp(5)},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "lost card"}}}
+		got, want := bothAnswers(t, withIndex, plain, ctx, q)
+		if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
+			t.Fatalf("%s: with the index %s (%d), reading every ticket %s (%d)", level, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+		}
+		if indexed.read != len(indexed.seqs) {
+			t.Errorf("%s: %d tickets read by number for %d distinct: the count's read repeats the candidates'", level, indexed.read, len(indexed.seqs))
+		}
+	}
+}

@@ -660,8 +660,11 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		}
 		switch {
 		case done && pdone:
+			// Only a count from the postings (exact) drops the unknown
+			// days' tickets: any other count judges every candidate, or
+			// bounds them, and would leave their read unused.
 			var decided bool
-			less, decided = days.judgeUnknown(ctx, ti, days.narrow(col, periods, cands), pl.q.WantCount)
+			less, decided = days.judgeUnknown(ctx, ti, days.narrow(col, periods, cands), pl.q.WantCount && exact)
 			if less != nil {
 				pl.waits = append(pl.waits, func() { _, _ = less() })
 			}
