@@ -615,20 +615,69 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 	// In chunks, each finished (postings, then references) before the
 	// next starts: a batch of long texts that runs out of time keeps what
 	// it finished.
-	for start := 0; start < len(changes); start += searchChunk {
-		if _, err := s.applySearch(ctx, changes[start:min(start+searchChunk, len(changes))]); err != nil {
-			return recs[0].Change.SequenceNumber, fmt.Errorf("index tickets %d to %d of the batch: %w", start+1, min(start+searchChunk, len(changes)), err)
+	for start := 0; start < len(changes); {
+		end := searchChunkEnd(changes, start)
+		if _, err := s.applySearch(ctx, changes[start:end]); err != nil {
+			return recs[0].Change.SequenceNumber, fmt.Errorf("index tickets %d to %d of the batch: %w", start+1, end, err)
 		}
+		start = end
 	}
 	return "", nil
+}
+
+// searchChunkKeys bounds the postings one chunk's tickets belong to, as
+// searchState.weight estimates them. Tickets of a chunk share their
+// posting items' writes (the live posting, a status's, a common gram's
+// are written once a chunk), so a batch of 100 tickets of short texts
+// (weighing about 450 each with every live field set) is one chunk, and
+// a ticket of the longest texts (3 × 10,510 characters: about 31,500) a
+// chunk alone, so a batch that runs out of time keeps what it finished.
+// Before session 44 a chunk was 25 tickets whatever their texts: the
+// shared items were written 4 times a batch, and 25 of the longest
+// tickets weighed 13 times this bound.
+const searchChunkKeys = 60000
+
+// searchChunkEnd is where the chunk starting at changes[start] ends: at
+// least one ticket, then as many as searchChunkKeys allows.
+func searchChunkEnd(changes []*searchChange, start int) int {
+	end, w := start+1, changes[start].weight()
+	for end < len(changes) {
+		if w += changes[end].weight(); w > searchChunkKeys {
+			break
+		}
+		end++
+	}
+	return end
+}
+
+// weight estimates the postings applying c touches: its last image's and
+// its earlier images' (their history postings).
+func (c *searchChange) weight() int {
+	w := c.state.weight()
+	for _, e := range c.earlier {
+		w += e.state.weight()
+	}
+	return w
+}
+
+// weight estimates the postings st puts a ticket in: three grams a
+// character of its texts and live texts (at most: unigrams, bigrams and
+// trigrams), a live text's prefixes and whole values, a posting a value
+// and an order.
+func (st searchState) weight() int {
+	w := 2 + len(st.values) + len(st.orders)
+	for _, t := range st.texts {
+		w += 3 * len(t)
+	}
+	for _, t := range st.liveTexts {
+		w += 4*len(t) + 2
+	}
+	return w
 }
 
 // indexMarkers are the markers of a table whose every ticket was indexed
 // by this code: written when ticket 1 is first indexed.
 var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skPeriodsMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker}, runsMarkers()...)
-
-// searchChunk is how many tickets' index changes are applied together.
-const searchChunk = 25
 
 // searchChange is the state a ticket's index entry must reach, from the
 // image of that stream order.
