@@ -178,22 +178,7 @@ func sameAsReadingEveryTicket(t *testing.T, seed func(*grievancetest.Store), set
 // among 60 clearly on track or at risk; the list is judged on its rows,
 // never counted by a bound.
 func TestDueDays_OpenLevelsAtTheBoundaryCountedExactly(t *testing.T) {
-	seed := func(st *grievancetest.Store) {
-		st.SetConfigDocument([]byte(`{"grievance_types": ["Open"], "sla_at_risk_share": 0.27,
- "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`))
-		deadline := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-		boundary := 855*time.Hour + 33*time.Minute
-		for i := 1; i <= 150; i++ {
-			total := boundary + time.Duration(i%60)*time.Second
-			if i > 90 {
-				total = time.Duration(400+i*4) * time.Hour
-			}
-			start := deadline.Add(-total)
-			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
-				Title: fmt.Sprintf("At the boundary (%d)", i), Category: "Open", Status: grievance.StatusOpen,
-				Priority: "High", DateCreated: start, SLAStart: start, DueDate: "2026-11-30"})
-		}
-	}
+	seed := seedBoundary(150, 90, "At the boundary", func(i int) time.Duration { return time.Duration(400+i*4) * time.Hour })
 	qs := []grievance.TicketQuery{{SLAStatus: "AT_RISK"}, {SLAStatus: "ON_TRACK"}}
 	setComplete := func(st *grievancetest.Store, ok bool) {
 		st.SetDueDaysComplete(ok)
@@ -210,23 +195,7 @@ func TestDueDays_OpenLevelsAtTheBoundaryCountedExactly(t *testing.T) {
 // minute, 30 clearly on either side, all titled alike; the answer is
 // reading every ticket's.
 func TestDueDays_UnknownTicketsReadOnceWhenEveryCandidateIsJudged(t *testing.T) {
-	seed := func(st *grievancetest.Store) {
-		st.SetConfigDocument([]byte(`{"grievance_types": ["Open"], "sla_at_risk_share": 0.27,
- "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`))
-		deadline := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-		boundary := 855*time.Hour + 33*time.Minute
-		for i := 1; i <= 50; i++ {
-			total := boundary + time.Duration(i%60)*time.Second
-			if i > 20 {
-				total = time.Duration(400+i*24) * time.Hour
-			}
-			start := deadline.Add(-total)
-			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
-				Title: fmt.Sprintf("Lost card (%d)", i), Category: "Open", Status: grievance.StatusOpen,
-				Priority: "High", DateCreated: start, SLAStart: start, DueDate: "2026-11-30"})
-		}
-	}
-	withIndex, plain, indexed := twins(seed)
+	withIndex, plain, indexed := twins(seedBoundary(50, 20, "Lost card", func(i int) time.Duration { return time.Duration(400+i*24) * time.Hour }))
 	ctx := grievance.NewContext(context.Background(), admin)
 	for _, level := range []string{"AT_RISK", "ON_TRACK"} {
 		indexed.read, indexed.seqs = 0, map[int64]bool{}
@@ -238,6 +207,30 @@ func TestDueDays_UnknownTicketsReadOnceWhenEveryCandidateIsJudged(t *testing.T) 
 		}
 		if indexed.read != len(indexed.seqs) {
 			t.Errorf("%s: %d tickets read by number for %d distinct: the count's read repeats the candidates'", level, indexed.read, len(indexed.seqs))
+		}
+	}
+}
+
+// seedBoundary stores n open tickets due 2026-11-30 in a programme whose
+// at-risk share is 0.27: the first near of them with periods a second
+// apart across the minute that holds the AT_RISK boundary (855 h 33 min
+// 20 s), the others with the period clear gives them, well on either
+// side; each titled title and its number.
+func seedBoundary(n, near int, title string, clear func(i int) time.Duration) func(*grievancetest.Store) {
+	return func(st *grievancetest.Store) {
+		st.SetConfigDocument([]byte(`{"grievance_types": ["Open"], "sla_at_risk_share": 0.27,
+ "default_attending_staff_role_ids": {}, "default_resolution": {}, "default_responses": {}}`))
+		deadline := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		boundary := 855*time.Hour + 33*time.Minute
+		for i := 1; i <= n; i++ {
+			total := boundary + time.Duration(i%60)*time.Second
+			if i > near {
+				total = clear(i)
+			}
+			start := deadline.Add(-total)
+			st.SeedTicket(&grievance.Ticket{ID: fmt.Sprintf("00000000-0000-4000-a000-%012d", i), Version: 1,
+				Title: fmt.Sprintf("%s (%d)", title, i), Category: "Open", Status: grievance.StatusOpen,
+				Priority: "High", DateCreated: start, SLAStart: start, DueDate: "2026-11-30"})
 		}
 	}
 }
