@@ -233,8 +233,6 @@ func (s *Store) OrderPostingsComplete(ctx context.Context) (bool, error) {
 	return s.marked(ctx, skOrdersMarker)
 }
 
-var _ grievance.LiveTextIndex = (*Store)(nil)
-
 // LiveTextsIndexed implements grievance.LiveTextIndex: the latest
 // version whose marker is written (one Query of the markers of every
 // version). The latest's marker is written when ticket 1 is first
@@ -1046,4 +1044,5 @@ var (
 	_ grievance.DueDayIndex     = (*Store)(nil)
 	_ grievance.SLAPeriodIndex  = (*Store)(nil)
 	_ grievance.HistoryRowIndex = (*Store)(nil)
+	_ grievance.LiveTextIndex   = (*Store)(nil)
 )
