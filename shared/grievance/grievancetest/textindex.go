@@ -417,7 +417,7 @@ func (s *Store) SLAPeriodsComplete(ctx context.Context) (bool, error) {
 var _ grievance.LiveTextIndex = (*Store)(nil)
 
 // SetLiveTextsComplete sets whether LiveTextsIndexed answers
-// grievance.LiveTextsVersion (as unless a test says otherwise) or 0.
+// grievance.LiveTextsVersion (it does unless a test says otherwise) or 0.
 func (s *Store) SetLiveTextsComplete(ok bool) {
 	v := 0
 	if ok {
