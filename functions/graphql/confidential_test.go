@@ -43,10 +43,14 @@ var expected = map[string][3]string{ // Default, Sensitive, GBV
 }
 
 // configureConfidential gives e's programme confidentialConfig.
-func (e *env) configureConfidential(t *testing.T) {
+func (e *env) configureConfidential(t *testing.T) { e.configure(t, confidentialConfig) }
+
+// configure gives e's programme the configuration document cfg, through
+// the API as an administrator.
+func (e *env) configure(t *testing.T, cfg string) {
 	t.Helper()
 	cmid := uuid.NewString()
-	doc, _ := json.Marshal(confidentialConfig)
+	doc, _ := json.Marshal(cfg)
 	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
 	e.mustSucceed(t, adminClaims, cmid)
 }

@@ -5,7 +5,6 @@ package main
 // it from them.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,10 +14,7 @@ import (
 
 func TestConfidentiality_WritePathRefusesUnmasking(t *testing.T) {
 	e := newEnv(t)
-	doc, _ := json.Marshal(confidentialConfig)
-	cmid := uuid.NewString()
-	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
-	e.mustSucceed(t, adminClaims, cmid)
+	e.configureConfidential(t)
 	const secret = "Title zebra"
 	id := e.createTicket(t, adminClaims, fmt.Sprintf(`category: "Sensitive", title: %q, attendingStaffId: %q`, secret, staffID))
 

@@ -73,10 +73,7 @@ func TestContact_Rules(t *testing.T) {
 
 func TestContact_MaskedWithTheReporter(t *testing.T) {
 	e := newEnv(t)
-	cmid := uuid.NewString()
-	doc, _ := json.Marshal(confidentialConfig)
-	e.ok(t, adminClaims, fmt.Sprintf(`mutation { updateGrievanceConfig(input: {config: %s, clientMutationId: %q}) { internalId } }`, doc, cmid))
-	e.mustSucceed(t, adminClaims, cmid)
+	e.configureConfidential(t)
 	id := e.createTicket(t, adminClaims, `category: "Sensitive", title: "t", contact: {name: "Secret Person", phone: "+67077234567"}`)
 	q := fmt.Sprintf(`{ tickets(id: %q) { edges { node { contact { name phone } } } } }`, id)
 	for _, tt := range []struct {

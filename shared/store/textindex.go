@@ -627,9 +627,9 @@ func (s *Store) ApplySearch(ctx context.Context, recs []events.DynamoDBEventReco
 // searchState.weight estimates them. Tickets of a chunk share their
 // posting items' writes (the live posting, a status's, a common gram's
 // are written once a chunk), so a batch of 100 tickets of short texts
-// (weighing about 450 each with every live field set) is one chunk, and
-// a ticket of the longest texts (3 × 10,510 characters: about 31,500) a
-// chunk alone, so a batch that runs out of time keeps what it finished.
+// (weighing about 400 each with every live field set) is one chunk, and
+// a ticket of the longest texts (a title of 255 characters and a
+// description of 10,000: about 31,000) a chunk alone, so a batch that runs out of time keeps what it finished.
 // Before session 44 a chunk was 25 tickets whatever their texts: the
 // shared items were written 4 times a batch, and 25 of the longest
 // tickets weighed 13 times this bound.

@@ -15,7 +15,11 @@ import (
 // and every ticket is in exactly one chunk, in order.
 func TestSearchChunks_ByThePostingsTheirTicketsWeigh(t *testing.T) {
 	ticket := func(desc string) *grievance.Ticket {
-		return &grievance.Ticket{Seq: 1, Title: "Payment not received", Description: desc, Status: grievance.StatusOpen,
+		title := "Payment not received"
+		if len(desc) == 10000 {
+			title = strings.Repeat("t", 255) // the longest texts
+		}
+		return &grievance.Ticket{Seq: 1, Title: title, Description: desc, Status: grievance.StatusOpen,
 			Category: "Default", Priority: "High", Channel: "Channel A", Flags: "Flag A", DateOfIncident: "2026-01-03",
 			Resolution: "5,0", Key: "REF-LL-000123"}
 	}
@@ -29,7 +33,7 @@ func TestSearchChunks_ByThePostingsTheirTicketsWeigh(t *testing.T) {
 		}
 		return cs
 	}
-	longest := strings.Repeat("x", 10255)
+	longest := strings.Repeat("x", 10000)
 	for _, tc := range []struct {
 		name    string
 		changes []*searchChange
