@@ -256,6 +256,12 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "date_of_incident_category_sort_dueDate", args: `dateOfIncident: "2026-01-03", category_Icontains: "Payments", orderBy: ["dueDate"]`},
 		listScaleOp{name: "date_created_day", args: `dateCreated_Istartswith: "2026-01-06", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "date_created_month_status_sort_priority", args: `dateCreated_Istartswith: "2026-01", status_Icontains: OPEN, orderBy: ["-priority"]`},
+		// icontains on a date (the date days, session 45): a date of
+		// incident, with the panel and a column, and a date created
+		// where the match lies in the day.
+		listScaleOp{name: "date_of_incident_icontains", args: `dateOfIncident_Icontains: "-01-0", orderBy: ["-dateCreated"]`},
+		listScaleOp{name: "date_of_incident_icontains_status_sort_priority", args: `dateOfIncident_Icontains: "12-3", status_Icontains: OPEN, orderBy: ["-priority"]`},
+		listScaleOp{name: "date_created_icontains_sort_title", args: `dateCreated_Icontains: "-01-1", orderBy: ["title"]`},
 		// A resolution time, and a resolved ticket's service level
 		// (session 43): the tickets resolved on time or late, alone, by a
 		// column, with the panel or the staff picker.

@@ -424,16 +424,35 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		orderField = "" // its own index, g16, reads just the page
 	}
 	days := s.dueDaysOf(pl)
-	if len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), days != nil) {
+	if len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), days) {
 		return nil, nil
 	}
 	// The due days column, read whole beside the postings when it decides
 	// filters or places a text filter's candidates by due date.
 	var readDays func() ([]uint16, error)
 	var daysDone func() (bool, error)
-	if di, ok := s.store.(DueDayIndex); ok && (days != nil || len(needs) > 0 && orderField == "due_date") {
+	if di, ok := s.store.(DueDayIndex); ok && (days.due() || len(needs) > 0 && orderField == "due_date") {
 		readDays = async("read due days", func() ([]uint16, error) { return di.DueDays(ctx) })
 		daysDone = s.daysComplete.under("read due days marker", func() (bool, error) { return di.DueDaysComplete(ctx) })
+	}
+	// The date days of the date lookups they decide, beside them.
+	readDates := func() (map[string][]uint16, error) { return nil, nil }
+	datesDone := func() (bool, error) { return true, nil }
+	if di, ok := s.store.(DateDayIndex); ok && days != nil && len(days.dates) > 0 {
+		reads := map[string]func() ([]uint16, error){}
+		for f := range days.dates {
+			reads[f] = async("read date days", func() ([]uint16, error) { return di.DateDays(ctx, f) })
+		}
+		readDates = func() (map[string][]uint16, error) {
+			out := map[string][]uint16{}
+			var errs error
+			for f, read := range reads {
+				col, err := read()
+				out[f], errs = col, cmp.Or(errs, err)
+			}
+			return out, errs
+		}
+		datesDone = s.dateDaysComplete.under("read date days marker", func() (bool, error) { return di.DateDaysComplete(ctx) })
 	}
 	// An open level's periods, beside them.
 	readPeriods := func() ([]uint16, error) { return nil, nil }
@@ -530,7 +549,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	}
 	// An SLA filter holds for the statuses it allows only (open ones, or
 	// resolved and closed).
-	bySLA := days != nil && pl.slaStatuses != nil
+	bySLA := days.due() && pl.slaStatuses != nil
 	var slaKeys []PostingKey
 	if bySLA {
 		for _, st := range pl.slaStatuses {
@@ -575,7 +594,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			// Tickets indexed before the order postings are not in them
 			// yet: the plans without them.
 			walk = nil
-			if err == nil && len(needs) == 0 && !pl.panelByPostings(sortField, days != nil) {
+			if err == nil && len(needs) == 0 && !pl.panelByPostings(sortField, days) {
 				if verify != nil {
 					_, _, _ = verify() // the read beside ends with the request
 				}
@@ -651,31 +670,38 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	slaDecided := pl.slaPosting
 	var less func() (int, error) // the unknown days' candidates the count drops
 	if days != nil {
-		col, err := readDays()
-		done, cerr := daysDone()
+		var col []uint16
+		done := true
+		var err, cerr error
+		if days.due() {
+			col, err = readDays()
+			done, cerr = daysDone()
+		}
 		periods, perr := readPeriods()
 		pdone, pcerr := periodsDone()
-		if err = cmp.Or(err, cerr, perr, pcerr); err != nil {
+		dates, derr := readDates()
+		ddone, dcerr := datesDone()
+		if err = cmp.Or(err, cerr, perr, pcerr, derr, dcerr); err != nil {
 			return nil, fmt.Errorf("read due days: %w", err)
 		}
 		switch {
-		case done && pdone:
+		case done && pdone && ddone:
 			// Only a count from the postings (exact) drops the unknown
 			// days' tickets: any other count judges every candidate, or
 			// bounds them, and would leave their read unused.
 			var decided bool
-			less, decided = days.judgeUnknown(ctx, ti, days.narrow(col, periods, cands), pl.q.WantCount && exact)
+			less, decided = days.judgeUnknown(ctx, ti, days.narrow(col, periods, dates, cands), pl.q.WantCount && exact)
 			if less != nil {
 				pl.waits = append(pl.waits, func() { _, _ = less() })
 			}
 			exact = exact && decided
 			for i, f := range pl.fs {
-				answered[i] = answered[i] || dayDecided(f)
+				answered[i] = answered[i] || days.decides(f)
 			}
 			// Too many tickets the columns cannot tell leave the SLA
 			// filter to the rows: judged, never a bound.
 			slaDecided = slaDecided || decided && (!days.breached.IsZero() || days.level != "")
-		case len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), false):
+		case len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), nil):
 			// Tickets indexed before the column are not in it yet: the
 			// range, read whole.
 			return nil, nil
@@ -744,18 +770,19 @@ func (pl *ticketPlan) oneStatusByDueDate() bool {
 // status with a priority, a reporter with a status): a range read would
 // read the narrowest partition filtered, and to count it the rest of it,
 // while the postings count it exactly and name just the page's tickets.
-func (pl *ticketPlan) panelByPostings(sortField string, days bool) bool {
+func (pl *ticketPlan) panelByPostings(sortField string, days *dueDays) bool {
 	noSLA := pl.q.SLAStatus == "" && pl.q.ResolvedWithinTime == nil
 	// The due days decide BREACHED, ON_TRACK, AT_RISK (with the SLA
-	// periods) and a due date lookup; a resolved level has its posting.
-	byDays := days && (pl.breachedByDays() || pl.openLevelByDays() || slices.ContainsFunc(pl.fs, dayDecided))
+	// periods) and a due date lookup, the date days the date lookups
+	// they tell; a resolved level has its posting.
+	byDays := days != nil && (days.byDue && (pl.breachedByDays() || pl.openLevelByDays()) || slices.ContainsFunc(pl.fs, days.decides))
 	// A resolved level's posting decides the SLA filter as well.
 	byPosting := byDays || pl.slaPosting
 	if len(pl.fs) == 0 && !byPosting || !noSLA && !byPosting || pl.staffIDs != nil {
 		return false
 	}
 	for _, f := range pl.fs {
-		if days && dayDecided(f) {
+		if days.decides(f) {
 			continue
 		}
 		if !pl.answers(f) && !slices.Contains(ValueFields, f.Field) {
@@ -1361,7 +1388,10 @@ func (b *batcher) flush() error {
 // judges every ticket; with it the postings and the column name the
 // candidates and count them.
 type dueDays struct {
-	fs []Filter
+	// byDue and byDate say which columns the store keeps: the due days
+	// (DueDayIndex), the date days (DateDayIndex).
+	byDue, byDate bool
+	fs            []Filter
 	// breached, when set, is the reading time of the SLA filter BREACHED:
 	// only days whose deadline is not after it, and open statuses.
 	breached time.Time
@@ -1372,30 +1402,51 @@ type dueDays struct {
 	level SLAStatus
 	at    time.Time
 	share float64
+	// dates are the lookups of DateDayFields the date days decide
+	// (dayTells), by field.
+	dates map[string][]Filter
 }
 
 // dueDaysOf returns the part of pl the column decides, or nil when it
 // decides none (or the store keeps no column).
 func (s *Service) dueDaysOf(pl *ticketPlan) *dueDays {
-	if _, ok := s.store.(DueDayIndex); !ok || pl.q.Mode != ModeLive {
+	d := &dueDays{}
+	_, d.byDue = s.store.(DueDayIndex)
+	_, d.byDate = s.store.(DateDayIndex)
+	if !d.byDue && !d.byDate || pl.q.Mode != ModeLive {
 		return nil
 	}
-	d := &dueDays{}
 	for _, f := range pl.fs {
-		if dayDecided(f) {
+		switch {
+		case d.byDue && dayDecided(f):
 			d.fs = append(d.fs, f)
+		case d.byDate && dayTells(f):
+			if d.dates == nil {
+				d.dates = map[string][]Filter{}
+			}
+			d.dates[f.Field] = append(d.dates[f.Field], f)
 		}
 	}
-	if pl.breachedByDays() {
+	if d.byDue && pl.breachedByDays() {
 		d.breached = pl.slaAt
 	}
-	if _, ok := s.store.(SLAPeriodIndex); ok && pl.openLevelByDays() {
+	if _, ok := s.store.(SLAPeriodIndex); ok && d.byDue && pl.openLevelByDays() {
 		d.level, d.at, d.share = SLAStatus(pl.q.SLAStatus), pl.slaAt, pl.slaShare
 	}
-	if len(d.fs) == 0 && d.breached.IsZero() && d.level == "" {
+	if !d.due() && len(d.dates) == 0 {
 		return nil
 	}
 	return d
+}
+
+// due reports whether d decides anything by the due days.
+func (d *dueDays) due() bool {
+	return d != nil && (len(d.fs) > 0 || !d.breached.IsZero() || d.level != "")
+}
+
+// decides reports whether the columns d reads decide f, once complete.
+func (d *dueDays) decides(f Filter) bool {
+	return d != nil && (d.byDue && dayDecided(f) || d.byDate && dayTells(f))
 }
 
 // dayDecided reports whether f is a due date lookup (every one the filter
@@ -1483,6 +1534,11 @@ func (d *dueDays) accepts(date string) bool {
 // acceptsTicket reports whether t passes d (a ticket read: its level is
 // its own).
 func (d *dueDays) acceptsTicket(t *Ticket) bool {
+	for _, fs := range d.dates {
+		if !matchesTicket(fs, nil, t) {
+			return false
+		}
+	}
 	if !d.accepts(t.DueDate) {
 		return false
 	}
@@ -1493,22 +1549,50 @@ func (d *dueDays) acceptsTicket(t *Ticket) bool {
 	return ok && st == d.level
 }
 
-// narrow keeps of cands the tickets whose day d accepts (and for an open
-// level, whose period says it: openLevel), and returns those of a day the
+// narrow keeps of cands the tickets whose days d accepts (and for an open
+// level, whose period says it: openLevel), and returns those of a day a
 // column does not know (not indexed yet, or a date out of its years) or a
-// period it cannot tell, which only their tickets decide.
-func (d *dueDays) narrow(days, periods []uint16, cands *SeqSet) (unknown *SeqSet) {
+// period it cannot tell, which only their tickets decide. dates are the
+// date days of d.dates' fields.
+func (d *dueDays) narrow(days, periods []uint16, dates map[string][]uint16, cands *SeqSet) (unknown *SeqSet) {
 	// Per day: 0 not judged yet, 1 accepted, 2 not; a slice, as the list
 	// looks up a day per candidate (two thirds of 100,000 for BREACHED).
 	memo := make([]uint8, 1<<16)
+	dateMemo := map[string][]uint8{}
+	for f := range d.dates {
+		dateMemo[f] = make([]uint8, 1<<16)
+	}
 	// An open level's deadlines, per day accepted.
 	deadlines := map[uint16]time.Time{}
 	unknown, drop := &SeqSet{}, &SeqSet{}
-	cands.Range(0, cands.Max(), false, func(n int64) bool {
-		day := DayUnknown
-		if n < int64(len(days)) {
-			day = days[n]
+	dayAt := func(col []uint16, n int64) uint16 {
+		if n < int64(len(col)) {
+			return col[n]
 		}
+		return DayUnknown
+	}
+	cands.Range(0, cands.Max(), false, func(n int64) bool {
+		for f, fs := range d.dates {
+			day := dayAt(dates[f], n)
+			if day == DayUnknown {
+				unknown.Add(n)
+				continue
+			}
+			if m := dateMemo[f]; m[day] == 0 {
+				m[day] = 2
+				if matchesTicket(fs, nil, dayTicket(f, day)) {
+					m[day] = 1
+				}
+			}
+			if dateMemo[f][day] == 2 {
+				drop.Add(n)
+				return true
+			}
+		}
+		if !d.due() {
+			return true
+		}
+		day := dayAt(days, n)
 		if day == DayUnknown {
 			unknown.Add(n)
 			return true
@@ -1541,6 +1625,8 @@ func (d *dueDays) narrow(days, periods []uint16, cands *SeqSet) (unknown *SeqSet
 		return true
 	})
 	cands.AndNot(drop)
+	// A ticket one column rejects is out, whatever another cannot tell.
+	unknown.AndNot(drop)
 	return unknown
 }
 

@@ -54,7 +54,10 @@ func seedLiveTexts(st *grievancetest.Store) {
 				t.DateResolved = t.DateUpdated
 			}
 		}
-		if i%6 != 0 {
+		switch {
+		case i%97 == 0:
+			t.DateOfIncident = "1969-07-20" // before the columns' days: read
+		case i%6 != 0:
 			t.DateOfIncident = time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%90).Format(grievance.DateLayout)
 		}
 		if i%5 == 0 {
@@ -100,7 +103,21 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 		{fs: []grievance.Filter{f("date_of_incident", grievance.Exact, "2026-08-15")}, decided: true},
 		{fs: []grievance.Filter{f("date_of_incident", grievance.IStartsWith, "2026-09")}, decided: true},
 		{fs: []grievance.Filter{f("date_of_incident", grievance.IExact, "2026-08-15")}, decided: true},
-		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "-09")}, undecided: true}, // no grams of dates
+		// The date days decide what the postings do not: icontains on a
+		// date of incident, a prefix longer than a date, icontains on a
+		// date created where the match lies in the day.
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "-09")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "08-1")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "19")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IStartsWith, "2026-08-15 or so")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "09-2"), f("channel", grievance.Exact, "Hotline")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "-1"), f("title", grievance.IContains, "car")}},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "-08-"), f("status", grievance.IContains, "OPEN"), f("priority", grievance.Exact, "High")}, decided: true},
+		{fs: []grievance.Filter{f("date_of_incident", grievance.IContains, "-08-"), f("due_date", grievance.IContains, "-10-")}, decided: true},
+		{fs: []grievance.Filter{f("date_created", grievance.IContains, "-10-0")}, decided: true},
+		{fs: []grievance.Filter{f("date_created", grievance.IContains, "11-1"), f("date_of_incident", grievance.IContains, "10")}, decided: true},
+		{fs: []grievance.Filter{f("date_created", grievance.IContains, "10-01t")}, undecided: true}, // into the time
+		{fs: []grievance.Filter{f("date_created", grievance.IContains, "2026")}, undecided: true},   // digits: a fraction may hold them
 		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("status", grievance.IContains, "OPEN")}, decided: true},
 		{fs: []grievance.Filter{f("channel", grievance.IContains, "sms"), f("category", grievance.Exact, "Open"), f("priority", grievance.IContains, "high")}},
 		{fs: []grievance.Filter{f("channel", grievance.Exact, "Hotline"), f("title", grievance.IContains, "pay")}},
@@ -141,7 +158,8 @@ func TestLiveTexts_ListsSameAnswerAsReadingEveryTicket(t *testing.T) {
 	for i, l := range lists {
 		qs[i] = grievance.TicketQuery{Filters: l.fs, SLAStatus: l.sla, ResolvedWithinTime: l.within}
 	}
-	sameAsReadingEveryTicket(t, seedLiveTexts, (*grievancetest.Store).SetLiveTextsComplete, qs, orders,
+	complete := func(s *grievancetest.Store, ok bool) { s.SetLiveTextsComplete(ok); s.SetDateDaysComplete(ok) }
+	sameAsReadingEveryTicket(t, seedLiveTexts, complete, qs, orders,
 		func(t *testing.T, complete bool, li int, order []string, indexed *bySeqSpy) {
 			l, read := lists[li], indexed.read+indexed.scanned
 			// One filter, on these postings (a channel's, a level's):

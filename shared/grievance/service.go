@@ -70,6 +70,8 @@ type Service struct {
 	daysComplete onceTrue
 	// periodsComplete: the same for its SLA periods (SLAPeriodIndex).
 	periodsComplete onceTrue
+	// dateDaysComplete: the same for its date days (DateDayIndex).
+	dateDaysComplete onceTrue
 	// liveTexts: the latest version of its postings of LiveTextFields
 	// the store said holds every live ticket.
 	liveTexts atLeast

@@ -113,8 +113,83 @@ func LiveIndexedValue(t *Ticket, field string) string {
 // so its whole value and longer prefixes would be a posting item a
 // ticket; a date's grams are shared by almost every ticket, and would
 // cost a new ticket some 20 posting changes for a lookup (icontains on
-// a date) nobody sends. Their other lookups read the range.
+// a date) few send. Their other lookups are decided by the date days
+// where the day tells them (DateDayIndex, dayTells), else read the range.
 var liveDates = map[string]bool{"date_of_incident": true, "date_created": true}
+
+// DateDayFields are the dates of LiveTextFields whose day a DateDayIndex
+// keeps in a column.
+var DateDayFields = []string{"date_of_incident", "date_created"}
+
+// DateDayIndex is a text index that also keeps the day (DateDay) of each
+// ticket's date of incident and date created, by ticket number: a
+// column per field that a list reads whole, as the due days
+// (DueDayIndex), to decide the lookups no posting does but the day
+// tells (dayTells): icontains on a date of incident (a date's grams are
+// in almost every ticket, so postings of them would cost a new ticket
+// some 20 posting changes; a column costs each batch one block), and on
+// a date created where the match can only lie in its day. A block's
+// tickets are filed together, so their days are within days of one
+// another: a byte a ticket.
+type DateDayIndex interface {
+	// DateDays returns the day of field (of DateDayFields) of every
+	// ticket, indexed by its number (DayUnknown past the end, or for a
+	// ticket not indexed).
+	DateDays(ctx context.Context, field string) ([]uint16, error)
+	// DateDaysComplete reports whether every live ticket's days are in
+	// the columns: false on a table indexed before they existed, until
+	// the backfill's text pass from the start. It never goes back to
+	// false.
+	DateDaysComplete(ctx context.Context) (bool, error)
+}
+
+// DateDay returns the day (DayOf) of value, field's text as
+// LiveIndexedValue gives it: for a date created (a date and time), its
+// date's.
+func DateDay(field, value string) uint16 {
+	if field == "date_created" && len(value) > dayLen && value[dayLen] == 'T' {
+		value = value[:dayLen]
+	}
+	return DayOf(value)
+}
+
+// dayTells reports whether the day (DateDay) of a ticket's date alone
+// tells whether f matches it, for a lookup of DateDayFields no live
+// posting decides (liveLookup): every lookup of a date of incident,
+// whose text is its day; on a date created (its day, "T", then a time of
+// digits, ':' and '.') an icontains whose lower-cased value holds no "t"
+// and some character a time has not (a '-', a letter), as its match can
+// then only lie within the day. The others (a time, a longer prefix,
+// digits alone, which a time's fraction may hold) read the range.
+func dayTells(f Filter) bool {
+	v, ok := f.Value.(string)
+	if !ok || v == "" || !slices.Contains(DateDayFields, f.Field) || !slices.Contains(textLookups, f.Lookup) {
+		return false
+	}
+	if _, how := liveLookup(f); how != liveNone {
+		return false
+	}
+	if f.Field != "date_created" {
+		return true
+	}
+	q := strings.ToLower(v)
+	return f.Lookup == IContains && !strings.Contains(q, "t") &&
+		strings.ContainsFunc(q, func(r rune) bool { return !strings.ContainsRune("0123456789:.", r) })
+}
+
+// dayTicket is a ticket whose field (of DateDayFields) falls on day, for
+// judging the lookups dayTells: a date created at its midnight.
+func dayTicket(field string, day uint16) *Ticket {
+	date := dayDate(day)
+	if field != "date_created" {
+		return &Ticket{DateOfIncident: date}
+	}
+	t, err := time.Parse(DateLayout, date)
+	if err != nil {
+		return &Ticket{} // DayNone: no date
+	}
+	return &Ticket{DateCreated: t}
+}
 
 // dayLen is the length of a date's text (YYYY-MM-DD).
 const dayLen = len(DateLayout)

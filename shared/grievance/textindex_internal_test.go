@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -116,5 +117,56 @@ func TestOpenLevel_AgreesWithTheTicketsLevel(t *testing.T) {
 	}
 	if _, known := openLevel(now.Add(time.Hour), PeriodUnknown, now, 0.25); known {
 		t.Errorf("a ticket not indexed is known")
+	}
+}
+
+// Where dayTells says a date lookup is told by the day, judging a ticket
+// of that day (dayTicket) answers as judging the ticket itself, for
+// every query cut from the dates' texts or their neighbours (a time, a
+// fraction, digits, letters, a "T" in either case) and every date and
+// time (with a fraction, on the second, at midnight); and the lookups
+// that are told include every icontains of a date of incident and of a
+// date created's "-".
+func TestDayTells_TheDayAnswersAsTheTicket(t *testing.T) {
+	times := []time.Time{
+		time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 19, 23, 59, 59, 123456000, time.UTC),
+		time.Date(2024, 2, 29, 12, 30, 5, 0, time.UTC),
+		time.Date(2031, 1, 10, 10, 1, 20, 202600000, time.UTC),
+	}
+	var queries []string
+	for _, tm := range times {
+		txt := FormatDateTime(tm)
+		for i := range len(txt) {
+			for j := i + 1; j <= len(txt) && j <= i+8; j++ {
+				queries = append(queries, txt[i:j], strings.ToLower(txt[i:j]))
+			}
+		}
+	}
+	queries = append(queries, "x", "-x", "k", "2026-", "-10-0", "10-01t", "t09", "T09", ".12", "2026", "1-1")
+	told := 0
+	for _, field := range DateDayFields {
+		for _, q := range queries {
+			for _, l := range textLookups {
+				f := Filter{Field: field, Lookup: l, Value: q}
+				if !dayTells(f) {
+					if field == "date_of_incident" && l == IContains || field == "date_created" && l == IContains && strings.Contains(q, "-") && !strings.ContainsAny(q, "tT") {
+						t.Errorf("%s %s %q: not told", field, l, q)
+					}
+					continue
+				}
+				told++
+				for _, tm := range times {
+					tk := &Ticket{DateCreated: tm, DateOfIncident: tm.Format(DateLayout)}
+					day := DateDay(field, LiveIndexedValue(tk, field))
+					if got, want := matchesTicket([]Filter{f}, nil, dayTicket(field, day)), matchesTicket([]Filter{f}, nil, tk); got != want {
+						t.Errorf("%s %s %q on %s: the day says %v, the ticket %v", field, l, q, FormatDateTime(tm), got, want)
+					}
+				}
+			}
+		}
+	}
+	if told < 500 {
+		t.Errorf("only %d lookups told by the day", told)
 	}
 }

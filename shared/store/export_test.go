@@ -535,6 +535,13 @@ func DropDueDays(tb testing.TB, s *Store) {
 	dropIndex(tb, s, skDaysMarker, pkDueDays, dueDays.widePK())
 }
 
+// DropDateDays makes the index what it was before the date days: no
+// INCIDENTDAYS or CREATEDDAYS item, nor their marker.
+func DropDateDays(tb testing.TB, s *Store) {
+	tb.Helper()
+	dropIndex(tb, s, skDateDaysMarker, dateDayColumns["date_of_incident"].widePK(), dateDayColumns["date_created"].widePK())
+}
+
 // DropSLAPeriods makes the index what it was before the SLA periods: no
 // SLAPERIODS item, nor their marker, nor a reference's period.
 func DropSLAPeriods(tb testing.TB, s *Store) {

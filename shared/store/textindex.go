@@ -675,7 +675,7 @@ func (st searchState) weight() int {
 
 // indexMarkers are the markers of a table whose every ticket was indexed
 // by this code: written when ticket 1 is first indexed.
-var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skPeriodsMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker}, runsMarkers()...)
+var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skPeriodsMarker, skDateDaysMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker}, runsMarkers()...)
 
 // searchChange is the state a ticket's index entry must reach, from the
 // image of that stream order.
@@ -734,6 +734,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 	rc := runChanges{}
 	dc := dayChanges{}
 	sp := periodChanges{}
+	dd := dateDayChanges{}
 	hc := rowChanges{}
 	vc := valueRowChanges{}
 	var write []searchRefItem
@@ -769,6 +770,7 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		rc.diff(old, c.state)
 		dc.diff(old, c.state)
 		sp.diff(old, c.state)
+		dd.diff(old, c.state)
 		moved++
 		write = append(write, refItem(c.id, c.order, c.state))
 	}
@@ -783,6 +785,9 @@ func (s *Store) applySearch(ctx context.Context, changes []*searchChange) (int, 
 		return 0, err
 	}
 	if err := s.applyPeriods(ctx, sp, false); err != nil {
+		return 0, err
+	}
+	if err := s.applyDateDays(ctx, dd, false); err != nil {
 		return 0, err
 	}
 	if err := s.applyRows(ctx, hc, vc, grievance.MergeHistoryRows, maxCount); err != nil {
@@ -847,16 +852,21 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 			// the consumer's are newer than this page's.
 			dc := dayChanges{}
 			sp := periodChanges{}
+			dd := dateDayChanges{}
 			hc := rowChanges{}
 			for _, c := range changes {
 				dc.diff(nil, c.state)
 				sp.diff(nil, c.state)
+				dd.diff(nil, c.state)
 				hc[c.state.seq] = firstSeenRows(int(c.order / 2))
 			}
 			if err := s.applyDays(ctx, dc, true); err != nil {
 				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
 			}
 			if err := s.applyPeriods(ctx, sp, true); err != nil {
+				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
+			}
+			if err := s.applyDateDays(ctx, dd, true); err != nil {
 				return r, fmt.Errorf("index text after %d: %w", r.Cursor, err)
 			}
 			// The history rows too (partial: the versions before were
@@ -882,7 +892,7 @@ func (s *Store) IndexText(ctx context.Context, o BackfillOptions) (IndexTextResu
 				if err != nil {
 					return r, fmt.Errorf("index text: order runs: %w", err)
 				}
-				for _, sk := range append([]string{skDaysMarker, skPeriodsMarker, skRowsMarker, skLiveTextsMarker}, runsMarkers()...) {
+				for _, sk := range append([]string{skDaysMarker, skPeriodsMarker, skDateDaysMarker, skRowsMarker, skLiveTextsMarker}, runsMarkers()...) {
 					if err := s.mark(ctx, sk); err != nil {
 						return r, err
 					}
@@ -994,6 +1004,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 	rc := runChanges{}
 	dc := dayChanges{}
 	sp := periodChanges{}
+	dd := dateDayChanges{}
 	hc := rowChanges{}
 	vc := valueRowChanges{}
 	refs := make([]any, 0, len(ts))
@@ -1005,6 +1016,7 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 		rc.diff(nil, st)
 		dc.diff(nil, st)
 		sp.diff(nil, st)
+		dd.diff(nil, st)
 	}
 	if _, err := s.main.Batch(AttrPK, AttrSK).Write().Put(refs...).Run(ctx); err != nil {
 		return translate("put search references", err)
@@ -1019,6 +1031,9 @@ func (s *Store) indexTickets(ctx context.Context, ts []*grievance.Ticket) error 
 		return err
 	}
 	if err := s.applyPeriods(ctx, sp, false); err != nil {
+		return err
+	}
+	if err := s.applyDateDays(ctx, dd, false); err != nil {
 		return err
 	}
 	if err := s.applyRows(ctx, hc, vc, set, set); err != nil {
@@ -1043,6 +1058,7 @@ var (
 	_ grievance.OrderRunIndex   = (*Store)(nil)
 	_ grievance.DueDayIndex     = (*Store)(nil)
 	_ grievance.SLAPeriodIndex  = (*Store)(nil)
+	_ grievance.DateDayIndex    = (*Store)(nil)
 	_ grievance.HistoryRowIndex = (*Store)(nil)
 	_ grievance.LiveTextIndex   = (*Store)(nil)
 )

@@ -83,6 +83,8 @@ type Store struct {
 	daysIncomplete bool
 	// periodsIncomplete is what SLAPeriodsComplete denies.
 	periodsIncomplete bool
+	// dateDaysIncomplete is what DateDaysComplete denies.
+	dateDaysIncomplete bool
 	// liveTextsBehind is how many versions of the live postings
 	// LiveTextsIndexed is behind grievance.LiveTextsVersion.
 	liveTextsBehind int

@@ -414,6 +414,25 @@ func (s *Store) SLAPeriodsComplete(ctx context.Context) (bool, error) {
 	return s.complete("SLAPeriodsComplete", &s.periodsIncomplete)
 }
 
+var _ grievance.DateDayIndex = (*Store)(nil)
+
+// DateDays implements grievance.DateDayIndex from the stored tickets,
+// always up to date (deleted tickets are not indexed).
+func (s *Store) DateDays(ctx context.Context, field string) ([]uint16, error) {
+	return s.column("DateDays", func(t *grievance.Ticket) uint16 {
+		return grievance.DateDay(field, grievance.LiveIndexedValue(t, field))
+	})
+}
+
+// SetDateDaysComplete sets what DateDaysComplete answers (true unless a
+// test says otherwise).
+func (s *Store) SetDateDaysComplete(ok bool) { s.setFlag(&s.dateDaysIncomplete, !ok) }
+
+// DateDaysComplete implements grievance.DateDayIndex.
+func (s *Store) DateDaysComplete(ctx context.Context) (bool, error) {
+	return s.complete("DateDaysComplete", &s.dateDaysIncomplete)
+}
+
 var _ grievance.LiveTextIndex = (*Store)(nil)
 
 // SetLiveTextsComplete sets whether LiveTextsIndexed answers
