@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
 )
@@ -208,5 +210,40 @@ func TestHistoryValueRowsWithin_ReadsOnlyTheBlocksOfItsTickets(t *testing.T) {
 	}
 	if at(got, 20000) != 1 {
 		t.Errorf("narrow blocks: ticket 20000 %d versions OPEN, want 1", at(got, 20000))
+	}
+}
+
+// followThenRefill applies the stream records of s's tickets in
+// overlapping batches (each redelivered), imports far (a ticket in a
+// later block), and returns s's tickets with far, for a column's test to
+// check what the consumer set; refill then takes the index back to
+// before the column (drop; complete must say so), runs the backfill's
+// text pass from the start and checks again.
+func followThenRefill(t *testing.T, s *store.Store, ts []*grievance.Ticket, far *grievance.Ticket,
+	complete func(context.Context) (bool, error), drop func(testing.TB, *store.Store)) (all []*grievance.Ticket, refill func(check func(when string))) {
+	t.Helper()
+	ctx := context.Background()
+	recs := ticketRecords(t, s)
+	for _, batch := range [][]events.DynamoDBEventRecord{recs[:7], recs[5:], recs} {
+		if _, err := s.ApplySearch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.ImportTickets(ctx, []*grievance.Ticket{far}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportDerived(ctx, []*grievance.Ticket{far}); err != nil {
+		t.Fatal(err)
+	}
+	return append(slices.Clone(ts), far), func(check func(when string)) {
+		t.Helper()
+		drop(t, s)
+		if ok, err := complete(ctx); ok || err != nil {
+			t.Fatalf("complete once dropped: %v %v", ok, err)
+		}
+		if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 5}); err != nil {
+			t.Fatal(err)
+		}
+		check("filled by the text pass")
 	}
 }

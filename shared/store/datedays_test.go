@@ -2,11 +2,8 @@ package store_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
@@ -38,21 +35,9 @@ func TestDateDays_FollowTheStream(t *testing.T) {
 	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.DateOfIncident = "2026-01-02" })
 	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.DateOfIncident = "" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
-	recs := ticketRecords(t, s)
-	for _, batch := range [][]events.DynamoDBEventRecord{recs[:7], recs[5:], recs} {
-		if _, err := s.ApplySearch(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-	}
 	far := newTicket(id(50), grievance.StatusOpen, "Default")
 	far.Seq, far.Code, far.DateOfIncident = 20000, grievance.FormatCode(20000), "2026-12-15"
-	if err := s.ImportTickets(ctx, []*grievance.Ticket{far}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ImportDerived(ctx, []*grievance.Ticket{far}); err != nil {
-		t.Fatal(err)
-	}
-	all := append(slices.Clone(ts), far)
+	all, refill := followThenRefill(t, s, ts, far, s.DateDaysComplete, store.DropDateDays)
 	seen := map[uint16]bool{}
 	check := func(when string) {
 		t.Helper()
@@ -84,12 +69,5 @@ func TestDateDays_FollowTheStream(t *testing.T) {
 		t.Fatalf("the tickets' days are %v: none, unknown and others wanted", seen)
 	}
 
-	store.DropDateDays(t, s)
-	if ok, err := s.DateDaysComplete(ctx); ok || err != nil {
-		t.Fatalf("date days complete once dropped: %v %v", ok, err)
-	}
-	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 5}); err != nil {
-		t.Fatal(err)
-	}
-	check("filled by the text pass")
+	refill(check)
 }

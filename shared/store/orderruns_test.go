@@ -383,21 +383,9 @@ func TestDueDays_FollowTheStream(t *testing.T) {
 	ts[0] = update(t, s, ts[0], func(n *grievance.Ticket) { n.DueDate = "2026-11-30" })
 	ts[1] = update(t, s, ts[1], func(n *grievance.Ticket) { n.DueDate = "" })
 	ts[2] = update(t, s, ts[2], func(n *grievance.Ticket) { n.IsDeleted = true })
-	recs := ticketRecords(t, s)
-	for _, batch := range [][]events.DynamoDBEventRecord{recs[:7], recs[5:], recs} {
-		if _, err := s.ApplySearch(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-	}
 	far := newTicket(id(50), grievance.StatusOpen, "Default")
 	far.Seq, far.Code, far.DueDate = 5000, grievance.FormatCode(5000), "2027-01-15"
-	if err := s.ImportTickets(ctx, []*grievance.Ticket{far}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ImportDerived(ctx, []*grievance.Ticket{far}); err != nil {
-		t.Fatal(err)
-	}
-	all := append(slices.Clone(ts), far)
+	all, refill := followThenRefill(t, s, ts, far, s.DueDaysComplete, store.DropDueDays)
 	check := func(when string) {
 		t.Helper()
 		days, err := s.DueDays(ctx)
@@ -419,12 +407,5 @@ func TestDueDays_FollowTheStream(t *testing.T) {
 	}
 	check("followed from the stream")
 
-	store.DropDueDays(t, s)
-	if ok, err := s.DueDaysComplete(ctx); ok || err != nil {
-		t.Fatalf("due days complete once dropped: %v %v", ok, err)
-	}
-	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 5}); err != nil {
-		t.Fatal(err)
-	}
-	check("filled by the text pass")
+	refill(check)
 }

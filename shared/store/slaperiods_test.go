@@ -2,11 +2,8 @@ package store_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/store"
@@ -43,21 +40,9 @@ func TestSLAPeriods_FollowTheStream(t *testing.T) {
 		n.SLAStart, n.DueDate = n.DateCreated.AddDate(0, 0, 3), n.DateCreated.AddDate(0, 0, 8).Format(grievance.DateLayout)
 	})
 	ts[8] = update(t, s, ts[8], func(n *grievance.Ticket) { n.SLAStart = n.DateCreated.AddDate(0, 0, 2) })
-	recs := ticketRecords(t, s)
-	for _, batch := range [][]events.DynamoDBEventRecord{recs[:7], recs[5:], recs} {
-		if _, err := s.ApplySearch(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-	}
 	far := newTicket(id(50), grievance.StatusOpen, "Default")
 	far.Seq, far.Code, far.DueDate = 20000, grievance.FormatCode(20000), "2026-12-15"
-	if err := s.ImportTickets(ctx, []*grievance.Ticket{far}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ImportDerived(ctx, []*grievance.Ticket{far}); err != nil {
-		t.Fatal(err)
-	}
-	all := append(slices.Clone(ts), far)
+	all, refill := followThenRefill(t, s, ts, far, s.SLAPeriodsComplete, store.DropSLAPeriods)
 	seen := map[uint16]bool{}
 	check := func(when string) {
 		t.Helper()
@@ -84,12 +69,5 @@ func TestSLAPeriods_FollowTheStream(t *testing.T) {
 		t.Fatalf("the tickets' periods are %v: none, long, unknown and others wanted", seen)
 	}
 
-	store.DropSLAPeriods(t, s)
-	if ok, err := s.SLAPeriodsComplete(ctx); ok || err != nil {
-		t.Fatalf("SLA periods complete once dropped: %v %v", ok, err)
-	}
-	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 5}); err != nil {
-		t.Fatal(err)
-	}
-	check("filled by the text pass")
+	refill(check)
 }
