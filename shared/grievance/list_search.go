@@ -682,7 +682,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		dates, derr := readDates()
 		ddone, dcerr := datesDone()
 		if err = cmp.Or(err, cerr, perr, pcerr, derr, dcerr); err != nil {
-			return nil, fmt.Errorf("read due days: %w", err)
+			return nil, fmt.Errorf("read day columns: %w", err)
 		}
 		switch {
 		case done && pdone && ddone:
@@ -1384,9 +1384,10 @@ func (b *batcher) flush() error {
 // its due date lookups, whose answer for a ticket is its due date's alone,
 // the SLA filter BREACHED, which holds exactly for the open tickets whose
 // due date ran out, and with the SLA periods column ON_TRACK and AT_RISK,
-// the open tickets before it. Without it such a list reads its whole range and
-// judges every ticket; with it the postings and the column name the
-// candidates and count them.
+// the open tickets before it; and beside it what the date days decide
+// (DateDayIndex: the date lookups a ticket's day tells, dayTells). Without
+// them such a list reads its whole range and judges every ticket; with
+// them the postings and the columns name the candidates and count them.
 type dueDays struct {
 	// byDue and byDate say which columns the store keeps: the due days
 	// (DueDayIndex), the date days (DateDayIndex).
@@ -1407,8 +1408,8 @@ type dueDays struct {
 	dates map[string][]Filter
 }
 
-// dueDaysOf returns the part of pl the column decides, or nil when it
-// decides none (or the store keeps no column).
+// dueDaysOf returns the part of pl the columns decide, or nil when they
+// decide none (or the store keeps no column).
 func (s *Service) dueDaysOf(pl *ticketPlan) *dueDays {
 	d := &dueDays{}
 	_, d.byDue = s.store.(DueDayIndex)

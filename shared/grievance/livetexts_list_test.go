@@ -1,6 +1,8 @@
 package grievance_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -216,4 +218,29 @@ func TestLiveTexts_AnEarlierVersionDecidesTheFieldsItHeld(t *testing.T) {
 				t.Errorf("version 2 holds no key, yet the range was not read")
 			}
 		})
+}
+
+// A list the date days decide fails with the store's error when a column
+// or its marker cannot be read: no answer from what was read before the
+// failure, no range read in its place.
+func TestDateDays_AFailedReadFailsTheList(t *testing.T) {
+	for _, op := range []string{"DateDays", "DateDaysComplete"} {
+		t.Run(op, func(t *testing.T) {
+			st := grievancetest.NewStore()
+			seedLiveTexts(st)
+			boom := errors.New("connection reset")
+			st.Fail = func(got string) error {
+				if got == op {
+					return boom
+				}
+				return nil
+			}
+			svc := grievance.NewService(st, time.Now, grievancetest.IDs(), grievance.Options{History: st})
+			_, err := svc.ListTickets(grievance.NewContext(context.Background(), admin), grievance.TicketQuery{WantCount: true,
+				Filters: []grievance.Filter{{Field: "date_of_incident", Lookup: grievance.IContains, Value: "-09-"}}})
+			if !errors.Is(err, boom) {
+				t.Fatalf("list with %s failing: %v, want the store's error", op, err)
+			}
+		})
+	}
 }
