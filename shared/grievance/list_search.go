@@ -141,7 +141,7 @@ type textSearch struct {
 	// rateKey names the search in the container's searchRates.
 	rateKey string
 	// less, when set, waits for how many candidates of unknown due days
-	// (dueDays.judgeUnknown) the count of the candidates drops.
+	// (dayColumns.judgeUnknown) the count of the candidates drops.
 	less func() (int, error)
 	// slaDecided: the candidates hold the SLA filter decided (BREACHED
 	// by the due days, ON_TRACK and AT_RISK with the SLA periods too, a
@@ -423,7 +423,7 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	if orderField == "due_date" && pl.oneStatusByDueDate() {
 		orderField = "" // its own index, g16, reads just the page
 	}
-	days := s.dueDaysOf(pl)
+	days := s.dayColumnsOf(pl)
 	if len(needs) == 0 && !pl.panelByPostings(cmp.Or(sortField, orderField), days) {
 		return nil, nil
 	}
@@ -770,7 +770,7 @@ func (pl *ticketPlan) oneStatusByDueDate() bool {
 // status with a priority, a reporter with a status): a range read would
 // read the narrowest partition filtered, and to count it the rest of it,
 // while the postings count it exactly and name just the page's tickets.
-func (pl *ticketPlan) panelByPostings(sortField string, days *dueDays) bool {
+func (pl *ticketPlan) panelByPostings(sortField string, days *dayColumns) bool {
 	noSLA := pl.q.SLAStatus == "" && pl.q.ResolvedWithinTime == nil
 	// The due days decide BREACHED, ON_TRACK, AT_RISK (with the SLA
 	// periods) and a due date lookup, the date days the date lookups
@@ -1380,7 +1380,7 @@ func (b *batcher) flush() error {
 	return nil
 }
 
-// dueDays is what of a live list the due days column decides (DueDayIndex):
+// dayColumns is what of a live list the due days column decides (DueDayIndex):
 // its due date lookups, whose answer for a ticket is its due date's alone,
 // the SLA filter BREACHED, which holds exactly for the open tickets whose
 // due date ran out, and with the SLA periods column ON_TRACK and AT_RISK,
@@ -1388,7 +1388,7 @@ func (b *batcher) flush() error {
 // (DateDayIndex: the date lookups a ticket's day tells, dayTells). Without
 // them such a list reads its whole range and judges every ticket; with
 // them the postings and the columns name the candidates and count them.
-type dueDays struct {
+type dayColumns struct {
 	// byDue and byDate say which columns the store keeps: the due days
 	// (DueDayIndex), the date days (DateDayIndex).
 	byDue, byDate bool
@@ -1408,10 +1408,10 @@ type dueDays struct {
 	dates map[string][]Filter
 }
 
-// dueDaysOf returns the part of pl the columns decide, or nil when they
+// dayColumnsOf returns the part of pl the columns decide, or nil when they
 // decide none (or the store keeps no column).
-func (s *Service) dueDaysOf(pl *ticketPlan) *dueDays {
-	d := &dueDays{}
+func (s *Service) dayColumnsOf(pl *ticketPlan) *dayColumns {
+	d := &dayColumns{}
 	_, d.byDue = s.store.(DueDayIndex)
 	_, d.byDate = s.store.(DateDayIndex)
 	if !d.byDue && !d.byDate || pl.q.Mode != ModeLive {
@@ -1441,12 +1441,12 @@ func (s *Service) dueDaysOf(pl *ticketPlan) *dueDays {
 }
 
 // due reports whether d decides anything by the due days.
-func (d *dueDays) due() bool {
+func (d *dayColumns) due() bool {
 	return d != nil && (len(d.fs) > 0 || !d.breached.IsZero() || d.level != "")
 }
 
 // decides reports whether the columns d reads decide f, once complete.
-func (d *dueDays) decides(f Filter) bool {
+func (d *dayColumns) decides(f Filter) bool {
 	return d != nil && (d.byDue && dayDecided(f) || d.byDate && dayTells(f))
 }
 
@@ -1479,7 +1479,7 @@ func (pl *ticketPlan) openLevelByDays() bool {
 // already; an SLA filter the index decides (BREACHED or an open level by
 // d, a resolved level by its posting), judged on the masked ticket,
 // weighs as one.
-func (pl *ticketPlan) sightFilters(d *dueDays) []Filter {
+func (pl *ticketPlan) sightFilters(d *dayColumns) []Filter {
 	if !pl.slaPosting && (d == nil || d.breached.IsZero() && d.level == "") {
 		return pl.fs
 	}
@@ -1518,7 +1518,7 @@ func (pl *ticketPlan) slaResolvedKey() (PostingKey, bool) {
 // accepts reports whether a ticket due on date (its text) passes d, as
 // far as its due date tells: for an open level, that its deadline is
 // after d.at.
-func (d *dueDays) accepts(date string) bool {
+func (d *dayColumns) accepts(date string) bool {
 	if !matchesTicket(d.fs, nil, &Ticket{DueDate: date}) {
 		return false
 	}
@@ -1534,7 +1534,7 @@ func (d *dueDays) accepts(date string) bool {
 
 // acceptsTicket reports whether t passes d (a ticket read: its level is
 // its own).
-func (d *dueDays) acceptsTicket(t *Ticket) bool {
+func (d *dayColumns) acceptsTicket(t *Ticket) bool {
 	for _, fs := range d.dates {
 		if !matchesTicket(fs, nil, t) {
 			return false
@@ -1555,7 +1555,7 @@ func (d *dueDays) acceptsTicket(t *Ticket) bool {
 // column does not know (not indexed yet, or a date out of its years) or a
 // period it cannot tell, which only their tickets decide. dates are the
 // date days of d.dates' fields.
-func (d *dueDays) narrow(days, periods []uint16, dates map[string][]uint16, cands *SeqSet) (unknown *SeqSet) {
+func (d *dayColumns) narrow(days, periods []uint16, dates map[string][]uint16, cands *SeqSet) (unknown *SeqSet) {
 	// Per day: 0 not judged yet, 1 accepted, 2 not; a slice, as the list
 	// looks up a day per candidate (two thirds of 100,000 for BREACHED).
 	memo := make([]uint8, 1<<16)
@@ -1639,7 +1639,7 @@ func (d *dueDays) narrow(days, periods []uint16, dates map[string][]uint16, cand
 // level a period within a unit of its boundary), so the read is too;
 // more than verifyAll and decided is false: the list is judged on its
 // rows. Without a count nothing is read.
-func (d *dueDays) judgeUnknown(ctx context.Context, ti TextIndex, unknown *SeqSet, wantCount bool) (less func() (int, error), decided bool) {
+func (d *dayColumns) judgeUnknown(ctx context.Context, ti TextIndex, unknown *SeqSet, wantCount bool) (less func() (int, error), decided bool) {
 	n := unknown.Len()
 	switch {
 	case n == 0:

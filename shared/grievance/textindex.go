@@ -79,7 +79,7 @@ func LiveSince(field string) int { return max(1, liveSince[field]) }
 // resolved ticket's service level, MET or MISSED (Ticket.SLA; no reading
 // time enters it), so slaStatus MET or MISSED and resolvedWithinTime are
 // decided by one posting. The open levels depend on the reading time,
-// BREACHED by the due days alone (dueDays), ON_TRACK and AT_RISK on when
+// BREACHED by the due days alone (dayColumns), ON_TRACK and AT_RISK on when
 // each ticket's period started too, which no index holds: they read their
 // range.
 const SLAResolvedField = "sla_resolved"
