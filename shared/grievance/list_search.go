@@ -371,9 +371,11 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		return nil, nil // one number: the list index reads it directly
 	}
 	// The postings of LiveTextFields, for the fields the version every
-	// live ticket is in holds: asked before the plan (a cold container's
-	// one request more, only for a list by one of those fields; again
-	// until the version holds the list's fields).
+	// live ticket is in holds. A container the store has not told yet
+	// guesses the latest version (every table past its text pass) and
+	// reads the marker beside the postings: a wrong guess plans again
+	// with the answer. A container told an earlier version asks again,
+	// before the plan, until the version holds the list's fields.
 	slaKey, bySLAKey := pl.slaResolvedKey()
 	since := 0
 	if bySLAKey {
@@ -384,12 +386,23 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			since = max(since, LiveSince(f.Field))
 		}
 	}
+	var liveGuess func() (int, error)
 	if lt, ok := s.store.(LiveTextIndex); ok && since > 0 {
-		v, err := s.liveTexts.ask(since, func() (int, error) { return lt.LiveTextsIndexed(ctx) })
-		if err != nil {
-			return nil, fmt.Errorf("read live text postings marker: %w", err)
+		read := func() (int, error) { return lt.LiveTextsIndexed(ctx) }
+		switch v, told := s.liveTexts.level(); {
+		case pl.liveKnown:
+		case v >= since:
+			pl.liveTexts = v
+		case !told:
+			pl.liveTexts = LiveTextsVersion
+			liveGuess = async("read live text postings marker", func() (int, error) { return s.liveTexts.ask(since, read) })
+		default:
+			v, err := s.liveTexts.ask(since, read)
+			if err != nil {
+				return nil, fmt.Errorf("read live text postings marker: %w", err)
+			}
+			pl.liveTexts = v
 		}
-		pl.liveTexts = v
 		pl.slaPosting = bySLAKey && pl.liveHolds(SLAResolvedField)
 	}
 	live := LiveKey
@@ -583,6 +596,19 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		keys = append(keys, live)
 	}
 	post, err := ti.Postings(ctx, distinct(keys))
+	if liveGuess != nil {
+		v, lerr := liveGuess()
+		switch {
+		case lerr != nil:
+			err = cmp.Or(err, fmt.Errorf("read live text postings marker: %w", lerr))
+		case v < pl.liveTexts:
+			if verify != nil {
+				_, _, _ = verify() // the read beside ends with the request
+			}
+			pl.liveTexts, pl.liveKnown = v, true
+			return s.planSearch(ctx, pl, g)
+		}
+	}
 	var walk *orderWalk
 	if firstOrder != nil {
 		var werr, cerr error

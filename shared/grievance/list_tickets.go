@@ -63,10 +63,12 @@ type ticketPlan struct {
 	// none: the filters match no ticket; nothing is read.
 	none bool
 	// liveTexts: the latest version of the store's postings of
-	// LiveTextFields that holds every live ticket (planSearch; 0: none);
-	// slaPosting: the SLA filter is decided by a resolved level's
-	// posting (slaResolvedKey).
+	// LiveTextFields that holds every live ticket (planSearch; 0: none),
+	// or a guess of it until the store answers (liveKnown: it has, for
+	// this list); slaPosting: the SLA filter is decided by a resolved
+	// level's posting (slaResolvedKey).
 	liveTexts  int
+	liveKnown  bool
 	slaPosting bool
 	// native: rows come in the requested order (ticket-number order);
 	// keyed: from a key range, so cursors carry the number.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,6 +241,94 @@ func TestDateDays_AFailedReadFailsTheList(t *testing.T) {
 				Filters: []grievance.Filter{{Field: "date_of_incident", Lookup: grievance.IContains, Value: "-09-"}}})
 			if !errors.Is(err, boom) {
 				t.Fatalf("list with %s failing: %v, want the store's error", op, err)
+			}
+		})
+	}
+}
+
+// markerSpy counts the reads of the live postings' marker; its first
+// waits until the postings are read, and fails after a while when they
+// are not: a plan that asks the marker before the postings fails it.
+type markerSpy struct {
+	*grievancetest.Store
+	mu       sync.Mutex
+	markers  int
+	postings chan struct{}
+}
+
+func (s *markerSpy) Postings(ctx context.Context, keys []grievance.PostingKey) (map[grievance.PostingKey]*grievance.SeqSet, error) {
+	s.mu.Lock()
+	select {
+	case <-s.postings:
+	default:
+		close(s.postings)
+	}
+	s.mu.Unlock()
+	return s.Store.Postings(ctx, keys)
+}
+
+func (s *markerSpy) LiveTextsIndexed(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	s.markers++
+	first := s.markers == 1
+	s.mu.Unlock()
+	if first {
+		select {
+		case <-s.postings:
+		case <-time.After(2 * time.Second):
+			return 0, errors.New("the marker was asked before the postings were read")
+		}
+	}
+	return s.Store.LiveTextsIndexed(ctx)
+}
+
+// A container the store has not told the live postings' version yet
+// reads the marker beside the postings, not before them (a round trip
+// fewer), guessing the latest version; a table at an earlier version
+// plans again with its answer, the same answer as reading every ticket;
+// and a container told once does not ask again while its version holds
+// the list's fields.
+func TestLiveTexts_ColdContainerReadsTheMarkerBesideThePostings(t *testing.T) {
+	key := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(5)},
+		Filters: []grievance.Filter{{Field: "key", Lookup: grievance.IStartsWith, Value: "ref-ll-00"}}}
+	channel := grievance.TicketQuery{WantCount: true, Page: grievance.PageArgs{First: intp(5)},
+		Filters: []grievance.Filter{{Field: "channel", Lookup: grievance.Exact, Value: "Hotline"}}}
+	for _, tc := range []struct {
+		name    string
+		version int
+		lists   []grievance.TicketQuery
+		markers int // reads of the marker, all lists
+	}{
+		{"latest", grievance.LiveTextsVersion, []grievance.TicketQuery{key, channel, key}, 1},
+		{"version 2, a key first", 2, []grievance.TicketQuery{key, channel, key}, 2}, // the key asks again
+		{"version 2, a channel first", 2, []grievance.TicketQuery{channel, channel}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := grievancetest.NewStore()
+			seedLiveTexts(st)
+			st.SetLiveTextsIndexed(tc.version)
+			spy := &markerSpy{Store: st, postings: make(chan struct{})}
+			plain := grievancetest.NewStore()
+			seedLiveTexts(plain)
+			now := func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+			svc := grievance.NewService(spy, now, grievancetest.IDs(), grievance.Options{History: st})
+			oracle := grievance.NewService(noIndex{plain}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plain}})
+			ctx := grievance.NewContext(context.Background(), admin)
+			for i, q := range tc.lists {
+				got, err := svc.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatalf("list %d: %v", i, err)
+				}
+				want, err := oracle.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if codes(got.Items) != codes(want.Items) || got.TotalCount != want.TotalCount {
+					t.Fatalf("list %d: %s (%d), reading every ticket %s (%d)", i, codes(got.Items), got.TotalCount, codes(want.Items), want.TotalCount)
+				}
+			}
+			if spy.markers != tc.markers {
+				t.Errorf("the marker read %d times, want %d", spy.markers, tc.markers)
 			}
 		})
 	}

@@ -432,7 +432,14 @@ func (o *onceTrue) ask(read func() (bool, error)) (bool, error) {
 
 // atLeast remembers the greatest of a store's answers, for a level that
 // never goes back (a version of the index every ticket is in).
-type atLeast struct{ n atomic.Int64 }
+type atLeast struct {
+	n    atomic.Int64
+	told atomic.Bool // the store has answered once
+}
+
+// level returns the level remembered, and whether the store has answered
+// at all.
+func (a *atLeast) level() (int, bool) { return int(a.n.Load()), a.told.Load() }
 
 // ask returns the level remembered when it is need or more, else read's
 // answer, remembering it.
@@ -444,6 +451,7 @@ func (a *atLeast) ask(need int, read func() (int, error)) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	a.told.Store(true)
 	for {
 		old := a.n.Load()
 		if int64(n) <= old || a.n.CompareAndSwap(old, int64(n)) {
