@@ -716,7 +716,22 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 			// days' tickets: any other count judges every candidate, or
 			// bounds them, and would leave their read unused.
 			var decided bool
-			less, decided = days.judgeUnknown(ctx, ti, days.narrow(col, periods, dates, cands), pl.q.WantCount && exact)
+			unknown := days.narrow(col, periods, dates, cands)
+			if pl.q.WantCount && !exact && len(needs) > 0 && cands.Len() > verifyAll && unknown.Len() > 0 && unknown.Len() <= verifyAll {
+				// A text search's count may be bounded by the candidates
+				// the page does not read (case 3), which would count
+				// those the columns cannot tell: judged now, a round
+				// trip before the page (rare: a date out of the columns'
+				// years, a ticket the consumer has not reached).
+				out, err := days.rejected(ctx, ti, unknown)
+				if err != nil {
+					return nil, err
+				}
+				cands.AndNot(out)
+				decided = true
+			} else {
+				less, decided = days.judgeUnknown(ctx, ti, unknown, pl.q.WantCount && exact)
+			}
 			if less != nil {
 				pl.waits = append(pl.waits, func() { _, _ = less() })
 			}
@@ -1675,19 +1690,29 @@ func (d *dayColumns) judgeUnknown(ctx context.Context, ti TextIndex, unknown *Se
 	case !wantCount:
 		return nil, true
 	}
-	seqs := make([]int64, 0, n)
-	unknown.Range(0, unknown.Max(), false, func(s int64) bool { seqs = append(seqs, s); return true })
-	return async("read tickets of unknown due days", func() (int, error) {
-		got, err := ti.LiveTicketsBySeq(ctx, seqs, 0)
+	return async("read tickets of unknown days", func() (int, error) {
+		out, err := d.rejected(ctx, ti, unknown)
 		if err != nil {
-			return 0, fmt.Errorf("read tickets of unknown due days: %w", err)
+			return 0, err
 		}
-		out := 0
-		for _, s := range seqs {
-			if t := got[s]; t == nil || !d.acceptsTicket(t) {
-				out++
-			}
-		}
-		return out, nil
+		return out.Len(), nil
 	}), true
+}
+
+// rejected reads the tickets of unknown and returns those d does not
+// accept (or deleted since they were indexed).
+func (d *dayColumns) rejected(ctx context.Context, ti TextIndex, unknown *SeqSet) (*SeqSet, error) {
+	seqs := make([]int64, 0, unknown.Len())
+	unknown.Range(0, unknown.Max(), false, func(s int64) bool { seqs = append(seqs, s); return true })
+	got, err := ti.LiveTicketsBySeq(ctx, seqs, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read tickets of unknown days: %w", err)
+	}
+	out := &SeqSet{}
+	for _, s := range seqs {
+		if t := got[s]; t == nil || !d.acceptsTicket(t) {
+			out.Add(s)
+		}
+	}
+	return out, nil
 }
