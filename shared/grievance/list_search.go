@@ -373,9 +373,10 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 	// The postings of LiveTextFields, for the fields the version every
 	// live ticket is in holds. A container the store has not told yet
 	// guesses the latest version (every table past its text pass) and
-	// reads the marker beside the postings: a wrong guess plans again
-	// with the answer. A container told an earlier version asks again,
-	// before the plan, until the version holds the list's fields.
+	// reads the marker beside the postings: an answer that lacks a field
+	// of the list plans again with it. A container told an earlier
+	// version asks again, before the plan, until the version holds the
+	// list's fields.
 	slaKey, bySLAKey := pl.slaResolvedKey()
 	since := 0
 	if bySLAKey {
@@ -601,12 +602,15 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		switch {
 		case lerr != nil:
 			err = cmp.Or(err, fmt.Errorf("read live text postings marker: %w", lerr))
-		case v < pl.liveTexts:
+		case v < since:
+			// A field of the list is not in the table's postings yet.
 			if verify != nil {
 				_, _, _ = verify() // the read beside ends with the request
 			}
 			pl.liveTexts, pl.liveKnown = v, true
 			return s.planSearch(ctx, pl, g)
+		default:
+			pl.liveTexts = v // every field of the list holds, as guessed
 		}
 	}
 	var walk *orderWalk
