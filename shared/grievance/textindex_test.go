@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +27,12 @@ type uncounted struct{ grievance.HistoryStore }
 func (noIndex) Postings()     {}
 func (noIndex) OrderBuckets() {}
 
-// bySeqSpy counts the tickets a list reads by number.
+// bySeqSpy counts the tickets a list reads by number. A list reads
+// beside its page (the tickets the day columns cannot tell), so the counts
+// are kept under mu.
 type bySeqSpy struct {
 	*grievancetest.Store
+	mu           sync.Mutex
 	read, sorted int
 	scanned      int // tickets read from a range
 	calls        int // reads by number
@@ -51,21 +55,28 @@ func (s *bySeqSpy) OrderRuns(ctx context.Context, field string) ([]grievance.Ord
 
 func (s *bySeqSpy) OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) ([]grievance.OrderBucket, string, error) {
 	b, next, err := s.Store.OrderBuckets(ctx, field, desc, after, limit)
+	s.mu.Lock()
 	s.groups += len(b)
+	s.mu.Unlock()
 	return b, next, err
 }
 
 func (s *bySeqSpy) ScanTickets(ctx context.Context, r grievance.TicketRange, fn func(*grievance.Ticket) (bool, error)) error {
+	s.mu.Lock()
 	if r.By == grievance.RangeSorted {
 		s.sorted++
 	}
+	s.mu.Unlock()
 	return s.Store.ScanTickets(ctx, r, func(t *grievance.Ticket) (bool, error) {
+		s.mu.Lock()
 		s.scanned++
+		s.mu.Unlock()
 		return fn(t)
 	})
 }
 
 func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*grievance.Ticket, error) {
+	s.mu.Lock()
 	s.read += len(seqs)
 	s.calls++
 	s.spares = append(s.spares, spare)
@@ -74,6 +85,7 @@ func (s *bySeqSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int
 			s.seqs[n] = true
 		}
 	}
+	s.mu.Unlock()
 	return s.Store.LiveTicketsBySeq(ctx, seqs, spare)
 }
 
