@@ -123,6 +123,33 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_category_icontains", args: `showHistory: true, category_Icontains: "Payments", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_priority_icontains", args: `showHistory: true, priority_Icontains: "High", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "history_staff", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["-dateCreated"]`, staffID)},
+		// The history ordered by each sortable column but the code (the
+		// client shows the version column in history mode and sorts by
+		// any): the history sort indexes (session 46), alone both ways
+		// and with the panel's value filters.
+		listScaleOp{name: "history_sort_title_asc", args: `showHistory: true, orderBy: ["title"]`},
+		listScaleOp{name: "history_sort_title_desc", args: `showHistory: true, orderBy: ["-title"]`},
+		listScaleOp{name: "history_sort_priority_asc", args: `showHistory: true, orderBy: ["priority"]`},
+		listScaleOp{name: "history_sort_priority_desc", args: `showHistory: true, orderBy: ["-priority"]`},
+		listScaleOp{name: "history_sort_status_asc", args: `showHistory: true, orderBy: ["status"]`},
+		listScaleOp{name: "history_sort_status_desc", args: `showHistory: true, orderBy: ["-status"]`},
+		listScaleOp{name: "history_sort_category_asc", args: `showHistory: true, orderBy: ["category"]`},
+		listScaleOp{name: "history_sort_category_desc", args: `showHistory: true, orderBy: ["-category"]`},
+		listScaleOp{name: "history_sort_reporter_id_asc", args: `showHistory: true, orderBy: ["reporter_id"]`},
+		listScaleOp{name: "history_sort_reporter_id_desc", args: `showHistory: true, orderBy: ["-reporter_id"]`},
+		listScaleOp{name: "history_sort_version_asc", args: `showHistory: true, orderBy: ["version"]`},
+		listScaleOp{name: "history_sort_version_desc", args: `showHistory: true, orderBy: ["-version"]`},
+		listScaleOp{name: "history_status_sort_priority", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-priority"]`},
+		listScaleOp{name: "history_category_sort_title", args: `showHistory: true, category: "Payments", orderBy: ["title"]`},
+		listScaleOp{name: "history_staff_sort_version", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["-version"]`, staffID)},
+		listScaleOp{name: "history_status_category_sort_status", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["status"]`},
+		// Where the sort indexes do not serve: a text filter (its
+		// candidates' versions sorted in memory), and an officer a
+		// restricted category is hidden from (no count from the counts).
+		listScaleOp{name: "history_title_sort_priority", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-priority"]`},
+		listScaleOp{name: "history_sort_status_restricted", args: `showHistory: true, orderBy: ["status"]`, restricted: true},
+		listScaleOp{name: "page5_history_sort_title", args: `showHistory: true, orderBy: ["title"]`, page: 5},
+		listScaleOp{name: "page5_history_sort_priority_desc", args: `showHistory: true, orderBy: ["-priority"]`, page: 5},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_panel", args: `title_Icontains: "received (12", status_Icontains: OPEN, category_Icontains: "Payments", priority_Icontains: "High", orderBy: ["-dateCreated"]`},
 		listScaleOp{name: "text_title_status", args: `title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`},

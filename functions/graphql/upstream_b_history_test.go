@@ -67,6 +67,39 @@ func TestHistoryList_PagesFollowTheCursor(t *testing.T) {
 	}
 }
 
+// The web client's history toggle with a column's sort, through the
+// stream: every version once, in the column's order (equal values newest
+// ticket and version first), a row a page with the next-page button
+// (each page starting after its cursor's row in the history sort index),
+// with the value filters the panel sends.
+func TestHistoryList_SortedByAColumnThroughTheStream(t *testing.T) {
+	e := newDynamoEnv(t)
+	e.startHistory(t)
+	first := e.createTicket(t, adminClaims, `category: "Default", title: "b"`)
+	e.retitle(t, first, "d", "a")
+	second := e.createTicket(t, adminClaims, `category: "Default", title: "c"`)
+	third := e.createTicket(t, adminClaims, `category: "Default", title: "b"`)
+	e.waitHistory(t, first, 3)
+	e.waitHistory(t, second, 1)
+	e.waitHistory(t, third, 1)
+	for _, tc := range []struct {
+		args  string
+		total float64
+		want  string
+	}{
+		{`showHistory: true, orderBy: ["title"]`, 5, "[a.3.false b.1.false b.1.true c.1.false d.2.true]"},
+		{`showHistory: true, orderBy: ["-title"]`, 5, "[d.2.true c.1.false b.1.false b.1.true a.3.false]"},
+		{`showHistory: true, orderBy: ["-version"]`, 5, "[a.3.false d.2.true b.1.false c.1.false b.1.true]"},
+		{`showHistory: true, orderBy: ["version"]`, 5, "[b.1.false c.1.false b.1.true d.2.true a.3.false]"},
+		{`showHistory: true, status_Icontains: RECEIVED, category_Icontains: "def", orderBy: ["title"]`, 5, "[a.3.false b.1.false b.1.true c.1.false d.2.true]"},
+		{`showHistory: true, status_Icontains: OPEN, orderBy: ["title"]`, 0, "[]"},
+	} {
+		if got := e.pageByPage(t, tc.args, tc.total, "title", "version", "isHistory"); fmt.Sprint(got) != tc.want {
+			t.Errorf("tickets(%s): pages %v, want %s", tc.args, got, tc.want)
+		}
+	}
+}
+
 // A title search through DynamoDB, with the stream consumed as the
 // history function does (history, then the statistics and the text
 // index): the live list finds the ticket by its new title only, the

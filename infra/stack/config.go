@@ -79,6 +79,9 @@ type Config struct {
 	// update adds at most one, so a stage that lacks several gets them
 	// over as many deploys (docs/deploy.md).
 	MainIndexes int
+	// HistoryIndexes does the same for the History table: a stage
+	// deployed before its sort indexes (hist2…hist7) has 1 (hist1).
+	HistoryIndexes int
 
 	// MFA is the Cognito MFA mode: "required", "optional" or "off".
 	// Defaults to "optional" in dev and "required" elsewhere.
@@ -215,6 +218,8 @@ func (c Config) Validate() error {
 	case c.MainIndexes != 0 && (c.MainIndexes < minMainIndexes || c.MainIndexes > len(store.MainTable.Indexes)):
 		// Fewer than a deployed stage has would delete indexes in use.
 		return fmt.Errorf("context mainIndexes=%d: want 0 (all) or %d to %d", c.MainIndexes, minMainIndexes, len(store.MainTable.Indexes))
+	case c.HistoryIndexes < 0 || c.HistoryIndexes > len(store.HistoryTable.Indexes):
+		return fmt.Errorf("context historyIndexes=%d: want 0 (all) or 1 to %d", c.HistoryIndexes, len(store.HistoryTable.Indexes))
 	case c.AttachmentRetentionDays < 1 || c.AttachmentRetentionDays > 3650:
 		return fmt.Errorf("context attachmentRetentionDays %d: want 1 to 3650 days", c.AttachmentRetentionDays)
 	}
@@ -323,6 +328,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	c.MFA = ctx.string("mfa", mfa)
 	c.APIConcurrency = int(ctx.number("apiConcurrency", float64(concurrency)))
 	c.MainIndexes = int(ctx.number("mainIndexes", 0))
+	c.HistoryIndexes = int(ctx.number("historyIndexes", 0))
 	// environments.<stage> in cdk.json pins a stage once; -c account=…
 	// -c region=… override it.
 	env := ctx.environment(c.Stage)

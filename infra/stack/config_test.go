@@ -113,6 +113,8 @@ func TestConfigFromContext_RejectsUndeployableValues(t *testing.T) {
 		{"NegativeConcurrency", map[string]any{"apiConcurrency": -1.0}, "apiConcurrency"},
 		{"FewerIndexesThanDeployed", map[string]any{"mainIndexes": 6.0}, "mainIndexes=6"},
 		{"MoreIndexesThanDefined", map[string]any{"mainIndexes": 99.0}, "mainIndexes=99"},
+		{"MoreHistoryIndexesThanDefined", map[string]any{"historyIndexes": 8.0}, "historyIndexes=8"},
+		{"NegativeHistoryIndexes", map[string]any{"historyIndexes": -1.0}, "historyIndexes=-1"},
 		{"ClientModeWithoutOrigin", map[string]any{"openimisClient": true}, "openimisClientOrigin: required"},
 		{"ClientModeWithoutHTTPS", map[string]any{"openimisClient": true, "openimisClientOrigin": "http://grm.example.org"}, "refused without HTTPS"},
 		{"ClientModeWithWildcardOrigin", map[string]any{"openimisClient": true, "openimisClientOrigin": "https://*.example.org"}, "one exact origin"},

@@ -58,7 +58,8 @@ func NewData(scope constructs.Construct, id string, cfg Config) *Data {
 		}
 		t := awsdynamodb.NewTable(d.Construct, jsii.String(def.Name), props)
 		for i, ix := range def.Indexes {
-			if def.Name == store.MainTable.Name && cfg.MainIndexes > 0 && i >= cfg.MainIndexes {
+			if def.Name == store.MainTable.Name && cfg.MainIndexes > 0 && i >= cfg.MainIndexes ||
+				def.Name == store.HistoryTable.Name && cfg.HistoryIndexes > 0 && i >= cfg.HistoryIndexes {
 				break // a later deploy adds it (one index per update)
 			}
 			gsi := &awsdynamodb.GlobalSecondaryIndexProps{

@@ -32,7 +32,9 @@ var (
 	}
 	// History lists read versions and, for totalCount, the counts of
 	// versions (by Query).
-	historyRead = []string{"dynamodb:GetItem", "dynamodb:Query"}
+	// BatchGetItem: a history list ordered by a column fetches the
+	// versions its sort index names (historysorted.go).
+	historyRead = []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"}
 	indexQuery  = []string{"dynamodb:Query"}
 	streamRead  = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 	// The history writer looks up which versions exist (one BatchGetItem
@@ -154,7 +156,9 @@ func grant(s *Stack) {
 		store.IndexByPriority, store.IndexByStatus, store.IndexByCategory, store.IndexByTitle, store.IndexByDueDate,
 		store.IndexStatCat, store.IndexByReporter, store.IndexByVersion, store.IndexByStaff, store.IndexStatusDue)...)
 	allow(gql, "ReadHistory", historyRead, history.TableArn())
-	allow(gql, "QueryHistoryIndexes", indexQuery, s.Data.IndexARNs(historyName, store.HistoryIndexAll)...)
+	allow(gql, "QueryHistoryIndexes", indexQuery, s.Data.IndexARNs(historyName, store.HistoryIndexAll,
+		store.HistoryIndexByTitle, store.HistoryIndexByPriority, store.HistoryIndexByStatus,
+		store.HistoryIndexByCategory, store.HistoryIndexByReporter, store.HistoryIndexByVersion)...)
 	// In the openIMIS client mode graphql also calls Cognito's
 	// InitiateAuth and RevokeToken, public APIs that IAM does not
 	// authorize (the app client id is the credential), and counts

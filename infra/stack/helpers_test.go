@@ -30,7 +30,7 @@ var configs = map[string]map[string]any{
 	"external": {"stage": "staging", "jwtIssuer": "https://idp.example.org/realms/grm", "jwtAudience": "redress-api,redress-web", "sla": "true", "allowRightsClaim": "true", "introspection": true, "explorer": true,
 		"alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:pager", "logLevel": "debug", "environments": map[string]any{"staging": map[string]any{"account": "123456789012", "region": "eu-central-1"}}},
 	"client": {"stage": "grm", "openimisClient": true, "openimisClientOrigin": "https://grm.example.org",
-		"alarmEmail": "ops@example.org", "account": "123456789012", "region": "eu-west-1", "mainIndexes": 12},
+		"alarmEmail": "ops@example.org", "account": "123456789012", "region": "eu-west-1", "mainIndexes": 12, "historyIndexes": 3},
 }
 
 type synthesized struct {

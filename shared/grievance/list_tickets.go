@@ -247,7 +247,15 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.w.needAll = false
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}
-		src, err := s.historySearch(ctx, pl, g)
+		src, err := s.historySorted(ctx, pl, g)
+		if src != nil && g.sensitive() {
+			// The guard judges each version by its live ticket: read
+			// them a page at a time beside the walk.
+			src = preloading(ctx, g, src, min(max(pl.w.first+1+pl.w.lower, 4), 32))
+		}
+		if src == nil && err == nil {
+			src, err = s.historySearch(ctx, pl, g)
+		}
 		if err != nil {
 			if pl.versionCount != nil {
 				_, _ = pl.versionCount() // the read beside ends with the request

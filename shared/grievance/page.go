@@ -78,6 +78,10 @@ func (p *Page[T]) Cursor(i int) string {
 			dir = "d"
 		}
 		c += "|" + dir + strconv.FormatInt(p.keys[i], 10)
+		if i < len(p.versions) {
+			// Before any sort value, which may hold any character.
+			c += "|v" + strconv.Itoa(p.versions[i])
+		}
 		if p.sortField != "" && i < len(p.sortVals) {
 			order := "|o" + p.sortField + "=" + p.sortVals[i]
 			// The run goes before the value, which may hold any
@@ -87,9 +91,6 @@ func (p *Page[T]) Cursor(i int) string {
 				c += run
 			}
 			c += order
-		}
-		if i < len(p.versions) {
-			c += "|v" + strconv.Itoa(p.versions[i])
 		}
 	}
 	return base64.StdEncoding.EncodeToString([]byte(c))
@@ -209,13 +210,16 @@ func parseCursor(name, c string) (cursor, error) {
 			}
 			cur.run, order = run, rest
 		}
-		switch {
-		case more && strings.HasPrefix(order, "v"):
-			v, err := strconv.Atoi(order[1:])
-			if err != nil || v <= 0 {
+		if more && strings.HasPrefix(order, "v") {
+			// A history row's version, alone or before its sort value.
+			ver, rest, sorted := strings.Cut(order[1:], "|")
+			v, err := strconv.Atoi(ver)
+			if err != nil || v <= 0 || sorted && !strings.HasPrefix(rest, "o") {
 				return cursor{}, bad
 			}
-			cur.version = v
+			cur.version, order, more = v, rest, sorted
+		}
+		switch {
 		case more:
 			field, value, ok := strings.Cut(order, "=")
 			if !ok || len(field) < 2 || field[0] != 'o' || !slices.Contains(SortIndexed, field[1:]) || !utf8.ValidString(value) {

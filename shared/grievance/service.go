@@ -72,6 +72,9 @@ type Service struct {
 	periodsComplete onceTrue
 	// dateDaysComplete: the same for its date days (DateDayIndex).
 	dateDaysComplete onceTrue
+	// historySorts: the history store said every ticket version is in
+	// its sort indexes (HistorySorter).
+	historySorts onceTrue
 	// liveTexts: the latest version of its postings of LiveTextFields
 	// the store said holds every live ticket.
 	liveTexts atLeast

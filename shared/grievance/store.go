@@ -32,6 +32,9 @@ type TicketRange struct {
 	// order instead: AfterValue is that row's SortValue.
 	After      int64
 	AfterValue string
+	// AfterVersion, for a history sort index's range
+	// (HistorySorter), is the version of the row After names.
+	AfterVersion int
 	// PageHint is how many tickets the reader expects to need (0: no
 	// idea); the store sizes its first read by it.
 	PageHint int

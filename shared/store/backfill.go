@@ -424,7 +424,8 @@ type CountVersionsResult struct {
 	// it as After to resume.
 	Cursor int64
 	// Uncounted is the records found without `counted`, or counted
-	// without `pairs` (their pair counts are what the pass adds).
+	// without `pairs` (their pair counts are what the pass adds), or
+	// without the history sort keys (historysorted.go; no count).
 	Uncounted int
 	// Counted is the records this pass counted (or, dry, would).
 	Counted int
@@ -440,6 +441,10 @@ type CountVersionsResult struct {
 	// Listed is the fields whose values' dictionary the pass made
 	// complete (or, dry, would).
 	Listed int
+	// SortsPending names the history sort index that did not exist or
+	// was not ACTIVE yet: every record has its sort keys, but the sort
+	// keys' marker is left until a run after the stage has every index.
+	SortsPending string
 	// Requests is the DynamoDB requests made.
 	Requests int
 }
@@ -474,13 +479,14 @@ type CountVersionsResult struct {
 // writes nothing.
 func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVersionsResult, error) {
 	r := CountVersionsResult{Cursor: o.After}
-	complete, err := s.countsComplete(ctx, skPairsMarker, true)
+	complete, err := s.countsComplete(ctx, skSortsMarker, true)
 	r.Requests++
 	if err != nil {
 		return r, err
 	}
 	if complete {
-		// The pairs' marker is put with or after the counts' own.
+		// The sort keys' marker is put with or after the pairs', which
+		// is put with or after the counts' own.
 		n, listed, err := s.completeHeldValues(ctx, o.DryRun)
 		r.Requests += n
 		r.Listed = listed
@@ -501,7 +507,19 @@ func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVers
 	if o.DryRun {
 		return r, nil
 	}
-	for _, sk := range []string{skCountsMarker, skPairsMarker} {
+	markers := []string{skCountsMarker, skPairsMarker}
+	// The sort keys' marker sends history lists ordered by a column to
+	// the sort indexes: only once they all exist and are built.
+	active, pending, err := s.historySortIndexesActive(ctx)
+	r.Requests++
+	if err != nil {
+		return r, err
+	}
+	if active {
+		markers = append(markers, skSortsMarker)
+	}
+	r.SortsPending = pending
+	for _, sk := range markers {
 		err = s.history.Put(newCountsMarker(sk, "backfill")).Run(ctx)
 		r.Requests++
 		if err != nil {
@@ -523,7 +541,7 @@ func (s *Store) CountVersions(ctx context.Context, o BackfillOptions) (CountVers
 func (s *Store) countVersionsIn(ctx context.Context, after, upTo int64, o BackfillOptions, r *CountVersionsResult) error {
 	var lek dynamo.PagingKey
 	for {
-		q := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).Filter("attribute_not_exists(counted) OR attribute_not_exists(pairs)").RequestLimit(1)
+		q := s.history.Get("h1pk", historyTickets).Index(HistoryIndexAll).Filter("attribute_not_exists(counted) OR attribute_not_exists(pairs) OR attribute_not_exists(h2pk)").RequestLimit(1)
 		if upTo > 0 {
 			q = q.Range("h1sk", dynamo.Between, seqKey(after+1), seqKey(upTo)+"#~")
 		} else {
@@ -567,14 +585,20 @@ func (s *Store) countRecords(ctx context.Context, page []historyItem, dry bool, 
 	var recs []*countedRecord
 	for i := range page {
 		it := &page[i]
-		if it.H1PK == "" || it.HistoryType == HistoryDeleted || it.Counted && it.Pairs {
-			continue // no row of a history list, or counted after all
+		if it.H1PK == "" || it.HistoryType == HistoryDeleted || it.Counted && it.Pairs && it.H2PK != "" {
+			continue // no row of a history list, or done after all
 		}
+		t, err := it.ticket()
+		if err != nil {
+			return fmt.Errorf("backfill: %w", err)
+		}
+		it.setSortKeys(t)
 		item, err := dynamo.MarshalItem(it)
 		if err != nil {
 			return fmt.Errorf("backfill: encode history record %s %s: %w", it.PK, it.SK, err)
 		}
-		rec, err := withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), mark: true, pairsOnly: it.Counted})
+		rec, err := withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), mark: true,
+			pairsOnly: it.Counted && !it.Pairs, sortsOnly: it.Counted && it.Pairs})
 		if err != nil {
 			return fmt.Errorf("backfill: %w", err)
 		}

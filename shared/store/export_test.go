@@ -992,3 +992,37 @@ func ForgetLiveTexts(tb testing.TB, s *Store, v int) {
 		}
 	}
 }
+
+// RecordBeforeSorts records recs as the consumer before the history sort
+// keys did: counted with their pairs, without the sort keys or the
+// attributes they project, and a table whose ticket 1 came then has the
+// counts' and pairs' markers alone.
+func RecordBeforeSorts(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord) {
+	tb.Helper()
+	ctx := context.Background()
+	var out []*countedRecord
+	for _, rec := range recs {
+		ch, err := DecodeChange(rec)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r, err := newCountedRecord(ch.historyItem())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, a := range sortAttrs {
+			delete(r.item, a)
+		}
+		out = append(out, r)
+	}
+	for len(out) > 0 {
+		n := txChunk(out)
+		if _, err := s.recordCounted(ctx, out[:n]); err != nil {
+			tb.Fatal(err)
+		}
+		out = out[n:]
+	}
+	if err := s.history.Delete(AttrPK, pkCountsMarker).Range(AttrSK, skSortsMarker).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}

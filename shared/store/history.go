@@ -31,6 +31,25 @@ type historyItem struct {
 	// version first, when read descending.
 	H1PK string `dynamo:"h1pk,omitempty"`
 	H1SK string `dynamo:"h1sk,omitempty"`
+	// The history sort indexes' keys (historysorted.go) and the
+	// attributes they project: a ticket version's, set with its counts.
+	H2PK       string `dynamo:"h2pk,omitempty"`
+	H2SK       string `dynamo:"h2sk,omitempty"`
+	H3PK       string `dynamo:"h3pk,omitempty"`
+	H3SK       string `dynamo:"h3sk,omitempty"`
+	H4PK       string `dynamo:"h4pk,omitempty"`
+	H4SK       string `dynamo:"h4sk,omitempty"`
+	H5PK       string `dynamo:"h5pk,omitempty"`
+	H5SK       string `dynamo:"h5sk,omitempty"`
+	H6PK       string `dynamo:"h6pk,omitempty"`
+	H6SK       string `dynamo:"h6sk,omitempty"`
+	H7PK       string `dynamo:"h7pk,omitempty"`
+	H7SK       string `dynamo:"h7sk,omitempty"`
+	Status     string `dynamo:"status,omitempty"`
+	Category   string `dynamo:"category,omitempty"`
+	Priority   string `dynamo:"priority,omitempty"`
+	ReporterID string `dynamo:"reporterId,omitempty"`
+	StaffID    string `dynamo:"attendingStaffId,omitempty"`
 
 	Kind          string    `dynamo:"kind"` // ticket or comment
 	EntityID      string    `dynamo:"entityId"`

@@ -179,9 +179,10 @@ type countedRecord struct {
 	size   int
 	counts []grievance.VersionCountKey
 	// mark: the record is in the table, uncounted (or counted without
-	// its pairs: pairsOnly), and the transaction sets its `counted` and
-	// `pairs` (the backfill) instead of putting it.
-	mark, pairsOnly bool
+	// its pairs: pairsOnly; or with both, without its sort keys:
+	// sortsOnly, no count), and the transaction sets its `counted`,
+	// `pairs` and sort keys (the backfill) instead of putting it.
+	mark, pairsOnly, sortsOnly bool
 	// first: ticket 1's version 1, whose counted write completes the
 	// counts.
 	first bool
@@ -192,6 +193,11 @@ type countedRecord struct {
 func newCountedRecord(it *historyItem) (*countedRecord, error) {
 	if it.H1PK != "" {
 		it.Counted, it.Pairs = true, true
+		t, err := it.ticket()
+		if err != nil {
+			return nil, err
+		}
+		it.setSortKeys(t)
 	}
 	item, err := dynamo.MarshalItem(it)
 	if err != nil {
@@ -201,7 +207,7 @@ func newCountedRecord(it *historyItem) (*countedRecord, error) {
 }
 
 func withCounts(r *countedRecord) (*countedRecord, error) {
-	if r.it.H1PK != "" && r.it.HistoryType != HistoryDeleted {
+	if r.it.H1PK != "" && r.it.HistoryType != HistoryDeleted && !r.sortsOnly {
 		t, err := r.it.ticket()
 		if err != nil {
 			return nil, err
@@ -278,9 +284,9 @@ func txChunk(recs []*countedRecord) int {
 		}
 		m := marker
 		if r.first && !r.mark {
-			// The markers of the counts and of the pairs, and the
-			// values' dictionary's.
-			m = 2 + len(grievance.ValueFields)
+			// The markers of the counts, of the pairs and of the sort
+			// keys, and the values' dictionary's.
+			m = 3 + len(grievance.ValueFields)
 		}
 		if i > 0 && (i+1+m+len(keys)+added > maxTxItems || bytes+r.size > maxTxBytes) {
 			return i
@@ -371,27 +377,29 @@ func (s *Store) stillUncounted(ctx context.Context, recs []*countedRecord) ([]*c
 	}
 	var found []struct {
 		historyKey
-		Counted bool `dynamo:"counted"`
-		Pairs   bool `dynamo:"pairs"`
+		Counted bool   `dynamo:"counted"`
+		Pairs   bool   `dynamo:"pairs"`
+		H2PK    string `dynamo:"h2pk"`
 	}
-	err := s.history.Batch(AttrPK, AttrSK).Get(keys...).Project(AttrPK, AttrSK, "counted", "pairs").Consistent(true).All(ctx, &found)
+	err := s.history.Batch(AttrPK, AttrSK).Get(keys...).Project(AttrPK, AttrSK, "counted", "pairs", "h2pk").Consistent(true).All(ctx, &found)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		return nil, translate("read history records", err)
 	}
-	type state struct{ counted, pairs bool }
+	type state struct{ counted, pairs, sorted bool }
 	there := map[historyKey]state{}
 	for _, k := range found {
-		there[k.historyKey] = state{k.Counted, k.Pairs}
+		there[k.historyKey] = state{k.Counted, k.Pairs, k.H2PK != ""}
 	}
 	var out []*countedRecord
 	for _, r := range recs {
 		st, ok := there[historyKey{r.it.PK, r.it.SK}]
-		if !ok || st.pairs {
+		if !ok || st.pairs && st.sorted {
 			continue // gone, or done by another run
 		}
-		if r.pairsOnly != st.counted {
+		sortsOnly, pairsOnly := st.counted && st.pairs, st.counted && !st.pairs
+		if r.pairsOnly != pairsOnly || r.sortsOnly != sortsOnly {
 			var err error
-			if r, err = withCounts(&countedRecord{it: r.it, item: r.item, size: r.size, mark: true, pairsOnly: st.counted}); err != nil {
+			if r, err = withCounts(&countedRecord{it: r.it, item: r.item, size: r.size, mark: true, pairsOnly: pairsOnly, sortsOnly: sortsOnly}); err != nil {
 				return nil, err
 			}
 		}
@@ -412,21 +420,39 @@ func (s *Store) recordTx(ctx context.Context, recs []*countedRecord, shard int) 
 	for _, r := range recs {
 		switch {
 		case r.mark:
-			set, cond := "SET #c = :c, #p = :c", "attribute_exists(pk) AND attribute_not_exists(#c)"
-			if r.pairsOnly {
-				set, cond = "SET #p = :c", "attribute_exists(#c) AND attribute_not_exists(#p)"
+			names := map[string]string{"#c": "counted", "#p": "pairs"}
+			values := map[string]types.AttributeValue{":c": &types.AttributeValueMemberBOOL{Value: true}}
+			set, cond := []string{"#c = :c", "#p = :c"}, "attribute_exists(pk) AND attribute_not_exists(#c)"
+			switch {
+			case r.sortsOnly:
+				// The keys follow from the record, which never changes:
+				// setting them again is harmless.
+				set, cond = nil, "attribute_exists(#c) AND attribute_exists(#p)"
+			case r.pairsOnly:
+				set, cond = []string{"#p = :c"}, "attribute_exists(#c) AND attribute_not_exists(#p)"
+			}
+			set = append(set, sortsSet(r.item, names, values)...)
+			update := "SET " + strings.Join(set, ", ")
+			// DynamoDB refuses a name or value the expressions do not use.
+			for n := range names {
+				if !strings.Contains(update+cond, n) {
+					delete(names, n)
+				}
+			}
+			if !strings.Contains(update, ":c") {
+				delete(values, ":c")
 			}
 			items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: table,
 				Key:                       map[string]types.AttributeValue{AttrPK: r.item[AttrPK], AttrSK: r.item[AttrSK]},
-				UpdateExpression:          aws.String(set),
+				UpdateExpression:          aws.String(update),
 				ConditionExpression:       aws.String(cond),
-				ExpressionAttributeNames:  map[string]string{"#c": "counted", "#p": "pairs"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberBOOL{Value: true}}}})
+				ExpressionAttributeNames:  names,
+				ExpressionAttributeValues: values}})
 		default:
 			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: r.item,
 				ConditionExpression: aws.String("attribute_not_exists(pk)")}})
 			if r.first {
-				for _, sk := range []string{skCountsMarker, skPairsMarker} {
+				for _, sk := range []string{skCountsMarker, skPairsMarker, skSortsMarker} {
 					m, err := dynamo.MarshalItem(newCountsMarker(sk, "record"))
 					if err != nil {
 						return err

@@ -119,7 +119,24 @@ var sortIndexes = map[string]string{
 // Index names of the history table.
 const (
 	HistoryIndexAll = "hist1" // h1: every ticket version, newest first
+	// History sort indexes: every ticket version in the order of one of
+	// the web client's sortable columns (value, then newest ticket and
+	// version first), for showHistory lists ordered by a column. Narrow:
+	// keys and sortProjected, the version fetched by BatchGetItem.
+	HistoryIndexByTitle    = "hist2" // h2
+	HistoryIndexByPriority = "hist3" // h3
+	HistoryIndexByStatus   = "hist4" // h4
+	HistoryIndexByCategory = "hist5" // h5
+	HistoryIndexByReporter = "hist6" // h6
+	HistoryIndexByVersion  = "hist7" // h7
 )
+
+// historySortIndexes names the history index of each order in
+// grievance.HistorySortIndexed.
+var historySortIndexes = map[string]string{
+	"title": HistoryIndexByTitle, "priority": HistoryIndexByPriority, "status": HistoryIndexByStatus,
+	"category": HistoryIndexByCategory, "reporter_id": HistoryIndexByReporter, "version": HistoryIndexByVersion,
+}
 
 // MainTable holds tickets, comments, people, mutation logs, counters and the
 // stored configuration. Its stream drives the history and tasks functions.
@@ -148,7 +165,12 @@ var HistoryTable = Table{
 	EnvVar:       "HISTORY_TABLE_NAME",
 	PartitionKey: Attribute{AttrPK, String},
 	SortKey:      Attribute{AttrSK, String},
-	Indexes:      []Index{gsi(HistoryIndexAll, "h1")},
+	// The sort indexes come after hist1, in the order a stage that
+	// lacks them gets them (one per stack update: historyIndexes).
+	Indexes: []Index{gsi(HistoryIndexAll, "h1"),
+		narrow(gsi(HistoryIndexByTitle, "h2")), narrow(gsi(HistoryIndexByPriority, "h3")),
+		narrow(gsi(HistoryIndexByStatus, "h4")), narrow(gsi(HistoryIndexByCategory, "h5")),
+		narrow(gsi(HistoryIndexByReporter, "h6")), narrow(gsi(HistoryIndexByVersion, "h7"))},
 }
 
 // Tables returns every table Redress needs.

@@ -197,7 +197,7 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 	guessed = guessed && fromTop
 	// A read within a range skips items as it goes: the run its page
 	// ended in says little of the next read's.
-	plain := out.within == nil && fromTop
+	plain := !out.narrowed() && fromTop
 	var main *pager
 	if fromTop {
 		main = mainFrom(all(), limit+1)
@@ -328,11 +328,17 @@ func (s *Store) walkSorted(ctx context.Context, index, tk string, all func() *dy
 // back until a batch of them is fetched (the batch grows like the pages).
 // It sizes the reads of the index by the share of its items it keeps.
 type sortedOut struct {
-	s       *Store
-	ctx     context.Context
-	within  *grievance.TicketRange
-	share   float64
-	fetch   bool
+	s      *Store
+	ctx    context.Context
+	within *grievance.TicketRange
+	// keep, when set, says the same of an item as within (a history
+	// sort index's, from what it projects).
+	keep  func(dynamo.Item) (bool, error)
+	share float64
+	fetch bool
+	// history: the index is a history sort index, whose items are
+	// fetched from the History table (several share a partition key).
+	history bool
 	want    int // rows the reader expects to need
 	size    int // the next batch to fetch
 	emit    func(dynamo.Item) (bool, error)
@@ -356,7 +362,7 @@ func (o *sortedOut) watch(p *pager, size func(int) int) *pager {
 			return err
 		}
 	}
-	if size == nil && o.within != nil {
+	if size == nil && o.narrowed() {
 		size = func(n int) int {
 			if need := o.need(); need > 0 {
 				return o.indexPage(need)
@@ -368,6 +374,9 @@ func (o *sortedOut) watch(p *pager, size func(int) int) *pager {
 	return p
 }
 
+// narrowed reports whether items are skipped as read (within or keep).
+func (o *sortedOut) narrowed() bool { return o.within != nil || o.keep != nil }
+
 // need is how many more rows the reader is expected to want.
 func (o *sortedOut) need() int { return max(o.want-o.kept, 1) }
 
@@ -375,7 +384,7 @@ func (o *sortedOut) need() int { return max(o.want-o.kept, 1) }
 // n ÷ the share (the caller's estimate, or what the reads so far kept),
 // with a fifth more for chance.
 func (o *sortedOut) indexPage(n int) int {
-	if o.within == nil {
+	if !o.narrowed() {
 		return n
 	}
 	share := o.share
@@ -396,6 +405,12 @@ func (o *sortedOut) add(item dynamo.Item) (bool, error) {
 	if o.within != nil && !inRangeItem(*o.within, item) {
 		return true, nil
 	}
+	if o.keep != nil {
+		if ok, err := o.keep(item); err != nil || !ok {
+			o.stopped = o.stopped || err != nil
+			return err == nil, err
+		}
+	}
 	o.kept++
 	if !o.fetch {
 		more, err := o.emit(item)
@@ -415,7 +430,11 @@ func (o *sortedOut) flush() (bool, error) {
 	if len(o.pending) == 0 || o.stopped {
 		return !o.stopped, nil
 	}
-	items, err := o.s.itemsByKey(o.ctx, o.pending)
+	get, key := o.s.itemsByKey, attrKey(AttrPK)
+	if o.history {
+		get, key = o.s.versionsByKey, historyItemKey
+	}
+	items, err := get(o.ctx, o.pending)
 	if err != nil {
 		return false, err
 	}
@@ -429,7 +448,7 @@ func (o *sortedOut) flush() (bool, error) {
 		o.size = min(max(o.size, o.want)*4, maxFetch)
 	}
 	for _, k := range pending {
-		item, ok := items[attrKey(AttrPK)(k)]
+		item, ok := items[key(k)]
 		if !ok {
 			continue
 		}

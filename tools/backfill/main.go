@@ -228,6 +228,9 @@ func countVersions(ctx context.Context, out io.Writer, s *store.Store, table str
 		fmt.Fprintf(out, "version counts: %d uncounted found, %d counted, %d counted by another run; %d requests; cursor %d; complete\n",
 			r.Uncounted, r.Counted, r.Concurrent, r.Requests, r.Cursor)
 	}
+	if r.SortsPending != "" && !o.DryRun {
+		fmt.Fprintf(out, "history sort keys: every version has them, but index %s is not ACTIVE yet: deploy the stage's remaining history indexes (context historyIndexes), then run again to mark them complete\n", r.SortsPending)
+	}
 	return nil
 }
 

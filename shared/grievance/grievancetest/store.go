@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,6 +86,8 @@ type Store struct {
 	periodsIncomplete bool
 	// dateDaysIncomplete is what DateDaysComplete denies.
 	dateDaysIncomplete bool
+	// sortsIncomplete is what HistorySortsComplete denies.
+	sortsIncomplete bool
 	// liveTextsBehind is how many versions of the live postings
 	// LiveTextsIndexed is behind grievance.LiveTextsVersion.
 	liveTextsBehind int
@@ -717,6 +720,66 @@ func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(
 		}
 	}
 	return nil
+}
+
+var _ grievance.HistorySorter = (*Store)(nil)
+
+// SetHistorySortsComplete sets what HistorySortsComplete answers (true
+// unless a test says otherwise).
+func (s *Store) SetHistorySortsComplete(ok bool) { s.setFlag(&s.sortsIncomplete, !ok) }
+
+// HistorySortsComplete implements grievance.HistorySorter.
+func (s *Store) HistorySortsComplete(ctx context.Context) (bool, error) {
+	return s.complete("HistorySortsComplete", &s.sortsIncomplete)
+}
+
+// ScanTicketHistorySorted implements grievance.HistorySorter: every
+// version sorted in memory.
+func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, keep func(*grievance.Ticket) (bool, error), fn func(*grievance.Ticket) (bool, error)) error {
+	if err := s.fail("ScanTicketHistorySorted"); err != nil {
+		return err
+	}
+	var all []*grievance.Ticket
+	if err := s.ScanTicketHistory(ctx, "", func(t *grievance.Ticket) (bool, error) {
+		all = append(all, t)
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	slices.SortStableFunc(all, grievance.TicketOrder(r.SortBy, r.Descending))
+	for _, t := range all {
+		if r.After > 0 && !historyRowAfter(t, r) {
+			continue
+		}
+		if keep != nil {
+			ok, err := keep(&grievance.Ticket{Status: t.Status, Category: t.Category, Priority: t.Priority,
+				ReporterID: t.ReporterID, AttendingStaffID: t.AttendingStaffID})
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
+		if more, err := fn(t); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// historyRowAfter reports whether t comes after the row r.After names
+// (its value AfterValue, number After, version AfterVersion) in r's
+// order: value in r's direction, then newest number and version first.
+func historyRowAfter(t *grievance.Ticket, r grievance.TicketRange) bool {
+	c := strings.Compare(grievance.SortValue(t, r.SortBy), r.AfterValue)
+	if r.Descending {
+		c = -c
+	}
+	if c == 0 {
+		c = -cmp.Or(cmp.Compare(t.Seq, r.After), cmp.Compare(t.Version, r.AfterVersion))
+	}
+	return c > 0
 }
 
 // ScanTicketHistoryAfter calls fn for the versions ScanTicketHistory

@@ -1,0 +1,135 @@
+package grievance_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+)
+
+// sortSpy records the walks of the history sort indexes: how many, and
+// the ranges they started after.
+type sortSpy struct {
+	*grievancetest.Store
+	mu     sync.Mutex
+	walks  int
+	afters []int64
+}
+
+func (s *sortSpy) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, keep func(*grievance.Ticket) (bool, error), fn func(*grievance.Ticket) (bool, error)) error {
+	s.mu.Lock()
+	s.walks++
+	s.afters = append(s.afters, r.After)
+	s.mu.Unlock()
+	return s.Store.ScanTicketHistorySorted(ctx, r, keep, fn)
+}
+
+// pagedVersions pages through q's list with each page's end cursor,
+// three rows a page, and names the rows (number.version), with the first
+// page's totalCount.
+func pagedVersions(t *testing.T, ctx context.Context, svc *grievance.Service, q grievance.TicketQuery) (string, int) {
+	t.Helper()
+	three := 3
+	q.Page = grievance.PageArgs{First: &three}
+	var rows []string
+	total := -1
+	for range 100 {
+		p, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total < 0 {
+			total = p.TotalCount
+		}
+		rows = append(rows, versions(p.Items))
+		if !p.HasNextPage {
+			return strings.Join(rows, " "), total
+		}
+		q.Page.After = p.Cursor(len(p.Items) - 1)
+		q.WantCount = false
+	}
+	t.Fatal("more than 100 pages")
+	return "", 0
+}
+
+// A showHistory list ordered by one of the web client's columns pages
+// through the same rows, in the same order and with the same totalCount,
+// read from the history sort index (each later page starting after the
+// cursor's row) as sorting every version in memory gives, for every
+// column both ways, the panel's value filters and readers a category
+// restricts; where the index cannot serve (a column hidden from the
+// reader, a filter it does not tell, a count the counts cannot give)
+// the list sorts in memory as before.
+func TestHistorySorted_PagesAsSortingEveryVersion(t *testing.T) {
+	st, _, plain, now := seededVersions(t)
+	spy := &sortSpy{Store: st}
+	sorted := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	walked := 0
+	for _, fs := range [][]grievance.Filter{
+		nil,
+		{f("status", grievance.IContains, "OPEN")},
+		{f("category", grievance.Exact, "Open")},
+		{f("priority", grievance.IContains, "high")},
+		{f("attending_staff__id", grievance.Exact, staff.ID)},
+		{f("status", grievance.IContains, "res"), f("category", grievance.IContains, "SECRET")},
+		{f("status", grievance.IContains, "z")}, // no status passes
+		{f("title", grievance.IContains, "case 1")},
+	} {
+		for _, field := range grievance.HistorySortIndexed {
+			for _, order := range []string{field, "-" + field} {
+				for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
+					q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, OrderBy: []string{order}}
+					ctx := grievance.NewContext(context.Background(), reader)
+					before := spy.walks
+					got, gotTotal := pagedVersions(t, ctx, sorted, q)
+					want, wantTotal := pagedVersions(t, ctx, plain, q)
+					if got != want || gotTotal != wantTotal {
+						t.Errorf("%s %v by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, fs, order, got, gotTotal, want, wantTotal)
+					}
+					if spy.walks > before {
+						walked++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("walked %d of 288, afters %d", walked, len(spy.afters))
+	if walked < 100 {
+		t.Errorf("%d lists read a sort index, want most", walked)
+	}
+	later := 0
+	for _, a := range spy.afters {
+		if a > 0 {
+			later++
+		}
+	}
+	if later == 0 {
+		t.Error("no later page started after its cursor's row")
+	}
+}
+
+// The index items a sparse filter passes over are bounded as the
+// versions read are: past ten a version of the read budget, the list is
+// refused as one reading too many versions, not walked to the end (here
+// a staff member who attended no version: no row is ever kept).
+func TestHistorySorted_PassingOverTooManyIsRefused(t *testing.T) {
+	st, _, _, now := seededVersions(t)
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, tc := range []struct {
+		budget int
+		code   grievance.Code
+	}{{1, grievance.CodeLimit}, {100, ""}} {
+		svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: &sortSpy{Store: st}, HistoryReadBudget: tc.budget})
+		_, err := svc.ListTickets(ctx, grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{"title"},
+			Filters: []grievance.Filter{{Field: "attending_staff__id", Lookup: grievance.Exact, Value: "00000000-0000-4000-8000-0000000000ff"}}})
+		if got := grievance.ErrorCode(err); got != tc.code {
+			t.Errorf("read budget %d: error %v, want code %q", tc.budget, err, tc.code)
+		}
+	}
+}

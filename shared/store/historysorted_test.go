@@ -1,0 +1,136 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/store"
+)
+
+// versionLabel names a ticket version in a failure: number.version.
+func versionLabel(t *grievance.Ticket) string { return fmt.Sprintf("%d.%d", t.Seq, t.Version) }
+
+// everyVersionSorted is every ticket version of s that keep passes, in
+// the list order of field (compareTickets): what sorting the whole
+// history in memory gives.
+func everyVersionSorted(t *testing.T, s *store.Store, field string, desc bool, keep func(*grievance.Ticket) bool) ([]string, []*grievance.Ticket) {
+	t.Helper()
+	var all []*grievance.Ticket
+	err := s.ScanTicketHistory(context.Background(), "", func(tk *grievance.Ticket) (bool, error) {
+		if keep(tk) {
+			all = append(all, tk)
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortStableFunc(all, grievance.TicketOrder(field, desc))
+	out := make([]string, len(all))
+	for i, tk := range all {
+		out[i] = versionLabel(tk)
+	}
+	return out, all
+}
+
+// scanSorted walks a history sort index, keeping what keep keeps (nil:
+// all), stopping after stop rows (0: none).
+func scanSorted(t *testing.T, s *store.Store, r grievance.TicketRange, keep func(*grievance.Ticket) (bool, error), stop int) []string {
+	t.Helper()
+	var got []string
+	err := s.ScanTicketHistorySorted(context.Background(), r, keep, func(tk *grievance.Ticket) (bool, error) {
+		got = append(got, versionLabel(tk))
+		return stop == 0 || len(got) < stop, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// A History table written before the sort keys gets them from the count
+// pass, which marks them complete once the indexes exist; then each sort
+// index walked either way, from the top with any page size, whole or
+// stopped, within a status or a category, gives every version the key
+// range holds in the order sorting every version in memory gives (equal
+// values newest ticket and version first, long runs of one priority or
+// status included), the consumer's later versions with them.
+func TestHistorySorted_EveryColumnBothWaysAsSortingEveryVersion(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	versions, live := upgradedVersions(30)
+	if err := s.ImportTickets(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	store.RecordBeforeSorts(t, s, append(store.TicketStream(t, versions), store.RemovalStream(t, live[29])))
+	if done, err := s.HistorySortsComplete(ctx); err != nil || done {
+		t.Fatalf("before the backfill: sorts complete %v (%v), want false", done, err)
+	}
+	if got := scanSorted(t, s, grievance.TicketRange{SortBy: "title", PageHint: 20}, nil, 0); len(got) != 0 {
+		t.Fatalf("records without sort keys are in the index: %v", got)
+	}
+	r, err := s.CountVersions(ctx, store.BackfillOptions{PageSize: 13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Uncounted != 90 || r.Counted != 90 || !r.Complete || r.SortsPending != "" {
+		t.Fatalf("count pass: %+v, want 90 records given their sort keys, complete, no index pending", r)
+	}
+	if done, err := s.HistorySortsComplete(ctx); err != nil || !done {
+		t.Fatalf("after the backfill: sorts complete %v (%v), want true", done, err)
+	}
+	if _, err := s.RecordHistory(ctx, store.TicketStream(t, later(live[:10], grievance.StatusResolved))); err != nil {
+		t.Fatal(err)
+	}
+	all := func(*grievance.Ticket) bool { return true }
+	open := []string{string(grievance.StatusOpen), string(grievance.StatusInProgress)}
+	// The status within a key range, the category by keep, which sees
+	// only what the index items project.
+	ranges := []struct {
+		name   string
+		within *grievance.TicketRange
+		keep   func(*grievance.Ticket) (bool, error)
+		want   func(*grievance.Ticket) bool
+	}{
+		{"all", nil, nil, all},
+		{"status", &grievance.TicketRange{By: grievance.RangeStatus, Keys: open}, nil,
+			func(tk *grievance.Ticket) bool { return slices.Contains(open, string(tk.Status)) }},
+		{"category", nil, func(tk *grievance.Ticket) (bool, error) { return tk.Category == "Ax" && tk.Title == "", nil },
+			func(tk *grievance.Ticket) bool { return tk.Category == "Ax" }},
+	}
+	for _, field := range grievance.HistorySortIndexed {
+		for _, desc := range []bool{false, true} {
+			for _, rg := range ranges {
+				want, rows := everyVersionSorted(t, s, field, desc, rg.want)
+				if len(want) < 10 {
+					t.Fatalf("%s: %d versions, too few to tell", rg.name, len(want))
+				}
+				// A page of 3 (runs longer than the page, stopped) and
+				// of 21 (short runs reversed whole, walked to the end).
+				for _, hint := range []int{3, 21} {
+					t.Run(fmt.Sprintf("%s/desc=%v/%s/hint=%d", field, desc, rg.name, hint), func(t *testing.T) {
+						rng := grievance.TicketRange{By: grievance.RangeSorted, SortBy: field, Descending: desc, PageHint: hint, Within: rg.within, Share: 0.5}
+						if hint > 3 {
+							if got := scanSorted(t, s, rng, rg.keep, 0); !slices.Equal(got, want) {
+								t.Errorf("whole walk\n got %v\nwant %v", got, want)
+							}
+							// From a cursor: after a row in a run's middle.
+							i := len(rows) / 2
+							from := rng
+							from.After, from.AfterValue, from.AfterVersion = rows[i].Seq, grievance.SortValue(rows[i], field), rows[i].Version
+							if got := scanSorted(t, s, from, rg.keep, hint); !slices.Equal(got, want[i+1:min(i+1+hint, len(want))]) {
+								t.Errorf("after %s\n got %v\nwant %v", want[i], got, want[i+1:min(i+1+hint, len(want))])
+							}
+						}
+						if got := scanSorted(t, s, rng, rg.keep, hint); !slices.Equal(got, want[:min(hint, len(want))]) {
+							t.Errorf("stopped after %d\n got %v\nwant %v", hint, got, want[:min(hint, len(want))])
+						}
+					})
+				}
+			}
+		}
+	}
+}
