@@ -98,6 +98,14 @@ func TestHistoryList_SortedByAColumnThroughTheStream(t *testing.T) {
 			t.Errorf("tickets(%s): pages %v, want %s", tc.args, got, tc.want)
 		}
 	}
+	// Every version holds the same priority, status, category and (no)
+	// reporter: each order is the ties', newest ticket and version first.
+	for _, col := range []string{"priority", "-status", "category", "-reporter_id"} {
+		args := fmt.Sprintf(`showHistory: true, orderBy: [%q]`, col)
+		if got, want := fmt.Sprint(e.pageByPage(t, args, 5, "title", "version", "isHistory")), "[b.1.false c.1.false a.3.false d.2.true b.1.true]"; got != want {
+			t.Errorf("tickets(%s): pages %s, want %s", args, got, want)
+		}
+	}
 }
 
 // A title search through DynamoDB, with the stream consumed as the

@@ -96,6 +96,9 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 			return func(func(*Ticket) (bool, error)) error { return nil }, nil
 		}
 	}
+	// isHistory compares each row with its ticket's live version: the
+	// page's live tickets, read after it (the history rows column would
+	// save most of those items but trails the records it would judge).
 	return func(fn func(*Ticket) (bool, error)) error {
 		return hs.ScanTicketHistorySorted(ctx, r, keep, fn)
 	}, nil
