@@ -2,6 +2,8 @@ package grievance
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -35,11 +37,14 @@ type HistorySorter interface {
 // historySorted reads a showHistory list ordered by a column of
 // HistorySortIndexed from the store's sort index of it, when one serves
 // the list: a column no category hides from the reader (sortIndexFor),
-// value filters alone (each version is judged by them, the guard and the
-// reader's rights as it is read; the key range of the narrowest skips
-// the others in the index), and a totalCount the counts of versions give
-// (versionCount) or none. nil otherwise: the list reads the history and
-// sorts it in memory, within the read budget, as before.
+// value filters alone (the index items carry their fields, so those they
+// reject are passed over unfetched; each version fetched is judged by
+// them, the guard and the reader's rights as any row), and a totalCount
+// the counts of versions give (versionCount) or none. nil otherwise: the
+// list reads the history and sorts it in memory, within the read budget,
+// as before. isHistory compares each row with its ticket's live version,
+// the page's live tickets read after it (the history rows column would
+// save most of those items, but it trails the records it would judge).
 func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (rows[*Ticket], error) {
 	hs, ok := s.history.(HistorySorter)
 	if !ok || pl.q.Version != 0 || len(pl.order) != 1 || !slices.Contains(HistorySortIndexed, pl.order[0].field) ||
@@ -75,32 +80,41 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	pl.sortKeyed, pl.versionKeyed = field, true
 	pl.native, pl.desc = true, desc
-	var keep func(*Ticket) (bool, error)
-	if len(pl.fs) > 0 || pl.staffIDs != nil {
-		// Every filter is on a field the index items tell. The items a
-		// sparse filter passes over are bounded as the versions read are
-		// (budgeted): an index item is about a tenth of a version, so
-		// ten times as many read about as many bytes.
-		skipped, most := 0, historySkipFactor*s.historyReadBudget
-		keep = func(t *Ticket) (bool, error) {
-			if matchesTicket(pl.fs, pl.staffIDs, t) {
-				return true, nil
-			}
-			if skipped++; skipped > most {
-				return false, historyLimit(s.historyReadBudget)
-			}
-			return false, nil
-		}
-		if r.Share = historyShare(pl.fs, pl.staffIDs); r.Share == 0 {
-			// A status filter no status passes: no row to walk for.
-			return func(func(*Ticket) (bool, error)) error { return nil }, nil
-		}
+	if len(pl.fs) == 0 && pl.staffIDs == nil {
+		return func(fn func(*Ticket) (bool, error)) error { return hs.ScanTicketHistorySorted(ctx, r, nil, fn) }, nil
 	}
-	// isHistory compares each row with its ticket's live version: the
-	// page's live tickets, read after it (the history rows column would
-	// save most of those items but trails the records it would judge).
+	// Every filter is on a field the index items tell. The items a
+	// sparse filter passes over are bounded as the versions read are
+	// (budgeted): an index item is about a tenth of a version, so
+	// ten times as many read about as many bytes.
+	skipped, kept, most := 0, 0, historySkipFactor*s.historyReadBudget
+	keep := func(t *Ticket) (bool, error) {
+		if matchesTicket(pl.fs, pl.staffIDs, t) {
+			kept++
+			return true, nil
+		}
+		if skipped++; skipped > most {
+			return false, historyLimit(s.historyReadBudget)
+		}
+		return false, nil
+	}
+	if r.Share = historyShare(pl.fs, pl.staffIDs); r.Share == 0 {
+		// A status filter no status passes: no row to walk for.
+		return func(func(*Ticket) (bool, error)) error { return nil }, nil
+	}
+	// The share the same filters kept last time, for a container
+	// that walked them lately (the client sends a list again as its
+	// user pages or sorts): the first read is sized to hold the page.
+	key := fmt.Sprintf("history sorted %v %v", pl.fs, slices.Sorted(maps.Keys(pl.staffIDs)))
+	if share, ok := s.searchRates.share(key, s.now()); ok {
+		r.Share = share
+	}
 	return func(fn func(*Ticket) (bool, error)) error {
-		return hs.ScanTicketHistorySorted(ctx, r, keep, fn)
+		err := hs.ScanTicketHistorySorted(ctx, r, keep, fn)
+		if err == nil {
+			s.searchRates.learn(key, kept, kept+skipped, s.now())
+		}
+		return err
 	}, nil
 }
 

@@ -83,3 +83,15 @@ func (sr *searchRates) learn(key string, rows, judged int, now time.Time) {
 	}
 	sr.m[key] = searchRate{rows, judged, now}
 }
+
+// share returns the share of candidates that were rows when key was last
+// learnt, if it is recent and some were.
+func (sr *searchRates) share(key string, now time.Time) (float64, bool) {
+	sr.mu.Lock()
+	r, ok := sr.m[key]
+	sr.mu.Unlock()
+	if !ok || now.Sub(r.at) >= searchRateTTL || r.rows == 0 {
+		return 0, false
+	}
+	return float64(r.rows) / float64(r.judged), true
+}
