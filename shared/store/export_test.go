@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -1023,6 +1026,21 @@ func RecordBeforeSorts(tb testing.TB, s *Store, recs []events.DynamoDBEventRecor
 		out = out[n:]
 	}
 	if err := s.history.Delete(AttrPK, pkCountsMarker).Range(AttrSK, skSortsMarker).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// DropHistoryIndex deletes index from s's History table, as a stage that
+// has not deployed it yet lacks it.
+func DropHistoryIndex(tb testing.TB, s *Store, index string) {
+	tb.Helper()
+	_, err := s.db.Client().UpdateTable(context.Background(), &dynamodb.UpdateTableInput{
+		TableName: aws.String(s.history.Name()),
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{
+			Delete: &types.DeleteGlobalSecondaryIndexAction{IndexName: aws.String(index)},
+		}},
+	})
+	if err != nil {
 		tb.Fatal(err)
 	}
 }
