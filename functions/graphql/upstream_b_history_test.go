@@ -93,6 +93,8 @@ func TestHistoryList_SortedByAColumnThroughTheStream(t *testing.T) {
 		{`showHistory: true, orderBy: ["version"]`, 5, "[b.1.false c.1.false b.1.true d.2.true a.3.false]"},
 		{`showHistory: true, status_Icontains: RECEIVED, category_Icontains: "def", orderBy: ["title"]`, 5, "[a.3.false b.1.false b.1.true c.1.false d.2.true]"},
 		{`showHistory: true, status_Icontains: OPEN, orderBy: ["title"]`, 0, "[]"},
+		{`showHistory: true, title_Icontains: "b", orderBy: ["-version"]`, 2, "[b.1.false b.1.true]"},
+		{`showHistory: true, title_Icontains: "d", status_Icontains: RECEIVED, orderBy: ["title"]`, 1, "[d.2.true]"},
 	} {
 		if got := e.pageByPage(t, tc.args, tc.total, "title", "version", "isHistory"); fmt.Sprint(got) != tc.want {
 			t.Errorf("tickets(%s): pages %v, want %s", tc.args, got, tc.want)

@@ -474,6 +474,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		// The rows the page still wants (and one to know there is more).
 		wants = func() int { return w.lower + w.first + 1 - w.n }
 	}
+	pl.historyCands = cands
 	src := inOrder(func(fn func(int64) bool) { cands.Range(0, hi, pl.desc || !pl.native, fn) }, hint, wants, &judged, read)
 	if from == nil {
 		return src, nil

@@ -22,9 +22,9 @@ type HistorySorter interface {
 	// in either direction (compareTickets), after the row r.After,
 	// r.AfterValue and r.AfterVersion name when r.After is set.
 	// r.PageHint is the rows the caller expects to take. keep, when set,
-	// says from a version's status, category, priority, reporter and
-	// attending staff alone (the other fields empty) whether the caller
-	// may want it: the others may be skipped unread (r.Share, the part
+	// says from a version's number, code, version, status, category,
+	// priority, reporter and attending staff alone (the other fields
+	// empty) whether the caller may want it: the others may be skipped unread (r.Share, the part
 	// of them the caller expects to keep, sizes the reads).
 	// keep's error ends the walk with it.
 	ScanTicketHistorySorted(ctx context.Context, r TicketRange, keep func(*Ticket) (bool, error), fn func(*Ticket) (bool, error)) error
@@ -35,26 +35,63 @@ type HistorySorter interface {
 }
 
 // historySorted reads a showHistory list ordered by a column of
-// HistorySortIndexed from the store's sort index of it, when one serves
-// the list: a column no category hides from the reader (sortIndexFor),
-// value filters alone (the index items carry their fields, so those they
-// reject are passed over unfetched; each version fetched is judged by
-// them, the guard and the reader's rights as any row), and a totalCount
-// the counts of versions give (versionCount) or none. nil otherwise: the
-// list reads the history and sorts it in memory, within the read budget,
-// as before. isHistory compares each row with its ticket's live version,
-// the page's live tickets read after it (the history rows column would
-// save most of those items, but it trails the records it would judge).
+// HistorySortIndexed from the store's sort index of it, when its filters
+// are all on fields the index items carry (historyProjected) and its
+// totalCount, when asked, comes from the counts of versions
+// (versionCount); nil otherwise (historySortedAmong may serve it once the
+// history postings have narrowed it).
 func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (rows[*Ticket], error) {
-	hs, ok := s.history.(HistorySorter)
-	if !ok || pl.q.Version != 0 || len(pl.order) != 1 || !slices.Contains(HistorySortIndexed, pl.order[0].field) ||
-		sortIndexFor(pl.order, g) == "" || pl.q.WantCount && pl.versionCount == nil || pl.w.needAll {
+	if pl.q.WantCount && pl.versionCount == nil {
 		return nil, nil
 	}
 	for _, f := range pl.fs {
-		if !slices.Contains(ValueIndexedFields, f.Field) {
+		if !historyProjected(f) {
 			return nil, nil
 		}
+	}
+	return s.sortedWalk(ctx, pl, g, nil)
+}
+
+// historySortedAmong is historySorted for a list the history postings
+// narrowed (historySearch: a text filter, a reader the sight rule
+// affects) and counted without reading its rows: the walk keeps the
+// versions of its candidates. nil where no sort index serves it, or
+// where its count needs every row read: the list then reads the
+// candidates' versions and sorts them in memory.
+func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *guard) rows[*Ticket] {
+	if pl.historyCands == nil {
+		return nil
+	}
+	src, err := s.sortedWalk(ctx, pl, g, pl.historyCands)
+	if err != nil {
+		return nil // the marker unread: the candidates' versions, as before
+	}
+	return src
+}
+
+// historyProjected reports whether f is judged by what a history sort
+// index item carries: the status, category, priority, staff and reporter
+// it projects, and the code, its ticket number's.
+func historyProjected(f Filter) bool {
+	return f.Field == "code" || slices.Contains(ValueIndexedFields, f.Field)
+}
+
+// sortedWalk is the walk of pl's column's history sort index, or nil
+// when none serves pl: a column no category hides from the reader (the
+// index orders by the stored value: sortIndexFor), a count that needs
+// no row read (or none asked), and the store's marker. Each index item
+// is kept by the filters its fields judge (historyProjected) and, with
+// cands, by its ticket's being one of them; every version fetched is
+// judged again by every filter, the guard and the reader's rights, as
+// any history row. isHistory compares each row with its ticket's live
+// version, the page's live tickets read after it (the history rows
+// column would save most of those items, but it trails the records it
+// would judge).
+func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cands *SeqSet) (rows[*Ticket], error) {
+	hs, ok := s.history.(HistorySorter)
+	if !ok || pl.q.Version != 0 || len(pl.order) != 1 || !slices.Contains(HistorySortIndexed, pl.order[0].field) ||
+		sortIndexFor(pl.order, g) == "" || pl.w.needAll {
+		return nil, nil
 	}
 	done, err := s.historySorts.ask(func() (bool, error) { return hs.HistorySortsComplete(ctx) })
 	if err != nil || !done {
@@ -80,16 +117,21 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	pl.sortKeyed, pl.versionKeyed = field, true
 	pl.native, pl.desc = true, desc
-	if len(pl.fs) == 0 && pl.staffIDs == nil {
+	var judged []Filter
+	for _, f := range pl.fs {
+		if historyProjected(f) {
+			judged = append(judged, f)
+		}
+	}
+	if len(judged) == 0 && pl.staffIDs == nil && cands == nil {
 		return func(fn func(*Ticket) (bool, error)) error { return hs.ScanTicketHistorySorted(ctx, r, nil, fn) }, nil
 	}
-	// Every filter is on a field the index items tell. The items a
-	// sparse filter passes over are bounded as the versions read are
-	// (budgeted): an index item is about a tenth of a version, so
-	// ten times as many read about as many bytes.
+	// The items a sparse filter passes over are bounded as the versions
+	// read are (budgeted): an index item is about a tenth of a version,
+	// so ten times as many read about as many bytes.
 	skipped, kept, most := 0, 0, historySkipFactor*s.historyReadBudget
 	keep := func(t *Ticket) (bool, error) {
-		if matchesTicket(pl.fs, pl.staffIDs, t) {
+		if (cands == nil || cands.Has(t.Seq)) && matchesTicket(judged, pl.staffIDs, t) {
 			kept++
 			return true, nil
 		}
@@ -98,14 +140,19 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 		return false, nil
 	}
-	if r.Share = historyShare(pl.fs, pl.staffIDs); r.Share == 0 {
+	if r.Share = historyShare(judged, pl.staffIDs); r.Share == 0 {
 		// A status filter no status passes: no row to walk for.
 		return func(func(*Ticket) (bool, error)) error { return nil }, nil
 	}
-	// The share the same filters kept last time, for a container
-	// that walked them lately (the client sends a list again as its
-	// user pages or sorts): the first read is sized to hold the page.
-	key := fmt.Sprintf("history sorted %v %v", pl.fs, slices.Sorted(maps.Keys(pl.staffIDs)))
+	if cands != nil && cands.Max() > 0 {
+		// Candidates are spread over the numbers: about their part of
+		// the tickets numbered up to the highest of them.
+		r.Share *= min(1, float64(cands.Len())/float64(cands.Max()))
+	}
+	// The share the same filters kept last time, for a container that
+	// walked them lately (the client sends a list again as its user
+	// pages or sorts): the first read is sized to hold the page.
+	key := fmt.Sprintf("history sorted %s %v", searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
 	if share, ok := s.searchRates.share(key, s.now()); ok {
 		r.Share = share
 	}

@@ -103,6 +103,9 @@ type ticketPlan struct {
 	// fieldCounts, by field, is the read of every value's count of
 	// versions under way for versionCount, when it reads one.
 	fieldCounts map[string]func() (map[string]map[string]int, error)
+	// historyCands, when a history list's postings narrowed it, are the
+	// tickets whose versions may be its rows (historySearch).
+	historyCands *SeqSet
 	// newest is each ticket's newest version a history list read: from
 	// a search's versions read whole, or the first a scan met.
 	newest newestVersions
@@ -255,6 +258,16 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		}
 		if src == nil && err == nil {
 			src, err = s.historySearch(ctx, pl, g)
+			if src != nil && err == nil {
+				// Its candidates and count, and the page from a sort
+				// index where one serves the order.
+				if sorted := s.historySortedAmong(ctx, pl, g); sorted != nil {
+					src = sorted
+					if g.sensitive() {
+						src = preloading(ctx, g, src, min(max(pl.w.first+1+pl.w.lower, 4), 32))
+					}
+				}
+			}
 		}
 		if err != nil {
 			if pl.versionCount != nil {

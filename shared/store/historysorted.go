@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -31,6 +32,20 @@ const versionSpan = 10_000
 // historyRowNumber is the count a history sort key holds for a version.
 func historyRowNumber(seq int64, version int) int64 {
 	return seq*versionSpan + int64(min(version, versionSpan-1))
+}
+
+// historyRowOf is the ticket number and version a history sort key
+// counts down (a version past versionSpan-1 reads as that).
+func historyRowOf(key string) (seq int64, version int, ok bool) {
+	if len(key) < 12 {
+		return 0, 0, false
+	}
+	n, err := strconv.ParseInt(key[len(key)-12:], 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	row := seqTop - n
+	return row / versionSpan, int(row % versionSpan), row > 0
 }
 
 // historySortKey is the key of a ticket version in a history sort index:
@@ -92,7 +107,8 @@ func (s *Store) HistorySortsComplete(ctx context.Context) (bool, error) {
 	return s.countsComplete(ctx, skSortsMarker, false)
 }
 
-// ScanTicketHistorySorted implements grievance.HistorySorter: the walk of
+// ScanTicketHistorySorted implements grievance.HistorySorter (keep sees
+// each version's number, code and version too, from the key): the walk of
 // a live sort index (walkSorted: descending, a run of one value is
 // reversed once complete and a long run read on its own newest first)
 // over r.SortBy's history index, its versions fetched a batch at a time
@@ -104,7 +120,7 @@ func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketR
 	if !ok {
 		return fmt.Errorf("history sorted by %q: no index", r.SortBy)
 	}
-	pkAttr, _ := indexAttrs(index)
+	pkAttr, skAttr := indexAttrs(index)
 	all := func() *dynamo.Query { return s.history.Get(pkAttr, historyTickets).Index(index) }
 	emit := func(item dynamo.Item) (bool, error) {
 		var it historyItem
@@ -122,10 +138,12 @@ func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketR
 	if keep != nil {
 		out.keep = func(item dynamo.Item) (bool, error) {
 			var a rangeAttrs
-			if dynamo.UnmarshalItem(item, &a) != nil {
+			seq, version, ok := historyRowOf(attrKey(skAttr)(item))
+			if !ok || dynamo.UnmarshalItem(item, &a) != nil {
 				return true, nil // the caller judges the version
 			}
-			return keep(&grievance.Ticket{Status: grievance.Status(a.Status), Category: a.Category, Priority: a.Priority,
+			return keep(&grievance.Ticket{Seq: seq, Code: grievance.FormatCode(seq), Version: version,
+				Status: grievance.Status(a.Status), Category: a.Category, Priority: a.Priority,
 				ReporterID: a.ReporterID, AttendingStaffID: a.StaffID})
 		}
 	}

@@ -100,6 +100,10 @@ func TestHistorySorted_EveryColumnBothWaysAsSortingEveryVersion(t *testing.T) {
 			func(tk *grievance.Ticket) bool { return slices.Contains(open, string(tk.Status)) }},
 		{"category", nil, func(tk *grievance.Ticket) (bool, error) { return tk.Category == "Ax" && tk.Title == "", nil },
 			func(tk *grievance.Ticket) bool { return tk.Category == "Ax" }},
+		// keep sees each version's number, code and version, from its key.
+		{"odd numbers past their first version", nil, func(tk *grievance.Ticket) (bool, error) {
+			return tk.Seq%2 == 1 && tk.Version >= 2 && tk.Code == grievance.FormatCode(tk.Seq), nil
+		}, func(tk *grievance.Ticket) bool { return tk.Seq%2 == 1 && tk.Version >= 2 }},
 	}
 	for _, field := range grievance.HistorySortIndexed {
 		for _, desc := range []bool{false, true} {

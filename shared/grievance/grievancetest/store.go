@@ -752,7 +752,7 @@ func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketR
 			continue
 		}
 		if keep != nil {
-			ok, err := keep(&grievance.Ticket{Status: t.Status, Category: t.Category, Priority: t.Priority,
+			ok, err := keep(&grievance.Ticket{Seq: t.Seq, Code: t.Code, Version: t.Version, Status: t.Status, Category: t.Category, Priority: t.Priority,
 				ReporterID: t.ReporterID, AttendingStaffID: t.AttendingStaffID})
 			if err != nil {
 				return err
