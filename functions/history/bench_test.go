@@ -79,6 +79,7 @@ func BenchmarkStream(b *testing.B) {
 	b.ReportMetric(float64(100*i)/busy.Seconds(), "records/s")
 	b.ReportMetric(per.Total("DynamoDB").Calls, "ddb-req/batch")
 	b.ReportMetric(per.Total("DynamoDB").WCU, "wcu/batch")
+	b.ReportMetric(per.Total("DynamoDB").IndexWCU, "index-wcu/batch")
 	b.Logf("requests: %s", per)
 	b.Logf("minimum: history BatchGetItem×1 (existing versions) + BatchWriteItem×4 (25 items each); statistics: see docs/sla.md")
 }
@@ -153,6 +154,7 @@ func BenchmarkTextChanges(b *testing.B) {
 			per := acc.Scale(i)
 			b.ReportMetric(per.Total("DynamoDB").Calls, "ddb-req/batch")
 			b.ReportMetric(per.Total("DynamoDB").WCU, "wcu/batch")
+			b.ReportMetric(per.Total("DynamoDB").IndexWCU, "index-wcu/batch")
 			b.Logf("requests: %s", per)
 		})
 	}

@@ -47,7 +47,7 @@ type Op struct {
 	// charge (on-demand: read and write request units), from item sizes.
 	RCU, WCU float64
 	// IndexWCU are the write units of the index copies of the items a
-	// BatchWriteItem put: an item with an index's keys (g1pk/g1sk …)
+	// BatchWriteItem or a transaction put: an item with an index's keys (g1pk/g1sk …)
 	// costs a copy of its size there, or one unit where the index
 	// projects only keys and a few attributes (schema.go's narrow ones). A copy whose keys changed costs one unit more (its old
 	// entry is deleted), as do the copies of deleted items; neither is
@@ -286,6 +286,10 @@ func measure(op *Op, params, result any) {
 				size := 0
 				if ti.Put != nil {
 					size = store.ItemSize(ti.Put.Item)
+					// An index copy is written outside the transaction:
+					// one charge, not two.
+					full, narrow := indexCopies(ti.Put.Item)
+					op.IndexWCU += writeUnits(size)*float64(full) + float64(narrow)
 				}
 				// Transactions cost two units per 1 KB of each item.
 				op.WCU += 2 * writeUnits(size)
