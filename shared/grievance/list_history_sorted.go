@@ -55,11 +55,16 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 // historySortedAmong is historySorted for a list the history postings
 // narrowed (historySearch: a text filter, a reader the sight rule
 // affects) and counted without reading its rows: the walk keeps the
-// versions of its candidates. nil where no sort index serves it, or
-// where its count needs every row read: the list then reads the
-// candidates' versions and sorts them in memory.
+// versions of its candidates. nil where no sort index serves it, where
+// its count needs every row read, or where the candidates are few
+// (walkAmongMin): the list then reads the candidates' versions and
+// sorts them in memory.
 func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *guard) rows[*Ticket] {
-	if pl.historyCands == nil {
+	least := walkAmongMin
+	if s.walkAmongMin > 0 {
+		least = s.walkAmongMin
+	}
+	if pl.historyCands == nil || pl.historyCands.Len() < least {
 		return nil
 	}
 	src, err := s.sortedWalk(ctx, pl, g, pl.historyCands)
@@ -68,6 +73,15 @@ func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *gua
 	}
 	return src
 }
+
+// walkAmongMin is the fewest candidates a history list ordered by a
+// column walks the sort index for. Below it their versions are read (a
+// Query a ticket, 16 at a time: up to 4 round trips, about 200 versions)
+// and sorted; above, the walk passes over about the page ÷ their share of
+// the tickets in index items, a seventh of a version's bytes each, in 3
+// round trips, where reading them would take a round trip more per 16
+// tickets.
+const walkAmongMin = 64
 
 // historyProjected reports whether f is judged by what a history sort
 // index item carries: the status, category, priority, staff and reporter

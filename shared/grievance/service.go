@@ -75,6 +75,8 @@ type Service struct {
 	// historySorts: the history store said every ticket version is in
 	// its sort indexes (HistorySorter).
 	historySorts onceTrue
+	// walkAmongMin, when set (tests), replaces walkAmongMin.
+	walkAmongMin int
 	// liveTexts: the latest version of its postings of LiveTextFields
 	// the store said holds every live ticket.
 	liveTexts atLeast
