@@ -2,8 +2,10 @@ package grievance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -137,6 +139,16 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 			judged = append(judged, f)
 		}
 	}
+	// A filter on the column itself: its rows lie between the lowest and
+	// the highest value it passes, so the walk starts at the first of
+	// them and ends past the last, instead of passing over the rest.
+	lo, hi, bounded := valueBounds(field, judged)
+	if bounded && !after {
+		r.After, r.AfterValue = BeforeEveryRow, lo
+		if desc {
+			r.AfterValue = hi
+		}
+	}
 	if len(judged) == 0 && pl.staffIDs == nil && cands == nil {
 		return func(fn func(*Ticket) (bool, error)) error { return hs.ScanTicketHistorySorted(ctx, r, nil, fn) }, nil
 	}
@@ -145,6 +157,11 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 	// so ten times as many read about as many bytes.
 	skipped, kept, most := 0, 0, historySkipFactor*s.historyReadBudget
 	keep := func(t *Ticket) (bool, error) {
+		if bounded {
+			if v := SortValue(t, field); desc && v < lo || !desc && v > hi {
+				return false, errPastValues
+			}
+		}
 		if (cands == nil || cands.Has(t.Seq)) && matchesTicket(judged, pl.staffIDs, t) {
 			kept++
 			return true, nil
@@ -172,11 +189,60 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 	}
 	return func(fn func(*Ticket) (bool, error)) error {
 		err := hs.ScanTicketHistorySorted(ctx, r, keep, fn)
+		if errors.Is(err, errPastValues) {
+			err = nil // the last row the filter passes is behind
+		}
 		if err == nil {
 			s.searchRates.learn(key, kept, kept+skipped, s.now())
 		}
 		return err
 	}, nil
+}
+
+// BeforeEveryRow, as a range's After with AfterValue v (and no
+// AfterVersion), starts a sort index's walk at v's first row: a number
+// past every ticket's sorts before them all among v's rows, which are
+// newest first.
+const BeforeEveryRow = math.MaxInt64
+
+// errPastValues ends a walk past the last value its filter on the column
+// passes.
+var errPastValues = errors.New("past the values the filter passes")
+
+// valueBounds returns the lowest and highest value of field (as
+// SortValue gives it) that filters on field can pass, when they name
+// them: the statuses a status lookup passes, an exact value (several
+// filters on field: those they all pass). ok false when they do not
+// (no filter on field, another lookup).
+func valueBounds(field string, fs []Filter) (lo, hi string, ok bool) {
+	var values []string
+	for _, f := range fs {
+		if f.Field != field {
+			continue
+		}
+		v, _ := f.Value.(string)
+		var pass []string
+		switch {
+		case field == "status":
+			for _, st := range Statuses {
+				if matchText(string(st), f.Lookup, v) {
+					pass = append(pass, string(st))
+				}
+			}
+		case f.Lookup == Exact:
+			pass = []string{v}
+		default:
+			return "", "", false
+		}
+		if ok {
+			pass = slices.DeleteFunc(pass, func(p string) bool { return !slices.Contains(values, p) })
+		}
+		values, ok = pass, true
+	}
+	if !ok || len(values) == 0 {
+		return "", "", false // none passes: the share is 0, nothing is walked
+	}
+	return slices.Min(values), slices.Max(values), true
 }
 
 // historySkipFactor is how many index items a history list ordered by

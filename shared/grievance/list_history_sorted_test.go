@@ -153,3 +153,22 @@ func TestHistorySorted_FewCandidatesAreReadNotWalkedFor(t *testing.T) {
 		t.Errorf("got %s (%d) with %d walks, want %s (%d) and none", got, gotTotal, spy.walks, want, wantTotal)
 	}
 }
+
+// A filter on the sort column itself: the walk starts at the first value
+// it passes and ends past the last, passing over no other value's rows
+// (which here would pass the bound of ten a version of a read budget of
+// 3, and be refused) in either direction.
+func TestHistorySorted_AFilterOnTheColumnWalksItsValuesOnly(t *testing.T) {
+	st, _, plain, now := seededVersions(t)
+	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: &sortSpy{Store: st}, HistoryReadBudget: 3})
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, order := range []string{"status", "-status"} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order},
+			Filters: []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "RESOLVED"}}}
+		got, gotTotal := pagedVersions(t, ctx, svc, q)
+		want, wantTotal := pagedVersions(t, ctx, plain, q)
+		if got != want || gotTotal != wantTotal || wantTotal == 0 {
+			t.Errorf("by %s: got %s (%d), want %s (%d)", order, got, gotTotal, want, wantTotal)
+		}
+	}
+}

@@ -29,6 +29,9 @@ import (
 // past 9,999 tie with its 9,999th (any order among them).
 const versionSpan = 10_000
 
+// maxHistorySeq is the highest ticket number a history sort key holds.
+const maxHistorySeq = seqTop / versionSpan
+
 // historyRowNumber is the count a history sort key holds for a version.
 func historyRowNumber(seq int64, version int) int64 {
 	return seq*versionSpan + int64(min(version, versionSpan-1))
@@ -148,8 +151,13 @@ func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketR
 		}
 	}
 	var from *sortFrom
-	if r.After > 0 {
-		from = &sortFrom{value: sortPrefix(r.AfterValue), seq: historyRowNumber(r.After, r.AfterVersion)}
+	switch {
+	case r.After == grievance.BeforeEveryRow:
+		// Before the first (newest) row of the value: a count one past
+		// the highest a key holds.
+		from = &sortFrom{value: sortPrefix(r.AfterValue), seq: seqTop + 1}
+	case r.After > 0:
+		from = &sortFrom{value: sortPrefix(r.AfterValue), seq: historyRowNumber(min(r.After, maxHistorySeq), r.AfterVersion)}
 	}
 	err := s.walkSorted(ctx, index, index+"#"+historyTickets, all, r.Descending, limit, from, out)
 	if errors.Is(err, errStop) || out.stopped && err == nil {

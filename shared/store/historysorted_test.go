@@ -128,6 +128,12 @@ func TestHistorySorted_EveryColumnBothWaysAsSortingEveryVersion(t *testing.T) {
 							if got := scanSorted(t, s, from, rg.keep, hint); !slices.Equal(got, want[i+1:min(i+1+hint, len(want))]) {
 								t.Errorf("after %s\n got %v\nwant %v", want[i], got, want[i+1:min(i+1+hint, len(want))])
 							}
+							// From the first row of that row's value.
+							from.After, from.AfterVersion = grievance.BeforeEveryRow, 0
+							j := slices.IndexFunc(rows, func(tk *grievance.Ticket) bool { return grievance.SortValue(tk, field) == from.AfterValue })
+							if got := scanSorted(t, s, from, rg.keep, hint); !slices.Equal(got, want[j:min(j+hint, len(want))]) {
+								t.Errorf("from the value %q\n got %v\nwant %v", from.AfterValue, got, want[j:min(j+hint, len(want))])
+							}
 						}
 						if got := scanSorted(t, s, rng, rg.keep, hint); !slices.Equal(got, want[:min(hint, len(want))]) {
 							t.Errorf("stopped after %d\n got %v\nwant %v", hint, got, want[:min(hint, len(want))])

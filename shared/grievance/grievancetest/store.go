@@ -776,6 +776,9 @@ func historyRowAfter(t *grievance.Ticket, r grievance.TicketRange) bool {
 	if r.Descending {
 		c = -c
 	}
+	if c == 0 && r.After == grievance.BeforeEveryRow {
+		return true
+	}
 	if c == 0 {
 		c = -cmp.Or(cmp.Compare(t.Seq, r.After), cmp.Compare(t.Version, r.AfterVersion))
 	}
