@@ -54,14 +54,22 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 	return s.sortedWalk(ctx, pl, g, nil)
 }
 
-// historySortedAmong is historySorted for a list the history postings
-// narrowed (historySearch: a text filter, a reader the sight rule
-// affects) and counted without reading its rows: the walk keeps the
-// versions of its candidates. nil where no sort index serves it, where
-// its count needs every row read, or where the candidates are few
-// (walkAmongMin): the list then reads the candidates' versions and
-// sorts them in memory.
+// historySortedAmong is historySorted for a reader the sight rule
+// affects, whose list the history postings narrowed to the tickets they
+// may see and the history rows counted without reading its rows
+// (historySearch): the walk keeps the versions of those candidates. nil
+// where no sort index serves it, where its count needs every row read,
+// where the candidates are few (walkAmongMin), or with a text filter
+// (its candidates lie where its text does, often among the oldest
+// tickets, which a walk newest first within each value reaches last,
+// past most of the index): the list then reads the candidates' versions
+// and sorts them in memory.
 func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *guard) rows[*Ticket] {
+	for _, f := range pl.fs {
+		if !historyProjected(f) {
+			return nil
+		}
+	}
 	least := walkAmongMin
 	if s.walkAmongMin > 0 {
 		least = s.walkAmongMin
@@ -82,7 +90,7 @@ func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *gua
 // and sorted; above, the walk passes over about the page ÷ their share of
 // the tickets in index items, a seventh of a version's bytes each, in 3
 // round trips, where reading them would take a round trip more per 16
-// tickets.
+// tickets. The sight rule's candidates are most tickets, as a rule.
 const walkAmongMin = 64
 
 // historyProjected reports whether f is judged by what a history sort
