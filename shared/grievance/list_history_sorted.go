@@ -179,7 +179,13 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 		}
 		return false, nil
 	}
-	if r.Share = historyShare(judged, pl.staffIDs); r.Share == 0 {
+	// Within the values the walk is bounded to, a filter on the column
+	// keeps every item.
+	shared := judged
+	if bounded {
+		shared = slices.DeleteFunc(slices.Clone(judged), func(f Filter) bool { return f.Field == field })
+	}
+	if r.Share = historyShare(shared, pl.staffIDs); r.Share == 0 {
 		// A status filter no status passes: no row to walk for.
 		return func(func(*Ticket) (bool, error)) error { return nil }, nil
 	}
