@@ -635,7 +635,11 @@ func (e *scaleEnv) sortedHistory(b *testing.B, claims map[string]string, args st
 	var all []row
 	after := ""
 	for {
-		d := decode(b, e.oracle.gql(b, claims, fmt.Sprintf(`{ tickets(first: 100, %s%s) { pageInfo { hasNextPage endCursor } edges { node { id code version title priority status category reporterId } } } }`, after, args), nil).Raw)
+		raw := e.oracle.gql(b, claims, fmt.Sprintf(`{ tickets(first: 100, %s%s) { pageInfo { hasNextPage endCursor } edges { node { id code version title priority status category reporterId } } } }`, after, args), nil).Raw
+		d, _ := decode(b, raw)["data"].(map[string]any)
+		if d == nil || strings.Contains(raw, `"errors"`) {
+			b.Fatalf("the oracle's rows: %.300s", raw)
+		}
 		for _, n := range nodes(d, "tickets") {
 			seq, _ := grievance.ParseCode(fmt.Sprint(n["code"]))
 			v := int(n["version"].(float64))
