@@ -573,6 +573,14 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 // version, the plainest reading of the rule.
 type judgeEveryVersion struct{ grievance.HistoryStore }
 
+// ScanTicketHistoryAfter lets a page newest first start after its cursor
+// (grievance.HistoryPager), so that the oracle's rows are paged through
+// at 100,000 tickets (sortedHistory) without reading from the top each
+// time; every version is still judged.
+func (j judgeEveryVersion) ScanTicketHistoryAfter(ctx context.Context, seq int64, version int, fn func(*grievance.Ticket) (bool, error)) error {
+	return j.HistoryStore.(grievance.HistoryPager).ScanTicketHistoryAfter(ctx, seq, version, fn)
+}
+
 // newScaleOracle is the handler over the in-memory store holding ts, the
 // versions before them and people, whose history lists judge every
 // version without a read budget.

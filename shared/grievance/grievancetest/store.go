@@ -788,12 +788,32 @@ func historyRowAfter(t *grievance.Ticket, r grievance.TicketRange) bool {
 // ScanTicketHistoryAfter calls fn for the versions ScanTicketHistory
 // gives after version of ticket seq.
 func (s *Store) ScanTicketHistoryAfter(ctx context.Context, seq int64, version int, fn func(*grievance.Ticket) (bool, error)) error {
-	return s.ScanTicketHistory(ctx, "", func(t *grievance.Ticket) (bool, error) {
-		if t.Seq > seq || (t.Seq == seq && t.Version >= version) {
-			return true, nil
+	if err := s.fail("ScanTicketHistory"); err != nil {
+		return err
+	}
+	// From the cursor's ticket down, a ticket at a time, so that a page
+	// costs its rows, not the whole history (a scale oracle pages
+	// through hundreds of thousands of versions).
+	for i := min(int(seq), len(s.bySeq)) - 1; i >= 0; i-- {
+		s.mu.Lock()
+		t := s.bySeq[i]
+		var sel []*grievance.Ticket
+		if t != nil {
+			vs := s.history[t.ID]
+			for j := len(vs) - 1; j >= 0; j-- {
+				if vs[j].Seq < seq || vs[j].Version < version {
+					sel = append(sel, cloneTicket(vs[j]))
+				}
+			}
 		}
-		return fn(t)
-	})
+		s.mu.Unlock()
+		for _, v := range sel {
+			if more, err := fn(v); err != nil || !more {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 var _ grievance.HistoryPager = (*Store)(nil)
