@@ -321,7 +321,31 @@ func RecordUncounted(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord)
 // came then has the counts' marker alone.
 func RecordBeforePairs(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord) {
 	tb.Helper()
-	ctx := context.Background()
+	recordAs(tb, s, recs, func(r *countedRecord) {
+		if r.it.H1PK == "" || r.it.HistoryType == HistoryDeleted {
+			return
+		}
+		r.it.Pairs, r.first = false, false
+		var err error
+		if r.item, err = dynamo.MarshalItem(r.it); err != nil {
+			tb.Fatal(err)
+		}
+		t, err := r.it.ticket()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pairs := grievance.VersionPairKeys(t)
+		r.counts = slices.DeleteFunc(r.counts, func(k grievance.VersionCountKey) bool { return slices.Contains(pairs, k) })
+	})
+	if err := s.history.Put(newCountsMarker(skCountsMarker, "record")).Run(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// recordAs records recs as the consumer does, each record changed by
+// edit first, in transactions as the consumer cuts them.
+func recordAs(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord, edit func(*countedRecord)) {
+	tb.Helper()
 	var out []*countedRecord
 	for _, rec := range recs {
 		ch, err := DecodeChange(rec)
@@ -332,31 +356,15 @@ func RecordBeforePairs(tb testing.TB, s *Store, recs []events.DynamoDBEventRecor
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if r.it.H1PK == "" || r.it.HistoryType == HistoryDeleted {
-			out = append(out, r)
-			continue
-		}
-		r.it.Pairs, r.first = false, false
-		if r.item, err = dynamo.MarshalItem(r.it); err != nil {
-			tb.Fatal(err)
-		}
-		t, err := r.it.ticket()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		pairs := grievance.VersionPairKeys(t)
-		r.counts = slices.DeleteFunc(r.counts, func(k grievance.VersionCountKey) bool { return slices.Contains(pairs, k) })
+		edit(r)
 		out = append(out, r)
 	}
 	for len(out) > 0 {
 		n := txChunk(out)
-		if _, err := s.recordCounted(ctx, out[:n]); err != nil {
+		if _, err := s.recordCounted(context.Background(), out[:n]); err != nil {
 			tb.Fatal(err)
 		}
 		out = out[n:]
-	}
-	if err := s.history.Put(newCountsMarker(skCountsMarker, "record")).Run(ctx); err != nil {
-		tb.Fatal(err)
 	}
 }
 
@@ -1002,30 +1010,12 @@ func ForgetLiveTexts(tb testing.TB, s *Store, v int) {
 // counts' and pairs' markers alone.
 func RecordBeforeSorts(tb testing.TB, s *Store, recs []events.DynamoDBEventRecord) {
 	tb.Helper()
-	ctx := context.Background()
-	var out []*countedRecord
-	for _, rec := range recs {
-		ch, err := DecodeChange(rec)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		r, err := newCountedRecord(ch.historyItem())
-		if err != nil {
-			tb.Fatal(err)
-		}
+	recordAs(tb, s, recs, func(r *countedRecord) {
 		for _, a := range sortAttrs {
 			delete(r.item, a)
 		}
-		out = append(out, r)
-	}
-	for len(out) > 0 {
-		n := txChunk(out)
-		if _, err := s.recordCounted(ctx, out[:n]); err != nil {
-			tb.Fatal(err)
-		}
-		out = out[n:]
-	}
-	if err := s.history.Delete(AttrPK, pkCountsMarker).Range(AttrSK, skSortsMarker).Run(ctx); err != nil {
+	})
+	if err := s.history.Delete(AttrPK, pkCountsMarker).Range(AttrSK, skSortsMarker).Run(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 }
