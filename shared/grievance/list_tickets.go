@@ -251,23 +251,21 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}
 		src, err := s.historySorted(ctx, pl, g)
-		if src != nil && g.sensitive() {
-			// The guard judges each version by its live ticket: read
-			// them a page at a time beside the walk.
-			src = preloading(ctx, g, src, min(max(pl.w.first+1+pl.w.lower, 4), 32))
-		}
+		walked := src != nil
 		if src == nil && err == nil {
 			src, err = s.historySearch(ctx, pl, g)
 			if src != nil && err == nil {
 				// Its candidates and count, and the page from a sort
 				// index where one serves the order.
 				if sorted := s.historySortedAmong(ctx, pl, g); sorted != nil {
-					src = sorted
-					if g.sensitive() {
-						src = preloading(ctx, g, src, min(max(pl.w.first+1+pl.w.lower, 4), 32))
-					}
+					src, walked = sorted, true
 				}
 			}
+		}
+		if walked && g.sensitive() {
+			// The guard judges each version by its live ticket: read
+			// them a page at a time beside the walk.
+			src = preloading(ctx, g, src, min(max(pl.w.first+1+pl.w.lower, 4), 32))
 		}
 		if err != nil {
 			if pl.versionCount != nil {

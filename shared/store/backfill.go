@@ -598,7 +598,7 @@ func (s *Store) countRecords(ctx context.Context, page []historyItem, dry bool, 
 			return fmt.Errorf("backfill: encode history record %s %s: %w", it.PK, it.SK, err)
 		}
 		rec, err := withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), mark: true,
-			pairsOnly: it.Counted && !it.Pairs, sortsOnly: it.Counted && it.Pairs})
+			pairsOnly: it.Counted && !it.Pairs, sortsOnly: it.Counted && it.Pairs, t: t})
 		if err != nil {
 			return fmt.Errorf("backfill: %w", err)
 		}

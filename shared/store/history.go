@@ -130,20 +130,26 @@ func (s *Store) ScanTicketHistory(ctx context.Context, ticketID string, fn func(
 
 // scanHistory passes on the versions p reads, removal rows left out.
 func (s *Store) scanHistory(ctx context.Context, p *pager, skAttr string, fn func(*grievance.Ticket) (bool, error)) error {
-	return mergePages(ctx, []*pager{p}, skAttr, true, func(item dynamo.Item) (bool, error) {
+	return mergePages(ctx, []*pager{p}, skAttr, true, versionsTo(fn))
+}
+
+// versionsTo passes on the ticket version of each history record item,
+// removal rows left out (openIMIS lists none; soft deletes are versions).
+func versionsTo(fn func(*grievance.Ticket) (bool, error)) func(dynamo.Item) (bool, error) {
+	return func(item dynamo.Item) (bool, error) {
 		var it historyItem
 		if err := dynamo.UnmarshalItem(item, &it); err != nil {
 			return false, err
 		}
 		if it.HistoryType == HistoryDeleted {
-			return true, nil // openIMIS lists no removal rows; soft deletes are versions
+			return true, nil
 		}
 		t, err := it.ticket()
 		if err != nil {
 			return false, err
 		}
 		return fn(t)
-	})
+	}
 }
 
 // ScanTicketHistoryAfter implements grievance.HistoryPager: the history

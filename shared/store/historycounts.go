@@ -186,15 +186,18 @@ type countedRecord struct {
 	// first: ticket 1's version 1, whose counted write completes the
 	// counts.
 	first bool
+	// t is the version the record holds, once decoded (nil: not yet).
+	t *grievance.Ticket
 }
 
 // newCountedRecord prepares a new record. A ticket version is marked
 // counted, since it is written with its counts or not at all.
 func newCountedRecord(it *historyItem) (*countedRecord, error) {
+	var t *grievance.Ticket
 	if it.H1PK != "" {
 		it.Counted, it.Pairs = true, true
-		t, err := it.ticket()
-		if err != nil {
+		var err error
+		if t, err = it.ticket(); err != nil {
 			return nil, err
 		}
 		it.setSortKeys(t)
@@ -203,19 +206,22 @@ func newCountedRecord(it *historyItem) (*countedRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode history record %s %s: %w", it.PK, it.SK, err)
 	}
-	return withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), first: it.H1PK != "" && it.H1SK == h1Key(1, 1)})
+	return withCounts(&countedRecord{it: it, item: item, size: ItemSize(item), first: it.H1PK != "" && it.H1SK == h1Key(1, 1), t: t})
 }
 
 func withCounts(r *countedRecord) (*countedRecord, error) {
 	if r.it.H1PK != "" && r.it.HistoryType != HistoryDeleted && !r.sortsOnly {
-		t, err := r.it.ticket()
-		if err != nil {
-			return nil, err
+		if r.t == nil {
+			t, err := r.it.ticket()
+			if err != nil {
+				return nil, err
+			}
+			r.t = t
 		}
 		if r.pairsOnly {
-			r.counts = grievance.VersionPairKeys(t)
+			r.counts = grievance.VersionPairKeys(r.t)
 		} else {
-			r.counts = grievance.VersionCountKeys(t)
+			r.counts = grievance.VersionCountKeys(r.t)
 		}
 	}
 	return r, nil
@@ -399,7 +405,7 @@ func (s *Store) stillUncounted(ctx context.Context, recs []*countedRecord) ([]*c
 		sortsOnly, pairsOnly := st.counted && st.pairs, st.counted && !st.pairs
 		if r.pairsOnly != pairsOnly || r.sortsOnly != sortsOnly {
 			var err error
-			if r, err = withCounts(&countedRecord{it: r.it, item: r.item, size: r.size, mark: true, pairsOnly: pairsOnly, sortsOnly: sortsOnly}); err != nil {
+			if r, err = withCounts(&countedRecord{it: r.it, item: r.item, size: r.size, mark: true, pairsOnly: pairsOnly, sortsOnly: sortsOnly, t: r.t}); err != nil {
 				return nil, err
 			}
 		}

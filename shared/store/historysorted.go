@@ -125,19 +125,8 @@ func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketR
 	}
 	pkAttr, skAttr := indexAttrs(index)
 	all := func() *dynamo.Query { return s.history.Get(pkAttr, historyTickets).Index(index) }
-	emit := func(item dynamo.Item) (bool, error) {
-		var it historyItem
-		if err := dynamo.UnmarshalItem(item, &it); err != nil {
-			return false, err
-		}
-		t, err := it.ticket()
-		if err != nil {
-			return false, err
-		}
-		return fn(t)
-	}
 	limit := max(r.PageHint, 1)
-	out := &sortedOut{s: s, ctx: ctx, within: r.Within, share: r.Share, fetch: true, history: true, want: limit, size: limit, emit: emit}
+	out := &sortedOut{s: s, ctx: ctx, within: r.Within, share: r.Share, fetch: true, history: true, want: limit, size: limit, emit: versionsTo(fn)}
 	if keep != nil {
 		out.keep = func(item dynamo.Item) (bool, error) {
 			var a rangeAttrs
