@@ -64,7 +64,10 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	// Category and priority lookups other than exact: the values some
 	// version held that they match, from the counts of versions.
-	held, fresh, err := s.heldValues(ctx, pl.fs, pl.fieldCounts)
+	// A column of few values orders the candidates by its values'
+	// postings (historyGroups), read with the filters' own.
+	groupField := pl.historyGroupField(g)
+	held, fresh, err := s.heldValues(ctx, pl.fs, groupField, pl.fieldCounts)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +116,15 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	if everyTicket {
 		keys = append(keys, HistoryAll)
+	}
+	var groupVals []string
+	if groupField != "" {
+		var ok bool
+		if groupVals, ok = historyGroupValues(groupField, held, pl.order[0].desc); ok {
+			keys = append(keys, groupKeys(groupField, groupVals)...)
+		} else {
+			groupField = ""
+		}
 	}
 	hr, ok := s.store.(HistoryRowIndex)
 	byField, vok := rowValues(pl.fs, held)
@@ -246,8 +258,23 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				}
 			}
 		}
+		if groupField != "" && groupField != "status" {
+			// The groups of values a version took since.
+			vals, ok := historyGroupValues(groupField, now, pl.order[0].desc)
+			if !ok {
+				groupField = ""
+			}
+			groupVals = vals
+		}
 		if len(more) > 0 {
 			liveNeeds = nil // their live postings were not read
+		}
+		for _, k := range groupKeys(groupField, groupVals) {
+			if !slices.Contains(keys, k) && !slices.Contains(more, k) {
+				more = append(more, k)
+			}
+		}
+		if len(more) > 0 {
 			got, err := ti.Postings(ctx, more)
 			if err != nil {
 				return nil, fmt.Errorf("read history index: %w", err)
@@ -443,6 +470,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return vs, nil
 		}
 	}
+	if groupField != "" && !w.needAll && w.first >= 0 {
+		return pl.historyGrouped(newHistoryGroups(cands, post, groupField, groupVals, pl.order[0].desc), versions, read), nil
+	}
 	// A next page starts at its cursor's ticket.
 	hi, skipped := cands.Max(), w.lower
 	from := pl.versionStart(true)
@@ -597,7 +627,8 @@ func pairKinds(byField map[string][]string) [][]pairColumn {
 }
 
 // heldValues returns, for the category and priority lookups of fs other
-// than exact, every value some recorded version of a ticket held (nil when
+// than exact and for also (the field a list's groups follow, when one of
+// those), every value some recorded version of a ticket held (nil when
 // there is none, or the counts of versions, which list them, are not kept
 // or not complete). Values only accrue, so a container's last read is a
 // safe start: it is returned with fresh, which waits for the read made now
@@ -607,12 +638,15 @@ func pairKinds(byField map[string][]string) [][]pairColumn {
 // counting, when it holds every field, is the read of all their counts
 // (or of their pair's) the list's totalCount already makes: its values
 // are used instead of a read of their own.
-func (s *Service) heldValues(ctx context.Context, fs []Filter, counting map[string]func() (map[string]map[string]int, error)) (held map[string][]string, fresh func() (map[string][]string, error), err error) {
+func (s *Service) heldValues(ctx context.Context, fs []Filter, also string, counting map[string]func() (map[string]map[string]int, error)) (held map[string][]string, fresh func() (map[string][]string, error), err error) {
 	var fields []string
 	for _, f := range fs {
 		if slices.Contains(ValueFields, f.Field) && !indexAnswers(f) && slices.Contains(textLookups, f.Lookup) && !slices.Contains(fields, f.Field) {
 			fields = append(fields, f.Field)
 		}
+	}
+	if slices.Contains(ValueFields, also) && !slices.Contains(fields, also) {
+		fields = append(fields, also)
 	}
 	vc, ok := s.history.(VersionCounter)
 	if len(fields) == 0 || !ok {

@@ -59,12 +59,16 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 // may see and the history rows counted without reading its rows
 // (historySearch): the walk keeps the versions of those candidates. nil
 // where no sort index serves it, where its count needs every row read,
-// where the candidates are few (walkAmongMin), or with a text filter
+// where the candidates are few (walkAmongMin), where the groups of a
+// column of few values read it (historyGroups), or with a text filter
 // (its candidates lie where its text does, often among the oldest
 // tickets, which a walk newest first within each value reaches last,
 // past most of the index): the list then reads the candidates' versions
 // and sorts them in memory.
 func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *guard) rows[*Ticket] {
+	if pl.sortKeyed != "" {
+		return nil // the history postings' groups already read it in its order
+	}
 	for _, f := range pl.fs {
 		if !historyProjected(f) {
 			return nil

@@ -1,0 +1,201 @@
+package grievance_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+)
+
+// versionSpy counts the tickets whose versions a history list reads by
+// number.
+type versionSpy struct {
+	*grievancetest.Store
+	mu   sync.Mutex
+	seqs int
+}
+
+func (s *versionSpy) count(n int) {
+	s.mu.Lock()
+	s.seqs += n
+	s.mu.Unlock()
+}
+
+func (s *versionSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
+	s.count(len(seqs))
+	return s.Store.VersionsBySeq(ctx, seqs)
+}
+
+func (s *versionSpy) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	s.count(len(seqs))
+	return s.Store.NewestVersionsBySeq(ctx, seqs)
+}
+
+func (s *versionSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
+	s.count(len(below))
+	return s.Store.VersionsBelow(ctx, below)
+}
+
+func seededNow() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+
+// sortedCursor reports whether a page's cursor names its row's value of
+// field: the list was read in that column's order, not sorted in memory.
+func sortedCursor(t *testing.T, p *grievance.Page[*grievance.Ticket], field string) bool {
+	t.Helper()
+	if len(p.Items) == 0 {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(p.Cursor(len(p.Items) - 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(b), "|o"+field+"=")
+}
+
+// A showHistory list with a text filter (or a reader the sight rule
+// affects) ordered by a column of few values (status, category,
+// priority) pages through the same rows, in the same order and with the
+// same totalCount, read group by group from the history postings of the
+// column's values, as sorting every version in memory gives: both ways,
+// for each reader, with versions that hold no value (their group is last
+// descending; ascending, where it would come first, the list sorts in
+// memory as before).
+func TestHistoryGrouped_PagesAsSortingEveryVersion(t *testing.T) {
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	for _, s := range []*grievancetest.Store{st, plainStore} {
+		seedVersions(t, s)
+	}
+	now := seededNow
+	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	grouped := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: &sortSpy{Store: st}})
+	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
+		return grievance.Filter{Field: field, Lookup: l, Value: v}
+	}
+	read := 0
+	for _, fs := range [][]grievance.Filter{
+		{f("title", grievance.IContains, "case")},
+		{f("title", grievance.IContains, "case 1")},
+		{f("title", grievance.IContains, "case"), f("status", grievance.IContains, "o")},
+		{f("description", grievance.IContains, "x"), f("priority", grievance.IContains, "high")},
+		{f("title", grievance.IContains, "case"), f("attending_staff__id", grievance.Exact, staff.ID)},
+		{f("code", grievance.IContains, "0000001")},
+	} {
+		for _, field := range []string{"status", "category", "priority"} {
+			for _, order := range []string{field, "-" + field} {
+				for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
+					q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, OrderBy: []string{order}}
+					ctx := grievance.NewContext(context.Background(), reader)
+					got, gotTotal := pagedVersions(t, ctx, grouped, q)
+					want, wantTotal := pagedVersions(t, ctx, plain, q)
+					if got != want || gotTotal != wantTotal {
+						t.Errorf("%s %v by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, fs, order, got, gotTotal, want, wantTotal)
+					}
+					one := 1
+					q.Page = grievance.PageArgs{First: &one}
+					p, err := grouped.ListTickets(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if sortedCursor(t, p, field) {
+						read++
+					}
+				}
+			}
+		}
+	}
+	if read == 0 {
+		t.Error("no list was read by its groups")
+	}
+}
+
+// Where some versions hold no value, the descending list reads their
+// group last, from every candidate, and the ascending one sorts in memory.
+func TestHistoryGrouped_VersionsWithoutAValue(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 9 {
+			in := grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("case %d", i))}
+			if i%3 != 0 {
+				in.Priority = strp([]string{"High", "Low"}[i%2])
+			}
+			ins = append(ins, in)
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			return []grievance.TicketInput{{Priority: strp("Medium")}, {Status: strp("OPEN")}}[:i%3]
+		}, 4)
+	}
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seed(st)
+	seed(plainStore)
+	plain := grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	grouped := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, tc := range []struct {
+		order   string
+		byGroup bool
+	}{{"-priority", true}, {"priority", false}} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{tc.order},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "case"}}}
+		got, gotTotal := pagedVersions(t, ctx, grouped, q)
+		want, wantTotal := pagedVersions(t, ctx, plain, q)
+		if got != want || gotTotal != wantTotal || !strings.Contains(want, " v1 ") {
+			t.Errorf("by %s: got %s (%d), want %s (%d)", tc.order, got, gotTotal, want, wantTotal)
+		}
+		one := 1
+		q.Page = grievance.PageArgs{First: &one}
+		p, err := grouped.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sortedCursor(t, p, "priority") != tc.byGroup {
+			t.Errorf("by %s: read by the groups %v, want %v", tc.order, !tc.byGroup, tc.byGroup)
+		}
+	}
+}
+
+// A text search over many tickets ordered by a column of few values
+// reads the versions of about a page of the first groups' newest
+// candidates, not of every candidate (which sorting them in memory
+// needs).
+func TestHistoryGrouped_ReadsThePageNotEveryCandidate(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 120 {
+			ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("case %d", i)),
+				Priority: strp([]string{"High", "Low", "Medium"}[i%3])})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			return []grievance.TicketInput{{Status: strp("OPEN")}}[:i%2]
+		}, 7)
+	}
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seed(st)
+	seed(plainStore)
+	plain := grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, order := range []string{"priority", "-priority", "status", "-status"} {
+		spy := &versionSpy{Store: st}
+		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+		twenty := 20
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "case"}}}
+		p, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := plain.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || spy.seqs > 40 {
+			t.Errorf("by %s: %s of %d reading the versions of %d tickets, want %s of %d reading at most 40",
+				order, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount)
+		}
+	}
+}
