@@ -145,11 +145,16 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_category_sort_title", args: `showHistory: true, category: "Payments", orderBy: ["title"]`},
 		listScaleOp{name: "history_staff_sort_version", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["-version"]`, staffID)},
 		listScaleOp{name: "history_status_category_sort_status", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["status"]`},
-		// Where the sort indexes do not serve: a text filter (its
-		// candidates' versions sorted in memory), and an officer a
-		// restricted category is hidden from (no count from the counts).
+		// A text filter (its candidates' versions by the history
+		// postings' groups of a column of few values), and an officer a
+		// restricted category is hidden from (no count from the counts:
+		// the postings' groups, or the walk among their candidates).
 		listScaleOp{name: "history_title_sort_priority", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-priority"]`},
 		listScaleOp{name: "history_sort_status_restricted", args: `showHistory: true, orderBy: ["status"]`, restricted: true},
+		listScaleOp{name: "history_sort_title_restricted", args: `showHistory: true, orderBy: ["title"]`, restricted: true},
+		listScaleOp{name: "history_sort_version_desc_restricted", args: `showHistory: true, orderBy: ["-version"]`, restricted: true},
+		listScaleOp{name: "history_title_sort_status", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["status"]`},
+		listScaleOp{name: "history_title_sort_category_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-category"]`},
 		listScaleOp{name: "page5_history_sort_title", args: `showHistory: true, orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_history_sort_priority_desc", args: `showHistory: true, orderBy: ["-priority"]`, page: 5},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},

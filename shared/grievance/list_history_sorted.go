@@ -1,12 +1,14 @@
 package grievance
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
+	"sync"
 )
 
 // HistorySortIndexed are the orders a HistorySorter keeps every ticket
@@ -23,17 +25,29 @@ type HistorySorter interface {
 	// descending with r.Descending, then newest ticket and version first
 	// in either direction (compareTickets), after the row r.After,
 	// r.AfterValue and r.AfterVersion name when r.After is set.
-	// r.PageHint is the rows the caller expects to take. keep, when set,
-	// says from a version's number, code, version, status, category,
-	// priority, reporter and attending staff alone (the other fields
-	// empty) whether the caller may want it: the others may be skipped unread (r.Share, the part
-	// of them the caller expects to keep, sizes the reads).
-	// keep's error ends the walk with it.
-	ScanTicketHistorySorted(ctx context.Context, r TicketRange, keep func(*Ticket) (bool, error), fn func(*Ticket) (bool, error)) error
+	// r.PageHint is the rows the caller expects to take; sift says what
+	// the caller wants of the versions before they are fetched.
+	ScanTicketHistorySorted(ctx context.Context, r TicketRange, sift HistorySift, fn func(*Ticket) (bool, error)) error
 	// HistorySortsComplete reports whether every ticket version is in the
 	// sort indexes: false on a table written before them, until the
 	// backfill's count pass. It never goes back to false.
 	HistorySortsComplete(ctx context.Context) (bool, error)
+}
+
+// HistorySift is what the caller of a history sort index's walk says of
+// its items before their versions are fetched.
+type HistorySift struct {
+	// Keep, when set, says from a version's number, code, version,
+	// status, category, priority, reporter, attending staff and ticket id
+	// alone (the other fields empty) whether the caller may want it: the
+	// others may be skipped unread (the range's Share, the part of them
+	// the caller expects to keep, sizes the reads). Its error ends the
+	// walk with it.
+	Keep func(*Ticket) (bool, error)
+	// Fetching, when set, hears the kept versions (as Keep saw them)
+	// before each fetch of them, so that the caller may read what it
+	// needs of their tickets beside the fetch instead of after it.
+	Fetching func([]*Ticket)
 }
 
 // historySorted reads a showHistory list ordered by a column of
@@ -161,8 +175,23 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 			r.AfterValue = hi
 		}
 	}
+	// The guard judges each version by its live ticket, where the
+	// configuration may hide anything from the reader: read beside each
+	// batch of versions, not after it (a round trip of its own).
+	var sift HistorySift
+	var aside *besideReads
+	if g.sensitive() {
+		aside = &besideReads{}
+		sift.Fetching = func(ts []*Ticket) {
+			ids := make([]string, len(ts))
+			for i, t := range ts {
+				ids[i] = t.ID
+			}
+			aside.start(func() error { return g.preload(ctx, ids) })
+		}
+	}
 	if len(judged) == 0 && pl.staffIDs == nil && cands == nil {
-		return func(fn func(*Ticket) (bool, error)) error { return hs.ScanTicketHistorySorted(ctx, r, nil, fn) }, nil
+		return aside.before(func(fn func(*Ticket) (bool, error)) error { return hs.ScanTicketHistorySorted(ctx, r, sift, fn) }), nil
 	}
 	// The items a sparse filter passes over are bounded as the versions
 	// read are (budgeted): an index item is about a tenth of a version,
@@ -205,8 +234,9 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 	if share, ok := s.searchRates.share(key, s.now()); ok {
 		r.Share = share
 	}
-	return func(fn func(*Ticket) (bool, error)) error {
-		err := hs.ScanTicketHistorySorted(ctx, r, keep, fn)
+	sift.Keep = keep
+	return aside.before(func(fn func(*Ticket) (bool, error)) error {
+		err := hs.ScanTicketHistorySorted(ctx, r, sift, fn)
 		if errors.Is(err, errPastValues) {
 			err = nil // the last row the filter passes is behind
 		}
@@ -214,7 +244,55 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 			s.searchRates.learn(key, kept, kept+skipped, s.now())
 		}
 		return err
-	}, nil
+	}), nil
+}
+
+// besideReads are reads started beside a source's own (the live tickets
+// of a batch of versions being fetched), waited for before its next row
+// is passed on.
+type besideReads struct {
+	mu      sync.Mutex
+	pending []func() (struct{}, error)
+}
+
+// start runs read beside the caller.
+func (b *besideReads) start(read func() error) {
+	r := async("read beside", func() (struct{}, error) { return struct{}{}, read() })
+	b.mu.Lock()
+	b.pending = append(b.pending, r)
+	b.mu.Unlock()
+}
+
+// wait waits for the reads started so far.
+func (b *besideReads) wait() error {
+	b.mu.Lock()
+	pending := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	var err error
+	for _, r := range pending {
+		_, rerr := r()
+		err = cmp.Or(err, rerr)
+	}
+	return err
+}
+
+// before is src with each row passed on once the reads started beside it
+// are done (src itself, for none: b nil); those still under way when it
+// ends are waited for too, so none outlives the request.
+func (b *besideReads) before(src rows[*Ticket]) rows[*Ticket] {
+	if b == nil {
+		return src
+	}
+	return func(fn func(*Ticket) (bool, error)) error {
+		err := src(func(t *Ticket) (bool, error) {
+			if err := b.wait(); err != nil {
+				return false, err
+			}
+			return fn(t)
+		})
+		return cmp.Or(err, b.wait())
+	}
 }
 
 // BeforeEveryRow, as a range's After with AfterValue v (and no

@@ -20,12 +20,12 @@ type sortSpy struct {
 	afters []int64
 }
 
-func (s *sortSpy) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, keep func(*grievance.Ticket) (bool, error), fn func(*grievance.Ticket) (bool, error)) error {
+func (s *sortSpy) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, sift grievance.HistorySift, fn func(*grievance.Ticket) (bool, error)) error {
 	s.mu.Lock()
 	s.walks++
 	s.afters = append(s.afters, r.After)
 	s.mu.Unlock()
-	return s.Store.ScanTicketHistorySorted(ctx, r, keep, fn)
+	return s.Store.ScanTicketHistorySorted(ctx, r, sift, fn)
 }
 
 // pagedVersions pages through q's list with each page's end cursor,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -110,15 +111,16 @@ func (s *Store) HistorySortsComplete(ctx context.Context) (bool, error) {
 	return s.countsComplete(ctx, skSortsMarker, false)
 }
 
-// ScanTicketHistorySorted implements grievance.HistorySorter (keep sees
-// each version's number, code and version too, from the key): the walk of
-// a live sort index (walkSorted: descending, a run of one value is
-// reversed once complete and a long run read on its own newest first)
-// over r.SortBy's history index, its versions fetched a batch at a time
-// by BatchGetItem; r.Within and keep skip index items before they are
+// ScanTicketHistorySorted implements grievance.HistorySorter (sift.Keep
+// sees each version's number, code, version and ticket id too, from the
+// keys): the walk of a live sort index (walkSorted: descending, a run of
+// one value is reversed once complete and a long run read on its own
+// newest first) over r.SortBy's history index, its versions fetched a
+// batch at a time by BatchGetItem, sift.Fetching told of each batch
+// first; r.Within and sift.Keep skip index items before they are
 // fetched; r.After (with AfterValue and AfterVersion) starts after that
 // row.
-func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, keep func(*grievance.Ticket) (bool, error), fn func(*grievance.Ticket) (bool, error)) error {
+func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, sift grievance.HistorySift, fn func(*grievance.Ticket) (bool, error)) error {
 	index, ok := historySortIndexes[r.SortBy]
 	if !ok {
 		return fmt.Errorf("history sorted by %q: no index", r.SortBy)
@@ -127,16 +129,37 @@ func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketR
 	all := func() *dynamo.Query { return s.history.Get(pkAttr, historyTickets).Index(index) }
 	limit := max(r.PageHint, 1)
 	out := &sortedOut{s: s, ctx: ctx, within: r.Within, share: r.Share, fetch: true, history: true, want: limit, size: limit, emit: versionsTo(fn)}
-	if keep != nil {
+	// seen is what an index item tells of its version (nil: its key is
+	// not a version's, and the caller judges the version fetched).
+	seen := func(item dynamo.Item) *grievance.Ticket {
+		var a rangeAttrs
+		seq, version, ok := historyRowOf(attrKey(skAttr)(item))
+		id, tok := strings.CutPrefix(attrKey(AttrPK)(item), prefixTicket)
+		if !ok || !tok || dynamo.UnmarshalItem(item, &a) != nil {
+			return nil
+		}
+		return &grievance.Ticket{ID: id, Seq: seq, Code: grievance.FormatCode(seq), Version: version,
+			Status: grievance.Status(a.Status), Category: a.Category, Priority: a.Priority,
+			ReporterID: a.ReporterID, AttendingStaffID: a.StaffID}
+	}
+	if sift.Keep != nil {
 		out.keep = func(item dynamo.Item) (bool, error) {
-			var a rangeAttrs
-			seq, version, ok := historyRowOf(attrKey(skAttr)(item))
-			if !ok || dynamo.UnmarshalItem(item, &a) != nil {
-				return true, nil // the caller judges the version
+			t := seen(item)
+			if t == nil {
+				return true, nil
 			}
-			return keep(&grievance.Ticket{Seq: seq, Code: grievance.FormatCode(seq), Version: version,
-				Status: grievance.Status(a.Status), Category: a.Category, Priority: a.Priority,
-				ReporterID: a.ReporterID, AttendingStaffID: a.StaffID})
+			return sift.Keep(t)
+		}
+	}
+	if sift.Fetching != nil {
+		out.fetching = func(items []dynamo.Item) {
+			ts := make([]*grievance.Ticket, 0, len(items))
+			for _, item := range items {
+				if t := seen(item); t != nil {
+					ts = append(ts, t)
+				}
+			}
+			sift.Fetching(ts)
 		}
 	}
 	var from *sortFrom

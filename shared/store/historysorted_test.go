@@ -41,7 +41,7 @@ func everyVersionSorted(t *testing.T, s *store.Store, field string, desc bool, k
 func scanSorted(t *testing.T, s *store.Store, r grievance.TicketRange, keep func(*grievance.Ticket) (bool, error), stop int) []string {
 	t.Helper()
 	var got []string
-	err := s.ScanTicketHistorySorted(context.Background(), r, keep, func(tk *grievance.Ticket) (bool, error) {
+	err := s.ScanTicketHistorySorted(context.Background(), r, grievance.HistorySift{Keep: keep}, func(tk *grievance.Ticket) (bool, error) {
 		got = append(got, versionLabel(tk))
 		return stop == 0 || len(got) < stop, nil
 	})
@@ -170,5 +170,48 @@ func TestHistorySorted_MarkerWaitsForEveryIndex(t *testing.T) {
 	}
 	if !complete(t, s) {
 		t.Error("the counts' marker is left too: want only the sort keys' withheld")
+	}
+}
+
+// The walk tells its caller of each batch of versions before it fetches
+// them, with each version's ticket id, number and version from the index
+// item, so that the caller can read their live tickets beside the fetch:
+// every version passed on was heard of first, as itself.
+func TestHistorySorted_FetchingHearsEachBatchBeforeItsVersions(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	versions, live := upgradedVersions(12)
+	if err := s.ImportTickets(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordHistory(ctx, store.TicketStream(t, versions)); err != nil {
+		t.Fatal(err)
+	}
+	heard := map[string]bool{}
+	batches := 0
+	sift := grievance.HistorySift{
+		Keep: func(tk *grievance.Ticket) (bool, error) { return tk.Seq%3 != 0, nil },
+		Fetching: func(ts []*grievance.Ticket) {
+			batches++
+			for _, tk := range ts {
+				heard[fmt.Sprintf("%s %d.%d", tk.ID, tk.Seq, tk.Version)] = true
+			}
+		},
+	}
+	var got []string
+	r := grievance.TicketRange{By: grievance.RangeSorted, SortBy: "title", PageHint: 5, Share: 0.5}
+	err := s.ScanTicketHistorySorted(ctx, r, sift, func(tk *grievance.Ticket) (bool, error) {
+		key := fmt.Sprintf("%s %d.%d", tk.ID, tk.Seq, tk.Version)
+		if !heard[key] {
+			t.Errorf("version %s passed on before its batch was heard of", key)
+		}
+		got = append(got, key)
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 24 || len(heard) != 24 || batches < 2 {
+		t.Errorf("%d versions passed on, %d heard of in %d batches; want the 24 kept, heard of in batches", len(got), len(heard), batches)
 	}
 }

@@ -333,9 +333,11 @@ type sortedOut struct {
 	within *grievance.TicketRange
 	// keep, when set, says the same of an item as within (a history
 	// sort index's, from what it projects).
-	keep  func(dynamo.Item) (bool, error)
-	share float64
-	fetch bool
+	keep func(dynamo.Item) (bool, error)
+	// fetching, when set, hears each batch before it is fetched.
+	fetching func([]dynamo.Item)
+	share    float64
+	fetch    bool
 	// history: the index is a history sort index, whose items are
 	// fetched from the History table (several share a partition key).
 	history bool
@@ -429,6 +431,9 @@ func (o *sortedOut) add(item dynamo.Item) (bool, error) {
 func (o *sortedOut) flush() (bool, error) {
 	if len(o.pending) == 0 || o.stopped {
 		return !o.stopped, nil
+	}
+	if o.fetching != nil {
+		o.fetching(o.pending)
 	}
 	get, key := o.s.itemsByKey, attrKey(AttrPK)
 	if o.history {

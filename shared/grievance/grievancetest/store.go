@@ -735,7 +735,7 @@ func (s *Store) HistorySortsComplete(ctx context.Context) (bool, error) {
 
 // ScanTicketHistorySorted implements grievance.HistorySorter: every
 // version sorted in memory.
-func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, keep func(*grievance.Ticket) (bool, error), fn func(*grievance.Ticket) (bool, error)) error {
+func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, sift grievance.HistorySift, fn func(*grievance.Ticket) (bool, error)) error {
 	if err := s.fail("ScanTicketHistorySorted"); err != nil {
 		return err
 	}
@@ -751,15 +751,19 @@ func (s *Store) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketR
 		if r.After > 0 && !historyRowAfter(t, r) {
 			continue
 		}
-		if keep != nil {
-			ok, err := keep(&grievance.Ticket{Seq: t.Seq, Code: t.Code, Version: t.Version, Status: t.Status, Category: t.Category, Priority: t.Priority,
-				ReporterID: t.ReporterID, AttendingStaffID: t.AttendingStaffID})
+		seen := &grievance.Ticket{ID: t.ID, Seq: t.Seq, Code: t.Code, Version: t.Version, Status: t.Status, Category: t.Category, Priority: t.Priority,
+			ReporterID: t.ReporterID, AttendingStaffID: t.AttendingStaffID}
+		if sift.Keep != nil {
+			ok, err := sift.Keep(seen)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
 			}
+		}
+		if sift.Fetching != nil {
+			sift.Fetching([]*grievance.Ticket{seen}) // each version is its own fetch
 		}
 		if more, err := fn(t); err != nil || !more {
 			return err
