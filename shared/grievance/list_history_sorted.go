@@ -79,8 +79,11 @@ func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (
 // tickets, which a walk newest first within each value reaches last,
 // past most of the index): the list then reads the candidates' versions
 // and sorts them in memory.
-func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *guard) rows[*Ticket] {
-	if pl.sortKeyed != "" {
+//
+// ahead, when set, is the walk started beside the postings (walkAhead):
+// it is kept to the candidates and adopted instead of starting one now.
+func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *guard, ahead *walkAhead) rows[*Ticket] {
+	if pl.sortKeyed != "" || pl.w.needAll {
 		return nil // the history postings' groups already read it in its order
 	}
 	for _, f := range pl.fs {
@@ -95,7 +98,11 @@ func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *gua
 	if pl.historyCands == nil || pl.historyCands.Len() < least {
 		return nil
 	}
-	src, err := s.sortedWalk(ctx, pl, g, pl.historyCands)
+	if ahead != nil {
+		pl.waits = append(pl.waits, ahead.end) // a list that never reads it
+		return ahead.adopt(pl.historyCands)
+	}
+	src, err := s.sortedWalk(ctx, pl, g, &laterSet{set: pl.historyCands})
 	if err != nil {
 		return nil // the marker unread: the candidates' versions, as before
 	}
@@ -129,15 +136,30 @@ func historyProjected(f Filter) bool {
 // version, the page's live tickets read after it (the history rows
 // column would save most of those items, but it trails the records it
 // would judge).
-func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cands *SeqSet) (rows[*Ticket], error) {
+func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cands *laterSet) (rows[*Ticket], error) {
+	if pl.w.needAll {
+		return nil, nil
+	}
+	src, adopt, err := s.planWalk(ctx, pl, g, cands)
+	if src != nil {
+		adopt()
+	}
+	return src, err
+}
+
+// planWalk is sortedWalk without its changes to pl (the order the rows
+// come in, the keyset start), which adopt makes: a walk started before
+// the plan knows whether it will take it (walkAhead) leaves pl alone
+// until it does.
+func (s *Service) planWalk(ctx context.Context, pl *ticketPlan, g *guard, cands *laterSet) (src rows[*Ticket], adopt func(), err error) {
 	hs, ok := s.history.(HistorySorter)
 	if !ok || pl.q.Version != 0 || len(pl.order) != 1 || !slices.Contains(HistorySortIndexed, pl.order[0].field) ||
-		sortIndexFor(pl.order, g) == "" || pl.w.needAll {
-		return nil, nil
+		sortIndexFor(pl.order, g) == "" {
+		return nil, nil, nil
 	}
 	done, err := s.historySorts.ask(func() (bool, error) { return hs.HistorySortsComplete(ctx) })
 	if err != nil || !done {
-		return nil, err
+		return nil, nil, err
 	}
 	field, desc := pl.order[0].field, pl.order[0].desc
 	r := TicketRange{By: RangeSorted, SortBy: field, Descending: desc, PageHint: maxScanPage}
@@ -147,7 +169,13 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 	after := pl.w.after.sorted(field, desc) && pl.w.after.version > 0 && pl.q.Page.Offset == 0
 	if after {
 		r.After, r.AfterValue, r.AfterVersion = pl.w.after.seq, pl.w.after.value, pl.w.after.version
-		pl.w.startAfter()
+	}
+	adopt = func() {
+		if after {
+			pl.w.startAfter()
+		}
+		pl.sortKeyed, pl.versionKeyed = field, true
+		pl.native, pl.desc = true, desc
 	}
 	if pl.w.first >= 0 {
 		// The page's rows, one more to know whether there is a next
@@ -157,8 +185,6 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 			r.PageHint += pl.w.lower
 		}
 	}
-	pl.sortKeyed, pl.versionKeyed = field, true
-	pl.native, pl.desc = true, desc
 	var judged []Filter
 	for _, f := range pl.fs {
 		if historyProjected(f) {
@@ -191,7 +217,7 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 		}
 	}
 	if len(judged) == 0 && pl.staffIDs == nil && cands == nil {
-		return aside.before(func(fn func(*Ticket) (bool, error)) error { return hs.ScanTicketHistorySorted(ctx, r, sift, fn) }), nil
+		return aside.before(func(fn func(*Ticket) (bool, error)) error { return hs.ScanTicketHistorySorted(ctx, r, sift, fn) }), adopt, nil
 	}
 	// The items a sparse filter passes over are bounded as the versions
 	// read are (budgeted): an index item is about a tenth of a version,
@@ -203,7 +229,15 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 				return false, errPastValues
 			}
 		}
-		if (cands == nil || cands.Has(t.Seq)) && matchesTicket(judged, pl.staffIDs, t) {
+		among := true
+		if cands != nil {
+			set, ok := cands.wait(ctx)
+			if !ok {
+				return false, errWalkDropped
+			}
+			among = set.Has(t.Seq)
+		}
+		if among && matchesTicket(judged, pl.staffIDs, t) {
 			kept++
 			return true, nil
 		}
@@ -220,12 +254,12 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 	}
 	if r.Share = historyShare(shared, pl.staffIDs); r.Share == 0 {
 		// A status filter no status passes: no row to walk for.
-		return func(func(*Ticket) (bool, error)) error { return nil }, nil
+		return func(func(*Ticket) (bool, error)) error { return nil }, adopt, nil
 	}
-	if cands != nil && cands.Max() > 0 {
+	if cands != nil && cands.set != nil && cands.set.Max() > 0 {
 		// Candidates are spread over the numbers: about their part of
 		// the tickets numbered up to the highest of them.
-		r.Share *= min(1, float64(cands.Len())/float64(cands.Max()))
+		r.Share *= min(1, float64(cands.set.Len())/float64(cands.set.Max()))
 	}
 	// The share the same filters kept last time, for a container that
 	// walked them lately (the client sends a list again as its user
@@ -244,7 +278,7 @@ func (s *Service) sortedWalk(ctx context.Context, pl *ticketPlan, g *guard, cand
 			s.searchRates.learn(key, kept, kept+skipped, s.now())
 		}
 		return err
-	}), nil
+	}), adopt, nil
 }
 
 // besideReads are reads started beside a source's own (the live tickets

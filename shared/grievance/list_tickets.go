@@ -253,14 +253,16 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 		src, err := s.historySorted(ctx, pl, g)
 		walked := src != nil
 		if src == nil && err == nil {
+			ahead := s.startWalkAhead(ctx, pl, g)
 			src, err = s.historySearch(ctx, pl, g)
 			if src != nil && err == nil {
 				// Its candidates and count, and the page from a sort
 				// index where one serves the order.
-				if sorted := s.historySortedAmong(ctx, pl, g); sorted != nil {
+				if sorted := s.historySortedAmong(ctx, pl, g, ahead); sorted != nil {
 					src, walked = sorted, true
 				}
 			}
+			ahead.drop() // not taken: ended, and waited for
 		}
 		if walked && g.sensitive() {
 			// The guard judges each version by its live ticket: read
