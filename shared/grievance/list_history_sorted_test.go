@@ -2,10 +2,12 @@ package grievance_test
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/grievance/grievancetest"
@@ -188,5 +190,37 @@ func TestHistorySorted_AFilterOnTheColumnWalksItsValuesOnly(t *testing.T) {
 		if got != want || gotTotal != wantTotal || wantTotal == 0 {
 			t.Errorf("by %s: got %s (%d), want %s (%d)", order, got, gotTotal, want, wantTotal)
 		}
+	}
+}
+
+// A reader the sight rule affects starts the walk of the column's sort
+// index beside the history postings; where the postings then name too
+// few candidates to walk among (the seed's dozen, under walkAmongMin),
+// the plan drops it: the list is the candidates' versions sorted, as
+// before, and the dropped walk ends with the request (no goroutine
+// left waiting for candidates or for a reader).
+func TestHistorySorted_AWalkStartedAheadAndNotTakenEnds(t *testing.T) {
+	st, _, plain, now := seededVersions(t)
+	spy := &sortSpy{Store: st}
+	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
+	ctx := grievance.NewContext(context.Background(), officer)
+	before := runtime.NumGoroutine()
+	for _, order := range []string{"title", "-reporter_id", "version"} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}}
+		got, gotTotal := pagedVersions(t, ctx, svc, q)
+		want, wantTotal := pagedVersions(t, ctx, plain, q)
+		if got != want || gotTotal != wantTotal {
+			t.Errorf("by %s: got %s (%d), want %s (%d)", order, got, gotTotal, want, wantTotal)
+		}
+	}
+	if spy.walks == 0 {
+		t.Error("no walk started ahead")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the lists, %d before: a walk started ahead outlived its request", n, before)
 	}
 }
