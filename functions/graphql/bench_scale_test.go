@@ -155,6 +155,7 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_sort_version_desc_restricted", args: `showHistory: true, orderBy: ["-version"]`, restricted: true},
 		listScaleOp{name: "history_title_sort_status", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["status"]`},
 		listScaleOp{name: "history_title_sort_category_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-category"]`},
+		listScaleOp{name: "history_title_sort_version_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-version"]`},
 		listScaleOp{name: "page5_history_sort_title", args: `showHistory: true, orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_history_sort_priority_desc", args: `showHistory: true, orderBy: ["-priority"]`, page: 5},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},

@@ -38,7 +38,7 @@ var errWalkDropped = errors.New("the walk started ahead was not taken")
 // walkAhead is the walk of a history sort index among the history
 // postings' candidates, started beside the postings instead of after
 // them: a list by a reader the sight rule affects, ordered by a column
-// the postings' groups do not serve (title, reporter, version), read the
+// the groups do not serve (title, reporter), read the
 // postings, then the index, then the versions, each waiting for the one
 // before (the guard's live tickets and the page's people make 5 round
 // trips). The walk's first Query does not need the candidates, only its
@@ -65,10 +65,10 @@ type walkAhead struct {
 // startWalkAhead starts the walk pl's list would take among its
 // candidates (historySortedAmong) when it is likely to: a reader the
 // sight rule affects (the postings first decide and count their list),
-// a column of HistorySortIndexed the postings' groups do not serve, and
+// a column of HistorySortIndexed the groups do not serve (historyGroupedBy), and
 // filters the index items judge alone; nil otherwise.
 func (s *Service) startWalkAhead(ctx context.Context, pl *ticketPlan, g *guard) *walkAhead {
-	if len(g.unseen(pl.fs)) == 0 || len(pl.order) != 1 || slices.Contains(sortedByValue, pl.order[0].field) {
+	if len(g.unseen(pl.fs)) == 0 || len(pl.order) != 1 || slices.Contains(historyGroupedBy, pl.order[0].field) {
 		return nil
 	}
 	for _, f := range pl.fs {

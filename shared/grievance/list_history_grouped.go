@@ -46,11 +46,17 @@ func (pl *ticketPlan) historyGroupField(g *guard) string {
 	if pl.q.Mode != ModeHistory || pl.native || pl.q.Version != 0 {
 		return ""
 	}
-	if f := sortIndexFor(pl.order, g); slices.Contains(sortedByValue, f) {
+	if f := sortIndexFor(pl.order, g); slices.Contains(historyGroupedBy, f) {
 		return f
 	}
 	return ""
 }
+
+// historyGroupedBy are the orders a history list's candidates can be
+// read in by groups: the columns of few values, from their values'
+// postings, and the version, from the history rows (a ticket at version
+// v holds one version of each number up to v).
+var historyGroupedBy = append(slices.Clone(sortedByValue), "version")
 
 // historyGroupValues are the values field's groups follow, ascending:
 // every status, or the values some version held (held, from the counts
@@ -58,7 +64,10 @@ func (pl *ticketPlan) historyGroupField(g *guard) string {
 // without a value would come first (ascending): every candidate would be
 // read for the first group.
 func historyGroupValues(field string, held map[string][]string, desc bool) (vals []string, ok bool) {
-	if field == "status" {
+	switch field {
+	case "version":
+		return nil, true // from the history rows (versionGroups)
+	case "status":
 		for _, st := range Statuses {
 			vals = append(vals, string(st))
 		}
@@ -109,6 +118,51 @@ func newHistoryGroups(cands *SeqSet, post map[PostingKey]*SeqSet, field string, 
 	}
 	return hg
 }
+
+// versionGroups are the groups of the version order: for each version
+// number v, the candidates the history rows say reached it (rows: the
+// column, each ticket's count of versions), in the order's sequence; a
+// group's rows are its tickets' versions numbered v. nil when the rows
+// do not vouch for every candidate's count (a partial ticket, a column
+// not read), or a candidate has more than maxVersionGroups versions (a
+// set a version number, each as wide as its highest ticket's): the list
+// is then sorted in memory.
+func versionGroups(cands *SeqSet, rows []uint16, desc bool) *historyGroups {
+	if rows == nil {
+		return nil
+	}
+	hg := &historyGroups{field: "version", desc: desc}
+	known := true
+	cands.Range(0, cands.Max(), false, func(n int64) bool {
+		v, flags := 0, RowsPartial
+		if n < int64(len(rows)) {
+			v, flags = historyRowsOf(rows[n])
+		}
+		if known = flags&RowsPartial == 0 && v <= maxVersionGroups; !known {
+			return false
+		}
+		for len(hg.sets) < v {
+			hg.sets = append(hg.sets, &SeqSet{})
+			hg.vals = append(hg.vals, SortValue(&Ticket{Version: len(hg.sets)}, "version"))
+		}
+		for i := range v {
+			hg.sets[i].Add(n)
+		}
+		return true
+	})
+	if !known {
+		return nil
+	}
+	if desc {
+		slices.Reverse(hg.vals)
+		slices.Reverse(hg.sets)
+	}
+	return hg
+}
+
+// maxVersionGroups bounds the version order's groups: a ticket changed
+// more often than this is rare, and its list is sorted as before.
+const maxVersionGroups = 200
 
 // members is how many (ticket, group) pairs the groups hold.
 func (hg *historyGroups) members() int {

@@ -60,9 +60,10 @@ func sortedCursor(t *testing.T, p *grievance.Page[*grievance.Ticket], field stri
 
 // A showHistory list with a text filter (or a reader the sight rule
 // affects) ordered by a column of few values (status, category,
-// priority) pages through the same rows, in the same order and with the
+// priority) or by the version pages through the same rows, in the same order and with the
 // same totalCount, read group by group from the history postings of the
-// column's values, as sorting every version in memory gives: both ways,
+// column's values (the version's from the history rows), as sorting
+// every version in memory gives: both ways,
 // for each reader, with versions that hold no value (their group is last
 // descending; ascending, where it would come first, the list sorts in
 // memory as before).
@@ -86,7 +87,7 @@ func TestHistoryGrouped_PagesAsSortingEveryVersion(t *testing.T) {
 		{f("title", grievance.IContains, "case"), f("attending_staff__id", grievance.Exact, staff.ID)},
 		{f("code", grievance.IContains, "0000001")},
 	} {
-		for _, field := range []string{"status", "category", "priority"} {
+		for _, field := range []string{"status", "category", "priority", "version"} {
 			for _, order := range []string{field, "-" + field} {
 				for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
 					q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, OrderBy: []string{order}}
@@ -179,7 +180,7 @@ func TestHistoryGrouped_ReadsThePageNotEveryCandidate(t *testing.T) {
 	seed(plainStore)
 	plain := grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	ctx := grievance.NewContext(context.Background(), admin)
-	for _, order := range []string{"priority", "-priority", "status", "-status"} {
+	for _, order := range []string{"priority", "-priority", "status", "-status", "version", "-version"} {
 		spy := &versionSpy{Store: st}
 		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
 		twenty := 20

@@ -341,6 +341,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	besideLive := false // read reads the live tickets (liveBeside)
 	// counted: the rows of each candidate the columns counted.
 	var counted map[int64]int
+	var rowsColumn []uint16 // each ticket's versions (the history rows)
 	if rowsCol != nil {
 		cols, err := rowsCol()
 		if err != nil {
@@ -362,6 +363,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return nil, err
 		}
 		if cols != nil {
+			rowsColumn = cols.rows
 			once := func(field string, keys []PostingKey, values map[string][]string, lo, hi int64) (*onceColumns, error) {
 				firstName := FirstValue
 				if len(values) > 0 {
@@ -471,7 +473,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 	}
 	if groupField != "" && !w.needAll && w.first >= 0 {
-		return pl.historyGrouped(newHistoryGroups(cands, post, groupField, groupVals, pl.order[0].desc), versions, read), nil
+		hg := newHistoryGroups(cands, post, groupField, groupVals, pl.order[0].desc)
+		if groupField == "version" {
+			hg = versionGroups(cands, rowsColumn, pl.order[0].desc)
+		}
+		if hg != nil {
+			return pl.historyGrouped(hg, versions, read), nil
+		}
 	}
 	// A next page starts at its cursor's ticket.
 	hi, skipped := cands.Max(), w.lower

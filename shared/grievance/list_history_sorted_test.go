@@ -90,7 +90,7 @@ func TestHistorySorted_PagesAsSortingEveryVersion(t *testing.T) {
 	} {
 		for _, field := range grievance.HistorySortIndexed {
 			for _, order := range []string{field, "-" + field} {
-				for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
+				for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer, confOfficer} {
 					q := grievance.TicketQuery{Mode: grievance.ModeHistory, Filters: fs, WantCount: true, OrderBy: []string{order}}
 					ctx := grievance.NewContext(context.Background(), reader)
 					before := spy.walks
@@ -193,8 +193,9 @@ func TestHistorySorted_AFilterOnTheColumnWalksItsValuesOnly(t *testing.T) {
 	}
 }
 
-// A reader the sight rule affects starts the walk of the column's sort
-// index beside the history postings; where the postings then name too
+// A reader the sight rule affects (a restricted category hidden from an
+// officer cleared for the anonymized fields) starts the walk of the
+// column's sort index beside the history postings; where the postings then name too
 // few candidates to walk among (the seed's dozen, under walkAmongMin),
 // the plan drops it: the list is the candidates' versions sorted, as
 // before, and the dropped walk ends with the request (no goroutine
@@ -203,9 +204,9 @@ func TestHistorySorted_AWalkStartedAheadAndNotTakenEnds(t *testing.T) {
 	st, _, plain, now := seededVersions(t)
 	spy := &sortSpy{Store: st}
 	svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: spy})
-	ctx := grievance.NewContext(context.Background(), officer)
+	ctx := grievance.NewContext(context.Background(), confOfficer)
 	before := runtime.NumGoroutine()
-	for _, order := range []string{"title", "-reporter_id", "version"} {
+	for _, order := range []string{"title", "-reporter_id"} {
 		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}}
 		got, gotTotal := pagedVersions(t, ctx, svc, q)
 		want, wantTotal := pagedVersions(t, ctx, plain, q)
