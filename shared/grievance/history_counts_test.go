@@ -352,10 +352,12 @@ func seededVersions(t *testing.T) (st, plainStore *grievancetest.Store, plain *g
 	st, plainStore = grievancetest.NewStore(), grievancetest.NewStore()
 	seedVersions(t, st)
 	seedVersions(t, plainStore)
-	now = func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
-	plain = grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
-	return st, plainStore, plain, now
+	plain = grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	return st, plainStore, plain, seededNow
 }
+
+// seededNow is the seeded stores' reading time, a day after their writes.
+func seededNow() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 
 // seedVersions gives st 12 tickets of 1 to 5 versions each: versions
 // move between statuses, categories (into and out of restricted ones),

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/grievance/grievancetest"
@@ -42,7 +41,14 @@ func (s *versionSpy) VersionsBelow(ctx context.Context, below map[int64]int) (ma
 	return s.Store.VersionsBelow(ctx, below)
 }
 
-func seededNow() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+// seededTwice is seed's store, and a service over a second one that sorts
+// every version in memory (no index, no counts): the answer to compare.
+func seededTwice(seed func(*grievancetest.Store)) (*grievancetest.Store, *grievance.Service) {
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seed(st)
+	seed(plainStore)
+	return st, grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+}
 
 // sortedCursor reports whether a page's cursor names its row's value of
 // field: the list was read in that column's order, not sorted in memory.
@@ -68,13 +74,8 @@ func sortedCursor(t *testing.T, p *grievance.Page[*grievance.Ticket], field stri
 // descending; ascending, where it would come first, the list sorts in
 // memory as before).
 func TestHistoryGrouped_PagesAsSortingEveryVersion(t *testing.T) {
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	for _, s := range []*grievancetest.Store{st, plainStore} {
-		seedVersions(t, s)
-	}
-	now := seededNow
-	plain := grievance.NewService(noIndex{plainStore}, now, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
-	grouped := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: &sortSpy{Store: st}})
+	st, _, plain, now := seededVersions(t)
+	grouped := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: st})
 	f := func(field string, l grievance.Lookup, v string) grievance.Filter {
 		return grievance.Filter{Field: field, Lookup: l, Value: v}
 	}
@@ -131,10 +132,7 @@ func TestHistoryGrouped_VersionsWithoutAValue(t *testing.T) {
 			return []grievance.TicketInput{{Priority: strp("Medium")}, {Status: strp("OPEN")}}[:i%3]
 		}, 4)
 	}
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seed(st)
-	seed(plainStore)
-	plain := grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	st, plain := seededTwice(seed)
 	grouped := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
 	ctx := grievance.NewContext(context.Background(), admin)
 	for _, tc := range []struct {
@@ -175,10 +173,7 @@ func TestHistoryGrouped_ReadsThePageNotEveryCandidate(t *testing.T) {
 			return []grievance.TicketInput{{Status: strp("OPEN")}}[:i%2]
 		}, 7)
 	}
-	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
-	seed(st)
-	seed(plainStore)
-	plain := grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	st, plain := seededTwice(seed)
 	ctx := grievance.NewContext(context.Background(), admin)
 	for _, order := range []string{"priority", "-priority", "status", "-status", "version", "-version"} {
 		spy := &versionSpy{Store: st}
