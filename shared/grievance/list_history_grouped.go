@@ -6,7 +6,8 @@ import (
 
 // historyGroups orders a history list's candidates by a column of few
 // values (sortedByValue: status, category, priority) from the history
-// postings of its values, read beside the filters' own: the tickets of
+// postings of its values, read beside the filters' own (or by the
+// version, from the history rows: versionGroups): the tickets of
 // each value's posting are a group, and the rows are the group's
 // versions holding that value, group after group in the order's
 // sequence, each group newest ticket and version first (the order's
@@ -37,8 +38,8 @@ type historyGroups struct {
 // the groups are read by (numbers stay below 2^40).
 const groupShift = 40
 
-// historyGroupField returns the field of sortedByValue a history list's
-// order sorts by, when its groups may serve it for g ("" when not): one
+// historyGroupField returns the field of historyGroupedBy a history
+// list's order sorts by, when its groups may serve it for g ("" when not): one
 // key, no category hiding the field from the reader (the groups follow
 // the stored value, and the rows shown would betray where a hidden value
 // sorts).
