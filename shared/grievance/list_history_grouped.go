@@ -69,11 +69,7 @@ func historyGroupValues(field string, held map[string][]string, desc bool) (vals
 	case "version":
 		return nil, true // from the history rows (versionGroups)
 	case "status":
-		for _, st := range Statuses {
-			vals = append(vals, string(st))
-		}
-		slices.Sort(vals)
-		return vals, true
+		return sortValues(field, nil), true // every status, as the live groups
 	}
 	vs, ok := held[field]
 	if !ok {

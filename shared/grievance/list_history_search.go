@@ -258,7 +258,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				}
 			}
 		}
-		if groupField != "" && groupField != "status" {
+		if slices.Contains(ValueFields, groupField) {
 			// The groups of values a version took since.
 			vals, ok := historyGroupValues(groupField, now, pl.order[0].desc)
 			if !ok {
