@@ -156,6 +156,13 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title_sort_status", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["status"]`},
 		listScaleOp{name: "history_title_sort_category_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-category"]`},
 		listScaleOp{name: "history_title_sort_version_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-version"]`},
+		// The same search by the title or the reporter: the live runs place
+		// the candidates whose versions all hold the live value.
+		listScaleOp{name: "history_title_sort_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["title"]`},
+		listScaleOp{name: "history_title_sort_title_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-title"]`},
+		listScaleOp{name: "history_title_sort_reporter_id", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["reporter_id"]`},
+		listScaleOp{name: "history_title_sort_reporter_id_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-reporter_id"]`},
+		listScaleOp{name: "history_description_sort_title", args: `showHistory: true, description_Icontains: "pay point", orderBy: ["title"]`},
 		listScaleOp{name: "page5_history_sort_title", args: `showHistory: true, orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_history_sort_priority_desc", args: `showHistory: true, orderBy: ["-priority"]`, page: 5},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},

@@ -220,6 +220,17 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return cols, nil
 		}
 	}
+	// A text's candidates by the title or the reporter: the live runs
+	// place those whose versions all hold the live value (historyRuns),
+	// read beside the postings.
+	var runCols func() (*historyRunCols, error)
+	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
+	runField := pl.historyRunField(g, texts)
+	if runField != "" {
+		if runCols = s.startHistoryRuns(ctx, runField, rowsCol != nil); runCols != nil {
+			pl.waits = append(pl.waits, func() { _, _ = runCols() })
+		}
+	}
 	post, err := ti.Postings(ctx, distinct(keys))
 	if err != nil {
 		if fresh != nil {
@@ -470,6 +481,19 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				return nil, err
 			}
 			return vs, nil
+		}
+	}
+	if runCols != nil && !w.needAll && w.first >= 0 {
+		c, err := runCols()
+		if err != nil {
+			return nil, err
+		}
+		col := rowsColumn
+		if rowsCol == nil {
+			col = c.rows
+		}
+		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, col); hr != nil {
+			return pl.historyRan(hr, versions, read), nil
 		}
 	}
 	if groupField != "" && !w.needAll && w.first >= 0 {

@@ -1,0 +1,365 @@
+package grievance
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+)
+
+// historyRuns orders a history list's candidates by the title or the
+// reporter from the live column's runs (OrderRunIndex), for a list the
+// history postings narrowed by a text filter: the sort index walk would
+// pass over the newer tickets' items before reaching a text's candidates,
+// and sorting them in memory read every candidate's versions (the title
+// search's 111 candidates at 10,000 tickets, 346 items; about 3,300 at
+// 100,000).
+//
+// A ticket whose every version holds its live value on the column (the
+// history rows say its title never changed; the reporter's unchanged
+// column says every version kept the reporter) sorts where its live
+// ticket does: the runs place it, so the page reads its first runs'
+// candidates, as the live list does. The others (a title corrected, a
+// reporter changed, a deleted ticket the live runs no longer hold, one
+// the history rows do not vouch for) are few: their versions are read
+// with the first runs' and merged in by the order. A version read from a
+// run whose value is not the run's (the consumer has not yet caught up
+// with a change) joins them where it sorts from then on; none is lost,
+// and every row is judged by every filter, the guard and the rights, as
+// any history row.
+type historyRuns struct {
+	field string
+	desc  bool
+	// buckets are the runs holding settled candidates, in the order's
+	// sequence (runBuckets); loose the candidates no run places.
+	buckets []OrderBucket
+	loose   *SeqSet
+	// counts is the history rows column: each ticket's count of versions.
+	counts []uint16
+}
+
+// historyRunBy are the orders historyRuns serves: the web client's
+// sortable columns whose live runs exist (OrderRunFields).
+var historyRunBy = []string{"title", "reporter_id"}
+
+// historyRunField returns the field of historyRunBy a history list with
+// a text filter among needs sorts by, when the runs may serve it for g
+// ("" when not): one key, no category hiding the field from the reader
+// (the runs follow the stored value, and the rows shown would betray
+// where a hidden value sorts).
+func (pl *ticketPlan) historyRunField(g *guard, texts bool) string {
+	if !texts || pl.q.Mode != ModeHistory || pl.native || pl.q.Version != 0 {
+		return ""
+	}
+	if f := sortIndexFor(pl.order, g); slices.Contains(historyRunBy, f) {
+		return f
+	}
+	return ""
+}
+
+// historyRunCols is what placing a history list by runs reads beside the
+// postings: the runs, the history rows (when the count does not read
+// them) and, for the reporter, its unchanged column. runs is nil when
+// the store cannot place every live ticket.
+type historyRunCols struct {
+	runs      []OrderRun
+	rows      []uint16
+	unchanged []uint16
+}
+
+// startHistoryRuns starts the reads historyRuns needs for field, beside
+// the postings (withRows: the count reads the history rows itself); nil
+// when the store keeps no runs or history rows.
+func (s *Service) startHistoryRuns(ctx context.Context, field string, withRows bool) func() (*historyRunCols, error) {
+	ri, ok := s.store.(OrderRunIndex)
+	hr, hok := s.store.(HistoryRowIndex)
+	if !ok || !hok {
+		return nil
+	}
+	done := s.runsComplete[field].under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx, field) })
+	runs := async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, field) })
+	rows := func() ([]uint16, error) { return nil, nil }
+	rowsDone := func() (bool, error) { return true, nil }
+	if !withRows {
+		rows = async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
+		rowsDone = s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
+	}
+	unchanged := func() ([]uint16, error) { return nil, nil }
+	if slices.Contains(RowUnchangedFields, field) {
+		unchanged = async("read unchanged values", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, UnchangedValue) })
+	}
+	return func() (*historyRunCols, error) {
+		c := &historyRunCols{}
+		var errs [6]error
+		c.runs, errs[0] = runs()
+		c.rows, errs[1] = rows()
+		c.unchanged, errs[2] = unchanged()
+		whole, err := done()
+		rowsWhole, rerr := rowsDone()
+		errs[3], errs[4] = err, rerr
+		if err := cmp.Or(errs[:]...); err != nil {
+			return nil, err
+		}
+		if !whole || !rowsWhole {
+			c.runs = nil
+		}
+		return c, nil
+	}
+}
+
+// newHistoryRuns splits cands into the candidates the runs place (every
+// version holding the live ticket's value, as rows and unchanged say)
+// and the loose ones; nil when the runs cannot place the list.
+func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, rows []uint16) *historyRuns {
+	if c == nil || c.runs == nil || rows == nil {
+		return nil
+	}
+	settled := &SeqSet{}
+	cands.Range(0, cands.Max(), false, func(n int64) bool {
+		if n >= int64(len(rows)) {
+			return true
+		}
+		v, flags := historyRowsOf(rows[n])
+		if flags&RowsPartial != 0 {
+			return true
+		}
+		switch field {
+		case "title":
+			if flags&TextChanged(field) != 0 {
+				return true
+			}
+		default:
+			if n >= int64(len(c.unchanged)) || int(c.unchanged[n]) < v {
+				return true
+			}
+		}
+		settled.Add(n)
+		return true
+	})
+	hr := &historyRuns{field: field, desc: desc, buckets: runBuckets(c.runs, settled, desc), loose: cands.Clone(), counts: rows}
+	for _, b := range hr.buckets {
+		hr.loose.AndNot(b.Members)
+	}
+	return hr
+}
+
+// holds reports whether a version whose value on the column has gram
+// belongs in b: its group, or within its run's grams.
+func (b OrderBucket) holds(gram string) bool {
+	return gram == b.Gram || b.Run && b.Gram <= gram && (b.upper == "" || gram < b.upper)
+}
+
+// versionsOf is how many versions the history rows give ticket n.
+func (hr *historyRuns) versionsOf(n int64) int {
+	if n >= int64(len(hr.counts)) {
+		return 0
+	}
+	v, _ := historyRowsOf(hr.counts[n])
+	return v
+}
+
+// firstTickets is how many of the buckets' tickets (from the cursor's,
+// when set) hold about want rows, at rate rows a version.
+func (hr *historyRuns) firstTickets(want int, rate float64, at *sortAfter, gram string) int {
+	tickets, rows := 0, 0.0
+	for _, b := range hr.buckets {
+		if at != nil && at.rel(b, gram) < 0 {
+			continue
+		}
+		for _, n := range members(b.Members) {
+			tickets++
+			if rows += float64(hr.versionsOf(n)) * rate; rows >= float64(want) {
+				return tickets
+			}
+		}
+	}
+	return tickets
+}
+
+// pastRow reports whether history row t comes after the cursor's row in
+// field's order: its value, then newest ticket and version first.
+func pastRow(a *cursor, field string, desc bool, t *Ticket) bool {
+	c := strings.Compare(SortValue(t, field), a.value)
+	if desc {
+		c = -c
+	}
+	return c > 0 || c == 0 && (t.Seq < a.seq || t.Seq == a.seq && t.Version < a.version)
+}
+
+// rows yields the list's rows in the order's sequence: the buckets' read
+// hint tickets at a time at first (a run sorted once read, a group's
+// tickets newest first), the loose candidates' versions read with the
+// first batch and merged in. after, when set, is the keyset cursor the
+// page starts after.
+func (hr *historyRuns) rows(hint int, need func() int, judged *int, after *cursor, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
+	order := TicketOrder(hr.field, hr.desc)
+	var at *sortAfter
+	gram := ""
+	if after != nil {
+		at = &sortAfter{field: hr.field, value: after.value, seq: after.seq, desc: hr.desc}
+		gram = OrderKey(hr.field, after.value).Gram
+	}
+	return func(fn func(*Ticket) (bool, error)) error {
+		var pool []*Ticket // the loose rows not yet offered, in order
+		add := func(ts ...*Ticket) {
+			for _, t := range ts {
+				i, _ := slices.BinarySearchFunc(pool, t, order)
+				pool = slices.Insert(pool, i, t)
+			}
+		}
+		looseRead := false
+		loose := members(hr.loose)
+		bucketOf := map[int64]int{}
+		keyed := func(seqs []int64) (map[int64][]*Ticket, error) {
+			all := seqs
+			if !looseRead {
+				all = append(slices.Clone(seqs), loose...)
+			}
+			vs, err := read(all)
+			if err != nil {
+				return nil, err
+			}
+			if !looseRead {
+				looseRead = true
+				for _, n := range loose {
+					add(vs[n]...)
+				}
+			}
+			out := make(map[int64][]*Ticket, len(seqs))
+			for _, n := range seqs {
+				b := hr.buckets[bucketOf[n]]
+				for _, t := range vs[n] {
+					if b.holds(OrderKey(hr.field, SortValue(t, hr.field)).Gram) {
+						out[n] = append(out[n], t)
+					} else {
+						add(t) // changed since the runs placed it: where it sorts
+					}
+				}
+			}
+			return out, nil
+		}
+		emit := func(t *Ticket) (bool, error) {
+			if after != nil && !pastRow(after, hr.field, hr.desc, t) {
+				return true, nil // on the pages before
+			}
+			return fn(t)
+		}
+		merged := func(t *Ticket) (bool, error) {
+			for len(pool) > 0 && order(pool[0], t) < 0 {
+				p := pool[0]
+				pool = pool[1:]
+				if more, err := emit(p); err != nil || !more {
+					return more, err
+				}
+			}
+			return emit(t)
+		}
+		bt := &batcher{read: keyed, fn: merged, judged: judged, cmp: order, chunk: min(max(hint, 4), maxScanPage), more: true, need: need}
+		if need != nil {
+			bt.needed = need()
+		}
+		for i, b := range hr.buckets {
+			if !bt.more {
+				break
+			}
+			rel := 1
+			if at != nil {
+				if rel = at.rel(b, gram); rel < 0 {
+					continue
+				}
+			}
+			grp := b.Members
+			if b.wholeValue() {
+				hi := grp.Max()
+				if rel == 0 {
+					hi = min(hi, after.seq) // the cursor's newer tickets came before
+				}
+				var err error
+				grp.Range(0, hi, true, func(n int64) bool {
+					bucketOf[n] = i
+					err = bt.add(unit{seqs: []int64{n}})
+					return err == nil && bt.more
+				})
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			seqs := members(grp)
+			for _, n := range seqs {
+				bucketOf[n] = i
+			}
+			if err := bt.add(unit{seqs: seqs, sorted: true}); err != nil {
+				return err
+			}
+		}
+		if err := bt.finish(); err != nil || !bt.more {
+			return err
+		}
+		if !looseRead && len(loose) > 0 {
+			vs, err := read(loose)
+			if err != nil {
+				return err
+			}
+			for _, n := range loose {
+				add(vs[n]...)
+			}
+		}
+		for _, t := range pool {
+			if more, err := emit(t); err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// historyRan is the source of a history list read by the runs
+// (historyRuns), its count already settled (not every row needed): the
+// rows come in the order's sequence, a keyset cursor of the column
+// starts the page after its row, and the first read is about the page's
+// rows in tickets at the rate the candidates hold rows (found, the
+// count's, of the candidates' versions).
+func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
+	w := pl.w
+	pl.native, pl.desc = true, hr.desc
+	pl.sortKeyed, pl.versionKeyed = hr.field, true
+	var after *cursor
+	if w.after.sorted(hr.field, hr.desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
+		after = &w.after
+		w.startAfter()
+	}
+	want := w.first + 1
+	if after == nil {
+		want += w.lower
+	}
+	if found == 0 && pl.versionCount != nil {
+		if n, err := pl.versionCount(); err == nil && n > 0 {
+			found = n
+		}
+	}
+	rate := 1.0
+	if total := hr.versionsTotal(); found > 0 && total > 0 {
+		rate = min(float64(found)/float64(total), 1)
+	}
+	var at *sortAfter
+	gram := ""
+	if after != nil {
+		at = &sortAfter{field: hr.field, value: after.value, seq: after.seq, desc: hr.desc}
+		gram = OrderKey(hr.field, after.value).Gram
+	}
+	hint := hr.firstTickets(want, rate, at, gram) + 1
+	judged := 0
+	wants := func() int { return w.lower + w.first + 1 - w.n }
+	return hr.rows(hint, wants, &judged, after, read)
+}
+
+// versionsTotal is the candidates' versions, placed and loose.
+func (hr *historyRuns) versionsTotal() int {
+	n := 0
+	for _, b := range hr.buckets {
+		b.Members.Range(0, b.Members.Max(), false, func(s int64) bool { n += hr.versionsOf(s); return true })
+	}
+	hr.loose.Range(0, hr.loose.Max(), false, func(s int64) bool { n += hr.versionsOf(s); return true })
+	return n
+}
