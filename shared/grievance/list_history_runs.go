@@ -58,19 +58,16 @@ func (pl *ticketPlan) historyRunField(g *guard, texts bool) string {
 }
 
 // historyRunCols is what placing a history list by runs reads beside the
-// postings: the runs, the history rows (when the count does not read
-// them) and, for the reporter, its unchanged column. runs is nil when
-// the store cannot place every live ticket.
+// postings: the runs and, for the reporter, its unchanged column. runs is
+// nil when the store cannot place every live ticket.
 type historyRunCols struct {
 	runs      []OrderRun
-	rows      []uint16
 	unchanged []uint16
 }
 
 // startHistoryRuns starts the reads historyRuns needs for field, beside
-// the postings (withRows: the count reads the history rows itself); nil
-// when the store keeps no runs or history rows.
-func (s *Service) startHistoryRuns(ctx context.Context, field string, withRows bool) func() (*historyRunCols, error) {
+// the postings; nil when the store keeps no runs or history rows.
+func (s *Service) startHistoryRuns(ctx context.Context, field string) func() (*historyRunCols, error) {
 	ri, ok := s.store.(OrderRunIndex)
 	hr, hok := s.store.(HistoryRowIndex)
 	if !ok || !hok {
@@ -78,32 +75,44 @@ func (s *Service) startHistoryRuns(ctx context.Context, field string, withRows b
 	}
 	done := s.runsComplete[field].under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx, field) })
 	runs := async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, field) })
-	rows := func() ([]uint16, error) { return nil, nil }
-	rowsDone := func() (bool, error) { return true, nil }
-	if !withRows {
-		rows = async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
-		rowsDone = s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
-	}
 	unchanged := func() ([]uint16, error) { return nil, nil }
 	if slices.Contains(RowUnchangedFields, field) {
 		unchanged = async("read unchanged values", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, UnchangedValue) })
 	}
 	return func() (*historyRunCols, error) {
 		c := &historyRunCols{}
-		var errs [6]error
-		c.runs, errs[0] = runs()
-		c.rows, errs[1] = rows()
-		c.unchanged, errs[2] = unchanged()
+		var rerr, uerr error
+		c.runs, rerr = runs()
+		c.unchanged, uerr = unchanged()
 		whole, err := done()
-		rowsWhole, rerr := rowsDone()
-		errs[3], errs[4] = err, rerr
-		if err := cmp.Or(errs[:]...); err != nil {
+		if err := cmp.Or(rerr, uerr, err); err != nil {
 			return nil, err
 		}
-		if !whole || !rowsWhole {
+		if !whole {
 			c.runs = nil
 		}
 		return c, nil
+	}
+}
+
+// startRowsBeside reads the history rows column beside the postings, for
+// a list that needs each candidate's count of versions (the runs, the
+// version's groups) when its count does not read them; nil when the
+// store keeps none, or until every ticket is in it.
+func (s *Service) startRowsBeside(ctx context.Context) func() ([]uint16, error) {
+	hr, ok := s.store.(HistoryRowIndex)
+	if !ok {
+		return func() ([]uint16, error) { return nil, nil }
+	}
+	rows := async("read history rows", func() ([]uint16, error) { return hr.HistoryRows(ctx) })
+	done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
+	return func() ([]uint16, error) {
+		col, err := rows()
+		whole, derr := done()
+		if err = cmp.Or(err, derr); err != nil || !whole {
+			return nil, err
+		}
+		return col, nil
 	}
 }
 

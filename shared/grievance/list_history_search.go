@@ -225,11 +225,18 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// read beside the postings.
 	var runCols func() (*historyRunCols, error)
 	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
-	runField := pl.historyRunField(g, texts)
+	runField := pl.historyRunField(g, texts || pl.sparse())
 	if runField != "" {
-		if runCols = s.startHistoryRuns(ctx, runField, rowsCol != nil); runCols != nil {
+		if runCols = s.startHistoryRuns(ctx, runField); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
 		}
+	}
+	// Both need each candidate's count of versions: the history rows,
+	// read beside unless the count reads them.
+	var rowsBeside func() ([]uint16, error)
+	if rowsCol == nil && (runCols != nil || groupField == "version") {
+		rowsBeside = s.startRowsBeside(ctx)
+		pl.waits = append(pl.waits, func() { _, _ = rowsBeside() })
 	}
 	post, err := ti.Postings(ctx, distinct(keys))
 	if err != nil {
@@ -456,6 +463,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			w.needAll = false
 		}
 	}
+	if rowsBeside != nil {
+		if rowsColumn, err = rowsBeside(); err != nil {
+			return nil, err
+		}
+	}
 	if g.sensitive() && !besideLive {
 		// judge checks each row against its live ticket: read them beside
 		// each batch of versions from the live list, as the live search
@@ -483,16 +495,16 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return vs, nil
 		}
 	}
-	if runCols != nil && !w.needAll && w.first >= 0 {
+	// A person with many tickets, without a text: the walk among them
+	// (started ahead) reads a page of index items where the runs would
+	// read every loose candidate's versions.
+	walks := !texts && cands.Len() >= walkAmongMin
+	if runCols != nil && !walks && !w.needAll && w.first >= 0 {
 		c, err := runCols()
 		if err != nil {
 			return nil, err
 		}
-		col := rowsColumn
-		if rowsCol == nil {
-			col = c.rows
-		}
-		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, col); hr != nil {
+		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, rowsColumn); hr != nil {
 			return pl.historyRan(hr, versions, read), nil
 		}
 	}

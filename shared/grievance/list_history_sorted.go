@@ -55,9 +55,11 @@ type HistorySift struct {
 // are all on fields the index items carry (historyProjected) and its
 // totalCount, when asked, comes from the counts of versions
 // (versionCount); nil otherwise (historySortedAmong may serve it once the
-// history postings have narrowed it).
-func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (rows[*Ticket], error) {
-	if pl.q.WantCount && pl.versionCount == nil {
+// history postings have narrowed it). A list by one person (sparse) is
+// first left to the postings, unless first is false (they could not
+// serve it).
+func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard, first bool) (rows[*Ticket], error) {
+	if pl.q.WantCount && pl.versionCount == nil || first && pl.sparse() {
 		return nil, nil
 	}
 	for _, f := range pl.fs {
@@ -107,6 +109,21 @@ func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *gua
 		return nil // the marker unread: the candidates' versions, as before
 	}
 	return src
+}
+
+// sparse reports whether pl's list is one person's, a complainant's (the
+// reporter picker) or an officer's (the staff picker): their tickets are
+// a few among the programme's, so a walk of a sort index from its top
+// passes over about 20 ÷ their share of the versions in index items
+// before it fills a page (refused past ten times the read budget: a
+// complainant's history by title at 100,000 tickets). The postings name
+// their tickets first; a walk among them (started beside the postings)
+// serves a person with many (walkAmongMin), and the groups or the runs
+// one with few.
+func (pl *ticketPlan) sparse() bool {
+	return slices.ContainsFunc(pl.fs, func(f Filter) bool {
+		return f.Lookup == Exact && (f.Field == "reporter_id" || f.Field == "attending_staff__id")
+	})
 }
 
 // walkAmongMin is the fewest candidates a history list ordered by a

@@ -250,7 +250,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.w.needAll = false
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}
-		src, err := s.historySorted(ctx, pl, g)
+		src, err := s.historySorted(ctx, pl, g, true)
 		walked := src != nil
 		if src == nil && err == nil {
 			ahead := s.startWalkAhead(ctx, pl, g)
@@ -263,6 +263,10 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 				}
 			}
 			ahead.drop() // not taken: ended, and waited for
+			if src == nil && err == nil && pl.sparse() {
+				src, err = s.historySorted(ctx, pl, g, false)
+				walked = src != nil
+			}
 		}
 		if walked && g.sensitive() {
 			// The guard judges each version by its live ticket: read
