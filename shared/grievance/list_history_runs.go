@@ -118,8 +118,11 @@ func (s *Service) startRowsBeside(ctx context.Context) func() ([]uint16, error) 
 
 // newHistoryRuns splits cands into the candidates the runs place (every
 // version holding the live ticket's value, as rows and unchanged say)
-// and the loose ones; nil when the runs cannot place the list.
-func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, rows []uint16) *historyRuns {
+// and the loose ones; nil when the runs cannot place the list, or when
+// the loose ones hold more versions than budget (a table whose history
+// rows are partial until the backfill's pass): the list then reads and
+// sorts its candidates as before, refused past the budget.
+func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, rows []uint16, budget int) *historyRuns {
 	if c == nil || c.runs == nil || rows == nil {
 		return nil
 	}
@@ -148,6 +151,14 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 	hr := &historyRuns{field: field, desc: desc, buckets: runBuckets(c.runs, settled, desc), loose: cands.Clone(), counts: rows}
 	for _, b := range hr.buckets {
 		hr.loose.AndNot(b.Members)
+	}
+	versions := 0
+	hr.loose.Range(0, hr.loose.Max(), false, func(n int64) bool {
+		versions += max(hr.versionsOf(n), 1)
+		return versions <= budget
+	})
+	if versions > budget {
+		return nil
 	}
 	return hr
 }

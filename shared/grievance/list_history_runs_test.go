@@ -153,3 +153,30 @@ func TestHistoryRuns_AVersionTheRunsMisplaceIsListed(t *testing.T) {
 		}
 	}
 }
+
+// Candidates the runs cannot place (here every ticket partial in the
+// history rows, as before the backfill's pass) are read with the first
+// runs only while their versions fit the read budget; past it the list
+// is refused, as sorting them in memory is, instead of read whole.
+func TestHistoryRuns_LooseCandidatesPastTheBudgetAreRefused(t *testing.T) {
+	st := grievancetest.NewStore()
+	seedTextVersions(t, st)
+	st.SetHistoryRowsPartial(seqsTo(90)...)
+	ctx := grievance.NewContext(context.Background(), admin)
+	three := 3
+	// No totalCount: the count's judging of every partial candidate
+	// would refuse it first.
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, OrderBy: []string{"title"}, Page: grievance.PageArgs{First: &three},
+		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "road"}}}
+	for _, tc := range []struct {
+		budget int
+		code   grievance.Code
+	}{{40, grievance.CodeLimit}, {1000, ""}} {
+		spy := &versionSpy{Store: st}
+		svc := grievance.NewService(st, rowsNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: tc.budget})
+		_, err := svc.ListTickets(ctx, q)
+		if got := grievance.ErrorCode(err); got != tc.code {
+			t.Errorf("read budget %d: error %v, want code %q", tc.budget, err, tc.code)
+		}
+	}
+}

@@ -504,7 +504,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		if err != nil {
 			return nil, err
 		}
-		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, rowsColumn); hr != nil {
+		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, rowsColumn, s.historyReadBudget); hr != nil {
 			return pl.historyRan(hr, versions, read), nil
 		}
 	}
