@@ -106,11 +106,12 @@ func TestHistorySorted_PagesAsSortingEveryVersion(t *testing.T) {
 					}
 					// An administrator's list by the panel's values is
 					// always walked (none passes: nothing to walk), but
-					// one officer's by a column of few values or the
-					// version, which their tickets' groups read.
+					// one officer's or a code's by a column of few
+					// values or the version, which their tickets'
+					// groups read.
 					panel := !slices.ContainsFunc(fs, func(f grievance.Filter) bool {
 						return f.Field == "title" || f.Field == "description" || f.Value == "z" ||
-							f.Field == "attending_staff__id" && field != "title" && field != "reporter_id"
+							(f.Field == "attending_staff__id" || f.Field == "code") && field != "title" && field != "reporter_id"
 					})
 					if reader == admin && panel && spy.walks == before {
 						t.Errorf("admin %v by %s: no sort index walked", fs, order)
@@ -272,6 +273,7 @@ func TestHistorySorted_OnePersonsHistoryIsReadByTheirTickets(t *testing.T) {
 		{"a complainant with two tickets", grievance.Filter{Field: "reporter_id", Lookup: grievance.Exact, Value: few}, false},
 		{"an officer attending two", grievance.Filter{Field: "attending_staff__id", Lookup: grievance.Exact, Value: staff.ID}, false},
 		{"a complainant with a hundred", grievance.Filter{Field: "reporter_id", Lookup: grievance.Exact, Value: many}, true},
+		{"a code searched", grievance.Filter{Field: "code", Lookup: grievance.IContains, Value: "00000201"}, false},
 	} {
 		for _, order := range []string{"title", "-title", "reporter_id", "-status", "priority", "-version"} {
 			spy := &sortSpy{Store: st}
