@@ -166,6 +166,9 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title_sort_title_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-title"]`},
 		listScaleOp{name: "history_title_sort_reporter_id", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["reporter_id"]`},
 		listScaleOp{name: "history_title_sort_reporter_id_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-reporter_id"]`},
+		// A code searched (11 tickets) by a column: its tickets first.
+		listScaleOp{name: "history_code_sort_title", args: `showHistory: true, code_Icontains: "0000012", orderBy: ["title"]`},
+		listScaleOp{name: "history_code_sort_status", args: `showHistory: true, code_Icontains: "0000012", orderBy: ["status"]`},
 		listScaleOp{name: "history_description_sort_title", args: `showHistory: true, description_Icontains: "pay point", orderBy: ["title"]`},
 		listScaleOp{name: "page5_history_sort_title", args: `showHistory: true, orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_history_sort_priority_desc", args: `showHistory: true, orderBy: ["-priority"]`, page: 5},
