@@ -64,12 +64,12 @@ type walkAhead struct {
 
 // startWalkAhead starts the walk pl's list would take among its
 // candidates (historySortedAmong) when it is likely to: a reader the
-// sight rule affects (the postings first decide and count their list)
-// or one person's list (sparse: the postings first name their tickets),
+// sight rule affects (the postings first decide and count their list),
 // a column of HistorySortIndexed the groups do not serve (historyGroupedBy), and
-// filters the index items judge alone; nil otherwise.
+// filters the index items judge alone; nil otherwise, and for a list of
+// a few tickets (sparse), which the runs read.
 func (s *Service) startWalkAhead(ctx context.Context, pl *ticketPlan, g *guard) *walkAhead {
-	if len(g.unseen(pl.fs)) == 0 && !pl.sparse() || len(pl.order) != 1 || slices.Contains(historyGroupedBy, pl.order[0].field) {
+	if len(g.unseen(pl.fs)) == 0 || pl.sparse() || len(pl.order) != 1 || slices.Contains(historyGroupedBy, pl.order[0].field) {
 		return nil
 	}
 	for _, f := range pl.fs {

@@ -495,11 +495,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return vs, nil
 		}
 	}
-	// A person with many tickets, without a text: the walk among them
-	// (started ahead) reads a page of index items where the runs would
-	// read every loose candidate's versions.
-	walks := !texts && cands.Len() >= walkAmongMin
-	if runCols != nil && !walks && !w.needAll && w.first >= 0 {
+	if runCols != nil && !w.needAll && w.first >= 0 {
 		c, err := runCols()
 		if err != nil {
 			return nil, err

@@ -115,11 +115,11 @@ func (s *Service) historySortedAmong(ctx context.Context, pl *ticketPlan, g *gua
 // programme's: one person's, a complainant's (the reporter picker) or an
 // officer's (the staff picker), or a code searched. A walk of a sort
 // index from its top passes over about 20 ÷ their share of the versions
-// in index items before it fills a page, and is refused past ten times
-// the read budget (a complainant's history by title at 100,000 tickets).
-// The postings (the code's arithmetic) name their tickets first; a walk
-// among them, started beside the postings, serves a person with many
-// (walkAmongMin), and the groups or the runs a few.
+// in index items before it fills a page, and its last page over every
+// item after their last (refused past ten times the read budget: a
+// complainant's history by title at 100,000 tickets). The postings (the
+// code's arithmetic) name their tickets first, and the groups or the
+// runs read about a page of them, however many they are.
 func (pl *ticketPlan) sparse() bool {
 	return slices.ContainsFunc(pl.fs, func(f Filter) bool {
 		return f.Lookup == Exact && (f.Field == "reporter_id" || f.Field == "attending_staff__id") ||
