@@ -166,6 +166,8 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_title_sort_title_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-title"]`},
 		listScaleOp{name: "history_title_sort_reporter_id", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["reporter_id"]`},
 		listScaleOp{name: "history_title_sort_reporter_id_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-reporter_id"]`},
+		listScaleOp{name: "history_title_status_sort_title", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["title"]`},
+		listScaleOp{name: "history_title_sort_title_restricted", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["title"]`, restricted: true},
 		// A code searched (11 tickets) by a column: its tickets first.
 		listScaleOp{name: "history_code_sort_title", args: `showHistory: true, code_Icontains: "0000012", orderBy: ["title"]`},
 		listScaleOp{name: "history_code_sort_status", args: `showHistory: true, code_Icontains: "0000012", orderBy: ["status"]`},
