@@ -9,11 +9,11 @@ import (
 
 // historyRuns orders a history list's candidates by the title or the
 // reporter from the live column's runs (OrderRunIndex), for a list the
-// history postings narrowed by a text filter: the sort index walk would
-// pass over the newer tickets' items before reaching a text's candidates,
-// and sorting them in memory read every candidate's versions (the title
-// search's 111 candidates at 10,000 tickets, 346 items; about 3,300 at
-// 100,000).
+// history postings narrowed (a text filter, one person's tickets): the
+// sort index walk would pass over the other tickets' items before
+// reaching them, and sorting them in memory read every candidate's
+// versions (the title search's 111 candidates at 10,000 tickets, 346
+// items; about 3,300 at 100,000).
 //
 // A ticket whose every version holds its live value on the column (the
 // history rows say its title never changed; the reporter's unchanged
@@ -42,13 +42,13 @@ type historyRuns struct {
 // sortable columns whose live runs exist (OrderRunFields).
 var historyRunBy = []string{"title", "reporter_id"}
 
-// historyRunField returns the field of historyRunBy a history list with
-// a text filter among needs sorts by, when the runs may serve it for g
-// ("" when not): one key, no category hiding the field from the reader
-// (the runs follow the stored value, and the rows shown would betray
-// where a hidden value sorts).
-func (pl *ticketPlan) historyRunField(g *guard, texts bool) string {
-	if !texts || pl.q.Mode != ModeHistory || pl.native || pl.q.Version != 0 {
+// historyRunField returns the field of historyRunBy a history list
+// narrowed by its postings (a text filter, a few tickets' list) sorts
+// by, when the runs may serve it for g ("" when not): one key, no
+// category hiding the field from the reader (the runs follow the stored
+// value, and the rows shown would betray where a hidden value sorts).
+func (pl *ticketPlan) historyRunField(g *guard, narrowed bool) string {
+	if !narrowed || pl.q.Mode != ModeHistory || pl.native || pl.q.Version != 0 {
 		return ""
 	}
 	if f := sortIndexFor(pl.order, g); slices.Contains(historyRunBy, f) {
