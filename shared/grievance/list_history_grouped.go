@@ -273,28 +273,41 @@ func memoVersions(read func([]int64) (map[int64][]*Ticket, error)) func([]int64)
 // in tickets at the rate the candidates hold rows (versions, when known:
 // the rows the count found) per group they are in.
 func (pl *ticketPlan) historyGrouped(hg *historyGroups, versions int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
-	w := pl.w
-	pl.native, pl.desc = true, hg.desc
-	pl.sortKeyed, pl.versionKeyed = hg.field, true
-	var after *cursor
-	if w.after.sorted(hg.field, hg.desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
-		after = &w.after
-		w.startAfter()
-	}
-	want := w.first + 1
-	if after == nil {
-		want += w.lower
-	}
+	after, want, versions := pl.keyedStart(hg.field, hg.desc, versions)
 	hint := want/2 + 2
-	if versions == 0 && pl.versionCount != nil {
-		if n, err := pl.versionCount(); err == nil && n > 0 {
-			versions = n
-		}
-	}
 	if m := hg.members(); versions > 0 {
 		hint = min(m, want*m/versions+2)
 	}
 	judged := 0
-	wants := func() int { return w.lower + w.first + 1 - w.n }
-	return hg.rows(hint, wants, &judged, after, read)
+	return hg.rows(hint, pl.wants, &judged, after, read)
 }
+
+// keyedStart makes pl a history list read in field's order by a source
+// of its own (the groups, the runs): its rows come in that order, keyed
+// by the column's value, number and version. It returns the keyset
+// cursor the page starts after (nil: from the top), the rows the page
+// wants, and the rows the count found (found, else the count of
+// versions; 0 when neither says).
+func (pl *ticketPlan) keyedStart(field string, desc bool, found int) (after *cursor, want, rows int) {
+	w := pl.w
+	pl.native, pl.desc = true, desc
+	pl.sortKeyed, pl.versionKeyed = field, true
+	if w.after.sorted(field, desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
+		after = &w.after
+		w.startAfter()
+	}
+	want = w.first + 1
+	if after == nil {
+		want += w.lower
+	}
+	if found == 0 && pl.versionCount != nil {
+		if n, err := pl.versionCount(); err == nil && n > 0 {
+			found = n
+		}
+	}
+	return after, want, found
+}
+
+// wants is how many rows the page still wants once judged (and one to
+// know there is more).
+func (pl *ticketPlan) wants() int { return pl.w.lower + pl.w.first + 1 - pl.w.n }

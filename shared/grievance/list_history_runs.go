@@ -341,23 +341,7 @@ func (hr *historyRuns) rows(hint int, need func() int, judged *int, after *curso
 // rows in tickets at the rate the candidates hold rows (found, the
 // count's, of the candidates' versions).
 func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
-	w := pl.w
-	pl.native, pl.desc = true, hr.desc
-	pl.sortKeyed, pl.versionKeyed = hr.field, true
-	var after *cursor
-	if w.after.sorted(hr.field, hr.desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
-		after = &w.after
-		w.startAfter()
-	}
-	want := w.first + 1
-	if after == nil {
-		want += w.lower
-	}
-	if found == 0 && pl.versionCount != nil {
-		if n, err := pl.versionCount(); err == nil && n > 0 {
-			found = n
-		}
-	}
+	after, want, found := pl.keyedStart(hr.field, hr.desc, found)
 	rate := 1.0
 	if total := hr.versionsTotal(); found > 0 && total > 0 {
 		rate = min(float64(found)/float64(total), 1)
@@ -370,8 +354,7 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 	}
 	hint := hr.firstTickets(want, rate, at, gram) + 1
 	judged := 0
-	wants := func() int { return w.lower + w.first + 1 - w.n }
-	return hr.rows(hint, wants, &judged, after, read)
+	return hr.rows(hint, pl.wants, &judged, after, read)
 }
 
 // versionsTotal is the candidates' versions, placed and loose.
