@@ -439,7 +439,7 @@ func resolveScaleTickets(ts []*grievance.Ticket) {
 // whatever is read, so items read are the measure, not time.
 func BenchmarkListScale(b *testing.B) {
 	type envKey struct {
-		n                                                                       int
+		n                                                                               int
 		restricted, reporters, people, retitled, retitledTwice, recategorised, resolved bool
 	}
 	envs := map[envKey]*scaleEnv{}

@@ -24,9 +24,11 @@ import (
 // the history rows do not vouch for) are few: their versions are read
 // with the first runs' and merged in by the order. A version read from a
 // run whose value is not the run's (the consumer has not yet caught up
-// with a change) joins them where it sorts from then on; none is lost,
-// and every row is judged by every filter, the guard and the rights, as
-// any history row.
+// with a change) joins them where it sorts among the rows still to come:
+// the page read lists it, though a later page's cursor may pass it until
+// the consumer catches up (as a live ticket whose order postings lag).
+// Every row is judged by every filter, the guard and the rights, as any
+// history row.
 type historyRuns struct {
 	field string
 	desc  bool
@@ -196,6 +198,15 @@ func (hr *historyRuns) firstTickets(want int, rate float64, at *sortAfter, gram 
 	return tickets
 }
 
+// cursorAt is the keyset cursor after in the runs' terms: its start in
+// the column and its value's group (nil and "" for none).
+func (hr *historyRuns) cursorAt(after *cursor) (*sortAfter, string) {
+	if after == nil {
+		return nil, ""
+	}
+	return &sortAfter{field: hr.field, value: after.value, seq: after.seq, desc: hr.desc}, OrderKey(hr.field, after.value).Gram
+}
+
 // pastRow reports whether history row t comes after the cursor's row in
 // field's order: its value, then newest ticket and version first.
 func pastRow(a *cursor, field string, desc bool, t *Ticket) bool {
@@ -213,12 +224,7 @@ func pastRow(a *cursor, field string, desc bool, t *Ticket) bool {
 // page starts after.
 func (hr *historyRuns) rows(hint int, need func() int, judged *int, after *cursor, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
 	order := TicketOrder(hr.field, hr.desc)
-	var at *sortAfter
-	gram := ""
-	if after != nil {
-		at = &sortAfter{field: hr.field, value: after.value, seq: after.seq, desc: hr.desc}
-		gram = OrderKey(hr.field, after.value).Gram
-	}
+	at, gram := hr.cursorAt(after)
 	return func(fn func(*Ticket) (bool, error)) error {
 		var pool []*Ticket // the loose rows not yet offered, in order
 		add := func(ts ...*Ticket) {
@@ -346,12 +352,7 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 	if total := hr.versionsTotal(); found > 0 && total > 0 {
 		rate = min(float64(found)/float64(total), 1)
 	}
-	var at *sortAfter
-	gram := ""
-	if after != nil {
-		at = &sortAfter{field: hr.field, value: after.value, seq: after.seq, desc: hr.desc}
-		gram = OrderKey(hr.field, after.value).Gram
-	}
+	at, gram := hr.cursorAt(after)
 	hint := hr.firstTickets(want, rate, at, gram) + 1
 	judged := 0
 	return hr.rows(hint, pl.wants, &judged, after, read)
