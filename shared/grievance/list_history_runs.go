@@ -188,11 +188,15 @@ func (hr *historyRuns) firstTickets(want int, rate float64, at *sortAfter, gram 
 		if at != nil && at.rel(b, gram) < 0 {
 			continue
 		}
-		for _, n := range members(b.Members) {
+		full := false
+		b.Members.Range(0, b.Members.Max(), true, func(n int64) bool {
 			tickets++
-			if rows += float64(hr.versionsOf(n)) * rate; rows >= float64(want) {
-				return tickets
-			}
+			rows += float64(hr.versionsOf(n)) * rate
+			full = rows >= float64(want)
+			return !full
+		})
+		if full {
+			break
 		}
 	}
 	return tickets
@@ -235,6 +239,12 @@ func (hr *historyRuns) rows(hint int, need func() int, judged *int, after *curso
 		}
 		looseRead := false
 		loose := members(hr.loose)
+		takeLoose := func(vs map[int64][]*Ticket) {
+			looseRead = true
+			for _, n := range loose {
+				add(vs[n]...)
+			}
+		}
 		bucketOf := map[int64]int{}
 		keyed := func(seqs []int64) (map[int64][]*Ticket, error) {
 			all := seqs
@@ -246,10 +256,7 @@ func (hr *historyRuns) rows(hint int, need func() int, judged *int, after *curso
 				return nil, err
 			}
 			if !looseRead {
-				looseRead = true
-				for _, n := range loose {
-					add(vs[n]...)
-				}
+				takeLoose(vs)
 			}
 			out := make(map[int64][]*Ticket, len(seqs))
 			for _, n := range seqs {
@@ -327,9 +334,7 @@ func (hr *historyRuns) rows(hint int, need func() int, judged *int, after *curso
 			if err != nil {
 				return err
 			}
-			for _, n := range loose {
-				add(vs[n]...)
-			}
+			takeLoose(vs)
 		}
 		for _, t := range pool {
 			if more, err := emit(t); err != nil || !more {

@@ -542,7 +542,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	var wants func() int
 	if pl.native && !w.needAll && w.first >= 0 {
 		// The rows the page still wants (and one to know there is more).
-		wants = func() int { return w.lower + w.first + 1 - w.n }
+		wants = pl.wants
 	}
 	pl.historyCands = cands
 	src := inOrder(func(fn func(int64) bool) { cands.Range(0, hi, pl.desc || !pl.native, fn) }, hint, wants, &judged, read)

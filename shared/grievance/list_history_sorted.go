@@ -55,11 +55,9 @@ type HistorySift struct {
 // are all on fields the index items carry (historyProjected) and its
 // totalCount, when asked, comes from the counts of versions
 // (versionCount); nil otherwise (historySortedAmong may serve it once the
-// history postings have narrowed it). A list by one person (sparse) is
-// first left to the postings, unless first is false (they could not
-// serve it).
-func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard, first bool) (rows[*Ticket], error) {
-	if pl.q.WantCount && pl.versionCount == nil || first && pl.sparse() {
+// history postings have narrowed it).
+func (s *Service) historySorted(ctx context.Context, pl *ticketPlan, g *guard) (rows[*Ticket], error) {
+	if pl.q.WantCount && pl.versionCount == nil {
 		return nil, nil
 	}
 	for _, f := range pl.fs {

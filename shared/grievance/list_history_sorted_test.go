@@ -278,7 +278,8 @@ func TestHistorySorted_OnePersonsHistoryIsReadByTheirTickets(t *testing.T) {
 		{"a code searched", grievance.Filter{Field: "code", Lookup: grievance.IContains, Value: "00000201"}},
 	} {
 		for _, order := range []string{"title", "-title", "reporter_id", "-status", "priority", "-version"} {
-			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st, HistoryReadBudget: 40})
+			spy := &sortSpy{Store: st}
+			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 40})
 			for _, wantCount := range []bool{true, false} {
 				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: wantCount, OrderBy: []string{order}, Filters: []grievance.Filter{tc.filter}}
 				got, gotTotal := pagedVersions(t, ctx, svc, q)
@@ -287,6 +288,20 @@ func TestHistorySorted_OnePersonsHistoryIsReadByTheirTickets(t *testing.T) {
 					t.Errorf("%s by %s (totalCount %v):\n got %s (%d)\nwant %s (%d)", tc.name, order, wantCount, got, gotTotal, want, wantTotal)
 				}
 			}
+			if spy.walks > 0 {
+				t.Errorf("%s by %s: walked a sort index %d times, want its tickets read", tc.name, order, spy.walks)
+			}
 		}
+	}
+	// Without the text index no posting names the tickets: the list is
+	// walked for, as before.
+	spy := &sortSpy{Store: st}
+	svc := grievance.NewService(noIndex{st}, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{"title"},
+		Filters: []grievance.Filter{{Field: "reporter_id", Lookup: grievance.Exact, Value: few}}}
+	got, gotTotal := pagedVersions(t, ctx, svc, q)
+	want, wantTotal := pagedVersions(t, ctx, plain, q)
+	if got != want || gotTotal != wantTotal || spy.walks == 0 {
+		t.Errorf("without the text index (%d walks):\n got %s (%d)\nwant %s (%d)", spy.walks, got, gotTotal, want, wantTotal)
 	}
 }

@@ -250,7 +250,12 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.w.needAll = false
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}
-		src, err := s.historySorted(ctx, pl, g, true)
+		// A few tickets' list (sparse) is left to the postings first, and
+		// walked for only where they cannot serve it.
+		var src rows[*Ticket]
+		if !pl.sparse() {
+			src, err = s.historySorted(ctx, pl, g)
+		}
 		walked := src != nil
 		if src == nil && err == nil {
 			ahead := s.startWalkAhead(ctx, pl, g)
@@ -264,7 +269,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			}
 			ahead.drop() // not taken: ended, and waited for
 			if src == nil && err == nil && pl.sparse() {
-				src, err = s.historySorted(ctx, pl, g, false)
+				src, err = s.historySorted(ctx, pl, g)
 				walked = src != nil
 			}
 		}
