@@ -59,6 +59,11 @@ type listScaleOp struct {
 	// second version, with its priority (its own table): its category
 	// and priority both change across its versions.
 	recategorised bool
+	// rare lists from a programme where one ticket in a hundred is filed
+	// under Protection, in each of its versions (its own table): a
+	// category too few tickets hold for a walk of a sort index from its
+	// top to find a page of its versions near it.
+	rare bool
 	// attending lists as an officer (the officer's rights) who attends
 	// the attended half of the tickets, the staff member's, not as the
 	// officer who attends none.
@@ -148,6 +153,11 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_status_sort_priority", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-priority"]`},
 		listScaleOp{name: "history_category_sort_title", args: `showHistory: true, category: "Payments", orderBy: ["title"]`},
 		listScaleOp{name: "history_staff_sort_version", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["-version"]`, staffID)},
+		// A category or priority in history by a column: read by the
+		// tickets that ever held it (postingsFirst), not walked for.
+		listScaleOp{name: "history_priority_sort_status_desc", args: `showHistory: true, priority_Icontains: "High", orderBy: ["-status"]`},
+		listScaleOp{name: "history_category_sort_reporter_id_desc", args: `showHistory: true, category: "Payments", orderBy: ["-reporter_id"]`},
+		listScaleOp{name: "history_category_sort_title_restricted", args: `showHistory: true, category_Icontains: "Payments", orderBy: ["title"]`, restricted: true},
 		listScaleOp{name: "history_status_category_sort_status", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["status"]`},
 		// A text filter (its candidates' versions by the history
 		// postings' groups of a column of few values), and an officer a
@@ -286,6 +296,14 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "twice_history_title_wide", args: `showHistory: true, title_Icontains: "received (1", orderBy: ["-dateCreated"]`, retitledTwice: true},
 		listScaleOp{name: "twice_history_title_status", args: `showHistory: true, title_Icontains: "received (12", status_Icontains: OPEN, orderBy: ["-dateCreated"]`, retitledTwice: true},
 		listScaleOp{name: "retitled_page5_history_title", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-dateCreated"]`, retitled: true, page: 5},
+		// A category one ticket in a hundred is filed under, in history
+		// by the client's columns: read by its tickets (postingsFirst),
+		// not by a walk passing over about 2,000 index items a page.
+		listScaleOp{name: "rare_history_category_sort_title", args: fmt.Sprintf(`showHistory: true, category: %q, orderBy: ["title"]`, rareCategory), rare: true},
+		listScaleOp{name: "rare_history_category_sort_title_desc", args: fmt.Sprintf(`showHistory: true, category: %q, orderBy: ["-title"]`, rareCategory), rare: true},
+		listScaleOp{name: "rare_history_category_sort_status", args: fmt.Sprintf(`showHistory: true, category_Icontains: %q, orderBy: ["status"]`, rareCategory), rare: true},
+		listScaleOp{name: "rare_history_category_sort_reporter_id", args: fmt.Sprintf(`showHistory: true, category: %q, orderBy: ["reporter_id"]`, rareCategory), rare: true},
+		listScaleOp{name: "rare_history_category_status_sort_version_desc", args: fmt.Sprintf(`showHistory: true, category: %q, status_Icontains: OPEN, orderBy: ["-version"]`, rareCategory), rare: true},
 		// The panel's category and priority over a recategorised
 		// ticket's versions: both split them; with the status too, all
 		// three do.
@@ -367,6 +385,10 @@ func benchScales(b *testing.B) []int {
 	return ns
 }
 
+// rareCategory is the rare programme's category of one ticket in a
+// hundred.
+const rareCategory = "Protection"
+
 // scaleCategories are the scale tickets' categories.
 var scaleCategories = []string{"Default", "Payments", "Targeting"}
 
@@ -439,8 +461,8 @@ func resolveScaleTickets(ts []*grievance.Ticket) {
 // whatever is read, so items read are the measure, not time.
 func BenchmarkListScale(b *testing.B) {
 	type envKey struct {
-		n                                                                               int
-		restricted, reporters, people, retitled, retitledTwice, recategorised, resolved bool
+		n                                                                                     int
+		restricted, reporters, people, retitled, retitledTwice, recategorised, resolved, rare bool
 	}
 	envs := map[envKey]*scaleEnv{}
 	ops := listScaleOps()
@@ -453,7 +475,7 @@ func BenchmarkListScale(b *testing.B) {
 				if op.reporters && !op.people && strings.Contains(op.args, "showHistory") {
 					b.Fatalf("%s: the reporters programme has no earlier versions to list", op.name)
 				}
-				k := envKey{n, op.restricted, op.reporters, op.people, op.retitled, op.retitledTwice, op.recategorised, op.resolved}
+				k := envKey{n, op.restricted, op.reporters, op.people, op.retitled, op.retitledTwice, op.recategorised, op.resolved, op.rare}
 				e := envs[k]
 				if e == nil {
 					e = newScaleEnv(b, n, op)
@@ -533,6 +555,13 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 	ts := scaleTickets(n)
 	if op.resolved {
 		resolveScaleTickets(ts)
+	}
+	if op.rare {
+		for i, t := range ts {
+			if i%100 == 50 {
+				t.Category = rareCategory
+			}
+		}
 	}
 	var people []grievance.Person
 	if op.reporters {

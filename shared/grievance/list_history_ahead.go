@@ -69,7 +69,7 @@ type walkAhead struct {
 // filters the index items judge alone; nil otherwise, and for a list of
 // a few tickets (sparse), which the runs read.
 func (s *Service) startWalkAhead(ctx context.Context, pl *ticketPlan, g *guard) *walkAhead {
-	if len(g.unseen(pl.fs)) == 0 || pl.sparse() || len(pl.order) != 1 || slices.Contains(historyGroupedBy, pl.order[0].field) {
+	if len(g.unseen(pl.fs)) == 0 || pl.postingsFirst() || len(pl.order) != 1 || slices.Contains(historyGroupedBy, pl.order[0].field) {
 		return nil
 	}
 	for _, f := range pl.fs {

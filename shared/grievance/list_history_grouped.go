@@ -61,25 +61,34 @@ var historyGroupedBy = append(slices.Clone(sortedByValue), "version")
 
 // historyGroupValues are the values field's groups follow, ascending:
 // every status, or the values some version held (held, from the counts
-// of versions). ok false when they are not known, or when versions
-// without a value would come first (ascending): every candidate would be
-// read for the first group.
-func historyGroupValues(field string, held map[string][]string, desc bool) (vals []string, ok bool) {
+// of versions), less those a filter of fs on field rejects (a list of
+// the OPEN versions ordered by status reads the OPEN group alone, not
+// the candidates of every status before it). ok false when they are not
+// known, or when versions without a value would come first (ascending):
+// every candidate would be read for the first group.
+func historyGroupValues(field string, held map[string][]string, desc bool, fs []Filter) (vals []string, ok bool) {
 	switch field {
 	case "version":
 		return nil, true // from the history rows (versionGroups)
 	case "status":
-		return sortValues(field, nil), true // every status, as the live groups
+		vals = sortValues(field, nil) // every status, as the live groups
+	default:
+		vs, ok := held[field]
+		if !ok {
+			return nil, false
+		}
+		vals = slices.Compact(slices.Sorted(slices.Values(vs)))
 	}
-	vs, ok := held[field]
-	if !ok {
+	vals = slices.DeleteFunc(vals, func(v string) bool {
+		return slices.ContainsFunc(fs, func(f Filter) bool {
+			want, ok := f.Value.(string)
+			return f.Field == field && ok && slices.Contains(textLookups, f.Lookup) && !matchText(v, f.Lookup, want)
+		})
+	})
+	if field != "status" && slices.Contains(vals, "") && !desc {
 		return nil, false
 	}
-	vals = slices.Sorted(slices.Values(vs))
-	if slices.Contains(vals, "") && !desc {
-		return nil, false
-	}
-	return slices.Compact(vals), true
+	return vals, true
 }
 
 // groupKeys are the history postings of vals' groups (none for the

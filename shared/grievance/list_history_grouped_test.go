@@ -203,3 +203,33 @@ func firstTwenty(t *testing.T, ctx context.Context, st *grievancetest.Store, pla
 	}
 	return got, want, spy.seqs
 }
+
+// A filter on the column the groups follow reads the groups of the values
+// it passes alone: the OPEN versions of a category ordered by status read
+// about a page of the tickets ever OPEN, not first every candidate ever
+// IN_PROGRESS (the group before OPEN) to find none of its rows there.
+func TestHistoryGrouped_AFilterOnTheColumnReadsItsGroupsOnly(t *testing.T) {
+	st, plain := seededTwice(rareSeed(t))
+	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	for _, order := range []string{"status", "-status"} {
+		spy := &versionSpy{Store: st}
+		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
+			Filters: []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Open"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}}
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := plain.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if versions(got.Items) != versions(want.Items) || got.TotalCount != want.TotalCount {
+			t.Errorf("by %s:\n got %s (%d)\nwant %s (%d)", order, versions(got.Items), got.TotalCount, versions(want.Items), want.TotalCount)
+		}
+		if len(got.Items) != 20 || spy.seqs > 30 {
+			t.Errorf("by %s: %d rows reading %d tickets' versions, want 20 reading about a page of them", order, len(got.Items), spy.seqs)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	var groupVals []string
 	if groupField != "" {
 		var ok bool
-		if groupVals, ok = historyGroupValues(groupField, held, pl.order[0].desc); ok {
+		if groupVals, ok = historyGroupValues(groupField, held, pl.order[0].desc, pl.fs); ok {
 			keys = append(keys, groupKeys(groupField, groupVals)...)
 		} else {
 			groupField = ""
@@ -225,7 +225,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// the live value (historyRuns), read beside the postings.
 	var runCols func() (*historyRunCols, error)
 	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
-	runField := pl.historyRunField(g, texts || pl.sparse())
+	runField := pl.historyRunField(g, texts || pl.postingsFirst())
 	if runField != "" {
 		if runCols = s.startHistoryRuns(ctx, runField); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
@@ -278,7 +278,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 		if slices.Contains(ValueFields, groupField) {
 			// The groups of values a version took since.
-			vals, ok := historyGroupValues(groupField, now, pl.order[0].desc)
+			vals, ok := historyGroupValues(groupField, now, pl.order[0].desc, pl.fs)
 			if !ok {
 				groupField = ""
 			}

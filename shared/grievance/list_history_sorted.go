@@ -125,6 +125,21 @@ func (pl *ticketPlan) sparse() bool {
 	})
 }
 
+// postingsFirst reports whether pl's history list is read from the
+// history postings before any walk of a sort index: a few tickets' list
+// (sparse), or one with a category or priority filter. A ticket's
+// category and priority rarely change from version to version, so the
+// tickets that ever held the value hold it in most of their versions: the
+// runs or the groups read about a page of versions, whatever the value's
+// share, where the walk passes over about 20 ÷ its share of the versions
+// (a category one ticket in a hundred is filed under: 2,000 index items a
+// page, at any size), and every one when fewer than a page hold it. A
+// status changes along every ticket's life, so most versions of the
+// tickets that ever held one do not: it is walked.
+func (pl *ticketPlan) postingsFirst() bool {
+	return pl.sparse() || slices.ContainsFunc(pl.fs, func(f Filter) bool { return slices.Contains(ValueFields, f.Field) })
+}
+
 // walkAmongMin is the fewest candidates a history list ordered by a
 // column walks the sort index for. Below it their versions are read (a
 // Query a ticket, 16 at a time: up to 4 round trips, about 200 versions)

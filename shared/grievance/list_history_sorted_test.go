@@ -100,20 +100,27 @@ func TestHistorySorted_PagesAsSortingEveryVersion(t *testing.T) {
 					if got != want || gotTotal != wantTotal {
 						t.Errorf("%s %v by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, fs, order, got, gotTotal, want, wantTotal)
 					}
-					// One officer's list or a code's is read by their
-					// tickets (the groups, the runs), not walked for.
-					few := slices.ContainsFunc(fs, func(f grievance.Filter) bool { return f.Field == "attending_staff__id" || f.Field == "code" })
-					if !few {
+					// One officer's list, a code's, a category's or a
+					// priority's is read by their tickets (the groups,
+					// the runs), not walked for (postingsFirst).
+					few := slices.ContainsFunc(fs, func(f grievance.Filter) bool {
+						return slices.Contains([]string{"attending_staff__id", "code", "category", "priority"}, f.Field)
+					})
+					if reader == admin && few && spy.walks > before {
+						t.Errorf("admin %v by %s: walked a sort index, want their tickets read", fs, order)
+					}
+					// A list by the status alone (or none) is walked; an
+					// administrator's always (none passes: nothing to
+					// walk).
+					panel := !few && !slices.ContainsFunc(fs, func(f grievance.Filter) bool {
+						return f.Field == "title" || f.Field == "description" || f.Value == "z"
+					})
+					if panel {
 						lists++
 						if spy.walks > before {
 							walked++
 						}
 					}
-					// An administrator's list by the panel's values is
-					// always walked (none passes: nothing to walk).
-					panel := !few && !slices.ContainsFunc(fs, func(f grievance.Filter) bool {
-						return f.Field == "title" || f.Field == "description" || f.Value == "z"
-					})
 					if reader == admin && panel && spy.walks == before {
 						t.Errorf("admin %v by %s: no sort index walked", fs, order)
 					}
@@ -121,7 +128,7 @@ func TestHistorySorted_PagesAsSortingEveryVersion(t *testing.T) {
 			}
 		}
 	}
-	if walked < lists/3 { // a hidden column, a text filter, no status passing: none
+	if walked < lists/2 { // a column hidden from the reader: none
 		t.Errorf("%d lists of %d read a sort index, want most", walked, lists)
 	}
 	later := 0
@@ -138,7 +145,7 @@ func TestHistorySorted_PagesAsSortingEveryVersion(t *testing.T) {
 // The index items a sparse filter passes over are bounded as the
 // versions read are: past ten a version of the read budget, the list is
 // refused as one reading too many versions, not walked to the end (here
-// a priority no version held: no row is ever kept).
+// a status no version held: no row is ever kept).
 func TestHistorySorted_PassingOverTooManyIsRefused(t *testing.T) {
 	st, _, _, now := seededVersions(t)
 	ctx := grievance.NewContext(context.Background(), admin)
@@ -148,7 +155,7 @@ func TestHistorySorted_PassingOverTooManyIsRefused(t *testing.T) {
 	}{{1, grievance.CodeLimit}, {100, ""}} {
 		svc := grievance.NewService(st, now, grievancetest.IDs(), grievance.Options{History: &sortSpy{Store: st}, HistoryReadBudget: tc.budget})
 		_, err := svc.ListTickets(ctx, grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{"title"},
-			Filters: []grievance.Filter{{Field: "priority", Lookup: grievance.IContains, Value: "urgent"}}})
+			Filters: []grievance.Filter{{Field: "status", Lookup: grievance.IContains, Value: "clos"}}})
 		if got := grievance.ErrorCode(err); got != tc.code {
 			t.Errorf("read budget %d: error %v, want code %q", tc.budget, err, tc.code)
 		}
@@ -303,5 +310,109 @@ func TestHistorySorted_OnePersonsHistoryIsReadByTheirTickets(t *testing.T) {
 	want, wantTotal := pagedVersions(t, ctx, plain, q)
 	if got != want || gotTotal != wantTotal || spy.walks == 0 {
 		t.Errorf("without the text index (%d walks):\n got %s (%d)\nwant %s (%d)", spy.walks, got, gotTotal, want, wantTotal)
+	}
+}
+
+// A category or a priority few tickets were filed under, in history by
+// each of the client's columns, is read by its tickets (the runs, the
+// groups: postingsFirst), not by a walk of the sort index from its top,
+// which passes over about 20 ÷ its share of the versions and here, a
+// read budget of 40 letting it pass 400, is refused: the same rows as
+// sorting every version, with totalCount or without, its tickets moved
+// into and out of it and retitled among them.
+func TestHistorySorted_ARareValuesHistoryIsReadByItsTickets(t *testing.T) {
+	st, plain := seededTwice(rareSeed(t))
+	for _, tc := range []struct {
+		name    string
+		filters []grievance.Filter
+	}{
+		{"a rare category", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Secret"}}},
+		{"a rare category looked up", []grievance.Filter{{Field: "category", Lookup: grievance.IContains, Value: "secr"}}},
+		{"a rare priority with a status", []grievance.Filter{{Field: "priority", Lookup: grievance.IContains, Value: "med"},
+			{Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}},
+	} {
+		for _, order := range []string{"title", "-title", "reporter_id", "-status", "category", "priority", "-version"} {
+			for _, reader := range []*grievance.Principal{admin, gbvOfficer} {
+				ctx := grievance.NewContext(context.Background(), reader)
+				spy := &sortSpy{Store: st}
+				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 40})
+				for _, wantCount := range []bool{true, false} {
+					q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: wantCount, OrderBy: []string{order}, Filters: tc.filters}
+					want, wantTotal := pagedVersions(t, ctx, plain, q)
+					got, gotTotal := pagedVersions(t, ctx, svc, q)
+					if got != want || wantCount && gotTotal != wantTotal {
+						t.Errorf("%s %s by %s (totalCount %v):\n got %s (%d)\nwant %s (%d)", reader.Username, tc.name, order, wantCount, got, gotTotal, want, wantTotal)
+					}
+				}
+				if spy.walks > 0 {
+					t.Errorf("%s %s by %s: walked a sort index %d times, want its tickets read", reader.Username, tc.name, order, spy.walks)
+				}
+			}
+		}
+	}
+}
+
+// A category whose candidates the runs cannot place (titles corrected on
+// a quarter of them: their versions past the read budget) is walked by
+// title among its candidates (historySortedAmong), not refused; by the
+// other columns its groups or the reporters' runs read it.
+func TestHistorySorted_ACategoryTheRunsCannotPlaceIsWalked(t *testing.T) {
+	st, plain := seededTwice(rareSeed(t))
+	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	for _, order := range []string{"title", "-title", "reporter_id", "-status", "category", "-version"} {
+		spy := &sortSpy{Store: st}
+		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 40})
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
+			Filters: []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Open"}}}
+		got, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatalf("by %s: %v", order, err)
+		}
+		want, err := plain.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if versions(got.Items) != versions(want.Items) || got.TotalCount != want.TotalCount {
+			t.Errorf("by %s:\n got %s (%d)\nwant %s (%d)", order, versions(got.Items), got.TotalCount, versions(want.Items), want.TotalCount)
+		}
+		if byTitle := strings.HasSuffix(order, "title"); (spy.walks > 0) != byTitle {
+			t.Errorf("by %s: walked a sort index %d times, want walked %v", order, spy.walks, byTitle)
+		}
+	}
+}
+
+// rareSeed gives a store 400 tickets of 1 to 4 versions: one in a
+// hundred filed under the category Secret and another under the priority
+// Medium, one moved into each and one out of the category; a title in
+// four corrected; one deleted.
+func rareSeed(t *testing.T) func(*grievancetest.Store) {
+	return func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 400 {
+			cat, prio := "Open", []string{"High", "Low"}[i%2]
+			switch i % 100 {
+			case 50:
+				cat = "Secret"
+			case 20:
+				prio = "Medium"
+			}
+			ins = append(ins, grievance.TicketInput{Category: strp(cat), Priority: strp(prio), Title: strp(fmt.Sprintf("case %03d", (i*7)%400))})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			steps := []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}[:i%3]
+			switch i {
+			case 120: // into the rare category, and retitled
+				steps = append(steps, grievance.TicketInput{Category: strp("Secret"), Title: strp("case moved")})
+			case 250: // out of it
+				steps = append(steps, grievance.TicketInput{Category: strp("Open")})
+			case 71: // to the rare priority
+				steps = append(steps, grievance.TicketInput{Priority: strp("Medium")})
+			}
+			if i%4 == 2 {
+				steps = append(steps, grievance.TicketInput{Title: strp(fmt.Sprintf("case %03d corrected", i))})
+			}
+			return steps
+		}, 150)
 	}
 }

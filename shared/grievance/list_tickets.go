@@ -250,10 +250,11 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.w.needAll = false
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}
-		// A few tickets' list (sparse) is left to the postings first, and
-		// walked for only where they cannot serve it.
+		// A few tickets' list, or a category's or priority's
+		// (postingsFirst), is left to the postings first, and walked for
+		// only where they cannot serve it.
 		var src rows[*Ticket]
-		if !pl.sparse() {
+		if !pl.postingsFirst() {
 			src, err = s.historySorted(ctx, pl, g)
 		}
 		walked := src != nil
@@ -268,7 +269,7 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 				}
 			}
 			ahead.drop() // not taken: ended, and waited for
-			if src == nil && err == nil && pl.sparse() {
+			if src == nil && err == nil && pl.postingsFirst() {
 				src, err = s.historySorted(ctx, pl, g)
 				walked = src != nil
 			}
