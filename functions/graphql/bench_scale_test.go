@@ -158,6 +158,10 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_priority_sort_status_desc", args: `showHistory: true, priority_Icontains: "High", orderBy: ["-status"]`},
 		listScaleOp{name: "history_category_sort_reporter_id_desc", args: `showHistory: true, category: "Payments", orderBy: ["-reporter_id"]`},
 		listScaleOp{name: "history_category_sort_title_restricted", args: `showHistory: true, category_Icontains: "Payments", orderBy: ["title"]`, restricted: true},
+		listScaleOp{name: "history_status_sort_title", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["title"]`},
+		listScaleOp{name: "history_status_sort_reporter_id_desc", args: `showHistory: true, status_Icontains: RECEIVED, orderBy: ["-reporter_id"]`},
+		// A status no version reached (the main programme resolved none).
+		listScaleOp{name: "history_status_resolved_sort_title", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["title"]`},
 		listScaleOp{name: "history_status_category_sort_status", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["status"]`},
 		// A text filter (its candidates' versions by the history
 		// postings' groups of a column of few values), and an officer a

@@ -127,17 +127,23 @@ func (pl *ticketPlan) sparse() bool {
 
 // postingsFirst reports whether pl's history list is read from the
 // history postings before any walk of a sort index: a few tickets' list
-// (sparse), or one with a category or priority filter. A ticket's
-// category and priority rarely change from version to version, so the
-// tickets that ever held the value hold it in most of their versions: the
-// runs or the groups read about a page of versions, whatever the value's
-// share, where the walk passes over about 20 ÷ its share of the versions
-// (a category one ticket in a hundred is filed under: 2,000 index items a
-// page, at any size), and every one when fewer than a page hold it. A
-// status changes along every ticket's life, so most versions of the
-// tickets that ever held one do not: it is walked.
+// (sparse), one with a category or priority filter, or with a status
+// filter, ordered by another column. A walk from the index's top passes
+// over about 20 ÷ the filter's share of the versions before it fills a
+// page (a category one ticket in a hundred is filed under: 2,000 index
+// items a page, at any size), and over every one when fewer than a page
+// hold it (a status no ticket reached yet: refused past ten times the
+// read budget). The tickets that ever held the value, placed by the runs
+// or the groups, are read about a page at the rate their versions hold
+// it, whatever its share: most of them for a category or a priority,
+// which rarely change, about one in three for a status. Ordered by the
+// status itself, the walk starts at the filter's first value and passes
+// over nothing else (valueBounds): it is walked.
 func (pl *ticketPlan) postingsFirst() bool {
-	return pl.sparse() || slices.ContainsFunc(pl.fs, func(f Filter) bool { return slices.Contains(ValueFields, f.Field) })
+	byStatus := len(pl.order) == 1 && pl.order[0].field == "status"
+	return pl.sparse() || slices.ContainsFunc(pl.fs, func(f Filter) bool {
+		return slices.Contains(ValueFields, f.Field) || f.Field == "status" && !byStatus
+	})
 }
 
 // walkAmongMin is the fewest candidates a history list ordered by a
