@@ -160,6 +160,9 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_category_sort_title_restricted", args: `showHistory: true, category_Icontains: "Payments", orderBy: ["title"]`, restricted: true},
 		listScaleOp{name: "history_status_sort_title", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["title"]`},
 		listScaleOp{name: "history_status_sort_reporter_id_desc", args: `showHistory: true, status_Icontains: RECEIVED, orderBy: ["-reporter_id"]`},
+		// The client's cleared category picker sends the string "null",
+		// which no category holds.
+		listScaleOp{name: "history_category_cleared_sort_title", args: `showHistory: true, category_Icontains: "null", orderBy: ["title"]`},
 		// A status no version reached (the main programme resolved none).
 		listScaleOp{name: "history_status_resolved_sort_title", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["title"]`},
 		listScaleOp{name: "history_status_category_sort_status", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["status"]`},

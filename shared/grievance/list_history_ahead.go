@@ -66,8 +66,8 @@ type walkAhead struct {
 // candidates (historySortedAmong) when it is likely to: a reader the
 // sight rule affects (the postings first decide and count their list),
 // a column of HistorySortIndexed the groups do not serve (historyGroupedBy), and
-// filters the index items judge alone; nil otherwise, and for a list of
-// a few tickets (sparse), which the runs read.
+// filters the index items judge alone; nil otherwise, and for a list the
+// postings read first (postingsFirst).
 func (s *Service) startWalkAhead(ctx context.Context, pl *ticketPlan, g *guard) *walkAhead {
 	if len(g.unseen(pl.fs)) == 0 || pl.postingsFirst() || len(pl.order) != 1 || slices.Contains(historyGroupedBy, pl.order[0].field) {
 		return nil

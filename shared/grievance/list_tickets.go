@@ -250,9 +250,9 @@ func (s *Service) planTickets(ctx context.Context, cfg *Config, g *guard, q Tick
 			pl.w.needAll = false
 			pl.waits = append(pl.waits, func() { _, _ = pl.versionCount() })
 		}
-		// A few tickets' list, or a category's or priority's
-		// (postingsFirst), is left to the postings first, and walked for
-		// only where they cannot serve it.
+		// A list the history postings narrow (postingsFirst: a few
+		// tickets', or by the panel's values) is left to them first, and
+		// walked for only where they cannot serve it.
 		var src rows[*Ticket]
 		if !pl.postingsFirst() {
 			src, err = s.historySorted(ctx, pl, g)
