@@ -217,19 +217,28 @@ func TestHistoryGrouped_AFilterOnTheColumnReadsItsGroupsOnly(t *testing.T) {
 		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
 		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
 			Filters: []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Open"}, {Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}}
-		got, err := svc.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := plain.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if versions(got.Items) != versions(want.Items) || got.TotalCount != want.TotalCount {
-			t.Errorf("by %s:\n got %s (%d)\nwant %s (%d)", order, versions(got.Items), got.TotalCount, versions(want.Items), want.TotalCount)
-		}
+		got := pageAsSorted(t, ctx, svc, plain, q, "by "+order)
 		if len(got.Items) != 20 || spy.seqs > 30 {
 			t.Errorf("by %s: %d rows reading %d tickets' versions, want 20 reading about a page of them", order, len(got.Items), spy.seqs)
 		}
 	}
+}
+
+// pageAsSorted lists q's page through svc and through plain (sorting
+// every version) and fails the test, saying label, where the rows or the
+// totalCount differ; it returns svc's page.
+func pageAsSorted(t *testing.T, ctx context.Context, svc, plain *grievance.Service, q grievance.TicketQuery, label string) *grievance.Page[*grievance.Ticket] {
+	t.Helper()
+	got, err := svc.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatalf("%s: %v", label, err)
+	}
+	want, err := plain.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if versions(got.Items) != versions(want.Items) || got.TotalCount != want.TotalCount {
+		t.Errorf("%s:\n got %s (%d)\nwant %s (%d)", label, versions(got.Items), got.TotalCount, versions(want.Items), want.TotalCount)
+	}
+	return got
 }
