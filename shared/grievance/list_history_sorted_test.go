@@ -105,17 +105,17 @@ func TestHistorySorted_PagesAsSortingEveryVersion(t *testing.T) {
 					// by their tickets (the groups, the runs), not walked
 					// for (postingsFirst).
 					byStatus := strings.TrimPrefix(order, "-") == "status"
-					few := slices.ContainsFunc(fs, func(f grievance.Filter) bool {
+					byTickets := slices.ContainsFunc(fs, func(f grievance.Filter) bool {
 						return slices.Contains([]string{"attending_staff__id", "code", "category", "priority"}, f.Field) ||
 							f.Field == "status" && !byStatus
 					})
-					if reader == admin && few && spy.walks > before {
+					if reader == admin && byTickets && spy.walks > before {
 						t.Errorf("admin %v by %s: walked a sort index, want their tickets read", fs, order)
 					}
 					// A list without a filter, or by a status ordered by
 					// the status, is walked; an administrator's always
 					// (none passes: nothing to walk).
-					panel := !few && !slices.ContainsFunc(fs, func(f grievance.Filter) bool {
+					panel := !byTickets && !slices.ContainsFunc(fs, func(f grievance.Filter) bool {
 						return f.Field == "title" || f.Field == "description" || f.Value == "z"
 					})
 					if panel {
@@ -319,8 +319,8 @@ func TestHistorySorted_OnePersonsHistoryIsReadByTheirTickets(t *testing.T) {
 
 // A category or a priority few tickets were filed under, or a status none
 // reached, in history by each of the client's columns, is read by its
-// tickets (the runs, the
-// groups: postingsFirst), not by a walk of the sort index from its top,
+// tickets (the runs, the groups: postingsFirst), not by a walk of the
+// sort index from its top,
 // which passes over about 20 ÷ its share of the versions and here, a
 // read budget of 40 letting it pass 400, is refused: the same rows as
 // sorting every version, with totalCount or without, its tickets moved
