@@ -220,9 +220,10 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return cols, nil
 		}
 	}
-	// A text's candidates, or a few tickets' (sparse), by the title or
-	// the reporter: the live runs place those whose versions all hold
-	// the live value (historyRuns), read beside the postings.
+	// A text's candidates, or those of a list the postings read first
+	// (postingsFirst), by the title or the reporter: the live runs place
+	// those whose versions all hold the live value (historyRuns), read
+	// beside the postings.
 	var runCols func() (*historyRunCols, error)
 	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
 	runField := pl.historyRunField(g, texts || pl.postingsFirst())
