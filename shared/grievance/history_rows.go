@@ -450,11 +450,12 @@ type rowCount struct {
 // affected, the counts of versions are not theirs, docs/data-model.md
 // "The sight rule"), and no other filter but on RowValueFields or an
 // exact reporter, and no SLA or username filter. The sight rule is the
-// rowSight's, for a reader it affects.
-func rowsCountable(pl *ticketPlan, affected bool) bool {
+// rowSight's, for a reader it affects. With place, the counts of versions
+// may give the total too: the columns place each candidate's rows.
+func rowsCountable(pl *ticketPlan, affected, place bool) bool {
 	q, w := pl.q, pl.w
 	if !q.WantCount || q.Version != 0 || q.SLAStatus != "" || q.ResolvedWithinTime != nil || pl.staffIDs != nil ||
-		pl.versionCount != nil || len(pl.fs) == 0 && !affected {
+		pl.versionCount != nil && !place || len(pl.fs) == 0 && !affected {
 		return false
 	}
 	if w.first < 0 || w.upper >= 0 || (q.Page.Last != nil && q.Page.First == nil) {

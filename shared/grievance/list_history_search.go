@@ -128,7 +128,19 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	hr, ok := s.store.(HistoryRowIndex)
 	byField, vok := rowValues(pl.fs, held)
-	byRows := ok && vok && rowsCountable(pl, len(unseen) > 0)
+	// place: a list of the panel's values alone (FiledFields), by a
+	// reader the sight rule does not affect, ordered by a column its
+	// groups or the runs read candidate by candidate (postingsFirst):
+	// each candidate's count of rows from the columns, with the filed and
+	// live postings, says where its one row is (firstOnly, oneRow), so
+	// the columns are read even where the counts of versions give the
+	// total, and that total is kept.
+	onlyValues := len(unseen) == 0 && len(needs) > 0 && !slices.ContainsFunc(needs, func(n need) bool {
+		return !n.or || !slices.Contains(FiledFields, n.f.Field)
+	})
+	place := onlyValues && pl.postingsFirst() && (groupField != "" || pl.historyRunField(g, true) != "")
+	priorCount := pl.versionCount
+	byRows := ok && vok && rowsCountable(pl, len(unseen) > 0, place)
 	// The sight rule over whole categories, for a reader it affects
 	// (rowSight): the candidates that hold no row for them are left out,
 	// as the live search leaves them out, and a count from the rows
@@ -170,6 +182,28 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		for _, ks := range liveNeeds {
 			keys = append(keys, ks...)
 		}
+	}
+	// A list of value filters alone (no text, no reporter), for a reader
+	// the sight rule does not affect: the filters' filed postings
+	// (FiledKey), read beside, say who was filed with every value, and
+	// the page reads only the first version of those the history rows
+	// count one row for; ordered by the version, they are placed in its
+	// first group. A value held at intake (filed under a category triage
+	// later moved, the status a ticket is created with) is most often
+	// held by the first version alone.
+	var filedNeeds [][]PostingKey
+	for _, n := range needs {
+		if !byRows || !place {
+			break
+		}
+		ks := make([]PostingKey, 0, len(n.keys))
+		for _, k := range n.keys {
+			ks = append(ks, FiledKey(PostingKey{Field: n.f.Field, Gram: k.Gram}))
+		}
+		filedNeeds = append(filedNeeds, ks)
+	}
+	for _, ks := range filedNeeds {
+		keys = append(keys, ks...)
 	}
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
@@ -286,7 +320,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			groupVals = vals
 		}
 		if len(more) > 0 {
-			liveNeeds = nil // their live postings were not read
+			liveNeeds, filedNeeds = nil, nil // their postings were not read
 		}
 		for _, k := range groupKeys(groupField, groupVals) {
 			if !slices.Contains(keys, k) && !slices.Contains(more, k) {
@@ -303,18 +337,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	// liveHeld: the tickets whose live version holds every value filter's
 	// values (nil: not known).
-	var liveHeld *SeqSet
-	for _, ks := range liveNeeds {
-		held := &SeqSet{}
-		for _, k := range ks {
-			orSet(held, post[k])
-		}
-		if liveHeld == nil {
-			liveHeld = held
-		} else {
-			liveHeld.And(held)
-		}
-	}
+	liveHeld, filedHeld := heldBy(post, liveNeeds), heldBy(post, filedNeeds)
 	var cands *SeqSet
 	narrow := func(set *SeqSet) {
 		if cands == nil {
@@ -361,6 +384,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// counted: the rows of each candidate the columns counted.
 	var counted map[int64]int
 	var rowsColumn []uint16 // each ticket's versions (the history rows)
+	// oneRow: the version holding the one row of each candidate the
+	// columns and postings place (the newest, or the first).
+	var oneRow map[int64]int
 	if rowsCol != nil {
 		cols, err := rowsCol()
 		if err != nil {
@@ -437,21 +463,42 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				return nil, err
 			}
 			isRow := func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }
-			var only map[int64]bool
+			var only, first map[int64]bool
 			if liveHeld != nil {
 				only = rc.newestOnly(liveHeld)
+			}
+			if filedHeld != nil {
+				first = rc.firstOnly(filedHeld, only, cols.rows)
+			}
+			if !texts && len(unseen) == 0 {
+				// The one row's version, where the filters are values
+				// alone: the version order's group of each.
+				oneRow = map[int64]int{}
+				for n := range only {
+					if n < int64(len(cols.rows)) {
+						if v, flags := historyRowsOf(cols.rows[n]); flags&RowsPartial == 0 {
+							oneRow[n] = v
+						}
+					}
+				}
+				for n := range first {
+					oneRow[n] = 1
+				}
 			}
 			switch {
 			case g.sensitive():
 				// The live tickets judge each row: read beside the
 				// versions, they are the newest the rows count.
-				read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, isRow, read), true
-			case liveHeld != nil:
+				read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, first, isRow, read), true
+			case liveHeld != nil || len(first) > 0:
 				read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
-					only, isRow, pl.newest.learn)
+					firstVersions(ctx, vi), only, first, isRow, pl.newest.learn)
 			}
 			read = rc.reading(pl, g, read)
 			pl.versionCount, versions, counted = rc.total, n, rc.per
+			if priorCount != nil {
+				pl.versionCount = priorCount // the counts of versions': read already
+			}
 			// A candidate the columns say holds no row (no version has
 			// the values the filters ask together: an officer's ticket
 			// never OPEN while theirs) is not read for the page either.
@@ -508,7 +555,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	if groupField != "" && !w.needAll && w.first >= 0 {
 		hg := newHistoryGroups(cands, post, groupField, groupVals, pl.order[0].desc)
 		if groupField == "version" {
-			hg = versionGroups(cands, rowsColumn, pl.order[0].desc)
+			hg = versionGroups(cands, rowsColumn, oneRow, pl.order[0].desc)
 		}
 		if hg != nil {
 			return pl.historyGrouped(hg, versions, read), nil
@@ -808,6 +855,44 @@ func exactHint(cands *SeqSet, hi int64, desc bool, counted map[int64]int, want i
 	return k, ok && k > 0
 }
 
+// heldBy is the tickets in some posting of each of needs (nil: no need).
+func heldBy(post map[PostingKey]*SeqSet, needs [][]PostingKey) *SeqSet {
+	var out *SeqSet
+	for _, ks := range needs {
+		held := &SeqSet{}
+		for _, k := range ks {
+			orSet(held, post[k])
+		}
+		if out == nil {
+			out = held
+		} else {
+			out.And(held)
+		}
+	}
+	return out
+}
+
+// firstOnly are the candidates the column counts one row for that were
+// filed with the filters' values (filedHeld, FiledKey) and have versions
+// after their first (rows): that row is their first version, which never
+// changes. Those of only are left to it (a ticket in both with more than
+// one version says the postings and the column disagree: its newest is
+// read, and its versions if that is no row).
+func (rc *rowCount) firstOnly(filedHeld *SeqSet, only map[int64]bool, rows []uint16) map[int64]bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := map[int64]bool{}
+	for n, k := range rc.per {
+		if k != 1 || only[n] || !filedHeld.Has(n) || n < 0 || n >= int64(len(rows)) {
+			continue
+		}
+		if v, flags := historyRowsOf(rows[n]); flags&RowsPartial == 0 && v > 1 {
+			out[n] = true
+		}
+	}
+	return out
+}
+
 // newestOnly are the candidates the column counts one row for whose live
 // ticket holds the filters' values (liveHeld): that row is likely their
 // newest version.
@@ -835,10 +920,13 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 // (partial) has its versions read whole; one whose live ticket is not
 // that version (the History or the column behind the write, a ticket
 // removed) has them read whole after, a round trip more for it, so a
-// row is never made of a live ticket the History would not hold. The
+// row is never made of a live ticket the History would not hold. Of a
+// ticket in first (its one row its first version) only that version is
+// read beside the live one, and its versions are read whole after when
+// it is not a row. The
 // guard's read of the tickets not live (removed) goes beside that read.
 // all reads every version of tickets.
-func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only map[int64]bool, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
+func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only, first map[int64]bool, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		// newest: the column's version of each ticket the live one
 		// stands for; below: the versions read beside it, those older.
@@ -855,8 +943,11 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 				continue
 			}
 			newest[n], below[n] = versions, versions
-			if only[n] {
+			switch {
+			case only[n]:
 				below[n] = 1 // its one row is its newest version: none older
+			case first[n] && versions > 1:
+				below[n] = 2 // its one row is its first version: that alone
 			}
 			anyOlder = anyOlder || below[n] > 1
 		}
@@ -881,7 +972,7 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 		var ids []string // of tickets not live: the guard reads them
 		for n, v := range newest {
 			l, ok := lives[n]
-			if !ok || l.Version != v || only[n] && !isRow(l) {
+			if !ok || l.Version != v || only[n] && !isRow(l) || first[n] && v > 1 && !slices.ContainsFunc(olds[n], isRow) {
 				again = append(again, n)
 				if !ok && len(olds[n]) > 0 {
 					ids = append(ids, olds[n][0].ID)
@@ -924,33 +1015,46 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 }
 
 // onlyNewest wraps a history list's read of versions: of the tickets in
-// only it reads the newest version alone (one item where a ticket has a
-// few, and a Query of a few versions costs more than 4 KB), beside the
-// others' versions, and keeps it when it is a row (rows: the list's
-// filters pass it): with the column's one row found, the older versions
-// hold none. A ticket whose newest version is not a row (changed since
-// the postings were written, or removed) has its versions read after,
-// a round trip more for it. learn hears the versions read.
-func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest func([]int64) (map[int64]*Ticket, error), only map[int64]bool, rows func(*Ticket) bool, learn func(map[int64][]*Ticket)) func([]int64) (map[int64][]*Ticket, error) {
+// only it reads the newest version alone, and of those in first the first
+// version alone (one item where a ticket has a few, and a Query of a few
+// versions costs more than 4 KB), beside the others' versions, and keeps
+// it when it is a row (rows: the list's filters pass it): with the
+// column's one row found, the other versions hold none. A ticket whose
+// version read is not a row (its newest changed since the postings were
+// written, or it was removed) has its versions read after, a round trip
+// more for it. learn hears the newest versions read.
+func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest func([]int64) (map[int64]*Ticket, error), only, first map[int64]bool, rows func(*Ticket) bool, learn func(map[int64][]*Ticket)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
-		var one, rest []int64
+		var one, firsts, rest []int64
 		for _, n := range seqs {
-			if only[n] {
+			switch {
+			case only[n]:
 				one = append(one, n)
-			} else {
+			case first[n]:
+				firsts = append(firsts, n)
+			default:
 				rest = append(rest, n)
 			}
 		}
-		if len(one) == 0 {
+		if len(one) == 0 && len(firsts) == 0 {
 			return read(seqs)
 		}
 		others := func() (map[int64][]*Ticket, error) { return map[int64][]*Ticket{}, nil }
 		if len(rest) > 0 {
 			others = async("read ticket versions", func() (map[int64][]*Ticket, error) { return read(rest) })
 		}
-		got, err := newest(one)
+		filed := func() (map[int64]*Ticket, error) { return nil, nil }
+		if len(firsts) > 0 {
+			filed = async("read first versions", func() (map[int64]*Ticket, error) { return oldest(firsts) })
+		}
+		got := map[int64]*Ticket{}
+		var err error
+		if len(one) > 0 {
+			got, err = newest(one)
+		}
+		firstGot, ferr := filed()
 		out, oerr := others()
-		if err = cmp.Or(err, oerr); err != nil {
+		if err = cmp.Or(err, ferr, oerr); err != nil {
 			return nil, err
 		}
 		found := map[int64][]*Ticket{}
@@ -964,12 +1068,42 @@ func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest func([]i
 		}
 		learn(found)
 		maps.Copy(out, found)
+		for _, n := range firsts {
+			if t, ok := firstGot[n]; ok && rows(t) {
+				out[n] = []*Ticket{t}
+			} else {
+				again = append(again, n)
+			}
+		}
 		if len(again) > 0 {
+			slices.Sort(again)
 			vs, err := read(again)
 			if err != nil {
 				return nil, err
 			}
 			maps.Copy(out, vs)
+		}
+		return out, nil
+	}
+}
+
+// firstVersions reads the first version of each ticket of seqs (one item
+// each), from vi.
+func firstVersions(ctx context.Context, vi VersionIndex) func([]int64) (map[int64]*Ticket, error) {
+	return func(seqs []int64) (map[int64]*Ticket, error) {
+		below := make(map[int64]int, len(seqs))
+		for _, n := range seqs {
+			below[n] = 2
+		}
+		vs, err := vi.VersionsBelow(ctx, below)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int64]*Ticket, len(vs))
+		for n, v := range vs {
+			if len(v) > 0 && v[len(v)-1].Version == 1 {
+				out[n] = v[len(v)-1]
+			}
 		}
 		return out, nil
 	}

@@ -481,6 +481,30 @@ func ReplacedKey(k PostingKey) PostingKey {
 	return PostingKey{Field: ReplacedField(k.Field), Gram: k.Gram}
 }
 
+// FiledField names the posting of the values field's first version held:
+// the tickets filed with each value (created OPEN, filed under a category
+// before triage moved them), for the fields the history rows count per
+// ticket (FiledFields). Version 1 never changes, so a member is never
+// removed and never wrong; a ticket indexed before these postings is in
+// none (unknown, as its versions are read). With the history rows' count
+// of a candidate's matching versions it says where its one row is: the
+// first version, when the count is 1 and the ticket was filed with every
+// value filter's value, so a history list reads that version alone and
+// a list ordered by the version places it in its group without reading
+// the versions above it (docs/data-model.md, "Filed with the value").
+func FiledField(field string) string { return "v1:" + field }
+
+// FiledFields are the fields with filed postings: those the history rows
+// count per ticket. A ticket adds one member to each when it is created,
+// a handful of posting items a batch of new tickets shares.
+var FiledFields = RowValueFields
+
+// FiledKey is the posting of the tickets whose first version held the
+// value of k, a ValueKey of one of FiledFields.
+func FiledKey(k PostingKey) PostingKey {
+	return PostingKey{Field: FiledField(k.Field), Gram: k.Gram}
+}
+
 // VersionIndex is a history store that reads the versions of tickets by
 // number (optional: without it, filtered history lists read every
 // version).

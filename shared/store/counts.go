@@ -295,9 +295,11 @@ func (s *Store) ImportHistory(ctx context.Context, versions []*grievance.Ticket)
 		}
 		records = append(records, it)
 		pc.set(grievance.HistoryAll, t.Seq, true)
-		for k := range searchStateOf(t).content(map[grievance.PostingKey]bool{}) {
+		st := searchStateOf(t)
+		for k := range st.content(map[grievance.PostingKey]bool{}) {
 			pc.set(grievance.HistoryKey(k), t.Seq, true)
 		}
+		st.filed(pc)
 	}
 	if len(records) == 0 {
 		return nil

@@ -419,10 +419,13 @@ type searchState struct {
 	histLost bool
 	// period is the ticket's in the SLA periods column.
 	period uint16
+	// first: the image is the ticket's first version (its filed
+	// postings, grievance.FiledKey).
+	first bool
 }
 
 func searchStateOf(t *grievance.Ticket) searchState {
-	st := searchState{seq: t.Seq, live: !t.IsDeleted, texts: map[string]string{}, values: map[string]string{}}
+	st := searchState{seq: t.Seq, live: !t.IsDeleted, texts: map[string]string{}, values: map[string]string{}, first: t.Version == 1}
 	for _, f := range grievance.TextIndexedFields {
 		if txt := grievance.IndexedText(t, f); txt != "" {
 			st.texts[f] = txt
@@ -553,6 +556,20 @@ func (pc postingChanges) diff(old *searchState, next searchState) {
 	for k := range next.content(map[grievance.PostingKey]bool{}) {
 		if !had[k] {
 			pc.set(grievance.HistoryKey(k), next.seq, true)
+		}
+	}
+	next.filed(pc)
+}
+
+// filed adds to pc the filed postings of st when it is a ticket's first
+// version (grievance.FiledKey): its values of grievance.FiledFields.
+func (st searchState) filed(pc postingChanges) {
+	if !st.first || st.seq <= 0 {
+		return
+	}
+	for _, f := range grievance.FiledFields {
+		if v := st.values[f]; v != "" {
+			pc.set(grievance.FiledKey(grievance.ValueKey(f, v)), st.seq, true)
 		}
 	}
 }
@@ -706,6 +723,10 @@ func (c *searchChange) historyExtra(pc postingChanges, old *searchState, indexed
 	for _, e := range c.earlier {
 		if e.order <= indexed || e.state.seq <= 0 {
 			continue
+		}
+		if e.state.first {
+			e.state.filed(pc)
+			added = true
 		}
 		for k := range e.state.content(map[grievance.PostingKey]bool{}) {
 			if !had[k] {

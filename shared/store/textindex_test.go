@@ -267,6 +267,50 @@ func TestApplySearch_HistoryPostingsHoldEveryVersionOfABatch(t *testing.T) {
 	}
 }
 
+// Ensure the filed postings hold what each ticket's first version held,
+// and nothing a later version took, whether the first version is a
+// batch's last image of the ticket or an earlier one, and redelivered.
+func TestApplySearch_FiledPostingsHoldTheFirstVersionsValues(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	one := mustCreate(t, s, newTicket(id(1), grievance.StatusOpen, "Default"))
+	update(t, s, one, func(n *grievance.Ticket) { n.Status, n.Category = grievance.StatusInProgress, "Payments" })
+	two := mustCreate(t, s, newTicket(id(2), grievance.StatusOpen, "Payments"))
+	recs := ticketRecords(t, s)
+	if len(recs) != 3 {
+		t.Fatalf("%d ticket records, want 3", len(recs))
+	}
+	// Ticket 1's first version is an earlier image of its batch; ticket
+	// 2's the last, then changed in a batch of its own.
+	for _, batch := range [][]events.DynamoDBEventRecord{recs, recs} {
+		if failed, err := s.ApplySearch(ctx, batch); failed != "" || err != nil {
+			t.Fatalf("ApplySearch: %q %v", failed, err)
+		}
+	}
+	update(t, s, two, func(n *grievance.Ticket) { n.Status, n.Category = grievance.StatusResolved, "Default" })
+	if failed, err := s.ApplySearch(ctx, ticketRecords(t, s)[3:]); failed != "" || err != nil {
+		t.Fatalf("ApplySearch: %q %v", failed, err)
+	}
+	filed := func(field, v string) grievance.PostingKey { return grievance.FiledKey(grievance.ValueKey(field, v)) }
+	want := map[grievance.PostingKey][]int64{
+		filed("status", "OPEN"):                                         {1, 2},
+		filed("status", "IN_PROGRESS"):                                  nil,
+		filed("status", "RESOLVED"):                                     nil,
+		filed("category", "Default"):                                    {1},
+		filed("category", "Payments"):                                   {2},
+		grievance.HistoryKey(grievance.ValueKey("category", "Default")): {1, 2},
+	}
+	post, err := s.Postings(ctx, slices.Collect(maps.Keys(want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range want {
+		if got := members(post[k]); !slices.Equal(got, w) {
+			t.Errorf("posting %s/%q = %v, want %v", k.Field, k.Gram, got, w)
+		}
+	}
+}
+
 // Ensure blocks stay small: a dense block is a 2 KiB bitmap, a sparse one
 // two bytes a member, across block boundaries.
 func TestPostings_SparseAndDenseBlocks(t *testing.T) {

@@ -45,6 +45,15 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 				}
 				continue
 			}
+			if field, ok := strings.CutPrefix(k.Field, "v1:"); ok {
+				// Filed with the value: the first version held it.
+				for _, v := range s.history[t.ID] {
+					if v.Version == 1 && slices.Contains(grievance.FiledFields, field) && holds(v, grievance.PostingKey{Field: field, Gram: k.Gram}) {
+						out[k].Add(t.Seq)
+					}
+				}
+				continue
+			}
 			field, ok := strings.CutPrefix(k.Field, "h:")
 			if !ok {
 				continue
@@ -62,7 +71,7 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 		}
 		grams := map[string]map[string]bool{}
 		for _, k := range keys {
-			if strings.HasPrefix(k.Field, "h:") || strings.HasPrefix(k.Field, "r:") {
+			if strings.HasPrefix(k.Field, "h:") || strings.HasPrefix(k.Field, "r:") || strings.HasPrefix(k.Field, "v1:") {
 				continue
 			}
 			if k.Field == grievance.LiveField {

@@ -1,0 +1,138 @@
+package grievance_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/redress-grm/redress/shared/grievance"
+	"github.com/redress-grm/redress/shared/grievance/grievancetest"
+)
+
+// itemSpy counts the versions a history list reads by number (the
+// History items a store would read).
+type itemSpy struct {
+	*grievancetest.Store
+	mu    sync.Mutex
+	items int
+}
+
+func (s *itemSpy) add(n int) {
+	s.mu.Lock()
+	s.items += n
+	s.mu.Unlock()
+}
+
+func (s *itemSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
+	vs, err := s.Store.VersionsBySeq(ctx, seqs)
+	for _, v := range vs {
+		s.add(len(v))
+	}
+	return vs, err
+}
+
+func (s *itemSpy) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
+	vs, err := s.Store.NewestVersionsBySeq(ctx, seqs)
+	s.add(len(vs))
+	return vs, err
+}
+
+// ScanTicketHistorySorted counts the versions a walk of a history sort
+// index yields (what it reads besides its index items).
+func (s *itemSpy) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, sift grievance.HistorySift, fn func(*grievance.Ticket) (bool, error)) error {
+	return s.Store.ScanTicketHistorySorted(ctx, r, sift, func(t *grievance.Ticket) (bool, error) {
+		s.add(1)
+		return fn(t)
+	})
+}
+
+func (s *itemSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
+	vs, err := s.Store.VersionsBelow(ctx, below)
+	for _, v := range vs {
+		s.add(len(v))
+	}
+	return vs, err
+}
+
+// triageSeed gives a store 400 tickets of 2 to 4 versions, one in ten
+// filed under the category Unsorted: triage moves most of those to
+// another category as it opens them, leaves some Unsorted while it does,
+// and corrects the title of a few before (a second version still
+// RECEIVED and Unsorted); one is deleted.
+func triageSeed(t *testing.T) func(*grievancetest.Store) {
+	return func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 400 {
+			cat := []string{"Open", "Secret"}[i%7/6]
+			if i%10 == 3 {
+				cat = "Anon"
+			}
+			ins = append(ins, grievance.TicketInput{Category: strp(cat), Priority: strp([]string{"High", "Low"}[i%2]), Title: strp(fmt.Sprintf("case %03d", (i*7)%400))})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			var steps []grievance.TicketInput
+			if i%80 == 23 {
+				steps = append(steps, grievance.TicketInput{Title: strp(fmt.Sprintf("case %03d corrected", i))})
+			}
+			open := grievance.TicketInput{Status: strp("OPEN")}
+			if i%10 == 3 && i%100 != 13 {
+				open.Category = strp([]string{"Open", "Secret"}[i%3/2])
+			}
+			steps = append(steps, open)
+			if i%3 == 0 {
+				steps = append(steps, grievance.TicketInput{Status: strp("IN_PROGRESS")})
+			}
+			return steps
+		}, 143)
+	}
+}
+
+// A history list of the panel's values whose rows are the tickets' first
+// versions (filed under a category triage later moved, with the status a
+// ticket is created with) reads those versions alone, and ordered by the
+// version descending places them in the last group without reading the
+// versions above them: the filed postings (FiledKey) and the history
+// rows' count of each candidate's matching versions say where its one
+// row is. Every order pages through the rows sorting every version gives,
+// for an administrator and officers a category is hidden from or not.
+func TestHistoryFiled_RowsOfTheFirstVersionAreReadAlone(t *testing.T) {
+	st, plain := seededTwice(triageSeed(t))
+	for _, tc := range []struct {
+		name    string
+		filters []grievance.Filter
+		// items: the most versions a first page of ten by the version
+		// descending reads for the administrator (its rows' first
+		// versions, and the versions of the candidates whose rows are
+		// later ones: 27–31; every candidate's, 100, before).
+		items int
+	}{
+		{"the intake category", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Anon"}}, 36},
+		{"the intake category and status", []grievance.Filter{{Field: "category", Lookup: grievance.IContains, Value: "anon"},
+			{Field: "status", Lookup: grievance.IContains, Value: "RECEIVED"}}, 36},
+	} {
+		for _, order := range []string{"-version", "version", "title", "-status", "priority", "reporter_id"} {
+			for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
+				ctx := grievance.NewContext(context.Background(), reader)
+				spy := &itemSpy{Store: st}
+				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 400})
+				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Filters: tc.filters}
+				want, wantTotal := pagedVersions(t, ctx, plain, q)
+				got, gotTotal := pagedVersions(t, ctx, svc, q)
+				if got != want || gotTotal != wantTotal {
+					t.Errorf("%s %s by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, tc.name, order, got, gotTotal, want, wantTotal)
+				}
+				if reader != admin || order != "-version" {
+					continue
+				}
+				ten := 10
+				q.Page = grievance.PageArgs{First: &ten}
+				spy.items = 0
+				pageAsSorted(t, ctx, svc, plain, q, tc.name)
+				if spy.items > tc.items {
+					t.Errorf("%s by the version descending: read %d versions for a page of ten, want at most %d", tc.name, spy.items, tc.items)
+				}
+			}
+		}
+	}
+}
