@@ -838,6 +838,13 @@ func ForgetTextCounts(tb testing.TB, s *Store) {
 	forgetCounts(tb, s, keys, prefixPosting+grievance.ReplacedField(""))
 }
 
+// ForgetFiled makes s's table what it was before the filed postings
+// (grievance.FiledKey): none.
+func ForgetFiled(tb testing.TB, s *Store) {
+	tb.Helper()
+	forgetCounts(tb, s, nil, prefixPosting+grievance.FiledField(""))
+}
+
 // ForgetSplitCounts makes s's table what it was before the counts by
 // value of the versions before a text's first change: no
 // grievance.FirstRowsField columns nor FirstSplitValue, in the columns

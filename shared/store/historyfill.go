@@ -21,7 +21,9 @@ import (
 // ticket as the stream consumer would have from its first version.
 //
 // What it writes, per ticket, in this order: the history postings of
-// every version's content (a member already there writes nothing), the
+// every version's content (a member already there writes nothing; the
+// filed postings of its first version for every ticket, even one indexed
+// exactly already, so that a table indexed before them gains them), the
 // counts by value (their merge keeps the higher), the history rows (only
 // over a number of the same version: a ticket the consumer moved on
 // meanwhile keeps the consumer's, partial, number), then the reference
@@ -135,6 +137,11 @@ func (s *Store) completeTickets(ctx context.Context, seqs []int64, bySeq map[int
 		r.Tickets++
 		vs := bySeq[n]
 		slices.SortFunc(vs, func(a, b *grievance.Ticket) int { return cmp.Compare(a.Version, b.Version) })
+		if len(vs) > 0 && vs[0].Version == 1 {
+			// Every ticket's filed postings (grievance.FiledKey), exact
+			// or not: a table indexed before them gains them here.
+			searchStateOf(vs[0]).filed(pc)
+		}
 		ref, ok := refs[ids[n]]
 		var live int
 		switch {

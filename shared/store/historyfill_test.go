@@ -365,6 +365,39 @@ func TestCompleteHistory_CountsThePairsOfAnUpgradedTable(t *testing.T) {
 	}
 }
 
+// A table indexed before the filed postings gains them from the history
+// pass, for its tickets already indexed exactly too: each ticket is in
+// the postings of its first version's values, not of a later one's.
+func TestCompleteHistory_FilesTheTicketsOfAnUpgradedTable(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	a := mustCreate(t, s, newTicket(id(1), grievance.StatusOpen, "Default"))
+	update(t, s, a, func(n *grievance.Ticket) { n.Status, n.Category = grievance.StatusInProgress, "Payments" })
+	mustCreate(t, s, newTicket(id(2), grievance.StatusOpen, "Payments"))
+	consumeTickets(t, s)
+	filed := func(field, v string) grievance.PostingKey { return grievance.FiledKey(grievance.ValueKey(field, v)) }
+	keys := []grievance.PostingKey{filed("status", "OPEN"), filed("status", "IN_PROGRESS"), filed("category", "Default"), filed("category", "Payments")}
+	postings := func(when string, want ...[]int64) {
+		t.Helper()
+		post, err := s.Postings(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, k := range keys {
+			if got := members(post[k]); !slices.Equal(got, want[i]) {
+				t.Errorf("%s: posting %s/%q = %v, want %v", when, k.Field, k.Gram, got, want[i])
+			}
+		}
+	}
+	postings("from the stream", []int64{1, 2}, nil, []int64{1}, []int64{2})
+	store.ForgetFiled(t, s)
+	postings("upgraded", nil, nil, nil, nil)
+	if _, err := s.CompleteHistory(ctx, store.BackfillOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	postings("after the history pass", []int64{1, 2}, nil, []int64{1}, []int64{2})
+}
+
 // consumeTickets gives s's main-table stream records to the history and
 // search consumers, as the history function does.
 func consumeTickets(t *testing.T, s *store.Store) {
