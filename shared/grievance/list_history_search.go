@@ -134,11 +134,16 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// each candidate's count of rows from the columns, with the filed and
 	// live postings, says where its one row is (firstOnly, oneRow), so
 	// the columns are read even where the counts of versions give the
-	// total, and that total is kept.
+	// total, and that total is kept. Only where rows are likely a few of
+	// a candidate's versions: a status filter (it changes along every
+	// ticket's life), or the version's order (its groups above the row
+	// would read the candidate); a category or priority alone most often
+	// holds every version, and the columns would be read for nothing.
 	onlyValues := len(unseen) == 0 && len(needs) > 0 && !slices.ContainsFunc(needs, func(n need) bool {
 		return !n.or || !slices.Contains(FiledFields, n.f.Field)
 	})
-	place := onlyValues && pl.postingsFirst() && (groupField != "" || pl.historyRunField(g, true) != "")
+	fewRows := groupField == "version" || slices.ContainsFunc(needs, func(n need) bool { return n.f.Field == "status" })
+	place := onlyValues && fewRows && pl.postingsFirst() && (groupField != "" || pl.historyRunField(g, true) != "")
 	priorCount := pl.versionCount
 	byRows := ok && vok && rowsCountable(pl, len(unseen) > 0, place)
 	// The sight rule over whole categories, for a reader it affects
