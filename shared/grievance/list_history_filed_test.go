@@ -128,7 +128,18 @@ func TestHistoryFiled_RowsOfTheFirstVersionAreReadAlone(t *testing.T) {
 				ten := 10
 				q.Page = grievance.PageArgs{First: &ten}
 				spy.items = 0
-				pageAsSorted(t, ctx, svc, plain, q, tc.name)
+				page := pageAsSorted(t, ctx, svc, plain, q, tc.name)
+				// isHistory: a row read alone still knows its ticket's
+				// live version (the history rows say it), unread.
+				for _, row := range page.Items {
+					live, err := st.Ticket(ctx, row.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if v, ok := page.LiveVersions[row.ID]; !live.IsDeleted && (!ok || v != live.Version) {
+						t.Errorf("%s: row %d.%d's live version %d (known %v), want %d", tc.name, row.Seq, row.Version, v, ok, live.Version)
+					}
+				}
 				if spy.items > tc.items {
 					t.Errorf("%s by the version descending: read %d versions for a page of ten, want at most %d", tc.name, spy.items, tc.items)
 				}

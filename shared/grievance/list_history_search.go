@@ -468,7 +468,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				return nil, err
 			}
 			isRow := func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }
-			var only, first map[int64]bool
+			var only map[int64]bool
+			var first map[int64]int
 			if liveHeld != nil {
 				only = rc.newestOnly(liveHeld)
 			}
@@ -497,7 +498,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, first, isRow, read), true
 			case liveHeld != nil || len(first) > 0:
 				read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
-					firstVersions(ctx, vi), only, first, isRow, pl.newest.learn)
+					firstVersions(ctx, vi), only, first, isRow, &pl.newest)
 			}
 			read = rc.reading(pl, g, read)
 			pl.versionCount, versions, counted = rc.total, n, rc.per
@@ -879,20 +880,20 @@ func heldBy(post map[PostingKey]*SeqSet, needs [][]PostingKey) *SeqSet {
 
 // firstOnly are the candidates the column counts one row for that were
 // filed with the filters' values (filedHeld, FiledKey) and have versions
-// after their first (rows): that row is their first version, which never
-// changes. Those of only are left to it (a ticket in both with more than
-// one version says the postings and the column disagree: its newest is
-// read, and its versions if that is no row).
-func (rc *rowCount) firstOnly(filedHeld *SeqSet, only map[int64]bool, rows []uint16) map[int64]bool {
+// after their first (rows), with that count: that row is their first
+// version, which never changes. Those of only are left to it (a ticket in
+// both with more than one version says the postings and the column
+// disagree: its newest is read, and its versions if that is no row).
+func (rc *rowCount) firstOnly(filedHeld *SeqSet, only map[int64]bool, rows []uint16) map[int64]int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	out := map[int64]bool{}
+	out := map[int64]int{}
 	for n, k := range rc.per {
 		if k != 1 || only[n] || !filedHeld.Has(n) || n < 0 || n >= int64(len(rows)) {
 			continue
 		}
 		if v, flags := historyRowsOf(rows[n]); flags&RowsPartial == 0 && v > 1 {
-			out[n] = true
+			out[n] = v
 		}
 	}
 	return out
@@ -931,7 +932,7 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 // it is not a row. The
 // guard's read of the tickets not live (removed) goes beside that read.
 // all reads every version of tickets.
-func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only, first map[int64]bool, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
+func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only map[int64]bool, first map[int64]int, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		// newest: the column's version of each ticket the live one
 		// stands for; below: the versions read beside it, those older.
@@ -951,7 +952,7 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 			switch {
 			case only[n]:
 				below[n] = 1 // its one row is its newest version: none older
-			case first[n] && versions > 1:
+			case first[n] > 1:
 				below[n] = 2 // its one row is its first version: that alone
 			}
 			anyOlder = anyOlder || below[n] > 1
@@ -977,7 +978,7 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 		var ids []string // of tickets not live: the guard reads them
 		for n, v := range newest {
 			l, ok := lives[n]
-			if !ok || l.Version != v || only[n] && !isRow(l) || first[n] && v > 1 && !slices.ContainsFunc(olds[n], isRow) {
+			if !ok || l.Version != v || only[n] && !isRow(l) || first[n] > 1 && !slices.ContainsFunc(olds[n], isRow) {
 				again = append(again, n)
 				if !ok && len(olds[n]) > 0 {
 					ids = append(ids, olds[n][0].ID)
@@ -1027,15 +1028,17 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 // column's one row found, the other versions hold none. A ticket whose
 // version read is not a row (its newest changed since the postings were
 // written, or it was removed) has its versions read after, a round trip
-// more for it. learn hears the newest versions read.
-func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest func([]int64) (map[int64]*Ticket, error), only, first map[int64]bool, rows func(*Ticket) bool, learn func(map[int64][]*Ticket)) func([]int64) (map[int64][]*Ticket, error) {
+// more for it. nv learns the newest versions read, and for a first
+// version read alone its ticket's versions first gives (the history
+// rows: isHistory needs no live ticket for it).
+func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest func([]int64) (map[int64]*Ticket, error), only map[int64]bool, first map[int64]int, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		var one, firsts, rest []int64
 		for _, n := range seqs {
 			switch {
 			case only[n]:
 				one = append(one, n)
-			case first[n]:
+			case first[n] > 0:
 				firsts = append(firsts, n)
 			default:
 				rest = append(rest, n)
@@ -1071,11 +1074,12 @@ func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest 
 				again = append(again, n)
 			}
 		}
-		learn(found)
+		nv.learn(found)
 		maps.Copy(out, found)
 		for _, n := range firsts {
 			if t, ok := firstGot[n]; ok && rows(t) {
 				out[n] = []*Ticket{t}
+				nv.note(t.ID, first[n])
 			} else {
 				again = append(again, n)
 			}

@@ -202,6 +202,17 @@ func (nv *newestVersions) first(t *Ticket) {
 	}
 }
 
+// note notes v as the newest version of ticket id unless a newer one
+// was learned.
+func (nv *newestVersions) note(id string, v int) {
+	nv.mu.Lock()
+	defer nv.mu.Unlock()
+	if nv.m == nil {
+		nv.m = map[string]int{}
+	}
+	nv.m[id] = max(nv.m[id], v)
+}
+
 func (nv *newestVersions) get(id string) (int, bool) {
 	nv.mu.Lock()
 	defer nv.mu.Unlock()
