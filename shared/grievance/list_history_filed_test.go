@@ -56,10 +56,11 @@ func (s *itemSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[i
 }
 
 // triageSeed gives a store 400 tickets of 2 to 4 versions, one in ten
-// filed under the category Unsorted: triage moves most of those to
-// another category as it opens them, leaves some Unsorted while it does,
-// and corrects the title of a few before (a second version still
-// RECEIVED and Unsorted); one is deleted.
+// filed under the category Anon: triage moves most of those to another
+// category as it opens them (and a few back as it starts on them),
+// leaves some in Anon, and corrects the title of a few before (a second
+// version still RECEIVED and Anon); a third of all are then started
+// (IN_PROGRESS); one is deleted.
 func triageSeed(t *testing.T) func(*grievancetest.Store) {
 	return func(st *grievancetest.Store) {
 		var ins []grievance.TicketInput
@@ -80,7 +81,10 @@ func triageSeed(t *testing.T) func(*grievancetest.Store) {
 				open.Category = strp([]string{"Open", "Secret"}[i%3/2])
 			}
 			steps = append(steps, open)
-			if i%3 == 0 {
+			switch {
+			case i%20 == 13 && i%100 != 13: // back to the intake category
+				steps = append(steps, grievance.TicketInput{Status: strp("IN_PROGRESS"), Category: strp("Anon")})
+			case i%3 == 0:
 				steps = append(steps, grievance.TicketInput{Status: strp("IN_PROGRESS")})
 			}
 			return steps
@@ -90,32 +94,38 @@ func triageSeed(t *testing.T) func(*grievancetest.Store) {
 
 // A history list of the panel's values whose rows are the tickets' first
 // versions (filed under a category triage later moved, with the status a
-// ticket is created with) reads those versions alone, and ordered by the
-// version descending places them in the last group without reading the
-// versions above them: the filed postings (FiledKey) and the history
-// rows' count of each candidate's matching versions say where its one
-// row is. Every order pages through the rows sorting every version gives,
-// for an administrator and officers a category is hidden from or not.
+// ticket is created with), their newest (the status they hold now), or
+// both (a category moved back), reads those versions alone, and ordered
+// by the version descending places them in their groups without reading
+// the versions between: the filed and live postings (FiledKey) and the
+// history rows' count of each candidate's matching versions say where
+// its rows are. Every order pages through the rows sorting every version
+// gives, for an administrator and officers a category is hidden from or
+// not, with each row's live version known (isHistory).
 func TestHistoryFiled_RowsOfTheFirstVersionAreReadAlone(t *testing.T) {
 	st, plain := seededTwice(triageSeed(t))
 	for _, tc := range []struct {
 		name    string
 		filters []grievance.Filter
 		// items: the most versions a first page of ten by the version
-		// descending reads for the administrator (its rows' first
-		// versions, and the versions of the candidates whose rows are
-		// later ones: 27–31; every candidate's, 100, before).
+		// descending reads for the administrator: its rows' first and
+		// newest versions alone, where the columns and postings place
+		// them, the others' versions whole (13–40; 58–110 before, each
+		// candidate's versions).
 		items int
 	}{
-		{"the intake category", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Anon"}}, 36},
+		{"the intake category", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Anon"}}, 42},
 		{"the intake category and status", []grievance.Filter{{Field: "category", Lookup: grievance.IContains, Value: "anon"},
-			{Field: "status", Lookup: grievance.IContains, Value: "RECEIVED"}}, 36},
+			{Field: "status", Lookup: grievance.IContains, Value: "RECEIVED"}}, 30},
+		{"the intake category, moved back", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Anon"},
+			{Field: "status", Lookup: grievance.IContains, Value: "PROGRESS"}}, 16},
+		{"the status of the live version", []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "IN_PROGRESS"}}, 16},
 	} {
 		for _, order := range []string{"-version", "version", "title", "-status", "priority", "reporter_id"} {
 			for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
 				ctx := grievance.NewContext(context.Background(), reader)
 				spy := &itemSpy{Store: st}
-				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 400})
+				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 2000})
 				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Filters: tc.filters}
 				want, wantTotal := pagedVersions(t, ctx, plain, q)
 				got, gotTotal := pagedVersions(t, ctx, svc, q)

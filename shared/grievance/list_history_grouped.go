@@ -132,10 +132,10 @@ func newHistoryGroups(cands *SeqSet, post map[PostingKey]*SeqSet, field string, 
 // do not vouch for every candidate's count (a partial ticket, a column
 // not read), or a candidate has more than maxVersionGroups versions (a
 // set a version number, each as wide as its highest ticket's): the list
-// is then sorted in memory. A candidate of oneRow is in the group of the
-// version holding its one row alone (the filed or live postings and the
-// columns place it: historySearch), not read for the groups above it.
-func versionGroups(cands *SeqSet, rows []uint16, oneRow map[int64]int, desc bool) *historyGroups {
+// is then sorted in memory. A candidate of rowsAt is in the groups of the
+// versions holding its rows alone (the filed or live postings and the
+// columns place them: historySearch), not read for the groups between.
+func versionGroups(cands *SeqSet, rows []uint16, rowsAt map[int64][]int, desc bool) *historyGroups {
 	if rows == nil {
 		return nil
 	}
@@ -153,8 +153,10 @@ func versionGroups(cands *SeqSet, rows []uint16, oneRow map[int64]int, desc bool
 			hg.sets = append(hg.sets, &SeqSet{})
 			hg.vals = append(hg.vals, SortValue(&Ticket{Version: len(hg.sets)}, "version"))
 		}
-		if at, ok := oneRow[n]; ok && at >= 1 && at <= v {
-			hg.sets[at-1].Add(n)
+		if at, ok := rowsAt[n]; ok && !slices.ContainsFunc(at, func(a int) bool { return a < 1 || a > v }) {
+			for _, a := range at {
+				hg.sets[a-1].Add(n)
+			}
 			return true
 		}
 		for i := range v {

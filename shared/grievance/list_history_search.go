@@ -181,7 +181,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 			liveNeeds = append(liveNeeds, ks)
 		}
-		if len(liveNeeds) < 2 {
+		if len(liveNeeds) < 2 && !place {
 			liveNeeds = nil
 		}
 		for _, ks := range liveNeeds {
@@ -389,9 +389,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// counted: the rows of each candidate the columns counted.
 	var counted map[int64]int
 	var rowsColumn []uint16 // each ticket's versions (the history rows)
-	// oneRow: the version holding the one row of each candidate the
-	// columns and postings place (the newest, or the first).
-	var oneRow map[int64]int
+	// rowsAt: the versions holding the rows of each candidate the columns
+	// and postings place (its newest, its first, or both).
+	var rowsAt map[int64][]int
 	if rowsCol != nil {
 		cols, err := rowsCol()
 		if err != nil {
@@ -469,26 +469,29 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 			isRow := func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }
 			var only map[int64]bool
-			var first map[int64]int
+			var first map[int64]filedRows
 			if liveHeld != nil {
 				only = rc.newestOnly(liveHeld)
 			}
 			if filedHeld != nil {
-				first = rc.firstOnly(filedHeld, only, cols.rows)
+				first = rc.firstOnly(filedHeld, liveHeld, only, cols.rows)
 			}
 			if !texts && len(unseen) == 0 {
-				// The one row's version, where the filters are values
-				// alone: the version order's group of each.
-				oneRow = map[int64]int{}
+				// The rows' versions, where the filters are values
+				// alone: the version order's groups of each.
+				rowsAt = map[int64][]int{}
 				for n := range only {
 					if n < int64(len(cols.rows)) {
 						if v, flags := historyRowsOf(cols.rows[n]); flags&RowsPartial == 0 {
-							oneRow[n] = v
+							rowsAt[n] = []int{v}
 						}
 					}
 				}
-				for n := range first {
-					oneRow[n] = 1
+				for n, f := range first {
+					rowsAt[n] = []int{1}
+					if f.newest {
+						rowsAt[n] = append(rowsAt[n], f.versions)
+					}
 				}
 			}
 			switch {
@@ -561,7 +564,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	if groupField != "" && !w.needAll && w.first >= 0 {
 		hg := newHistoryGroups(cands, post, groupField, groupVals, pl.order[0].desc)
 		if groupField == "version" {
-			hg = versionGroups(cands, rowsColumn, oneRow, pl.order[0].desc)
+			hg = versionGroups(cands, rowsColumn, rowsAt, pl.order[0].desc)
 		}
 		if hg != nil {
 			return pl.historyGrouped(hg, versions, read), nil
@@ -878,22 +881,41 @@ func heldBy(post map[PostingKey]*SeqSet, needs [][]PostingKey) *SeqSet {
 	return out
 }
 
-// firstOnly are the candidates the column counts one row for that were
-// filed with the filters' values (filedHeld, FiledKey) and have versions
-// after their first (rows), with that count: that row is their first
-// version, which never changes. Those of only are left to it (a ticket in
-// both with more than one version says the postings and the column
-// disagree: its newest is read, and its versions if that is no row).
-func (rc *rowCount) firstOnly(filedHeld *SeqSet, only map[int64]bool, rows []uint16) map[int64]int {
+// filedRows places a candidate's rows at its first version: versions is
+// how many it has (the history rows), newest that its newest version
+// holds the other row.
+type filedRows struct {
+	versions int
+	newest   bool
+}
+
+// firstOnly are the candidates filed with the filters' values (filedHeld,
+// FiledKey), past their first version (rows), whose rows the column
+// counts exactly there: one row (their first version, which never
+// changes), or two with a live ticket that holds the values too
+// (liveHeld: their first and newest versions, the newest's group
+// unless it changed since, which its read checks). Those of only are
+// left to it (a ticket in both with more than one version says the
+// postings and the column disagree: its newest is read, and its
+// versions if that is no row).
+func (rc *rowCount) firstOnly(filedHeld, liveHeld *SeqSet, only map[int64]bool, rows []uint16) map[int64]filedRows {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	out := map[int64]int{}
+	out := map[int64]filedRows{}
 	for n, k := range rc.per {
-		if k != 1 || only[n] || !filedHeld.Has(n) || n < 0 || n >= int64(len(rows)) {
+		if only[n] || !filedHeld.Has(n) || n < 0 || n >= int64(len(rows)) {
 			continue
 		}
-		if v, flags := historyRowsOf(rows[n]); flags&RowsPartial == 0 && v > 1 {
-			out[n] = v
+		v, flags := historyRowsOf(rows[n])
+		if flags&RowsPartial != 0 {
+			continue
+		}
+		live := liveHeld != nil && liveHeld.Has(n)
+		switch {
+		case k == 1 && v > 1 && !live:
+			out[n] = filedRows{versions: v}
+		case k == 2 && v > 2 && live:
+			out[n] = filedRows{versions: v, newest: true}
 		}
 	}
 	return out
@@ -932,7 +954,7 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 // it is not a row. The
 // guard's read of the tickets not live (removed) goes beside that read.
 // all reads every version of tickets.
-func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only map[int64]bool, first map[int64]int, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
+func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only map[int64]bool, first map[int64]filedRows, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		// newest: the column's version of each ticket the live one
 		// stands for; below: the versions read beside it, those older.
@@ -952,8 +974,8 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 			switch {
 			case only[n]:
 				below[n] = 1 // its one row is its newest version: none older
-			case first[n] > 1:
-				below[n] = 2 // its one row is its first version: that alone
+			case first[n].versions > 1:
+				below[n] = 2 // its rows are its first version (and its newest): that alone
 			}
 			anyOlder = anyOlder || below[n] > 1
 		}
@@ -978,7 +1000,7 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 		var ids []string // of tickets not live: the guard reads them
 		for n, v := range newest {
 			l, ok := lives[n]
-			if !ok || l.Version != v || only[n] && !isRow(l) || first[n] > 1 && !slices.ContainsFunc(olds[n], isRow) {
+			if !ok || l.Version != v || only[n] && !isRow(l) || first[n].versions > 1 && (!slices.ContainsFunc(olds[n], isRow) || first[n].newest && !isRow(l)) {
 				again = append(again, n)
 				if !ok && len(olds[n]) > 0 {
 					ids = append(ids, olds[n][0].ID)
@@ -1031,15 +1053,18 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 // more for it. nv learns the newest versions read, and for a first
 // version read alone its ticket's versions first gives (the history
 // rows: isHistory needs no live ticket for it).
-func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest func([]int64) (map[int64]*Ticket, error), only map[int64]bool, first map[int64]int, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
+func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest func([]int64) (map[int64]*Ticket, error), only map[int64]bool, first map[int64]filedRows, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		var one, firsts, rest []int64
 		for _, n := range seqs {
 			switch {
 			case only[n]:
 				one = append(one, n)
-			case first[n] > 0:
+			case first[n].versions > 0:
 				firsts = append(firsts, n)
+				if first[n].newest {
+					one = append(one, n)
+				}
 			default:
 				rest = append(rest, n)
 			}
@@ -1075,15 +1100,22 @@ func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest 
 			}
 		}
 		nv.learn(found)
-		maps.Copy(out, found)
 		for _, n := range firsts {
-			if t, ok := firstGot[n]; ok && rows(t) {
-				out[n] = []*Ticket{t}
-				nv.note(t.ID, first[n])
-			} else {
-				again = append(again, n)
+			t, ok := firstGot[n]
+			switch {
+			case !ok || !rows(t) || first[n].newest && len(found[n]) == 0:
+				if !first[n].newest || len(found[n]) > 0 {
+					again = append(again, n) // (else again already)
+				}
+				delete(found, n)
+			case first[n].newest:
+				found[n] = append(found[n], t)
+			default:
+				found[n] = []*Ticket{t}
+				nv.note(t.ID, first[n].versions)
 			}
 		}
+		maps.Copy(out, found)
 		if len(again) > 0 {
 			slices.Sort(again)
 			vs, err := read(again)
