@@ -157,3 +157,27 @@ func TestHistoryFiled_RowsOfTheFirstVersionAreReadAlone(t *testing.T) {
 		}
 	}
 }
+
+// Where the counts of versions give a placed list's total, the columns
+// only place its rows: a list whose candidates the columns cannot count
+// (partial, before the history pass) past what the read budget lets it
+// judge is read as without them, not refused.
+func TestHistoryFiled_PartialCandidatesPastTheBudgetAreReadNotRefused(t *testing.T) {
+	st, plain := seededTwice(triageSeed(t))
+	var partial []int64
+	for n := int64(1); n <= 400; n += 3 {
+		partial = append(partial, n) // started (IN_PROGRESS now): 134 tickets, 3 or 4 versions
+	}
+	st.SetHistoryRowsPartial(partial...)
+	ctx := grievance.NewContext(context.Background(), admin)
+	svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st, HistoryReadBudget: 120})
+	for _, order := range []string{"priority", "-priority"} {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order},
+			Filters: []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "IN_PROGRESS"}}}
+		want, wantTotal := pagedVersions(t, ctx, plain, q)
+		got, gotTotal := pagedVersions(t, ctx, svc, q)
+		if got != want || gotTotal != wantTotal {
+			t.Errorf("by %s:\n got %s (%d)\nwant %s (%d)", order, got, gotTotal, want, wantTotal)
+		}
+	}
+}

@@ -464,59 +464,69 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				}
 				rc, n, err = pl.countRows(cands, cols, g, rs, s.historyReadBudget, read, once, sight)
 			}
+			if priorCount != nil && ErrorCode(err) == CodeLimit {
+				// Where the counts of versions give the total (place),
+				// the columns only place rows: a list with more
+				// candidates than they count (partial, before the history
+				// pass) than the budget lets it judge is read as without
+				// them, not refused.
+				rc, err = nil, nil
+			}
 			if err != nil {
 				return nil, err
 			}
-			isRow := func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }
-			var only map[int64]bool
-			var first map[int64]filedRows
-			if liveHeld != nil {
-				only = rc.newestOnly(liveHeld)
-			}
-			if filedHeld != nil {
-				first = rc.firstOnly(filedHeld, liveHeld, only, cols.rows)
-			}
-			if !texts && len(unseen) == 0 {
-				// The rows' versions, where the filters are values
-				// alone: the version order's groups of each.
-				rowsAt = map[int64][]int{}
-				for n := range only {
-					if n < int64(len(cols.rows)) {
-						if v, flags := historyRowsOf(cols.rows[n]); flags&RowsPartial == 0 {
-							rowsAt[n] = []int{v}
+			if rc != nil {
+				isRow := func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }
+				var only map[int64]bool
+				var first map[int64]filedRows
+				if liveHeld != nil {
+					only = rc.newestOnly(liveHeld)
+				}
+				if filedHeld != nil {
+					first = rc.firstOnly(filedHeld, liveHeld, only, cols.rows)
+				}
+				if !texts && len(unseen) == 0 {
+					// The rows' versions, where the filters are values
+					// alone: the version order's groups of each.
+					rowsAt = map[int64][]int{}
+					for n := range only {
+						if n < int64(len(cols.rows)) {
+							if v, flags := historyRowsOf(cols.rows[n]); flags&RowsPartial == 0 {
+								rowsAt[n] = []int{v}
+							}
+						}
+					}
+					for n, f := range first {
+						rowsAt[n] = []int{1}
+						if f.newest {
+							rowsAt[n] = append(rowsAt[n], f.versions)
 						}
 					}
 				}
-				for n, f := range first {
-					rowsAt[n] = []int{1}
-					if f.newest {
-						rowsAt[n] = append(rowsAt[n], f.versions)
+				switch {
+				case g.sensitive():
+					// The live tickets judge each row: read beside the
+					// versions, they are the newest the rows count.
+					read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, first, isRow, read), true
+				case liveHeld != nil || len(first) > 0:
+					read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
+						firstVersions(ctx, vi), only, first, isRow, &pl.newest)
+				}
+				read = rc.reading(pl, g, read)
+				pl.versionCount, versions, counted = rc.total, n, rc.per
+				if priorCount != nil {
+					pl.versionCount = priorCount // the counts of versions': read already
+				}
+				// A candidate the columns say holds no row (no version has
+				// the values the filters ask together: an officer's ticket
+				// never OPEN while theirs) is not read for the page either.
+				for seq, k := range rc.per {
+					if k == 0 {
+						cands.Remove(seq)
 					}
 				}
+				pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
 			}
-			switch {
-			case g.sensitive():
-				// The live tickets judge each row: read beside the
-				// versions, they are the newest the rows count.
-				read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, first, isRow, read), true
-			case liveHeld != nil || len(first) > 0:
-				read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
-					firstVersions(ctx, vi), only, first, isRow, &pl.newest)
-			}
-			read = rc.reading(pl, g, read)
-			pl.versionCount, versions, counted = rc.total, n, rc.per
-			if priorCount != nil {
-				pl.versionCount = priorCount // the counts of versions': read already
-			}
-			// A candidate the columns say holds no row (no version has
-			// the values the filters ask together: an officer's ticket
-			// never OPEN while theirs) is not read for the page either.
-			for seq, k := range rc.per {
-				if k == 0 {
-					cands.Remove(seq)
-				}
-			}
-			pl.waits = append(pl.waits, func() { _, _ = rc.judged() })
 			w.needAll = false
 		}
 	}
