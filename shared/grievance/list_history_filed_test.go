@@ -3,57 +3,11 @@ package grievance_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/redress-grm/redress/shared/grievance"
 	"github.com/redress-grm/redress/shared/grievance/grievancetest"
 )
-
-// itemSpy counts the versions a history list reads by number (the
-// History items a store would read).
-type itemSpy struct {
-	*grievancetest.Store
-	mu    sync.Mutex
-	items int
-}
-
-func (s *itemSpy) add(n int) {
-	s.mu.Lock()
-	s.items += n
-	s.mu.Unlock()
-}
-
-func (s *itemSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
-	vs, err := s.Store.VersionsBySeq(ctx, seqs)
-	for _, v := range vs {
-		s.add(len(v))
-	}
-	return vs, err
-}
-
-func (s *itemSpy) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
-	vs, err := s.Store.NewestVersionsBySeq(ctx, seqs)
-	s.add(len(vs))
-	return vs, err
-}
-
-// ScanTicketHistorySorted counts the versions a walk of a history sort
-// index yields (what it reads besides its index items).
-func (s *itemSpy) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, sift grievance.HistorySift, fn func(*grievance.Ticket) (bool, error)) error {
-	return s.Store.ScanTicketHistorySorted(ctx, r, sift, func(t *grievance.Ticket) (bool, error) {
-		s.add(1)
-		return fn(t)
-	})
-}
-
-func (s *itemSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
-	vs, err := s.Store.VersionsBelow(ctx, below)
-	for _, v := range vs {
-		s.add(len(v))
-	}
-	return vs, err
-}
 
 // triageSeed gives a store 400 tickets of 2 to 4 versions, one in ten
 // filed under the category Anon: triage moves most of those to another
@@ -124,7 +78,7 @@ func TestHistoryFiled_RowsOfTheFirstVersionAreReadAlone(t *testing.T) {
 		for _, order := range []string{"-version", "version", "title", "-status", "priority", "reporter_id"} {
 			for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
 				ctx := grievance.NewContext(context.Background(), reader)
-				spy := &itemSpy{Store: st}
+				spy := &versionSpy{Store: st}
 				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 2000})
 				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Filters: tc.filters}
 				want, wantTotal := pagedVersions(t, ctx, plain, q)

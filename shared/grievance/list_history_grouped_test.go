@@ -13,32 +13,50 @@ import (
 )
 
 // versionSpy counts the tickets whose versions a history list reads by
-// number.
+// number, and the versions it reads (the History items a store would
+// read; a walk of a history sort index's versions too).
 type versionSpy struct {
 	*grievancetest.Store
-	mu   sync.Mutex
-	seqs int
+	mu    sync.Mutex
+	seqs  int
+	items int
 }
 
-func (s *versionSpy) count(n int) {
+func (s *versionSpy) count(tickets int, versions map[int64][]*grievance.Ticket) {
 	s.mu.Lock()
-	s.seqs += n
+	s.seqs += tickets
+	for _, v := range versions {
+		s.items += len(v)
+	}
 	s.mu.Unlock()
 }
 
 func (s *versionSpy) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*grievance.Ticket, error) {
-	s.count(len(seqs))
-	return s.Store.VersionsBySeq(ctx, seqs)
+	vs, err := s.Store.VersionsBySeq(ctx, seqs)
+	s.count(len(seqs), vs)
+	return vs, err
 }
 
 func (s *versionSpy) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*grievance.Ticket, error) {
-	s.count(len(seqs))
-	return s.Store.NewestVersionsBySeq(ctx, seqs)
+	vs, err := s.Store.NewestVersionsBySeq(ctx, seqs)
+	s.count(len(seqs), nil)
+	s.mu.Lock()
+	s.items += len(vs)
+	s.mu.Unlock()
+	return vs, err
 }
 
 func (s *versionSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
-	s.count(len(below))
-	return s.Store.VersionsBelow(ctx, below)
+	vs, err := s.Store.VersionsBelow(ctx, below)
+	s.count(len(below), vs)
+	return vs, err
+}
+
+func (s *versionSpy) ScanTicketHistorySorted(ctx context.Context, r grievance.TicketRange, sift grievance.HistorySift, fn func(*grievance.Ticket) (bool, error)) error {
+	return s.Store.ScanTicketHistorySorted(ctx, r, sift, func(t *grievance.Ticket) (bool, error) {
+		s.count(0, map[int64][]*grievance.Ticket{t.Seq: {t}})
+		return fn(t)
+	})
 }
 
 // seededTwice is seed's store, and a service over a second one that sorts

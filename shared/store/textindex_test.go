@@ -228,21 +228,12 @@ func TestLiveTicketsBySeq_ReadsAtMostSpareTicketsBetween(t *testing.T) {
 // postings follow the last one; a redelivery changes nothing.
 func TestApplySearch_HistoryPostingsHoldEveryVersionOfABatch(t *testing.T) {
 	s := MustOpen(t)
-	ctx := context.Background()
 	tk := newTicket(id(1), grievance.StatusOpen, "Default")
 	tk.Title = "Lost card"
 	tk = mustCreate(t, s, tk)
 	tk = update(t, s, tk, func(n *grievance.Ticket) { n.Status, n.Title = grievance.StatusInProgress, "Card found" })
 	update(t, s, tk, func(n *grievance.Ticket) { n.Status, n.Title = grievance.StatusResolved, "Done" })
-	recs := ticketRecords(t, s)
-	if len(recs) != 3 {
-		t.Fatalf("%d ticket records, want 3", len(recs))
-	}
-	for _, batch := range [][]events.DynamoDBEventRecord{recs, recs} {
-		if failed, err := s.ApplySearch(ctx, batch); failed != "" || err != nil {
-			t.Fatalf("ApplySearch: %q %v", failed, err)
-		}
-	}
+	indexTwice(t, s, 3)
 	hist := func(k grievance.PostingKey) grievance.PostingKey { return grievance.HistoryKey(k) }
 	want := map[grievance.PostingKey][]int64{
 		hist(grievance.ValueKey("status", "OPEN")):              {1},
@@ -255,8 +246,28 @@ func TestApplySearch_HistoryPostingsHoldEveryVersionOfABatch(t *testing.T) {
 		grievance.ValueKey("status", "RESOLVED"):                {1},
 		{Field: "title", Gram: "fou"}:                           nil,
 	}
-	keys := slices.Collect(maps.Keys(want))
-	post, err := s.Postings(ctx, keys)
+	checkPostings(t, s, want)
+}
+
+// indexTwice gives the text index s's ticket stream records, n of them,
+// in one batch delivered twice (the second a redelivery).
+func indexTwice(t *testing.T, s *store.Store, n int) {
+	t.Helper()
+	recs := ticketRecords(t, s)
+	if len(recs) != n {
+		t.Fatalf("%d ticket records, want %d", len(recs), n)
+	}
+	for _, batch := range [][]events.DynamoDBEventRecord{recs, recs} {
+		if failed, err := s.ApplySearch(context.Background(), batch); failed != "" || err != nil {
+			t.Fatalf("ApplySearch: %q %v", failed, err)
+		}
+	}
+}
+
+// checkPostings reports each posting of want whose members are not its.
+func checkPostings(t *testing.T, s *store.Store, want map[grievance.PostingKey][]int64) {
+	t.Helper()
+	post, err := s.Postings(context.Background(), slices.Collect(maps.Keys(want)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,17 +287,9 @@ func TestApplySearch_FiledPostingsHoldTheFirstVersionsValues(t *testing.T) {
 	one := mustCreate(t, s, newTicket(id(1), grievance.StatusOpen, "Default"))
 	update(t, s, one, func(n *grievance.Ticket) { n.Status, n.Category = grievance.StatusInProgress, "Payments" })
 	two := mustCreate(t, s, newTicket(id(2), grievance.StatusOpen, "Payments"))
-	recs := ticketRecords(t, s)
-	if len(recs) != 3 {
-		t.Fatalf("%d ticket records, want 3", len(recs))
-	}
 	// Ticket 1's first version is an earlier image of its batch; ticket
 	// 2's the last, then changed in a batch of its own.
-	for _, batch := range [][]events.DynamoDBEventRecord{recs, recs} {
-		if failed, err := s.ApplySearch(ctx, batch); failed != "" || err != nil {
-			t.Fatalf("ApplySearch: %q %v", failed, err)
-		}
-	}
+	indexTwice(t, s, 3)
 	update(t, s, two, func(n *grievance.Ticket) { n.Status, n.Category = grievance.StatusResolved, "Default" })
 	if failed, err := s.ApplySearch(ctx, ticketRecords(t, s)[3:]); failed != "" || err != nil {
 		t.Fatalf("ApplySearch: %q %v", failed, err)
@@ -300,15 +303,7 @@ func TestApplySearch_FiledPostingsHoldTheFirstVersionsValues(t *testing.T) {
 		filed("category", "Payments"):                                   {2},
 		grievance.HistoryKey(grievance.ValueKey("category", "Default")): {1, 2},
 	}
-	post, err := s.Postings(ctx, slices.Collect(maps.Keys(want)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, w := range want {
-		if got := members(post[k]); !slices.Equal(got, w) {
-			t.Errorf("posting %s/%q = %v, want %v", k.Field, k.Gram, got, w)
-		}
-	}
+	checkPostings(t, s, want)
 }
 
 // Ensure blocks stay small: a dense block is a 2 KiB bitmap, a sparse one
