@@ -132,9 +132,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// reader the sight rule does not affect, ordered by a column its
 	// groups or the runs read candidate by candidate (postingsFirst):
 	// each candidate's count of rows from the columns, with the filed and
-	// live postings, says where its one row is (firstOnly, oneRow), so
-	// the columns are read even where the counts of versions give the
-	// total, and that total is kept. Only where rows are likely a few of
+	// live postings, says where its rows are (firstOnly, rowsAt), so the
+	// columns are read even where the counts of versions give the total,
+	// and that total is kept. Only where rows are likely a few of
 	// a candidate's versions: a status filter (it changes along every
 	// ticket's life), or the version's order (its groups above the row
 	// would read the candidate); a category or priority alone most often
@@ -168,7 +168,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// its live version (the values held together, as a ticket's panel
 	// shows them now): the filters' live postings, read beside, say whose
 	// live ticket holds them, and the page reads only the newest version
-	// of those the history rows count one row for (onlyNewest).
+	// of those the history rows count one row for (onlyNewest). A list
+	// placed (place) reads them for one filter too.
 	var liveNeeds [][]PostingKey
 	if byRows {
 		for _, n := range needs {
@@ -188,24 +189,23 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			keys = append(keys, ks...)
 		}
 	}
-	// A list of value filters alone (no text, no reporter), for a reader
-	// the sight rule does not affect: the filters' filed postings
-	// (FiledKey), read beside, say who was filed with every value, and
-	// the page reads only the first version of those the history rows
-	// count one row for; ordered by the version, they are placed in its
-	// first group. A value held at intake (filed under a category triage
-	// later moved, the status a ticket is created with) is most often
-	// held by the first version alone.
+	// A list placed (place): the filters' filed postings (FiledKey), read
+	// beside, say who was filed with every value, and the page reads only
+	// the first version (and the newest, where the live postings say it
+	// holds them too) of those whose rows the history rows count there;
+	// ordered by the version, they are put in those versions' groups
+	// alone. A value held at intake (filed under a category triage later
+	// moved, the status a ticket is created with) is most often held by
+	// the first version alone.
 	var filedNeeds [][]PostingKey
-	for _, n := range needs {
-		if !byRows || !place {
-			break
+	if byRows && place {
+		for _, n := range needs {
+			ks := make([]PostingKey, 0, len(n.keys))
+			for _, k := range n.keys {
+				ks = append(ks, FiledKey(PostingKey{Field: n.f.Field, Gram: k.Gram}))
+			}
+			filedNeeds = append(filedNeeds, ks)
 		}
-		ks := make([]PostingKey, 0, len(n.keys))
-		for _, k := range n.keys {
-			ks = append(ks, FiledKey(PostingKey{Field: n.f.Field, Gram: k.Gram}))
-		}
-		filedNeeds = append(filedNeeds, ks)
 	}
 	for _, ks := range filedNeeds {
 		keys = append(keys, ks...)
@@ -466,10 +466,10 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			}
 			if priorCount != nil && ErrorCode(err) == CodeLimit {
 				// Where the counts of versions give the total (place),
-				// the columns only place rows: a list with more
-				// candidates than they count (partial, before the history
-				// pass) than the budget lets it judge is read as without
-				// them, not refused.
+				// the columns only place rows: a list whose candidates
+				// they cannot count (partial, before the history pass)
+				// outnumber what the read budget lets it judge is read
+				// as without them, not refused.
 				rc, err = nil, nil
 			}
 			if err != nil {
