@@ -487,11 +487,13 @@ func ReplacedKey(k PostingKey) PostingKey {
 // ticket (FiledFields). Version 1 never changes, so a member is never
 // removed and never wrong; a ticket indexed before these postings is in
 // none (unknown, as its versions are read). With the history rows' count
-// of a candidate's matching versions it says where its one row is: the
-// first version, when the count is 1 and the ticket was filed with every
-// value filter's value, so a history list reads that version alone and
-// a list ordered by the version places it in its group without reading
-// the versions above it (docs/data-model.md, "Filed with the value").
+// of a candidate's matching versions and the live postings it says where
+// its rows are: the first version, when the count is 1 and the ticket was
+// filed with every value filter's value (and the newest too, when the
+// count is 2 and its live ticket holds them), so a history list reads
+// those versions alone and a list ordered by the version places the
+// ticket in their groups without reading the versions between
+// (docs/data-model.md, "Filed with the value").
 func FiledField(field string) string { return "v1:" + field }
 
 // FiledFields are the fields with filed postings: those the history rows
