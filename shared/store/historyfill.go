@@ -167,11 +167,9 @@ func (s *Store) completeTickets(ctx context.Context, seqs []int64, bySeq map[int
 			if v.Version > live {
 				break
 			}
-			st := searchStateOf(v)
-			for k := range st.content(map[grievance.PostingKey]bool{}) {
+			for k := range searchStateOf(v).content(map[grievance.PostingKey]bool{}) {
 				pc.set(grievance.HistoryKey(k), n, true)
 			}
-			st.filed(pc)
 		}
 		if len(vs) < live || !numbered(vs[:live], live) {
 			r.Incomplete++
