@@ -63,20 +63,20 @@ func (s *rowsSpy) readVersionsOf(seqs ...int64) {
 // older than the live ticket read beside them.
 func (s *rowsSpy) versionsRead() int { return s.read + s.older }
 
-func (s *rowsSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
+func (s *rowsSpy) VersionsWithin(ctx context.Context, spans map[int64]grievance.VersionSpan) (map[int64][]*grievance.Ticket, error) {
 	older := 0
-	for _, v := range below {
-		if v > 1 {
+	for _, sp := range spans {
+		if !sp.Empty() {
 			older++
 		}
 	}
 	s.tally(&s.older, &s.olderReads, older)
-	for n, v := range below {
-		if v > 1 {
+	for n, sp := range spans {
+		if !sp.Empty() {
 			s.readVersionsOf(n)
 		}
 	}
-	return s.Store.VersionsBelow(ctx, below)
+	return s.Store.VersionsWithin(ctx, spans)
 }
 
 func (s *rowsSpy) LiveTicketsBySeq(ctx context.Context, seqs []int64, spare int) (map[int64]*grievance.Ticket, error) {

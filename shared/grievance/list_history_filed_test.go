@@ -12,9 +12,10 @@ import (
 // triageSeed gives a store 400 tickets of 2 to 4 versions, one in ten
 // filed under the category Anon: triage moves most of those to another
 // category as it opens them (and a few back as it starts on them),
-// leaves some in Anon, and corrects the title of a few before (a second
-// version still RECEIVED and Anon); a third of all are then started
-// (IN_PROGRESS); one is deleted.
+// leaves some in Anon, raises half the Low priorities to High, and
+// corrects the title of a few before (a second version still RECEIVED
+// and Anon); a third of all are then started (IN_PROGRESS); one is
+// deleted.
 func triageSeed(t *testing.T) func(*grievancetest.Store) {
 	return func(st *grievancetest.Store) {
 		var ins []grievance.TicketInput
@@ -33,6 +34,9 @@ func triageSeed(t *testing.T) func(*grievancetest.Store) {
 			open := grievance.TicketInput{Status: strp("OPEN")}
 			if i%10 == 3 && i%100 != 13 {
 				open.Category = strp([]string{"Open", "Secret"}[i%3/2])
+			}
+			if i%4 == 1 {
+				open.Priority = strp("High")
 			}
 			steps = append(steps, open)
 			switch {
@@ -132,6 +136,75 @@ func TestHistoryFiled_PartialCandidatesPastTheBudgetAreReadNotRefused(t *testing
 		got, gotTotal := pagedVersions(t, ctx, svc, q)
 		if got != want || gotTotal != wantTotal {
 			t.Errorf("by %s:\n got %s (%d)\nwant %s (%d)", order, got, gotTotal, want, wantTotal)
+		}
+	}
+}
+
+// A history list whose rows are the versions between a ticket's first
+// and its newest (the status OPEN of a ticket since started), or from
+// its second version on (a priority triage raised as it opened the
+// ticket), reads those versions alone: the history rows' count of each
+// candidate's matching versions is all of them but its first and
+// newest, or all but its first, where the filed and live postings lack
+// it. The first version of the filed, the newest of a removed ticket
+// are checked, not assumed: the rows found must be the count. Every
+// order pages through the rows sorting every version gives, for an
+// administrator and officers a category is hidden from or not.
+func TestHistoryFiled_RowsBetweenTheFirstAndTheNewestAreReadAlone(t *testing.T) {
+	st, plain := seededTwice(triageSeed(t))
+	for _, tc := range []struct {
+		name    string
+		filters []grievance.Filter
+		order   string
+		// items: the most versions a first page of ten in order reads
+		// for the administrator: 24, 43, 13 and 25 (each candidate's
+		// versions before: 44, 50, 21 and 29).
+		items int
+	}{
+		{"the status held mid-life", []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "OPEN"}}, "-priority", 26},
+		{"the raised priority", []grievance.Filter{{Field: "priority", Lookup: grievance.Exact, Value: "High"}}, "-status", 44},
+		{"the raised priority while open", []grievance.Filter{{Field: "priority", Lookup: grievance.IContains, Value: "hig"},
+			{Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}, "title", 15},
+		{"the intake category, corrected", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Anon"},
+			{Field: "status", Lookup: grievance.Exact, Value: "RECEIVED"}}, "-title", 26},
+	} {
+		orders := []string{tc.order}
+		for _, o := range []string{"-version", "version", "title", "-status", "priority", "reporter_id"} {
+			if o != tc.order {
+				orders = append(orders, o)
+			}
+		}
+		for _, order := range orders {
+			for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
+				ctx := grievance.NewContext(context.Background(), reader)
+				spy := &versionSpy{Store: st}
+				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 2000})
+				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Filters: tc.filters}
+				want, wantTotal := pagedVersionsBy(t, ctx, plain, q, 25)
+				got, gotTotal := pagedVersionsBy(t, ctx, svc, q, 25)
+				if got != want || gotTotal != wantTotal {
+					t.Errorf("%s %s by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, tc.name, order, got, gotTotal, want, wantTotal)
+				}
+				if reader != admin || order != tc.order {
+					continue
+				}
+				ten := 10
+				q.Page = grievance.PageArgs{First: &ten}
+				spy.items = 0
+				page := pageAsSorted(t, ctx, svc, plain, q, tc.name)
+				for _, row := range page.Items {
+					live, err := st.Ticket(ctx, row.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if v, ok := page.LiveVersions[row.ID]; !live.IsDeleted && (!ok || v != live.Version) {
+						t.Errorf("%s: row %d.%d's live version %d (known %v), want %d", tc.name, row.Seq, row.Version, v, ok, live.Version)
+					}
+				}
+				if spy.items > tc.items {
+					t.Errorf("%s by %s: read %d versions for a page of ten, want at most %d", tc.name, order, spy.items, tc.items)
+				}
+			}
 		}
 	}
 }

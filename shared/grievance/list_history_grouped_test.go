@@ -46,9 +46,9 @@ func (s *versionSpy) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map
 	return vs, err
 }
 
-func (s *versionSpy) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
-	vs, err := s.Store.VersionsBelow(ctx, below)
-	s.count(len(below), vs)
+func (s *versionSpy) VersionsWithin(ctx context.Context, spans map[int64]grievance.VersionSpan) (map[int64][]*grievance.Ticket, error) {
+	vs, err := s.Store.VersionsWithin(ctx, spans)
+	s.count(len(spans), vs)
 	return vs, err
 }
 

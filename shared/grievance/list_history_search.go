@@ -132,17 +132,18 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// reader the sight rule does not affect, ordered by a column its
 	// groups or the runs read candidate by candidate (postingsFirst):
 	// each candidate's count of rows from the columns, with the filed and
-	// live postings, says where its rows are (firstOnly, rowsAt), so the
+	// live postings, says where its rows are (placeRows, rowsAt), so the
 	// columns are read even where the counts of versions give the total,
-	// and that total is kept. Only where rows are likely a few of
-	// a candidate's versions: a status filter (it changes along every
-	// ticket's life), or the version's order (its groups above the row
-	// would read the candidate); a category or priority alone most often
-	// holds every version, and the columns would be read for nothing.
+	// and that total is kept. Only where rows are likely some of a
+	// candidate's versions and not all: a status filter (it changes along
+	// every ticket's life), a priority (triage raises or lowers it after
+	// filing), or the version's order (its groups above the row would
+	// read the candidate); a category alone most often holds every
+	// version, and the columns would be read for nothing.
 	onlyValues := len(unseen) == 0 && len(needs) > 0 && !slices.ContainsFunc(needs, func(n need) bool {
 		return !n.or || !slices.Contains(FiledFields, n.f.Field)
 	})
-	fewRows := groupField == "version" || slices.ContainsFunc(needs, func(n need) bool { return n.f.Field == "status" })
+	fewRows := groupField == "version" || slices.ContainsFunc(needs, func(n need) bool { return n.f.Field == "status" || n.f.Field == "priority" })
 	place := onlyValues && fewRows && pl.postingsFirst() && (groupField != "" || pl.historyRunField(g, true) != "")
 	priorCount := pl.versionCount
 	byRows := ok && vok && rowsCountable(pl, len(unseen) > 0, place)
@@ -478,12 +479,12 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			if rc != nil {
 				isRow := func(t *Ticket) bool { return pl.matching(g, []*Ticket{t}) == 1 }
 				var only map[int64]bool
-				var first map[int64]filedRows
+				var at map[int64]placed
 				if liveHeld != nil {
 					only = rc.newestOnly(liveHeld)
 				}
 				if filedHeld != nil {
-					first = rc.firstOnly(filedHeld, liveHeld, only, cols.rows)
+					at = rc.placeRows(filedHeld, liveHeld, only, cols.rows)
 				}
 				if !texts && len(unseen) == 0 {
 					// The rows' versions, where the filters are values
@@ -496,10 +497,14 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 							}
 						}
 					}
-					for n, f := range first {
-						rowsAt[n] = []int{1}
-						if f.newest {
-							rowsAt[n] = append(rowsAt[n], f.versions)
+					for n, p := range at {
+						// Not a run between: it is placed by what the
+						// postings lack (a first version filed before
+						// them, a removed ticket's newest), which its
+						// read checks but a group it is left out of
+						// would not.
+						if !p.between {
+							rowsAt[n] = p.at()
 						}
 					}
 				}
@@ -507,10 +512,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				case g.sensitive():
 					// The live tickets judge each row: read beside the
 					// versions, they are the newest the rows count.
-					read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, first, isRow, read), true
-				case liveHeld != nil || len(first) > 0:
+					read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, at, isRow, read), true
+				case liveHeld != nil || len(at) > 0:
 					read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
-						firstVersions(ctx, vi), only, first, isRow, &pl.newest)
+						func(spans map[int64]VersionSpan) (map[int64][]*Ticket, error) { return vi.VersionsWithin(ctx, spans) },
+						only, at, isRow, &pl.newest)
 				}
 				read = rc.reading(pl, g, read)
 				pl.versionCount, versions, counted = rc.total, n, rc.per
@@ -891,44 +897,108 @@ func heldBy(post map[PostingKey]*SeqSet, needs [][]PostingKey) *SeqSet {
 	return out
 }
 
-// filedRows places a candidate's rows at its first version: versions is
-// how many it has (the history rows), newest that its newest version
-// holds the other row.
-type filedRows struct {
-	versions int
-	newest   bool
+// placed says which versions of a candidate hold its rows, as the
+// columns count them (rows) and the filed and live postings place them:
+// its first version (first), every version between its first and its
+// newest (between), its newest (newest); versions is how many it has
+// (the history rows).
+type placed struct {
+	versions, rows         int
+	first, between, newest bool
 }
 
-// firstOnly are the candidates filed with the filters' values (filedHeld,
-// FiledKey), past their first version (rows), whose rows the column
-// counts exactly there: one row (their first version, which never
-// changes), or two with a live ticket that holds the values too
-// (liveHeld: their first and newest versions, the newest's group
-// unless it changed since, which its read checks). Those of only are
-// left to it (a ticket in both with more than one version says the
-// postings and the column disagree: its newest is read, and its
-// versions if that is no row).
-func (rc *rowCount) firstOnly(filedHeld, liveHeld *SeqSet, only map[int64]bool, rows []uint16) map[int64]filedRows {
+// at are the numbers of the versions holding the rows, oldest first.
+func (p placed) at() []int {
+	var out []int
+	if p.first {
+		out = append(out, 1)
+	}
+	if p.between {
+		for v := 2; v < p.versions; v++ {
+			out = append(out, v)
+		}
+	}
+	if p.newest {
+		out = append(out, p.versions)
+	}
+	return out
+}
+
+// span is what is read of the History table for the rows: the first
+// version, or the run from the first or the second version to the newest
+// (Below 0) or to the one before it; newestAlone that the newest is read
+// by itself beside it (the first and the newest, nothing between).
+func (p placed) span() (sp VersionSpan, newestAlone bool) {
+	if !p.between {
+		return VersionSpan{From: 1, Below: 2}, p.newest
+	}
+	sp = VersionSpan{From: 2, Below: p.versions}
+	if p.first {
+		sp.From = 1
+	}
+	if p.newest {
+		sp.Below = 0
+	}
+	return sp, false
+}
+
+// placeRows are the candidates past their first version (rows: the
+// history rows) whose rows the column's count places: the filed
+// postings (filedHeld, FiledKey) say whether the first version holds
+// the filters' values, the live ones (liveHeld) whether the newest does,
+// and the count left for the versions between is none of them or all of
+// them. Those of only (one row, the newest) are left to it, and so is a
+// candidate whose every version holds a row (nothing to spare). A
+// filed posting is only ever added, so one missing (a ticket filed
+// before the postings, an upgraded table before its history pass) may
+// place the rows wrongly, as a live posting behind its ticket may: the
+// read of the placed versions checks it (the rows found there must be
+// the count), and reads the candidate whole when it is not so.
+func (rc *rowCount) placeRows(filedHeld, liveHeld *SeqSet, only map[int64]bool, rows []uint16) map[int64]placed {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	out := map[int64]filedRows{}
+	out := map[int64]placed{}
 	for n, k := range rc.per {
-		if only[n] || !filedHeld.Has(n) || n < 0 || n >= int64(len(rows)) {
+		if only[n] || k == 0 || n < 0 || n >= int64(len(rows)) {
 			continue
 		}
 		v, flags := historyRowsOf(rows[n])
-		if flags&RowsPartial != 0 {
+		if flags&RowsPartial != 0 || v < 2 || k >= v {
 			continue
 		}
-		live := liveHeld != nil && liveHeld.Has(n)
-		switch {
-		case k == 1 && v > 1 && !live:
-			out[n] = filedRows{versions: v}
-		case k == 2 && v > 2 && live:
-			out[n] = filedRows{versions: v, newest: true}
+		p := placed{versions: v, rows: k, first: filedHeld.Has(n), newest: liveHeld != nil && liveHeld.Has(n)}
+		ends := 0
+		for _, e := range []bool{p.first, p.newest} {
+			if e {
+				ends++
+			}
 		}
+		switch k - ends {
+		case 0:
+			if ends == 0 {
+				continue
+			}
+		case v - 2:
+			p.between = true
+		default:
+			continue
+		}
+		out[n] = p
 	}
 	return out
+}
+
+// rowsFound says whether the versions read of a placed candidate hold
+// all its rows: as many as the column counts, and the newest read (when
+// placed there) the newest the history rows know.
+func (p placed) rowsFound(vs []*Ticket, isRow func(*Ticket) bool) bool {
+	found := 0
+	for _, t := range vs {
+		if isRow(t) {
+			found++
+		}
+	}
+	return found == p.rows && (!p.newest || len(vs) > 0 && vs[0].Version == p.versions)
 }
 
 // newestOnly are the candidates the column counts one row for whose live
@@ -959,16 +1029,16 @@ func (rc *rowCount) newestOnly(liveHeld *SeqSet) map[int64]bool {
 // that version (the History or the column behind the write, a ticket
 // removed) has them read whole after, a round trip more for it, so a
 // row is never made of a live ticket the History would not hold. Of a
-// ticket in first (its one row its first version) only that version is
-// read beside the live one, and its versions are read whole after when
-// it is not a row. The
-// guard's read of the tickets not live (removed) goes beside that read.
+// ticket in at (its rows placed: placeRows) only its rows' older versions
+// are read beside the live one, and its versions are read whole after
+// when those do not hold the rows the column counts. The guard's read of
+// the tickets not live (removed) goes beside that read.
 // all reads every version of tickets.
-func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only map[int64]bool, first map[int64]filedRows, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
+func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, allow *allowance, rows []uint16, only map[int64]bool, at map[int64]placed, isRow func(*Ticket) bool, all func([]int64) (map[int64][]*Ticket, error)) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		// newest: the column's version of each ticket the live one
-		// stands for; below: the versions read beside it, those older.
-		newest, below := map[int64]int{}, map[int64]int{}
+		// stands for; older: the versions read beside it, older ones.
+		newest, older := map[int64]int{}, map[int64]VersionSpan{}
 		var whole []int64
 		anyOlder := false
 		for _, n := range seqs {
@@ -980,20 +1050,22 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 				whole = append(whole, n)
 				continue
 			}
-			newest[n], below[n] = versions, versions
-			switch {
-			case only[n]:
-				below[n] = 1 // its one row is its newest version: none older
-			case first[n].versions > 1:
-				below[n] = 2 // its rows are its first version (and its newest): that alone
+			newest[n], older[n] = versions, VersionSpan{From: 1, Below: versions}
+			if p, ok := at[n]; ok {
+				// Its rows' versions alone (the newest is the live one).
+				sp, _ := p.span()
+				older[n] = VersionSpan{From: sp.From, Below: cmp.Or(sp.Below, versions)}
 			}
-			anyOlder = anyOlder || below[n] > 1
+			if only[n] {
+				older[n] = VersionSpan{From: 1, Below: 1} // its one row is its newest version: none older
+			}
+			anyOlder = anyOlder || !older[n].Empty()
 		}
 		spare := allow.spare(len(seqs))
 		live := async("read live tickets", func() (map[int64]*Ticket, error) { return ti.LiveTicketsBySeq(ctx, seqs, spare) })
-		older := func() (map[int64][]*Ticket, error) { return nil, nil }
+		olderRead := func() (map[int64][]*Ticket, error) { return nil, nil }
 		if anyOlder {
-			older = async("read older versions", func() (map[int64][]*Ticket, error) { return vi.VersionsBelow(ctx, below) })
+			olderRead = async("read older versions", func() (map[int64][]*Ticket, error) { return vi.VersionsWithin(ctx, older) })
 		}
 		vs := map[int64][]*Ticket{}
 		var err error
@@ -1001,7 +1073,7 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 			vs, err = all(whole)
 		}
 		lives, lerr := live()
-		olds, oerr := older()
+		olds, oerr := olderRead()
 		if err = cmp.Or(err, lerr, oerr); err != nil {
 			return nil, err
 		}
@@ -1010,7 +1082,8 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 		var ids []string // of tickets not live: the guard reads them
 		for n, v := range newest {
 			l, ok := lives[n]
-			if !ok || l.Version != v || only[n] && !isRow(l) || first[n].versions > 1 && (!slices.ContainsFunc(olds[n], isRow) || first[n].newest && !isRow(l)) {
+			p, placedAt := at[n]
+			if !ok || l.Version != v || only[n] && !isRow(l) || placedAt && !p.rowsFound(append([]*Ticket{l}, olds[n]...), isRow) {
 				again = append(again, n)
 				if !ok && len(olds[n]) > 0 {
 					ids = append(ids, olds[n][0].ID)
@@ -1053,78 +1126,85 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 }
 
 // onlyNewest wraps a history list's read of versions: of the tickets in
-// only it reads the newest version alone, and of those in first the first
-// version alone (one item where a ticket has a few, and a Query of a few
-// versions costs more than 4 KB), beside the others' versions, and keeps
-// it when it is a row (rows: the list's filters pass it): with the
-// column's one row found, the other versions hold none. A ticket whose
-// version read is not a row (its newest changed since the postings were
-// written, or it was removed) has its versions read after, a round trip
-// more for it. nv learns the newest versions read, and for a first
-// version read alone its ticket's versions first gives (the history
-// rows: isHistory needs no live ticket for it).
-func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest func([]int64) (map[int64]*Ticket, error), only map[int64]bool, first map[int64]filedRows, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
+// only it reads the newest version alone, and of those in at the versions
+// placed to hold their rows (placed.span: one item where a ticket has a
+// few, and a Query of a few versions costs more than 4 KB), beside the
+// others' versions, and keeps them when they hold the rows the column
+// counts (rows: the list's filters pass a version). A ticket whose
+// versions read do not (its newest changed since the postings were
+// written, a posting missing, the ticket removed) has its versions read
+// after, a round trip more for it. nv learns the newest versions read,
+// and for versions read without their ticket's newest that the history
+// rows give (isHistory needs no live ticket for them).
+func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest func([]int64) (map[int64]*Ticket, error), within func(map[int64]VersionSpan) (map[int64][]*Ticket, error), only map[int64]bool, at map[int64]placed, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
-		var one, firsts, rest []int64
+		var one, placedSeqs, rest []int64
+		spans := map[int64]VersionSpan{}
 		for _, n := range seqs {
+			p, ok := at[n]
 			switch {
 			case only[n]:
 				one = append(one, n)
-			case first[n].versions > 0:
-				firsts = append(firsts, n)
-				if first[n].newest {
+			case ok:
+				placedSeqs = append(placedSeqs, n)
+				sp, alone := p.span()
+				spans[n] = sp
+				if alone {
 					one = append(one, n)
 				}
 			default:
 				rest = append(rest, n)
 			}
 		}
-		if len(one) == 0 && len(firsts) == 0 {
+		if len(one) == 0 && len(placedSeqs) == 0 {
 			return read(seqs)
 		}
 		others := func() (map[int64][]*Ticket, error) { return map[int64][]*Ticket{}, nil }
 		if len(rest) > 0 {
 			others = async("read ticket versions", func() (map[int64][]*Ticket, error) { return read(rest) })
 		}
-		filed := func() (map[int64]*Ticket, error) { return nil, nil }
-		if len(firsts) > 0 {
-			filed = async("read first versions", func() (map[int64]*Ticket, error) { return oldest(firsts) })
+		spanned := func() (map[int64][]*Ticket, error) { return nil, nil }
+		if len(spans) > 0 {
+			spanned = async("read placed versions", func() (map[int64][]*Ticket, error) { return within(spans) })
 		}
 		got := map[int64]*Ticket{}
 		var err error
 		if len(one) > 0 {
 			got, err = newest(one)
 		}
-		firstGot, ferr := filed()
+		spanGot, serr := spanned()
 		out, oerr := others()
-		if err = cmp.Or(err, ferr, oerr); err != nil {
+		if err = cmp.Or(err, serr, oerr); err != nil {
 			return nil, err
 		}
 		found := map[int64][]*Ticket{}
 		var again []int64
 		for _, n := range one {
+			if !only[n] {
+				continue // placed: judged with its span below
+			}
 			if t, ok := got[n]; ok && rows(t) {
 				found[n] = []*Ticket{t}
 			} else {
 				again = append(again, n)
 			}
 		}
-		nv.learn(found)
-		for _, n := range firsts {
-			t, ok := firstGot[n]
-			switch {
-			case !ok || !rows(t) || first[n].newest && len(found[n]) == 0:
-				if !first[n].newest || len(found[n]) > 0 {
-					again = append(again, n) // (else again already)
-				}
-				delete(found, n)
-			case first[n].newest:
-				found[n] = append(found[n], t)
-			default:
-				found[n] = []*Ticket{t}
-				nv.note(t.ID, first[n].versions)
+		for _, n := range placedSeqs {
+			p := at[n]
+			vs := spanGot[n]
+			if t, ok := got[n]; ok {
+				vs = append([]*Ticket{t}, vs...)
+			}
+			if !p.rowsFound(vs, rows) {
+				again = append(again, n)
+				continue
+			}
+			found[n] = vs
+			if !p.newest {
+				nv.note(vs[0].ID, p.versions)
 			}
 		}
+		nv.learn(found)
 		maps.Copy(out, found)
 		if len(again) > 0 {
 			slices.Sort(again)
@@ -1133,28 +1213,6 @@ func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest, oldest 
 				return nil, err
 			}
 			maps.Copy(out, vs)
-		}
-		return out, nil
-	}
-}
-
-// firstVersions reads the first version of each ticket of seqs (one item
-// each), from vi.
-func firstVersions(ctx context.Context, vi VersionIndex) func([]int64) (map[int64]*Ticket, error) {
-	return func(seqs []int64) (map[int64]*Ticket, error) {
-		below := make(map[int64]int, len(seqs))
-		for _, n := range seqs {
-			below[n] = 2
-		}
-		vs, err := vi.VersionsBelow(ctx, below)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[int64]*Ticket, len(vs))
-		for n, v := range vs {
-			if len(v) > 0 && v[len(v)-1].Version == 1 {
-				out[n] = v[len(v)-1]
-			}
 		}
 		return out, nil
 	}

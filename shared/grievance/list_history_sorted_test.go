@@ -36,8 +36,13 @@ func (s *sortSpy) ScanTicketHistorySorted(ctx context.Context, r grievance.Ticke
 // page's totalCount.
 func pagedVersions(t *testing.T, ctx context.Context, svc *grievance.Service, q grievance.TicketQuery) (string, int) {
 	t.Helper()
-	three := 3
-	q.Page = grievance.PageArgs{First: &three}
+	return pagedVersionsBy(t, ctx, svc, q, 3)
+}
+
+// pagedVersionsBy is pagedVersions with pages of size rows.
+func pagedVersionsBy(t *testing.T, ctx context.Context, svc *grievance.Service, q grievance.TicketQuery, size int) (string, int) {
+	t.Helper()
+	q.Page = grievance.PageArgs{First: &size}
 	var rows []string
 	total := -1
 	for range 100 {

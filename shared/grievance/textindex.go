@@ -518,12 +518,25 @@ type VersionIndex interface {
 	// these tickets, reading only that one; none for a ticket whose
 	// newest record is its removal.
 	NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int64]*Ticket, error)
-	// VersionsBelow returns, for each ticket of below, its recorded
-	// versions older than the version given (none below the first),
-	// newest first, removal records left out: a list that holds the live
-	// ticket reads the rest of its history without its newest version.
-	VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*Ticket, error)
+	// VersionsWithin returns, for each ticket of spans, its recorded
+	// versions its span holds, newest first, removal records left out:
+	// a list that holds the live ticket reads the rest of its history
+	// without its newest version, and one that knows which versions hold
+	// a ticket's rows reads those alone.
+	VersionsWithin(ctx context.Context, spans map[int64]VersionSpan) (map[int64][]*Ticket, error)
 }
+
+// VersionSpan is a run of a ticket's version numbers: From up to and
+// without Below, or through its newest where Below is 0.
+type VersionSpan struct {
+	From, Below int
+}
+
+// Empty says whether the span holds no version number.
+func (sp VersionSpan) Empty() bool { return sp.Below != 0 && sp.Below <= max(sp.From, 1) }
+
+// Holds says whether version v is in the span.
+func (sp VersionSpan) Holds(v int) bool { return v >= sp.From && (sp.Below == 0 || v < sp.Below) }
 
 // The order postings: for each sortable column no value posting can order
 // (its values are too many to list), the live tickets grouped by their

@@ -181,19 +181,24 @@ func (s *Store) VersionsBySeq(ctx context.Context, seqs []int64) (map[int64][]*g
 	})
 }
 
-// VersionsBelow implements grievance.VersionIndex: one Query of the
-// history index per ticket with an older version, its numbers from the
-// first to the one below, newest first; none for a ticket at its first.
-func (s *Store) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
+// VersionsWithin implements grievance.VersionIndex: one Query of the
+// history index per ticket whose span holds a version, its numbers from
+// the span's first to its last (or the ticket's newest), newest first.
+func (s *Store) VersionsWithin(ctx context.Context, spans map[int64]grievance.VersionSpan) (map[int64][]*grievance.Ticket, error) {
 	var seqs []int64
-	for n, v := range below {
-		if v > 1 {
+	for n, sp := range spans {
+		if !sp.Empty() {
 			seqs = append(seqs, n)
 		}
 	}
 	slices.Sort(seqs)
-	return s.versionsOf(ctx, seqs, "read older ticket versions", func(q *dynamo.Query, n int64) *dynamo.Query {
-		return q.Range("h1sk", dynamo.Between, h1Key(n, 1), h1Key(n, below[n]-1))
+	return s.versionsOf(ctx, seqs, "read ticket versions", func(q *dynamo.Query, n int64) *dynamo.Query {
+		sp := spans[n]
+		hi := seqKey(n) + "#~" // past every version of the ticket
+		if sp.Below != 0 {
+			hi = h1Key(n, sp.Below-1)
+		}
+		return q.Range("h1sk", dynamo.Between, h1Key(n, max(sp.From, 1)), hi)
 	})
 }
 

@@ -158,20 +158,36 @@ func TestApplySearch_FollowsTheStreamExactly(t *testing.T) {
 		t.Errorf("NewestVersionsBySeq: %d tickets, want 1 at version %d and 3 at %d (deleted)", len(newest), vs[1][0].Version, vs[3][0].Version)
 	}
 	// The versions below one: only those older, newest first.
-	below, err := s.VersionsBelow(ctx, map[int64]int{1: 2, 2: 1, 3: 2, 99: 3})
+	below, err := s.VersionsWithin(ctx, map[int64]grievance.VersionSpan{1: {From: 1, Below: 2}, 2: {From: 1, Below: 1}, 3: {From: 1, Below: 2}, 99: {From: 1, Below: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(below[1]) != 1 || below[1][0].Version != 1 || below[1][0].Title != "Payment not received" || len(below[2]) != 0 ||
 		len(below[3]) != 1 || below[3][0].Version != 1 || len(below[99]) != 0 {
-		t.Errorf("VersionsBelow: %d versions of 1, %d of 2, %d of 3, %d of 99; want ticket 1's and 3's first alone", len(below[1]), len(below[2]), len(below[3]), len(below[99]))
+		t.Errorf("VersionsWithin below: %d versions of 1, %d of 2, %d of 3, %d of 99; want ticket 1's and 3's first alone", len(below[1]), len(below[2]), len(below[3]), len(below[99]))
 	}
-	past, err := s.VersionsBelow(ctx, map[int64]int{1: 9})
+	past, err := s.VersionsWithin(ctx, map[int64]grievance.VersionSpan{1: {From: 1, Below: 9}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(past[1]) != 2 || past[1][0].Version != 2 || past[1][1].Version != 1 {
-		t.Errorf("VersionsBelow ticket 1's 9th: %d versions, want its 2 newest first", len(past[1]))
+		t.Errorf("VersionsWithin ticket 1 below its 9th: %d versions, want its 2 newest first", len(past[1]))
+	}
+	// From a version through the newest, and between two: no other
+	// ticket's versions (the range stops at the ticket's own keys).
+	from, err := s.VersionsWithin(ctx, map[int64]grievance.VersionSpan{1: {From: 2}, 99: {From: 2}, 3: {From: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(from[1]) != 1 || from[1][0].Version != 2 || len(from[99]) != 0 || len(from[3]) != 2 || !from[3][0].IsDeleted {
+		t.Errorf("VersionsWithin from: %d versions of 1, %d of 99, %d of 3; want ticket 1's second and ticket 3's two", len(from[1]), len(from[99]), len(from[3]))
+	}
+	between, err := s.VersionsWithin(ctx, map[int64]grievance.VersionSpan{1: {From: 2, Below: 3}, 3: {From: 2, Below: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(between[1]) != 1 || between[1][0].Version != 2 || len(between[3]) != 0 {
+		t.Errorf("VersionsWithin between: %d versions of 1, %d of 3; want ticket 1's second alone", len(between[1]), len(between[3]))
 	}
 	got, err := s.LiveTicketsBySeq(ctx, []int64{1, 2, 3, 6, 99}, -1)
 	if err != nil {

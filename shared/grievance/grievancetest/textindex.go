@@ -169,20 +169,20 @@ func (s *Store) NewestVersionsBySeq(ctx context.Context, seqs []int64) (map[int6
 	return out, nil
 }
 
-// VersionsBelow implements grievance.VersionIndex.
-func (s *Store) VersionsBelow(ctx context.Context, below map[int64]int) (map[int64][]*grievance.Ticket, error) {
-	if err := s.fail("VersionsBelow"); err != nil {
+// VersionsWithin implements grievance.VersionIndex.
+func (s *Store) VersionsWithin(ctx context.Context, spans map[int64]grievance.VersionSpan) (map[int64][]*grievance.Ticket, error) {
+	if err := s.fail("VersionsWithin"); err != nil {
 		return nil, err
 	}
-	seqs := slices.Collect(maps.Keys(below))
+	seqs := slices.Collect(maps.Keys(spans))
 	vs, err := s.VersionsBySeq(ctx, seqs)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64][]*grievance.Ticket, len(below))
-	for n, v := range below {
+	out := make(map[int64][]*grievance.Ticket, len(spans))
+	for n, sp := range spans {
 		for _, t := range vs[n] {
-			if t.Version < v {
+			if sp.Holds(t.Version) {
 				out[n] = append(out[n], t)
 			}
 		}
