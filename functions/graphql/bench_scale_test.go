@@ -160,6 +160,9 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_category_sort_title_restricted", args: `showHistory: true, category_Icontains: "Payments", orderBy: ["title"]`, restricted: true},
 		listScaleOp{name: "history_status_sort_title", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["title"]`},
 		listScaleOp{name: "history_status_sort_reporter_id_desc", args: `showHistory: true, status_Icontains: RECEIVED, orderBy: ["-reporter_id"]`},
+		// A status held mid-life (IN_PROGRESS at the second version, the
+		// newest too for a third of the tickets): placed by the count.
+		listScaleOp{name: "history_status_midlife_sort_title", args: `showHistory: true, status_Icontains: IN_PROGRESS, orderBy: ["title"]`},
 		// The client's cleared category picker sends the string "null",
 		// which no category holds.
 		listScaleOp{name: "history_category_cleared_sort_title", args: `showHistory: true, category_Icontains: "null", orderBy: ["title"]`},
