@@ -12,8 +12,9 @@ import (
 // triageSeed gives a store 400 tickets of 2 to 4 versions, one in ten
 // filed under the category Anon: triage moves most of those to another
 // category as it opens them (and a few back as it starts on them),
-// leaves some in Anon, raises half the Low priorities to High, and
-// corrects the title of a few before (a second version still RECEIVED
+// leaves some in Anon, raises half the Low priorities to High, assigns
+// one ticket in five to a staff member, and corrects the title of a few
+// before (a second version still RECEIVED
 // and Anon); a third of all are then started (IN_PROGRESS); one is
 // deleted.
 func triageSeed(t *testing.T) func(*grievancetest.Store) {
@@ -37,6 +38,9 @@ func triageSeed(t *testing.T) func(*grievancetest.Store) {
 			}
 			if i%4 == 1 {
 				open.Priority = strp("High")
+			}
+			if i%5 == 2 {
+				open.AttendingStaffID = strp(staff.ID)
 			}
 			steps = append(steps, open)
 			switch {
@@ -142,8 +146,8 @@ func TestHistoryFiled_PartialCandidatesPastTheBudgetAreReadNotRefused(t *testing
 
 // A history list whose rows are the versions between a ticket's first
 // and its newest (the status OPEN of a ticket since started), or from
-// its second version on (a priority triage raised as it opened the
-// ticket), reads those versions alone: the history rows' count of each
+// its second version on (a priority triage raised, a staff member it
+// assigned, as it opened the ticket), reads those versions alone: the history rows' count of each
 // candidate's matching versions is all of them but its first and
 // newest, or all but its first, where the filed and live postings lack
 // it. The first version of the filed, the newest of a removed ticket
@@ -157,14 +161,17 @@ func TestHistoryFiled_RowsBetweenTheFirstAndTheNewestAreReadAlone(t *testing.T) 
 		filters []grievance.Filter
 		order   string
 		// items: the most versions a first page of ten in order reads
-		// for the administrator: 24, 43, 13 and 25 (each candidate's
-		// versions before: 44, 50, 21 and 29).
+		// for the administrator: 24, 43, 13, 106 and 25 (each
+		// candidate's versions before: 44, 50, 21, 186 and 29; the staff
+		// member's by the status reads every candidate in the RECEIVED
+		// group, which holds none of their rows).
 		items int
 	}{
 		{"the status held mid-life", []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "OPEN"}}, "-priority", 26},
 		{"the raised priority", []grievance.Filter{{Field: "priority", Lookup: grievance.Exact, Value: "High"}}, "-status", 44},
 		{"the raised priority while open", []grievance.Filter{{Field: "priority", Lookup: grievance.IContains, Value: "hig"},
 			{Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}, "title", 15},
+		{"the staff member assigned at opening", []grievance.Filter{{Field: "attending_staff__id", Lookup: grievance.Exact, Value: staff.ID}}, "-status", 110},
 		{"the intake category, corrected", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Anon"},
 			{Field: "status", Lookup: grievance.Exact, Value: "RECEIVED"}}, "-title", 26},
 	} {

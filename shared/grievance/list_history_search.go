@@ -136,14 +136,17 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// columns are read even where the counts of versions give the total,
 	// and that total is kept. Only where rows are likely some of a
 	// candidate's versions and not all: a status filter (it changes along
-	// every ticket's life), a priority (triage raises or lowers it after
-	// filing), or the version's order (its groups above the row would
-	// read the candidate); a category alone most often holds every
-	// version, and the columns would be read for nothing.
+	// every ticket's life), a priority or staff member (triage raises or
+	// lowers the one and assigns the other after filing), or the
+	// version's order (its groups above the row would read the
+	// candidate); a category alone most often holds every version, and
+	// the columns would be read for nothing.
 	onlyValues := len(unseen) == 0 && len(needs) > 0 && !slices.ContainsFunc(needs, func(n need) bool {
 		return !n.or || !slices.Contains(FiledFields, n.f.Field)
 	})
-	fewRows := groupField == "version" || slices.ContainsFunc(needs, func(n need) bool { return n.f.Field == "status" || n.f.Field == "priority" })
+	fewRows := groupField == "version" || slices.ContainsFunc(needs, func(n need) bool {
+		return slices.Contains([]string{"status", "priority", "attending_staff__id"}, n.f.Field)
+	})
 	place := onlyValues && fewRows && pl.postingsFirst() && (groupField != "" || pl.historyRunField(g, true) != "")
 	priorCount := pl.versionCount
 	byRows := ok && vok && rowsCountable(pl, len(unseen) > 0, place)
@@ -169,7 +172,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// its live version (the values held together, as a ticket's panel
 	// shows them now): the filters' live postings, read beside, say whose
 	// live ticket holds them, and the page reads only the newest version
-	// of those the history rows count one row for (onlyNewest). A list
+	// of those the history rows count one row for (readPlaced). A list
 	// placed (place) reads them for one filter too.
 	var liveNeeds [][]PostingKey
 	if byRows {
@@ -514,7 +517,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 					// versions, they are the newest the rows count.
 					read, besideLive = liveBeside(ctx, ti, vi, g, allow, cols.rows, only, at, isRow, read), true
 				case liveHeld != nil || len(at) > 0:
-					read = onlyNewest(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
+					read = readPlaced(read, func(seqs []int64) (map[int64]*Ticket, error) { return vi.NewestVersionsBySeq(ctx, seqs) },
 						func(spans map[int64]VersionSpan) (map[int64][]*Ticket, error) { return vi.VersionsWithin(ctx, spans) },
 						only, at, isRow, &pl.newest)
 				}
@@ -1125,7 +1128,7 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 	}
 }
 
-// onlyNewest wraps a history list's read of versions: of the tickets in
+// readPlaced wraps a history list's read of versions: of the tickets in
 // only it reads the newest version alone, and of those in at the versions
 // placed to hold their rows (placed.span: one item where a ticket has a
 // few, and a Query of a few versions costs more than 4 KB), beside the
@@ -1136,7 +1139,7 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 // after, a round trip more for it. nv learns the newest versions read,
 // and for versions read without their ticket's newest that the history
 // rows give (isHistory needs no live ticket for them).
-func onlyNewest(read func([]int64) (map[int64][]*Ticket, error), newest func([]int64) (map[int64]*Ticket, error), within func(map[int64]VersionSpan) (map[int64][]*Ticket, error), only map[int64]bool, at map[int64]placed, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
+func readPlaced(read func([]int64) (map[int64][]*Ticket, error), newest func([]int64) (map[int64]*Ticket, error), within func(map[int64]VersionSpan) (map[int64][]*Ticket, error), only map[int64]bool, at map[int64]placed, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
 		var one, placedSeqs, rest []int64
 		spans := map[int64]VersionSpan{}
