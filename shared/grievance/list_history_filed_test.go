@@ -157,8 +157,9 @@ func TestHistoryFiled_PartialCandidatesPastTheBudgetAreReadNotRefused(t *testing
 // assigned, as it opened the ticket), reads those versions alone: the history rows' count of each
 // candidate's matching versions is all of them but its first and
 // newest, or all but its first, where the filed and live postings lack
-// it. The first version of the filed, the newest of a removed ticket
-// are checked, not assumed: the rows found must be the count. Every
+// it (a placement by what they lack is checked by its read, the rows
+// found there must be the count: a removed ticket's newest, which
+// TestHistorySorted_PagesAsSortingEveryVersion's seed holds). Every
 // order pages through the rows sorting every version gives, for an
 // administrator and officers a category is hidden from or not.
 func TestHistoryFiled_RowsBetweenTheFirstAndTheNewestAreReadAlone(t *testing.T) {

@@ -1141,15 +1141,14 @@ func liveBeside(ctx context.Context, ti TextIndex, vi VersionIndex, g *guard, al
 // rows give (isHistory needs no live ticket for them).
 func readPlaced(read func([]int64) (map[int64][]*Ticket, error), newest func([]int64) (map[int64]*Ticket, error), within func(map[int64]VersionSpan) (map[int64][]*Ticket, error), only map[int64]bool, at map[int64]placed, rows func(*Ticket) bool, nv *newestVersions) func([]int64) (map[int64][]*Ticket, error) {
 	return func(seqs []int64) (map[int64][]*Ticket, error) {
-		var one, placedSeqs, rest []int64
-		spans := map[int64]VersionSpan{}
+		var one, rest []int64
+		spans := map[int64]VersionSpan{} // of the placed tickets
 		for _, n := range seqs {
 			p, ok := at[n]
 			switch {
 			case only[n]:
 				one = append(one, n)
 			case ok:
-				placedSeqs = append(placedSeqs, n)
 				sp, alone := p.span()
 				spans[n] = sp
 				if alone {
@@ -1159,7 +1158,7 @@ func readPlaced(read func([]int64) (map[int64][]*Ticket, error), newest func([]i
 				rest = append(rest, n)
 			}
 		}
-		if len(one) == 0 && len(placedSeqs) == 0 {
+		if len(one) == 0 && len(spans) == 0 {
 			return read(seqs)
 		}
 		others := func() (map[int64][]*Ticket, error) { return map[int64][]*Ticket{}, nil }
@@ -1192,7 +1191,7 @@ func readPlaced(read func([]int64) (map[int64][]*Ticket, error), newest func([]i
 				again = append(again, n)
 			}
 		}
-		for _, n := range placedSeqs {
+		for n := range spans {
 			p := at[n]
 			vs := spanGot[n]
 			if t, ok := got[n]; ok {
