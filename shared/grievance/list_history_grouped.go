@@ -32,6 +32,16 @@ type historyGroups struct {
 	// every candidate, each judged by its versions' values.
 	vals []string
 	sets []*SeqSet
+	// nums are the version order's groups' numbers (vals as numbers).
+	nums []int
+	// exact, when set (the version order, a reader the guard does not
+	// judge by live tickets), reads each ticket's versions of the groups
+	// it is offered in alone: a page by the version descending wants the
+	// newest of most of its tickets, not every version each holds a row at.
+	exact *versionReads
+	// likely, when set, is how likely the version order's group i holds a
+	// row of ticket n, and whether that is known (the first read's size).
+	likely func(i int, n int64) (p float64, known bool)
 }
 
 // groupShift places a group's index above a ticket number in the keys
@@ -151,6 +161,7 @@ func versionGroups(cands *SeqSet, rows []uint16, rowsAt map[int64][]int, desc bo
 		}
 		for len(hg.sets) < v {
 			hg.sets = append(hg.sets, &SeqSet{})
+			hg.nums = append(hg.nums, len(hg.sets))
 			hg.vals = append(hg.vals, SortValue(&Ticket{Version: len(hg.sets)}, "version"))
 		}
 		if at, ok := rowsAt[n]; ok && !slices.ContainsFunc(at, func(a int) bool { return a < 1 || a > v }) {
@@ -170,6 +181,7 @@ func versionGroups(cands *SeqSet, rows []uint16, rowsAt map[int64][]int, desc bo
 	if desc {
 		slices.Reverse(hg.vals)
 		slices.Reverse(hg.sets)
+		slices.Reverse(hg.nums)
 	}
 	return hg
 }
@@ -224,8 +236,13 @@ func (hg *historyGroups) rows(hint int, need func() int, judged *int, after *cur
 			})
 		}
 	}
-	read = memoVersions(read)
 	mask := int64(1)<<groupShift - 1
+	if hg.exact != nil {
+		return inOrder(each, hint, need, judged, func(keys []int64) (map[int64][]*Ticket, error) {
+			return hg.exact.read(keys, hg.nums, after)
+		})
+	}
+	read = memoVersions(read)
 	keyed := func(keys []int64) (map[int64][]*Ticket, error) {
 		seqs := make([]int64, 0, len(keys))
 		for _, k := range keys {
@@ -295,6 +312,9 @@ func (pl *ticketPlan) historyGrouped(hg *historyGroups, versions int, read func(
 	if m := hg.members(); versions > 0 {
 		hint = min(m, want*m/versions+2)
 	}
+	if k, ok := hg.likelyHint(want, after); ok {
+		hint = k
+	}
 	judged := 0
 	return hg.rows(hint, pl.wants, &judged, after, read)
 }
@@ -328,3 +348,119 @@ func (pl *ticketPlan) keyedStart(field string, desc bool, found int) (after *cur
 // wants is how many rows the page still wants once judged (and one to
 // know there is more).
 func (pl *ticketPlan) wants() int { return pl.w.lower + pl.w.first + 1 - pl.w.n }
+
+// likelyHint is how many (ticket, group) pairs from the page's start
+// likely hold want rows, by likely: each pair the placements put a row at
+// counts one, each they leave out none, each other its ticket's share of
+// rows per version. Two pairs more where a share was guessed, so that a
+// first read a row short is rare (a read more is a round trip more); ok
+// false without likely, or when the groups hold fewer rows.
+func (hg *historyGroups) likelyHint(want int, after *cursor) (int, bool) {
+	if hg.likely == nil {
+		return 0, false
+	}
+	first, top := 0, int64(-1)
+	if after != nil {
+		first, top = hg.start(after)
+	}
+	k, got, guessed := 0, 0.0, false
+	for i := first; i < len(hg.sets) && got < float64(want); i++ {
+		hi := hg.sets[i].Max()
+		if i == first && after != nil {
+			hi = min(hi, top)
+		}
+		hg.sets[i].Range(0, hi, true, func(n int64) bool {
+			p, known := hg.likely(i, n)
+			k++
+			got += p
+			guessed = guessed || !known
+			return got < float64(want)
+		})
+	}
+	if got < float64(want) || k == 0 {
+		return 0, false
+	}
+	if guessed {
+		k += 2
+	}
+	return k, true
+}
+
+// versionReads reads the versions of the version order's groups: each
+// (ticket, group) pair its one version, the pairs of a ticket a batch
+// holds as one span of its versions, and none twice. A version read is
+// judged by the filters as any row; one a group lists that does not hold
+// the filters' values is a single item read for nothing, where reading
+// the ticket whole for its first group read every version (the groups
+// are the history rows' counts: versionGroups). The count is the
+// columns' (rowCount), not corrected by these reads, as it is not for the
+// candidates the page never reads.
+type versionReads struct {
+	within func(map[int64]VersionSpan) (map[int64][]*Ticket, error)
+	rows   []uint16 // each ticket's versions (the history rows)
+	nv     *newestVersions
+	seen   map[int64]map[int]*Ticket // nil: read and absent
+}
+
+func newVersionReads(within func(map[int64]VersionSpan) (map[int64][]*Ticket, error), rows []uint16, nv *newestVersions) *versionReads {
+	return &versionReads{within: within, rows: rows, nv: nv, seen: map[int64]map[int]*Ticket{}}
+}
+
+// read returns the version of each key's group (nums: the groups'
+// version numbers) that the key's ticket holds, less those at or before
+// after's row.
+func (vr *versionReads) read(keys []int64, nums []int, after *cursor) (map[int64][]*Ticket, error) {
+	mask := int64(1)<<groupShift - 1
+	spans := map[int64]VersionSpan{}
+	for _, k := range keys {
+		n, v := k&mask, nums[k>>groupShift]
+		if _, done := vr.seen[n][v]; done {
+			continue
+		}
+		if sp, ok := spans[n]; ok {
+			spans[n] = VersionSpan{From: min(sp.From, v), Below: max(sp.Below, v+1)}
+		} else {
+			spans[n] = VersionSpan{From: v, Below: v + 1}
+		}
+	}
+	if len(spans) > 0 {
+		vs, err := vr.within(spans)
+		if err != nil {
+			return nil, err
+		}
+		for n, sp := range spans {
+			got := vr.seen[n]
+			if got == nil {
+				got = map[int]*Ticket{}
+				vr.seen[n] = got
+			}
+			for v := sp.From; v < sp.Below; v++ {
+				if _, ok := got[v]; !ok {
+					got[v] = nil
+				}
+			}
+			for _, t := range vs[n] {
+				got[t.Version] = t
+				// isHistory needs the ticket's newest: the history rows'.
+				if n < int64(len(vr.rows)) {
+					newest, _ := historyRowsOf(vr.rows[n])
+					vr.nv.note(t.ID, newest)
+				}
+			}
+		}
+		vr.nv.learn(vs)
+	}
+	out := make(map[int64][]*Ticket, len(keys))
+	for _, k := range keys {
+		n, v := k&mask, nums[k>>groupShift]
+		t := vr.seen[n][v]
+		if t == nil {
+			continue
+		}
+		if after != nil && t.Seq == after.seq && SortValue(t, "version") == after.value && t.Version >= after.version {
+			continue // on the pages before
+		}
+		out[k] = []*Ticket{t}
+	}
+	return out, nil
+}

@@ -214,6 +214,20 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	for _, ks := range filedNeeds {
 		keys = append(keys, ks...)
 	}
+	// Ordered by the version, a candidate whose rows a span places is put
+	// in the span's groups, and in its first and newest versions' too
+	// where what leaves them out is only an absence the postings cannot
+	// vouch for: a filed posting before the table's filed postings were
+	// complete (the marker, FiledIndex), a live posting of a ticket no
+	// longer live (deleted, removed: LiveKey, read beside).
+	filedKnown := func() (bool, error) { return false, nil }
+	if filedNeeds != nil && groupField == "version" {
+		if fi, ok := s.store.(FiledIndex); ok {
+			filedKnown = s.filedComplete.under("read filed postings marker", func() (bool, error) { return fi.FiledPostingsComplete(ctx) })
+		}
+		keys = append(keys, LiveKey)
+		pl.waits = append(pl.waits, func() { _, _ = filedKnown() })
+	}
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
 	familyOnly := false
@@ -500,15 +514,17 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 							}
 						}
 					}
+					filed, err := filedKnown()
+					if err != nil {
+						return nil, err
+					}
+					live := post[LiveKey]
 					for n, p := range at {
-						// Not a run between: it is placed by what the
-						// postings lack (a first version filed before
-						// them, a removed ticket's newest), which its
-						// read checks but a group it is left out of
-						// would not.
-						if !p.between {
-							rowsAt[n] = p.at()
-						}
+						// A run between is placed by what the postings
+						// lack, which its read checks but a group it is
+						// left out of would not: it stays in the groups
+						// of the ends no posting vouches for.
+						rowsAt[n] = p.groups(filed, live != nil && live.Has(n))
 					}
 				}
 				switch {
@@ -584,6 +600,12 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		hg := newHistoryGroups(cands, post, groupField, groupVals, pl.order[0].desc)
 		if groupField == "version" {
 			hg = versionGroups(cands, rowsColumn, rowsAt, pl.order[0].desc)
+			if hg != nil && !g.sensitive() {
+				// Each group's version alone: the guard judges no row by its
+				// live ticket here, so none is read beside (liveBeside).
+				hg.exact = newVersionReads(func(spans map[int64]VersionSpan) (map[int64][]*Ticket, error) { return vi.VersionsWithin(ctx, spans) }, rowsColumn, &pl.newest)
+				hg.likely = likelyRows(hg, rowsColumn, rowsAt, counted, versions)
+			}
 		}
 		if hg != nil {
 			return pl.historyGrouped(hg, versions, read), nil
@@ -633,6 +655,43 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return fn(t)
 		})
 	}, nil
+}
+
+// likelyRows says how likely the version order's group i holds a row of
+// ticket n (historyGroups.likely): where the postings place its rows
+// (rowsAt) whether group i's version is one of them, else its share of
+// rows per version by the columns' count (counted; every candidate's
+// share, found rows per member, where not counted).
+func likelyRows(hg *historyGroups, rows []uint16, rowsAt map[int64][]int, counted map[int64]int, found int) func(int, int64) (float64, bool) {
+	rate := 0.5
+	if m := hg.members(); found > 0 && m > 0 {
+		rate = min(1, float64(found)/float64(m))
+	}
+	return func(i int, n int64) (float64, bool) {
+		v := hg.nums[i]
+		if at, ok := rowsAt[n]; ok {
+			return b2f(slices.Contains(at, v)), true
+		}
+		k, ok := counted[n]
+		if !ok || n >= int64(len(rows)) {
+			return rate, false
+		}
+		switch versions, _ := historyRowsOf(rows[n]); {
+		case k >= versions:
+			return 1, true
+		case k == 0:
+			return 0, true
+		default:
+			return float64(k) / float64(versions), false
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // moreRowValues adds to cols the columns of values the list's lookups
@@ -925,6 +984,26 @@ func (p placed) at() []int {
 		out = append(out, p.versions)
 	}
 	return out
+}
+
+// groups are the version order's groups a placed candidate is put in:
+// the versions holding its rows (at), and, of a run between, the first
+// version unless the filed postings are complete (firstKnown) and the
+// newest unless the ticket is live (newestKnown), where the placement
+// rests on their absence. A version of those that holds no row is one
+// item read for nothing; one left out that holds a row would be lost.
+func (p placed) groups(firstKnown, newestKnown bool) []int {
+	at := p.at()
+	if !p.between {
+		return at
+	}
+	if !p.first && !firstKnown {
+		at = append([]int{1}, at...)
+	}
+	if !p.newest && !newestKnown {
+		at = append(at, p.versions)
+	}
+	return at
 }
 
 // span is what is read of the History table for the rows: the first

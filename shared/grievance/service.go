@@ -83,6 +83,9 @@ type Service struct {
 	// rowsComplete: the store said every ticket's history rows are in
 	// their column (history_rows.go).
 	rowsComplete onceTrue
+	// filedComplete: the store said every ticket is in the filed
+	// postings (FiledIndex).
+	filedComplete onceTrue
 
 	mu        sync.Mutex
 	cfg       *Config

@@ -496,6 +496,16 @@ func ReplacedKey(k PostingKey) PostingKey {
 // (docs/data-model.md, "Filed with the value").
 func FiledField(field string) string { return "v1:" + field }
 
+// FiledIndex is a text index that says whether every ticket is in the
+// filed postings (a table indexed from its first ticket by code that
+// writes them, or one the history pass has since gone through): only
+// then does a ticket missing from a filed posting say that its first
+// version did not hold the value, and the version order's groups leave
+// a candidate out of the first version's group on that absence.
+type FiledIndex interface {
+	FiledPostingsComplete(ctx context.Context) (bool, error)
+}
+
 // FiledFields are the fields with filed postings: those the history rows
 // count per ticket. A ticket adds one member to each when it is created,
 // a handful of posting items a batch of new tickets shares.

@@ -839,10 +839,14 @@ func ForgetTextCounts(tb testing.TB, s *Store) {
 }
 
 // ForgetFiled makes s's table what it was before the filed postings
-// (grievance.FiledKey): none.
+// (grievance.FiledKey): none, nor their marker.
 func ForgetFiled(tb testing.TB, s *Store) {
 	tb.Helper()
 	forgetCounts(tb, s, nil, prefixPosting+grievance.FiledField(""))
+	err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skFiledMarker).Run(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // ForgetSplitCounts makes s's table what it was before the counts by

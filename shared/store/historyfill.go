@@ -68,7 +68,7 @@ func (s *Store) CompleteHistory(ctx context.Context, o BackfillOptions, progress
 			return r, translate("complete history: read versions", err)
 		}
 		if len(page) == 0 {
-			return r, nil
+			return r, s.historyPassDone(ctx, o)
 		}
 		bySeq := map[int64][]*grievance.Ticket{}
 		ids := map[int64]string{}
@@ -109,9 +109,22 @@ func (s *Store) CompleteHistory(ctx context.Context, o BackfillOptions, progress
 			progress(r)
 		}
 		if len(page) < size {
-			return r, nil
+			return r, s.historyPassDone(ctx, o)
 		}
 	}
+}
+
+// historyPassDone marks the filed postings complete at the end of a pass
+// from the start: it filed every ticket recorded (a resumed pass trusts
+// those before its cursor, and does not say so).
+func (s *Store) historyPassDone(ctx context.Context, o BackfillOptions) error {
+	if o.After != 0 || o.DryRun {
+		return nil
+	}
+	if err := s.mark(ctx, skFiledMarker); err != nil {
+		return fmt.Errorf("complete history: %w", err)
+	}
+	return nil
 }
 
 // completeTickets indexes the tickets of seqs whose index is partial.

@@ -389,13 +389,32 @@ func TestCompleteHistory_FilesTheTicketsOfAnUpgradedTable(t *testing.T) {
 			}
 		}
 	}
+	complete := func(when string, want bool) {
+		t.Helper()
+		if ok, err := s.FiledPostingsComplete(ctx); ok != want || err != nil {
+			t.Errorf("%s: filed postings complete %v (%v), want %v", when, ok, err, want)
+		}
+	}
 	postings("from the stream", []int64{1, 2}, nil, []int64{1}, []int64{2})
+	complete("from the stream", true)
 	store.ForgetFiled(t, s)
 	postings("upgraded", nil, nil, nil, nil)
+	complete("upgraded", false)
+	// A pass resumed after ticket 1 files ticket 2 alone: not every ticket.
+	if _, err := s.CompleteHistory(ctx, store.BackfillOptions{After: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	postings("after a resumed pass", []int64{2}, nil, nil, []int64{2})
+	complete("after a resumed pass", false)
+	if _, err := s.CompleteHistory(ctx, store.BackfillOptions{DryRun: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	complete("after a dry pass", false)
 	if _, err := s.CompleteHistory(ctx, store.BackfillOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	postings("after the history pass", []int64{1, 2}, nil, []int64{1}, []int64{2})
+	complete("after the history pass", true)
 }
 
 // consumeTickets gives s's main-table stream records to the history and

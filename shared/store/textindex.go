@@ -574,6 +574,20 @@ func (st searchState) filed(pc postingChanges) {
 	}
 }
 
+// skFiledMarker: every ticket is in the filed postings (a table indexed
+// from ticket 1 by code that writes them, or one a history pass went
+// through from the start).
+const skFiledMarker = "filed"
+
+// FiledPostingsComplete implements grievance.FiledIndex: the marker is
+// written when ticket 1 is first indexed by this code (a fresh table), by
+// an import of ticket 1 and at the end of a history pass from the start
+// (CompleteHistory), which files every ticket whose first version the
+// History table holds.
+func (s *Store) FiledPostingsComplete(ctx context.Context) (bool, error) {
+	return s.marked(ctx, skFiledMarker)
+}
+
 // ApplySearch brings the text index up to date with the ticket changes
 // among recs (Main table stream records in stream order; other kinds are
 // skipped). The live postings follow a ticket's last image in the batch;
@@ -692,7 +706,7 @@ func (st searchState) weight() int {
 
 // indexMarkers are the markers of a table whose every ticket was indexed
 // by this code: written when ticket 1 is first indexed.
-var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skPeriodsMarker, skDateDaysMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker}, runsMarkers()...)
+var indexMarkers = append([]string{skOrdersMarker, skDaysMarker, skPeriodsMarker, skDateDaysMarker, skRowsMarker, skWideMarker, skSealMarker, skLiveTextsMarker, skFiledMarker}, runsMarkers()...)
 
 // searchChange is the state a ticket's index entry must reach, from the
 // image of that stream order.
@@ -1082,4 +1096,5 @@ var (
 	_ grievance.DateDayIndex    = (*Store)(nil)
 	_ grievance.HistoryRowIndex = (*Store)(nil)
 	_ grievance.LiveTextIndex   = (*Store)(nil)
+	_ grievance.FiledIndex      = (*Store)(nil)
 )

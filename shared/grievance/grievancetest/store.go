@@ -95,6 +95,10 @@ type Store struct {
 	rowsIncomplete bool
 	// rowsPartial are the tickets HistoryRows says are partial.
 	rowsPartial map[int64]bool
+	// unfiled are the tickets indexed before the filed postings (in none
+	// of them); filedIncomplete is what FiledPostingsComplete denies.
+	unfiled         map[int64]bool
+	filedIncomplete bool
 }
 
 type claimKey struct{ user, clientMutationID string }

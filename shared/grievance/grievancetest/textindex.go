@@ -47,6 +47,9 @@ func (s *Store) Postings(ctx context.Context, keys []grievance.PostingKey) (map[
 			}
 			if field, ok := strings.CutPrefix(k.Field, "v1:"); ok {
 				// Filed with the value: the first version held it.
+				if s.unfiled[t.Seq] {
+					continue
+				}
 				for _, v := range s.history[t.ID] {
 					if v.Version == 1 && slices.Contains(grievance.FiledFields, field) && holds(v, grievance.PostingKey{Field: field, Gram: k.Gram}) {
 						out[k].Add(t.Seq)
@@ -651,6 +654,26 @@ func (s *Store) SetHistoryRowsComplete(ok bool) { s.setFlag(&s.rowsIncomplete, !
 // HistoryRowsComplete implements grievance.HistoryRowIndex.
 func (s *Store) HistoryRowsComplete(ctx context.Context) (bool, error) {
 	return s.complete("HistoryRowsComplete", &s.rowsIncomplete)
+}
+
+// SetUnfiled makes the tickets numbered seqs absent from every filed
+// posting, as a table indexed before them holds its tickets until the
+// history pass, and FiledPostingsComplete deny it.
+func (s *Store) SetUnfiled(seqs ...int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unfiled = map[int64]bool{}
+	for _, n := range seqs {
+		s.unfiled[n] = true
+	}
+	s.filedIncomplete = true
+}
+
+var _ grievance.FiledIndex = (*Store)(nil)
+
+// FiledPostingsComplete implements grievance.FiledIndex.
+func (s *Store) FiledPostingsComplete(ctx context.Context) (bool, error) {
+	return s.complete("FiledPostingsComplete", &s.filedIncomplete)
 }
 
 // setFlag sets one of the store's flags.
