@@ -153,6 +153,12 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_status_sort_priority", args: `showHistory: true, status_Icontains: OPEN, orderBy: ["-priority"]`},
 		listScaleOp{name: "history_category_sort_title", args: `showHistory: true, category: "Payments", orderBy: ["title"]`},
 		listScaleOp{name: "history_staff_sort_version", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["-version"]`, staffID)},
+		// The version's groups both ways where a candidate's rows are
+		// some of its versions: the staff member assigned at the second
+		// (ascending, the first group holds none of them), a status held
+		// mid-life (the newest group only a quarter's).
+		listScaleOp{name: "history_staff_sort_version_asc", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["version"]`, staffID)},
+		listScaleOp{name: "history_status_midlife_sort_version_desc", args: `showHistory: true, status_Icontains: IN_PROGRESS, orderBy: ["-version"]`},
 		// A category or priority in history by a column: read by the
 		// tickets that ever held it (postingsFirst), not walked for.
 		listScaleOp{name: "history_priority_sort_status_desc", args: `showHistory: true, priority_Icontains: "High", orderBy: ["-status"]`},

@@ -1,6 +1,8 @@
 package grievance
 
 import (
+	"cmp"
+	"maps"
 	"slices"
 )
 
@@ -400,10 +402,126 @@ type versionReads struct {
 	rows   []uint16 // each ticket's versions (the history rows)
 	nv     *newestVersions
 	seen   map[int64]map[int]*Ticket // nil: read and absent
+	// live, where the guard judges rows by their live tickets
+	// (sensitive), reads each batch's live tickets beside its versions
+	// (as liveBeside does) for the guard (know), and preload reads those
+	// of tickets no longer live; the live ticket stands for the newest
+	// version the history rows count, so a group of tickets' newest
+	// versions reads the History table for none of them.
+	live    func([]int64) (map[int64]*Ticket, error)
+	know    func(map[int64]*Ticket)
+	preload func(ids []string) error
+	// lives, liveRead, preloaded: the live tickets read, the tickets
+	// whose live ticket was asked for, and those not live the guard was
+	// asked to read.
+	lives               map[int64]*Ticket
+	liveRead, preloaded map[int64]bool
 }
 
 func newVersionReads(within func(map[int64]VersionSpan) (map[int64][]*Ticket, error), rows []uint16, nv *newestVersions) *versionReads {
-	return &versionReads{within: within, rows: rows, nv: nv, seen: map[int64]map[int]*Ticket{}}
+	return &versionReads{within: within, rows: rows, nv: nv, seen: map[int64]map[int]*Ticket{}, lives: map[int64]*Ticket{}, liveRead: map[int64]bool{}, preloaded: map[int64]bool{}}
+}
+
+// newest is ticket n's newest version by the history rows (0 unknown).
+func (vr *versionReads) newest(n int64) int {
+	if n < 0 || n >= int64(len(vr.rows)) {
+		return 0
+	}
+	v, _ := historyRowsOf(vr.rows[n])
+	return v
+}
+
+// store keeps what a read of spans found.
+func (vr *versionReads) store(spans map[int64]VersionSpan, vs map[int64][]*Ticket) {
+	for n, sp := range spans {
+		got := vr.seen[n]
+		if got == nil {
+			got = map[int]*Ticket{}
+			vr.seen[n] = got
+		}
+		for v := sp.From; v < sp.Below; v++ {
+			if _, ok := got[v]; !ok {
+				got[v] = nil
+			}
+		}
+		for _, t := range vs[n] {
+			got[t.Version] = t
+			// isHistory needs the ticket's newest: the history rows'.
+			vr.nv.note(t.ID, vr.newest(n))
+		}
+	}
+	vr.nv.learn(vs)
+}
+
+// fetch reads the versions of spans, and, where the guard judges by live
+// tickets, the live tickets of seqs beside them, those of newest (a
+// group of each one's newest version) standing for that version: one
+// not at it (removed, or the History behind) has it read after.
+func (vr *versionReads) fetch(spans map[int64]VersionSpan, seqs []int64, newest map[int64]bool) error {
+	if vr.live == nil {
+		if len(spans) == 0 {
+			return nil
+		}
+		vs, err := vr.within(spans)
+		if err != nil {
+			return err
+		}
+		vr.store(spans, vs)
+		return nil
+	}
+	var fresh []int64
+	for _, n := range seqs {
+		if !vr.liveRead[n] {
+			vr.liveRead[n] = true
+			fresh = append(fresh, n)
+		}
+	}
+	lives := map[int64]*Ticket{}
+	live := func() (map[int64]*Ticket, error) { return lives, nil }
+	if len(fresh) > 0 {
+		live = async("read live tickets", func() (map[int64]*Ticket, error) { return vr.live(fresh) })
+	}
+	var vs map[int64][]*Ticket
+	var err error
+	if len(spans) > 0 {
+		vs, err = vr.within(spans)
+	}
+	lives, lerr := live()
+	if err = cmp.Or(err, lerr); err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = map[int64][]*Ticket{}
+	}
+	vr.know(lives)
+	maps.Copy(vr.lives, lives)
+	vr.store(spans, vs)
+	again := map[int64]VersionSpan{}
+	for n := range newest {
+		v := vr.newest(n)
+		if l, ok := vr.lives[n]; ok && l.Version == v {
+			vr.store(map[int64]VersionSpan{n: {From: v, Below: v + 1}}, map[int64][]*Ticket{n: {l}})
+			continue
+		}
+		again[n] = VersionSpan{From: v, Below: v + 1}
+	}
+	if len(again) > 0 {
+		more, err := vr.within(again)
+		if err != nil {
+			return err
+		}
+		vr.store(again, more)
+		maps.Copy(vs, more)
+	}
+	// The guard's read of the tickets not live (removed).
+	var ids []string
+	for n, got := range vs {
+		if _, ok := vr.lives[n]; !ok && !vr.preloaded[n] && len(got) > 0 {
+			vr.preloaded[n] = true
+			ids = append(ids, got[0].ID)
+		}
+	}
+	return vr.preload(ids)
 }
 
 // read returns the version of each key's group (nums: the groups'
@@ -412,9 +530,16 @@ func newVersionReads(within func(map[int64]VersionSpan) (map[int64][]*Ticket, er
 func (vr *versionReads) read(keys []int64, nums []int, after *cursor) (map[int64][]*Ticket, error) {
 	mask := int64(1)<<groupShift - 1
 	spans := map[int64]VersionSpan{}
+	newest := map[int64]bool{} // read as the live ticket (vr.live)
+	var seqs []int64
 	for _, k := range keys {
 		n, v := k&mask, nums[k>>groupShift]
+		seqs = append(seqs, n)
 		if _, done := vr.seen[n][v]; done {
+			continue
+		}
+		if vr.live != nil && v == vr.newest(n) {
+			newest[n] = true
 			continue
 		}
 		if sp, ok := spans[n]; ok {
@@ -423,32 +548,8 @@ func (vr *versionReads) read(keys []int64, nums []int, after *cursor) (map[int64
 			spans[n] = VersionSpan{From: v, Below: v + 1}
 		}
 	}
-	if len(spans) > 0 {
-		vs, err := vr.within(spans)
-		if err != nil {
-			return nil, err
-		}
-		for n, sp := range spans {
-			got := vr.seen[n]
-			if got == nil {
-				got = map[int]*Ticket{}
-				vr.seen[n] = got
-			}
-			for v := sp.From; v < sp.Below; v++ {
-				if _, ok := got[v]; !ok {
-					got[v] = nil
-				}
-			}
-			for _, t := range vs[n] {
-				got[t.Version] = t
-				// isHistory needs the ticket's newest: the history rows'.
-				if n < int64(len(vr.rows)) {
-					newest, _ := historyRowsOf(vr.rows[n])
-					vr.nv.note(t.ID, newest)
-				}
-			}
-		}
-		vr.nv.learn(vs)
+	if err := vr.fetch(spans, seqs, newest); err != nil {
+		return nil, err
 	}
 	out := make(map[int64][]*Ticket, len(keys))
 	for _, k := range keys {

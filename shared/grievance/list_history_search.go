@@ -600,10 +600,18 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		hg := newHistoryGroups(cands, post, groupField, groupVals, pl.order[0].desc)
 		if groupField == "version" {
 			hg = versionGroups(cands, rowsColumn, rowsAt, pl.order[0].desc)
-			if hg != nil && !g.sensitive() {
-				// Each group's version alone: the guard judges no row by its
-				// live ticket here, so none is read beside (liveBeside).
-				hg.exact = newVersionReads(func(spans map[int64]VersionSpan) (map[int64][]*Ticket, error) { return vi.VersionsWithin(ctx, spans) }, rowsColumn, &pl.newest)
+			if hg != nil {
+				// Each group's version alone, and where the guard judges
+				// rows by their live tickets, those read beside.
+				vr := newVersionReads(func(spans map[int64]VersionSpan) (map[int64][]*Ticket, error) { return vi.VersionsWithin(ctx, spans) }, rowsColumn, &pl.newest)
+				if g.sensitive() {
+					vr.live = func(seqs []int64) (map[int64]*Ticket, error) {
+						return ti.LiveTicketsBySeq(ctx, seqs, allow.spare(len(seqs)))
+					}
+					vr.know = g.know
+					vr.preload = func(ids []string) error { return g.preload(ctx, ids) }
+				}
+				hg.exact = vr
 				hg.likely = likelyRows(hg, rowsColumn, rowsAt, counted, versions)
 			}
 		}
