@@ -183,6 +183,7 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_sort_status_restricted", args: `showHistory: true, orderBy: ["status"]`, restricted: true},
 		listScaleOp{name: "history_sort_title_restricted", args: `showHistory: true, orderBy: ["title"]`, restricted: true},
 		listScaleOp{name: "history_sort_version_desc_restricted", args: `showHistory: true, orderBy: ["-version"]`, restricted: true},
+		listScaleOp{name: "history_staff_sort_version_restricted", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["-version"]`, staffID), restricted: true},
 		listScaleOp{name: "history_title_sort_status", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["status"]`},
 		listScaleOp{name: "history_title_sort_category_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-category"]`},
 		listScaleOp{name: "history_title_sort_version_desc", args: `showHistory: true, title_Icontains: "received (12", orderBy: ["-version"]`},

@@ -106,6 +106,22 @@ func TestHistoryFiled_RowsOfTheFirstVersionAreReadAlone(t *testing.T) {
 	}
 }
 
+// spiedAsSorted pages through q as reader, 25 rows a page, with a
+// service reading versions through a spy, against sorting every version
+// (plain), and returns them for a count of the versions a page reads.
+func spiedAsSorted(t *testing.T, st *grievancetest.Store, plain *grievance.Service, reader *grievance.Principal, q grievance.TicketQuery, name string) (context.Context, *grievance.Service, *versionSpy) {
+	t.Helper()
+	ctx := grievance.NewContext(context.Background(), reader)
+	spy := &versionSpy{Store: st}
+	svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 2000})
+	want, wantTotal := pagedVersionsBy(t, ctx, plain, q, 25)
+	got, gotTotal := pagedVersionsBy(t, ctx, svc, q, 25)
+	if got != want || gotTotal != wantTotal {
+		t.Errorf("%s %s by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, name, q.OrderBy[0], got, gotTotal, want, wantTotal)
+	}
+	return ctx, svc, spy
+}
+
 // pageOfTenReads is how many versions the first page of ten of q reads
 // through spy, the page checked against sorting every version (plain),
 // with each row's live version known (isHistory: a row read alone, or
@@ -192,15 +208,8 @@ func TestHistoryFiled_RowsBetweenTheFirstAndTheNewestAreReadAlone(t *testing.T) 
 		}
 		for _, order := range orders {
 			for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
-				ctx := grievance.NewContext(context.Background(), reader)
-				spy := &versionSpy{Store: st}
-				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 2000})
 				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Filters: tc.filters}
-				want, wantTotal := pagedVersionsBy(t, ctx, plain, q, 25)
-				got, gotTotal := pagedVersionsBy(t, ctx, svc, q, 25)
-				if got != want || gotTotal != wantTotal {
-					t.Errorf("%s %s by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, tc.name, order, got, gotTotal, want, wantTotal)
-				}
+				ctx, svc, spy := spiedAsSorted(t, st, plain, reader, q, tc.name)
 				if reader != admin || order != tc.order {
 					continue
 				}
@@ -247,15 +256,8 @@ func TestHistoryByVersion_EachGroupReadsItsVersionAlone(t *testing.T) {
 	} {
 		for _, order := range []string{"-version", "version"} {
 			for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
-				ctx := grievance.NewContext(context.Background(), reader)
-				spy := &versionSpy{Store: st}
-				svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy, HistoryReadBudget: 2000})
 				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Filters: tc.filters}
-				want, wantTotal := pagedVersionsBy(t, ctx, plain, q, 25)
-				got, gotTotal := pagedVersionsBy(t, ctx, svc, q, 25)
-				if got != want || gotTotal != wantTotal {
-					t.Errorf("%s %s by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, tc.name, order, got, gotTotal, want, wantTotal)
-				}
+				ctx, svc, spy := spiedAsSorted(t, st, plain, reader, q, tc.name)
 				if reader == officer && order == "-version" {
 					if read := pageOfTenReads(t, ctx, st, svc, plain, spy, q, tc.name); read > tc.officer {
 						t.Errorf("officer %s by %s: read %d versions for a page of ten, want at most %d", tc.name, order, read, tc.officer)
