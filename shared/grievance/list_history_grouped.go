@@ -36,10 +36,10 @@ type historyGroups struct {
 	sets []*SeqSet
 	// nums are the version order's groups' numbers (vals as numbers).
 	nums []int
-	// exact, when set (the version order, a reader the guard does not
-	// judge by live tickets), reads each ticket's versions of the groups
-	// it is offered in alone: a page by the version descending wants the
-	// newest of most of its tickets, not every version each holds a row at.
+	// exact, when set (the version order), reads each ticket's versions
+	// of the groups it is offered in alone: a page by the version
+	// descending wants the newest of most of its tickets, not every
+	// version each holds a row at.
 	exact *versionReads
 	// likely, when set, is how likely the version order's group i holds a
 	// row of ticket n, and whether that is known (the first read's size).
