@@ -65,11 +65,21 @@ func (pl *ticketPlan) historyRunField(g *guard, narrowed bool) string {
 type historyRunCols struct {
 	runs      []OrderRun
 	unchanged []uint16
+	// head, when read, are the column's first groups in the list's order
+	// (headEnd: they reach its end). A run is read whole to be sorted, so
+	// where the candidates crowd the column's start (a text every ticket
+	// holds) the first run's every version was read for a page its first
+	// few tickets fill (85 items for 20 rows): the groups it covers split
+	// it, and the page reads the tickets it takes.
+	head    []OrderBucket
+	headEnd bool
 }
 
 // startHistoryRuns starts the reads historyRuns needs for field, beside
-// the postings; nil when the store keeps no runs or history rows.
-func (s *Service) startHistoryRuns(ctx context.Context, field string) func() (*historyRunCols, error) {
+// the postings, with the column's first head groups in the order desc
+// gives when head is above 0; nil when the store keeps no runs or history
+// rows.
+func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool, head int) func() (*historyRunCols, error) {
 	ri, ok := s.store.(OrderRunIndex)
 	hr, hok := s.store.(HistoryRowIndex)
 	if !ok || !hok {
@@ -81,17 +91,35 @@ func (s *Service) startHistoryRuns(ctx context.Context, field string) func() (*h
 	if slices.Contains(RowUnchangedFields, field) {
 		unchanged = async("read unchanged values", func() ([]uint16, error) { return hr.HistoryValueRows(ctx, field, UnchangedValue) })
 	}
+	type headRead struct {
+		groups []OrderBucket
+		end    bool
+	}
+	heads := func() (headRead, error) { return headRead{}, nil }
+	headsDone := func() (bool, error) { return false, nil }
+	if oi, ok := s.store.(OrderIndex); ok && head > 0 {
+		heads = async("read order postings", func() (headRead, error) {
+			b, next, err := oi.OrderBuckets(ctx, field, desc, "", head)
+			return headRead{b, next == ""}, err
+		})
+		headsDone = s.ordersComplete.under("read order postings marker", func() (bool, error) { return oi.OrderPostingsComplete(ctx) })
+	}
 	return func() (*historyRunCols, error) {
 		c := &historyRunCols{}
 		var rerr, uerr error
 		c.runs, rerr = runs()
 		c.unchanged, uerr = unchanged()
 		whole, err := done()
-		if err := cmp.Or(rerr, uerr, err); err != nil {
+		h, herr := heads()
+		hwhole, hderr := headsDone()
+		if err := cmp.Or(rerr, uerr, err, herr, hderr); err != nil {
 			return nil, err
 		}
 		if !whole {
 			c.runs = nil
+		}
+		if hwhole {
+			c.head, c.headEnd = h.groups, h.end
 		}
 		return c, nil
 	}
@@ -150,7 +178,7 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 		settled.Add(n)
 		return true
 	})
-	hr := &historyRuns{field: field, desc: desc, buckets: runBuckets(c.runs, settled, desc), loose: cands.Clone(), counts: rows}
+	hr := &historyRuns{field: field, desc: desc, buckets: splitByHead(runBuckets(c.runs, settled, desc), c.head, c.headEnd, desc), loose: cands.Clone(), counts: rows}
 	for _, b := range hr.buckets {
 		hr.loose.AndNot(b.Members)
 	}
@@ -163,6 +191,66 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 		return nil
 	}
 	return hr
+}
+
+// splitByHead splits the runs of buckets (in the list's order) that the
+// column's head groups cover (head, in the same order; end: they reach the
+// column's end) into those groups' share of their members, in order, and
+// the rest of the run past the head's last group: a run whose first
+// tickets fill the page then reads them alone. A member no head group
+// holds (its order posting moved since the run was written) stays in the
+// rest, read with it where the rest is reached.
+func splitByHead(buckets, head []OrderBucket, end bool, desc bool) []OrderBucket {
+	if len(head) == 0 {
+		return buckets
+	}
+	last := head[len(head)-1].Gram
+	// covers: a gram in b's range is also within the head.
+	covers := func(b OrderBucket) bool {
+		if desc {
+			return b.upper == "" || b.upper > last
+		}
+		return b.Gram <= last
+	}
+	var out []OrderBucket
+	for i, b := range buckets {
+		if !covers(b) {
+			return append(out, buckets[i:]...)
+		}
+		if !b.Run {
+			out = append(out, b)
+			continue
+		}
+		rest := b.Members.Clone()
+		for _, h := range head {
+			if h.Gram < b.Gram || b.upper != "" && h.Gram >= b.upper {
+				continue
+			}
+			in := h.Members.Clone()
+			if in.And(b.Members); in.Len() == 0 {
+				continue
+			}
+			rest.AndNot(in)
+			// A prefix's group (not a whole value) is sorted once read,
+			// as a run of its one gram.
+			out = append(out, OrderBucket{Gram: h.Gram, Members: in, Run: !h.wholeValue(), upper: h.Gram + "\xff"})
+		}
+		if rest.Len() == 0 {
+			continue
+		}
+		r := OrderBucket{Gram: b.Gram, Members: rest, Run: true, upper: b.upper}
+		switch {
+		case end:
+			// Only members whose order posting moved are left: where their
+			// versions sort is found once read, as the run's.
+		case desc:
+			r.upper = last
+		default:
+			r.Gram = last + "\xff"
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // holds reports whether a version whose value on the column has gram

@@ -96,6 +96,54 @@ func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
 	}
 }
 
+// A text every ticket holds, ordered by the title, where the first run
+// holds more tickets than the page takes: the column's first groups,
+// read beside the runs, split it, so the page reads about its own
+// tickets and not its run whole (32 of 40 tickets before), both ways,
+// with the same rows as sorting every version; and a run the first
+// groups only partly cover is read past them in the same order.
+func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 120 {
+			ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("case %03d", i))})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			return []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}[:i%3]
+		}, 0)
+	}
+	st, plain := seededTwice(seed)
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, tc := range []struct {
+		run, most int
+	}{
+		// A page of 20 rows is about 10 tickets of two versions.
+		{run: 40, most: 13},
+		// Runs of 24: the first groups (13) cover half the first.
+		{run: 24, most: 13},
+		// Runs of 4, each a few groups: as before.
+		{run: 4, most: 16},
+	} {
+		st.OrderRunMembers = tc.run
+		for _, order := range []string{"title", "-title"} {
+			p, want, read := firstTwenty(t, ctx, st, plain, order, "case")
+			if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || read > tc.most {
+				t.Errorf("runs of %d, by %s: %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
+					tc.run, order, versions(p.Items), p.TotalCount, read, versions(want.Items), want.TotalCount, tc.most)
+			}
+			twenty := 20
+			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
+				Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "case"}}}
+			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
+			got, gotTotal := pagedVersions(t, ctx, svc, q)
+			all, allTotal := pagedVersions(t, ctx, plain, q)
+			if got != all || gotTotal != allTotal {
+				t.Errorf("runs of %d, by %s, every page:\n got %s (%d)\nwant %s (%d)", tc.run, order, got, gotTotal, all, allTotal)
+			}
+		}
+	}
+}
+
 // staleRows is a store whose history rows have not yet seen any title
 // change, as before the consumer reaches it: every ticket looks
 // placeable by its live title.

@@ -285,7 +285,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
 	runField := pl.historyRunField(g, texts || pl.postingsFirst())
 	if runField != "" {
-		if runCols = s.startHistoryRuns(ctx, runField); runCols != nil {
+		desc, head := pl.order[0].desc, 0
+		if w := pl.w; w.first >= 0 && !(w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0) {
+			// A first page (or one by offset) reads the column's first
+			// groups too, about a group a ticket for tickets of two rows.
+			head = (w.first+1+w.lower+1)/2 + 2
+		}
+		if runCols = s.startHistoryRuns(ctx, runField, desc, head); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
 		}
 	}
