@@ -40,6 +40,13 @@ type historyRuns struct {
 	counts []uint16
 }
 
+// crowdedShare is the share of the tickets a search's candidates are,
+// from which a history page by the runs reads the column's first groups
+// (historyRunCols.head): a run holds about 24 tickets, so half of them
+// candidates of a few versions each are more versions than a page of 20
+// rows takes, and fewer are about what it takes.
+const crowdedShare = 0.5
+
 // historyRunBy are the orders historyRuns serves: the web client's
 // sortable columns whose live runs exist (OrderRunFields).
 var historyRunBy = []string{"title", "reporter_id"}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redress-grm/redress/shared/grievance"
@@ -97,11 +98,13 @@ func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
 }
 
 // A text every ticket holds, ordered by the title, where the first run
-// holds more tickets than the page takes: the column's first groups,
-// read beside the runs, split it, so the page reads about its own
-// tickets and not its run whole (32 of 40 tickets before), both ways,
-// with the same rows as sorting every version; and a run the first
-// groups only partly cover is read past them in the same order.
+// holds more tickets than the page takes: sent again (the client sends a
+// search again as its user sorts or pages), the column's first groups,
+// read beside the runs, split the run, so the page reads about its own
+// tickets and not its run whole (40 of 40 tickets, and on the first
+// send), both ways, with the same rows as sorting every version; a run
+// the first groups only partly cover is read past them in the same
+// order. A search whose candidates are few never reads the groups.
 func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	seed := func(st *grievancetest.Store) {
 		var ins []grievance.TicketInput
@@ -113,34 +116,69 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 		}, 0)
 	}
 	st, plain := seededTwice(seed)
+	var groupReads atomic.Int32
+	st.Fail = func(op string) error {
+		if op == "OrderBuckets" {
+			groupReads.Add(1)
+		}
+		return nil
+	}
 	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	query := func(order, text string) grievance.TicketQuery {
+		return grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}}
+	}
 	for _, tc := range []struct {
-		run, most int
+		run, first, again int
 	}{
-		// A page of 20 rows is about 10 tickets of two versions.
-		{run: 40, most: 13},
+		// A page of 20 rows is about 10 tickets of two versions (and
+		// the deleted one, read with the first).
+		{run: 40, first: 41, again: 13},
 		// Runs of 24: the first groups (13) cover half the first.
-		{run: 24, most: 13},
+		{run: 24, first: 25, again: 13},
 		// Runs of 4, each a few groups: as before.
-		{run: 4, most: 16},
+		{run: 4, first: 16, again: 13},
 	} {
 		st.OrderRunMembers = tc.run
 		for _, order := range []string{"title", "-title"} {
-			p, want, read := firstTwenty(t, ctx, st, plain, order, "case")
-			if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || read > tc.most {
-				t.Errorf("runs of %d, by %s: %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
-					tc.run, order, versions(p.Items), p.TotalCount, read, versions(want.Items), want.TotalCount, tc.most)
+			q := query(order, "case")
+			want, err := plain.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
 			}
-			twenty := 20
-			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
-				Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "case"}}}
-			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
+			spy := &versionSpy{Store: st}
+			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+			for send, most := range []int{tc.first, tc.again} {
+				spy.seqs = 0
+				p, err := svc.ListTickets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || spy.seqs > most {
+					t.Errorf("runs of %d, by %s, send %d: %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
+						tc.run, order, send+1, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount, most)
+				}
+			}
 			got, gotTotal := pagedVersions(t, ctx, svc, q)
 			all, allTotal := pagedVersions(t, ctx, plain, q)
 			if got != all || gotTotal != allTotal {
 				t.Errorf("runs of %d, by %s, every page:\n got %s (%d)\nwant %s (%d)", tc.run, order, got, gotTotal, all, allTotal)
 			}
 		}
+	}
+	if groupReads.Load() == 0 {
+		t.Error("the crowded search never read the column's first groups")
+	}
+	groupReads.Store(0)
+	svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
+	for range 2 {
+		if _, err := svc.ListTickets(ctx, query("title", "case 01")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := groupReads.Load(); n != 0 {
+		t.Errorf("a search of 10 tickets in 120 read the column's first groups %d times, want none", n)
 	}
 }
 
