@@ -40,12 +40,15 @@ type historyRuns struct {
 	counts []uint16
 }
 
-// crowdedShare is the share of the tickets a search's candidates are,
-// from which a history page by the runs reads the column's first groups
-// (historyRunCols.head): a run holds about 24 tickets, so half of them
-// candidates of a few versions each are more versions than a page of 20
-// rows takes, and fewer are about what it takes.
-const crowdedShare = 0.5
+// crowded reports whether a history page of want rows by the runs should
+// read the column's first groups (historyRunCols.head), where its search
+// last held runsARow runs a row: where a run holds twice the page's rows
+// or more, a run read whole is mostly rows the page does not take; where
+// it holds fewer (candidates a third of the tickets, or of one row each)
+// it holds about the page's, and the groups would be read for nothing.
+func crowded(runsARow float64, want int) bool {
+	return runsARow > 0 && runsARow*float64(2*want) <= 1
+}
 
 // historyRunBy are the orders historyRuns serves: the web client's
 // sortable columns whose live runs exist (OrderRunFields).

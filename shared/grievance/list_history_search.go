@@ -282,21 +282,22 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// those whose versions all hold the live value (historyRuns), read
 	// beside the postings.
 	var runCols func() (*historyRunCols, error)
-	var crowdKey string // names the search's share of the tickets in searchRates
+	var crowdKey string // names the search's runs a row in searchRates
 	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
 	runField := pl.historyRunField(g, texts || pl.postingsFirst())
 	if runField != "" {
 		desc, head := pl.order[0].desc, 0
-		crowdKey = fmt.Sprintf("history crowd %s %v", searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
-		share, known := s.searchRates.share(crowdKey, s.now())
-		if w := pl.w; known && share >= crowdedShare && w.first >= 0 && !(w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0) {
-			// A first page (or one by offset) of a search whose
-			// candidates crowd the column (sent before: the client sends
-			// it again as its user sorts or pages) reads the column's
-			// first groups too, about a group a ticket for tickets of two
-			// rows. Where they are few a run holds about the page's, and
-			// the groups would be read for nothing.
-			head = (w.first+1+w.lower+1)/2 + 2
+		crowdKey = fmt.Sprintf("history crowd %s %s %v", runField, searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
+		runsARow, known := s.searchRates.share(crowdKey, s.now())
+		w := pl.w
+		want := w.first + 1 + w.lower
+		if known && crowded(runsARow, want) && w.first >= 0 && !(w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0) {
+			// A first page (or one by offset) of a search whose runs
+			// hold more rows than it takes (sent before: the client
+			// sends it again as its user sorts or pages) reads the
+			// column's first groups too, about a group a ticket for
+			// tickets of two rows.
+			head = (want+1)/2 + 2
 		}
 		if runCols = s.startHistoryRuns(ctx, runField, desc, head); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
@@ -605,7 +606,13 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		if err != nil {
 			return nil, err
 		}
-		s.searchRates.learn(crowdKey, cands.Len(), len(rowsColumn), s.now())
+		found := versions
+		if found == 0 && pl.versionCount != nil {
+			found, _ = pl.versionCount() // read beside: the page's count
+		}
+		// The runs a row (1 / the rows a run holds), for this search's
+		// next page by the column (crowded).
+		s.searchRates.learn(crowdKey, len(c.runs), found, s.now())
 		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, rowsColumn, s.historyReadBudget); hr != nil {
 			return pl.historyRan(hr, versions, read), nil
 		}
