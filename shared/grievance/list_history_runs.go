@@ -87,9 +87,9 @@ type historyRunCols struct {
 
 // startHistoryRuns starts the reads historyRuns needs for field, beside
 // the postings, with the column's first head groups in the order desc
-// gives when head is above 0; nil when the store keeps no runs or history
-// rows.
-func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool, head int) func() (*historyRunCols, error) {
+// gives (from the group from on, when set: a cursor's) when head is above
+// 0; nil when the store keeps no runs or history rows.
+func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool, head int, from string) func() (*historyRunCols, error) {
 	ri, ok := s.store.(OrderRunIndex)
 	hr, hok := s.store.(HistoryRowIndex)
 	if !ok || !hok {
@@ -107,9 +107,18 @@ func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool,
 	}
 	heads := func() (headRead, error) { return headRead{}, nil }
 	headsDone := func() (bool, error) { return false, nil }
-	if oi, ok := s.store.(OrderIndex); ok && head > 0 {
+	oi, ok := s.store.(OrderIndex)
+	fi, fok := s.store.(OrderFromIndex)
+	if ok && head > 0 && (from == "" || fok) {
 		heads = async("read order postings", func() (headRead, error) {
-			b, next, err := oi.OrderBuckets(ctx, field, desc, "", head)
+			var b []OrderBucket
+			var next string
+			var err error
+			if from != "" {
+				b, next, err = fi.OrderBucketsFrom(ctx, field, desc, from, head)
+			} else {
+				b, next, err = oi.OrderBuckets(ctx, field, desc, "", head)
+			}
 			return headRead{b, next == ""}, err
 		})
 		headsDone = s.ordersComplete.under("read order postings marker", func() (bool, error) { return oi.OrderPostingsComplete(ctx) })
@@ -204,30 +213,26 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 }
 
 // splitByHead splits the runs of buckets (in the list's order) that the
-// column's head groups cover (head, in the same order; end: they reach the
-// column's end) into those groups' share of their members, in order, and
-// the rest of the run past the head's last group: a run whose first
-// tickets fill the page then reads them alone. A member no head group
-// holds (its order posting moved since the run was written) stays in the
-// rest, read with it where the rest is reached.
+// head groups (a run of the column's groups, in the same order, from its
+// start or a cursor's group; end: they reach the column's end) cover into
+// those groups' share of their members, in order, and the rest of the run
+// past the head's last group: a run whose first tickets fill the page then
+// reads them alone. The rest also holds a run's members before the head's
+// first group (a cursor's run: rows on the pages before, dropped once
+// read) and those no head group holds (an order posting moved since the
+// run was written), read where the rest is reached.
 func splitByHead(buckets, head []OrderBucket, end bool, desc bool) []OrderBucket {
 	if len(head) == 0 {
 		return buckets
 	}
-	last := head[len(head)-1].Gram
-	// covers: a gram in b's range is also within the head.
-	covers := func(b OrderBucket) bool {
-		if desc {
-			return b.upper == "" || b.upper > last
-		}
-		return b.Gram <= last
+	lo, hi := head[0].Gram, head[len(head)-1].Gram
+	if desc {
+		lo, hi = hi, lo
 	}
 	var out []OrderBucket
-	for i, b := range buckets {
-		if !covers(b) {
-			return append(out, buckets[i:]...)
-		}
-		if !b.Run {
+	for _, b := range buckets {
+		// Only a run whose range [Gram, upper) meets the head's [lo, hi].
+		if !b.Run || b.Gram > hi || b.upper != "" && b.upper <= lo {
 			out = append(out, b)
 			continue
 		}
@@ -251,12 +256,12 @@ func splitByHead(buckets, head []OrderBucket, end bool, desc bool) []OrderBucket
 		r := OrderBucket{Gram: b.Gram, Members: rest, Run: true, upper: b.upper}
 		switch {
 		case end:
-			// Only members whose order posting moved are left: where their
-			// versions sort is found once read, as the run's.
+			// Nothing sorts past the head: the rest is rows before it, or
+			// moved, placed where read as the run's.
 		case desc:
-			r.upper = last
+			r.upper = lo
 		default:
-			r.Gram = last + "\xff"
+			r.Gram = hi + "\xff"
 		}
 		out = append(out, r)
 	}

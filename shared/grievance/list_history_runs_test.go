@@ -131,15 +131,15 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}}
 	}
 	for _, tc := range []struct {
-		run, first, again int
+		run, first, again, next int
 	}{
 		// A page of 20 rows is about 10 tickets of two versions (and
 		// the deleted one, read with the first).
-		{run: 40, first: 41, again: 13},
+		{run: 40, first: 41, again: 13, next: 13},
 		// Runs of 24: the first groups (13) cover half the first.
-		{run: 24, first: 25, again: 13},
+		{run: 24, first: 25, again: 13, next: 13},
 		// Runs of 4 (8 rows each): read whole, as before.
-		{run: 4, first: 16, again: 16},
+		{run: 4, first: 16, again: 16, next: 17},
 	} {
 		st.OrderRunMembers = tc.run
 		for _, order := range []string{"title", "-title"} {
@@ -150,10 +150,10 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 			}
 			spy := &versionSpy{Store: st}
 			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+			var p *grievance.Page[*grievance.Ticket]
 			for send, most := range []int{tc.first, tc.again} {
 				spy.seqs = 0
-				p, err := svc.ListTickets(ctx, q)
-				if err != nil {
+				if p, err = svc.ListTickets(ctx, q); err != nil {
 					t.Fatal(err)
 				}
 				if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || spy.seqs > most {
@@ -161,6 +161,16 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 						tc.run, order, send+1, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount, most)
 				}
 			}
+			// The next page, from its cursor's group.
+			q.Page.After, q.WantCount = p.Cursor(len(p.Items)-1), false
+			spy.seqs = 0
+			if p, err = svc.ListTickets(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Items) != 20 || spy.seqs > tc.next {
+				t.Errorf("runs of %d, by %s, page 2: %d rows reading the versions of %d tickets, want 20 reading at most %d", tc.run, order, len(p.Items), spy.seqs, tc.next)
+			}
+			q.Page.After, q.WantCount = "", true
 			got, gotTotal := pagedVersions(t, ctx, svc, q)
 			all, allTotal := pagedVersions(t, ctx, plain, q)
 			if got != all || gotTotal != allTotal {

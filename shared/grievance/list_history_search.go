@@ -289,17 +289,20 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		desc, head := pl.order[0].desc, 0
 		crowdKey = fmt.Sprintf("history crowd %s %s %v", runField, searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
 		runsARow, known := s.searchRates.share(crowdKey, s.now())
-		w := pl.w
+		w, from := pl.w, ""
 		want := w.first + 1 + w.lower
-		if known && crowded(runsARow, want) && w.first >= 0 && !(w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0) {
-			// A first page (or one by offset) of a search whose runs
-			// hold more rows than it takes (sent before: the client
-			// sends it again as its user sorts or pages) reads the
-			// column's first groups too, about a group a ticket for
-			// tickets of two rows.
+		if w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
+			// A next page by its cursor (keyedStart): from its group.
+			want, from = w.first+1, OrderKey(runField, w.after.value).Gram
+		}
+		if known && crowded(runsARow, want) && w.first >= 0 {
+			// A search whose runs hold more rows than a page takes (sent
+			// before: the client sends it again as its user sorts or
+			// pages) reads the column's groups from the page's start
+			// too, about a group a ticket for tickets of two rows.
 			head = (want+1)/2 + 2
 		}
-		if runCols = s.startHistoryRuns(ctx, runField, desc, head); runCols != nil {
+		if runCols = s.startHistoryRuns(ctx, runField, desc, head, from); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
 		}
 	}

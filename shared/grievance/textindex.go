@@ -613,6 +613,14 @@ type OrderIndex interface {
 	OrderPostingsComplete(ctx context.Context) (bool, error)
 }
 
+// OrderFromIndex is an OrderIndex that also starts a read at a group,
+// that group included: a history page by the runs after its cursor reads
+// the column's groups from the cursor's own (historyRunCols.head).
+type OrderFromIndex interface {
+	// OrderBucketsFrom is OrderBuckets from the group from on.
+	OrderBucketsFrom(ctx context.Context, field string, desc bool, from string, limit int) (buckets []OrderBucket, next string, err error)
+}
+
 // OrderRunFields are the columns whose order postings are also kept as
 // runs (OrderRunIndex): titles and reporters, whose groups are about a
 // ticket each (complainants rarely file twice), and attending staff, a

@@ -285,8 +285,24 @@ const maxOrderPage = 10000
 // request's end is left for the next call, so every group returned is
 // whole.
 func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after string, limit int) ([]grievance.OrderBucket, string, error) {
+	return s.orderBuckets(ctx, field, desc, after, false, limit)
+}
+
+// OrderBucketsFrom implements grievance.OrderFromIndex: OrderBuckets from
+// the group from on, that group included.
+func (s *Store) OrderBucketsFrom(ctx context.Context, field string, desc bool, from string, limit int) ([]grievance.OrderBucket, string, error) {
+	return s.orderBuckets(ctx, field, desc, from, true, limit)
+}
+
+// orderBuckets reads the groups after the group after, or from it on when
+// from is set.
+func (s *Store) orderBuckets(ctx context.Context, field string, desc bool, after string, from bool, limit int) ([]grievance.OrderBucket, string, error) {
 	q := s.main.Get(AttrPK, prefixOrder+field)
 	switch {
+	case after != "" && from && desc:
+		q = q.Range(AttrSK, dynamo.Less, after+"X")
+	case after != "" && from:
+		q = q.Range(AttrSK, dynamo.GreaterOrEqual, after)
 	case after != "" && desc:
 		q = q.Range(AttrSK, dynamo.Less, after)
 	case after != "":

@@ -478,7 +478,7 @@ func wantOrder(ts []*grievance.Ticket, field string, desc bool) []string {
 // of title, due date, staff and reporter, a comment's new version, a
 // delete; redelivered and replayed batches), and that OrderBuckets gives
 // every group whole, in the column's order both ways, however few items
-// a call reads: long titles sharing their first 400 bytes are one group
+// a call reads, and OrderBucketsFrom the same from any group on: long titles sharing their first 400 bytes are one group
 // that sorts after the shorter title it starts with, empty values first,
 // and a group whose tickets straddle two blocks (and two calls) is whole.
 func TestOrderBuckets_FollowTheStreamInTheColumnsOrder(t *testing.T) {
@@ -539,6 +539,28 @@ func TestOrderBuckets_FollowTheStreamInTheColumnsOrder(t *testing.T) {
 				}
 				if !slices.Equal(got, want) {
 					t.Errorf("%s desc=%v, %d a call:\n got %v\nwant %v", field, desc, limit, got, want)
+				}
+			}
+		}
+	}
+	// From any group on, that group included, both ways.
+	for _, field := range grievance.OrderIndexedFields {
+		for _, desc := range []bool{false, true} {
+			all := walkOrder(t, s, field, desc, 100)
+			for i, g := range all {
+				got, next, err := s.OrderBucketsFrom(ctx, field, desc, g.Gram, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) == 0 || len(got) > len(all)-i || next == "" && len(got) != len(all)-i {
+					t.Errorf("%s desc=%v from group %d of %d: %d groups, next %q", field, desc, i, len(all), len(got), next)
+					continue
+				}
+				for k, b := range got {
+					if b.Gram != all[i+k].Gram || !slices.Equal(members(b.Members), members(all[i+k].Members)) {
+						t.Errorf("%s desc=%v from group %d: group %d is %.12s…%v, want %.12s…%v", field, desc, i, k,
+							b.Gram, members(b.Members), all[i+k].Gram, members(all[i+k].Members))
+					}
 				}
 			}
 		}

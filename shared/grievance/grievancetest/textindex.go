@@ -281,6 +281,20 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 	if err := s.fail("OrderBuckets"); err != nil {
 		return nil, "", err
 	}
+	return s.orderBuckets(field, desc, after, false, limit)
+}
+
+// OrderBucketsFrom implements grievance.OrderFromIndex.
+func (s *Store) OrderBucketsFrom(ctx context.Context, field string, desc bool, from string, limit int) ([]grievance.OrderBucket, string, error) {
+	if err := s.fail("OrderBucketsFrom"); err != nil {
+		return nil, "", err
+	}
+	return s.orderBuckets(field, desc, from, true, limit)
+}
+
+// orderBuckets gives the groups after the group after, or from it on when
+// from is set.
+func (s *Store) orderBuckets(field string, desc bool, after string, from bool, limit int) ([]grievance.OrderBucket, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.OrderGroupsPerCall > 0 {
@@ -292,7 +306,7 @@ func (s *Store) OrderBuckets(ctx context.Context, field string, desc bool, after
 	}
 	var out []grievance.OrderBucket
 	for _, g := range grams {
-		if after != "" && (!desc && g <= after || desc && g >= after) {
+		if after != "" && g != after && (!desc && g < after || desc && g > after) || after != "" && g == after && !from {
 			continue
 		}
 		if len(out) == max(limit, 1) {
