@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 )
 
 // historyRuns orders a history list's candidates by the title or the
@@ -36,19 +38,60 @@ type historyRuns struct {
 	// sequence (runBuckets); loose the candidates no run places.
 	buckets []OrderBucket
 	loose   *SeqSet
+	// runs are the buckets before the column's groups split them.
+	runs []OrderBucket
 	// counts is the history rows column: each ticket's count of versions.
 	counts []uint16
 }
 
-// crowded reports whether a history page of want rows by the runs should
-// read the column's first groups (historyRunCols.head), where its search
-// last held runsARow runs a row: where a run holds twice the page's rows
-// or more, a run read whole is mostly rows the page does not take; where
-// it holds fewer (candidates a third of the tickets, or of one row each)
-// it holds about the page's, and the groups would be read for nothing.
-func crowded(runsARow float64, want int) bool {
-	return runsARow > 0 && runsARow*float64(2*want) <= 1
+// runStarts remembers, per container and for a few minutes, where a
+// history list by the runs last started: the group of its first row, and
+// whether the run holding it held twice the page's rows or more. A run is
+// read whole to be sorted (its members are listed by number), so where
+// its candidates crowd it (a text every ticket holds; a title search's
+// candidates sorting together) the page read the run's every version for
+// its first few tickets. Sent again (the client sends a list again as its
+// user pages, turns the order or saves a ticket), the list reads the
+// column's groups from that one on beside the runs (historyRunCols.head),
+// and a crowded run splits into them. A start only sizes and places the
+// groups read: a stale one (a ticket that now sorts before it) leaves the
+// runs before it whole, read as before, never a row lost.
+type runStarts struct {
+	mu sync.Mutex
+	m  map[string]runStart
 }
+
+type runStart struct {
+	// gram is the first row's group; members its run's then.
+	gram    string
+	members *SeqSet
+	crowded bool
+	at      time.Time
+}
+
+// get returns the start remembered for key, if recent.
+func (r *runStarts) get(key string, now time.Time) (runStart, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st, ok := r.m[key]
+	return st, ok && now.Sub(st.at) < searchRateTTL
+}
+
+// put remembers st for key.
+func (r *runStarts) put(key string, st runStart) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= searchRatesMax {
+		r.m = map[string]runStart{}
+	}
+	r.m[key] = st
+}
+
+// crowdedRun reports whether a run holding rows rows crowds a page of
+// want: read whole, more than half of it would be rows the page does not
+// take, where the groups (about half the page's rows in items) place the
+// page's own tickets.
+func crowdedRun(rows float64, want int) bool { return rows >= float64(2*want) }
 
 // historyRunBy are the orders historyRuns serves: the web client's
 // sortable columns whose live runs exist (OrderRunFields).
@@ -83,13 +126,43 @@ type historyRunCols struct {
 	// it, and the page reads the tickets it takes.
 	head    []OrderBucket
 	headEnd bool
+	start   headStart
+}
+
+// headStart is where the column's groups a history list reads beside its
+// runs start (historyRunCols.head), in the list's order, that group
+// included: the column's start (from ""), a cursor's group, or the group
+// of the list's first row when last sent (runStarts).
+type headStart struct {
+	from string
+	// cursor: the list starts after a cursor, so its rows that sort
+	// before the groups read are on the pages before.
+	cursor bool
+	// known, for a first row remembered, are the members its run held
+	// then, none sorting before it; the run's others since are placed by
+	// their versions once read (loose).
+	known *SeqSet
+	n     int // the groups to read (0: none)
+}
+
+// before reports whether run b may hold tickets that sort before the
+// groups read from hs in the list's order (rows of the pages before a
+// cursor's are dropped once read, so they do not count).
+func (hs headStart) before(b OrderBucket, desc bool) bool {
+	switch {
+	case hs.cursor || hs.from == "":
+		return false
+	case desc:
+		return b.upper == "" || b.upper > hs.from
+	default:
+		return b.Gram < hs.from
+	}
 }
 
 // startHistoryRuns starts the reads historyRuns needs for field, beside
-// the postings, with the column's first head groups in the order desc
-// gives (from the group from on, when set: a cursor's) when head is above
-// 0; nil when the store keeps no runs or history rows.
-func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool, head int, from string) func() (*historyRunCols, error) {
+// the postings, with the column's groups from hs in the order desc gives
+// when hs.n is above 0; nil when the store keeps no runs or history rows.
+func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool, hs headStart) func() (*historyRunCols, error) {
 	ri, ok := s.store.(OrderRunIndex)
 	hr, hok := s.store.(HistoryRowIndex)
 	if !ok || !hok {
@@ -109,15 +182,15 @@ func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool,
 	headsDone := func() (bool, error) { return false, nil }
 	oi, ok := s.store.(OrderIndex)
 	fi, fok := s.store.(OrderFromIndex)
-	if ok && head > 0 && (from == "" || fok) {
+	if ok && hs.n > 0 && (hs.from == "" || fok) {
 		heads = async("read order postings", func() (headRead, error) {
 			var b []OrderBucket
 			var next string
 			var err error
-			if from != "" {
-				b, next, err = fi.OrderBucketsFrom(ctx, field, desc, from, head)
+			if hs.from != "" {
+				b, next, err = fi.OrderBucketsFrom(ctx, field, desc, hs.from, hs.n)
 			} else {
-				b, next, err = oi.OrderBuckets(ctx, field, desc, "", head)
+				b, next, err = oi.OrderBuckets(ctx, field, desc, "", hs.n)
 			}
 			return headRead{b, next == ""}, err
 		})
@@ -138,7 +211,7 @@ func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool,
 			c.runs = nil
 		}
 		if hwhole {
-			c.head, c.headEnd = h.groups, h.end
+			c.head, c.headEnd, c.start = h.groups, h.end, hs
 		}
 		return c, nil
 	}
@@ -197,7 +270,8 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 		settled.Add(n)
 		return true
 	})
-	hr := &historyRuns{field: field, desc: desc, buckets: splitByHead(runBuckets(c.runs, settled, desc), c.head, c.headEnd, desc), loose: cands.Clone(), counts: rows}
+	runs := runBuckets(c.runs, settled, desc)
+	hr := &historyRuns{field: field, desc: desc, runs: runs, buckets: splitByHead(runs, c.head, c.headEnd, desc, c.start), loose: cands.Clone(), counts: rows}
 	for _, b := range hr.buckets {
 		hr.loose.AndNot(b.Members)
 	}
@@ -213,15 +287,17 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 }
 
 // splitByHead splits the runs of buckets (in the list's order) that the
-// head groups (a run of the column's groups, in the same order, from its
-// start or a cursor's group; end: they reach the column's end) cover into
+// head groups (a run of the column's groups, in the same order, from hs;
+// end: they reach the column's end) cover, and that hold nothing sorting
+// before them but a cursor's pages or the first row's run's new members
+// (left out: loose), into
 // those groups' share of their members, in order, and the rest of the run
 // past the head's last group: a run whose first tickets fill the page then
 // reads them alone. The rest also holds a run's members before the head's
 // first group (a cursor's run: rows on the pages before, dropped once
 // read) and those no head group holds (an order posting moved since the
 // run was written), read where the rest is reached.
-func splitByHead(buckets, head []OrderBucket, end bool, desc bool) []OrderBucket {
+func splitByHead(buckets, head []OrderBucket, end bool, desc bool, hs headStart) []OrderBucket {
 	if len(head) == 0 {
 		return buckets
 	}
@@ -232,11 +308,16 @@ func splitByHead(buckets, head []OrderBucket, end bool, desc bool) []OrderBucket
 	var out []OrderBucket
 	for _, b := range buckets {
 		// Only a run whose range [Gram, upper) meets the head's [lo, hi].
-		if !b.Run || b.Gram > hi || b.upper != "" && b.upper <= lo {
+		if !b.Run || b.Gram > hi || b.upper != "" && b.upper <= lo || hs.before(b, desc) && hs.known == nil {
 			out = append(out, b)
 			continue
 		}
 		rest := b.Members.Clone()
+		if hs.before(b, desc) {
+			// The first row's run: those it held then sort from the
+			// groups on; any other is loose, placed once read.
+			rest.And(hs.known)
+		}
 		for _, h := range head {
 			if h.Gram < b.Gram || b.upper != "" && h.Gram >= b.upper {
 				continue
@@ -454,7 +535,12 @@ func (hr *historyRuns) rows(hint int, need func() int, judged *int, after *curso
 // starts the page after its row, and the first read is about the page's
 // rows in tickets at the rate the candidates hold rows (found, the
 // count's, of the candidates' versions).
-func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) (map[int64][]*Ticket, error)) rows[*Ticket] {
+//
+// started, when set, hears where a list from its start (no cursor) began:
+// the group of its first row (the first version offered, which sorts no
+// later), its run's members, and whether the run crowds the page
+// (runStarts).
+func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) (map[int64][]*Ticket, error), started func(runStart)) rows[*Ticket] {
 	after, want, found := pl.keyedStart(hr.field, hr.desc, found)
 	rate := 1.0
 	if total := hr.versionsTotal(); found > 0 && total > 0 {
@@ -463,7 +549,31 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 	at, gram := hr.cursorAt(after)
 	hint := hr.firstTickets(want, rate, at, gram) + 1
 	judged := 0
-	return hr.rows(hint, pl.wants, &judged, after, read)
+	src := hr.rows(hint, pl.wants, &judged, after, read)
+	if after != nil || started == nil {
+		return src
+	}
+	return func(fn func(*Ticket) (bool, error)) error {
+		first := true
+		return src(func(t *Ticket) (bool, error) {
+			if first {
+				first = false
+				g := OrderKey(hr.field, SortValue(t, hr.field)).Gram
+				for _, b := range hr.runs {
+					if !b.holds(g) {
+						continue
+					}
+					rows := 0.0
+					b.Members.Range(0, b.Members.Max(), false, func(n int64) bool { rows += float64(hr.versionsOf(n)) * rate; return true })
+					// A group alone (one value's tickets) is read a few
+					// tickets at a time already: only a run is split.
+					started(runStart{gram: g, members: b.Members.Clone(), crowded: b.Run && crowdedRun(rows, want)})
+					break
+				}
+			}
+			return fn(t)
+		})
+	}
 }
 
 // versionsTotal is the candidates' versions, placed and loose.

@@ -282,27 +282,28 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// those whose versions all hold the live value (historyRuns), read
 	// beside the postings.
 	var runCols func() (*historyRunCols, error)
-	var crowdKey string // names the search's runs a row in searchRates
+	var startKey string // names the list's start in runStarts
 	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
 	runField := pl.historyRunField(g, texts || pl.postingsFirst())
 	if runField != "" {
-		desc, head := pl.order[0].desc, 0
-		crowdKey = fmt.Sprintf("history crowd %s %s %v", runField, searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
-		runsARow, known := s.searchRates.share(crowdKey, s.now())
-		w, from := pl.w, ""
+		desc := pl.order[0].desc
+		startKey = fmt.Sprintf("%s %v %s %v", runField, desc, searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
+		start, known := s.runStarts.get(startKey, s.now())
+		w := pl.w
+		hs := headStart{from: start.gram, known: start.members}
 		want := w.first + 1 + w.lower
 		if w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
 			// A next page by its cursor (keyedStart): from its group.
-			want, from = w.first+1, OrderKey(runField, w.after.value).Gram
+			want, hs = w.first+1, headStart{from: OrderKey(runField, w.after.value).Gram, cursor: true}
 		}
-		if known && crowded(runsARow, want) && w.first >= 0 {
-			// A search whose runs hold more rows than a page takes (sent
-			// before: the client sends it again as its user sorts or
-			// pages) reads the column's groups from the page's start
+		if known && start.crowded && w.first >= 0 {
+			// A list whose first run crowded its page (sent before: the
+			// client sends it again as its user pages, turns the order
+			// or saves) reads the column's groups from the page's start
 			// too, about a group a ticket for tickets of two rows.
-			head = (want+1)/2 + 2
+			hs.n = (want+1)/2 + 2
 		}
-		if runCols = s.startHistoryRuns(ctx, runField, desc, head, from); runCols != nil {
+		if runCols = s.startHistoryRuns(ctx, runField, desc, hs); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
 		}
 	}
@@ -609,15 +610,12 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		if err != nil {
 			return nil, err
 		}
-		found := versions
-		if found == 0 && pl.versionCount != nil {
-			found, _ = pl.versionCount() // read beside: the page's count
-		}
-		// The runs a row (1 / the rows a run holds), for this search's
-		// next page by the column (crowded).
-		s.searchRates.learn(crowdKey, len(c.runs), found, s.now())
 		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, rowsColumn, s.historyReadBudget); hr != nil {
-			return pl.historyRan(hr, versions, read), nil
+			started := func(st runStart) {
+				st.at = s.now()
+				s.runStarts.put(startKey, st)
+			}
+			return pl.historyRan(hr, versions, read, started), nil
 		}
 	}
 	if groupField != "" && !w.needAll && w.first >= 0 {

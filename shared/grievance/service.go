@@ -54,6 +54,9 @@ type Service struct {
 	// searchRates: the share of a text search's candidates that were
 	// rows, last read (search_rates.go).
 	searchRates searchRates
+	// runStarts: where history lists by the runs last started
+	// (list_history_runs.go).
+	runStarts runStarts
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete onceTrue
