@@ -199,6 +199,9 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_code_sort_title", args: `showHistory: true, code_Icontains: "0000012", orderBy: ["title"]`},
 		listScaleOp{name: "history_code_sort_status", args: `showHistory: true, code_Icontains: "0000012", orderBy: ["status"]`},
 		listScaleOp{name: "history_description_sort_title", args: `showHistory: true, description_Icontains: "pay point", orderBy: ["title"]`},
+		// Its page 5, from the cursor: the cursor's run held the pages
+		// before (session 53).
+		listScaleOp{name: "page5_history_description_sort_title", args: `showHistory: true, description_Icontains: "pay point", orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_history_sort_title", args: `showHistory: true, orderBy: ["title"]`, page: 5},
 		listScaleOp{name: "page5_history_sort_priority_desc", args: `showHistory: true, orderBy: ["-priority"]`, page: 5},
 		listScaleOp{name: "text_title_short", args: `title_Icontains: "rec", orderBy: ["-dateCreated"]`},
