@@ -118,12 +118,12 @@ func (pl *ticketPlan) historyRunField(g *guard, narrowed bool) string {
 type historyRunCols struct {
 	runs      []OrderRun
 	unchanged []uint16
-	// head, when read, are the column's first groups in the list's order
-	// (headEnd: they reach its end). A run is read whole to be sorted, so
-	// where the candidates crowd the column's start (a text every ticket
-	// holds) the first run's every version was read for a page its first
-	// few tickets fill (85 items for 20 rows): the groups it covers split
-	// it, and the page reads the tickets it takes.
+	// head, when read, are the column's groups in the list's order from
+	// start (headEnd: they reach the column's end). A run is read whole
+	// to be sorted, so where its tickets are mostly candidates (a text
+	// every ticket holds) its every version was read for a page its
+	// first few tickets fill (85 items for 20 rows): the groups split it,
+	// and the page reads the tickets it takes (splitByHead).
 	head    []OrderBucket
 	headEnd bool
 	start   headStart
@@ -286,17 +286,17 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 	return hr
 }
 
-// splitByHead splits the runs of buckets (in the list's order) that the
-// head groups (a run of the column's groups, in the same order, from hs;
-// end: they reach the column's end) cover, and that hold nothing sorting
-// before them but a cursor's pages or the first row's run's new members
-// (left out: loose), into
-// those groups' share of their members, in order, and the rest of the run
-// past the head's last group: a run whose first tickets fill the page then
-// reads them alone. The rest also holds a run's members before the head's
-// first group (a cursor's run: rows on the pages before, dropped once
-// read) and those no head group holds (an order posting moved since the
-// run was written), read where the rest is reached.
+// splitByHead splits each run of buckets (in the list's order) that the
+// head groups (the column's groups in the same order from hs; end: they
+// reach the column's end) cover into those groups' share of its members,
+// in order, and the rest of the run past the head's last group: a run
+// whose first tickets fill the page then reads them alone. The rest also
+// holds a cursor's run's members before its group (rows of the pages
+// before, dropped once read) and those no head group holds (an order
+// posting moved since the run was written), read where the rest is
+// reached. A run that may hold tickets sorting before hs stays whole,
+// but the remembered first row's run, whose members since are left out
+// (loose: read first and merged in where they sort).
 func splitByHead(buckets, head []OrderBucket, end bool, desc bool, hs headStart) []OrderBucket {
 	if len(head) == 0 {
 		return buckets
