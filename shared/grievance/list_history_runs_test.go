@@ -66,25 +66,31 @@ func TestHistoryRuns_PagesAsSortingEveryVersion(t *testing.T) {
 	}
 }
 
-// A text search over many tickets ordered by the title reads the
-// versions of about a page of its first runs' candidates and of the few
-// whose title changed, not of every candidate (which sorting them in
-// memory needs).
-func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
-	seed := func(st *grievancetest.Store) {
+// caseSeed seeds 120 tickets titled "case 000" to "case 119", with 1 to 3
+// versions (created, then OPEN, then IN_PROGRESS), ticket deleted
+// deleted and, when retitled, one in twenty retitled in its last version.
+func caseSeed(t *testing.T, retitled bool, deleted int) func(*grievancetest.Store) {
+	return func(st *grievancetest.Store) {
 		var ins []grievance.TicketInput
 		for i := range 120 {
 			ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("case %03d", i))})
 		}
 		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 			steps := []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}[:i%3]
-			if i%20 == 7 {
+			if retitled && i%20 == 7 {
 				steps = append(steps, grievance.TicketInput{Title: strp(fmt.Sprintf("case %03d corrected", 119-i))})
 			}
 			return steps
-		}, 11)
+		}, deleted)
 	}
-	st, plain := seededTwice(seed)
+}
+
+// A text search over many tickets ordered by the title reads the
+// versions of about a page of its first runs' candidates and of the few
+// whose title changed, not of every candidate (which sorting them in
+// memory needs).
+func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
+	st, plain := seededTwice(caseSeed(t, true, 11))
 	ctx := grievance.NewContext(context.Background(), admin)
 	for _, order := range []string{"title", "-title"} {
 		p, want, read := firstTwenty(t, ctx, st, plain, order, "case")
@@ -107,16 +113,7 @@ func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
 // order. Where a run holds fewer rows than twice the page (runs of 4, a
 // search whose candidates are few) the groups are not read.
 func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
-	seed := func(st *grievancetest.Store) {
-		var ins []grievance.TicketInput
-		for i := range 120 {
-			ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("case %03d", i))})
-		}
-		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
-			return []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}[:i%3]
-		}, 0)
-	}
-	st, plain := seededTwice(seed)
+	st, plain := seededTwice(caseSeed(t, false, 0))
 	var groupReads atomic.Int32
 	st.Fail = func(op string) error {
 		if strings.HasPrefix(op, "OrderBuckets") {
@@ -214,10 +211,11 @@ func TestHistoryRuns_ARememberedStartListsANewFirstRowFirst(t *testing.T) {
 			return []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}
 		}, 0)
 	}
-	st, plain := seededTwice(seed)
-	plainStore := grievancetest.NewStore()
+	// The oracle's store too gets the ticket filed later.
+	st, plainStore := grievancetest.NewStore(), grievancetest.NewStore()
+	seed(st)
 	seed(plainStore)
-	plain = grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
+	plain := grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	st.OrderRunMembers = 40
 	var filed atomic.Int64
 	file := func(title string) {
