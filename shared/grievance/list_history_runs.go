@@ -66,7 +66,20 @@ type runStart struct {
 	gram    string
 	members *SeqSet
 	crowded bool
-	at      time.Time
+	// perTicket is the rows its run's tickets held on average: a group
+	// is about a ticket, so it sizes the groups read.
+	perTicket float64
+	at        time.Time
+}
+
+// groups is how many of the column's groups a page of want rows reads
+// beside the runs: the tickets that hold them at st's rows a ticket, a
+// quarter more (a page starts inside its cursor's ticket, and tickets
+// hold more rows or fewer) and two.
+func (st runStart) groups(want int) int {
+	per := max(st.perTicket, 1)
+	n := int(float64(want)/per + 0.999)
+	return n + n/4 + 2
 }
 
 // get returns the start remembered for key, if recent.
@@ -305,8 +318,20 @@ func splitByHead(buckets, head []OrderBucket, end bool, desc bool, hs headStart)
 	if desc {
 		lo, hi = hi, lo
 	}
-	var out []OrderBucket
+	// rests are the members of a run the head ends in past its groups
+	// (with any before a cursor, or moved): they come after every group
+	// the head holds, not between them. tail are those of a run the head
+	// passes: only rows of the pages before a cursor, and moved ones,
+	// read last where the list still wants rows.
+	var out, rests, tail []OrderBucket
 	for _, b := range buckets {
+		past := b.Gram > hi
+		if desc {
+			past = b.upper != "" && b.upper <= lo
+		}
+		if past {
+			out, rests = append(out, rests...), nil
+		}
 		// Only a run whose range [Gram, upper) meets the head's [lo, hi].
 		if !b.Run || b.Gram > hi || b.upper != "" && b.upper <= lo || hs.before(b, desc) && hs.known == nil {
 			out = append(out, b)
@@ -335,18 +360,21 @@ func splitByHead(buckets, head []OrderBucket, end bool, desc bool, hs headStart)
 			continue
 		}
 		r := OrderBucket{Gram: b.Gram, Members: rest, Run: true, upper: b.upper}
+		passed := end || !desc && b.upper != "" && hi >= b.upper || desc && b.Gram != "" && lo < b.Gram
 		switch {
-		case end:
-			// Nothing sorts past the head: the rest is rows before it, or
-			// moved, placed where read as the run's.
+		case passed:
+			// Nothing of the run sorts past the head: the rest is rows
+			// before it, or moved, placed where read as the run's.
+			tail = append(tail, r)
+			continue
 		case desc:
 			r.upper = lo
 		default:
 			r.Gram = hi + "\xff"
 		}
-		out = append(out, r)
+		rests = append(rests, r)
 	}
-	return out
+	return append(append(out, rests...), tail...)
 }
 
 // holds reports whether a version whose value on the column has gram
@@ -567,7 +595,7 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 					b.Members.Range(0, b.Members.Max(), false, func(n int64) bool { rows += float64(hr.versionsOf(n)) * rate; return true })
 					// A group alone (one value's tickets) is read a few
 					// tickets at a time already: only a run is split.
-					started(runStart{gram: g, members: b.Members.Clone(), crowded: b.Run && crowdedRun(rows, want)})
+					started(runStart{gram: g, members: b.Members.Clone(), crowded: b.Run && crowdedRun(rows, want), perTicket: rows / float64(max(b.Members.Len(), 1))})
 					break
 				}
 			}

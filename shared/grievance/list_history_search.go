@@ -300,8 +300,8 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			// A list whose first run crowded its page (sent before: the
 			// client sends it again as its user pages, turns the order
 			// or saves) reads the column's groups from the page's start
-			// too, about a group a ticket for tickets of two rows.
-			hs.n = (want+1)/2 + 2
+			// too, about a group a ticket.
+			hs.n = start.groups(want)
 		}
 		if runCols = s.startHistoryRuns(ctx, runField, desc, hs); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
