@@ -102,8 +102,8 @@ func (r *runStarts) put(key string, st runStart) {
 
 // crowdedRun reports whether a run holding rows rows crowds a page of
 // want: read whole, more than half of it would be rows the page does not
-// take, where the groups (about half the page's rows in items) place the
-// page's own tickets.
+// take, where the groups (about a small item a ticket the page takes)
+// place the page's own tickets.
 func crowdedRun(rows float64, want int) bool { return rows >= float64(2*want) }
 
 // historyRunBy are the orders historyRuns serves: the web client's
