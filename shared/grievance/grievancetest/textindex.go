@@ -306,7 +306,12 @@ func (s *Store) orderBuckets(field string, desc bool, after string, from bool, l
 	}
 	var out []grievance.OrderBucket
 	for _, g := range grams {
-		if after != "" && g != after && (!desc && g < after || desc && g > after) || after != "" && g == after && !from {
+		// c: where g sorts against after in the list's order.
+		c := strings.Compare(g, after)
+		if desc {
+			c = -c
+		}
+		if after != "" && (c < 0 || c == 0 && !from) {
 			continue
 		}
 		if len(out) == max(limit, 1) {
