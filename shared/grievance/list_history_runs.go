@@ -5,8 +5,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 )
 
 // historyRuns orders a history list's candidates by the title or the
@@ -44,8 +42,9 @@ type historyRuns struct {
 	counts []uint16
 }
 
-// runStarts remembers, per container and for a few minutes, where a
-// history list by the runs last started: the group of its first row, and
+// runStart is where a history list by the runs last started, as the
+// container remembers it for a few minutes (Service.runStarts, by reader,
+// filters, column and direction): the group of its first row, and
 // whether the run holding it held twice the page's rows or more. A run is
 // read whole to be sorted (its members are listed by number), so where
 // its candidates crowd it (a text every ticket holds; a title search's
@@ -56,11 +55,6 @@ type historyRuns struct {
 // and a crowded run splits into them. A start only sizes and places the
 // groups read: a stale one (a ticket that now sorts before it) leaves the
 // runs before it whole, read as before, never a row lost.
-type runStarts struct {
-	mu sync.Mutex
-	m  map[string]runStart
-}
-
 type runStart struct {
 	// gram is the first row's group; members its run's then.
 	gram    string
@@ -69,7 +63,6 @@ type runStart struct {
 	// perTicket is the rows its run's tickets held on average: a group
 	// is about a ticket, so it sizes the groups read.
 	perTicket float64
-	at        time.Time
 }
 
 // groups is how many of the column's groups a page of want rows reads
@@ -82,23 +75,110 @@ func (st runStart) groups(want int) int {
 	return n + n/4 + 2
 }
 
-// get returns the start remembered for key, if recent.
-func (r *runStarts) get(key string, now time.Time) (runStart, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	st, ok := r.m[key]
-	return st, ok && now.Sub(st.at) < searchRateTTL
+// seenCands are a history list's candidates as a container last read
+// them for a reader and filters, in whatever order the list was (the
+// client lists a search by its default order before its user clicks a
+// column), and the rows they held a candidate: with the column's runs
+// last read (Service.runsSeen) they say where a list by the column that
+// no runStart names yet will start, and whether its run crowds the page
+// (guessStart).
+type seenCands struct {
+	cands   *SeqSet
+	rowsPer float64
 }
 
-// put remembers st for key.
-func (r *runStarts) put(key string, st runStart) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m == nil || len(r.m) >= searchRatesMax {
-		r.m = map[string]runStart{}
+// seenCandsMax bounds the candidates remembered: a set is a bit a ticket
+// (12.5 KB at 100,000 tickets).
+const seenCandsMax = 256
+
+// learnRuns remembers field's runs as read (never changed once read), to
+// guess where a list by the column starts (guessStart).
+func (s *Service) learnRuns(field string, runs []OrderRun) {
+	if len(runs) > 0 {
+		s.runsSeen.put(field, runs, s.now(), len(OrderRunFields))
 	}
-	r.m[key] = st
 }
+
+// guessStart is where the first history list by field of the candidates
+// remembered under key starts, when their first run crowds a page of want
+// rows: the run's first group ascending, the group after its last
+// descending, and as many groups as the page takes tickets at the
+// candidates' rows a ticket, over their share of the run's tickets (the
+// groups hold the run's other tickets too). A guess only places reads as
+// a remembered start does: the runs read beside decide which run comes
+// first, and one before the guessed run (a candidate since) is read
+// whole in its place.
+func (s *Service) guessStart(field string, desc bool, key string, want int) (headStart, bool) {
+	now := s.now()
+	seen, ok := s.candsSeen.get(key, now)
+	if !ok || seen.cands.Len() == 0 {
+		return headStart{}, false
+	}
+	runs, rok := s.runsSeen.get(field, now)
+	if !rok {
+		// No run of the column read lately (a container's first list by
+		// it): candidates spread over most tickets (a text nearly every
+		// ticket holds) crowd the column's first run, whichever it is.
+		share := float64(seen.cands.Len()) / float64(seen.cands.Max()+1)
+		if !crowdedRun(share*guessRunTickets*seen.rowsPer, want) {
+			return headStart{}, false
+		}
+		n := float64(runStart{perTicket: seen.rowsPer}.groups(want)) / share
+		return headStart{n: min(int(n+0.999), maxGuessGroups)}, true
+	}
+	for i := range runs {
+		j := i
+		if desc {
+			j = len(runs) - 1 - i
+		}
+		r := runs[j]
+		in := 0
+		if r.Members != nil {
+			m := r.Members.Clone()
+			m.And(seen.cands)
+			in = m.Len()
+		}
+		for _, n := range r.Seqs {
+			if seen.cands.Has(n) {
+				in++
+			}
+		}
+		rows := float64(in) * seen.rowsPer
+		if rows < float64(want) {
+			// The page goes on past this run, read whole in its place.
+			want -= int(rows)
+			continue
+		}
+		// The page ends in this run. A group run (one value's tickets, or
+		// a prefix's past a run's size) is not split: a whole value's
+		// tickets tie.
+		if r.Group != "" || !crowdedRun(rows, want) {
+			return headStart{}, false
+		}
+		// Where in the run the candidates sort is not known (its
+		// tickets are listed by number): its other tickets may all come
+		// first.
+		n := min(runStart{perTicket: seen.rowsPer}.groups(want)+len(r.Seqs)-in, maxGuessGroups)
+		if !desc {
+			return headStart{from: r.From, n: n}, true
+		}
+		hs := headStart{n: n, below: true}
+		if j+1 < len(runs) {
+			hs.from = runs[j+1].From
+		}
+		return hs, true
+	}
+	return headStart{}, false
+}
+
+const (
+	// maxGuessGroups bounds the groups a guessed start reads (small
+	// items, in one Query beside the postings).
+	maxGuessGroups = 64
+	// guessRunTickets is about the tickets a run holds (the store cuts a
+	// run past 32), for a guess made without the runs.
+	guessRunTickets = 32
+)
 
 // crowdedRun reports whether a run holding rows rows crowds a page of
 // want: read whole, more than half of it would be rows the page does not
@@ -155,6 +235,9 @@ type headStart struct {
 	// then, none sorting before it; the run's others since are placed by
 	// their versions once read (loose).
 	known *SeqSet
+	// below: descending, from is the group after the last one read (a
+	// run's upper bound, guessStart), not the first one read.
+	below bool
 	n     int // the groups to read (0: none)
 }
 
@@ -195,15 +278,15 @@ func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool,
 	headsDone := func() (bool, error) { return false, nil }
 	oi, ok := s.store.(OrderIndex)
 	fi, fok := s.store.(OrderFromIndex)
-	if ok && hs.n > 0 && (hs.from == "" || fok) {
+	if ok && hs.n > 0 && (hs.from == "" || hs.below || fok) {
 		heads = async("read order postings", func() (headRead, error) {
 			var b []OrderBucket
 			var next string
 			var err error
-			if hs.from != "" {
-				b, next, err = fi.OrderBucketsFrom(ctx, field, desc, hs.from, hs.n)
+			if hs.from == "" || hs.below {
+				b, next, err = oi.OrderBuckets(ctx, field, desc, hs.from, hs.n)
 			} else {
-				b, next, err = oi.OrderBuckets(ctx, field, desc, "", hs.n)
+				b, next, err = fi.OrderBucketsFrom(ctx, field, desc, hs.from, hs.n)
 			}
 			return headRead{b, next == ""}, err
 		})
@@ -213,6 +296,7 @@ func (s *Service) startHistoryRuns(ctx context.Context, field string, desc bool,
 		c := &historyRunCols{}
 		var rerr, uerr error
 		c.runs, rerr = runs()
+		s.learnRuns(field, c.runs)
 		c.unchanged, uerr = unchanged()
 		whole, err := done()
 		h, herr := heads()

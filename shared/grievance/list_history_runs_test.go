@@ -194,6 +194,100 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	}
 }
 
+// The first list by the title of a search the client listed before in
+// its default order (its user then clicks the column) reads about the
+// page's tickets where the search's candidates crowd their first run:
+// the candidates remembered from the default order, with the column's
+// runs when a list by the title read them lately or with the candidates'
+// share of the tickets when none did, say where the page starts, and the
+// column's groups read from there split the run. Every page still
+// matches sorting every version, and a search of a few tickets reads no
+// group.
+func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *testing.T) {
+	st, plain := seededTwice(caseSeed(t, false, 0))
+	var groupReads atomic.Int32
+	st.Fail = func(op string) error {
+		if strings.HasPrefix(op, "OrderBuckets") {
+			groupReads.Add(1)
+		}
+		return nil
+	}
+	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	query := func(order, text string) grievance.TicketQuery {
+		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}}
+		if order != "" {
+			q.OrderBy = []string{order}
+		}
+		return q
+	}
+	for _, tc := range []struct {
+		run, most int
+		runsRead  bool // a list by the title read the column's runs before
+	}{
+		{run: 40, most: 13, runsRead: true},
+		{run: 24, most: 13, runsRead: true},
+		{run: 40, most: 13},
+		{run: 24, most: 13},
+	} {
+		st.OrderRunMembers = tc.run
+		for _, order := range []string{"title", "-title"} {
+			q := query(order, "case")
+			want, err := plain.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spy := &versionSpy{Store: st}
+			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+			if tc.runsRead {
+				// Another search by the title, in live mode.
+				if _, err := svc.ListTickets(ctx, grievance.TicketQuery{OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
+					Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "case 01"}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := svc.ListTickets(ctx, query("", "case")); err != nil {
+				t.Fatal(err)
+			}
+			groupReads.Store(0)
+			spy.seqs = 0
+			p, err := svc.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || spy.seqs > tc.most || groupReads.Load() == 0 {
+				t.Errorf("runs of %d (runs read before: %v), by %s: %s of %d reading the versions of %d tickets and the groups %d times, want %s of %d reading at most %d",
+					tc.run, tc.runsRead, order, versions(p.Items), p.TotalCount, spy.seqs, groupReads.Load(), versions(want.Items), want.TotalCount, tc.most)
+			}
+			got, gotTotal := pagedVersions(t, ctx, svc, q)
+			all, allTotal := pagedVersions(t, ctx, plain, q)
+			if got != all || gotTotal != allTotal {
+				t.Errorf("runs of %d, by %s, every page:\n got %s (%d)\nwant %s (%d)", tc.run, order, got, gotTotal, all, allTotal)
+			}
+		}
+	}
+	st.OrderRunMembers = 40
+	for _, runsRead := range []bool{true, false} {
+		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
+		if runsRead {
+			if _, err := svc.ListTickets(ctx, query("title", "case 1")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.ListTickets(ctx, query("", "case 01")); err != nil {
+			t.Fatal(err)
+		}
+		groupReads.Store(0)
+		if _, err := svc.ListTickets(ctx, query("title", "case 01")); err != nil {
+			t.Fatal(err)
+		}
+		if n := groupReads.Load(); n != 0 {
+			t.Errorf("a search of 10 tickets in 120 by title after its default order (runs read before: %v) read the column's groups %d times, want none", runsRead, n)
+		}
+	}
+}
+
 // A list sent again starts the column's groups at its first row's group
 // when that row's run crowded the page (a title search's candidates
 // sorting together, after titles that do not hold the query): the page
@@ -260,6 +354,42 @@ func TestHistoryRuns_ARememberedStartListsANewFirstRowFirst(t *testing.T) {
 				t.Errorf("by %s, send %d: %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
 					tc.order, send+1, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount, most)
 			}
+		}
+	}
+	// A first send guessed from the default order's candidates and the
+	// runs a list by the title read before: a ticket filed since, sorting
+	// in a run before the guessed one or in it, is still listed first.
+	// (This store cuts its runs anew from the column's start at each
+	// change, so a ticket filed early in the column moves the guessed
+	// run's start: its run is then read whole, as without a guess.)
+	for _, tc := range []struct {
+		order, before string
+		most          int
+	}{{"title", "a 001 b", 21}, {"title", "a 046 b", 10}, {"-title", "b 501", 10}} {
+		spy := &versionSpy{Store: st}
+		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+		q.OrderBy = nil
+		if _, err := svc.ListTickets(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ListTickets(ctx, grievance.TicketQuery{OrderBy: []string{tc.order}, Page: grievance.PageArgs{First: &twenty},
+			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "a 00"}}}); err != nil {
+			t.Fatal(err)
+		}
+		file(tc.before)
+		q.OrderBy = []string{tc.order}
+		want, err := plain.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spy.seqs = 0
+		p, err := svc.ListTickets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || !strings.Contains(versions(p.Items), tc.before) || spy.seqs > tc.most {
+			t.Errorf("guessed, by %s, %q filed since: %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
+				tc.order, tc.before, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount, tc.most)
 		}
 	}
 }

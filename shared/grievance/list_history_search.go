@@ -283,25 +283,37 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// beside the postings.
 	var runCols func() (*historyRunCols, error)
 	var startKey string // names the list's start in runStarts
+	// candKey names the list's candidates in candsSeen: whatever its order.
+	candKey := fmt.Sprintf("%s %v", searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
 	texts := slices.ContainsFunc(needs, func(n need) bool { return searchable(n.f) })
 	runField := pl.historyRunField(g, texts || pl.postingsFirst())
 	if runField != "" {
 		desc := pl.order[0].desc
-		startKey = fmt.Sprintf("%s %v %s %v", runField, desc, searchRateKey(g.p, pl.fs), slices.Sorted(maps.Keys(pl.staffIDs)))
+		startKey = fmt.Sprintf("%s %v %s", runField, desc, candKey)
 		start, known := s.runStarts.get(startKey, s.now())
 		w := pl.w
 		hs := headStart{from: start.gram, known: start.members}
 		want := w.first + 1 + w.lower
-		if w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
+		cursor := w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0
+		if cursor {
 			// A next page by its cursor (keyedStart): from its group.
 			want, hs = w.first+1, headStart{from: OrderKey(runField, w.after.value).Gram, cursor: true}
 		}
-		if known && start.crowded && w.first >= 0 {
+		switch {
+		case w.first < 0:
+		case known && start.crowded:
 			// A list whose first run crowded its page (sent before: the
 			// client sends it again as its user pages, turns the order
 			// or saves) reads the column's groups from the page's start
 			// too, about a group a ticket.
 			hs.n = start.groups(want)
+		case !known && !cursor:
+			// Its first send: the candidates of the same search in
+			// another order (the client's default, before a click on
+			// the column) and the column's runs may say it crowds.
+			if guess, ok := s.guessStart(runField, desc, candKey, want); ok {
+				hs = guess
+			}
 		}
 		if runCols = s.startHistoryRuns(ctx, runField, desc, hs); runCols != nil {
 			pl.waits = append(pl.waits, func() { _, _ = runCols() })
@@ -605,16 +617,16 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return vs, nil
 		}
 	}
+	if versions > 0 && cands.Len() > 0 {
+		s.candsSeen.put(candKey, seenCands{cands: cands.Clone(), rowsPer: float64(versions) / float64(cands.Len())}, s.now(), seenCandsMax)
+	}
 	if runCols != nil && !w.needAll && w.first >= 0 {
 		c, err := runCols()
 		if err != nil {
 			return nil, err
 		}
 		if hr := newHistoryRuns(cands, runField, pl.order[0].desc, c, rowsColumn, s.historyReadBudget); hr != nil {
-			started := func(st runStart) {
-				st.at = s.now()
-				s.runStarts.put(startKey, st)
-			}
+			started := func(st runStart) { s.runStarts.put(startKey, st, s.now(), searchRatesMax) }
 			return pl.historyRan(hr, versions, read, started), nil
 		}
 	}

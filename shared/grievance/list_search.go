@@ -496,7 +496,13 @@ func (s *Service) planSearch(ctx context.Context, pl *ticketPlan, g *guard) (*te
 		var readPlace func() (func(*SeqSet) []OrderBucket, error)
 		if ri, ok := s.store.(OrderRunIndex); ok && slices.Contains(OrderRunFields, orderField) {
 			readPlace = placing(s.runsComplete[orderField].under("read order runs marker", func() (bool, error) { return ri.OrderRunsComplete(ctx, orderField) }),
-				async("read order runs", func() ([]OrderRun, error) { return ri.OrderRuns(ctx, orderField) }),
+				async("read order runs", func() ([]OrderRun, error) {
+					rs, err := ri.OrderRuns(ctx, orderField)
+					if err == nil {
+						s.learnRuns(orderField, rs)
+					}
+					return rs, err
+				}),
 				func(rs []OrderRun, c *SeqSet) []OrderBucket { return runBuckets(rs, c, desc) })
 		}
 		byDays := false

@@ -21,13 +21,11 @@ import (
 // a stale one costs a read more or a few tickets, never a wrong row or
 // count.
 type searchRates struct {
-	mu sync.Mutex
-	m  map[string]searchRate
+	m recent[searchRate]
 }
 
 type searchRate struct {
 	rows, judged int
-	at           time.Time
 }
 
 const (
@@ -55,10 +53,8 @@ func searchRateKey(p *Principal, fs []Filter) string {
 // firstRead returns how many candidates the first read of a page that
 // wants hint rows takes.
 func (sr *searchRates) firstRead(key string, hint int, now time.Time) int {
-	sr.mu.Lock()
-	r, ok := sr.m[key]
-	sr.mu.Unlock()
-	if !ok || now.Sub(r.at) >= searchRateTTL || r.rows == 0 {
+	r, ok := sr.m.get(key, now)
+	if !ok || r.rows == 0 {
 		return withMargin(hint)
 	}
 	n := (hint*r.judged + r.rows - 1) / r.rows
@@ -76,22 +72,51 @@ func (sr *searchRates) learn(key string, rows, judged int, now time.Time) {
 	if judged < searchRateSample || rows > judged || rows < 0 {
 		return
 	}
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	if sr.m == nil || len(sr.m) >= searchRatesMax {
-		sr.m = map[string]searchRate{}
-	}
-	sr.m[key] = searchRate{rows, judged, now}
+	sr.m.put(key, searchRate{rows, judged}, now, searchRatesMax)
 }
 
 // share returns the share of candidates that were rows when key was last
 // learnt, if it is recent and some were.
 func (sr *searchRates) share(key string, now time.Time) (float64, bool) {
-	sr.mu.Lock()
-	r, ok := sr.m[key]
-	sr.mu.Unlock()
-	if !ok || now.Sub(r.at) >= searchRateTTL || r.rows == 0 {
+	r, ok := sr.m.get(key, now)
+	if !ok || r.rows == 0 {
 		return 0, false
 	}
 	return float64(r.rows) / float64(r.judged), true
+}
+
+// recent is what a container remembers between requests for
+// searchRateTTL, by key: a guess that sizes or places reads (a share of
+// rows, where a list started), never an answer. Past its bound it starts
+// again empty, which only costs the guesses.
+type recent[T any] struct {
+	mu sync.Mutex
+	m  map[string]recentItem[T]
+}
+
+type recentItem[T any] struct {
+	v  T
+	at time.Time
+}
+
+// get returns what was remembered for key, if recent.
+func (r *recent[T]) get(key string, now time.Time) (T, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	it, ok := r.m[key]
+	if !ok || now.Sub(it.at) >= searchRateTTL {
+		var zero T
+		return zero, false
+	}
+	return it.v, true
+}
+
+// put remembers v for key, keeping at most bound keys.
+func (r *recent[T]) put(key string, v T, now time.Time, bound int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= bound {
+		r.m = map[string]recentItem[T]{}
+	}
+	r.m[key] = recentItem[T]{v, now}
 }

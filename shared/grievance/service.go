@@ -56,7 +56,12 @@ type Service struct {
 	searchRates searchRates
 	// runStarts: where history lists by the runs last started
 	// (list_history_runs.go).
-	runStarts runStarts
+	runStarts recent[runStart]
+	// candsSeen and runsSeen: a history list's candidates and a column's
+	// runs, last read, to guess where a list by the column first starts
+	// (list_history_runs.go, guessStart).
+	candsSeen recent[seenCands]
+	runsSeen  recent[[]OrderRun]
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete onceTrue
