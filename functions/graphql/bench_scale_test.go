@@ -171,6 +171,10 @@ func listScaleOps() []listScaleOp {
 		// mid-life (the newest group only a quarter's).
 		listScaleOp{name: "history_staff_sort_version_asc", args: fmt.Sprintf(`showHistory: true, attendingStaff_Id: %q, orderBy: ["version"]`, staffID)},
 		listScaleOp{name: "history_status_midlife_sort_version_desc", args: `showHistory: true, status_Icontains: IN_PROGRESS, orderBy: ["-version"]`},
+		// The same lists for an officer a restricted category is hidden
+		// from: the sight rule judges their rows, which are not placed.
+		listScaleOp{name: "history_status_midlife_sort_version_asc_restricted", args: `showHistory: true, status_Icontains: IN_PROGRESS, orderBy: ["version"]`, restricted: true},
+		listScaleOp{name: "history_status_midlife_sort_version_desc_restricted", args: `showHistory: true, status_Icontains: IN_PROGRESS, orderBy: ["-version"]`, restricted: true},
 		// A category or priority in history by a column: read by the
 		// tickets that ever held it (postingsFirst), not walked for.
 		listScaleOp{name: "history_priority_sort_status_desc", args: `showHistory: true, priority_Icontains: "High", orderBy: ["-status"]`},

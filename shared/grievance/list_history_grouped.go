@@ -331,7 +331,7 @@ func (pl *ticketPlan) keyedStart(field string, desc bool, found int) (after *cur
 	w := pl.w
 	pl.native, pl.desc = true, desc
 	pl.sortKeyed, pl.versionKeyed = field, true
-	if w.after.sorted(field, desc) && w.after.version > 0 && pl.q.Page.Offset == 0 {
+	if pl.historyKeysetAfter(field, desc) {
 		after = &w.after
 		w.startAfter()
 	}
@@ -345,6 +345,13 @@ func (pl *ticketPlan) keyedStart(field string, desc bool, found int) (after *cur
 		}
 	}
 	return after, want, found
+}
+
+// historyKeysetAfter reports whether the page starts after a history
+// list's keyset cursor of field's order (a version's: the next-page
+// button), not at an offset or from the list's start.
+func (pl *ticketPlan) historyKeysetAfter(field string, desc bool) bool {
+	return pl.w.after.sorted(field, desc) && pl.w.after.version > 0 && pl.q.Page.Offset == 0
 }
 
 // wants is how many rows the page still wants once judged (and one to

@@ -100,14 +100,17 @@ func (s *Service) learnRuns(field string, runs []OrderRun) {
 }
 
 // guessStart is where the first history list by field of the candidates
-// remembered under key starts, when their first run crowds a page of want
-// rows: the run's first group ascending, the group after its last
-// descending, and as many groups as the page takes tickets at the
-// candidates' rows a ticket, over their share of the run's tickets (the
-// groups hold the run's other tickets too). A guess only places reads as
-// a remembered start does: the runs read beside decide which run comes
-// first, and one before the guessed run (a candidate since) is read
-// whole in its place.
+// remembered under key starts, when the run its page ends in is crowded
+// by them: that run's first group ascending, the group after its last
+// descending, and as many groups as the page's rows still wanted there
+// take tickets at the candidates' rows a ticket, with one more for each
+// of the run's other tickets (its tickets are listed by number, so where
+// the candidates sort in it is not known). Without the column's runs
+// (none read lately) a search whose candidates are most tickets guesses
+// the column's first run. A guess only places reads as a remembered
+// start does: the runs read beside decide which run comes first, and a
+// run before the guessed one (all its runs, which the page passes
+// through, or one a candidate joined since) is read whole in its place.
 func (s *Service) guessStart(field string, desc bool, key string, want int) (headStart, bool) {
 	now := s.now()
 	seen, ok := s.candsSeen.get(key, now)

@@ -294,7 +294,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		w := pl.w
 		hs := headStart{from: start.gram, known: start.members}
 		want := w.first + 1 + w.lower
-		cursor := w.after.sorted(runField, desc) && w.after.version > 0 && pl.q.Page.Offset == 0
+		cursor := pl.historyKeysetAfter(runField, desc)
 		if cursor {
 			// A next page by its cursor (keyedStart): from its group.
 			want, hs = w.first+1, headStart{from: OrderKey(runField, w.after.value).Gram, cursor: true}

@@ -203,7 +203,7 @@ func (s *Service) planWalk(ctx context.Context, pl *ticketPlan, g *guard, cands 
 	// Keyset paging: the next page starts after the previous page's last
 	// row (its value, number and version) instead of reading every row
 	// before it; an offset or another list's cursor reads from the top.
-	after := pl.w.after.sorted(field, desc) && pl.w.after.version > 0 && pl.q.Page.Offset == 0
+	after := pl.historyKeysetAfter(field, desc)
 	if after {
 		r.After, r.AfterValue, r.AfterVersion = pl.w.after.seq, pl.w.after.value, pl.w.after.version
 	}

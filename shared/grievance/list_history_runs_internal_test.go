@@ -1,0 +1,76 @@
+package grievance
+
+import (
+	"testing"
+	"time"
+)
+
+// What a container remembers is forgotten after searchRateTTL, and past
+// its bound it starts again empty rather than growing.
+func TestRecent_ForgetsAfterTheTTLAndPastItsBound(t *testing.T) {
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	var r recent[int]
+	r.put("a", 1, at, 2)
+	if v, ok := r.get("a", at.Add(searchRateTTL-time.Second)); !ok || v != 1 {
+		t.Errorf("within the TTL: %d, %v; want 1, true", v, ok)
+	}
+	if _, ok := r.get("a", at.Add(searchRateTTL)); ok {
+		t.Error("at the TTL: still remembered")
+	}
+	r.put("b", 2, at, 2)
+	r.put("c", 3, at, 2) // a third key past the bound of 2
+	if _, ok := r.get("a", at); ok {
+		t.Error("past the bound: the first key still remembered")
+	}
+	if v, ok := r.get("c", at); !ok || v != 3 {
+		t.Errorf("past the bound, the key put: %d, %v; want 3, true", v, ok)
+	}
+}
+
+// guessStart splits the run a first page ends in only where the
+// candidates remembered crowd it, and starts the groups where that run
+// starts in the list's order.
+func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
+	seqs := func(lo, hi int64) []int64 {
+		var out []int64
+		for n := lo; n < hi; n++ {
+			out = append(out, n)
+		}
+		return out
+	}
+	// Three runs of 32 tickets: 0–31 from "a", 32–63 from "m", 64–95
+	// from "t".
+	runs := []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 64)}, {From: "t", Seqs: seqs(64, 96)}}
+	for _, tc := range []struct {
+		name    string
+		cands   []int64
+		rowsPer float64
+		runs    []OrderRun // nil: no runs read lately
+		desc    bool
+		want    headStart
+		ok      bool
+	}{
+		{name: "every ticket, 3 rows each: the first run", cands: seqs(0, 96), rowsPer: 3, runs: runs, want: headStart{from: "a", n: 10}, ok: true},
+		{name: "descending: below the run after the last", cands: seqs(0, 96), rowsPer: 3, runs: runs, desc: true, want: headStart{n: 10, below: true}, ok: true},
+		{name: "descending, the middle run: below the last run's start", cands: seqs(32, 64), rowsPer: 3, runs: runs, desc: true, want: headStart{from: "t", n: 10, below: true}, ok: true},
+		{name: "a few in the first run, the page ends in the next", cands: append(seqs(0, 3), seqs(32, 64)...), rowsPer: 3, runs: runs, want: headStart{from: "m", n: 7}, ok: true},
+		{name: "half the run's tickets: a group for each other ticket too", cands: seqs(40, 56), rowsPer: 3, runs: runs, want: headStart{from: "m", n: 26}, ok: true},
+		{name: "one row a candidate: no run crowded", cands: seqs(0, 96), rowsPer: 1, runs: runs},
+		{name: "a group run is not split", cands: seqs(0, 96), rowsPer: 3, runs: []OrderRun{{From: "a#", Group: "a#", Seqs: seqs(0, 96)}}},
+		{name: "no runs read, most tickets: the column's first groups", cands: seqs(0, 96), rowsPer: 3, want: headStart{n: 10}, ok: true},
+		{name: "no runs read, a tenth of the tickets: no guess", cands: []int64{5, 15, 25, 35, 45, 55, 65, 75, 85, 95}, rowsPer: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			s := &Service{now: func() time.Time { return at }}
+			s.candsSeen.put("k", seenCands{cands: NewSeqSet(tc.cands...), rowsPer: tc.rowsPer}, at, seenCandsMax)
+			if tc.runs != nil {
+				s.learnRuns("title", tc.runs)
+			}
+			got, ok := s.guessStart("title", tc.desc, "k", 21)
+			if ok != tc.ok || got.from != tc.want.from || got.n != tc.want.n || got.below != tc.want.below {
+				t.Errorf("got %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
