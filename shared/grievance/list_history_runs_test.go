@@ -114,19 +114,9 @@ func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
 // search whose candidates are few) the groups are not read.
 func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	st, plain := seededTwice(caseSeed(t, false, 0))
-	var groupReads atomic.Int32
-	st.Fail = func(op string) error {
-		if strings.HasPrefix(op, "OrderBuckets") {
-			groupReads.Add(1)
-		}
-		return nil
-	}
+	groupReads := countGroupReads(st)
 	ctx := grievance.NewContext(context.Background(), admin)
-	twenty := 20
-	query := func(order, text string) grievance.TicketQuery {
-		return grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
-			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}}
-	}
+	query := historyTitleQuery
 	for _, tc := range []struct {
 		run, first, again, next int
 	}{
@@ -140,14 +130,9 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	} {
 		st.OrderRunMembers = tc.run
 		for _, order := range []string{"title", "-title"} {
-			q := query(order, "case")
-			want, err := plain.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spy := &versionSpy{Store: st}
-			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+			q, want, spy, svc := caseList(t, ctx, st, plain, order)
 			var p *grievance.Page[*grievance.Ticket]
+			var err error
 			for send, most := range []int{tc.first, tc.again} {
 				spy.seqs = 0
 				if p, err = svc.ListTickets(ctx, q); err != nil {
@@ -194,6 +179,60 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	}
 }
 
+// historyTitleQuery is a history list of the versions whose title holds
+// text, a page of 20 with totalCount, by order ("": the default order).
+func historyTitleQuery(order, text string) grievance.TicketQuery {
+	twenty := 20
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty},
+		Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}}
+	if order != "" {
+		q.OrderBy = []string{order}
+	}
+	return q
+}
+
+// caseList is the history search of "case" by order, the oracle's
+// answer to it, and a new service (an empty container) over st whose
+// reads of versions spy counts.
+func caseList(t *testing.T, ctx context.Context, st *grievancetest.Store, plain *grievance.Service, order string) (grievance.TicketQuery, *grievance.Page[*grievance.Ticket], *versionSpy, *grievance.Service) {
+	t.Helper()
+	q := historyTitleQuery(order, "case")
+	want, err := plain.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy := &versionSpy{Store: st}
+	return q, want, spy, grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+}
+
+// listBoth lists q by the oracle plain and by svc, whose reads of
+// versions spy counts from zero.
+func listBoth(t *testing.T, ctx context.Context, plain, svc *grievance.Service, spy *versionSpy, q grievance.TicketQuery) (got, want *grievance.Page[*grievance.Ticket]) {
+	t.Helper()
+	want, err := plain.ListTickets(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy.seqs = 0
+	if got, err = svc.ListTickets(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	return got, want
+}
+
+// countGroupReads counts st's reads of a column's order postings (its
+// groups) from now on.
+func countGroupReads(st *grievancetest.Store) *atomic.Int32 {
+	var n atomic.Int32
+	st.Fail = func(op string) error {
+		if strings.HasPrefix(op, "OrderBuckets") {
+			n.Add(1)
+		}
+		return nil
+	}
+	return &n
+}
+
 // The first list by the title of a search the client listed before in
 // its default order (its user then clicks the column) reads about the
 // page's tickets where the search's candidates crowd their first run:
@@ -205,23 +244,10 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 // group.
 func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *testing.T) {
 	st, plain := seededTwice(caseSeed(t, false, 0))
-	var groupReads atomic.Int32
-	st.Fail = func(op string) error {
-		if strings.HasPrefix(op, "OrderBuckets") {
-			groupReads.Add(1)
-		}
-		return nil
-	}
+	groupReads := countGroupReads(st)
 	ctx := grievance.NewContext(context.Background(), admin)
 	twenty := 20
-	query := func(order, text string) grievance.TicketQuery {
-		q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, Page: grievance.PageArgs{First: &twenty},
-			Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: text}}}
-		if order != "" {
-			q.OrderBy = []string{order}
-		}
-		return q
-	}
+	query := historyTitleQuery
 	for _, tc := range []struct {
 		run, most int
 		runsRead  bool // a list by the title read the column's runs before
@@ -233,13 +259,7 @@ func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *t
 	} {
 		st.OrderRunMembers = tc.run
 		for _, order := range []string{"title", "-title"} {
-			q := query(order, "case")
-			want, err := plain.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spy := &versionSpy{Store: st}
-			svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+			q, want, spy, svc := caseList(t, ctx, st, plain, order)
 			if tc.runsRead {
 				// Another search by the title, in live mode.
 				if _, err := svc.ListTickets(ctx, grievance.TicketQuery{OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
@@ -341,15 +361,7 @@ func TestHistoryRuns_ARememberedStartListsANewFirstRowFirst(t *testing.T) {
 			if send == 2 {
 				file(tc.before)
 			}
-			want, err := plain.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spy.seqs = 0
-			p, err := svc.ListTickets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, want := listBoth(t, ctx, plain, svc, spy, q)
 			if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || spy.seqs > most {
 				t.Errorf("by %s, send %d: %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
 					tc.order, send+1, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount, most)
@@ -378,15 +390,7 @@ func TestHistoryRuns_ARememberedStartListsANewFirstRowFirst(t *testing.T) {
 		}
 		file(tc.before)
 		q.OrderBy = []string{tc.order}
-		want, err := plain.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spy.seqs = 0
-		p, err := svc.ListTickets(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, want := listBoth(t, ctx, plain, svc, spy, q)
 		if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || !strings.Contains(versions(p.Items), tc.before) || spy.seqs > tc.most {
 			t.Errorf("guessed, by %s, %q filed since: %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
 				tc.order, tc.before, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount, tc.most)
