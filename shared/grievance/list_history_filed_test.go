@@ -326,3 +326,40 @@ func TestHistoryByVersion_UnfiledTicketsKeepTheirFirstVersionsGroup(t *testing.T
 		}
 	}
 }
+
+// For a reader a category is hidden from, the rows of a candidate never
+// in it are placed as for anyone: its count is its versions passing the
+// filters. One ever in it may hold fewer rows than that (a version in
+// the hidden category), so it is not placed: its versions are judged.
+// Here every ticket held IN_PROGRESS mid-life; one in sixteen was filed
+// in Secret (hidden from the officer), went IN_PROGRESS there and moved
+// to Open after, so the officer's row is its third version, not its
+// second. Both ways, the officer pages through the rows sorting every
+// version gives, and their first page of ten reads at most 44 versions:
+// the page's, the five judged tickets' four each for the count and
+// their first for the ascending first group (117 and 181 before: every
+// candidate's versions above its row's group).
+func TestHistoryByVersion_ASightAffectedReadersRowsArePlaced(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 80 {
+			ins = append(ins, grievance.TicketInput{Category: strp([]string{"Open", "Secret"}[min(i%16, 1)^1]), Title: strp(fmt.Sprintf("case %03d", i))})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			if i%16 == 0 {
+				return []grievance.TicketInput{{Status: strp("IN_PROGRESS")}, {Category: strp("Open")}, {Status: strp("OPEN")}}
+			}
+			return []grievance.TicketInput{{Status: strp("IN_PROGRESS")}, {Status: strp("OPEN")}}
+		}, 0)
+	}
+	st, plain := seededTwice(seed)
+	q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true,
+		Filters: []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "IN_PROGRESS"}}}
+	for _, order := range []string{"-version", "version"} {
+		q.OrderBy = []string{order}
+		ctx, svc, spy := spiedAsSorted(t, st, plain, officer, q, "IN_PROGRESS")
+		if read := pageOfTenReads(t, ctx, st, svc, plain, spy, q, "IN_PROGRESS"); read > 44 {
+			t.Errorf("by %s: read %d versions for a page of ten, want at most 44", order, read)
+		}
+	}
+}

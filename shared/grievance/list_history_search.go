@@ -141,7 +141,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// version's order (its groups above the row would read the
 	// candidate); a category alone most often holds every version, and
 	// the columns would be read for nothing.
-	onlyValues := len(unseen) == 0 && len(needs) > 0 && !slices.ContainsFunc(needs, func(n need) bool {
+	onlyValues := len(needs) > 0 && !slices.ContainsFunc(needs, func(n need) bool {
 		return !n.or || !slices.Contains(FiledFields, n.f.Field)
 	})
 	fewRows := groupField == "version" || slices.ContainsFunc(needs, func(n need) bool {
@@ -533,9 +533,14 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				if filedHeld != nil {
 					at = rc.placeRows(filedHeld, liveHeld, only, cols.rows)
 				}
-				if !texts && len(unseen) == 0 {
+				if !texts {
 					// The rows' versions, where the filters are values
-					// alone: the version order's groups of each.
+					// alone: the version order's groups of each. For a
+					// reader the sight rule affects too: only candidates
+					// the columns counted for sure are placed (rc.per),
+					// never one the sight rule judges (ever in a category
+					// hidden from the reader), whose rows may be fewer
+					// than its versions passing the filters.
 					rowsAt = map[int64][]int{}
 					for n := range only {
 						if n < int64(len(cols.rows)) {
