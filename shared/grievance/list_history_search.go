@@ -128,11 +128,12 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	hr, ok := s.store.(HistoryRowIndex)
 	byField, vok := rowValues(pl.fs, held)
-	// place: a list of the panel's values alone (FiledFields), by a
-	// reader the sight rule does not affect, ordered by a column its
-	// groups or the runs read candidate by candidate (postingsFirst):
-	// each candidate's count of rows from the columns, with the filed and
-	// live postings, says where its rows are (placeRows, rowsAt), so the
+	// place: a list of the panel's values alone (FiledFields), ordered
+	// by a column its groups or the runs read candidate by candidate
+	// (postingsFirst): each candidate's count of rows from the columns
+	// (for a reader the sight rule affects, of those it does not judge),
+	// with the filed and live postings, says where its rows are
+	// (placeRows, rowsAt), so the
 	// columns are read even where the counts of versions give the total,
 	// and that total is kept. Only where rows are likely some of a
 	// candidate's versions and not all: a status filter (it changes along
