@@ -85,6 +85,24 @@ func (st runStart) groups(want int) int {
 type seenCands struct {
 	cands   *SeqSet
 	rowsPer float64
+	// tickets is how many tickets there were to be candidates.
+	tickets int
+}
+
+// ticketsOf is how many tickets the history rows column (rows, when
+// read) holds, else the highest of cands' numbers and one: the share of
+// the tickets the candidates are.
+func ticketsOf(rows []uint16, cands *SeqSet) int {
+	if rows == nil {
+		return int(cands.Max()) + 1
+	}
+	n := 0
+	for _, r := range rows {
+		if v, _ := historyRowsOf(r); v > 0 {
+			n++
+		}
+	}
+	return max(n, 1)
 }
 
 // seenCandsMax bounds the candidates remembered: a set is a bit a ticket
@@ -122,7 +140,7 @@ func (s *Service) guessStart(field string, desc bool, key string, want int) (hea
 		// No run of the column read lately (a container's first list by
 		// it): candidates spread over most tickets (a text nearly every
 		// ticket holds) crowd the column's first run, whichever it is.
-		share := float64(seen.cands.Len()) / float64(seen.cands.Max()+1)
+		share := min(float64(seen.cands.Len())/float64(max(seen.tickets, 1)), 1)
 		if !crowdedRun(share*guessRunTickets*seen.rowsPer, want) {
 			return headStart{}, false
 		}

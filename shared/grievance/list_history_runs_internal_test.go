@@ -46,6 +46,7 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 		cands   []int64
 		rowsPer float64
 		runs    []OrderRun // nil: no runs read lately
+		tickets int        // 0: the highest candidate's number and one
 		desc    bool
 		want    headStart
 		ok      bool
@@ -59,11 +60,16 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 		{name: "a group run is not split", cands: seqs(0, 96), rowsPer: 3, runs: []OrderRun{{From: "a#", Group: "a#", Seqs: seqs(0, 96)}}},
 		{name: "no runs read, most tickets: the column's first groups", cands: seqs(0, 96), rowsPer: 3, want: headStart{n: 10}, ok: true},
 		{name: "no runs read, a tenth of the tickets: no guess", cands: []int64{5, 15, 25, 35, 45, 55, 65, 75, 85, 95}, rowsPer: 3},
+		{name: "no runs read, the first 96 tickets of 960: no guess", cands: seqs(0, 96), rowsPer: 3, tickets: 960},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 			s := &Service{now: func() time.Time { return at }}
-			s.candsSeen.put("k", seenCands{cands: NewSeqSet(tc.cands...), rowsPer: tc.rowsPer}, at, seenCandsMax)
+			tickets := tc.tickets
+			if tickets == 0 {
+				tickets = ticketsOf(nil, NewSeqSet(tc.cands...))
+			}
+			s.candsSeen.put("k", seenCands{cands: NewSeqSet(tc.cands...), rowsPer: tc.rowsPer, tickets: tickets}, at, seenCandsMax)
 			if tc.runs != nil {
 				s.learnRuns("title", tc.runs)
 			}
@@ -72,5 +78,22 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 				t.Errorf("got %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+// The share of the tickets a search's candidates are counts the tickets
+// the history rows column holds, not its length (a column is read in
+// blocks of 16,384 numbers, most of them unused in a young programme).
+func TestTicketsOf_CountsTheColumnsTickets(t *testing.T) {
+	rows := make([]uint16, 16384)
+	for n := 1; n <= 1000; n++ {
+		rows[n] = 3 << rowFlagBits // three versions
+	}
+	cands := NewSeqSet(1, 2, 3)
+	if got := ticketsOf(rows, cands); got != 1000 {
+		t.Errorf("a column of 1,000 tickets in 16,384 numbers: %d tickets, want 1000", got)
+	}
+	if got := ticketsOf(nil, cands); got != 4 {
+		t.Errorf("without the column, candidates up to 3: %d tickets, want 4", got)
 	}
 }

@@ -624,7 +624,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		}
 	}
 	if versions > 0 && cands.Len() > 0 {
-		s.candsSeen.put(candKey, seenCands{cands: cands.Clone(), rowsPer: float64(versions) / float64(cands.Len())}, s.now(), seenCandsMax)
+		s.candsSeen.put(candKey, seenCands{cands: cands.Clone(), rowsPer: float64(versions) / float64(cands.Len()), tickets: ticketsOf(rowsColumn, cands)}, s.now(), seenCandsMax)
 	}
 	if runCols != nil && !w.needAll && w.first >= 0 {
 		c, err := runCols()
