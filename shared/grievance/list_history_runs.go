@@ -89,20 +89,22 @@ type seenCands struct {
 	tickets int
 }
 
-// ticketsOf is how many tickets the history rows column (rows, when
-// read) holds, else the highest of cands' numbers and one: the share of
-// the tickets the candidates are.
+// ticketsOf is how many tickets there are to be candidates: the highest
+// number the history rows column (rows, when read) holds a ticket at
+// (tickets are numbered from 1; the column is read in blocks, so past it
+// are unused numbers), else the highest of cands' numbers and one. Found
+// from the column's end, on every history list with a count: only its
+// last block's unused numbers are passed over.
 func ticketsOf(rows []uint16, cands *SeqSet) int {
 	if rows == nil {
 		return int(cands.Max()) + 1
 	}
-	n := 0
-	for _, r := range rows {
-		if v, _ := historyRowsOf(r); v > 0 {
-			n++
+	for n := len(rows) - 1; n > 0; n-- {
+		if v, _ := historyRowsOf(rows[n]); v > 0 {
+			return n
 		}
 	}
-	return max(n, 1)
+	return 1
 }
 
 // seenCandsMax bounds the candidates remembered: a set is a bit a ticket
@@ -154,15 +156,8 @@ func (s *Service) guessStart(field string, desc bool, key string, want int) (hea
 		}
 		r := runs[j]
 		in := 0
-		if r.Members != nil {
-			m := r.Members.Clone()
-			m.And(seen.cands)
-			in = m.Len()
-		}
-		for _, n := range r.Seqs {
-			if seen.cands.Has(n) {
-				in++
-			}
+		if c := r.candidates(seen.cands); c != nil {
+			in = c.Len()
 		}
 		rows := float64(in) * seen.rowsPer
 		if rows < float64(want) {

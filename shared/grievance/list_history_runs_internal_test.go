@@ -81,9 +81,10 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 	}
 }
 
-// The share of the tickets a search's candidates are counts the tickets
-// the history rows column holds, not its length (a column is read in
-// blocks of 16,384 numbers, most of them unused in a young programme).
+// The share of the tickets a search's candidates are is taken over the
+// highest number the history rows column holds a ticket at, not its
+// length (a column is read in blocks of 16,384 numbers, most of them
+// unused in a young programme).
 func TestTicketsOf_CountsTheColumnsTickets(t *testing.T) {
 	rows := make([]uint16, 16384)
 	for n := 1; n <= 1000; n++ {

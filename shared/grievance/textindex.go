@@ -854,21 +854,7 @@ func dayGram(day uint16) string { return fmt.Sprintf("%05d#", day) }
 func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
 	var out []OrderBucket
 	for i, r := range runs {
-		var in *SeqSet
-		if r.Members != nil {
-			in = r.Members.Clone()
-			if in.And(cands); in.Len() == 0 {
-				in = nil
-			}
-		}
-		for _, n := range r.Seqs {
-			if cands.Has(n) {
-				if in == nil {
-					in = &SeqSet{}
-				}
-				in.Add(n)
-			}
-		}
+		in := r.candidates(cands)
 		if in == nil {
 			continue
 		}
@@ -887,6 +873,26 @@ func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
 		slices.Reverse(out)
 	}
 	return out
+}
+
+// candidates are r's tickets among cands (nil: none).
+func (r OrderRun) candidates(cands *SeqSet) *SeqSet {
+	var in *SeqSet
+	if r.Members != nil {
+		in = r.Members.Clone()
+		if in.And(cands); in.Len() == 0 {
+			in = nil
+		}
+	}
+	for _, n := range r.Seqs {
+		if cands.Has(n) {
+			if in == nil {
+				in = &SeqSet{}
+			}
+			in.Add(n)
+		}
+	}
+	return in
 }
 
 // PostingKey names one posting: a field and a gram.
