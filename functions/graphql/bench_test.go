@@ -64,6 +64,9 @@ type benchEnv struct {
 	meter   *awsmeter.Meter
 	ddb     *dynamodb.Client // bare SDK client (same config, same meter) for the floor
 	tickets []*grievance.Ticket
+	// renew builds the service and handler anew over the same tables, as
+	// a new container serves them: it remembers nothing.
+	renew func()
 }
 
 // newBenchEnv imports n tickets (BatchWriteItem) into fresh tables.
@@ -97,18 +100,21 @@ func newBenchEnvAt(b *testing.B, tickets []*grievance.Ticket, now func() time.Ti
 	for _, opt := range opts {
 		opt(&o)
 	}
-	e.svc = grievance.NewService(e.st, now, uuid.NewString, o)
-	// As in production: JSON logs (to nowhere), one line per request.
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv, err := gql.New(e.svc, gql.Options{Logger: log})
-	if err != nil {
-		b.Fatal(err)
+	renew := func() {
+		e.svc = grievance.NewService(e.st, now, uuid.NewString, o)
+		// As in production: JSON logs (to nowhere), one line per request.
+		log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+		srv, err := gql.New(e.svc, gql.Options{Logger: log})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.h = &Handler{Config: e.svc, GraphQL: srv, Auth: auth.Options{}, Log: log, NewID: uuid.NewString, Now: time.Now}
 	}
-	e.h = &Handler{Config: e.svc, GraphQL: srv, Auth: auth.Options{}, Log: log, NewID: uuid.NewString, Now: time.Now}
+	renew()
 	if err := e.db.UpsertPeople(ctx, testPeople); err != nil {
 		b.Fatal(err)
 	}
-	be := &benchEnv{env: e, meter: meter, ddb: dynamodb.NewFromConfig(cfg), tickets: tickets}
+	be := &benchEnv{env: e, meter: meter, ddb: dynamodb.NewFromConfig(cfg), tickets: tickets, renew: renew}
 	start := time.Now()
 	if err := e.db.ImportTickets(ctx, be.tickets); err != nil {
 		b.Fatal(err)

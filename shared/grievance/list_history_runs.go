@@ -187,7 +187,65 @@ func (s *Service) guessStart(field string, desc bool, key string, want int) (hea
 	return headStart{}, false
 }
 
+// blindStart is where the first list by field of a text search the
+// container remembers nothing of (no list of it in any order: its user
+// typed it with the column sorted, or the container is new) reads the
+// column's groups from: the column's start, or its end descending, as
+// many as a page's rows take tickets at the tickets' versions on average
+// (versionsPer; blindVersionsPer before any history rows were read). A
+// text nearly every ticket holds crowds the column's first run, and
+// nothing before the postings' answer, a round trip later, says whether
+// this one does: read blind, beside the postings, the groups cost a
+// bounded handful of small items on a first list whose candidates are
+// few, and split the run where they crowd it. Where the column's runs
+// read lately say its first run cannot crowd a page (a group run, which
+// is never split, or too few tickets), no group is read.
+func (s *Service) blindStart(field string, desc bool, want int) headStart {
+	now := s.now()
+	per, ok := s.versionsPer.get("", now)
+	if !ok {
+		per = blindVersionsPer
+	}
+	if runs, ok := s.runsSeen.get(field, now); ok && len(runs) > 0 {
+		r := runs[0]
+		if desc {
+			r = runs[len(runs)-1]
+		}
+		if r.Group != "" || !crowdedRun(float64(len(r.Seqs))*per, want) {
+			return headStart{}
+		}
+	}
+	return headStart{n: min(runStart{perTicket: per}.groups(want), maxGuessGroups)}
+}
+
+// learnVersionsPer remembers the tickets' versions on average from the
+// history rows column (rows), once in searchRateTTL: a pass over the
+// column, which the list has read anyway.
+func (s *Service) learnVersionsPer(rows []uint16) {
+	now := s.now()
+	if rows == nil {
+		return
+	}
+	if _, ok := s.versionsPer.get("", now); ok {
+		return
+	}
+	var versions, tickets int
+	for _, r := range rows {
+		if v, _ := historyRowsOf(r); v > 0 {
+			versions += v
+			tickets++
+		}
+	}
+	if tickets > 0 {
+		s.versionsPer.put("", float64(versions)/float64(tickets), now, 1)
+	}
+}
+
 const (
+	// blindVersionsPer is the versions a ticket is taken to hold before
+	// a container has read the history rows: a complaint is filed and
+	// then at least answered or resolved.
+	blindVersionsPer = 2
 	// maxGuessGroups bounds the groups a guessed start reads (small
 	// items, in one Query beside the postings).
 	maxGuessGroups = 64

@@ -81,6 +81,51 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 	}
 }
 
+// A search's very first list by the column reads its first groups (its
+// last descending) blind, as many as a page takes tickets at the
+// tickets' versions on average, unless the runs read lately say the
+// first run cannot crowd a page.
+func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) {
+	seqs := func(lo, hi int64) []int64 {
+		var out []int64
+		for n := lo; n < hi; n++ {
+			out = append(out, n)
+		}
+		return out
+	}
+	three := make([]uint16, 100)
+	for n := 1; n < 100; n++ {
+		three[n] = 3 << rowFlagBits
+	}
+	for _, tc := range []struct {
+		name string
+		runs []OrderRun // nil: no runs read lately
+		rows []uint16   // the history rows read before (nil: none)
+		desc bool
+		want int // the groups read
+	}{
+		{name: "nothing read: two versions a ticket", want: 15},
+		{name: "three versions a ticket, learnt", rows: three, want: 10},
+		{name: "a first run of 32", runs: []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 36)}}, want: 15},
+		{name: "a first run of 4", runs: []OrderRun{{From: "a", Seqs: seqs(0, 4)}, {From: "m", Seqs: seqs(4, 36)}}},
+		{name: "descending: the last run of 4", runs: []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 36)}}, desc: true},
+		{name: "descending: the last run of 32", runs: []OrderRun{{From: "a", Seqs: seqs(0, 4)}, {From: "m", Seqs: seqs(4, 36)}}, desc: true, want: 15},
+		{name: "a group run first", runs: []OrderRun{{From: "a#", Group: "a#", Members: NewSeqSet(seqs(0, 96)...)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			s := &Service{now: func() time.Time { return at }}
+			s.learnVersionsPer(tc.rows)
+			if tc.runs != nil {
+				s.learnRuns("title", tc.runs)
+			}
+			if got := s.blindStart("title", tc.desc, 21); got.n != tc.want || got.from != "" || got.below {
+				t.Errorf("got %+v, want %d groups from the column's end", got, tc.want)
+			}
+		})
+	}
+}
+
 // The share of the tickets a search's candidates are is taken over the
 // highest number the history rows column holds a ticket at, not its
 // length (a column is read in blocks of 16,384 numbers, most of them

@@ -111,7 +111,8 @@ func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
 // send), both ways, with the same rows as sorting every version; a run
 // the first groups only partly cover is read past them in the same
 // order. Where a run holds fewer rows than twice the page (runs of 4, a
-// search whose candidates are few) the groups are not read.
+// search whose candidates are few) the groups are not read once the
+// search was listed.
 func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	st, plain := seededTwice(caseSeed(t, false, 0))
 	groupReads := countGroupReads(st)
@@ -166,16 +167,18 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	if groupReads.Load() == 0 {
 		t.Error("the crowded search never read the column's first groups")
 	}
-	groupReads.Store(0)
 	st.OrderRunMembers = 40
 	svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
-	for range 2 {
+	for send := range 2 {
+		// Its very first list reads them blind (nothing says the search
+		// is few tickets yet).
+		groupReads.Store(0)
 		if _, err := svc.ListTickets(ctx, query("title", "case 01")); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if n := groupReads.Load(); n != 0 {
-		t.Errorf("a search of 10 tickets in 120 (7 rows a run) read the column's first groups %d times, want none", n)
+		if n := groupReads.Load(); send > 0 && n != 0 {
+			t.Errorf("a search of 10 tickets in 120 (7 rows a run), sent again, read the column's first groups %d times, want none", n)
+		}
 	}
 }
 
@@ -306,6 +309,83 @@ func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *t
 			t.Errorf("a search of 10 tickets in 120 by title after its default order (runs read before: %v) read the column's groups %d times, want none", runsRead, n)
 		}
 	}
+}
+
+// The very first list of a search, already by the title (its user typed
+// it with the column sorted, or a new container serves it), reads about
+// the page's tickets where the search's candidates crowd the column's
+// first run: nothing remembered says so, so the column's first groups
+// are read beside the postings, blind. A search of a few tickets reads
+// the groups for nothing but no more versions, and where the runs read
+// lately say the first run cannot crowd a page, no group is read. Every
+// page still matches sorting every version.
+func TestHistoryRuns_ASearchsVeryFirstListByTheColumnReadsThePagesTickets(t *testing.T) {
+	st, plain := seededTwice(caseSeed(t, false, 0))
+	groupReads := countGroupReads(st)
+	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	for _, tc := range []struct {
+		run, most int
+		runsRead  bool // a list by the title read the column's runs before
+	}{
+		{run: 40, most: 13, runsRead: true},
+		{run: 24, most: 13, runsRead: true},
+		{run: 40, most: 13},
+		{run: 24, most: 13},
+	} {
+		st.OrderRunMembers = tc.run
+		for _, order := range []string{"title", "-title"} {
+			q, want, spy, svc := caseList(t, ctx, st, plain, order)
+			if tc.runsRead {
+				// Another search by the title, in live mode.
+				if _, err := svc.ListTickets(ctx, grievance.TicketQuery{OrderBy: []string{order}, Page: grievance.PageArgs{First: &twenty},
+					Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "case 01"}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			groupReads.Store(0)
+			spy.seqs = 0
+			p, err := svc.ListTickets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || spy.seqs > tc.most || groupReads.Load() == 0 {
+				t.Errorf("runs of %d (runs read before: %v), by %s: %s of %d reading the versions of %d tickets and the groups %d times, want %s of %d reading at most %d",
+					tc.run, tc.runsRead, order, versions(p.Items), p.TotalCount, spy.seqs, groupReads.Load(), versions(want.Items), want.TotalCount, tc.most)
+			}
+			got, gotTotal := pagedVersions(t, ctx, svc, q)
+			all, allTotal := pagedVersions(t, ctx, plain, q)
+			if got != all || gotTotal != allTotal {
+				t.Errorf("runs of %d, by %s, every page:\n got %s (%d)\nwant %s (%d)", tc.run, order, got, gotTotal, all, allTotal)
+			}
+		}
+	}
+	// A search of 10 tickets in 120: the groups read blind buy nothing,
+	// and cost no version.
+	st.OrderRunMembers = 40
+	q := historyTitleQuery("title", "case 01")
+	spy := &versionSpy{Store: st}
+	svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+	p, want := listBoth(t, ctx, plain, svc, spy, q)
+	if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || spy.seqs > 10 {
+		t.Errorf("a search of 10 tickets, its first list by title: %s of %d reading the versions of %d tickets, want %s of %d reading at most 10",
+			versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount)
+	}
+	// Runs of 4 tickets, read by a list before: the first cannot crowd a
+	// page, and no group is read.
+	st.OrderRunMembers = 4
+	svc = grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st})
+	if _, err := svc.ListTickets(ctx, historyTitleQuery("title", "case 1")); err != nil {
+		t.Fatal(err)
+	}
+	groupReads.Store(0)
+	if _, err := svc.ListTickets(ctx, historyTitleQuery("title", "case")); err != nil {
+		t.Fatal(err)
+	}
+	if n := groupReads.Load(); n != 0 {
+		t.Errorf("runs of 4 tickets: the first list of a search by title read the column's groups %d times, want none", n)
+	}
+	st.OrderRunMembers = 40
 }
 
 // A list sent again starts the column's groups at its first row's group

@@ -314,6 +314,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			// the column) and the column's runs may say it crowds.
 			if guess, ok := s.guessStart(runField, desc, candKey, want); ok {
 				hs = guess
+			} else if _, seen := s.candsSeen.get(candKey, s.now()); !seen && texts {
+				// Nothing remembered of the search: its very first list.
+				hs = s.blindStart(runField, desc, want)
 			}
 		}
 		if runCols = s.startHistoryRuns(ctx, runField, desc, hs); runCols != nil {
@@ -623,6 +626,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			return vs, nil
 		}
 	}
+	s.learnVersionsPer(rowsColumn)
 	if versions > 0 && cands.Len() > 0 {
 		s.candsSeen.put(candKey, seenCands{cands: cands.Clone(), rowsPer: float64(versions) / float64(cands.Len()), tickets: ticketsOf(rowsColumn, cands)}, s.now(), seenCandsMax)
 	}

@@ -62,6 +62,10 @@ type Service struct {
 	// (list_history_runs.go, guessStart).
 	candsSeen recent[seenCands]
 	runsSeen  recent[[]OrderRun]
+	// versionsPer: the tickets' versions on average, as the history rows
+	// last said, to size the groups a search's very first list by the
+	// column reads (blindStart).
+	versionsPer recent[float64]
 	// countsComplete: the history store said its counts of versions are
 	// complete (history_counts.go).
 	countsComplete onceTrue
