@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // historyRuns orders a history list's candidates by the title or the
@@ -202,7 +203,7 @@ func (s *Service) guessStart(field string, desc bool, key string, want int) (hea
 // is never split, or too few tickets), no group is read.
 func (s *Service) blindStart(field string, desc bool, want int) headStart {
 	now := s.now()
-	per, ok := s.versionsPer.get("", now)
+	per, ok := s.versionsPer.within("", now, versionsPerTTL)
 	if !ok {
 		per = blindVersionsPer
 	}
@@ -220,7 +221,9 @@ func (s *Service) blindStart(field string, desc bool, want int) headStart {
 
 // learnVersionsPer remembers the tickets' versions on average from the
 // history rows column (rows), once in searchRateTTL: a pass over the
-// column, which the list has read anyway.
+// column, which the list has read anyway. The average moves slowly, so
+// it is trusted for versionsPerTTL: a container whose last history list
+// was a while ago still sizes its blind reads by it.
 func (s *Service) learnVersionsPer(rows []uint16) {
 	now := s.now()
 	if rows == nil {
@@ -246,6 +249,9 @@ const (
 	// a container has read the history rows: a complaint is filed and
 	// then at least answered or resolved.
 	blindVersionsPer = 2
+	// versionsPerTTL is how long the versions a ticket, as last learnt,
+	// size a blind read.
+	versionsPerTTL = time.Hour
 	// maxGuessGroups bounds the groups a guessed start reads (small
 	// items, in one Query beside the postings).
 	maxGuessGroups = 64

@@ -101,11 +101,15 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 		name string
 		runs []OrderRun // nil: no runs read lately
 		rows []uint16   // the history rows read before (nil: none)
-		desc bool
-		want int // the groups read
+		// learnt is how long before the list the rows were read.
+		learnt time.Duration
+		desc   bool
+		want   int // the groups read
 	}{
 		{name: "nothing read: two versions a ticket", want: 15},
 		{name: "three versions a ticket, learnt", rows: three, want: 10},
+		{name: "learnt 59 minutes before", rows: three, learnt: 59 * time.Minute, want: 10},
+		{name: "learnt an hour before: two a ticket", rows: three, learnt: time.Hour, want: 15},
 		{name: "a first run of 32", runs: []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 36)}}, want: 15},
 		{name: "a first run of 4", runs: []OrderRun{{From: "a", Seqs: seqs(0, 4)}, {From: "m", Seqs: seqs(4, 36)}}},
 		{name: "descending: the last run of 4", runs: []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 36)}}, desc: true},
@@ -114,8 +118,9 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-			s := &Service{now: func() time.Time { return at }}
+			s := &Service{now: func() time.Time { return at.Add(-tc.learnt) }}
 			s.learnVersionsPer(tc.rows)
+			s.now = func() time.Time { return at }
 			if tc.runs != nil {
 				s.learnRuns("title", tc.runs)
 			}

@@ -101,10 +101,16 @@ type recentItem[T any] struct {
 
 // get returns what was remembered for key, if recent.
 func (r *recent[T]) get(key string, now time.Time) (T, bool) {
+	return r.within(key, now, searchRateTTL)
+}
+
+// within returns what was remembered for key, if remembered less than
+// ttl before now.
+func (r *recent[T]) within(key string, now time.Time, ttl time.Duration) (T, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	it, ok := r.m[key]
-	if !ok || now.Sub(it.at) >= searchRateTTL {
+	if !ok || now.Sub(it.at) >= ttl {
 		var zero T
 		return zero, false
 	}
