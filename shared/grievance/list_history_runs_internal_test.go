@@ -5,28 +5,6 @@ import (
 	"time"
 )
 
-// What a container remembers is forgotten after searchRateTTL, and past
-// its bound it starts again empty rather than growing.
-func TestRecent_ForgetsAfterTheTTLAndPastItsBound(t *testing.T) {
-	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-	var r recent[int]
-	r.put("a", 1, at, 2)
-	if v, ok := r.get("a", at.Add(searchRateTTL-time.Second)); !ok || v != 1 {
-		t.Errorf("within the TTL: %d, %v; want 1, true", v, ok)
-	}
-	if _, ok := r.get("a", at.Add(searchRateTTL)); ok {
-		t.Error("at the TTL: still remembered")
-	}
-	r.put("b", 2, at, 2)
-	r.put("c", 3, at, 2) // a third key past the bound of 2
-	if _, ok := r.get("a", at); ok {
-		t.Error("past the bound: the first key still remembered")
-	}
-	if v, ok := r.get("c", at); !ok || v != 3 {
-		t.Errorf("past the bound, the key put: %d, %v; want 3, true", v, ok)
-	}
-}
-
 // guessStart splits the run a first page ends in only where the
 // candidates remembered crowd it, and starts the groups where that run
 // starts in the list's order.
