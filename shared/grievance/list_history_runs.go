@@ -201,11 +201,17 @@ func (s *Service) guessStart(field string, desc bool, key string, want int) (hea
 // few, and split the run where they crowd it. Where the column's runs
 // read lately say its first run cannot crowd a page (a group run, which
 // is never split, or too few tickets), no group is read.
-func (s *Service) blindStart(field string, desc bool, want int) headStart {
+//
+// A search of the column itself (q, a title's `Icontains`) is placed by
+// the runs read lately where one's first value holds it (sampleStart).
+func (s *Service) blindStart(field string, desc bool, want int, q string) headStart {
 	now := s.now()
 	per, ok := s.versionsPer.within("", now, versionsPerTTL)
 	if !ok {
 		per = blindVersionsPer
+	}
+	if hs, ok := s.sampleStart(field, desc, q, per, want); ok {
+		return hs
 	}
 	if runs, ok := s.runsSeen.get(field, now); ok && len(runs) > 0 {
 		r := runs[0]
@@ -217,6 +223,61 @@ func (s *Service) blindStart(field string, desc bool, want int) headStart {
 		}
 	}
 	return headStart{n: min(runStart{perTicket: per}.groups(want), maxGuessGroups)}
+}
+
+// sampleStart is where the very first list by field of a search for q
+// in that column starts, from the column's runs read lately: a run's
+// first value (its From) is a sample of the column, one a run, and a
+// search whose candidates sort together (titles made from one pattern,
+// searched by the number or the name in them) has them where the
+// samples hold q. Ascending, the first run whose sample holds q starts
+// them or the run before it ends with them: the groups are read from
+// that run before's start, as many as it holds tickets and groups more
+// (a page's rows at the versions a ticket). Descending, the last such
+// run ends them, anywhere in it: the groups are read below the next
+// run's start, as many as that run holds and groups more. A wrong
+// sample (q in one title by chance) costs those groups, at most
+// maxGuessGroups small items; the runs read beside still decide the
+// order, as for any guess. A run too small to crowd a page at per rows
+// a ticket is not placed.
+func (s *Service) sampleStart(field string, desc bool, q string, per float64, want int) (headStart, bool) {
+	runs, ok := s.runsSeen.get(field, s.now())
+	if q == "" || !ok {
+		return headStart{}, false
+	}
+	groups := runStart{perTicket: per}.groups(want)
+	q = strings.ToLower(q)
+	holds := func(r OrderRun) bool {
+		v, ok := orderGramValue(r.From)
+		return ok && strings.Contains(strings.ToLower(v), q)
+	}
+	for i := range runs {
+		j := i
+		if desc {
+			j = len(runs) - 1 - i
+		}
+		r := runs[j]
+		if !holds(r) {
+			continue
+		}
+		if r.Group != "" || !crowdedRun(float64(len(r.Seqs))*per, want) {
+			// One value's tickets, which tie, are not split; nor is a
+			// run that a page's rows do not crowd.
+			return headStart{}, false
+		}
+		if desc {
+			hs := headStart{n: min(groups+len(r.Seqs), maxGuessGroups), below: true}
+			if j+1 < len(runs) {
+				hs.from = runs[j+1].From
+			}
+			return hs, true
+		}
+		if j == 0 || runs[j-1].Group != "" {
+			return headStart{from: r.From, n: groups}, true
+		}
+		return headStart{from: runs[j-1].From, n: min(groups+len(runs[j-1].Seqs), maxGuessGroups)}, true
+	}
+	return headStart{}, false
 }
 
 // learnVersionsPer remembers the tickets' versions on average from the
@@ -776,4 +837,16 @@ func (hr *historyRuns) versionsTotal() int {
 	}
 	hr.loose.Range(0, hr.loose.Max(), false, func(s int64) bool { n += hr.versionsOf(s); return true })
 	return n
+}
+
+// searchedFor is the longest text an `Icontains` filter of fs asks field
+// to hold ("" when none): every candidate's value holds it.
+func searchedFor(fs []Filter, field string) string {
+	q := ""
+	for _, f := range fs {
+		if v, ok := f.Value.(string); ok && f.Field == field && f.Lookup == IContains && len(v) > len(q) {
+			q = v
+		}
+	}
+	return q
 }

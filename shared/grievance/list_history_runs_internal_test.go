@@ -102,8 +102,55 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 			if tc.runs != nil {
 				s.learnRuns("title", tc.runs)
 			}
-			if got := s.blindStart("title", tc.desc, 21); got.n != tc.want || got.from != "" || got.below {
+			if got := s.blindStart("title", tc.desc, 21, ""); got.n != tc.want || got.from != "" || got.below {
 				t.Errorf("got %+v, want %d groups from the column's end", got, tc.want)
+			}
+		})
+	}
+}
+
+// A title search's very first list is placed where the runs' first
+// titles hold its query: ascending from the run before the first such
+// run, descending below the run after the last, with a group for each
+// ticket of the run whose place is not known.
+func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
+	seqs := func(lo, hi int64) []int64 {
+		var out []int64
+		for n := lo; n < hi; n++ {
+			out = append(out, n)
+		}
+		return out
+	}
+	gram := func(v string) string { return OrderKey("title", v).Gram }
+	// Runs from the column's start, "Payment (118", "Payment (12",
+	// "Payment (125" and "Payment (13": 30, 20, 24, 24 and 16 tickets.
+	runs := []OrderRun{{From: "", Seqs: seqs(0, 30)}, {From: gram("Payment (118"), Seqs: seqs(30, 50)},
+		{From: gram("Payment (12"), Seqs: seqs(50, 74)}, {From: gram("Payment (125"), Seqs: seqs(74, 98)}, {From: gram("Payment (13"), Seqs: seqs(98, 114)}}
+	for _, tc := range []struct {
+		name, q string
+		runs    []OrderRun
+		desc    bool
+		want    headStart
+		ok      bool
+	}{
+		{name: "ascending: from the run before the first holding it", q: "(12", runs: runs, want: headStart{from: gram("Payment (118"), n: 30}, ok: true},
+		{name: "descending: below the run after the last holding it", q: "(12", runs: runs, desc: true, want: headStart{from: gram("Payment (13"), n: 34, below: true}, ok: true},
+		{name: "descending, the last run: from the column's end", q: "(13", runs: runs, desc: true, want: headStart{n: 26, below: true}, ok: true},
+		{name: "no run's first title holds it", q: "(14", runs: runs},
+		{name: "a group run holding it is not split", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Group: gram("Payment (12")}}},
+		{name: "no runs read lately", q: "(12"},
+		{name: "a run of 4 tickets is not crowded", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Seqs: seqs(0, 4)}}},
+		{name: "no text of the column", runs: runs},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			s := &Service{now: func() time.Time { return at }}
+			if tc.runs != nil {
+				s.learnRuns("title", tc.runs)
+			}
+			got, ok := s.sampleStart("title", tc.desc, tc.q, 3, 21)
+			if ok != tc.ok || got.from != tc.want.from || got.n != tc.want.n || got.below != tc.want.below {
+				t.Errorf("got %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
 			}
 		})
 	}

@@ -388,6 +388,59 @@ func TestHistoryRuns_ASearchsVeryFirstListByTheColumnReadsThePagesTickets(t *tes
 	st.OrderRunMembers = 40
 }
 
+// A title search whose candidates sort together in the column's middle
+// (titles made from one pattern, searched by the part that varies) has
+// nothing remembered on its very first list by the title, but the runs
+// a list by the title read lately each name their first title: where
+// those hold the query, the column's groups are read from there, and the
+// page reads about its own tickets, both ways, where it read the run
+// whole. Every page still matches sorting every version.
+func TestHistoryRuns_AVeryFirstTitleSearchIsPlacedByTheRunsFirstTitles(t *testing.T) {
+	st, plain := seededTwice(func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 120 {
+			ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("%c %03d", 'A'+i/40, i))})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			return []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}
+		}, 0)
+	})
+	st.OrderRunMembers = 40
+	ctx := grievance.NewContext(context.Background(), admin)
+	twenty := 20
+	for _, tc := range []struct {
+		order    string
+		runsRead bool
+		most     int
+	}{
+		{"title", true, 9}, {"-title", true, 9},
+		// Without the runs read before: the column's first groups, read
+		// blind, do not reach the candidates, whose run is read whole.
+		{"title", false, 41},
+	} {
+		spy := &versionSpy{Store: st}
+		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+		if tc.runsRead {
+			// Another search by the title, in live mode.
+			if _, err := svc.ListTickets(ctx, grievance.TicketQuery{OrderBy: []string{tc.order}, Page: grievance.PageArgs{First: &twenty},
+				Filters: []grievance.Filter{{Field: "title", Lookup: grievance.IContains, Value: "a 00"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q := historyTitleQuery(tc.order, "b")
+		p, want := listBoth(t, ctx, plain, svc, spy, q)
+		if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || spy.seqs > tc.most {
+			t.Errorf("by %s (runs read before: %v): %s of %d reading the versions of %d tickets, want %s of %d reading at most %d",
+				tc.order, tc.runsRead, versions(p.Items), p.TotalCount, spy.seqs, versions(want.Items), want.TotalCount, tc.most)
+		}
+		got, gotTotal := pagedVersions(t, ctx, svc, q)
+		all, allTotal := pagedVersions(t, ctx, plain, q)
+		if got != all || gotTotal != allTotal {
+			t.Errorf("by %s, every page:\n got %s (%d)\nwant %s (%d)", tc.order, got, gotTotal, all, allTotal)
+		}
+	}
+}
+
 // A list sent again starts the column's groups at its first row's group
 // when that row's run crowded the page (a title search's candidates
 // sorting together, after titles that do not hold the query): the page

@@ -316,7 +316,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				hs = guess
 			} else if _, seen := s.candsSeen.get(candKey, s.now()); !seen && texts {
 				// Nothing remembered of the search: its very first list.
-				hs = s.blindStart(runField, desc, want)
+				hs = s.blindStart(runField, desc, want, searchedFor(pl.fs, runField))
 			}
 		}
 		if runCols = s.startHistoryRuns(ctx, runField, desc, hs); runCols != nil {

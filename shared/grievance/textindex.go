@@ -582,6 +582,16 @@ func OrderKey(field, value string) PostingKey {
 	return PostingKey{Field: OrderField(field), Gram: hex.EncodeToString([]byte(value)) + flag}
 }
 
+// orderGramValue is the sort value (its first orderPrefixMax bytes) an
+// order group's gram names; false for the column's start ("").
+func orderGramValue(gram string) (string, bool) {
+	if gram == "" {
+		return "", false
+	}
+	b, err := hex.DecodeString(gram[:len(gram)-1])
+	return string(b), err == nil
+}
+
 // OrderBucket is one group of an order posting, or a run of adjacent
 // groups (Run: OrderRunIndex).
 type OrderBucket struct {
