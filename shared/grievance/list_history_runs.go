@@ -251,6 +251,11 @@ func (s *Service) sampleStart(field string, desc bool, q string, per float64, wa
 		v, ok := orderGramValue(r.From)
 		return ok && strings.Contains(strings.ToLower(v), q)
 	}
+	if !slices.ContainsFunc(runs, func(r OrderRun) bool { return r.From != "" && !holds(r) }) {
+		// Every sample holds it: a text every title holds crowds the
+		// column's first run, read blind from the column's start.
+		return headStart{}, false
+	}
 	for i := range runs {
 		j := i
 		if desc {

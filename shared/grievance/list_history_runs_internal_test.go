@@ -9,16 +9,9 @@ import (
 // candidates remembered crowd it, and starts the groups where that run
 // starts in the list's order.
 func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
-	seqs := func(lo, hi int64) []int64 {
-		var out []int64
-		for n := lo; n < hi; n++ {
-			out = append(out, n)
-		}
-		return out
-	}
 	// Three runs of 32 tickets: 0–31 from "a", 32–63 from "m", 64–95
 	// from "t".
-	runs := []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 64)}, {From: "t", Seqs: seqs(64, 96)}}
+	runs := []OrderRun{{From: "a", Seqs: seqRange(0, 32)}, {From: "m", Seqs: seqRange(32, 64)}, {From: "t", Seqs: seqRange(64, 96)}}
 	for _, tc := range []struct {
 		name    string
 		cands   []int64
@@ -29,16 +22,16 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 		want    headStart
 		ok      bool
 	}{
-		{name: "every ticket, 3 rows each: the first run", cands: seqs(0, 96), rowsPer: 3, runs: runs, want: headStart{from: "a", n: 10}, ok: true},
-		{name: "descending: below the run after the last", cands: seqs(0, 96), rowsPer: 3, runs: runs, desc: true, want: headStart{n: 10, below: true}, ok: true},
-		{name: "descending, the middle run: below the last run's start", cands: seqs(32, 64), rowsPer: 3, runs: runs, desc: true, want: headStart{from: "t", n: 10, below: true}, ok: true},
-		{name: "a few in the first run, the page ends in the next", cands: append(seqs(0, 3), seqs(32, 64)...), rowsPer: 3, runs: runs, want: headStart{from: "m", n: 7}, ok: true},
-		{name: "half the run's tickets: a group for each other ticket too", cands: seqs(40, 56), rowsPer: 3, runs: runs, want: headStart{from: "m", n: 26}, ok: true},
-		{name: "one row a candidate: no run crowded", cands: seqs(0, 96), rowsPer: 1, runs: runs},
-		{name: "a group run is not split", cands: seqs(0, 96), rowsPer: 3, runs: []OrderRun{{From: "a#", Group: "a#", Seqs: seqs(0, 96)}}},
-		{name: "no runs read, most tickets: the column's first groups", cands: seqs(0, 96), rowsPer: 3, want: headStart{n: 10}, ok: true},
+		{name: "every ticket, 3 rows each: the first run", cands: seqRange(0, 96), rowsPer: 3, runs: runs, want: headStart{from: "a", n: 10}, ok: true},
+		{name: "descending: below the run after the last", cands: seqRange(0, 96), rowsPer: 3, runs: runs, desc: true, want: headStart{n: 10, below: true}, ok: true},
+		{name: "descending, the middle run: below the last run's start", cands: seqRange(32, 64), rowsPer: 3, runs: runs, desc: true, want: headStart{from: "t", n: 10, below: true}, ok: true},
+		{name: "a few in the first run, the page ends in the next", cands: append(seqRange(0, 3), seqRange(32, 64)...), rowsPer: 3, runs: runs, want: headStart{from: "m", n: 7}, ok: true},
+		{name: "half the run's tickets: a group for each other ticket too", cands: seqRange(40, 56), rowsPer: 3, runs: runs, want: headStart{from: "m", n: 26}, ok: true},
+		{name: "one row a candidate: no run crowded", cands: seqRange(0, 96), rowsPer: 1, runs: runs},
+		{name: "a group run is not split", cands: seqRange(0, 96), rowsPer: 3, runs: []OrderRun{{From: "a#", Group: "a#", Seqs: seqRange(0, 96)}}},
+		{name: "no runs read, most tickets: the column's first groups", cands: seqRange(0, 96), rowsPer: 3, want: headStart{n: 10}, ok: true},
 		{name: "no runs read, a tenth of the tickets: no guess", cands: []int64{5, 15, 25, 35, 45, 55, 65, 75, 85, 95}, rowsPer: 3},
-		{name: "no runs read, the first 96 tickets of 960: no guess", cands: seqs(0, 96), rowsPer: 3, tickets: 960},
+		{name: "no runs read, the first 96 tickets of 960: no guess", cands: seqRange(0, 96), rowsPer: 3, tickets: 960},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
@@ -64,13 +57,6 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 // tickets' versions on average, unless the runs read lately say the
 // first run cannot crowd a page.
 func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) {
-	seqs := func(lo, hi int64) []int64 {
-		var out []int64
-		for n := lo; n < hi; n++ {
-			out = append(out, n)
-		}
-		return out
-	}
 	three := make([]uint16, 100)
 	for n := 1; n < 100; n++ {
 		three[n] = 3 << rowFlagBits
@@ -88,11 +74,11 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 		{name: "three versions a ticket, learnt", rows: three, want: 10},
 		{name: "learnt 59 minutes before", rows: three, learnt: 59 * time.Minute, want: 10},
 		{name: "learnt an hour before: two a ticket", rows: three, learnt: time.Hour, want: 15},
-		{name: "a first run of 32", runs: []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 36)}}, want: 15},
-		{name: "a first run of 4", runs: []OrderRun{{From: "a", Seqs: seqs(0, 4)}, {From: "m", Seqs: seqs(4, 36)}}},
-		{name: "descending: the last run of 4", runs: []OrderRun{{From: "a", Seqs: seqs(0, 32)}, {From: "m", Seqs: seqs(32, 36)}}, desc: true},
-		{name: "descending: the last run of 32", runs: []OrderRun{{From: "a", Seqs: seqs(0, 4)}, {From: "m", Seqs: seqs(4, 36)}}, desc: true, want: 15},
-		{name: "a group run first", runs: []OrderRun{{From: "a#", Group: "a#", Members: NewSeqSet(seqs(0, 96)...)}}},
+		{name: "a first run of 32", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 32)}, {From: "m", Seqs: seqRange(32, 36)}}, want: 15},
+		{name: "a first run of 4", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 4)}, {From: "m", Seqs: seqRange(4, 36)}}},
+		{name: "descending: the last run of 4", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 32)}, {From: "m", Seqs: seqRange(32, 36)}}, desc: true},
+		{name: "descending: the last run of 32", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 4)}, {From: "m", Seqs: seqRange(4, 36)}}, desc: true, want: 15},
+		{name: "a group run first", runs: []OrderRun{{From: "a#", Group: "a#", Members: NewSeqSet(seqRange(0, 96)...)}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
@@ -114,18 +100,11 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 // run, descending below the run after the last, with a group for each
 // ticket of the run whose place is not known.
 func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
-	seqs := func(lo, hi int64) []int64 {
-		var out []int64
-		for n := lo; n < hi; n++ {
-			out = append(out, n)
-		}
-		return out
-	}
 	gram := func(v string) string { return OrderKey("title", v).Gram }
 	// Runs from the column's start, "Payment (118", "Payment (12",
 	// "Payment (125" and "Payment (13": 30, 20, 24, 24 and 16 tickets.
-	runs := []OrderRun{{From: "", Seqs: seqs(0, 30)}, {From: gram("Payment (118"), Seqs: seqs(30, 50)},
-		{From: gram("Payment (12"), Seqs: seqs(50, 74)}, {From: gram("Payment (125"), Seqs: seqs(74, 98)}, {From: gram("Payment (13"), Seqs: seqs(98, 114)}}
+	runs := []OrderRun{{From: "", Seqs: seqRange(0, 30)}, {From: gram("Payment (118"), Seqs: seqRange(30, 50)},
+		{From: gram("Payment (12"), Seqs: seqRange(50, 74)}, {From: gram("Payment (125"), Seqs: seqRange(74, 98)}, {From: gram("Payment (13"), Seqs: seqRange(98, 114)}}
 	for _, tc := range []struct {
 		name, q string
 		runs    []OrderRun
@@ -139,7 +118,8 @@ func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
 		{name: "no run's first title holds it", q: "(14", runs: runs},
 		{name: "a group run holding it is not split", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Group: gram("Payment (12")}}},
 		{name: "no runs read lately", q: "(12"},
-		{name: "a run of 4 tickets is not crowded", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Seqs: seqs(0, 4)}}},
+		{name: "every run's first title holds it: read blind", q: "Payment", runs: runs},
+		{name: "a run of 4 tickets is not crowded", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Seqs: seqRange(0, 4)}}},
 		{name: "no text of the column", runs: runs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,4 +152,13 @@ func TestTicketsOf_CountsTheColumnsTickets(t *testing.T) {
 	if got := ticketsOf(nil, cands); got != 4 {
 		t.Errorf("without the column, candidates up to 3: %d tickets, want 4", got)
 	}
+}
+
+// seqRange is the ticket numbers from lo up to below hi.
+func seqRange(lo, hi int64) []int64 {
+	var out []int64
+	for n := lo; n < hi; n++ {
+		out = append(out, n)
+	}
+	return out
 }
