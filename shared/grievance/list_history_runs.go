@@ -206,14 +206,14 @@ func (s *Service) guessStart(field string, desc bool, key string, want int) (hea
 // the runs read lately where one's first value holds it (sampleStart).
 func (s *Service) blindStart(field string, desc bool, want int, q string) headStart {
 	now := s.now()
-	per, ok := s.versionsPer.within("", now, versionsPerTTL)
+	per, ok := s.versionsPer.within("", now, slowTTL)
 	if !ok {
 		per = blindVersionsPer
 	}
 	if hs, ok := s.sampleStart(field, desc, q, per, want); ok {
 		return hs
 	}
-	if runs, ok := s.runsSeen.get(field, now); ok && len(runs) > 0 {
+	if runs, ok := s.runsSeen.within(field, now, slowTTL); ok && len(runs) > 0 {
 		r := runs[0]
 		if desc {
 			r = runs[len(runs)-1]
@@ -226,7 +226,8 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 }
 
 // sampleStart is where the very first list by field of a search for q
-// in that column starts, from the column's runs read lately: a run's
+// in that column starts, from the column's runs read in the last hour
+// (slowTTL): a run's
 // first value (its From) is a sample of the column, one a run, and a
 // search whose candidates sort together (titles made from one pattern,
 // searched by the number or the name in them) has them where the
@@ -241,7 +242,7 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 // order, as for any guess. A run too small to crowd a page at per rows
 // a ticket is not placed.
 func (s *Service) sampleStart(field string, desc bool, q string, per float64, want int) (headStart, bool) {
-	runs, ok := s.runsSeen.get(field, s.now())
+	runs, ok := s.runsSeen.within(field, s.now(), slowTTL)
 	if q == "" || !ok {
 		return headStart{}, false
 	}
@@ -288,7 +289,7 @@ func (s *Service) sampleStart(field string, desc bool, q string, per float64, wa
 // learnVersionsPer remembers the tickets' versions on average from the
 // history rows column (rows), once in searchRateTTL: a pass over the
 // column, which the list has read anyway. The average moves slowly, so
-// it is trusted for versionsPerTTL: a container whose last history list
+// it is trusted for slowTTL: a container whose last history list
 // was a while ago still sizes its blind reads by it.
 func (s *Service) learnVersionsPer(rows []uint16) {
 	now := s.now()
@@ -315,9 +316,11 @@ const (
 	// a container has read the history rows: a complaint is filed and
 	// then at least answered or resolved.
 	blindVersionsPer = 2
-	// versionsPerTTL is how long the versions a ticket, as last learnt,
-	// size a blind read.
-	versionsPerTTL = time.Hour
+	// slowTTL is how long what moves slowly sizes or places a blind
+	// read: the versions a ticket, and the column's runs as samples of
+	// its values and sizes (a run is cut anew past 32 tickets; a stale
+	// one costs the groups read, never a row).
+	slowTTL = time.Hour
 	// maxGuessGroups bounds the groups a guessed start reads (small
 	// items, in one Query beside the postings).
 	maxGuessGroups = 64

@@ -108,6 +108,7 @@ func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
 	for _, tc := range []struct {
 		name, q string
 		runs    []OrderRun
+		learnt  time.Duration // how long before the list the runs were read
 		desc    bool
 		want    headStart
 		ok      bool
@@ -118,16 +119,19 @@ func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
 		{name: "no run's first title holds it", q: "(14", runs: runs},
 		{name: "a group run holding it is not split", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Group: gram("Payment (12")}}},
 		{name: "no runs read lately", q: "(12"},
+		{name: "runs read 59 minutes before", q: "(12", runs: runs, learnt: 59 * time.Minute, want: headStart{from: gram("Payment (118"), n: 30}, ok: true},
+		{name: "runs read an hour before", q: "(12", runs: runs, learnt: time.Hour},
 		{name: "every run's first title holds it: read blind", q: "Payment", runs: runs},
 		{name: "a run of 4 tickets is not crowded", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Seqs: seqRange(0, 4)}}},
 		{name: "no text of the column", runs: runs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-			s := &Service{now: func() time.Time { return at }}
+			s := &Service{now: func() time.Time { return at.Add(-tc.learnt) }}
 			if tc.runs != nil {
 				s.learnRuns("title", tc.runs)
 			}
+			s.now = func() time.Time { return at }
 			got, ok := s.sampleStart("title", tc.desc, tc.q, 3, 21)
 			if ok != tc.ok || got.from != tc.want.from || got.n != tc.want.n || got.below != tc.want.below {
 				t.Errorf("got %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
