@@ -199,11 +199,11 @@ func (s *Service) guessStart(field string, desc bool, key string, want int) (hea
 // this one does: read blind, beside the postings, the groups cost a
 // bounded handful of small items on a first list whose candidates are
 // few, and split the run where they crowd it. Where the column's runs
-// read lately say its first run cannot crowd a page (a group run, which
-// is never split, or too few tickets), no group is read.
+// read in the last hour say its first run cannot crowd a page (a group
+// run, which is never split, or too few tickets), no group is read.
 //
 // A search of the column itself (q, a title's `Icontains`) is placed by
-// the runs read lately where one's first value holds it (sampleStart).
+// those runs where one's first value holds it (sampleStart).
 func (s *Service) blindStart(field string, desc bool, want int, q string) headStart {
 	now := s.now()
 	per, ok := s.versionsPer.within("", now, slowTTL)
@@ -227,9 +227,8 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 
 // sampleStart is where the very first list by field of a search for q
 // in that column starts, from the column's runs read in the last hour
-// (slowTTL): a run's
-// first value (its From) is a sample of the column, one a run, and a
-// search whose candidates sort together (titles made from one pattern,
+// (slowTTL): a run's first value (its From) is a sample of the column,
+// one a run, and a search whose candidates sort together (titles made from one pattern,
 // searched by the number or the name in them) has them where the
 // samples hold q. Ascending, the first run whose sample holds q starts
 // them or the run before it ends with them: the groups are read from
@@ -248,11 +247,14 @@ func (s *Service) sampleStart(field string, desc bool, q string, per float64, wa
 	}
 	groups := runStart{perTicket: per}.groups(want)
 	q = strings.ToLower(q)
-	holds := func(r OrderRun) bool {
+	holds := make([]bool, len(runs))
+	all := true
+	for i, r := range runs {
 		v, ok := orderGramValue(r.From)
-		return ok && strings.Contains(strings.ToLower(v), q)
+		holds[i] = ok && strings.Contains(strings.ToLower(v), q)
+		all = all && (holds[i] || r.From == "")
 	}
-	if !slices.ContainsFunc(runs, func(r OrderRun) bool { return r.From != "" && !holds(r) }) {
+	if all {
 		// Every sample holds it: a text every title holds crowds the
 		// column's first run, read blind from the column's start.
 		return headStart{}, false
@@ -263,7 +265,7 @@ func (s *Service) sampleStart(field string, desc bool, q string, per float64, wa
 			j = len(runs) - 1 - i
 		}
 		r := runs[j]
-		if !holds(r) {
+		if !holds[j] {
 			continue
 		}
 		if r.Group != "" || !crowdedRun(float64(len(r.Seqs))*per, want) {
