@@ -238,8 +238,10 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "first_history_description_sort_title", args: `showHistory: true, description_Icontains: "pay poin", orderBy: ["title"]`, first: true},
 		listScaleOp{name: "first_history_description_sort_title_desc", args: `showHistory: true, description_Icontains: "ay poin", orderBy: ["-title"]`, first: true},
 		// A title search's very first list by the title: its candidates
-		// sort together in the column's middle, so the groups read blind
-		// from its start (or end) buy nothing.
+		// sort together in the column's middle, where the runs the lists
+		// before read place them by their first titles (session 55);
+		// the groups read blind from the column's start would buy
+		// nothing.
 		listScaleOp{name: "first_history_title_sort_title", args: `showHistory: true, title_Icontains: "ceived (13", orderBy: ["title"]`, first: true},
 		listScaleOp{name: "first_history_title_sort_title_desc", args: `showHistory: true, title_Icontains: "ceived (12", orderBy: ["-title"]`, first: true},
 		// Its page 5, from the cursor: the cursor's run held the pages
