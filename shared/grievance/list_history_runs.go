@@ -121,7 +121,7 @@ func (s *Service) learnRuns(field string, runs []OrderRun) {
 }
 
 // guessStart is where the first history list by field of the candidates
-// remembered under key starts, when the run its page ends in is crowded
+// remembered (seen) starts, when the run its page ends in is crowded
 // by them: that run's first group ascending, the group after its last
 // descending, and as many groups as the page's rows still wanted there
 // take tickets at the candidates' rows a ticket, with one more for each
@@ -132,10 +132,9 @@ func (s *Service) learnRuns(field string, runs []OrderRun) {
 // start does: the runs read beside decide which run comes first, and a
 // run before the guessed one (all its runs, which the page passes
 // through, or one a candidate joined since) is read whole in its place.
-func (s *Service) guessStart(field string, desc bool, key string, want int) (headStart, bool) {
+func (s *Service) guessStart(field string, desc bool, seen seenCands, want int) (headStart, bool) {
 	now := s.now()
-	seen, ok := s.candsSeen.get(key, now)
-	if !ok || seen.cands.Len() == 0 {
+	if seen.cands.Len() == 0 {
 		return headStart{}, false
 	}
 	runs, rok := s.runsSeen.get(field, now)
@@ -210,10 +209,11 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 	if !ok {
 		per = blindVersionsPer
 	}
-	if hs, ok := s.sampleStart(field, desc, q, per, want); ok {
+	runs, _ := s.runsSeen.within(field, now, slowTTL)
+	if hs, ok := sampleStart(runs, desc, q, per, want); ok {
 		return hs
 	}
-	if runs, ok := s.runsSeen.within(field, now, slowTTL); ok && len(runs) > 0 {
+	if len(runs) > 0 {
 		r := runs[0]
 		if desc {
 			r = runs[len(runs)-1]
@@ -225,9 +225,9 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 	return headStart{n: min(runStart{perTicket: per}.groups(want), maxGuessGroups)}
 }
 
-// sampleStart is where the very first list by field of a search for q
-// in that column starts, from the column's runs read in the last hour
-// (slowTTL): a run's first value (its From) is a sample of the column,
+// sampleStart is where the very first list of a search for q in the
+// column runs are of starts, from those runs (the ones read in the last
+// hour, slowTTL): a run's first value (its From) is a sample of the column,
 // one a run, and a search whose candidates sort together (titles made from one pattern,
 // searched by the number or the name in them) has them where the
 // samples hold q. Ascending, the first run whose sample holds q starts
@@ -240,9 +240,8 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 // maxGuessGroups small items; the runs read beside still decide the
 // order, as for any guess. A run too small to crowd a page at per rows
 // a ticket is not placed.
-func (s *Service) sampleStart(field string, desc bool, q string, per float64, want int) (headStart, bool) {
-	runs, ok := s.runsSeen.within(field, s.now(), slowTTL)
-	if q == "" || !ok {
+func sampleStart(runs []OrderRun, desc bool, q string, per float64, want int) (headStart, bool) {
+	if q == "" || len(runs) == 0 {
 		return headStart{}, false
 	}
 	groups := runStart{perTicket: per}.groups(want)

@@ -40,11 +40,10 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 			if tickets == 0 {
 				tickets = ticketsOf(nil, NewSeqSet(tc.cands...))
 			}
-			s.candsSeen.put("k", seenCands{cands: NewSeqSet(tc.cands...), rowsPer: tc.rowsPer, tickets: tickets}, at, seenCandsMax)
 			if tc.runs != nil {
 				s.learnRuns("title", tc.runs)
 			}
-			got, ok := s.guessStart("title", tc.desc, "k", 21)
+			got, ok := s.guessStart("title", tc.desc, seenCands{cands: NewSeqSet(tc.cands...), rowsPer: tc.rowsPer, tickets: tickets}, 21)
 			if ok != tc.ok || got.from != tc.want.from || got.n != tc.want.n || got.below != tc.want.below {
 				t.Errorf("got %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
 			}
@@ -65,10 +64,12 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 		name string
 		runs []OrderRun // nil: no runs read lately
 		rows []uint16   // the history rows read before (nil: none)
-		// learnt is how long before the list the rows were read.
+		// learnt is how long before the list the rows and runs were read.
 		learnt time.Duration
 		desc   bool
-		want   int // the groups read
+		q      string // a title's query
+		from   string // where the groups read start ("": the column's end)
+		want   int    // the groups read
 	}{
 		{name: "nothing read: two versions a ticket", want: 15},
 		{name: "three versions a ticket, learnt", rows: three, want: 10},
@@ -79,17 +80,19 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 		{name: "descending: the last run of 4", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 32)}, {From: "m", Seqs: seqRange(32, 36)}}, desc: true},
 		{name: "descending: the last run of 32", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 4)}, {From: "m", Seqs: seqRange(4, 36)}}, desc: true, want: 15},
 		{name: "a group run first", runs: []OrderRun{{From: "a#", Group: "a#", Members: NewSeqSet(seqRange(0, 96)...)}}},
+		{name: "a title's query, runs read 59 minutes before: the samples place it", runs: sampleRuns(), learnt: 59 * time.Minute, q: "(12", from: OrderKey("title", "Payment (118").Gram, want: 35},
+		{name: "a title's query, runs read an hour before: blind", runs: sampleRuns(), learnt: time.Hour, q: "(12", want: 15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 			s := &Service{now: func() time.Time { return at.Add(-tc.learnt) }}
 			s.learnVersionsPer(tc.rows)
-			s.now = func() time.Time { return at }
 			if tc.runs != nil {
 				s.learnRuns("title", tc.runs)
 			}
-			if got := s.blindStart("title", tc.desc, 21, ""); got.n != tc.want || got.from != "" || got.below {
-				t.Errorf("got %+v, want %d groups from the column's end", got, tc.want)
+			s.now = func() time.Time { return at }
+			if got := s.blindStart("title", tc.desc, 21, tc.q); got.n != tc.want || got.from != tc.from || got.below {
+				t.Errorf("got %+v, want %d groups from %q", got, tc.want, tc.from)
 			}
 		})
 	}
@@ -101,14 +104,10 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 // ticket of the run whose place is not known.
 func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
 	gram := func(v string) string { return OrderKey("title", v).Gram }
-	// Runs from the column's start, "Payment (118", "Payment (12",
-	// "Payment (125" and "Payment (13": 30, 20, 24, 24 and 16 tickets.
-	runs := []OrderRun{{From: "", Seqs: seqRange(0, 30)}, {From: gram("Payment (118"), Seqs: seqRange(30, 50)},
-		{From: gram("Payment (12"), Seqs: seqRange(50, 74)}, {From: gram("Payment (125"), Seqs: seqRange(74, 98)}, {From: gram("Payment (13"), Seqs: seqRange(98, 114)}}
+	runs := sampleRuns()
 	for _, tc := range []struct {
 		name, q string
 		runs    []OrderRun
-		learnt  time.Duration // how long before the list the runs were read
 		desc    bool
 		want    headStart
 		ok      bool
@@ -119,20 +118,12 @@ func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
 		{name: "no run's first title holds it", q: "(14", runs: runs},
 		{name: "a group run holding it is not split", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Group: gram("Payment (12")}}},
 		{name: "no runs read lately", q: "(12"},
-		{name: "runs read 59 minutes before", q: "(12", runs: runs, learnt: 59 * time.Minute, want: headStart{from: gram("Payment (118"), n: 30}, ok: true},
-		{name: "runs read an hour before", q: "(12", runs: runs, learnt: time.Hour},
 		{name: "every run's first title holds it: read blind", q: "Payment", runs: runs},
 		{name: "a run of 4 tickets is not crowded", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Seqs: seqRange(0, 4)}}},
 		{name: "no text of the column", runs: runs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-			s := &Service{now: func() time.Time { return at.Add(-tc.learnt) }}
-			if tc.runs != nil {
-				s.learnRuns("title", tc.runs)
-			}
-			s.now = func() time.Time { return at }
-			got, ok := s.sampleStart("title", tc.desc, tc.q, 3, 21)
+			got, ok := sampleStart(tc.runs, tc.desc, tc.q, 3, 21)
 			if ok != tc.ok || got.from != tc.want.from || got.n != tc.want.n || got.below != tc.want.below {
 				t.Errorf("got %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
 			}
@@ -165,4 +156,13 @@ func seqRange(lo, hi int64) []int64 {
 		out = append(out, n)
 	}
 	return out
+}
+
+// sampleRuns are title runs from the column's start, "Payment (118",
+// "Payment (12", "Payment (125" and "Payment (13": 30, 20, 24, 24 and
+// 16 tickets.
+func sampleRuns() []OrderRun {
+	gram := func(v string) string { return OrderKey("title", v).Gram }
+	return []OrderRun{{From: "", Seqs: seqRange(0, 30)}, {From: gram("Payment (118"), Seqs: seqRange(30, 50)},
+		{From: gram("Payment (12"), Seqs: seqRange(50, 74)}, {From: gram("Payment (125"), Seqs: seqRange(74, 98)}, {From: gram("Payment (13"), Seqs: seqRange(98, 114)}}
 }

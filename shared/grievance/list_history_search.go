@@ -312,9 +312,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			// Its first send: the candidates of the same search in
 			// another order (the client's default, before a click on
 			// the column) and the column's runs may say it crowds.
-			if guess, ok := s.guessStart(runField, desc, candKey, want); ok {
-				hs = guess
-			} else if _, seen := s.candsSeen.get(candKey, s.now()); !seen && texts {
+			if seen, ok := s.candsSeen.get(candKey, s.now()); ok {
+				if guess, ok := s.guessStart(runField, desc, seen, want); ok {
+					hs = guess
+				}
+			} else if texts {
 				// Nothing remembered of the search: its very first list.
 				hs = s.blindStart(runField, desc, want, searchedFor(pl.fs, runField))
 			}
