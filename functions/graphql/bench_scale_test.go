@@ -111,6 +111,13 @@ func listScaleOps() []listScaleOp {
 		// The default list before it reads the configuration, as a
 		// container's first request does.
 		{name: "fresh_history_description_sort_title", args: `showHistory: true, description_Icontains: "y point", orderBy: ["title"]`,
+			prior: []string{`orderBy: ["-dateCreated"]`}, fresh: true},
+		// A title search's, whose candidates crowd a run in the column's
+		// middle: in a new container no run read before places them, and
+		// the run was read whole until the runs' ranks (session 56).
+		{name: "fresh_history_title_sort_title", args: `showHistory: true, title_Icontains: "ceived (13", orderBy: ["title"]`,
+			prior: []string{`orderBy: ["-dateCreated"]`}, fresh: true},
+		{name: "fresh_history_title_sort_title_desc", args: `showHistory: true, title_Icontains: "ceived (12", orderBy: ["-title"]`,
 			prior: []string{`orderBy: ["-dateCreated"]`}, fresh: true}}
 	for _, col := range []string{"priority", "status", "category", "title", "dueDate", "code", "reporter_id", "version", "attendingStaff"} {
 		ops = append(ops,

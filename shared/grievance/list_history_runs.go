@@ -167,8 +167,8 @@ func (s *Service) guessStart(field string, desc bool, seen seenCands, want int) 
 		}
 		// The page ends in this run. A group run (one value's tickets, or
 		// a prefix's past a run's size) is not split: a whole value's
-		// tickets tie.
-		if r.Group != "" || !crowdedRun(rows, want) {
+		// tickets tie. A ranked run is split by its ranks.
+		if r.Group != "" || r.Ranks != nil || !crowdedRun(rows, want) {
 			return headStart{}, false
 		}
 		// Where in the run the candidates sort is not known (its
@@ -218,7 +218,7 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 		if desc {
 			r = runs[len(runs)-1]
 		}
-		if r.Group != "" || !crowdedRun(float64(len(r.Seqs))*per, want) {
+		if r.Group != "" || r.Ranks != nil || !crowdedRun(float64(len(r.Seqs))*per, want) {
 			return headStart{}
 		}
 	}
@@ -266,6 +266,11 @@ func sampleStart(runs []OrderRun, desc bool, q string, per float64, want int) (h
 		r := runs[j]
 		if !holds[j] {
 			continue
+		}
+		if r.Ranks != nil && (desc || j == 0 || runs[j-1].Group != "" || runs[j-1].Ranks != nil) {
+			// Its ranks split it (and the run before, which may end with
+			// the candidates): no group to read.
+			return headStart{}, true
 		}
 		if r.Group != "" || !crowdedRun(float64(len(r.Seqs))*per, want) {
 			// One value's tickets, which tie, are not split; nor is a
@@ -518,7 +523,7 @@ func newHistoryRuns(cands *SeqSet, field string, desc bool, c *historyRunCols, r
 		return true
 	})
 	runs := runBuckets(c.runs, settled, desc)
-	hr := &historyRuns{field: field, desc: desc, runs: runs, buckets: splitByHead(runs, c.head, c.headEnd, desc, c.start), loose: cands.Clone(), counts: rows}
+	hr := &historyRuns{field: field, desc: desc, runs: runs, buckets: byRanks(splitByHead(runs, c.head, c.headEnd, desc, c.start), desc), loose: cands.Clone(), counts: rows}
 	for _, b := range hr.buckets {
 		hr.loose.AndNot(b.Members)
 	}
@@ -593,7 +598,7 @@ func splitByHead(buckets, head []OrderBucket, end bool, desc bool, hs headStart)
 		if rest.Len() == 0 {
 			continue
 		}
-		r := OrderBucket{Gram: b.Gram, Members: rest, Run: true, upper: b.upper}
+		r := OrderBucket{Gram: b.Gram, Members: rest, Run: true, upper: b.upper, ranked: b.ranked}
 		passed := end || !desc && b.upper != "" && hi >= b.upper || desc && b.Gram != "" && lo < b.Gram
 		switch {
 		case passed:
@@ -609,6 +614,69 @@ func splitByHead(buckets, head []OrderBucket, end bool, desc bool, hs headStart)
 		rests = append(rests, r)
 	}
 	return append(append(out, rests...), tail...)
+}
+
+// byRanks splits each run of buckets (in the list's order) whose members
+// the store ranked (OrderRun.Ranks) into its groups' candidates, in the
+// list's order, each sorted once read: a run is listed by number, so a
+// page whose candidates crowd it read it whole to sort it (every version
+// of its tickets, 73–79 items at 10,000 tickets for a title search's
+// very first list), where its ranks say which tickets the page takes.
+// The parts keep the run's range of grams (their own are not known), so a
+// version read from one that sorts elsewhere is placed where it sorts,
+// as for the run. Of a run the head groups split (splitByHead), the rest
+// past them is split so too.
+func byRanks(buckets []OrderBucket, desc bool) []OrderBucket {
+	if !slices.ContainsFunc(buckets, func(b OrderBucket) bool { return b.ranked != nil }) {
+		return buckets
+	}
+	var out []OrderBucket
+	for _, b := range buckets {
+		r := b.ranked
+		if r == nil || !b.Run {
+			out = append(out, b)
+			continue
+		}
+		var parts [256]*SeqSet
+		for j, n := range r.Seqs {
+			if b.Members.Has(n) {
+				k := r.Ranks[j]
+				if parts[k] == nil {
+					parts[k] = &SeqSet{}
+				}
+				parts[k].Add(n)
+			}
+		}
+		at := len(out)
+		for k, m := range parts {
+			if m != nil {
+				out = append(out, OrderBucket{Gram: b.Gram, Members: m, Run: true, upper: b.upper, rank: k + 1})
+			}
+		}
+		if desc {
+			slices.Reverse(out[at:])
+		}
+	}
+	return out
+}
+
+// pastRanks drops the parts of the cursor's run (byRanks) before the
+// cursor's own (after, when set): their rows were on the pages before.
+// Only where a part holds the cursor's ticket, a candidate whose every
+// version holds its run's value, so that its rank is its row's.
+func (hr *historyRuns) pastRanks(after *cursor) {
+	if after == nil {
+		return
+	}
+	i := slices.IndexFunc(hr.buckets, func(b OrderBucket) bool { return b.rank > 0 && b.Members.Has(after.seq) })
+	if i < 0 {
+		return
+	}
+	j := i
+	for j > 0 && hr.buckets[j-1].rank > 0 && hr.buckets[j-1].Gram == hr.buckets[i].Gram {
+		j--
+	}
+	hr.buckets = slices.Delete(hr.buckets, j, i)
 }
 
 // holds reports whether a version whose value on the column has gram
@@ -808,6 +876,7 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 	if total := hr.versionsTotal(); found > 0 && total > 0 {
 		rate = min(float64(found)/float64(total), 1)
 	}
+	hr.pastRanks(after)
 	at, gram := hr.cursorAt(after)
 	hint := hr.firstTickets(want, rate, at, gram) + 1
 	judged := 0
@@ -829,7 +898,12 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 					b.Members.Range(0, b.Members.Max(), false, func(n int64) bool { rows += float64(hr.versionsOf(n)) * rate; return true })
 					// A group alone (one value's tickets) is read a few
 					// tickets at a time already: only a run is split.
-					started(runStart{gram: g, members: b.Members.Clone(), crowded: b.Run && crowdedRun(rows, want), perTicket: rows / float64(max(b.Members.Len(), 1))})
+					// A ranked run is split by its ranks, and a next page
+					// passes its parts before its cursor's ticket, but for
+					// a cursor at a loose candidate's row (a title
+					// corrected: no rank places it), placed by the groups.
+					crowded := b.Run && crowdedRun(rows, want) && (b.ranked == nil || hr.loose.Len() > 0)
+					started(runStart{gram: g, members: b.Members.Clone(), crowded: crowded, perTicket: rows / float64(max(b.Members.Len(), 1))})
 					break
 				}
 			}

@@ -1,6 +1,8 @@
 package grievance
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -29,6 +31,7 @@ func TestGuessStart_TheRunThePageEndsIn(t *testing.T) {
 		{name: "half the run's tickets: a group for each other ticket too", cands: seqRange(40, 56), rowsPer: 3, runs: runs, want: headStart{from: "m", n: 26}, ok: true},
 		{name: "one row a candidate: no run crowded", cands: seqRange(0, 96), rowsPer: 1, runs: runs},
 		{name: "a group run is not split", cands: seqRange(0, 96), rowsPer: 3, runs: []OrderRun{{From: "a#", Group: "a#", Seqs: seqRange(0, 96)}}},
+		{name: "a ranked run is split by its ranks: no group", cands: seqRange(0, 96), rowsPer: 3, runs: ranked(runs)},
 		{name: "no runs read, most tickets: the column's first groups", cands: seqRange(0, 96), rowsPer: 3, want: headStart{n: 10}, ok: true},
 		{name: "no runs read, a tenth of the tickets: no guess", cands: []int64{5, 15, 25, 35, 45, 55, 65, 75, 85, 95}, rowsPer: 3},
 		{name: "no runs read, the first 96 tickets of 960: no guess", cands: seqRange(0, 96), rowsPer: 3, tickets: 960},
@@ -80,6 +83,8 @@ func TestBlindStart_TheColumnsFirstGroupsWhereItsFirstRunMayCrowd(t *testing.T) 
 		{name: "descending: the last run of 4", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 32)}, {From: "m", Seqs: seqRange(32, 36)}}, desc: true},
 		{name: "descending: the last run of 32", runs: []OrderRun{{From: "a", Seqs: seqRange(0, 4)}, {From: "m", Seqs: seqRange(4, 36)}}, desc: true, want: 15},
 		{name: "a group run first", runs: []OrderRun{{From: "a#", Group: "a#", Members: NewSeqSet(seqRange(0, 96)...)}}},
+		{name: "a ranked first run", runs: ranked([]OrderRun{{From: "a", Seqs: seqRange(0, 32)}, {From: "m", Seqs: seqRange(32, 36)}})},
+		{name: "a title's query whose runs are ranked", runs: ranked(sampleRuns()), q: "(12"},
 		{name: "a title's query, runs read 59 minutes before: the samples place it", runs: sampleRuns(), learnt: 59 * time.Minute, q: "(12", from: OrderKey("title", "Payment (118").Gram, want: 35},
 		{name: "a title's query, runs read an hour before: blind", runs: sampleRuns(), learnt: time.Hour, q: "(12", want: 15},
 	} {
@@ -121,6 +126,9 @@ func TestSampleStart_WhereTheRunsFirstTitlesHoldTheQuery(t *testing.T) {
 		{name: "every run's first title holds it: read blind", q: "Payment", runs: runs},
 		{name: "a run of 4 tickets is not crowded", q: "(12", runs: []OrderRun{{From: ""}, {From: gram("Payment (12"), Seqs: seqRange(0, 4)}}},
 		{name: "no text of the column", runs: runs},
+		{name: "ranked, ascending: no group", q: "(12", runs: ranked(runs), ok: true},
+		{name: "ranked, descending: no group", q: "(12", runs: ranked(runs), desc: true, ok: true},
+		{name: "ascending, the run before not ranked: from its start", q: "(12", runs: append(slices.Clone(runs[:2]), ranked(runs[2:])...), want: headStart{from: gram("Payment (118"), n: 30}, ok: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := sampleStart(tc.runs, tc.desc, tc.q, 3, 21)
@@ -165,4 +173,58 @@ func sampleRuns() []OrderRun {
 	gram := func(v string) string { return OrderKey("title", v).Gram }
 	return []OrderRun{{From: "", Seqs: seqRange(0, 30)}, {From: gram("Payment (118"), Seqs: seqRange(30, 50)},
 		{From: gram("Payment (12"), Seqs: seqRange(50, 74)}, {From: gram("Payment (125"), Seqs: seqRange(74, 98)}, {From: gram("Payment (13"), Seqs: seqRange(98, 114)}}
+}
+
+// ranked is runs with their members ranked by number (each a group).
+func ranked(runs []OrderRun) []OrderRun {
+	out := slices.Clone(runs)
+	for i := range out {
+		out[i].Ranks = make([]uint8, len(out[i].Seqs))
+		for j := range out[i].Ranks {
+			out[i].Ranks[j] = uint8(j)
+		}
+	}
+	return out
+}
+
+// A ranked run's candidates are split into its groups' in the list's
+// order, the rest of a run the head groups split past them too, and a
+// run without ranks, a group run or the head's own groups stay whole.
+func TestByRanks_SplitsARankedRunInTheListsOrder(t *testing.T) {
+	// Run "a": tickets 1–6 ranked 2,0,1,0,2,1 (groups of 2); run "m"
+	// unranked.
+	runs := []OrderRun{{From: "a", Seqs: seqRange(1, 7), Ranks: []uint8{2, 0, 1, 0, 2, 1}}, {From: "m", Seqs: seqRange(7, 10)}}
+	show := func(bs []OrderBucket) string {
+		var out []string
+		for _, b := range bs {
+			out = append(out, fmt.Sprint(members(b.Members)))
+		}
+		return fmt.Sprint(out)
+	}
+	cands := NewSeqSet(seqRange(1, 10)...)
+	for _, tc := range []struct {
+		name string
+		desc bool
+		head []OrderBucket
+		want string
+	}{
+		// (members lists a part's tickets newest first.)
+		{name: "ascending", want: "[[4 2] [6 3] [5 1] [9 8 7]]"},
+		{name: "descending", desc: true, want: "[[9 8 7] [5 1] [6 3] [4 2]]"},
+		// The head's one group holds 2 (of the run's rank 0): the rest
+		// past it is split.
+		{name: "the rest past the head", head: []OrderBucket{{Gram: "a#", Members: NewSeqSet(2)}}, want: "[[2] [4] [6 3] [5 1] [9 8 7]]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bs := runBuckets(runs, cands, tc.desc)
+			bs = byRanks(splitByHead(bs, tc.head, false, tc.desc, headStart{}), tc.desc)
+			if got := show(bs); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	// Only 1, 3 and 5 candidates: a part each.
+	if got := show(byRanks(runBuckets(runs, NewSeqSet(1, 3, 5), false), false)); got != "[[3] [5 1]]" {
+		t.Errorf("some candidates: got %s, want [[3] [5 1]]", got)
+	}
 }

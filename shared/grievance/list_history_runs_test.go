@@ -115,6 +115,8 @@ func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
 // search was listed.
 func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 	st, plain := seededTwice(caseSeed(t, false, 0))
+	// Runs written before their ranks: split by the column's groups.
+	st.OrderRunsUnranked = true
 	groupReads := countGroupReads(st)
 	ctx := grievance.NewContext(context.Background(), admin)
 	query := historyTitleQuery
@@ -299,6 +301,8 @@ func firstListsByTitle(t *testing.T, ctx context.Context, st *grievancetest.Stor
 // group.
 func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *testing.T) {
 	st, plain := seededTwice(caseSeed(t, false, 0))
+	// Runs written before their ranks: split by the column's groups.
+	st.OrderRunsUnranked = true
 	groupReads := countGroupReads(st)
 	ctx := grievance.NewContext(context.Background(), admin)
 	query := historyTitleQuery
@@ -334,6 +338,8 @@ func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *t
 // page still matches sorting every version.
 func TestHistoryRuns_ASearchsVeryFirstListByTheColumnReadsThePagesTickets(t *testing.T) {
 	st, plain := seededTwice(caseSeed(t, false, 0))
+	// Runs written before their ranks: split by the column's groups.
+	st.OrderRunsUnranked = true
 	groupReads := countGroupReads(st)
 	ctx := grievance.NewContext(context.Background(), admin)
 	firstListsByTitle(t, ctx, st, plain, groupReads, false)
@@ -383,6 +389,7 @@ func TestHistoryRuns_AVeryFirstTitleSearchIsPlacedByTheRunsFirstTitles(t *testin
 		}, 0)
 	})
 	st.OrderRunMembers = 40
+	st.OrderRunsUnranked = true // runs written before their ranks
 	ctx := grievance.NewContext(context.Background(), admin)
 	twenty := 20
 	for _, tc := range []struct {
@@ -444,6 +451,7 @@ func TestHistoryRuns_ARememberedStartListsANewFirstRowFirst(t *testing.T) {
 	seed(plainStore)
 	plain := grievance.NewService(noIndex{plainStore}, seededNow, grievancetest.IDs(), grievance.Options{History: uncounted{plainStore}})
 	st.OrderRunMembers = 40
+	st.OrderRunsUnranked = true // runs written before their ranks
 	var filed atomic.Int64
 	file := func(title string) {
 		n := filed.Add(1)
@@ -577,6 +585,76 @@ func TestHistoryRuns_LooseCandidatesPastTheBudgetAreRefused(t *testing.T) {
 		_, err := svc.ListTickets(ctx, q)
 		if got := grievance.ErrorCode(err); got != tc.code {
 			t.Errorf("read budget %d: error %v, want code %q", tc.budget, err, tc.code)
+		}
+	}
+}
+
+// Where the store ranks a run's members (the order of their groups in the
+// run), a history list by the title whose candidates crowd a run reads
+// about the page's tickets on any list, its very first in a new container
+// too (whose blind read of the column's first groups is the only one): with candidates at the
+// column's start or in its middle, titles whose order is not the
+// tickets' numbers', both ways, and on the next pages (the parts before
+// the cursor's ticket are passed). Every page still matches sorting
+// every version, titles corrected since filing among them.
+func TestHistoryRuns_RankedRunsReadThePagesTicketsOnAVeryFirstList(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 120 {
+			// Numbered out of the tickets' order: 37 is prime to 120.
+			k := i * 37 % 120
+			ins = append(ins, grievance.TicketInput{Category: strp(writeCategories[0]), Title: strp(fmt.Sprintf("%c case %03d", 'a'+k/40, k))})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			steps := []grievance.TicketInput{{Status: strp("OPEN")}, {Status: strp("IN_PROGRESS")}}[:i%3]
+			if i%20 == 7 {
+				steps = append(steps, grievance.TicketInput{Title: strp(fmt.Sprintf("b case %03d corrected", 119-i))})
+			}
+			return steps
+		}, 0)
+	}
+	st, plain := seededTwice(seed)
+	st.OrderRunMembers = 40
+	groupReads := countGroupReads(st)
+	ctx := grievance.NewContext(context.Background(), admin)
+	for _, tc := range []struct {
+		text, order string
+		most        int
+	}{
+		// Every ticket: the column's first run (last, descending). A
+		// page is about 12 tickets and a part of the run (5 of its 40)
+		// more at most, and the 7 candidates no run places (6 corrected
+		// titles) are read with it, the corrected ones once more on the
+		// first for the count: 30 where the run read whole is 47.
+		{"case", "title", 30}, {"case", "-title", 30},
+		// The middle run's 40 tickets, and corrected titles beside.
+		{"b case", "title", 30}, {"b case", "-title", 30},
+	} {
+		q := historyTitleQuery(tc.order, tc.text)
+		spy := &versionSpy{Store: st}
+		svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: spy})
+		groupReads.Store(0)
+		p, want := listBoth(t, ctx, plain, svc, spy, q)
+		if versions(p.Items) != versions(want.Items) || p.TotalCount != want.TotalCount || len(p.Items) != 20 || spy.seqs > tc.most || groupReads.Load() > 1 {
+			t.Errorf("%q by %s, a new container's first list: %s of %d reading the versions of %d tickets and the groups %d times, want %s of %d reading at most %d and the groups once at most",
+				tc.text, tc.order, versions(p.Items), p.TotalCount, spy.seqs, groupReads.Load(), versions(want.Items), want.TotalCount, tc.most)
+		}
+		for page := 2; page <= 3; page++ {
+			q.Page.After, q.WantCount = p.Cursor(len(p.Items)-1), false
+			var err error
+			spy.seqs = 0
+			if p, err = svc.ListTickets(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Items) != 20 || spy.seqs > 24 {
+				t.Errorf("%q by %s, page %d: %d rows reading the versions of %d tickets, want 20 reading at most 24", tc.text, tc.order, page, len(p.Items), spy.seqs)
+			}
+		}
+		q.Page.After, q.WantCount = "", true
+		got, gotTotal := pagedVersions(t, ctx, svc, q)
+		all, allTotal := pagedVersions(t, ctx, plain, q)
+		if got != all || gotTotal != allTotal {
+			t.Errorf("%q by %s, every page:\n got %s (%d)\nwant %s (%d)", tc.text, tc.order, got, gotTotal, all, allTotal)
 		}
 	}
 }

@@ -602,6 +602,11 @@ type OrderBucket struct {
 	// for the last): the run holds the grams from Gram up to below it,
 	// which a keyset start compares with its cursor's (sortAfter).
 	upper string
+	// ranked, for a run placed by runBuckets, is its run when the store
+	// ranked its members (OrderRun.Ranks); rank, for a part of such a
+	// run split by them (byRanks), is its members' rank plus one.
+	ranked *OrderRun
+	rank   int
 }
 
 // wholeValue reports whether the group's tickets share one sort value
@@ -654,7 +659,28 @@ type OrderRun struct {
 	// order posting.
 	Group   string
 	Members *SeqSet
+	// Ranks, when set, are the parts of the run its members' groups fall
+	// in, member by member, in the column's order (below RunParts): a
+	// member of a lower part sorts first, a part's members are sorted
+	// once read. A run is listed by number, so without them a page whose
+	// candidates crowd a run reads the run whole to sort it; with them
+	// it reads the parts holding the tickets it takes. nil where the
+	// store does not know them (a run written before them, or one a
+	// member left the run's groups of since: its consumer has not caught
+	// up).
+	Ranks []uint8
 }
+
+// RunParts is how many parts at most a run's ranks cut it into: the
+// groups' places in the run, scaled (RunPart). Exact places would cost a
+// byte a member, a third more of a span's bytes with titles in words;
+// parts of about 3 tickets cost 3 bits, and a page reads at most a
+// part more than its own tickets.
+const RunParts = 8
+
+// RunPart is the part of a run of groups groups its place-th group (from
+// 0) falls in.
+func RunPart(place, groups int) uint8 { return uint8(place * RunParts / max(groups, 1)) }
 
 // OrderRunIndex is an OrderIndex that also cuts the groups of
 // OrderRunFields into runs of a few dozen tickets, summarized a few
@@ -869,6 +895,9 @@ func runBuckets(runs []OrderRun, cands *SeqSet, desc bool) []OrderBucket {
 			continue
 		}
 		b := OrderBucket{Gram: r.From, Members: in, Run: true}
+		if r.Group == "" && len(r.Ranks) == len(r.Seqs) && len(r.Ranks) > 0 {
+			b.ranked = &runs[i]
+		}
 		if i+1 < len(runs) {
 			b.upper = runs[i+1].From
 		}

@@ -530,10 +530,17 @@ func realisticRuns(n int) []grievance.OrderRun {
 	var runs []grievance.OrderRun
 	for i := 0; i < n; i += runFill {
 		r := grievance.OrderRun{From: ts[i].gram}
+		var groups []orderGroup
 		for _, t := range ts[i:min(i+runFill, n)] {
 			r.Seqs = append(r.Seqs, t.seq)
+			if len(groups) == 0 || groups[len(groups)-1].gram != t.gram {
+				groups = append(groups, orderGroup{gram: t.gram})
+			}
+			groups[len(groups)-1].seqs = append(groups[len(groups)-1].seqs, t.seq)
 		}
 		slices.Sort(r.Seqs)
+		// Ranked, as the store writes them.
+		rankRun(&r, groups)
 		runs = append(runs, r)
 	}
 	return runs

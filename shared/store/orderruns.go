@@ -124,11 +124,13 @@ func packGram(gram string) ([]byte, error) {
 	return append(raw, gram[len(gram)-1]), nil
 }
 
-// encodeRuns encodes runs: per run, its gram (length and bytes), then
-// its members' count (shifted left, the low bit set when the run is too
-// large to keep them) and their differences, all uvarints.
+// encodeRuns encodes runs: the ranked spans' mark (spanMark), then per
+// run its gram (length and bytes), then its members' count (shifted
+// left twice; the low bit set when the run is too large to keep them,
+// the next when their ranks follow) and their differences, all uvarints,
+// then their ranks, packed (appendRanks).
 func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
-	var out []byte
+	out := []byte(spanMark)
 	for _, r := range runs {
 		g, err := packGram(r.From)
 		if err != nil {
@@ -140,15 +142,70 @@ func encodeRuns(runs []grievance.OrderRun) ([]byte, error) {
 			out = binary.AppendUvarint(out, 1)
 			continue
 		}
-		out = binary.AppendUvarint(out, uint64(len(r.Seqs))<<1)
+		c := uint64(len(r.Seqs)) << 2
+		ranked := len(r.Ranks) == len(r.Seqs) && len(r.Seqs) > 0
+		if ranked {
+			c |= 2
+		}
+		out = binary.AppendUvarint(out, c)
 		prev := int64(0)
 		for _, n := range r.Seqs {
 			out = binary.AppendUvarint(out, uint64(n-prev))
 			prev = n
 		}
+		if ranked {
+			var err error
+			if out, err = appendRanks(out, r.Ranks); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }
+
+// appendRanks appends ranks (each below grievance.RunParts, 8) packed 3
+// bits each, the first in the lowest bits.
+func appendRanks(out []byte, ranks []uint8) ([]byte, error) {
+	var acc uint32
+	bits := 0
+	for _, r := range ranks {
+		if r >= grievance.RunParts {
+			return nil, fmt.Errorf("order run: a rank of %d, not below %d", r, grievance.RunParts)
+		}
+		acc |= uint32(r) << bits
+		if bits += 3; bits >= 8 {
+			out = append(out, byte(acc))
+			acc, bits = acc>>8, bits-8
+		}
+	}
+	if bits > 0 {
+		out = append(out, byte(acc))
+	}
+	return out, nil
+}
+
+// rankBytes is the bytes appendRanks packs n ranks into.
+func rankBytes(n int) int { return (3*n + 7) / 8 }
+
+// readRanks unpacks n ranks from b (appendRanks) into out.
+func readRanks(out []uint8, b []byte) {
+	var acc uint32
+	bits := 0
+	for i := range out {
+		if bits < 3 {
+			acc |= uint32(b[0]) << bits
+			b, bits = b[1:], bits+8
+		}
+		out[i] = uint8(acc & 7)
+		acc, bits = acc>>3, bits-3
+	}
+}
+
+// spanMark starts a span whose runs may carry ranks: two bytes no gram's
+// length begins with (a uvarint of 16,383; a gram is at most 401 bytes),
+// so a span written before the ranks (no mark, a member count shifted
+// once) still decodes.
+const spanMark = "\xff\x7f"
 
 // spanRawMax bounds what a span inflates to: spanRaw, or a run alone of
 // runStoredMax members (5 bytes each at most) and its gram.
@@ -174,15 +231,22 @@ func decodeSpan(b []byte) ([]grievance.OrderRun, error) {
 // their grams one string: a pass to size them, a pass to fill them.
 func decodeRuns(b []byte) ([]grievance.OrderRun, error) {
 	bad := errors.New("order runs: bad encoding")
+	marked := strings.HasPrefix(string(b), spanMark)
+	shift := uint64(1)
+	if marked {
+		b, shift = b[len(spanMark):], 2
+	}
 	type runAt struct {
 		gram    []byte
 		members int
 		large   bool
+		ranked  bool
 		from    int // offset of the members' differences in b
+		ranks   int // offset of their ranks
 	}
 	var (
-		at              []runAt
-		seqs, hexLength int
+		at                     []runAt
+		seqs, ranks, hexLength int
 	)
 	for rest := b; len(rest) > 0; {
 		n, k := binary.Uvarint(rest)
@@ -192,17 +256,28 @@ func decodeRuns(b []byte) ([]grievance.OrderRun, error) {
 		r := runAt{gram: rest[k : k+int(n)]}
 		rest = rest[k+int(n):]
 		c, k := binary.Uvarint(rest)
-		if k <= 0 || c>>1 > uint64(len(rest)) {
+		if k <= 0 || c>>shift > uint64(len(rest)) {
 			return nil, bad
 		}
 		rest = rest[k:]
-		r.large, r.members, r.from = c&1 == 1, int(c>>1), len(b)-len(rest)
+		r.large, r.ranked, r.members, r.from = c&1 == 1, marked && c&2 == 2, int(c>>shift), len(b)-len(rest)
+		if r.large && r.members > 0 || r.ranked && r.members == 0 {
+			return nil, bad
+		}
 		for range r.members {
 			if _, k := binary.Uvarint(rest); k <= 0 {
 				return nil, bad
 			} else {
 				rest = rest[k:]
 			}
+		}
+		if r.ranked {
+			if len(rest) < rankBytes(r.members) {
+				return nil, bad
+			}
+			r.ranks = len(b) - len(rest)
+			rest = rest[rankBytes(r.members):]
+			ranks += r.members
 		}
 		at = append(at, r)
 		seqs += r.members
@@ -217,7 +292,7 @@ func decodeRuns(b []byte) ([]grievance.OrderRun, error) {
 			grams = append(grams, r.gram[len(r.gram)-1])
 		}
 	}
-	all, members := string(grams), make([]int64, seqs)
+	all, members, places := string(grams), make([]int64, seqs), make([]uint8, ranks)
 	runs := make([]grievance.OrderRun, len(at))
 	g := 0
 	for i, r := range at {
@@ -241,6 +316,11 @@ func decodeRuns(b []byte) ([]grievance.OrderRun, error) {
 			rest = rest[k:]
 			prev += int64(d)
 			runs[i].Seqs[j] = prev
+		}
+		if r.ranked {
+			runs[i].Ranks = places[:r.members:r.members]
+			places = places[r.members:]
+			readRanks(runs[i].Ranks, b[r.ranks:])
 		}
 	}
 	return runs, nil
@@ -640,7 +720,21 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 		r := &runs[i]
 		if d := dels[i]; d != nil {
 			n := len(r.Seqs)
-			r.Seqs = slices.DeleteFunc(r.Seqs, func(seq int64) bool { return d[seq] })
+			// The others' ranks still order them: kept in step.
+			kept, ranks := r.Seqs[:0], []uint8(nil)
+			for j, seq := range r.Seqs {
+				if d[seq] {
+					continue
+				}
+				kept = append(kept, seq)
+				if r.Ranks != nil {
+					ranks = append(ranks, r.Ranks[j])
+				}
+			}
+			r.Seqs, r.Ranks = kept, ranks
+			if len(kept) < 2 {
+				r.Ranks = nil
+			}
 			changed = changed || len(r.Seqs) != n
 		}
 		if a := adds[i]; a != nil {
@@ -650,6 +744,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 			r.Seqs = slices.Compact(r.Seqs)
 			if len(r.Seqs) != n {
 				changed, grown[i] = true, true
+				r.Ranks = nil
 			}
 		}
 	}
@@ -661,8 +756,10 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	for i := range runs {
 		cutting = cutting || cut(i)
 	}
+	// The span's last run, ranked again, ends where the next span starts.
+	last := len(runs) - 1
 	next := "" // where the next span starts ("": none, or not read)
-	if cutting && cur != nil {
+	if (cutting || grown[last] && !cut(last)) && cur != nil {
 		var err error
 		if next, err = s.nextSpan(ctx, field, cur.SK); err != nil {
 			return err
@@ -673,15 +770,37 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 			runs = slices.DeleteFunc(runs, func(r grievance.OrderRun) bool { return r.From >= next })
 		}
 	}
+	upper := func(i int) string {
+		if i+1 < len(runs) {
+			return runs[i+1].From
+		}
+		return next
+	}
+	// A run grown, not cut, is ranked again from its range of the order
+	// postings, which hold the new member already: its place among the
+	// others is not in the span.
+	var rerank []int
+	for i := range runs {
+		if grown[i] && !cut(i) && runs[i].Group == "" && len(runs[i].Seqs) > 1 {
+			rerank = append(rerank, i)
+		}
+	}
+	err := parallel(ctx, len(rerank), 8, func(ctx context.Context, k int) error {
+		i := rerank[k]
+		groups, err := s.readGroups(ctx, field, runs[i].From, upper(i))
+		if err == nil {
+			rankRun(&runs[i], groups)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	for i := len(runs) - 1; i >= 0; i-- {
 		if !cut(i) {
 			continue
 		}
-		hi := next
-		if i+1 < len(runs) {
-			hi = runs[i+1].From
-		}
-		cut, err := s.cutRun(ctx, field, runs[i].From, hi)
+		cut, err := s.cutRun(ctx, field, runs[i].From, upper(i))
 		if err != nil {
 			return err
 		}
@@ -802,50 +921,101 @@ func (s *Store) nextSpan(ctx context.Context, field, sk string) (string, error) 
 
 // cutRun returns the runs the order postings' groups from gram from up
 // to hi ("": the column's end) make, of about runFill tickets each, the
-// first starting at from.
+// first starting at from, each ranked (rankRun).
 func (s *Store) cutRun(ctx context.Context, field, from, hi string) ([]grievance.OrderRun, error) {
-	var items []dynamo.Item
-	if err := rangeOf(s.main.Get(AttrPK, prefixOrder+field), from, hi).Consistent(true).All(ctx, &items); err != nil {
-		return nil, translate("read order postings", err)
+	groups, err := s.readGroups(ctx, field, from, hi)
+	if err != nil {
+		return nil, err
 	}
 	out := []grievance.OrderRun{{From: from}}
-	var (
-		gram string
-		grp  []int64
-	)
-	flush := func() {
-		if len(grp) == 0 {
-			return
-		}
-		slices.Sort(grp)
+	var mine [][]orderGroup // each run's groups
+	mine = append(mine, nil)
+	for _, g := range groups {
 		last := &out[len(out)-1]
 		// A group of more than a run of several holds starts its own run
 		// (its From its gram, so that a list knows its tickets tie, and
 		// reads just its range of the postings when it lists none).
-		alone := len(grp) > runMembers
-		if len(last.Seqs) > 0 && (alone || len(last.Seqs)+len(grp) > runFill) || alone && last.From != gram {
-			out = append(out, grievance.OrderRun{From: gram})
+		alone := len(g.seqs) > runMembers
+		if len(last.Seqs) > 0 && (alone || len(last.Seqs)+len(g.seqs) > runFill) || alone && last.From != g.gram {
+			out = append(out, grievance.OrderRun{From: g.gram})
+			mine = append(mine, nil)
 			last = &out[len(out)-1]
 		}
-		last.Seqs = append(last.Seqs, grp...)
-		slices.Sort(last.Seqs)
-		grp = nil
+		last.Seqs = append(last.Seqs, g.seqs...)
+		mine[len(mine)-1] = append(mine[len(mine)-1], g)
 	}
+	for i := range out {
+		slices.Sort(out[i].Seqs)
+		rankRun(&out[i], mine[i])
+	}
+	return out, nil
+}
+
+// orderGroup is one group of the order postings: its gram and its
+// members, ascending.
+type orderGroup struct {
+	gram string
+	seqs []int64
+}
+
+// readGroups reads field's order postings from gram from up to hi ("":
+// the column's end), consistently: the groups in the column's order.
+func (s *Store) readGroups(ctx context.Context, field, from, hi string) ([]orderGroup, error) {
+	var items []dynamo.Item
+	if err := rangeOf(s.main.Get(AttrPK, prefixOrder+field), from, hi).Consistent(true).All(ctx, &items); err != nil {
+		return nil, translate("read order postings", err)
+	}
+	var out []orderGroup
 	for _, item := range items {
 		g, blocks, err := orderItemOf(item)
 		if err != nil {
 			return nil, err
 		}
-		if g != gram {
-			flush()
-			gram = g
+		if len(out) == 0 || out[len(out)-1].gram != g {
+			out = append(out, orderGroup{gram: g})
 		}
-		for blk, b := range blocks {
-			grp = appendMembers(grp, blk, b)
+		last := &out[len(out)-1]
+		for _, blk := range slices.Sorted(maps.Keys(blocks)) {
+			last.seqs = appendMembers(last.seqs, blk, blocks[blk])
 		}
 	}
-	flush()
+	for i := range out {
+		slices.Sort(out[i].seqs)
+		out[i].seqs = slices.Compact(out[i].seqs)
+	}
 	return out, nil
+}
+
+// rankRun sets r's ranks from the groups of its range (in the column's
+// order): each member's group's place among those holding a member, as
+// its part of the run (grievance.RunPart). None where a member is in no group (it moved since:
+// the operation taking it out of the run is still to come), or where one
+// group holds every member (they tie: nothing to rank).
+func rankRun(r *grievance.OrderRun, groups []orderGroup) {
+	r.Ranks = nil
+	if r.Group != "" || len(r.Seqs) < 2 {
+		return
+	}
+	place := make(map[int64]int, len(r.Seqs))
+	rank := 0
+	for _, g := range groups {
+		held := false
+		for _, n := range g.seqs {
+			if _, ok := slices.BinarySearch(r.Seqs, n); ok {
+				place[n], held = rank, true
+			}
+		}
+		if held {
+			rank++
+		}
+	}
+	if rank < 2 || len(place) != len(r.Seqs) {
+		return
+	}
+	r.Ranks = make([]uint8, len(r.Seqs))
+	for i, n := range r.Seqs {
+		r.Ranks[i] = grievance.RunPart(place[n], rank)
+	}
 }
 
 // appendMembers appends the ticket numbers of block blk's members.

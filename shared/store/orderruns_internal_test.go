@@ -24,7 +24,9 @@ func TestDecodeSpan_RoundTripsAndRejectsWhatIsNotASpan(t *testing.T) {
 		}
 		got = append(got, rs...)
 	}
-	if !slices.EqualFunc(got, runs, func(a, b grievance.OrderRun) bool { return a.From == b.From && slices.Equal(a.Seqs, b.Seqs) }) {
+	if !slices.EqualFunc(got, runs, func(a, b grievance.OrderRun) bool {
+		return a.From == b.From && slices.Equal(a.Seqs, b.Seqs) && slices.Equal(a.Ranks, b.Ranks)
+	}) {
 		t.Error("the spans' runs differ from those cut")
 	}
 	raw, err := encodeRuns(runs[:100])
@@ -68,7 +70,9 @@ func FuzzDecodeSpan(f *testing.F) {
 			t.Fatalf("decoded runs do not encode: %v", err)
 		}
 		again, err := decodeRuns(raw)
-		if err != nil || !slices.EqualFunc(again, runs, func(a, b grievance.OrderRun) bool { return a.From == b.From && slices.Equal(a.Seqs, b.Seqs) }) {
+		if err != nil || !slices.EqualFunc(again, runs, func(a, b grievance.OrderRun) bool {
+			return a.From == b.From && slices.Equal(a.Seqs, b.Seqs) && slices.Equal(a.Ranks, b.Ranks)
+		}) {
 			t.Fatalf("runs do not round-trip: %v", err)
 		}
 	})
@@ -124,5 +128,33 @@ func TestDecodeSpan_GroupRunsKeepTheirGroup(t *testing.T) {
 		if runs[i].Group != want || (want != "") != (len(runs[i].Seqs) == 0) {
 			t.Errorf("run %d: group %q with %d members, want group %q", i, runs[i].Group, len(runs[i].Seqs), want)
 		}
+	}
+}
+
+// A span keeps its runs' ranks, and one written before them (no mark,
+// each count shifted once) still decodes, its runs unranked.
+func TestDecodeSpan_RanksAndSpansWrittenBeforeThem(t *testing.T) {
+	runs := []grievance.OrderRun{{From: "", Seqs: []int64{3, 9, 12}, Ranks: []uint8{1, 0, 1}}, {From: "61#", Seqs: []int64{20, 21}}}
+	parts, err := splitSpan(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeSpan(parts[0].b)
+	if err != nil || len(got) != 2 || !slices.Equal(got[0].Ranks, runs[0].Ranks) || got[1].Ranks != nil || !slices.Equal(got[1].Seqs, runs[1].Seqs) {
+		t.Errorf("ranked span: %+v, %v", got, err)
+	}
+	// Before the ranks: gram length, gram, count<<1, differences.
+	before := []byte{0, 3 << 1, 3, 6, 3, 2, 'a', '#', 2 << 1, 20, 1}
+	got, err = decodeSpan(deflated(before))
+	if err != nil || len(got) != 2 || !slices.Equal(got[0].Seqs, []int64{3, 9, 12}) || got[0].Ranks != nil || got[1].From != "61#" || !slices.Equal(got[1].Seqs, []int64{20, 21}) {
+		t.Errorf("a span written before the ranks: %+v, %v", got, err)
+	}
+	// Ranks cut short are an error.
+	raw, err := encodeRuns(runs[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeSpan(deflated(raw[:len(raw)-1])); err == nil {
+		t.Error("ranks cut short: decoded")
 	}
 }

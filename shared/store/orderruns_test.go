@@ -16,8 +16,9 @@ import (
 // checkRuns fails unless field's runs hold every live ticket of ts once,
 // in the column's order: the first run starts at the column's start,
 // each later one above the one before, every ticket's gram within its
-// run, a run larger than runMembers only when its tickets share one
-// value, and a group run's members exactly its group's live tickets. It
+// run, a run of several values ranked in their order (checkRanks), a run
+// larger than runMembers only when its tickets share one value, and a
+// group run's members exactly its group's live tickets. It
 // returns how many group runs list no members (kept as a set).
 func checkRuns(t *testing.T, s *store.Store, field string, ts []*grievance.Ticket, runMembers int) int {
 	t.Helper()
@@ -65,6 +66,9 @@ func checkRuns(t *testing.T, s *store.Store, field string, ts []*grievance.Ticke
 			}
 			grams[g] = true
 		}
+		if r.Group == "" && len(grams) > 1 {
+			checkRanks(t, field, i, r, gram)
+		}
 		if len(seqs) > runMembers && len(grams) > 1 {
 			t.Errorf("%s run %d holds %d tickets of %d values, more than %d", field, i, len(seqs), len(grams), runMembers)
 		}
@@ -90,6 +94,24 @@ func checkRuns(t *testing.T, s *store.Store, field string, ts []*grievance.Ticke
 // gets a run of its own. A fresh table says its runs are complete; one
 // whose runs were dropped is made whole again by the backfill's text pass
 // from the start.
+// checkRanks fails unless run i's ranks order its members as their grams
+// do: a lower rank for a lower gram, one rank for one gram.
+func checkRanks(t *testing.T, field string, i int, r grievance.OrderRun, gram map[int64]string) {
+	t.Helper()
+	if len(r.Ranks) != len(r.Seqs) {
+		t.Errorf("%s run %d of several values: %d ranks for %d tickets", field, i, len(r.Ranks), len(r.Seqs))
+		return
+	}
+	for j, a := range r.Seqs {
+		for k, b := range r.Seqs {
+			if (gram[a] < gram[b]) != (r.Ranks[j] < r.Ranks[k]) || (gram[a] == gram[b]) != (r.Ranks[j] == r.Ranks[k]) {
+				t.Errorf("%s run %d: ticket %d (%.16s) ranked %d, ticket %d (%.16s) ranked %d", field, i, a, gram[a], r.Ranks[j], b, gram[b], r.Ranks[k])
+				return
+			}
+		}
+	}
+}
+
 func TestOrderRuns_FollowTheStreamCutAndSplit(t *testing.T) {
 	for _, stored := range []int{8192, 5} {
 		t.Run(fmt.Sprintf("stored=%d", stored), func(t *testing.T) { orderRunsFollowTheStream(t, stored) })

@@ -49,6 +49,9 @@ type Store struct {
 	// the store does for a group too large to list): twice
 	// OrderRunMembers when unset.
 	OrderRunGroupMin int
+	// OrderRunsUnranked gives runs without their ranks, as a span
+	// written before them (or not yet ranked again) does.
+	OrderRunsUnranked bool
 
 	mu       sync.Mutex
 	tickets  map[string]*grievance.Ticket

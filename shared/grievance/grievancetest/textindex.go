@@ -366,21 +366,46 @@ func (s *Store) OrderRuns(ctx context.Context, field string) ([]grievance.OrderR
 	large := cmp.Or(s.OrderRunGroupMin, 2*size)
 	grams, byGram := s.orderGroups(field)
 	out := []grievance.OrderRun{{From: ""}}
+	// Each run's members' ranks, and how many groups it holds.
+	rankOf, groups := []map[int64]uint8{{}}, []int{0}
 	for _, g := range grams {
 		m := byGram[g]
 		if m.Len() > large {
 			out = append(out, grievance.OrderRun{From: g, Group: g, Members: m.Clone()})
+			rankOf, groups = append(rankOf, map[int64]uint8{}), append(groups, 0)
 			continue
 		}
 		switch r := out[len(out)-1]; {
 		case m.Len() > size:
 			out = append(out, grievance.OrderRun{From: g, Group: g})
+			rankOf, groups = append(rankOf, map[int64]uint8{}), append(groups, 0)
 		case r.Group != "" || len(r.Seqs) >= size:
 			out = append(out, grievance.OrderRun{From: g})
+			rankOf, groups = append(rankOf, map[int64]uint8{}), append(groups, 0)
 		}
-		r := &out[len(out)-1]
-		m.Range(0, m.Max(), false, func(n int64) bool { r.Seqs = append(r.Seqs, n); return true })
+		i := len(out) - 1
+		r := &out[i]
+		m.Range(0, m.Max(), false, func(n int64) bool {
+			r.Seqs = append(r.Seqs, n)
+			rankOf[i][n] = uint8(groups[i])
+			return true
+		})
+		groups[i]++
 		slices.Sort(r.Seqs)
+	}
+	if s.OrderRunsUnranked {
+		return out, nil
+	}
+	// As the store ranks them: a run of several groups, not one group's,
+	// by its parts.
+	for i, r := range out {
+		if r.Group != "" || groups[i] < 2 {
+			continue
+		}
+		out[i].Ranks = make([]uint8, len(r.Seqs))
+		for j, n := range r.Seqs {
+			out[i].Ranks[j] = grievance.RunPart(int(rankOf[i][n]), groups[i])
+		}
 	}
 	return out, nil
 }
