@@ -20,10 +20,14 @@ type versionSpy struct {
 	mu    sync.Mutex
 	seqs  int
 	items int
+	calls int // reads of versions by number
 }
 
 func (s *versionSpy) count(tickets int, versions map[int64][]*grievance.Ticket) {
 	s.mu.Lock()
+	if tickets > 0 {
+		s.calls++
+	}
 	s.seqs += tickets
 	for _, v := range versions {
 		s.items += len(v)

@@ -697,15 +697,28 @@ func (hr *historyRuns) versionsOf(n int64) int {
 // firstTickets is how many of the buckets' tickets (from the cursor's,
 // when set) hold about want rows, at rate rows a version.
 func (hr *historyRuns) firstTickets(want int, rate float64, at *sortAfter, gram string) int {
+	// placed: a part holds the cursor's ticket (pastRanks passed those
+	// before it); else every part of the cursor's run may be before it.
+	placed := at != nil && slices.ContainsFunc(hr.buckets, func(b OrderBucket) bool { return b.rank > 0 && b.Members.Has(at.seq) })
 	tickets, rows := 0, 0.0
 	for _, b := range hr.buckets {
-		if at != nil && at.rel(b, gram) < 0 {
-			continue
+		rel := 1
+		if at != nil {
+			if rel = at.rel(b, gram); rel < 0 {
+				continue
+			}
 		}
+		// The parts of the cursor's run that may hold rows of the pages
+		// before (its own part, sorted once read; every part where no
+		// part holds its ticket, a title corrected) count no row: the
+		// first read takes them and the page's rows after them at once.
+		before := rel == 0 && b.rank > 0 && (!placed || b.Members.Has(at.seq))
 		full := false
 		b.Members.Range(0, b.Members.Max(), true, func(n int64) bool {
 			tickets++
-			rows += float64(hr.versionsOf(n)) * rate
+			if !before {
+				rows += float64(hr.versionsOf(n)) * rate
+			}
 			full = rows >= float64(want)
 			return !full
 		})
@@ -898,12 +911,11 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 					b.Members.Range(0, b.Members.Max(), false, func(n int64) bool { rows += float64(hr.versionsOf(n)) * rate; return true })
 					// A group alone (one value's tickets) is read a few
 					// tickets at a time already: only a run is split.
-					// A ranked run is split by its ranks, and a next page
-					// passes its parts before its cursor's ticket, but for
-					// a cursor at a loose candidate's row (a title
-					// corrected: no rank places it), placed by the groups.
-					crowded := b.Run && crowdedRun(rows, want) && (b.ranked == nil || hr.loose.Len() > 0)
-					started(runStart{gram: g, members: b.Members.Clone(), crowded: crowded, perTicket: rows / float64(max(b.Members.Len(), 1))})
+					// A ranked run too: sent again, the list and its next
+					// pages read the groups from the start remembered or
+					// the cursor's, a small item a ticket, where its parts
+					// would read a part's versions more.
+					started(runStart{gram: g, members: b.Members.Clone(), crowded: b.Run && crowdedRun(rows, want), perTicket: rows / float64(max(b.Members.Len(), 1))})
 					break
 				}
 			}

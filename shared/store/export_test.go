@@ -435,6 +435,34 @@ func OrderRunSpans(tb testing.TB, s *Store, field string) int {
 	return len(items)
 }
 
+// UnrankRuns makes field's spans what code before the runs' ranks
+// wrote: every run unranked.
+func UnrankRuns(tb testing.TB, s *Store, field string) {
+	tb.Helper()
+	ctx := context.Background()
+	var items []runsItem
+	if err := s.main.Get(AttrPK, prefixOrderRun+field).Consistent(true).All(ctx, &items); err != nil {
+		tb.Fatal(err)
+	}
+	for _, it := range items {
+		runs, err := decodeSpan(it.B)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for i := range runs {
+			runs[i].Ranks = nil
+		}
+		raw, err := encodeRuns(runs)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		it.B, it.V = deflated(raw), it.V+1
+		if err := s.main.Put(it).Run(ctx); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // DropOrderRuns makes the index what it was before the order runs: no
 // ORDERRUN# item nor their marker.
 func DropOrderRuns(tb testing.TB, s *Store) {

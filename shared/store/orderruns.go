@@ -489,6 +489,9 @@ type runOp struct {
 	gram string
 	seq  int64
 	add  bool
+	// rank: no ticket; rank the runs of several values of the span
+	// holding gram that have no ranks (the backfill's, rankSpans).
+	rank bool
 }
 
 // runChanges are the run operations of a batch, per column.
@@ -696,7 +699,12 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	// regroup: a group run that another group now shares (a value sorting
 	// just after its own), cut again so that the group stays alone.
 	regroup := map[int]bool{}
+	rankAll := false
 	for _, op := range ops {
+		if op.rank {
+			rankAll = true
+			continue
+		}
 		i := runAt(runs, op.gram)
 		if runs[i].Group != "" {
 			// Its group's own tickets are in no span: nothing to do.
@@ -748,10 +756,18 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 			}
 		}
 	}
+	// unranked: runs to rank though no ticket joined them (rankAll).
+	unranked := map[int]bool{}
+	for i, r := range runs {
+		if rankAll && r.Ranks == nil && r.Group == "" && len(r.Seqs) > 1 {
+			unranked[i], changed = true, true
+		}
+	}
 	if !changed && len(regroup) == 0 {
 		return nil
 	}
 	cut := func(i int) bool { return grown[i] && len(runs[i].Seqs) > runMembers || regroup[i] }
+	rank := func(i int) bool { return (grown[i] || unranked[i]) && !cut(i) }
 	cutting := false
 	for i := range runs {
 		cutting = cutting || cut(i)
@@ -759,7 +775,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	// The span's last run, ranked again, ends where the next span starts.
 	last := len(runs) - 1
 	next := "" // where the next span starts ("": none, or not read)
-	if (cutting || grown[last] && !cut(last)) && cur != nil {
+	if (cutting || rank(last)) && cur != nil {
 		var err error
 		if next, err = s.nextSpan(ctx, field, cur.SK); err != nil {
 			return err
@@ -781,7 +797,7 @@ func (s *Store) writeSpan(ctx context.Context, field string, cur *runsItem, ops 
 	// others is not in the span.
 	var rerank []int
 	for i := range runs {
-		if grown[i] && !cut(i) && runs[i].Group == "" && len(runs[i].Seqs) > 1 {
+		if rank(i) && runs[i].Group == "" && len(runs[i].Seqs) > 1 {
 			rerank = append(rerank, i)
 		}
 	}
@@ -1035,7 +1051,8 @@ func appendMembers(out []int64, blk int64, b *block) []int64 {
 // table whose postings were written before the runs existed): the
 // postings are read in the column's order, a page at a time, and each
 // page's tickets added as the consumer adds them, so it is safe beside
-// it. It returns the requests made reading the postings.
+// it; then ranks the runs written before their ranks (rankSpans). It
+// returns the requests made reading the postings and the spans.
 func (s *Store) rebuildRuns(ctx context.Context) (int, error) {
 	requests := 0
 	for _, f := range grievance.OrderRunFields {
@@ -1067,8 +1084,29 @@ func (s *Store) rebuildRuns(ctx context.Context) (int, error) {
 			}
 			key = next
 		}
+		n, err := s.rankSpans(ctx, f)
+		if requests += n; err != nil {
+			return requests, err
+		}
 	}
 	return requests, nil
+}
+
+// rankSpans ranks every run of several values of field that has no
+// ranks (a table indexed before them: the backfill's text pass from the
+// start, after rebuildRuns), span by span, as a consumer's write does
+// (writeSpan: on condition of the span's version, looked up again when
+// changed meanwhile). It returns the requests made reading the spans.
+func (s *Store) rankSpans(ctx context.Context, field string) (int, error) {
+	var items []runsItem
+	if err := s.main.Get(AttrPK, prefixOrderRun+field).Consistent(true).All(ctx, &items); err != nil {
+		return 1, translate("read order runs", err)
+	}
+	var ops []runOp
+	for _, it := range items {
+		ops = append(ops, runOp{gram: strings.TrimPrefix(it.SK, "r"), rank: true})
+	}
+	return 1, s.applyRuns(ctx, field, ops)
 }
 
 // widenRuns is the widening pass's part for the order runs: the wide

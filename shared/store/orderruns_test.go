@@ -431,3 +431,60 @@ func TestDueDays_FollowTheStream(t *testing.T) {
 
 	refill(check)
 }
+
+// Runs a table's code wrote before the ranks are ranked by the backfill's
+// text pass from the start, and a run a ticket joins is ranked by the
+// consumer meanwhile; until then a list reads them unranked.
+func TestOrderRuns_TheBackfillRanksRunsWrittenBeforeTheirRanks(t *testing.T) {
+	defer store.SetRunSizes(6, 4, 3, 1<<10, 8192, 100)()
+	s := MustOpen(t)
+	ctx := context.Background()
+	var ts []*grievance.Ticket
+	for i := 1; i <= 30; i++ {
+		tk := newTicket(id(i), grievance.StatusOpen, "Default")
+		// Numbered out of the tickets' order: 7 is prime to 30.
+		tk.Title = fmt.Sprintf("Payment not received (%02d)", i*7%30)
+		ts = append(ts, mustCreate(t, s, tk))
+	}
+	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	checkRuns(t, s, "title", ts, 6)
+	ranked := func() (yes, no int) {
+		runs, err := s.OrderRuns(ctx, "title")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			switch {
+			case r.Ranks != nil:
+				yes++
+			case len(r.Seqs) > 1:
+				no++
+			}
+		}
+		return yes, no
+	}
+	store.UnrankRuns(t, s, "title")
+	if yes, no := ranked(); yes != 0 || no < 3 {
+		t.Fatalf("unranked: %d runs ranked, %d not", yes, no)
+	}
+	// A ticket joins the first run: the consumer ranks it.
+	tk := newTicket(id(31), grievance.StatusOpen, "Default")
+	tk.Title = "Payment not received (00a)"
+	ts = append(ts, mustCreate(t, s, tk))
+	if _, err := s.ApplySearch(ctx, ticketRecords(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	yes, no := ranked()
+	if yes != 1 || no < 2 {
+		t.Errorf("a ticket joined the first run: %d runs ranked, %d not; want that one ranked", yes, no)
+	}
+	if _, err := s.IndexText(ctx, store.BackfillOptions{PageSize: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if _, no := ranked(); no != 0 {
+		t.Errorf("after the backfill %d runs of several tickets are not ranked", no)
+	}
+	checkRuns(t, s, "title", ts, 6)
+}
