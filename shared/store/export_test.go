@@ -439,27 +439,38 @@ func OrderRunSpans(tb testing.TB, s *Store, field string) int {
 // wrote: every run unranked.
 func UnrankRuns(tb testing.TB, s *Store, field string) {
 	tb.Helper()
-	ctx := context.Background()
+	eachSpan(tb, s, field, func(it runsItem, runs []grievance.OrderRun, raw func([]grievance.OrderRun) []byte) {
+		for i := range runs {
+			runs[i].Ranks = nil
+		}
+		it.B, it.V = deflated(raw(runs)), it.V+1
+		if err := s.main.Put(it).Run(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+	})
+}
+
+// eachSpan calls fn with each of field's spans and its runs, and raw,
+// which encodes runs.
+func eachSpan(tb testing.TB, s *Store, field string, fn func(it runsItem, runs []grievance.OrderRun, raw func([]grievance.OrderRun) []byte)) {
+	tb.Helper()
 	var items []runsItem
-	if err := s.main.Get(AttrPK, prefixOrderRun+field).Consistent(true).All(ctx, &items); err != nil {
+	if err := s.main.Get(AttrPK, prefixOrderRun+field).Consistent(true).All(context.Background(), &items); err != nil {
 		tb.Fatal(err)
+	}
+	raw := func(runs []grievance.OrderRun) []byte {
+		b, err := encodeRuns(runs)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
 	}
 	for _, it := range items {
 		runs, err := decodeSpan(it.B)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		for i := range runs {
-			runs[i].Ranks = nil
-		}
-		raw, err := encodeRuns(runs)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		it.B, it.V = deflated(raw), it.V+1
-		if err := s.main.Put(it).Run(ctx); err != nil {
-			tb.Fatal(err)
-		}
+		fn(it, runs, raw)
 	}
 }
 
@@ -736,27 +747,15 @@ func NarrowColumns(tb testing.TB, s *Store) {
 	// The order runs: each wide span becomes a narrow one (pk
 	// ORDERRUN#, not deflated), as the code before kept them.
 	for _, f := range grievance.OrderRunFields {
-		var spans []runsItem
-		if err := s.main.Get(AttrPK, prefixOrderRun+f).Consistent(true).All(ctx, &spans); err != nil {
-			tb.Fatal(err)
-		}
-		for _, it := range spans {
-			runs, err := decodeSpan(it.B)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			raw, err := encodeRuns(runs)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			n := runsItem{PK: prefixNarrowRun + f, SK: it.SK, Kind: it.Kind, B: raw, V: 1}
+		eachSpan(tb, s, f, func(it runsItem, runs []grievance.OrderRun, raw func([]grievance.OrderRun) []byte) {
+			n := runsItem{PK: prefixNarrowRun + f, SK: it.SK, Kind: it.Kind, B: raw(runs), V: 1}
 			if err := s.main.Put(n).Run(ctx); err != nil {
 				tb.Fatal(err)
 			}
 			if err := s.main.Delete(AttrPK, it.PK).Range(AttrSK, it.SK).Run(ctx); err != nil {
 				tb.Fatal(err)
 			}
-		}
+		})
 	}
 	if err := s.main.Delete(AttrPK, pkOrdersMarker).Range(AttrSK, skWideMarker).Run(ctx); err != nil {
 		tb.Fatal(err)
