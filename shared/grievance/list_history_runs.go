@@ -168,7 +168,7 @@ func (s *Service) guessStart(field string, desc bool, seen seenCands, want int) 
 		// The page ends in this run. A group run (one value's tickets, or
 		// a prefix's past a run's size) is not split: a whole value's
 		// tickets tie. A ranked run is split by its ranks.
-		if r.Group != "" || r.Ranks != nil || !crowdedRun(rows, want) {
+		if !r.splitByGroups(rows, want) {
 			return headStart{}, false
 		}
 		// Where in the run the candidates sort is not known (its
@@ -218,7 +218,7 @@ func (s *Service) blindStart(field string, desc bool, want int, q string) headSt
 		if desc {
 			r = runs[len(runs)-1]
 		}
-		if r.Group != "" || r.Ranks != nil || !crowdedRun(float64(len(r.Seqs))*per, want) {
+		if !r.splitByGroups(float64(len(r.Seqs))*per, want) {
 			return headStart{}
 		}
 	}
@@ -334,6 +334,14 @@ const (
 	// run past 32), for a guess made without the runs.
 	guessRunTickets = 32
 )
+
+// splitByGroups reports whether a first list's page ending in r, where
+// it holds rows rows, is split by the column's groups read beside the
+// runs: a crowded run but a group run (one value's tickets tie: never
+// split) or a ranked one (its parts split it, byRanks).
+func (r OrderRun) splitByGroups(rows float64, want int) bool {
+	return r.Group == "" && r.Ranks == nil && crowdedRun(rows, want)
+}
 
 // crowdedRun reports whether a run holding rows rows crowds a page of
 // want: read whole, more than half of it would be rows the page does not
@@ -663,20 +671,22 @@ func byRanks(buckets []OrderBucket, desc bool) []OrderBucket {
 // pastRanks drops the parts of the cursor's run (byRanks) before the
 // cursor's own (after, when set): their rows were on the pages before.
 // Only where a part holds the cursor's ticket, a candidate whose every
-// version holds its run's value, so that its rank is its row's.
-func (hr *historyRuns) pastRanks(after *cursor) {
+// version holds its run's value, so that its rank is its row's; placed
+// says whether one did.
+func (hr *historyRuns) pastRanks(after *cursor) (placed bool) {
 	if after == nil {
-		return
+		return false
 	}
 	i := slices.IndexFunc(hr.buckets, func(b OrderBucket) bool { return b.rank > 0 && b.Members.Has(after.seq) })
 	if i < 0 {
-		return
+		return false
 	}
 	j := i
 	for j > 0 && hr.buckets[j-1].rank > 0 && hr.buckets[j-1].Gram == hr.buckets[i].Gram {
 		j--
 	}
 	hr.buckets = slices.Delete(hr.buckets, j, i)
+	return true
 }
 
 // holds reports whether a version whose value on the column has gram
@@ -695,11 +705,10 @@ func (hr *historyRuns) versionsOf(n int64) int {
 }
 
 // firstTickets is how many of the buckets' tickets (from the cursor's,
-// when set) hold about want rows, at rate rows a version.
-func (hr *historyRuns) firstTickets(want int, rate float64, at *sortAfter, gram string) int {
-	// placed: a part holds the cursor's ticket (pastRanks passed those
-	// before it); else every part of the cursor's run may be before it.
-	placed := at != nil && slices.ContainsFunc(hr.buckets, func(b OrderBucket) bool { return b.rank > 0 && b.Members.Has(at.seq) })
+// when set) hold about want rows, at rate rows a version. placed: a part
+// holds the cursor's ticket (pastRanks passed those before it); else
+// every part of the cursor's run may be before it.
+func (hr *historyRuns) firstTickets(want int, rate float64, at *sortAfter, gram string, placed bool) int {
 	tickets, rows := 0, 0.0
 	for _, b := range hr.buckets {
 		rel := 1
@@ -889,9 +898,9 @@ func (pl *ticketPlan) historyRan(hr *historyRuns, found int, read func([]int64) 
 	if total := hr.versionsTotal(); found > 0 && total > 0 {
 		rate = min(float64(found)/float64(total), 1)
 	}
-	hr.pastRanks(after)
+	placed := hr.pastRanks(after)
 	at, gram := hr.cursorAt(after)
-	hint := hr.firstTickets(want, rate, at, gram) + 1
+	hint := hr.firstTickets(want, rate, at, gram, placed) + 1
 	judged := 0
 	src := hr.rows(hint, pl.wants, &judged, after, read)
 	if after != nil || started == nil {

@@ -114,11 +114,7 @@ func TestHistoryRuns_ReadsThePageNotEveryCandidate(t *testing.T) {
 // search whose candidates are few) the groups are not read once the
 // search was listed.
 func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
-	st, plain := seededTwice(caseSeed(t, false, 0))
-	// Runs written before their ranks: split by the column's groups.
-	st.OrderRunsUnranked = true
-	groupReads := countGroupReads(st)
-	ctx := grievance.NewContext(context.Background(), admin)
+	st, plain, groupReads, ctx := unrankedCase(t)
 	query := historyTitleQuery
 	for _, tc := range []struct {
 		run, first, again, next int
@@ -182,6 +178,15 @@ func TestHistoryRuns_ACrowdedRunReadsThePagesTickets(t *testing.T) {
 			t.Errorf("a search of 10 tickets in 120 (7 rows a run), sent again, read the column's first groups %d times, want none", n)
 		}
 	}
+}
+
+// unrankedCase is caseSeed's store with its runs as code before the
+// ranks wrote them (split by the column's groups), the oracle, a count of
+// the store's group reads and an administrator's context.
+func unrankedCase(t *testing.T) (*grievancetest.Store, *grievance.Service, *atomic.Int32, context.Context) {
+	st, plain := seededTwice(caseSeed(t, false, 0))
+	st.OrderRunsUnranked = true
+	return st, plain, countGroupReads(st), grievance.NewContext(context.Background(), admin)
 }
 
 // historyTitleQuery is a history list of the versions whose title holds
@@ -300,11 +305,7 @@ func firstListsByTitle(t *testing.T, ctx context.Context, st *grievancetest.Stor
 // matches sorting every version, and a search of a few tickets reads no
 // group.
 func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *testing.T) {
-	st, plain := seededTwice(caseSeed(t, false, 0))
-	// Runs written before their ranks: split by the column's groups.
-	st.OrderRunsUnranked = true
-	groupReads := countGroupReads(st)
-	ctx := grievance.NewContext(context.Background(), admin)
+	st, plain, groupReads, ctx := unrankedCase(t)
 	query := historyTitleQuery
 	firstListsByTitle(t, ctx, st, plain, groupReads, true)
 	st.OrderRunMembers = 40
@@ -337,11 +338,7 @@ func TestHistoryRuns_AColumnClickedAfterTheDefaultOrderReadsThePagesTickets(t *t
 // lately say the first run cannot crowd a page, no group is read. Every
 // page still matches sorting every version.
 func TestHistoryRuns_ASearchsVeryFirstListByTheColumnReadsThePagesTickets(t *testing.T) {
-	st, plain := seededTwice(caseSeed(t, false, 0))
-	// Runs written before their ranks: split by the column's groups.
-	st.OrderRunsUnranked = true
-	groupReads := countGroupReads(st)
-	ctx := grievance.NewContext(context.Background(), admin)
+	st, plain, groupReads, ctx := unrankedCase(t)
 	firstListsByTitle(t, ctx, st, plain, groupReads, false)
 	// A search of 10 tickets in 120: the groups read blind buy nothing,
 	// and cost no version.

@@ -673,9 +673,9 @@ type OrderRun struct {
 
 // RunParts is how many parts at most a run's ranks cut it into: the
 // groups' places in the run, scaled (RunPart). Exact places would cost a
-// byte a member, a third more of a span's bytes with titles in words;
-// parts of about 3 tickets cost 3 bits, and a page reads at most a
-// part more than its own tickets.
+// byte a member; parts of about 3 tickets cost 3 bits (a sixth more of a
+// span's bytes with titles in words), and a page reads at most a part
+// more than its own tickets.
 const RunParts = 8
 
 // RunPart is the part of a run of groups groups its place-th group (from

@@ -534,10 +534,17 @@ func SpanSizes(tb testing.TB, n, members int) []int {
 
 // RealisticSpans returns the deflated size of each span that n tickets
 // make, cut at once, when their titles are a few words of twenty in any
-// order and a number, and their numbers fall in any order.
-func RealisticSpans(tb testing.TB, n int) []int {
+// order and a number, and their numbers fall in any order; unranked, as
+// code before the runs' ranks wrote them.
+func RealisticSpans(tb testing.TB, n int, unranked bool) []int {
 	tb.Helper()
-	parts, err := splitSpan(realisticRuns(n))
+	runs := realisticRuns(n)
+	if unranked {
+		for i := range runs {
+			runs[i].Ranks = nil
+		}
+	}
+	parts, err := splitSpan(runs)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -371,7 +371,7 @@ func TestSplitSpan_FillsSpansToThreeQuarters(t *testing.T) {
 // stays within a write of 16 WCU, and 100,000 such titles take about 20
 // spans (the narrow spans took 44).
 func TestSplitSpan_DeflatedSpansStayWithin16KB(t *testing.T) {
-	spans := store.RealisticSpans(t, 100000)
+	spans := store.RealisticSpans(t, 100000, false)
 	if len(spans) > 24 {
 		t.Errorf("100,000 titles in %d spans, want at most 24", len(spans))
 	}
@@ -380,6 +380,21 @@ func TestSplitSpan_DeflatedSpansStayWithin16KB(t *testing.T) {
 			t.Errorf("span %d: %d bytes deflated, want 6 to 16 KB", i, n)
 		}
 	}
+	// What the runs' parts cost (go test -v shows it): data-model.md,
+	// "A run's members ranked".
+	unranked := store.RealisticSpans(t, 100000, true)
+	t.Logf("100,000 titles in words: %d spans of %d bytes ranked, %d of %d unranked", len(spans), sum(spans), len(unranked), sum(unranked))
+	if sum(spans) <= sum(unranked) || sum(spans) > sum(unranked)*5/4 {
+		t.Errorf("the parts take %d bytes over %d, want more and at most a quarter more", sum(spans), sum(unranked))
+	}
+}
+
+func sum(ns []int) int {
+	t := 0
+	for _, n := range ns {
+		t += n
+	}
+	return t
 }
 
 // Ensure the due days follow real stream records — creates with and
