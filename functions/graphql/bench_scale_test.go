@@ -64,6 +64,13 @@ type listScaleOp struct {
 	// category too few tickets hold for a walk of a sort index from its
 	// top to find a page of its versions near it.
 	rare bool
+	// reopened lists from a programme where one ticket in ten was
+	// resolved at its third version, reopened at its fourth (in
+	// progress again) and resolved again at its fifth, the live one,
+	// and two in ten were resolved at their third, the live one (its
+	// own table): a reopened ticket holds RESOLVED and IN_PROGRESS at
+	// some of the versions between its first and its newest, not all.
+	reopened bool
 	// attending lists as an officer (the officer's rights) who attends
 	// the attended half of the tickets, the staff member's, not as the
 	// officer who attends none.
@@ -210,6 +217,16 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "history_category_cleared_sort_title", args: `showHistory: true, category_Icontains: "null", orderBy: ["title"]`},
 		// A status no version reached (the main programme resolved none).
 		listScaleOp{name: "history_status_resolved_sort_title", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["title"]`},
+		// A programme whose tickets were resolved, a tenth of them
+		// reopened and resolved again: their rows at the status they
+		// left and took again are some of the versions between their
+		// first and their newest.
+		listScaleOp{name: "reopened_history_status_resolved_sort_title", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["title"]`, reopened: true},
+		listScaleOp{name: "reopened_history_status_resolved_sort_title_desc", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["-title"]`, reopened: true},
+		listScaleOp{name: "reopened_history_status_midlife_sort_title", args: `showHistory: true, status_Icontains: IN_PROGRESS, orderBy: ["title"]`, reopened: true},
+		listScaleOp{name: "reopened_history_status_resolved_sort_priority", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["priority"]`, reopened: true},
+		listScaleOp{name: "reopened_history_status_resolved_sort_version_desc", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["-version"]`, reopened: true},
+		listScaleOp{name: "reopened_history_status_resolved_sort_reporter_id", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["reporter_id"]`, reopened: true},
 		listScaleOp{name: "history_status_category_sort_status", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["status"]`},
 		// A text filter (its candidates' versions by the history
 		// postings' groups of a column of few values), and an officer a
@@ -526,6 +543,38 @@ func resolveScaleTickets(ts []*grievance.Ticket) {
 	}
 }
 
+// reopenScaleTickets makes ts the reopened programme's (listScaleOp's
+// reopened): the live versions; reopenedVersions are the reopened
+// tickets' third and fourth.
+func reopenScaleTickets(ts []*grievance.Ticket) {
+	for i, t := range ts {
+		switch i % 10 {
+		case 0:
+			t.Version, t.Status = 5, grievance.StatusResolved
+		case 3, 6:
+			t.Status = grievance.StatusResolved
+		}
+	}
+}
+
+// reopenedVersions are the versions between the second (scaleVersions)
+// and the live one of the tickets reopenScaleTickets reopened: resolved,
+// then in progress again.
+func reopenedVersions(ts []*grievance.Ticket) []*grievance.Ticket {
+	var out []*grievance.Ticket
+	for _, t := range ts {
+		if t.Version != 5 {
+			continue
+		}
+		for v, st := range []grievance.Status{grievance.StatusResolved, grievance.StatusInProgress} {
+			o := t.Clone()
+			o.Version, o.Status = v+3, st
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // BenchmarkListScale sends each list operation of the web client (a page
 // of 20 with totalCount) over tables of BENCH_SCALE tickets and reports
 // the DynamoDB requests, items read and read capacity per operation;
@@ -533,8 +582,8 @@ func resolveScaleTickets(ts []*grievance.Ticket) {
 // whatever is read, so items read are the measure, not time.
 func BenchmarkListScale(b *testing.B) {
 	type envKey struct {
-		n                                                                                     int
-		restricted, reporters, people, retitled, retitledTwice, recategorised, resolved, rare bool
+		n                                                                                               int
+		restricted, reporters, people, retitled, retitledTwice, recategorised, resolved, rare, reopened bool
 	}
 	envs := map[envKey]*scaleEnv{}
 	ops := listScaleOps()
@@ -547,7 +596,7 @@ func BenchmarkListScale(b *testing.B) {
 				if op.reporters && !op.people && strings.Contains(op.args, "showHistory") {
 					b.Fatalf("%s: the reporters programme has no earlier versions to list", op.name)
 				}
-				k := envKey{n, op.restricted, op.reporters, op.people, op.retitled, op.retitledTwice, op.recategorised, op.resolved, op.rare}
+				k := envKey{n, op.restricted, op.reporters, op.people, op.retitled, op.retitledTwice, op.recategorised, op.resolved, op.rare, op.reopened}
 				e := envs[k]
 				if e == nil {
 					e = newScaleEnv(b, n, op)
@@ -648,6 +697,9 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 			}
 		}
 	}
+	if op.reopened {
+		reopenScaleTickets(ts)
+	}
 	var people []grievance.Person
 	if op.reporters {
 		people = oneTicketEach(ts)
@@ -675,6 +727,9 @@ func newScaleEnv(b *testing.B, n int, op listScaleOp) *scaleEnv {
 	var versions []*grievance.Ticket
 	if !op.reporters || op.people {
 		versions = scaleVersions(ts)
+	}
+	if op.reopened {
+		versions = append(versions, reopenedVersions(ts)...)
 	}
 	for _, v := range versions {
 		switch {
