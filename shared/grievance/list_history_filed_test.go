@@ -363,3 +363,65 @@ func TestHistoryByVersion_ASightAffectedReadersRowsArePlaced(t *testing.T) {
 		}
 	}
 }
+
+// A history list whose rows are some of the versions between a ticket's
+// first and its newest, not all (a complaint resolved, reopened and
+// resolved again holds RESOLVED at its fourth and its seventh versions,
+// OPEN at its second and fifth, IN_PROGRESS at its third and sixth),
+// reads those tickets from their second version on, or up to the one
+// before their newest, where the filed and live postings say an end holds
+// no row: the count of their rows checks the read. Every order pages
+// through the rows sorting every version gives, for an administrator and
+// officers a category is hidden from or not; the administrator's first
+// page of ten reads at most items versions in the filter's first order.
+func TestHistoryFiled_ReopenedTicketsReadNoEndTheirRowsLack(t *testing.T) {
+	seed := func(st *grievancetest.Store) {
+		var ins []grievance.TicketInput
+		for i := range 120 {
+			ins = append(ins, grievance.TicketInput{Category: strp([]string{"Open", "Secret"}[i%7/6]),
+				Priority: strp([]string{"High", "Low"}[i%2]), Title: strp(fmt.Sprintf("case %03d", (i*7)%120))})
+		}
+		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
+			var steps []grievance.TicketInput
+			for _, s := range []string{"OPEN", "IN_PROGRESS", "RESOLVED", "OPEN", "IN_PROGRESS", "RESOLVED"}[:[]int{6, 3, 3, 2}[i%4]] {
+				steps = append(steps, grievance.TicketInput{Status: strp(s)})
+			}
+			if i%4 == 0 && i%8 != 0 {
+				steps = steps[:5] // reopened and at work again
+			}
+			return steps
+		}, 41)
+	}
+	st, plain := seededTwice(seed)
+	for _, tc := range []struct {
+		status, order string
+		// items: the most versions the administrator's first page of ten
+		// in order reads (each reopened candidate's every version before:
+		// 38, 44 and 45).
+		items int
+	}{
+		{"RESOLVED", "priority", 30},
+		{"IN_PROGRESS", "title", 29},
+		{"OPEN", "reporter_id", 27},
+	} {
+		orders := []string{tc.order}
+		for _, o := range []string{"-version", "version", "title", "-status", "priority", "-reporter_id"} {
+			if o != tc.order {
+				orders = append(orders, o)
+			}
+		}
+		for _, order := range orders {
+			for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
+				q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{order},
+					Filters: []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: tc.status}}}
+				ctx, svc, spy := spiedAsSorted(t, st, plain, reader, q, tc.status)
+				if reader != admin || order != tc.order {
+					continue
+				}
+				if read := pageOfTenReads(t, ctx, st, svc, plain, spy, q, tc.status); read > tc.items {
+					t.Errorf("%s by %s: read %d versions for a page of ten, want at most %d", tc.status, order, read, tc.items)
+				}
+			}
+		}
+	}
+}

@@ -561,6 +561,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 					}
 					live := post[LiveKey]
 					for n, p := range at {
+						if p.some {
+							continue // its rows' versions unknown: in every group
+						}
 						// A run between is placed by what the postings
 						// lack, which its read checks but a group it is
 						// left out of would not: it stays in the groups
@@ -1017,10 +1020,12 @@ func heldBy(post map[PostingKey]*SeqSet, needs [][]PostingKey) *SeqSet {
 // columns count them (rows) and the filed and live postings place them:
 // its first version (first), every version between its first and its
 // newest (between), its newest (newest); versions is how many it has
-// (the history rows).
+// (the history rows). some: the rows between are some of those versions,
+// not all (a status left and taken again: a reopened ticket's), so they
+// are not placed, but the ends the postings lack are not read.
 type placed struct {
-	versions, rows         int
-	first, between, newest bool
+	versions, rows               int
+	first, between, newest, some bool
 }
 
 // at are the numbers of the versions holding the rows, oldest first.
@@ -1065,7 +1070,7 @@ func (p placed) groups(firstKnown, newestKnown bool) []int {
 // (Below 0) or to the one before it; newestAlone that the newest is read
 // by itself beside it (the first and the newest, nothing between).
 func (p placed) span() (sp VersionSpan, newestAlone bool) {
-	if !p.between {
+	if !p.between && !p.some {
 		return VersionSpan{From: 1, Below: 2}, p.newest
 	}
 	sp = VersionSpan{From: 2, Below: p.versions}
@@ -1109,13 +1114,18 @@ func (rc *rowCount) placeRows(filedHeld, liveHeld *SeqSet, only map[int64]bool, 
 				ends++
 			}
 		}
-		switch k - ends {
-		case 0:
+		switch between := k - ends; {
+		case between == 0:
 			if ends == 0 {
 				continue
 			}
-		case v - 2:
+		case between == v-2:
 			p.between = true
+		case between > 0 && between < v-2 && ends < 2:
+			// Some of the versions between (a reopened ticket's): an
+			// end that holds none is left out of its read, an item less
+			// for each.
+			p.some = true
 		default:
 			continue
 		}
