@@ -186,17 +186,19 @@ func TestHistoryFiled_RowsBetweenTheFirstAndTheNewestAreReadAlone(t *testing.T) 
 		filters []grievance.Filter
 		order   string
 		// items: the most versions a first page of ten in order reads
-		// for the administrator: 24, 43, 13, 106 and 25 (each
-		// candidate's versions before: 44, 50, 21, 186 and 29; the staff
-		// member's by the status reads every candidate in the RECEIVED
-		// group, which holds none of their rows).
+		// for the administrator: 11, 43, 13, 14 and 24 (each
+		// candidate's versions before session 51: 44, 50, 21, 186 and
+		// 29; before session 57's groups by the pair columns: 24, 43,
+		// 13, 106 and 24, the staff member's by the status reading
+		// every candidate in the RECEIVED group, which holds none of
+		// their rows).
 		items int
 	}{
-		{"the status held mid-life", []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "OPEN"}}, "-priority", 26},
-		{"the raised priority", []grievance.Filter{{Field: "priority", Lookup: grievance.Exact, Value: "High"}}, "-status", 44},
+		{"the status held mid-life", []grievance.Filter{{Field: "status", Lookup: grievance.Exact, Value: "OPEN"}}, "-priority", 11},
+		{"the raised priority", []grievance.Filter{{Field: "priority", Lookup: grievance.Exact, Value: "High"}}, "-status", 43},
 		{"the raised priority while open", []grievance.Filter{{Field: "priority", Lookup: grievance.IContains, Value: "hig"},
 			{Field: "status", Lookup: grievance.IContains, Value: "OPEN"}}, "title", 15},
-		{"the staff member assigned at opening", []grievance.Filter{{Field: "attending_staff__id", Lookup: grievance.Exact, Value: staff.ID}}, "-status", 110},
+		{"the staff member assigned at opening", []grievance.Filter{{Field: "attending_staff__id", Lookup: grievance.Exact, Value: staff.ID}}, "-status", 14},
 		{"the intake category, corrected", []grievance.Filter{{Field: "category", Lookup: grievance.Exact, Value: "Anon"},
 			{Field: "status", Lookup: grievance.Exact, Value: "RECEIVED"}}, "-title", 26},
 	} {
@@ -370,16 +372,20 @@ func TestHistoryByVersion_ASightAffectedReadersRowsArePlaced(t *testing.T) {
 // OPEN at its second and fifth, IN_PROGRESS at its third and sixth),
 // reads those tickets from their second version on, or up to the one
 // before their newest, where the filed and live postings say an end holds
-// no row: the count of their rows checks the read. Every order pages
-// through the rows sorting every version gives, for an administrator and
+// no row: the count of their rows checks the read. Ordered by the
+// priority, a ticket filed at Medium and triaged to High or Low as it
+// opened is read in the groups of the priorities the status's pair
+// columns count its rows at, not in every group it held (Medium first,
+// descending, holding a third of the rows). Every order pages through
+// the rows sorting every version gives, for an administrator and
 // officers a category is hidden from or not; the administrator's first
-// page of ten reads at most items versions in the filter's first order.
-func TestHistoryFiled_ReopenedTicketsReadNoEndTheirRowsLack(t *testing.T) {
+// page of ten reads at most items versions in the row's order.
+func TestHistoryFiled_ReopenedTicketsReadTheirRowsVersionsAndGroups(t *testing.T) {
 	seed := func(st *grievancetest.Store) {
 		var ins []grievance.TicketInput
 		for i := range 120 {
 			ins = append(ins, grievance.TicketInput{Category: strp([]string{"Open", "Secret"}[i%7/6]),
-				Priority: strp([]string{"High", "Low"}[i%2]), Title: strp(fmt.Sprintf("case %03d", (i*7)%120))})
+				Priority: strp("Medium"), Title: strp(fmt.Sprintf("case %03d", (i*7)%120))})
 		}
 		seedHistory(t, st, ins, func(i int) []grievance.TicketInput {
 			var steps []grievance.TicketInput
@@ -389,6 +395,9 @@ func TestHistoryFiled_ReopenedTicketsReadNoEndTheirRowsLack(t *testing.T) {
 			if i%4 == 0 && i%8 != 0 {
 				steps = steps[:5] // reopened and at work again
 			}
+			if i%3 != 0 {
+				steps[0].Priority = strp([]string{"High", "Low"}[i%2])
+			}
 			return steps
 		}, 41)
 	}
@@ -396,16 +405,19 @@ func TestHistoryFiled_ReopenedTicketsReadNoEndTheirRowsLack(t *testing.T) {
 	for _, tc := range []struct {
 		status, order string
 		// items: the most versions the administrator's first page of ten
-		// in order reads (each reopened candidate's every version before:
-		// 38, 44 and 45).
+		// in order reads (each reopened candidate's every version, in
+		// every group it held, before: 61, 127, 133, 38, 44 and 45).
 		items int
 	}{
-		{"RESOLVED", "priority", 30},
+		{"RESOLVED", "priority", 25},
+		{"RESOLVED", "-priority", 21},
+		{"IN_PROGRESS", "-priority", 22},
+		{"RESOLVED", "title", 35},
 		{"IN_PROGRESS", "title", 29},
 		{"OPEN", "reporter_id", 27},
 	} {
 		orders := []string{tc.order}
-		for _, o := range []string{"-version", "version", "title", "-status", "priority", "-reporter_id"} {
+		for _, o := range []string{"-version", "version", "title", "-status", "priority", "-priority", "-reporter_id"} {
 			if o != tc.order {
 				orders = append(orders, o)
 			}
@@ -421,6 +433,37 @@ func TestHistoryFiled_ReopenedTicketsReadNoEndTheirRowsLack(t *testing.T) {
 				if read := pageOfTenReads(t, ctx, st, svc, plain, spy, q, tc.status); read > tc.items {
 					t.Errorf("%s by %s: read %d versions for a page of ten, want at most %d", tc.status, order, read, tc.items)
 				}
+			}
+		}
+	}
+}
+
+// A ticket the pair columns have not counted every version of (PairsValue
+// says so) stays in every group it held: their zero is no count, and its
+// rows are listed where its versions hold them.
+func TestHistoryFiled_TicketsThePairsDidNotCountKeepTheirGroups(t *testing.T) {
+	st, plain := seededTwice(triageSeed(t))
+	var unpaired []int64
+	for n := int64(1); n <= 400; n += 3 {
+		unpaired = append(unpaired, n)
+	}
+	st.ForgetPairs(unpaired...)
+	svc := grievance.NewService(st, seededNow, grievancetest.IDs(), grievance.Options{History: st, HistoryReadBudget: 2000})
+	for _, tc := range []struct {
+		filter grievance.Filter
+		order  string
+	}{
+		{grievance.Filter{Field: "status", Lookup: grievance.Exact, Value: "OPEN"}, "-priority"},
+		{grievance.Filter{Field: "status", Lookup: grievance.Exact, Value: "IN_PROGRESS"}, "category"},
+		{grievance.Filter{Field: "attending_staff__id", Lookup: grievance.Exact, Value: staff.ID}, "-status"},
+	} {
+		for _, reader := range []*grievance.Principal{admin, gbvOfficer, officer} {
+			ctx := grievance.NewContext(context.Background(), reader)
+			q := grievance.TicketQuery{Mode: grievance.ModeHistory, WantCount: true, OrderBy: []string{tc.order}, Filters: []grievance.Filter{tc.filter}}
+			want, wantTotal := pagedVersionsBy(t, ctx, plain, q, 25)
+			got, gotTotal := pagedVersionsBy(t, ctx, svc, q, 25)
+			if got != want || gotTotal != wantTotal {
+				t.Errorf("%s %s by %s:\n got %s (%d)\nwant %s (%d)", reader.Username, tc.filter.Field, tc.order, got, gotTotal, want, wantTotal)
 			}
 		}
 	}

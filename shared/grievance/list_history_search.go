@@ -215,6 +215,14 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	for _, ks := range filedNeeds {
 		keys = append(keys, ks...)
 	}
+	// A list placed by a value order whose filters a kind of pair columns
+	// counts with it (the status with the category or the priority, a
+	// staff member with the status, category or priority): those columns
+	// of the order's values say each candidate's rows in each group.
+	var orderPaired []string
+	if byRows && place && !s.pairsDistrusted() {
+		orderPaired = orderPairNames(groupField, byField)
+	}
 	// Ordered by the version, a candidate whose rows a span places is put
 	// in the span's groups, and in its first and newest versions' too
 	// where what leaves them out is only an absence the postings cannot
@@ -231,6 +239,9 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	}
 	// A text filter's totalCount: the history rows, read beside.
 	var rowsCol func() (*rowColumns, error)
+	// orderPairs: the pair columns of the order's values (orderPaired),
+	// read beside.
+	var orderPairs func() (*orderPairColumns, error)
 	familyOnly := false
 	if byRows {
 		done := s.rowsComplete.under("read history rows marker", func() (bool, error) { return hr.HistoryRowsComplete(ctx) })
@@ -252,6 +263,10 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 			paired = async("read history rows of pairs", func() ([]uint16, error) {
 				return hr.HistoryValueRows(ctx, "attending_staff__id", PairsValue)
 			})
+		}
+		if orderPaired != nil {
+			orderPairs = startOrderPairs(ctx, hr, orderPaired, groupVals, paired)
+			pl.waits = append(pl.waits, func() { _, _ = orderPairs() })
 		}
 		rowsCol = func() (*rowColumns, error) {
 			cols := &rowColumns{familyOnly: familyOnly}
@@ -664,6 +679,28 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 				hg.likely = likelyRows(hg, rowsColumn, rowsAt, counted, versions)
 			}
 		}
+		var exact func(i int, n int64) (int, bool)
+		if hg != nil && orderPairs != nil && rowsColumn != nil {
+			op, err := orderPairs()
+			if err != nil {
+				return nil, err
+			}
+			exact = hg.keepPairedRows(op, rowsColumn, len(byField) == 1 && len(unseen) == 0)
+		}
+		if exact != nil {
+			// A candidate the columns did not count: its share of rows
+			// per group member, guessed.
+			rate := 0.5
+			if m := hg.members(); versions > 0 && m > 0 {
+				rate = min(1, float64(versions)/float64(m))
+			}
+			hg.likely = func(i int, n int64) (float64, bool) {
+				if k, ok := exact(i, n); ok {
+					return float64(k), true
+				}
+				return rate, false
+			}
+		}
 		if hg != nil {
 			return pl.historyGrouped(hg, versions, read), nil
 		}
@@ -742,6 +779,125 @@ func likelyRows(hg *historyGroups, rows []uint16, rowsAt map[int64][]int, counte
 			return float64(k) / float64(versions), false
 		}
 	}
+}
+
+// orderPairColumns are the pair columns of a value order's values
+// (orderPairNames): for each value, its columns of the values a filter
+// accepts, and the PairsValue column that says which tickets they
+// counted every version of.
+type orderPairColumns struct {
+	byValue map[string][][]uint16
+	paired  []uint16
+}
+
+// orderPairNames are the pair columns' names (one per value a filter
+// accepts) that count the versions of a value order's field (field) with
+// a filter's values: the status's (StatusPairField) where a status filter
+// and the field pair, else a staff member's (StaffPairField) where the
+// staff picker sends one; none otherwise.
+func orderPairNames(field string, byField map[string][]string) []string {
+	var names []string
+	switch staff := byField["attending_staff__id"]; {
+	case len(byField["status"]) > 0 && slices.Contains(StatusPairedFields, field):
+		for _, st := range byField["status"] {
+			names = append(names, StatusPairField(field, Status(st)))
+		}
+	case len(staff) == 1 && slices.Contains(StaffPairedFields, field):
+		names = append(names, StaffPairField(field, staff[0]))
+	}
+	return names
+}
+
+// startOrderPairs starts the reads of the pair columns names of the
+// order's values (vals), and of the PairsValue column unless paired reads
+// it already, and returns their wait.
+func startOrderPairs(ctx context.Context, hr HistoryRowIndex, names, vals []string, paired func() ([]uint16, error)) func() (*orderPairColumns, error) {
+	type read struct {
+		value string
+		col   func() ([]uint16, error)
+	}
+	var reads []read
+	for _, v := range vals {
+		for _, name := range names {
+			if v != "" {
+				reads = append(reads, read{v, async("read history rows of a pair", func() ([]uint16, error) {
+					return hr.HistoryValueRows(ctx, name, v)
+				})})
+			}
+		}
+	}
+	if paired == nil {
+		paired = async("read history rows of pairs", func() ([]uint16, error) {
+			return hr.HistoryValueRows(ctx, "attending_staff__id", PairsValue)
+		})
+	}
+	return func() (*orderPairColumns, error) {
+		op := &orderPairColumns{byValue: map[string][][]uint16{}}
+		var err error
+		for _, r := range reads {
+			col, rerr := r.col()
+			err = cmp.Or(err, rerr)
+			op.byValue[r.value] = append(op.byValue[r.value], col)
+		}
+		var perr error
+		op.paired, perr = paired()
+		if err = cmp.Or(err, perr); err != nil {
+			return nil, err
+		}
+		return op, nil
+	}
+}
+
+// keepPairedRows leaves each candidate the pair columns counted every
+// version of (op.paired is its versions, rows) only in the groups of the
+// values they count versions of it at, and, where they count the rows
+// themselves (exact: the list's one value filter, for a reader the sight
+// rule leaves alone; else only their most), returns those counts (ok
+// false for a candidate they did not count, or a group whose value's
+// columns were not read): a complaint filed at one priority and triaged to
+// another is a member of both values' groups and was read in the first
+// for none of its rows (the programme resolved and reopened at scale, by
+// the priority descending: 130 items for a page of 20). The columns are
+// the counts the list's total rests on (a candidate they count no row
+// for is left out of the page altogether); every row read is still
+// judged by its version's value of the column.
+func (hg *historyGroups) keepPairedRows(op *orderPairColumns, rows []uint16, exact bool) func(int, int64) (int, bool) {
+	counted := func(n int64) bool {
+		if n < 0 || n >= int64(len(rows)) || n >= int64(len(op.paired)) {
+			return false
+		}
+		v, flags := historyRowsOf(rows[n])
+		return flags&RowsPartial == 0 && int(op.paired[n]) == v
+	}
+	at := func(i int, n int64) (int, bool) {
+		cols, ok := op.byValue[hg.vals[i]]
+		if !ok || !counted(n) {
+			return 0, false
+		}
+		k := 0
+		for _, col := range cols {
+			if n < int64(len(col)) {
+				k += int(col[n])
+			}
+		}
+		return k, true
+	}
+	for i, set := range hg.sets {
+		var none []int64
+		set.Range(0, set.Max(), true, func(n int64) bool {
+			if k, ok := at(i, n); ok && k == 0 {
+				none = append(none, n)
+			}
+			return true
+		})
+		for _, n := range none {
+			set.Remove(n)
+		}
+	}
+	if !exact {
+		return nil
+	}
+	return at
 }
 
 func b2f(b bool) float64 {
