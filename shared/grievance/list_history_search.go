@@ -690,10 +690,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 		if exact != nil {
 			// A candidate the columns did not count: its share of rows
 			// per group member, guessed.
-			rate := 0.5
-			if m := hg.members(); versions > 0 && m > 0 {
-				rate = min(1, float64(versions)/float64(m))
-			}
+			rate := hg.rowRate(versions)
 			hg.likely = func(i int, n int64) (float64, bool) {
 				if k, ok := exact(i, n); ok {
 					return float64(k), true
@@ -757,10 +754,7 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 // rows per version by the columns' count (counted; every candidate's
 // share, found rows per member, where not counted).
 func likelyRows(hg *historyGroups, rows []uint16, rowsAt map[int64][]int, counted map[int64]int, found int) func(int, int64) (float64, bool) {
-	rate := 0.5
-	if m := hg.members(); found > 0 && m > 0 {
-		rate = min(1, float64(found)/float64(m))
-	}
+	rate := hg.rowRate(found)
 	return func(i int, n int64) (float64, bool) {
 		v := hg.nums[i]
 		if at, ok := rowsAt[n]; ok {
@@ -779,6 +773,16 @@ func likelyRows(hg *historyGroups, rows []uint16, rowsAt map[int64][]int, counte
 			return float64(k) / float64(versions), false
 		}
 	}
+}
+
+// rowRate is the groups' rows per member, found rows in all (a half
+// where the count is not known), at most one: the share of a member
+// nothing else places.
+func (hg *historyGroups) rowRate(found int) float64 {
+	if m := hg.members(); found > 0 && m > 0 {
+		return min(1, float64(found)/float64(m))
+	}
+	return 0.5
 }
 
 // orderPairColumns are the pair columns of a value order's values
