@@ -215,13 +215,14 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	for _, ks := range filedNeeds {
 		keys = append(keys, ks...)
 	}
-	// A list placed by a value order whose filters a kind of pair columns
+	// A list placed by a value order whose filter a kind of pair columns
 	// counts with it (the status with the category or the priority, a
-	// staff member with the status, category or priority): those columns
-	// of the order's values say each candidate's rows in each group.
-	var orderPaired []string
+	// staff member with the status, category or priority, the category
+	// with the priority, either way round): those columns of the order's
+	// values say each candidate's rows in each group.
+	var orderPaired func(value string) []pairColumn
 	if byRows && place && !s.pairsDistrusted() {
-		orderPaired = orderPairNames(groupField, byField)
+		orderPaired = orderPairsOf(groupField, byField)
 	}
 	// Ordered by the version, a candidate whose rows a span places is put
 	// in the span's groups, and in its first and newest versions' too
@@ -786,7 +787,7 @@ func (hg *historyGroups) rowRate(found int) float64 {
 }
 
 // orderPairColumns are the pair columns of a value order's values
-// (orderPairNames): for each value, its columns of the values a filter
+// (orderPairsOf): for each value, its columns of the values a filter
 // accepts, and the PairsValue column that says which tickets they
 // counted every version of.
 type orderPairColumns struct {
@@ -794,40 +795,73 @@ type orderPairColumns struct {
 	paired  []uint16
 }
 
-// orderPairNames are the pair columns' names (one per value a filter
-// accepts) that count the versions of a value order's field (field) with
-// a filter's values: the status's (StatusPairField) where a status filter
-// and the field pair, else a staff member's (StaffPairField) where the
-// staff picker sends one; none otherwise.
-func orderPairNames(field string, byField map[string][]string) []string {
-	var names []string
-	switch staff := byField["attending_staff__id"]; {
-	case len(byField["status"]) > 0 && slices.Contains(StatusPairedFields, field):
-		for _, st := range byField["status"] {
-			names = append(names, StatusPairField(field, Status(st)))
-		}
-	case len(staff) == 1 && slices.Contains(StaffPairedFields, field):
-		names = append(names, StaffPairField(field, staff[0]))
+// orderPairsOf returns the pair columns that count, per ticket, the
+// versions holding both a value of a value order's field and a value a
+// filter (byField) accepts, for each of the order's values: where the
+// filter's field partners the order's (a status, one staff member or a
+// category, and a field they pair: StatusPairField, StaffPairField,
+// CategoryPairField), or the order's field partners the filter's (the
+// status or the category, ordered by, with a priority or category
+// filter). nil where no kind pairs them.
+func orderPairsOf(field string, byField map[string][]string) func(value string) []pairColumn {
+	kinds := []struct {
+		partner string
+		fields  []string
+		name    func(field, partner string) string
+	}{
+		{"attending_staff__id", StaffPairedFields, StaffPairField},
+		{"status", StatusPairedFields, func(f, st string) string { return StatusPairField(f, Status(st)) }},
+		{"category", CategoryPairedFields, CategoryPairField},
 	}
-	return names
+	for _, k := range kinds {
+		partners := byField[k.partner]
+		if len(partners) == 0 || k.partner == "attending_staff__id" && len(partners) > 1 || !slices.Contains(k.fields, field) {
+			continue
+		}
+		return func(value string) []pairColumn {
+			var out []pairColumn
+			for _, p := range partners {
+				out = append(out, pairColumn{[2]string{k.partner, field}, k.name(field, p), value})
+			}
+			return out
+		}
+	}
+	for _, k := range kinds[1:] {
+		if k.partner != field {
+			continue
+		}
+		for _, f := range k.fields {
+			if vals := byField[f]; len(vals) > 0 {
+				return func(value string) []pairColumn {
+					var out []pairColumn
+					for _, v := range vals {
+						out = append(out, pairColumn{[2]string{field, f}, k.name(f, value), v})
+					}
+					return out
+				}
+			}
+		}
+	}
+	return nil
 }
 
-// startOrderPairs starts the reads of the pair columns names of the
+// startOrderPairs starts the reads of the pair columns (columns) of the
 // order's values (vals), and of the PairsValue column unless paired reads
 // it already, and returns their wait.
-func startOrderPairs(ctx context.Context, hr HistoryRowIndex, names, vals []string, paired func() ([]uint16, error)) func() (*orderPairColumns, error) {
+func startOrderPairs(ctx context.Context, hr HistoryRowIndex, columns func(string) []pairColumn, vals []string, paired func() ([]uint16, error)) func() (*orderPairColumns, error) {
 	type read struct {
 		value string
 		col   func() ([]uint16, error)
 	}
 	var reads []read
 	for _, v := range vals {
-		for _, name := range names {
-			if v != "" {
-				reads = append(reads, read{v, async("read history rows of a pair", func() ([]uint16, error) {
-					return hr.HistoryValueRows(ctx, name, v)
-				})})
-			}
+		if v == "" {
+			continue
+		}
+		for _, pc := range columns(v) {
+			reads = append(reads, read{v, async("read history rows of a pair", func() ([]uint16, error) {
+				return hr.HistoryValueRows(ctx, pc.name, pc.value)
+			})})
 		}
 	}
 	if paired == nil {
