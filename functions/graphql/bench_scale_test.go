@@ -226,6 +226,9 @@ func listScaleOps() []listScaleOp {
 		listScaleOp{name: "reopened_history_status_midlife_sort_title", args: `showHistory: true, status_Icontains: IN_PROGRESS, orderBy: ["title"]`, reopened: true},
 		listScaleOp{name: "reopened_history_status_resolved_sort_priority", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["priority"]`, reopened: true},
 		listScaleOp{name: "reopened_history_status_resolved_sort_priority_desc", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["-priority"]`, reopened: true},
+		// The priority triage set, by the status: a ticket is in the
+		// group of every status it held, at High or not.
+		listScaleOp{name: "reopened_history_priority_sort_status_desc", args: `showHistory: true, priority_Icontains: "High", orderBy: ["-status"]`, reopened: true},
 		listScaleOp{name: "reopened_history_status_resolved_sort_version_desc", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["-version"]`, reopened: true},
 		listScaleOp{name: "reopened_history_status_resolved_sort_reporter_id", args: `showHistory: true, status_Icontains: RESOLVED, orderBy: ["reporter_id"]`, reopened: true},
 		listScaleOp{name: "history_status_category_sort_status", args: `showHistory: true, status_Icontains: OPEN, category_Icontains: "Payments", orderBy: ["status"]`},
