@@ -386,9 +386,10 @@ func TestHistoryByVersion_ASightAffectedReadersRowsArePlaced(t *testing.T) {
 // priority, a ticket filed at Medium and triaged to High or Low as it
 // opened is read in the groups of the priorities the status's pair
 // columns count its rows at, not in every group it held (Medium first,
-// descending, holding a third of the rows), and by the status, a ticket
-// triaged to High is read in the statuses' groups it held at High alone
-// (the pair columns the other way round). Every order pages through
+// descending, holding a third of the rows), and by the status or the
+// category (a fifth recategorised at triage), a ticket triaged to High
+// is read in the groups it held at High alone (the pair columns the other
+// way round). Every order pages through
 // the rows sorting every version gives, for an administrator and
 // officers a category is hidden from or not; the administrator's first
 // page of ten reads at most items versions in the row's order.
@@ -410,6 +411,9 @@ func TestHistoryFiled_ReopenedTicketsReadTheirRowsVersionsAndGroups(t *testing.T
 			if i%3 != 0 {
 				steps[0].Priority = strp([]string{"High", "Low"}[i%2])
 			}
+			if i%5 == 2 {
+				steps[0].Category = strp("Anon") // recategorised at triage
+			}
 			return steps
 		}, 41)
 	}
@@ -423,8 +427,8 @@ func TestHistoryFiled_ReopenedTicketsReadTheirRowsVersionsAndGroups(t *testing.T
 		order  string
 		// items: the most versions the administrator's first page of ten
 		// in order reads (each reopened candidate's every version, in
-		// every group it held, before: 61, 127, 133, 38, 44, 45, 51 and
-		// 51).
+		// every group it held, before: 61, 127, 133, 38, 44, 45, 51,
+		// 51, 20 and 35).
 		items int
 	}{
 		{"RESOLVED", status("RESOLVED"), "priority", 25},
@@ -435,9 +439,11 @@ func TestHistoryFiled_ReopenedTicketsReadTheirRowsVersionsAndGroups(t *testing.T
 		{"OPEN", status("OPEN"), "reporter_id", 27},
 		{"the priority triage raised", grievance.Filter{Field: "priority", Lookup: grievance.Exact, Value: "High"}, "-status", 37},
 		{"the priority triage raised", grievance.Filter{Field: "priority", Lookup: grievance.Exact, Value: "High"}, "status", 31},
+		{"the priority triage raised", grievance.Filter{Field: "priority", Lookup: grievance.Exact, Value: "High"}, "-category", 17},
+		{"RESOLVED", status("RESOLVED"), "category", 22},
 	} {
 		pagesInEveryOrder(t, st, plain, tc.name, []grievance.Filter{tc.filter}, tc.order,
-			[]string{"-version", "version", "title", "-status", "priority", "-priority", "-reporter_id"}, tc.items)
+			[]string{"-version", "version", "title", "-status", "priority", "-priority", "category", "-category", "-reporter_id"}, tc.items)
 	}
 }
 
