@@ -243,34 +243,40 @@ func RowPairOf(name string) (field, partner string, ok bool) {
 	}
 }
 
+// pairKind is a kind of pair columns: the partner field they count
+// others over, the fields they count, and a column's name for one of
+// those fields and a partner's value.
+type pairKind struct {
+	partner string
+	fields  []string
+	name    func(field, partner string) string
+}
+
+// rowPairKinds are the kinds of pair columns the history rows keep (the
+// triples aside: TripleField), in the order their keys are written and
+// read.
+var rowPairKinds = []pairKind{
+	{"attending_staff__id", StaffPairedFields, StaffPairField},
+	{"status", StatusPairedFields, func(f, st string) string { return StatusPairField(f, Status(st)) }},
+	{"category", CategoryPairedFields, CategoryPairField},
+}
+
 // RowPairKeys are the pair columns a version counts in, each with the
 // value it counts, from the version's indexed values (IndexedValue):
 // empty values are not counted, since no filter asks for them.
 func RowPairKeys(value func(field string) string) []VersionCountKey {
 	var keys []VersionCountKey
-	if staff := value("attending_staff__id"); staff != "" {
-		for _, f := range StaffPairedFields {
-			if v := value(f); v != "" {
-				keys = append(keys, VersionCountKey{StaffPairField(f, staff), v})
+	for _, k := range rowPairKinds {
+		if partner := value(k.partner); partner != "" {
+			for _, f := range k.fields {
+				if v := value(f); v != "" {
+					keys = append(keys, VersionCountKey{k.name(f, partner), v})
+				}
 			}
 		}
 	}
-	if status := value("status"); status != "" {
-		for _, f := range StatusPairedFields {
-			if v := value(f); v != "" {
-				keys = append(keys, VersionCountKey{StatusPairField(f, Status(status)), v})
-			}
-		}
-	}
-	if category := value("category"); category != "" {
-		for _, f := range CategoryPairedFields {
-			if v := value(f); v != "" {
-				keys = append(keys, VersionCountKey{CategoryPairField(f, category), v})
-			}
-		}
-		if status, priority := value("status"), value("priority"); status != "" && priority != "" {
-			keys = append(keys, VersionCountKey{TripleField(Status(status), category), priority})
-		}
+	if status, category, priority := value("status"), value("category"), value("priority"); status != "" && category != "" && priority != "" {
+		keys = append(keys, VersionCountKey{TripleField(Status(status), category), priority})
 	}
 	return keys
 }

@@ -220,8 +220,11 @@ func (s *Service) historySearch(ctx context.Context, pl *ticketPlan, g *guard) (
 	// staff member with the status, category or priority, the category
 	// with the priority, either way round): those columns of the order's
 	// values say each candidate's rows in each group.
+	// One group (a filter on the order's own field accepting one value)
+	// has nothing to split that the list's count does not, and its column
+	// would be the count's own read again.
 	var orderPaired func(value string) []pairColumn
-	if byRows && place && !s.pairsDistrusted() {
+	if byRows && place && len(groupVals) > 1 && !s.pairsDistrusted() {
 		orderPaired = orderPairsOf(groupField, byField)
 	}
 	// Ordered by the version, a candidate whose rows a span places is put
@@ -798,24 +801,15 @@ type orderPairColumns struct {
 // orderPairsOf returns the pair columns that count, per ticket, the
 // versions holding both a value of a value order's field and a value a
 // filter (byField) accepts, for each of the order's values: where the
-// filter's field partners the order's (a status, one staff member or a
-// category, and a field they pair: StatusPairField, StaffPairField,
-// CategoryPairField), or the order's field partners the filter's (the
-// status or the category, ordered by, with a priority or category
-// filter). nil where no kind pairs them.
+// filter's field partners the order's in a kind of rowPairKinds (a
+// status, one staff member or a category, and a field it pairs), or the
+// order's field partners the filter's (the status or the category,
+// ordered by, with a priority or category filter). nil where no kind
+// pairs them.
 func orderPairsOf(field string, byField map[string][]string) func(value string) []pairColumn {
-	kinds := []struct {
-		partner string
-		fields  []string
-		name    func(field, partner string) string
-	}{
-		{"attending_staff__id", StaffPairedFields, StaffPairField},
-		{"status", StatusPairedFields, func(f, st string) string { return StatusPairField(f, Status(st)) }},
-		{"category", CategoryPairedFields, CategoryPairField},
-	}
-	for _, k := range kinds {
-		partners := byField[k.partner]
-		if len(partners) == 0 || k.partner == "attending_staff__id" && len(partners) > 1 || !slices.Contains(k.fields, field) {
+	for _, k := range rowPairKinds {
+		partners := k.partnersIn(byField)
+		if len(partners) == 0 || !slices.Contains(k.fields, field) {
 			continue
 		}
 		return func(value string) []pairColumn {
@@ -826,7 +820,7 @@ func orderPairsOf(field string, byField map[string][]string) func(value string) 
 			return out
 		}
 	}
-	for _, k := range kinds[1:] {
+	for _, k := range rowPairKinds {
 		if k.partner != field {
 			continue
 		}
@@ -843,6 +837,17 @@ func orderPairsOf(field string, byField map[string][]string) func(value string) 
 		}
 	}
 	return nil
+}
+
+// partnersIn are the partner's values a filter accepts (byField) that
+// k's columns are read for: a staff member's columns are per member, so
+// for the staff picker's one alone.
+func (k pairKind) partnersIn(byField map[string][]string) []string {
+	partners := byField[k.partner]
+	if k.partner == "attending_staff__id" && len(partners) != 1 {
+		return nil
+	}
+	return partners
 }
 
 // startOrderPairs starts the reads of the pair columns (columns) of the
@@ -1013,32 +1018,17 @@ func pairKinds(byField map[string][]string) [][]pairColumn {
 			out = append(out, pcs)
 		}
 	}
-	if staff := byField["attending_staff__id"]; len(staff) == 1 {
-		for _, f := range StaffPairedFields {
+	for _, k := range rowPairKinds {
+		partners := k.partnersIn(byField)
+		for _, f := range k.fields {
 			var pcs []pairColumn
-			for _, v := range byField[f] {
-				pcs = append(pcs, pairColumn{[2]string{"attending_staff__id", f}, StaffPairField(f, staff[0]), v})
+			for _, p := range partners {
+				for _, v := range byField[f] {
+					pcs = append(pcs, pairColumn{[2]string{k.partner, f}, k.name(f, p), v})
+				}
 			}
 			add(pcs)
 		}
-	}
-	for _, f := range StatusPairedFields {
-		var pcs []pairColumn
-		for _, st := range byField["status"] {
-			for _, v := range byField[f] {
-				pcs = append(pcs, pairColumn{[2]string{"status", f}, StatusPairField(f, Status(st)), v})
-			}
-		}
-		add(pcs)
-	}
-	for _, f := range CategoryPairedFields {
-		var pcs []pairColumn
-		for _, c := range byField["category"] {
-			for _, v := range byField[f] {
-				pcs = append(pcs, pairColumn{[2]string{"category", f}, CategoryPairField(f, c), v})
-			}
-		}
-		add(pcs)
 	}
 	var triples []pairColumn
 	for _, st := range byField["status"] {
